@@ -1,0 +1,248 @@
+package netpolicy
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+)
+
+func TestParsePrefix(t *testing.T) {
+	tests := []struct {
+		in, want, err string
+	}{
+		{in: "14.1.104.7", want: "14.1.104.7/32"},
+		{in: " 14.1.104.0/24 ", want: "14.1.104.0/24"},
+		{in: "2001:dd8:1c::1", want: "2001:dd8:1c::1/128"},
+		{in: "2001:DD8:1C::/48", want: "2001:dd8:1c::/48"},
+		{in: "::ffff:14.1.104.7", want: "14.1.104.7/32"},
+		{in: "::ffff:14.1.104.0/120", want: "14.1.104.0/24"},
+		{in: "::ffff:0:0/95", err: "IPv4-mapped prefix shorter than /96"},
+		{in: "14.1.104.5/24", err: "host bits set; did you mean 14.1.104.0/24?"},
+		{in: "2001:dd8:1c::1/48", err: "did you mean 2001:dd8:1c::/48?"},
+		{in: "fe80::1%eth0", err: "IPv6 zone"},
+		{in: "", err: "empty address"},
+		{in: "14.1.104", err: "is not an IP address or prefix"},
+		{in: "14.1.104.0/33", err: "is not an IP address or prefix"},
+		{in: "example.com", err: "is not an IP address or prefix"},
+		{in: "0.0.0.0/0", want: "0.0.0.0/0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			p, err := ParsePrefix(tt.in)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("ParsePrefix(%q) error = %v, want containing %q", tt.in, err, tt.err)
+				}
+				return
+			}
+			if err != nil || p.String() != tt.want {
+				t.Fatalf("ParsePrefix(%q) = %v, %v; want %s", tt.in, p, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestPolicyCheck(t *testing.T) {
+	tests := []struct {
+		in, err string // err "" means accepted
+	}{
+		{"14.1.104.0/24", ""},
+		{"14.1.104.9", ""},
+		{"2001:dd8:1c::/48", ""},
+		{"2001:dd8:1c:5::/64", ""},
+		{"::ffff:14.1.104.9", ""},
+		{"0.0.0.0/0", "broader than this category allows: use prefixes of /24 or longer"},
+		{"::/0", "broader than this category allows: use prefixes of /48 or longer"},
+		{"14.1.104.0/22", "/24 or longer"},
+		{"2001:dd8::/32", "/48 or longer"},
+		// IPv4 special-purpose registry, one address from each block.
+		{"0.1.2.3", `"this network"`},
+		{"10.1.2.3", "private address space (10.0.0.0/8, RFC 1918)"},
+		{"::ffff:10.1.2.3", "private address space (10.0.0.0/8, RFC 1918)"},
+		{"100.64.1.1", "carrier-grade NAT"},
+		{"127.0.0.1", "loopback"},
+		{"169.254.10.10", "link-local"},
+		{"172.20.0.0/24", "private address space (172.16.0.0/12"},
+		{"192.0.0.9", "IETF protocol assignment"},
+		{"192.0.2.10", "TEST-NET-1"},
+		{"192.31.196.1", "AS112"},
+		{"192.52.193.1", "AMT"},
+		{"192.88.99.1", "6to4 relay"},
+		{"192.168.1.0/24", "private address space (192.168.0.0/16"},
+		{"192.175.48.1", "AS112 direct delegation"},
+		{"198.18.0.1", "benchmarking"},
+		{"198.19.255.0/24", "benchmarking"},
+		{"198.51.100.7", "TEST-NET-2"},
+		{"203.0.113.0/29", "TEST-NET-3"},
+		{"224.0.0.1", "multicast"},
+		{"239.255.255.250", "multicast"},
+		{"240.0.0.1", "reserved address space"},
+		{"255.255.255.255", "limited broadcast"},
+		// IPv6 special-purpose registry.
+		{"::", "unspecified"},
+		{"::1", "loopback"},
+		{"64:ff9b::a00:1", "NAT64"},
+		{"64:ff9b:1::/48", "local-use IPv4/IPv6 translation"},
+		{"100::/64", "discard-only"},
+		{"100:0:0:1::/64", "dummy IPv6 prefix"},
+		{"2001:0:1::/48", "Teredo"},
+		{"2001:2::/48", "benchmarking"},
+		{"2001:10::/48", "IETF protocol assignment"},
+		{"2001:db8:1::/48", "documentation address space (2001:db8::/32"},
+		{"2002:e01:6801::/48", "6to4 relay"},
+		{"2620:4f:8000::/48", "AS112"},
+		{"3fff:1::/48", "documentation address space (3fff::/20"},
+		{"5f00:1::/48", "segment routing"},
+		{"fd12:3456:789a::/48", "unique local"},
+		{"fe80::/64", "link-local"},
+		{"ff02::1", "multicast"},
+		{"4000::/48", "outside IPv6 global unicast"},
+		{"::2", "outside IPv6 global unicast"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			_, err := DefaultPolicy.Check(tt.in)
+			if tt.err == "" {
+				if err != nil {
+					t.Fatalf("Check(%q) = %v, want accepted", tt.in, err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Fatalf("Check(%q) = %v, want error containing %q", tt.in, err, tt.err)
+			}
+		})
+	}
+}
+
+// A broad prefix that merely overlaps special space is refused even when a
+// looser policy lets its length through.
+func TestPolicyOverlap(t *testing.T) {
+	loose := Policy{MinBitsV4: 0, MinBitsV6: 0}
+	for _, in := range []string{"0.0.0.0/0", "8.0.0.0/5", "::/0", "2000::/3"} {
+		if _, err := loose.Check(in); err == nil || !strings.Contains(err.Error(), "overlaps") {
+			t.Errorf("Check(%q) = %v, want an overlap error", in, err)
+		}
+	}
+}
+
+func TestBoundsAndRangeKey(t *testing.T) {
+	tests := []struct{ p, first, last string }{
+		{"14.1.104.0/22", "14.1.104.0", "14.1.107.255"},
+		{"14.1.104.7/32", "14.1.104.7", "14.1.104.7"},
+		{"0.0.0.0/0", "0.0.0.0", "255.255.255.255"},
+		{"2001:dd8:1c::/48", "2001:dd8:1c::", "2001:dd8:1c:ffff:ffff:ffff:ffff:ffff"},
+		{"::/0", "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"},
+	}
+	for _, tt := range tests {
+		f, l := Bounds(netip.MustParsePrefix(tt.p))
+		if f.String() != tt.first || l.String() != tt.last {
+			t.Errorf("Bounds(%s) = %s, %s; want %s, %s", tt.p, f, l, tt.first, tt.last)
+		}
+	}
+	// Range keys must order and overlap exactly as the addresses do.
+	a1, a2 := RangeKey(netip.MustParsePrefix("14.1.104.0/22"))
+	b1, b2 := RangeKey(netip.MustParsePrefix("14.1.105.0/24"))
+	c1, _ := RangeKey(netip.MustParsePrefix("14.1.108.0/24"))
+	if !(a1 <= b2 && b1 <= a2) {
+		t.Error("overlapping prefixes do not overlap as range keys")
+	}
+	if c1 <= a2 {
+		t.Error("disjoint prefixes overlap as range keys")
+	}
+	v6, _ := RangeKey(netip.MustParsePrefix("2001:dd8:1c::/48"))
+	if len(v6) != 32 || len(a1) != 32 {
+		t.Errorf("range keys must be 32 hex digits, got %q and %q", v6, a1)
+	}
+}
+
+func TestSpace(t *testing.T) {
+	s := NewSpace([]netip.Prefix{
+		netip.MustParsePrefix("14.1.104.0/23"),
+		netip.MustParsePrefix("14.1.106.0/23"), // adjacent: merges with the one above
+		netip.MustParsePrefix("27.0.184.0/22"),
+		netip.MustParsePrefix("2001:dd8:1c::/48"),
+	})
+	tests := []struct {
+		p    string
+		want bool
+	}{
+		{"14.1.104.0/24", true},
+		{"14.1.105.0/24", true},
+		{"14.1.104.0/22", true}, // spans the two merged halves
+		{"14.1.108.0/24", false},
+		{"14.1.100.0/22", false},
+		{"27.0.187.255/32", true},
+		{"27.0.188.0/32", false},
+		{"1.1.1.1/32", false},
+		{"2001:dd8:1c:1::/64", true},
+		{"2001:dd8:1d::/48", false},
+	}
+	for _, tt := range tests {
+		if got := s.Contains(netip.MustParsePrefix(tt.p)); got != tt.want {
+			t.Errorf("Contains(%s) = %v, want %v", tt.p, got, tt.want)
+		}
+	}
+	if s.Len() != 3 {
+		t.Errorf("Len = %d, want 3 merged ranges", s.Len())
+	}
+}
+
+func TestPakistan(t *testing.T) {
+	pk := Pakistan()
+	if pk.Len() < 100 {
+		t.Fatalf("Pakistan space has %d ranges; the embedded data did not load", pk.Len())
+	}
+	for _, in := range []string{"14.1.104.0/24", "27.255.0.1/32", "2001:dd8:1c::/48"} {
+		if !pk.Contains(netip.MustParsePrefix(in)) {
+			t.Errorf("%s should be Pakistani", in)
+		}
+	}
+	for _, in := range []string{"8.8.8.0/24", "2001:4860::/48"} {
+		if pk.Contains(netip.MustParsePrefix(in)) {
+			t.Errorf("%s should not be Pakistani", in)
+		}
+	}
+}
+
+func TestParsePrefixList(t *testing.T) {
+	got, err := ParsePrefixList(strings.NewReader("# comment\n14.1.104.0/22\n\n27.0.184.0/22, PTCL\n2001:dd8:1c::/48 # v6\n"))
+	if err != nil || len(got) != 3 {
+		t.Fatalf("ParsePrefixList = %v, %v", got, err)
+	}
+	if _, err := ParsePrefixList(strings.NewReader("14.1.104.0/22\nbogus\n")); err == nil || !strings.Contains(err.Error(), "line 2") {
+		t.Fatalf("bad line error = %v, want one naming line 2", err)
+	}
+}
+
+func TestNormalizeMobile(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"03001234567", "923001234567"},
+		{"0300-1234567", "923001234567"},
+		{"+92 300 1234567", "923001234567"},
+		{"00923001234567", "923001234567"},
+		{"923451234567", "923451234567"},
+		{"(0333) 123-4567", "923331234567"},
+		{"0300123456", ""},     // too short
+		{"04235761234", ""},    // a Lahore landline, not a mobile
+		{"+9230012345678", ""}, // too long
+		{"+1 300 1234567", ""},
+		{"0300+1234567", ""},
+		{"03OO1234567", ""},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		got, err := NormalizeMobile(tt.in)
+		if tt.want == "" {
+			if err == nil {
+				t.Errorf("NormalizeMobile(%q) = %q, want an error", tt.in, got)
+			} else if !strings.Contains(err.Error(), "03XXXXXXXXX") {
+				t.Errorf("NormalizeMobile(%q) error %q does not say what is allowed", tt.in, err)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("NormalizeMobile(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+		}
+	}
+}
