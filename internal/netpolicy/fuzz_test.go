@@ -55,4 +55,3 @@ func FuzzNormalizeMobile(f *testing.F) {
 		}
 	})
 }
-
