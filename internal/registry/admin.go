@@ -1,0 +1,254 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"strings"
+
+	"github.com/ipreg/ipreg/internal/audit"
+	"github.com/ipreg/ipreg/internal/auth"
+)
+
+// System is the actor for command-line administration on the server
+// itself (ipreg user add, ipreg operator add …). The HTTP API never uses it.
+var System = &User{ID: "system", Role: RoleAdmin, Email: "system"}
+
+// DemoDomain is the e-mail domain of the demo's users.
+const DemoDomain = "@demo.test"
+
+var operatorIDRe = regexp.MustCompile(`^[a-z][a-z0-9-]{1,31}$`)
+
+// AddUserInput creates a staff or operator user.
+type AddUserInput struct {
+	Email, Password string
+	Role            Role
+	OperatorID      string // with RoleOperator
+}
+
+// AddUser creates a user other than an applicant (applicants sign up).
+func (s *Service) AddUser(ctx context.Context, actor *User, in AddUserInput) (*User, error) {
+	if err := requireRole(actor, RoleAdmin); err != nil {
+		return nil, err
+	}
+	fe := FieldErrors{}
+	email := normalizeEmail(fe, "email", in.Email)
+	checkPassword(fe, "password", in.Password)
+	switch in.Role {
+	case RoleOperator:
+		if in.OperatorID == "" {
+			fe.Add("operator", "is required for an operator user: the operator's id (ipreg operator list)")
+		}
+	case RoleReviewer, RoleSupervisor, RoleAdmin:
+		if in.OperatorID != "" {
+			fe.Add("operator", "applies to operator users only")
+		}
+	case RoleApplicant:
+		fe.Add("role", "applicants sign up themselves; choose operator, reviewer, supervisor or admin")
+	default:
+		fe.Add("role", "must be operator, reviewer, supervisor or admin")
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	hash, err := auth.HashPassword(in.Password, s.hashing)
+	if err != nil {
+		return nil, err
+	}
+	u := &User{ID: auth.RandomID("usr"), Email: email, Role: in.Role, OperatorID: in.OperatorID, PasswordHash: hash, CreatedAt: s.Now()}
+	err = s.store.Write(ctx, func(tx Tx) error {
+		if u.OperatorID != "" {
+			if _, err := tx.Operator(ctx, u.OperatorID); err != nil {
+				if ErrorCode(err) == ENOTFOUND {
+					return FieldErrors{"operator": fmt.Sprintf("%q is not a known operator (ipreg operator list)", u.OperatorID)}.Err()
+				}
+				return err
+			}
+		}
+		if err := tx.CreateUser(ctx, u); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, actor, "user.created", "user", u.ID, map[string]string{"email": email, "role": string(u.Role)})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// AddOperator registers an ISP or mobile network.
+func (s *Service) AddOperator(ctx context.Context, actor *User, o Operator) (*Operator, error) {
+	if err := requireRole(actor, RoleAdmin); err != nil {
+		return nil, err
+	}
+	fe := FieldErrors{}
+	o.ID = strings.TrimSpace(o.ID)
+	if !operatorIDRe.MatchString(o.ID) {
+		fe.Add("id", "must be 2 to 32 lowercase letters, digits or dashes, starting with a letter (e.g. ptcl)")
+	}
+	o.Name = text(fe, "name", o.Name, 100, true)
+	if o.Kind != OperatorFixed && o.Kind != OperatorMobile {
+		fe.Add("kind", `must be "fixed" or "mobile"`)
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	o.CreatedAt = s.Now()
+	err := s.store.Write(ctx, func(tx Tx) error {
+		if err := tx.CreateOperator(ctx, &o); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, actor, "operator.created", "operator", o.ID, map[string]string{"name": o.Name, "kind": string(o.Kind)})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &o, nil
+}
+
+// ListOperators lists operators; public, since applicants choose from it.
+func (s *Service) ListOperators(ctx context.Context) ([]*Operator, error) {
+	var out []*Operator
+	err := s.store.Read(ctx, func(tx Tx) error {
+		var err error
+		out, err = tx.ListOperators(ctx)
+		return err
+	})
+	return out, err
+}
+
+// LoadOperatorPrefixes replaces an operator's address space.
+func (s *Service) LoadOperatorPrefixes(ctx context.Context, actor *User, id string, ps []netip.Prefix) error {
+	if err := requireRole(actor, RoleAdmin); err != nil {
+		return err
+	}
+	return s.store.Write(ctx, func(tx Tx) error {
+		if _, err := tx.Operator(ctx, id); err != nil {
+			return err
+		}
+		if err := tx.SetOperatorPrefixes(ctx, id, ps); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, actor, "operator.prefixes_loaded", "operator", id, map[string]int{"prefixes": len(ps)})
+	})
+}
+
+// Settings returns the current settings (staff only).
+func (s *Service) Settings(ctx context.Context, actor *User) (Settings, error) {
+	if err := requireRole(actor, RoleAdmin, RoleReviewer, RoleSupervisor); err != nil {
+		return Settings{}, err
+	}
+	var set Settings
+	err := s.store.Read(ctx, func(tx Tx) error {
+		var err error
+		set, err = tx.Settings(ctx)
+		return err
+	})
+	return set, err
+}
+
+// UpdateSettings replaces the settings (admin only).
+func (s *Service) UpdateSettings(ctx context.Context, actor *User, set Settings) (Settings, error) {
+	if err := requireRole(actor, RoleAdmin); err != nil {
+		return Settings{}, err
+	}
+	if err := set.Validate(); err != nil {
+		return Settings{}, err
+	}
+	err := s.store.Write(ctx, func(tx Tx) error {
+		if err := tx.PutSettings(ctx, set); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, actor, "settings.updated", "settings", "", set)
+	})
+	return set, err
+}
+
+// NonDemoUsers returns the e-mail addresses of users outside the demo
+// domain; --demo refuses to run on a database that has any.
+func (s *Service) NonDemoUsers(ctx context.Context) ([]string, error) {
+	var out []string
+	err := s.store.Read(ctx, func(tx Tx) error {
+		us, err := tx.ListUsers(ctx)
+		for _, u := range us {
+			if !strings.HasSuffix(u.Email, DemoDomain) {
+				out = append(out, u.Email)
+			}
+		}
+		return err
+	})
+	return out, err
+}
+
+// VerifyAudit walks the whole audit log and checks its hash chain,
+// returning the number of entries verified.
+func (s *Service) VerifyAudit(ctx context.Context) (int64, error) {
+	v := audit.NewVerifier()
+	err := s.store.Read(ctx, func(tx Tx) error {
+		// Read the head first: entries appended while we walk lie beyond
+		// it and are left for the next run.
+		headSeq, headHash, err := tx.AuditHead(ctx)
+		if err != nil {
+			return err
+		}
+		var after int64
+		for after < headSeq {
+			es, err := tx.AuditEntries(ctx, after, 1000)
+			if err != nil {
+				return err
+			}
+			if len(es) == 0 {
+				break
+			}
+			for _, e := range es {
+				if e.Seq > headSeq {
+					break
+				}
+				if err := v.Next(e); err != nil {
+					return err
+				}
+				after = e.Seq
+			}
+		}
+		return v.Finish(headSeq, headHash)
+	})
+	return v.Count(), err
+}
+
+// EnsureDemo creates the demo operators and users that do not exist yet.
+func (s *Service) EnsureDemo(ctx context.Context, password string) error {
+	for _, o := range DemoOperators {
+		if _, err := s.AddOperator(ctx, System, o); err != nil && ErrorCode(err) != ECONFLICT {
+			return fmt.Errorf("demo operator %s: %w", o.ID, err)
+		}
+	}
+	users := []AddUserInput{
+		{Email: "admin" + DemoDomain, Role: RoleAdmin},
+		{Email: "reviewer" + DemoDomain, Role: RoleReviewer},
+		{Email: "supervisor" + DemoDomain, Role: RoleSupervisor},
+	}
+	for _, o := range DemoOperators {
+		users = append(users, AddUserInput{Email: "operator." + o.ID + DemoDomain, Role: RoleOperator, OperatorID: o.ID})
+	}
+	for _, u := range users {
+		u.Password = password
+		if _, err := s.AddUser(ctx, System, u); err != nil && ErrorCode(err) != ECONFLICT {
+			return fmt.Errorf("demo user %s: %w", u.Email, err)
+		}
+	}
+	return nil
+}
+
+// DemoOperators are Pakistan's main fixed-line and mobile operators.
+var DemoOperators = []Operator{
+	{ID: "ptcl", Name: "PTCL", Kind: OperatorFixed},
+	{ID: "nayatel", Name: "Nayatel", Kind: OperatorFixed},
+	{ID: "stormfiber", Name: "StormFiber (Cybernet)", Kind: OperatorFixed},
+	{ID: "transworld", Name: "Transworld", Kind: OperatorFixed},
+	{ID: "wateen", Name: "Wateen", Kind: OperatorFixed},
+	{ID: "jazz", Name: "Jazz", Kind: OperatorMobile},
+	{ID: "zong", Name: "Zong", Kind: OperatorMobile},
+	{ID: "ufone", Name: "Ufone", Kind: OperatorMobile},
+	{ID: "telenor", Name: "Telenor Pakistan", Kind: OperatorMobile},
+}

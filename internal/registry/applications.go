@@ -1,0 +1,645 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ipreg/ipreg/internal/auth"
+	"github.com/ipreg/ipreg/internal/netpolicy"
+)
+
+// ApplicationInput carries the fields of a create or a partial update; nil
+// means "not given" (keep the current value).
+type ApplicationInput struct {
+	Category         *string
+	OperatorID       *string
+	SubscriberID     *string
+	Addresses        *[]string
+	MobileNumbers    *[]string
+	VPNProtocol      *string
+	VPNEndpoints     *[]string
+	Purpose          *string
+	PaymentReference *string
+}
+
+// apply validates in and writes it into a. Drafts may be incomplete; what
+// is given must be valid. Field names match the JSON API.
+func (s *Service) apply(ctx context.Context, tx Tx, a *Application, acc *Account, in ApplicationInput, set Settings) error {
+	fe := FieldErrors{}
+	if in.Category != nil {
+		c := Category(strings.TrimSpace(*in.Category))
+		if !c.Valid() {
+			fe.Add("category", "must be one of %s", joinCats())
+		} else if !slices.Contains(c.AccountKinds(), acc.Kind) {
+			fe.Add("category", "%s is for %s accounts; this is a%s %s account: choose %s", c, c.AccountKinds()[0],
+				map[bool]string{true: "n", false: ""}[acc.Kind == KindIndividual], acc.Kind, joinCatsFor(acc.Kind))
+		} else {
+			a.Category = c
+		}
+	}
+	if in.OperatorID != nil {
+		a.OperatorID = strings.TrimSpace(*in.OperatorID)
+	}
+	if in.SubscriberID != nil {
+		v := text(fe, "subscriber_id", *in.SubscriberID, 64, false)
+		if v != "" && !subIDRe.MatchString(v) {
+			fe.Add("subscriber_id", "may hold letters, digits, spaces and . _ / : # - only: give the account or circuit ID from your operator's bill")
+		}
+		a.SubscriberID = v
+	}
+	pol := set.Policy(a.Category)
+	if in.Addresses != nil {
+		a.Addresses = nil
+		if len(*in.Addresses) > set.MaxItems {
+			fe.Add("addresses", "has %d entries; at most %d are allowed in one application", len(*in.Addresses), set.MaxItems)
+		}
+		for i, raw := range *in.Addresses {
+			field := fmt.Sprintf("addresses[%d]", i)
+			if !validUTF8(fe, field, raw) {
+				continue
+			}
+			p, err := pol.Check(raw)
+			if err != nil {
+				fe.Add(field, "%s", err.Error())
+				continue
+			}
+			for j, q := range a.Addresses {
+				if q.Overlaps(p) {
+					if q == p {
+						fe.Add(field, "%s duplicates an earlier entry (%s); list each address once", p, q)
+					} else {
+						fe.Add(field, "%s overlaps %s listed earlier (entry %d); list each address once", p, q, j)
+					}
+					break
+				}
+			}
+			a.Addresses = append(a.Addresses, p)
+		}
+	}
+	if in.MobileNumbers != nil {
+		a.MobileNumbers = nil
+		if len(*in.MobileNumbers) > set.MaxItems {
+			fe.Add("mobile_numbers", "has %d entries; at most %d are allowed in one application", len(*in.MobileNumbers), set.MaxItems)
+		}
+		for i, raw := range *in.MobileNumbers {
+			field := fmt.Sprintf("mobile_numbers[%d]", i)
+			if !validUTF8(fe, field, raw) {
+				continue
+			}
+			m, err := netpolicy.NormalizeMobile(raw)
+			if err != nil {
+				fe.Add(field, "%s", err.Error())
+				continue
+			}
+			if slices.Contains(a.MobileNumbers, m) {
+				fe.Add(field, "%s duplicates an earlier entry; list each number once", m)
+			}
+			a.MobileNumbers = append(a.MobileNumbers, m)
+		}
+	}
+	if in.VPNProtocol != nil {
+		p := strings.ToLower(strings.TrimSpace(*in.VPNProtocol))
+		if p != "" && !slices.Contains(Protocols, p) {
+			fe.Add("vpn.protocol", "must be one of %s", strings.Join(Protocols, ", "))
+		}
+		a.VPN.Protocol = p
+	}
+	if in.VPNEndpoints != nil {
+		a.VPN.Endpoints = nil
+		if len(*in.VPNEndpoints) > 20 {
+			fe.Add("vpn.endpoints", "has %d entries; at most 20 are allowed", len(*in.VPNEndpoints))
+		}
+		for i, e := range *in.VPNEndpoints {
+			field := fmt.Sprintf("vpn.endpoints[%d]", i)
+			if !validUTF8(fe, field, e) {
+				continue
+			}
+			e = strings.ToLower(strings.TrimSpace(e))
+			if !validEndpoint(e) {
+				fe.Add(field, "must be the VPN gateway's IP address or host name, such as vpn.example.com or 203.99.48.7")
+				continue
+			}
+			a.VPN.Endpoints = append(a.VPN.Endpoints, e)
+		}
+	}
+	if in.Purpose != nil {
+		a.Purpose = text(fe, "purpose", *in.Purpose, 2000, false)
+	}
+	if in.PaymentReference != nil {
+		v := strings.TrimSpace(*in.PaymentReference)
+		if v != "" && !payRe.MatchString(v) {
+			fe.Add("payment_reference", "must be the PSID or challan number: 6 to 30 letters, digits or dashes")
+		}
+		a.PaymentReference = v
+	}
+	// Cross-field rules, after every field is read.
+	if a.Category.UsesMobileNumbers() && len(a.Addresses) > 0 {
+		fe.Add("addresses", "does not belong to mobile_vpn, which registers mobile numbers: leave addresses empty and list the numbers in mobile_numbers")
+	}
+	if !a.Category.UsesMobileNumbers() && len(a.MobileNumbers) > 0 {
+		fe.Add("mobile_numbers", "belongs to mobile_vpn only; %s registers static addresses: list them in addresses", a.Category)
+	}
+	if a.OperatorID != "" {
+		op, err := tx.Operator(ctx, a.OperatorID)
+		switch {
+		case ErrorCode(err) == ENOTFOUND:
+			fe.Add("operator_id", "%q is not a known operator; GET /api/v1/operators lists them", a.OperatorID)
+		case err != nil:
+			return err
+		case a.Category.UsesMobileNumbers() && op.Kind != OperatorMobile:
+			fe.Add("operator_id", "%s is a fixed-line operator; mobile_vpn needs the mobile network that issued the numbers", op.Name)
+		}
+	}
+	return fe.Err()
+}
+
+func validUTF8(fe FieldErrors, field, v string) bool {
+	if !utf8Valid(v) {
+		fe.Add(field, "is not valid UTF-8 text")
+		return false
+	}
+	return true
+}
+
+func validEndpoint(e string) bool {
+	if _, err := netip.ParseAddr(e); err == nil {
+		return true
+	}
+	if len(e) == 0 || len(e) > 253 || net.ParseIP(e) != nil {
+		return false
+	}
+	for _, label := range strings.Split(e, ".") {
+		if len(label) == 0 || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+				return false
+			}
+		}
+	}
+	return strings.Contains(e, ".")
+}
+
+func joinCats() string {
+	s := make([]string, len(Categories))
+	for i, c := range Categories {
+		s[i] = string(c)
+	}
+	return strings.Join(s, ", ")
+}
+
+func joinCatsFor(k AccountKind) string {
+	var s []string
+	for _, c := range Categories {
+		if slices.Contains(c.AccountKinds(), k) {
+			s = append(s, string(c))
+		}
+	}
+	return strings.Join(s, " or ")
+}
+
+// items is the number of addresses or numbers an application asks for.
+func (a *Application) items() int { return len(a.Addresses) + len(a.MobileNumbers) }
+
+// itemsKey identifies what an operator confirms: the operator, the
+// subscriber and the items. A returned application whose key is unchanged
+// skips a second operator check.
+func (a *Application) itemsKey() string {
+	var b strings.Builder
+	b.WriteString(a.OperatorID + "|" + a.SubscriberID)
+	for _, p := range a.Addresses {
+		b.WriteString("|" + p.String())
+	}
+	for _, m := range a.MobileNumbers {
+		b.WriteString("|" + m)
+	}
+	return b.String()
+}
+
+// fee computes the application's fee from what the account already holds.
+func (s *Service) fee(ctx context.Context, tx Tx, a *Application, set Settings) error {
+	held, err := tx.HeldItems(ctx, a.AccountID, a.ID)
+	if err != nil {
+		return err
+	}
+	a.Fee = ComputeFee(set, a.Category, held, a.items())
+	return nil
+}
+
+// CreateApplication saves a new draft for the actor's account.
+func (s *Service) CreateApplication(ctx context.Context, actor *User, in ApplicationInput) (*Application, error) {
+	if err := requireRole(actor, RoleApplicant); err != nil {
+		return nil, err
+	}
+	if in.Category == nil || strings.TrimSpace(*in.Category) == "" {
+		return nil, FieldErrors{"category": "is required: one of " + joinCats()}.Err()
+	}
+	now := s.Now()
+	a := &Application{ID: auth.RandomID("app"), AccountID: actor.AccountID, State: StateDraft, CreatedAt: now, UpdatedAt: now}
+	err := s.store.Write(ctx, func(tx Tx) error {
+		acc, err := tx.Account(ctx, actor.AccountID)
+		if err != nil {
+			return err
+		}
+		set, err := tx.Settings(ctx)
+		if err != nil {
+			return err
+		}
+		if err := s.apply(ctx, tx, a, acc, in, set); err != nil {
+			return err
+		}
+		if err := s.fee(ctx, tx, a, set); err != nil {
+			return err
+		}
+		a.HolderName = acc.Name
+		if err := tx.CreateApplication(ctx, a); err != nil {
+			return err
+		}
+		return s.event(ctx, tx, actor, a, "created", "")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// ownApplication loads an application of the actor's account for update;
+// another account's application is ENOTFOUND, as if it did not exist.
+func ownApplication(ctx context.Context, tx Tx, actor *User, id string) (*Application, error) {
+	a, err := tx.Application(ctx, id, true)
+	if err != nil {
+		return nil, err
+	}
+	if a.AccountID != actor.AccountID {
+		return nil, Errorf(ENOTFOUND, "application %s not found", id)
+	}
+	return a, nil
+}
+
+// UpdateApplication changes a draft or a returned application.
+func (s *Service) UpdateApplication(ctx context.Context, actor *User, id string, in ApplicationInput) (*Application, error) {
+	if err := requireRole(actor, RoleApplicant); err != nil {
+		return nil, err
+	}
+	var a *Application
+	err := s.store.Write(ctx, func(tx Tx) error {
+		var err error
+		if a, err = ownApplication(ctx, tx, actor, id); err != nil {
+			return err
+		}
+		if a.State != StateDraft && a.State != StateReturned {
+			return Errorf(ECONFLICT, "cannot change application %s: it is %s; only drafts and returned applications can be edited", id, describeState(a.State))
+		}
+		acc, err := tx.Account(ctx, a.AccountID)
+		if err != nil {
+			return err
+		}
+		set, err := tx.Settings(ctx)
+		if err != nil {
+			return err
+		}
+		if err := s.apply(ctx, tx, a, acc, in, set); err != nil {
+			return err
+		}
+		if err := s.fee(ctx, tx, a, set); err != nil {
+			return err
+		}
+		a.UpdatedAt = s.Now()
+		if err := tx.UpdateApplication(ctx, a); err != nil {
+			return err
+		}
+		return s.event(ctx, tx, actor, a, "updated", "")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Submit sends a draft to the operator check, or a corrected returned
+// application back to the check (when what the operator confirmed changed)
+// or straight to review. The application keeps its first submission time
+// and SLA due time, and so its place in the queue.
+func (s *Service) Submit(ctx context.Context, actor *User, id string, paymentReference *string) (*Application, error) {
+	if err := requireRole(actor, RoleApplicant); err != nil {
+		return nil, err
+	}
+	var a *Application
+	err := s.store.Write(ctx, func(tx Tx) error {
+		var err error
+		if a, err = ownApplication(ctx, tx, actor, id); err != nil {
+			return err
+		}
+		if a.State != StateDraft && a.State != StateReturned {
+			return checkTransition(a, StateOperatorCheck, "submit")
+		}
+		acc, err := tx.Account(ctx, a.AccountID)
+		if err != nil {
+			return err
+		}
+		set, err := tx.Settings(ctx)
+		if err != nil {
+			return err
+		}
+		// Revalidate everything against today's settings and operators,
+		// then require what a draft may leave out.
+		addrs, nums, eps := prefixStrings(a.Addresses), slices.Clone(a.MobileNumbers), slices.Clone(a.VPN.Endpoints)
+		cat := string(a.Category)
+		in := ApplicationInput{Category: &cat, OperatorID: &a.OperatorID, SubscriberID: &a.SubscriberID, Addresses: &addrs,
+			MobileNumbers: &nums, VPNProtocol: &a.VPN.Protocol, VPNEndpoints: &eps, Purpose: &a.Purpose, PaymentReference: paymentReference}
+		if err := s.apply(ctx, tx, a, acc, in, set); err != nil {
+			return err
+		}
+		fe := FieldErrors{}
+		if a.OperatorID == "" {
+			fe.Add("operator_id", "is required: the operator that provides the connection (GET /api/v1/operators)")
+		}
+		if a.SubscriberID == "" {
+			fe.Add("subscriber_id", "is required: the account or circuit ID on your operator's bill, so the operator can confirm it")
+		}
+		if a.Category.UsesMobileNumbers() && len(a.MobileNumbers) == 0 {
+			fe.Add("mobile_numbers", "is required: list at least one mobile number to register")
+		}
+		if !a.Category.UsesMobileNumbers() && len(a.Addresses) == 0 {
+			fe.Add("addresses", "is required: list at least one static IP address or prefix to register")
+		}
+		if a.VPN.Protocol == "" {
+			fe.Add("vpn.protocol", "is required: one of %s", strings.Join(Protocols, ", "))
+		}
+		if len([]rune(a.Purpose)) < 10 {
+			fe.Add("purpose", "is required: say in a sentence or two what the VPN is used for (at least 10 characters)")
+		}
+		if err := s.fee(ctx, tx, a, set); err != nil {
+			return err
+		}
+		if a.Fee.Due && a.PaymentReference == "" {
+			fe.Add("payment_reference", "is required: a fee of PKR %d is due (%s); pay it and give the PSID or challan number", a.Fee.AmountPKR, a.Fee.Reason)
+		}
+		if err := fe.Err(); err != nil {
+			return err
+		}
+
+		now := s.Now()
+		resubmit := a.State == StateReturned
+		next := StateOperatorCheck
+		if resubmit && a.CheckedItems == a.itemsKey() {
+			next = StateReview
+		}
+		if err := checkTransition(a, next, "submit"); err != nil {
+			return err
+		}
+		flags, err := s.addressFlags(ctx, tx, a, set)
+		if err != nil {
+			return err
+		}
+		if next == StateReview {
+			// The operator's earlier answer still stands for these items.
+			for _, f := range a.Flags {
+				if f.Code == FlagOperatorDisputed || f.Code == FlagOperatorUnanswered {
+					flags = append(flags, f)
+				}
+			}
+		}
+		a.Flags = flags
+		a.State = next
+		a.UpdatedAt = now
+		if a.SubmittedAt.IsZero() {
+			a.SubmittedAt = now
+			a.SLADueAt = s.calendar.Add(now, time.Duration(set.SLAWorkingHours)*time.Hour)
+		}
+		if next == StateOperatorCheck {
+			c := &Check{ID: auth.RandomID("chk"), ApplicationID: a.ID, OperatorID: a.OperatorID, State: CheckPending,
+				CreatedAt: now, DueAt: now.Add(time.Duration(set.OperatorCheckHours) * time.Hour)}
+			if err := tx.CreateCheck(ctx, c); err != nil {
+				return err
+			}
+		}
+		if err := tx.UpdateApplication(ctx, a); err != nil {
+			return err
+		}
+		typ := "submitted"
+		if resubmit {
+			typ = "resubmitted"
+		}
+		return s.event(ctx, tx, actor, a, typ, "")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func prefixStrings(ps []netip.Prefix) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.String()
+	}
+	return out
+}
+
+// addressFlags computes what the reviewer should look at in the items.
+func (s *Service) addressFlags(ctx context.Context, tx Tx, a *Application, set Settings) ([]Flag, error) {
+	var flags []Flag
+	var opSpace *netpolicy.Space
+	if len(a.Addresses) > 0 {
+		ps, err := tx.OperatorPrefixes(ctx, a.OperatorID)
+		if err != nil {
+			return nil, err
+		}
+		if len(ps) > 0 {
+			opSpace = netpolicy.NewSpace(ps)
+		}
+	}
+	for _, p := range a.Addresses {
+		if !s.country.Contains(p) {
+			flags = append(flags, Flag{Code: FlagOutsideCountry, Item: p.String(),
+				Detail: fmt.Sprintf("%s is not in Pakistan's address space (RIR delegations)", p)})
+		}
+		if opSpace != nil && !opSpace.Contains(p) {
+			flags = append(flags, Flag{Code: FlagOutsideOperatorSpace, Item: p.String(),
+				Detail: fmt.Sprintf("%s is outside the address space loaded for operator %s", p, a.OperatorID)})
+		}
+		first, last := netpolicy.RangeKey(p)
+		os, err := tx.Overlaps(ctx, a.AccountID, "ip", first, last)
+		if err != nil {
+			return nil, err
+		}
+		flags = append(flags, overlapFlags(p.String(), os)...)
+	}
+	for _, m := range a.MobileNumbers {
+		os, err := tx.Overlaps(ctx, a.AccountID, "msisdn", m, m)
+		if err != nil {
+			return nil, err
+		}
+		flags = append(flags, overlapFlags(m, os)...)
+	}
+	if n := a.items(); n >= set.ManyItems {
+		flags = append(flags, Flag{Code: FlagManyAddresses,
+			Detail: fmt.Sprintf("%d items requested; applications usually list fewer than %d", n, set.ManyItems)})
+	}
+	return flags, nil
+}
+
+func overlapFlags(item string, os []Overlap) []Flag {
+	var out []Flag
+	for _, o := range os {
+		d := fmt.Sprintf("%s overlaps %s of application %s (%s) of another account", item, o.Item, o.ApplicationID, o.State)
+		if o.Registration != "" && o.State == StateApproved {
+			d = fmt.Sprintf("%s overlaps %s held by registration %s of another account", item, o.Item, o.Registration)
+		}
+		out = append(out, Flag{Code: FlagOverlap, Item: item, Detail: d})
+	}
+	return out
+}
+
+// Withdraw ends an application before a decision.
+func (s *Service) Withdraw(ctx context.Context, actor *User, id string) (*Application, error) {
+	if err := requireRole(actor, RoleApplicant); err != nil {
+		return nil, err
+	}
+	var a *Application
+	err := s.store.Write(ctx, func(tx Tx) error {
+		var err error
+		if a, err = ownApplication(ctx, tx, actor, id); err != nil {
+			return err
+		}
+		if err := checkTransition(a, StateWithdrawn, "withdraw"); err != nil {
+			return err
+		}
+		if err := s.cancelChecks(ctx, tx, a); err != nil {
+			return err
+		}
+		a.State, a.UpdatedAt = StateWithdrawn, s.Now()
+		if err := tx.UpdateApplication(ctx, a); err != nil {
+			return err
+		}
+		return s.event(ctx, tx, actor, a, "withdrawn", "")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func (s *Service) cancelChecks(ctx context.Context, tx Tx, a *Application) error {
+	cs, err := tx.ApplicationChecks(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		if c.State == CheckPending {
+			c.State = CheckCancelled
+			if err := tx.UpdateCheck(ctx, c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// GetApplication returns an application with its timeline. Applicants see
+// their own; operator staff those filed with their operator; reviewers,
+// supervisors and admins any, and each such read is audited.
+func (s *Service) GetApplication(ctx context.Context, actor *User, id string) (*Application, error) {
+	if err := requireRole(actor, Roles...); err != nil {
+		return nil, err
+	}
+	var a *Application
+	load := func(tx Tx) error {
+		var err error
+		if a, err = tx.Application(ctx, id, false); err != nil {
+			return err
+		}
+		visible := false
+		switch actor.Role {
+		case RoleApplicant:
+			visible = a.AccountID == actor.AccountID
+		case RoleOperator:
+			visible = a.OperatorID == actor.OperatorID && a.State != StateDraft
+		default:
+			visible = true
+		}
+		if !visible {
+			return Errorf(ENOTFOUND, "application %s not found", id)
+		}
+		if a.Events, err = tx.Events(ctx, id); err != nil {
+			return err
+		}
+		if actor.Role.Staff() {
+			return s.record(ctx, tx, actor, "application.viewed", "application", id, nil)
+		}
+		return nil
+	}
+	var err error
+	if actor.Role.Staff() {
+		err = s.store.Write(ctx, load)
+	} else {
+		err = s.store.Read(ctx, load)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if actor.Role == RoleApplicant {
+		redactFlags(a)
+	}
+	return a, nil
+}
+
+// redactFlags hides which other account an overlap concerns from an
+// applicant; the reviewer sees the full detail.
+func redactFlags(a *Application) {
+	for i, f := range a.Flags {
+		if f.Code == FlagOverlap {
+			a.Flags[i].Detail = f.Item + " overlaps an address or number that another account holds or has applied for"
+		}
+	}
+}
+
+// ListApplications lists the applications the actor may see.
+func (s *Service) ListApplications(ctx context.Context, actor *User, f AppFilter) ([]*Application, error) {
+	if err := requireRole(actor, Roles...); err != nil {
+		return nil, err
+	}
+	switch actor.Role {
+	case RoleApplicant:
+		f.AccountID = actor.AccountID
+	case RoleOperator:
+		f.OperatorID = actor.OperatorID
+		if len(f.States) == 0 {
+			f.States = []State{StateOperatorCheck, StateReview, StateReturned, StateApproved, StateRejected, StateWithdrawn}
+		}
+		f.States = slices.DeleteFunc(f.States, func(s State) bool { return s == StateDraft })
+		if len(f.States) == 0 {
+			return nil, nil
+		}
+	}
+	var out []*Application
+	list := func(tx Tx) error {
+		var err error
+		if out, err = tx.ListApplications(ctx, f); err != nil {
+			return err
+		}
+		if actor.Role.Staff() {
+			return s.record(ctx, tx, actor, "applications.listed", "application", "", map[string]any{"count": len(out)})
+		}
+		return nil
+	}
+	var err error
+	if actor.Role.Staff() {
+		err = s.store.Write(ctx, list)
+	} else {
+		err = s.store.Read(ctx, list)
+	}
+	if actor.Role == RoleApplicant {
+		for _, a := range out {
+			redactFlags(a)
+		}
+	}
+	return out, err
+}

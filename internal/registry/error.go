@@ -1,0 +1,109 @@
+// Package registry is ipreg's domain: accounts, operators, applications,
+// operator checks, reviews, registrations, revocations and the rules that
+// join them. It defines the Store its implementations satisfy and the
+// Service that carries out every use case, checking roles and ownership
+// itself so that no handler can forget to.
+package registry
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Code classifies an Error. Exactly one place (internal/api) maps codes to
+// HTTP statuses.
+type Code string
+
+const (
+	EMALFORMED    Code = "malformed"              // the request cannot be read (400)
+	EUNAUTHORIZED Code = "unauthorized"           // no valid credentials (401)
+	EFORBIDDEN    Code = "forbidden"              // authenticated but not allowed (403)
+	ENOTFOUND     Code = "not_found"              // absent, or not yours (404)
+	ECONFLICT     Code = "conflict"               // wrong state, or duplicate (409)
+	ETOOLARGE     Code = "too_large"              // body over the limit (413)
+	EUNSUPPORTED  Code = "unsupported_media_type" // wrong content type (415)
+	EINVALID      Code = "invalid"                // fields fail validation (422)
+	ETOOMANY      Code = "too_many_requests"      // throttled (429)
+	EINTERNAL     Code = "internal"               // our fault (500); details only in logs
+)
+
+// Error is the one error type the domain returns to its callers. Message is
+// written for the user; Fields carries one message per invalid field, keyed
+// like "addresses[1]".
+type Error struct {
+	Code       Code
+	Message    string
+	Fields     map[string]string
+	RetryAfter time.Duration // with ETOOMANY
+}
+
+func (e *Error) Error() string {
+	if len(e.Fields) == 0 {
+		return fmt.Sprintf("%s: %s", e.Code, e.Message)
+	}
+	keys := make([]string, 0, len(e.Fields))
+	for k := range e.Fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + ": " + e.Fields[k]
+	}
+	return fmt.Sprintf("%s: %s (%s)", e.Code, e.Message, strings.Join(parts, "; "))
+}
+
+// Errorf returns an *Error with a formatted message.
+func Errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, EINTERNAL
+// for any other error, and "" for nil.
+func ErrorCode(err error) Code {
+	var e *Error
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &e):
+		return e.Code
+	default:
+		return EINTERNAL
+	}
+}
+
+// ErrorMessage returns the user-facing message; internal errors get a
+// generic text so that nothing internal leaks.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) && e.Code != EINTERNAL {
+		return e.Message
+	}
+	return "An internal error occurred; it has been logged. Try again, and report it if it persists."
+}
+
+// FieldErrors collects one message per invalid field.
+type FieldErrors map[string]string
+
+// Add records msg for field unless the field already has a message.
+func (f FieldErrors) Add(field, format string, args ...any) {
+	if _, ok := f[field]; !ok {
+		f[field] = fmt.Sprintf(format, args...)
+	}
+}
+
+// Err returns nil when empty, else an EINVALID *Error carrying the fields.
+func (f FieldErrors) Err() error {
+	if len(f) == 0 {
+		return nil
+	}
+	n := len(f)
+	msg := "1 field is invalid; see fields for what to change"
+	if n > 1 {
+		msg = fmt.Sprintf("%d fields are invalid; see fields for what to change", n)
+	}
+	return &Error{Code: EINVALID, Message: msg, Fields: map[string]string(f)}
+}

@@ -1,0 +1,258 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ipreg/ipreg/internal/auth"
+)
+
+// ListChecks returns the actor's operator's checks (pending by default).
+func (s *Service) ListChecks(ctx context.Context, actor *User, state CheckState) ([]*Check, error) {
+	if err := requireRole(actor, RoleOperator); err != nil {
+		return nil, err
+	}
+	if state == "" {
+		state = CheckPending
+	}
+	var out []*Check
+	err := s.store.Write(ctx, func(tx Tx) error {
+		var err error
+		if out, err = tx.ListChecks(ctx, actor.OperatorID, state); err != nil {
+			return err
+		}
+		// The list shows subscribers' names and items: an audited read.
+		return s.record(ctx, tx, actor, "checks.listed", "operator", actor.OperatorID, map[string]any{"count": len(out)})
+	})
+	return out, err
+}
+
+// AnswerCheck records an operator's confirmation or dispute and moves the
+// application to review. A dispute needs a note saying what is wrong.
+func (s *Service) AnswerCheck(ctx context.Context, actor *User, id, result, note string) (*Check, error) {
+	if err := requireRole(actor, RoleOperator); err != nil {
+		return nil, err
+	}
+	fe := FieldErrors{}
+	res := CheckState(strings.TrimSpace(result))
+	if res != CheckConfirmed && res != CheckDisputed {
+		fe.Add("result", `must be "confirmed" or "disputed"`)
+	}
+	note = text(fe, "note", note, 2000, res == CheckDisputed)
+	if _, ok := fe["note"]; ok && res == CheckDisputed && note == "" {
+		fe["note"] = "is required with a dispute: say what does not match (subscriber, addresses, numbers)"
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	var c *Check
+	err := s.store.Write(ctx, func(tx Tx) error {
+		var err error
+		if c, err = tx.Check(ctx, id, true); err != nil {
+			return err
+		}
+		if c.OperatorID != actor.OperatorID {
+			return Errorf(ENOTFOUND, "check %s not found", id)
+		}
+		if c.State != CheckPending {
+			return Errorf(ECONFLICT, "check %s was already answered or closed (state %s)", id, c.State)
+		}
+		a, err := tx.Application(ctx, c.ApplicationID, true)
+		if err != nil {
+			return err
+		}
+		if err := checkTransition(a, StateReview, "send to review"); err != nil {
+			return err
+		}
+		now := s.Now()
+		c.State, c.AnsweredAt, c.AnsweredBy, c.Note = res, now, actor.ID, note
+		if err := tx.UpdateCheck(ctx, c); err != nil {
+			return err
+		}
+		if res == CheckConfirmed {
+			a.CheckedItems = a.itemsKey()
+		} else {
+			a.CheckedItems = ""
+			a.Flags = append(a.Flags, Flag{Code: FlagOperatorDisputed, Detail: "the operator disputed: " + note})
+		}
+		a.State, a.UpdatedAt = StateReview, now
+		if err := tx.UpdateApplication(ctx, a); err != nil {
+			return err
+		}
+		return s.event(ctx, tx, actor, a, "operator_"+string(res), note)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// QueueFilter narrows the review queue.
+type QueueFilter struct {
+	Category   Category
+	OperatorID string
+	Flag       string
+	Overdue    bool
+	Limit      int
+}
+
+// ReviewQueue returns applications in review, by SLA due time.
+func (s *Service) ReviewQueue(ctx context.Context, actor *User, q QueueFilter) ([]*Application, error) {
+	if err := requireRole(actor, RoleReviewer, RoleSupervisor); err != nil {
+		return nil, err
+	}
+	fe := FieldErrors{}
+	if q.Category != "" && !q.Category.Valid() {
+		fe.Add("category", "must be one of %s", joinCats())
+	}
+	if q.Flag != "" && !slices.Contains(FlagCodes, q.Flag) {
+		fe.Add("flag", "must be one of %s", strings.Join(FlagCodes, ", "))
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	f := AppFilter{States: []State{StateReview}, Category: q.Category, OperatorID: q.OperatorID, Flag: q.Flag, OrderBySLA: true, Limit: q.Limit}
+	if q.Overdue {
+		f.OverdueBefore = s.Now()
+	}
+	var out []*Application
+	err := s.store.Write(ctx, func(tx Tx) error {
+		var err error
+		if out, err = tx.ListApplications(ctx, f); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, actor, "queue.viewed", "application", "", map[string]any{"count": len(out)})
+	})
+	return out, err
+}
+
+// DecisionInput is a reviewer's decision.
+type DecisionInput struct {
+	Decision   string // approve, reject, return
+	ReasonCode string // with reject
+	Note       string
+	ValidDays  int // with approve; 0 means the default validity
+}
+
+// Decide approves, rejects or returns an application in review. An
+// approval creates the registration in the same transaction.
+func (s *Service) Decide(ctx context.Context, actor *User, id string, in DecisionInput) (*Application, *Registration, error) {
+	if err := requireRole(actor, RoleReviewer, RoleSupervisor); err != nil {
+		return nil, nil, err
+	}
+	fe := FieldErrors{}
+	var to State
+	switch in.Decision {
+	case "approve":
+		to = StateApproved
+	case "reject":
+		to = StateRejected
+		if _, ok := ReasonCodes[in.ReasonCode]; !ok {
+			fe.Add("reason_code", "must be one of %s", strings.Join(reasonCodeList(), ", "))
+		}
+	case "return":
+		to = StateReturned
+	default:
+		fe.Add("decision", `must be "approve", "reject" or "return"`)
+	}
+	if in.Decision != "reject" && in.ReasonCode != "" {
+		fe.Add("reason_code", "belongs to a rejection only; leave it empty")
+	}
+	noteRequired := in.Decision == "return" || in.ReasonCode == "other"
+	note := text(fe, "note", in.Note, 4000, noteRequired)
+	if noteRequired && note == "" {
+		fe["note"] = "is required: say what the applicant must fix (return) or why (reason other)"
+	}
+	if in.Decision != "approve" && in.ValidDays != 0 {
+		fe.Add("valid_days", "belongs to an approval only; leave it out")
+	}
+	if err := fe.Err(); err != nil {
+		return nil, nil, err
+	}
+	var a *Application
+	var reg *Registration
+	err := s.store.Write(ctx, func(tx Tx) error {
+		var err error
+		if a, err = tx.Application(ctx, id, true); err != nil {
+			return err
+		}
+		if err := checkTransition(a, to, in.Decision); err != nil {
+			return err
+		}
+		set, err := tx.Settings(ctx)
+		if err != nil {
+			return err
+		}
+		days := in.ValidDays
+		if days == 0 {
+			days = set.ValidityDays
+		}
+		if days < 1 || days > set.MaxValidityDays {
+			return FieldErrors{"valid_days": fmt.Sprintf("must be between 1 and %d", set.MaxValidityDays)}.Err()
+		}
+		now := s.Now()
+		a.State, a.UpdatedAt, a.DecisionNote = to, now, note
+		switch to {
+		case StateApproved:
+			reg, err = s.register(ctx, tx, actor, a, now, days)
+			if err != nil {
+				return err
+			}
+			a.Registration, a.DecidedAt = reg.Number, now
+		case StateRejected:
+			a.ReasonCode, a.DecidedAt = in.ReasonCode, now
+		case StateReturned:
+			a.ReturnNote = note
+		}
+		if err := tx.UpdateApplication(ctx, a); err != nil {
+			return err
+		}
+		evNote := note
+		if to == StateRejected {
+			evNote = strings.TrimSpace(in.ReasonCode + ": " + note)
+		}
+		if to == StateApproved {
+			evNote = strings.TrimSpace(fmt.Sprintf("registration %s valid until %s. %s", reg.Number, reg.ValidUntil.Format("2006-01-02"), note))
+		}
+		return s.event(ctx, tx, actor, a, string(to), evNote)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return a, reg, nil
+}
+
+func reasonCodeList() []string {
+	out := make([]string, 0, len(ReasonCodes))
+	for k := range ReasonCodes {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// register creates the registration for an approved application, numbered
+// VPN-<year>-<serial within the year>.
+func (s *Service) register(ctx context.Context, tx Tx, actor *User, a *Application, now time.Time, days int) (*Registration, error) {
+	year := now.In(s.calendar.Loc).Year()
+	n, err := tx.NextSerial(ctx, fmt.Sprintf("registration-%d", year))
+	if err != nil {
+		return nil, err
+	}
+	r := &Registration{
+		Number: fmt.Sprintf("VPN-%d-%06d", year, n), ApplicationID: a.ID, AccountID: a.AccountID,
+		Category: a.Category, OperatorID: a.OperatorID, Addresses: a.Addresses, MobileNumbers: a.MobileNumbers,
+		Status: RegActive, ValidFrom: now, ValidUntil: now.AddDate(0, 0, days),
+		VerificationCode: auth.RandomCode(10), HolderName: a.HolderName, CreatedAt: now,
+	}
+	if err := tx.CreateRegistration(ctx, r); err != nil {
+		return nil, err
+	}
+	if err := s.record(ctx, tx, actor, "registration.created", "registration", r.Number, map[string]string{"application": a.ID}); err != nil {
+		return nil, err
+	}
+	return r, nil
+}

@@ -1,0 +1,258 @@
+package registry
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/ipreg/ipreg/internal/netpolicy"
+)
+
+// transitions is the application state machine of DESIGN.md. A returned
+// application, corrected and resubmitted, goes back to operator_check when
+// what the operator confirmed changed, else straight to review.
+var transitions = map[State][]State{
+	StateDraft:         {StateOperatorCheck, StateWithdrawn},
+	StateOperatorCheck: {StateReview, StateWithdrawn},
+	StateReview:        {StateApproved, StateRejected, StateReturned, StateWithdrawn},
+	StateReturned:      {StateOperatorCheck, StateReview, StateWithdrawn},
+}
+
+// CanTransition reports whether an application may move from one state to another.
+func CanTransition(from, to State) bool {
+	for _, s := range transitions[from] {
+		if s == to {
+			return true
+		}
+	}
+	return false
+}
+
+// checkTransition returns the ECONFLICT error that names the current state.
+func checkTransition(a *Application, to State, action string) error {
+	if CanTransition(a.State, to) {
+		return nil
+	}
+	return Errorf(ECONFLICT, "cannot %s application %s: it is %s", action, a.ID, describeState(a.State))
+}
+
+func describeState(s State) string {
+	switch s {
+	case StateDraft:
+		return "a draft (state draft)"
+	case StateOperatorCheck:
+		return "waiting for the operator's confirmation (state operator_check)"
+	case StateReview:
+		return "under review (state review)"
+	case StateReturned:
+		return "returned for correction (state returned)"
+	case StateApproved:
+		return "already approved (state approved)"
+	case StateRejected:
+		return "already rejected (state rejected)"
+	case StateWithdrawn:
+		return "withdrawn (state withdrawn)"
+	}
+	return "in state " + string(s)
+}
+
+// ReasonCodes is the fixed list of rejection reasons, documented in the
+// README and the OpenAPI document.
+var ReasonCodes = map[string]string{
+	"address_not_held":     "the operator did not confirm that the applicant holds the addresses or numbers",
+	"ineligible_applicant": "the applicant is not eligible for the category",
+	"invalid_identity":     "the identity or registration details could not be verified",
+	"insufficient_purpose": "the stated purpose does not justify a registration",
+	"duplicate":            "the same addresses or numbers are already registered or applied for",
+	"fee_unpaid":           "the fee due was not paid",
+	"false_information":    "the application contains false information",
+	"policy_violation":     "the request is outside the registration policy",
+	"other":                "another reason, explained in the note",
+}
+
+// Settings are the regulator's adjustable parameters. Stored in the
+// database so that every replica uses the same values.
+type Settings struct {
+	SLAWorkingHours     int   `json:"sla_working_hours"`      // review SLA from submission
+	OperatorCheckHours  int   `json:"operator_check_hours"`   // deadline for operator checks
+	FeeThreshold        int   `json:"fee_threshold"`          // allowlisted addresses from which a fee is due
+	FeeAmountPKR        int64 `json:"fee_amount_pkr"`         // fee per application when due
+	ValidityDays        int   `json:"validity_days"`          // default registration validity
+	MaxValidityDays     int   `json:"max_validity_days"`      // a reviewer may not approve for longer
+	MaxItems            int   `json:"max_items"`              // addresses or numbers per application
+	ManyItems           int   `json:"many_items"`             // flag applications with this many or more
+	MinPrefixV4         int   `json:"min_prefix_v4"`          // shortest IPv4 prefix accepted
+	MinPrefixV6         int   `json:"min_prefix_v6"`          // shortest IPv6 prefix accepted
+	CallCenterMinPrefix int   `json:"call_center_min_prefix"` // call centres may be given a stricter IPv4 policy
+	SessionHours        int   `json:"session_hours"`          // login token lifetime
+}
+
+// DefaultSettings are the values a new registry starts with. The fee amount
+// is a placeholder for the regulator to set; DESIGN.md gives none.
+var DefaultSettings = Settings{
+	SLAWorkingHours:     8,
+	OperatorCheckHours:  48,
+	FeeThreshold:        5,
+	FeeAmountPKR:        10000,
+	ValidityDays:        365,
+	MaxValidityDays:     730,
+	MaxItems:            64,
+	ManyItems:           16,
+	MinPrefixV4:         24,
+	MinPrefixV6:         48,
+	CallCenterMinPrefix: 24,
+	SessionHours:        12,
+}
+
+// Validate checks that settings are usable.
+func (s Settings) Validate() error {
+	fe := FieldErrors{}
+	pos := func(name string, v, min, max int) {
+		if v < min || v > max {
+			fe.Add(name, "must be between %d and %d", min, max)
+		}
+	}
+	pos("sla_working_hours", s.SLAWorkingHours, 1, 400)
+	pos("operator_check_hours", s.OperatorCheckHours, 1, 720)
+	pos("fee_threshold", s.FeeThreshold, 1, 100000)
+	if s.FeeAmountPKR < 0 || s.FeeAmountPKR > 100_000_000 {
+		fe.Add("fee_amount_pkr", "must be between 0 and 100000000")
+	}
+	pos("validity_days", s.ValidityDays, 1, 3650)
+	pos("max_validity_days", s.MaxValidityDays, s.ValidityDays, 3650)
+	pos("max_items", s.MaxItems, 1, 10000)
+	pos("many_items", s.ManyItems, 1, 10000)
+	pos("min_prefix_v4", s.MinPrefixV4, 8, 32)
+	pos("min_prefix_v6", s.MinPrefixV6, 16, 128)
+	pos("call_center_min_prefix", s.CallCenterMinPrefix, 8, 32)
+	pos("session_hours", s.SessionHours, 1, 720)
+	return fe.Err()
+}
+
+// Policy returns the prefix policy for a category.
+func (s Settings) Policy(c Category) netpolicy.Policy {
+	p := netpolicy.Policy{MinBitsV4: s.MinPrefixV4, MinBitsV6: s.MinPrefixV6}
+	if c == CategoryCallCenter && s.CallCenterMinPrefix > p.MinBitsV4 {
+		p.MinBitsV4 = s.CallCenterMinPrefix
+	}
+	return p
+}
+
+// ComputeFee applies DESIGN.md's fee rule: call centres and video
+// conferencing pay when the account's allowlisted addresses (active plus
+// requested, this application's included) reach the threshold.
+func ComputeFee(s Settings, c Category, held, requested int) Fee {
+	if c != CategoryCallCenter && c != CategoryVideoConf {
+		return Fee{Reason: fmt.Sprintf("no fee for %s", c)}
+	}
+	total := held + requested
+	if total < s.FeeThreshold {
+		return Fee{Reason: fmt.Sprintf("no fee: the account would hold %d allowlisted addresses, below the threshold of %d", total, s.FeeThreshold)}
+	}
+	return Fee{Due: true, AmountPKR: s.FeeAmountPKR,
+		Reason: fmt.Sprintf("fee due: the account would hold %d allowlisted addresses, at or above the threshold of %d", total, s.FeeThreshold)}
+}
+
+// Calendar counts working hours: the SLA clock runs only on working days
+// between Start and End, in Pakistan Standard Time (UTC+5, no daylight
+// saving). Public holidays are not modelled.
+type Calendar struct {
+	Loc        *time.Location
+	Start, End int // hours of the day
+}
+
+// PKT is Pakistan's working calendar: Monday to Friday, 09:00 to 17:00.
+var PKT = Calendar{Loc: time.FixedZone("PKT", 5*3600), Start: 9, End: 17}
+
+// Add returns the moment d of working time after t.
+func (c Calendar) Add(t time.Time, d time.Duration) time.Time {
+	t = t.In(c.Loc)
+	for {
+		y, m, day := t.Date()
+		open := time.Date(y, m, day, c.Start, 0, 0, 0, c.Loc)
+		shut := time.Date(y, m, day, c.End, 0, 0, 0, c.Loc)
+		wd := t.Weekday()
+		if wd == time.Saturday || wd == time.Sunday || !t.Before(shut) {
+			t = time.Date(y, m, day+1, c.Start, 0, 0, 0, c.Loc)
+			continue
+		}
+		if t.Before(open) {
+			t = open
+		}
+		if left := shut.Sub(t); d <= left {
+			return t.Add(d).UTC()
+		} else {
+			d -= left
+		}
+		t = time.Date(y, m, day+1, c.Start, 0, 0, 0, c.Loc)
+	}
+}
+
+// MaskName keeps the first letter or two of each word of a holder's name
+// and hides the rest, so the public verify page can confirm "whose" without
+// disclosing it: "Acme Software House" → "Ac** So****** Ho***".
+func MaskName(name string) string {
+	words := strings.Fields(name)
+	for i, w := range words {
+		n := utf8.RuneCountInString(w)
+		keep := 2
+		if n <= 3 {
+			keep = 1
+		}
+		var b strings.Builder
+		j := 0
+		for _, r := range w {
+			if j < keep || !isLetterOrDigit(r) {
+				b.WriteRune(r)
+			} else {
+				b.WriteRune('*')
+			}
+			j++
+		}
+		words[i] = b.String()
+	}
+	return strings.Join(words, " ")
+}
+
+func isLetterOrDigit(r rune) bool {
+	return r != '(' && r != ')' && r != '.' && r != ',' && r != '-' && r != '&'
+}
+
+var (
+	cnicRe  = regexp.MustCompile(`^(\d{5})-?(\d{7})-?(\d)$`)
+	ntnRe   = regexp.MustCompile(`^(\d{7})-?(\d)?$`)
+	secpRe  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9/-]{2,29}$`)
+	psebRe  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9/-]{2,29}$`)
+	payRe   = regexp.MustCompile(`^[A-Za-z0-9-]{6,30}$`)
+	subIDRe = regexp.MustCompile(`^[\p{L}\p{N} ._/:#-]{1,64}$`)
+)
+
+// NormalizeCNIC accepts 12345-1234567-1 or thirteen plain digits and returns
+// the dashed form.
+func NormalizeCNIC(s string) (string, error) {
+	m := cnicRe.FindStringSubmatch(strings.TrimSpace(s))
+	if m == nil {
+		return "", fmt.Errorf("must be a 13-digit CNIC, written 12345-1234567-1 or 1234512345671")
+	}
+	return m[1] + "-" + m[2] + "-" + m[3], nil
+}
+
+// NormalizeNTN accepts a seven-digit NTN with or without its check digit
+// (1234567-8), or, for individuals, a 13-digit CNIC used as NTN.
+func NormalizeNTN(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if m := ntnRe.FindStringSubmatch(s); m != nil {
+		if m[2] == "" {
+			return m[1], nil
+		}
+		return m[1] + "-" + m[2], nil
+	}
+	if c, err := NormalizeCNIC(s); err == nil {
+		return c, nil
+	}
+	return "", fmt.Errorf("must be an NTN written 1234567-8 (seven digits and a check digit) or a 13-digit CNIC")
+}
+
+func utf8Valid(s string) bool { return utf8.ValidString(s) }

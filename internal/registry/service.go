@@ -1,0 +1,174 @@
+package registry
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/ipreg/ipreg/internal/audit"
+	"github.com/ipreg/ipreg/internal/auth"
+	"github.com/ipreg/ipreg/internal/netpolicy"
+)
+
+// Service carries out ipreg's use cases. Every method that acts for a user
+// takes that user as actor and checks role and ownership itself; handlers
+// only translate.
+type Service struct {
+	store    Store
+	now      func() time.Time
+	log      *slog.Logger
+	country  *netpolicy.Space
+	calendar Calendar
+	hashing  auth.Params
+	// dummyHash is checked when a login names no user, so that the answer
+	// takes as long as a real check.
+	dummyHash string
+
+	perAccount *auth.Throttle // failed logins per e-mail
+	perClient  *auth.Throttle // failed logins per client address
+}
+
+// Config holds what a Service needs besides its store.
+type Config struct {
+	Now      func() time.Time // defaults to time.Now
+	Log      *slog.Logger     // defaults to a discarding logger
+	Country  *netpolicy.Space // defaults to Pakistan's embedded space
+	Calendar Calendar         // defaults to PKT
+	Hashing  auth.Params      // defaults to auth.DefaultParams
+}
+
+// NewService returns a Service over store.
+func NewService(store Store, cfg Config) *Service {
+	s := &Service{store: store, now: cfg.Now, log: cfg.Log, country: cfg.Country, calendar: cfg.Calendar, hashing: cfg.Hashing}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.country == nil {
+		s.country = netpolicy.Pakistan()
+	}
+	if s.calendar.Loc == nil {
+		s.calendar = PKT
+	}
+	if s.hashing.Memory == 0 {
+		s.hashing = auth.DefaultParams
+	}
+	s.dummyHash, _ = auth.HashPassword("not a password anyone has", s.hashing)
+	// Five wrong passwords per account in 15 minutes, and fifty per client
+	// address (offices share one address), before a pause.
+	s.perAccount = auth.NewThrottle(5, 15*time.Minute)
+	s.perClient = auth.NewThrottle(50, 15*time.Minute)
+	return s
+}
+
+// Now is the service's clock, truncated to the precision stores keep.
+func (s *Service) Now() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// Store returns the underlying store, for health checks.
+func (s *Service) Store() Store { return s.store }
+
+// requireRole returns EUNAUTHORIZED for no actor and EFORBIDDEN for a role
+// outside roles.
+func requireRole(actor *User, roles ...Role) error {
+	if actor == nil {
+		return Errorf(EUNAUTHORIZED, "log in first: send Authorization: Bearer <token>")
+	}
+	for _, r := range roles {
+		if actor.Role == r {
+			return nil
+		}
+	}
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = string(r)
+	}
+	return Errorf(EFORBIDDEN, "this needs the role %s; you are %s", strings.Join(names, " or "), actor.Role)
+}
+
+func actorID(u *User) string {
+	if u == nil {
+		return ""
+	}
+	return u.ID
+}
+
+func actorRole(u *User) Role {
+	if u == nil {
+		return ""
+	}
+	return u.Role
+}
+
+// record writes an audit entry; detail is marshalled to JSON.
+func (s *Service) record(ctx context.Context, tx Tx, actor *User, action, objType, objID string, detail any) error {
+	d := ""
+	if detail != nil {
+		b, err := json.Marshal(detail)
+		if err != nil {
+			return fmt.Errorf("audit detail: %w", err)
+		}
+		d = string(b)
+	}
+	e := &audit.Entry{At: s.Now(), ActorID: actorID(actor), Action: action, ObjectType: objType, ObjectID: objID, Detail: d}
+	return tx.AppendAudit(ctx, e)
+}
+
+// event adds a timeline event to an application and records it in the audit log.
+func (s *Service) event(ctx context.Context, tx Tx, actor *User, a *Application, typ, note string) error {
+	e := &Event{ApplicationID: a.ID, At: s.Now(), ActorID: actorID(actor), ActorRole: actorRole(actor), Type: typ, Note: note}
+	if err := tx.AddEvent(ctx, e); err != nil {
+		return err
+	}
+	return s.record(ctx, tx, actor, "application."+typ, "application", a.ID, map[string]string{"state": string(a.State)})
+}
+
+// text validates a free-text field: valid UTF-8, no control characters
+// other than newlines and tabs, at most max characters.
+func text(fe FieldErrors, field, v string, max int, required bool) string {
+	v = strings.TrimSpace(v)
+	switch {
+	case !utf8.ValidString(v):
+		fe.Add(field, "is not valid UTF-8 text")
+	case required && v == "":
+		fe.Add(field, "is required")
+	case utf8.RuneCountInString(v) > max:
+		fe.Add(field, "is too long: at most %d characters", max)
+	default:
+		for _, r := range v {
+			if r < 0x20 && r != '\n' && r != '\t' && r != '\r' || r == 0x7f {
+				fe.Add(field, "contains control characters; use plain text")
+				break
+			}
+		}
+	}
+	return v
+}
+
+// normalizeEmail validates and lower-cases an e-mail address.
+func normalizeEmail(fe FieldErrors, field, v string) string {
+	v = strings.ToLower(strings.TrimSpace(v))
+	a, err := mail.ParseAddress(v)
+	if err != nil || a.Address != v || !strings.Contains(v[strings.LastIndex(v, "@"):], ".") || len(v) > 254 {
+		fe.Add(field, "must be an e-mail address such as name@example.com.pk")
+	}
+	return v
+}
+
+func checkPassword(fe FieldErrors, field, pw string) {
+	n := utf8.RuneCountInString(pw)
+	switch {
+	case !utf8.ValidString(pw):
+		fe.Add(field, "is not valid UTF-8 text")
+	case n < 10:
+		fe.Add(field, "is too short: use at least 10 characters (a few words make a good password)")
+	case n > 256:
+		fe.Add(field, "is too long: at most 256 characters")
+	}
+}

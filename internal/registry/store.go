@@ -1,0 +1,117 @@
+package registry
+
+import (
+	"context"
+	"net/netip"
+	"time"
+
+	"github.com/ipreg/ipreg/internal/audit"
+)
+
+// Store persists the registry. Read runs fn against the database without a
+// transaction's write lock; Write runs fn in one transaction that commits
+// only if fn returns nil, so a failed use case leaves nothing behind.
+type Store interface {
+	Read(ctx context.Context, fn func(Tx) error) error
+	Write(ctx context.Context, fn func(Tx) error) error
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// AppFilter selects applications. Zero fields match everything.
+type AppFilter struct {
+	AccountID     string
+	States        []State
+	Category      Category
+	OperatorID    string
+	Flag          string
+	OverdueBefore time.Time // SLA due before this moment
+	OrderBySLA    bool      // queue order: SLA due time, then first submission
+	Limit         int
+}
+
+// RegFilter selects registrations.
+type RegFilter struct {
+	AccountID string
+	Status    RegStatus
+	Limit     int
+}
+
+// Overlap is an item of another account that overlaps a requested one.
+type Overlap struct {
+	Item          string // the other account's address or number
+	ApplicationID string
+	State         State
+	Registration  string // number, when held by an active registration
+}
+
+// Tx is what a use case may do with storage. Lookups of one object return
+// an ENOTFOUND *Error when it is absent; creates return ECONFLICT on a
+// duplicate key. forUpdate locks the row until the transaction ends (on
+// stores that lock rows; SQLite serialises writers instead).
+type Tx interface {
+	CreateAccount(ctx context.Context, a *Account) error
+	Account(ctx context.Context, id string) (*Account, error)
+
+	CreateUser(ctx context.Context, u *User) error // ECONFLICT on a taken e-mail
+	User(ctx context.Context, id string) (*User, error)
+	UserByEmail(ctx context.Context, email string) (*User, error)
+	UpdateUser(ctx context.Context, u *User) error
+	ListUsers(ctx context.Context) ([]*User, error)
+
+	CreateToken(ctx context.Context, t *Token) error
+	TokenByHash(ctx context.Context, hash string) (*Token, error)
+	ListTokens(ctx context.Context, userID string) ([]*Token, error)
+	DeleteToken(ctx context.Context, userID, id string) error
+	DeleteExpiredTokens(ctx context.Context, now time.Time) (int, error)
+
+	CreateOperator(ctx context.Context, o *Operator) error
+	Operator(ctx context.Context, id string) (*Operator, error)
+	ListOperators(ctx context.Context) ([]*Operator, error)
+	SetOperatorPrefixes(ctx context.Context, id string, ps []netip.Prefix) error
+	OperatorPrefixes(ctx context.Context, id string) ([]netip.Prefix, error)
+
+	CreateApplication(ctx context.Context, a *Application) error
+	Application(ctx context.Context, id string, forUpdate bool) (*Application, error)
+	UpdateApplication(ctx context.Context, a *Application) error // replaces its items too
+	ListApplications(ctx context.Context, f AppFilter) ([]*Application, error)
+	AddEvent(ctx context.Context, e *Event) error
+	Events(ctx context.Context, applicationID string) ([]Event, error)
+	// Overlaps lists items of other accounts, pending or in an active
+	// registration, that overlap the range [first, last] of kind "ip" (range
+	// keys from netpolicy.RangeKey) or equal a mobile number (first == last).
+	Overlaps(ctx context.Context, accountID, kind, first, last string) ([]Overlap, error)
+	// HeldItems counts the account's items in active registrations and
+	// pending applications, leaving out one application.
+	HeldItems(ctx context.Context, accountID, exceptApplication string) (int, error)
+
+	CreateCheck(ctx context.Context, c *Check) error
+	Check(ctx context.Context, id string, forUpdate bool) (*Check, error)
+	UpdateCheck(ctx context.Context, c *Check) error
+	ListChecks(ctx context.Context, operatorID string, state CheckState) ([]*Check, error)
+	DueChecks(ctx context.Context, now time.Time) ([]*Check, error)
+	ApplicationChecks(ctx context.Context, applicationID string) ([]*Check, error) // oldest first
+
+	NextSerial(ctx context.Context, name string) (int64, error)
+	CreateRegistration(ctx context.Context, r *Registration) error
+	Registration(ctx context.Context, number string, forUpdate bool) (*Registration, error)
+	UpdateRegistration(ctx context.Context, r *Registration) error
+	ListRegistrations(ctx context.Context, f RegFilter) ([]*Registration, error)
+	DueExpiries(ctx context.Context, now time.Time) ([]*Registration, error)
+
+	CreateRevocation(ctx context.Context, r *Revocation) error
+	Revocation(ctx context.Context, id string, forUpdate bool) (*Revocation, error)
+	UpdateRevocation(ctx context.Context, r *Revocation) error
+	ListRevocations(ctx context.Context, state RevocationState) ([]*Revocation, error)
+
+	Settings(ctx context.Context) (Settings, error) // DefaultSettings when none were saved
+	PutSettings(ctx context.Context, s Settings) error
+
+	// AppendAudit seals e after the current head and stores it; concurrent
+	// writers are serialised on the head so the chain never forks.
+	AppendAudit(ctx context.Context, e *audit.Entry) error
+	AuditHead(ctx context.Context) (seq int64, hash string, err error)
+	AuditEntries(ctx context.Context, afterSeq int64, limit int) ([]audit.Entry, error)
+
+	Stats(ctx context.Context, now time.Time) (*Stats, error)
+}

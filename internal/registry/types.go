@@ -1,0 +1,330 @@
+package registry
+
+import (
+	"net/netip"
+	"time"
+)
+
+// Role is what a user may do. Applicants own an Account; operator staff are
+// bound to one Operator; the rest are regulator staff.
+type Role string
+
+const (
+	RoleApplicant  Role = "applicant"
+	RoleOperator   Role = "operator"
+	RoleReviewer   Role = "reviewer"
+	RoleSupervisor Role = "supervisor"
+	RoleAdmin      Role = "admin"
+)
+
+// Roles lists every role, for validation and help texts.
+var Roles = []Role{RoleApplicant, RoleOperator, RoleReviewer, RoleSupervisor, RoleAdmin}
+
+// Staff reports whether r is regulator staff (reads of personal data by
+// staff are audited).
+func (r Role) Staff() bool {
+	return r == RoleReviewer || r == RoleSupervisor || r == RoleAdmin || r == RoleOperator
+}
+
+// Reviews reports whether r may work the review queue. Supervisors review
+// too; admins manage the system and do not decide applications.
+func (r Role) Reviews() bool { return r == RoleReviewer || r == RoleSupervisor }
+
+// User is someone who logs in.
+type User struct {
+	ID           string
+	Email        string
+	Role         Role
+	AccountID    string // applicants only
+	OperatorID   string // operator staff only
+	PasswordHash string
+	Disabled     bool
+	CreatedAt    time.Time
+}
+
+// AccountKind says whether an applicant is a company or an individual.
+type AccountKind string
+
+const (
+	KindCompany    AccountKind = "company"
+	KindIndividual AccountKind = "individual"
+)
+
+// Account is an applicant: the holder of applications and registrations.
+type Account struct {
+	ID         string
+	Kind       AccountKind
+	Name       string
+	CNIC       string // 12345-1234567-1, of the individual or the company's authorised person
+	Mobile     string // 92XXXXXXXXXX
+	NTN        string
+	SECPNumber string
+	PSEBNumber string
+	CreatedAt  time.Time
+}
+
+// OperatorKind distinguishes fixed-line ISPs from mobile networks.
+type OperatorKind string
+
+const (
+	OperatorFixed  OperatorKind = "fixed"
+	OperatorMobile OperatorKind = "mobile"
+)
+
+// Operator is an ISP or mobile network whose subscribers apply.
+type Operator struct {
+	ID          string // short slug, e.g. "ptcl"
+	Name        string
+	Kind        OperatorKind
+	PrefixCount int // number of loaded address-space prefixes
+	CreatedAt   time.Time
+}
+
+// Category is what an application registers for; see DESIGN.md.
+type Category string
+
+const (
+	CategoryCompany    Category = "company_vpn"
+	CategoryFreelancer Category = "freelancer_vpn"
+	CategoryCallCenter Category = "call_center"
+	CategoryVideoConf  Category = "video_conferencing"
+	CategoryMobile     Category = "mobile_vpn"
+)
+
+// Categories lists every category.
+var Categories = []Category{CategoryCompany, CategoryFreelancer, CategoryCallCenter, CategoryVideoConf, CategoryMobile}
+
+// Valid reports whether c is a known category.
+func (c Category) Valid() bool {
+	for _, k := range Categories {
+		if c == k {
+			return true
+		}
+	}
+	return false
+}
+
+// UsesMobileNumbers reports whether c registers mobile numbers instead of addresses.
+func (c Category) UsesMobileNumbers() bool { return c == CategoryMobile }
+
+// AccountKinds returns who may apply in c.
+func (c Category) AccountKinds() []AccountKind {
+	switch c {
+	case CategoryFreelancer, CategoryMobile:
+		return []AccountKind{KindIndividual}
+	case CategoryCompany, CategoryCallCenter, CategoryVideoConf:
+		return []AccountKind{KindCompany}
+	}
+	return nil
+}
+
+// Protocols are the VPN protocols an application may name.
+var Protocols = []string{"ipsec", "ikev2", "openvpn", "wireguard", "l2tp", "sstp", "ssl_vpn", "other"}
+
+// VPN describes the tunnel the applicant uses.
+type VPN struct {
+	Protocol  string
+	Endpoints []string // remote gateways: addresses or host names
+}
+
+// State is where an application stands.
+type State string
+
+const (
+	StateDraft         State = "draft"
+	StateOperatorCheck State = "operator_check"
+	StateReview        State = "review"
+	StateReturned      State = "returned"
+	StateApproved      State = "approved"
+	StateRejected      State = "rejected"
+	StateWithdrawn     State = "withdrawn"
+)
+
+// States lists every application state.
+var States = []State{StateDraft, StateOperatorCheck, StateReview, StateReturned, StateApproved, StateRejected, StateWithdrawn}
+
+// Pending reports whether applications in s count as requested addresses.
+func (s State) Pending() bool {
+	return s == StateOperatorCheck || s == StateReview || s == StateReturned
+}
+
+// Flag codes a reviewer sees. Flags inform; they never reject by themselves.
+const (
+	FlagOperatorDisputed     = "operator_disputed"
+	FlagOperatorUnanswered   = "operator_unanswered"
+	FlagOutsideCountry       = "outside_country"
+	FlagOutsideOperatorSpace = "outside_operator_space"
+	FlagOverlap              = "overlap"
+	FlagManyAddresses        = "many_addresses"
+)
+
+// FlagCodes lists every flag code.
+var FlagCodes = []string{FlagOperatorDisputed, FlagOperatorUnanswered, FlagOutsideCountry, FlagOutsideOperatorSpace, FlagOverlap, FlagManyAddresses}
+
+// Flag is one thing a reviewer should look at, with the item it concerns.
+type Flag struct {
+	Code   string `json:"code"`
+	Item   string `json:"item,omitempty"`
+	Detail string `json:"detail"`
+}
+
+// Fee is what an application costs, shown before submission.
+type Fee struct {
+	Due       bool
+	AmountPKR int64
+	Reason    string
+}
+
+// Application is a request to register addresses or mobile numbers.
+type Application struct {
+	ID               string
+	AccountID        string
+	Category         Category
+	OperatorID       string
+	SubscriberID     string
+	Addresses        []netip.Prefix
+	MobileNumbers    []string
+	VPN              VPN
+	Purpose          string
+	PaymentReference string
+	State            State
+	Flags            []Flag
+	Fee              Fee
+	ReturnNote       string // what to fix, when returned
+	ReasonCode       string // with a rejection
+	DecisionNote     string
+	Registration     string // number, once approved
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	SubmittedAt      time.Time // first submission; zero for a draft never submitted
+	SLADueAt         time.Time
+	DecidedAt        time.Time
+	CheckedItems     string // the operator/subscriber/items last confirmed by an operator, see itemsKey
+
+	// Filled on reads for views that need them.
+	HolderName string
+	Events     []Event
+}
+
+// Event is one entry of an application's timeline.
+type Event struct {
+	ApplicationID string
+	At            time.Time
+	ActorID       string
+	ActorRole     Role
+	Type          string
+	Note          string
+}
+
+// CheckState is where an operator check stands.
+type CheckState string
+
+const (
+	CheckPending   CheckState = "pending"
+	CheckConfirmed CheckState = "confirmed"
+	CheckDisputed  CheckState = "disputed"
+	CheckExpired   CheckState = "expired" // unanswered by its deadline
+	CheckCancelled CheckState = "cancelled"
+)
+
+// Check asks an operator to confirm that a subscriber holds the items.
+type Check struct {
+	ID            string
+	ApplicationID string
+	OperatorID    string
+	State         CheckState
+	DueAt         time.Time
+	CreatedAt     time.Time
+	AnsweredAt    time.Time
+	AnsweredBy    string
+	Note          string
+
+	// From the application, for the operator's view.
+	Category      Category
+	SubscriberID  string
+	HolderName    string
+	Addresses     []netip.Prefix
+	MobileNumbers []string
+}
+
+// RegStatus is where a registration stands.
+type RegStatus string
+
+const (
+	RegActive      RegStatus = "active"
+	RegExpired     RegStatus = "expired"
+	RegRevoked     RegStatus = "revoked"
+	RegSurrendered RegStatus = "surrendered"
+)
+
+// Registration is what an approval creates.
+type Registration struct {
+	Number           string // VPN-2026-000123
+	ApplicationID    string
+	AccountID        string
+	Category         Category
+	OperatorID       string
+	Addresses        []netip.Prefix
+	MobileNumbers    []string
+	Status           RegStatus
+	ValidFrom        time.Time
+	ValidUntil       time.Time
+	VerificationCode string
+	HolderName       string
+	CreatedAt        time.Time
+	EndedAt          time.Time
+	EndReason        string
+}
+
+// RevocationState is where a revocation stands.
+type RevocationState string
+
+const (
+	RevocationPending   RevocationState = "pending"
+	RevocationConfirmed RevocationState = "confirmed"
+	RevocationCancelled RevocationState = "cancelled"
+)
+
+// Revocation is a proposal to revoke a registration; it takes effect only
+// when a different supervisor confirms it (maker-checker).
+type Revocation struct {
+	ID                 string
+	RegistrationNumber string
+	Reason             string
+	State              RevocationState
+	ProposedBy         string
+	ProposedAt         time.Time
+	DecidedBy          string
+	DecidedAt          time.Time
+}
+
+// TokenKind separates login sessions from long-lived API tokens.
+type TokenKind string
+
+const (
+	TokenSession TokenKind = "session"
+	TokenAPI     TokenKind = "api"
+)
+
+// Token is a bearer credential. Only its SHA-256 hash is stored.
+type Token struct {
+	ID        string
+	UserID    string
+	Kind      TokenKind
+	Name      string
+	Hash      string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// Stats are the public figures.
+type Stats struct {
+	ApplicationsByState     map[State]int
+	ActiveByCategory        map[Category]int
+	RegistrationsByStatus   map[RegStatus]int
+	MedianDecisionHours     float64
+	DecisionsLast30Days     int
+	ApprovedShareLast30Days float64
+	ActiveAddresses         int
+	ActiveMobileNumbers     int
+}

@@ -1,0 +1,261 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/ipreg/ipreg/internal/registry"
+)
+
+func (t *tx) CreateAccount(ctx context.Context, a *registry.Account) error {
+	_, err := t.exec(ctx, `INSERT INTO accounts (id, kind, name, cnic, mobile, ntn, secp_number, pseb_number, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.ID, a.Kind, a.Name, a.CNIC, a.Mobile, a.NTN, a.SECPNumber, a.PSEBNumber, tm(a.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("create account: %w", err)
+	}
+	return nil
+}
+
+func (t *tx) Account(ctx context.Context, id string) (*registry.Account, error) {
+	var a registry.Account
+	var created string
+	err := t.queryRow(ctx, `SELECT id, kind, name, cnic, mobile, ntn, secp_number, pseb_number, created_at
+		FROM accounts WHERE id = ?`, id).
+		Scan(&a.ID, &a.Kind, &a.Name, &a.CNIC, &a.Mobile, &a.NTN, &a.SECPNumber, &a.PSEBNumber, &created)
+	if err != nil {
+		return nil, notFound(err, "account %s not found", id)
+	}
+	a.CreatedAt = parseTime(created)
+	return &a, nil
+}
+
+const userCols = `id, email, role, COALESCE(account_id, ''), COALESCE(operator_id, ''), password_hash, disabled, created_at`
+
+func scanUser(sc interface{ Scan(...any) error }) (*registry.User, error) {
+	var u registry.User
+	var disabled int
+	var created string
+	if err := sc.Scan(&u.ID, &u.Email, &u.Role, &u.AccountID, &u.OperatorID, &u.PasswordHash, &disabled, &created); err != nil {
+		return nil, err
+	}
+	u.Disabled = disabled != 0
+	u.CreatedAt = parseTime(created)
+	return &u, nil
+}
+
+func (t *tx) CreateUser(ctx context.Context, u *registry.User) error {
+	_, err := t.exec(ctx, `INSERT INTO users (id, email, role, account_id, operator_id, password_hash, disabled, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.Email, u.Role, nullable(u.AccountID), nullable(u.OperatorID), u.PasswordHash, boolInt(u.Disabled), tm(u.CreatedAt))
+	if isUnique(err) {
+		return registry.Errorf(registry.ECONFLICT, "a user with e-mail %s already exists", u.Email)
+	}
+	if err != nil {
+		return fmt.Errorf("create user: %w", err)
+	}
+	return nil
+}
+
+func (t *tx) User(ctx context.Context, id string) (*registry.User, error) {
+	u, err := scanUser(t.queryRow(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
+	if err != nil {
+		return nil, notFound(err, "user %s not found", id)
+	}
+	return u, nil
+}
+
+func (t *tx) UserByEmail(ctx context.Context, email string) (*registry.User, error) {
+	u, err := scanUser(t.queryRow(ctx, `SELECT `+userCols+` FROM users WHERE email = ?`, email))
+	if err != nil {
+		return nil, notFound(err, "no user with e-mail %s", email)
+	}
+	return u, nil
+}
+
+func (t *tx) UpdateUser(ctx context.Context, u *registry.User) error {
+	res, err := t.exec(ctx, `UPDATE users SET role = ?, account_id = ?, operator_id = ?, password_hash = ?, disabled = ? WHERE id = ?`,
+		u.Role, nullable(u.AccountID), nullable(u.OperatorID), u.PasswordHash, boolInt(u.Disabled), u.ID)
+	return mustAffect(res, err, "user %s not found", u.ID)
+}
+
+func (t *tx) ListUsers(ctx context.Context) ([]*registry.User, error) {
+	rows, err := t.query(ctx, `SELECT `+userCols+` FROM users ORDER BY email`)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	defer rows.Close()
+	var out []*registry.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list users: %w", err)
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+const tokenCols = `id, user_id, kind, name, hash, created_at, expires_at`
+
+func scanToken(sc interface{ Scan(...any) error }) (*registry.Token, error) {
+	var k registry.Token
+	var created, expires string
+	if err := sc.Scan(&k.ID, &k.UserID, &k.Kind, &k.Name, &k.Hash, &created, &expires); err != nil {
+		return nil, err
+	}
+	k.CreatedAt, k.ExpiresAt = parseTime(created), parseTime(expires)
+	return &k, nil
+}
+
+func (t *tx) CreateToken(ctx context.Context, k *registry.Token) error {
+	_, err := t.exec(ctx, `INSERT INTO tokens (`+tokenCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		k.ID, k.UserID, k.Kind, k.Name, k.Hash, tm(k.CreatedAt), tm(k.ExpiresAt))
+	if err != nil {
+		return fmt.Errorf("create token: %w", err)
+	}
+	return nil
+}
+
+func (t *tx) TokenByHash(ctx context.Context, hash string) (*registry.Token, error) {
+	k, err := scanToken(t.queryRow(ctx, `SELECT `+tokenCols+` FROM tokens WHERE hash = ?`, hash))
+	if err != nil {
+		return nil, notFound(err, "token not found")
+	}
+	return k, nil
+}
+
+func (t *tx) ListTokens(ctx context.Context, userID string) ([]*registry.Token, error) {
+	rows, err := t.query(ctx, `SELECT `+tokenCols+` FROM tokens WHERE user_id = ? ORDER BY created_at`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("list tokens: %w", err)
+	}
+	defer rows.Close()
+	var out []*registry.Token
+	for rows.Next() {
+		k, err := scanToken(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list tokens: %w", err)
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+func (t *tx) DeleteToken(ctx context.Context, userID, id string) error {
+	res, err := t.exec(ctx, `DELETE FROM tokens WHERE user_id = ? AND id = ?`, userID, id)
+	return mustAffect(res, err, "token %s not found", id)
+}
+
+func (t *tx) DeleteExpiredTokens(ctx context.Context, now time.Time) (int, error) {
+	res, err := t.exec(ctx, `DELETE FROM tokens WHERE expires_at <= ?`, tm(now))
+	if err != nil {
+		return 0, fmt.Errorf("delete expired tokens: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+func (t *tx) CreateOperator(ctx context.Context, o *registry.Operator) error {
+	_, err := t.exec(ctx, `INSERT INTO operators (id, name, kind, created_at) VALUES (?, ?, ?, ?)`,
+		o.ID, o.Name, o.Kind, tm(o.CreatedAt))
+	if isUnique(err) {
+		return registry.Errorf(registry.ECONFLICT, "operator %s already exists", o.ID)
+	}
+	if err != nil {
+		return fmt.Errorf("create operator: %w", err)
+	}
+	return nil
+}
+
+const operatorSelect = `SELECT o.id, o.name, o.kind, o.created_at,
+	(SELECT COUNT(*) FROM operator_prefixes p WHERE p.operator_id = o.id) FROM operators o`
+
+func scanOperator(sc interface{ Scan(...any) error }) (*registry.Operator, error) {
+	var o registry.Operator
+	var created string
+	if err := sc.Scan(&o.ID, &o.Name, &o.Kind, &created, &o.PrefixCount); err != nil {
+		return nil, err
+	}
+	o.CreatedAt = parseTime(created)
+	return &o, nil
+}
+
+func (t *tx) Operator(ctx context.Context, id string) (*registry.Operator, error) {
+	o, err := scanOperator(t.queryRow(ctx, operatorSelect+` WHERE o.id = ?`, id))
+	if err != nil {
+		return nil, notFound(err, "operator %s not found", id)
+	}
+	return o, nil
+}
+
+func (t *tx) ListOperators(ctx context.Context) ([]*registry.Operator, error) {
+	rows, err := t.query(ctx, operatorSelect+` ORDER BY o.kind, o.name`)
+	if err != nil {
+		return nil, fmt.Errorf("list operators: %w", err)
+	}
+	defer rows.Close()
+	var out []*registry.Operator
+	for rows.Next() {
+		o, err := scanOperator(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list operators: %w", err)
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+func (t *tx) SetOperatorPrefixes(ctx context.Context, id string, ps []netip.Prefix) error {
+	if _, err := t.exec(ctx, `DELETE FROM operator_prefixes WHERE operator_id = ?`, id); err != nil {
+		return fmt.Errorf("set operator prefixes: %w", err)
+	}
+	// Insert in batches: one statement per prefix is slow for full tables.
+	const batch = 500
+	for i := 0; i < len(ps); i += batch {
+		end := min(i+batch, len(ps))
+		args := make([]any, 0, 2*(end-i))
+		vals := ""
+		for j, p := range ps[i:end] {
+			if j > 0 {
+				vals += ", "
+			}
+			vals += "(?, ?)"
+			args = append(args, id, p.String())
+		}
+		if _, err := t.exec(ctx, `INSERT INTO operator_prefixes (operator_id, prefix) VALUES `+vals+` ON CONFLICT DO NOTHING`, args...); err != nil {
+			return fmt.Errorf("set operator prefixes: %w", err)
+		}
+	}
+	return nil
+}
+
+func (t *tx) OperatorPrefixes(ctx context.Context, id string) ([]netip.Prefix, error) {
+	rows, err := t.query(ctx, `SELECT prefix FROM operator_prefixes WHERE operator_id = ?`, id)
+	if err != nil {
+		return nil, fmt.Errorf("operator prefixes: %w", err)
+	}
+	defer rows.Close()
+	var out []netip.Prefix
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return nil, fmt.Errorf("operator %s: stored prefix %q: %w", id, s, err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,310 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/ipreg/ipreg/internal/netpolicy"
+	"github.com/ipreg/ipreg/internal/registry"
+)
+
+const appCols = `a.id, a.account_id, a.category, COALESCE(a.operator_id, ''), a.subscriber_id, a.vpn_protocol, a.vpn_endpoints,
+	a.purpose, a.payment_reference, a.state, a.flags, a.fee_due, a.fee_amount_pkr, a.fee_reason, a.return_note,
+	a.reason_code, a.decision_note, a.registration, a.checked_items, a.created_at, a.updated_at, a.submitted_at,
+	a.sla_due_at, a.decided_at, acc.name`
+
+const appFrom = ` FROM applications a JOIN accounts acc ON acc.id = a.account_id`
+
+func scanApp(sc interface{ Scan(...any) error }) (*registry.Application, error) {
+	var a registry.Application
+	var endpoints, flags, created, updated, submitted, due, decided string
+	var feeDue int
+	err := sc.Scan(&a.ID, &a.AccountID, &a.Category, &a.OperatorID, &a.SubscriberID, &a.VPN.Protocol, &endpoints,
+		&a.Purpose, &a.PaymentReference, &a.State, &flags, &feeDue, &a.Fee.AmountPKR, &a.Fee.Reason, &a.ReturnNote,
+		&a.ReasonCode, &a.DecisionNote, &a.Registration, &a.CheckedItems, &created, &updated, &submitted,
+		&due, &decided, &a.HolderName)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(endpoints), &a.VPN.Endpoints); err != nil {
+		return nil, fmt.Errorf("application %s: endpoints: %w", a.ID, err)
+	}
+	if err := json.Unmarshal([]byte(flags), &a.Flags); err != nil {
+		return nil, fmt.Errorf("application %s: flags: %w", a.ID, err)
+	}
+	a.Fee.Due = feeDue != 0
+	a.CreatedAt, a.UpdatedAt, a.SubmittedAt = parseTime(created), parseTime(updated), parseTime(submitted)
+	a.SLADueAt, a.DecidedAt = parseTime(due), parseTime(decided)
+	return &a, nil
+}
+
+func appArgs(a *registry.Application) ([]any, error) {
+	endpoints, err := json.Marshal(orEmpty(a.VPN.Endpoints))
+	if err != nil {
+		return nil, err
+	}
+	flags, err := json.Marshal(orEmpty(a.Flags))
+	if err != nil {
+		return nil, err
+	}
+	return []any{a.Category, nullable(a.OperatorID), a.SubscriberID, a.VPN.Protocol, string(endpoints),
+		a.Purpose, a.PaymentReference, a.State, string(flags), boolInt(a.Fee.Due), a.Fee.AmountPKR, a.Fee.Reason,
+		a.ReturnNote, a.ReasonCode, a.DecisionNote, a.Registration, a.CheckedItems, tm(a.UpdatedAt),
+		tm(a.SubmittedAt), tm(a.SLADueAt), tm(a.DecidedAt)}, nil
+}
+
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func (t *tx) CreateApplication(ctx context.Context, a *registry.Application) error {
+	args, err := appArgs(a)
+	if err != nil {
+		return fmt.Errorf("create application: %w", err)
+	}
+	args = append([]any{a.ID, a.AccountID, tm(a.CreatedAt)}, args...)
+	_, err = t.exec(ctx, `INSERT INTO applications (id, account_id, created_at, category, operator_id, subscriber_id,
+		vpn_protocol, vpn_endpoints, purpose, payment_reference, state, flags, fee_due, fee_amount_pkr, fee_reason,
+		return_note, reason_code, decision_note, registration, checked_items, updated_at, submitted_at, sla_due_at, decided_at)
+		VALUES (`+placeholders(len(args))+`)`, args...)
+	if err != nil {
+		return fmt.Errorf("create application: %w", err)
+	}
+	return t.putItems(ctx, a)
+}
+
+func (t *tx) UpdateApplication(ctx context.Context, a *registry.Application) error {
+	args, err := appArgs(a)
+	if err != nil {
+		return fmt.Errorf("update application: %w", err)
+	}
+	res, err := t.exec(ctx, `UPDATE applications SET category = ?, operator_id = ?, subscriber_id = ?, vpn_protocol = ?,
+		vpn_endpoints = ?, purpose = ?, payment_reference = ?, state = ?, flags = ?, fee_due = ?, fee_amount_pkr = ?,
+		fee_reason = ?, return_note = ?, reason_code = ?, decision_note = ?, registration = ?, checked_items = ?,
+		updated_at = ?, submitted_at = ?, sla_due_at = ?, decided_at = ? WHERE id = ?`, append(args, a.ID)...)
+	if err := mustAffect(res, err, "application %s not found", a.ID); err != nil {
+		return err
+	}
+	if _, err := t.exec(ctx, `DELETE FROM items WHERE application_id = ?`, a.ID); err != nil {
+		return fmt.Errorf("update application items: %w", err)
+	}
+	return t.putItems(ctx, a)
+}
+
+func (t *tx) putItems(ctx context.Context, a *registry.Application) error {
+	n := len(a.Addresses) + len(a.MobileNumbers)
+	if n == 0 {
+		return nil
+	}
+	args := make([]any, 0, 6*n)
+	var vals []string
+	for i, p := range a.Addresses {
+		first, last := netpolicy.RangeKey(p)
+		args = append(args, a.ID, i, "ip", p.String(), first, last)
+		vals = append(vals, "(?, ?, ?, ?, ?, ?)")
+	}
+	for i, m := range a.MobileNumbers {
+		args = append(args, a.ID, len(a.Addresses)+i, "msisdn", m, m, m)
+		vals = append(vals, "(?, ?, ?, ?, ?, ?)")
+	}
+	if _, err := t.exec(ctx, `INSERT INTO items (application_id, position, kind, value, first_key, last_key) VALUES `+
+		strings.Join(vals, ", "), args...); err != nil {
+		return fmt.Errorf("store application items: %w", err)
+	}
+	return nil
+}
+
+// loadItems fills the addresses and numbers of apps in one query.
+func (t *tx) loadItems(ctx context.Context, apps []*registry.Application) error {
+	if len(apps) == 0 {
+		return nil
+	}
+	// Several entries may share an application (two checks of one
+	// application), so each ID maps to all of them.
+	byID := make(map[string][]*registry.Application, len(apps))
+	var args []any
+	for _, a := range apps {
+		if _, seen := byID[a.ID]; !seen {
+			args = append(args, a.ID)
+		}
+		byID[a.ID] = append(byID[a.ID], a)
+	}
+	rows, err := t.query(ctx, `SELECT application_id, kind, value FROM items WHERE application_id IN (`+
+		placeholders(len(args))+`) ORDER BY application_id, position`, args...)
+	if err != nil {
+		return fmt.Errorf("load items: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, kind, value string
+		if err := rows.Scan(&id, &kind, &value); err != nil {
+			return fmt.Errorf("load items: %w", err)
+		}
+		for _, a := range byID[id] {
+			switch kind {
+			case "ip":
+				p, err := netip.ParsePrefix(value)
+				if err != nil {
+					return fmt.Errorf("application %s: stored prefix %q: %w", id, value, err)
+				}
+				a.Addresses = append(a.Addresses, p)
+			case "msisdn":
+				a.MobileNumbers = append(a.MobileNumbers, value)
+			}
+		}
+	}
+	return rows.Err()
+}
+
+func (t *tx) Application(ctx context.Context, id string, forUpdate bool) (*registry.Application, error) {
+	if forUpdate && t.d.forUpdate != "" {
+		// Lock the application row alone: FOR UPDATE over a join would also
+		// lock the account row that every application of the account shares.
+		if _, err := t.exec(ctx, `SELECT id FROM applications WHERE id = ?`+t.d.forUpdate, id); err != nil {
+			return nil, fmt.Errorf("lock application: %w", err)
+		}
+	}
+	a, err := scanApp(t.queryRow(ctx, `SELECT `+appCols+appFrom+` WHERE a.id = ?`, id))
+	if err != nil {
+		return nil, notFound(err, "application %s not found", id)
+	}
+	if err := t.loadItems(ctx, []*registry.Application{a}); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func (t *tx) ListApplications(ctx context.Context, f registry.AppFilter) ([]*registry.Application, error) {
+	var where []string
+	var args []any
+	if f.AccountID != "" {
+		where = append(where, "a.account_id = ?")
+		args = append(args, f.AccountID)
+	}
+	if len(f.States) > 0 {
+		where = append(where, "a.state IN ("+placeholders(len(f.States))+")")
+		for _, s := range f.States {
+			args = append(args, s)
+		}
+	}
+	if f.Category != "" {
+		where = append(where, "a.category = ?")
+		args = append(args, f.Category)
+	}
+	if f.OperatorID != "" {
+		where = append(where, "a.operator_id = ?")
+		args = append(args, f.OperatorID)
+	}
+	if f.Flag != "" {
+		// Flags are a JSON list of objects; codes are fixed identifiers, so
+		// a substring match on the quoted code is exact.
+		where = append(where, "a.flags LIKE ?")
+		args = append(args, `%"code":"`+f.Flag+`"%`)
+	}
+	if !f.OverdueBefore.IsZero() {
+		where = append(where, "a.sla_due_at <> '' AND a.sla_due_at < ?")
+		args = append(args, tm(f.OverdueBefore))
+	}
+	q := `SELECT ` + appCols + appFrom
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	if f.OrderBySLA {
+		q += " ORDER BY a.sla_due_at, a.submitted_at, a.id"
+	} else {
+		q += " ORDER BY a.created_at DESC, a.id"
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 1000 {
+		limit = 1000
+	}
+	q += fmt.Sprintf(" LIMIT %d", limit)
+	rows, err := t.query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list applications: %w", err)
+	}
+	var out []*registry.Application
+	for rows.Next() {
+		a, err := scanApp(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("list applications: %w", err)
+		}
+		out = append(out, a)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list applications: %w", err)
+	}
+	return out, t.loadItems(ctx, out)
+}
+
+func (t *tx) AddEvent(ctx context.Context, e *registry.Event) error {
+	_, err := t.exec(ctx, `INSERT INTO events (application_id, seq, at, actor_id, actor_role, type, note)
+		VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE application_id = ?), ?, ?, ?, ?, ?)`,
+		e.ApplicationID, e.ApplicationID, tm(e.At), e.ActorID, e.ActorRole, e.Type, e.Note)
+	if err != nil {
+		return fmt.Errorf("add event: %w", err)
+	}
+	return nil
+}
+
+func (t *tx) Events(ctx context.Context, applicationID string) ([]registry.Event, error) {
+	rows, err := t.query(ctx, `SELECT at, actor_id, actor_role, type, note FROM events WHERE application_id = ? ORDER BY seq`, applicationID)
+	if err != nil {
+		return nil, fmt.Errorf("events: %w", err)
+	}
+	defer rows.Close()
+	var out []registry.Event
+	for rows.Next() {
+		e := registry.Event{ApplicationID: applicationID}
+		var at string
+		if err := rows.Scan(&at, &e.ActorID, &e.ActorRole, &e.Type, &e.Note); err != nil {
+			return nil, fmt.Errorf("events: %w", err)
+		}
+		e.At = parseTime(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// heldClause selects items that count as held: in a pending application or
+// in the application of an active registration.
+const heldClause = `(a.state IN ('operator_check', 'review', 'returned') OR EXISTS (
+	SELECT 1 FROM registrations r WHERE r.application_id = a.id AND r.status = 'active'))`
+
+func (t *tx) Overlaps(ctx context.Context, accountID, kind, first, last string) ([]registry.Overlap, error) {
+	rows, err := t.query(ctx, `SELECT i.value, a.id, a.state, a.registration FROM items i
+		JOIN applications a ON a.id = i.application_id
+		WHERE i.kind = ? AND i.first_key <= ? AND i.last_key >= ? AND a.account_id <> ? AND `+heldClause+`
+		ORDER BY a.id, i.position LIMIT 20`, kind, last, first, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("overlaps: %w", err)
+	}
+	defer rows.Close()
+	var out []registry.Overlap
+	for rows.Next() {
+		var o registry.Overlap
+		if err := rows.Scan(&o.Item, &o.ApplicationID, &o.State, &o.Registration); err != nil {
+			return nil, fmt.Errorf("overlaps: %w", err)
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+func (t *tx) HeldItems(ctx context.Context, accountID, exceptApplication string) (int, error) {
+	var n int
+	err := t.queryRow(ctx, `SELECT COUNT(*) FROM items i JOIN applications a ON a.id = i.application_id
+		WHERE a.account_id = ? AND a.id <> ? AND `+heldClause, accountID, exceptApplication).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("held items: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,126 @@
+package store
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Migrations are an append-only list of files named NNNN_what.sql; each runs
+// in its own transaction and the schema version is a row.
+//
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+func migrations() ([]migration, error) {
+	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	var out []migration
+	for i, n := range names {
+		base := strings.TrimPrefix(n, "migrations/")
+		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil || v != i+1 {
+			return nil, fmt.Errorf("migration %s: names must be numbered 0001, 0002, … without gaps", base)
+		}
+		b, err := migrationFS.ReadFile(n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, migration{version: v, name: base, sql: string(b)})
+	}
+	return out, nil
+}
+
+// Migrate brings the schema up to date and returns the versions applied.
+// Several servers starting at once over one PostgreSQL take an advisory
+// lock, so each migration runs exactly once.
+func (s *DB) Migrate(ctx context.Context) ([]string, error) {
+	ms, err := migrations()
+	if err != nil {
+		return nil, err
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	defer conn.Close()
+	if s.d == postgresDialect {
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(7431001)"); err != nil {
+			return nil, fmt.Errorf("migrate: lock: %w", err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(7431001)")
+	}
+	if _, err := conn.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"); err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	var current int
+	if err := conn.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_version").Scan(&current); err != nil {
+		return nil, fmt.Errorf("migrate: read version: %w", err)
+	}
+	if current > len(ms) {
+		return nil, fmt.Errorf("migrate: the database is at schema version %d, newer than this program knows (%d); run a newer ipreg", current, len(ms))
+	}
+	var applied []string
+	for _, m := range ms {
+		t, err := conn.BeginTx(ctx, nil)
+		if err != nil {
+			return applied, fmt.Errorf("migrate %s: %w", m.name, err)
+		}
+		var current int
+		if err := t.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_version").Scan(&current); err != nil {
+			t.Rollback()
+			return applied, fmt.Errorf("migrate: read version: %w", err)
+		}
+		if current >= m.version {
+			t.Rollback()
+			continue
+		}
+		for _, stmt := range splitStatements(m.sql) {
+			if _, err := t.ExecContext(ctx, stmt); err != nil {
+				t.Rollback()
+				return applied, fmt.Errorf("migrate %s: %w", m.name, err)
+			}
+		}
+		if _, err := t.ExecContext(ctx, s.d.rebind("INSERT INTO schema_version (version) VALUES (?)"), m.version); err != nil {
+			t.Rollback()
+			return applied, fmt.Errorf("migrate %s: %w", m.name, err)
+		}
+		if err := t.Commit(); err != nil {
+			return applied, fmt.Errorf("migrate %s: commit: %w", m.name, err)
+		}
+		applied = append(applied, m.name)
+	}
+	return applied, nil
+}
+
+// splitStatements splits a migration on semicolons at line ends, after
+// dropping -- comments. Migrations keep to that simple form.
+func splitStatements(src string) []string {
+	var lines []string
+	for _, l := range strings.Split(src, "\n") {
+		if i := strings.Index(l, "--"); i >= 0 {
+			l = l[:i]
+		}
+		lines = append(lines, l)
+	}
+	var out []string
+	for _, s := range strings.Split(strings.Join(lines, "\n"), ";\n") {
+		if s = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), ";")); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}

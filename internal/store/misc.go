@@ -1,0 +1,174 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/ipreg/ipreg/internal/audit"
+	"github.com/ipreg/ipreg/internal/registry"
+)
+
+func (t *tx) Settings(ctx context.Context) (registry.Settings, error) {
+	var v string
+	err := t.queryRow(ctx, `SELECT value FROM settings WHERE id = 1`).Scan(&v)
+	if err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return registry.DefaultSettings, nil
+		}
+		return registry.Settings{}, fmt.Errorf("settings: %w", err)
+	}
+	// Start from the defaults so a setting added in a later release has a
+	// value on databases saved before it existed.
+	s := registry.DefaultSettings
+	if err := json.Unmarshal([]byte(v), &s); err != nil {
+		return registry.Settings{}, fmt.Errorf("settings: %w", err)
+	}
+	return s, nil
+}
+
+func (t *tx) PutSettings(ctx context.Context, s registry.Settings) error {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return fmt.Errorf("put settings: %w", err)
+	}
+	if _, err := t.exec(ctx, `INSERT INTO settings (id, value) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET value = excluded.value`, string(b)); err != nil {
+		return fmt.Errorf("put settings: %w", err)
+	}
+	return nil
+}
+
+func (t *tx) AppendAudit(ctx context.Context, e *audit.Entry) error {
+	var seq int64
+	var prev string
+	// Taking the head row first serialises appenders on PostgreSQL (row
+	// lock until commit); SQLite's single writer does the same.
+	if err := t.queryRow(ctx, `UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash`).Scan(&seq, &prev); err != nil {
+		return fmt.Errorf("append audit: %w", err)
+	}
+	e.At = e.At.UTC().Truncate(time.Microsecond) // the precision stored
+	e.Seal(seq-1, prev)
+	if _, err := t.exec(ctx, `INSERT INTO audit_log (seq, at, actor_id, action, object_type, object_id, detail, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.Seq, tm(e.At), e.ActorID, e.Action, e.ObjectType, e.ObjectID, e.Detail, e.PrevHash, e.Hash); err != nil {
+		return fmt.Errorf("append audit: %w", err)
+	}
+	if _, err := t.exec(ctx, `UPDATE audit_head SET hash = ? WHERE id = 1`, e.Hash); err != nil {
+		return fmt.Errorf("append audit: %w", err)
+	}
+	return nil
+}
+
+func (t *tx) AuditHead(ctx context.Context) (int64, string, error) {
+	var seq int64
+	var hash string
+	if err := t.queryRow(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&seq, &hash); err != nil {
+		return 0, "", fmt.Errorf("audit head: %w", err)
+	}
+	return seq, hash, nil
+}
+
+func (t *tx) AuditEntries(ctx context.Context, afterSeq int64, limit int) ([]audit.Entry, error) {
+	rows, err := t.query(ctx, `SELECT seq, at, actor_id, action, object_type, object_id, detail, prev_hash, hash
+		FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?`, afterSeq, limit)
+	if err != nil {
+		return nil, fmt.Errorf("audit entries: %w", err)
+	}
+	defer rows.Close()
+	var out []audit.Entry
+	for rows.Next() {
+		var e audit.Entry
+		var at string
+		if err := rows.Scan(&e.Seq, &at, &e.ActorID, &e.Action, &e.ObjectType, &e.ObjectID, &e.Detail, &e.PrevHash, &e.Hash); err != nil {
+			return nil, fmt.Errorf("audit entries: %w", err)
+		}
+		e.At = parseTime(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+func (t *tx) countBy(ctx context.Context, q string, args ...any) (map[string]int, error) {
+	rows, err := t.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var k string
+		var n int
+		if err := rows.Scan(&k, &n); err != nil {
+			return nil, err
+		}
+		out[k] = n
+	}
+	return out, rows.Err()
+}
+
+func (t *tx) Stats(ctx context.Context, now time.Time) (*registry.Stats, error) {
+	st := &registry.Stats{
+		ApplicationsByState:   map[registry.State]int{},
+		ActiveByCategory:      map[registry.Category]int{},
+		RegistrationsByStatus: map[registry.RegStatus]int{},
+	}
+	m, err := t.countBy(ctx, `SELECT state, COUNT(*) FROM applications GROUP BY state`)
+	if err != nil {
+		return nil, fmt.Errorf("stats: %w", err)
+	}
+	for k, v := range m {
+		st.ApplicationsByState[registry.State(k)] = v
+	}
+	if m, err = t.countBy(ctx, `SELECT status, COUNT(*) FROM registrations GROUP BY status`); err != nil {
+		return nil, fmt.Errorf("stats: %w", err)
+	}
+	for k, v := range m {
+		st.RegistrationsByStatus[registry.RegStatus(k)] = v
+	}
+	if m, err = t.countBy(ctx, `SELECT category, COUNT(*) FROM registrations WHERE status = 'active' GROUP BY category`); err != nil {
+		return nil, fmt.Errorf("stats: %w", err)
+	}
+	for k, v := range m {
+		st.ActiveByCategory[registry.Category(k)] = v
+	}
+	if m, err = t.countBy(ctx, `SELECT i.kind, COUNT(*) FROM items i JOIN registrations r ON r.application_id = i.application_id
+		WHERE r.status = 'active' GROUP BY i.kind`); err != nil {
+		return nil, fmt.Errorf("stats: %w", err)
+	}
+	st.ActiveAddresses, st.ActiveMobileNumbers = m["ip"], m["msisdn"]
+
+	rows, err := t.query(ctx, `SELECT submitted_at, decided_at, state FROM applications
+		WHERE decided_at >= ? AND state IN ('approved', 'rejected') AND submitted_at <> ''`, tm(now.AddDate(0, 0, -30)))
+	if err != nil {
+		return nil, fmt.Errorf("stats: %w", err)
+	}
+	defer rows.Close()
+	var hours []float64
+	approved := 0
+	for rows.Next() {
+		var sub, dec, state string
+		if err := rows.Scan(&sub, &dec, &state); err != nil {
+			return nil, fmt.Errorf("stats: %w", err)
+		}
+		hours = append(hours, parseTime(dec).Sub(parseTime(sub)).Hours())
+		if state == string(registry.StateApproved) {
+			approved++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("stats: %w", err)
+	}
+	st.DecisionsLast30Days = len(hours)
+	if n := len(hours); n > 0 {
+		sort.Float64s(hours)
+		st.MedianDecisionHours = hours[n/2]
+		if n%2 == 0 {
+			st.MedianDecisionHours = (hours[n/2-1] + hours[n/2]) / 2
+		}
+		st.ApprovedShareLast30Days = float64(approved) / float64(n)
+	}
+	return st, nil
+}

@@ -1,0 +1,193 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ipreg/ipreg/internal/registry"
+)
+
+func (t *tx) NextSerial(ctx context.Context, name string) (int64, error) {
+	if _, err := t.exec(ctx, `INSERT INTO serials (name, value) VALUES (?, 0) ON CONFLICT (name) DO NOTHING`, name); err != nil {
+		return 0, fmt.Errorf("next serial %s: %w", name, err)
+	}
+	// The UPDATE takes the row lock, so concurrent transactions on
+	// PostgreSQL get consecutive values and never the same one.
+	var v int64
+	if err := t.queryRow(ctx, `UPDATE serials SET value = value + 1 WHERE name = ? RETURNING value`, name).Scan(&v); err != nil {
+		return 0, fmt.Errorf("next serial %s: %w", name, err)
+	}
+	return v, nil
+}
+
+const regCols = `r.number, r.application_id, r.account_id, r.category, r.operator_id, r.status, r.valid_from, r.valid_until,
+	r.verification_code, r.created_at, r.ended_at, r.end_reason, acc.name`
+
+const regFrom = ` FROM registrations r JOIN accounts acc ON acc.id = r.account_id`
+
+func scanReg(sc interface{ Scan(...any) error }) (*registry.Registration, error) {
+	var r registry.Registration
+	var from, until, created, ended string
+	if err := sc.Scan(&r.Number, &r.ApplicationID, &r.AccountID, &r.Category, &r.OperatorID, &r.Status, &from, &until,
+		&r.VerificationCode, &created, &ended, &r.EndReason, &r.HolderName); err != nil {
+		return nil, err
+	}
+	r.ValidFrom, r.ValidUntil, r.CreatedAt, r.EndedAt = parseTime(from), parseTime(until), parseTime(created), parseTime(ended)
+	return &r, nil
+}
+
+// regItems copies each registration's approved application items into it.
+func (t *tx) regItems(ctx context.Context, rs []*registry.Registration) error {
+	apps := make([]*registry.Application, len(rs))
+	for i, r := range rs {
+		apps[i] = &registry.Application{ID: r.ApplicationID}
+	}
+	if err := t.loadItems(ctx, apps); err != nil {
+		return err
+	}
+	for i, r := range rs {
+		r.Addresses, r.MobileNumbers = apps[i].Addresses, apps[i].MobileNumbers
+	}
+	return nil
+}
+
+func (t *tx) CreateRegistration(ctx context.Context, r *registry.Registration) error {
+	_, err := t.exec(ctx, `INSERT INTO registrations (number, application_id, account_id, category, operator_id, status,
+		valid_from, valid_until, verification_code, created_at, ended_at, end_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.Number, r.ApplicationID, r.AccountID, r.Category, r.OperatorID, r.Status, tm(r.ValidFrom), tm(r.ValidUntil),
+		r.VerificationCode, tm(r.CreatedAt), tm(r.EndedAt), r.EndReason)
+	if isUnique(err) {
+		return registry.Errorf(registry.ECONFLICT, "registration %s or one for application %s already exists", r.Number, r.ApplicationID)
+	}
+	if err != nil {
+		return fmt.Errorf("create registration: %w", err)
+	}
+	return nil
+}
+
+func (t *tx) Registration(ctx context.Context, number string, forUpdate bool) (*registry.Registration, error) {
+	if forUpdate && t.d.forUpdate != "" {
+		if _, err := t.exec(ctx, `SELECT number FROM registrations WHERE number = ?`+t.d.forUpdate, number); err != nil {
+			return nil, fmt.Errorf("lock registration: %w", err)
+		}
+	}
+	r, err := scanReg(t.queryRow(ctx, `SELECT `+regCols+regFrom+` WHERE r.number = ?`, number))
+	if err != nil {
+		return nil, notFound(err, "registration %s not found", number)
+	}
+	return r, t.regItems(ctx, []*registry.Registration{r})
+}
+
+func (t *tx) UpdateRegistration(ctx context.Context, r *registry.Registration) error {
+	res, err := t.exec(ctx, `UPDATE registrations SET status = ?, valid_until = ?, ended_at = ?, end_reason = ? WHERE number = ?`,
+		r.Status, tm(r.ValidUntil), tm(r.EndedAt), r.EndReason, r.Number)
+	return mustAffect(res, err, "registration %s not found", r.Number)
+}
+
+func (t *tx) listRegs(ctx context.Context, where []string, args []any, order string, limit int) ([]*registry.Registration, error) {
+	q := `SELECT ` + regCols + regFrom
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	if limit <= 0 || limit > 1000 {
+		limit = 1000
+	}
+	rows, err := t.query(ctx, q+" ORDER BY "+order+fmt.Sprintf(" LIMIT %d", limit), args...)
+	if err != nil {
+		return nil, fmt.Errorf("list registrations: %w", err)
+	}
+	var out []*registry.Registration
+	for rows.Next() {
+		r, err := scanReg(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("list registrations: %w", err)
+		}
+		out = append(out, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list registrations: %w", err)
+	}
+	return out, t.regItems(ctx, out)
+}
+
+func (t *tx) ListRegistrations(ctx context.Context, f registry.RegFilter) ([]*registry.Registration, error) {
+	var where []string
+	var args []any
+	if f.AccountID != "" {
+		where = append(where, "r.account_id = ?")
+		args = append(args, f.AccountID)
+	}
+	if f.Status != "" {
+		where = append(where, "r.status = ?")
+		args = append(args, f.Status)
+	}
+	return t.listRegs(ctx, where, args, "r.created_at DESC, r.number", f.Limit)
+}
+
+func (t *tx) DueExpiries(ctx context.Context, now time.Time) ([]*registry.Registration, error) {
+	return t.listRegs(ctx, []string{"r.status = 'active'", "r.valid_until <= ?"}, []any{tm(now)}, "r.valid_until, r.number", 1000)
+}
+
+const revCols = `id, registration_number, reason, state, proposed_by, proposed_at, decided_by, decided_at`
+
+func scanRev(sc interface{ Scan(...any) error }) (*registry.Revocation, error) {
+	var r registry.Revocation
+	var proposed, decided string
+	if err := sc.Scan(&r.ID, &r.RegistrationNumber, &r.Reason, &r.State, &r.ProposedBy, &proposed, &r.DecidedBy, &decided); err != nil {
+		return nil, err
+	}
+	r.ProposedAt, r.DecidedAt = parseTime(proposed), parseTime(decided)
+	return &r, nil
+}
+
+func (t *tx) CreateRevocation(ctx context.Context, r *registry.Revocation) error {
+	_, err := t.exec(ctx, `INSERT INTO revocations (`+revCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.RegistrationNumber, r.Reason, r.State, r.ProposedBy, tm(r.ProposedAt), r.DecidedBy, tm(r.DecidedAt))
+	if isUnique(err) {
+		return registry.Errorf(registry.ECONFLICT, "a revocation of %s is already waiting for a supervisor's confirmation", r.RegistrationNumber)
+	}
+	if err != nil {
+		return fmt.Errorf("create revocation: %w", err)
+	}
+	return nil
+}
+
+func (t *tx) Revocation(ctx context.Context, id string, forUpdate bool) (*registry.Revocation, error) {
+	r, err := scanRev(t.queryRow(ctx, `SELECT `+revCols+` FROM revocations WHERE id = ?`+t.lock(forUpdate), id))
+	if err != nil {
+		return nil, notFound(err, "revocation %s not found", id)
+	}
+	return r, nil
+}
+
+func (t *tx) UpdateRevocation(ctx context.Context, r *registry.Revocation) error {
+	res, err := t.exec(ctx, `UPDATE revocations SET state = ?, decided_by = ?, decided_at = ? WHERE id = ?`,
+		r.State, r.DecidedBy, tm(r.DecidedAt), r.ID)
+	return mustAffect(res, err, "revocation %s not found", r.ID)
+}
+
+func (t *tx) ListRevocations(ctx context.Context, state registry.RevocationState) ([]*registry.Revocation, error) {
+	q, args := `SELECT `+revCols+` FROM revocations`, []any{}
+	if state != "" {
+		q += ` WHERE state = ?`
+		args = append(args, state)
+	}
+	rows, err := t.query(ctx, q+` ORDER BY proposed_at, id LIMIT 1000`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list revocations: %w", err)
+	}
+	defer rows.Close()
+	var out []*registry.Revocation
+	for rows.Next() {
+		r, err := scanRev(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list revocations: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,244 @@
+// Package store implements registry.Store on SQLite (modernc.org/sqlite,
+// embedded, the default) and PostgreSQL (jackc/pgx/v5). Both run the same
+// portable SQL through database/sql; the few differences (placeholders, row
+// locks, error codes, migration locking) live in dialect. One conformance
+// suite (storetest) runs every test against both.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/ipreg/ipreg/internal/registry"
+)
+
+type dialect struct {
+	name      string
+	numbered  bool   // $1 placeholders instead of ?
+	forUpdate string // row-lock suffix for SELECT … FOR UPDATE
+}
+
+var (
+	sqliteDialect   = &dialect{name: "sqlite"}
+	postgresDialect = &dialect{name: "postgres", numbered: true, forUpdate: " FOR UPDATE"}
+)
+
+// DB is an open registry database.
+type DB struct {
+	db *sql.DB
+	d  *dialect
+}
+
+var _ registry.Store = (*DB)(nil)
+
+// Open opens the database named by dsn: a postgres:// or postgresql:// URL,
+// or a path to an SQLite file (created if missing). It does not migrate.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		db, err := sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		db.SetMaxOpenConns(20)
+		db.SetMaxIdleConns(20)
+		db.SetConnMaxIdleTime(5 * time.Minute)
+		if err := db.PingContext(ctx); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("connect to postgres: %w", err)
+		}
+		return &DB{db: db, d: postgresDialect}, nil
+	}
+	path := strings.TrimPrefix(dsn, "sqlite://")
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+	}
+	// WAL lets readers run beside the one writer; _txlock=immediate takes
+	// the write lock at BEGIN, so two writers queue on busy_timeout instead
+	// of deadlocking on a lock upgrade.
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	db.SetMaxOpenConns(8)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	return &DB{db: db, d: sqliteDialect}, nil
+}
+
+// Dialect is "sqlite" or "postgres".
+func (s *DB) Dialect() string { return s.d.name }
+
+// Close closes the database.
+func (s *DB) Close() error { return s.db.Close() }
+
+// Ping checks that the database answers.
+func (s *DB) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+// Read runs fn without a transaction.
+func (s *DB) Read(ctx context.Context, fn func(registry.Tx) error) error {
+	return fn(&tx{q: s.db, d: s.d})
+}
+
+// Write runs fn in a transaction, committed only when fn returns nil.
+func (s *DB) Write(ctx context.Context, fn func(registry.Tx) error) error {
+	t, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(&tx{q: t, d: s.d}); err != nil {
+		t.Rollback()
+		return err
+	}
+	if err := t.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// tx implements registry.Tx over a *sql.DB or *sql.Tx.
+type tx struct {
+	q querier
+	d *dialect
+}
+
+// rebind turns ? placeholders into $n for PostgreSQL. Queries here never
+// contain a literal question mark.
+func (d *dialect) rebind(q string) string {
+	if !d.numbered {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func (t *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return t.q.ExecContext(ctx, t.d.rebind(q), args...)
+}
+
+func (t *tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return t.q.QueryContext(ctx, t.d.rebind(q), args...)
+}
+
+func (t *tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return t.q.QueryRowContext(ctx, t.d.rebind(q), args...)
+}
+
+func (t *tx) lock(forUpdate bool) string {
+	if forUpdate {
+		return t.d.forUpdate
+	}
+	return ""
+}
+
+// isUnique reports a unique-constraint violation on either database.
+func isUnique(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "23505"
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+// notFound maps sql.ErrNoRows to the domain's ENOTFOUND.
+func notFound(err error, format string, args ...any) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return registry.Errorf(registry.ENOTFOUND, format, args...)
+	}
+	return err
+}
+
+// mustAffect turns "no row updated" into ENOTFOUND.
+func mustAffect(res sql.Result, err error, format string, args ...any) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return registry.Errorf(registry.ENOTFOUND, format, args...)
+	}
+	return nil
+}
+
+// Times are stored as fixed-width UTC text so they sort as strings on both
+// databases; the zero time is the empty string.
+const timeLayout = "2006-01-02T15:04:05.000000Z"
+
+func tm(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(timeLayout)
+}
+
+func parseTime(s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(timeLayout, s)
+	if err != nil {
+		// Written only by tm; a failure here means the row was edited by hand.
+		return time.Time{}
+	}
+	return t
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// placeholders returns "?, ?, ?" for n values.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+// SQL returns the underlying database handle, for tests and maintenance
+// commands that need statements outside the registry's use cases.
+func (s *DB) SQL() *sql.DB { return s.db }

@@ -1,0 +1,840 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ipreg/ipreg/internal/audit"
+	"github.com/ipreg/ipreg/internal/netpolicy"
+	"github.com/ipreg/ipreg/internal/registry"
+	"github.com/ipreg/ipreg/internal/store"
+)
+
+// Run runs the conformance suite against stores made by open.
+func Run(t *testing.T, open func(t *testing.T) *store.DB) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, db *store.DB)
+	}{
+		{"Users", testUsers},
+		{"Tokens", testTokens},
+		{"Operators", testOperators},
+		{"Applications", testApplications},
+		{"ApplicationFilters", testApplicationFilters},
+		{"OverlapsAndHeld", testOverlapsAndHeld},
+		{"Checks", testChecks},
+		{"Registrations", testRegistrations},
+		{"Revocations", testRevocations},
+		{"SerialConcurrent", testSerialConcurrent},
+		{"AuditChain", testAuditChain},
+		{"Rollback", testRollback},
+		{"Settings", testSettings},
+		{"Stats", testStats},
+		{"MigrateTwice", testMigrateTwice},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tt.fn(t, open(t))
+		})
+	}
+}
+
+var t0 = time.Date(2026, 11, 27, 9, 30, 0, 123456000, time.UTC)
+
+func write(t *testing.T, db *store.DB, fn func(tx registry.Tx) error) {
+	t.Helper()
+	if err := db.Write(context.Background(), fn); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func wantCode(t *testing.T, err error, code registry.Code) {
+	t.Helper()
+	if registry.ErrorCode(err) != code {
+		t.Fatalf("error = %v, want code %s", err, code)
+	}
+}
+
+func fixture(t *testing.T, db *store.DB, accounts ...string) {
+	t.Helper()
+	ctx := context.Background()
+	write(t, db, func(tx registry.Tx) error {
+		for _, id := range accounts {
+			if err := tx.CreateAccount(ctx, &registry.Account{ID: id, Kind: registry.KindCompany, Name: "Holder " + id,
+				CNIC: "35202-1234567-1", Mobile: "923001234567", CreatedAt: t0}); err != nil {
+				return err
+			}
+		}
+		for _, o := range []registry.Operator{{ID: "ptcl", Name: "PTCL", Kind: registry.OperatorFixed}, {ID: "jazz", Name: "Jazz", Kind: registry.OperatorMobile}} {
+			o.CreatedAt = t0
+			if err := tx.CreateOperator(ctx, &o); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func pfx(ss ...string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range ss {
+		out = append(out, netip.MustParsePrefix(s))
+	}
+	return out
+}
+
+func testUsers(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	fixture(t, db, "acc_a")
+	u := &registry.User{ID: "usr_a", Email: "a@example.pk", Role: registry.RoleApplicant, AccountID: "acc_a", PasswordHash: "h", CreatedAt: t0}
+	write(t, db, func(tx registry.Tx) error { return tx.CreateUser(ctx, u) })
+	dup := *u
+	dup.ID = "usr_b"
+	wantCode(t, db.Write(ctx, func(tx registry.Tx) error { return tx.CreateUser(ctx, &dup) }), registry.ECONFLICT)
+	op := &registry.User{ID: "usr_op", Email: "op@ptcl.pk", Role: registry.RoleOperator, OperatorID: "ptcl", PasswordHash: "h", CreatedAt: t0}
+	write(t, db, func(tx registry.Tx) error { return tx.CreateUser(ctx, op) })
+
+	db.Read(ctx, func(tx registry.Tx) error {
+		got, err := tx.UserByEmail(ctx, "a@example.pk")
+		if err != nil || *got != *u {
+			t.Errorf("UserByEmail = %+v, %v; want %+v", got, err, u)
+		}
+		got, err = tx.User(ctx, "usr_op")
+		if err != nil || got.OperatorID != "ptcl" || got.AccountID != "" {
+			t.Errorf("User(op) = %+v, %v", got, err)
+		}
+		_, err = tx.User(ctx, "usr_none")
+		wantCode(t, err, registry.ENOTFOUND)
+		acc, err := tx.Account(ctx, "acc_a")
+		if err != nil || acc.Name != "Holder acc_a" || !acc.CreatedAt.Equal(t0) {
+			t.Errorf("Account = %+v, %v", acc, err)
+		}
+		return nil
+	})
+	u.Disabled, u.PasswordHash = true, "h2"
+	write(t, db, func(tx registry.Tx) error { return tx.UpdateUser(ctx, u) })
+	db.Read(ctx, func(tx registry.Tx) error {
+		got, _ := tx.User(ctx, "usr_a")
+		if !got.Disabled || got.PasswordHash != "h2" {
+			t.Errorf("UpdateUser not stored: %+v", got)
+		}
+		us, err := tx.ListUsers(ctx)
+		if err != nil || len(us) != 2 {
+			t.Errorf("ListUsers = %d users, %v", len(us), err)
+		}
+		return nil
+	})
+	wantCode(t, db.Write(ctx, func(tx registry.Tx) error { return tx.UpdateUser(ctx, &registry.User{ID: "usr_none"}) }), registry.ENOTFOUND)
+}
+
+func testTokens(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	fixture(t, db, "acc_a")
+	write(t, db, func(tx registry.Tx) error {
+		for _, u := range []string{"usr_a", "usr_b"} {
+			if err := tx.CreateUser(ctx, &registry.User{ID: u, Email: u + "@x.pk", Role: registry.RoleReviewer, PasswordHash: "h", CreatedAt: t0}); err != nil {
+				return err
+			}
+		}
+		for i, k := range []registry.Token{
+			{ID: "tok_1", UserID: "usr_a", Kind: registry.TokenSession, Name: "login", Hash: "h1", ExpiresAt: t0.Add(time.Hour)},
+			{ID: "tok_2", UserID: "usr_a", Kind: registry.TokenAPI, Name: "script", Hash: "h2", ExpiresAt: t0.Add(-time.Hour)},
+			{ID: "tok_3", UserID: "usr_b", Kind: registry.TokenAPI, Name: "other", Hash: "h3", ExpiresAt: t0.Add(time.Hour)},
+		} {
+			k.CreatedAt = t0.Add(time.Duration(i) * time.Second)
+			if err := tx.CreateToken(ctx, &k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	db.Read(ctx, func(tx registry.Tx) error {
+		k, err := tx.TokenByHash(ctx, "h2")
+		if err != nil || k.ID != "tok_2" || k.Kind != registry.TokenAPI || !k.ExpiresAt.Equal(t0.Add(-time.Hour)) {
+			t.Errorf("TokenByHash = %+v, %v", k, err)
+		}
+		ks, err := tx.ListTokens(ctx, "usr_a")
+		if err != nil || len(ks) != 2 || ks[0].ID != "tok_1" {
+			t.Errorf("ListTokens = %v, %v", ks, err)
+		}
+		return nil
+	})
+	// Deleting another user's token is not found, and deletes nothing.
+	wantCode(t, db.Write(ctx, func(tx registry.Tx) error { return tx.DeleteToken(ctx, "usr_a", "tok_3") }), registry.ENOTFOUND)
+	write(t, db, func(tx registry.Tx) error {
+		n, err := tx.DeleteExpiredTokens(ctx, t0)
+		if n != 1 {
+			t.Errorf("DeleteExpiredTokens = %d, want 1", n)
+		}
+		return err
+	})
+	db.Read(ctx, func(tx registry.Tx) error {
+		_, err := tx.TokenByHash(ctx, "h2")
+		wantCode(t, err, registry.ENOTFOUND)
+		_, err = tx.TokenByHash(ctx, "h3")
+		return err
+	})
+}
+
+func testOperators(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	fixture(t, db)
+	wantCode(t, db.Write(ctx, func(tx registry.Tx) error {
+		return tx.CreateOperator(ctx, &registry.Operator{ID: "ptcl", Name: "again", Kind: registry.OperatorFixed, CreatedAt: t0})
+	}), registry.ECONFLICT)
+	write(t, db, func(tx registry.Tx) error {
+		if err := tx.SetOperatorPrefixes(ctx, "ptcl", pfx("14.1.104.0/22", "2001:dd8:1c::/48")); err != nil {
+			return err
+		}
+		// Loading again replaces, it does not add.
+		ps := make([]netip.Prefix, 0, 1200)
+		for i := 0; i < 1200; i++ {
+			ps = append(ps, netip.PrefixFrom(netip.AddrFrom4([4]byte{39, byte(i >> 8), byte(i), 0}), 24))
+		}
+		return tx.SetOperatorPrefixes(ctx, "ptcl", append(ps, ps[0])) // a duplicate is ignored
+	})
+	db.Read(ctx, func(tx registry.Tx) error {
+		o, err := tx.Operator(ctx, "ptcl")
+		if err != nil || o.PrefixCount != 1200 || o.Name != "PTCL" {
+			t.Errorf("Operator = %+v, %v", o, err)
+		}
+		ps, err := tx.OperatorPrefixes(ctx, "ptcl")
+		if err != nil || len(ps) != 1200 {
+			t.Errorf("OperatorPrefixes = %d, %v", len(ps), err)
+		}
+		os, err := tx.ListOperators(ctx)
+		if err != nil || len(os) != 2 || os[0].ID != "ptcl" || os[1].ID != "jazz" {
+			t.Errorf("ListOperators = %v, %v (want fixed before mobile)", os, err)
+		}
+		_, err = tx.Operator(ctx, "none")
+		wantCode(t, err, registry.ENOTFOUND)
+		return nil
+	})
+}
+
+func sampleApp(id, account string) *registry.Application {
+	return &registry.Application{
+		ID: id, AccountID: account, Category: registry.CategoryCompany, OperatorID: "ptcl", SubscriberID: "PTCL-001",
+		Addresses: pfx("14.1.104.0/24", "2001:dd8:1c::/48", "14.1.105.7/32"),
+		VPN:       registry.VPN{Protocol: "wireguard", Endpoints: []string{"vpn.example.com"}},
+		Purpose:   "Remote access for staff — دور دراز رسائی", State: registry.StateDraft,
+		Flags:     []registry.Flag{{Code: registry.FlagOutsideCountry, Item: "1.1.1.1/32", Detail: "x"}},
+		Fee:       registry.Fee{Due: true, AmountPKR: 10000, Reason: "r"},
+		CreatedAt: t0, UpdatedAt: t0,
+	}
+}
+
+func testApplications(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	fixture(t, db, "acc_a")
+	a := sampleApp("app_1", "acc_a")
+	write(t, db, func(tx registry.Tx) error { return tx.CreateApplication(ctx, a) })
+	var got *registry.Application
+	db.Read(ctx, func(tx registry.Tx) error {
+		var err error
+		got, err = tx.Application(ctx, "app_1", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return nil
+	})
+	if got.HolderName != "Holder acc_a" {
+		t.Errorf("HolderName = %q", got.HolderName)
+	}
+	got.HolderName = ""
+	if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", a) {
+		t.Errorf("round trip:\n got %+v\nwant %+v", got, a)
+	}
+	// A draft without an operator stores NULL and reads back empty.
+	b := &registry.Application{ID: "app_2", AccountID: "acc_a", Category: registry.CategoryMobile, State: registry.StateDraft,
+		MobileNumbers: []string{"923001234567", "923331234567"}, CreatedAt: t0, UpdatedAt: t0}
+	write(t, db, func(tx registry.Tx) error { return tx.CreateApplication(ctx, b) })
+	// Update replaces the items.
+	a.Addresses = pfx("27.0.184.0/24")
+	a.State, a.SubmittedAt, a.SLADueAt = registry.StateOperatorCheck, t0.Add(time.Hour), t0.Add(9*time.Hour)
+	write(t, db, func(tx registry.Tx) error { return tx.UpdateApplication(ctx, a) })
+	db.Read(ctx, func(tx registry.Tx) error {
+		got, err := tx.Application(ctx, "app_1", false)
+		if err != nil || len(got.Addresses) != 1 || got.Addresses[0].String() != "27.0.184.0/24" || got.State != registry.StateOperatorCheck || !got.SLADueAt.Equal(t0.Add(9*time.Hour)) {
+			t.Errorf("after update = %+v, %v", got, err)
+		}
+		got, err = tx.Application(ctx, "app_2", false)
+		if err != nil || got.OperatorID != "" || !slices.Equal(got.MobileNumbers, b.MobileNumbers) {
+			t.Errorf("mobile draft = %+v, %v", got, err)
+		}
+		_, err = tx.Application(ctx, "app_none", false)
+		wantCode(t, err, registry.ENOTFOUND)
+		return nil
+	})
+	write(t, db, func(tx registry.Tx) error {
+		for _, typ := range []string{"created", "submitted"} {
+			if err := tx.AddEvent(ctx, &registry.Event{ApplicationID: "app_1", At: t0, ActorID: "usr_a", ActorRole: registry.RoleApplicant, Type: typ}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	db.Read(ctx, func(tx registry.Tx) error {
+		es, err := tx.Events(ctx, "app_1")
+		if err != nil || len(es) != 2 || es[0].Type != "created" || es[1].Type != "submitted" {
+			t.Errorf("Events = %+v, %v", es, err)
+		}
+		return nil
+	})
+	wantCode(t, db.Write(ctx, func(tx registry.Tx) error {
+		return tx.UpdateApplication(ctx, &registry.Application{ID: "app_none", AccountID: "acc_a", State: registry.StateDraft})
+	}), registry.ENOTFOUND)
+}
+
+func testApplicationFilters(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	fixture(t, db, "acc_a", "acc_b")
+	write(t, db, func(tx registry.Tx) error {
+		for i, spec := range []struct {
+			id, acc string
+			state   registry.State
+			due     time.Duration
+			flag    string
+		}{
+			{"app_1", "acc_a", registry.StateReview, 5 * time.Hour, registry.FlagOverlap},
+			{"app_2", "acc_a", registry.StateReview, 1 * time.Hour, ""},
+			{"app_3", "acc_b", registry.StateReview, 3 * time.Hour, registry.FlagOperatorDisputed},
+			{"app_4", "acc_b", registry.StateDraft, 0, ""},
+		} {
+			a := sampleApp(spec.id, spec.acc)
+			a.Addresses = pfx(fmt.Sprintf("14.1.%d.0/24", 104+i))
+			a.State, a.Flags = spec.state, nil
+			if spec.flag != "" {
+				a.Flags = []registry.Flag{{Code: spec.flag, Detail: "d"}}
+			}
+			if spec.due != 0 {
+				a.SubmittedAt, a.SLADueAt = t0, t0.Add(spec.due)
+			}
+			a.CreatedAt = t0.Add(time.Duration(i) * time.Minute)
+			if err := tx.CreateApplication(ctx, a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	ids := func(f registry.AppFilter) []string {
+		var out []string
+		db.Read(ctx, func(tx registry.Tx) error {
+			as, err := tx.ListApplications(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range as {
+				if len(a.Addresses) != 1 {
+					t.Errorf("%s listed without its items", a.ID)
+				}
+				out = append(out, a.ID)
+			}
+			return nil
+		})
+		return out
+	}
+	for _, tt := range []struct {
+		name string
+		f    registry.AppFilter
+		want []string
+	}{
+		{"all newest first", registry.AppFilter{}, []string{"app_4", "app_3", "app_2", "app_1"}},
+		{"account", registry.AppFilter{AccountID: "acc_a"}, []string{"app_2", "app_1"}},
+		{"queue by SLA", registry.AppFilter{States: []registry.State{registry.StateReview}, OrderBySLA: true}, []string{"app_2", "app_3", "app_1"}},
+		{"flag", registry.AppFilter{Flag: registry.FlagOperatorDisputed}, []string{"app_3"}},
+		{"overdue", registry.AppFilter{OverdueBefore: t0.Add(4 * time.Hour), OrderBySLA: true}, []string{"app_2", "app_3"}},
+		{"operator and category", registry.AppFilter{OperatorID: "ptcl", Category: registry.CategoryCompany, States: []registry.State{registry.StateDraft}}, []string{"app_4"}},
+		{"limit", registry.AppFilter{Limit: 1}, []string{"app_4"}},
+		{"no match", registry.AppFilter{Category: registry.CategoryMobile}, nil},
+	} {
+		if got := ids(tt.f); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func testOverlapsAndHeld(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	fixture(t, db, "acc_a", "acc_b")
+	mk := func(id, acc string, state registry.State, addrs ...string) {
+		a := sampleApp(id, acc)
+		a.State, a.Addresses = state, pfx(addrs...)
+		write(t, db, func(tx registry.Tx) error { return tx.CreateApplication(ctx, a) })
+	}
+	mk("app_a1", "acc_a", registry.StateReview, "14.1.104.0/24", "14.1.200.1/32")
+	mk("app_a2", "acc_a", registry.StateDraft, "27.0.184.0/24")
+	mk("app_a3", "acc_a", registry.StateApproved, "2001:dd8:1c::/48")
+	mk("app_a4", "acc_a", registry.StateRejected, "36.255.32.0/24")
+	write(t, db, func(tx registry.Tx) error {
+		return tx.CreateRegistration(ctx, &registry.Registration{Number: "VPN-2026-000001", ApplicationID: "app_a3", AccountID: "acc_a",
+			Category: registry.CategoryCompany, OperatorID: "ptcl", Status: registry.RegActive, ValidFrom: t0, ValidUntil: t0.AddDate(1, 0, 0),
+			VerificationCode: "ABC", CreatedAt: t0})
+	})
+	overlaps := func(account, p string) []string {
+		first, last := netpolicy.RangeKey(netip.MustParsePrefix(p))
+		var out []string
+		db.Read(ctx, func(tx registry.Tx) error {
+			os, err := tx.Overlaps(ctx, account, "ip", first, last)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, o := range os {
+				out = append(out, o.Item+"@"+o.ApplicationID+"@"+o.Registration)
+			}
+			return nil
+		})
+		return out
+	}
+	for _, tt := range []struct {
+		account, p string
+		want       []string
+	}{
+		{"acc_b", "14.1.104.128/25", []string{"14.1.104.0/24@app_a1@"}},                    // inside a pending /24
+		{"acc_b", "14.1.104.0/23", []string{"14.1.104.0/24@app_a1@"}},                      // contains it
+		{"acc_b", "14.1.200.1/32", []string{"14.1.200.1/32@app_a1@"}},                      // exact host
+		{"acc_b", "14.1.200.2/32", nil},                                                    // neighbour
+		{"acc_b", "27.0.184.0/24", nil},                                                    // drafts hold nothing
+		{"acc_b", "36.255.32.0/24", nil},                                                   // nor rejections
+		{"acc_b", "2001:dd8:1c:ff::/64", []string{"2001:dd8:1c::/48@app_a3@"}},             // active registration
+		{"acc_a", "14.1.104.0/24", nil},                                                    // own account
+		{"acc_b", "0.0.0.0/0", []string{"14.1.104.0/24@app_a1@", "14.1.200.1/32@app_a1@"}}, // v4 never matches v6
+	} {
+		if got := overlaps(tt.account, tt.p); !slices.Equal(got, tt.want) {
+			t.Errorf("Overlaps(%s, %s) = %v, want %v", tt.account, tt.p, got, tt.want)
+		}
+	}
+	db.Read(ctx, func(tx registry.Tx) error {
+		// app_a1's two addresses (pending) + app_a3's one (active registration).
+		if n, err := tx.HeldItems(ctx, "acc_a", ""); err != nil || n != 3 {
+			t.Errorf("HeldItems = %d, %v; want 3", n, err)
+		}
+		if n, _ := tx.HeldItems(ctx, "acc_a", "app_a1"); n != 1 {
+			t.Errorf("HeldItems except app_a1 = %d, want 1", n)
+		}
+		return nil
+	})
+	write(t, db, func(tx registry.Tx) error {
+		r, err := tx.Registration(ctx, "VPN-2026-000001", true)
+		if err != nil {
+			return err
+		}
+		r.Status = registry.RegExpired
+		return tx.UpdateRegistration(ctx, r)
+	})
+	if got := overlaps("acc_b", "2001:dd8:1c::/48"); got != nil {
+		t.Errorf("an expired registration still overlaps: %v", got)
+	}
+	// Mobile numbers overlap by equality.
+	m := &registry.Application{ID: "app_m", AccountID: "acc_a", Category: registry.CategoryMobile, OperatorID: "jazz",
+		MobileNumbers: []string{"923001234567"}, State: registry.StateOperatorCheck, CreatedAt: t0, UpdatedAt: t0}
+	write(t, db, func(tx registry.Tx) error { return tx.CreateApplication(ctx, m) })
+	db.Read(ctx, func(tx registry.Tx) error {
+		os, err := tx.Overlaps(ctx, "acc_b", "msisdn", "923001234567", "923001234567")
+		if err != nil || len(os) != 1 || os[0].ApplicationID != "app_m" {
+			t.Errorf("mobile Overlaps = %v, %v", os, err)
+		}
+		os, _ = tx.Overlaps(ctx, "acc_b", "msisdn", "923001234568", "923001234568")
+		if len(os) != 0 {
+			t.Errorf("another number overlaps: %v", os)
+		}
+		return nil
+	})
+}
+
+func testChecks(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	fixture(t, db, "acc_a")
+	a := sampleApp("app_1", "acc_a")
+	a.State = registry.StateOperatorCheck
+	write(t, db, func(tx registry.Tx) error {
+		if err := tx.CreateApplication(ctx, a); err != nil {
+			return err
+		}
+		for i, c := range []*registry.Check{
+			{ID: "chk_1", ApplicationID: "app_1", OperatorID: "ptcl", State: registry.CheckPending, DueAt: t0.Add(48 * time.Hour), CreatedAt: t0},
+			{ID: "chk_2", ApplicationID: "app_1", OperatorID: "ptcl", State: registry.CheckPending, DueAt: t0.Add(time.Hour), CreatedAt: t0},
+			{ID: "chk_3", ApplicationID: "app_1", OperatorID: "jazz", State: registry.CheckConfirmed, DueAt: t0, CreatedAt: t0},
+		} {
+			_ = i
+			if err := tx.CreateCheck(ctx, c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	db.Read(ctx, func(tx registry.Tx) error {
+		cs, err := tx.ListChecks(ctx, "ptcl", registry.CheckPending)
+		if err != nil || len(cs) != 2 || cs[0].ID != "chk_2" || len(cs[0].Addresses) != 3 || cs[0].HolderName != "Holder acc_a" || cs[0].SubscriberID != "PTCL-001" {
+			t.Errorf("ListChecks = %d checks, %v: %+v", len(cs), err, cs)
+		}
+		cs, _ = tx.ListChecks(ctx, "jazz", "")
+		if len(cs) != 1 {
+			t.Errorf("ListChecks(jazz) = %d, want 1", len(cs))
+		}
+		cs, _ = tx.DueChecks(ctx, t0.Add(2*time.Hour))
+		if len(cs) != 1 || cs[0].ID != "chk_2" {
+			t.Errorf("DueChecks = %+v", cs)
+		}
+		cs, _ = tx.ApplicationChecks(ctx, "app_1")
+		if len(cs) != 3 {
+			t.Errorf("ApplicationChecks = %d, want 3", len(cs))
+		}
+		return nil
+	})
+	write(t, db, func(tx registry.Tx) error {
+		c, err := tx.Check(ctx, "chk_1", true)
+		if err != nil {
+			return err
+		}
+		c.State, c.AnsweredAt, c.AnsweredBy, c.Note = registry.CheckDisputed, t0.Add(time.Minute), "usr_op", "not our subscriber"
+		return tx.UpdateCheck(ctx, c)
+	})
+	db.Read(ctx, func(tx registry.Tx) error {
+		c, err := tx.Check(ctx, "chk_1", false)
+		if err != nil || c.State != registry.CheckDisputed || c.Note != "not our subscriber" || !c.AnsweredAt.Equal(t0.Add(time.Minute)) {
+			t.Errorf("Check after update = %+v, %v", c, err)
+		}
+		_, err = tx.Check(ctx, "chk_none", false)
+		wantCode(t, err, registry.ENOTFOUND)
+		return nil
+	})
+}
+
+func testRegistrations(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	fixture(t, db, "acc_a", "acc_b")
+	for i, acc := range []string{"acc_a", "acc_b"} {
+		a := sampleApp(fmt.Sprintf("app_%d", i), acc)
+		a.State = registry.StateApproved
+		r := &registry.Registration{Number: fmt.Sprintf("VPN-2026-%06d", i+1), ApplicationID: a.ID, AccountID: acc,
+			Category: registry.CategoryCompany, OperatorID: "ptcl", Status: registry.RegActive, ValidFrom: t0,
+			ValidUntil: t0.AddDate(0, 0, 30*(i+1)), VerificationCode: "CODE", CreatedAt: t0.Add(time.Duration(i) * time.Second)}
+		write(t, db, func(tx registry.Tx) error {
+			if err := tx.CreateApplication(ctx, a); err != nil {
+				return err
+			}
+			return tx.CreateRegistration(ctx, r)
+		})
+	}
+	wantCode(t, db.Write(ctx, func(tx registry.Tx) error {
+		return tx.CreateRegistration(ctx, &registry.Registration{Number: "VPN-2026-000001", ApplicationID: "app_1", AccountID: "acc_a",
+			Category: registry.CategoryCompany, OperatorID: "ptcl", Status: registry.RegActive, ValidFrom: t0, ValidUntil: t0, VerificationCode: "X", CreatedAt: t0})
+	}), registry.ECONFLICT)
+	db.Read(ctx, func(tx registry.Tx) error {
+		r, err := tx.Registration(ctx, "VPN-2026-000001", false)
+		if err != nil || r.HolderName != "Holder acc_a" || len(r.Addresses) != 3 || r.VerificationCode != "CODE" {
+			t.Errorf("Registration = %+v, %v", r, err)
+		}
+		rs, _ := tx.ListRegistrations(ctx, registry.RegFilter{AccountID: "acc_b"})
+		if len(rs) != 1 || rs[0].Number != "VPN-2026-000002" {
+			t.Errorf("ListRegistrations(acc_b) = %+v", rs)
+		}
+		rs, _ = tx.DueExpiries(ctx, t0.AddDate(0, 0, 31))
+		if len(rs) != 1 || rs[0].Number != "VPN-2026-000001" {
+			t.Errorf("DueExpiries = %+v", rs)
+		}
+		_, err = tx.Registration(ctx, "VPN-2026-999999", false)
+		wantCode(t, err, registry.ENOTFOUND)
+		return nil
+	})
+	write(t, db, func(tx registry.Tx) error {
+		r, _ := tx.Registration(ctx, "VPN-2026-000001", true)
+		r.Status, r.EndedAt, r.EndReason = registry.RegSurrendered, t0.Add(time.Hour), "closed office"
+		return tx.UpdateRegistration(ctx, r)
+	})
+	db.Read(ctx, func(tx registry.Tx) error {
+		rs, _ := tx.ListRegistrations(ctx, registry.RegFilter{Status: registry.RegActive})
+		if len(rs) != 1 {
+			t.Errorf("active registrations = %d, want 1", len(rs))
+		}
+		r, _ := tx.Registration(ctx, "VPN-2026-000001", false)
+		if r.EndReason != "closed office" || !r.EndedAt.Equal(t0.Add(time.Hour)) {
+			t.Errorf("ended registration = %+v", r)
+		}
+		return nil
+	})
+}
+
+func testRevocations(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	fixture(t, db, "acc_a")
+	a := sampleApp("app_1", "acc_a")
+	write(t, db, func(tx registry.Tx) error {
+		if err := tx.CreateUser(ctx, &registry.User{ID: "usr_r", Email: "r@x.pk", Role: registry.RoleReviewer, PasswordHash: "h", CreatedAt: t0}); err != nil {
+			return err
+		}
+		if err := tx.CreateApplication(ctx, a); err != nil {
+			return err
+		}
+		return tx.CreateRegistration(ctx, &registry.Registration{Number: "VPN-2026-000001", ApplicationID: "app_1", AccountID: "acc_a",
+			Category: registry.CategoryCompany, OperatorID: "ptcl", Status: registry.RegActive, ValidFrom: t0, ValidUntil: t0.AddDate(1, 0, 0),
+			VerificationCode: "C", CreatedAt: t0})
+	})
+	rev := &registry.Revocation{ID: "rev_1", RegistrationNumber: "VPN-2026-000001", Reason: "misuse", State: registry.RevocationPending, ProposedBy: "usr_r", ProposedAt: t0}
+	write(t, db, func(tx registry.Tx) error { return tx.CreateRevocation(ctx, rev) })
+	second := *rev
+	second.ID = "rev_2"
+	wantCode(t, db.Write(ctx, func(tx registry.Tx) error { return tx.CreateRevocation(ctx, &second) }), registry.ECONFLICT)
+	rev.State, rev.DecidedBy, rev.DecidedAt = registry.RevocationCancelled, "usr_r", t0.Add(time.Minute)
+	write(t, db, func(tx registry.Tx) error { return tx.UpdateRevocation(ctx, rev) })
+	// Once the first is no longer pending, a new proposal is allowed.
+	write(t, db, func(tx registry.Tx) error { return tx.CreateRevocation(ctx, &second) })
+	db.Read(ctx, func(tx registry.Tx) error {
+		rs, err := tx.ListRevocations(ctx, registry.RevocationPending)
+		if err != nil || len(rs) != 1 || rs[0].ID != "rev_2" {
+			t.Errorf("pending revocations = %+v, %v", rs, err)
+		}
+		r, err := tx.Revocation(ctx, "rev_1", false)
+		if err != nil || r.State != registry.RevocationCancelled || !r.DecidedAt.Equal(t0.Add(time.Minute)) {
+			t.Errorf("Revocation = %+v, %v", r, err)
+		}
+		all, _ := tx.ListRevocations(ctx, "")
+		if len(all) != 2 {
+			t.Errorf("all revocations = %d", len(all))
+		}
+		return nil
+	})
+}
+
+func testSerialConcurrent(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	const workers, each = 8, 15
+	var mu sync.Mutex
+	var got []int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				err := db.Write(ctx, func(tx registry.Tx) error {
+					v, err := tx.NextSerial(ctx, "registration-2026")
+					if err != nil {
+						return err
+					}
+					mu.Lock()
+					got = append(got, v)
+					mu.Unlock()
+					return nil
+				})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	slices.Sort(got)
+	for i, v := range got {
+		if v != int64(i+1) {
+			t.Fatalf("serials are not 1..%d without gaps or repeats: %v", workers*each, got)
+		}
+	}
+	write(t, db, func(tx registry.Tx) error {
+		v, err := tx.NextSerial(ctx, "registration-2027")
+		if v != 1 {
+			t.Errorf("a new series starts at %d, want 1", v)
+		}
+		return err
+	})
+}
+
+func verifyAudit(db *store.DB) error {
+	ctx := context.Background()
+	return db.Read(ctx, func(tx registry.Tx) error {
+		seq, hash, err := tx.AuditHead(ctx)
+		if err != nil {
+			return err
+		}
+		es, err := tx.AuditEntries(ctx, 0, 100000)
+		if err != nil {
+			return err
+		}
+		v := audit.NewVerifier()
+		for _, e := range es {
+			if err := v.Next(e); err != nil {
+				return err
+			}
+		}
+		return v.Finish(seq, hash)
+	})
+}
+
+func testAuditChain(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for w := 0; w < 6; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < 10; i++ {
+				err := db.Write(ctx, func(tx registry.Tx) error {
+					return tx.AppendAudit(ctx, &audit.Entry{At: time.Now(), ActorID: fmt.Sprintf("usr_%d", w), Action: "application.viewed",
+						ObjectType: "application", ObjectID: fmt.Sprintf("app_%d", i), Detail: `{"n":1}`})
+				})
+				if err != nil {
+					t.Error(err)
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	if err := verifyAudit(db); err != nil {
+		t.Fatalf("concurrent appends broke the chain: %v", err)
+	}
+	// A rolled-back append leaves no trace and no gap.
+	db.Write(ctx, func(tx registry.Tx) error {
+		tx.AppendAudit(ctx, &audit.Entry{At: time.Now(), Action: "x", ObjectType: "y"})
+		return errors.New("roll back")
+	})
+	if err := verifyAudit(db); err != nil {
+		t.Fatalf("after a rollback: %v", err)
+	}
+	// Tampering, each on a fresh copy of the situation, must be detected.
+	for _, tt := range []struct{ name, sql, want string }{
+		{"changed", `UPDATE audit_log SET actor_id = 'usr_x' WHERE seq = 10`, "entry 10"},
+		{"removed", `DELETE FROM audit_log WHERE seq = 20`, "entry 21 follows entry 19"},
+		{"reordered", `UPDATE audit_log SET seq = -1 WHERE seq = 30; UPDATE audit_log SET seq = 30 WHERE seq = 31; UPDATE audit_log SET seq = 31 WHERE seq = -1`, "entry 30"},
+		{"truncated", `DELETE FROM audit_log WHERE seq > 55`, "removed from the end"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			sqlDB := db.SQL()
+			conn, err := sqlDB.Conn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			tx, err := conn.BeginTx(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Rollback() // undo the tampering for the next case
+			for _, stmt := range strings.Split(tt.sql, "; ") {
+				if _, err := tx.ExecContext(ctx, stmt); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rows, err := tx.QueryContext(ctx, `SELECT seq, at, actor_id, action, object_type, object_id, detail, prev_hash, hash FROM audit_log ORDER BY seq`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v := audit.NewVerifier()
+			var verr error
+			for rows.Next() {
+				var e audit.Entry
+				var at string
+				rows.Scan(&e.Seq, &at, &e.ActorID, &e.Action, &e.ObjectType, &e.ObjectID, &e.Detail, &e.PrevHash, &e.Hash)
+				e.At, _ = time.Parse("2006-01-02T15:04:05.000000Z", at)
+				if verr == nil {
+					verr = v.Next(e)
+				}
+			}
+			rows.Close()
+			if verr == nil {
+				var seq int64
+				var hash string
+				tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&seq, &hash)
+				verr = v.Finish(seq, hash)
+			}
+			if verr == nil || !strings.Contains(verr.Error(), tt.want) {
+				t.Fatalf("verify after %s = %v, want %q", tt.name, verr, tt.want)
+			}
+		})
+	}
+}
+
+func testRollback(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	fixture(t, db, "acc_a")
+	err := db.Write(ctx, func(tx registry.Tx) error {
+		if err := tx.CreateApplication(ctx, sampleApp("app_1", "acc_a")); err != nil {
+			return err
+		}
+		return registry.Errorf(registry.EINVALID, "late failure")
+	})
+	wantCode(t, err, registry.EINVALID)
+	db.Read(ctx, func(tx registry.Tx) error {
+		_, err := tx.Application(ctx, "app_1", false)
+		wantCode(t, err, registry.ENOTFOUND)
+		n, _ := tx.HeldItems(ctx, "acc_a", "")
+		if n != 0 {
+			t.Errorf("items of a rolled-back application remain: %d", n)
+		}
+		return nil
+	})
+}
+
+func testSettings(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	db.Read(ctx, func(tx registry.Tx) error {
+		s, err := tx.Settings(ctx)
+		if err != nil || s != registry.DefaultSettings {
+			t.Errorf("Settings on a new store = %+v, %v; want the defaults", s, err)
+		}
+		return nil
+	})
+	s := registry.DefaultSettings
+	s.FeeThreshold, s.SLAWorkingHours = 7, 16
+	write(t, db, func(tx registry.Tx) error { return tx.PutSettings(ctx, s) })
+	s.MaxItems = 10
+	write(t, db, func(tx registry.Tx) error { return tx.PutSettings(ctx, s) })
+	db.Read(ctx, func(tx registry.Tx) error {
+		got, err := tx.Settings(ctx)
+		if err != nil || got != s {
+			t.Errorf("Settings = %+v, %v; want %+v", got, err, s)
+		}
+		return nil
+	})
+}
+
+func testStats(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	fixture(t, db, "acc_a")
+	for i, st := range []registry.State{registry.StateApproved, registry.StateApproved, registry.StateRejected, registry.StateReview} {
+		a := sampleApp(fmt.Sprintf("app_%d", i), "acc_a")
+		a.State, a.SubmittedAt = st, t0
+		if st != registry.StateReview {
+			a.DecidedAt = t0.Add(time.Duration(i+1) * time.Hour)
+		}
+		write(t, db, func(tx registry.Tx) error {
+			if err := tx.CreateApplication(ctx, a); err != nil {
+				return err
+			}
+			if st != registry.StateApproved {
+				return nil
+			}
+			return tx.CreateRegistration(ctx, &registry.Registration{Number: fmt.Sprintf("VPN-2026-%06d", i+1), ApplicationID: a.ID,
+				AccountID: "acc_a", Category: registry.CategoryCompany, OperatorID: "ptcl", Status: registry.RegActive,
+				ValidFrom: t0, ValidUntil: t0.AddDate(1, 0, 0), VerificationCode: "C", CreatedAt: t0})
+		})
+	}
+	db.Read(ctx, func(tx registry.Tx) error {
+		st, err := tx.Stats(ctx, t0.Add(24*time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.ApplicationsByState[registry.StateApproved] != 2 || st.ApplicationsByState[registry.StateReview] != 1 ||
+			st.ActiveByCategory[registry.CategoryCompany] != 2 || st.ActiveAddresses != 6 || st.DecisionsLast30Days != 3 ||
+			st.MedianDecisionHours != 2 || st.ApprovedShareLast30Days < 0.66 || st.ApprovedShareLast30Days > 0.67 {
+			t.Errorf("Stats = %+v", st)
+		}
+		return nil
+	})
+}
+
+func testMigrateTwice(t *testing.T, db *store.DB) {
+	applied, err := db.Migrate(context.Background())
+	if err != nil || len(applied) != 0 {
+		t.Fatalf("a second Migrate applied %v, %v; want nothing", applied, err)
+	}
+}
