@@ -1,0 +1,152 @@
+package registry
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestTransitions(t *testing.T) {
+	allowed := map[[2]State]bool{
+		{StateDraft, StateOperatorCheck}: true, {StateDraft, StateWithdrawn}: true,
+		{StateOperatorCheck, StateReview}: true, {StateOperatorCheck, StateWithdrawn}: true,
+		{StateReview, StateApproved}: true, {StateReview, StateRejected}: true, {StateReview, StateReturned}: true, {StateReview, StateWithdrawn}: true,
+		{StateReturned, StateOperatorCheck}: true, {StateReturned, StateReview}: true, {StateReturned, StateWithdrawn}: true,
+	}
+	for _, from := range States {
+		for _, to := range States {
+			if got := CanTransition(from, to); got != allowed[[2]State{from, to}] {
+				t.Errorf("CanTransition(%s, %s) = %v", from, to, got)
+			}
+		}
+	}
+	err := checkTransition(&Application{ID: "app_1", State: StateApproved}, StateWithdrawn, "withdraw")
+	if ErrorCode(err) != ECONFLICT || !strings.Contains(err.Error(), "already approved (state approved)") {
+		t.Errorf("checkTransition error = %v", err)
+	}
+}
+
+func TestComputeFee(t *testing.T) {
+	s := DefaultSettings
+	tests := []struct {
+		cat             Category
+		held, requested int
+		due             bool
+	}{
+		{CategoryCompany, 100, 100, false},
+		{CategoryFreelancer, 10, 10, false},
+		{CategoryMobile, 10, 10, false},
+		{CategoryCallCenter, 0, 4, false},
+		{CategoryCallCenter, 0, 5, true},
+		{CategoryCallCenter, 4, 1, true},
+		{CategoryCallCenter, 3, 1, false},
+		{CategoryVideoConf, 2, 3, true},
+		{CategoryVideoConf, 0, 1, false},
+	}
+	for _, tt := range tests {
+		f := ComputeFee(s, tt.cat, tt.held, tt.requested)
+		if f.Due != tt.due || (f.Due && f.AmountPKR != s.FeeAmountPKR) || (!f.Due && f.AmountPKR != 0) || f.Reason == "" {
+			t.Errorf("ComputeFee(%s, %d, %d) = %+v, want due=%v", tt.cat, tt.held, tt.requested, f, tt.due)
+		}
+	}
+	s.FeeThreshold = 10
+	if ComputeFee(s, CategoryCallCenter, 0, 9).Due {
+		t.Error("the threshold is a setting, not a constant")
+	}
+}
+
+func TestCalendar(t *testing.T) {
+	pkt := PKT.Loc
+	at := func(d, h, m int) time.Time { return time.Date(2026, 11, d, h, m, 0, 0, pkt) } // 23 Nov 2026 is a Monday
+	tests := []struct {
+		name  string
+		start time.Time
+		hours float64
+		want  time.Time
+	}{
+		{"within a day", at(23, 9, 0), 8, at(23, 17, 0)},
+		{"spills over", at(23, 13, 0), 8, at(24, 13, 0)},
+		{"before opening", at(23, 6, 0), 2, at(23, 11, 0)},
+		{"after closing", at(23, 20, 0), 1, at(24, 10, 0)},
+		{"friday afternoon to monday", at(27, 15, 0), 8, at(30, 15, 0)},
+		{"saturday", at(28, 11, 0), 8, at(30, 17, 0)},
+		{"zero", at(23, 10, 30), 0, at(23, 10, 30)},
+		{"a week", at(23, 9, 0), 40, at(27, 17, 0)},
+	}
+	for _, tt := range tests {
+		got := PKT.Add(tt.start, time.Duration(tt.hours*float64(time.Hour)))
+		if !got.Equal(tt.want) {
+			t.Errorf("%s: Add(%s, %vh) = %s, want %s", tt.name, tt.start, tt.hours, got.In(pkt), tt.want)
+		}
+	}
+}
+
+func TestMaskName(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"Acme Software House", "Ac** So****** Ho***"},
+		{"Ali", "A**"},
+		{"Nayatel (Pvt) Ltd.", "Na***** (P**) Lt*."},
+		{"محمد علی", "مح** ع**"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := MaskName(tt.in); got != tt.want {
+			t.Errorf("MaskName(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestNormalizeIDs(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"35202-1234567-1", "35202-1234567-1"},
+		{"3520212345671", "35202-1234567-1"},
+		{" 35202-12345671 ", "35202-1234567-1"},
+		{"35202-123456-1", ""},
+		{"abcde-1234567-1", ""},
+	} {
+		got, err := NormalizeCNIC(tt.in)
+		if (tt.want == "") != (err != nil) || got != tt.want {
+			t.Errorf("NormalizeCNIC(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+		}
+	}
+	for _, tt := range []struct{ in, want string }{
+		{"1234567-8", "1234567-8"},
+		{"12345678", "1234567-8"},
+		{"1234567", "1234567"},
+		{"3520212345671", "35202-1234567-1"},
+		{"123", ""},
+	} {
+		got, err := NormalizeNTN(tt.in)
+		if (tt.want == "") != (err != nil) || got != tt.want {
+			t.Errorf("NormalizeNTN(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+func TestSettingsValidate(t *testing.T) {
+	if err := DefaultSettings.Validate(); err != nil {
+		t.Fatalf("defaults invalid: %v", err)
+	}
+	s := DefaultSettings
+	s.MinPrefixV4, s.FeeAmountPKR = 4, -1
+	err := s.Validate()
+	e, ok := err.(*Error)
+	if !ok || e.Code != EINVALID || e.Fields["min_prefix_v4"] == "" || e.Fields["fee_amount_pkr"] == "" {
+		t.Fatalf("Validate = %v", err)
+	}
+}
+
+func TestErrorHelpers(t *testing.T) {
+	if ErrorCode(nil) != "" || ErrorCode(Errorf(ENOTFOUND, "x")) != ENOTFOUND {
+		t.Error("ErrorCode")
+	}
+	if msg := ErrorMessage(Errorf(EINTERNAL, "secret detail")); strings.Contains(msg, "secret") {
+		t.Errorf("internal details leak: %q", msg)
+	}
+	fe := FieldErrors{}
+	fe.Add("a", "first")
+	fe.Add("a", "second")
+	if e := fe.Err().(*Error); e.Fields["a"] != "first" || e.Code != EINVALID {
+		t.Errorf("FieldErrors = %+v", e)
+	}
+}
