@@ -1,0 +1,133 @@
+// Package api is ipreg's JSON API under /api/v1, plus /healthz, /readyz and
+// /metrics. Handlers decode, call the registry service (which checks roles
+// and ownership) and encode; the one place that maps error codes to HTTP
+// statuses is writeError. The contract is openapi.json, served at
+// /api/v1/openapi.json and checked against real responses by the tests.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/ipreg/ipreg/internal/registry"
+)
+
+// Config configures the API.
+type Config struct {
+	MaxBodyBytes int64 // request bodies beyond this answer 413; default 1 MiB
+}
+
+// Server serves the API.
+type Server struct {
+	svc     *registry.Service
+	log     *slog.Logger
+	cfg     Config
+	metrics *metrics
+	reg     *prometheus.Registry
+}
+
+// New returns an API server over svc.
+func New(svc *registry.Service, log *slog.Logger, cfg Config) *Server {
+	if cfg.MaxBodyBytes == 0 {
+		cfg.MaxBodyBytes = 1 << 20
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return &Server{svc: svc, log: log, cfg: cfg, metrics: newMetrics(reg), reg: reg}
+}
+
+// Registry is the Prometheus registry /metrics serves, for other parts
+// (background jobs) to add their metrics to.
+func (s *Server) Registry() *prometheus.Registry { return s.reg }
+
+// route is one entry of the routing table. The table is the single list of
+// what the API serves; a test checks every entry against openapi.json.
+type route struct {
+	method, path string
+	handler      func(*Server, http.ResponseWriter, *http.Request)
+}
+
+// Routes lists every route as "METHOD /path", for tests and docs.
+func Routes() []string {
+	out := make([]string, len(routes))
+	for i, r := range routes {
+		out[i] = r.method + " " + r.path
+	}
+	return out
+}
+
+var routes = []route{
+	{"POST", "/api/v1/signup", (*Server).signup},
+	{"POST", "/api/v1/login", (*Server).login},
+	{"POST", "/api/v1/logout", (*Server).logout},
+	{"GET", "/api/v1/me", (*Server).me},
+	{"GET", "/api/v1/tokens", (*Server).listTokens},
+	{"POST", "/api/v1/tokens", (*Server).createToken},
+	{"DELETE", "/api/v1/tokens/{id}", (*Server).deleteToken},
+	{"GET", "/api/v1/operators", (*Server).listOperators},
+	{"GET", "/api/v1/applications", (*Server).listApplications},
+	{"POST", "/api/v1/applications", (*Server).createApplication},
+	{"GET", "/api/v1/applications/{id}", (*Server).getApplication},
+	{"PATCH", "/api/v1/applications/{id}", (*Server).updateApplication},
+	{"POST", "/api/v1/applications/{id}/submit", (*Server).submitApplication},
+	{"POST", "/api/v1/applications/{id}/withdraw", (*Server).withdrawApplication},
+	{"POST", "/api/v1/applications/{id}/decision", (*Server).decide},
+	{"GET", "/api/v1/operator/checks", (*Server).listChecks},
+	{"POST", "/api/v1/operator/checks/{id}", (*Server).answerCheck},
+	{"GET", "/api/v1/review/queue", (*Server).reviewQueue},
+	{"GET", "/api/v1/registrations", (*Server).listRegistrations},
+	{"GET", "/api/v1/registrations/{number}", (*Server).getRegistration},
+	{"POST", "/api/v1/registrations/{number}/surrender", (*Server).surrender},
+	{"POST", "/api/v1/registrations/{number}/revocations", (*Server).proposeRevocation},
+	{"GET", "/api/v1/revocations", (*Server).listRevocations},
+	{"POST", "/api/v1/revocations/{id}/confirm", (*Server).confirmRevocation},
+	{"POST", "/api/v1/revocations/{id}/cancel", (*Server).cancelRevocation},
+	{"GET", "/api/v1/verify/{number}", (*Server).verify},
+	{"GET", "/api/v1/stats", (*Server).stats},
+	{"GET", "/api/v1/admin/settings", (*Server).getSettings},
+	{"PUT", "/api/v1/admin/settings", (*Server).putSettings},
+	{"GET", "/api/v1/openapi.json", (*Server).openAPI},
+	{"GET", "/healthz", (*Server).healthz},
+	{"GET", "/readyz", (*Server).readyz},
+}
+
+// Handler returns the API's handler with its middleware.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	for _, r := range routes {
+		h := r.handler
+		mux.HandleFunc(r.method+" "+r.path, func(w http.ResponseWriter, req *http.Request) { h(s, w, req) })
+	}
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
+	// Anything else under /api/ answers in the API's error shape.
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, registry.Errorf(registry.ENOTFOUND, "no API route %s %s; see /api/v1/openapi.json", r.Method, r.URL.Path))
+	})
+	// Browsers send Sec-Fetch-Site/Origin; cross-origin state-changing
+	// requests are refused, so a session cookie cannot be ridden (CSRF).
+	// API clients with bearer tokens send neither header and pass.
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, registry.Errorf(registry.EFORBIDDEN, "cross-origin request refused: send it from the portal's own origin, or use an API token without a browser"))
+	}))
+	return s.recoverer(s.observe(securityHeaders(cop.Handler(s.authenticate(mux)))))
+}
+
+type ctxKey int
+
+const userKey ctxKey = 0
+
+// user returns the authenticated user, or nil.
+func user(r *http.Request) *registry.User {
+	u, _ := r.Context().Value(userKey).(*registry.User)
+	return u
+}
+
+func withUser(ctx context.Context, u *registry.User) context.Context {
+	return context.WithValue(ctx, userKey, u)
+}

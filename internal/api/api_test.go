@@ -1,0 +1,463 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"github.com/ipreg/ipreg/internal/api"
+	"github.com/ipreg/ipreg/internal/auth"
+	"github.com/ipreg/ipreg/internal/registry"
+	"github.com/ipreg/ipreg/internal/store/storetest"
+)
+
+// spec loads openapi.json once per test and fails if it is not a valid
+// OpenAPI 3 document.
+func spec(t *testing.T) (*openapi3.T, routers.Router) {
+	t.Helper()
+	doc, err := openapi3.NewLoader().LoadFromData(api.OpenAPI())
+	if err != nil {
+		t.Fatalf("openapi.json does not load: %v", err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatalf("openapi.json is not valid OpenAPI 3: %v", err)
+	}
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc, router
+}
+
+// TestEveryRouteDocumented fails on a served route that openapi.json does
+// not describe, and on a documented one that is not served.
+func TestEveryRouteDocumented(t *testing.T) {
+	doc, _ := spec(t)
+	var documented []string
+	for path, item := range doc.Paths.Map() {
+		for method := range item.Operations() {
+			documented = append(documented, method+" "+path)
+		}
+	}
+	served := api.Routes()
+	for _, r := range served {
+		if !slices.Contains(documented, r) {
+			t.Errorf("route %s is served but not in openapi.json", r)
+		}
+	}
+	for _, d := range documented {
+		if !slices.Contains(served, d) {
+			t.Errorf("openapi.json documents %s, which is not served", d)
+		}
+	}
+}
+
+type client struct {
+	t      *testing.T
+	base   string
+	router routers.Router
+	seen   map[string]bool // "METHOD /path status" validated
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		t.Fatalf("response is not a JSON object: %v: %s", err, r.body)
+	}
+	return m
+}
+
+func (r response) list(t *testing.T) []map[string]any {
+	t.Helper()
+	var m []map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		t.Fatalf("response is not a JSON array: %v: %s", err, r.body)
+	}
+	return m
+}
+
+func (r response) errorField(t *testing.T, field string) string {
+	t.Helper()
+	e, _ := r.json(t)["error"].(map[string]any)
+	fields, _ := e["fields"].(map[string]any)
+	s, _ := fields[field].(string)
+	return s
+}
+
+// raw sends a request as given and validates the response against the
+// OpenAPI document.
+func (c *client) raw(method, path, token, contentType string, body []byte, hdr ...string) response {
+	c.t.Helper()
+	req, err := http.NewRequest(method, c.base+path, bytes.NewReader(body))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	out := response{status: res.StatusCode, header: res.Header, body: b}
+	c.validate(req, out)
+	return out
+}
+
+func (c *client) validate(req *http.Request, res response) {
+	c.t.Helper()
+	if err := c.check(req, res); err != nil {
+		c.t.Error(err)
+	}
+}
+
+// check validates one response against the OpenAPI document.
+func (c *client) check(req *http.Request, res response) error {
+	// Route against a copy whose URL carries only the path, as the spec's
+	// servers entry is relative.
+	vr := req.Clone(context.Background())
+	vr.URL.Scheme, vr.URL.Host, vr.Host = "", "", ""
+	route, params, err := c.router.FindRoute(vr)
+	if err != nil {
+		if res.status == http.StatusNotFound && strings.HasPrefix(req.URL.Path, "/api/") {
+			return nil // unknown routes answer 404 in the error shape; nothing to look up
+		}
+		return fmt.Errorf("%s %s answered %d but is not in openapi.json: %v", req.Method, req.URL.Path, res.status, err)
+	}
+	in := &openapi3filter.RequestValidationInput{Request: vr, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, IncludeResponseStatus: true}}
+	err = openapi3filter.ValidateResponse(context.Background(), &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: in, Status: res.status, Header: res.header, Body: io.NopCloser(bytes.NewReader(res.body)),
+		Options: &openapi3filter.Options{IncludeResponseStatus: true}})
+	if err != nil {
+		return fmt.Errorf("%s %s → %d does not match openapi.json: %v\nbody: %s", req.Method, req.URL.Path, res.status, err, res.body)
+	}
+	c.seen[fmt.Sprintf("%s %s", route.Method, route.Path)] = true
+	return nil
+}
+
+// TestValidatorCatchesDrift makes sure the response check can fail: an
+// undocumented field, a wrong type and an undocumented status are caught.
+func TestValidatorCatchesDrift(t *testing.T) {
+	_, router := spec(t)
+	c := &client{t: t, router: router, seen: map[string]bool{}}
+	req, _ := http.NewRequest("GET", "http://x/api/v1/operators", nil)
+	h := http.Header{"Content-Type": {"application/json"}}
+	good := `[{"id":"ptcl","name":"PTCL","kind":"fixed","prefix_count":0}]`
+	if err := c.check(req, response{status: 200, header: h, body: []byte(good)}); err != nil {
+		t.Fatalf("a correct response fails: %v", err)
+	}
+	for _, bad := range []response{
+		{status: 200, header: h, body: []byte(`[{"id":"ptcl","name":"PTCL","kind":"fixed","prefix_count":0,"secret":1}]`)},
+		{status: 200, header: h, body: []byte(`[{"id":"ptcl","name":"PTCL","kind":"fixed","prefix_count":"0"}]`)},
+		{status: 418, header: h, body: []byte(`{}`)},
+	} {
+		if err := c.check(req, bad); err == nil {
+			t.Errorf("drift not caught: %d %s", bad.status, bad.body)
+		}
+	}
+}
+
+func (c *client) do(method, path, token string, body any) response {
+	c.t.Helper()
+	var b []byte
+	ct := ""
+	if body != nil {
+		var err error
+		if b, err = json.Marshal(body); err != nil {
+			c.t.Fatal(err)
+		}
+		ct = "application/json"
+	}
+	return c.raw(method, path, token, ct, b)
+}
+
+func (c *client) want(res response, status int) response {
+	c.t.Helper()
+	if res.status != status {
+		c.t.Fatalf("status %d, want %d: %s", res.status, status, res.body)
+	}
+	return res
+}
+
+func (c *client) login(email string) string {
+	c.t.Helper()
+	res := c.want(c.do("POST", "/api/v1/login", "", map[string]string{"email": email, "password": "demo-password-1"}), 200)
+	return res.json(c.t)["token"].(string)
+}
+
+func newClient(t *testing.T, kind string) *client {
+	db := storetest.Open(t, kind)
+	svc := registry.NewService(db, registry.Config{Hashing: auth.TestParams})
+	if err := svc.EnsureDemo(context.Background(), "demo-password-1"); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(api.New(svc, slog.New(slog.DiscardHandler), api.Config{MaxBodyBytes: 64 << 10}).Handler())
+	t.Cleanup(srv.Close)
+	_, router := spec(t)
+	return &client{t: t, base: srv.URL, router: router, seen: map[string]bool{}}
+}
+
+func TestAPI(t *testing.T) {
+	for _, kind := range storetest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			c := newClient(t, kind)
+			testWorkflow(t, c)
+			testBadInput(t, c)
+			// Every documented route was exercised and its answer validated.
+			for _, r := range api.Routes() {
+				if !c.seen[r] {
+					t.Errorf("no test exercised %s", r)
+				}
+			}
+		})
+	}
+}
+
+func signup(c *client, email, kind string) string {
+	body := map[string]string{"email": email, "password": "correct horse battery", "kind": kind,
+		"name": "Zaitoon Software (Pvt) Ltd", "cnic": "3520212345671", "mobile": "+92 300 1234567"}
+	if kind == "company" {
+		body["ntn"] = "1234567-8"
+	}
+	c.want(c.do("POST", "/api/v1/signup", "", body), 201)
+	res := c.want(c.do("POST", "/api/v1/login", "", map[string]string{"email": email, "password": "correct horse battery"}), 200)
+	return res.json(c.t)["token"].(string)
+}
+
+func testWorkflow(t *testing.T, c *client) {
+	c.want(c.do("GET", "/healthz", "", nil), 200)
+	c.want(c.do("GET", "/readyz", "", nil), 200)
+	c.want(c.do("GET", "/api/v1/openapi.json", "", nil), 200)
+	ops := c.want(c.do("GET", "/api/v1/operators", "", nil), 200).list(t)
+	if len(ops) != len(registry.DemoOperators) {
+		t.Fatalf("operators = %d", len(ops))
+	}
+	alice := signup(c, "alice@zaitoon.pk", "company")
+	me := c.want(c.do("GET", "/api/v1/me", alice, nil), 200).json(t)
+	if me["account"].(map[string]any)["mobile"] != "923001234567" || me["account"].(map[string]any)["cnic"] != "35202-1234567-1" {
+		t.Errorf("me = %v", me)
+	}
+	// API tokens for programs.
+	tok := c.want(c.do("POST", "/api/v1/tokens", alice, map[string]any{"name": "ci script", "expires_in_days": 30}), 201).json(t)
+	script := tok["token"].(string)
+	c.want(c.do("GET", "/api/v1/me", script, nil), 200)
+	toks := c.want(c.do("GET", "/api/v1/tokens", alice, nil), 200).list(t)
+	for _, k := range toks {
+		if _, leaked := k["token"]; leaked {
+			t.Error("token list shows a secret")
+		}
+	}
+	c.want(c.do("DELETE", "/api/v1/tokens/"+tok["id"].(string), alice, nil), 204)
+	c.want(c.do("GET", "/api/v1/me", script, nil), 401)
+
+	app := c.want(c.do("POST", "/api/v1/applications", alice, map[string]any{
+		"category": "company_vpn", "operator_id": "ptcl", "addresses": []string{"14.1.104.0/24", "10.1.2.3"},
+	}), 422)
+	if msg := app.errorField(t, "addresses[1]"); msg != "10.1.2.3/32 is private address space (10.0.0.0/8, RFC 1918) and cannot be registered" {
+		t.Errorf("addresses[1] message = %q", msg)
+	}
+	created := c.want(c.do("POST", "/api/v1/applications", alice, map[string]any{
+		"category": "company_vpn", "operator_id": "ptcl", "addresses": []string{"14.1.104.0/24"},
+	}), 201)
+	if !strings.HasPrefix(created.header.Get("Location"), "/api/v1/applications/app_") {
+		t.Errorf("Location = %q", created.header.Get("Location"))
+	}
+	id := created.json(t)["id"].(string)
+	c.want(c.do("PATCH", "/api/v1/applications/"+id, alice, map[string]any{
+		"subscriber_id": "PTCL-0042-771", "vpn": map[string]any{"protocol": "ipsec", "endpoints": []string{"vpn.zaitoon.pk"}},
+		"purpose": "Developers reach the client's build servers.",
+	}), 200)
+	sub := c.want(c.do("POST", "/api/v1/applications/"+id+"/submit", alice, nil), 200).json(t)
+	if sub["state"] != "operator_check" || sub["sla_due_at"] == nil {
+		t.Fatalf("submitted = %v", sub)
+	}
+	mine := c.want(c.do("GET", "/api/v1/applications?state=operator_check,review", alice, nil), 200).list(t)
+	if len(mine) != 1 {
+		t.Fatalf("list = %d", len(mine))
+	}
+
+	// Another account sees nothing of it.
+	bob := signup(c, "bob@example.pk", "individual")
+	c.want(c.do("GET", "/api/v1/applications/"+id, bob, nil), 404)
+	c.want(c.do("POST", "/api/v1/applications/"+id+"/withdraw", bob, nil), 404)
+
+	ptcl := c.login("operator.ptcl@demo.test")
+	checks := c.want(c.do("GET", "/api/v1/operator/checks", ptcl, nil), 200).list(t)
+	if len(checks) != 1 {
+		t.Fatalf("checks = %v", checks)
+	}
+	c.want(c.do("GET", "/api/v1/operator/checks", c.login("operator.jazz@demo.test"), nil), 200)
+	c.want(c.do("POST", "/api/v1/operator/checks/"+checks[0]["id"].(string), ptcl, map[string]string{"result": "confirmed"}), 200)
+	c.want(c.do("GET", "/api/v1/applications?state=review", ptcl, nil), 200)
+
+	reviewer := c.login("reviewer@demo.test")
+	q := c.want(c.do("GET", "/api/v1/review/queue?operator=ptcl&overdue=false", reviewer, nil), 200).list(t)
+	if len(q) != 1 {
+		t.Fatalf("queue = %v", q)
+	}
+	c.want(c.do("GET", "/api/v1/applications/"+id, reviewer, nil), 200)
+	dec := c.want(c.do("POST", "/api/v1/applications/"+id+"/decision", reviewer, map[string]any{"decision": "approve", "valid_days": 365}), 200).json(t)
+	reg := dec["registration"].(map[string]any)
+	number, code := reg["number"].(string), reg["verification_code"].(string)
+
+	c.want(c.do("GET", "/api/v1/registrations", alice, nil), 200)
+	c.want(c.do("GET", "/api/v1/registrations/"+number, alice, nil), 200)
+	c.want(c.do("GET", "/api/v1/registrations/"+number, bob, nil), 404)
+	v := c.want(c.do("GET", "/api/v1/verify/"+number+"?code="+code, "", nil), 200).json(t)
+	if v["holder"] != "Za***** So****** (P**) L**" || v["status"] != "active" {
+		t.Errorf("verify = %v", v)
+	}
+	for k := range v {
+		if !slices.Contains([]string{"number", "status", "category", "valid_from", "valid_until", "holder"}, k) {
+			t.Errorf("verify discloses %q", k)
+		}
+	}
+	c.want(c.do("GET", "/api/v1/verify/"+number+"?code=AAAAAAAAAA", "", nil), 404)
+
+	supervisor := c.login("supervisor@demo.test")
+	rev := c.want(c.do("POST", "/api/v1/registrations/"+number+"/revocations", reviewer, map[string]string{"reason": "Used for a prohibited service."}), 201).json(t)
+	c.want(c.do("POST", "/api/v1/revocations/"+rev["id"].(string)+"/cancel", reviewer, nil), 200)
+	rev = c.want(c.do("POST", "/api/v1/registrations/"+number+"/revocations", supervisor, map[string]string{"reason": "Used for a prohibited service."}), 201).json(t)
+	c.want(c.do("POST", "/api/v1/revocations/"+rev["id"].(string)+"/confirm", supervisor, nil), 403)
+	pending := c.want(c.do("GET", "/api/v1/revocations", reviewer, nil), 200).list(t)
+	if len(pending) != 1 {
+		t.Fatalf("pending revocations = %v", pending)
+	}
+	// The second signature comes from a second supervisor.
+	admin := c.login("admin@demo.test")
+	set := c.want(c.do("GET", "/api/v1/admin/settings", admin, nil), 200).json(t)
+	if set["fee_threshold"] != float64(5) {
+		t.Errorf("settings = %v", set)
+	}
+	c.want(c.do("PUT", "/api/v1/admin/settings", admin, map[string]any{"sla_working_hours": 16}), 200)
+	c.want(c.do("PUT", "/api/v1/admin/settings", reviewer, map[string]any{"sla_working_hours": 16}), 403)
+	c.want(c.do("PUT", "/api/v1/admin/settings", admin, map[string]any{"min_prefix_v4": 2}), 422)
+	c.want(c.do("POST", "/api/v1/revocations/"+rev["id"].(string)+"/confirm", reviewer, nil), 403)
+
+	// Alice surrenders a second registration; then withdraws a draft.
+	id2 := c.want(c.do("POST", "/api/v1/applications", alice, map[string]any{"category": "company_vpn"}), 201).json(t)["id"].(string)
+	c.want(c.do("POST", "/api/v1/applications/"+id2+"/withdraw", alice, nil), 200)
+	c.want(c.do("POST", "/api/v1/applications/"+id2+"/withdraw", alice, nil), 409)
+	c.want(c.do("POST", "/api/v1/registrations/"+number+"/surrender", alice, map[string]string{"reason": "moving office"}), 200)
+	c.want(c.do("POST", "/api/v1/registrations/"+number+"/surrender", alice, nil), 409)
+	st := c.want(c.do("GET", "/api/v1/stats", "", nil), 200).json(t)
+	if st["registrations_by_status"].(map[string]any)["surrendered"] != float64(1) {
+		t.Errorf("stats = %v", st)
+	}
+	c.want(c.do("POST", "/api/v1/logout", alice, nil), 204)
+	c.want(c.do("GET", "/api/v1/me", alice, nil), 401)
+}
+
+func testBadInput(t *testing.T, c *client) {
+	carol := signup(c, "carol@example.pk", "company")
+	id := c.want(c.do("POST", "/api/v1/applications", carol, map[string]any{"category": "company_vpn"}), 201).json(t)["id"].(string)
+	for _, tt := range []struct {
+		name        string
+		method      string
+		path        string
+		contentType string
+		body        string
+		status      int
+		field       string
+		message     string
+	}{
+		{"malformed JSON", "POST", "/api/v1/applications", "application/json", `{"category":`, 400, "", "ends in the middle"},
+		{"wrong type", "POST", "/api/v1/applications", "application/json", `{"category": 5}`, 400, "category", "must be a string"},
+		{"unknown field", "POST", "/api/v1/applications", "application/json", `{"category":"company_vpn","colour":"red"}`, 400, "colour", "not a known field"},
+		{"invalid UTF-8", "POST", "/api/v1/applications", "application/json", "{\"category\":\"company_vpn\",\"purpose\":\"\xff\xfe\"}", 400, "", "UTF-8"},
+		{"two values", "POST", "/api/v1/applications", "application/json", `{"category":"company_vpn"} {}`, 400, "", "after the JSON value"},
+		{"not an object", "POST", "/api/v1/applications", "application/json", `[1,2]`, 400, "", "JSON object"},
+		{"wrong content type", "POST", "/api/v1/applications", "text/plain", `{"category":"company_vpn"}`, 415, "", "application/json"},
+		{"no content type", "POST", "/api/v1/applications", "", `{"category":"company_vpn"}`, 415, "", "application/json"},
+		{"empty body", "POST", "/api/v1/applications", "application/json", ``, 400, "", "empty"},
+		{"too large", "POST", "/api/v1/applications", "application/json", `{"category":"company_vpn","purpose":"` + strings.Repeat("x", 70<<10) + `"}`, 413, "", "larger than"},
+		{"host bits", "PATCH", "/api/v1/applications/" + id, "application/json", `{"addresses":["14.1.104.1/24"]}`, 422, "addresses[0]", "did you mean 14.1.104.0/24?"},
+		{"broad prefix", "PATCH", "/api/v1/applications/" + id, "application/json", `{"addresses":["::/0"]}`, 422, "addresses[0]", "/48 or longer"},
+		{"documentation v6", "PATCH", "/api/v1/applications/" + id, "application/json", `{"addresses":["2001:db8::1"]}`, 422, "addresses[0]", "documentation"},
+		{"unknown operator", "PATCH", "/api/v1/applications/" + id, "application/json", `{"operator_id":"acme"}`, 422, "operator_id", "not a known operator"},
+		{"field not in category", "PATCH", "/api/v1/applications/" + id, "application/json", `{"mobile_numbers":["03001234567"]}`, 422, "mobile_numbers", "mobile_vpn only"},
+		{"incomplete submit", "POST", "/api/v1/applications/" + id + "/submit", "application/json", `{}`, 422, "subscriber_id", "required"},
+		{"bad queue flag", "GET", "/api/v1/review/queue?flag=nope", "", ``, 401, "", ""},
+		{"bad state filter", "GET", "/api/v1/applications?state=done", "", ``, 422, "state", "comma-separated"},
+		{"bad limit", "GET", "/api/v1/applications?limit=0", "", ``, 422, "limit", "1 to 1000"},
+		{"missing code", "GET", "/api/v1/verify/VPN-2026-000001", "", ``, 422, "code", "required"},
+		{"unknown route", "GET", "/api/v1/nothing", "", ``, 404, "", "no API route"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tok := carol
+			if tt.name == "bad queue flag" || tt.name == "missing code" {
+				tok = ""
+			}
+			res := c.raw(tt.method, tt.path, tok, tt.contentType, []byte(tt.body))
+			if res.status != tt.status {
+				t.Fatalf("status %d, want %d: %s", res.status, tt.status, res.body)
+			}
+			e := res.json(t)["error"].(map[string]any)
+			if tt.field != "" {
+				if msg := res.errorField(t, tt.field); !strings.Contains(msg, tt.message) {
+					t.Fatalf("fields[%s] = %q, want …%s…: %s", tt.field, msg, tt.message, res.body)
+				}
+			} else if !strings.Contains(e["message"].(string), tt.message) {
+				t.Fatalf("message = %q, want …%s…", e["message"], tt.message)
+			}
+		})
+	}
+	// A failed update leaves the draft as it was.
+	a := c.want(c.do("GET", "/api/v1/applications/"+id, carol, nil), 200).json(t)
+	if len(a["addresses"].([]any)) != 0 || a["operator_id"] != "" {
+		t.Errorf("failed updates changed the draft: %v", a)
+	}
+	// Credentials.
+	c.want(c.raw("GET", "/api/v1/me", "ipreg_not-a-real-token", "", nil), 401)
+	res := c.raw("GET", "/api/v1/me", "", "", nil, "Authorization", "Basic Zm9vOmJhcg==")
+	c.want(res, 401)
+	if res.header.Get("WWW-Authenticate") == "" {
+		t.Error("401 without WWW-Authenticate")
+	}
+	c.want(c.do("GET", "/api/v1/review/queue", carol, nil), 403)
+	c.want(c.do("GET", "/api/v1/review/queue?flag=nope", c.login("reviewer@demo.test"), nil), 422)
+	// Cross-origin state changes from a browser are refused.
+	res = c.raw("POST", "/api/v1/applications", carol, "application/json", []byte(`{"category":"company_vpn"}`), "Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example")
+	c.want(res, 403)
+	// Throttling: the sixth wrong password is refused with Retry-After.
+	for i := 0; i < 5; i++ {
+		c.want(c.do("POST", "/api/v1/login", "", map[string]string{"email": "carol@example.pk", "password": "wrong password"}), 401)
+	}
+	res = c.want(c.do("POST", "/api/v1/login", "", map[string]string{"email": "carol@example.pk", "password": "correct horse battery"}), 429)
+	if res.header.Get("Retry-After") == "" {
+		t.Error("429 without Retry-After")
+	}
+	if res.header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Error("missing nosniff")
+	}
+}

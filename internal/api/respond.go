@@ -1,0 +1,85 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"math"
+	"net/http"
+	"strconv"
+
+	"github.com/ipreg/ipreg/internal/registry"
+)
+
+// statusOf is the one mapping from error codes to HTTP statuses.
+func statusOf(code registry.Code) int {
+	switch code {
+	case registry.EMALFORMED:
+		return http.StatusBadRequest
+	case registry.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case registry.EFORBIDDEN:
+		return http.StatusForbidden
+	case registry.ENOTFOUND:
+		return http.StatusNotFound
+	case registry.ECONFLICT:
+		return http.StatusConflict
+	case registry.ETOOLARGE:
+		return http.StatusRequestEntityTooLarge
+	case registry.EUNSUPPORTED:
+		return http.StatusUnsupportedMediaType
+	case registry.EINVALID:
+		return http.StatusUnprocessableEntity
+	case registry.ETOOMANY:
+		return http.StatusTooManyRequests
+	}
+	return http.StatusInternalServerError
+}
+
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    registry.Code     `json:"code"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields,omitempty"`
+}
+
+// writeError answers with the API's error shape. Internal errors are logged
+// in full and shown to the caller only as a generic message.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	code := registry.ErrorCode(err)
+	body := errorBody{Error: errorDetail{Code: code, Message: registry.ErrorMessage(err)}}
+	var e *registry.Error
+	if errors.As(err, &e) {
+		body.Error.Fields = e.Fields
+		if e.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
+		}
+	}
+	status := statusOf(code)
+	if status == http.StatusInternalServerError {
+		s.log.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="ipreg"`)
+	}
+	writeJSON(w, status, body)
+}
+
+// writeJSON encodes v into a buffer first, so that an encoding failure
+// cannot leave a half-written response.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(true)
+	if err := enc.Encode(v); err != nil {
+		http.Error(w, `{"error":{"code":"internal","message":"response encoding failed"}}`, http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}

@@ -1,0 +1,40 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/ipreg/ipreg/internal/registry"
+)
+
+type signupRequest struct {
+	Email      string `json:"email"`
+	Password   string `json:"password"`
+	Kind       string `json:"kind"`
+	Name       string `json:"name"`
+	CNIC       string `json:"cnic"`
+	Mobile     string `json:"mobile"`
+	NTN        string `json:"ntn"`
+	SECPNumber string `json:"secp_number"`
+	PSEBNumber string `json:"pseb_number"`
+}
+
+type profileView struct {
+	User     userView      `json:"user"`
+	Account  *accountView  `json:"account,omitempty"`
+	Operator *operatorView `json:"operator,omitempty"`
+}
+
+func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
+	var in signupRequest
+	if err := s.decode(w, r, &in, false); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	u, acc, err := s.svc.Signup(r.Context(), registry.SignupInput{Email: in.Email, Password: in.Password, Kind: in.Kind,
+		Name: in.Name, CNIC: in.CNIC, Mobile: in.Mobile, NTN: in.NTN, SECPNumber: in.SECPNumber, PSEBNumber: in.PSEBNumber})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, profileView{User: viewUser(u), Account: viewAccount(acc)})
+}

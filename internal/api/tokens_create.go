@@ -1,0 +1,22 @@
+package api
+
+import "net/http"
+
+type tokenRequest struct {
+	Name          string `json:"name"`
+	ExpiresInDays int    `json:"expires_in_days"`
+}
+
+func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
+	var in tokenRequest
+	if err := s.decode(w, r, &in, false); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	secret, t, err := s.svc.CreateAPIToken(r.Context(), user(r), in.Name, in.ExpiresInDays)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, viewToken(t, secret))
+}

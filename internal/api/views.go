@@ -1,0 +1,223 @@
+package api
+
+import (
+	"time"
+
+	"github.com/ipreg/ipreg/internal/registry"
+)
+
+// The JSON shapes of the API. Times are RFC 3339 in UTC; a time that has
+// not happened yet (submitted_at of a draft) is left out.
+
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+type userView struct {
+	ID         string        `json:"id"`
+	Email      string        `json:"email"`
+	Role       registry.Role `json:"role"`
+	OperatorID string        `json:"operator_id,omitempty"`
+}
+
+type accountView struct {
+	ID         string               `json:"id"`
+	Kind       registry.AccountKind `json:"kind"`
+	Name       string               `json:"name"`
+	CNIC       string               `json:"cnic"`
+	Mobile     string               `json:"mobile"`
+	NTN        string               `json:"ntn,omitempty"`
+	SECPNumber string               `json:"secp_number,omitempty"`
+	PSEBNumber string               `json:"pseb_number,omitempty"`
+}
+
+func viewUser(u *registry.User) userView {
+	return userView{ID: u.ID, Email: u.Email, Role: u.Role, OperatorID: u.OperatorID}
+}
+
+func viewAccount(a *registry.Account) *accountView {
+	if a == nil {
+		return nil
+	}
+	return &accountView{ID: a.ID, Kind: a.Kind, Name: a.Name, CNIC: a.CNIC, Mobile: a.Mobile, NTN: a.NTN,
+		SECPNumber: a.SECPNumber, PSEBNumber: a.PSEBNumber}
+}
+
+type operatorView struct {
+	ID          string                `json:"id"`
+	Name        string                `json:"name"`
+	Kind        registry.OperatorKind `json:"kind"`
+	PrefixCount int                   `json:"prefix_count"`
+}
+
+func viewOperator(o *registry.Operator) *operatorView {
+	if o == nil {
+		return nil
+	}
+	return &operatorView{ID: o.ID, Name: o.Name, Kind: o.Kind, PrefixCount: o.PrefixCount}
+}
+
+type vpnView struct {
+	Protocol  string   `json:"protocol"`
+	Endpoints []string `json:"endpoints"`
+}
+
+type feeView struct {
+	Due       bool   `json:"due"`
+	AmountPKR int64  `json:"amount_pkr"`
+	Reason    string `json:"reason"`
+}
+
+type eventView struct {
+	At        time.Time     `json:"at"`
+	ActorRole registry.Role `json:"actor_role,omitempty"`
+	Type      string        `json:"type"`
+	Note      string        `json:"note,omitempty"`
+}
+
+type applicationView struct {
+	ID               string            `json:"id"`
+	Category         registry.Category `json:"category"`
+	State            registry.State    `json:"state"`
+	HolderName       string            `json:"holder_name"`
+	OperatorID       string            `json:"operator_id"`
+	SubscriberID     string            `json:"subscriber_id"`
+	Addresses        []string          `json:"addresses"`
+	MobileNumbers    []string          `json:"mobile_numbers"`
+	VPN              vpnView           `json:"vpn"`
+	Purpose          string            `json:"purpose"`
+	PaymentReference string            `json:"payment_reference"`
+	Fee              feeView           `json:"fee"`
+	Flags            []registry.Flag   `json:"flags"`
+	ReturnNote       string            `json:"return_note,omitempty"`
+	ReasonCode       string            `json:"reason_code,omitempty"`
+	DecisionNote     string            `json:"decision_note,omitempty"`
+	Registration     string            `json:"registration,omitempty"`
+	CreatedAt        time.Time         `json:"created_at"`
+	UpdatedAt        time.Time         `json:"updated_at"`
+	SubmittedAt      *time.Time        `json:"submitted_at,omitempty"`
+	SLADueAt         *time.Time        `json:"sla_due_at,omitempty"`
+	DecidedAt        *time.Time        `json:"decided_at,omitempty"`
+	Timeline         []eventView       `json:"timeline,omitempty"`
+}
+
+func viewApplication(a *registry.Application) applicationView {
+	v := applicationView{
+		ID: a.ID, Category: a.Category, State: a.State, HolderName: a.HolderName, OperatorID: a.OperatorID,
+		SubscriberID: a.SubscriberID, Addresses: []string{}, MobileNumbers: orEmpty(a.MobileNumbers),
+		VPN:     vpnView{Protocol: a.VPN.Protocol, Endpoints: orEmpty(a.VPN.Endpoints)},
+		Purpose: a.Purpose, PaymentReference: a.PaymentReference,
+		Fee:   feeView{Due: a.Fee.Due, AmountPKR: a.Fee.AmountPKR, Reason: a.Fee.Reason},
+		Flags: orEmpty(a.Flags), ReturnNote: a.ReturnNote, ReasonCode: a.ReasonCode, DecisionNote: a.DecisionNote,
+		Registration: a.Registration, CreatedAt: a.CreatedAt.UTC(), UpdatedAt: a.UpdatedAt.UTC(),
+		SubmittedAt: optTime(a.SubmittedAt), SLADueAt: optTime(a.SLADueAt), DecidedAt: optTime(a.DecidedAt),
+	}
+	for _, p := range a.Addresses {
+		v.Addresses = append(v.Addresses, p.String())
+	}
+	for _, e := range a.Events {
+		v.Timeline = append(v.Timeline, eventView{At: e.At.UTC(), ActorRole: e.ActorRole, Type: e.Type, Note: e.Note})
+	}
+	return v
+}
+
+type checkView struct {
+	ID            string              `json:"id"`
+	ApplicationID string              `json:"application_id"`
+	State         registry.CheckState `json:"state"`
+	Category      registry.Category   `json:"category"`
+	HolderName    string              `json:"holder_name"`
+	SubscriberID  string              `json:"subscriber_id"`
+	Addresses     []string            `json:"addresses"`
+	MobileNumbers []string            `json:"mobile_numbers"`
+	CreatedAt     time.Time           `json:"created_at"`
+	DueAt         time.Time           `json:"due_at"`
+	AnsweredAt    *time.Time          `json:"answered_at,omitempty"`
+	Note          string              `json:"note,omitempty"`
+}
+
+func viewCheck(c *registry.Check) checkView {
+	v := checkView{ID: c.ID, ApplicationID: c.ApplicationID, State: c.State, Category: c.Category, HolderName: c.HolderName,
+		SubscriberID: c.SubscriberID, Addresses: []string{}, MobileNumbers: orEmpty(c.MobileNumbers),
+		CreatedAt: c.CreatedAt.UTC(), DueAt: c.DueAt.UTC(), AnsweredAt: optTime(c.AnsweredAt), Note: c.Note}
+	for _, p := range c.Addresses {
+		v.Addresses = append(v.Addresses, p.String())
+	}
+	return v
+}
+
+type registrationView struct {
+	Number           string             `json:"number"`
+	ApplicationID    string             `json:"application_id"`
+	Status           registry.RegStatus `json:"status"`
+	Category         registry.Category  `json:"category"`
+	OperatorID       string             `json:"operator_id"`
+	HolderName       string             `json:"holder_name"`
+	Addresses        []string           `json:"addresses"`
+	MobileNumbers    []string           `json:"mobile_numbers"`
+	ValidFrom        time.Time          `json:"valid_from"`
+	ValidUntil       time.Time          `json:"valid_until"`
+	VerificationCode string             `json:"verification_code"`
+	EndedAt          *time.Time         `json:"ended_at,omitempty"`
+	EndReason        string             `json:"end_reason,omitempty"`
+}
+
+func viewRegistration(r *registry.Registration) registrationView {
+	v := registrationView{Number: r.Number, ApplicationID: r.ApplicationID, Status: r.Status, Category: r.Category,
+		OperatorID: r.OperatorID, HolderName: r.HolderName, Addresses: []string{}, MobileNumbers: orEmpty(r.MobileNumbers),
+		ValidFrom: r.ValidFrom.UTC(), ValidUntil: r.ValidUntil.UTC(), VerificationCode: r.VerificationCode,
+		EndedAt: optTime(r.EndedAt), EndReason: r.EndReason}
+	for _, p := range r.Addresses {
+		v.Addresses = append(v.Addresses, p.String())
+	}
+	return v
+}
+
+type revocationView struct {
+	ID                 string                   `json:"id"`
+	RegistrationNumber string                   `json:"registration_number"`
+	Reason             string                   `json:"reason"`
+	State              registry.RevocationState `json:"state"`
+	ProposedBy         string                   `json:"proposed_by"`
+	ProposedAt         time.Time                `json:"proposed_at"`
+	DecidedBy          string                   `json:"decided_by,omitempty"`
+	DecidedAt          *time.Time               `json:"decided_at,omitempty"`
+}
+
+func viewRevocation(r *registry.Revocation) revocationView {
+	return revocationView{ID: r.ID, RegistrationNumber: r.RegistrationNumber, Reason: r.Reason, State: r.State,
+		ProposedBy: r.ProposedBy, ProposedAt: r.ProposedAt.UTC(), DecidedBy: r.DecidedBy, DecidedAt: optTime(r.DecidedAt)}
+}
+
+type tokenView struct {
+	ID        string             `json:"id"`
+	Kind      registry.TokenKind `json:"kind"`
+	Name      string             `json:"name"`
+	CreatedAt time.Time          `json:"created_at"`
+	ExpiresAt time.Time          `json:"expires_at"`
+	Token     string             `json:"token,omitempty"` // only when created
+}
+
+func viewToken(t *registry.Token, secret string) tokenView {
+	return tokenView{ID: t.ID, Kind: t.Kind, Name: t.Name, CreatedAt: t.CreatedAt.UTC(), ExpiresAt: t.ExpiresAt.UTC(), Token: secret}
+}
+
+// list maps a slice to its views; an empty list is [] rather than null.
+func list[S any, T any](in []S, view func(S) T) []T {
+	out := make([]T, 0, len(in))
+	for _, v := range in {
+		out = append(out, view(v))
+	}
+	return out
+}
