@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-
 )
 
 func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) {
@@ -32,4 +31,3 @@ func (s *Server) putSettings(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, set)
 }
-
