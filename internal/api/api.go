@@ -12,7 +12,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/ipreg/ipreg/internal/registry"
 )
@@ -94,18 +93,28 @@ var routes = []route{
 	{"GET", "/api/v1/openapi.json", (*Server).openAPI},
 	{"GET", "/healthz", (*Server).healthz},
 	{"GET", "/readyz", (*Server).readyz},
+	{"GET", "/metrics", (*Server).metricsHandler},
 }
 
 // Handler returns the API's handler with its middleware.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
+	// handle registers h and tells observe which pattern matched:
+	// middleware that copies the request (authenticate) hides req.Pattern.
+	handle := func(pattern string, h http.HandlerFunc) {
+		mux.HandleFunc(pattern, func(w http.ResponseWriter, req *http.Request) {
+			if p, ok := req.Context().Value(patternKey).(*string); ok {
+				*p = pattern
+			}
+			h(w, req)
+		})
+	}
 	for _, r := range routes {
 		h := r.handler
-		mux.HandleFunc(r.method+" "+r.path, func(w http.ResponseWriter, req *http.Request) { h(s, w, req) })
+		handle(r.method+" "+r.path, func(w http.ResponseWriter, req *http.Request) { h(s, w, req) })
 	}
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
 	// Anything else under /api/ answers in the API's error shape.
-	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+	handle("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, registry.Errorf(registry.ENOTFOUND, "no API route %s %s; see /api/v1/openapi.json", r.Method, r.URL.Path))
 	})
 	// Browsers send Sec-Fetch-Site/Origin; cross-origin state-changing
@@ -120,7 +129,10 @@ func (s *Server) Handler() http.Handler {
 
 type ctxKey int
 
-const userKey ctxKey = 0
+const (
+	userKey ctxKey = iota
+	patternKey
+)
 
 // user returns the authenticated user, or nil.
 func user(r *http.Request) *registry.User {

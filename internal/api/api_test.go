@@ -374,6 +374,10 @@ func testWorkflow(t *testing.T, c *client) {
 	if st["registrations_by_status"].(map[string]any)["surrendered"] != float64(1) {
 		t.Errorf("stats = %v", st)
 	}
+	m := string(c.want(c.do("GET", "/metrics", "", nil), 200).body)
+	if !strings.Contains(m, `ipreg_http_requests_total{code="200",route="GET /api/v1/me"}`) {
+		t.Errorf("metrics do not label authenticated routes by pattern")
+	}
 	c.want(c.do("POST", "/api/v1/logout", alice, nil), 204)
 	c.want(c.do("GET", "/api/v1/me", alice, nil), 401)
 }

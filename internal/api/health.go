@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // healthz says the process is alive; readyz that it can serve (the
@@ -21,4 +23,10 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// metricsHandler serves Prometheus metrics: HTTP requests by route and
+// status, latencies, background jobs, Go runtime and process figures.
+func (s *Server) metricsHandler(w http.ResponseWriter, r *http.Request) {
+	promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}).ServeHTTP(w, r)
 }

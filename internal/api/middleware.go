@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"log/slog"
 	"net"
 	"net/http"
@@ -129,15 +130,13 @@ func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
+		route := "unmatched"
+		r = r.WithContext(context.WithValue(r.Context(), patternKey, &route))
 		next.ServeHTTP(sw, r)
 		if sw.status == 0 {
 			sw.status = http.StatusOK
 		}
 		d := time.Since(start)
-		route := r.Pattern
-		if route == "" {
-			route = "unmatched"
-		}
 		s.metrics.requests.WithLabelValues(route, strconv.Itoa(sw.status)).Inc()
 		s.metrics.duration.WithLabelValues(route).Observe(d.Seconds())
 		s.log.LogAttrs(r.Context(), levelFor(sw.status), "http",

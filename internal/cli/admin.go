@@ -1,0 +1,203 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/ipreg/ipreg/internal/netpolicy"
+	"github.com/ipreg/ipreg/internal/registry"
+)
+
+func runMigrate(ctx context.Context, args []string, env Env, stdio IO) error {
+	var d dbFlags
+	fs := flagSet("migrate", "Apply the database schema migrations and exit. ipreg serve also migrates at start.", stdio)
+	d.register(fs)
+	if err := parse(fs, args, env); err != nil {
+		return err
+	}
+	db, applied, err := d.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if len(applied) == 0 {
+		fmt.Fprintln(stdio.Stdout, "schema is up to date")
+	}
+	for _, m := range applied {
+		fmt.Fprintln(stdio.Stdout, "applied", m)
+	}
+	return nil
+}
+
+// openService opens the database and a service over it for one command.
+func openService(ctx context.Context, d *dbFlags) (*registry.Service, func(), error) {
+	db, _, err := d.open(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return registry.NewService(db, registry.Config{}), func() { db.Close() }, nil
+}
+
+// describe turns a domain error into one line per invalid field.
+func describe(err error) error {
+	var e *registry.Error
+	if !errors.As(err, &e) || len(e.Fields) == 0 {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString(e.Message)
+	for k, v := range e.Fields {
+		fmt.Fprintf(&b, "\n  --%s: %s", strings.ReplaceAll(k, "_", "-"), v)
+	}
+	return errors.New(b.String())
+}
+
+func runUser(ctx context.Context, args []string, env Env, stdio IO) error {
+	if len(args) == 0 || args[0] != "add" {
+		fmt.Fprintln(stdio.Stderr, "Usage: ipreg user add --email E --role R [--operator ID]   (password on standard input)")
+		return errUsage
+	}
+	var d dbFlags
+	var email, role, op string
+	fs := flagSet("user add", "Create a staff or operator user. The password is read from the first line of\nstandard input, e.g.  printf '%s\\n' \"$PW\" | ipreg user add --email … --role reviewer", stdio)
+	fs.StringVar(&email, "email", "", "the user's e-mail address (login name)")
+	fs.StringVar(&role, "role", "", "operator, reviewer, supervisor or admin")
+	fs.StringVar(&op, "operator", "", "operator id, for --role operator (see ipreg operator list)")
+	d.register(fs)
+	if err := parse(fs, args[1:], env); err != nil {
+		return err
+	}
+	pw, err := bufio.NewReader(stdio.Stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("read password from standard input: %w", err)
+	}
+	pw = strings.TrimRight(pw, "\r\n")
+	svc, done, err := openService(ctx, &d)
+	if err != nil {
+		return err
+	}
+	defer done()
+	u, err := svc.AddUser(ctx, registry.System, registry.AddUserInput{Email: email, Password: pw, Role: registry.Role(role), OperatorID: op})
+	if err != nil {
+		return describe(err)
+	}
+	fmt.Fprintf(stdio.Stdout, "created %s %s (%s)\n", u.Role, u.Email, u.ID)
+	return nil
+}
+
+func runOperator(ctx context.Context, args []string, env Env, stdio IO) error {
+	sub := ""
+	if len(args) > 0 {
+		sub, args = args[0], args[1:]
+	}
+	var d dbFlags
+	switch sub {
+	case "add":
+		var o registry.Operator
+		var kind string
+		fs := flagSet("operator add", "Register an ISP or mobile network operator.", stdio)
+		fs.StringVar(&o.ID, "id", "", "short id, lowercase (e.g. ptcl)")
+		fs.StringVar(&o.Name, "name", "", "display name")
+		fs.StringVar(&kind, "kind", "fixed", "fixed or mobile")
+		d.register(fs)
+		if err := parse(fs, args, env); err != nil {
+			return err
+		}
+		o.Kind = registry.OperatorKind(kind)
+		svc, done, err := openService(ctx, &d)
+		if err != nil {
+			return err
+		}
+		defer done()
+		if _, err := svc.AddOperator(ctx, registry.System, o); err != nil {
+			return describe(err)
+		}
+		fmt.Fprintf(stdio.Stdout, "created operator %s (%s, %s)\n", o.ID, o.Name, o.Kind)
+		return nil
+	case "list":
+		fs := flagSet("operator list", "List operators with the number of address-space prefixes loaded.", stdio)
+		d.register(fs)
+		if err := parse(fs, args, env); err != nil {
+			return err
+		}
+		svc, done, err := openService(ctx, &d)
+		if err != nil {
+			return err
+		}
+		defer done()
+		ops, err := svc.ListOperators(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdio.Stdout, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tNAME\tKIND\tPREFIXES")
+		for _, o := range ops {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\n", o.ID, o.Name, o.Kind, o.PrefixCount)
+		}
+		return tw.Flush()
+	case "load-prefixes":
+		var id, file string
+		fs := flagSet("operator load-prefixes", "Replace an operator's address space with a prefix list: one prefix or address\nper line, # comments allowed; \"-\" reads standard input. Applications whose\naddresses fall outside it are flagged for the reviewer.", stdio)
+		fs.StringVar(&id, "id", "", "operator id")
+		fs.StringVar(&file, "file", "-", "prefix list file, or - for standard input")
+		d.register(fs)
+		if err := parse(fs, args, env); err != nil {
+			return err
+		}
+		var r io.Reader = stdio.Stdin
+		if file != "-" {
+			f, err := os.Open(file)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			r = f
+		}
+		ps, err := netpolicy.ParsePrefixList(r)
+		if err != nil {
+			return fmt.Errorf("%s: %w", file, err)
+		}
+		svc, done, err := openService(ctx, &d)
+		if err != nil {
+			return err
+		}
+		defer done()
+		if err := svc.LoadOperatorPrefixes(ctx, registry.System, id, ps); err != nil {
+			return describe(err)
+		}
+		fmt.Fprintf(stdio.Stdout, "loaded %d prefixes for operator %s\n", len(ps), id)
+		return nil
+	}
+	fmt.Fprintln(stdio.Stderr, "Usage: ipreg operator add|list|load-prefixes [flags]   (--help on each)")
+	return errUsage
+}
+
+func runAudit(ctx context.Context, args []string, env Env, stdio IO) error {
+	if len(args) == 0 || args[0] != "verify" {
+		fmt.Fprintln(stdio.Stderr, "Usage: ipreg audit verify [flags]")
+		return errUsage
+	}
+	var d dbFlags
+	fs := flagSet("audit verify", "Walk the hash-chained audit log and report the first changed, removed or\nreordered entry. Exit status 1 when the log does not verify.", stdio)
+	d.register(fs)
+	if err := parse(fs, args[1:], env); err != nil {
+		return err
+	}
+	svc, done, err := openService(ctx, &d)
+	if err != nil {
+		return err
+	}
+	defer done()
+	n, err := svc.VerifyAudit(ctx)
+	if err != nil {
+		return fmt.Errorf("audit log does NOT verify after %d good entries: %w", n, err)
+	}
+	fmt.Fprintf(stdio.Stdout, "audit log verified: %d entries, chain intact\n", n)
+	return nil
+}

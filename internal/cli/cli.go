@@ -1,0 +1,157 @@
+// Package cli is the ipreg command: it parses flags and environment into
+// configuration, builds the parts (store, service, API) and runs them.
+// cmd/ipreg only calls Main.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sort"
+	"strings"
+)
+
+// Env is the process environment as a lookup function, so tests can pass their own.
+type Env func(string) (string, bool)
+
+// IO bundles the standard streams.
+type IO struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+}
+
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, args []string, env Env, stdio IO) error
+}
+
+var commands = []command{
+	{"serve", "run the registry: portal API, background jobs", runServe},
+	{"migrate", "apply database migrations and exit", runMigrate},
+	{"user", "manage staff users (user add)", runUser},
+	{"operator", "manage operators (operator add | list | load-prefixes)", runOperator},
+	{"audit", "check the audit log (audit verify)", runAudit},
+}
+
+// errUsage marks an error whose message is a usage text already printed.
+var errUsage = errors.New("usage")
+
+// Main runs the command line and returns the exit status.
+func Main(ctx context.Context, args []string, env Env, stdio IO) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stdio.Stdout)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range commands {
+		if c.name == args[0] {
+			err := c.run(ctx, args[1:], env, stdio)
+			switch {
+			case err == nil, errors.Is(err, flag.ErrHelp):
+				return 0
+			case errors.Is(err, errUsage):
+				return 2
+			}
+			fmt.Fprintf(stdio.Stderr, "ipreg %s: %v\n", c.name, err)
+			return 1
+		}
+	}
+	fmt.Fprintf(stdio.Stderr, "ipreg: unknown command %q\n\n", args[0])
+	usage(stdio.Stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, `ipreg — VPN registration and IP allowlisting registry
+
+Usage: ipreg <command> [flags]
+
+Commands:`)
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, `
+Run "ipreg <command> --help" for a command's flags. Every flag can also be
+set as an environment variable: --data-dir is IPREG_DATA_DIR, and so on.
+Flags given on the command line win over the environment.`)
+}
+
+// flagSet returns a FlagSet whose usage lists each flag with its
+// environment variable.
+func flagSet(name, synopsis string, stdio IO) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stdio.Stderr)
+	fs.Usage = func() {
+		w := stdio.Stdout
+		fmt.Fprintf(w, "Usage: ipreg %s\n\n%s\n\nFlags (environment variable in brackets):\n", name, synopsis)
+		fs.VisitAll(func(f *flag.Flag) {
+			def := ""
+			if f.DefValue != "" && f.DefValue != "false" {
+				def = fmt.Sprintf(" (default %s)", f.DefValue)
+			}
+			fmt.Fprintf(w, "  --%s [%s]\n      %s%s\n", f.Name, envName(f.Name), f.Usage, def)
+		})
+	}
+	return fs
+}
+
+func envName(flagName string) string {
+	return "IPREG_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// parse parses args, then fills every flag not given on the command line
+// from its IPREG_* environment variable.
+func parse(fs *flag.FlagSet, args []string, env Env) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var errs []string
+	fs.VisitAll(func(f *flag.Flag) {
+		if given[f.Name] {
+			return
+		}
+		if v, ok := env(envName(f.Name)); ok {
+			if err := fs.Set(f.Name, v); err != nil {
+				errs = append(errs, fmt.Sprintf("%s=%q: %v", envName(f.Name), v, err))
+			}
+		}
+	})
+	if len(errs) > 0 {
+		sort.Strings(errs)
+		return fmt.Errorf("invalid environment: %s", strings.Join(errs, "; "))
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q; see ipreg %s --help", fs.Arg(0), fs.Name())
+	}
+	return nil
+}
+
+// newLogger returns a slog logger writing to w in the chosen format.
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: use text or json", format)
+}
+
+// OSEnv is the real environment.
+func OSEnv(k string) (string, bool) { return os.LookupEnv(k) }

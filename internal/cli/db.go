@@ -1,0 +1,51 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/ipreg/ipreg/internal/store"
+)
+
+// dbFlags are the flags every command that opens the database takes.
+type dbFlags struct {
+	dataDir string
+	db      string
+}
+
+func (d *dbFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&d.dataDir, "data-dir", "./ipreg-data", "directory for the SQLite database and other local data")
+	fs.StringVar(&d.db, "db", "", "database: a postgres:// URL, or empty for SQLite at <data-dir>/ipreg.db")
+}
+
+// dsn returns the database to open, creating the data directory for SQLite.
+func (d *dbFlags) dsn() (string, error) {
+	if d.db != "" {
+		return d.db, nil
+	}
+	if err := os.MkdirAll(d.dataDir, 0o700); err != nil {
+		return "", fmt.Errorf("create data directory: %w", err)
+	}
+	return filepath.Join(d.dataDir, "ipreg.db"), nil
+}
+
+// open opens and migrates the database.
+func (d *dbFlags) open(ctx context.Context) (*store.DB, []string, error) {
+	dsn, err := d.dsn()
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, nil, err
+	}
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return db, applied, nil
+}

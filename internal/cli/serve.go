@@ -1,0 +1,236 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ipreg/ipreg/internal/api"
+	"github.com/ipreg/ipreg/internal/registry"
+	"github.com/ipreg/ipreg/internal/store"
+)
+
+// DemoPassword is the password of every demo user.
+const DemoPassword = "demo-password-1"
+
+// ServeConfig is everything ipreg serve needs.
+type ServeConfig struct {
+	Listen       string
+	Demo         bool
+	JobsInterval time.Duration
+	MaxBodyBytes int64
+	LogFormat    string
+	LogLevel     string
+	db           dbFlags
+}
+
+// Server is a running ipreg serve: NewServer, Start, then Close.
+type Server struct {
+	Config ServeConfig
+	Addr   net.Addr // set by Start: where it listens
+
+	log  *slog.Logger
+	db   *store.DB
+	svc  *registry.Service
+	http *http.Server
+	ln   net.Listener
+	wg   sync.WaitGroup
+	stop context.CancelFunc
+}
+
+func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
+	var cfg ServeConfig
+	fs := flagSet("serve", "Run the registry: the JSON API under /api/v1, health and metrics endpoints, and the\nbackground jobs (operator-check deadlines, expiry, token clean-up).", stdio)
+	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
+	fs.BoolVar(&cfg.Demo, "demo", false, "create the demo operators and users (password "+DemoPassword+"); refused on a database with non-demo users")
+	fs.DurationVar(&cfg.JobsInterval, "jobs-interval", time.Minute, "how often the background jobs run")
+	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", 1<<20, "largest JSON request body accepted")
+	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&cfg.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
+	cfg.db.register(fs)
+	if err := parse(fs, args, env); err != nil {
+		return err
+	}
+	log, err := newLogger(stdio.Stderr, cfg.LogFormat, cfg.LogLevel)
+	if err != nil {
+		return err
+	}
+	s := &Server{Config: cfg, log: log}
+	if err := s.Start(ctx, stdio.Stderr); err != nil {
+		s.Close()
+		return err
+	}
+	fmt.Fprintf(stdio.Stderr, "ipreg: serving on http://%s (Ctrl-C to stop)\n", s.Addr)
+	<-ctx.Done()
+	log.Info("shutting down: finishing in-flight requests")
+	return s.Close()
+}
+
+// Start opens and migrates the database, prepares the demo if asked, and
+// starts the HTTP server and background jobs. banner receives the demo's
+// loud start-up notice.
+func (s *Server) Start(ctx context.Context, banner io.Writer) error {
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	db, applied, err := s.Config.db.open(ctx)
+	if err != nil {
+		return err
+	}
+	s.db = db
+	if len(applied) > 0 {
+		s.log.Info("database migrated", "dialect", db.Dialect(), "applied", strings.Join(applied, ", "))
+	}
+	s.svc = registry.NewService(db, registry.Config{Log: s.log})
+	if s.Config.Demo {
+		if err := s.startDemo(ctx, banner); err != nil {
+			return err
+		}
+	}
+	a := api.New(s.svc, s.log, api.Config{MaxBodyBytes: s.Config.MaxBodyBytes})
+	jobsCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	s.stop = stop
+	s.startJobs(jobsCtx, a.Registry())
+
+	s.ln, err = net.Listen("tcp", s.Config.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.Config.Listen, err)
+	}
+	s.Addr = s.ln.Addr()
+	s.http = &http.Server{
+		Handler:           a.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := s.http.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("http server stopped", "err", err)
+		}
+	}()
+	s.log.Info("listening", "addr", s.Addr.String(), "database", db.Dialect())
+	return nil
+}
+
+func (s *Server) startDemo(ctx context.Context, banner io.Writer) error {
+	others, err := s.svc.NonDemoUsers(ctx)
+	if err != nil {
+		return err
+	}
+	if len(others) > 0 {
+		return fmt.Errorf("refusing --demo: this database holds %d non-demo users (e.g. %s); the demo's known passwords must never sit beside real accounts. Use a fresh --data-dir or --db", len(others), others[0])
+	}
+	if err := s.svc.EnsureDemo(ctx, DemoPassword); err != nil {
+		return err
+	}
+	var ops []string
+	for _, o := range registry.DemoOperators {
+		ops = append(ops, "operator."+o.ID+registry.DemoDomain)
+	}
+	fmt.Fprintf(banner, `
+********************************************************************************
+*  DEMO MODE — NOT FOR REAL DATA                                               *
+*  Users (password %s for all):                                   *
+*    admin@demo.test  reviewer@demo.test  supervisor@demo.test                 *
+*    one operator user per operator:                                           *
+%s********************************************************************************
+
+`, DemoPassword, wrapBanner(ops))
+	return nil
+}
+
+func wrapBanner(words []string) string {
+	var b, line strings.Builder
+	for _, w := range words {
+		if line.Len()+len(w)+1 > 72 {
+			fmt.Fprintf(&b, "*      %-72s*\n", line.String())
+			line.Reset()
+		}
+		if line.Len() > 0 {
+			line.WriteString(" ")
+		}
+		line.WriteString(w)
+	}
+	if line.Len() > 0 {
+		fmt.Fprintf(&b, "*      %-72s*\n", line.String())
+	}
+	return b.String()
+}
+
+// startJobs runs the time-driven work every JobsInterval until ctx ends.
+func (s *Server) startJobs(ctx context.Context, reg prometheus.Registerer) {
+	done := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "ipreg_jobs_items_total", Help: "Items handled by the background jobs, by kind.",
+	}, []string{"kind"})
+	failures := prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "ipreg_jobs_failures_total", Help: "Background job runs that failed.",
+	})
+	reg.MustRegister(done, failures)
+	interval := s.Config.JobsInterval
+	if interval <= 0 {
+		interval = time.Minute
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			res, err := s.svc.RunJobs(ctx)
+			if err != nil && ctx.Err() == nil {
+				failures.Inc()
+				s.log.Error("background jobs", "err", err)
+			}
+			done.WithLabelValues("checks_expired").Add(float64(res.ChecksExpired))
+			done.WithLabelValues("registrations_expired").Add(float64(res.RegistrationsExpired))
+			done.WithLabelValues("tokens_deleted").Add(float64(res.TokensDeleted))
+			if res.ChecksExpired+res.RegistrationsExpired > 0 {
+				s.log.Info("background jobs", "checks_expired", res.ChecksExpired, "registrations_expired", res.RegistrationsExpired)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+}
+
+// Close lets in-flight requests finish (up to 30 s), stops the jobs and
+// closes the database.
+func (s *Server) Close() error {
+	var errs []error
+	if s.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := s.http.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("shutdown: %w", err))
+		}
+	} else if s.ln != nil {
+		s.ln.Close()
+	}
+	if s.stop != nil {
+		s.stop()
+	}
+	s.wg.Wait()
+	if s.db != nil {
+		if err := s.db.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close database: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
