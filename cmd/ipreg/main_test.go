@@ -1,0 +1,239 @@
+package main_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ipreg/ipreg/internal/store/storetest"
+)
+
+var binary string
+
+// TestMain builds the real ipreg binary once; the tests run it as a user would.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "ipreg-e2e")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "ipreg")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build ipreg: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type proc struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	base   string
+	stderr *bytes.Buffer
+	done   chan error
+}
+
+// start runs "ipreg serve" on port 0 and waits for its address.
+func start(t *testing.T, env []string, args ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"serve", "--listen", "127.0.0.1:0", "--jobs-interval", "1s"}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
+	pr, pw := io.Pipe()
+	cmd.Stderr = pw
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &proc{t: t, cmd: cmd, stderr: &bytes.Buffer{}, done: make(chan error, 1)}
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		re := regexp.MustCompile(`serving on (http://\S+)`)
+		for sc.Scan() {
+			line := sc.Text()
+			p.stderr.WriteString(line + "\n")
+			if m := re.FindStringSubmatch(line); m != nil {
+				addr <- m[1]
+			}
+		}
+	}()
+	go func() { p.done <- cmd.Wait(); pw.Close() }()
+	select {
+	case p.base = <-addr:
+	case err := <-p.done:
+		t.Fatalf("ipreg serve exited: %v\n%s", err, p.stderr)
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("ipreg serve did not start\n%s", p.stderr)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	return p
+}
+
+func (p *proc) call(method, path, token string, body any, want int) map[string]any {
+	p.t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		r = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, p.base+path, r)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != want {
+		p.t.Fatalf("%s %s = %d, want %d: %s", method, path, res.StatusCode, want, b)
+	}
+	var m map[string]any
+	if len(b) > 0 && b[0] == '{' {
+		json.Unmarshal(b, &m)
+	}
+	return m
+}
+
+func (p *proc) list(path, token string) []map[string]any {
+	p.t.Helper()
+	req, _ := http.NewRequest("GET", p.base+path, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out []map[string]any
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
+		p.t.Fatalf("GET %s: %v", path, err)
+	}
+	return out
+}
+
+func (p *proc) login(email, password string) string {
+	p.t.Helper()
+	return p.call("POST", "/api/v1/login", "", map[string]string{"email": email, "password": password}, 200)["token"].(string)
+}
+
+func ipreg(t *testing.T, env []string, stdin string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdin = strings.NewReader(stdin)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("ipreg %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+// TestEndToEnd walks signup → application → operator confirmation →
+// approval → public verification → revocation proposed and confirmed,
+// through HTTP against the real binary, then stops it with SIGTERM while a
+// request is in flight.
+func TestEndToEnd(t *testing.T) {
+	for _, kind := range storetest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			env := []string{"IPREG_DATA_DIR=" + t.TempDir()}
+			if kind == "postgres" {
+				env = append(env, "IPREG_DB="+storetest.DSN(t, kind))
+			}
+			p := start(t, env, "--demo")
+			if !strings.Contains(p.stderr.String(), "DEMO MODE") {
+				t.Errorf("--demo does not say so loudly:\n%s", p.stderr)
+			}
+			p.call("GET", "/readyz", "", nil, 200)
+			p.call("POST", "/api/v1/signup", "", map[string]string{"email": "it@karachi-soft.pk", "password": "correct horse battery",
+				"kind": "company", "name": "Karachi Soft (Pvt) Ltd", "cnic": "42101-1234567-1", "mobile": "0321-1234567", "ntn": "7654321-0"}, 201)
+			alice := p.login("it@karachi-soft.pk", "correct horse battery")
+			app := p.call("POST", "/api/v1/applications", alice, map[string]any{"category": "company_vpn", "operator_id": "nayatel",
+				"subscriber_id": "NT-99812", "addresses": []string{"27.255.0.0/24", "2001:dd8:1c::/48"},
+				"vpn": map[string]any{"protocol": "wireguard"}, "purpose": "Engineers reach customer systems in Europe."}, 201)
+			id := app["id"].(string)
+			p.call("POST", "/api/v1/applications/"+id+"/submit", alice, nil, 200)
+
+			op := p.login("operator.nayatel@demo.test", "demo-password-1")
+			checks := p.list("/api/v1/operator/checks", op)
+			if len(checks) != 1 || checks[0]["application_id"] != id {
+				t.Fatalf("operator checks = %v", checks)
+			}
+			p.call("POST", "/api/v1/operator/checks/"+checks[0]["id"].(string), op, map[string]string{"result": "confirmed"}, 200)
+
+			rev := p.login("reviewer@demo.test", "demo-password-1")
+			dec := p.call("POST", "/api/v1/applications/"+id+"/decision", rev, map[string]any{"decision": "approve"}, 200)
+			reg := dec["registration"].(map[string]any)
+			number, code := reg["number"].(string), reg["verification_code"].(string)
+			if !regexp.MustCompile(`^VPN-\d{4}-\d{6}$`).MatchString(number) {
+				t.Errorf("registration number %q", number)
+			}
+			v := p.call("GET", "/api/v1/verify/"+number+"?code="+code, "", nil, 200)
+			if v["status"] != "active" || v["holder"] != "Ka***** So** (P**) L**" {
+				t.Errorf("verify = %v", v)
+			}
+
+			sup := p.login("supervisor@demo.test", "demo-password-1")
+			r := p.call("POST", "/api/v1/registrations/"+number+"/revocations", sup, map[string]string{"reason": "Registered for a service it does not run."}, 201)
+			ipreg(t, env, "demo-password-1\n", "user", "add", "--email", "supervisor2@demo.test", "--role", "supervisor")
+			sup2 := p.login("supervisor2@demo.test", "demo-password-1")
+			// Neither the proposer nor a reviewer can give the second signature.
+			p.call("POST", "/api/v1/revocations/"+r["id"].(string)+"/confirm", sup, nil, 403)
+			p.call("POST", "/api/v1/revocations/"+r["id"].(string)+"/confirm", rev, nil, 403)
+			p.call("POST", "/api/v1/revocations/"+r["id"].(string)+"/confirm", sup2, nil, 200)
+			if v := p.call("GET", "/api/v1/verify/"+number+"?code="+code, "", nil, 200); v["status"] != "revoked" {
+				t.Errorf("after revocation verify = %v", v)
+			}
+
+			// SIGTERM while a request is in flight: the request completes,
+			// then the process exits 0.
+			pr, pw := io.Pipe()
+			req, _ := http.NewRequest("POST", p.base+"/api/v1/signup", pr)
+			req.Header.Set("Content-Type", "application/json")
+			resc := make(chan *http.Response, 1)
+			go func() {
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Errorf("in-flight request failed: %v", err)
+				}
+				resc <- res
+			}()
+			body := `{"email":"late@example.pk","password":"correct horse battery","kind":"individual","name":"Late","cnic":"3520212345671","mobile":"03001234567"}`
+			pw.Write([]byte(body[:20]))
+			time.Sleep(300 * time.Millisecond)
+			p.cmd.Process.Signal(syscall.SIGTERM)
+			time.Sleep(300 * time.Millisecond)
+			pw.Write([]byte(body[20:]))
+			pw.Close()
+			if res := <-resc; res == nil || res.StatusCode != 201 {
+				t.Errorf("in-flight request during shutdown = %v", res)
+			}
+			select {
+			case err := <-p.done:
+				if err != nil {
+					t.Fatalf("exit after SIGTERM: %v\n%s", err, p.stderr)
+				}
+			case <-time.After(40 * time.Second):
+				t.Fatal("did not exit after SIGTERM")
+			}
+			if out := ipreg(t, env, "", "audit", "verify"); !strings.Contains(out, "chain intact") {
+				t.Errorf("audit verify after the run: %s", out)
+			}
+		})
+	}
+}

@@ -1,0 +1,126 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ipreg/ipreg/internal/store"
+	"github.com/ipreg/ipreg/internal/store/storetest"
+)
+
+// run runs the command line in process and returns status and output.
+func run(t *testing.T, env map[string]string, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := Main(context.Background(), args, func(k string) (string, bool) { v, ok := env[k]; return v, ok },
+		IO{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errOut})
+	return code, out.String(), errOut.String()
+}
+
+func TestHelp(t *testing.T) {
+	code, out, _ := run(t, nil, "", "--help")
+	if code != 0 || !strings.Contains(out, "serve") || !strings.Contains(out, "IPREG_DATA_DIR") {
+		t.Fatalf("--help = %d %q", code, out)
+	}
+	for _, args := range [][]string{{"serve", "--help"}, {"migrate", "--help"}, {"user", "add", "--help"},
+		{"operator", "add", "--help"}, {"operator", "list", "--help"}, {"operator", "load-prefixes", "--help"}, {"audit", "verify", "--help"}} {
+		code, out, _ := run(t, nil, "", args...)
+		if code != 0 || !strings.Contains(out, "Usage: ipreg "+strings.Join(args[:len(args)-1], " ")) || !strings.Contains(out, "[IPREG_DATA_DIR]") {
+			t.Errorf("%v = %d\n%s", args, code, out)
+		}
+	}
+	if code, _, errOut := run(t, nil, "", "frobnicate"); code != 2 || !strings.Contains(errOut, "unknown command") {
+		t.Errorf("unknown command = %d %q", code, errOut)
+	}
+	if code, _, errOut := run(t, nil, "", "serve", "--listen"); code != 2 || !strings.Contains(errOut, "flag needs an argument") {
+		t.Errorf("bad flag = %d %q", code, errOut)
+	}
+}
+
+func TestAdminCommands(t *testing.T) {
+	for _, kind := range storetest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			dir := t.TempDir()
+			env := map[string]string{"IPREG_DATA_DIR": dir}
+			if kind == "postgres" {
+				env["IPREG_DB"] = storetest.DSN(t, kind)
+			}
+			if code, out, errOut := run(t, env, "", "migrate"); code != 0 || !strings.Contains(out, "applied 0001_init.sql") {
+				t.Fatalf("migrate = %d %q %q", code, out, errOut)
+			}
+			if code, out, _ := run(t, env, "", "migrate"); code != 0 || !strings.Contains(out, "up to date") {
+				t.Fatalf("second migrate = %d %q", code, out)
+			}
+			if code, _, errOut := run(t, env, "", "operator", "add", "--id", "ptcl", "--name", "PTCL", "--kind", "fixed"); code != 0 {
+				t.Fatalf("operator add: %s", errOut)
+			}
+			code, _, errOut := run(t, env, "", "operator", "add", "--id", "Bad Id", "--name", "", "--kind", "satellite")
+			if code != 1 || !strings.Contains(errOut, "--id:") || !strings.Contains(errOut, "--kind:") || !strings.Contains(errOut, "--name:") {
+				t.Fatalf("invalid operator add = %d %q", code, errOut)
+			}
+			list := filepath.Join(dir, "ptcl.txt")
+			os.WriteFile(list, []byte("# PTCL\n14.1.104.0/22\n2001:dd8:1c::/48\n"), 0o600)
+			if code, out, errOut := run(t, env, "", "operator", "load-prefixes", "--id", "ptcl", "--file", list); code != 0 || !strings.Contains(out, "loaded 2") {
+				t.Fatalf("load-prefixes = %d %q %q", code, out, errOut)
+			}
+			if code, _, errOut := run(t, env, "10.0.0.0/8\nbogus\n", "operator", "load-prefixes", "--id", "ptcl"); code != 1 || !strings.Contains(errOut, "line 2") {
+				t.Fatalf("bad prefix list = %d %q", code, errOut)
+			}
+			if code, out, _ := run(t, env, "", "operator", "list"); code != 0 || !strings.Contains(out, "ptcl") || !strings.Contains(out, " 2") {
+				t.Fatalf("operator list = %q", out)
+			}
+			if code, out, errOut := run(t, env, "a staff password\n", "user", "add", "--email", "Rev@Pta.gov.pk", "--role", "reviewer"); code != 0 || !strings.Contains(out, "reviewer rev@pta.gov.pk") {
+				t.Fatalf("user add = %d %q %q", code, out, errOut)
+			}
+			if code, _, errOut := run(t, env, "short\n", "user", "add", "--email", "x@pta.gov.pk", "--role", "operator"); code != 1 || !strings.Contains(errOut, "--password") || !strings.Contains(errOut, "--operator") {
+				t.Fatalf("invalid user add = %d %q", code, errOut)
+			}
+			if code, out, _ := run(t, env, "", "audit", "verify"); code != 0 || !strings.Contains(out, "chain intact") {
+				t.Fatalf("audit verify = %d %q", code, out)
+			}
+			// --demo refuses a database with real users.
+			env["IPREG_LISTEN"] = "127.0.0.1:0"
+			if code, _, errOut := run(t, env, "", "serve", "--demo"); code != 1 || !strings.Contains(errOut, "refusing --demo") {
+				t.Fatalf("serve --demo with real users = %d %q", code, errOut)
+			}
+			// Tampering is detected.
+			dsn := env["IPREG_DB"]
+			if dsn == "" {
+				dsn = filepath.Join(dir, "ipreg.db")
+			}
+			db, err := store.Open(context.Background(), dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.SQL().Exec(`UPDATE audit_log SET detail = '{}' WHERE seq = 2`); err != nil {
+				t.Fatal(err)
+			}
+			db.Close()
+			if code, _, errOut := run(t, env, "", "audit", "verify"); code != 1 || !strings.Contains(errOut, "does NOT verify") || !strings.Contains(errOut, "entry 2") {
+				t.Fatalf("audit verify after tampering = %d %q", code, errOut)
+			}
+		})
+	}
+}
+
+func TestEnvironment(t *testing.T) {
+	if code, _, errOut := run(t, map[string]string{"IPREG_JOBS_INTERVAL": "soon"}, "", "serve"); code != 1 || !strings.Contains(errOut, "IPREG_JOBS_INTERVAL") {
+		t.Fatalf("bad env = %d %q", code, errOut)
+	}
+	// The flag wins over the environment.
+	dir := t.TempDir()
+	code, _, errOut := run(t, map[string]string{"IPREG_DATA_DIR": filepath.Join(dir, "env")}, "", "migrate", "--data-dir", filepath.Join(dir, "flag"))
+	if code != 0 {
+		t.Fatal(errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "flag", "ipreg.db")); err != nil {
+		t.Errorf("--data-dir did not win over IPREG_DATA_DIR: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "env")); err == nil {
+		t.Errorf("IPREG_DATA_DIR was used despite --data-dir")
+	}
+}
