@@ -246,3 +246,31 @@ func TestNormalizeMobile(t *testing.T) {
 		}
 	}
 }
+
+// ContainingKeys plus "starts inside" must find exactly the overlapping
+// prefixes: checked against netip.Prefix.Overlaps for pairs of prefixes.
+func TestContainingKeys(t *testing.T) {
+	ps := []string{"14.1.104.0/24", "14.1.104.0/22", "14.1.105.7/32", "14.1.0.0/16", "14.0.0.0/8", "0.0.0.0/0",
+		"14.1.106.0/23", "27.0.184.0/24", "2001:dd8:1c::/48", "2001:dd8::/32", "2001:dd8:1c:5::/64", "::/0"}
+	for _, a := range ps {
+		for _, b := range ps {
+			pa, pb := netip.MustParsePrefix(a), netip.MustParsePrefix(b)
+			if pa.Addr().Is4() != pb.Addr().Is4() {
+				continue
+			}
+			bf, bl := RangeKey(pb)
+			af, al := RangeKey(pa)
+			found := bf >= af && bf <= al
+			for _, k := range ContainingKeys(pa) {
+				found = found || k == bf && bl >= af // the store's condition
+			}
+			if found != pa.Overlaps(pb) {
+				t.Errorf("query %s, stored %s: found %v, overlaps %v", a, b, found, pa.Overlaps(pb))
+			}
+		}
+	}
+	// Masks that coincide are probed once: 14.1.104.7 has 10 distinct starts.
+	if n := len(ContainingKeys(netip.MustParsePrefix("14.1.104.7/32"))); n != 10 {
+		t.Errorf("14.1.104.7/32 has %d distinct containing starts, want 10", n)
+	}
+}

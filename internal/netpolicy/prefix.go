@@ -124,3 +124,22 @@ func RangeKey(p netip.Prefix) (first, last string) {
 	fb, lb := f.As16(), l.As16()
 	return hex.EncodeToString(fb[:]), hex.EncodeToString(lb[:])
 }
+
+// ContainingKeys returns the range keys (first addresses, as RangeKey
+// writes them) of every prefix strictly broader than p that contains it:
+// one per shorter length. A stored prefix overlaps p exactly when it starts
+// inside p or starts at one of these keys, so an overlap search is one
+// index range plus a bounded set of equality probes, whatever the size of
+// the table.
+func ContainingKeys(p netip.Prefix) []string {
+	out := make([]string, 0, p.Bits())
+	seen := map[string]bool{}
+	for bits := 0; bits < p.Bits(); bits++ {
+		k, _ := RangeKey(netip.PrefixFrom(p.Addr(), bits).Masked())
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	return out
+}

@@ -465,15 +465,14 @@ func (s *Service) addressFlags(ctx context.Context, tx Tx, a *Application, set S
 			flags = append(flags, Flag{Code: FlagOutsideOperatorSpace, Item: p.String(),
 				Detail: fmt.Sprintf("%s is outside the address space loaded for operator %s", p, a.OperatorID)})
 		}
-		first, last := netpolicy.RangeKey(p)
-		os, err := tx.Overlaps(ctx, a.AccountID, "ip", first, last)
+		os, err := tx.Overlaps(ctx, a.AccountID, p, "")
 		if err != nil {
 			return nil, err
 		}
 		flags = append(flags, overlapFlags(p.String(), os)...)
 	}
 	for _, m := range a.MobileNumbers {
-		os, err := tx.Overlaps(ctx, a.AccountID, "msisdn", m, m)
+		os, err := tx.Overlaps(ctx, a.AccountID, netip.Prefix{}, m)
 		if err != nil {
 			return nil, err
 		}

@@ -78,9 +78,8 @@ type Tx interface {
 	AddEvent(ctx context.Context, e *Event) error
 	Events(ctx context.Context, applicationID string) ([]Event, error)
 	// Overlaps lists items of other accounts, pending or in an active
-	// registration, that overlap the range [first, last] of kind "ip" (range
-	// keys from netpolicy.RangeKey) or equal a mobile number (first == last).
-	Overlaps(ctx context.Context, accountID, kind, first, last string) ([]Overlap, error)
+	// registration, that overlap an address prefix, or equal a mobile number.
+	Overlaps(ctx context.Context, accountID string, p netip.Prefix, mobile string) ([]Overlap, error)
 	// HeldItems counts the account's items in active registrations and
 	// pending applications, leaving out one application.
 	HeldItems(ctx context.Context, accountID, exceptApplication string) (int, error)

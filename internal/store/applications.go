@@ -279,11 +279,35 @@ func (t *tx) Events(ctx context.Context, applicationID string) ([]registry.Event
 const heldClause = `(a.state IN ('operator_check', 'review', 'returned') OR EXISTS (
 	SELECT 1 FROM registrations r WHERE r.application_id = a.id AND r.status = 'active'))`
 
-func (t *tx) Overlaps(ctx context.Context, accountID, kind, first, last string) ([]registry.Overlap, error) {
-	rows, err := t.query(ctx, `SELECT i.value, a.id, a.state, a.registration FROM items i
+func (t *tx) Overlaps(ctx context.Context, accountID string, p netip.Prefix, mobile string) ([]registry.Overlap, error) {
+	// An item overlaps p when it starts inside p, or starts where one of
+	// the prefixes containing p starts and reaches p: both are index
+	// lookups, so the cost does not grow with the table.
+	// Two index-friendly branches joined by UNION ALL: SQLite's planner
+	// does not turn an OR of the two into two index searches. Containing
+	// starts equal to p's own first address are left to the first branch,
+	// so no item is found twice.
+	var found string
+	var args []any
+	if mobile != "" {
+		found, args = `SELECT application_id, position, value FROM items WHERE kind = 'msisdn' AND first_key = ?`, []any{mobile}
+	} else {
+		first, last := netpolicy.RangeKey(p)
+		found = `SELECT application_id, position, value FROM items WHERE kind = 'ip' AND first_key >= ? AND first_key <= ?`
+		args = []any{first, last}
+		if starts := netpolicy.ContainingKeys(p); len(starts) > 0 {
+			found += ` UNION ALL SELECT application_id, position, value FROM items WHERE kind = 'ip' AND first_key IN (` +
+				placeholders(len(starts)) + `) AND first_key < ? AND last_key >= ?`
+			for _, k := range starts {
+				args = append(args, k)
+			}
+			args = append(args, first, first)
+		}
+	}
+	rows, err := t.query(ctx, `SELECT i.value, a.id, a.state, a.registration FROM (`+found+`) i
 		JOIN applications a ON a.id = i.application_id
-		WHERE i.kind = ? AND i.first_key <= ? AND i.last_key >= ? AND a.account_id <> ? AND `+heldClause+`
-		ORDER BY a.id, i.position LIMIT 20`, kind, last, first, accountID)
+		WHERE a.account_id <> ? AND `+heldClause+`
+		ORDER BY a.id, i.position LIMIT 20`, append(args, accountID)...)
 	if err != nil {
 		return nil, fmt.Errorf("overlaps: %w", err)
 	}

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/ipreg/ipreg/internal/audit"
-	"github.com/ipreg/ipreg/internal/netpolicy"
 	"github.com/ipreg/ipreg/internal/registry"
 	"github.com/ipreg/ipreg/internal/store"
 )
@@ -380,10 +379,9 @@ func testOverlapsAndHeld(t *testing.T, db *store.DB) {
 			VerificationCode: "ABC", CreatedAt: t0})
 	})
 	overlaps := func(account, p string) []string {
-		first, last := netpolicy.RangeKey(netip.MustParsePrefix(p))
 		var out []string
 		db.Read(ctx, func(tx registry.Tx) error {
-			os, err := tx.Overlaps(ctx, account, "ip", first, last)
+			os, err := tx.Overlaps(ctx, account, netip.MustParsePrefix(p), "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -438,11 +436,11 @@ func testOverlapsAndHeld(t *testing.T, db *store.DB) {
 		MobileNumbers: []string{"923001234567"}, State: registry.StateOperatorCheck, CreatedAt: t0, UpdatedAt: t0}
 	write(t, db, func(tx registry.Tx) error { return tx.CreateApplication(ctx, m) })
 	db.Read(ctx, func(tx registry.Tx) error {
-		os, err := tx.Overlaps(ctx, "acc_b", "msisdn", "923001234567", "923001234567")
+		os, err := tx.Overlaps(ctx, "acc_b", netip.Prefix{}, "923001234567")
 		if err != nil || len(os) != 1 || os[0].ApplicationID != "app_m" {
 			t.Errorf("mobile Overlaps = %v, %v", os, err)
 		}
-		os, _ = tx.Overlaps(ctx, "acc_b", "msisdn", "923001234568", "923001234568")
+		os, _ = tx.Overlaps(ctx, "acc_b", netip.Prefix{}, "923001234568")
 		if len(os) != 0 {
 			t.Errorf("another number overlaps: %v", os)
 		}

@@ -1,0 +1,133 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+
+	"github.com/ipreg/ipreg/internal/api"
+	"github.com/ipreg/ipreg/internal/auth"
+	"github.com/ipreg/ipreg/internal/registry"
+	"github.com/ipreg/ipreg/internal/store/storetest"
+)
+
+// BenchmarkSubmitApplication measures filing an application through the
+// HTTP API: POST /api/v1/applications (validate, fee, store a draft) then
+// POST …/submit (revalidate, fee, flags with overlap queries, operator
+// check, SLA), each one transaction with its audit entries. One op is both
+// requests. Applicants are created before the timer and file perApplicant
+// applications each, as a large account would; the fee rule reads the
+// account's holdings, so its cost grows with the account, not the registry.
+// The parallel variant runs GOMAXPROCS×4 concurrent clients.
+func BenchmarkSubmitApplication(b *testing.B) {
+	const perApplicant = 50
+	for _, kind := range storetest.Kinds {
+		b.Run(kind, func(b *testing.B) {
+			base, client := benchServer(b, kind)
+			// Sub-benchmarks run several rounds on one server: every round
+			// needs fresh applicants and fresh addresses.
+			var n, who atomic.Int64
+			pool := func(b *testing.B, count int) []string {
+				toks := make([]string, count)
+				for i := range toks {
+					toks[i] = benchApplicant(b, base, client, fmt.Sprintf("a%d", who.Add(1)))
+				}
+				return toks
+			}
+			b.Run("serial", func(b *testing.B) {
+				toks := pool(b, b.N/perApplicant+1)
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					submitOne(b, base, client, toks[i/perApplicant], n.Add(1))
+				}
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "apps/s")
+			})
+			b.Run("parallel", func(b *testing.B) {
+				b.SetParallelism(4)
+				toks := pool(b, b.N/perApplicant+1)
+				var next atomic.Int64
+				b.ResetTimer()
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						i := next.Add(1) - 1
+						submitOne(b, base, client, toks[i/perApplicant], n.Add(1))
+					}
+				})
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "apps/s")
+			})
+		})
+	}
+}
+
+func benchServer(b *testing.B, kind string) (string, *http.Client) {
+	db := storetest.Open(b, kind)
+	// Real password hashing costs are irrelevant here: logins happen
+	// outside the timed loop.
+	svc := registry.NewService(db, registry.Config{Hashing: auth.TestParams})
+	if err := svc.EnsureDemo(context.Background(), "demo-password-1"); err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(api.New(svc, slog.New(slog.DiscardHandler), api.Config{}).Handler())
+	b.Cleanup(srv.Close)
+	tr := &http.Transport{MaxIdleConnsPerHost: 64}
+	b.Cleanup(tr.CloseIdleConnections)
+	return srv.URL, &http.Client{Transport: tr}
+}
+
+// post fails the benchmark with Error, not Fatal: it runs in RunParallel's
+// goroutines too, where FailNow is not allowed.
+func post(b *testing.B, c *http.Client, url, token string, body any, want int) map[string]any {
+	var buf bytes.Buffer
+	json.NewEncoder(&buf).Encode(body)
+	req, _ := http.NewRequest("POST", url, &buf)
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := c.Do(req)
+	if err != nil {
+		b.Error(err)
+		return nil
+	}
+	defer res.Body.Close()
+	data, _ := io.ReadAll(res.Body)
+	if res.StatusCode != want {
+		b.Errorf("POST %s = %d: %s", url, res.StatusCode, data)
+		return nil
+	}
+	var m map[string]any
+	json.Unmarshal(data, &m)
+	return m
+}
+
+func benchApplicant(b *testing.B, base string, c *http.Client, name string) string {
+	email := name + "@bench.example.pk"
+	post(b, c, base+"/api/v1/signup", "", map[string]string{"email": email, "password": "benchmark password", "kind": "company",
+		"name": "Bench " + name, "cnic": "35202-1234567-1", "mobile": "03001234567", "ntn": "1234567-8"}, 201)
+	m := post(b, c, base+"/api/v1/login", "", map[string]string{"email": email, "password": "benchmark password"}, 200)
+	tok, _ := m["token"].(string)
+	return tok
+}
+
+// submitOne files application i with two host addresses from Pakistani
+// space (39.32.0.0/11), distinct per application so that overlap checks
+// search a growing table rather than hit one row.
+func submitOne(b *testing.B, base string, c *http.Client, token string, i int64) {
+	a1 := fmt.Sprintf("39.%d.%d.%d", 32+(i>>15)&31, (i>>7)&255, (i&127)*2)
+	a2 := fmt.Sprintf("39.%d.%d.%d", 32+(i>>15)&31, (i>>7)&255, (i&127)*2+1)
+	app := post(b, c, base+"/api/v1/applications", token, map[string]any{
+		"category": "company_vpn", "operator_id": "ptcl", "subscriber_id": fmt.Sprintf("PTCL-%d", i),
+		"addresses": []string{a1, a2}, "vpn": map[string]any{"protocol": "ipsec", "endpoints": []string{"vpn.example.com"}},
+		"purpose": "Branch offices reach the head office over IPsec.",
+	}, 201)
+	if id, ok := app["id"].(string); ok {
+		post(b, c, base+"/api/v1/applications/"+id+"/submit", token, nil, 200)
+	}
+}
