@@ -65,7 +65,7 @@ func BenchmarkOverlaps(b *testing.B) {
 	}
 }
 
-func seed(b *testing.B, db *store.DB) {
+func seed(b testing.TB, db *store.DB) {
 	ctx := context.Background()
 	err := db.Write(ctx, func(tx registry.Tx) error {
 		now := time.Now()
@@ -80,7 +80,7 @@ func seed(b *testing.B, db *store.DB) {
 }
 
 // fill stores one pending application with the 100 host addresses from index from.
-func fill(b *testing.B, db *store.DB, from int) {
+func fill(b testing.TB, db *store.DB, from int) {
 	ctx := context.Background()
 	a := &registry.Application{ID: fmt.Sprintf("app_%d", from), AccountID: "acc_bench", Category: registry.CategoryCompany,
 		OperatorID: "ptcl", State: registry.StateReview, CreatedAt: time.Now(), UpdatedAt: time.Now()}
