@@ -9,6 +9,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -113,9 +114,24 @@ func (s *Server) Handler() http.Handler {
 		h := r.handler
 		handle(r.method+" "+r.path, func(w http.ResponseWriter, req *http.Request) { h(s, w, req) })
 	}
-	// Anything else under /api/ answers in the API's error shape.
-	handle("/api/", func(w http.ResponseWriter, r *http.Request) {
-		s.writeError(w, r, registry.Errorf(registry.ENOTFOUND, "no API route %s %s; see /api/v1/openapi.json", r.Method, r.URL.Path))
+	// Anything else answers in the API's error shape: 405 with Allow when
+	// the path exists under other methods (asking the mux itself), else 404.
+	const catchAll = "/"
+	handle(catchAll, func(w http.ResponseWriter, r *http.Request) {
+		var allowed []string
+		for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, pattern := mux.Handler(probe); pattern != catchAll && pattern != "" {
+				allowed = append(allowed, m)
+			}
+		}
+		if len(allowed) > 0 {
+			w.Header().Set("Allow", strings.Join(allowed, ", "))
+			s.writeError(w, r, registry.Errorf(registry.EMETHOD, "%s is not allowed on %s; use %s", r.Method, r.URL.Path, strings.Join(allowed, " or ")))
+			return
+		}
+		s.writeError(w, r, registry.Errorf(registry.ENOTFOUND, "no route %s %s; see /api/v1/openapi.json", r.Method, r.URL.Path))
 	})
 	// Browsers send Sec-Fetch-Site/Origin; cross-origin state-changing
 	// requests are refused, so a session cookie cannot be ridden (CSRF).

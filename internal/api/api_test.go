@@ -147,8 +147,14 @@ func (c *client) check(req *http.Request, res response) error {
 	vr.URL.Scheme, vr.URL.Host, vr.Host = "", "", ""
 	route, params, err := c.router.FindRoute(vr)
 	if err != nil {
-		if res.status == http.StatusNotFound && strings.HasPrefix(req.URL.Path, "/api/") {
-			return nil // unknown routes answer 404 in the error shape; nothing to look up
+		if res.status == http.StatusNotFound || res.status == http.StatusMethodNotAllowed {
+			// Unknown routes and methods answer in the error shape; there is
+			// no operation to look up.
+			var e struct{ Error struct{ Code, Message string } }
+			if json.Unmarshal(res.body, &e) != nil || e.Error.Message == "" {
+				return fmt.Errorf("%s %s → %d is not in the error shape: %s", req.Method, req.URL.Path, res.status, res.body)
+			}
+			return nil
 		}
 		return fmt.Errorf("%s %s answered %d but is not in openapi.json: %v", req.Method, req.URL.Path, res.status, err)
 	}
@@ -415,7 +421,8 @@ func testBadInput(t *testing.T, c *client) {
 		{"bad state filter", "GET", "/api/v1/applications?state=done", "", ``, 422, "state", "comma-separated"},
 		{"bad limit", "GET", "/api/v1/applications?limit=0", "", ``, 422, "limit", "1 to 1000"},
 		{"missing code", "GET", "/api/v1/verify/VPN-2026-000001", "", ``, 422, "code", "required"},
-		{"unknown route", "GET", "/api/v1/nothing", "", ``, 404, "", "no API route"},
+		{"unknown route", "GET", "/api/v1/nothing", "", ``, 404, "", "no route"},
+		{"wrong method", "DELETE", "/api/v1/applications/" + id, "", ``, 405, "", "use GET or PATCH"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			tok := carol

@@ -22,6 +22,8 @@ func statusOf(code registry.Code) int {
 		return http.StatusForbidden
 	case registry.ENOTFOUND:
 		return http.StatusNotFound
+	case registry.EMETHOD:
+		return http.StatusMethodNotAllowed
 	case registry.ECONFLICT:
 		return http.StatusConflict
 	case registry.ETOOLARGE:

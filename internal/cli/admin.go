@@ -58,10 +58,20 @@ func describe(err error) error {
 	return errors.New(b.String())
 }
 
+// groupUsage prints a command group's usage: to standard output with exit
+// status 0 when help was asked for, else to standard error as a usage error.
+func groupUsage(args []string, stdio IO, text string) error {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+		fmt.Fprintln(stdio.Stdout, text)
+		return nil
+	}
+	fmt.Fprintln(stdio.Stderr, text)
+	return errUsage
+}
+
 func runUser(ctx context.Context, args []string, env Env, stdio IO) error {
 	if len(args) == 0 || args[0] != "add" {
-		fmt.Fprintln(stdio.Stderr, "Usage: ipreg user add --email E --role R [--operator ID]   (password on standard input)")
-		return errUsage
+		return groupUsage(args, stdio, "Usage: ipreg user add --email E --role R [--operator ID]   (password on standard input; --help for flags)")
 	}
 	var d dbFlags
 	var email, role, op string
@@ -174,14 +184,12 @@ func runOperator(ctx context.Context, args []string, env Env, stdio IO) error {
 		fmt.Fprintf(stdio.Stdout, "loaded %d prefixes for operator %s\n", len(ps), id)
 		return nil
 	}
-	fmt.Fprintln(stdio.Stderr, "Usage: ipreg operator add|list|load-prefixes [flags]   (--help on each)")
-	return errUsage
+	return groupUsage(append([]string{sub}, args...), stdio, "Usage: ipreg operator add|list|load-prefixes [flags]   (--help on each)")
 }
 
 func runAudit(ctx context.Context, args []string, env Env, stdio IO) error {
 	if len(args) == 0 || args[0] != "verify" {
-		fmt.Fprintln(stdio.Stderr, "Usage: ipreg audit verify [flags]")
-		return errUsage
+		return groupUsage(args, stdio, "Usage: ipreg audit verify [flags]   (--help for flags)")
 	}
 	var d dbFlags
 	fs := flagSet("audit verify", "Walk the hash-chained audit log and report the first changed, removed or\nreordered entry. Exit status 1 when the log does not verify.", stdio)

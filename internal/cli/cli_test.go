@@ -33,6 +33,14 @@ func TestHelp(t *testing.T) {
 			t.Errorf("%v = %d\n%s", args, code, out)
 		}
 	}
+	for _, group := range []string{"user", "operator", "audit"} {
+		if code, out, _ := run(t, nil, "", group, "--help"); code != 0 || !strings.Contains(out, "Usage: ipreg "+group) {
+			t.Errorf("%s --help = %d %q", group, code, out)
+		}
+		if code, _, errOut := run(t, nil, "", group); code != 2 || !strings.Contains(errOut, "Usage: ipreg "+group) {
+			t.Errorf("%s without a subcommand = %d %q", group, code, errOut)
+		}
+	}
 	if code, _, errOut := run(t, nil, "", "frobnicate"); code != 2 || !strings.Contains(errOut, "unknown command") {
 		t.Errorf("unknown command = %d %q", code, errOut)
 	}

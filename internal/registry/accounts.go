@@ -47,8 +47,13 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*User, *Account, 
 	if pseb != "" && !psebRe.MatchString(pseb) {
 		fe.Add("pseb_number", "must be the PSEB registration number: 3 to 30 letters, digits, / or -")
 	}
-	if kind == KindIndividual && (secp != "" || pseb != "") {
-		fe.Add("secp_number", "applies to companies only; leave it empty for an individual account")
+	if kind == KindIndividual {
+		if secp != "" {
+			fe.Add("secp_number", "applies to companies only; leave it empty for an individual account")
+		}
+		if pseb != "" {
+			fe.Add("pseb_number", "applies to companies only; leave it empty for an individual account")
+		}
 	}
 	if err := fe.Err(); err != nil {
 		return nil, nil, err
@@ -180,7 +185,10 @@ func (s *Service) Logout(ctx context.Context, actor *User, token string) error {
 		if err != nil {
 			return err
 		}
-		return tx.DeleteToken(ctx, actor.ID, tok.ID)
+		if err := tx.DeleteToken(ctx, actor.ID, tok.ID); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, actor, "user.logout", "user", actor.ID, nil)
 	})
 }
 

@@ -22,6 +22,7 @@ const (
 	EUNAUTHORIZED Code = "unauthorized"           // no valid credentials (401)
 	EFORBIDDEN    Code = "forbidden"              // authenticated but not allowed (403)
 	ENOTFOUND     Code = "not_found"              // absent, or not yours (404)
+	EMETHOD       Code = "method_not_allowed"     // the route exists under other methods (405)
 	ECONFLICT     Code = "conflict"               // wrong state, or duplicate (409)
 	ETOOLARGE     Code = "too_large"              // body over the limit (413)
 	EUNSUPPORTED  Code = "unsupported_media_type" // wrong content type (415)
