@@ -150,7 +150,9 @@ func (c *client) check(req *http.Request, res response) error {
 		if res.status == http.StatusNotFound || res.status == http.StatusMethodNotAllowed {
 			// Unknown routes and methods answer in the error shape; there is
 			// no operation to look up.
-			var e struct{ Error struct{ Code, Message string } }
+			var e struct {
+				Error struct{ Code, Message string }
+			}
 			if json.Unmarshal(res.body, &e) != nil || e.Error.Message == "" {
 				return fmt.Errorf("%s %s → %d is not in the error shape: %s", req.Method, req.URL.Path, res.status, res.body)
 			}
