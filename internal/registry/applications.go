@@ -575,13 +575,7 @@ func (s *Service) GetApplication(ctx context.Context, actor *User, id string) (*
 		}
 		return nil
 	}
-	var err error
-	if actor.Role.Staff() {
-		err = s.store.Write(ctx, load)
-	} else {
-		err = s.store.Read(ctx, load)
-	}
-	if err != nil {
+	if err := s.view(ctx, actor, load); err != nil {
 		return nil, err
 	}
 	if actor.Role == RoleApplicant {
@@ -629,12 +623,7 @@ func (s *Service) ListApplications(ctx context.Context, actor *User, f AppFilter
 		}
 		return nil
 	}
-	var err error
-	if actor.Role.Staff() {
-		err = s.store.Write(ctx, list)
-	} else {
-		err = s.store.Read(ctx, list)
-	}
+	err := s.view(ctx, actor, list)
 	if actor.Role == RoleApplicant {
 		for _, a := range out {
 			redactFlags(a)

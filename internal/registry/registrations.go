@@ -43,10 +43,8 @@ func (s *Service) ListRegistrations(ctx context.Context, actor *User, f RegFilte
 		}
 		return nil
 	}
-	if actor.Role.Staff() {
-		return out, s.store.Write(ctx, list)
-	}
-	return out, s.store.Read(ctx, list)
+	err := s.view(ctx, actor, list)
+	return out, err
 }
 
 // GetRegistration returns one registration to its holder or to staff.
@@ -68,10 +66,8 @@ func (s *Service) GetRegistration(ctx context.Context, actor *User, number strin
 		}
 		return nil
 	}
-	if actor.Role.Staff() {
-		return r, s.store.Write(ctx, get)
-	}
-	return r, s.store.Read(ctx, get)
+	err := s.view(ctx, actor, get)
+	return r, err
 }
 
 // Surrender lets the holder give up an active registration.

@@ -106,6 +106,15 @@ func actorRole(u *User) Role {
 	return u.Role
 }
 
+// view runs fn as a plain read, or in a write transaction when the actor is
+// staff, whose reads of personal data fn records in the audit log.
+func (s *Service) view(ctx context.Context, actor *User, fn func(Tx) error) error {
+	if actor.Role.Staff() {
+		return s.store.Write(ctx, fn)
+	}
+	return s.store.Read(ctx, fn)
+}
+
 // record writes an audit entry; detail is marshalled to JSON.
 func (s *Service) record(ctx context.Context, tx Tx, actor *User, action, objType, objID string, detail any) error {
 	d := ""
