@@ -1,0 +1,203 @@
+package feed
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/ed25519"
+	"encoding/base64"
+	"strings"
+	"testing"
+	"time"
+)
+
+var until = time.Date(2027, 11, 27, 0, 0, 0, 0, time.UTC)
+
+func sample() []Entry {
+	return []Entry{
+		{Prefix: "14.1.104.0/24", Reg: "VPN-2026-000002", Cat: "company_vpn", Until: until},
+		{Prefix: "14.1.104.0/24", Reg: "VPN-2026-000007", Cat: "call_center", Until: until},
+		{Prefix: "14.1.104.7/32", Reg: "VPN-2026-000001", Cat: "company_vpn", Until: until},
+		{Prefix: "27.0.184.0/24", Reg: "VPN-2026-000001", Cat: "company_vpn", Until: until},
+		{Prefix: "2001:dd8:1c::/48", Reg: "VPN-2026-000003", Cat: "freelancer_vpn", Until: until},
+		{MSISDN: "923001234567", Reg: "VPN-2026-000004", Cat: "mobile_vpn", Until: until},
+	}
+}
+
+func TestKeyOrder(t *testing.T) {
+	es := sample()
+	for i := 1; i < len(es); i++ {
+		if es[i-1].Key() >= es[i].Key() {
+			t.Errorf("%s should sort before %s", es[i-1].Key(), es[i].Key())
+		}
+	}
+	// Numeric, not textual, address order: 9.0.0.0 before 10.0.0.0.
+	a := Entry{Prefix: "9.0.0.0/24", Reg: "R"}
+	b := Entry{Prefix: "10.0.0.0/24", Reg: "R"}
+	if a.Key() >= b.Key() {
+		t.Error("keys do not order addresses numerically")
+	}
+}
+
+func TestSnapshotRoundTrip(t *testing.T) {
+	b, err := EncodeSnapshot(Header{SessionID: "s1", Version: 3}, sample())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := DecodeSnapshot(b, "s1", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(sample()) || got[5] != sample()[5] {
+		t.Fatalf("round trip = %+v", got)
+	}
+	empty, _ := EncodeSnapshot(Header{SessionID: "s1", Version: 1}, nil)
+	if es, err := DecodeSnapshot(empty, "s1", 1); err != nil || len(es) != 0 {
+		t.Fatalf("empty snapshot = %v, %v", es, err)
+	}
+}
+
+func TestDecodeRejects(t *testing.T) {
+	good, err := EncodeSnapshot(Header{SessionID: "s1", Version: 3}, sample())
+	if err != nil {
+		t.Fatal(err)
+	}
+	unsorted := sample()
+	unsorted[0], unsorted[1] = unsorted[1], unsorted[0]
+	if _, err := EncodeSnapshot(Header{SessionID: "s1", Version: 3}, unsorted); err == nil {
+		t.Error("encoding unsorted entries must fail")
+	}
+	mutated := bytes.Clone(good)
+	mutated[len(mutated)/2] ^= 0xff
+	bad := []struct {
+		name    string
+		b       []byte
+		session string
+		version int64
+		want    string
+	}{
+		{"other session", good, "s2", 3, "session s1 version 3"},
+		{"other version", good, "s1", 4, "version 3"},
+		{"truncated gzip", good[:len(good)-10], "s1", 3, "unexpected EOF"},
+		{"mutated", mutated, "s1", 3, ""},
+		{"not gzip", []byte("{}"), "s1", 3, "not gzip"},
+		{"invalid entry", gz(t, `{"type":"snapshot","session_id":"s1","version":3}`+"\n"+`{"prefix":"14.1.104.1/24","reg":"R","cat":"c","until":"2027-01-01T00:00:00Z"}`), "s1", 3, "canonical"},
+		{"duplicate", gz(t, `{"type":"snapshot","session_id":"s1","version":3}`+"\n"+strings.Repeat(`{"prefix":"14.1.104.0/24","reg":"R","cat":"c","until":"2027-01-01T00:00:00Z"}`+"\n", 2)), "s1", 3, "not in order"},
+		{"delta as snapshot", mustDelta(t), "s1", 3, "header says delta"},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := DecodeSnapshot(tt.b, tt.session, tt.version)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("DecodeSnapshot = %v, want error containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func gz(t *testing.T, s string) []byte {
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	zw.Write([]byte(s + "\n"))
+	zw.Close()
+	return b.Bytes()
+}
+
+func mustDelta(t *testing.T) []byte {
+	b, err := EncodeDelta(Header{SessionID: "s1", Version: 3}, []Op{{Op: "add", Entry: sample()[0]}, {Op: "remove", Entry: sample()[2]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestDeltaRoundTrip(t *testing.T) {
+	ops, err := DecodeDelta(mustDelta(t), "s1", 3)
+	if err != nil || len(ops) != 2 || ops[1].Op != "remove" || ops[1].Prefix != "14.1.104.7/32" {
+		t.Fatalf("DecodeDelta = %+v, %v", ops, err)
+	}
+	if _, err := EncodeDelta(Header{SessionID: "s1", Version: 3}, []Op{{Op: "replace", Entry: sample()[0]}}); err == nil {
+		t.Error("an unknown op must not encode")
+	}
+}
+
+func TestSignVerify(t *testing.T) {
+	k, _ := NewKey()
+	other, _ := NewKey()
+	n := Notification{SessionID: "s1", Version: 3, Timestamp: until, Expires: until.Add(time.Hour),
+		Snapshot: FileRef{Version: 3, URL: "files/a.jsonl.gz", Hash: "ab"}, Deltas: []FileRef{}}
+	jws, err := Sign(n, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, key, err := Verify(jws, other.Public().(ed25519.PublicKey), k.Public().(ed25519.PublicKey))
+	if err != nil || got.Version != 3 || got.Type != "notification" || !key.Equal(k.Public()) {
+		t.Fatalf("Verify = %+v, %v", got, err)
+	}
+	if _, _, err := Verify(jws, other.Public().(ed25519.PublicKey)); err != ErrSignature {
+		t.Errorf("unknown key: %v", err)
+	}
+	// A forged payload under the real signature.
+	parts := strings.Split(jws, ".")
+	forged := strings.Replace(string(mustB64(t, parts[1])), `"version":3`, `"version":9`, 1)
+	parts[1] = base64.RawURLEncoding.EncodeToString([]byte(forged))
+	if _, _, err := Verify(strings.Join(parts, "."), k.Public().(ed25519.PublicKey)); err != ErrSignature {
+		t.Errorf("forged payload: %v", err)
+	}
+	// Another algorithm is refused before any key is tried.
+	hs := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256"}`)) + "." + parts[1] + ".c2ln"
+	if _, _, err := Verify(hs, k.Public().(ed25519.PublicKey)); err == nil || err == ErrSignature {
+		t.Errorf("HS256 JWS: %v", err)
+	}
+}
+
+func mustB64(t *testing.T, s string) []byte {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestKeys(t *testing.T) {
+	k, _ := NewKey()
+	s := FormatPublicKey(k.Public().(ed25519.PublicKey))
+	p, err := ParsePublicKey(" " + s + "\n")
+	if err != nil || !p.Equal(k.Public()) {
+		t.Fatalf("ParsePublicKey(%q) = %v", s, err)
+	}
+	for _, bad := range []string{"", "rsa:AAAA", "ed25519:AAAA", "ed25519:!!"} {
+		if _, err := ParsePublicKey(bad); err == nil {
+			t.Errorf("ParsePublicKey(%q) accepted", bad)
+		}
+	}
+	pemb, _ := MarshalKey(k)
+	back, err := UnmarshalKey(pemb)
+	if err != nil || !back.Equal(k) {
+		t.Fatalf("PEM round trip: %v", err)
+	}
+	if _, err := UnmarshalKey([]byte("junk")); err == nil {
+		t.Error("junk PEM accepted")
+	}
+}
+
+// FuzzDecodeSnapshot: any bytes decode without panic, and whatever decodes
+// re-encodes to a snapshot that decodes to the same entries.
+func FuzzDecodeSnapshot(f *testing.F) {
+	good, _ := EncodeSnapshot(Header{SessionID: "s", Version: 1}, sample())
+	f.Add(good)
+	f.Add(good[:len(good)/2])
+	f.Add([]byte{0x1f, 0x8b})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		es, err := DecodeSnapshot(b, "s", 1)
+		if err != nil {
+			return
+		}
+		again, err := EncodeSnapshot(Header{SessionID: "s", Version: 1}, es)
+		if err != nil {
+			t.Fatalf("decoded entries do not re-encode: %v", err)
+		}
+		if es2, err := DecodeSnapshot(again, "s", 1); err != nil || len(es2) != len(es) {
+			t.Fatalf("re-encoded snapshot does not decode: %v", err)
+		}
+	})
+}
