@@ -136,4 +136,3 @@ func errOr(err, def error) error {
 	}
 	return def
 }
-
