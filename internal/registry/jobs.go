@@ -76,6 +76,9 @@ func (s *Service) RunJobs(ctx context.Context) (JobResult, error) {
 			return res, fmt.Errorf("jobs: expire registration %s: %w", r.Number, err)
 		}
 	}
+	if res.RegistrationsExpired > 0 {
+		s.notifyFeed()
+	}
 	err = s.store.Write(ctx, func(tx Tx) error {
 		var err error
 		res.TokensDeleted, err = tx.DeleteExpiredTokens(ctx, now)

@@ -89,12 +89,13 @@ func (s *Service) Surrender(ctx context.Context, actor *User, number, reason str
 		if r.AccountID != actor.AccountID {
 			return Errorf(ENOTFOUND, "registration %s not found", number)
 		}
-		if err := s.end(ctx, tx, actor, r, RegSurrendered, reason); err != nil {
-			return err
-		}
-		return nil
+		return s.end(ctx, tx, actor, r, RegSurrendered, reason)
 	})
-	return r, err
+	if err != nil {
+		return nil, err
+	}
+	s.notifyFeed()
+	return r, nil
 }
 
 // end moves an active registration to a final status.
@@ -104,6 +105,9 @@ func (s *Service) end(ctx context.Context, tx Tx, actor *User, r *Registration, 
 	}
 	r.Status, r.EndedAt, r.EndReason = to, s.Now(), reason
 	if err := tx.UpdateRegistration(ctx, r); err != nil {
+		return err
+	}
+	if err := s.allowlist(ctx, tx, r, "remove"); err != nil {
 		return err
 	}
 	return s.record(ctx, tx, actor, "registration."+string(to), "registration", r.Number, map[string]string{"reason": reason})
@@ -217,6 +221,9 @@ func (s *Service) decideRevocation(ctx context.Context, actor *User, id string, 
 	})
 	if err != nil {
 		return nil, nil, err
+	}
+	if confirm {
+		s.notifyFeed()
 	}
 	return rev, r, nil
 }

@@ -222,6 +222,9 @@ func (s *Service) Decide(ctx context.Context, actor *User, id string, in Decisio
 	if err != nil {
 		return nil, nil, err
 	}
+	if reg != nil {
+		s.notifyFeed()
+	}
 	return a, reg, nil
 }
 
@@ -249,6 +252,9 @@ func (s *Service) register(ctx context.Context, tx Tx, actor *User, a *Applicati
 		VerificationCode: auth.RandomCode(10), HolderName: a.HolderName, CreatedAt: now,
 	}
 	if err := tx.CreateRegistration(ctx, r); err != nil {
+		return nil, err
+	}
+	if err := s.allowlist(ctx, tx, r, "add"); err != nil {
 		return nil, err
 	}
 	if err := s.record(ctx, tx, actor, "registration.created", "registration", r.Number, map[string]string{"application": a.ID}); err != nil {

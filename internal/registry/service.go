@@ -12,6 +12,7 @@ import (
 
 	"github.com/ipreg/ipreg/internal/audit"
 	"github.com/ipreg/ipreg/internal/auth"
+	"github.com/ipreg/ipreg/internal/feed"
 	"github.com/ipreg/ipreg/internal/netpolicy"
 )
 
@@ -29,6 +30,8 @@ type Service struct {
 	// takes as long as a real check.
 	dummyHash string
 
+	feedChanged func()
+
 	perAccount *auth.Throttle // failed logins per e-mail
 	perClient  *auth.Throttle // failed logins per client address
 }
@@ -40,11 +43,16 @@ type Config struct {
 	Country  *netpolicy.Space // defaults to Pakistan's embedded space
 	Calendar Calendar         // defaults to PKT
 	Hashing  auth.Params      // defaults to auth.DefaultParams
+	// FeedChanged, if set, is called after a transaction that changed the
+	// allowlist commits, so the publisher can publish at once instead of
+	// at its next poll. It must not block.
+	FeedChanged func()
 }
 
 // NewService returns a Service over store.
 func NewService(store Store, cfg Config) *Service {
-	s := &Service{store: store, now: cfg.Now, log: cfg.Log, country: cfg.Country, calendar: cfg.Calendar, hashing: cfg.Hashing}
+	s := &Service{store: store, now: cfg.Now, log: cfg.Log, country: cfg.Country, calendar: cfg.Calendar, hashing: cfg.Hashing,
+		feedChanged: cfg.FeedChanged}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -179,5 +187,31 @@ func checkPassword(fe FieldErrors, field, pw string) {
 		fe.Add(field, "is too short: use at least 10 characters (a few words make a good password)")
 	case n > 256:
 		fe.Add(field, "is too long: at most 256 characters")
+	}
+}
+
+// allowlist records the feed entries of a registration that starts
+// ("add") or ends ("remove"), in the caller's transaction.
+func (s *Service) allowlist(ctx context.Context, tx Tx, r *Registration, op string) error {
+	now := s.Now()
+	for _, p := range r.Addresses {
+		e := feed.Entry{Prefix: p.String(), Reg: r.Number, Cat: string(r.Category), Until: r.ValidUntil.UTC()}
+		if err := tx.AddFeedChange(ctx, "", op, e, now); err != nil {
+			return err
+		}
+	}
+	for _, m := range r.MobileNumbers {
+		e := feed.Entry{MSISDN: m, Reg: r.Number, Cat: string(r.Category), Until: r.ValidUntil.UTC()}
+		if err := tx.AddFeedChange(ctx, r.OperatorID, op, e, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// notifyFeed tells the publisher, after a commit, that the allowlist changed.
+func (s *Service) notifyFeed() {
+	if s.feedChanged != nil {
+		s.feedChanged()
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ipreg/ipreg/internal/audit"
+	"github.com/ipreg/ipreg/internal/feed"
 )
 
 // Store persists the registry. Read runs fn against the database without a
@@ -113,4 +114,8 @@ type Tx interface {
 	AuditEntries(ctx context.Context, afterSeq int64, limit int) ([]audit.Entry, error)
 
 	Stats(ctx context.Context, now time.Time) (*Stats, error)
+
+	// AddFeedChange appends to the allowlist feed's outbox: target is ""
+	// for address prefixes, or the operator id for its mobile numbers.
+	AddFeedChange(ctx context.Context, target, op string, e feed.Entry, at time.Time) error
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ipreg/ipreg/internal/audit"
+	"github.com/ipreg/ipreg/internal/feed"
 	"github.com/ipreg/ipreg/internal/registry"
 )
 
@@ -171,4 +172,20 @@ func (t *tx) Stats(ctx context.Context, now time.Time) (*registry.Stats, error) 
 		st.ApprovedShareLast30Days = float64(approved) / float64(n)
 	}
 	return st, nil
+}
+
+func (t *tx) AddFeedChange(ctx context.Context, target, op string, e feed.Entry, at time.Time) error {
+	seq, err := t.NextSerial(ctx, "feed-change")
+	if err != nil {
+		return err
+	}
+	b, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("feed change: %w", err)
+	}
+	if _, err := t.exec(ctx, `INSERT INTO feed_changes (seq, target, op, entry_key, entry, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		seq, target, op, e.Key(), string(b), tm(at)); err != nil {
+		return fmt.Errorf("feed change: %w", err)
+	}
+	return nil
 }

@@ -1,0 +1,129 @@
+package publish
+
+import (
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/ipreg/ipreg/internal/feed"
+)
+
+// Keys are the feed's signing keys in a data directory: the current key,
+// and, during a rotation, the next one, which notifications announce in
+// next_signing_key before it signs anything.
+type Keys struct {
+	Dir string
+}
+
+const (
+	keyFile     = "feed-signing-key.pem"
+	nextKeyFile = "feed-signing-key.next.pem"
+)
+
+// MinAnnounce is how long a next key is announced before "ipreg key
+// rotate" switches to it: agents that poll at least this often learn it.
+const MinAnnounce = time.Hour
+
+// Load returns the current key (created if there is none yet) and the
+// next key, if a rotation is under way.
+func (k Keys) Load() (cur, next ed25519.PrivateKey, err error) {
+	cur, err = k.read(keyFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		if cur, err = feed.NewKey(); err != nil {
+			return nil, nil, err
+		}
+		if err := k.write(keyFile, cur); err != nil {
+			return nil, nil, err
+		}
+	} else if err != nil {
+		return nil, nil, err
+	}
+	next, err = k.read(nextKeyFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return cur, nil, nil
+	}
+	return cur, next, err
+}
+
+// Rotate announces a new next key, or, when one has been announced for at
+// least MinAnnounce (or force), makes it the current key. It says which.
+func (k Keys) Rotate(now time.Time, force bool) (string, error) {
+	if _, _, err := k.Load(); err != nil {
+		return "", err
+	}
+	st, err := os.Stat(filepath.Join(k.Dir, nextKeyFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		next, err := feed.NewKey()
+		if err != nil {
+			return "", err
+		}
+		if err := k.write(nextKeyFile, next); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("announced next key %s; notifications carry it from the next publish.\nRun \"ipreg key rotate\" again after %s to switch to it.",
+			feed.FormatPublicKey(next.Public().(ed25519.PublicKey)), MinAnnounce), nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if age := now.Sub(st.ModTime()); age < MinAnnounce && !force {
+		return "", fmt.Errorf("the next key was announced %s ago; agents need time to see it: wait %s more, or pass --force",
+			age.Round(time.Second), (MinAnnounce - age).Round(time.Second))
+	}
+	if err := os.Rename(filepath.Join(k.Dir, nextKeyFile), filepath.Join(k.Dir, keyFile)); err != nil {
+		return "", err
+	}
+	cur, _, err := k.Load()
+	if err != nil {
+		return "", err
+	}
+	return "switched: notifications are now signed with " + feed.FormatPublicKey(cur.Public().(ed25519.PublicKey)), nil
+}
+
+func (k Keys) read(name string) (ed25519.PrivateKey, error) {
+	b, err := os.ReadFile(filepath.Join(k.Dir, name))
+	if err != nil {
+		return nil, err
+	}
+	key, err := feed.UnmarshalKey(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(k.Dir, name), err)
+	}
+	return key, nil
+}
+
+// write stores a key with mode 0600, atomically (temporary file, fsync, rename).
+func (k Keys) write(name string, key ed25519.PrivateKey) error {
+	b, err := feed.MarshalKey(key)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(k.Dir, 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(k.Dir, ".key-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), filepath.Join(k.Dir, name))
+}

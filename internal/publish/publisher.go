@@ -1,0 +1,392 @@
+package publish
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ipreg/ipreg/internal/feed"
+)
+
+// Timing of the feed, as DESIGN.md and the issue set them.
+const (
+	MinInterval    = time.Second      // at most one version a second
+	ResignEvery    = 15 * time.Minute // notification re-signed even without changes
+	NotifyLifetime = time.Hour        // a notification's expires, after its timestamp
+	SnapshotEvery  = 24 * time.Hour   // a fresh snapshot at least daily
+	DeltaKeep      = 24 * time.Hour   // deltas listed at least this long …
+	FileGrace      = time.Hour        // … and files kept this long after they leave the notification
+)
+
+// Publisher makes feed versions from the registry's outbox.
+type Publisher struct {
+	store Store
+	keys  Keys
+	now   func() time.Time
+	log   *slog.Logger
+
+	kick    chan struct{}
+	mu      sync.Mutex
+	onPub   []func()
+	lastPub time.Time
+}
+
+// NewPublisher returns a publisher; Run starts it.
+func NewPublisher(store Store, keys Keys, now func() time.Time, log *slog.Logger) *Publisher {
+	if now == nil {
+		now = time.Now
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Publisher{store: store, keys: keys, now: now, log: log, kick: make(chan struct{}, 1)}
+}
+
+// Kick asks for a publish now (rate-limited to MinInterval). It never blocks.
+func (p *Publisher) Kick() {
+	select {
+	case p.kick <- struct{}{}:
+	default:
+	}
+}
+
+// OnPublish registers fn to run after each cycle that changed the feed.
+func (p *Publisher) OnPublish(fn func()) {
+	p.mu.Lock()
+	p.onPub = append(p.onPub, fn)
+	p.mu.Unlock()
+}
+
+// Run publishes on every Kick and at least every poll interval (changes
+// made through other replicas, re-signing, retention) until ctx ends.
+func (p *Publisher) Run(ctx context.Context, poll time.Duration) {
+	t := time.NewTicker(poll)
+	defer t.Stop()
+	for {
+		if wait := MinInterval - p.now().Sub(p.lastPub); wait > 0 {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(wait):
+			}
+		}
+		changed, err := p.PublishOnce(ctx)
+		if err != nil && ctx.Err() == nil {
+			p.log.Error("feed: publish", "err", err)
+		}
+		if changed {
+			p.lastPub = p.now()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-p.kick:
+		case <-t.C:
+		}
+	}
+}
+
+// Result says what one cycle did, per scope.
+type Result struct {
+	Versions  map[string]int64 // scopes that got a new version
+	Snapshots int
+	Resigned  int
+	Deleted   int
+}
+
+// PublishOnce runs one cycle and reports whether the feed changed. It first
+// looks without a lock, so idle replicas cost one small query a poll.
+func (p *Publisher) PublishOnce(ctx context.Context) (bool, error) {
+	cur, next, err := p.keys.Load()
+	if err != nil {
+		return false, fmt.Errorf("feed keys: %w", err)
+	}
+	signedWith := keyState(cur, next)
+	now := p.now().UTC()
+	due := false
+	err = p.store.FeedRead(ctx, func(tx Tx) error {
+		var err error
+		due, err = p.due(ctx, tx, now, signedWith)
+		return err
+	})
+	if err != nil || !due {
+		return false, err
+	}
+	var res Result
+	err = p.store.FeedWrite(ctx, func(tx Tx) error {
+		var err error
+		res, err = p.cycle(ctx, tx, now, cur, next, signedWith)
+		return err
+	})
+	if err != nil {
+		return false, err
+	}
+	changed := len(res.Versions) > 0 || res.Snapshots > 0 || res.Resigned > 0
+	if len(res.Versions) > 0 {
+		p.log.Info("feed: published", "versions", res.Versions, "snapshots", res.Snapshots)
+	}
+	if changed {
+		p.mu.Lock()
+		fns := slices.Clone(p.onPub)
+		p.mu.Unlock()
+		for _, fn := range fns {
+			fn()
+		}
+	}
+	return changed, nil
+}
+
+func keyState(cur, next ed25519.PrivateKey) string {
+	s := feed.FormatPublicKey(cur.Public().(ed25519.PublicKey))
+	if next != nil {
+		s += " next " + feed.FormatPublicKey(next.Public().(ed25519.PublicKey))
+	}
+	return s
+}
+
+// due reports whether a cycle has anything to do.
+func (p *Publisher) due(ctx context.Context, tx Tx, now time.Time, signedWith string) (bool, error) {
+	last, err := tx.LastChangeSeq(ctx)
+	if err != nil {
+		return false, err
+	}
+	scopes, err := tx.Scopes(ctx)
+	if err != nil {
+		return false, err
+	}
+	ops, err := tx.OperatorIDs(ctx)
+	if err != nil {
+		return false, err
+	}
+	if len(scopes) != len(ops)+1 {
+		return true, nil // a scope to create
+	}
+	for _, s := range scopes {
+		if s.ChangeSeq < last || s.SignedWith != signedWith || now.Sub(s.SignedAt) >= ResignEvery ||
+			now.Sub(s.SnapshotAt) >= SnapshotEvery {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func (p *Publisher) cycle(ctx context.Context, tx Tx, now time.Time, cur, next ed25519.PrivateKey, signedWith string) (Result, error) {
+	res := Result{Versions: map[string]int64{}}
+	applied, err := tx.LockHead(ctx)
+	if err != nil {
+		return res, err
+	}
+	last, err := tx.LastChangeSeq(ctx)
+	if err != nil {
+		return res, err
+	}
+	// Apply the outbox to the current set, noting which changes mattered.
+	changes, err := tx.Changes(ctx, applied, last)
+	if err != nil {
+		return res, err
+	}
+	for i := range changes {
+		if err := tx.ApplyChange(ctx, &changes[i]); err != nil {
+			return res, err
+		}
+	}
+	if err := tx.SetHead(ctx, last); err != nil {
+		return res, err
+	}
+	existing, err := tx.Scopes(ctx)
+	if err != nil {
+		return res, err
+	}
+	byName := map[string]*Scope{}
+	for _, s := range existing {
+		byName[s.Name] = s
+	}
+	ops, err := tx.OperatorIDs(ctx)
+	if err != nil {
+		return res, err
+	}
+	for _, name := range append([]string{""}, ops...) {
+		s := byName[name]
+		if s == nil {
+			s = &Scope{Name: name, SessionID: uuid.NewString()}
+		}
+		if err := p.publishScope(ctx, tx, s, changes, last, now, cur, next, signedWith, &res); err != nil {
+			return res, fmt.Errorf("scope %q: %w", name, err)
+		}
+	}
+	return res, nil
+}
+
+// targets are the outbox targets a scope carries.
+func targets(scope string) []string {
+	if scope == "" {
+		return []string{""}
+	}
+	return []string{"", scope}
+}
+
+// netOps reduces a window of effective changes to one operation per key:
+// effective operations on a key alternate, so an odd count means the key's
+// state flipped and the last operation says to what.
+func netOps(changes []Change, scope string) []feed.Op {
+	ts := targets(scope)
+	count := map[string]int{}
+	lastOp := map[string]feed.Op{}
+	for _, c := range changes {
+		if !c.Effective || !slices.Contains(ts, c.Target) {
+			continue
+		}
+		k := c.Entry.Key()
+		count[k]++
+		lastOp[k] = feed.Op{Op: c.Op, Entry: c.Entry}
+	}
+	var out []feed.Op
+	for k, n := range count {
+		if n%2 == 1 {
+			out = append(out, lastOp[k])
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
+	return out
+}
+
+func fileName(kind string, version int64) string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return fmt.Sprintf("%s-%d-%s.jsonl.gz", kind, version, hex.EncodeToString(b))
+}
+
+func (p *Publisher) publishScope(ctx context.Context, tx Tx, s *Scope, changes []Change, last int64, now time.Time,
+	cur, next ed25519.PrivateKey, signedWith string, res *Result) error {
+	files, err := tx.Files(ctx, s.Name)
+	if err != nil {
+		return err
+	}
+	var snapSize int64
+	var snapHash string
+	var deltas []*File
+	for _, f := range files {
+		switch {
+		case f.Kind == "snapshot" && f.Name == s.SnapshotName:
+			snapSize, snapHash = f.Size, f.SHA256
+		case f.Kind == "delta" && f.UnlistedAt.IsZero():
+			deltas = append(deltas, f)
+		}
+	}
+	changed := false
+	if s.Version > 0 {
+		if ops := netOps(changes, s.Name); len(ops) > 0 {
+			s.Version++
+			b, err := feed.EncodeDelta(feed.Header{SessionID: s.SessionID, Version: s.Version}, ops)
+			if err != nil {
+				return err
+			}
+			f := &File{Name: fileName("delta", s.Version), Scope: s.Name, Kind: "delta", Version: s.Version,
+				SHA256: feed.Hash(b), Size: int64(len(b)), Content: b, CreatedAt: now}
+			if err := tx.PutFile(ctx, f); err != nil {
+				return err
+			}
+			deltas = append(deltas, f)
+			changed = true
+			res.Versions[s.Name] = s.Version
+		}
+	}
+	s.ChangeSeq = last
+	// A fresh snapshot: for a new scope, daily, or once the deltas since
+	// the last one outweigh it (then a snapshot is the cheaper download).
+	var since int64
+	for _, d := range deltas {
+		if d.Version > s.SnapshotVersion {
+			since += d.Size
+		}
+	}
+	if s.Version == 0 || now.Sub(s.SnapshotAt) >= SnapshotEvery || since > snapSize {
+		if s.Version == 0 {
+			s.Version = 1
+			res.Versions[s.Name] = 1
+		}
+		entries, err := tx.Entries(ctx, targets(s.Name))
+		if err != nil {
+			return err
+		}
+		b, err := feed.EncodeSnapshot(feed.Header{SessionID: s.SessionID, Version: s.Version}, entries)
+		if err != nil {
+			return err
+		}
+		f := &File{Name: fileName("snapshot", s.Version), Scope: s.Name, Kind: "snapshot", Version: s.Version,
+			SHA256: feed.Hash(b), Size: int64(len(b)), Content: b, CreatedAt: now}
+		if err := tx.PutFile(ctx, f); err != nil {
+			return err
+		}
+		for _, old := range files {
+			if old.Kind == "snapshot" && old.UnlistedAt.IsZero() {
+				if err := tx.UnlistFile(ctx, old.Name, now); err != nil {
+					return err
+				}
+			}
+		}
+		s.SnapshotVersion, s.SnapshotName, s.SnapshotAt, snapSize, snapHash = s.Version, f.Name, now, f.Size, f.SHA256
+		changed = true
+		res.Snapshots++
+	}
+	// Deltas stay listed for DeltaKeep unless together they outgrow the
+	// snapshot. The chain must be unbroken, so the first delta dropped
+	// (newest first) drops every older one too.
+	sort.Slice(deltas, func(i, j int) bool { return deltas[i].Version > deltas[j].Version })
+	var listed []*File
+	var cum int64
+	for i, d := range deltas {
+		cum += d.Size
+		if now.Sub(d.CreatedAt) > DeltaKeep || cum > snapSize {
+			for _, drop := range deltas[i:] {
+				if err := tx.UnlistFile(ctx, drop.Name, now); err != nil {
+					return err
+				}
+			}
+			break
+		}
+		listed = append(listed, d)
+	}
+	// Files out of the notification for longer than FileGrace go: a client
+	// holding an older notification has had time to fetch them.
+	for _, f := range files {
+		if !f.UnlistedAt.IsZero() && now.Sub(f.UnlistedAt) >= FileGrace {
+			if err := tx.DeleteFile(ctx, f.Name); err != nil {
+				return err
+			}
+			res.Deleted++
+		}
+	}
+	if !changed && s.SignedWith == signedWith && now.Sub(s.SignedAt) < ResignEvery {
+		return tx.PutScope(ctx, s) // only ChangeSeq moved
+	}
+	n := feed.Notification{SessionID: s.SessionID, Version: s.Version, Timestamp: now, Expires: now.Add(NotifyLifetime),
+		Snapshot: feed.FileRef{Version: s.SnapshotVersion, URL: "files/" + s.SnapshotName, Hash: snapHash},
+		Deltas:   []feed.FileRef{}}
+	// Deltas oldest first, as clients apply them.
+	for i := len(listed) - 1; i >= 0; i-- {
+		d := listed[i]
+		n.Deltas = append(n.Deltas, feed.FileRef{Version: d.Version, URL: "files/" + d.Name, Hash: d.SHA256})
+	}
+	if next != nil {
+		n.NextSigningKey = feed.FormatPublicKey(next.Public().(ed25519.PublicKey))
+	}
+	jws, err := feed.Sign(n, cur)
+	if err != nil {
+		return err
+	}
+	s.Notification, s.SignedAt, s.SignedWith = jws, now, signedWith
+	if !changed {
+		res.Resigned++
+	}
+	return tx.PutScope(ctx, s)
+}
