@@ -232,4 +232,3 @@ func (t *tx) OperatorIDs(ctx context.Context) ([]string, error) {
 	}
 	return out, rows.Err()
 }
-
