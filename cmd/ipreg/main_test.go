@@ -3,6 +3,7 @@ package main_test
 import (
 	"bufio"
 	"bytes"
+	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,11 +12,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/ipreg/ipreg/internal/feed"
 	"github.com/ipreg/ipreg/internal/store/storetest"
 )
 
@@ -176,8 +179,25 @@ func TestEndToEnd(t *testing.T) {
 			}
 			p.call("POST", "/api/v1/operator/checks/"+checks[0]["id"].(string), op, map[string]string{"result": "confirmed"}, 200)
 
+			// A client long-polls the feed, as ipreg-agent does; the approval
+			// must reach it promptly.
+			key, err := feed.ParsePublicKey(ipreg(t, env, "", "key", "show"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			n0 := p.notification(key)
+			waited := p.wait(key, n0.Version)
 			rev := p.login("reviewer@demo.test", "demo-password-1")
+			approvedAt := time.Now()
 			dec := p.call("POST", "/api/v1/applications/"+id+"/decision", rev, map[string]any{"decision": "approve"}, 200)
+			n1 := <-waited
+			if n1 == nil || n1.Version <= n0.Version {
+				t.Fatalf("no newer notification after the approval")
+			}
+			t.Logf("approval reached a waiting feed client in %s", time.Since(approvedAt).Round(time.Millisecond))
+			if got := p.entries(n1); !slices.Contains(got, "27.255.0.0/24") || !slices.Contains(got, "2001:dd8:1c::/48") {
+				t.Fatalf("feed after approval holds %v", got)
+			}
 			reg := dec["registration"].(map[string]any)
 			number, code := reg["number"].(string), reg["verification_code"].(string)
 			if !regexp.MustCompile(`^VPN-\d{4}-\d{6}$`).MatchString(number) {
@@ -198,6 +218,9 @@ func TestEndToEnd(t *testing.T) {
 			p.call("POST", "/api/v1/revocations/"+r["id"].(string)+"/confirm", sup2, nil, 200)
 			if v := p.call("GET", "/api/v1/verify/"+number+"?code="+code, "", nil, 200); v["status"] != "revoked" {
 				t.Errorf("after revocation verify = %v", v)
+			}
+			if n2 := <-p.wait(key, n1.Version); n2 == nil || len(p.entries(n2)) != 0 {
+				t.Fatalf("feed after revocation still lists entries")
 			}
 
 			// SIGTERM while a request is in flight: the request completes,
@@ -236,4 +259,87 @@ func TestEndToEnd(t *testing.T) {
 			}
 		})
 	}
+}
+
+func (p *proc) get(path string) []byte {
+	p.t.Helper()
+	res, err := http.Get(p.base + path)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 200 {
+		p.t.Fatalf("GET %s = %d: %s", path, res.StatusCode, b)
+	}
+	return b
+}
+
+func (p *proc) notification(key ed25519.PublicKey) *feed.Notification {
+	p.t.Helper()
+	n, _, err := feed.Verify(string(p.get("/feed/v1/notification.jose")), key)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return n
+}
+
+// wait long-polls for a version after the given one, up to 10 s.
+func (p *proc) wait(key ed25519.PublicKey, after int64) <-chan *feed.Notification {
+	out := make(chan *feed.Notification, 1)
+	go func() {
+		res, err := http.Get(fmt.Sprintf("%s/feed/v1/wait?after=%d&timeout=10", p.base, after))
+		if err != nil {
+			out <- nil
+			return
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		n, _, err := feed.Verify(string(b), key)
+		if res.StatusCode != 200 || err != nil {
+			out <- nil
+			return
+		}
+		out <- n
+	}()
+	return out
+}
+
+// entries rebuilds the feed's prefixes from the snapshot and deltas.
+func (p *proc) entries(n *feed.Notification) []string {
+	p.t.Helper()
+	fetch := func(ref feed.FileRef) []byte {
+		b := p.get("/feed/v1/" + ref.URL)
+		if feed.Hash(b) != ref.Hash {
+			p.t.Fatalf("%s: hash differs", ref.URL)
+		}
+		return b
+	}
+	es, err := feed.DecodeSnapshot(fetch(n.Snapshot), n.SessionID, n.Snapshot.Version)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	set := map[string]bool{}
+	for _, e := range es {
+		set[e.Prefix] = true
+	}
+	for _, d := range n.Deltas {
+		if d.Version <= n.Snapshot.Version {
+			continue
+		}
+		ops, err := feed.DecodeDelta(fetch(d), n.SessionID, d.Version)
+		if err != nil {
+			p.t.Fatal(err)
+		}
+		for _, o := range ops {
+			set[o.Prefix] = o.Op == "add"
+		}
+	}
+	var out []string
+	for k, in := range set {
+		if in {
+			out = append(out, k)
+		}
+	}
+	return out
 }

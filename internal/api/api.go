@@ -1,5 +1,5 @@
-// Package api is ipreg's JSON API under /api/v1, plus /healthz, /readyz and
-// /metrics. Handlers decode, call the registry service (which checks roles
+// Package api is ipreg's JSON API under /api/v1, the allowlist feed under
+// /feed/v1, and /healthz, /readyz and /metrics. Handlers decode, call the registry service (which checks roles
 // and ownership) and encode; the one place that maps error codes to HTTP
 // statuses is writeError. The contract is openapi.json, served at
 // /api/v1/openapi.json and checked against real responses by the tests.
@@ -14,12 +14,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/ipreg/ipreg/internal/publish"
 	"github.com/ipreg/ipreg/internal/registry"
 )
 
 // Config configures the API.
 type Config struct {
-	MaxBodyBytes int64 // request bodies beyond this answer 413; default 1 MiB
+	MaxBodyBytes int64           // request bodies beyond this answer 413; default 1 MiB
+	Feed         *publish.Reader // serves /feed/v1/
 }
 
 // Server serves the API.
@@ -95,6 +97,12 @@ var routes = []route{
 	{"GET", "/healthz", (*Server).healthz},
 	{"GET", "/readyz", (*Server).readyz},
 	{"GET", "/metrics", (*Server).metricsHandler},
+	{"GET", "/feed/v1/notification.jose", (*Server).feedNotification},
+	{"GET", "/feed/v1/files/{name}", (*Server).feedFile},
+	{"GET", "/feed/v1/wait", (*Server).feedWait},
+	{"GET", "/feed/v1/operators/{operator}/notification.jose", (*Server).feedNotification},
+	{"GET", "/feed/v1/operators/{operator}/files/{name}", (*Server).feedFile},
+	{"GET", "/feed/v1/operators/{operator}/wait", (*Server).feedWait},
 }
 
 // Handler returns the API's handler with its middleware.

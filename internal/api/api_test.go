@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,8 +11,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -20,6 +23,8 @@ import (
 
 	"github.com/ipreg/ipreg/internal/api"
 	"github.com/ipreg/ipreg/internal/auth"
+	"github.com/ipreg/ipreg/internal/feed"
+	"github.com/ipreg/ipreg/internal/publish"
 	"github.com/ipreg/ipreg/internal/registry"
 	"github.com/ipreg/ipreg/internal/store/storetest"
 )
@@ -70,6 +75,7 @@ type client struct {
 	base   string
 	router routers.Router
 	seen   map[string]bool // "METHOD /path status" validated
+	key    ed25519.PublicKey
 }
 
 type response struct {
@@ -222,16 +228,34 @@ func (c *client) login(email string) string {
 	return res.json(c.t)["token"].(string)
 }
 
+func init() {
+	// Feed bodies are a JWS and gzip files; the validator checks their
+	// status and content type, not their bytes.
+	openapi3filter.RegisterBodyDecoder("application/jose", openapi3filter.FileBodyDecoder)
+	openapi3filter.RegisterBodyDecoder("application/gzip", openapi3filter.FileBodyDecoder)
+}
+
 func newClient(t *testing.T, kind string) *client {
 	db := storetest.Open(t, kind)
-	svc := registry.NewService(db, registry.Config{Hashing: auth.TestParams})
+	keys := publish.Keys{Dir: t.TempDir()}
+	pub := publish.NewPublisher(db, keys, nil, nil)
+	rd := publish.NewReader(db, nil)
+	pub.OnPublish(func() { rd.Refresh(context.Background()) })
+	svc := registry.NewService(db, registry.Config{Hashing: auth.TestParams, FeedChanged: pub.Kick})
 	if err := svc.EnsureDemo(context.Background(), "demo-password-1"); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(api.New(svc, slog.New(slog.DiscardHandler), api.Config{MaxBodyBytes: 64 << 10}).Handler())
-	t.Cleanup(srv.Close)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { pub.Run(ctx, 50*time.Millisecond); close(done) }()
+	srv := httptest.NewServer(api.New(svc, slog.New(slog.DiscardHandler), api.Config{MaxBodyBytes: 64 << 10, Feed: rd}).Handler())
+	t.Cleanup(func() { srv.Close(); cancel(); <-done })
 	_, router := spec(t)
-	return &client{t: t, base: srv.URL, router: router, seen: map[string]bool{}}
+	cur, _, err := keys.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &client{t: t, base: srv.URL, router: router, seen: map[string]bool{}, key: cur.Public().(ed25519.PublicKey)}
 }
 
 func TestAPI(t *testing.T) {
@@ -240,6 +264,7 @@ func TestAPI(t *testing.T) {
 			t.Parallel()
 			c := newClient(t, kind)
 			testWorkflow(t, c)
+			testFeed(t, c)
 			testBadInput(t, c)
 			// Every documented route was exercised and its answer validated.
 			for _, r := range api.Routes() {
@@ -473,4 +498,131 @@ func testBadInput(t *testing.T, c *client) {
 	if res.header.Get("X-Content-Type-Options") != "nosniff" {
 		t.Error("missing nosniff")
 	}
+}
+
+// notification fetches and verifies a feed's notification.
+func (c *client) notification(path, token string) (*feed.Notification, response) {
+	c.t.Helper()
+	res := c.want(c.raw("GET", path, token, "", nil), 200)
+	n, _, err := feed.Verify(string(res.body), c.key)
+	if err != nil {
+		c.t.Fatalf("GET %s: %v", path, err)
+	}
+	return n, res
+}
+
+func testFeed(t *testing.T, c *client) {
+	// The global feed is public. (The workflow's approval and surrender fell
+	// within one batching window and cancel out, so there is no entry.)
+	n, res := c.notification("/feed/v1/notification.jose", "")
+	if res.header.Get("X-Feed-Version") != strconv.FormatInt(n.Version, 10) {
+		t.Errorf("X-Feed-Version %q, notification version %d", res.header.Get("X-Feed-Version"), n.Version)
+	}
+	if cc := res.header.Get("Cache-Control"); cc != "public, max-age=5" {
+		t.Errorf("notification Cache-Control = %q", cc)
+	}
+	c.want(c.raw("GET", "/feed/v1/notification.jose", "", "", nil, "If-None-Match", res.header.Get("ETag")), 304)
+	snap := c.want(c.raw("GET", "/feed/v1/"+n.Snapshot.URL, "", "", nil), 200)
+	if feed.Hash(snap.body) != n.Snapshot.Hash || snap.header.Get("Cache-Control") != "public, max-age=31536000, immutable" {
+		t.Errorf("snapshot: hash %v, Cache-Control %q", feed.Hash(snap.body) == n.Snapshot.Hash, snap.header.Get("Cache-Control"))
+	}
+	c.want(c.raw("GET", "/feed/v1/"+n.Snapshot.URL, "", "", nil, "Range", "bytes=0-9"), 206)
+	c.want(c.raw("GET", "/feed/v1/files/nope.jsonl.gz", "", "", nil), 404)
+	// Long-poll: at once when behind, 204 when current.
+	c.want(c.raw("GET", "/feed/v1/wait?after=0", "", "", nil), 200)
+	c.want(c.raw("GET", fmt.Sprintf("/feed/v1/wait?after=%d&timeout=1", n.Version), "", "", nil), 204)
+	c.want(c.raw("GET", "/feed/v1/wait?after=x", "", "", nil), 422)
+	c.want(c.raw("GET", "/feed/v1/wait?after=1&timeout=99", "", "", nil), 422)
+
+	// An approval reaches a waiting client.
+	dave := signup(c, "dave@example.pk", "company")
+	id := c.want(c.do("POST", "/api/v1/applications", dave, map[string]any{"category": "company_vpn", "operator_id": "ptcl",
+		"subscriber_id": "PTCL-7", "addresses": []string{"27.255.1.0/24"}, "vpn": map[string]any{"protocol": "ipsec"},
+		"purpose": "Branch offices reach the head office."}), 201).json(t)["id"].(string)
+	c.want(c.do("POST", "/api/v1/applications/"+id+"/submit", dave, nil), 200)
+	ptcl := c.login("operator.ptcl@demo.test")
+	for _, ch := range c.want(c.do("GET", "/api/v1/operator/checks", ptcl, nil), 200).list(t) {
+		c.want(c.do("POST", "/api/v1/operator/checks/"+ch["id"].(string), ptcl, map[string]string{"result": "confirmed"}), 200)
+	}
+	waited := make(chan response, 1)
+	go func() {
+		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/feed/v1/wait?after=%d&timeout=10", c.base, n.Version), nil)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			waited <- response{}
+			return
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		waited <- response{status: res.StatusCode, header: res.Header, body: b}
+	}()
+	time.Sleep(50 * time.Millisecond)
+	c.want(c.do("POST", "/api/v1/applications/"+id+"/decision", c.login("reviewer@demo.test"), map[string]any{"decision": "approve"}), 200)
+	w := <-waited
+	if w.status != 200 {
+		t.Fatalf("wait after an approval = %d", w.status)
+	}
+	n2, _, err := feed.Verify(string(w.body), c.key)
+	if err != nil || n2.Version != n.Version+1 {
+		t.Fatalf("notification after approval = %+v, %v", n2, err)
+	}
+	got := c.entries("/feed/v1/", "", n2)
+	if len(got) != 1 || got[0].Prefix != "27.255.1.0/24" || got[0].Cat != "company_vpn" || !strings.HasPrefix(got[0].Reg, "VPN-") {
+		t.Fatalf("feed after approval = %+v", got)
+	}
+
+	// Operator feeds: that operator's token only.
+	jazzTok := c.want(c.do("POST", "/api/v1/tokens", c.login("operator.jazz@demo.test"), map[string]any{"name": "agent"}), 201).json(t)["token"].(string)
+	c.want(c.raw("GET", "/feed/v1/operators/jazz/notification.jose", "", "", nil), 401)
+	c.want(c.raw("GET", "/feed/v1/operators/jazz/notification.jose", ptcl, "", nil), 404)
+	nj, res := c.notification("/feed/v1/operators/jazz/notification.jose", jazzTok)
+	if res.header.Get("Cache-Control") != "private, max-age=5" {
+		t.Errorf("operator notification Cache-Control = %q", res.header.Get("Cache-Control"))
+	}
+	c.want(c.raw("GET", "/feed/v1/operators/jazz/"+nj.Snapshot.URL, jazzTok, "", nil), 200)
+	c.want(c.raw("GET", "/feed/v1/operators/ptcl/"+nj.Snapshot.URL, ptcl, "", nil), 404)
+	c.want(c.raw("GET", "/feed/v1/operators/jazz/wait?after=0", jazzTok, "", nil), 200)
+	c.want(c.raw("GET", "/feed/v1/operators/jazz/wait?after=0", "", "", nil), 401)
+}
+
+// entries rebuilds a feed's set as a client would: the snapshot, then the
+// deltas after it, each checked against its hash.
+func (c *client) entries(base, token string, n *feed.Notification) []feed.Entry {
+	c.t.Helper()
+	fetch := func(ref feed.FileRef) []byte {
+		res := c.want(c.raw("GET", base+ref.URL, token, "", nil), 200)
+		if feed.Hash(res.body) != ref.Hash {
+			c.t.Fatalf("%s: hash differs", ref.URL)
+		}
+		return res.body
+	}
+	es, err := feed.DecodeSnapshot(fetch(n.Snapshot), n.SessionID, n.Snapshot.Version)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	set := map[string]feed.Entry{}
+	for _, e := range es {
+		set[e.Key()] = e
+	}
+	for _, d := range n.Deltas {
+		if d.Version <= n.Snapshot.Version {
+			continue
+		}
+		ops, err := feed.DecodeDelta(fetch(d), n.SessionID, d.Version)
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		for _, o := range ops {
+			if o.Op == "add" {
+				set[o.Key()] = o.Entry
+			} else {
+				delete(set, o.Key())
+			}
+		}
+	}
+	out := make([]feed.Entry, 0, len(set))
+	for _, e := range set {
+		out = append(out, e)
+	}
+	return out
 }

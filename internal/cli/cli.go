@@ -35,6 +35,7 @@ var commands = []command{
 	{"user", "manage staff users (user add)", runUser},
 	{"operator", "manage operators (operator add | list | load-prefixes)", runOperator},
 	{"audit", "check the audit log (audit verify)", runAudit},
+	{"key", "the feed's signing key (key show | rotate)", runKey},
 }
 
 // errUsage marks an error whose message is a usage text already printed.

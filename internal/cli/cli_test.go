@@ -27,13 +27,13 @@ func TestHelp(t *testing.T) {
 		t.Fatalf("--help = %d %q", code, out)
 	}
 	for _, args := range [][]string{{"serve", "--help"}, {"migrate", "--help"}, {"user", "add", "--help"},
-		{"operator", "add", "--help"}, {"operator", "list", "--help"}, {"operator", "load-prefixes", "--help"}, {"audit", "verify", "--help"}} {
+		{"key", "show", "--help"}, {"key", "rotate", "--help"}, {"operator", "add", "--help"}, {"operator", "list", "--help"}, {"operator", "load-prefixes", "--help"}, {"audit", "verify", "--help"}} {
 		code, out, _ := run(t, nil, "", args...)
 		if code != 0 || !strings.Contains(out, "Usage: ipreg "+strings.Join(args[:len(args)-1], " ")) || !strings.Contains(out, "[IPREG_DATA_DIR]") {
 			t.Errorf("%v = %d\n%s", args, code, out)
 		}
 	}
-	for _, group := range []string{"user", "operator", "audit"} {
+	for _, group := range []string{"user", "operator", "audit", "key"} {
 		if code, out, _ := run(t, nil, "", group, "--help"); code != 0 || !strings.Contains(out, "Usage: ipreg "+group) {
 			t.Errorf("%s --help = %d %q", group, code, out)
 		}
@@ -130,5 +130,32 @@ func TestEnvironment(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "env")); err == nil {
 		t.Errorf("IPREG_DATA_DIR was used despite --data-dir")
+	}
+}
+
+func TestKeyCommands(t *testing.T) {
+	env := map[string]string{"IPREG_DATA_DIR": t.TempDir()}
+	_, first, _ := run(t, env, "", "key", "show")
+	_, again, _ := run(t, env, "", "key", "show")
+	if !strings.HasPrefix(first, "ed25519:") || first != again {
+		t.Fatalf("key show = %q then %q", first, again)
+	}
+	code, out, _ := run(t, env, "", "key", "rotate")
+	if code != 0 || !strings.Contains(out, "announced next key") {
+		t.Fatalf("rotate = %d %q", code, out)
+	}
+	_, shown, _ := run(t, env, "", "key", "show")
+	lines := strings.Split(strings.TrimSpace(shown), "\n")
+	if len(lines) != 2 || lines[0]+"\n" != first || !strings.HasPrefix(lines[1], "next ed25519:") {
+		t.Fatalf("key show while rotating = %q", shown)
+	}
+	if code, _, errOut := run(t, env, "", "key", "rotate"); code != 1 || !strings.Contains(errOut, "--force") {
+		t.Fatalf("switching at once = %d %q", code, errOut)
+	}
+	if code, out, _ := run(t, env, "", "key", "rotate", "--force"); code != 0 || !strings.Contains(out, "switched") {
+		t.Fatalf("rotate --force = %d %q", code, out)
+	}
+	if _, now, _ := run(t, env, "", "key", "show"); strings.TrimSpace(now) != strings.TrimPrefix(lines[1], "next ") {
+		t.Fatalf("after the switch key show = %q, want the announced key", now)
 	}
 }

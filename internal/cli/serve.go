@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +16,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ipreg/ipreg/internal/api"
+	"github.com/ipreg/ipreg/internal/feed"
+	"github.com/ipreg/ipreg/internal/publish"
 	"github.com/ipreg/ipreg/internal/registry"
 	"github.com/ipreg/ipreg/internal/store"
 )
@@ -27,6 +30,7 @@ type ServeConfig struct {
 	Listen       string
 	Demo         bool
 	JobsInterval time.Duration
+	FeedPoll     time.Duration
 	MaxBodyBytes int64
 	LogFormat    string
 	LogLevel     string
@@ -49,10 +53,11 @@ type Server struct {
 
 func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 	var cfg ServeConfig
-	fs := flagSet("serve", "Run the registry: the JSON API under /api/v1, health and metrics endpoints, and the\nbackground jobs (operator-check deadlines, expiry, token clean-up).", stdio)
+	fs := flagSet("serve", "Run the registry: the JSON API under /api/v1, the signed allowlist feed under /feed/v1,\nhealth and metrics endpoints, and the background jobs (operator-check deadlines, expiry,\ntoken clean-up). The feed's signing key is <data-dir>/feed-signing-key.pem; replicas\nover one PostgreSQL must share it (see ipreg key).", stdio)
 	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
 	fs.BoolVar(&cfg.Demo, "demo", false, "create the demo operators and users (password "+DemoPassword+"); refused on a database with non-demo users")
 	fs.DurationVar(&cfg.JobsInterval, "jobs-interval", time.Minute, "how often the background jobs run")
+	fs.DurationVar(&cfg.FeedPoll, "feed-poll", time.Second, "how often the feed publisher looks for changes made through other replicas (changes made here publish at once)")
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", 1<<20, "largest JSON request body accepted")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
@@ -90,16 +95,43 @@ func (s *Server) Start(ctx context.Context, banner io.Writer) error {
 	if len(applied) > 0 {
 		s.log.Info("database migrated", "dialect", db.Dialect(), "applied", strings.Join(applied, ", "))
 	}
-	s.svc = registry.NewService(db, registry.Config{Log: s.log})
+	// The feed: signing keys in the data directory (replicas must share
+	// them), a publisher fed by the registry's outbox, and a reader that
+	// serves notifications, files and long-polls.
+	keys := publish.Keys{Dir: s.Config.db.dataDir}
+	cur, next, err := keys.Load()
+	if err != nil {
+		return fmt.Errorf("feed signing key: %w", err)
+	}
+	s.log.Info("feed signing key", "public_key", feed.FormatPublicKey(cur.Public().(ed25519.PublicKey)), "rotating", next != nil)
+	pub := publish.NewPublisher(db, keys, nil, s.log)
+	reader := publish.NewReader(db, s.log)
+	s.svc = registry.NewService(db, registry.Config{Log: s.log, FeedChanged: pub.Kick})
 	if s.Config.Demo {
 		if err := s.startDemo(ctx, banner); err != nil {
 			return err
 		}
 	}
-	a := api.New(s.svc, s.log, api.Config{MaxBodyBytes: s.Config.MaxBodyBytes})
+	a := api.New(s.svc, s.log, api.Config{MaxBodyBytes: s.Config.MaxBodyBytes, Feed: reader})
 	jobsCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s.stop = stop
 	s.startJobs(jobsCtx, a.Registry())
+	// Publish once before serving, so the feed exists from the first request.
+	if _, err := pub.PublishOnce(ctx); err != nil {
+		return fmt.Errorf("publish feed: %w", err)
+	}
+	if err := reader.Refresh(ctx); err != nil {
+		return fmt.Errorf("read feed: %w", err)
+	}
+	pub.OnPublish(func() {
+		if err := reader.Refresh(jobsCtx); err != nil && jobsCtx.Err() == nil {
+			s.log.Warn("feed: refresh after publish", "err", err)
+		}
+	})
+	s.wg.Add(2)
+	go func() { defer s.wg.Done(); pub.Run(jobsCtx, s.Config.FeedPoll) }()
+	// Other replicas publish too: look for their versions four times a second.
+	go func() { defer s.wg.Done(); reader.Run(jobsCtx, 250*time.Millisecond) }()
 
 	s.ln, err = net.Listen("tcp", s.Config.Listen)
 	if err != nil {

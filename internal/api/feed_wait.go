@@ -1,0 +1,54 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/ipreg/ipreg/internal/publish"
+	"github.com/ipreg/ipreg/internal/registry"
+)
+
+// feedWait is the long-poll: it answers with the notification as soon as
+// the feed's version exceeds ?after, or 204 when ?timeout (seconds, at most
+// 25, default 25) passes first.
+func (s *Server) feedWait(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Feed == nil {
+		s.writeError(w, r, errNoFeed)
+		return
+	}
+	q := r.URL.Query()
+	fe := registry.FieldErrors{}
+	after, err := strconv.ParseInt(q.Get("after"), 10, 64)
+	if err != nil || after < 0 {
+		fe.Add("after", "is required: the version the client has (0 for none)")
+	}
+	timeout := publish.MaxWait
+	if v := q.Get("timeout"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > int(publish.MaxWait/time.Second) {
+			fe.Add("timeout", "must be whole seconds from 1 to %d", int(publish.MaxWait/time.Second))
+		}
+		timeout = time.Duration(n) * time.Second
+	}
+	if err := fe.Err(); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	scope := r.PathValue("operator")
+	jws, version, ok, err := s.cfg.Feed.Wait(r.Context(), user(r), scope, after, timeout)
+	if err != nil {
+		if r.Context().Err() != nil {
+			return // the client went away
+		}
+		s.writeError(w, r, err)
+		return
+	}
+	if !ok {
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("X-Feed-Version", strconv.FormatInt(version, 10))
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	writeNotification(w, r, scope, jws, version, "no-store")
+}

@@ -1,0 +1,53 @@
+package cli
+
+import (
+	"context"
+	"crypto/ed25519"
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/ipreg/ipreg/internal/feed"
+	"github.com/ipreg/ipreg/internal/publish"
+)
+
+func runKey(ctx context.Context, args []string, env Env, stdio IO) error {
+	sub := ""
+	if len(args) > 0 {
+		sub, args = args[0], args[1:]
+	}
+	var dir string
+	dataDir := func(fs *flag.FlagSet) { fs.StringVar(&dir, "data-dir", "./ipreg-data", "the data directory that holds the signing keys") }
+	switch sub {
+	case "show":
+		fs := flagSet("key show", "Print the feed's public signing key in the ed25519:… form that ipreg-agent's\n--trust-key takes (created if the data directory has none yet), and the next key\nwhile a rotation is under way.", stdio)
+		dataDir(fs)
+		if err := parse(fs, args, env); err != nil {
+			return err
+		}
+		cur, next, err := publish.Keys{Dir: dir}.Load()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdio.Stdout, feed.FormatPublicKey(cur.Public().(ed25519.PublicKey)))
+		if next != nil {
+			fmt.Fprintln(stdio.Stdout, "next "+feed.FormatPublicKey(next.Public().(ed25519.PublicKey)))
+		}
+		return nil
+	case "rotate":
+		var force bool
+		fs := flagSet("key rotate", fmt.Sprintf("Rotate the feed's signing key in two steps. The first run creates the next key, which\nnotifications announce (next_signing_key) while still signed with the current one, so\nagents learn it. A run at least %s later switches to it. With several replicas, copy\nthe key files to every replica's data directory after each step.", publish.MinAnnounce), stdio)
+		fs.BoolVar(&force, "force", false, "switch to the next key even if it was announced less than "+publish.MinAnnounce.String()+" ago")
+		dataDir(fs)
+		if err := parse(fs, args, env); err != nil {
+			return err
+		}
+		msg, err := publish.Keys{Dir: dir}.Rotate(time.Now(), force)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdio.Stdout, msg)
+		return nil
+	}
+	return groupUsage(append([]string{sub}, args...), stdio, "Usage: ipreg key show|rotate [flags]   (--help on each)")
+}
