@@ -17,7 +17,9 @@ func runKey(ctx context.Context, args []string, env Env, stdio IO) error {
 		sub, args = args[0], args[1:]
 	}
 	var dir string
-	dataDir := func(fs *flag.FlagSet) { fs.StringVar(&dir, "data-dir", "./ipreg-data", "the data directory that holds the signing keys") }
+	dataDir := func(fs *flag.FlagSet) {
+		fs.StringVar(&dir, "data-dir", "./ipreg-data", "the data directory that holds the signing keys")
+	}
 	switch sub {
 	case "show":
 		fs := flagSet("key show", "Print the feed's public signing key in the ed25519:… form that ipreg-agent's\n--trust-key takes (created if the data directory has none yet), and the next key\nwhile a rotation is under way.", stdio)
