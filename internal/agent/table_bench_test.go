@@ -1,0 +1,173 @@
+package agent
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"runtime"
+	"sync"
+	"testing"
+
+	"github.com/gaissmai/bart"
+	"go4.org/netipx"
+
+	"github.com/ipreg/ipreg/internal/feed"
+)
+
+// The data set: 500,000 IPv4 /32s, 500,000 IPv4 /24s and 100,000
+// IPv6 /48s at random, probed with 1,000,000 random addresses, hits and
+// misses separately (random probes defeat the caches, as real traffic does).
+var bench struct {
+	once                sync.Once
+	entries             []feed.Entry
+	hits4, miss4, hits6 []netip.Addr
+	table               *Table
+	bart                *bart.Table[int]
+	lite                *bart.Lite
+	ipset               *netipx.IPSet
+}
+
+const nProbes = 1_000_000
+
+func benchData(tb testing.TB) {
+	bench.once.Do(func() {
+		r := rand.New(rand.NewPCG(42, 42))
+		seen := map[netip.Prefix]bool{}
+		add := func(p netip.Prefix) {
+			if seen[p] {
+				return
+			}
+			seen[p] = true
+			bench.entries = append(bench.entries, feed.Entry{Prefix: p.String(), Reg: fmt.Sprintf("VPN-2026-%06d", len(bench.entries)%999999), Cat: "company_vpn", Until: until})
+		}
+		for len(seen) < 500_000 {
+			add(netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(1 + r.IntN(223)), byte(r.IntN(256)), byte(r.IntN(256)), byte(r.IntN(256))}), 32))
+		}
+		for len(seen) < 1_000_000 {
+			add(netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(1 + r.IntN(223)), byte(r.IntN(256)), byte(r.IntN(256)), 0}), 24))
+		}
+		for len(seen) < 1_100_000 {
+			var b [16]byte
+			b[0], b[1] = 0x24, byte(r.IntN(256))
+			b[2], b[3], b[4], b[5] = byte(r.IntN(256)), byte(r.IntN(256)), byte(r.IntN(256)), byte(r.IntN(256))
+			add(netip.PrefixFrom(netip.AddrFrom16(b), 48))
+		}
+		bench.table = Build(bench.entries)
+
+		bench.bart = &bart.Table[int]{}
+		bench.lite = &bart.Lite{}
+		var sb netipx.IPSetBuilder
+		for i, e := range bench.entries {
+			p := netip.MustParsePrefix(e.Prefix)
+			bench.bart.Insert(p, i)
+			bench.lite.Insert(p)
+			sb.AddPrefix(p)
+		}
+		bench.ipset, _ = sb.IPSet()
+		for len(bench.hits4) < nProbes {
+			p := netip.MustParsePrefix(bench.entries[r.IntN(1_000_000)].Prefix)
+			a := p.Addr().As4()
+			if p.Bits() == 24 {
+				a[3] = byte(r.IntN(256))
+			}
+			bench.hits4 = append(bench.hits4, netip.AddrFrom4(a))
+		}
+		for len(bench.miss4) < nProbes {
+			a := netip.AddrFrom4([4]byte{byte(r.IntN(256)), byte(r.IntN(256)), byte(r.IntN(256)), byte(r.IntN(256))})
+			if !bench.table.Contains(a) {
+				bench.miss4 = append(bench.miss4, a)
+			}
+		}
+		for len(bench.hits6) < nProbes {
+			p := netip.MustParsePrefix(bench.entries[1_000_000+r.IntN(100_000)].Prefix)
+			b := p.Addr().As16()
+			for i := 6; i < 16; i++ {
+				b[i] = byte(r.IntN(256))
+			}
+			bench.hits6 = append(bench.hits6, netip.AddrFrom16(b))
+		}
+	})
+}
+
+func BenchmarkLookup(b *testing.B) {
+	benchData(b)
+	sets := []struct {
+		name   string
+		probes []netip.Addr
+		want   bool
+	}{{"ipv4-hit", bench.hits4, true}, {"ipv4-miss", bench.miss4, false}, {"ipv6-hit", bench.hits6, true}}
+	impls := []struct {
+		name string
+		fn   func(netip.Addr) bool
+	}{
+		{"ipreg", bench.table.Contains},
+		{"bart.Table", func(a netip.Addr) bool { _, ok := bench.bart.Lookup(a); return ok }},
+		{"bart.Lite", bench.lite.Contains},
+		{"netipx.IPSet", bench.ipset.Contains},
+	}
+	for _, s := range sets {
+		for _, im := range impls {
+			b.Run(s.name+"/"+im.name, func(b *testing.B) {
+				n := 0
+				for i := 0; i < b.N; i++ {
+					if im.fn(s.probes[i%nProbes]) == s.want {
+						n++
+					}
+				}
+				if n != b.N {
+					b.Fatalf("%d of %d answers wrong", b.N-n, b.N)
+				}
+			})
+		}
+	}
+	// With the answer (registration, prefix, category) the API returns.
+	b.Run("ipv4-hit/ipreg-entry", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, ok := bench.table.Lookup(bench.hits4[i%nProbes]); !ok {
+				b.Fatal("miss")
+			}
+		}
+	})
+}
+
+// BenchmarkBuild measures building the table from 1,100,000 entries, and
+// reports the lookup structure's size per prefix (entries' own metadata,
+// which the agent keeps anyway, excluded and reported separately).
+func BenchmarkBuild(b *testing.B) {
+	benchData(b)
+	var t *Table
+	for i := 0; i < b.N; i++ {
+		t = Build(bench.entries)
+	}
+	b.StopTimer()
+	n := float64(len(bench.entries))
+	b.ReportMetric(float64(t.structBytes())/n, "B/prefix")
+	b.ReportMetric(float64(t.structBytes()-len(t.v4bits)*12)/n, "B/prefix-beyond-fixed-3MiB")
+	b.ReportMetric(heapOf(func() any { return Build(bench.entries) })/n, "heapB/prefix-total")
+	b.ReportMetric(heapOf(func() any {
+		var t bart.Table[int]
+		for i, e := range bench.entries {
+			t.Insert(netip.MustParsePrefix(e.Prefix), i)
+		}
+		return &t
+	})/n, "bartTableB/prefix")
+	b.ReportMetric(heapOf(func() any {
+		var t bart.Lite
+		for _, e := range bench.entries {
+			t.Insert(netip.MustParsePrefix(e.Prefix))
+		}
+		return &t
+	})/n, "bartLiteB/prefix")
+}
+
+// heapOf returns the heap a value built by mk keeps alive.
+func heapOf(mk func() any) float64 {
+	var m0, m1 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m0)
+	v := mk()
+	runtime.GC()
+	runtime.ReadMemStats(&m1)
+	runtime.KeepAlive(v)
+	return float64(m1.HeapAlloc) - float64(m0.HeapAlloc)
+}

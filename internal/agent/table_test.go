@@ -1,0 +1,118 @@
+package agent
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/gaissmai/bart"
+
+	"github.com/ipreg/ipreg/internal/feed"
+)
+
+var until = time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func randPrefix(r *rand.Rand, v6 bool) netip.Prefix {
+	if v6 {
+		var b [16]byte
+		b[0], b[1] = 0x20, 0x01
+		for i := 2; i < 16; i++ {
+			b[i] = byte(r.IntN(4)) // a small space, so prefixes nest and collide
+		}
+		return netip.PrefixFrom(netip.AddrFrom16(b), 16+r.IntN(113)).Masked()
+	}
+	a := netip.AddrFrom4([4]byte{14, byte(r.IntN(4)), byte(r.IntN(8)), byte(r.IntN(256))})
+	return netip.PrefixFrom(a, 8+r.IntN(25)).Masked()
+}
+
+// oracle checks the table against bart for the given probes: same verdict,
+// and the same (longest) matching prefix.
+func oracle(t *testing.T, entries []feed.Entry, probes []netip.Addr) {
+	t.Helper()
+	tab := Build(entries)
+	var o bart.Table[netip.Prefix]
+	for _, e := range entries {
+		p := netip.MustParsePrefix(e.Prefix)
+		o.Insert(p, p)
+	}
+	for _, a := range probes {
+		want, wantOK := o.Lookup(a)
+		got, ok := tab.Lookup(a)
+		if ok != wantOK || ok && got.Prefix != want.String() {
+			t.Fatalf("Lookup(%s) = %v %q; bart says %v %s", a, ok, got.Prefix, wantOK, want)
+		}
+		if a.Is4() {
+			if m, _ := tab.Lookup(netip.AddrFrom16(a.As16())); m != got {
+				t.Fatalf("IPv4-mapped %s answers differently", a)
+			}
+		}
+	}
+}
+
+func TestTableAgainstBart(t *testing.T) {
+	for seed := uint64(1); seed <= 30; seed++ {
+		r := rand.New(rand.NewPCG(seed, seed))
+		var entries []feed.Entry
+		seen := map[string]bool{}
+		for i := 0; i < 1+r.IntN(300); i++ {
+			p := randPrefix(r, r.IntN(3) == 0)
+			reg := fmt.Sprintf("VPN-2026-%06d", r.IntN(50))
+			if seen[p.String()+reg] {
+				continue
+			}
+			seen[p.String()+reg] = true
+			entries = append(entries, feed.Entry{Prefix: p.String(), Reg: reg, Cat: "company_vpn", Until: until})
+		}
+		var probes []netip.Addr
+		for i := 0; i < 3000; i++ {
+			probes = append(probes, randPrefix(r, r.IntN(3) == 0).Addr())
+			p := netip.MustParsePrefix(entries[r.IntN(len(entries))].Prefix)
+			probes = append(probes, p.Addr(), lastAddr(p), p.Addr().Prev(), lastAddr(p).Next())
+		}
+		probes = append(probes, netip.MustParseAddr("0.0.0.0"), netip.MustParseAddr("255.255.255.255"), netip.MustParseAddr("::"),
+			netip.MustParseAddr("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"))
+		t.Run(fmt.Sprint(seed), func(t *testing.T) { oracle(t, entries, validAddrs(probes)) })
+	}
+}
+
+func validAddrs(ps []netip.Addr) []netip.Addr {
+	out := ps[:0]
+	for _, p := range ps {
+		if p.IsValid() {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func TestTableEdges(t *testing.T) {
+	entries := []feed.Entry{
+		{Prefix: "0.0.0.0/0", Reg: "A", Cat: "c", Until: until},
+		{Prefix: "255.255.255.255/32", Reg: "B", Cat: "c", Until: until},
+		{Prefix: "::/0", Reg: "C", Cat: "c", Until: until},
+		{Prefix: "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128", Reg: "D", Cat: "c", Until: until},
+		{Prefix: "14.1.104.0/24", Reg: "E2", Cat: "c", Until: until},
+		{Prefix: "14.1.104.0/24", Reg: "E1", Cat: "c", Until: until},
+	}
+	tab := Build(entries)
+	for _, tt := range []struct{ a, reg string }{
+		{"0.0.0.0", "A"}, {"255.255.255.254", "A"}, {"255.255.255.255", "B"}, {"::", "C"},
+		{"ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe", "C"}, {"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "D"},
+		{"14.1.104.9", "E1"}, // equal prefixes: the lowest registration number answers
+		{"::ffff:14.1.104.9", "E1"},
+	} {
+		e, ok := tab.Lookup(netip.MustParseAddr(tt.a))
+		if !ok || e.Reg != tt.reg {
+			t.Errorf("Lookup(%s) = %v %q, want %s", tt.a, ok, e.Reg, tt.reg)
+		}
+	}
+	if Build(nil).Contains(netip.MustParseAddr("1.2.3.4")) {
+		t.Error("an empty table contains something")
+	}
+	var nilTable *Table
+	if nilTable.Contains(netip.MustParseAddr("1.2.3.4")) || nilTable.Len() != 0 {
+		t.Error("a nil table (no verified sync yet) must contain nothing")
+	}
+}
