@@ -11,8 +11,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"sort"
-	"strings"
+
+	"github.com/ipreg/ipreg/internal/flagenv"
 )
 
 // Env is the process environment as a lookup function, so tests can pass their own.
@@ -83,59 +83,17 @@ set as an environment variable: --data-dir is IPREG_DATA_DIR, and so on.
 Flags given on the command line win over the environment.`)
 }
 
-// flagSet returns a FlagSet whose usage lists each flag with its
-// environment variable.
+// flagSet returns a FlagSet for "ipreg <name>" with IPREG_* variables.
 func flagSet(name, synopsis string, stdio IO) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stdio.Stderr)
-	fs.Usage = func() {
-		w := stdio.Stdout
-		fmt.Fprintf(w, "Usage: ipreg %s\n\n%s\n\nFlags (environment variable in brackets):\n", name, synopsis)
-		fs.VisitAll(func(f *flag.Flag) {
-			def := ""
-			if f.DefValue != "" && f.DefValue != "false" {
-				def = fmt.Sprintf(" (default %s)", f.DefValue)
-			}
-			fmt.Fprintf(w, "  --%s [%s]\n      %s%s\n", f.Name, envName(f.Name), f.Usage, def)
-		})
-	}
-	return fs
+	return flagenv.New("IPREG_", "ipreg "+name, synopsis, stdio.Stdout, stdio.Stderr)
 }
 
-func envName(flagName string) string {
-	return "IPREG_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
-}
-
-// parse parses args, then fills every flag not given on the command line
-// from its IPREG_* environment variable.
 func parse(fs *flag.FlagSet, args []string, env Env) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
+	err := flagenv.Parse("IPREG_", fs, args, flagenv.Env(env))
+	if errors.Is(err, flagenv.ErrUsage) {
 		return errUsage
 	}
-	given := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	var errs []string
-	fs.VisitAll(func(f *flag.Flag) {
-		if given[f.Name] {
-			return
-		}
-		if v, ok := env(envName(f.Name)); ok {
-			if err := fs.Set(f.Name, v); err != nil {
-				errs = append(errs, fmt.Sprintf("%s=%q: %v", envName(f.Name), v, err))
-			}
-		}
-	})
-	if len(errs) > 0 {
-		sort.Strings(errs)
-		return fmt.Errorf("invalid environment: %s", strings.Join(errs, "; "))
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q; see ipreg %s --help", fs.Arg(0), fs.Name())
-	}
-	return nil
+	return err
 }
 
 // newLogger returns a slog logger writing to w in the chosen format.

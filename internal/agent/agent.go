@@ -1,0 +1,137 @@
+package agent
+
+import (
+	"crypto/ed25519"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ipreg/ipreg/internal/feed"
+)
+
+// Config configures an Agent.
+type Config struct {
+	Registry   *url.URL            // the registry's base URL
+	Operator   string              // operator feed to follow ("" for the global feed)
+	Token      string              // operator API token, for an operator feed
+	TrustKeys  []ed25519.PublicKey // keys the feed may be signed with
+	StateDir   string              // where the verified state persists
+	MaxAge     time.Duration       // data older than this is stale
+	FailClosed bool                // stale data answers "not registered" (else keep serving)
+	Poll       time.Duration       // regular poll besides the long-poll
+	MaxDeltas  int                 // further behind than this many deltas: take the snapshot
+	Timeout    time.Duration       // for a notification request (default 15 s; files get 20×)
+	HTTP       *http.Client
+	Log        *slog.Logger
+	Now        func() time.Time
+}
+
+// Agent keeps the verified allowlist and answers lookups.
+type Agent struct {
+	cfg Config
+
+	table atomic.Pointer[Table] // nil until the first verified sync
+	state atomic.Pointer[state] // what the table was built from
+
+	mu      sync.Mutex // serialises syncs
+	trusted []ed25519.PublicKey
+
+	bindings *Bindings // mobile numbers' current addresses (RADIUS)
+	metrics  *metrics
+	Registry *prometheus.Registry
+}
+
+// state is the verified position in the feed. entries are sorted by Key.
+type state struct {
+	SessionID   string           `json:"session_id"`
+	Version     int64            `json:"version"`
+	Timestamp   time.Time        `json:"timestamp"`
+	LastSuccess time.Time        `json:"last_success"`
+	Hashes      map[int64]string `json:"hashes"` // delta version → hash seen
+	Keys        []string         `json:"keys"`   // trusted keys learned (next_signing_key)
+	EntriesHash string           `json:"entries_hash"`
+	entries     []feed.Entry
+	mobile      map[string]feed.Entry // registered mobile numbers (operator feeds), by number
+}
+
+// New returns an Agent; Load restores persisted state, Run syncs.
+func New(cfg Config) *Agent {
+	if cfg.HTTP == nil {
+		cfg.HTTP = &http.Client{}
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = time.Minute
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 15 * time.Second
+	}
+	if cfg.MaxDeltas <= 0 {
+		cfg.MaxDeltas = 500
+	}
+	a := &Agent{cfg: cfg, trusted: append([]ed25519.PublicKey(nil), cfg.TrustKeys...), Registry: prometheus.NewRegistry()}
+	a.bindings = newBindings(cfg.Now)
+	a.metrics = newMetrics(a, a.Registry)
+	return a
+}
+
+// Table returns the current table (nil before the first verified sync).
+func (a *Agent) Table() *Table { return a.table.Load() }
+
+// Status describes the agent's data.
+type Status struct {
+	Ready       bool      `json:"ready"` // a verified sync has happened
+	SessionID   string    `json:"session_id,omitempty"`
+	Version     int64     `json:"version"`
+	Entries     int       `json:"entries"`
+	Mobile      int       `json:"mobile_numbers"`
+	Bindings    int       `json:"bound_addresses"`
+	LastSuccess time.Time `json:"last_success,omitzero"`
+	DataAge     float64   `json:"data_age_seconds"`
+	MaxAge      float64   `json:"max_age_seconds"`
+	Stale       bool      `json:"stale"`
+	OnStale     string    `json:"on_stale"`
+	Healthy     bool      `json:"healthy"`
+}
+
+// Status reports the current state.
+func (a *Agent) Status() Status {
+	st := Status{MaxAge: a.cfg.MaxAge.Seconds(), OnStale: "fail-static", Bindings: a.bindings.Len()}
+	if a.cfg.FailClosed {
+		st.OnStale = "fail-closed"
+	}
+	s := a.state.Load()
+	if s == nil {
+		return st
+	}
+	st.Ready, st.SessionID, st.Version, st.LastSuccess = true, s.SessionID, s.Version, s.LastSuccess
+	st.Entries, st.Mobile = a.Table().Len(), len(s.mobile)
+	st.DataAge = a.dataAge().Seconds()
+	st.Stale = a.stale()
+	st.Healthy = !st.Stale
+	return st
+}
+
+// dataAge is how old the verified data is: since the notification it came
+// from was signed (a registry re-signs every 15 minutes).
+func (a *Agent) dataAge() time.Duration {
+	s := a.state.Load()
+	if s == nil {
+		return 0
+	}
+	return a.cfg.Now().Sub(s.Timestamp)
+}
+
+func (a *Agent) stale() bool {
+	return a.cfg.MaxAge > 0 && a.dataAge() > a.cfg.MaxAge
+}

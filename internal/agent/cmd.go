@@ -1,0 +1,185 @@
+package agent
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/ipreg/ipreg/internal/feed"
+	"github.com/ipreg/ipreg/internal/flagenv"
+)
+
+// IO bundles the standard streams.
+type IO struct {
+	Stdout, Stderr io.Writer
+}
+
+const synopsis = `ipreg-agent keeps a verified copy of an ipreg registry's signed allowlist feed and
+answers "is this address registered?":
+
+  GET  /v1/check?ip=203.99.48.7     one address
+  POST /v1/check                    a JSON array of addresses, or one address per line
+  GET  /v1/status                   session, version, entries, last success, data age
+  GET  /healthz                     fails before the first sync and when data is older than --max-age
+  GET  /metrics                     Prometheus metrics
+
+It enforces nothing before its first verified sync, keeps serving its last verified
+table while the registry is unreachable, and persists that table in --state-dir.`
+
+// Main runs ipreg-agent and returns the exit status.
+func Main(ctx context.Context, args []string, env flagenv.Env, stdio IO) int {
+	err := run(ctx, args, env, stdio)
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, flagenv.ErrUsage):
+		return 2
+	}
+	fmt.Fprintf(stdio.Stderr, "ipreg-agent: %v\n", err)
+	return 1
+}
+
+func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
+	var (
+		registry, trust, stateDir, listen, tokenFile, onStale, logFormat, logLevel string
+		maxAge, poll                                                               time.Duration
+	)
+	fs := flagenv.New("IPREG_AGENT_", "ipreg-agent", synopsis, stdio.Stdout, stdio.Stderr)
+	fs.StringVar(&registry, "registry", "", "the registry's base URL, e.g. https://vpn.example.gov.pk (required)")
+	fs.StringVar(&trust, "trust-key", "", "the feed's public key as printed by \"ipreg key show\" (ed25519:…), or a file holding it (required)")
+	fs.StringVar(&stateDir, "state-dir", "./ipreg-agent-state", "where the verified table persists between runs")
+	fs.StringVar(&listen, "listen", "127.0.0.1:8081", "address of the lookup API (port 0 picks a free port)")
+	fs.StringVar(&tokenFile, "operator-token-file", "", "file holding an operator API token: follow that operator's feed (adds its registered mobile numbers)")
+	fs.DurationVar(&maxAge, "max-age", 24*time.Hour, "data older than this is stale")
+	fs.StringVar(&onStale, "on-stale", "fail-static", "when data is stale: fail-static (keep answering from it) or fail-closed (answer not registered)")
+	fs.DurationVar(&poll, "poll", time.Minute, "regular poll of the notification, besides the long-poll")
+	fs.StringVar(&logFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	if err := flagenv.Parse("IPREG_AGENT_", fs, args, env); err != nil {
+		return err
+	}
+	log, err := logger(stdio.Stderr, logFormat, logLevel)
+	if err != nil {
+		return err
+	}
+	var problems []string
+	base, err := url.Parse(registry)
+	if registry == "" || err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		problems = append(problems, "--registry must be the registry's http(s) URL, e.g. https://vpn.example.gov.pk")
+	}
+	key, err := trustKey(trust)
+	if err != nil {
+		problems = append(problems, "--trust-key: "+err.Error())
+	}
+	if onStale != "fail-static" && onStale != "fail-closed" {
+		problems = append(problems, "--on-stale must be fail-static or fail-closed")
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "\n  "))
+	}
+	cfg := Config{Registry: base, TrustKeys: []ed25519.PublicKey{key}, StateDir: stateDir, MaxAge: maxAge,
+		FailClosed: onStale == "fail-closed", Poll: poll, Log: log}
+	if tokenFile != "" {
+		b, err := os.ReadFile(tokenFile)
+		if err != nil {
+			return fmt.Errorf("--operator-token-file: %w", err)
+		}
+		cfg.Token = strings.TrimSpace(string(b))
+		if cfg.Operator, err = operatorOf(ctx, base, cfg.Token); err != nil {
+			return fmt.Errorf("--operator-token-file: %w", err)
+		}
+		log.Info("following an operator feed", "operator", cfg.Operator)
+	}
+	a := New(cfg)
+	if err := a.Load(); err != nil {
+		return fmt.Errorf("state in %s: %w", stateDir, err)
+	}
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
+	go srv.Serve(ln)
+	fmt.Fprintf(stdio.Stderr, "ipreg-agent: serving lookups on http://%s\n", ln.Addr())
+	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() { a.Run(runCtx); close(done) }()
+	<-ctx.Done()
+	log.Info("shutting down")
+	stop()
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	<-done
+	return err
+}
+
+// trustKey reads "ed25519:…" or a file holding it.
+func trustKey(s string) (ed25519.PublicKey, error) {
+	if s == "" {
+		return nil, errors.New(`required: the output of "ipreg key show" on the registry`)
+	}
+	if !strings.HasPrefix(s, feed.KeyPrefix) {
+		b, err := os.ReadFile(s)
+		if err != nil {
+			return nil, fmt.Errorf("neither an ed25519:… key nor a readable file: %w", err)
+		}
+		s = strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0])
+	}
+	return feed.ParsePublicKey(s)
+}
+
+// operatorOf asks the registry which operator a token belongs to.
+func operatorOf(ctx context.Context, base *url.URL, token string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", base.JoinPath("/api/v1/me").String(), nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer res.Body.Close()
+	var me struct {
+		User struct {
+			Role       string `json:"role"`
+			OperatorID string `json:"operator_id"`
+		} `json:"user"`
+	}
+	if res.StatusCode != 200 {
+		return "", fmt.Errorf("the registry refused the token (status %d)", res.StatusCode)
+	}
+	if err := json.NewDecoder(res.Body).Decode(&me); err != nil {
+		return "", err
+	}
+	if me.User.Role != "operator" || me.User.OperatorID == "" {
+		return "", errors.New("the token is not an operator user's")
+	}
+	return me.User.OperatorID, nil
+}
+
+func logger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: use text or json", format)
+}

@@ -1,0 +1,148 @@
+package agent
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/netip"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// MaxBatch bounds one POST /v1/check.
+const MaxBatch = 100_000
+
+// Handler serves the lookup API: GET and POST /v1/check, /v1/status,
+// /healthz and /metrics.
+func (a *Agent) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/check", a.checkOne)
+	mux.HandleFunc("POST /v1/check", a.checkBatch)
+	mux.HandleFunc("GET /v1/status", a.status)
+	mux.HandleFunc("GET /healthz", a.healthz)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		apiError(w, http.StatusNotFound, "not_found", "no route "+r.Method+" "+r.URL.Path+"; the agent serves /v1/check, /v1/status, /healthz and /metrics")
+	})
+	return mux
+}
+
+func apiError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": code, "message": msg}})
+}
+
+func writeRaw(w http.ResponseWriter, b []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(b)
+}
+
+func (a *Agent) checkOne(w http.ResponseWriter, r *http.Request) {
+	ip, err := netip.ParseAddr(strings.TrimSpace(r.URL.Query().Get("ip")))
+	if err != nil {
+		apiError(w, http.StatusBadRequest, "malformed", fmt.Sprintf("ip=%q is not an IP address: ask like /v1/check?ip=203.99.48.7", r.URL.Query().Get("ip")))
+		return
+	}
+	ans, err := a.Check(ip)
+	if errors.Is(err, ErrNotReady) {
+		apiError(w, http.StatusServiceUnavailable, "not_ready", err.Error())
+		return
+	}
+	a.count(1, boolInt(ans.Allowed))
+	writeRaw(w, append(ans.appendJSON(nil), '\n'))
+}
+
+// checkBatch answers many addresses: a JSON array of strings
+// (application/json) or one address per line (text/plain). The answers
+// come back as a JSON array in the same order.
+func (a *Agent) checkBatch(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64*MaxBatch))
+	if err != nil {
+		apiError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("send at most %d addresses per request", MaxBatch))
+		return
+	}
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	var raw []string
+	switch mt {
+	case "application/json":
+		if err := json.Unmarshal(body, &raw); err != nil {
+			apiError(w, http.StatusBadRequest, "malformed", "the body must be a JSON array of address strings: "+err.Error())
+			return
+		}
+	case "text/plain", "":
+		sc := bufio.NewScanner(bytes.NewReader(body))
+		for sc.Scan() {
+			if line := strings.TrimSpace(sc.Text()); line != "" {
+				raw = append(raw, line)
+			}
+		}
+	default:
+		apiError(w, http.StatusUnsupportedMediaType, "unsupported_media_type", "send application/json (an array) or text/plain (one address per line)")
+		return
+	}
+	if len(raw) > MaxBatch {
+		apiError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("%d addresses; send at most %d per request", len(raw), MaxBatch))
+		return
+	}
+	if a.table.Load() == nil {
+		apiError(w, http.StatusServiceUnavailable, "not_ready", ErrNotReady.Error())
+		return
+	}
+	out := make([]byte, 0, 64*len(raw)+2)
+	out = append(out, '[')
+	allowed := 0
+	for i, s := range raw {
+		ip, err := netip.ParseAddr(s)
+		if err != nil {
+			apiError(w, http.StatusBadRequest, "malformed", fmt.Sprintf("entry %d: %q is not an IP address", i, s))
+			return
+		}
+		ans, _ := a.Check(ip)
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = ans.appendJSON(out)
+		allowed += boolInt(ans.Allowed)
+	}
+	a.count(len(raw), allowed)
+	writeRaw(w, append(out, ']', '\n'))
+}
+
+func (a *Agent) count(n, allowed int) {
+	a.metrics.lookups.WithLabelValues("allowed").Add(float64(allowed))
+	a.metrics.lookups.WithLabelValues("not_allowed").Add(float64(n - allowed))
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func (a *Agent) status(w http.ResponseWriter, r *http.Request) {
+	b, _ := json.Marshal(a.Status())
+	writeRaw(w, append(b, '\n'))
+}
+
+// healthz fails before the first verified sync and when the data is older
+// than --max-age, so a load balancer or monitor notices a stale agent.
+func (a *Agent) healthz(w http.ResponseWriter, r *http.Request) {
+	st := a.Status()
+	switch {
+	case !st.Ready:
+		apiError(w, http.StatusServiceUnavailable, "not_ready", ErrNotReady.Error())
+	case st.Stale:
+		apiError(w, http.StatusServiceUnavailable, "stale", fmt.Sprintf("data is %.0f s old, more than --max-age (%.0f s); the registry may be unreachable", st.DataAge, st.MaxAge))
+	default:
+		writeRaw(w, []byte(`{"status":"ok"}`+"\n"))
+	}
+}

@@ -1,0 +1,55 @@
+package agent
+
+import (
+	"crypto/ed25519"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+type metrics struct {
+	snapshotFallbacks prometheus.Counter
+	rejected          *prometheus.CounterVec
+	applyDuration     prometheus.Histogram
+	lookups           *prometheus.CounterVec
+}
+
+func newMetrics(a *Agent, reg *prometheus.Registry) *metrics {
+	m := &metrics{
+		snapshotFallbacks: prometheus.NewCounter(prometheus.CounterOpts{Name: "ipreg_agent_snapshot_fallbacks_total",
+			Help: "Syncs that could not apply deltas and took the snapshot instead."}),
+		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ipreg_agent_rejected_total",
+			Help: "Sync attempts refused, by reason (signature, expired, replay, hash_mismatch, gap, inconsistent, decode, fetch, …)."}, []string{"reason"}),
+		applyDuration: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "ipreg_agent_apply_duration_seconds",
+			Help: "Time to verify, fetch, apply and swap in a new version.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)}),
+		lookups: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ipreg_agent_lookups_total",
+			Help: "Addresses looked up, by answer."}, []string{"result"}),
+	}
+	gauge := func(name, help string, f func() float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f)
+	}
+	reg.MustRegister(m.snapshotFallbacks, m.rejected, m.applyDuration, m.lookups,
+		gauge("ipreg_agent_version", "Feed version of the table in use.", func() float64 { return float64(a.Status().Version) }),
+		gauge("ipreg_agent_entries", "Prefix entries in the table in use.", func() float64 { return float64(a.Table().Len()) }),
+		gauge("ipreg_agent_data_age_seconds", "Age of the verified data (since its notification was signed).", func() float64 { return a.dataAge().Seconds() }),
+		gauge("ipreg_agent_last_success_timestamp_seconds", "When the last sync succeeded (Unix time).", func() float64 {
+			if s := a.state.Load(); s != nil {
+				return float64(s.LastSuccess.UnixNano()) / 1e9
+			}
+			return 0
+		}),
+		gauge("ipreg_agent_bound_addresses", "Addresses bound to registered mobile numbers by RADIUS.", func() float64 { return float64(a.bindings.Len()) }),
+		// The collectors package would link database/sql into the agent (its
+		// DB-stats collector); these older constructors are the same collectors.
+		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}), //nolint:staticcheck
+	)
+	return m
+}
+
+func containsKey(keys []ed25519.PublicKey, k ed25519.PublicKey) bool {
+	for _, x := range keys {
+		if x.Equal(k) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,117 @@
+package agent
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/ipreg/ipreg/internal/feed"
+)
+
+const (
+	stateFile   = "state.json"
+	entriesFile = "entries.jsonl.gz"
+)
+
+// persist writes the verified state: the entries as a snapshot file, then
+// the metadata naming that file's hash, each atomically (write, fsync,
+// rename, fsync the directory), so a crash leaves the old state or the new.
+func (a *Agent) persist(s *state) error {
+	if a.cfg.StateDir == "" {
+		return nil
+	}
+	b, err := feed.EncodeSnapshot(feed.Header{SessionID: s.SessionID, Version: s.Version}, s.entries)
+	if err != nil {
+		return err
+	}
+	s.EntriesHash = feed.Hash(b)
+	if err := writeAtomic(a.cfg.StateDir, entriesFile, b); err != nil {
+		return err
+	}
+	meta, err := json.MarshalIndent(s, "", " ")
+	if err != nil {
+		return err
+	}
+	return writeAtomic(a.cfg.StateDir, stateFile, meta)
+}
+
+func writeAtomic(dir, name string, b []byte) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, "."+name+"-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(f.Name(), filepath.Join(dir, name)); err != nil {
+		return err
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// Load restores the last verified state from the state directory, so a
+// restarted agent enforces at once, even while the registry is down. No
+// state is not an error; a state that does not verify is.
+func (a *Agent) Load() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	meta, err := os.ReadFile(filepath.Join(a.cfg.StateDir, stateFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var s state
+	if err := json.Unmarshal(meta, &s); err != nil {
+		return fmt.Errorf("%s: %w", stateFile, err)
+	}
+	b, err := os.ReadFile(filepath.Join(a.cfg.StateDir, entriesFile))
+	if err != nil {
+		return err
+	}
+	if feed.Hash(b) != s.EntriesHash {
+		return fmt.Errorf("%s does not match %s (hash differs); remove both to start afresh", entriesFile, stateFile)
+	}
+	if s.entries, err = feed.DecodeSnapshot(b, s.SessionID, s.Version); err != nil {
+		return fmt.Errorf("%s: %w", entriesFile, err)
+	}
+	s.mobile = map[string]feed.Entry{}
+	for _, e := range s.entries {
+		if e.MSISDN != "" {
+			s.mobile[e.MSISDN] = e
+		}
+	}
+	for _, k := range s.Keys {
+		if pk, err := feed.ParsePublicKey(k); err == nil && !containsKey(a.trusted, pk) {
+			a.trusted = append(a.trusted, pk)
+		}
+	}
+	if s.Hashes == nil {
+		s.Hashes = map[int64]string{}
+	}
+	a.table.Store(Build(s.entries))
+	a.state.Store(&s)
+	a.cfg.Log.Info("agent: restored verified state", "session", s.SessionID, "version", s.Version, "entries", len(s.entries))
+	return nil
+}

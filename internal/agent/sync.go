@@ -1,0 +1,332 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/ipreg/ipreg/internal/feed"
+)
+
+// syncError carries the reason label for the rejected-files metric.
+type syncError struct {
+	reason string
+	err    error
+}
+
+func (e *syncError) Error() string { return e.reason + ": " + e.err.Error() }
+func (e *syncError) Unwrap() error { return e.err }
+
+func reject(reason string, format string, args ...any) error {
+	return &syncError{reason: reason, err: fmt.Errorf(format, args...)}
+}
+
+// Reason returns the metric label of a sync error.
+func Reason(err error) string {
+	var se *syncError
+	if errors.As(err, &se) {
+		return se.reason
+	}
+	return "fetch"
+}
+
+func (a *Agent) feedURL(path string) string {
+	p := "/feed/v1/"
+	if a.cfg.Operator != "" {
+		p += "operators/" + url.PathEscape(a.cfg.Operator) + "/"
+	}
+	return a.cfg.Registry.JoinPath(p + path).String()
+}
+
+// get fetches a URL with the operator token, bounded in time and size.
+func (a *Agent) get(ctx context.Context, u string, timeout time.Duration, limit int64) (int, []byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", u, nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	if a.cfg.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+a.cfg.Token)
+	}
+	res, err := a.cfg.HTTP.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(res.Body, limit+1))
+	if err != nil {
+		return res.StatusCode, nil, err
+	}
+	if int64(len(b)) > limit {
+		return res.StatusCode, nil, reject("too_large", "%s is larger than %d bytes", u, limit)
+	}
+	return res.StatusCode, b, nil
+}
+
+const (
+	maxNotification = 1 << 20
+	maxFile         = 2 << 30
+)
+
+// fetchNotification gets the current notification, or, with wait, long-
+// polls for one newer than the agent's version (ok=false when none came).
+func (a *Agent) fetchNotification(ctx context.Context, wait time.Duration) (string, bool, error) {
+	u, timeout := a.feedURL("notification.jose"), a.cfg.Timeout
+	if wait > 0 {
+		var after int64
+		if s := a.state.Load(); s != nil {
+			after = s.Version
+		}
+		u = a.feedURL("wait") + "?after=" + strconv.FormatInt(after, 10) + "&timeout=" + strconv.Itoa(int(wait/time.Second))
+		timeout = wait + a.cfg.Timeout
+	}
+	code, b, err := a.get(ctx, u, timeout, maxNotification)
+	switch {
+	case err != nil:
+		return "", false, err
+	case code == http.StatusNoContent && wait > 0:
+		return "", false, nil
+	case code != http.StatusOK:
+		return "", false, fmt.Errorf("GET %s: status %d", u, code)
+	}
+	return string(b), true, nil
+}
+
+// fetchFile gets a file named by the notification and checks its hash.
+func (a *Agent) fetchFile(ctx context.Context, ref feed.FileRef) ([]byte, error) {
+	base, err := url.Parse(a.feedURL("notification.jose"))
+	if err != nil {
+		return nil, err
+	}
+	rel, err := url.Parse(ref.URL)
+	if err != nil {
+		return nil, reject("bad_url", "file URL %q: %v", ref.URL, err)
+	}
+	u := base.ResolveReference(rel)
+	if u.Host != base.Host {
+		return nil, reject("bad_url", "file URL %q leaves the registry", ref.URL)
+	}
+	code, b, err := a.get(ctx, u.String(), 20*a.cfg.Timeout, maxFile)
+	if err != nil {
+		return nil, err
+	}
+	if code != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: status %d", u, code)
+	}
+	if feed.Hash(b) != ref.Hash {
+		return nil, reject("hash_mismatch", "%s: SHA-256 differs from the notification's", ref.URL)
+	}
+	return b, nil
+}
+
+// Sync verifies one notification and brings the table to its version.
+// Any failure leaves the current table and state untouched.
+func (a *Agent) Sync(ctx context.Context, jws string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	n, _, err := feed.Verify(jws, a.trusted...)
+	if err != nil {
+		if errors.Is(err, feed.ErrSignature) {
+			return reject("signature", "%v", err)
+		}
+		return reject("malformed", "%v", err)
+	}
+	now := a.cfg.Now()
+	if now.After(n.Expires) {
+		return reject("expired", "notification of %s expired at %s", n.Timestamp.Format(time.RFC3339), n.Expires.Format(time.RFC3339))
+	}
+	old := a.state.Load()
+	same := old != nil && n.SessionID == old.SessionID
+	if same && (n.Version < old.Version || n.Timestamp.Before(old.Timestamp)) {
+		return reject("replay", "notification version %d of %s is older than the verified version %d of %s",
+			n.Version, n.Timestamp.Format(time.RFC3339), old.Version, old.Timestamp.Format(time.RFC3339))
+	}
+	next := &state{SessionID: n.SessionID, Version: n.Version, Timestamp: n.Timestamp, LastSuccess: now, Hashes: map[int64]string{}}
+	// Trust the next key the registry announces under a key already trusted.
+	if n.NextSigningKey != "" {
+		nk, err := feed.ParsePublicKey(n.NextSigningKey)
+		if err != nil {
+			return reject("malformed", "next_signing_key: %v", err)
+		}
+		if !containsKey(a.trusted, nk) {
+			a.trusted = append(a.trusted, nk)
+			a.cfg.Log.Info("agent: learned the registry's next signing key", "key", n.NextSigningKey)
+		}
+	}
+	for _, k := range a.trusted {
+		next.Keys = append(next.Keys, feed.FormatPublicKey(k))
+	}
+
+	start := time.Now()
+	var entries []feed.Entry
+	table := a.table.Load()
+	switch {
+	case same && n.Version == old.Version:
+		entries = old.entries // nothing new: only the timestamp moves
+		for v, h := range old.Hashes {
+			next.Hashes[v] = h
+		}
+	case same:
+		if entries, err = a.applyDeltas(ctx, old.entries, old.Version, old.Hashes, n); err != nil {
+			a.metrics.snapshotFallbacks.Inc()
+			a.metrics.rejected.WithLabelValues(Reason(err)).Inc()
+			a.cfg.Log.Warn("agent: deltas not applied; taking the snapshot", "err", err)
+		}
+		table = nil
+	}
+	if table == nil || !same {
+		if entries == nil || !same {
+			if entries, err = a.fromSnapshot(ctx, n); err != nil {
+				return err
+			}
+		}
+		table = Build(entries)
+	}
+	for _, d := range n.Deltas {
+		next.Hashes[d.Version] = d.Hash
+	}
+	next.entries = entries
+	next.mobile = map[string]feed.Entry{}
+	for _, e := range entries {
+		if e.MSISDN != "" {
+			next.mobile[e.MSISDN] = e
+		}
+	}
+	if err := a.persist(next); err != nil {
+		return reject("persist", "%v", err)
+	}
+	a.table.Store(table)
+	a.state.Store(next)
+	a.metrics.applyDuration.Observe(time.Since(start).Seconds())
+	if old == nil || old.Version != next.Version || old.SessionID != next.SessionID {
+		a.cfg.Log.Info("agent: synced", "session", n.SessionID, "version", n.Version, "entries", table.Len(), "took", time.Since(start).Round(time.Millisecond))
+	}
+	return nil
+}
+
+// fromSnapshot loads the notification's snapshot and any deltas after it.
+func (a *Agent) fromSnapshot(ctx context.Context, n *feed.Notification) ([]feed.Entry, error) {
+	b, err := a.fetchFile(ctx, n.Snapshot)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := feed.DecodeSnapshot(b, n.SessionID, n.Snapshot.Version)
+	if err != nil {
+		return nil, reject("decode", "%v", err)
+	}
+	if n.Snapshot.Version == n.Version {
+		return entries, nil
+	}
+	return a.applyDeltas(ctx, entries, n.Snapshot.Version, nil, n)
+}
+
+// applyDeltas applies the deltas after from's version up to n's, all or
+// nothing: a missing version, a hash that differs from one seen before, an
+// add of an entry already there or a removal of one that is not, and the
+// whole batch is refused.
+func (a *Agent) applyDeltas(ctx context.Context, cur []feed.Entry, from int64, seen map[int64]string, n *feed.Notification) ([]feed.Entry, error) {
+	if n.Version-from > int64(a.cfg.MaxDeltas) {
+		return nil, reject("too_far_behind", "%d versions behind", n.Version-from)
+	}
+	byVersion := map[int64]feed.FileRef{}
+	for _, d := range n.Deltas {
+		if h, ok := seen[d.Version]; ok && h != d.Hash {
+			return nil, reject("hash_changed", "delta %d's hash differs from the one seen before", d.Version)
+		}
+		byVersion[d.Version] = d
+	}
+	for v := from + 1; v <= n.Version; v++ {
+		ref, ok := byVersion[v]
+		if !ok {
+			return nil, reject("gap", "no delta for version %d", v)
+		}
+		b, err := a.fetchFile(ctx, ref)
+		if err != nil {
+			return nil, err
+		}
+		ops, err := feed.DecodeDelta(b, n.SessionID, v)
+		if err != nil {
+			return nil, reject("decode", "%v", err)
+		}
+		if cur, err = merge(cur, ops); err != nil {
+			return nil, reject("inconsistent", "delta %d: %v", v, err)
+		}
+	}
+	return cur, nil
+}
+
+// merge applies sorted ops to sorted entries, returning a new slice.
+func merge(entries []feed.Entry, ops []feed.Op) ([]feed.Entry, error) {
+	out := make([]feed.Entry, 0, len(entries)+len(ops))
+	i := 0
+	for _, o := range ops {
+		k := o.Key()
+		for i < len(entries) && entries[i].Key() < k {
+			out = append(out, entries[i])
+			i++
+		}
+		present := i < len(entries) && entries[i].Key() == k
+		switch {
+		case o.Op == "add" && present:
+			return nil, fmt.Errorf("adds %s, which is already there", k)
+		case o.Op == "remove" && !present:
+			return nil, fmt.Errorf("removes %s, which is not there", k)
+		case o.Op == "add":
+			out = append(out, o.Entry)
+		case o.Op == "remove":
+			i++
+		}
+	}
+	return append(out, entries[i:]...), nil
+}
+
+// Run syncs until ctx ends: long-polls for new versions, polls regularly
+// (to refresh the data age when nothing changes), and on failure keeps the
+// last verified table and retries with jittered exponential backoff.
+func (a *Agent) Run(ctx context.Context) {
+	backoff := time.Second
+	nextPoll := time.Time{}
+	for ctx.Err() == nil {
+		var jws string
+		var ok bool
+		var err error
+		if now := time.Now(); now.After(nextPoll) || a.state.Load() == nil {
+			jws, ok, err = a.fetchNotification(ctx, 0)
+			nextPoll = now.Add(a.cfg.Poll)
+		} else {
+			wait := min(25*time.Second, time.Until(nextPoll))
+			if wait < time.Second {
+				wait = time.Second
+			}
+			jws, ok, err = a.fetchNotification(ctx, wait)
+		}
+		if err == nil && ok {
+			err = a.Sync(ctx, jws)
+		}
+		if err == nil {
+			backoff = time.Second
+			continue
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		a.metrics.rejected.WithLabelValues(Reason(err)).Inc()
+		a.cfg.Log.Warn("agent: sync failed; serving the last verified table", "err", err, "retry_in", backoff)
+		// Full jitter keeps thousands of agents from retrying in step.
+		sleep := backoff/2 + rand.N(backoff/2+1)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(sleep):
+		}
+		backoff = min(backoff*2, time.Minute)
+		nextPoll = time.Time{} // after a failure, fetch the notification afresh
+	}
+}

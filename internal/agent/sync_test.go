@@ -1,0 +1,359 @@
+package agent
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/ipreg/ipreg/internal/feed"
+)
+
+// fakeRegistry serves a feed the test scripts, so each fault can be made.
+type fakeRegistry struct {
+	mu     sync.Mutex
+	key    ed25519.PrivateKey
+	now    time.Time
+	note   string
+	files  map[string][]byte
+	status int           // when non-zero, every request answers it
+	delay  time.Duration // before answering (a slow registry)
+}
+
+func (f *fakeRegistry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	status, delay, note := f.status, f.delay, f.note
+	f.mu.Unlock()
+	if delay > 0 {
+		// Slowloris-like: headers at once, then the body a byte at a time.
+		w.WriteHeader(200)
+		for i := 0; i < 1000; i++ {
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(delay):
+			}
+			w.Write([]byte("x"))
+			w.(http.Flusher).Flush()
+		}
+		return
+	}
+	if status != 0 {
+		http.Error(w, "broken", status)
+		return
+	}
+	switch {
+	case r.URL.Path == "/feed/v1/notification.jose", r.URL.Path == "/feed/v1/wait":
+		w.Write([]byte(note))
+	case strings.HasPrefix(r.URL.Path, "/feed/v1/files/"):
+		f.mu.Lock()
+		b, ok := f.files[strings.TrimPrefix(r.URL.Path, "/feed/v1/files/")]
+		f.mu.Unlock()
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write(b)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func entry(p string) feed.Entry {
+	return feed.Entry{Prefix: p, Reg: "VPN-2026-000001", Cat: "company_vpn", Until: until}
+}
+
+// publish adds a snapshot of entries at version v, the given deltas, and
+// a notification; it returns the notification.
+func (f *fakeRegistry) publish(t *testing.T, session string, v int64, entries []feed.Entry, deltas map[int64][]feed.Op) feed.Notification {
+	t.Helper()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.files == nil {
+		f.files = map[string][]byte{}
+	}
+	snap, err := feed.EncodeSnapshot(feed.Header{SessionID: session, Version: v}, entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := fmt.Sprintf("snap-%s-%d", session, v)
+	f.files[name] = snap
+	n := feed.Notification{SessionID: session, Version: v, Timestamp: f.now, Expires: f.now.Add(time.Hour),
+		Snapshot: feed.FileRef{Version: v, URL: "files/" + name, Hash: feed.Hash(snap)}}
+	for dv := int64(1); dv <= v; dv++ {
+		ops, ok := deltas[dv]
+		if !ok {
+			continue
+		}
+		b, err := feed.EncodeDelta(feed.Header{SessionID: session, Version: dv}, ops)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dn := fmt.Sprintf("delta-%s-%d", session, dv)
+		f.files[dn] = b
+		n.Deltas = append(n.Deltas, feed.FileRef{Version: dv, URL: "files/" + dn, Hash: feed.Hash(b)})
+	}
+	f.note = sign(t, n, f.key)
+	return n
+}
+
+func sign(t *testing.T, n feed.Notification, k ed25519.PrivateKey) string {
+	s, err := feed.Sign(n, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+type fixture struct {
+	t   *testing.T
+	reg *fakeRegistry
+	srv *httptest.Server
+	a   *Agent
+	now time.Time
+}
+
+func newFixture(t *testing.T) *fixture {
+	key, _ := feed.NewKey()
+	now := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	reg := &fakeRegistry{key: key, now: now}
+	srv := httptest.NewServer(reg)
+	t.Cleanup(srv.Close)
+	u, _ := url.Parse(srv.URL)
+	fx := &fixture{t: t, reg: reg, srv: srv, now: now}
+	fx.a = New(Config{Registry: u, TrustKeys: []ed25519.PublicKey{key.Public().(ed25519.PublicKey)}, StateDir: t.TempDir(),
+		MaxAge: 24 * time.Hour, Timeout: 300 * time.Millisecond, Now: func() time.Time { return fx.now }})
+	return fx
+}
+
+// sync fetches the current notification and syncs; it returns the error.
+func (fx *fixture) sync() error {
+	jws, _, err := fx.a.fetchNotification(context.Background(), 0)
+	if err != nil {
+		return err
+	}
+	return fx.a.Sync(context.Background(), jws)
+}
+
+func (fx *fixture) allowed(ip string) bool {
+	ans, err := fx.a.Check(netip.MustParseAddr(ip))
+	if err != nil {
+		fx.t.Fatal(err)
+	}
+	return ans.Allowed
+}
+
+// mustKeep checks that err is a refusal with the reason and that the agent
+// still answers from the table it had.
+func (fx *fixture) mustKeep(err error, reason string, version int64) {
+	fx.t.Helper()
+	if err == nil || !strings.Contains(err.Error(), reason) {
+		fx.t.Fatalf("sync error = %v, want %q", err, reason)
+	}
+	if st := fx.a.Status(); st.Version != version || !fx.allowed("14.1.104.7") {
+		fx.t.Fatalf("after %s the agent is at version %d (want %d) or lost its table", reason, st.Version, version)
+	}
+}
+
+func TestSyncFaults(t *testing.T) {
+	fx := newFixture(t)
+	base := []feed.Entry{entry("14.1.104.0/24")}
+	if _, err := fx.a.Check(netip.MustParseAddr("14.1.104.7")); err != ErrNotReady {
+		t.Fatalf("before the first sync: %v", err)
+	}
+	fx.reg.publish(t, "s1", 1, base, nil)
+	if err := fx.sync(); err != nil {
+		t.Fatal(err)
+	}
+	if !fx.allowed("14.1.104.7") || fx.allowed("14.1.105.7") {
+		t.Fatal("wrong answers after the first sync")
+	}
+	good := fx.reg.note
+
+	t.Run("forged signature", func(t *testing.T) {
+		parts := strings.Split(good, ".")
+		parts[2] = strings.Repeat("A", len(parts[2]))
+		fx.mustKeep(fx.a.Sync(context.Background(), strings.Join(parts, ".")), "signature", 1)
+	})
+	t.Run("unknown key", func(t *testing.T) {
+		other, _ := feed.NewKey()
+		fx.reg.now = fx.reg.now.Add(time.Minute)
+		n := fx.reg.publish(t, "s1", 2, append(base, entry("27.0.184.0/24")), nil)
+		fx.mustKeep(fx.a.Sync(context.Background(), sign(t, n, other)), "signature", 1)
+	})
+	t.Run("mutated snapshot", func(t *testing.T) {
+		fx.reg.now = fx.reg.now.Add(time.Minute)
+		n := fx.reg.publish(t, "s2", 1, base, nil) // another session: a snapshot is needed
+		fx.reg.files[strings.TrimPrefix(n.Snapshot.URL, "files/")][20] ^= 1
+		fx.mustKeep(fx.sync(), "hash_mismatch", 1)
+	})
+	t.Run("truncated gzip", func(t *testing.T) {
+		fx.reg.now = fx.reg.now.Add(time.Minute)
+		snap, _ := feed.EncodeSnapshot(feed.Header{SessionID: "s3", Version: 1}, base)
+		cut := snap[:len(snap)-8]
+		fx.reg.files["cut"] = cut
+		n := feed.Notification{SessionID: "s3", Version: 1, Timestamp: fx.reg.now, Expires: fx.reg.now.Add(time.Hour),
+			Snapshot: feed.FileRef{Version: 1, URL: "files/cut", Hash: feed.Hash(cut)}}
+		fx.mustKeep(fx.a.Sync(context.Background(), sign(t, n, fx.reg.key)), "decode", 1)
+	})
+	t.Run("expired notification", func(t *testing.T) {
+		n := feed.Notification{SessionID: "s1", Version: 1, Timestamp: fx.now.Add(-2 * time.Hour), Expires: fx.now.Add(-time.Hour),
+			Snapshot: feed.FileRef{Version: 1, URL: "files/x", Hash: "x"}}
+		fx.mustKeep(fx.a.Sync(context.Background(), sign(t, n, fx.reg.key)), "expired", 1)
+	})
+	t.Run("deltas apply", func(t *testing.T) {
+		fx.reg.now = fx.reg.now.Add(time.Minute)
+		fx.reg.publish(t, "s1", 2, append(base, entry("27.0.184.0/24")), map[int64][]feed.Op{2: {{Op: "add", Entry: entry("27.0.184.0/24")}}})
+		if err := fx.sync(); err != nil {
+			t.Fatal(err)
+		}
+		if !fx.allowed("27.0.184.9") || fx.a.Status().Version != 2 {
+			t.Fatal("delta not applied")
+		}
+		if fb := testutil.ToFloat64(fx.a.metrics.snapshotFallbacks); fb != 0 {
+			t.Fatalf("a clean delta fell back to the snapshot %v times", fb)
+		}
+	})
+	t.Run("replayed older notification", func(t *testing.T) {
+		fx.mustKeep(fx.a.Sync(context.Background(), good), "replay", 2)
+	})
+	t.Run("delta removing an absent entry", func(t *testing.T) {
+		fx.reg.now = fx.reg.now.Add(time.Minute)
+		two := append(base, entry("27.0.184.0/24"))
+		fx.reg.publish(t, "s1", 3, two, map[int64][]feed.Op{
+			2: {{Op: "add", Entry: entry("27.0.184.0/24")}},
+			3: {{Op: "remove", Entry: entry("36.255.32.0/24")}}, // never there
+		})
+		before := testutil.ToFloat64(fx.a.metrics.snapshotFallbacks)
+		if err := fx.sync(); err != nil {
+			t.Fatalf("the snapshot should have rescued the sync: %v", err)
+		}
+		if testutil.ToFloat64(fx.a.metrics.snapshotFallbacks) != before+1 || fx.a.Status().Version != 3 {
+			t.Fatal("an inconsistent delta did not fall back to the snapshot")
+		}
+	})
+	t.Run("gap in versions", func(t *testing.T) {
+		fx.reg.now = fx.reg.now.Add(time.Minute)
+		three := append(base, entry("27.0.184.0/24"), entry("36.255.40.0/24"))
+		fx.reg.publish(t, "s1", 5, three, map[int64][]feed.Op{5: {{Op: "add", Entry: entry("36.255.40.0/24")}}}) // no delta 4
+		before := testutil.ToFloat64(fx.a.metrics.rejected.WithLabelValues("gap"))
+		if err := fx.sync(); err != nil || fx.a.Status().Version != 5 || !fx.allowed("36.255.40.1") {
+			t.Fatalf("gap: %v, version %d", err, fx.a.Status().Version)
+		}
+		if testutil.ToFloat64(fx.a.metrics.rejected.WithLabelValues("gap")) != before+1 {
+			t.Error("the gap is not counted")
+		}
+	})
+	t.Run("mutated delta", func(t *testing.T) {
+		fx.reg.now = fx.reg.now.Add(time.Minute)
+		four := append(base, entry("27.0.184.0/24"), entry("36.255.40.0/24"), entry("39.32.0.0/24"))
+		n := fx.reg.publish(t, "s1", 6, four, map[int64][]feed.Op{6: {{Op: "add", Entry: entry("39.32.0.0/24")}}})
+		fx.reg.files[strings.TrimPrefix(n.Deltas[0].URL, "files/")][12] ^= 1
+		if err := fx.sync(); err != nil || !fx.allowed("39.32.0.9") {
+			t.Fatalf("a mutated delta must fall back to the snapshot: %v", err)
+		}
+	})
+	t.Run("session change", func(t *testing.T) {
+		fx.reg.now = fx.reg.now.Add(time.Minute)
+		fx.reg.publish(t, "s9", 1, []feed.Entry{entry("39.40.0.0/24")}, nil)
+		if err := fx.sync(); err != nil || fx.allowed("14.1.104.7") || !fx.allowed("39.40.0.1") {
+			t.Fatalf("new session: %v", err)
+		}
+	})
+	for _, tt := range []struct {
+		name, reason string
+		set          func()
+	}{
+		{"registry answering 500", "status 500", func() { fx.reg.status = 500 }},
+		{"registry slow", "deadline", func() { fx.reg.delay = 50 * time.Millisecond }},
+		{"registry down", "connection refused", func() { fx.srv.Listener.Close() }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			version := fx.a.Status().Version
+			tt.set()
+			err := fx.sync()
+			if err == nil || !strings.Contains(err.Error(), tt.reason) {
+				t.Fatalf("sync = %v, want %q", err, tt.reason)
+			}
+			if fx.a.Status().Version != version || !fx.allowed("39.40.0.1") {
+				t.Fatal("the agent lost its table")
+			}
+			fx.reg.status, fx.reg.delay = 0, 0
+		})
+	}
+}
+
+func TestPersistAndRestart(t *testing.T) {
+	fx := newFixture(t)
+	fx.reg.publish(t, "s1", 1, []feed.Entry{entry("14.1.104.0/24"), {MSISDN: "923001234567", Reg: "VPN-2026-000002", Cat: "mobile_vpn", Until: until}}, nil)
+	if err := fx.sync(); err != nil {
+		t.Fatal(err)
+	}
+	fx.srv.Close() // the registry is gone; a restarted agent still enforces
+	b := New(fx.a.cfg)
+	if err := b.Load(); err != nil {
+		t.Fatal(err)
+	}
+	if st := b.Status(); !st.Ready || st.Version != 1 || st.Entries != 1 || st.Mobile != 1 {
+		t.Fatalf("restored status = %+v", st)
+	}
+	if ans, _ := b.Check(netip.MustParseAddr("14.1.104.7")); !ans.Allowed {
+		t.Fatal("restored table does not answer")
+	}
+	// A state file that does not match its entries is refused, not trusted.
+	path := fx.a.cfg.StateDir + "/" + entriesFile
+	os.WriteFile(path, bytes.Repeat([]byte("x"), 10), 0o600)
+	if err := New(fx.a.cfg).Load(); err == nil || !strings.Contains(err.Error(), "hash differs") {
+		t.Fatalf("Load of a damaged state = %v", err)
+	}
+}
+
+func TestStalePolicies(t *testing.T) {
+	for _, closed := range []bool{false, true} {
+		fx := newFixture(t)
+		fx.a.cfg.FailClosed = closed
+		fx.reg.publish(t, "s1", 1, []feed.Entry{entry("14.1.104.0/24")}, nil)
+		if err := fx.sync(); err != nil {
+			t.Fatal(err)
+		}
+		fx.now = fx.now.Add(25 * time.Hour)
+		ans, _ := fx.a.Check(netip.MustParseAddr("14.1.104.7"))
+		if !ans.Stale || ans.Allowed == closed {
+			t.Errorf("fail-closed=%v: stale answer %+v", closed, ans)
+		}
+		if st := fx.a.Status(); st.Healthy {
+			t.Errorf("stale data reported healthy: %+v", st)
+		}
+	}
+}
+
+func TestKeyRollover(t *testing.T) {
+	fx := newFixture(t)
+	next, _ := feed.NewKey()
+	n := fx.reg.publish(t, "s1", 1, []feed.Entry{entry("14.1.104.0/24")}, nil)
+	n.NextSigningKey = feed.FormatPublicKey(next.Public().(ed25519.PublicKey))
+	if err := fx.a.Sync(context.Background(), sign(t, n, fx.reg.key)); err != nil {
+		t.Fatal(err)
+	}
+	fx.reg.now = fx.reg.now.Add(time.Minute)
+	n = fx.reg.publish(t, "s1", 1, []feed.Entry{entry("14.1.104.0/24")}, nil)
+	if err := fx.a.Sync(context.Background(), sign(t, n, next)); err != nil {
+		t.Fatalf("a notification signed with the announced next key: %v", err)
+	}
+	// The learned key survives a restart.
+	b := New(Config{Registry: fx.a.cfg.Registry, TrustKeys: fx.a.cfg.TrustKeys, StateDir: fx.a.cfg.StateDir, Now: fx.a.cfg.Now})
+	if err := b.Load(); err != nil || !containsKey(b.trusted, next.Public().(ed25519.PublicKey)) {
+		t.Fatalf("restart forgot the next key: %v", err)
+	}
+}
