@@ -357,3 +357,33 @@ func TestKeyRollover(t *testing.T) {
 		t.Fatalf("restart forgot the next key: %v", err)
 	}
 }
+
+// TestRunRecovers: Run keeps retrying with backoff while the registry
+// fails, and syncs by itself once it is healthy again.
+func TestRunRecovers(t *testing.T) {
+	fx := newFixture(t)
+	fx.a.cfg.Now = time.Now
+	fx.reg.now = time.Now()
+	fx.reg.publish(t, "s1", 1, []feed.Entry{entry("14.1.104.0/24")}, nil)
+	fx.reg.status = 500
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan struct{})
+	go func() { fx.a.Run(ctx); close(done) }()
+	time.Sleep(300 * time.Millisecond)
+	if fx.a.Status().Ready {
+		t.Fatal("synced while the registry answered 500")
+	}
+	fx.reg.mu.Lock()
+	fx.reg.status = 0
+	fx.reg.mu.Unlock()
+	deadline := time.Now().Add(10 * time.Second)
+	for !fx.a.Status().Ready {
+		if time.Now().After(deadline) {
+			t.Fatal("did not recover within 10 s of the registry healing")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	<-done
+}

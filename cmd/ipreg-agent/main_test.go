@@ -1,0 +1,164 @@
+package main_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ipreg/ipreg/internal/testbin"
+)
+
+var ipregBin, agentBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "ipreg-agent-e2e")
+	if err != nil {
+		panic(err)
+	}
+	for _, b := range []struct {
+		pkg  string
+		dest *string
+	}{{"../ipreg", &ipregBin}, {".", &agentBin}} {
+		if *b.dest, err = testbin.Build(dir, b.pkg, "bin-"+strings.Trim(b.pkg, "./")); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func call(t *testing.T, base, method, path, token string, body any, want int) map[string]any {
+	t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		r = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, base+path, r)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != want {
+		t.Fatalf("%s %s = %d, want %d: %s", method, path, res.StatusCode, want, b)
+	}
+	var m map[string]any
+	json.Unmarshal(b, &m)
+	if m == nil {
+		var l []map[string]any
+		if json.Unmarshal(b, &l) == nil {
+			m = map[string]any{"list": l}
+		}
+	}
+	return m
+}
+
+func login(t *testing.T, base, email, pw string) string {
+	return call(t, base, "POST", "/api/v1/login", "", map[string]string{"email": email, "password": pw}, 200)["token"].(string)
+}
+
+// allowedWithin polls the agent until ip's answer is want, and says how long it took.
+func allowedWithin(t *testing.T, agent, ip string, want bool, limit time.Duration) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for {
+		res, err := http.Get(agent + "/v1/check?ip=" + ip)
+		if err == nil {
+			var ans struct{ Allowed bool }
+			json.NewDecoder(res.Body).Decode(&ans)
+			res.Body.Close()
+			if res.StatusCode == 200 && ans.Allowed == want {
+				return time.Since(start)
+			}
+		}
+		if time.Since(start) > limit {
+			t.Fatalf("%s did not become allowed=%v at the agent within %s", ip, want, limit)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestEndToEnd runs ipreg serve and ipreg-agent, both on port 0: an
+// approval becomes "allowed" at the agent and a revocation "not allowed",
+// each within a bounded wait; the agent also follows an operator feed.
+func TestEndToEnd(t *testing.T) {
+	dataDir := t.TempDir()
+	env := []string{"IPREG_DATA_DIR=" + dataDir}
+	srv := testbin.Start(t, ipregBin, env, regexp.MustCompile(`serving on (http://\S+)`), "serve", "--demo", "--listen", "127.0.0.1:0")
+	base := srv.Addr
+	key, err := exec.Command(ipregBin, "key", "show", "--data-dir", dataDir).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ag := testbin.Start(t, agentBin, nil, regexp.MustCompile(`serving lookups on (http://\S+)`),
+		"--registry", base, "--trust-key", strings.TrimSpace(string(key)), "--listen", "127.0.0.1:0", "--state-dir", t.TempDir())
+	agent := ag.Addr
+	allowedWithin(t, agent, "27.255.0.7", false, 5*time.Second) // the first sync has happened
+
+	// An operator-scoped agent, with an operator API token.
+	jazzTok := call(t, base, "POST", "/api/v1/tokens", login(t, base, "operator.jazz@demo.test", "demo-password-1"), map[string]any{"name": "agent"}, 201)["token"].(string)
+	tokFile := t.TempDir() + "/token"
+	os.WriteFile(tokFile, []byte(jazzTok+"\n"), 0o600)
+	opAgent := testbin.Start(t, agentBin, []string{"IPREG_AGENT_REGISTRY=" + base, "IPREG_AGENT_TRUST_KEY=" + strings.TrimSpace(string(key))},
+		regexp.MustCompile(`serving lookups on (http://\S+)`), "--listen", "127.0.0.1:0", "--state-dir", t.TempDir(), "--operator-token-file", tokFile)
+	if !strings.Contains(opAgent.Stderr(), "operator=jazz") {
+		t.Errorf("operator agent does not say which feed it follows:\n%s", opAgent.Stderr())
+	}
+
+	call(t, base, "POST", "/api/v1/signup", "", map[string]string{"email": "it@lahore-bpo.pk", "password": "correct horse battery",
+		"kind": "company", "name": "Lahore BPO", "cnic": "35202-1234567-1", "mobile": "03211234567", "ntn": "7654321-0"}, 201)
+	alice := login(t, base, "it@lahore-bpo.pk", "correct horse battery")
+	id := call(t, base, "POST", "/api/v1/applications", alice, map[string]any{"category": "company_vpn", "operator_id": "ptcl",
+		"subscriber_id": "PTCL-1", "addresses": []string{"27.255.0.0/24"}, "vpn": map[string]any{"protocol": "ipsec"},
+		"purpose": "Agents reach the client's systems."}, 201)["id"].(string)
+	call(t, base, "POST", "/api/v1/applications/"+id+"/submit", alice, nil, 200)
+	op := login(t, base, "operator.ptcl@demo.test", "demo-password-1")
+	for _, c := range call(t, base, "GET", "/api/v1/operator/checks", op, nil, 200)["list"].([]map[string]any) {
+		call(t, base, "POST", "/api/v1/operator/checks/"+c["id"].(string), op, map[string]string{"result": "confirmed"}, 200)
+	}
+	reviewer := login(t, base, "reviewer@demo.test", "demo-password-1")
+	start := time.Now()
+	number := call(t, base, "POST", "/api/v1/applications/"+id+"/decision", reviewer, map[string]any{"decision": "approve"}, 200)["registration"].(map[string]any)["number"].(string)
+	allowedWithin(t, agent, "27.255.0.7", true, 5*time.Second)
+	t.Logf("approval → allowed at the agent: %s", time.Since(start).Round(time.Millisecond))
+	allowedWithin(t, opAgent.Addr, "27.255.0.7", true, 5*time.Second)
+
+	var ans map[string]any
+	res, _ := http.Get(agent + "/v1/check?ip=27.255.0.7")
+	json.NewDecoder(res.Body).Decode(&ans)
+	res.Body.Close()
+	if ans["registration"] != number || ans["prefix"] != "27.255.0.0/24" || ans["category"] != "company_vpn" {
+		t.Errorf("agent answer = %v", ans)
+	}
+
+	sup := login(t, base, "supervisor@demo.test", "demo-password-1")
+	rev := call(t, base, "POST", "/api/v1/registrations/"+number+"/revocations", reviewer, map[string]string{"reason": "misuse"}, 201)
+	start = time.Now()
+	call(t, base, "POST", "/api/v1/revocations/"+rev["id"].(string)+"/confirm", sup, nil, 200)
+	allowedWithin(t, agent, "27.255.0.7", false, 5*time.Second)
+	t.Logf("revocation → not allowed at the agent: %s", time.Since(start).Round(time.Millisecond))
+
+	st := call(t, agent, "GET", "/v1/status", "", nil, 200)
+	if st["ready"] != true || st["healthy"] != true || st["version"].(float64) < 3 {
+		t.Errorf("agent status = %v", st)
+	}
+	call(t, agent, "GET", "/healthz", "", nil, 200)
+}

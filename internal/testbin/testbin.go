@@ -1,0 +1,92 @@
+// Package testbin builds the project's binaries and runs them as a user
+// would, for end-to-end tests: on port 0, waiting for the address they
+// print, stopped when the test ends.
+package testbin
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Build compiles the package (an import path or directory) into dir and
+// returns the binary's path.
+func Build(dir, pkg, name string) (string, error) {
+	bin := filepath.Join(dir, name)
+	out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput()
+	if err != nil {
+		return "", &buildError{err: err, out: out}
+	}
+	return bin, nil
+}
+
+type buildError struct {
+	err error
+	out []byte
+}
+
+func (e *buildError) Error() string { return e.err.Error() + "\n" + string(e.out) }
+
+// Proc is a running binary.
+type Proc struct {
+	Cmd  *exec.Cmd
+	Addr string // what the address pattern matched
+	Done chan error
+
+	mu     sync.Mutex
+	stderr bytes.Buffer
+}
+
+// Stderr returns what the process has written to standard error so far.
+func (p *Proc) Stderr() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stderr.String()
+}
+
+// Start runs bin with args and env, waits until a line of its standard
+// error matches addr (its first group is the address), and kills it when
+// the test ends.
+func Start(t testing.TB, bin string, env []string, addr *regexp.Regexp, args ...string) *Proc {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	pr, pw := io.Pipe()
+	cmd.Stderr = pw
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &Proc{Cmd: cmd, Done: make(chan error, 1)}
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			p.mu.Lock()
+			p.stderr.WriteString(sc.Text() + "\n")
+			p.mu.Unlock()
+			if m := addr.FindStringSubmatch(sc.Text()); m != nil {
+				select {
+				case found <- m[1]:
+				default:
+				}
+			}
+		}
+	}()
+	go func() { p.Done <- cmd.Wait(); pw.Close() }()
+	t.Cleanup(func() { cmd.Process.Kill() })
+	select {
+	case p.Addr = <-found:
+	case err := <-p.Done:
+		t.Fatalf("%s exited: %v\n%s", filepath.Base(bin), err, p.Stderr())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("%s did not start\n%s", filepath.Base(bin), p.Stderr())
+	}
+	return p
+}
