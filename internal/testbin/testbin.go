@@ -90,3 +90,16 @@ func Start(t testing.TB, bin string, env []string, addr *regexp.Regexp, args ...
 	}
 	return p
 }
+
+// Strict reports whether missing test dependencies must fail the run
+// (IPREG_TEST_STRICT=1, as CI sets it).
+func Strict() bool { return os.Getenv("IPREG_TEST_STRICT") == "1" }
+
+// SkipOrFail skips with why, or fails under IPREG_TEST_STRICT=1.
+func SkipOrFail(tb testing.TB, why string) {
+	tb.Helper()
+	if Strict() {
+		tb.Fatalf("%s (IPREG_TEST_STRICT=1 makes this a failure)", why)
+	}
+	tb.Skip(why + " (set IPREG_TEST_STRICT=1 to make this a failure)")
+}

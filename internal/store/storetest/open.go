@@ -19,21 +19,16 @@ import (
 	"time"
 
 	"github.com/ipreg/ipreg/internal/store"
+	"github.com/ipreg/ipreg/internal/testbin"
 )
 
 // DefaultPostgresURL is used when IPREG_TEST_POSTGRES_URL is unset.
 const DefaultPostgresURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 
-// Strict reports whether missing test dependencies must fail the run.
-func Strict() bool { return os.Getenv("IPREG_TEST_STRICT") == "1" }
-
 // SkipOrFail skips with why, or fails under IPREG_TEST_STRICT=1.
 func SkipOrFail(tb testing.TB, why string) {
 	tb.Helper()
-	if Strict() {
-		tb.Fatalf("%s (IPREG_TEST_STRICT=1 makes this a failure)", why)
-	}
-	tb.Skip(why + " (set IPREG_TEST_STRICT=1 to make this a failure)")
+	testbin.SkipOrFail(tb, why)
 }
 
 // Kinds are the store kinds every suite runs against.

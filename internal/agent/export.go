@@ -1,0 +1,147 @@
+package agent
+
+import (
+	"bytes"
+	"fmt"
+	"net/netip"
+	"path/filepath"
+)
+
+// Interval is an inclusive address range of the merged allowlist.
+type Interval struct{ First, Last netip.Addr }
+
+// Merged returns the table's address space as maximal disjoint intervals,
+// IPv4 first: what kernel sets need (nftables interval sets refuse
+// overlapping elements; fewer elements load faster).
+func (t *Table) Merged() (v4, v6 []Interval) {
+	if t == nil {
+		return nil, nil
+	}
+	for _, r := range t.v4 {
+		if n := len(v4); n > 0 && v4[n-1].Last.Next() == addr4(r.start) {
+			v4[n-1].Last = addr4(r.end)
+			continue
+		}
+		v4 = append(v4, Interval{addr4(r.start), addr4(r.end)})
+	}
+	for _, r := range t.v6 {
+		first, last := addr6(r.start), addr6(r.end)
+		if n := len(v6); n > 0 && v6[n-1].Last.Next() == first {
+			v6[n-1].Last = last
+			continue
+		}
+		v6 = append(v6, Interval{first, last})
+	}
+	return v4, v6
+}
+
+func addr4(u uint32) netip.Addr {
+	return netip.AddrFrom4([4]byte{byte(u >> 24), byte(u >> 16), byte(u >> 8), byte(u)})
+}
+
+func addr6(u u128) netip.Addr {
+	var b [16]byte
+	for i := 0; i < 8; i++ {
+		b[i] = byte(u.hi >> (56 - 8*i))
+		b[8+i] = byte(u.lo >> (56 - 8*i))
+	}
+	return netip.AddrFrom16(b)
+}
+
+// Prefixes splits an interval into the fewest prefixes (for ipset's hash:net).
+func (iv Interval) Prefixes() []netip.Prefix {
+	var out []netip.Prefix
+	a := iv.First
+	for {
+		// The largest aligned block starting at a that stays within Last.
+		bitsLen := a.BitLen()
+		p := netip.PrefixFrom(a, bitsLen)
+		for b := bitsLen - 1; b >= 0; b-- {
+			q := netip.PrefixFrom(a, b)
+			if q.Masked().Addr() != a || lastAddr(q).Compare(iv.Last) > 0 {
+				break
+			}
+			p = q
+		}
+		out = append(out, p)
+		last := lastAddr(p)
+		if last == iv.Last || !last.Next().IsValid() {
+			return out
+		}
+		a = last.Next()
+	}
+}
+
+// NFTables returns an nft script that replaces the sets "allow4" and
+// "allow6" of table inet ipreg in one transaction (nft -f applies a file
+// atomically): create what is missing, flush, add the merged intervals.
+// Rules that match on @allow4 / @allow6 never see a half-filled set.
+func NFTables(t *Table, table string) []byte {
+	v4, v6 := t.Merged()
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "add table inet %s\n", table)
+	fmt.Fprintf(&b, "add set inet %s allow4 { type ipv4_addr; flags interval; }\n", table)
+	fmt.Fprintf(&b, "add set inet %s allow6 { type ipv6_addr; flags interval; }\n", table)
+	fmt.Fprintf(&b, "flush set inet %s allow4\n", table)
+	fmt.Fprintf(&b, "flush set inet %s allow6\n", table)
+	for _, set := range []struct {
+		name string
+		ivs  []Interval
+	}{{"allow4", v4}, {"allow6", v6}} {
+		// Chunks keep lines short; they are still one transaction.
+		for i := 0; i < len(set.ivs); i += 4096 {
+			fmt.Fprintf(&b, "add element inet %s %s { ", table, set.name)
+			for j, iv := range set.ivs[i:min(i+4096, len(set.ivs))] {
+				if j > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString(iv.First.String())
+				if iv.Last != iv.First {
+					b.WriteByte('-')
+					b.WriteString(iv.Last.String())
+				}
+			}
+			b.WriteString(" }\n")
+		}
+	}
+	return b.Bytes()
+}
+
+// IPSetMaxElem is the sets' maxelem. It is fixed, not sized to each list:
+// after a swap the live set carries the temporary set's parameters, and
+// "create -exist" fails on a set whose parameters differ, so a size that
+// changed between runs would break the next one. hash:net allocates for
+// the elements present, so a high ceiling costs nothing.
+const IPSetMaxElem = 1 << 24
+
+// IPSet returns an "ipset restore" script that fills fresh hash:net sets
+// and swaps them for <name>4 and <name>6 (created if missing), so the
+// live sets change in one instant, then destroys the old contents.
+func IPSet(t *Table, name string) []byte {
+	v4, v6 := t.Merged()
+	var b bytes.Buffer
+	for _, set := range []struct {
+		fam, suffix string
+		ivs         []Interval
+	}{{"inet", "4", v4}, {"inet6", "6", v6}} {
+		var ps []netip.Prefix
+		for _, iv := range set.ivs {
+			ps = append(ps, iv.Prefixes()...)
+		}
+		live, tmp := name+set.suffix, name+set.suffix+"-new"
+		fmt.Fprintf(&b, "create %s hash:net family %s maxelem %d -exist\n", live, set.fam, IPSetMaxElem)
+		fmt.Fprintf(&b, "create %s hash:net family %s maxelem %d -exist\n", tmp, set.fam, IPSetMaxElem)
+		fmt.Fprintf(&b, "flush %s\n", tmp)
+		for _, p := range ps {
+			fmt.Fprintf(&b, "add %s %s\n", tmp, p)
+		}
+		fmt.Fprintf(&b, "swap %s %s\n", tmp, live)
+		fmt.Fprintf(&b, "destroy %s\n", tmp)
+	}
+	return b.Bytes()
+}
+
+// writeFile replaces path atomically (write, fsync, rename).
+func writeFile(path string, b []byte) error {
+	return writeAtomic(filepath.Dir(path), filepath.Base(path), b)
+}

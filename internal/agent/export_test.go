@@ -1,0 +1,169 @@
+package agent
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ipreg/ipreg/internal/feed"
+	"github.com/ipreg/ipreg/internal/testbin"
+)
+
+func TestIntervalPrefixes(t *testing.T) {
+	for _, tt := range []struct{ first, last, want string }{
+		{"14.1.104.0", "14.1.104.255", "14.1.104.0/24"},
+		{"14.1.104.1", "14.1.104.6", "14.1.104.1/32 14.1.104.2/31 14.1.104.4/31 14.1.104.6/32"},
+		{"0.0.0.0", "255.255.255.255", "0.0.0.0/0"},
+		{"2001:dd8:1c::", "2001:dd8:1d:ffff:ffff:ffff:ffff:ffff", "2001:dd8:1c::/47"},
+	} {
+		var got []string
+		for _, p := range (Interval{netip.MustParseAddr(tt.first), netip.MustParseAddr(tt.last)}).Prefixes() {
+			got = append(got, p.String())
+		}
+		if strings.Join(got, " ") != tt.want {
+			t.Errorf("%s-%s = %v, want %s", tt.first, tt.last, got, tt.want)
+		}
+	}
+}
+
+func TestMerged(t *testing.T) {
+	tab := Build([]feed.Entry{entry("14.1.104.0/24"), entry("14.1.105.0/24"), entry("14.1.104.7/32"), entry("14.1.107.0/24"), entry("2001:dd8:1c::/48")})
+	v4, v6 := tab.Merged()
+	if len(v4) != 2 || v4[0].Last.String() != "14.1.105.255" || v4[1].First.String() != "14.1.107.0" || len(v6) != 1 {
+		t.Fatalf("Merged = %v %v", v4, v6)
+	}
+}
+
+// netns runs the test's commands in a network namespace of its own, so
+// kernel sets never touch the machine's. It needs root and the tools.
+func netns(t testing.TB, tools ...string) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		testbin.SkipOrFail(t, "kernel set tests need root (network namespaces)")
+	}
+	for _, tool := range append(tools, "ip") {
+		if _, err := exec.LookPath(tool); err != nil {
+			testbin.SkipOrFail(t, tool+" is not installed (Debian: nftables, ipset, iproute2)")
+		}
+	}
+	name := fmt.Sprintf("ipreg-test-%d", rand.IntN(1<<30))
+	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
+		testbin.SkipOrFail(t, "cannot create a network namespace: "+strings.TrimSpace(string(out)))
+	}
+	t.Cleanup(func() { exec.Command("ip", "netns", "del", name).Run() })
+	return name
+}
+
+func inNS(t *testing.T, ns string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command("ip", append([]string{"netns", "exec", ns}, args...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+func sampleTable(n int) *Table {
+	r := rand.New(rand.NewPCG(1, 2))
+	var es []feed.Entry
+	seen := map[string]bool{}
+	for len(es) < n {
+		var p netip.Prefix
+		if r.IntN(10) == 0 {
+			p = netip.PrefixFrom(netip.AddrFrom16([16]byte{0x24, 0x00, byte(r.IntN(256)), byte(r.IntN(256))}), 48)
+		} else {
+			p = netip.PrefixFrom(netip.AddrFrom4([4]byte{39, byte(r.IntN(256)), byte(r.IntN(256)), byte(r.IntN(256))}), 24+r.IntN(2)*8).Masked()
+		}
+		if !seen[p.String()] {
+			seen[p.String()] = true
+			es = append(es, entry(p.String()))
+		}
+	}
+	return Build(es)
+}
+
+func TestNFTablesFile(t *testing.T) {
+	ns := netns(t, "nft")
+	tab := sampleTable(5000)
+	path := filepath.Join(t.TempDir(), "ipreg.nft")
+	if err := writeFile(path, NFTables(tab, "ipreg")); err != nil {
+		t.Fatal(err)
+	}
+	inNS(t, ns, "nft", "-c", "-f", path) // syntax and semantics, without applying
+	inNS(t, ns, "nft", "-f", path)
+	v4, v6 := tab.Merged()
+	out := inNS(t, ns, "nft", "list", "set", "inet", "ipreg", "allow4")
+	if n := strings.Count(out, ",") + 1; n != len(v4) {
+		t.Errorf("allow4 holds %d elements, want %d", n, len(v4))
+	}
+	// Applying a smaller table replaces the sets in one transaction.
+	small := Build([]feed.Entry{entry("14.1.104.0/24")})
+	os.WriteFile(path, NFTables(small, "ipreg"), 0o600)
+	inNS(t, ns, "nft", "-f", path)
+	if out := inNS(t, ns, "nft", "list", "set", "inet", "ipreg", "allow4"); !strings.Contains(out, "14.1.104.0/24") || strings.Contains(out, "39.") {
+		t.Errorf("after replacement allow4 = %s", out)
+	}
+	if out := inNS(t, ns, "nft", "list", "set", "inet", "ipreg", "allow6"); strings.Contains(out, "2400:") {
+		t.Errorf("allow6 was not emptied: %s", out)
+	}
+	_ = v6
+}
+
+func TestIPSetFile(t *testing.T) {
+	ns := netns(t, "ipset")
+	path := filepath.Join(t.TempDir(), "ipreg.ipset")
+	for _, size := range []int{3000, 70000, 10} { // growing past and shrinking below 65,536 elements
+		tab := sampleTable(size)
+		if err := writeFile(path, IPSet(tab, "ipreg")); err != nil {
+			t.Fatal(err)
+		}
+		inNS(t, ns, "ipset", "restore", "-file", path)
+		v4, _ := tab.Merged()
+		want := 0
+		for _, iv := range v4 {
+			want += len(iv.Prefixes())
+		}
+		out := inNS(t, ns, "ipset", "list", "ipreg4", "-terse")
+		if !strings.Contains(out, fmt.Sprintf("Number of entries: %d", want)) {
+			t.Errorf("size %d: ipreg4 = %s, want %d entries", size, out, want)
+		}
+		if strings.Contains(inNS(t, ns, "ipset", "list", "-name"), "ipreg4-new") {
+			t.Error("the temporary set was not destroyed")
+		}
+	}
+}
+
+func nsFd(t *testing.T, ns string) int {
+	f, err := os.Open("/var/run/netns/" + ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return int(f.Fd())
+}
+
+func TestApplyNFT(t *testing.T) {
+	ns := netns(t, "nft")
+	for _, tab := range []*Table{sampleTable(20000), Build([]feed.Entry{entry("14.1.104.0/24"), entry("255.255.255.255/32"), entry("ffff::/16")})} {
+		if err := ApplyNFT(tab, "ipreg", nsFd(t, ns)); err != nil {
+			t.Fatal(err)
+		}
+		v4, v6 := tab.Merged()
+		out4 := inNS(t, ns, "nft", "list", "set", "inet", "ipreg", "allow4")
+		out6 := inNS(t, ns, "nft", "list", "set", "inet", "ipreg", "allow6")
+		n4 := strings.Count(out4, ",") + 1
+		n6 := strings.Count(out6, ",") + 1
+		if n4 != len(v4) || n6 != len(v6) {
+			t.Fatalf("kernel sets hold %d and %d elements, want %d and %d\n%s", n4, n6, len(v4), len(v6), out4[:min(len(out4), 400)])
+		}
+	}
+	out := inNS(t, ns, "nft", "list", "set", "inet", "ipreg", "allow4")
+	if !strings.Contains(out, "14.1.104.0/24") || !strings.Contains(out, "255.255.255.255") || strings.Contains(out, "39.") {
+		t.Fatalf("after the second apply allow4 = %s", out)
+	}
+}
