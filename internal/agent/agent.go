@@ -26,6 +26,9 @@ type Config struct {
 	Poll       time.Duration       // regular poll besides the long-poll
 	MaxDeltas  int                 // further behind than this many deltas: take the snapshot
 	Timeout    time.Duration       // for a notification request (default 15 s; files get 20×)
+	NFTFile    string              // write an nft script replacing the sets after each new version
+	NFTApply   bool                // also replace the kernel sets over netlink
+	IPSetFile  string              // write an "ipset restore" script after each new version
 	HTTP       *http.Client
 	Log        *slog.Logger
 	Now        func() time.Time
@@ -41,7 +44,8 @@ type Agent struct {
 	mu      sync.Mutex // serialises syncs
 	trusted []ed25519.PublicKey
 
-	bindings *Bindings // mobile numbers' current addresses (RADIUS)
+	bindings *Bindings     // mobile numbers' current addresses (RADIUS)
+	exported chan struct{} // a new table to export (coalesced)
 	metrics  *metrics
 	Registry *prometheus.Registry
 }
@@ -80,7 +84,8 @@ func New(cfg Config) *Agent {
 		cfg.MaxDeltas = 500
 	}
 	a := &Agent{cfg: cfg, trusted: append([]ed25519.PublicKey(nil), cfg.TrustKeys...), Registry: prometheus.NewRegistry()}
-	a.bindings = newBindings(cfg.Now)
+	a.bindings = newBindings(func() time.Time { return a.cfg.Now() })
+	a.exported = make(chan struct{}, 1)
 	a.metrics = newMetrics(a, a.Registry)
 	return a
 }

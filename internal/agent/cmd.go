@@ -53,7 +53,9 @@ func Main(ctx context.Context, args []string, env flagenv.Env, stdio IO) int {
 func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 	var (
 		registry, trust, stateDir, listen, tokenFile, onStale, logFormat, logLevel string
-		maxAge, poll                                                               time.Duration
+		nftFile, ipsetFile, radiusListen, radiusSecretFile                         string
+		nftApply                                                                   bool
+		maxAge, poll, radiusTimeout                                                time.Duration
 	)
 	fs := flagenv.New("IPREG_AGENT_", "ipreg-agent", synopsis, stdio.Stdout, stdio.Stderr)
 	fs.StringVar(&registry, "registry", "", "the registry's base URL, e.g. https://vpn.example.gov.pk (required)")
@@ -64,6 +66,12 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 	fs.DurationVar(&maxAge, "max-age", 24*time.Hour, "data older than this is stale")
 	fs.StringVar(&onStale, "on-stale", "fail-static", "when data is stale: fail-static (keep answering from it) or fail-closed (answer not registered)")
 	fs.DurationVar(&poll, "poll", time.Minute, "regular poll of the notification, besides the long-poll")
+	fs.StringVar(&nftFile, "nft-file", "", "after each new version, write an nft script that replaces sets allow4/allow6 of table inet ipreg in one transaction")
+	fs.BoolVar(&nftApply, "nft-apply", false, "after each new version, replace those kernel sets over netlink in one transaction (needs CAP_NET_ADMIN)")
+	fs.StringVar(&ipsetFile, "ipset-file", "", "after each new version, write an \"ipset restore\" script that swaps in new hash:net sets ipreg4/ipreg6")
+	fs.StringVar(&radiusListen, "radius-listen", "", "UDP address for RADIUS accounting (e.g. :1813): binds registered mobile numbers to their current address")
+	fs.StringVar(&radiusSecretFile, "radius-secret-file", "", "file holding the RADIUS shared secret (required with --radius-listen)")
+	fs.DurationVar(&radiusTimeout, "radius-session-timeout", 15*time.Minute, "a binding lapses when no Interim-Update renews it within this")
 	fs.StringVar(&logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	if err := flagenv.Parse("IPREG_AGENT_", fs, args, env); err != nil {
@@ -85,11 +93,18 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 	if onStale != "fail-static" && onStale != "fail-closed" {
 		problems = append(problems, "--on-stale must be fail-static or fail-closed")
 	}
+	var secret []byte
+	if radiusListen != "" {
+		b, err := os.ReadFile(radiusSecretFile)
+		if secret = []byte(strings.TrimSpace(string(b))); err != nil || len(secret) == 0 {
+			problems = append(problems, "--radius-listen needs --radius-secret-file naming a file with the shared secret")
+		}
+	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "\n  "))
 	}
 	cfg := Config{Registry: base, TrustKeys: []ed25519.PublicKey{key}, StateDir: stateDir, MaxAge: maxAge,
-		FailClosed: onStale == "fail-closed", Poll: poll, Log: log}
+		FailClosed: onStale == "fail-closed", Poll: poll, Log: log, NFTFile: nftFile, NFTApply: nftApply, IPSetFile: ipsetFile}
 	if tokenFile != "" {
 		b, err := os.ReadFile(tokenFile)
 		if err != nil {
@@ -115,6 +130,23 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	go func() { a.Run(runCtx); close(done) }()
+	go a.runExports(runCtx)
+	if radiusListen != "" {
+		pc, err := net.ListenPacket("udp", radiusListen)
+		if err != nil {
+			stop()
+			return fmt.Errorf("--radius-listen: %w", err)
+		}
+		fmt.Fprintf(stdio.Stderr, "ipreg-agent: RADIUS accounting on %s\n", pc.LocalAddr())
+		go func() {
+			if err := a.ListenRADIUS(runCtx, pc, secret, radiusTimeout); err != nil {
+				log.Error("radius", "err", err)
+			}
+		}()
+	}
+	if a.Table() != nil {
+		a.exported <- struct{}{} // the restored table is verified: export it at once
+	}
 	<-ctx.Done()
 	log.Info("shutting down")
 	stop()

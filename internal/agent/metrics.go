@@ -11,6 +11,9 @@ type metrics struct {
 	rejected          *prometheus.CounterVec
 	applyDuration     prometheus.Histogram
 	lookups           *prometheus.CounterVec
+	exportDuration    prometheus.Histogram
+	exportFailures    prometheus.Counter
+	radius            *prometheus.CounterVec
 }
 
 func newMetrics(a *Agent, reg *prometheus.Registry) *metrics {
@@ -23,11 +26,17 @@ func newMetrics(a *Agent, reg *prometheus.Registry) *metrics {
 			Help: "Time to verify, fetch, apply and swap in a new version.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)}),
 		lookups: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ipreg_agent_lookups_total",
 			Help: "Addresses looked up, by answer."}, []string{"result"}),
+		exportDuration: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "ipreg_agent_export_duration_seconds",
+			Help: "Time to write the export files and replace the kernel sets.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 16)}),
+		exportFailures: prometheus.NewCounter(prometheus.CounterOpts{Name: "ipreg_agent_export_failures_total",
+			Help: "Kernel set replacements that failed (the previous sets stay in force)."}),
+		radius: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ipreg_agent_radius_accounting_total",
+			Help: "RADIUS accounting requests by outcome (bound, unregistered, stopped)."}, []string{"outcome"}),
 	}
 	gauge := func(name, help string, f func() float64) prometheus.Collector {
 		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f)
 	}
-	reg.MustRegister(m.snapshotFallbacks, m.rejected, m.applyDuration, m.lookups,
+	reg.MustRegister(m.snapshotFallbacks, m.rejected, m.applyDuration, m.lookups, m.exportDuration, m.exportFailures, m.radius,
 		gauge("ipreg_agent_version", "Feed version of the table in use.", func() float64 { return float64(a.Status().Version) }),
 		gauge("ipreg_agent_entries", "Prefix entries in the table in use.", func() float64 { return float64(a.Table().Len()) }),
 		gauge("ipreg_agent_data_age_seconds", "Age of the verified data (since its notification was signed).", func() float64 { return a.dataAge().Seconds() }),

@@ -202,9 +202,15 @@ func (a *Agent) Sync(ctx context.Context, jws string) error {
 	if err := a.persist(next); err != nil {
 		return reject("persist", "%v", err)
 	}
-	a.table.Store(table)
+	changed := a.table.Swap(table) != table
 	a.state.Store(next)
 	a.metrics.applyDuration.Observe(time.Since(start).Seconds())
+	if changed {
+		select {
+		case a.exported <- struct{}{}:
+		default: // an export is pending already; it will take this table
+		}
+	}
 	if old == nil || old.Version != next.Version || old.SessionID != next.SessionID {
 		a.cfg.Log.Info("agent: synced", "session", n.SessionID, "version", n.Version, "entries", table.Len(), "took", time.Since(start).Round(time.Millisecond))
 	}
