@@ -46,8 +46,12 @@ type Agent struct {
 
 	bindings *Bindings     // mobile numbers' current addresses (RADIUS)
 	exported chan struct{} // a new table to export (coalesced)
-	metrics  *metrics
-	Registry *prometheus.Registry
+
+	persistNext chan struct{} // a new state to persist (coalesced)
+	persistMu   sync.Mutex
+	persisted   *state
+	metrics     *metrics
+	Registry    *prometheus.Registry
 }
 
 // state is the verified position in the feed. entries are sorted by Key.
@@ -86,6 +90,7 @@ func New(cfg Config) *Agent {
 	a := &Agent{cfg: cfg, trusted: append([]ed25519.PublicKey(nil), cfg.TrustKeys...), Registry: prometheus.NewRegistry()}
 	a.bindings = newBindings(func() time.Time { return a.cfg.Now() })
 	a.exported = make(chan struct{}, 1)
+	a.persistNext = make(chan struct{}, 1)
 	a.metrics = newMetrics(a, a.Registry)
 	return a
 }

@@ -131,6 +131,8 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 	done := make(chan struct{})
 	go func() { a.Run(runCtx); close(done) }()
 	go a.runExports(runCtx)
+	persisted := make(chan struct{})
+	go func() { a.runPersist(runCtx); close(persisted) }()
 	if radiusListen != "" {
 		pc, err := net.ListenPacket("udp", radiusListen)
 		if err != nil {
@@ -154,6 +156,7 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 	defer cancel()
 	err = srv.Shutdown(sctx)
 	<-done
+	<-persisted
 	return err
 }
 

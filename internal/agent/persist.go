@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -112,6 +113,37 @@ func (a *Agent) Load() error {
 	}
 	a.table.Store(Build(s.entries))
 	a.state.Store(&s)
+	a.persisted = &s
 	a.cfg.Log.Info("agent: restored verified state", "session", s.SessionID, "version", s.Version, "entries", len(s.entries))
 	return nil
+}
+
+// runPersist writes the newest state whenever Sync asks, coalescing
+// versions that arrive while a write is under way.
+func (a *Agent) runPersist(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			a.persistNow() // the last state, on the way out
+			return
+		case <-a.persistNext:
+			a.persistNow()
+		}
+	}
+}
+
+// persistNow writes the current state (serialised with other writers).
+func (a *Agent) persistNow() {
+	a.persistMu.Lock()
+	defer a.persistMu.Unlock()
+	s := a.state.Load()
+	if s == nil || s == a.persisted {
+		return
+	}
+	if err := a.persist(s); err != nil {
+		a.metrics.rejected.WithLabelValues("persist").Inc()
+		a.cfg.Log.Error("agent: persist state", "err", err)
+		return
+	}
+	a.persisted = s
 }

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"time"
 
@@ -199,12 +200,16 @@ func (a *Agent) Sync(ctx context.Context, jws string) error {
 			next.mobile[e.MSISDN] = e
 		}
 	}
-	if err := a.persist(next); err != nil {
-		return reject("persist", "%v", err)
-	}
 	changed := a.table.Swap(table) != table
 	a.state.Store(next)
 	a.metrics.applyDuration.Observe(time.Since(start).Seconds())
+	// Persisting a large table takes longer than applying a delta, so it
+	// happens after the swap, off the apply path. A crash before it lands
+	// restarts from the previous verified state, which a sync then updates.
+	select {
+	case a.persistNext <- struct{}{}:
+	default:
+	}
 	if changed {
 		select {
 		case a.exported <- struct{}{}:
@@ -268,16 +273,18 @@ func (a *Agent) applyDeltas(ctx context.Context, cur []feed.Entry, from int64, s
 	return cur, nil
 }
 
-// merge applies sorted ops to sorted entries, returning a new slice.
+// merge applies sorted ops to sorted entries, returning a new slice. Each
+// op's place is found by binary search and the runs between are copied
+// whole, so the cost is a copy plus O(ops × log entries) key comparisons,
+// not a key per entry.
 func merge(entries []feed.Entry, ops []feed.Op) ([]feed.Entry, error) {
 	out := make([]feed.Entry, 0, len(entries)+len(ops))
 	i := 0
 	for _, o := range ops {
 		k := o.Key()
-		for i < len(entries) && entries[i].Key() < k {
-			out = append(out, entries[i])
-			i++
-		}
+		j := i + sort.Search(len(entries)-i, func(x int) bool { return entries[i+x].Key() >= k })
+		out = append(out, entries[i:j]...)
+		i = j
 		present := i < len(entries) && entries[i].Key() == k
 		switch {
 		case o.Op == "add" && present:

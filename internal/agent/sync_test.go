@@ -300,7 +300,8 @@ func TestPersistAndRestart(t *testing.T) {
 	if err := fx.sync(); err != nil {
 		t.Fatal(err)
 	}
-	fx.srv.Close() // the registry is gone; a restarted agent still enforces
+	fx.a.persistNow() // as the agent's persist loop does after each sync
+	fx.srv.Close()    // the registry is gone; a restarted agent still enforces
 	b := New(fx.a.cfg)
 	if err := b.Load(); err != nil {
 		t.Fatal(err)
@@ -352,6 +353,7 @@ func TestKeyRollover(t *testing.T) {
 		t.Fatalf("a notification signed with the announced next key: %v", err)
 	}
 	// The learned key survives a restart.
+	fx.a.persistNow()
 	b := New(Config{Registry: fx.a.cfg.Registry, TrustKeys: fx.a.cfg.TrustKeys, StateDir: fx.a.cfg.StateDir, Now: fx.a.cfg.Now})
 	if err := b.Load(); err != nil || !containsKey(b.trusted, next.Public().(ed25519.PublicKey)) {
 		t.Fatalf("restart forgot the next key: %v", err)

@@ -36,12 +36,18 @@ func (e Entry) Key() string {
 	if err != nil {
 		return "z" + e.Prefix + "|" + e.Reg // invalid; Validate refuses it
 	}
+	// Built by hand: keys are computed for every entry of large sets.
 	a := p.Addr().As16()
-	fam := "6"
+	b := make([]byte, 0, 2+32+4+1+len(e.Reg))
 	if p.Addr().Is4() {
-		fam = "4"
+		b = append(b, "a4"...)
+	} else {
+		b = append(b, "a6"...)
 	}
-	return fmt.Sprintf("a%s%s/%03d|%s", fam, hex.EncodeToString(a[:]), p.Bits(), e.Reg)
+	b = hex.AppendEncode(b, a[:])
+	b = append(b, '/', byte('0'+p.Bits()/100), byte('0'+p.Bits()/10%10), byte('0'+p.Bits()%10), '|')
+	b = append(b, e.Reg...)
+	return string(b)
 }
 
 // Validate checks an entry read from a file.

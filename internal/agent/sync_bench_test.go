@@ -1,0 +1,169 @@
+package agent
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ipreg/ipreg/internal/feed"
+)
+
+// sortedBench is the benchmark data in feed order, as a snapshot holds it.
+func sortedBench(b *testing.B) []feed.Entry {
+	benchData(b)
+	es := slices.Clone(bench.entries)
+	sort.Slice(es, func(i, j int) bool { return es[i].Key() < es[j].Key() })
+	return es
+}
+
+// BenchmarkColdStart: an agent without state takes a 1,100,000-entry
+// snapshot over HTTP: download, hash, verify, decode, build, swap.
+func BenchmarkColdStart(b *testing.B) {
+	es := sortedBench(b)
+	fx := newFixture(&testing.T{})
+	defer fx.srv.Close()
+	fx.a.cfg.Now, fx.reg.now = time.Now, time.Now()
+	fx.a.cfg.Timeout = time.Minute
+	n := fx.reg.publish(&testing.T{}, "s1", 1, es, nil)
+	b.ReportMetric(float64(len(fx.reg.files[n.Snapshot.URL[len("files/"):]]))/1e6, "MB-snapshot")
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		a := New(fx.a.cfg)
+		if err := a.Sync(context.Background(), fx.reg.note); err != nil {
+			b.Fatal(err)
+		}
+		if a.Table().Len() != len(es) {
+			b.Fatal("wrong size")
+		}
+	}
+}
+
+// BenchmarkDelta: an agent holding 1,100,000 entries applies a delta of
+// 1 % (5,500 removals and 5,500 additions), while lookups go on; the new
+// table is swapped in atomically. Reported per delta, and the slowest
+// lookup seen during the applies.
+func BenchmarkDelta(b *testing.B) {
+	es := sortedBench(b)
+	fx := newFixture(&testing.T{})
+	defer fx.srv.Close()
+	fx.a.cfg.Now, fx.reg.now = time.Now, time.Now()
+	fx.a.cfg.Timeout, fx.a.cfg.MaxDeltas = time.Minute, 1<<30
+	fx.reg.publish(&testing.T{}, "s1", 1, es, nil)
+	if err := fx.a.Sync(context.Background(), fx.reg.note); err != nil {
+		b.Fatal(err)
+	}
+	// Build b.N deltas, each removing 5,500 entries and adding 5,500 new ones.
+	cur := es
+	deltas := map[int64][]feed.Op{}
+	for v := int64(2); v <= int64(b.N)+1; v++ {
+		var ops []feed.Op
+		for k := 0; k < 5500; k++ {
+			ops = append(ops, feed.Op{Op: "remove", Entry: cur[(int(v)*7919+k*197)%len(cur)]})
+		}
+		for k := 0; k < 5500; k++ {
+			e := feed.Entry{Prefix: fmt.Sprintf("2401:%x:%x::/48", v, k), Reg: "VPN-2026-900000", Cat: "company_vpn", Until: until}
+			ops = append(ops, feed.Op{Op: "add", Entry: e})
+		}
+		sort.Slice(ops, func(i, j int) bool { return ops[i].Key() < ops[j].Key() })
+		ops = slices.CompactFunc(ops, func(x, y feed.Op) bool { return x.Key() == y.Key() })
+		next, err := merge(cur, ops)
+		if err != nil {
+			b.Fatal(err)
+		}
+		deltas[v], cur = ops, next
+	}
+	var notes []string
+	for v := int64(2); v <= int64(b.N)+1; v++ {
+		fx.reg.now = fx.reg.now.Add(time.Millisecond)
+		fx.reg.publish(&testing.T{}, "s1", v, cur[:0], deltas) // the snapshot is not used: deltas are
+		notes = append(notes, fx.reg.note)
+	}
+	// Lookups run throughout; record the slowest.
+	stop := make(chan struct{})
+	var slowest atomic.Int64
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			t0 := time.Now()
+			fx.a.Check(bench.hits4[i%nProbes])
+			if d := int64(time.Since(t0)); d > slowest.Load() {
+				slowest.Store(d)
+			}
+		}
+	}()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := fx.a.Sync(context.Background(), notes[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	close(stop)
+	wg.Wait()
+	b.ReportMetric(float64(slowest.Load())/1e3, "µs-slowest-lookup")
+}
+
+// BenchmarkBatchCheck: POST /v1/check over loopback in batches of 1,000
+// addresses (JSON), from GOMAXPROCS×2 clients; reported as addresses per
+// second. Half the addresses are hits.
+func BenchmarkBatchCheck(b *testing.B) {
+	benchData(b)
+	a := New(Config{Registry: &url.URL{}, TrustKeys: []ed25519.PublicKey{}})
+	a.table.Store(bench.table)
+	a.state.Store(&state{Timestamp: time.Now()})
+	srv := httptest.NewServer(a.Handler())
+	defer srv.Close()
+	var bodies [][]byte
+	for i := 0; i < 64; i++ {
+		var addrs []string
+		for j := 0; j < 1000; j++ {
+			if j%2 == 0 {
+				addrs = append(addrs, bench.hits4[(i*1000+j)%nProbes].String())
+			} else {
+				addrs = append(addrs, bench.miss4[(i*1000+j)%nProbes].String())
+			}
+		}
+		body, _ := json.Marshal(addrs)
+		bodies = append(bodies, body)
+	}
+	tr := &http.Transport{MaxIdleConnsPerHost: 64}
+	client := &http.Client{Transport: tr}
+	var next atomic.Int64
+	b.SetParallelism(2)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			res, err := client.Post(srv.URL+"/v1/check", "application/json", bytes.NewReader(bodies[next.Add(1)%64]))
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			if res.StatusCode != 200 {
+				b.Errorf("status %d", res.StatusCode)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)*1000/b.Elapsed().Seconds(), "addresses/s")
+}
