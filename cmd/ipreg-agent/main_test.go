@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -37,7 +38,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func call(t *testing.T, base, method, path, token string, body any, want int) map[string]any {
+func call(t testing.TB, base, method, path, token string, body any, want int) map[string]any {
 	t.Helper()
 	var r io.Reader
 	if body != nil {
@@ -71,12 +72,12 @@ func call(t *testing.T, base, method, path, token string, body any, want int) ma
 	return m
 }
 
-func login(t *testing.T, base, email, pw string) string {
+func login(t testing.TB, base, email, pw string) string {
 	return call(t, base, "POST", "/api/v1/login", "", map[string]string{"email": email, "password": pw}, 200)["token"].(string)
 }
 
 // allowedWithin polls the agent until ip's answer is want, and says how long it took.
-func allowedWithin(t *testing.T, agent, ip string, want bool, limit time.Duration) time.Duration {
+func allowedWithin(t testing.TB, agent, ip string, want bool, limit time.Duration) time.Duration {
 	t.Helper()
 	start := time.Now()
 	for {
@@ -161,4 +162,53 @@ func TestEndToEnd(t *testing.T) {
 		t.Errorf("agent status = %v", st)
 	}
 	call(t, agent, "GET", "/healthz", "", nil, 200)
+}
+
+// BenchmarkApprovalLatency measures, over 200 approvals, the time from the
+// registry's answer to POST …/decision until the agent answers "allowed"
+// for the approved address: publish, long-poll wake-up, fetch, verify,
+// apply. Approvals are a second apart, since the feed makes at most one
+// version a second by design. Run with -benchtime 1x.
+func BenchmarkApprovalLatency(b *testing.B) {
+	dataDir := b.TempDir()
+	srv := testbin.Start(b, ipregBin, []string{"IPREG_DATA_DIR=" + dataDir}, regexp.MustCompile(`serving on (http://\S+)`),
+		"serve", "--demo", "--listen", "127.0.0.1:0", "--log-level", "warn")
+	base := srv.Addr
+	key, err := exec.Command(ipregBin, "key", "show", "--data-dir", dataDir).Output()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ag := testbin.Start(b, agentBin, nil, regexp.MustCompile(`serving lookups on (http://\S+)`), "--registry", base,
+		"--trust-key", strings.TrimSpace(string(key)), "--listen", "127.0.0.1:0", "--state-dir", b.TempDir(), "--log-level", "warn")
+	const n = 200
+	call(b, base, "POST", "/api/v1/signup", "", map[string]string{"email": "bench@example.pk", "password": "correct horse battery",
+		"kind": "company", "name": "Bench", "cnic": "35202-1234567-1", "mobile": "03211234567", "ntn": "7654321-0"}, 201)
+	alice := login(b, base, "bench@example.pk", "correct horse battery")
+	op := login(b, base, "operator.ptcl@demo.test", "demo-password-1")
+	reviewer := login(b, base, "reviewer@demo.test", "demo-password-1")
+	var ids []string
+	for i := 0; i < n; i++ {
+		id := call(b, base, "POST", "/api/v1/applications", alice, map[string]any{"category": "company_vpn", "operator_id": "ptcl",
+			"subscriber_id": "PTCL-1", "addresses": []string{fmt.Sprintf("39.32.%d.0/24", i)}, "vpn": map[string]any{"protocol": "ipsec"},
+			"purpose": "Branch offices reach the head office."}, 201)["id"].(string)
+		call(b, base, "POST", "/api/v1/applications/"+id+"/submit", alice, nil, 200)
+		ids = append(ids, id)
+	}
+	for _, c := range call(b, base, "GET", "/api/v1/operator/checks", op, nil, 200)["list"].([]map[string]any) {
+		call(b, base, "POST", "/api/v1/operator/checks/"+c["id"].(string), op, map[string]string{"result": "confirmed"}, 200)
+	}
+	var lat []time.Duration
+	b.ResetTimer()
+	for i, id := range ids {
+		time.Sleep(time.Second)
+		call(b, base, "POST", "/api/v1/applications/"+id+"/decision", reviewer, map[string]any{"decision": "approve"}, 200)
+		lat = append(lat, allowedWithin(b, ag.Addr, fmt.Sprintf("39.32.%d.9", i), true, 10*time.Second))
+	}
+	b.StopTimer()
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	pct := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }
+	b.ReportMetric(pct(0.50), "ms-p50")
+	b.ReportMetric(pct(0.95), "ms-p95")
+	b.ReportMetric(pct(0.99), "ms-p99")
+	b.ReportMetric(float64(lat[len(lat)-1].Microseconds())/1000, "ms-max")
 }

@@ -28,16 +28,36 @@ func (a *Agent) Check(ip netip.Addr) (Answer, error) {
 	if t == nil {
 		return Answer{}, ErrNotReady
 	}
-	ans := Answer{IP: ip.Unmap(), Stale: a.stale()}
-	if ans.Stale && a.cfg.FailClosed {
-		return ans, nil
+	return a.check(t, a.stale(), ip), nil
+}
+
+// check answers with a table and staleness read once per request, so a
+// batch pays for them once.
+func (a *Agent) check(t *Table, stale bool, ip netip.Addr) Answer {
+	ans := Answer{IP: ip.Unmap(), Stale: stale}
+	if stale && a.cfg.FailClosed {
+		return ans
 	}
 	if e, ok := t.Lookup(ip); ok {
 		ans.Allowed, ans.Entry = true, e
 	} else if e, ok := a.bindings.Lookup(ip); ok {
 		ans.Allowed, ans.Entry = true, e
 	}
-	return ans, nil
+	return ans
+}
+
+// appendString writes s as a JSON string. Feed values are plain ASCII
+// (registration numbers, categories, prefixes), so the common case copies
+// them as they are; anything else goes through strconv's escaping.
+func appendString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x7f {
+			return strconv.AppendQuote(b, s)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // appendJSON writes the answer as a JSON object; hand-written because
@@ -47,16 +67,16 @@ func (ans Answer) appendJSON(b []byte) []byte {
 	b = ans.IP.AppendTo(b)
 	if ans.Allowed {
 		b = append(b, `","allowed":true,"registration":`...)
-		b = strconv.AppendQuote(b, ans.Entry.Reg)
+		b = appendString(b, ans.Entry.Reg)
 		if ans.Entry.Prefix != "" {
 			b = append(b, `,"prefix":`...)
-			b = strconv.AppendQuote(b, ans.Entry.Prefix)
+			b = appendString(b, ans.Entry.Prefix)
 		} else {
 			b = append(b, `,"mobile_number":`...)
-			b = strconv.AppendQuote(b, ans.Entry.MSISDN)
+			b = appendString(b, ans.Entry.MSISDN)
 		}
 		b = append(b, `,"category":`...)
-		b = strconv.AppendQuote(b, ans.Entry.Cat)
+		b = appendString(b, ans.Entry.Cat)
 		b = append(b, `,"until":"`...)
 		b = ans.Entry.Until.UTC().AppendFormat(b, time.RFC3339)
 		b = append(b, '"')

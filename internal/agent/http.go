@@ -92,10 +92,12 @@ func (a *Agent) checkBatch(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("%d addresses; send at most %d per request", len(raw), MaxBatch))
 		return
 	}
-	if a.table.Load() == nil {
+	t := a.table.Load()
+	if t == nil {
 		apiError(w, http.StatusServiceUnavailable, "not_ready", ErrNotReady.Error())
 		return
 	}
+	stale := a.stale()
 	out := make([]byte, 0, 64*len(raw)+2)
 	out = append(out, '[')
 	allowed := 0
@@ -105,7 +107,7 @@ func (a *Agent) checkBatch(w http.ResponseWriter, r *http.Request) {
 			apiError(w, http.StatusBadRequest, "malformed", fmt.Sprintf("entry %d: %q is not an IP address", i, s))
 			return
 		}
-		ans, _ := a.Check(ip)
+		ans := a.check(t, stale, ip)
 		if i > 0 {
 			out = append(out, ',')
 		}

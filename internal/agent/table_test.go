@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
@@ -114,5 +115,22 @@ func TestTableEdges(t *testing.T) {
 	var nilTable *Table
 	if nilTable.Contains(netip.MustParseAddr("1.2.3.4")) || nilTable.Len() != 0 {
 		t.Error("a nil table (no verified sync yet) must contain nothing")
+	}
+}
+
+func TestAnswerJSON(t *testing.T) {
+	for _, ans := range []Answer{
+		{IP: netip.MustParseAddr("14.1.104.7"), Allowed: true, Entry: entry("14.1.104.0/24")},
+		{IP: netip.MustParseAddr("2001:dd8:1c::1"), Allowed: true, Stale: true, Entry: feed.Entry{MSISDN: "923001234567", Reg: "R\"\\é\n", Cat: "mobile_vpn", Until: until}},
+		{IP: netip.MustParseAddr("8.8.8.8")},
+	} {
+		b := ans.appendJSON(nil)
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatalf("%s is not JSON: %v", b, err)
+		}
+		if m["ip"] != ans.IP.String() || m["allowed"] != ans.Allowed || (ans.Allowed && m["registration"] != ans.Entry.Reg) {
+			t.Errorf("%s does not say %+v", b, ans)
+		}
 	}
 }
