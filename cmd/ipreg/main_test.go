@@ -1,7 +1,6 @@
 package main_test
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/ed25519"
 	"encoding/json"
@@ -10,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -20,6 +18,7 @@ import (
 
 	"github.com/ipreg/ipreg/internal/feed"
 	"github.com/ipreg/ipreg/internal/store/storetest"
+	"github.com/ipreg/ipreg/internal/testbin"
 )
 
 var binary string
@@ -30,9 +29,8 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
-	binary = filepath.Join(dir, "ipreg")
-	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build ipreg: %v\n%s", err, out)
+	if binary, err = testbin.Build(dir, ".", "ipreg"); err != nil {
+		fmt.Fprintln(os.Stderr, "build ipreg:", err)
 		os.Exit(1)
 	}
 	code := m.Run()
@@ -41,47 +39,17 @@ func TestMain(m *testing.M) {
 }
 
 type proc struct {
-	t      *testing.T
-	cmd    *exec.Cmd
-	base   string
-	stderr *bytes.Buffer
-	done   chan error
+	*testbin.Proc
+	t    *testing.T
+	base string
 }
 
 // start runs "ipreg serve" on port 0 and waits for its address.
 func start(t *testing.T, env []string, args ...string) *proc {
 	t.Helper()
-	cmd := exec.Command(binary, append([]string{"serve", "--listen", "127.0.0.1:0", "--jobs-interval", "1s"}, args...)...)
-	cmd.Env = append(os.Environ(), env...)
-	pr, pw := io.Pipe()
-	cmd.Stderr = pw
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	p := &proc{t: t, cmd: cmd, stderr: &bytes.Buffer{}, done: make(chan error, 1)}
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(pr)
-		re := regexp.MustCompile(`serving on (http://\S+)`)
-		for sc.Scan() {
-			line := sc.Text()
-			p.stderr.WriteString(line + "\n")
-			if m := re.FindStringSubmatch(line); m != nil {
-				addr <- m[1]
-			}
-		}
-	}()
-	go func() { p.done <- cmd.Wait(); pw.Close() }()
-	select {
-	case p.base = <-addr:
-	case err := <-p.done:
-		t.Fatalf("ipreg serve exited: %v\n%s", err, p.stderr)
-	case <-time.After(30 * time.Second):
-		cmd.Process.Kill()
-		t.Fatalf("ipreg serve did not start\n%s", p.stderr)
-	}
-	t.Cleanup(func() { cmd.Process.Kill() })
-	return p
+	p := testbin.Start(t, binary, env, regexp.MustCompile(`serving on (http://\S+)`),
+		append([]string{"serve", "--listen", "127.0.0.1:0", "--jobs-interval", "1s"}, args...)...)
+	return &proc{Proc: p, t: t, base: p.Addr}
 }
 
 func (p *proc) call(method, path, token string, body any, want int) map[string]any {
@@ -159,8 +127,8 @@ func TestEndToEnd(t *testing.T) {
 				env = append(env, "IPREG_DB="+storetest.DSN(t, kind))
 			}
 			p := start(t, env, "--demo")
-			if !strings.Contains(p.stderr.String(), "DEMO MODE") {
-				t.Errorf("--demo does not say so loudly:\n%s", p.stderr)
+			if !strings.Contains(p.Stderr(), "DEMO MODE") {
+				t.Errorf("--demo does not say so loudly:\n%s", p.Stderr())
 			}
 			p.call("GET", "/readyz", "", nil, 200)
 			p.call("POST", "/api/v1/signup", "", map[string]string{"email": "it@karachi-soft.pk", "password": "correct horse battery",
@@ -239,7 +207,7 @@ func TestEndToEnd(t *testing.T) {
 			body := `{"email":"late@example.pk","password":"correct horse battery","kind":"individual","name":"Late","cnic":"3520212345671","mobile":"03001234567"}`
 			pw.Write([]byte(body[:20]))
 			time.Sleep(300 * time.Millisecond)
-			p.cmd.Process.Signal(syscall.SIGTERM)
+			p.Cmd.Process.Signal(syscall.SIGTERM)
 			time.Sleep(300 * time.Millisecond)
 			pw.Write([]byte(body[20:]))
 			pw.Close()
@@ -247,9 +215,9 @@ func TestEndToEnd(t *testing.T) {
 				t.Errorf("in-flight request during shutdown = %v", res)
 			}
 			select {
-			case err := <-p.done:
+			case err := <-p.Done:
 				if err != nil {
-					t.Fatalf("exit after SIGTERM: %v\n%s", err, p.stderr)
+					t.Fatalf("exit after SIGTERM: %v\n%s", err, p.Stderr())
 				}
 			case <-time.After(40 * time.Second):
 				t.Fatal("did not exit after SIGTERM")

@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -77,7 +76,7 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 	if err := flagenv.Parse("IPREG_AGENT_", fs, args, env); err != nil {
 		return err
 	}
-	log, err := logger(stdio.Stderr, logFormat, logLevel)
+	log, err := flagenv.Logger(stdio.Stderr, logFormat, logLevel)
 	if err != nil {
 		return err
 	}
@@ -202,19 +201,4 @@ func operatorOf(ctx context.Context, base *url.URL, token string) (string, error
 		return "", errors.New("the token is not an operator user's")
 	}
 	return me.User.OperatorID, nil
-}
-
-func logger(w io.Writer, format, level string) (*slog.Logger, error) {
-	var lv slog.Level
-	if err := lv.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", level)
-	}
-	opts := &slog.HandlerOptions{Level: lv}
-	switch format {
-	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
-	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
-	}
-	return nil, fmt.Errorf("--log-format %q: use text or json", format)
 }

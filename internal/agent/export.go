@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/netip"
 	"path/filepath"
+
+	"github.com/ipreg/ipreg/internal/atomicfile"
 )
 
 // Interval is an inclusive address range of the merged allowlist.
@@ -143,5 +145,5 @@ func IPSet(t *Table, name string) []byte {
 
 // writeFile replaces path atomically (write, fsync, rename).
 func writeFile(path string, b []byte) error {
-	return writeAtomic(filepath.Dir(path), filepath.Base(path), b)
+	return atomicfile.Write(filepath.Dir(path), filepath.Base(path), b, 0o644)
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/ipreg/ipreg/internal/atomicfile"
 	"github.com/ipreg/ipreg/internal/feed"
 )
 
@@ -29,45 +30,14 @@ func (a *Agent) persist(s *state) error {
 		return err
 	}
 	s.EntriesHash = feed.Hash(b)
-	if err := writeAtomic(a.cfg.StateDir, entriesFile, b); err != nil {
+	if err := atomicfile.Write(a.cfg.StateDir, entriesFile, b, 0o600); err != nil {
 		return err
 	}
 	meta, err := json.MarshalIndent(s, "", " ")
 	if err != nil {
 		return err
 	}
-	return writeAtomic(a.cfg.StateDir, stateFile, meta)
-}
-
-func writeAtomic(dir, name string, b []byte) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, "."+name+"-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(f.Name(), filepath.Join(dir, name)); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return atomicfile.Write(a.cfg.StateDir, stateFile, meta, 0o600)
 }
 
 // Load restores the last verified state from the state directory, so a

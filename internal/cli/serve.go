@@ -17,6 +17,7 @@ import (
 
 	"github.com/ipreg/ipreg/internal/api"
 	"github.com/ipreg/ipreg/internal/feed"
+	"github.com/ipreg/ipreg/internal/flagenv"
 	"github.com/ipreg/ipreg/internal/publish"
 	"github.com/ipreg/ipreg/internal/registry"
 	"github.com/ipreg/ipreg/internal/store"
@@ -65,7 +66,7 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 	if err := parse(fs, args, env); err != nil {
 		return err
 	}
-	log, err := newLogger(stdio.Stderr, cfg.LogFormat, cfg.LogLevel)
+	log, err := flagenv.Logger(stdio.Stderr, cfg.LogFormat, cfg.LogLevel)
 	if err != nil {
 		return err
 	}

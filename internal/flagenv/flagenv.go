@@ -1,6 +1,7 @@
-// Package flagenv gives both binaries one behaviour for flags: every flag
-// is also an environment variable (--data-dir is <PREFIX>DATA_DIR), the
-// command line wins, and --help lists each flag with its variable.
+// Package flagenv is the command-line plumbing both binaries share: every
+// flag is also an environment variable (--data-dir is <PREFIX>DATA_DIR),
+// the command line wins, --help lists each flag with its variable, and
+// --log-format/--log-level make the same logger.
 package flagenv
 
 import (
@@ -8,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"sort"
 	"strings"
 )
@@ -72,4 +74,20 @@ func Parse(prefix string, fs *flag.FlagSet, args []string, env Env) error {
 		return fmt.Errorf("unexpected argument %q; see %s --help", fs.Arg(0), fs.Name())
 	}
 	return nil
+}
+
+// Logger returns a slog logger writing to w as text or json at level.
+func Logger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: use text or json", format)
 }

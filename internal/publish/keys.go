@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/ipreg/ipreg/internal/atomicfile"
 	"github.com/ipreg/ipreg/internal/feed"
 )
 
@@ -96,34 +97,11 @@ func (k Keys) read(name string) (ed25519.PrivateKey, error) {
 	return key, nil
 }
 
-// write stores a key with mode 0600, atomically (temporary file, fsync, rename).
+// write stores a key with mode 0600, atomically.
 func (k Keys) write(name string, key ed25519.PrivateKey) error {
 	b, err := feed.MarshalKey(key)
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(k.Dir, 0o700); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(k.Dir, ".key-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), filepath.Join(k.Dir, name))
+	return atomicfile.Write(k.Dir, name, b, 0o600)
 }

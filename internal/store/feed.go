@@ -14,18 +14,7 @@ var _ publish.Store = (*DB)(nil)
 
 // FeedWrite runs fn in one transaction.
 func (s *DB) FeedWrite(ctx context.Context, fn func(publish.Tx) error) error {
-	t, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	if err := fn(&tx{q: t, d: s.d}); err != nil {
-		t.Rollback()
-		return err
-	}
-	if err := t.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	return s.inTx(ctx, func(t *tx) error { return fn(t) })
 }
 
 // FeedRead runs fn without a transaction.

@@ -104,6 +104,11 @@ func (s *DB) Read(ctx context.Context, fn func(registry.Tx) error) error {
 
 // Write runs fn in a transaction, committed only when fn returns nil.
 func (s *DB) Write(ctx context.Context, fn func(registry.Tx) error) error {
+	return s.inTx(ctx, func(t *tx) error { return fn(t) })
+}
+
+// inTx runs fn in a transaction, committed only when fn returns nil.
+func (s *DB) inTx(ctx context.Context, fn func(*tx) error) error {
 	t, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)

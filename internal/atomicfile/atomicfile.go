@@ -1,0 +1,45 @@
+// Package atomicfile replaces files so that a crash leaves the old
+// content or the new, never a mix: write a temporary file in the same
+// directory, fsync it, rename it over the target, fsync the directory.
+package atomicfile
+
+import (
+	"os"
+	"path/filepath"
+)
+
+// Write replaces dir/name with b, created with mode perm.
+func Write(dir, name string, b []byte, perm os.FileMode) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, "."+name+"-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name()) // after a successful rename there is nothing left to remove
+	if err := f.Chmod(perm); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(f.Name(), filepath.Join(dir, name)); err != nil {
+		return err
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
