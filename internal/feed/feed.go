@@ -29,12 +29,41 @@ type Entry struct {
 // the registration number last, because two registrations may hold one
 // prefix.
 func (e Entry) Key() string {
+	k, _ := e.checkedKey()
+	return k
+}
+
+// checkedKey returns the entry's key and whether the entry is valid (see
+// Validate), parsing the prefix once for both.
+func (e Entry) checkedKey() (string, error) {
+	key, err := e.identity()
+	if err != nil {
+		return key, err
+	}
+	switch {
+	case e.Reg == "" || e.Cat == "":
+		return key, fmt.Errorf("entry %s%s: reg and cat are required", e.Prefix, e.MSISDN)
+	case e.Until.IsZero():
+		return key, fmt.Errorf("entry %s%s: until is required", e.Prefix, e.MSISDN)
+	}
+	return key, nil
+}
+
+// identity is the key, from the prefix or number and the registration.
+func (e Entry) identity() (string, error) {
+	bad := "z" + e.Prefix + e.MSISDN + "|" + e.Reg
+	if (e.Prefix == "") == (e.MSISDN == "") {
+		return bad, fmt.Errorf("entry %q/%q: exactly one of prefix and msisdn must be set", e.Prefix, e.MSISDN)
+	}
 	if e.MSISDN != "" {
-		return "b" + e.MSISDN + "|" + e.Reg
+		if len(e.MSISDN) != 12 || strings.Trim(e.MSISDN, "0123456789") != "" || !strings.HasPrefix(e.MSISDN, "92") {
+			return bad, fmt.Errorf("entry msisdn %q is not 92XXXXXXXXXX", e.MSISDN)
+		}
+		return "b" + e.MSISDN + "|" + e.Reg, nil
 	}
 	p, err := netip.ParsePrefix(e.Prefix)
-	if err != nil {
-		return "z" + e.Prefix + "|" + e.Reg // invalid; Validate refuses it
+	if err != nil || p != p.Masked() || p.Addr().Is4In6() || p.Addr().Zone() != "" {
+		return bad, fmt.Errorf("entry prefix %q is not a canonical prefix", e.Prefix)
 	}
 	// Built by hand: keys are computed for every entry of large sets.
 	a := p.Addr().As16()
@@ -47,28 +76,13 @@ func (e Entry) Key() string {
 	b = hex.AppendEncode(b, a[:])
 	b = append(b, '/', byte('0'+p.Bits()/100), byte('0'+p.Bits()/10%10), byte('0'+p.Bits()%10), '|')
 	b = append(b, e.Reg...)
-	return string(b)
+	return string(b), nil
 }
 
 // Validate checks an entry read from a file.
 func (e Entry) Validate() error {
-	switch {
-	case (e.Prefix == "") == (e.MSISDN == ""):
-		return fmt.Errorf("entry %q/%q: exactly one of prefix and msisdn must be set", e.Prefix, e.MSISDN)
-	case e.Reg == "" || e.Cat == "":
-		return fmt.Errorf("entry %s%s: reg and cat are required", e.Prefix, e.MSISDN)
-	case e.Until.IsZero():
-		return fmt.Errorf("entry %s%s: until is required", e.Prefix, e.MSISDN)
-	}
-	if e.Prefix != "" {
-		p, err := netip.ParsePrefix(e.Prefix)
-		if err != nil || p != p.Masked() || p.Addr().Is4In6() || p.Addr().Zone() != "" {
-			return fmt.Errorf("entry prefix %q is not a canonical prefix", e.Prefix)
-		}
-	} else if len(e.MSISDN) != 12 || strings.Trim(e.MSISDN, "0123456789") != "" || !strings.HasPrefix(e.MSISDN, "92") {
-		return fmt.Errorf("entry msisdn %q is not 92XXXXXXXXXX", e.MSISDN)
-	}
-	return nil
+	_, err := e.checkedKey()
+	return err
 }
 
 // Op is a delta line: an entry added or removed.

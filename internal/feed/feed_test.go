@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"crypto/ed25519"
 	"encoding/base64"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -200,4 +201,25 @@ func FuzzDecodeSnapshot(f *testing.F) {
 			t.Fatalf("re-encoded snapshot does not decode: %v", err)
 		}
 	})
+}
+
+// The fast line reader and encoding/json must agree on every line.
+func TestFastEntry(t *testing.T) {
+	lines := []string{
+		`{"prefix":"14.1.104.0/24","reg":"VPN-2026-000002","cat":"company_vpn","until":"2027-11-27T00:00:00Z"}`,
+		`{"msisdn":"923001234567","reg":"R","cat":"mobile_vpn","until":"2027-11-27T00:00:00.5+05:00"}`,
+		`{"prefix":"14.1.104.0/24","reg":"V\"X","cat":"c","until":"2027-11-27T00:00:00Z"}`,    // escape: slow path
+		`{"reg":"R","prefix":"14.1.104.0/24","cat":"c","until":"2027-11-27T00:00:00Z"}`,       // other order: slow path
+		`{"prefix":"14.1.104.0/24","reg":"R","cat":"c","until":"2027-11-27T00:00:00Z","x":1}`, // extra field: slow path
+		`{"prefix":"14.1.104.0/24","reg":"R","cat":"c","until":"yesterday"}`,                  // bad time: slow path errs
+	}
+	for _, l := range lines {
+		var want Entry
+		wantErr := json.Unmarshal([]byte(l), &want)
+		got, err := parseEntry([]byte(l))
+		if (err != nil) != (wantErr != nil) || err == nil && (got.Prefix != want.Prefix || got.MSISDN != want.MSISDN ||
+			got.Reg != want.Reg || got.Cat != want.Cat || !got.Until.Equal(want.Until)) {
+			t.Errorf("%s: fast %+v %v, json %+v %v", l, got, err, want, wantErr)
+		}
+	}
 }
