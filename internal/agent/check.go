@@ -38,9 +38,12 @@ func (a *Agent) check(t *Table, stale bool, ip netip.Addr) Answer {
 	if stale && a.cfg.FailClosed {
 		return ans
 	}
-	if e, ok := t.Lookup(ip); ok {
+	// An entry past its "until" drops out by itself, even when no newer
+	// version arrives (the registry removes it too, once its expiry job runs).
+	now := a.cfg.Now()
+	if e, ok := t.Lookup(ip); ok && now.Before(e.Until) {
 		ans.Allowed, ans.Entry = true, e
-	} else if e, ok := a.bindings.Lookup(ip); ok {
+	} else if e, ok := a.bindings.Lookup(ip); ok && now.Before(e.Until) {
 		ans.Allowed, ans.Entry = true, e
 	}
 	return ans

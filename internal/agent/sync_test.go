@@ -389,3 +389,21 @@ func TestRunRecovers(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// TestUntil: an entry past its validity answers "not allowed" by itself,
+// without a new version from the registry.
+func TestUntil(t *testing.T) {
+	fx := newFixture(t)
+	soon := feed.Entry{Prefix: "14.1.104.0/24", Reg: "VPN-2026-000001", Cat: "company_vpn", Until: fx.now.Add(time.Hour)}
+	fx.reg.publish(t, "s1", 1, []feed.Entry{soon, entry("27.0.184.0/24")}, nil)
+	if err := fx.sync(); err != nil {
+		t.Fatal(err)
+	}
+	if !fx.allowed("14.1.104.7") {
+		t.Fatal("not allowed while valid")
+	}
+	fx.now = fx.now.Add(2 * time.Hour)
+	if fx.allowed("14.1.104.7") || !fx.allowed("27.0.184.7") {
+		t.Fatal("an entry past its until is still allowed (or a valid one is not)")
+	}
+}
