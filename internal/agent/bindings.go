@@ -14,6 +14,10 @@ type Bindings struct {
 	now func() time.Time
 	mu  sync.RWMutex
 	m   map[netip.Addr]binding
+
+	// OnChange, if set, hears of every address bound (true) or unbound
+	// (false), outside the lock; it must not block.
+	OnChange func(a netip.Addr, bound bool)
 }
 
 type binding struct {
@@ -31,16 +35,28 @@ func (b *Bindings) Bind(a netip.Addr, e feed.Entry, session string, expires time
 	b.mu.Lock()
 	b.m[a.Unmap()] = binding{entry: e, session: session, expires: expires}
 	b.mu.Unlock()
+	b.changed(a.Unmap(), true)
+}
+
+func (b *Bindings) changed(a netip.Addr, bound bool) {
+	if b.OnChange != nil {
+		b.OnChange(a, bound)
+	}
 }
 
 // Unbind removes a's binding if it belongs to session (a later session
 // that reused the address keeps it).
 func (b *Bindings) Unbind(a netip.Addr, session string) {
 	b.mu.Lock()
-	if cur, ok := b.m[a.Unmap()]; ok && (session == "" || cur.session == session) {
+	cur, ok := b.m[a.Unmap()]
+	ok = ok && (session == "" || cur.session == session)
+	if ok {
 		delete(b.m, a.Unmap())
 	}
 	b.mu.Unlock()
+	if ok {
+		b.changed(a.Unmap(), false)
+	}
 }
 
 // Lookup returns the number bound to a, if its session is live.
@@ -58,15 +74,18 @@ func (b *Bindings) Lookup(a netip.Addr) (feed.Entry, bool) {
 func (b *Bindings) Expire() int {
 	now := b.now()
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	n := 0
+	var gone []netip.Addr
 	for a, x := range b.m {
 		if now.After(x.expires) {
 			delete(b.m, a)
-			n++
+			gone = append(gone, a)
 		}
 	}
-	return n
+	b.mu.Unlock()
+	for _, a := range gone {
+		b.changed(a, false)
+	}
+	return len(gone)
 }
 
 // Len is the number of bindings.

@@ -130,6 +130,9 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 	done := make(chan struct{})
 	go func() { a.Run(runCtx); close(done) }()
 	go a.runExports(runCtx)
+	if nftApply {
+		go a.runMobileExports(runCtx)
+	}
 	persisted := make(chan struct{})
 	go func() { a.runPersist(runCtx); close(persisted) }()
 	if radiusListen != "" {

@@ -167,3 +167,38 @@ func TestApplyNFT(t *testing.T) {
 		t.Fatalf("after the second apply allow4 = %s", out)
 	}
 }
+
+func TestSetMobile(t *testing.T) {
+	ns := netns(t, "nft")
+	fd := nsFd(t, ns)
+	if err := ApplyNFT(Build(nil), "ipreg", fd); err != nil {
+		t.Fatal(err)
+	}
+	v4, v6 := netip.MustParseAddr("100.64.9.7"), netip.MustParseAddr("2400:fc00::7")
+	for _, a := range []netip.Addr{v4, v6, v4} { // adding twice is fine
+		if err := SetMobile("ipreg", a, true, fd); err != nil {
+			t.Fatalf("add %s: %v", a, err)
+		}
+	}
+	if out := inNS(t, ns, "nft", "list", "set", "inet", "ipreg", "mobile4"); !strings.Contains(out, "100.64.9.7") {
+		t.Fatalf("mobile4 = %s", out)
+	}
+	if out := inNS(t, ns, "nft", "list", "set", "inet", "ipreg", "mobile6"); !strings.Contains(out, "2400:fc00::7") {
+		t.Fatalf("mobile6 = %s", out)
+	}
+	for i := 0; i < 2; i++ { // deleting twice is fine
+		if err := SetMobile("ipreg", v4, false, fd); err != nil {
+			t.Fatalf("delete: %v", err)
+		}
+	}
+	if out := inNS(t, ns, "nft", "list", "set", "inet", "ipreg", "mobile4"); strings.Contains(out, "100.64.9.7") {
+		t.Fatalf("mobile4 after delete = %s", out)
+	}
+	// A full replacement of the allowlist leaves the mobile sets alone.
+	if err := ApplyNFT(sampleTable(100), "ipreg", fd); err != nil {
+		t.Fatal(err)
+	}
+	if out := inNS(t, ns, "nft", "list", "set", "inet", "ipreg", "mobile6"); !strings.Contains(out, "2400:fc00::7") {
+		t.Fatalf("mobile6 after a replacement = %s", out)
+	}
+}

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"net/netip"
 	"time"
 )
 
@@ -40,5 +41,35 @@ func (a *Agent) runExports(ctx context.Context) {
 		}
 		a.metrics.exportDuration.Observe(time.Since(start).Seconds())
 		a.cfg.Log.Info("agent: exported", "entries", t.Len(), "took", time.Since(start).Round(time.Millisecond))
+	}
+}
+
+// runMobileExports mirrors RADIUS bindings into the kernel sets
+// mobile4/mobile6 (with --nft-apply): changes queue up here so that the
+// RADIUS handler never waits for netlink.
+func (a *Agent) runMobileExports(ctx context.Context) {
+	type change struct {
+		addr  netip.Addr
+		bound bool
+	}
+	ch := make(chan change, 4096)
+	a.bindings.OnChange = func(addr netip.Addr, bound bool) {
+		select {
+		case ch <- change{addr, bound}:
+		default:
+			a.metrics.exportFailures.Inc()
+			a.cfg.Log.Error("agent: mobile binding not exported: queue full", "addr", addr, "bound", bound)
+		}
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case c := <-ch:
+			if err := SetMobile("ipreg", c.addr, c.bound, -1); err != nil {
+				a.metrics.exportFailures.Inc()
+				a.cfg.Log.Error("agent: mobile binding to kernel", "addr", c.addr, "bound", c.bound, "err", err)
+			}
+		}
 	}
 }

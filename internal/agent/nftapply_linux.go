@@ -4,7 +4,9 @@ package agent
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"net/netip"
 
 	"github.com/google/nftables"
 	"github.com/mdlayher/netlink"
@@ -35,6 +37,9 @@ func ApplyNFT(t *Table, table string, netns int) error {
 	for _, s := range []*nftables.Set{
 		{Table: tab, Name: "allow4", KeyType: nftables.TypeIPAddr, Interval: true},
 		{Table: tab, Name: "allow6", KeyType: nftables.TypeIP6Addr, Interval: true},
+		// Addresses bound to registered mobile numbers (RADIUS), kept by SetMobile.
+		{Table: tab, Name: "mobile4", KeyType: nftables.TypeIPAddr},
+		{Table: tab, Name: "mobile6", KeyType: nftables.TypeIP6Addr},
 	} {
 		if err := c.AddSet(s, nil); err != nil {
 			return fmt.Errorf("nftables set %s: %w", s.Name, err)
@@ -76,6 +81,37 @@ func ApplyNFT(t *Table, table string, netns int) error {
 	}
 	b.msg(unix.NFNL_MSG_BATCH_END, netlink.Request, unix.AF_UNSPEC, unix.NFNL_SUBSYS_NFTABLES, nil)
 
+	return b.send(netns)
+}
+
+// SetMobile adds (add true) or deletes one address in set mobile4 or
+// mobile6 of table inet <table>, which ApplyNFT creates. Adding an address
+// already there, or deleting one already gone, is not an error.
+func SetMobile(table string, a netip.Addr, add bool, netns int) error {
+	set, key := "mobile4", a.Unmap().AsSlice()
+	if len(key) == 16 {
+		set = "mobile6"
+	}
+	b := &nlBatch{}
+	b.msg(unix.NFNL_MSG_BATCH_BEGIN, netlink.Request, unix.AF_UNSPEC, unix.NFNL_SUBSYS_NFTABLES, nil)
+	m := b.beginElems(setNames(table, set))
+	if !add {
+		// Same message shape; only the type differs.
+		binary.NativeEndian.PutUint16(b.buf[m.start+4:], unix.NFNL_SUBSYS_NFTABLES<<8|unix.NFT_MSG_DELSETELEM)
+		binary.NativeEndian.PutUint16(b.buf[m.start+6:], uint16(netlink.Request|netlink.Acknowledge))
+	}
+	b.buf = appendElem(b.buf, key, false)
+	b.endElems(m)
+	b.msg(unix.NFNL_MSG_BATCH_END, netlink.Request, unix.AF_UNSPEC, unix.NFNL_SUBSYS_NFTABLES, nil)
+	err := b.send(netns)
+	if !add && errors.Is(err, unix.ENOENT) {
+		return nil
+	}
+	return err
+}
+
+// send writes the batch in one sendto and waits for its acknowledgements.
+func (b *nlBatch) send(netns int) error {
 	conn, err := netlink.Dial(unix.NETLINK_NETFILTER, &netlink.Config{NetNS: max(netns, 0)})
 	if err != nil {
 		return fmt.Errorf("netlink: %w", err)

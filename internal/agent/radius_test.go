@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -50,6 +51,13 @@ func TestRADIUS(t *testing.T) {
 	defer cancel()
 	go fx.a.ListenRADIUS(ctx, pc, []byte("s3cret"), 2*time.Second)
 	addr := pc.LocalAddr().String()
+	var events []string
+	var evMu sync.Mutex
+	fx.a.bindings.OnChange = func(a netip.Addr, bound bool) {
+		evMu.Lock()
+		events = append(events, fmt.Sprintf("%s %v", a, bound))
+		evMu.Unlock()
+	}
 	allowed := func(ip string) bool {
 		ans, _ := fx.a.Check(netip.MustParseAddr(ip))
 		return ans.Allowed
@@ -89,7 +97,14 @@ func TestRADIUS(t *testing.T) {
 	// A session that goes quiet times out.
 	acct("s3cret", "Start", "100.64.9.10", "03001234567", "sess4")
 	time.Sleep(2500 * time.Millisecond)
+	fx.a.bindings.Expire() // as the expiry loop does
 	if allowed("100.64.9.10") {
 		t.Fatal("a silent session did not time out")
+	}
+	evMu.Lock()
+	defer evMu.Unlock()
+	want := "100.64.9.7 true,100.64.9.7 true,100.64.9.7 false,100.64.9.10 true,100.64.9.10 false"
+	if got := strings.Join(events, ","); got != want {
+		t.Errorf("binding changes for the kernel = %s, want %s", got, want)
 	}
 }
