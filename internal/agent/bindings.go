@@ -15,9 +15,15 @@ type Bindings struct {
 	mu  sync.RWMutex
 	m   map[netip.Addr]binding
 
-	// OnChange, if set, hears of every address bound (true) or unbound
-	// (false), outside the lock; it must not block.
-	OnChange func(a netip.Addr, bound bool)
+	onChange func(a netip.Addr, bound bool) // see SetOnChange
+}
+
+// SetOnChange makes fn hear of every address bound (true) or unbound
+// (false). It is called outside the lock and must not block.
+func (b *Bindings) SetOnChange(fn func(a netip.Addr, bound bool)) {
+	b.mu.Lock()
+	b.onChange = fn
+	b.mu.Unlock()
 }
 
 type binding struct {
@@ -39,8 +45,11 @@ func (b *Bindings) Bind(a netip.Addr, e feed.Entry, session string, expires time
 }
 
 func (b *Bindings) changed(a netip.Addr, bound bool) {
-	if b.OnChange != nil {
-		b.OnChange(a, bound)
+	b.mu.RLock()
+	fn := b.onChange
+	b.mu.RUnlock()
+	if fn != nil {
+		fn(a, bound)
 	}
 }
 

@@ -53,14 +53,14 @@ func (a *Agent) runMobileExports(ctx context.Context) {
 		bound bool
 	}
 	ch := make(chan change, 4096)
-	a.bindings.OnChange = func(addr netip.Addr, bound bool) {
+	a.bindings.SetOnChange(func(addr netip.Addr, bound bool) {
 		select {
 		case ch <- change{addr, bound}:
 		default:
 			a.metrics.exportFailures.Inc()
 			a.cfg.Log.Error("agent: mobile binding not exported: queue full", "addr", addr, "bound", bound)
 		}
-	}
+	})
 	for {
 		select {
 		case <-ctx.Done():

@@ -53,11 +53,11 @@ func TestRADIUS(t *testing.T) {
 	addr := pc.LocalAddr().String()
 	var events []string
 	var evMu sync.Mutex
-	fx.a.bindings.OnChange = func(a netip.Addr, bound bool) {
+	fx.a.bindings.SetOnChange(func(a netip.Addr, bound bool) {
 		evMu.Lock()
 		events = append(events, fmt.Sprintf("%s %v", a, bound))
 		evMu.Unlock()
-	}
+	})
 	allowed := func(ip string) bool {
 		ans, _ := fx.a.Check(netip.MustParseAddr(ip))
 		return ans.Allowed
