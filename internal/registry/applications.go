@@ -54,53 +54,27 @@ func (s *Service) apply(ctx context.Context, tx Tx, a *Application, acc *Account
 	}
 	pol := set.Policy(a.Category)
 	if in.Addresses != nil {
-		a.Addresses = nil
-		if len(*in.Addresses) > set.MaxItems {
-			fe.Add("addresses", "has %d entries; at most %d are allowed in one application", len(*in.Addresses), set.MaxItems)
-		}
-		for i, raw := range *in.Addresses {
-			field := fmt.Sprintf("addresses[%d]", i)
-			if !validUTF8(fe, field, raw) {
-				continue
-			}
-			p, err := pol.Check(raw)
-			if err != nil {
-				fe.Add(field, "%s", err.Error())
-				continue
-			}
-			for j, q := range a.Addresses {
-				if q.Overlaps(p) {
-					if q == p {
-						fe.Add(field, "%s duplicates an earlier entry (%s); list each address once", p, q)
-					} else {
-						fe.Add(field, "%s overlaps %s listed earlier (entry %d); list each address once", p, q, j)
+		a.Addresses = parseItems(fe, "addresses", *in.Addresses, set.MaxItems, pol.Check,
+			func(p netip.Prefix, earlier []netip.Prefix) string {
+				for j, q := range earlier {
+					switch {
+					case q == p:
+						return fmt.Sprintf("%s duplicates an earlier entry (%s); list each address once", p, q)
+					case q.Overlaps(p):
+						return fmt.Sprintf("%s overlaps %s listed earlier (entry %d); list each address once", p, q, j)
 					}
-					break
 				}
-			}
-			a.Addresses = append(a.Addresses, p)
-		}
+				return ""
+			})
 	}
 	if in.MobileNumbers != nil {
-		a.MobileNumbers = nil
-		if len(*in.MobileNumbers) > set.MaxItems {
-			fe.Add("mobile_numbers", "has %d entries; at most %d are allowed in one application", len(*in.MobileNumbers), set.MaxItems)
-		}
-		for i, raw := range *in.MobileNumbers {
-			field := fmt.Sprintf("mobile_numbers[%d]", i)
-			if !validUTF8(fe, field, raw) {
-				continue
-			}
-			m, err := netpolicy.NormalizeMobile(raw)
-			if err != nil {
-				fe.Add(field, "%s", err.Error())
-				continue
-			}
-			if slices.Contains(a.MobileNumbers, m) {
-				fe.Add(field, "%s duplicates an earlier entry; list each number once", m)
-			}
-			a.MobileNumbers = append(a.MobileNumbers, m)
-		}
+		a.MobileNumbers = parseItems(fe, "mobile_numbers", *in.MobileNumbers, set.MaxItems, netpolicy.NormalizeMobile,
+			func(m string, earlier []string) string {
+				if slices.Contains(earlier, m) {
+					return m + " duplicates an earlier entry; list each number once"
+				}
+				return ""
+			})
 	}
 	if in.VPNProtocol != nil {
 		p := strings.ToLower(strings.TrimSpace(*in.VPNProtocol))
@@ -156,6 +130,32 @@ func (s *Service) apply(ctx context.Context, tx Tx, a *Application, acc *Account
 		}
 	}
 	return fe.Err()
+}
+
+// parseItems reads a list field: at most max entries, each valid UTF-8
+// and accepted by parse; clash names a conflict with an earlier entry.
+// Every problem is reported on its own index, as "addresses[2]".
+func parseItems[T any](fe FieldErrors, name string, raws []string, max int, parse func(string) (T, error), clash func(T, []T) string) []T {
+	if len(raws) > max {
+		fe.Add(name, "has %d entries; at most %d are allowed in one application", len(raws), max)
+	}
+	var out []T
+	for i, raw := range raws {
+		field := fmt.Sprintf("%s[%d]", name, i)
+		if !validUTF8(fe, field, raw) {
+			continue
+		}
+		v, err := parse(raw)
+		if err != nil {
+			fe.Add(field, "%s", err.Error())
+			continue
+		}
+		if msg := clash(v, out); msg != "" {
+			fe.Add(field, "%s", msg)
+		}
+		out = append(out, v)
+	}
+	return out
 }
 
 func validUTF8(fe FieldErrors, field, v string) bool {
