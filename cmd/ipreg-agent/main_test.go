@@ -1,10 +1,8 @@
 package main_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -38,38 +36,14 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// call returns a JSON object body, or {"list": …} for an array.
 func call(t testing.TB, base, method, path, token string, body any, want int) map[string]any {
 	t.Helper()
-	var r io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		r = bytes.NewReader(b)
+	b := testbin.Call(t, base, method, path, token, body, want)
+	if l := testbin.List(b); l != nil {
+		return map[string]any{"list": l}
 	}
-	req, _ := http.NewRequest(method, base+path, r)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	if res.StatusCode != want {
-		t.Fatalf("%s %s = %d, want %d: %s", method, path, res.StatusCode, want, b)
-	}
-	var m map[string]any
-	json.Unmarshal(b, &m)
-	if m == nil {
-		var l []map[string]any
-		if json.Unmarshal(b, &l) == nil {
-			m = map[string]any{"list": l}
-		}
-	}
-	return m
+	return testbin.Object(b)
 }
 
 func login(t testing.TB, base, email, pw string) string {

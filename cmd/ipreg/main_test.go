@@ -1,9 +1,7 @@
 package main_test
 
 import (
-	"bytes"
 	"crypto/ed25519"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -54,48 +52,12 @@ func start(t *testing.T, env []string, args ...string) *proc {
 
 func (p *proc) call(method, path, token string, body any, want int) map[string]any {
 	p.t.Helper()
-	var r io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		r = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, p.base+path, r)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	if res.StatusCode != want {
-		p.t.Fatalf("%s %s = %d, want %d: %s", method, path, res.StatusCode, want, b)
-	}
-	var m map[string]any
-	if len(b) > 0 && b[0] == '{' {
-		json.Unmarshal(b, &m)
-	}
-	return m
+	return testbin.Object(testbin.Call(p.t, p.base, method, path, token, body, want))
 }
 
 func (p *proc) list(path, token string) []map[string]any {
 	p.t.Helper()
-	req, _ := http.NewRequest("GET", p.base+path, nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var out []map[string]any
-	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
-		p.t.Fatalf("GET %s: %v", path, err)
-	}
-	return out
+	return testbin.List(testbin.Call(p.t, p.base, "GET", path, token, nil, 200))
 }
 
 func (p *proc) login(email, password string) string {
@@ -231,16 +193,7 @@ func TestEndToEnd(t *testing.T) {
 
 func (p *proc) get(path string) []byte {
 	p.t.Helper()
-	res, err := http.Get(p.base + path)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	if res.StatusCode != 200 {
-		p.t.Fatalf("GET %s = %d: %s", path, res.StatusCode, b)
-	}
-	return b
+	return testbin.Call(p.t, p.base, "GET", path, "", nil, 200)
 }
 
 func (p *proc) notification(key ed25519.PublicKey) *feed.Notification {

@@ -6,7 +6,9 @@ package testbin
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -102,4 +104,53 @@ func SkipOrFail(tb testing.TB, why string) {
 		tb.Fatalf("%s (IPREG_TEST_STRICT=1 makes this a failure)", why)
 	}
 	tb.Skip(why + " (set IPREG_TEST_STRICT=1 to make this a failure)")
+}
+
+// Call sends a request to base+path, with body as JSON when not nil and
+// token as a bearer token when not empty, fails the test unless the status
+// is want, and returns the response body.
+func Call(t testing.TB, base, method, path, token string, body any, want int) []byte {
+	t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, base+path, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != want {
+		t.Fatalf("%s %s = %d, want %d: %s", method, path, res.StatusCode, want, b)
+	}
+	return b
+}
+
+// Object decodes a JSON object body (nil when the body is not one).
+func Object(b []byte) map[string]any {
+	var m map[string]any
+	json.Unmarshal(b, &m)
+	return m
+}
+
+// List decodes a JSON array of objects body (nil when the body is not one).
+func List(b []byte) []map[string]any {
+	var l []map[string]any
+	json.Unmarshal(b, &l)
+	return l
 }
