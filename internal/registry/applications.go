@@ -222,6 +222,23 @@ func (a *Application) itemsKey() string {
 	return b.String()
 }
 
+// edit applies in to a under today's settings and recomputes its fee,
+// returning the account and settings it used.
+func (s *Service) edit(ctx context.Context, tx Tx, a *Application, in ApplicationInput) (*Account, Settings, error) {
+	acc, err := tx.Account(ctx, a.AccountID)
+	if err != nil {
+		return nil, Settings{}, err
+	}
+	set, err := tx.Settings(ctx)
+	if err != nil {
+		return nil, Settings{}, err
+	}
+	if err := s.apply(ctx, tx, a, acc, in, set); err != nil {
+		return nil, Settings{}, err
+	}
+	return acc, set, s.fee(ctx, tx, a, set)
+}
+
 // fee computes the application's fee from what the account already holds.
 func (s *Service) fee(ctx context.Context, tx Tx, a *Application, set Settings) error {
 	held, err := tx.HeldItems(ctx, a.AccountID, a.ID)
@@ -243,18 +260,8 @@ func (s *Service) CreateApplication(ctx context.Context, actor *User, in Applica
 	now := s.Now()
 	a := &Application{ID: auth.RandomID("app"), AccountID: actor.AccountID, State: StateDraft, CreatedAt: now, UpdatedAt: now}
 	err := s.store.Write(ctx, func(tx Tx) error {
-		acc, err := tx.Account(ctx, actor.AccountID)
+		acc, _, err := s.edit(ctx, tx, a, in)
 		if err != nil {
-			return err
-		}
-		set, err := tx.Settings(ctx)
-		if err != nil {
-			return err
-		}
-		if err := s.apply(ctx, tx, a, acc, in, set); err != nil {
-			return err
-		}
-		if err := s.fee(ctx, tx, a, set); err != nil {
 			return err
 		}
 		a.HolderName = acc.Name
@@ -296,18 +303,7 @@ func (s *Service) UpdateApplication(ctx context.Context, actor *User, id string,
 		if a.State != StateDraft && a.State != StateReturned {
 			return Errorf(ECONFLICT, "cannot change application %s: it is %s; only drafts and returned applications can be edited", id, describeState(a.State))
 		}
-		acc, err := tx.Account(ctx, a.AccountID)
-		if err != nil {
-			return err
-		}
-		set, err := tx.Settings(ctx)
-		if err != nil {
-			return err
-		}
-		if err := s.apply(ctx, tx, a, acc, in, set); err != nil {
-			return err
-		}
-		if err := s.fee(ctx, tx, a, set); err != nil {
+		if _, _, err := s.edit(ctx, tx, a, in); err != nil {
 			return err
 		}
 		a.UpdatedAt = s.Now()
@@ -339,21 +335,14 @@ func (s *Service) Submit(ctx context.Context, actor *User, id string, paymentRef
 		if a.State != StateDraft && a.State != StateReturned {
 			return checkTransition(a, StateOperatorCheck, "submit")
 		}
-		acc, err := tx.Account(ctx, a.AccountID)
-		if err != nil {
-			return err
-		}
-		set, err := tx.Settings(ctx)
-		if err != nil {
-			return err
-		}
 		// Revalidate everything against today's settings and operators,
 		// then require what a draft may leave out.
 		addrs, nums, eps := prefixStrings(a.Addresses), slices.Clone(a.MobileNumbers), slices.Clone(a.VPN.Endpoints)
-		cat := string(a.Category)
-		in := ApplicationInput{Category: &cat, OperatorID: &a.OperatorID, SubscriberID: &a.SubscriberID, Addresses: &addrs,
-			MobileNumbers: &nums, VPNProtocol: &a.VPN.Protocol, VPNEndpoints: &eps, Purpose: &a.Purpose, PaymentReference: paymentReference}
-		if err := s.apply(ctx, tx, a, acc, in, set); err != nil {
+		cat, op, sub, proto, purpose := string(a.Category), a.OperatorID, a.SubscriberID, a.VPN.Protocol, a.Purpose
+		in := ApplicationInput{Category: &cat, OperatorID: &op, SubscriberID: &sub, Addresses: &addrs,
+			MobileNumbers: &nums, VPNProtocol: &proto, VPNEndpoints: &eps, Purpose: &purpose, PaymentReference: paymentReference}
+		_, set, err := s.edit(ctx, tx, a, in)
+		if err != nil {
 			return err
 		}
 		fe := FieldErrors{}
@@ -374,9 +363,6 @@ func (s *Service) Submit(ctx context.Context, actor *User, id string, paymentRef
 		}
 		if len([]rune(a.Purpose)) < 10 {
 			fe.Add("purpose", "is required: say in a sentence or two what the VPN is used for (at least 10 characters)")
-		}
-		if err := s.fee(ctx, tx, a, set); err != nil {
-			return err
 		}
 		if a.Fee.Due && a.PaymentReference == "" {
 			fe.Add("payment_reference", "is required: a fee of PKR %d is due (%s); pay it and give the PSID or challan number", a.Fee.AmountPKR, a.Fee.Reason)
