@@ -10,6 +10,17 @@ import (
 
 // Write replaces dir/name with b, created with mode perm.
 func Write(dir, name string, b []byte, perm os.FileMode) error {
+	return write(dir, name, b, perm, os.Rename)
+}
+
+// Create writes dir/name only if it does not exist yet: when two callers
+// race, exactly one wins and the other gets an error satisfying
+// errors.Is(err, fs.ErrExist), never a mix of both.
+func Create(dir, name string, b []byte, perm os.FileMode) error {
+	return write(dir, name, b, perm, os.Link)
+}
+
+func write(dir, name string, b []byte, perm os.FileMode, place func(from, to string) error) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
@@ -33,7 +44,7 @@ func Write(dir, name string, b []byte, perm os.FileMode) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	if err := os.Rename(f.Name(), filepath.Join(dir, name)); err != nil {
+	if err := place(f.Name(), filepath.Join(dir, name)); err != nil {
 		return err
 	}
 	d, err := os.Open(dir)

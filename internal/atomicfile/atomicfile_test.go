@@ -1,6 +1,8 @@
 package atomicfile
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -20,6 +22,22 @@ func TestWrite(t *testing.T) {
 	st, _ := os.Stat(filepath.Join(dir, "f"))
 	if st.Mode().Perm() != 0o600 {
 		t.Errorf("mode %v, want 0600", st.Mode().Perm())
+	}
+	if es, _ := os.ReadDir(dir); len(es) != 1 {
+		t.Errorf("temporary files left behind: %v", es)
+	}
+}
+
+func TestCreate(t *testing.T) {
+	dir := t.TempDir()
+	if err := Create(dir, "k", []byte("first"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := Create(dir, "k", []byte("second"), 0o600); !errors.Is(err, fs.ErrExist) {
+		t.Fatalf("second Create = %v, want fs.ErrExist", err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "k")); string(b) != "first" {
+		t.Fatalf("content %q, want the first", b)
 	}
 	if es, _ := os.ReadDir(dir); len(es) != 1 {
 		t.Errorf("temporary files left behind: %v", es)

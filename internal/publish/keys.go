@@ -34,10 +34,20 @@ const MinAnnounce = time.Hour
 func (k Keys) Load() (cur, next ed25519.PrivateKey, err error) {
 	cur, err = k.read(keyFile)
 	if errors.Is(err, fs.ErrNotExist) {
+		// Created exclusively: two processes (or goroutines) starting on a
+		// fresh data directory must end up with one key, not two.
 		if cur, err = feed.NewKey(); err != nil {
 			return nil, nil, err
 		}
-		if err := k.write(keyFile, cur); err != nil {
+		b, err := feed.MarshalKey(cur)
+		if err != nil {
+			return nil, nil, err
+		}
+		err = atomicfile.Create(k.Dir, keyFile, b, 0o600)
+		if errors.Is(err, fs.ErrExist) {
+			cur, err = k.read(keyFile) // another won the race: use its key
+		}
+		if err != nil {
 			return nil, nil, err
 		}
 	} else if err != nil {

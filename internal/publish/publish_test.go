@@ -539,3 +539,33 @@ func TestReplicas(t *testing.T) {
 		})
 	}
 }
+
+// TestKeysConcurrentFirstLoad: processes starting together on a fresh data
+// directory must agree on one signing key.
+func TestKeysConcurrentFirstLoad(t *testing.T) {
+	for round := 0; round < 20; round++ {
+		keys := publish.Keys{Dir: t.TempDir()}
+		got := make(chan string, 8)
+		var wg sync.WaitGroup
+		for i := 0; i < 8; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				cur, _, err := keys.Load()
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				got <- feed.FormatPublicKey(cur.Public().(ed25519.PublicKey))
+			}()
+		}
+		wg.Wait()
+		close(got)
+		first := <-got
+		for k := range got {
+			if k != first {
+				t.Fatalf("round %d: concurrent first loads made different keys", round)
+			}
+		}
+	}
+}
