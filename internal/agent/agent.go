@@ -54,7 +54,8 @@ type Agent struct {
 	Registry    *prometheus.Registry
 }
 
-// state is the verified position in the feed. entries are sorted by Key.
+// state is the verified position in the feed and what it holds: the
+// prefixes (table) and the mobile numbers, each in feed order.
 type state struct {
 	SessionID   string           `json:"session_id"`
 	Version     int64            `json:"version"`
@@ -63,8 +64,9 @@ type state struct {
 	Hashes      map[int64]string `json:"hashes"` // delta version → hash seen
 	Keys        []string         `json:"keys"`   // trusted keys learned (next_signing_key)
 	EntriesHash string           `json:"entries_hash"`
-	entries     []feed.Entry
-	mobile      map[string]feed.Entry // registered mobile numbers (operator feeds), by number
+	table       *Table
+	numbers     []feed.Entry          // registered mobile numbers (operator feeds), in feed order
+	mobile      map[string]feed.Entry // the same, by number
 }
 
 // New returns an Agent; Load restores persisted state, Run syncs.

@@ -19,13 +19,7 @@ func (t *Table) Merged() (v4, v6 []Interval) {
 	if t == nil {
 		return nil, nil
 	}
-	for _, r := range t.v4 {
-		if n := len(v4); n > 0 && v4[n-1].Last.Next() == addr4(r.start) {
-			v4[n-1].Last = addr4(r.end)
-			continue
-		}
-		v4 = append(v4, Interval{addr4(r.start), addr4(r.end)})
-	}
+	t.merged4(func(lo, hi uint32) { v4 = append(v4, Interval{addr4(lo), addr4(hi)}) })
 	for _, r := range t.v6 {
 		first, last := addr6(r.start), addr6(r.end)
 		if n := len(v6); n > 0 && v6[n-1].Last.Next() == first {

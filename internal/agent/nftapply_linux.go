@@ -216,19 +216,15 @@ func setNames(table, set string) []byte {
 // reused between calls.
 func (t *Table) walk4(fn func(first, end []byte)) {
 	var first, end [4]byte
-	for i := 0; i < len(t.v4); {
-		lo, hi := t.v4[i].start, t.v4[i].end
-		for i++; i < len(t.v4) && uint64(t.v4[i].start) == uint64(hi)+1; i++ {
-			hi = t.v4[i].end
-		}
+	t.merged4(func(lo, hi uint32) {
 		binary.BigEndian.PutUint32(first[:], lo)
 		if hi == ^uint32(0) {
 			fn(first[:], nil)
-			continue
+			return
 		}
 		binary.BigEndian.PutUint32(end[:], hi+1)
 		fn(first[:], end[:])
-	}
+	})
 }
 
 // walk6 is walk4 for IPv6.

@@ -25,7 +25,7 @@ func (a *Agent) persist(s *state) error {
 	if a.cfg.StateDir == "" {
 		return nil
 	}
-	b, err := feed.EncodeSnapshot(feed.Header{SessionID: s.SessionID, Version: s.Version}, s.entries)
+	b, err := feed.EncodeSnapshot(feed.Header{SessionID: s.SessionID, Version: s.Version}, append(s.table.Entries(), s.numbers...))
 	if err != nil {
 		return err
 	}
@@ -64,15 +64,11 @@ func (a *Agent) Load() error {
 	if feed.Hash(b) != s.EntriesHash {
 		return fmt.Errorf("%s does not match %s (hash differs); remove both to start afresh", entriesFile, stateFile)
 	}
-	if s.entries, err = feed.DecodeSnapshot(b, s.SessionID, s.Version); err != nil {
+	entries, err := feed.DecodeSnapshot(b, s.SessionID, s.Version)
+	if err != nil {
 		return fmt.Errorf("%s: %w", entriesFile, err)
 	}
-	s.mobile = map[string]feed.Entry{}
-	for _, e := range s.entries {
-		if e.MSISDN != "" {
-			s.mobile[e.MSISDN] = e
-		}
-	}
+	s.setContents(Build(entries), mobileNumbers(entries))
 	for _, k := range s.Keys {
 		if pk, err := feed.ParsePublicKey(k); err == nil && !containsKey(a.trusted, pk) {
 			a.trusted = append(a.trusted, pk)
@@ -81,10 +77,10 @@ func (a *Agent) Load() error {
 	if s.Hashes == nil {
 		s.Hashes = map[int64]string{}
 	}
-	a.table.Store(Build(s.entries))
+	a.table.Store(s.table)
 	a.state.Store(&s)
 	a.persisted = &s
-	a.cfg.Log.Info("agent: restored verified state", "session", s.SessionID, "version", s.Version, "entries", len(s.entries))
+	a.cfg.Log.Info("agent: restored verified state", "session", s.SessionID, "version", s.Version, "entries", s.table.Len()+len(s.numbers))
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -166,40 +167,30 @@ func (a *Agent) Sync(ctx context.Context, jws string) error {
 	}
 
 	start := time.Now()
-	var entries []feed.Entry
-	table := a.table.Load()
+	var table *Table
+	var numbers []feed.Entry
 	switch {
 	case same && n.Version == old.Version:
-		entries = old.entries // nothing new: only the timestamp moves
+		table, numbers = old.table, old.numbers // nothing new: only the timestamp moves
 		for v, h := range old.Hashes {
 			next.Hashes[v] = h
 		}
 	case same:
-		if entries, err = a.applyDeltas(ctx, old.entries, old.Version, old.Hashes, n); err != nil {
+		if table, numbers, err = a.applyDeltas(ctx, old.table, old.numbers, old.Version, old.Hashes, n); err != nil {
 			a.metrics.snapshotFallbacks.Inc()
 			a.metrics.rejected.WithLabelValues(Reason(err)).Inc()
 			a.cfg.Log.Warn("agent: deltas not applied; taking the snapshot", "err", err)
 		}
-		table = nil
 	}
-	if table == nil || !same {
-		if entries == nil || !same {
-			if entries, err = a.fromSnapshot(ctx, n); err != nil {
-				return err
-			}
+	if table == nil {
+		if table, numbers, err = a.fromSnapshot(ctx, n); err != nil {
+			return err
 		}
-		table = Build(entries)
 	}
 	for _, d := range n.Deltas {
 		next.Hashes[d.Version] = d.Hash
 	}
-	next.entries = entries
-	next.mobile = map[string]feed.Entry{}
-	for _, e := range entries {
-		if e.MSISDN != "" {
-			next.mobile[e.MSISDN] = e
-		}
-	}
+	next.setContents(table, numbers)
 	changed := a.table.Swap(table) != table
 	a.state.Store(next)
 	a.metrics.applyDuration.Observe(time.Since(start).Seconds())
@@ -223,60 +214,89 @@ func (a *Agent) Sync(ctx context.Context, jws string) error {
 }
 
 // fromSnapshot loads the notification's snapshot and any deltas after it.
-func (a *Agent) fromSnapshot(ctx context.Context, n *feed.Notification) ([]feed.Entry, error) {
+func (a *Agent) fromSnapshot(ctx context.Context, n *feed.Notification) (*Table, []feed.Entry, error) {
 	b, err := a.fetchFile(ctx, n.Snapshot)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	entries, err := feed.DecodeSnapshot(b, n.SessionID, n.Snapshot.Version)
 	if err != nil {
-		return nil, reject("decode", "%v", err)
+		return nil, nil, reject("decode", "%v", err)
 	}
+	table, numbers := Build(entries), mobileNumbers(entries)
 	if n.Snapshot.Version == n.Version {
-		return entries, nil
+		return table, numbers, nil
 	}
-	return a.applyDeltas(ctx, entries, n.Snapshot.Version, nil, n)
+	return a.applyDeltas(ctx, table, numbers, n.Snapshot.Version, nil, n)
+}
+
+// mobileNumbers returns the mobile-number entries (they follow the
+// prefixes in feed order).
+func mobileNumbers(entries []feed.Entry) []feed.Entry {
+	i := len(entries)
+	for i > 0 && entries[i-1].MSISDN != "" {
+		i--
+	}
+	return slices.Clone(entries[i:])
+}
+
+// setContents sets what the state holds.
+func (s *state) setContents(t *Table, numbers []feed.Entry) {
+	s.table, s.numbers = t, numbers
+	s.mobile = make(map[string]feed.Entry, len(numbers))
+	for _, e := range numbers {
+		s.mobile[e.MSISDN] = e
+	}
 }
 
 // applyDeltas applies the deltas after from's version up to n's, all or
 // nothing: a missing version, a hash that differs from one seen before, an
 // add of an entry already there or a removal of one that is not, and the
 // whole batch is refused.
-func (a *Agent) applyDeltas(ctx context.Context, cur []feed.Entry, from int64, seen map[int64]string, n *feed.Notification) ([]feed.Entry, error) {
+func (a *Agent) applyDeltas(ctx context.Context, table *Table, numbers []feed.Entry, from int64, seen map[int64]string, n *feed.Notification) (*Table, []feed.Entry, error) {
 	if n.Version-from > int64(a.cfg.MaxDeltas) {
-		return nil, reject("too_far_behind", "%d versions behind", n.Version-from)
+		return nil, nil, reject("too_far_behind", "%d versions behind", n.Version-from)
 	}
 	byVersion := map[int64]feed.FileRef{}
 	for _, d := range n.Deltas {
 		if h, ok := seen[d.Version]; ok && h != d.Hash {
-			return nil, reject("hash_changed", "delta %d's hash differs from the one seen before", d.Version)
+			return nil, nil, reject("hash_changed", "delta %d's hash differs from the one seen before", d.Version)
 		}
 		byVersion[d.Version] = d
 	}
 	for v := from + 1; v <= n.Version; v++ {
 		ref, ok := byVersion[v]
 		if !ok {
-			return nil, reject("gap", "no delta for version %d", v)
+			return nil, nil, reject("gap", "no delta for version %d", v)
 		}
 		b, err := a.fetchFile(ctx, ref)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		ops, err := feed.DecodeDelta(b, n.SessionID, v)
 		if err != nil {
-			return nil, reject("decode", "%v", err)
+			return nil, nil, reject("decode", "%v", err)
 		}
-		if cur, err = merge(cur, ops); err != nil {
-			return nil, reject("inconsistent", "delta %d: %v", v, err)
+		if table, err = table.Apply(ops); err != nil {
+			return nil, nil, reject("inconsistent", "delta %d: %v", v, err)
+		}
+		var mobileOps []feed.Op
+		for _, o := range ops {
+			if o.MSISDN != "" {
+				mobileOps = append(mobileOps, o)
+			}
+		}
+		if len(mobileOps) > 0 {
+			if numbers, err = merge(numbers, mobileOps); err != nil {
+				return nil, nil, reject("inconsistent", "delta %d: %v", v, err)
+			}
 		}
 	}
-	return cur, nil
+	return table, numbers, nil
 }
 
-// merge applies sorted ops to sorted entries, returning a new slice. Each
-// op's place is found by binary search and the runs between are copied
-// whole, so the cost is a copy plus O(ops × log entries) key comparisons,
-// not a key per entry.
+// merge applies sorted ops to sorted entries (here the mobile numbers),
+// returning a new slice.
 func merge(entries []feed.Entry, ops []feed.Op) ([]feed.Entry, error) {
 	out := make([]feed.Entry, 0, len(entries)+len(ops))
 	i := 0

@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -221,5 +222,37 @@ func TestFastEntry(t *testing.T) {
 			got.Reg != want.Reg || got.Cat != want.Cat || !got.Until.Equal(want.Until)) {
 			t.Errorf("%s: fast %+v %v, json %+v %v", l, got, err, want, wantErr)
 		}
+	}
+}
+
+// The same for delta lines.
+func TestFastOp(t *testing.T) {
+	lines := []string{
+		`{"op":"add","prefix":"14.1.104.0/24","reg":"VPN-2026-000002","cat":"company_vpn","until":"2027-11-27T00:00:00Z"}`,
+		`{"op":"remove","msisdn":"923001234567","reg":"R","cat":"mobile_vpn","until":"2027-11-27T00:00:00.5+05:00"}`,
+		`{"op":"add","prefix":"14.1.104.0/24","reg":"V\"X","cat":"c","until":"2027-11-27T00:00:00Z"}`, // escape: slow path
+		`{"prefix":"14.1.104.0/24","op":"add","reg":"R","cat":"c","until":"2027-11-27T00:00:00Z"}`,    // other order: slow path
+		`{"op":"drop","prefix":"14.1.104.0/24","reg":"R","cat":"c","until":"2027-11-27T00:00:00Z"}`,   // unknown op: slow path, refused by the caller
+		`{"op":"add","prefix":"14.1.104.0/24","reg":"R","cat":"c","until":"yesterday"}`,               // bad time: slow path errs
+	}
+	for _, l := range lines {
+		var want Op
+		wantErr := json.Unmarshal([]byte(l), &want)
+		got, err := parseOp([]byte(l))
+		if (err != nil) != (wantErr != nil) || err == nil && (got.Op != want.Op || got.Prefix != want.Prefix || got.MSISDN != want.MSISDN ||
+			got.Reg != want.Reg || got.Cat != want.Cat || !got.Until.Equal(want.Until)) {
+			t.Errorf("%s: fast %+v %v, json %+v %v", l, got, err, want, wantErr)
+		}
+	}
+	// What EncodeDelta writes takes the fast path.
+	b, err := EncodeDelta(Header{SessionID: "s", Version: 2}, []Op{{Op: "add", Entry: Entry{Prefix: "14.1.104.0/24", Reg: "R", Cat: "c", Until: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, _ := gzip.NewReader(bytes.NewReader(b))
+	raw, _ := io.ReadAll(zr)
+	line := bytes.Split(raw, []byte("\n"))[1]
+	if _, ok := fastEntry(line[len(`{"op":"add",`):]); !ok || !bytes.HasPrefix(line, []byte(`{"op":"add",`)) {
+		t.Errorf("EncodeDelta's line %s misses the fast path", line)
 	}
 }

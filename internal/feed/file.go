@@ -84,8 +84,8 @@ func DecodeSnapshot(b []byte, session string, version int64) ([]Entry, error) {
 func DecodeDelta(b []byte, session string, version int64) ([]Op, error) {
 	var out []Op
 	err := decode(b, "delta", session, version, func(line []byte) (string, error) {
-		var o Op
-		if err := json.Unmarshal(line, &o); err != nil {
+		o, err := parseOp(line)
+		if err != nil {
 			return "", err
 		}
 		if o.Op != "add" && o.Op != "remove" {
@@ -139,17 +139,36 @@ func decode(b []byte, typ, session string, version int64, line func([]byte) (str
 // are read directly; anything else goes through encoding/json, so the
 // fast path changes speed, never meaning.
 func parseEntry(line []byte) (Entry, error) {
-	if e, ok := fastEntry(line); ok {
-		return e, nil
+	if len(line) > 0 && line[0] == '{' {
+		if e, ok := fastEntry(line[1:]); ok {
+			return e, nil
+		}
 	}
 	var e Entry
 	err := json.Unmarshal(line, &e)
 	return e, err
 }
 
-func fastEntry(line []byte) (Entry, bool) {
+// parseOp reads one delta line the same way: {"op":…, then an entry's
+// fields in EncodeDelta's order, directly; anything else through
+// encoding/json.
+func parseOp(line []byte) (Op, error) {
+	for _, op := range []string{"add", "remove"} {
+		if p := `{"op":"` + op + `",`; bytes.HasPrefix(line, []byte(p)) {
+			if e, ok := fastEntry(line[len(p):]); ok {
+				return Op{Op: op, Entry: e}, nil
+			}
+		}
+	}
+	var o Op
+	err := json.Unmarshal(line, &o)
+	return o, err
+}
+
+// fastEntry reads an entry's fields after the opening brace.
+func fastEntry(body []byte) (Entry, bool) {
 	var e Entry
-	rest := line
+	rest := body
 	field := func(name string) (string, bool) {
 		if !bytes.HasPrefix(rest, []byte(name)) {
 			return "", false
@@ -165,10 +184,10 @@ func fastEntry(line []byte) (Entry, bool) {
 	}
 	var ok bool
 	switch {
-	case bytes.HasPrefix(rest, []byte(`{"prefix":"`)):
-		e.Prefix, ok = field(`{"prefix":"`)
-	case bytes.HasPrefix(rest, []byte(`{"msisdn":"`)):
-		e.MSISDN, ok = field(`{"msisdn":"`)
+	case bytes.HasPrefix(rest, []byte(`"prefix":"`)):
+		e.Prefix, ok = field(`"prefix":"`)
+	case bytes.HasPrefix(rest, []byte(`"msisdn":"`)):
+		e.MSISDN, ok = field(`"msisdn":"`)
 	}
 	if !ok {
 		return e, false

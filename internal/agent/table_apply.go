@@ -1,0 +1,207 @@
+package agent
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/ipreg/ipreg/internal/feed"
+)
+
+// Apply returns a new table with a delta's operations applied (ops in feed
+// order, as feed.DecodeDelta returns them; mobile numbers are skipped),
+// or an error, all or nothing: an add of an entry already there or a
+// removal of one that is not refuses the whole delta. t is not changed and
+// stays usable by lookups under way.
+//
+// Only what the delta touches is rebuilt: the sorted prefix lists are
+// copied with the operations merged in, and of the IPv4 structure only the
+// /16 chunks with a changed prefix are rebuilt; the rest is copied as it is
+// (a few memory copies of some megabytes instead of a rebuild of every
+// range). IPv6, usually much smaller, is rebuilt from its sorted list when
+// it changes. Entries of removed prefixes stay in memory until removals
+// outnumber the live entries; then the table is rebuilt compactly.
+func (t *Table) Apply(ops []feed.Op) (*Table, error) {
+	t.log.mu.Lock()
+	defer t.log.mu.Unlock()
+	nt := *t
+	if t.log.n != len(t.added) {
+		// Another successor appended to t's added entries: copy them.
+		nt.added, nt.log = slices.Clip(t.added), &addedLog{}
+	}
+	var ops4 []pending[span4]
+	var ops6 []pending[span6]
+	for i := range ops {
+		o := &ops[i]
+		add := o.Op == "add"
+		var val uint32
+		if add {
+			val = uint32(len(nt.entries) + len(nt.added))
+		}
+		s4, s6, is4, ok := spanOf(&o.Entry, val)
+		switch {
+		case !ok:
+			continue // a mobile number: not the table's
+		case is4:
+			ops4 = append(ops4, pending[span4]{s4, add, o})
+		default:
+			ops6 = append(ops6, pending[span6]{s6, add, o})
+		}
+		if add {
+			nt.added = append(nt.added, o.Entry)
+		}
+	}
+	if len(ops4) > 0 {
+		if err := nt.apply4(t, ops4); err != nil {
+			return nil, err
+		}
+	}
+	if len(ops6) > 0 {
+		s6, removed, err := mergeSpans(nil, t.s6, ops6, func(s span6, o *pending[span6]) int {
+			return cmpPlace6(s, o.span)
+		}, t.entry6Reg)
+		if err != nil {
+			return nil, err
+		}
+		nt.s6, nt.dead = s6, nt.dead+removed
+		nt.build6()
+	}
+	if nt.dead > 1024 && nt.dead > nt.Len() {
+		return Build(nt.Entries()), nil
+	}
+	nt.log.n = len(nt.added)
+	return &nt, nil
+}
+
+func (t *Table) entry4Reg(s span4) string { return t.entry(s.val).Reg }
+func (t *Table) entry6Reg(s span6) string { return t.entry(s.val).Reg }
+
+// pending is one delta operation on a prefix list.
+type pending[S any] struct {
+	span S
+	add  bool
+	op   *feed.Op
+}
+
+// mergeSpans merges sorted operations into a sorted span list, returning
+// the new list and how many it removed. cmp compares an existing span with
+// an operation's span on start and length; equal ones are then ordered by
+// registration number (reg gives an existing span's). The list is appended
+// to out (nil: a new one).
+func mergeSpans[S any](out, old []S, ops []pending[S], cmp func(S, *pending[S]) int, reg func(S) string) ([]S, int, error) {
+	if out == nil {
+		out = make([]S, 0, len(old)+len(ops))
+	}
+	removed := 0
+	i := 0
+	for x := range ops {
+		o := &ops[x]
+		key := func(s S) int {
+			if c := cmp(s, o); c != 0 {
+				return c
+			}
+			return strings.Compare(reg(s), o.op.Reg)
+		}
+		j := gallop(old, i, key)
+		out = append(out, old[i:j]...)
+		i = j
+		present := i < len(old) && key(old[i]) == 0
+		switch {
+		case o.add && present:
+			return nil, 0, fmt.Errorf("adds %s of %s, which is already there", o.op.Prefix, o.op.Reg)
+		case !o.add && !present:
+			return nil, 0, fmt.Errorf("removes %s of %s, which is not there", o.op.Prefix, o.op.Reg)
+		}
+		if o.add {
+			out = append(out, o.span)
+		} else {
+			i++
+			removed++
+		}
+	}
+	return append(out, old[i:]...), removed, nil
+}
+
+// gallop returns the first index at or after i whose element compares
+// (key) at or above zero: an exponential probe from i, then a binary
+// search, because consecutive operations usually land close together.
+func gallop[S any](s []S, i int, key func(S) int) int {
+	if i >= len(s) || key(s[i]) >= 0 {
+		return i
+	}
+	lo, step := i, 1 // s[lo] is below
+	hi := len(s)
+	for lo+step < len(s) {
+		if key(s[lo+step]) >= 0 {
+			hi = lo + step
+			break
+		}
+		lo += step
+		step *= 2
+	}
+	return lo + 1 + sort.Search(hi-lo-1, func(y int) bool { return key(s[lo+1+y]) >= 0 })
+}
+
+// apply4 applies the IPv4 operations: the chunks they change get new
+// prefix lists and are rebuilt (with every chunk a short prefix covers);
+// the others, and the per-chunk slices themselves, are shared with old.
+func (t *Table) apply4(old *Table, ops []pending[span4]) error {
+	t.s4 = slices.Clone(old.s4)
+	t.codes = slices.Clone(old.codes)
+	t.slots = slices.Clone(old.slots)
+	var rebuild []uint32
+	short := false
+	var spans arena[span4]
+	for i := 0; i < len(ops); {
+		c := ops[i].span.start >> 16
+		j := i + 1
+		for j < len(ops) && ops[j].span.start>>16 == c {
+			j++
+		}
+		s, removed, err := mergeSpans(spans.take(len(old.s4[c])+j-i), old.s4[c], ops[i:j], func(s span4, o *pending[span4]) int {
+			return cmpPlace4(s, o.span)
+		}, old.entry4Reg)
+		if err != nil {
+			return err
+		}
+		t.s4[c], t.dead, t.n4 = s, t.dead+removed, t.n4+len(s)-len(old.s4[c])
+		for _, o := range ops[i:j] {
+			if o.span.bits < shortChunk {
+				short = true
+				for x := c; x <= o.span.end()>>16; x++ {
+					rebuild = append(rebuild, x)
+				}
+			}
+		}
+		rebuild = append(rebuild, c)
+		i = j
+	}
+	if short {
+		t.short4 = t.shortSpans()
+	}
+	slices.Sort(rebuild)
+	var b chunkBuilder
+	var buf []slot
+	var slots arena[slot]
+	for _, c := range slices.Compact(rebuild) {
+		buf = t.buildChunk(&b, c, buf[:0])
+		t.slots[c] = append(slots.take(len(buf)), buf...)
+	}
+	return nil
+}
+
+// arena hands out capped slices from shared blocks, so that rebuilding
+// thousands of small chunk lists costs a few allocations, not thousands.
+type arena[S any] struct{ buf []S }
+
+// take returns an empty slice with room for n (appending beyond n
+// allocates anew rather than reach a neighbour).
+func (a *arena[S]) take(n int) []S {
+	if cap(a.buf)-len(a.buf) < n {
+		a.buf = make([]S, 0, max(n, 1<<14))
+	}
+	l := len(a.buf)
+	a.buf = a.buf[:l+n]
+	return a.buf[l : l : l+n]
+}
