@@ -28,22 +28,26 @@ func (a *Agent) Check(ip netip.Addr) (Answer, error) {
 	if t == nil {
 		return Answer{}, ErrNotReady
 	}
-	return a.check(t, a.stale(), ip), nil
+	return a.answer(t, a.stale(), a.cfg.Now(), ip, t.lookup(ip)), nil
 }
 
-// check answers with a table and staleness read once per request, so a
+// answer makes the answer for ip from its table value v (-1: not in the
+// table), with the staleness and time read once per request, so that a
 // batch pays for them once.
-func (a *Agent) check(t *Table, stale bool, ip netip.Addr) Answer {
+func (a *Agent) answer(t *Table, stale bool, now time.Time, ip netip.Addr, v int) Answer {
 	ans := Answer{IP: ip.Unmap(), Stale: stale}
 	if stale && a.cfg.FailClosed {
 		return ans
 	}
 	// An entry past its "until" drops out by itself, even when no newer
 	// version arrives (the registry removes it too, once its expiry job runs).
-	now := a.cfg.Now()
-	if e, ok := t.Lookup(ip); ok && now.Before(e.Until) {
-		ans.Allowed, ans.Entry = true, e
-	} else if e, ok := a.bindings.Lookup(ip); ok && now.Before(e.Until) {
+	if v >= 0 {
+		if e := t.entry(uint32(v)); now.Before(e.Until) {
+			ans.Allowed, ans.Entry = true, *e
+			return ans
+		}
+	}
+	if e, ok := a.bindings.Lookup(ip); ok && now.Before(e.Until) {
 		ans.Allowed, ans.Entry = true, e
 	}
 	return ans
@@ -81,7 +85,7 @@ func (ans Answer) appendJSON(b []byte) []byte {
 		b = append(b, `,"category":`...)
 		b = appendString(b, ans.Entry.Cat)
 		b = append(b, `,"until":"`...)
-		b = ans.Entry.Until.UTC().AppendFormat(b, time.RFC3339)
+		b = appendTime(b, ans.Entry.Until)
 		b = append(b, '"')
 	} else {
 		b = append(b, `","allowed":false`...)
@@ -90,4 +94,23 @@ func (ans Answer) appendJSON(b []byte) []byte {
 		b = append(b, `,"stale":true`...)
 	}
 	return append(b, '}')
+}
+
+// appendTime writes t in RFC 3339 (UTC); whole seconds, as the registry's
+// dates are, by hand, because a batch writes thousands.
+func appendTime(b []byte, t time.Time) []byte {
+	t = t.UTC()
+	y, mo, d := t.Date()
+	h, mi, sec := t.Clock()
+	if t.Nanosecond() != 0 || y < 1000 || y > 9999 {
+		return t.AppendFormat(b, time.RFC3339)
+	}
+	two := func(b []byte, v int) []byte { return append(b, byte('0'+v/10), byte('0'+v%10)) }
+	b = two(two(b, y/100), y%100)
+	b = two(append(b, '-'), int(mo))
+	b = two(append(b, '-'), d)
+	b = two(append(b, 'T'), h)
+	b = two(append(b, ':'), mi)
+	b = two(append(b, ':'), sec)
+	return append(b, 'Z')
 }

@@ -38,11 +38,21 @@ func oracle(t *testing.T, entries []feed.Entry, probes []netip.Addr) {
 		p := netip.MustParsePrefix(e.Prefix)
 		o.Insert(p, p)
 	}
+	vals := make([]int, len(probes))
+	tab.lookupBatch(probes, vals)
+	for i, a := range probes {
+		if v := tab.lookup(a); vals[i] != v {
+			t.Fatalf("lookupBatch answers %d for %s, lookup %d", vals[i], a, v)
+		}
+	}
 	for _, a := range probes {
 		want, wantOK := o.Lookup(a)
 		got, ok := tab.Lookup(a)
 		if ok != wantOK || ok && got.Prefix != want.String() {
 			t.Fatalf("Lookup(%s) = %v %q; bart says %v %s", a, ok, got.Prefix, wantOK, want)
+		}
+		if tab.Contains(a) != ok {
+			t.Fatalf("Contains(%s) = %v, Lookup says %v", a, !ok, ok)
 		}
 		if a.Is4() {
 			if m, _ := tab.Lookup(netip.AddrFrom16(a.As16())); m != got {

@@ -217,7 +217,7 @@ func TestFastEntry(t *testing.T) {
 	for _, l := range lines {
 		var want Entry
 		wantErr := json.Unmarshal([]byte(l), &want)
-		got, err := parseEntry([]byte(l))
+		got, err := parseEntry([]byte(l), interner{})
 		if (err != nil) != (wantErr != nil) || err == nil && (got.Prefix != want.Prefix || got.MSISDN != want.MSISDN ||
 			got.Reg != want.Reg || got.Cat != want.Cat || !got.Until.Equal(want.Until)) {
 			t.Errorf("%s: fast %+v %v, json %+v %v", l, got, err, want, wantErr)
@@ -238,7 +238,7 @@ func TestFastOp(t *testing.T) {
 	for _, l := range lines {
 		var want Op
 		wantErr := json.Unmarshal([]byte(l), &want)
-		got, err := parseOp([]byte(l))
+		got, err := parseOp([]byte(l), nil)
 		if (err != nil) != (wantErr != nil) || err == nil && (got.Op != want.Op || got.Prefix != want.Prefix || got.MSISDN != want.MSISDN ||
 			got.Reg != want.Reg || got.Cat != want.Cat || !got.Until.Equal(want.Until)) {
 			t.Errorf("%s: fast %+v %v, json %+v %v", l, got, err, want, wantErr)
@@ -252,7 +252,7 @@ func TestFastOp(t *testing.T) {
 	zr, _ := gzip.NewReader(bytes.NewReader(b))
 	raw, _ := io.ReadAll(zr)
 	line := bytes.Split(raw, []byte("\n"))[1]
-	if _, ok := fastEntry(line[len(`{"op":"add",`):]); !ok || !bytes.HasPrefix(line, []byte(`{"op":"add",`)) {
+	if _, ok := fastEntry(line[len(`{"op":"add",`):], nil); !ok || !bytes.HasPrefix(line, []byte(`{"op":"add",`)) {
 		t.Errorf("EncodeDelta's line %s misses the fast path", line)
 	}
 }

@@ -69,8 +69,9 @@ func encode(h Header, n int, item func(int) (any, string)) ([]byte, error) {
 // for the expected session and version, valid entries in strict key order.
 func DecodeSnapshot(b []byte, session string, version int64) ([]Entry, error) {
 	var out []Entry
+	in := interner{}
 	err := decode(b, "snapshot", session, version, func(line []byte) (string, error) {
-		e, err := parseEntry(line)
+		e, err := parseEntry(line, in)
 		if err != nil {
 			return "", err
 		}
@@ -83,8 +84,9 @@ func DecodeSnapshot(b []byte, session string, version int64) ([]Entry, error) {
 // DecodeDelta reads and checks a delta like DecodeSnapshot.
 func DecodeDelta(b []byte, session string, version int64) ([]Op, error) {
 	var out []Op
+	in := interner{}
 	err := decode(b, "delta", session, version, func(line []byte) (string, error) {
-		o, err := parseOp(line)
+		o, err := parseOp(line, in)
 		if err != nil {
 			return "", err
 		}
@@ -138,9 +140,9 @@ func decode(b []byte, typ, session string, version int64, line func([]byte) (str
 // writes ({"prefix"|"msisdn":…,"reg":…,"cat":…,"until":…}, no escapes)
 // are read directly; anything else goes through encoding/json, so the
 // fast path changes speed, never meaning.
-func parseEntry(line []byte) (Entry, error) {
+func parseEntry(line []byte, in interner) (Entry, error) {
 	if len(line) > 0 && line[0] == '{' {
-		if e, ok := fastEntry(line[1:]); ok {
+		if e, ok := fastEntry(line[1:], in); ok {
 			return e, nil
 		}
 	}
@@ -152,10 +154,10 @@ func parseEntry(line []byte) (Entry, error) {
 // parseOp reads one delta line the same way: {"op":…, then an entry's
 // fields in EncodeDelta's order, directly; anything else through
 // encoding/json.
-func parseOp(line []byte) (Op, error) {
+func parseOp(line []byte, in interner) (Op, error) {
 	for _, op := range []string{"add", "remove"} {
 		if p := `{"op":"` + op + `",`; bytes.HasPrefix(line, []byte(p)) {
-			if e, ok := fastEntry(line[len(p):]); ok {
+			if e, ok := fastEntry(line[len(p):], in); ok {
 				return Op{Op: op, Entry: e}, nil
 			}
 		}
@@ -165,22 +167,41 @@ func parseOp(line []byte) (Op, error) {
 	return o, err
 }
 
+// interner shares one string among the entries of a file for values that
+// repeat (categories): less memory, and one hot cache line for all.
+type interner map[string]string
+
+func (in interner) get(b []byte) string {
+	if s, ok := in[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if in != nil && len(in) < 256 {
+		in[s] = s
+	}
+	return s
+}
+
 // fastEntry reads an entry's fields after the opening brace.
-func fastEntry(body []byte) (Entry, bool) {
+func fastEntry(body []byte, in interner) (Entry, bool) {
 	var e Entry
 	rest := body
-	field := func(name string) (string, bool) {
+	raw := func(name string) ([]byte, bool) {
 		if !bytes.HasPrefix(rest, []byte(name)) {
-			return "", false
+			return nil, false
 		}
 		rest = rest[len(name):]
 		end := bytes.IndexByte(rest, '"')
 		if end < 0 || bytes.IndexByte(rest[:end], '\\') >= 0 {
-			return "", false
+			return nil, false
 		}
-		v := string(rest[:end])
+		v := rest[:end]
 		rest = rest[end+1:]
 		return v, true
+	}
+	field := func(name string) (string, bool) {
+		v, ok := raw(name)
+		return string(v), ok
 	}
 	var ok bool
 	switch {
@@ -195,9 +216,11 @@ func fastEntry(body []byte) (Entry, bool) {
 	if e.Reg, ok = field(`,"reg":"`); !ok {
 		return e, false
 	}
-	if e.Cat, ok = field(`,"cat":"`); !ok {
+	cat, ok := raw(`,"cat":"`)
+	if !ok {
 		return e, false
 	}
+	e.Cat = in.get(cat)
 	until, ok := field(`,"until":"`)
 	if !ok || string(rest) != "}" {
 		return e, false

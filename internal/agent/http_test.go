@@ -1,0 +1,140 @@
+package agent
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ipreg/ipreg/internal/feed"
+)
+
+func testAgent(t *testing.T, entries []feed.Entry) (*Agent, *httptest.Server) {
+	t.Helper()
+	now := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	a := New(Config{Registry: &url.URL{}, MaxAge: time.Hour, Now: func() time.Time { return now }})
+	if entries != nil {
+		a.table.Store(Build(entries))
+		a.state.Store(&state{Timestamp: now, LastSuccess: now})
+	}
+	srv := httptest.NewServer(a.Handler())
+	t.Cleanup(srv.Close)
+	return a, srv
+}
+
+func post(t *testing.T, srv *httptest.Server, ctype, body string) (int, string) {
+	t.Helper()
+	res, err := http.Post(srv.URL+"/v1/check", ctype, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+func TestCheckBatch(t *testing.T) {
+	_, srv := testAgent(t, []feed.Entry{entry("14.1.104.0/24"), entry("2001:dd8:1c::/48")})
+	for _, tt := range []struct {
+		name, ctype, body string
+		status            int
+		want              string // a substring of the answer
+	}{
+		{"json", "application/json", `["14.1.104.7","8.8.8.8","2001:dd8:1c::1"]`, 200, `"allowed":false`},
+		{"json with spaces", "application/json", " [ \"14.1.104.7\" ,\n\"8.8.8.8\" ] ", 200, `"ip":"8.8.8.8"`},
+		{"json with an escape", "application/json", `["14.1.104.\u0037"]`, 200, `"ip":"14.1.104.7","allowed":true`},
+		{"empty array", "application/json", `[]`, 200, `[]`},
+		{"text", "text/plain", "14.1.104.7\n\n  8.8.8.8  \n", 200, `"ip":"8.8.8.8","allowed":false`},
+		{"mapped IPv4", "application/json", `["::ffff:14.1.104.7"]`, 200, `"ip":"14.1.104.7","allowed":true`},
+		{"bad address", "application/json", `["14.1.104.7","14.1.104.07"]`, 400, `entry 1: \"14.1.104.07\" is not an IP address`},
+		{"bad address in text", "text/plain", "14.1.104.7\nlocalhost\n", 400, `entry 1: \"localhost\" is not an IP address`},
+		{"not an array", "application/json", `{"ip":"14.1.104.7"}`, 400, "must be a JSON array of address strings"},
+		{"a number", "application/json", `["14.1.104.7",7]`, 400, "must be a JSON array of address strings"},
+		{"trailing comma", "application/json", `["14.1.104.7",]`, 400, "must be a JSON array of address strings"},
+		{"unclosed", "application/json", `["14.1.104.7"`, 400, "must be a JSON array of address strings"},
+		{"other type", "application/xml", `<ip/>`, 415, "send application/json"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			status, body := post(t, srv, tt.ctype, tt.body)
+			if status != tt.status || !strings.Contains(body, tt.want) {
+				t.Errorf("%d %s; want %d with %s", status, body, tt.status, tt.want)
+			}
+		})
+	}
+	status, body := post(t, srv, "text/plain", strings.Repeat("1.2.3.4\n", MaxBatch+1))
+	if status != 413 || !strings.Contains(body, "at most") {
+		t.Errorf("too many: %d %s", status, body)
+	}
+	_, notReady := testAgent(t, nil)
+	if status, body := post(t, notReady, "application/json", `["14.1.104.7"]`); status != 503 || !strings.Contains(body, "not_ready") {
+		t.Errorf("before the first sync: %d %s", status, body)
+	}
+}
+
+// A batch answers each address exactly as a single check does.
+func TestCheckBatchMatchesSingle(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 5))
+	var entries []feed.Entry
+	seen := map[string]bool{}
+	for len(entries) < 300 {
+		p := randPrefix(r, r.IntN(3) == 0)
+		if !seen[p.String()] {
+			seen[p.String()] = true
+			entries = append(entries, feed.Entry{Prefix: p.String(), Reg: fmt.Sprintf("VPN-2026-%06d", len(entries)), Cat: "company_vpn", Until: until})
+		}
+	}
+	a, srv := testAgent(t, entries)
+	var ips []string
+	for i := 0; i < 2000; i++ {
+		ips = append(ips, randPrefix(r, r.IntN(3) == 0).Addr().String())
+	}
+	body, _ := json.Marshal(ips)
+	status, out := post(t, srv, "application/json", string(body))
+	if status != 200 {
+		t.Fatalf("%d %s", status, out)
+	}
+	var got []map[string]any
+	if err := json.Unmarshal([]byte(out), &got); err != nil || len(got) != len(ips) {
+		t.Fatalf("%d answers for %d addresses: %v", len(got), len(ips), err)
+	}
+	for i, ip := range ips {
+		ans, _ := a.Check(netip.MustParseAddr(ip))
+		var want map[string]any
+		json.Unmarshal(ans.appendJSON(nil), &want)
+		if fmt.Sprint(got[i]) != fmt.Sprint(want) {
+			t.Fatalf("%s: batch says %v, single %v", ip, got[i], want)
+		}
+	}
+}
+
+func TestAppendTime(t *testing.T) {
+	for _, tm := range []time.Time{until, time.Date(2027, 3, 9, 4, 5, 6, 0, time.FixedZone("PKT", 5*3600)),
+		time.Date(2027, 3, 9, 4, 5, 6, 500, time.UTC), time.Date(12345, 1, 1, 0, 0, 0, 0, time.UTC)} {
+		if got, want := string(appendTime(nil, tm)), tm.UTC().Format(time.RFC3339); got != want {
+			t.Errorf("appendTime(%v) = %s, want %s", tm, got, want)
+		}
+	}
+}
+
+func FuzzParseDotted(f *testing.F) {
+	for _, s := range []string{"14.1.104.7", "0.0.0.0", "255.255.255.255", "01.2.3.4", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1.2.3.4 "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := parseDotted([]byte(s))
+		want, err := netip.ParseAddr(s)
+		if ok && (err != nil || got != want) {
+			t.Fatalf("parseDotted(%q) = %v; netip says %v %v", s, got, want, err)
+		}
+		if !ok && err == nil && want.Is4() {
+			t.Fatalf("parseDotted(%q) refused an IPv4 address netip reads", s)
+		}
+	})
+}
