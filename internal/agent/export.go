@@ -20,14 +20,7 @@ func (t *Table) Merged() (v4, v6 []Interval) {
 		return nil, nil
 	}
 	t.merged4(func(lo, hi uint32) { v4 = append(v4, Interval{addr4(lo), addr4(hi)}) })
-	for _, r := range t.v6 {
-		first, last := addr6(r.start), addr6(r.end)
-		if n := len(v6); n > 0 && v6[n-1].Last.Next() == first {
-			v6[n-1].Last = last
-			continue
-		}
-		v6 = append(v6, Interval{first, last})
-	}
+	t.merged6(func(lo, hi u128) { v6 = append(v6, Interval{addr6(lo), addr6(hi)}) })
 	return v4, v6
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -165,6 +166,68 @@ func TestApplyNFT(t *testing.T) {
 	out := inNS(t, ns, "nft", "list", "set", "inet", "ipreg", "allow4")
 	if !strings.Contains(out, "14.1.104.0/24") || !strings.Contains(out, "255.255.255.255") || strings.Contains(out, "39.") {
 		t.Fatalf("after the second apply allow4 = %s", out)
+	}
+}
+
+// TestApplyNFTChanges changes the kernel sets by a delta (intervals that
+// split, join, disappear and appear) and checks that they then list exactly
+// as sets replaced whole with the new table, and that a batch from the
+// wrong base is refused whole.
+func TestApplyNFTChanges(t *testing.T) {
+	ns, whole := netns(t, "nft"), netns(t, "nft")
+	t1 := sampleTable(5000)
+	if err := ApplyNFT(t1, "ipreg", nsFd(t, ns)); err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(9, 9))
+	es := t1.Entries()
+	var ops []feed.Op
+	for _, i := range r.Perm(len(es))[:300] {
+		ops = append(ops, feed.Op{Op: "remove", Entry: es[i]})
+	}
+	for len(ops) < 600 {
+		var p netip.Prefix
+		if r.IntN(5) == 0 {
+			p = netip.PrefixFrom(netip.AddrFrom16([16]byte{0x24, 0x01, byte(r.IntN(256))}), 48)
+		} else { // next to existing /24s: intervals join
+			p = netip.PrefixFrom(netip.AddrFrom4([4]byte{39, byte(r.IntN(256)), byte(r.IntN(256)), 0}), 24)
+		}
+		if _, ok := t1.Lookup(p.Addr()); !ok && !slices.ContainsFunc(ops, func(o feed.Op) bool { return o.Prefix == p.String() }) {
+			ops = append(ops, feed.Op{Op: "add", Entry: entry(p.String())})
+		}
+	}
+	slices.SortFunc(ops, func(a, b feed.Op) int { return strings.Compare(a.Key(), b.Key()) })
+	t2, err := t1.Apply(ops)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed, err := ApplyNFTChanges(t1, t2, "ipreg", nsFd(t, ns))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ApplyNFT(t2, "ipreg", nsFd(t, whole)); err != nil {
+		t.Fatal(err)
+	}
+	v4, v6 := t2.Merged()
+	if changed == 0 || changed >= len(v4)+len(v6) {
+		t.Errorf("%d intervals changed for a delta of %d entries (%d in all)", changed, len(ops), len(v4)+len(v6))
+	}
+	for _, set := range []string{"allow4", "allow6"} {
+		got, want := inNS(t, ns, "nft", "list", "set", "inet", "ipreg", set), inNS(t, whole, "nft", "list", "set", "inet", "ipreg", set)
+		if got != want {
+			t.Fatalf("%s after the changes differs from a whole replacement:\n%.600s\nwant\n%.600s", set, got, want)
+		}
+	}
+	// From a base the kernel does not hold: refused, the sets untouched.
+	before := inNS(t, ns, "nft", "list", "set", "inet", "ipreg", "allow4")
+	if _, err := ApplyNFTChanges(t1, sampleTable(10), "ipreg", nsFd(t, ns)); err == nil {
+		t.Error("changes from a base the kernel does not hold were accepted")
+	}
+	if inNS(t, ns, "nft", "list", "set", "inet", "ipreg", "allow4") != before {
+		t.Error("a refused batch changed the set")
+	}
+	if n, err := ApplyNFTChanges(t2, t2, "ipreg", nsFd(t, ns)); n != 0 || err != nil {
+		t.Errorf("no change: %d, %v", n, err)
 	}
 }
 

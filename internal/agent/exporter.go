@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"net/netip"
 	"time"
 )
@@ -14,6 +15,7 @@ func (a *Agent) runExports(ctx context.Context) {
 	if a.cfg.NFTFile == "" && a.cfg.IPSetFile == "" && !a.cfg.NFTApply {
 		return
 	}
+	var applied *Table // what the kernel sets hold, after a successful apply
 	for {
 		select {
 		case <-ctx.Done():
@@ -33,16 +35,31 @@ func (a *Agent) runExports(ctx context.Context) {
 			}
 		}
 		if a.cfg.NFTApply {
-			if err := ApplyNFT(t, "ipreg", -1); err != nil {
+			// After the first full replacement, only the changed intervals.
+			var err error = errNoBase
+			if applied != nil {
+				_, err = ApplyNFTChanges(applied, t, "ipreg", -1)
+				if err != nil {
+					a.cfg.Log.Warn("agent: kernel sets not as last applied; replacing them whole", "err", err)
+				}
+			}
+			if err != nil {
+				err = ApplyNFT(t, "ipreg", -1)
+			}
+			if err != nil {
+				applied = nil
 				a.metrics.exportFailures.Inc()
 				a.cfg.Log.Error("agent: replace kernel sets", "err", err)
 				continue
 			}
+			applied = t
 		}
 		a.metrics.exportDuration.Observe(time.Since(start).Seconds())
 		a.cfg.Log.Info("agent: exported", "entries", t.Len(), "took", time.Since(start).Round(time.Millisecond))
 	}
 }
+
+var errNoBase = errors.New("nothing applied yet")
 
 // runMobileExports mirrors RADIUS bindings into the kernel sets
 // mobile4/mobile6 (with --nft-apply): changes queue up here so that the

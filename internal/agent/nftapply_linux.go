@@ -3,6 +3,7 @@
 package agent
 
 import (
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -59,25 +60,7 @@ func ApplyNFT(t *Table, table string, netns int) error {
 	}{{"allow4", t.walk4}, {"allow6", t.walk6}} {
 		names := setNames(table, set.name)
 		b.msg(unix.NFNL_SUBSYS_NFTABLES<<8|unix.NFT_MSG_DELSETELEM, netlink.Request|netlink.Acknowledge, unix.NFPROTO_INET, 0, names) // flush
-		var open *elemsMsg                                                                                                            // the element message being filled
-		set.walk(func(first, end []byte) {
-			if open == nil {
-				m := b.beginElems(names)
-				open = &m
-			}
-			b.buf = appendElem(b.buf, first, false)
-			if end != nil {
-				b.buf = appendElem(b.buf, end, true)
-			}
-			// The element list is one attribute: 16-bit length.
-			if len(b.buf)-open.list > 60000 {
-				b.endElems(*open)
-				open = nil
-			}
-		})
-		if open != nil {
-			b.endElems(*open)
-		}
+		b.elems(names, false, set.walk)
 	}
 	b.msg(unix.NFNL_MSG_BATCH_END, netlink.Request, unix.AF_UNSPEC, unix.NFNL_SUBSYS_NFTABLES, nil)
 
@@ -94,12 +77,7 @@ func SetMobile(table string, a netip.Addr, add bool, netns int) error {
 	}
 	b := &nlBatch{}
 	b.msg(unix.NFNL_MSG_BATCH_BEGIN, netlink.Request, unix.AF_UNSPEC, unix.NFNL_SUBSYS_NFTABLES, nil)
-	m := b.beginElems(setNames(table, set))
-	if !add {
-		// Same message shape; only the type differs.
-		binary.NativeEndian.PutUint16(b.buf[m.start+4:], unix.NFNL_SUBSYS_NFTABLES<<8|unix.NFT_MSG_DELSETELEM)
-		binary.NativeEndian.PutUint16(b.buf[m.start+6:], uint16(netlink.Request|netlink.Acknowledge))
-	}
+	m := b.beginElems(setNames(table, set), !add)
 	b.buf = appendElem(b.buf, key, false)
 	b.endElems(m)
 	b.msg(unix.NFNL_MSG_BATCH_END, netlink.Request, unix.AF_UNSPEC, unix.NFNL_SUBSYS_NFTABLES, nil)
@@ -185,10 +163,14 @@ func (b *nlBatch) finish(start int) {
 	binary.NativeEndian.PutUint32(b.buf[start:], uint32(len(b.buf)-start))
 }
 
-// beginElems opens a NEWSETELEM message and its element list, returning
-// both offsets for endElems.
-func (b *nlBatch) beginElems(names []byte) elemsMsg {
-	m := elemsMsg{start: b.header(unix.NFNL_SUBSYS_NFTABLES<<8|unix.NFT_MSG_NEWSETELEM, netlink.Request|netlink.Acknowledge|netlink.Create)}
+// beginElems opens a NEWSETELEM message (DELSETELEM with del) and its
+// element list, returning both offsets for endElems.
+func (b *nlBatch) beginElems(names []byte, del bool) elemsMsg {
+	typ, flags := unix.NFT_MSG_NEWSETELEM, netlink.Request|netlink.Acknowledge|netlink.Create
+	if del {
+		typ, flags = unix.NFT_MSG_DELSETELEM, netlink.Request|netlink.Acknowledge
+	}
+	m := elemsMsg{start: b.header(unix.NFNL_SUBSYS_NFTABLES<<8|typ, flags)}
 	b.buf = append(b.buf, nfgenmsg(unix.NFPROTO_INET, 0)...)
 	b.buf = append(b.buf, names...)
 	m.list = len(b.buf)
@@ -197,6 +179,104 @@ func (b *nlBatch) beginElems(names []byte) elemsMsg {
 }
 
 type elemsMsg struct{ start, list int }
+
+// elems appends the intervals walk gives as element messages (new, or
+// deleted with del), split where the 16-bit list length would overflow.
+func (b *nlBatch) elems(names []byte, del bool, walk func(func(first, end []byte))) {
+	var open *elemsMsg // the element message being filled
+	walk(func(first, end []byte) {
+		if open == nil {
+			m := b.beginElems(names, del)
+			open = &m
+		}
+		b.buf = appendElem(b.buf, first, false)
+		if end != nil {
+			b.buf = appendElem(b.buf, end, true)
+		}
+		if len(b.buf)-open.list > 60000 {
+			b.endElems(*open)
+			open = nil
+		}
+	})
+	if open != nil {
+		b.endElems(*open)
+	}
+}
+
+// ApplyNFTChanges brings the kernel sets from old's intervals to t's in one
+// transaction that deletes only the intervals t lacks and adds only those
+// old lacks: after a small delta, a few thousand elements instead of a
+// million. The sets must hold exactly old's intervals (the caller's last
+// successful apply); if they do not, the kernel refuses the whole batch
+// and the caller falls back to ApplyNFT.
+func ApplyNFTChanges(old, t *Table, table string, netns int) (changed int, err error) {
+	type iv4 struct{ lo, hi uint32 }
+	type iv6 struct{ lo, hi u128 }
+	o4, n4 := make([]iv4, 0, old.n4), make([]iv4, 0, t.n4)
+	o6, n6 := make([]iv6, 0, len(old.v6)), make([]iv6, 0, len(t.v6))
+	old.merged4(func(lo, hi uint32) { o4 = append(o4, iv4{lo, hi}) })
+	t.merged4(func(lo, hi uint32) { n4 = append(n4, iv4{lo, hi}) })
+	old.merged6(func(lo, hi u128) { o6 = append(o6, iv6{lo, hi}) })
+	t.merged6(func(lo, hi u128) { n6 = append(n6, iv6{lo, hi}) })
+	del4, add4 := diffIntervals(o4, n4, func(a, b iv4) int { return cmp.Compare(a.lo, b.lo) })
+	del6, add6 := diffIntervals(o6, n6, func(a, b iv6) int { return cmp128(a.lo, b.lo) })
+	changed = len(del4) + len(add4) + len(del6) + len(add6)
+	if changed == 0 {
+		return 0, nil
+	}
+	b := &nlBatch{buf: make([]byte, 0, 1<<16+changed*64)}
+	b.msg(unix.NFNL_MSG_BATCH_BEGIN, netlink.Request, unix.AF_UNSPEC, unix.NFNL_SUBSYS_NFTABLES, nil)
+	// Deletions first: an added interval may overlap a deleted one.
+	for _, del := range []bool{true, false} {
+		list4, list6 := add4, add6
+		if del {
+			list4, list6 = del4, del6
+		}
+		b.elems(setNames(table, "allow4"), del, func(fn func(first, end []byte)) {
+			for _, iv := range list4 {
+				elems4(iv.lo, iv.hi, fn)
+			}
+		})
+		b.elems(setNames(table, "allow6"), del, func(fn func(first, end []byte)) {
+			for _, iv := range list6 {
+				elems6(iv.lo, iv.hi, fn)
+			}
+		})
+	}
+	b.msg(unix.NFNL_MSG_BATCH_END, netlink.Request, unix.AF_UNSPEC, unix.NFNL_SUBSYS_NFTABLES, nil)
+	return changed, b.send(netns)
+}
+
+// diffIntervals returns the intervals only in old and those only in new
+// (both sorted and disjoint; cmp orders by start; equal means the same
+// start and end).
+func diffIntervals[I comparable](old, new []I, cmp func(a, b I) int) (gone, added []I) {
+	i, j := 0, 0
+	for i < len(old) || j < len(new) {
+		switch {
+		case j == len(new):
+			gone = append(gone, old[i])
+			i++
+		case i == len(old):
+			added = append(added, new[j])
+			j++
+		case old[i] == new[j]:
+			i++
+			j++
+		case cmp(old[i], new[j]) < 0:
+			gone = append(gone, old[i])
+			i++
+		case cmp(old[i], new[j]) > 0:
+			added = append(added, new[j])
+			j++
+		default: // same start, other end
+			gone, added = append(gone, old[i]), append(added, new[j])
+			i++
+			j++
+		}
+	}
+	return gone, added
+}
 
 // endElems closes the element list and its message.
 func (b *nlBatch) endElems(m elemsMsg) {
@@ -215,37 +295,39 @@ func setNames(table, set string) []byte {
 // address after its last (nil after 255.255.255.255). The buffers are
 // reused between calls.
 func (t *Table) walk4(fn func(first, end []byte)) {
-	var first, end [4]byte
-	t.merged4(func(lo, hi uint32) {
-		binary.BigEndian.PutUint32(first[:], lo)
-		if hi == ^uint32(0) {
-			fn(first[:], nil)
-			return
-		}
-		binary.BigEndian.PutUint32(end[:], hi+1)
-		fn(first[:], end[:])
-	})
+	t.merged4(func(lo, hi uint32) { elems4(lo, hi, fn) })
 }
 
 // walk6 is walk4 for IPv6.
 func (t *Table) walk6(fn func(first, end []byte)) {
-	var first, end [16]byte
-	for i := 0; i < len(t.v6); {
-		lo, hi := t.v6[i].start, t.v6[i].end
-		for i++; i < len(t.v6) && t.v6[i].start == inc(hi); i++ {
-			hi = t.v6[i].end
-		}
-		binary.BigEndian.PutUint64(first[:8], lo.hi)
-		binary.BigEndian.PutUint64(first[8:], lo.lo)
-		if hi == (u128{^uint64(0), ^uint64(0)}) {
-			fn(first[:], nil)
-			continue
-		}
-		n := inc(hi)
-		binary.BigEndian.PutUint64(end[:8], n.hi)
-		binary.BigEndian.PutUint64(end[8:], n.lo)
-		fn(first[:], end[:])
+	t.merged6(func(lo, hi u128) { elems6(lo, hi, fn) })
+}
+
+// elems4 gives an interval as set elements: its first address and the
+// address after its last (nil after the last address).
+func elems4(lo, hi uint32, fn func(first, end []byte)) {
+	var first, end [4]byte
+	binary.BigEndian.PutUint32(first[:], lo)
+	if hi == ^uint32(0) {
+		fn(first[:], nil)
+		return
 	}
+	binary.BigEndian.PutUint32(end[:], hi+1)
+	fn(first[:], end[:])
+}
+
+func elems6(lo, hi u128, fn func(first, end []byte)) {
+	var first, end [16]byte
+	binary.BigEndian.PutUint64(first[:8], lo.hi)
+	binary.BigEndian.PutUint64(first[8:], lo.lo)
+	if hi == (u128{^uint64(0), ^uint64(0)}) {
+		fn(first[:], nil)
+		return
+	}
+	n := inc(hi)
+	binary.BigEndian.PutUint64(end[:8], n.hi)
+	binary.BigEndian.PutUint64(end[8:], n.lo)
+	fn(first[:], end[:])
 }
 
 func nfgenmsg(family uint8, resID uint16) []byte {

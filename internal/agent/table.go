@@ -731,19 +731,22 @@ func (t *Table) ranges4(fn func(start, end uint32)) {
 			continue
 		}
 		k := 0
-		for j := uint32(0); j < 256; j++ {
-			code := t.codes[c*8+j>>5] >> ((j & 31) * 2) & 3
-			if code == codeNone {
-				continue
-			}
-			s, at := slots[k], c<<16|j<<8
-			k++
-			if code != codeMany {
-				fn(at|uint32(s.lo), at|uint32(s.hi))
-				continue
-			}
-			for _, r := range slots[s.val : s.val+uint32(s.n)] {
-				fn(at|uint32(r.lo), at|uint32(r.hi))
+		for w := uint32(0); w < 8; w++ {
+			word := t.codes[c*8+w]
+			// Only the marked /24s: lowest set code first.
+			for m := (word | word>>1) & nzMask; m != 0; m &= m - 1 {
+				sh := uint32(bits.TrailingZeros64(m))
+				code := word >> sh & 3
+				j := w*32 + sh/2
+				s, at := slots[k], c<<16|j<<8
+				k++
+				if code != codeMany {
+					fn(at|uint32(s.lo), at|uint32(s.hi))
+					continue
+				}
+				for _, r := range slots[s.val : s.val+uint32(s.n)] {
+					fn(at|uint32(r.lo), at|uint32(r.hi))
+				}
 			}
 		}
 	}
@@ -777,6 +780,17 @@ func (t *Table) merged4(fn func(lo, hi uint32)) {
 	})
 	if open {
 		fn(uint32(lo), uint32(hi))
+	}
+}
+
+// merged6 is merged4 for IPv6.
+func (t *Table) merged6(fn func(lo, hi u128)) {
+	for i := 0; i < len(t.v6); {
+		lo, hi := t.v6[i].start, t.v6[i].end
+		for i++; i < len(t.v6) && hi != (u128{^uint64(0), ^uint64(0)}) && t.v6[i].start == inc(hi); i++ {
+			hi = t.v6[i].end
+		}
+		fn(lo, hi)
 	}
 }
 
