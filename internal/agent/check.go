@@ -41,11 +41,9 @@ func (a *Agent) answer(t *Table, stale bool, now time.Time, ip netip.Addr, v int
 	}
 	// An entry past its "until" drops out by itself, even when no newer
 	// version arrives (the registry removes it too, once its expiry job runs).
-	if v >= 0 {
-		if e := t.entry(uint32(v)); now.Before(e.Until) {
-			ans.Allowed, ans.Entry = true, *e
-			return ans
-		}
+	if v >= 0 && t.es.allowedAt(uint32(v), now) {
+		ans.Allowed, ans.Entry = true, t.entry(uint32(v))
+		return ans
 	}
 	if e, ok := a.bindings.Lookup(ip); ok && now.Before(e.Until) {
 		ans.Allowed, ans.Entry = true, e

@@ -11,7 +11,6 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/ipreg/ipreg/internal/feed"
 )
@@ -40,10 +39,8 @@ import (
 // The sorted prefixes themselves (s4 per chunk, s6) are kept for Apply,
 // which rebuilds only the chunks a delta touches and shares the rest.
 type Table struct {
-	entries []feed.Entry // as given to Build; span values below len(entries) index it
-	added   []feed.Entry // added by Apply: value len(entries)+i; append-only, shared with successors
-	log     *addedLog
-	dead    int // entries that no span refers to any more (removed by Apply)
+	es   entryStore // span values index it
+	dead int     // entries no span refers to any more (removed by Apply)
 
 	s4     [][]span4 // per chunk: the IPv4 prefixes starting in it, in feed order (start, length, registration)
 	n4     int       // how many in all
@@ -123,13 +120,6 @@ type range6 struct {
 	val        uint32
 }
 
-// addedLog tells Apply whether it may append to a table's added slice in
-// place: only if no other successor has appended to it since.
-type addedLog struct {
-	mu sync.Mutex
-	n  int
-}
-
 func addr128(a netip.Addr) u128 {
 	b := a.As16()
 	return u128{binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])}
@@ -149,12 +139,7 @@ func (t *Table) Len() int {
 	return t.n4 + len(t.s6)
 }
 
-func (t *Table) entry(v uint32) *feed.Entry {
-	if int(v) < len(t.entries) {
-		return &t.entries[v]
-	}
-	return &t.added[int(v)-len(t.entries)]
-}
+func (t *Table) entry(v uint32) feed.Entry { return t.es.get(v) }
 
 // Entries returns the prefix entries in feed order (a new slice).
 func (t *Table) Entries() []feed.Entry {
@@ -164,11 +149,11 @@ func (t *Table) Entries() []feed.Entry {
 	out := make([]feed.Entry, 0, t.Len())
 	for _, c := range t.s4 {
 		for _, s := range c {
-			out = append(out, *t.entry(s.val))
+			out = append(out, t.entry(s.val))
 		}
 	}
 	for _, s := range t.s6 {
-		out = append(out, *t.entry(s.val))
+		out = append(out, t.entry(s.val))
 	}
 	return out
 }
@@ -179,7 +164,7 @@ func (t *Table) Lookup(a netip.Addr) (feed.Entry, bool) {
 	if v < 0 {
 		return feed.Entry{}, false
 	}
-	return *t.entry(uint32(v)), true
+	return t.entry(uint32(v)), true
 }
 
 // lookup returns the value of the most specific entry containing a, or -1.
@@ -316,9 +301,8 @@ func (t *Table) touchEntries(vals []int) byte {
 	var sum byte
 	for _, v := range vals {
 		if v >= 0 {
-			e := t.entry(uint32(v))
-			if len(e.Reg) > 0 && len(e.Prefix) > 0 {
-				sum += e.Reg[0] ^ e.Prefix[0]
+			if r := &t.es.recs[v]; r.pfx > 0 {
+				sum += t.es.text[r.off]
 			}
 		}
 	}
@@ -402,7 +386,7 @@ func (t *Table) cmp4(a, b span4) int {
 	if c := cmpPlace4(a, b); c != 0 {
 		return c
 	}
-	return strings.Compare(t.entry(a.val).Reg, t.entry(b.val).Reg)
+	return strings.Compare(t.es.regOf(a.val), t.es.regOf(b.val))
 }
 
 func cmp128(a, b u128) int {
@@ -423,24 +407,32 @@ func (t *Table) cmp6(a, b span6) int {
 	if c := cmpPlace6(a, b); c != 0 {
 		return c
 	}
-	return strings.Compare(t.entry(a.val).Reg, t.entry(b.val).Reg)
+	return strings.Compare(t.es.regOf(a.val), t.es.regOf(b.val))
 }
 
-// Build makes a table from entries, which it keeps (the caller must not
-// modify them afterwards). Mobile-number entries are ignored (see
-// Bindings). Entries in feed order, as snapshots hold them, skip the sort.
+// Build makes a table from entries. Mobile-number entries are ignored
+// (see Bindings). Entries in feed order, as snapshots hold them, skip the
+// sort.
 func Build(entries []feed.Entry) *Table {
-	t := &Table{entries: entries, log: &addedLog{}}
+	t := &Table{es: entryStore{recs: make([]packed, 0, len(entries)), log: &entryLog{}}}
 	s4 := make([]span4, 0, len(entries))
 	for i := range entries {
-		if s, s6, is4, ok := spanOf(&entries[i], uint32(i)); !ok {
+		e := &entries[i]
+		if !fits(e) {
 			continue
-		} else if is4 {
+		}
+		s, s6, is4, ok := spanOf(e, uint32(len(t.es.recs)))
+		switch {
+		case !ok:
+			continue
+		case is4:
 			s4 = append(s4, s)
-		} else {
+		default:
 			t.s6 = append(t.s6, s6)
 		}
+		t.es.add(e)
 	}
+	t.es.commit()
 	if !slices.IsSortedFunc(s4, t.cmp4) {
 		slices.SortFunc(s4, t.cmp4)
 	}

@@ -22,14 +22,14 @@ import (
 // range). IPv6, usually much smaller, is rebuilt from its sorted list when
 // it changes. Entries of removed prefixes stay in memory until removals
 // outnumber the live entries; then the table is rebuilt compactly.
-func (t *Table) Apply(ops []feed.Op) (*Table, error) {
-	t.log.mu.Lock()
-	defer t.log.mu.Unlock()
+func (t *Table) Apply(ops []feed.Op) (_ *Table, err error) {
 	nt := *t
-	if t.log.n != len(t.added) {
-		// Another successor appended to t's added entries: copy them.
-		nt.added, nt.log = slices.Clip(t.added), &addedLog{}
-	}
+	nt.es = t.es.successor()
+	defer func() {
+		if err != nil {
+			nt.es.release(&t.es)
+		}
+	}()
 	var ops4 []pending[span4]
 	var ops6 []pending[span6]
 	for i := range ops {
@@ -37,11 +37,11 @@ func (t *Table) Apply(ops []feed.Op) (*Table, error) {
 		add := o.Op == "add"
 		var val uint32
 		if add {
-			val = uint32(len(nt.entries) + len(nt.added))
+			val = uint32(len(nt.es.recs))
 		}
 		s4, s6, is4, ok := spanOf(&o.Entry, val)
 		switch {
-		case !ok:
+		case !ok || !fits(&o.Entry):
 			continue // a mobile number: not the table's
 		case is4:
 			ops4 = append(ops4, pending[span4]{s4, add, o})
@@ -49,7 +49,7 @@ func (t *Table) Apply(ops []feed.Op) (*Table, error) {
 			ops6 = append(ops6, pending[span6]{s6, add, o})
 		}
 		if add {
-			nt.added = append(nt.added, o.Entry)
+			nt.es.add(&o.Entry)
 		}
 	}
 	if len(ops4) > 0 {
@@ -68,14 +68,15 @@ func (t *Table) Apply(ops []feed.Op) (*Table, error) {
 		nt.build6()
 	}
 	if nt.dead > 1024 && nt.dead > nt.Len() {
+		nt.es.release(&t.es)
 		return Build(nt.Entries()), nil
 	}
-	nt.log.n = len(nt.added)
+	nt.es.commit()
 	return &nt, nil
 }
 
-func (t *Table) entry4Reg(s span4) string { return t.entry(s.val).Reg }
-func (t *Table) entry6Reg(s span6) string { return t.entry(s.val).Reg }
+func (t *Table) entry4Reg(s span4) string { return t.es.regOf(s.val) }
+func (t *Table) entry6Reg(s span6) string { return t.es.regOf(s.val) }
 
 // pending is one delta operation on a prefix list.
 type pending[S any] struct {

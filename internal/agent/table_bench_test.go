@@ -20,8 +20,9 @@ import (
 // IPv6 /48s at random, probed with 1,000,000 random addresses, hits and
 // misses separately (random probes defeat the caches, as real traffic does).
 var bench struct {
-	once                sync.Once
+	gen                 sync.Once
 	entries             []feed.Entry
+	once                sync.Once
 	hits4, miss4, hits6 []netip.Addr
 	table               *Table
 
@@ -32,14 +33,21 @@ var bench struct {
 	lite   *bart.Lite
 	ipset  *netipx.IPSet
 
-	sorted     sync.Once
-	sortedEnts []feed.Entry // entries in feed order
+	snap     sync.Once
+	snapshot []byte // the entries as a snapshot file
 }
 
 const nProbes = 1_000_000
 
-func benchData(tb testing.TB) {
-	bench.once.Do(func() {
+// benchEntries keeps the generated data set for the table benchmarks.
+func benchEntries() {
+	bench.gen.Do(func() { bench.entries = genEntries() })
+}
+
+// genEntries generates the data set.
+func genEntries() []feed.Entry {
+	var entries []feed.Entry
+	{
 		r := rand.New(rand.NewPCG(42, 42))
 		seen := map[netip.Prefix]bool{}
 		add := func(p netip.Prefix) {
@@ -47,7 +55,7 @@ func benchData(tb testing.TB) {
 				return
 			}
 			seen[p] = true
-			bench.entries = append(bench.entries, feed.Entry{Prefix: p.String(), Reg: fmt.Sprintf("VPN-2026-%06d", len(bench.entries)%999999), Cat: "company_vpn", Until: until})
+			entries = append(entries, feed.Entry{Prefix: p.String(), Reg: fmt.Sprintf("VPN-2026-%06d", len(entries)%999999), Cat: "company_vpn", Until: until})
 		}
 		for len(seen) < 500_000 {
 			add(netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(1 + r.IntN(223)), byte(r.IntN(256)), byte(r.IntN(256)), byte(r.IntN(256))}), 32))
@@ -61,6 +69,15 @@ func benchData(tb testing.TB) {
 			b[2], b[3], b[4], b[5] = byte(r.IntN(256)), byte(r.IntN(256)), byte(r.IntN(256)), byte(r.IntN(256))
 			add(netip.PrefixFrom(netip.AddrFrom16(b), 48))
 		}
+	}
+	return entries
+}
+
+// benchData adds the table and the probes.
+func benchData(tb testing.TB) {
+	benchEntries()
+	bench.once.Do(func() {
+		r := rand.New(rand.NewPCG(43, 43))
 		bench.table = Build(bench.entries)
 		for len(bench.hits4) < nProbes {
 			p := netip.MustParsePrefix(bench.entries[r.IntN(1_000_000)].Prefix)
@@ -202,9 +219,20 @@ func BenchmarkApply(b *testing.B) {
 	es := sortedBench(b)
 	tab := Build(es)
 	ops := onePercent(es)
+	// Each round applies to the newest table, as the agent does, the delta
+	// and then its inverse.
+	inverse := slices.Clone(ops)
+	for i := range inverse {
+		inverse[i].Op = map[string]string{"add": "remove", "remove": "add"}[inverse[i].Op]
+	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := tab.Apply(ops); err != nil {
+		d := ops
+		if i%2 == 1 {
+			d = inverse
+		}
+		var err error
+		if tab, err = tab.Apply(d); err != nil {
 			b.Fatal(err)
 		}
 	}

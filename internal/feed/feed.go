@@ -5,6 +5,7 @@
 package feed
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -29,29 +30,46 @@ type Entry struct {
 // the registration number last, because two registrations may hold one
 // prefix.
 func (e Entry) Key() string {
-	k, _ := e.checkedKey()
-	return k
+	o, _ := e.checkedOrder()
+	return o.key()
 }
 
-// checkedKey returns the entry's key and whether the entry is valid (see
-// Validate), parsing the prefix once for both.
-func (e Entry) checkedKey() (string, error) {
-	key, err := e.identity()
+// checkedOrder returns the entry's key in parts and whether the entry is
+// valid (see Validate), parsing the prefix once for both.
+func (e Entry) checkedOrder() (order, error) {
+	o, err := e.order()
 	if err != nil {
-		return key, err
+		return o, err
 	}
 	switch {
 	case e.Reg == "" || e.Cat == "":
-		return key, fmt.Errorf("entry %s%s: reg and cat are required", e.Prefix, e.MSISDN)
+		return o, fmt.Errorf("entry %s%s: reg and cat are required", e.Prefix, e.MSISDN)
 	case e.Until.IsZero():
-		return key, fmt.Errorf("entry %s%s: until is required", e.Prefix, e.MSISDN)
+		return o, fmt.Errorf("entry %s%s: until is required", e.Prefix, e.MSISDN)
 	}
-	return key, nil
+	return o, nil
 }
 
-// identity is the key, from the prefix or number and the registration.
-func (e Entry) identity() (string, error) {
-	bad := "z" + e.Prefix + e.MSISDN + "|" + e.Reg
+// order is a key in parts: comparing orders (compareOrder) compares keys
+// without building them, which decoding a million-line file would.
+type order struct {
+	kind byte // kind4, kind6, kindNumber or kindBad: the key's first letters
+	addr [16]byte
+	bits uint8
+	id   string // the mobile number; for kindBad, prefix and number as given
+	reg  string
+}
+
+const (
+	kind4      = iota // "a4…"
+	kind6             // "a6…"
+	kindNumber        // "b…"
+	kindBad           // "z…"
+)
+
+// order is the key in parts, from the prefix or number and the registration.
+func (e Entry) order() (order, error) {
+	bad := order{kind: kindBad, id: e.Prefix + e.MSISDN, reg: e.Reg}
 	if (e.Prefix == "") == (e.MSISDN == "") {
 		return bad, fmt.Errorf("entry %q/%q: exactly one of prefix and msisdn must be set", e.Prefix, e.MSISDN)
 	}
@@ -59,29 +77,63 @@ func (e Entry) identity() (string, error) {
 		if len(e.MSISDN) != 12 || strings.Trim(e.MSISDN, "0123456789") != "" || !strings.HasPrefix(e.MSISDN, "92") {
 			return bad, fmt.Errorf("entry msisdn %q is not 92XXXXXXXXXX", e.MSISDN)
 		}
-		return "b" + e.MSISDN + "|" + e.Reg, nil
+		return order{kind: kindNumber, id: e.MSISDN, reg: e.Reg}, nil
 	}
 	p, err := netip.ParsePrefix(e.Prefix)
 	if err != nil || p != p.Masked() || p.Addr().Is4In6() || p.Addr().Zone() != "" {
 		return bad, fmt.Errorf("entry prefix %q is not a canonical prefix", e.Prefix)
 	}
-	// Built by hand: keys are computed for every entry of large sets.
-	a := p.Addr().As16()
-	b := make([]byte, 0, 2+32+4+1+len(e.Reg))
-	if p.Addr().Is4() {
-		b = append(b, "a4"...)
-	} else {
-		b = append(b, "a6"...)
+	o := order{kind: kind4, addr: p.Addr().As16(), bits: uint8(p.Bits()), reg: e.Reg}
+	if !p.Addr().Is4() {
+		o.kind = kind6
 	}
-	b = hex.AppendEncode(b, a[:])
-	b = append(b, '/', byte('0'+p.Bits()/100), byte('0'+p.Bits()/10%10), byte('0'+p.Bits()%10), '|')
-	b = append(b, e.Reg...)
-	return string(b), nil
+	return o, nil
+}
+
+// key is the order as the key string.
+func (o order) key() string {
+	switch o.kind {
+	case kindNumber:
+		return "b" + o.id + "|" + o.reg
+	case kindBad:
+		return "z" + o.id + "|" + o.reg
+	}
+	b := make([]byte, 0, 2+32+4+1+len(o.reg))
+	b = append(b, "a4"...)
+	if o.kind == kind6 {
+		b[1] = '6'
+	}
+	b = hex.AppendEncode(b, o.addr[:])
+	b = append(b, '/', byte('0'+o.bits/100), byte('0'+o.bits/10%10), byte('0'+o.bits%10), '|')
+	b = append(b, o.reg...)
+	return string(b)
+}
+
+// compareOrder compares as the keys compare (TestCompareOrder holds it to
+// that): kind, then address, length and registration for prefixes, number
+// and registration for numbers.
+func compareOrder(a, b order) int {
+	if a.kind != b.kind {
+		return int(a.kind) - int(b.kind)
+	}
+	if a.kind == kindBad {
+		return strings.Compare(a.key(), b.key())
+	}
+	if c := bytes.Compare(a.addr[:], b.addr[:]); c != 0 {
+		return c
+	}
+	if a.bits != b.bits {
+		return int(a.bits) - int(b.bits)
+	}
+	if c := strings.Compare(a.id, b.id); c != 0 {
+		return c
+	}
+	return strings.Compare(a.reg, b.reg)
 }
 
 // Validate checks an entry read from a file.
 func (e Entry) Validate() error {
-	_, err := e.checkedKey()
+	_, err := e.checkedOrder()
 	return err
 }
 

@@ -6,7 +6,9 @@ import (
 	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -217,7 +219,7 @@ func TestFastEntry(t *testing.T) {
 	for _, l := range lines {
 		var want Entry
 		wantErr := json.Unmarshal([]byte(l), &want)
-		got, err := parseEntry([]byte(l), interner{})
+		got, err := parseEntry([]byte(l), &strs{})
 		if (err != nil) != (wantErr != nil) || err == nil && (got.Prefix != want.Prefix || got.MSISDN != want.MSISDN ||
 			got.Reg != want.Reg || got.Cat != want.Cat || !got.Until.Equal(want.Until)) {
 			t.Errorf("%s: fast %+v %v, json %+v %v", l, got, err, want, wantErr)
@@ -255,4 +257,45 @@ func TestFastOp(t *testing.T) {
 	if _, ok := fastEntry(line[len(`{"op":"add",`):], nil); !ok || !bytes.HasPrefix(line, []byte(`{"op":"add",`)) {
 		t.Errorf("EncodeDelta's line %s misses the fast path", line)
 	}
+}
+
+// compareOrder must order entries exactly as their key strings do, since
+// files are checked with one and written with the other.
+func TestCompareOrder(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 1))
+	regs := []string{"VPN-2026-000001", "VPN-2026-000002", "A", "", "VPN-2026-0000010"}
+	gen := func() Entry {
+		e := Entry{Reg: regs[r.IntN(len(regs))], Cat: "c", Until: time.Now()}
+		switch r.IntN(5) {
+		case 0:
+			e.MSISDN = fmt.Sprintf("92%010d", r.IntN(3))
+		case 1:
+			e.Prefix = fmt.Sprintf("%d.%d.0.0/%d", r.IntN(3), r.IntN(3), 16+r.IntN(2))
+		case 2:
+			e.Prefix = fmt.Sprintf("2001:db8:%x::/%d", r.IntN(3), 48+r.IntN(2)*16)
+		case 3:
+			e.Prefix = "10.0.0.1/8" // not canonical: bad
+		default:
+			e.Prefix = fmt.Sprintf("%d.0.0.0/8", r.IntN(256))
+		}
+		return e
+	}
+	for i := 0; i < 20000; i++ {
+		a, b := gen(), gen()
+		oa, _ := a.order()
+		ob, _ := b.order()
+		if got, want := sign(compareOrder(oa, ob)), sign(strings.Compare(a.Key(), b.Key())); got != want {
+			t.Fatalf("compareOrder(%+v, %+v) = %d; keys %q, %q compare %d", a, b, got, a.Key(), b.Key(), want)
+		}
+	}
+}
+
+func sign(x int) int {
+	switch {
+	case x < 0:
+		return -1
+	case x > 0:
+		return 1
+	}
+	return 0
 }

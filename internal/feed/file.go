@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"time"
+	"unsafe"
 )
 
 // MaxDecompressed bounds what reading one file may inflate to, so a
@@ -69,14 +70,14 @@ func encode(h Header, n int, item func(int) (any, string)) ([]byte, error) {
 // for the expected session and version, valid entries in strict key order.
 func DecodeSnapshot(b []byte, session string, version int64) ([]Entry, error) {
 	var out []Entry
-	in := interner{}
-	err := decode(b, "snapshot", session, version, func(line []byte) (string, error) {
+	in := &strs{}
+	err := decode(b, "snapshot", session, version, func(line []byte) (order, error) {
 		e, err := parseEntry(line, in)
 		if err != nil {
-			return "", err
+			return order{}, err
 		}
 		out = append(out, e)
-		return e.checkedKey()
+		return e.checkedOrder()
 	})
 	return out, err
 }
@@ -84,24 +85,24 @@ func DecodeSnapshot(b []byte, session string, version int64) ([]Entry, error) {
 // DecodeDelta reads and checks a delta like DecodeSnapshot.
 func DecodeDelta(b []byte, session string, version int64) ([]Op, error) {
 	var out []Op
-	in := interner{}
-	err := decode(b, "delta", session, version, func(line []byte) (string, error) {
+	in := &strs{}
+	err := decode(b, "delta", session, version, func(line []byte) (order, error) {
 		o, err := parseOp(line, in)
 		if err != nil {
-			return "", err
+			return order{}, err
 		}
 		if o.Op != "add" && o.Op != "remove" {
-			return "", fmt.Errorf("unknown op %q", o.Op)
+			return order{}, fmt.Errorf("unknown op %q", o.Op)
 		}
 		out = append(out, o)
-		return o.Entry.checkedKey()
+		return o.Entry.checkedOrder()
 	})
 	return out, err
 }
 
 // decode checks the gzip stream and header, then hands each line to line,
 // which returns the entry's key; keys must strictly increase.
-func decode(b []byte, typ, session string, version int64, line func([]byte) (string, error)) error {
+func decode(b []byte, typ, session string, version int64, line func([]byte) (order, error)) error {
 	zr, err := gzip.NewReader(bytes.NewReader(b))
 	if err != nil {
 		return fmt.Errorf("%s: not gzip: %w", typ, err)
@@ -119,13 +120,13 @@ func decode(b []byte, typ, session string, version int64, line func([]byte) (str
 		return fmt.Errorf("%s: header says %s of session %s version %d, want %s of session %s version %d",
 			typ, h.Type, h.SessionID, h.Version, typ, session, version)
 	}
-	prev := ""
+	var prev order
 	for n := 2; sc.Scan(); n++ {
 		key, err := line(sc.Bytes())
 		if err != nil {
 			return fmt.Errorf("%s line %d: %w", typ, n, err)
 		}
-		if n > 2 && key <= prev {
+		if n > 2 && compareOrder(key, prev) <= 0 {
 			return fmt.Errorf("%s line %d: entries not in order or duplicated", typ, n)
 		}
 		prev = key
@@ -140,7 +141,7 @@ func decode(b []byte, typ, session string, version int64, line func([]byte) (str
 // writes ({"prefix"|"msisdn":…,"reg":…,"cat":…,"until":…}, no escapes)
 // are read directly; anything else goes through encoding/json, so the
 // fast path changes speed, never meaning.
-func parseEntry(line []byte, in interner) (Entry, error) {
+func parseEntry(line []byte, in *strs) (Entry, error) {
 	if len(line) > 0 && line[0] == '{' {
 		if e, ok := fastEntry(line[1:], in); ok {
 			return e, nil
@@ -154,7 +155,7 @@ func parseEntry(line []byte, in interner) (Entry, error) {
 // parseOp reads one delta line the same way: {"op":…, then an entry's
 // fields in EncodeDelta's order, directly; anything else through
 // encoding/json.
-func parseOp(line []byte, in interner) (Op, error) {
+func parseOp(line []byte, in *strs) (Op, error) {
 	for _, op := range []string{"add", "remove"} {
 		if p := `{"op":"` + op + `",`; bytes.HasPrefix(line, []byte(p)) {
 			if e, ok := fastEntry(line[len(p):], in); ok {
@@ -167,23 +168,50 @@ func parseOp(line []byte, in interner) (Op, error) {
 	return o, err
 }
 
-// interner shares one string among the entries of a file for values that
-// repeat (categories): less memory, and one hot cache line for all.
-type interner map[string]string
+// strs makes the strings of one file's entries. A snapshot holds millions
+// of them, and as separate allocations they are millions of objects for
+// the garbage collector to mark on every cycle for as long as the agent
+// holds the table; here they share large blocks instead. Values that
+// repeat (categories) share one string: less memory, one hot cache line.
+type strs struct {
+	cats  map[string]string
+	block []byte
+}
 
-func (in interner) get(b []byte) string {
-	if s, ok := in[string(b)]; ok {
+// intern returns the shared string for b (a plain copy with a nil strs).
+func (in *strs) intern(b []byte) string {
+	if in == nil {
+		return string(b)
+	}
+	if s, ok := in.cats[string(b)]; ok {
 		return s
 	}
-	s := string(b)
-	if in != nil && len(in) < 256 {
-		in[s] = s
+	s := in.str(b)
+	if in.cats == nil {
+		in.cats = map[string]string{}
+	}
+	if len(in.cats) < 256 {
+		in.cats[s] = s
 	}
 	return s
 }
 
+// str returns b as a string in the current block. A block is only ever
+// appended to, never changed, which is what unsafe.String requires.
+func (in *strs) str(b []byte) string {
+	if in == nil || len(b) == 0 {
+		return string(b)
+	}
+	if cap(in.block)-len(in.block) < len(b) {
+		in.block = make([]byte, 0, max(256<<10, len(b)))
+	}
+	start := len(in.block)
+	in.block = append(in.block, b...)
+	return unsafe.String(&in.block[start], len(b))
+}
+
 // fastEntry reads an entry's fields after the opening brace.
-func fastEntry(body []byte, in interner) (Entry, bool) {
+func fastEntry(body []byte, in *strs) (Entry, bool) {
 	var e Entry
 	rest := body
 	raw := func(name string) ([]byte, bool) {
@@ -201,7 +229,7 @@ func fastEntry(body []byte, in interner) (Entry, bool) {
 	}
 	field := func(name string) (string, bool) {
 		v, ok := raw(name)
-		return string(v), ok
+		return in.str(v), ok
 	}
 	var ok bool
 	switch {
@@ -220,7 +248,7 @@ func fastEntry(body []byte, in interner) (Entry, bool) {
 	if !ok {
 		return e, false
 	}
-	e.Cat = in.get(cat)
+	e.Cat = in.intern(cat)
 	until, ok := field(`,"until":"`)
 	if !ok || string(rest) != "}" {
 		return e, false
