@@ -40,7 +40,7 @@ import (
 // which rebuilds only the chunks a delta touches and shares the rest.
 type Table struct {
 	es   entryStore // span values index it
-	dead int     // entries no span refers to any more (removed by Apply)
+	dead int        // entries no span refers to any more (removed by Apply)
 
 	s4     [][]span4 // per chunk: the IPv4 prefixes starting in it, in feed order (start, length, registration)
 	n4     int       // how many in all
