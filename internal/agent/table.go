@@ -414,7 +414,11 @@ func (t *Table) cmp6(a, b span6) int {
 // (see Bindings). Entries in feed order, as snapshots hold them, skip the
 // sort.
 func Build(entries []feed.Entry) *Table {
-	t := &Table{es: entryStore{recs: make([]packed, 0, len(entries)), log: &entryLog{}}}
+	text := 0
+	for i := range entries {
+		text += len(entries[i].Prefix) + len(entries[i].Reg) + len(entries[i].Cat)
+	}
+	t := &Table{es: entryStore{recs: make([]packed, 0, len(entries)), text: make([]byte, 0, text), log: &entryLog{}}}
 	s4 := make([]span4, 0, len(entries))
 	for i := range entries {
 		e := &entries[i]
