@@ -27,7 +27,7 @@ type Config struct {
 	MaxDeltas  int                 // further behind than this many deltas: take the snapshot
 	Timeout    time.Duration       // for a notification request (default 15 s; files get 20×)
 	NFTFile    string              // write an nft script replacing the sets after each new version
-	NFTApply   bool                // also replace the kernel sets over netlink
+	NFTApply   bool                // also bring the kernel sets to each version over netlink
 	IPSetFile  string              // write an "ipset restore" script after each new version
 	HTTP       *http.Client
 	Log        *slog.Logger

@@ -66,7 +66,7 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 	fs.StringVar(&onStale, "on-stale", "fail-static", "when data is stale: fail-static (keep answering from it) or fail-closed (answer not registered)")
 	fs.DurationVar(&poll, "poll", time.Minute, "regular poll of the notification, besides the long-poll")
 	fs.StringVar(&nftFile, "nft-file", "", "after each new version, write an nft script that replaces sets allow4/allow6 of table inet ipreg in one transaction")
-	fs.BoolVar(&nftApply, "nft-apply", false, "after each new version, replace the kernel sets allow4/allow6 of table inet ipreg over netlink in one transaction (needs CAP_NET_ADMIN)")
+	fs.BoolVar(&nftApply, "nft-apply", false, "after each new version, bring the kernel sets allow4/allow6 of table inet ipreg to it over netlink in one transaction: whole the first time, then only the changed intervals (needs CAP_NET_ADMIN)")
 	fs.StringVar(&ipsetFile, "ipset-file", "", "after each new version, write an \"ipset restore\" script that swaps in new hash:net sets ipreg4/ipreg6")
 	fs.StringVar(&radiusListen, "radius-listen", "", "UDP address for RADIUS accounting (e.g. :1813): binds registered mobile numbers to their current address")
 	fs.StringVar(&radiusSecretFile, "radius-secret-file", "", "file holding the RADIUS shared secret (required with --radius-listen)")

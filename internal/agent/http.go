@@ -187,27 +187,11 @@ func parseAddr(b []byte, i int) (netip.Addr, error) {
 
 // parseDotted reads "a.b.c.d" with no leading zeros, as netip does.
 func parseDotted(b []byte) (netip.Addr, bool) {
-	var a [4]byte
-	i := 0
-	for part := 0; part < 4; part++ {
-		n, d := 0, 0
-		for i < len(b) && d < 3 && b[i] >= '0' && b[i] <= '9' {
-			n = n*10 + int(b[i]-'0')
-			i++
-			d++
-		}
-		if d == 0 || n > 255 || d > 1 && b[i-d] == '0' {
-			return netip.Addr{}, false
-		}
-		a[part] = byte(n)
-		if part < 3 {
-			if i >= len(b) || b[i] != '.' {
-				return netip.Addr{}, false
-			}
-			i++
-		}
+	a, i, ok := dotted(b)
+	if !ok || i != len(b) {
+		return netip.Addr{}, false
 	}
-	return netip.AddrFrom4(a), i == len(b)
+	return netip.AddrFrom4([4]byte{byte(a >> 24), byte(a >> 16), byte(a >> 8), byte(a)}), true
 }
 
 func (a *Agent) count(n, allowed int) {

@@ -27,7 +27,7 @@ func newMetrics(a *Agent, reg *prometheus.Registry) *metrics {
 		lookups: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ipreg_agent_lookups_total",
 			Help: "Addresses looked up, by answer."}, []string{"result"}),
 		exportDuration: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "ipreg_agent_export_duration_seconds",
-			Help: "Time to write the export files and replace the kernel sets.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 16)}),
+			Help: "Time to write the export files and bring the kernel sets to the new version.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 16)}),
 		exportFailures: prometheus.NewCounter(prometheus.CounterOpts{Name: "ipreg_agent_export_failures_total",
 			Help: "Kernel set replacements that failed (the previous sets stay in force)."}),
 		radius: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ipreg_agent_radius_accounting_total",

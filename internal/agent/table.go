@@ -309,10 +309,9 @@ func (t *Table) touchEntries(vals []int) byte {
 	return sum
 }
 
-// parse4 reads a canonical "a.b.c.d/n" without netip's generality, because
-// Build parses a million of them; anything else reports false and the
-// caller falls back to netip.
-func parse4(s string) (uint32, uint8, bool) {
+// dotted reads "a.b.c.d" (no leading zeros, as netip wants) at the start
+// of s, returning the address and where it ends.
+func dotted[T string | []byte](s T) (uint32, int, bool) {
 	var a uint32
 	i := 0
 	for part := 0; part < 4; part++ {
@@ -326,15 +325,25 @@ func parse4(s string) (uint32, uint8, bool) {
 			return 0, 0, false
 		}
 		a = a<<8 | uint32(n)
-		sep := byte('.')
-		if part == 3 {
-			sep = '/'
+		if part < 3 {
+			if i >= len(s) || s[i] != '.' {
+				return 0, 0, false
+			}
+			i++
 		}
-		if i >= len(s) || s[i] != sep {
-			return 0, 0, false
-		}
-		i++
 	}
+	return a, i, true
+}
+
+// parse4 reads a canonical "a.b.c.d/n" without netip's generality, because
+// Build parses a million of them; anything else reports false and the
+// caller falls back to netip.
+func parse4(s string) (uint32, uint8, bool) {
+	a, i, ok := dotted(s)
+	if !ok || i >= len(s) || s[i] != '/' {
+		return 0, 0, false
+	}
+	i++
 	n, d := 0, 0
 	for i < len(s) && d < 2 && s[i] >= '0' && s[i] <= '9' {
 		n = n*10 + int(s[i]-'0')
