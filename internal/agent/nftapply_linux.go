@@ -291,9 +291,11 @@ func setNames(table, set string) []byte {
 	return appendAttr(b, unix.NFTA_SET_ELEM_LIST_SET, append([]byte(set), 0))
 }
 
-// walk4 calls fn for each merged IPv4 interval: its first address and the
-// address after its last (nil after 255.255.255.255). The buffers are
-// reused between calls.
+// walk4 calls fn for each merged IPv4 interval, in ascending order: its
+// first address and the address after its last (nil after
+// 255.255.255.255). The order matters to the kernel's interval set: a
+// million intervals sent in descending order were still being inserted
+// after 15 minutes, against under 4 s ascending.
 func (t *Table) walk4(fn func(first, end []byte)) {
 	t.merged4(func(lo, hi uint32) { elems4(lo, hi, fn) })
 }
