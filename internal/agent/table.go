@@ -125,12 +125,6 @@ func addr128(a netip.Addr) u128 {
 	return u128{binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])}
 }
 
-// Result is one lookup's answer.
-type Result struct {
-	Allowed bool
-	Entry   feed.Entry // the most specific matching entry, when allowed
-}
-
 // Len is the number of prefix entries.
 func (t *Table) Len() int {
 	if t == nil {

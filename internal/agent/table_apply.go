@@ -15,13 +15,13 @@ import (
 // removal of one that is not refuses the whole delta. t is not changed and
 // stays usable by lookups under way.
 //
-// Only what the delta touches is rebuilt: the sorted prefix lists are
-// copied with the operations merged in, and of the IPv4 structure only the
-// /16 chunks with a changed prefix are rebuilt; the rest is copied as it is
-// (a few memory copies of some megabytes instead of a rebuild of every
-// range). IPv6, usually much smaller, is rebuilt from its sorted list when
-// it changes. Entries of removed prefixes stay in memory until removals
-// outnumber the live entries; then the table is rebuilt compactly.
+// Only what the delta touches is rebuilt: the /16 chunks with a changed
+// IPv4 prefix get new prefix lists and slots; the others are shared with
+// t, at the cost of copying the per-chunk headers and the 4 MiB code table.
+// IPv6, usually much smaller, is rebuilt from its merged sorted list when
+// it changes. New entries are appended to t's entry store (see
+// entryStore.successor); those of removed prefixes stay until removals
+// outnumber the live entries, and then the table is rebuilt compactly.
 func (t *Table) Apply(ops []feed.Op) (_ *Table, err error) {
 	nt := *t
 	nt.es = t.es.successor()
@@ -42,7 +42,7 @@ func (t *Table) Apply(ops []feed.Op) (_ *Table, err error) {
 		s4, s6, is4, ok := spanOf(&o.Entry, val)
 		switch {
 		case !ok || !fits(&o.Entry):
-			continue // a mobile number: not the table's
+			continue // a mobile number (not the table's), or what Build skips too
 		case is4:
 			ops4 = append(ops4, pending[span4]{s4, add, o})
 		default:
