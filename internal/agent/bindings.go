@@ -3,6 +3,7 @@ package agent
 import (
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ipreg/ipreg/internal/feed"
@@ -14,6 +15,7 @@ type Bindings struct {
 	now func() time.Time
 	mu  sync.RWMutex
 	m   map[netip.Addr]binding
+	n   atomic.Int64 // len(m), so that lookups skip the lock while nothing is bound
 
 	onChange func(a netip.Addr, bound bool) // see SetOnChange
 }
@@ -40,6 +42,7 @@ func newBindings(now func() time.Time) *Bindings {
 func (b *Bindings) Bind(a netip.Addr, e feed.Entry, session string, expires time.Time) {
 	b.mu.Lock()
 	b.m[a.Unmap()] = binding{entry: e, session: session, expires: expires}
+	b.n.Store(int64(len(b.m)))
 	b.mu.Unlock()
 	b.changed(a.Unmap(), true)
 }
@@ -61,6 +64,7 @@ func (b *Bindings) Unbind(a netip.Addr, session string) {
 	ok = ok && (session == "" || cur.session == session)
 	if ok {
 		delete(b.m, a.Unmap())
+		b.n.Store(int64(len(b.m)))
 	}
 	b.mu.Unlock()
 	if ok {
@@ -70,6 +74,9 @@ func (b *Bindings) Unbind(a netip.Addr, session string) {
 
 // Lookup returns the number bound to a, if its session is live.
 func (b *Bindings) Lookup(a netip.Addr) (feed.Entry, bool) {
+	if b.n.Load() == 0 {
+		return feed.Entry{}, false
+	}
 	b.mu.RLock()
 	x, ok := b.m[a.Unmap()]
 	b.mu.RUnlock()
@@ -90,6 +97,7 @@ func (b *Bindings) Expire() int {
 			gone = append(gone, a)
 		}
 	}
+	b.n.Store(int64(len(b.m)))
 	b.mu.Unlock()
 	for _, a := range gone {
 		b.changed(a, false)
