@@ -1,10 +1,12 @@
 package agent
 
 import (
+	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"net/netip"
-	"strconv"
 	"time"
+	"unsafe"
 
 	"github.com/ipreg/ipreg/internal/feed"
 )
@@ -19,6 +21,7 @@ type Answer struct {
 	Allowed bool
 	Stale   bool // data older than --max-age (with fail-closed, Allowed is then false)
 	Entry   feed.Entry
+	plain   bool // Entry's strings need no escaping (known for table entries)
 }
 
 // Check answers whether a is registered: in the table, or bound to a
@@ -42,7 +45,7 @@ func (a *Agent) answer(t *Table, stale bool, now time.Time, ip netip.Addr, v int
 	// An entry past its "until" drops out by itself, even when no newer
 	// version arrives (the registry removes it too, once its expiry job runs).
 	if v >= 0 && t.es.allowedAt(uint32(v), now) {
-		ans.Allowed, ans.Entry = true, t.entry(uint32(v))
+		ans.Allowed, ans.Entry, ans.plain = true, t.entry(uint32(v)), t.es.plain(uint32(v))
 		return ans
 	}
 	if e, ok := a.bindings.Lookup(ip); ok && now.Before(e.Until) {
@@ -51,14 +54,39 @@ func (a *Agent) answer(t *Table, stale bool, now time.Time, ip netip.Addr, v int
 	return ans
 }
 
-// appendString writes s as a JSON string. Feed values are plain ASCII
-// (registration numbers, categories, prefixes), so the common case copies
-// them as they are; anything else goes through strconv's escaping.
-func appendString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x7f {
-			return strconv.AppendQuote(b, s)
+// jsonPlain reports whether s can be written into JSON as it is: ASCII
+// from space on, without quotes or backslashes, as feed values are
+// (registration numbers, categories, prefixes). Eight bytes at a time,
+// because Build asks it of every entry.
+func jsonPlain(s string) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	hasZero := func(w uint64) bool { return (w-ones)&^w&highs != 0 }
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s[i:]), 8))
+		// A byte below 0x20 or from 0x80: after subtracting 0x20 from
+		// each byte (no borrow can cross bytes while all are at least
+		// 0x20), its high bit or a borrow shows; quote and backslash as
+		// zero bytes after an XOR.
+		if w&highs != 0 || (w-0x2020202020202020)&highs != 0 || hasZero(w^0x2222222222222222) || hasZero(w^0x5c5c5c5c5c5c5c5c) {
+			return false
 		}
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// appendString writes s as a JSON string; plain says jsonPlain(s) holds
+// already (table entries know it from when they were stored). Anything
+// else goes through encoding/json, whose escapes are valid JSON.
+func appendString(b []byte, s string, plain bool) []byte {
+	if !plain && !jsonPlain(s) {
+		q, _ := json.Marshal(s)
+		return append(b, q...)
 	}
 	b = append(b, '"')
 	b = append(b, s...)
@@ -72,16 +100,16 @@ func (ans Answer) appendJSON(b []byte) []byte {
 	b = ans.IP.AppendTo(b)
 	if ans.Allowed {
 		b = append(b, `","allowed":true,"registration":`...)
-		b = appendString(b, ans.Entry.Reg)
+		b = appendString(b, ans.Entry.Reg, ans.plain)
 		if ans.Entry.Prefix != "" {
 			b = append(b, `,"prefix":`...)
-			b = appendString(b, ans.Entry.Prefix)
+			b = appendString(b, ans.Entry.Prefix, ans.plain)
 		} else {
 			b = append(b, `,"mobile_number":`...)
-			b = appendString(b, ans.Entry.MSISDN)
+			b = appendString(b, ans.Entry.MSISDN, ans.plain)
 		}
 		b = append(b, `,"category":`...)
-		b = appendString(b, ans.Entry.Cat)
+		b = appendString(b, ans.Entry.Cat, ans.plain)
 		b = append(b, `,"until":"`...)
 		b = appendTime(b, ans.Entry.Until)
 		b = append(b, '"')

@@ -23,6 +23,9 @@ type entryStore struct {
 	recs []packed
 	text []byte // per record: prefix, registration number, category
 	log  *entryLog
+
+	lastCat      string // categories repeat: the last one's jsonPlain
+	lastCatPlain bool
 }
 
 type packed struct {
@@ -30,6 +33,7 @@ type packed struct {
 	nsec          int32
 	off           uint32 // of the record's text
 	pfx, reg, cat uint16 // text lengths
+	plain         bool   // the text needs no escaping in JSON
 }
 
 // entryLog tells Apply whether it may append to a table's entries in
@@ -49,11 +53,19 @@ func fits(e *feed.Entry) bool {
 func (es *entryStore) add(e *feed.Entry) uint32 {
 	v := uint32(len(es.recs))
 	es.recs = append(es.recs, packed{until: e.Until.Unix(), nsec: int32(e.Until.Nanosecond()), off: uint32(len(es.text)),
-		pfx: uint16(len(e.Prefix)), reg: uint16(len(e.Reg)), cat: uint16(len(e.Cat))})
+		pfx: uint16(len(e.Prefix)), reg: uint16(len(e.Reg)), cat: uint16(len(e.Cat)),
+		plain: es.plainCat(e.Cat) && jsonPlain(e.Reg) && jsonPlain(e.Prefix)})
 	es.text = append(es.text, e.Prefix...)
 	es.text = append(es.text, e.Reg...)
 	es.text = append(es.text, e.Cat...)
 	return v
+}
+
+func (es *entryStore) plainCat(cat string) bool {
+	if cat != es.lastCat || es.lastCat == "" {
+		es.lastCat, es.lastCatPlain = cat, jsonPlain(cat)
+	}
+	return es.lastCatPlain
 }
 
 // str is text[off:off+n] as a string without a copy: the arena is never
@@ -74,6 +86,10 @@ func (es *entryStore) get(v uint32) feed.Entry {
 		Until:  time.Unix(r.until, int64(r.nsec)).UTC(),
 	}
 }
+
+// plain reports whether entry v's strings can be written into JSON as
+// they are.
+func (es *entryStore) plain(v uint32) bool { return es.recs[v].plain }
 
 func (es *entryStore) regOf(v uint32) string {
 	r := &es.recs[v]

@@ -142,18 +142,26 @@ func parseJSONAddrs(body []byte) ([]netip.Addr, error) {
 			return nil, err
 		}
 		ips = append(ips, ip)
-		rest = bytes.TrimLeft(rest[end+1:], " \t\r\n")
+		rest = skipSpace(rest[end+1:])
 		if len(rest) > 0 {
 			if rest[0] != ',' {
 				return slowJSONAddrs(body)
 			}
-			rest = bytes.TrimLeft(rest[1:], " \t\r\n")
+			rest = skipSpace(rest[1:])
 			if len(rest) == 0 {
 				return slowJSONAddrs(body) // a trailing comma: let encoding/json name the error
 			}
 		}
 	}
 	return ips, nil
+}
+
+// skipSpace drops JSON whitespace from the front of b.
+func skipSpace(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t' || b[0] == '\r' || b[0] == '\n') {
+		b = b[1:]
+	}
+	return b
 }
 
 func slowJSONAddrs(body []byte) ([]netip.Addr, error) {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ipreg/ipreg/internal/feed"
 )
@@ -135,6 +136,43 @@ func FuzzParseDotted(f *testing.F) {
 		}
 		if !ok && err == nil && want.Is4() {
 			t.Fatalf("parseDotted(%q) refused an IPv4 address netip reads", s)
+		}
+	})
+}
+
+// Table entries remember whether their strings need escaping; one that
+// does still comes out as valid JSON with the same text.
+func TestCheckBatchEscapes(t *testing.T) {
+	reg := "R\"\\é\n<"
+	_, srv := testAgent(t, []feed.Entry{{Prefix: "14.1.104.0/24", Reg: reg, Cat: "company_vpn", Until: until}, entry("14.1.105.0/24")})
+	status, body := post(t, srv, "application/json", `["14.1.104.7","14.1.105.7"]`)
+	var got []map[string]any
+	if err := json.Unmarshal([]byte(body), &got); status != 200 || err != nil || len(got) != 2 {
+		t.Fatalf("%d %s: %v", status, body, err)
+	}
+	if got[0]["registration"] != reg || got[1]["registration"] != entry("14.1.105.0/24").Reg {
+		t.Errorf("registrations %q and %q", got[0]["registration"], got[1]["registration"])
+	}
+}
+
+func FuzzJSONPlain(f *testing.F) {
+	for _, s := range []string{"VPN-2026-000123", "company_vpn", "14.1.104.0/24", "2001:dd8:1c::/48", "a\"b", "back\\slash", "tab\there",
+		"é", "exactly8", "12345678\x1f", " ~ ~ ~ ~ ~ ~ ~ ~", "\x7f", "!!!!!!!!\""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want := true
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
+				want = false
+			}
+		}
+		if got := jsonPlain(s); got != want {
+			t.Fatalf("jsonPlain(%q) = %v, want %v", s, got, want)
+		}
+		var v string
+		if err := json.Unmarshal(appendString(nil, s, false), &v); err != nil || (utf8.ValidString(s) && v != s) {
+			t.Fatalf("appendString(%q) = %s: %v", s, appendString(nil, s, false), err)
 		}
 	})
 }
