@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -312,6 +313,28 @@ func TestPersistAndRestart(t *testing.T) {
 	if ans, _ := b.Check(netip.MustParseAddr("14.1.104.7")); !ans.Allowed {
 		t.Fatal("restored table does not answer")
 	}
+	// After a delta (entries appended to the table's store, one removed),
+	// what is persisted and restored is exactly the table in use.
+	fx2 := newFixture(t)
+	v1 := []feed.Entry{entry("14.1.104.0/24"), entry("14.1.105.7/32"), entry("2001:dd8:1c::/48")}
+	fx2.reg.publish(t, "s1", 1, v1, nil)
+	if err := fx2.sync(); err != nil {
+		t.Fatal(err)
+	}
+	v2 := []feed.Entry{v1[0], {Prefix: "14.1.106.0/24", Reg: "VPN-2026-000009", Cat: "call_center", Until: until.Add(time.Hour)}, v1[2]}
+	fx2.reg.publish(t, "s1", 2, v2, map[int64][]feed.Op{2: {{Op: "remove", Entry: v1[1]}, {Op: "add", Entry: v2[1]}}})
+	if err := fx2.sync(); err != nil {
+		t.Fatal(err)
+	}
+	fx2.a.persistNow()
+	c := New(fx2.a.cfg)
+	if err := c.Load(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := c.Table().Entries(), fx2.a.Table().Entries(); !slices.Equal(got, want) || len(got) != 3 {
+		t.Fatalf("restored entries %v, want %v", got, want)
+	}
+
 	// A state file that does not match its entries is refused, not trusted.
 	path := fx.a.cfg.StateDir + "/" + entriesFile
 	os.WriteFile(path, bytes.Repeat([]byte("x"), 10), 0o600)
