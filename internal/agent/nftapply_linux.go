@@ -213,7 +213,7 @@ func ApplyNFTChanges(old, t *Table, table string, netns int) (changed int, err e
 	type iv4 struct{ lo, hi uint32 }
 	type iv6 struct{ lo, hi u128 }
 	o4, n4 := make([]iv4, 0, old.n4), make([]iv4, 0, t.n4)
-	o6, n6 := make([]iv6, 0, len(old.v6)), make([]iv6, 0, len(t.v6))
+	o6, n6 := make([]iv6, 0, old.n6()), make([]iv6, 0, t.n6())
 	old.merged4(func(lo, hi uint32) { o4 = append(o4, iv4{lo, hi}) })
 	t.merged4(func(lo, hi uint32) { n4 = append(n4, iv4{lo, hi}) })
 	old.merged6(func(lo, hi u128) { o6 = append(o6, iv6{lo, hi}) })

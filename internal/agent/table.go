@@ -50,12 +50,13 @@ type Table struct {
 	codes []uint64 // 2 bits per /24; chunk c is words 8c … 8c+7
 	slots [][]slot // per chunk: a slot per marked /24, then the ranges of those with several
 
-	v6     []range6
-	v6idx  []uint32 // bucket b: how many ranges start in a bucket below b
-	v6lo   u128     // first range's start
-	v6hi   u128     // last range's end
-	v6skip uint     // leading bits all ranges share
-	v6bits uint     // bucket key width
+	v6     []range6  // the ranges, unless all are whole /64s or wider:
+	v6n    []range6n // then these, their upper halves (24 bytes instead of 40)
+	v6idx  []uint32  // bucket b: how many ranges start in a bucket below b
+	v6lo   u128      // first range's start
+	v6hi   u128      // last range's end
+	v6skip uint      // leading bits all ranges share
+	v6bits uint      // bucket key width
 }
 
 const (
@@ -117,6 +118,13 @@ type range4 struct{ start, end, val uint32 }
 
 type range6 struct {
 	start, end u128
+	val        uint32
+}
+
+// range6n is a range of whole /64s: the upper 64 bits of its first and
+// last address.
+type range6n struct {
+	start, end uint64
 	val        uint32
 }
 
@@ -267,11 +275,20 @@ func slotLookup(slots []slot, k int, code uint64, lo uint8) int {
 }
 
 func (t *Table) lookup6(a u128) int {
-	if len(t.v6) == 0 || a.less(t.v6lo) || t.v6hi.less(a) {
+	if t.v6idx == nil || a.less(t.v6lo) || t.v6hi.less(a) {
 		return -1
 	}
 	b := a.shl(t.v6skip).hi >> (64 - t.v6bits)
 	i, lo := int(t.v6idx[b+1])-1, int(t.v6idx[b])
+	if t.v6n != nil {
+		for i >= lo && a.hi < t.v6n[i].start {
+			i--
+		}
+		if i >= 0 && a.hi <= t.v6n[i].end {
+			return int(t.v6n[i].val)
+		}
+		return -1
+	}
 	for i >= lo && a.less(t.v6[i].start) {
 		i--
 	}
@@ -699,8 +716,7 @@ func flatten6(spans []span6) []range6 {
 
 // build6 builds the IPv6 ranges and their bucket index from s6.
 func (t *Table) build6() {
-	t.v6 = flatten6(t.s6)
-	t.v6idx = nil
+	t.v6, t.v6n, t.v6idx = flatten6(t.s6), nil, nil
 	if len(t.v6) == 0 {
 		return
 	}
@@ -719,6 +735,31 @@ func (t *Table) build6() {
 	for b := 1; b < len(t.v6idx); b++ {
 		t.v6idx[b] += t.v6idx[b-1]
 	}
+	// Allocations are /32 to /64 and registrations rarely narrower than a
+	// /64: then the lower halves say nothing, and the smaller ranges keep
+	// more of the table in the cache.
+	t.v6n = nil
+	for _, r := range t.v6 {
+		if r.start.lo != 0 || r.end.lo != ^uint64(0) {
+			return
+		}
+	}
+	t.v6n = make([]range6n, len(t.v6))
+	for i, r := range t.v6 {
+		t.v6n[i] = range6n{r.start.hi, r.end.hi, r.val}
+	}
+	t.v6 = nil
+}
+
+// n6 is the number of IPv6 ranges; r6 the i-th, in either form.
+func (t *Table) n6() int { return len(t.v6) + len(t.v6n) }
+
+func (t *Table) r6(i int) range6 {
+	if t.v6n != nil {
+		r := t.v6n[i]
+		return range6{u128{r.start, 0}, u128{r.end, ^uint64(0)}, r.val}
+	}
+	return t.v6[i]
 }
 
 // ranges4 calls fn for each IPv4 range in order, adjacent ranges with
@@ -754,7 +795,7 @@ func (t *Table) ranges4(fn func(start, end uint32)) {
 // structBytes is the size of the lookup structure, and that of the sorted
 // prefixes kept for Apply (neither counts the entries themselves).
 func (t *Table) structBytes() (lookup, spans int) {
-	lookup = len(t.codes)*8 + len(t.slots)*24 + len(t.v6)*40 + len(t.v6idx)*4
+	lookup = len(t.codes)*8 + len(t.slots)*24 + len(t.v6)*40 + len(t.v6n)*24 + len(t.v6idx)*4
 	for _, s := range t.slots {
 		lookup += cap(s) * 8
 	}
@@ -784,10 +825,11 @@ func (t *Table) merged4(fn func(lo, hi uint32)) {
 
 // merged6 is merged4 for IPv6.
 func (t *Table) merged6(fn func(lo, hi u128)) {
-	for i := 0; i < len(t.v6); {
-		lo, hi := t.v6[i].start, t.v6[i].end
-		for i++; i < len(t.v6) && hi != (u128{^uint64(0), ^uint64(0)}) && t.v6[i].start == inc(hi); i++ {
-			hi = t.v6[i].end
+	n := t.n6()
+	for i := 0; i < n; {
+		lo, hi := t.r6(i).start, t.r6(i).end
+		for i++; i < n && hi != (u128{^uint64(0), ^uint64(0)}) && t.r6(i).start == inc(hi); i++ {
+			hi = t.r6(i).end
 		}
 		fn(lo, hi)
 	}

@@ -144,3 +144,44 @@ func TestAnswerJSON(t *testing.T) {
 		}
 	}
 }
+
+// With only /64s and wider, IPv6 ranges are kept in their narrow form;
+// the answers must not change.
+func TestTableNarrowIPv6(t *testing.T) {
+	for seed := uint64(1); seed <= 10; seed++ {
+		r := rand.New(rand.NewPCG(seed, 99))
+		var entries []feed.Entry
+		seen := map[string]bool{}
+		gen := func() netip.Prefix {
+			var b [16]byte
+			b[0], b[1] = 0x24, 0x00
+			for i := 2; i < 8; i++ {
+				b[i] = byte(r.IntN(3))
+			}
+			for i := 8; i < 16; i++ {
+				b[i] = byte(r.IntN(256)) // below /64: probes only
+			}
+			return netip.PrefixFrom(netip.AddrFrom16(b), 16+r.IntN(49)).Masked()
+		}
+		for i := 0; i < 200; i++ {
+			if p := gen(); !seen[p.String()] {
+				seen[p.String()] = true
+				entries = append(entries, feed.Entry{Prefix: p.String(), Reg: fmt.Sprintf("R%d", i), Cat: "c", Until: until})
+			}
+		}
+		if tab := Build(entries); tab.v6n == nil || tab.v6 != nil {
+			t.Fatal("a table of /64s and wider did not take the narrow form")
+		}
+		var probes []netip.Addr
+		for i := 0; i < 3000; i++ {
+			a := gen().Addr().As16()
+			for i := 8; i < 16; i++ {
+				a[i] = byte(r.IntN(256))
+			}
+			probes = append(probes, netip.AddrFrom16(a))
+			p := netip.MustParsePrefix(entries[r.IntN(len(entries))].Prefix)
+			probes = append(probes, p.Addr(), lastAddr(p), p.Addr().Prev(), lastAddr(p).Next())
+		}
+		oracle(t, entries, validAddrs(probes))
+	}
+}
