@@ -3,6 +3,7 @@ package agent
 import (
 	"bytes"
 	"fmt"
+	"math/bits"
 	"net/netip"
 	"path/filepath"
 
@@ -133,4 +134,82 @@ func IPSet(t *Table, name string) []byte {
 // writeFile replaces path atomically (write, fsync, rename).
 func writeFile(path string, b []byte) error {
 	return atomicfile.Write(filepath.Dir(path), filepath.Base(path), b, 0o644)
+}
+
+// ranges4 calls fn for each IPv4 range in order, adjacent ranges with
+// different entries separately.
+func (t *Table) ranges4(fn func(start, end uint32)) {
+	for c := uint32(0); c < chunks; c++ {
+		slots := t.slots[c]
+		if len(slots) == 0 {
+			continue
+		}
+		k := 0
+		for w := uint32(0); w < 8; w++ {
+			word := t.codes[c*8+w]
+			// Only the marked /24s: lowest set code first.
+			for m := (word | word>>1) & nzMask; m != 0; m &= m - 1 {
+				sh := uint32(bits.TrailingZeros64(m))
+				code := word >> sh & 3
+				j := w*32 + sh/2
+				s, at := slots[k], c<<16|j<<8
+				k++
+				if code != codeMany {
+					fn(at|uint32(s.lo), at|uint32(s.hi))
+					continue
+				}
+				for _, r := range slots[s.val : s.val+uint32(s.n)] {
+					fn(at|uint32(r.lo), at|uint32(r.hi))
+				}
+			}
+		}
+	}
+}
+
+// merged4 calls fn for each maximal IPv4 interval (adjacent ranges joined),
+// in order: what kernel sets need.
+func (t *Table) merged4(fn func(lo, hi uint32)) {
+	var lo, hi uint64
+	open := false
+	t.ranges4(func(s, e uint32) {
+		if open && uint64(s) == hi+1 {
+			hi = uint64(e)
+			return
+		}
+		if open {
+			fn(uint32(lo), uint32(hi))
+		}
+		lo, hi, open = uint64(s), uint64(e), true
+	})
+	if open {
+		fn(uint32(lo), uint32(hi))
+	}
+}
+
+// merged6 is merged4 for IPv6.
+func (t *Table) merged6(fn func(lo, hi u128)) {
+	n := t.n6()
+	for i := 0; i < n; {
+		lo, hi := t.r6(i).start, t.r6(i).end
+		for i++; i < n && hi != (u128{^uint64(0), ^uint64(0)}) && t.r6(i).start == inc(hi); i++ {
+			hi = t.r6(i).end
+		}
+		fn(lo, hi)
+	}
+}
+
+func inc(a u128) u128 {
+	if a.lo == ^uint64(0) {
+		return u128{a.hi + 1, 0}
+	}
+	return u128{a.hi, a.lo + 1}
+}
+
+func lastAddr(p netip.Prefix) netip.Addr {
+	a := p.Masked().Addr().AsSlice()
+	for i := p.Bits(); i < len(a)*8; i++ {
+		a[i/8] |= 0x80 >> (i % 8)
+	}
+	out, _ := netip.AddrFromSlice(a)
+	return out
 }
