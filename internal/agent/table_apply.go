@@ -65,7 +65,9 @@ func (t *Table) Apply(ops []feed.Op) (_ *Table, err error) {
 			return nil, err
 		}
 		nt.s6, nt.dead = s6, nt.dead+removed
-		nt.build6()
+		if !nt.patch6(t, ops6) {
+			nt.build6()
+		}
 	}
 	if nt.dead > 1024 && nt.dead > nt.Len() {
 		nt.es.release(&t.es)
@@ -205,4 +207,66 @@ func (a *arena[S]) take(n int) []S {
 	l := len(a.buf)
 	a.buf = a.buf[:l+n]
 	return a.buf[l : l : l+n]
+}
+
+// patch6 updates narrow IPv6 ranges (see build6) instead of rebuilding
+// them when each operation is one range added or removed: a /64 or wider
+// prefix that no other prefix, old or new, contains, lies inside, equals
+// or touches. It reports false, changing nothing, when it cannot tell that
+// this holds; the caller then rebuilds. t.s6 is the merged list already.
+func (t *Table) patch6(old *Table, ops []pending[span6]) bool {
+	if old.v6n == nil {
+		return false
+	}
+	rs := old.v6n
+	// first returns the first old range ending at or after x.
+	first := func(x uint64) int { return sort.Search(len(rs), func(i int) bool { return rs[i].end >= x }) }
+	once := func(list []span6, s span6) bool { // s's prefix occurs once in list
+		i, found := slices.BinarySearchFunc(list, s, cmpPlace6)
+		return found && (i+1 == len(list) || cmpPlace6(list[i+1], s) != 0)
+	}
+	var prevEnd uint64
+	for n, o := range ops {
+		start, end := o.span.start.hi, o.span.end().hi
+		switch {
+		case o.span.bits > 64, n > 0 && start <= prevEnd: // narrower than /64, or overlapping the previous operation
+			return false
+		case o.add:
+			// Nothing old may overlap it (an old prefix containing it,
+			// or lying inside it).
+			if i := first(start); !once(t.s6, o.span) || i < len(rs) && rs[i].start <= end {
+				return false
+			}
+		default:
+			// Its old range must be all of it, and its neighbours must
+			// not touch it: a containing prefix would show as a neighbour
+			// touching it on either side.
+			i := first(start)
+			if !once(old.s6, o.span) || i == len(rs) || rs[i].start != start || rs[i].end != end ||
+				i > 0 && rs[i-1].end+1 == start || i+1 < len(rs) && rs[i+1].start == end+1 {
+				return false
+			}
+		}
+		prevEnd = end
+	}
+	out := make([]range6n, 0, len(rs)+len(ops))
+	i := 0
+	for _, o := range ops {
+		start, end := o.span.start.hi, o.span.end().hi
+		j := i + sort.Search(len(rs)-i, func(x int) bool { return rs[i+x].start >= start })
+		out = append(out, rs[i:j]...)
+		i = j
+		if o.add {
+			out = append(out, range6n{start, end, o.span.val})
+		} else {
+			i++ // the range checked above
+		}
+	}
+	out = append(out, rs[i:]...)
+	if len(out) == 0 {
+		return false
+	}
+	t.v6, t.v6n = nil, out
+	t.index6()
+	return true
 }

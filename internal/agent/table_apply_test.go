@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/ipreg/ipreg/internal/feed"
@@ -238,5 +239,72 @@ func TestApplyCompacts(t *testing.T) {
 	}
 	if nt.Contains(netip.MustParseAddr("14.0.0.1")) || !nt.Contains(netip.MustParseAddr("14.11.100.1")) {
 		t.Error("the compacted table answers wrongly")
+	}
+}
+
+// TestApplyNarrowIPv6 runs deltas over IPv6 tables of /64s and wider,
+// mostly separate /48s (patched in place) with now and then a containing,
+// touching or repeated prefix (rebuilt), checking each result against a
+// table built from scratch and against bart.
+func TestApplyNarrowIPv6(t *testing.T) {
+	for seed := uint64(1); seed <= 20; seed++ {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			r := rand.New(rand.NewPCG(seed, 11))
+			gen := func() feed.Entry {
+				b := [16]byte{0x24, 0x00, byte(r.IntN(2)), byte(r.IntN(64)), byte(r.IntN(4))}
+				bits := 48
+				switch r.IntN(12) {
+				case 0:
+					bits = 40 // contains some /48s
+				case 1:
+					bits = 64
+				}
+				p := netip.PrefixFrom(netip.AddrFrom16(b), bits).Masked()
+				return feed.Entry{Prefix: p.String(), Reg: fmt.Sprintf("R%d", r.IntN(2)), Cat: "c", Until: until}
+			}
+			cur := map[string]feed.Entry{}
+			for len(cur) < 150 {
+				e := gen()
+				cur[e.Key()] = e
+			}
+			tab := Build(sorted(cur))
+			for round := 0; round < 20; round++ {
+				next := map[string]feed.Entry{}
+				var ops []feed.Op
+				for k, e := range cur {
+					if r.IntN(8) == 0 {
+						ops = append(ops, feed.Op{Op: "remove", Entry: e})
+					} else {
+						next[k] = e
+					}
+				}
+				for i := 0; i < 10; i++ {
+					e := gen()
+					if _, ok := cur[e.Key()]; !ok && next[e.Key()].Prefix == "" {
+						ops = append(ops, feed.Op{Op: "add", Entry: e})
+						next[e.Key()] = e
+					}
+				}
+				slices.SortFunc(ops, func(a, b feed.Op) int { return strings.Compare(a.Key(), b.Key()) })
+				nt, err := tab.Apply(ops)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := Build(sorted(next))
+				for _, a := range probes(r, next) {
+					g, gok := nt.Lookup(a)
+					w, wok := want.Lookup(a)
+					if gok != wok || g != w {
+						t.Fatalf("round %d: Lookup(%s) after Apply = %v %+v, rebuilt table says %v %+v", round, a, gok, g, wok, w)
+					}
+				}
+				v4a, v6a := nt.Merged()
+				v4b, v6b := want.Merged()
+				if !slices.Equal(v4a, v4b) || !slices.Equal(v6a, v6b) {
+					t.Fatalf("round %d: merged intervals differ from a rebuilt table's", round)
+				}
+				tab, cur = nt, next
+			}
+		})
 	}
 }

@@ -410,39 +410,48 @@ func flatten6(spans []span6) []range6 {
 
 // build6 builds the IPv6 ranges and their bucket index from s6.
 func (t *Table) build6() {
-	t.v6, t.v6n, t.v6idx = flatten6(t.s6), nil, nil
-	if len(t.v6) == 0 {
+	t.v6, t.v6n = flatten6(t.s6), nil
+	// Allocations are /32 to /64 and registrations rarely narrower than a
+	// /64: then the lower halves say nothing, and the smaller ranges keep
+	// more of the table in the cache.
+	narrow := true
+	for _, r := range t.v6 {
+		narrow = narrow && r.start.lo == 0 && r.end.lo == ^uint64(0)
+	}
+	if narrow && len(t.v6) > 0 {
+		t.v6n = make([]range6n, len(t.v6))
+		for i, r := range t.v6 {
+			t.v6n[i] = range6n{r.start.hi, r.end.hi, r.val}
+		}
+		t.v6 = nil
+	}
+	t.index6()
+}
+
+// index6 makes the bucket index over the IPv6 ranges: keyed by the bits
+// after those that all ranges share, each bucket's count of ranges
+// starting before it.
+func (t *Table) index6() {
+	t.v6idx = nil
+	n := t.n6()
+	if n == 0 {
 		return
 	}
-	t.v6lo, t.v6hi = t.v6[0].start, t.v6[len(t.v6)-1].end
+	t.v6lo, t.v6hi = t.r6(0).start, t.r6(n-1).end
 	x := u128{t.v6lo.hi ^ t.v6hi.hi, t.v6lo.lo ^ t.v6hi.lo}
 	t.v6skip = uint(bits.LeadingZeros64(x.hi))
 	if x.hi == 0 {
 		t.v6skip = 64 + uint(bits.LeadingZeros64(x.lo))
 	}
 	t.v6skip = min(t.v6skip, 127)
-	t.v6bits = uint(min(max(bits.Len(uint(len(t.v6))), 1), 20))
+	t.v6bits = uint(min(max(bits.Len(uint(n)), 1), 20))
 	t.v6idx = make([]uint32, 1<<t.v6bits+1)
-	for _, r := range t.v6 {
-		t.v6idx[r.start.shl(t.v6skip).hi>>(64-t.v6bits)+1]++
+	for i := 0; i < n; i++ {
+		t.v6idx[t.r6(i).start.shl(t.v6skip).hi>>(64-t.v6bits)+1]++
 	}
 	for b := 1; b < len(t.v6idx); b++ {
 		t.v6idx[b] += t.v6idx[b-1]
 	}
-	// Allocations are /32 to /64 and registrations rarely narrower than a
-	// /64: then the lower halves say nothing, and the smaller ranges keep
-	// more of the table in the cache.
-	t.v6n = nil
-	for _, r := range t.v6 {
-		if r.start.lo != 0 || r.end.lo != ^uint64(0) {
-			return
-		}
-	}
-	t.v6n = make([]range6n, len(t.v6))
-	for i, r := range t.v6 {
-		t.v6n[i] = range6n{r.start.hi, r.end.hi, r.val}
-	}
-	t.v6 = nil
 }
 
 // n6 is the number of IPv6 ranges; r6 the i-th, in either form.
