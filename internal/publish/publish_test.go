@@ -17,15 +17,8 @@ import (
 	"github.com/ipreg/ipreg/internal/registry"
 	"github.com/ipreg/ipreg/internal/store"
 	"github.com/ipreg/ipreg/internal/store/storetest"
+	"github.com/ipreg/ipreg/internal/testbin"
 )
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 type env struct {
 	t     *testing.T
@@ -35,12 +28,12 @@ type env struct {
 	pub   *publish.Publisher
 	rd    *publish.Reader
 	keys  publish.Keys
-	clock *clock
+	clock *testbin.Clock
 	n     int
 }
 
 func newEnv(t *testing.T, kind string) *env {
-	c := &clock{t: time.Date(2026, 11, 23, 5, 0, 0, 0, time.UTC)}
+	c := testbin.NewClock(time.Date(2026, 11, 23, 5, 0, 0, 0, time.UTC))
 	e := &env{t: t, ctx: context.Background(), db: storetest.Open(t, kind), clock: c, keys: publish.Keys{Dir: t.TempDir()}}
 	e.svc = registry.NewService(e.db, registry.Config{Now: c.Now, Hashing: auth.TestParams})
 	if err := e.svc.EnsureDemo(e.ctx, "demo-password-1"); err != nil {

@@ -4,29 +4,20 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/ipreg/ipreg/internal/auth"
 	. "github.com/ipreg/ipreg/internal/registry"
 	"github.com/ipreg/ipreg/internal/store/storetest"
+	"github.com/ipreg/ipreg/internal/testbin"
 )
-
-// clock is an adjustable clock for deadlines and expiry.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 type harness struct {
 	t     *testing.T
 	ctx   context.Context
 	svc   *Service
-	clock *clock
+	clock *testbin.Clock
 	n     int // applicants signed up so far
 }
 
@@ -37,7 +28,7 @@ func eachStore(t *testing.T, fn func(t *testing.T, h *harness)) {
 			t.Parallel()
 			db := storetest.Open(t, kind)
 			// Monday 23 November 2026, 10:00 PKT.
-			c := &clock{t: time.Date(2026, 11, 23, 5, 0, 0, 0, time.UTC)}
+			c := testbin.NewClock(time.Date(2026, 11, 23, 5, 0, 0, 0, time.UTC))
 			h := &harness{t: t, ctx: context.Background(), clock: c,
 				svc: NewService(db, Config{Now: c.Now, Hashing: auth.TestParams})}
 			if err := h.svc.EnsureDemo(h.ctx, "demo-password-1"); err != nil {
