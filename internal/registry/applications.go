@@ -289,8 +289,9 @@ func ownApplication(ctx context.Context, tx Tx, actor *User, id string) (*Applic
 	return a, nil
 }
 
-// UpdateApplication changes a draft or a returned application.
-func (s *Service) UpdateApplication(ctx context.Context, actor *User, id string, in ApplicationInput) (*Application, error) {
+// ownWrite runs fn on the applicant's own application id in one write
+// transaction, and returns the application as fn left it.
+func (s *Service) ownWrite(ctx context.Context, actor *User, id string, fn func(tx Tx, a *Application) error) (*Application, error) {
 	if err := requireRole(actor, RoleApplicant); err != nil {
 		return nil, err
 	}
@@ -300,6 +301,17 @@ func (s *Service) UpdateApplication(ctx context.Context, actor *User, id string,
 		if a, err = ownApplication(ctx, tx, actor, id); err != nil {
 			return err
 		}
+		return fn(tx, a)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// UpdateApplication changes a draft or a returned application.
+func (s *Service) UpdateApplication(ctx context.Context, actor *User, id string, in ApplicationInput) (*Application, error) {
+	return s.ownWrite(ctx, actor, id, func(tx Tx, a *Application) error {
 		if a.State != StateDraft && a.State != StateReturned {
 			return Errorf(ECONFLICT, "cannot change application %s: it is %s; only drafts and returned applications can be edited", id, describeState(a.State))
 		}
@@ -312,10 +324,6 @@ func (s *Service) UpdateApplication(ctx context.Context, actor *User, id string,
 		}
 		return s.event(ctx, tx, actor, a, "updated", "")
 	})
-	if err != nil {
-		return nil, err
-	}
-	return a, nil
 }
 
 // Submit sends a draft to the operator check, or a corrected returned
@@ -323,15 +331,7 @@ func (s *Service) UpdateApplication(ctx context.Context, actor *User, id string,
 // or straight to review. The application keeps its first submission time
 // and SLA due time, and so its place in the queue.
 func (s *Service) Submit(ctx context.Context, actor *User, id string, paymentReference *string) (*Application, error) {
-	if err := requireRole(actor, RoleApplicant); err != nil {
-		return nil, err
-	}
-	var a *Application
-	err := s.store.Write(ctx, func(tx Tx) error {
-		var err error
-		if a, err = ownApplication(ctx, tx, actor, id); err != nil {
-			return err
-		}
+	return s.ownWrite(ctx, actor, id, func(tx Tx, a *Application) error {
 		if a.State != StateDraft && a.State != StateReturned {
 			return checkTransition(a, StateOperatorCheck, "submit")
 		}
@@ -415,10 +415,6 @@ func (s *Service) Submit(ctx context.Context, actor *User, id string, paymentRef
 		}
 		return s.event(ctx, tx, actor, a, typ, "")
 	})
-	if err != nil {
-		return nil, err
-	}
-	return a, nil
 }
 
 func prefixStrings(ps []netip.Prefix) []string {
@@ -485,15 +481,7 @@ func overlapFlags(item string, os []Overlap) []Flag {
 
 // Withdraw ends an application before a decision.
 func (s *Service) Withdraw(ctx context.Context, actor *User, id string) (*Application, error) {
-	if err := requireRole(actor, RoleApplicant); err != nil {
-		return nil, err
-	}
-	var a *Application
-	err := s.store.Write(ctx, func(tx Tx) error {
-		var err error
-		if a, err = ownApplication(ctx, tx, actor, id); err != nil {
-			return err
-		}
+	return s.ownWrite(ctx, actor, id, func(tx Tx, a *Application) error {
 		if err := checkTransition(a, StateWithdrawn, "withdraw"); err != nil {
 			return err
 		}
@@ -506,10 +494,6 @@ func (s *Service) Withdraw(ctx context.Context, actor *User, id string) (*Applic
 		}
 		return s.event(ctx, tx, actor, a, "withdrawn", "")
 	})
-	if err != nil {
-		return nil, err
-	}
-	return a, nil
 }
 
 func (s *Service) cancelChecks(ctx context.Context, tx Tx, a *Application) error {
