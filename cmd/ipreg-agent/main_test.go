@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipreg/ipreg/internal/registry"
 	"github.com/ipreg/ipreg/internal/testbin"
 )
 
@@ -104,6 +105,7 @@ func TestEndToEnd(t *testing.T) {
 	id := call(t, base, "POST", "/api/v1/applications", alice, map[string]any{"category": "company_vpn", "operator_id": "ptcl",
 		"subscriber_id": "PTCL-1", "addresses": []string{"27.255.0.0/24"}, "vpn": map[string]any{"protocol": "ipsec"},
 		"purpose": "Agents reach the client's systems."}, 201)["id"].(string)
+	testbin.UploadRequired(t, base, alice, id, registry.CategoryCompany)
 	call(t, base, "POST", "/api/v1/applications/"+id+"/submit", alice, nil, 200)
 	op := login(t, base, "operator.ptcl@demo.test", "demo-password-1")
 	for _, c := range call(t, base, "GET", "/api/v1/operator/checks", op, nil, 200)["list"].([]map[string]any) {
@@ -165,6 +167,7 @@ func BenchmarkApprovalLatency(b *testing.B) {
 		id := call(b, base, "POST", "/api/v1/applications", alice, map[string]any{"category": "company_vpn", "operator_id": "ptcl",
 			"subscriber_id": "PTCL-1", "addresses": []string{fmt.Sprintf("39.32.%d.0/24", i)}, "vpn": map[string]any{"protocol": "ipsec"},
 			"purpose": "Branch offices reach the head office."}, 201)["id"].(string)
+		testbin.UploadRequired(b, base, alice, id, registry.CategoryCompany)
 		call(b, base, "POST", "/api/v1/applications/"+id+"/submit", alice, nil, 200)
 		ids = append(ids, id)
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ipreg/ipreg/internal/feed"
+	"github.com/ipreg/ipreg/internal/registry"
 	"github.com/ipreg/ipreg/internal/store/storetest"
 	"github.com/ipreg/ipreg/internal/testbin"
 )
@@ -100,6 +101,7 @@ func TestEndToEnd(t *testing.T) {
 				"subscriber_id": "NT-99812", "addresses": []string{"27.255.0.0/24", "2001:dd8:1c::/48"},
 				"vpn": map[string]any{"protocol": "wireguard"}, "purpose": "Engineers reach customer systems in Europe."}, 201)
 			id := app["id"].(string)
+			testbin.UploadRequired(t, p.base, alice, id, registry.CategoryCompany)
 			p.call("POST", "/api/v1/applications/"+id+"/submit", alice, nil, 200)
 
 			op := p.login("operator.nayatel@demo.test", "demo-password-1")

@@ -23,10 +23,12 @@ import (
 
 	"github.com/ipreg/ipreg/internal/api"
 	"github.com/ipreg/ipreg/internal/auth"
+	"github.com/ipreg/ipreg/internal/docstore"
 	"github.com/ipreg/ipreg/internal/feed"
 	"github.com/ipreg/ipreg/internal/publish"
 	"github.com/ipreg/ipreg/internal/registry"
 	"github.com/ipreg/ipreg/internal/store/storetest"
+	"github.com/ipreg/ipreg/internal/testbin"
 )
 
 // spec loads openapi.json once per test and fails if it is not a valid
@@ -233,6 +235,7 @@ func init() {
 	// status and content type, not their bytes.
 	openapi3filter.RegisterBodyDecoder("application/jose", openapi3filter.FileBodyDecoder)
 	openapi3filter.RegisterBodyDecoder("application/gzip", openapi3filter.FileBodyDecoder)
+	openapi3filter.RegisterBodyDecoder("application/pdf", openapi3filter.FileBodyDecoder)
 }
 
 func newClient(t *testing.T, kind string) *client {
@@ -241,7 +244,11 @@ func newClient(t *testing.T, kind string) *client {
 	pub := publish.NewPublisher(db, keys, nil, nil)
 	rd := publish.NewReader(db, nil)
 	pub.OnPublish(func() { rd.Refresh(context.Background()) })
-	svc := registry.NewService(db, registry.Config{Hashing: auth.TestParams, FeedChanged: pub.Kick})
+	docs, err := docstore.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := registry.NewService(db, registry.Config{Hashing: auth.TestParams, FeedChanged: pub.Kick, Documents: docs})
 	if err := svc.EnsureDemo(context.Background(), "demo-password-1"); err != nil {
 		t.Fatal(err)
 	}
@@ -330,6 +337,7 @@ func testWorkflow(t *testing.T, c *client) {
 		"subscriber_id": "PTCL-0042-771", "vpn": map[string]any{"protocol": "ipsec", "endpoints": []string{"vpn.zaitoon.pk"}},
 		"purpose": "Developers reach the client's build servers.",
 	}), 200)
+	docs := testDocuments(t, c, alice, id)
 	sub := c.want(c.do("POST", "/api/v1/applications/"+id+"/submit", alice, nil), 200).json(t)
 	if sub["state"] != "operator_check" || sub["sla_due_at"] == nil {
 		t.Fatalf("submitted = %v", sub)
@@ -359,6 +367,7 @@ func testWorkflow(t *testing.T, c *client) {
 		t.Fatalf("queue = %v", q)
 	}
 	c.want(c.do("GET", "/api/v1/applications/"+id, reviewer, nil), 200)
+	testStaffDocuments(t, c, alice, reviewer, ptcl, id, docs)
 	dec := c.want(c.do("POST", "/api/v1/applications/"+id+"/decision", reviewer, map[string]any{"decision": "approve", "valid_days": 365}), 200).json(t)
 	reg := dec["registration"].(map[string]any)
 	number, code := reg["number"].(string), reg["verification_code"].(string)
@@ -555,6 +564,7 @@ func testFeed(t *testing.T, c *client) {
 	id := c.want(c.do("POST", "/api/v1/applications", dave, map[string]any{"category": "company_vpn", "operator_id": "ptcl",
 		"subscriber_id": "PTCL-7", "addresses": []string{"27.255.1.0/24"}, "vpn": map[string]any{"protocol": "ipsec"},
 		"purpose": "Branch offices reach the head office."}), 201).json(t)["id"].(string)
+	testbin.UploadRequired(t, c.base, dave, id, registry.CategoryCompany)
 	c.want(c.do("POST", "/api/v1/applications/"+id+"/submit", dave, nil), 200)
 	ptcl := c.login("operator.ptcl@demo.test")
 	for _, ch := range c.want(c.do("GET", "/api/v1/operator/checks", ptcl, nil), 200).list(t) {
@@ -641,4 +651,104 @@ func (c *client) entries(base, token string, n *feed.Notification) []feed.Entry 
 		out = append(out, e)
 	}
 	return out
+}
+
+// upload sends one document as multipart/form-data.
+func (c *client) upload(token, id, kind, filename string, content []byte) response {
+	c.t.Helper()
+	ct, body := testbin.Multipart(kind, filename, content)
+	return c.raw("POST", "/api/v1/applications/"+id+"/documents", token, ct, body)
+}
+
+// testDocuments uploads the documents a company_vpn application needs,
+// after the refusals an applicant can run into, and returns the id of the
+// front of the CNIC by kind.
+func testDocuments(t *testing.T, c *client, alice, id string) map[string]string {
+	res := c.want(c.do("POST", "/api/v1/applications/"+id+"/submit", alice, nil), 422)
+	for _, k := range []string{"documents.cnic_front", "documents.cnic_back", "documents.incorporation_proof"} {
+		if !strings.Contains(res.errorField(t, k), "is required: upload") {
+			t.Errorf("submit without documents: %s = %q", k, res.errorField(t, k))
+		}
+	}
+	app := c.want(c.do("GET", "/api/v1/applications/"+id, alice, nil), 200).json(t)
+	if m, _ := app["missing_documents"].([]any); len(m) != 3 {
+		t.Errorf("missing_documents = %v", app["missing_documents"])
+	}
+	res = c.want(c.upload(alice, id, "cnic_front", "cnic.pdf", []byte("<!DOCTYPE html><script>alert(1)</script>")), 422)
+	if !strings.Contains(res.errorField(t, "file"), "not a PDF, JPEG or PNG") {
+		t.Errorf("HTML upload: %s", res.body)
+	}
+	c.want(c.upload(alice, id, "passport", "p.pdf", testbin.PDF("x")), 422)
+	c.want(c.raw("POST", "/api/v1/applications/"+id+"/documents", alice, "application/json", []byte(`{"kind":"cnic_front"}`)), 415)
+	ct, body := testbin.Multipart("cnic_front", "a.pdf", testbin.PDF("x"))
+	c.want(c.raw("POST", "/api/v1/applications/"+id+"/documents", alice, ct, body[:len(body)/2]), 400)
+	// The size limit is a setting; the body is cut off once it is passed.
+	admin := c.login("admin@demo.test")
+	c.want(c.do("PUT", "/api/v1/admin/settings", admin, map[string]any{"document_max_bytes": 65536}), 200)
+	big := append([]byte("%PDF-1.4\n"), make([]byte, 200<<10)...)
+	res = c.want(c.upload(alice, id, "cnic_front", "big.pdf", append(big, "%%EOF"...)), 413)
+	if !strings.Contains(res.errorField(t, "file"), "64 KiB") {
+		t.Errorf("too large: %s", res.body)
+	}
+
+	ids := map[string]string{}
+	for _, k := range []string{"cnic_front", "cnic_back", "incorporation_proof", "pseb_certificate"} {
+		d := c.want(c.upload(alice, id, k, "C:\\scans\\"+k+" ۱.pdf", testbin.PDF(k)), 201).json(t)
+		if d["filename"] != k+" ۱.pdf" || d["content_type"] != "application/pdf" {
+			t.Errorf("uploaded = %v", d)
+		}
+		ids[k] = d["id"].(string)
+	}
+	c.want(c.do("DELETE", "/api/v1/applications/"+id+"/documents/"+ids["pseb_certificate"], alice, nil), 204)
+	c.want(c.do("DELETE", "/api/v1/applications/"+id+"/documents/"+ids["pseb_certificate"], alice, nil), 404)
+	if l := c.want(c.do("GET", "/api/v1/applications/"+id+"/documents", alice, nil), 200).list(t); len(l) != 3 {
+		t.Errorf("documents = %v", l)
+	}
+	app = c.want(c.do("GET", "/api/v1/applications/"+id, alice, nil), 200).json(t)
+	if d, _ := app["documents"].([]any); len(d) != 3 || app["missing_documents"] != nil {
+		t.Errorf("application documents = %v, missing %v", app["documents"], app["missing_documents"])
+	}
+	return ids
+}
+
+// testStaffDocuments reads documents as staff and checks that the
+// applicant sees each read, and that operators see no documents.
+func testStaffDocuments(t *testing.T, c *client, alice, reviewer, operator, id string, docs map[string]string) {
+	path := "/api/v1/applications/" + id + "/documents/" + docs["cnic_front"]
+	c.want(c.do("GET", "/api/v1/applications/"+id+"/documents", operator, nil), 404)
+	c.want(c.do("GET", path, operator, nil), 404)
+	if app := c.want(c.do("GET", "/api/v1/applications/"+id, operator, nil), 200).json(t); app["documents"] != nil {
+		t.Error("the operator's view lists documents")
+	}
+	res := c.want(c.do("GET", path, reviewer, nil), 200)
+	if !bytes.Equal(res.body, testbin.PDF("cnic_front")) || res.header.Get("Content-Type") != "application/pdf" ||
+		res.header.Get("X-Content-Type-Options") != "nosniff" || res.header.Get("Cache-Control") != "private, no-store" {
+		t.Errorf("document response: %v", res.header)
+	}
+	if cd := res.header.Get("Content-Disposition"); cd != `attachment; filename*=utf-8''cnic_front%20%DB%B1.pdf` {
+		t.Errorf("Content-Disposition = %q", cd)
+	}
+	res = c.want(c.do("GET", path+"?disposition=inline", alice, nil), 200)
+	if !strings.HasPrefix(res.header.Get("Content-Disposition"), "inline;") {
+		t.Errorf("inline Content-Disposition = %q", res.header.Get("Content-Disposition"))
+	}
+	c.want(c.do("GET", path+"?disposition=open", alice, nil), 422)
+	c.want(c.do("DELETE", "/api/v1/applications/"+id+"/documents/"+docs["cnic_back"], alice, nil), 409)
+	acc := c.want(c.do("GET", "/api/v1/applications/"+id+"/accesses", alice, nil), 200).list(t)
+	var doc, views int
+	for _, a := range acc {
+		switch a["action"] {
+		case "document.viewed":
+			doc++
+			if a["document_kind"] != "cnic_front" || a["actor_role"] != "reviewer" {
+				t.Errorf("access = %v", a)
+			}
+		case "application.viewed":
+			views++
+		}
+	}
+	if doc != 1 || views < 2 {
+		t.Errorf("accesses = %v", acc)
+	}
+	c.want(c.do("GET", "/api/v1/applications/"+id+"/accesses", operator, nil), 404)
 }

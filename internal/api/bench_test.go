@@ -14,15 +14,18 @@ import (
 
 	"github.com/ipreg/ipreg/internal/api"
 	"github.com/ipreg/ipreg/internal/auth"
+	"github.com/ipreg/ipreg/internal/docstore"
 	"github.com/ipreg/ipreg/internal/registry"
 	"github.com/ipreg/ipreg/internal/store/storetest"
+	"github.com/ipreg/ipreg/internal/testbin"
 )
 
 // BenchmarkSubmitApplication measures filing an application through the
-// HTTP API: POST /api/v1/applications (validate, fee, store a draft) then
-// POST …/submit (revalidate, fee, flags with overlap queries, operator
-// check, SLA), each one transaction with its audit entries. One op is both
-// requests. Applicants are created before the timer and file perApplicant
+// HTTP API: POST /api/v1/applications (validate, fee, store a draft), three
+// document uploads (sniff, seal with AES-256-GCM, fsync, record), then
+// POST …/submit (revalidate, fee, documents, flags with overlap queries,
+// operator check, SLA), each one transaction with its audit entries. One op
+// is all five requests. Applicants are created before the timer and file perApplicant
 // applications each, as a large account would; the fee rule reads the
 // account's holdings, so its cost grows with the account, not the registry.
 // The parallel variant runs GOMAXPROCS×4 concurrent clients.
@@ -70,7 +73,11 @@ func benchServer(b *testing.B, kind string) (string, *http.Client) {
 	db := storetest.Open(b, kind)
 	// Real password hashing costs are irrelevant here: logins happen
 	// outside the timed loop.
-	svc := registry.NewService(db, registry.Config{Hashing: auth.TestParams})
+	docs, err := docstore.Open(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	svc := registry.NewService(db, registry.Config{Hashing: auth.TestParams, Documents: docs})
 	if err := svc.EnsureDemo(context.Background(), "demo-password-1"); err != nil {
 		b.Fatal(err)
 	}
@@ -128,6 +135,34 @@ func submitOne(b *testing.B, base string, c *http.Client, token string, i int64)
 		"purpose": "Branch offices reach the head office over IPsec.",
 	}, 201)
 	if id, ok := app["id"].(string); ok {
+		for _, r := range registry.RequiredDocuments(registry.CategoryCompany) {
+			upload(b, c, base+"/api/v1/applications/"+id+"/documents", token, string(r.Kinds[0]))
+		}
 		post(b, c, base+"/api/v1/applications/"+id+"/submit", token, nil, 200)
+	}
+}
+
+// benchPDF is a one-page scan-sized document: 200 KiB, as a phone's PDF
+// scan of a CNIC side typically is.
+var benchPDF = func() []byte {
+	p := testbin.PDF("scan")
+	pad := bytes.Repeat([]byte("% padding to a scan's size\n"), 200<<10/27)
+	return append(append(append([]byte{}, p[:9]...), pad...), p[9:]...)
+}()
+
+func upload(b *testing.B, c *http.Client, url, token, kind string) {
+	ct, body := testbin.Multipart(kind, kind+".pdf", benchPDF)
+	req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
+	req.Header.Set("Content-Type", ct)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := c.Do(req)
+	if err != nil {
+		b.Error(err)
+		return
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusCreated {
+		data, _ := io.ReadAll(res.Body)
+		b.Errorf("upload %s = %d: %s", kind, res.StatusCode, data)
 	}
 }

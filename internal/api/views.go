@@ -110,6 +110,10 @@ type applicationView struct {
 	SLADueAt         *time.Time        `json:"sla_due_at,omitempty"`
 	DecidedAt        *time.Time        `json:"decided_at,omitempty"`
 	Timeline         []eventView       `json:"timeline,omitempty"`
+	// For the owner and regulator staff: the documents and what is still
+	// missing before submission.
+	Documents        []documentView    `json:"documents,omitempty"`
+	MissingDocuments []requirementView `json:"missing_documents,omitempty"`
 }
 
 func viewApplication(a *registry.Application) applicationView {
@@ -129,7 +133,48 @@ func viewApplication(a *registry.Application) applicationView {
 	for _, e := range a.Events {
 		v.Timeline = append(v.Timeline, eventView{At: e.At.UTC(), ActorRole: e.ActorRole, Type: e.Type, Note: e.Note})
 	}
+	if a.Documents != nil {
+		v.Documents = list(a.Documents, viewDocument)
+		v.MissingDocuments = list(a.MissingDocuments(), viewRequirement)
+	}
 	return v
+}
+
+type documentView struct {
+	ID          string                `json:"id"`
+	Kind        registry.DocumentKind `json:"kind"`
+	Filename    string                `json:"filename"`
+	ContentType string                `json:"content_type"`
+	Size        int64                 `json:"size"`
+	SHA256      string                `json:"sha256"`
+	UploadedAt  time.Time             `json:"uploaded_at"`
+	PurgedAt    *time.Time            `json:"purged_at,omitempty"`
+}
+
+func viewDocument(d *registry.Document) documentView {
+	return documentView{ID: d.ID, Kind: d.Kind, Filename: d.Filename, ContentType: d.ContentType, Size: d.Size, SHA256: d.SHA256,
+		UploadedAt: d.UploadedAt.UTC(), PurgedAt: optTime(d.PurgedAt)}
+}
+
+type requirementView struct {
+	Kinds       []registry.DocumentKind `json:"kinds"`
+	Description string                  `json:"description"`
+}
+
+func viewRequirement(r registry.DocumentRequirement) requirementView {
+	return requirementView{Kinds: r.Kinds, Description: r.Describe()}
+}
+
+type accessView struct {
+	At           time.Time             `json:"at"`
+	ActorID      string                `json:"actor_id"`
+	ActorRole    registry.Role         `json:"actor_role"`
+	Action       string                `json:"action"`
+	DocumentKind registry.DocumentKind `json:"document_kind,omitempty"`
+}
+
+func viewAccess(a registry.Access) accessView {
+	return accessView{At: a.At.UTC(), ActorID: a.ActorID, ActorRole: a.ActorRole, Action: a.Action, DocumentKind: a.DocumentKind}
 }
 
 type checkView struct {

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ipreg/ipreg/internal/api"
+	"github.com/ipreg/ipreg/internal/docstore"
 	"github.com/ipreg/ipreg/internal/feed"
 	"github.com/ipreg/ipreg/internal/flagenv"
 	"github.com/ipreg/ipreg/internal/publish"
@@ -54,7 +55,7 @@ type Server struct {
 
 func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 	var cfg ServeConfig
-	fs := flagSet("serve", "Run the registry: the JSON API under /api/v1, the signed allowlist feed under /feed/v1,\nhealth and metrics endpoints, and the background jobs (operator-check deadlines, expiry,\ntoken clean-up). The feed's signing key is <data-dir>/feed-signing-key.pem; replicas\nover one PostgreSQL must share it (see ipreg key).", stdio)
+	fs := flagSet("serve", "Run the registry: the JSON API under /api/v1, the signed allowlist feed under /feed/v1,\nhealth and metrics endpoints, and the background jobs (operator-check deadlines, expiry,\ntoken clean-up, document retention). The feed's signing key is <data-dir>/feed-signing-key.pem;\nuploaded documents are sealed (AES-256-GCM) under <data-dir>/document-key in <data-dir>/documents.\nReplicas over one PostgreSQL must share all three (see ipreg key).", stdio)
 	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
 	fs.BoolVar(&cfg.Demo, "demo", false, "create the demo operators and users (password "+DemoPassword+"); refused on a database with non-demo users")
 	fs.DurationVar(&cfg.JobsInterval, "jobs-interval", time.Minute, "how often the background jobs run")
@@ -107,7 +108,13 @@ func (s *Server) Start(ctx context.Context, banner io.Writer) error {
 	s.log.Info("feed signing key", "public_key", feed.FormatPublicKey(cur.Public().(ed25519.PublicKey)), "rotating", next != nil)
 	pub := publish.NewPublisher(db, keys, nil, s.log)
 	reader := publish.NewReader(db, s.log)
-	s.svc = registry.NewService(db, registry.Config{Log: s.log, FeedChanged: pub.Kick})
+	// Documents: sealed with AES-256-GCM under <data-dir>/document-key,
+	// kept in <data-dir>/documents (replicas must share both).
+	docs, err := docstore.Open(s.Config.db.dataDir)
+	if err != nil {
+		return fmt.Errorf("document store: %w", err)
+	}
+	s.svc = registry.NewService(db, registry.Config{Log: s.log, FeedChanged: pub.Kick, Documents: docs})
 	if s.Config.Demo {
 		if err := s.startDemo(ctx, banner); err != nil {
 			return err
@@ -231,8 +238,10 @@ func (s *Server) startJobs(ctx context.Context, reg prometheus.Registerer) {
 			done.WithLabelValues("checks_expired").Add(float64(res.ChecksExpired))
 			done.WithLabelValues("registrations_expired").Add(float64(res.RegistrationsExpired))
 			done.WithLabelValues("tokens_deleted").Add(float64(res.TokensDeleted))
-			if res.ChecksExpired+res.RegistrationsExpired > 0 {
-				s.log.Info("background jobs", "checks_expired", res.ChecksExpired, "registrations_expired", res.RegistrationsExpired)
+			done.WithLabelValues("documents_purged").Add(float64(res.DocumentsPurged))
+			if res.ChecksExpired+res.RegistrationsExpired+res.DocumentsPurged > 0 {
+				s.log.Info("background jobs", "checks_expired", res.ChecksExpired, "registrations_expired", res.RegistrationsExpired,
+					"documents_purged", res.DocumentsPurged)
 			}
 			select {
 			case <-ctx.Done():

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ipreg/ipreg/internal/auth"
+	"github.com/ipreg/ipreg/internal/docstore"
 	"github.com/ipreg/ipreg/internal/feed"
 	"github.com/ipreg/ipreg/internal/publish"
 	"github.com/ipreg/ipreg/internal/registry"
@@ -35,7 +36,11 @@ type env struct {
 func newEnv(t *testing.T, kind string) *env {
 	c := testbin.NewClock(time.Date(2026, 11, 23, 5, 0, 0, 0, time.UTC))
 	e := &env{t: t, ctx: context.Background(), db: storetest.Open(t, kind), clock: c, keys: publish.Keys{Dir: t.TempDir()}}
-	e.svc = registry.NewService(e.db, registry.Config{Now: c.Now, Hashing: auth.TestParams})
+	docs, err := docstore.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.svc = registry.NewService(e.db, registry.Config{Now: c.Now, Hashing: auth.TestParams, Documents: docs})
 	if err := e.svc.EnsureDemo(e.ctx, "demo-password-1"); err != nil {
 		t.Fatal(err)
 	}
@@ -92,6 +97,12 @@ func (e *env) approve(operator string, addrs []string, numbers []string) *regist
 		Addresses: &addrs, MobileNumbers: &numbers, VPNProtocol: &proto, Purpose: &purpose})
 	if err != nil {
 		e.t.Fatal(err)
+	}
+	for _, r := range registry.RequiredDocuments(a.Category) {
+		up := registry.UploadInput{Kind: string(r.Kinds[0]), Content: testbin.PDF("letter")}
+		if _, err := e.svc.UploadDocument(e.ctx, u, a.ID, up); err != nil {
+			e.t.Fatal(err)
+		}
 	}
 	if _, err := e.svc.Submit(e.ctx, u, a.ID, nil); err != nil {
 		e.t.Fatal(err)

@@ -367,6 +367,13 @@ func (s *Service) Submit(ctx context.Context, actor *User, id string, paymentRef
 		if a.Fee.Due && a.PaymentReference == "" {
 			fe.Add("payment_reference", "is required: a fee of PKR %d is due (%s); pay it and give the PSID or challan number", a.Fee.AmountPKR, a.Fee.Reason)
 		}
+		docs, err := tx.ListDocuments(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		for _, r := range missingDocuments(a.Category, docs) {
+			fe.Add("documents."+string(r.Kinds[0]), "is required: upload %s (PDF, JPEG or PNG)", r.Describe())
+		}
 		if err := fe.Err(); err != nil {
 			return err
 		}
@@ -539,6 +546,13 @@ func (s *Service) GetApplication(ctx context.Context, actor *User, id string) (*
 		}
 		if a.Events, err = tx.Events(ctx, id); err != nil {
 			return err
+		}
+		if canSeeDocuments(actor, a) {
+			if a.Documents, err = tx.ListDocuments(ctx, id); err != nil {
+				return err
+			}
+			// Non-nil even when empty: nil means "not yours to see".
+			a.Documents = append(make([]*Document, 0, len(a.Documents)), a.Documents...)
 		}
 		if actor.Role.Staff() {
 			return s.record(ctx, tx, actor, "application.viewed", "application", id, nil)

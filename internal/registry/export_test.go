@@ -6,3 +6,5 @@ import "net/netip"
 type NetipPrefix = netip.Prefix
 
 func MustPrefix(s string) netip.Prefix { return netip.MustParsePrefix(s) }
+
+var CleanFilename = cleanFilename

@@ -10,11 +10,13 @@ type JobResult struct {
 	ChecksExpired        int
 	RegistrationsExpired int
 	TokensDeleted        int
+	DocumentsPurged      int
 }
 
 // RunJobs does the time-driven work: operator checks past their deadline go
 // to review flagged operator_unanswered; registrations past their validity
-// expire; expired tokens are deleted. Each item is its own transaction, so
+// expire; expired tokens are deleted; documents past their retention are
+// purged. Each item is its own transaction, so
 // one failure does not hold up the rest, and running it on several replicas
 // at once is safe (each item is re-read under lock and skipped if done).
 func (s *Service) RunJobs(ctx context.Context) (JobResult, error) {
@@ -86,6 +88,11 @@ func (s *Service) RunJobs(ctx context.Context) (JobResult, error) {
 	})
 	if err != nil {
 		return res, fmt.Errorf("jobs: %w", err)
+	}
+	if s.blobs != nil {
+		if res.DocumentsPurged, err = s.purgeDocuments(ctx); err != nil {
+			return res, fmt.Errorf("jobs: purge documents: %w", err)
+		}
 	}
 	return res, nil
 }

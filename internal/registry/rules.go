@@ -87,6 +87,10 @@ type Settings struct {
 	MinPrefixV6         int   `json:"min_prefix_v6"`          // shortest IPv6 prefix accepted
 	CallCenterMinPrefix int   `json:"call_center_min_prefix"` // call centres may be given a stricter IPv4 policy
 	SessionHours        int   `json:"session_hours"`          // login token lifetime
+	DocumentMaxBytes    int64 `json:"document_max_bytes"`     // largest document upload
+	// DocumentRetentionDays is how long documents are kept after their
+	// application is decided or withdrawn; then their contents are purged.
+	DocumentRetentionDays int `json:"document_retention_days"`
 }
 
 // DefaultSettings are the values a new registry starts with. The fee amount
@@ -104,6 +108,10 @@ var DefaultSettings = Settings{
 	MinPrefixV6:         48,
 	CallCenterMinPrefix: 24,
 	SessionHours:        12,
+	DocumentMaxBytes:    5 << 20,
+	// A year after the decision: long enough for an appeal or an audit of
+	// the decision; the regulator sets its own period.
+	DocumentRetentionDays: 365,
 }
 
 // Validate checks that settings are usable.
@@ -128,6 +136,10 @@ func (s Settings) Validate() error {
 	pos("min_prefix_v6", s.MinPrefixV6, 16, 128)
 	pos("call_center_min_prefix", s.CallCenterMinPrefix, 8, 32)
 	pos("session_hours", s.SessionHours, 1, 720)
+	if s.DocumentMaxBytes < 64<<10 || s.DocumentMaxBytes > 50<<20 {
+		fe.Add("document_max_bytes", "must be between 65536 (64 KiB) and 52428800 (50 MiB)")
+	}
+	pos("document_retention_days", s.DocumentRetentionDays, 1, 3650)
 	return fe.Err()
 }
 

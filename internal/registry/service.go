@@ -31,6 +31,7 @@ type Service struct {
 	dummyHash string
 
 	feedChanged func()
+	blobs       Blobs
 
 	perAccount *auth.Throttle // failed logins per e-mail
 	perClient  *auth.Throttle // failed logins per client address
@@ -47,12 +48,15 @@ type Config struct {
 	// allowlist commits, so the publisher can publish at once instead of
 	// at its next poll. It must not block.
 	FeedChanged func()
+	// Documents keeps uploaded documents' contents (encrypted at rest).
+	// Without it, uploads and reads fail with an internal error.
+	Documents Blobs
 }
 
 // NewService returns a Service over store.
 func NewService(store Store, cfg Config) *Service {
 	s := &Service{store: store, now: cfg.Now, log: cfg.Log, country: cfg.Country, calendar: cfg.Calendar, hashing: cfg.Hashing,
-		feedChanged: cfg.FeedChanged}
+		feedChanged: cfg.FeedChanged, blobs: cfg.Documents}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ipreg/ipreg/internal/auth"
+	"github.com/ipreg/ipreg/internal/docstore"
 	. "github.com/ipreg/ipreg/internal/registry"
 	"github.com/ipreg/ipreg/internal/store/storetest"
 	"github.com/ipreg/ipreg/internal/testbin"
@@ -19,6 +20,8 @@ type harness struct {
 	svc   *Service
 	clock *testbin.Clock
 	n     int // applicants signed up so far
+	// docsDir is the data directory of the document store.
+	docsDir string
 }
 
 // eachStore runs fn against a fresh service on every store kind.
@@ -29,8 +32,13 @@ func eachStore(t *testing.T, fn func(t *testing.T, h *harness)) {
 			db := storetest.Open(t, kind)
 			// Monday 23 November 2026, 10:00 PKT.
 			c := testbin.NewClock(time.Date(2026, 11, 23, 5, 0, 0, 0, time.UTC))
-			h := &harness{t: t, ctx: context.Background(), clock: c,
-				svc: NewService(db, Config{Now: c.Now, Hashing: auth.TestParams})}
+			dir := t.TempDir()
+			docs, err := docstore.Open(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := &harness{t: t, ctx: context.Background(), clock: c, docsDir: dir,
+				svc: NewService(db, Config{Now: c.Now, Hashing: auth.TestParams, Documents: docs})}
 			if err := h.svc.EnsureDemo(h.ctx, "demo-password-1"); err != nil {
 				t.Fatal(err)
 			}
@@ -73,6 +81,23 @@ func (h *harness) applicant(kind string) *User {
 
 func ptr[T any](v T) *T { return &v }
 
+// create files an application and uploads one document for each that its
+// category needs, as an applicant does before submitting.
+func (h *harness) create(actor *User, in ApplicationInput) (*Application, error) {
+	h.t.Helper()
+	a, err := h.svc.CreateApplication(h.ctx, actor, in)
+	if err != nil {
+		return a, err
+	}
+	for _, r := range RequiredDocuments(a.Category) {
+		k := string(r.Kinds[0])
+		if _, err := h.svc.UploadDocument(h.ctx, actor, a.ID, UploadInput{Kind: k, Filename: k + ".pdf", Content: testbin.PDF(k)}); err != nil {
+			h.t.Fatalf("upload %s: %v", k, err)
+		}
+	}
+	return a, nil
+}
+
 func wantCode(t *testing.T, err error, code Code, contains ...string) {
 	t.Helper()
 	if ErrorCode(err) != code {
@@ -95,7 +120,7 @@ func TestApplicationLifecycle(t *testing.T) {
 	eachStore(t, func(t *testing.T, h *harness) {
 		ctx, svc := h.ctx, h.svc
 		alice := h.applicant("company")
-		a, err := svc.CreateApplication(ctx, alice, companyApp("14.1.104.0/24", "::ffff:27.0.184.9"))
+		a, err := h.create(alice, companyApp("14.1.104.0/24", "::ffff:27.0.184.9"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -111,7 +136,7 @@ func TestApplicationLifecycle(t *testing.T) {
 		_, err = svc.GetApplication(ctx, nil, a.ID)
 		wantCode(t, err, EUNAUTHORIZED)
 		reviewer := h.staff("reviewer")
-		_, err = svc.CreateApplication(ctx, reviewer, companyApp("14.1.104.0/24"))
+		_, err = h.create(reviewer, companyApp("14.1.104.0/24"))
 		wantCode(t, err, EFORBIDDEN)
 
 		a, err = svc.Submit(ctx, alice, a.ID, nil)
@@ -176,7 +201,7 @@ func TestApplicationLifecycle(t *testing.T) {
 		if a.State != StateReview || !a.SubmittedAt.Equal(submitted) || !a.SLADueAt.Equal(due) {
 			t.Fatalf("resubmitted = state %s submitted %s due %s", a.State, a.SubmittedAt, a.SLADueAt)
 		}
-		a2, _ := svc.CreateApplication(ctx, bob, companyApp("36.255.32.0/24"))
+		a2, _ := h.create(bob, companyApp("36.255.32.0/24"))
 		svc.Submit(ctx, bob, a2.ID, nil)
 
 		a, reg, err := svc.Decide(ctx, reviewer, a.ID, DecisionInput{Decision: "approve", ValidDays: 30})
@@ -197,7 +222,7 @@ func TestApplicationLifecycle(t *testing.T) {
 		for _, e := range full.Events {
 			types = append(types, e.Type)
 		}
-		if got := strings.Join(types, ","); got != "created,submitted,operator_confirmed,returned,updated,resubmitted,approved" {
+		if got := strings.Join(types, ","); got != "created,document_added,document_added,document_added,submitted,operator_confirmed,returned,updated,resubmitted,approved" {
 			t.Errorf("timeline = %s", got)
 		}
 
@@ -243,7 +268,7 @@ func TestResubmitWithChangedAddressesNeedsNewCheck(t *testing.T) {
 	eachStore(t, func(t *testing.T, h *harness) {
 		ctx, svc := h.ctx, h.svc
 		alice := h.applicant("company")
-		a, _ := svc.CreateApplication(ctx, alice, companyApp("14.1.104.0/24"))
+		a, _ := h.create(alice, companyApp("14.1.104.0/24"))
 		svc.Submit(ctx, alice, a.ID, nil)
 		ptcl := h.staff("operator.ptcl")
 		cs, _ := svc.ListChecks(ctx, ptcl, "")
@@ -290,7 +315,7 @@ func TestValidation(t *testing.T) {
 			{"missing category", alice, ApplicationInput{}, "category", "required"},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
-				_, err := svc.CreateApplication(ctx, tt.actor, tt.in)
+				_, err := h.create(tt.actor, tt.in)
 				e, ok := err.(*Error)
 				if !ok || e.Code != EINVALID || !strings.Contains(e.Fields[tt.field], tt.msg) {
 					t.Fatalf("error = %v; want %s: …%s…", err, tt.field, tt.msg)
@@ -302,7 +327,7 @@ func TestValidation(t *testing.T) {
 			t.Errorf("invalid creates left %d applications behind", len(apps))
 		}
 		// Submission requires what a draft may leave out.
-		a, err := svc.CreateApplication(ctx, alice, ApplicationInput{Category: ptr("company_vpn")})
+		a, err := h.create(alice, ApplicationInput{Category: ptr("company_vpn")})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -340,13 +365,13 @@ func TestFeeAndFlags(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Bob holds 14.1.104.0/24 (pending).
-		b, _ := svc.CreateApplication(ctx, bob, companyApp("14.1.104.0/24"))
+		b, _ := h.create(bob, companyApp("14.1.104.0/24"))
 		if _, err := svc.Submit(ctx, bob, b.ID, nil); err != nil {
 			t.Fatal(err)
 		}
 		in := companyApp("14.1.104.5", "14.1.106.1", "14.1.106.2", "14.1.106.3", "8.8.8.0/24")
 		in.Category = ptr("call_center")
-		a, err := svc.CreateApplication(ctx, alice, in)
+		a, err := h.create(alice, in)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -391,7 +416,7 @@ func TestFeeAndFlags(t *testing.T) {
 		}
 		in2 := companyApp("14.1.105.0/24", "27.0.184.0/24")
 		in2.OperatorID = ptr("nayatel")
-		c, _ := svc.CreateApplication(ctx, bob, in2)
+		c, _ := h.create(bob, in2)
 		c, _ = svc.Submit(ctx, bob, c.ID, nil)
 		var outside []string
 		for _, f := range c.Flags {
@@ -408,7 +433,7 @@ func TestFeeAndFlags(t *testing.T) {
 		if _, err := svc.UpdateSettings(ctx, admin, set); err != nil {
 			t.Fatal(err)
 		}
-		d, _ := svc.CreateApplication(ctx, alice, companyApp("14.1.107.1", "14.1.107.2"))
+		d, _ := h.create(alice, companyApp("14.1.107.1", "14.1.107.2"))
 		d, _ = svc.Submit(ctx, alice, d.ID, nil)
 		if len(d.Flags) != 1 || d.Flags[0].Code != FlagManyAddresses {
 			t.Errorf("flags with many_items = 2: %+v", d.Flags)
@@ -433,7 +458,7 @@ func TestDeadlinesAndExpiry(t *testing.T) {
 	eachStore(t, func(t *testing.T, h *harness) {
 		ctx, svc := h.ctx, h.svc
 		ind := h.applicant("individual")
-		a, err := svc.CreateApplication(ctx, ind, ApplicationInput{Category: ptr("mobile_vpn"), OperatorID: ptr("jazz"),
+		a, err := h.create(ind, ApplicationInput{Category: ptr("mobile_vpn"), OperatorID: ptr("jazz"),
 			SubscriberID: ptr("MSISDN owner"), MobileNumbers: ptr([]string{"+92 300 1234567", "0333-7654321"}),
 			VPNProtocol: ptr("openvpn"), Purpose: ptr("Freelance work for a client abroad.")})
 		if err != nil {
@@ -497,7 +522,7 @@ func TestWithdrawAndSurrender(t *testing.T) {
 	eachStore(t, func(t *testing.T, h *harness) {
 		ctx, svc := h.ctx, h.svc
 		alice := h.applicant("company")
-		a, _ := svc.CreateApplication(ctx, alice, companyApp("14.1.104.0/24"))
+		a, _ := h.create(alice, companyApp("14.1.104.0/24"))
 		svc.Submit(ctx, alice, a.ID, nil)
 		if a, err := svc.Withdraw(ctx, alice, a.ID); err != nil || a.State != StateWithdrawn {
 			t.Fatalf("withdraw = %v, %v", a, err)
@@ -510,7 +535,7 @@ func TestWithdrawAndSurrender(t *testing.T) {
 		_, err = svc.UpdateApplication(ctx, alice, a.ID, ApplicationInput{Purpose: ptr("x")})
 		wantCode(t, err, ECONFLICT)
 
-		b, _ := svc.CreateApplication(ctx, alice, companyApp("14.1.104.0/24"))
+		b, _ := h.create(alice, companyApp("14.1.104.0/24"))
 		svc.Submit(ctx, alice, b.ID, nil)
 		ptcl := h.staff("operator.ptcl")
 		cs, _ := svc.ListChecks(ctx, ptcl, "")

@@ -104,6 +104,20 @@ type Tx interface {
 	UpdateRevocation(ctx context.Context, r *Revocation) error
 	ListRevocations(ctx context.Context, state RevocationState) ([]*Revocation, error)
 
+	CreateDocument(ctx context.Context, d *Document) error
+	Document(ctx context.Context, id string) (*Document, error)
+	ListDocuments(ctx context.Context, applicationID string) ([]*Document, error) // in upload order
+	DeleteDocument(ctx context.Context, id string) error
+	// DuePurges lists unpurged documents of applications decided or
+	// withdrawn before the cutoff, at most limit.
+	DuePurges(ctx context.Context, before time.Time, limit int) ([]*Document, error)
+	// MarkDocumentPurged marks a document purged; false if it already was.
+	MarkDocumentPurged(ctx context.Context, id string, at time.Time) (bool, error)
+
+	// Accesses lists staff reads of an application and its documents from
+	// the audit log, oldest first.
+	Accesses(ctx context.Context, applicationID string) ([]Access, error)
+
 	Settings(ctx context.Context) (Settings, error) // DefaultSettings when none were saved
 	PutSettings(ctx context.Context, s Settings) error
 

@@ -204,6 +204,7 @@ type Application struct {
 	// Filled on reads for views that need them.
 	HolderName string
 	Events     []Event
+	Documents  []*Document // nil unless the reader may see them (owner, regulator staff)
 }
 
 // Event is one entry of an application's timeline.
@@ -327,4 +328,15 @@ type Stats struct {
 	ApprovedShareLast30Days float64
 	ActiveAddresses         int
 	ActiveMobileNumbers     int
+}
+
+// Access is one staff read of an application or one of its documents, as
+// the audit log recorded it: what the applicant sees under "who viewed my
+// data".
+type Access struct {
+	At           time.Time
+	ActorID      string
+	ActorRole    Role
+	Action       string // application.viewed or document.viewed
+	DocumentKind DocumentKind
 }

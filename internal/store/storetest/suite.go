@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"AuditChain", testAuditChain},
 		{"Rollback", testRollback},
 		{"Settings", testSettings},
+		{"Documents", testDocuments},
 		{"Stats", testStats},
 		{"MigrateTwice", testMigrateTwice},
 	}
@@ -835,4 +836,126 @@ func testMigrateTwice(t *testing.T, db *store.DB) {
 	if err != nil || len(applied) != 0 {
 		t.Fatalf("a second Migrate applied %v, %v; want nothing", applied, err)
 	}
+}
+
+func testDocuments(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	fixture(t, db, "acc_a")
+	write(t, db, func(tx registry.Tx) error {
+		for _, id := range []string{"app_1", "app_2", "app_3"} {
+			if err := tx.CreateApplication(ctx, sampleApp(id, "acc_a")); err != nil {
+				return err
+			}
+		}
+		return tx.CreateUser(ctx, &registry.User{ID: "usr_rev", Email: "rev@x.test", Role: registry.RoleReviewer, PasswordHash: "x", CreatedAt: t0})
+	})
+	doc := func(id, app string, kind registry.DocumentKind, at time.Time) *registry.Document {
+		return &registry.Document{ID: id, ApplicationID: app, Kind: kind, Filename: "scan ۱.pdf", ContentType: "application/pdf",
+			Size: 1234, SHA256: strings.Repeat("ab", 32), UploadedAt: at, UploadedBy: "usr_a"}
+	}
+	d1 := doc("doc_1", "app_1", registry.DocCNICFront, t0)
+	write(t, db, func(tx registry.Tx) error {
+		for _, d := range []*registry.Document{d1, doc("doc_2", "app_1", registry.DocCNICBack, t0.Add(time.Second)),
+			doc("doc_3", "app_2", registry.DocCNICFront, t0), doc("doc_4", "app_3", registry.DocCNICFront, t0)} {
+			if err := tx.CreateDocument(ctx, d); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	wantCode(t, db.Write(ctx, func(tx registry.Tx) error { return tx.CreateDocument(ctx, d1) }), registry.ECONFLICT)
+	db.Read(ctx, func(tx registry.Tx) error {
+		got, err := tx.Document(ctx, "doc_1")
+		if err != nil || fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", d1) {
+			t.Errorf("round trip:\n got %+v, %v\nwant %+v", got, err, d1)
+		}
+		ds, err := tx.ListDocuments(ctx, "app_1")
+		if err != nil || len(ds) != 2 || ds[0].ID != "doc_1" || ds[1].ID != "doc_2" {
+			t.Errorf("ListDocuments = %v, %v", ds, err)
+		}
+		_, err = tx.Document(ctx, "doc_none")
+		wantCode(t, err, registry.ENOTFOUND)
+		return nil
+	})
+	write(t, db, func(tx registry.Tx) error { return tx.DeleteDocument(ctx, "doc_2") })
+	wantCode(t, db.Write(ctx, func(tx registry.Tx) error { return tx.DeleteDocument(ctx, "doc_2") }), registry.ENOTFOUND)
+
+	// Purges: app_1 decided long ago, app_2 withdrawn long ago (no
+	// decision time), app_3 decided recently.
+	write(t, db, func(tx registry.Tx) error {
+		for id, set := range map[string]func(a *registry.Application){
+			"app_1": func(a *registry.Application) {
+				a.State, a.DecidedAt, a.UpdatedAt = registry.StateRejected, t0, t0.AddDate(0, 0, 400)
+			},
+			"app_2": func(a *registry.Application) { a.State, a.UpdatedAt = registry.StateWithdrawn, t0 },
+			"app_3": func(a *registry.Application) { a.State, a.DecidedAt = registry.StateApproved, t0.AddDate(0, 0, 300) },
+		} {
+			a, err := tx.Application(ctx, id, true)
+			if err != nil {
+				return err
+			}
+			set(a)
+			if err := tx.UpdateApplication(ctx, a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	cutoff := t0.AddDate(0, 0, 100)
+	write(t, db, func(tx registry.Tx) error {
+		due, err := tx.DuePurges(ctx, cutoff, 10)
+		if err != nil {
+			return err
+		}
+		var ids []string
+		for _, d := range due {
+			ids = append(ids, d.ID)
+		}
+		slices.Sort(ids)
+		if !slices.Equal(ids, []string{"doc_1", "doc_3"}) {
+			t.Errorf("DuePurges = %v, want doc_1 and doc_3", ids)
+		}
+		for _, want := range []bool{true, false} {
+			ok, err := tx.MarkDocumentPurged(ctx, "doc_1", cutoff)
+			if err != nil || ok != want {
+				t.Errorf("MarkDocumentPurged = %v, %v; want %v", ok, err, want)
+			}
+		}
+		due, err = tx.DuePurges(ctx, cutoff, 10)
+		if err != nil || len(due) != 1 || due[0].ID != "doc_3" {
+			t.Errorf("DuePurges after marking = %v, %v", due, err)
+		}
+		d, err := tx.Document(ctx, "doc_1")
+		if err != nil || !d.PurgedAt.Equal(cutoff.Truncate(time.Microsecond)) {
+			t.Errorf("purged document = %+v, %v", d, err)
+		}
+		return nil
+	})
+
+	// Accesses come from the audit log: staff reads of the application
+	// and its documents, nothing else.
+	write(t, db, func(tx registry.Tx) error {
+		for _, e := range []audit.Entry{
+			{At: t0, ActorID: "usr_rev", Action: "application.viewed", ObjectType: "application", ObjectID: "app_1"},
+			{At: t0.Add(time.Minute), ActorID: "usr_rev", Action: "document.viewed", ObjectType: "application", ObjectID: "app_1", Detail: `{"document":"doc_1","kind":"cnic_front"}`},
+			{At: t0, ActorID: "usr_rev", Action: "application.viewed", ObjectType: "application", ObjectID: "app_2"},
+			{At: t0, ActorID: "usr_a", Action: "application.submitted", ObjectType: "application", ObjectID: "app_1"},
+		} {
+			if err := tx.AppendAudit(ctx, &e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	db.Read(ctx, func(tx registry.Tx) error {
+		as, err := tx.Accesses(ctx, "app_1")
+		if err != nil || len(as) != 2 {
+			t.Fatalf("Accesses = %+v, %v", as, err)
+		}
+		if as[0].Action != "application.viewed" || as[0].ActorRole != registry.RoleReviewer || !as[0].At.Equal(t0.Truncate(time.Microsecond)) ||
+			as[1].Action != "document.viewed" || as[1].DocumentKind != registry.DocCNICFront {
+			t.Errorf("Accesses = %+v", as)
+		}
+		return nil
+	})
 }

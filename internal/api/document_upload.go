@@ -1,0 +1,108 @@
+package api
+
+import (
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+
+	"github.com/ipreg/ipreg/internal/registry"
+)
+
+func (s *Server) uploadDocument(w http.ResponseWriter, r *http.Request) {
+	limit, err := s.svc.DocumentLimit(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	in, err := ReadUpload(w, r, limit)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	d, err := s.svc.UploadDocument(r.Context(), user(r), r.PathValue("id"), in)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, viewDocument(d))
+}
+
+// ReadUpload reads a multipart/form-data body with a "kind" field and one
+// "file" part, holding the file in memory: at most limit bytes of it, so
+// that a document is never spooled unencrypted to a temporary file (as
+// Request.ParseMultipartForm would for large parts). The portal's upload
+// form uses it too.
+func ReadUpload(w http.ResponseWriter, r *http.Request, limit int64) (registry.UploadInput, error) {
+	var in registry.UploadInput
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/form-data" {
+		return in, registry.Errorf(registry.EUNSUPPORTED, "send the document as multipart/form-data with a \"kind\" field and a \"file\" part")
+	}
+	// The form's other fields and boundaries need a little room beyond the file.
+	body := http.MaxBytesReader(w, r.Body, limit+64<<10)
+	r.Body = body
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return in, registry.Errorf(registry.EMALFORMED, "the multipart body cannot be read: %v", err)
+	}
+	sawFile := false
+	for {
+		p, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return in, uploadReadError(err, limit)
+		}
+		switch p.FormName() {
+		case "kind":
+			b, err := io.ReadAll(io.LimitReader(p, 101))
+			if err != nil {
+				return in, uploadReadError(err, limit)
+			}
+			if len(b) > 100 {
+				return in, registry.Errorf(registry.EMALFORMED, "the \"kind\" field is too long; give one of the document kinds")
+			}
+			in.Kind = string(b)
+		case "file":
+			if sawFile {
+				return in, registry.Errorf(registry.EMALFORMED, "send one file per request; upload each document separately")
+			}
+			sawFile = true
+			in.Filename = p.FileName()
+			b, err := io.ReadAll(io.LimitReader(p, limit+1))
+			if err != nil {
+				return in, uploadReadError(err, limit)
+			}
+			if int64(len(b)) > limit {
+				return in, tooLarge(limit)
+			}
+			in.Content = b
+		default:
+			return in, &registry.Error{Code: registry.EMALFORMED, Message: "the form has a field this route does not take",
+				Fields: map[string]string{p.FormName(): "is not a known field here; send only \"kind\" and \"file\""}}
+		}
+	}
+	fe := registry.FieldErrors{}
+	if in.Kind == "" {
+		fe.Add("kind", "is required: which document this is (cnic_front, cnic_back, incorporation_proof, …)")
+	}
+	if !sawFile {
+		fe.Add("file", "is required: choose the PDF, JPEG or PNG to upload")
+	}
+	return in, fe.Err()
+}
+
+func tooLarge(limit int64) error {
+	return &registry.Error{Code: registry.ETOOLARGE, Message: "the file is larger than the limit",
+		Fields: map[string]string{"file": "is larger than " + registry.ByteSize(limit) + "; scan at a lower resolution or compress it"}}
+}
+
+func uploadReadError(err error, limit int64) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return tooLarge(limit)
+	}
+	return registry.Errorf(registry.EMALFORMED, "the multipart body cannot be read: %v", err)
+}

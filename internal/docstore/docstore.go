@@ -1,0 +1,157 @@
+// Package docstore keeps uploaded documents encrypted at rest: each file
+// is sealed with AES-256-GCM under one key kept in the data directory
+// (document-key, mode 0600), outside the database, so that a copy of the
+// database alone reveals no document, and a copy of the documents alone
+// reveals nothing without the key.
+//
+// A sealed file is: "IPRD1", the key's 8-byte fingerprint, a 12-byte
+// random nonce, then the ciphertext with its tag. The document's id is
+// the additional data, so a file moved or copied under another id fails
+// to open instead of showing the wrong document.
+package docstore
+
+import (
+	"bytes"
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/ipreg/ipreg/internal/atomicfile"
+)
+
+// KeyFile is the key's name in the data directory.
+const KeyFile = "document-key"
+
+const magic = "IPRD1"
+
+// Store keeps sealed documents under dir/documents.
+type Store struct {
+	dir string
+	gcm cipher.AEAD
+	fp  []byte // key fingerprint, 8 bytes
+}
+
+// Open loads the key from dataDir, creating it on first use (exclusively,
+// so two processes starting on a fresh directory share one key).
+func Open(dataDir string) (*Store, error) {
+	key, err := loadKey(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	gcm, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(key)
+	return &Store{dir: filepath.Join(dataDir, "documents"), gcm: gcm, fp: sum[:8]}, nil
+}
+
+func loadKey(dataDir string) ([]byte, error) {
+	p := filepath.Join(dataDir, KeyFile)
+	read := func() ([]byte, error) {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		key, err := hex.DecodeString(strings.TrimSpace(string(b)))
+		if err != nil || len(key) != 32 {
+			return nil, fmt.Errorf("document key %s: want 64 hex digits (a 256-bit key); restore the file from backup", p)
+		}
+		return key, nil
+	}
+	key, err := read()
+	if !errors.Is(err, fs.ErrNotExist) {
+		return key, err
+	}
+	key = make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	err = atomicfile.Create(dataDir, KeyFile, []byte(hex.EncodeToString(key)+"\n"), 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return read() // another process created it first: use its key
+	}
+	if err != nil {
+		return nil, fmt.Errorf("create document key: %w", err)
+	}
+	return key, nil
+}
+
+// path spreads files over 256 directories by a hash of the id, so no
+// directory grows to hundreds of thousands of entries.
+func (s *Store) path(id string) (string, string, error) {
+	if id == "" || strings.ContainsAny(id, `/\.`) {
+		return "", "", fmt.Errorf("document id %q is not a plain name", id)
+	}
+	h := sha256.Sum256([]byte(id))
+	return filepath.Join(s.dir, hex.EncodeToString(h[:1])), id, nil
+}
+
+// Put seals content and writes it atomically (write, fsync, rename).
+func (s *Store) Put(_ context.Context, id string, content []byte) error {
+	dir, name, err := s.path(id)
+	if err != nil {
+		return err
+	}
+	nonce := make([]byte, s.gcm.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return err
+	}
+	out := make([]byte, 0, len(magic)+len(s.fp)+len(nonce)+len(content)+s.gcm.Overhead())
+	out = append(out, magic...)
+	out = append(out, s.fp...)
+	out = append(out, nonce...)
+	out = s.gcm.Seal(out, nonce, content, []byte(id))
+	return atomicfile.Write(dir, name, out, 0o600)
+}
+
+// Get opens a sealed document. It fails, saying why, if the file was made
+// under another key, changed, or belongs to another id.
+func (s *Store) Get(_ context.Context, id string) ([]byte, error) {
+	dir, name, err := s.path(id)
+	if err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		return nil, err
+	}
+	head := len(magic) + len(s.fp) + s.gcm.NonceSize()
+	if len(b) < head+s.gcm.Overhead() || string(b[:len(magic)]) != magic {
+		return nil, fmt.Errorf("document %s: not a sealed document file", id)
+	}
+	if !bytes.Equal(b[len(magic):len(magic)+len(s.fp)], s.fp) {
+		return nil, fmt.Errorf("document %s: sealed under another key than %s holds", id, KeyFile)
+	}
+	nonce := b[len(magic)+len(s.fp) : head]
+	plain, err := s.gcm.Open(nil, nonce, b[head:], []byte(id))
+	if err != nil {
+		return nil, fmt.Errorf("document %s: the file was changed or belongs to another document", id)
+	}
+	return plain, nil
+}
+
+// Delete removes a document; removing one that is not there is no error.
+func (s *Store) Delete(_ context.Context, id string) error {
+	dir, name, err := s.path(id)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}

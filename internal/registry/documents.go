@@ -1,0 +1,502 @@
+package registry
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"path"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/ipreg/ipreg/internal/auth"
+)
+
+// DocumentKind says what a document proves.
+type DocumentKind string
+
+const (
+	DocCNICFront      DocumentKind = "cnic_front"
+	DocCNICBack       DocumentKind = "cnic_back"
+	DocIncorporation  DocumentKind = "incorporation_proof" // letter of incorporation or active-taxpayer proof
+	DocAuthentication DocumentKind = "authentication_letter"
+	DocPSEB           DocumentKind = "pseb_certificate"
+	DocGovernment     DocumentKind = "government_letter"
+)
+
+// DocumentKinds lists every kind, with what it is, for help texts and pages.
+var DocumentKinds = []DocumentKind{DocCNICFront, DocCNICBack, DocIncorporation, DocAuthentication, DocPSEB, DocGovernment}
+
+// Describe says in a few words what a document of kind k is.
+func (k DocumentKind) Describe() string {
+	switch k {
+	case DocCNICFront:
+		return "the front of the CNIC"
+	case DocCNICBack:
+		return "the back of the CNIC"
+	case DocIncorporation:
+		return "the letter of incorporation or active-taxpayer proof"
+	case DocAuthentication:
+		return "the letter of authentication from the employer or client (a contract, invoice or platform profile is accepted too)"
+	case DocPSEB:
+		return "the PSEB call-centre certificate"
+	case DocGovernment:
+		return "the government letter"
+	}
+	return string(k)
+}
+
+// Valid reports whether k is a known kind.
+func (k DocumentKind) Valid() bool { return slices.Contains(DocumentKinds, k) }
+
+// DocumentRequirement is one document an application needs: any one of
+// Kinds satisfies it.
+type DocumentRequirement struct {
+	Kinds []DocumentKind
+}
+
+// Describe says what satisfies the requirement.
+func (r DocumentRequirement) Describe() string {
+	parts := make([]string, len(r.Kinds))
+	for i, k := range r.Kinds {
+		parts[i] = k.Describe()
+	}
+	return strings.Join(parts, ", or ")
+}
+
+// RequiredDocuments lists what category c needs before submission
+// (DESIGN.md's table): always both sides of the CNIC, then the proof the
+// category asks for.
+func RequiredDocuments(c Category) []DocumentRequirement {
+	req := func(ks ...DocumentKind) DocumentRequirement { return DocumentRequirement{Kinds: ks} }
+	out := []DocumentRequirement{req(DocCNICFront), req(DocCNICBack)}
+	switch c {
+	case CategoryCompany:
+		out = append(out, req(DocIncorporation))
+	case CategoryFreelancer, CategoryMobile:
+		out = append(out, req(DocAuthentication))
+	case CategoryCallCenter:
+		out = append(out, req(DocIncorporation), req(DocPSEB))
+	case CategoryVideoConf:
+		out = append(out, req(DocIncorporation, DocGovernment))
+	}
+	return out
+}
+
+// MissingDocuments returns what an application still needs before it can
+// be submitted; Documents must have been filled (GetApplication does).
+func (a *Application) MissingDocuments() []DocumentRequirement {
+	return missingDocuments(a.Category, a.Documents)
+}
+
+// missingDocuments returns the requirements none of docs satisfies.
+func missingDocuments(c Category, docs []*Document) []DocumentRequirement {
+	var out []DocumentRequirement
+	for _, r := range RequiredDocuments(c) {
+		if !slices.ContainsFunc(docs, func(d *Document) bool { return slices.Contains(r.Kinds, d.Kind) }) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Document is an uploaded file's record. The content lives encrypted in
+// the Blobs store, never in the database.
+type Document struct {
+	ID            string
+	ApplicationID string
+	Kind          DocumentKind
+	Filename      string // as uploaded, cleaned for display
+	ContentType   string // sniffed from the content: application/pdf, image/jpeg or image/png
+	Size          int64
+	SHA256        string // of the plaintext, hex
+	UploadedAt    time.Time
+	UploadedBy    string
+	PurgedAt      time.Time // set when retention removed the content
+}
+
+// Blobs keeps document contents. Implementations encrypt at rest.
+type Blobs interface {
+	Put(ctx context.Context, id string, content []byte) error
+	Get(ctx context.Context, id string) ([]byte, error)
+	Delete(ctx context.Context, id string) error // no error when absent
+}
+
+// MaxDocuments bounds the files one application may hold.
+const MaxDocuments = 20
+
+// Document types accepted, recognised from the content.
+var documentMagic = []struct {
+	contentType string
+	magic       []byte
+}{
+	{"application/pdf", []byte("%PDF-")},
+	{"image/jpeg", []byte{0xFF, 0xD8, 0xFF}},
+	{"image/png", []byte("\x89PNG\r\n\x1a\n")},
+}
+
+// SniffDocument recognises a PDF, JPEG or PNG from its content, whatever
+// its name or declared type says, and refuses anything else with what it
+// looks like instead.
+func SniffDocument(b []byte) (string, error) {
+	for _, m := range documentMagic {
+		if !bytes.HasPrefix(b, m.magic) {
+			continue
+		}
+		// A few structural checks beyond the magic, so that a file that
+		// merely starts like one (a truncated upload, a polyglot) is caught.
+		switch m.contentType {
+		case "application/pdf":
+			if !bytes.Contains(b[max(0, len(b)-1024):], []byte("%%EOF")) {
+				return "", Errorf(EINVALID, "the PDF is incomplete (no end-of-file marker); upload it again, or export it from the original once more")
+			}
+		case "image/png":
+			if len(b) < 16 || string(b[12:16]) != "IHDR" {
+				return "", Errorf(EINVALID, "the PNG is damaged (no image header); upload it again")
+			}
+		case "image/jpeg":
+			if len(b) < 4 {
+				return "", Errorf(EINVALID, "the JPEG is damaged (too short); upload it again")
+			}
+		}
+		return m.contentType, nil
+	}
+	looks := http.DetectContentType(b)
+	looks, _, _ = strings.Cut(looks, ";")
+	switch {
+	case len(b) == 0:
+		return "", Errorf(EINVALID, "the file is empty; choose the scan or photo again")
+	case looks == "application/octet-stream":
+		looks = "an unknown binary type"
+	case strings.HasPrefix(looks, "text/"):
+		looks = "text (" + looks + ")"
+	}
+	if bytes.HasPrefix(b, []byte("MZ")) || bytes.HasPrefix(b, []byte("\x7fELF")) {
+		looks = "a program"
+	}
+	return "", Errorf(EINVALID, "the file is not a PDF, JPEG or PNG (its content looks like %s, whatever its name says); upload a PDF, or a JPEG or PNG scan or photo", looks)
+}
+
+// cleanFilename keeps the last element of an uploaded name, without
+// control or format characters, at most 120 characters: it is shown on
+// pages and sent back in Content-Disposition.
+func cleanFilename(name string, contentType string) string {
+	name = strings.ReplaceAll(name, "\\", "/")
+	name = path.Base(name)
+	if !utf8.ValidString(name) {
+		name = strings.ToValidUTF8(name, "")
+	}
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '"' {
+			return -1
+		}
+		return r
+	}, name)
+	name = strings.TrimSpace(name)
+	if r := []rune(name); len(r) > 120 {
+		name = string(r[len(r)-120:])
+	}
+	if name == "" || name == "." || name == "/" {
+		name = "document" + map[string]string{"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}[contentType]
+	}
+	return name
+}
+
+// UploadInput is one uploaded file.
+type UploadInput struct {
+	Kind     string
+	Filename string
+	Content  []byte
+}
+
+// documentsEditable reports whether the applicant may change an
+// application's documents.
+func documentsEditable(a *Application, action string) error {
+	if a.State != StateDraft && a.State != StateReturned {
+		return Errorf(ECONFLICT, "documents can be %s only while the application is a draft or returned for correction; it is %s", action, describeState(a.State))
+	}
+	return nil
+}
+
+// DocumentLimit is the largest document upload the settings allow, for
+// handlers to bound what they read before the service sees it.
+func (s *Service) DocumentLimit(ctx context.Context) (int64, error) {
+	var set Settings
+	err := s.store.Read(ctx, func(tx Tx) error {
+		var err error
+		set, err = tx.Settings(ctx)
+		return err
+	})
+	return set.DocumentMaxBytes, err
+}
+
+// UploadDocument stores a document of the applicant's own draft or
+// returned application. The content is sniffed and size-checked first,
+// written encrypted, and recorded in the same transaction; if the record
+// cannot be written the content is removed again.
+func (s *Service) UploadDocument(ctx context.Context, actor *User, appID string, in UploadInput) (*Document, error) {
+	if err := requireRole(actor, RoleApplicant); err != nil {
+		return nil, err
+	}
+	if s.blobs == nil {
+		return nil, Errorf(EINTERNAL, "document storage is not configured")
+	}
+	fe := FieldErrors{}
+	kind := DocumentKind(in.Kind)
+	if !kind.Valid() {
+		fe.Add("kind", "must be one of %s", joinKinds(DocumentKinds))
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	ctype, err := SniffDocument(in.Content)
+	if err != nil {
+		return nil, fieldError("file", err)
+	}
+	sum := sha256.Sum256(in.Content)
+	d := &Document{ID: auth.RandomID("doc"), ApplicationID: appID, Kind: kind, Filename: cleanFilename(in.Filename, ctype),
+		ContentType: ctype, Size: int64(len(in.Content)), SHA256: hex.EncodeToString(sum[:]), UploadedAt: s.Now(), UploadedBy: actor.ID}
+	stored := false
+	_, err = s.ownWrite(ctx, actor, appID, func(tx Tx, a *Application) error {
+		if err := documentsEditable(a, "added"); err != nil {
+			return err
+		}
+		set, err := tx.Settings(ctx)
+		if err != nil {
+			return err
+		}
+		if d.Size > set.DocumentMaxBytes {
+			return fieldError("file", Errorf(ETOOLARGE, "the file is %s, over the limit of %s; scan at a lower resolution or compress it",
+				ByteSize(d.Size), ByteSize(set.DocumentMaxBytes)))
+		}
+		docs, err := tx.ListDocuments(ctx, appID)
+		if err != nil {
+			return err
+		}
+		if len(docs) >= MaxDocuments {
+			return Errorf(ECONFLICT, "the application already holds %d documents, the most allowed; delete one you do not need first", len(docs))
+		}
+		if err := s.blobs.Put(ctx, d.ID, in.Content); err != nil {
+			return fmt.Errorf("store document: %w", err)
+		}
+		stored = true
+		if err := tx.CreateDocument(ctx, d); err != nil {
+			return err
+		}
+		if err := s.event(ctx, tx, actor, a, "document_added", d.Kind.Describe()); err != nil {
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		if stored {
+			if derr := s.blobs.Delete(context.WithoutCancel(ctx), d.ID); derr != nil {
+				s.log.Error("document: remove content after a failed upload", "document", d.ID, "err", derr)
+			}
+		}
+		return nil, err
+	}
+	return d, nil
+}
+
+// fieldError moves a domain error's message under one field, so forms can
+// show it next to the input, keeping its code.
+func fieldError(field string, err error) error {
+	var e *Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	return &Error{Code: e.Code, Message: e.Message, Fields: map[string]string{field: e.Message}}
+}
+
+// ByteSize writes a size for people: "5.0 MiB", "312 KiB".
+func ByteSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.0f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+func joinKinds(ks []DocumentKind) string {
+	s := make([]string, len(ks))
+	for i, k := range ks {
+		s[i] = string(k)
+	}
+	return strings.Join(s, ", ")
+}
+
+// DeleteDocument removes a document from the applicant's own draft or
+// returned application.
+func (s *Service) DeleteDocument(ctx context.Context, actor *User, appID, docID string) error {
+	_, err := s.ownWrite(ctx, actor, appID, func(tx Tx, a *Application) error {
+		if err := documentsEditable(a, "deleted"); err != nil {
+			return err
+		}
+		d, err := tx.Document(ctx, docID)
+		if err != nil || d.ApplicationID != appID {
+			return Errorf(ENOTFOUND, "document %s not found in application %s", docID, appID)
+		}
+		if err := tx.DeleteDocument(ctx, docID); err != nil {
+			return err
+		}
+		return s.event(ctx, tx, actor, a, "document_deleted", d.Kind.Describe())
+	})
+	if err != nil {
+		return err
+	}
+	// After the commit: a failed removal leaves unreadable ciphertext with
+	// no record, which the log names; never a record without content.
+	if err := s.blobs.Delete(context.WithoutCancel(ctx), docID); err != nil {
+		s.log.Error("document: remove content", "document", docID, "err", err)
+	}
+	return nil
+}
+
+// canSeeDocuments reports whether actor may list or read the documents of
+// a: the owner and regulator staff. Operator staff confirm addresses and
+// numbers and have no need for identity documents, so they are refused.
+func canSeeDocuments(actor *User, a *Application) bool {
+	switch actor.Role {
+	case RoleApplicant:
+		return a.AccountID == actor.AccountID
+	case RoleReviewer, RoleSupervisor, RoleAdmin:
+		return true
+	}
+	return false
+}
+
+// ListDocuments lists an application's documents (records, not contents).
+func (s *Service) ListDocuments(ctx context.Context, actor *User, appID string) ([]*Document, error) {
+	if err := requireRole(actor, Roles...); err != nil {
+		return nil, err
+	}
+	var out []*Document
+	err := s.store.Read(ctx, func(tx Tx) error {
+		a, err := tx.Application(ctx, appID, false)
+		if err != nil {
+			return err
+		}
+		if !canSeeDocuments(actor, a) {
+			return Errorf(ENOTFOUND, "application %s not found", appID)
+		}
+		out, err = tx.ListDocuments(ctx, appID)
+		return err
+	})
+	return out, err
+}
+
+// ReadDocument returns a document and its content to the owner or to
+// regulator staff; each staff read is recorded, and the applicant sees it
+// under "who viewed my data".
+func (s *Service) ReadDocument(ctx context.Context, actor *User, appID, docID string) (*Document, []byte, error) {
+	if err := requireRole(actor, Roles...); err != nil {
+		return nil, nil, err
+	}
+	if s.blobs == nil {
+		return nil, nil, Errorf(EINTERNAL, "document storage is not configured")
+	}
+	var d *Document
+	err := s.view(ctx, actor, func(tx Tx) error {
+		a, err := tx.Application(ctx, appID, false)
+		if err != nil {
+			return err
+		}
+		if !canSeeDocuments(actor, a) {
+			return Errorf(ENOTFOUND, "application %s not found", appID)
+		}
+		if d, err = tx.Document(ctx, docID); err != nil || d.ApplicationID != appID {
+			return Errorf(ENOTFOUND, "document %s not found in application %s", docID, appID)
+		}
+		if !d.PurgedAt.IsZero() {
+			return Errorf(ECONFLICT, "document %s was deleted on %s under the retention policy", docID, d.PurgedAt.Format("2 January 2006"))
+		}
+		if actor.Role.Staff() {
+			return s.record(ctx, tx, actor, "document.viewed", "application", appID, map[string]string{"document": d.ID, "kind": string(d.Kind)})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := s.blobs.Get(ctx, d.ID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read document %s: %w", d.ID, err)
+	}
+	if sum := sha256.Sum256(b); hex.EncodeToString(sum[:]) != d.SHA256 {
+		return nil, nil, fmt.Errorf("read document %s: content does not match its recorded hash", d.ID)
+	}
+	return d, b, nil
+}
+
+// purgeDocuments removes the contents of documents whose application was
+// decided (or withdrawn) more than the retention period ago. Records stay,
+// marked purged, so the timeline still says what was provided.
+func (s *Service) purgeDocuments(ctx context.Context) (int, error) {
+	now := s.Now()
+	var due []*Document
+	err := s.store.Write(ctx, func(tx Tx) error {
+		set, err := tx.Settings(ctx)
+		if err != nil {
+			return err
+		}
+		if due, err = tx.DuePurges(ctx, now.AddDate(0, 0, -set.DocumentRetentionDays), 500); err != nil {
+			return err
+		}
+		// Another replica may purge the same rows at once: keep only those
+		// this transaction marked.
+		marked := due[:0]
+		for _, d := range due {
+			ok, err := tx.MarkDocumentPurged(ctx, d.ID, now)
+			if err != nil {
+				return err
+			}
+			if ok {
+				marked = append(marked, d)
+			}
+		}
+		due = marked
+		if len(due) > 0 {
+			return s.record(ctx, tx, nil, "documents.purged", "document", "", map[string]int{"count": len(due)})
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, d := range due {
+		if err := s.blobs.Delete(ctx, d.ID); err != nil {
+			s.log.Error("document: purge content", "document", d.ID, "err", err)
+		}
+	}
+	return len(due), nil
+}
+
+// Accesses lists every staff read of the application and its documents:
+// "who viewed my data". The owner and regulator staff may ask.
+func (s *Service) Accesses(ctx context.Context, actor *User, appID string) ([]Access, error) {
+	if err := requireRole(actor, Roles...); err != nil {
+		return nil, err
+	}
+	var out []Access
+	err := s.store.Read(ctx, func(tx Tx) error {
+		a, err := tx.Application(ctx, appID, false)
+		if err != nil {
+			return err
+		}
+		if !canSeeDocuments(actor, a) {
+			return Errorf(ENOTFOUND, "application %s not found", appID)
+		}
+		out, err = tx.Accesses(ctx, appID)
+		return err
+	})
+	return out, err
+}

@@ -1,0 +1,238 @@
+package registry_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	. "github.com/ipreg/ipreg/internal/registry"
+	"github.com/ipreg/ipreg/internal/testbin"
+)
+
+func TestSniffDocument(t *testing.T) {
+	png := append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), make([]byte, 20)...)
+	tests := []struct {
+		name, content, want, err string
+	}{
+		{"pdf", string(testbin.PDF("x")), "application/pdf", ""},
+		{"jpeg", "\xff\xd8\xff\xe0\x00\x10JFIF\x00", "image/jpeg", ""},
+		{"png", string(png), "image/png", ""},
+		{"pdf without end", "%PDF-1.4\n1 0 obj\n", "", "incomplete"},
+		{"png without header", "\x89PNG\r\n\x1a\nxxxxxxxxxx", "", "damaged"},
+		{"html", "<!DOCTYPE html><html><script>alert(1)</script></html>", "", "text/html"},
+		{"windows program", "MZ\x90\x00\x03\x00\x00\x00\x04\x00", "", "a program"},
+		{"linux program", "\x7fELF\x02\x01\x01\x00", "", "a program"},
+		{"plain text", "CNIC 35202-1234567-1", "", "text/plain"},
+		{"empty", "", "", "empty"},
+		{"zip", "PK\x03\x04\x14\x00\x00\x00", "", "not a PDF, JPEG or PNG"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := SniffDocument([]byte(tt.content))
+			if tt.err == "" {
+				if err != nil || got != tt.want {
+					t.Fatalf("= %q, %v; want %q", got, err, tt.want)
+				}
+				return
+			}
+			if err == nil || ErrorCode(err) != EINVALID || !strings.Contains(err.Error(), tt.err) {
+				t.Fatalf("= %q, %v; want an invalid error mentioning %q", got, err, tt.err)
+			}
+		})
+	}
+}
+
+func TestCleanFilename(t *testing.T) {
+	tests := []struct{ in, ctype, want string }{
+		{"scan.pdf", "application/pdf", "scan.pdf"},
+		{`C:\Users\Ali\Desktop\cnic front.jpg`, "image/jpeg", "cnic front.jpg"},
+		{"../../etc/passwd\x00.pdf", "application/pdf", "passwd.pdf"},
+		{"a\u202egpj.exe", "image/jpeg", "agpj.exe"}, // right-to-left override removed
+		{`say "hi".png`, "image/png", "say hi.png"},
+		{"شناختی کارڈ.pdf", "application/pdf", "شناختی کارڈ.pdf"},
+		{"", "image/png", "document.png"},
+		{"/", "application/pdf", "document.pdf"},
+		{"\xff\xfe.pdf", "application/pdf", ".pdf"},
+		{strings.Repeat("x", 200) + ".pdf", "application/pdf", strings.Repeat("x", 116) + ".pdf"},
+	}
+	for _, tt := range tests {
+		if got := CleanFilename(tt.in, tt.ctype); got != tt.want {
+			t.Errorf("cleanFilename(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestDocuments(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx, svc := h.ctx, h.svc
+		alice, bob := h.applicant("company"), h.applicant("company")
+		reviewer, admin, ptcl := h.staff("reviewer"), h.staff("admin"), h.staff("operator.ptcl")
+		a, err := svc.CreateApplication(ctx, alice, companyApp("14.1.104.0/24"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Nothing uploaded: submission names every missing document.
+		_, err = svc.Submit(ctx, alice, a.ID, nil)
+		wantCode(t, err, EINVALID, "documents.cnic_front", "documents.cnic_back", "documents.incorporation_proof")
+
+		pdf := testbin.PDF("CNIC front")
+		up := func(u *User, kind, name string, content []byte) (*Document, error) {
+			return svc.UploadDocument(ctx, u, a.ID, UploadInput{Kind: kind, Filename: name, Content: content})
+		}
+		_, err = up(alice, "passport", "p.pdf", pdf)
+		wantCode(t, err, EINVALID, "kind")
+		_, err = up(alice, "cnic_front", "cnic.pdf", []byte("<html><script>alert(1)</script></html>"))
+		wantCode(t, err, EINVALID, "file", "text/html")
+		_, err = up(alice, "cnic_front", "cnic.pdf", []byte("MZ\x90\x00 renamed program"))
+		wantCode(t, err, EINVALID, "a program")
+		_, err = up(bob, "cnic_front", "cnic.pdf", pdf)
+		wantCode(t, err, ENOTFOUND)
+		_, err = up(reviewer, "cnic_front", "cnic.pdf", pdf)
+		wantCode(t, err, EFORBIDDEN)
+
+		// The size limit is a setting.
+		set, err := svc.Settings(ctx, admin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		set.DocumentMaxBytes = 64 << 10
+		if _, err := svc.UpdateSettings(ctx, admin, set); err != nil {
+			t.Fatal(err)
+		}
+		big := append(bytes.Repeat([]byte{' '}, 70<<10), pdf...)
+		big = append([]byte("%PDF-1.4\n"), big...)
+		_, err = up(alice, "cnic_front", "big.pdf", big)
+		wantCode(t, err, ETOOLARGE, "64 KiB")
+
+		front, err := up(alice, "cnic_front", `C:\scans\front.pdf`, pdf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if front.Filename != "front.pdf" || front.ContentType != "application/pdf" || front.Size != int64(len(pdf)) || len(front.SHA256) != 64 {
+			t.Errorf("document = %+v", front)
+		}
+		wrong, err := up(alice, "pseb_certificate", "pseb.pdf", testbin.PDF("not needed"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.DeleteDocument(ctx, alice, a.ID, wrong.ID); err != nil {
+			t.Fatal(err)
+		}
+		wantCode(t, svc.DeleteDocument(ctx, alice, a.ID, wrong.ID), ENOTFOUND)
+		if _, err := up(alice, "cnic_back", "back.pdf", testbin.PDF("back")); err != nil {
+			t.Fatal(err)
+		}
+		_, err = svc.Submit(ctx, alice, a.ID, nil)
+		wantCode(t, err, EINVALID, "documents.incorporation_proof")
+		if _, err := up(alice, "incorporation_proof", "secp.pdf", testbin.PDF("SECP")); err != nil {
+			t.Fatal(err)
+		}
+		got, err := svc.GetApplication(ctx, alice, a.ID)
+		if err != nil || len(got.Documents) != 3 || len(got.MissingDocuments()) != 0 {
+			t.Fatalf("application documents = %v missing %v, %v", got.Documents, got.MissingDocuments(), err)
+		}
+		if _, err := svc.Submit(ctx, alice, a.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		// Submitted: documents are fixed until it is returned.
+		_, err = up(alice, "cnic_front", "again.pdf", pdf)
+		wantCode(t, err, ECONFLICT, "draft or returned")
+		wantCode(t, svc.DeleteDocument(ctx, alice, a.ID, front.ID), ECONFLICT)
+
+		// Who may read: the owner and regulator staff, not another
+		// applicant and not the operator.
+		d, b, err := svc.ReadDocument(ctx, alice, a.ID, front.ID)
+		if err != nil || !bytes.Equal(b, pdf) || d.ID != front.ID {
+			t.Fatalf("owner read = %v, %v", d, err)
+		}
+		_, _, err = svc.ReadDocument(ctx, bob, a.ID, front.ID)
+		wantCode(t, err, ENOTFOUND)
+		_, _, err = svc.ReadDocument(ctx, ptcl, a.ID, front.ID)
+		wantCode(t, err, ENOTFOUND)
+		_, err = svc.ListDocuments(ctx, ptcl, a.ID)
+		wantCode(t, err, ENOTFOUND)
+		if op, err := svc.GetApplication(ctx, ptcl, a.ID); err != nil || op.Documents != nil {
+			t.Fatalf("operator's view has documents %v, %v", op.Documents, err)
+		}
+		// The operator's read of the application is a staff read too.
+		if acc, err := svc.Accesses(ctx, alice, a.ID); err != nil || len(acc) != 1 || acc[0].ActorRole != RoleOperator {
+			t.Fatalf("accesses after the operator's read = %+v, %v", acc, err)
+		}
+		if _, err := svc.GetApplication(ctx, reviewer, a.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := svc.ReadDocument(ctx, reviewer, a.ID, front.ID); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = svc.ReadDocument(ctx, reviewer, a.ID, wrong.ID)
+		wantCode(t, err, ENOTFOUND)
+		acc, err := svc.Accesses(ctx, alice, a.ID)
+		if err != nil || len(acc) != 3 || acc[1].Action != "application.viewed" || acc[2].Action != "document.viewed" ||
+			acc[2].DocumentKind != DocCNICFront || acc[2].ActorRole != RoleReviewer || acc[2].ActorID != reviewer.ID {
+			t.Fatalf("accesses = %+v, %v", acc, err)
+		}
+		_, err = svc.Accesses(ctx, bob, a.ID)
+		wantCode(t, err, ENOTFOUND)
+
+		// Retention: a year after the decision the contents go; the
+		// records stay, marked.
+		cs, _ := svc.ListChecks(ctx, ptcl, CheckPending)
+		if _, err := svc.AnswerCheck(ctx, ptcl, cs[0].ID, "confirmed", ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := svc.Decide(ctx, reviewer, a.ID, DecisionInput{Decision: "approve"}); err != nil {
+			t.Fatal(err)
+		}
+		h.clock.Add(364 * 24 * time.Hour)
+		if res, err := svc.RunJobs(ctx); err != nil || res.DocumentsPurged != 0 {
+			t.Fatalf("purged before the retention period: %+v, %v", res, err)
+		}
+		h.clock.Add(2 * 24 * time.Hour)
+		res, err := svc.RunJobs(ctx)
+		if err != nil || res.DocumentsPurged != 3 {
+			t.Fatalf("purge = %+v, %v", res, err)
+		}
+		_, _, err = svc.ReadDocument(ctx, alice, a.ID, front.ID)
+		wantCode(t, err, ECONFLICT, "retention")
+		ds, err := svc.ListDocuments(ctx, alice, a.ID)
+		if err != nil || len(ds) != 3 || ds[0].PurgedAt.IsZero() {
+			t.Fatalf("after purge = %+v, %v", ds, err)
+		}
+		if res, err := svc.RunJobs(ctx); err != nil || res.DocumentsPurged != 0 {
+			t.Fatalf("second purge = %+v, %v", res, err)
+		}
+	})
+}
+
+// No failed upload leaves content behind: after every refusal above the
+// documents directory holds exactly the files the records name.
+func TestRefusedUploadsLeaveNothing(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		alice := h.applicant("individual")
+		a, err := h.create(alice, ApplicationInput{Category: ptr("freelancer_vpn")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < MaxDocuments-3; i++ {
+			if _, err := h.svc.UploadDocument(h.ctx, alice, a.ID, UploadInput{Kind: "authentication_letter", Content: testbin.PDF("x")}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, err = h.svc.UploadDocument(h.ctx, alice, a.ID, UploadInput{Kind: "authentication_letter", Content: testbin.PDF("x")})
+		wantCode(t, err, ECONFLICT, "20 documents")
+		h.svc.UploadDocument(h.ctx, alice, a.ID, UploadInput{Kind: "cnic_front", Content: []byte("<html>")})
+		var files int
+		filepath.WalkDir(filepath.Join(h.docsDir, "documents"), func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				files++
+			}
+			return nil
+		})
+		if files != MaxDocuments {
+			t.Fatalf("%d files on disk for %d records", files, MaxDocuments)
+		}
+	})
+}

@@ -1,0 +1,83 @@
+package testbin
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"testing"
+
+	"github.com/ipreg/ipreg/internal/registry"
+)
+
+// PDF returns a small well-formed PDF whose one page shows text, as a
+// scanned letter would be uploaded.
+func PDF(text string) []byte {
+	content := fmt.Sprintf("BT /F1 18 Tf 72 720 Td (%s) Tj ET", text)
+	objs := []string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+	}
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.4\n")
+	offsets := make([]int, len(objs))
+	for i, o := range objs {
+		offsets[i] = b.Len()
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
+	}
+	xref := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
+	for _, off := range offsets {
+		fmt.Fprintf(&b, "%010d 00000 n \n", off)
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
+	return b.Bytes()
+}
+
+// Multipart encodes a document upload as the API takes it.
+func Multipart(kind, filename string, content []byte) (contentType string, body []byte) {
+	var b bytes.Buffer
+	w := multipart.NewWriter(&b)
+	w.WriteField("kind", kind)
+	f, _ := w.CreateFormFile("file", filename)
+	f.Write(content)
+	w.Close()
+	return w.FormDataContentType(), b.Bytes()
+}
+
+// Upload posts one document to an application, fails the test unless the
+// status is want, and returns the response body.
+func Upload(t testing.TB, base, token, appID, kind, filename string, content []byte, want int) []byte {
+	t.Helper()
+	ct, body := Multipart(kind, filename, content)
+	req, err := http.NewRequest("POST", base+"/api/v1/applications/"+appID+"/documents", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", ct)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != want {
+		t.Fatalf("upload %s to %s = %d, want %d: %s", kind, appID, res.StatusCode, want, b)
+	}
+	return b
+}
+
+// UploadRequired uploads one small PDF for each document category needs,
+// so that the application can be submitted.
+func UploadRequired(t testing.TB, base, token, appID string, category registry.Category) {
+	t.Helper()
+	for _, r := range registry.RequiredDocuments(category) {
+		k := string(r.Kinds[0])
+		Upload(t, base, token, appID, k, k+".pdf", PDF(k), http.StatusCreated)
+	}
+}
