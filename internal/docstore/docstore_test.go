@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 )
@@ -127,5 +128,39 @@ func TestKeyCreatedOnce(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, KeyFile), []byte("short\n"), 0o600)
 	if _, err := Open(dir); err == nil {
 		t.Error("a malformed key file was accepted")
+	}
+}
+
+// BenchmarkPut seals and durably writes a 200 KiB document (a phone's scan
+// of one CNIC side): encryption, write, fsync of file and directory.
+func BenchmarkPut(b *testing.B) {
+	s, err := Open(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	doc := bytes.Repeat([]byte("scan"), 200<<10/4)
+	b.SetBytes(int64(len(doc)))
+	for i := 0; b.Loop(); i++ {
+		if err := s.Put(context.Background(), "doc_"+strconv.Itoa(i), doc); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkGet opens one.
+func BenchmarkGet(b *testing.B) {
+	s, err := Open(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	doc := bytes.Repeat([]byte("scan"), 200<<10/4)
+	if err := s.Put(context.Background(), "doc_x", doc); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(doc)))
+	for b.Loop() {
+		if _, err := s.Get(context.Background(), "doc_x"); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -238,8 +238,9 @@ func (s *Service) DocumentLimit(ctx context.Context) (int64, error) {
 
 // UploadDocument stores a document of the applicant's own draft or
 // returned application. The content is sniffed and size-checked first,
-// written encrypted, and recorded in the same transaction; if the record
-// cannot be written the content is removed again.
+// then sealed and written (and fsynced) before the transaction that
+// records it, so that SQLite's single writer never waits on file I/O; if
+// the record cannot be written, the content is removed again.
 func (s *Service) UploadDocument(ctx context.Context, actor *User, appID string, in UploadInput) (*Document, error) {
 	if err := requireRole(actor, RoleApplicant); err != nil {
 		return nil, err
@@ -247,33 +248,31 @@ func (s *Service) UploadDocument(ctx context.Context, actor *User, appID string,
 	if s.blobs == nil {
 		return nil, Errorf(EINTERNAL, "document storage is not configured")
 	}
-	fe := FieldErrors{}
 	kind := DocumentKind(in.Kind)
 	if !kind.Valid() {
-		fe.Add("kind", "must be one of %s", joinKinds(DocumentKinds))
-	}
-	if err := fe.Err(); err != nil {
-		return nil, err
+		return nil, FieldErrors{"kind": "must be one of " + joinKinds(DocumentKinds)}.Err()
 	}
 	ctype, err := SniffDocument(in.Content)
 	if err != nil {
 		return nil, fieldError("file", err)
 	}
+	limit, err := s.DocumentLimit(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(in.Content)) > limit {
+		return nil, fieldError("file", Errorf(ETOOLARGE, "the file is %s, over the limit of %s; scan at a lower resolution or compress it",
+			ByteSize(int64(len(in.Content))), ByteSize(limit)))
+	}
 	sum := sha256.Sum256(in.Content)
 	d := &Document{ID: auth.RandomID("doc"), ApplicationID: appID, Kind: kind, Filename: cleanFilename(in.Filename, ctype),
 		ContentType: ctype, Size: int64(len(in.Content)), SHA256: hex.EncodeToString(sum[:]), UploadedAt: s.Now(), UploadedBy: actor.ID}
-	stored := false
+	if err := s.blobs.Put(ctx, d.ID, in.Content); err != nil {
+		return nil, fmt.Errorf("store document: %w", err)
+	}
 	_, err = s.ownWrite(ctx, actor, appID, func(tx Tx, a *Application) error {
 		if err := documentsEditable(a, "added"); err != nil {
 			return err
-		}
-		set, err := tx.Settings(ctx)
-		if err != nil {
-			return err
-		}
-		if d.Size > set.DocumentMaxBytes {
-			return fieldError("file", Errorf(ETOOLARGE, "the file is %s, over the limit of %s; scan at a lower resolution or compress it",
-				ByteSize(d.Size), ByteSize(set.DocumentMaxBytes)))
 		}
 		docs, err := tx.ListDocuments(ctx, appID)
 		if err != nil {
@@ -282,23 +281,14 @@ func (s *Service) UploadDocument(ctx context.Context, actor *User, appID string,
 		if len(docs) >= MaxDocuments {
 			return Errorf(ECONFLICT, "the application already holds %d documents, the most allowed; delete one you do not need first", len(docs))
 		}
-		if err := s.blobs.Put(ctx, d.ID, in.Content); err != nil {
-			return fmt.Errorf("store document: %w", err)
-		}
-		stored = true
 		if err := tx.CreateDocument(ctx, d); err != nil {
 			return err
 		}
-		if err := s.event(ctx, tx, actor, a, "document_added", d.Kind.Describe()); err != nil {
-			return err
-		}
-		return nil
+		return s.event(ctx, tx, actor, a, "document_added", d.Kind.Describe())
 	})
 	if err != nil {
-		if stored {
-			if derr := s.blobs.Delete(context.WithoutCancel(ctx), d.ID); derr != nil {
-				s.log.Error("document: remove content after a failed upload", "document", d.ID, "err", derr)
-			}
+		if derr := s.blobs.Delete(context.WithoutCancel(ctx), d.ID); derr != nil {
+			s.log.Error("document: remove content after a failed upload", "document", d.ID, "err", derr)
 		}
 		return nil, err
 	}
