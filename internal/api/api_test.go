@@ -248,7 +248,7 @@ func newClient(t *testing.T, kind string) *client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := registry.NewService(db, registry.Config{Hashing: auth.TestParams, FeedChanged: pub.Kick, Documents: docs})
+	svc := registry.NewService(db, registry.Config{Hashing: auth.TestParams, FeedChanged: pub.Kick, Documents: docs, DemoWithoutTOTP: true})
 	if err := svc.EnsureDemo(context.Background(), "demo-password-1"); err != nil {
 		t.Fatal(err)
 	}
@@ -422,6 +422,52 @@ func testWorkflow(t *testing.T, c *client) {
 	}
 	c.want(c.do("POST", "/api/v1/logout", alice, nil), 204)
 	c.want(c.do("GET", "/api/v1/me", alice, nil), 401)
+	testTOTP(t, c)
+}
+
+// testTOTP turns TOTP on and off for an applicant through the API; the
+// registry's tests cover staff enrolment and resets.
+func testTOTP(t *testing.T, c *client) {
+	erin := signup(c, "erin@example.pk", "individual")
+	me := c.want(c.do("GET", "/api/v1/me", erin, nil), 200).json(t)
+	if me["totp_required"] != false || me["user"].(map[string]any)["totp_enabled"] != false {
+		t.Errorf("me = %v", me)
+	}
+	c.want(c.do("POST", "/api/v1/me/totp/confirm", erin, map[string]string{"code": "123456"}), 409)
+	e := c.want(c.do("POST", "/api/v1/me/totp", erin, nil), 200)
+	if e.header.Get("Cache-Control") != "no-store" {
+		t.Error("the TOTP secret may be cached")
+	}
+	secret := e.json(t)["secret"].(string)
+	// The server reads the real clock: start the walk early in a 30-second
+	// step so that it cannot cross into the next between a code and its check.
+	if left := 30 - time.Now().Unix()%30; left < 8 {
+		time.Sleep(time.Duration(left) * time.Second)
+	}
+	base := auth.TOTPStep(time.Now())
+	code := func(skew int64) string {
+		s, _ := auth.TOTPCode(secret, base+skew)
+		return s
+	}
+	c.want(c.do("POST", "/api/v1/me/totp/confirm", erin, map[string]string{"code": "12"}), 422)
+	// Each code works once, and only later steps than the last one used:
+	// the walk uses the previous, current and next step in turn.
+	c.want(c.do("POST", "/api/v1/me/totp/confirm", erin, map[string]string{"code": code(-1)}), 204)
+	c.want(c.do("POST", "/api/v1/me/totp", erin, nil), 409)
+	creds := map[string]string{"email": "erin@example.pk", "password": "correct horse battery"}
+	res := c.want(c.do("POST", "/api/v1/login", "", creds), 401)
+	if !strings.Contains(res.errorField(t, "totp"), "is required") {
+		t.Errorf("login without a code: %s", res.body)
+	}
+	creds["totp"] = code(0)
+	tok := c.want(c.do("POST", "/api/v1/login", "", creds), 200).json(t)
+	if tok["user"].(map[string]any)["totp_enabled"] != true {
+		t.Errorf("login = %v", tok)
+	}
+	c.want(c.do("POST", "/api/v1/login", "", creds), 401) // a code works once
+	c.want(c.do("POST", "/api/v1/me/totp/disable", erin, map[string]string{"code": "000000x"}), 422)
+	c.want(c.do("POST", "/api/v1/me/totp/disable", c.login("reviewer@demo.test"), map[string]string{"code": "123456"}), 403)
+	c.want(c.do("POST", "/api/v1/me/totp/disable", erin, map[string]string{"code": code(1)}), 204)
 }
 
 func testBadInput(t *testing.T, c *client) {

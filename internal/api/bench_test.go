@@ -77,7 +77,7 @@ func benchServer(b *testing.B, kind string) (string, *http.Client) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	svc := registry.NewService(db, registry.Config{Hashing: auth.TestParams, Documents: docs})
+	svc := registry.NewService(db, registry.Config{Hashing: auth.TestParams, Documents: docs, DemoWithoutTOTP: true})
 	if err := svc.EnsureDemo(context.Background(), "demo-password-1"); err != nil {
 		b.Fatal(err)
 	}

@@ -8,8 +8,7 @@ import (
 type loginRequest struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
-	// TOTP is accepted for forward compatibility; second factors arrive
-	// with the portal (TOTP enrolment for staff).
+	// TOTP is the authenticator code, for users with TOTP on.
 	TOTP string `json:"totp"`
 }
 
@@ -17,6 +16,9 @@ type loginResponse struct {
 	Token     string    `json:"token"`
 	ExpiresAt time.Time `json:"expires_at"`
 	User      userView  `json:"user"`
+	// TOTPEnrolmentRequired: this login may only set up TOTP (staff
+	// whose role needs it and who have none yet).
+	TOTPEnrolmentRequired bool `json:"totp_enrolment_required,omitempty"`
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
@@ -25,7 +27,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	tok, t, err := s.svc.Login(r.Context(), in.Email, in.Password, clientIP(r))
+	tok, t, err := s.svc.Login(r.Context(), in.Email, in.Password, in.TOTP, clientIP(r))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -35,5 +37,6 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, loginResponse{Token: tok, ExpiresAt: t.ExpiresAt.UTC(), User: viewUser(u)})
+	writeJSON(w, http.StatusOK, loginResponse{Token: tok, ExpiresAt: t.ExpiresAt.UTC(), User: viewUser(u),
+		TOTPEnrolmentRequired: u.EnrolmentOnly})
 }

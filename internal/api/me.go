@@ -8,5 +8,6 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, profileView{User: viewUser(p.User), Account: viewAccount(p.Account), Operator: viewOperator(p.Operator)})
+	writeJSON(w, http.StatusOK, profileView{User: viewUser(p.User), Account: viewAccount(p.Account), Operator: viewOperator(p.Operator),
+		TOTPRequired: p.TOTPRequired, EnrolmentOnly: p.User.EnrolmentOnly})
 }

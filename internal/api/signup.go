@@ -22,6 +22,10 @@ type profileView struct {
 	User     userView      `json:"user"`
 	Account  *accountView  `json:"account,omitempty"`
 	Operator *operatorView `json:"operator,omitempty"`
+	// TOTPRequired: logins must use TOTP; with EnrolmentOnly, this
+	// session may do nothing else until TOTP is set up.
+	TOTPRequired  bool `json:"totp_required"`
+	EnrolmentOnly bool `json:"totp_enrolment_required,omitempty"`
 }
 
 func (s *Server) signup(w http.ResponseWriter, r *http.Request) {

@@ -29,6 +29,7 @@ type userView struct {
 	Email      string        `json:"email"`
 	Role       registry.Role `json:"role"`
 	OperatorID string        `json:"operator_id,omitempty"`
+	TOTP       bool          `json:"totp_enabled"`
 }
 
 type accountView struct {
@@ -43,7 +44,7 @@ type accountView struct {
 }
 
 func viewUser(u *registry.User) userView {
-	return userView{ID: u.ID, Email: u.Email, Role: u.Role, OperatorID: u.OperatorID}
+	return userView{ID: u.ID, Email: u.Email, Role: u.Role, OperatorID: u.OperatorID, TOTP: u.TOTPEnabled()}
 }
 
 func viewAccount(a *registry.Account) *accountView {

@@ -69,9 +69,16 @@ func groupUsage(args []string, stdio IO, text string) error {
 	return errUsage
 }
 
+const userUsage = `Usage: ipreg user add --email E --role R [--operator ID]   (password on standard input)
+       ipreg user reset-totp --email E                    (after a lost authenticator)
+--help after a subcommand lists its flags.`
+
 func runUser(ctx context.Context, args []string, env Env, stdio IO) error {
+	if len(args) > 0 && args[0] == "reset-totp" {
+		return runUserResetTOTP(ctx, args[1:], env, stdio)
+	}
 	if len(args) == 0 || args[0] != "add" {
-		return groupUsage(args, stdio, "Usage: ipreg user add --email E --role R [--operator ID]   (password on standard input; --help for flags)")
+		return groupUsage(args, stdio, userUsage)
 	}
 	var d dbFlags
 	var email, role, op string
@@ -98,6 +105,31 @@ func runUser(ctx context.Context, args []string, env Env, stdio IO) error {
 		return describe(err)
 	}
 	fmt.Fprintf(stdio.Stdout, "created %s %s (%s)\n", u.Role, u.Email, u.ID)
+	return nil
+}
+
+func runUserResetTOTP(ctx context.Context, args []string, env Env, stdio IO) error {
+	var d dbFlags
+	var email string
+	fs := flagSet("user reset-totp", "Clear a user's TOTP after they lost their authenticator, and end all their sessions\nand API tokens. Their next login sets TOTP up again (required for reviewers,\nsupervisors and admins).", stdio)
+	fs.StringVar(&email, "email", "", "the user's e-mail address")
+	d.register(fs)
+	if err := parse(fs, args, env); err != nil {
+		return err
+	}
+	if email == "" {
+		return fmt.Errorf("--email is required: whose TOTP to reset")
+	}
+	svc, done, err := openService(ctx, &d)
+	if err != nil {
+		return err
+	}
+	defer done()
+	u, err := svc.ResetTOTP(ctx, registry.System, email)
+	if err != nil {
+		return describe(err)
+	}
+	fmt.Fprintf(stdio.Stdout, "reset TOTP of %s %s; all their sessions and API tokens are revoked\n", u.Role, u.Email)
 	return nil
 }
 

@@ -31,7 +31,7 @@ type command struct {
 var commands = []command{
 	{"serve", "run the registry: portal API, background jobs", runServe},
 	{"migrate", "apply database migrations and exit", runMigrate},
-	{"user", "manage staff users (user add)", runUser},
+	{"user", "manage staff users (user add, user reset-totp)", runUser},
 	{"operator", "manage operators (operator add | list | load-prefixes)", runOperator},
 	{"audit", "check the audit log (audit verify)", runAudit},
 	{"key", "the feed's signing key (key show | rotate)", runKey},

@@ -87,6 +87,12 @@ func TestAdminCommands(t *testing.T) {
 			if code, _, errOut := run(t, env, "short\n", "user", "add", "--email", "x@pta.gov.pk", "--role", "operator"); code != 1 || !strings.Contains(errOut, "--password") || !strings.Contains(errOut, "--operator") {
 				t.Fatalf("invalid user add = %d %q", code, errOut)
 			}
+			if code, out, errOut := run(t, env, "", "user", "reset-totp", "--email", "rev@pta.gov.pk"); code != 0 || !strings.Contains(out, "reset TOTP of reviewer rev@pta.gov.pk") {
+				t.Fatalf("user reset-totp = %d %q %q", code, out, errOut)
+			}
+			if code, _, errOut := run(t, env, "", "user", "reset-totp", "--email", "nobody@pta.gov.pk"); code != 1 || !strings.Contains(errOut, "nobody@pta.gov.pk") {
+				t.Fatalf("user reset-totp of nobody = %d %q", code, errOut)
+			}
 			if code, out, _ := run(t, env, "", "audit", "verify"); code != 0 || !strings.Contains(out, "chain intact") {
 				t.Fatalf("audit verify = %d %q", code, out)
 			}

@@ -114,7 +114,8 @@ func (s *Server) Start(ctx context.Context, banner io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("document store: %w", err)
 	}
-	s.svc = registry.NewService(db, registry.Config{Log: s.log, FeedChanged: pub.Kick, Documents: docs})
+	s.svc = registry.NewService(db, registry.Config{Log: s.log, FeedChanged: pub.Kick, Documents: docs,
+		DemoWithoutTOTP: s.Config.Demo})
 	if s.Config.Demo {
 		if err := s.startDemo(ctx, banner); err != nil {
 			return err

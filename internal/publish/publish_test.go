@@ -40,7 +40,7 @@ func newEnv(t *testing.T, kind string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.svc = registry.NewService(e.db, registry.Config{Now: c.Now, Hashing: auth.TestParams, Documents: docs})
+	e.svc = registry.NewService(e.db, registry.Config{Now: c.Now, Hashing: auth.TestParams, Documents: docs, DemoWithoutTOTP: true})
 	if err := e.svc.EnsureDemo(e.ctx, "demo-password-1"); err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func (e *env) publish() bool {
 
 func (e *env) staff(email string) *registry.User {
 	e.t.Helper()
-	tok, _, err := e.svc.Login(e.ctx, email, "demo-password-1", "127.0.0.1")
+	tok, _, err := e.svc.Login(e.ctx, email, "demo-password-1", "", "127.0.0.1")
 	if err != nil {
 		e.t.Fatal(err)
 	}

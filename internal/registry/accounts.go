@@ -88,7 +88,12 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*User, *Account, 
 // Login checks a password and returns a new session token. Failures are
 // throttled per account and per client address; the answer never says
 // whether the e-mail exists.
-func (s *Service) Login(ctx context.Context, email, password, clientIP string) (string, *Token, error) {
+//
+// A user with TOTP on must give a current code (totp); one already used is
+// refused. Staff whose role needs TOTP and who have none yet get a token
+// that may only set it up (Token.Scope), unless they are demo users under
+// --demo (Config.DemoWithoutTOTP).
+func (s *Service) Login(ctx context.Context, email, password, totp, clientIP string) (string, *Token, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	now := s.now()
 	acctKey, clientKey := "acct:"+email, "client:"+clientIP
@@ -123,18 +128,49 @@ func (s *Service) Login(ctx context.Context, email, password, clientIP string) (
 		}
 		return "", nil, Errorf(EUNAUTHORIZED, "wrong e-mail or password")
 	}
+	var step int64
+	scope := ""
+	switch {
+	case u.TOTPEnabled():
+		if strings.TrimSpace(totp) == "" {
+			return "", nil, &Error{Code: EUNAUTHORIZED, Message: "this account uses two-factor authentication: enter the code from your authenticator app",
+				Fields: map[string]string{"totp": "is required: the 6-digit code your authenticator app shows for ipreg"}}
+		}
+		var match bool
+		if step, match = auth.MatchTOTP(u.TOTPSecret, totp, now, u.TOTPLastStep); !match {
+			s.perAccount.Fail(acctKey, now)
+			s.perClient.Fail(clientKey, now)
+			return "", nil, &Error{Code: EUNAUTHORIZED, Message: "the authenticator code is wrong or has expired",
+				Fields: map[string]string{"totp": "is wrong, expired or already used: enter the code your app shows now (check the phone's clock if this repeats)"}}
+		}
+	case u.Role.NeedsTOTP() && !s.totpExempt(u):
+		scope = ScopeTOTPEnrolment
+	}
 	s.perAccount.Reset(acctKey)
 	var settings Settings
 	token, hash, err := auth.NewToken()
 	if err != nil {
 		return "", nil, err
 	}
-	tok := &Token{ID: auth.RandomID("tok"), UserID: u.ID, Kind: TokenSession, Name: "login", Hash: hash, CreatedAt: s.Now()}
+	tok := &Token{ID: auth.RandomID("tok"), UserID: u.ID, Kind: TokenSession, Name: "login", Hash: hash, CreatedAt: s.Now(), Scope: scope}
 	err = s.store.Write(ctx, func(tx Tx) error {
+		if step != 0 {
+			fresh, err := tx.UseTOTPStep(ctx, u.ID, step)
+			if err != nil {
+				return err
+			}
+			if !fresh {
+				return &Error{Code: EUNAUTHORIZED, Message: "this authenticator code was already used",
+					Fields: map[string]string{"totp": "was already used: wait for the next code and enter that"}}
+			}
+		}
 		if settings, err = tx.Settings(ctx); err != nil {
 			return err
 		}
 		tok.ExpiresAt = tok.CreatedAt.Add(time.Duration(settings.SessionHours) * time.Hour)
+		if scope == ScopeTOTPEnrolment {
+			tok.ExpiresAt = tok.CreatedAt.Add(enrolmentLifetime)
+		}
 		if err := tx.CreateToken(ctx, tok); err != nil {
 			return err
 		}
@@ -152,11 +188,13 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*User, error)
 		return nil, Errorf(EUNAUTHORIZED, "the bearer token is not an ipreg token; log in again")
 	}
 	var u *User
+	var scope string
 	err := s.store.Read(ctx, func(tx Tx) error {
 		tok, err := tx.TokenByHash(ctx, auth.HashToken(token))
 		if err != nil {
 			return err
 		}
+		scope = tok.Scope
 		if !s.Now().Before(tok.ExpiresAt) {
 			return Errorf(EUNAUTHORIZED, "the token has expired; log in again or create a new API token")
 		}
@@ -172,12 +210,16 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*User, error)
 	if u.Disabled {
 		return nil, Errorf(EUNAUTHORIZED, "this account is disabled; contact the registry's administrators")
 	}
+	// Whatever the token says: staff without TOTP whose role needs it may
+	// only set it up (their TOTP was reset, or the server no longer runs
+	// with --demo).
+	u.EnrolmentOnly = scope == ScopeTOTPEnrolment || (u.Role.NeedsTOTP() && !u.TOTPEnabled() && !s.totpExempt(u))
 	return u, nil
 }
 
 // Logout revokes the token the actor used.
 func (s *Service) Logout(ctx context.Context, actor *User, token string) error {
-	if err := requireRole(actor, Roles...); err != nil {
+	if err := requireUser(actor); err != nil {
 		return err
 	}
 	return s.store.Write(ctx, func(tx Tx) error {
@@ -256,17 +298,18 @@ func (s *Service) DeleteToken(ctx context.Context, actor *User, id string) error
 
 // Profile is what /me shows.
 type Profile struct {
-	User     *User
-	Account  *Account  // applicants
-	Operator *Operator // operator staff
+	User         *User
+	Account      *Account  // applicants
+	Operator     *Operator // operator staff
+	TOTPRequired bool      // the user's logins must use TOTP
 }
 
 // Me returns the actor's profile.
 func (s *Service) Me(ctx context.Context, actor *User) (*Profile, error) {
-	if err := requireRole(actor, Roles...); err != nil {
+	if err := requireUser(actor); err != nil {
 		return nil, err
 	}
-	p := &Profile{User: actor}
+	p := &Profile{User: actor, TOTPRequired: actor.Role.NeedsTOTP() && !s.totpExempt(actor)}
 	err := s.store.Read(ctx, func(tx Tx) error {
 		var err error
 		if actor.AccountID != "" {

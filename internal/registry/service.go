@@ -32,6 +32,8 @@ type Service struct {
 
 	feedChanged func()
 	blobs       Blobs
+	demoNoTOTP  bool
+	totpIssuer  string
 
 	perAccount *auth.Throttle // failed logins per e-mail
 	perClient  *auth.Throttle // failed logins per client address
@@ -48,6 +50,12 @@ type Config struct {
 	// allowlist commits, so the publisher can publish at once instead of
 	// at its next poll. It must not block.
 	FeedChanged func()
+	// DemoWithoutTOTP lets the demo's staff users (e-mail @demo.test) log
+	// in without TOTP, so that a first look needs no phone. Set only by
+	// ipreg serve --demo; everywhere else staff must use TOTP.
+	DemoWithoutTOTP bool
+	// TOTPIssuer names the registry in authenticator apps; "ipreg" by default.
+	TOTPIssuer string
 	// Documents keeps uploaded documents' contents (encrypted at rest).
 	// Without it, uploads and reads fail with an internal error.
 	Documents Blobs
@@ -56,7 +64,10 @@ type Config struct {
 // NewService returns a Service over store.
 func NewService(store Store, cfg Config) *Service {
 	s := &Service{store: store, now: cfg.Now, log: cfg.Log, country: cfg.Country, calendar: cfg.Calendar, hashing: cfg.Hashing,
-		feedChanged: cfg.FeedChanged, blobs: cfg.Documents}
+		feedChanged: cfg.FeedChanged, blobs: cfg.Documents, demoNoTOTP: cfg.DemoWithoutTOTP, totpIssuer: cfg.TOTPIssuer}
+	if s.totpIssuer == "" {
+		s.totpIssuer = "ipreg"
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -89,8 +100,11 @@ func (s *Service) Store() Store { return s.store }
 // requireRole returns EUNAUTHORIZED for no actor and EFORBIDDEN for a role
 // outside roles.
 func requireRole(actor *User, roles ...Role) error {
-	if actor == nil {
-		return Errorf(EUNAUTHORIZED, "log in first: send Authorization: Bearer <token>")
+	if err := requireUser(actor); err != nil {
+		return err
+	}
+	if actor.EnrolmentOnly {
+		return Errorf(EFORBIDDEN, "your role requires two-factor authentication: set it up first (POST /api/v1/me/totp, then POST /api/v1/me/totp/confirm with a code from your authenticator app)")
 	}
 	for _, r := range roles {
 		if actor.Role == r {
@@ -102,6 +116,16 @@ func requireRole(actor *User, roles ...Role) error {
 		names[i] = string(r)
 	}
 	return Errorf(EFORBIDDEN, "this needs the role %s; you are %s", strings.Join(names, " or "), actor.Role)
+}
+
+// requireUser returns EUNAUTHORIZED for no actor. Only what a login that
+// may just set up TOTP needs (profile, TOTP enrolment, logout) checks no
+// more than this.
+func requireUser(actor *User) error {
+	if actor == nil {
+		return Errorf(EUNAUTHORIZED, "log in first: send Authorization: Bearer <token>")
+	}
+	return nil
 }
 
 func actorID(u *User) string {

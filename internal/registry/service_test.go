@@ -38,7 +38,7 @@ func eachStore(t *testing.T, fn func(t *testing.T, h *harness)) {
 				t.Fatal(err)
 			}
 			h := &harness{t: t, ctx: context.Background(), clock: c, docsDir: dir,
-				svc: NewService(db, Config{Now: c.Now, Hashing: auth.TestParams, Documents: docs})}
+				svc: NewService(db, Config{Now: c.Now, Hashing: auth.TestParams, Documents: docs, DemoWithoutTOTP: true})}
 			if err := h.svc.EnsureDemo(h.ctx, "demo-password-1"); err != nil {
 				t.Fatal(err)
 			}
@@ -53,7 +53,7 @@ func eachStore(t *testing.T, fn func(t *testing.T, h *harness)) {
 // staff logs a demo staff user in and returns it.
 func (h *harness) staff(email string) *User {
 	h.t.Helper()
-	tok, _, err := h.svc.Login(h.ctx, email+"@demo.test", "demo-password-1", "127.0.0.1")
+	tok, _, err := h.svc.Login(h.ctx, email+"@demo.test", "demo-password-1", "", "127.0.0.1")
 	if err != nil {
 		h.t.Fatalf("login %s: %v", email, err)
 	}
@@ -511,7 +511,7 @@ func TestDeadlinesAndExpiry(t *testing.T) {
 }
 
 func mustLogin(t *testing.T, h *harness, who string) string {
-	tok, _, err := h.svc.Login(h.ctx, who+"@demo.test", "demo-password-1", "127.0.0.1")
+	tok, _, err := h.svc.Login(h.ctx, who+"@demo.test", "demo-password-1", "", "127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -571,19 +571,19 @@ func TestLoginThrottle(t *testing.T) {
 	eachStore(t, func(t *testing.T, h *harness) {
 		ctx, svc := h.ctx, h.svc
 		for i := 0; i < 5; i++ {
-			_, _, err := svc.Login(ctx, "reviewer@demo.test", "wrong password", "192.0.2.1")
+			_, _, err := svc.Login(ctx, "reviewer@demo.test", "wrong password", "", "192.0.2.1")
 			wantCode(t, err, EUNAUTHORIZED, "wrong e-mail or password")
 		}
-		_, _, err := svc.Login(ctx, "reviewer@demo.test", "demo-password-1", "192.0.2.9")
+		_, _, err := svc.Login(ctx, "reviewer@demo.test", "demo-password-1", "", "192.0.2.9")
 		wantCode(t, err, ETOOMANY)
 		if err.(*Error).RetryAfter <= 0 {
 			t.Error("no Retry-After")
 		}
 		// Unknown e-mail answers like a wrong password.
-		_, _, err = svc.Login(ctx, "nobody@demo.test", "whatever-password", "192.0.2.2")
+		_, _, err = svc.Login(ctx, "nobody@demo.test", "whatever-password", "", "192.0.2.2")
 		wantCode(t, err, EUNAUTHORIZED, "wrong e-mail or password")
 		h.clock.Add(16 * time.Minute)
-		if _, _, err = svc.Login(ctx, "reviewer@demo.test", "demo-password-1", "192.0.2.1"); err != nil {
+		if _, _, err = svc.Login(ctx, "reviewer@demo.test", "demo-password-1", "", "192.0.2.1"); err != nil {
 			t.Fatalf("login after the window: %v", err)
 		}
 	})

@@ -65,6 +65,11 @@ type Tx interface {
 	ListTokens(ctx context.Context, userID string) ([]*Token, error)
 	DeleteToken(ctx context.Context, userID, id string) error
 	DeleteExpiredTokens(ctx context.Context, now time.Time) (int, error)
+	UpdateToken(ctx context.Context, t *Token) error // scope and expiry
+	DeleteUserTokens(ctx context.Context, userID string) error
+	// UseTOTPStep records step as the user's last accepted TOTP step if it
+	// is later than the one recorded; false means the code was used already.
+	UseTOTPStep(ctx context.Context, userID string, step int64) (bool, error)
 
 	CreateOperator(ctx context.Context, o *Operator) error
 	Operator(ctx context.Context, id string) (*Operator, error)

@@ -40,7 +40,22 @@ type User struct {
 	PasswordHash string
 	Disabled     bool
 	CreatedAt    time.Time
+
+	TOTPSecret    string    // base32; counts only once TOTPEnabledAt is set
+	TOTPEnabledAt time.Time // when the user proved their authenticator has the secret
+	TOTPLastStep  int64     // last time step accepted: no code is accepted twice
+
+	// EnrolmentOnly is set by Authenticate for a login that may only set up
+	// TOTP: staff whose role requires it and who have none yet.
+	EnrolmentOnly bool
 }
+
+// TOTPEnabled reports whether logins need a TOTP code.
+func (u *User) TOTPEnabled() bool { return !u.TOTPEnabledAt.IsZero() }
+
+// NeedsTOTP reports whether r must use TOTP: the regulator's staff, who
+// decide applications, sign revocations and change settings.
+func (r Role) NeedsTOTP() bool { return r == RoleReviewer || r == RoleSupervisor || r == RoleAdmin }
 
 // AccountKind says whether an applicant is a company or an individual.
 type AccountKind string
@@ -316,7 +331,11 @@ type Token struct {
 	Hash      string
 	CreatedAt time.Time
 	ExpiresAt time.Time
+	Scope     string // "" for full access, or ScopeTOTPEnrolment
 }
+
+// ScopeTOTPEnrolment marks a login token that may only set up TOTP.
+const ScopeTOTPEnrolment = "totp_enrolment"
 
 // Stats are the public figures.
 type Stats struct {

@@ -32,17 +32,19 @@ func (t *tx) Account(ctx context.Context, id string) (*registry.Account, error) 
 	return &a, nil
 }
 
-const userCols = `id, email, role, COALESCE(account_id, ''), COALESCE(operator_id, ''), password_hash, disabled, created_at`
+const userCols = `id, email, role, COALESCE(account_id, ''), COALESCE(operator_id, ''), password_hash, disabled, created_at,
+	totp_secret, totp_enabled_at, totp_last_step`
 
 func scanUser(sc interface{ Scan(...any) error }) (*registry.User, error) {
 	var u registry.User
 	var disabled int
-	var created string
-	if err := sc.Scan(&u.ID, &u.Email, &u.Role, &u.AccountID, &u.OperatorID, &u.PasswordHash, &disabled, &created); err != nil {
+	var created, totpEnabled string
+	if err := sc.Scan(&u.ID, &u.Email, &u.Role, &u.AccountID, &u.OperatorID, &u.PasswordHash, &disabled, &created,
+		&u.TOTPSecret, &totpEnabled, &u.TOTPLastStep); err != nil {
 		return nil, err
 	}
 	u.Disabled = disabled != 0
-	u.CreatedAt = parseTime(created)
+	u.CreatedAt, u.TOTPEnabledAt = parseTime(created), parseTime(totpEnabled)
 	return &u, nil
 }
 
@@ -76,8 +78,9 @@ func (t *tx) UserByEmail(ctx context.Context, email string) (*registry.User, err
 }
 
 func (t *tx) UpdateUser(ctx context.Context, u *registry.User) error {
-	res, err := t.exec(ctx, `UPDATE users SET role = ?, account_id = ?, operator_id = ?, password_hash = ?, disabled = ? WHERE id = ?`,
-		u.Role, nullable(u.AccountID), nullable(u.OperatorID), u.PasswordHash, boolInt(u.Disabled), u.ID)
+	res, err := t.exec(ctx, `UPDATE users SET role = ?, account_id = ?, operator_id = ?, password_hash = ?, disabled = ?,
+		totp_secret = ?, totp_enabled_at = ? WHERE id = ?`,
+		u.Role, nullable(u.AccountID), nullable(u.OperatorID), u.PasswordHash, boolInt(u.Disabled), u.TOTPSecret, tm(u.TOTPEnabledAt), u.ID)
 	return mustAffect(res, err, "user %s not found", u.ID)
 }
 
@@ -105,12 +108,12 @@ func boolInt(b bool) int {
 	return 0
 }
 
-const tokenCols = `id, user_id, kind, name, hash, created_at, expires_at`
+const tokenCols = `id, user_id, kind, name, hash, created_at, expires_at, scope`
 
 func scanToken(sc interface{ Scan(...any) error }) (*registry.Token, error) {
 	var k registry.Token
 	var created, expires string
-	if err := sc.Scan(&k.ID, &k.UserID, &k.Kind, &k.Name, &k.Hash, &created, &expires); err != nil {
+	if err := sc.Scan(&k.ID, &k.UserID, &k.Kind, &k.Name, &k.Hash, &created, &expires, &k.Scope); err != nil {
 		return nil, err
 	}
 	k.CreatedAt, k.ExpiresAt = parseTime(created), parseTime(expires)
@@ -118,8 +121,8 @@ func scanToken(sc interface{ Scan(...any) error }) (*registry.Token, error) {
 }
 
 func (t *tx) CreateToken(ctx context.Context, k *registry.Token) error {
-	_, err := t.exec(ctx, `INSERT INTO tokens (`+tokenCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		k.ID, k.UserID, k.Kind, k.Name, k.Hash, tm(k.CreatedAt), tm(k.ExpiresAt))
+	_, err := t.exec(ctx, `INSERT INTO tokens (`+tokenCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		k.ID, k.UserID, k.Kind, k.Name, k.Hash, tm(k.CreatedAt), tm(k.ExpiresAt), k.Scope)
 	if err != nil {
 		return fmt.Errorf("create token: %w", err)
 	}
@@ -258,4 +261,30 @@ func (t *tx) OperatorPrefixes(ctx context.Context, id string) ([]netip.Prefix, e
 		out = append(out, p)
 	}
 	return out, rows.Err()
+}
+
+func (t *tx) UseTOTPStep(ctx context.Context, userID string, step int64) (bool, error) {
+	// The condition makes the check and the write one statement, so two
+	// logins racing with one code cannot both pass.
+	res, err := t.exec(ctx, `UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?`, step, userID, step)
+	if err != nil {
+		return false, fmt.Errorf("use totp step: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("use totp step: %w", err)
+	}
+	return n == 1, nil
+}
+
+func (t *tx) UpdateToken(ctx context.Context, k *registry.Token) error {
+	res, err := t.exec(ctx, `UPDATE tokens SET scope = ?, expires_at = ? WHERE id = ?`, k.Scope, tm(k.ExpiresAt), k.ID)
+	return mustAffect(res, err, "token %s not found", k.ID)
+}
+
+func (t *tx) DeleteUserTokens(ctx context.Context, userID string) error {
+	if _, err := t.exec(ctx, `DELETE FROM tokens WHERE user_id = ?`, userID); err != nil {
+		return fmt.Errorf("delete user tokens: %w", err)
+	}
+	return nil
 }

@@ -182,6 +182,64 @@ func testTokens(t *testing.T, db *store.DB) {
 		_, err = tx.TokenByHash(ctx, "h3")
 		return err
 	})
+
+	// Scope and expiry change in place; a user's tokens go together.
+	write(t, db, func(tx registry.Tx) error {
+		k := &registry.Token{ID: "tok_4", UserID: "usr_b", Kind: registry.TokenSession, Name: "login", Hash: "h4",
+			CreatedAt: t0, ExpiresAt: t0.Add(15 * time.Minute), Scope: registry.ScopeTOTPEnrolment}
+		if err := tx.CreateToken(ctx, k); err != nil {
+			return err
+		}
+		got, err := tx.TokenByHash(ctx, "h4")
+		if err != nil || got.Scope != registry.ScopeTOTPEnrolment {
+			t.Errorf("scoped token = %+v, %v", got, err)
+		}
+		k.Scope, k.ExpiresAt = "", t0.Add(12*time.Hour)
+		if err := tx.UpdateToken(ctx, k); err != nil {
+			return err
+		}
+		got, err = tx.TokenByHash(ctx, "h4")
+		if err != nil || got.Scope != "" || !got.ExpiresAt.Equal(t0.Add(12*time.Hour)) {
+			t.Errorf("updated token = %+v, %v", got, err)
+		}
+		wantCode(t, tx.UpdateToken(ctx, &registry.Token{ID: "tok_none"}), registry.ENOTFOUND)
+		if err := tx.DeleteUserTokens(ctx, "usr_b"); err != nil {
+			return err
+		}
+		ks, err := tx.ListTokens(ctx, "usr_b")
+		if err != nil || len(ks) != 0 {
+			t.Errorf("after DeleteUserTokens = %v, %v", ks, err)
+		}
+		if ks, _ := tx.ListTokens(ctx, "usr_a"); len(ks) != 1 {
+			t.Errorf("DeleteUserTokens touched another user's tokens: %v", ks)
+		}
+		return nil
+	})
+
+	// TOTP: the secret and enabling round-trip; a step is accepted once.
+	write(t, db, func(tx registry.Tx) error {
+		u, err := tx.User(ctx, "usr_a")
+		if err != nil {
+			return err
+		}
+		u.TOTPSecret, u.TOTPEnabledAt = "JBSWY3DPEHPK3PXP", t0
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		for _, c := range []struct {
+			step int64
+			want bool
+		}{{100, true}, {100, false}, {99, false}, {101, true}} {
+			if ok, err := tx.UseTOTPStep(ctx, "usr_a", c.step); err != nil || ok != c.want {
+				t.Errorf("UseTOTPStep(%d) = %v, %v; want %v", c.step, ok, err, c.want)
+			}
+		}
+		u, err = tx.UserByEmail(ctx, "usr_a@x.pk")
+		if err != nil || u.TOTPSecret != "JBSWY3DPEHPK3PXP" || !u.TOTPEnabledAt.Equal(t0.Truncate(time.Microsecond)) || u.TOTPLastStep != 101 || !u.TOTPEnabled() {
+			t.Errorf("user with TOTP = %+v, %v", u, err)
+		}
+		return nil
+	})
 }
 
 func testOperators(t *testing.T, db *store.DB) {

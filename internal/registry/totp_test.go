@@ -1,0 +1,137 @@
+package registry_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/ipreg/ipreg/internal/auth"
+	. "github.com/ipreg/ipreg/internal/registry"
+)
+
+func TestTOTP(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx, svc := h.ctx, h.svc
+		code := func(secret string, skew int64) string {
+			c, err := auth.TOTPCode(secret, auth.TOTPStep(h.clock.Now())+skew)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		login := func(email, totp string) (string, error) {
+			tok, _, err := svc.Login(ctx, email, "a staff password", totp, "192.0.2.7")
+			return tok, err
+		}
+		if _, err := svc.AddUser(ctx, System, AddUserInput{Email: "admin@pta.gov.pk", Password: "a staff password", Role: RoleAdmin}); err != nil {
+			t.Fatal(err)
+		}
+		// A new admin's first login may only set up TOTP.
+		tok, err := login("admin@pta.gov.pk", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		admin, err := svc.Authenticate(ctx, tok)
+		if err != nil || !admin.EnrolmentOnly {
+			t.Fatalf("first login = %+v, %v", admin, err)
+		}
+		_, err = svc.Settings(ctx, admin)
+		wantCode(t, err, EFORBIDDEN, "two-factor")
+		if p, err := svc.Me(ctx, admin); err != nil || !p.TOTPRequired {
+			t.Fatalf("me = %+v, %v", p, err)
+		}
+		wantCode(t, svc.ConfirmTOTP(ctx, admin, tok, "123456"), ECONFLICT, "start enrolment first")
+		e, err := svc.BeginTOTP(ctx, admin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantCode(t, svc.ConfirmTOTP(ctx, admin, tok, code(e.Secret, -3)), EINVALID, "code")
+		if err := svc.ConfirmTOTP(ctx, admin, tok, code(e.Secret, 0)); err != nil {
+			t.Fatal(err)
+		}
+		_, err = svc.BeginTOTP(ctx, admin)
+		wantCode(t, err, ECONFLICT, "already on")
+		// The same token is now a full session.
+		if admin, err = svc.Authenticate(ctx, tok); err != nil || admin.EnrolmentOnly {
+			t.Fatalf("after enrolment = %+v, %v", admin, err)
+		}
+		if _, err := svc.Settings(ctx, admin); err != nil {
+			t.Fatal(err)
+		}
+
+		// Logins now need a fresh code.
+		_, err = login("admin@pta.gov.pk", "")
+		wantCode(t, err, EUNAUTHORIZED, "totp: is required")
+		_, err = login("admin@pta.gov.pk", "000000")
+		if code(e.Secret, 0) != "000000" {
+			wantCode(t, err, EUNAUTHORIZED, "totp: is wrong")
+		}
+		_, err = login("admin@pta.gov.pk", code(e.Secret, 0))
+		wantCode(t, err, EUNAUTHORIZED, "already used") // confirmation used it
+		h.clock.Add(30 * time.Second)
+		if _, err := login("admin@pta.gov.pk", code(e.Secret, 0)); err != nil {
+			t.Fatal(err)
+		}
+		_, err = login("admin@pta.gov.pk", code(e.Secret, -1))
+		wantCode(t, err, EUNAUTHORIZED) // older than the step just used
+
+		// Staff cannot turn it off; an admin resets it, which ends the
+		// user's sessions.
+		wantCode(t, svc.DisableTOTP(ctx, admin, code(e.Secret, 1)), EFORBIDDEN, "administrator")
+		if _, err := svc.ResetTOTP(ctx, admin, "ADMIN@pta.gov.pk"); err != nil {
+			t.Fatal(err)
+		}
+		_, err = svc.Authenticate(ctx, tok)
+		wantCode(t, err, EUNAUTHORIZED)
+		tok, err = login("admin@pta.gov.pk", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u, err := svc.Authenticate(ctx, tok); err != nil || !u.EnrolmentOnly {
+			t.Fatalf("after reset = %+v, %v", u, err)
+		}
+		_, err = svc.ResetTOTP(ctx, h.staff("reviewer"), "admin@pta.gov.pk")
+		wantCode(t, err, EFORBIDDEN)
+
+		// Applicants may turn TOTP on and off.
+		alice := h.applicant("individual")
+		e, err = svc.BeginTOTP(ctx, alice)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.ConfirmTOTP(ctx, alice, "", code(e.Secret, 0)); err != nil {
+			t.Fatal(err)
+		}
+		wantCode(t, svc.DisableTOTP(ctx, alice, code(e.Secret, 0)), EINVALID, "already used")
+		if err := svc.DisableTOTP(ctx, alice, code(e.Secret, 1)); err != nil {
+			t.Fatal(err)
+		}
+		wantCode(t, svc.DisableTOTP(ctx, alice, code(e.Secret, 1)), ECONFLICT, "not on")
+	})
+}
+
+// The demo's staff skip TOTP only while the service runs with
+// DemoWithoutTOTP (ipreg serve --demo).
+func TestDemoStaffNeedTOTPWithoutDemo(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		if u := h.staff("reviewer"); u.EnrolmentOnly {
+			t.Fatal("a demo reviewer under --demo must not need TOTP")
+		}
+		strict := NewService(h.svc.Store(), Config{Now: h.clock.Now, Hashing: auth.TestParams})
+		tok, _, err := strict.Login(h.ctx, "reviewer@demo.test", "demo-password-1", "", "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := strict.Authenticate(h.ctx, tok)
+		if err != nil || !u.EnrolmentOnly {
+			t.Fatalf("demo reviewer without --demo = %+v, %v", u, err)
+		}
+		_, err = strict.ReviewQueue(h.ctx, u, QueueFilter{})
+		wantCode(t, err, EFORBIDDEN, "two-factor")
+		// A session made under --demo loses its power too.
+		full := h.staff("reviewer")
+		tok2, _, _ := h.svc.Login(h.ctx, "reviewer@demo.test", "demo-password-1", "", "127.0.0.1")
+		if u, err := strict.Authenticate(h.ctx, tok2); err != nil || !u.EnrolmentOnly || full.EnrolmentOnly {
+			t.Fatalf("an old demo session without --demo = %+v, %v", u, err)
+		}
+	})
+}
