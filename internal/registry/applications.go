@@ -553,6 +553,9 @@ func (s *Service) GetApplication(ctx context.Context, actor *User, id string) (*
 			}
 			// Non-nil even when empty: nil means "not yours to see".
 			a.Documents = append(make([]*Document, 0, len(a.Documents)), a.Documents...)
+			if a.Account, err = tx.Account(ctx, a.AccountID); err != nil {
+				return err
+			}
 		}
 		if actor.Role.Staff() {
 			return s.record(ctx, tx, actor, "application.viewed", "application", id, nil)

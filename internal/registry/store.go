@@ -67,6 +67,10 @@ type Tx interface {
 	DeleteExpiredTokens(ctx context.Context, now time.Time) (int, error)
 	UpdateToken(ctx context.Context, t *Token) error // scope and expiry
 	DeleteUserTokens(ctx context.Context, userID string) error
+	CreatePasswordReset(ctx context.Context, r *PasswordReset) error
+	PasswordResetByHash(ctx context.Context, hash string) (*PasswordReset, error)
+	// UsePasswordReset marks a reset used; false if it already was.
+	UsePasswordReset(ctx context.Context, id string, at time.Time) (bool, error)
 	// UseTOTPStep records step as the user's last accepted TOTP step if it
 	// is later than the one recorded; false means the code was used already.
 	UseTOTPStep(ctx context.Context, userID string, step int64) (bool, error)

@@ -11,13 +11,10 @@ import (
 // enrolmentLifetime bounds a login that may only set up TOTP.
 const enrolmentLifetime = 15 * time.Minute
 
-// DemoEmailDomain is the domain of the users ipreg serve --demo creates.
-const DemoEmailDomain = "@demo.test"
-
 // totpExempt reports whether u may skip TOTP although the role needs it:
 // only the demo's users, only under --demo.
 func (s *Service) totpExempt(u *User) bool {
-	return s.demoNoTOTP && strings.HasSuffix(u.Email, DemoEmailDomain)
+	return s.demoNoTOTP && strings.HasSuffix(u.Email, DemoDomain)
 }
 
 // TOTPEnrolment is a started enrolment: the secret to put in an

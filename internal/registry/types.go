@@ -220,6 +220,7 @@ type Application struct {
 	HolderName string
 	Events     []Event
 	Documents  []*Document // nil unless the reader may see them (owner, regulator staff)
+	Account    *Account    // the applicant, for the owner and regulator staff
 }
 
 // Event is one entry of an application's timeline.
@@ -358,4 +359,15 @@ type Access struct {
 	ActorRole    Role
 	Action       string // application.viewed or document.viewed
 	DocumentKind DocumentKind
+}
+
+// PasswordReset is a one-time link to set a new password. Only the hash of
+// its token is stored.
+type PasswordReset struct {
+	ID        string
+	UserID    string
+	Hash      string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    time.Time
 }

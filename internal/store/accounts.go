@@ -288,3 +288,36 @@ func (t *tx) DeleteUserTokens(ctx context.Context, userID string) error {
 	}
 	return nil
 }
+
+func (t *tx) CreatePasswordReset(ctx context.Context, r *registry.PasswordReset) error {
+	_, err := t.exec(ctx, `INSERT INTO password_resets (id, user_id, hash, created_at, expires_at, used_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		r.ID, r.UserID, r.Hash, tm(r.CreatedAt), tm(r.ExpiresAt), tm(r.UsedAt))
+	if err != nil {
+		return fmt.Errorf("create password reset: %w", err)
+	}
+	return nil
+}
+
+func (t *tx) PasswordResetByHash(ctx context.Context, hash string) (*registry.PasswordReset, error) {
+	var r registry.PasswordReset
+	var created, expires, used string
+	err := t.queryRow(ctx, `SELECT id, user_id, hash, created_at, expires_at, used_at FROM password_resets WHERE hash = ?`, hash).
+		Scan(&r.ID, &r.UserID, &r.Hash, &created, &expires, &used)
+	if err != nil {
+		return nil, notFound(err, "password reset not found")
+	}
+	r.CreatedAt, r.ExpiresAt, r.UsedAt = parseTime(created), parseTime(expires), parseTime(used)
+	return &r, nil
+}
+
+func (t *tx) UsePasswordReset(ctx context.Context, id string, at time.Time) (bool, error) {
+	res, err := t.exec(ctx, `UPDATE password_resets SET used_at = ? WHERE id = ? AND used_at = ''`, tm(at), id)
+	if err != nil {
+		return false, fmt.Errorf("use password reset: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("use password reset: %w", err)
+	}
+	return n == 1, nil
+}

@@ -216,6 +216,26 @@ func testTokens(t *testing.T, db *store.DB) {
 		return nil
 	})
 
+	// Password resets: found by hash, used once.
+	write(t, db, func(tx registry.Tx) error {
+		r := &registry.PasswordReset{ID: "rst_1", UserID: "usr_a", Hash: "rh", CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
+		if err := tx.CreatePasswordReset(ctx, r); err != nil {
+			return err
+		}
+		got, err := tx.PasswordResetByHash(ctx, "rh")
+		if err != nil || got.UserID != "usr_a" || !got.ExpiresAt.Equal(t0.Add(time.Hour).Truncate(time.Microsecond)) || !got.UsedAt.IsZero() {
+			t.Errorf("PasswordResetByHash = %+v, %v", got, err)
+		}
+		for _, want := range []bool{true, false} {
+			if ok, err := tx.UsePasswordReset(ctx, "rst_1", t0); err != nil || ok != want {
+				t.Errorf("UsePasswordReset = %v, %v; want %v", ok, err, want)
+			}
+		}
+		_, err = tx.PasswordResetByHash(ctx, "nope")
+		wantCode(t, err, registry.ENOTFOUND)
+		return nil
+	})
+
 	// TOTP: the secret and enabling round-trip; a step is accepted once.
 	write(t, db, func(tx registry.Tx) error {
 		u, err := tx.User(ctx, "usr_a")
