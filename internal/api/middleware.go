@@ -145,6 +145,17 @@ func (s *Server) observe(next http.Handler) http.Handler {
 	})
 }
 
+// Observe logs and counts another component's handler (the portal's
+// pages) like the API's own routes, labelled with pattern.
+func (s *Server) Observe(pattern string, h http.Handler) http.Handler {
+	return s.observe(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p, ok := r.Context().Value(patternKey).(*string); ok {
+			*p = pattern
+		}
+		h.ServeHTTP(w, r)
+	}))
+}
+
 func (s *Server) recoverer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {

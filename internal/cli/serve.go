@@ -19,6 +19,7 @@ import (
 	"github.com/ipreg/ipreg/internal/docstore"
 	"github.com/ipreg/ipreg/internal/feed"
 	"github.com/ipreg/ipreg/internal/flagenv"
+	"github.com/ipreg/ipreg/internal/portal"
 	"github.com/ipreg/ipreg/internal/publish"
 	"github.com/ipreg/ipreg/internal/registry"
 	"github.com/ipreg/ipreg/internal/store"
@@ -34,9 +35,12 @@ type ServeConfig struct {
 	JobsInterval time.Duration
 	FeedPoll     time.Duration
 	MaxBodyBytes int64
-	LogFormat    string
-	LogLevel     string
-	db           dbFlags
+	// SecureCookies marks the portal's cookies Secure on plain HTTP too,
+	// for a deployment behind a TLS-terminating proxy.
+	SecureCookies bool
+	LogFormat     string
+	LogLevel      string
+	db            dbFlags
 }
 
 // Server is a running ipreg serve: NewServer, Start, then Close.
@@ -55,12 +59,13 @@ type Server struct {
 
 func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 	var cfg ServeConfig
-	fs := flagSet("serve", "Run the registry: the JSON API under /api/v1, the signed allowlist feed under /feed/v1,\nhealth and metrics endpoints, and the background jobs (operator-check deadlines, expiry,\ntoken clean-up, document retention). The feed's signing key is <data-dir>/feed-signing-key.pem;\nuploaded documents are sealed (AES-256-GCM) under <data-dir>/document-key in <data-dir>/documents.\nReplicas over one PostgreSQL must share all three (see ipreg key).", stdio)
+	fs := flagSet("serve", "Run the registry: the web portal (English and Urdu), the JSON API under /api/v1, the signed allowlist feed under /feed/v1,\nhealth and metrics endpoints, and the background jobs (operator-check deadlines, expiry,\ntoken clean-up, document retention). The feed's signing key is <data-dir>/feed-signing-key.pem;\nuploaded documents are sealed (AES-256-GCM) under <data-dir>/document-key in <data-dir>/documents.\nReplicas over one PostgreSQL must share all three (see ipreg key).", stdio)
 	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
 	fs.BoolVar(&cfg.Demo, "demo", false, "create the demo operators and users (password "+DemoPassword+"); refused on a database with non-demo users")
 	fs.DurationVar(&cfg.JobsInterval, "jobs-interval", time.Minute, "how often the background jobs run")
 	fs.DurationVar(&cfg.FeedPoll, "feed-poll", time.Second, "how often the feed publisher looks for changes made through other replicas (changes made here publish at once)")
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", 1<<20, "largest JSON request body accepted")
+	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", false, "mark the portal's cookies Secure although ipreg serves plain HTTP (behind a TLS-terminating proxy); under TLS they always are")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	cfg.db.register(fs)
@@ -142,13 +147,21 @@ func (s *Server) Start(ctx context.Context, banner io.Writer) error {
 	// Other replicas publish too: look for their versions four times a second.
 	go func() { defer s.wg.Done(); reader.Run(jobsCtx, 250*time.Millisecond) }()
 
+	// The API, the feed and the operational endpoints, and the portal for
+	// every other path.
+	p, err := portal.New(s.svc, s.log, portal.Config{Demo: s.Config.Demo, SecureCookies: s.Config.SecureCookies, Wrap: a.Observe})
+	if err != nil {
+		return err
+	}
+	root := portal.Root(a.Handler(), p)
+
 	s.ln, err = net.Listen("tcp", s.Config.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", s.Config.Listen, err)
 	}
 	s.Addr = s.ln.Addr()
 	s.http = &http.Server{
-		Handler:           a.Handler(),
+		Handler:           root,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

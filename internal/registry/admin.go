@@ -148,6 +148,18 @@ func (s *Service) Settings(ctx context.Context, actor *User) (Settings, error) {
 	return set, err
 }
 
+// PublicSettings returns the settings for anyone: the public pages state
+// fees, review times, validity and document limits, none of them secret.
+func (s *Service) PublicSettings(ctx context.Context) (Settings, error) {
+	var set Settings
+	err := s.store.Read(ctx, func(tx Tx) error {
+		var err error
+		set, err = tx.Settings(ctx)
+		return err
+	})
+	return set, err
+}
+
 // UpdateSettings replaces the settings (admin only).
 func (s *Service) UpdateSettings(ctx context.Context, actor *User, set Settings) (Settings, error) {
 	if err := requireRole(actor, RoleAdmin); err != nil {

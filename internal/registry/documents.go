@@ -227,12 +227,7 @@ func documentsEditable(a *Application, action string) error {
 // DocumentLimit is the largest document upload the settings allow, for
 // handlers to bound what they read before the service sees it.
 func (s *Service) DocumentLimit(ctx context.Context) (int64, error) {
-	var set Settings
-	err := s.store.Read(ctx, func(tx Tx) error {
-		var err error
-		set, err = tx.Settings(ctx)
-		return err
-	})
+	set, err := s.PublicSettings(ctx)
 	return set.DocumentMaxBytes, err
 }
 

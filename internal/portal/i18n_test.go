@@ -1,0 +1,99 @@
+package portal
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// keysIn finds the English texts the portal shows: T and translate calls
+// and field labels and hints in templates; titles, error pages, flashes
+// and label tables in code.
+func keysIn(t *testing.T) map[string]string {
+	t.Helper()
+	keys := map[string]string{} // key → where
+	add := func(where, quoted string) {
+		k, err := strconv.Unquote(`"` + quoted + `"`)
+		if err != nil {
+			t.Fatalf("%s: %q: %v", where, quoted, err)
+		}
+		if _, ok := keys[k]; !ok {
+			keys[k] = where
+		}
+	}
+	str := `"((?:[^"\\]|\\.)*)"`
+	tmpl := []*regexp.Regexp{regexp.MustCompile(`\.T ` + str), regexp.MustCompile(`"(?:label|hint)" ` + str)}
+	code := []*regexp.Regexp{
+		regexp.MustCompile(`Title: ` + str),
+		regexp.MustCompile(`title := ` + str),
+		regexp.MustCompile(`(?s)errorPage\(w, r, [^,]+,\s*` + str),
+		regexp.MustCompile(`(?s)errorPage\(w, r, [^,]+,\s*"(?:[^"\\]|\\.)*",\s*` + str),
+		regexp.MustCompile(`\.T\(` + str),
+		regexp.MustCompile(`translate\([^,]+, ` + str),
+		regexp.MustCompile(`(?m)^\s+"?[\w.]+"?:\s+` + str + `,\s*$`),
+		regexp.MustCompile(`(?m)^\s+registry\.\w+:\s+` + str + `,`),
+	}
+	files, _ := filepath.Glob("templates/*.html")
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		for _, re := range tmpl {
+			for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+				add(f, m[1])
+			}
+		}
+	}
+	goFiles, _ := filepath.Glob("*.go")
+	for _, f := range goFiles {
+		if strings.HasSuffix(f, "_test.go") || f == "catalog_ur.go" {
+			continue
+		}
+		b, _ := os.ReadFile(f)
+		for _, re := range code {
+			for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+				for _, g := range m[1:] {
+					add(f, g)
+				}
+			}
+		}
+	}
+	return keys
+}
+
+var verbs = regexp.MustCompile(`%[-+# 0]*\d*[sdvqx]`)
+
+// TestUrduCatalog holds every text the portal shows to having an Urdu
+// translation with the same format verbs, and the catalog to holding
+// nothing the portal no longer uses.
+func TestUrduCatalog(t *testing.T) {
+	keys := keysIn(t)
+	if len(keys) < 300 {
+		t.Fatalf("found only %d texts; the extraction is broken", len(keys))
+	}
+	var missing []string
+	for k, where := range keys {
+		u, ok := urdu[k]
+		if !ok {
+			missing = append(missing, where+": "+strconv.Quote(k))
+			continue
+		}
+		if a, b := verbs.FindAllString(k, -1), verbs.FindAllString(u, -1); strings.Join(a, ",") != strings.Join(b, ",") {
+			t.Errorf("%q: Urdu has verbs %v, English %v", k, b, a)
+		}
+		if strings.TrimSpace(u) == "" {
+			t.Errorf("%q: empty Urdu text", k)
+		}
+	}
+	sort.Strings(missing)
+	for _, m := range missing {
+		t.Errorf("no Urdu for %s", m)
+	}
+	for k := range urdu {
+		if _, ok := keys[k]; !ok {
+			t.Errorf("the catalog holds %q, which nothing shows", k)
+		}
+	}
+}

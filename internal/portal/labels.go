@@ -1,0 +1,99 @@
+package portal
+
+import "fmt"
+
+// labels name the registry's codes for people, in English; the catalog
+// translates them.
+var labels = map[string]map[string]string{
+	"category": {
+		"company_vpn":        "Company VPN",
+		"freelancer_vpn":     "Freelancer VPN",
+		"call_center":        "Call centre",
+		"video_conferencing": "Video conferencing",
+		"mobile_vpn":         "Mobile VPN",
+	},
+	"state": {
+		"draft":          "Draft",
+		"operator_check": "With the operator",
+		"review":         "In review",
+		"returned":       "Returned for correction",
+		"approved":       "Approved",
+		"rejected":       "Rejected",
+		"withdrawn":      "Withdrawn",
+	},
+	"status": {
+		"active":      "Active",
+		"expired":     "Expired",
+		"revoked":     "Revoked",
+		"surrendered": "Surrendered",
+	},
+	"check": {
+		"pending":   "Pending",
+		"confirmed": "Confirmed",
+		"disputed":  "Disputed",
+		"expired":   "Unanswered",
+		"cancelled": "Cancelled",
+	},
+	"role": {
+		"applicant":  "Applicant",
+		"operator":   "Operator",
+		"reviewer":   "Reviewer",
+		"supervisor": "Supervisor",
+		"admin":      "Administrator",
+	},
+	"doc": {
+		"cnic_front":            "CNIC, front",
+		"cnic_back":             "CNIC, back",
+		"incorporation_proof":   "Incorporation or active-taxpayer proof",
+		"authentication_letter": "Letter of authentication",
+		"pseb_certificate":      "PSEB call-centre certificate",
+		"government_letter":     "Government letter",
+	},
+	"flag": {
+		"operator_disputed":      "Operator disputed",
+		"operator_unanswered":    "Operator did not answer",
+		"outside_country":        "Outside Pakistan's address space",
+		"outside_operator_space": "Outside the operator's address space",
+		"overlap":                "Overlaps another holder",
+		"many_addresses":         "Many addresses",
+	},
+	"event": {
+		"created":             "Created",
+		"updated":             "Changed",
+		"submitted":           "Submitted",
+		"resubmitted":         "Resubmitted",
+		"document_added":      "Document added",
+		"document_deleted":    "Document deleted",
+		"operator_confirmed":  "Operator confirmed",
+		"operator_disputed":   "Operator disputed",
+		"operator_unanswered": "Operator did not answer in time",
+		"returned":            "Returned for correction",
+		"approved":            "Approved",
+		"rejected":            "Rejected",
+		"withdrawn":           "Withdrawn",
+	},
+	"action": {
+		"application.viewed": "Viewed the application",
+		"document.viewed":    "Viewed a document",
+	},
+	"reason": {
+		"address_not_held":     "Address or number not held",
+		"ineligible_applicant": "Not eligible for the category",
+		"invalid_identity":     "Identity could not be verified",
+		"insufficient_purpose": "Purpose does not justify it",
+		"duplicate":            "Already registered or applied for",
+		"fee_unpaid":           "Fee not paid",
+		"false_information":    "False information",
+		"policy_violation":     "Outside the policy",
+		"other":                "Other reason",
+	},
+}
+
+// L names a code for people in the page's language: {{$.L "state" .State}}.
+func (v *view) L(kind string, code any) string {
+	c := fmt.Sprint(code)
+	if m, ok := labels[kind][c]; ok {
+		return v.T(m)
+	}
+	return c
+}

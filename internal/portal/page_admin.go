@@ -1,0 +1,264 @@
+package portal
+
+import (
+	"io"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/ipreg/ipreg/internal/netpolicy"
+	"github.com/ipreg/ipreg/internal/registry"
+)
+
+func (s *Server) adminUsers(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.need(w, r, registry.RoleAdmin)
+	if !ok {
+		return
+	}
+	s.renderUsers(w, r, u, http.StatusOK, nil, nil)
+}
+
+func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, u *registry.User, status int, ferr *formError, vals map[string][]string) {
+	us, err := s.svc.ListUsers(r.Context(), u)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ops, err := s.svc.ListOperators(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var staff []*registry.User
+	applicants := 0
+	for _, x := range us {
+		if x.Role == registry.RoleApplicant {
+			applicants++
+			continue
+		}
+		staff = append(staff, x)
+	}
+	s.render(w, r, status, "admin_users", &view{Title: "Users", User: u, Err: ferr, Form: vals,
+		D: map[string]any{"Staff": staff, "Applicants": applicants, "Operators": ops, "Roles": []string{"reviewer", "supervisor", "admin", "operator"}}})
+}
+
+func (s *Server) adminUserCreate(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.need(w, r, registry.RoleAdmin)
+	if !ok {
+		return
+	}
+	f, err := form(w, r)
+	if err == nil {
+		in := registry.AddUserInput{Email: f.Get("email"), Password: f.Get("password"), Role: registry.Role(f.Get("role")), OperatorID: f.Get("operator")}
+		if _, err = s.svc.AddUser(r.Context(), u, in); err == nil {
+			http.Redirect(w, r, "/admin/users?msg=user_created", http.StatusSeeOther)
+			return
+		}
+	}
+	s.renderUsers(w, r, u, statusOf(err), toFormError(s, r, err), f)
+}
+
+func (s *Server) adminUserSet(w http.ResponseWriter, r *http.Request, fn func(u *registry.User, id string) error) {
+	u, ok := s.need(w, r, registry.RoleAdmin)
+	if !ok {
+		return
+	}
+	if err := fn(u, r.PathValue("id")); err != nil {
+		s.renderUsers(w, r, u, statusOf(err), toFormError(s, r, err), nil)
+		return
+	}
+	http.Redirect(w, r, "/admin/users?msg=user_updated", http.StatusSeeOther)
+}
+
+func (s *Server) adminUserDisable(w http.ResponseWriter, r *http.Request) {
+	s.adminUserSet(w, r, func(u *registry.User, id string) error {
+		_, err := s.svc.SetUserDisabled(r.Context(), u, id, true)
+		return err
+	})
+}
+
+func (s *Server) adminUserEnable(w http.ResponseWriter, r *http.Request) {
+	s.adminUserSet(w, r, func(u *registry.User, id string) error {
+		_, err := s.svc.SetUserDisabled(r.Context(), u, id, false)
+		return err
+	})
+}
+
+func (s *Server) adminUserResetTOTP(w http.ResponseWriter, r *http.Request) {
+	s.adminUserSet(w, r, func(u *registry.User, id string) error {
+		us, err := s.svc.ListUsers(r.Context(), u)
+		if err != nil {
+			return err
+		}
+		for _, x := range us {
+			if x.ID == id {
+				_, err := s.svc.ResetTOTP(r.Context(), u, x.Email)
+				return err
+			}
+		}
+		return registry.Errorf(registry.ENOTFOUND, "user %s not found", id)
+	})
+}
+
+func (s *Server) adminOperators(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.need(w, r, registry.RoleAdmin)
+	if !ok {
+		return
+	}
+	s.renderOperators(w, r, u, http.StatusOK, nil, nil)
+}
+
+func (s *Server) renderOperators(w http.ResponseWriter, r *http.Request, u *registry.User, status int, ferr *formError, vals map[string][]string) {
+	ops, err := s.svc.ListOperators(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, status, "admin_operators", &view{Title: "Operators", User: u, Err: ferr, Form: vals, D: map[string]any{"Operators": ops}})
+}
+
+func (s *Server) adminOperatorCreate(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.need(w, r, registry.RoleAdmin)
+	if !ok {
+		return
+	}
+	f, err := form(w, r)
+	if err == nil {
+		o := registry.Operator{ID: strings.TrimSpace(f.Get("id")), Name: f.Get("name"), Kind: registry.OperatorKind(f.Get("kind"))}
+		if _, err = s.svc.AddOperator(r.Context(), u, o); err == nil {
+			http.Redirect(w, r, "/admin/operators?msg=saved", http.StatusSeeOther)
+			return
+		}
+	}
+	s.renderOperators(w, r, u, statusOf(err), toFormError(s, r, err), f)
+}
+
+// adminOperatorPrefixes replaces an operator's address space with an
+// uploaded or pasted prefix list (one per line, # comments).
+func (s *Server) adminOperatorPrefixes(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.need(w, r, registry.RoleAdmin)
+	if !ok {
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<20)
+	err := r.ParseMultipartForm(16 << 20)
+	if err != nil {
+		err = registry.FieldErrors{"prefixes": "the upload could not be read: send a text file of at most 16 MiB"}.Err()
+	} else {
+		var rd io.Reader = strings.NewReader(r.FormValue("prefixes"))
+		if fhs := r.MultipartForm.File["file"]; len(fhs) > 0 && fhs[0].Size > 0 {
+			file, ferr := fhs[0].Open()
+			if ferr != nil {
+				s.fail(w, r, ferr)
+				return
+			}
+			defer file.Close()
+			rd = file
+		}
+		ps, perr := netpolicy.ParsePrefixList(rd)
+		if perr != nil {
+			err = registry.FieldErrors{"prefixes": perr.Error()}.Err()
+		} else if len(ps) == 0 {
+			err = registry.FieldErrors{"prefixes": "is empty: paste the prefixes or choose the file"}.Err()
+		} else if err = s.svc.LoadOperatorPrefixes(r.Context(), u, r.PathValue("id"), ps); err == nil {
+			http.Redirect(w, r, "/admin/operators?msg=loaded", http.StatusSeeOther)
+			return
+		}
+	}
+	s.renderOperators(w, r, u, statusOf(err), toFormError(s, r, err), nil)
+}
+
+// settingField is one row of the settings form, from Settings' JSON tags.
+type settingField struct {
+	Name, Label string
+	Value       string
+}
+
+var settingLabels = map[string]string{
+	"sla_working_hours":       "Review time (working hours from submission)",
+	"operator_check_hours":    "Operator check deadline (hours)",
+	"fee_threshold":           "Fee due from this many allowlisted addresses",
+	"fee_amount_pkr":          "Fee amount (PKR)",
+	"validity_days":           "Default validity (days)",
+	"max_validity_days":       "Longest validity a reviewer may give (days)",
+	"max_items":               "Most addresses or numbers per application",
+	"many_items":              "Flag applications with this many items",
+	"min_prefix_v4":           "Shortest IPv4 prefix accepted",
+	"min_prefix_v6":           "Shortest IPv6 prefix accepted",
+	"call_center_min_prefix":  "Shortest IPv4 prefix for call centres",
+	"session_hours":           "Login lifetime (hours)",
+	"document_max_bytes":      "Largest document (bytes)",
+	"document_retention_days": "Keep documents after the decision (days)",
+}
+
+// settingFields walks Settings by reflection so that a setting added later
+// appears on the page without a template change.
+func settingFields(set registry.Settings) []settingField {
+	v := reflect.ValueOf(set)
+	t := v.Type()
+	out := make([]settingField, 0, t.NumField())
+	for i := 0; i < t.NumField(); i++ {
+		name := strings.Split(t.Field(i).Tag.Get("json"), ",")[0]
+		label := settingLabels[name]
+		if label == "" {
+			label = name
+		}
+		out = append(out, settingField{Name: name, Label: label, Value: strconv.FormatInt(v.Field(i).Int(), 10)})
+	}
+	return out
+}
+
+func (s *Server) adminSettings(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.need(w, r, registry.RoleAdmin)
+	if !ok {
+		return
+	}
+	set, err := s.svc.Settings(r.Context(), u)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "admin_settings", &view{Title: "Settings", User: u, D: map[string]any{"Fields": settingFields(set)}})
+}
+
+func (s *Server) adminSettingsPost(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.need(w, r, registry.RoleAdmin)
+	if !ok {
+		return
+	}
+	f, err := form(w, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	set, err := s.svc.Settings(r.Context(), u)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	fe := registry.FieldErrors{}
+	v := reflect.ValueOf(&set).Elem()
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		name := strings.Split(t.Field(i).Tag.Get("json"), ",")[0]
+		raw := strings.TrimSpace(f.Get(name))
+		n, perr := strconv.ParseInt(raw, 10, 64)
+		if perr != nil {
+			fe.Add(name, "must be a whole number")
+			continue
+		}
+		v.Field(i).SetInt(n)
+	}
+	if err = fe.Err(); err == nil {
+		if _, err = s.svc.UpdateSettings(r.Context(), u, set); err == nil {
+			http.Redirect(w, r, "/admin/settings?msg=saved", http.StatusSeeOther)
+			return
+		}
+	}
+	fields := settingFields(set)
+	for i := range fields {
+		fields[i].Value = f.Get(fields[i].Name)
+	}
+	s.render(w, r, statusOf(err), "admin_settings", &view{Title: "Settings", User: u, Err: toFormError(s, r, err), D: map[string]any{"Fields": fields}})
+}

@@ -1,0 +1,435 @@
+package portal
+
+import (
+	"encoding/csv"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ipreg/ipreg/internal/api"
+	"github.com/ipreg/ipreg/internal/registry"
+)
+
+func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
+	u := currentUser(r)
+	if u != nil && u.Role != registry.RoleApplicant && !u.EnrolmentOnly {
+		http.Redirect(w, r, home(u), http.StatusSeeOther)
+		return
+	}
+	u, ok := s.need(w, r, registry.RoleApplicant)
+	if !ok {
+		return
+	}
+	apps, err := s.svc.ListApplications(r.Context(), u, registry.AppFilter{})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	regs, err := s.svc.ListRegistrations(r.Context(), u, registry.RegFilter{})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "dashboard", &view{Title: "My applications", D: map[string]any{"Apps": apps, "Regs": regs}})
+}
+
+// formPage is the application form's data.
+type formPage struct {
+	Category  registry.Category
+	Mobile    bool
+	Docs      []registry.DocumentRequirement
+	Operators []*registry.Operator
+	Protocols []string
+	Action    string
+	FeeDue    bool
+	FeeAmount int64
+	FeeReason string
+}
+
+func (s *Server) formData(r *http.Request, c registry.Category, action string, fee registry.Fee) (*formPage, error) {
+	ops, err := s.svc.ListOperators(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	// Mobile numbers come from mobile networks; addresses from fixed-line ISPs.
+	want := registry.OperatorFixed
+	if c.UsesMobileNumbers() {
+		want = registry.OperatorMobile
+	}
+	ops = slices.DeleteFunc(ops, func(o *registry.Operator) bool { return o.Kind != want })
+	return &formPage{Category: c, Mobile: c.UsesMobileNumbers(), Docs: registry.RequiredDocuments(c), Operators: ops,
+		Protocols: registry.Protocols, Action: action, FeeDue: fee.Due, FeeAmount: fee.AmountPKR, FeeReason: fee.Reason}, nil
+}
+
+// applicationNew lets the applicant choose a category, then shows the
+// form for it.
+func (s *Server) applicationNew(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.need(w, r, registry.RoleApplicant)
+	if !ok {
+		return
+	}
+	c := registry.Category(r.URL.Query().Get("category"))
+	if !c.Valid() {
+		p, err := s.svc.Me(r.Context(), u)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		var mine []categoryInfo
+		for _, ci := range categories() {
+			if p.Account != nil && slices.Contains(ci.Code.AccountKinds(), p.Account.Kind) {
+				mine = append(mine, ci)
+			}
+		}
+		s.render(w, r, http.StatusOK, "application_new", &view{Title: "New application", D: map[string]any{"Categories": mine}})
+		return
+	}
+	d, err := s.formData(r, c, "/applications", registry.Fee{})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "application_form", &view{Title: "New application", D: d})
+}
+
+// splitList reads a textarea of items: one per line or comma-separated.
+func splitList(v string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == '\n' || r == ',' || r == ';' || r == '\r' }) {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// csvColumn reads the first column of a CSV file, skipping a header row
+// (a first row whose first cell has no digit).
+func csvColumn(rd io.Reader) ([]string, error) {
+	cr := csv.NewReader(rd)
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	var out []string
+	for i := 0; ; i++ {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(rec) == 0 || strings.TrimSpace(rec[0]) == "" {
+			continue
+		}
+		if i == 0 && !strings.ContainsAny(rec[0], "0123456789") {
+			continue
+		}
+		out = append(out, strings.TrimSpace(rec[0]))
+	}
+}
+
+// applicationInput reads the application form (multipart, for the CSV
+// file): every field the form shows is sent, so all are set.
+func applicationInput(w http.ResponseWriter, r *http.Request) (registry.ApplicationInput, url.Values, error) {
+	var in registry.ApplicationInput
+	r.Body = http.MaxBytesReader(w, r.Body, 2<<20)
+	// Everything in memory: the limit is small, and no temporary files.
+	if err := r.ParseMultipartForm(2 << 20); err != nil {
+		return in, nil, registry.Errorf(registry.EMALFORMED, "the form could not be read (is the CSV file larger than 2 MiB?); send it again")
+	}
+	f := r.MultipartForm.Value
+	vals := url.Values(f)
+	get := func(k string) *string { v := vals.Get(k); return &v }
+	in.Category, in.OperatorID, in.SubscriberID, in.VPNProtocol, in.Purpose = get("category"), get("operator_id"), get("subscriber_id"), get("vpn_protocol"), get("purpose")
+	eps := splitList(vals.Get("vpn_endpoints"))
+	in.VPNEndpoints = &eps
+	if registry.Category(vals.Get("category")).UsesMobileNumbers() {
+		nums := splitList(vals.Get("mobile_numbers"))
+		in.MobileNumbers = &nums
+		return in, vals, nil
+	}
+	addrs := splitList(vals.Get("addresses"))
+	if fhs := r.MultipartForm.File["addresses_csv"]; len(fhs) > 0 && fhs[0].Size > 0 {
+		file, err := fhs[0].Open()
+		if err != nil {
+			return in, vals, err
+		}
+		defer file.Close()
+		col, err := csvColumn(file)
+		if err != nil {
+			return in, vals, registry.FieldErrors{"addresses_csv": "is not a CSV file the portal can read: " + err.Error()}.Err()
+		}
+		addrs = append(addrs, col...)
+		// Show the merged list, so field errors point at visible lines.
+		vals.Set("addresses", strings.Join(addrs, "\n"))
+	}
+	in.Addresses = &addrs
+	return in, vals, nil
+}
+
+func (s *Server) applicationCreate(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.need(w, r, registry.RoleApplicant)
+	if !ok {
+		return
+	}
+	in, vals, err := applicationInput(w, r)
+	if err == nil {
+		var a *registry.Application
+		if a, err = s.svc.CreateApplication(r.Context(), u, in); err == nil {
+			http.Redirect(w, r, "/applications/"+a.ID+"?msg=created", http.StatusSeeOther)
+			return
+		}
+	}
+	s.rerenderForm(w, r, registry.Category(vals.Get("category")), "/applications", registry.Fee{}, vals, err)
+}
+
+func (s *Server) rerenderForm(w http.ResponseWriter, r *http.Request, c registry.Category, action string, fee registry.Fee, vals url.Values, err error) {
+	if !c.Valid() {
+		s.fail(w, r, err)
+		return
+	}
+	d, derr := s.formData(r, c, action, fee)
+	if derr != nil {
+		s.fail(w, r, derr)
+		return
+	}
+	s.render(w, r, statusOf(err), "application_form", &view{Title: "Application", Err: toFormError(s, r, err), Form: vals, D: d})
+}
+
+func (s *Server) applicationEdit(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.need(w, r, registry.RoleApplicant)
+	if !ok {
+		return
+	}
+	a, err := s.svc.GetApplication(r.Context(), u, r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if a.State != registry.StateDraft && a.State != registry.StateReturned {
+		s.errorPage(w, r, http.StatusConflict, "That cannot be done now",
+			"Only a draft or an application returned for correction can be changed.")
+		return
+	}
+	addrs := make([]string, len(a.Addresses))
+	for i, p := range a.Addresses {
+		addrs[i] = p.String()
+	}
+	vals := url.Values{"category": {string(a.Category)}, "operator_id": {a.OperatorID}, "subscriber_id": {a.SubscriberID},
+		"addresses": {strings.Join(addrs, "\n")}, "mobile_numbers": {strings.Join(a.MobileNumbers, "\n")},
+		"vpn_protocol": {a.VPN.Protocol}, "vpn_endpoints": {strings.Join(a.VPN.Endpoints, "\n")}, "purpose": {a.Purpose}}
+	d, err := s.formData(r, a.Category, "/applications/"+a.ID, a.Fee)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "application_form", &view{Title: "Change the application", Form: vals, D: d})
+}
+
+func (s *Server) applicationUpdate(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.need(w, r, registry.RoleApplicant)
+	if !ok {
+		return
+	}
+	id := r.PathValue("id")
+	in, vals, err := applicationInput(w, r)
+	if err == nil {
+		in.Category = nil // fixed once created
+		if _, err = s.svc.UpdateApplication(r.Context(), u, id, in); err == nil {
+			http.Redirect(w, r, "/applications/"+id+"?msg=saved", http.StatusSeeOther)
+			return
+		}
+	}
+	s.rerenderForm(w, r, registry.Category(vals.Get("category")), "/applications/"+id, registry.Fee{}, vals, err)
+}
+
+// appPage is the application page's data.
+type appPage struct {
+	A            *registry.Application
+	OperatorName string
+	Owner        bool
+	Staff        bool // regulator staff: sees the applicant and the flags
+	Editable     bool
+	Withdrawable bool
+	CanDecide    bool
+	ShowDocs     bool
+	Missing      []registry.DocumentRequirement
+	Kinds        []registry.DocumentKind
+	Reasons      []string
+	MaxBytes     int64
+	Overdue      bool
+	Left         string
+}
+
+func (s *Server) applicationView(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.need(w, r)
+	if !ok {
+		return
+	}
+	s.renderApplication(w, r, u, http.StatusOK, nil, nil)
+}
+
+// renderApplication shows an application to whoever may see it, with the
+// form that failed (if any) redisplayed.
+func (s *Server) renderApplication(w http.ResponseWriter, r *http.Request, u *registry.User, status int, ferr *formError, vals url.Values) {
+	a, err := s.svc.GetApplication(r.Context(), u, r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	set, err := s.svc.PublicSettings(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := &appPage{A: a, OperatorName: a.OperatorID, Owner: u.Role == registry.RoleApplicant,
+		Staff:    u.Role == registry.RoleReviewer || u.Role == registry.RoleSupervisor || u.Role == registry.RoleAdmin,
+		ShowDocs: a.Documents != nil, Reasons: reasonCodes(), MaxBytes: set.DocumentMaxBytes}
+	d.Editable = d.Owner && (a.State == registry.StateDraft || a.State == registry.StateReturned)
+	d.Withdrawable = d.Owner && (d.Editable || a.State.Pending())
+	d.CanDecide = u.Role.Reviews() && a.State == registry.StateReview
+	d.Missing = a.MissingDocuments()
+	for _, req := range registry.RequiredDocuments(a.Category) {
+		d.Kinds = append(d.Kinds, req.Kinds...)
+	}
+	if ops, err := s.svc.ListOperators(r.Context()); err == nil {
+		for _, o := range ops {
+			if o.ID == a.OperatorID {
+				d.OperatorName = o.Name
+			}
+		}
+	}
+	if !a.SLADueAt.IsZero() && a.DecidedAt.IsZero() && a.State.Pending() {
+		left := time.Until(a.SLADueAt)
+		d.Overdue = left < 0
+		if left > 0 {
+			d.Left = left.Round(time.Minute).String()
+		}
+	}
+	title := "Application"
+	s.render(w, r, status, "application", &view{Title: title, User: u, Err: ferr, Form: vals, D: d})
+}
+
+// readUpload reads a document form exactly as the API does.
+var readUpload = api.ReadUpload
+
+func contentDisposition(disp, filename string) string {
+	return mime.FormatMediaType(disp, map[string]string{"filename": filename})
+}
+
+func reasonCodes() []string {
+	out := make([]string, 0, len(registry.ReasonCodes))
+	for k := range registry.ReasonCodes {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (s *Server) documentUpload(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.need(w, r, registry.RoleApplicant)
+	if !ok {
+		return
+	}
+	id := r.PathValue("id")
+	limit, err := s.svc.DocumentLimit(r.Context())
+	if err == nil {
+		var in registry.UploadInput
+		if in, err = readUpload(w, r, limit); err == nil {
+			if _, err = s.svc.UploadDocument(r.Context(), u, id, in); err == nil {
+				http.Redirect(w, r, "/applications/"+id+"?msg=uploaded#documents", http.StatusSeeOther)
+				return
+			}
+		}
+	}
+	s.renderApplication(w, r, u, statusOf(err), toFormError(s, r, err), nil)
+}
+
+func (s *Server) documentDelete(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.need(w, r, registry.RoleApplicant)
+	if !ok {
+		return
+	}
+	id := r.PathValue("id")
+	if err := s.svc.DeleteDocument(r.Context(), u, id, r.PathValue("doc")); err != nil {
+		s.renderApplication(w, r, u, statusOf(err), toFormError(s, r, err), nil)
+		return
+	}
+	http.Redirect(w, r, "/applications/"+id+"?msg=deleted#documents", http.StatusSeeOther)
+}
+
+// documentView shows a document in the browser (inline), recorded for
+// staff like the API's reads. The type was sniffed at upload; nosniff and
+// a CSP without scripts keep a document from acting as a page.
+func (s *Server) documentView(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.need(w, r)
+	if !ok {
+		return
+	}
+	d, content, err := s.svc.ReadDocument(r.Context(), u, r.PathValue("id"), r.PathValue("doc"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", d.ContentType)
+	h.Set("Content-Length", strconv.Itoa(len(content)))
+	h.Set("Content-Disposition", contentDisposition("inline", d.Filename))
+	h.Set("Content-Security-Policy", "default-src 'none'; img-src 'self'; object-src 'self'; frame-ancestors 'none'")
+	h.Set("Cache-Control", "private, no-store")
+	w.WriteHeader(http.StatusOK)
+	w.Write(content)
+}
+
+func (s *Server) applicationSubmit(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.need(w, r, registry.RoleApplicant)
+	if !ok {
+		return
+	}
+	id := r.PathValue("id")
+	f, err := form(w, r)
+	if err == nil {
+		var ref *string
+		if _, has := f["payment_reference"]; has {
+			v := f.Get("payment_reference")
+			ref = &v
+		}
+		if _, err = s.svc.Submit(r.Context(), u, id, ref); err == nil {
+			http.Redirect(w, r, "/applications/"+id+"?msg=submitted", http.StatusSeeOther)
+			return
+		}
+	}
+	s.renderApplication(w, r, u, statusOf(err), toFormError(s, r, err), f)
+}
+
+func (s *Server) applicationWithdraw(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.need(w, r, registry.RoleApplicant)
+	if !ok {
+		return
+	}
+	id := r.PathValue("id")
+	if _, err := s.svc.Withdraw(r.Context(), u, id); err != nil {
+		s.renderApplication(w, r, u, statusOf(err), toFormError(s, r, err), nil)
+		return
+	}
+	http.Redirect(w, r, "/applications/"+id+"?msg=withdrawn", http.StatusSeeOther)
+}
+
+func (s *Server) accesses(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.need(w, r)
+	if !ok {
+		return
+	}
+	as, err := s.svc.Accesses(r.Context(), u, r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "accesses", &view{Title: "Who viewed my data", D: map[string]any{"ID": r.PathValue("id"), "Accesses": as}})
+}

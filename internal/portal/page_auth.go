@@ -1,0 +1,239 @@
+package portal
+
+import (
+	"bytes"
+	"encoding/base64"
+	"image/png"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/pquerna/otp"
+
+	"github.com/ipreg/ipreg/internal/registry"
+)
+
+// maxForm bounds ordinary form bodies.
+const maxForm = 256 << 10
+
+// form parses a urlencoded form of at most maxForm bytes.
+func form(w http.ResponseWriter, r *http.Request) (url.Values, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	if err := r.ParseForm(); err != nil {
+		return nil, registry.Errorf(registry.EMALFORMED, "the form could not be read; reload the page and send it again")
+	}
+	return r.PostForm, nil
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func (s *Server) signupPage(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "signup", &view{Title: "Sign up"})
+}
+
+func (s *Server) signupPost(w http.ResponseWriter, r *http.Request) {
+	f, err := form(w, r)
+	if err == nil {
+		in := registry.SignupInput{Email: f.Get("email"), Password: f.Get("password"), Kind: f.Get("kind"), Name: f.Get("name"),
+			CNIC: f.Get("cnic"), Mobile: f.Get("mobile"), NTN: f.Get("ntn"), SECPNumber: f.Get("secp_number"), PSEBNumber: f.Get("pseb_number")}
+		if _, _, err = s.svc.Signup(r.Context(), in); err == nil {
+			var tok string
+			var t *registry.Token
+			if tok, t, err = s.svc.Login(r.Context(), in.Email, in.Password, "", clientIP(r)); err == nil {
+				s.setSession(w, r, tok, t.ExpiresAt)
+				http.Redirect(w, r, "/dashboard?msg=welcome", http.StatusSeeOther)
+				return
+			}
+		}
+	}
+	s.render(w, r, statusOf(err), "signup", &view{Title: "Sign up", Err: toFormError(s, r, err), Form: f})
+}
+
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
+	if u := currentUser(r); u != nil && !u.EnrolmentOnly {
+		http.Redirect(w, r, home(u), http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, http.StatusOK, "login", &view{Title: "Log in", D: map[string]any{"Next": r.URL.Query().Get("next")}})
+}
+
+func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
+	f, err := form(w, r)
+	askTOTP := false
+	if err == nil {
+		var tok string
+		var t *registry.Token
+		tok, t, err = s.svc.Login(r.Context(), f.Get("email"), f.Get("password"), f.Get("totp"), clientIP(r))
+		if err == nil {
+			s.setSession(w, r, tok, t.ExpiresAt)
+			if t.Scope == registry.ScopeTOTPEnrolment {
+				http.Redirect(w, r, "/account?msg=totp_required", http.StatusSeeOther)
+				return
+			}
+			u, aerr := s.svc.Authenticate(r.Context(), tok)
+			if aerr != nil {
+				s.fail(w, r, aerr)
+				return
+			}
+			http.Redirect(w, r, localPath(f.Get("next"), home(u)), http.StatusSeeOther)
+			return
+		}
+		var e *registry.Error
+		askTOTP = f.Get("totp") != "" || (asError(err, &e) && e.Fields["totp"] != "")
+	}
+	// The password is not sent back; the e-mail and the code field are.
+	s.render(w, r, statusOf(err), "login", &view{Title: "Log in", Err: toFormError(s, r, err), Form: f,
+		D: map[string]any{"Next": f.Get("next"), "AskTOTP": askTOTP}})
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	if u := currentUser(r); u != nil {
+		if c, err := r.Cookie(SessionCookie); err == nil {
+			if err := s.svc.Logout(r.Context(), u, c.Value); err != nil && registry.ErrorCode(err) != registry.ENOTFOUND {
+				s.log.WarnContext(r.Context(), "portal: logout", "err", err)
+			}
+		}
+	}
+	s.clearSession(w, r)
+	http.Redirect(w, r, "/?msg=logged_out", http.StatusSeeOther)
+}
+
+func (s *Server) forgotPage(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "forgot", &view{Title: "Reset your password", D: map[string]any{}})
+}
+
+// forgotPost makes a reset link. Until ipreg sends e-mail, the message
+// that would be sent is written to the log, link included (the issue asks
+// for it; the link is a one-time secret valid for an hour, so the log must
+// be kept as private as a mailbox). The answer is the same whether or not
+// the address has an account.
+func (s *Server) forgotPost(w http.ResponseWriter, r *http.Request) {
+	f, err := form(w, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	email := strings.TrimSpace(f.Get("email"))
+	token, err := s.svc.RequestPasswordReset(r.Context(), email, clientIP(r))
+	if err != nil {
+		s.render(w, r, statusOf(err), "forgot", &view{Title: "Reset your password", Err: toFormError(s, r, err), Form: f, D: map[string]any{}})
+		return
+	}
+	if token != "" {
+		link := baseURL(r) + "/password/reset?token=" + url.QueryEscape(token)
+		s.log.InfoContext(r.Context(), "outgoing e-mail (not sent: ipreg has no mail transport yet)",
+			"to", email, "subject", "Reset your ipreg password",
+			"body", "Open this link within an hour to set a new password: "+link+" — if you did not ask for it, ignore this message.")
+	}
+	s.render(w, r, http.StatusOK, "forgot", &view{Title: "Reset your password", D: map[string]any{"Sent": true}})
+}
+
+// baseURL is this site's origin as the browser sees it.
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+func (s *Server) resetPage(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "reset", &view{Title: "Set a new password", D: map[string]any{"Token": r.URL.Query().Get("token")}})
+}
+
+func (s *Server) resetPost(w http.ResponseWriter, r *http.Request) {
+	f, err := form(w, r)
+	if err == nil {
+		if err = s.svc.ResetPassword(r.Context(), f.Get("token"), f.Get("password")); err == nil {
+			s.clearSession(w, r)
+			http.Redirect(w, r, "/login?msg=reset_done", http.StatusSeeOther)
+			return
+		}
+	}
+	s.render(w, r, statusOf(err), "reset", &view{Title: "Set a new password", Err: toFormError(s, r, err), D: map[string]any{"Token": f.Get("token")}})
+}
+
+// account shows the profile and two-factor authentication.
+func (s *Server) account(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.need(w, r)
+	if !ok {
+		return
+	}
+	s.renderAccount(w, r, http.StatusOK, u, nil, nil)
+}
+
+func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, status int, u *registry.User, enrol *registry.TOTPEnrolment, ferr *formError) {
+	p, err := s.svc.Me(r.Context(), u)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := map[string]any{"Profile": p}
+	if enrol != nil {
+		d["Secret"] = enrol.Secret
+		d["QR"] = qrDataURL(enrol.URL)
+	}
+	s.render(w, r, status, "account", &view{Title: "Your account", User: u, Err: ferr, D: d})
+}
+
+// qrDataURL draws the otpauth URL as a QR code PNG in a data: URL (the
+// CSP allows data: images), so the secret never leaves this response.
+func qrDataURL(otpauth string) string {
+	k, err := otp.NewKeyFromURL(otpauth)
+	if err != nil {
+		return ""
+	}
+	img, err := k.Image(200, 200)
+	if err != nil {
+		return ""
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		return ""
+	}
+	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(b.Bytes())
+}
+
+// otpauthURL rebuilds the enrolment URL for a secret being confirmed.
+func otpauthURL(account, secret string) string {
+	v := url.Values{"secret": {secret}, "issuer": {"ipreg"}, "algorithm": {"SHA1"}, "digits": {"6"}, "period": {"30"}}
+	return "otpauth://totp/ipreg:" + url.PathEscape(account) + "?" + v.Encode()
+}
+
+func (s *Server) totpBegin(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.need(w, r)
+	if !ok {
+		return
+	}
+	e, err := s.svc.BeginTOTP(r.Context(), u)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.renderAccount(w, r, http.StatusOK, u, e, nil)
+}
+
+func (s *Server) totpConfirm(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.need(w, r)
+	if !ok {
+		return
+	}
+	f, err := form(w, r)
+	if err == nil {
+		c, _ := r.Cookie(SessionCookie)
+		if err = s.svc.ConfirmTOTP(r.Context(), u, c.Value, f.Get("code")); err == nil {
+			http.Redirect(w, r, "/account?msg=totp_on", http.StatusSeeOther)
+			return
+		}
+	}
+	// Show the same secret again, so the user can retry with the app they set up.
+	secret := f.Get("secret")
+	s.renderAccount(w, r, statusOf(err), u, &registry.TOTPEnrolment{Secret: secret, URL: otpauthURL(u.Email, secret)}, toFormError(s, r, err))
+}

@@ -1,0 +1,189 @@
+package portal
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/ipreg/ipreg/internal/registry"
+)
+
+func (s *Server) checks(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.need(w, r, registry.RoleOperator)
+	if !ok {
+		return
+	}
+	s.renderChecks(w, r, u, http.StatusOK, nil, nil)
+}
+
+// rowResult is the outcome of one answer in a bulk or CSV submission.
+type rowResult struct {
+	Row     int
+	CheckID string
+	OK      bool
+	Message string
+}
+
+func (s *Server) renderChecks(w http.ResponseWriter, r *http.Request, u *registry.User, status int, ferr *formError, results []rowResult) {
+	cs, err := s.svc.ListChecks(r.Context(), u, registry.CheckPending)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, status, "checks", &view{Title: "Checks to answer", User: u, Err: ferr, D: map[string]any{"Checks": cs, "Results": results}})
+}
+
+// checksAnswer answers the selected checks alike: confirm them all, or
+// dispute them all with one note.
+func (s *Server) checksAnswer(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.need(w, r, registry.RoleOperator)
+	if !ok {
+		return
+	}
+	f, err := form(w, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ids := f["check"]
+	if len(ids) == 0 {
+		s.renderChecks(w, r, u, http.StatusUnprocessableEntity, &formError{Summary: translate(currentLang(r), "Select at least one check to answer."),
+			Fields: map[string]string{"check": translate(currentLang(r), "Select at least one check to answer.")}}, nil)
+		return
+	}
+	var results []rowResult
+	failed := false
+	for i, id := range ids {
+		_, err := s.svc.AnswerCheck(r.Context(), u, id, f.Get("result"), f.Get("note"))
+		res := rowResult{Row: i + 1, CheckID: id, OK: err == nil}
+		if err != nil {
+			failed = true
+			res.Message = registry.ErrorMessage(err)
+		}
+		results = append(results, res)
+	}
+	if !failed {
+		http.Redirect(w, r, "/operator/checks?msg=answered", http.StatusSeeOther)
+		return
+	}
+	s.renderChecks(w, r, u, http.StatusUnprocessableEntity, nil, results)
+}
+
+var checkCSVHeader = []string{"check_id", "application_id", "category", "holder", "subscriber_id", "items", "due_at", "result", "note"}
+
+// csvCell keeps a cell from being read as a formula by spreadsheets.
+func csvCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// checksCSV downloads the pending checks; the operator fills in result
+// (confirmed or disputed) and note, and uploads the file back.
+func (s *Server) checksCSV(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.need(w, r, registry.RoleOperator)
+	if !ok {
+		return
+	}
+	cs, err := s.svc.ListChecks(r.Context(), u, registry.CheckPending)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", contentDisposition("attachment", "ipreg-checks-"+u.OperatorID+".csv"))
+	w.Header().Set("Cache-Control", "no-store")
+	cw := csv.NewWriter(w)
+	cw.Write(checkCSVHeader)
+	for _, c := range cs {
+		items := make([]string, 0, len(c.Addresses)+len(c.MobileNumbers))
+		for _, p := range c.Addresses {
+			items = append(items, p.String())
+		}
+		items = append(items, c.MobileNumbers...)
+		cw.Write([]string{c.ID, c.ApplicationID, string(c.Category), csvCell(c.HolderName), csvCell(c.SubscriberID), strings.Join(items, " "),
+			c.DueAt.UTC().Format("2006-01-02T15:04:05Z"), "", ""})
+	}
+	cw.Flush()
+}
+
+// checksUpload applies a filled-in CSV: rows with a result are answered,
+// rows without are left pending; each row's outcome is listed.
+func (s *Server) checksUpload(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.need(w, r, registry.RoleOperator)
+	if !ok {
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<20)
+	if err := r.ParseMultipartForm(4 << 20); err != nil {
+		s.renderChecks(w, r, u, http.StatusUnprocessableEntity, &formError{Summary: "the upload could not be read: send a CSV file of at most 4 MiB",
+			Fields: map[string]string{"file": "send a CSV file of at most 4 MiB"}}, nil)
+		return
+	}
+	fhs := r.MultipartForm.File["file"]
+	if len(fhs) == 0 {
+		s.renderChecks(w, r, u, http.StatusUnprocessableEntity, &formError{Summary: "choose the CSV file to upload",
+			Fields: map[string]string{"file": "is required: the CSV file you downloaded, with result and note filled in"}}, nil)
+		return
+	}
+	file, err := fhs[0].Open()
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	defer file.Close()
+	results, err := s.applyChecksCSV(r, u, file)
+	if err != nil {
+		s.renderChecks(w, r, u, http.StatusUnprocessableEntity, &formError{Summary: err.Error(), Fields: map[string]string{"file": err.Error()}}, nil)
+		return
+	}
+	s.renderChecks(w, r, u, http.StatusOK, nil, results)
+}
+
+func (s *Server) applyChecksCSV(r *http.Request, u *registry.User, rd io.Reader) ([]rowResult, error) {
+	cr := csv.NewReader(rd)
+	cr.FieldsPerRecord = -1
+	head, err := cr.Read()
+	if err != nil {
+		return nil, fmt.Errorf("the file is not a CSV with a header row: %v", err)
+	}
+	col := map[string]int{}
+	for i, h := range head {
+		col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
+	}
+	for _, need := range []string{"check_id", "result"} {
+		if _, ok := col[need]; !ok {
+			return nil, fmt.Errorf("the header has no %q column; start from the file this page downloads", need)
+		}
+	}
+	cell := func(rec []string, name string) string {
+		if i, ok := col[name]; ok && i < len(rec) {
+			return strings.TrimSpace(rec[i])
+		}
+		return ""
+	}
+	var out []rowResult
+	for row := 2; ; row++ {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("row %d cannot be read: %v", row, err)
+		}
+		id, result := cell(rec, "check_id"), strings.ToLower(cell(rec, "result"))
+		if id == "" || result == "" {
+			continue
+		}
+		_, err = s.svc.AnswerCheck(r.Context(), u, id, result, cell(rec, "note"))
+		res := rowResult{Row: row, CheckID: id, OK: err == nil}
+		if err != nil {
+			res.Message = registry.ErrorMessage(err)
+		}
+		out = append(out, res)
+	}
+}

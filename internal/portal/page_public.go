@@ -1,0 +1,101 @@
+package portal
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/ipreg/ipreg/internal/registry"
+)
+
+type categoryInfo struct {
+	Code   registry.Category
+	Who    string
+	Mobile bool
+	Docs   []registry.DocumentRequirement
+	Fee    bool
+}
+
+// categoryWho says who applies in each category (DESIGN.md's table).
+var categoryWho = map[registry.Category]string{
+	registry.CategoryCompany:    "Companies, banks, embassies, software houses",
+	registry.CategoryFreelancer: "Individuals working for clients abroad",
+	registry.CategoryCallCenter: "Call centres",
+	registry.CategoryVideoConf:  "Companies and government bodies",
+	registry.CategoryMobile:     "Individuals without a fixed IP address",
+}
+
+func categories() []categoryInfo {
+	out := make([]categoryInfo, 0, len(registry.Categories))
+	for _, c := range registry.Categories {
+		out = append(out, categoryInfo{Code: c, Who: categoryWho[c], Mobile: c.UsesMobileNumbers(), Docs: registry.RequiredDocuments(c),
+			Fee: c == registry.CategoryCallCenter || c == registry.CategoryVideoConf})
+	}
+	return out
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	set, err := s.svc.PublicSettings(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	st, err := s.svc.Stats(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "home", &view{Title: "Register your VPN",
+		D: map[string]any{"Settings": set, "Categories": categories(), "Active": st.RegistrationsByStatus[registry.RegActive]}})
+}
+
+func (s *Server) privacy(w http.ResponseWriter, r *http.Request) {
+	set, err := s.svc.PublicSettings(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "privacy", &view{Title: "Privacy notice", D: map[string]any{"RetentionDays": set.DocumentRetentionDays}})
+}
+
+// switchLang sets the language cookie for a year and goes back.
+func (s *Server) switchLang(w http.ResponseWriter, r *http.Request) {
+	code := r.PathValue("code")
+	if code != "en" && code != "ur" {
+		s.errorPage(w, r, http.StatusNotFound, "Page not found", "The portal speaks English (en) and Urdu (ur).")
+		return
+	}
+	c := s.cookie(r, langCookie, code, time.Now().AddDate(1, 0, 0))
+	http.SetCookie(w, c)
+	http.Redirect(w, r, localPath(r.URL.Query().Get("next"), "/"), http.StatusSeeOther)
+}
+
+func (s *Server) verifyPage(w http.ResponseWriter, r *http.Request) {
+	number := strings.TrimSpace(r.PathValue("number"))
+	if number == "" {
+		number = strings.TrimSpace(r.URL.Query().Get("number"))
+	}
+	code := strings.TrimSpace(r.URL.Query().Get("code"))
+	v := &view{Title: "Verify a registration", Form: map[string][]string{"number": {number}, "code": {code}}}
+	d := map[string]any{}
+	v.D = d
+	if number != "" || code != "" {
+		res, err := s.svc.Verify(r.Context(), number, code)
+		switch {
+		case err == nil:
+			d["Result"] = res
+		case registry.ErrorCode(err) == registry.ENOTFOUND:
+			d["NotFound"] = true
+			s.render(w, r, http.StatusNotFound, "verify", v)
+			return
+		case registry.ErrorCode(err) == registry.EINVALID:
+			v.Err = toFormError(s, r, err)
+			s.render(w, r, http.StatusUnprocessableEntity, "verify", v)
+			return
+		default:
+			s.fail(w, r, err)
+			return
+		}
+	}
+	s.render(w, r, http.StatusOK, "verify", v)
+}

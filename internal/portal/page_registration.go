@@ -1,0 +1,55 @@
+package portal
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/ipreg/ipreg/internal/registry"
+)
+
+func (s *Server) registrationView(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.need(w, r)
+	if !ok {
+		return
+	}
+	s.renderRegistration(w, r, u, http.StatusOK, nil, nil)
+}
+
+func (s *Server) renderRegistration(w http.ResponseWriter, r *http.Request, u *registry.User, status int, ferr *formError, vals url.Values) {
+	reg, err := s.svc.GetRegistration(r.Context(), u, r.PathValue("number"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, status, "registration", &view{Title: "Registration", User: u, Err: ferr, Form: vals, D: map[string]any{"Reg": reg}})
+}
+
+func (s *Server) registrationSurrender(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.need(w, r, registry.RoleApplicant)
+	if !ok {
+		return
+	}
+	f, err := form(w, r)
+	if err == nil {
+		if _, err = s.svc.Surrender(r.Context(), u, r.PathValue("number"), f.Get("reason")); err == nil {
+			http.Redirect(w, r, "/registrations/"+r.PathValue("number")+"?msg=surrendered", http.StatusSeeOther)
+			return
+		}
+	}
+	s.renderRegistration(w, r, u, statusOf(err), toFormError(s, r, err), f)
+}
+
+func (s *Server) revocationPropose(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.need(w, r, registry.RoleReviewer, registry.RoleSupervisor)
+	if !ok {
+		return
+	}
+	f, err := form(w, r)
+	if err == nil {
+		if _, err = s.svc.ProposeRevocation(r.Context(), u, r.PathValue("number"), f.Get("reason")); err == nil {
+			http.Redirect(w, r, "/revocations?msg=proposed", http.StatusSeeOther)
+			return
+		}
+	}
+	s.renderRegistration(w, r, u, statusOf(err), toFormError(s, r, err), f)
+}

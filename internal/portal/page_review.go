@@ -1,0 +1,133 @@
+package portal
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ipreg/ipreg/internal/registry"
+)
+
+func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.need(w, r, registry.RoleReviewer, registry.RoleSupervisor)
+	if !ok {
+		return
+	}
+	q := r.URL.Query()
+	f := registry.QueueFilter{Category: registry.Category(q.Get("category")), OperatorID: q.Get("operator"), Flag: q.Get("flag"),
+		Overdue: q.Get("overdue") == "1"}
+	v := &view{Title: "Review queue", Form: q}
+	fe := registry.FieldErrors{}
+	if f.Category != "" && !f.Category.Valid() {
+		fe.Add("category", "is not a known category")
+	}
+	if f.Flag != "" && !contains(registry.FlagCodes, f.Flag) {
+		fe.Add("flag", "is not a known flag")
+	}
+	if err := fe.Err(); err != nil {
+		v.Err = toFormError(s, r, err)
+		f.Category, f.Flag = "", ""
+	}
+	apps, err := s.svc.ReviewQueue(r.Context(), u, f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ops, err := s.svc.ListOperators(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	now := time.Now()
+	type row struct {
+		*registry.Application
+		Overdue bool
+	}
+	rows := make([]row, len(apps))
+	for i, a := range apps {
+		rows[i] = row{a, !a.SLADueAt.IsZero() && a.SLADueAt.Before(now)}
+	}
+	v.D = map[string]any{"Rows": rows, "Operators": ops, "Categories": registry.Categories, "Flags": registry.FlagCodes}
+	status := http.StatusOK
+	if v.Err != nil {
+		status = http.StatusUnprocessableEntity
+	}
+	s.render(w, r, status, "review", v)
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) applicationDecide(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.need(w, r, registry.RoleReviewer, registry.RoleSupervisor)
+	if !ok {
+		return
+	}
+	id := r.PathValue("id")
+	f, err := form(w, r)
+	if err == nil {
+		in := registry.DecisionInput{Decision: f.Get("decision"), ReasonCode: f.Get("reason_code"), Note: f.Get("note")}
+		if v := strings.TrimSpace(f.Get("valid_days")); v != "" && in.Decision == "approve" {
+			n, perr := strconv.Atoi(v)
+			if perr != nil {
+				err = registry.FieldErrors{"valid_days": "must be a whole number of days"}.Err()
+			}
+			in.ValidDays = n
+		}
+		if err == nil {
+			if _, _, err = s.svc.Decide(r.Context(), u, id, in); err == nil {
+				http.Redirect(w, r, "/review?msg=decided", http.StatusSeeOther)
+				return
+			}
+		}
+	}
+	s.renderApplication(w, r, u, statusOf(err), toFormError(s, r, err), f)
+}
+
+func (s *Server) revocations(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.need(w, r, registry.RoleReviewer, registry.RoleSupervisor)
+	if !ok {
+		return
+	}
+	s.renderRevocations(w, r, u, http.StatusOK, nil)
+}
+
+func (s *Server) renderRevocations(w http.ResponseWriter, r *http.Request, u *registry.User, status int, ferr *formError) {
+	rs, err := s.svc.ListRevocations(r.Context(), u, registry.RevocationPending)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, status, "revocations", &view{Title: "Revocations awaiting a second signature", User: u, Err: ferr, D: map[string]any{"List": rs}})
+}
+
+func (s *Server) revocationConfirm(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.need(w, r, registry.RoleSupervisor)
+	if !ok {
+		return
+	}
+	if _, _, err := s.svc.ConfirmRevocation(r.Context(), u, r.PathValue("id")); err != nil {
+		s.renderRevocations(w, r, u, statusOf(err), toFormError(s, r, err))
+		return
+	}
+	http.Redirect(w, r, "/revocations?msg=confirmed", http.StatusSeeOther)
+}
+
+func (s *Server) revocationCancel(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.need(w, r, registry.RoleReviewer, registry.RoleSupervisor)
+	if !ok {
+		return
+	}
+	if _, err := s.svc.CancelRevocation(r.Context(), u, r.PathValue("id")); err != nil {
+		s.renderRevocations(w, r, u, statusOf(err), toFormError(s, r, err))
+		return
+	}
+	http.Redirect(w, r, "/revocations?msg=cancelled", http.StatusSeeOther)
+}

@@ -1,0 +1,415 @@
+// Package portal is ipreg's web portal: server-rendered pages (html/template,
+// embedded) for the public, applicants, operators, reviewers, supervisors
+// and admins, in English and Urdu. Pages call the same registry.Service as
+// the JSON API, which checks roles and ownership; the portal only decides
+// what to show and where to send people. No page needs JavaScript; the one
+// small script (static/app.js) only adds conveniences.
+package portal
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/ipreg/ipreg/internal/registry"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// SessionCookie is the session cookie; the API accepts the same one.
+const SessionCookie = "ipreg_session"
+
+// langCookie keeps the chosen language.
+const langCookie = "ipreg_lang"
+
+// Config configures the portal.
+type Config struct {
+	// SecureCookies marks cookies Secure even on plain HTTP, for a
+	// deployment behind a TLS-terminating proxy. Under TLS they always are.
+	SecureCookies bool
+	// Demo shows a banner saying the demo users exist.
+	Demo bool
+	// Wrap, if set, wraps every page handler with the given pattern (the
+	// API's request logging and metrics).
+	Wrap func(pattern string, h http.Handler) http.Handler
+}
+
+// Server serves the portal.
+type Server struct {
+	svc   *registry.Service
+	log   *slog.Logger
+	cfg   Config
+	pages map[string]*template.Template
+}
+
+// New parses the templates and returns the portal.
+func New(svc *registry.Service, log *slog.Logger, cfg Config) (*Server, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{svc: svc, log: log, cfg: cfg, pages: map[string]*template.Template{}}
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range names {
+		base := path.Base(n)
+		if base == "layout.html" {
+			continue
+		}
+		t, err := template.New(base).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", n)
+		if err != nil {
+			return nil, fmt.Errorf("portal template %s: %w", base, err)
+		}
+		s.pages[strings.TrimSuffix(base, ".html")] = t
+	}
+	return s, nil
+}
+
+// route is one entry of the portal's routing table: the single list of
+// pages, which the access tests walk.
+type route struct {
+	pattern string
+	handler func(*Server, http.ResponseWriter, *http.Request)
+}
+
+var routes = []route{
+	{"GET /{$}", (*Server).home},
+	{"GET /privacy", (*Server).privacy},
+	{"GET /lang/{code}", (*Server).switchLang},
+	{"GET /signup", (*Server).signupPage},
+	{"POST /signup", (*Server).signupPost},
+	{"GET /login", (*Server).loginPage},
+	{"POST /login", (*Server).loginPost},
+	{"POST /logout", (*Server).logout},
+	{"GET /password/forgot", (*Server).forgotPage},
+	{"POST /password/forgot", (*Server).forgotPost},
+	{"GET /password/reset", (*Server).resetPage},
+	{"POST /password/reset", (*Server).resetPost},
+	{"GET /verify", (*Server).verifyPage},
+	{"GET /verify/{number}", (*Server).verifyPage},
+	{"GET /account", (*Server).account},
+	{"POST /account/totp", (*Server).totpBegin},
+	{"POST /account/totp/confirm", (*Server).totpConfirm},
+
+	{"GET /dashboard", (*Server).dashboard},
+	{"GET /applications/new", (*Server).applicationNew},
+	{"POST /applications", (*Server).applicationCreate},
+	{"GET /applications/{id}", (*Server).applicationView},
+	{"GET /applications/{id}/edit", (*Server).applicationEdit},
+	{"POST /applications/{id}", (*Server).applicationUpdate},
+	{"POST /applications/{id}/documents", (*Server).documentUpload},
+	{"POST /applications/{id}/documents/{doc}/delete", (*Server).documentDelete},
+	{"GET /applications/{id}/documents/{doc}", (*Server).documentView},
+	{"POST /applications/{id}/submit", (*Server).applicationSubmit},
+	{"POST /applications/{id}/withdraw", (*Server).applicationWithdraw},
+	{"POST /applications/{id}/decision", (*Server).applicationDecide},
+	{"GET /applications/{id}/accesses", (*Server).accesses},
+	{"GET /registrations/{number}", (*Server).registrationView},
+	{"POST /registrations/{number}/surrender", (*Server).registrationSurrender},
+	{"POST /registrations/{number}/revocations", (*Server).revocationPropose},
+
+	{"GET /operator/checks", (*Server).checks},
+	{"POST /operator/checks", (*Server).checksAnswer},
+	{"GET /operator/checks.csv", (*Server).checksCSV},
+	{"POST /operator/checks/upload", (*Server).checksUpload},
+
+	{"GET /review", (*Server).reviewQueue},
+	{"GET /revocations", (*Server).revocations},
+	{"POST /revocations/{id}/confirm", (*Server).revocationConfirm},
+	{"POST /revocations/{id}/cancel", (*Server).revocationCancel},
+
+	{"GET /admin/users", (*Server).adminUsers},
+	{"POST /admin/users", (*Server).adminUserCreate},
+	{"POST /admin/users/{id}/disable", (*Server).adminUserDisable},
+	{"POST /admin/users/{id}/enable", (*Server).adminUserEnable},
+	{"POST /admin/users/{id}/reset-totp", (*Server).adminUserResetTOTP},
+	{"GET /admin/operators", (*Server).adminOperators},
+	{"POST /admin/operators", (*Server).adminOperatorCreate},
+	{"POST /admin/operators/{id}/prefixes", (*Server).adminOperatorPrefixes},
+	{"GET /admin/settings", (*Server).adminSettings},
+	{"POST /admin/settings", (*Server).adminSettingsPost},
+}
+
+// Patterns lists the routing table, for tests.
+func Patterns() []string {
+	out := make([]string, len(routes))
+	for i, r := range routes {
+		out[i] = r.pattern
+	}
+	return out
+}
+
+// Handler returns the portal with its middleware: security headers,
+// cross-origin protection for every state-changing request, the session
+// and the language.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	for _, rt := range routes {
+		h := rt.handler
+		var hh http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h(s, w, r) })
+		if s.cfg.Wrap != nil {
+			hh = s.cfg.Wrap(rt.pattern, hh)
+		}
+		mux.Handle(rt.pattern, hh)
+	}
+	static, _ := fs.Sub(staticFS, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.errorPage(w, r, http.StatusNotFound, "Page not found", "There is no page at this address. Check the link, or start from the home page.")
+	})
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.errorPage(w, r, http.StatusForbidden, "Request refused",
+			"The form was sent from another site, so it was refused to protect your account. Open the page on this site and send it again.")
+	}))
+	return s.recoverer(securityHeaders(cop.Handler(s.session(mux))))
+}
+
+func cacheStatic(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// The Content-Security-Policy allows scripts and styles from this origin
+// only (no inline script or style anywhere), images also as data: URLs
+// (the TOTP QR code), and forms posting only here.
+const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; " +
+	"frame-ancestors 'none'; base-uri 'none'"
+
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		if r.TLS != nil {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.ErrorContext(r.Context(), "portal panic", "method", r.Method, "path", r.URL.Path, "panic", v)
+				s.errorPage(w, r, http.StatusInternalServerError, "Something went wrong", "The error was logged. Try again in a moment.")
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+type ctxKey int
+
+const (
+	userKey ctxKey = iota
+	langKey
+)
+
+// session resolves the session cookie and the language. A lapsed or
+// revoked session is dropped quietly: the visitor is anonymous and pages
+// that need a login send them to it.
+func (s *Server) session(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := context.WithValue(r.Context(), langKey, langOf(r))
+		if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
+			u, err := s.svc.Authenticate(ctx, c.Value)
+			if err == nil {
+				ctx = context.WithValue(ctx, userKey, u)
+			} else {
+				s.clearSession(w, r)
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func currentUser(r *http.Request) *registry.User {
+	u, _ := r.Context().Value(userKey).(*registry.User)
+	return u
+}
+
+func currentLang(r *http.Request) string {
+	if l, ok := r.Context().Value(langKey).(string); ok {
+		return l
+	}
+	return "en"
+}
+
+// langOf is the language cookie, else the browser's preference for Urdu.
+func langOf(r *http.Request) string {
+	if c, err := r.Cookie(langCookie); err == nil && (c.Value == "en" || c.Value == "ur") {
+		return c.Value
+	}
+	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
+		tag := strings.ToLower(strings.TrimSpace(strings.SplitN(part, ";", 2)[0]))
+		switch {
+		case strings.HasPrefix(tag, "ur"):
+			return "ur"
+		case strings.HasPrefix(tag, "en"):
+			return "en"
+		}
+	}
+	return "en"
+}
+
+func (s *Server) cookie(r *http.Request, name, value string, expires time.Time) *http.Cookie {
+	return &http.Cookie{Name: name, Value: value, Path: "/", Expires: expires, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil || s.cfg.SecureCookies}
+}
+
+func (s *Server) setSession(w http.ResponseWriter, r *http.Request, token string, expires time.Time) {
+	http.SetCookie(w, s.cookie(r, SessionCookie, token, expires))
+}
+
+func (s *Server) clearSession(w http.ResponseWriter, r *http.Request) {
+	c := s.cookie(r, SessionCookie, "", time.Unix(0, 0))
+	c.MaxAge = -1
+	http.SetCookie(w, c)
+}
+
+// need returns the user if they have one of roles (any role when none
+// given). Otherwise it answers: anonymous visitors go to the login page
+// and come back; staff who must still set up TOTP go to their account
+// page; other roles get a 403 page.
+func (s *Server) need(w http.ResponseWriter, r *http.Request, roles ...registry.Role) (*registry.User, bool) {
+	u := currentUser(r)
+	if u == nil {
+		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return nil, false
+	}
+	if u.EnrolmentOnly && !strings.HasPrefix(r.URL.Path, "/account") {
+		http.Redirect(w, r, "/account?msg=totp_required", http.StatusSeeOther)
+		return nil, false
+	}
+	if len(roles) == 0 {
+		return u, true
+	}
+	for _, role := range roles {
+		if u.Role == role {
+			return u, true
+		}
+	}
+	s.errorPage(w, r, http.StatusForbidden, "Not for your role", "This page is for other users. Use the menu to reach your own pages.")
+	return nil, false
+}
+
+// localPath keeps a "next" parameter on this site: a path, not a URL to
+// elsewhere (no open redirect).
+func localPath(p, fallback string) string {
+	if p == "" || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") || strings.ContainsAny(p, "\r\n") {
+		return fallback
+	}
+	return p
+}
+
+// home is where each role starts.
+func home(u *registry.User) string {
+	if u == nil {
+		return "/"
+	}
+	switch u.Role {
+	case registry.RoleOperator:
+		return "/operator/checks"
+	case registry.RoleReviewer, registry.RoleSupervisor:
+		return "/review"
+	case registry.RoleAdmin:
+		return "/admin/users"
+	}
+	return "/dashboard"
+}
+
+// fail answers a service error on a page that has no form to show it in.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	switch registry.ErrorCode(err) {
+	case registry.EUNAUTHORIZED:
+		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+	case registry.EFORBIDDEN:
+		s.errorPage(w, r, http.StatusForbidden, "Not allowed", registry.ErrorMessage(err))
+	case registry.ENOTFOUND:
+		s.errorPage(w, r, http.StatusNotFound, "Not found", registry.ErrorMessage(err))
+	case registry.EMALFORMED, registry.EUNSUPPORTED:
+		s.errorPage(w, r, http.StatusBadRequest, "The form could not be read", registry.ErrorMessage(err))
+	case registry.ECONFLICT, registry.EINVALID, registry.ETOOLARGE:
+		s.errorPage(w, r, http.StatusConflict, "That cannot be done now", registry.ErrorMessage(err))
+	case registry.ETOOMANY:
+		s.errorPage(w, r, http.StatusTooManyRequests, "Too many attempts", registry.ErrorMessage(err))
+	default:
+		s.log.ErrorContext(r.Context(), "portal: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.errorPage(w, r, http.StatusInternalServerError, "Something went wrong", "The error was logged. Try again in a moment.")
+	}
+}
+
+// statusOf is the HTTP status for a form that failed with err.
+func statusOf(err error) int {
+	switch registry.ErrorCode(err) {
+	case registry.EINVALID, registry.EMALFORMED:
+		return http.StatusUnprocessableEntity
+	case registry.ECONFLICT:
+		return http.StatusConflict
+	case registry.ETOOLARGE:
+		return http.StatusRequestEntityTooLarge
+	case registry.EUNSUPPORTED:
+		return http.StatusUnsupportedMediaType
+	case registry.ETOOMANY:
+		return http.StatusTooManyRequests
+	case registry.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case registry.EFORBIDDEN:
+		return http.StatusForbidden
+	case registry.ENOTFOUND:
+		return http.StatusNotFound
+	}
+	return http.StatusInternalServerError
+}
+
+// formError is what a failed form shows: a summary at the top linking to
+// each field, and each field's message next to it.
+type formError struct {
+	Summary string
+	Fields  map[string]string
+}
+
+func toFormError(s *Server, r *http.Request, err error) *formError {
+	var e *registry.Error
+	if !errors.As(err, &e) || e.Code == registry.EINTERNAL {
+		s.log.ErrorContext(r.Context(), "portal: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		return &formError{Summary: "Something went wrong on our side; the error was logged. Try again in a moment."}
+	}
+	return &formError{Summary: e.Message, Fields: e.Fields}
+}
+
+func asError(err error, target **registry.Error) bool { return errors.As(err, target) }
+
+// Root serves the API (and the feed and operational endpoints) under its
+// own paths and the portal everywhere else: what ipreg serve listens with.
+func Root(apiHandler http.Handler, p *Server) http.Handler {
+	root := http.NewServeMux()
+	for _, prefix := range []string{"/api/", "/feed/", "/healthz", "/readyz", "/metrics"} {
+		root.Handle(prefix, apiHandler)
+	}
+	root.Handle("/", p.Handler())
+	return root
+}

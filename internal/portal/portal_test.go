@@ -1,0 +1,186 @@
+package portal_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"mime/multipart"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/ipreg/ipreg/internal/api"
+	"github.com/ipreg/ipreg/internal/auth"
+	"github.com/ipreg/ipreg/internal/docstore"
+	"github.com/ipreg/ipreg/internal/portal"
+	"github.com/ipreg/ipreg/internal/registry"
+	"github.com/ipreg/ipreg/internal/store/storetest"
+	"github.com/ipreg/ipreg/internal/testbin"
+)
+
+// env is a registry with the portal and the API in front, as ipreg serve
+// composes them, and the service to prepare data with.
+type env struct {
+	t    *testing.T
+	base string
+	svc  *registry.Service
+	ctx  context.Context
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	db := storetest.Open(t, "sqlite")
+	docs, err := docstore.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := registry.NewService(db, registry.Config{Hashing: auth.TestParams, Documents: docs, DemoWithoutTOTP: true})
+	if err := svc.EnsureDemo(context.Background(), "demo-password-1"); err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.DiscardHandler)
+	a := api.New(svc, log, api.Config{})
+	p, err := portal.New(svc, log, portal.Config{Demo: true, Wrap: a.Observe})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(portal.Root(a.Handler(), p))
+	t.Cleanup(srv.Close)
+	return &env{t: t, base: srv.URL, svc: svc, ctx: context.Background()}
+}
+
+// browser is one visitor: a cookie jar, no automatic redirects.
+type browser struct {
+	e *env
+	c *http.Client
+}
+
+func (e *env) browser() *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{e: e, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+type page struct {
+	status   int
+	location string
+	body     string
+	header   http.Header
+}
+
+func (b *browser) do(req *http.Request) page {
+	b.e.t.Helper()
+	res, err := b.c.Do(req)
+	if err != nil {
+		b.e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return page{status: res.StatusCode, location: res.Header.Get("Location"), body: string(body), header: res.Header}
+}
+
+func (b *browser) get(path string) page {
+	b.e.t.Helper()
+	req, _ := http.NewRequest("GET", b.e.base+path, nil)
+	return b.do(req)
+}
+
+func (b *browser) post(path string, form url.Values) page {
+	b.e.t.Helper()
+	req, _ := http.NewRequest("POST", b.e.base+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return b.do(req)
+}
+
+// multipart posts fields and files ("name" → filename, content).
+func (b *browser) multipart(path string, fields map[string]string, files map[string][2]string) page {
+	b.e.t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	for k, v := range fields {
+		w.WriteField(k, v)
+	}
+	for k, f := range files {
+		fw, _ := w.CreateFormFile(k, f[0])
+		fw.Write([]byte(f[1]))
+	}
+	w.Close()
+	req, _ := http.NewRequest("POST", b.e.base+path, &buf)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	return b.do(req)
+}
+
+func (b *browser) login(email, password string) {
+	b.e.t.Helper()
+	p := b.post("/login", url.Values{"email": {email}, "password": {password}})
+	if p.status != http.StatusSeeOther {
+		b.e.t.Fatalf("login %s = %d: %s", email, p.status, p.body)
+	}
+}
+
+// user logs a demo user into the service, for preparing data.
+func (e *env) user(email, password string) *registry.User {
+	e.t.Helper()
+	tok, _, err := e.svc.Login(e.ctx, email, password, "", "127.0.0.1")
+	if err != nil {
+		e.t.Fatalf("login %s: %v", email, err)
+	}
+	u, err := e.svc.Authenticate(e.ctx, tok)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return u
+}
+
+func (e *env) signup(email, name, kind string) *registry.User {
+	e.t.Helper()
+	in := registry.SignupInput{Email: email, Password: "a long password", Kind: kind, Name: name, CNIC: "35202-1234567-1", Mobile: "03001234567"}
+	if kind == "company" {
+		in.NTN = "1234567-8"
+	}
+	if _, _, err := e.svc.Signup(e.ctx, in); err != nil {
+		e.t.Fatal(err)
+	}
+	return e.user(email, "a long password")
+}
+
+// apply files a company_vpn application with its documents; submit
+// sends it to the operator.
+func (e *env) apply(u *registry.User, addr, purpose string, submit bool) *registry.Application {
+	e.t.Helper()
+	cat, op, sub, proto := "company_vpn", "ptcl", "PTCL-42", "wireguard"
+	addrs := []string{addr}
+	a, err := e.svc.CreateApplication(e.ctx, u, registry.ApplicationInput{Category: &cat, OperatorID: &op, SubscriberID: &sub,
+		Addresses: &addrs, VPNProtocol: &proto, Purpose: &purpose})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, r := range registry.RequiredDocuments(a.Category) {
+		if _, err := e.svc.UploadDocument(e.ctx, u, a.ID, registry.UploadInput{Kind: string(r.Kinds[0]), Filename: string(r.Kinds[0]) + ".pdf",
+			Content: testbin.PDF("scan")}); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	if submit {
+		if _, err := e.svc.Submit(e.ctx, u, a.ID, nil); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	return a
+}
+
+func (e *env) confirmChecks(operator *registry.User) {
+	e.t.Helper()
+	cs, err := e.svc.ListChecks(e.ctx, operator, registry.CheckPending)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, c := range cs {
+		if _, err := e.svc.AnswerCheck(e.ctx, operator, c.ID, "confirmed", ""); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+}

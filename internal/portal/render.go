@@ -1,0 +1,180 @@
+package portal
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/ipreg/ipreg/internal/registry"
+)
+
+// view is what every template gets: the language, the user, the form
+// being redisplayed with its errors, and the page's own data in D.
+type view struct {
+	Lang  string
+	User  *registry.User
+	Title string // an English message key, translated by the layout
+	Path  string // this page, for the language switch to come back to
+	Flash string // a translated message after a redirect
+	Err   *formError
+	Form  url.Values
+	Demo  bool
+	D     any
+}
+
+// Dir is the text direction of the language.
+func (v *view) Dir() string {
+	if v.Lang == "ur" {
+		return "rtl"
+	}
+	return "ltr"
+}
+
+// T translates an English message into the page's language; args fill
+// its %s and %d verbs.
+func (v *view) T(key string, args ...any) string { return translate(v.Lang, key, args...) }
+
+// V is a submitted form value, to put back into the form.
+func (v *view) V(name string) string {
+	if v.Form == nil {
+		return ""
+	}
+	return v.Form.Get(name)
+}
+
+// FE is the error of one field, or "".
+func (v *view) FE(name string) string {
+	if v.Err == nil {
+		return ""
+	}
+	return v.Err.Fields[name]
+}
+
+// FEPrefix lists the errors of fields named prefix[i], in order, as
+// "line i+1: message": addresses and numbers checked one by one.
+func (v *view) FEPrefix(prefix string) []string {
+	if v.Err == nil {
+		return nil
+	}
+	var out []string
+	for i := 0; i < 10000; i++ {
+		if m, ok := v.Err.Fields[fmt.Sprintf("%s[%d]", prefix, i)]; ok {
+			out = append(out, v.T("Line %d: %s", i+1, m))
+		}
+	}
+	if m, ok := v.Err.Fields[prefix]; ok {
+		out = append(out, m)
+	}
+	return out
+}
+
+// Is reports whether the user has one of the roles.
+func (v *view) Is(roles ...string) bool {
+	if v.User == nil {
+		return false
+	}
+	for _, r := range roles {
+		if string(v.User.Role) == r {
+			return true
+		}
+	}
+	return false
+}
+
+// Home is where the user's menu starts.
+func (v *view) Home() string { return home(v.User) }
+
+var funcs = template.FuncMap{
+	"when": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(registry.PKT.Loc).Format("2006-01-02 15:04 MST")
+	},
+	"day": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(registry.PKT.Loc).Format("2006-01-02")
+	},
+	"iso":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"join":  strings.Join,
+	"bytes": registry.ByteSize,
+	"inc":   func(i int) int { return i + 1 },
+	// dict passes named values to a partial: {{template "field" dict "v" $ "name" "email" …}}.
+	"dict": func(kv ...any) map[string]any {
+		m := make(map[string]any, len(kv)/2)
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[fmt.Sprint(kv[i])] = kv[i+1]
+		}
+		return m
+	},
+}
+
+// render executes a page into a buffer first, so a template error cannot
+// leave half a page, and sends it with status.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page string, v *view) {
+	t, ok := s.pages[page]
+	if !ok {
+		s.log.ErrorContext(r.Context(), "portal: no template", "page", page)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	v.Lang = currentLang(r)
+	if v.User == nil {
+		v.User = currentUser(r)
+	}
+	v.Path = r.URL.RequestURI()
+	v.Demo = s.cfg.Demo
+	if v.Flash == "" {
+		if m, ok := flashes[r.URL.Query().Get("msg")]; ok {
+			v.Flash = translate(v.Lang, m)
+		}
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		s.log.ErrorContext(r.Context(), "portal: render", "page", page, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	// Pages hold personal data: no cache keeps them.
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// flashes are the messages a redirect may name in ?msg=: fixed texts, so
+// that no user input travels in the URL.
+var flashes = map[string]string{
+	"saved":         "Saved.",
+	"created":       "Draft saved. Upload the documents, then submit.",
+	"submitted":     "Submitted. The operator confirms your addresses next; you can follow every step here.",
+	"withdrawn":     "The application was withdrawn.",
+	"uploaded":      "Document uploaded.",
+	"deleted":       "Document deleted.",
+	"decided":       "Decision recorded.",
+	"answered":      "Answers recorded.",
+	"surrendered":   "The registration was surrendered.",
+	"proposed":      "Revocation proposed; a supervisor must confirm it.",
+	"confirmed":     "Revocation confirmed; the registration is revoked.",
+	"cancelled":     "Revocation cancelled.",
+	"totp_on":       "Two-factor authentication is on.",
+	"totp_required": "Your role requires two-factor authentication. Set it up to continue.",
+	"reset_done":    "Your password was changed. Log in with the new one.",
+	"welcome":       "Your account is ready. Start an application below.",
+	"user_created":  "User created.",
+	"user_updated":  "User updated.",
+	"loaded":        "Address space loaded.",
+	"logged_out":    "You are logged out.",
+}
+
+// errorPage renders a page that explains an error.
+func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, title, message string) {
+	s.render(w, r, status, "error", &view{Title: title, D: message})
+}
