@@ -34,6 +34,10 @@ var labels = map[string]map[string]string{
 		"expired":   "Unanswered",
 		"cancelled": "Cancelled",
 	},
+	"kind": {
+		"company":    "Company or organisation",
+		"individual": "Individual",
+	},
 	"role": {
 		"applicant":  "Applicant",
 		"operator":   "Operator",

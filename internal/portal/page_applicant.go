@@ -264,7 +264,7 @@ type appPage struct {
 	Reasons      []string
 	MaxBytes     int64
 	Overdue      bool
-	Left         string
+	Left         time.Duration // until the SLA is due, when positive
 }
 
 func (s *Server) applicationView(w http.ResponseWriter, r *http.Request) {
@@ -306,11 +306,8 @@ func (s *Server) renderApplication(w http.ResponseWriter, r *http.Request, u *re
 		}
 	}
 	if !a.SLADueAt.IsZero() && a.DecidedAt.IsZero() && a.State.Pending() {
-		left := time.Until(a.SLADueAt)
-		d.Overdue = left < 0
-		if left > 0 {
-			d.Left = left.Round(time.Minute).String()
-		}
+		d.Left = time.Until(a.SLADueAt)
+		d.Overdue = d.Left < 0
 	}
 	title := "Application"
 	s.render(w, r, status, "application", &view{Title: title, User: u, Err: ferr, Form: vals, D: d})

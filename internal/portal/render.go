@@ -72,6 +72,26 @@ func (v *view) FEPrefix(prefix string) []string {
 	return out
 }
 
+// Anchor is the id of the input a field error belongs to: "addresses[1]"
+// is reported on the addresses box, "vpn.protocol" on f-vpn_protocol.
+func (v *view) Anchor(field string) string {
+	base, _, _ := strings.Cut(field, "[")
+	return "f-" + strings.ReplaceAll(base, ".", "_")
+}
+
+// Duration writes a span of time for people: "3 days 4 h", "5 h 20 min".
+func (v *view) Duration(d time.Duration) string {
+	d = d.Round(time.Minute)
+	days, hours, mins := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour), int(d%time.Hour/time.Minute)
+	switch {
+	case days > 0:
+		return v.T("%d days %d h", days, hours)
+	case hours > 0:
+		return v.T("%d h %d min", hours, mins)
+	}
+	return v.T("%d min", mins)
+}
+
 // Is reports whether the user has one of the roles.
 func (v *view) Is(roles ...string) bool {
 	if v.User == nil {
