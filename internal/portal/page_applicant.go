@@ -50,6 +50,11 @@ type formPage struct {
 	FeeDue    bool
 	FeeAmount int64
 	FeeReason string
+	// FeeRule: the category pays once the account's allowlisted
+	// addresses reach FeeThreshold; the fee is worked out on saving.
+	FeeRule      bool
+	FeeThreshold int
+	RuleAmount   int64
 }
 
 func (s *Server) formData(r *http.Request, c registry.Category, action string, fee registry.Fee) (*formPage, error) {
@@ -63,8 +68,13 @@ func (s *Server) formData(r *http.Request, c registry.Category, action string, f
 		want = registry.OperatorMobile
 	}
 	ops = slices.DeleteFunc(ops, func(o *registry.Operator) bool { return o.Kind != want })
+	set, err := s.svc.PublicSettings(r.Context())
+	if err != nil {
+		return nil, err
+	}
 	return &formPage{Category: c, Mobile: c.UsesMobileNumbers(), Docs: registry.RequiredDocuments(c), Operators: ops,
-		Protocols: registry.Protocols, Action: action, FeeDue: fee.Due, FeeAmount: fee.AmountPKR, FeeReason: fee.Reason}, nil
+		Protocols: registry.Protocols, Action: action, FeeDue: fee.Due, FeeAmount: fee.AmountPKR, FeeReason: fee.Reason,
+		FeeRule: c == registry.CategoryCallCenter || c == registry.CategoryVideoConf, FeeThreshold: set.FeeThreshold, RuleAmount: set.FeeAmountPKR}, nil
 }
 
 // applicationNew lets the applicant choose a category, then shows the

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/ipreg/ipreg/internal/api"
@@ -29,6 +30,25 @@ type env struct {
 	base string
 	svc  *registry.Service
 	ctx  context.Context
+	logs *syncBuffer // what the server logged
+}
+
+// syncBuffer is a log sink the test reads while the server writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func newEnv(t *testing.T) *env {
@@ -42,7 +62,8 @@ func newEnv(t *testing.T) *env {
 	if err := svc.EnsureDemo(context.Background(), "demo-password-1"); err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.DiscardHandler)
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, nil))
 	a := api.New(svc, log, api.Config{})
 	p, err := portal.New(svc, log, portal.Config{Demo: true, Wrap: a.Observe})
 	if err != nil {
@@ -50,7 +71,7 @@ func newEnv(t *testing.T) *env {
 	}
 	srv := httptest.NewServer(portal.Root(a.Handler(), p))
 	t.Cleanup(srv.Close)
-	return &env{t: t, base: srv.URL, svc: svc, ctx: context.Background()}
+	return &env{t: t, base: srv.URL, svc: svc, ctx: context.Background(), logs: logs}
 }
 
 // browser is one visitor: a cookie jar, no automatic redirects.
