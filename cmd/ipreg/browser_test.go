@@ -177,6 +177,20 @@ func (w *walker) tr(en, ur string) string {
 	return en
 }
 
+// enrolTOTP sets up TOTP from the account page as a user would with an
+// authenticator app, and returns the secret and the step used.
+func (w *walker) enrolTOTP(shot string) (string, int64) {
+	w.t.Helper()
+	w.submit(`form[action="/account/totp"] button`, "/account/totp")
+	secret := strings.TrimSpace(w.text("#totp-secret"))
+	w.screenshot(shot)
+	step := auth.TOTPStep(time.Now())
+	code, _ := auth.TOTPCode(secret, step)
+	w.do(chromedp.SetValue(chromedp.CSS("#f-code"), code))
+	w.submit(`form[action="/account/totp/confirm"] button`, "/account?msg=totp_on")
+	return secret, step
+}
+
 func (w *walker) login(email, password, next string) {
 	w.t.Helper()
 	w.open("/login")
@@ -197,6 +211,7 @@ func browserWalk(t *testing.T, exe, lang string) {
 	ipreg(t, env, "", "operator", "add", "--id", "ptcl", "--name", "PTCL", "--kind", "fixed")
 	ipreg(t, env, "reviewer password 1\n", "user", "add", "--email", "reviewer@pta.gov.pk", "--role", "reviewer")
 	ipreg(t, env, "operator password 1\n", "user", "add", "--email", "checks@ptcl.net.pk", "--role", "operator", "--operator", "ptcl")
+	ipreg(t, env, "admin password 1\n", "user", "add", "--email", "admin@pta.gov.pk", "--role", "admin")
 	p := start(t, env)
 
 	dir := filepath.Join("testoutput", "screenshots", lang)
@@ -286,6 +301,14 @@ func browserWalk(t *testing.T, exe, lang string) {
 	w.submit(`form[action$="/submit"] button[type=submit]`, appPath+"?msg=submitted")
 	w.want("main", w.tr("With the operator", "آپریٹر کے پاس"))
 	w.screenshot("application-submitted")
+	// On a phone: nothing wider than the screen.
+	w.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
+	w.open(appPath)
+	if wide := run(w, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`)); wide {
+		t.Errorf("the application page is wider than a phone's screen")
+	}
+	w.screenshot("phone-application")
+	w.do(chromedp.EmulateReset())
 	w.logout()
 
 	// The operator confirms.
@@ -300,13 +323,7 @@ func browserWalk(t *testing.T, exe, lang string) {
 	w.login("reviewer@pta.gov.pk", "reviewer password 1", "/account")
 	w.want(".flash", w.tr("requires two-factor authentication", "دو مرحلہ تصدیق لازمی ہے"))
 	w.screenshot("totp-required")
-	w.submit(`form[action="/account/totp"] button`, "/account/totp")
-	secret := strings.TrimSpace(w.text("#totp-secret"))
-	w.screenshot("totp-setup")
-	step := auth.TOTPStep(time.Now())
-	code, _ := auth.TOTPCode(secret, step)
-	w.do(chromedp.SetValue(chromedp.CSS("#f-code"), code))
-	w.submit(`form[action="/account/totp/confirm"] button`, "/account?msg=totp_on")
+	secret, step := w.enrolTOTP("totp-setup")
 
 	w.open("/review")
 	w.want("main", "Karachi Soft (Pvt) Ltd")
@@ -314,8 +331,23 @@ func browserWalk(t *testing.T, exe, lang string) {
 	w.submit(`table a[href^="/applications/"]`, "/applications/app_")
 	w.want("main", "42101-1234567-1") // the applicant's data, for the reviewer
 	w.screenshot("review-application")
+	// Documents open in the browser (a new tab for the reviewer; here the
+	// same one), and each opening is recorded.
+	reviewPath := strings.SplitN(strings.TrimPrefix(run(w, chromedp.Location()), p.base), "?", 2)[0]
+	href := run(w, chromedp.AttributeValue(chromedp.CSS(`a[href*="/documents/doc_"]`), "href"))
+	w.do(chromedp.Navigate(w.base + href.Value))
+	time.Sleep(300 * time.Millisecond)
+	w.open(reviewPath)
 	w.do(chromedp.Click(chromedp.CSS(`input[name=decision][value=approve]`)))
 	w.submit(`form[action$="/decision"] button[type=submit]`, "/review?msg=decided")
+	// A revocation proposed, seen waiting for a second signature, withdrawn.
+	w.open(reviewPath)
+	w.submit(`a[href^="/registrations/"]`, "/registrations/VPN-")
+	w.do(chromedp.SetValue(chromedp.CSS("#f-reason"), "Checking the revocation page"))
+	w.submit(`form[action$="/revocations"] button[type=submit]`, "/revocations?msg=proposed")
+	w.want("main", "Checking the revocation page")
+	w.screenshot("revocations")
+	w.submit(`form[action$="/cancel"] button[type=submit]`, "/revocations?msg=cancelled")
 	w.logout()
 
 	// From now on the reviewer's login asks for a code; the one used for
@@ -336,6 +368,29 @@ func browserWalk(t *testing.T, exe, lang string) {
 	w.want("main", w.tr("Active", "فعال"), "14.1.104.0/24")
 	w.screenshot("registration")
 	w.open(appPath + "/accesses")
-	w.want("main", w.tr("Viewed the application", "درخواست دیکھی"))
+	w.want("main", w.tr("Viewed the application", "درخواست دیکھی"), w.tr("Viewed a document", "دستاویز دیکھی"))
 	w.screenshot("who-viewed-my-data")
+	w.logout()
+
+	// The public pages.
+	w.open("/verify")
+	w.screenshot("verify")
+	w.open("/privacy")
+	w.screenshot("privacy")
+
+	// The admin's pages; the admin too sets up TOTP first.
+	w.login("admin@pta.gov.pk", "admin password 1", "/account")
+	w.enrolTOTP("admin-totp")
+	w.open("/admin/users")
+	w.want("main", "reviewer@pta.gov.pk", "checks@ptcl.net.pk")
+	w.screenshot("admin-users")
+	w.open("/admin/operators")
+	w.screenshot("admin-operators")
+	w.open("/admin/settings")
+	w.do(chromedp.SetValue(chromedp.CSS("#f-sla_working_hours"), "16"))
+	w.submit(`form[action="/admin/settings"] button[type=submit]`, "/admin/settings?msg=saved")
+	if v := run(w, chromedp.Value(chromedp.CSS("#f-sla_working_hours"))); v != "16" {
+		t.Errorf("settings after saving: SLA hours %q", v)
+	}
+	w.screenshot("admin-settings")
 }

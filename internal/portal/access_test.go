@@ -143,6 +143,7 @@ func TestAccess(t *testing.T) {
 		{"POST /admin/users/{id}/disable", "/admin/users/" + reviewer.ID + "/disable", only(0, 403, "admin")},
 		{"POST /admin/users/{id}/enable", "/admin/users/" + reviewer.ID + "/enable", only(0, 403, "admin")},
 		{"POST /admin/users/{id}/reset-totp", "/admin/users/" + reviewer.ID + "/reset-totp", only(0, 403, "admin")},
+		{"POST /admin/users/{id}/reset-password", "/admin/users/" + reviewer.ID + "/reset-password", only(0, 403, "admin")},
 		{"POST /admin/operators", "/admin/operators", only(0, 403, "admin")},
 		{"POST /admin/operators/{id}/prefixes", "/admin/operators/ptcl/prefixes", only(0, 403, "admin")},
 		{"POST /admin/settings", "/admin/settings", only(0, 403, "admin")},

@@ -48,6 +48,8 @@ var urdu = map[string]string{
 
 	"Fee: PKR %d once your account's allowlisted addresses (held and applied for, with these) reach %d. It is worked out when you save.": "فیس: %d روپے، جب آپ کے اکاؤنٹ کے منظور شدہ پتے (موجودہ اور زیرِ درخواست، ان سمیت) %d تک پہنچ جائیں۔ اس کا حساب محفوظ کرتے وقت ہوتا ہے۔",
 
+	"Send a password reset link": "پاس ورڈ ری سیٹ کا لنک بھیجیں",
+
 	// Home
 	"Register your VPN": "اپنا وی پی این رجسٹر کریں",
 	"Anyone in Pakistan who uses a VPN must register the fixed IP addresses (or, without a fixed address, the mobile numbers) they use it from. Registered addresses are allowlisted by every operator.": "پاکستان میں وی پی این استعمال کرنے والے ہر فرد اور ادارے کو وہ مستقل IP پتے (یا مستقل پتا نہ ہو تو موبائل نمبر) رجسٹر کرانے ہوں گے جن سے وہ اسے استعمال کرتے ہیں۔ رجسٹر شدہ پتے ہر آپریٹر کی اجازت فہرست میں شامل ہوتے ہیں۔",

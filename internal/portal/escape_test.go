@@ -59,12 +59,28 @@ func TestEscaping(t *testing.T) {
 	if _, err := e.svc.ProposeRevocation(e.ctx, reviewer, reg.Number, hostile); err != nil {
 		t.Fatal(err)
 	}
+	// A registration surrendered with a hostile reason.
+	c := e.apply(mallory, "14.1.108.0/24", "Reach the office.", true)
+	e.confirmChecks(ptcl)
+	_, regC, err := e.svc.Decide(e.ctx, reviewer, c.ID, registry.DecisionInput{Decision: "approve"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Surrender(e.ctx, mallory, regC.Number, hostile); err != nil {
+		t.Fatal(err)
+	}
+	// An operator whose name is hostile, as an admin might paste it.
+	admin := e.user("admin@demo.test", "demo-password-1")
+	if _, err := e.svc.AddOperator(e.ctx, admin, registry.Operator{ID: "evil", Name: hostile, Kind: registry.OperatorFixed}); err != nil {
+		t.Fatal(err)
+	}
 	// A third waits for review, a fourth for the operator.
 	e.apply(mallory, "14.1.106.0/24", hostile, true)
 	e.confirmChecks(ptcl)
 	e.apply(mallory, "14.1.107.0/24", hostile, true)
 
-	owner, operator, staff, supervisor := e.browser(), e.browser(), e.browser(), e.browser()
+	owner, operator, staff, supervisor, adminB := e.browser(), e.browser(), e.browser(), e.browser(), e.browser()
+	adminB.login("admin@demo.test", "demo-password-1")
 	owner.login("mallory@example.pk", "a long password")
 	operator.login("operator.ptcl@demo.test", "demo-password-1")
 	staff.login("reviewer@demo.test", "demo-password-1")
@@ -84,6 +100,11 @@ func TestEscaping(t *testing.T) {
 		{staff, "/revocations"},
 		{supervisor, "/revocations"},
 		{staff, "/registrations/" + reg.Number},
+		{owner, "/registrations/" + regC.Number},
+		{staff, "/review"},
+		{adminB, "/admin/operators"},
+		{adminB, "/admin/users"},
+		{owner, "/applications/new?category=company_vpn"},
 	}
 	for _, p := range pages {
 		got := p.who.get(p.path)

@@ -42,6 +42,18 @@ func TestPasswordResetByLoggedLink(t *testing.T) {
 		t.Fatalf("second use = %d", p.status)
 	}
 	b.login("alice@example.pk", "a brand new password")
+
+	// An admin can send a staff member the same link.
+	admin := e.browser()
+	admin.login("admin@demo.test", "demo-password-1")
+	reviewer := e.user("reviewer@demo.test", "demo-password-1")
+	before := strings.Count(e.logs.String(), "/password/reset?token=")
+	if p := admin.post("/admin/users/"+reviewer.ID+"/reset-password", url.Values{}); p.status != 303 {
+		t.Fatalf("admin reset link = %d", p.status)
+	}
+	if after := strings.Count(e.logs.String(), "/password/reset?token="); after != before+1 || !strings.Contains(e.logs.String(), "to=reviewer@demo.test") {
+		t.Errorf("no link logged for the reviewer (%d → %d)", before, after)
+	}
 }
 
 // The application form takes a pasted list and a CSV file, shows each

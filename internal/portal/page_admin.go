@@ -85,19 +85,40 @@ func (s *Server) adminUserEnable(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// userByID finds a user for the admin's actions by id.
+func (s *Server) userByID(r *http.Request, admin *registry.User, id string) (*registry.User, error) {
+	us, err := s.svc.ListUsers(r.Context(), admin)
+	if err != nil {
+		return nil, err
+	}
+	for _, x := range us {
+		if x.ID == id {
+			return x, nil
+		}
+	}
+	return nil, registry.Errorf(registry.ENOTFOUND, "user %s not found", id)
+}
+
 func (s *Server) adminUserResetTOTP(w http.ResponseWriter, r *http.Request) {
 	s.adminUserSet(w, r, func(u *registry.User, id string) error {
-		us, err := s.svc.ListUsers(r.Context(), u)
+		x, err := s.userByID(r, u, id)
 		if err != nil {
 			return err
 		}
-		for _, x := range us {
-			if x.ID == id {
-				_, err := s.svc.ResetTOTP(r.Context(), u, x.Email)
-				return err
-			}
+		_, err = s.svc.ResetTOTP(r.Context(), u, x.Email)
+		return err
+	})
+}
+
+// adminUserResetPassword sends the user a password reset link, as if they
+// had asked for one themselves; the admin never learns a password.
+func (s *Server) adminUserResetPassword(w http.ResponseWriter, r *http.Request) {
+	s.adminUserSet(w, r, func(u *registry.User, id string) error {
+		x, err := s.userByID(r, u, id)
+		if err != nil {
+			return err
 		}
-		return registry.Errorf(registry.ENOTFOUND, "user %s not found", id)
+		return s.sendResetLink(r, x.Email)
 	})
 }
 

@@ -120,19 +120,26 @@ func (s *Server) forgotPost(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	email := strings.TrimSpace(f.Get("email"))
-	token, err := s.svc.RequestPasswordReset(r.Context(), email, clientIP(r))
-	if err != nil {
+	if err := s.sendResetLink(r, f.Get("email")); err != nil {
 		s.render(w, r, statusOf(err), "forgot", &view{Title: "Reset your password", Err: toFormError(s, r, err), Form: f, D: map[string]any{}})
 		return
 	}
-	if token != "" {
-		link := baseURL(r) + "/password/reset?token=" + url.QueryEscape(token)
-		s.log.InfoContext(r.Context(), "outgoing e-mail (not sent: ipreg has no mail transport yet)",
-			"to", email, "subject", "Reset your ipreg password",
-			"body", "Open this link within an hour to set a new password: "+link+" — if you did not ask for it, ignore this message.")
-	}
 	s.render(w, r, http.StatusOK, "forgot", &view{Title: "Reset your password", D: map[string]any{"Sent": true}})
+}
+
+// sendResetLink makes a reset link for email, if it has an account, and
+// "sends" it: written to the log until ipreg has a mail transport.
+func (s *Server) sendResetLink(r *http.Request, email string) error {
+	email = strings.TrimSpace(email)
+	token, err := s.svc.RequestPasswordReset(r.Context(), email, clientIP(r))
+	if err != nil || token == "" {
+		return err
+	}
+	link := baseURL(r) + "/password/reset?token=" + url.QueryEscape(token)
+	s.log.InfoContext(r.Context(), "outgoing e-mail (not sent: ipreg has no mail transport yet)",
+		"to", email, "subject", "Reset your ipreg password",
+		"body", "Open this link within an hour to set a new password: "+link+" — if you did not ask for it, ignore this message.")
+	return nil
 }
 
 // baseURL is this site's origin as the browser sees it.

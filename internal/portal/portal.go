@@ -137,6 +137,7 @@ var routes = []route{
 	{"POST /admin/users/{id}/disable", (*Server).adminUserDisable},
 	{"POST /admin/users/{id}/enable", (*Server).adminUserEnable},
 	{"POST /admin/users/{id}/reset-totp", (*Server).adminUserResetTOTP},
+	{"POST /admin/users/{id}/reset-password", (*Server).adminUserResetPassword},
 	{"GET /admin/operators", (*Server).adminOperators},
 	{"POST /admin/operators", (*Server).adminOperatorCreate},
 	{"POST /admin/operators/{id}/prefixes", (*Server).adminOperatorPrefixes},

@@ -92,6 +92,19 @@ func (v *view) Duration(d time.Duration) string {
 	return v.T("%d min", mins)
 }
 
+// EventNote is a timeline note in the page's language where the portal
+// knows it (a document's kind), else as the registry wrote it.
+func (v *view) EventNote(e registry.Event) string {
+	if e.Type == "document_added" || e.Type == "document_deleted" {
+		for _, k := range registry.DocumentKinds {
+			if e.Note == k.Describe() {
+				return v.L("doc", k)
+			}
+		}
+	}
+	return e.Note
+}
+
 // Is reports whether the user has one of the roles.
 func (v *view) Is(roles ...string) bool {
 	if v.User == nil {
@@ -109,17 +122,19 @@ func (v *view) Is(roles ...string) bool {
 func (v *view) Home() string { return home(v.User) }
 
 var funcs = template.FuncMap{
-	"when": func(t time.Time) string {
+	// Dates and times are isolated left-to-right, so that an Urdu line
+	// does not turn "2026-11-27 11:16 PKT" around.
+	"when": func(t time.Time) template.HTML {
 		if t.IsZero() {
 			return ""
 		}
-		return t.In(registry.PKT.Loc).Format("2006-01-02 15:04 MST")
+		return template.HTML(`<bdi dir="ltr">` + t.In(registry.PKT.Loc).Format("2006-01-02 15:04 MST") + `</bdi>`)
 	},
-	"day": func(t time.Time) string {
+	"day": func(t time.Time) template.HTML {
 		if t.IsZero() {
 			return ""
 		}
-		return t.In(registry.PKT.Loc).Format("2006-01-02")
+		return template.HTML(`<bdi dir="ltr">` + t.In(registry.PKT.Loc).Format("2006-01-02") + `</bdi>`)
 	},
 	"iso":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"join":  strings.Join,
