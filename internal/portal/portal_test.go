@@ -26,7 +26,7 @@ import (
 // env is a registry with the portal and the API in front, as ipreg serve
 // composes them, and the service to prepare data with.
 type env struct {
-	t    *testing.T
+	t    testing.TB
 	base string
 	svc  *registry.Service
 	ctx  context.Context
@@ -51,7 +51,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	db := storetest.Open(t, "sqlite")
 	docs, err := docstore.Open(t.TempDir())
