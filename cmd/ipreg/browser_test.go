@@ -20,6 +20,9 @@ import (
 func chromium(t *testing.T) string {
 	t.Helper()
 	if p := os.Getenv("IPREG_CHROMIUM"); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			testbin.SkipOrFail(t, "IPREG_CHROMIUM="+p+" does not exist")
+		}
 		return p
 	}
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {

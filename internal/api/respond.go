@@ -11,8 +11,9 @@ import (
 	"github.com/ipreg/ipreg/internal/registry"
 )
 
-// statusOf is the one mapping from error codes to HTTP statuses.
-func statusOf(code registry.Code) int {
+// StatusOf is the one mapping from error codes to HTTP statuses; the
+// portal answers its pages with it too.
+func StatusOf(code registry.Code) int {
 	switch code {
 	case registry.EMALFORMED:
 		return http.StatusBadRequest
@@ -60,7 +61,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
 		}
 	}
-	status := statusOf(code)
+	status := StatusOf(code)
 	if status == http.StatusInternalServerError {
 		s.log.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 	}

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ipreg/ipreg/internal/api"
 	"github.com/ipreg/ipreg/internal/registry"
 )
 
@@ -363,28 +364,9 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
-// statusOf is the HTTP status for a form that failed with err.
-func statusOf(err error) int {
-	switch registry.ErrorCode(err) {
-	case registry.EINVALID, registry.EMALFORMED:
-		return http.StatusUnprocessableEntity
-	case registry.ECONFLICT:
-		return http.StatusConflict
-	case registry.ETOOLARGE:
-		return http.StatusRequestEntityTooLarge
-	case registry.EUNSUPPORTED:
-		return http.StatusUnsupportedMediaType
-	case registry.ETOOMANY:
-		return http.StatusTooManyRequests
-	case registry.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case registry.EFORBIDDEN:
-		return http.StatusForbidden
-	case registry.ENOTFOUND:
-		return http.StatusNotFound
-	}
-	return http.StatusInternalServerError
-}
+// statusOf is the HTTP status for a form that failed with err: the API's
+// mapping, so a page and the API answer one error alike.
+func statusOf(err error) int { return api.StatusOf(registry.ErrorCode(err)) }
 
 // formError is what a failed form shows: a summary at the top linking to
 // each field, and each field's message next to it.

@@ -139,13 +139,7 @@ func (s *Service) Settings(ctx context.Context, actor *User) (Settings, error) {
 	if err := requireRole(actor, RoleAdmin, RoleReviewer, RoleSupervisor); err != nil {
 		return Settings{}, err
 	}
-	var set Settings
-	err := s.store.Read(ctx, func(tx Tx) error {
-		var err error
-		set, err = tx.Settings(ctx)
-		return err
-	})
-	return set, err
+	return s.PublicSettings(ctx)
 }
 
 // PublicSettings returns the settings for anyone: the public pages state

@@ -366,17 +366,27 @@ func (s *Service) ListDocuments(ctx context.Context, actor *User, appID string) 
 	}
 	var out []*Document
 	err := s.store.Read(ctx, func(tx Tx) error {
-		a, err := tx.Application(ctx, appID, false)
-		if err != nil {
+		if err := documentsVisible(ctx, tx, actor, appID); err != nil {
 			return err
 		}
-		if !canSeeDocuments(actor, a) {
-			return Errorf(ENOTFOUND, "application %s not found", appID)
-		}
+		var err error
 		out, err = tx.ListDocuments(ctx, appID)
 		return err
 	})
 	return out, err
+}
+
+// documentsVisible fails with ENOTFOUND unless actor may see the
+// documents (and staff reads) of application appID.
+func documentsVisible(ctx context.Context, tx Tx, actor *User, appID string) error {
+	a, err := tx.Application(ctx, appID, false)
+	if err != nil {
+		return err
+	}
+	if !canSeeDocuments(actor, a) {
+		return Errorf(ENOTFOUND, "application %s not found", appID)
+	}
+	return nil
 }
 
 // ReadDocument returns a document and its content to the owner or to
@@ -391,13 +401,10 @@ func (s *Service) ReadDocument(ctx context.Context, actor *User, appID, docID st
 	}
 	var d *Document
 	err := s.view(ctx, actor, func(tx Tx) error {
-		a, err := tx.Application(ctx, appID, false)
-		if err != nil {
+		if err := documentsVisible(ctx, tx, actor, appID); err != nil {
 			return err
 		}
-		if !canSeeDocuments(actor, a) {
-			return Errorf(ENOTFOUND, "application %s not found", appID)
-		}
+		var err error
 		if d, err = tx.Document(ctx, docID); err != nil || d.ApplicationID != appID {
 			return Errorf(ENOTFOUND, "document %s not found in application %s", docID, appID)
 		}
@@ -473,13 +480,10 @@ func (s *Service) Accesses(ctx context.Context, actor *User, appID string) ([]Ac
 	}
 	var out []Access
 	err := s.store.Read(ctx, func(tx Tx) error {
-		a, err := tx.Application(ctx, appID, false)
-		if err != nil {
+		if err := documentsVisible(ctx, tx, actor, appID); err != nil {
 			return err
 		}
-		if !canSeeDocuments(actor, a) {
-			return Errorf(ENOTFOUND, "application %s not found", appID)
-		}
+		var err error
 		out, err = tx.Accesses(ctx, appID)
 		return err
 	})

@@ -3,7 +3,6 @@ package testbin
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"testing"
@@ -54,22 +53,7 @@ func Multipart(kind, filename string, content []byte) (contentType string, body 
 func Upload(t testing.TB, base, token, appID, kind, filename string, content []byte, want int) []byte {
 	t.Helper()
 	ct, body := Multipart(kind, filename, content)
-	req, err := http.NewRequest("POST", base+"/api/v1/applications/"+appID+"/documents", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", ct)
-	req.Header.Set("Authorization", "Bearer "+token)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	if res.StatusCode != want {
-		t.Fatalf("upload %s to %s = %d, want %d: %s", kind, appID, res.StatusCode, want, b)
-	}
-	return b
+	return send(t, "POST", base+"/api/v1/applications/"+appID+"/documents", token, ct, bytes.NewReader(body), want)
 }
 
 // UploadRequired uploads one small PDF for each document category needs,

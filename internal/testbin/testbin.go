@@ -119,12 +119,23 @@ func Call(t testing.TB, base, method, path, token string, body any, want int) []
 		}
 		r = bytes.NewReader(b)
 	}
-	req, err := http.NewRequest(method, base+path, r)
+	ct := ""
+	if body != nil {
+		ct = "application/json"
+	}
+	return send(t, method, base+path, token, ct, r, want)
+}
+
+// send makes one request, fails the test unless the status is want, and
+// returns the response body.
+func send(t testing.TB, method, url, token, contentType string, body io.Reader, want int) []byte {
+	t.Helper()
+	req, err := http.NewRequest(method, url, body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -136,7 +147,7 @@ func Call(t testing.TB, base, method, path, token string, body any, want int) []
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
 	if res.StatusCode != want {
-		t.Fatalf("%s %s = %d, want %d: %s", method, path, res.StatusCode, want, b)
+		t.Fatalf("%s %s = %d, want %d: %s", method, url, res.StatusCode, want, b)
 	}
 	return b
 }
