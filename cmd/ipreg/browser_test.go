@@ -106,6 +106,13 @@ func (w *walker) submit(button string, want string) {
 	// Mark the old page, so that its URL is not taken for the new one's.
 	run(w, chromedp.Evaluate[bool](`window.__walkOld = true`))
 	w.do(chromedp.Click(chromedp.CSS(button)))
+	w.waitFor(want)
+}
+
+// waitFor waits until a new page (the old one marked __walkOld) has loaded
+// at a path that starts with want.
+func (w *walker) waitFor(want string) {
+	w.t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	var at string
 	for time.Now().Before(deadline) {
@@ -121,7 +128,7 @@ func (w *walker) submit(button string, want string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	body, _ := chromedp.Run(w.ctx, chromedp.Text(chromedp.CSS("main")))
-	w.t.Fatalf("after clicking %s: at %s, want %s; page says:\n%s", button, at, want, body)
+	w.t.Fatalf("at %s, want %s; page says:\n%s", at, want, body)
 }
 
 func (w *walker) text(sel string) string {
@@ -314,12 +321,22 @@ func browserWalk(t *testing.T, exe, lang string) {
 	w.do(chromedp.EmulateReset())
 	w.logout()
 
-	// The operator confirms.
-	w.login("checks@ptcl.net.pk", "operator password 1", "/operator/checks")
+	// The operator confirms, with the keyboard alone: type, Tab, type,
+	// Enter to log in; Space to tick; Tab to the button, Enter to send.
+	w.open("/login")
+	run(w, chromedp.Evaluate[bool](`window.__walkOld = true`))
+	w.do(chromedp.SendKeys(chromedp.CSS("#f-email"), "checks@ptcl.net.pk\toperator password 1\r"))
+	w.waitFor("/operator/checks")
 	w.want("main", "Karachi Soft (Pvt) Ltd", "14.1.104.0/24")
 	w.screenshot("operator-checks")
-	w.do(chromedp.Click(chromedp.CSS(`input[name=check]`)))
-	w.submit(`form[action="/operator/checks"] button[type=submit]`, "/operator/checks?msg=answered")
+	w.do(chromedp.Focus(chromedp.CSS(`input[name=check]`)), chromedp.KeyEvent(" "))
+	if on := run(w, chromedp.Evaluate[bool](`document.querySelector("input[name=check]").checked`)); !on {
+		t.Fatal("Space did not tick the check")
+	}
+	w.do(chromedp.Focus(chromedp.CSS(`form[action="/operator/checks"] button[type=submit]`)))
+	run(w, chromedp.Evaluate[bool](`window.__walkOld = true`))
+	w.do(chromedp.KeyEvent("\r"))
+	w.waitFor("/operator/checks?msg=answered")
 	w.logout()
 
 	// The reviewer's first login may only set up TOTP.
