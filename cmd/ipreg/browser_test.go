@@ -287,7 +287,7 @@ func browserWalk(t *testing.T, exe, lang string) {
 	w.submit("main form button[type=submit]", "/applications")
 	// The same message as the API, next to the field, and in the summary.
 	w.want(".errors", w.tr("Please fix the following", "براہِ کرم درج ذیل درست کریں"))
-	w.want("#f-addresses ~ .field-error, .field-error", "10.1.2.3/32 is private address space")
+	w.want("#e-addresses", "10.1.2.3/32", w.tr("is private address space", "نجی پتوں کی حد"))
 	invalid := run(w, chromedp.AttributeValue(chromedp.CSS("#f-addresses"), "aria-invalid"))
 	if invalid.Value != "true" {
 		t.Errorf("the address field is not marked invalid")

@@ -50,6 +50,8 @@ var urdu = map[string]string{
 
 	"Send a password reset link": "پاس ورڈ ری سیٹ کا لنک بھیجیں",
 
+	"%s, line %d": "%s، سطر %d",
+
 	// Home
 	"Register your VPN": "اپنا وی پی این رجسٹر کریں",
 	"Anyone in Pakistan who uses a VPN must register the fixed IP addresses (or, without a fixed address, the mobile numbers) they use it from. Registered addresses are allowlisted by every operator.": "پاکستان میں وی پی این استعمال کرنے والے ہر فرد اور ادارے کو وہ مستقل IP پتے (یا مستقل پتا نہ ہو تو موبائل نمبر) رجسٹر کرانے ہوں گے جن سے وہ اسے استعمال کرتے ہیں۔ رجسٹر شدہ پتے ہر آپریٹر کی اجازت فہرست میں شامل ہوتے ہیں۔",
@@ -172,7 +174,7 @@ var urdu = map[string]string{
 	"The account or circuit ID on your operator's bill, so the operator can confirm the addresses are yours.": "آپ کے آپریٹر کے بل پر درج اکاؤنٹ یا سرکٹ آئی ڈی، تاکہ آپریٹر تصدیق کر سکے کہ پتے آپ کے ہیں۔",
 	"One per line, for example 0300-1234567.": "ہر سطر میں ایک، مثلاً 0300-1234567۔",
 	"IP addresses or prefixes":                "IP پتے یا پریفکس",
-	"One per line (or separated by commas), for example 203.0.113.7 or 203.0.113.0/24. Each is checked as you save.": "ہر سطر میں ایک (یا کوما سے الگ)، مثلاً 203.0.113.7 یا 203.0.113.0/24۔ محفوظ کرتے وقت ہر ایک کی جانچ ہوتی ہے۔",
+	"One per line (or separated by commas), for example 203.99.48.7 or 203.99.48.0/24. Each is checked as you save.": "ہر سطر میں ایک (یا کوما سے الگ)، مثلاً 203.99.48.7 یا 203.99.48.0/24۔ محفوظ کرتے وقت ہر ایک کی جانچ ہوتی ہے۔",
 	"Or add them from a CSV file":                            "یا CSV فائل سے شامل کریں",
 	"The first column of each row; a header row is skipped.": "ہر قطار کا پہلا کالم؛ عنوان والی قطار چھوڑ دی جاتی ہے۔",
 	"VPN protocol":            "وی پی این پروٹوکول",

@@ -91,7 +91,7 @@ func TestApplicationFormAddresses(t *testing.T) {
 	}
 	// Submitting without documents names each one on the page.
 	p = b.post("/applications/"+id+"/submit", url.Values{})
-	if p.status != 422 || !strings.Contains(p.body, "documents.cnic_front") {
+	if p.status != 422 || !strings.Contains(p.body, "Documents: CNIC, front") || !strings.Contains(p.body, `href="#f-kind"`) {
 		t.Fatalf("submit without documents = %d", p.status)
 	}
 	// A renamed HTML file is refused with the reason.

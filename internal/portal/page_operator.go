@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sort"
 	"strings"
 
 	"github.com/ipreg/ipreg/internal/registry"
@@ -61,7 +62,10 @@ func (s *Server) checksAnswer(w http.ResponseWriter, r *http.Request) {
 		res := rowResult{Row: i + 1, CheckID: id, OK: err == nil}
 		if err != nil {
 			failed = true
-			res.Message = registry.ErrorMessage(err)
+			res.Message = translateDomain(currentLang(r), registry.ErrorMessage(err))
+			if e := new(registry.Error); asError(err, &e) && len(e.Fields) > 0 {
+				res.Message = fieldMessages(currentLang(r), e.Fields)
+			}
 		}
 		results = append(results, res)
 	}
@@ -182,8 +186,25 @@ func (s *Server) applyChecksCSV(r *http.Request, u *registry.User, rd io.Reader)
 		_, err = s.svc.AnswerCheck(r.Context(), u, id, result, cell(rec, "note"))
 		res := rowResult{Row: row, CheckID: id, OK: err == nil}
 		if err != nil {
-			res.Message = registry.ErrorMessage(err)
+			res.Message = translateDomain(currentLang(r), registry.ErrorMessage(err))
+			if e := new(registry.Error); asError(err, &e) && len(e.Fields) > 0 {
+				res.Message = fieldMessages(currentLang(r), e.Fields)
+			}
 		}
 		out = append(out, res)
 	}
+}
+
+// fieldMessages joins field errors for a one-line result: "note: …".
+func fieldMessages(lang string, fields map[string]string) string {
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + ": " + translateDomain(lang, fields[k])
+	}
+	return strings.Join(parts, "; ")
 }

@@ -345,19 +345,20 @@ func home(u *registry.User) string {
 
 // fail answers a service error on a page that has no form to show it in.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	msg := translateDomain(currentLang(r), registry.ErrorMessage(err))
 	switch registry.ErrorCode(err) {
 	case registry.EUNAUTHORIZED:
 		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 	case registry.EFORBIDDEN:
-		s.errorPage(w, r, http.StatusForbidden, "Not allowed", registry.ErrorMessage(err))
+		s.errorPage(w, r, http.StatusForbidden, "Not allowed", msg)
 	case registry.ENOTFOUND:
-		s.errorPage(w, r, http.StatusNotFound, "Not found", registry.ErrorMessage(err))
+		s.errorPage(w, r, http.StatusNotFound, "Not found", msg)
 	case registry.EMALFORMED, registry.EUNSUPPORTED:
-		s.errorPage(w, r, http.StatusBadRequest, "The form could not be read", registry.ErrorMessage(err))
+		s.errorPage(w, r, http.StatusBadRequest, "The form could not be read", msg)
 	case registry.ECONFLICT, registry.EINVALID, registry.ETOOLARGE:
-		s.errorPage(w, r, http.StatusConflict, "That cannot be done now", registry.ErrorMessage(err))
+		s.errorPage(w, r, http.StatusConflict, "That cannot be done now", msg)
 	case registry.ETOOMANY:
-		s.errorPage(w, r, http.StatusTooManyRequests, "Too many attempts", registry.ErrorMessage(err))
+		s.errorPage(w, r, http.StatusTooManyRequests, "Too many attempts", msg)
 	default:
 		s.log.ErrorContext(r.Context(), "portal: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 		s.errorPage(w, r, http.StatusInternalServerError, "Something went wrong", "The error was logged. Try again in a moment.")
@@ -377,11 +378,19 @@ type formError struct {
 
 func toFormError(s *Server, r *http.Request, err error) *formError {
 	var e *registry.Error
+	lang := currentLang(r)
 	if !errors.As(err, &e) || e.Code == registry.EINTERNAL {
 		s.log.ErrorContext(r.Context(), "portal: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
-		return &formError{Summary: "Something went wrong on our side; the error was logged. Try again in a moment."}
+		return &formError{Summary: translate(lang, "The error was logged. Try again in a moment.")}
 	}
-	return &formError{Summary: e.Message, Fields: e.Fields}
+	fe := &formError{Summary: translateDomain(lang, e.Message)}
+	if len(e.Fields) > 0 {
+		fe.Fields = make(map[string]string, len(e.Fields))
+		for k, m := range e.Fields {
+			fe.Fields[k] = translateDomain(lang, m)
+		}
+	}
+	return fe
 }
 
 func asError(err error, target **registry.Error) bool { return errors.As(err, target) }

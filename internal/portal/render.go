@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -76,7 +77,44 @@ func (v *view) FEPrefix(prefix string) []string {
 // is reported on the addresses box, "vpn.protocol" on f-vpn_protocol.
 func (v *view) Anchor(field string) string {
 	base, _, _ := strings.Cut(field, "[")
+	if strings.HasPrefix(base, "documents.") {
+		return "f-kind" // the upload form's choice of document
+	}
 	return "f-" + strings.ReplaceAll(base, ".", "_")
+}
+
+// fieldLabels name form fields in error summaries (English keys of the
+// catalog); a field not listed shows its name.
+var fieldLabels = map[string]string{
+	"name": "Name", "email": "E-mail", "password": "Password", "cnic": "CNIC", "mobile": "Mobile number", "ntn": "NTN",
+	"secp_number": "SECP registration number", "pseb_number": "PSEB registration number", "kind": "Account type",
+	"category": "Category", "operator_id": "Operator", "subscriber_id": "Subscriber ID", "addresses": "IP addresses or prefixes",
+	"addresses_csv": "CSV file", "mobile_numbers": "Mobile numbers", "vpn.protocol": "VPN protocol", "vpn.endpoints": "VPN gateways (optional)",
+	"purpose": "Purpose", "payment_reference": "Payment reference (PSID or challan number)", "file": "File", "code": "Code from the app",
+	"totp": "Authenticator code", "decision": "Decision", "reason_code": "Reason (when rejecting)", "note": "Note",
+	"valid_days": "Valid for (days, when approving)", "reason": "Reason", "role": "Role", "operator": "Operator", "id": "Short id",
+	"prefixes": "Prefixes, one per line", "check": "Checks", "documents": "Documents",
+}
+
+// FieldLabel names a field of an error summary: "IP addresses or
+// prefixes, line 2" for addresses[1].
+func (v *view) FieldLabel(field string) string {
+	base, rest, indexed := strings.Cut(field, "[")
+	if strings.HasPrefix(base, "documents.") {
+		return v.T("Documents") + ": " + v.L("doc", strings.TrimPrefix(base, "documents."))
+	}
+	label := field
+	if l, ok := fieldLabels[base]; ok {
+		label = v.T(l)
+	} else if _, ok := settingLabels[base]; ok {
+		label = v.T(settingLabels[base])
+	}
+	if indexed {
+		if n, err := strconv.Atoi(strings.TrimSuffix(rest, "]")); err == nil {
+			return v.T("%s, line %d", label, n+1)
+		}
+	}
+	return label
 }
 
 // Duration writes a span of time for people: "3 days 4 h", "5 h 20 min".
@@ -102,8 +140,12 @@ func (v *view) EventNote(e registry.Event) string {
 			}
 		}
 	}
-	return e.Note
+	return v.M(e.Note)
 }
+
+// M is a message from the registry (a flag's detail, a fee's reason) in
+// the page's language.
+func (v *view) M(msg string) string { return translateDomain(v.Lang, msg) }
 
 // Is reports whether the user has one of the roles.
 func (v *view) Is(roles ...string) bool {

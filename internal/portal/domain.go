@@ -1,0 +1,82 @@
+package portal
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// The registry words its messages in English (the API's contract). For an
+// Urdu page the portal translates them: each English format the registry
+// and netpolicy use (domainUrdu's keys) becomes a pattern; a message that
+// matches one is rebuilt from the Urdu format, with each captured value
+// translated in turn (a reason inside a message, a document's description,
+// a kind of address space). Addresses, numbers and codes pass unchanged.
+
+type domainPattern struct {
+	re    *regexp.Regexp
+	ur    string // Sprintf format with every verb turned to %s (values are captured text)
+	fixed int    // literal characters: more specific patterns are tried first
+}
+
+var domainPatterns = compileDomain(domainUrdu)
+
+var verbRe = regexp.MustCompile(`%(\[\d+\])?[sdvq]|%%`)
+
+func compileDomain(cat map[string]string) []domainPattern {
+	out := make([]domainPattern, 0, len(cat))
+	for en, ur := range cat {
+		var b strings.Builder
+		b.WriteString("^")
+		last, fixed := 0, 0
+		for _, m := range verbRe.FindAllStringIndex(en, -1) {
+			b.WriteString(regexp.QuoteMeta(en[last:m[0]]))
+			fixed += m[0] - last
+			switch v := en[m[0]:m[1]]; {
+			case v == "%%":
+				b.WriteString("%")
+			case strings.HasSuffix(v, "d"):
+				b.WriteString(`(-?\d+)`)
+			default:
+				b.WriteString(`(.+?)`)
+			}
+			last = m[1]
+		}
+		b.WriteString(regexp.QuoteMeta(en[last:]))
+		fixed += len(en) - last
+		b.WriteString("$")
+		// Captured values are text: %d and %q become %s (keeping positions).
+		urFmt := regexp.MustCompile(`%(\[\d+\])?[dvq]`).ReplaceAllString(ur, "%${1}s")
+		out = append(out, domainPattern{re: regexp.MustCompile(b.String()), ur: urFmt, fixed: fixed})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].fixed > out[j].fixed })
+	return out
+}
+
+// translateDomain returns msg in lang: unchanged in English, else the
+// Urdu of the first pattern it matches, or msg itself if none does.
+func translateDomain(lang, msg string) string {
+	if lang != "ur" || msg == "" {
+		return msg
+	}
+	return domainUr(msg, 0)
+}
+
+func domainUr(msg string, depth int) string {
+	if depth > 3 {
+		return msg
+	}
+	for _, p := range domainPatterns {
+		m := p.re.FindStringSubmatch(msg)
+		if m == nil {
+			continue
+		}
+		args := make([]any, len(m)-1)
+		for i, g := range m[1:] {
+			args[i] = domainUr(g, depth+1)
+		}
+		return fmt.Sprintf(p.ur, args...)
+	}
+	return msg
+}

@@ -1,0 +1,159 @@
+package portal
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// domainFormats collects the messages the registry and netpolicy can put
+// in front of a user: the formats of field errors, coded errors, wrapped
+// netpolicy errors, flag details and other Sprintf-built messages, and
+// literal messages. Internal wrapping (%w) and the formats listed in
+// internalFormats are left out.
+func domainFormats(t *testing.T) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	add := func(where string, lit ast.Expr) {
+		bl, ok := lit.(*ast.BasicLit)
+		if !ok || bl.Kind != token.STRING {
+			return
+		}
+		s, err := strconv.Unquote(bl.Value)
+		if err != nil || strings.Contains(s, "%w") || internalFormats[s] || !strings.Contains(s, " ") {
+			return
+		}
+		out[s] = where
+	}
+	for _, dir := range []string{"../registry", "../netpolicy"} {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			fs := token.NewFileSet()
+			af, err := parser.ParseFile(fs, f, nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ast.Inspect(af, func(n ast.Node) bool {
+				if n == nil {
+					return false
+				}
+				where := fs.Position(n.Pos()).String()
+				switch x := n.(type) {
+				case *ast.CallExpr:
+					sel, ok := x.Fun.(*ast.SelectorExpr)
+					name := ""
+					if ok {
+						name = sel.Sel.Name
+					} else if id, ok := x.Fun.(*ast.Ident); ok {
+						name = id.Name
+					}
+					pkg := ""
+					if ok {
+						if id, ok := sel.X.(*ast.Ident); ok {
+							pkg = id.Name
+						}
+					}
+					switch {
+					case name == "Add" && len(x.Args) > 1:
+						add(where, x.Args[1])
+					case name == "Errorf" && pkg == "fmt" && len(x.Args) > 0:
+						add(where, x.Args[0])
+					case name == "Errorf" && len(x.Args) > 1:
+						add(where, x.Args[1])
+					case name == "Sprintf" && pkg == "fmt" && len(x.Args) > 0:
+						add(where, x.Args[0])
+					}
+				case *ast.KeyValueExpr:
+					if k, ok := x.Key.(*ast.Ident); ok && (k.Name == "Message" || k.Name == "Detail") {
+						add(where, x.Value)
+					}
+					if _, ok := x.Key.(*ast.BasicLit); ok {
+						add(where, x.Value)
+					}
+				case *ast.AssignStmt:
+					if len(x.Lhs) == 1 && len(x.Rhs) == 1 {
+						if _, ok := x.Lhs[0].(*ast.IndexExpr); ok {
+							add(where, x.Rhs[0])
+						}
+					}
+				}
+				return true
+			})
+		}
+	}
+	return out
+}
+
+// internalFormats never reach a user: logs, keys, and the summary of
+// field errors (the portal shows the fields instead).
+var internalFormats = map[string]bool{
+	"1 field is invalid; see fields for what to change":    true,
+	"%d fields are invalid; see fields for what to change": true,
+	"%s: %s":      true,
+	"%s: %s (%s)": true,
+	"%s is %s":    true,
+	// Sizes: units stay as written.
+	"%.1f MiB": true,
+	"%.0f KiB": true,
+	"%d bytes": true,
+	// A 500: the caller sees only "internal error".
+	"read document %s: content does not match its recorded hash": true,
+}
+
+func TestDomainCatalog(t *testing.T) {
+	formats := domainFormats(t)
+	if len(formats) < 100 {
+		t.Fatalf("found only %d formats; the extraction is broken", len(formats))
+	}
+	for f, where := range formats {
+		ur, ok := domainUrdu[f]
+		if !ok {
+			t.Errorf("%s: no Urdu for %q", where, f)
+			continue
+		}
+		en, urv := verbRe.FindAllString(f, -1), verbRe.FindAllString(ur, -1)
+		if strings.Contains(ur, "%[") {
+			// Reordered: every index must name an English argument.
+			for _, v := range urv {
+				if n, err := strconv.Atoi(strings.Trim(v[1:len(v)-1], "[]")); v != "%%" && (err != nil || n < 1 || n > len(en)) {
+					t.Errorf("%q: Urdu verb %s names no English argument", f, v)
+				}
+			}
+		} else if len(en) != len(urv) {
+			t.Errorf("%q: %d verbs in English, %d in Urdu", f, len(en), len(urv))
+		}
+	}
+}
+
+// Real messages, as the registry and netpolicy write them, come out in
+// Urdu with their addresses, codes and nested parts intact.
+func TestTranslateDomain(t *testing.T) {
+	tests := []struct{ en, want string }{
+		{"10.1.2.3/32 is private address space (10.0.0.0/8, RFC 1918) and cannot be registered",
+			"10.1.2.3/32 نجی پتوں کی حد (10.0.0.0/8، RFC 1918) ہے اور رجسٹر نہیں ہو سکتا"},
+		{"is required: upload the front of the CNIC (PDF, JPEG or PNG)", "لازمی ہے: CNIC کا سامنے کا رخ اپ لوڈ کریں (PDF، JPEG یا PNG)"},
+		{"is required: upload the letter of incorporation or active-taxpayer proof, or the government letter (PDF, JPEG or PNG)",
+			"لازمی ہے: کمپنی کی رجسٹریشن کا خط یا فعال ٹیکس دہندہ ہونے کا ثبوت، یا سرکاری خط اپ لوڈ کریں (PDF، JPEG یا PNG)"},
+		{"cannot submit application app_x: it is under review (state review)", "درخواست app_x پر یہ عمل (submit) نہیں ہو سکتا: یہ زیرِ جائزہ ہے"},
+		{"14.1.104.7/32 has host bits set; did you mean 14.1.104.0/24?", "14.1.104.7/32 میں ہوسٹ بٹس موجود ہیں؛ کیا آپ کا مطلب 14.1.104.0/24 تھا؟"},
+		{"has 70 entries; at most 64 are allowed in one application", "اس میں 70 اندراجات ہیں؛ ایک درخواست میں زیادہ سے زیادہ 64 کی اجازت ہے"},
+		{"company_vpn is for company accounts; this is an individual account: choose freelancer_vpn, mobile_vpn",
+			"company_vpn company اکاؤنٹس کے لیے ہے؛ یہ individual اکاؤنٹ ہے: ان میں سے منتخب کریں: freelancer_vpn, mobile_vpn"},
+		{"something the catalog does not know", "something the catalog does not know"},
+	}
+	for _, tt := range tests {
+		if got := translateDomain("ur", tt.en); got != tt.want {
+			t.Errorf("translateDomain(%q)\n got %q\nwant %q", tt.en, got, tt.want)
+		}
+		if got := translateDomain("en", tt.en); got != tt.en {
+			t.Errorf("English changed: %q", got)
+		}
+	}
+}
