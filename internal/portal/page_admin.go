@@ -165,7 +165,7 @@ func (s *Server) adminOperatorPrefixes(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<20)
 	err := r.ParseMultipartForm(16 << 20)
 	if err != nil {
-		err = registry.FieldErrors{"prefixes": "the upload could not be read: send a text file of at most 16 MiB"}.Err()
+		err = registry.FieldErrors{"prefixes": "send a text file of at most 16 MiB"}.Err()
 	} else {
 		var rd io.Reader = strings.NewReader(r.FormValue("prefixes"))
 		if fhs := r.MultipartForm.File["file"]; len(fhs) > 0 && fhs[0].Size > 0 {

@@ -124,14 +124,13 @@ func (s *Server) checksUpload(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<20)
 	if err := r.ParseMultipartForm(4 << 20); err != nil {
-		s.renderChecks(w, r, u, http.StatusUnprocessableEntity, &formError{Summary: "the upload could not be read: send a CSV file of at most 4 MiB",
-			Fields: map[string]string{"file": "send a CSV file of at most 4 MiB"}}, nil)
+		s.renderChecks(w, r, u, http.StatusUnprocessableEntity, toFormError(s, r, registry.FieldErrors{"file": "send a CSV file of at most 4 MiB"}.Err()), nil)
 		return
 	}
 	fhs := r.MultipartForm.File["file"]
 	if len(fhs) == 0 {
-		s.renderChecks(w, r, u, http.StatusUnprocessableEntity, &formError{Summary: "choose the CSV file to upload",
-			Fields: map[string]string{"file": "is required: the CSV file you downloaded, with result and note filled in"}}, nil)
+		s.renderChecks(w, r, u, http.StatusUnprocessableEntity,
+			toFormError(s, r, registry.FieldErrors{"file": "is required: the CSV file you downloaded, with result and note filled in"}.Err()), nil)
 		return
 	}
 	file, err := fhs[0].Open()
@@ -142,7 +141,7 @@ func (s *Server) checksUpload(w http.ResponseWriter, r *http.Request) {
 	defer file.Close()
 	results, err := s.applyChecksCSV(r, u, file)
 	if err != nil {
-		s.renderChecks(w, r, u, http.StatusUnprocessableEntity, &formError{Summary: err.Error(), Fields: map[string]string{"file": err.Error()}}, nil)
+		s.renderChecks(w, r, u, http.StatusUnprocessableEntity, toFormError(s, r, registry.FieldErrors{"file": err.Error()}.Err()), nil)
 		return
 	}
 	s.renderChecks(w, r, u, http.StatusOK, nil, results)
