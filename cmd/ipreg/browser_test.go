@@ -136,9 +136,10 @@ func (w *walker) text(sel string) string {
 	return run(w, chromedp.Text(chromedp.CSS(sel)))
 }
 
-// a11y finds what a screen reader user would miss on the page: form
+// a11y finds what a screen reader user would miss on the page (form
 // controls without a label, images without alt text, a page without a
-// language, direction or h1, and error messages not tied to their field.
+// language, direction or h1, error messages not tied to their field) and
+// text whose contrast is below WCAG AA.
 const a11y = `(() => {
   const out = [];
   for (const e of document.querySelectorAll("input:not([type=hidden]), select, textarea")) {
@@ -147,6 +148,21 @@ const a11y = `(() => {
   for (const i of document.querySelectorAll("img")) if (!i.hasAttribute("alt")) out.push("no alt: " + i.src.slice(0, 40));
   if (!document.documentElement.lang || !document.documentElement.dir) out.push("no lang or dir on <html>");
   if (document.querySelectorAll("h1").length !== 1) out.push("not one h1");
+  // WCAG AA contrast for every element that holds text: 4.5:1, or 3:1
+  // for large text.
+  const rgb = c => (c.match(/[\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); })
+    .reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const bg = e => { for (; e; e = e.parentElement) { const c = rgb(getComputedStyle(e).backgroundColor); if (c.length === 3 || c[3] > 0) return c.slice(0, 3); } return [255, 255, 255]; };
+  for (const e of document.querySelectorAll("body *")) {
+    if (![...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) continue;
+    const st = getComputedStyle(e);
+    if (st.visibility === "hidden" || st.display === "none" || e.closest("[hidden]")) continue;
+    const a = lum(rgb(st.color)), b = lum(bg(e));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    const size = parseFloat(st.fontSize), large = size >= 24 || (size >= 18.66 && Number(st.fontWeight) >= 700);
+    if (ratio < (large ? 3 : 4.5)) out.push("contrast " + ratio.toFixed(2) + ": " + e.tagName + " " + e.textContent.trim().slice(0, 30));
+  }
   for (const e of document.querySelectorAll("[aria-invalid=true]")) {
     const ids = (e.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean);
     if (!ids.some(id => { const d = document.getElementById(id); return d && d.classList.contains("field-error"); })) out.push("error not linked: " + e.name);
@@ -254,6 +270,14 @@ func browserWalk(t *testing.T, exe, lang string) {
 	}
 	w.want("h1", w.tr("Register your VPN", "اپنا وی پی این رجسٹر کریں"))
 	w.screenshot("home")
+	// The checker itself can fail: faint text and an unlabelled field.
+	bad := run(w, chromedp.Evaluate[string](`(() => {
+	  const p = document.createElement("p"); p.textContent = "faint"; p.style.color = "#bbbbbb"; document.querySelector("main").append(p);
+	  const i = document.createElement("input"); i.name = "unlabelled"; document.querySelector("main").append(i);
+	  return `+a11y+`; })()`))
+	if !strings.Contains(bad, "contrast") || !strings.Contains(bad, "no label: unlabelled") {
+		t.Fatalf("the accessibility check misses faint text or an unlabelled field: %q", bad)
+	}
 
 	// Sign-up.
 	email := "it-" + lang + "@karachi-soft.pk"

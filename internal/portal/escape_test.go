@@ -1,6 +1,7 @@
 package portal_test
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 
@@ -74,6 +75,12 @@ func TestEscaping(t *testing.T) {
 	if _, err := e.svc.AddOperator(e.ctx, admin, registry.Operator{ID: "evil", Name: hostile, Kind: registry.OperatorFixed}); err != nil {
 		t.Fatal(err)
 	}
+	// One rejected with a hostile note.
+	rj := e.apply(mallory, "14.1.109.0/24", "Reach the office.", true)
+	e.confirmChecks(ptcl)
+	if _, _, err := e.svc.Decide(e.ctx, reviewer, rj.ID, registry.DecisionInput{Decision: "reject", ReasonCode: "other", Note: hostile}); err != nil {
+		t.Fatal(err)
+	}
 	// A third waits for review, a fourth for the operator.
 	e.apply(mallory, "14.1.106.0/24", hostile, true)
 	e.confirmChecks(ptcl)
@@ -105,6 +112,7 @@ func TestEscaping(t *testing.T) {
 		{adminB, "/admin/operators"},
 		{adminB, "/admin/users"},
 		{owner, "/applications/new?category=company_vpn"},
+		{owner, "/applications/" + rj.ID},
 	}
 	for _, p := range pages {
 		got := p.who.get(p.path)
@@ -126,6 +134,17 @@ func TestEscaping(t *testing.T) {
 		if !strings.Contains(got.body, "اردو متن") {
 			t.Errorf("%s lost the Urdu text", p.path)
 		}
+	}
+	// Text typed into forms and sent back: the public check's fields (no
+	// such registration: 404, with the form refilled).
+	if p := e.browser().get("/verify?number=" + url.QueryEscape(hostile) + "&code=" + url.QueryEscape(hostile)); p.status != 404 ||
+		strings.Contains(p.body, "<script>alert(1)") || !strings.Contains(p.body, "&lt;script&gt;alert(1)&lt;/script&gt;") || !strings.Contains(p.body, "اردو متن") {
+		t.Errorf("verify echo = %d", p.status)
+	}
+	// A failed login shows the e-mail typed, escaped.
+	if p := e.browser().post("/login", url.Values{"email": {hostile}, "password": {"x"}}); p.status != 401 ||
+		strings.Contains(p.body, "<script>alert(1)") || !strings.Contains(p.body, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Errorf("login echo = %d", p.status)
 	}
 	// The dashboard shows no free text, but must render.
 	if p := owner.get("/dashboard"); p.status != 200 || strings.Contains(p.body, "<script>alert") {
