@@ -342,7 +342,7 @@ func browserWalk(t *testing.T, exe, lang string) {
 		t.Errorf("the application page is wider than a phone's screen")
 	}
 	w.screenshot("phone-application")
-	w.do(chromedp.EmulateReset())
+	w.do(chromedp.EmulateViewport(1280, 900))
 	w.logout()
 
 	// The operator confirms, with the keyboard alone: type, Tab, type,
