@@ -50,8 +50,13 @@ type Agent struct {
 	persistNext chan struct{} // a new state to persist (coalesced)
 	persistMu   sync.Mutex
 	persisted   *state
-	metrics     *metrics
-	Registry    *prometheus.Registry
+	// The delta files applied since the last persist, for the journal;
+	// journalReset when a snapshot replaced the table instead.
+	journalMu    sync.Mutex
+	journalQueue []journalRecord
+	journalReset bool
+	metrics      *metrics
+	Registry     *prometheus.Registry
 }
 
 // state is the verified position in the feed and what it holds: the
@@ -64,9 +69,17 @@ type state struct {
 	Hashes      map[int64]string `json:"hashes"` // delta version → hash seen
 	Keys        []string         `json:"keys"`   // trusted keys learned (next_signing_key)
 	EntriesHash string           `json:"entries_hash"`
-	table       *Table
-	numbers     []feed.Entry          // registered mobile numbers (operator feeds), in feed order
-	mobile      map[string]feed.Entry // the same, by number
+	// Where the entries are persisted (see persist.go): a snapshot of
+	// BaseVersion and a journal of the delta files since.
+	Snapshot       string `json:"snapshot,omitempty"`
+	SnapshotSize   int64  `json:"snapshot_size,omitempty"`
+	BaseVersion    int64  `json:"base_version,omitempty"`
+	Journal        string `json:"journal,omitempty"`
+	JournalSize    int64  `json:"journal_size,omitempty"`
+	JournalRecords int    `json:"journal_records,omitempty"`
+	table          *Table
+	numbers        []feed.Entry          // registered mobile numbers (operator feeds), in feed order
+	mobile         map[string]feed.Entry // the same, by number
 }
 
 // New returns an Agent; Load restores persisted state, Run syncs.

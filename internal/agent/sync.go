@@ -169,6 +169,7 @@ func (a *Agent) Sync(ctx context.Context, jws string) error {
 	start := time.Now()
 	var table *Table
 	var numbers []feed.Entry
+	var records []journalRecord // the delta files applied, for the state journal
 	switch {
 	case same && n.Version == old.Version:
 		table, numbers = old.table, old.numbers // nothing new: only the timestamp moves
@@ -176,13 +177,14 @@ func (a *Agent) Sync(ctx context.Context, jws string) error {
 			next.Hashes[v] = h
 		}
 	case same:
-		if table, numbers, err = a.applyDeltas(ctx, old.table, old.numbers, old.Version, old.Hashes, n); err != nil {
+		if table, numbers, records, err = a.applyDeltas(ctx, old.table, old.numbers, old.Version, old.Hashes, n); err != nil {
 			a.metrics.snapshotFallbacks.Inc()
 			a.metrics.rejected.WithLabelValues(Reason(err)).Inc()
 			a.cfg.Log.Warn("agent: deltas not applied; taking the snapshot", "err", err)
 		}
 	}
-	if table == nil {
+	fromSnapshot := table == nil
+	if fromSnapshot {
 		if table, numbers, err = a.fromSnapshot(ctx, n); err != nil {
 			return err
 		}
@@ -193,6 +195,12 @@ func (a *Agent) Sync(ctx context.Context, jws string) error {
 	next.setContents(table, numbers)
 	changed := a.table.Swap(table) != table
 	a.state.Store(next)
+	if fromSnapshot {
+		a.queueDelta(nil, true)
+	}
+	for i := range records {
+		a.queueDelta(&records[i], false)
+	}
 	a.metrics.applyDuration.Observe(time.Since(start).Seconds())
 	// Persisting a large table takes longer than applying a delta, so it
 	// happens after the swap, off the apply path. A crash before it lands
@@ -227,7 +235,8 @@ func (a *Agent) fromSnapshot(ctx context.Context, n *feed.Notification) (*Table,
 	if n.Snapshot.Version == n.Version {
 		return table, numbers, nil
 	}
-	return a.applyDeltas(ctx, table, numbers, n.Snapshot.Version, nil, n)
+	table, numbers, _, err = a.applyDeltas(ctx, table, numbers, n.Snapshot.Version, nil, n)
+	return table, numbers, err
 }
 
 // mobileNumbers returns the mobile-number entries (they follow the
@@ -252,44 +261,56 @@ func (s *state) setContents(t *Table, numbers []feed.Entry) {
 // applyDeltas applies the deltas after from's version up to n's, all or
 // nothing: a missing version, a hash that differs from one seen before, an
 // add of an entry already there or a removal of one that is not, and the
-// whole batch is refused.
-func (a *Agent) applyDeltas(ctx context.Context, table *Table, numbers []feed.Entry, from int64, seen map[int64]string, n *feed.Notification) (*Table, []feed.Entry, error) {
+// whole batch is refused. It returns the delta files too, for the journal.
+func (a *Agent) applyDeltas(ctx context.Context, table *Table, numbers []feed.Entry, from int64, seen map[int64]string, n *feed.Notification) (*Table, []feed.Entry, []journalRecord, error) {
 	if n.Version-from > int64(a.cfg.MaxDeltas) {
-		return nil, nil, reject("too_far_behind", "%d versions behind", n.Version-from)
+		return nil, nil, nil, reject("too_far_behind", "%d versions behind", n.Version-from)
 	}
 	byVersion := map[int64]feed.FileRef{}
 	for _, d := range n.Deltas {
 		if h, ok := seen[d.Version]; ok && h != d.Hash {
-			return nil, nil, reject("hash_changed", "delta %d's hash differs from the one seen before", d.Version)
+			return nil, nil, nil, reject("hash_changed", "delta %d's hash differs from the one seen before", d.Version)
 		}
 		byVersion[d.Version] = d
 	}
+	var records []journalRecord
 	for v := from + 1; v <= n.Version; v++ {
 		ref, ok := byVersion[v]
 		if !ok {
-			return nil, nil, reject("gap", "no delta for version %d", v)
+			return nil, nil, nil, reject("gap", "no delta for version %d", v)
 		}
 		b, err := a.fetchFile(ctx, ref)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		ops, err := feed.DecodeDelta(b, n.SessionID, v)
 		if err != nil {
-			return nil, nil, reject("decode", "%v", err)
+			return nil, nil, nil, reject("decode", "%v", err)
 		}
-		if table, err = table.Apply(ops); err != nil {
-			return nil, nil, reject("inconsistent", "delta %d: %v", v, err)
+		if table, numbers, err = applyOps(table, numbers, ops); err != nil {
+			return nil, nil, nil, reject("inconsistent", "delta %d: %v", v, err)
 		}
-		var mobileOps []feed.Op
-		for _, o := range ops {
-			if o.MSISDN != "" {
-				mobileOps = append(mobileOps, o)
-			}
+		records = append(records, journalRecord{version: v, file: b})
+	}
+	return table, numbers, records, nil
+}
+
+// applyOps applies one delta's ops to the table and, for mobile numbers,
+// to the numbers; the originals are left as they were.
+func applyOps(table *Table, numbers []feed.Entry, ops []feed.Op) (*Table, []feed.Entry, error) {
+	table, err := table.Apply(ops)
+	if err != nil {
+		return nil, nil, err
+	}
+	var mobileOps []feed.Op
+	for _, o := range ops {
+		if o.MSISDN != "" {
+			mobileOps = append(mobileOps, o)
 		}
-		if len(mobileOps) > 0 {
-			if numbers, err = merge(numbers, mobileOps); err != nil {
-				return nil, nil, reject("inconsistent", "delta %d: %v", v, err)
-			}
+	}
+	if len(mobileOps) > 0 {
+		if numbers, err = merge(numbers, mobileOps); err != nil {
+			return nil, nil, err
 		}
 	}
 	return table, numbers, nil

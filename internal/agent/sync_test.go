@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -336,10 +337,108 @@ func TestPersistAndRestart(t *testing.T) {
 	}
 
 	// A state file that does not match its entries is refused, not trusted.
-	path := fx.a.cfg.StateDir + "/" + entriesFile
+	path := fx.a.cfg.StateDir + "/" + fx.a.persisted.Snapshot
 	os.WriteFile(path, bytes.Repeat([]byte("x"), 10), 0o600)
 	if err := New(fx.a.cfg).Load(); err == nil || !strings.Contains(err.Error(), "hash differs") {
 		t.Fatalf("Load of a damaged state = %v", err)
+	}
+}
+
+// TestJournal: after the first snapshot, each version appends its delta
+// file to the journal instead of rewriting the entries; a restart replays
+// it; a torn append restores the last whole version; a journal grown past
+// half the snapshot is compacted into a new snapshot under a new name.
+func TestJournal(t *testing.T) {
+	fx := newFixture(t)
+	dir := fx.a.cfg.StateDir
+	cur := []feed.Entry{entry("14.1.104.0/24"), entry("14.1.105.7/32"), {MSISDN: "923001234567", Reg: "VPN-2026-000002", Cat: "mobile_vpn", Until: until}}
+	// Enough entries, with their own numbers, that the snapshot
+	// outweighs a few deltas even compressed.
+	for i := 0; i < 2000; i++ {
+		cur = append(cur, feed.Entry{Prefix: fmt.Sprintf("39.%d.%d.0/24", 40+i/256, i%256), Reg: fmt.Sprintf("VPN-2026-%06d", 7919*i%1000003), Cat: "company_vpn", Until: until})
+	}
+	slices.SortFunc(cur, func(a, b feed.Entry) int { return strings.Compare(a.Key(), b.Key()) })
+	fx.reg.publish(t, "s1", 1, cur, nil)
+	if err := fx.sync(); err != nil {
+		t.Fatal(err)
+	}
+	fx.a.persistNow()
+	first := fx.a.persisted
+	if first.Snapshot == "" || first.BaseVersion != 1 || first.JournalRecords != 0 {
+		t.Fatalf("first persist = %+v", first)
+	}
+	snapBytes, _ := os.ReadFile(filepath.Join(dir, first.Snapshot))
+	deltas := map[int64][]feed.Op{}
+	step := func(v int64, ops []feed.Op) {
+		t.Helper()
+		next, err := merge(cur, ops)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cur, deltas[v] = next, ops
+		fx.reg.publish(t, "s1", v, cur, deltas)
+		if err := fx.sync(); err != nil {
+			t.Fatal(err)
+		}
+		fx.a.persistNow()
+	}
+	step(2, []feed.Op{{Op: "add", Entry: entry("14.1.106.0/24")}})
+	step(3, []feed.Op{{Op: "remove", Entry: entry("14.1.105.7/32")}, {Op: "add", Entry: feed.Entry{MSISDN: "923331234567", Reg: "VPN-2026-000003", Cat: "mobile_vpn", Until: until}}})
+	p := fx.a.persisted
+	if p.Snapshot != first.Snapshot || p.JournalRecords != 2 || p.Version != 3 || p.BaseVersion != 1 {
+		t.Fatalf("after two deltas: %+v", p)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, p.Snapshot)); !bytes.Equal(b, snapBytes) {
+		t.Fatal("the snapshot was rewritten for a delta")
+	}
+	restore := func() *Agent {
+		t.Helper()
+		b := New(fx.a.cfg)
+		if err := b.Load(); err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	b := restore()
+	if got, want := b.Table().Entries(), fx.a.Table().Entries(); !slices.Equal(got, want) || b.Status().Version != 3 || b.Status().Mobile != 2 {
+		t.Fatalf("restored %v (version %d), want %v", got, b.Status().Version, want)
+	}
+	// A crash in the middle of the last append: version 2 comes back.
+	j := filepath.Join(dir, p.Journal)
+	jb, _ := os.ReadFile(j)
+	os.WriteFile(j, jb[:len(jb)-5], 0o600)
+	b = restore()
+	if st := b.Status(); st.Version != 2 || st.Mobile != 1 {
+		t.Fatalf("after a torn append: %+v", st)
+	}
+	if ans, _ := b.Check(netip.MustParseAddr("14.1.105.7")); !ans.Allowed {
+		t.Fatal("version 2 still had 14.1.105.7/32")
+	}
+	os.WriteFile(j, jb, 0o600)
+	// Deltas that outgrow half the snapshot start a new one; the old
+	// files go.
+	for v := int64(4); fx.a.persisted.Snapshot == first.Snapshot; v++ {
+		if v > 1000 {
+			t.Fatal("the journal never compacted")
+		}
+		var ops []feed.Op
+		for k := 0; k < 3; k++ {
+			ops = append(ops, feed.Op{Op: "add", Entry: entry(fmt.Sprintf("2400:%x:%x::/48", v, k))})
+		}
+		step(v, ops)
+	}
+	p = fx.a.persisted
+	if p.BaseVersion != p.Version || p.JournalRecords != 0 {
+		t.Fatalf("after compaction: %+v", p)
+	}
+	for _, f := range []string{first.Snapshot, first.Journal} {
+		if _, err := os.Stat(filepath.Join(dir, f)); !os.IsNotExist(err) {
+			t.Errorf("%s is still there after compaction", f)
+		}
+	}
+	b = restore()
+	if got, want := b.Table().Entries(), fx.a.Table().Entries(); !slices.Equal(got, want) {
+		t.Fatalf("after compaction restored %d entries, want %d", len(got), len(want))
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"net/netip"
+	"unsafe"
 
 	"github.com/ipreg/ipreg/internal/feed"
 )
@@ -46,6 +47,10 @@ type Table struct {
 
 	codes []uint64 // 2 bits per /24; chunk c is words 8c … 8c+7
 	slots [][]slot // per chunk: a slot per marked /24, then the ranges of those with several
+	// slotBase[c] is &slots[c][0] (nil for none): 8 bytes a chunk, 512 KiB
+	// in all, small enough to stay in cache, so Contains can fetch it
+	// before it knows the /24's code at no cost to a miss.
+	slotBase []*slot
 
 	v6     []range6  // the ranges, unless all are whole /64s or wider:
 	v6n    []range6n // then these, their upper halves (24 bytes instead of 40)
@@ -204,11 +209,75 @@ func (t *Table) lookupBatch(addrs []netip.Addr, vals []int) {
 }
 
 // Contains reports whether any entry contains a.
+//
+// A plain IPv4 address takes a short path the compiler keeps small: the
+// /24's 2-bit code read straight from its word of the code table (whose
+// size is fixed, so no bounds check), which answers a miss or a whole /24
+// with one memory access and few enough instructions that the processor
+// overlaps the memory accesses of consecutive lookups.
 func (t *Table) Contains(a netip.Addr) bool {
+	if t != nil && a.Is4() {
+		b := a.As4() // (As16 and its last four bytes measured 3× slower)
+		x := binary.BigEndian.Uint32(b[:])
+		// The /24's code: word x>>13 of the code table (chunk x>>16's line
+		// of eight words, word (x>>13)&7), bits 2·((x>>8)&31).
+		code := ((*[codeWords]uint64)(t.codes)[x>>13] >> ((x >> 7) & 62)) & 3
+		switch code {
+		case codeNone:
+			return false
+		case codeFull:
+			return true
+		}
+		return t.inside4(x, code)
+	}
+	return t.containsOther(a)
+}
+
+// inside4 answers Contains for an address in a /24 that is partly
+// allowed (code one or many): its slot, found by a popcount over the
+// chunk's code line, then the slot's range or ranges. Kept out of Contains
+// so that the path of a miss or a whole /24 stays short.
+func (t *Table) inside4(x uint32, code uint64) bool {
+	// Where the chunk's slots are: a small table that stays in cache, read
+	// directly rather than through the chunk's slice header.
+	base := (*[chunks]*slot)(t.slotBase)[x>>16]
+	line := (*[8]uint64)((*[codeWords]uint64)(t.codes)[x>>16*8:])
+	j := (x >> 8) & 255
+	w := line[j>>5]
+	sh := (j & 31) * 2
+	k := 0
+	for i := uint32(0); i < j>>5; i++ {
+		k += bits.OnesCount64((line[i] | line[i]>>1) & nzMask)
+	}
+	k += bits.OnesCount64((w | w>>1) & nzMask & (1<<sh - 1))
+	// A marked /24 has its slot k, and a slot of several ranges points at
+	// them within the chunk's slots: the lengths given here lie inside the
+	// chunk's allocation by construction (TestTableAgainstBart holds every
+	// answer to an independent table).
+	s := *(*slot)(unsafe.Add(unsafe.Pointer(base), uintptr(k)*unsafe.Sizeof(slot{})))
+	if code != codeMany {
+		return uint8(x) >= s.lo && uint8(x) <= s.hi
+	}
+	for _, r := range unsafe.Slice(base, int(s.val)+int(s.n))[s.val:] {
+		if uint8(x) < r.lo {
+			break
+		}
+		if uint8(x) <= r.hi {
+			return true
+		}
+	}
+	return false
+}
+
+// codeWords is the code table's length: 2 bits for each of the 2^24 /24s.
+const codeWords = 1 << 24 * 2 / 64
+
+// containsOther answers Contains for IPv4-mapped and IPv6 addresses.
+func (t *Table) containsOther(a netip.Addr) bool {
 	if t == nil {
 		return false
 	}
-	if a.Is4() || a.Is4In6() {
+	if a.Is4In6() {
 		b := a.Unmap().As4()
 		return t.contains4(binary.BigEndian.Uint32(b[:]))
 	}
@@ -320,7 +389,7 @@ func (t *Table) touchEntries(vals []int) byte {
 // structBytes is the size of the lookup structure, and that of the sorted
 // prefixes kept for Apply (neither counts the entries themselves).
 func (t *Table) structBytes() (lookup, spans int) {
-	lookup = len(t.codes)*8 + len(t.slots)*24 + len(t.v6)*40 + len(t.v6n)*24 + len(t.v6idx)*4
+	lookup = len(t.codes)*8 + len(t.slots)*24 + len(t.slotBase)*8 + len(t.v6)*40 + len(t.v6n)*24 + len(t.v6idx)*4
 	for _, s := range t.slots {
 		lookup += cap(s) * 8
 	}

@@ -153,6 +153,7 @@ func (t *Table) apply4(old *Table, ops []pending[span4]) error {
 	t.s4 = slices.Clone(old.s4)
 	t.codes = slices.Clone(old.codes)
 	t.slots = slices.Clone(old.slots)
+	t.slotBase = slices.Clone(old.slotBase)
 	var rebuild []uint32
 	short := false
 	var spans arena[span4]
@@ -190,6 +191,10 @@ func (t *Table) apply4(old *Table, ops []pending[span4]) error {
 	for _, c := range slices.Compact(rebuild) {
 		buf = t.buildChunk(&b, c, buf[:0])
 		t.slots[c] = append(slots.take(len(buf)), buf...)
+		t.slotBase[c] = nil
+		if len(buf) > 0 {
+			t.slotBase[c] = &t.slots[c][0]
+		}
 	}
 	return nil
 }
@@ -209,10 +214,23 @@ func (a *arena[S]) take(n int) []S {
 	return a.buf[l : l : l+n]
 }
 
+// contained reports whether some span of spans (in place order) strictly
+// contains s, a /64 or wider prefix: whether a prefix of each shorter
+// length at s's start is there.
+func contained(spans []span6, s span6) bool {
+	for b := uint8(0); b < s.bits; b++ {
+		p := span6{start: u128{hi: s.start.hi &^ (^uint64(0) >> b)}, bits: b}
+		if _, found := slices.BinarySearchFunc(spans, p, cmpPlace6); found {
+			return true
+		}
+	}
+	return false
+}
+
 // patch6 updates narrow IPv6 ranges (see build6) instead of rebuilding
 // them when each operation is one range added or removed: a /64 or wider
-// prefix that no other prefix, old or new, contains, lies inside, equals
-// or touches. It reports false, changing nothing, when it cannot tell that
+// prefix that no other prefix, old or new, contains, lies inside or
+// equals. It reports false, changing nothing, when it cannot tell that
 // this holds; the caller then rebuilds. t.s6 is the merged list already.
 func (t *Table) patch6(old *Table, ops []pending[span6]) bool {
 	if old.v6n == nil {
@@ -226,6 +244,7 @@ func (t *Table) patch6(old *Table, ops []pending[span6]) bool {
 		return found && (i+1 == len(list) || cmpPlace6(list[i+1], s) != 0)
 	}
 	var prevEnd uint64
+	touching := 0
 	for n, o := range ops {
 		start, end := o.span.start.hi, o.span.end().hi
 		switch {
@@ -238,13 +257,20 @@ func (t *Table) patch6(old *Table, ops []pending[span6]) bool {
 				return false
 			}
 		default:
-			// Its old range must be all of it, and its neighbours must
-			// not touch it: a containing prefix would show as a neighbour
-			// touching it on either side.
+			// Its old range must be all of it, and no old prefix may
+			// contain it (its space would go back to that one). A prefix
+			// containing it shows as a range touching it, unless other
+			// prefixes tile the rest of the container; so when a neighbour
+			// touches, ask the sorted list for each shorter prefix that
+			// could contain it (a few dozen searches, for few operations).
 			i := first(start)
-			if !once(old.s6, o.span) || i == len(rs) || rs[i].start != start || rs[i].end != end ||
-				i > 0 && rs[i-1].end+1 == start || i+1 < len(rs) && rs[i+1].start == end+1 {
+			if !once(old.s6, o.span) || i == len(rs) || rs[i].start != start || rs[i].end != end {
 				return false
+			}
+			if i > 0 && rs[i-1].end+1 == start || i+1 < len(rs) && rs[i+1].start == end+1 {
+				if touching++; touching > 64 || contained(old.s6, o.span) {
+					return false
+				}
 			}
 		}
 		prevEnd = end

@@ -308,3 +308,52 @@ func TestApplyNarrowIPv6(t *testing.T) {
 		})
 	}
 }
+
+// Removing a prefix whose neighbours touch it is patched in place, unless
+// a longer prefix contains it, even one that other prefixes tile so that
+// it shows no range of its own: then its space must go back to the
+// container.
+func TestApplyIPv6Touching(t *testing.T) {
+	e := func(p, reg string) feed.Entry { return feed.Entry{Prefix: p, Reg: reg, Cat: "c", Until: until} }
+	tests := []struct {
+		name    string
+		entries []feed.Entry
+		remove  feed.Entry
+		probe   string
+		want    string // registration answering the probe after the removal, "" for none
+	}{
+		{"neighbours are separate prefixes",
+			[]feed.Entry{e("2400:1::/48", "A"), e("2400:1:1::/48", "B"), e("2400:1:2::/48", "C")},
+			e("2400:1:1::/48", "B"), "2400:1:1::7", ""},
+		{"a container tiled by two /48s",
+			[]feed.Entry{e("2400:2::/47", "C"), e("2400:2::/48", "A"), e("2400:2:1::/48", "B")},
+			e("2400:2:1::/48", "B"), "2400:2:1::7", "C"},
+		{"a container with a piece showing",
+			[]feed.Entry{e("2400:3::/46", "C"), e("2400:3::/48", "A"), e("2400:3:1::/48", "B")},
+			e("2400:3:1::/48", "B"), "2400:3:1::7", "C"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			slices.SortFunc(tt.entries, func(a, b feed.Entry) int { return strings.Compare(a.Key(), b.Key()) })
+			tab := Build(tt.entries)
+			nt, err := tab.Apply([]feed.Op{{Op: "remove", Entry: tt.remove}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, ok := nt.Lookup(netip.MustParseAddr(tt.probe))
+			if (tt.want == "") == ok || ok && got.Reg != tt.want {
+				t.Fatalf("after removing %s, %s → %+v %v; want %q", tt.remove.Prefix, tt.probe, got, ok, tt.want)
+			}
+			// And exactly as a table built afresh answers.
+			var rest []feed.Entry
+			for _, x := range tt.entries {
+				if x != tt.remove {
+					rest = append(rest, x)
+				}
+			}
+			if w, wok := Build(rest).Lookup(netip.MustParseAddr(tt.probe)); w != got || wok != ok {
+				t.Fatalf("patched %+v %v, rebuilt %+v %v", got, ok, w, wok)
+			}
+		})
+	}
+}

@@ -192,6 +192,7 @@ func (t *Table) shortSpans() []span4 {
 func (t *Table) build4() {
 	t.codes = make([]uint64, chunks*8)
 	t.slots = make([][]slot, chunks)
+	t.slotBase = make([]*slot, chunks)
 	buf := make([]slot, 0, t.n4+t.n4/8)
 	var b chunkBuilder
 	for c := uint32(0); c < chunks; c++ {
@@ -202,6 +203,7 @@ func (t *Table) build4() {
 		buf = t.buildChunk(&b, c, buf)
 		if len(buf) > n {
 			t.slots[c] = buf[n:len(buf):len(buf)]
+			t.slotBase[c] = &t.slots[c][0]
 		}
 	}
 }
