@@ -258,7 +258,7 @@ func (a *Agent) replay(s *state, table *Table, numbers []feed.Entry) (*Table, []
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, err
 	}
-	v := s.BaseVersion
+	v, whole, records := s.BaseVersion, 0, 0 // whole: bytes of the records replayed
 	for len(j) >= recordHeader && v < s.Version {
 		n := int(binary.BigEndian.Uint32(j[0:4]))
 		ver := int64(binary.BigEndian.Uint64(j[4:12]))
@@ -277,11 +277,13 @@ func (a *Agent) replay(s *state, table *Table, numbers []feed.Entry) (*Table, []
 			return nil, nil, fmt.Errorf("%s, version %d: %w", s.Journal, ver, err)
 		}
 		j, v = j[recordHeader+n:], ver
+		whole, records = whole+recordHeader+n, records+1
 	}
 	if v != s.Version {
-		a.cfg.Log.Warn("agent: the state journal ends early (a crash during a write?); restoring the last whole version",
+		a.cfg.Log.Warn("agent: the state journal ends early (a damaged write?); restoring the last whole version",
 			"recorded", s.Version, "restored", v)
-		s.Version = v
+		// The next append goes right after the last whole record.
+		s.Version, s.JournalSize, s.JournalRecords = v, int64(whole), records
 	}
 	return table, numbers, nil
 }

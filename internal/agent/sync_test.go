@@ -414,6 +414,16 @@ func TestJournal(t *testing.T) {
 	if ans, _ := b.Check(netip.MustParseAddr("14.1.105.7")); !ans.Allowed {
 		t.Fatal("version 2 still had 14.1.105.7/32")
 	}
+	// The restored agent syncs on from version 2; its next append replaces
+	// the damaged record, and a restart gets the newest version back.
+	b.cfg.HTTP = fx.a.cfg.HTTP
+	if err := b.Sync(context.Background(), fx.reg.note); err != nil {
+		t.Fatal(err)
+	}
+	b.persistNow()
+	if c := restore(); c.Status().Version != 3 || c.Status().Mobile != 2 {
+		t.Fatalf("after syncing on from the damaged journal: %+v", c.Status())
+	}
 	os.WriteFile(j, jb, 0o600)
 	// Deltas that outgrow half the snapshot start a new one; the old
 	// files go.
