@@ -128,24 +128,8 @@ func (a *Agent) appendJournal(prev, s *state, records []journalRecord) error {
 			buf.Write(h[:])
 			buf.Write(r.file)
 		}
-		f, err := os.OpenFile(filepath.Join(a.cfg.StateDir, s.Journal), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
-		if err != nil {
-			return err
-		}
-		// Write at the recorded size: a torn append from a crash is cut off.
-		if err := f.Truncate(s.JournalSize); err != nil {
-			f.Close()
-			return err
-		}
-		if _, err := f.Write(buf.Bytes()); err != nil {
-			f.Close()
-			return err
-		}
-		if err := f.Sync(); err != nil {
-			f.Close()
-			return err
-		}
-		if err := f.Close(); err != nil {
+		// At the recorded size: a torn append from a crash is cut off.
+		if err := atomicfile.WriteAt(a.cfg.StateDir, s.Journal, s.JournalSize, buf.Bytes(), 0o600); err != nil {
 			return err
 		}
 		s.JournalSize += int64(buf.Len())

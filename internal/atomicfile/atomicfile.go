@@ -20,6 +20,43 @@ func Create(dir, name string, b []byte, perm os.FileMode) error {
 	return write(dir, name, b, perm, os.Link)
 }
 
+// WriteAt writes b into dir/name at offset at, after cutting off anything
+// from at on, and fsyncs it (and the directory, if it created the file):
+// an append to a log whose last whole record ends at at. The file is
+// created with mode perm if it does not exist.
+func WriteAt(dir, name string, at int64, b []byte, perm os.FileMode) error {
+	path := filepath.Join(dir, name)
+	_, statErr := os.Stat(path)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, perm)
+	if err != nil {
+		return err
+	}
+	if err := f.Truncate(at); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.WriteAt(b, at); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if statErr == nil {
+		return nil
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
 func write(dir, name string, b []byte, perm os.FileMode, place func(from, to string) error) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err

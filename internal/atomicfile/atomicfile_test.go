@@ -43,3 +43,27 @@ func TestCreate(t *testing.T) {
 		t.Errorf("temporary files left behind: %v", es)
 	}
 }
+
+// WriteAt appends at an offset, cutting off what a torn earlier write
+// left after it.
+func TestWriteAt(t *testing.T) {
+	dir := t.TempDir()
+	for _, step := range []struct {
+		at   int64
+		b    string
+		want string
+	}{
+		{0, "one.", "one."},
+		{4, "two.", "one.two."},
+		{4, "TWO.", "one.TWO."}, // the second write is replaced
+		{8, "three", "one.TWO.three"},
+	} {
+		if err := WriteAt(dir, "log", step.at, []byte(step.b), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := os.ReadFile(filepath.Join(dir, "log"))
+		if string(got) != step.want {
+			t.Fatalf("after writing %q at %d: %q, want %q", step.b, step.at, got, step.want)
+		}
+	}
+}
