@@ -236,6 +236,11 @@ const (
 func (s *Server) session(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := context.WithValue(r.Context(), langKey, langOf(r))
+		// Stylesheet and script need no user: no database read for them.
+		if strings.HasPrefix(r.URL.Path, "/static/") {
+			next.ServeHTTP(w, r.WithContext(ctx))
+			return
+		}
 		if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
 			u, err := s.svc.Authenticate(ctx, c.Value)
 			if err == nil {
