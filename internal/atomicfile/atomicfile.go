@@ -31,11 +31,23 @@ func WriteAt(dir, name string, at int64, b []byte, perm os.FileMode) error {
 	if err != nil {
 		return err
 	}
-	if err := f.Truncate(at); err != nil {
-		f.Close()
+	err = finish(f, func() error {
+		if err := f.Truncate(at); err != nil {
+			return err
+		}
+		_, err := f.WriteAt(b, at)
+		return err
+	})
+	if err != nil || statErr == nil {
 		return err
 	}
-	if _, err := f.WriteAt(b, at); err != nil {
+	return syncDir(dir)
+}
+
+// finish runs fill on f, then fsyncs and closes it; f is closed whatever
+// fails.
+func finish(f *os.File, fill func() error) error {
+	if err := fill(); err != nil {
 		f.Close()
 		return err
 	}
@@ -43,12 +55,12 @@ func WriteAt(dir, name string, at int64, b []byte, perm os.FileMode) error {
 		f.Close()
 		return err
 	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if statErr == nil {
-		return nil
-	}
+	return f.Close()
+}
+
+// syncDir fsyncs a directory, so that a file created or renamed in it
+// survives a crash.
+func syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return err
@@ -66,28 +78,18 @@ func write(dir, name string, b []byte, perm os.FileMode, place func(from, to str
 		return err
 	}
 	defer os.Remove(f.Name()) // after a successful rename there is nothing left to remove
-	if err := f.Chmod(perm); err != nil {
-		f.Close()
+	err = finish(f, func() error {
+		if err := f.Chmod(perm); err != nil {
+			return err
+		}
+		_, err := f.Write(b)
 		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
+	})
+	if err != nil {
 		return err
 	}
 	if err := place(f.Name(), filepath.Join(dir, name)); err != nil {
 		return err
 	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return syncDir(dir)
 }
