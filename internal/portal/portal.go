@@ -30,8 +30,9 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-// SessionCookie is the session cookie; the API accepts the same one.
-const SessionCookie = "ipreg_session"
+// SessionCookie is the session cookie: the API's, which takes the same
+// token as a bearer header.
+const SessionCookie = api.SessionCookie
 
 // langCookie keeps the chosen language.
 const langCookie = "ipreg_lang"
