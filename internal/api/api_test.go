@@ -587,10 +587,12 @@ func testFeed(t *testing.T, c *client) {
 	// Long-poll: at once when behind, 204 when current.
 	c.want(c.raw("GET", "/feed/v1/wait?after=0", "", "", nil), 200)
 	// The workflow's last change may still be in its one-second batch:
-	// wait until a short long-poll finds nothing newer, keeping the latest
-	// notification as the base for what follows.
+	// wait until a long-poll longer than the batch finds nothing newer,
+	// keeping the latest notification as the base for what follows. (A
+	// one-second poll could end just before a batched version lands: CI
+	// saw the approval's wait wake for the workflow's late surrender.)
 	for try := 0; ; try++ {
-		res := c.raw("GET", fmt.Sprintf("/feed/v1/wait?after=%d&timeout=1", n.Version), "", "", nil)
+		res := c.raw("GET", fmt.Sprintf("/feed/v1/wait?after=%d&timeout=3", n.Version), "", "", nil)
 		if res.status == 204 {
 			break
 		}
