@@ -300,7 +300,7 @@ func (s *Server) renderApplication(w http.ResponseWriter, r *http.Request, u *re
 	}
 	d := &appPage{A: a, OperatorName: a.OperatorID, Owner: u.Role == registry.RoleApplicant,
 		Staff:    u.Role == registry.RoleReviewer || u.Role == registry.RoleSupervisor || u.Role == registry.RoleAdmin,
-		ShowDocs: a.Documents != nil, Reasons: reasonCodes(), MaxBytes: set.DocumentMaxBytes}
+		ShowDocs: a.Documents != nil, Reasons: registry.ReasonCodeList(), MaxBytes: set.DocumentMaxBytes}
 	d.Editable = d.Owner && (a.State == registry.StateDraft || a.State == registry.StateReturned)
 	d.Withdrawable = d.Owner && (d.Editable || a.State.Pending())
 	d.CanDecide = u.Role.Reviews() && a.State == registry.StateReview
@@ -328,15 +328,6 @@ var readUpload = api.ReadUpload
 
 func contentDisposition(disp, filename string) string {
 	return mime.FormatMediaType(disp, map[string]string{"filename": filename})
-}
-
-func reasonCodes() []string {
-	out := make([]string, 0, len(registry.ReasonCodes))
-	for k := range registry.ReasonCodes {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }
 
 func (s *Server) documentUpload(w http.ResponseWriter, r *http.Request) {

@@ -2,6 +2,7 @@ package portal
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,7 +23,7 @@ func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request) {
 	if f.Category != "" && !f.Category.Valid() {
 		fe.Add("category", "is not a known category")
 	}
-	if f.Flag != "" && !contains(registry.FlagCodes, f.Flag) {
+	if f.Flag != "" && !slices.Contains(registry.FlagCodes, f.Flag) {
 		fe.Add("flag", "is not a known flag")
 	}
 	if err := fe.Err(); err != nil {
@@ -54,15 +55,6 @@ func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusUnprocessableEntity
 	}
 	s.render(w, r, status, "review", v)
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 func (s *Server) applicationDecide(w http.ResponseWriter, r *http.Request) {

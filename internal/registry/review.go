@@ -151,7 +151,7 @@ func (s *Service) Decide(ctx context.Context, actor *User, id string, in Decisio
 	case "reject":
 		to = StateRejected
 		if _, ok := ReasonCodes[in.ReasonCode]; !ok {
-			fe.Add("reason_code", "must be one of %s", strings.Join(reasonCodeList(), ", "))
+			fe.Add("reason_code", "must be one of %s", strings.Join(ReasonCodeList(), ", "))
 		}
 	case "return":
 		to = StateReturned
@@ -228,7 +228,8 @@ func (s *Service) Decide(ctx context.Context, actor *User, id string, in Decisio
 	return a, reg, nil
 }
 
-func reasonCodeList() []string {
+// ReasonCodeList is ReasonCodes' keys in order, for messages and forms.
+func ReasonCodeList() []string {
 	out := make([]string, 0, len(ReasonCodes))
 	for k := range ReasonCodes {
 		out = append(out, k)
