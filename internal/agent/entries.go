@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"encoding/binary"
 	"sync"
 	"time"
 	"unsafe"
@@ -8,56 +9,85 @@ import (
 	"github.com/ipreg/ipreg/internal/feed"
 )
 
-// entryStore holds a table's entries without a single pointer: fixed-size
-// records plus one byte arena for their text. The garbage collector never
+// entryStore holds a table's entries without a single pointer: a
+// fixed-size record per entry, text included. The garbage collector never
 // scans pointer-free memory, so a table of a million entries costs it
 // nothing, where a slice of feed.Entry (five pointers each) cost every
 // collection a scan of about 100 MB, which showed as delays in applying
-// deltas. A record is 24 bytes and its text sits in one place, so a lookup
-// that returns the entry touches one or two cache lines instead of four.
+// deltas.
+//
+// A record is one 64-byte cache line (a large slice starts on a page, so
+// record v is line v of it): the answer to a lookup, registration number,
+// prefix, category and expiry, costs one memory access. With the text in
+// an arena of its own it cost two or three, and batch lookups spent a
+// quarter more time waiting for memory (BENCHMARKS.md). Text that does not
+// fit the record's 48 bytes (no registry entry comes near) spills into an
+// arena.
 //
 // Both slices only grow: Apply appends a delta's new entries, sharing the
 // arrays with the table it came from, whose lookups read only below their
 // own lengths (see entryLog).
 type entryStore struct {
-	recs []packed
-	text []byte // per record: prefix, registration number, category
-	log  *entryLog
+	recs  []record
+	spill []byte // the text of records marked spilled
+	log   *entryLog
 
 	lastCat      string // categories repeat: the last one's jsonPlain
 	lastCatPlain bool
 }
 
-type packed struct {
+// record is one entry. Its text is prefix, registration number and
+// category, one after the other: in text, or, when spilled, in the spill
+// arena at the offset in text[0:4], with 16-bit lengths in text[4:10].
+type record struct {
 	until         int64 // Unix seconds
 	nsec          int32
-	off           uint32 // of the record's text
-	pfx, reg, cat uint16 // text lengths
-	plain         bool   // the text needs no escaping in JSON
+	pfx, reg, cat uint8 // text lengths (when not spilled)
+	flags         uint8
+	text          [inlineText]byte
 }
+
+const (
+	inlineText = 48
+	recPlain   = 1 // the text needs no escaping in JSON
+	recSpilled = 2 // the text is in the spill arena
+)
 
 // entryLog tells Apply whether it may append to a table's entries in
 // place: only if no other successor of that table has appended since.
 type entryLog struct {
-	mu         sync.Mutex
-	recs, text int
+	mu          sync.Mutex
+	recs, spill int
 }
 
-// fits reports whether an entry's text can be packed (lengths to 64 KiB;
+// fits reports whether an entry's text can be stored (lengths to 64 KiB;
 // feed lines are far shorter).
 func fits(e *feed.Entry) bool {
 	return len(e.Prefix) <= 0xffff && len(e.Reg) <= 0xffff && len(e.Cat) <= 0xffff
 }
 
-// add appends e and returns its value (record index).
+// add appends e and returns its value (record index). The record is
+// filled where it lies, not built and then copied: Build adds a million.
 func (es *entryStore) add(e *feed.Entry) uint32 {
 	v := uint32(len(es.recs))
-	es.recs = append(es.recs, packed{until: e.Until.Unix(), nsec: int32(e.Until.Nanosecond()), off: uint32(len(es.text)),
-		pfx: uint16(len(e.Prefix)), reg: uint16(len(e.Reg)), cat: uint16(len(e.Cat)),
-		plain: es.plainCat(e.Cat) && jsonPlain(e.Reg) && jsonPlain(e.Prefix)})
-	es.text = append(es.text, e.Prefix...)
-	es.text = append(es.text, e.Reg...)
-	es.text = append(es.text, e.Cat...)
+	es.recs = append(es.recs, record{})
+	r := &es.recs[v]
+	r.until, r.nsec = e.Until.Unix(), int32(e.Until.Nanosecond())
+	if es.plainCat(e.Cat) && jsonPlain(e.Reg) && jsonPlain(e.Prefix) {
+		r.flags = recPlain
+	}
+	if n := len(e.Prefix) + len(e.Reg) + len(e.Cat); n <= inlineText {
+		r.pfx, r.reg, r.cat = uint8(len(e.Prefix)), uint8(len(e.Reg)), uint8(len(e.Cat))
+		copy(r.text[copy(r.text[:], e.Prefix):], e.Reg)
+		copy(r.text[len(e.Prefix)+len(e.Reg):], e.Cat)
+	} else {
+		r.flags |= recSpilled
+		binary.LittleEndian.PutUint32(r.text[0:], uint32(len(es.spill)))
+		binary.LittleEndian.PutUint16(r.text[4:], uint16(len(e.Prefix)))
+		binary.LittleEndian.PutUint16(r.text[6:], uint16(len(e.Reg)))
+		binary.LittleEndian.PutUint16(r.text[8:], uint16(len(e.Cat)))
+		es.spill = append(append(append(es.spill, e.Prefix...), e.Reg...), e.Cat...)
+	}
 	return v
 }
 
@@ -68,32 +98,42 @@ func (es *entryStore) plainCat(cat string) bool {
 	return es.lastCatPlain
 }
 
-// str is text[off:off+n] as a string without a copy: the arena is never
-// written below its length, which is what unsafe.String requires.
-func (es *entryStore) str(off uint32, n uint16) string {
-	if n == 0 {
+// text returns entry v's prefix, registration number and category as
+// slices of the store (not to be written to).
+func (es *entryStore) text(v uint32) (pfx, reg, cat []byte) {
+	r := &es.recs[v]
+	if r.flags&recSpilled == 0 {
+		p, g := int(r.pfx), int(r.pfx)+int(r.reg)
+		return r.text[:p:p], r.text[p:g:g], r.text[g : g+int(r.cat) : g+int(r.cat)]
+	}
+	off := int(binary.LittleEndian.Uint32(r.text[0:]))
+	p := off + int(binary.LittleEndian.Uint16(r.text[4:]))
+	g := p + int(binary.LittleEndian.Uint16(r.text[6:]))
+	return es.spill[off:p:p], es.spill[p:g:g], es.spill[g : g+int(binary.LittleEndian.Uint16(r.text[8:]))]
+}
+
+// str makes a string of b without a copy: records and the spill arena are
+// never written below their lengths, which is what unsafe.String requires.
+func str(b []byte) string {
+	if len(b) == 0 {
 		return ""
 	}
-	return unsafe.String(&es.text[off], int(n))
+	return unsafe.String(&b[0], len(b))
 }
 
 func (es *entryStore) get(v uint32) feed.Entry {
+	pfx, reg, cat := es.text(v)
 	r := &es.recs[v]
-	return feed.Entry{
-		Prefix: es.str(r.off, r.pfx),
-		Reg:    es.str(r.off+uint32(r.pfx), r.reg),
-		Cat:    es.str(r.off+uint32(r.pfx)+uint32(r.reg), r.cat),
-		Until:  time.Unix(r.until, int64(r.nsec)).UTC(),
-	}
+	return feed.Entry{Prefix: str(pfx), Reg: str(reg), Cat: str(cat), Until: time.Unix(r.until, int64(r.nsec)).UTC()}
 }
 
 // plain reports whether entry v's strings can be written into JSON as
 // they are.
-func (es *entryStore) plain(v uint32) bool { return es.recs[v].plain }
+func (es *entryStore) plain(v uint32) bool { return es.recs[v].flags&recPlain != 0 }
 
 func (es *entryStore) regOf(v uint32) string {
-	r := &es.recs[v]
-	return es.str(r.off+uint32(r.pfx), r.reg)
+	_, reg, _ := es.text(v)
+	return str(reg)
 }
 
 // allowedAt reports whether entry v is still valid at now, from the record
@@ -104,23 +144,32 @@ func (es *entryStore) allowedAt(v uint32, now time.Time) bool {
 	return s < r.until || s == r.until && int32(now.Nanosecond()) < r.nsec
 }
 
+// fast reports whether entry v's answer can be written straight from its
+// record: allowed at now, with text that needs no escaping and an "until"
+// in whole seconds. (A table entry always has a prefix: Build and Apply
+// take no other.)
+func (es *entryStore) fast(v uint32, now time.Time) bool {
+	r := &es.recs[v]
+	return r.flags&recPlain != 0 && r.nsec == 0 && now.Unix() < r.until
+}
+
 // successor returns entries that a new table may append to: these, if no
 // other successor has appended to them, or else a copy.
 func (es *entryStore) successor() entryStore {
 	es.log.mu.Lock()
 	defer es.log.mu.Unlock()
-	if es.log.recs == len(es.recs) && es.log.text == len(es.text) {
-		es.log.recs, es.log.text = -1, -1 // claimed until commit
-		return entryStore{recs: es.recs, text: es.text, log: es.log}
+	if es.log.recs == len(es.recs) && es.log.spill == len(es.spill) {
+		es.log.recs, es.log.spill = -1, -1 // claimed until commit
+		return entryStore{recs: es.recs, spill: es.spill, log: es.log}
 	}
-	return entryStore{recs: clip(es.recs), text: clip(es.text), log: &entryLog{recs: -1, text: -1}}
+	return entryStore{recs: clip(es.recs), spill: clip(es.spill), log: &entryLog{recs: -1, spill: -1}}
 }
 
 // commit records the new lengths: a later successor of the new table may
 // append in place; one of an older table copies.
 func (es *entryStore) commit() {
 	es.log.mu.Lock()
-	es.log.recs, es.log.text = len(es.recs), len(es.text)
+	es.log.recs, es.log.spill = len(es.recs), len(es.spill)
 	es.log.mu.Unlock()
 }
 
@@ -128,7 +177,7 @@ func (es *entryStore) commit() {
 func (es *entryStore) release(base *entryStore) {
 	es.log.mu.Lock()
 	if es.log == base.log {
-		es.log.recs, es.log.text = len(base.recs), len(base.text)
+		es.log.recs, es.log.spill = len(base.recs), len(base.spill)
 	}
 	es.log.mu.Unlock()
 }

@@ -79,7 +79,11 @@ func TestCheckBatch(t *testing.T) {
 	}
 }
 
-// A batch answers each address exactly as a single check does.
+// A batch answers each address exactly as a single check does, byte for
+// byte: in both body forms, with addresses in every spelling, and in every
+// state that takes the batch off its fast path (an entry needing escapes,
+// one with fractional or passed expiry, a bound mobile number, stale data
+// with and without fail-closed).
 func TestCheckBatchMatchesSingle(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 5))
 	var entries []feed.Entry
@@ -88,31 +92,83 @@ func TestCheckBatchMatchesSingle(t *testing.T) {
 		p := randPrefix(r, r.IntN(3) == 0)
 		if !seen[p.String()] {
 			seen[p.String()] = true
-			entries = append(entries, feed.Entry{Prefix: p.String(), Reg: fmt.Sprintf("VPN-2026-%06d", len(entries)), Cat: "company_vpn", Until: until})
+			e := feed.Entry{Prefix: p.String(), Reg: fmt.Sprintf("VPN-2026-%06d", len(entries)), Cat: "company_vpn", Until: until}
+			switch len(entries) % 10 {
+			case 1:
+				e.Reg = "VPN \"é\" \\ 1"
+			case 2:
+				e.Until = until.Add(1500 * time.Millisecond)
+			case 3:
+				e.Until = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC) // passed (the test agent's clock is 10:00)
+			case 4:
+				e.Until = time.Date(12026, 1, 1, 0, 0, 0, 0, time.UTC)
+			case 5:
+				e.Cat = "embassy"
+			case 6:
+				e.Reg = strings.Repeat("VPN-", 12) // text too long for the record: spilled
+			}
+			entries = append(entries, e)
 		}
 	}
 	a, srv := testAgent(t, entries)
 	var ips []string
 	for i := 0; i < 2000; i++ {
-		ips = append(ips, randPrefix(r, r.IntN(3) == 0).Addr().String())
-	}
-	body, _ := json.Marshal(ips)
-	status, out := post(t, srv, "application/json", string(body))
-	if status != 200 {
-		t.Fatalf("%d %s", status, out)
-	}
-	var got []map[string]any
-	if err := json.Unmarshal([]byte(out), &got); err != nil || len(got) != len(ips) {
-		t.Fatalf("%d answers for %d addresses: %v", len(got), len(ips), err)
-	}
-	for i, ip := range ips {
-		ans, _ := a.Check(netip.MustParseAddr(ip))
-		var want map[string]any
-		json.Unmarshal(ans.appendJSON(nil), &want)
-		if fmt.Sprint(got[i]) != fmt.Sprint(want) {
-			t.Fatalf("%s: batch says %v, single %v", ip, got[i], want)
+		ip := randPrefix(r, r.IntN(3) == 0).Addr()
+		switch r.IntN(8) {
+		case 0:
+			ips = append(ips, netip.AddrFrom16(ip.Unmap().As16()).String()) // ::ffff:a.b.c.d for IPv4
+		case 1:
+			ips = append(ips, strings.ToUpper(netip.AddrFrom16(ip.As16()).StringExpanded()))
+		default:
+			ips = append(ips, ip.String())
 		}
 	}
+	// An address in no entry of the table, to be bound to a mobile number.
+	var mobile netip.Addr
+	for !mobile.IsValid() || a.table.Load().lookup(mobile) >= 0 {
+		mobile = netip.AddrFrom4([4]byte{byte(r.IntN(256)), byte(r.IntN(256)), byte(r.IntN(256)), byte(r.IntN(256))})
+	}
+	ips = append(ips, mobile.String())
+	jsonBody, _ := json.Marshal(ips)
+	var text strings.Builder
+	for i, ip := range ips {
+		text.WriteString([]string{"", "  ", "\t", "\u00a0"}[i%4] + ip + []string{"\n", " \r\n", "\n\n", "\u2003\n"}[i%4])
+	}
+	compare := func(t *testing.T, name string, failClosed bool) {
+		a.cfg.FailClosed = failClosed
+		for _, body := range []struct{ ctype, body string }{{"application/json", string(jsonBody)}, {"text/plain", text.String()}} {
+			status, out := post(t, srv, body.ctype, body.body)
+			if status != 200 {
+				t.Fatalf("%s, %s: %d %s", name, body.ctype, status, out)
+			}
+			var got []json.RawMessage
+			if err := json.Unmarshal([]byte(out), &got); err != nil || len(got) != len(ips) {
+				t.Fatalf("%s: %d answers for %d addresses: %v", name, len(got), len(ips), err)
+			}
+			allowed := 0
+			for i, ip := range ips {
+				ans, _ := a.Check(netip.MustParseAddr(ip))
+				if want := ans.appendJSON(nil); string(got[i]) != string(want) {
+					t.Fatalf("%s, %s, %s: batch says %s, single %s", name, body.ctype, ip, got[i], want)
+				}
+				allowed += boolInt(ans.Allowed)
+			}
+			if allowed == 0 && !failClosed {
+				t.Fatalf("%s: nothing allowed; the test checks too little", name)
+			}
+		}
+	}
+	compare(t, "fresh", false)
+	a.bindings.Bind(mobile, feed.Entry{MSISDN: "923001234567", Reg: "VPN-2026-000777", Cat: "mobile_vpn", Until: until}, "s1", a.cfg.Now().Add(time.Hour))
+	if ans, _ := a.Check(mobile); !ans.Allowed {
+		t.Fatalf("%s is bound to a mobile number but not allowed", mobile)
+	}
+	compare(t, "a mobile number bound", false)
+	a.bindings.Unbind(mobile, "s1")
+	old := a.state.Load()
+	a.state.Store(&state{Timestamp: old.Timestamp.Add(-2 * time.Hour), LastSuccess: old.LastSuccess.Add(-2 * time.Hour)})
+	compare(t, "stale", false)
+	compare(t, "stale, fail-closed", true)
 }
 
 // appendTime works out the civil date by hand; time's own formatting is
@@ -137,7 +193,7 @@ func TestAppendTime(t *testing.T) {
 }
 
 func FuzzParseDotted(f *testing.F) {
-	for _, s := range []string{"14.1.104.7", "0.0.0.0", "255.255.255.255", "01.2.3.4", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1.2.3.4 "} {
+	for _, s := range []string{"14.1.104.7", "0.0.0.0", "255.255.255.255", "01.2.3.4", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1.2.3.4 ", "1.2.3.1234", "1.00.3.4", "1..2.3", "1.2.3./", "9.99.199.255"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -148,6 +204,13 @@ func FuzzParseDotted(f *testing.F) {
 		}
 		if !ok && err == nil && want.Is4() {
 			t.Fatalf("parseDotted(%q) refused an IPv4 address netip reads", s)
+		}
+		// The branch-free form reads as the loop does, with room after.
+		padded := []byte(s + `"]` + strings.Repeat(" ", 16))
+		a1, n1, ok1 := dotted(padded)
+		a2, n2, ok2 := dottedPadded(padded)
+		if ok1 != ok2 || ok1 && (a1 != a2 || n1 != n2) {
+			t.Fatalf("dottedPadded(%q) = %x %d %v; dotted says %x %d %v", padded, a2, n2, ok2, a1, n1, ok1)
 		}
 	})
 }

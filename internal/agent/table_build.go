@@ -128,11 +128,7 @@ func (t *Table) cmp6(a, b span6) int {
 // (see Bindings). Entries in feed order, as snapshots hold them, skip the
 // sort.
 func Build(entries []feed.Entry) *Table {
-	text := 0
-	for i := range entries {
-		text += len(entries[i].Prefix) + len(entries[i].Reg) + len(entries[i].Cat)
-	}
-	t := &Table{es: entryStore{recs: make([]packed, 0, len(entries)), text: make([]byte, 0, text), log: &entryLog{}}}
+	t := &Table{es: entryStore{recs: make([]record, 0, len(entries)), log: &entryLog{}}}
 	s4 := make([]span4, 0, len(entries))
 	for i := range entries {
 		e := &entries[i]

@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/gaissmai/bart"
 
@@ -183,5 +186,62 @@ func TestTableNarrowIPv6(t *testing.T) {
 			probes = append(probes, p.Addr(), lastAddr(p), p.Addr().Prev(), lastAddr(p).Next())
 		}
 		oracle(t, entries, validAddrs(probes))
+	}
+}
+
+// Entries come back from their records exactly as stored: text that fits
+// the record, text just too long for it (spilled to the arena), text
+// needing escapes, and entries appended by Apply to a shared store while
+// the older table still reads its own.
+func TestEntryStore(t *testing.T) {
+	long := strings.Repeat("R", 300)
+	in := []feed.Entry{
+		{Prefix: "14.1.104.0/24", Reg: "VPN-2026-000001", Cat: "company_vpn", Until: until},
+		{Prefix: "2400:abcd:ef01:2345:6789::/80", Reg: "VPN-2026-000002", Cat: "cccc", Until: until.Add(1500 * time.Millisecond)},       // 48 bytes of text: fits
+		{Prefix: "2400:abcd:ef01:2345:6789::/80", Reg: "VPN-2026-000002", Cat: "ccccc", Until: until},                                   // 49: spills
+		{Prefix: "14.1.105.0/24", Reg: long, Cat: strings.Repeat("k", 0xffff-300), Until: time.Date(12026, 1, 1, 0, 0, 0, 0, time.UTC)}, // spills, lengths past a byte
+		{Prefix: "14.1.106.0/24", Reg: "R\"\\é\n", Cat: "embassy", Until: until},
+	}
+	var es entryStore
+	es.log = &entryLog{}
+	for i := range in {
+		if v := es.add(&in[i]); v != uint32(i) {
+			t.Fatalf("entry %d got value %d", i, v)
+		}
+	}
+	wantSpilled := []bool{false, false, true, true, false}
+	wantPlain := []bool{true, true, true, true, false}
+	for i, e := range in {
+		if got := es.get(uint32(i)); !reflect.DeepEqual(got, e) {
+			t.Errorf("entry %d: got %+v, want %+v", i, got, e)
+		}
+		if spilled := es.recs[i].flags&recSpilled != 0; spilled != wantSpilled[i] {
+			t.Errorf("entry %d (%d bytes of text): spilled %v", i, len(e.Prefix)+len(e.Reg)+len(e.Cat), spilled)
+		}
+		if es.plain(uint32(i)) != wantPlain[i] {
+			t.Errorf("entry %d: plain %v", i, es.plain(uint32(i)))
+		}
+	}
+	if unsafe.Sizeof(record{}) != 64 {
+		t.Errorf("a record is %d bytes; it must fill one 64-byte cache line", unsafe.Sizeof(record{}))
+	}
+
+	// Two successors of one table: the first appends in place, the second
+	// (of the same, older table) must copy, and all three read their own.
+	es.commit()
+	a := es.successor()
+	a.add(&feed.Entry{Prefix: "14.1.107.0/24", Reg: long + "a", Cat: "company_vpn", Until: until})
+	a.commit()
+	b := es.successor()
+	b.add(&feed.Entry{Prefix: "14.1.108.0/24", Reg: long + "b", Cat: "company_vpn", Until: until})
+	b.commit()
+	if got := a.get(5).Reg; got != long+"a" {
+		t.Errorf("the first successor's new entry reads %.10q…", got)
+	}
+	if got := b.get(5).Reg; got != long+"b" {
+		t.Errorf("the second successor's new entry reads %.10q…", got)
+	}
+	if len(es.recs) != 5 || es.get(3).Reg != long {
+		t.Errorf("the older store changed: %d records", len(es.recs))
 	}
 }
