@@ -142,7 +142,7 @@ func (a *Agent) appendAnswers(out []byte, t *Table, b *batchBuf) ([]byte, int) {
 		out = append(out, `","category":"`...)
 		out = append(out, cat...)
 		out = append(out, `","until":"`...)
-		out = tc.append(out, t.es.recs[v].until)
+		out = tc.append(out, t.es.rec(uint32(v)).until)
 		out = append(out, `"}`...)
 		allowed++
 	}

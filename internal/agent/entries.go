@@ -2,6 +2,7 @@ package agent
 
 import (
 	"encoding/binary"
+	"slices"
 	"sync"
 	"time"
 	"unsafe"
@@ -9,31 +10,47 @@ import (
 	"github.com/ipreg/ipreg/internal/feed"
 )
 
-// entryStore holds a table's entries without a single pointer: a
+// entryStore holds a table's entries without a single pointer to scan: a
 // fixed-size record per entry, text included. The garbage collector never
 // scans pointer-free memory, so a table of a million entries costs it
 // nothing, where a slice of feed.Entry (five pointers each) cost every
 // collection a scan of about 100 MB, which showed as delays in applying
 // deltas.
 //
-// A record is one 64-byte cache line (a large slice starts on a page, so
-// record v is line v of it): the answer to a lookup, registration number,
-// prefix, category and expiry, costs one memory access. With the text in
-// an arena of its own it cost two or three, and batch lookups spent a
-// quarter more time waiting for memory (BENCHMARKS.md). Text that does not
-// fit the record's 48 bytes (no registry entry comes near) spills into an
-// arena.
+// A record is one 64-byte cache line (chunks are large allocations, which
+// start on a page): the answer to a lookup, registration number, prefix,
+// category and expiry, costs one memory access. With the text in an arena
+// of its own it cost two or three, and batch lookups spent a quarter more
+// time waiting for memory (BENCHMARKS.md). Text that does not fit the
+// record's 48 bytes (no registry entry comes near) spills into an arena.
 //
-// Both slices only grow: Apply appends a delta's new entries, sharing the
-// arrays with the table it came from, whose lookups read only below their
-// own lengths (see entryLog).
+// Records live in chunks of 16,384 (1 MiB), so the store grows without
+// ever copying what it holds: one array of a million records had to be
+// copied whole, 70 MB, every few dozen deltas, and on a virtual machine
+// whose fresh pages are slow to fault in that stalled an apply for up to a
+// second.
+//
+// The store only grows: Apply appends a delta's new entries, sharing the
+// chunks with the table it came from, whose lookups read only below its
+// own count (see entryLog).
 type entryStore struct {
-	recs  []record
-	spill []byte // the text of records marked spilled
-	log   *entryLog
+	chunks []*[chunkRecs]record
+	n      int    // records in use
+	spill  []byte // the text of records marked spilled
+	log    *entryLog
 
 	lastCat      string // categories repeat: the last one's jsonPlain
 	lastCatPlain bool
+}
+
+const (
+	chunkBits = 14
+	chunkRecs = 1 << chunkBits
+)
+
+// rec returns record v.
+func (es *entryStore) rec(v uint32) *record {
+	return &es.chunks[v>>chunkBits][v&(chunkRecs-1)]
 }
 
 // record is one entry. Its text is prefix, registration number and
@@ -69,9 +86,12 @@ func fits(e *feed.Entry) bool {
 // add appends e and returns its value (record index). The record is
 // filled where it lies, not built and then copied: Build adds a million.
 func (es *entryStore) add(e *feed.Entry) uint32 {
-	v := uint32(len(es.recs))
-	es.recs = append(es.recs, record{})
-	r := &es.recs[v]
+	v := uint32(es.n)
+	if es.n == len(es.chunks)*chunkRecs {
+		es.chunks = append(es.chunks, new([chunkRecs]record))
+	}
+	es.n++
+	r := es.rec(v)
 	r.until, r.nsec = e.Until.Unix(), int32(e.Until.Nanosecond())
 	if es.plainCat(e.Cat) && jsonPlain(e.Reg) && jsonPlain(e.Prefix) {
 		r.flags = recPlain
@@ -101,7 +121,7 @@ func (es *entryStore) plainCat(cat string) bool {
 // text returns entry v's prefix, registration number and category as
 // slices of the store (not to be written to).
 func (es *entryStore) text(v uint32) (pfx, reg, cat []byte) {
-	r := &es.recs[v]
+	r := es.rec(v)
 	if r.flags&recSpilled == 0 {
 		p, g := int(r.pfx), int(r.pfx)+int(r.reg)
 		return r.text[:p:p], r.text[p:g:g], r.text[g : g+int(r.cat) : g+int(r.cat)]
@@ -123,13 +143,13 @@ func str(b []byte) string {
 
 func (es *entryStore) get(v uint32) feed.Entry {
 	pfx, reg, cat := es.text(v)
-	r := &es.recs[v]
+	r := es.rec(v)
 	return feed.Entry{Prefix: str(pfx), Reg: str(reg), Cat: str(cat), Until: time.Unix(r.until, int64(r.nsec)).UTC()}
 }
 
 // plain reports whether entry v's strings can be written into JSON as
 // they are.
-func (es *entryStore) plain(v uint32) bool { return es.recs[v].flags&recPlain != 0 }
+func (es *entryStore) plain(v uint32) bool { return es.rec(v).flags&recPlain != 0 }
 
 func (es *entryStore) regOf(v uint32) string {
 	_, reg, _ := es.text(v)
@@ -139,7 +159,7 @@ func (es *entryStore) regOf(v uint32) string {
 // allowedAt reports whether entry v is still valid at now, from the record
 // alone.
 func (es *entryStore) allowedAt(v uint32, now time.Time) bool {
-	r := &es.recs[v]
+	r := es.rec(v)
 	s := now.Unix()
 	return s < r.until || s == r.until && int32(now.Nanosecond()) < r.nsec
 }
@@ -149,7 +169,7 @@ func (es *entryStore) allowedAt(v uint32, now time.Time) bool {
 // in whole seconds. (A table entry always has a prefix: Build and Apply
 // take no other.)
 func (es *entryStore) fast(v uint32, now time.Time) bool {
-	r := &es.recs[v]
+	r := es.rec(v)
 	return r.flags&recPlain != 0 && r.nsec == 0 && now.Unix() < r.until
 }
 
@@ -158,18 +178,27 @@ func (es *entryStore) fast(v uint32, now time.Time) bool {
 func (es *entryStore) successor() entryStore {
 	es.log.mu.Lock()
 	defer es.log.mu.Unlock()
-	if es.log.recs == len(es.recs) && es.log.spill == len(es.spill) {
+	if es.log.recs == es.n && es.log.spill == len(es.spill) {
 		es.log.recs, es.log.spill = -1, -1 // claimed until commit
-		return entryStore{recs: es.recs, spill: es.spill, log: es.log}
+		return entryStore{chunks: clip(es.chunks), n: es.n, spill: es.spill, log: es.log}
 	}
-	return entryStore{recs: clip(es.recs), spill: clip(es.spill), log: &entryLog{recs: -1, spill: -1}}
+	// Another successor has written past this store's end, into its last
+	// chunk: that chunk is copied, the full ones are shared.
+	full := es.n / chunkRecs
+	chunks := slices.Clone(es.chunks[:full])
+	if es.n > full*chunkRecs {
+		last := *es.chunks[full]
+		clear(last[es.n-full*chunkRecs:])
+		chunks = append(chunks, &last)
+	}
+	return entryStore{chunks: chunks, n: es.n, spill: clip(es.spill), log: &entryLog{recs: -1, spill: -1}}
 }
 
 // commit records the new lengths: a later successor of the new table may
 // append in place; one of an older table copies.
 func (es *entryStore) commit() {
 	es.log.mu.Lock()
-	es.log.recs, es.log.spill = len(es.recs), len(es.spill)
+	es.log.recs, es.log.spill = es.n, len(es.spill)
 	es.log.mu.Unlock()
 }
 
@@ -177,7 +206,7 @@ func (es *entryStore) commit() {
 func (es *entryStore) release(base *entryStore) {
 	es.log.mu.Lock()
 	if es.log == base.log {
-		es.log.recs, es.log.spill = len(base.recs), len(base.spill)
+		es.log.recs, es.log.spill = base.n, len(base.spill)
 	}
 	es.log.mu.Unlock()
 }

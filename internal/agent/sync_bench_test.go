@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -143,6 +144,8 @@ func BenchmarkDelta(b *testing.B) {
 			}
 		}
 	}()
+	var ru0, ru1 syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
 	b.ResetTimer()
 	took := make([]time.Duration, 0, b.N)
 	for i := 0; i < b.N; i++ {
@@ -153,6 +156,8 @@ func BenchmarkDelta(b *testing.B) {
 		took = append(took, time.Since(t0))
 	}
 	b.StopTimer()
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+	b.ReportMetric(float64(ru1.Minflt-ru0.Minflt)/float64(b.N), "faults/delta")
 	slices.Sort(took)
 	b.ReportMetric(float64(took[len(took)/2].Microseconds())/1e3, "ms-p50")
 	b.ReportMetric(float64(took[len(took)-1].Microseconds())/1e3, "ms-max")

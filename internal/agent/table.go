@@ -227,7 +227,7 @@ func (t *Table) lookupBatch(addrs []netip.Addr, vals []int) {
 			b := a.Unmap().As4()
 			v = slotLookup(t.slots[binary.BigEndian.Uint16(b[:2])], x>>2, uint64(x&3), b[3])
 			if vals[i] = v; v >= 0 {
-				prefetch(unsafe.Pointer(&t.es.recs[v]))
+				prefetch(unsafe.Pointer(t.es.rec(uint32(v))))
 			}
 		}
 	}

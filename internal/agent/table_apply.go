@@ -37,7 +37,7 @@ func (t *Table) Apply(ops []feed.Op) (_ *Table, err error) {
 		add := o.Op == "add"
 		var val uint32
 		if add {
-			val = uint32(len(nt.es.recs))
+			val = uint32(nt.es.n)
 		}
 		s4, s6, is4, ok := spanOf(&o.Entry, val)
 		switch {
@@ -214,19 +214,6 @@ func (a *arena[S]) take(n int) []S {
 	return a.buf[l : l : l+n]
 }
 
-// contained reports whether some span of spans (in place order) strictly
-// contains s, a /64 or wider prefix: whether a prefix of each shorter
-// length at s's start is there.
-func contained(spans []span6, s span6) bool {
-	for b := uint8(0); b < s.bits; b++ {
-		p := span6{start: u128{hi: s.start.hi &^ (^uint64(0) >> b)}, bits: b}
-		if _, found := slices.BinarySearchFunc(spans, p, cmpPlace6); found {
-			return true
-		}
-	}
-	return false
-}
-
 // patch6 updates narrow IPv6 ranges (see build6) instead of rebuilding
 // them when each operation is one range added or removed: a /64 or wider
 // prefix that no other prefix, old or new, contains, lies inside or
@@ -243,8 +230,24 @@ func (t *Table) patch6(old *Table, ops []pending[span6]) bool {
 		i, found := slices.BinarySearchFunc(list, s, cmpPlace6)
 		return found && (i+1 == len(list) || cmpPlace6(list[i+1], s) != 0)
 	}
+	// containedOld reports whether an old prefix contains s, walking the
+	// old list in step with the operations (both are in place order) and
+	// keeping the largest end of the prefixes before s: prefixes nest or
+	// are disjoint, so one before s that ends at or after s's end contains
+	// it. One pass over the list, and only when a removal needs it.
+	var walk struct {
+		j   int
+		max u128
+	}
+	containedOld := func(s span6) bool {
+		for ; walk.j < len(old.s6) && cmpPlace6(old.s6[walk.j], s) < 0; walk.j++ {
+			if e := old.s6[walk.j].end(); walk.max.less(e) {
+				walk.max = e
+			}
+		}
+		return !walk.max.less(s.end())
+	}
 	var prevEnd uint64
-	touching := 0
 	for n, o := range ops {
 		start, end := o.span.start.hi, o.span.end().hi
 		switch {
@@ -261,16 +264,13 @@ func (t *Table) patch6(old *Table, ops []pending[span6]) bool {
 			// contain it (its space would go back to that one). A prefix
 			// containing it shows as a range touching it, unless other
 			// prefixes tile the rest of the container; so when a neighbour
-			// touches, ask the sorted list for each shorter prefix that
-			// could contain it (a few dozen searches, for few operations).
+			// touches, the old list is asked.
 			i := first(start)
 			if !once(old.s6, o.span) || i == len(rs) || rs[i].start != start || rs[i].end != end {
 				return false
 			}
-			if i > 0 && rs[i-1].end+1 == start || i+1 < len(rs) && rs[i+1].start == end+1 {
-				if touching++; touching > 64 || contained(old.s6, o.span) {
-					return false
-				}
+			if (i > 0 && rs[i-1].end+1 == start || i+1 < len(rs) && rs[i+1].start == end+1) && containedOld(o.span) {
+				return false
 			}
 		}
 		prevEnd = end

@@ -234,8 +234,8 @@ func TestApplyCompacts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if nt.dead != 0 || len(nt.es.recs) != 1000 || nt.Len() != 1000 {
-		t.Errorf("after removing 2000 of 3000: %d dead, %d entries kept, %d live; want a compact table of 1000", nt.dead, len(nt.es.recs), nt.Len())
+	if nt.dead != 0 || nt.es.n != 1000 || nt.Len() != 1000 {
+		t.Errorf("after removing 2000 of 3000: %d dead, %d entries kept, %d live; want a compact table of 1000", nt.dead, nt.es.n, nt.Len())
 	}
 	if nt.Contains(netip.MustParseAddr("14.0.0.1")) || !nt.Contains(netip.MustParseAddr("14.11.100.1")) {
 		t.Error("the compacted table answers wrongly")

@@ -236,7 +236,7 @@ func BenchmarkLookupBatch(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				m.fn(batches[i%len(batches)], vals)
 				for _, v := range vals {
-					if v >= 0 && t.es.recs[v].until > 0 {
+					if v >= 0 && t.es.rec(uint32(v)).until > 0 {
 						hits++
 					}
 				}

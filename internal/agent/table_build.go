@@ -128,14 +128,14 @@ func (t *Table) cmp6(a, b span6) int {
 // (see Bindings). Entries in feed order, as snapshots hold them, skip the
 // sort.
 func Build(entries []feed.Entry) *Table {
-	t := &Table{es: entryStore{recs: make([]record, 0, len(entries)), log: &entryLog{}}}
+	t := &Table{es: entryStore{log: &entryLog{}}}
 	s4 := make([]span4, 0, len(entries))
 	for i := range entries {
 		e := &entries[i]
 		if !fits(e) {
 			continue
 		}
-		s, s6, is4, ok := spanOf(e, uint32(len(t.es.recs)))
+		s, s6, is4, ok := spanOf(e, uint32(t.es.n))
 		switch {
 		case !ok:
 			continue

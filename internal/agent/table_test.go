@@ -215,7 +215,7 @@ func TestEntryStore(t *testing.T) {
 		if got := es.get(uint32(i)); !reflect.DeepEqual(got, e) {
 			t.Errorf("entry %d: got %+v, want %+v", i, got, e)
 		}
-		if spilled := es.recs[i].flags&recSpilled != 0; spilled != wantSpilled[i] {
+		if spilled := es.rec(uint32(i)).flags&recSpilled != 0; spilled != wantSpilled[i] {
 			t.Errorf("entry %d (%d bytes of text): spilled %v", i, len(e.Prefix)+len(e.Reg)+len(e.Cat), spilled)
 		}
 		if es.plain(uint32(i)) != wantPlain[i] {
@@ -226,22 +226,42 @@ func TestEntryStore(t *testing.T) {
 		t.Errorf("a record is %d bytes; it must fill one 64-byte cache line", unsafe.Sizeof(record{}))
 	}
 
+	// Across chunks: fill past the first chunk's end, twice over.
+	big := es.successor()
+	for i := big.n; i < 2*chunkRecs+7; i++ {
+		big.add(&feed.Entry{Prefix: fmt.Sprintf("10.%d.%d.0/24", i>>8&255, i&255), Reg: fmt.Sprintf("VPN-2026-%06d", i), Cat: "company_vpn", Until: until})
+	}
+	big.commit()
+	for _, i := range []int{5, chunkRecs - 1, chunkRecs, chunkRecs + 1, 2 * chunkRecs, 2*chunkRecs + 6} {
+		if got, want := big.get(uint32(i)).Reg, fmt.Sprintf("VPN-2026-%06d", i); got != want {
+			t.Errorf("record %d reads %s, want %s", i, got, want)
+		}
+	}
+	es.release(&es) // es is a table of its own again (as if big had been refused)
+
 	// Two successors of one table: the first appends in place, the second
 	// (of the same, older table) must copy, and all three read their own.
 	es.commit()
 	a := es.successor()
-	a.add(&feed.Entry{Prefix: "14.1.107.0/24", Reg: long + "a", Cat: "company_vpn", Until: until})
+	a.add(&feed.Entry{Prefix: "14.1.107.0/24", Reg: "VPN-2026-00000A", Cat: "company_vpn", Until: until})
+	a.add(&feed.Entry{Prefix: "14.1.109.0/24", Reg: long + "a", Cat: "company_vpn", Until: until})
 	a.commit()
 	b := es.successor()
-	b.add(&feed.Entry{Prefix: "14.1.108.0/24", Reg: long + "b", Cat: "company_vpn", Until: until})
+	b.add(&feed.Entry{Prefix: "14.1.108.0/24", Reg: "VPN-2026-00000B", Cat: "company_vpn", Until: until})
+	b.add(&feed.Entry{Prefix: "14.1.110.0/24", Reg: long + "b", Cat: "company_vpn", Until: until})
 	b.commit()
-	if got := a.get(5).Reg; got != long+"a" {
-		t.Errorf("the first successor's new entry reads %.10q…", got)
+	for _, c := range []struct {
+		es   *entryStore
+		name string
+		want []string
+	}{{&a, "first", []string{"VPN-2026-00000A", long + "a"}}, {&b, "second", []string{"VPN-2026-00000B", long + "b"}}} {
+		for i, want := range c.want {
+			if got := c.es.get(uint32(5 + i)).Reg; got != want {
+				t.Errorf("the %s successor's entry %d reads %.20q…, want %.20q…", c.name, 5+i, got, want)
+			}
+		}
 	}
-	if got := b.get(5).Reg; got != long+"b" {
-		t.Errorf("the second successor's new entry reads %.10q…", got)
-	}
-	if len(es.recs) != 5 || es.get(3).Reg != long {
-		t.Errorf("the older store changed: %d records", len(es.recs))
+	if es.n != 5 || es.get(3).Reg != long {
+		t.Errorf("the older store changed: %d records", es.n)
 	}
 }
