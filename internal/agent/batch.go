@@ -67,7 +67,7 @@ func (a *Agent) checkBatch(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the body is over %d bytes; send at most %d addresses per request", 64*MaxBatch, MaxBatch))
 		return
 	case err != nil:
-		apiError(w, http.StatusBadRequest, "unreadable", "the request body could not be read: "+err.Error())
+		apiError(w, http.StatusBadRequest, "unreadable", "the request body could not be read ("+err.Error()+"); send the request again")
 		return
 	}
 	b.ips, b.src = b.ips[:0], b.src[:0]
@@ -94,9 +94,8 @@ func (a *Agent) checkBatch(w http.ResponseWriter, r *http.Request) {
 	}
 	b.vals = b.vals[:len(b.ips)]
 	t.lookupBatch(b.ips, b.vals)
-	allowed := 0
-	b.out, allowed = a.appendAnswers(append(b.out[:0], '['), t, b)
-	b.out = append(b.out, ']', '\n')
+	out, allowed := a.appendAnswers(append(b.out[:0], '['), t, b)
+	b.out = append(out, ']', '\n')
 	a.count(len(b.ips), allowed)
 	w.Header().Set("Content-Length", strconv.Itoa(len(b.out)))
 	writeRaw(w, b.out)
@@ -117,8 +116,7 @@ func (a *Agent) appendAnswers(out []byte, t *Table, b *batchBuf) ([]byte, int) {
 			out = append(out, ',')
 		}
 		v := b.vals[i]
-		switch {
-		case general || v >= 0 && !t.es.fast(uint32(v), now):
+		if general || v >= 0 && !t.es.fast(uint32(v), now) {
 			ans := a.answer(t, stale, now, ip, v)
 			out = ans.appendJSON(out)
 			allowed += boolInt(ans.Allowed)
