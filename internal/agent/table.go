@@ -25,11 +25,16 @@ import (
 //     /24 allowed by one entry, 2 one range inside it, 3 several ranges.
 //     The 256 /24s of a /16 ("chunk") fill exactly one 64-byte cache line.
 //     A miss costs this one access; so does Contains for a whole /24.
-//   - slots: per chunk a slice (its header read alongside the cache line)
-//     with, per marked /24, the entry and the range (8 bytes); a popcount
-//     over the chunk's cache line gives the /24's slot, so a hit costs one
-//     more access. /24s with several ranges point to ranges kept after
-//     the chunk's slots.
+//   - slots: per chunk a slice with, per marked /24 (a whole one too), the
+//     entry and the range (8 bytes); /24s with several ranges point to
+//     ranges kept after the chunk's slots.
+//   - heads: per chunk one cache line (4 MiB in all) with where its slots
+//     start, per word of its code line how many marked /24s the words
+//     before it hold, and the ranges of its first 24 slots. A /24's slot
+//     is then one popcount of its own code word away, and the head is
+//     read alongside the code word, since both depend on the address
+//     alone: most hits cost one access in parallel to the miss's, only
+//     /24s beyond the head's 24 or with several ranges a further one.
 //
 // IPv6: the ranges sorted by start under a bucket index of the bits after
 // those all ranges share: usually two accesses.
@@ -45,12 +50,11 @@ type Table struct {
 	short4 []span4   // those shorter than /16, which cover whole chunks
 	s6     []span6   // IPv6 prefixes in feed order
 
-	codes []uint64 // 2 bits per /24; chunk c is words 8c … 8c+7
-	slots [][]slot // per chunk: a slot per marked /24, then the ranges of those with several
-	// slotBase[c] is &slots[c][0] (nil for none): 8 bytes a chunk, 512 KiB
-	// in all, small enough to stay in cache, so Contains can fetch it
-	// before it knows the /24's code at no cost to a miss.
-	slotBase []*slot
+	// Fixed-size arrays, so that indexing them with a /24 or chunk number
+	// needs no bounds check.
+	codes *[codeWords]uint64 // 2 bits per /24; chunk c is words 8c … 8c+7
+	slots [][]slot           // per chunk: a slot per marked /24, then the ranges of those with several
+	heads *[chunks]chunkHead
 
 	v6     []range6  // the ranges, unless all are whole /64s or wider:
 	v6n    []range6n // then these, their upper halves (24 bytes instead of 40)
@@ -78,6 +82,43 @@ type slot struct {
 	val    uint32
 	lo, hi uint8
 	n      uint16
+}
+
+// chunkHead is what a lookup needs of a chunk besides its code line, in
+// one cache line: base is &slots[c][0] (nil for none), rank[w] the number
+// of marked /24s in the line's words before word w (at most 7·32, so a
+// byte), and lohi the range (lo | hi<<8) of the chunk's first slots, which
+// spares most hits the access to the slot itself.
+type chunkHead struct {
+	base *slot
+	rank [8]uint8
+	lohi [inlineSlots]uint16
+}
+
+// inlineSlots is how many slots' ranges fit in the rest of the head's
+// cache line. With the data set (about 17 marked /24s per used
+// chunk) all but a few percent of lookups find theirs there.
+const inlineSlots = (64 - 16) / 2
+
+// A head is one cache line (heads are allocated as one array, which starts
+// on a page): a second line would be a second miss.
+var _ [0]struct{} = [unsafe.Sizeof(chunkHead{}) - 64]struct{}{}
+
+// head computes chunk c's head from its code line and slots.
+func (t *Table) head(c uint32) chunkHead {
+	var h chunkHead
+	if len(t.slots[c]) > 0 {
+		h.base = &t.slots[c][0]
+	}
+	for i, s := range t.slots[c][:min(len(t.slots[c]), inlineSlots)] {
+		h.lohi[i] = uint16(s.lo) | uint16(s.hi)<<8
+	}
+	k := 0
+	for w, word := range t.codes[c*8 : c*8+8] {
+		h.rank[w] = uint8(k)
+		k += bits.OnesCount64((word | word>>1) & nzMask)
+	}
+	return h
 }
 
 type span4 struct {
@@ -184,22 +225,24 @@ func (t *Table) lookup(a netip.Addr) int {
 }
 
 // lookupBatch sets vals[i] to lookup(addrs[i]). Random addresses miss
-// the caches at every step (the /24's code line, its slot, the entry), and
-// one address's steps depend on each other, so the batch goes step by step
-// over all its addresses, and each step first asks for the memory the next
-// step will read (prefetch): the misses of a thousand addresses then
-// overlap instead of being waited for one by one. The last step asks for
-// the entries' records, which the answers are written from. Together this
-// takes a third to a half off a 1,000-address batch (BenchmarkLookupBatch).
+// the caches at every step (the /24's code, its chunk's head, its slot,
+// the entry), and one address's steps depend on each other, so the batch
+// goes step by step over all its addresses, and each step first asks for
+// the memory the next step will read (prefetch): the misses of a thousand
+// addresses then overlap instead of being waited for one by one. The last
+// step asks for the entries' records, which the answers are written from.
+// Together this takes a half off a 1,000-address batch
+// (BenchmarkLookupBatch).
 func (t *Table) lookupBatch(addrs []netip.Addr, vals []int) {
-	codes := (*[codeWords]uint64)(t.codes)
-	bases := (*[chunks]*slot)(t.slotBase)
+	codes, heads := t.codes, t.heads
 	for _, a := range addrs {
 		if a.Is4() {
 			b := a.As4()
-			prefetch(unsafe.Pointer(&codes[(uint32(b[0])<<8|uint32(b[1]))*8]))
+			prefetch(unsafe.Pointer(&codes[(uint32(b[0])<<16|uint32(b[1])<<8|uint32(b[2]))>>5]))
 		}
 	}
+	// Most addresses' codes say nothing is allowed: only the others'
+	// heads are asked for.
 	for i, a := range addrs {
 		if !a.Is4() && !a.Is4In6() {
 			vals[i] = t.lookup(a)
@@ -207,18 +250,20 @@ func (t *Table) lookupBatch(addrs []netip.Addr, vals []int) {
 		}
 		b := a.Unmap().As4()
 		x := binary.BigEndian.Uint32(b[:])
-		code, k := t.code(x)
+		code := (codes[x>>13] >> ((x >> 7) & 62)) & 3
 		if code == codeNone {
 			vals[i] = -1
 			continue
 		}
-		vals[i] = -2 - (k<<2 | int(code)) // pending: decoded below
-		prefetch(unsafe.Pointer(&bases[x>>16]))
+		vals[i] = -2 // pending: decoded below
+		prefetch(unsafe.Pointer(&heads[x>>16]))
 	}
 	for i, a := range addrs {
-		if v := vals[i]; v <= -2 {
+		if vals[i] == -2 {
 			b := a.Unmap().As4()
-			prefetch(unsafe.Add(unsafe.Pointer(bases[binary.BigEndian.Uint16(b[:2])]), uintptr((-2-v)>>2)*unsafe.Sizeof(slot{})))
+			code, k := t.code(binary.BigEndian.Uint32(b[:]))
+			vals[i] = -2 - (k<<2 | int(code))
+			prefetch(unsafe.Add(unsafe.Pointer(heads[binary.BigEndian.Uint16(b[:2])].base), uintptr(k)*unsafe.Sizeof(slot{})))
 		}
 	}
 	for i, a := range addrs {
@@ -235,63 +280,69 @@ func (t *Table) lookupBatch(addrs []netip.Addr, vals []int) {
 
 // Contains reports whether any entry contains a.
 //
-// A plain IPv4 address takes a short path the compiler keeps small: the
-// /24's 2-bit code read straight from its word of the code table (whose
-// size is fixed, so no bounds check), which answers a miss or a whole /24
-// with one memory access and few enough instructions that the processor
-// overlaps the memory accesses of consecutive lookups.
+// Random addresses miss the caches, so what a lookup costs is how many of
+// its memory accesses wait on each other, and how many lookups the
+// processor keeps in flight at once, which every mispredicted branch
+// undoes. A plain IPv4 address therefore takes a short path of few,
+// predictable branches: the /24's 2-bit code, read straight from its word
+// of the code table (whose size is fixed, so no bounds check), ends a
+// miss. Otherwise the chunk's head, which depends on the address alone and
+// so is fetched alongside the code, gives the /24's slot (one popcount)
+// and, for most, its range; the answer is a range check, the same whether
+// the /24 is whole (0-255) or partly allowed, as branching on which would
+// be a coin toss the processor mostly loses.
 func (t *Table) Contains(a netip.Addr) bool {
 	if t != nil && a.Is4() {
 		b := a.As4() // (As16 and its last four bytes measured 3× slower)
 		x := binary.BigEndian.Uint32(b[:])
 		// The /24's code: word x>>13 of the code table (chunk x>>16's line
 		// of eight words, word (x>>13)&7), bits 2·((x>>8)&31).
-		code := ((*[codeWords]uint64)(t.codes)[x>>13] >> ((x >> 7) & 62)) & 3
-		switch code {
-		case codeNone:
+		w := t.codes[x>>13]
+		sh := (x >> 7) & 62
+		code := (w >> sh) & 3
+		if code == codeNone {
 			return false
-		case codeFull:
-			return true
 		}
-		return t.inside4(x, code)
+		h := &t.heads[x>>16]
+		k := uint(h.rank[(x>>13)&7]) + uint(bits.OnesCount64((w|w>>1)&nzMask&(1<<sh-1)))
+		if k < inlineSlots && code != codeMany {
+			r := h.lohi[k]
+			return uint8(x)-uint8(r) <= uint8(r>>8)-uint8(r)
+		}
+		return slot4(h.base, k, code, uint8(x)) >= 0
 	}
 	return t.containsOther(a)
 }
 
-// inside4 answers Contains for an address in a /24 that is partly
-// allowed (code one or many): its slot, found by a popcount over the
-// chunk's code line, then the slot's range or ranges. Kept out of Contains
-// so that the path of a miss or a whole /24 stays short.
-func (t *Table) inside4(x uint32, code uint64) bool {
-	// Where the chunk's slots are: a small table that stays in cache, read
-	// directly rather than through the chunk's slice header.
-	base := (*[chunks]*slot)(t.slotBase)[x>>16]
-	line := (*[8]uint64)((*[codeWords]uint64)(t.codes)[x>>16*8:])
-	j := (x >> 8) & 255
-	w := line[j>>5]
-	sh := (j & 31) * 2
-	k := 0
-	for i := uint32(0); i < j>>5; i++ {
-		k += bits.OnesCount64((line[i] | line[i]>>1) & nzMask)
-	}
-	k += bits.OnesCount64((w | w>>1) & nzMask & (1<<sh - 1))
-	// A marked /24 has its slot k, and a slot of several ranges points at
-	// them within the chunk's slots: the lengths given here lie inside the
-	// chunk's allocation by construction (TestTableAgainstBart holds every
-	// answer to an independent table).
-	s := *(*slot)(unsafe.Add(unsafe.Pointer(base), uintptr(k)*unsafe.Sizeof(slot{})))
+// slot4 answers for an address whose /24 (code one or many) has slot k
+// among those from base, beyond the head's or with several ranges, and
+// returns the entry or -1. The slots and the ranges a slot of several
+// points at lie within the chunk's slots by construction
+// (TestTableAgainstBart holds every answer to an independent table).
+func slot4(base *slot, k uint, code uint64, lo uint8) int {
+	s := *(*slot)(unsafe.Add(unsafe.Pointer(base), k*uint(unsafe.Sizeof(slot{}))))
 	if code != codeMany {
-		return uint8(x) >= s.lo && uint8(x) <= s.hi
+		if lo-s.lo <= s.hi-s.lo {
+			return int(s.val)
+		}
+		return -1
 	}
+	return many4(base, s, lo)
+}
+
+// many4 finds lo among the ranges of a /24 with several, whose slot s
+// points at them within the chunk's slots (from base); it returns the
+// entry or -1.
+func many4(base *slot, s slot, lo uint8) int {
 	for _, r := range unsafe.Slice(base, int(s.val)+int(s.n))[s.val:] {
-		if uint8(x) < r.lo {
+		if lo < r.lo {
 			break
 		}
-		if uint8(x) <= r.hi {
-			return true
+		if lo <= r.hi {
+			return int(r.val)
 		}
 	}
-	return false
+	return -1
 }
 
 // codeWords is the code table's length: 2 bits for each of the 2^24 /24s.
@@ -312,19 +363,13 @@ func (t *Table) containsOther(a netip.Addr) bool {
 // code returns a's /24 code and, for a marked /24, its slot's index in
 // the chunk's slots.
 func (t *Table) code(a uint32) (code uint64, k int) {
-	c := a >> 16
-	j := (a >> 8) & 255
-	line := (*[8]uint64)(t.codes[c*8 : c*8+8])
-	w := line[j>>5]
-	sh := (j & 31) * 2
+	w := t.codes[a>>13]
+	sh := (a >> 7) & 62
 	code = (w >> sh) & 3
 	if code == codeNone {
 		return code, 0
 	}
-	for i := uint32(0); i < j>>5; i++ {
-		k += bits.OnesCount64((line[i] | line[i]>>1) & nzMask)
-	}
-	return code, k + bits.OnesCount64((w|w>>1)&nzMask&(1<<sh-1))
+	return code, int(t.heads[a>>16].rank[(a>>13)&7]) + bits.OnesCount64((w|w>>1)&nzMask&(1<<sh-1))
 }
 
 func (t *Table) contains4(a uint32) bool {
@@ -395,7 +440,7 @@ func (t *Table) lookup6(a u128) int {
 // structBytes is the size of the lookup structure, and that of the sorted
 // prefixes kept for Apply (neither counts the entries themselves).
 func (t *Table) structBytes() (lookup, spans int) {
-	lookup = len(t.codes)*8 + len(t.slots)*24 + len(t.slotBase)*8 + len(t.v6)*40 + len(t.v6n)*24 + len(t.v6idx)*4
+	lookup = len(t.codes)*8 + len(t.slots)*24 + len(t.heads)*int(unsafe.Sizeof(chunkHead{})) + len(t.v6)*40 + len(t.v6n)*24 + len(t.v6idx)*4
 	for _, s := range t.slots {
 		lookup += cap(s) * 8
 	}

@@ -151,9 +151,11 @@ func gallop[S any](s []S, i int, key func(S) int) int {
 // the others, and the per-chunk slices themselves, are shared with old.
 func (t *Table) apply4(old *Table, ops []pending[span4]) error {
 	t.s4 = slices.Clone(old.s4)
-	t.codes = slices.Clone(old.codes)
+	t.codes = new([codeWords]uint64)
+	*t.codes = *old.codes
 	t.slots = slices.Clone(old.slots)
-	t.slotBase = slices.Clone(old.slotBase)
+	t.heads = new([chunks]chunkHead)
+	*t.heads = *old.heads
 	var rebuild []uint32
 	short := false
 	var spans arena[span4]
@@ -191,10 +193,7 @@ func (t *Table) apply4(old *Table, ops []pending[span4]) error {
 	for _, c := range slices.Compact(rebuild) {
 		buf = t.buildChunk(&b, c, buf[:0])
 		t.slots[c] = append(slots.take(len(buf)), buf...)
-		t.slotBase[c] = nil
-		if len(buf) > 0 {
-			t.slotBase[c] = &t.slots[c][0]
-		}
+		t.heads[c] = t.head(c)
 	}
 	return nil
 }

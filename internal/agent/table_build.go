@@ -186,9 +186,9 @@ func (t *Table) shortSpans() []span4 {
 // build4 builds the IPv4 structure from s4, chunk by chunk, the slots of
 // all chunks in one allocation.
 func (t *Table) build4() {
-	t.codes = make([]uint64, chunks*8)
+	t.codes = new([codeWords]uint64)
 	t.slots = make([][]slot, chunks)
-	t.slotBase = make([]*slot, chunks)
+	t.heads = new([chunks]chunkHead)
 	buf := make([]slot, 0, t.n4+t.n4/8)
 	var b chunkBuilder
 	for c := uint32(0); c < chunks; c++ {
@@ -199,7 +199,7 @@ func (t *Table) build4() {
 		buf = t.buildChunk(&b, c, buf)
 		if len(buf) > n {
 			t.slots[c] = buf[n:len(buf):len(buf)]
-			t.slotBase[c] = &t.slots[c][0]
+			t.heads[c] = t.head(c)
 		}
 	}
 }

@@ -65,13 +65,30 @@ func oracle(t *testing.T, entries []feed.Entry, probes []netip.Addr) {
 	}
 }
 
+// denseChunks4 is a random IPv4 prefix in two /16s, mostly /24s and
+// longer, so that a chunk has well over the 24 slots its head holds and
+// /24s with several ranges are common.
+func denseChunks4(r *rand.Rand) netip.Prefix {
+	a := netip.AddrFrom4([4]byte{14, byte(r.IntN(2)), byte(r.IntN(256)), byte(r.IntN(256))})
+	return netip.PrefixFrom(a, 22+r.IntN(11)).Masked()
+}
+
 func TestTableAgainstBart(t *testing.T) {
-	for seed := uint64(1); seed <= 30; seed++ {
+	for seed := uint64(1); seed <= 40; seed++ {
 		r := rand.New(rand.NewPCG(seed, seed))
+		gen := randPrefix
+		if seed > 30 {
+			gen = func(r *rand.Rand, v6 bool) netip.Prefix {
+				if v6 {
+					return randPrefix(r, v6)
+				}
+				return denseChunks4(r)
+			}
+		}
 		var entries []feed.Entry
 		seen := map[string]bool{}
-		for i := 0; i < 1+r.IntN(300); i++ {
-			p := randPrefix(r, r.IntN(3) == 0)
+		for i := 0; i < 1+r.IntN(300)+int(seed/31)*600; i++ {
+			p := gen(r, r.IntN(3) == 0)
 			reg := fmt.Sprintf("VPN-2026-%06d", r.IntN(50))
 			if seen[p.String()+reg] {
 				continue
@@ -81,7 +98,7 @@ func TestTableAgainstBart(t *testing.T) {
 		}
 		var probes []netip.Addr
 		for i := 0; i < 3000; i++ {
-			probes = append(probes, randPrefix(r, r.IntN(3) == 0).Addr())
+			probes = append(probes, gen(r, r.IntN(3) == 0).Addr())
 			p := netip.MustParsePrefix(entries[r.IntN(len(entries))].Prefix)
 			probes = append(probes, p.Addr(), lastAddr(p), p.Addr().Prev(), lastAddr(p).Next())
 		}
