@@ -140,7 +140,7 @@ func writeFile(path string, b []byte) error {
 // different entries separately.
 func (t *Table) ranges4(fn func(start, end uint32)) {
 	for c := uint32(0); c < chunks; c++ {
-		slots := t.slots[c]
+		slots := t.slotsOf(c)
 		if len(slots) == 0 {
 			continue
 		}

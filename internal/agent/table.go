@@ -24,17 +24,17 @@ import (
 //   - codes: 2 bits per /24 (4 MiB in all): 0 nothing allowed, 1 the whole
 //     /24 allowed by one entry, 2 one range inside it, 3 several ranges.
 //     The 256 /24s of a /16 ("chunk") fill exactly one 64-byte cache line.
-//     A miss costs this one access; so does Contains for a whole /24.
-//   - slots: per chunk a slice with, per marked /24 (a whole one too), the
-//     entry and the range (8 bytes); /24s with several ranges point to
-//     ranges kept after the chunk's slots.
+//     A miss costs this one access.
+//   - slots: per chunk, per marked /24 (a whole one too), the entry and
+//     the range (8 bytes); /24s with several ranges point to ranges kept
+//     after the chunk's slots.
 //   - heads: per chunk one cache line (4 MiB in all) with where its slots
-//     start, per word of its code line how many marked /24s the words
-//     before it hold, and the ranges of its first 24 slots. A /24's slot
+//     are, per word of its code line how many marked /24s the words
+//     before it hold, and the ranges of its first 22 slots. A /24's slot
 //     is then one popcount of its own code word away, and the head is
 //     read alongside the code word, since both depend on the address
 //     alone: most hits cost one access in parallel to the miss's, only
-//     /24s beyond the head's 24 or with several ranges a further one.
+//     /24s beyond the head's 22 or with several ranges a further one.
 //
 // IPv6: the ranges sorted by start under a bucket index of the bits after
 // those all ranges share: usually two accesses.
@@ -53,8 +53,7 @@ type Table struct {
 	// Fixed-size arrays, so that indexing them with a /24 or chunk number
 	// needs no bounds check.
 	codes *[codeWords]uint64 // 2 bits per /24; chunk c is words 8c … 8c+7
-	slots [][]slot           // per chunk: a slot per marked /24, then the ranges of those with several
-	heads *[chunks]chunkHead
+	heads *[chunks]chunkHead // per chunk, with where its slots are
 
 	v6     []range6  // the ranges, unless all are whole /64s or wider:
 	v6n    []range6n // then these, their upper halves (24 bytes instead of 40)
@@ -85,32 +84,33 @@ type slot struct {
 }
 
 // chunkHead is what a lookup needs of a chunk besides its code line, in
-// one cache line: base is &slots[c][0] (nil for none), rank[w] the number
+// one cache line: its n slots from base (nil for none), rank[w] the number
 // of marked /24s in the line's words before word w (at most 7·32, so a
-// byte), and lohi the range (lo | hi<<8) of the chunk's first slots, which
-// spares most hits the access to the slot itself.
+// byte), and lohi the range (lo | hi<<8) of its first slots, which spares
+// most hits the access to the slot itself.
 type chunkHead struct {
 	base *slot
 	rank [8]uint8
+	n    uint32
 	lohi [inlineSlots]uint16
 }
 
 // inlineSlots is how many slots' ranges fit in the rest of the head's
 // cache line. With the data set (about 17 marked /24s per used
 // chunk) all but a few percent of lookups find theirs there.
-const inlineSlots = (64 - 16) / 2
+const inlineSlots = (64 - 20) / 2
 
 // A head is one cache line (heads are allocated as one array, which starts
 // on a page): a second line would be a second miss.
 var _ [0]struct{} = [unsafe.Sizeof(chunkHead{}) - 64]struct{}{}
 
-// head computes chunk c's head from its code line and slots.
-func (t *Table) head(c uint32) chunkHead {
-	var h chunkHead
-	if len(t.slots[c]) > 0 {
-		h.base = &t.slots[c][0]
+// head makes chunk c's head from its code line and slots.
+func (t *Table) head(c uint32, slots []slot) chunkHead {
+	h := chunkHead{n: uint32(len(slots))}
+	if len(slots) > 0 {
+		h.base = &slots[0]
 	}
-	for i, s := range t.slots[c][:min(len(t.slots[c]), inlineSlots)] {
+	for i, s := range slots[:min(len(slots), inlineSlots)] {
 		h.lohi[i] = uint16(s.lo) | uint16(s.hi)<<8
 	}
 	k := 0
@@ -270,7 +270,7 @@ func (t *Table) lookupBatch(addrs []netip.Addr, vals []int) {
 		if v := vals[i]; v <= -2 {
 			x := -2 - v
 			b := a.Unmap().As4()
-			v = slotLookup(t.slots[binary.BigEndian.Uint16(b[:2])], x>>2, uint64(x&3), b[3])
+			v = slotLookup(t.slotsOf(uint32(binary.BigEndian.Uint16(b[:2]))), x>>2, uint64(x&3), b[3])
 			if vals[i] = v; v >= 0 {
 				prefetch(unsafe.Pointer(t.es.rec(uint32(v))))
 			}
@@ -380,7 +380,7 @@ func (t *Table) contains4(a uint32) bool {
 	case codeFull:
 		return true
 	}
-	return slotLookup(t.slots[a>>16], k, code, uint8(a)) >= 0
+	return slotLookup(t.slotsOf(a>>16), k, code, uint8(a)) >= 0
 }
 
 func (t *Table) lookup4(a uint32) int {
@@ -388,7 +388,13 @@ func (t *Table) lookup4(a uint32) int {
 	if code == codeNone {
 		return -1
 	}
-	return slotLookup(t.slots[a>>16], k, code, uint8(a))
+	return slotLookup(t.slotsOf(a>>16), k, code, uint8(a))
+}
+
+// slotsOf returns chunk c's slots.
+func (t *Table) slotsOf(c uint32) []slot {
+	h := &t.heads[c]
+	return unsafe.Slice(h.base, h.n)
 }
 
 func slotLookup(slots []slot, k int, code uint64, lo uint8) int {
@@ -440,9 +446,9 @@ func (t *Table) lookup6(a u128) int {
 // structBytes is the size of the lookup structure, and that of the sorted
 // prefixes kept for Apply (neither counts the entries themselves).
 func (t *Table) structBytes() (lookup, spans int) {
-	lookup = len(t.codes)*8 + len(t.slots)*24 + len(t.heads)*int(unsafe.Sizeof(chunkHead{})) + len(t.v6)*40 + len(t.v6n)*24 + len(t.v6idx)*4
-	for _, s := range t.slots {
-		lookup += cap(s) * 8
+	lookup = len(t.codes)*8 + len(t.heads)*int(unsafe.Sizeof(chunkHead{})) + len(t.v6)*40 + len(t.v6n)*24 + len(t.v6idx)*4
+	for _, h := range t.heads {
+		lookup += int(h.n) * int(unsafe.Sizeof(slot{}))
 	}
 	spans = len(t.s4)*24 + t.n4*12 + len(t.short4)*12 + len(t.s6)*32
 	return lookup, spans

@@ -148,12 +148,11 @@ func gallop[S any](s []S, i int, key func(S) int) int {
 
 // apply4 applies the IPv4 operations: the chunks they change get new
 // prefix lists and are rebuilt (with every chunk a short prefix covers);
-// the others, and the per-chunk slices themselves, are shared with old.
+// the others, and the slots of all chunks not rebuilt, are shared with old.
 func (t *Table) apply4(old *Table, ops []pending[span4]) error {
 	t.s4 = slices.Clone(old.s4)
 	t.codes = new([codeWords]uint64)
 	*t.codes = *old.codes
-	t.slots = slices.Clone(old.slots)
 	t.heads = new([chunks]chunkHead)
 	*t.heads = *old.heads
 	var rebuild []uint32
@@ -192,8 +191,7 @@ func (t *Table) apply4(old *Table, ops []pending[span4]) error {
 	var slots arena[slot]
 	for _, c := range slices.Compact(rebuild) {
 		buf = t.buildChunk(&b, c, buf[:0])
-		t.slots[c] = append(slots.take(len(buf)), buf...)
-		t.heads[c] = t.head(c)
+		t.heads[c] = t.head(c, append(slots.take(len(buf)), buf...))
 	}
 	return nil
 }

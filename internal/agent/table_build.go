@@ -187,7 +187,6 @@ func (t *Table) shortSpans() []span4 {
 // all chunks in one allocation.
 func (t *Table) build4() {
 	t.codes = new([codeWords]uint64)
-	t.slots = make([][]slot, chunks)
 	t.heads = new([chunks]chunkHead)
 	buf := make([]slot, 0, t.n4+t.n4/8)
 	var b chunkBuilder
@@ -198,8 +197,7 @@ func (t *Table) build4() {
 		n := len(buf)
 		buf = t.buildChunk(&b, c, buf)
 		if len(buf) > n {
-			t.slots[c] = buf[n:len(buf):len(buf)]
-			t.heads[c] = t.head(c)
+			t.heads[c] = t.head(c, buf[n:])
 		}
 	}
 }

@@ -66,7 +66,7 @@ func oracle(t *testing.T, entries []feed.Entry, probes []netip.Addr) {
 }
 
 // denseChunks4 is a random IPv4 prefix in two /16s, mostly /24s and
-// longer, so that a chunk has well over the 24 slots its head holds and
+// longer, so that a chunk has well over the 22 slots its head holds and
 // /24s with several ranges are common.
 func denseChunks4(r *rand.Rand) netip.Prefix {
 	a := netip.AddrFrom4([4]byte{14, byte(r.IntN(2)), byte(r.IntN(256)), byte(r.IntN(256))})
