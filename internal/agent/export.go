@@ -154,7 +154,7 @@ func (t *Table) ranges4(fn func(start, end uint32)) {
 				j := w*32 + sh/2
 				s, at := slots[k], c<<16|j<<8
 				k++
-				if code != codeMany {
+				if code == codeOne {
 					fn(at|uint32(s.lo), at|uint32(s.hi))
 					continue
 				}

@@ -21,20 +21,23 @@ import (
 // IPv4 layout (random lookups miss the CPU caches, so what counts is how
 // many dependent memory accesses a lookup makes):
 //
-//   - codes: 2 bits per /24 (4 MiB in all): 0 nothing allowed, 1 the whole
-//     /24 allowed by one entry, 2 one range inside it, 3 several ranges.
+//   - codes: 2 bits per /24 (4 MiB in all): nothing allowed, one range of
+//     one entry (the whole /24 or part of it), several ranges that
+//     together make one (a /32 inside an allowed /24, say), or several
+//     ranges with gaps between them.
 //     The 256 /24s of a /16 ("chunk") fill exactly one 64-byte cache line.
 //     A miss costs this one access.
-//   - slots: per chunk, per marked /24 (a whole one too), the entry and
-//     the range (8 bytes); /24s with several ranges point to ranges kept
-//     after the chunk's slots.
+//   - slots: per chunk, per marked /24, the range (for several, from the
+//     first one's start to the last one's end) and the entry (8 bytes);
+//     /24s with several ranges point to ranges kept after the chunk's
+//     slots.
 //   - heads: per chunk one cache line (4 MiB in all) with where its slots
 //     are, per word of its code line how many marked /24s the words
 //     before it hold, and the ranges of its first 22 slots. A /24's slot
 //     is then one popcount of its own code word away, and the head is
 //     read alongside the code word, since both depend on the address
 //     alone: most hits cost one access in parallel to the miss's, only
-//     /24s beyond the head's 22 or with several ranges a further one.
+//     /24s beyond the head's 22 or with gaps between ranges a further one.
 //
 // IPv6: the ranges sorted by start under a bucket index of the bits after
 // those all ranges share: usually two accesses.
@@ -66,10 +69,10 @@ type Table struct {
 
 const (
 	chunks     = 1 << 16 // /16s
-	codeNone   = 0
-	codeFull   = 1
-	codeOne    = 2
-	codeMany   = 3
+	codeNone   = 0       // nothing in the /24 allowed
+	codeOne    = 1       // one range (the whole /24 or part of it) of one entry
+	codeSpan   = 2       // several ranges (entries) that together make one range
+	codeGaps   = 3       // several ranges with gaps between them
 	nzMask     = 0x5555555555555555
 	shortChunk = 16 // prefixes shorter than this cover whole chunks
 )
@@ -289,8 +292,9 @@ func (t *Table) lookupBatch(addrs []netip.Addr, vals []int) {
 // miss. Otherwise the chunk's head, which depends on the address alone and
 // so is fetched alongside the code, gives the /24's slot (one popcount)
 // and, for most, its range; the answer is a range check, the same whether
-// the /24 is whole (0-255) or partly allowed, as branching on which would
-// be a coin toss the processor mostly loses.
+// the /24 is whole (0-255), partly allowed, or allowed by several entries
+// without gaps, as branching on which would be a coin toss the processor
+// mostly loses.
 func (t *Table) Contains(a netip.Addr) bool {
 	if t != nil && a.Is4() {
 		b := a.As4() // (As16 and its last four bytes measured 3× slower)
@@ -305,29 +309,26 @@ func (t *Table) Contains(a netip.Addr) bool {
 		}
 		h := &t.heads[x>>16]
 		k := uint(h.rank[(x>>13)&7]) + uint(bits.OnesCount64((w|w>>1)&nzMask&(1<<sh-1)))
-		if k < inlineSlots && code != codeMany {
+		if k < inlineSlots && code != codeGaps {
 			r := h.lohi[k]
 			return uint8(x)-uint8(r) <= uint8(r>>8)-uint8(r)
 		}
-		return slot4(h.base, k, code, uint8(x)) >= 0
+		return slot4(h.base, k, code, uint8(x))
 	}
 	return t.containsOther(a)
 }
 
-// slot4 answers for an address whose /24 (code one or many) has slot k
-// among those from base, beyond the head's or with several ranges, and
-// returns the entry or -1. The slots and the ranges a slot of several
-// points at lie within the chunk's slots by construction
-// (TestTableAgainstBart holds every answer to an independent table).
-func slot4(base *slot, k uint, code uint64, lo uint8) int {
+// slot4 answers Contains for an address whose marked /24 has slot k among
+// those from base, beyond the head's or with gaps between its ranges. The
+// slots and the ranges a slot of several points at lie within the chunk's
+// slots by construction (TestTableAgainstBart holds every answer to an
+// independent table).
+func slot4(base *slot, k uint, code uint64, lo uint8) bool {
 	s := *(*slot)(unsafe.Add(unsafe.Pointer(base), k*uint(unsafe.Sizeof(slot{}))))
-	if code != codeMany {
-		if lo-s.lo <= s.hi-s.lo {
-			return int(s.val)
-		}
-		return -1
+	if code != codeGaps {
+		return lo-s.lo <= s.hi-s.lo
 	}
-	return many4(base, s, lo)
+	return many4(base, s, lo) >= 0
 }
 
 // many4 finds lo among the ranges of a /24 with several, whose slot s
@@ -374,13 +375,10 @@ func (t *Table) code(a uint32) (code uint64, k int) {
 
 func (t *Table) contains4(a uint32) bool {
 	code, k := t.code(a)
-	switch code {
-	case codeNone:
+	if code == codeNone {
 		return false
-	case codeFull:
-		return true
 	}
-	return slotLookup(t.slotsOf(a>>16), k, code, uint8(a)) >= 0
+	return slot4(t.heads[a>>16].base, uint(k), code, uint8(a))
 }
 
 func (t *Table) lookup4(a uint32) int {
@@ -397,9 +395,11 @@ func (t *Table) slotsOf(c uint32) []slot {
 	return unsafe.Slice(h.base, h.n)
 }
 
+// slotLookup returns the entry of the range containing lo in a marked /24
+// with code and slot k among slots, or -1.
 func slotLookup(slots []slot, k int, code uint64, lo uint8) int {
 	s := slots[k]
-	if code != codeMany {
+	if code == codeOne {
 		if lo >= s.lo && lo <= s.hi {
 			return int(s.val)
 		}

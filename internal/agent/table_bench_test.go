@@ -150,13 +150,16 @@ func BenchmarkLookup(b *testing.B) {
 			})
 		}
 	}
-	// IPv4 hits split by what the /24's code says: a whole /24 is answered
-	// by the code alone; an address inside a /24 that is only partly
-	// allowed needs its slot too, a second random access.
+	// IPv4 hits split by their /24: allowed whole by one entry, or only
+	// partly or by several. (Both read the code and the chunk's head; the
+	// old layout answered a whole /24 from the code alone, and needed a
+	// second, dependent access for the others.)
 	var whole, inside []netip.Addr
 	for _, a := range bench.hits4 {
 		b4 := a.As4()
-		if c, _ := bench.table.code(binary.BigEndian.Uint32(b4[:])); c == codeFull {
+		x := binary.BigEndian.Uint32(b4[:])
+		c, k := bench.table.code(x)
+		if s := bench.table.slotsOf(x >> 16)[k]; c == codeOne && s.lo == 0 && s.hi == 255 {
 			whole = append(whole, a)
 		} else {
 			inside = append(inside, a)

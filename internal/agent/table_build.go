@@ -251,20 +251,18 @@ func (t *Table) buildChunk(b *chunkBuilder, c uint32, out []slot) []slot {
 			return
 		}
 		j := uint32(cur) & 255
-		var code uint64
-		switch {
-		case len(pieces) == 1 && pieces[0].lo == 0 && pieces[0].hi == 255:
-			code = codeFull
-		case len(pieces) == 1:
-			code = codeOne
-		default:
-			code = codeMany
-		}
-		if code == codeMany {
-			out = append(out, slot{val: uint32(len(b.many)), n: uint16(len(pieces))}) // val: made absolute below
-			b.many = append(b.many, pieces...)
-		} else {
+		code := uint64(codeOne)
+		if len(pieces) == 1 {
 			out = append(out, pieces[0])
+		} else {
+			code = codeSpan
+			for i := 1; i < len(pieces); i++ {
+				if pieces[i].lo != pieces[i-1].hi+1 {
+					code = codeGaps
+				}
+			}
+			out = append(out, slot{val: uint32(len(b.many)), n: uint16(len(pieces)), lo: pieces[0].lo, hi: pieces[len(pieces)-1].hi}) // val: made absolute below
+			b.many = append(b.many, pieces...)
 		}
 		line[j>>5] |= code << ((j & 31) * 2)
 		pieces = pieces[:0]
