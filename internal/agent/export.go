@@ -148,7 +148,7 @@ func (t *Table) ranges4(fn func(start, end uint32)) {
 		for w := uint32(0); w < 8; w++ {
 			word := t.codes[c*8+w]
 			// Only the marked /24s: lowest set code first.
-			for m := (word | word>>1) & nzMask; m != 0; m &= m - 1 {
+			for m := marked(word); m != 0; m &= m - 1 {
 				sh := uint32(bits.TrailingZeros64(m))
 				code := word >> sh & 3
 				j := w*32 + sh/2

@@ -119,7 +119,7 @@ func (t *Table) head(c uint32, slots []slot) chunkHead {
 	k := 0
 	for w, word := range t.codes[c*8 : c*8+8] {
 		h.rank[w] = uint8(k)
-		k += bits.OnesCount64((word | word>>1) & nzMask)
+		k += bits.OnesCount64(marked(word))
 	}
 	return h
 }
@@ -308,7 +308,7 @@ func (t *Table) Contains(a netip.Addr) bool {
 			return false
 		}
 		h := &t.heads[x>>16]
-		k := uint(h.rank[(x>>13)&7]) + uint(bits.OnesCount64((w|w>>1)&nzMask&(1<<sh-1)))
+		k := uint(h.rank[(x>>13)&7]) + uint(bits.OnesCount64(marked(w)&(1<<sh-1)))
 		if k < inlineSlots && code != codeGaps {
 			r := h.lohi[k]
 			return uint8(x)-uint8(r) <= uint8(r>>8)-uint8(r)
@@ -328,14 +328,13 @@ func slot4(base *slot, k uint, code uint64, lo uint8) bool {
 	if code != codeGaps {
 		return lo-s.lo <= s.hi-s.lo
 	}
-	return many4(base, s, lo) >= 0
+	return find4(unsafe.Slice(base, int(s.val)+int(s.n))[s.val:], lo) >= 0
 }
 
-// many4 finds lo among the ranges of a /24 with several, whose slot s
-// points at them within the chunk's slots (from base); it returns the
-// entry or -1.
-func many4(base *slot, s slot, lo uint8) int {
-	for _, r := range unsafe.Slice(base, int(s.val)+int(s.n))[s.val:] {
+// find4 returns the entry of the range containing lo among a /24's several
+// ranges (in order), or -1.
+func find4(ranges []slot, lo uint8) int {
+	for _, r := range ranges {
 		if lo < r.lo {
 			break
 		}
@@ -345,6 +344,11 @@ func many4(base *slot, s slot, lo uint8) int {
 	}
 	return -1
 }
+
+// marked has the low bit of each 2-bit code in w set where the code is
+// not codeNone: popcounts of it count marked /24s, which is how a /24
+// finds its slot.
+func marked(w uint64) uint64 { return (w | w>>1) & nzMask }
 
 // codeWords is the code table's length: 2 bits for each of the 2^24 /24s.
 const codeWords = 1 << 24 * 2 / 64
@@ -370,7 +374,7 @@ func (t *Table) code(a uint32) (code uint64, k int) {
 	if code == codeNone {
 		return code, 0
 	}
-	return code, int(t.heads[a>>16].rank[(a>>13)&7]) + bits.OnesCount64((w|w>>1)&nzMask&(1<<sh-1))
+	return code, int(t.heads[a>>16].rank[(a>>13)&7]) + bits.OnesCount64(marked(w)&(1<<sh-1))
 }
 
 func (t *Table) contains4(a uint32) bool {
@@ -405,15 +409,7 @@ func slotLookup(slots []slot, k int, code uint64, lo uint8) int {
 		}
 		return -1
 	}
-	for _, r := range slots[s.val : s.val+uint32(s.n)] {
-		if lo < r.lo {
-			break
-		}
-		if lo <= r.hi {
-			return int(r.val)
-		}
-	}
-	return -1
+	return find4(slots[s.val:s.val+uint32(s.n)], lo)
 }
 
 func (t *Table) lookup6(a u128) int {
