@@ -29,7 +29,7 @@ func fileApp(c *client, token, operator string, addrs ...string) string {
 	c.t.Helper()
 	id := c.want(c.do("POST", "/api/v1/applications", token, map[string]any{
 		"category": "company_vpn", "operator_id": operator, "addresses": addrs, "subscriber_id": "SUB-1",
-		"vpn": map[string]any{"protocol": "wireguard", "endpoints": []string{"vpn.example.pk"}},
+		"vpn":     map[string]any{"protocol": "wireguard", "endpoints": []string{"vpn.example.pk"}},
 		"purpose": "Staff reach the head office systems from home.",
 	}), 201).json(c.t)["id"].(string)
 	for _, r := range registry.RequiredDocuments(registry.CategoryCompany) {

@@ -150,7 +150,9 @@ type flagView struct {
 	Detail string `json:"detail"`
 }
 
-func viewFlag(f registry.Flag) flagView { return flagView{Code: f.Code, Item: f.Item, Detail: f.Detail} }
+func viewFlag(f registry.Flag) flagView {
+	return flagView{Code: f.Code, Item: f.Item, Detail: f.Detail}
+}
 
 type documentView struct {
 	ID          string                `json:"id"`
