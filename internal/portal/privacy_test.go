@@ -1,6 +1,7 @@
 package portal_test
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 
@@ -108,6 +109,38 @@ func TestOverlapPrivacyPages(t *testing.T) {
 					t.Errorf("no page for %s (%s) shows %q", tt.who, lang, s)
 				}
 			}
+		}
+	}
+}
+
+// A second account for one CNIC is refused on the sign-up page in the
+// visitor's language, with the way to log in or reset the password, and
+// without the e-mail address that holds the account.
+func TestSignupOneAccountPerCNIC(t *testing.T) {
+	e := newEnv(t)
+	if _, _, err := e.svc.Signup(e.ctx, registry.SignupInput{Email: "first@example.pk", Password: "a long password", Kind: "individual",
+		Name: "First", CNIC: "35202-1234567-1", Mobile: "03001234567"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ lang, message string }{
+		// The form shows the message beside the field.
+		{"en", "already has an account: log in, or reset your password if you forgot it"},
+		{"ur", "اس نمبر سے اکاؤنٹ پہلے سے موجود ہے؛ لاگ اِن کریں، یا پاس ورڈ بھول گئے ہوں تو اسے ری سیٹ کریں"},
+	} {
+		b := e.browser()
+		b.get("/lang/" + tt.lang)
+		p := b.post("/signup", url.Values{"kind": {"individual"}, "name": {"Second"}, "email": {"second@example.pk"},
+			"password": {"a long password"}, "cnic": {"3520212345671"}, "mobile": {"03001234567"}})
+		if p.status != 409 {
+			t.Fatalf("%s: second account for one CNIC = %d", tt.lang, p.status)
+		}
+		for _, s := range []string{tt.message, `href="/login"`, `href="/password/forgot"`} {
+			if !strings.Contains(p.body, s) {
+				t.Errorf("%s: the page does not show %q", tt.lang, s)
+			}
+		}
+		if strings.Contains(p.body, "first@example.pk") {
+			t.Errorf("%s: the page names the e-mail that holds the account", tt.lang)
 		}
 	}
 }

@@ -54,8 +54,12 @@ type Overlap struct {
 // duplicate key. forUpdate locks the row until the transaction ends (on
 // stores that lock rows; SQLite serialises writers instead).
 type Tx interface {
+	// CreateAccount stores a new account; ECONFLICT when another account
+	// has its IdentityKey.
 	CreateAccount(ctx context.Context, a *Account) error
 	Account(ctx context.Context, id string) (*Account, error)
+	// AccountIdentityTaken reports whether an account has the IdentityKey key.
+	AccountIdentityTaken(ctx context.Context, key string) (bool, error)
 
 	CreateUser(ctx context.Context, u *User) error // ECONFLICT on a taken e-mail
 	User(ctx context.Context, id string) (*User, error)

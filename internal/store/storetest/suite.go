@@ -23,6 +23,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		fn   func(t *testing.T, db *store.DB)
 	}{
 		{"Users", testUsers},
+		{"AccountIdentity", testAccountIdentity},
 		{"Tokens", testTokens},
 		{"Operators", testOperators},
 		{"Applications", testApplications},
@@ -89,6 +90,80 @@ func pfx(ss ...string) []netip.Prefix {
 		out = append(out, netip.MustParsePrefix(s))
 	}
 	return out
+}
+
+// One individual account per CNIC, one company account per NTN, held by
+// the database even against concurrent writers.
+func testAccountIdentity(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	n := 0
+	create := func(kind registry.AccountKind, cnic, ntn string) error {
+		n++
+		return db.Write(ctx, func(tx registry.Tx) error {
+			return tx.CreateAccount(ctx, &registry.Account{ID: fmt.Sprintf("acc_%d", n), Kind: kind, Name: "Holder",
+				CNIC: cnic, NTN: ntn, Mobile: "923001234567", CreatedAt: t0})
+		})
+	}
+	for _, tt := range []struct {
+		name      string
+		kind      registry.AccountKind
+		cnic, ntn string
+		want      registry.Code // "" for created
+	}{
+		{"an individual", registry.KindIndividual, "35202-1234567-1", "", ""},
+		{"the same CNIC again", registry.KindIndividual, "35202-1234567-1", "", registry.ECONFLICT},
+		{"the same CNIC with an NTN", registry.KindIndividual, "35202-1234567-1", "1111111-1", registry.ECONFLICT},
+		{"another CNIC", registry.KindIndividual, "35202-1234567-2", "", ""},
+		{"a company whose authorised person is that individual", registry.KindCompany, "35202-1234567-1", "1234567-8", ""},
+		{"a second company of the same person", registry.KindCompany, "35202-1234567-1", "7654321-0", ""},
+		{"the first company's NTN again", registry.KindCompany, "61101-7654321-3", "1234567-8", registry.ECONFLICT},
+		{"that NTN without its check digit", registry.KindCompany, "61101-7654321-3", "1234567", registry.ECONFLICT},
+		{"a company with a CNIC as NTN", registry.KindCompany, "61101-7654321-3", "35202-1234567-1", ""},
+		{"companies without an NTN (older accounts)", registry.KindCompany, "61101-7654321-3", "", ""},
+		{"and another", registry.KindCompany, "61101-7654321-3", "", ""},
+	} {
+		err := create(tt.kind, tt.cnic, tt.ntn)
+		if registry.ErrorCode(err) != tt.want && !(tt.want == "" && err == nil) {
+			t.Errorf("%s: error %v, want code %q", tt.name, err, tt.want)
+		}
+	}
+	db.Read(ctx, func(tx registry.Tx) error {
+		for key, want := range map[string]bool{"individual:3520212345671": true, "company:1234567": true,
+			"company:3520212345671": true, "individual:3520212345679": false, "": false} {
+			if got, err := tx.AccountIdentityTaken(ctx, key); err != nil || got != want {
+				t.Errorf("AccountIdentityTaken(%q) = %v, %v; want %v", key, got, err, want)
+			}
+		}
+		return nil
+	})
+	// Concurrent sign-ups with one CNIC: exactly one wins.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	wins, conflicts := 0, 0
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := db.Write(ctx, func(tx registry.Tx) error {
+				return tx.CreateAccount(ctx, &registry.Account{ID: fmt.Sprintf("acc_race_%d", i), Kind: registry.KindIndividual,
+					Name: "Racer", CNIC: "42101-7777777-7", Mobile: "923001234567", CreatedAt: t0})
+			})
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				wins++
+			case registry.ErrorCode(err) == registry.ECONFLICT:
+				conflicts++
+			default:
+				t.Errorf("concurrent create: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if wins != 1 || conflicts != 7 {
+		t.Errorf("8 concurrent accounts with one CNIC: %d created, %d conflicts; want 1 and 7", wins, conflicts)
+	}
 }
 
 func testUsers(t *testing.T, db *store.DB) {
