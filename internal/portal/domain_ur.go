@@ -5,19 +5,15 @@ package portal
 // list complete), values the Urdu, with %[n]s where the order changes.
 var domainUrdu = map[string]string{
 	// Sign-up and login
-	`must be "company" or "individual"`:                                                                `"company" یا "individual" ہونا چاہیے`,
-	"is required for a company: give the company's National Tax Number, such as 1234567-8":             "کمپنی کے لیے لازمی ہے: کمپنی کا نیشنل ٹیکس نمبر دیں، مثلاً 1234567-8",
-	"must be the SECP incorporation number: 3 to 30 letters, digits, / or -":                           "SECP رجسٹریشن نمبر ہونا چاہیے: 3 سے 30 حروف، ہندسے، / یا -",
-	"must be the PSEB registration number: 3 to 30 letters, digits, / or -":                            "PSEB رجسٹریشن نمبر ہونا چاہیے: 3 سے 30 حروف، ہندسے، / یا -",
-	"applies to companies only; leave it empty for an individual account":                              "صرف کمپنیوں کے لیے ہے؛ انفرادی اکاؤنٹ کے لیے خالی چھوڑیں",
-	"an account with this e-mail already exists":                                                       "اس ای میل سے اکاؤنٹ پہلے سے موجود ہے",
-	"is already registered; log in, or reset the password":                                             "پہلے سے رجسٹر ہے؛ لاگ اِن کریں، یا پاس ورڈ دوبارہ ترتیب دیں",
-	"An account with this CNIC already exists. Log in, or reset your password if you forgot it.":       "اس شناختی کارڈ نمبر سے اکاؤنٹ پہلے سے موجود ہے۔ لاگ اِن کریں، یا پاس ورڈ بھول گئے ہوں تو اسے ری سیٹ کریں۔",
-	"already has an account: log in, or reset your password if you forgot it":                          "اس نمبر سے اکاؤنٹ پہلے سے موجود ہے؛ لاگ اِن کریں، یا پاس ورڈ بھول گئے ہوں تو اسے ری سیٹ کریں",
-	"A company account with this NTN already exists. Log in, or reset your password if you forgot it.": "اس NTN سے کمپنی کا اکاؤنٹ پہلے سے موجود ہے۔ لاگ اِن کریں، یا پاس ورڈ بھول گئے ہوں تو اسے ری سیٹ کریں۔",
-	"already has a company account: log in, or reset your password if you forgot it":                   "اس NTN سے کمپنی کا اکاؤنٹ پہلے سے موجود ہے؛ لاگ اِن کریں، یا پاس ورڈ بھول گئے ہوں تو اسے ری سیٹ کریں",
-	"this account is disabled; contact the registry's administrators":                                  "یہ اکاؤنٹ معطل ہے؛ رجسٹری کے منتظمین سے رابطہ کریں",
-	"wrong e-mail or password": "ای میل یا پاس ورڈ غلط ہے",
+	`must be "company" or "individual"`:                                                                                           `"company" یا "individual" ہونا چاہیے`,
+	"is required for a company: give the company's National Tax Number, such as 1234567-8":                                        "کمپنی کے لیے لازمی ہے: کمپنی کا نیشنل ٹیکس نمبر دیں، مثلاً 1234567-8",
+	"must be the SECP incorporation number: 3 to 30 letters, digits, / or -":                                                      "SECP رجسٹریشن نمبر ہونا چاہیے: 3 سے 30 حروف، ہندسے، / یا -",
+	"must be the PSEB registration number: 3 to 30 letters, digits, / or -":                                                       "PSEB رجسٹریشن نمبر ہونا چاہیے: 3 سے 30 حروف، ہندسے، / یا -",
+	"applies to companies only; leave it empty for an individual account":                                                         "صرف کمپنیوں کے لیے ہے؛ انفرادی اکاؤنٹ کے لیے خالی چھوڑیں",
+	"an account with this e-mail already exists":                                                                                  "اس ای میل سے اکاؤنٹ پہلے سے موجود ہے",
+	"is already registered; log in, or reset the password":                                                                        "پہلے سے رجسٹر ہے؛ لاگ اِن کریں، یا پاس ورڈ دوبارہ ترتیب دیں",
+	"this account is disabled; contact the registry's administrators":                                                             "یہ اکاؤنٹ معطل ہے؛ رجسٹری کے منتظمین سے رابطہ کریں",
+	"wrong e-mail or password":                                                                                                    "ای میل یا پاس ورڈ غلط ہے",
 	"this account uses two-factor authentication: enter the code from your authenticator app":                                     "یہ اکاؤنٹ دو مرحلہ تصدیق استعمال کرتا ہے: اپنی تصدیقی ایپ کا کوڈ درج کریں",
 	"is required: the 6-digit code your authenticator app shows for ipreg":                                                        "لازمی ہے: وہ 6 ہندسوں کا کوڈ جو آپ کی تصدیقی ایپ ipreg کے لیے دکھاتی ہے",
 	"the authenticator code is wrong or has expired":                                                                              "تصدیقی کوڈ غلط ہے یا اس کی مدت ختم ہو گئی ہے",
@@ -31,6 +27,12 @@ var domainUrdu = map[string]string{
 	"too many failed logins; wait %s and try again, or reset the password":                                                        "بہت سے ناکام لاگ اِن؛ %s انتظار کر کے دوبارہ کوشش کریں، یا پاس ورڈ دوبارہ ترتیب دیں",
 	"too many reset requests from your network; wait %s and try again":                                                            "آپ کے نیٹ ورک سے بہت سی درخواستیں آئیں؛ %s انتظار کر کے دوبارہ کوشش کریں",
 	"this reset link is not valid: it was used already, has expired (links work for an hour), or was mistyped; ask for a new one": "یہ لنک درست نہیں: پہلے استعمال ہو چکا، مدت ختم ہو گئی (لنک ایک گھنٹہ کام کرتا ہے)، یا غلط لکھا گیا؛ نیا لنک منگوائیں",
+
+	// One account per CNIC or NTN (sign-up)
+	"An account with this CNIC already exists. Log in, or reset your password if you forgot it.":       "اس شناختی کارڈ نمبر سے اکاؤنٹ پہلے سے موجود ہے۔ لاگ اِن کریں، یا پاس ورڈ بھول گئے ہوں تو اسے ری سیٹ کریں۔",
+	"already has an account: log in, or reset your password if you forgot it":                          "اس نمبر سے اکاؤنٹ پہلے سے موجود ہے؛ لاگ اِن کریں، یا پاس ورڈ بھول گئے ہوں تو اسے ری سیٹ کریں",
+	"A company account with this NTN already exists. Log in, or reset your password if you forgot it.": "اس NTN سے کمپنی کا اکاؤنٹ پہلے سے موجود ہے۔ لاگ اِن کریں، یا پاس ورڈ بھول گئے ہوں تو اسے ری سیٹ کریں۔",
+	"already has a company account: log in, or reset your password if you forgot it":                   "اس NTN سے کمپنی کا اکاؤنٹ پہلے سے موجود ہے؛ لاگ اِن کریں، یا پاس ورڈ بھول گئے ہوں تو اسے ری سیٹ کریں",
 
 	// Staff and operators (admin pages)
 	"is required for an operator user: the operator's id (ipreg operator list)":               "آپریٹر صارف کے لیے لازمی ہے: آپریٹر کی شناخت",
