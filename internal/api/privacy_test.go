@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -177,5 +178,22 @@ func TestOverlapPrivacy(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestFlagCodesDocumented keeps openapi.json's flag codes (the Flag schema
+// and the review queue's filter) equal to the registry's.
+func TestFlagCodesDocumented(t *testing.T) {
+	doc, _ := spec(t)
+	var want []any
+	for _, c := range registry.FlagCodes {
+		want = append(want, c)
+	}
+	if got := doc.Components.Schemas["Flag"].Value.Properties["code"].Value.Enum; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("Flag.code enum = %v, want %v", got, want)
+	}
+	p := doc.Paths.Find("/api/v1/review/queue").Get.Parameters.GetByInAndName("query", "flag")
+	if p == nil || fmt.Sprint(p.Schema.Value.Enum) != fmt.Sprint(want) {
+		t.Errorf("review queue flag parameter = %+v, want enum %v", p, want)
 	}
 }
