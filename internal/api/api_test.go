@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"log/slog"
 	"net/http"
@@ -283,11 +284,22 @@ func TestAPI(t *testing.T) {
 	}
 }
 
+// identityFor gives each e-mail its own CNIC and NTN: one account per
+// CNIC (individuals) or NTN (companies).
+func identityFor(email string) (cnic, ntn string) {
+	h := fnv.New32a()
+	h.Write([]byte(email))
+	n := h.Sum32() % 10_000_000
+	return fmt.Sprintf("42101%07d1", n), fmt.Sprintf("%07d-8", n)
+}
+
 func signup(c *client, email, kind string) string {
+	cnic, ntn := identityFor(email)
 	body := map[string]string{"email": email, "password": "correct horse battery", "kind": kind,
-		"name": "Zaitoon Software (Pvt) Ltd", "cnic": "3520212345671", "mobile": "+92 300 1234567"}
+		"name": "Zaitoon Software (Pvt) Ltd", "cnic": cnic, "mobile": "+92 300 1234567"}
 	if kind == "company" {
-		body["ntn"] = "1234567-8"
+		// A company's CNIC is its authorised person's, who may act for several.
+		body["cnic"], body["ntn"] = "3520212345671", ntn
 	}
 	c.want(c.do("POST", "/api/v1/signup", "", body), 201)
 	res := c.want(c.do("POST", "/api/v1/login", "", map[string]string{"email": email, "password": "correct horse battery"}), 200)
@@ -306,6 +318,15 @@ func testWorkflow(t *testing.T, c *client) {
 	me := c.want(c.do("GET", "/api/v1/me", alice, nil), 200).json(t)
 	if me["account"].(map[string]any)["mobile"] != "923001234567" || me["account"].(map[string]any)["cnic"] != "35202-1234567-1" {
 		t.Errorf("me = %v", me)
+	}
+	// One company account per NTN: the refusal points to login and reset,
+	// and does not say which e-mail holds the account.
+	_, ntn := identityFor("alice@zaitoon.pk")
+	dup := c.want(c.do("POST", "/api/v1/signup", "", map[string]string{"email": "other@zaitoon.pk", "password": "correct horse battery",
+		"kind": "company", "name": "Zaitoon Again", "cnic": "3520212345671", "mobile": "03001234567", "ntn": strings.TrimSuffix(ntn, "-8")}), 409)
+	if e := dup.json(t)["error"].(map[string]any); e["message"] != "A company account with this NTN already exists. Log in, or reset your password if you forgot it." ||
+		dup.errorField(t, "ntn") == "" || strings.Contains(string(dup.body), "alice") {
+		t.Errorf("second company with one NTN: %s", dup.body)
 	}
 	// API tokens for programs.
 	tok := c.want(c.do("POST", "/api/v1/tokens", alice, map[string]any{"name": "ci script", "expires_in_days": 30}), 201).json(t)

@@ -116,8 +116,9 @@ func post(b *testing.B, c *http.Client, url, token string, body any, want int) m
 
 func benchApplicant(b *testing.B, base string, c *http.Client, name string) string {
 	email := name + "@bench.example.pk"
+	_, ntn := identityFor(email) // one company account per NTN
 	post(b, c, base+"/api/v1/signup", "", map[string]string{"email": email, "password": "benchmark password", "kind": "company",
-		"name": "Bench " + name, "cnic": "35202-1234567-1", "mobile": "03001234567", "ntn": "1234567-8"}, 201)
+		"name": "Bench " + name, "cnic": "35202-1234567-1", "mobile": "03001234567", "ntn": ntn}, 201)
 	m := post(b, c, base+"/api/v1/login", "", map[string]string{"email": email, "password": "benchmark password"}, 200)
 	tok, _ := m["token"].(string)
 	return tok

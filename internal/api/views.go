@@ -100,7 +100,7 @@ type applicationView struct {
 	Purpose          string            `json:"purpose"`
 	PaymentReference string            `json:"payment_reference"`
 	Fee              feeView           `json:"fee"`
-	Flags            []registry.Flag   `json:"flags"`
+	Flags            []flagView        `json:"flags"`
 	ReturnNote       string            `json:"return_note,omitempty"`
 	ReasonCode       string            `json:"reason_code,omitempty"`
 	DecisionNote     string            `json:"decision_note,omitempty"`
@@ -124,7 +124,7 @@ func viewApplication(a *registry.Application) applicationView {
 		VPN:     vpnView{Protocol: a.VPN.Protocol, Endpoints: orEmpty(a.VPN.Endpoints)},
 		Purpose: a.Purpose, PaymentReference: a.PaymentReference,
 		Fee:   feeView{Due: a.Fee.Due, AmountPKR: a.Fee.AmountPKR, Reason: a.Fee.Reason},
-		Flags: orEmpty(a.Flags), ReturnNote: a.ReturnNote, ReasonCode: a.ReasonCode, DecisionNote: a.DecisionNote,
+		Flags: list(a.Flags, viewFlag), ReturnNote: a.ReturnNote, ReasonCode: a.ReasonCode, DecisionNote: a.DecisionNote,
 		Registration: a.Registration, CreatedAt: a.CreatedAt.UTC(), UpdatedAt: a.UpdatedAt.UTC(),
 		SubmittedAt: optTime(a.SubmittedAt), SLADueAt: optTime(a.SLADueAt), DecidedAt: optTime(a.DecidedAt),
 	}
@@ -139,6 +139,19 @@ func viewApplication(a *registry.Application) applicationView {
 		v.MissingDocuments = list(a.MissingDocuments(), viewRequirement)
 	}
 	return v
+}
+
+// flagView is a flag as the API shows it. Its detail is already cut to the
+// viewer: the registry hands out applications only through
+// Application.ForViewer.
+type flagView struct {
+	Code   string `json:"code"`
+	Item   string `json:"item,omitempty"`
+	Detail string `json:"detail"`
+}
+
+func viewFlag(f registry.Flag) flagView {
+	return flagView{Code: f.Code, Item: f.Item, Detail: f.Detail}
 }
 
 type documentView struct {

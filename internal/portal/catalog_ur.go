@@ -403,6 +403,9 @@ var urdu = map[string]string{
 	"Outside the policy":                     "پالیسی سے باہر",
 	"Other reason":                           "دیگر وجہ",
 
+	// Flag duplicate_own (issue 11)
+	"Also in another application of this account": "اسی اکاؤنٹ کی کسی اور درخواست میں بھی شامل",
+
 	// Messages after an action
 	"Saved.": "محفوظ ہو گیا۔",
 	"Draft saved. Upload the documents, then submit.":                                       "مسودہ محفوظ ہو گیا۔ دستاویزات اپ لوڈ کریں، پھر جمع کرائیں۔",

@@ -28,6 +28,12 @@ var domainUrdu = map[string]string{
 	"too many reset requests from your network; wait %s and try again":                                                            "آپ کے نیٹ ورک سے بہت سی درخواستیں آئیں؛ %s انتظار کر کے دوبارہ کوشش کریں",
 	"this reset link is not valid: it was used already, has expired (links work for an hour), or was mistyped; ask for a new one": "یہ لنک درست نہیں: پہلے استعمال ہو چکا، مدت ختم ہو گئی (لنک ایک گھنٹہ کام کرتا ہے)، یا غلط لکھا گیا؛ نیا لنک منگوائیں",
 
+	// One account per CNIC or NTN (sign-up)
+	"An account with this CNIC already exists. Log in, or reset your password if you forgot it.":       "اس شناختی کارڈ نمبر سے اکاؤنٹ پہلے سے موجود ہے۔ لاگ اِن کریں، یا پاس ورڈ بھول گئے ہوں تو اسے ری سیٹ کریں۔",
+	"already has an account: log in, or reset your password if you forgot it":                          "اس نمبر سے اکاؤنٹ پہلے سے موجود ہے؛ لاگ اِن کریں، یا پاس ورڈ بھول گئے ہوں تو اسے ری سیٹ کریں",
+	"A company account with this NTN already exists. Log in, or reset your password if you forgot it.": "اس NTN سے کمپنی کا اکاؤنٹ پہلے سے موجود ہے۔ لاگ اِن کریں، یا پاس ورڈ بھول گئے ہوں تو اسے ری سیٹ کریں۔",
+	"already has a company account: log in, or reset your password if you forgot it":                   "اس NTN سے کمپنی کا اکاؤنٹ پہلے سے موجود ہے؛ لاگ اِن کریں، یا پاس ورڈ بھول گئے ہوں تو اسے ری سیٹ کریں",
+
 	// Staff and operators (admin pages)
 	"is required for an operator user: the operator's id (ipreg operator list)":               "آپریٹر صارف کے لیے لازمی ہے: آپریٹر کی شناخت",
 	"applies to operator users only":                                                          "صرف آپریٹر صارفین کے لیے ہے",
@@ -65,7 +71,8 @@ var domainUrdu = map[string]string{
 	"is required: a fee of PKR %d is due (%s); pay it and give the PSID or challan number":    "لازمی ہے: %d روپے فیس واجب ہے (%s)؛ ادا کریں اور PSID یا چالان نمبر دیں",
 	"is required: upload %s (PDF, JPEG or PNG)":                                               "لازمی ہے: %s اپ لوڈ کریں (PDF، JPEG یا PNG)",
 	"cannot %s application %s: it is %s":                                                      "درخواست %[2]s پر یہ عمل (%[1]s) نہیں ہو سکتا: یہ %[3]s ہے",
-	"%s overlaps an address or number that another account holds or has applied for":          "%s کسی اور اکاؤنٹ کے رجسٹر شدہ یا زیرِ درخواست پتے یا نمبر سے متصادم ہے",
+	"%s overlaps an address or number that another account holds or has applied for":          "%s کسی اور اکاؤنٹ کے رجسٹر شدہ یا زیرِ درخواست ایڈریس یا نمبر سے متصادم ہے",
+	"%s overlaps an address or number in another application of the same account":             "%s اسی اکاؤنٹ کی کسی اور درخواست کے ایڈریس یا نمبر سے متصادم ہے",
 	"the same addresses or numbers are already registered or applied for":                     "یہی پتے یا نمبر پہلے سے رجسٹر یا زیرِ درخواست ہیں",
 
 	// States inside messages
@@ -182,6 +189,8 @@ var domainUrdu = map[string]string{
 	"%s is outside the address space loaded for operator %s":                                         "%s آپریٹر %s کی لوڈ کردہ پتوں کی حد سے باہر ہے",
 	"%s overlaps %s of application %s (%s) of another account":                                       "%[1]s کسی اور اکاؤنٹ کی درخواست %[3]s (%[4]s) کے %[2]s سے متصادم ہے",
 	"%s overlaps %s held by registration %s of another account":                                      "%[1]s کسی اور اکاؤنٹ کی رجسٹریشن %[3]s کے %[2]s سے متصادم ہے",
+	"%s overlaps %s of this account's application %s (%s)":                                           "%[1]s اسی اکاؤنٹ کی درخواست %[3]s (%[4]s) کے %[2]s سے متصادم ہے",
+	"%s overlaps %s held by this account's registration %s":                                          "%[1]s اسی اکاؤنٹ کی رجسٹریشن %[3]s کے %[2]s سے متصادم ہے",
 	"operator %s did not answer by %s":                                                               "آپریٹر %s نے %s تک جواب نہیں دیا",
 	"%d items requested; applications usually list fewer than %d":                                    "%d اندراجات کی درخواست؛ عام طور پر درخواستوں میں %d سے کم ہوتے ہیں",
 	"the operator disputed: %s":                                                                      "آپریٹر کا اعتراض: %s",

@@ -59,6 +59,7 @@ var labels = map[string]map[string]string{
 		"outside_country":        "Outside Pakistan's address space",
 		"outside_operator_space": "Outside the operator's address space",
 		"overlap":                "Overlaps another holder",
+		"duplicate_own":          "Also in another application of this account",
 		"many_addresses":         "Many addresses",
 	},
 	"event": {

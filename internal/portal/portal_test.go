@@ -3,6 +3,8 @@ package portal_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"hash/fnv"
 	"io"
 	"log/slog"
 	"mime/multipart"
@@ -158,9 +160,14 @@ func (e *env) user(email, password string) *registry.User {
 
 func (e *env) signup(email, name, kind string) *registry.User {
 	e.t.Helper()
-	in := registry.SignupInput{Email: email, Password: "a long password", Kind: kind, Name: name, CNIC: "35202-1234567-1", Mobile: "03001234567"}
+	// One account per CNIC (individuals) or NTN (companies): each e-mail
+	// its own.
+	h := fnv.New32a()
+	h.Write([]byte(email))
+	n := h.Sum32() % 10_000_000
+	in := registry.SignupInput{Email: email, Password: "a long password", Kind: kind, Name: name, CNIC: fmt.Sprintf("42101-%07d-1", n), Mobile: "03001234567"}
 	if kind == "company" {
-		in.NTN = "1234567-8"
+		in.CNIC, in.NTN = "35202-1234567-1", fmt.Sprintf("%07d-8", n)
 	}
 	if _, _, err := e.svc.Signup(e.ctx, in); err != nil {
 		e.t.Fatal(err)

@@ -83,8 +83,9 @@ func (e *env) approve(operator string, addrs []string, numbers []string) *regist
 	if len(numbers) > 0 {
 		kind, cat = "individual", "mobile_vpn"
 	}
+	// One account per CNIC or NTN: each applicant its own.
 	in := registry.SignupInput{Email: fmt.Sprintf("a%d@example.pk", e.n), Password: "a long password", Kind: kind, Name: "Holder",
-		CNIC: "3520212345671", Mobile: "03001234567", NTN: "1234567-8"}
+		CNIC: fmt.Sprintf("35202%07d1", e.n), Mobile: "03001234567", NTN: fmt.Sprintf("%07d-8", e.n)}
 	if kind == "individual" {
 		in.NTN = ""
 	}

@@ -58,6 +58,18 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*User, *Account, 
 	if err := fe.Err(); err != nil {
 		return nil, nil, err
 	}
+	// One account per CNIC or NTN; looked up before the costly hash. The
+	// unique key answers a concurrent twin in the write below.
+	key := (&Account{Kind: kind, CNIC: cnic, NTN: ntn}).IdentityKey()
+	if err := s.store.Read(ctx, func(tx Tx) error {
+		taken, err := tx.AccountIdentityTaken(ctx, key)
+		if err == nil && taken {
+			err = identityTaken(kind)
+		}
+		return err
+	}); err != nil {
+		return nil, nil, err
+	}
 	hash, err := auth.HashPassword(in.Password, s.hashing)
 	if err != nil {
 		return nil, nil, err
@@ -68,6 +80,9 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*User, *Account, 
 	u := &User{ID: auth.RandomID("usr"), Email: email, Role: RoleApplicant, AccountID: acc.ID, PasswordHash: hash, CreatedAt: now}
 	err = s.store.Write(ctx, func(tx Tx) error {
 		if err := tx.CreateAccount(ctx, acc); err != nil {
+			if ErrorCode(err) == ECONFLICT {
+				return identityTaken(kind)
+			}
 			return err
 		}
 		if err := tx.CreateUser(ctx, u); err != nil {

@@ -273,7 +273,7 @@ func (s *Service) CreateApplication(ctx context.Context, actor *User, in Applica
 	if err != nil {
 		return nil, err
 	}
-	return a, nil
+	return a.ForViewer(actor), nil
 }
 
 // ownApplication loads an application of the actor's account for update;
@@ -306,7 +306,7 @@ func (s *Service) ownWrite(ctx context.Context, actor *User, id string, fn func(
 	if err != nil {
 		return nil, err
 	}
-	return a, nil
+	return a.ForViewer(actor), nil
 }
 
 // UpdateApplication changes a draft or a returned application.
@@ -454,18 +454,18 @@ func (s *Service) addressFlags(ctx context.Context, tx Tx, a *Application, set S
 			flags = append(flags, Flag{Code: FlagOutsideOperatorSpace, Item: p.String(),
 				Detail: fmt.Sprintf("%s is outside the address space loaded for operator %s", p, a.OperatorID)})
 		}
-		os, err := tx.Overlaps(ctx, a.AccountID, p, "")
+		os, err := tx.Overlaps(ctx, a.ID, p, "")
 		if err != nil {
 			return nil, err
 		}
-		flags = append(flags, overlapFlags(p.String(), os)...)
+		flags = append(flags, overlapFlags(a, p.String(), os)...)
 	}
 	for _, m := range a.MobileNumbers {
-		os, err := tx.Overlaps(ctx, a.AccountID, netip.Prefix{}, m)
+		os, err := tx.Overlaps(ctx, a.ID, netip.Prefix{}, m)
 		if err != nil {
 			return nil, err
 		}
-		flags = append(flags, overlapFlags(m, os)...)
+		flags = append(flags, overlapFlags(a, m, os)...)
 	}
 	if n := a.items(); n >= set.ManyItems {
 		flags = append(flags, Flag{Code: FlagManyAddresses,
@@ -474,14 +474,28 @@ func (s *Service) addressFlags(ctx context.Context, tx Tx, a *Application, set S
 	return flags, nil
 }
 
-func overlapFlags(item string, os []Overlap) []Flag {
+// overlapFlags turns what overlaps item into flags: overlap for another
+// account's application or registration, duplicate_own for another of a's
+// own account's (filing one prefix twice would otherwise end in two
+// registrations of it). Detail is the reviewer's full text; With keeps the
+// facts ForViewer needs to tell others less.
+func overlapFlags(a *Application, item string, os []Overlap) []Flag {
 	var out []Flag
 	for _, o := range os {
-		d := fmt.Sprintf("%s overlaps %s of application %s (%s) of another account", item, o.Item, o.ApplicationID, o.State)
-		if o.Registration != "" && o.State == StateApproved {
-			d = fmt.Sprintf("%s overlaps %s held by registration %s of another account", item, o.Item, o.Registration)
+		f := Flag{Code: FlagOverlap, Item: item, With: &FlagSubject{Item: o.Item, AccountID: o.AccountID,
+			OperatorID: o.OperatorID, ApplicationID: o.ApplicationID, State: o.State, Registration: o.Registration}}
+		held := o.Registration != "" && o.State == StateApproved
+		switch {
+		case o.AccountID == a.AccountID && held:
+			f.Code, f.Detail = FlagDuplicateOwn, fmt.Sprintf("%s overlaps %s held by this account's registration %s", item, o.Item, o.Registration)
+		case o.AccountID == a.AccountID:
+			f.Code, f.Detail = FlagDuplicateOwn, fmt.Sprintf("%s overlaps %s of this account's application %s (%s)", item, o.Item, o.ApplicationID, o.State)
+		case held:
+			f.Detail = fmt.Sprintf("%s overlaps %s held by registration %s of another account", item, o.Item, o.Registration)
+		default:
+			f.Detail = fmt.Sprintf("%s overlaps %s of application %s (%s) of another account", item, o.Item, o.ApplicationID, o.State)
 		}
-		out = append(out, Flag{Code: FlagOverlap, Item: item, Detail: d})
+		out = append(out, f)
 	}
 	return out
 }
@@ -565,20 +579,7 @@ func (s *Service) GetApplication(ctx context.Context, actor *User, id string) (*
 	if err := s.view(ctx, actor, load); err != nil {
 		return nil, err
 	}
-	if actor.Role == RoleApplicant {
-		redactFlags(a)
-	}
-	return a, nil
-}
-
-// redactFlags hides which other account an overlap concerns from an
-// applicant; the reviewer sees the full detail.
-func redactFlags(a *Application) {
-	for i, f := range a.Flags {
-		if f.Code == FlagOverlap {
-			a.Flags[i].Detail = f.Item + " overlaps an address or number that another account holds or has applied for"
-		}
-	}
+	return a.ForViewer(actor), nil
 }
 
 // ListApplications lists the applications the actor may see.
@@ -610,11 +611,8 @@ func (s *Service) ListApplications(ctx context.Context, actor *User, f AppFilter
 		}
 		return nil
 	}
-	err := s.view(ctx, actor, list)
-	if actor.Role == RoleApplicant {
-		for _, a := range out {
-			redactFlags(a)
-		}
+	if err := s.view(ctx, actor, list); err != nil {
+		return nil, err
 	}
-	return out, err
+	return forViewer(out, actor), nil
 }

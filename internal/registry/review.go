@@ -126,7 +126,10 @@ func (s *Service) ReviewQueue(ctx context.Context, actor *User, q QueueFilter) (
 		}
 		return s.record(ctx, tx, actor, "queue.viewed", "application", "", map[string]any{"count": len(out)})
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return forViewer(out, actor), nil
 }
 
 // DecisionInput is a reviewer's decision.
@@ -225,7 +228,7 @@ func (s *Service) Decide(ctx context.Context, actor *User, id string, in Decisio
 	if reg != nil {
 		s.notifyFeed()
 	}
-	return a, reg, nil
+	return a.ForViewer(actor), reg, nil
 }
 
 // ReasonCodeList is ReasonCodes' keys in order, for messages and forms.

@@ -67,10 +67,11 @@ func (h *harness) staff(email string) *User {
 func (h *harness) applicant(kind string) *User {
 	h.t.Helper()
 	h.n++
+	// Each its own person or company: one account per CNIC or NTN.
 	in := SignupInput{Email: fmt.Sprintf("applicant%d@example.com.pk", h.n), Password: "a long password", Kind: kind,
-		Name: "Applicant " + fmt.Sprint(h.n), CNIC: "35202-1234567-1", Mobile: "0300-1234567"}
+		Name: "Applicant " + fmt.Sprint(h.n), CNIC: fmt.Sprintf("35202-%07d-1", h.n), Mobile: "0300-1234567"}
 	if kind == "company" {
-		in.NTN = "1234567-8"
+		in.NTN = fmt.Sprintf("%07d-8", h.n)
 	}
 	u, _, err := h.svc.Signup(h.ctx, in)
 	if err != nil {

@@ -38,9 +38,12 @@ type RegFilter struct {
 	Limit     int
 }
 
-// Overlap is an item of another account that overlaps a requested one.
+// Overlap is an item of another application, of any account, that
+// overlaps a requested one.
 type Overlap struct {
-	Item          string // the other account's address or number
+	Item          string // the other application's address or number
+	AccountID     string
+	OperatorID    string
 	ApplicationID string
 	State         State
 	Registration  string // number, when held by an active registration
@@ -51,8 +54,12 @@ type Overlap struct {
 // duplicate key. forUpdate locks the row until the transaction ends (on
 // stores that lock rows; SQLite serialises writers instead).
 type Tx interface {
+	// CreateAccount stores a new account; ECONFLICT when another account
+	// has its IdentityKey.
 	CreateAccount(ctx context.Context, a *Account) error
 	Account(ctx context.Context, id string) (*Account, error)
+	// AccountIdentityTaken reports whether an account has the IdentityKey key.
+	AccountIdentityTaken(ctx context.Context, key string) (bool, error)
 
 	CreateUser(ctx context.Context, u *User) error // ECONFLICT on a taken e-mail
 	User(ctx context.Context, id string) (*User, error)
@@ -87,9 +94,10 @@ type Tx interface {
 	ListApplications(ctx context.Context, f AppFilter) ([]*Application, error)
 	AddEvent(ctx context.Context, e *Event) error
 	Events(ctx context.Context, applicationID string) ([]Event, error)
-	// Overlaps lists items of other accounts, pending or in an active
-	// registration, that overlap an address prefix, or equal a mobile number.
-	Overlaps(ctx context.Context, accountID string, p netip.Prefix, mobile string) ([]Overlap, error)
+	// Overlaps lists items of applications other than exceptApplication,
+	// of any account, pending or in an active registration, that overlap an
+	// address prefix, or equal a mobile number; at most 20.
+	Overlaps(ctx context.Context, exceptApplication string, p netip.Prefix, mobile string) ([]Overlap, error)
 	// HeldItems counts the account's items in active registrations and
 	// pending applications, leaving out one application.
 	HeldItems(ctx context.Context, accountID, exceptApplication string) (int, error)

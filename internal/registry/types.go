@@ -170,17 +170,35 @@ const (
 	FlagOutsideCountry       = "outside_country"
 	FlagOutsideOperatorSpace = "outside_operator_space"
 	FlagOverlap              = "overlap"
+	FlagDuplicateOwn         = "duplicate_own"
 	FlagManyAddresses        = "many_addresses"
 )
 
 // FlagCodes lists every flag code.
-var FlagCodes = []string{FlagOperatorDisputed, FlagOperatorUnanswered, FlagOutsideCountry, FlagOutsideOperatorSpace, FlagOverlap, FlagManyAddresses}
+var FlagCodes = []string{FlagOperatorDisputed, FlagOperatorUnanswered, FlagOutsideCountry, FlagOutsideOperatorSpace, FlagOverlap, FlagDuplicateOwn, FlagManyAddresses}
 
 // Flag is one thing a reviewer should look at, with the item it concerns.
+// The JSON tags are the stored form (applications.flags); what a viewer is
+// shown comes from Application.ForViewer.
 type Flag struct {
 	Code   string `json:"code"`
 	Item   string `json:"item,omitempty"`
-	Detail string `json:"detail"`
+	Detail string `json:"detail"` // the full text, for regulator staff
+	// With is the other application an overlap or duplicate_own flag is
+	// about, kept so that ForViewer can tell each viewer only what it may
+	// know. Nil on other flags, and on overlap flags stored before ipreg
+	// kept it (those are shown to non-staff without any detail).
+	With *FlagSubject `json:"with,omitempty"`
+}
+
+// FlagSubject is the other application's item behind an overlap flag.
+type FlagSubject struct {
+	Item          string `json:"item"` // its address, prefix or number
+	AccountID     string `json:"account_id"`
+	OperatorID    string `json:"operator_id"`
+	ApplicationID string `json:"application_id"`
+	State         State  `json:"state"`
+	Registration  string `json:"registration,omitempty"` // when held by an active registration
 }
 
 // Fee is what an application costs, shown before submission.

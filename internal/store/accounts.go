@@ -10,13 +10,27 @@ import (
 )
 
 func (t *tx) CreateAccount(ctx context.Context, a *registry.Account) error {
-	_, err := t.exec(ctx, `INSERT INTO accounts (id, kind, name, cnic, mobile, ntn, secp_number, pseb_number, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		a.ID, a.Kind, a.Name, a.CNIC, a.Mobile, a.NTN, a.SECPNumber, a.PSEBNumber, tm(a.CreatedAt))
+	_, err := t.exec(ctx, `INSERT INTO accounts (id, kind, name, cnic, mobile, ntn, secp_number, pseb_number, created_at, identity_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.ID, a.Kind, a.Name, a.CNIC, a.Mobile, a.NTN, a.SECPNumber, a.PSEBNumber, tm(a.CreatedAt), nullable(a.IdentityKey()))
+	if isUnique(err) {
+		return registry.Errorf(registry.ECONFLICT, "an account with this CNIC or NTN already exists")
+	}
 	if err != nil {
 		return fmt.Errorf("create account: %w", err)
 	}
 	return nil
+}
+
+func (t *tx) AccountIdentityTaken(ctx context.Context, key string) (bool, error) {
+	if key == "" {
+		return false, nil
+	}
+	var n int
+	if err := t.queryRow(ctx, `SELECT COUNT(*) FROM accounts WHERE identity_key = ?`, key).Scan(&n); err != nil {
+		return false, fmt.Errorf("account identity: %w", err)
+	}
+	return n > 0, nil
 }
 
 func (t *tx) Account(ctx context.Context, id string) (*registry.Account, error) {

@@ -279,7 +279,7 @@ func (t *tx) Events(ctx context.Context, applicationID string) ([]registry.Event
 const heldClause = `(a.state IN ('operator_check', 'review', 'returned') OR EXISTS (
 	SELECT 1 FROM registrations r WHERE r.application_id = a.id AND r.status = 'active'))`
 
-func (t *tx) Overlaps(ctx context.Context, accountID string, p netip.Prefix, mobile string) ([]registry.Overlap, error) {
+func (t *tx) Overlaps(ctx context.Context, exceptApplication string, p netip.Prefix, mobile string) ([]registry.Overlap, error) {
 	// An item overlaps p when it starts inside p, or starts where one of
 	// the prefixes containing p starts and reaches p: both are index
 	// lookups, so the cost does not grow with the table.
@@ -304,10 +304,10 @@ func (t *tx) Overlaps(ctx context.Context, accountID string, p netip.Prefix, mob
 			args = append(args, first, first)
 		}
 	}
-	rows, err := t.query(ctx, `SELECT i.value, a.id, a.state, a.registration FROM (`+found+`) i
+	rows, err := t.query(ctx, `SELECT i.value, a.account_id, COALESCE(a.operator_id, ''), a.id, a.state, a.registration FROM (`+found+`) i
 		JOIN applications a ON a.id = i.application_id
-		WHERE a.account_id <> ? AND `+heldClause+`
-		ORDER BY a.id, i.position LIMIT 20`, append(args, accountID)...)
+		WHERE a.id <> ? AND `+heldClause+`
+		ORDER BY a.id, i.position LIMIT 20`, append(args, exceptApplication)...)
 	if err != nil {
 		return nil, fmt.Errorf("overlaps: %w", err)
 	}
@@ -315,7 +315,7 @@ func (t *tx) Overlaps(ctx context.Context, accountID string, p netip.Prefix, mob
 	var out []registry.Overlap
 	for rows.Next() {
 		var o registry.Overlap
-		if err := rows.Scan(&o.Item, &o.ApplicationID, &o.State, &o.Registration); err != nil {
+		if err := rows.Scan(&o.Item, &o.AccountID, &o.OperatorID, &o.ApplicationID, &o.State, &o.Registration); err != nil {
 			return nil, fmt.Errorf("overlaps: %w", err)
 		}
 		out = append(out, o)

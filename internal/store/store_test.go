@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -45,11 +48,11 @@ func BenchmarkOverlaps(b *testing.B) {
 				}
 				b.Run(fmt.Sprintf("items=%d", size), func(b *testing.B) {
 					for i := 0; i < b.N; i++ {
-						// Probe an address inside the filled space, owned by another account.
+						// Probe an address inside the filled space, from another application.
 						n := (i * 7919) % size
 						p := netip.PrefixFrom(netip.AddrFrom4([4]byte{39, byte(32 + n>>16), byte(n >> 8), byte(n)}), 32)
 						err := db.Read(ctx, func(tx registry.Tx) error {
-							os, err := tx.Overlaps(ctx, "acc_other", p, "")
+							os, err := tx.Overlaps(ctx, "app_probe", p, "")
 							if err == nil && len(os) != 1 {
 								err = fmt.Errorf("%s: %d overlaps, want 1", p, len(os))
 							}
@@ -89,5 +92,97 @@ func fill(b testing.TB, db *store.DB, from int) {
 	}
 	if err := db.Write(ctx, func(tx registry.Tx) error { return tx.CreateApplication(ctx, a) }); err != nil {
 		b.Fatal(err)
+	}
+}
+
+// TestIdentityMigrationKeepsExistingDuplicates runs the account identity
+// migration over a database from before it that already holds two
+// accounts with one CNIC or NTN: it must not fail, the oldest account of
+// each keeps the key, the later ones keep working without it, and no new
+// account can join them.
+func TestIdentityMigrationKeepsExistingDuplicates(t *testing.T) {
+	files, _ := filepath.Glob("migrations/*_account_identity.sql")
+	if len(files) != 1 {
+		t.Fatalf("account identity migration: found %v", files)
+	}
+	src, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range storetest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			db := storetest.Open(t, kind)
+			ctx := context.Background()
+			// Back to the schema before the migration.
+			for _, q := range []string{"DROP INDEX accounts_identity", "ALTER TABLE accounts DROP COLUMN identity_key"} {
+				if _, err := db.SQL().ExecContext(ctx, q); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rows := []struct{ id, kind, cnic, ntn, created string }{
+				{"acc_i2", "individual", "35202-1234567-1", "", "2026-01-02T00:00:00.000000Z"},
+				{"acc_i1", "individual", "35202-1234567-1", "", "2026-01-01T00:00:00.000000Z"},
+				{"acc_i3", "individual", "35202-1234567-1", "", "2026-01-03T00:00:00.000000Z"},
+				{"acc_i4", "individual", "35202-7654321-1", "", "2026-01-03T00:00:00.000000Z"},
+				{"acc_c1", "company", "35202-1234567-1", "1234567-8", "2026-01-01T00:00:00.000000Z"},
+				{"acc_c2", "company", "35202-1234567-1", "1234567", "2026-01-01T00:00:00.000000Z"}, // same time: by id
+				{"acc_c3", "company", "35202-1234567-1", "35202-1234567-1", "2026-01-01T00:00:00.000000Z"},
+				{"acc_c4", "company", "35202-1234567-1", "", "2026-01-01T00:00:00.000000Z"},
+				{"acc_c5", "company", "35202-1234567-1", "", "2026-01-01T00:00:00.000000Z"},
+			}
+			ins := "INSERT INTO accounts (id, kind, name, cnic, mobile, ntn, created_at) VALUES ($1, $2, 'Holder', $3, '923001234567', $4, $5)"
+			if kind == "sqlite" {
+				ins = strings.NewReplacer("$1", "?", "$2", "?", "$3", "?", "$4", "?", "$5", "?").Replace(ins)
+			}
+			for _, r := range rows {
+				if _, err := db.SQL().ExecContext(ctx, ins, r.id, r.kind, r.cnic, r.ntn, r.created); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// The migration's statements, as Migrate splits them.
+			var lines []string
+			for _, l := range strings.Split(string(src), "\n") {
+				if i := strings.Index(l, "--"); i >= 0 {
+					l = l[:i]
+				}
+				lines = append(lines, l)
+			}
+			for _, stmt := range strings.Split(strings.Join(lines, "\n"), ";\n") {
+				if strings.TrimSpace(stmt) == "" {
+					continue
+				}
+				if _, err := db.SQL().ExecContext(ctx, stmt); err != nil {
+					t.Fatalf("migration over existing duplicates: %v\n%s", err, stmt)
+				}
+			}
+			want := map[string]string{"acc_i1": "individual:3520212345671", "acc_i2": "", "acc_i3": "", "acc_i4": "individual:3520276543211",
+				"acc_c1": "company:1234567", "acc_c2": "", "acc_c3": "company:3520212345671", "acc_c4": "", "acc_c5": ""}
+			got := map[string]string{}
+			rs, err := db.SQL().QueryContext(ctx, "SELECT id, COALESCE(identity_key, '') FROM accounts")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rs.Next() {
+				var id, key string
+				if err := rs.Scan(&id, &key); err != nil {
+					t.Fatal(err)
+				}
+				got[id] = key
+			}
+			rs.Close()
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("identity keys after the migration:\n got %v\nwant %v", got, want)
+			}
+			// The keys match registry.Account.IdentityKey, so no new
+			// account joins a group, old or new.
+			for _, a := range []registry.Account{{Kind: registry.KindIndividual, CNIC: "3520212345671"}, {Kind: registry.KindCompany, NTN: "1234567-0"},
+				{Kind: registry.KindCompany, NTN: "35202-1234567-1"}} {
+				a.ID, a.Name, a.Mobile, a.CreatedAt = "acc_new", "New", "923001234567", time.Now()
+				err := db.Write(ctx, func(tx registry.Tx) error { return tx.CreateAccount(ctx, &a) })
+				if registry.ErrorCode(err) != registry.ECONFLICT {
+					t.Errorf("new %s account with %s%s after the migration: %v, want a conflict", a.Kind, a.CNIC, a.NTN, err)
+				}
+			}
+		})
 	}
 }

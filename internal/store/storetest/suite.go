@@ -23,6 +23,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		fn   func(t *testing.T, db *store.DB)
 	}{
 		{"Users", testUsers},
+		{"AccountIdentity", testAccountIdentity},
 		{"Tokens", testTokens},
 		{"Operators", testOperators},
 		{"Applications", testApplications},
@@ -89,6 +90,80 @@ func pfx(ss ...string) []netip.Prefix {
 		out = append(out, netip.MustParsePrefix(s))
 	}
 	return out
+}
+
+// One individual account per CNIC, one company account per NTN, held by
+// the database even against concurrent writers.
+func testAccountIdentity(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	n := 0
+	create := func(kind registry.AccountKind, cnic, ntn string) error {
+		n++
+		return db.Write(ctx, func(tx registry.Tx) error {
+			return tx.CreateAccount(ctx, &registry.Account{ID: fmt.Sprintf("acc_%d", n), Kind: kind, Name: "Holder",
+				CNIC: cnic, NTN: ntn, Mobile: "923001234567", CreatedAt: t0})
+		})
+	}
+	for _, tt := range []struct {
+		name      string
+		kind      registry.AccountKind
+		cnic, ntn string
+		want      registry.Code // "" for created
+	}{
+		{"an individual", registry.KindIndividual, "35202-1234567-1", "", ""},
+		{"the same CNIC again", registry.KindIndividual, "35202-1234567-1", "", registry.ECONFLICT},
+		{"the same CNIC with an NTN", registry.KindIndividual, "35202-1234567-1", "1111111-1", registry.ECONFLICT},
+		{"another CNIC", registry.KindIndividual, "35202-1234567-2", "", ""},
+		{"a company whose authorised person is that individual", registry.KindCompany, "35202-1234567-1", "1234567-8", ""},
+		{"a second company of the same person", registry.KindCompany, "35202-1234567-1", "7654321-0", ""},
+		{"the first company's NTN again", registry.KindCompany, "61101-7654321-3", "1234567-8", registry.ECONFLICT},
+		{"that NTN without its check digit", registry.KindCompany, "61101-7654321-3", "1234567", registry.ECONFLICT},
+		{"a company with a CNIC as NTN", registry.KindCompany, "61101-7654321-3", "35202-1234567-1", ""},
+		{"companies without an NTN (older accounts)", registry.KindCompany, "61101-7654321-3", "", ""},
+		{"and another", registry.KindCompany, "61101-7654321-3", "", ""},
+	} {
+		err := create(tt.kind, tt.cnic, tt.ntn)
+		if registry.ErrorCode(err) != tt.want && !(tt.want == "" && err == nil) {
+			t.Errorf("%s: error %v, want code %q", tt.name, err, tt.want)
+		}
+	}
+	db.Read(ctx, func(tx registry.Tx) error {
+		for key, want := range map[string]bool{"individual:3520212345671": true, "company:1234567": true,
+			"company:3520212345671": true, "individual:3520212345679": false, "": false} {
+			if got, err := tx.AccountIdentityTaken(ctx, key); err != nil || got != want {
+				t.Errorf("AccountIdentityTaken(%q) = %v, %v; want %v", key, got, err, want)
+			}
+		}
+		return nil
+	})
+	// Concurrent sign-ups with one CNIC: exactly one wins.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	wins, conflicts := 0, 0
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := db.Write(ctx, func(tx registry.Tx) error {
+				return tx.CreateAccount(ctx, &registry.Account{ID: fmt.Sprintf("acc_race_%d", i), Kind: registry.KindIndividual,
+					Name: "Racer", CNIC: "42101-7777777-7", Mobile: "923001234567", CreatedAt: t0})
+			})
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				wins++
+			case registry.ErrorCode(err) == registry.ECONFLICT:
+				conflicts++
+			default:
+				t.Errorf("concurrent create: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if wins != 1 || conflicts != 7 {
+		t.Errorf("8 concurrent accounts with one CNIC: %d created, %d conflicts; want 1 and 7", wins, conflicts)
+	}
 }
 
 func testUsers(t *testing.T, db *store.DB) {
@@ -304,7 +379,9 @@ func sampleApp(id, account string) *registry.Application {
 		Addresses: pfx("14.1.104.0/24", "2001:dd8:1c::/48", "14.1.105.7/32"),
 		VPN:       registry.VPN{Protocol: "wireguard", Endpoints: []string{"vpn.example.com"}},
 		Purpose:   "Remote access for staff — دور دراز رسائی", State: registry.StateDraft,
-		Flags:     []registry.Flag{{Code: registry.FlagOutsideCountry, Item: "1.1.1.1/32", Detail: "x"}},
+		Flags: []registry.Flag{{Code: registry.FlagOutsideCountry, Item: "1.1.1.1/32", Detail: "x"},
+			{Code: registry.FlagOverlap, Item: "14.1.105.7/32", Detail: "y", With: &registry.FlagSubject{Item: "14.1.105.0/24",
+				AccountID: "acc_z", OperatorID: "ptcl", ApplicationID: "app_z", State: registry.StateApproved, Registration: "VPN-2026-000009"}}},
 		Fee:       registry.Fee{Due: true, AmountPKR: 10000, Reason: "r"},
 		CreatedAt: t0, UpdatedAt: t0,
 	}
@@ -328,6 +405,13 @@ func testApplications(t *testing.T, db *store.DB) {
 		t.Errorf("HolderName = %q", got.HolderName)
 	}
 	got.HolderName = ""
+	// An overlap flag keeps the other application's facts (what
+	// Application.ForViewer needs); compared by value, then aliased so
+	// that the printed comparison below sees one pointer.
+	if len(got.Flags) != 2 || got.Flags[1].With == nil || *got.Flags[1].With != *a.Flags[1].With {
+		t.Fatalf("flags round trip: got %+v, want %+v", got.Flags, a.Flags)
+	}
+	got.Flags[1].With = a.Flags[1].With
 	if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", a) {
 		t.Errorf("round trip:\n got %+v\nwant %+v", got, a)
 	}
@@ -457,36 +541,38 @@ func testOverlapsAndHeld(t *testing.T, db *store.DB) {
 			Category: registry.CategoryCompany, OperatorID: "ptcl", Status: registry.RegActive, ValidFrom: t0, ValidUntil: t0.AddDate(1, 0, 0),
 			VerificationCode: "ABC", CreatedAt: t0})
 	})
-	overlaps := func(account, p string) []string {
+	overlaps := func(except, p string) []string {
 		var out []string
 		db.Read(ctx, func(tx registry.Tx) error {
-			os, err := tx.Overlaps(ctx, account, netip.MustParsePrefix(p), "")
+			os, err := tx.Overlaps(ctx, except, netip.MustParsePrefix(p), "")
 			if err != nil {
 				t.Fatal(err)
 			}
 			for _, o := range os {
-				out = append(out, o.Item+"@"+o.ApplicationID+"@"+o.Registration)
+				out = append(out, o.Item+"@"+o.ApplicationID+"@"+o.Registration+"@"+o.AccountID+"@"+o.OperatorID+"@"+string(o.State))
 			}
 			return nil
 		})
 		return out
 	}
+	const a1, a3 = "@app_a1@@acc_a@ptcl@review", "@app_a3@@acc_a@ptcl@approved"
 	for _, tt := range []struct {
-		account, p string
-		want       []string
+		except, p string
+		want      []string
 	}{
-		{"acc_b", "14.1.104.128/25", []string{"14.1.104.0/24@app_a1@"}},                    // inside a pending /24
-		{"acc_b", "14.1.104.0/23", []string{"14.1.104.0/24@app_a1@"}},                      // contains it
-		{"acc_b", "14.1.200.1/32", []string{"14.1.200.1/32@app_a1@"}},                      // exact host
-		{"acc_b", "14.1.200.2/32", nil},                                                    // neighbour
-		{"acc_b", "27.0.184.0/24", nil},                                                    // drafts hold nothing
-		{"acc_b", "36.255.32.0/24", nil},                                                   // nor rejections
-		{"acc_b", "2001:dd8:1c:ff::/64", []string{"2001:dd8:1c::/48@app_a3@"}},             // active registration
-		{"acc_a", "14.1.104.0/24", nil},                                                    // own account
-		{"acc_b", "0.0.0.0/0", []string{"14.1.104.0/24@app_a1@", "14.1.200.1/32@app_a1@"}}, // v4 never matches v6
+		{"app_b1", "14.1.104.128/25", []string{"14.1.104.0/24" + a1}},           // inside a pending /24
+		{"app_b1", "14.1.104.0/23", []string{"14.1.104.0/24" + a1}},             // contains it
+		{"app_b1", "14.1.200.1/32", []string{"14.1.200.1/32" + a1}},             // exact host
+		{"app_b1", "14.1.200.2/32", nil},                                        // neighbour
+		{"app_b1", "27.0.184.0/24", nil},                                        // drafts hold nothing
+		{"app_b1", "36.255.32.0/24", nil},                                       // nor rejections
+		{"app_b1", "2001:dd8:1c:ff::/64", []string{"2001:dd8:1c::/48" + a3}},    // active registration
+		{"app_a1", "14.1.104.0/24", nil},                                        // the application itself
+		{"app_a2", "14.1.104.0/24", []string{"14.1.104.0/24" + a1}},             // another of the same account
+		{"", "0.0.0.0/0", []string{"14.1.104.0/24" + a1, "14.1.200.1/32" + a1}}, // v4 never matches v6
 	} {
-		if got := overlaps(tt.account, tt.p); !slices.Equal(got, tt.want) {
-			t.Errorf("Overlaps(%s, %s) = %v, want %v", tt.account, tt.p, got, tt.want)
+		if got := overlaps(tt.except, tt.p); !slices.Equal(got, tt.want) {
+			t.Errorf("Overlaps(except %s, %s) = %v, want %v", tt.except, tt.p, got, tt.want)
 		}
 	}
 	db.Read(ctx, func(tx registry.Tx) error {
@@ -507,7 +593,7 @@ func testOverlapsAndHeld(t *testing.T, db *store.DB) {
 		r.Status = registry.RegExpired
 		return tx.UpdateRegistration(ctx, r)
 	})
-	if got := overlaps("acc_b", "2001:dd8:1c::/48"); got != nil {
+	if got := overlaps("app_b1", "2001:dd8:1c::/48"); got != nil {
 		t.Errorf("an expired registration still overlaps: %v", got)
 	}
 	// Mobile numbers overlap by equality.
@@ -515,11 +601,14 @@ func testOverlapsAndHeld(t *testing.T, db *store.DB) {
 		MobileNumbers: []string{"923001234567"}, State: registry.StateOperatorCheck, CreatedAt: t0, UpdatedAt: t0}
 	write(t, db, func(tx registry.Tx) error { return tx.CreateApplication(ctx, m) })
 	db.Read(ctx, func(tx registry.Tx) error {
-		os, err := tx.Overlaps(ctx, "acc_b", netip.Prefix{}, "923001234567")
-		if err != nil || len(os) != 1 || os[0].ApplicationID != "app_m" {
+		os, err := tx.Overlaps(ctx, "app_b1", netip.Prefix{}, "923001234567")
+		if err != nil || len(os) != 1 || os[0].ApplicationID != "app_m" || os[0].OperatorID != "jazz" || os[0].AccountID != "acc_a" {
 			t.Errorf("mobile Overlaps = %v, %v", os, err)
 		}
-		os, _ = tx.Overlaps(ctx, "acc_b", netip.Prefix{}, "923001234568")
+		if os, _ = tx.Overlaps(ctx, "app_m", netip.Prefix{}, "923001234567"); len(os) != 0 {
+			t.Errorf("an application overlaps itself: %v", os)
+		}
+		os, _ = tx.Overlaps(ctx, "app_b1", netip.Prefix{}, "923001234568")
 		if len(os) != 0 {
 			t.Errorf("another number overlaps: %v", os)
 		}

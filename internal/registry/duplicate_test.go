@@ -1,0 +1,130 @@
+package registry_test
+
+import (
+	"strings"
+	"testing"
+
+	. "github.com/ipreg/ipreg/internal/registry"
+)
+
+func mobileApp(numbers ...string) ApplicationInput {
+	return ApplicationInput{Category: ptr("mobile_vpn"), OperatorID: ptr("jazz"), SubscriberID: ptr("JAZZ-771"),
+		MobileNumbers: &numbers, VPNProtocol: ptr("wireguard"), VPNEndpoints: ptr([]string{"vpn.example.com"}),
+		Purpose: ptr("I reach my client's build servers from home.")}
+}
+
+// One account filing the same address or number in two applications gets
+// a duplicate_own flag (issue 11 §6: "one account filing the same prefix
+// twice gets no flag, and both were approved as two registrations"), so
+// the reviewer sees it before approving the second.
+func TestDuplicateWithinAccount(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx, svc := h.ctx, h.svc
+		reviewer := h.staff("reviewer")
+		for _, tt := range []struct {
+			name          string
+			kind          string
+			first, second ApplicationInput
+			firstState    string // "submitted", "draft", "withdrawn", "approved"
+			wantItems     []string
+		}{
+			{"the same prefix twice", "company", companyApp("14.1.104.0/24"), companyApp("14.1.104.0/24"), "submitted", []string{"14.1.104.0/24"}},
+			{"a prefix inside an earlier one", "company", companyApp("14.1.110.0/24"), companyApp("14.1.110.128/25", "14.1.111.1"), "submitted", []string{"14.1.110.128/25"}},
+			{"a prefix around an earlier host", "company", companyApp("14.1.112.9"), companyApp("14.1.112.0/24"), "submitted", []string{"14.1.112.0/24"}},
+			{"held by the account's registration", "company", companyApp("14.1.113.0/24"), companyApp("14.1.113.0/24"), "approved", []string{"14.1.113.0/24"}},
+			{"the same mobile number twice", "individual", mobileApp("0300-1234567"), mobileApp("+92 300 1234567", "03001234568"), "submitted", []string{"923001234567"}},
+			{"neighbours do not overlap", "company", companyApp("14.1.114.0/24"), companyApp("14.1.115.0/24"), "submitted", nil},
+			{"a draft holds nothing", "company", companyApp("14.1.116.0/24"), companyApp("14.1.116.0/24"), "draft", nil},
+			{"nor does a withdrawn application", "company", companyApp("14.1.117.0/24"), companyApp("14.1.117.0/24"), "withdrawn", nil},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				u := h.applicant(tt.kind)
+				first, err := h.create(u, tt.first)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tt.firstState != "draft" {
+					if _, err := svc.Submit(ctx, u, first.ID, nil); err != nil {
+						t.Fatal(err)
+					}
+				}
+				switch tt.firstState {
+				case "withdrawn":
+					if _, err := svc.Withdraw(ctx, u, first.ID); err != nil {
+						t.Fatal(err)
+					}
+				case "approved":
+					op := h.staff("operator.ptcl")
+					cs, _ := svc.ListChecks(ctx, op, CheckPending)
+					for _, c := range cs {
+						if c.ApplicationID == first.ID {
+							if _, err := svc.AnswerCheck(ctx, op, c.ID, "confirmed", ""); err != nil {
+								t.Fatal(err)
+							}
+						}
+					}
+					if _, _, err := svc.Decide(ctx, reviewer, first.ID, DecisionInput{Decision: "approve"}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				second, err := h.create(u, tt.second)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if second, err = svc.Submit(ctx, u, second.ID, nil); err != nil {
+					t.Fatal(err)
+				}
+				// What the applicant is told names her own application.
+				var items []string
+				for _, f := range second.Flags {
+					if f.Code == FlagOverlap {
+						t.Errorf("an own application flagged as another account's: %+v", f)
+					}
+					if f.Code != FlagDuplicateOwn {
+						continue
+					}
+					items = append(items, f.Item)
+					if !strings.Contains(f.Detail, first.ID) && !strings.Contains(f.Detail, "registration VPN-") {
+						t.Errorf("detail does not say which: %q", f.Detail)
+					}
+				}
+				if strings.Join(items, ",") != strings.Join(tt.wantItems, ",") {
+					t.Errorf("duplicate_own items = %v, want %v (flags %+v)", items, tt.wantItems, second.Flags)
+				}
+				// The reviewer sees it too.
+				full, err := svc.GetApplication(ctx, reviewer, second.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				n := 0
+				for _, f := range full.Flags {
+					if f.Code == FlagDuplicateOwn {
+						n++
+					}
+				}
+				if n != len(tt.wantItems) {
+					t.Errorf("reviewer sees %d duplicate_own flags, want %d", n, len(tt.wantItems))
+				}
+			})
+		}
+		// The queue filters on it, once the operator has answered.
+		for _, op := range []string{"operator.ptcl", "operator.jazz"} {
+			o := h.staff(op)
+			cs, _ := svc.ListChecks(ctx, o, CheckPending)
+			for _, c := range cs {
+				if _, err := svc.AnswerCheck(ctx, o, c.ID, "confirmed", ""); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		q, err := svc.ReviewQueue(ctx, reviewer, QueueFilter{Flag: FlagDuplicateOwn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Five in review: the second of the same prefix, inside, around,
+		// held by a registration, and the mobile number.
+		if len(q) != 5 {
+			t.Errorf("queue with flag duplicate_own = %d applications, want 5", len(q))
+		}
+	})
+}
