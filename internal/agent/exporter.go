@@ -77,23 +77,24 @@ func (a *Agent) runMobileExports(ctx context.Context) {
 		}
 	})
 	var held []netip.Prefix // what the sets hold after the last successful round
-	whole := true
+	whole, backoff := true, time.Second
 	for {
 		to := a.bindings.Prefixes()
 		if err := ApplyMobile("ipreg", held, to, whole, -1); err != nil {
 			a.metrics.exportFailures.Inc()
-			a.cfg.Log.Error("agent: bound addresses to kernel sets mobile4/mobile6", "err", err)
+			a.cfg.Log.Error("agent: bound addresses to kernel sets mobile4/mobile6", "err", err, "retry_in", backoff)
 			whole = true
-			// Retry after a pause, or at once when the bindings change.
+			// Retry after a pause growing to a minute, or sooner when the bindings change.
 			select {
 			case <-ctx.Done():
 				return
 			case <-next:
-			case <-time.After(5 * time.Second):
+			case <-time.After(backoff):
 			}
+			backoff = min(2*backoff, time.Minute)
 			continue
 		}
-		held, whole = to, false
+		held, whole, backoff = to, false, time.Second
 		select {
 		case <-ctx.Done():
 			return
