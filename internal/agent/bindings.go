@@ -40,8 +40,8 @@ type Bindings struct {
 type Binding struct {
 	Prefix netip.Prefix `json:"prefix"` // a /32 or /128 for an address
 	Number string       `json:"number"` // the mobile number, canonical (92XXXXXXXXXX)
-	// NAS identifies the NAS (see nasID); Session is its Acct-Session-Id.
-	NAS     string    `json:"nas"`
+	// NAS is the NAS that reported the session; Session is its Acct-Session-Id.
+	NAS     NAS       `json:"nas"`
 	Session string    `json:"session"`
 	Start   time.Time `json:"start"`   // when the session began, as well as accounting tells
 	Expires time.Time `json:"expires"` // renewed by each Interim-Update
@@ -49,9 +49,40 @@ type Binding struct {
 
 func (x *Binding) key() string { return sessionKey(x.NAS, x.Session) }
 
+// NAS identifies a NAS as it names itself: NAS-IP-Address (RFC 2865 §5.4)
+// or NAS-IPv6-Address (RFC 3162 §2.1), and NAS-Identifier (RFC 2865
+// §5.32); Addr is the packet's source address when it sends none of them.
+type NAS struct {
+	Addr       string `json:"addr,omitempty"`
+	Identifier string `json:"identifier,omitempty"`
+}
+
+func (n NAS) String() string {
+	switch {
+	case n.Addr != "" && n.Identifier != "":
+		return n.Addr + " (" + n.Identifier + ")"
+	case n.Addr != "":
+		return n.Addr
+	}
+	return n.Identifier
+}
+
+// restarted reports whether an Accounting-On or -Off from n concerns a
+// session reported by x: matched by address when n sends one, as
+// FreeRADIUS's accounting_onoff_query matches NAS-IP-Address, else by
+// NAS-Identifier.
+func (n NAS) restarted(x NAS) bool {
+	if n.Addr != "" {
+		return x.Addr == n.Addr
+	}
+	return n.Identifier != "" && x.Identifier == n.Identifier
+}
+
 // sessionKey identifies a session: an Acct-Session-Id is unique only per
 // NAS (RFC 2866 §5.5), as FreeRADIUS's Acct-Unique-Session-Id reflects.
-func sessionKey(nas, session string) string { return nas + "\x00" + session }
+func sessionKey(nas NAS, session string) string {
+	return nas.Addr + "\x00" + nas.Identifier + "\x00" + session
+}
 
 func newBindings(now func() time.Time) *Bindings {
 	return &Bindings{now: now, bySession: map[string][]netip.Prefix{}}
@@ -82,10 +113,11 @@ func (b *Bindings) changed() {
 // Interim-Update). Number is "" when the session's number is not a
 // registered one: the claim then only ends other sessions' bindings.
 type Claim struct {
-	Number, NAS, Session string
-	Start, Expires       time.Time
-	Prefixes             []netip.Prefix // masked
-	Bind                 []bool         // per prefix: bind it (registered and in accepted space)
+	Number, Session string
+	NAS             NAS
+	Start, Expires  time.Time
+	Prefixes        []netip.Prefix // masked
+	Bind            []bool         // per prefix: bind it (registered and in accepted space)
 }
 
 // ClaimResult counts what a Claim did.
@@ -180,7 +212,7 @@ func (b *Bindings) remove(x *Binding) {
 // returns how many. An empty session id matches nothing: Acct-Session-Id
 // is required in every Accounting-Request (RFC 2866 §4.1, §5.5), and
 // without one a Stop cannot say whose session ended.
-func (b *Bindings) Stop(nas, session string) int {
+func (b *Bindings) Stop(nas NAS, session string) int {
 	if session == "" {
 		return 0
 	}
@@ -191,8 +223,8 @@ func (b *Bindings) Stop(nas, session string) int {
 // before at (Accounting-On or Accounting-Off: the NAS restarted, so every
 // session it had is gone; RFC 2866 §5.1, as FreeRADIUS closes them) and
 // returns how many.
-func (b *Bindings) EndNAS(nas string, at time.Time) int {
-	return b.removeIf(func(x *Binding) bool { return x.NAS == nas && !x.Start.After(at) }, "")
+func (b *Bindings) EndNAS(nas NAS, at time.Time) int {
+	return b.removeIf(func(x *Binding) bool { return nas.restarted(x.NAS) && !x.Start.After(at) }, "")
 }
 
 // Keep ends the bindings whose number keep refuses (numbers that left the

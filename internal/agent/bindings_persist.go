@@ -17,7 +17,7 @@ import (
 // restarted agent allows its registered subscribers' addresses at once
 // instead of after their next Interim-Update. Its shape:
 //
-//	{"bindings":[{"prefix":"39.32.0.10/32","number":"923001234567","nas":"10.1.1.1",
+//	{"bindings":[{"prefix":"39.32.0.10/32","number":"923001234567","nas":{"addr":"10.1.1.1","identifier":"bras-1"},
 //	  "session":"4F2A…","start":"2026-11-29T10:00:00Z","expires":"2026-11-29T10:15:00Z"}, …]}
 const bindingsFile = "bindings.json"
 

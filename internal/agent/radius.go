@@ -97,7 +97,7 @@ func (s *RADIUS) account(p *radius.Packet, src net.Addr) []string {
 	switch status := rfc2866.AcctStatusType_Get(p); status {
 	case rfc2866.AcctStatusType_Value_AccountingOn, rfc2866.AcctStatusType_Value_AccountingOff:
 		n := a.bindings.EndNAS(nas, event)
-		a.cfg.Log.Info("agent: radius: the NAS restarted; its sessions ended", "nas", nas, "status", status.String(), "bindings_ended", n)
+		a.cfg.Log.Info("agent: radius: the NAS restarted; its sessions ended", "nas", nas.String(), "status", status.String(), "bindings_ended", n)
 		return []string{outcomeNASRestart}
 	case rfc2866.AcctStatusType_Value_Stop:
 		switch {
@@ -119,7 +119,7 @@ func (s *RADIUS) account(p *radius.Packet, src net.Addr) []string {
 
 // claim applies a Start or Interim-Update: the session now holds the
 // packet's addresses and prefixes.
-func (s *RADIUS) claim(p *radius.Packet, nas, session string, now, start time.Time) []string {
+func (s *RADIUS) claim(p *radius.Packet, nas NAS, session string, now, start time.Time) []string {
 	a := s.Agent
 	var out []string
 	prefixes, malformed := framedPrefixes(p)
@@ -155,7 +155,7 @@ func (s *RADIUS) claim(p *radius.Packet, nas, session string, now, start time.Ti
 		if err := s.Space.Accept(pfx); err != nil {
 			out = append(out, outcomeRefused)
 			// The address and the NAS, never the number: logs travel further than the feed.
-			a.cfg.Log.Warn("agent: radius: address not bound", "prefix", pfx, "nas", nas, "reason", err)
+			a.cfg.Log.Warn("agent: radius: address not bound", "prefix", pfx, "nas", nas.String(), "reason", err)
 			refused = append(refused, pfx)
 			continue
 		}
@@ -253,26 +253,21 @@ func CallingNumber(s string) (string, error) {
 // §5.32) when it sends one; the packet's source address only when it sends
 // none of these (RFC 2865 requires one; behind a proxy the source is the
 // proxy's).
-func nasID(p *radius.Packet, src net.Addr) string {
-	var addr string
+func nasID(p *radius.Packet, src net.Addr) NAS {
+	var n NAS
 	if ip, ok := netip.AddrFromSlice(rfc2865.NASIPAddress_Get(p)); ok {
-		addr = ip.Unmap().String()
+		n.Addr = ip.Unmap().String()
 	} else if ip, ok := netip.AddrFromSlice(rfc3162.NASIPv6Address_Get(p)); ok {
-		addr = ip.Unmap().String()
+		n.Addr = ip.Unmap().String()
 	}
-	ident := rfc2865.NASIdentifier_GetString(p)
-	switch {
-	case addr != "" && ident != "":
-		return addr + " " + ident
-	case addr != "":
-		return addr
-	case ident != "":
-		return ident
+	n.Identifier = rfc2865.NASIdentifier_GetString(p)
+	if n.Addr == "" && n.Identifier == "" {
+		n.Addr = src.String()
+		if ap, err := netip.ParseAddrPort(src.String()); err == nil {
+			n.Addr = ap.Addr().Unmap().String()
+		}
 	}
-	if ap, err := netip.ParseAddrPort(src.String()); err == nil {
-		return ap.Addr().Unmap().String()
-	}
-	return src.String()
+	return n
 }
 
 // ListenRADIUS serves accounting on conn until ctx ends, expiring

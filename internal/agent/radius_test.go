@@ -235,8 +235,20 @@ func TestRADIUSAccounting(t *testing.T) {
 		r.clk.Add(time.Minute)
 		r.send("Accounting-On", append([]string{"Acct-Delay-Time", "120"}, nasA...)...)
 		r.expect("a delayed Accounting-On", map[string]string{"39.32.0.40": numberA})
-		if n := r.outcomes(outcomeNASRestart); n != 7 {
-			t.Errorf("nas_restart outcomes = %d, want 7", n)
+		// A NAS that sends both its address and its name in sessions but
+		// only its address in Accounting-On (FreeRADIUS matches
+		// NAS-IP-Address), or only its name; another NAS of the same name
+		// at another address is not restarted by the first's address.
+		both := []string{"NAS-IP-Address", "10.9.9.5", "NAS-Identifier", "bras-5"}
+		start(both, "39.32.0.50", numberA, "e1")
+		start([]string{"NAS-IP-Address", "10.9.9.6", "NAS-Identifier", "bras-5"}, "39.32.0.60", numberB, "f1")
+		r.send("Accounting-On", "NAS-IP-Address", "10.9.9.5")
+		r.expect("Accounting-On with the address only", map[string]string{"39.32.0.50": "", "39.32.0.60": numberB})
+		start(both, "39.32.0.51", numberA, "e2")
+		r.send("Accounting-Off", "NAS-Identifier", "bras-5")
+		r.expect("Accounting-Off with the name only", map[string]string{"39.32.0.51": "", "39.32.0.60": ""})
+		if n := r.outcomes(outcomeNASRestart); n != 9 {
+			t.Errorf("nas_restart outcomes = %d, want 9", n)
 		}
 	})
 
@@ -547,7 +559,7 @@ func TestRADIUSBindingsPersist(t *testing.T) {
 			t.Errorf("restored at once: %s held by %q, want %q", ip, got, want)
 		}
 	}
-	if got := b1.bindings.Stop("bras-2", "c"); got != 1 {
+	if got := b1.bindings.Stop(NAS{Identifier: "bras-2"}, "c"); got != 1 {
 		t.Errorf("a Stop after the restart ended %d bindings", got)
 	}
 	// Five minutes later: b's binding (not renewed since its Start 6
@@ -584,7 +596,7 @@ func TestBindingsDisjoint(t *testing.T) {
 	now := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
 	b := newBindings(func() time.Time { return now })
 	claim := func(number, session string, start time.Time, ps ...string) ClaimResult {
-		c := Claim{Number: number, NAS: "nas", Session: session, Start: start, Expires: now.Add(time.Hour)}
+		c := Claim{Number: number, NAS: NAS{Addr: "10.9.9.1"}, Session: session, Start: start, Expires: now.Add(time.Hour)}
 		for _, p := range ps {
 			c.Prefixes, c.Bind = append(c.Prefixes, netip.MustParsePrefix(p)), append(c.Bind, number != "")
 		}
