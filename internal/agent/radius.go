@@ -148,11 +148,23 @@ func (s *RADIUS) claim(p *radius.Packet, nas NAS, session string, now, start tim
 	c := Claim{NAS: nas, Session: session, Start: start, Expires: now.Add(s.SessionTimeout)}
 	var accepted, refused []netip.Prefix
 	for _, pfx := range prefixes {
+		// A prefix broader than a subscriber's is a NAS's mistake, not a
+		// claim: it binds nothing and ends nothing (a ::/0 would otherwise
+		// end every binding).
+		broad := tooBroad(pfx)
+		if broad != nil && (!registered || session == "") {
+			continue
+		}
 		if !registered || session == "" {
 			refused = append(refused, pfx)
 			continue
 		}
 		if err := s.Space.Accept(pfx); err != nil {
+			if broad != nil {
+				out = append(out, outcomeRefused)
+				a.cfg.Log.Warn("agent: radius: address not bound", "prefix", pfx, "nas", nas.String(), "reason", err)
+				continue
+			}
 			out = append(out, outcomeRefused)
 			// The address and the NAS, never the number: logs travel further than the feed.
 			a.cfg.Log.Warn("agent: radius: address not bound", "prefix", pfx, "nas", nas.String(), "reason", err)

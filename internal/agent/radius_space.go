@@ -60,14 +60,22 @@ func NewBindSpace(pools []netip.Prefix) (*BindSpace, error) {
 	return &BindSpace{country: netpolicy.Pakistan(), pools: netpolicy.NewSpace(pools)}, nil
 }
 
-// Accept returns nil if p may be bound, else why not.
-func (s *BindSpace) Accept(p netip.Prefix) error {
+// tooBroad says why p is broader than a subscriber's, or nil.
+func tooBroad(p netip.Prefix) error {
 	min := bindPolicy.MinBitsV4
 	if p.Addr().Is6() {
 		min = bindPolicy.MinBitsV6
 	}
 	if p.Bits() < min {
 		return fmt.Errorf("%s is broader than a subscriber's (/%d at most)", p, min)
+	}
+	return nil
+}
+
+// Accept returns nil if p may be bound, else why not.
+func (s *BindSpace) Accept(p netip.Prefix) error {
+	if err := tooBroad(p); err != nil {
+		return err
 	}
 	if s.pools.Contains(p) {
 		return nil

@@ -298,6 +298,13 @@ func TestRADIUSAccounting(t *testing.T) {
 		own("delegated prefix", "2400:fc00:8100:12::1", numberA)
 		r.send("Start", "Framed-IPv6-Address", "2400:fc00:8100:12::1", "Calling-Station-Id", numberB, "Acct-Session-Id", "v6b")
 		r.expect("an address inside it", map[string]string{"2400:fc00:8100:12::1": numberB, "2400:fc00:8100:13::1": ""})
+		// A prefix broader than a subscriber's claims nothing: an
+		// unregistered session's ::/0 or 0.0.0.0/0 ends no binding.
+		r.send("Start", "Framed-IP-Address", "39.32.0.15", "Calling-Station-Id", numberA, "Acct-Session-Id", "keep")
+		r.send("Start", "Framed-IPv6-Prefix", "::/0", "Delegated-IPv6-Prefix", "2400::/12", "Calling-Station-Id", unregistered, "Acct-Session-Id", "wide")
+		r.expect("an unregistered session's ::/0", map[string]string{"2400:fc00:8100:12::1": numberB, "39.32.0.15": numberA})
+		r.send("Start", "Delegated-IPv6-Prefix", "2400:fc00::/40", "Calling-Station-Id", numberA, "Acct-Session-Id", "wide2")
+		r.expect("a registered session's /40", map[string]string{"2400:fc00:8100:12::1": numberB, "2400:fc00:8200::1": ""})
 		// The same Acct-Session-Id from another NAS is another session.
 		r.send("Start", "Framed-IP-Address", "39.32.0.14", "Calling-Station-Id", numberA, "Acct-Session-Id", "dup", "NAS-IP-Address", "10.9.9.1")
 		r.send("Stop", "Acct-Session-Id", "dup", "NAS-IP-Address", "10.9.9.2")
