@@ -242,9 +242,9 @@ func (b *batchBuf) add(s []byte, off int) error {
 		b.src = append(b.src, uint32(off)<<8|uint32(len(s))) // off < 64·MaxBatch < 2²⁴
 		return nil
 	}
-	ip, err := netip.ParseAddr(string(s))
+	ip, err := ParseCheckAddr(string(s))
 	if err != nil {
-		return fmt.Errorf("entry %d: %q is not an IP address", len(b.ips), s)
+		return fmt.Errorf("entry %d: %v", len(b.ips), err)
 	}
 	b.ips, b.src = append(b.ips, ip), append(b.src, 0)
 	return nil
@@ -257,9 +257,9 @@ func (b *batchBuf) parseSlowJSON() error {
 	}
 	b.ips, b.src = b.ips[:0], b.src[:0]
 	for i, s := range raw {
-		ip, err := netip.ParseAddr(s)
+		ip, err := ParseCheckAddr(s)
 		if err != nil {
-			return fmt.Errorf("entry %d: %q is not an IP address", i, s)
+			return fmt.Errorf("entry %d: %v", i, err)
 		}
 		b.ips, b.src = append(b.ips, ip), append(b.src, 0)
 	}

@@ -4,7 +4,9 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/netip"
+	"strings"
 	"time"
 	"unsafe"
 
@@ -14,6 +16,32 @@ import (
 // ErrNotReady means no verified sync has happened yet: the agent does not
 // enforce anything it has not verified.
 var ErrNotReady = errors.New("no verified allowlist yet: the agent has not completed its first sync")
+
+// ParseCheckAddr reads an address asked about in /v1/check. IPv6 zones
+// ("fe80::1%eth0") are refused, as the registry refuses them in
+// registrations (netpolicy.ParsePrefix): a zone names an interface on one
+// host, so an address with one is not an address the allowlist can hold,
+// and answering for the address without it would answer another question.
+func ParseCheckAddr(s string) (netip.Addr, error) {
+	if i := strings.IndexByte(s, '%'); i >= 0 {
+		return netip.Addr{}, fmt.Errorf("%s has an IPv6 zone (%s); a zone names an interface on one host: ask without the %%zone", quoteShort(s), quoteShort(s[i:]))
+	}
+	ip, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("%s is not an IP address", quoteShort(s))
+	}
+	return ip, nil
+}
+
+// quoteShort quotes s for a message, cut to a readable length, so that
+// hostile input is never echoed back at length.
+func quoteShort(s string) string {
+	const max = 60
+	if len(s) > max {
+		s = s[:max] + "…"
+	}
+	return fmt.Sprintf("%q", s)
+}
 
 // Answer is the lookup result for one address.
 type Answer struct {
@@ -48,8 +76,15 @@ func (a *Agent) answer(t *Table, stale bool, now time.Time, ip netip.Addr, v int
 		ans.Allowed, ans.Entry, ans.plain = true, t.entry(uint32(v)), t.es.plain(uint32(v))
 		return ans
 	}
-	if e, ok := a.bindings.Lookup(ip); ok && now.Before(e.Until) {
-		ans.Allowed, ans.Entry = true, e
+	// A bound address answers for its number's current entry, so that a
+	// number that left the feed or expired is not allowed even before its
+	// bindings end (see followTable).
+	if number, ok := a.bindings.Lookup(ip); ok {
+		if st := a.state.Load(); st != nil {
+			if e, ok := st.mobile[number]; ok && now.Before(e.Until) {
+				ans.Allowed, ans.Entry = true, e
+			}
+		}
 	}
 	return ans
 }

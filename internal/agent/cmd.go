@@ -34,7 +34,22 @@ answers "is this address registered?":
   GET  /metrics                     Prometheus metrics
 
 It enforces nothing before its first verified sync, keeps serving its last verified
-table while the registry is unreachable, and persists that table in --state-dir.`
+table while the registry is unreachable, and persists that table in --state-dir.
+Addresses with an IPv6 zone (fe80::1%eth0) are refused with 400, as the registry
+refuses them.
+
+Following an operator feed with --radius-listen, it also allows the addresses that
+RADIUS accounting (RFC 2866) gives the sessions of that operator's registered mobile
+numbers (Calling-Station-Id): Framed-IP-Address, Framed-IPv6-Address,
+Framed-IPv6-Prefix and Delegated-IPv6-Prefix, prefixes as prefixes. An address
+belongs to its newest session: a Start or Interim-Update of any other number for it
+ends the binding. Stop ends its session's bindings (matched by NAS and
+Acct-Session-Id; an empty Acct-Session-Id matches nothing); Accounting-On/Off end
+every binding of that NAS; a number that leaves the feed loses its bindings at once.
+Bound addresses must lie in Pakistan's address space (not special-purpose) or in
+--radius-allow-prefixes. Bindings persist in --state-dir (bindings.json) and those
+still live are restored at start. With --nft-apply they fill the interval sets
+mobile4/mobile6 of table inet ipreg.`
 
 // Main runs ipreg-agent and returns the exit status.
 func Main(ctx context.Context, args []string, env flagenv.Env, stdio IO) int {
@@ -52,7 +67,7 @@ func Main(ctx context.Context, args []string, env flagenv.Env, stdio IO) int {
 func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 	var (
 		registry, trust, stateDir, listen, tokenFile, onStale, logFormat, logLevel string
-		nftFile, ipsetFile, radiusListen, radiusSecretFile                         string
+		nftFile, ipsetFile, radiusListen, radiusSecretFile, radiusAllow            string
 		nftApply                                                                   bool
 		maxAge, poll, radiusTimeout                                                time.Duration
 	)
@@ -71,6 +86,7 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 	fs.StringVar(&radiusListen, "radius-listen", "", "UDP address for RADIUS accounting (e.g. :1813): binds registered mobile numbers to their current address")
 	fs.StringVar(&radiusSecretFile, "radius-secret-file", "", "file holding the RADIUS shared secret (required with --radius-listen)")
 	fs.DurationVar(&radiusTimeout, "radius-session-timeout", 15*time.Minute, "a binding lapses when no Interim-Update renews it within this")
+	fs.StringVar(&radiusAllow, "radius-allow-prefixes", "", "the operator's own pools that bound addresses may lie in besides Pakistan's address space (e.g. its carrier-grade NAT range): a comma-separated list (100.64.0.0/10,2400:fc00::/32) or a file with one prefix per line; addresses elsewhere are refused (metric ipreg_agent_radius_accounting_total{outcome=\"refused_address\"})")
 	fs.StringVar(&logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	if err := flagenv.Parse("IPREG_AGENT_", fs, args, env); err != nil {
@@ -93,11 +109,21 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 		problems = append(problems, "--on-stale must be fail-static or fail-closed")
 	}
 	var secret []byte
+	var space *BindSpace
 	if radiusListen != "" {
 		b, err := os.ReadFile(radiusSecretFile)
 		if secret = []byte(strings.TrimSpace(string(b))); err != nil || len(secret) == 0 {
 			problems = append(problems, "--radius-listen needs --radius-secret-file naming a file with the shared secret")
 		}
+		pools, err := ParseAllowPrefixes(radiusAllow)
+		if err == nil {
+			space, err = NewBindSpace(pools)
+		}
+		if err != nil {
+			problems = append(problems, "--radius-allow-prefixes: "+err.Error())
+		}
+	} else if radiusAllow != "" {
+		problems = append(problems, "--radius-allow-prefixes needs --radius-listen")
 	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "\n  "))
@@ -119,6 +145,11 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 	if err := a.Load(); err != nil {
 		return fmt.Errorf("state in %s: %w", stateDir, err)
 	}
+	if radiusListen != "" {
+		if _, err := a.RestoreBindings(); err != nil {
+			return fmt.Errorf("state in %s: %w", stateDir, err)
+		}
+	}
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return err
@@ -135,6 +166,12 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 	}
 	persisted := make(chan struct{})
 	go func() { a.runPersist(runCtx); close(persisted) }()
+	bindingsPersisted := make(chan struct{})
+	if radiusListen != "" {
+		go func() { a.runBindingsPersist(runCtx, min(radiusTimeout/4, time.Minute)); close(bindingsPersisted) }()
+	} else {
+		close(bindingsPersisted)
+	}
 	if radiusListen != "" {
 		pc, err := net.ListenPacket("udp", radiusListen)
 		if err != nil {
@@ -143,7 +180,7 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 		}
 		fmt.Fprintf(stdio.Stderr, "ipreg-agent: RADIUS accounting on %s\n", pc.LocalAddr())
 		go func() {
-			if err := a.ListenRADIUS(runCtx, pc, secret, radiusTimeout); err != nil {
+			if err := a.ListenRADIUS(runCtx, pc, RADIUSOptions{Secret: secret, SessionTimeout: radiusTimeout, Space: space}); err != nil {
 				log.Error("radius", "err", err)
 			}
 		}()
@@ -159,6 +196,7 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 	err = srv.Shutdown(sctx)
 	<-done
 	<-persisted
+	<-bindingsPersisted
 	return err
 }
 

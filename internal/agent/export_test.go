@@ -231,37 +231,82 @@ func TestApplyNFTChanges(t *testing.T) {
 	}
 }
 
-func TestSetMobile(t *testing.T) {
+// ApplyMobile keeps the interval sets mobile4/mobile6: addresses and
+// prefixes (a delegated /56 is one element that matches every address in
+// it), adjacent ones, changes as differences, a whole replacement that
+// repairs sets changed by hand, and plain sets left by earlier versions.
+func TestApplyMobile(t *testing.T) {
 	ns := netns(t, "nft")
 	fd := nsFd(t, ns)
-	if err := ApplyNFT(Build(nil), "ipreg", fd); err != nil {
+	// An earlier version's plain address set, not referred to by a rule: replaced.
+	inNS(t, ns, "nft", "add table inet ipreg; add set inet ipreg mobile4 { type ipv4_addr; }; add element inet ipreg mobile4 { 39.32.0.99 }")
+	pfx := func(ss ...string) []netip.Prefix {
+		var out []netip.Prefix
+		for _, s := range ss {
+			out = append(out, netip.MustParsePrefix(s))
+		}
+		return out
+	}
+	set := func(name string) string { return inNS(t, ns, "nft", "list", "set", "inet", "ipreg", name) }
+	first := pfx("39.32.0.10/32", "39.32.0.11/32", "2400:fc00:8000::2/128", "2400:fc00:8100::/56", "2400:fc00:8000:1::/64")
+	if err := ApplyMobile("ipreg", nil, first, true, fd); err != nil {
 		t.Fatal(err)
 	}
-	v4, v6 := netip.MustParseAddr("100.64.9.7"), netip.MustParseAddr("2400:fc00::7")
-	for _, a := range []netip.Addr{v4, v6, v4} { // adding twice is fine
-		if err := SetMobile("ipreg", a, true, fd); err != nil {
-			t.Fatalf("add %s: %v", a, err)
+	for _, want := range []string{"flags interval", "39.32.0.10", "39.32.0.11"} {
+		if !strings.Contains(set("mobile4"), want) {
+			t.Fatalf("mobile4 lacks %s:\n%s", want, set("mobile4"))
 		}
 	}
-	if out := inNS(t, ns, "nft", "list", "set", "inet", "ipreg", "mobile4"); !strings.Contains(out, "100.64.9.7") {
-		t.Fatalf("mobile4 = %s", out)
+	if strings.Contains(set("mobile4"), "39.32.0.99") {
+		t.Errorf("the plain set's element survived its replacement:\n%s", set("mobile4"))
 	}
-	if out := inNS(t, ns, "nft", "list", "set", "inet", "ipreg", "mobile6"); !strings.Contains(out, "2400:fc00::7") {
-		t.Fatalf("mobile6 = %s", out)
-	}
-	for i := 0; i < 2; i++ { // deleting twice is fine
-		if err := SetMobile("ipreg", v4, false, fd); err != nil {
-			t.Fatalf("delete: %v", err)
+	for _, want := range []string{"2400:fc00:8000::2", "2400:fc00:8100::/56", "2400:fc00:8000:1::/64"} {
+		if !strings.Contains(set("mobile6"), want) {
+			t.Fatalf("mobile6 lacks %s:\n%s", want, set("mobile6"))
 		}
 	}
-	if out := inNS(t, ns, "nft", "list", "set", "inet", "ipreg", "mobile4"); strings.Contains(out, "100.64.9.7") {
-		t.Fatalf("mobile4 after delete = %s", out)
+	// Every address of a bound prefix matches, as a rule using the set sees it.
+	if out := inNS(t, ns, "nft", "get", "element", "inet", "ipreg", "mobile6", "{ 2400:fc00:8100:ff:1:2:3:4 }"); !strings.Contains(out, "2400:fc00:8100::/56") {
+		t.Errorf("an address inside the delegated prefix does not match it: %s", out)
+	}
+	// Differences only: one unbound, one bound, the rest untouched.
+	second := pfx("39.32.0.11/32", "39.32.0.12/32", "2400:fc00:8000::2/128", "2400:fc00:8100::/56", "2400:fc00:8000:1::/64")
+	if err := ApplyMobile("ipreg", first, second, false, fd); err != nil {
+		t.Fatal(err)
+	}
+	if out := set("mobile4"); strings.Contains(out, "39.32.0.10") || !strings.Contains(out, "39.32.0.12") {
+		t.Fatalf("mobile4 after the changes = %s", out)
+	}
+	// From a base the kernel does not hold: refused whole, and a whole
+	// replacement sets it right.
+	if err := ApplyMobile("ipreg", pfx("39.32.0.200/32"), second, false, fd); err == nil {
+		t.Error("changes from a base the kernel does not hold were accepted")
+	}
+	inNS(t, ns, "nft", "add element inet ipreg mobile4 { 39.32.0.77 }") // by hand
+	if err := ApplyMobile("ipreg", nil, second, true, fd); err != nil {
+		t.Fatal(err)
+	}
+	if out := set("mobile4"); strings.Contains(out, "39.32.0.77") || !strings.Contains(out, "39.32.0.11") {
+		t.Fatalf("mobile4 after a whole replacement = %s", out)
 	}
 	// A full replacement of the allowlist leaves the mobile sets alone.
 	if err := ApplyNFT(sampleTable(100), "ipreg", fd); err != nil {
 		t.Fatal(err)
 	}
-	if out := inNS(t, ns, "nft", "list", "set", "inet", "ipreg", "mobile6"); !strings.Contains(out, "2400:fc00::7") {
-		t.Fatalf("mobile6 after a replacement = %s", out)
+	if !strings.Contains(set("mobile6"), "2400:fc00:8100::/56") {
+		t.Fatalf("mobile6 after a replacement of the allowlist = %s", set("mobile6"))
+	}
+	if err := ApplyMobile("ipreg", second, nil, false, fd); err != nil {
+		t.Fatal(err)
+	}
+	if out := set("mobile6"); strings.Contains(out, "2400") {
+		t.Fatalf("mobile6 after unbinding everything = %s", out)
+	}
+	// A plain set that a rule refers to cannot be replaced: the error says what to do.
+	ns2 := netns(t, "nft")
+	inNS(t, ns2, "nft", "add table inet ipreg; add set inet ipreg mobile4 { type ipv4_addr; }; add chain inet ipreg c; add rule inet ipreg c ip saddr @mobile4 accept")
+	err := ApplyMobile("ipreg", nil, first, true, nsFd(t, ns2))
+	if err == nil || !strings.Contains(err.Error(), "nft delete set inet ipreg mobile4") {
+		t.Errorf("a plain set in use: %v", err)
 	}
 }

@@ -61,32 +61,44 @@ func (a *Agent) runExports(ctx context.Context) {
 
 var errNoBase = errors.New("nothing applied yet")
 
-// runMobileExports mirrors RADIUS bindings into the kernel sets
-// mobile4/mobile6 (with --nft-apply): changes queue up here so that the
-// RADIUS handler never waits for netlink.
+// runMobileExports mirrors the RADIUS bindings into the kernel sets
+// mobile4/mobile6 (with --nft-apply), off the RADIUS handler's path:
+// changes are coalesced, and each round brings the sets from what they
+// last held to the bindings as they are then, in one transaction. The
+// first round, and any round after a failure, replaces the sets whole, so
+// that addresses bound or unbound while the agent was down (or a set
+// changed by hand) are set right.
 func (a *Agent) runMobileExports(ctx context.Context) {
-	type change struct {
-		addr  netip.Addr
-		bound bool
-	}
-	ch := make(chan change, 4096)
-	a.bindings.SetOnChange(func(addr netip.Addr, bound bool) {
+	next := make(chan struct{}, 1)
+	a.bindings.Watch(func() {
 		select {
-		case ch <- change{addr, bound}:
+		case next <- struct{}{}:
 		default:
-			a.metrics.exportFailures.Inc()
-			a.cfg.Log.Error("agent: mobile binding not exported: queue full", "addr", addr, "bound", bound)
 		}
 	})
+	var held []netip.Prefix // what the sets hold after the last successful round
+	whole, backoff := true, time.Second
 	for {
+		to := a.bindings.Prefixes()
+		if err := ApplyMobile("ipreg", held, to, whole, -1); err != nil {
+			a.metrics.exportFailures.Inc()
+			a.cfg.Log.Error("agent: bound addresses to kernel sets mobile4/mobile6", "err", err, "retry_in", backoff)
+			whole = true
+			// Retry after a pause growing to a minute, or sooner when the bindings change.
+			select {
+			case <-ctx.Done():
+				return
+			case <-next:
+			case <-time.After(backoff):
+			}
+			backoff = min(2*backoff, time.Minute)
+			continue
+		}
+		held, whole, backoff = to, false, time.Second
 		select {
 		case <-ctx.Done():
 			return
-		case c := <-ch:
-			if err := SetMobile("ipreg", c.addr, c.bound, -1); err != nil {
-				a.metrics.exportFailures.Inc()
-				a.cfg.Log.Error("agent: mobile binding to kernel", "addr", c.addr, "bound", c.bound, "err", err)
-			}
+		case <-next:
 		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/netip"
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -42,9 +41,9 @@ func writeRaw(w http.ResponseWriter, b []byte) {
 }
 
 func (a *Agent) checkOne(w http.ResponseWriter, r *http.Request) {
-	ip, err := netip.ParseAddr(strings.TrimSpace(r.URL.Query().Get("ip")))
+	ip, err := ParseCheckAddr(strings.TrimSpace(r.URL.Query().Get("ip")))
 	if err != nil {
-		apiError(w, http.StatusBadRequest, "malformed", fmt.Sprintf("ip=%q is not an IP address: ask like /v1/check?ip=203.99.48.7", r.URL.Query().Get("ip")))
+		apiError(w, http.StatusBadRequest, "malformed", "ip="+err.Error()+": ask like /v1/check?ip=203.99.48.7")
 		return
 	}
 	ans, err := a.Check(ip)

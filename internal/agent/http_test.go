@@ -56,6 +56,12 @@ func TestCheckBatch(t *testing.T) {
 		{"mapped IPv4", "application/json", `["::ffff:14.1.104.7"]`, 200, `"ip":"14.1.104.7","allowed":true`},
 		{"bad address", "application/json", `["14.1.104.7","14.1.104.07"]`, 400, `entry 1: \"14.1.104.07\" is not an IP address`},
 		{"bad address in text", "text/plain", "14.1.104.7\nlocalhost\n", 400, `entry 1: \"localhost\" is not an IP address`},
+		// Zones are refused, as the registry refuses them (issue 11 §4), on
+		// every path a batch address takes.
+		{"zone in json", "application/json", `["14.1.104.7","2400:fc00:8000::2%eth0"]`, 400, `entry 1: \"2400:fc00:8000::2%eth0\" has an IPv6 zone (\"%eth0\")`},
+		{"zone in escaped json", "application/json", `["2400:fc00:8000::2\u0025eth0"]`, 400, `entry 0: \"2400:fc00:8000::2%eth0\" has an IPv6 zone`},
+		{"zone in text", "text/plain", "14.1.104.7\nfe80::1%25\n", 400, `entry 1: \"fe80::1%25\" has an IPv6 zone`},
+		{"empty zone", "text/plain", "2001:dd8:1c::1%\n", 400, `has an IPv6 zone`},
 		{"not an array", "application/json", `{"ip":"14.1.104.7"}`, 400, "must be a JSON array of address strings"},
 		{"a number", "application/json", `["14.1.104.7",7]`, 400, "must be a JSON array of address strings"},
 		{"trailing comma", "application/json", `["14.1.104.7",]`, 400, "must be a JSON array of address strings"},
@@ -76,6 +82,37 @@ func TestCheckBatch(t *testing.T) {
 	_, notReady := testAgent(t, nil)
 	if status, body := post(t, notReady, "application/json", `["14.1.104.7"]`); status != 503 || !strings.Contains(body, "not_ready") {
 		t.Errorf("before the first sync: %d %s", status, body)
+	}
+}
+
+// GET /v1/check refuses IPv6 zones (issue 11 §4: "?ip=2400:fc00:8000::2%25eth0"
+// answered as if the zone were not there) with a 400 that says why, and
+// still answers the neighbours without one.
+func TestCheckOneZone(t *testing.T) {
+	_, srv := testAgent(t, []feed.Entry{entry("14.1.104.0/24"), entry("2400:fc00:8000::/48")})
+	for _, tt := range []struct {
+		query  string
+		status int
+		want   string
+	}{
+		{"2400:fc00:8000::2%25eth0", 400, `has an IPv6 zone (\"%eth0\")`},
+		{"2400:fc00:8000::2%25", 400, "has an IPv6 zone"},
+		{"fe80::1%251", 400, "has an IPv6 zone"},
+		{"14.1.104.7%25eth0", 400, "has an IPv6 zone"},
+		{"::ffff:14.1.104.7%25eth0", 400, "has an IPv6 zone"},
+		{"2400:fc00:8000::2", 200, `"allowed":true`},
+		{"::ffff:14.1.104.7", 200, `"ip":"14.1.104.7","allowed":true`},
+		{"14.1.104.07", 400, "is not an IP address"},
+	} {
+		res, err := http.Get(srv.URL + "/v1/check?ip=" + tt.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != tt.status || !strings.Contains(string(b), tt.want) {
+			t.Errorf("?ip=%s: %d %s; want %d with %s", tt.query, res.StatusCode, b, tt.status, tt.want)
+		}
 	}
 }
 
@@ -159,12 +196,14 @@ func TestCheckBatchMatchesSingle(t *testing.T) {
 		}
 	}
 	compare(t, "fresh", false)
-	a.bindings.Bind(mobile, feed.Entry{MSISDN: "923001234567", Reg: "VPN-2026-000777", Cat: "mobile_vpn", Until: until}, "s1", a.cfg.Now().Add(time.Hour))
+	a.state.Load().setContents(a.table.Load(), []feed.Entry{{MSISDN: "923001234567", Reg: "VPN-2026-000777", Cat: "mobile_vpn", Until: until}})
+	a.bindings.Claim(Claim{Number: "923001234567", NAS: NAS{Addr: "10.9.9.1"}, Session: "s1", Start: a.cfg.Now(), Expires: a.cfg.Now().Add(time.Hour),
+		Prefixes: []netip.Prefix{netip.PrefixFrom(mobile, 32)}, Bind: []bool{true}})
 	if ans, _ := a.Check(mobile); !ans.Allowed {
 		t.Fatalf("%s is bound to a mobile number but not allowed", mobile)
 	}
 	compare(t, "a mobile number bound", false)
-	a.bindings.Unbind(mobile, "s1")
+	a.bindings.Stop(NAS{Addr: "10.9.9.1"}, "s1")
 	old := a.state.Load()
 	a.state.Store(&state{Timestamp: old.Timestamp.Add(-2 * time.Hour), LastSuccess: old.LastSuccess.Add(-2 * time.Hour)})
 	compare(t, "stale", false)

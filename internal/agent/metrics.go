@@ -31,7 +31,8 @@ func newMetrics(a *Agent, reg *prometheus.Registry) *metrics {
 		exportFailures: prometheus.NewCounter(prometheus.CounterOpts{Name: "ipreg_agent_export_failures_total",
 			Help: "Kernel set replacements that failed (the previous sets stay in force)."}),
 		radius: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ipreg_agent_radius_accounting_total",
-			Help: "RADIUS accounting requests by outcome (bound, unregistered, stopped)."}, []string{"outcome"}),
+			Help: "RADIUS accounting outcomes: per prefix bound, refused_address (outside Pakistan's space and --radius-allow-prefixes, or too broad), superseded (another session's binding ended by a newer claim), stale (a claim older than the holder), malformed; " +
+				"per request unregistered, unknown_number, no_address, no_session, stopped, stop_unmatched, nas_restart (Accounting-On/Off), ignored; per binding feed_withdrawal (its number left the feed)."}, []string{"outcome"}),
 	}
 	gauge := func(name, help string, f func() float64) prometheus.Collector {
 		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f)
@@ -46,7 +47,7 @@ func newMetrics(a *Agent, reg *prometheus.Registry) *metrics {
 			}
 			return 0
 		}),
-		gauge("ipreg_agent_bound_addresses", "Addresses bound to registered mobile numbers by RADIUS.", func() float64 { return float64(a.bindings.Len()) }),
+		gauge("ipreg_agent_bound_addresses", "Addresses and prefixes bound to registered mobile numbers by RADIUS accounting.", func() float64 { return float64(a.bindings.Len()) }),
 		// The collectors package would link database/sql into the agent (its
 		// DB-stats collector); these older constructors are the same collectors.
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}), //nolint:staticcheck

@@ -5,13 +5,14 @@ package agent
 import (
 	"cmp"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"net/netip"
 
 	"github.com/google/nftables"
 	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
+
+	"github.com/ipreg/ipreg/internal/netpolicy"
 )
 
 // ApplyNFT replaces the kernel sets allow4 and allow6 of table inet <table>
@@ -38,9 +39,6 @@ func ApplyNFT(t *Table, table string, netns int) error {
 	for _, s := range []*nftables.Set{
 		{Table: tab, Name: "allow4", KeyType: nftables.TypeIPAddr, Interval: true},
 		{Table: tab, Name: "allow6", KeyType: nftables.TypeIP6Addr, Interval: true},
-		// Addresses bound to registered mobile numbers (RADIUS), kept by SetMobile.
-		{Table: tab, Name: "mobile4", KeyType: nftables.TypeIPAddr},
-		{Table: tab, Name: "mobile6", KeyType: nftables.TypeIP6Addr},
 	} {
 		if err := c.AddSet(s, nil); err != nil {
 			return fmt.Errorf("nftables set %s: %w", s.Name, err)
@@ -67,25 +65,126 @@ func ApplyNFT(t *Table, table string, netns int) error {
 	return b.send(netns)
 }
 
-// SetMobile adds (add true) or deletes one address in set mobile4 or
-// mobile6 of table inet <table>, which ApplyNFT creates. Adding an address
-// already there, or deleting one already gone, is not an error.
-func SetMobile(table string, a netip.Addr, add bool, netns int) error {
-	set, key := "mobile4", a.Unmap().AsSlice()
-	if len(key) == 16 {
-		set = "mobile6"
+// ApplyMobile brings the kernel sets mobile4 and mobile6 of table inet
+// <table> (the addresses and prefixes RADIUS sessions of registered
+// numbers hold, see Bindings) from holding from to holding to, in one
+// transaction: deletions of what to lacks, then additions of what from
+// lacks. The prefixes of each list never overlap. With whole, from is
+// ignored: the sets are created if missing, flushed and filled with to,
+// which also repairs sets that no longer hold from.
+//
+// The sets are interval sets, so that a delegated /56 is one element
+// and matches every address in it. Sets created as plain address sets by
+// earlier versions are replaced by interval sets when no rule refers to
+// them; otherwise the error says how to replace them by hand.
+func ApplyMobile(table string, from, to []netip.Prefix, whole bool, netns int) error {
+	if whole {
+		if err := ensureMobileSets(table, netns); err != nil {
+			return err
+		}
 	}
-	b := &nlBatch{}
+	var del, add []netip.Prefix
+	if whole {
+		add = to
+	} else {
+		have := make(map[netip.Prefix]bool, len(from))
+		for _, p := range from {
+			have[p] = true
+		}
+		want := make(map[netip.Prefix]bool, len(to))
+		for _, p := range to {
+			want[p] = true
+			if !have[p] {
+				add = append(add, p)
+			}
+		}
+		for _, p := range from {
+			if !want[p] {
+				del = append(del, p)
+			}
+		}
+		if len(del)+len(add) == 0 {
+			return nil
+		}
+	}
+	b := &nlBatch{buf: make([]byte, 0, 4096+(len(del)+len(add))*80)}
 	b.msg(unix.NFNL_MSG_BATCH_BEGIN, netlink.Request, unix.AF_UNSPEC, unix.NFNL_SUBSYS_NFTABLES, nil)
-	m := b.beginElems(setNames(table, set), !add)
-	b.buf = appendElem(b.buf, key, false)
-	b.endElems(m)
-	b.msg(unix.NFNL_MSG_BATCH_END, netlink.Request, unix.AF_UNSPEC, unix.NFNL_SUBSYS_NFTABLES, nil)
-	err := b.send(netns)
-	if !add && errors.Is(err, unix.ENOENT) {
-		return nil
+	for _, set := range []string{"mobile4", "mobile6"} {
+		names := setNames(table, set)
+		is4 := set == "mobile4"
+		if whole {
+			b.msg(unix.NFNL_SUBSYS_NFTABLES<<8|unix.NFT_MSG_DELSETELEM, netlink.Request|netlink.Acknowledge, unix.NFPROTO_INET, 0, names) // flush
+		}
+		for _, list := range []struct {
+			ps  []netip.Prefix
+			del bool
+		}{{del, true}, {add, false}} {
+			b.elems(names, list.del, func(fn func(first, end []byte)) {
+				for _, p := range list.ps {
+					if p.Addr().Is4() == is4 {
+						prefixElems(p, fn)
+					}
+				}
+			})
+		}
 	}
-	return err
+	b.msg(unix.NFNL_MSG_BATCH_END, netlink.Request, unix.AF_UNSPEC, unix.NFNL_SUBSYS_NFTABLES, nil)
+	return b.send(netns)
+}
+
+// prefixElems gives a prefix as interval-set elements: its first address
+// and the address after its last (nil after the last address).
+func prefixElems(p netip.Prefix, fn func(first, end []byte)) {
+	first, last := netpolicy.Bounds(p)
+	if next := last.Next(); next.IsValid() {
+		fn(first.AsSlice(), next.AsSlice())
+	} else {
+		fn(first.AsSlice(), nil)
+	}
+}
+
+// ensureMobileSets creates table inet <table> and its interval sets
+// mobile4 and mobile6 if missing, replacing plain (non-interval) sets of
+// those names that earlier versions created.
+func ensureMobileSets(table string, netns int) error {
+	var opts []nftables.ConnOption
+	if netns >= 0 {
+		opts = append(opts, nftables.WithNetNSFd(netns))
+	}
+	c, err := nftables.New(opts...)
+	if err != nil {
+		return fmt.Errorf("nftables: %w", err)
+	}
+	tab := c.AddTable(&nftables.Table{Family: nftables.TableFamilyINet, Name: table})
+	if err := c.Flush(); err != nil {
+		return fmt.Errorf("nftables: create table %s: %w", table, err)
+	}
+	for _, s := range mobileSets(tab) {
+		if old, err := c.GetSetByName(tab, s.Name); err == nil && !old.Interval {
+			c.DelSet(old)
+			if err := c.Flush(); err != nil {
+				return fmt.Errorf("nftables: set %s of table inet %s is a plain address set from an earlier ipreg-agent and a rule refers to it (%w); "+
+					"it must become an interval set to hold prefixes: remove the rules that use @%s, run \"nft delete set inet %s %s\", restart the agent and add the rules again",
+					s.Name, table, err, s.Name, table, s.Name)
+			}
+		}
+		if err := c.AddSet(s, nil); err != nil {
+			return fmt.Errorf("nftables set %s: %w", s.Name, err)
+		}
+	}
+	if err := c.Flush(); err != nil {
+		return fmt.Errorf("nftables: create sets mobile4 and mobile6: %w", err)
+	}
+	return nil
+}
+
+// mobileSets are the sets of bound addresses and prefixes (RADIUS), kept
+// by ApplyMobile.
+func mobileSets(tab *nftables.Table) []*nftables.Set {
+	return []*nftables.Set{
+		{Table: tab, Name: "mobile4", KeyType: nftables.TypeIPAddr, Interval: true},
+		{Table: tab, Name: "mobile6", KeyType: nftables.TypeIP6Addr, Interval: true},
+	}
 }
 
 // send writes the batch in one sendto and waits for its acknowledgements.

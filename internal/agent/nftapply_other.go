@@ -17,7 +17,7 @@ func ApplyNFTChanges(old, t *Table, table string, netns int) (int, error) {
 	return 0, errors.New("applying nftables sets needs Linux")
 }
 
-// SetMobile is available on Linux only.
-func SetMobile(table string, a netip.Addr, add bool, netns int) error {
+// ApplyMobile is available on Linux only.
+func ApplyMobile(table string, from, to []netip.Prefix, whole bool, netns int) error {
 	return errors.New("changing nftables sets needs Linux")
 }

@@ -5,25 +5,73 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"slices"
+	"strings"
 	"time"
 
 	"layeh.com/radius"
 	"layeh.com/radius/rfc2865"
 	"layeh.com/radius/rfc2866"
+	"layeh.com/radius/rfc3162"
+	"layeh.com/radius/rfc4818"
+	"layeh.com/radius/rfc6911"
 
 	"github.com/ipreg/ipreg/internal/netpolicy"
 )
 
-// RADIUS binds registered mobile numbers to their current addresses from
-// accounting: Start and Interim-Update bind Framed-IP-Address to the
-// number in Calling-Station-Id for SessionTimeout (renewed by each
-// update); Stop unbinds. Numbers not in the operator's feed are ignored;
-// packets with a wrong shared secret fail authentication and are dropped.
-type RADIUS struct {
-	Agent          *Agent
-	Secret         []byte
+// RADIUSOptions configure RADIUS accounting (ListenRADIUS).
+type RADIUSOptions struct {
+	Secret []byte // the shared secret
+	// SessionTimeout: a binding lapses when no Interim-Update renews it
+	// within this.
 	SessionTimeout time.Duration
+	// Space is where bound addresses may lie (NewBindSpace); nil means
+	// Pakistan's address space only.
+	Space *BindSpace
 }
+
+// RADIUS binds registered mobile numbers to the addresses their sessions
+// hold, from accounting (RFC 2866), as FreeRADIUS's accounting does:
+//
+//   - Start and Interim-Update claim the session's addresses and prefixes
+//     (Framed-IP-Address, Framed-IPv6-Address of RFC 6911,
+//     Framed-IPv6-Prefix of RFC 3162, Delegated-IPv6-Prefix of RFC 4818)
+//     for the number in Calling-Station-Id, for SessionTimeout (renewed by
+//     each update). An address belongs to its newest session: the claim
+//     ends every other session's binding that overlaps it, and binds it
+//     only when the number is registered and the address lies in the
+//     accepted space (BindSpace).
+//   - Stop ends the bindings of its session: the session is the NAS (see
+//     nasID) and its Acct-Session-Id; an empty Acct-Session-Id matches
+//     nothing.
+//   - Accounting-On and Accounting-Off end every binding of the NAS that
+//     sent them (it restarted: its sessions are gone).
+//
+// Packets with a wrong shared secret fail authentication and are dropped.
+// Every well-signed Accounting-Request is acknowledged, whatever it held,
+// so that the NAS does not retransmit it.
+type RADIUS struct {
+	Agent *Agent
+	RADIUSOptions
+}
+
+// RADIUS outcomes, the label "outcome" of ipreg_agent_radius_accounting_total.
+const (
+	outcomeBound          = "bound"           // a prefix bound or renewed
+	outcomeUnregistered   = "unregistered"    // a Start or Interim-Update of a number not registered (binds nothing)
+	outcomeUnknownNumber  = "unknown_number"  // Calling-Station-Id is not a Pakistani mobile number (binds nothing)
+	outcomeRefused        = "refused_address" // a prefix outside the accepted space, or broader than a subscriber's
+	outcomeSuperseded     = "superseded"      // another session's binding ended by a newer session's claim
+	outcomeStale          = "stale"           // a claim older than the session holding the address (takes nothing)
+	outcomeNoAddress      = "no_address"      // a registered number's Start or Interim-Update with no address
+	outcomeNoSession      = "no_session"      // no Acct-Session-Id: binds and stops nothing
+	outcomeMalformed      = "malformed"       // an address attribute that does not decode
+	outcomeStopped        = "stopped"         // a Stop that ended its session's bindings
+	outcomeStopUnmatched  = "stop_unmatched"  // a Stop of a session that holds nothing
+	outcomeNASRestart     = "nas_restart"     // Accounting-On or Accounting-Off
+	outcomeIgnored        = "ignored"         // another Acct-Status-Type
+	outcomeFeedWithdrawal = "feed_withdrawal" // a binding ended because its number left the feed
+)
 
 // ServeRADIUS handles one accounting request.
 func (s *RADIUS) ServeRADIUS(w radius.ResponseWriter, r *radius.Request) {
@@ -32,43 +80,220 @@ func (s *RADIUS) ServeRADIUS(w radius.ResponseWriter, r *radius.Request) {
 	}
 	// Always acknowledge a well-signed request, or the NAS retransmits it.
 	defer w.Write(r.Response(radius.CodeAccountingResponse))
-	ip, ok := netip.AddrFromSlice(rfc2865.FramedIPAddress_Get(r.Packet))
-	if !ok {
-		return
+	for _, o := range s.account(r.Packet, r.RemoteAddr) {
+		s.Agent.metrics.radius.WithLabelValues(o).Inc()
 	}
-	number, err := netpolicy.NormalizeMobile(rfc2865.CallingStationID_GetString(r.Packet))
-	if err != nil {
-		return
-	}
-	session := rfc2866.AcctSessionID_GetString(r.Packet)
-	st := s.Agent.state.Load()
-	if st == nil {
-		return
-	}
-	e, registered := st.mobile[number]
-	switch rfc2866.AcctStatusType_Get(r.Packet) {
-	case rfc2866.AcctStatusType_Value_Start, rfc2866.AcctStatusType_Value_InterimUpdate:
-		if registered {
-			s.Agent.bindings.Bind(ip, e, session, s.Agent.cfg.Now().Add(s.SessionTimeout))
-			s.Agent.metrics.radius.WithLabelValues("bound").Inc()
-		} else {
-			s.Agent.metrics.radius.WithLabelValues("unregistered").Inc()
-		}
+}
+
+// account applies one Accounting-Request and returns its outcomes.
+func (s *RADIUS) account(p *radius.Packet, src net.Addr) []string {
+	a := s.Agent
+	now := a.cfg.Now()
+	nas := nasID(p, src)
+	session := rfc2866.AcctSessionID_GetString(p)
+	// When the event happened: the arrival less the time the NAS has been
+	// trying to send it (RFC 2866 §5.2).
+	event := now.Add(-time.Duration(rfc2866.AcctDelayTime_Get(p)) * time.Second)
+	switch status := rfc2866.AcctStatusType_Get(p); status {
+	case rfc2866.AcctStatusType_Value_AccountingOn, rfc2866.AcctStatusType_Value_AccountingOff:
+		n := a.bindings.EndNAS(nas, event)
+		a.cfg.Log.Info("agent: radius: the NAS restarted; its sessions ended", "nas", nas.String(), "status", status.String(), "bindings_ended", n)
+		return []string{outcomeNASRestart}
 	case rfc2866.AcctStatusType_Value_Stop:
-		s.Agent.bindings.Unbind(ip, session)
-		s.Agent.metrics.radius.WithLabelValues("stopped").Inc()
+		switch {
+		case session == "":
+			return []string{outcomeNoSession}
+		case a.bindings.Stop(nas, session) > 0:
+			return []string{outcomeStopped}
+		default:
+			return []string{outcomeStopUnmatched}
+		}
+	case rfc2866.AcctStatusType_Value_Start, rfc2866.AcctStatusType_Value_InterimUpdate:
+		// The session began its Acct-Session-Time before the event (RFC
+		// 2866 §5.7; Interim-Updates carry it, RFC 2869 §2.1).
+		return s.claim(p, nas, session, now, event.Add(-time.Duration(rfc2866.AcctSessionTime_Get(p))*time.Second))
+	default:
+		return []string{outcomeIgnored}
 	}
+}
+
+// claim applies a Start or Interim-Update: the session now holds the
+// packet's addresses and prefixes.
+func (s *RADIUS) claim(p *radius.Packet, nas NAS, session string, now, start time.Time) []string {
+	a := s.Agent
+	var out []string
+	prefixes, malformed := framedPrefixes(p)
+	for range malformed {
+		out = append(out, outcomeMalformed)
+	}
+	number, err := CallingNumber(rfc2865.CallingStationID_GetString(p))
+	registered := false
+	if st := a.state.Load(); err == nil && st != nil {
+		e, ok := st.mobile[number]
+		registered = ok && now.Before(e.Until)
+	}
+	switch {
+	case err != nil:
+		out = append(out, outcomeUnknownNumber)
+	case !registered:
+		out = append(out, outcomeUnregistered)
+	case session == "":
+		// Acct-Session-Id is required (RFC 2866 §4.1): a binding without
+		// one could never be stopped, so nothing is bound. The addresses
+		// still belong to this session now, so other sessions lose them.
+		out = append(out, outcomeNoSession)
+	case len(prefixes) == 0:
+		out = append(out, outcomeNoAddress)
+	}
+	c := Claim{NAS: nas, Session: session, Start: start, Expires: now.Add(s.SessionTimeout)}
+	var accepted, refused []netip.Prefix
+	for _, pfx := range prefixes {
+		// A prefix broader than a subscriber's is a NAS's mistake, not a
+		// claim: it binds nothing and ends nothing (a ::/0 would otherwise
+		// end every binding).
+		broad := tooBroad(pfx)
+		if broad != nil && (!registered || session == "") {
+			continue
+		}
+		if !registered || session == "" {
+			refused = append(refused, pfx)
+			continue
+		}
+		if err := s.Space.Accept(pfx); err != nil {
+			if broad != nil {
+				out = append(out, outcomeRefused)
+				a.cfg.Log.Warn("agent: radius: address not bound", "prefix", pfx, "nas", nas.String(), "reason", err)
+				continue
+			}
+			out = append(out, outcomeRefused)
+			// The address and the NAS, never the number: logs travel further than the feed.
+			a.cfg.Log.Warn("agent: radius: address not bound", "prefix", pfx, "nas", nas.String(), "reason", err)
+			refused = append(refused, pfx)
+			continue
+		}
+		accepted = append(accepted, pfx)
+	}
+	// A prefix inside another of the same claim is bound by the broader
+	// one; the bindings never overlap.
+	slices.SortFunc(accepted, func(x, y netip.Prefix) int { return x.Bits() - y.Bits() })
+	for _, pfx := range accepted {
+		if !slices.ContainsFunc(c.Prefixes, pfx.Overlaps) {
+			c.Prefixes, c.Bind = append(c.Prefixes, pfx), append(c.Bind, true)
+		}
+	}
+	for _, pfx := range refused {
+		if !slices.ContainsFunc(c.Prefixes, pfx.Overlaps) {
+			c.Prefixes, c.Bind = append(c.Prefixes, pfx), append(c.Bind, false)
+		}
+	}
+	if registered {
+		c.Number = number
+	}
+	r := a.bindings.Claim(c)
+	for range r.Bound {
+		out = append(out, outcomeBound)
+	}
+	for range r.Ended {
+		out = append(out, outcomeSuperseded)
+	}
+	for range r.Stale {
+		out = append(out, outcomeStale)
+	}
+	return out
+}
+
+// framedPrefixes returns the addresses and prefixes an accounting request
+// gives its session, masked, and how many address attributes did not
+// decode: Framed-IP-Address (RFC 2865 §5.8), Framed-IPv6-Address (RFC
+// 6911 §3.1), Framed-IPv6-Prefix (RFC 3162 §2.3) and
+// Delegated-IPv6-Prefix (RFC 4818), each possibly more than once.
+func framedPrefixes(p *radius.Packet) (out []netip.Prefix, malformed int) {
+	for _, avp := range p.Attributes {
+		var ip net.IP
+		bits := -1
+		var err error
+		switch avp.Type {
+		case rfc2865.FramedIPAddress_Type:
+			ip, err = radius.IPAddr(avp.Attribute)
+		case rfc6911.FramedIPv6Address_Type:
+			ip, err = radius.IPv6Addr(avp.Attribute)
+		case rfc3162.FramedIPv6Prefix_Type, rfc4818.DelegatedIPv6Prefix_Type:
+			var n *net.IPNet
+			if n, err = radius.IPv6Prefix(avp.Attribute); err == nil {
+				ip = n.IP
+				bits, _ = n.Mask.Size()
+			}
+		default:
+			continue
+		}
+		addr, ok := netip.AddrFromSlice(ip)
+		if err != nil || !ok {
+			malformed++
+			continue
+		}
+		if len(ip) == net.IPv4len {
+			addr = addr.Unmap()
+		}
+		if bits < 0 {
+			bits = addr.BitLen()
+		}
+		if pfx := netip.PrefixFrom(addr, bits).Masked(); !slices.Contains(out, pfx) {
+			out = append(out, pfx)
+		}
+	}
+	return out, malformed
+}
+
+// CallingNumber reads the mobile number in a Calling-Station-Id with the
+// registry's own rules (netpolicy.NormalizeMobile), after removing what
+// only RADIUS adds: a tel: URI's scheme and parameters (RFC 3966, as IMS
+// and some NAS equipment send it, e.g. "tel:+92-300-1234567;phone-context=+92").
+func CallingNumber(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if len(s) >= 4 && strings.EqualFold(s[:4], "tel:") {
+		s = s[4:]
+		if i := strings.IndexByte(s, ';'); i >= 0 {
+			s = s[:i]
+		}
+	}
+	return netpolicy.NormalizeMobile(s)
+}
+
+// nasID identifies the NAS that sent a request, as sessions and
+// Accounting-On/Off are scoped: its NAS-IP-Address (RFC 2865 §5.4) or else
+// NAS-IPv6-Address (RFC 3162 §2.1), with its NAS-Identifier (RFC 2865
+// §5.32) when it sends one; the packet's source address only when it sends
+// none of these (RFC 2865 requires one; behind a proxy the source is the
+// proxy's).
+func nasID(p *radius.Packet, src net.Addr) NAS {
+	var n NAS
+	if ip, ok := netip.AddrFromSlice(rfc2865.NASIPAddress_Get(p)); ok {
+		n.Addr = ip.Unmap().String()
+	} else if ip, ok := netip.AddrFromSlice(rfc3162.NASIPv6Address_Get(p)); ok {
+		n.Addr = ip.Unmap().String()
+	}
+	n.Identifier = rfc2865.NASIdentifier_GetString(p)
+	if n.Addr == "" && n.Identifier == "" {
+		n.Addr = src.String()
+		if ap, err := netip.ParseAddrPort(src.String()); err == nil {
+			n.Addr = ap.Addr().Unmap().String()
+		}
+	}
+	return n
 }
 
 // ListenRADIUS serves accounting on conn until ctx ends, expiring
 // bindings whose sessions went quiet.
-func (a *Agent) ListenRADIUS(ctx context.Context, conn net.PacketConn, secret []byte, timeout time.Duration) error {
-	srv := &radius.PacketServer{Handler: &RADIUS{Agent: a, Secret: secret, SessionTimeout: timeout},
-		SecretSource: radius.StaticSecretSource(secret),
+func (a *Agent) ListenRADIUS(ctx context.Context, conn net.PacketConn, opts RADIUSOptions) error {
+	if opts.Space == nil {
+		opts.Space, _ = NewBindSpace(nil)
+	}
+	srv := &radius.PacketServer{Handler: &RADIUS{Agent: a, RADIUSOptions: opts},
+		SecretSource: radius.StaticSecretSource(opts.Secret),
 		// Dropped packets (a wrong secret) are logged through the agent's logger.
 		ErrorLog: slog.NewLogLogger(a.cfg.Log.Handler(), slog.LevelWarn)}
 	go func() {
-		t := time.NewTicker(min(timeout/4, time.Minute))
+		t := time.NewTicker(max(min(opts.SessionTimeout/4, time.Minute), time.Second))
 		defer t.Stop()
 		for {
 			select {

@@ -195,6 +195,7 @@ func (a *Agent) Sync(ctx context.Context, jws string) error {
 	next.setContents(table, numbers)
 	changed := a.table.Swap(table) != table
 	a.state.Store(next)
+	a.followTable(next) // RADIUS bindings of numbers that left the feed end (bindings_persist.go)
 	if fromSnapshot {
 		a.queueDelta(nil, true)
 	}
