@@ -162,7 +162,16 @@ var domainUrdu = map[string]string{
 	"was already used: wait for the next code":                                                                           "پہلے استعمال ہو چکا ہے: اگلے کوڈ کا انتظار کریں",
 
 	// Addresses and numbers (netpolicy)
-	"%s is not a Pakistani mobile number: write it as 03XXXXXXXXX, +923XXXXXXXXX or 00923XXXXXXXXX":  "%s پاکستانی موبائل نمبر نہیں: اسے 03XXXXXXXXX، +923XXXXXXXXX یا 00923XXXXXXXXX لکھیں",
+	"%s is not a Pakistani mobile number: %s; write it as 03XXXXXXXXX, +923XXXXXXXXX or 00923XXXXXXXXX (spaces, dashes and a \"(0)\" allowed)": "%s پاکستانی موبائل نمبر نہیں: %s؛ اسے \u206603XXXXXXXXX\u2069، \u2066+923XXXXXXXXX\u2069 یا \u206600923XXXXXXXXX\u2069 لکھیں (خالی جگہ، ڈیش اور \u2066(0)\u2069 لکھ سکتے ہیں)",
+	"it is too long":             "یہ بہت لمبا ہے",
+	"it is not valid UTF-8 text": "یہ درست UTF-8 متن نہیں",
+	"it contains letters":        "اس میں حروف ہیں",
+	"it contains %q":             "اس میں %s ہے",
+	"a tel URI must hold the international form, tel:+92…": "\u2066tel:\u2069 والے URI میں نمبر بین الاقوامی صورت میں ہونا چاہیے، جیسے \u2066tel:+92…\u2069",
+	"it has no digits":                                                                               "اس میں کوئی ہندسہ نہیں",
+	"its country code is not Pakistan's (+92)":                                                       "اس کا ملکی کوڈ پاکستان کا (\u2066+92\u2069) نہیں",
+	"it has %d digits after the prefix where a mobile number has 10":                                 "اس میں سابقے کے بعد %d ہندسے ہیں، جبکہ موبائل نمبر میں 10 ہوتے ہیں",
+	"it is not in a Pakistani mobile range (a landline, or an unassigned 3XX code)":                  "یہ پاکستانی موبائل نمبروں کی رینج میں نہیں (لینڈ لائن نمبر، یا ایسا 3XX کوڈ جو جاری نہیں ہوا)",
 	"empty address: write an IPv4 or IPv6 address or prefix, such as 203.99.48.0/24":                 "خالی پتا: IPv4 یا IPv6 پتا یا پریفکس لکھیں، مثلاً 203.99.48.0/24",
 	"%s has an IPv6 zone; write the address without %%zone":                                          "%s میں IPv6 زون ہے؛ پتا %%zone کے بغیر لکھیں",
 	"%s is not an IP address or prefix: write it like 203.99.48.7, 203.99.48.0/24 or 2400:fc00::/48": "%s IP پتا یا پریفکس نہیں: اسے 203.99.48.7، 203.99.48.0/24 یا 2400:fc00::/48 کی طرح لکھیں",
