@@ -41,7 +41,14 @@ func openService(ctx context.Context, d *dbFlags) (*registry.Service, func(), er
 	if err != nil {
 		return nil, nil, err
 	}
-	return registry.NewService(db, registry.Config{}), func() { db.Close() }, nil
+	svc := registry.NewService(db, registry.Config{})
+	// As at serve: commands that look users up by e-mail need the stored
+	// addresses in their normal form.
+	if _, err := svc.NormalizeStoredEmails(ctx); err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return svc, func() { db.Close() }, nil
 }
 
 // describe turns a domain error into one line per invalid field.
