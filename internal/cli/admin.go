@@ -192,7 +192,7 @@ func runOperator(ctx context.Context, args []string, env Env, stdio IO) error {
 		return tw.Flush()
 	case "load-prefixes":
 		var id, file string
-		fs := flagSet("operator load-prefixes", "Replace an operator's address space with a prefix list: one prefix or address\nper line, # comments allowed; \"-\" reads standard input. Applications whose\naddresses fall outside it are flagged for the reviewer.", stdio)
+		fs := flagSet("operator load-prefixes", "Replace an operator's address space with a prefix list: one prefix or address\nper line, # comments allowed (UTF-8 with or without a BOM, LF or CRLF line ends);\n\"-\" reads standard input. Applications whose\naddresses fall outside it are flagged for the reviewer.", stdio)
 		fs.StringVar(&id, "id", "", "operator id")
 		fs.StringVar(&file, "file", "-", "prefix list file, or - for standard input")
 		d.register(fs)

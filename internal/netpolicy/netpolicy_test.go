@@ -217,6 +217,23 @@ func TestParsePrefixList(t *testing.T) {
 	if _, err := ParsePrefixList(strings.NewReader("14.1.104.0/22\nbogus\n")); err == nil || !strings.Contains(err.Error(), "line 2") {
 		t.Fatalf("bad line error = %v, want one naming line 2", err)
 	}
+	// Issue 11 §4: a BOM before the first line (Notepad, Excel) and CRLF
+	// line ends read like plain LF text; errors count lines as editors do.
+	for _, tt := range []struct{ in, err string }{
+		{"\ufeff14.1.104.0/22\r\n2001:dd8:1c::/48\r\n", ""},
+		{"\ufeff# PTCL\r\n14.1.104.0/22\r\n", ""},
+		{"\ufeff14.1.104.0/22\r\n\r\n# c\r\nbogus\r\n", "line 4: \"bogus\" is not an IP address"},
+		{"\ufeffbogus\n", "line 1: \"bogus\" is not"},
+		{"\xff\xfe1\x004\x00", "UTF-16"},
+	} {
+		got, err := ParsePrefixList(strings.NewReader(tt.in))
+		switch {
+		case tt.err == "" && (err != nil || len(got) == 0 || got[0].String() != "14.1.104.0/22"):
+			t.Errorf("ParsePrefixList(%q) = %v, %v; want 14.1.104.0/22 first", tt.in, got, err)
+		case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
+			t.Errorf("ParsePrefixList(%q) error = %v; want …%s…", tt.in, err, tt.err)
+		}
+	}
 }
 
 func TestNormalizeMobile(t *testing.T) {

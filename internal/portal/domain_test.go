@@ -33,7 +33,7 @@ func domainFormats(t *testing.T) map[string]string {
 		out[s] = where
 	}
 	var files []string
-	for _, dir := range []string{"../registry", "../netpolicy", "."} {
+	for _, dir := range []string{"../registry", "../netpolicy", "../textfile", "."} {
 		fs, _ := filepath.Glob(filepath.Join(dir, "*.go"))
 		files = append(files, fs...)
 	}

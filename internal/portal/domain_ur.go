@@ -161,6 +161,14 @@ var domainUrdu = map[string]string{
 	"is wrong, expired or already used: enter the code your app shows now":                                               "غلط، پرانا یا پہلے سے استعمال شدہ ہے: ایپ میں ابھی نظر آنے والا کوڈ درج کریں",
 	"was already used: wait for the next code":                                                                           "پہلے استعمال ہو چکا ہے: اگلے کوڈ کا انتظار کریں",
 
+	// Lists and CSV files (textfile)
+	"line %d: %v": "سطر %d: %s",
+	"is not UTF-8 text; save the file as UTF-8 (plain text)":                        "UTF-8 متن نہیں؛ فائل کو UTF-8 (سادہ متن) میں محفوظ کریں",
+	"is not UTF-8 text; save the file as CSV UTF-8":                                 "UTF-8 متن نہیں؛ فائل کو \u2066CSV UTF-8\u2069 کے طور پر محفوظ کریں",
+	"the file is UTF-16 (\"Unicode text\"); save it as UTF-8 (in Excel: CSV UTF-8)": "یہ فائل UTF-16 (\"Unicode text\") میں ہے؛ اسے UTF-8 میں محفوظ کریں (Excel میں: \u2066CSV UTF-8\u2069)",
+	"is longer than %d bytes; is this the right file?":                              "%d بائٹ سے لمبی ہے؛ کیا یہ درست فائل ہے؟",
+	"%v (column %d); check the quotes on this line":                                 "%s (کالم %d)؛ اس سطر کے واوین (\") دیکھیں",
+
 	// Addresses and numbers (netpolicy)
 	"%s is not a Pakistani mobile number: %s; write it as 03XXXXXXXXX, +923XXXXXXXXX or 00923XXXXXXXXX (spaces, dashes and a \"(0)\" allowed)": "%s پاکستانی موبائل نمبر نہیں: %s؛ اسے \u206603XXXXXXXXX\u2069، \u2066+923XXXXXXXXX\u2069 یا \u206600923XXXXXXXXX\u2069 لکھیں (خالی جگہ، ڈیش اور \u2066(0)\u2069 لکھ سکتے ہیں)",
 	"it is too long":             "یہ بہت لمبا ہے",
@@ -206,7 +214,7 @@ var domainUrdu = map[string]string{
 	"send a text file of at most 16 MiB":                                             "زیادہ سے زیادہ 16 MiB کی متنی فائل بھیجیں",
 	"is required: the CSV file you downloaded, with result and note filled in":       "لازمی ہے: ڈاؤن لوڈ کی گئی CSV فائل، result اور note پُر کر کے",
 	"is empty: paste the prefixes or choose the file":                                "خالی ہے: پریفکس چسپاں کریں یا فائل منتخب کریں",
-	"the file is not a CSV with a header row: %v":                                    "فائل عنوان والی قطار کے ساتھ CSV نہیں: %v",
+	"the file is empty; start from the file this page downloads":                     "فائل خالی ہے؛ اس صفحے سے ڈاؤن لوڈ کی گئی فائل سے شروع کریں",
 	"the header has no %q column; start from the file this page downloads":           "عنوان میں %q کالم نہیں؛ اس صفحے سے ڈاؤن لوڈ کی گئی فائل سے شروع کریں",
 	"row %d cannot be read: %v":                                                      "قطار %d پڑھی نہیں جا سکی: %v",
 	"is not a CSV file the portal can read: %s":                                      "ایسی CSV فائل نہیں جو پورٹل پڑھ سکے: %s",
