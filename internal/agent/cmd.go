@@ -17,6 +17,7 @@ import (
 
 	"github.com/ipreg/ipreg/internal/feed"
 	"github.com/ipreg/ipreg/internal/flagenv"
+	"github.com/ipreg/ipreg/internal/textfile"
 )
 
 // IO bundles the standard streams.
@@ -200,17 +201,31 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 	return err
 }
 
-// trustKey reads "ed25519:…" or a file holding it.
+// trustKey reads "ed25519:…" or a file holding it: the first line that is
+// not blank or a # comment, read through textfile (a BOM and CRLF from a
+// Windows editor are fine), as "ipreg key show" prints it first.
 func trustKey(s string) (ed25519.PublicKey, error) {
 	if s == "" {
 		return nil, errors.New(`required: the output of "ipreg key show" on the registry`)
 	}
 	if !strings.HasPrefix(s, feed.KeyPrefix) {
-		b, err := os.ReadFile(s)
+		f, err := os.Open(s)
 		if err != nil {
 			return nil, fmt.Errorf("neither an ed25519:… key nor a readable file: %w", err)
 		}
-		s = strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0])
+		defer f.Close()
+		lines, err := textfile.Lines(f)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s, err)
+		}
+		if len(lines) == 0 {
+			return nil, fmt.Errorf("%s holds no key: put the output of \"ipreg key show\" in it", s)
+		}
+		k, err := feed.ParsePublicKey(lines[0].Text)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s, lines[0].Errorf("%v", err))
+		}
+		return k, nil
 	}
 	return feed.ParsePublicKey(s)
 }

@@ -2,21 +2,36 @@ package api
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
+	"reflect"
+	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	json "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/ipreg/ipreg/internal/registry"
 )
 
 // decode reads a JSON body into v strictly: application/json only (415),
-// at most the configured size (413), valid UTF-8, no unknown fields, one
-// value and nothing after it (400). optional allows an empty body.
+// at most the configured size (413), and otherwise 400 for anything but
+// exactly one JSON value of the documented shape, which the OpenAPI
+// document states with additionalProperties: false.
+//
+// The decoder is github.com/go-json-experiment/json, the reference
+// implementation of Go's JSON v2 semantics (encoding/json/v2, which Go
+// 1.26 offers only under GOEXPERIMENT=jsonv2): member names match the
+// documented names exactly, letter case included; a name given twice is a
+// syntax error (RFC 8259 §4 leaves duplicates undefined, and v1's "last
+// wins" let a proxy and ipreg read different values); unknown members are
+// refused; invalid UTF-8 is refused. Each refusal names the member.
+// optional allows an empty body.
 func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any, optional bool) error {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
 	var tooBig *http.MaxBytesError
@@ -36,54 +51,226 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any, optional 
 	if err != nil || mt != "application/json" {
 		return registry.Errorf(registry.EUNSUPPORTED, "send the body as JSON with Content-Type: application/json")
 	}
-	// encoding/json would silently replace invalid UTF-8 with U+FFFD.
+	return decodeJSON(body, v)
+}
+
+// decodeJSON unmarshals body into v (a pointer to a struct) under the
+// rules decode describes.
+func decodeJSON(body []byte, v any) error {
 	if !utf8.Valid(body) {
 		return registry.Errorf(registry.EMALFORMED, "the request body is not valid UTF-8")
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return decodeError(err)
+	dec := jsontext.NewDecoder(bytes.NewReader(body))
+	if err := json.UnmarshalDecode(dec, v, json.RejectUnknownMembers(true)); err != nil {
+		return decodeError(err, reflect.TypeOf(v))
 	}
-	if dec.More() {
+	if rest := strings.Trim(string(body[dec.InputOffset():]), " \t\r\n"); rest != "" {
 		return registry.Errorf(registry.EMALFORMED, "the request body has data after the JSON value; send exactly one object")
 	}
 	return nil
 }
 
-func decodeError(err error) error {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
+// decodeError turns the decoder's error into a coded error that names
+// the member as the registry names fields ("vpn.protocol", "addresses[2]").
+func decodeError(err error, t reflect.Type) error {
+	var syn *jsontext.SyntacticError
+	var sem *json.SemanticError
 	switch {
-	case errors.As(err, &syn):
-		return registry.Errorf(registry.EMALFORMED, "the body is not valid JSON: %s at byte %d", syn.Error(), syn.Offset)
-	case errors.As(err, &typ):
-		field := typ.Field
-		if field == "" {
-			return registry.Errorf(registry.EMALFORMED, "the body must be a JSON object, not %s", typ.Value)
-		}
-		return &registry.Error{Code: registry.EMALFORMED, Message: "a field has the wrong JSON type",
-			Fields: map[string]string{field: fmt.Sprintf("must be %s, not %s", jsonType(typ.Type.String()), typ.Value)}}
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return &registry.Error{Code: registry.EMALFORMED, Message: "the body has a field this route does not take",
-			Fields: map[string]string{name: "is not a known field here; see /api/v1/openapi.json"}}
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return registry.Errorf(registry.EMALFORMED, "the body ends in the middle of the JSON value")
+	case errors.As(err, &syn) && errors.Is(syn.Err, jsontext.ErrDuplicateName):
+		name := fieldName(syn.JSONPointer)
+		return &registry.Error{Code: registry.EMALFORMED, Message: fmt.Sprintf("the body gives %s more than once; send each field once", name),
+			Fields: map[string]string{name: "is given more than once; send it once"}}
+	case errors.As(err, &syn):
+		return registry.Errorf(registry.EMALFORMED, "the body is not valid JSON: %s", strings.TrimPrefix(syn.Error(), "jsontext: "))
+	case errors.As(err, &sem) && errors.Is(sem.Err, json.ErrUnknownName):
+		name := fieldName(sem.JSONPointer)
+		msg := "is not a known field here; see /api/v1/openapi.json"
+		if known := sameNameOtherCase(t, sem.JSONPointer); known != "" {
+			msg = fmt.Sprintf("is not a known field here: names are case-sensitive; write %q", known)
+		}
+		return &registry.Error{Code: registry.EMALFORMED, Message: fmt.Sprintf("the body has a field this route does not take: %s", name),
+			Fields: map[string]string{name: msg}}
+	case errors.As(err, &sem) && sem.JSONPointer == "":
+		return registry.Errorf(registry.EMALFORMED, "the body must be a JSON object, not %s", kindName(sem.JSONKind))
+	case errors.As(err, &sem):
+		name := fieldName(sem.JSONPointer)
+		msg := typeMessage(sem)
+		return &registry.Error{Code: registry.EMALFORMED, Message: name + " " + msg, Fields: map[string]string{name: msg}}
 	}
 	return registry.Errorf(registry.EMALFORMED, "the body is not valid JSON: %v", err)
 }
 
-func jsonType(goType string) string {
-	switch {
-	case strings.HasPrefix(goType, "[]"), strings.HasPrefix(goType, "*[]"):
-		return "an array"
-	case strings.Contains(goType, "int"), strings.Contains(goType, "float"):
-		return "a number"
-	case strings.Contains(goType, "string"):
+// typeMessage says what a member must be, in words: "must be a whole
+// number, like 30" for the 30.0 a spreadsheet or a float-only client
+// (JavaScript's JSON.stringify writes 30, but others write 30.0) sends
+// for an integer.
+func typeMessage(sem *json.SemanticError) string {
+	want := goKindName(sem.GoType)
+	if sem.JSONKind == '0' && isInteger(sem.GoType) {
+		f, err := strconv.ParseFloat(string(sem.JSONValue), 64)
+		switch {
+		case err != nil && !errors.Is(err, strconv.ErrRange), math.IsInf(f, 0):
+			return "must be a whole number"
+		case f != math.Trunc(f):
+			return fmt.Sprintf("must be a whole number, like %.0f", math.Round(f))
+		case math.Abs(f) >= 1<<53 || isTooBig(sem.GoType, f):
+			return "is too large"
+		default:
+			return fmt.Sprintf("must be a whole number, like %.0f", f)
+		}
+	}
+	if sem.JSONKind == 0 {
+		return "must be " + want
+	}
+	return fmt.Sprintf("must be %s, not %s", want, kindName(sem.JSONKind))
+}
+
+func isInteger(t reflect.Type) bool {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil {
+		return false
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return true
+	}
+	return false
+}
+
+// isTooBig reports a whole number outside t's range.
+func isTooBig(t reflect.Type, f float64) bool {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return f < 0 || f > math.Ldexp(1, t.Bits())-1
+	}
+	return f < -math.Ldexp(1, t.Bits()-1) || f > math.Ldexp(1, t.Bits()-1)-1
+}
+
+// kindName names a JSON kind as the messages use it.
+func kindName(k jsontext.Kind) string {
+	switch k {
+	case '"':
 		return "a string"
-	case strings.Contains(goType, "bool"):
+	case '0':
+		return "a number"
+	case 't', 'f':
 		return "true or false"
+	case 'n':
+		return "null"
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	}
+	return "that value"
+}
+
+// goKindName names the JSON a Go type takes.
+func goKindName(t reflect.Type) string {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil {
+		return "another type"
+	}
+	switch {
+	case isInteger(t):
+		return "a whole number"
+	case t.Kind() == reflect.Float32 || t.Kind() == reflect.Float64:
+		return "a number"
+	case t.Kind() == reflect.String:
+		return "a string"
+	case t.Kind() == reflect.Bool:
+		return "true or false"
+	case t.Kind() == reflect.Slice || t.Kind() == reflect.Array:
+		return "an array"
 	}
 	return "an object"
+}
+
+// fieldName writes a JSON pointer (RFC 6901) as the registry names fields:
+// "/vpn/protocol" → "vpn.protocol", "/addresses/2" → "addresses[2]".
+func fieldName(p jsontext.Pointer) string {
+	var b strings.Builder
+	for tok := range p.Tokens() {
+		if _, err := strconv.Atoi(tok); err == nil && b.Len() > 0 {
+			b.WriteString("[" + tok + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(tok)
+	}
+	return b.String()
+}
+
+// sameNameOtherCase returns the documented member name that the unknown
+// member at p differs from only in letter case ("Category" → "category"),
+// found from the json tags of the Go struct that p's parent decodes into.
+func sameNameOtherCase(t reflect.Type, p jsontext.Pointer) string {
+	t = elem(t)
+	for tok := range p.Parent().Tokens() {
+		switch t.Kind() {
+		case reflect.Struct:
+			f, ok := fieldByJSONName(t, tok)
+			if !ok {
+				return ""
+			}
+			t = elem(f.Type)
+		case reflect.Slice, reflect.Array, reflect.Map:
+			t = elem(t.Elem())
+		default:
+			return ""
+		}
+	}
+	if t.Kind() != reflect.Struct {
+		return ""
+	}
+	for i := range t.NumField() {
+		if name := jsonName(t.Field(i)); name != "" && strings.EqualFold(name, p.LastToken()) {
+			return name
+		}
+	}
+	return ""
+}
+
+func elem(t reflect.Type) reflect.Type {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t
+}
+
+func fieldByJSONName(t reflect.Type, name string) (reflect.StructField, bool) {
+	for i := range t.NumField() {
+		if f := t.Field(i); jsonName(f) == name {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
+}
+
+// jsonName is the member name a struct field takes (its json tag's name,
+// else the Go name), or "" for a field JSON ignores.
+func jsonName(f reflect.StructField) string {
+	if !f.IsExported() {
+		return ""
+	}
+	tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+	switch tag {
+	case "-":
+		return ""
+	case "":
+		return f.Name
+	}
+	return tag
 }

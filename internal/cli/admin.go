@@ -41,7 +41,14 @@ func openService(ctx context.Context, d *dbFlags) (*registry.Service, func(), er
 	if err != nil {
 		return nil, nil, err
 	}
-	return registry.NewService(db, registry.Config{}), func() { db.Close() }, nil
+	svc := registry.NewService(db, registry.Config{})
+	// As at serve: commands that look users up by e-mail need the stored
+	// addresses in their normal form.
+	if _, err := svc.NormalizeStoredEmails(ctx); err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return svc, func() { db.Close() }, nil
 }
 
 // describe turns a domain error into one line per invalid field.
@@ -185,7 +192,7 @@ func runOperator(ctx context.Context, args []string, env Env, stdio IO) error {
 		return tw.Flush()
 	case "load-prefixes":
 		var id, file string
-		fs := flagSet("operator load-prefixes", "Replace an operator's address space with a prefix list: one prefix or address\nper line, # comments allowed; \"-\" reads standard input. Applications whose\naddresses fall outside it are flagged for the reviewer.", stdio)
+		fs := flagSet("operator load-prefixes", "Replace an operator's address space with a prefix list: one prefix or address\nper line, # comments allowed (UTF-8 with or without a BOM, LF or CRLF line ends);\n\"-\" reads standard input. Applications whose\naddresses fall outside it are flagged for the reviewer.", stdio)
 		fs.StringVar(&id, "id", "", "operator id")
 		fs.StringVar(&file, "file", "-", "prefix list file, or - for standard input")
 		d.register(fs)

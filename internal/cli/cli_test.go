@@ -78,6 +78,15 @@ func TestAdminCommands(t *testing.T) {
 			if code, _, errOut := run(t, env, "10.0.0.0/8\nbogus\n", "operator", "load-prefixes", "--id", "ptcl"); code != 1 || !strings.Contains(errOut, "line 2") {
 				t.Fatalf("bad prefix list = %d %q", code, errOut)
 			}
+			// Issue 11 §4: a list saved by Notepad or Excel (BOM, CRLF) loads,
+			// and errors count lines as the editor does.
+			os.WriteFile(list, []byte("\ufeff# PTCL\r\n14.1.104.0/22\r\n2001:dd8:1c::/48\r\n"), 0o600)
+			if code, out, errOut := run(t, env, "", "operator", "load-prefixes", "--id", "ptcl", "--file", list); code != 0 || !strings.Contains(out, "loaded 2") {
+				t.Fatalf("load-prefixes with a BOM and CRLF = %d %q %q", code, out, errOut)
+			}
+			if code, _, errOut := run(t, env, "\ufeff14.1.104.0/22\r\n\r\n# c\r\nbogus\r\n", "operator", "load-prefixes", "--id", "ptcl"); code != 1 || !strings.Contains(errOut, "line 4: \"bogus\"") {
+				t.Fatalf("bad prefix list with a BOM = %d %q", code, errOut)
+			}
 			if code, out, _ := run(t, env, "", "operator", "list"); code != 0 || !strings.Contains(out, "ptcl") || !strings.Contains(out, " 2") {
 				t.Fatalf("operator list = %q", out)
 			}

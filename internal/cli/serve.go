@@ -121,6 +121,12 @@ func (s *Server) Start(ctx context.Context, banner io.Writer) error {
 	}
 	s.svc = registry.NewService(db, registry.Config{Log: s.log, FeedChanged: pub.Kick, Documents: docs,
 		DemoWithoutTOTP: s.Config.Demo})
+	// Addresses stored before e-mail normalisation (NFC, IDNA) existed.
+	if n, err := s.svc.NormalizeStoredEmails(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		s.log.Info("stored e-mail addresses normalised", "users", n)
+	}
 	if s.Config.Demo {
 		if err := s.startDemo(ctx, banner); err != nil {
 			return err

@@ -36,22 +36,30 @@ func FuzzParsePrefix(f *testing.F) {
 	})
 }
 
-// FuzzNormalizeMobile: no panic; an accepted number is 92 + 3 + nine digits,
-// and normalising it again gives the same number.
+// FuzzNormalizeMobile: no panic; an accepted number is 92 + ten digits in a
+// mobile range; normalising it again gives the same number, and so do its
+// national (0…), international (+92…) and Urdu-digit spellings.
 func FuzzNormalizeMobile(f *testing.F) {
-	for _, s := range []string{"03001234567", "+923001234567", "00923001234567", "923001234567", "0300-123 4567", "+", "0092", ""} {
+	for _, s := range []string{"03001234567", "+923001234567", "00923001234567", "923001234567", "0300-123 4567", "+", "0092", "",
+		"+92 (0)300 1234567", "tel:+92-300-1234567", "۰۳۰۰۱۲۳۴۵۶۸", "０３００１２３４５６７", "3001234567", "042-35761234", "\u200f+92 300 1234567"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		n, err := NormalizeMobile(s)
 		if err != nil {
+			if !strings.Contains(err.Error(), "03XXXXXXXXX") {
+				t.Fatalf("NormalizeMobile(%q) error %q does not name the accepted forms", s, err)
+			}
 			return
 		}
-		if len(n) != 12 || !strings.HasPrefix(n, "923") || strings.Trim(n, "0123456789") != "" {
-			t.Fatalf("NormalizeMobile(%q) = %q, not 923XXXXXXXXX", s, n)
+		if len(n) != 12 || !strings.HasPrefix(n, "92") || strings.Trim(n, "0123456789") != "" || !isPKMobile(n[2:]) {
+			t.Fatalf("NormalizeMobile(%q) = %q, not 92 + a mobile national number", s, n)
 		}
-		if again, err := NormalizeMobile(n); err != nil || again != n {
-			t.Fatalf("NormalizeMobile(%q) = %q, %v; want it unchanged", n, again, err)
+		urdu := strings.Map(func(r rune) rune { return '۰' + (r - '0') }, n[2:])
+		for _, again := range []string{n, "+" + n, "0" + n[2:], "0" + urdu} {
+			if got, err := NormalizeMobile(again); err != nil || got != n {
+				t.Fatalf("NormalizeMobile(%q) = %q, %v; want %q as for %q", again, got, err, n, s)
+			}
 		}
 	})
 }

@@ -1,9 +1,13 @@
 package netpolicy
 
 import (
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
+	"unicode"
+
+	"github.com/nyaruka/phonenumbers"
 )
 
 func TestParsePrefix(t *testing.T) {
@@ -213,30 +217,116 @@ func TestParsePrefixList(t *testing.T) {
 	if _, err := ParsePrefixList(strings.NewReader("14.1.104.0/22\nbogus\n")); err == nil || !strings.Contains(err.Error(), "line 2") {
 		t.Fatalf("bad line error = %v, want one naming line 2", err)
 	}
+	// Issue 11 §4: a BOM before the first line (Notepad, Excel) and CRLF
+	// line ends read like plain LF text; errors count lines as editors do.
+	for _, tt := range []struct{ in, err string }{
+		{"\ufeff14.1.104.0/22\r\n2001:dd8:1c::/48\r\n", ""},
+		{"\ufeff# PTCL\r\n14.1.104.0/22\r\n", ""},
+		{"\ufeff14.1.104.0/22\r\n\r\n# c\r\nbogus\r\n", "line 4: \"bogus\" is not an IP address"},
+		{"\ufeffbogus\n", "line 1: \"bogus\" is not"},
+		{"\xff\xfe1\x004\x00", "UTF-16"},
+	} {
+		got, err := ParsePrefixList(strings.NewReader(tt.in))
+		switch {
+		case tt.err == "" && (err != nil || len(got) == 0 || got[0].String() != "14.1.104.0/22"):
+			t.Errorf("ParsePrefixList(%q) = %v, %v; want 14.1.104.0/22 first", tt.in, got, err)
+		case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
+			t.Errorf("ParsePrefixList(%q) error = %v; want …%s…", tt.in, err, tt.err)
+		}
+	}
 }
 
 func TestNormalizeMobile(t *testing.T) {
 	tests := []struct{ in, want string }{
+		// National and international prefixes.
 		{"03001234567", "923001234567"},
-		{"0300-1234567", "923001234567"},
-		{"+92 300 1234567", "923001234567"},
+		{"3001234567", "923001234567"},
+		{"+923001234567", "923001234567"},
 		{"00923001234567", "923001234567"},
 		{"923451234567", "923451234567"},
+		// Issue 11 §4 and §3: a "(0)" trunk digit and RFC 3966 tel URIs.
+		{"+92 (0)300 1234567", "923001234567"},
+		{"+92(0)3001234567", "923001234567"},
+		{"0092 (0) 300 1234567", "923001234567"},
+		{"9203001234567", "923001234567"},
+		{"tel:+92-300-1234567", "923001234567"},
+		{"tel:+923001234567", "923001234567"},
+		{"TEL:+92.300.123.4567", "923001234567"},
+		// Separators.
+		{"0300-1234567", "923001234567"},
+		{"+92 300 1234567", "923001234567"},
 		{"(0333) 123-4567", "923331234567"},
-		{"0300123456", ""},     // too short
-		{"04235761234", ""},    // a Lahore landline, not a mobile
-		{"+9230012345678", ""}, // too long
+		{"0300.123.4567", "923001234567"},
+		{"0300/1234567", "923001234567"},
+		{"  0300 1234567\n", "923001234567"},
+		{"0300\u00a01234567", "923001234567"},        // no-break space
+		{"0300\u20131234567", "923001234567"},        // en dash
+		{"\u200e0300-1234567\u200f", "923001234567"}, // LRM/RLM from Urdu text
+		// Digits of other scripts, issue 11 §4: Urdu (Extended Arabic-Indic).
+		{"۰۳۰۰۱۲۳۴۵۶۸", "923001234568"},
+		{"+۹۲ ۳۰۰ ۱۲۳۴۵۶۷", "923001234567"},
+		{"٠٣٠٠١٢٣٤٥٦٧", "923001234567"}, // Arabic-Indic
+		{"०३००१२३४५६७", "923001234567"}, // Devanagari
+		{"０３００１２３４５６７", "923001234567"}, // fullwidth
+		{"＋９２３００１２３４５６７", "923001234567"},
+		{"𝟎𝟑𝟎𝟎𝟏𝟐𝟑𝟒𝟓𝟔𝟕", "923001234567"}, // mathematical bold
+		{"𝟶𝟹𝟶𝟶𝟷𝟸𝟹𝟺𝟻𝟼𝟽", "923001234567"}, // mathematical monospace, the fifth run of its block
+		{"03۰۰1234567", "923001234567"}, // mixed scripts, same values
+		// Every mobile range libphonenumber knows, at its edges.
+		{"03101234567", "923101234567"},
+		{"03291234567", "923291234567"},
+		{"03391234567", "923391234567"},
+		{"03491234567", "923491234567"},
+		{"03551234567", "923551234567"},
+		{"03641234567", "923641234567"},
+		{"03791234567", "923791234567"},
+		// Refused: wrong lengths.
+		{"0300123456", ""},
+		{"030012345678", ""},
+		{"+9230012345678", ""},
+		{"92300123456", ""},
+		// Refused: not a mobile number.
+		{"042-35761234", ""}, // a Lahore landline
+		{"04235761234", ""},
+		{"+92 42 35761234", ""},
+		{"+92 (0)42 3576 1234", ""},
+		{"03381234567", ""}, // unassigned 3XX codes
+		{"03501234567", ""},
+		{"03601234567", ""},
+		{"03801234567", ""},
+		{"03991234567", ""},
+		{"0800 12345", ""},
+		// Refused: other countries.
 		{"+1 300 1234567", ""},
-		{"0300+1234567", ""},
+		{"+44 300 123 4567", ""},
+		{"0044 3001234567", ""},
+		{"+91 9876543210", ""},
+		{"tel:+1-300-123-4567", ""},
+		// Refused: letters and junk.
 		{"03OO1234567", ""},
+		{"0300+1234567", ""},
+		{"++923001234567", ""},
+		{"03001234567 ext 5", ""},
+		{"03001234567x5", ""},
+		{"tel:+92-300-1234567;ext=5", ""},
+		{"tel:03001234567", ""},
+		{"sip:+923001234567@example.net", ""},
+		{"0300*1234567", ""},
+		{"0300_1234567", ""},
+		{"03001234567\x00", ""},
+		{"\xff03001234567", ""},
+		{"²³⁰⁰1234567", ""}, // superscripts are not decimal digits
+		{"+", ""},
+		{"tel:", ""},
 		{"", ""},
+		{strings.Repeat("0", 200), ""},
 	}
 	for _, tt := range tests {
 		got, err := NormalizeMobile(tt.in)
 		if tt.want == "" {
 			if err == nil {
 				t.Errorf("NormalizeMobile(%q) = %q, want an error", tt.in, got)
-			} else if !strings.Contains(err.Error(), "03XXXXXXXXX") {
+			} else if !strings.Contains(err.Error(), "03XXXXXXXXX") || !strings.Contains(err.Error(), "not a Pakistani mobile number") {
 				t.Errorf("NormalizeMobile(%q) error %q does not say what is allowed", tt.in, err)
 			}
 			continue
@@ -244,6 +334,66 @@ func TestNormalizeMobile(t *testing.T) {
 		if err != nil || got != tt.want {
 			t.Errorf("NormalizeMobile(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
 		}
+	}
+}
+
+// The error says why, so the applicant knows what to fix.
+func TestNormalizeMobileSaysWhy(t *testing.T) {
+	tests := []struct{ in, why string }{
+		{"042-35761234", "not in a Pakistani mobile range"},
+		{"+1 300 1234567", "country code is not Pakistan's"},
+		{"03OO1234567", "letters"},
+		{"0300123456", "9 digits"},
+		{"tel:03001234567", "tel:+92"},
+	}
+	for _, tt := range tests {
+		if _, err := NormalizeMobile(tt.in); err == nil || !strings.Contains(err.Error(), tt.why) {
+			t.Errorf("NormalizeMobile(%q) error = %v, want it to say %q", tt.in, err, tt.why)
+		}
+	}
+}
+
+// TestMobileRangesMatchLibphonenumber checks isPKMobile against
+// libphonenumber (github.com/nyaruka/phonenumbers, linked only into this
+// test) for every three-digit code 100–999 after the trunk 0: the library's PK
+// metadata is the reference for which codes are mobile.
+func TestMobileRangesMatchLibphonenumber(t *testing.T) {
+	for code := 100; code < 1000; code++ {
+		for _, rest := range []string{"0000000", "1234567", "9999999"} {
+			nsn := fmt.Sprintf("%03d%s", code, rest)
+			n, err := phonenumbers.Parse("0"+nsn, "PK")
+			if err != nil {
+				t.Fatalf("phonenumbers.Parse(0%s): %v", nsn, err)
+			}
+			want := phonenumbers.IsValidNumberForRegion(n, "PK") && phonenumbers.GetNumberType(n) == phonenumbers.MOBILE
+			if got := isPKMobile(nsn); got != want {
+				t.Errorf("isPKMobile(%s) = %v, libphonenumber says mobile = %v", nsn, got, want)
+			}
+			_, err = NormalizeMobile("0" + nsn)
+			if (err == nil) != want {
+				t.Errorf("NormalizeMobile(0%s) error = %v, libphonenumber says mobile = %v", nsn, err, want)
+			}
+		}
+	}
+}
+
+// Every Unicode decimal digit is read by its value: the runs of ten start
+// at a zero, so digit k of a run is read as k.
+func TestDigitValueEveryScript(t *testing.T) {
+	runs := 0
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if !unicode.IsDigit(r) || (unicode.IsDigit(r-1) && digitValue(r-1) != 9) {
+			continue
+		}
+		runs++
+		for k := range rune(10) {
+			if !unicode.IsDigit(r+k) || digitValue(r+k) != byte(k) {
+				t.Fatalf("U+%04X: digit %d of the run starting at U+%04X reads as %d", r+k, k, r, digitValue(r+k))
+			}
+		}
+	}
+	if runs < 60 {
+		t.Fatalf("found %d runs of decimal digits; Unicode 15 has over 60", runs)
 	}
 }
 

@@ -1,14 +1,14 @@
 package netpolicy
 
 import (
-	"bufio"
 	"bytes"
 	_ "embed"
-	"fmt"
 	"io"
 	"net/netip"
 	"slices"
 	"strings"
+
+	"github.com/ipreg/ipreg/internal/textfile"
 )
 
 // Space is a set of address ranges (the country's, or one operator's),
@@ -74,30 +74,29 @@ func (s *Space) Contains(p netip.Prefix) bool {
 	return i >= 0 && rs[i].last.Compare(l) >= 0
 }
 
-// ParsePrefixList reads one prefix or address per line; blank lines and
-// lines starting with # are skipped, and text after a # or a comma on a line
-// is ignored, so RIR-style and CSV-style files both load. Errors name the line.
+// ParsePrefixList reads one prefix or address per line through
+// textfile.Lines (a UTF-8 BOM dropped, LF or CRLF, # comments, blank lines
+// skipped); text after a comma on a line is ignored too, so CSV-style files
+// load. Errors are *textfile.LineError naming the line as an editor counts it.
 func ParsePrefixList(r io.Reader) ([]netip.Prefix, error) {
-	var out []netip.Prefix
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	for n := 1; sc.Scan(); n++ {
-		line := sc.Text()
-		if i := strings.IndexAny(line, "#,"); i >= 0 {
-			line = line[:i]
+	lines, err := textfile.Lines(r)
+	if err != nil {
+		return nil, err // "line N: …" or "read: …" already
+	}
+	out := make([]netip.Prefix, 0, len(lines))
+	for _, l := range lines {
+		text := l.Text
+		if i := strings.IndexByte(text, ','); i >= 0 {
+			text = strings.TrimSpace(text[:i])
+			if text == "" {
+				continue
+			}
 		}
-		line = strings.TrimSpace(line)
-		if line == "" {
-			continue
-		}
-		p, err := ParsePrefix(line)
+		p, err := ParsePrefix(text)
 		if err != nil {
-			return nil, fmt.Errorf("line %d: %w", n, err)
+			return nil, &textfile.LineError{Line: l.N, Err: err}
 		}
 		out = append(out, p)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read prefix list: %w", err)
 	}
 	return out, nil
 }

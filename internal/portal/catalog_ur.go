@@ -268,6 +268,7 @@ var urdu = map[string]string{
 	"Checks to answer": "جواب طلب تصدیقات",
 	"Results":          "نتائج",
 	"Row %d":           "قطار %d",
+	"Line %d":          "سطر %d",
 	"answered":         "جواب دے دیا گیا",
 	"Confirm each application whose subscriber holds the addresses or numbers listed, or dispute it with a note. Unanswered checks go to the reviewer flagged when their deadline passes.": "ہر اس درخواست کی تصدیق کریں جس کا صارف درج پتوں یا نمبروں کا حامل ہے، یا نوٹ کے ساتھ اعتراض کریں۔ جن تصدیقات کا جواب مقررہ وقت تک نہ آئے وہ نشاندہی کے ساتھ جائزہ کار کو چلی جاتی ہیں۔",
 	"Select all":                             "سب منتخب کریں",

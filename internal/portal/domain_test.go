@@ -33,7 +33,7 @@ func domainFormats(t *testing.T) map[string]string {
 		out[s] = where
 	}
 	var files []string
-	for _, dir := range []string{"../registry", "../netpolicy", "."} {
+	for _, dir := range []string{"../registry", "../netpolicy", "../textfile", "."} {
 		fs, _ := filepath.Glob(filepath.Join(dir, "*.go"))
 		files = append(files, fs...)
 	}
@@ -155,6 +155,8 @@ func TestTranslateDomain(t *testing.T) {
 		{"has 70 entries; at most 64 are allowed in one application", "اس میں 70 اندراجات ہیں؛ ایک درخواست میں زیادہ سے زیادہ 64 کی اجازت ہے"},
 		{"company_vpn is for company accounts; this is an individual account: choose freelancer_vpn, mobile_vpn",
 			"company_vpn company اکاؤنٹس کے لیے ہے؛ یہ individual اکاؤنٹ ہے: ان میں سے منتخب کریں: freelancer_vpn, mobile_vpn"},
+		{`"042-35761234" is not a Pakistani mobile number: it is not in a Pakistani mobile range (a landline, or an unassigned 3XX code); write it as 03XXXXXXXXX, +923XXXXXXXXX or 00923XXXXXXXXX (spaces, dashes and a "(0)" allowed)`,
+			"\"042-35761234\" پاکستانی موبائل نمبر نہیں: یہ پاکستانی موبائل نمبروں کی رینج میں نہیں (لینڈ لائن نمبر، یا ایسا 3XX کوڈ جو جاری نہیں ہوا)؛ اسے \u206603XXXXXXXXX\u2069، \u2066+923XXXXXXXXX\u2069 یا \u206600923XXXXXXXXX\u2069 لکھیں (خالی جگہ، ڈیش اور \u2066(0)\u2069 لکھ سکتے ہیں)"},
 		{"something the catalog does not know", "something the catalog does not know"},
 	}
 	for _, tt := range tests {

@@ -1,19 +1,20 @@
 package portal
 
 import (
-	"encoding/csv"
-	"errors"
 	"io"
 	"mime"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/ipreg/ipreg/internal/api"
 	"github.com/ipreg/ipreg/internal/registry"
+	"github.com/ipreg/ipreg/internal/textfile"
 )
 
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
@@ -119,29 +120,43 @@ func splitList(v string) []string {
 	return out
 }
 
-// csvColumn reads the first column of a CSV file, skipping a header row
-// (a first row whose first cell has no digit).
+// csvColumn reads the first column of a CSV file through textfile.CSV (a
+// BOM dropped, CRLF or LF), skipping a header row only when the first line
+// is one (isAddressHeader). Errors name the line.
 func csvColumn(rd io.Reader) ([]string, error) {
-	cr := csv.NewReader(rd)
-	cr.FieldsPerRecord = -1
-	cr.TrimLeadingSpace = true
-	var out []string
-	for i := 0; ; i++ {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		if len(rec) == 0 || strings.TrimSpace(rec[0]) == "" {
-			continue
-		}
-		if i == 0 && !strings.ContainsAny(rec[0], "0123456789") {
-			continue
-		}
-		out = append(out, strings.TrimSpace(rec[0]))
+	_, recs, err := textfile.CSV(rd, isAddressHeader)
+	if err != nil {
+		return nil, err
 	}
+	var out []string
+	for _, rec := range recs {
+		if len(rec.Fields) > 0 && strings.TrimSpace(rec.Fields[0]) != "" {
+			out = append(out, strings.TrimSpace(rec.Fields[0]))
+		}
+	}
+	return out, nil
+}
+
+// isAddressHeader reports a first row that names its column ("address",
+// "IPv4 prefix") rather than holding one: netip cannot read its first cell
+// and it has a letter no address has (beyond the hex digits a–f). A
+// mistyped address on the first line is therefore still read, and refused
+// with its reason, rather than dropped as a header.
+func isAddressHeader(fields []string) bool {
+	if len(fields) == 0 {
+		return false
+	}
+	c := strings.TrimSpace(fields[0])
+	if _, err := netip.ParsePrefix(c); err == nil {
+		return false
+	}
+	if _, err := netip.ParseAddr(c); err == nil {
+		return false
+	}
+	return strings.ContainsFunc(c, func(r rune) bool {
+		r = unicode.ToLower(r)
+		return unicode.IsLetter(r) && !(r >= 'a' && r <= 'f')
+	})
 }
 
 // applicationInput reads the application form (multipart, for the CSV

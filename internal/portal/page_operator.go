@@ -2,7 +2,6 @@ package portal
 
 import (
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/ipreg/ipreg/internal/registry"
+	"github.com/ipreg/ipreg/internal/textfile"
 )
 
 func (s *Server) checks(w http.ResponseWriter, r *http.Request) {
@@ -22,7 +22,8 @@ func (s *Server) checks(w http.ResponseWriter, r *http.Request) {
 
 // rowResult is the outcome of one answer in a bulk or CSV submission.
 type rowResult struct {
-	Row     int
+	Row     int // the answer's place in a bulk selection
+	Line    int // or the line of a CSV file it came from (1-based, as editors count)
 	CheckID string
 	OK      bool
 	Message string
@@ -147,16 +148,21 @@ func (s *Server) checksUpload(w http.ResponseWriter, r *http.Request) {
 	s.renderChecks(w, r, u, http.StatusOK, nil, results)
 }
 
+// applyChecksCSV answers the checks listed in a CSV file read through
+// textfile.CSV (a BOM dropped, CRLF or LF); its first line must be the
+// header this page's download has. Results name each record's line as an
+// editor counts it (a note spanning lines moves the ones after it).
 func (s *Server) applyChecksCSV(r *http.Request, u *registry.User, rd io.Reader) ([]rowResult, error) {
-	cr := csv.NewReader(rd)
-	cr.FieldsPerRecord = -1
-	head, err := cr.Read()
+	head, recs, err := textfile.CSV(rd, func([]string) bool { return true })
 	if err != nil {
-		return nil, fmt.Errorf("the file is not a CSV with a header row: %v", err)
+		return nil, err
+	}
+	if head == nil {
+		return nil, fmt.Errorf("the file is empty; start from the file this page downloads")
 	}
 	col := map[string]int{}
 	for i, h := range head {
-		col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
+		col[strings.ToLower(strings.TrimSpace(h))] = i
 	}
 	for _, need := range []string{"check_id", "result"} {
 		if _, ok := col[need]; !ok {
@@ -170,20 +176,13 @@ func (s *Server) applyChecksCSV(r *http.Request, u *registry.User, rd io.Reader)
 		return ""
 	}
 	var out []rowResult
-	for row := 2; ; row++ {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("row %d cannot be read: %v", row, err)
-		}
-		id, result := cell(rec, "check_id"), strings.ToLower(cell(rec, "result"))
+	for _, rec := range recs {
+		id, result := cell(rec.Fields, "check_id"), strings.ToLower(cell(rec.Fields, "result"))
 		if id == "" || result == "" {
 			continue
 		}
-		_, err = s.svc.AnswerCheck(r.Context(), u, id, result, cell(rec, "note"))
-		res := rowResult{Row: row, CheckID: id, OK: err == nil}
+		_, err = s.svc.AnswerCheck(r.Context(), u, id, result, cell(rec.Fields, "note"))
+		res := rowResult{Line: rec.Line, CheckID: id, OK: err == nil}
 		if err != nil {
 			res.Message = translateDomain(currentLang(r), registry.ErrorMessage(err))
 			if e := new(registry.Error); asError(err, &e) && len(e.Fields) > 0 {
@@ -192,6 +191,7 @@ func (s *Server) applyChecksCSV(r *http.Request, u *registry.User, rd io.Reader)
 		}
 		out = append(out, res)
 	}
+	return out, nil
 }
 
 // fieldMessages joins field errors for a one-line result: "note: …".

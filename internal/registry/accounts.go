@@ -109,7 +109,7 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*User, *Account, 
 // that may only set it up (Token.Scope), unless they are demo users under
 // --demo (Config.DemoWithoutTOTP).
 func (s *Service) Login(ctx context.Context, email, password, totp, clientIP string) (string, *Token, error) {
-	email = strings.ToLower(strings.TrimSpace(email))
+	email = normalizeLoginEmail(email)
 	now := s.now()
 	acctKey, clientKey := "acct:"+email, "client:"+clientIP
 	if w := max(s.perAccount.Wait(acctKey, now), s.perClient.Wait(clientKey, now)); w > 0 {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net/mail"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -196,14 +195,14 @@ func text(fe FieldErrors, field, v string, max int, required bool) string {
 	return v
 }
 
-// normalizeEmail validates and lower-cases an e-mail address.
+// normalizeEmail puts an e-mail address into NormalizeEmail's form, or
+// says in fe what is wrong with it.
 func normalizeEmail(fe FieldErrors, field, v string) string {
-	v = strings.ToLower(strings.TrimSpace(v))
-	a, err := mail.ParseAddress(v)
-	if err != nil || a.Address != v || !strings.Contains(v[strings.LastIndex(v, "@"):], ".") || len(v) > 254 {
-		fe.Add(field, "must be an e-mail address such as name@example.com.pk")
+	e, err := NormalizeEmail(v)
+	if err != nil {
+		fe.Add(field, "%s", err.Error())
 	}
-	return v
+	return e
 }
 
 func checkPassword(fe FieldErrors, field, pw string) {

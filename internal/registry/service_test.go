@@ -3,6 +3,7 @@ package registry_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -310,6 +311,10 @@ func TestValidation(t *testing.T) {
 			{"addresses on mobile", ind, ApplicationInput{Category: ptr("mobile_vpn"), Addresses: ptr([]string{"14.1.104.1"})}, "addresses", "does not belong to mobile_vpn"},
 			{"fixed operator for mobile", ind, ApplicationInput{Category: ptr("mobile_vpn"), OperatorID: ptr("ptcl")}, "operator_id", "fixed-line"},
 			{"bad number", ind, ApplicationInput{Category: ptr("mobile_vpn"), MobileNumbers: ptr([]string{"042-111-222"})}, "mobile_numbers[0]", "03XXXXXXXXX"},
+			// Issue 11 §4: one number in two spellings is one number.
+			{"same number, trunk digit", ind, ApplicationInput{Category: ptr("mobile_vpn"), MobileNumbers: ptr([]string{"03001234567", "+92 (0)300 1234567"})}, "mobile_numbers[1]", "923001234567 duplicates an earlier entry"},
+			{"same number, Urdu digits", ind, ApplicationInput{Category: ptr("mobile_vpn"), MobileNumbers: ptr([]string{"۰۳۰۰۱۲۳۴۵۶۷", "tel:+92-300-1234567"})}, "mobile_numbers[1]", "923001234567 duplicates an earlier entry"},
+			{"landline", ind, ApplicationInput{Category: ptr("mobile_vpn"), MobileNumbers: ptr([]string{"042-35761234"})}, "mobile_numbers[0]", "not in a Pakistani mobile range"},
 			{"bad protocol", alice, ApplicationInput{Category: ptr("company_vpn"), VPNProtocol: ptr("tor")}, "vpn.protocol", "wireguard"},
 			{"bad endpoint", alice, ApplicationInput{Category: ptr("company_vpn"), VPNEndpoints: ptr([]string{"not a host"})}, "vpn.endpoints[0]", "host name"},
 			{"invalid utf-8", alice, ApplicationInput{Category: ptr("company_vpn"), Purpose: ptr("bad \xff")}, "purpose", "UTF-8"},
@@ -322,6 +327,11 @@ func TestValidation(t *testing.T) {
 					t.Fatalf("error = %v; want %s: …%s…", err, tt.field, tt.msg)
 				}
 			})
+		}
+		// Every spelling is stored in the one canonical form.
+		m, err := h.create(ind, ApplicationInput{Category: ptr("mobile_vpn"), MobileNumbers: ptr([]string{"+92 (0)300 1234567", "۰۳۳۳۱۲۳۴۵۶۸", "tel:+92-345-1234567"})})
+		if err != nil || !slices.Equal(m.MobileNumbers, []string{"923001234567", "923331234568", "923451234567"}) {
+			t.Fatalf("mobile_vpn with spelled numbers = %+v, %v; want 923001234567, 923331234568, 923451234567", m, err)
 		}
 		apps, _ := svc.ListApplications(ctx, alice, AppFilter{})
 		if len(apps) != 0 {

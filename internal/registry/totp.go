@@ -139,7 +139,7 @@ func (s *Service) ResetTOTP(ctx context.Context, actor *User, email string) (*Us
 	var u *User
 	err := s.store.Write(ctx, func(tx Tx) error {
 		var err error
-		if u, err = tx.UserByEmail(ctx, strings.ToLower(strings.TrimSpace(email))); err != nil {
+		if u, err = tx.UserByEmail(ctx, normalizeLoginEmail(email)); err != nil {
 			return err
 		}
 		u.TOTPSecret, u.TOTPEnabledAt = "", time.Time{}

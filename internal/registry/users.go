@@ -2,7 +2,14 @@ package registry
 
 import (
 	"context"
+	"fmt"
+	"net/mail"
+	"slices"
 	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/net/idna"
+	"golang.org/x/text/unicode/norm"
 )
 
 // ListUsers lists every user (admins only), for the users page.
@@ -51,5 +58,105 @@ func (s *Service) SetUserDisabled(ctx context.Context, actor *User, id string, d
 	return u, err
 }
 
-// normalizeLoginEmail is how logins and resets look users up.
-func normalizeLoginEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+// NormalizeEmail returns the one form of an e-mail address that ipreg
+// stores, compares and throttles on, so that one mailbox is one account
+// however it is typed: surrounding space trimmed; the local part in Unicode
+// NFC (UAX #15: "zoë" as one code point and as "e" + U+0308 are one) and
+// lower case; the domain in its IDNA ASCII form (UTS #46 lookup profile,
+// RFC 5891: "bücher.example", "BÜCHER.example" and "xn--bcher-kva.example"
+// are one), which is also what mail is sent to.
+//
+// It refuses, with the message below, what is not a single addr-spec
+// (RFC 5322 §3.4.1, RFC 6532 for UTF-8 local parts) at a domain name with
+// at least two labels, or is longer than 254 octets (RFC 5321 §4.5.3.1.3).
+func NormalizeEmail(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	at := strings.LastIndexByte(s, '@')
+	if !utf8.ValidString(s) || at <= 0 || len(s) > 4*254 {
+		return "", errNotEmail()
+	}
+	local := norm.NFC.String(strings.ToLower(s[:at]))
+	domain, err := idna.Lookup.ToASCII(s[at+1:])
+	if err != nil {
+		return "", errNotEmail()
+	}
+	domain = strings.ToLower(domain)
+	labels := strings.Split(domain, ".")
+	if len(labels) < 2 || slices.Contains(labels, "") {
+		return "", errNotEmail() // "x", "x..pk", "x.pk." (a root dot is not part of an address)
+	}
+	addr := local + "@" + domain
+	if a, err := mail.ParseAddress(addr); err != nil || a.Address != addr || len(addr) > 254 {
+		return "", errNotEmail()
+	}
+	return addr, nil
+}
+
+// errNotEmail is coded (EINVALID) and its text a field message.
+func errNotEmail() error {
+	return Errorf(EINVALID, "must be an e-mail address such as name@example.com.pk")
+}
+
+// normalizeLoginEmail is how logins, resets and their throttles look users
+// up: NormalizeEmail's form, or, for what it refuses, the text as it was
+// compared before it existed (trimmed, lower case), so that an account
+// stored under such a form can still log in, and throttling still keys on
+// one string per mailbox.
+func normalizeLoginEmail(email string) string {
+	if e, err := NormalizeEmail(email); err == nil {
+		return e
+	}
+	return strings.ToLower(strings.TrimSpace(email))
+}
+
+// NormalizeStoredEmails rewrites every stored e-mail address into
+// NormalizeEmail's form and returns how many it changed. Before that form
+// existed addresses were stored trimmed and lower-cased only, so an
+// address with a Unicode domain or a decomposed letter would no longer be
+// found by the login that normalises what is typed. It runs at start-up,
+// is idempotent (a store already in normal form costs one read), and
+// leaves alone, with a warning naming the user ids, an address that
+// NormalizeEmail refuses or whose normal form another user already holds:
+// two accounts for one mailbox need an administrator, not a guess.
+func (s *Service) NormalizeStoredEmails(ctx context.Context) (int, error) {
+	changed := 0
+	err := s.store.Write(ctx, func(tx Tx) error {
+		changed = 0
+		users, err := tx.ListUsers(ctx)
+		if err != nil {
+			return err
+		}
+		held := make(map[string]string, len(users)) // e-mail → user id
+		for _, u := range users {
+			held[u.Email] = u.ID
+		}
+		for _, u := range users {
+			e, err := NormalizeEmail(u.Email)
+			switch {
+			case err != nil:
+				s.log.Warn("stored e-mail address is not valid; the user can still log in with it", "user", u.ID)
+				continue
+			case e == u.Email:
+				continue
+			case held[e] != "":
+				s.log.Warn("two users hold one mailbox in different spellings; left unchanged for an administrator", "user", u.ID, "other_user", held[e])
+				continue
+			}
+			from := u.Email
+			delete(held, from)
+			u.Email, held[e] = e, u.ID
+			if err := tx.UpdateUser(ctx, u); err != nil {
+				return err
+			}
+			if err := s.record(ctx, tx, System, "user.email_normalized", "user", u.ID, map[string]string{"from": from, "to": e}); err != nil {
+				return err
+			}
+			changed++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("normalise stored e-mail addresses: %w", err)
+	}
+	return changed, nil
+}

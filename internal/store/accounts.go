@@ -92,9 +92,12 @@ func (t *tx) UserByEmail(ctx context.Context, email string) (*registry.User, err
 }
 
 func (t *tx) UpdateUser(ctx context.Context, u *registry.User) error {
-	res, err := t.exec(ctx, `UPDATE users SET role = ?, account_id = ?, operator_id = ?, password_hash = ?, disabled = ?,
+	res, err := t.exec(ctx, `UPDATE users SET email = ?, role = ?, account_id = ?, operator_id = ?, password_hash = ?, disabled = ?,
 		totp_secret = ?, totp_enabled_at = ? WHERE id = ?`,
-		u.Role, nullable(u.AccountID), nullable(u.OperatorID), u.PasswordHash, boolInt(u.Disabled), u.TOTPSecret, tm(u.TOTPEnabledAt), u.ID)
+		u.Email, u.Role, nullable(u.AccountID), nullable(u.OperatorID), u.PasswordHash, boolInt(u.Disabled), u.TOTPSecret, tm(u.TOTPEnabledAt), u.ID)
+	if isUnique(err) {
+		return registry.Errorf(registry.ECONFLICT, "a user with e-mail %s already exists", u.Email)
+	}
 	return mustAffect(res, err, "user %s not found", u.ID)
 }
 

@@ -208,6 +208,20 @@ func testUsers(t *testing.T, db *store.DB) {
 		return nil
 	})
 	wantCode(t, db.Write(ctx, func(tx registry.Tx) error { return tx.UpdateUser(ctx, &registry.User{ID: "usr_none"}) }), registry.ENOTFOUND)
+	// UpdateUser stores a changed e-mail (the registry rewrites stored
+	// addresses into their normal form), and refuses one another user has.
+	u.Email = "zo\u00eb@xn--bcher-kva.example"
+	write(t, db, func(tx registry.Tx) error { return tx.UpdateUser(ctx, u) })
+	db.Read(ctx, func(tx registry.Tx) error {
+		if got, err := tx.UserByEmail(ctx, "zo\u00eb@xn--bcher-kva.example"); err != nil || got.ID != "usr_a" {
+			t.Errorf("UserByEmail(new e-mail) = %+v, %v; want usr_a", got, err)
+		}
+		_, err := tx.UserByEmail(ctx, "a@example.pk")
+		wantCode(t, err, registry.ENOTFOUND)
+		return nil
+	})
+	u.Email = op.Email
+	wantCode(t, db.Write(ctx, func(tx registry.Tx) error { return tx.UpdateUser(ctx, u) }), registry.ECONFLICT)
 }
 
 func testTokens(t *testing.T, db *store.DB) {

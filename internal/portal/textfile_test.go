@@ -1,0 +1,95 @@
+package portal_test
+
+import (
+	"strings"
+	"testing"
+)
+
+// Issue 11 §4: files saved by Excel or Notepad (a UTF-8 BOM before the
+// first line, CRLF line ends) read like plain ones in every upload of the
+// portal, a header row is skipped only when the first line is one, and
+// errors name the line as an editor counts it.
+func TestUploadsFromSpreadsheets(t *testing.T) {
+	e := newEnv(t)
+	e.signup("alice@example.pk", "Alice Traders", "company")
+	b := e.browser()
+	b.login("alice@example.pk", "a long password")
+	fields := map[string]string{"category": "company_vpn", "operator_id": "ptcl", "subscriber_id": "PTCL-1",
+		"addresses": "", "vpn_protocol": "ipsec", "purpose": "Branch offices reach head office."}
+	alice := e.user("alice@example.pk", "a long password")
+
+	t.Run("address CSV", func(t *testing.T) {
+		for _, tt := range []struct{ name, csv, want string }{
+			{"BOM before data, CRLF", "\ufeff14.1.106.0/24\r\n14.1.107.0/24\r\n", "14.1.106.0/24 14.1.107.0/24"},
+			{"BOM before a header", "\ufeffaddress,note\r\n14.1.106.0/24,branch\r\n", "14.1.106.0/24"},
+			{"header naming IPv4", "IPv4 prefix;x\n14.1.106.0/24\n", "14.1.106.0/24"},
+			{"IPv6 data first", "2001:dd8:1c::/48\n14.1.106.0/24\n", "2001:dd8:1c::/48 14.1.106.0/24"},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				p := b.multipart("/applications", fields, map[string][2]string{"addresses_csv": {"list.csv", tt.csv}})
+				if p.status != 303 {
+					t.Fatalf("upload = %d: %s", p.status, p.body)
+				}
+				id := strings.TrimPrefix(strings.SplitN(p.location, "?", 2)[0], "/applications/")
+				a, err := e.svc.GetApplication(e.ctx, alice, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []string
+				for _, p := range a.Addresses {
+					got = append(got, p.String())
+				}
+				if strings.Join(got, " ") != tt.want {
+					t.Fatalf("addresses = %v, want %s", got, tt.want)
+				}
+			})
+		}
+		// A broken quote is reported at its line, after a BOM and CRLF.
+		p := b.multipart("/applications", fields, map[string][2]string{"addresses_csv": {"list.csv", "\ufeff14.1.106.0/24\r\n\r\n14.1.107.0/24,\"x\r\n"}})
+		if p.status != 422 || !strings.Contains(p.body, "line 3:") {
+			t.Fatalf("broken CSV = %d, want 422 naming line 3: %s", p.status, p.body)
+		}
+		// A first line that is an address, even a refused one, is not a header.
+		p = b.multipart("/applications", fields, map[string][2]string{"addresses_csv": {"list.csv", "10.0.0.1\n14.1.106.0/24\n"}})
+		if p.status != 422 || !strings.Contains(p.body, "10.0.0.1/32 is private address space") {
+			t.Fatalf("private first line = %d, want it refused, not skipped", p.status)
+		}
+	})
+
+	t.Run("operator check CSV", func(t *testing.T) {
+		e.apply(alice, "14.1.108.0/24", "Office access.", true)
+		e.apply(alice, "14.1.109.0/24", "Office access.", true)
+		op := e.browser()
+		op.login("operator.ptcl@demo.test", "demo-password-1")
+		lines := strings.Split(strings.TrimSpace(op.get("/operator/checks.csv").body), "\n")
+		if len(lines) < 3 {
+			t.Fatalf("checks CSV = %q", lines)
+		}
+		cells := func(l string) []string { c := strings.Split(l, ","); return c[:len(c)-2] }
+		// Excel's save: BOM, CRLF; the first note spans two lines, so the
+		// second record starts on line 4.
+		filled := "\ufeff" + lines[0] + "\r\n" +
+			strings.Join(cells(lines[1]), ",") + ",disputed,\"Not our subscriber;\r\nsee ticket 7\"\r\n" +
+			strings.Join(cells(lines[2]), ",") + ",maybe,\r\n"
+		p := op.multipart("/operator/checks/upload", nil, map[string][2]string{"file": {"checks.csv", filled}})
+		if p.status != 200 || !strings.Contains(p.body, "Line 2 (") || !strings.Contains(p.body, "Line 4 (") {
+			t.Fatalf("CSV upload = %d, want results for lines 2 and 4: %s", p.status, p.body)
+		}
+		if !strings.Contains(p.body, "answered") || !strings.Contains(p.body, "confirmed") {
+			t.Errorf("results do not say line 2 was answered and line 4 why not: %s", p.body)
+		}
+	})
+
+	t.Run("operator prefixes", func(t *testing.T) {
+		admin := e.browser()
+		admin.login("admin@demo.test", "demo-password-1")
+		p := admin.multipart("/admin/operators/ptcl/prefixes", nil, map[string][2]string{"file": {"ptcl.txt", "\ufeff# PTCL\r\n14.1.104.0/22\r\n2001:dd8:1c::/48\r\n"}})
+		if p.status != 303 {
+			t.Fatalf("prefix file with a BOM = %d: %s", p.status, p.body)
+		}
+		p = admin.multipart("/admin/operators/ptcl/prefixes", nil, map[string][2]string{"file": {"ptcl.txt", "\ufeff14.1.104.0/22\r\n\r\nbogus\r\n"}})
+		if p.status != 422 || !strings.Contains(p.body, "line 3:") {
+			t.Fatalf("bad prefix file = %d, want 422 naming line 3", p.status)
+		}
+	})
+}

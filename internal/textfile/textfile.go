@@ -1,0 +1,149 @@
+// Package textfile reads the text files people hand to ipreg — prefix
+// lists, key files, CSV exports and uploads — one way everywhere, the way
+// they come out of editors and spreadsheets on any system: a UTF-8
+// byte-order mark at the start is dropped (Notepad and Excel write one),
+// lines end in LF or CRLF, and every error names the line as an editor
+// counts it (1-based, physical lines, a quoted CSV field spanning lines
+// included).
+//
+// Lines reads a list (one item a line, # comments); CSV reads RFC 4180
+// records through encoding/csv and skips a header row only when the
+// caller recognises the first record as one.
+package textfile
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+)
+
+// MaxLine is the longest line Lines reads, in bytes.
+const MaxLine = 1 << 20
+
+// bom is U+FEFF in UTF-8; utf16LE and utf16BE are its UTF-16 forms, which
+// mark a file saved as "Unicode text" (UTF-16) rather than UTF-8.
+var (
+	bom     = []byte{0xEF, 0xBB, 0xBF}
+	utf16LE = []byte{0xFF, 0xFE}
+	utf16BE = []byte{0xFE, 0xFF}
+)
+
+// LineError is an error at one line of a file. Messages are fmt.Errorf
+// formats so that the portal's catalog test finds them and holds their Urdu.
+type LineError struct {
+	Line int // 1-based physical line
+	Err  error
+}
+
+func (e *LineError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
+func (e *LineError) Unwrap() error { return e.Err }
+
+// Line is one item of a list.
+type Line struct {
+	N    int    // 1-based physical line number
+	Text string // with the comment and surrounding white space removed; never empty
+}
+
+// Errorf returns an error at this line: "line N: …".
+func (l Line) Errorf(format string, args ...any) error {
+	return &LineError{Line: l.N, Err: fmt.Errorf(format, args...)}
+}
+
+// Lines reads r as a list: one item a line, "#" to the end of a line a
+// comment, blank and comment-only lines skipped. A file that is not UTF-8
+// text (UTF-16, binary) is refused with the line where that shows.
+func Lines(r io.Reader) ([]Line, error) {
+	br, err := start(r)
+	if err != nil {
+		return nil, err
+	}
+	sc := bufio.NewScanner(br)
+	sc.Buffer(make([]byte, 0, 64*1024), MaxLine)
+	var out []Line
+	n := 1
+	for ; sc.Scan(); n++ {
+		text := sc.Text() // ScanLines drops the \n and a \r before it
+		if !utf8.ValidString(text) || strings.ContainsRune(text, 0) {
+			return nil, &LineError{Line: n, Err: fmt.Errorf("is not UTF-8 text; save the file as UTF-8 (plain text)")}
+		}
+		if i := strings.IndexByte(text, '#'); i >= 0 {
+			text = text[:i]
+		}
+		if text = strings.TrimSpace(text); text != "" {
+			out = append(out, Line{N: n, Text: text})
+		}
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, &LineError{Line: n, Err: fmt.Errorf("is longer than %d bytes; is this the right file?", MaxLine)}
+		}
+		return nil, fmt.Errorf("read: %w", err)
+	}
+	return out, nil
+}
+
+// Record is one CSV record.
+type Record struct {
+	Line   int      // physical line its first field starts on, 1-based
+	Fields []string // as encoding/csv reads them, leading space trimmed
+}
+
+// CSV reads r as CSV (RFC 4180 through encoding/csv: quoted fields,
+// fields spanning lines, records of any length; blank lines skipped).
+// isHeader is asked about the first record only: when it says so, that
+// record is returned as header and not among the records. Errors are
+// *LineError with the line where reading failed.
+func CSV(r io.Reader, isHeader func(fields []string) bool) (header []string, recs []Record, err error) {
+	br, err := start(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	cr := csv.NewReader(br)
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	for first := true; ; first = false {
+		fields, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return header, recs, nil
+		}
+		if pe := (*csv.ParseError)(nil); errors.As(err, &pe) {
+			return nil, nil, &LineError{Line: pe.Line, Err: fmt.Errorf("%v (column %d); check the quotes on this line", pe.Err, pe.Column)}
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("read: %w", err)
+		}
+		line, _ := cr.FieldPos(0)
+		for _, f := range fields {
+			if !utf8.ValidString(f) {
+				return nil, nil, &LineError{Line: line, Err: fmt.Errorf("is not UTF-8 text; save the file as CSV UTF-8")}
+			}
+		}
+		if first && isHeader != nil && isHeader(fields) {
+			header = fields
+			continue
+		}
+		recs = append(recs, Record{Line: line, Fields: fields})
+	}
+}
+
+// start drops a UTF-8 byte-order mark and refuses UTF-16, which would
+// otherwise read as garbage with NULs between the letters.
+func start(r io.Reader) (*bufio.Reader, error) {
+	br := bufio.NewReader(r)
+	head, err := br.Peek(3)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, fmt.Errorf("read: %w", err)
+	}
+	switch {
+	case bytes.HasPrefix(head, bom):
+		br.Discard(len(bom))
+	case bytes.HasPrefix(head, utf16LE), bytes.HasPrefix(head, utf16BE):
+		return nil, &LineError{Line: 1, Err: fmt.Errorf("the file is UTF-16 (\"Unicode text\"); save it as UTF-8 (in Excel: CSV UTF-8)")}
+	}
+	return br, nil
+}

@@ -1,0 +1,120 @@
+package textfile
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"testing/iotest"
+)
+
+func TestLines(t *testing.T) {
+	tests := []struct {
+		name, in string
+		want     []Line
+	}{
+		{"LF", "a\nb\n", []Line{{1, "a"}, {2, "b"}}},
+		{"CRLF", "a\r\nb\r\n", []Line{{1, "a"}, {2, "b"}}},
+		{"no final newline", "a\nb", []Line{{1, "a"}, {2, "b"}}},
+		{"BOM before the first line", "\ufeffa\nb\n", []Line{{1, "a"}, {2, "b"}}},
+		{"BOM and CRLF", "\ufeff# header\r\n\r\na\r\n", []Line{{3, "a"}}},
+		{"comments and blanks keep numbering", "# c\n\n  a  # why\n\t\nb#x\n", []Line{{3, "a"}, {5, "b"}}},
+		{"a BOM later is text", "a\n\ufeffb\n", []Line{{1, "a"}, {2, "\ufeffb"}}},
+		{"empty", "", nil},
+		{"only a BOM", "\ufeff", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Lines(strings.NewReader(tt.in))
+			if err != nil || !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("Lines(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+			}
+			// The same from a reader that gives one byte at a time.
+			got, err = Lines(iotest.OneByteReader(strings.NewReader(tt.in)))
+			if err != nil || !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("Lines(one byte at a time %q) = %v, %v; want %v", tt.in, got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestLinesRefuses(t *testing.T) {
+	tests := []struct {
+		name, in string
+		line     int
+		msg      string
+	}{
+		{"UTF-16 LE", "\xff\xfea\x00\n\x00", 1, "UTF-16"},
+		{"UTF-16 BE", "\xfe\xff\x00a\x00\n", 1, "UTF-16"},
+		{"invalid UTF-8 on line 3", "a\nb\n\xff\xfe\xfd\n", 3, "UTF-8"},
+		{"NUL", "a\x00b\n", 1, "UTF-8"},
+		{"too long", "a\n\n" + strings.Repeat("x", MaxLine+1), 3, "longer than"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Lines(strings.NewReader(tt.in))
+			var le *LineError
+			if !errors.As(err, &le) || le.Line != tt.line || !strings.Contains(err.Error(), tt.msg) {
+				t.Fatalf("Lines error = %v; want line %d saying %q", err, tt.line, tt.msg)
+			}
+		})
+	}
+}
+
+func TestLineErrorf(t *testing.T) {
+	err := Line{N: 7, Text: "x"}.Errorf("bad %s", "x")
+	if err.Error() != "line 7: bad x" {
+		t.Fatalf("Errorf = %q", err)
+	}
+}
+
+func firstIsWord(f []string) bool { return len(f) > 0 && f[0] == "address" }
+
+func TestCSV(t *testing.T) {
+	type rec = Record
+	tests := []struct {
+		name, in   string
+		wantHeader []string
+		want       []Record
+	}{
+		{"header skipped", "address,note\n14.1.104.0/24,x\n", []string{"address", "note"}, []rec{{2, []string{"14.1.104.0/24", "x"}}}},
+		{"no header kept", "14.1.104.0/24\n14.1.105.0/24\n", nil, []rec{{1, []string{"14.1.104.0/24"}}, {2, []string{"14.1.105.0/24"}}}},
+		{"BOM before a header", "\ufeffaddress\n14.1.104.0/24\n", []string{"address"}, []rec{{2, []string{"14.1.104.0/24"}}}},
+		{"BOM before data", "\ufeff14.1.104.0/24\r\n14.1.105.0/24\r\n", nil, []rec{{1, []string{"14.1.104.0/24"}}, {2, []string{"14.1.105.0/24"}}}},
+		{"CRLF and blank lines", "address\r\n\r\n14.1.104.0/24\r\n", []string{"address"}, []rec{{3, []string{"14.1.104.0/24"}}}},
+		{"a quoted field spans lines", "a,\"two\nlines\"\nb,c\n", nil, []rec{{1, []string{"a", "two\nlines"}}, {3, []string{"b", "c"}}}},
+		{"ragged rows and leading space", "a, b\nc\n", nil, []rec{{1, []string{"a", "b"}}, {2, []string{"c"}}}},
+		{"header only on the first line", "14.1.104.0/24\naddress\n", nil, []rec{{1, []string{"14.1.104.0/24"}}, {2, []string{"address"}}}},
+		{"empty", "", nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, got, err := CSV(strings.NewReader(tt.in), firstIsWord)
+			if err != nil || !reflect.DeepEqual(h, tt.wantHeader) || !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("CSV(%q) = %q, %v, %v; want %q, %v", tt.in, h, got, err, tt.wantHeader, tt.want)
+			}
+		})
+	}
+}
+
+func TestCSVRefuses(t *testing.T) {
+	tests := []struct {
+		name, in string
+		line     int
+		msg      string
+	}{
+		{"bare quote on line 3", "a\nb\nc\"d\n", 3, "quotes"},
+		{"unterminated quote after a BOM", "\ufeffa\n\"b\n", 2, "quotes"},
+		{"UTF-16", "\xff\xfea\x00", 1, "UTF-16"},
+		{"not UTF-8 on line 2", "a\n\xff\n", 2, "UTF-8"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := CSV(strings.NewReader(tt.in), nil)
+			var le *LineError
+			if !errors.As(err, &le) || le.Line != tt.line || !strings.Contains(err.Error(), tt.msg) {
+				t.Fatalf("CSV error = %v; want line %d saying %q", err, tt.line, tt.msg)
+			}
+		})
+	}
+}
