@@ -113,7 +113,7 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 	var space *BindSpace
 	if radiusListen != "" {
 		b, err := os.ReadFile(radiusSecretFile)
-		if secret = []byte(strings.TrimSpace(string(b))); err != nil || len(secret) == 0 {
+		if secret = []byte(textfile.Value(b)); err != nil || len(secret) == 0 {
 			problems = append(problems, "--radius-listen needs --radius-secret-file naming a file with the shared secret")
 		}
 		pools, err := ParseAllowPrefixes(radiusAllow)
@@ -136,7 +136,7 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 		if err != nil {
 			return fmt.Errorf("--operator-token-file: %w", err)
 		}
-		cfg.Token = strings.TrimSpace(string(b))
+		cfg.Token = textfile.Value(b)
 		if cfg.Operator, err = operatorOf(ctx, base, cfg.Token); err != nil {
 			return fmt.Errorf("--operator-token-file: %w", err)
 		}

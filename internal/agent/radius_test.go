@@ -20,7 +20,6 @@ import (
 	"layeh.com/radius/rfc2866"
 
 	"github.com/ipreg/ipreg/internal/feed"
-	"github.com/ipreg/ipreg/internal/netpolicy"
 	"github.com/ipreg/ipreg/internal/testbin"
 )
 
@@ -453,12 +452,6 @@ func TestRADIUSAccounting(t *testing.T) {
 	t.Run("Calling-Station-Id as NAS equipment sends it", func(t *testing.T) {
 		r := newRADIUSRig(t, RADIUSOptions{})
 		for i, tt := range callingStationIDs {
-			if tt.pending {
-				if _, err := netpolicy.NormalizeMobile(tt.plain); err != nil {
-					t.Logf("%q: skipped: needs the NormalizeMobile rewrite of issue 11 §4 (%v)", tt.value, err)
-					continue
-				}
-			}
 			ip := netip.AddrFrom4([4]byte{39, 32, 1, byte(i)}).String()
 			r.send("Start", "Framed-IP-Address", ip, "Calling-Station-Id", tt.value, "Acct-Session-Id", "s"+strconv.Itoa(i))
 			r.expect(tt.value, map[string]string{ip: tt.want})
@@ -467,14 +460,9 @@ func TestRADIUSAccounting(t *testing.T) {
 }
 
 // callingStationIDs are Calling-Station-Id values and the registered
-// number each names ("" for none). Rows marked pending depend on the
-// rewrite of netpolicy.NormalizeMobile (issue 11 §4, another branch):
-// plain is what CallingNumber hands it; they are checked once it accepts
-// that form.
+// number each names ("" for none).
 var callingStationIDs = []struct {
 	value, want string
-	pending     bool
-	plain       string
 }{
 	{value: "923001234567", want: numberA},   // 3GPP TS 29.061: international, no "+"
 	{value: "+923001234567", want: numberA},  // E.164
@@ -485,8 +473,8 @@ var callingStationIDs = []struct {
 	{value: "TEL:+923001234567", want: numberA},
 	{value: "tel:+92-300-1234567;phone-context=+92", want: numberA},
 	{value: " tel:+923007654321 ", want: numberB},
-	{value: "+92 (0)300 1234567", want: numberA, pending: true, plain: "+92 (0)300 1234567"},
-	{value: "tel:+92.300.1234567", want: numberA, pending: true, plain: "+92.300.1234567"},
+	{value: "+92 (0)300 1234567", want: numberA},
+	{value: "tel:+92.300.1234567", want: numberA},
 	{value: "tel:+923339999999", want: ""},    // not registered
 	{value: "tel:+14155550100", want: ""},     // not Pakistani
 	{value: "sip:+923001234567", want: ""},    // not a tel: URI
@@ -506,12 +494,6 @@ var callingStationIDs = []struct {
 func TestCallingNumber(t *testing.T) {
 	for _, tt := range callingStationIDs {
 		got, err := CallingNumber(tt.value)
-		if tt.pending {
-			if _, perr := netpolicy.NormalizeMobile(tt.plain); perr != nil {
-				t.Logf("%q: skipped: needs the NormalizeMobile rewrite of issue 11 §4", tt.value)
-				continue
-			}
-		}
 		switch {
 		case tt.want == "" && (err == nil && (got == numberA || got == numberB)):
 			t.Errorf("CallingNumber(%q) = %q; want no registered number", tt.value, got)

@@ -147,3 +147,10 @@ func start(r io.Reader) (*bufio.Reader, error) {
 	}
 	return br, nil
 }
+
+// Value is the content of a file holding one value (a shared secret, an API
+// token), as editors save it: a leading UTF-8 byte-order mark and the
+// surrounding white space (the final newline, a CRLF) are not part of it.
+func Value(b []byte) string {
+	return strings.TrimSpace(string(bytes.TrimPrefix(b, bom)))
+}

@@ -118,3 +118,17 @@ func TestCSVRefuses(t *testing.T) {
 		})
 	}
 }
+
+func TestValue(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"s3cret\n", "s3cret"},
+		{"\ufeffs3cret\r\n", "s3cret"},
+		{"  ipreg_token \n\n", "ipreg_token"},
+		{"\ufeff", ""},
+		{"a b\n", "a b"},
+	} {
+		if got := Value([]byte(tt.in)); got != tt.want {
+			t.Errorf("Value(%q) = %q; want %q", tt.in, got, tt.want)
+		}
+	}
+}
