@@ -369,7 +369,7 @@ func (p *Publisher) publishScope(ctx context.Context, tx Tx, s *Scope, changes [
 	if !changed && s.SignedWith == signedWith && now.Sub(s.SignedAt) < ResignEvery {
 		return tx.PutScope(ctx, s) // only ChangeSeq moved
 	}
-	n := feed.Notification{SessionID: s.SessionID, Version: s.Version, Timestamp: now, Expires: now.Add(NotifyLifetime),
+	n := feed.Notification{Feed: feed.FeedName(s.Name), SessionID: s.SessionID, Version: s.Version, Timestamp: now, Expires: now.Add(NotifyLifetime),
 		Snapshot: feed.FileRef{Version: s.SnapshotVersion, URL: "files/" + s.SnapshotName, Hash: snapHash},
 		Deltas:   []feed.FileRef{}}
 	// Deltas oldest first, as clients apply them.
