@@ -290,3 +290,35 @@ func TestContinuity(t *testing.T) {
 		})
 	}
 }
+
+// TestRunCountsRefusals: Run counts each refusal by its reason in
+// ipreg_agent_rejected_total and keeps serving the table it had.
+func TestRunCountsRefusals(t *testing.T) {
+	fx := operatorFixture(t)
+	fx.a.cfg.Now = time.Now
+	fx.reg.now = time.Now()
+	fx.reg.publish(t, "s1", 1, []feed.Entry{entry("14.1.104.0/24")}, nil)
+	if err := fx.sync(); err != nil {
+		t.Fatal(err)
+	}
+	fx.reg.mu.Lock()
+	fx.reg.feed = feed.GlobalFeed // the global feed's notification on jazz's path
+	fx.reg.mu.Unlock()
+	fx.reg.now = fx.reg.now.Add(time.Second)
+	fx.reg.publish(t, "g1", 9, []feed.Entry{entry("39.32.0.0/24")}, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { fx.a.Run(ctx); close(done) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for fx.rejected("wrong_feed") == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no wrong_feed refusal counted within 10 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	if st := fx.a.Status(); st.SessionID != "s1" || st.Version != 1 || !fx.allowed("14.1.104.7") || fx.allowed("39.32.0.9") {
+		t.Fatalf("after the refusal: %+v", st)
+	}
+}
