@@ -322,3 +322,50 @@ func TestRunCountsRefusals(t *testing.T) {
 		t.Fatalf("after the refusal: %+v", st)
 	}
 }
+
+// TestStateOfAnotherFeed: an agent restarted to follow another feed does
+// not serve the table persisted for the previous one, nor take its
+// watermark; a state from before feeds were named is taken as the followed
+// feed's.
+func TestStateOfAnotherFeed(t *testing.T) {
+	fx := newFixture(t)
+	fx.reg.publish(t, "s1", 1, []feed.Entry{entry("14.1.104.0/24")}, nil)
+	if err := fx.sync(); err != nil {
+		t.Fatal(err)
+	}
+	fx.a.persistNow()
+	for _, tt := range []struct {
+		name, operator string
+		unnamed        bool // state.json written before feeds were named
+		ready          bool
+	}{
+		{"same feed", "", false, true},
+		{"now an operator's feed", "jazz", false, false},
+		{"state from before feed names", "", true, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := fx.a.cfg
+			cfg.Operator = tt.operator
+			if tt.unnamed {
+				path := filepath.Join(cfg.StateDir, stateFile)
+				b, _ := os.ReadFile(path)
+				unnamed := strings.Replace(string(b), `"feed": "global",`, "", 1)
+				if unnamed == string(b) {
+					t.Fatalf("state.json does not name the feed:\n%s", b)
+				}
+				os.WriteFile(path, []byte(unnamed), 0o600)
+				os.Remove(filepath.Join(cfg.StateDir, watermarkFile))
+			}
+			b := New(cfg)
+			if err := b.Load(); err != nil {
+				t.Fatal(err)
+			}
+			if b.Status().Ready != tt.ready {
+				t.Fatalf("ready = %v", b.Status().Ready)
+			}
+			if tt.ready != !b.watermark.IsZero() {
+				t.Fatalf("watermark %v", b.watermark)
+			}
+		})
+	}
+}
