@@ -260,8 +260,10 @@ func keepHashes(dst, src map[int64]string, from int64) {
 }
 
 // continuity checks that a notification of the agent's session continues
-// the history the agent applied, as an RRDP relying party checks the
-// hashes of the deltas it has (rpki-client keeps them with its state): the
+// the history the agent applied, as RRDP relying parties check the hashes
+// of the deltas of serials they have seen (RFC 9697, as rpki-client does;
+// a changed one means the server desynchronised, and only its snapshot
+// can be trusted): the
 // version has not gone back; no listed file has, for a version the agent
 // holds, another hash than the one it saw; and the notification lists a
 // file of the agent's own version whose hash it knows (the delta that made

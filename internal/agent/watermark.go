@@ -18,10 +18,11 @@ import (
 // not be a way back in time: a notification signed before the watermark
 // is refused whatever its session (issue 11 §1), so nobody on the agent's
 // path (a plain-HTTP registry URL, a mirror, a CDN) can hand it an older,
-// still unexpired notification and undo revocations with it. The same
-// rule RPKI relying parties apply to manifests (rpki-client and Routinator
-// refuse a manifest whose number went back, RFC 9286), with
-// the notification's timestamp as the clock.
+// still unexpired notification and undo revocations with it. RPKI
+// relying parties keep manifests moving forward the same way (RFC 9286: a
+// manifest's number only increases, and a fetched manifest older than the
+// one held is not used), with the notification's signing time in the
+// manifest number's place.
 //
 // It lives in its own file, watermark.json in --state-dir, written
 // atomically (write, fsync, rename) before state.json on every persist, so
