@@ -215,6 +215,7 @@ func TestRestoredDatabase(t *testing.T) {
 			}
 			ag.sync()
 			ag.holds([]string{pA, pB}, nil)
+			oldJazz := e.check("jazz", e.staff("operator.jazz@demo.test"))
 
 			e.restore(copy)
 			logs := e.logged()
@@ -225,6 +226,10 @@ func TestRestoredDatabase(t *testing.T) {
 			if l := logs.String(); !strings.Contains(l, "level=WARN") || !strings.Contains(l, "starting a new session") ||
 				!strings.Contains(l, old.SessionID) || !strings.Contains(l, n.SessionID) {
 				t.Errorf("the new session is not logged loudly with both sessions:\n%s", l)
+			}
+			// Every feed: the operators' too.
+			if nj := e.check("jazz", e.staff("operator.jazz@demo.test")); nj.SessionID == oldJazz.SessionID || nj.Version <= oldJazz.Version {
+				t.Fatalf("jazz's feed after the restore: session %s version %d (before: %s version %d)", nj.SessionID, nj.Version, oldJazz.SessionID, oldJazz.Version)
 			}
 			e.approve("ptcl", []string{pC}, nil)
 			e.approve("ptcl", []string{pD}, nil)
