@@ -44,6 +44,9 @@ type Agent struct {
 	mu      sync.Mutex // serialises syncs
 	trusted []ed25519.PublicKey
 
+	// The newest signing time verified, whatever the session (watermark.go).
+	watermark time.Time
+
 	bindings *Bindings     // mobile numbers' current addresses (RADIUS)
 	exported chan struct{} // a new table to export (coalesced)
 
@@ -77,6 +80,14 @@ type state struct {
 	Journal        string `json:"journal,omitempty"`
 	JournalSize    int64  `json:"journal_size,omitempty"`
 	JournalRecords int    `json:"journal_records,omitempty"`
+
+	// The feed followed (feed.FeedName; "" in states from before feeds
+	// were named), the snapshots' hashes seen (with Hashes, what sync.go's
+	// continuity compares notifications with), and the agent's watermark
+	// with this state (persisted in watermark.json, not here).
+	Feed           string           `json:"feed,omitempty"`
+	SnapshotHashes map[int64]string `json:"snapshot_hashes,omitempty"`
+	watermark      time.Time
 	table          *Table
 	numbers        []feed.Entry          // registered mobile numbers (operator feeds), in feed order
 	mobile         map[string]feed.Entry // the same, by number

@@ -21,7 +21,7 @@ func newMetrics(a *Agent, reg *prometheus.Registry) *metrics {
 		snapshotFallbacks: prometheus.NewCounter(prometheus.CounterOpts{Name: "ipreg_agent_snapshot_fallbacks_total",
 			Help: "Syncs that could not apply deltas and took the snapshot instead."}),
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ipreg_agent_rejected_total",
-			Help: "Sync attempts refused, by reason (signature, expired, replay, hash_mismatch, gap, inconsistent, decode, fetch, …)."}, []string{"reason"}),
+			Help: "Sync attempts refused, and deltas refused for the snapshot, by reason (signature, wrong_feed, expired, replay, hash_mismatch, hash_changed, version_back, continuity, gap, inconsistent, decode, fetch, …)."}, []string{"reason"}),
 		applyDuration: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "ipreg_agent_apply_duration_seconds",
 			Help: "Time to verify, fetch, apply and swap in a new version.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)}),
 		lookups: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ipreg_agent_lookups_total",

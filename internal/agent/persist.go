@@ -17,6 +17,7 @@ import (
 )
 
 // The state directory holds:
+//   - watermark.json: the newest signing time verified (watermark.go);
 //   - state.json: the verified metadata (session, version, hashes seen,
 //     keys learned) and which snapshot and journal hold the entries;
 //   - entries-<hash>.jsonl.gz: the entries of some earlier version, as a
@@ -185,6 +186,10 @@ func (a *Agent) writeState(s *state) error {
 func (a *Agent) Load() error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	// The watermark first: it holds even when the state is missing.
+	if err := a.loadWatermark(); err != nil {
+		return err
+	}
 	meta, err := os.ReadFile(filepath.Join(a.cfg.StateDir, stateFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -196,6 +201,14 @@ func (a *Agent) Load() error {
 	if err := json.Unmarshal(meta, &s); err != nil {
 		return fmt.Errorf("%s: %w", stateFile, err)
 	}
+	// A table of another feed (the agent now follows another operator, or
+	// the global feed) is not this feed's: start without it. A state from
+	// before feeds were named is taken as the followed feed's.
+	if want := feed.FeedName(a.cfg.Operator); s.Feed != "" && s.Feed != want {
+		a.cfg.Log.Warn("agent: the persisted state is of another feed; starting afresh", "state", s.Feed, "following", want)
+		return nil
+	}
+	s.Feed = feed.FeedName(a.cfg.Operator)
 	snap := s.Snapshot
 	if snap == "" {
 		snap, s.BaseVersion = entriesFile, s.Version
@@ -226,6 +239,13 @@ func (a *Agent) Load() error {
 	if s.Hashes == nil {
 		s.Hashes = map[int64]string{}
 	}
+	if s.SnapshotHashes == nil {
+		s.SnapshotHashes = map[int64]string{}
+	}
+	// A state from before the watermark file: its own signing time is the
+	// newest verified.
+	a.watermark = raiseWatermark(a.watermark, s.Timestamp, a.cfg.Now())
+	s.watermark = a.watermark
 	a.table.Store(s.table)
 	a.state.Store(&s)
 	a.persisted = &s
@@ -292,6 +312,13 @@ func (a *Agent) persistNow() {
 	defer a.persistMu.Unlock()
 	s := a.state.Load()
 	if s == nil || s == a.persisted {
+		return
+	}
+	// The watermark before the state that raised it: a crash between the
+	// two leaves the watermark ahead, never behind, what a restart loads.
+	if err := a.writeWatermark(s); err != nil {
+		a.metrics.rejected.WithLabelValues("persist").Inc()
+		a.cfg.Log.Error("agent: persist watermark", "err", err)
 		return
 	}
 	if err := a.persist(s); err != nil {

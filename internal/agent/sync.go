@@ -140,17 +140,30 @@ func (a *Agent) Sync(ctx context.Context, jws string) error {
 		}
 		return reject("malformed", "%v", err)
 	}
+	// The notification names its feed under the signature: one of another
+	// feed (the global feed served on an operator feed's path, or another
+	// operator's) is refused, or its session would replace this one. A
+	// notification naming no feed is refused too: every registry names it
+	// since feeds were named, so one without is older than that change or
+	// made to look so, and nothing says which feed it is. Upgrade the
+	// registry before its agents.
+	if want := feed.FeedName(a.cfg.Operator); n.Feed != want {
+		if n.Feed == "" {
+			return reject("wrong_feed", "the notification names no feed (a registry from before feeds were named?); this agent follows %q", want)
+		}
+		return reject("wrong_feed", "the notification is of feed %q; this agent follows %q", n.Feed, want)
+	}
 	now := a.cfg.Now()
 	if now.After(n.Expires) {
 		return reject("expired", "notification of %s expired at %s", n.Timestamp.Format(time.RFC3339), n.Expires.Format(time.RFC3339))
 	}
 	old := a.state.Load()
-	same := old != nil && n.SessionID == old.SessionID
-	if same && (n.Version < old.Version || n.Timestamp.Before(old.Timestamp)) {
-		return reject("replay", "notification version %d of %s is older than the verified version %d of %s",
-			n.Version, n.Timestamp.Format(time.RFC3339), old.Version, old.Timestamp.Format(time.RFC3339))
+	if err := a.checkWatermark(old, n); err != nil {
+		return err
 	}
-	next := &state{SessionID: n.SessionID, Version: n.Version, Timestamp: n.Timestamp, LastSuccess: now, Hashes: map[int64]string{}}
+	same := old != nil && n.SessionID == old.SessionID
+	next := &state{Feed: n.Feed, SessionID: n.SessionID, Version: n.Version, Timestamp: n.Timestamp, LastSuccess: now,
+		Hashes: map[int64]string{}, SnapshotHashes: map[int64]string{}, watermark: raiseWatermark(a.watermark, n.Timestamp, now)}
 	// Trust the next key the registry announces under a key already trusted.
 	if n.NextSigningKey != "" {
 		nk, err := feed.ParsePublicKey(n.NextSigningKey)
@@ -170,17 +183,24 @@ func (a *Agent) Sync(ctx context.Context, jws string) error {
 	var table *Table
 	var numbers []feed.Entry
 	var records []journalRecord // the delta files applied, for the state journal
-	switch {
-	case same && n.Version == old.Version:
-		table, numbers = old.table, old.numbers // nothing new: only the timestamp moves
-		for v, h := range old.Hashes {
-			next.Hashes[v] = h
-		}
-	case same:
-		if table, numbers, records, err = a.applyDeltas(ctx, old.table, old.numbers, old.Version, old.Hashes, n); err != nil {
+	if same {
+		err := a.continuity(old, n)
+		switch {
+		case err != nil:
+			// Not provably the history the agent applied (a registry
+			// restored from a backup reissuing versions, a fork): only the
+			// snapshot can be trusted, as RRDP relying parties do.
 			a.metrics.snapshotFallbacks.Inc()
 			a.metrics.rejected.WithLabelValues(Reason(err)).Inc()
-			a.cfg.Log.Warn("agent: deltas not applied; taking the snapshot", "err", err)
+			a.cfg.Log.Warn("agent: cannot continue from the applied version; taking the snapshot", "err", err)
+		case n.Version == old.Version:
+			table, numbers = old.table, old.numbers // nothing new: only the timestamp moves
+		default:
+			if table, numbers, records, err = a.applyDeltas(ctx, old.table, old.numbers, old.Version, n); err != nil {
+				a.metrics.snapshotFallbacks.Inc()
+				a.metrics.rejected.WithLabelValues(Reason(err)).Inc()
+				a.cfg.Log.Warn("agent: deltas not applied; taking the snapshot", "err", err)
+			}
 		}
 	}
 	fromSnapshot := table == nil
@@ -188,13 +208,22 @@ func (a *Agent) Sync(ctx context.Context, jws string) error {
 		if table, numbers, err = a.fromSnapshot(ctx, n); err != nil {
 			return err
 		}
+	} else {
+		// The history continues: what was seen before stays comparable.
+		keepHashes(next.Hashes, old.Hashes, n.Version-int64(a.cfg.MaxDeltas))
+		keepHashes(next.SnapshotHashes, old.SnapshotHashes, n.Version-int64(a.cfg.MaxDeltas))
 	}
+	// Every file the verified notification lists, up to its version, is now
+	// the history the agent holds: the deltas applied or skipped over by
+	// the snapshot, and the snapshot.
 	for _, d := range n.Deltas {
 		next.Hashes[d.Version] = d.Hash
 	}
+	next.SnapshotHashes[n.Snapshot.Version] = n.Snapshot.Hash
 	next.setContents(table, numbers)
 	changed := a.table.Swap(table) != table
 	a.state.Store(next)
+	a.watermark = next.watermark
 	a.followTable(next) // RADIUS bindings of numbers that left the feed end (bindings_persist.go)
 	if fromSnapshot {
 		a.queueDelta(nil, true)
@@ -222,6 +251,66 @@ func (a *Agent) Sync(ctx context.Context, jws string) error {
 	return nil
 }
 
+// keepHashes copies the hashes of versions from on.
+func keepHashes(dst, src map[int64]string, from int64) {
+	for v, h := range src {
+		if v >= from {
+			dst[v] = h
+		}
+	}
+}
+
+// continuity checks that a notification of the agent's session continues
+// the history the agent applied, as RRDP relying parties check the hashes
+// of the deltas of serials they have seen (RFC 9697, as rpki-client does;
+// a changed one means the server desynchronised, and only its snapshot
+// can be trusted): the
+// version has not gone back; no listed file has, for a version the agent
+// holds, another hash than the one it saw; and the notification lists a
+// file of the agent's own version whose hash it knows (the delta that made
+// it, or the snapshot), linking what it applied to what follows. Without
+// that link a registry restored from a backup could reissue the versions
+// after the backup with other content, and the agent would apply the next
+// delta on top of entries that are no longer registered. It returns nil
+// when the deltas may be applied (or, at the same version, nothing needs
+// to be), else the reason to take the snapshot.
+func (a *Agent) continuity(old *state, n *feed.Notification) error {
+	if n.Version < old.Version {
+		return reject("version_back", "the notification's version %d is below the applied version %d of the same session (signed later, so the registry went back)",
+			n.Version, old.Version)
+	}
+	linked := false
+	for _, d := range n.Deltas {
+		h, ok := old.Hashes[d.Version]
+		if ok && h != d.Hash {
+			return reject("hash_changed", "delta %d's hash differs from the one seen before", d.Version)
+		}
+		linked = linked || (ok && d.Version == old.Version)
+	}
+	if h, ok := old.SnapshotHashes[n.Snapshot.Version]; ok {
+		if h != n.Snapshot.Hash {
+			return reject("hash_changed", "snapshot %d's hash differs from the one seen before", n.Snapshot.Version)
+		}
+		linked = linked || n.Snapshot.Version == old.Version
+	}
+	if n.Version-old.Version > int64(a.cfg.MaxDeltas) {
+		return reject("too_far_behind", "%d versions behind", n.Version-old.Version)
+	}
+	listed := map[int64]bool{}
+	for _, d := range n.Deltas {
+		listed[d.Version] = true
+	}
+	for v := old.Version + 1; v <= n.Version; v++ {
+		if !listed[v] {
+			return reject("gap", "no delta for version %d", v)
+		}
+	}
+	if !linked {
+		return reject("continuity", "the notification lists no file of the applied version %d with a hash the agent knows", old.Version)
+	}
+	return nil
+}
+
 // fromSnapshot loads the notification's snapshot and any deltas after it.
 func (a *Agent) fromSnapshot(ctx context.Context, n *feed.Notification) (*Table, []feed.Entry, error) {
 	b, err := a.fetchFile(ctx, n.Snapshot)
@@ -236,7 +325,7 @@ func (a *Agent) fromSnapshot(ctx context.Context, n *feed.Notification) (*Table,
 	if n.Snapshot.Version == n.Version {
 		return table, numbers, nil
 	}
-	table, numbers, _, err = a.applyDeltas(ctx, table, numbers, n.Snapshot.Version, nil, n)
+	table, numbers, _, err = a.applyDeltas(ctx, table, numbers, n.Snapshot.Version, n)
 	return table, numbers, err
 }
 
@@ -260,18 +349,17 @@ func (s *state) setContents(t *Table, numbers []feed.Entry) {
 }
 
 // applyDeltas applies the deltas after from's version up to n's, all or
-// nothing: a missing version, a hash that differs from one seen before, an
-// add of an entry already there or a removal of one that is not, and the
-// whole batch is refused. It returns the delta files too, for the journal.
-func (a *Agent) applyDeltas(ctx context.Context, table *Table, numbers []feed.Entry, from int64, seen map[int64]string, n *feed.Notification) (*Table, []feed.Entry, []journalRecord, error) {
+// nothing: a missing version, a file whose hash differs from the
+// notification's, an add of an entry already there or a removal of one
+// that is not, and the whole batch is refused (continuity has compared the
+// hashes with those seen before). It returns the delta files too, for the
+// journal.
+func (a *Agent) applyDeltas(ctx context.Context, table *Table, numbers []feed.Entry, from int64, n *feed.Notification) (*Table, []feed.Entry, []journalRecord, error) {
 	if n.Version-from > int64(a.cfg.MaxDeltas) {
 		return nil, nil, nil, reject("too_far_behind", "%d versions behind", n.Version-from)
 	}
 	byVersion := map[int64]feed.FileRef{}
 	for _, d := range n.Deltas {
-		if h, ok := seen[d.Version]; ok && h != d.Hash {
-			return nil, nil, nil, reject("hash_changed", "delta %d's hash differs from the one seen before", d.Version)
-		}
 		byVersion[d.Version] = d
 	}
 	var records []journalRecord

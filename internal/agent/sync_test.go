@@ -31,6 +31,7 @@ type fakeRegistry struct {
 	files  map[string][]byte
 	status int           // when non-zero, every request answers it
 	delay  time.Duration // before answering (a slow registry)
+	feed   string        // the feed its notifications name ("" for feed.GlobalFeed)
 }
 
 func (f *fakeRegistry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -55,12 +56,20 @@ func (f *fakeRegistry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "broken", status)
 		return
 	}
+	// Any feed's path serves what the test scripted, as a mirror or a CDN
+	// in the agent's path could.
+	path := r.URL.Path
+	if rest, ok := strings.CutPrefix(path, "/feed/v1/operators/"); ok {
+		if i := strings.IndexByte(rest, '/'); i >= 0 {
+			path = "/feed/v1" + rest[i:]
+		}
+	}
 	switch {
-	case r.URL.Path == "/feed/v1/notification.jose", r.URL.Path == "/feed/v1/wait":
+	case path == "/feed/v1/notification.jose", path == "/feed/v1/wait":
 		w.Write([]byte(note))
-	case strings.HasPrefix(r.URL.Path, "/feed/v1/files/"):
+	case strings.HasPrefix(path, "/feed/v1/files/"):
 		f.mu.Lock()
-		b, ok := f.files[strings.TrimPrefix(r.URL.Path, "/feed/v1/files/")]
+		b, ok := f.files[strings.TrimPrefix(path, "/feed/v1/files/")]
 		f.mu.Unlock()
 		if !ok {
 			http.NotFound(w, r)
@@ -80,19 +89,30 @@ func entry(p string) feed.Entry {
 // a notification; it returns the notification.
 func (f *fakeRegistry) publish(t *testing.T, session string, v int64, entries []feed.Entry, deltas map[int64][]feed.Op) feed.Notification {
 	t.Helper()
+	return f.publishWith(t, session, v, v, entries, deltas)
+}
+
+// publishWith is publish with the snapshot at version sv (holding
+// entries), as the registry keeps one while the deltas since weigh less.
+func (f *fakeRegistry) publishWith(t *testing.T, session string, v, sv int64, entries []feed.Entry, deltas map[int64][]feed.Op) feed.Notification {
+	t.Helper()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.files == nil {
 		f.files = map[string][]byte{}
 	}
-	snap, err := feed.EncodeSnapshot(feed.Header{SessionID: session, Version: v}, entries)
+	snap, err := feed.EncodeSnapshot(feed.Header{SessionID: session, Version: sv}, entries)
 	if err != nil {
 		t.Fatal(err)
 	}
-	name := fmt.Sprintf("snap-%s-%d", session, v)
+	name := fmt.Sprintf("snap-%s-%d", session, sv)
 	f.files[name] = snap
-	n := feed.Notification{SessionID: session, Version: v, Timestamp: f.now, Expires: f.now.Add(time.Hour),
-		Snapshot: feed.FileRef{Version: v, URL: "files/" + name, Hash: feed.Hash(snap)}}
+	name2 := f.feed
+	if name2 == "" {
+		name2 = feed.GlobalFeed
+	}
+	n := feed.Notification{Feed: name2, SessionID: session, Version: v, Timestamp: f.now, Expires: f.now.Add(time.Hour),
+		Snapshot: feed.FileRef{Version: sv, URL: "files/" + name, Hash: feed.Hash(snap)}}
 	for dv := int64(1); dv <= v; dv++ {
 		ops, ok := deltas[dv]
 		if !ok {
@@ -205,18 +225,20 @@ func TestSyncFaults(t *testing.T) {
 		snap, _ := feed.EncodeSnapshot(feed.Header{SessionID: "s3", Version: 1}, base)
 		cut := snap[:len(snap)-8]
 		fx.reg.files["cut"] = cut
-		n := feed.Notification{SessionID: "s3", Version: 1, Timestamp: fx.reg.now, Expires: fx.reg.now.Add(time.Hour),
+		n := feed.Notification{Feed: feed.GlobalFeed, SessionID: "s3", Version: 1, Timestamp: fx.reg.now, Expires: fx.reg.now.Add(time.Hour),
 			Snapshot: feed.FileRef{Version: 1, URL: "files/cut", Hash: feed.Hash(cut)}}
 		fx.mustKeep(fx.a.Sync(context.Background(), sign(t, n, fx.reg.key)), "decode", 1)
 	})
 	t.Run("expired notification", func(t *testing.T) {
-		n := feed.Notification{SessionID: "s1", Version: 1, Timestamp: fx.now.Add(-2 * time.Hour), Expires: fx.now.Add(-time.Hour),
+		n := feed.Notification{Feed: feed.GlobalFeed, SessionID: "s1", Version: 1, Timestamp: fx.now.Add(-2 * time.Hour), Expires: fx.now.Add(-time.Hour),
 			Snapshot: feed.FileRef{Version: 1, URL: "files/x", Hash: "x"}}
 		fx.mustKeep(fx.a.Sync(context.Background(), sign(t, n, fx.reg.key)), "expired", 1)
 	})
 	t.Run("deltas apply", func(t *testing.T) {
 		fx.reg.now = fx.reg.now.Add(time.Minute)
-		fx.reg.publish(t, "s1", 2, append(base, entry("27.0.184.0/24")), map[int64][]feed.Op{2: {{Op: "add", Entry: entry("27.0.184.0/24")}}})
+		// As the registry does while deltas weigh less than a snapshot, it
+		// still lists the snapshot of version 1 the agent started from.
+		fx.reg.publishWith(t, "s1", 2, 1, base, map[int64][]feed.Op{2: {{Op: "add", Entry: entry("27.0.184.0/24")}}})
 		if err := fx.sync(); err != nil {
 			t.Fatal(err)
 		}
@@ -369,6 +391,7 @@ func TestJournal(t *testing.T) {
 	}
 	snapBytes, _ := os.ReadFile(filepath.Join(dir, first.Snapshot))
 	deltas := map[int64][]feed.Op{}
+	base := cur
 	step := func(v int64, ops []feed.Op) {
 		t.Helper()
 		next, err := merge(cur, ops)
@@ -376,7 +399,7 @@ func TestJournal(t *testing.T) {
 			t.Fatal(err)
 		}
 		cur, deltas[v] = next, ops
-		fx.reg.publish(t, "s1", v, cur, deltas)
+		fx.reg.publishWith(t, "s1", v, 1, base, deltas) // the registry's snapshot stays at version 1
 		if err := fx.sync(); err != nil {
 			t.Fatal(err)
 		}

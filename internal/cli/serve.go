@@ -59,7 +59,7 @@ type Server struct {
 
 func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 	var cfg ServeConfig
-	fs := flagSet("serve", "Run the registry: the web portal (English and Urdu), the JSON API under /api/v1, the signed allowlist feed under /feed/v1,\nhealth and metrics endpoints, and the background jobs (operator-check deadlines, expiry,\ntoken clean-up, document retention). The feed's signing key is <data-dir>/feed-signing-key.pem;\nuploaded documents are sealed (AES-256-GCM) under <data-dir>/document-key in <data-dir>/documents.\nReplicas over one PostgreSQL must share all three (see ipreg key).", stdio)
+	fs := flagSet("serve", "Run the registry: the web portal (English and Urdu), the JSON API under /api/v1, the signed allowlist feed under /feed/v1,\nhealth and metrics endpoints, and the background jobs (operator-check deadlines, expiry,\ntoken clean-up, document retention). The feed's signing key is <data-dir>/feed-signing-key.pem,\nbeside it <data-dir>/feed-state, the newest feed state published (a database restored behind it starts a\nnew feed session); uploaded documents are sealed (AES-256-GCM) under <data-dir>/document-key in <data-dir>/documents.\nReplicas over one PostgreSQL must share the signing key, the document key and the documents (see ipreg key).", stdio)
 	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
 	fs.BoolVar(&cfg.Demo, "demo", false, "create the demo operators and users (password "+DemoPassword+"); refused on a database with non-demo users")
 	fs.DurationVar(&cfg.JobsInterval, "jobs-interval", time.Minute, "how often the background jobs run")

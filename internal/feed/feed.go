@@ -158,9 +158,12 @@ type FileRef struct {
 	Hash    string `json:"hash"` // hex SHA-256 of the file's bytes as served
 }
 
-// Notification is the signed entry point of a feed.
+// Notification is the signed entry point of a feed. Feed names which
+// feed it belongs to (FeedName), inside the signature, so a notification
+// of one feed cannot be served in place of another's.
 type Notification struct {
 	Type           string    `json:"type"` // "notification"
+	Feed           string    `json:"feed"` // "global" or "operator:<id>"
 	SessionID      string    `json:"session_id"`
 	Version        int64     `json:"version"`
 	Timestamp      time.Time `json:"timestamp"`
@@ -168,6 +171,19 @@ type Notification struct {
 	Snapshot       FileRef   `json:"snapshot"`
 	Deltas         []FileRef `json:"deltas"`
 	NextSigningKey string    `json:"next_signing_key,omitempty"`
+}
+
+// GlobalFeed is the global feed's name in notifications.
+const GlobalFeed = "global"
+
+// FeedName returns the name a notification carries for a feed: "global"
+// for the global feed (operator ""), "operator:<id>" for an operator's
+// (DESIGN.md, allowlist feed).
+func FeedName(operator string) string {
+	if operator == "" {
+		return GlobalFeed
+	}
+	return "operator:" + operator
 }
 
 // Hash returns the hex SHA-256 of b, as notifications carry it.

@@ -127,21 +127,34 @@ func TestDeltaRoundTrip(t *testing.T) {
 func TestSignVerify(t *testing.T) {
 	k, _ := NewKey()
 	other, _ := NewKey()
-	n := Notification{SessionID: "s1", Version: 3, Timestamp: until, Expires: until.Add(time.Hour),
+	n := Notification{Feed: FeedName("jazz"), SessionID: "s1", Version: 3, Timestamp: until, Expires: until.Add(time.Hour),
 		Snapshot: FileRef{Version: 3, URL: "files/a.jsonl.gz", Hash: "ab"}, Deltas: []FileRef{}}
 	jws, err := Sign(n, k)
 	if err != nil {
 		t.Fatal(err)
 	}
 	got, key, err := Verify(jws, other.Public().(ed25519.PublicKey), k.Public().(ed25519.PublicKey))
-	if err != nil || got.Version != 3 || got.Type != "notification" || !key.Equal(k.Public()) {
+	if err != nil || got.Version != 3 || got.Type != "notification" || got.Feed != "operator:jazz" || !key.Equal(k.Public()) {
 		t.Fatalf("Verify = %+v, %v", got, err)
+	}
+	// The feed's name is under the signature.
+	parts := strings.Split(jws, ".")
+	other2 := strings.Replace(string(mustB64(t, parts[1])), `"feed":"operator:jazz"`, `"feed":"global"`, 1)
+	if other2 == string(mustB64(t, parts[1])) {
+		t.Fatal("the payload does not carry the feed's name")
+	}
+	parts[1] = base64.RawURLEncoding.EncodeToString([]byte(other2))
+	if _, _, err := Verify(strings.Join(parts, "."), k.Public().(ed25519.PublicKey)); err != ErrSignature {
+		t.Errorf("feed name changed under the signature: %v", err)
+	}
+	if FeedName("") != "global" || FeedName("zong") != "operator:zong" {
+		t.Errorf("FeedName = %q, %q", FeedName(""), FeedName("zong"))
 	}
 	if _, _, err := Verify(jws, other.Public().(ed25519.PublicKey)); err != ErrSignature {
 		t.Errorf("unknown key: %v", err)
 	}
 	// A forged payload under the real signature.
-	parts := strings.Split(jws, ".")
+	parts = strings.Split(jws, ".")
 	forged := strings.Replace(string(mustB64(t, parts[1])), `"version":3`, `"version":9`, 1)
 	parts[1] = base64.RawURLEncoding.EncodeToString([]byte(forged))
 	if _, _, err := Verify(strings.Join(parts, "."), k.Public().(ed25519.PublicKey)); err != ErrSignature {

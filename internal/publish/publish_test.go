@@ -24,29 +24,50 @@ import (
 type env struct {
 	t     *testing.T
 	ctx   context.Context
+	kind  string
+	dsn   string
 	db    *store.DB
+	docs  *docstore.Store
 	svc   *registry.Service
 	pub   *publish.Publisher
 	rd    *publish.Reader
 	keys  publish.Keys
 	clock *testbin.Clock
 	n     int
+	first string // a backup taken before the first publish (restore_test.go)
 }
 
 func newEnv(t *testing.T, kind string) *env {
 	c := testbin.NewClock(time.Date(2026, 11, 23, 5, 0, 0, 0, time.UTC))
-	e := &env{t: t, ctx: context.Background(), db: storetest.Open(t, kind), clock: c, keys: publish.Keys{Dir: t.TempDir()}}
-	docs, err := docstore.Open(t.TempDir())
-	if err != nil {
+	e := &env{t: t, ctx: context.Background(), kind: kind, dsn: storetest.DSN(t, kind), clock: c, keys: publish.Keys{Dir: t.TempDir()}}
+	var err error
+	if e.docs, err = docstore.Open(t.TempDir()); err != nil {
 		t.Fatal(err)
 	}
-	e.svc = registry.NewService(e.db, registry.Config{Now: c.Now, Hashing: auth.TestParams, Documents: docs, DemoWithoutTOTP: true})
+	e.open()
+	if _, err := e.db.Migrate(e.ctx); err != nil {
+		t.Fatal(err)
+	}
 	if err := e.svc.EnsureDemo(e.ctx, "demo-password-1"); err != nil {
 		t.Fatal(err)
 	}
-	e.pub = publish.NewPublisher(e.db, e.keys, c.Now, nil)
-	e.rd = publish.NewReader(e.db, nil)
 	return e
+}
+
+// open opens the database and starts the registry's parts over it, as
+// ipreg serve does: the service, a publisher and a reader.
+func (e *env) open() {
+	e.t.Helper()
+	db, err := store.Open(e.ctx, e.dsn)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { db.Close() })
+	e.db = db
+	e.svc = registry.NewService(e.db, registry.Config{Now: e.clock.Now, Hashing: auth.TestParams, Documents: e.docs, DemoWithoutTOTP: true})
+	e.pub = publish.NewPublisher(e.db, e.keys, e.clock.Now, nil)
+	e.rd = publish.NewReader(e.db, nil)
+	e.rd.Refresh(e.ctx) // fails harmlessly before the first migration
 }
 
 // publish runs one cycle and refreshes the reader.

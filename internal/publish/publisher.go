@@ -101,6 +101,7 @@ type Result struct {
 	Snapshots int
 	Resigned  int
 	Deleted   int
+	marks     map[string]Mark // every scope's state, for the feed-state marker
 }
 
 // PublishOnce runs one cycle and reports whether the feed changed. It first
@@ -112,10 +113,11 @@ func (p *Publisher) PublishOnce(ctx context.Context) (bool, error) {
 	}
 	signedWith := keyState(cur, next)
 	now := p.now().UTC()
+	mk := p.marker()
 	due := false
 	err = p.store.FeedRead(ctx, func(tx Tx) error {
 		var err error
-		due, err = p.due(ctx, tx, now, signedWith)
+		due, err = p.due(ctx, tx, now, signedWith, mk)
 		return err
 	})
 	if err != nil || !due {
@@ -124,11 +126,17 @@ func (p *Publisher) PublishOnce(ctx context.Context) (bool, error) {
 	var res Result
 	err = p.store.FeedWrite(ctx, func(tx Tx) error {
 		var err error
-		res, err = p.cycle(ctx, tx, now, cur, next, signedWith)
+		// Read again under the publishers' lock: another replica may have
+		// moved the feed and the marker on since.
+		res, err = p.cycle(ctx, tx, now, cur, next, signedWith, p.marker())
 		return err
 	})
 	if err != nil {
 		return false, err
+	}
+	// After the commit: the marker never names a state the database lacks.
+	if err := saveMarker(p.keys.Dir, res.marks); err != nil {
+		return false, fmt.Errorf("feed-state marker: %w", err)
 	}
 	changed := len(res.Versions) > 0 || res.Snapshots > 0 || res.Resigned > 0
 	if len(res.Versions) > 0 {
@@ -145,6 +153,16 @@ func (p *Publisher) PublishOnce(ctx context.Context) (bool, error) {
 	return changed, nil
 }
 
+// marker reads the feed-state marker beside the keys; a damaged one is
+// logged and counts as none (see loadMarker).
+func (p *Publisher) marker() marker {
+	m, err := loadMarker(p.keys.Dir)
+	if err != nil {
+		p.log.Error("feed: the feed-state marker is unreadable; publishing without it until it is rewritten", "err", err)
+	}
+	return m
+}
+
 func keyState(cur, next ed25519.PrivateKey) string {
 	s := feed.FormatPublicKey(cur.Public().(ed25519.PublicKey))
 	if next != nil {
@@ -154,7 +172,7 @@ func keyState(cur, next ed25519.PrivateKey) string {
 }
 
 // due reports whether a cycle has anything to do.
-func (p *Publisher) due(ctx context.Context, tx Tx, now time.Time, signedWith string) (bool, error) {
+func (p *Publisher) due(ctx context.Context, tx Tx, now time.Time, signedWith string, mk marker) (bool, error) {
 	last, err := tx.LastChangeSeq(ctx)
 	if err != nil {
 		return false, err
@@ -175,12 +193,20 @@ func (p *Publisher) due(ctx context.Context, tx Tx, now time.Time, signedWith st
 			now.Sub(s.SnapshotAt) >= SnapshotEvery {
 			return true, nil
 		}
+		// The marker differs: the database went back (a new session is
+		// due), or the marker lags (it moves up). A notification signed at
+		// another time than the marker's is a difference too: a version
+		// reissued (publishScope compares the hashes), or, more often,
+		// another replica's re-signing.
+		if m, ok := mk.Scopes[s.Name]; !ok || m.SessionID != s.SessionID || m.Version != s.Version || !m.SignedAt.Equal(s.SignedAt.Truncate(time.Microsecond)) {
+			return true, nil
+		}
 	}
 	return false, nil
 }
 
-func (p *Publisher) cycle(ctx context.Context, tx Tx, now time.Time, cur, next ed25519.PrivateKey, signedWith string) (Result, error) {
-	res := Result{Versions: map[string]int64{}}
+func (p *Publisher) cycle(ctx context.Context, tx Tx, now time.Time, cur, next ed25519.PrivateKey, signedWith string, mk marker) (Result, error) {
+	res := Result{Versions: map[string]int64{}, marks: map[string]Mark{}}
 	applied, err := tx.LockHead(ctx)
 	if err != nil {
 		return res, err
@@ -219,7 +245,11 @@ func (p *Publisher) cycle(ctx context.Context, tx Tx, now time.Time, cur, next e
 		if s == nil {
 			s = &Scope{Name: name, SessionID: uuid.NewString()}
 		}
-		if err := p.publishScope(ctx, tx, s, changes, last, now, cur, next, signedWith, &res); err != nil {
+		var m *Mark
+		if x, ok := mk.Scopes[name]; ok {
+			m = &x
+		}
+		if err := p.publishScope(ctx, tx, s, m, changes, last, now, cur, next, signedWith, &res); err != nil {
 			return res, fmt.Errorf("scope %q: %w", name, err)
 		}
 	}
@@ -265,11 +295,33 @@ func fileName(kind string, version int64) string {
 	return fmt.Sprintf("%s-%d-%s.jsonl.gz", kind, version, hex.EncodeToString(b))
 }
 
-func (p *Publisher) publishScope(ctx context.Context, tx Tx, s *Scope, changes []Change, last int64, now time.Time,
+// publishScope brings one scope's feed to the current set: a delta, a
+// snapshot when due, retention, and the notification signed. m is the
+// feed-state marker's record of the scope (nil when it has none): a
+// database behind it gets a new session.
+func (p *Publisher) publishScope(ctx context.Context, tx Tx, s *Scope, m *Mark, changes []Change, last int64, now time.Time,
 	cur, next ed25519.PrivateKey, signedWith string, res *Result) error {
 	files, err := tx.Files(ctx, s.Name)
 	if err != nil {
 		return err
+	}
+	restart := ""
+	if m != nil {
+		restart = behind(s, files, *m)
+	}
+	if restart != "" {
+		// A new session, with a fresh snapshot of the current set. Its
+		// version continues above every version the old session reached,
+		// so agents long-polling with after=<their version> wake at once.
+		old := s.SessionID
+		if s.Version == 0 {
+			old = ""
+		}
+		s.SessionID, s.Version = uuid.NewString(), max(s.Version, m.Version)+1
+		res.Versions[s.Name] = s.Version
+		p.log.Warn("feed: the database's feed state went back (restored from a backup?); starting a new session",
+			"feed", feed.FeedName(s.Name), "reason", restart, "old_session", old, "marker_session", m.SessionID,
+			"marker_version", m.Version, "new_session", s.SessionID, "version", s.Version)
 	}
 	var snapSize int64
 	var snapHash string
@@ -283,7 +335,17 @@ func (p *Publisher) publishScope(ctx context.Context, tx Tx, s *Scope, changes [
 		}
 	}
 	changed := false
-	if s.Version > 0 {
+	var madeHash string // the hash of the delta made now
+	if restart != "" {
+		// The old session's files leave the notification (and go after
+		// FileGrace); the new one starts from its snapshot alone.
+		for _, d := range deltas {
+			if err := tx.UnlistFile(ctx, d.Name, now); err != nil {
+				return err
+			}
+		}
+		deltas = nil
+	} else if s.Version > 0 {
 		if ops := netOps(changes, s.Name); len(ops) > 0 {
 			s.Version++
 			b, err := feed.EncodeDelta(feed.Header{SessionID: s.SessionID, Version: s.Version}, ops)
@@ -296,6 +358,7 @@ func (p *Publisher) publishScope(ctx context.Context, tx Tx, s *Scope, changes [
 				return err
 			}
 			deltas = append(deltas, f)
+			madeHash = f.SHA256
 			changed = true
 			res.Versions[s.Name] = s.Version
 		}
@@ -309,7 +372,7 @@ func (p *Publisher) publishScope(ctx context.Context, tx Tx, s *Scope, changes [
 			since += d.Size
 		}
 	}
-	if s.Version == 0 || now.Sub(s.SnapshotAt) >= SnapshotEvery || since > snapSize {
+	if s.Version == 0 || restart != "" || now.Sub(s.SnapshotAt) >= SnapshotEvery || since > snapSize {
 		if s.Version == 0 {
 			s.Version = 1
 			res.Versions[s.Name] = 1
@@ -366,10 +429,18 @@ func (p *Publisher) publishScope(ctx context.Context, tx Tx, s *Scope, changes [
 			res.Deleted++
 		}
 	}
+	// What the marker records once this commits.
+	mark := Mark{SessionID: s.SessionID, Version: s.Version, Hash: madeHash, SignedAt: s.SignedAt}
+	if mark.Hash == "" && restart == "" {
+		mark.Hash = deltaHash(files, s.Version)
+	}
+	// The database keeps times to the microsecond; so does the marker, or
+	// due would find them different after every cycle.
+	defer func() { mark.SignedAt = s.SignedAt.Truncate(time.Microsecond); res.marks[s.Name] = mark }()
 	if !changed && s.SignedWith == signedWith && now.Sub(s.SignedAt) < ResignEvery {
 		return tx.PutScope(ctx, s) // only ChangeSeq moved
 	}
-	n := feed.Notification{SessionID: s.SessionID, Version: s.Version, Timestamp: now, Expires: now.Add(NotifyLifetime),
+	n := feed.Notification{Feed: feed.FeedName(s.Name), SessionID: s.SessionID, Version: s.Version, Timestamp: now, Expires: now.Add(NotifyLifetime),
 		Snapshot: feed.FileRef{Version: s.SnapshotVersion, URL: "files/" + s.SnapshotName, Hash: snapHash},
 		Deltas:   []feed.FileRef{}}
 	// Deltas oldest first, as clients apply them.
