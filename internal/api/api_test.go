@@ -748,6 +748,17 @@ func testDocuments(t *testing.T, c *client, alice, id string) map[string]string 
 		ids[k] = d["id"].(string)
 	}
 	c.want(c.do("DELETE", "/api/v1/applications/"+id+"/documents/"+ids["pseb_certificate"], alice, nil), 204)
+	// The served name's extension follows the sniffed type, in the record
+	// and in Content-Disposition.
+	d := c.want(c.upload(alice, id, "government_letter", "letter.html", testbin.PDF("letter")), 201).json(t)
+	if d["filename"] != "letter.pdf" {
+		t.Errorf("letter.html holding a PDF is named %v", d["filename"])
+	}
+	letter := "/api/v1/applications/" + id + "/documents/" + d["id"].(string)
+	if cd := c.want(c.do("GET", letter+"?disposition=inline", alice, nil), 200).header.Get("Content-Disposition"); cd != "inline; filename=letter.pdf" {
+		t.Errorf("letter.html holding a PDF is served as %q", cd)
+	}
+	c.want(c.do("DELETE", letter, alice, nil), 204)
 	c.want(c.do("DELETE", "/api/v1/applications/"+id+"/documents/"+ids["pseb_certificate"], alice, nil), 404)
 	if l := c.want(c.do("GET", "/api/v1/applications/"+id+"/documents", alice, nil), 200).list(t); len(l) != 3 {
 		t.Errorf("documents = %v", l)

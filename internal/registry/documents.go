@@ -131,14 +131,28 @@ type Blobs interface {
 // MaxDocuments bounds the files one application may hold.
 const MaxDocuments = 20
 
-// Document types accepted, recognised from the content.
+// Document types accepted, recognised from the content, with the
+// extensions a name of that type may end in (the first is the one added
+// when a name has none of them).
 var documentMagic = []struct {
 	contentType string
 	magic       []byte
+	extensions  []string
 }{
-	{"application/pdf", []byte("%PDF-")},
-	{"image/jpeg", []byte{0xFF, 0xD8, 0xFF}},
-	{"image/png", []byte("\x89PNG\r\n\x1a\n")},
+	{"application/pdf", []byte("%PDF-"), []string{".pdf"}},
+	{"image/jpeg", []byte{0xFF, 0xD8, 0xFF}, []string{".jpg", ".jpeg", ".jpe", ".jfif"}},
+	{"image/png", []byte("\x89PNG\r\n\x1a\n"), []string{".png"}},
+}
+
+// extensionsOf returns the extensions a document of contentType may be
+// named with, or nil for a type that is not accepted.
+func extensionsOf(contentType string) []string {
+	for _, m := range documentMagic {
+		if m.contentType == contentType {
+			return m.extensions
+		}
+	}
+	return nil
 }
 
 // SniffDocument recognises a PDF, JPEG or PNG from its content, whatever
@@ -183,9 +197,23 @@ func SniffDocument(b []byte) (string, error) {
 	return "", Errorf(EINVALID, "the file is not a PDF, JPEG or PNG (its content looks like %s, whatever its name says); upload a PDF, or a JPEG or PNG scan or photo", looks)
 }
 
+// maxFilenameRunes bounds a stored name, extension included.
+const maxFilenameRunes = 120
+
 // cleanFilename keeps the last element of an uploaded name, without
 // control or format characters, at most 120 characters: it is shown on
-// pages and sent back in Content-Disposition.
+// pages and sent back in Content-Disposition. Its extension follows the
+// type sniffed from the content, so that a browser or the reviewer's
+// desktop opens the file as what it is: an extension of another type is
+// replaced ("letter.html" holding a PDF becomes "letter.pdf"), and one is
+// added when the name has none ("scan" becomes "scan.pdf"). An extension
+// is what follows the last dot when it is 1 to 4 ASCII letters and digits,
+// at least one a letter (".docx", ".heic", ".jpeg"); anything else after a
+// dot ("Mr. Ali", "cnic.front", "v2.2024") is part of the name, and the
+// type's extension is added after it. A name with an extension the type
+// allows keeps it, letter case included ("SCAN.JPEG" stays). The function
+// is idempotent, so names stored before this rule are served cleaned by
+// applying it again (servedNames).
 func cleanFilename(name string, contentType string) string {
 	name = strings.ReplaceAll(name, "\\", "/")
 	name = path.Base(name)
@@ -199,13 +227,62 @@ func cleanFilename(name string, contentType string) string {
 		return r
 	}, name)
 	name = strings.TrimSpace(name)
-	if r := []rune(name); len(r) > 120 {
-		name = string(r[len(r)-120:])
+	if name == "." || name == "/" {
+		name = ""
 	}
-	if name == "" || name == "." || name == "/" {
-		name = "document" + map[string]string{"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}[contentType]
+	stem, ext := splitExtension(name)
+	if exts := extensionsOf(contentType); exts != nil && !slices.Contains(exts, strings.ToLower(ext)) {
+		// Not the detected type's: the whole old extension goes, so a
+		// name never ends in a type the content is not.
+		ext = exts[0]
 	}
-	return name
+	// Trailing dots and spaces are dropped by Windows when saving, which
+	// would join the stem to the extension oddly ("letter..pdf").
+	stem = strings.TrimRight(stem, ". ")
+	if stem == "" {
+		stem = "document"
+	}
+	if r := []rune(stem); len(r)+len(ext) > maxFilenameRunes {
+		stem = string(r[len(r)-(maxFilenameRunes-len(ext)):])
+	}
+	return stem + ext
+}
+
+// splitExtension splits name before its extension (with the dot), or
+// returns ext "" when what follows the last dot is not an extension (see
+// cleanFilename).
+func splitExtension(name string) (stem, ext string) {
+	i := strings.LastIndexByte(name, '.')
+	if i < 0 {
+		return name, ""
+	}
+	e := name[i+1:]
+	if len(e) < 1 || len(e) > 4 {
+		return name, ""
+	}
+	letter := false
+	for _, c := range []byte(e) {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+			letter = true
+		case '0' <= c && c <= '9':
+		default:
+			return name, ""
+		}
+	}
+	if !letter {
+		return name, ""
+	}
+	return name[:i], name[i:]
+}
+
+// servedNames applies cleanFilename to documents read from the store, so
+// that records written before the name followed the sniffed type are
+// listed and served by the same rule as new ones.
+func servedNames(docs ...*Document) {
+	for _, d := range docs {
+		d.Filename = cleanFilename(d.Filename, d.ContentType)
+	}
 }
 
 // UploadInput is one uploaded file.
@@ -371,6 +448,7 @@ func (s *Service) ListDocuments(ctx context.Context, actor *User, appID string) 
 		}
 		var err error
 		out, err = tx.ListDocuments(ctx, appID)
+		servedNames(out...)
 		return err
 	})
 	return out, err
@@ -419,6 +497,7 @@ func (s *Service) ReadDocument(ctx context.Context, actor *User, appID, docID st
 	if err != nil {
 		return nil, nil, err
 	}
+	servedNames(d)
 	b, err := s.blobs.Get(ctx, d.ID)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read document %s: %w", d.ID, err)

@@ -50,19 +50,102 @@ func TestCleanFilename(t *testing.T) {
 		{"scan.pdf", "application/pdf", "scan.pdf"},
 		{`C:\Users\Ali\Desktop\cnic front.jpg`, "image/jpeg", "cnic front.jpg"},
 		{"../../etc/passwd\x00.pdf", "application/pdf", "passwd.pdf"},
-		{"a\u202egpj.exe", "image/jpeg", "agpj.exe"}, // right-to-left override removed
+		{"a\u202egpj.exe", "image/jpeg", "agpj.jpg"}, // right-to-left override removed, wrong extension replaced
 		{`say "hi".png`, "image/png", "say hi.png"},
 		{"شناختی کارڈ.pdf", "application/pdf", "شناختی کارڈ.pdf"},
 		{"", "image/png", "document.png"},
 		{"/", "application/pdf", "document.pdf"},
-		{"\xff\xfe.pdf", "application/pdf", ".pdf"},
+		{"\xff\xfe.pdf", "application/pdf", "document.pdf"},
 		{strings.Repeat("x", 200) + ".pdf", "application/pdf", strings.Repeat("x", 116) + ".pdf"},
+		// The issue's example: the extension follows the sniffed type.
+		{"letter.html", "application/pdf", "letter.pdf"},
+		{"letter.HTML", "application/pdf", "letter.pdf"},
+		{"letter.docx", "application/pdf", "letter.pdf"},
+		{"photo.png", "image/jpeg", "photo.jpg"},
+		{"photo.jpeg", "image/png", "photo.png"},
+		{"IMG_0042.HEIC", "image/jpeg", "IMG_0042.jpg"},
+		{"payload.svg", "image/png", "payload.png"},
+		{"letter.pdf.exe", "application/pdf", "letter.pdf.pdf"},
+		// An extension the type allows stays as written.
+		{"SCAN.PDF", "application/pdf", "SCAN.PDF"},
+		{"cnic.jpeg", "image/jpeg", "cnic.jpeg"},
+		{"cnic.JFIF", "image/jpeg", "cnic.JFIF"},
+		// No extension: one is added; what follows a dot that is not an
+		// extension stays part of the name.
+		{"scan", "application/pdf", "scan.pdf"},
+		{"cnic.front", "image/png", "cnic.front.png"},
+		{"Mr. Ali", "image/jpeg", "Mr. Ali.jpg"},
+		{"letter v2.2024", "application/pdf", "letter v2.2024.pdf"},
+		{"letter.", "application/pdf", "letter.pdf"},
+		{".html", "application/pdf", "document.pdf"},
+		{"..", "application/pdf", "document.pdf"},
+		// The bound holds with the extension added or replaced.
+		{strings.Repeat("y", 200) + ".html", "application/pdf", strings.Repeat("y", 116) + ".pdf"},
+		{strings.Repeat("z", 200), "image/jpeg", strings.Repeat("z", 116) + ".jpg"},
 	}
 	for _, tt := range tests {
-		if got := CleanFilename(tt.in, tt.ctype); got != tt.want {
-			t.Errorf("cleanFilename(%q) = %q, want %q", tt.in, got, tt.want)
+		got := CleanFilename(tt.in, tt.ctype)
+		if got != tt.want {
+			t.Errorf("cleanFilename(%q, %s) = %q, want %q", tt.in, tt.ctype, got, tt.want)
+		}
+		// Idempotent: names stored cleaned are served unchanged.
+		if again := CleanFilename(got, tt.ctype); again != got {
+			t.Errorf("cleanFilename(%q) = %q, not stable", got, again)
 		}
 	}
+}
+
+// A document stored before names followed the sniffed type (an older
+// release kept "letter.html" for a PDF) is listed, shown and served with
+// the extension of its type; a new upload is stored so.
+func TestDocumentNameFollowsType(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		alice := h.applicant("individual")
+		a, err := h.create(alice, ApplicationInput{Category: ptr("freelancer_vpn")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pdf := testbin.PDF("letter")
+		up, err := h.svc.UploadDocument(h.ctx, alice, a.ID, UploadInput{Kind: "authentication_letter", Filename: "letter.html", Content: pdf})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if up.Filename != "letter.pdf" {
+			t.Errorf("uploaded as letter.html, stored as %q", up.Filename)
+		}
+		old := &Document{ID: "doc-old", ApplicationID: a.ID, Kind: DocCNICFront, Filename: "front.html", ContentType: "application/pdf",
+			Size: up.Size, SHA256: up.SHA256, UploadedAt: h.clock.Now(), UploadedBy: alice.ID}
+		if err := h.blobs.Put(h.ctx, old.ID, pdf); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.db.Write(h.ctx, func(tx Tx) error { return tx.CreateDocument(h.ctx, old) }); err != nil {
+			t.Fatal(err)
+		}
+		reviewer := h.staff("reviewer")
+		// h.create uploaded the required documents too: look ours up.
+		names := func(ds []*Document) map[string]string {
+			m := map[string]string{}
+			for _, d := range ds {
+				m[d.ID] = d.Filename
+			}
+			return m
+		}
+		ds, err := h.svc.ListDocuments(h.ctx, alice, a.ID)
+		if n := names(ds); err != nil || n[up.ID] != "letter.pdf" || n[old.ID] != "front.pdf" {
+			t.Fatalf("listed = %v, %v", n, err)
+		}
+		got, err := h.svc.GetApplication(h.ctx, reviewer, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := names(got.Documents); n[old.ID] != "front.pdf" {
+			t.Fatalf("application's documents = %v, %v", n, err)
+		}
+		d, _, err := h.svc.ReadDocument(h.ctx, reviewer, a.ID, old.ID)
+		if err != nil || d.Filename != "front.pdf" {
+			t.Fatalf("read = %+v, %v", d, err)
+		}
+	})
 }
 
 func TestDocuments(t *testing.T) {
