@@ -7,6 +7,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"image"
+	"image/jpeg"
+	"image/png"
 	"net/http"
 	"path"
 	"slices"
@@ -174,9 +177,23 @@ func SniffDocument(b []byte) (string, error) {
 			if len(b) < 16 || string(b[12:16]) != "IHDR" {
 				return "", Errorf(EINVALID, "the PNG is damaged (no image header); upload it again")
 			}
+			cfg, err := png.DecodeConfig(bytes.NewReader(b))
+			if err != nil {
+				return "", Errorf(EINVALID, "the PNG is damaged (its image header cannot be read); upload it again")
+			}
+			if err := checkImageSize(cfg); err != nil {
+				return "", err
+			}
 		case "image/jpeg":
 			if len(b) < 4 {
 				return "", Errorf(EINVALID, "the JPEG is damaged (too short); upload it again")
+			}
+			cfg, err := jpeg.DecodeConfig(bytes.NewReader(b))
+			if err != nil {
+				return "", Errorf(EINVALID, "the JPEG is damaged (its image header cannot be read); upload it again, or take the photo again")
+			}
+			if err := checkImageSize(cfg); err != nil {
+				return "", err
 			}
 		}
 		return m.contentType, nil
@@ -195,6 +212,31 @@ func SniffDocument(b []byte) (string, error) {
 		looks = "a program"
 	}
 	return "", Errorf(EINVALID, "the file is not a PDF, JPEG or PNG (its content looks like %s, whatever its name says); upload a PDF, or a JPEG or PNG scan or photo", looks)
+}
+
+// Image dimensions accepted. A phone's photo of a CNIC is about 12
+// megapixels (4000 × 3000), a 48-megapixel phone mode 8000 × 6000, an A4
+// page scanned at 600 dpi 4960 × 7016 (35 megapixels): all fit. The limits
+// stop a decompression bomb, a small file declaring a huge image (a PNG of
+// 65,535 × 65,535 pixels compresses to a few megabytes and needs 17 GB to
+// show), before any viewer decodes it: 50 megapixels is at most 200 MB as
+// RGBA in the reviewer's browser. The side limit refuses strips (1 × 50
+// million) that no scan of a document is.
+const (
+	MaxImagePixels = 50_000_000
+	MaxImageSide   = 12_000
+)
+
+// checkImageSize refuses an image whose header declares more pixels than
+// MaxImagePixels or a side longer than MaxImageSide. Only the header was
+// read (image.DecodeConfig), never the pixels.
+func checkImageSize(cfg image.Config) error {
+	w, h := int64(cfg.Width), int64(cfg.Height)
+	if w <= 0 || h <= 0 || w > MaxImageSide || h > MaxImageSide || w*h > MaxImagePixels {
+		return Errorf(EINVALID, "the image is %d pixels wide and %d pixels high; at most %d megapixels and %d pixels a side are accepted: photograph it in the camera's normal mode, or scan it at 300 dpi, and upload that",
+			w, h, MaxImagePixels/1_000_000, MaxImageSide)
+	}
+	return nil
 }
 
 // maxFilenameRunes bounds a stored name, extension included.
