@@ -727,6 +727,12 @@ func testDocuments(t *testing.T, c *client, alice, id string) map[string]string 
 		t.Errorf("HTML upload: %s", res.body)
 	}
 	c.want(c.upload(alice, id, "passport", "p.pdf", testbin.PDF("x")), 422)
+	// A PDF that could act when staff open it is refused, with how to
+	// make a plain one.
+	res = c.want(c.upload(alice, id, "cnic_front", "cnic.pdf", testbin.PDFWith("/OpenAction << /S /JavaScript /JS (app.alert\\(1\\)) >>", "")), 422)
+	if f := res.errorField(t, "file"); !strings.Contains(f, "contains JavaScript") || !strings.Contains(f, "File > Print > Save as PDF") {
+		t.Errorf("PDF with JavaScript: %s", res.body)
+	}
 	c.want(c.raw("POST", "/api/v1/applications/"+id+"/documents", alice, "application/json", []byte(`{"kind":"cnic_front"}`)), 415)
 	ct, body := testbin.Multipart("cnic_front", "a.pdf", testbin.PDF("x"))
 	c.want(c.raw("POST", "/api/v1/applications/"+id+"/documents", alice, ct, body[:len(body)/2]), 400)

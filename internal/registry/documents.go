@@ -160,8 +160,13 @@ func extensionsOf(contentType string) []string {
 
 // SniffDocument recognises a PDF, JPEG or PNG from its content, whatever
 // its name or declared type says, and refuses anything else with what it
-// looks like instead.
-func SniffDocument(b []byte) (string, error) {
+// looks like instead. It also refuses an image declaring more pixels than
+// MaxImagePixels or a side over MaxImageSide (checkImageSize), and a PDF
+// that holds active content, cannot be parsed or is password-protected
+// (inspectPDF, within pdfCheckTime). Every refusal is EINVALID with a
+// message for the applicant; if ctx ends during the PDF's check, its error
+// is returned.
+func SniffDocument(ctx context.Context, b []byte) (string, error) {
 	for _, m := range documentMagic {
 		if !bytes.HasPrefix(b, m.magic) {
 			continue
@@ -172,6 +177,9 @@ func SniffDocument(b []byte) (string, error) {
 		case "application/pdf":
 			if !bytes.Contains(b[max(0, len(b)-1024):], []byte("%%EOF")) {
 				return "", Errorf(EINVALID, "the PDF is incomplete (no end-of-file marker); upload it again, or export it from the original once more")
+			}
+			if err := inspectPDF(ctx, b, pdfCheckTime); err != nil {
+				return "", err
 			}
 		case "image/png":
 			if len(b) < 16 || string(b[12:16]) != "IHDR" {
@@ -366,10 +374,7 @@ func (s *Service) UploadDocument(ctx context.Context, actor *User, appID string,
 	if !kind.Valid() {
 		return nil, FieldErrors{"kind": "must be one of " + joinKinds(DocumentKinds)}.Err()
 	}
-	ctype, err := SniffDocument(in.Content)
-	if err != nil {
-		return nil, fieldError("file", err)
-	}
+	// The size first: it costs nothing, and a PDF is parsed to sniff it.
 	limit, err := s.DocumentLimit(ctx)
 	if err != nil {
 		return nil, err
@@ -377,6 +382,10 @@ func (s *Service) UploadDocument(ctx context.Context, actor *User, appID string,
 	if int64(len(in.Content)) > limit {
 		return nil, fieldError("file", Errorf(ETOOLARGE, "the file is %s, over the limit of %s; scan at a lower resolution or compress it",
 			ByteSize(int64(len(in.Content))), ByteSize(limit)))
+	}
+	ctype, err := SniffDocument(ctx, in.Content)
+	if err != nil {
+		return nil, fieldError("file", err)
 	}
 	sum := sha256.Sum256(in.Content)
 	d := &Document{ID: auth.RandomID("doc"), ApplicationID: appID, Kind: kind, Filename: cleanFilename(in.Filename, ctype),

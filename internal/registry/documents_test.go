@@ -99,7 +99,7 @@ func TestSniffDocument(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := SniffDocument([]byte(tt.content))
+			got, err := SniffDocument(t.Context(), []byte(tt.content))
 			if tt.err == "" {
 				if err != nil || got != tt.want {
 					t.Fatalf("= %q, %v; want %q", got, err, tt.want)
