@@ -238,6 +238,9 @@ func init() {
 	openapi3filter.RegisterBodyDecoder("application/pdf", openapi3filter.FileBodyDecoder)
 }
 
+// testMetricsToken is the metrics token newClient's server requires.
+const testMetricsToken = "metrics-token-for-the-tests-0123"
+
 func newClient(t *testing.T, kind string) *client {
 	db := storetest.Open(t, kind)
 	keys := publish.Keys{Dir: t.TempDir()}
@@ -255,7 +258,7 @@ func newClient(t *testing.T, kind string) *client {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { pub.Run(ctx, 50*time.Millisecond); close(done) }()
-	srv := httptest.NewServer(api.New(svc, slog.New(slog.DiscardHandler), api.Config{MaxBodyBytes: 64 << 10, Feed: rd}).Handler())
+	srv := httptest.NewServer(api.New(svc, slog.New(slog.DiscardHandler), api.Config{MaxBodyBytes: 64 << 10, Feed: rd, MetricsToken: testMetricsToken}).Handler())
 	t.Cleanup(func() { srv.Close(); cancel(); <-done })
 	_, router := spec(t)
 	cur, _, err := keys.Load()
@@ -416,7 +419,17 @@ func testWorkflow(t *testing.T, c *client) {
 	if st["registrations_by_status"].(map[string]any)["surrendered"] != float64(1) {
 		t.Errorf("stats = %v", st)
 	}
-	m := string(c.want(c.do("GET", "/metrics", "", nil), 200).body)
+	// Metrics only with the metrics token: not anonymously, not with a
+	// user's token (which is not refused as an unknown ipreg token
+	// either: the two credentials are apart).
+	if res := c.want(c.do("GET", "/metrics", "", nil), 401); !strings.HasPrefix(res.header.Get("WWW-Authenticate"), "Bearer") {
+		t.Errorf("401 without WWW-Authenticate: %v", res.header)
+	}
+	if res := c.want(c.do("GET", "/metrics", alice, nil), 401); !strings.Contains(string(res.body), "--metrics-token-file") {
+		t.Errorf("a user's token on /metrics: %s", res.body)
+	}
+	c.want(c.do("GET", "/metrics", testMetricsToken+"x", nil), 401)
+	m := string(c.want(c.do("GET", "/metrics", testMetricsToken, nil), 200).body)
 	if !strings.Contains(m, `ipreg_http_requests_total{code="200",route="GET /api/v1/me"}`) {
 		t.Errorf("metrics do not label authenticated routes by pattern")
 	}
