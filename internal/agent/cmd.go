@@ -17,6 +17,7 @@ import (
 
 	"github.com/ipreg/ipreg/internal/feed"
 	"github.com/ipreg/ipreg/internal/flagenv"
+	"github.com/ipreg/ipreg/internal/promexpose"
 )
 
 // IO bundles the standard streams.
@@ -31,7 +32,8 @@ answers "is this address registered?":
   POST /v1/check                    a JSON array of addresses, or one address per line
   GET  /v1/status                   session, version, entries, last success, data age
   GET  /healthz                     fails before the first sync and when data is older than --max-age
-  GET  /metrics                     Prometheus metrics
+  GET  /metrics                     Prometheus metrics: on --metrics-listen, or here with the
+                                    --metrics-token-file token (else 404)
 
 It enforces nothing before its first verified sync, keeps serving its last verified
 table while the registry is unreachable, and persists that table in --state-dir.`
@@ -71,6 +73,8 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 	fs.StringVar(&radiusListen, "radius-listen", "", "UDP address for RADIUS accounting (e.g. :1813): binds registered mobile numbers to their current address")
 	fs.StringVar(&radiusSecretFile, "radius-secret-file", "", "file holding the RADIUS shared secret (required with --radius-listen)")
 	fs.DurationVar(&radiusTimeout, "radius-session-timeout", 15*time.Minute, "a binding lapses when no Interim-Update renews it within this")
+	var metricsFlags promexpose.Flags
+	metricsFlags.Register(fs)
 	fs.StringVar(&logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	if err := flagenv.Parse("IPREG_AGENT_", fs, args, env); err != nil {
@@ -99,11 +103,16 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 			problems = append(problems, "--radius-listen needs --radius-secret-file naming a file with the shared secret")
 		}
 	}
+	metricsToken, err := metricsFlags.Token()
+	if err != nil {
+		problems = append(problems, err.Error())
+	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "\n  "))
 	}
 	cfg := Config{Registry: base, TrustKeys: []ed25519.PublicKey{key}, StateDir: stateDir, MaxAge: maxAge,
-		FailClosed: onStale == "fail-closed", Poll: poll, Log: log, NFTFile: nftFile, NFTApply: nftApply, IPSetFile: ipsetFile}
+		FailClosed: onStale == "fail-closed", Poll: poll, Log: log, NFTFile: nftFile, NFTApply: nftApply, IPSetFile: ipsetFile,
+		MetricsToken: metricsToken}
 	if tokenFile != "" {
 		b, err := os.ReadFile(tokenFile)
 		if err != nil {
@@ -125,6 +134,14 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 	}
 	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
 	go srv.Serve(ln)
+	var metricsSrv *promexpose.Server
+	if metricsFlags.Listen != "" {
+		if metricsSrv, err = promexpose.Listen(metricsFlags.Listen, a.MetricsHandler(), log); err != nil {
+			srv.Close()
+			return err
+		}
+		fmt.Fprintf(stdio.Stderr, "ipreg-agent: metrics on http://%s/metrics\n", metricsSrv.Addr)
+	}
 	fmt.Fprintf(stdio.Stderr, "ipreg-agent: serving lookups on http://%s\n", ln.Addr())
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
@@ -156,7 +173,7 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 	stop()
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	err = srv.Shutdown(sctx)
+	err = errors.Join(srv.Shutdown(sctx), metricsSrv.Close(sctx))
 	<-done
 	<-persisted
 	return err
