@@ -115,7 +115,7 @@ type Document struct {
 	ID            string
 	ApplicationID string
 	Kind          DocumentKind
-	Filename      string // as uploaded, cleaned for display
+	Filename      string // as uploaded, cleaned for display, with the extension of ContentType (cleanFilename)
 	ContentType   string // sniffed from the content: application/pdf, image/jpeg or image/png
 	Size          int64
 	SHA256        string // of the plaintext, hex

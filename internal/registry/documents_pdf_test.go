@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -85,9 +86,11 @@ func objStmPDF(catalog, obj6 string) []byte {
 // pdfcpuConf is pdfcpu's default configuration without its configuration
 // directory (which it would otherwise create under $HOME).
 func pdfcpuConf() *model.Configuration {
-	api.DisableConfigDir()
+	disableConfigDir.Do(api.DisableConfigDir)
 	return model.NewDefaultConfiguration()
 }
+
+var disableConfigDir sync.Once
 
 // rewritten returns b as pdfcpu writes it: objects packed into compressed
 // object streams and a cross-reference stream, as PDF 1.5+ writers do.
