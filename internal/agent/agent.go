@@ -32,6 +32,10 @@ type Config struct {
 	HTTP       *http.Client
 	Log        *slog.Logger
 	Now        func() time.Time
+	// MetricsToken, when set, is the bearer token GET /metrics on
+	// Handler requires; unset, it answers 404 there (serve MetricsHandler
+	// on a listener of its own instead).
+	MetricsToken string
 }
 
 // Agent keeps the verified allowlist and answers lookups.

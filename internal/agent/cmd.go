@@ -17,6 +17,7 @@ import (
 
 	"github.com/ipreg/ipreg/internal/feed"
 	"github.com/ipreg/ipreg/internal/flagenv"
+	"github.com/ipreg/ipreg/internal/promexpose"
 	"github.com/ipreg/ipreg/internal/textfile"
 )
 
@@ -32,7 +33,8 @@ answers "is this address registered?":
   POST /v1/check                    a JSON array of addresses, or one address per line
   GET  /v1/status                   session, version, entries, last success, data age
   GET  /healthz                     fails before the first sync and when data is older than --max-age
-  GET  /metrics                     Prometheus metrics
+  GET  /metrics                     Prometheus metrics: on --metrics-listen, or here with the
+                                    --metrics-token-file token (else 404)
 
 It enforces nothing before its first verified sync, keeps serving its last verified
 table while the registry is unreachable, and persists that table in --state-dir.
@@ -88,6 +90,8 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 	fs.StringVar(&radiusSecretFile, "radius-secret-file", "", "file holding the RADIUS shared secret (required with --radius-listen)")
 	fs.DurationVar(&radiusTimeout, "radius-session-timeout", 15*time.Minute, "a binding lapses when no Interim-Update renews it within this")
 	fs.StringVar(&radiusAllow, "radius-allow-prefixes", "", "the operator's own pools that bound addresses may lie in besides Pakistan's address space (e.g. its carrier-grade NAT range): a comma-separated list (100.64.0.0/10,2400:fc00::/32) or a file with one prefix per line; addresses elsewhere are refused (metric ipreg_agent_radius_accounting_total{outcome=\"refused_address\"})")
+	var metricsFlags promexpose.Flags
+	metricsFlags.Register(fs)
 	fs.StringVar(&logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	if err := flagenv.Parse("IPREG_AGENT_", fs, args, env); err != nil {
@@ -126,11 +130,16 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 	} else if radiusAllow != "" {
 		problems = append(problems, "--radius-allow-prefixes needs --radius-listen")
 	}
+	metricsToken, err := metricsFlags.Token()
+	if err != nil {
+		problems = append(problems, err.Error())
+	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "\n  "))
 	}
 	cfg := Config{Registry: base, TrustKeys: []ed25519.PublicKey{key}, StateDir: stateDir, MaxAge: maxAge,
-		FailClosed: onStale == "fail-closed", Poll: poll, Log: log, NFTFile: nftFile, NFTApply: nftApply, IPSetFile: ipsetFile}
+		FailClosed: onStale == "fail-closed", Poll: poll, Log: log, NFTFile: nftFile, NFTApply: nftApply, IPSetFile: ipsetFile,
+		MetricsToken: metricsToken}
 	if tokenFile != "" {
 		b, err := os.ReadFile(tokenFile)
 		if err != nil {
@@ -157,6 +166,14 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 	}
 	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
 	go srv.Serve(ln)
+	var metricsSrv *promexpose.Server
+	if metricsFlags.Listen != "" {
+		if metricsSrv, err = promexpose.Listen(metricsFlags.Listen, a.MetricsHandler(), log); err != nil {
+			srv.Close()
+			return err
+		}
+		fmt.Fprintf(stdio.Stderr, "ipreg-agent: metrics on http://%s/metrics\n", metricsSrv.Addr)
+	}
 	fmt.Fprintf(stdio.Stderr, "ipreg-agent: serving lookups on http://%s\n", ln.Addr())
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
@@ -194,7 +211,7 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 	stop()
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	err = srv.Shutdown(sctx)
+	err = errors.Join(srv.Shutdown(sctx), metricsSrv.Close(sctx))
 	<-done
 	<-persisted
 	<-bindingsPersisted

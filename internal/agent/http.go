@@ -8,24 +8,47 @@ import (
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/ipreg/ipreg/internal/promexpose"
 )
 
 // MaxBatch bounds one POST /v1/check.
 const MaxBatch = 100_000
 
 // Handler serves the lookup API: GET and POST /v1/check, /v1/status,
-// /healthz and /metrics.
+// /healthz, and /metrics for holders of Config.MetricsToken (404 without
+// one configured; package promexpose).
 func (a *Agent) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/check", a.checkOne)
 	mux.HandleFunc("POST /v1/check", a.checkBatch)
 	mux.HandleFunc("GET /v1/status", a.status)
 	mux.HandleFunc("GET /healthz", a.healthz)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /metrics", a.metricsGuarded)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		apiError(w, http.StatusNotFound, "not_found", "no route "+r.Method+" "+r.URL.Path+"; the agent serves /v1/check, /v1/status, /healthz and /metrics")
+		apiError(w, http.StatusNotFound, "not_found", "no route "+r.Method+" "+r.URL.Path+"; the agent serves /v1/check, /v1/status and /healthz")
 	})
 	return mux
+}
+
+// MetricsHandler serves the agent's Prometheus metrics to anyone: for a
+// listener of their own (--metrics-listen), never the lookup API's.
+func (a *Agent) MetricsHandler() http.Handler {
+	return promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{})
+}
+
+// metricsGuarded is /metrics on the lookup API's listener, which hosts
+// beyond the operator's monitoring may reach.
+func (a *Agent) metricsGuarded(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case a.cfg.MetricsToken == "":
+		apiError(w, http.StatusNotFound, "not_found", "metrics are not served on this address; the operator serves them on --metrics-listen, or here to holders of the --metrics-token-file token")
+	case !promexpose.Authorized(r, a.cfg.MetricsToken):
+		promexpose.Challenge(w)
+		apiError(w, http.StatusUnauthorized, "unauthorized", `GET /metrics needs the metrics token (--metrics-token-file) as "Authorization: Bearer <token>"`)
+	default:
+		a.MetricsHandler().ServeHTTP(w, r)
+	}
 }
 
 func apiError(w http.ResponseWriter, status int, code, msg string) {

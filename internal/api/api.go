@@ -1,7 +1,8 @@
 // Package api is ipreg's JSON API under /api/v1, the allowlist feed under
-// /feed/v1, and /healthz, /readyz and /metrics. Handlers decode, call the registry service (which checks roles
-// and ownership) and encode; the one place that maps error codes to HTTP
-// statuses is writeError. The contract is openapi.json, served at
+// /feed/v1, and /healthz, /readyz and /metrics (404 unless a metrics token
+// is configured; see package promexpose). Handlers decode, call the
+// registry service (which checks roles and ownership) and encode; the one
+// place that maps error codes to HTTP statuses is writeError. The contract is openapi.json, served at
 // /api/v1/openapi.json and checked against real responses by the tests.
 package api
 
@@ -22,6 +23,10 @@ import (
 type Config struct {
 	MaxBodyBytes int64           // request bodies beyond this answer 413; default 1 MiB
 	Feed         *publish.Reader // serves /feed/v1/
+	// MetricsToken, when set, is the bearer token GET /metrics requires;
+	// unset, /metrics answers 404 here (serve MetricsHandler on a listener
+	// of its own instead).
+	MetricsToken string
 }
 
 // Server serves the API.
@@ -156,7 +161,18 @@ func (s *Server) Handler() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, registry.Errorf(registry.EFORBIDDEN, "cross-origin request refused: send it from the portal's own origin, or use an API token without a browser"))
 	}))
-	return s.recoverer(s.observe(securityHeaders(cop.Handler(s.authenticate(mux)))))
+	users := cop.Handler(s.authenticate(mux))
+	// /metrics carries its own credential, the metrics token, which user
+	// authentication would refuse as an unknown ipreg token; a GET has
+	// nothing for cross-origin protection to guard.
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/metrics" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		users.ServeHTTP(w, r)
+	})
+	return s.recoverer(s.observe(securityHeaders(h)))
 }
 
 type ctxKey int

@@ -239,6 +239,9 @@ func init() {
 	openapi3filter.RegisterBodyDecoder("application/pdf", openapi3filter.FileBodyDecoder)
 }
 
+// testMetricsToken is the metrics token newClient's server requires.
+const testMetricsToken = "metrics-token-for-the-tests-0123"
+
 func newClient(t *testing.T, kind string) *client {
 	db := storetest.Open(t, kind)
 	keys := publish.Keys{Dir: t.TempDir()}
@@ -256,7 +259,7 @@ func newClient(t *testing.T, kind string) *client {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { pub.Run(ctx, 50*time.Millisecond); close(done) }()
-	srv := httptest.NewServer(api.New(svc, slog.New(slog.DiscardHandler), api.Config{MaxBodyBytes: 64 << 10, Feed: rd}).Handler())
+	srv := httptest.NewServer(api.New(svc, slog.New(slog.DiscardHandler), api.Config{MaxBodyBytes: 64 << 10, Feed: rd, MetricsToken: testMetricsToken}).Handler())
 	t.Cleanup(func() { srv.Close(); cancel(); <-done })
 	_, router := spec(t)
 	cur, _, err := keys.Load()
@@ -437,7 +440,17 @@ func testWorkflow(t *testing.T, c *client) {
 	if st["registrations_by_status"].(map[string]any)["surrendered"] != float64(1) {
 		t.Errorf("stats = %v", st)
 	}
-	m := string(c.want(c.do("GET", "/metrics", "", nil), 200).body)
+	// Metrics only with the metrics token: not anonymously, not with a
+	// user's token (which is not refused as an unknown ipreg token
+	// either: the two credentials are apart).
+	if res := c.want(c.do("GET", "/metrics", "", nil), 401); !strings.HasPrefix(res.header.Get("WWW-Authenticate"), "Bearer") {
+		t.Errorf("401 without WWW-Authenticate: %v", res.header)
+	}
+	if res := c.want(c.do("GET", "/metrics", alice, nil), 401); !strings.Contains(string(res.body), "--metrics-token-file") {
+		t.Errorf("a user's token on /metrics: %s", res.body)
+	}
+	c.want(c.do("GET", "/metrics", testMetricsToken+"x", nil), 401)
+	m := string(c.want(c.do("GET", "/metrics", testMetricsToken, nil), 200).body)
 	if !strings.Contains(m, `ipreg_http_requests_total{code="200",route="GET /api/v1/me"}`) {
 		t.Errorf("metrics do not label authenticated routes by pattern")
 	}
@@ -769,6 +782,12 @@ func testDocuments(t *testing.T, c *client, alice, id string) map[string]string 
 		t.Errorf("HTML upload: %s", res.body)
 	}
 	c.want(c.upload(alice, id, "passport", "p.pdf", testbin.PDF("x")), 422)
+	// A PDF that could act when staff open it is refused, with how to
+	// make a plain one.
+	res = c.want(c.upload(alice, id, "cnic_front", "cnic.pdf", testbin.PDFWith("/OpenAction << /S /JavaScript /JS (app.alert\\(1\\)) >>", "")), 422)
+	if f := res.errorField(t, "file"); !strings.Contains(f, "contains JavaScript") || !strings.Contains(f, "File > Print > Save as PDF") {
+		t.Errorf("PDF with JavaScript: %s", res.body)
+	}
 	c.want(c.raw("POST", "/api/v1/applications/"+id+"/documents", alice, "application/json", []byte(`{"kind":"cnic_front"}`)), 415)
 	ct, body := testbin.Multipart("cnic_front", "a.pdf", testbin.PDF("x"))
 	c.want(c.raw("POST", "/api/v1/applications/"+id+"/documents", alice, ct, body[:len(body)/2]), 400)
@@ -790,6 +809,17 @@ func testDocuments(t *testing.T, c *client, alice, id string) map[string]string 
 		ids[k] = d["id"].(string)
 	}
 	c.want(c.do("DELETE", "/api/v1/applications/"+id+"/documents/"+ids["pseb_certificate"], alice, nil), 204)
+	// The served name's extension follows the sniffed type, in the record
+	// and in Content-Disposition.
+	d := c.want(c.upload(alice, id, "government_letter", "letter.html", testbin.PDF("letter")), 201).json(t)
+	if d["filename"] != "letter.pdf" {
+		t.Errorf("letter.html holding a PDF is named %v", d["filename"])
+	}
+	letter := "/api/v1/applications/" + id + "/documents/" + d["id"].(string)
+	if cd := c.want(c.do("GET", letter+"?disposition=inline", alice, nil), 200).header.Get("Content-Disposition"); cd != "inline; filename=letter.pdf" {
+		t.Errorf("letter.html holding a PDF is served as %q", cd)
+	}
+	c.want(c.do("DELETE", letter, alice, nil), 204)
 	c.want(c.do("DELETE", "/api/v1/applications/"+id+"/documents/"+ids["pseb_certificate"], alice, nil), 404)
 	if l := c.want(c.do("GET", "/api/v1/applications/"+id+"/documents", alice, nil), 200).list(t); len(l) != 3 {
 		t.Errorf("documents = %v", l)

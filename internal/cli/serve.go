@@ -20,6 +20,7 @@ import (
 	"github.com/ipreg/ipreg/internal/feed"
 	"github.com/ipreg/ipreg/internal/flagenv"
 	"github.com/ipreg/ipreg/internal/portal"
+	"github.com/ipreg/ipreg/internal/promexpose"
 	"github.com/ipreg/ipreg/internal/publish"
 	"github.com/ipreg/ipreg/internal/registry"
 	"github.com/ipreg/ipreg/internal/store"
@@ -40,13 +41,18 @@ type ServeConfig struct {
 	SecureCookies bool
 	LogFormat     string
 	LogLevel      string
-	db            dbFlags
+	// Metrics: --metrics-listen and --metrics-token-file (package promexpose).
+	Metrics promexpose.Flags
+	db      dbFlags
 }
 
 // Server is a running ipreg serve: NewServer, Start, then Close.
 type Server struct {
 	Config ServeConfig
 	Addr   net.Addr // set by Start: where it listens
+	// MetricsAddr is set by Start when metrics have a listener of their
+	// own (--metrics-listen, or the demo's loopback default).
+	MetricsAddr net.Addr
 
 	log  *slog.Logger
 	db   *store.DB
@@ -55,11 +61,13 @@ type Server struct {
 	ln   net.Listener
 	wg   sync.WaitGroup
 	stop context.CancelFunc
+
+	metrics *promexpose.Server
 }
 
 func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 	var cfg ServeConfig
-	fs := flagSet("serve", "Run the registry: the web portal (English and Urdu), the JSON API under /api/v1, the signed allowlist feed under /feed/v1,\nhealth and metrics endpoints, and the background jobs (operator-check deadlines, expiry,\ntoken clean-up, document retention). The feed's signing key is <data-dir>/feed-signing-key.pem,\nbeside it <data-dir>/feed-state, the newest feed state published (a database restored behind it starts a\nnew feed session); uploaded documents are sealed (AES-256-GCM) under <data-dir>/document-key in <data-dir>/documents.\nReplicas over one PostgreSQL must share the signing key, the document key and the documents (see ipreg key).", stdio)
+	fs := flagSet("serve", "Run the registry: the web portal (English and Urdu), the JSON API under /api/v1, the signed allowlist feed under /feed/v1,\nhealth endpoints, and the background jobs (operator-check deadlines, expiry, token clean-up, document retention).\nPrometheus metrics are not public: --metrics-listen serves them on an address of their own, --metrics-token-file\nbehind a bearer token on --listen; with neither, /metrics answers 404 (--demo picks a free loopback port for them).\nThe feed's signing key is <data-dir>/feed-signing-key.pem, beside it <data-dir>/feed-state, the newest feed state\npublished (a database restored behind it starts a new feed session); uploaded documents are sealed (AES-256-GCM)\nunder <data-dir>/document-key in <data-dir>/documents. Replicas over one PostgreSQL must share the signing key,\nthe document key and the documents (see ipreg key).", stdio)
 	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
 	fs.BoolVar(&cfg.Demo, "demo", false, "create the demo operators and users (password "+DemoPassword+"); refused on a database with non-demo users")
 	fs.DurationVar(&cfg.JobsInterval, "jobs-interval", time.Minute, "how often the background jobs run")
@@ -69,6 +77,7 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	cfg.db.register(fs)
+	cfg.Metrics.Register(fs)
 	if err := parse(fs, args, env); err != nil {
 		return err
 	}
@@ -80,6 +89,9 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 	if err := s.Start(ctx, stdio.Stderr); err != nil {
 		s.Close()
 		return err
+	}
+	if s.MetricsAddr != nil {
+		fmt.Fprintf(stdio.Stderr, "ipreg: metrics on http://%s/metrics\n", s.MetricsAddr)
 	}
 	fmt.Fprintf(stdio.Stderr, "ipreg: serving on http://%s (Ctrl-C to stop)\n", s.Addr)
 	<-ctx.Done()
@@ -132,7 +144,11 @@ func (s *Server) Start(ctx context.Context, banner io.Writer) error {
 			return err
 		}
 	}
-	a := api.New(s.svc, s.log, api.Config{MaxBodyBytes: s.Config.MaxBodyBytes, Feed: reader})
+	metricsToken, err := s.Config.Metrics.Token()
+	if err != nil {
+		return err
+	}
+	a := api.New(s.svc, s.log, api.Config{MaxBodyBytes: s.Config.MaxBodyBytes, Feed: reader, MetricsToken: metricsToken})
 	jobsCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s.stop = stop
 	s.startJobs(jobsCtx, a.Registry())
@@ -183,6 +199,19 @@ func (s *Server) Start(ctx context.Context, banner io.Writer) error {
 		}
 	}()
 	s.log.Info("listening", "addr", s.Addr.String(), "database", db.Dialect())
+	// Metrics are not public (package promexpose). The demo, with neither
+	// flag, serves them on loopback at a free port, printed at start: at
+	// hand for whoever runs it, out of reach of everyone else.
+	if addr := s.Config.Metrics.Listen; addr != "" || (s.Config.Demo && metricsToken == "") {
+		if addr == "" {
+			addr = "127.0.0.1:0"
+		}
+		if s.metrics, err = promexpose.Listen(addr, a.MetricsHandler(), s.log); err != nil {
+			return err
+		}
+		s.MetricsAddr = s.metrics.Addr
+		s.log.Info("metrics listening", "addr", s.MetricsAddr.String())
+	}
 	return nil
 }
 
@@ -284,6 +313,13 @@ func (s *Server) Close() error {
 		}
 	} else if s.ln != nil {
 		s.ln.Close()
+	}
+	if s.metrics != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := s.metrics.Close(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("shutdown metrics: %w", err))
+		}
 	}
 	if s.stop != nil {
 		s.stop()

@@ -112,6 +112,22 @@ var domainUrdu = map[string]string{
 	"an unknown binary type":           "کوئی نامعلوم بائنری قسم",
 	"text (%s)":                        "متن (%s)",
 
+	// Documents: image headers, pixel counts and PDF content
+	"the PNG is damaged (its image header cannot be read); upload it again":                                                                                                                      "یہ PNG فائل خراب ہے (تصویر کا ہیڈر پڑھا نہیں جا سکا)؛ دوبارہ اپ لوڈ کریں",
+	"the JPEG is damaged (its image header cannot be read); upload it again, or take the photo again":                                                                                            "یہ JPEG فائل خراب ہے (تصویر کا ہیڈر پڑھا نہیں جا سکا)؛ دوبارہ اپ لوڈ کریں، یا تصویر دوبارہ کھینچیں",
+	"the image is %d pixels wide and %d pixels high; at most %d megapixels and %d pixels a side are accepted: photograph it in the camera's normal mode, or scan it at 300 dpi, and upload that": "تصویر %d پکسل چوڑی اور %d پکسل اونچی ہے؛ زیادہ سے زیادہ %d میگا پکسل اور ہر طرف %d پکسل قبول ہیں: کیمرے کے عام موڈ میں تصویر کھینچیں، یا 300 dpi پر اسکین کریں، اور وہ فائل اپ لوڈ کریں",
+	"the PDF contains %s, which could run when staff open it; make a plain PDF: %s":                                                                                                              "اس PDF میں %s شامل ہے، اور عملے کے کھولنے پر اس کے چلنے کا خطرہ ہے؛ سادہ PDF بنائیں: %s",
+	"the PDF's structure cannot be read, so it cannot be checked; make a plain PDF: %s":                                                                                                          "اس PDF کی ساخت پڑھی نہیں جا سکی، اس لیے اس کی جانچ نہیں ہو سکتی؛ سادہ PDF بنائیں: %s",
+	"the PDF's structure takes too long to read, so it cannot be checked; make a plain PDF: %s":                                                                                                  "اس PDF کی ساخت پڑھنے میں بہت زیادہ وقت لگتا ہے، اس لیے اس کی جانچ نہیں ہو سکتی؛ سادہ PDF بنائیں: %s",
+	"the PDF is protected by a password, so it cannot be checked; remove the password: open it, %s":                                                                                              "یہ PDF پاس ورڈ سے محفوظ ہے، اس لیے اس کی جانچ نہیں ہو سکتی؛ پاس ورڈ ہٹائیں: اسے کھولیں، %s",
+	"print it to PDF again (File > Print > Save as PDF) or scan it, then upload that file":                                                                                                       "اسے دوبارہ PDF میں پرنٹ کریں (\u2066File > Print > Save as PDF\u2069) یا اسکین کریں، پھر وہ فائل اپ لوڈ کریں",
+	"an action that starts a program":                          "کوئی پروگرام چلانے والا عمل",
+	"a form that sends or imports data":                        "ڈیٹا بھیجنے یا منگوانے والا فارم",
+	"an embedded file":                                         "منسلک فائل",
+	"actions that run by themselves when it is opened or read": "کھولنے یا پڑھنے پر خود بخود چلنے والے عمل",
+	"an XFA form":                            "XFA فارم",
+	"rich media (video, sound, Flash or 3D)": "ملٹی میڈیا (ویڈیو، آواز، Flash یا 3D)",
+
 	// Registrations, revocations, reviews
 	"must be one of active, expired, revoked, surrendered":                                   "active، expired، revoked یا surrendered میں سے ایک ہونا چاہیے",
 	"registration %s not found":                                                              "رجسٹریشن %s نہیں ملی",

@@ -565,6 +565,7 @@ func (s *Service) GetApplication(ctx context.Context, actor *User, id string) (*
 			if a.Documents, err = tx.ListDocuments(ctx, id); err != nil {
 				return err
 			}
+			servedNames(a.Documents...)
 			// Non-nil even when empty: nil means "not yours to see".
 			a.Documents = append(make([]*Document, 0, len(a.Documents)), a.Documents...)
 			if a.Account, err = tx.Account(ctx, a.AccountID); err != nil {

@@ -7,6 +7,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"image"
+	"image/jpeg"
+	"image/png"
 	"net/http"
 	"path"
 	"slices"
@@ -112,7 +115,7 @@ type Document struct {
 	ID            string
 	ApplicationID string
 	Kind          DocumentKind
-	Filename      string // as uploaded, cleaned for display
+	Filename      string // as uploaded, cleaned for display, with the extension of ContentType (cleanFilename)
 	ContentType   string // sniffed from the content: application/pdf, image/jpeg or image/png
 	Size          int64
 	SHA256        string // of the plaintext, hex
@@ -131,20 +134,39 @@ type Blobs interface {
 // MaxDocuments bounds the files one application may hold.
 const MaxDocuments = 20
 
-// Document types accepted, recognised from the content.
+// Document types accepted, recognised from the content, with the
+// extensions a name of that type may end in (the first is the one added
+// when a name has none of them).
 var documentMagic = []struct {
 	contentType string
 	magic       []byte
+	extensions  []string
 }{
-	{"application/pdf", []byte("%PDF-")},
-	{"image/jpeg", []byte{0xFF, 0xD8, 0xFF}},
-	{"image/png", []byte("\x89PNG\r\n\x1a\n")},
+	{"application/pdf", []byte("%PDF-"), []string{".pdf"}},
+	{"image/jpeg", []byte{0xFF, 0xD8, 0xFF}, []string{".jpg", ".jpeg", ".jpe", ".jfif"}},
+	{"image/png", []byte("\x89PNG\r\n\x1a\n"), []string{".png"}},
+}
+
+// extensionsOf returns the extensions a document of contentType may be
+// named with, or nil for a type that is not accepted.
+func extensionsOf(contentType string) []string {
+	for _, m := range documentMagic {
+		if m.contentType == contentType {
+			return m.extensions
+		}
+	}
+	return nil
 }
 
 // SniffDocument recognises a PDF, JPEG or PNG from its content, whatever
 // its name or declared type says, and refuses anything else with what it
-// looks like instead.
-func SniffDocument(b []byte) (string, error) {
+// looks like instead. It also refuses an image declaring more pixels than
+// MaxImagePixels or a side over MaxImageSide (checkImageSize), and a PDF
+// that holds active content, cannot be parsed or is password-protected
+// (inspectPDF, within pdfCheckTime). Every refusal is EINVALID with a
+// message for the applicant; if ctx ends during the PDF's check, its error
+// is returned.
+func SniffDocument(ctx context.Context, b []byte) (string, error) {
 	for _, m := range documentMagic {
 		if !bytes.HasPrefix(b, m.magic) {
 			continue
@@ -156,13 +178,30 @@ func SniffDocument(b []byte) (string, error) {
 			if !bytes.Contains(b[max(0, len(b)-1024):], []byte("%%EOF")) {
 				return "", Errorf(EINVALID, "the PDF is incomplete (no end-of-file marker); upload it again, or export it from the original once more")
 			}
+			if err := inspectPDF(ctx, b, pdfCheckTime); err != nil {
+				return "", err
+			}
 		case "image/png":
 			if len(b) < 16 || string(b[12:16]) != "IHDR" {
 				return "", Errorf(EINVALID, "the PNG is damaged (no image header); upload it again")
 			}
+			cfg, err := png.DecodeConfig(bytes.NewReader(b))
+			if err != nil {
+				return "", Errorf(EINVALID, "the PNG is damaged (its image header cannot be read); upload it again")
+			}
+			if err := checkImageSize(cfg); err != nil {
+				return "", err
+			}
 		case "image/jpeg":
 			if len(b) < 4 {
 				return "", Errorf(EINVALID, "the JPEG is damaged (too short); upload it again")
+			}
+			cfg, err := jpeg.DecodeConfig(bytes.NewReader(b))
+			if err != nil {
+				return "", Errorf(EINVALID, "the JPEG is damaged (its image header cannot be read); upload it again, or take the photo again")
+			}
+			if err := checkImageSize(cfg); err != nil {
+				return "", err
 			}
 		}
 		return m.contentType, nil
@@ -183,9 +222,48 @@ func SniffDocument(b []byte) (string, error) {
 	return "", Errorf(EINVALID, "the file is not a PDF, JPEG or PNG (its content looks like %s, whatever its name says); upload a PDF, or a JPEG or PNG scan or photo", looks)
 }
 
+// Image dimensions accepted. A phone's photo of a CNIC is about 12
+// megapixels (4000 × 3000), a 48-megapixel phone mode 8000 × 6000, an A4
+// page scanned at 600 dpi 4960 × 7016 (35 megapixels): all fit. The limits
+// stop a decompression bomb, a small file declaring a huge image (a PNG of
+// 65,535 × 65,535 pixels compresses to a few megabytes and needs 17 GB to
+// show), before any viewer decodes it: 50 megapixels is at most 200 MB as
+// RGBA in the reviewer's browser. The side limit refuses strips (1 × 50
+// million) that no scan of a document is.
+const (
+	MaxImagePixels = 50_000_000
+	MaxImageSide   = 12_000
+)
+
+// checkImageSize refuses an image whose header declares more pixels than
+// MaxImagePixels or a side longer than MaxImageSide. Only the header was
+// read (image.DecodeConfig), never the pixels.
+func checkImageSize(cfg image.Config) error {
+	w, h := int64(cfg.Width), int64(cfg.Height)
+	if w <= 0 || h <= 0 || w > MaxImageSide || h > MaxImageSide || w*h > MaxImagePixels {
+		return Errorf(EINVALID, "the image is %d pixels wide and %d pixels high; at most %d megapixels and %d pixels a side are accepted: photograph it in the camera's normal mode, or scan it at 300 dpi, and upload that",
+			w, h, MaxImagePixels/1_000_000, MaxImageSide)
+	}
+	return nil
+}
+
+// maxFilenameRunes bounds a stored name, extension included.
+const maxFilenameRunes = 120
+
 // cleanFilename keeps the last element of an uploaded name, without
 // control or format characters, at most 120 characters: it is shown on
-// pages and sent back in Content-Disposition.
+// pages and sent back in Content-Disposition. Its extension follows the
+// type sniffed from the content, so that a browser or the reviewer's
+// desktop opens the file as what it is: an extension of another type is
+// replaced ("letter.html" holding a PDF becomes "letter.pdf"), and one is
+// added when the name has none ("scan" becomes "scan.pdf"). An extension
+// is what follows the last dot when it is 1 to 4 ASCII letters and digits,
+// at least one a letter (".docx", ".heic", ".jpeg"); anything else after a
+// dot ("Mr. Ali", "cnic.front", "v2.2024") is part of the name, and the
+// type's extension is added after it. A name with an extension the type
+// allows keeps it, letter case included ("SCAN.JPEG" stays). The function
+// is idempotent, so names stored before this rule are served cleaned by
+// applying it again (servedNames).
 func cleanFilename(name string, contentType string) string {
 	name = strings.ReplaceAll(name, "\\", "/")
 	name = path.Base(name)
@@ -199,13 +277,62 @@ func cleanFilename(name string, contentType string) string {
 		return r
 	}, name)
 	name = strings.TrimSpace(name)
-	if r := []rune(name); len(r) > 120 {
-		name = string(r[len(r)-120:])
+	if name == "." || name == "/" {
+		name = ""
 	}
-	if name == "" || name == "." || name == "/" {
-		name = "document" + map[string]string{"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}[contentType]
+	stem, ext := splitExtension(name)
+	if exts := extensionsOf(contentType); exts != nil && !slices.Contains(exts, strings.ToLower(ext)) {
+		// Not the detected type's: the whole old extension goes, so a
+		// name never ends in a type the content is not.
+		ext = exts[0]
 	}
-	return name
+	// Trailing dots and spaces are dropped by Windows when saving, which
+	// would join the stem to the extension oddly ("letter..pdf").
+	stem = strings.TrimRight(stem, ". ")
+	if stem == "" {
+		stem = "document"
+	}
+	if r := []rune(stem); len(r)+len(ext) > maxFilenameRunes {
+		stem = string(r[len(r)-(maxFilenameRunes-len(ext)):])
+	}
+	return stem + ext
+}
+
+// splitExtension splits name before its extension (with the dot), or
+// returns ext "" when what follows the last dot is not an extension (see
+// cleanFilename).
+func splitExtension(name string) (stem, ext string) {
+	i := strings.LastIndexByte(name, '.')
+	if i < 0 {
+		return name, ""
+	}
+	e := name[i+1:]
+	if len(e) < 1 || len(e) > 4 {
+		return name, ""
+	}
+	letter := false
+	for _, c := range []byte(e) {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+			letter = true
+		case '0' <= c && c <= '9':
+		default:
+			return name, ""
+		}
+	}
+	if !letter {
+		return name, ""
+	}
+	return name[:i], name[i:]
+}
+
+// servedNames applies cleanFilename to documents read from the store, so
+// that records written before the name followed the sniffed type are
+// listed and served by the same rule as new ones.
+func servedNames(docs ...*Document) {
+	for _, d := range docs {
+		d.Filename = cleanFilename(d.Filename, d.ContentType)
+	}
 }
 
 // UploadInput is one uploaded file.
@@ -247,10 +374,7 @@ func (s *Service) UploadDocument(ctx context.Context, actor *User, appID string,
 	if !kind.Valid() {
 		return nil, FieldErrors{"kind": "must be one of " + joinKinds(DocumentKinds)}.Err()
 	}
-	ctype, err := SniffDocument(in.Content)
-	if err != nil {
-		return nil, fieldError("file", err)
-	}
+	// The size first: it costs nothing, and a PDF is parsed to sniff it.
 	limit, err := s.DocumentLimit(ctx)
 	if err != nil {
 		return nil, err
@@ -258,6 +382,10 @@ func (s *Service) UploadDocument(ctx context.Context, actor *User, appID string,
 	if int64(len(in.Content)) > limit {
 		return nil, fieldError("file", Errorf(ETOOLARGE, "the file is %s, over the limit of %s; scan at a lower resolution or compress it",
 			ByteSize(int64(len(in.Content))), ByteSize(limit)))
+	}
+	ctype, err := SniffDocument(ctx, in.Content)
+	if err != nil {
+		return nil, fieldError("file", err)
 	}
 	sum := sha256.Sum256(in.Content)
 	d := &Document{ID: auth.RandomID("doc"), ApplicationID: appID, Kind: kind, Filename: cleanFilename(in.Filename, ctype),
@@ -371,6 +499,7 @@ func (s *Service) ListDocuments(ctx context.Context, actor *User, appID string) 
 		}
 		var err error
 		out, err = tx.ListDocuments(ctx, appID)
+		servedNames(out...)
 		return err
 	})
 	return out, err
@@ -419,6 +548,7 @@ func (s *Service) ReadDocument(ctx context.Context, actor *User, appID, docID st
 	if err != nil {
 		return nil, nil, err
 	}
+	servedNames(d)
 	b, err := s.blobs.Get(ctx, d.ID)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read document %s: %w", d.ID, err)

@@ -2,6 +2,12 @@ package registry_test
 
 import (
 	"bytes"
+	"compress/zlib"
+	"encoding/binary"
+	"hash/crc32"
+	"image"
+	"image/jpeg"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,26 +18,88 @@ import (
 	"github.com/ipreg/ipreg/internal/testbin"
 )
 
+// pngHeader returns the start of a PNG declaring w × h pixels: the
+// signature and a correct IHDR chunk, which is all image.DecodeConfig
+// reads. A decompression bomb looks like this followed by a few
+// megabytes of deflated zeros; the header alone must be enough to refuse it.
+func pngHeader(w, h uint32) []byte {
+	ihdr := binary.BigEndian.AppendUint32(nil, w)
+	ihdr = binary.BigEndian.AppendUint32(ihdr, h)
+	ihdr = append(ihdr, 8, 2, 0, 0, 0) // 8-bit RGB, deflate, no filter, no interlace
+	b := append([]byte("\x89PNG\r\n\x1a\n"), 0, 0, 0, 13)
+	chunk := append([]byte("IHDR"), ihdr...)
+	b = append(b, chunk...)
+	b = binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(chunk))
+	// An IDAT of deflated zeros follows in a real bomb; a little is enough here.
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	zw.Write(make([]byte, 64<<10))
+	zw.Close()
+	b = binary.BigEndian.AppendUint32(b, uint32(z.Len()))
+	idat := append([]byte("IDAT"), z.Bytes()...)
+	b = append(b, idat...)
+	return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(idat))
+}
+
+// jpegHeader returns the start of a baseline JPEG declaring w × h pixels:
+// SOI, a JFIF APP0 segment and a start-of-frame segment, which is where
+// DecodeConfig stops for a JFIF file.
+func jpegHeader(w, h uint16) []byte {
+	b := []byte{0xFF, 0xD8, 0xFF, 0xE0, 0, 16, 'J', 'F', 'I', 'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0}
+	b = append(b, 0xFF, 0xC0, 0, 17, 8)
+	b = binary.BigEndian.AppendUint16(b, h)
+	b = binary.BigEndian.AppendUint16(b, w)
+	return append(b, 3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1)
+}
+
+// encodedImage returns a real w × h image in format ("png" or "jpeg").
+func encodedImage(t testing.TB, format string, w, h int) []byte {
+	img := image.NewGray(image.Rect(0, 0, w, h))
+	var b bytes.Buffer
+	var err error
+	if format == "png" {
+		err = png.Encode(&b, img)
+	} else {
+		err = jpeg.Encode(&b, img, nil)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
 func TestSniffDocument(t *testing.T) {
-	png := append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), make([]byte, 20)...)
 	tests := []struct {
 		name, content, want, err string
 	}{
 		{"pdf", string(testbin.PDF("x")), "application/pdf", ""},
-		{"jpeg", "\xff\xd8\xff\xe0\x00\x10JFIF\x00", "image/jpeg", ""},
-		{"png", string(png), "image/png", ""},
+		{"jpeg", string(encodedImage(t, "jpeg", 64, 48)), "image/jpeg", ""},
+		{"png", string(encodedImage(t, "png", 64, 48)), "image/png", ""},
 		{"pdf without end", "%PDF-1.4\n1 0 obj\n", "", "incomplete"},
 		{"png without header", "\x89PNG\r\n\x1a\nxxxxxxxxxx", "", "damaged"},
+		{"png with a broken header", "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + strings.Repeat("\x00", 20), "", "PNG is damaged"},
+		{"jpeg with no frame", "\xff\xd8\xff\xe0\x00\x10JFIF\x00", "", "JPEG is damaged"},
 		{"html", "<!DOCTYPE html><html><script>alert(1)</script></html>", "", "text/html"},
 		{"windows program", "MZ\x90\x00\x03\x00\x00\x00\x04\x00", "", "a program"},
 		{"linux program", "\x7fELF\x02\x01\x01\x00", "", "a program"},
 		{"plain text", "CNIC 35202-1234567-1", "", "text/plain"},
 		{"empty", "", "", "empty"},
 		{"zip", "PK\x03\x04\x14\x00\x00\x00", "", "not a PDF, JPEG or PNG"},
+
+		// Pixel counts, from the header alone: the issue's 65,535 × 65,535
+		// PNG, its JPEG neighbour, and the limits' edges.
+		{"png bomb", string(pngHeader(65535, 65535)), "", "65535 pixels wide and 65535 pixels high"},
+		{"jpeg bomb", string(jpegHeader(65535, 65535)), "", "65535 pixels wide"},
+		{"png over the side limit", string(pngHeader(MaxImageSide+1, 100)), "", "12001 pixels wide"},
+		{"jpeg over the side limit", string(jpegHeader(100, MaxImageSide+1)), "", "12001 pixels high"},
+		{"png over the pixel count", string(pngHeader(7100, 7100)), "", "at most 50 megapixels"},
+		{"png at the side limit", string(pngHeader(MaxImageSide, 4000)), "image/png", ""},
+		{"jpeg at 48 megapixels", string(jpegHeader(8000, 6000)), "image/jpeg", ""},
+		{"png at the pixel limit", string(pngHeader(10000, 5000)), "image/png", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := SniffDocument([]byte(tt.content))
+			got, err := SniffDocument(t.Context(), []byte(tt.content))
 			if tt.err == "" {
 				if err != nil || got != tt.want {
 					t.Fatalf("= %q, %v; want %q", got, err, tt.want)
@@ -50,19 +118,102 @@ func TestCleanFilename(t *testing.T) {
 		{"scan.pdf", "application/pdf", "scan.pdf"},
 		{`C:\Users\Ali\Desktop\cnic front.jpg`, "image/jpeg", "cnic front.jpg"},
 		{"../../etc/passwd\x00.pdf", "application/pdf", "passwd.pdf"},
-		{"a\u202egpj.exe", "image/jpeg", "agpj.exe"}, // right-to-left override removed
+		{"a\u202egpj.exe", "image/jpeg", "agpj.jpg"}, // right-to-left override removed, wrong extension replaced
 		{`say "hi".png`, "image/png", "say hi.png"},
 		{"شناختی کارڈ.pdf", "application/pdf", "شناختی کارڈ.pdf"},
 		{"", "image/png", "document.png"},
 		{"/", "application/pdf", "document.pdf"},
-		{"\xff\xfe.pdf", "application/pdf", ".pdf"},
+		{"\xff\xfe.pdf", "application/pdf", "document.pdf"},
 		{strings.Repeat("x", 200) + ".pdf", "application/pdf", strings.Repeat("x", 116) + ".pdf"},
+		// The issue's example: the extension follows the sniffed type.
+		{"letter.html", "application/pdf", "letter.pdf"},
+		{"letter.HTML", "application/pdf", "letter.pdf"},
+		{"letter.docx", "application/pdf", "letter.pdf"},
+		{"photo.png", "image/jpeg", "photo.jpg"},
+		{"photo.jpeg", "image/png", "photo.png"},
+		{"IMG_0042.HEIC", "image/jpeg", "IMG_0042.jpg"},
+		{"payload.svg", "image/png", "payload.png"},
+		{"letter.pdf.exe", "application/pdf", "letter.pdf.pdf"},
+		// An extension the type allows stays as written.
+		{"SCAN.PDF", "application/pdf", "SCAN.PDF"},
+		{"cnic.jpeg", "image/jpeg", "cnic.jpeg"},
+		{"cnic.JFIF", "image/jpeg", "cnic.JFIF"},
+		// No extension: one is added; what follows a dot that is not an
+		// extension stays part of the name.
+		{"scan", "application/pdf", "scan.pdf"},
+		{"cnic.front", "image/png", "cnic.front.png"},
+		{"Mr. Ali", "image/jpeg", "Mr. Ali.jpg"},
+		{"letter v2.2024", "application/pdf", "letter v2.2024.pdf"},
+		{"letter.", "application/pdf", "letter.pdf"},
+		{".html", "application/pdf", "document.pdf"},
+		{"..", "application/pdf", "document.pdf"},
+		// The bound holds with the extension added or replaced.
+		{strings.Repeat("y", 200) + ".html", "application/pdf", strings.Repeat("y", 116) + ".pdf"},
+		{strings.Repeat("z", 200), "image/jpeg", strings.Repeat("z", 116) + ".jpg"},
 	}
 	for _, tt := range tests {
-		if got := CleanFilename(tt.in, tt.ctype); got != tt.want {
-			t.Errorf("cleanFilename(%q) = %q, want %q", tt.in, got, tt.want)
+		got := CleanFilename(tt.in, tt.ctype)
+		if got != tt.want {
+			t.Errorf("cleanFilename(%q, %s) = %q, want %q", tt.in, tt.ctype, got, tt.want)
+		}
+		// Idempotent: names stored cleaned are served unchanged.
+		if again := CleanFilename(got, tt.ctype); again != got {
+			t.Errorf("cleanFilename(%q) = %q, not stable", got, again)
 		}
 	}
+}
+
+// A document stored before names followed the sniffed type (an older
+// release kept "letter.html" for a PDF) is listed, shown and served with
+// the extension of its type; a new upload is stored so.
+func TestDocumentNameFollowsType(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		alice := h.applicant("individual")
+		a, err := h.create(alice, ApplicationInput{Category: ptr("freelancer_vpn")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pdf := testbin.PDF("letter")
+		up, err := h.svc.UploadDocument(h.ctx, alice, a.ID, UploadInput{Kind: "authentication_letter", Filename: "letter.html", Content: pdf})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if up.Filename != "letter.pdf" {
+			t.Errorf("uploaded as letter.html, stored as %q", up.Filename)
+		}
+		old := &Document{ID: "doc-old", ApplicationID: a.ID, Kind: DocCNICFront, Filename: "front.html", ContentType: "application/pdf",
+			Size: up.Size, SHA256: up.SHA256, UploadedAt: h.clock.Now(), UploadedBy: alice.ID}
+		if err := h.blobs.Put(h.ctx, old.ID, pdf); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.db.Write(h.ctx, func(tx Tx) error { return tx.CreateDocument(h.ctx, old) }); err != nil {
+			t.Fatal(err)
+		}
+		reviewer := h.staff("reviewer")
+		// h.create uploaded the required documents too: look ours up.
+		names := func(ds []*Document) map[string]string {
+			m := map[string]string{}
+			for _, d := range ds {
+				m[d.ID] = d.Filename
+			}
+			return m
+		}
+		ds, err := h.svc.ListDocuments(h.ctx, alice, a.ID)
+		if n := names(ds); err != nil || n[up.ID] != "letter.pdf" || n[old.ID] != "front.pdf" {
+			t.Fatalf("listed = %v, %v", n, err)
+		}
+		got, err := h.svc.GetApplication(h.ctx, reviewer, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := names(got.Documents); n[old.ID] != "front.pdf" {
+			t.Fatalf("application's documents = %v, %v", n, err)
+		}
+		d, _, err := h.svc.ReadDocument(h.ctx, reviewer, a.ID, old.ID)
+		if err != nil || d.Filename != "front.pdf" {
+			t.Fatalf("read = %+v, %v", d, err)
+		}
+	})
 }
 
 func TestDocuments(t *testing.T) {
@@ -88,6 +239,8 @@ func TestDocuments(t *testing.T) {
 		wantCode(t, err, EINVALID, "file", "text/html")
 		_, err = up(alice, "cnic_front", "cnic.pdf", []byte("MZ\x90\x00 renamed program"))
 		wantCode(t, err, EINVALID, "a program")
+		_, err = up(alice, "cnic_front", "cnic.png", pngHeader(65535, 65535))
+		wantCode(t, err, EINVALID, "file", "65535 pixels wide")
 		_, err = up(bob, "cnic_front", "cnic.pdf", pdf)
 		wantCode(t, err, ENOTFOUND)
 		_, err = up(reviewer, "cnic_front", "cnic.pdf", pdf)
@@ -107,6 +260,13 @@ func TestDocuments(t *testing.T) {
 		_, err = up(alice, "cnic_front", "big.pdf", big)
 		wantCode(t, err, ETOOLARGE, "64 KiB")
 
+		photo, err := up(alice, "cnic_back", "back.jpg", encodedImage(t, "jpeg", 400, 250))
+		if err != nil || photo.ContentType != "image/jpeg" {
+			t.Fatalf("a normal photo: %+v, %v", photo, err)
+		}
+		if err := svc.DeleteDocument(ctx, alice, a.ID, photo.ID); err != nil {
+			t.Fatal(err)
+		}
 		front, err := up(alice, "cnic_front", `C:\scans\front.pdf`, pdf)
 		if err != nil {
 			t.Fatal(err)

@@ -23,6 +23,10 @@ type harness struct {
 	n     int // applicants signed up so far
 	// docsDir is the data directory of the document store.
 	docsDir string
+	// db and blobs are the service's own store and document store, for
+	// tests that write what an older release left behind.
+	db    Store
+	blobs Blobs
 }
 
 // eachStore runs fn against a fresh service on every store kind.
@@ -38,7 +42,7 @@ func eachStore(t *testing.T, fn func(t *testing.T, h *harness)) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			h := &harness{t: t, ctx: context.Background(), clock: c, docsDir: dir,
+			h := &harness{t: t, ctx: context.Background(), clock: c, docsDir: dir, db: db, blobs: docs,
 				svc: NewService(db, Config{Now: c.Now, Hashing: auth.TestParams, Documents: docs, DemoWithoutTOTP: true})}
 			if err := h.svc.EnsureDemo(h.ctx, "demo-password-1"); err != nil {
 				t.Fatal(err)

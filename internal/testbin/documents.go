@@ -13,14 +13,26 @@ import (
 // PDF returns a small well-formed PDF whose one page shows text, as a
 // scanned letter would be uploaded.
 func PDF(text string) []byte {
+	return pdf(text, "", "")
+}
+
+// PDFWith returns a one-page PDF, with a correct cross-reference table,
+// whose catalog and page dictionaries get the extra entries given (such
+// as "/OpenAction << /S /JavaScript /JS (…) >>"), and whose objects 6, 7,
+// … are extra, for the entries to refer to.
+func PDFWith(catalog, page string, extra ...string) []byte {
+	return pdf("letter", catalog, page, extra...)
+}
+
+func pdf(text, catalog, page string, extra ...string) []byte {
 	content := fmt.Sprintf("BT /F1 18 Tf 72 720 Td (%s) Tj ET", text)
-	objs := []string{
-		"<< /Type /Catalog /Pages 2 0 R >>",
+	objs := append([]string{
+		"<< /Type /Catalog /Pages 2 0 R" + pad(catalog) + " >>",
 		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >>" + pad(page) + " >>",
 		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
 		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-	}
+	}, extra...)
 	var b bytes.Buffer
 	b.WriteString("%PDF-1.4\n")
 	offsets := make([]int, len(objs))
@@ -35,6 +47,13 @@ func PDF(text string) []byte {
 	}
 	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
 	return b.Bytes()
+}
+
+func pad(entries string) string {
+	if entries == "" {
+		return ""
+	}
+	return " " + entries
 }
 
 // Multipart encodes a document upload as the API takes it.

@@ -1,0 +1,205 @@
+package registry
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+)
+
+// makePlainPDF is what every refusal of a PDF tells the applicant to do: a
+// printed or scanned PDF holds pages and nothing that acts.
+const makePlainPDF = "print it to PDF again (File > Print > Save as PDF) or scan it, then upload that file"
+
+// inspectPDF refuses a PDF that holds content able to act when a reviewer
+// opens it (ISO 32000-1: JavaScript (12.6.4.16, the JavaScript name tree
+// 7.7.4), launch, import-data, submit-form, rendition and embedded
+// go-to actions (12.6.4), additional actions run by events (12.6.3),
+// embedded files (7.11.4) and file-attachment annotations (12.5.6.15),
+// rich media and 3D annotations (ISO 32000-2 13.7, 13.6), and XFA forms
+// (12.7.8)), and a PDF that cannot be parsed or is password-protected,
+// since neither can be checked. Links to web pages (URI actions) and jumps
+// within the document (GoTo, an OpenAction naming a page, as office suites
+// write) are kept: they act only when clicked, in the viewer.
+//
+// The document is parsed with pdfcpu, every object of the cross-reference
+// table loaded (object streams decompressed, #-escaped names decoded), so
+// a name hidden in a compressed object stream, where a regular expression
+// over the bytes cannot see it, is found (pdfcpu leaves such objects
+// unparsed until asked: each is parsed here). Objects are visited once each
+// from the table, never by following references, so reference cycles
+// cost nothing.
+//
+// Parsing is bounded by budget (pdfCheckTime): some structures cost pdfcpu time
+// that grows with the square of their size (an array of a million short
+// strings, offsets that miss their objects), and an upload must not hold
+// a core for minutes. A PDF that does not parse in time is refused; if
+// ctx ends first (the client went away), its error is returned.
+func inspectPDF(ctx context.Context, b []byte, budget time.Duration) error {
+	c, cancel := context.WithTimeout(ctx, budget)
+	defer cancel()
+	doc, err := readPDF(c, b)
+	if err != nil {
+		switch {
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case c.Err() != nil:
+			return Errorf(EINVALID, "the PDF's structure takes too long to read, so it cannot be checked; make a plain PDF: %s", makePlainPDF)
+		case errors.Is(err, pdfcpu.ErrWrongPassword):
+			return Errorf(EINVALID, "the PDF is protected by a password, so it cannot be checked; remove the password: open it, %s", makePlainPDF)
+		}
+		return Errorf(EINVALID, "the PDF's structure cannot be read, so it cannot be checked; make a plain PDF: %s", makePlainPDF)
+	}
+	for _, e := range doc.XRefTable.Table {
+		if e == nil || e.Free || e.Object == nil {
+			continue
+		}
+		o := e.Object
+		// pdfcpu parses an object packed in an object stream only when
+		// asked: unparsed, it would be seen as nothing at all.
+		if lazy, ok := o.(types.LazyObjectStreamObject); ok {
+			if o, err = lazy.DecodedObject(c); err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				return Errorf(EINVALID, "the PDF's structure cannot be read, so it cannot be checked; make a plain PDF: %s", makePlainPDF)
+			}
+		}
+		if found := activeContent(o); found != "" {
+			return Errorf(EINVALID, "the PDF contains %s, which could run when staff open it; make a plain PDF: %s", found, makePlainPDF)
+		}
+	}
+	return nil
+}
+
+// pdfCheckTime bounds the parsing of one PDF. A 5 MiB scan parses in
+// about 1 ms, a 5 MiB document of 2,000 text pages in about 45 ms on one
+// core of the development machine (BENCHMARKS.md): 2 s leaves a busy
+// server forty times the slowest plain PDF seen.
+const pdfCheckTime = 2 * time.Second
+
+var disablePDFConfigDir sync.Once
+
+// readPDF parses b with pdfcpu under limits fit for an upload of a few
+// megabytes, until c ends, turning a panic in the parser into an error.
+func readPDF(c context.Context, b []byte) (doc *model.Context, err error) {
+	// pdfcpu otherwise writes a configuration directory under the user's
+	// home on first use; ipreg needs none of it.
+	disablePDFConfigDir.Do(api.DisableConfigDir)
+	defer func() {
+		// The panic's value may quote the document: it is not kept.
+		if recover() != nil {
+			doc, err = nil, errors.New("the PDF parser failed")
+		}
+	}()
+	conf := model.NewDefaultConfiguration()
+	conf.ValidationMode = model.ValidationRelaxed
+	// A 5 MiB upload holds at most a few hundred thousand objects; a
+	// stream that inflates past 64 MiB is a bomb, not a letter.
+	conf.Limits.MaxStreamBytes = 64 << 20
+	conf.Limits.MaxDecodeBytes = 64 << 20
+	conf.Limits.MaxObjectCount = 500_000
+	conf.Limits.MaxXRefEntries = 500_000
+	conf.Limits.MaxObjectStreamCount = 100_000
+	conf.Limits.MaxObjectStreamFirst = 4 << 20
+	return pdfcpu.ReadWithContext(c, bytes.NewReader(b), conf)
+}
+
+// Action types (ISO 32000-1 table 198, ISO 32000-2 table 201) that run
+// code, start programs, send or load data, or open embedded content.
+var activeActions = map[string]string{
+	"JavaScript":       "JavaScript",
+	"Launch":           "an action that starts a program",
+	"ImportData":       "a form that sends or imports data",
+	"SubmitForm":       "a form that sends or imports data",
+	"GoToE":            "an embedded file",
+	"Rendition":        "rich media (video, sound, Flash or 3D)",
+	"RichMediaExecute": "rich media (video, sound, Flash or 3D)",
+}
+
+// activeKeys are dictionary keys whose presence alone is active content.
+var activeKeys = map[string]string{
+	"JS":                "JavaScript",
+	"JavaScript":        "JavaScript", // the document's JavaScript name tree
+	"AA":                "actions that run by themselves when it is opened or read",
+	"EmbeddedFiles":     "an embedded file",
+	"EF":                "an embedded file", // a file specification's embedded file streams
+	"XFA":               "an XFA form",
+	"RichMediaContent":  "rich media (video, sound, Flash or 3D)",
+	"RichMediaSettings": "rich media (video, sound, Flash or 3D)",
+}
+
+// activeSubtypes are annotation subtypes (and /Type values) that carry
+// files or rich media.
+var activeSubtypes = map[string]string{
+	"FileAttachment": "an embedded file",
+	"EmbeddedFile":   "an embedded file",
+	"RichMedia":      "rich media (video, sound, Flash or 3D)",
+	"3D":             "rich media (video, sound, Flash or 3D)",
+	"Movie":          "rich media (video, sound, Flash or 3D)",
+	"Sound":          "rich media (video, sound, Flash or 3D)",
+	"Screen":         "rich media (video, sound, Flash or 3D)",
+}
+
+// activeContent returns what in o (a direct object, with what it
+// contains directly) can act, in words for the applicant, or "".
+func activeContent(o types.Object) string {
+	switch o := o.(type) {
+	case types.Dict:
+		return activeInDict(o)
+	case types.StreamDict:
+		// The stream's dictionary only: page content and images cannot act.
+		return activeInDict(o.Dict)
+	case types.ObjectStreamDict:
+		return activeInDict(o.Dict)
+	case types.XRefStreamDict:
+		return activeInDict(o.Dict)
+	case types.Array:
+		for _, v := range o {
+			if found := activeContent(v); found != "" {
+				return found
+			}
+		}
+	}
+	return ""
+}
+
+func activeInDict(d types.Dict) string {
+	for k, v := range d {
+		k = pdfName(k)
+		if found := activeKeys[k]; found != "" {
+			return found
+		}
+		if n, ok := v.(types.Name); ok {
+			switch name := pdfName(string(n)); k {
+			case "S":
+				if found := activeActions[name]; found != "" {
+					return found
+				}
+			case "Subtype", "Type":
+				if found := activeSubtypes[name]; found != "" {
+					return found
+				}
+			}
+		}
+		if found := activeContent(v); found != "" {
+			return found
+		}
+	}
+	return ""
+}
+
+// pdfName decodes #xx escapes (ISO 32000-1 7.3.5), so that /Java#53cript
+// is JavaScript.
+func pdfName(s string) string {
+	if d, err := types.DecodeName(s); err == nil {
+		return d
+	}
+	return s
+}

