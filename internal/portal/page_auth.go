@@ -61,7 +61,7 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, home(u), http.StatusSeeOther)
 		return
 	}
-	s.render(w, r, http.StatusOK, "login", &view{Title: "Log in", D: map[string]any{"Next": r.URL.Query().Get("next")}})
+	s.render(w, r, http.StatusOK, "login", &view{Title: "Log in", D: map[string]any{"Next": localPath(r.URL.Query().Get("next"), "")}})
 }
 
 func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
@@ -90,7 +90,7 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 	}
 	// The password is not sent back; the e-mail and the code field are.
 	s.render(w, r, statusOf(err), "login", &view{Title: "Log in", Err: toFormError(s, r, err), Form: f,
-		D: map[string]any{"Next": f.Get("next"), "AskTOTP": askTOTP}})
+		D: map[string]any{"Next": localPath(f.Get("next"), ""), "AskTOTP": askTOTP}})
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {

@@ -19,6 +19,8 @@ import (
 	"path"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/ipreg/ipreg/internal/api"
 	"github.com/ipreg/ipreg/internal/registry"
@@ -324,10 +326,24 @@ func (s *Server) need(w http.ResponseWriter, r *http.Request, roles ...registry.
 	return nil, false
 }
 
-// localPath keeps a "next" parameter on this site: a path, not a URL to
-// elsewhere (no open redirect).
+// localPath is the one check every "next" parameter (the login form, the
+// language switch) passes before the portal redirects to it: only a clean
+// path on this site, else fallback, so no link can send a visitor elsewhere
+// (an open redirect, OWASP ASVS 5.1.5). p is the parameter's decoded value.
+// Refused: control characters (browsers drop tabs and line breaks, turning
+// "/\t/evil.example" into "//evil.example"), backslashes (read as "/"),
+// a scheme, host or user, anything not starting with exactly one "/", and
+// a path that decodes to "//…" or holds a backslash or control character.
 func localPath(p, fallback string) string {
-	if p == "" || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") || strings.ContainsAny(p, "\r\n") {
+	bad := func(s string) bool {
+		return strings.ContainsFunc(s, func(r rune) bool { return r == '\\' || unicode.IsControl(r) || r == utf8.RuneError })
+	}
+	if p == "" || bad(p) || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") {
+		return fallback
+	}
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") || bad(u.Path) {
 		return fallback
 	}
 	return p

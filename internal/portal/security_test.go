@@ -71,3 +71,62 @@ func TestPageSecurity(t *testing.T) {
 		}
 	}
 }
+
+// TestNextStaysLocal: every "next" parameter (the language switch, the
+// login form) redirects only to a clean path on this site. The issue's
+// example is /lang/en?next=/%09/evil.example, which once redirected to
+// "/\t/evil.example" and so, in a browser, to evil.example.
+func TestNextStaysLocal(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	cases := []struct {
+		rawNext string // as sent in the query, already percent-encoded
+		want    string // "" means the fallback
+	}{
+		{"/%09/evil.example", ""},
+		{"//evil.example", ""},
+		{"/%5Cevil.example", ""},
+		{"/%5C%5Cevil.example", ""},
+		{"%2F%2Fevil.example", ""},
+		{"/%252F/evil.example", ""}, // decodes to the path //evil.example
+		{"https://evil.example/", ""},
+		{"https%3A%2F%2Fevil.example", ""},
+		{"/%0d%0aSet-Cookie:%20x=1", ""},
+		{"/%0a/evil.example", ""},
+		{"/%00", ""},
+		{"javascript:alert(1)", ""},
+		{"%20/evil.example", ""},
+		{"evil.example", ""},
+		{"//user@evil.example", ""},
+		{"/%ff", ""},
+		{"/applications/new", "/applications/new"},
+		{"/verify%3Fnumber%3DPTA-1", "/verify?number=PTA-1"},
+	}
+	for _, c := range cases {
+		want := c.want
+		if want == "" {
+			want = "/"
+		}
+		if p := b.get("/lang/en?next=" + c.rawNext); p.status != http.StatusSeeOther || p.location != want {
+			t.Errorf("/lang/en?next=%s = %d to %q, want %q", c.rawNext, p.status, p.location, want)
+		}
+		// The login form carries next as a hidden field and redirects to it
+		// after a successful login; the reviewer's home is /review.
+		next, err := url.QueryUnescape(c.rawNext)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = c.want
+		if want == "" {
+			want = "/review"
+		}
+		lb := e.browser()
+		p := lb.post("/login", url.Values{"email": {"reviewer@demo.test"}, "password": {"demo-password-1"}, "next": {next}})
+		if p.status != http.StatusSeeOther || p.location != want {
+			t.Errorf("login with next=%s = %d to %q, want %q", c.rawNext, p.status, p.location, want)
+		}
+		if page := lb.get("/login?next=" + c.rawNext); c.want == "" && strings.Contains(page.body, "evil") {
+			t.Errorf("the login page carries next=%s into its form", c.rawNext)
+		}
+	}
+}
