@@ -238,7 +238,9 @@ func init() {
 	openapi3filter.RegisterBodyDecoder("application/pdf", openapi3filter.FileBodyDecoder)
 }
 
-func newClient(t *testing.T, kind string) *client {
+// newClient serves the API over a fresh store of kind; opts adjust the
+// service's configuration.
+func newClient(t *testing.T, kind string, opts ...func(*registry.Config)) *client {
 	db := storetest.Open(t, kind)
 	keys := publish.Keys{Dir: t.TempDir()}
 	pub := publish.NewPublisher(db, keys, nil, nil)
@@ -248,7 +250,11 @@ func newClient(t *testing.T, kind string) *client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := registry.NewService(db, registry.Config{Hashing: auth.TestParams, FeedChanged: pub.Kick, Documents: docs, DemoWithoutTOTP: true})
+	cfg := registry.Config{Hashing: auth.TestParams, FeedChanged: pub.Kick, Documents: docs, DemoWithoutTOTP: true}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	svc := registry.NewService(db, cfg)
 	if err := svc.EnsureDemo(context.Background(), "demo-password-1"); err != nil {
 		t.Fatal(err)
 	}

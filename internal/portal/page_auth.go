@@ -42,7 +42,8 @@ func (s *Server) signupPost(w http.ResponseWriter, r *http.Request) {
 	f, err := form(w, r)
 	if err == nil {
 		in := registry.SignupInput{Email: f.Get("email"), Password: f.Get("password"), Kind: f.Get("kind"), Name: f.Get("name"),
-			CNIC: f.Get("cnic"), Mobile: f.Get("mobile"), NTN: f.Get("ntn"), SECPNumber: f.Get("secp_number"), PSEBNumber: f.Get("pseb_number")}
+			CNIC: f.Get("cnic"), Mobile: f.Get("mobile"), NTN: f.Get("ntn"), SECPNumber: f.Get("secp_number"), PSEBNumber: f.Get("pseb_number"),
+			ClientIP: clientIP(r)}
 		if _, _, err = s.svc.Signup(r.Context(), in); err == nil {
 			var tok string
 			var t *registry.Token
@@ -158,7 +159,7 @@ func (s *Server) resetPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) resetPost(w http.ResponseWriter, r *http.Request) {
 	f, err := form(w, r)
 	if err == nil {
-		if err = s.svc.ResetPassword(r.Context(), f.Get("token"), f.Get("password")); err == nil {
+		if err = s.svc.ResetPassword(r.Context(), f.Get("token"), f.Get("password"), clientIP(r)); err == nil {
 			s.clearSession(w, r)
 			http.Redirect(w, r, "/login?msg=reset_done", http.StatusSeeOther)
 			return

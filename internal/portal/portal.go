@@ -381,6 +381,8 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		s.errorPage(w, r, http.StatusConflict, "That cannot be done now", msg)
 	case registry.ETOOMANY:
 		s.errorPage(w, r, http.StatusTooManyRequests, "Too many attempts", msg)
+	case registry.EUNAVAILABLE:
+		s.errorPage(w, r, http.StatusServiceUnavailable, "Not available right now", msg)
 	default:
 		s.log.ErrorContext(r.Context(), "portal: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 		s.errorPage(w, r, http.StatusInternalServerError, "Something went wrong", "The error was logged. Try again in a moment.")
