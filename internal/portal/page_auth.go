@@ -129,27 +129,24 @@ func (s *Server) forgotPost(w http.ResponseWriter, r *http.Request) {
 }
 
 // sendResetLink makes a reset link for email, if it has an account, and
-// "sends" it: written to the log until ipreg has a mail transport.
+// "sends" it: written to the log until ipreg has a mail transport. The
+// link starts with the configured public URL, never the request's Host
+// (a request with Host: evil.example would otherwise mail the user a link
+// that hands the token to evil.example).
 func (s *Server) sendResetLink(r *http.Request, email string) error {
+	if s.cfg.PublicURL == "" {
+		return registry.Errorf(registry.EUNAVAILABLE, "password reset links cannot be sent: this server was started without --public-url (IPREG_PUBLIC_URL); ask the registry's administrators")
+	}
 	email = strings.TrimSpace(email)
 	token, err := s.svc.RequestPasswordReset(r.Context(), email, clientIP(r))
 	if err != nil || token == "" {
 		return err
 	}
-	link := baseURL(r) + "/password/reset?token=" + url.QueryEscape(token)
+	link := s.cfg.PublicURL + "/password/reset?token=" + url.QueryEscape(token)
 	s.log.InfoContext(r.Context(), "outgoing e-mail (not sent: ipreg has no mail transport yet)",
 		"to", email, "subject", "Reset your ipreg password",
 		"body", "Open this link within an hour to set a new password: "+link+" — if you did not ask for it, ignore this message.")
 	return nil
-}
-
-// baseURL is this site's origin as the browser sees it.
-func baseURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
 }
 
 func (s *Server) resetPage(w http.ResponseWriter, r *http.Request) {

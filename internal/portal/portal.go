@@ -46,6 +46,13 @@ type Config struct {
 	SecureCookies bool
 	// Demo shows a banner saying the demo users exist.
 	Demo bool
+	// PublicURL is the registry's address as people reach it, such as
+	// https://ipreg.pta.gov.pk, without a trailing slash: the start of
+	// every link the portal writes into a message (password resets).
+	// Never taken from a request's Host or X-Forwarded-Host, which the
+	// requester chooses. Empty: such links are refused (503) rather than
+	// guessed.
+	PublicURL string
 	// Wrap, if set, wraps every page handler with the given pattern (the
 	// API's request logging and metrics).
 	Wrap func(pattern string, h http.Handler) http.Handler

@@ -65,7 +65,7 @@ func newEnv(t testing.TB) *env {
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	a := api.New(svc, log, api.Config{})
-	p, err := portal.New(svc, log, portal.Config{Demo: true, Wrap: a.Observe})
+	p, err := portal.New(svc, log, portal.Config{Demo: true, Wrap: a.Observe, PublicURL: "https://ipreg.example.pk"})
 	if err != nil {
 		t.Fatal(err)
 	}
