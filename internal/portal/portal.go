@@ -405,6 +405,9 @@ func statusOf(err error) int { return api.StatusOf(registry.ErrorCode(err)) }
 type formError struct {
 	Summary string
 	Fields  map[string]string
+	// RetryAfter, for a throttled or busy answer (429, 503), becomes the
+	// Retry-After header.
+	RetryAfter time.Duration
 }
 
 func toFormError(s *Server, r *http.Request, err error) *formError {
@@ -414,7 +417,7 @@ func toFormError(s *Server, r *http.Request, err error) *formError {
 		s.log.ErrorContext(r.Context(), "portal: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 		return &formError{Summary: translate(lang, "The error was logged. Try again in a moment.")}
 	}
-	fe := &formError{Summary: translateDomain(lang, e.Message)}
+	fe := &formError{Summary: translateDomain(lang, e.Message), RetryAfter: e.RetryAfter}
 	if len(e.Fields) > 0 {
 		fe.Fields = make(map[string]string, len(e.Fields))
 		for k, m := range e.Fields {

@@ -51,14 +51,20 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func newEnv(t testing.TB) *env {
+// newEnv serves the portal and the API over a fresh SQLite store; opts
+// adjust the service's configuration.
+func newEnv(t testing.TB, opts ...func(*registry.Config)) *env {
 	t.Helper()
 	db := storetest.Open(t, "sqlite")
 	docs, err := docstore.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := registry.NewService(db, registry.Config{Hashing: auth.TestParams, Documents: docs, DemoWithoutTOTP: true})
+	cfg := registry.Config{Hashing: auth.TestParams, Documents: docs, DemoWithoutTOTP: true}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	svc := registry.NewService(db, cfg)
 	if err := svc.EnsureDemo(context.Background(), "demo-password-1"); err != nil {
 		t.Fatal(err)
 	}

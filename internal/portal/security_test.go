@@ -5,6 +5,10 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/ipreg/ipreg/internal/auth"
+	"github.com/ipreg/ipreg/internal/registry"
 )
 
 // TestPageSecurity checks what every page sends: the CSP without inline
@@ -128,5 +132,39 @@ func TestNextStaysLocal(t *testing.T) {
 		if page := lb.get("/login?next=" + c.rawNext); c.want == "" && strings.Contains(page.body, "evil") {
 			t.Errorf("the login page carries next=%s into its form", c.rawNext)
 		}
+	}
+}
+
+// TestLoginAbuseMessages: a throttled login and one refused while every
+// hashing slot is busy show the person a clear message, with the status
+// and Retry-After the API gives.
+func TestLoginAbuseMessages(t *testing.T) {
+	gate := auth.NewGate(1, 0, time.Second)
+	e := newEnv(t, func(c *registry.Config) { c.HashGate = gate })
+	b := e.browser()
+	for i := 0; i < 5; i++ {
+		if p := b.post("/login", url.Values{"email": {"reviewer@demo.test"}, "password": {"wrong password"}}); p.status != http.StatusUnauthorized {
+			t.Fatalf("wrong password %d = %d", i, p.status)
+		}
+	}
+	p := b.post("/login", url.Values{"email": {"reviewer@demo.test"}, "password": {"demo-password-1"}})
+	if p.status != http.StatusTooManyRequests || p.header.Get("Retry-After") == "" || !strings.Contains(p.body, "too many failed logins") {
+		t.Errorf("throttled login = %d, Retry-After %q", p.status, p.header.Get("Retry-After"))
+	}
+	hold, entered := make(chan struct{}), make(chan struct{})
+	gate.OnEnter = func(int) { entered <- struct{}{}; <-hold }
+	done := make(chan page)
+	go func() {
+		done <- e.browser().post("/login", url.Values{"email": {"admin@demo.test"}, "password": {"demo-password-1"}})
+	}()
+	<-entered
+	p = e.browser().post("/login", url.Values{"email": {"supervisor@demo.test"}, "password": {"demo-password-1"}})
+	if p.status != http.StatusServiceUnavailable || p.header.Get("Retry-After") != "1" || !strings.Contains(p.body, "busy checking other passwords") {
+		t.Errorf("login while hashing is saturated = %d, Retry-After %q", p.status, p.header.Get("Retry-After"))
+	}
+	gate.OnEnter = nil
+	close(hold)
+	if p := <-done; p.status != http.StatusSeeOther {
+		t.Errorf("the login holding the slot = %d", p.status)
 	}
 }
