@@ -242,7 +242,9 @@ func init() {
 // testMetricsToken is the metrics token newClient's server requires.
 const testMetricsToken = "metrics-token-for-the-tests-0123"
 
-func newClient(t *testing.T, kind string) *client {
+// newClient serves the API over a fresh store of kind; opts adjust the
+// service's configuration.
+func newClient(t *testing.T, kind string, opts ...func(*registry.Config)) *client {
 	db := storetest.Open(t, kind)
 	keys := publish.Keys{Dir: t.TempDir()}
 	pub := publish.NewPublisher(db, keys, nil, nil)
@@ -252,7 +254,11 @@ func newClient(t *testing.T, kind string) *client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := registry.NewService(db, registry.Config{Hashing: auth.TestParams, FeedChanged: pub.Kick, Documents: docs, DemoWithoutTOTP: true})
+	cfg := registry.Config{Hashing: auth.TestParams, FeedChanged: pub.Kick, Documents: docs, DemoWithoutTOTP: true}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	svc := registry.NewService(db, cfg)
 	if err := svc.EnsureDemo(context.Background(), "demo-password-1"); err != nil {
 		t.Fatal(err)
 	}

@@ -35,6 +35,8 @@ func StatusOf(code registry.Code) int {
 		return http.StatusUnprocessableEntity
 	case registry.ETOOMANY:
 		return http.StatusTooManyRequests
+	case registry.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }

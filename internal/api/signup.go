@@ -35,7 +35,8 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, acc, err := s.svc.Signup(r.Context(), registry.SignupInput{Email: in.Email, Password: in.Password, Kind: in.Kind,
-		Name: in.Name, CNIC: in.CNIC, Mobile: in.Mobile, NTN: in.NTN, SECPNumber: in.SECPNumber, PSEBNumber: in.PSEBNumber})
+		Name: in.Name, CNIC: in.CNIC, Mobile: in.Mobile, NTN: in.NTN, SECPNumber: in.SECPNumber, PSEBNumber: in.PSEBNumber,
+		ClientIP: clientIP(r)})
 	if err != nil {
 		s.writeError(w, r, err)
 		return

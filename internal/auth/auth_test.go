@@ -1,6 +1,10 @@
 package auth
 
 import (
+	"context"
+	"errors"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -45,27 +49,79 @@ func TestToken(t *testing.T) {
 	}
 }
 
-func TestThrottle(t *testing.T) {
-	th := NewThrottle(3, time.Minute)
-	t0 := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
-	for i := 0; i < 3; i++ {
-		if w := th.Wait("a", t0); w != 0 {
-			t.Fatalf("attempt %d throttled early: %v", i, w)
-		}
-		th.Fail("a", t0.Add(time.Duration(i)*time.Second))
+// TestGate: no more hashes run at once than the gate has slots; callers
+// beyond the slots and the queue get ErrBusy at once, queued ones when
+// their wait runs out, and a freed slot goes to a waiting caller.
+func TestGate(t *testing.T) {
+	for _, tt := range []struct {
+		name          string
+		slots, queue  int
+		callers       int
+		wantBusyFirst int // callers refused while the slots are held
+	}{
+		{"no queue", 2, 0, 32, 30},
+		{"queue of 4", 2, 4, 32, 26},
+		{"one slot", 1, 0, 5, 4},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			g := NewGate(tt.slots, tt.queue, time.Hour)
+			hold := make(chan struct{})
+			entered := make(chan int, tt.callers)
+			g.OnEnter = func(n int) { entered <- n; <-hold }
+			errs := make(chan error, tt.callers)
+			for i := 0; i < tt.callers; i++ {
+				go func() { errs <- g.Do(context.Background(), func() {}) }()
+			}
+			for i := 0; i < tt.slots; i++ {
+				<-entered
+			}
+			for i := 0; i < tt.wantBusyFirst; i++ {
+				if err := <-errs; !errors.Is(err, ErrBusy) {
+					t.Fatalf("caller %d: %v, want ErrBusy", i, err)
+				}
+			}
+			close(hold)
+			for i := tt.wantBusyFirst; i < tt.callers; i++ {
+				if err := <-errs; err != nil {
+					t.Fatalf("caller after release: %v", err)
+				}
+			}
+			if g.Peak() != tt.slots {
+				t.Errorf("peak = %d, want %d", g.Peak(), tt.slots)
+			}
+		})
 	}
-	if w := th.Wait("a", t0.Add(3*time.Second)); w != 57*time.Second {
-		t.Fatalf("Wait after 3 failures = %v, want 57s", w)
+	// A queued caller gives up when its wait runs out, or its context ends.
+	g := NewGate(1, 1, time.Millisecond)
+	hold := make(chan struct{})
+	g.OnEnter = func(int) { <-hold }
+	done := make(chan error)
+	go func() { done <- g.Do(context.Background(), func() {}) }()
+	for g.running.Load() == 0 {
+		runtime.Gosched()
 	}
-	if w := th.Wait("b", t0); w != 0 {
-		t.Fatalf("another key is throttled: %v", w)
+	if err := g.Do(context.Background(), func() {}); !errors.Is(err, ErrBusy) {
+		t.Errorf("queued past its wait: %v", err)
 	}
-	if w := th.Wait("a", t0.Add(61*time.Second)); w != 0 {
-		t.Fatalf("Wait after the window = %v, want 0", w)
+	g.wait = time.Hour
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := g.Do(ctx, func() {}); !errors.Is(err, context.Canceled) {
+		t.Errorf("queued with an ended context: %v", err)
 	}
-	th.Fail("a", t0)
-	th.Reset("a")
-	if w := th.Wait("a", t0); w != 0 {
-		t.Fatalf("Wait after Reset = %v", w)
+	close(hold)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestGateSlots(t *testing.T) {
+	if n := GateSlots(DefaultParams); n < 1 || n > runtime.GOMAXPROCS(0) {
+		t.Errorf("GateSlots = %d with GOMAXPROCS %d", n, runtime.GOMAXPROCS(0))
+	}
+	old := debug.SetMemoryLimit(4 * 19 << 20) // room for one 19 MiB hash
+	defer debug.SetMemoryLimit(old)
+	if n := GateSlots(DefaultParams); n != 1 {
+		t.Errorf("GateSlots under a 76 MiB limit = %d, want 1", n)
 	}
 }

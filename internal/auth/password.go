@@ -1,5 +1,6 @@
 // Package auth holds ipreg's credential primitives: argon2id password
-// hashes, random bearer tokens stored only as hashes, and login throttling.
+// hashes and the gate that bounds how many run at once, and random bearer
+// tokens stored only as hashes.
 // It knows nothing of users or storage; the registry service uses it.
 package auth
 

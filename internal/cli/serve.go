@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -36,6 +37,11 @@ type ServeConfig struct {
 	JobsInterval time.Duration
 	FeedPoll     time.Duration
 	MaxBodyBytes int64
+	// PublicURL is the registry's address as people reach it, the start
+	// of the links it writes (password resets). Under --demo it defaults
+	// to http://<listen address>; elsewhere, without it, reset links are
+	// refused (503) and the start-up log says so.
+	PublicURL string
 	// SecureCookies marks the portal's cookies Secure on plain HTTP too,
 	// for a deployment behind a TLS-terminating proxy.
 	SecureCookies bool
@@ -73,6 +79,7 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 	fs.DurationVar(&cfg.JobsInterval, "jobs-interval", time.Minute, "how often the background jobs run")
 	fs.DurationVar(&cfg.FeedPoll, "feed-poll", time.Second, "how often the feed publisher looks for changes made through other replicas (changes made here publish at once)")
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", 1<<20, "largest JSON request body accepted")
+	fs.StringVar(&cfg.PublicURL, "public-url", "", "the registry's address as people reach it, e.g. https://ipreg.example.pk: the start of the password-reset links it writes, never taken from a request's Host header; without it reset links are refused, except under --demo, where it defaults to http://<listen address>")
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", false, "mark the portal's cookies Secure although ipreg serves plain HTTP (behind a TLS-terminating proxy); under TLS they always are")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
@@ -122,6 +129,10 @@ func (s *Server) Start(ctx context.Context, banner io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("feed signing key: %w", err)
 	}
+	publicURL, err := parsePublicURL(s.Config.PublicURL)
+	if err != nil {
+		return err
+	}
 	s.log.Info("feed signing key", "public_key", feed.FormatPublicKey(cur.Public().(ed25519.PublicKey)), "rotating", next != nil)
 	pub := publish.NewPublisher(db, keys, nil, s.log)
 	reader := publish.NewReader(db, s.log)
@@ -169,19 +180,27 @@ func (s *Server) Start(ctx context.Context, banner io.Writer) error {
 	// Other replicas publish too: look for their versions four times a second.
 	go func() { defer s.wg.Done(); reader.Run(jobsCtx, 250*time.Millisecond) }()
 
-	// The API, the feed and the operational endpoints, and the portal for
-	// every other path.
-	p, err := portal.New(s.svc, s.log, portal.Config{Demo: s.Config.Demo, SecureCookies: s.Config.SecureCookies, Wrap: a.Observe})
-	if err != nil {
-		return err
-	}
-	root := portal.Root(a.Handler(), p)
-
 	s.ln, err = net.Listen("tcp", s.Config.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", s.Config.Listen, err)
 	}
 	s.Addr = s.ln.Addr()
+	switch {
+	case publicURL != "":
+	case s.Config.Demo:
+		publicURL = "http://" + demoHost(s.Addr)
+	default:
+		s.log.Warn("password reset links are off: start ipreg serve with --public-url (IPREG_PUBLIC_URL), the address people reach the registry at")
+	}
+
+	// The API, the feed and the operational endpoints, and the portal for
+	// every other path.
+	p, err := portal.New(s.svc, s.log, portal.Config{Demo: s.Config.Demo, SecureCookies: s.Config.SecureCookies, Wrap: a.Observe,
+		PublicURL: publicURL})
+	if err != nil {
+		return err
+	}
+	root := portal.Root(a.Handler(), p)
 	s.http = &http.Server{
 		Handler:           root,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -331,4 +350,43 @@ func (s *Server) Close() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// parsePublicURL checks --public-url: an absolute http or https URL with a
+// host and nothing a link cannot start with (user, query, fragment). It
+// returns it without a trailing slash, or "" for "".
+func parsePublicURL(v string) (string, error) {
+	if v == "" {
+		return "", nil
+	}
+	bad := func(why string) error {
+		return fmt.Errorf("--public-url %q: %s; give the address people reach the registry at, such as https://ipreg.example.pk", v, why)
+	}
+	u, err := url.Parse(v)
+	switch {
+	case err != nil:
+		return "", bad("not a URL")
+	case u.Scheme != "https" && u.Scheme != "http":
+		return "", bad("must start with https:// (or http://)")
+	case u.Host == "" || u.Hostname() == "":
+		return "", bad("names no host")
+	case u.User != nil:
+		return "", bad("must not carry a user name or password")
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		return "", bad("must not have a query or fragment")
+	}
+	return strings.TrimRight(u.String(), "/"), nil
+}
+
+// demoHost is the listen address as a browser on this machine reaches it:
+// a wildcard address (0.0.0.0, ::) becomes localhost.
+func demoHost(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
 }

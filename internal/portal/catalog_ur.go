@@ -42,6 +42,7 @@ var urdu = map[string]string{
 	"Not found":                            "نہیں ملا",
 	"That cannot be done now":              "یہ ابھی نہیں ہو سکتا",
 	"Too many attempts":                    "بہت زیادہ کوششیں",
+	"Not available right now":              "اس وقت دستیاب نہیں",
 	"Select at least one check to answer.": "جواب دینے کے لیے کم از کم ایک تصدیق منتخب کریں۔",
 
 	"Only a draft or an application returned for correction can be changed.": "صرف مسودہ یا درستی کے لیے واپس کی گئی درخواست ہی تبدیل ہو سکتی ہے۔",

@@ -24,8 +24,8 @@ var domainUrdu = map[string]string{
 	"the token has expired; log in again or create a new API token":                                                               "ٹوکن کی مدت ختم ہو گئی؛ دوبارہ لاگ اِن کریں یا نیا API ٹوکن بنائیں",
 	"the token is not valid (revoked or mistyped); log in again":                                                                  "ٹوکن درست نہیں (منسوخ یا غلط لکھا گیا)؛ دوبارہ لاگ اِن کریں",
 	"must be between 1 and 366":                                                                                                   "1 اور 366 کے درمیان ہونا چاہیے",
-	"too many failed logins; wait %s and try again, or reset the password":                                                        "بہت سے ناکام لاگ اِن؛ %s انتظار کر کے دوبارہ کوشش کریں، یا پاس ورڈ دوبارہ ترتیب دیں",
-	"too many reset requests from your network; wait %s and try again":                                                            "آپ کے نیٹ ورک سے بہت سی درخواستیں آئیں؛ %s انتظار کر کے دوبارہ کوشش کریں",
+	"too many failed logins; wait %s and try again, or reset the password":                                                        "لاگ اِن کی بہت زیادہ ناکام کوششیں؛ %s انتظار کر کے دوبارہ کوشش کریں، یا پاس ورڈ ری سیٹ کریں",
+	"too many reset requests from your network; wait %s and try again":                                                            "آپ کے نیٹ ورک سے پاس ورڈ ری سیٹ کی بہت زیادہ کوششیں ہوئی ہیں؛ %s انتظار کر کے دوبارہ کوشش کریں",
 	"this reset link is not valid: it was used already, has expired (links work for an hour), or was mistyped; ask for a new one": "یہ لنک درست نہیں: پہلے استعمال ہو چکا، مدت ختم ہو گئی (لنک ایک گھنٹہ کام کرتا ہے)، یا غلط لکھا گیا؛ نیا لنک منگوائیں",
 
 	// One account per CNIC or NTN (sign-up)
@@ -33,6 +33,12 @@ var domainUrdu = map[string]string{
 	"already has an account: log in, or reset your password if you forgot it":                          "اس نمبر سے اکاؤنٹ پہلے سے موجود ہے؛ لاگ اِن کریں، یا پاس ورڈ بھول گئے ہوں تو اسے ری سیٹ کریں",
 	"A company account with this NTN already exists. Log in, or reset your password if you forgot it.": "اس NTN سے کمپنی کا اکاؤنٹ پہلے سے موجود ہے۔ لاگ اِن کریں، یا پاس ورڈ بھول گئے ہوں تو اسے ری سیٹ کریں۔",
 	"already has a company account: log in, or reset your password if you forgot it":                   "اس NTN سے کمپنی کا اکاؤنٹ پہلے سے موجود ہے؛ لاگ اِن کریں، یا پاس ورڈ بھول گئے ہوں تو اسے ری سیٹ کریں",
+
+	// Throttles and the hashing gate (registry/throttle.go), reset links
+	"too many password resets from your network; wait %s and try again":                                                                       "آپ کے نیٹ ورک سے نیا پاس ورڈ لگانے کی بہت زیادہ کوششیں ہوئی ہیں؛ %s انتظار کر کے دوبارہ کوشش کریں",
+	"too many sign-ups from your network; wait %s and try again":                                                                              "آپ کے نیٹ ورک سے نیا اکاؤنٹ بنانے کی بہت زیادہ کوششیں ہوئی ہیں؛ %s انتظار کر کے دوبارہ کوشش کریں",
+	"the server is busy checking other passwords; try again in a second":                                                                      "سرور اس وقت دوسرے پاس ورڈ جانچنے میں مصروف ہے؛ ایک سیکنڈ بعد دوبارہ کوشش کریں",
+	"password reset links cannot be sent: this server was started without --public-url (IPREG_PUBLIC_URL); ask the registry's administrators": "پاس ورڈ ری سیٹ کے لنک نہیں بھیجے جا سکتے: یہ سرور --public-url (IPREG_PUBLIC_URL) کے بغیر چلایا گیا ہے؛ رجسٹری کے منتظمین سے رابطہ کریں",
 
 	// Staff and operators (admin pages)
 	"is required for an operator user: the operator's id (ipreg operator list)":               "آپریٹر صارف کے لیے لازمی ہے: آپریٹر کی شناخت",

@@ -42,7 +42,8 @@ func (s *Server) signupPost(w http.ResponseWriter, r *http.Request) {
 	f, err := form(w, r)
 	if err == nil {
 		in := registry.SignupInput{Email: f.Get("email"), Password: f.Get("password"), Kind: f.Get("kind"), Name: f.Get("name"),
-			CNIC: f.Get("cnic"), Mobile: f.Get("mobile"), NTN: f.Get("ntn"), SECPNumber: f.Get("secp_number"), PSEBNumber: f.Get("pseb_number")}
+			CNIC: f.Get("cnic"), Mobile: f.Get("mobile"), NTN: f.Get("ntn"), SECPNumber: f.Get("secp_number"), PSEBNumber: f.Get("pseb_number"),
+			ClientIP: clientIP(r)}
 		if _, _, err = s.svc.Signup(r.Context(), in); err == nil {
 			var tok string
 			var t *registry.Token
@@ -61,7 +62,7 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, home(u), http.StatusSeeOther)
 		return
 	}
-	s.render(w, r, http.StatusOK, "login", &view{Title: "Log in", D: map[string]any{"Next": r.URL.Query().Get("next")}})
+	s.render(w, r, http.StatusOK, "login", &view{Title: "Log in", D: map[string]any{"Next": localPath(r.URL.Query().Get("next"), "")}})
 }
 
 func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
@@ -90,7 +91,7 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 	}
 	// The password is not sent back; the e-mail and the code field are.
 	s.render(w, r, statusOf(err), "login", &view{Title: "Log in", Err: toFormError(s, r, err), Form: f,
-		D: map[string]any{"Next": f.Get("next"), "AskTOTP": askTOTP}})
+		D: map[string]any{"Next": localPath(f.Get("next"), ""), "AskTOTP": askTOTP}})
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
@@ -128,27 +129,24 @@ func (s *Server) forgotPost(w http.ResponseWriter, r *http.Request) {
 }
 
 // sendResetLink makes a reset link for email, if it has an account, and
-// "sends" it: written to the log until ipreg has a mail transport.
+// "sends" it: written to the log until ipreg has a mail transport. The
+// link starts with the configured public URL, never the request's Host
+// (a request with Host: evil.example would otherwise mail the user a link
+// that hands the token to evil.example).
 func (s *Server) sendResetLink(r *http.Request, email string) error {
+	if s.cfg.PublicURL == "" {
+		return registry.Errorf(registry.EUNAVAILABLE, "password reset links cannot be sent: this server was started without --public-url (IPREG_PUBLIC_URL); ask the registry's administrators")
+	}
 	email = strings.TrimSpace(email)
 	token, err := s.svc.RequestPasswordReset(r.Context(), email, clientIP(r))
 	if err != nil || token == "" {
 		return err
 	}
-	link := baseURL(r) + "/password/reset?token=" + url.QueryEscape(token)
+	link := s.cfg.PublicURL + "/password/reset?token=" + url.QueryEscape(token)
 	s.log.InfoContext(r.Context(), "outgoing e-mail (not sent: ipreg has no mail transport yet)",
 		"to", email, "subject", "Reset your ipreg password",
 		"body", "Open this link within an hour to set a new password: "+link+" — if you did not ask for it, ignore this message.")
 	return nil
-}
-
-// baseURL is this site's origin as the browser sees it.
-func baseURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
 }
 
 func (s *Server) resetPage(w http.ResponseWriter, r *http.Request) {
@@ -158,7 +156,7 @@ func (s *Server) resetPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) resetPost(w http.ResponseWriter, r *http.Request) {
 	f, err := form(w, r)
 	if err == nil {
-		if err = s.svc.ResetPassword(r.Context(), f.Get("token"), f.Get("password")); err == nil {
+		if err = s.svc.ResetPassword(r.Context(), f.Get("token"), f.Get("password"), clientIP(r)); err == nil {
 			s.clearSession(w, r)
 			http.Redirect(w, r, "/login?msg=reset_done", http.StatusSeeOther)
 			return

@@ -19,6 +19,8 @@ import (
 	"path"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/ipreg/ipreg/internal/api"
 	"github.com/ipreg/ipreg/internal/registry"
@@ -44,6 +46,13 @@ type Config struct {
 	SecureCookies bool
 	// Demo shows a banner saying the demo users exist.
 	Demo bool
+	// PublicURL is the registry's address as people reach it, such as
+	// https://ipreg.pta.gov.pk, without a trailing slash: the start of
+	// every link the portal writes into a message (password resets).
+	// Never taken from a request's Host or X-Forwarded-Host, which the
+	// requester chooses. Empty: such links are refused (503) rather than
+	// guessed.
+	PublicURL string
 	// Wrap, if set, wraps every page handler with the given pattern (the
 	// API's request logging and metrics).
 	Wrap func(pattern string, h http.Handler) http.Handler
@@ -324,10 +333,24 @@ func (s *Server) need(w http.ResponseWriter, r *http.Request, roles ...registry.
 	return nil, false
 }
 
-// localPath keeps a "next" parameter on this site: a path, not a URL to
-// elsewhere (no open redirect).
+// localPath is the one check every "next" parameter (the login form, the
+// language switch) passes before the portal redirects to it: only a clean
+// path on this site, else fallback, so no link can send a visitor elsewhere
+// (an open redirect, OWASP ASVS 5.1.5). p is the parameter's decoded value.
+// Refused: control characters (browsers drop tabs and line breaks, turning
+// "/\t/evil.example" into "//evil.example"), backslashes (read as "/"),
+// a scheme, host or user, anything not starting with exactly one "/", and
+// a path that decodes to "//…" or holds a backslash or control character.
 func localPath(p, fallback string) string {
-	if p == "" || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") || strings.ContainsAny(p, "\r\n") {
+	bad := func(s string) bool {
+		return strings.ContainsFunc(s, func(r rune) bool { return r == '\\' || unicode.IsControl(r) || r == utf8.RuneError })
+	}
+	if p == "" || bad(p) || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") {
+		return fallback
+	}
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") || bad(u.Path) {
 		return fallback
 	}
 	return p
@@ -365,6 +388,8 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		s.errorPage(w, r, http.StatusConflict, "That cannot be done now", msg)
 	case registry.ETOOMANY:
 		s.errorPage(w, r, http.StatusTooManyRequests, "Too many attempts", msg)
+	case registry.EUNAVAILABLE:
+		s.errorPage(w, r, http.StatusServiceUnavailable, "Not available right now", msg)
 	default:
 		s.log.ErrorContext(r.Context(), "portal: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 		s.errorPage(w, r, http.StatusInternalServerError, "Something went wrong", "The error was logged. Try again in a moment.")
@@ -380,6 +405,9 @@ func statusOf(err error) int { return api.StatusOf(registry.ErrorCode(err)) }
 type formError struct {
 	Summary string
 	Fields  map[string]string
+	// RetryAfter, for a throttled or busy answer (429, 503), becomes the
+	// Retry-After header.
+	RetryAfter time.Duration
 }
 
 func toFormError(s *Server, r *http.Request, err error) *formError {
@@ -389,7 +417,7 @@ func toFormError(s *Server, r *http.Request, err error) *formError {
 		s.log.ErrorContext(r.Context(), "portal: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 		return &formError{Summary: translate(lang, "The error was logged. Try again in a moment.")}
 	}
-	fe := &formError{Summary: translateDomain(lang, e.Message)}
+	fe := &formError{Summary: translateDomain(lang, e.Message), RetryAfter: e.RetryAfter}
 	if len(e.Fields) > 0 {
 		fe.Fields = make(map[string]string, len(e.Fields))
 		for k, m := range e.Fields {

@@ -53,21 +53,27 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func newEnv(t testing.TB) *env {
+// newEnv serves the portal and the API over a fresh SQLite store; opts
+// adjust the service's configuration.
+func newEnv(t testing.TB, opts ...func(*registry.Config)) *env {
 	t.Helper()
 	db := storetest.Open(t, "sqlite")
 	docs, err := docstore.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := registry.NewService(db, registry.Config{Hashing: auth.TestParams, Documents: docs, DemoWithoutTOTP: true})
+	cfg := registry.Config{Hashing: auth.TestParams, Documents: docs, DemoWithoutTOTP: true}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	svc := registry.NewService(db, cfg)
 	if err := svc.EnsureDemo(context.Background(), "demo-password-1"); err != nil {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	a := api.New(svc, log, api.Config{})
-	p, err := portal.New(svc, log, portal.Config{Demo: true, Wrap: a.Observe})
+	p, err := portal.New(svc, log, portal.Config{Demo: true, Wrap: a.Observe, PublicURL: "https://ipreg.example.pk"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -220,6 +221,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
+	if v.Err != nil && v.Err.RetryAfter > 0 {
+		h.Set("Retry-After", strconv.Itoa(int(math.Ceil(v.Err.RetryAfter.Seconds()))))
+	}
 	// Pages hold personal data: no cache keeps them.
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)

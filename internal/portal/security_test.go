@@ -5,6 +5,10 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/ipreg/ipreg/internal/auth"
+	"github.com/ipreg/ipreg/internal/registry"
 )
 
 // TestPageSecurity checks what every page sends: the CSP without inline
@@ -69,5 +73,98 @@ func TestPageSecurity(t *testing.T) {
 		if p := b.get("/lang/ur?next=" + url.QueryEscape(next)); p.location != "/" {
 			t.Errorf("lang next=%s goes to %q", next, p.location)
 		}
+	}
+}
+
+// TestNextStaysLocal: every "next" parameter (the language switch, the
+// login form) redirects only to a clean path on this site. The issue's
+// example is /lang/en?next=/%09/evil.example, which once redirected to
+// "/\t/evil.example" and so, in a browser, to evil.example.
+func TestNextStaysLocal(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	cases := []struct {
+		rawNext string // as sent in the query, already percent-encoded
+		want    string // "" means the fallback
+	}{
+		{"/%09/evil.example", ""},
+		{"//evil.example", ""},
+		{"/%5Cevil.example", ""},
+		{"/%5C%5Cevil.example", ""},
+		{"%2F%2Fevil.example", ""},
+		{"/%252F/evil.example", ""}, // decodes to the path //evil.example
+		{"https://evil.example/", ""},
+		{"https%3A%2F%2Fevil.example", ""},
+		{"/%0d%0aSet-Cookie:%20x=1", ""},
+		{"/%0a/evil.example", ""},
+		{"/%00", ""},
+		{"javascript:alert(1)", ""},
+		{"%20/evil.example", ""},
+		{"evil.example", ""},
+		{"//user@evil.example", ""},
+		{"/%ff", ""},
+		{"/applications/new", "/applications/new"},
+		{"/verify%3Fnumber%3DPTA-1", "/verify?number=PTA-1"},
+	}
+	for _, c := range cases {
+		want := c.want
+		if want == "" {
+			want = "/"
+		}
+		if p := b.get("/lang/en?next=" + c.rawNext); p.status != http.StatusSeeOther || p.location != want {
+			t.Errorf("/lang/en?next=%s = %d to %q, want %q", c.rawNext, p.status, p.location, want)
+		}
+		// The login form carries next as a hidden field and redirects to it
+		// after a successful login; the reviewer's home is /review.
+		next, err := url.QueryUnescape(c.rawNext)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = c.want
+		if want == "" {
+			want = "/review"
+		}
+		lb := e.browser()
+		p := lb.post("/login", url.Values{"email": {"reviewer@demo.test"}, "password": {"demo-password-1"}, "next": {next}})
+		if p.status != http.StatusSeeOther || p.location != want {
+			t.Errorf("login with next=%s = %d to %q, want %q", c.rawNext, p.status, p.location, want)
+		}
+		if page := lb.get("/login?next=" + c.rawNext); c.want == "" && strings.Contains(page.body, "evil") {
+			t.Errorf("the login page carries next=%s into its form", c.rawNext)
+		}
+	}
+}
+
+// TestLoginAbuseMessages: a throttled login and one refused while every
+// hashing slot is busy show the person a clear message, with the status
+// and Retry-After the API gives.
+func TestLoginAbuseMessages(t *testing.T) {
+	gate := auth.NewGate(1, 0, time.Second)
+	e := newEnv(t, func(c *registry.Config) { c.HashGate = gate })
+	b := e.browser()
+	for i := 0; i < 5; i++ {
+		if p := b.post("/login", url.Values{"email": {"reviewer@demo.test"}, "password": {"wrong password"}}); p.status != http.StatusUnauthorized {
+			t.Fatalf("wrong password %d = %d", i, p.status)
+		}
+	}
+	p := b.post("/login", url.Values{"email": {"reviewer@demo.test"}, "password": {"demo-password-1"}})
+	if p.status != http.StatusTooManyRequests || p.header.Get("Retry-After") == "" || !strings.Contains(p.body, "too many failed logins") {
+		t.Errorf("throttled login = %d, Retry-After %q", p.status, p.header.Get("Retry-After"))
+	}
+	hold, entered := make(chan struct{}), make(chan struct{})
+	gate.OnEnter = func(int) { entered <- struct{}{}; <-hold }
+	done := make(chan page)
+	go func() {
+		done <- e.browser().post("/login", url.Values{"email": {"admin@demo.test"}, "password": {"demo-password-1"}})
+	}()
+	<-entered
+	p = e.browser().post("/login", url.Values{"email": {"supervisor@demo.test"}, "password": {"demo-password-1"}})
+	if p.status != http.StatusServiceUnavailable || p.header.Get("Retry-After") != "1" || !strings.Contains(p.body, "busy checking other passwords") {
+		t.Errorf("login while hashing is saturated = %d, Retry-After %q", p.status, p.header.Get("Retry-After"))
+	}
+	gate.OnEnter = nil
+	close(hold)
+	if p := <-done; p.status != http.StatusSeeOther {
+		t.Errorf("the login holding the slot = %d", p.status)
 	}
 }

@@ -12,9 +12,16 @@ import (
 // SignupInput is what an applicant gives to open an account.
 type SignupInput struct {
 	Email, Password, Kind, Name, CNIC, Mobile, NTN, SECPNumber, PSEBNumber string
+	// ClientIP is the address the sign-up comes from, for the throttle.
+	ClientIP string
 }
 
-// Signup opens an applicant account and its user.
+// Signup opens an applicant account and its user. Sign-ups count against
+// the client address (50 in 15 minutes, shared by all replicas; ETOOMANY
+// with RetryAfter beyond), and a taken e-mail is found before the password
+// is hashed, so neither a flood nor duplicates cost a hash each. (The
+// answer says the address is taken, as it must for the person to log in
+// instead, so the lookup's timing tells nothing more.)
 func (s *Service) Signup(ctx context.Context, in SignupInput) (*User, *Account, error) {
 	fe := FieldErrors{}
 	email := normalizeEmail(fe, "email", in.Email)
@@ -58,19 +65,37 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*User, *Account, 
 	if err := fe.Err(); err != nil {
 		return nil, nil, err
 	}
-	// One account per CNIC or NTN; looked up before the costly hash. The
-	// unique key answers a concurrent twin in the write below.
-	key := (&Account{Kind: kind, CNIC: cnic, NTN: ntn}).IdentityKey()
-	if err := s.store.Read(ctx, func(tx Tx) error {
-		taken, err := tx.AccountIdentityTaken(ctx, key)
-		if err == nil && taken {
-			err = identityTaken(kind)
-		}
-		return err
-	}); err != nil {
+	if err := s.reserveOne(ctx, limitSignup, "too many sign-ups from your network", in.ClientIP); err != nil {
 		return nil, nil, err
 	}
-	hash, err := auth.HashPassword(in.Password, s.hashing)
+	// One account per CNIC or NTN, and per e-mail address; both looked up
+	// before the costly hash (the identity first, so that its answer never
+	// links a CNIC to an e-mail address). The unique keys answer a
+	// concurrent twin in the write below.
+	key := (&Account{Kind: kind, CNIC: cnic, NTN: ntn}).IdentityKey()
+	taken := &Error{Code: ECONFLICT, Message: "an account with this e-mail already exists",
+		Fields: map[string]string{"email": "is already registered; log in, or reset the password"}}
+	err = s.store.Read(ctx, func(tx Tx) error {
+		idTaken, err := tx.AccountIdentityTaken(ctx, key)
+		if err != nil {
+			return err
+		}
+		if idTaken {
+			return identityTaken(kind)
+		}
+		_, err = tx.UserByEmail(ctx, email)
+		switch ErrorCode(err) {
+		case "":
+			return taken
+		case ENOTFOUND:
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	hash, err := s.hashPassword(ctx, in.Password)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -87,8 +112,7 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*User, *Account, 
 		}
 		if err := tx.CreateUser(ctx, u); err != nil {
 			if ErrorCode(err) == ECONFLICT {
-				return &Error{Code: ECONFLICT, Message: "an account with this e-mail already exists",
-					Fields: map[string]string{"email": "is already registered; log in, or reset the password"}}
+				return taken // a sign-up racing this one took it
 			}
 			return err
 		}
@@ -100,9 +124,12 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*User, *Account, 
 	return u, acc, nil
 }
 
-// Login checks a password and returns a new session token. Failures are
-// throttled per account and per client address; the answer never says
-// whether the e-mail exists.
+// Login checks a password and returns a new session token. Attempts are
+// counted before the password is checked, per account and client address,
+// per client address and per account (see throttle.go for the limits and
+// why the owner cannot be locked out); the answer never says whether the
+// e-mail exists. Over a limit it returns ETOOMANY with RetryAfter; when
+// every hashing slot is busy, EUNAVAILABLE with RetryAfter.
 //
 // A user with TOTP on must give a current code (totp); one already used is
 // refused. Staff whose role needs TOTP and who have none yet get a token
@@ -111,11 +138,6 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*User, *Account, 
 func (s *Service) Login(ctx context.Context, email, password, totp, clientIP string) (string, *Token, error) {
 	email = normalizeLoginEmail(email)
 	now := s.now()
-	acctKey, clientKey := "acct:"+email, "client:"+clientIP
-	if w := max(s.perAccount.Wait(acctKey, now), s.perClient.Wait(clientKey, now)); w > 0 {
-		return "", nil, &Error{Code: ETOOMANY, RetryAfter: w,
-			Message: "too many failed logins; wait " + w.Round(time.Second).String() + " and try again, or reset the password"}
-	}
 	var u *User
 	err := s.store.Read(ctx, func(tx Tx) error {
 		var err error
@@ -125,19 +147,76 @@ func (s *Service) Login(ctx context.Context, email, password, totp, clientIP str
 	if err != nil && ErrorCode(err) != ENOTFOUND {
 		return "", nil, err
 	}
+	// Reserve before checking, in one transaction committed before the
+	// hash: the client's bucket first (it bounds everything a client can
+	// cost, unknown e-mails included), then the account's with this client,
+	// then, unless this client logged in to the account before, the
+	// account's over all clients. Every transaction takes the buckets in
+	// this order, so concurrent ones cannot deadlock.
+	var slots []slot
+	var acctClient slot
+	err = s.store.Write(ctx, func(tx Tx) error {
+		slots = slots[:0]
+		at := s.Now()
+		sl, err := s.reserve(ctx, tx, limitLoginClient, at, clientIP)
+		if err != nil {
+			return err
+		}
+		slots = append(slots, sl)
+		if acctClient, err = s.reserve(ctx, tx, limitLoginAccountClient, at, email, clientIP); err != nil {
+			return err
+		}
+		var seen time.Time
+		if u != nil {
+			if seen, err = tx.LoginClientSeen(ctx, u.ID, clientDigest(u.ID, clientIP)); err != nil {
+				return err
+			}
+		}
+		if seen.IsZero() || at.Sub(seen) > knownClientFor {
+			if sl, err = s.reserve(ctx, tx, limitLoginAccount, at, email); err != nil {
+				return err
+			}
+			slots = append(slots, sl)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	// giveBack returns the places this attempt reserved, when it was not
+	// a failure: a success, a hash slot that was not free, or a right
+	// password whose TOTP code is still to come. Failures counted before
+	// it stay until their window ends (or a password reset from this
+	// client): a success that wiped them would give an attacker sharing
+	// the owner's address five more guesses at each of the owner's logins,
+	// and would let guesses racing it in parallel slip past the limit.
+	giveBack := func(tx Tx) error {
+		for _, sl := range append(slots, acctClient) {
+			if err := tx.RefundAttempt(ctx, sl.bucket, sl.windowEnd); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	ok := false
 	if u != nil {
-		if ok, err = auth.CheckPassword(u.PasswordHash, password); err != nil {
-			return "", nil, err
-		}
+		ok, err = s.checkPassword(ctx, u.PasswordHash, password)
 	} else {
 		// Spend the same time as a real check, so timing does not tell
-		// which e-mail addresses have accounts.
-		auth.CheckPassword(s.dummyHash, password)
+		// which e-mail addresses have accounts. The client's bucket,
+		// reserved above, bounds how many such hashes a client can cost.
+		_, err = s.checkPassword(ctx, s.dummyHash, password)
+	}
+	if ErrorCode(err) == EUNAVAILABLE {
+		if rerr := s.store.Write(ctx, func(tx Tx) error { return giveBack(tx) }); rerr != nil {
+			s.log.WarnContext(ctx, "login: give back throttle places", "err", rerr)
+		}
+		return "", nil, err
+	}
+	if err != nil {
+		return "", nil, err
 	}
 	if !ok || u.Disabled {
-		s.perAccount.Fail(acctKey, now)
-		s.perClient.Fail(clientKey, now)
 		if u != nil && u.Disabled && ok {
 			return "", nil, Errorf(EUNAUTHORIZED, "this account is disabled; contact the registry's administrators")
 		}
@@ -148,20 +227,20 @@ func (s *Service) Login(ctx context.Context, email, password, totp, clientIP str
 	switch {
 	case u.TOTPEnabled():
 		if strings.TrimSpace(totp) == "" {
+			if err := s.store.Write(ctx, func(tx Tx) error { return giveBack(tx) }); err != nil {
+				return "", nil, err
+			}
 			return "", nil, &Error{Code: EUNAUTHORIZED, Message: "this account uses two-factor authentication: enter the code from your authenticator app",
 				Fields: map[string]string{"totp": "is required: the 6-digit code your authenticator app shows for ipreg"}}
 		}
 		var match bool
 		if step, match = auth.MatchTOTP(u.TOTPSecret, totp, now, u.TOTPLastStep); !match {
-			s.perAccount.Fail(acctKey, now)
-			s.perClient.Fail(clientKey, now)
 			return "", nil, &Error{Code: EUNAUTHORIZED, Message: "the authenticator code is wrong or has expired",
 				Fields: map[string]string{"totp": "is wrong, expired or already used: enter the code your app shows now (check the phone's clock if this repeats)"}}
 		}
 	case u.Role.NeedsTOTP() && !s.totpExempt(u):
 		scope = ScopeTOTPEnrolment
 	}
-	s.perAccount.Reset(acctKey)
 	var settings Settings
 	token, hash, err := auth.NewToken()
 	if err != nil {
@@ -187,6 +266,12 @@ func (s *Service) Login(ctx context.Context, email, password, totp, clientIP str
 			tok.ExpiresAt = tok.CreatedAt.Add(enrolmentLifetime)
 		}
 		if err := tx.CreateToken(ctx, tok); err != nil {
+			return err
+		}
+		if err := giveBack(tx); err != nil {
+			return err
+		}
+		if err := tx.RememberLoginClient(ctx, u.ID, clientDigest(u.ID, clientIP), tok.CreatedAt); err != nil {
 			return err
 		}
 		return s.record(ctx, tx, u, "user.login", "user", u.ID, map[string]string{"client": clientIP})

@@ -52,7 +52,7 @@ func (s *Service) AddUser(ctx context.Context, actor *User, in AddUserInput) (*U
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}
-	hash, err := auth.HashPassword(in.Password, s.hashing)
+	hash, err := s.hashPassword(ctx, in.Password)
 	if err != nil {
 		return nil, err
 	}

@@ -28,6 +28,7 @@ const (
 	EUNSUPPORTED  Code = "unsupported_media_type" // wrong content type (415)
 	EINVALID      Code = "invalid"                // fields fail validation (422)
 	ETOOMANY      Code = "too_many_requests"      // throttled (429)
+	EUNAVAILABLE  Code = "unavailable"            // busy, or not configured; try later (503)
 	EINTERNAL     Code = "internal"               // our fault (500); details only in logs
 )
 
@@ -38,7 +39,7 @@ type Error struct {
 	Code       Code
 	Message    string
 	Fields     map[string]string
-	RetryAfter time.Duration // with ETOOMANY
+	RetryAfter time.Duration // with ETOOMANY and EUNAVAILABLE
 }
 
 func (e *Error) Error() string {

@@ -15,7 +15,7 @@ type JobResult struct {
 
 // RunJobs does the time-driven work: operator checks past their deadline go
 // to review flagged operator_unanswered; registrations past their validity
-// expire; expired tokens are deleted; documents past their retention are
+// expire; expired tokens and ended login-throttle windows are deleted; documents past their retention are
 // purged. Each item is its own transaction, so
 // one failure does not hold up the rest, and running it on several replicas
 // at once is safe (each item is re-read under lock and skipped if done).
@@ -83,7 +83,12 @@ func (s *Service) RunJobs(ctx context.Context) (JobResult, error) {
 	}
 	err = s.store.Write(ctx, func(tx Tx) error {
 		var err error
-		res.TokensDeleted, err = tx.DeleteExpiredTokens(ctx, now)
+		if res.TokensDeleted, err = tx.DeleteExpiredTokens(ctx, now); err != nil {
+			return err
+		}
+		// Ended throttle windows and long-unseen login clients (not
+		// counted: they are bookkeeping, not items anyone follows).
+		_, err = tx.DeleteStaleAttempts(ctx, now, now.Add(-knownClientFor))
 		return err
 	})
 	if err != nil {

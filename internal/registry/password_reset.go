@@ -13,16 +13,13 @@ const resetLifetime = time.Hour
 // RequestPasswordReset makes a one-time reset token for the user with
 // email, if there is one and they are not disabled. It returns "" with no
 // error otherwise, so that callers answer the same either way and nobody
-// learns which addresses have accounts. Requests are throttled per client
-// address like failed logins.
+// learns which addresses have accounts. Every request counts against the
+// client address (50 in 15 minutes, shared by all replicas): each one may
+// send an e-mail.
 func (s *Service) RequestPasswordReset(ctx context.Context, email, clientIP string) (string, error) {
-	now := s.now()
-	key := "reset:" + clientIP
-	if w := s.perClient.Wait(key, now); w > 0 {
-		return "", &Error{Code: ETOOMANY, RetryAfter: w, Message: "too many reset requests from your network; wait " + w.Round(time.Second).String() + " and try again"}
+	if err := s.reserveOne(ctx, limitResetRequest, "too many reset requests from your network", clientIP); err != nil {
+		return "", err
 	}
-	// Every request counts: each one may send an e-mail.
-	s.perClient.Fail(key, now)
 	var token string
 	err := s.store.Write(ctx, func(tx Tx) error {
 		u, err := tx.UserByEmail(ctx, normalizeLoginEmail(email))
@@ -49,36 +46,67 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email, clientIP stri
 	return token, err
 }
 
-// ResetPassword sets a new password with a reset token. The token works
-// once; every session and API token of the user ends, and TOTP (if on)
-// stays required at the next login.
-func (s *Service) ResetPassword(ctx context.Context, token, password string) error {
+// ResetPassword sets a new password with a reset token, from clientIP.
+// The link is looked up before the new password is hashed, so an invalid
+// link costs no hash (and, being a random 256-bit secret, its lookup time
+// tells nothing); attempts count against the client address (50 in 15
+// minutes). A reset ends, in one transaction:
+//   - every reset link of the user, not only this one (OWASP Forgot
+//     Password cheat sheet: a used token and its siblings stop working);
+//   - every session and API token of the user (OWASP ASVS v4 3.3.3: after
+//     a password change, other sessions must not keep their access — a
+//     reset is how an owner takes the account back);
+//
+// and it makes clientIP a client the user logged in from (the mailbox
+// proved the owner), clearing its failed logins, so a spray of failed
+// logins from elsewhere cannot keep the owner out. TOTP, if on, stays
+// required at the next login.
+func (s *Service) ResetPassword(ctx context.Context, token, password, clientIP string) error {
 	fe := FieldErrors{}
 	checkPassword(fe, "password", password)
 	if err := fe.Err(); err != nil {
 		return err
 	}
-	hash, err := auth.HashPassword(password, s.hashing)
-	if err != nil {
+	if err := s.reserveOne(ctx, limitResetConfirm, "too many password resets from your network", clientIP); err != nil {
 		return err
 	}
 	invalid := Errorf(ENOTFOUND, "this reset link is not valid: it was used already, has expired (links work for an hour), or was mistyped; ask for a new one")
-	return s.store.Write(ctx, func(tx Tx) error {
-		r, err := tx.PasswordResetByHash(ctx, auth.HashToken(token))
+	valid := func(r *PasswordReset, err error) (*PasswordReset, error) {
 		if ErrorCode(err) == ENOTFOUND {
-			return invalid
+			return nil, invalid
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if !r.UsedAt.IsZero() || !s.Now().Before(r.ExpiresAt) {
-			return invalid
+			return nil, invalid
+		}
+		return r, nil
+	}
+	err := s.store.Read(ctx, func(tx Tx) error {
+		_, err := valid(tx.PasswordResetByHash(ctx, auth.HashToken(token)))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	hash, err := s.hashPassword(ctx, password)
+	if err != nil {
+		return err
+	}
+	return s.store.Write(ctx, func(tx Tx) error {
+		r, err := valid(tx.PasswordResetByHash(ctx, auth.HashToken(token)))
+		if err != nil {
+			return err
 		}
 		if ok, err := tx.UsePasswordReset(ctx, r.ID, s.Now()); err != nil || !ok {
 			if err != nil {
 				return err
 			}
 			return invalid
+		}
+		if _, err := tx.EndPasswordResets(ctx, r.UserID, s.Now()); err != nil {
+			return err
 		}
 		u, err := tx.User(ctx, r.UserID)
 		if err != nil {
@@ -89,6 +117,12 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 			return err
 		}
 		if err := tx.DeleteUserTokens(ctx, u.ID); err != nil {
+			return err
+		}
+		if err := tx.RememberLoginClient(ctx, u.ID, clientDigest(u.ID, clientIP), s.Now()); err != nil {
+			return err
+		}
+		if err := tx.ClearAttempts(ctx, limitLoginAccountClient.bucket(u.Email, clientIP)); err != nil {
 			return err
 		}
 		return s.record(ctx, tx, u, "user.password_reset", "user", u.ID, nil)

@@ -34,8 +34,8 @@ type Service struct {
 	demoNoTOTP  bool
 	totpIssuer  string
 
-	perAccount *auth.Throttle // failed logins per e-mail
-	perClient  *auth.Throttle // failed logins per client address
+	// gate bounds the password hashes running at once (see throttle.go).
+	gate *auth.Gate
 }
 
 // Config holds what a Service needs besides its store.
@@ -55,6 +55,9 @@ type Config struct {
 	DemoWithoutTOTP bool
 	// TOTPIssuer names the registry in authenticator apps; "ipreg" by default.
 	TOTPIssuer string
+	// HashGate bounds concurrent password hashes; by default the
+	// process-wide auth.ProcessGate, shared by every Service.
+	HashGate *auth.Gate
 	// Documents keeps uploaded documents' contents (encrypted at rest).
 	// Without it, uploads and reads fail with an internal error.
 	Documents Blobs
@@ -83,10 +86,10 @@ func NewService(store Store, cfg Config) *Service {
 		s.hashing = auth.DefaultParams
 	}
 	s.dummyHash, _ = auth.HashPassword("not a password anyone has", s.hashing)
-	// Five wrong passwords per account in 15 minutes, and fifty per client
-	// address (offices share one address), before a pause.
-	s.perAccount = auth.NewThrottle(5, 15*time.Minute)
-	s.perClient = auth.NewThrottle(50, 15*time.Minute)
+	s.gate = cfg.HashGate
+	if s.gate == nil {
+		s.gate = auth.ProcessGate(s.hashing)
+	}
 	return s
 }
 

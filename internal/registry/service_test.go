@@ -581,25 +581,3 @@ func TestWithdrawAndSurrender(t *testing.T) {
 		}
 	})
 }
-
-func TestLoginThrottle(t *testing.T) {
-	eachStore(t, func(t *testing.T, h *harness) {
-		ctx, svc := h.ctx, h.svc
-		for i := 0; i < 5; i++ {
-			_, _, err := svc.Login(ctx, "reviewer@demo.test", "wrong password", "", "192.0.2.1")
-			wantCode(t, err, EUNAUTHORIZED, "wrong e-mail or password")
-		}
-		_, _, err := svc.Login(ctx, "reviewer@demo.test", "demo-password-1", "", "192.0.2.9")
-		wantCode(t, err, ETOOMANY)
-		if err.(*Error).RetryAfter <= 0 {
-			t.Error("no Retry-After")
-		}
-		// Unknown e-mail answers like a wrong password.
-		_, _, err = svc.Login(ctx, "nobody@demo.test", "whatever-password", "", "192.0.2.2")
-		wantCode(t, err, EUNAUTHORIZED, "wrong e-mail or password")
-		h.clock.Add(16 * time.Minute)
-		if _, _, err = svc.Login(ctx, "reviewer@demo.test", "demo-password-1", "", "192.0.2.1"); err != nil {
-			t.Fatalf("login after the window: %v", err)
-		}
-	})
-}

@@ -78,6 +78,31 @@ type Tx interface {
 	PasswordResetByHash(ctx context.Context, hash string) (*PasswordReset, error)
 	// UsePasswordReset marks a reset used; false if it already was.
 	UsePasswordReset(ctx context.Context, id string, at time.Time) (bool, error)
+	// EndPasswordResets marks every unused reset of the user used at at
+	// (a reset succeeded: its sibling links must stop working); it returns
+	// how many it ended.
+	EndPasswordResets(ctx context.Context, userID string, at time.Time) (int, error)
+
+	// ReserveAttempt counts one attempt in bucket and returns the count
+	// including it and when the bucket's window ends. A window opens at
+	// the first attempt after the previous one ended and lasts window. The
+	// read and the increment are one atomic step: concurrent callers, in
+	// this process or another replica, each get their own count.
+	ReserveAttempt(ctx context.Context, bucket string, now time.Time, window time.Duration) (count int, windowEnd time.Time, err error)
+	// RefundAttempt takes back one attempt reserved in the window ending
+	// at windowEnd (none if that window has ended and another begun).
+	RefundAttempt(ctx context.Context, bucket string, windowEnd time.Time) error
+	// ClearAttempts forgets the bucket's attempts.
+	ClearAttempts(ctx context.Context, bucket string) error
+	// RememberLoginClient records a successful login of the user from
+	// client (an opaque digest of its address), at at.
+	RememberLoginClient(ctx context.Context, userID, client string, at time.Time) error
+	// LoginClientSeen is when the user last logged in from client, or the
+	// zero time if never (or forgotten).
+	LoginClientSeen(ctx context.Context, userID, client string) (time.Time, error)
+	// DeleteStaleAttempts deletes attempt windows ended by now and login
+	// clients last seen before clientsBefore; it returns how many rows.
+	DeleteStaleAttempts(ctx context.Context, now, clientsBefore time.Time) (int, error)
 	// UseTOTPStep records step as the user's last accepted TOTP step if it
 	// is later than the one recorded; false means the code was used already.
 	UseTOTPStep(ctx context.Context, userID string, step int64) (bool, error)

@@ -22,12 +22,19 @@ func TestPasswordReset(t *testing.T) {
 		if err != nil || reset == "" {
 			t.Fatalf("reset = %q, %v", reset, err)
 		}
-		wantCode(t, svc.ResetPassword(ctx, reset, "short"), EINVALID, "password")
-		wantCode(t, svc.ResetPassword(ctx, reset+"x", "a brand new password"), ENOTFOUND, "not valid")
-		if err := svc.ResetPassword(ctx, reset, "a brand new password"); err != nil {
+		// A second and a third link, asked for before the first is used.
+		sibling, _ := svc.RequestPasswordReset(ctx, alice.Email, "192.0.2.1")
+		third, _ := svc.RequestPasswordReset(ctx, alice.Email, "192.0.2.5")
+		wantCode(t, svc.ResetPassword(ctx, reset, "short", "192.0.2.1"), EINVALID, "password")
+		wantCode(t, svc.ResetPassword(ctx, reset+"x", "a brand new password", "192.0.2.1"), ENOTFOUND, "not valid")
+		if err := svc.ResetPassword(ctx, reset, "a brand new password", "192.0.2.1"); err != nil {
 			t.Fatal(err)
 		}
-		wantCode(t, svc.ResetPassword(ctx, reset, "another new password"), ENOTFOUND, "used already")
+		wantCode(t, svc.ResetPassword(ctx, reset, "another new password", "192.0.2.1"), ENOTFOUND, "used already")
+		// A reset ends every other link of the account too.
+		for _, other := range []string{sibling, third} {
+			wantCode(t, svc.ResetPassword(ctx, other, "another new password", "192.0.2.1"), ENOTFOUND, "used already")
+		}
 		// The old session ended; the new password works, the old does not.
 		_, err = svc.Authenticate(ctx, tok)
 		wantCode(t, err, EUNAUTHORIZED)
@@ -39,7 +46,7 @@ func TestPasswordReset(t *testing.T) {
 		// Links last an hour.
 		late, _ := svc.RequestPasswordReset(ctx, alice.Email, "192.0.2.1")
 		h.clock.Add(61 * time.Minute)
-		wantCode(t, svc.ResetPassword(ctx, late, "a third new password"), ENOTFOUND, "expired")
+		wantCode(t, svc.ResetPassword(ctx, late, "a third new password", "192.0.2.1"), ENOTFOUND, "expired")
 		// Requests are throttled per client address.
 		var last error
 		for i := 0; i < 60 && last == nil; i++ {

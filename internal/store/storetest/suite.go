@@ -39,6 +39,9 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"Documents", testDocuments},
 		{"Stats", testStats},
 		{"MigrateTwice", testMigrateTwice},
+		{"AuthAttempts", testAuthAttempts},
+		{"AuthAttemptsConcurrent", testAuthAttemptsConcurrent},
+		{"EndPasswordResets", testEndPasswordResets},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1136,6 +1139,146 @@ func testDocuments(t *testing.T, db *store.DB) {
 		if as[0].Action != "application.viewed" || as[0].ActorRole != registry.RoleReviewer || !as[0].At.Equal(t0.Truncate(time.Microsecond)) ||
 			as[1].Action != "document.viewed" || as[1].DocumentKind != registry.DocCNICFront {
 			t.Errorf("Accesses = %+v", as)
+		}
+		return nil
+	})
+}
+
+// testAuthAttempts: a bucket counts attempts in a window opened by its
+// first; refunds and clears take attempts back; an ended window starts
+// again at 1; login clients are remembered and forgotten.
+func testAuthAttempts(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	fixture(t, db, "acc_a")
+	win := 15 * time.Minute
+	end := t0.Add(win).Truncate(time.Microsecond)
+	reserve := func(bucket string, at time.Time, wantN int, wantEnd time.Time) {
+		t.Helper()
+		write(t, db, func(tx registry.Tx) error {
+			n, e, err := tx.ReserveAttempt(ctx, bucket, at, win)
+			if err != nil || n != wantN || !e.Equal(wantEnd) {
+				t.Errorf("ReserveAttempt(%s, %v) = %d, %v, %v; want %d, %v", bucket, at, n, e, err, wantN, wantEnd)
+			}
+			return nil
+		})
+	}
+	for i := 1; i <= 3; i++ {
+		reserve("b", t0.Add(time.Duration(i)*time.Minute), i, end.Add(time.Minute))
+	}
+	reserve("other", t0, 1, end)
+	write(t, db, func(tx registry.Tx) error {
+		// A refund for a window that is not the bucket's current one does nothing.
+		if err := tx.RefundAttempt(ctx, "b", end); err != nil {
+			return err
+		}
+		return tx.RefundAttempt(ctx, "b", end.Add(time.Minute))
+	})
+	reserve("b", t0.Add(4*time.Minute), 3, end.Add(time.Minute))
+	// The window ends: counting starts again at 1 in a new window.
+	later := t0.Add(win + time.Minute)
+	reserve("b", later, 1, later.Add(win).Truncate(time.Microsecond))
+	write(t, db, func(tx registry.Tx) error { return tx.ClearAttempts(ctx, "b") })
+	reserve("b", later, 1, later.Add(win).Truncate(time.Microsecond))
+
+	write(t, db, func(tx registry.Tx) error {
+		if err := tx.CreateUser(ctx, &registry.User{ID: "usr_a", Email: "a@x.pk", Role: registry.RoleApplicant, AccountID: "acc_a", PasswordHash: "h", CreatedAt: t0}); err != nil {
+			return err
+		}
+		if at, err := tx.LoginClientSeen(ctx, "usr_a", "c1"); err != nil || !at.IsZero() {
+			t.Errorf("LoginClientSeen before any login = %v, %v", at, err)
+		}
+		for _, at := range []time.Time{t0, later} {
+			if err := tx.RememberLoginClient(ctx, "usr_a", "c1", at); err != nil {
+				return err
+			}
+		}
+		if at, err := tx.LoginClientSeen(ctx, "usr_a", "c1"); err != nil || !at.Equal(later.Truncate(time.Microsecond)) {
+			t.Errorf("LoginClientSeen = %v, %v; want %v", at, err, later)
+		}
+		if at, _ := tx.LoginClientSeen(ctx, "usr_a", "c2"); !at.IsZero() {
+			t.Errorf("another client is seen: %v", at)
+		}
+		// Ended windows ("other", ended at t0+15m) and clients seen before
+		// the cutoff go; the open window of "b" and a recent client stay.
+		if err := tx.RememberLoginClient(ctx, "usr_a", "c3", t0); err != nil {
+			return err
+		}
+		n, err := tx.DeleteStaleAttempts(ctx, later, t0.Add(time.Minute))
+		if err != nil || n != 2 {
+			t.Errorf("DeleteStaleAttempts = %d, %v; want 2", n, err)
+		}
+		if at, _ := tx.LoginClientSeen(ctx, "usr_a", "c3"); !at.IsZero() {
+			t.Errorf("an old client stayed: %v", at)
+		}
+		return nil
+	})
+	reserve("b", later, 2, later.Add(win).Truncate(time.Microsecond))
+	reserve("other", later, 1, later.Add(win).Truncate(time.Microsecond))
+}
+
+// testAuthAttemptsConcurrent: 21 parallel reservations of one bucket each
+// get a distinct count, 1 to 21, so a limit of 5 lets exactly 5 through.
+func testAuthAttemptsConcurrent(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	const n = 21
+	counts := make(chan int, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := db.Write(ctx, func(tx registry.Tx) error {
+				c, _, err := tx.ReserveAttempt(ctx, "login", t0, 15*time.Minute)
+				counts <- c
+				return err
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(counts)
+	var got []int
+	for c := range counts {
+		got = append(got, c)
+	}
+	slices.Sort(got)
+	for i, c := range got {
+		if c != i+1 {
+			t.Fatalf("counts = %v, want 1 to %d once each", got, n)
+		}
+	}
+}
+
+// testEndPasswordResets: ending a user's resets marks every unused one
+// used, leaves other users' alone, and counts what it ended.
+func testEndPasswordResets(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	fixture(t, db, "acc_a")
+	write(t, db, func(tx registry.Tx) error {
+		for _, u := range []string{"usr_a", "usr_b"} {
+			if err := tx.CreateUser(ctx, &registry.User{ID: u, Email: u + "@x.pk", Role: registry.RoleApplicant, AccountID: "acc_a", PasswordHash: "h", CreatedAt: t0}); err != nil {
+				return err
+			}
+		}
+		for i, u := range []string{"usr_a", "usr_a", "usr_a", "usr_b"} {
+			r := &registry.PasswordReset{ID: fmt.Sprintf("rst_%d", i), UserID: u, Hash: fmt.Sprintf("h%d", i), CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
+			if err := tx.CreatePasswordReset(ctx, r); err != nil {
+				return err
+			}
+		}
+		if ok, err := tx.UsePasswordReset(ctx, "rst_0", t0); err != nil || !ok {
+			t.Fatalf("UsePasswordReset = %v, %v", ok, err)
+		}
+		if n, err := tx.EndPasswordResets(ctx, "usr_a", t0.Add(time.Minute)); err != nil || n != 2 {
+			t.Errorf("EndPasswordResets = %d, %v; want 2", n, err)
+		}
+		for i, wantUsed := range []bool{true, true, true, false} {
+			r, err := tx.PasswordResetByHash(ctx, fmt.Sprintf("h%d", i))
+			if err != nil || r.UsedAt.IsZero() == wantUsed {
+				t.Errorf("reset %d after EndPasswordResets = %+v, %v; used %v wanted", i, r, err, wantUsed)
+			}
 		}
 		return nil
 	})

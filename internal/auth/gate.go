@@ -1,0 +1,121 @@
+package auth
+
+import (
+	"context"
+	"encoding/base32"
+	"errors"
+	"math"
+	"runtime"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+func base32NoPad(b []byte) string {
+	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)
+}
+
+// ErrBusy is what Gate.Do returns when every hashing slot stayed taken and
+// the queue was full or the wait ran out: the caller should answer "try
+// again shortly" (HTTP 503 with Retry-After), not hash.
+var ErrBusy = errors.New("auth: every password-hashing slot is busy")
+
+// Gate bounds how many password hashes (argon2id: Params.Memory KiB and a
+// core each) run at once in this process, so a burst of logins, sign-ups or
+// resets cannot take the server's memory (32 concurrent invalid resets once
+// took it from 88 MB to 328 MB). A caller that finds every slot taken waits
+// in a bounded queue for a bounded time, then gets ErrBusy.
+type Gate struct {
+	slots    chan struct{}
+	maxQueue int64
+	wait     time.Duration
+
+	queued  atomic.Int64
+	running atomic.Int64
+	peak    atomic.Int64
+
+	// OnEnter, if set, is called as each hash starts, with the number of
+	// hashes running including it; tests observe (and hold) hashes with it.
+	// Set it before the gate is used.
+	OnEnter func(running int)
+}
+
+// NewGate returns a gate of slots concurrent hashes, with at most queue
+// callers waiting up to wait each for a slot.
+func NewGate(slots, queue int, wait time.Duration) *Gate {
+	return &Gate{slots: make(chan struct{}, max(1, slots)), maxQueue: int64(max(0, queue)), wait: wait}
+}
+
+// GateSlots is the default number of concurrent hashes for p: one per
+// usable core (GOMAXPROCS), and no more than a quarter of the Go memory
+// limit (GOMEMLIMIT, when set) divided by one hash's memory.
+func GateSlots(p Params) int {
+	n := runtime.GOMAXPROCS(0)
+	if lim := debug.SetMemoryLimit(-1); lim > 0 && lim != math.MaxInt64 && p.Memory > 0 {
+		n = min(n, int(lim/4/(int64(p.Memory)*1024)))
+	}
+	return max(1, n)
+}
+
+var (
+	processGateOnce sync.Once
+	processGate     *Gate
+)
+
+// ProcessGate is the process-wide gate every registry service shares
+// unless given its own: GateSlots(p) slots, a queue of eight callers per
+// slot, and two seconds' wait (a default hash takes about 50 ms a core).
+// p is read on the first call only.
+func ProcessGate(p Params) *Gate {
+	processGateOnce.Do(func() {
+		n := GateSlots(p)
+		processGate = NewGate(n, 8*n, 2*time.Second)
+	})
+	return processGate
+}
+
+// Do runs fn (one hash) once a slot is free. It returns ErrBusy without
+// running fn when the queue is full or the wait runs out, and ctx's error
+// when ctx ends first.
+func (g *Gate) Do(ctx context.Context, fn func()) error {
+	select {
+	case g.slots <- struct{}{}:
+	default:
+		if g.queued.Add(1) > g.maxQueue {
+			g.queued.Add(-1)
+			return ErrBusy
+		}
+		t := time.NewTimer(g.wait)
+		select {
+		case g.slots <- struct{}{}:
+			t.Stop()
+			g.queued.Add(-1)
+		case <-t.C:
+			g.queued.Add(-1)
+			return ErrBusy
+		case <-ctx.Done():
+			t.Stop()
+			g.queued.Add(-1)
+			return ctx.Err()
+		}
+	}
+	defer func() {
+		g.running.Add(-1)
+		<-g.slots
+	}()
+	n := g.running.Add(1)
+	for p := g.peak.Load(); n > p && !g.peak.CompareAndSwap(p, n); p = g.peak.Load() {
+	}
+	if g.OnEnter != nil {
+		g.OnEnter(int(n))
+	}
+	fn()
+	return nil
+}
+
+// Peak is the most hashes that ran at once through g so far.
+func (g *Gate) Peak() int { return int(g.peak.Load()) }
+
+// Slots is how many hashes may run at once.
+func (g *Gate) Slots() int { return cap(g.slots) }

@@ -1,0 +1,133 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ipreg/ipreg/internal/registry"
+)
+
+func TestParsePublicURL(t *testing.T) {
+	for _, tt := range []struct{ in, want, err string }{
+		{"", "", ""},
+		{"https://ipreg.example.pk", "https://ipreg.example.pk", ""},
+		{"https://ipreg.example.pk/", "https://ipreg.example.pk", ""},
+		{"http://127.0.0.1:8080", "http://127.0.0.1:8080", ""},
+		{"https://example.pk/ipreg/", "https://example.pk/ipreg", ""},
+		{"ipreg.example.pk", "", "must start with https://"},
+		{"ftp://ipreg.example.pk", "", "must start with https://"},
+		{"https://", "", "names no host"},
+		{"https://:443", "", "names no host"},
+		{"https://user:pw@ipreg.example.pk", "", "user name"},
+		{"https://ipreg.example.pk/?x=1", "", "query or fragment"},
+		{"https://ipreg.example.pk/#top", "", "query or fragment"},
+		{"https://ipreg.example.pk/%zz", "", "not a URL"},
+	} {
+		got, err := parsePublicURL(tt.in)
+		if got != tt.want || (tt.err == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), tt.err) {
+			t.Errorf("parsePublicURL(%q) = %q, %v; want %q, %q", tt.in, got, err, tt.want, tt.err)
+		}
+	}
+	dir := t.TempDir()
+	code, _, errOut := run(t, map[string]string{"IPREG_DATA_DIR": dir, "IPREG_LISTEN": "127.0.0.1:0", "IPREG_PUBLIC_URL": "ipreg.example.pk"}, "", "serve")
+	if code != 1 || !strings.Contains(errOut, "--public-url") || !strings.Contains(errOut, "https://") {
+		t.Errorf("serve with a bad IPREG_PUBLIC_URL = %d %q", code, errOut)
+	}
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestResetLinkUsesPublicURL is the example: a reset request with
+// Host: evil.example made a link to evil.example. Links start with
+// --public-url (under --demo, by default, the listen address); without
+// one outside --demo, reset links are refused with a message saying why.
+func TestResetLinkUsesPublicURL(t *testing.T) {
+	for _, tt := range []struct {
+		name       string
+		demo       bool
+		publicURL  string
+		wantStatus int
+		wantLink   string // "listen" for http://<listen address>
+	}{
+		{"configured", false, "https://ipreg.example.pk/", 200, "https://ipreg.example.pk/password/reset?token="},
+		{"demo default", true, "", 200, "listen"},
+		{"demo, configured", true, "https://demo.example.pk", 200, "https://demo.example.pk/password/reset?token="},
+		{"not configured", false, "", 503, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			logs := &lockedBuffer{}
+			s := &Server{Config: ServeConfig{Listen: "127.0.0.1:0", Demo: tt.demo, PublicURL: tt.publicURL, FeedPoll: time.Second, JobsInterval: time.Minute},
+				log: slog.New(slog.NewTextHandler(logs, nil))}
+			s.Config.db.dataDir = filepath.Join(t.TempDir(), "data")
+			ctx := context.Background()
+			if err := s.Start(ctx, io.Discard); err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			email := "admin@demo.test"
+			if !tt.demo {
+				email = "staff@pta.gov.pk"
+				if _, err := s.svc.AddUser(ctx, registry.System, registry.AddUserInput{Email: email, Password: "a long staff password", Role: registry.RoleReviewer}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if !tt.demo && tt.publicURL == "" && !strings.Contains(logs.String(), "password reset links are off") {
+				t.Errorf("no start-up warning:\n%s", logs.String())
+			}
+			req, _ := http.NewRequest("POST", "http://"+s.Addr.String()+"/password/forgot", strings.NewReader(url.Values{"email": {email}}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Host = "evil.example"
+			req.Header.Set("X-Forwarded-Host", "evil.example")
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != tt.wantStatus {
+				t.Fatalf("forgot = %d, want %d\n%s", res.StatusCode, tt.wantStatus, body)
+			}
+			out := logs.String()
+			if strings.Contains(out, "evil.example") {
+				t.Errorf("the request's host reached a link:\n%s", out)
+			}
+			switch want := tt.wantLink; want {
+			case "":
+				if strings.Contains(out, "/password/reset?token=") || !strings.Contains(string(body), "--public-url") {
+					t.Errorf("a link was made, or the page does not say why not:\n%s\n%s", out, body)
+				}
+			default:
+				if want == "listen" {
+					want = "http://" + s.Addr.String() + "/password/reset?token="
+				}
+				if !strings.Contains(out, want) {
+					t.Errorf("no link starting %s in the log:\n%s", want, out)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,285 @@
+package registry_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ipreg/ipreg/internal/auth"
+	. "github.com/ipreg/ipreg/internal/registry"
+)
+
+// replica is another Service over the harness's database, as a second
+// ipreg serve over one PostgreSQL would be, with its own hashing gate
+// whose hashes the test counts.
+func (h *harness) replica(g *auth.Gate) (*Service, *atomic.Int64) {
+	var hashes atomic.Int64
+	if g == nil {
+		g = auth.NewGate(64, 0, time.Second)
+	}
+	prev := g.OnEnter
+	g.OnEnter = func(n int) {
+		hashes.Add(1)
+		if prev != nil {
+			prev(n)
+		}
+	}
+	svc := NewService(h.svc.Store(), Config{Now: h.clock.Now, Hashing: auth.TestParams, HashGate: g, DemoWithoutTOTP: true})
+	return svc, &hashes
+}
+
+// TestLoginParallel is the example: 20 parallel logins with wrong
+// passwords and one with the right one, from one client. Attempts are
+// counted before the password is checked, atomically in the database, so
+// at most the limit (5 per account and client) are checked at all.
+func TestLoginParallel(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		svc, hashes := h.replica(nil)
+		const wrong = 20
+		errs := make(chan error, wrong+1)
+		var wg sync.WaitGroup
+		for i := 0; i <= wrong; i++ {
+			pw := "wrong password"
+			if i == wrong/2 {
+				pw = "demo-password-1"
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, _, err := svc.Login(h.ctx, "reviewer@demo.test", pw, "", "192.0.2.1")
+				errs <- err
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		wrongChecked, refused, ok := 0, 0, 0
+		for err := range errs {
+			switch ErrorCode(err) {
+			case "":
+				ok++
+			case EUNAUTHORIZED:
+				wrongChecked++
+			case ETOOMANY:
+				refused++
+			default:
+				t.Errorf("login: %v", err)
+			}
+		}
+		// At most five wrong passwords are checked; the right one, if it
+		// got a place, gives it back, so one more may be checked after it.
+		if wrongChecked > 5 || wrongChecked+refused+ok != wrong+1 || hashes.Load() > int64(5+ok) {
+			t.Errorf("%d wrong passwords checked, %d refused, %d logged in, %d hashes; want at most 5 wrong checked, %d hashes",
+				wrongChecked, refused, ok, hashes.Load(), 5+ok)
+		}
+	})
+}
+
+// TestLoginLockout: failures cannot lock the owner out. Five wrong
+// passwords stop that client on that account only; a spray from many
+// addresses exhausts the account-wide limit, but clients that logged in
+// before, and the client of a password reset, keep their allowance. The
+// limits hold across replicas (they live in the database).
+func TestLoginLockout(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx := h.ctx
+		a, _ := h.replica(nil)
+		b, _ := h.replica(nil) // another replica
+		owner := "reviewer@demo.test"
+		login := func(svc *Service, email, pw, client string) error {
+			_, _, err := svc.Login(ctx, email, pw, "", client)
+			return err
+		}
+		// The owner's usual client, known before any attack.
+		if err := login(a, owner, "demo-password-1", "198.51.100.7"); err != nil {
+			t.Fatal(err)
+		}
+		// Five wrong passwords from the attacker, through both replicas.
+		for i := 0; i < 5; i++ {
+			wantCode(t, login([]*Service{a, b}[i%2], owner, "wrong password", "192.0.2.66"), EUNAUTHORIZED, "wrong e-mail or password")
+		}
+		for _, svc := range []*Service{a, b} {
+			err := login(svc, owner, "demo-password-1", "192.0.2.66")
+			wantCode(t, err, ETOOMANY, "too many failed logins")
+			if ra := err.(*Error).RetryAfter; ra <= 0 || ra > 15*time.Minute {
+				t.Errorf("Retry-After = %v", ra)
+			}
+		}
+		// The owner logs in from elsewhere; so does an admin from the
+		// attacker's own (shared) address.
+		for _, c := range []struct{ email, client string }{
+			{owner, "203.0.113.9"},
+			{"admin@demo.test", "192.0.2.66"},
+			{owner, "198.51.100.7"},
+		} {
+			if err := login(b, c.email, "demo-password-1", c.client); err != nil {
+				t.Errorf("%s from %s: %v", c.email, c.client, err)
+			}
+		}
+		// A spray, each failure from its own address: with the attacker's
+		// first five, the account's limit of 100 is reached.
+		for i := 0; i < 95; i++ {
+			wantCode(t, login(a, owner, "wrong password", fmt.Sprintf("10.1.%d.%d", i/200, i%200)), EUNAUTHORIZED)
+		}
+		wantCode(t, login(a, owner, "wrong password", "10.2.0.1"), ETOOMANY)
+		wantCode(t, login(b, owner, "demo-password-1", "10.2.0.2"), ETOOMANY)
+		// Clients that logged in before keep their allowance.
+		for _, client := range []string{"198.51.100.7", "203.0.113.9"} {
+			if err := login(b, owner, "demo-password-1", client); err != nil {
+				t.Errorf("owner from known %s during the spray: %v", client, err)
+			}
+		}
+		// So does the client the owner resets the password from.
+		reset, err := a.RequestPasswordReset(ctx, owner, "10.3.0.1")
+		if err != nil || reset == "" {
+			t.Fatalf("reset = %q, %v", reset, err)
+		}
+		if err := b.ResetPassword(ctx, reset, "a fresh password 2", "10.3.0.1"); err != nil {
+			t.Fatal(err)
+		}
+		if err := login(a, owner, "a fresh password 2", "10.3.0.1"); err != nil {
+			t.Errorf("owner from the reset's client during the spray: %v", err)
+		}
+		// The windows end: the attacker's address may try again.
+		h.clock.Add(16 * time.Minute)
+		if err := login(a, owner, "a fresh password 2", "192.0.2.66"); err != nil {
+			t.Errorf("after the window: %v", err)
+		}
+		// Successes do not count: four failures, then many logins, then
+		// the fifth failure, and only then is the client stopped.
+		for i := 0; i < 4; i++ {
+			wantCode(t, login(a, owner, "wrong password", "192.0.2.77"), EUNAUTHORIZED)
+		}
+		for i := 0; i < 10; i++ {
+			if err := login(a, owner, "a fresh password 2", "192.0.2.77"); err != nil {
+				t.Fatalf("login %d: %v", i, err)
+			}
+		}
+		wantCode(t, login(a, owner, "wrong password", "192.0.2.77"), EUNAUTHORIZED)
+		wantCode(t, login(a, owner, "a fresh password 2", "192.0.2.77"), ETOOMANY)
+		// Unknown e-mails count against the client like wrong passwords:
+		// the client's limit (50) bounds the hashes they cost.
+		for i := 0; i < 50; i++ {
+			wantCode(t, login(a, fmt.Sprintf("nobody%d@demo.test", i), "whatever password", "192.0.2.88"), EUNAUTHORIZED, "wrong e-mail or password")
+		}
+		wantCode(t, login(b, "nobody-else@demo.test", "whatever password", "192.0.2.88"), ETOOMANY)
+	})
+}
+
+// TestUnauthenticatedHashing: the paths a stranger can call look up what
+// they can before hashing, are throttled per client, and hash through a
+// bounded gate. The example: 32 concurrent invalid resets ran 32
+// argon2id hashes at once.
+func TestUnauthenticatedHashing(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx := h.ctx
+		svc, hashes := h.replica(nil)
+		run := func(n int, fn func(i int) error) []error {
+			errs := make([]error, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Add(1)
+				go func() { defer wg.Done(); errs[i] = fn(i) }()
+			}
+			wg.Wait()
+			return errs
+		}
+		// 32 concurrent invalid resets: no hash at all.
+		for _, err := range run(32, func(i int) error {
+			return svc.ResetPassword(ctx, fmt.Sprintf("ipreg_invalid%d", i), "a brand new password", fmt.Sprintf("192.0.2.%d", i))
+		}) {
+			wantCode(t, err, ENOTFOUND, "not valid")
+		}
+		// A duplicate sign-up: refused before hashing.
+		alice := h.applicant("company")
+		_, _, err := svc.Signup(ctx, SignupInput{Email: alice.Email, Password: "a long password", Kind: "individual",
+			Name: "Again", CNIC: "35202-7654321-1", Mobile: "0300-7654321", ClientIP: "192.0.2.50"})
+		wantCode(t, err, ECONFLICT, "already exists")
+		if n := hashes.Load(); n != 0 {
+			t.Errorf("invalid resets and a duplicate sign-up ran %d hashes, want 0", n)
+		}
+
+		// A gate of 2 slots and no queue: while 2 hashes run, 30 more
+		// logins for unknown accounts answer EUNAVAILABLE with Retry-After.
+		g := auth.NewGate(2, 0, time.Second)
+		hold, entered := make(chan struct{}), make(chan int, 32)
+		g.OnEnter = func(n int) {
+			select {
+			case entered <- n:
+			default: // after the first 32, nobody listens
+			}
+			<-hold
+		}
+		busy, hashes := h.replica(g)
+		errs := make(chan error, 32)
+		for i := 0; i < 32; i++ {
+			go func() {
+				_, _, err := busy.Login(ctx, fmt.Sprintf("nobody%d@example.pk", i), "whatever password", "", "192.0.2.60")
+				errs <- err
+			}()
+		}
+		<-entered
+		<-entered
+		for i := 0; i < 30; i++ {
+			err := <-errs
+			wantCode(t, err, EUNAVAILABLE, "busy")
+			if err.(*Error).RetryAfter <= 0 {
+				t.Error("no Retry-After")
+			}
+		}
+		close(hold)
+		for i := 0; i < 2; i++ {
+			wantCode(t, <-errs, EUNAUTHORIZED)
+		}
+		if hashes.Load() != 2 || g.Peak() != 2 {
+			t.Errorf("%d hashes, peak %d; want 2 and 2", hashes.Load(), g.Peak())
+		}
+		// Refused for lack of a slot, those logins did not count: the
+		// client has 48 of its 50 left.
+		for i := 0; i < 48; i++ {
+			wantCode(t, login(busy, fmt.Sprintf("x%d@example.pk", i), "192.0.2.60"), EUNAUTHORIZED)
+		}
+		wantCode(t, login(busy, "y@example.pk", "192.0.2.60"), ETOOMANY)
+
+		// Every unauthenticated path is throttled per client: 50 in 15 minutes.
+		for _, tt := range []struct {
+			name string
+			call func(i int) error
+		}{
+			{"sign-up", func(i int) error {
+				_, _, err := svc.Signup(ctx, SignupInput{Email: fmt.Sprintf("flood%d@example.pk", i), Password: "a long password", Kind: "individual",
+					Name: "Flood", CNIC: fmt.Sprintf("35202-%07d-3", 1000000+i), Mobile: "0300-7654321", ClientIP: "192.0.2.70"})
+				return err
+			}},
+			{"reset request", func(i int) error {
+				_, err := svc.RequestPasswordReset(ctx, fmt.Sprintf("flood%d@example.pk", i), "192.0.2.71")
+				return err
+			}},
+			{"reset confirmation", func(i int) error {
+				err := svc.ResetPassword(ctx, fmt.Sprintf("ipreg_flood%d", i), "a brand new password", "192.0.2.72")
+				if ErrorCode(err) == ENOTFOUND {
+					return nil
+				}
+				return err
+			}},
+		} {
+			for i := 0; i < 50; i++ {
+				if err := tt.call(i); err != nil {
+					t.Fatalf("%s %d: %v", tt.name, i, err)
+				}
+			}
+			err := tt.call(50)
+			wantCode(t, err, ETOOMANY, "from your network")
+			if err.(*Error).RetryAfter <= 0 {
+				t.Errorf("%s: no Retry-After", tt.name)
+			}
+		}
+	})
+}
+
+func login(svc *Service, email, client string) error {
+	_, _, err := svc.Login(context.Background(), email, "whatever password", "", client)
+	return err
+}
