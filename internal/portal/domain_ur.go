@@ -38,6 +38,7 @@ var domainUrdu = map[string]string{
 	"too many password resets from your network; wait %s and try again":                                                                       "آپ کے نیٹ ورک سے نیا پاس ورڈ لگانے کی بہت زیادہ کوششیں ہوئی ہیں؛ %s انتظار کر کے دوبارہ کوشش کریں",
 	"too many sign-ups from your network; wait %s and try again":                                                                              "آپ کے نیٹ ورک سے نیا اکاؤنٹ بنانے کی بہت زیادہ کوششیں ہوئی ہیں؛ %s انتظار کر کے دوبارہ کوشش کریں",
 	"the server is busy checking other passwords; try again in a second":                                                                      "سرور اس وقت دوسرے پاس ورڈ جانچنے میں مصروف ہے؛ ایک سیکنڈ بعد دوبارہ کوشش کریں",
+	"the server is busy checking other documents; try again in a minute":                                                                      "سرور اس وقت دوسری دستاویزات جانچنے میں مصروف ہے؛ ایک منٹ بعد دوبارہ کوشش کریں",
 	"password reset links cannot be sent: this server was started without --public-url (IPREG_PUBLIC_URL); ask the registry's administrators": "پاس ورڈ ری سیٹ کے لنک نہیں بھیجے جا سکتے: یہ سرور --public-url (IPREG_PUBLIC_URL) کے بغیر چلایا گیا ہے؛ رجسٹری کے منتظمین سے رابطہ کریں",
 
 	// Staff and operators (admin pages)

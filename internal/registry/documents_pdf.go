@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"runtime"
 	"sync"
 	"time"
 
@@ -11,6 +12,8 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+
+	"github.com/ipreg/ipreg/internal/auth"
 )
 
 // makePlainPDF is what every refusal of a PDF tells the applicant to do: a
@@ -42,6 +45,26 @@ const makePlainPDF = "print it to PDF again (File > Print > Save as PDF) or scan
 // a core for minutes. A PDF that does not parse in time is refused; if
 // ctx ends first (the client went away), its error is returned.
 func inspectPDF(ctx context.Context, b []byte, budget time.Duration) error {
+	// The budget starts once a core is free (pdfGate): uploads arriving
+	// together queue instead of sharing the cores and each running out of
+	// time, and a flood of PDFs cannot take every core from the server.
+	var err error
+	if gerr := pdfGate.Do(ctx, func() { err = inspectPDFNow(ctx, b, budget) }); gerr != nil {
+		if errors.Is(gerr, auth.ErrBusy) {
+			return &Error{Code: EUNAVAILABLE, RetryAfter: 10 * time.Second,
+				Message: "the server is busy checking other documents; try again in a minute"}
+		}
+		return gerr
+	}
+	return err
+}
+
+// pdfGate bounds how many PDFs are parsed at once: one per core, with up to
+// four uploads a core waiting at most ten seconds for one.
+var pdfGate = auth.NewGate(runtime.GOMAXPROCS(0), 4*runtime.GOMAXPROCS(0), 10*time.Second)
+
+// inspectPDFNow is inspectPDF's work, on a core pdfGate gave it.
+func inspectPDFNow(ctx context.Context, b []byte, budget time.Duration) error {
 	c, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
 	doc, err := readPDF(c, b)

@@ -22,6 +22,7 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 
+	"github.com/ipreg/ipreg/internal/auth"
 	. "github.com/ipreg/ipreg/internal/registry"
 	"github.com/ipreg/ipreg/internal/testbin"
 )
@@ -250,6 +251,44 @@ func TestInspectPDFBudget(t *testing.T) {
 	cancel()
 	if err := InspectPDF(gone, slow, time.Minute); !errors.Is(err, context.Canceled) {
 		t.Fatalf("request ended: %v", err)
+	}
+}
+
+// TestPDFGate: PDF checks queue for a core; when every core stays busy and
+// the queue is full, an upload is told to come back (EUNAVAILABLE with
+// Retry-After), and the check is never skipped.
+func TestPDFGate(t *testing.T) {
+	plain := testbin.PDF("CNIC front")
+	js := pdfWith("/OpenAction << /S /JavaScript /JS (app.alert(1)) >>", "")
+	hold := func(g *auth.Gate) (release func()) {
+		held, done := make(chan struct{}), make(chan struct{})
+		go g.Do(context.Background(), func() { close(held); <-done })
+		<-held
+		return func() { close(done) }
+	}
+
+	full := auth.NewGate(1, 0, time.Millisecond)
+	SetPDFGate(t, full)
+	if _, err := SniffDocument(t.Context(), plain); err != nil {
+		t.Fatalf("a free core: %v", err)
+	}
+	release := hold(full)
+	_, err := SniffDocument(t.Context(), plain)
+	var e *Error
+	if ErrorCode(err) != EUNAVAILABLE || !errors.As(err, &e) || e.RetryAfter <= 0 {
+		t.Errorf("every core busy, queue full: %v; want EUNAVAILABLE with a Retry-After", err)
+	}
+	release()
+
+	// A queued check waits for the core and still finds the active content.
+	queue := auth.NewGate(1, 1, time.Minute)
+	SetPDFGate(t, queue)
+	release = hold(queue)
+	got := make(chan error, 1)
+	go func() { _, err := SniffDocument(t.Context(), js); got <- err }()
+	release()
+	if err := <-got; ErrorCode(err) != EINVALID {
+		t.Errorf("JavaScript after waiting for a core: %v; want EINVALID", err)
 	}
 }
 

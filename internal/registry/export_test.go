@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"github.com/ipreg/ipreg/internal/auth"
 	"net/netip"
 	"time"
 )
@@ -17,4 +18,12 @@ var CleanFilename = cleanFilename
 // without waiting.
 func InspectPDF(ctx context.Context, b []byte, budget time.Duration) error {
 	return inspectPDF(ctx, b, budget)
+}
+
+// SetPDFGate puts g in place of the gate PDF checks queue at, until the
+// test ends.
+func SetPDFGate(t interface{ Cleanup(func()) }, g *auth.Gate) {
+	old := pdfGate
+	pdfGate = g
+	t.Cleanup(func() { pdfGate = old })
 }
