@@ -33,6 +33,13 @@ func pdf(text, catalog, page string, extra ...string) []byte {
 		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
 		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
 	}, extra...)
+	return PDFObjects(objs)
+}
+
+// PDFObjects returns a PDF 1.4 file of the objects given (numbered 1, 2, …
+// in order; object 1 must be the catalog), with a correct cross-reference
+// table and trailer.
+func PDFObjects(objs []string) []byte {
 	var b bytes.Buffer
 	b.WriteString("%PDF-1.4\n")
 	offsets := make([]int, len(objs))
