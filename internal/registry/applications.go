@@ -408,7 +408,9 @@ func (s *Service) Submit(ctx context.Context, actor *User, id string, paymentRef
 		}
 		if next == StateOperatorCheck {
 			c := &Check{ID: auth.RandomID("chk"), ApplicationID: a.ID, OperatorID: a.OperatorID, State: CheckPending,
-				CreatedAt: now, DueAt: now.Add(time.Duration(set.OperatorCheckHours) * time.Hour)}
+				CreatedAt: now, DueAt: now.Add(time.Duration(set.OperatorCheckHours) * time.Hour),
+				Category: a.Category, SubscriberID: a.SubscriberID, HolderName: a.HolderName,
+				Addresses: slices.Clone(a.Addresses), MobileNumbers: slices.Clone(a.MobileNumbers)}
 			if err := tx.CreateCheck(ctx, c); err != nil {
 				return err
 			}

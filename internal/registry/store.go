@@ -102,6 +102,8 @@ type Tx interface {
 	// pending applications, leaving out one application.
 	HeldItems(ctx context.Context, accountID, exceptApplication string) (int, error)
 
+	// CreateCheck stores c with its snapshot (category, subscriber,
+	// holder, items); checks are read back from that snapshot alone.
 	CreateCheck(ctx context.Context, c *Check) error
 	Check(ctx context.Context, id string, forUpdate bool) (*Check, error)
 	UpdateCheck(ctx context.Context, c *Check) error

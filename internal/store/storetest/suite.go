@@ -621,16 +621,22 @@ func testChecks(t *testing.T, db *store.DB) {
 	fixture(t, db, "acc_a")
 	a := sampleApp("app_1", "acc_a")
 	a.State = registry.StateOperatorCheck
+	// What the operator was asked: the application as it was when the
+	// check was opened.
+	asked := func(c *registry.Check) *registry.Check {
+		c.Category, c.SubscriberID, c.HolderName, c.Addresses = a.Category, a.SubscriberID, "Holder acc_a", a.Addresses
+		return c
+	}
 	write(t, db, func(tx registry.Tx) error {
 		if err := tx.CreateApplication(ctx, a); err != nil {
 			return err
 		}
-		for i, c := range []*registry.Check{
-			{ID: "chk_1", ApplicationID: "app_1", OperatorID: "ptcl", State: registry.CheckPending, DueAt: t0.Add(48 * time.Hour), CreatedAt: t0},
-			{ID: "chk_2", ApplicationID: "app_1", OperatorID: "ptcl", State: registry.CheckPending, DueAt: t0.Add(time.Hour), CreatedAt: t0},
-			{ID: "chk_3", ApplicationID: "app_1", OperatorID: "jazz", State: registry.CheckConfirmed, DueAt: t0, CreatedAt: t0},
+		for _, c := range []*registry.Check{
+			asked(&registry.Check{ID: "chk_1", ApplicationID: "app_1", OperatorID: "ptcl", State: registry.CheckPending, DueAt: t0.Add(48 * time.Hour), CreatedAt: t0}),
+			asked(&registry.Check{ID: "chk_2", ApplicationID: "app_1", OperatorID: "ptcl", State: registry.CheckPending, DueAt: t0.Add(time.Hour), CreatedAt: t0}),
+			{ID: "chk_3", ApplicationID: "app_1", OperatorID: "jazz", State: registry.CheckConfirmed, DueAt: t0, CreatedAt: t0,
+				Category: registry.CategoryMobile, SubscriberID: "JAZZ-9", HolderName: "Holder acc_a", MobileNumbers: []string{"923001234567", "923001234568"}},
 		} {
-			_ = i
 			if err := tx.CreateCheck(ctx, c); err != nil {
 				return err
 			}
@@ -643,8 +649,9 @@ func testChecks(t *testing.T, db *store.DB) {
 			t.Errorf("ListChecks = %d checks, %v: %+v", len(cs), err, cs)
 		}
 		cs, _ = tx.ListChecks(ctx, "jazz", "")
-		if len(cs) != 1 {
-			t.Errorf("ListChecks(jazz) = %d, want 1", len(cs))
+		if len(cs) != 1 || cs[0].SubscriberID != "JAZZ-9" || cs[0].Category != registry.CategoryMobile ||
+			len(cs[0].Addresses) != 0 || fmt.Sprint(cs[0].MobileNumbers) != "[923001234567 923001234568]" {
+			t.Errorf("ListChecks(jazz) = %+v, want its own snapshot", cs)
 		}
 		cs, _ = tx.DueChecks(ctx, t0.Add(2*time.Hour))
 		if len(cs) != 1 || cs[0].ID != "chk_2" {
@@ -671,6 +678,43 @@ func testChecks(t *testing.T, db *store.DB) {
 		}
 		_, err = tx.Check(ctx, "chk_none", false)
 		wantCode(t, err, registry.ENOTFOUND)
+		return nil
+	})
+
+	// The application is returned, moved to another operator and edited
+	// (another subscriber, other addresses): every check still shows what
+	// its operator was asked, never the new data.
+	write(t, db, func(tx registry.Tx) error {
+		a.State, a.OperatorID, a.SubscriberID, a.Addresses = registry.StateReturned, "jazz", "JAZZ-777", pfx("14.1.200.0/24")
+		return tx.UpdateApplication(ctx, a)
+	})
+	db.Read(ctx, func(tx registry.Tx) error {
+		for _, st := range []registry.CheckState{"", registry.CheckPending, registry.CheckDisputed} {
+			cs, err := tx.ListChecks(ctx, "ptcl", st)
+			if err != nil || len(cs) == 0 {
+				t.Fatalf("ListChecks(ptcl, %q) = %v, %v", st, cs, err)
+			}
+			for _, c := range cs {
+				if c.SubscriberID != "PTCL-001" || c.HolderName != "Holder acc_a" || c.Category != registry.CategoryCompany ||
+					fmt.Sprint(c.Addresses) != "[14.1.104.0/24 2001:dd8:1c::/48 14.1.105.7/32]" || len(c.MobileNumbers) != 0 {
+					t.Errorf("ListChecks(ptcl, %q): %s = %+v, want what PTCL was asked", st, c.ID, c)
+				}
+			}
+		}
+		for _, id := range []string{"chk_1", "chk_2"} {
+			if c, err := tx.Check(ctx, id, false); err != nil || c.SubscriberID != "PTCL-001" || fmt.Sprint(c.Addresses) != "[14.1.104.0/24 2001:dd8:1c::/48 14.1.105.7/32]" {
+				t.Errorf("Check(%s) = %+v, %v, want what PTCL was asked", id, c, err)
+			}
+		}
+		cs, err := tx.ApplicationChecks(ctx, "app_1")
+		if err != nil || len(cs) != 3 {
+			t.Fatalf("ApplicationChecks = %v, %v", cs, err)
+		}
+		for _, c := range cs {
+			if c.SubscriberID == "JAZZ-777" || strings.Contains(fmt.Sprint(c.Addresses), "14.1.200.0") {
+				t.Errorf("ApplicationChecks: %s shows the application's new data: %+v", c.ID, c)
+			}
+		}
 		return nil
 	})
 }
