@@ -1,10 +1,12 @@
 package registry_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
 	. "github.com/ipreg/ipreg/internal/registry"
+	"github.com/ipreg/ipreg/internal/testbin"
 )
 
 func mobileApp(numbers ...string) ApplicationInput {
@@ -125,6 +127,88 @@ func TestDuplicateWithinAccount(t *testing.T) {
 		// held by a registration, and the mobile number.
 		if len(q) != 5 {
 			t.Errorf("queue with flag duplicate_own = %d applications, want 5", len(q))
+		}
+	})
+}
+
+// duplicate_own survives many overlaps with other accounts (tester's
+// report on issue 11 §6): Overlaps listed at most 20 items in application
+// ID order, so 20 or more of another account's, sorting first, pushed the
+// account's own duplicate out and no flag said so. The account's own are
+// now listed and limited apart, and what is cut is counted: the reviewer
+// reads "and N more".
+func TestDuplicateOwnNotCutByOverlapLimit(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx, svc := h.ctx, h.svc
+		reviewer := h.staff("reviewer")
+		b, other := h.applicant("company"), h.applicant("company")
+		first, err := h.create(b, companyApp("14.1.150.0/24"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Submit(ctx, b, first.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		// Another account files OverlapLimit+1 hosts of the /24 in an
+		// application whose ID sorts before B's (IDs are random; the drafts
+		// it does not submit hold nothing).
+		hosts := make([]string, OverlapLimit+1)
+		for i := range hosts {
+			hosts[i] = "14.1.150." + strconv.Itoa(i+1)
+		}
+		var many *Application
+		for try := 0; many == nil; try++ {
+			if try == 64 {
+				t.Fatal("no application ID sorted before " + first.ID)
+			}
+			a, err := svc.CreateApplication(ctx, other, companyApp(hosts...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.ID < first.ID {
+				many = a
+			}
+		}
+		for _, r := range RequiredDocuments(many.Category) {
+			k := string(r.Kinds[0])
+			if _, err := svc.UploadDocument(ctx, other, many.ID, UploadInput{Kind: k, Filename: k + ".pdf", Content: testbin.PDF(k)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := svc.Submit(ctx, other, many.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+
+		second, err := h.create(b, companyApp("14.1.150.0/24"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Submit(ctx, b, second.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		full, err := svc.GetApplication(ctx, reviewer, second.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var dup, overlaps, more []string
+		for _, f := range full.Flags {
+			switch {
+			case f.With == nil && (f.Code == FlagOverlap || f.Code == FlagDuplicateOwn):
+				more = append(more, f.Detail)
+			case f.Code == FlagDuplicateOwn:
+				dup = append(dup, f.With.ApplicationID)
+			case f.Code == FlagOverlap:
+				overlaps = append(overlaps, f.With.ApplicationID)
+			}
+		}
+		if len(dup) != 1 || dup[0] != first.ID {
+			t.Errorf("duplicate_own flags name %v, want [%s] (flags %+v)", dup, first.ID, full.Flags)
+		}
+		if len(overlaps) != OverlapLimit {
+			t.Errorf("%d overlap flags listed, want %d", len(overlaps), OverlapLimit)
+		}
+		if want := "14.1.150.0/24: and 1 more overlapping items of other accounts, not listed"; len(more) != 1 || more[0] != want {
+			t.Errorf("what is cut: %q, want [%q]", more, want)
 		}
 	})
 }

@@ -52,9 +52,9 @@ func BenchmarkOverlaps(b *testing.B) {
 						n := (i * 7919) % size
 						p := netip.PrefixFrom(netip.AddrFrom4([4]byte{39, byte(32 + n>>16), byte(n >> 8), byte(n)}), 32)
 						err := db.Read(ctx, func(tx registry.Tx) error {
-							os, err := tx.Overlaps(ctx, "app_probe", p, "")
-							if err == nil && len(os) != 1 {
-								err = fmt.Errorf("%s: %d overlaps, want 1", p, len(os))
+							os, err := tx.Overlaps(ctx, "app_probe", "acc_probe", p, "")
+							if err == nil && len(os.Listed) != 1 {
+								err = fmt.Errorf("%s: %d overlaps, want 1", p, len(os.Listed))
 							}
 							return err
 						})

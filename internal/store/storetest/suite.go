@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"Applications", testApplications},
 		{"ApplicationFilters", testApplicationFilters},
 		{"OverlapsAndHeld", testOverlapsAndHeld},
+		{"OverlapLimit", testOverlapLimit},
 		{"Checks", testChecks},
 		{"Registrations", testRegistrations},
 		{"Revocations", testRevocations},
@@ -544,11 +545,11 @@ func testOverlapsAndHeld(t *testing.T, db *store.DB) {
 	overlaps := func(except, p string) []string {
 		var out []string
 		db.Read(ctx, func(tx registry.Tx) error {
-			os, err := tx.Overlaps(ctx, except, netip.MustParsePrefix(p), "")
+			os, err := tx.Overlaps(ctx, except, "acc_b", netip.MustParsePrefix(p), "")
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, o := range os {
+			for _, o := range os.Listed {
 				out = append(out, o.Item+"@"+o.ApplicationID+"@"+o.Registration+"@"+o.AccountID+"@"+o.OperatorID+"@"+string(o.State))
 			}
 			return nil
@@ -601,19 +602,67 @@ func testOverlapsAndHeld(t *testing.T, db *store.DB) {
 		MobileNumbers: []string{"923001234567"}, State: registry.StateOperatorCheck, CreatedAt: t0, UpdatedAt: t0}
 	write(t, db, func(tx registry.Tx) error { return tx.CreateApplication(ctx, m) })
 	db.Read(ctx, func(tx registry.Tx) error {
-		os, err := tx.Overlaps(ctx, "app_b1", netip.Prefix{}, "923001234567")
-		if err != nil || len(os) != 1 || os[0].ApplicationID != "app_m" || os[0].OperatorID != "jazz" || os[0].AccountID != "acc_a" {
-			t.Errorf("mobile Overlaps = %v, %v", os, err)
+		os, err := tx.Overlaps(ctx, "app_b1", "acc_b", netip.Prefix{}, "923001234567")
+		if err != nil || len(os.Listed) != 1 || os.Listed[0].ApplicationID != "app_m" || os.Listed[0].OperatorID != "jazz" || os.Listed[0].AccountID != "acc_a" ||
+			os.Own != 0 || os.Others != 1 {
+			t.Errorf("mobile Overlaps = %+v, %v", os, err)
 		}
-		if os, _ = tx.Overlaps(ctx, "app_m", netip.Prefix{}, "923001234567"); len(os) != 0 {
-			t.Errorf("an application overlaps itself: %v", os)
+		if os, _ = tx.Overlaps(ctx, "app_m", "acc_a", netip.Prefix{}, "923001234567"); len(os.Listed) != 0 || os.Own+os.Others != 0 {
+			t.Errorf("an application overlaps itself: %+v", os)
 		}
-		os, _ = tx.Overlaps(ctx, "app_b1", netip.Prefix{}, "923001234568")
-		if len(os) != 0 {
+		os, _ = tx.Overlaps(ctx, "app_b1", "acc_b", netip.Prefix{}, "923001234568")
+		if len(os.Listed) != 0 {
 			t.Errorf("another number overlaps: %v", os)
 		}
 		return nil
 	})
+}
+
+// testOverlapLimit: the account's own items and other accounts' are
+// listed up to registry.OverlapLimit each, own first, and counted in full,
+// so many overlaps with others never push out the account's own.
+func testOverlapLimit(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	fixture(t, db, "acc_a", "acc_b")
+	// app_a* of acc_a sort before app_z* of acc_b.
+	mk := func(id, acc string, n int) {
+		a := sampleApp(id, acc)
+		a.State, a.Addresses = registry.StateReview, nil
+		for i := range n {
+			a.Addresses = append(a.Addresses, netip.PrefixFrom(netip.AddrFrom4([4]byte{14, 1, 150, byte(i + 1)}), 32))
+		}
+		write(t, db, func(tx registry.Tx) error { return tx.CreateApplication(ctx, a) })
+	}
+	mk("app_a1", "acc_a", registry.OverlapLimit+5)
+	mk("app_z1", "acc_b", 2)
+	for _, tt := range []struct {
+		account             string
+		wantOwn, wantOthers int
+		wantListed          []string // application of each listed item, in order
+	}{
+		// acc_b asks: its own two first, then acc_a's up to the limit.
+		{"acc_b", 2, registry.OverlapLimit + 5, append([]string{"app_z1", "app_z1"}, slices.Repeat([]string{"app_a1"}, registry.OverlapLimit)...)},
+		// acc_a asks: its own, cut at the limit, then acc_b's.
+		{"acc_a", registry.OverlapLimit + 5, 2, append(slices.Repeat([]string{"app_a1"}, registry.OverlapLimit), "app_z1", "app_z1")},
+		// Nobody's own.
+		{"acc_c", 0, registry.OverlapLimit + 7, append(slices.Repeat([]string{"app_a1"}, registry.OverlapLimit), "app_z1", "app_z1")[:registry.OverlapLimit]},
+	} {
+		db.Read(ctx, func(tx registry.Tx) error {
+			os, err := tx.Overlaps(ctx, "app_probe", tt.account, netip.MustParsePrefix("14.1.150.0/24"), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, o := range os.Listed {
+				got = append(got, o.ApplicationID)
+			}
+			if os.Own != tt.wantOwn || os.Others != tt.wantOthers || !slices.Equal(got, tt.wantListed) {
+				t.Errorf("Overlaps as %s = own %d, others %d, listed %v; want %d, %d, %v", tt.account, os.Own, os.Others, got,
+					tt.wantOwn, tt.wantOthers, tt.wantListed)
+			}
+			return nil
+		})
+	}
 }
 
 func testChecks(t *testing.T, db *store.DB) {
