@@ -212,3 +212,60 @@ func TestDuplicateOwnNotCutByOverlapLimit(t *testing.T) {
 		}
 	})
 }
+
+// An applicant whose address overlaps several other accounts' applications
+// reads one sentence for it, on submit and on every read, while the
+// reviewer sees each overlap (tester's report on issue 11 §6: one
+// identical sentence per other application told how many there were).
+func TestCutOverlapsOneSentencePerItem(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx, svc := h.ctx, h.svc
+		for i := range 3 {
+			o := h.applicant("company")
+			a, err := h.create(o, companyApp("14.1.160."+strconv.Itoa(i+1)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.Submit(ctx, o, a.ID, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		b := h.applicant("company")
+		a, err := h.create(b, companyApp("14.1.160.0/24", "14.1.161.0/24"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		submitted, err := svc.Submit(ctx, b, a.ID, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		read, err := svc.GetApplication(ctx, b, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		listed, err := svc.ListApplications(ctx, b, AppFilter{})
+		if err != nil || len(listed) != 1 {
+			t.Fatalf("list = %v, %v", listed, err)
+		}
+		full, err := svc.GetApplication(ctx, h.staff("reviewer"), a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		count := func(x *Application) (n int) {
+			for _, f := range x.Flags {
+				if f.Code == FlagOverlap {
+					n++
+				}
+			}
+			return n
+		}
+		for name, x := range map[string]*Application{"submit": submitted, "get": read, "list": listed[0]} {
+			if n := count(x); n != 1 {
+				t.Errorf("%s: the applicant reads %d overlap flags, want 1: %+v", name, n, x.Flags)
+			}
+		}
+		if n := count(full); n != 3 {
+			t.Errorf("the reviewer reads %d overlap flags, want 3", n)
+		}
+	})
+}
