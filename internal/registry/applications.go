@@ -329,7 +329,9 @@ func (s *Service) UpdateApplication(ctx context.Context, actor *User, id string,
 // Submit sends a draft to the operator check, or a corrected returned
 // application back to the check (when what the operator confirmed changed)
 // or straight to review. The application keeps its first submission time
-// and SLA due time, and so its place in the queue.
+// and SLA due time, and so its place in the queue. Its flags are computed
+// afresh on every submission, so what they say of other applications
+// (their operator and state) is as of the last one; flags are not live.
 func (s *Service) Submit(ctx context.Context, actor *User, id string, paymentReference *string) (*Application, error) {
 	return s.ownWrite(ctx, actor, id, func(tx Tx, a *Application) error {
 		if a.State != StateDraft && a.State != StateReturned {

@@ -269,3 +269,105 @@ func TestCutOverlapsOneSentencePerItem(t *testing.T) {
 		}
 	})
 }
+
+// A flag's facts about the other application are those of the last
+// submission (no live flags): resubmitting a returned application computes
+// its flags afresh, so an overlap whose other application moved to
+// another operator, or an item edited away, is read as it is now (tester's
+// report on issue 11 §6).
+func TestResubmitRecomputesFlags(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx, svc := h.ctx, h.svc
+		ptcl, reviewer := h.staff("operator.ptcl"), h.staff("reviewer")
+		confirm := func() {
+			t.Helper()
+			cs, _ := svc.ListChecks(ctx, ptcl, CheckPending)
+			for _, c := range cs {
+				if _, err := svc.AnswerCheck(ctx, ptcl, c.ID, "confirmed", ""); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		submit := func(u *User, id string) *Application {
+			t.Helper()
+			a, err := svc.Submit(ctx, u, id, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return a
+		}
+		ret := func(id string) {
+			t.Helper()
+			if _, _, err := svc.Decide(ctx, reviewer, id, DecisionInput{Decision: "return", Note: "Check the details."}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// overlaps: the other applications X's overlap flags name, with
+		// their operator, as stored; and what PTCL reads of them.
+		overlaps := func(id string) (stored, forPTCL []string) {
+			t.Helper()
+			full, err := svc.GetApplication(ctx, reviewer, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range full.Flags {
+				if f.Code == FlagOverlap {
+					stored = append(stored, f.With.ApplicationID+"@"+f.With.OperatorID+"@"+string(f.With.State))
+				}
+			}
+			seen, err := svc.GetApplication(ctx, ptcl, id)
+			if err != nil {
+				return stored, nil // no longer PTCL's
+			}
+			for _, f := range seen.Flags {
+				if f.Code == FlagOverlap {
+					forPTCL = append(forPTCL, f.Detail)
+				}
+			}
+			return stored, forPTCL
+		}
+
+		o, b := h.applicant("company"), h.applicant("company")
+		y, _ := h.create(o, companyApp("14.1.170.0/24"))
+		submit(o, y.ID)
+		x, _ := h.create(b, companyApp("14.1.170.0/24", "14.1.171.0/24"))
+		submit(b, x.ID)
+		stored, forPTCL := overlaps(x.ID)
+		if want := y.ID + "@ptcl@operator_check"; len(stored) != 1 || stored[0] != want || !strings.Contains(forPTCL[0], y.ID) {
+			t.Fatalf("X's overlap flag at first: %v, PTCL reads %q; want %s, named to PTCL", stored, forPTCL, want)
+		}
+
+		// Y is returned and moves to Nayatel; X is returned and resubmitted
+		// with only its purpose changed (straight to review).
+		confirm()
+		ret(y.ID)
+		ret(x.ID)
+		if _, err := svc.UpdateApplication(ctx, o, y.ID, ApplicationInput{OperatorID: ptr("nayatel"), SubscriberID: ptr("NTL-1")}); err != nil {
+			t.Fatal(err)
+		}
+		submit(o, y.ID)
+		if _, err := svc.UpdateApplication(ctx, b, x.ID, ApplicationInput{Purpose: ptr("Staff of the Lahore office reach head office systems.")}); err != nil {
+			t.Fatal(err)
+		}
+		if a := submit(b, x.ID); a.State != StateReview {
+			t.Fatalf("X resubmitted unchanged items = %s, want review", a.State)
+		}
+		stored, forPTCL = overlaps(x.ID)
+		if want := y.ID + "@nayatel@operator_check"; len(stored) != 1 || stored[0] != want {
+			t.Errorf("X's overlap flag after resubmission: %v, want [%s]", stored, want)
+		}
+		if len(forPTCL) != 1 || strings.Contains(forPTCL[0], y.ID) {
+			t.Errorf("PTCL reads X's overlap as %q, want the cut sentence (Y is Nayatel's now)", forPTCL)
+		}
+
+		// X is returned again and the overlapping prefix edited away.
+		ret(x.ID)
+		if _, err := svc.UpdateApplication(ctx, b, x.ID, ApplicationInput{Addresses: ptr([]string{"14.1.171.0/24"})}); err != nil {
+			t.Fatal(err)
+		}
+		submit(b, x.ID)
+		if stored, _ = overlaps(x.ID); len(stored) != 0 {
+			t.Errorf("X's overlap flags after the prefix was edited away: %v, want none", stored)
+		}
+	})
+}
