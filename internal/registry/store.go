@@ -110,7 +110,7 @@ type Tx interface {
 	// Overlaps finds items of applications other than exceptApplication,
 	// of any account, pending or in an active registration, that overlap an
 	// address prefix, or equal a mobile number. It lists at most
-	// OverlapLimit of account's own and OverlapLimit of other accounts',
+	// OverlapLimit items of account's own and OverlapLimit of other accounts',
 	// and counts them all.
 	Overlaps(ctx context.Context, exceptApplication, account string, p netip.Prefix, mobile string) (OverlapSet, error)
 	// HeldItems counts the account's items in active registrations and
