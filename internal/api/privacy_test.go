@@ -197,3 +197,44 @@ func TestFlagCodesDocumented(t *testing.T) {
 		t.Errorf("review queue flag parameter = %+v, want enum %v", p, want)
 	}
 }
+
+// TestCheckListShowsWhatWasAsked is the tester's report on issue 11 §6:
+// application X by B, confirmed by PTCL, returned, moved to Nayatel and
+// edited. PTCL's GET /api/v1/operator/checks?state=confirmed must show
+// what PTCL was asked (its subscriber ID and the old addresses), never
+// Nayatel's subscriber ID or the new addresses; PTCL can no longer read X.
+func TestCheckListShowsWhatWasAsked(t *testing.T) {
+	for _, kind := range storetest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			c := newClient(t, kind)
+			b := signupAs(c, "b@example.pk", "company", "35202-4000004-4", "4000004-4")
+			ptcl, nayatel, reviewer := c.login("operator.ptcl@demo.test"), c.login("operator.nayatel@demo.test"), c.login("reviewer@demo.test")
+			x := fileApp(c, b, "ptcl", "14.1.104.0/24")
+			c.want(c.do("POST", "/api/v1/applications/"+x+"/submit", b, nil), 200)
+			chk := c.want(c.do("GET", "/api/v1/operator/checks", ptcl, nil), 200).list(t)[0]["id"].(string)
+			c.want(c.do("POST", "/api/v1/operator/checks/"+chk, ptcl, map[string]string{"result": "confirmed"}), 200)
+			c.want(c.do("POST", "/api/v1/applications/"+x+"/decision", reviewer, map[string]any{"decision": "return", "note": "Is the circuit with Nayatel?"}), 200)
+			c.want(c.do("PATCH", "/api/v1/applications/"+x, b, map[string]any{"operator_id": "nayatel", "subscriber_id": "NTL-9001",
+				"addresses": []string{"14.1.200.0/24"}}), 200)
+			c.want(c.do("POST", "/api/v1/applications/"+x+"/submit", b, nil), 200)
+
+			for _, st := range []string{"confirmed", "pending", ""} {
+				r := c.want(c.do("GET", "/api/v1/operator/checks?state="+st, ptcl, nil), 200)
+				for _, s := range []string{"NTL-9001", "14.1.200.0"} {
+					if strings.Contains(string(r.body), s) {
+						t.Errorf("PTCL's checks (state %q) show X's data at Nayatel, %s: %s", st, s, r.body)
+					}
+				}
+				if st == "confirmed" && (!strings.Contains(string(r.body), `"subscriber_id":"SUB-1"`) || !strings.Contains(string(r.body), "14.1.104.0/24")) {
+					t.Errorf("PTCL's confirmed checks do not show what PTCL was asked: %s", r.body)
+				}
+			}
+			c.want(c.do("GET", "/api/v1/applications/"+x, ptcl, nil), 404)
+			r := c.want(c.do("GET", "/api/v1/operator/checks", nayatel, nil), 200)
+			if !strings.Contains(string(r.body), `"subscriber_id":"NTL-9001"`) || !strings.Contains(string(r.body), "14.1.200.0/24") {
+				t.Errorf("Nayatel's check does not show what Nayatel is asked: %s", r.body)
+			}
+		})
+	}
+}

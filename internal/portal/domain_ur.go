@@ -285,4 +285,9 @@ var domainUrdu = map[string]string{
 	"dummy IPv6 prefix space":                    "فرضی IPv6 پریفکس",
 	"Teredo relay space":                         "Teredo ریلے پتے",
 	"6to4 relay space":                           "6to4 ریلے پتے",
+
+	// Overlaps counted but not listed (reviewers only). They open with an
+	// Urdu word and isolate the address, as urdu-review.md §5 asks.
+	"%s: and %d more overlapping items of other accounts, not listed":                               "دوسرے اکاؤنٹس کے مزید %[2]d ایڈریس یا نمبر بھی \u2066%[1]s\u2069 سے متصادم ہیں، جو یہاں درج نہیں",
+	"%s: and %d more overlapping items of this account's applications or registrations, not listed": "اسی اکاؤنٹ کی درخواستوں یا رجسٹریشنز کے مزید %[2]d ایڈریس یا نمبر بھی \u2066%[1]s\u2069 سے متصادم ہیں، جو یہاں درج نہیں",
 }

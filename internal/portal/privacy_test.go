@@ -144,3 +144,52 @@ func TestSignupOneAccountPerCNIC(t *testing.T) {
 		}
 	}
 }
+
+// The operator check page and its CSV show what each operator is asked:
+// an application confirmed by PTCL, returned, moved to Nayatel and edited
+// shows the new subscriber ID and addresses to Nayatel only, and nothing
+// of it on PTCL's pages (tester's report on issue 11 §6).
+func TestCheckPagesShowWhatWasAsked(t *testing.T) {
+	e := newEnv(t)
+	b := e.signup("b@example.pk", "Bee Traders", "company")
+	ptcl := e.user("operator.ptcl@demo.test", "demo-password-1")
+	reviewer := e.user("reviewer@demo.test", "demo-password-1")
+	x := e.applyVia(b, "ptcl", "14.1.104.0/24")
+	e.confirmChecks(ptcl)
+	if _, _, err := e.svc.Decide(e.ctx, reviewer, x.ID, registry.DecisionInput{Decision: "return", Note: "Is the circuit with Nayatel?"}); err != nil {
+		t.Fatal(err)
+	}
+	op, sub, addrs := "nayatel", "NTL-9001", []string{"14.1.200.0/24"}
+	if _, err := e.svc.UpdateApplication(e.ctx, b, x.ID, registry.ApplicationInput{OperatorID: &op, SubscriberID: &sub, Addresses: &addrs}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Submit(e.ctx, b, x.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		who         string
+		must, never []string
+	}{
+		{"operator.nayatel@demo.test", []string{"NTL-9001", "14.1.200.0/24", "Bee Traders"}, []string{"SUB-42", "14.1.104.0/24"}},
+		{"operator.ptcl@demo.test", nil, []string{"NTL-9001", "14.1.200.0/24", "Bee Traders"}},
+	} {
+		br := e.browser()
+		br.login(tt.who, "demo-password-1")
+		for _, path := range []string{"/operator/checks", "/operator/checks.csv"} {
+			p := br.get(path)
+			if p.status != 200 {
+				t.Fatalf("%s %s = %d", tt.who, path, p.status)
+			}
+			for _, s := range tt.must {
+				if !strings.Contains(p.body, s) {
+					t.Errorf("%s %s does not show %s", tt.who, path, s)
+				}
+			}
+			for _, s := range tt.never {
+				if strings.Contains(p.body, s) {
+					t.Errorf("%s %s shows %s", tt.who, path, s)
+				}
+			}
+		}
+	}
+}

@@ -329,7 +329,9 @@ func (s *Service) UpdateApplication(ctx context.Context, actor *User, id string,
 // Submit sends a draft to the operator check, or a corrected returned
 // application back to the check (when what the operator confirmed changed)
 // or straight to review. The application keeps its first submission time
-// and SLA due time, and so its place in the queue.
+// and SLA due time, and so its place in the queue. Its flags are computed
+// afresh on every submission, so what they say of other applications
+// (their operator and state) is as of the last one; flags are not live.
 func (s *Service) Submit(ctx context.Context, actor *User, id string, paymentReference *string) (*Application, error) {
 	return s.ownWrite(ctx, actor, id, func(tx Tx, a *Application) error {
 		if a.State != StateDraft && a.State != StateReturned {
@@ -408,7 +410,9 @@ func (s *Service) Submit(ctx context.Context, actor *User, id string, paymentRef
 		}
 		if next == StateOperatorCheck {
 			c := &Check{ID: auth.RandomID("chk"), ApplicationID: a.ID, OperatorID: a.OperatorID, State: CheckPending,
-				CreatedAt: now, DueAt: now.Add(time.Duration(set.OperatorCheckHours) * time.Hour)}
+				CreatedAt: now, DueAt: now.Add(time.Duration(set.OperatorCheckHours) * time.Hour),
+				Category: a.Category, SubscriberID: a.SubscriberID, HolderName: a.HolderName,
+				Addresses: slices.Clone(a.Addresses), MobileNumbers: slices.Clone(a.MobileNumbers)}
 			if err := tx.CreateCheck(ctx, c); err != nil {
 				return err
 			}
@@ -454,14 +458,14 @@ func (s *Service) addressFlags(ctx context.Context, tx Tx, a *Application, set S
 			flags = append(flags, Flag{Code: FlagOutsideOperatorSpace, Item: p.String(),
 				Detail: fmt.Sprintf("%s is outside the address space loaded for operator %s", p, a.OperatorID)})
 		}
-		os, err := tx.Overlaps(ctx, a.ID, p, "")
+		os, err := tx.Overlaps(ctx, a.ID, a.AccountID, p, "")
 		if err != nil {
 			return nil, err
 		}
 		flags = append(flags, overlapFlags(a, p.String(), os)...)
 	}
 	for _, m := range a.MobileNumbers {
-		os, err := tx.Overlaps(ctx, a.ID, netip.Prefix{}, m)
+		os, err := tx.Overlaps(ctx, a.ID, a.AccountID, netip.Prefix{}, m)
 		if err != nil {
 			return nil, err
 		}
@@ -478,13 +482,19 @@ func (s *Service) addressFlags(ctx context.Context, tx Tx, a *Application, set S
 // account's application or registration, duplicate_own for another of a's
 // own account's (filing one prefix twice would otherwise end in two
 // registrations of it). Detail is the reviewer's full text; With keeps the
-// facts ForViewer needs to tell others less.
-func overlapFlags(a *Application, item string, os []Overlap) []Flag {
+// facts ForViewer needs to tell others less. What Overlaps counted but did
+// not list becomes one more flag of each code, "and N more", so the
+// reviewer knows the list is cut.
+func overlapFlags(a *Application, item string, os OverlapSet) []Flag {
 	var out []Flag
-	for _, o := range os {
+	own := 0 // listed items of a's own account
+	for _, o := range os.Listed {
 		f := Flag{Code: FlagOverlap, Item: item, With: &FlagSubject{Item: o.Item, AccountID: o.AccountID,
 			OperatorID: o.OperatorID, ApplicationID: o.ApplicationID, State: o.State, Registration: o.Registration}}
 		held := o.Registration != "" && o.State == StateApproved
+		if o.AccountID == a.AccountID {
+			own++
+		}
 		switch {
 		case o.AccountID == a.AccountID && held:
 			f.Code, f.Detail = FlagDuplicateOwn, fmt.Sprintf("%s overlaps %s held by this account's registration %s", item, o.Item, o.Registration)
@@ -496,6 +506,14 @@ func overlapFlags(a *Application, item string, os []Overlap) []Flag {
 			f.Detail = fmt.Sprintf("%s overlaps %s of application %s (%s) of another account", item, o.Item, o.ApplicationID, o.State)
 		}
 		out = append(out, f)
+	}
+	if n := os.Own - own; n > 0 {
+		out = append(out, Flag{Code: FlagDuplicateOwn, Item: item,
+			Detail: fmt.Sprintf("%s: and %d more overlapping items of this account's applications or registrations, not listed", item, n)})
+	}
+	if n := os.Others - (len(os.Listed) - own); n > 0 {
+		out = append(out, Flag{Code: FlagOverlap, Item: item,
+			Detail: fmt.Sprintf("%s: and %d more overlapping items of other accounts, not listed", item, n)})
 	}
 	return out
 }

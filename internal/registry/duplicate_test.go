@@ -1,10 +1,12 @@
 package registry_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
 	. "github.com/ipreg/ipreg/internal/registry"
+	"github.com/ipreg/ipreg/internal/testbin"
 )
 
 func mobileApp(numbers ...string) ApplicationInput {
@@ -125,6 +127,247 @@ func TestDuplicateWithinAccount(t *testing.T) {
 		// held by a registration, and the mobile number.
 		if len(q) != 5 {
 			t.Errorf("queue with flag duplicate_own = %d applications, want 5", len(q))
+		}
+	})
+}
+
+// duplicate_own survives many overlaps with other accounts (tester's
+// report on issue 11 §6): Overlaps listed at most 20 items in application
+// ID order, so 20 or more of another account's, sorting first, pushed the
+// account's own duplicate out and no flag said so. The account's own are
+// now listed and limited apart, and what is cut is counted: the reviewer
+// reads "and N more".
+func TestDuplicateOwnNotCutByOverlapLimit(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx, svc := h.ctx, h.svc
+		reviewer := h.staff("reviewer")
+		b, other := h.applicant("company"), h.applicant("company")
+		first, err := h.create(b, companyApp("14.1.150.0/24"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Submit(ctx, b, first.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		// Another account files OverlapLimit+1 hosts of the /24 in an
+		// application whose ID sorts before B's (IDs are random; the drafts
+		// it does not submit hold nothing).
+		hosts := make([]string, OverlapLimit+1)
+		for i := range hosts {
+			hosts[i] = "14.1.150." + strconv.Itoa(i+1)
+		}
+		var many *Application
+		for try := 0; many == nil; try++ {
+			if try == 64 {
+				t.Fatal("no application ID sorted before " + first.ID)
+			}
+			a, err := svc.CreateApplication(ctx, other, companyApp(hosts...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.ID < first.ID {
+				many = a
+			}
+		}
+		for _, r := range RequiredDocuments(many.Category) {
+			k := string(r.Kinds[0])
+			if _, err := svc.UploadDocument(ctx, other, many.ID, UploadInput{Kind: k, Filename: k + ".pdf", Content: testbin.PDF(k)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := svc.Submit(ctx, other, many.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+
+		second, err := h.create(b, companyApp("14.1.150.0/24"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Submit(ctx, b, second.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		full, err := svc.GetApplication(ctx, reviewer, second.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var dup, overlaps, more []string
+		for _, f := range full.Flags {
+			switch {
+			case f.With == nil && (f.Code == FlagOverlap || f.Code == FlagDuplicateOwn):
+				more = append(more, f.Detail)
+			case f.Code == FlagDuplicateOwn:
+				dup = append(dup, f.With.ApplicationID)
+			case f.Code == FlagOverlap:
+				overlaps = append(overlaps, f.With.ApplicationID)
+			}
+		}
+		if len(dup) != 1 || dup[0] != first.ID {
+			t.Errorf("duplicate_own flags name %v, want [%s] (flags %+v)", dup, first.ID, full.Flags)
+		}
+		if len(overlaps) != OverlapLimit {
+			t.Errorf("%d overlap flags listed, want %d", len(overlaps), OverlapLimit)
+		}
+		if want := "14.1.150.0/24: and 1 more overlapping items of other accounts, not listed"; len(more) != 1 || more[0] != want {
+			t.Errorf("what is cut: %q, want [%q]", more, want)
+		}
+	})
+}
+
+// An applicant whose address overlaps several other accounts' applications
+// reads one sentence for it, on submit and on every read, while the
+// reviewer sees each overlap (tester's report on issue 11 §6: one
+// identical sentence per other application told how many there were).
+func TestCutOverlapsOneSentencePerItem(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx, svc := h.ctx, h.svc
+		for i := range 3 {
+			o := h.applicant("company")
+			a, err := h.create(o, companyApp("14.1.160."+strconv.Itoa(i+1)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.Submit(ctx, o, a.ID, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		b := h.applicant("company")
+		a, err := h.create(b, companyApp("14.1.160.0/24", "14.1.161.0/24"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		submitted, err := svc.Submit(ctx, b, a.ID, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		read, err := svc.GetApplication(ctx, b, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		listed, err := svc.ListApplications(ctx, b, AppFilter{})
+		if err != nil || len(listed) != 1 {
+			t.Fatalf("list = %v, %v", listed, err)
+		}
+		full, err := svc.GetApplication(ctx, h.staff("reviewer"), a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		count := func(x *Application) (n int) {
+			for _, f := range x.Flags {
+				if f.Code == FlagOverlap {
+					n++
+				}
+			}
+			return n
+		}
+		for name, x := range map[string]*Application{"submit": submitted, "get": read, "list": listed[0]} {
+			if n := count(x); n != 1 {
+				t.Errorf("%s: the applicant reads %d overlap flags, want 1: %+v", name, n, x.Flags)
+			}
+		}
+		if n := count(full); n != 3 {
+			t.Errorf("the reviewer reads %d overlap flags, want 3", n)
+		}
+	})
+}
+
+// A flag's facts about the other application are those of the last
+// submission (no live flags): resubmitting a returned application computes
+// its flags afresh, so an overlap whose other application moved to
+// another operator, or an item edited away, is read as it is now (tester's
+// report on issue 11 §6).
+func TestResubmitRecomputesFlags(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx, svc := h.ctx, h.svc
+		ptcl, reviewer := h.staff("operator.ptcl"), h.staff("reviewer")
+		confirm := func() {
+			t.Helper()
+			cs, _ := svc.ListChecks(ctx, ptcl, CheckPending)
+			for _, c := range cs {
+				if _, err := svc.AnswerCheck(ctx, ptcl, c.ID, "confirmed", ""); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		submit := func(u *User, id string) *Application {
+			t.Helper()
+			a, err := svc.Submit(ctx, u, id, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return a
+		}
+		ret := func(id string) {
+			t.Helper()
+			if _, _, err := svc.Decide(ctx, reviewer, id, DecisionInput{Decision: "return", Note: "Check the details."}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// overlaps: the other applications X's overlap flags name, with
+		// their operator, as stored; and what PTCL reads of them.
+		overlaps := func(id string) (stored, forPTCL []string) {
+			t.Helper()
+			full, err := svc.GetApplication(ctx, reviewer, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range full.Flags {
+				if f.Code == FlagOverlap {
+					stored = append(stored, f.With.ApplicationID+"@"+f.With.OperatorID+"@"+string(f.With.State))
+				}
+			}
+			seen, err := svc.GetApplication(ctx, ptcl, id)
+			if err != nil {
+				return stored, nil // no longer PTCL's
+			}
+			for _, f := range seen.Flags {
+				if f.Code == FlagOverlap {
+					forPTCL = append(forPTCL, f.Detail)
+				}
+			}
+			return stored, forPTCL
+		}
+
+		o, b := h.applicant("company"), h.applicant("company")
+		y, _ := h.create(o, companyApp("14.1.170.0/24"))
+		submit(o, y.ID)
+		x, _ := h.create(b, companyApp("14.1.170.0/24", "14.1.171.0/24"))
+		submit(b, x.ID)
+		stored, forPTCL := overlaps(x.ID)
+		if want := y.ID + "@ptcl@operator_check"; len(stored) != 1 || stored[0] != want || !strings.Contains(forPTCL[0], y.ID) {
+			t.Fatalf("X's overlap flag at first: %v, PTCL reads %q; want %s, named to PTCL", stored, forPTCL, want)
+		}
+
+		// Y is returned and moves to Nayatel; X is returned and resubmitted
+		// with only its purpose changed (straight to review).
+		confirm()
+		ret(y.ID)
+		ret(x.ID)
+		if _, err := svc.UpdateApplication(ctx, o, y.ID, ApplicationInput{OperatorID: ptr("nayatel"), SubscriberID: ptr("NTL-1")}); err != nil {
+			t.Fatal(err)
+		}
+		submit(o, y.ID)
+		if _, err := svc.UpdateApplication(ctx, b, x.ID, ApplicationInput{Purpose: ptr("Staff of the Lahore office reach head office systems.")}); err != nil {
+			t.Fatal(err)
+		}
+		if a := submit(b, x.ID); a.State != StateReview {
+			t.Fatalf("X resubmitted unchanged items = %s, want review", a.State)
+		}
+		stored, forPTCL = overlaps(x.ID)
+		if want := y.ID + "@nayatel@operator_check"; len(stored) != 1 || stored[0] != want {
+			t.Errorf("X's overlap flag after resubmission: %v, want [%s]", stored, want)
+		}
+		if len(forPTCL) != 1 || strings.Contains(forPTCL[0], y.ID) {
+			t.Errorf("PTCL reads X's overlap as %q, want the cut sentence (Y is Nayatel's now)", forPTCL)
+		}
+
+		// X is returned again and the overlapping prefix edited away.
+		ret(x.ID)
+		if _, err := svc.UpdateApplication(ctx, b, x.ID, ApplicationInput{Addresses: ptr([]string{"14.1.171.0/24"})}); err != nil {
+			t.Fatal(err)
+		}
+		submit(b, x.ID)
+		if stored, _ = overlaps(x.ID); len(stored) != 0 {
+			t.Errorf("X's overlap flags after the prefix was edited away: %v, want none", stored)
 		}
 	})
 }

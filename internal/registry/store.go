@@ -49,6 +49,19 @@ type Overlap struct {
 	Registration  string // number, when held by an active registration
 }
 
+// OverlapLimit bounds how many overlapping items Tx.Overlaps lists for one
+// requested item: that many of the applicant's own account and, apart,
+// that many of other accounts, so that many overlaps with others never
+// hide a duplicate within the account. The rest are only counted.
+const OverlapLimit = 20
+
+// OverlapSet is what overlaps one requested item.
+type OverlapSet struct {
+	Listed []Overlap // the account's own first, then other accounts'; each by application ID and item position
+	Own    int       // how many items of the account's own overlap, listed or not
+	Others int       // how many items of other accounts overlap, listed or not
+}
+
 // Tx is what a use case may do with storage. Lookups of one object return
 // an ENOTFOUND *Error when it is absent; creates return ECONFLICT on a
 // duplicate key. forUpdate locks the row until the transaction ends (on
@@ -119,14 +132,18 @@ type Tx interface {
 	ListApplications(ctx context.Context, f AppFilter) ([]*Application, error)
 	AddEvent(ctx context.Context, e *Event) error
 	Events(ctx context.Context, applicationID string) ([]Event, error)
-	// Overlaps lists items of applications other than exceptApplication,
+	// Overlaps finds items of applications other than exceptApplication,
 	// of any account, pending or in an active registration, that overlap an
-	// address prefix, or equal a mobile number; at most 20.
-	Overlaps(ctx context.Context, exceptApplication string, p netip.Prefix, mobile string) ([]Overlap, error)
+	// address prefix, or equal a mobile number. It lists at most
+	// OverlapLimit items of account's own and OverlapLimit of other accounts',
+	// and counts them all.
+	Overlaps(ctx context.Context, exceptApplication, account string, p netip.Prefix, mobile string) (OverlapSet, error)
 	// HeldItems counts the account's items in active registrations and
 	// pending applications, leaving out one application.
 	HeldItems(ctx context.Context, accountID, exceptApplication string) (int, error)
 
+	// CreateCheck stores c with its snapshot (category, subscriber,
+	// holder, items); checks are read back from that snapshot alone.
 	CreateCheck(ctx context.Context, c *Check) error
 	Check(ctx context.Context, id string, forUpdate bool) (*Check, error)
 	UpdateCheck(ctx context.Context, c *Check) error

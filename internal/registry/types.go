@@ -274,7 +274,11 @@ type Check struct {
 	AnsweredBy    string
 	Note          string
 
-	// From the application, for the operator's view.
+	// What the operator was asked to confirm: the application's category,
+	// subscriber, holder and items when the check was opened. A snapshot,
+	// not the application's present data: the application may since have
+	// been edited and moved to another operator, whose data this operator
+	// must not see.
 	Category      Category
 	SubscriberID  string
 	HolderName    string

@@ -22,6 +22,9 @@ import "fmt"
 //   - anyone else, or a flag stored without its subject, gets the applicant's
 //     text.
 //
+// Cut flags of one code and item say the same sentence; each is given once,
+// so that their number does not tell how many other applications overlap.
+//
 // The copy shares everything but Flags with a.
 func (a *Application) ForViewer(viewer *User) *Application {
 	if a == nil {
@@ -29,8 +32,17 @@ func (a *Application) ForViewer(viewer *User) *Application {
 	}
 	c := *a
 	c.Flags = make([]Flag, 0, len(a.Flags))
+	cut := map[[2]string]bool{}
 	for _, f := range a.Flags {
-		c.Flags = append(c.Flags, f.forViewer(viewer))
+		v, full := f.forViewer(viewer)
+		if !full {
+			k := [2]string{v.Code, v.Item}
+			if cut[k] {
+				continue
+			}
+			cut[k] = true
+		}
+		c.Flags = append(c.Flags, v)
 	}
 	return &c
 }
@@ -44,12 +56,13 @@ func forViewer(as []*Application, viewer *User) []*Application {
 	return out
 }
 
-func (f Flag) forViewer(v *User) Flag {
+// forViewer returns f as v may read it, and whether that is f in full.
+func (f Flag) forViewer(v *User) (Flag, bool) {
 	if f.Code != FlagOverlap && f.Code != FlagDuplicateOwn {
-		return f
+		return f, true
 	}
 	if v != nil && (v.Role == RoleReviewer || v.Role == RoleSupervisor || v.Role == RoleAdmin) {
-		return f
+		return f, true
 	}
 	full := false
 	if v != nil && f.With != nil {
@@ -67,5 +80,5 @@ func (f Flag) forViewer(v *User) Flag {
 			out.Detail = fmt.Sprintf("%s overlaps an address or number in another application of the same account", f.Item)
 		}
 	}
-	return out
+	return out, full
 }

@@ -94,3 +94,68 @@ func TestApplicationsLeaveThroughForViewer(t *testing.T) {
 			strings.Join(got, ", "), strings.Join(want, ", "))
 	}
 }
+
+// Cut flags do not tell how many other applications overlap (tester's
+// report on issue 11 §6): a non-staff viewer reads one sentence per code
+// and item, however many applications are behind it; what it may read in
+// full stays one flag each, and staff see every flag.
+func TestForViewerCollapsesCutFlags(t *testing.T) {
+	subj := func(acc, op, app string) *FlagSubject {
+		return &FlagSubject{Item: "14.1.104.0/24", AccountID: acc, OperatorID: op, ApplicationID: app, State: StateReview}
+	}
+	flag := func(code, item string, with *FlagSubject) Flag {
+		d := item + " overlaps 14.1.104.0/24 of application " + code
+		if with != nil {
+			d += " " + with.ApplicationID
+		}
+		return Flag{Code: code, Item: item, With: with, Detail: d}
+	}
+	const a, b = "14.1.104.5/32", "14.1.104.9/32"
+	flags := []Flag{
+		flag(FlagOverlap, a, subj("acc_bob", "ptcl", "app_bob")),
+		flag(FlagOverlap, a, subj("acc_carol", "nayatel", "app_carol")),
+		flag(FlagOverlap, a, subj("acc_dan", "nayatel", "app_dan")),
+		flag(FlagOverlap, a, nil), // "and N more"
+		flag(FlagDuplicateOwn, a, subj("acc_alice", "ptcl", "app_alice1")),
+		flag(FlagDuplicateOwn, a, subj("acc_alice", "nayatel", "app_alice3")),
+		flag(FlagOverlap, b, subj("acc_carol", "nayatel", "app_carol")),
+		flag(FlagOverlap, b, subj("acc_dan", "nayatel", "app_dan")),
+		{Code: FlagOutsideCountry, Item: a, Detail: "outside"},
+		{Code: FlagOutsideCountry, Item: a, Detail: "outside again"}, // not an overlap: never merged
+	}
+	hidden := func(item string) string {
+		return item + " overlaps an address or number that another account holds or has applied for"
+	}
+	hiddenOwn := func(item string) string {
+		return item + " overlaps an address or number in another application of the same account"
+	}
+	for _, tt := range []struct {
+		name   string
+		viewer *User
+		want   []string
+	}{
+		{"applicant", &User{Role: RoleApplicant, AccountID: "acc_alice"},
+			[]string{hidden(a), flags[4].Detail, flags[5].Detail, hidden(b), "outside", "outside again"}},
+		{"operator of Bob and one of Alice's", &User{Role: RoleOperator, OperatorID: "ptcl"},
+			[]string{flags[0].Detail, hidden(a), flags[4].Detail, hiddenOwn(a), hidden(b), "outside", "outside again"}},
+		{"operator of Carol and Dan", &User{Role: RoleOperator, OperatorID: "nayatel"},
+			[]string{hidden(a), flags[1].Detail, flags[2].Detail, hiddenOwn(a), flags[5].Detail, flags[6].Detail, flags[7].Detail, "outside", "outside again"}},
+		{"nobody", nil, []string{hidden(a), hiddenOwn(a), hidden(b), "outside", "outside again"}},
+		{"reviewer", &User{Role: RoleReviewer}, func() (out []string) {
+			for _, f := range flags {
+				out = append(out, f.Detail)
+			}
+			return out
+		}()},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			for _, f := range (&Application{Flags: flags}).ForViewer(tt.viewer).Flags {
+				got = append(got, f.Detail)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("flags read:\n got %q\nwant %q", got, tt.want)
+			}
+		})
+	}
+}

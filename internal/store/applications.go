@@ -279,7 +279,7 @@ func (t *tx) Events(ctx context.Context, applicationID string) ([]registry.Event
 const heldClause = `(a.state IN ('operator_check', 'review', 'returned') OR EXISTS (
 	SELECT 1 FROM registrations r WHERE r.application_id = a.id AND r.status = 'active'))`
 
-func (t *tx) Overlaps(ctx context.Context, exceptApplication string, p netip.Prefix, mobile string) ([]registry.Overlap, error) {
+func (t *tx) Overlaps(ctx context.Context, exceptApplication, account string, p netip.Prefix, mobile string) (registry.OverlapSet, error) {
 	// An item overlaps p when it starts inside p, or starts where one of
 	// the prefixes containing p starts and reaches p: both are index
 	// lookups, so the cost does not grow with the table.
@@ -304,21 +304,36 @@ func (t *tx) Overlaps(ctx context.Context, exceptApplication string, p netip.Pre
 			args = append(args, first, first)
 		}
 	}
-	rows, err := t.query(ctx, `SELECT i.value, a.account_id, COALESCE(a.operator_id, ''), a.id, a.state, a.registration FROM (`+found+`) i
+	// The account's own items and other accounts' are numbered and counted
+	// apart, so each side keeps its own limit and its own total.
+	const own = `CASE WHEN a.account_id = ? THEN 1 ELSE 0 END`
+	rows, err := t.query(ctx, `SELECT value, account_id, operator_id, id, state, registration, own, n FROM (
+		SELECT i.value, a.account_id, COALESCE(a.operator_id, '') AS operator_id, a.id, a.state, a.registration, i.position AS pos,
+			`+own+` AS own,
+			ROW_NUMBER() OVER (PARTITION BY `+own+` ORDER BY a.id, i.position) AS rn,
+			COUNT(*) OVER (PARTITION BY `+own+`) AS n
+		FROM (`+found+`) i
 		JOIN applications a ON a.id = i.application_id
-		WHERE a.id <> ? AND `+heldClause+`
-		ORDER BY a.id, i.position LIMIT 20`, append(args, exceptApplication)...)
+		WHERE a.id <> ? AND `+heldClause+`) o
+		WHERE rn <= ? ORDER BY own DESC, id, pos`,
+		append(append([]any{account, account, account}, args...), exceptApplication, registry.OverlapLimit)...)
 	if err != nil {
-		return nil, fmt.Errorf("overlaps: %w", err)
+		return registry.OverlapSet{}, fmt.Errorf("overlaps: %w", err)
 	}
 	defer rows.Close()
-	var out []registry.Overlap
+	var out registry.OverlapSet
 	for rows.Next() {
 		var o registry.Overlap
-		if err := rows.Scan(&o.Item, &o.AccountID, &o.OperatorID, &o.ApplicationID, &o.State, &o.Registration); err != nil {
-			return nil, fmt.Errorf("overlaps: %w", err)
+		var isOwn, n int
+		if err := rows.Scan(&o.Item, &o.AccountID, &o.OperatorID, &o.ApplicationID, &o.State, &o.Registration, &isOwn, &n); err != nil {
+			return registry.OverlapSet{}, fmt.Errorf("overlaps: %w", err)
 		}
-		out = append(out, o)
+		if isOwn == 1 {
+			out.Own = n
+		} else {
+			out.Others = n
+		}
+		out.Listed = append(out.Listed, o)
 	}
 	return out, rows.Err()
 }

@@ -3,15 +3,20 @@ package store
 import (
 	"context"
 	"fmt"
+	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/ipreg/ipreg/internal/registry"
 )
 
+// A check reads its own row only: the category, subscriber, holder and
+// items are the snapshot taken when it was opened, never the application's
+// live row, which may since have moved to another operator.
 const checkCols = `c.id, c.application_id, c.operator_id, c.state, c.due_at, c.created_at, c.answered_at, c.answered_by, c.note,
-	a.category, a.subscriber_id, acc.name`
+	c.category, c.subscriber_id, c.holder_name`
 
-const checkFrom = ` FROM checks c JOIN applications a ON a.id = c.application_id JOIN accounts acc ON acc.id = a.account_id`
+const checkFrom = ` FROM checks c`
 
 func scanCheck(sc interface{ Scan(...any) error }) (*registry.Check, error) {
 	var c registry.Check
@@ -25,11 +30,26 @@ func scanCheck(sc interface{ Scan(...any) error }) (*registry.Check, error) {
 }
 
 func (t *tx) CreateCheck(ctx context.Context, c *registry.Check) error {
-	_, err := t.exec(ctx, `INSERT INTO checks (id, application_id, operator_id, state, due_at, created_at, answered_at, answered_by, note)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, c.ApplicationID, c.OperatorID, c.State, tm(c.DueAt), tm(c.CreatedAt),
-		tm(c.AnsweredAt), c.AnsweredBy, c.Note)
+	_, err := t.exec(ctx, `INSERT INTO checks (id, application_id, operator_id, state, due_at, created_at, answered_at, answered_by, note,
+		category, subscriber_id, holder_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, c.ApplicationID, c.OperatorID, c.State,
+		tm(c.DueAt), tm(c.CreatedAt), tm(c.AnsweredAt), c.AnsweredBy, c.Note, c.Category, c.SubscriberID, c.HolderName)
 	if err != nil {
 		return fmt.Errorf("create check: %w", err)
+	}
+	n := len(c.Addresses) + len(c.MobileNumbers)
+	if n == 0 {
+		return nil
+	}
+	args := make([]any, 0, 4*n)
+	vals := make([]string, 0, n)
+	for i, p := range c.Addresses {
+		args, vals = append(args, c.ID, i, "ip", p.String()), append(vals, "(?, ?, ?, ?)")
+	}
+	for i, m := range c.MobileNumbers {
+		args, vals = append(args, c.ID, len(c.Addresses)+i, "msisdn", m), append(vals, "(?, ?, ?, ?)")
+	}
+	if _, err := t.exec(ctx, `INSERT INTO check_items (check_id, position, kind, value) VALUES `+strings.Join(vals, ", "), args...); err != nil {
+		return fmt.Errorf("create check items: %w", err)
 	}
 	return nil
 }
@@ -47,19 +67,41 @@ func (t *tx) Check(ctx context.Context, id string, forUpdate bool) (*registry.Ch
 	return c, t.checkItems(ctx, []*registry.Check{c})
 }
 
-// checkItems copies each check's application items into it.
+// checkItems reads each check's snapshot of items into it.
 func (t *tx) checkItems(ctx context.Context, cs []*registry.Check) error {
-	apps := make([]*registry.Application, len(cs))
-	for i, c := range cs {
-		apps[i] = &registry.Application{ID: c.ApplicationID}
+	if len(cs) == 0 {
+		return nil
 	}
-	if err := t.loadItems(ctx, apps); err != nil {
-		return err
+	byID := make(map[string]*registry.Check, len(cs))
+	args := make([]any, 0, len(cs))
+	for _, c := range cs {
+		byID[c.ID] = c
+		args = append(args, c.ID)
 	}
-	for i, c := range cs {
-		c.Addresses, c.MobileNumbers = apps[i].Addresses, apps[i].MobileNumbers
+	rows, err := t.query(ctx, `SELECT check_id, kind, value FROM check_items WHERE check_id IN (`+
+		placeholders(len(args))+`) ORDER BY check_id, position`, args...)
+	if err != nil {
+		return fmt.Errorf("load check items: %w", err)
 	}
-	return nil
+	defer rows.Close()
+	for rows.Next() {
+		var id, kind, value string
+		if err := rows.Scan(&id, &kind, &value); err != nil {
+			return fmt.Errorf("load check items: %w", err)
+		}
+		c := byID[id]
+		switch kind {
+		case "ip":
+			p, err := netip.ParsePrefix(value)
+			if err != nil {
+				return fmt.Errorf("check %s: stored prefix %q: %w", id, value, err)
+			}
+			c.Addresses = append(c.Addresses, p)
+		case "msisdn":
+			c.MobileNumbers = append(c.MobileNumbers, value)
+		}
+	}
+	return rows.Err()
 }
 
 func (t *tx) UpdateCheck(ctx context.Context, c *registry.Check) error {

@@ -52,9 +52,9 @@ func BenchmarkOverlaps(b *testing.B) {
 						n := (i * 7919) % size
 						p := netip.PrefixFrom(netip.AddrFrom4([4]byte{39, byte(32 + n>>16), byte(n >> 8), byte(n)}), 32)
 						err := db.Read(ctx, func(tx registry.Tx) error {
-							os, err := tx.Overlaps(ctx, "app_probe", p, "")
-							if err == nil && len(os) != 1 {
-								err = fmt.Errorf("%s: %d overlaps, want 1", p, len(os))
+							os, err := tx.Overlaps(ctx, "app_probe", "acc_probe", p, "")
+							if err == nil && len(os.Listed) != 1 {
+								err = fmt.Errorf("%s: %d overlaps, want 1", p, len(os.Listed))
 							}
 							return err
 						})
@@ -182,6 +182,103 @@ func TestIdentityMigrationKeepsExistingDuplicates(t *testing.T) {
 				if registry.ErrorCode(err) != registry.ECONFLICT {
 					t.Errorf("new %s account with %s%s after the migration: %v, want a conflict", a.Kind, a.CNIC, a.NTN, err)
 				}
+			}
+		})
+	}
+}
+
+// migrationStatements returns the statements of the one migration file
+// matching glob, split as Migrate splits them.
+func migrationStatements(t *testing.T, glob string) []string {
+	t.Helper()
+	files, _ := filepath.Glob(glob)
+	if len(files) != 1 {
+		t.Fatalf("migration %s: found %v", glob, files)
+	}
+	src, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, l := range strings.Split(string(src), "\n") {
+		if i := strings.Index(l, "--"); i >= 0 {
+			l = l[:i]
+		}
+		lines = append(lines, l)
+	}
+	var out []string
+	for _, stmt := range strings.Split(strings.Join(lines, "\n"), ";\n") {
+		if strings.TrimSpace(stmt) != "" {
+			out = append(out, stmt)
+		}
+	}
+	return out
+}
+
+// The check snapshot migration fills the checks opened before it: from the
+// application when it is still with the check's operator, and not at all
+// when it went to another operator, whose data the first must not see.
+func TestCheckSnapshotMigration(t *testing.T) {
+	stmts := migrationStatements(t, "migrations/*_check_snapshot.sql")
+	for _, kind := range storetest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			db := storetest.Open(t, kind)
+			ctx := context.Background()
+			t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+			err := db.Write(ctx, func(tx registry.Tx) error {
+				if err := tx.CreateAccount(ctx, &registry.Account{ID: "acc_b", Kind: registry.KindCompany, Name: "Holder B",
+					CNIC: "35202-1234567-1", NTN: "1234567-8", Mobile: "923001234567", CreatedAt: t0}); err != nil {
+					return err
+				}
+				for _, o := range []string{"ptcl", "nayatel"} {
+					if err := tx.CreateOperator(ctx, &registry.Operator{ID: o, Name: o, Kind: registry.OperatorFixed, CreatedAt: t0}); err != nil {
+						return err
+					}
+				}
+				for _, a := range []*registry.Application{
+					{ID: "app_stay", OperatorID: "ptcl", SubscriberID: "PTCL-1", Addresses: []netip.Prefix{netip.MustParsePrefix("14.1.104.0/24")}},
+					{ID: "app_moved", OperatorID: "nayatel", SubscriberID: "NTL-2", Addresses: []netip.Prefix{netip.MustParsePrefix("14.1.200.0/24")}},
+				} {
+					a.AccountID, a.Category, a.State, a.CreatedAt, a.UpdatedAt = "acc_b", registry.CategoryCompany, registry.StateReview, t0, t0
+					if err := tx.CreateApplication(ctx, a); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Back to the schema before the migration, with a PTCL check of
+			// each application.
+			for _, q := range []string{"DROP TABLE check_items", "ALTER TABLE checks DROP COLUMN category",
+				"ALTER TABLE checks DROP COLUMN subscriber_id", "ALTER TABLE checks DROP COLUMN holder_name",
+				`INSERT INTO checks (id, application_id, operator_id, state, due_at, created_at) VALUES
+					('chk_stay', 'app_stay', 'ptcl', 'confirmed', '2026-11-03T09:00:00.000000Z', '2026-11-02T09:00:00.000000Z'),
+					('chk_moved', 'app_moved', 'ptcl', 'confirmed', '2026-11-03T09:00:00.000000Z', '2026-11-02T09:00:00.000000Z')`} {
+				if _, err := db.SQL().ExecContext(ctx, q); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			for _, stmt := range stmts {
+				if _, err := db.SQL().ExecContext(ctx, stmt); err != nil {
+					t.Fatalf("migration over existing checks: %v\n%s", err, stmt)
+				}
+			}
+			got := map[string]string{}
+			db.Read(ctx, func(tx registry.Tx) error {
+				cs, err := tx.ListChecks(ctx, "ptcl", "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, c := range cs {
+					got[c.ID] = fmt.Sprintf("%s|%s|%s|%v%v", c.Category, c.SubscriberID, c.HolderName, c.Addresses, c.MobileNumbers)
+				}
+				return nil
+			})
+			want := map[string]string{"chk_stay": "company_vpn|PTCL-1|Holder B|[14.1.104.0/24][]", "chk_moved": "|||[][]"}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("checks after the migration:\n got %v\nwant %v", got, want)
 			}
 		})
 	}

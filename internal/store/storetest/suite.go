@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"Applications", testApplications},
 		{"ApplicationFilters", testApplicationFilters},
 		{"OverlapsAndHeld", testOverlapsAndHeld},
+		{"OverlapLimit", testOverlapLimit},
 		{"Checks", testChecks},
 		{"Registrations", testRegistrations},
 		{"Revocations", testRevocations},
@@ -561,11 +562,11 @@ func testOverlapsAndHeld(t *testing.T, db *store.DB) {
 	overlaps := func(except, p string) []string {
 		var out []string
 		db.Read(ctx, func(tx registry.Tx) error {
-			os, err := tx.Overlaps(ctx, except, netip.MustParsePrefix(p), "")
+			os, err := tx.Overlaps(ctx, except, "acc_b", netip.MustParsePrefix(p), "")
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, o := range os {
+			for _, o := range os.Listed {
 				out = append(out, o.Item+"@"+o.ApplicationID+"@"+o.Registration+"@"+o.AccountID+"@"+o.OperatorID+"@"+string(o.State))
 			}
 			return nil
@@ -618,19 +619,67 @@ func testOverlapsAndHeld(t *testing.T, db *store.DB) {
 		MobileNumbers: []string{"923001234567"}, State: registry.StateOperatorCheck, CreatedAt: t0, UpdatedAt: t0}
 	write(t, db, func(tx registry.Tx) error { return tx.CreateApplication(ctx, m) })
 	db.Read(ctx, func(tx registry.Tx) error {
-		os, err := tx.Overlaps(ctx, "app_b1", netip.Prefix{}, "923001234567")
-		if err != nil || len(os) != 1 || os[0].ApplicationID != "app_m" || os[0].OperatorID != "jazz" || os[0].AccountID != "acc_a" {
-			t.Errorf("mobile Overlaps = %v, %v", os, err)
+		os, err := tx.Overlaps(ctx, "app_b1", "acc_b", netip.Prefix{}, "923001234567")
+		if err != nil || len(os.Listed) != 1 || os.Listed[0].ApplicationID != "app_m" || os.Listed[0].OperatorID != "jazz" || os.Listed[0].AccountID != "acc_a" ||
+			os.Own != 0 || os.Others != 1 {
+			t.Errorf("mobile Overlaps = %+v, %v", os, err)
 		}
-		if os, _ = tx.Overlaps(ctx, "app_m", netip.Prefix{}, "923001234567"); len(os) != 0 {
-			t.Errorf("an application overlaps itself: %v", os)
+		if os, _ = tx.Overlaps(ctx, "app_m", "acc_a", netip.Prefix{}, "923001234567"); len(os.Listed) != 0 || os.Own+os.Others != 0 {
+			t.Errorf("an application overlaps itself: %+v", os)
 		}
-		os, _ = tx.Overlaps(ctx, "app_b1", netip.Prefix{}, "923001234568")
-		if len(os) != 0 {
+		os, _ = tx.Overlaps(ctx, "app_b1", "acc_b", netip.Prefix{}, "923001234568")
+		if len(os.Listed) != 0 {
 			t.Errorf("another number overlaps: %v", os)
 		}
 		return nil
 	})
+}
+
+// testOverlapLimit: the account's own items and other accounts' are
+// listed up to registry.OverlapLimit each, own first, and counted in full,
+// so many overlaps with others never push out the account's own.
+func testOverlapLimit(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	fixture(t, db, "acc_a", "acc_b")
+	// app_a* of acc_a sort before app_z* of acc_b.
+	mk := func(id, acc string, n int) {
+		a := sampleApp(id, acc)
+		a.State, a.Addresses = registry.StateReview, nil
+		for i := range n {
+			a.Addresses = append(a.Addresses, netip.PrefixFrom(netip.AddrFrom4([4]byte{14, 1, 150, byte(i + 1)}), 32))
+		}
+		write(t, db, func(tx registry.Tx) error { return tx.CreateApplication(ctx, a) })
+	}
+	mk("app_a1", "acc_a", registry.OverlapLimit+5)
+	mk("app_z1", "acc_b", 2)
+	for _, tt := range []struct {
+		account             string
+		wantOwn, wantOthers int
+		wantListed          []string // application of each listed item, in order
+	}{
+		// acc_b asks: its own two first, then acc_a's up to the limit.
+		{"acc_b", 2, registry.OverlapLimit + 5, append([]string{"app_z1", "app_z1"}, slices.Repeat([]string{"app_a1"}, registry.OverlapLimit)...)},
+		// acc_a asks: its own, cut at the limit, then acc_b's.
+		{"acc_a", registry.OverlapLimit + 5, 2, append(slices.Repeat([]string{"app_a1"}, registry.OverlapLimit), "app_z1", "app_z1")},
+		// Nobody's own.
+		{"acc_c", 0, registry.OverlapLimit + 7, append(slices.Repeat([]string{"app_a1"}, registry.OverlapLimit), "app_z1", "app_z1")[:registry.OverlapLimit]},
+	} {
+		db.Read(ctx, func(tx registry.Tx) error {
+			os, err := tx.Overlaps(ctx, "app_probe", tt.account, netip.MustParsePrefix("14.1.150.0/24"), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, o := range os.Listed {
+				got = append(got, o.ApplicationID)
+			}
+			if os.Own != tt.wantOwn || os.Others != tt.wantOthers || !slices.Equal(got, tt.wantListed) {
+				t.Errorf("Overlaps as %s = own %d, others %d, listed %v; want %d, %d, %v", tt.account, os.Own, os.Others, got,
+					tt.wantOwn, tt.wantOthers, tt.wantListed)
+			}
+			return nil
+		})
+	}
 }
 
 func testChecks(t *testing.T, db *store.DB) {
@@ -638,16 +687,22 @@ func testChecks(t *testing.T, db *store.DB) {
 	fixture(t, db, "acc_a")
 	a := sampleApp("app_1", "acc_a")
 	a.State = registry.StateOperatorCheck
+	// What the operator was asked: the application as it was when the
+	// check was opened.
+	asked := func(c *registry.Check) *registry.Check {
+		c.Category, c.SubscriberID, c.HolderName, c.Addresses = a.Category, a.SubscriberID, "Holder acc_a", a.Addresses
+		return c
+	}
 	write(t, db, func(tx registry.Tx) error {
 		if err := tx.CreateApplication(ctx, a); err != nil {
 			return err
 		}
-		for i, c := range []*registry.Check{
-			{ID: "chk_1", ApplicationID: "app_1", OperatorID: "ptcl", State: registry.CheckPending, DueAt: t0.Add(48 * time.Hour), CreatedAt: t0},
-			{ID: "chk_2", ApplicationID: "app_1", OperatorID: "ptcl", State: registry.CheckPending, DueAt: t0.Add(time.Hour), CreatedAt: t0},
-			{ID: "chk_3", ApplicationID: "app_1", OperatorID: "jazz", State: registry.CheckConfirmed, DueAt: t0, CreatedAt: t0},
+		for _, c := range []*registry.Check{
+			asked(&registry.Check{ID: "chk_1", ApplicationID: "app_1", OperatorID: "ptcl", State: registry.CheckPending, DueAt: t0.Add(48 * time.Hour), CreatedAt: t0}),
+			asked(&registry.Check{ID: "chk_2", ApplicationID: "app_1", OperatorID: "ptcl", State: registry.CheckPending, DueAt: t0.Add(time.Hour), CreatedAt: t0}),
+			{ID: "chk_3", ApplicationID: "app_1", OperatorID: "jazz", State: registry.CheckConfirmed, DueAt: t0, CreatedAt: t0,
+				Category: registry.CategoryMobile, SubscriberID: "JAZZ-9", HolderName: "Holder acc_a", MobileNumbers: []string{"923001234567", "923001234568"}},
 		} {
-			_ = i
 			if err := tx.CreateCheck(ctx, c); err != nil {
 				return err
 			}
@@ -660,8 +715,9 @@ func testChecks(t *testing.T, db *store.DB) {
 			t.Errorf("ListChecks = %d checks, %v: %+v", len(cs), err, cs)
 		}
 		cs, _ = tx.ListChecks(ctx, "jazz", "")
-		if len(cs) != 1 {
-			t.Errorf("ListChecks(jazz) = %d, want 1", len(cs))
+		if len(cs) != 1 || cs[0].SubscriberID != "JAZZ-9" || cs[0].Category != registry.CategoryMobile ||
+			len(cs[0].Addresses) != 0 || fmt.Sprint(cs[0].MobileNumbers) != "[923001234567 923001234568]" {
+			t.Errorf("ListChecks(jazz) = %+v, want its own snapshot", cs)
 		}
 		cs, _ = tx.DueChecks(ctx, t0.Add(2*time.Hour))
 		if len(cs) != 1 || cs[0].ID != "chk_2" {
@@ -688,6 +744,43 @@ func testChecks(t *testing.T, db *store.DB) {
 		}
 		_, err = tx.Check(ctx, "chk_none", false)
 		wantCode(t, err, registry.ENOTFOUND)
+		return nil
+	})
+
+	// The application is returned, moved to another operator and edited
+	// (another subscriber, other addresses): every check still shows what
+	// its operator was asked, never the new data.
+	write(t, db, func(tx registry.Tx) error {
+		a.State, a.OperatorID, a.SubscriberID, a.Addresses = registry.StateReturned, "jazz", "JAZZ-777", pfx("14.1.200.0/24")
+		return tx.UpdateApplication(ctx, a)
+	})
+	db.Read(ctx, func(tx registry.Tx) error {
+		for _, st := range []registry.CheckState{"", registry.CheckPending, registry.CheckDisputed} {
+			cs, err := tx.ListChecks(ctx, "ptcl", st)
+			if err != nil || len(cs) == 0 {
+				t.Fatalf("ListChecks(ptcl, %q) = %v, %v", st, cs, err)
+			}
+			for _, c := range cs {
+				if c.SubscriberID != "PTCL-001" || c.HolderName != "Holder acc_a" || c.Category != registry.CategoryCompany ||
+					fmt.Sprint(c.Addresses) != "[14.1.104.0/24 2001:dd8:1c::/48 14.1.105.7/32]" || len(c.MobileNumbers) != 0 {
+					t.Errorf("ListChecks(ptcl, %q): %s = %+v, want what PTCL was asked", st, c.ID, c)
+				}
+			}
+		}
+		for _, id := range []string{"chk_1", "chk_2"} {
+			if c, err := tx.Check(ctx, id, false); err != nil || c.SubscriberID != "PTCL-001" || fmt.Sprint(c.Addresses) != "[14.1.104.0/24 2001:dd8:1c::/48 14.1.105.7/32]" {
+				t.Errorf("Check(%s) = %+v, %v, want what PTCL was asked", id, c, err)
+			}
+		}
+		cs, err := tx.ApplicationChecks(ctx, "app_1")
+		if err != nil || len(cs) != 3 {
+			t.Fatalf("ApplicationChecks = %v, %v", cs, err)
+		}
+		for _, c := range cs {
+			if c.SubscriberID == "JAZZ-777" || strings.Contains(fmt.Sprint(c.Addresses), "14.1.200.0") {
+				t.Errorf("ApplicationChecks: %s shows the application's new data: %+v", c.ID, c)
+			}
+		}
 		return nil
 	})
 }
