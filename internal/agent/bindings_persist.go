@@ -8,21 +8,30 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/ipreg/ipreg/internal/atomicfile"
 )
 
-// bindingsFile in the state directory holds the RADIUS bindings, so that a
-// restarted agent allows its registered subscribers' addresses at once
-// instead of after their next Interim-Update. Its shape:
+// bindingsFile in the state directory holds what the RADIUS bindings
+// remember (BindingsState), so that a restarted agent allows its
+// registered subscribers' addresses at once instead of after their next
+// Interim-Update, and still ignores the late packets of sessions that
+// stopped or whose NAS restarted. Its shape:
 //
 //	{"bindings":[{"prefix":"39.32.0.10/32","number":"923001234567","nas":{"addr":"10.1.1.1","identifier":"bras-1"},
-//	  "session":"4F2A…","start":"2026-11-29T10:00:00Z","expires":"2026-11-29T10:15:00Z"}, …]}
+//	  "session":"4F2A…","start":"2026-11-29T10:00:00Z","expires":"2026-11-29T10:15:00Z"}, …],
+//	 "stopped":[{"nas":{…},"session":"4F29…","until":"…"}], "nas_restarts":[{"nas":{…},"at":"…"}]}
+//
+// A holder without "number" is an address's newest claim that binds nothing.
 const bindingsFile = "bindings.json"
 
-type bindingsDoc struct {
-	Bindings []Binding `json:"bindings"`
+// bindingsDisk serialises writes of bindingsFile and remembers which
+// change (Bindings.Gen) is on disk.
+type bindingsDisk struct {
+	mu      sync.Mutex
+	written uint64
 }
 
 // followTable ends the bindings of numbers that s, a new verified state,
@@ -36,55 +45,79 @@ func (a *Agent) followTable(s *state) {
 	}
 }
 
-// RestoreBindings restores the bindings persisted in the state directory
-// whose sessions are still live and whose numbers the restored table
-// holds (all of them before any verified state: the first sync drops
-// the rest). It returns how many; a missing file is not an error.
-func (a *Agent) RestoreBindings() (int, error) {
+// RestoreBindings restores what the state directory remembers of RADIUS
+// accounting (see Bindings.Restore): holders whose sessions are still
+// live; those whose number the restored table no longer holds come back
+// unbound. It returns how many bindings came back; a missing file is not
+// an error.
+func (a *Agent) RestoreBindings(opts RADIUSOptions) (int, error) {
 	if a.cfg.StateDir == "" {
 		return 0, nil
 	}
-	b, err := os.ReadFile(filepath.Join(a.cfg.StateDir, bindingsFile))
+	path := filepath.Join(a.cfg.StateDir, bindingsFile)
+	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return 0, nil
 	}
 	if err != nil {
 		return 0, err
 	}
-	var doc bindingsDoc
+	var doc BindingsState
 	if err := json.Unmarshal(b, &doc); err != nil {
 		return 0, fmt.Errorf("%s: %w (remove it to start without bindings)", bindingsFile, err)
 	}
-	xs := doc.Bindings
-	if st := a.state.Load(); st != nil {
-		xs = xs[:0:0]
-		for _, x := range doc.Bindings {
-			if _, ok := st.mobile[x.Number]; ok {
-				xs = append(xs, x)
+	st := a.state.Load()
+	check := func(x Binding) error {
+		if st != nil {
+			if _, ok := st.mobile[x.Number]; !ok {
+				return errors.New("its number is not in the restored table")
 			}
 		}
+		return nil
 	}
-	n := a.bindings.Restore(xs, a.cfg.Now())
-	a.cfg.Log.Info("agent: restored RADIUS bindings", "live", n, "persisted", len(doc.Bindings))
+	n, refused := a.bindings.Restore(doc, a.cfg.Now(), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), check)
+	a.bindingsDisk.mu.Lock()
+	a.bindingsDisk.written = a.bindings.Gen() // on disk already (what was refused comes back at the next write)
+	a.bindingsDisk.mu.Unlock()
+	a.cfg.Log.Info("agent: restored RADIUS bindings", "live", n, "persisted", len(doc.Bindings), "unbound", len(refused))
 	return n, nil
 }
 
-// writeBindings writes the bindings to the state directory atomically.
-func (a *Agent) writeBindings() error {
-	b, err := json.Marshal(bindingsDoc{Bindings: a.bindings.All()})
+// syncBindings writes the bindings to the state directory (write, fsync,
+// rename) unless a write since the last change made them durable already.
+// Concurrent callers share writes: each waits for one that began after
+// its change (group commit), so a burst of Stops costs a few writes.
+func (a *Agent) syncBindings() error {
+	if a.cfg.StateDir == "" {
+		return nil
+	}
+	want := a.bindings.Gen()
+	d := &a.bindingsDisk
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.written >= want {
+		return nil
+	}
+	gen := a.bindings.Gen() // the state written holds at least this change
+	b, err := json.Marshal(a.bindings.State())
 	if err != nil {
 		return err
 	}
 	if err := os.MkdirAll(a.cfg.StateDir, 0o700); err != nil {
 		return err
 	}
-	return atomicfile.Write(a.cfg.StateDir, bindingsFile, b, 0o600)
+	if err := atomicfile.Write(a.cfg.StateDir, bindingsFile, b, 0o600); err != nil {
+		return err
+	}
+	d.written = gen
+	return nil
 }
 
-// runBindingsPersist writes the bindings whenever addresses are bound or
-// unbound, at most once per second, and after renewals alone at most once
-// per renewEvery (a restart that loses some renewals only shortens those
-// bindings' lives); and once more on the way out.
+// runBindingsPersist writes the bindings whenever addresses are bound, at
+// most once per second, and after renewals alone at most once per
+// renewEvery (a restart that loses some bindings or renewals only
+// allows fewer addresses, for a while); and once more on the way out.
+// What unbinds is written before its request is answered (syncBindings).
 func (a *Agent) runBindingsPersist(ctx context.Context, renewEvery time.Duration) {
 	if a.cfg.StateDir == "" {
 		return
@@ -96,18 +129,11 @@ func (a *Agent) runBindingsPersist(ctx context.Context, renewEvery time.Duration
 		default:
 		}
 	})
-	written := a.bindings.Gen() // what is on disk (restored, or nothing to write)
 	write := func() {
-		gen := a.bindings.Gen()
-		if gen == written {
-			return
-		}
-		if err := a.writeBindings(); err != nil {
+		if err := a.syncBindings(); err != nil {
 			a.metrics.rejected.WithLabelValues("persist").Inc()
 			a.cfg.Log.Error("agent: persist RADIUS bindings", "err", err)
-			return
 		}
-		written = gen
 	}
 	renew := time.NewTicker(max(renewEvery, time.Second))
 	defer renew.Stop()

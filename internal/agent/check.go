@@ -79,7 +79,7 @@ func (a *Agent) answer(t *Table, stale bool, now time.Time, ip netip.Addr, v int
 	// A bound address answers for its number's current entry, so that a
 	// number that left the feed or expired is not allowed even before its
 	// bindings end (see followTable).
-	if number, ok := a.bindings.Lookup(ip); ok {
+	if number, _, ok := a.bindings.Lookup(ip); ok {
 		if st := a.state.Load(); st != nil {
 			if e, ok := st.mobile[number]; ok && now.Before(e.Until) {
 				ans.Allowed, ans.Entry = true, e

@@ -46,9 +46,14 @@ RADIUS accounting (RFC 2866) gives the sessions of that operator's registered mo
 numbers (Calling-Station-Id): Framed-IP-Address, Framed-IPv6-Address,
 Framed-IPv6-Prefix and Delegated-IPv6-Prefix, prefixes as prefixes. An address
 belongs to its newest session: a Start or Interim-Update of any other number for it
-ends the binding. Stop ends its session's bindings (matched by NAS and
-Acct-Session-Id; an empty Acct-Session-Id matches nothing); Accounting-On/Off end
-every binding of that NAS; a number that leaves the feed loses its bindings at once.
+ends the binding, and the newest claim is remembered (bound or not) so that no
+packet of an older session takes the address back; an Interim-Update's addresses
+are all the session holds. Stop ends its session's bindings (matched by NAS and
+Acct-Session-Id; an empty Acct-Session-Id matches nothing) and later packets of
+the session are ignored; Accounting-On/Off end every binding of that NAS, and
+later packets of its sessions begun before it are ignored. A NAS is its
+NAS-IP-Address (or NAS-IPv6-Address, else the packet's source address) with its
+NAS-Identifier. A number that leaves the feed loses its bindings at once.
 Bound addresses must lie in Pakistan's address space (not special-purpose) or in
 --radius-allow-prefixes. Bindings persist in --state-dir (bindings.json) and those
 still live are restored at start. With --nft-apply they fill the interval sets
@@ -156,7 +161,7 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 		return fmt.Errorf("state in %s: %w", stateDir, err)
 	}
 	if radiusListen != "" {
-		if _, err := a.RestoreBindings(); err != nil {
+		if _, err := a.RestoreBindings(RADIUSOptions{SessionTimeout: radiusTimeout, Space: space}); err != nil {
 			return fmt.Errorf("state in %s: %w", stateDir, err)
 		}
 	}

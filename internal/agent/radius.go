@@ -71,6 +71,10 @@ const (
 	outcomeNASRestart     = "nas_restart"     // Accounting-On or Accounting-Off
 	outcomeIgnored        = "ignored"         // another Acct-Status-Type
 	outcomeFeedWithdrawal = "feed_withdrawal" // a binding ended because its number left the feed
+	outcomeReleased       = "released"        // a session's binding of an address its Interim-Update no longer lists
+	outcomeStoppedSession = "stopped_session" // a Start or Interim-Update of a session that already sent its Stop (ignored)
+	outcomeBeforeRestart  = "before_restart"  // a Start or Interim-Update of a session that began before its NAS's Accounting-On/Off (ignored)
+	outcomeRestoreRefused = "restore_refused" // a persisted binding not restored at start (outside the accepted space, too broad, number gone)
 )
 
 // ServeRADIUS handles one accounting request.
@@ -78,15 +82,19 @@ func (s *RADIUS) ServeRADIUS(w radius.ResponseWriter, r *radius.Request) {
 	if r.Code != radius.CodeAccountingRequest {
 		return
 	}
-	// Always acknowledge a well-signed request, or the NAS retransmits it.
-	defer w.Write(r.Response(radius.CodeAccountingResponse))
-	for _, o := range s.account(r.Packet, r.RemoteAddr) {
+	outcomes, unbound := s.account(r.Packet, r.RemoteAddr)
+	for _, o := range outcomes {
 		s.Agent.metrics.radius.WithLabelValues(o).Inc()
 	}
+	_ = unbound
+	// Always acknowledge a well-signed request, or the NAS retransmits it.
+	w.Write(r.Response(radius.CodeAccountingResponse))
 }
 
-// account applies one Accounting-Request and returns its outcomes.
-func (s *RADIUS) account(p *radius.Packet, src net.Addr) []string {
+// account applies one Accounting-Request and returns its outcomes, and
+// whether it unbound anything or changed what later packets may do (a
+// Stop, an Accounting-On/Off): that must be durable before the answer.
+func (s *RADIUS) account(p *radius.Packet, src net.Addr) ([]string, bool) {
 	a := s.Agent
 	now := a.cfg.Now()
 	nas := nasID(p, src)
@@ -98,28 +106,32 @@ func (s *RADIUS) account(p *radius.Packet, src net.Addr) []string {
 	case rfc2866.AcctStatusType_Value_AccountingOn, rfc2866.AcctStatusType_Value_AccountingOff:
 		n := a.bindings.EndNAS(nas, event)
 		a.cfg.Log.Info("agent: radius: the NAS restarted; its sessions ended", "nas", nas.String(), "status", status.String(), "bindings_ended", n)
-		return []string{outcomeNASRestart}
+		return []string{outcomeNASRestart}, true
 	case rfc2866.AcctStatusType_Value_Stop:
 		switch {
 		case session == "":
-			return []string{outcomeNoSession}
-		case a.bindings.Stop(nas, session) > 0:
-			return []string{outcomeStopped}
+			return []string{outcomeNoSession}, false
+		case a.bindings.Stop(nas, session, now.Add(s.SessionTimeout)) > 0:
+			return []string{outcomeStopped}, true
 		default:
-			return []string{outcomeStopUnmatched}
+			return []string{outcomeStopUnmatched}, true
 		}
 	case rfc2866.AcctStatusType_Value_Start, rfc2866.AcctStatusType_Value_InterimUpdate:
 		// The session began its Acct-Session-Time before the event (RFC
-		// 2866 §5.7; Interim-Updates carry it, RFC 2869 §2.1).
-		return s.claim(p, nas, session, now, event.Add(-time.Duration(rfc2866.AcctSessionTime_Get(p))*time.Second))
+		// 2866 §5.7; Interim-Updates carry it, RFC 2869 §2.1). A Start is
+		// the session's beginning; an Interim-Update without it does not
+		// say when the session began.
+		_, timed := p.Lookup(rfc2866.AcctSessionTime_Type)
+		timed = timed || status == rfc2866.AcctStatusType_Value_Start
+		return s.claim(p, nas, session, now, event.Add(-time.Duration(rfc2866.AcctSessionTime_Get(p))*time.Second), timed)
 	default:
-		return []string{outcomeIgnored}
+		return []string{outcomeIgnored}, false
 	}
 }
 
 // claim applies a Start or Interim-Update: the session now holds the
 // packet's addresses and prefixes.
-func (s *RADIUS) claim(p *radius.Packet, nas NAS, session string, now, start time.Time) []string {
+func (s *RADIUS) claim(p *radius.Packet, nas NAS, session string, now, start time.Time, timed bool) ([]string, bool) {
 	a := s.Agent
 	var out []string
 	prefixes, malformed := framedPrefixes(p)
@@ -145,7 +157,7 @@ func (s *RADIUS) claim(p *radius.Packet, nas NAS, session string, now, start tim
 	case len(prefixes) == 0:
 		out = append(out, outcomeNoAddress)
 	}
-	c := Claim{NAS: nas, Session: session, Start: start, Expires: now.Add(s.SessionTimeout)}
+	c := Claim{NAS: nas, Session: session, Start: start, Timed: timed, Expires: now.Add(s.SessionTimeout)}
 	var accepted, refused []netip.Prefix
 	for _, pfx := range prefixes {
 		// A prefix broader than a subscriber's is a NAS's mistake, not a
@@ -190,6 +202,10 @@ func (s *RADIUS) claim(p *radius.Packet, nas NAS, session string, now, start tim
 		c.Number = number
 	}
 	r := a.bindings.Claim(c)
+	if r.Ignored != "" {
+		// The claim's other outcomes (its number, its addresses) never applied.
+		return []string{r.Ignored}, false
+	}
 	for range r.Bound {
 		out = append(out, outcomeBound)
 	}
@@ -199,7 +215,10 @@ func (s *RADIUS) claim(p *radius.Packet, nas NAS, session string, now, start tim
 	for range r.Stale {
 		out = append(out, outcomeStale)
 	}
-	return out
+	for range r.Released {
+		out = append(out, outcomeReleased)
+	}
+	return out, r.Unbound()
 }
 
 // framedPrefixes returns the addresses and prefixes an accounting request
@@ -261,24 +280,23 @@ func CallingNumber(s string) (string, error) {
 
 // nasID identifies the NAS that sent a request, as sessions and
 // Accounting-On/Off are scoped: its NAS-IP-Address (RFC 2865 §5.4) or else
-// NAS-IPv6-Address (RFC 3162 §2.1), with its NAS-Identifier (RFC 2865
-// §5.32) when it sends one; the packet's source address only when it sends
-// none of these (RFC 2865 requires one; behind a proxy the source is the
-// proxy's).
+// NAS-IPv6-Address (RFC 3162 §2.1), or else the packet's source address,
+// as FreeRADIUS fills NAS-IP-Address in when the NAS sends none (two
+// NASes that send only the same NAS-Identifier, "MikroTik", are two
+// NASes); with its NAS-Identifier (RFC 2865 §5.32) when it sends one.
 func nasID(p *radius.Packet, src net.Addr) NAS {
 	var n NAS
 	if ip, ok := netip.AddrFromSlice(rfc2865.NASIPAddress_Get(p)); ok {
 		n.Addr = ip.Unmap().String()
 	} else if ip, ok := netip.AddrFromSlice(rfc3162.NASIPv6Address_Get(p)); ok {
 		n.Addr = ip.Unmap().String()
-	}
-	n.Identifier = rfc2865.NASIdentifier_GetString(p)
-	if n.Addr == "" && n.Identifier == "" {
+	} else if src != nil {
 		n.Addr = src.String()
 		if ap, err := netip.ParseAddrPort(src.String()); err == nil {
 			n.Addr = ap.Addr().Unmap().String()
 		}
 	}
+	n.Identifier = rfc2865.NASIdentifier_GetString(p)
 	return n
 }
 
