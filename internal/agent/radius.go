@@ -86,7 +86,18 @@ func (s *RADIUS) ServeRADIUS(w radius.ResponseWriter, r *radius.Request) {
 	for _, o := range outcomes {
 		s.Agent.metrics.radius.WithLabelValues(o).Inc()
 	}
-	_ = unbound
+	// What the request unbound is on disk before the NAS hears that it
+	// arrived, so that a crash right after the answer cannot bring a
+	// binding back: a server "MUST NOT transmit any reply if it fails to
+	// record the accounting packet" (RFC 2866 §2), and the NAS sends it
+	// again.
+	if unbound {
+		if err := s.Agent.syncBindings(); err != nil {
+			s.Agent.metrics.rejected.WithLabelValues("persist").Inc()
+			s.Agent.cfg.Log.Error("agent: radius: persist RADIUS bindings; not answering, so that the NAS retransmits", "err", err)
+			return
+		}
+	}
 	// Always acknowledge a well-signed request, or the NAS retransmits it.
 	w.Write(r.Response(radius.CodeAccountingResponse))
 }
