@@ -1,6 +1,8 @@
 package agent
 
 import (
+	"errors"
+	"fmt"
 	"net/netip"
 	"slices"
 	"sync"
@@ -519,31 +521,53 @@ func (b *Bindings) Prefixes() []netip.Prefix {
 }
 
 // RestoreCheck decides whether a persisted binding may be bound again:
-// nil, or why not (its number left the feed, its prefix lies outside the
-// accepted space or is too broad).
+// nil; errNumberGone when its number left the feed (it is restored
+// unbound); or why it may not be restored at all (its prefix lies outside
+// the accepted space or is too broad).
 type RestoreCheck func(x Binding) error
+
+// errNumberGone: the binding's number is not in the table.
+var errNumberGone = errors.New("its number is not in the table")
 
 // Restore adds what s (from the state directory) remembers and is still
 // live at now: holders whose session has not timed out (their expiry
-// capped to maxExpires: a file from the future renews nothing), skipping
-// any that overlaps one already there; stopped sessions; NAS restarts. A
-// holder that check refuses is restored unbound (it is still its prefix's
-// newest claim) and reported in refused. It returns how many bindings
-// came back bound.
+// capped to maxExpires: a file from the future renews nothing); stopped
+// sessions; NAS restarts. A bound holder that check refuses is dropped
+// and reported in refused, as is a holder whose prefix is not one (not
+// masked) or overlaps another; one whose number is gone comes back
+// unbound. It returns how many bindings came back bound.
 func (b *Bindings) Restore(s BindingsState, now, maxExpires time.Time, check RestoreCheck) (bound int, refused []error) {
 	b.mu.Lock()
 	for _, x := range s.Bindings {
-		if !x.Prefix.IsValid() || x.Prefix != x.Prefix.Masked() || !now.Before(x.Expires) || x.Session == "" || b.t.OverlapsPrefix(x.Prefix) {
+		if !now.Before(x.Expires) {
+			continue // lapsed: no error of the file's
+		}
+		switch {
+		case !x.Prefix.IsValid() || x.Prefix != x.Prefix.Masked():
+			refused = append(refused, fmt.Errorf("%s is not a prefix", x.Prefix))
 			continue
+		case x.Session == "":
+			refused = append(refused, fmt.Errorf("%s: no Acct-Session-Id", x.Prefix))
+			continue
+		case b.t.OverlapsPrefix(x.Prefix):
+			refused = append(refused, fmt.Errorf("%s overlaps another binding", x.Prefix))
+			continue
+		}
+		if tooBroad(x.Prefix) != nil && !x.bound() {
+			// An unbound holder that broad would stand in every claim's way.
+			refused = append(refused, tooBroad(x.Prefix))
+			continue
+		}
+		if x.bound() {
+			if err := check(x); errors.Is(err, errNumberGone) {
+				x.Number = ""
+			} else if err != nil {
+				refused = append(refused, err)
+				continue
+			}
 		}
 		if x.Expires.After(maxExpires) {
 			x.Expires = maxExpires
-		}
-		if x.bound() {
-			if err := check(x); err != nil {
-				refused = append(refused, err)
-				x.Number = ""
-			}
 		}
 		b.insert(&x)
 		if x.bound() {

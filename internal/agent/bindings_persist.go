@@ -47,9 +47,15 @@ func (a *Agent) followTable(s *state) {
 
 // RestoreBindings restores what the state directory remembers of RADIUS
 // accounting (see Bindings.Restore): holders whose sessions are still
-// live; those whose number the restored table no longer holds come back
-// unbound. It returns how many bindings came back; a missing file is not
-// an error.
+// live, their expiry capped to now + opts.SessionTimeout (a file written
+// with another timeout, or by a clock ahead, renews nothing); those bound
+// to a number are checked again as a new claim is (the number in the
+// restored table, when there is one, else they come back unbound, as
+// followTable would leave them; the prefix in opts.Space, nil for
+// Pakistan's, and no broader than a subscriber's, else they are dropped,
+// each logged and counted as outcome "restore_refused", as are holders
+// whose prefix is not one). It returns how many bindings came back; a
+// missing file is not an error.
 func (a *Agent) RestoreBindings(opts RADIUSOptions) (int, error) {
 	if a.cfg.StateDir == "" {
 		return 0, nil
@@ -66,20 +72,29 @@ func (a *Agent) RestoreBindings(opts RADIUSOptions) (int, error) {
 	if err := json.Unmarshal(b, &doc); err != nil {
 		return 0, fmt.Errorf("%s: %w (remove it to start without bindings)", bindingsFile, err)
 	}
+	space := opts.Space
+	if space == nil {
+		space, _ = NewBindSpace(nil)
+	}
 	st := a.state.Load()
 	check := func(x Binding) error {
 		if st != nil {
 			if _, ok := st.mobile[x.Number]; !ok {
-				return errors.New("its number is not in the restored table")
+				return errNumberGone
 			}
 		}
-		return nil
+		return space.Accept(x.Prefix)
 	}
-	n, refused := a.bindings.Restore(doc, a.cfg.Now(), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), check)
+	now := a.cfg.Now()
+	n, refused := a.bindings.Restore(doc, now, now.Add(opts.SessionTimeout), check)
+	for _, err := range refused {
+		a.metrics.radius.WithLabelValues(outcomeRestoreRefused).Inc()
+		a.cfg.Log.Warn("agent: a persisted RADIUS binding is not restored", "reason", err)
+	}
 	a.bindingsDisk.mu.Lock()
 	a.bindingsDisk.written = a.bindings.Gen() // on disk already (what was refused comes back at the next write)
 	a.bindingsDisk.mu.Unlock()
-	a.cfg.Log.Info("agent: restored RADIUS bindings", "live", n, "persisted", len(doc.Bindings), "unbound", len(refused))
+	a.cfg.Log.Info("agent: restored RADIUS bindings", "live", n, "not_restored", len(refused), "persisted", len(doc.Bindings))
 	return n, nil
 }
 
