@@ -54,8 +54,13 @@ func (a *Agent) followTable(s *state) {
 // followTable would leave them; the prefix in opts.Space, nil for
 // Pakistan's, and no broader than a subscriber's, else they are dropped,
 // each logged and counted as outcome "restore_refused", as are holders
-// whose prefix is not one). It returns how many bindings came back; a
-// missing file is not an error.
+// whose prefix is not one). It returns how many bindings came back.
+//
+// A file that does not decode (damaged, empty) is moved aside to
+// bindings.json.corrupt-<time>, logged as an error and counted
+// (ipreg_agent_rejected_total{reason="bindings_corrupt"}), and the agent
+// starts without bindings. A missing file is not an error; a file that
+// cannot be read or moved aside is.
 func (a *Agent) RestoreBindings(opts RADIUSOptions) (int, error) {
 	if a.cfg.StateDir == "" {
 		return 0, nil
@@ -70,7 +75,17 @@ func (a *Agent) RestoreBindings(opts RADIUSOptions) (int, error) {
 	}
 	var doc BindingsState
 	if err := json.Unmarshal(b, &doc); err != nil {
-		return 0, fmt.Errorf("%s: %w (remove it to start without bindings)", bindingsFile, err)
+		// Starting without bindings only allows fewer addresses until the
+		// sessions' next Interim-Updates; refusing to start would stop
+		// every lookup for one damaged file. The file is kept for a look.
+		aside := fmt.Sprintf("%s.corrupt-%s", path, a.cfg.Now().UTC().Format("20060102T150405.000Z"))
+		if rerr := os.Rename(path, aside); rerr != nil {
+			return 0, fmt.Errorf("%s does not decode (%v) and cannot be moved aside (%w): move or remove it to start without bindings", path, err, rerr)
+		}
+		a.metrics.rejected.WithLabelValues("bindings_corrupt").Inc()
+		a.cfg.Log.Error("agent: RADIUS bindings do not decode; moved aside, starting without them (addresses come back with their sessions' next Interim-Update)",
+			"file", path, "moved_to", aside, "err", err)
+		return 0, nil
 	}
 	space := opts.Space
 	if space == nil {
