@@ -47,7 +47,10 @@ type RADIUSOptions struct {
 //   - Accounting-On and Accounting-Off end every binding of the NAS that
 //     sent them (it restarted: its sessions are gone).
 //
-// Packets with a wrong shared secret fail authentication and are dropped.
+// Packets with a wrong shared secret fail authentication and are dropped,
+// counted and logged (radiusConn); octets past a packet's Length are
+// padding (RFC 2865 §3).
+//
 // Every well-signed Accounting-Request is acknowledged, whatever it held,
 // so that the NAS does not retransmit it.
 type RADIUS struct {
@@ -57,24 +60,25 @@ type RADIUS struct {
 
 // RADIUS outcomes, the label "outcome" of ipreg_agent_radius_accounting_total.
 const (
-	outcomeBound          = "bound"           // a prefix bound or renewed
-	outcomeUnregistered   = "unregistered"    // a Start or Interim-Update of a number not registered (binds nothing)
-	outcomeUnknownNumber  = "unknown_number"  // Calling-Station-Id is not a Pakistani mobile number (binds nothing)
-	outcomeRefused        = "refused_address" // a prefix outside the accepted space, or broader than a subscriber's
-	outcomeSuperseded     = "superseded"      // another session's binding ended by a newer session's claim
-	outcomeStale          = "stale"           // a claim older than the session holding the address (takes nothing)
-	outcomeNoAddress      = "no_address"      // a registered number's Start or Interim-Update with no address
-	outcomeNoSession      = "no_session"      // no Acct-Session-Id: binds and stops nothing
-	outcomeMalformed      = "malformed"       // an address attribute that does not decode
-	outcomeStopped        = "stopped"         // a Stop that ended its session's bindings
-	outcomeStopUnmatched  = "stop_unmatched"  // a Stop of a session that holds nothing
-	outcomeNASRestart     = "nas_restart"     // Accounting-On or Accounting-Off
-	outcomeIgnored        = "ignored"         // another Acct-Status-Type
-	outcomeFeedWithdrawal = "feed_withdrawal" // a binding ended because its number left the feed
-	outcomeReleased       = "released"        // a session's binding of an address its Interim-Update no longer lists
-	outcomeStoppedSession = "stopped_session" // a Start or Interim-Update of a session that already sent its Stop (ignored)
-	outcomeBeforeRestart  = "before_restart"  // a Start or Interim-Update of a session that began before its NAS's Accounting-On/Off (ignored)
-	outcomeRestoreRefused = "restore_refused" // a persisted binding not restored at start (outside the accepted space, too broad, number gone)
+	outcomeBound            = "bound"             // a prefix bound or renewed
+	outcomeUnregistered     = "unregistered"      // a Start or Interim-Update of a number not registered (binds nothing)
+	outcomeUnknownNumber    = "unknown_number"    // Calling-Station-Id is not a Pakistani mobile number (binds nothing)
+	outcomeRefused          = "refused_address"   // a prefix outside the accepted space, or broader than a subscriber's
+	outcomeSuperseded       = "superseded"        // another session's binding ended by a newer session's claim
+	outcomeStale            = "stale"             // a claim older than the session holding the address (takes nothing)
+	outcomeNoAddress        = "no_address"        // a registered number's Start or Interim-Update with no address
+	outcomeNoSession        = "no_session"        // no Acct-Session-Id: binds and stops nothing
+	outcomeMalformed        = "malformed"         // an address attribute that does not decode
+	outcomeStopped          = "stopped"           // a Stop that ended its session's bindings
+	outcomeStopUnmatched    = "stop_unmatched"    // a Stop of a session that holds nothing
+	outcomeNASRestart       = "nas_restart"       // Accounting-On or Accounting-Off
+	outcomeIgnored          = "ignored"           // another Acct-Status-Type
+	outcomeFeedWithdrawal   = "feed_withdrawal"   // a binding ended because its number left the feed
+	outcomeReleased         = "released"          // a session's binding of an address its Interim-Update no longer lists
+	outcomeStoppedSession   = "stopped_session"   // a Start or Interim-Update of a session that already sent its Stop (ignored)
+	outcomeBeforeRestart    = "before_restart"    // a Start or Interim-Update of a session that began before its NAS's Accounting-On/Off (ignored)
+	outcomeRestoreRefused   = "restore_refused"   // a persisted binding not restored at start (outside the accepted space, too broad, not a prefix)
+	outcomeBadAuthenticator = "bad_authenticator" // a request whose Request Authenticator does not verify: a wrong shared secret (dropped, unanswered)
 )
 
 // ServeRADIUS handles one accounting request.
@@ -319,8 +323,10 @@ func (a *Agent) ListenRADIUS(ctx context.Context, conn net.PacketConn, opts RADI
 	}
 	srv := &radius.PacketServer{Handler: &RADIUS{Agent: a, RADIUSOptions: opts},
 		SecretSource: radius.StaticSecretSource(opts.Secret),
-		// Dropped packets (a wrong secret) are logged through the agent's logger.
+		// Packets that do not parse are logged through the agent's logger
+		// (those with a wrong secret are counted and logged by radiusConn).
 		ErrorLog: slog.NewLogLogger(a.cfg.Log.Handler(), slog.LevelWarn)}
+	conn = &radiusConn{PacketConn: conn, secret: opts.Secret, agent: a}
 	go func() {
 		t := time.NewTicker(max(min(opts.SessionTimeout/4, time.Minute), time.Second))
 		defer t.Stop()
