@@ -92,4 +92,3 @@ func (c *radiusConn) badAuthenticator(addr net.Addr) {
 			"source", addr.String(), "dropped_since_last_logged", s.dropped)
 	}
 }
-
