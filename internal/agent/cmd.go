@@ -91,7 +91,7 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 	fs.StringVar(&nftFile, "nft-file", "", "after each new version, write an nft script that replaces sets allow4/allow6 of table inet ipreg in one transaction")
 	fs.BoolVar(&nftApply, "nft-apply", false, "after each new version, bring the kernel sets allow4/allow6 of table inet ipreg to it over netlink in one transaction: whole the first time, then only the changed intervals (needs CAP_NET_ADMIN)")
 	fs.StringVar(&ipsetFile, "ipset-file", "", "after each new version, write an \"ipset restore\" script that swaps in new hash:net sets ipreg4/ipreg6")
-	fs.StringVar(&radiusListen, "radius-listen", "", "UDP address for RADIUS accounting (e.g. :1813): binds registered mobile numbers to their current address")
+	fs.StringVar(&radiusListen, "radius-listen", "", "UDP address for RADIUS accounting (e.g. :1813): binds the operator's registered mobile numbers to their current address (needs --operator-token-file and --radius-secret-file)")
 	fs.StringVar(&radiusSecretFile, "radius-secret-file", "", "file holding the RADIUS shared secret (required with --radius-listen)")
 	fs.DurationVar(&radiusTimeout, "radius-session-timeout", 15*time.Minute, "a binding lapses when no Interim-Update renews it within this")
 	fs.StringVar(&radiusAllow, "radius-allow-prefixes", "", "the operator's own pools that bound addresses may lie in besides Pakistan's address space (e.g. its carrier-grade NAT range): a comma-separated list (100.64.0.0/10,2400:fc00::/32) or a file with one prefix per line; addresses elsewhere are refused (metric ipreg_agent_radius_accounting_total{outcome=\"refused_address\"})")
@@ -121,6 +121,13 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 	var secret []byte
 	var space *BindSpace
 	if radiusListen != "" {
+		// Only an operator feed holds mobile numbers: without one every
+		// Calling-Station-Id would count as unregistered, and accounting
+		// would only ever unbind. Refused rather than warned about, since
+		// such an agent cannot do what --radius-listen asks.
+		if tokenFile == "" {
+			problems = append(problems, "--radius-listen needs --operator-token-file: RADIUS binds the registered mobile numbers of the operator whose feed the agent follows (the global feed holds none)")
+		}
 		b, err := os.ReadFile(radiusSecretFile)
 		if secret = []byte(textfile.Value(b)); err != nil || len(secret) == 0 {
 			problems = append(problems, "--radius-listen needs --radius-secret-file naming a file with the shared secret")

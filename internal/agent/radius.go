@@ -102,8 +102,17 @@ func (s *RADIUS) ServeRADIUS(w radius.ResponseWriter, r *radius.Request) {
 			return
 		}
 	}
-	// Always acknowledge a well-signed request, or the NAS retransmits it.
-	w.Write(r.Response(radius.CodeAccountingResponse))
+	// Always acknowledge a well-signed request, or the NAS retransmits it,
+	// with its Proxy-State attributes in their order (RFC 2865 §5.33: a
+	// server "MUST" copy them into the reply), so that a proxy in between
+	// can match the answer to its request.
+	resp := r.Response(radius.CodeAccountingResponse)
+	for _, avp := range r.Attributes {
+		if avp.Type == rfc2865.ProxyState_Type {
+			resp.Add(rfc2865.ProxyState_Type, avp.Attribute)
+		}
+	}
+	w.Write(resp)
 }
 
 // account applies one Accounting-Request and returns its outcomes, and
