@@ -196,7 +196,10 @@ func (b *Bindings) Claim(c Claim) ClaimResult {
 	b.mu.Lock()
 	// A session known already began when its first claim said, whatever
 	// a later update without Acct-Session-Time suggests.
-	mine := b.holdersOf(c.NAS, c.Session)
+	var mine []*Binding
+	if c.Session != "" { // an empty Acct-Session-Id is no session: its claims share nothing
+		mine = b.holdersOf(c.NAS, c.Session)
+	}
 	for _, x := range mine {
 		if !c.Timed || x.Start.Before(c.Start) {
 			c.Start, c.Timed = x.Start, true
@@ -546,8 +549,8 @@ func (b *Bindings) Restore(s BindingsState, now, maxExpires time.Time, check Res
 		case !x.Prefix.IsValid() || x.Prefix != x.Prefix.Masked():
 			refused = append(refused, fmt.Errorf("%s is not a prefix", x.Prefix))
 			continue
-		case x.Session == "":
-			refused = append(refused, fmt.Errorf("%s: no Acct-Session-Id", x.Prefix))
+		case x.Session == "" && x.bound():
+			refused = append(refused, fmt.Errorf("%s: bound without an Acct-Session-Id", x.Prefix))
 			continue
 		case b.t.OverlapsPrefix(x.Prefix):
 			refused = append(refused, fmt.Errorf("%s overlaps another binding", x.Prefix))

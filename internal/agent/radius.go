@@ -41,11 +41,17 @@ type RADIUSOptions struct {
 //     ends every other session's binding that overlaps it, and binds it
 //     only when the number is registered and the address lies in the
 //     accepted space (BindSpace).
+//     Every address's newest claim is remembered, bound or not (see
+//     Bindings), so that no packet of an older session takes it back; the
+//     session's addresses an Interim-Update no longer lists are released.
 //   - Stop ends the bindings of its session: the session is the NAS (see
-//     nasID) and its Acct-Session-Id; an empty Acct-Session-Id matches
-//     nothing.
+//     nasID, NAS.matches) and its Acct-Session-Id; an empty
+//     Acct-Session-Id matches nothing. Later packets of a stopped session
+//     are ignored for SessionTimeout.
 //   - Accounting-On and Accounting-Off end every binding of the NAS that
-//     sent them (it restarted: its sessions are gone).
+//     sent them (it restarted: its sessions are gone); later packets of
+//     its sessions that began before are ignored.
+//   - What a request unbinds is on disk before it is answered.
 //
 // Packets with a wrong shared secret fail authentication and are dropped,
 // counted and logged (radiusConn); octets past a packet's Length are

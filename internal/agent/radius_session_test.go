@@ -223,3 +223,15 @@ func TestRADIUSInterimReleases(t *testing.T) {
 	r.send("Interim-Update", "Framed-IP-Address", "39.32.4.6", "Calling-Station-Id", numberA, "Acct-Session-Id", "v", "Acct-Session-Time", "400")
 	r.expect("another session", map[string]string{"39.32.4.9": numberB, "39.32.4.6": numberA})
 }
+
+// Claims without Acct-Session-Id are no session: one does not lend its
+// start to another (which would make a newer claim look older).
+func TestRADIUSNoSessionClaimsShareNothing(t *testing.T) {
+	r := newRADIUSRig(t, RADIUSOptions{})
+	r.send("Start", "Framed-IP-Address", "39.32.4.3", "Calling-Station-Id", unregistered)
+	r.clk.Add(30 * time.Second)
+	r.send("Start", "Framed-IP-Address", "39.32.4.4", "Calling-Station-Id", numberB, "Acct-Session-Id", "b")
+	r.clk.Add(30 * time.Second)
+	r.send("Interim-Update", "Framed-IP-Address", "39.32.4.4", "Calling-Station-Id", unregistered, "Acct-Session-Time", "10")
+	r.expect("a newer claim without Acct-Session-Id", map[string]string{"39.32.4.4": ""})
+}
