@@ -81,7 +81,9 @@ func TestRADIUSNoAnswerWhenNotDurable(t *testing.T) {
 	r.send("Start", "Framed-IP-Address", "39.32.4.1", "Calling-Station-Id", numberA, "Acct-Session-Id", "d1")
 	blocker := filepath.Join(t.TempDir(), "file")
 	os.WriteFile(blocker, nil, 0o600)
+	r.stop()
 	a.cfg.StateDir = filepath.Join(blocker, "state") // a directory that cannot be made
+	r.listen(RADIUSOptions{})
 	if r.sendSecret("s3cret", "Stop", "Acct-Session-Id", "d1") {
 		t.Error("a Stop that could not be persisted was answered")
 	}
