@@ -59,9 +59,18 @@ type Binding struct {
 	Session string    `json:"session"`
 	Start   time.Time `json:"start"`   // when the session began, as well as accounting tells
 	Expires time.Time `json:"expires"` // renewed by each Interim-Update
+	// Ended marks an unbound holder that ended a binding (a Stop, a
+	// restart, a newer claim, a release): only these and the bound
+	// holders are persisted, so that bindings.json holds the registered
+	// subscribers' sessions and what ended them, not every session of the
+	// operator.
+	Ended bool `json:"ended,omitempty"`
 }
 
 func (x *Binding) bound() bool { return x.Number != "" }
+
+// persisted says whether x goes into bindings.json.
+func (x *Binding) persisted() bool { return x.bound() || x.Ended }
 
 // Stopped is a session that sent its Stop (the JSON shape of
 // bindings.json's "stopped"): later packets of it are ignored until Until.
@@ -69,6 +78,9 @@ type Stopped struct {
 	NAS     NAS       `json:"nas"`
 	Session string    `json:"session"`
 	Until   time.Time `json:"until"`
+	// ended: the Stop ended a binding (or came from bindings.json); only
+	// these are persisted.
+	ended bool
 }
 
 // Restart is a NAS's last Accounting-On or Accounting-Off (the JSON shape
@@ -237,14 +249,16 @@ func (b *Bindings) Claim(c Claim) ClaimResult {
 			}
 			continue
 		}
+		ended := false
 		for _, x := range overlapping {
 			if x.bound() && !x.of(c.NAS, c.Session) {
 				r.Ended++
 			}
 			moved = moved || x.bound()
+			ended = ended || x.persisted()
 			b.remove(x)
 		}
-		b.insert(&Binding{Prefix: p, Number: number, NAS: c.NAS, Session: c.Session, Start: c.Start, Expires: c.Expires})
+		b.insert(&Binding{Prefix: p, Number: number, NAS: c.NAS, Session: c.Session, Start: c.Start, Expires: c.Expires, Ended: number == "" && ended})
 		if number != "" {
 			moved = true
 			r.Bound++
@@ -330,7 +344,7 @@ func (b *Bindings) remove(x *Binding) {
 // (b.mu held).
 func (b *Bindings) unbind(x *Binding) {
 	if x.bound() {
-		x.Number = ""
+		x.Number, x.Ended = "", true
 		b.bound--
 		b.n.Store(int64(b.bound))
 	}
@@ -348,21 +362,22 @@ func (b *Bindings) Stop(nas NAS, session string, until time.Time) int {
 	}
 	k := sessionKey(nas, session)
 	b.mu.Lock()
-	kept := false
-	for i, s := range b.stopped[k] {
-		if s.NAS == nas {
-			b.stopped[k][i].Until, kept = until, true
-		}
-	}
-	if !kept {
-		b.stopped[k] = append(b.stopped[k], Stopped{NAS: nas, Session: session, Until: until})
-	}
 	n := 0
 	for _, x := range b.holdersOf(nas, session) {
 		if x.bound() {
 			b.unbind(x)
 			n++
 		}
+	}
+	kept := false
+	for i, s := range b.stopped[k] {
+		if s.NAS == nas {
+			b.stopped[k][i].Until, kept = until, true
+			b.stopped[k][i].ended = s.ended || n > 0
+		}
+	}
+	if !kept {
+		b.stopped[k] = append(b.stopped[k], Stopped{NAS: nas, Session: session, Until: until, ended: n > 0})
 	}
 	b.mu.Unlock()
 	b.done(n > 0)
@@ -479,17 +494,27 @@ type BindingsState struct {
 	Restarts []Restart `json:"nas_restarts,omitempty"`
 }
 
-// State returns a copy of everything remembered: the holders in address
-// order, bound or not, the stopped sessions and the NAS restarts.
+// State returns a copy of what is persisted: the holders in address
+// order that are bound or ended a binding, the stopped sessions that
+// ended one, and the NAS restarts. (The newest claims and Stops of
+// sessions that never bound anything stay in memory only: after a
+// restart, they could only ever stand in the way of sessions that never
+// bound anything either.)
 func (b *Bindings) State() BindingsState {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
-	s := BindingsState{Bindings: make([]Binding, 0, b.t.Size())}
+	s := BindingsState{Bindings: make([]Binding, 0, b.bound)}
 	for _, x := range b.t.AllSorted() {
-		s.Bindings = append(s.Bindings, *x)
+		if x.persisted() {
+			s.Bindings = append(s.Bindings, *x)
+		}
 	}
 	for _, ss := range b.stopped {
-		s.Stopped = append(s.Stopped, ss...)
+		for _, st := range ss {
+			if st.ended {
+				s.Stopped = append(s.Stopped, st)
+			}
+		}
 	}
 	for n, at := range b.restarts {
 		s.Restarts = append(s.Restarts, Restart{NAS: n, At: at})
@@ -563,7 +588,7 @@ func (b *Bindings) Restore(s BindingsState, now, maxExpires time.Time, check Res
 		}
 		if x.bound() {
 			if err := check(x); errors.Is(err, errNumberGone) {
-				x.Number = ""
+				x.Number, x.Ended = "", true
 			} else if err != nil {
 				refused = append(refused, err)
 				continue
@@ -583,6 +608,7 @@ func (b *Bindings) Restore(s BindingsState, now, maxExpires time.Time, check Res
 			if st.Until.After(maxExpires) {
 				st.Until = maxExpires
 			}
+			st.ended = true
 			b.stopped[k] = append(b.stopped[k], st)
 		}
 	}

@@ -137,3 +137,37 @@ func BenchmarkRADIUSStopDurable(b *testing.B) {
 		}
 	}
 }
+
+// bindings.json holds the registered subscribers' sessions and what ended
+// their bindings, not every session of the operator: the newest claims
+// and Stops of sessions that never bound anything stay in memory.
+func TestRADIUSPersistsOnlyWhatBound(t *testing.T) {
+	r := newRADIUSRig(t, RADIUSOptions{})
+	a := r.fx.a
+	r.send("Start", "Framed-IP-Address", "39.32.4.1", "Calling-Station-Id", unregistered, "Acct-Session-Id", "u1")
+	r.send("Stop", "Framed-IP-Address", "39.32.4.1", "Calling-Station-Id", unregistered, "Acct-Session-Id", "u1")
+	r.send("Start", "Framed-IP-Address", "39.32.4.2", "Calling-Station-Id", numberA, "Acct-Session-Id", "a1")
+	r.clk.Add(time.Second)
+	r.send("Start", "Framed-IP-Address", "39.32.4.2", "Calling-Station-Id", unregistered, "Acct-Session-Id", "u2")
+	r.send("Start", "Framed-IP-Address", "39.32.4.3", "Calling-Station-Id", numberB, "Acct-Session-Id", "b1")
+	r.send("Stop", "Acct-Session-Id", "b1")
+	if err := a.syncBindings(); err != nil {
+		t.Fatal(err)
+	}
+	st := a.bindings.State()
+	var held []string
+	for _, x := range st.Bindings {
+		held = append(held, x.Prefix.String()+"="+x.Session)
+	}
+	if fmt.Sprint(held) != "[39.32.4.2/32=u2 39.32.4.3/32=b1]" {
+		t.Errorf("persisted holders %v; want the unregistered claim that ended a binding and the stopped registered session", held)
+	}
+	if len(st.Stopped) != 1 || st.Stopped[0].Session != "b1" {
+		t.Errorf("persisted stops %v; want b1 only", st.Stopped)
+	}
+	// In memory, u1's Stop still holds: its late Start is ignored.
+	r.send("Start", "Framed-IP-Address", "39.32.4.1", "Calling-Station-Id", unregistered, "Acct-Session-Id", "u1", "Acct-Delay-Time", "5")
+	if n := r.outcomes(outcomeStoppedSession); n != 1 {
+		t.Errorf("stopped_session = %d", n)
+	}
+}

@@ -24,7 +24,8 @@ import (
 //	  "session":"4F2A…","start":"2026-11-29T10:00:00Z","expires":"2026-11-29T10:15:00Z"}, …],
 //	 "stopped":[{"nas":{…},"session":"4F29…","until":"…"}], "nas_restarts":[{"nas":{…},"at":"…"}]}
 //
-// A holder without "number" is an address's newest claim that binds nothing.
+// A holder without "number" ("ended":true) is an address's newest claim,
+// binding nothing, that ended a binding; stops are those that ended one.
 const bindingsFile = "bindings.json"
 
 // bindingsDisk serialises writes of bindingsFile and remembers which

@@ -144,7 +144,8 @@ func (s *RADIUS) account(p *radius.Packet, src net.Addr) ([]string, bool) {
 		case a.bindings.Stop(nas, session, now.Add(s.SessionTimeout)) > 0:
 			return []string{outcomeStopped}, true
 		default:
-			return []string{outcomeStopUnmatched}, true
+			// Remembered in memory; nothing persisted changed.
+			return []string{outcomeStopUnmatched}, false
 		}
 	case rfc2866.AcctStatusType_Value_Start, rfc2866.AcctStatusType_Value_InterimUpdate:
 		// The session began its Acct-Session-Time before the event (RFC
