@@ -23,7 +23,8 @@ import (
 // the NAS. The registered number's Start allows 39.32.0.10; an
 // unregistered number's Start for it unbinds it; the registered number's
 // binding survives an agent restart without any new accounting; the
-// issue's 8.8.8.8 is refused; and a revocation ends the binding at once.
+// issue's 8.8.8.8 is refused; a Stop answered just before a kill -9 is
+// not lost; and a revocation ends the binding at once.
 func TestRADIUSEndToEnd(t *testing.T) {
 	if _, err := exec.LookPath("radclient"); err != nil {
 		testbin.SkipOrFail(t, "radclient is not installed (Debian: freeradius-utils)")
@@ -100,6 +101,19 @@ func TestRADIUSEndToEnd(t *testing.T) {
 	allowedWithin(t, ag.Addr, "39.32.0.10", true, 5*time.Second)
 	if !strings.Contains(ag.Stderr(), "restored RADIUS bindings") {
 		t.Errorf("the restarted agent does not say it restored bindings:\n%s", ag.Stderr())
+	}
+
+	// A Stop answered just before a kill -9 stays stopped: the unbinding
+	// was on disk before the Accounting-Response.
+	acct("Start", "39.32.0.20", "+923001234567", "reg-4")
+	allowedWithin(t, ag.Addr, "39.32.0.20", true, time.Second)
+	acct("Stop", "39.32.0.20", "+923001234567", "reg-4")
+	ag.Cmd.Process.Kill()
+	<-ag.Done
+	ag = startAgent()
+	allowedWithin(t, ag.Addr, "39.32.0.10", true, 5*time.Second) // restored
+	if allowed(ag.Addr, "39.32.0.20") {
+		t.Error("a Stop answered before a kill -9 was lost: 39.32.0.20 is allowed again")
 	}
 
 	// Revoked: the number leaves the feed and its binding ends with it.

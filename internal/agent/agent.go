@@ -51,8 +51,9 @@ type Agent struct {
 	// The newest signing time verified, whatever the session (watermark.go).
 	watermark time.Time
 
-	bindings *Bindings     // mobile numbers' current addresses (RADIUS)
-	exported chan struct{} // a new table to export (coalesced)
+	bindings     *Bindings     // mobile numbers' current addresses (RADIUS)
+	bindingsDisk bindingsDisk  // what of them is in the state directory (bindings_persist.go)
+	exported     chan struct{} // a new table to export (coalesced)
 
 	persistNext chan struct{} // a new state to persist (coalesced)
 	persistMu   sync.Mutex

@@ -1,6 +1,8 @@
 package agent
 
 import (
+	"errors"
+	"fmt"
 	"net/netip"
 	"slices"
 	"sync"
@@ -12,22 +14,33 @@ import (
 
 // Bindings are the addresses and prefixes that RADIUS accounting sessions
 // of registered mobile numbers hold, each until its session stops, its NAS
-// restarts, its number leaves the feed or it goes quiet for the session
-// timeout.
+// restarts, its number leaves the feed, a newer session claims it or it
+// goes quiet for the session timeout.
 //
-// The bound prefixes never overlap: a claim on addresses ends every
-// overlapping binding of another session (an address belongs to its
-// newest session), so an address is in at most one binding, lookups are
-// one longest-prefix match, and the kernel's interval sets can hold them
-// as they are.
+// Every address's newest claim is remembered, whether it binds or not (a
+// holder record: bound to a number, or unbound), until the session
+// timeout: an unregistered session's claim, a Stop or a NAS restart leaves
+// the record of who claimed the address last and when that session began,
+// so that no packet of an older session takes the address back later.
+// The holders never overlap: a claim ends every overlapping holder of
+// another session, so an address is in at most one, lookups are one
+// longest-prefix match, and the kernel's interval sets can hold the bound
+// ones as they are.
+//
+// Stopped sessions (for the session timeout) and each NAS's last
+// Accounting-On/Off are remembered too: a delayed or retransmitted packet
+// of a session that ended binds nothing.
 type Bindings struct {
 	now func() time.Time
 	mu  sync.RWMutex
-	t   bart.Table[*Binding]
-	// The bound prefixes of each session (by sessionKey), so that a Stop
-	// costs its own bindings, not a walk of all of them.
+	t   bart.Table[*Binding] // holders, bound (Number != "") or not
+	// The holders of each session (by sessionKey), so that a Stop costs
+	// its own holders, not a walk of all of them.
 	bySession map[string][]netip.Prefix
-	n         atomic.Int64 // t.Size(), so that lookups skip the lock while nothing is bound
+	stopped   map[string][]Stopped // by sessionKey
+	restarts  map[NAS]time.Time    // each NAS's last Accounting-On/Off
+	bound     int                  // bound holders
+	n         atomic.Int64         // bound, so that lookups skip the lock while nothing is bound
 	// gen counts changes of any kind, renewals included (for the
 	// persister); watchers hear only of prefixes bound or unbound.
 	gen atomic.Uint64
@@ -35,23 +48,53 @@ type Bindings struct {
 	watchers []func() // see Watch
 }
 
-// Binding is one prefix held by an accounting session (the JSON shape of
-// bindings.json in the state directory).
+// Binding is one prefix's newest claim: the accounting session that holds
+// it, bound to the session's registered number or (Number "") unbound.
+// It is the JSON shape of bindings.json's "bindings" in the state directory.
 type Binding struct {
-	Prefix netip.Prefix `json:"prefix"` // a /32 or /128 for an address
-	Number string       `json:"number"` // the mobile number, canonical (92XXXXXXXXXX)
+	Prefix netip.Prefix `json:"prefix"`           // a /32 or /128 for an address
+	Number string       `json:"number,omitempty"` // the mobile number, canonical (92XXXXXXXXXX); "" while unbound
 	// NAS is the NAS that reported the session; Session is its Acct-Session-Id.
 	NAS     NAS       `json:"nas"`
 	Session string    `json:"session"`
 	Start   time.Time `json:"start"`   // when the session began, as well as accounting tells
 	Expires time.Time `json:"expires"` // renewed by each Interim-Update
+	// Ended marks an unbound holder that ended a binding (a Stop, a
+	// restart, a newer claim, a release): only these and the bound
+	// holders are persisted, so that bindings.json holds the registered
+	// subscribers' sessions and what ended them, not every session of the
+	// operator.
+	Ended bool `json:"ended,omitempty"`
 }
 
-func (x *Binding) key() string { return sessionKey(x.NAS, x.Session) }
+func (x *Binding) bound() bool { return x.Number != "" }
 
-// NAS identifies a NAS as it names itself: NAS-IP-Address (RFC 2865 §5.4)
-// or NAS-IPv6-Address (RFC 3162 §2.1), and NAS-Identifier (RFC 2865
-// §5.32); Addr is the packet's source address when it sends none of them.
+// persisted says whether x goes into bindings.json.
+func (x *Binding) persisted() bool { return x.bound() || x.Ended }
+
+// Stopped is a session that sent its Stop (the JSON shape of
+// bindings.json's "stopped"): later packets of it are ignored until Until.
+type Stopped struct {
+	NAS     NAS       `json:"nas"`
+	Session string    `json:"session"`
+	Until   time.Time `json:"until"`
+	// ended: the Stop ended a binding (or came from bindings.json); only
+	// these are persisted.
+	ended bool
+}
+
+// Restart is a NAS's last Accounting-On or Accounting-Off (the JSON shape
+// of bindings.json's "nas_restarts"): sessions of it that began before At
+// are gone.
+type Restart struct {
+	NAS NAS       `json:"nas"`
+	At  time.Time `json:"at"`
+}
+
+// NAS identifies a NAS: its NAS-IP-Address (RFC 2865 §5.4) or else its
+// NAS-IPv6-Address (RFC 3162 §2.1), or else the packet's source address
+// (as FreeRADIUS fills NAS-IP-Address in when the NAS sends none), plus
+// its NAS-Identifier (RFC 2865 §5.32) when it sends one.
 type NAS struct {
 	Addr       string `json:"addr,omitempty"`
 	Identifier string `json:"identifier,omitempty"`
@@ -67,25 +110,28 @@ func (n NAS) String() string {
 	return n.Identifier
 }
 
-// restarted reports whether an Accounting-On or -Off from n concerns a
-// session reported by x: matched by address when n sends one, as
-// FreeRADIUS's accounting_onoff_query matches NAS-IP-Address, else by
-// NAS-Identifier.
-func (n NAS) restarted(x NAS) bool {
-	if n.Addr != "" {
-		return x.Addr == n.Addr
-	}
-	return n.Identifier != "" && x.Identifier == n.Identifier
+// matches reports whether n and x can be the same NAS: the same address,
+// and the same NAS-Identifier unless one of them carries none (a NAS that
+// names itself in Start but not in Stop or Accounting-On is still itself;
+// two NASes behind one address are told apart by their names). Stops,
+// Accounting-On/Off and a session's later packets all match by this one
+// rule.
+func (n NAS) matches(x NAS) bool {
+	return n.Addr == x.Addr && (n.Identifier == "" || x.Identifier == "" || n.Identifier == x.Identifier)
 }
 
-// sessionKey identifies a session: an Acct-Session-Id is unique only per
-// NAS (RFC 2866 §5.5), as FreeRADIUS's Acct-Unique-Session-Id reflects.
+// sessionKey indexes a session: an Acct-Session-Id is unique only per NAS
+// (RFC 2866 §5.5). The NAS-Identifier is compared apart (NAS.matches).
 func sessionKey(nas NAS, session string) string {
-	return nas.Addr + "\x00" + nas.Identifier + "\x00" + session
+	return nas.Addr + "\x00" + session
+}
+
+func (x *Binding) of(nas NAS, session string) bool {
+	return x.Session == session && nas.matches(x.NAS)
 }
 
 func newBindings(now func() time.Time) *Bindings {
-	return &Bindings{now: now, bySession: map[string][]netip.Prefix{}}
+	return &Bindings{now: now, bySession: map[string][]netip.Prefix{}, stopped: map[string][]Stopped{}, restarts: map[NAS]time.Time{}}
 }
 
 // Watch makes fn hear of every prefix bound or unbound (not of renewals).
@@ -99,8 +145,12 @@ func (b *Bindings) Watch(fn func()) {
 // Gen counts the changes so far, renewals included.
 func (b *Bindings) Gen() uint64 { return b.gen.Load() }
 
-func (b *Bindings) changed() {
+// done ends a change: moved says whether prefixes were bound or unbound.
+func (b *Bindings) done(moved bool) {
 	b.gen.Add(1)
+	if !moved {
+		return
+	}
 	b.mu.RLock()
 	ws := b.watchers
 	b.mu.RUnlock()
@@ -111,38 +161,65 @@ func (b *Bindings) changed() {
 
 // Claim is one accounting session's claim on prefixes (from a Start or an
 // Interim-Update). Number is "" when the session's number is not a
-// registered one: the claim then only ends other sessions' bindings.
+// registered one: the claim then binds nothing, but it is still the
+// prefixes' newest claim.
 type Claim struct {
 	Number, Session string
 	NAS             NAS
-	Start, Expires  time.Time
-	Prefixes        []netip.Prefix // masked
-	Bind            []bool         // per prefix: bind it (registered and in accepted space)
+	// Start is when the session began; Timed says whether the packet told
+	// it (a Start, or an Interim-Update with Acct-Session-Time). A session
+	// whose start is unknown, and not known from its earlier claims, counts
+	// as older than any other session's claim.
+	Start   time.Time
+	Timed   bool
+	Expires time.Time
+	// Prefixes are all the session holds now (masked, disjoint): its
+	// prefixes not among them are released (an Interim-Update carries the
+	// session's current addresses, RFC 2866 §5.1, RFC 2869 §2.1).
+	Prefixes []netip.Prefix
+	Bind     []bool // per prefix: bind it (registered and in accepted space)
 }
 
 // ClaimResult counts what a Claim did.
 type ClaimResult struct {
-	Bound int // prefixes bound or renewed
-	Ended int // bindings of other sessions ended
-	Stale int // prefixes held by a session that began later: the claim lost them
+	Bound    int    // prefixes bound or renewed
+	Ended    int    // bindings of other sessions ended
+	Stale    int    // prefixes whose newest claim is another, newer session's: the claim lost them
+	Released int    // the session's bindings it no longer lists
+	Ignored  string // why the whole claim was ignored: outcomeStoppedSession or outcomeBeforeRestart; "" if not
 }
 
-// Claim records that c's session holds c's prefixes: every overlapping
-// binding of another session ends, unless that session began after c's
-// (a delayed or reordered packet of an older session takes nothing
-// back); the prefixes marked Bind are bound to c's number, the others
-// to nothing. The session's other bindings are renewed: it is alive.
+// Unbound reports whether the claim unbound anything.
+func (r ClaimResult) Unbound() bool { return r.Ended+r.Released > 0 }
+
+// Claim records that c's session holds c's prefixes, and nothing else.
+//
+// A claim of a stopped session, or of a session that began before its
+// NAS's last Accounting-On/Off, is ignored whole. Otherwise, for each
+// prefix: if an overlapping holder belongs to another session that began
+// after c's (or c's start is unknown), the claim takes nothing (a delayed
+// or reordered packet of an older session); else every overlapping holder
+// ends and c's session holds the prefix, bound to c's number when Bind
+// says so, else unbound. The session's holders not among c's prefixes are
+// released (unbound).
 func (b *Bindings) Claim(c Claim) ClaimResult {
 	var r ClaimResult
 	moved := false // prefixes bound or unbound, not only renewed
-	key := sessionKey(c.NAS, c.Session)
 	b.mu.Lock()
 	// A session known already began when its first claim said, whatever
 	// a later update without Acct-Session-Time suggests.
-	for _, p := range b.bySession[key] {
-		if x, ok := b.t.Get(p); ok && x.Start.Before(c.Start) {
-			c.Start = x.Start
+	var mine []*Binding
+	if c.Session != "" { // an empty Acct-Session-Id is no session: its claims share nothing
+		mine = b.holdersOf(c.NAS, c.Session)
+	}
+	for _, x := range mine {
+		if !c.Timed || x.Start.Before(c.Start) {
+			c.Start, c.Timed = x.Start, true
 		}
+	}
+	if r.Ignored = b.ignored(c.NAS, c.Session, c.Start, c.Timed); r.Ignored != "" {
+		b.mu.Unlock()
+		return r
 	}
 	for i, p := range c.Prefixes {
 		var overlapping []*Binding
@@ -154,144 +231,306 @@ func (b *Bindings) Claim(c Claim) ClaimResult {
 				overlapping = append(overlapping, x)
 			}
 		}
-		if slices.ContainsFunc(overlapping, func(x *Binding) bool { return x.key() != key && x.Start.After(c.Start) }) {
+		if slices.ContainsFunc(overlapping, func(x *Binding) bool { return !x.of(c.NAS, c.Session) && (!c.Timed || x.Start.After(c.Start)) }) {
 			r.Stale++
 			continue
 		}
-		if c.Bind[i] && len(overlapping) == 1 && overlapping[0].Prefix == p && overlapping[0].key() == key && overlapping[0].Number == c.Number {
-			r.Bound++ // renewed below with the session's other bindings
+		number := ""
+		if c.Bind[i] {
+			number = c.Number
+		}
+		if len(overlapping) == 1 && overlapping[0].Prefix == p && overlapping[0].of(c.NAS, c.Session) && overlapping[0].Number == number {
+			x := overlapping[0]
+			if c.Expires.After(x.Expires) {
+				x.Expires = c.Expires
+			}
+			if x.bound() {
+				r.Bound++
+			}
 			continue
 		}
+		ended := false
 		for _, x := range overlapping {
-			if x.key() != key {
+			if x.bound() && !x.of(c.NAS, c.Session) {
 				r.Ended++
 			}
+			moved = moved || x.bound()
+			ended = ended || x.persisted()
 			b.remove(x)
-			moved = true
 		}
-		if c.Bind[i] {
+		b.insert(&Binding{Prefix: p, Number: number, NAS: c.NAS, Session: c.Session, Start: c.Start, Expires: c.Expires, Ended: number == "" && ended})
+		if number != "" {
 			moved = true
-			b.insert(&Binding{Prefix: p, Number: c.Number, NAS: c.NAS, Session: c.Session, Start: c.Start, Expires: c.Expires})
 			r.Bound++
 		}
 	}
-	for _, p := range b.bySession[key] {
-		if x, ok := b.t.Get(p); ok && c.Expires.After(x.Expires) {
-			x.Expires = c.Expires
+	// An empty Acct-Session-Id is no session (every such claim of the NAS
+	// shares it): nothing of it is released.
+	if c.Session != "" {
+		for _, x := range mine {
+			if x.bound() && !slices.Contains(c.Prefixes, x.Prefix) {
+				if cur, ok := b.t.Get(x.Prefix); ok && cur == x {
+					b.unbind(x)
+					r.Released++
+					moved = true
+				}
+			}
 		}
 	}
 	b.mu.Unlock()
-	if moved {
-		b.changed()
-	} else {
-		b.gen.Add(1)
-	}
+	b.done(moved)
 	return r
 }
 
-// insert adds x, whose prefix overlaps no binding (b.mu held).
-func (b *Bindings) insert(x *Binding) {
-	b.t.Insert(x.Prefix, x)
-	b.bySession[x.key()] = append(b.bySession[x.key()], x.Prefix)
-	b.n.Store(int64(b.t.Size()))
+// holdersOf returns the holders of one session (b.mu held).
+func (b *Bindings) holdersOf(nas NAS, session string) []*Binding {
+	var out []*Binding
+	for _, p := range b.bySession[sessionKey(nas, session)] {
+		if x, ok := b.t.Get(p); ok && x.of(nas, session) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
-// remove ends binding x (b.mu held).
+// ignored says why a packet of a session is to be ignored whole, or ""
+// (b.mu held): the session stopped, or began before its NAS's last
+// Accounting-On/Off (or its start is unknown and the NAS restarted since
+// the session timeout began).
+func (b *Bindings) ignored(nas NAS, session string, start time.Time, timed bool) string {
+	if session != "" {
+		now := b.now()
+		for _, s := range b.stopped[sessionKey(nas, session)] {
+			if nas.matches(s.NAS) && now.Before(s.Until) {
+				return outcomeStoppedSession
+			}
+		}
+	}
+	for n, at := range b.restarts {
+		if n.matches(nas) && (!timed || start.Before(at)) {
+			return outcomeBeforeRestart
+		}
+	}
+	return ""
+}
+
+// insert adds x, whose prefix overlaps no holder (b.mu held).
+func (b *Bindings) insert(x *Binding) {
+	b.t.Insert(x.Prefix, x)
+	k := sessionKey(x.NAS, x.Session)
+	b.bySession[k] = append(b.bySession[k], x.Prefix)
+	if x.bound() {
+		b.bound++
+		b.n.Store(int64(b.bound))
+	}
+}
+
+// remove ends holder x (b.mu held).
 func (b *Bindings) remove(x *Binding) {
 	b.t.Delete(x.Prefix)
-	k := x.key()
+	k := sessionKey(x.NAS, x.Session)
 	if ps := slices.DeleteFunc(b.bySession[k], func(p netip.Prefix) bool { return p == x.Prefix }); len(ps) > 0 {
 		b.bySession[k] = ps
 	} else {
 		delete(b.bySession, k)
 	}
-	b.n.Store(int64(b.t.Size()))
+	if x.bound() {
+		b.bound--
+		b.n.Store(int64(b.bound))
+	}
 }
 
-// Stop ends the bindings of one session (Acct-Status-Type Stop) and
-// returns how many. An empty session id matches nothing: Acct-Session-Id
-// is required in every Accounting-Request (RFC 2866 §4.1, §5.5), and
-// without one a Stop cannot say whose session ended.
-func (b *Bindings) Stop(nas NAS, session string) int {
+// unbind keeps holder x as its prefix's newest claim, bound to nothing
+// (b.mu held).
+func (b *Bindings) unbind(x *Binding) {
+	if x.bound() {
+		x.Number, x.Ended = "", true
+		b.bound--
+		b.n.Store(int64(b.bound))
+	}
+}
+
+// Stop records that one session stopped (Acct-Status-Type Stop): its
+// bindings end, and its later packets are ignored until until (a Start or
+// Interim-Update delayed past its Stop binds nothing). It returns how many
+// bindings ended. An empty session id matches nothing: Acct-Session-Id is
+// required in every Accounting-Request (RFC 2866 §4.1, §5.5), and without
+// one a Stop cannot say whose session ended.
+func (b *Bindings) Stop(nas NAS, session string, until time.Time) int {
 	if session == "" {
 		return 0
 	}
-	return b.removeIf(func(x *Binding) bool { return x.NAS == nas && x.Session == session }, sessionKey(nas, session))
+	k := sessionKey(nas, session)
+	b.mu.Lock()
+	n := 0
+	for _, x := range b.holdersOf(nas, session) {
+		if x.bound() {
+			b.unbind(x)
+			n++
+		}
+	}
+	kept := false
+	for i, s := range b.stopped[k] {
+		if s.NAS == nas {
+			b.stopped[k][i].Until, kept = until, true
+			b.stopped[k][i].ended = s.ended || n > 0
+		}
+	}
+	if !kept {
+		b.stopped[k] = append(b.stopped[k], Stopped{NAS: nas, Session: session, Until: until, ended: n > 0})
+	}
+	b.mu.Unlock()
+	b.done(n > 0)
+	return n
 }
 
-// EndNAS ends the bindings of every session of one NAS that began at or
-// before at (Accounting-On or Accounting-Off: the NAS restarted, so every
-// session it had is gone; RFC 2866 §5.1, as FreeRADIUS closes them) and
-// returns how many.
+// EndNAS records an Accounting-On or Accounting-Off of nas at (the NAS
+// restarted, so every session it had is gone; RFC 2866 §5.1, as
+// FreeRADIUS closes them): the bindings of its sessions that began at or
+// before at end, later packets of sessions that began before at are
+// ignored, and its stopped sessions are forgotten (a restarted NAS may
+// count its session ids afresh). It returns how many bindings ended.
 func (b *Bindings) EndNAS(nas NAS, at time.Time) int {
-	return b.removeIf(func(x *Binding) bool { return nas.restarted(x.NAS) && !x.Start.After(at) }, "")
+	n := 0
+	b.mu.Lock()
+	if prev, ok := b.restarts[nas]; !ok || at.After(prev) {
+		b.restarts[nas] = at
+	}
+	for k, ss := range b.stopped {
+		if ss = slices.DeleteFunc(ss, func(s Stopped) bool { return nas.matches(s.NAS) }); len(ss) > 0 {
+			b.stopped[k] = ss
+		} else {
+			delete(b.stopped, k)
+		}
+	}
+	for _, x := range b.t.All() {
+		if x.bound() && nas.matches(x.NAS) && !x.Start.After(at) {
+			b.unbind(x)
+			n++
+		}
+	}
+	b.mu.Unlock()
+	b.done(n > 0)
+	return n
 }
 
 // Keep ends the bindings whose number keep refuses (numbers that left the
-// feed) and returns how many.
+// feed) and returns how many. The holders stay as their prefixes' newest
+// claims.
 func (b *Bindings) Keep(keep func(number string) bool) int {
-	return b.removeIf(func(x *Binding) bool { return !keep(x.Number) }, "")
-}
-
-// Expire ends the bindings whose sessions went quiet and returns how many.
-func (b *Bindings) Expire() int {
-	now := b.now()
-	return b.removeIf(func(x *Binding) bool { return now.After(x.Expires) }, "")
-}
-
-// removeIf ends the bindings that gone selects, among those of one
-// session (by sessionKey; "" for all), and returns how many.
-func (b *Bindings) removeIf(gone func(*Binding) bool, session string) int {
 	if b.n.Load() == 0 {
 		return 0
 	}
-	var victims []*Binding
+	n := 0
 	b.mu.Lock()
-	if session != "" {
-		for _, p := range b.bySession[session] {
-			if x, ok := b.t.Get(p); ok && gone(x) {
-				victims = append(victims, x)
-			}
+	for _, x := range b.t.All() {
+		if x.bound() && !keep(x.Number) {
+			b.unbind(x)
+			n++
 		}
-	} else {
-		for _, x := range b.t.All() {
-			if gone(x) {
-				victims = append(victims, x)
-			}
-		}
-	}
-	for _, x := range victims {
-		b.remove(x)
 	}
 	b.mu.Unlock()
-	if len(victims) > 0 {
-		b.changed()
+	if n > 0 {
+		b.done(true)
 	}
-	return len(victims)
+	return n
 }
 
-// Lookup returns the number whose live session holds a.
-func (b *Bindings) Lookup(a netip.Addr) (string, bool) {
+// Expire forgets the holders whose sessions went quiet and the stopped
+// sessions past their time, and returns how many bindings ended.
+func (b *Bindings) Expire() int {
+	now := b.now()
+	n, forgot := 0, 0
+	b.mu.Lock()
+	var gone []*Binding
+	for _, x := range b.t.All() {
+		if now.After(x.Expires) {
+			gone = append(gone, x)
+		}
+	}
+	for _, x := range gone {
+		if x.bound() {
+			n++
+		}
+		b.remove(x)
+	}
+	for k, ss := range b.stopped {
+		l := len(ss)
+		if ss = slices.DeleteFunc(ss, func(s Stopped) bool { return !now.Before(s.Until) }); len(ss) > 0 {
+			b.stopped[k] = ss
+		} else {
+			delete(b.stopped, k)
+		}
+		forgot += l - len(ss)
+	}
+	b.mu.Unlock()
+	if len(gone)+forgot > 0 {
+		b.done(n > 0)
+	}
+	return n
+}
+
+// Lookup returns the number whose live session holds a, and the bound
+// prefix.
+func (b *Bindings) Lookup(a netip.Addr) (string, netip.Prefix, bool) {
 	if b.n.Load() == 0 {
-		return "", false
+		return "", netip.Prefix{}, false
 	}
 	b.mu.RLock()
 	x, ok := b.t.Lookup(a.Unmap())
 	var number string
+	var p netip.Prefix
 	if ok {
-		number, ok = x.Number, !b.now().After(x.Expires)
+		number, p, ok = x.Number, x.Prefix, x.bound() && !b.now().After(x.Expires)
 	}
 	b.mu.RUnlock()
-	return number, ok
+	return number, p, ok
 }
 
-// All returns a copy of every binding, in address order.
+// BindingsState is everything Bindings remember, as bindings.json holds it.
+type BindingsState struct {
+	Bindings []Binding `json:"bindings"`
+	Stopped  []Stopped `json:"stopped,omitempty"`
+	Restarts []Restart `json:"nas_restarts,omitempty"`
+}
+
+// State returns a copy of what is persisted: the holders in address
+// order that are bound or ended a binding, the stopped sessions that
+// ended one, and the NAS restarts. (The newest claims and Stops of
+// sessions that never bound anything stay in memory only: after a
+// restart, they could only ever stand in the way of sessions that never
+// bound anything either.)
+func (b *Bindings) State() BindingsState {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	s := BindingsState{Bindings: make([]Binding, 0, b.bound)}
+	for _, x := range b.t.AllSorted() {
+		if x.persisted() {
+			s.Bindings = append(s.Bindings, *x)
+		}
+	}
+	for _, ss := range b.stopped {
+		for _, st := range ss {
+			if st.ended {
+				s.Stopped = append(s.Stopped, st)
+			}
+		}
+	}
+	for n, at := range b.restarts {
+		s.Restarts = append(s.Restarts, Restart{NAS: n, At: at})
+	}
+	return s
+}
+
+// All returns a copy of every bound binding, in address order.
 func (b *Bindings) All() []Binding {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
-	out := make([]Binding, 0, b.t.Size())
+	out := make([]Binding, 0, b.bound)
 	for _, x := range b.t.AllSorted() {
-		out = append(out, *x)
+		if x.bound() {
+			out = append(out, *x)
+		}
 	}
 	return out
 }
@@ -300,30 +539,87 @@ func (b *Bindings) All() []Binding {
 func (b *Bindings) Prefixes() []netip.Prefix {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
-	out := make([]netip.Prefix, 0, b.t.Size())
-	for p := range b.t.AllSorted() {
-		out = append(out, p)
+	out := make([]netip.Prefix, 0, b.bound)
+	for p, x := range b.t.AllSorted() {
+		if x.bound() {
+			out = append(out, p)
+		}
 	}
 	return out
 }
 
-// Restore adds bindings (from the state directory) still live at now,
-// skipping any that overlaps one already there, and returns how many.
-func (b *Bindings) Restore(xs []Binding, now time.Time) int {
-	n := 0
+// RestoreCheck decides whether a persisted binding may be bound again:
+// nil; errNumberGone when its number left the feed (it is restored
+// unbound); or why it may not be restored at all (its prefix lies outside
+// the accepted space or is too broad).
+type RestoreCheck func(x Binding) error
+
+// errNumberGone: the binding's number is not in the table.
+var errNumberGone = errors.New("its number is not in the table")
+
+// Restore adds what s (from the state directory) remembers and is still
+// live at now: holders whose session has not timed out (their expiry
+// capped to maxExpires: a file from the future renews nothing); stopped
+// sessions; NAS restarts. A bound holder that check refuses is dropped
+// and reported in refused, as is a holder whose prefix is not one (not
+// masked) or overlaps another; one whose number is gone comes back
+// unbound. It returns how many bindings came back bound.
+func (b *Bindings) Restore(s BindingsState, now, maxExpires time.Time, check RestoreCheck) (bound int, refused []error) {
 	b.mu.Lock()
-	for _, x := range xs {
-		if !x.Prefix.IsValid() || x.Prefix != x.Prefix.Masked() || !now.Before(x.Expires) || x.Session == "" || b.t.OverlapsPrefix(x.Prefix) {
+	for _, x := range s.Bindings {
+		if !now.Before(x.Expires) {
+			continue // lapsed: no error of the file's
+		}
+		switch {
+		case !x.Prefix.IsValid() || x.Prefix != x.Prefix.Masked():
+			refused = append(refused, fmt.Errorf("%s is not a prefix", x.Prefix))
+			continue
+		case x.Session == "" && x.bound():
+			refused = append(refused, fmt.Errorf("%s: bound without an Acct-Session-Id", x.Prefix))
+			continue
+		case b.t.OverlapsPrefix(x.Prefix):
+			refused = append(refused, fmt.Errorf("%s overlaps another binding", x.Prefix))
 			continue
 		}
+		if tooBroad(x.Prefix) != nil && !x.bound() {
+			// An unbound holder that broad would stand in every claim's way.
+			refused = append(refused, tooBroad(x.Prefix))
+			continue
+		}
+		if x.bound() {
+			if err := check(x); errors.Is(err, errNumberGone) {
+				x.Number, x.Ended = "", true
+			} else if err != nil {
+				refused = append(refused, err)
+				continue
+			}
+		}
+		if x.Expires.After(maxExpires) {
+			x.Expires = maxExpires
+		}
 		b.insert(&x)
-		n++
+		if x.bound() {
+			bound++
+		}
+	}
+	for _, st := range s.Stopped {
+		if st.Session != "" && now.Before(st.Until) {
+			k := sessionKey(st.NAS, st.Session)
+			if st.Until.After(maxExpires) {
+				st.Until = maxExpires
+			}
+			st.ended = true
+			b.stopped[k] = append(b.stopped[k], st)
+		}
+	}
+	for _, r := range s.Restarts {
+		if prev, ok := b.restarts[r.NAS]; !ok || r.At.After(prev) {
+			b.restarts[r.NAS] = r.At
+		}
 	}
 	b.mu.Unlock()
-	if n > 0 {
-		b.changed()
-	}
-	return n
+	b.done(bound > 0)
+	return bound, refused
 }
 
 // Len is the number of bindings.

@@ -79,10 +79,13 @@ func (a *Agent) answer(t *Table, stale bool, now time.Time, ip netip.Addr, v int
 	// A bound address answers for its number's current entry, so that a
 	// number that left the feed or expired is not allowed even before its
 	// bindings end (see followTable).
-	if number, ok := a.bindings.Lookup(ip); ok {
+	if number, bound, ok := a.bindings.Lookup(ip); ok {
 		if st := a.state.Load(); st != nil {
 			if e, ok := st.mobile[number]; ok && now.Before(e.Until) {
+				// "prefix" is the bound prefix (the feed entry of a
+				// number has none).
 				ans.Allowed, ans.Entry = true, e
+				ans.Entry.Prefix = bound.String()
 			}
 		}
 	}
@@ -139,7 +142,8 @@ func (ans *Answer) appendJSON(b []byte) []byte {
 		if ans.Entry.Prefix != "" {
 			b = append(b, `,"prefix":`...)
 			b = appendString(b, ans.Entry.Prefix, ans.plain)
-		} else {
+		}
+		if ans.Entry.MSISDN != "" { // a RADIUS-bound address: its number, and the bound prefix above
 			b = append(b, `,"mobile_number":`...)
 			b = appendString(b, ans.Entry.MSISDN, ans.plain)
 		}

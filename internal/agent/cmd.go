@@ -46,9 +46,14 @@ RADIUS accounting (RFC 2866) gives the sessions of that operator's registered mo
 numbers (Calling-Station-Id): Framed-IP-Address, Framed-IPv6-Address,
 Framed-IPv6-Prefix and Delegated-IPv6-Prefix, prefixes as prefixes. An address
 belongs to its newest session: a Start or Interim-Update of any other number for it
-ends the binding. Stop ends its session's bindings (matched by NAS and
-Acct-Session-Id; an empty Acct-Session-Id matches nothing); Accounting-On/Off end
-every binding of that NAS; a number that leaves the feed loses its bindings at once.
+ends the binding, and the newest claim is remembered (bound or not) so that no
+packet of an older session takes the address back; an Interim-Update's addresses
+are all the session holds. Stop ends its session's bindings (matched by NAS and
+Acct-Session-Id; an empty Acct-Session-Id matches nothing) and later packets of
+the session are ignored; Accounting-On/Off end every binding of that NAS, and
+later packets of its sessions begun before it are ignored. A NAS is its
+NAS-IP-Address (or NAS-IPv6-Address, else the packet's source address) with its
+NAS-Identifier. A number that leaves the feed loses its bindings at once.
 Bound addresses must lie in Pakistan's address space (not special-purpose) or in
 --radius-allow-prefixes. Bindings persist in --state-dir (bindings.json) and those
 still live are restored at start. With --nft-apply they fill the interval sets
@@ -86,7 +91,7 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 	fs.StringVar(&nftFile, "nft-file", "", "after each new version, write an nft script that replaces sets allow4/allow6 of table inet ipreg in one transaction")
 	fs.BoolVar(&nftApply, "nft-apply", false, "after each new version, bring the kernel sets allow4/allow6 of table inet ipreg to it over netlink in one transaction: whole the first time, then only the changed intervals (needs CAP_NET_ADMIN)")
 	fs.StringVar(&ipsetFile, "ipset-file", "", "after each new version, write an \"ipset restore\" script that swaps in new hash:net sets ipreg4/ipreg6")
-	fs.StringVar(&radiusListen, "radius-listen", "", "UDP address for RADIUS accounting (e.g. :1813): binds registered mobile numbers to their current address")
+	fs.StringVar(&radiusListen, "radius-listen", "", "UDP address for RADIUS accounting (e.g. :1813): binds the operator's registered mobile numbers to their current address (needs --operator-token-file and --radius-secret-file)")
 	fs.StringVar(&radiusSecretFile, "radius-secret-file", "", "file holding the RADIUS shared secret (required with --radius-listen)")
 	fs.DurationVar(&radiusTimeout, "radius-session-timeout", 15*time.Minute, "a binding lapses when no Interim-Update renews it within this")
 	fs.StringVar(&radiusAllow, "radius-allow-prefixes", "", "the operator's own pools that bound addresses may lie in besides Pakistan's address space (e.g. its carrier-grade NAT range): a comma-separated list (100.64.0.0/10,2400:fc00::/32) or a file with one prefix per line; addresses elsewhere are refused (metric ipreg_agent_radius_accounting_total{outcome=\"refused_address\"})")
@@ -116,6 +121,13 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 	var secret []byte
 	var space *BindSpace
 	if radiusListen != "" {
+		// Only an operator feed holds mobile numbers: without one every
+		// Calling-Station-Id would count as unregistered, and accounting
+		// would only ever unbind. Refused rather than warned about, since
+		// such an agent cannot do what --radius-listen asks.
+		if tokenFile == "" {
+			problems = append(problems, "--radius-listen needs --operator-token-file: RADIUS binds the registered mobile numbers of the operator whose feed the agent follows (the global feed holds none)")
+		}
 		b, err := os.ReadFile(radiusSecretFile)
 		if secret = []byte(textfile.Value(b)); err != nil || len(secret) == 0 {
 			problems = append(problems, "--radius-listen needs --radius-secret-file naming a file with the shared secret")
@@ -156,7 +168,7 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 		return fmt.Errorf("state in %s: %w", stateDir, err)
 	}
 	if radiusListen != "" {
-		if _, err := a.RestoreBindings(); err != nil {
+		if _, err := a.RestoreBindings(RADIUSOptions{SessionTimeout: radiusTimeout, Space: space}); err != nil {
 			return fmt.Errorf("state in %s: %w", stateDir, err)
 		}
 	}

@@ -197,13 +197,13 @@ func TestCheckBatchMatchesSingle(t *testing.T) {
 	}
 	compare(t, "fresh", false)
 	a.state.Load().setContents(a.table.Load(), []feed.Entry{{MSISDN: "923001234567", Reg: "VPN-2026-000777", Cat: "mobile_vpn", Until: until}})
-	a.bindings.Claim(Claim{Number: "923001234567", NAS: NAS{Addr: "10.9.9.1"}, Session: "s1", Start: a.cfg.Now(), Expires: a.cfg.Now().Add(time.Hour),
+	a.bindings.Claim(Claim{Number: "923001234567", NAS: NAS{Addr: "10.9.9.1"}, Session: "s1", Start: a.cfg.Now(), Timed: true, Expires: a.cfg.Now().Add(time.Hour),
 		Prefixes: []netip.Prefix{netip.PrefixFrom(mobile, 32)}, Bind: []bool{true}})
 	if ans, _ := a.Check(mobile); !ans.Allowed {
 		t.Fatalf("%s is bound to a mobile number but not allowed", mobile)
 	}
 	compare(t, "a mobile number bound", false)
-	a.bindings.Stop(NAS{Addr: "10.9.9.1"}, "s1")
+	a.bindings.Stop(NAS{Addr: "10.9.9.1"}, "s1", a.cfg.Now().Add(time.Hour))
 	old := a.state.Load()
 	a.state.Store(&state{Timestamp: old.Timestamp.Add(-2 * time.Hour), LastSuccess: old.LastSuccess.Add(-2 * time.Hour)})
 	compare(t, "stale", false)

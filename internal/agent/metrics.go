@@ -31,8 +31,9 @@ func newMetrics(a *Agent, reg *prometheus.Registry) *metrics {
 		exportFailures: prometheus.NewCounter(prometheus.CounterOpts{Name: "ipreg_agent_export_failures_total",
 			Help: "Kernel set replacements that failed (the previous sets stay in force)."}),
 		radius: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ipreg_agent_radius_accounting_total",
-			Help: "RADIUS accounting outcomes: per prefix bound, refused_address (outside Pakistan's space and --radius-allow-prefixes, or too broad), superseded (another session's binding ended by a newer claim), stale (a claim older than the holder), malformed; " +
-				"per request unregistered, unknown_number, no_address, no_session, stopped, stop_unmatched, nas_restart (Accounting-On/Off), ignored; per binding feed_withdrawal (its number left the feed)."}, []string{"outcome"}),
+			Help: "RADIUS accounting outcomes: per prefix bound, refused_address (outside Pakistan's space and --radius-allow-prefixes, or too broad), superseded (another session's binding ended by a newer claim), stale (a claim older than the address's newest claim), released (a session's binding its Interim-Update no longer lists), malformed; " +
+				"per request unregistered, unknown_number, no_address, no_session, stopped, stop_unmatched, nas_restart (Accounting-On/Off), stopped_session (a packet of a session after its Stop, ignored), before_restart (a packet of a session begun before its NAS's Accounting-On/Off, ignored), ignored; " +
+				"per binding feed_withdrawal (its number left the feed), restore_refused (a persisted binding not restored at start); bad_authenticator (a request with a wrong shared secret, dropped)."}, []string{"outcome"}),
 	}
 	gauge := func(name, help string, f func() float64) prometheus.Collector {
 		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f)

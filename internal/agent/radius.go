@@ -41,13 +41,22 @@ type RADIUSOptions struct {
 //     ends every other session's binding that overlaps it, and binds it
 //     only when the number is registered and the address lies in the
 //     accepted space (BindSpace).
+//     Every address's newest claim is remembered, bound or not (see
+//     Bindings), so that no packet of an older session takes it back; the
+//     session's addresses an Interim-Update no longer lists are released.
 //   - Stop ends the bindings of its session: the session is the NAS (see
-//     nasID) and its Acct-Session-Id; an empty Acct-Session-Id matches
-//     nothing.
+//     nasID, NAS.matches) and its Acct-Session-Id; an empty
+//     Acct-Session-Id matches nothing. Later packets of a stopped session
+//     are ignored for SessionTimeout.
 //   - Accounting-On and Accounting-Off end every binding of the NAS that
-//     sent them (it restarted: its sessions are gone).
+//     sent them (it restarted: its sessions are gone); later packets of
+//     its sessions that began before are ignored.
+//   - What a request unbinds is on disk before it is answered.
 //
-// Packets with a wrong shared secret fail authentication and are dropped.
+// Packets with a wrong shared secret fail authentication and are dropped,
+// counted and logged (radiusConn); octets past a packet's Length are
+// padding (RFC 2865 §3).
+//
 // Every well-signed Accounting-Request is acknowledged, whatever it held,
 // so that the NAS does not retransmit it.
 type RADIUS struct {
@@ -57,20 +66,25 @@ type RADIUS struct {
 
 // RADIUS outcomes, the label "outcome" of ipreg_agent_radius_accounting_total.
 const (
-	outcomeBound          = "bound"           // a prefix bound or renewed
-	outcomeUnregistered   = "unregistered"    // a Start or Interim-Update of a number not registered (binds nothing)
-	outcomeUnknownNumber  = "unknown_number"  // Calling-Station-Id is not a Pakistani mobile number (binds nothing)
-	outcomeRefused        = "refused_address" // a prefix outside the accepted space, or broader than a subscriber's
-	outcomeSuperseded     = "superseded"      // another session's binding ended by a newer session's claim
-	outcomeStale          = "stale"           // a claim older than the session holding the address (takes nothing)
-	outcomeNoAddress      = "no_address"      // a registered number's Start or Interim-Update with no address
-	outcomeNoSession      = "no_session"      // no Acct-Session-Id: binds and stops nothing
-	outcomeMalformed      = "malformed"       // an address attribute that does not decode
-	outcomeStopped        = "stopped"         // a Stop that ended its session's bindings
-	outcomeStopUnmatched  = "stop_unmatched"  // a Stop of a session that holds nothing
-	outcomeNASRestart     = "nas_restart"     // Accounting-On or Accounting-Off
-	outcomeIgnored        = "ignored"         // another Acct-Status-Type
-	outcomeFeedWithdrawal = "feed_withdrawal" // a binding ended because its number left the feed
+	outcomeBound            = "bound"             // a prefix bound or renewed
+	outcomeUnregistered     = "unregistered"      // a Start or Interim-Update of a number not registered (binds nothing)
+	outcomeUnknownNumber    = "unknown_number"    // Calling-Station-Id is not a Pakistani mobile number (binds nothing)
+	outcomeRefused          = "refused_address"   // a prefix outside the accepted space, or broader than a subscriber's
+	outcomeSuperseded       = "superseded"        // another session's binding ended by a newer session's claim
+	outcomeStale            = "stale"             // a claim older than the session holding the address (takes nothing)
+	outcomeNoAddress        = "no_address"        // a registered number's Start or Interim-Update with no address
+	outcomeNoSession        = "no_session"        // no Acct-Session-Id: binds and stops nothing
+	outcomeMalformed        = "malformed"         // an address attribute that does not decode
+	outcomeStopped          = "stopped"           // a Stop that ended its session's bindings
+	outcomeStopUnmatched    = "stop_unmatched"    // a Stop of a session that holds nothing
+	outcomeNASRestart       = "nas_restart"       // Accounting-On or Accounting-Off
+	outcomeIgnored          = "ignored"           // another Acct-Status-Type
+	outcomeFeedWithdrawal   = "feed_withdrawal"   // a binding ended because its number left the feed
+	outcomeReleased         = "released"          // a session's binding of an address its Interim-Update no longer lists
+	outcomeStoppedSession   = "stopped_session"   // a Start or Interim-Update of a session that already sent its Stop (ignored)
+	outcomeBeforeRestart    = "before_restart"    // a Start or Interim-Update of a session that began before its NAS's Accounting-On/Off (ignored)
+	outcomeRestoreRefused   = "restore_refused"   // a persisted binding not restored at start (outside the accepted space, too broad, not a prefix)
+	outcomeBadAuthenticator = "bad_authenticator" // a request whose Request Authenticator does not verify: a wrong shared secret (dropped, unanswered)
 )
 
 // ServeRADIUS handles one accounting request.
@@ -78,15 +92,39 @@ func (s *RADIUS) ServeRADIUS(w radius.ResponseWriter, r *radius.Request) {
 	if r.Code != radius.CodeAccountingRequest {
 		return
 	}
-	// Always acknowledge a well-signed request, or the NAS retransmits it.
-	defer w.Write(r.Response(radius.CodeAccountingResponse))
-	for _, o := range s.account(r.Packet, r.RemoteAddr) {
+	outcomes, unbound := s.account(r.Packet, r.RemoteAddr)
+	for _, o := range outcomes {
 		s.Agent.metrics.radius.WithLabelValues(o).Inc()
 	}
+	// What the request unbound is on disk before the NAS hears that it
+	// arrived, so that a crash right after the answer cannot bring a
+	// binding back: a server "MUST NOT transmit any reply if it fails to
+	// record the accounting packet" (RFC 2866 §2), and the NAS sends it
+	// again.
+	if unbound {
+		if err := s.Agent.syncBindings(); err != nil {
+			s.Agent.metrics.rejected.WithLabelValues("persist").Inc()
+			s.Agent.cfg.Log.Error("agent: radius: persist RADIUS bindings; not answering, so that the NAS retransmits", "err", err)
+			return
+		}
+	}
+	// Always acknowledge a well-signed request, or the NAS retransmits it,
+	// with its Proxy-State attributes in their order (RFC 2865 §5.33: a
+	// server "MUST" copy them into the reply), so that a proxy in between
+	// can match the answer to its request.
+	resp := r.Response(radius.CodeAccountingResponse)
+	for _, avp := range r.Attributes {
+		if avp.Type == rfc2865.ProxyState_Type {
+			resp.Add(rfc2865.ProxyState_Type, avp.Attribute)
+		}
+	}
+	w.Write(resp)
 }
 
-// account applies one Accounting-Request and returns its outcomes.
-func (s *RADIUS) account(p *radius.Packet, src net.Addr) []string {
+// account applies one Accounting-Request and returns its outcomes, and
+// whether it unbound anything or changed what later packets may do (a
+// Stop, an Accounting-On/Off): that must be durable before the answer.
+func (s *RADIUS) account(p *radius.Packet, src net.Addr) ([]string, bool) {
 	a := s.Agent
 	now := a.cfg.Now()
 	nas := nasID(p, src)
@@ -98,28 +136,33 @@ func (s *RADIUS) account(p *radius.Packet, src net.Addr) []string {
 	case rfc2866.AcctStatusType_Value_AccountingOn, rfc2866.AcctStatusType_Value_AccountingOff:
 		n := a.bindings.EndNAS(nas, event)
 		a.cfg.Log.Info("agent: radius: the NAS restarted; its sessions ended", "nas", nas.String(), "status", status.String(), "bindings_ended", n)
-		return []string{outcomeNASRestart}
+		return []string{outcomeNASRestart}, true
 	case rfc2866.AcctStatusType_Value_Stop:
 		switch {
 		case session == "":
-			return []string{outcomeNoSession}
-		case a.bindings.Stop(nas, session) > 0:
-			return []string{outcomeStopped}
+			return []string{outcomeNoSession}, false
+		case a.bindings.Stop(nas, session, now.Add(s.SessionTimeout)) > 0:
+			return []string{outcomeStopped}, true
 		default:
-			return []string{outcomeStopUnmatched}
+			// Remembered in memory; nothing persisted changed.
+			return []string{outcomeStopUnmatched}, false
 		}
 	case rfc2866.AcctStatusType_Value_Start, rfc2866.AcctStatusType_Value_InterimUpdate:
 		// The session began its Acct-Session-Time before the event (RFC
-		// 2866 §5.7; Interim-Updates carry it, RFC 2869 §2.1).
-		return s.claim(p, nas, session, now, event.Add(-time.Duration(rfc2866.AcctSessionTime_Get(p))*time.Second))
+		// 2866 §5.7; Interim-Updates carry it, RFC 2869 §2.1). A Start is
+		// the session's beginning; an Interim-Update without it does not
+		// say when the session began.
+		_, timed := p.Lookup(rfc2866.AcctSessionTime_Type)
+		timed = timed || status == rfc2866.AcctStatusType_Value_Start
+		return s.claim(p, nas, session, now, event.Add(-time.Duration(rfc2866.AcctSessionTime_Get(p))*time.Second), timed)
 	default:
-		return []string{outcomeIgnored}
+		return []string{outcomeIgnored}, false
 	}
 }
 
 // claim applies a Start or Interim-Update: the session now holds the
 // packet's addresses and prefixes.
-func (s *RADIUS) claim(p *radius.Packet, nas NAS, session string, now, start time.Time) []string {
+func (s *RADIUS) claim(p *radius.Packet, nas NAS, session string, now, start time.Time, timed bool) ([]string, bool) {
 	a := s.Agent
 	var out []string
 	prefixes, malformed := framedPrefixes(p)
@@ -145,7 +188,7 @@ func (s *RADIUS) claim(p *radius.Packet, nas NAS, session string, now, start tim
 	case len(prefixes) == 0:
 		out = append(out, outcomeNoAddress)
 	}
-	c := Claim{NAS: nas, Session: session, Start: start, Expires: now.Add(s.SessionTimeout)}
+	c := Claim{NAS: nas, Session: session, Start: start, Timed: timed, Expires: now.Add(s.SessionTimeout)}
 	var accepted, refused []netip.Prefix
 	for _, pfx := range prefixes {
 		// A prefix broader than a subscriber's is a NAS's mistake, not a
@@ -190,6 +233,10 @@ func (s *RADIUS) claim(p *radius.Packet, nas NAS, session string, now, start tim
 		c.Number = number
 	}
 	r := a.bindings.Claim(c)
+	if r.Ignored != "" {
+		// The claim's other outcomes (its number, its addresses) never applied.
+		return []string{r.Ignored}, false
+	}
 	for range r.Bound {
 		out = append(out, outcomeBound)
 	}
@@ -199,7 +246,10 @@ func (s *RADIUS) claim(p *radius.Packet, nas NAS, session string, now, start tim
 	for range r.Stale {
 		out = append(out, outcomeStale)
 	}
-	return out
+	for range r.Released {
+		out = append(out, outcomeReleased)
+	}
+	return out, r.Unbound()
 }
 
 // framedPrefixes returns the addresses and prefixes an accounting request
@@ -261,24 +311,23 @@ func CallingNumber(s string) (string, error) {
 
 // nasID identifies the NAS that sent a request, as sessions and
 // Accounting-On/Off are scoped: its NAS-IP-Address (RFC 2865 §5.4) or else
-// NAS-IPv6-Address (RFC 3162 §2.1), with its NAS-Identifier (RFC 2865
-// §5.32) when it sends one; the packet's source address only when it sends
-// none of these (RFC 2865 requires one; behind a proxy the source is the
-// proxy's).
+// NAS-IPv6-Address (RFC 3162 §2.1), or else the packet's source address,
+// as FreeRADIUS fills NAS-IP-Address in when the NAS sends none (two
+// NASes that send only the same NAS-Identifier, "MikroTik", are two
+// NASes); with its NAS-Identifier (RFC 2865 §5.32) when it sends one.
 func nasID(p *radius.Packet, src net.Addr) NAS {
 	var n NAS
 	if ip, ok := netip.AddrFromSlice(rfc2865.NASIPAddress_Get(p)); ok {
 		n.Addr = ip.Unmap().String()
 	} else if ip, ok := netip.AddrFromSlice(rfc3162.NASIPv6Address_Get(p)); ok {
 		n.Addr = ip.Unmap().String()
-	}
-	n.Identifier = rfc2865.NASIdentifier_GetString(p)
-	if n.Addr == "" && n.Identifier == "" {
+	} else if src != nil {
 		n.Addr = src.String()
 		if ap, err := netip.ParseAddrPort(src.String()); err == nil {
 			n.Addr = ap.Addr().Unmap().String()
 		}
 	}
+	n.Identifier = rfc2865.NASIdentifier_GetString(p)
 	return n
 }
 
@@ -290,8 +339,10 @@ func (a *Agent) ListenRADIUS(ctx context.Context, conn net.PacketConn, opts RADI
 	}
 	srv := &radius.PacketServer{Handler: &RADIUS{Agent: a, RADIUSOptions: opts},
 		SecretSource: radius.StaticSecretSource(opts.Secret),
-		// Dropped packets (a wrong secret) are logged through the agent's logger.
+		// Packets that do not parse are logged through the agent's logger
+		// (those with a wrong secret are counted and logged by radiusConn).
 		ErrorLog: slog.NewLogLogger(a.cfg.Log.Handler(), slog.LevelWarn)}
+	conn = &radiusConn{PacketConn: conn, secret: opts.Secret, agent: a}
 	go func() {
 		t := time.NewTicker(max(min(opts.SessionTimeout/4, time.Minute), time.Second))
 		defer t.Stop()

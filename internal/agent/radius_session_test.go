@@ -1,0 +1,237 @@
+package agent
+
+import (
+	"strconv"
+	"testing"
+	"time"
+)
+
+// An address's newest claim is remembered whether it binds or not, and
+// decides every later claim (issue 11 §3, field report item 1): an older
+// registered session does not take back an address that a newer
+// unregistered session claimed.
+func TestRADIUSNewestClaimRemembered(t *testing.T) {
+	const ip = "39.32.4.1"
+	for _, tt := range []struct {
+		name string
+		// The unregistered session's Start, after the registered session's
+		// Interim-Update (Acct-Session-Time 600).
+		start []string
+		// The registered session's next update, a minute later.
+		update []string
+	}{
+		{"the report's example", nil, []string{"Acct-Session-Time", "660"}},
+		{"the newer Start delayed", []string{"Acct-Delay-Time", "30"}, []string{"Acct-Session-Time", "660"}},
+		{"the newer Start delayed long", []string{"Acct-Delay-Time", "590"}, []string{"Acct-Session-Time", "660"}},
+		{"an update without Acct-Session-Time", nil, nil},
+		{"an update delayed", nil, []string{"Acct-Session-Time", "600", "Acct-Delay-Time", "60"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRADIUSRig(t, RADIUSOptions{})
+			r.send("Interim-Update", "Framed-IP-Address", ip, "Calling-Station-Id", numberA, "Acct-Session-Id", "i1", "Acct-Session-Time", "600")
+			r.expect("the registered session's Interim-Update", map[string]string{ip: numberA})
+			r.clk.Add(time.Second)
+			r.send("Start", append([]string{"Framed-IP-Address", ip, "Calling-Station-Id", unregistered, "Acct-Session-Id", "i2"}, tt.start...)...)
+			r.expect("the unregistered session's Start", map[string]string{ip: ""})
+			r.clk.Add(time.Minute)
+			r.send("Interim-Update", append([]string{"Framed-IP-Address", ip, "Calling-Station-Id", numberA, "Acct-Session-Id", "i1"}, tt.update...)...)
+			r.expect("the older session's next update", map[string]string{ip: ""})
+			if n := r.outcomes(outcomeStale); n != 1 {
+				t.Errorf("stale = %d, want 1", n)
+			}
+			// The unregistered session renews its claim; a newer registered
+			// session takes the address; the old one still does not.
+			r.send("Interim-Update", "Framed-IP-Address", ip, "Calling-Station-Id", unregistered, "Acct-Session-Id", "i2", "Acct-Session-Time", "60")
+			r.send("Interim-Update", "Framed-IP-Address", ip, "Calling-Station-Id", numberA, "Acct-Session-Id", "i1", "Acct-Session-Time", "720")
+			r.expect("after the newer session's renewal", map[string]string{ip: ""})
+			r.clk.Add(time.Second)
+			r.send("Start", "Framed-IP-Address", ip, "Calling-Station-Id", numberB, "Acct-Session-Id", "i3")
+			r.expect("a newer registered session", map[string]string{ip: numberB})
+			r.send("Interim-Update", "Framed-IP-Address", ip, "Calling-Station-Id", numberA, "Acct-Session-Id", "i1")
+			r.expect("the oldest session again", map[string]string{ip: numberB})
+		})
+	}
+	// The unregistered claim is remembered for the session timeout, not
+	// longer: after it, the address is free for whoever claims it.
+	t.Run("the unbound claim expires with the session timeout", func(t *testing.T) {
+		r := newRADIUSRig(t, RADIUSOptions{SessionTimeout: 5 * time.Minute})
+		r.send("Start", "Framed-IP-Address", ip, "Calling-Station-Id", numberA, "Acct-Session-Id", "i1")
+		r.clk.Add(time.Second)
+		r.send("Start", "Framed-IP-Address", ip, "Calling-Station-Id", unregistered, "Acct-Session-Id", "i2")
+		r.clk.Add(5*time.Minute + time.Second)
+		r.fx.a.bindings.Expire()
+		r.send("Interim-Update", "Framed-IP-Address", ip, "Calling-Station-Id", numberA, "Acct-Session-Id", "i1", "Acct-Session-Time", "301")
+		r.expect("after the timeout", map[string]string{ip: numberA})
+		if n := len(r.fx.a.bindings.State().Bindings); n != 1 {
+			t.Errorf("%d holders remembered, want 1", n)
+		}
+	})
+}
+
+// A stopped session stays stopped (field report item 2): its Start or
+// Interim-Update arriving after its Stop binds nothing, for the session
+// timeout.
+func TestRADIUSStoppedSessionStaysStopped(t *testing.T) {
+	const ip = "39.32.4.2"
+	for _, tt := range []struct {
+		name   string
+		status string
+		late   []string
+	}{
+		{"a late Start (Acct-Delay-Time 31)", "Start", []string{"Acct-Delay-Time", "31"}},
+		{"a Start retransmitted without Acct-Delay-Time", "Start", nil},
+		{"a late Interim-Update", "Interim-Update", []string{"Acct-Session-Time", "60", "Acct-Delay-Time", "5"}},
+		{"an Interim-Update without Acct-Session-Time", "Interim-Update", nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRADIUSRig(t, RADIUSOptions{SessionTimeout: 5 * time.Minute})
+			r.send("Start", "Framed-IP-Address", ip, "Calling-Station-Id", numberA, "Acct-Session-Id", "s1")
+			r.clk.Add(time.Minute)
+			r.send("Stop", "Framed-IP-Address", ip, "Calling-Station-Id", numberA, "Acct-Session-Id", "s1", "Acct-Session-Time", "60")
+			r.expect("after Stop", map[string]string{ip: ""})
+			r.clk.Add(time.Second)
+			r.send(tt.status, append([]string{"Framed-IP-Address", ip, "Calling-Station-Id", numberA, "Acct-Session-Id", "s1"}, tt.late...)...)
+			r.expect("after the late packet", map[string]string{ip: ""})
+			if n := r.outcomes(outcomeStoppedSession); n != 1 {
+				t.Errorf("stopped_session = %d, want 1", n)
+			}
+			// Another session for the address is not affected.
+			r.send("Start", "Framed-IP-Address", ip, "Calling-Station-Id", numberB, "Acct-Session-Id", "s2")
+			r.expect("another session", map[string]string{ip: numberB})
+		})
+	}
+	t.Run("a Stop before its Start, and the session id after the timeout", func(t *testing.T) {
+		r := newRADIUSRig(t, RADIUSOptions{SessionTimeout: 5 * time.Minute})
+		r.send("Stop", "Framed-IP-Address", ip, "Calling-Station-Id", numberA, "Acct-Session-Id", "s1")
+		r.send("Start", "Framed-IP-Address", ip, "Calling-Station-Id", numberA, "Acct-Session-Id", "s1", "Acct-Delay-Time", "3")
+		r.expect("a Start reordered after its Stop", map[string]string{ip: ""})
+		// Another NAS's session of the same id is another session.
+		r.send("Start", "Framed-IP-Address", ip, "Calling-Station-Id", numberA, "Acct-Session-Id", "s1", "NAS-IP-Address", "10.9.9.1")
+		r.expect("the same id at another NAS", map[string]string{ip: numberA})
+		r.clk.Add(5*time.Minute + time.Second)
+		r.fx.a.bindings.Expire()
+		r.send("Start", "Framed-IP-Address", "39.32.4.3", "Calling-Station-Id", numberA, "Acct-Session-Id", "s1")
+		r.expect("the id again after the timeout", map[string]string{"39.32.4.3": numberA})
+	})
+}
+
+// A NAS restart is remembered (field report item 3): after its
+// Accounting-On or -Off, a delayed packet of a session that began before
+// it binds nothing; sessions that began after it, and other NASes', bind.
+func TestRADIUSRestartRemembered(t *testing.T) {
+	const ip = "39.32.4.3"
+	nas := []string{"NAS-IP-Address", "10.9.9.1"}
+	for _, status := range []string{"Accounting-On", "Accounting-Off"} {
+		for _, tt := range []struct {
+			name   string
+			status string
+			attrs  []string
+			bound  bool
+		}{
+			{"a delayed Interim-Update", "Interim-Update", []string{"Acct-Session-Id", "r1", "Acct-Session-Time", "70"}, false},
+			{"an Interim-Update without Acct-Session-Time", "Interim-Update", []string{"Acct-Session-Id", "r1"}, false},
+			{"a delayed Start", "Start", []string{"Acct-Session-Id", "r2", "Acct-Delay-Time", "65"}, false},
+			{"an unknown session's Interim-Update begun before", "Interim-Update", []string{"Acct-Session-Id", "r9", "Acct-Session-Time", "65"}, false},
+			{"a Start after the restart", "Start", []string{"Acct-Session-Id", "r3"}, true},
+			{"an Interim-Update of a session begun after", "Interim-Update", []string{"Acct-Session-Id", "r4", "Acct-Session-Time", "5"}, true},
+		} {
+			t.Run(status+", "+tt.name, func(t *testing.T) {
+				r := newRADIUSRig(t, RADIUSOptions{})
+				r.send("Start", append([]string{"Framed-IP-Address", ip, "Calling-Station-Id", numberA, "Acct-Session-Id", "r1"}, nas...)...)
+				r.clk.Add(10 * time.Second)
+				r.send(status, nas...)
+				r.expect("after "+status, map[string]string{ip: ""})
+				r.clk.Add(time.Minute)
+				r.send(tt.status, append(append([]string{"Framed-IP-Address", ip, "Calling-Station-Id", numberA}, tt.attrs...), nas...)...)
+				want := ""
+				if tt.bound {
+					want = numberA
+				}
+				r.expect(tt.name, map[string]string{ip: want})
+				if n := r.outcomes(outcomeBeforeRestart); n != boolInt(!tt.bound) {
+					t.Errorf("before_restart = %d", n)
+				}
+			})
+		}
+	}
+	t.Run("another NAS's older session", func(t *testing.T) {
+		r := newRADIUSRig(t, RADIUSOptions{})
+		r.send("Accounting-On", nas...)
+		r.clk.Add(time.Minute)
+		r.send("Interim-Update", "Framed-IP-Address", ip, "Calling-Station-Id", numberA, "Acct-Session-Id", "x", "Acct-Session-Time", "1000", "NAS-IP-Address", "10.9.9.2")
+		r.expect("a session of 10.9.9.2", map[string]string{ip: numberA})
+	})
+}
+
+// A NAS without NAS-IP-Address is its source address (field report item
+// 5): two NASes that both name themselves "MikroTik" and number their
+// sessions alike are two NASes; a Stop without the NAS-Identifier its
+// Start carried still ends it.
+func TestRADIUSNASBySourceAddress(t *testing.T) {
+	r := newRADIUSRig(t, RADIUSOptions{})
+	from := func(src string, kv ...string) []string {
+		return append(kv, "NAS-Identifier", "MikroTik", "Packet-Src-IP-Address", src)
+	}
+	r.send("Start", from("127.0.0.2", "Framed-IP-Address", "39.32.4.4", "Calling-Station-Id", numberA, "Acct-Session-Id", "same")...)
+	r.send("Start", from("127.0.0.3", "Framed-IP-Address", "39.32.4.5", "Calling-Station-Id", numberB, "Acct-Session-Id", "same")...)
+	r.expect("two NASes' sessions", map[string]string{"39.32.4.4": numberA, "39.32.4.5": numberB})
+	r.send("Stop", from("127.0.0.2", "Acct-Session-Id", "same")...)
+	r.expect("the first NAS's Stop", map[string]string{"39.32.4.4": "", "39.32.4.5": numberB})
+	r.clk.Add(time.Second)
+	r.send("Start", from("127.0.0.2", "Framed-IP-Address", "39.32.4.6", "Calling-Station-Id", numberA, "Acct-Session-Id", "other")...)
+	r.send("Accounting-On", from("127.0.0.3")...)
+	r.expect("the second NAS's Accounting-On", map[string]string{"39.32.4.5": "", "39.32.4.6": numberA})
+	// A Stop without the NAS-Identifier the Start carried, from the same
+	// NAS, ends it; one with another NAS-Identifier does not.
+	r.send("Start", from("127.0.0.2", "Framed-IP-Address", "39.32.4.7", "Calling-Station-Id", numberB, "Acct-Session-Id", "s7")...)
+	r.send("Stop", "Acct-Session-Id", "s7", "NAS-Identifier", "Cisco", "Packet-Src-IP-Address", "127.0.0.2")
+	r.expect("a Stop naming another NAS", map[string]string{"39.32.4.7": numberB})
+	r.send("Stop", "Acct-Session-Id", "s7", "Packet-Src-IP-Address", "127.0.0.2")
+	r.expect("a Stop without NAS-Identifier", map[string]string{"39.32.4.7": ""})
+	// NAS-IP-Address, when sent, is the NAS whatever the source.
+	r.send("Start", "Framed-IP-Address", "39.32.4.8", "Calling-Station-Id", numberA, "Acct-Session-Id", "s8", "NAS-IP-Address", "10.9.9.1", "Packet-Src-IP-Address", "127.0.0.2")
+	r.send("Stop", "Acct-Session-Id", "s8", "NAS-IP-Address", "10.9.9.1", "Packet-Src-IP-Address", "127.0.0.3")
+	r.expect("a Stop relayed from elsewhere", map[string]string{"39.32.4.8": ""})
+}
+
+// An Interim-Update carries the session's current addresses (field report
+// item 7): the session's addresses it no longer lists are released.
+func TestRADIUSInterimReleases(t *testing.T) {
+	r := newRADIUSRig(t, RADIUSOptions{})
+	r.send("Start", "Framed-IP-Address", "39.32.4.6", "Delegated-IPv6-Prefix", "2400:fc00:8100::/56", "Calling-Station-Id", numberA, "Acct-Session-Id", "v")
+	r.expect("after Start", map[string]string{"39.32.4.6": numberA, "2400:fc00:8100::1": numberA})
+	steps := []struct {
+		attrs []string
+		want  map[string]string
+	}{
+		{[]string{"Framed-IP-Address", "39.32.4.6"}, map[string]string{"39.32.4.6": numberA, "2400:fc00:8100::1": ""}},
+		{[]string{"Framed-IP-Address", "39.32.4.7"}, map[string]string{"39.32.4.6": "", "39.32.4.7": numberA}},
+		{[]string{"Framed-IP-Address", "39.32.4.7", "Framed-IPv6-Prefix", "2400:fc00:8000:1::/64"}, map[string]string{"39.32.4.7": numberA, "2400:fc00:8000:1::1": numberA}},
+		{[]string{"Framed-IP-Address", "8.8.8.8"}, map[string]string{"39.32.4.7": "", "2400:fc00:8000:1::1": "", "8.8.8.8": ""}},
+		{nil, map[string]string{"39.32.4.7": ""}},
+	}
+	for i, s := range steps {
+		r.clk.Add(time.Minute)
+		r.send("Interim-Update", append([]string{"Calling-Station-Id", numberA, "Acct-Session-Id", "v", "Acct-Session-Time", strconv.Itoa(60 * (i + 1))}, s.attrs...)...)
+		r.expect("Interim-Update "+strconv.Itoa(i+1), s.want)
+	}
+	if n := r.outcomes(outcomeReleased); n != 4 {
+		t.Errorf("released = %d, want 4", n)
+	}
+	// Another session's addresses are not the Interim-Update's to release.
+	r.send("Start", "Framed-IP-Address", "39.32.4.9", "Calling-Station-Id", numberB, "Acct-Session-Id", "w")
+	r.send("Interim-Update", "Framed-IP-Address", "39.32.4.6", "Calling-Station-Id", numberA, "Acct-Session-Id", "v", "Acct-Session-Time", "400")
+	r.expect("another session", map[string]string{"39.32.4.9": numberB, "39.32.4.6": numberA})
+}
+
+// Claims without Acct-Session-Id are no session: one does not lend its
+// start to another (which would make a newer claim look older).
+func TestRADIUSNoSessionClaimsShareNothing(t *testing.T) {
+	r := newRADIUSRig(t, RADIUSOptions{})
+	r.send("Start", "Framed-IP-Address", "39.32.4.3", "Calling-Station-Id", unregistered)
+	r.clk.Add(30 * time.Second)
+	r.send("Start", "Framed-IP-Address", "39.32.4.4", "Calling-Station-Id", numberB, "Acct-Session-Id", "b")
+	r.clk.Add(30 * time.Second)
+	r.send("Interim-Update", "Framed-IP-Address", "39.32.4.4", "Calling-Station-Id", unregistered, "Acct-Session-Time", "10")
+	r.expect("a newer claim without Acct-Session-Id", map[string]string{"39.32.4.4": ""})
+}
