@@ -143,7 +143,7 @@ func (s *Server) Start(ctx context.Context, banner io.Writer) error {
 		return fmt.Errorf("document store: %w", err)
 	}
 	s.svc = registry.NewService(db, registry.Config{Log: s.log, FeedChanged: pub.Kick, Documents: docs,
-		DemoWithoutTOTP: s.Config.Demo})
+		DemoWithoutTOTP: s.Config.Demo, ResetLinks: publicURL != "" || s.Config.Demo})
 	// Addresses stored before e-mail normalisation (NFC, IDNA) existed.
 	if n, err := s.svc.NormalizeStoredEmails(ctx); err != nil {
 		return err

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"image/png"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -26,12 +25,9 @@ func form(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 	return r.PostForm, nil
 }
 
+// clientIP is the peer address, as the API takes it (no X-Forwarded-For).
 func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+	return registry.ClientAddress(r.RemoteAddr)
 }
 
 func (s *Server) signupPage(w http.ResponseWriter, r *http.Request) {

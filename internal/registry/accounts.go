@@ -65,7 +65,7 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*User, *Account, 
 	if err := fe.Err(); err != nil {
 		return nil, nil, err
 	}
-	if err := s.reserveOne(ctx, limitSignup, "too many sign-ups from your network", in.ClientIP); err != nil {
+	if err := s.reserveOne(ctx, limitSignup, "too many sign-ups from your network", clientKey(in.ClientIP)); err != nil {
 		return nil, nil, err
 	}
 	// One account per CNIC or NTN, and per e-mail address; both looked up
@@ -137,6 +137,7 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*User, *Account, 
 // --demo (Config.DemoWithoutTOTP).
 func (s *Service) Login(ctx context.Context, email, password, totp, clientIP string) (string, *Token, error) {
 	email = normalizeLoginEmail(email)
+	client := clientKey(clientIP)
 	now := s.now()
 	var u *User
 	err := s.store.Read(ctx, func(tx Tx) error {
@@ -148,38 +149,43 @@ func (s *Service) Login(ctx context.Context, email, password, totp, clientIP str
 		return "", nil, err
 	}
 	// Reserve before checking, in one transaction committed before the
-	// hash: the client's bucket first (it bounds everything a client can
-	// cost, unknown e-mails included), then the account's with this client,
-	// then, unless this client logged in to the account before, the
-	// account's over all clients. Every transaction takes the buckets in
-	// this order, so concurrent ones cannot deadlock.
+	// hash. A client known for the account (see throttle.go) meets only
+	// the account-and-client limit; any other client meets, in this order,
+	// the client's (it bounds everything a client can cost, unknown e-mails
+	// included), the account-and-client's and the account's. Every
+	// transaction takes the buckets in this order, so concurrent ones cannot
+	// deadlock; a refusal rolls back the places taken before it.
 	var slots []slot
 	var acctClient slot
 	err = s.store.Write(ctx, func(tx Tx) error {
 		slots = slots[:0]
 		at := s.Now()
-		sl, err := s.reserve(ctx, tx, limitLoginClient, at, clientIP)
+		known, err := s.knownClient(ctx, tx, u, client, at)
 		if err != nil {
 			return err
 		}
-		slots = append(slots, sl)
-		if acctClient, err = s.reserve(ctx, tx, limitLoginAccountClient, at, email, clientIP); err != nil {
-			return err
-		}
-		var seen time.Time
-		if u != nil {
-			if seen, err = tx.LoginClientSeen(ctx, u.ID, clientDigest(u.ID, clientIP)); err != nil {
+		if !known {
+			sl, err := s.reserve(ctx, tx, limitLoginClient, at, client)
+			if err != nil {
 				return err
 			}
+			slots = append(slots, sl)
 		}
-		if seen.IsZero() || at.Sub(seen) > knownClientFor {
-			if sl, err = s.reserve(ctx, tx, limitLoginAccount, at, email); err != nil {
+		if acctClient, err = s.reserve(ctx, tx, limitLoginAccountClient, at, email, client); err != nil {
+			return err
+		}
+		if !known {
+			sl, err := s.reserve(ctx, tx, limitLoginAccount, at, email)
+			if err != nil {
 				return err
 			}
 			slots = append(slots, sl)
 		}
 		return nil
 	})
+	if ErrorCode(err) == ETOOMANY {
+		return "", nil, s.tooManyLogins(err.(*Error).RetryAfter)
+	}
 	if err != nil {
 		return "", nil, err
 	}
@@ -271,7 +277,7 @@ func (s *Service) Login(ctx context.Context, email, password, totp, clientIP str
 		if err := giveBack(tx); err != nil {
 			return err
 		}
-		if err := tx.RememberLoginClient(ctx, u.ID, clientDigest(u.ID, clientIP), tok.CreatedAt); err != nil {
+		if err := tx.RememberLoginClient(ctx, u.ID, clientDigest(u.ID, client), tok.CreatedAt); err != nil {
 			return err
 		}
 		return s.record(ctx, tx, u, "user.login", "user", u.ID, map[string]string{"client": clientIP})

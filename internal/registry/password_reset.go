@@ -17,7 +17,7 @@ const resetLifetime = time.Hour
 // client address (50 in 15 minutes, shared by all replicas): each one may
 // send an e-mail.
 func (s *Service) RequestPasswordReset(ctx context.Context, email, clientIP string) (string, error) {
-	if err := s.reserveOne(ctx, limitResetRequest, "too many reset requests from your network", clientIP); err != nil {
+	if err := s.reserveOne(ctx, limitResetRequest, "too many reset requests from your network", clientKey(clientIP)); err != nil {
 		return "", err
 	}
 	var token string
@@ -67,7 +67,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, password, clientIP s
 	if err := fe.Err(); err != nil {
 		return err
 	}
-	if err := s.reserveOne(ctx, limitResetConfirm, "too many password resets from your network", clientIP); err != nil {
+	if err := s.reserveOne(ctx, limitResetConfirm, "too many password resets from your network", clientKey(clientIP)); err != nil {
 		return err
 	}
 	invalid := Errorf(ENOTFOUND, "this reset link is not valid: it was used already, has expired (links work for an hour), or was mistyped; ask for a new one")
@@ -119,10 +119,11 @@ func (s *Service) ResetPassword(ctx context.Context, token, password, clientIP s
 		if err := tx.DeleteUserTokens(ctx, u.ID); err != nil {
 			return err
 		}
-		if err := tx.RememberLoginClient(ctx, u.ID, clientDigest(u.ID, clientIP), s.Now()); err != nil {
+		client := clientKey(clientIP)
+		if err := tx.RememberLoginClient(ctx, u.ID, clientDigest(u.ID, client), s.Now()); err != nil {
 			return err
 		}
-		if err := tx.ClearAttempts(ctx, limitLoginAccountClient.bucket(u.Email, clientIP)); err != nil {
+		if err := tx.ClearAttempts(ctx, limitLoginAccountClient.bucket(u.Email, client)); err != nil {
 			return err
 		}
 		return s.record(ctx, tx, u, "user.password_reset", "user", u.ID, nil)

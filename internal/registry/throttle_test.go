@@ -3,6 +3,7 @@ package registry_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -142,8 +143,17 @@ func TestLoginLockout(t *testing.T) {
 		if err := login(a, owner, "a fresh password 2", "10.3.0.1"); err != nil {
 			t.Errorf("owner from the reset's client during the spray: %v", err)
 		}
-		// The windows end: the attacker's address may try again.
+		// The account-wide limit counts per hour (OWASP ASVS v4 2.2.1: at
+		// most 100 failed attempts an hour on one account): after 16
+		// minutes the attacker's address is free of its own limit but the
+		// account's still holds; after the hour it may try again.
 		h.clock.Add(16 * time.Minute)
+		err = login(a, owner, "a fresh password 2", "192.0.2.66")
+		wantCode(t, err, ETOOMANY)
+		if ra := err.(*Error).RetryAfter; ra <= 30*time.Minute || ra > 45*time.Minute {
+			t.Errorf("account-wide Retry-After after 16 minutes = %v, want the rest of the hour", ra)
+		}
+		h.clock.Add(45 * time.Minute)
 		if err := login(a, owner, "a fresh password 2", "192.0.2.66"); err != nil {
 			t.Errorf("after the window: %v", err)
 		}
@@ -282,4 +292,129 @@ func TestUnauthenticatedHashing(t *testing.T) {
 func login(svc *Service, email, client string) error {
 	_, _, err := svc.Login(context.Background(), email, "whatever password", "", client)
 	return err
+}
+
+// TestLoginSharedAddress: people sharing the owner's address (an office,
+// carrier-grade NAT) cannot lock the owner out. A client known for the
+// account meets only its own (account, client) limit there, and a
+// password reset confirmed from a client makes it known and clears its
+// failures, so the 429's advice to reset holds whichever limit was met;
+// where no reset link can be had, the 429 does not advise one.
+func TestLoginSharedAddress(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx := h.ctx
+		svc := NewService(h.svc.Store(), Config{Now: h.clock.Now, Hashing: auth.TestParams,
+			HashGate: auth.NewGate(64, 0, time.Second), DemoWithoutTOTP: true, ResetLinks: true})
+		owner := "reviewer@demo.test"
+		ownerLogin := func(pw, client string) error {
+			_, _, err := svc.Login(ctx, owner, pw, "", client)
+			return err
+		}
+		reset := func(client, pw string) {
+			t.Helper()
+			tok, err := svc.RequestPasswordReset(ctx, owner, client)
+			if err != nil || tok == "" {
+				t.Fatalf("reset request = %q, %v", tok, err)
+			}
+			if err := svc.ResetPassword(ctx, tok, pw, client); err != nil {
+				t.Fatal(err)
+			}
+		}
+		const shared, fresh = "100.64.0.1", "100.64.0.2"
+		if err := ownerLogin("demo-password-1", shared); err != nil {
+			t.Fatal(err)
+		}
+		// Others behind the shared address and the fresh one use up the
+		// client-wide limit (50) with logins to accounts of their own.
+		for _, client := range []string{shared, fresh} {
+			for i := 0; i < 50; i++ {
+				wantCode(t, login(svc, fmt.Sprintf("other%d@example.pk", i), client), EUNAUTHORIZED)
+			}
+			wantCode(t, login(svc, "other-more@example.pk", client), ETOOMANY)
+		}
+		// A spray from elsewhere uses up the account-wide limit (100).
+		for i := 0; i < 100; i++ {
+			wantCode(t, ownerLogin("wrong password", fmt.Sprintf("10.9.%d.%d", i/200, i%200)), EUNAUTHORIZED)
+		}
+		wantCode(t, ownerLogin("demo-password-1", "10.9.1.1"), ETOOMANY)
+		// The owner, known on the shared address, still logs in there.
+		if err := ownerLogin("demo-password-1", shared); err != nil {
+			t.Fatalf("owner on the known shared address: %v", err)
+		}
+		// Only its own (account, client) limit applies: five failures there.
+		for i := 0; i < 5; i++ {
+			wantCode(t, ownerLogin("wrong password", shared), EUNAUTHORIZED)
+		}
+		err := ownerLogin("demo-password-1", shared)
+		wantCode(t, err, ETOOMANY, "reset the password and open the reset link on this network")
+		// The advice holds: a reset from there clears that bucket.
+		reset(shared, "a fresh password 3")
+		if err := ownerLogin("a fresh password 3", shared); err != nil {
+			t.Fatalf("owner after a reset on the shared address: %v", err)
+		}
+		// On the fresh address the owner meets the client-wide limit (and the
+		// account-wide one); a reset from there makes it known, and in.
+		err = ownerLogin("a fresh password 3", fresh)
+		wantCode(t, err, ETOOMANY, "reset the password")
+		reset(fresh, "a fresh password 4")
+		if err := ownerLogin("a fresh password 4", fresh); err != nil {
+			t.Fatalf("owner after a reset on a fresh address: %v", err)
+		}
+		// Where no reset link can be had, the 429 does not advise one.
+		plain, _ := h.replica(nil)
+		err = login(plain, "other-most@example.pk", shared)
+		wantCode(t, err, ETOOMANY, "too many failed logins; wait ")
+		if strings.Contains(err.Error(), "reset") {
+			t.Errorf("without reset links the 429 says %q", err)
+		}
+	})
+}
+
+// TestClientAddress: the API and the portal name a client by one function;
+// the throttles then count an IPv6 client by its /64 and an IPv4-mapped
+// address as the IPv4 one.
+func TestClientAddress(t *testing.T) {
+	for _, tt := range []struct{ remote, want string }{
+		{"192.0.2.1:4000", "192.0.2.1"},
+		{"[::ffff:192.0.2.1]:4000", "192.0.2.1"},
+		{"[2001:db8:1:2::a]:4000", "2001:db8:1:2::a"},
+		{"[fe80::1%eth0]:4000", "fe80::1"},
+		{"192.0.2.1", "192.0.2.1"},
+		{"@", "@"}, // a Unix socket peer: kept as given
+	} {
+		if got := ClientAddress(tt.remote); got != tt.want {
+			t.Errorf("ClientAddress(%q) = %q, want %q", tt.remote, got, tt.want)
+		}
+	}
+	eachStore(t, func(t *testing.T, h *harness) {
+		svc, _ := h.replica(nil)
+		owner := "reviewer@demo.test"
+		fail := func(client string) error {
+			_, _, err := svc.Login(h.ctx, owner, "wrong password", "", client)
+			return err
+		}
+		for _, tt := range []struct {
+			name  string
+			tries []string // five failures, each from its own address
+			same  string   // then: refused from here (same client)
+			other string   // but not from here (another client)
+		}{
+			{"IPv6 /64", []string{"2001:db8:1:2::a", "2001:db8:1:2::b", "2001:db8:1:2:ffff::1", "2001:db8:1:2:1:2:3:4", "2001:db8:1:2::c"},
+				"2001:db8:1:2:abcd::9", "2001:db8:1:3::1"},
+			{"IPv4-mapped", []string{"192.0.2.9", "::ffff:192.0.2.9", "192.0.2.9", "::ffff:192.0.2.9", "192.0.2.9"},
+				"::ffff:192.0.2.9", "192.0.2.10"},
+		} {
+			for _, c := range tt.tries {
+				wantCode(t, fail(c), EUNAUTHORIZED)
+			}
+			wantCode(t, fail(tt.same), ETOOMANY)
+			wantCode(t, fail(tt.other), EUNAUTHORIZED)
+		}
+		// The client-wide limit too: 50 logins for unknown e-mails from 50
+		// addresses of one /64 use it up.
+		for i := 0; i < 50; i++ {
+			wantCode(t, login(svc, fmt.Sprintf("nobody%d@example.pk", i), fmt.Sprintf("2001:db8:5:6::%x", i+1)), EUNAUTHORIZED)
+		}
+		wantCode(t, login(svc, "nobody-more@example.pk", "2001:db8:5:6:1::1"), ETOOMANY)
+	})
 }
