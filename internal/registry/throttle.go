@@ -200,13 +200,26 @@ func (s *Service) hashPassword(ctx context.Context, password string) (string, er
 }
 
 // checkPassword checks through the process's hashing gate.
-func (s *Service) checkPassword(ctx context.Context, hash, password string) (bool, error) {
+// A known caller (a login from a client known for the account) may take
+// the gate's reserved slot (auth.Gate.DoKnown).
+func (s *Service) checkPassword(ctx context.Context, known bool, hash, password string) (bool, error) {
 	var ok bool
 	var err error
-	if gerr := s.gate.Do(ctx, func() { ok, err = auth.CheckPassword(hash, password) }); gerr != nil {
+	do := s.gate.Do
+	if known {
+		do = s.gate.DoKnown
+	}
+	if gerr := do(ctx, func() { ok, err = auth.CheckPassword(hash, password) }); gerr != nil {
 		return false, busy(gerr)
 	}
 	return ok, err
+}
+
+// notChecked says that err, from hashPassword or checkPassword, means the
+// hash never ran: no slot came free (EUNAVAILABLE), or the caller's
+// context ended while it waited for one.
+func notChecked(err error) bool {
+	return ErrorCode(err) == EUNAVAILABLE || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // busy turns the gate's refusal into the domain's EUNAVAILABLE.

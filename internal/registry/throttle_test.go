@@ -2,7 +2,9 @@ package registry_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -246,9 +248,10 @@ func TestUnauthenticatedHashing(t *testing.T) {
 		if hashes.Load() != 2 || g.Peak() != 2 {
 			t.Errorf("%d hashes, peak %d; want 2 and 2", hashes.Load(), g.Peak())
 		}
-		// Refused for lack of a slot, those logins did not count: the
-		// client has 48 of its 50 left.
-		for i := 0; i < 48; i++ {
+		// Refused for lack of a slot, those logins still count against
+		// their client (a flood of 503s is not free): with the two
+		// checked, 32 of its 50 are spent.
+		for i := 0; i < 18; i++ {
 			wantCode(t, login(busy, fmt.Sprintf("x%d@example.pk", i), "192.0.2.60"), EUNAUTHORIZED)
 		}
 		wantCode(t, login(busy, "y@example.pk", "192.0.2.60"), ETOOMANY)
@@ -416,5 +419,198 @@ func TestClientAddress(t *testing.T) {
 			wantCode(t, login(svc, fmt.Sprintf("nobody%d@example.pk", i), fmt.Sprintf("2001:db8:5:6::%x", i+1)), EUNAUTHORIZED)
 		}
 		wantCode(t, login(svc, "nobody-more@example.pk", "2001:db8:5:6:1::1"), ETOOMANY)
+	})
+}
+
+// TestLoginBusy: a flood that fills every shared hashing slot cannot keep
+// the owner out of a client known for the account (the gate's reserved
+// slot), and its 503s spend the flooding client's allowance but not the
+// account's. The gate's OnEnter hook holds the slots; nothing is timed.
+func TestLoginBusy(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx := h.ctx
+		g := auth.NewGate(2, 0, time.Hour)
+		var block atomic.Bool
+		hold, entered := make(chan struct{}), make(chan int, 8)
+		g.OnEnter = func(n int) {
+			if block.Load() {
+				entered <- n
+				<-hold
+			}
+		}
+		svc, _ := h.replica(g)
+		owner := "reviewer@demo.test"
+		const home = "198.51.100.7"
+		if _, _, err := svc.Login(ctx, owner, "demo-password-1", "", home); err != nil {
+			t.Fatal(err)
+		}
+		block.Store(true)
+		done := make(chan error, 8)
+		for i := 0; i < 2; i++ { // the flood takes both shared slots
+			go func() { done <- login(svc, fmt.Sprintf("flood%d@example.pk", i), "192.0.2.60") }()
+		}
+		<-entered
+		<-entered
+		// More of the flood, and guesses at the owner's account from an
+		// unknown client, get 503.
+		for i := 0; i < 10; i++ {
+			wantCode(t, login(svc, fmt.Sprintf("flood-more%d@example.pk", i), "192.0.2.61"), EUNAVAILABLE, "busy")
+		}
+		for i := 0; i < 5; i++ {
+			_, _, err := svc.Login(ctx, owner, "wrong password", "", "192.0.2.62")
+			wantCode(t, err, EUNAVAILABLE)
+		}
+		// The owner, on a client known for the account, gets a slot.
+		ownerDone := make(chan error, 1)
+		go func() {
+			_, _, err := svc.Login(ctx, owner, "demo-password-1", "", home)
+			ownerDone <- err
+		}()
+		select {
+		case n := <-entered:
+			if n != 3 {
+				t.Errorf("the owner's check ran with %d hashes, want 3 (the reserved slot)", n)
+			}
+		case err := <-ownerDone:
+			t.Errorf("owner on a known client during the flood: %v", err)
+			ownerDone <- nil
+		}
+		block.Store(false)
+		close(hold)
+		if err := <-ownerDone; err != nil {
+			t.Errorf("owner on a known client during the flood: %v", err)
+		}
+		for i := 0; i < 2; i++ {
+			if err := <-done; err != nil && ErrorCode(err) != EUNAUTHORIZED {
+				t.Errorf("held login: %v", err)
+			}
+		}
+		if _, _, err := svc.Login(ctx, owner, "demo-password-1", "", home); err != nil {
+			t.Errorf("owner after the flood: %v", err)
+		}
+		// The ten 503s spent ten of the flooding client's 50.
+		for i := 0; i < 40; i++ {
+			wantCode(t, login(svc, fmt.Sprintf("later%d@example.pk", i), "192.0.2.61"), EUNAUTHORIZED)
+		}
+		wantCode(t, login(svc, "later-more@example.pk", "192.0.2.61"), ETOOMANY)
+		// The five 503s were no guesses at the account: five real ones
+		// from that client still get checked.
+		for i := 0; i < 5; i++ {
+			_, _, err := svc.Login(ctx, owner, "wrong password", "", "192.0.2.62")
+			wantCode(t, err, EUNAUTHORIZED)
+		}
+		_, _, err := svc.Login(ctx, owner, "wrong password", "", "192.0.2.62")
+		wantCode(t, err, ETOOMANY)
+	})
+}
+
+// TestBusyCharging: every unauthenticated path charges its client the same
+// way when no hashing slot is free: the 503 counts against the client's
+// allowance. A login whose caller leaves while it waits for a slot was
+// never checked, so it is no failed password for the account.
+func TestBusyCharging(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx := h.ctx
+		g := auth.NewGate(1, 4, time.Hour)
+		var block atomic.Bool
+		hold, entered := make(chan struct{}), make(chan int, 8)
+		g.OnEnter = func(n int) {
+			if block.Load() {
+				entered <- n
+				<-hold
+			}
+		}
+		svc, _ := h.replica(g)
+		// A valid reset link, for confirmations that get as far as hashing.
+		link, err := svc.RequestPasswordReset(ctx, "reviewer@demo.test", "203.0.113.1")
+		if err != nil || link == "" {
+			t.Fatalf("reset request = %q, %v", link, err)
+		}
+		signup := func(i int, client string) error {
+			_, _, err := svc.Signup(ctx, SignupInput{Email: fmt.Sprintf("busy%d@example.pk", i), Password: "a long password", Kind: "individual",
+				Name: "Busy", CNIC: fmt.Sprintf("35202-%07d-7", 3000000+i), Mobile: "0300-7654321", ClientIP: client})
+			return err
+		}
+		paths := []struct {
+			name      string
+			client    string
+			busy      func(i int) error // gets 503 while the slot is held
+			later     func(i int) error // after: nil or its usual refusal
+			laterCode Code
+		}{
+			{"login", "192.0.2.80", func(i int) error { return login(svc, fmt.Sprintf("b%d@example.pk", i), "192.0.2.80") },
+				func(i int) error { return login(svc, fmt.Sprintf("l%d@example.pk", i), "192.0.2.80") }, EUNAUTHORIZED},
+			{"sign-up", "192.0.2.81", func(i int) error { return signup(i, "192.0.2.81") },
+				func(i int) error { return signup(100+i, "192.0.2.81") }, ""},
+			{"reset confirmation", "192.0.2.82", func(i int) error { return svc.ResetPassword(ctx, link, "a brand new password", "192.0.2.82") },
+				func(i int) error {
+					return svc.ResetPassword(ctx, fmt.Sprintf("ipreg_no%d", i), "a brand new password", "192.0.2.82")
+				}, ENOTFOUND},
+		}
+		// One login holds the only slot; the queue is kept full by four.
+		block.Store(true)
+		done := make(chan error, 8)
+		go func() { done <- login(svc, "holder@example.pk", "192.0.2.90") }()
+		<-entered
+		for i := 0; i < 4; i++ {
+			go func() { done <- login(svc, fmt.Sprintf("queued%d@example.pk", i), "192.0.2.91") }()
+		}
+		for g.Queued() < 4 {
+			runtime.Gosched()
+		}
+		for _, p := range paths {
+			for i := 0; i < 10; i++ {
+				wantCode(t, p.busy(i), EUNAVAILABLE, "busy")
+			}
+		}
+		block.Store(false)
+		close(hold)
+		for i := 0; i < 5; i++ {
+			<-done
+		}
+		for _, p := range paths {
+			for i := 0; i < 40; i++ {
+				if err := p.later(i); ErrorCode(err) != p.laterCode {
+					t.Fatalf("%s %d after ten 503s: %v, want %q", p.name, i, err, p.laterCode)
+				}
+			}
+			wantCode(t, p.later(40), ETOOMANY)
+		}
+
+		// A login that leaves while queued: context.Canceled, and the
+		// account keeps all five of that client's failures.
+		hold, block2 := make(chan struct{}), make(chan struct{})
+		g.OnEnter = func(int) {
+			select {
+			case <-block2:
+			default:
+				entered <- 0
+				<-hold
+			}
+		}
+		go func() { done <- login(svc, "holder2@example.pk", "192.0.2.92") }()
+		<-entered
+		leave, cancel := context.WithCancel(ctx)
+		left := make(chan error, 1)
+		go func() {
+			_, _, err := svc.Login(leave, "reviewer@demo.test", "wrong password", "", "192.0.2.93")
+			left <- err
+		}()
+		for g.Queued() < 1 {
+			runtime.Gosched()
+		}
+		cancel()
+		if err := <-left; !errors.Is(err, context.Canceled) {
+			t.Errorf("login that left while queued: %v, want context.Canceled", err)
+		}
+		close(block2)
+		close(hold)
+		<-done
+		for i := 0; i < 5; i++ {
+			_, _, err := svc.Login(ctx, "reviewer@demo.test", "wrong password", "", "192.0.2.93")
+			wantCode(t, err, EUNAUTHORIZED)
+		}
+		_, _, err = svc.Login(ctx, "reviewer@demo.test", "wrong password", "", "192.0.2.93")
+		wantCode(t, err, ETOOMANY)
 	})
 }
