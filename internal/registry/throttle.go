@@ -57,6 +57,12 @@ var (
 	limitSignup       = limit{"signup-client", 50, 15 * time.Minute}
 	limitResetRequest = limit{"reset-request-client", 50, 15 * time.Minute}
 	limitResetConfirm = limit{"reset-confirm-client", 50, 15 * time.Minute}
+	// Reset links per account: at most 3 an hour (the OWASP Forgot
+	// Password cheat sheet's "limit the number of requests"), so requests
+	// from everywhere cannot flood a mailbox or pile up live links. Past
+	// it a request answers as before but makes no link; a successful reset
+	// ends the account's links and starts the count again.
+	limitResetAccount = limit{"reset-request-account", 3, time.Hour}
 )
 
 // knownClientFor is how long a client that logged in to an account stays

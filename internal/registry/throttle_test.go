@@ -614,3 +614,59 @@ func TestBusyCharging(t *testing.T) {
 		wantCode(t, err, ETOOMANY)
 	})
 }
+
+// TestResetRequestLimit: an account gets at most 3 reset links an hour,
+// however many clients ask (the issue: 150 requests made 176 live links).
+// Further requests answer exactly as for an address without an account,
+// and make no link; the links already made still work; a successful reset,
+// or the end of the hour, starts the count again.
+func TestResetRequestLimit(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx := h.ctx
+		svc, _ := h.replica(nil)
+		owner := "reviewer@demo.test"
+		request := func(email string, i int) string {
+			t.Helper()
+			tok, err := svc.RequestPasswordReset(ctx, email, fmt.Sprintf("10.7.%d.%d", i/200, i%200))
+			if err != nil {
+				t.Fatalf("request %d for %s: %v", i, email, err)
+			}
+			return tok
+		}
+		var links []string
+		for i := 0; i < 150; i++ {
+			if tok := request(owner, i); tok != "" {
+				links = append(links, tok)
+			}
+		}
+		if len(links) != 3 {
+			t.Fatalf("150 requests made %d links, want 3", len(links))
+		}
+		// The same answer as for an address without an account.
+		if tok := request("nobody@example.pk", 150); tok != "" {
+			t.Fatalf("a link for an address without an account")
+		}
+		// Another account is not affected.
+		if tok := request("admin@demo.test", 151); tok == "" {
+			t.Error("another account got no link")
+		}
+		// The links made still work; using one starts the count again.
+		if err := svc.ResetPassword(ctx, links[2], "a fresh password 5", "10.7.9.9"); err != nil {
+			t.Fatal(err)
+		}
+		if tok := request(owner, 152); tok == "" {
+			t.Error("no link after a successful reset")
+		}
+		for i := 0; i < 2; i++ {
+			request(owner, 153+i)
+		}
+		if tok := request(owner, 155); tok != "" {
+			t.Error("a fourth link within the hour")
+		}
+		// So does the end of the hour.
+		h.clock.Add(61 * time.Minute)
+		if tok := request(owner, 156); tok == "" {
+			t.Error("no link after the hour")
+		}
+	})
+}
