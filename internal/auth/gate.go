@@ -73,8 +73,8 @@ var (
 )
 
 // ProcessGate is the process-wide gate every registry service shares
-// unless given its own: GateSlots(p) slots, a queue of eight callers per
-// slot, and two seconds' wait (a default hash takes about 50 ms a core).
+// unless given its own: GateSlots(p) slots (and the one NewGate reserves
+// for DoKnown), a queue of eight callers per slot, and two seconds' wait (a default hash takes about 50 ms a core).
 // p is read on the first call only.
 func ProcessGate(p Params) *Gate {
 	processGateOnce.Do(func() {
