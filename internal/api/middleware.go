@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -63,11 +62,7 @@ func token(r *http.Request) string {
 // deployment behind a proxy must make the proxy the only peer and accept
 // that throttling then counts per proxy.
 func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+	return registry.ClientAddress(r.RemoteAddr)
 }
 
 func securityHeaders(next http.Handler) http.Handler {

@@ -115,6 +115,55 @@ func TestGate(t *testing.T) {
 	}
 }
 
+// TestGateKnown: a flood of Do callers that fills the shared slots and
+// queue cannot keep out a DoKnown caller, which takes the reserved slot
+// (and, that one held too, waits in its own queue); Do callers never take
+// the reserved slot.
+func TestGateKnown(t *testing.T) {
+	bg, nop := context.Background(), func() {}
+	g := NewGate(2, 2, time.Hour)
+	hold := make(chan struct{})
+	entered := make(chan int, 16)
+	g.OnEnter = func(n int) { entered <- n; <-hold }
+	errs := make(chan error, 16)
+	for i := 0; i < 4; i++ { // two run, two queue
+		go func() { errs <- g.Do(bg, nop) }()
+	}
+	<-entered
+	<-entered
+	for g.queued.Load() < 2 {
+		runtime.Gosched()
+	}
+	if err := g.Do(bg, nop); !errors.Is(err, ErrBusy) {
+		t.Fatalf("Do past the shared queue: %v, want ErrBusy", err)
+	}
+	go func() { errs <- g.DoKnown(bg, nop) }()
+	if n := <-entered; n != 3 {
+		t.Errorf("the known caller entered with %d running, want 3 (the reserved slot)", n)
+	}
+	if err := g.Do(bg, nop); !errors.Is(err, ErrBusy) {
+		t.Errorf("Do with only the reserved slot taken by a known caller: %v, want ErrBusy", err)
+	}
+	for i := 0; i < 2; i++ { // the known queue
+		go func() { errs <- g.DoKnown(bg, nop) }()
+	}
+	for g.knownQueued.Load() < 2 {
+		runtime.Gosched()
+	}
+	if err := g.DoKnown(bg, nop); !errors.Is(err, ErrBusy) {
+		t.Errorf("DoKnown past its own queue: %v, want ErrBusy", err)
+	}
+	close(hold)
+	for i := 0; i < 7; i++ {
+		if err := <-errs; err != nil {
+			t.Errorf("caller after release: %v", err)
+		}
+	}
+	if g.Peak() != 3 {
+		t.Errorf("peak = %d, want 3", g.Peak())
+	}
+}
+
 func TestGateSlots(t *testing.T) {
 	if n := GateSlots(DefaultParams); n < 1 || n > runtime.GOMAXPROCS(0) {
 		t.Errorf("GateSlots = %d with GOMAXPROCS %d", n, runtime.GOMAXPROCS(0))

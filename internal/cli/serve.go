@@ -10,9 +10,11 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -79,7 +81,7 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 	fs.DurationVar(&cfg.JobsInterval, "jobs-interval", time.Minute, "how often the background jobs run")
 	fs.DurationVar(&cfg.FeedPoll, "feed-poll", time.Second, "how often the feed publisher looks for changes made through other replicas (changes made here publish at once)")
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", 1<<20, "largest JSON request body accepted")
-	fs.StringVar(&cfg.PublicURL, "public-url", "", "the registry's address as people reach it, e.g. https://ipreg.example.pk: the start of the password-reset links it writes, never taken from a request's Host header; without it reset links are refused, except under --demo, where it defaults to http://<listen address>")
+	fs.StringVar(&cfg.PublicURL, "public-url", "", "the registry's address as people reach it, e.g. https://ipreg.example.pk (http or https, a port from 1 to 65535, no query, fragment or control characters): the start of the password-reset links it writes, never taken from a request's Host header; without it reset links are refused and the forgot-password page says to ask the administrators, except under --demo, where it defaults to http://<listen address>")
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", false, "mark the portal's cookies Secure although ipreg serves plain HTTP (behind a TLS-terminating proxy); under TLS they always are")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
@@ -143,7 +145,7 @@ func (s *Server) Start(ctx context.Context, banner io.Writer) error {
 		return fmt.Errorf("document store: %w", err)
 	}
 	s.svc = registry.NewService(db, registry.Config{Log: s.log, FeedChanged: pub.Kick, Documents: docs,
-		DemoWithoutTOTP: s.Config.Demo})
+		DemoWithoutTOTP: s.Config.Demo, ResetLinks: publicURL != "" || s.Config.Demo})
 	// Addresses stored before e-mail normalisation (NFC, IDNA) existed.
 	if n, err := s.svc.NormalizeStoredEmails(ctx); err != nil {
 		return err
@@ -353,7 +355,9 @@ func (s *Server) Close() error {
 }
 
 // parsePublicURL checks --public-url: an absolute http or https URL with a
-// host and nothing a link cannot start with (user, query, fragment). It
+// host, a port (if any) from 1 to 65535 (RFC 6335), and nothing a link
+// cannot start with (user, query, fragment, control characters in the path
+// whether written or %-escaped). It
 // returns it without a trailing slash, or "" for "".
 func parsePublicURL(v string) (string, error) {
 	if v == "" {
@@ -374,6 +378,12 @@ func parsePublicURL(v string) (string, error) {
 		return "", bad("must not carry a user name or password")
 	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
 		return "", bad("must not have a query or fragment")
+	case u.Port() != "" && !validPort(u.Port()):
+		return "", bad("the port must be a number from 1 to 65535")
+	case strings.ContainsFunc(u.Path, unicode.IsControl):
+		// url.Parse refuses raw control characters but decodes escaped
+		// ones (%0d%0a): a link holding them could split a mail header.
+		return "", bad("the path must not hold control characters, written or escaped (such as %0d%0a)")
 	}
 	return strings.TrimRight(u.String(), "/"), nil
 }
@@ -389,4 +399,10 @@ func demoHost(a net.Addr) string {
 		host = "localhost"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// validPort says whether p, a URL's port, is a TCP port number: 1 to 65535.
+func validPort(p string) bool {
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 1 && n <= 65535
 }

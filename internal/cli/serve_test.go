@@ -31,6 +31,17 @@ func TestParsePublicURL(t *testing.T) {
 		{"https://ipreg.example.pk/?x=1", "", "query or fragment"},
 		{"https://ipreg.example.pk/#top", "", "query or fragment"},
 		{"https://ipreg.example.pk/%zz", "", "not a URL"},
+		{"https://x.example:99999", "", "port must be a number from 1 to 65535"},
+		{"https://x.example:0", "", "port must be"},
+		{"https://x.example:65536/", "", "port must be"},
+		{"https://x.example:65535", "https://x.example:65535", ""},
+		{"https://x.example:1/ipreg", "https://x.example:1/ipreg", ""},
+		{"https://x.example/%0d%0a", "", "control characters"},
+		{"https://x.example/a%0Ab", "", "control characters"},
+		{"https://x.example/a%7f", "", "control characters"},
+		{"https://x.example/a%c2%85", "", "control characters"}, // U+0085, NEL
+		{"https://x.example/a\r\n", "", "not a URL"},
+		{"https://x.example/%20ipreg", "https://x.example/%20ipreg", ""},
 	} {
 		got, err := parsePublicURL(tt.in)
 		if got != tt.want || (tt.err == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), tt.err) {
@@ -126,6 +137,25 @@ func TestResetLinkUsesPublicURL(t *testing.T) {
 				}
 				if !strings.Contains(out, want) {
 					t.Errorf("no link starting %s in the log:\n%s", want, out)
+				}
+			}
+			// The page promises a link only where one can be made, in
+			// either language.
+			for _, lang := range []struct{ accept, promise, none string }{
+				{"en", "We send a link", "Password reset links are not available on this server"},
+				{"ur", "ہم نیا پاس ورڈ بنانے کا لنک بھیجیں گے", "اس سرور پر پاس ورڈ ری سیٹ کے لنک دستیاب نہیں"},
+			} {
+				req, _ := http.NewRequest("GET", "http://"+s.Addr.String()+"/password/forgot", nil)
+				req.Header.Set("Accept-Language", lang.accept)
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				page, _ := io.ReadAll(res.Body)
+				res.Body.Close()
+				links := tt.wantLink != ""
+				if strings.Contains(string(page), lang.promise) != links || strings.Contains(string(page), lang.none) == links {
+					t.Errorf("%s forgot page with links %v:\n%s", lang.accept, links, page)
 				}
 			}
 		})

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"image/png"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -26,12 +25,9 @@ func form(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 	return r.PostForm, nil
 }
 
+// clientIP is the peer address, as the API takes it (no X-Forwarded-For).
 func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+	return registry.ClientAddress(r.RemoteAddr)
 }
 
 func (s *Server) signupPage(w http.ResponseWriter, r *http.Request) {
@@ -106,8 +102,16 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/?msg=logged_out", http.StatusSeeOther)
 }
 
+// forgotPage asks for the e-mail address to send a reset link to; on a
+// server that cannot make links (no --public-url outside --demo) it says
+// so instead of promising one.
 func (s *Server) forgotPage(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "forgot", &view{Title: "Reset your password", D: map[string]any{}})
+	s.render(w, r, http.StatusOK, "forgot", &view{Title: "Reset your password", D: s.forgotData()})
+}
+
+// forgotData is what the forgot-password page shows besides its form.
+func (s *Server) forgotData() map[string]any {
+	return map[string]any{"NoLinks": s.cfg.PublicURL == ""}
 }
 
 // forgotPost makes a reset link. Until ipreg sends e-mail, the message
@@ -122,7 +126,7 @@ func (s *Server) forgotPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.sendResetLink(r, f.Get("email")); err != nil {
-		s.render(w, r, statusOf(err), "forgot", &view{Title: "Reset your password", Err: toFormError(s, r, err), Form: f, D: map[string]any{}})
+		s.render(w, r, statusOf(err), "forgot", &view{Title: "Reset your password", Err: toFormError(s, r, err), Form: f, D: s.forgotData()})
 		return
 	}
 	s.render(w, r, http.StatusOK, "forgot", &view{Title: "Reset your password", D: map[string]any{"Sent": true}})

@@ -65,7 +65,7 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*User, *Account, 
 	if err := fe.Err(); err != nil {
 		return nil, nil, err
 	}
-	if err := s.reserveOne(ctx, limitSignup, "too many sign-ups from your network", in.ClientIP); err != nil {
+	if err := s.reserveOne(ctx, limitSignup, "too many sign-ups from your network", clientKey(in.ClientIP)); err != nil {
 		return nil, nil, err
 	}
 	// One account per CNIC or NTN, and per e-mail address; both looked up
@@ -129,7 +129,10 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*User, *Account, 
 // per client address and per account (see throttle.go for the limits and
 // why the owner cannot be locked out); the answer never says whether the
 // e-mail exists. Over a limit it returns ETOOMANY with RetryAfter; when
-// every hashing slot is busy, EUNAVAILABLE with RetryAfter.
+// every hashing slot is busy, EUNAVAILABLE with RetryAfter (the attempt
+// stays counted against the client, not against the account); when ctx
+// ends while it waits for a slot, ctx's error (counted likewise). A client
+// known for the account may use the hashing gate's reserved slot.
 //
 // A user with TOTP on must give a current code (totp); one already used is
 // refused. Staff whose role needs TOTP and who have none yet get a token
@@ -137,6 +140,7 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*User, *Account, 
 // --demo (Config.DemoWithoutTOTP).
 func (s *Service) Login(ctx context.Context, email, password, totp, clientIP string) (string, *Token, error) {
 	email = normalizeLoginEmail(email)
+	client := clientKey(clientIP)
 	now := s.now()
 	var u *User
 	err := s.store.Read(ctx, func(tx Tx) error {
@@ -148,68 +152,86 @@ func (s *Service) Login(ctx context.Context, email, password, totp, clientIP str
 		return "", nil, err
 	}
 	// Reserve before checking, in one transaction committed before the
-	// hash: the client's bucket first (it bounds everything a client can
-	// cost, unknown e-mails included), then the account's with this client,
-	// then, unless this client logged in to the account before, the
-	// account's over all clients. Every transaction takes the buckets in
-	// this order, so concurrent ones cannot deadlock.
-	var slots []slot
-	var acctClient slot
+	// hash. A client known for the account (see throttle.go) meets only
+	// the account-and-client limit; any other client meets, in this order,
+	// the client's (it bounds everything a client can cost, unknown e-mails
+	// included), the account-and-client's and the account's. Every
+	// transaction takes the buckets in this order, so concurrent ones cannot
+	// deadlock; a refusal rolls back the places taken before it.
+	var clientSlots, accountSlots []slot
+	var known bool
 	err = s.store.Write(ctx, func(tx Tx) error {
-		slots = slots[:0]
+		clientSlots, accountSlots = clientSlots[:0], accountSlots[:0]
 		at := s.Now()
-		sl, err := s.reserve(ctx, tx, limitLoginClient, at, clientIP)
+		var err error
+		if known, err = s.knownClient(ctx, tx, u, client, at); err != nil {
+			return err
+		}
+		if !known {
+			sl, err := s.reserve(ctx, tx, limitLoginClient, at, client)
+			if err != nil {
+				return err
+			}
+			clientSlots = append(clientSlots, sl)
+		}
+		sl, err := s.reserve(ctx, tx, limitLoginAccountClient, at, email, client)
 		if err != nil {
 			return err
 		}
-		slots = append(slots, sl)
-		if acctClient, err = s.reserve(ctx, tx, limitLoginAccountClient, at, email, clientIP); err != nil {
-			return err
-		}
-		var seen time.Time
-		if u != nil {
-			if seen, err = tx.LoginClientSeen(ctx, u.ID, clientDigest(u.ID, clientIP)); err != nil {
+		accountSlots = append(accountSlots, sl)
+		if !known {
+			sl, err := s.reserve(ctx, tx, limitLoginAccount, at, email)
+			if err != nil {
 				return err
 			}
-		}
-		if seen.IsZero() || at.Sub(seen) > knownClientFor {
-			if sl, err = s.reserve(ctx, tx, limitLoginAccount, at, email); err != nil {
-				return err
-			}
-			slots = append(slots, sl)
+			accountSlots = append(accountSlots, sl)
 		}
 		return nil
 	})
+	if ErrorCode(err) == ETOOMANY {
+		return "", nil, s.tooManyLogins(err.(*Error).RetryAfter)
+	}
 	if err != nil {
 		return "", nil, err
 	}
-	// giveBack returns the places this attempt reserved, when it was not
-	// a failure: a success, a hash slot that was not free, or a right
-	// password whose TOTP code is still to come. Failures counted before
-	// it stay until their window ends (or a password reset from this
-	// client): a success that wiped them would give an attacker sharing
-	// the owner's address five more guesses at each of the owner's logins,
-	// and would let guesses racing it in parallel slip past the limit.
-	giveBack := func(tx Tx) error {
-		for _, sl := range append(slots, acctClient) {
-			if err := tx.RefundAttempt(ctx, sl.bucket, sl.windowEnd); err != nil {
-				return err
+	// giveBack returns places this attempt reserved: all of them on a
+	// success, or a right password whose TOTP code is still to come; the
+	// account's only when the password was never checked (no hashing slot
+	// came free, or the caller left while queued) — that was no guess at
+	// the account, but the client did cost a place in the queue, so a
+	// flood refused with 503 still spends its client's allowance (as a
+	// sign-up's or a reset's does). Failures counted before a success stay
+	// until their window ends (or a password reset from this client): a
+	// success that wiped them would give an attacker sharing the owner's
+	// address five more guesses at each of the owner's logins, and would
+	// let guesses racing it in parallel slip past the limit.
+	// The caller may have gone while queued: give back with a context
+	// that stays.
+	wctx := context.WithoutCancel(ctx)
+	giveBack := func(tx Tx, slots ...[]slot) error {
+		for _, sls := range slots {
+			for _, sl := range sls {
+				if err := tx.RefundAttempt(wctx, sl.bucket, sl.windowEnd); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
 	}
-	ok := false
+	hash := s.dummyHash
 	if u != nil {
-		ok, err = s.checkPassword(ctx, u.PasswordHash, password)
-	} else {
-		// Spend the same time as a real check, so timing does not tell
-		// which e-mail addresses have accounts. The client's bucket,
-		// reserved above, bounds how many such hashes a client can cost.
-		_, err = s.checkPassword(ctx, s.dummyHash, password)
+		hash = u.PasswordHash
 	}
-	if ErrorCode(err) == EUNAVAILABLE {
-		if rerr := s.store.Write(ctx, func(tx Tx) error { return giveBack(tx) }); rerr != nil {
-			s.log.WarnContext(ctx, "login: give back throttle places", "err", rerr)
+	// For an unknown e-mail, the dummy hash spends the same time as a real
+	// check, so timing does not tell which e-mail addresses have accounts.
+	// The client's bucket, reserved above, bounds how many such hashes a
+	// client can cost. A client known for the account may use the gate's
+	// reserved slot, so a flood of other logins cannot starve the owner.
+	ok, err := s.checkPassword(ctx, known, hash, password)
+	ok = ok && u != nil
+	if notChecked(err) {
+		if rerr := s.store.Write(wctx, func(tx Tx) error { return giveBack(tx, accountSlots) }); rerr != nil {
+			s.log.WarnContext(wctx, "login: give back the account's throttle places", "err", rerr)
 		}
 		return "", nil, err
 	}
@@ -227,7 +249,7 @@ func (s *Service) Login(ctx context.Context, email, password, totp, clientIP str
 	switch {
 	case u.TOTPEnabled():
 		if strings.TrimSpace(totp) == "" {
-			if err := s.store.Write(ctx, func(tx Tx) error { return giveBack(tx) }); err != nil {
+			if err := s.store.Write(ctx, func(tx Tx) error { return giveBack(tx, clientSlots, accountSlots) }); err != nil {
 				return "", nil, err
 			}
 			return "", nil, &Error{Code: EUNAUTHORIZED, Message: "this account uses two-factor authentication: enter the code from your authenticator app",
@@ -268,10 +290,10 @@ func (s *Service) Login(ctx context.Context, email, password, totp, clientIP str
 		if err := tx.CreateToken(ctx, tok); err != nil {
 			return err
 		}
-		if err := giveBack(tx); err != nil {
+		if err := giveBack(tx, clientSlots, accountSlots); err != nil {
 			return err
 		}
-		if err := tx.RememberLoginClient(ctx, u.ID, clientDigest(u.ID, clientIP), tok.CreatedAt); err != nil {
+		if err := tx.RememberLoginClient(ctx, u.ID, clientDigest(u.ID, client), tok.CreatedAt); err != nil {
 			return err
 		}
 		return s.record(ctx, tx, u, "user.login", "user", u.ID, map[string]string{"client": clientIP})

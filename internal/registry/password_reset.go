@@ -15,9 +15,10 @@ const resetLifetime = time.Hour
 // error otherwise, so that callers answer the same either way and nobody
 // learns which addresses have accounts. Every request counts against the
 // client address (50 in 15 minutes, shared by all replicas): each one may
-// send an e-mail.
+// send an e-mail. An account gets at most 3 links an hour (limitResetAccount);
+// past that a request also returns "" with no error, and makes no link.
 func (s *Service) RequestPasswordReset(ctx context.Context, email, clientIP string) (string, error) {
-	if err := s.reserveOne(ctx, limitResetRequest, "too many reset requests from your network", clientIP); err != nil {
+	if err := s.reserveOne(ctx, limitResetRequest, "too many reset requests from your network", clientKey(clientIP)); err != nil {
 		return "", err
 	}
 	var token string
@@ -30,6 +31,16 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email, clientIP stri
 			return err
 		}
 		if u.Disabled {
+			return nil
+		}
+		// The account's own limit, in this transaction: past it, no link,
+		// and the same answer as for an address without an account.
+		n, _, err := tx.ReserveAttempt(ctx, limitResetAccount.bucket(u.Email), s.Now(), limitResetAccount.window)
+		if err != nil {
+			return err
+		}
+		if n > limitResetAccount.max {
+			s.log.InfoContext(ctx, "password reset: no link made, the account has had its reset links this hour", "user", u.ID)
 			return nil
 		}
 		t, hash, err := auth.NewToken()
@@ -67,7 +78,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, password, clientIP s
 	if err := fe.Err(); err != nil {
 		return err
 	}
-	if err := s.reserveOne(ctx, limitResetConfirm, "too many password resets from your network", clientIP); err != nil {
+	if err := s.reserveOne(ctx, limitResetConfirm, "too many password resets from your network", clientKey(clientIP)); err != nil {
 		return err
 	}
 	invalid := Errorf(ENOTFOUND, "this reset link is not valid: it was used already, has expired (links work for an hour), or was mistyped; ask for a new one")
@@ -119,10 +130,14 @@ func (s *Service) ResetPassword(ctx context.Context, token, password, clientIP s
 		if err := tx.DeleteUserTokens(ctx, u.ID); err != nil {
 			return err
 		}
-		if err := tx.RememberLoginClient(ctx, u.ID, clientDigest(u.ID, clientIP), s.Now()); err != nil {
+		client := clientKey(clientIP)
+		if err := tx.RememberLoginClient(ctx, u.ID, clientDigest(u.ID, client), s.Now()); err != nil {
 			return err
 		}
-		if err := tx.ClearAttempts(ctx, limitLoginAccountClient.bucket(u.Email, clientIP)); err != nil {
+		if err := tx.ClearAttempts(ctx, limitLoginAccountClient.bucket(u.Email, client)); err != nil {
+			return err
+		}
+		if err := tx.ClearAttempts(ctx, limitResetAccount.bucket(u.Email)); err != nil {
 			return err
 		}
 		return s.record(ctx, tx, u, "user.password_reset", "user", u.ID, nil)

@@ -33,6 +33,7 @@ type Service struct {
 	blobs       Blobs
 	demoNoTOTP  bool
 	totpIssuer  string
+	resetLinks  bool
 
 	// gate bounds the password hashes running at once (see throttle.go).
 	gate *auth.Gate
@@ -58,6 +59,11 @@ type Config struct {
 	// HashGate bounds concurrent password hashes; by default the
 	// process-wide auth.ProcessGate, shared by every Service.
 	HashGate *auth.Gate
+	// ResetLinks says that people can get password-reset links (ipreg
+	// serve has --public-url, or --demo), so a throttled login may advise a
+	// reset. Without it, the advice would send them to a page that cannot
+	// help.
+	ResetLinks bool
 	// Documents keeps uploaded documents' contents (encrypted at rest).
 	// Without it, uploads and reads fail with an internal error.
 	Documents Blobs
@@ -66,7 +72,8 @@ type Config struct {
 // NewService returns a Service over store.
 func NewService(store Store, cfg Config) *Service {
 	s := &Service{store: store, now: cfg.Now, log: cfg.Log, country: cfg.Country, calendar: cfg.Calendar, hashing: cfg.Hashing,
-		feedChanged: cfg.FeedChanged, blobs: cfg.Documents, demoNoTOTP: cfg.DemoWithoutTOTP, totpIssuer: cfg.TOTPIssuer}
+		feedChanged: cfg.FeedChanged, blobs: cfg.Documents, demoNoTOTP: cfg.DemoWithoutTOTP, totpIssuer: cfg.TOTPIssuer,
+		resetLinks: cfg.ResetLinks}
 	if s.totpIssuer == "" {
 		s.totpIssuer = "ipreg"
 	}

@@ -5,6 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"net"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -17,21 +20,27 @@ import (
 // is counted before the password is checked, in one atomic step, so that
 // parallel attempts cannot all pass a "fewer than five so far" test.
 //
-// Logins count in three buckets:
+// Logins count in up to three buckets, chosen by whether the client is
+// known for the account: a client (see clientKey) that logged in to the
+// account successfully in the last 90 days, or reset its password (the
+// OWASP "device cookie" idea, keyed on the address so that the API and the
+// portal share it).
 //
-//   - per account and client address: 5 failures in 15 minutes. This is
-//     the limit a guesser meets; it cannot lock the owner out from any
-//     other address.
-//   - per client address: 50 failures in 15 minutes over all accounts
-//     (offices share an address), which also bounds the hashes one client
-//     can cost for unknown e-mail addresses.
-//   - per account over all addresses: 100 failures in 15 minutes, against
-//     guessing spread over many addresses. A client address that logged in
-//     to the account within the last 90 days (the OWASP "device cookie"
-//     idea, keyed on the address so that the API and the portal share it)
-//     is exempt, so even a botnet spraying the account does not lock its
-//     owner out of the places they use; neither does a password reset,
-//     whose address becomes such a client.
+//   - per account and client: 5 failures in 15 minutes, for every client.
+//     This is the limit a guesser meets; it cannot lock the owner out from
+//     any other address.
+//   - per client over all accounts: 50 failures in 15 minutes, which also
+//     bounds the hashes one client can cost for unknown e-mail addresses.
+//   - per account over all clients: 100 failures an hour (OWASP ASVS v4
+//     2.2.1: at most 100 failed attempts per hour on one account), against
+//     guessing spread over many addresses.
+//
+// A known client meets only the first, for that account: neither a flood
+// from others sharing its address (an office, carrier-grade NAT) nor a
+// botnet spraying the account can lock the owner out of the places they
+// use. A successful password reset makes its client known for the account
+// and clears that client's failures there, so the 429's advice to reset
+// holds whichever limit was met.
 //
 // A successful login gives back its own places, so that successes never
 // count; the failures before it stay until their window ends (see Login
@@ -41,17 +50,23 @@ import (
 var (
 	limitLoginAccountClient = limit{"login-account-client", 5, 15 * time.Minute}
 	limitLoginClient        = limit{"login-client", 50, 15 * time.Minute}
-	limitLoginAccount       = limit{"login-account", 100, 15 * time.Minute}
+	limitLoginAccount       = limit{"login-account", 100, time.Hour}
 	// Sign-ups, reset requests and reset confirmations per client address:
 	// every one counts (a sign-up hashes, a reset request may send mail, a
 	// confirmation hashes when its link is valid).
 	limitSignup       = limit{"signup-client", 50, 15 * time.Minute}
 	limitResetRequest = limit{"reset-request-client", 50, 15 * time.Minute}
 	limitResetConfirm = limit{"reset-confirm-client", 50, 15 * time.Minute}
+	// Reset links per account: at most 3 an hour (the OWASP Forgot
+	// Password cheat sheet's "limit the number of requests"), so requests
+	// from everywhere cannot flood a mailbox or pile up live links. Past
+	// it a request answers as before but makes no link; a successful reset
+	// ends the account's links and starts the count again.
+	limitResetAccount = limit{"reset-request-account", 3, time.Hour}
 )
 
-// knownClientFor is how long a client address that logged in stays exempt
-// from the account-wide login limit.
+// knownClientFor is how long a client that logged in to an account stays
+// known for it (exempt from the client-wide and account-wide login limits).
 const knownClientFor = 90 * 24 * time.Hour
 
 // limit is a number of attempts per window in buckets of one kind.
@@ -101,13 +116,80 @@ func (s *Service) reserveOne(ctx context.Context, l limit, message string, parts
 	})
 }
 
-func tooMany(wait time.Duration) *Error {
+// tooManyLogins is the login's ETOOMANY, its RetryAfter at least a
+// second. It advises a reset only where a reset link can be had
+// (Config.ResetLinks), and then the advice holds for every login limit: a
+// reset confirmed from the client makes it known for the account (the
+// client-wide and account-wide limits stop applying) and clears its
+// failures there. For an e-mail without an account a reset changes
+// nothing, but saying so would tell which addresses have accounts.
+func (s *Service) tooManyLogins(wait time.Duration) *Error {
 	wait = max(wait, time.Second)
-	return &Error{Code: ETOOMANY, RetryAfter: wait,
-		Message: "too many failed logins; wait " + wait.Round(time.Second).String() + " and try again, or reset the password"}
+	msg := fmt.Sprintf("too many failed logins; wait %s and try again", wait.Round(time.Second))
+	if s.resetLinks {
+		msg = fmt.Sprintf("too many failed logins; wait %s and try again, or reset the password and open the reset link on this network, which lifts the limit here for your account", wait.Round(time.Second))
+	}
+	return &Error{Code: ETOOMANY, RetryAfter: wait, Message: msg}
 }
 
-// clientDigest is how login_clients names a client address of a user.
+// tooMany is an ETOOMANY whose caller words the message.
+func tooMany(wait time.Duration) *Error {
+	wait = max(wait, time.Second)
+	return &Error{Code: ETOOMANY, RetryAfter: wait}
+}
+
+// knownClient says whether client (a clientKey) logged in to u, or reset
+// its password, within knownClientFor before at. Nobody is known for an
+// e-mail without an account (u nil).
+func (s *Service) knownClient(ctx context.Context, tx Tx, u *User, client string, at time.Time) (bool, error) {
+	if u == nil {
+		return false, nil
+	}
+	seen, err := tx.LoginClientSeen(ctx, u.ID, clientDigest(u.ID, client))
+	if err != nil {
+		return false, err
+	}
+	return !seen.IsZero() && at.Sub(seen) <= knownClientFor, nil
+}
+
+// ClientAddress is the client address of an HTTP request whose
+// RemoteAddr (host:port, as net/http sets it) is remoteAddr: the address
+// without port or zone, an IPv4-mapped IPv6 address as IPv4. The API and
+// the portal both pass it to the Service, which throttles by its
+// clientKey. Anything that does not parse is returned as given.
+func ClientAddress(remoteAddr string) string {
+	host := remoteAddr
+	if ap, err := netip.ParseAddrPort(remoteAddr); err == nil {
+		host = ap.Addr().String()
+	} else if h, _, err := net.SplitHostPort(remoteAddr); err == nil {
+		host = h
+	}
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	return a.WithZone("").Unmap().String()
+}
+
+// clientKey is the name the throttles give a client address: an IPv4
+// address as itself (an IPv4-mapped IPv6 address as its IPv4 one), an
+// IPv6 address as its /64, the smallest network a subscriber is given
+// (RFC 6177), so one subscriber's many addresses count as one client.
+// Anything that is not an address is kept as given.
+func clientKey(addr string) string {
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		return addr
+	}
+	a = a.WithZone("").Unmap()
+	if a.Is6() {
+		p, _ := a.Prefix(64)
+		return p.String()
+	}
+	return a.String()
+}
+
+// clientDigest is how login_clients names a client (a clientKey) of a user.
 func clientDigest(userID, clientIP string) string {
 	sum := sha256.Sum256([]byte(userID + "\x00" + clientIP))
 	return hex.EncodeToString(sum[:16])
@@ -124,13 +206,26 @@ func (s *Service) hashPassword(ctx context.Context, password string) (string, er
 }
 
 // checkPassword checks through the process's hashing gate.
-func (s *Service) checkPassword(ctx context.Context, hash, password string) (bool, error) {
+// A known caller (a login from a client known for the account) may take
+// the gate's reserved slot (auth.Gate.DoKnown).
+func (s *Service) checkPassword(ctx context.Context, known bool, hash, password string) (bool, error) {
 	var ok bool
 	var err error
-	if gerr := s.gate.Do(ctx, func() { ok, err = auth.CheckPassword(hash, password) }); gerr != nil {
+	do := s.gate.Do
+	if known {
+		do = s.gate.DoKnown
+	}
+	if gerr := do(ctx, func() { ok, err = auth.CheckPassword(hash, password) }); gerr != nil {
 		return false, busy(gerr)
 	}
 	return ok, err
+}
+
+// notChecked says that err, from hashPassword or checkPassword, means the
+// hash never ran: no slot came free (EUNAVAILABLE), or the caller's
+// context ended while it waited for one.
+func notChecked(err error) bool {
+	return ErrorCode(err) == EUNAVAILABLE || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // busy turns the gate's refusal into the domain's EUNAVAILABLE.
