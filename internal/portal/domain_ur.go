@@ -132,8 +132,10 @@ var domainUrdu = map[string]string{
 	"a form that sends or imports data":                        "ڈیٹا بھیجنے یا منگوانے والا فارم",
 	"an embedded file":                                         "منسلک فائل",
 	"actions that run by themselves when it is opened or read": "کھولنے یا پڑھنے پر خود بخود چلنے والے عمل",
-	"an XFA form":                            "XFA فارم",
-	"rich media (video, sound, Flash or 3D)": "ملٹی میڈیا (ویڈیو، آواز، Flash یا 3D)",
+	"an XFA form": "XFA فارم",
+	"a link that opens another file (a file path or a network share)": "کوئی اور فائل کھولنے والا لنک (فائل کا راستہ یا نیٹ ورک شیئر)",
+	"a link that is not to a web page or an e-mail address":           "ایسا لنک جو کسی ویب صفحے یا ای میل ایڈریس کا نہیں",
+	"rich media (video, sound, Flash or 3D)":                          "ملٹی میڈیا (ویڈیو، آواز، Flash یا 3D)",
 
 	// Registrations, revocations, reviews
 	"must be one of active, expired, revoked, surrendered":                                   "active، expired، revoked یا surrendered میں سے ایک ہونا چاہیے",

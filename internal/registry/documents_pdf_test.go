@@ -14,6 +14,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -163,9 +164,39 @@ func scannedPDF(t testing.TB, pages, perPage int) []byte {
 
 const jsAction = "<< /S /JavaScript /JS (app.alert\\(document.cookie\\)) >>"
 
+// objOffset returns where object n's header starts in b.
+func objOffset(b []byte, n int) int {
+	return bytes.Index(b, []byte("\n"+strconv.Itoa(n)+" 0 obj")) + 1
+}
+
+// xrefEntry returns b (as testbin.PDFObjects writes it) with object n's
+// cross-reference entry replaced by line (20 bytes without the newline).
+func xrefEntry(b []byte, n int, line string) []byte {
+	i := bytes.LastIndex(b, []byte("\nxref\n")) + 1
+	lines := strings.Split(string(b[i:]), "\n")
+	lines[2+n] = line
+	return append(append([]byte{}, b[:i]...), strings.Join(lines, "\n")...)
+}
+
+// unlisted returns b (as testbin.PDFObjects writes it) with its last
+// object left out of the cross-reference table and trailer /Size.
+func unlisted(b []byte) []byte {
+	i := bytes.LastIndex(b, []byte("\nxref\n")) + 1
+	lines := strings.Split(string(b[i:]), "\n")
+	var n int
+	fmt.Sscanf(lines[1], "0 %d", &n)
+	lines[1] = fmt.Sprintf("0 %d", n-1)
+	lines = append(lines[:n+1], lines[n+2:]...)
+	out := strings.Join(lines, "\n")
+	out = strings.Replace(out, fmt.Sprintf("/Size %d", n), fmt.Sprintf("/Size %d", n-1), 1)
+	// startxref stays right: the table starts where it did.
+	return append(append([]byte{}, b[:i]...), out...)
+}
+
 func TestSniffPDFActiveContent(t *testing.T) {
 	plain := testbin.PDF("CNIC front")
 	openJS := pdfWith("/OpenAction "+jsAction, "")
+	openJS6 := pdfWith("/OpenAction 6 0 R", "", jsAction)
 	tests := []struct {
 		name    string
 		content []byte
@@ -208,6 +239,33 @@ func TestSniffPDFActiveContent(t *testing.T) {
 		{"JavaScript in an encrypted PDF", encrypted(t, openJS, "", "owner-secret"), "contains JavaScript"},
 
 		// What cannot be checked is refused, with what to do.
+		// A table that misdescribes the file: pdfcpu skips the object, but a
+		// viewer that rebuilds the table (pdf.js, MuPDF) finds and runs it.
+		{"object at a wrong offset", xrefEntry(openJS6, 6, fmt.Sprintf("%010d 00000 n ", objOffset(openJS6, 6)+5)), "structure cannot be read"},
+		{"offset landing on another object", xrefEntry(openJS6, 6, fmt.Sprintf("%010d 00000 n ", objOffset(openJS6, 5))), "structure cannot be read"},
+		{"offset past the end of the file", xrefEntry(openJS6, 6, fmt.Sprintf("%010d 00000 n ", len(openJS6)+1000)), "structure cannot be read"},
+		{"nesting deeper than the parser reads", pdfWith("/OpenAction 6 0 R", "", "<< /S /JavaScript /JS (app.beep\\(\\)) /D "+strings.Repeat("[", 120)+strings.Repeat("]", 120)+" >>"), "structure cannot be read"},
+		{"object the table marks free", xrefEntry(openJS6, 6, "0000000000 00001 f "), "structure cannot be read"},
+		{"object the table does not list", unlisted(openJS6), "structure cannot be read"},
+
+		// Links to other files and to what is not a web page or e-mail.
+		{"go-to another file on a network share", pdfWith("/OpenAction << /S /GoToR /F (\\\\\\\\evil.example\\\\share\\\\a.pdf) /D [0 /Fit] >>", ""), "opens another file"},
+		{"go-to another file by path", pdfWith("", "/Annots [<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] /A << /S /GoToR /F (../../etc/a.pdf) /D [0 /Fit] >> >>]"), "opens another file"},
+		{"javascript: link", pdfWith("", "/Annots [<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] /A << /S /URI /URI (javascript:app.alert\\(1\\)) >> >>]"), "not to a web page"},
+		{"file: link", pdfWith("/OpenAction << /S /URI /URI (file:///C:/Windows/System32/calc.exe) >>", ""), "not to a web page"},
+		{"link to a share without a scheme", pdfWith("/OpenAction << /S /URI /URI (\\\\\\\\evil.example\\\\share) >>", ""), "not to a web page"},
+		{"link by reference to javascript:", pdfWith("/OpenAction << /S /URI /URI 6 0 R >>", "", "(JavaScript:app.beep\\(\\))"), "not to a web page"},
+		{"mail link", pdfWith("", "/Annots [<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] /A << /S /URI /URI (mailto:info@pta.gov.pk) >> >>]"), ""},
+		{"link to a web page given by reference", pdfWith("/OpenAction << /S /URI /URI 6 0 R >>", "", "(HTTPS://www.pta.gov.pk/en)"), ""},
+
+		// Action types and subtypes written otherwise than as a name.
+		{"action type by reference", pdfWith("/OpenAction << /S 6 0 R /F (cmd.exe) >>", "", "/Launch"), "starts a program"},
+		{"action type as a string", pdfWith("/OpenAction << /S (Launch) /F (cmd.exe) >>", ""), "starts a program"},
+		{"action type as a hexadecimal string", pdfWith("/OpenAction << /S <4C61756E6368> /F (cmd.exe) >>", ""), "starts a program"},
+		{"subtype by reference", pdfWith("", "/Annots [<< /Type /Annot /Subtype 6 0 R /Rect [0 0 9 9] /FS 7 0 R >>]", "/FileAttachment", "<< /Type /Filespec /F (a.exe) >>"), "an embedded file"},
+		{"subtype as a string", pdfWith("", "/Annots [<< /Type /Annot /Subtype (RichMedia) /Rect [0 0 9 9] >>]"), "rich media"},
+		{"text that looks like an object header inside a string", pdfWith("/Lang (en 9 0 obj)", "", "<< /Producer (7 0 obj) >>"), ""},
+
 		{"user password", encrypted(t, plain, "open-secret", "owner-secret"), "protected by a password"},
 		{"not parseable", []byte("%PDF-1.4\nthis is not a PDF body\ntrailer << /Root 9 0 R >>\n%%EOF\n"), "structure cannot be read"},
 		{"truncated in the middle", append(append([]byte{}, plain[:len(plain)/2]...), "\n%%EOF\n"...), "structure cannot be read"},
