@@ -73,7 +73,7 @@ func TestApplicationFormAddresses(t *testing.T) {
 	if p.status != 422 {
 		t.Fatalf("private address from the CSV = %d", p.status)
 	}
-	for _, want := range []string{"Line 3: 10.0.0.1/32 is private address space", "14.1.106.0/24", `aria-invalid="true"`, "Branch offices reach head office."} {
+	for _, want := range []string{"File line 2: 10.0.0.1/32 is private address space", "14.1.106.0/24", `aria-invalid="true"`, "Branch offices reach head office."} {
 		if !strings.Contains(p.body, want) {
 			t.Errorf("the form does not show %q", want)
 		}
