@@ -195,11 +195,13 @@ var domainUrdu = map[string]string{
 
 	// Lists and CSV files (textfile)
 	"line %d: %v": "سطر %d: %s",
-	"is not UTF-8 text; save the file as UTF-8 (plain text)":                        "UTF-8 متن نہیں؛ فائل کو UTF-8 (سادہ متن) میں محفوظ کریں",
-	"is not UTF-8 text; save the file as CSV UTF-8":                                 "UTF-8 متن نہیں؛ فائل کو \u2066CSV UTF-8\u2069 کے طور پر محفوظ کریں",
-	"the file is UTF-16 (\"Unicode text\"); save it as UTF-8 (in Excel: CSV UTF-8)": "یہ فائل UTF-16 (\"Unicode text\") میں ہے؛ اسے UTF-8 میں محفوظ کریں (Excel میں: \u2066CSV UTF-8\u2069)",
-	"is longer than %d bytes; is this the right file?":                              "%d بائٹ سے لمبی ہے؛ کیا یہ درست فائل ہے؟",
-	"%v (column %d); check the quotes on this line":                                 "%s (کالم %d)؛ اس سطر کے واوین (\") دیکھیں",
+	"is not UTF-8 text; save the file as UTF-8 (plain text)":                                                                                                   "UTF-8 متن نہیں؛ فائل کو UTF-8 (سادہ متن) میں محفوظ کریں",
+	"is not UTF-8 text; save the file as CSV UTF-8":                                                                                                            "UTF-8 متن نہیں؛ فائل کو \u2066CSV UTF-8\u2069 کے طور پر محفوظ کریں",
+	"the file is UTF-16 (\"Unicode text\"); save it as UTF-8 (in Excel: CSV UTF-8)":                                                                            "یہ فائل UTF-16 (\"Unicode text\") میں ہے؛ اسے UTF-8 میں محفوظ کریں (Excel میں: \u2066CSV UTF-8\u2069)",
+	"is longer than %d bytes; is this the right file?":                                                                                                         "%d بائٹ سے لمبی ہے؛ کیا یہ درست فائل ہے؟",
+	"a quoted field starts here and is never closed; add the closing quote (\") or remove the opening one":                                                     "یہاں سے واوین (\") میں ایک خانہ شروع ہوتا ہے جو کبھی بند نہیں ہوتا؛ بند کرنے والا واوین لگائیں یا شروع والا ہٹا دیں",
+	"a quote (\") appears inside a field that does not start with one (column %d); put the whole field in quotes and double the quote inside it, or remove it": "ایک خانے کے اندر واوین (\") ہے جبکہ خانہ واوین سے شروع نہیں ہوتا (کالم %d)؛ پورے خانے کو واوین میں رکھیں اور اندر والا واوین دوہرا کریں، یا اسے ہٹا دیں",
+	"cannot be read as CSV (column %d); check the quotes on this line":                                                                                         "CSV کے طور پر پڑھی نہیں جا سکی (کالم %d)؛ اس سطر کے واوین (\") دیکھیں",
 
 	// Addresses and numbers (netpolicy)
 	"%s is not a Pakistani mobile number: %s; write it as 03XXXXXXXXX, +923XXXXXXXXX or 00923XXXXXXXXX (spaces, dashes and a \"(0)\" allowed)": "%s پاکستانی موبائل نمبر نہیں: %s؛ اسے \u206603XXXXXXXXX\u2069، \u2066+923XXXXXXXXX\u2069 یا \u206600923XXXXXXXXX\u2069 لکھیں (خالی جگہ، ڈیش اور \u2066(0)\u2069 لکھ سکتے ہیں)",

@@ -185,26 +185,39 @@ func csvColumn(rd io.Reader) ([]csvRow, error) {
 	return out, nil
 }
 
-// isAddressHeader reports a first row that names its column ("address",
-// "IPv4 prefix") rather than holding one: netip cannot read its first cell
-// and it has a letter no address has (beyond the hex digits a–f). A
-// mistyped address on the first line is therefore still read, and refused
-// with its reason, rather than dropped as a header.
+// isAddressHeader reports a first row that names its column rather than
+// holding an address: its first cell has a column word ("address", "IPv4
+// prefix", "IP", "ایڈریس") or no digit at all ("S.No", "Net"). Anything
+// else, a mistyped address such as 14.1.104.O/24 included, is read as an
+// address and refused with its reason, never dropped as a header.
 func isAddressHeader(fields []string) bool {
 	if len(fields) == 0 {
 		return false
 	}
-	c := strings.TrimSpace(fields[0])
+	c := strings.ToLower(strings.TrimSpace(fields[0]))
 	if _, err := netip.ParsePrefix(c); err == nil {
 		return false
 	}
 	if _, err := netip.ParseAddr(c); err == nil {
 		return false
 	}
-	return strings.ContainsFunc(c, func(r rune) bool {
-		r = unicode.ToLower(r)
-		return unicode.IsLetter(r) && !(r >= 'a' && r <= 'f')
-	})
+	if !strings.ContainsFunc(c, unicode.IsDigit) {
+		return true
+	}
+	for _, w := range strings.FieldsFunc(c, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		if addressColumnWords[w] {
+			return true
+		}
+	}
+	return false
+}
+
+// addressColumnWords name an address column in a header row, in the
+// words spreadsheets and the registry's own downloads use.
+var addressColumnWords = map[string]bool{
+	"address": true, "addresses": true, "addr": true, "ip": true, "ipv4": true, "ipv6": true,
+	"prefix": true, "prefixes": true, "network": true, "subnet": true, "cidr": true, "range": true,
+	"ایڈریس": true, "پتہ": true, "پتا": true, "پریفکس": true,
 }
 
 // applicationInput reads the application form (multipart, for the CSV

@@ -26,6 +26,10 @@ func TestUploadsFromSpreadsheets(t *testing.T) {
 			{"BOM before a header", "\ufeffaddress,note\r\n14.1.106.0/24,branch\r\n", "14.1.106.0/24"},
 			{"header naming IPv4", "IPv4 prefix;x\n14.1.106.0/24\n", "14.1.106.0/24"},
 			{"IPv6 data first", "2001:dd8:1c::/48\n14.1.106.0/24\n", "2001:dd8:1c::/48 14.1.106.0/24"},
+			{"CR only, as Excel for Mac saves CSV (Macintosh)", "Address,Note\r14.1.106.0/24,a\r14.1.107.0/24,b\r", "14.1.106.0/24 14.1.107.0/24"},
+			{"CR only without a header", "14.1.106.0/24\r14.1.107.0/24", "14.1.106.0/24 14.1.107.0/24"},
+			{"header without a column word or digit", "S.No,Net\n14.1.106.0/24\n", "14.1.106.0/24"},
+			{"header in Urdu", "ایڈریس,نوٹ\n14.1.106.0/24\n", "14.1.106.0/24"},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
 				p := b.multipart("/applications", fields, map[string][2]string{"addresses_csv": {"list.csv", tt.csv}})
@@ -50,6 +54,19 @@ func TestUploadsFromSpreadsheets(t *testing.T) {
 		p := b.multipart("/applications", fields, map[string][2]string{"addresses_csv": {"list.csv", "\ufeff14.1.106.0/24\r\n\r\n14.1.107.0/24,\"x\r\n"}})
 		if p.status != 422 || !strings.Contains(p.body, "line 3:") {
 			t.Fatalf("broken CSV = %d, want 422 naming line 3: %s", p.status, p.body)
+		}
+		// An unclosed quote is reported where it starts, in our words.
+		p = b.multipart("/applications", fields, map[string][2]string{"addresses_csv": {"list.csv", "14.1.106.0/24\n14.1.107.0/24\n14.1.108.0/24\n14.1.109.0/24\n\"14.1.110.0/24\n14.1.111.0/24\n"}})
+		if p.status != 422 || !strings.Contains(p.body, "line 5: a quoted field starts here and is never closed") {
+			t.Fatalf("unclosed quote = %d, want 422 naming line 5: %s", p.status, p.body)
+		}
+		// A mistyped address on the first line is read as an address and
+		// refused at its line, not dropped as a header.
+		for _, csv := range []string{"14.1.104.O/24\n14.1.106.0/24\n", "14.1.104.O/24\r14.1.106.0/24\r", "14.1.104.O/24,branch\n14.1.106.0/24\n"} {
+			p = b.multipart("/applications", fields, map[string][2]string{"addresses_csv": {"list.csv", csv}})
+			if p.status != 422 || !strings.Contains(p.body, "File line 1: ") || !strings.Contains(p.body, "14.1.104.O/24") {
+				t.Fatalf("typo on the first line %q = %d, want 422 at file line 1: %s", csv, p.status, p.body)
+			}
 		}
 		// A first line that is an address, even a refused one, is not a header.
 		p = b.multipart("/applications", fields, map[string][2]string{"addresses_csv": {"list.csv", "10.0.0.1\n14.1.106.0/24\n"}})
