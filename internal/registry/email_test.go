@@ -2,6 +2,7 @@ package registry_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -192,4 +193,31 @@ func TestNormalizeStoredEmails(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A field's message is the error's Message, never its coded text
+// ("invalid: …"), whichever normaliser refused it: the page shows it beside
+// the field and finds its translation by it.
+func TestFieldMessagesCarryNoCode(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		base := SignupInput{Email: "field@example.pk", Password: "a long password", Kind: "company",
+			Name: "Field Traders", CNIC: "35202-1234567-1", Mobile: "0300-1234567", NTN: "1234567-8"}
+		for _, tt := range []struct {
+			field string
+			set   func(*SignupInput)
+			want  string
+		}{
+			{"email", func(in *SignupInput) { in.Email = "not an e-mail" }, "must be an e-mail address such as name@example.com.pk"},
+			{"cnic", func(in *SignupInput) { in.CNIC = "123" }, "must be a 13-digit CNIC, written 12345-1234567-1 or 1234512345671"},
+			{"ntn", func(in *SignupInput) { in.NTN = "12" }, "must be an NTN written 1234567-8 (seven digits and a check digit) or a 13-digit CNIC"},
+		} {
+			in := base
+			tt.set(&in)
+			_, _, err := h.svc.Signup(h.ctx, in)
+			var e *Error
+			if !errors.As(err, &e) || e.Fields[tt.field] != tt.want {
+				t.Errorf("%s: error = %v; want the field message %q", tt.field, err, tt.want)
+			}
+		}
+	})
 }
