@@ -43,6 +43,14 @@ func TestPasswordResetByLoggedLink(t *testing.T) {
 	}
 	b.login("alice@example.pk", "a brand new password")
 
+	// The link is addressed to the stored address, not to the spelling
+	// typed into the form.
+	e.signup("zo\u00eb@b\u00fccher.example", "Zoë", "individual")
+	b.post("/password/forgot", url.Values{"email": {"ZO\u00cb@B\u00dcCHER.example"}})
+	if logs := e.logs.String(); !strings.Contains(logs, "to=zo\u00eb@xn--bcher-kva.example") || strings.Contains(logs, "B\u00dcCHER") {
+		t.Errorf("the reset e-mail is not addressed to the stored address:\n%s", logs)
+	}
+
 	// An admin can send a staff member the same link.
 	admin := e.browser()
 	admin.login("admin@demo.test", "demo-password-1")

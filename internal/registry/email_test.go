@@ -104,6 +104,12 @@ func TestEmailSpellingsAreOneAccount(t *testing.T) {
 		if reset, err := svc.RequestPasswordReset(ctx, "zoe\u0308@xn--bcher-kva.example", "192.0.2.1"); err != nil || reset == "" {
 			t.Fatalf("reset by another spelling = %q, %v; want a link", reset, err)
 		}
+		// The link goes to the stored address, however the request spelt it.
+		for _, spelling := range []string{"ZO\u00cb@B\u00dcCHER.example", " zoe\u0308@xn--bcher-kva.EXAMPLE "} {
+			if l, err := svc.RequestPasswordResetLink(ctx, spelling, "192.0.2.1"); err != nil || l.Token == "" || l.To != u.Email {
+				t.Fatalf("reset for %q = %+v, %v; want a link to %s", spelling, l, err, u.Email)
+			}
+		}
 		admin := h.staff("admin")
 		if _, err := svc.ResetTOTP(ctx, admin, "ZOE\u0308@b\u00fccher.example"); err != nil && ErrorCode(err) == ENOTFOUND {
 			t.Fatalf("ResetTOTP by another spelling: %v", err)
