@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/ipreg/ipreg/internal/netpolicy"
 	"github.com/ipreg/ipreg/internal/registry"
+	"github.com/ipreg/ipreg/internal/textfile"
 )
 
 func runMigrate(ctx context.Context, args []string, env Env, stdio IO) error {
@@ -97,11 +97,12 @@ func runUser(ctx context.Context, args []string, env Env, stdio IO) error {
 	if err := parse(fs, args[1:], env); err != nil {
 		return err
 	}
-	pw, err := bufio.NewReader(stdio.Stdin).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
+	// A BOM (a file saved by Notepad) and the line end are not part of
+	// the password; its spaces are.
+	pw, err := textfile.FirstLine(stdio.Stdin)
+	if err != nil {
 		return fmt.Errorf("read password from standard input: %w", err)
 	}
-	pw = strings.TrimRight(pw, "\r\n")
 	svc, done, err := openService(ctx, &d)
 	if err != nil {
 		return err

@@ -93,6 +93,22 @@ func TestAdminCommands(t *testing.T) {
 			if code, out, errOut := run(t, env, "a staff password\n", "user", "add", "--email", "Rev@Pta.gov.pk", "--role", "reviewer"); code != 0 || !strings.Contains(out, "reviewer rev@pta.gov.pk") {
 				t.Fatalf("user add = %d %q %q", code, out, errOut)
 			}
+			// A password piped from a file Notepad saved: the BOM and CRLF are
+			// not part of it, its spaces are.
+			if code, out, errOut := run(t, env, "\ufeff two  spaced words \r\n", "user", "add", "--email", "bom@pta.gov.pk", "--role", "reviewer"); code != 0 || !strings.Contains(out, "reviewer bom@pta.gov.pk") {
+				t.Fatalf("user add with a BOM = %d %q %q", code, out, errOut)
+			}
+			d := dbFlags{dataDir: dir, db: env["IPREG_DB"]}
+			svc, done, err := openService(context.Background(), &d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for pw, ok := range map[string]bool{" two  spaced words ": true, "\ufeff two  spaced words ": false, "two  spaced words": false} {
+				if _, _, err := svc.Login(context.Background(), "bom@pta.gov.pk", pw, "", "192.0.2.9"); (err == nil) != ok {
+					t.Errorf("login with %q: %v; want ok=%v", pw, err, ok)
+				}
+			}
+			done()
 			if code, _, errOut := run(t, env, "short\n", "user", "add", "--email", "x@pta.gov.pk", "--role", "operator"); code != 1 || !strings.Contains(errOut, "--password") || !strings.Contains(errOut, "--operator") {
 				t.Fatalf("invalid user add = %d %q", code, errOut)
 			}

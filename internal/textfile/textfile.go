@@ -190,6 +190,24 @@ func (c *crReader) Read(p []byte) (int, error) {
 // Value is the content of a file holding one value (a shared secret, an API
 // token), as editors save it: a leading UTF-8 byte-order mark and the
 // surrounding white space (the final newline, a CRLF) are not part of it.
+// For a password, whose spaces count, use FirstLine.
 func Value(b []byte) string {
 	return strings.TrimSpace(string(bytes.TrimPrefix(b, bom)))
 }
+
+// FirstLine reads the first line of r as a secret typed or piped in
+// (printf '%s\n' "$PW" | …, or a file saved by Notepad): a leading UTF-8
+// byte-order mark and the line end (LF, CRLF or CR) are dropped, and
+// nothing else, since spaces may be part of a password.
+func FirstLine(r io.Reader) (string, error) {
+	br, err := start(r)
+	if err != nil {
+		return "", err
+	}
+	line, err := br.ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read: %w", err)
+	}
+	return strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r"), nil
+}
+

@@ -146,3 +146,19 @@ func TestValue(t *testing.T) {
 		}
 	}
 }
+
+func TestFirstLine(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"a staff password\n", "a staff password"},
+		{"\ufeffa staff password\r\n", "a staff password"},
+		{"\ufeff  spaces kept  \n", "  spaces kept  "},
+		{"no line end", "no line end"},
+		{"first\nsecond\n", "first"},
+		{"old mac\rsecond", "old mac"},
+		{"", ""},
+	} {
+		if got, err := FirstLine(strings.NewReader(tt.in)); err != nil || got != tt.want {
+			t.Errorf("FirstLine(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+		}
+	}
+}
