@@ -210,4 +210,3 @@ func FirstLine(r io.Reader) (string, error) {
 	}
 	return strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r"), nil
 }
-
