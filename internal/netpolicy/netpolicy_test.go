@@ -271,7 +271,25 @@ func TestNormalizeMobile(t *testing.T) {
 		{"＋９２３００１２３４５６７", "923001234567"},
 		{"𝟎𝟑𝟎𝟎𝟏𝟐𝟑𝟒𝟓𝟔𝟕", "923001234567"}, // mathematical bold
 		{"𝟶𝟹𝟶𝟶𝟷𝟸𝟹𝟺𝟻𝟼𝟽", "923001234567"}, // mathematical monospace, the fifth run of its block
-		{"03۰۰1234567", "923001234567"}, // mixed scripts, same values
+		// Tester's findings: "+" inside brackets; ZWNJ, soft hyphen and other
+		// format characters (Cf) ignored.
+		{"(+92) 300 1234567", "923001234567"},
+		{"(+92)-300-1234567", "923001234567"},
+		{"[+92] 300 1234567", "923001234567"},
+		{"0300‌1234567", "923001234567"},   // ZWNJ
+		{"0300­1234567", "923001234567"},   // soft hyphen
+		{"⁨0300-1234567⁩", "923001234567"}, // first-strong isolate
+		{"؜۰۳۰۰‍۱۲۳۴۵۶۷", "923001234567"},  // ALM, ZWJ
+		// Refused: digits of two scripts, a number split over lines, "+"
+		// after a digit or twice.
+		{"0300۱۲۳۴۵۶۷", ""},
+		{"03۰۰1234567", ""},
+		{"０３００1234567", ""},
+		{"0300\n1234567", ""},
+		{"0300\r\n1234567", ""},
+		{"0300\u20281234567", ""},
+		{"(+92) +300 1234567", ""},
+		{"(0)+92 300 1234567", ""},
 		// Every mobile range libphonenumber knows, at its edges.
 		{"03101234567", "923101234567"},
 		{"03291234567", "923291234567"},
@@ -345,6 +363,8 @@ func TestNormalizeMobileSaysWhy(t *testing.T) {
 		{"03OO1234567", "letters"},
 		{"0300123456", "9 digits"},
 		{"tel:03001234567", "tel:+92"},
+		{"0300۱۲۳۴۵۶۷", "mixes digits of two scripts"},
+		{"0300\n1234567", "split over two lines"},
 	}
 	for _, tt := range tests {
 		if _, err := NormalizeMobile(tt.in); err == nil || !strings.Contains(err.Error(), tt.why) {
@@ -394,6 +414,33 @@ func TestDigitValueEveryScript(t *testing.T) {
 	}
 	if runs < 60 {
 		t.Fatalf("found %d runs of decimal digits; Unicode 15 has over 60", runs)
+	}
+}
+
+// digitValue is the value FoldDigits gives the digit r.
+func digitValue(r rune) byte { return byte(r - digitZero(r)) }
+
+// FoldDigits reads any one script's digits, drops format characters, and
+// refuses two scripts in one number.
+func TestFoldDigits(t *testing.T) {
+	for _, tt := range []struct{ in, want, err string }{
+		{"۳۵۲۰۲-۱۲۳۴۵۶۷-۱", "35202-1234567-1", ""},
+		{"\u200f۱۲۳\u00ad۴", "1234", ""},
+		{"٣٠", "30", ""},
+		{"abc 12", "abc 12", ""},
+		{"1۲", "", "mixes digits of two scripts"},
+		{"٣۳", "", "mixes digits of two scripts"}, // Arabic-Indic and Urdu three
+	} {
+		got, err := FoldDigits(tt.in)
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("FoldDigits(%q) = %q, %v; want an error saying %q", tt.in, got, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("FoldDigits(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+		}
 	}
 }
 

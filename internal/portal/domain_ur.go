@@ -204,6 +204,8 @@ var domainUrdu = map[string]string{
 	"cannot be read as CSV (column %d); check the quotes on this line":                                                                                         "CSV کے طور پر پڑھی نہیں جا سکی (کالم %d)؛ اس سطر کے واوین (\") دیکھیں",
 
 	// Addresses and numbers (netpolicy)
+	"it mixes digits of two scripts (such as 0–9 and ۰–۹); write all its digits in one":                                                        "اس میں دو رسم الخط کے ہندسے ملے ہوئے ہیں (جیسے \u20660–9\u2069 اور ۰–۹)؛ سارے ہندسے ایک ہی رسم الخط میں لکھیں",
+	"it is split over two lines; write each number on one line":                                                                                "یہ دو سطروں میں بٹا ہوا ہے؛ ہر نمبر ایک ہی سطر میں لکھیں",
 	"%s is not a Pakistani mobile number: %s; write it as 03XXXXXXXXX, +923XXXXXXXXX or 00923XXXXXXXXX (spaces, dashes and a \"(0)\" allowed)": "%s پاکستانی موبائل نمبر نہیں: %s؛ اسے \u206603XXXXXXXXX\u2069، \u2066+923XXXXXXXXX\u2069 یا \u206600923XXXXXXXXX\u2069 لکھیں (خالی جگہ، ڈیش اور \u2066(0)\u2069 لکھ سکتے ہیں)",
 	"it is too long":             "یہ بہت لمبا ہے",
 	"it is not valid UTF-8 text": "یہ درست UTF-8 متن نہیں",

@@ -112,14 +112,14 @@ func (s *Server) applicationNew(w http.ResponseWriter, r *http.Request) {
 }
 
 // listLines reads a textarea of items (one per line, or separated by
-// commas or semicolons) with the physical line each is on, 1-based, as the
+// commas or semicolons, isListSeparator) with the physical line each is on, 1-based, as the
 // person sees it: blank lines count, and CRLF (what browsers send), LF
 // and CR each end one line.
 func listLines(v string) (items []string, lines []int) {
 	v = strings.ReplaceAll(v, "\r\n", "\n")
 	v = strings.ReplaceAll(v, "\r", "\n")
 	for n, line := range strings.Split(v, "\n") {
-		for _, f := range strings.FieldsFunc(line, func(r rune) bool { return r == ',' || r == ';' }) {
+		for _, f := range strings.FieldsFunc(line, isListSeparator) {
 			if f = strings.TrimSpace(f); f != "" {
 				items = append(items, f)
 				lines = append(lines, n+1)
@@ -127,6 +127,13 @@ func listLines(v string) (items []string, lines []int) {
 		}
 	}
 	return items, lines
+}
+
+// isListSeparator reports what separates items on one line of a list
+// box: commas and semicolons, Latin and Arabic-script (the Urdu comma ،
+// U+060C and semicolon ؛ U+061B an Urdu keyboard types).
+func isListSeparator(r rune) bool {
+	return r == ',' || r == ';' || r == '،' || r == '؛'
 }
 
 // itemPlace is where the person wrote one item of a list field: the form
