@@ -175,10 +175,11 @@ var domainUrdu = map[string]string{
 	"is too long: at most %d characters":                                                   "بہت لمبا ہے: زیادہ سے زیادہ %d حروف",
 	"contains control characters; use plain text":                                          "اس میں کنٹرول حروف ہیں؛ سادہ متن استعمال کریں",
 	"must be an e-mail address such as name@example.com.pk":                                "ای میل ایڈریس ہونا چاہیے، مثلاً name@example.com.pk",
-	"is too short: use at least 10 characters (a few words make a good password)":          "بہت چھوٹا ہے: کم از کم 10 حروف (چند الفاظ مل کر اچھا پاس ورڈ بناتے ہیں)",
-	"is too long: at most 256 characters":                                                  "بہت لمبا ہے: زیادہ سے زیادہ 256 حروف",
-	"is not a known category":                                                              "کوئی معلوم زمرہ نہیں",
-	"is not a known flag":                                                                  "کوئی معلوم نشاندہی نہیں",
+	"contains an invisible or direction-changing character (%s), often copied along with the address; type it again, such as name@example.com.pk": "اس میں ایک نظر نہ آنے والا یا سمت بدلنے والا حرف (%s) ہے، جو اکثر ایڈریس کے ساتھ کاپی ہو جاتا ہے؛ ایڈریس دوبارہ ٹائپ کریں، جیسے name@example.com.pk",
+	"is too short: use at least 10 characters (a few words make a good password)":                                                                 "بہت چھوٹا ہے: کم از کم 10 حروف (چند الفاظ مل کر اچھا پاس ورڈ بناتے ہیں)",
+	"is too long: at most 256 characters": "بہت لمبا ہے: زیادہ سے زیادہ 256 حروف",
+	"is not a known category":             "کوئی معلوم زمرہ نہیں",
+	"is not a known flag":                 "کوئی معلوم نشاندہی نہیں",
 
 	// Roles and two-factor authentication
 	"your role requires two-factor authentication: set it up first (POST /api/v1/me/totp, then POST /api/v1/me/totp/confirm with a code from your authenticator app)": "آپ کے کردار کے لیے دو مرحلہ تصدیق لازمی ہے: پہلے اسے ترتیب دیں (اکاؤنٹ کے صفحے پر)",

@@ -25,6 +25,10 @@ func TestNormalizeEmail(t *testing.T) {
 		{"zo\u00eb@bu\u0308cher.example", zoe},          // decomposed domain
 		{"  zo\u00eb@b\u00fccher.example\t\n", zoe},     // surrounding space
 		{"zo\u00eb@\uff42\u00fccher\uff0eexample", zoe}, // fullwidth letters and dot in the domain
+		// Fullwidth and halfwidth forms fold (RFC 8265 width mapping), in the
+		// local part as IDNA folds them in the domain.
+		{"\uff5a\uff4f\uff45@example.pk", "zoe@example.pk"},
+		{"\uff3a\uff2f\uff25@\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45\uff0e\uff50\uff4b", "zoe@example.pk"},
 		// ASCII addresses as before.
 		{"Name@Example.com.pk", "name@example.com.pk"},
 		{"a.b+tag@sub.example.pk", "a.b+tag@sub.example.pk"},
@@ -50,6 +54,13 @@ func TestNormalizeEmail(t *testing.T) {
 		{"zo\xffe@example.pk", ""},                     // not UTF-8
 		{"name@exa\u200dmple.pk", ""},                  // a joiner where none may be (CONTEXTJ)
 		{strings.Repeat("a", 250) + "@example.pk", ""}, // over 254 octets
+		{`"john smith"@example.pk`, ""},                // quoted local parts stay refused
+		{"zo\u00eb\u2603@example.pk", ""},               // a symbol (PRECIS disallows it)
+		// Invisible and direction-changing characters (Cf).
+		{"zoe\u200b@example.pk", ""},
+		{"zoe@exam\u200bple.pk", ""},
+		{"\u202ekp.elpmaxe@eoz", ""},
+		{"zo\u00ade@example.pk", ""},
 	}
 	for _, tt := range tests {
 		got, err := NormalizeEmail(tt.in)
@@ -198,6 +209,16 @@ func TestNormalizeStoredEmails(t *testing.T) {
 				t.Errorf("audit log = %d entries, %v; want the two changes recorded", n, err)
 			}
 		})
+	}
+}
+
+// An invisible or direction-changing character is named, with what to do.
+func TestNormalizeEmailNamesInvisibleCharacters(t *testing.T) {
+	for in, cp := range map[string]string{"zoe\u200b@example.pk": "U+200B", "\u202ezoe@example.pk": "U+202E", "zoe@example.pk\ufeff": "U+FEFF"} {
+		_, err := NormalizeEmail(in)
+		if ErrorCode(err) != EINVALID || !strings.Contains(err.Error(), "invisible or direction-changing character ("+cp+")") || !strings.Contains(err.Error(), "type it again") {
+			t.Errorf("NormalizeEmail(%q) error = %v; want it to name %s and say what to do", in, err, cp)
+		}
 	}
 }
 
