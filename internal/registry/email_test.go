@@ -55,7 +55,7 @@ func TestNormalizeEmail(t *testing.T) {
 		{"name@exa\u200dmple.pk", ""},                  // a joiner where none may be (CONTEXTJ)
 		{strings.Repeat("a", 250) + "@example.pk", ""}, // over 254 octets
 		{`"john smith"@example.pk`, ""},                // quoted local parts stay refused
-		{"zo\u00eb\u2603@example.pk", ""},               // a symbol (PRECIS disallows it)
+		{"zo\u00eb\u2603@example.pk", ""},              // a symbol (PRECIS disallows it)
 		// Invisible and direction-changing characters (Cf).
 		{"zoe\u200b@example.pk", ""},
 		{"zoe@exam\u200bple.pk", ""},
