@@ -75,8 +75,26 @@ func TestAdminCommands(t *testing.T) {
 			if code, out, errOut := run(t, env, "", "operator", "load-prefixes", "--id", "ptcl", "--file", list); code != 0 || !strings.Contains(out, "loaded 2") {
 				t.Fatalf("load-prefixes = %d %q %q", code, out, errOut)
 			}
-			if code, _, errOut := run(t, env, "10.0.0.0/8\nbogus\n", "operator", "load-prefixes", "--id", "ptcl"); code != 1 || !strings.Contains(errOut, "line 2") {
+			if code, _, errOut := run(t, env, "14.1.104.0/22\nbogus\n", "operator", "load-prefixes", "--id", "ptcl"); code != 1 || !strings.Contains(errOut, "line 2") {
 				t.Fatalf("bad prefix list = %d %q", code, errOut)
+			}
+			// Tester's findings: special-purpose space refused at its line,
+			// repeats and nested prefixes reported, an empty list refused
+			// unless --allow-empty.
+			if code, _, errOut := run(t, env, "14.1.104.0/22\n\n10.0.0.0/8\n", "operator", "load-prefixes", "--id", "ptcl"); code != 1 || !strings.Contains(errOut, "line 3: 10.0.0.0/8 is private address space") {
+				t.Fatalf("private prefix = %d %q", code, errOut)
+			}
+			if code, out, errOut := run(t, env, "14.1.104.0/22\n14.1.105.0/24\n14.1.104.0/22\n2001:dd8:1c::/48\n", "operator", "load-prefixes", "--id", "ptcl"); code != 0 ||
+				!strings.Contains(out, "loaded 3 prefixes") || !strings.Contains(errOut, "line 2: 14.1.105.0/24 lies inside 14.1.104.0/22 from line 1") || !strings.Contains(errOut, "line 3: 14.1.104.0/22 repeats line 1") {
+				t.Fatalf("repeats = %d %q %q", code, out, errOut)
+			}
+			for _, empty := range []string{"", "# PTCL, to be filled in\r\n\r\n"} {
+				if code, _, errOut := run(t, env, empty, "operator", "load-prefixes", "--id", "ptcl"); code != 1 || !strings.Contains(errOut, "holds no prefixes") || !strings.Contains(errOut, "--allow-empty") {
+					t.Fatalf("empty list %q = %d %q", empty, code, errOut)
+				}
+			}
+			if code, out, errOut := run(t, env, "# none\n", "operator", "load-prefixes", "--id", "ptcl", "--allow-empty"); code != 0 || !strings.Contains(out, "loaded 0 prefixes") {
+				t.Fatalf("empty list with --allow-empty = %d %q %q", code, out, errOut)
 			}
 			// Issue 11 §4: a list saved by Notepad or Excel (BOM, CRLF) loads,
 			// and errors count lines as the editor does.

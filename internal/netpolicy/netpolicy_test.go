@@ -471,3 +471,44 @@ func TestContainingKeys(t *testing.T) {
 		t.Errorf("14.1.104.7/32 has %d distinct containing starts, want 10", n)
 	}
 }
+
+// An operator's address space is public space: special-purpose prefixes
+// are refused at their line; repeats and nested prefixes are reported.
+func TestParseOperatorSpace(t *testing.T) {
+	for _, tt := range []struct{ name, in, err string }{
+		{"private, the tester's example", "14.1.104.0/22\n# c\n10.0.0.0/8\n", "line 3: 10.0.0.0/8 is private address space (10.0.0.0/8, RFC 1918)"},
+		{"loopback address", "127.0.0.1\n", "line 1: 127.0.0.1/32 is loopback"},
+		{"overlapping private space", "8.0.0.0/6\n", "line 1: 8.0.0.0/6 overlaps private address space"},
+		{"documentation IPv6", "2001:dd8:1c::/48\r\n2001:db8::/32\r\n", "line 2: 2001:db8::/32 is documentation"},
+		{"outside IPv6 global unicast", "4000::/16\n", "line 1: 4000::/16 is outside IPv6 global unicast"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := ParseOperatorSpace(strings.NewReader(tt.in))
+			if err == nil || !strings.Contains(err.Error(), tt.err) || !strings.Contains(err.Error(), "public addresses only") {
+				t.Fatalf("= %v; want an error saying %q", err, tt.err)
+			}
+		})
+	}
+	ps, notes, err := ParseOperatorSpace(strings.NewReader("14.1.104.0/22\n2001:dd8:1c::/48\n14.1.105.0/24\n\n14.1.104.0/22\n39.32.0.0/11\n2001:dd8:1c:5::/64\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range ps {
+		got = append(got, p.String())
+	}
+	if strings.Join(got, " ") != "14.1.104.0/22 2001:dd8:1c::/48 14.1.105.0/24 39.32.0.0/11 2001:dd8:1c:5::/64" {
+		t.Errorf("prefixes = %v; want each once, in file order", got)
+	}
+	want := []string{
+		"line 3: 14.1.105.0/24 lies inside 14.1.104.0/22 from line 1",
+		"line 5: 14.1.104.0/22 repeats line 1; loaded once",
+		"line 7: 2001:dd8:1c:5::/64 lies inside 2001:dd8:1c::/48 from line 2",
+	}
+	if strings.Join(notes, "|") != strings.Join(want, "|") {
+		t.Errorf("notes = %q; want %q", notes, want)
+	}
+	if ps, notes, err := ParseOperatorSpace(strings.NewReader("\ufeff# nothing yet\r\n")); err != nil || len(ps) != 0 || len(notes) != 0 {
+		t.Errorf("comments only = %v, %v, %v; want an empty list", ps, notes, err)
+	}
+}

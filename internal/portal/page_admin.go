@@ -177,7 +177,10 @@ func (s *Server) adminOperatorPrefixes(w http.ResponseWriter, r *http.Request) {
 			defer file.Close()
 			rd = file
 		}
-		ps, perr := netpolicy.ParsePrefixList(rd)
+		// The same rules as ipreg operator load-prefixes: special-purpose
+		// space refused at its line (the notes on repeats are for the
+		// command line; here they load once).
+		ps, _, perr := netpolicy.ParseOperatorSpace(rd)
 		if perr != nil {
 			err = registry.FieldErrors{"prefixes": perr.Error()}.Err()
 		} else if len(ps) == 0 {

@@ -110,6 +110,11 @@ func TestUploadsFromSpreadsheets(t *testing.T) {
 		if p.status != 422 || !strings.Contains(p.body, "line 3:") {
 			t.Fatalf("bad prefix file = %d, want 422 naming line 3", p.status)
 		}
+		// Special-purpose space is refused at its line, as by the command.
+		p = admin.multipart("/admin/operators/ptcl/prefixes", nil, map[string][2]string{"file": {"ptcl.txt", "14.1.104.0/22\r10.0.0.0/8\r"}})
+		if p.status != 422 || !strings.Contains(p.body, "line 2: 10.0.0.0/8 is private address space") {
+			t.Fatalf("private prefix = %d, want 422 naming line 2: %s", p.status, p.body)
+		}
 	})
 }
 
