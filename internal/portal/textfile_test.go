@@ -87,7 +87,10 @@ func TestUploadsFromSpreadsheets(t *testing.T) {
 		cells := func(l string) []string { c := strings.Split(l, ","); return c[:len(c)-2] }
 		// Excel's save: BOM, CRLF; the first note spans two lines, so the
 		// second record starts on line 4.
-		filled := "\ufeff" + lines[0] + "\r\n" +
+		if !strings.HasPrefix(lines[0], "\ufeffcheck_id,") {
+			t.Fatalf("the download does not start with a UTF-8 BOM: %q", lines[0])
+		}
+		filled := lines[0] + "\r\n" +
 			strings.Join(cells(lines[1]), ",") + ",disputed,\"Not our subscriber;\r\nsee ticket 7\"\r\n" +
 			strings.Join(cells(lines[2]), ",") + ",maybe,\r\n"
 		p := op.multipart("/operator/checks/upload", nil, map[string][2]string{"file": {"checks.csv", filled}})
