@@ -91,7 +91,7 @@ func inspectPDFNow(ctx context.Context, b []byte, budget time.Duration) error {
 	if !xrefMatchesBytes(doc.XRefTable, b) {
 		return Errorf(EINVALID, "the PDF's structure cannot be read, so it cannot be checked; make a plain PDF: %s", makePlainPDF)
 	}
-	v := pdfVisitor{c: c, xt: doc.XRefTable}
+	v := pdfVisitor{c: c, xt: doc.XRefTable, b: b}
 	for _, e := range doc.XRefTable.Table {
 		if e == nil || e.Free {
 			continue
@@ -187,6 +187,7 @@ var activeSubtypes = map[string]string{
 type pdfVisitor struct {
 	c  context.Context
 	xt *model.XRefTable
+	b  []byte // the file, to tell a null object from an unreadable one
 }
 
 var errPDFUnreadable = errors.New("a PDF object cannot be read")
@@ -199,12 +200,10 @@ var errPDFUnreadable = errors.New("a PDF object cannot be read")
 func (v pdfVisitor) load(e *model.XRefTableEntry) (types.Object, error) {
 	o := e.Object
 	if lazy, ok := o.(types.LazyObjectStreamObject); ok {
-		var err error
-		if o, err = lazy.DecodedObject(v.c); err != nil {
-			return nil, err
-		}
+		// Decoded without error, nil is the null object.
+		return lazy.DecodedObject(v.c)
 	}
-	if o == nil {
+	if o == nil && (e.Offset == nil || !isNullObject(v.b, int(*e.Offset))) {
 		return nil, errPDFUnreadable
 	}
 	return o, nil
@@ -316,7 +315,15 @@ func (v pdfVisitor) activeInDict(d types.Dict) string {
 // file:, a network share, a relative path the viewer resolves against the
 // file's folder) acts on the reviewer's machine.
 func webLink(uri string) bool {
-	u, err := url.Parse(strings.TrimSpace(uri))
+	// Writers that keep C strings end the URI in a NUL; viewers drop it.
+	uri = strings.TrimSpace(strings.TrimRight(uri, "\x00"))
+	// A scheme-less "www." address is a web page to viewers (pdf.js and
+	// Acrobat prefix http://); any other scheme-less URI is a path the
+	// viewer resolves against the file's folder.
+	if len(uri) > 4 && strings.EqualFold(uri[:4], "www.") {
+		uri = "http://" + uri
+	}
+	u, err := url.Parse(uri)
 	if err != nil {
 		return false
 	}

@@ -36,7 +36,11 @@ var pdfWith = testbin.PDFWith
 // given and whose pages, font and object 6 (obj6) lie in a
 // Flate-compressed object stream, indexed by a cross-reference stream, as
 // current writers pack them: a byte search sees none of their names.
-func objStmPDF(catalog, obj6 string) []byte {
+func objStmPDF(catalog, obj6 string) []byte { return objStmPDFTable(catalog, obj6, true) }
+
+// objStmPDFTable is objStmPDF whose cross-reference stream (object 8)
+// lists itself, or, as most writers do, leaves itself out (/Size 8).
+func objStmPDFTable(catalog, obj6 string, listSelf bool) []byte {
 	content := "BT /F1 18 Tf 72 720 Td (letter) Tj ET"
 	packed := map[int]string{
 		2: "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -79,8 +83,12 @@ func objStmPDF(catalog, obj6 string) []byte {
 	entry(2, 7, 2)
 	entry(2, 7, 3)
 	entry(1, uint32(off[7]), 0)
-	entry(1, uint32(off[8]), 0)
-	fmt.Fprintf(&b, "8 0 obj\n<< /Type /XRef /Size 9 /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n%s\nendstream\nendobj\n", len(xref), xref)
+	size := 8
+	if listSelf {
+		entry(1, uint32(off[8]), 0)
+		size = 9
+	}
+	fmt.Fprintf(&b, "8 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n%s\nendstream\nendobj\n", size, len(xref), xref)
 	fmt.Fprintf(&b, "startxref\n%d\n%%%%EOF\n", off[8])
 	return b.Bytes()
 }
@@ -193,6 +201,20 @@ func unlisted(b []byte) []byte {
 	return append(append([]byte{}, b[:i]...), out...)
 }
 
+// appendedAfterEOF returns b (as testbin.PDFObjects writes it) with an
+// incremental update that rewrites object 5 (the font), appended right
+// after "%%EOF" with no newline between, as some editors write it.
+func appendedAfterEOF(b []byte) []byte {
+	b = bytes.TrimRight(b, "\n")
+	prev := bytes.LastIndex(b, []byte("\nxref\n")) + 1
+	out := append([]byte{}, b...)
+	off := len(out)
+	out = append(out, "5 0 obj\n<< /Type /Font /Subtype /Type1 /BaseFont /Courier >>\nendobj\n"...)
+	xref := len(out)
+	out = append(out, fmt.Sprintf("xref\n5 1\n%010d 00000 n \ntrailer\n<< /Size 6 /Root 1 0 R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n", off, prev, xref)...)
+	return out
+}
+
 func TestSniffPDFActiveContent(t *testing.T) {
 	plain := testbin.PDF("CNIC front")
 	openJS := pdfWith("/OpenAction "+jsAction, "")
@@ -265,6 +287,14 @@ func TestSniffPDFActiveContent(t *testing.T) {
 		{"subtype by reference", pdfWith("", "/Annots [<< /Type /Annot /Subtype 6 0 R /Rect [0 0 9 9] /FS 7 0 R >>]", "/FileAttachment", "<< /Type /Filespec /F (a.exe) >>"), "an embedded file"},
 		{"subtype as a string", pdfWith("", "/Annots [<< /Type /Annot /Subtype (RichMedia) /Rect [0 0 9 9] >>]"), "rich media"},
 		{"text that looks like an object header inside a string", pdfWith("/Lang (en 9 0 obj)", "", "<< /Producer (7 0 obj) >>"), ""},
+		// What real writers do, which the table check must let through.
+		{"a null object (pdfcpu holds it as no object)", pdfWith("", "", "null", "<< /Producer (x) >>"), ""},
+		{"a cross-reference stream that leaves itself out of its table", objStmPDFTable("", "<< /Producer (scanner) >>", false), ""},
+		{"an incremental update starting right after %%EOF", appendedAfterEOF(testbin.PDF("letter")), ""},
+		{"a link to www. without a scheme", pdfWith("", "/Annots [<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] /A << /S /URI /URI (www.pta.gov.pk/en) >> >>]"), ""},
+		{"a link ending in a NUL, as C writers leave it", pdfWith("", "/Annots [<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] /A << /S /URI /URI (https://pta.gov.pk/\\000) >> >>]"), ""},
+		{"a link to a path without a scheme", pdfWith("", "/Annots [<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] /A << /S /URI /URI (setup.exe) >> >>]"), "not to a web page"},
+		{"an unlisted object that calls itself a cross-reference stream only when escaped", unlisted(pdfWith("/OpenAction 6 0 R", "", "<< /Type /X#52ef /S /JavaScript /JS (x) >>")), "structure cannot be read"},
 
 		{"user password", encrypted(t, plain, "open-secret", "owner-secret"), "protected by a password"},
 		{"not parseable", []byte("%PDF-1.4\nthis is not a PDF body\ntrailer << /Root 9 0 R >>\n%%EOF\n"), "structure cannot be read"},
