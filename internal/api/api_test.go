@@ -434,6 +434,13 @@ func testWorkflow(t *testing.T, c *client) {
 	c.want(c.do("PUT", "/api/v1/admin/settings", admin, map[string]any{"sla_working_hours": 16}), 200)
 	c.want(c.do("PUT", "/api/v1/admin/settings", reviewer, map[string]any{"sla_working_hours": 16}), 403)
 	c.want(c.do("PUT", "/api/v1/admin/settings", admin, map[string]any{"min_prefix_v4": 2}), 422)
+	// null is not zero: 400 naming the field, and the fee stays.
+	if res := c.want(c.do("PUT", "/api/v1/admin/settings", admin, map[string]any{"fee_amount_pkr": nil}), 400); !strings.Contains(string(res.body), "fee_amount_pkr cannot be null") {
+		t.Errorf("null fee = %s", res.body)
+	}
+	if got := c.want(c.do("GET", "/api/v1/admin/settings", admin, nil), 200).json(t)["fee_amount_pkr"]; got != set["fee_amount_pkr"] {
+		t.Errorf("fee after a null = %v, want %v", got, set["fee_amount_pkr"])
+	}
 	c.want(c.do("POST", "/api/v1/revocations/"+rev["id"].(string)+"/confirm", reviewer, nil), 403)
 
 	// Alice surrenders a second registration; then withdraws a draft.

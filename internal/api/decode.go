@@ -60,6 +60,11 @@ func decodeJSON(body []byte, v any) error {
 	if !utf8.Valid(body) {
 		return registry.Errorf(registry.EMALFORMED, "the request body is not valid UTF-8")
 	}
+	// Before decoding: the decoder would set a null field to zero, over a
+	// value a merging route (settings) already holds.
+	if err := checkValues(body, reflect.TypeOf(v)); err != nil {
+		return err
+	}
 	dec := jsontext.NewDecoder(bytes.NewReader(body))
 	if err := json.UnmarshalDecode(dec, v, json.RejectUnknownMembers(true)); err != nil {
 		return decodeError(err, reflect.TypeOf(v))
@@ -68,6 +73,75 @@ func decodeJSON(body []byte, v any) error {
 		return registry.Errorf(registry.EMALFORMED, "the request body has data after the JSON value; send exactly one object")
 	}
 	return nil
+}
+
+// maxJSONInteger is the largest integer every JSON implementation reads
+// exactly (RFC 7493 I-JSON §2.2, RFC 8259 §6: 2^53−1, an IEEE 754 double's
+// integer range): a larger one, although it fits an int64, would reach a
+// JavaScript client or a spreadsheet as another number.
+const maxJSONInteger = 1<<53 - 1
+
+// checkValues refuses, naming the member, what the decoder would accept
+// but not as the person meant it: null for a member that has no "absent"
+// (only pointer members are optional; v2 semantics would set the value to
+// zero, so {"fee_amount_pkr":null} made the fee 0), and an integer beyond
+// maxJSONInteger. The body is read token by token beside v's Go type; a
+// body that is not valid JSON is left to the decoder to report.
+func checkValues(body []byte, t reflect.Type) error {
+	dec := jsontext.NewDecoder(bytes.NewReader(body))
+	for {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return nil
+		}
+		k := tok.Kind()
+		if k != 'n' && k != '0' {
+			continue
+		}
+		p := dec.StackPointer()
+		if p == "" {
+			if k == 'n' {
+				return registry.Errorf(registry.EMALFORMED, "the body must be a JSON object, not null")
+			}
+			continue
+		}
+		ft := typeAt(t, p)
+		if ft == nil {
+			continue // an unknown member: the decoder names it
+		}
+		name := fieldName(p)
+		switch {
+		case k == 'n' && ft.Kind() != reflect.Pointer && ft.Kind() != reflect.Interface:
+			msg := "cannot be null: give " + goKindName(ft)
+			return &registry.Error{Code: registry.EMALFORMED, Message: name + " " + msg, Fields: map[string]string{name: msg}}
+		case k == '0' && isInteger(ft) && !strings.ContainsAny(tok.String(), ".eE"):
+			if n, err := strconv.ParseInt(tok.String(), 10, 64); err != nil || n > maxJSONInteger || n < -maxJSONInteger {
+				msg := fmt.Sprintf("is too large (at most %d)", maxJSONInteger)
+				return &registry.Error{Code: registry.EMALFORMED, Message: name + " " + msg, Fields: map[string]string{name: msg}}
+			}
+		}
+	}
+}
+
+// typeAt is the Go type the member at p decodes into, under t; nil when t
+// has no such member.
+func typeAt(t reflect.Type, p jsontext.Pointer) reflect.Type {
+	for tok := range p.Tokens() {
+		t = elem(t)
+		switch t.Kind() {
+		case reflect.Struct:
+			f, ok := fieldByJSONName(t, tok)
+			if !ok {
+				return nil
+			}
+			t = f.Type
+		case reflect.Slice, reflect.Array, reflect.Map:
+			t = t.Elem()
+		default:
+			return nil
+		}
+	}
+	return t
 }
 
 // decodeError turns the decoder's error into a coded error that names
@@ -111,14 +185,16 @@ func typeMessage(sem *json.SemanticError) string {
 	if sem.JSONKind == '0' && isInteger(sem.GoType) {
 		f, err := strconv.ParseFloat(string(sem.JSONValue), 64)
 		switch {
-		case err != nil && !errors.Is(err, strconv.ErrRange), math.IsInf(f, 0):
+		case math.IsInf(f, 0): // 1e400: beyond any number, not merely a fraction
+			return "is too large"
+		case err != nil && !errors.Is(err, strconv.ErrRange):
 			return "must be a whole number"
 		case f != math.Trunc(f):
-			return fmt.Sprintf("must be a whole number, like %.0f", math.Round(f))
+			return fmt.Sprintf("must be a whole number, like %.0f", math.Round(f)+0) // +0: no "-0"
 		case math.Abs(f) >= 1<<53 || isTooBig(sem.GoType, f):
 			return "is too large"
 		default:
-			return fmt.Sprintf("must be a whole number, like %.0f", f)
+			return fmt.Sprintf("must be a whole number, like %.0f", f+0) // -0.0 is "like 0"
 		}
 	}
 	if sem.JSONKind == 0 {

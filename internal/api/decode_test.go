@@ -52,6 +52,24 @@ func TestDecodeJSON(t *testing.T) {
 		{"cut short", `{"items":[`, "the body ends in the middle of the JSON value", "", ""},
 		{"not UTF-8", "{\"tags\":[\"\xff\"]}", "the request body is not valid UTF-8", "", ""},
 		{"single quotes", `{'valid_days':1}`, "the body is not valid JSON", "", ""},
+		// Tester's findings: null where no value means "absent", integers
+		// beyond what JSON carries exactly, and sensible words for -0.0 and
+		// 1e400.
+		{"null for an integer", `{"valid_days":null}`, "valid_days cannot be null: give a whole number", "valid_days", "cannot be null: give a whole number"},
+		{"null for a string", `{"Plain":null}`, "Plain cannot be null: give a string", "Plain", "cannot be null"},
+		{"null for an array", `{"tags":null}`, "tags cannot be null: give an array", "tags", "cannot be null: give an array"},
+		{"null in an array", `{"tags":["a",null]}`, "tags[1] cannot be null: give a string", "tags[1]", "cannot be null"},
+		{"null inside an array of objects", `{"items":[{"count":null}]}`, "items[0].count cannot be null", "items[0].count", "cannot be null"},
+		{"null for an optional (pointer) member", `{"small":null,"nested":null}`, "", "", ""},
+		{"null body", `null`, "the body must be a JSON object, not null", "", ""},
+		{"2^53+1", `{"valid_days":9007199254740993}`, "valid_days is too large", "valid_days", "is too large (at most 9007199254740991)"},
+		{"-(2^53+1)", `{"valid_days":-9007199254740993}`, "valid_days is too large", "valid_days", "is too large"},
+		{"beyond int64", `{"valid_days":92233720368547758070}`, "valid_days is too large", "valid_days", "is too large"},
+		{"2^53-1", `{"valid_days":9007199254740991}`, "", "", ""},
+		{"-0.0", `{"valid_days":-0.0}`, "valid_days must be a whole number, like 0", "valid_days", "must be a whole number, like 0"},
+		{"-0.4", `{"valid_days":-0.4}`, "valid_days must be a whole number, like 0", "valid_days", "like 0"},
+		{"1e400", `{"valid_days":1e400}`, "valid_days is too large", "valid_days", "is too large"},
+		{"-1e400", `{"valid_days":-1e400}`, "valid_days is too large", "valid_days", "is too large"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -85,5 +103,10 @@ func TestDecodeJSONMerges(t *testing.T) {
 	want.ValidityDays = 30
 	if set != want {
 		t.Fatalf("settings after a partial body = %+v, want %+v", set, want)
+	}
+	// null is refused and leaves the value as it was (v2 would zero it).
+	err := decodeJSON([]byte(`{"fee_amount_pkr":null}`), &set)
+	if e, ok := err.(*registry.Error); !ok || e.Fields["fee_amount_pkr"] != "cannot be null: give a whole number" || set != want {
+		t.Fatalf("null fee = %v, settings %+v; want 400 naming fee_amount_pkr and nothing changed", err, set)
 	}
 }

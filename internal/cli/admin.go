@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/ipreg/ipreg/internal/netpolicy"
 	"github.com/ipreg/ipreg/internal/registry"
+	"github.com/ipreg/ipreg/internal/textfile"
 )
 
 func runMigrate(ctx context.Context, args []string, env Env, stdio IO) error {
@@ -97,11 +97,12 @@ func runUser(ctx context.Context, args []string, env Env, stdio IO) error {
 	if err := parse(fs, args[1:], env); err != nil {
 		return err
 	}
-	pw, err := bufio.NewReader(stdio.Stdin).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
+	// A BOM (a file saved by Notepad) and the line end are not part of
+	// the password; its spaces are.
+	pw, err := textfile.FirstLine(stdio.Stdin)
+	if err != nil {
 		return fmt.Errorf("read password from standard input: %w", err)
 	}
-	pw = strings.TrimRight(pw, "\r\n")
 	svc, done, err := openService(ctx, &d)
 	if err != nil {
 		return err
@@ -192,9 +193,11 @@ func runOperator(ctx context.Context, args []string, env Env, stdio IO) error {
 		return tw.Flush()
 	case "load-prefixes":
 		var id, file string
-		fs := flagSet("operator load-prefixes", "Replace an operator's address space with a prefix list: one prefix or address\nper line, # comments allowed (UTF-8 with or without a BOM, LF or CRLF line ends);\n\"-\" reads standard input. Applications whose\naddresses fall outside it are flagged for the reviewer.", stdio)
+		var allowEmpty bool
+		fs := flagSet("operator load-prefixes", "Replace an operator's address space with a prefix list: one prefix or address\nper line, # comments allowed (UTF-8 with or without a BOM, LF, CRLF or CR line\nends); \"-\" reads standard input. Special-purpose space (private, loopback,\ndocumentation, … RFC 6890) is refused with its line; a prefix that repeats a\nline or lies inside another is loaded once and reported. A list with no\nprefixes is refused unless --allow-empty. Applications whose addresses fall\noutside the space are flagged for the reviewer.", stdio)
 		fs.StringVar(&id, "id", "", "operator id")
 		fs.StringVar(&file, "file", "-", "prefix list file, or - for standard input")
+		fs.BoolVar(&allowEmpty, "allow-empty", false, "load a list with no prefixes, emptying the operator's address space (every application for it is then flagged)")
 		d.register(fs)
 		if err := parse(fs, args, env); err != nil {
 			return err
@@ -208,9 +211,15 @@ func runOperator(ctx context.Context, args []string, env Env, stdio IO) error {
 			defer f.Close()
 			r = f
 		}
-		ps, err := netpolicy.ParsePrefixList(r)
+		ps, notes, err := netpolicy.ParseOperatorSpace(r)
 		if err != nil {
 			return fmt.Errorf("%s: %w", file, err)
+		}
+		if len(ps) == 0 && !allowEmpty {
+			return fmt.Errorf("%s holds no prefixes; loading it would empty operator %s's address space: check the file, or pass --allow-empty to do that", file, id)
+		}
+		for _, n := range notes {
+			fmt.Fprintf(stdio.Stderr, "note: %s: %s\n", file, n)
 		}
 		svc, done, err := openService(ctx, &d)
 		if err != nil {

@@ -75,8 +75,26 @@ func TestAdminCommands(t *testing.T) {
 			if code, out, errOut := run(t, env, "", "operator", "load-prefixes", "--id", "ptcl", "--file", list); code != 0 || !strings.Contains(out, "loaded 2") {
 				t.Fatalf("load-prefixes = %d %q %q", code, out, errOut)
 			}
-			if code, _, errOut := run(t, env, "10.0.0.0/8\nbogus\n", "operator", "load-prefixes", "--id", "ptcl"); code != 1 || !strings.Contains(errOut, "line 2") {
+			if code, _, errOut := run(t, env, "14.1.104.0/22\nbogus\n", "operator", "load-prefixes", "--id", "ptcl"); code != 1 || !strings.Contains(errOut, "line 2") {
 				t.Fatalf("bad prefix list = %d %q", code, errOut)
+			}
+			// Tester's findings: special-purpose space refused at its line,
+			// repeats and nested prefixes reported, an empty list refused
+			// unless --allow-empty.
+			if code, _, errOut := run(t, env, "14.1.104.0/22\n\n10.0.0.0/8\n", "operator", "load-prefixes", "--id", "ptcl"); code != 1 || !strings.Contains(errOut, "line 3: 10.0.0.0/8 is private address space") {
+				t.Fatalf("private prefix = %d %q", code, errOut)
+			}
+			if code, out, errOut := run(t, env, "14.1.104.0/22\n14.1.105.0/24\n14.1.104.0/22\n2001:dd8:1c::/48\n", "operator", "load-prefixes", "--id", "ptcl"); code != 0 ||
+				!strings.Contains(out, "loaded 3 prefixes") || !strings.Contains(errOut, "line 2: 14.1.105.0/24 lies inside 14.1.104.0/22 from line 1") || !strings.Contains(errOut, "line 3: 14.1.104.0/22 repeats line 1") {
+				t.Fatalf("repeats = %d %q %q", code, out, errOut)
+			}
+			for _, empty := range []string{"", "# PTCL, to be filled in\r\n\r\n"} {
+				if code, _, errOut := run(t, env, empty, "operator", "load-prefixes", "--id", "ptcl"); code != 1 || !strings.Contains(errOut, "holds no prefixes") || !strings.Contains(errOut, "--allow-empty") {
+					t.Fatalf("empty list %q = %d %q", empty, code, errOut)
+				}
+			}
+			if code, out, errOut := run(t, env, "# none\n", "operator", "load-prefixes", "--id", "ptcl", "--allow-empty"); code != 0 || !strings.Contains(out, "loaded 0 prefixes") {
+				t.Fatalf("empty list with --allow-empty = %d %q %q", code, out, errOut)
 			}
 			// Issue 11 §4: a list saved by Notepad or Excel (BOM, CRLF) loads,
 			// and errors count lines as the editor does.
@@ -93,6 +111,22 @@ func TestAdminCommands(t *testing.T) {
 			if code, out, errOut := run(t, env, "a staff password\n", "user", "add", "--email", "Rev@Pta.gov.pk", "--role", "reviewer"); code != 0 || !strings.Contains(out, "reviewer rev@pta.gov.pk") {
 				t.Fatalf("user add = %d %q %q", code, out, errOut)
 			}
+			// A password piped from a file Notepad saved: the BOM and CRLF are
+			// not part of it, its spaces are.
+			if code, out, errOut := run(t, env, "\ufeff two  spaced words \r\n", "user", "add", "--email", "bom@pta.gov.pk", "--role", "reviewer"); code != 0 || !strings.Contains(out, "reviewer bom@pta.gov.pk") {
+				t.Fatalf("user add with a BOM = %d %q %q", code, out, errOut)
+			}
+			d := dbFlags{dataDir: dir, db: env["IPREG_DB"]}
+			svc, done, err := openService(context.Background(), &d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for pw, ok := range map[string]bool{" two  spaced words ": true, "\ufeff two  spaced words ": false, "two  spaced words": false} {
+				if _, _, err := svc.Login(context.Background(), "bom@pta.gov.pk", pw, "", "192.0.2.9"); (err == nil) != ok {
+					t.Errorf("login with %q: %v; want ok=%v", pw, err, ok)
+				}
+			}
+			done()
 			if code, _, errOut := run(t, env, "short\n", "user", "add", "--email", "x@pta.gov.pk", "--role", "operator"); code != 1 || !strings.Contains(errOut, "--password") || !strings.Contains(errOut, "--operator") {
 				t.Fatalf("invalid user add = %d %q", code, errOut)
 			}

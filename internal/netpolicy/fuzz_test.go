@@ -56,7 +56,7 @@ func FuzzNormalizeMobile(f *testing.F) {
 			t.Fatalf("NormalizeMobile(%q) = %q, not 92 + a mobile national number", s, n)
 		}
 		urdu := strings.Map(func(r rune) rune { return '۰' + (r - '0') }, n[2:])
-		for _, again := range []string{n, "+" + n, "0" + n[2:], "0" + urdu} {
+		for _, again := range []string{n, "+" + n, "0" + n[2:], "۰" + urdu} {
 			if got, err := NormalizeMobile(again); err != nil || got != n {
 				t.Fatalf("NormalizeMobile(%q) = %q, %v; want %q as for %q", again, got, err, n, s)
 			}

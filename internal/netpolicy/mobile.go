@@ -17,16 +17,19 @@ import (
 //     trunk digit written in as well: +92 (0)300 1234567;
 //   - an RFC 3966 tel URI of a global number: tel:+92-300-1234567;
 //   - spaces (any Unicode space), dots, dashes (any Unicode dash), slashes
-//     and brackets between the digits, and bidirectional marks, which
-//     arrive with numbers copied out of Urdu text;
-//   - decimal digits of any script (Unicode category Nd: Arabic-Indic
+//     and brackets between the digits, the "+" inside brackets as some
+//     write it ((+92) 300 1234567), and Unicode format characters
+//     (category Cf: bidirectional marks, which arrive with numbers copied
+//     out of Urdu text, ZWNJ, the soft hyphen), through FoldDigits;
+//   - decimal digits of any one script (Unicode category Nd: Arabic-Indic
 //     ٠٣٠٠…, Extended Arabic-Indic (Urdu) ۰۳۰۰…, Devanagari ०३००…,
-//     fullwidth ０３００…), read by their digit value.
+//     fullwidth ０３００…), read by their digit value (FoldDigits).
 //
 // Refused, with an error that names the accepted forms: anything else
 // (letters, extensions, tel URI parameters, another country code, a wrong
-// length) and every number that is not in a Pakistani mobile range, such as
-// the Lahore landline 042-35761234.
+// length, digits of two scripts, a line break inside the number) and every
+// number that is not in a Pakistani mobile range, such as the Lahore
+// landline 042-35761234.
 //
 // The ranges are libphonenumber's mobile pattern for PK (metadata of
 // github.com/nyaruka/phonenumbers v1.8.1, itself from Google's
@@ -63,17 +66,24 @@ func nationalMobile(s string) (string, error) {
 	if len(s) >= 4 && strings.EqualFold(s[:4], "tel:") {
 		s, tel = s[4:], true
 	}
+	if !utf8.ValidString(s) {
+		return "", fmt.Errorf("it is not valid UTF-8 text")
+	}
+	s, err := FoldDigits(s)
+	if err != nil {
+		return "", err
+	}
 	var digits []byte
 	plus := false
-	for i, r := range s {
-		if r == utf8.RuneError {
-			return "", fmt.Errorf("it is not valid UTF-8 text")
-		}
+	for _, r := range s {
 		switch {
-		case unicode.IsDigit(r):
-			digits = append(digits, '0'+digitValue(r))
-		case (r == '+' || r == '＋') && i == 0:
+		case r >= '0' && r <= '9':
+			digits = append(digits, byte(r))
+		case (r == '+' || r == '＋') && len(digits) == 0 && !plus:
+			// First, or after an opening bracket: "(+92) 300 1234567".
 			plus = true
+		case isLineBreak(r):
+			return "", fmt.Errorf("it is split over two lines; write each number on one line")
 		case isMobileSpace(r) || isMobileSeparator(r):
 		case unicode.IsLetter(r):
 			return "", fmt.Errorf("it contains letters")
@@ -143,23 +153,21 @@ func isPKMobile(d string) bool {
 	return false
 }
 
-// digitValue is the value 0–9 of a Unicode decimal digit (category Nd).
-// Unicode encodes every script's decimal digits as contiguous runs of ten
-// in ascending order from zero, and adjacent runs (the mathematical digits
-// U+1D7CE–U+1D7FF) each start a multiple of ten after the first; so the
-// value is the distance from the start of the Nd block, modulo ten.
-func digitValue(r rune) byte {
-	start := r
-	for unicode.IsDigit(start - 1) {
-		start--
-	}
-	return byte((r - start) % 10)
+// isMobileSpace reports spaces and the invisible format characters that
+// copying a number from right-to-left text brings along (LRM, RLM, ALM,
+// isolates, zero-width spaces and joiners: category Cf).
+func isMobileSpace(r rune) bool {
+	return unicode.IsSpace(r) || unicode.Is(unicode.Cf, r)
 }
 
-// isMobileSpace reports spaces and the invisible marks that copying a
-// number from right-to-left text brings along (LRM, RLM, ALM, isolates).
-func isMobileSpace(r rune) bool {
-	return unicode.IsSpace(r) || unicode.Is(unicode.Bidi_Control, r) || r == '\u200b' || r == '\u2060' || r == '\ufeff'
+// isLineBreak reports the characters that end a line (Unicode's mandatory
+// breaks): a number never spans two.
+func isLineBreak(r rune) bool {
+	switch r {
+	case '\n', '\r', '\v', '\f', '\u0085', '\u2028', '\u2029':
+		return true
+	}
+	return false
 }
 
 // isMobileSeparator reports the visual separators people write between

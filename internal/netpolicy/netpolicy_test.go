@@ -271,7 +271,25 @@ func TestNormalizeMobile(t *testing.T) {
 		{"＋９２３００１２３４５６７", "923001234567"},
 		{"𝟎𝟑𝟎𝟎𝟏𝟐𝟑𝟒𝟓𝟔𝟕", "923001234567"}, // mathematical bold
 		{"𝟶𝟹𝟶𝟶𝟷𝟸𝟹𝟺𝟻𝟼𝟽", "923001234567"}, // mathematical monospace, the fifth run of its block
-		{"03۰۰1234567", "923001234567"}, // mixed scripts, same values
+		// Tester's findings: "+" inside brackets; ZWNJ, soft hyphen and other
+		// format characters (Cf) ignored.
+		{"(+92) 300 1234567", "923001234567"},
+		{"(+92)-300-1234567", "923001234567"},
+		{"[+92] 300 1234567", "923001234567"},
+		{"0300‌1234567", "923001234567"},   // ZWNJ
+		{"0300­1234567", "923001234567"},   // soft hyphen
+		{"⁨0300-1234567⁩", "923001234567"}, // first-strong isolate
+		{"؜۰۳۰۰‍۱۲۳۴۵۶۷", "923001234567"},  // ALM, ZWJ
+		// Refused: digits of two scripts, a number split over lines, "+"
+		// after a digit or twice.
+		{"0300۱۲۳۴۵۶۷", ""},
+		{"03۰۰1234567", ""},
+		{"０３００1234567", ""},
+		{"0300\n1234567", ""},
+		{"0300\r\n1234567", ""},
+		{"0300\u20281234567", ""},
+		{"(+92) +300 1234567", ""},
+		{"(0)+92 300 1234567", ""},
 		// Every mobile range libphonenumber knows, at its edges.
 		{"03101234567", "923101234567"},
 		{"03291234567", "923291234567"},
@@ -345,6 +363,8 @@ func TestNormalizeMobileSaysWhy(t *testing.T) {
 		{"03OO1234567", "letters"},
 		{"0300123456", "9 digits"},
 		{"tel:03001234567", "tel:+92"},
+		{"0300۱۲۳۴۵۶۷", "mixes digits of two scripts"},
+		{"0300\n1234567", "split over two lines"},
 	}
 	for _, tt := range tests {
 		if _, err := NormalizeMobile(tt.in); err == nil || !strings.Contains(err.Error(), tt.why) {
@@ -397,6 +417,33 @@ func TestDigitValueEveryScript(t *testing.T) {
 	}
 }
 
+// digitValue is the value FoldDigits gives the digit r.
+func digitValue(r rune) byte { return byte(r - digitZero(r)) }
+
+// FoldDigits reads any one script's digits, drops format characters, and
+// refuses two scripts in one number.
+func TestFoldDigits(t *testing.T) {
+	for _, tt := range []struct{ in, want, err string }{
+		{"۳۵۲۰۲-۱۲۳۴۵۶۷-۱", "35202-1234567-1", ""},
+		{"\u200f۱۲۳\u00ad۴", "1234", ""},
+		{"٣٠", "30", ""},
+		{"abc 12", "abc 12", ""},
+		{"1۲", "", "mixes digits of two scripts"},
+		{"٣۳", "", "mixes digits of two scripts"}, // Arabic-Indic and Urdu three
+	} {
+		got, err := FoldDigits(tt.in)
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("FoldDigits(%q) = %q, %v; want an error saying %q", tt.in, got, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("FoldDigits(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+		}
+	}
+}
+
 // ContainingKeys plus "starts inside" must find exactly the overlapping
 // prefixes: checked against netip.Prefix.Overlaps for pairs of prefixes.
 func TestContainingKeys(t *testing.T) {
@@ -422,5 +469,46 @@ func TestContainingKeys(t *testing.T) {
 	// Masks that coincide are probed once: 14.1.104.7 has 10 distinct starts.
 	if n := len(ContainingKeys(netip.MustParsePrefix("14.1.104.7/32"))); n != 10 {
 		t.Errorf("14.1.104.7/32 has %d distinct containing starts, want 10", n)
+	}
+}
+
+// An operator's address space is public space: special-purpose prefixes
+// are refused at their line; repeats and nested prefixes are reported.
+func TestParseOperatorSpace(t *testing.T) {
+	for _, tt := range []struct{ name, in, err string }{
+		{"private, the tester's example", "14.1.104.0/22\n# c\n10.0.0.0/8\n", "line 3: 10.0.0.0/8 is private address space (10.0.0.0/8, RFC 1918)"},
+		{"loopback address", "127.0.0.1\n", "line 1: 127.0.0.1/32 is loopback"},
+		{"overlapping private space", "8.0.0.0/6\n", "line 1: 8.0.0.0/6 overlaps private address space"},
+		{"documentation IPv6", "2001:dd8:1c::/48\r\n2001:db8::/32\r\n", "line 2: 2001:db8::/32 is documentation"},
+		{"outside IPv6 global unicast", "4000::/16\n", "line 1: 4000::/16 is outside IPv6 global unicast"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := ParseOperatorSpace(strings.NewReader(tt.in))
+			if err == nil || !strings.Contains(err.Error(), tt.err) || !strings.Contains(err.Error(), "public addresses only") {
+				t.Fatalf("= %v; want an error saying %q", err, tt.err)
+			}
+		})
+	}
+	ps, notes, err := ParseOperatorSpace(strings.NewReader("14.1.104.0/22\n2001:dd8:1c::/48\n14.1.105.0/24\n\n14.1.104.0/22\n39.32.0.0/11\n2001:dd8:1c:5::/64\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range ps {
+		got = append(got, p.String())
+	}
+	if strings.Join(got, " ") != "14.1.104.0/22 2001:dd8:1c::/48 14.1.105.0/24 39.32.0.0/11 2001:dd8:1c:5::/64" {
+		t.Errorf("prefixes = %v; want each once, in file order", got)
+	}
+	want := []string{
+		"line 3: 14.1.105.0/24 lies inside 14.1.104.0/22 from line 1",
+		"line 5: 14.1.104.0/22 repeats line 1; loaded once",
+		"line 7: 2001:dd8:1c:5::/64 lies inside 2001:dd8:1c::/48 from line 2",
+	}
+	if strings.Join(notes, "|") != strings.Join(want, "|") {
+		t.Errorf("notes = %q; want %q", notes, want)
+	}
+	if ps, notes, err := ParseOperatorSpace(strings.NewReader("\ufeff# nothing yet\r\n")); err != nil || len(ps) != 0 || len(notes) != 0 {
+		t.Errorf("comments only = %v, %v, %v; want an empty list", ps, notes, err)
 	}
 }

@@ -18,6 +18,13 @@ type domainPattern struct {
 	re    *regexp.Regexp
 	ur    string // Sprintf format with every verb turned to %s (values are captured text)
 	fixed int    // literal characters: more specific patterns are tried first
+	// isolate marks the captures of text verbs (%s, %v, %q): values such
+	// as a quoted number or address the person typed, which are wrapped in
+	// FIRST STRONG ISOLATE … POP DIRECTIONAL ISOLATE (Unicode bidi, UAX #9)
+	// so that a left-to-right value keeps its own order inside the Urdu
+	// sentence ("0300-1234567" is not shown as 1234567-0300, a leading "+"
+	// or "/" stays in front), and the sentence keeps its order around it.
+	isolate []bool
 }
 
 var domainPatterns = compileDomain(domainUrdu)
@@ -30,6 +37,7 @@ func compileDomain(cat map[string]string) []domainPattern {
 		var b strings.Builder
 		b.WriteString("^")
 		last, fixed := 0, 0
+		var isolate []bool
 		for _, m := range verbRe.FindAllStringIndex(en, -1) {
 			b.WriteString(regexp.QuoteMeta(en[last:m[0]]))
 			fixed += m[0] - last
@@ -38,8 +46,10 @@ func compileDomain(cat map[string]string) []domainPattern {
 				b.WriteString("%")
 			case strings.HasSuffix(v, "d"):
 				b.WriteString(`(-?\d+)`)
+				isolate = append(isolate, false)
 			default:
 				b.WriteString(`(.+?)`)
+				isolate = append(isolate, true)
 			}
 			last = m[1]
 		}
@@ -48,7 +58,7 @@ func compileDomain(cat map[string]string) []domainPattern {
 		b.WriteString("$")
 		// Captured values are text: %d and %q become %s (keeping positions).
 		urFmt := regexp.MustCompile(`%(\[\d+\])?[dvq]`).ReplaceAllString(ur, "%${1}s")
-		out = append(out, domainPattern{re: regexp.MustCompile(b.String()), ur: urFmt, fixed: fixed})
+		out = append(out, domainPattern{re: regexp.MustCompile(b.String()), ur: urFmt, fixed: fixed, isolate: isolate})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].fixed > out[j].fixed })
 	return out
@@ -74,7 +84,13 @@ func domainUr(msg string, depth int) string {
 		}
 		args := make([]any, len(m)-1)
 		for i, g := range m[1:] {
-			args[i] = domainUr(g, depth+1)
+			// A value (what the catalog does not translate) is isolated;
+			// a nested message, now Urdu, is part of the sentence.
+			a := domainUr(g, depth+1)
+			if i < len(p.isolate) && p.isolate[i] && a == g {
+				a = "\u2068" + a + "\u2069"
+			}
+			args[i] = a
 		}
 		return fmt.Sprintf(p.ur, args...)
 	}

@@ -142,21 +142,25 @@ func TestDomainCatalog(t *testing.T) {
 }
 
 // Real messages, as the registry and netpolicy write them, come out in
-// Urdu with their addresses, codes and nested parts intact.
+// Urdu with their addresses, codes and nested parts intact, each value
+// (not a nested message) in a bidi isolate (U+2068 … U+2069, the Urdu
+// review's §5) so that it keeps its order inside the right-to-left line.
 func TestTranslateDomain(t *testing.T) {
 	tests := []struct{ en, want string }{
 		{"10.1.2.3/32 is private address space (10.0.0.0/8, RFC 1918) and cannot be registered",
-			"10.1.2.3/32 نجی پتوں کی حد (10.0.0.0/8، RFC 1918) ہے اور رجسٹر نہیں ہو سکتا"},
+			"\u206810.1.2.3/32\u2069 نجی پتوں کی حد (\u206810.0.0.0/8\u2069، \u2068RFC 1918\u2069) ہے اور رجسٹر نہیں ہو سکتا"},
 		{"is required: upload the front of the CNIC (PDF, JPEG or PNG)", "لازمی ہے: CNIC کا سامنے کا رخ اپ لوڈ کریں (PDF، JPEG یا PNG)"},
 		{"is required: upload the letter of incorporation or active-taxpayer proof, or the government letter (PDF, JPEG or PNG)",
 			"لازمی ہے: کمپنی کی رجسٹریشن کا خط یا فعال ٹیکس دہندہ ہونے کا ثبوت، یا سرکاری خط اپ لوڈ کریں (PDF، JPEG یا PNG)"},
-		{"cannot submit application app_x: it is under review (state review)", "درخواست app_x پر یہ عمل (submit) نہیں ہو سکتا: یہ زیرِ جائزہ ہے"},
-		{"14.1.104.7/32 has host bits set; did you mean 14.1.104.0/24?", "14.1.104.7/32 میں ہوسٹ بٹس موجود ہیں؛ کیا آپ کا مطلب 14.1.104.0/24 تھا؟"},
+		{"cannot submit application app_x: it is under review (state review)", "درخواست \u2068app_x\u2069 پر یہ عمل (\u2068submit\u2069) نہیں ہو سکتا: یہ زیرِ جائزہ ہے"},
+		{"14.1.104.7/32 has host bits set; did you mean 14.1.104.0/24?", "\u206814.1.104.7/32\u2069 میں ہوسٹ بٹس موجود ہیں؛ کیا آپ کا مطلب \u206814.1.104.0/24\u2069 تھا؟"},
 		{"has 70 entries; at most 64 are allowed in one application", "اس میں 70 اندراجات ہیں؛ ایک درخواست میں زیادہ سے زیادہ 64 کی اجازت ہے"},
 		{"company_vpn is for company accounts; this is an individual account: choose freelancer_vpn, mobile_vpn",
-			"company_vpn company اکاؤنٹس کے لیے ہے؛ یہ individual اکاؤنٹ ہے: ان میں سے منتخب کریں: freelancer_vpn, mobile_vpn"},
+			"\u2068company_vpn\u2069 \u2068company\u2069 اکاؤنٹس کے لیے ہے؛ یہ \u2068individual\u2069 اکاؤنٹ ہے: ان میں سے منتخب کریں: \u2068freelancer_vpn, mobile_vpn\u2069"},
 		{`"042-35761234" is not a Pakistani mobile number: it is not in a Pakistani mobile range (a landline, or an unassigned 3XX code); write it as 03XXXXXXXXX, +923XXXXXXXXX or 00923XXXXXXXXX (spaces, dashes and a "(0)" allowed)`,
-			"\"042-35761234\" پاکستانی موبائل نمبر نہیں: یہ پاکستانی موبائل نمبروں کی رینج میں نہیں (لینڈ لائن نمبر، یا ایسا 3XX کوڈ جو جاری نہیں ہوا)؛ اسے \u206603XXXXXXXXX\u2069، \u2066+923XXXXXXXXX\u2069 یا \u206600923XXXXXXXXX\u2069 لکھیں (خالی جگہ، ڈیش اور \u2066(0)\u2069 لکھ سکتے ہیں)"},
+			"\u2068\"042-35761234\"\u2069 پاکستانی موبائل نمبر نہیں: یہ پاکستانی موبائل نمبروں کی رینج میں نہیں (لینڈ لائن نمبر، یا ایسا 3XX کوڈ جو جاری نہیں ہوا)؛ اسے \u206603XXXXXXXXX\u2069، \u2066+923XXXXXXXXX\u2069 یا \u206600923XXXXXXXXX\u2069 لکھیں (خالی جگہ، ڈیش اور \u2066(0)\u2069 لکھ سکتے ہیں)"},
+		{`"0300۱۲۳۴۵۶۷" is not a Pakistani mobile number: it mixes digits of two scripts (such as 0–9 and ۰–۹); write all its digits in one; write it as 03XXXXXXXXX, +923XXXXXXXXX or 00923XXXXXXXXX (spaces, dashes and a "(0)" allowed)`,
+			"\u2068\"0300۱۲۳۴۵۶۷\"\u2069 پاکستانی موبائل نمبر نہیں: اس میں دو رسم الخط کے ہندسے ملے ہوئے ہیں (جیسے \u20660–9\u2069 اور ۰–۹)؛ سارے ہندسے ایک ہی رسم الخط میں لکھیں؛ اسے \u206603XXXXXXXXX\u2069، \u2066+923XXXXXXXXX\u2069 یا \u206600923XXXXXXXXX\u2069 لکھیں (خالی جگہ، ڈیش اور \u2066(0)\u2069 لکھ سکتے ہیں)"},
 		{"something the catalog does not know", "something the catalog does not know"},
 	}
 	for _, tt := range tests {

@@ -166,14 +166,14 @@ var domainUrdu = map[string]string{
 	"must be between %d and %d":                                                            "%d اور %d کے درمیان ہونا چاہیے",
 	"must be between 0 and 100000000":                                                      "0 اور 100000000 کے درمیان ہونا چاہیے",
 	"must be between 65536 (64 KiB) and 52428800 (50 MiB)":                                 "65536 (64 KiB) اور 52428800 (50 MiB) کے درمیان ہونا چاہیے",
-	"must be a 13-digit CNIC, written 12345-1234567-1 or 1234512345671":                    "13 ہندسوں کا CNIC ہونا چاہیے، 12345-1234567-1 یا 1234512345671",
-	"must be an NTN written 1234567-8 (seven digits and a check digit) or a 13-digit CNIC": "NTN ہونا چاہیے، 1234567-8 (سات ہندسے اور ایک جانچ ہندسہ)، یا 13 ہندسوں کا CNIC",
+	"must be a 13-digit CNIC, written 12345-1234567-1 or 1234512345671":                    "13 ہندسوں کا شناختی کارڈ نمبر ہونا چاہیے، جیسے \u206612345-1234567-1\u2069 یا 1234512345671",
+	"must be an NTN written 1234567-8 (seven digits and a check digit) or a 13-digit CNIC": "یہ NTN ہونا چاہیے، جیسے \u20661234567-8\u2069 (سات ہندسے اور ایک چیک ہندسہ)، یا 13 ہندسوں کا شناختی کارڈ نمبر",
 	"must be a whole number":                                                               "مکمل عدد ہونا چاہیے",
 	"must be a whole number of days":                                                       "دنوں کی مکمل تعداد ہونی چاہیے",
 	"is required":                                                                          "لازمی ہے",
 	"is too long: at most %d characters":                                                   "بہت لمبا ہے: زیادہ سے زیادہ %d حروف",
 	"contains control characters; use plain text":                                          "اس میں کنٹرول حروف ہیں؛ سادہ متن استعمال کریں",
-	"must be an e-mail address such as name@example.com.pk":                                "ای میل پتا ہونا چاہیے، مثلاً name@example.com.pk",
+	"must be an e-mail address such as name@example.com.pk":                                "ای میل ایڈریس ہونا چاہیے، مثلاً name@example.com.pk",
 	"is too short: use at least 10 characters (a few words make a good password)":          "بہت چھوٹا ہے: کم از کم 10 حروف (چند الفاظ مل کر اچھا پاس ورڈ بناتے ہیں)",
 	"is too long: at most 256 characters":                                                  "بہت لمبا ہے: زیادہ سے زیادہ 256 حروف",
 	"is not a known category":                                                              "کوئی معلوم زمرہ نہیں",
@@ -198,7 +198,6 @@ var domainUrdu = map[string]string{
 	"is not UTF-8 text; save the file as CSV UTF-8":                                 "UTF-8 متن نہیں؛ فائل کو \u2066CSV UTF-8\u2069 کے طور پر محفوظ کریں",
 	"the file is UTF-16 (\"Unicode text\"); save it as UTF-8 (in Excel: CSV UTF-8)": "یہ فائل UTF-16 (\"Unicode text\") میں ہے؛ اسے UTF-8 میں محفوظ کریں (Excel میں: \u2066CSV UTF-8\u2069)",
 	"is longer than %d bytes; is this the right file?":                              "%d بائٹ سے لمبی ہے؛ کیا یہ درست فائل ہے؟",
-	"%v (column %d); check the quotes on this line":                                 "%s (کالم %d)؛ اس سطر کے واوین (\") دیکھیں",
 
 	// Addresses and numbers (netpolicy)
 	"%s is not a Pakistani mobile number: %s; write it as 03XXXXXXXXX, +923XXXXXXXXX or 00923XXXXXXXXX (spaces, dashes and a \"(0)\" allowed)": "%s پاکستانی موبائل نمبر نہیں: %s؛ اسے \u206603XXXXXXXXX\u2069، \u2066+923XXXXXXXXX\u2069 یا \u206600923XXXXXXXXX\u2069 لکھیں (خالی جگہ، ڈیش اور \u2066(0)\u2069 لکھ سکتے ہیں)",
@@ -291,4 +290,20 @@ var domainUrdu = map[string]string{
 	// Urdu word and isolate the address, as urdu-review.md §5 asks.
 	"%s: and %d more overlapping items of other accounts, not listed":                               "دوسرے اکاؤنٹس کے مزید %[2]d ایڈریس یا نمبر بھی \u2066%[1]s\u2069 سے متصادم ہیں، جو یہاں درج نہیں",
 	"%s: and %d more overlapping items of this account's applications or registrations, not listed": "اسی اکاؤنٹ کی درخواستوں یا رجسٹریشنز کے مزید %[2]d ایڈریس یا نمبر بھی \u2066%[1]s\u2069 سے متصادم ہیں، جو یہاں درج نہیں",
+
+	// Issue 11, the tester's findings: PDF links, e-mail characters, CSV
+	// quotes, digits of two scripts, an operator's address space.
+	"a link that opens another file (a file path or a network share)":                                                                                          "کوئی اور فائل کھولنے والا لنک (فائل کا راستہ یا نیٹ ورک شیئر)",
+	"a link that is not to a web page or an e-mail address":                                                                                                    "ایسا لنک جو کسی ویب صفحے یا ای میل ایڈریس کا نہیں",
+	"contains an invisible or direction-changing character (%s), often copied along with the address; type it again, such as name@example.com.pk":              "اس میں ایک نظر نہ آنے والا یا سمت بدلنے والا حرف (%s) ہے، جو اکثر ایڈریس کے ساتھ کاپی ہو جاتا ہے؛ ایڈریس دوبارہ ٹائپ کریں، جیسے name@example.com.pk",
+	"a quoted field starts here and is never closed; add the closing quote (\") or remove the opening one":                                                     "یہاں سے واوین (\") میں ایک خانہ شروع ہوتا ہے جو کبھی بند نہیں ہوتا؛ بند کرنے والا واوین لگائیں یا شروع والا ہٹا دیں",
+	"a quote (\") appears inside a field that does not start with one (column %d); put the whole field in quotes and double the quote inside it, or remove it": "ایک خانے کے اندر واوین (\") ہے جبکہ خانہ واوین سے شروع نہیں ہوتا (کالم %d)؛ پورے خانے کو واوین میں رکھیں اور اندر والا واوین دوہرا کریں، یا اسے ہٹا دیں",
+	"cannot be read as CSV (column %d); check the quotes on this line":                                                                                         "CSV کے طور پر پڑھی نہیں جا سکی (کالم %d)؛ اس سطر کے واوین (\") دیکھیں",
+	"it mixes digits of two scripts (such as 0–9 and ۰–۹); write all its digits in one":                                                                        "اس میں دو رسم الخط کے ہندسے ملے ہوئے ہیں (جیسے \u20660–9\u2069 اور ۰–۹)؛ سارے ہندسے ایک ہی رسم الخط میں لکھیں",
+	"it is split over two lines; write each number on one line":                                                                                                "یہ دو سطروں میں بٹا ہوا ہے؛ ہر نمبر ایک ہی سطر میں لکھیں",
+	"%s is %s (%s, %s); an operator's address space holds public addresses only: remove the line":                                                              "%[1]s %[2]s (%[3]s، %[4]s) ہے؛ آپریٹر کی IP رینج میں صرف پبلک ایڈریس ہوتے ہیں: یہ سطر ہٹا دیں",
+	"%s overlaps %s (%s, %s); an operator's address space holds public addresses only: split it around that range or remove the line":                          "%[1]s، %[2]s (%[3]s، %[4]s) سے متصادم ہے؛ آپریٹر کی IP رینج میں صرف پبلک ایڈریس ہوتے ہیں: اسے اس رینج کے گرد تقسیم کریں یا یہ سطر ہٹا دیں",
+	"%s is outside IPv6 global unicast space (2000::/3); an operator's address space holds public addresses only: remove the line":                             "%s \u2066IPv6\u2069 گلوبل یونی کاسٹ رینج (\u20662000::/3\u2069) سے باہر ہے؛ آپریٹر کی IP رینج میں صرف پبلک ایڈریس ہوتے ہیں: یہ سطر ہٹا دیں",
+	"line %d: %s repeats line %d; loaded once":                                                                                                                 "سطر %d: %s سطر %d کو دہراتا ہے؛ ایک ہی بار لوڈ کیا گیا",
+	"line %d: %s lies inside %s from line %d":                                                                                                                  "سطر %[1]d: %[2]s، سطر %[4]d کے %[3]s کے اندر ہے",
 }

@@ -43,6 +43,14 @@ func TestPasswordResetByLoggedLink(t *testing.T) {
 	}
 	b.login("alice@example.pk", "a brand new password")
 
+	// The link is addressed to the stored address, not to the spelling
+	// typed into the form.
+	e.signup("zo\u00eb@b\u00fccher.example", "Zoë", "individual")
+	b.post("/password/forgot", url.Values{"email": {"ZO\u00cb@B\u00dcCHER.example"}})
+	if logs := e.logs.String(); !strings.Contains(logs, "to=zo\u00eb@xn--bcher-kva.example") || strings.Contains(logs, "B\u00dcCHER") {
+		t.Errorf("the reset e-mail is not addressed to the stored address:\n%s", logs)
+	}
+
 	// An admin can send a staff member the same link.
 	admin := e.browser()
 	admin.login("admin@demo.test", "demo-password-1")
@@ -73,7 +81,7 @@ func TestApplicationFormAddresses(t *testing.T) {
 	if p.status != 422 {
 		t.Fatalf("private address from the CSV = %d", p.status)
 	}
-	for _, want := range []string{"Line 3: 10.0.0.1/32 is private address space", "14.1.106.0/24", `aria-invalid="true"`, "Branch offices reach head office."} {
+	for _, want := range []string{"File line 2: 10.0.0.1/32 is private address space", "14.1.106.0/24", `aria-invalid="true"`, "Branch offices reach head office."} {
 		if !strings.Contains(p.body, want) {
 			t.Errorf("the form does not show %q", want)
 		}
@@ -125,7 +133,9 @@ func TestOperatorAnswers(t *testing.T) {
 	}
 	csv := op.get("/operator/checks.csv")
 	lines := strings.Split(strings.TrimSpace(csv.body), "\n")
-	if len(lines) != 3 || !strings.HasPrefix(lines[0], "check_id,application_id,") {
+	// A UTF-8 BOM first, so that Excel shows Urdu names; the upload below
+	// sends it back, as Excel saves it.
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], "\ufeffcheck_id,application_id,") {
 		t.Fatalf("CSV = %q", csv.body)
 	}
 	// Fill in: dispute one with a note, leave the other blank.

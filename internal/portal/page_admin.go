@@ -177,7 +177,10 @@ func (s *Server) adminOperatorPrefixes(w http.ResponseWriter, r *http.Request) {
 			defer file.Close()
 			rd = file
 		}
-		ps, perr := netpolicy.ParsePrefixList(rd)
+		// The same rules as ipreg operator load-prefixes: special-purpose
+		// space refused at its line (the notes on repeats are for the
+		// command line; here they load once).
+		ps, _, perr := netpolicy.ParseOperatorSpace(rd)
 		if perr != nil {
 			err = registry.FieldErrors{"prefixes": perr.Error()}.Err()
 		} else if len(ps) == 0 {
@@ -263,9 +266,10 @@ func (s *Server) adminSettingsPost(w http.ResponseWriter, r *http.Request) {
 	t := v.Type()
 	for i := 0; i < t.NumField(); i++ {
 		name := strings.Split(t.Field(i).Tag.Get("json"), ",")[0]
-		raw := strings.TrimSpace(f.Get(name))
-		n, perr := strconv.ParseInt(raw, 10, 64)
-		if perr != nil {
+		// Digits as typed on an Urdu keyboard (۰–۹) read like 0–9.
+		raw, perr := netpolicy.FoldDigits(strings.TrimSpace(f.Get(name)))
+		n, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
+		if perr != nil || err != nil {
 			fe.Add(name, "must be a whole number")
 			continue
 		}

@@ -1,6 +1,8 @@
 package portal
 
 import (
+	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -109,93 +111,218 @@ func (s *Server) applicationNew(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "application_form", &view{Title: "New application", D: d})
 }
 
-// splitList reads a textarea of items: one per line or comma-separated.
-func splitList(v string) []string {
-	var out []string
-	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == '\n' || r == ',' || r == ';' || r == '\r' }) {
-		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, f)
+// listLines reads a textarea of items (one per line, or separated by
+// commas or semicolons, isListSeparator) with the physical line each is on, 1-based, as the
+// person sees it: blank lines count, and CRLF (what browsers send), LF
+// and CR each end one line.
+func listLines(v string) (items []string, lines []int) {
+	v = strings.ReplaceAll(v, "\r\n", "\n")
+	v = strings.ReplaceAll(v, "\r", "\n")
+	for n, line := range strings.Split(v, "\n") {
+		for _, f := range strings.FieldsFunc(line, isListSeparator) {
+			if f = strings.TrimSpace(f); f != "" {
+				items = append(items, f)
+				lines = append(lines, n+1)
+			}
 		}
 	}
-	return out
+	return items, lines
+}
+
+// isListSeparator reports what separates items on one line of a list
+// box: commas and semicolons, Latin and Arabic-script (the Urdu comma ،
+// U+060C and semicolon ؛ U+061B an Urdu keyboard types).
+func isListSeparator(r rune) bool {
+	return r == ',' || r == ';' || r == '،' || r == '؛'
+}
+
+// itemPlace is where the person wrote one item of a list field: the form
+// field (a textarea, or the CSV file) and its line there, 1-based.
+type itemPlace struct {
+	field string
+	line  int
+}
+
+// itemPlaces maps each list field of the API ("addresses") to where its
+// items, in order, came from.
+type itemPlaces map[string][]itemPlace
+
+// relabel moves the service's per-item field errors ("addresses[4]",
+// the fifth item of the merged list) to where the person wrote the item
+// ("addresses[4]" for line 5 of the box, "addresses_csv[7]" for line 8 of
+// the CSV file), so the page names the line they see. Items sharing a
+// line share its message.
+func (pl itemPlaces) relabel(err error) error {
+	var e *registry.Error
+	if !errors.As(err, &e) || len(e.Fields) == 0 {
+		return err
+	}
+	fields := make(map[string]string, len(e.Fields))
+	for k, m := range e.Fields {
+		base, rest, indexed := strings.Cut(k, "[")
+		i, aerr := strconv.Atoi(strings.TrimSuffix(rest, "]"))
+		if places := pl[base]; indexed && aerr == nil && i >= 0 && i < len(places) {
+			k = fmt.Sprintf("%s[%d]", places[i].field, places[i].line-1)
+		}
+		if prev, ok := fields[k]; ok && prev != m {
+			m = prev + "; " + m
+		}
+		fields[k] = m
+	}
+	out := *e
+	out.Fields = fields
+	return &out
 }
 
 // csvColumn reads the first column of a CSV file through textfile.CSV (a
-// BOM dropped, CRLF or LF), skipping a header row only when the first line
-// is one (isAddressHeader). Errors name the line.
-func csvColumn(rd io.Reader) ([]string, error) {
+// BOM dropped, CRLF, LF or CR line ends), skipping a header row only when
+// the first line is one (isAddressHeader), with the file line of each
+// address. Errors name the line.
+func csvColumn(rd io.Reader) ([]csvRow, error) {
 	_, recs, err := textfile.CSV(rd, isAddressHeader)
 	if err != nil {
 		return nil, err
 	}
-	var out []string
+	var out []csvRow
 	for _, rec := range recs {
 		if len(rec.Fields) > 0 && strings.TrimSpace(rec.Fields[0]) != "" {
-			out = append(out, strings.TrimSpace(rec.Fields[0]))
+			out = append(out, csvRow{rec.Line, strings.TrimSpace(rec.Fields[0])})
 		}
 	}
 	return out, nil
 }
 
-// isAddressHeader reports a first row that names its column ("address",
-// "IPv4 prefix") rather than holding one: netip cannot read its first cell
-// and it has a letter no address has (beyond the hex digits a–f). A
-// mistyped address on the first line is therefore still read, and refused
-// with its reason, rather than dropped as a header.
+// isAddressHeader reports a first row that names its column rather than
+// holding an address: its first cell has a column word ("address", "IPv4
+// prefix", "IP", "ایڈریس") or no digit at all ("S.No", "Net"). Anything
+// else, a mistyped address such as 14.1.104.O/24 included, is read as an
+// address and refused with its reason, never dropped as a header.
 func isAddressHeader(fields []string) bool {
 	if len(fields) == 0 {
 		return false
 	}
-	c := strings.TrimSpace(fields[0])
+	c := strings.ToLower(strings.TrimSpace(fields[0]))
 	if _, err := netip.ParsePrefix(c); err == nil {
 		return false
 	}
 	if _, err := netip.ParseAddr(c); err == nil {
 		return false
 	}
-	return strings.ContainsFunc(c, func(r rune) bool {
-		r = unicode.ToLower(r)
-		return unicode.IsLetter(r) && !(r >= 'a' && r <= 'f')
-	})
+	if !strings.ContainsFunc(c, unicode.IsDigit) {
+		return true
+	}
+	for _, w := range strings.FieldsFunc(c, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		if addressColumnWords[w] {
+			return true
+		}
+	}
+	return false
+}
+
+// addressColumnWords name an address column in a header row, in the
+// words spreadsheets and the registry's own downloads use.
+var addressColumnWords = map[string]bool{
+	"address": true, "addresses": true, "addr": true, "ip": true, "ipv4": true, "ipv6": true,
+	"prefix": true, "prefixes": true, "network": true, "subnet": true, "cidr": true, "range": true,
+	"ایڈریس": true, "پتہ": true, "پتا": true, "پریفکس": true,
 }
 
 // applicationInput reads the application form (multipart, for the CSV
-// file): every field the form shows is sent, so all are set.
-func applicationInput(w http.ResponseWriter, r *http.Request) (registry.ApplicationInput, url.Values, error) {
+// file): every field the form shows is sent, so all are set. The places
+// say where each list item was written, for relabel.
+//
+// A CSV file's addresses are kept apart from the box: after an error the
+// box shows what the person typed, and the file's rows travel in a hidden
+// field (addresses_csv_kept, "line<TAB>address" a row) with the file's
+// name, until another file replaces them or they are removed
+// (addresses_csv_drop). So a corrected file chosen again replaces the rows
+// of the first instead of adding them twice, and errors name the file's
+// own lines.
+func applicationInput(w http.ResponseWriter, r *http.Request) (registry.ApplicationInput, url.Values, itemPlaces, error) {
 	var in registry.ApplicationInput
+	places := itemPlaces{}
 	r.Body = http.MaxBytesReader(w, r.Body, 2<<20)
 	// Everything in memory: the limit is small, and no temporary files.
 	if err := r.ParseMultipartForm(2 << 20); err != nil {
-		return in, nil, registry.Errorf(registry.EMALFORMED, "the form could not be read (is the CSV file larger than 2 MiB?); send it again")
+		return in, nil, places, registry.Errorf(registry.EMALFORMED, "the form could not be read (is the CSV file larger than 2 MiB?); send it again")
 	}
 	f := r.MultipartForm.Value
 	vals := url.Values(f)
 	get := func(k string) *string { v := vals.Get(k); return &v }
-	in.Category, in.OperatorID, in.SubscriberID, in.VPNProtocol, in.Purpose = get("category"), get("operator_id"), get("subscriber_id"), get("vpn_protocol"), get("purpose")
-	eps := splitList(vals.Get("vpn_endpoints"))
-	in.VPNEndpoints = &eps
-	if registry.Category(vals.Get("category")).UsesMobileNumbers() {
-		nums := splitList(vals.Get("mobile_numbers"))
-		in.MobileNumbers = &nums
-		return in, vals, nil
+	list := func(apiField, formField string) *[]string {
+		items, lines := listLines(vals.Get(formField))
+		for _, n := range lines {
+			places[apiField] = append(places[apiField], itemPlace{apiField, n})
+		}
+		return &items
 	}
-	addrs := splitList(vals.Get("addresses"))
+	in.Category, in.OperatorID, in.SubscriberID, in.VPNProtocol, in.Purpose = get("category"), get("operator_id"), get("subscriber_id"), get("vpn_protocol"), get("purpose")
+	in.VPNEndpoints = list("vpn.endpoints", "vpn_endpoints")
+	if registry.Category(vals.Get("category")).UsesMobileNumbers() {
+		in.MobileNumbers = list("mobile_numbers", "mobile_numbers")
+		return in, vals, places, nil
+	}
+	addrs := list("addresses", "addresses")
+	var rows []csvRow
 	if fhs := r.MultipartForm.File["addresses_csv"]; len(fhs) > 0 && fhs[0].Size > 0 {
 		file, err := fhs[0].Open()
 		if err != nil {
-			return in, vals, err
+			return in, vals, places, err
 		}
 		defer file.Close()
-		col, err := csvColumn(file)
-		if err != nil {
-			return in, vals, registry.FieldErrors{"addresses_csv": "is not a CSV file the portal can read: " + err.Error()}.Err()
+		vals.Del("addresses_csv_kept")
+		vals.Del("addresses_csv_name")
+		if rows, err = csvColumn(file); err != nil {
+			return in, vals, places, registry.FieldErrors{"addresses_csv": "is not a CSV file the portal can read: " + err.Error()}.Err()
 		}
-		addrs = append(addrs, col...)
-		// Show the merged list, so field errors point at visible lines.
-		vals.Set("addresses", strings.Join(addrs, "\n"))
+		vals.Set("addresses_csv_kept", keptRows(rows))
+		vals.Set("addresses_csv_name", fhs[0].Filename)
+	} else if vals.Get("addresses_csv_drop") != "" {
+		vals.Del("addresses_csv_kept")
+		vals.Del("addresses_csv_name")
+	} else {
+		rows = parseKeptRows(vals.Get("addresses_csv_kept"))
 	}
-	in.Addresses = &addrs
-	return in, vals, nil
+	vals.Del("addresses_csv_drop")
+	for _, row := range rows {
+		*addrs = append(*addrs, row.text)
+		places["addresses"] = append(places["addresses"], itemPlace{"addresses_csv", row.line})
+	}
+	in.Addresses = addrs
+	return in, vals, places, nil
+}
+
+// csvRow is one address of a CSV file and the file line it is on.
+type csvRow struct {
+	line int
+	text string
+}
+
+func keptRows(rows []csvRow) string {
+	var b strings.Builder
+	for _, r := range rows {
+		fmt.Fprintf(&b, "%d\t%s\n", r.line, r.text)
+	}
+	return b.String()
+}
+
+// parseKeptRows reads what keptRows wrote (sent back by the browser, so
+// anything the person could have typed: a row without its line number is
+// kept, named as line 1, rather than lost, and is checked like any address).
+func parseKeptRows(v string) []csvRow {
+	var out []csvRow
+	for _, l := range strings.Split(strings.ReplaceAll(v, "\r\n", "\n"), "\n") {
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		n, text, ok := strings.Cut(l, "\t")
+		line, err := strconv.Atoi(n)
+		if !ok || err != nil || line < 1 {
+			line, text = 1, l
+		}
+		out = append(out, csvRow{line, strings.TrimSpace(text)})
+	}
+	return out
 }
 
 func (s *Server) applicationCreate(w http.ResponseWriter, r *http.Request) {
@@ -203,13 +330,14 @@ func (s *Server) applicationCreate(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	in, vals, err := applicationInput(w, r)
+	in, vals, places, err := applicationInput(w, r)
 	if err == nil {
 		var a *registry.Application
 		if a, err = s.svc.CreateApplication(r.Context(), u, in); err == nil {
 			http.Redirect(w, r, "/applications/"+a.ID+"?msg=created", http.StatusSeeOther)
 			return
 		}
+		err = places.relabel(err)
 	}
 	s.rerenderForm(w, r, registry.Category(vals.Get("category")), "/applications", registry.Fee{}, vals, err)
 }
@@ -263,13 +391,14 @@ func (s *Server) applicationUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
-	in, vals, err := applicationInput(w, r)
+	in, vals, places, err := applicationInput(w, r)
 	if err == nil {
 		in.Category = nil // fixed once created
 		if _, err = s.svc.UpdateApplication(r.Context(), u, id, in); err == nil {
 			http.Redirect(w, r, "/applications/"+id+"?msg=saved", http.StatusSeeOther)
 			return
 		}
+		err = places.relabel(err)
 	}
 	s.rerenderForm(w, r, registry.Category(vals.Get("category")), "/applications/"+id, registry.Fee{}, vals, err)
 }

@@ -142,13 +142,14 @@ func (s *Server) sendResetLink(r *http.Request, email string) error {
 		return registry.Errorf(registry.EUNAVAILABLE, "password reset links cannot be sent: this server was started without --public-url (IPREG_PUBLIC_URL); ask the registry's administrators")
 	}
 	email = strings.TrimSpace(email)
-	token, err := s.svc.RequestPasswordReset(r.Context(), email, clientIP(r))
-	if err != nil || token == "" {
+	reset, err := s.svc.RequestPasswordResetLink(r.Context(), email, clientIP(r))
+	if err != nil || reset.Token == "" {
 		return err
 	}
-	link := s.cfg.PublicURL + "/password/reset?token=" + url.QueryEscape(token)
+	link := s.cfg.PublicURL + "/password/reset?token=" + url.QueryEscape(reset.Token)
+	// To the stored address, not the one typed (another spelling of it).
 	s.log.InfoContext(r.Context(), "outgoing e-mail (not sent: ipreg has no mail transport yet)",
-		"to", email, "subject", "Reset your ipreg password",
+		"to", reset.To, "subject", "Reset your ipreg password",
 		"body", "Open this link within an hour to set a new password: "+link+" — if you did not ask for it, ignore this message.")
 	return nil
 }

@@ -87,8 +87,9 @@ func csvCell(s string) string {
 	return s
 }
 
-// checksCSV downloads the pending checks; the operator fills in result
-// (confirmed or disputed) and note, and uploads the file back.
+// checksCSV downloads the pending checks (UTF-8 with a byte-order mark,
+// for Excel); the operator fills in result (confirmed or disputed) and
+// note, and uploads the file back.
 func (s *Server) checksCSV(w http.ResponseWriter, r *http.Request) {
 	u, ok := s.need(w, r, registry.RoleOperator)
 	if !ok {
@@ -102,6 +103,10 @@ func (s *Server) checksCSV(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", contentDisposition("attachment", "ipreg-checks-"+u.OperatorID+".csv"))
 	w.Header().Set("Cache-Control", "no-store")
+	// A UTF-8 byte-order mark first: without it Excel reads the file in
+	// the system's legacy code page and shows Urdu names as mojibake.
+	// The upload reads it back through textfile.CSV, which drops it.
+	io.WriteString(w, "\ufeff")
 	cw := csv.NewWriter(w)
 	cw.Write(checkCSVHeader)
 	for _, c := range cs {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ipreg/ipreg/internal/netpolicy"
 	"github.com/ipreg/ipreg/internal/registry"
 )
 
@@ -67,8 +68,9 @@ func (s *Server) applicationDecide(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		in := registry.DecisionInput{Decision: f.Get("decision"), ReasonCode: f.Get("reason_code"), Note: f.Get("note")}
 		if v := strings.TrimSpace(f.Get("valid_days")); v != "" && in.Decision == "approve" {
-			n, perr := strconv.Atoi(v)
-			if perr != nil {
+			v, ferr := netpolicy.FoldDigits(v) // ۳۶۵ reads as 365
+			n, perr := strconv.Atoi(strings.TrimSpace(v))
+			if ferr != nil || perr != nil {
 				err = registry.FieldErrors{"valid_days": "must be a whole number of days"}.Err()
 			}
 			in.ValidDays = n

@@ -48,6 +48,14 @@ func (v *view) V(name string) string {
 	return v.Form.Get(name)
 }
 
+// CSVKept counts the CSV rows the application form keeps from a file
+// chosen before (applicationInput).
+func (v *view) CSVKept() int { return len(parseKeptRows(v.V("addresses_csv_kept"))) }
+
+// CSVKeptName is the kept file's name, isolated so that a name in another
+// script keeps the sentence's order.
+func (v *view) CSVKeptName() string { return "\u2068" + v.V("addresses_csv_name") + "\u2069" }
+
 // FE is the error of one field, or "".
 func (v *view) FE(name string) string {
 	if v.Err == nil {
@@ -57,14 +65,20 @@ func (v *view) FE(name string) string {
 }
 
 // FEPrefix lists the errors of fields named prefix[i], in order, as
-// "line i+1: message": addresses and numbers checked one by one.
+// "line i+1: message" (the portal puts an item's error at the index of
+// its line, relabel): addresses and numbers checked one by one.
 func (v *view) FEPrefix(prefix string) []string {
 	if v.Err == nil {
 		return nil
 	}
 	var out []string
 	for i := 0; i < 10000; i++ {
-		if m, ok := v.Err.Fields[fmt.Sprintf("%s[%d]", prefix, i)]; ok {
+		m, ok := v.Err.Fields[fmt.Sprintf("%s[%d]", prefix, i)]
+		switch {
+		case !ok:
+		case prefix == "addresses_csv": // the CSV file's own lines (relabel)
+			out = append(out, v.T("File line %d: %s", i+1, m))
+		default:
 			out = append(out, v.T("Line %d: %s", i+1, m))
 		}
 	}

@@ -27,6 +27,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/ipreg/ipreg/internal/textfile"
 )
 
 // Flags holds the two metrics flags.
@@ -54,7 +56,9 @@ func (f *Flags) Token() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("--metrics-token-file: %w", err)
 	}
-	tok, _, _ := strings.Cut(string(b), "\n")
+	// As editors save it: a BOM (Notepad) and the line end are not part
+	// of the token (textfile.Value).
+	tok, _, _ := strings.Cut(textfile.Value(b), "\n")
 	tok = strings.TrimSpace(tok)
 	switch {
 	case tok == "":

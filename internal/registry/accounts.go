@@ -33,16 +33,16 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*User, *Account, 
 	name := text(fe, "name", in.Name, 200, true)
 	cnic, err := NormalizeCNIC(in.CNIC)
 	if err != nil {
-		fe.Add("cnic", "%s", err.Error())
+		fe.AddErr("cnic", err)
 	}
 	mobile, err := netpolicy.NormalizeMobile(in.Mobile)
 	if err != nil {
-		fe.Add("mobile", "%s", err.Error())
+		fe.AddErr("mobile", err)
 	}
 	var ntn string
 	if strings.TrimSpace(in.NTN) != "" {
 		if ntn, err = NormalizeNTN(in.NTN); err != nil {
-			fe.Add("ntn", "%s", err.Error())
+			fe.AddErr("ntn", err)
 		}
 	} else if kind == KindCompany {
 		fe.Add("ntn", "is required for a company: give the company's National Tax Number, such as 1234567-8")

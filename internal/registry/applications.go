@@ -147,7 +147,7 @@ func parseItems[T any](fe FieldErrors, name string, raws []string, max int, pars
 		}
 		v, err := parse(raw)
 		if err != nil {
-			fe.Add(field, "%s", err.Error())
+			fe.AddErr(field, err)
 			continue
 		}
 		if msg := clash(v, out); msg != "" {

@@ -255,8 +255,10 @@ const maxFilenameRunes = 120
 // pages and sent back in Content-Disposition. Its extension follows the
 // type sniffed from the content, so that a browser or the reviewer's
 // desktop opens the file as what it is: an extension of another type is
-// replaced ("letter.html" holding a PDF becomes "letter.pdf"), and one is
-// added when the name has none ("scan" becomes "scan.pdf"). An extension
+// replaced ("letter.html" holding a PDF becomes "letter.pdf", and
+// "letter.pdf.html" and "letter.pdf." become "letter.pdf", never
+// "letter.pdf.pdf"), and one is added when the name has none ("scan"
+// becomes "scan.pdf"). An extension
 // is what follows the last dot when it is 1 to 4 ASCII letters and digits,
 // at least one a letter (".docx", ".heic", ".jpeg"); anything else after a
 // dot ("Mr. Ali", "cnic.front", "v2.2024") is part of the name, and the
@@ -276,15 +278,24 @@ func cleanFilename(name string, contentType string) string {
 		}
 		return r
 	}, name)
-	name = strings.TrimSpace(name)
-	if name == "." || name == "/" {
+	// Trailing dots and spaces are dropped by Windows when saving
+	// ("letter.pdf." is saved as letter.pdf), so they go before the
+	// extension is looked for.
+	name = strings.TrimRight(strings.TrimSpace(name), ". ")
+	if name == "/" {
 		name = ""
 	}
 	stem, ext := splitExtension(name)
 	if exts := extensionsOf(contentType); exts != nil && !slices.Contains(exts, strings.ToLower(ext)) {
 		// Not the detected type's: the whole old extension goes, so a
-		// name never ends in a type the content is not.
-		ext = exts[0]
+		// name never ends in a type the content is not. When what is
+		// left already ends in the type's extension ("letter.pdf.html"
+		// holding a PDF), that one is the name's, not doubled.
+		if s2, e2 := splitExtension(stem); e2 != "" && slices.Contains(exts, strings.ToLower(e2)) {
+			stem, ext = s2, e2
+		} else {
+			ext = exts[0]
+		}
 	}
 	// Trailing dots and spaces are dropped by Windows when saving, which
 	// would join the stem to the extension oddly ("letter..pdf").

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/url"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -79,22 +81,29 @@ func inspectPDFNow(ctx context.Context, b []byte, budget time.Duration) error {
 		}
 		return Errorf(EINVALID, "the PDF's structure cannot be read, so it cannot be checked; make a plain PDF: %s", makePlainPDF)
 	}
+	// Viewers that meet a broken cross-reference table (pdf.js, MuPDF)
+	// rebuild it by scanning the bytes for object headers, and then see
+	// objects pdfcpu skipped: an entry pdfcpu could not load, or one whose
+	// offset lands on another object, hides the object the viewer finds.
+	// So the table must describe the file exactly: every object in use is
+	// at its offset and loads, and every object header in the bytes is
+	// one the table lists as in use.
+	if !xrefMatchesBytes(doc.XRefTable, b) {
+		return Errorf(EINVALID, "the PDF's structure cannot be read, so it cannot be checked; make a plain PDF: %s", makePlainPDF)
+	}
+	v := pdfVisitor{c: c, xt: doc.XRefTable, b: b}
 	for _, e := range doc.XRefTable.Table {
-		if e == nil || e.Free || e.Object == nil {
+		if e == nil || e.Free {
 			continue
 		}
-		o := e.Object
-		// pdfcpu parses an object packed in an object stream only when
-		// asked: unparsed, it would be seen as nothing at all.
-		if lazy, ok := o.(types.LazyObjectStreamObject); ok {
-			if o, err = lazy.DecodedObject(c); err != nil {
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				return Errorf(EINVALID, "the PDF's structure cannot be read, so it cannot be checked; make a plain PDF: %s", makePlainPDF)
+		o, err := v.load(e)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
 			}
+			return Errorf(EINVALID, "the PDF's structure cannot be read, so it cannot be checked; make a plain PDF: %s", makePlainPDF)
 		}
-		if found := activeContent(o); found != "" {
+		if found := v.activeContent(o); found != "" {
 			return Errorf(EINVALID, "the PDF contains %s, which could run when staff open it; make a plain PDF: %s", found, makePlainPDF)
 		}
 	}
@@ -137,11 +146,15 @@ func readPDF(c context.Context, b []byte) (doc *model.Context, err error) {
 // Action types (ISO 32000-1 table 198, ISO 32000-2 table 201) that run
 // code, start programs, send or load data, or open embedded content.
 var activeActions = map[string]string{
-	"JavaScript":       "JavaScript",
-	"Launch":           "an action that starts a program",
-	"ImportData":       "a form that sends or imports data",
-	"SubmitForm":       "a form that sends or imports data",
-	"GoToE":            "an embedded file",
+	"JavaScript": "JavaScript",
+	"Launch":     "an action that starts a program",
+	"ImportData": "a form that sends or imports data",
+	"SubmitForm": "a form that sends or imports data",
+	"GoToE":      "an embedded file",
+	// A letter has no reason to open another file, and opening one on a
+	// network share (\\\\host\\share) sends the reviewer's Windows
+	// credentials to that host.
+	"GoToR":            "a link that opens another file (a file path or a network share)",
 	"Rendition":        "rich media (video, sound, Flash or 3D)",
 	"RichMediaExecute": "rich media (video, sound, Flash or 3D)",
 }
@@ -170,22 +183,84 @@ var activeSubtypes = map[string]string{
 	"Screen":         "rich media (video, sound, Flash or 3D)",
 }
 
+// pdfVisitor looks at the objects of one parsed PDF.
+type pdfVisitor struct {
+	c  context.Context
+	xt *model.XRefTable
+	b  []byte // the file, to tell a null object from an unreadable one
+}
+
+var errPDFUnreadable = errors.New("a PDF object cannot be read")
+
+// load returns the object of an entry in use, parsing it if pdfcpu left it
+// packed in an object stream (unparsed, it would be seen as nothing at
+// all). An entry whose object pdfcpu could not read (an offset past the
+// end, nesting deeper than pdfcpu's limit) is an error: a viewer that
+// reads it otherwise may find anything there.
+func (v pdfVisitor) load(e *model.XRefTableEntry) (types.Object, error) {
+	o := e.Object
+	if lazy, ok := o.(types.LazyObjectStreamObject); ok {
+		// Decoded without error, nil is the null object.
+		return lazy.DecodedObject(v.c)
+	}
+	if o == nil && (e.Offset == nil || !isNullObject(v.b, int(*e.Offset))) {
+		return nil, errPDFUnreadable
+	}
+	return o, nil
+}
+
+// resolve follows indirect references (at most a few, so a cycle ends) to
+// the object they name; nil when there is none.
+func (v pdfVisitor) resolve(o types.Object) types.Object {
+	for range 8 {
+		r, ok := o.(types.IndirectRef)
+		if !ok {
+			return o
+		}
+		e, found := v.xt.Table[r.ObjectNumber.Value()]
+		if !found || e == nil || e.Free {
+			return nil
+		}
+		if o, _ = v.load(e); o == nil {
+			return nil
+		}
+	}
+	return nil
+}
+
+// text returns o, resolved, as a name or string would be compared by a
+// viewer that is lenient about types: /JavaScript, (JavaScript) and
+// <4A617661...> are all "JavaScript".
+func (v pdfVisitor) text(o types.Object) (string, bool) {
+	switch o := v.resolve(o).(type) {
+	case types.Name:
+		return pdfName(string(o)), true
+	case types.StringLiteral:
+		s, err := types.StringLiteralToString(o)
+		return s, err == nil
+	case types.HexLiteral:
+		s, err := types.HexLiteralToString(o)
+		return s, err == nil
+	}
+	return "", false
+}
+
 // activeContent returns what in o (a direct object, with what it
 // contains directly) can act, in words for the applicant, or "".
-func activeContent(o types.Object) string {
+func (v pdfVisitor) activeContent(o types.Object) string {
 	switch o := o.(type) {
 	case types.Dict:
-		return activeInDict(o)
+		return v.activeInDict(o)
 	case types.StreamDict:
 		// The stream's dictionary only: page content and images cannot act.
-		return activeInDict(o.Dict)
+		return v.activeInDict(o.Dict)
 	case types.ObjectStreamDict:
-		return activeInDict(o.Dict)
+		return v.activeInDict(o.Dict)
 	case types.XRefStreamDict:
-		return activeInDict(o.Dict)
+		return v.activeInDict(o.Dict)
 	case types.Array:
-		for _, v := range o {
-			if found := activeContent(v); found != "" {
+		for _, e := range o {
+			if found := v.activeContent(e); found != "" {
 				return found
 			}
 		}
@@ -193,29 +268,72 @@ func activeContent(o types.Object) string {
 	return ""
 }
 
-func activeInDict(d types.Dict) string {
-	for k, v := range d {
+func (v pdfVisitor) activeInDict(d types.Dict) string {
+	var action string
+	for k, e := range d {
 		k = pdfName(k)
 		if found := activeKeys[k]; found != "" {
 			return found
 		}
-		if n, ok := v.(types.Name); ok {
-			switch name := pdfName(string(n)); k {
-			case "S":
+		// The action type and the subtype are compared however they are
+		// written (a name, a string, an indirect reference to either),
+		// since some viewers accept each.
+		switch k {
+		case "S":
+			if name, ok := v.text(e); ok {
 				if found := activeActions[name]; found != "" {
 					return found
 				}
-			case "Subtype", "Type":
+				action = name
+			}
+		case "Subtype", "Type":
+			if name, ok := v.text(e); ok {
 				if found := activeSubtypes[name]; found != "" {
 					return found
 				}
 			}
 		}
-		if found := activeContent(v); found != "" {
+		if found := v.activeContent(e); found != "" {
 			return found
 		}
 	}
+	if action == "URI" {
+		for k, e := range d {
+			if pdfName(k) != "URI" {
+				continue
+			}
+			if uri, ok := v.text(e); !ok || !webLink(uri) {
+				return "a link that is not to a web page or an e-mail address"
+			}
+		}
+	}
 	return ""
+}
+
+// webLink reports whether a URI action's target is a web page or an
+// e-mail address (http, https, mailto): anything else (javascript:,
+// file:, a network share, a relative path the viewer resolves against the
+// file's folder) acts on the reviewer's machine.
+func webLink(uri string) bool {
+	// Writers that keep C strings end the URI in a NUL; viewers drop it.
+	uri = strings.TrimSpace(strings.TrimRight(uri, "\x00"))
+	// A scheme-less "www." address is a web page to viewers (pdf.js and
+	// Acrobat prefix http://); any other scheme-less URI is a path the
+	// viewer resolves against the file's folder.
+	if len(uri) > 4 && strings.EqualFold(uri[:4], "www.") {
+		uri = "http://" + uri
+	}
+	u, err := url.Parse(uri)
+	if err != nil {
+		return false
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http", "https":
+		return u.Host != ""
+	case "mailto":
+		return true
+	}
+	return false
 }
 
 // pdfName decodes #xx escapes (ISO 32000-1 7.3.5), so that /Java#53cript

@@ -14,6 +14,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -35,7 +36,11 @@ var pdfWith = testbin.PDFWith
 // given and whose pages, font and object 6 (obj6) lie in a
 // Flate-compressed object stream, indexed by a cross-reference stream, as
 // current writers pack them: a byte search sees none of their names.
-func objStmPDF(catalog, obj6 string) []byte {
+func objStmPDF(catalog, obj6 string) []byte { return objStmPDFTable(catalog, obj6, true) }
+
+// objStmPDFTable is objStmPDF whose cross-reference stream (object 8)
+// lists itself, or, as most writers do, leaves itself out (/Size 8).
+func objStmPDFTable(catalog, obj6 string, listSelf bool) []byte {
 	content := "BT /F1 18 Tf 72 720 Td (letter) Tj ET"
 	packed := map[int]string{
 		2: "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -78,8 +83,12 @@ func objStmPDF(catalog, obj6 string) []byte {
 	entry(2, 7, 2)
 	entry(2, 7, 3)
 	entry(1, uint32(off[7]), 0)
-	entry(1, uint32(off[8]), 0)
-	fmt.Fprintf(&b, "8 0 obj\n<< /Type /XRef /Size 9 /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n%s\nendstream\nendobj\n", len(xref), xref)
+	size := 8
+	if listSelf {
+		entry(1, uint32(off[8]), 0)
+		size = 9
+	}
+	fmt.Fprintf(&b, "8 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n%s\nendstream\nendobj\n", size, len(xref), xref)
 	fmt.Fprintf(&b, "startxref\n%d\n%%%%EOF\n", off[8])
 	return b.Bytes()
 }
@@ -163,9 +172,53 @@ func scannedPDF(t testing.TB, pages, perPage int) []byte {
 
 const jsAction = "<< /S /JavaScript /JS (app.alert\\(document.cookie\\)) >>"
 
+// objOffset returns where object n's header starts in b.
+func objOffset(b []byte, n int) int {
+	return bytes.Index(b, []byte("\n"+strconv.Itoa(n)+" 0 obj")) + 1
+}
+
+// xrefEntry returns b (as testbin.PDFObjects writes it) with object n's
+// cross-reference entry replaced by line (20 bytes without the newline).
+func xrefEntry(b []byte, n int, line string) []byte {
+	i := bytes.LastIndex(b, []byte("\nxref\n")) + 1
+	lines := strings.Split(string(b[i:]), "\n")
+	lines[2+n] = line
+	return append(append([]byte{}, b[:i]...), strings.Join(lines, "\n")...)
+}
+
+// unlisted returns b (as testbin.PDFObjects writes it) with its last
+// object left out of the cross-reference table and trailer /Size.
+func unlisted(b []byte) []byte {
+	i := bytes.LastIndex(b, []byte("\nxref\n")) + 1
+	lines := strings.Split(string(b[i:]), "\n")
+	var n int
+	fmt.Sscanf(lines[1], "0 %d", &n)
+	lines[1] = fmt.Sprintf("0 %d", n-1)
+	lines = append(lines[:n+1], lines[n+2:]...)
+	out := strings.Join(lines, "\n")
+	out = strings.Replace(out, fmt.Sprintf("/Size %d", n), fmt.Sprintf("/Size %d", n-1), 1)
+	// startxref stays right: the table starts where it did.
+	return append(append([]byte{}, b[:i]...), out...)
+}
+
+// appendedAfterEOF returns b (as testbin.PDFObjects writes it) with an
+// incremental update that rewrites object 5 (the font), appended right
+// after "%%EOF" with no newline between, as some editors write it.
+func appendedAfterEOF(b []byte) []byte {
+	b = bytes.TrimRight(b, "\n")
+	prev := bytes.LastIndex(b, []byte("\nxref\n")) + 1
+	out := append([]byte{}, b...)
+	off := len(out)
+	out = append(out, "5 0 obj\n<< /Type /Font /Subtype /Type1 /BaseFont /Courier >>\nendobj\n"...)
+	xref := len(out)
+	out = append(out, fmt.Sprintf("xref\n5 1\n%010d 00000 n \ntrailer\n<< /Size 6 /Root 1 0 R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n", off, prev, xref)...)
+	return out
+}
+
 func TestSniffPDFActiveContent(t *testing.T) {
 	plain := testbin.PDF("CNIC front")
 	openJS := pdfWith("/OpenAction "+jsAction, "")
+	openJS6 := pdfWith("/OpenAction 6 0 R", "", jsAction)
 	tests := []struct {
 		name    string
 		content []byte
@@ -208,6 +261,41 @@ func TestSniffPDFActiveContent(t *testing.T) {
 		{"JavaScript in an encrypted PDF", encrypted(t, openJS, "", "owner-secret"), "contains JavaScript"},
 
 		// What cannot be checked is refused, with what to do.
+		// A table that misdescribes the file: pdfcpu skips the object, but a
+		// viewer that rebuilds the table (pdf.js, MuPDF) finds and runs it.
+		{"object at a wrong offset", xrefEntry(openJS6, 6, fmt.Sprintf("%010d 00000 n ", objOffset(openJS6, 6)+5)), "structure cannot be read"},
+		{"offset landing on another object", xrefEntry(openJS6, 6, fmt.Sprintf("%010d 00000 n ", objOffset(openJS6, 5))), "structure cannot be read"},
+		{"offset past the end of the file", xrefEntry(openJS6, 6, fmt.Sprintf("%010d 00000 n ", len(openJS6)+1000)), "structure cannot be read"},
+		{"nesting deeper than the parser reads", pdfWith("/OpenAction 6 0 R", "", "<< /S /JavaScript /JS (app.beep\\(\\)) /D "+strings.Repeat("[", 120)+strings.Repeat("]", 120)+" >>"), "structure cannot be read"},
+		{"object the table marks free", xrefEntry(openJS6, 6, "0000000000 00001 f "), "structure cannot be read"},
+		{"object the table does not list", unlisted(openJS6), "structure cannot be read"},
+
+		// Links to other files and to what is not a web page or e-mail.
+		{"go-to another file on a network share", pdfWith("/OpenAction << /S /GoToR /F (\\\\\\\\evil.example\\\\share\\\\a.pdf) /D [0 /Fit] >>", ""), "opens another file"},
+		{"go-to another file by path", pdfWith("", "/Annots [<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] /A << /S /GoToR /F (../../etc/a.pdf) /D [0 /Fit] >> >>]"), "opens another file"},
+		{"javascript: link", pdfWith("", "/Annots [<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] /A << /S /URI /URI (javascript:app.alert\\(1\\)) >> >>]"), "not to a web page"},
+		{"file: link", pdfWith("/OpenAction << /S /URI /URI (file:///C:/Windows/System32/calc.exe) >>", ""), "not to a web page"},
+		{"link to a share without a scheme", pdfWith("/OpenAction << /S /URI /URI (\\\\\\\\evil.example\\\\share) >>", ""), "not to a web page"},
+		{"link by reference to javascript:", pdfWith("/OpenAction << /S /URI /URI 6 0 R >>", "", "(JavaScript:app.beep\\(\\))"), "not to a web page"},
+		{"mail link", pdfWith("", "/Annots [<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] /A << /S /URI /URI (mailto:info@pta.gov.pk) >> >>]"), ""},
+		{"link to a web page given by reference", pdfWith("/OpenAction << /S /URI /URI 6 0 R >>", "", "(HTTPS://www.pta.gov.pk/en)"), ""},
+
+		// Action types and subtypes written otherwise than as a name.
+		{"action type by reference", pdfWith("/OpenAction << /S 6 0 R /F (cmd.exe) >>", "", "/Launch"), "starts a program"},
+		{"action type as a string", pdfWith("/OpenAction << /S (Launch) /F (cmd.exe) >>", ""), "starts a program"},
+		{"action type as a hexadecimal string", pdfWith("/OpenAction << /S <4C61756E6368> /F (cmd.exe) >>", ""), "starts a program"},
+		{"subtype by reference", pdfWith("", "/Annots [<< /Type /Annot /Subtype 6 0 R /Rect [0 0 9 9] /FS 7 0 R >>]", "/FileAttachment", "<< /Type /Filespec /F (a.exe) >>"), "an embedded file"},
+		{"subtype as a string", pdfWith("", "/Annots [<< /Type /Annot /Subtype (RichMedia) /Rect [0 0 9 9] >>]"), "rich media"},
+		{"text that looks like an object header inside a string", pdfWith("/Lang (en 9 0 obj)", "", "<< /Producer (7 0 obj) >>"), ""},
+		// What real writers do, which the table check must let through.
+		{"a null object (pdfcpu holds it as no object)", pdfWith("", "", "null", "<< /Producer (x) >>"), ""},
+		{"a cross-reference stream that leaves itself out of its table", objStmPDFTable("", "<< /Producer (scanner) >>", false), ""},
+		{"an incremental update starting right after %%EOF", appendedAfterEOF(testbin.PDF("letter")), ""},
+		{"a link to www. without a scheme", pdfWith("", "/Annots [<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] /A << /S /URI /URI (www.pta.gov.pk/en) >> >>]"), ""},
+		{"a link ending in a NUL, as C writers leave it", pdfWith("", "/Annots [<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] /A << /S /URI /URI (https://pta.gov.pk/\\000) >> >>]"), ""},
+		{"a link to a path without a scheme", pdfWith("", "/Annots [<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] /A << /S /URI /URI (setup.exe) >> >>]"), "not to a web page"},
+		{"an unlisted object that calls itself a cross-reference stream only when escaped", unlisted(pdfWith("/OpenAction 6 0 R", "", "<< /Type /X#52ef /S /JavaScript /JS (x) >>")), "structure cannot be read"},
+
 		{"user password", encrypted(t, plain, "open-secret", "owner-secret"), "protected by a password"},
 		{"not parseable", []byte("%PDF-1.4\nthis is not a PDF body\ntrailer << /Root 9 0 R >>\n%%EOF\n"), "structure cannot be read"},
 		{"truncated in the middle", append(append([]byte{}, plain[:len(plain)/2]...), "\n%%EOF\n"...), "structure cannot be read"},

@@ -133,7 +133,15 @@ func TestCleanFilename(t *testing.T) {
 		{"photo.jpeg", "image/png", "photo.png"},
 		{"IMG_0042.HEIC", "image/jpeg", "IMG_0042.jpg"},
 		{"payload.svg", "image/png", "payload.png"},
-		{"letter.pdf.exe", "application/pdf", "letter.pdf.pdf"},
+		{"letter.pdf.exe", "application/pdf", "letter.pdf"},
+		// Tester's findings: never "letter.pdf.pdf".
+		{"letter.pdf.", "application/pdf", "letter.pdf"},
+		{"letter.pdf.html", "application/pdf", "letter.pdf"},
+		{"letter.PDF.htm", "application/pdf", "letter.PDF"},
+		{"letter.pdf . ", "application/pdf", "letter.pdf"},
+		{"photo.jpeg.png", "image/jpeg", "photo.jpeg"},
+		{"photo.png.html", "image/jpeg", "photo.png.jpg"},
+		{"...", "application/pdf", "document.pdf"},
 		// An extension the type allows stays as written.
 		{"SCAN.PDF", "application/pdf", "SCAN.PDF"},
 		{"cnic.jpeg", "image/jpeg", "cnic.jpeg"},

@@ -2,6 +2,7 @@ package registry_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -24,6 +25,10 @@ func TestNormalizeEmail(t *testing.T) {
 		{"zo\u00eb@bu\u0308cher.example", zoe},          // decomposed domain
 		{"  zo\u00eb@b\u00fccher.example\t\n", zoe},     // surrounding space
 		{"zo\u00eb@\uff42\u00fccher\uff0eexample", zoe}, // fullwidth letters and dot in the domain
+		// Fullwidth and halfwidth forms fold (RFC 8265 width mapping), in the
+		// local part as IDNA folds them in the domain.
+		{"\uff5a\uff4f\uff45@example.pk", "zoe@example.pk"},
+		{"\uff3a\uff2f\uff25@\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45\uff0e\uff50\uff4b", "zoe@example.pk"},
 		// ASCII addresses as before.
 		{"Name@Example.com.pk", "name@example.com.pk"},
 		{"a.b+tag@sub.example.pk", "a.b+tag@sub.example.pk"},
@@ -49,6 +54,13 @@ func TestNormalizeEmail(t *testing.T) {
 		{"zo\xffe@example.pk", ""},                     // not UTF-8
 		{"name@exa\u200dmple.pk", ""},                  // a joiner where none may be (CONTEXTJ)
 		{strings.Repeat("a", 250) + "@example.pk", ""}, // over 254 octets
+		{`"john smith"@example.pk`, ""},                // quoted local parts stay refused
+		{"zo\u00eb\u2603@example.pk", ""},              // a symbol (PRECIS disallows it)
+		// Invisible and direction-changing characters (Cf).
+		{"zoe\u200b@example.pk", ""},
+		{"zoe@exam\u200bple.pk", ""},
+		{"\u202ekp.elpmaxe@eoz", ""},
+		{"zo\u00ade@example.pk", ""},
 	}
 	for _, tt := range tests {
 		got, err := NormalizeEmail(tt.in)
@@ -102,6 +114,12 @@ func TestEmailSpellingsAreOneAccount(t *testing.T) {
 		}
 		if reset, err := svc.RequestPasswordReset(ctx, "zoe\u0308@xn--bcher-kva.example", "192.0.2.1"); err != nil || reset == "" {
 			t.Fatalf("reset by another spelling = %q, %v; want a link", reset, err)
+		}
+		// The link goes to the stored address, however the request spelt it.
+		for _, spelling := range []string{"ZO\u00cb@B\u00dcCHER.example", " zoe\u0308@xn--bcher-kva.EXAMPLE "} {
+			if l, err := svc.RequestPasswordResetLink(ctx, spelling, "192.0.2.1"); err != nil || l.Token == "" || l.To != u.Email {
+				t.Fatalf("reset for %q = %+v, %v; want a link to %s", spelling, l, err, u.Email)
+			}
 		}
 		admin := h.staff("admin")
 		if _, err := svc.ResetTOTP(ctx, admin, "ZOE\u0308@b\u00fccher.example"); err != nil && ErrorCode(err) == ENOTFOUND {
@@ -192,4 +210,41 @@ func TestNormalizeStoredEmails(t *testing.T) {
 			}
 		})
 	}
+}
+
+// An invisible or direction-changing character is named, with what to do.
+func TestNormalizeEmailNamesInvisibleCharacters(t *testing.T) {
+	for in, cp := range map[string]string{"zoe\u200b@example.pk": "U+200B", "\u202ezoe@example.pk": "U+202E", "zoe@example.pk\ufeff": "U+FEFF"} {
+		_, err := NormalizeEmail(in)
+		if ErrorCode(err) != EINVALID || !strings.Contains(err.Error(), "invisible or direction-changing character ("+cp+")") || !strings.Contains(err.Error(), "type it again") {
+			t.Errorf("NormalizeEmail(%q) error = %v; want it to name %s and say what to do", in, err, cp)
+		}
+	}
+}
+
+// A field's message is the error's Message, never its coded text
+// ("invalid: …"), whichever normaliser refused it: the page shows it beside
+// the field and finds its translation by it.
+func TestFieldMessagesCarryNoCode(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		base := SignupInput{Email: "field@example.pk", Password: "a long password", Kind: "company",
+			Name: "Field Traders", CNIC: "35202-1234567-1", Mobile: "0300-1234567", NTN: "1234567-8"}
+		for _, tt := range []struct {
+			field string
+			set   func(*SignupInput)
+			want  string
+		}{
+			{"email", func(in *SignupInput) { in.Email = "not an e-mail" }, "must be an e-mail address such as name@example.com.pk"},
+			{"cnic", func(in *SignupInput) { in.CNIC = "123" }, "must be a 13-digit CNIC, written 12345-1234567-1 or 1234512345671"},
+			{"ntn", func(in *SignupInput) { in.NTN = "12" }, "must be an NTN written 1234567-8 (seven digits and a check digit) or a 13-digit CNIC"},
+		} {
+			in := base
+			tt.set(&in)
+			_, _, err := h.svc.Signup(h.ctx, in)
+			var e *Error
+			if !errors.As(err, &e) || e.Fields[tt.field] != tt.want {
+				t.Errorf("%s: error = %v; want the field message %q", tt.field, err, tt.want)
+			}
+		}
+	})
 }

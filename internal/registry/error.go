@@ -97,6 +97,19 @@ func (f FieldErrors) Add(field, format string, args ...any) {
 	}
 }
 
+// AddErr records err's message for field (unless the field already has
+// one): an *Error's Message, never its coded Error() ("invalid: …"), so
+// that the field reads like every other and its translation is found;
+// any other error's text (the netpolicy and textfile messages).
+func (f FieldErrors) AddErr(field string, err error) {
+	var e *Error
+	if errors.As(err, &e) {
+		f.Add(field, "%s", e.Message)
+		return
+	}
+	f.Add(field, "%s", err.Error())
+}
+
 // Err returns nil when empty, else an EINVALID *Error carrying the fields.
 func (f FieldErrors) Err() error {
 	if len(f) == 0 {

@@ -18,10 +18,26 @@ const resetLifetime = time.Hour
 // send an e-mail. An account gets at most 3 links an hour (limitResetAccount);
 // past that a request also returns "" with no error, and makes no link.
 func (s *Service) RequestPasswordReset(ctx context.Context, email, clientIP string) (string, error) {
+	l, err := s.RequestPasswordResetLink(ctx, email, clientIP)
+	return l.Token, err
+}
+
+// ResetLink is a password reset token and the address to send it to.
+type ResetLink struct {
+	Token string
+	// To is the account's stored e-mail address (NormalizeEmail's form),
+	// never the text the request typed: "ZOË@BÜCHER.example" asks for the
+	// link, zoë@xn--bcher-kva.example receives it.
+	To string
+}
+
+// RequestPasswordResetLink is RequestPasswordReset with the recipient:
+// a zero ResetLink when no link was made.
+func (s *Service) RequestPasswordResetLink(ctx context.Context, email, clientIP string) (ResetLink, error) {
 	if err := s.reserveOne(ctx, limitResetRequest, "too many reset requests from your network", clientKey(clientIP)); err != nil {
-		return "", err
+		return ResetLink{}, err
 	}
-	var token string
+	var link ResetLink
 	err := s.store.Write(ctx, func(tx Tx) error {
 		u, err := tx.UserByEmail(ctx, normalizeLoginEmail(email))
 		if ErrorCode(err) == ENOTFOUND {
@@ -51,10 +67,10 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email, clientIP stri
 		if err := tx.CreatePasswordReset(ctx, r); err != nil {
 			return err
 		}
-		token = t
+		link = ResetLink{Token: t, To: u.Email}
 		return s.record(ctx, tx, u, "user.password_reset_requested", "user", u.ID, map[string]string{"client": clientIP})
 	})
-	return token, err
+	return link, err
 }
 
 // ResetPassword sets a new password with a reset token, from clientIP.

@@ -241,9 +241,15 @@ var (
 	subIDRe = regexp.MustCompile(`^[\p{L}\p{N} ._/:#-]{1,64}$`)
 )
 
-// NormalizeCNIC accepts 12345-1234567-1 or thirteen plain digits and returns
-// the dashed form.
+// NormalizeCNIC accepts 12345-1234567-1 or thirteen plain digits, in the
+// digits of any one script and with format characters ignored
+// (netpolicy.FoldDigits, as for mobile numbers), and returns the dashed
+// form in ASCII digits.
 func NormalizeCNIC(s string) (string, error) {
+	s, err := netpolicy.FoldDigits(s)
+	if err != nil {
+		return "", err
+	}
 	m := cnicRe.FindStringSubmatch(strings.TrimSpace(s))
 	if m == nil {
 		return "", fmt.Errorf("must be a 13-digit CNIC, written 12345-1234567-1 or 1234512345671")
@@ -252,8 +258,13 @@ func NormalizeCNIC(s string) (string, error) {
 }
 
 // NormalizeNTN accepts a seven-digit NTN with or without its check digit
-// (1234567-8), or, for individuals, a 13-digit CNIC used as NTN.
+// (1234567-8), or, for individuals, a 13-digit CNIC used as NTN, its digits
+// read as NormalizeCNIC reads them.
 func NormalizeNTN(s string) (string, error) {
+	s, err := netpolicy.FoldDigits(s)
+	if err != nil {
+		return "", err
+	}
 	s = strings.TrimSpace(s)
 	if m := ntnRe.FindStringSubmatch(s); m != nil {
 		if m[2] == "" {

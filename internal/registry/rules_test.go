@@ -103,6 +103,12 @@ func TestNormalizeIDs(t *testing.T) {
 		{" 35202-12345671 ", "35202-1234567-1"},
 		{"35202-123456-1", ""},
 		{"abcde-1234567-1", ""},
+		// Urdu and Arabic-Indic digits, format characters from Urdu text,
+		// as for mobile numbers (netpolicy.FoldDigits); two scripts refused.
+		{"۳۵۲۰۲-۱۲۳۴۵۶۷-۱", "35202-1234567-1"},
+		{"٣٥٢٠٢١٢٣٤٥٦٧١", "35202-1234567-1"},
+		{"\u200f35202-1234567-1\u200e", "35202-1234567-1"},
+		{"35202-123۴۵۶۷-1", ""},
 	} {
 		got, err := NormalizeCNIC(tt.in)
 		if (tt.want == "") != (err != nil) || got != tt.want {
@@ -115,6 +121,8 @@ func TestNormalizeIDs(t *testing.T) {
 		{"1234567", "1234567"},
 		{"3520212345671", "35202-1234567-1"},
 		{"123", ""},
+		{"۱۲۳۴۵۶۷-۸", "1234567-8"},
+		{"1234567-۸", ""},
 	} {
 		got, err := NormalizeNTN(tt.in)
 		if (tt.want == "") != (err != nil) || got != tt.want {

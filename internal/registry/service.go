@@ -210,7 +210,7 @@ func text(fe FieldErrors, field, v string, max int, required bool) string {
 func normalizeEmail(fe FieldErrors, field, v string) string {
 	e, err := NormalizeEmail(v)
 	if err != nil {
-		fe.Add(field, "%s", err.Error())
+		fe.AddErr(field, err)
 	}
 	return e
 }

@@ -6,10 +6,11 @@ import (
 	"net/mail"
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/net/idna"
-	"golang.org/x/text/unicode/norm"
+	"golang.org/x/text/secure/precis"
 )
 
 // ListUsers lists every user (admins only), for the users page.
@@ -66,16 +67,36 @@ func (s *Service) SetUserDisabled(ctx context.Context, actor *User, id string, d
 // RFC 5891: "bücher.example", "BÜCHER.example" and "xn--bcher-kva.example"
 // are one), which is also what mail is sent to.
 //
+// The local part goes through the PRECIS UsernameCaseMapped profile (RFC
+// 8265 §3.3), the IETF's rule for identifiers people type: fullwidth and
+// halfwidth forms folded to their ordinary letters ("ｚｏｅ" is "zoe", as
+// IDNA already folds them in the domain: a CJK input method types them
+// by accident, and no mail system tells them apart), lower case, NFC,
+// and only letters, digits and printable ASCII allowed.
+//
 // It refuses, with the message below, what is not a single addr-spec
 // (RFC 5322 §3.4.1, RFC 6532 for UTF-8 local parts) at a domain name with
 // at least two labels, or is longer than 254 octets (RFC 5321 §4.5.3.1.3).
+// Quoted local parts ("john smith"@example.pk) are refused too: no
+// applicant's provider issues one, and their spaces and escapes would give
+// one mailbox many spellings. An address holding an invisible or
+// direction-changing character (Unicode category Cf: U+200B ZERO WIDTH
+// SPACE, U+202E RIGHT-TO-LEFT OVERRIDE, a soft hyphen) is refused with a
+// message of its own: it looks like another address on the screen.
 func NormalizeEmail(s string) (string, error) {
 	s = strings.TrimSpace(s)
+	if i := strings.IndexFunc(s, func(r rune) bool { return unicode.Is(unicode.Cf, r) }); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(s[i:])
+		return "", Errorf(EINVALID, "contains an invisible or direction-changing character (%s), often copied along with the address; type it again, such as name@example.com.pk", fmt.Sprintf("U+%04X", r))
+	}
 	at := strings.LastIndexByte(s, '@')
 	if !utf8.ValidString(s) || at <= 0 || len(s) > 4*254 {
 		return "", errNotEmail()
 	}
-	local := norm.NFC.String(strings.ToLower(s[:at]))
+	local, err := precis.UsernameCaseMapped.String(s[:at])
+	if err != nil {
+		return "", errNotEmail()
+	}
 	domain, err := idna.Lookup.ToASCII(s[at+1:])
 	if err != nil {
 		return "", errNotEmail()

@@ -2,7 +2,8 @@
 // lists, key files, CSV exports and uploads — one way everywhere, the way
 // they come out of editors and spreadsheets on any system: a UTF-8
 // byte-order mark at the start is dropped (Notepad and Excel write one),
-// lines end in LF or CRLF, and every error names the line as an editor
+// lines end in LF, CRLF or a lone CR (classic Mac OS, and Excel for Mac's
+// "CSV (Macintosh)"), and every error names the line as an editor
 // counts it (1-based, physical lines, a quoted CSV field spanning lines
 // included).
 //
@@ -112,7 +113,7 @@ func CSV(r io.Reader, isHeader func(fields []string) bool) (header []string, rec
 			return header, recs, nil
 		}
 		if pe := (*csv.ParseError)(nil); errors.As(err, &pe) {
-			return nil, nil, &LineError{Line: pe.Line, Err: fmt.Errorf("%v (column %d); check the quotes on this line", pe.Err, pe.Column)}
+			return nil, nil, csvError(pe)
 		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("read: %w", err)
@@ -131,8 +132,23 @@ func CSV(r io.Reader, isHeader func(fields []string) bool) (header []string, rec
 	}
 }
 
-// start drops a UTF-8 byte-order mark and refuses UTF-16, which would
-// otherwise read as garbage with NULs between the letters.
+// csvError says in our words (translated by the portal, unlike
+// encoding/csv's) what is wrong with the quotes, at the line the person
+// must look at: where an unclosed quoted field starts (StartLine; its
+// Line is where the file ended), or where a stray quote is.
+func csvError(pe *csv.ParseError) error {
+	switch {
+	case errors.Is(pe.Err, csv.ErrQuote):
+		return &LineError{Line: pe.StartLine, Err: fmt.Errorf("a quoted field starts here and is never closed; add the closing quote (\") or remove the opening one")}
+	case errors.Is(pe.Err, csv.ErrBareQuote):
+		return &LineError{Line: pe.Line, Err: fmt.Errorf("a quote (\") appears inside a field that does not start with one (column %d); put the whole field in quotes and double the quote inside it, or remove it", pe.Column)}
+	}
+	return &LineError{Line: pe.Line, Err: fmt.Errorf("cannot be read as CSV (column %d); check the quotes on this line", pe.Column)}
+}
+
+// start drops a UTF-8 byte-order mark, refuses UTF-16, which would
+// otherwise read as garbage with NULs between the letters, and turns a
+// lone CR into LF, so that every reader after it sees LF or CRLF.
 func start(r io.Reader) (*bufio.Reader, error) {
 	br := bufio.NewReader(r)
 	head, err := br.Peek(3)
@@ -145,12 +161,52 @@ func start(r io.Reader) (*bufio.Reader, error) {
 	case bytes.HasPrefix(head, utf16LE), bytes.HasPrefix(head, utf16BE):
 		return nil, &LineError{Line: 1, Err: fmt.Errorf("the file is UTF-16 (\"Unicode text\"); save it as UTF-8 (in Excel: CSV UTF-8)")}
 	}
-	return br, nil
+	return bufio.NewReader(&crReader{r: br}), nil
+}
+
+// crReader turns each CR not followed by LF into LF.
+type crReader struct{ r *bufio.Reader }
+
+func (c *crReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	for i := range n {
+		if p[i] != '\r' {
+			continue
+		}
+		if i+1 < n {
+			if p[i+1] != '\n' {
+				p[i] = '\n'
+			}
+			continue
+		}
+		// The CR ends what was read: the next byte decides.
+		if next, perr := c.r.Peek(1); perr != nil || next[0] != '\n' {
+			p[i] = '\n'
+		}
+	}
+	return n, err
 }
 
 // Value is the content of a file holding one value (a shared secret, an API
 // token), as editors save it: a leading UTF-8 byte-order mark and the
 // surrounding white space (the final newline, a CRLF) are not part of it.
+// For a password, whose spaces count, use FirstLine.
 func Value(b []byte) string {
 	return strings.TrimSpace(string(bytes.TrimPrefix(b, bom)))
+}
+
+// FirstLine reads the first line of r as a secret typed or piped in
+// (printf '%s\n' "$PW" | …, or a file saved by Notepad): a leading UTF-8
+// byte-order mark and the line end (LF, CRLF or CR) are dropped, and
+// nothing else, since spaces may be part of a password.
+func FirstLine(r io.Reader) (string, error) {
+	br, err := start(r)
+	if err != nil {
+		return "", err
+	}
+	line, err := br.ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read: %w", err)
+	}
+	return strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r"), nil
 }

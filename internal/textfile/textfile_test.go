@@ -22,6 +22,9 @@ func TestLines(t *testing.T) {
 		{"a BOM later is text", "a\n\ufeffb\n", []Line{{1, "a"}, {2, "\ufeffb"}}},
 		{"empty", "", nil},
 		{"only a BOM", "\ufeff", nil},
+		{"CR only (classic Mac)", "a\rb\r\rc", []Line{{1, "a"}, {2, "b"}, {4, "c"}}},
+		{"CR only after a BOM", "\ufeff# x\ra\r", []Line{{2, "a"}}},
+		{"CR, CRLF and LF mixed", "a\r\nb\rc\nd", []Line{{1, "a"}, {2, "b"}, {3, "c"}, {4, "d"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -86,12 +89,18 @@ func TestCSV(t *testing.T) {
 		{"ragged rows and leading space", "a, b\nc\n", nil, []rec{{1, []string{"a", "b"}}, {2, []string{"c"}}}},
 		{"header only on the first line", "14.1.104.0/24\naddress\n", nil, []rec{{1, []string{"14.1.104.0/24"}}, {2, []string{"address"}}}},
 		{"empty", "", nil, nil},
+		{"CR only, as Excel for Mac saves CSV (Macintosh)", "address\r14.1.104.0/24\r14.1.105.0/24\r", []string{"address"}, []rec{{2, []string{"14.1.104.0/24"}}, {3, []string{"14.1.105.0/24"}}}},
+		{"CR only with a quoted field spanning lines", "a,\"two\rlines\"\rb\r", nil, []rec{{1, []string{"a", "two\nlines"}}, {3, []string{"b"}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h, got, err := CSV(strings.NewReader(tt.in), firstIsWord)
 			if err != nil || !reflect.DeepEqual(h, tt.wantHeader) || !reflect.DeepEqual(got, tt.want) {
 				t.Fatalf("CSV(%q) = %q, %v, %v; want %q, %v", tt.in, h, got, err, tt.wantHeader, tt.want)
+			}
+			h, got, err = CSV(iotest.OneByteReader(strings.NewReader(tt.in)), firstIsWord)
+			if err != nil || !reflect.DeepEqual(h, tt.wantHeader) || !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("CSV(one byte at a time %q) = %q, %v, %v; want %q, %v", tt.in, h, got, err, tt.wantHeader, tt.want)
 			}
 		})
 	}
@@ -103,8 +112,10 @@ func TestCSVRefuses(t *testing.T) {
 		line     int
 		msg      string
 	}{
-		{"bare quote on line 3", "a\nb\nc\"d\n", 3, "quotes"},
-		{"unterminated quote after a BOM", "\ufeffa\n\"b\n", 2, "quotes"},
+		{"bare quote on line 3", "a\nb\nc\"d\n", 3, "does not start with one (column 2)"},
+		{"unterminated quote after a BOM", "\ufeffa\n\"b\n", 2, "never closed"},
+		{"unclosed quote starting on line 5, file ends on 6", "a\nb\nc\nd\n\"e\nf\n", 5, "a quoted field starts here and is never closed"},
+		{"unclosed quote in a CR-only file", "a\rb\r\"c\rd\r", 3, "never closed"},
 		{"UTF-16", "\xff\xfea\x00", 1, "UTF-16"},
 		{"not UTF-8 on line 2", "a\n\xff\n", 2, "UTF-8"},
 	}
@@ -114,6 +125,9 @@ func TestCSVRefuses(t *testing.T) {
 			var le *LineError
 			if !errors.As(err, &le) || le.Line != tt.line || !strings.Contains(err.Error(), tt.msg) {
 				t.Fatalf("CSV error = %v; want line %d saying %q", err, tt.line, tt.msg)
+			}
+			if strings.Contains(err.Error(), "extraneous") || strings.Contains(err.Error(), "parse error") {
+				t.Fatalf("CSV error = %v; want our words, not encoding/csv's", err)
 			}
 		})
 	}
@@ -129,6 +143,22 @@ func TestValue(t *testing.T) {
 	} {
 		if got := Value([]byte(tt.in)); got != tt.want {
 			t.Errorf("Value(%q) = %q; want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestFirstLine(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"a staff password\n", "a staff password"},
+		{"\ufeffa staff password\r\n", "a staff password"},
+		{"\ufeff  spaces kept  \n", "  spaces kept  "},
+		{"no line end", "no line end"},
+		{"first\nsecond\n", "first"},
+		{"old mac\rsecond", "old mac"},
+		{"", ""},
+	} {
+		if got, err := FirstLine(strings.NewReader(tt.in)); err != nil || got != tt.want {
+			t.Errorf("FirstLine(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
 		}
 	}
 }

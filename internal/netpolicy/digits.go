@@ -1,0 +1,52 @@
+package netpolicy
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+)
+
+// FoldDigits is how every number a person types (a mobile number, a CNIC
+// or NTN, a setting, a count of days) is read: decimal digits of any script
+// (Unicode category Nd: Urdu ۰–۹, Arabic-Indic ٠–٩, Devanagari ०–९,
+// fullwidth ０–９, …) become ASCII 0–9 by their digit value, and Unicode
+// format characters (category Cf: the bidirectional marks and isolates
+// that copying from Urdu text brings along, zero-width spaces and joiners,
+// the soft hyphen U+00AD, a BOM) are dropped. Everything else is left as
+// it is, for the caller's own rules.
+//
+// A number whose digits come from two scripts (0300۱۲۳۴۵۶۷) is refused: no
+// keyboard or system writes one, and look-alike digits are how a number
+// is disguised.
+func FoldDigits(s string) (string, error) {
+	var b strings.Builder
+	var script rune = -1 // the first digit of the script seen, e.g. '0' or '۰'
+	for _, r := range s {
+		switch {
+		case unicode.Is(unicode.Cf, r):
+			continue
+		case unicode.IsDigit(r):
+			start := digitZero(r)
+			if script >= 0 && start != script {
+				return "", fmt.Errorf("it mixes digits of two scripts (such as 0–9 and ۰–۹); write all its digits in one")
+			}
+			script = start
+			b.WriteByte('0' + byte(r-start))
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String(), nil
+}
+
+// digitZero is the zero of r's run of ten decimal digits. Unicode encodes
+// every script's decimal digits as contiguous runs of ten in ascending
+// order from zero; adjacent runs (the mathematical digits U+1D7CE–U+1D7FF)
+// each start a multiple of ten after the first.
+func digitZero(r rune) rune {
+	start := r
+	for unicode.IsDigit(start - 1) {
+		start--
+	}
+	return r - (r-start)%10
+}
