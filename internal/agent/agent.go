@@ -48,8 +48,15 @@ type Agent struct {
 	mu      sync.Mutex // serialises syncs
 	trusted []ed25519.PublicKey
 
-	// The newest signing time verified, whatever the session (watermark.go).
-	watermark time.Time
+	// The newest signing time verified, whatever the session (watermark.go),
+	// and every feed's as loaded from watermark.json.
+	watermark  time.Time
+	watermarks map[string]time.Time
+
+	// pinned: feed.json names the followed feed (pin.go); feedConflict:
+	// what /api/v1/me said that disagrees with it, for /v1/status.
+	pinned       bool
+	feedConflict atomic.Pointer[string]
 
 	bindings     *Bindings     // mobile numbers' current addresses (RADIUS)
 	bindingsDisk bindingsDisk  // what of them is in the state directory (bindings_persist.go)
@@ -131,23 +138,30 @@ func (a *Agent) Table() *Table { return a.table.Load() }
 
 // Status describes the agent's data.
 type Status struct {
-	Ready       bool      `json:"ready"` // a verified sync has happened
-	SessionID   string    `json:"session_id,omitempty"`
-	Version     int64     `json:"version"`
-	Entries     int       `json:"entries"`
-	Mobile      int       `json:"mobile_numbers"`
-	Bindings    int       `json:"bound_addresses"`
-	LastSuccess time.Time `json:"last_success,omitzero"`
-	DataAge     float64   `json:"data_age_seconds"`
-	MaxAge      float64   `json:"max_age_seconds"`
-	Stale       bool      `json:"stale"`
-	OnStale     string    `json:"on_stale"`
-	Healthy     bool      `json:"healthy"`
+	Ready bool   `json:"ready"` // a verified sync has happened
+	Feed  string `json:"feed"`  // the feed followed: "global" or "operator:<id>" (pinned in feed.json)
+	// FeedConflict says that the registry's /api/v1/me named another
+	// operator than the pinned feed's, and how to re-point the agent.
+	FeedConflict string    `json:"feed_conflict,omitempty"`
+	SessionID    string    `json:"session_id,omitempty"`
+	Version      int64     `json:"version"`
+	Entries      int       `json:"entries"`
+	Mobile       int       `json:"mobile_numbers"`
+	Bindings     int       `json:"bound_addresses"`
+	LastSuccess  time.Time `json:"last_success,omitzero"`
+	DataAge      float64   `json:"data_age_seconds"`
+	MaxAge       float64   `json:"max_age_seconds"`
+	Stale        bool      `json:"stale"`
+	OnStale      string    `json:"on_stale"`
+	Healthy      bool      `json:"healthy"`
 }
 
 // Status reports the current state.
 func (a *Agent) Status() Status {
-	st := Status{MaxAge: a.cfg.MaxAge.Seconds(), OnStale: "fail-static", Bindings: a.bindings.Len()}
+	st := Status{Feed: feed.FeedName(a.cfg.Operator), MaxAge: a.cfg.MaxAge.Seconds(), OnStale: "fail-static", Bindings: a.bindings.Len()}
+	if c := a.feedConflict.Load(); c != nil {
+		st.FeedConflict = *c
+	}
 	if a.cfg.FailClosed {
 		st.OnStale = "fail-closed"
 	}

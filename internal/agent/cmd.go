@@ -38,6 +38,10 @@ answers "is this address registered?":
 
 It enforces nothing before its first verified sync, keeps serving its last verified
 table while the registry is unreachable, and persists that table in --state-dir.
+The feed followed is pinned there (feed.json) at the first sync or by --operator:
+the registry's unsigned /api/v1/me naming another operator is refused (reported
+as feed_conflict in /v1/status); restart with --operator ID to re-point the agent
+deliberately. Watermarks (the newest signing time verified) are kept per feed.
 Addresses with an IPv6 zone (fe80::1%eth0) are refused with 400, as the registry
 refuses them.
 
@@ -75,6 +79,7 @@ func Main(ctx context.Context, args []string, env flagenv.Env, stdio IO) int {
 func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 	var (
 		registry, trust, stateDir, listen, tokenFile, onStale, logFormat, logLevel string
+		operator                                                                   string
 		nftFile, ipsetFile, radiusListen, radiusSecretFile, radiusAllow            string
 		nftApply                                                                   bool
 		maxAge, poll, radiusTimeout                                                time.Duration
@@ -85,6 +90,7 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 	fs.StringVar(&stateDir, "state-dir", "./ipreg-agent-state", "where the verified table persists between runs")
 	fs.StringVar(&listen, "listen", "127.0.0.1:8081", "address of the lookup API (port 0 picks a free port)")
 	fs.StringVar(&tokenFile, "operator-token-file", "", "file holding an operator API token: follow that operator's feed (adds its registered mobile numbers)")
+	fs.StringVar(&operator, "operator", "", "the operator id whose feed to follow (with --operator-token-file): pins the state directory to that feed, or deliberately re-points it from the feed pinned in feed.json; without it, the feed pinned at the first sync, or the operator the registry's /api/v1/me names for the token")
 	fs.DurationVar(&maxAge, "max-age", 24*time.Hour, "data older than this is stale")
 	fs.StringVar(&onStale, "on-stale", "fail-static", "when data is stale: fail-static (keep answering from it) or fail-closed (answer not registered)")
 	fs.DurationVar(&poll, "poll", time.Minute, "regular poll of the notification, besides the long-poll")
@@ -142,6 +148,9 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 	} else if radiusAllow != "" {
 		problems = append(problems, "--radius-allow-prefixes needs --radius-listen")
 	}
+	if operator != "" && tokenFile == "" {
+		problems = append(problems, "--operator needs --operator-token-file: an operator feed is read with that operator's API token")
+	}
 	metricsToken, err := metricsFlags.Token()
 	if err != nil {
 		problems = append(problems, err.Error())
@@ -152,20 +161,53 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 	cfg := Config{Registry: base, TrustKeys: []ed25519.PublicKey{key}, StateDir: stateDir, MaxAge: maxAge,
 		FailClosed: onStale == "fail-closed", Poll: poll, Log: log, NFTFile: nftFile, NFTApply: nftApply, IPSetFile: ipsetFile,
 		MetricsToken: metricsToken}
+	pin, err := ReadPin(stateDir)
+	if err != nil {
+		return fmt.Errorf("state in %s: %w", stateDir, err)
+	}
+	var me string // the operator /api/v1/me names, when asked
 	if tokenFile != "" {
 		b, err := os.ReadFile(tokenFile)
 		if err != nil {
 			return fmt.Errorf("--operator-token-file: %w", err)
 		}
 		cfg.Token = textfile.Value(b)
-		if cfg.Operator, err = operatorOf(ctx, base, cfg.Token); err != nil {
+		if me, err = operatorOf(ctx, base, cfg.Token); err != nil {
 			return fmt.Errorf("--operator-token-file: %w", err)
 		}
+	}
+	// The feed: --operator, else the pin, else what /api/v1/me says (pin.go).
+	switch want := feed.FeedName(operator); {
+	case operator != "":
+		cfg.Operator = operator
+		if pin != "" && pin != want {
+			log.Warn("agent: re-pointed deliberately (--operator): the state directory was pinned to another feed", "pinned", pin, "now", want)
+		}
+		if err := WritePin(stateDir, want); err != nil {
+			return fmt.Errorf("state in %s: %w", stateDir, err)
+		}
+	case pin != "" && (tokenFile != "" || pin == feed.GlobalFeed):
+		cfg.Operator = OperatorOfFeed(pin)
+	case pin != "":
+		// No token: the global feed, deliberately chosen by the flags.
+		log.Warn("agent: re-pointed deliberately (no --operator-token-file): following the global feed", "pinned", pin)
+		if err := WritePin(stateDir, feed.GlobalFeed); err != nil {
+			return fmt.Errorf("state in %s: %w", stateDir, err)
+		}
+	default:
+		cfg.Operator = me
+	}
+	if cfg.Operator != "" {
 		log.Info("following an operator feed", "operator", cfg.Operator)
 	}
 	a := New(cfg)
 	if err := a.Load(); err != nil {
 		return fmt.Errorf("state in %s: %w", stateDir, err)
+	}
+	if tokenFile != "" {
+		if err := a.ConfirmOperator(me); err != nil {
+			log.Error("agent: refused the registry's /api/v1/me", "err", err)
+		}
 	}
 	if radiusListen != "" {
 		if _, err := a.RestoreBindings(RADIUSOptions{SessionTimeout: radiusTimeout, Space: space}); err != nil {

@@ -17,7 +17,9 @@ import (
 )
 
 // The state directory holds:
-//   - watermark.json: the newest signing time verified (watermark.go);
+//   - feed.json: the feed the directory is pinned to (pin.go);
+//   - watermark.json: the newest signing time verified, per feed
+//     (watermark.go);
 //   - state.json: the verified metadata (session, version, hashes seen,
 //     keys learned) and which snapshot and journal hold the entries;
 //   - entries-<hash>.jsonl.gz: the entries of some earlier version, as a
@@ -314,8 +316,18 @@ func (a *Agent) persistNow() {
 	if s == nil || s == a.persisted {
 		return
 	}
-	// The watermark before the state that raised it: a crash between the
-	// two leaves the watermark ahead, never behind, what a restart loads.
+	// The pin first (the feed a verified sync has now shown the agent
+	// follows), then the watermark before the state that raised it: a
+	// crash between the two leaves the watermark ahead, never behind, what
+	// a restart loads.
+	if !a.pinned {
+		if err := WritePin(a.cfg.StateDir, feed.FeedName(a.cfg.Operator)); err != nil {
+			a.metrics.rejected.WithLabelValues("persist").Inc()
+			a.cfg.Log.Error("agent: persist the feed pin", "err", err)
+			return
+		}
+		a.pinned = true
+	}
 	if err := a.writeWatermark(s); err != nil {
 		a.metrics.rejected.WithLabelValues("persist").Inc()
 		a.cfg.Log.Error("agent: persist watermark", "err", err)
