@@ -45,8 +45,8 @@ type Agent struct {
 	table atomic.Pointer[Table] // nil until the first verified sync
 	state atomic.Pointer[state] // what the table was built from
 
-	mu      sync.Mutex // serialises syncs
-	trusted []ed25519.PublicKey
+	mu   sync.Mutex // serialises syncs
+	keys keyState   // trusted, announced and retired keys (keyring.go)
 
 	// The newest signing time verified, whatever the session (watermark.go),
 	// and every feed's as loaded from watermark.json.
@@ -82,7 +82,7 @@ type state struct {
 	Timestamp   time.Time        `json:"timestamp"`
 	LastSuccess time.Time        `json:"last_success"`
 	Hashes      map[int64]string `json:"hashes"` // delta version → hash seen
-	Keys        []string         `json:"keys"`   // trusted keys learned (next_signing_key)
+	Keys        []string         `json:"keys"`   // keys trusted (keys.json holds them, with the announced and retired)
 	EntriesHash string           `json:"entries_hash"`
 	// Where the entries are persisted (see persist.go): a snapshot of
 	// BaseVersion and a journal of the delta files since.
@@ -100,6 +100,7 @@ type state struct {
 	Feed           string           `json:"feed,omitempty"`
 	SnapshotHashes map[int64]string `json:"snapshot_hashes,omitempty"`
 	watermark      time.Time
+	keys           keyState // the agent's keys with this state (persisted in keys.json)
 	table          *Table
 	numbers        []feed.Entry          // registered mobile numbers (operator feeds), in feed order
 	mobile         map[string]feed.Entry // the same, by number
@@ -125,7 +126,7 @@ func New(cfg Config) *Agent {
 	if cfg.MaxDeltas <= 0 {
 		cfg.MaxDeltas = 500
 	}
-	a := &Agent{cfg: cfg, trusted: append([]ed25519.PublicKey(nil), cfg.TrustKeys...), Registry: prometheus.NewRegistry()}
+	a := &Agent{cfg: cfg, keys: keyState{trusted: append([]ed25519.PublicKey(nil), cfg.TrustKeys...)}, Registry: prometheus.NewRegistry()}
 	a.bindings = newBindings(func() time.Time { return a.cfg.Now() })
 	a.exported = make(chan struct{}, 1)
 	a.persistNext = make(chan struct{}, 1)

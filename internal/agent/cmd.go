@@ -42,6 +42,9 @@ The feed followed is pinned there (feed.json) at the first sync or by --operator
 the registry's unsigned /api/v1/me naming another operator is refused (reported
 as feed_conflict in /v1/status); restart with --operator ID to re-point the agent
 deliberately. Watermarks (the newest signing time verified) are kept per feed.
+Keys: the agent learns the registry's next key from next_signing_key; once that key
+has signed a notification it verifies, the keys no longer announced are retired
+(keys.json) and never trusted again, even if --trust-key still names one.
 Addresses with an IPv6 zone (fe80::1%eth0) are refused with 400, as the registry
 refuses them.
 
@@ -86,7 +89,7 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 	)
 	fs := flagenv.New("IPREG_AGENT_", "ipreg-agent", synopsis, stdio.Stdout, stdio.Stderr)
 	fs.StringVar(&registry, "registry", "", "the registry's base URL, e.g. https://vpn.example.gov.pk (required)")
-	fs.StringVar(&trust, "trust-key", "", "the feed's public key as printed by \"ipreg key show\" (ed25519:…), or a file holding it (required)")
+	fs.StringVar(&trust, "trust-key", "", "the feed's public key as printed by \"ipreg key show\" (ed25519:…), or a file holding it (required); a key retired by a completed rotation is not trusted even when named here")
 	fs.StringVar(&stateDir, "state-dir", "./ipreg-agent-state", "where the verified table persists between runs")
 	fs.StringVar(&listen, "listen", "127.0.0.1:8081", "address of the lookup API (port 0 picks a free port)")
 	fs.StringVar(&tokenFile, "operator-token-file", "", "file holding an operator API token: follow that operator's feed (adds its registered mobile numbers)")

@@ -18,6 +18,7 @@ import (
 
 // The state directory holds:
 //   - feed.json: the feed the directory is pinned to (pin.go);
+//   - keys.json: the signing keys learned and retired (keyring.go);
 //   - watermark.json: the newest signing time verified, per feed
 //     (watermark.go);
 //   - state.json: the verified metadata (session, version, hashes seen,
@@ -194,7 +195,7 @@ func (a *Agent) Load() error {
 	}
 	meta, err := os.ReadFile(filepath.Join(a.cfg.StateDir, stateFile))
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil
+		return a.loadKeys(nil)
 	}
 	if err != nil {
 		return err
@@ -203,6 +204,11 @@ func (a *Agent) Load() error {
 	if err := json.Unmarshal(meta, &s); err != nil {
 		return fmt.Errorf("%s: %w", stateFile, err)
 	}
+	// The keys hold whatever the feed: one registry signs them all.
+	if err := a.loadKeys(s.Keys); err != nil {
+		return err
+	}
+	s.keys = a.keys
 	// A table of another feed (the agent now follows another operator, or
 	// the global feed) is not this feed's: start without it. A state from
 	// before feeds were named is taken as the followed feed's.
@@ -233,11 +239,6 @@ func (a *Agent) Load() error {
 		}
 	}
 	s.setContents(table, numbers)
-	for _, k := range s.Keys {
-		if pk, err := feed.ParsePublicKey(k); err == nil && !containsKey(a.trusted, pk) {
-			a.trusted = append(a.trusted, pk)
-		}
-	}
 	if s.Hashes == nil {
 		s.Hashes = map[int64]string{}
 	}
@@ -327,6 +328,11 @@ func (a *Agent) persistNow() {
 			return
 		}
 		a.pinned = true
+	}
+	if err := a.writeKeys(s.keys); err != nil {
+		a.metrics.rejected.WithLabelValues("persist").Inc()
+		a.cfg.Log.Error("agent: persist keys", "err", err)
+		return
 	}
 	if err := a.writeWatermark(s); err != nil {
 		a.metrics.rejected.WithLabelValues("persist").Inc()

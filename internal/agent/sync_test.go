@@ -510,7 +510,7 @@ func TestKeyRollover(t *testing.T) {
 	// The learned key survives a restart.
 	fx.a.persistNow()
 	b := New(Config{Registry: fx.a.cfg.Registry, TrustKeys: fx.a.cfg.TrustKeys, StateDir: fx.a.cfg.StateDir, Now: fx.a.cfg.Now})
-	if err := b.Load(); err != nil || !containsKey(b.trusted, next.Public().(ed25519.PublicKey)) {
+	if err := b.Load(); err != nil || !containsKey(b.keys.trusted, next.Public().(ed25519.PublicKey)) {
 		t.Fatalf("restart forgot the next key: %v", err)
 	}
 }
