@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -42,6 +43,8 @@ The feed followed is pinned there (feed.json) at the first sync or by --operator
 the registry's unsigned /api/v1/me naming another operator is refused (reported
 as feed_conflict in /v1/status); restart with --operator ID to re-point the agent
 deliberately. Watermarks (the newest signing time verified) are kept per feed.
+With the feed pinned, the agent starts from its saved state while the registry is
+unreachable and asks /api/v1/me once it answers.
 Keys: the agent learns the registry's next key from next_signing_key; once that key
 has signed a notification it verifies, the keys no longer announced are retired
 (keys.json) and never trusted again, even if --trust-key still names one.
@@ -175,8 +178,13 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 			return fmt.Errorf("--operator-token-file: %w", err)
 		}
 		cfg.Token = textfile.Value(b)
-		if me, err = operatorOf(ctx, base, cfg.Token); err != nil {
-			return fmt.Errorf("--operator-token-file: %w", err)
+		// With the feed known (pinned or --operator), the agent starts from
+		// its saved state at once and asks /api/v1/me later, while the
+		// registry may be unreachable; without, /api/v1/me decides the feed.
+		if pin == "" && operator == "" {
+			if me, err = operatorOf(ctx, base, cfg.Token); err != nil {
+				return fmt.Errorf("--operator-token-file: %w (the agent's first start asks the registry which operator the token belongs to; to start without the registry, pass --operator ID)", err)
+			}
 		}
 	}
 	// The feed: --operator, else the pin, else what /api/v1/me says (pin.go).
@@ -207,10 +215,17 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 	if err := a.Load(); err != nil {
 		return fmt.Errorf("state in %s: %w", stateDir, err)
 	}
-	if tokenFile != "" {
+	confirmed := make(chan struct{})
+	switch {
+	case tokenFile == "":
+		close(confirmed)
+	case me != "":
 		if err := a.ConfirmOperator(me); err != nil {
 			log.Error("agent: refused the registry's /api/v1/me", "err", err)
 		}
+		close(confirmed)
+	default:
+		go func() { defer close(confirmed); a.confirmLater(ctx, base) }()
 	}
 	if radiusListen != "" {
 		if _, err := a.RestoreBindings(RADIUSOptions{SessionTimeout: radiusTimeout, Space: space}); err != nil {
@@ -270,6 +285,7 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 	defer cancel()
 	err = errors.Join(srv.Shutdown(sctx), metricsSrv.Close(sctx))
 	<-done
+	<-confirmed
 	<-persisted
 	<-bindingsPersisted
 	return err
@@ -302,6 +318,31 @@ func trustKey(s string) (ed25519.PublicKey, error) {
 		return k, nil
 	}
 	return feed.ParsePublicKey(s)
+}
+
+// confirmLater asks /api/v1/me until the registry answers (jittered
+// backoff from a second to five minutes), then confirms the pinned feed.
+func (a *Agent) confirmLater(ctx context.Context, base *url.URL) {
+	backoff := time.Second
+	for {
+		me, err := operatorOf(ctx, base, a.cfg.Token)
+		if err == nil {
+			if err := a.ConfirmOperator(me); err != nil {
+				a.cfg.Log.Error("agent: refused the registry's /api/v1/me", "err", err)
+			}
+			return
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		a.cfg.Log.Warn("agent: cannot ask the registry which operator the token belongs to; following the pinned feed meanwhile", "err", err, "retry_in", backoff)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff/2 + rand.N(backoff/2+1)):
+		}
+		backoff = min(2*backoff, 5*time.Minute)
+	}
 }
 
 // operatorOf asks the registry which operator a token belongs to.

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
@@ -311,4 +312,53 @@ func TestReadPin(t *testing.T) {
 		t.Fatalf("a damaged feed.json: %v", err)
 	}
 
+}
+
+// TestStartWithoutRegistry is the restoring operator's report: an operator
+// agent (--operator-token-file) asked /api/v1/me at start and exited 1
+// while the registry was unreachable. With its feed pinned it now starts
+// from its saved state, enforces at once, and confirms the pin once the
+// registry answers (here with another operator: the conflict is reported).
+func TestStartWithoutRegistry(t *testing.T) {
+	r := newPinRig(t)
+	ra := startMain(t, r.args...)
+	ra.waitFor(t, "first sync", func(s Status) bool { return s.SessionID == "j1" })
+	ra.stop()
+
+	for _, tt := range []struct {
+		name  string
+		extra []string
+	}{
+		{"pinned by the first sync", nil},
+		{"pinned by --operator", []string{"--operator", "jazz"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r.reg.mu.Lock()
+			r.reg.down, r.reg.me = true, "zong"
+			r.reg.mu.Unlock()
+			ra := startMain(t, append(r.args, tt.extra...)...)
+			if st := ra.status(t); !st.Ready || st.SessionID != "j1" || !ra.allowed(t, r.kept) || st.FeedConflict != "" {
+				t.Fatalf("with the registry down: %+v", st)
+			}
+			r.reg.mu.Lock()
+			r.reg.down = false
+			r.reg.mu.Unlock()
+			ra.waitFor(t, "the late /api/v1/me checked", func(s Status) bool { return strings.Contains(s.FeedConflict, "--operator zong") })
+			if rc := ra.stop(); rc != 0 {
+				t.Fatalf("exit %d", rc)
+			}
+		})
+	}
+	// Without a pin nothing says which operator's feed to follow: /me is
+	// needed, and the error says how to start without it.
+	r.reg.mu.Lock()
+	r.reg.down = true
+	r.reg.mu.Unlock()
+	var errOut bytes.Buffer
+	noEnv := func(string) (string, bool) { return "", false }
+	args := append([]string{}, r.args...)
+	args[5] = t.TempDir() // a fresh --state-dir
+	if rc := Main(context.Background(), append(args, "--listen", "127.0.0.1:0"), noEnv, IO{Stdout: &errOut, Stderr: &errOut}); rc != 1 || !strings.Contains(errOut.String(), "pass --operator ID") {
+		t.Fatalf("a first start without the registry: exit %d, %s", rc, errOut.String())
+	}
 }
