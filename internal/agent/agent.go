@@ -2,6 +2,7 @@ package agent
 
 import (
 	"crypto/ed25519"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -81,8 +82,9 @@ type state struct {
 	Version     int64            `json:"version"`
 	Timestamp   time.Time        `json:"timestamp"`
 	LastSuccess time.Time        `json:"last_success"`
-	Hashes      map[int64]string `json:"hashes"` // delta version → hash seen
-	Keys        []string         `json:"keys"`   // keys trusted (keys.json holds them, with the announced and retired)
+	Expires     time.Time        `json:"expires,omitzero"` // the notification's expires
+	Hashes      map[int64]string `json:"hashes"`           // delta version → hash seen
+	Keys        []string         `json:"keys"`             // keys trusted (keys.json holds them, with the announced and retired)
 	EntriesHash string           `json:"entries_hash"`
 	// Where the entries are persisted (see persist.go): a snapshot of
 	// BaseVersion and a journal of the delta files since.
@@ -155,6 +157,11 @@ type Status struct {
 	Stale        bool      `json:"stale"`
 	OnStale      string    `json:"on_stale"`
 	Healthy      bool      `json:"healthy"`
+	// Expires is when the newest verified notification expires; past it,
+	// with no newer one verified, every sync is being refused or failing.
+	Expires time.Time `json:"expires,omitzero"`
+	// Reason says why the agent is not healthy ("" when it is).
+	Reason string `json:"reason,omitempty"`
 }
 
 // Status reports the current state.
@@ -174,7 +181,19 @@ func (a *Agent) Status() Status {
 	st.Entries, st.Mobile = a.Table().Len(), len(s.mobile)
 	st.DataAge = a.dataAge().Seconds()
 	st.Stale = a.stale()
-	st.Healthy = !st.Stale
+	st.Expires = s.Expires
+	switch now := a.cfg.Now(); {
+	case !s.Expires.IsZero() && now.After(s.Expires):
+		// The registry re-signs every 15 minutes with an hour's lifetime:
+		// an expired newest notification means no sync has succeeded for
+		// most of an hour (registry unreachable, or every notification
+		// refused: look at ipreg_agent_rejected_total and the log).
+		st.Reason = fmt.Sprintf("the newest verified notification (signed %s) expired at %s and no newer one has been verified: the registry is unreachable or its notifications are refused (see the log and ipreg_agent_rejected_total)",
+			s.Timestamp.Format(time.RFC3339), s.Expires.Format(time.RFC3339))
+	case st.Stale:
+		st.Reason = fmt.Sprintf("data is %.0f s old, more than --max-age (%.0f s); the registry may be unreachable", st.DataAge, st.MaxAge)
+	}
+	st.Healthy = st.Reason == ""
 	return st
 }
 

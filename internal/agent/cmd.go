@@ -33,7 +33,9 @@ answers "is this address registered?":
   GET  /v1/check?ip=203.99.48.7     one address
   POST /v1/check                    a JSON array of addresses, or one address per line
   GET  /v1/status                   session, version, entries, last success, data age
-  GET  /healthz                     fails before the first sync and when data is older than --max-age
+  GET  /healthz                     fails before the first sync, once the newest verified notification
+                                    has expired without a newer one verified (every sync failing or
+                                    refused), and when data is older than --max-age
   GET  /metrics                     Prometheus metrics: on --metrics-listen, or here with the
                                     --metrics-token-file token (else 404)
 

@@ -162,7 +162,7 @@ func (a *Agent) Sync(ctx context.Context, jws string) error {
 		return err
 	}
 	same := old != nil && n.SessionID == old.SessionID
-	next := &state{Feed: n.Feed, SessionID: n.SessionID, Version: n.Version, Timestamp: n.Timestamp, LastSuccess: now,
+	next := &state{Feed: n.Feed, SessionID: n.SessionID, Version: n.Version, Timestamp: n.Timestamp, Expires: n.Expires, LastSuccess: now,
 		Hashes: map[int64]string{}, SnapshotHashes: map[int64]string{}, watermark: raiseWatermark(a.watermark, n.Timestamp, now)}
 	// Trust the next key the registry announces under a key already
 	// trusted; a notification signed with an announced key ends the
