@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -202,15 +203,18 @@ func (a *Agent) Sync(ctx context.Context, jws string) error {
 			// Not provably the history the agent applied (a registry
 			// restored from a backup reissuing versions, a fork): only the
 			// snapshot can be trusted, as RRDP relying parties do.
-			a.metrics.snapshotFallbacks.Inc()
-			a.metrics.rejected.WithLabelValues(Reason(err)).Inc()
-			a.cfg.Log.Warn("agent: cannot continue from the applied version; taking the snapshot", "err", err)
+			// A fallback, not a refusal: counted apart from attacks.
+			a.metrics.snapshotFallbacks.WithLabelValues(Reason(err)).Inc()
+			level := slog.LevelInfo // routine: deltas pruned, or the link not listed
+			if r := Reason(err); r == "hash_changed" || r == "version_back" {
+				level = slog.LevelWarn // the registry went back (restored?)
+			}
+			a.cfg.Log.Log(ctx, level, "agent: cannot continue from the applied version; taking the snapshot", "err", err)
 		case n.Version == old.Version:
 			table, numbers = old.table, old.numbers // nothing new: only the timestamp moves
 		default:
 			if table, numbers, records, err = a.applyDeltas(ctx, old.table, old.numbers, old.Version, n); err != nil {
-				a.metrics.snapshotFallbacks.Inc()
-				a.metrics.rejected.WithLabelValues(Reason(err)).Inc()
+				a.metrics.snapshotFallbacks.WithLabelValues(Reason(err)).Inc()
 				a.cfg.Log.Warn("agent: deltas not applied; taking the snapshot", "err", err)
 			}
 		}
