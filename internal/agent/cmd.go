@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"strings"
@@ -97,7 +98,7 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 	fs.StringVar(&trust, "trust-key", "", "the feed's public key as printed by \"ipreg key show\" (ed25519:…), or a file holding it (required); a key retired by a completed rotation is not trusted even when named here")
 	fs.StringVar(&stateDir, "state-dir", "./ipreg-agent-state", "where the verified table persists between runs")
 	fs.StringVar(&listen, "listen", "127.0.0.1:8081", "address of the lookup API (port 0 picks a free port)")
-	fs.StringVar(&tokenFile, "operator-token-file", "", "file holding an operator API token: follow that operator's feed (adds its registered mobile numbers)")
+	fs.StringVar(&tokenFile, "operator-token-file", "", "file holding an operator API token: follow that operator's feed (adds its registered mobile numbers); give it the feed scope (POST /api/v1/tokens with \"scope\":\"feed\"), which reads only that feed, and an https --registry (a warning is logged when it would travel over plain http to another host)")
 	fs.StringVar(&operator, "operator", "", "the operator id whose feed to follow (with --operator-token-file): pins the state directory to that feed, or deliberately re-points it from the feed pinned in feed.json; without it, the feed pinned at the first sync, or the operator the registry's /api/v1/me names for the token")
 	fs.DurationVar(&maxAge, "max-age", 24*time.Hour, "data older than this is stale")
 	fs.StringVar(&onStale, "on-stale", "fail-static", "when data is stale: fail-static (keep answering from it) or fail-closed (answer not registered)")
@@ -180,6 +181,10 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 			return fmt.Errorf("--operator-token-file: %w", err)
 		}
 		cfg.Token = textfile.Value(b)
+		if clearTextToken(base) {
+			log.Warn("agent: the operator token is sent in clear over plain http to a host beyond this one: anyone on the path can read it. Use an https --registry URL, and a token with the feed scope (POST /api/v1/tokens {\"name\":\"agent\",\"scope\":\"feed\"}), which reads only the operator's feed",
+				"registry", base.Redacted())
+		}
 		// With the feed known (pinned or --operator), the agent starts from
 		// its saved state at once and asks /api/v1/me later, while the
 		// registry may be unreachable; without, /api/v1/me decides the feed.
@@ -291,6 +296,20 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 	<-persisted
 	<-bindingsPersisted
 	return err
+}
+
+// clearTextToken reports whether a bearer token sent to base travels in
+// clear beyond this host: plain http to a host that is not loopback.
+func clearTextToken(base *url.URL) bool {
+	if base.Scheme != "http" {
+		return false
+	}
+	h := base.Hostname()
+	if strings.EqualFold(h, "localhost") {
+		return false
+	}
+	ip, err := netip.ParseAddr(h)
+	return err != nil || !ip.IsLoopback()
 }
 
 // trustKey reads "ed25519:…" or a file holding it: the first line that is

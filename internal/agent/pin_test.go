@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -360,5 +361,45 @@ func TestStartWithoutRegistry(t *testing.T) {
 	args[5] = t.TempDir() // a fresh --state-dir
 	if rc := Main(context.Background(), append(args, "--listen", "127.0.0.1:0"), noEnv, IO{Stdout: &errOut, Stderr: &errOut}); rc != 1 || !strings.Contains(errOut.String(), "pass --operator ID") {
 		t.Fatalf("a first start without the registry: exit %d, %s", rc, errOut.String())
+	}
+}
+
+// TestClearTextToken: the agent warns when its operator token would travel
+// in clear over plain http to a host beyond this one, and never logs the
+// token itself.
+func TestClearTextToken(t *testing.T) {
+	for _, tt := range []struct {
+		url  string
+		warn bool
+	}{
+		{"http://192.0.2.10:8080", true},
+		{"http://registry.example.pk", true},
+		{"http://[2001:db8::1]:8080", true},
+		{"https://registry.example.pk", false},
+		{"http://127.0.0.1:8080", false},
+		{"http://127.8.9.1", false},
+		{"http://[::1]:8080", false},
+		{"http://LocalHost:8080", false},
+	} {
+		u, err := url.Parse(tt.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := clearTextToken(u); got != tt.warn {
+			t.Errorf("clearTextToken(%s) = %v, want %v", tt.url, got, tt.warn)
+		}
+	}
+	r := newPinRig(t)
+	args := append([]string{}, r.args...)
+	args[1] = "http://192.0.2.10:1" // TEST-NET-1: nothing answers, and it is not loopback
+	ra := startMain(t, append(args, "--operator", "jazz")...)
+	ra.stop()
+	if l := ra.stderr.String(); !strings.Contains(l, "sent in clear over plain http") || strings.Contains(l, "ipreg_tok") {
+		t.Fatalf("no warning, or the token logged:\n%s", l)
+	}
+	ra = startMain(t, append(r.args, "--operator", "jazz")...) // the loopback registry
+	ra.stop()
+	if strings.Contains(ra.stderr.String(), "sent in clear") {
+		t.Fatalf("a loopback registry warned:\n%s", ra.stderr)
 	}
 }
