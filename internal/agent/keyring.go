@@ -30,8 +30,10 @@ import (
 // leaves it trusted until the next completed rotation retires it.
 const keysFile = "keys.json"
 
-// keyring is keys.json: the keys trusted besides --trust-key, those
-// learned from next_signing_key and not yet seen signing, and the retired.
+// keyring is keys.json: the keys learned from next_signing_key and still
+// trusted (the --trust-key keys are not recorded, so a key removed from
+// the flag is no longer trusted), those of them not yet seen signing, and
+// the retired.
 type keyring struct {
 	Trusted   []string `json:"trusted"`
 	Announced []string `json:"announced,omitempty"`
@@ -158,7 +160,12 @@ func (a *Agent) writeKeys(k keyState) error {
 	if a.cfg.StateDir == "" {
 		return nil
 	}
-	b, err := json.MarshalIndent(k.record(), "", " ")
+	r := k.record()
+	r.Trusted = slices.DeleteFunc(r.Trusted, func(s string) bool {
+		pk, err := feed.ParsePublicKey(s)
+		return err == nil && containsKey(a.cfg.TrustKeys, pk) && !containsKey(k.announced, pk)
+	})
+	b, err := json.MarshalIndent(r, "", " ")
 	if err != nil {
 		return err
 	}

@@ -173,3 +173,27 @@ func TestKeyLegacyState(t *testing.T) {
 		t.Fatal("the old key survived the rotation")
 	}
 }
+
+// TestKeyRemovedFromFlag: a key only --trust-key named is not kept in
+// keys.json, so an operator who removes it from the flag (it leaked) stops
+// trusting it at the next start; learned keys are kept.
+func TestKeyRemovedFromFlag(t *testing.T) {
+	fx := newFixture(t)
+	next, _ := feed.NewKey()
+	nextPub := next.Public().(ed25519.PublicKey)
+	n := fx.reg.publish(t, "s1", 1, []feed.Entry{entry("14.1.104.0/24")}, nil)
+	n.NextSigningKey = feed.FormatPublicKey(nextPub)
+	if err := fx.a.Sync(context.Background(), sign(t, n, fx.reg.key)); err != nil {
+		t.Fatal(err)
+	}
+	fx.a.persistNow()
+	cfg := fx.a.cfg
+	cfg.TrustKeys = []ed25519.PublicKey{nextPub}
+	b := New(cfg)
+	if err := b.Load(); err != nil {
+		t.Fatal(err)
+	}
+	if containsKey(b.keys.trusted, fx.reg.key.Public().(ed25519.PublicKey)) || !containsKey(b.keys.trusted, nextPub) {
+		t.Fatalf("after removing the old key from --trust-key: %+v", b.keys.record())
+	}
+}
