@@ -90,7 +90,7 @@ func TestEndToEnd(t *testing.T) {
 	allowedWithin(t, agent, "27.255.0.7", false, 5*time.Second) // the first sync has happened
 
 	// An operator-scoped agent, with an operator API token.
-	jazzTok := call(t, base, "POST", "/api/v1/tokens", login(t, base, "operator.jazz@demo.test", "demo-password-1"), map[string]any{"name": "agent"}, 201)["token"].(string)
+	jazzTok := call(t, base, "POST", "/api/v1/tokens", login(t, base, "operator.jazz@demo.test", "demo-password-1"), map[string]any{"name": "agent", "scope": "feed"}, 201)["token"].(string)
 	tokFile := t.TempDir() + "/token"
 	os.WriteFile(tokFile, []byte(jazzTok+"\n"), 0o600)
 	opAgent := testbin.Start(t, agentBin, []string{"IPREG_AGENT_REGISTRY=" + base, "IPREG_AGENT_TRUST_KEY=" + strings.TrimSpace(string(key))},

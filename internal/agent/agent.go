@@ -2,6 +2,7 @@ package agent
 
 import (
 	"crypto/ed25519"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -45,11 +46,18 @@ type Agent struct {
 	table atomic.Pointer[Table] // nil until the first verified sync
 	state atomic.Pointer[state] // what the table was built from
 
-	mu      sync.Mutex // serialises syncs
-	trusted []ed25519.PublicKey
+	mu   sync.Mutex // serialises syncs
+	keys keyState   // trusted, announced and retired keys (keyring.go)
 
-	// The newest signing time verified, whatever the session (watermark.go).
-	watermark time.Time
+	// The newest signing time verified, whatever the session (watermark.go),
+	// and every feed's as loaded from watermark.json.
+	watermark  time.Time
+	watermarks map[string]time.Time
+
+	// pinned: feed.json names the followed feed (pin.go); feedConflict:
+	// what /api/v1/me said that disagrees with it, for /v1/status.
+	pinned       bool
+	feedConflict atomic.Pointer[string]
 
 	bindings     *Bindings     // mobile numbers' current addresses (RADIUS)
 	bindingsDisk bindingsDisk  // what of them is in the state directory (bindings_persist.go)
@@ -74,8 +82,9 @@ type state struct {
 	Version     int64            `json:"version"`
 	Timestamp   time.Time        `json:"timestamp"`
 	LastSuccess time.Time        `json:"last_success"`
-	Hashes      map[int64]string `json:"hashes"` // delta version → hash seen
-	Keys        []string         `json:"keys"`   // trusted keys learned (next_signing_key)
+	Expires     time.Time        `json:"expires,omitzero"` // the notification's expires
+	Hashes      map[int64]string `json:"hashes"`           // delta version → hash seen
+	Keys        []string         `json:"keys"`             // keys trusted (keys.json holds them, with the announced and retired)
 	EntriesHash string           `json:"entries_hash"`
 	// Where the entries are persisted (see persist.go): a snapshot of
 	// BaseVersion and a journal of the delta files since.
@@ -93,6 +102,7 @@ type state struct {
 	Feed           string           `json:"feed,omitempty"`
 	SnapshotHashes map[int64]string `json:"snapshot_hashes,omitempty"`
 	watermark      time.Time
+	keys           keyState // the agent's keys with this state (persisted in keys.json)
 	table          *Table
 	numbers        []feed.Entry          // registered mobile numbers (operator feeds), in feed order
 	mobile         map[string]feed.Entry // the same, by number
@@ -118,7 +128,7 @@ func New(cfg Config) *Agent {
 	if cfg.MaxDeltas <= 0 {
 		cfg.MaxDeltas = 500
 	}
-	a := &Agent{cfg: cfg, trusted: append([]ed25519.PublicKey(nil), cfg.TrustKeys...), Registry: prometheus.NewRegistry()}
+	a := &Agent{cfg: cfg, keys: keyState{trusted: append([]ed25519.PublicKey(nil), cfg.TrustKeys...)}, Registry: prometheus.NewRegistry()}
 	a.bindings = newBindings(func() time.Time { return a.cfg.Now() })
 	a.exported = make(chan struct{}, 1)
 	a.persistNext = make(chan struct{}, 1)
@@ -131,23 +141,35 @@ func (a *Agent) Table() *Table { return a.table.Load() }
 
 // Status describes the agent's data.
 type Status struct {
-	Ready       bool      `json:"ready"` // a verified sync has happened
-	SessionID   string    `json:"session_id,omitempty"`
-	Version     int64     `json:"version"`
-	Entries     int       `json:"entries"`
-	Mobile      int       `json:"mobile_numbers"`
-	Bindings    int       `json:"bound_addresses"`
-	LastSuccess time.Time `json:"last_success,omitzero"`
-	DataAge     float64   `json:"data_age_seconds"`
-	MaxAge      float64   `json:"max_age_seconds"`
-	Stale       bool      `json:"stale"`
-	OnStale     string    `json:"on_stale"`
-	Healthy     bool      `json:"healthy"`
+	Ready bool   `json:"ready"` // a verified sync has happened
+	Feed  string `json:"feed"`  // the feed followed: "global" or "operator:<id>" (pinned in feed.json)
+	// FeedConflict says that the registry's /api/v1/me named another
+	// operator than the pinned feed's, and how to re-point the agent.
+	FeedConflict string    `json:"feed_conflict,omitempty"`
+	SessionID    string    `json:"session_id,omitempty"`
+	Version      int64     `json:"version"`
+	Entries      int       `json:"entries"`
+	Mobile       int       `json:"mobile_numbers"`
+	Bindings     int       `json:"bound_addresses"`
+	LastSuccess  time.Time `json:"last_success,omitzero"`
+	DataAge      float64   `json:"data_age_seconds"`
+	MaxAge       float64   `json:"max_age_seconds"`
+	Stale        bool      `json:"stale"`
+	OnStale      string    `json:"on_stale"`
+	Healthy      bool      `json:"healthy"`
+	// Expires is when the newest verified notification expires; past it,
+	// with no newer one verified, every sync is being refused or failing.
+	Expires time.Time `json:"expires,omitzero"`
+	// Reason says why the agent is not healthy ("" when it is).
+	Reason string `json:"reason,omitempty"`
 }
 
 // Status reports the current state.
 func (a *Agent) Status() Status {
-	st := Status{MaxAge: a.cfg.MaxAge.Seconds(), OnStale: "fail-static", Bindings: a.bindings.Len()}
+	st := Status{Feed: feed.FeedName(a.cfg.Operator), MaxAge: a.cfg.MaxAge.Seconds(), OnStale: "fail-static", Bindings: a.bindings.Len()}
+	if c := a.feedConflict.Load(); c != nil {
+		st.FeedConflict = *c
+	}
 	if a.cfg.FailClosed {
 		st.OnStale = "fail-closed"
 	}
@@ -159,7 +181,19 @@ func (a *Agent) Status() Status {
 	st.Entries, st.Mobile = a.Table().Len(), len(s.mobile)
 	st.DataAge = a.dataAge().Seconds()
 	st.Stale = a.stale()
-	st.Healthy = !st.Stale
+	st.Expires = s.Expires
+	switch now := a.cfg.Now(); {
+	case !s.Expires.IsZero() && now.After(s.Expires):
+		// The registry re-signs every 15 minutes with an hour's lifetime:
+		// an expired newest notification means no sync has succeeded for
+		// most of an hour (registry unreachable, or every notification
+		// refused: look at ipreg_agent_rejected_total and the log).
+		st.Reason = fmt.Sprintf("the newest verified notification (signed %s) expired at %s and no newer one has been verified: the registry is unreachable or its notifications are refused (see the log and ipreg_agent_rejected_total)",
+			s.Timestamp.Format(time.RFC3339), s.Expires.Format(time.RFC3339))
+	case st.Stale:
+		st.Reason = fmt.Sprintf("data is %.0f s old, more than --max-age (%.0f s); the registry may be unreachable", st.DataAge, st.MaxAge)
+	}
+	st.Healthy = st.Reason == ""
 	return st
 }
 

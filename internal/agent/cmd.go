@@ -8,8 +8,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"strings"
@@ -32,12 +34,23 @@ answers "is this address registered?":
   GET  /v1/check?ip=203.99.48.7     one address
   POST /v1/check                    a JSON array of addresses, or one address per line
   GET  /v1/status                   session, version, entries, last success, data age
-  GET  /healthz                     fails before the first sync and when data is older than --max-age
+  GET  /healthz                     fails before the first sync, once the newest verified notification
+                                    has expired without a newer one verified (every sync failing or
+                                    refused), and when data is older than --max-age
   GET  /metrics                     Prometheus metrics: on --metrics-listen, or here with the
                                     --metrics-token-file token (else 404)
 
 It enforces nothing before its first verified sync, keeps serving its last verified
 table while the registry is unreachable, and persists that table in --state-dir.
+The feed followed is pinned there (feed.json) at the first sync or by --operator:
+the registry's unsigned /api/v1/me naming another operator is refused (reported
+as feed_conflict in /v1/status); restart with --operator ID to re-point the agent
+deliberately. Watermarks (the newest signing time verified) are kept per feed.
+With the feed pinned, the agent starts from its saved state while the registry is
+unreachable and asks /api/v1/me once it answers.
+Keys: the agent learns the registry's next key from next_signing_key; once that key
+has signed a notification it verifies, the keys no longer announced are retired
+(keys.json) and never trusted again, even if --trust-key still names one.
 Addresses with an IPv6 zone (fe80::1%eth0) are refused with 400, as the registry
 refuses them.
 
@@ -75,16 +88,18 @@ func Main(ctx context.Context, args []string, env flagenv.Env, stdio IO) int {
 func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 	var (
 		registry, trust, stateDir, listen, tokenFile, onStale, logFormat, logLevel string
+		operator                                                                   string
 		nftFile, ipsetFile, radiusListen, radiusSecretFile, radiusAllow            string
 		nftApply                                                                   bool
 		maxAge, poll, radiusTimeout                                                time.Duration
 	)
 	fs := flagenv.New("IPREG_AGENT_", "ipreg-agent", synopsis, stdio.Stdout, stdio.Stderr)
 	fs.StringVar(&registry, "registry", "", "the registry's base URL, e.g. https://vpn.example.gov.pk (required)")
-	fs.StringVar(&trust, "trust-key", "", "the feed's public key as printed by \"ipreg key show\" (ed25519:…), or a file holding it (required)")
+	fs.StringVar(&trust, "trust-key", "", "the feed's public key as printed by \"ipreg key show\" (ed25519:…), or a file holding it (required); a key retired by a completed rotation is not trusted even when named here")
 	fs.StringVar(&stateDir, "state-dir", "./ipreg-agent-state", "where the verified table persists between runs")
 	fs.StringVar(&listen, "listen", "127.0.0.1:8081", "address of the lookup API (port 0 picks a free port)")
-	fs.StringVar(&tokenFile, "operator-token-file", "", "file holding an operator API token: follow that operator's feed (adds its registered mobile numbers)")
+	fs.StringVar(&tokenFile, "operator-token-file", "", "file holding an operator API token: follow that operator's feed (adds its registered mobile numbers); give it the feed scope (POST /api/v1/tokens with \"scope\":\"feed\"), which reads only that feed, and an https --registry (a warning is logged when it would travel over plain http to another host)")
+	fs.StringVar(&operator, "operator", "", "the operator id whose feed to follow (with --operator-token-file): pins the state directory to that feed, or deliberately re-points it from the feed pinned in feed.json; without it, the feed pinned at the first sync, or the operator the registry's /api/v1/me names for the token")
 	fs.DurationVar(&maxAge, "max-age", 24*time.Hour, "data older than this is stale")
 	fs.StringVar(&onStale, "on-stale", "fail-static", "when data is stale: fail-static (keep answering from it) or fail-closed (answer not registered)")
 	fs.DurationVar(&poll, "poll", time.Minute, "regular poll of the notification, besides the long-poll")
@@ -142,6 +157,9 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 	} else if radiusAllow != "" {
 		problems = append(problems, "--radius-allow-prefixes needs --radius-listen")
 	}
+	if operator != "" && tokenFile == "" {
+		problems = append(problems, "--operator needs --operator-token-file: an operator feed is read with that operator's API token")
+	}
 	metricsToken, err := metricsFlags.Token()
 	if err != nil {
 		problems = append(problems, err.Error())
@@ -152,20 +170,69 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 	cfg := Config{Registry: base, TrustKeys: []ed25519.PublicKey{key}, StateDir: stateDir, MaxAge: maxAge,
 		FailClosed: onStale == "fail-closed", Poll: poll, Log: log, NFTFile: nftFile, NFTApply: nftApply, IPSetFile: ipsetFile,
 		MetricsToken: metricsToken}
+	pin, err := ReadPin(stateDir)
+	if err != nil {
+		return fmt.Errorf("state in %s: %w", stateDir, err)
+	}
+	var me string // the operator /api/v1/me names, when asked
 	if tokenFile != "" {
 		b, err := os.ReadFile(tokenFile)
 		if err != nil {
 			return fmt.Errorf("--operator-token-file: %w", err)
 		}
 		cfg.Token = textfile.Value(b)
-		if cfg.Operator, err = operatorOf(ctx, base, cfg.Token); err != nil {
-			return fmt.Errorf("--operator-token-file: %w", err)
+		if clearTextToken(base) {
+			log.Warn("agent: the operator token is sent in clear over plain http to a host beyond this one: anyone on the path can read it. Use an https --registry URL, and a token with the feed scope (POST /api/v1/tokens {\"name\":\"agent\",\"scope\":\"feed\"}), which reads only the operator's feed",
+				"registry", base.Redacted())
 		}
+		// With the feed known (pinned or --operator), the agent starts from
+		// its saved state at once and asks /api/v1/me later, while the
+		// registry may be unreachable; without, /api/v1/me decides the feed.
+		if pin == "" && operator == "" {
+			if me, err = operatorOf(ctx, base, cfg.Token); err != nil {
+				return fmt.Errorf("--operator-token-file: %w (the agent's first start asks the registry which operator the token belongs to; to start without the registry, pass --operator ID)", err)
+			}
+		}
+	}
+	// The feed: --operator, else the pin, else what /api/v1/me says (pin.go).
+	switch want := feed.FeedName(operator); {
+	case operator != "":
+		cfg.Operator = operator
+		if pin != "" && pin != want {
+			log.Warn("agent: re-pointed deliberately (--operator): the state directory was pinned to another feed", "pinned", pin, "now", want)
+		}
+		if err := WritePin(stateDir, want); err != nil {
+			return fmt.Errorf("state in %s: %w", stateDir, err)
+		}
+	case pin != "" && (tokenFile != "" || pin == feed.GlobalFeed):
+		cfg.Operator = OperatorOfFeed(pin)
+	case pin != "":
+		// No token: the global feed, deliberately chosen by the flags.
+		log.Warn("agent: re-pointed deliberately (no --operator-token-file): following the global feed", "pinned", pin)
+		if err := WritePin(stateDir, feed.GlobalFeed); err != nil {
+			return fmt.Errorf("state in %s: %w", stateDir, err)
+		}
+	default:
+		cfg.Operator = me
+	}
+	if cfg.Operator != "" {
 		log.Info("following an operator feed", "operator", cfg.Operator)
 	}
 	a := New(cfg)
 	if err := a.Load(); err != nil {
 		return fmt.Errorf("state in %s: %w", stateDir, err)
+	}
+	confirmed := make(chan struct{})
+	switch {
+	case tokenFile == "":
+		close(confirmed)
+	case me != "":
+		if err := a.ConfirmOperator(me); err != nil {
+			log.Error("agent: refused the registry's /api/v1/me", "err", err)
+		}
+		close(confirmed)
+	default:
+		go func() { defer close(confirmed); a.confirmLater(ctx, base) }()
 	}
 	if radiusListen != "" {
 		if _, err := a.RestoreBindings(RADIUSOptions{SessionTimeout: radiusTimeout, Space: space}); err != nil {
@@ -225,9 +292,24 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 	defer cancel()
 	err = errors.Join(srv.Shutdown(sctx), metricsSrv.Close(sctx))
 	<-done
+	<-confirmed
 	<-persisted
 	<-bindingsPersisted
 	return err
+}
+
+// clearTextToken reports whether a bearer token sent to base travels in
+// clear beyond this host: plain http to a host that is not loopback.
+func clearTextToken(base *url.URL) bool {
+	if base.Scheme != "http" {
+		return false
+	}
+	h := base.Hostname()
+	if strings.EqualFold(h, "localhost") {
+		return false
+	}
+	ip, err := netip.ParseAddr(h)
+	return err != nil || !ip.IsLoopback()
 }
 
 // trustKey reads "ed25519:…" or a file holding it: the first line that is
@@ -257,6 +339,31 @@ func trustKey(s string) (ed25519.PublicKey, error) {
 		return k, nil
 	}
 	return feed.ParsePublicKey(s)
+}
+
+// confirmLater asks /api/v1/me until the registry answers (jittered
+// backoff from a second to five minutes), then confirms the pinned feed.
+func (a *Agent) confirmLater(ctx context.Context, base *url.URL) {
+	backoff := time.Second
+	for {
+		me, err := operatorOf(ctx, base, a.cfg.Token)
+		if err == nil {
+			if err := a.ConfirmOperator(me); err != nil {
+				a.cfg.Log.Error("agent: refused the registry's /api/v1/me", "err", err)
+			}
+			return
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		a.cfg.Log.Warn("agent: cannot ask the registry which operator the token belongs to; following the pinned feed meanwhile", "err", err, "retry_in", backoff)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff/2 + rand.N(backoff/2+1)):
+		}
+		backoff = min(2*backoff, 5*time.Minute)
+	}
 }
 
 // operatorOf asks the registry which operator a token belongs to.

@@ -3,7 +3,6 @@ package agent
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -95,15 +94,19 @@ func (a *Agent) status(w http.ResponseWriter, r *http.Request) {
 	writeRaw(w, append(b, '\n'))
 }
 
-// healthz fails before the first verified sync and when the data is older
-// than --max-age, so a load balancer or monitor notices a stale agent.
+// healthz fails before the first verified sync, once the newest verified
+// notification has expired without a newer one verified (every sync is
+// failing or refused), and when the data is older than --max-age, so a
+// load balancer or monitor notices.
 func (a *Agent) healthz(w http.ResponseWriter, r *http.Request) {
 	st := a.Status()
 	switch {
 	case !st.Ready:
 		apiError(w, http.StatusServiceUnavailable, "not_ready", ErrNotReady.Error())
-	case st.Stale:
-		apiError(w, http.StatusServiceUnavailable, "stale", fmt.Sprintf("data is %.0f s old, more than --max-age (%.0f s); the registry may be unreachable", st.DataAge, st.MaxAge))
+	case !st.Healthy && !st.Expires.IsZero() && a.cfg.Now().After(st.Expires):
+		apiError(w, http.StatusServiceUnavailable, "expired", st.Reason)
+	case !st.Healthy:
+		apiError(w, http.StatusServiceUnavailable, "stale", st.Reason)
 	default:
 		writeRaw(w, []byte(`{"status":"ok"}`+"\n"))
 	}

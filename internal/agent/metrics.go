@@ -7,7 +7,8 @@ import (
 )
 
 type metrics struct {
-	snapshotFallbacks prometheus.Counter
+	snapshotFallbacks *prometheus.CounterVec
+	keysRetired       prometheus.Counter
 	rejected          *prometheus.CounterVec
 	applyDuration     prometheus.Histogram
 	lookups           *prometheus.CounterVec
@@ -18,10 +19,12 @@ type metrics struct {
 
 func newMetrics(a *Agent, reg *prometheus.Registry) *metrics {
 	m := &metrics{
-		snapshotFallbacks: prometheus.NewCounter(prometheus.CounterOpts{Name: "ipreg_agent_snapshot_fallbacks_total",
-			Help: "Syncs that could not apply deltas and took the snapshot instead."}),
+		snapshotFallbacks: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ipreg_agent_snapshot_fallbacks_total",
+			Help: "Syncs that took the snapshot instead of the deltas, by reason: routine (gap, too_far_behind: deltas pruned or the agent long away; continuity) or a registry that went back (version_back, hash_changed), and a delta file that failed (hash_mismatch, inconsistent, decode, fetch). The sync itself succeeded; refusals are in ipreg_agent_rejected_total."}, []string{"reason"}),
+		keysRetired: prometheus.NewCounter(prometheus.CounterOpts{Name: "ipreg_agent_keys_retired_total",
+			Help: "Signing keys retired because the registry completed a rotation and no longer announces them (never trusted again)."}),
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ipreg_agent_rejected_total",
-			Help: "Sync attempts refused, and deltas refused for the snapshot, by reason (signature, wrong_feed, expired, replay, hash_mismatch, hash_changed, version_back, continuity, gap, inconsistent, decode, fetch, …)."}, []string{"reason"}),
+			Help: "Sync attempts refused or failed, the table kept, by reason (signature, malformed, wrong_feed, expired, replay, hash_mismatch, inconsistent, decode, fetch, too_large, bad_url, persist, …); snapshot fallbacks are in ipreg_agent_snapshot_fallbacks_total."}, []string{"reason"}),
 		applyDuration: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "ipreg_agent_apply_duration_seconds",
 			Help: "Time to verify, fetch, apply and swap in a new version.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)}),
 		lookups: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ipreg_agent_lookups_total",
@@ -38,7 +41,7 @@ func newMetrics(a *Agent, reg *prometheus.Registry) *metrics {
 	gauge := func(name, help string, f func() float64) prometheus.Collector {
 		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f)
 	}
-	reg.MustRegister(m.snapshotFallbacks, m.rejected, m.applyDuration, m.lookups, m.exportDuration, m.exportFailures, m.radius,
+	reg.MustRegister(m.snapshotFallbacks, m.keysRetired, m.rejected, m.applyDuration, m.lookups, m.exportDuration, m.exportFailures, m.radius,
 		gauge("ipreg_agent_version", "Feed version of the table in use.", func() float64 { return float64(a.Status().Version) }),
 		gauge("ipreg_agent_entries", "Prefix entries in the table in use.", func() float64 { return float64(a.Table().Len()) }),
 		gauge("ipreg_agent_data_age_seconds", "Age of the verified data (since its notification was signed).", func() float64 { return a.dataAge().Seconds() }),

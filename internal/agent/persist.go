@@ -17,7 +17,10 @@ import (
 )
 
 // The state directory holds:
-//   - watermark.json: the newest signing time verified (watermark.go);
+//   - feed.json: the feed the directory is pinned to (pin.go);
+//   - keys.json: the signing keys learned and retired (keyring.go);
+//   - watermark.json: the newest signing time verified, per feed
+//     (watermark.go);
 //   - state.json: the verified metadata (session, version, hashes seen,
 //     keys learned) and which snapshot and journal hold the entries;
 //   - entries-<hash>.jsonl.gz: the entries of some earlier version, as a
@@ -192,7 +195,7 @@ func (a *Agent) Load() error {
 	}
 	meta, err := os.ReadFile(filepath.Join(a.cfg.StateDir, stateFile))
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil
+		return a.loadKeys(nil)
 	}
 	if err != nil {
 		return err
@@ -201,6 +204,11 @@ func (a *Agent) Load() error {
 	if err := json.Unmarshal(meta, &s); err != nil {
 		return fmt.Errorf("%s: %w", stateFile, err)
 	}
+	// The keys hold whatever the feed: one registry signs them all.
+	if err := a.loadKeys(s.Keys); err != nil {
+		return err
+	}
+	s.keys = a.keys
 	// A table of another feed (the agent now follows another operator, or
 	// the global feed) is not this feed's: start without it. A state from
 	// before feeds were named is taken as the followed feed's.
@@ -231,11 +239,6 @@ func (a *Agent) Load() error {
 		}
 	}
 	s.setContents(table, numbers)
-	for _, k := range s.Keys {
-		if pk, err := feed.ParsePublicKey(k); err == nil && !containsKey(a.trusted, pk) {
-			a.trusted = append(a.trusted, pk)
-		}
-	}
 	if s.Hashes == nil {
 		s.Hashes = map[int64]string{}
 	}
@@ -314,8 +317,23 @@ func (a *Agent) persistNow() {
 	if s == nil || s == a.persisted {
 		return
 	}
-	// The watermark before the state that raised it: a crash between the
-	// two leaves the watermark ahead, never behind, what a restart loads.
+	// The pin first (the feed a verified sync has now shown the agent
+	// follows), then the watermark before the state that raised it: a
+	// crash between the two leaves the watermark ahead, never behind, what
+	// a restart loads.
+	if !a.pinned {
+		if err := WritePin(a.cfg.StateDir, feed.FeedName(a.cfg.Operator)); err != nil {
+			a.metrics.rejected.WithLabelValues("persist").Inc()
+			a.cfg.Log.Error("agent: persist the feed pin", "err", err)
+			return
+		}
+		a.pinned = true
+	}
+	if err := a.writeKeys(s.keys); err != nil {
+		a.metrics.rejected.WithLabelValues("persist").Inc()
+		a.cfg.Log.Error("agent: persist keys", "err", err)
+		return
+	}
 	if err := a.writeWatermark(s); err != nil {
 		a.metrics.rejected.WithLabelValues("persist").Inc()
 		a.cfg.Log.Error("agent: persist watermark", "err", err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -133,7 +134,7 @@ func (a *Agent) fetchFile(ctx context.Context, ref feed.FileRef) ([]byte, error)
 func (a *Agent) Sync(ctx context.Context, jws string) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	n, _, err := feed.Verify(jws, a.trusted...)
+	n, signer, err := feed.Verify(jws, a.keys.trusted...)
 	if err != nil {
 		if errors.Is(err, feed.ErrSignature) {
 			return reject("signature", "%v", err)
@@ -162,21 +163,33 @@ func (a *Agent) Sync(ctx context.Context, jws string) error {
 		return err
 	}
 	same := old != nil && n.SessionID == old.SessionID
-	next := &state{Feed: n.Feed, SessionID: n.SessionID, Version: n.Version, Timestamp: n.Timestamp, LastSuccess: now,
+	next := &state{Feed: n.Feed, SessionID: n.SessionID, Version: n.Version, Timestamp: n.Timestamp, Expires: n.Expires, LastSuccess: now,
 		Hashes: map[int64]string{}, SnapshotHashes: map[int64]string{}, watermark: raiseWatermark(a.watermark, n.Timestamp, now)}
-	// Trust the next key the registry announces under a key already trusted.
-	if n.NextSigningKey != "" {
-		nk, err := feed.ParsePublicKey(n.NextSigningKey)
-		if err != nil {
-			return reject("malformed", "next_signing_key: %v", err)
-		}
-		if !containsKey(a.trusted, nk) {
-			a.trusted = append(a.trusted, nk)
-			a.cfg.Log.Info("agent: learned the registry's next signing key", "key", n.NextSigningKey)
-		}
+	// Trust the next key the registry announces under a key already
+	// trusted; a notification signed with an announced key ends the
+	// rotation and retires the keys no longer announced (keyring.go).
+	keys, retired, learned, err := a.keys.learn(n, signer)
+	if err != nil {
+		return err
 	}
-	for _, k := range a.trusted {
+	next.keys = keys
+	for _, k := range keys.trusted {
 		next.Keys = append(next.Keys, feed.FormatPublicKey(k))
+	}
+	commitKeys := func() {
+		a.keys = keys
+		if learned != nil {
+			a.cfg.Log.Info("agent: learned the registry's next signing key", "key", feed.FormatPublicKey(*learned))
+		}
+		for _, k := range retired {
+			a.metrics.keysRetired.Inc()
+			if containsKey(a.cfg.TrustKeys, k) {
+				a.cfg.Log.Warn("agent: retired a signing key the registry no longer announces; it is never trusted again: update --trust-key to the output of \"ipreg key show\"",
+					"retired", feed.FormatPublicKey(k), "signing_key", feed.FormatPublicKey(signer))
+			} else {
+				a.cfg.Log.Info("agent: retired a signing key the registry no longer announces", "retired", feed.FormatPublicKey(k))
+			}
+		}
 	}
 
 	start := time.Now()
@@ -190,15 +203,18 @@ func (a *Agent) Sync(ctx context.Context, jws string) error {
 			// Not provably the history the agent applied (a registry
 			// restored from a backup reissuing versions, a fork): only the
 			// snapshot can be trusted, as RRDP relying parties do.
-			a.metrics.snapshotFallbacks.Inc()
-			a.metrics.rejected.WithLabelValues(Reason(err)).Inc()
-			a.cfg.Log.Warn("agent: cannot continue from the applied version; taking the snapshot", "err", err)
+			// A fallback, not a refusal: counted apart from attacks.
+			a.metrics.snapshotFallbacks.WithLabelValues(Reason(err)).Inc()
+			level := slog.LevelInfo // routine: deltas pruned, or the link not listed
+			if r := Reason(err); r == "hash_changed" || r == "version_back" {
+				level = slog.LevelWarn // the registry went back (restored?)
+			}
+			a.cfg.Log.Log(ctx, level, "agent: cannot continue from the applied version; taking the snapshot", "err", err)
 		case n.Version == old.Version:
 			table, numbers = old.table, old.numbers // nothing new: only the timestamp moves
 		default:
 			if table, numbers, records, err = a.applyDeltas(ctx, old.table, old.numbers, old.Version, n); err != nil {
-				a.metrics.snapshotFallbacks.Inc()
-				a.metrics.rejected.WithLabelValues(Reason(err)).Inc()
+				a.metrics.snapshotFallbacks.WithLabelValues(Reason(err)).Inc()
 				a.cfg.Log.Warn("agent: deltas not applied; taking the snapshot", "err", err)
 			}
 		}
@@ -221,6 +237,7 @@ func (a *Agent) Sync(ctx context.Context, jws string) error {
 	}
 	next.SnapshotHashes[n.Snapshot.Version] = n.Snapshot.Hash
 	next.setContents(table, numbers)
+	commitKeys()
 	changed := a.table.Swap(table) != table
 	a.state.Store(next)
 	a.watermark = next.watermark

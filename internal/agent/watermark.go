@@ -40,10 +40,16 @@ const watermarkFile = "watermark.json"
 // the registry's 15-minute re-signing interval.
 const MaxClockSkew = 5 * time.Minute
 
-// watermarkRecord is watermark.json.
+// watermarkRecord is watermark.json: the watermark of every feed the
+// agent has followed, by feed name. A feed's watermark is never dropped for
+// another's: an agent re-pointed to another feed and back (deliberately, or
+// by anyone who could make it believe another operator's /api/v1/me) still
+// refuses its own feed's notifications older than it had verified. Files
+// from before per-feed watermarks hold one feed in Feed and Timestamp.
 type watermarkRecord struct {
-	Feed      string    `json:"feed"`      // the feed it is for (feed.FeedName)
-	Timestamp time.Time `json:"timestamp"` // the newest signing time verified
+	Feeds     map[string]time.Time `json:"feeds,omitempty"`
+	Feed      string               `json:"feed,omitempty"`
+	Timestamp time.Time            `json:"timestamp,omitzero"`
 }
 
 // checkWatermark refuses a notification signed before the watermark,
@@ -75,37 +81,58 @@ func raiseWatermark(wm, ts, now time.Time) time.Time {
 	return wm
 }
 
-// loadWatermark reads watermark.json; one for another feed is ignored (the
-// agent was pointed at another feed), as is a missing file.
+// readWatermarks reads watermark.json (none: an empty map).
+func readWatermarks(dir string) (map[string]time.Time, error) {
+	b, err := os.ReadFile(filepath.Join(dir, watermarkFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return map[string]time.Time{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var w watermarkRecord
+	if err := json.Unmarshal(b, &w); err != nil {
+		return nil, fmt.Errorf("%s: %w (it holds the newest signing time verified: fix it or remove it)", watermarkFile, err)
+	}
+	if w.Feeds == nil {
+		w.Feeds = map[string]time.Time{}
+	}
+	if w.Feed != "" && w.Timestamp.After(w.Feeds[w.Feed]) {
+		w.Feeds[w.Feed] = w.Timestamp
+	}
+	return w.Feeds, nil
+}
+
+// loadWatermark reads watermark.json: the followed feed's watermark, and
+// the other feeds', kept for writing back.
 func (a *Agent) loadWatermark() error {
 	if a.cfg.StateDir == "" {
 		return nil
 	}
-	b, err := os.ReadFile(filepath.Join(a.cfg.StateDir, watermarkFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
+	w, err := readWatermarks(a.cfg.StateDir)
 	if err != nil {
 		return err
 	}
-	var w watermarkRecord
-	if err := json.Unmarshal(b, &w); err != nil {
-		return fmt.Errorf("%s: %w (it holds the newest signing time verified: fix it or remove it)", watermarkFile, err)
-	}
-	if w.Feed != feed.FeedName(a.cfg.Operator) {
-		a.cfg.Log.Warn("agent: the watermark is of another feed; ignoring it", "file", w.Feed, "following", feed.FeedName(a.cfg.Operator))
-		return nil
-	}
-	a.watermark = w.Timestamp
+	a.watermarks = w
+	a.watermark = w[feed.FeedName(a.cfg.Operator)]
 	return nil
 }
 
-// writeWatermark persists s's watermark atomically.
+// writeWatermark persists s's watermark for the followed feed, with the
+// other feeds' as loaded, atomically.
 func (a *Agent) writeWatermark(s *state) error {
 	if a.cfg.StateDir == "" || s.watermark.IsZero() {
 		return nil
 	}
-	b, err := json.Marshal(watermarkRecord{Feed: feed.FeedName(a.cfg.Operator), Timestamp: s.watermark})
+	all := map[string]time.Time{}
+	for f, ts := range a.watermarks {
+		all[f] = ts
+	}
+	name := feed.FeedName(a.cfg.Operator)
+	if s.watermark.After(all[name]) {
+		all[name] = s.watermark
+	}
+	b, err := json.Marshal(watermarkRecord{Feeds: all})
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import "net/http"
 type tokenRequest struct {
 	Name          string `json:"name"`
 	ExpiresInDays int    `json:"expires_in_days"`
+	Scope         string `json:"scope"` // "" (full access) or "feed"
 }
 
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
@@ -13,7 +14,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	secret, t, err := s.svc.CreateAPIToken(r.Context(), user(r), in.Name, in.ExpiresInDays)
+	secret, t, err := s.svc.CreateAPIToken(r.Context(), user(r), in.Name, in.ExpiresInDays, in.Scope)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

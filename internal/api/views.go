@@ -265,11 +265,21 @@ type tokenView struct {
 	Name      string             `json:"name"`
 	CreatedAt time.Time          `json:"created_at"`
 	ExpiresAt time.Time          `json:"expires_at"`
+	Scope     string             `json:"scope,omitempty"` // "feed", or absent for full access
 	Token     string             `json:"token,omitempty"` // only when created
 }
 
 func viewToken(t *registry.Token, secret string) tokenView {
-	return tokenView{ID: t.ID, Kind: t.Kind, Name: t.Name, CreatedAt: t.CreatedAt.UTC(), ExpiresAt: t.ExpiresAt.UTC(), Token: secret}
+	return tokenView{ID: t.ID, Kind: t.Kind, Name: t.Name, CreatedAt: t.CreatedAt.UTC(), ExpiresAt: t.ExpiresAt.UTC(), Scope: viewScope(t.Scope), Token: secret}
+}
+
+// viewScope shows an API token's scope; a login's TOTP-enrolment scope is
+// shown as the login it is.
+func viewScope(scope string) string {
+	if scope == registry.ScopeFeed {
+		return scope
+	}
+	return ""
 }
 
 // list maps a slice to its views; an empty list is [] rather than null.

@@ -3,10 +3,12 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -159,5 +161,53 @@ func TestResetLinkUsesPublicURL(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestFeedStateCopy: --feed-state-copy keeps a second copy of the
+// feed-state marker where the flag says, written by the publish at start,
+// and a whole data directory restored behind it (database and marker
+// together) starts a new session at the next start (issue 11 §2; the
+// publisher's tests cover the cases).
+func TestFeedStateCopy(t *testing.T) {
+	dataDir := filepath.Join(t.TempDir(), "data")
+	copyFile := filepath.Join(t.TempDir(), "ipreg-feed-state")
+	start := func() (*Server, *lockedBuffer) {
+		logs := &lockedBuffer{}
+		s := &Server{Config: ServeConfig{Listen: "127.0.0.1:0", Demo: true, FeedPoll: time.Second, JobsInterval: time.Minute, FeedStateCopy: copyFile},
+			log: slog.New(slog.NewTextHandler(logs, nil))}
+		s.Config.db.dataDir = dataDir
+		if err := s.Start(context.Background(), io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		return s, logs
+	}
+	s, _ := start()
+	s.Close()
+	inDir, err := os.ReadFile(filepath.Join(dataDir, "feed-state"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if copied, err := os.ReadFile(copyFile); err != nil || string(copied) != string(inDir) {
+		t.Fatalf("the copy %q (%v) differs from the marker %q", copied, err, inDir)
+	}
+	// The copy ahead of the data directory (database and marker), as after
+	// a restore of the data directory from a backup: it names a later
+	// version of the same session.
+	var m struct {
+		Scopes map[string]map[string]any `json:"scopes"`
+	}
+	if err := json.Unmarshal(inDir, &m); err != nil || len(m.Scopes) == 0 {
+		t.Fatalf("marker %s: %v", inDir, err)
+	}
+	for _, sc := range m.Scopes {
+		sc["version"] = sc["version"].(float64) + 5
+	}
+	ahead, _ := json.Marshal(m)
+	os.WriteFile(copyFile, ahead, 0o600)
+	s, logs := start()
+	defer s.Close()
+	if !strings.Contains(logs.String(), "starting a new session") {
+		t.Fatalf("a data directory behind --feed-state-copy started no new session:\n%s", logs)
 	}
 }

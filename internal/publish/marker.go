@@ -60,12 +60,12 @@ type marker struct {
 // the next cycle moves it up.
 var markerMu sync.Mutex
 
-// loadMarker reads the marker; a missing one is empty. A damaged one is an
-// error the caller logs: it tells nothing, so publishing goes on as before
-// markers existed, and the next write replaces it.
-func loadMarker(dir string) (marker, error) {
+// loadMarker reads the marker at path; a missing one is empty. A damaged
+// one is an error the caller logs: it tells nothing, so publishing goes on
+// as before markers existed, and the next write replaces it.
+func loadMarker(path string) (marker, error) {
 	m := marker{Scopes: map[string]Mark{}}
-	b, err := os.ReadFile(filepath.Join(dir, markerFile))
+	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return m, nil
 	}
@@ -73,12 +73,21 @@ func loadMarker(dir string) (marker, error) {
 		return m, err
 	}
 	if err := json.Unmarshal(b, &m); err != nil {
-		return marker{Scopes: map[string]Mark{}}, fmt.Errorf("%s: %w", filepath.Join(dir, markerFile), err)
+		return marker{Scopes: map[string]Mark{}}, fmt.Errorf("%s: %w", path, err)
 	}
 	if m.Scopes == nil {
 		m.Scopes = map[string]Mark{}
 	}
 	return m, nil
+}
+
+// merge takes, per feed, the later of m's and o's marks.
+func (m marker) merge(o marker) {
+	for name, n := range o.Scopes {
+		if old, ok := m.Scopes[name]; !ok || n.ahead(old) {
+			m.Scopes[name] = n
+		}
+	}
 }
 
 // ahead reports whether n is a later feed state than m.
@@ -89,12 +98,12 @@ func (n Mark) ahead(m Mark) bool {
 	return n.Version > m.Version || n.Version == m.Version && n.SignedAt.After(m.SignedAt)
 }
 
-// saveMarker merges marks into the marker, each only if ahead of what it
-// holds, and writes it atomically if anything moved.
-func saveMarker(dir string, marks map[string]Mark) error {
+// saveMarker merges marks into the marker at path, each only if ahead of
+// what it holds, and writes it atomically if anything moved.
+func saveMarker(path string, marks map[string]Mark) error {
 	markerMu.Lock()
 	defer markerMu.Unlock()
-	m, err := loadMarker(dir)
+	m, err := loadMarker(path)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		m = marker{Scopes: map[string]Mark{}} // damaged: rewritten whole
 	}
@@ -106,13 +115,15 @@ func saveMarker(dir string, marks map[string]Mark) error {
 		}
 	}
 	if !moved && err == nil {
-		return nil
+		if _, statErr := os.Stat(path); statErr == nil {
+			return nil
+		}
 	}
 	b, err := json.MarshalIndent(m, "", " ")
 	if err != nil {
 		return err
 	}
-	return atomicfile.Write(dir, markerFile, b, 0o600)
+	return atomicfile.Write(filepath.Dir(path), filepath.Base(path), b, 0o600)
 }
 
 // deltaHash returns the hash of the scope's delta of version v among

@@ -35,6 +35,8 @@ type env struct {
 	clock *testbin.Clock
 	n     int
 	first string // a backup taken before the first publish (restore_test.go)
+	// markerCopy is the publisher's second marker copy ("" for none).
+	markerCopy string
 }
 
 func newEnv(t *testing.T, kind string) *env {
@@ -66,6 +68,7 @@ func (e *env) open() {
 	e.db = db
 	e.svc = registry.NewService(e.db, registry.Config{Now: e.clock.Now, Hashing: auth.TestParams, Documents: e.docs, DemoWithoutTOTP: true})
 	e.pub = publish.NewPublisher(e.db, e.keys, e.clock.Now, nil)
+	e.pub.SetMarkerCopy(e.markerCopy)
 	e.rd = publish.NewReader(e.db, nil)
 	e.rd.Refresh(e.ctx) // fails harmlessly before the first migration
 }

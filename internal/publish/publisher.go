@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"slices"
 	"sort"
 	"sync"
@@ -38,6 +39,28 @@ type Publisher struct {
 	mu      sync.Mutex
 	onPub   []func()
 	lastPub time.Time
+
+	// markerCopy is a second copy of the feed-state marker outside the
+	// data directory (SetMarkerCopy), "" for none.
+	markerCopy string
+	// resigned: the first cycle since start has re-signed every feed.
+	resigned bool
+}
+
+// SetMarkerCopy keeps a second copy of the feed-state marker at path
+// (ipreg serve --feed-state-copy), outside the data directory, so that a
+// restore of the whole data directory, database and marker together, is
+// still noticed: the copy stays ahead, and the restored feed gets a new
+// session. Call it before the first publish.
+func (p *Publisher) SetMarkerCopy(path string) { p.markerCopy = path }
+
+// markerPaths are the marker's copies.
+func (p *Publisher) markerPaths() []string {
+	paths := []string{filepath.Join(p.keys.Dir, markerFile)}
+	if p.markerCopy != "" {
+		paths = append(paths, p.markerCopy)
+	}
+	return paths
 }
 
 // NewPublisher returns a publisher; Run starts it.
@@ -114,10 +137,22 @@ func (p *Publisher) PublishOnce(ctx context.Context) (bool, error) {
 	signedWith := keyState(cur, next)
 	now := p.now().UTC()
 	mk := p.marker()
-	due := false
+	// The first cycle after start re-signs every feed, changed or not: a
+	// data directory restored whole (database and marker together) looks
+	// consistent, and its notifications, signed before the backup, would
+	// be refused by agents as replays until the next re-signing, while they
+	// kept entries the registry no longer holds. Signed afresh, the
+	// notification shows them the version going back (or the hashes
+	// changing) at once, and they take the snapshot.
+	p.mu.Lock()
+	resign := !p.resigned
+	p.mu.Unlock()
+	due := resign
 	err = p.store.FeedRead(ctx, func(tx Tx) error {
 		var err error
-		due, err = p.due(ctx, tx, now, signedWith, mk)
+		if !due {
+			due, err = p.due(ctx, tx, now, signedWith, mk)
+		}
 		return err
 	})
 	if err != nil || !due {
@@ -128,15 +163,20 @@ func (p *Publisher) PublishOnce(ctx context.Context) (bool, error) {
 		var err error
 		// Read again under the publishers' lock: another replica may have
 		// moved the feed and the marker on since.
-		res, err = p.cycle(ctx, tx, now, cur, next, signedWith, p.marker())
+		res, err = p.cycle(ctx, tx, now, cur, next, signedWith, p.marker(), resign)
 		return err
 	})
 	if err != nil {
 		return false, err
 	}
+	p.mu.Lock()
+	p.resigned = true
+	p.mu.Unlock()
 	// After the commit: the marker never names a state the database lacks.
-	if err := saveMarker(p.keys.Dir, res.marks); err != nil {
-		return false, fmt.Errorf("feed-state marker: %w", err)
+	for _, path := range p.markerPaths() {
+		if err := saveMarker(path, res.marks); err != nil {
+			return false, fmt.Errorf("feed-state marker: %w", err)
+		}
 	}
 	changed := len(res.Versions) > 0 || res.Snapshots > 0 || res.Resigned > 0
 	if len(res.Versions) > 0 {
@@ -156,9 +196,13 @@ func (p *Publisher) PublishOnce(ctx context.Context) (bool, error) {
 // marker reads the feed-state marker beside the keys; a damaged one is
 // logged and counts as none (see loadMarker).
 func (p *Publisher) marker() marker {
-	m, err := loadMarker(p.keys.Dir)
-	if err != nil {
-		p.log.Error("feed: the feed-state marker is unreadable; publishing without it until it is rewritten", "err", err)
+	m := marker{Scopes: map[string]Mark{}}
+	for _, path := range p.markerPaths() {
+		c, err := loadMarker(path)
+		if err != nil {
+			p.log.Error("feed: the feed-state marker is unreadable; publishing without it until it is rewritten", "err", err)
+		}
+		m.merge(c) // the later state of each feed, from either copy
 	}
 	return m
 }
@@ -205,7 +249,7 @@ func (p *Publisher) due(ctx context.Context, tx Tx, now time.Time, signedWith st
 	return false, nil
 }
 
-func (p *Publisher) cycle(ctx context.Context, tx Tx, now time.Time, cur, next ed25519.PrivateKey, signedWith string, mk marker) (Result, error) {
+func (p *Publisher) cycle(ctx context.Context, tx Tx, now time.Time, cur, next ed25519.PrivateKey, signedWith string, mk marker, resign bool) (Result, error) {
 	res := Result{Versions: map[string]int64{}, marks: map[string]Mark{}}
 	applied, err := tx.LockHead(ctx)
 	if err != nil {
@@ -249,7 +293,7 @@ func (p *Publisher) cycle(ctx context.Context, tx Tx, now time.Time, cur, next e
 		if x, ok := mk.Scopes[name]; ok {
 			m = &x
 		}
-		if err := p.publishScope(ctx, tx, s, m, changes, last, now, cur, next, signedWith, &res); err != nil {
+		if err := p.publishScope(ctx, tx, s, m, changes, last, now, cur, next, signedWith, resign, &res); err != nil {
 			return res, fmt.Errorf("scope %q: %w", name, err)
 		}
 	}
@@ -300,7 +344,7 @@ func fileName(kind string, version int64) string {
 // feed-state marker's record of the scope (nil when it has none): a
 // database behind it gets a new session.
 func (p *Publisher) publishScope(ctx context.Context, tx Tx, s *Scope, m *Mark, changes []Change, last int64, now time.Time,
-	cur, next ed25519.PrivateKey, signedWith string, res *Result) error {
+	cur, next ed25519.PrivateKey, signedWith string, resign bool, res *Result) error {
 	files, err := tx.Files(ctx, s.Name)
 	if err != nil {
 		return err
@@ -437,7 +481,7 @@ func (p *Publisher) publishScope(ctx context.Context, tx Tx, s *Scope, m *Mark, 
 	// The database keeps times to the microsecond; so does the marker, or
 	// due would find them different after every cycle.
 	defer func() { mark.SignedAt = s.SignedAt.Truncate(time.Microsecond); res.marks[s.Name] = mark }()
-	if !changed && s.SignedWith == signedWith && now.Sub(s.SignedAt) < ResignEvery {
+	if !changed && !resign && s.SignedWith == signedWith && now.Sub(s.SignedAt) < ResignEvery {
 		return tx.PutScope(ctx, s) // only ChangeSeq moved
 	}
 	n := feed.Notification{Feed: feed.FeedName(s.Name), SessionID: s.SessionID, Version: s.Version, Timestamp: now, Expires: now.Add(NotifyLifetime),

@@ -99,6 +99,7 @@ func (e *env) pgAdmin(stmt string) {
 func (e *env) logged() *syncBuffer {
 	var b syncBuffer
 	e.pub = publish.NewPublisher(e.db, e.keys, e.clock.Now, slog.New(slog.NewTextHandler(&b, nil)))
+	e.pub.SetMarkerCopy(e.markerCopy)
 	return &b
 }
 
@@ -352,6 +353,66 @@ func TestFeedStateMarker(t *testing.T) {
 						t.Fatalf("publisher %d started another session", i)
 					}
 				}
+			})
+		}
+	}
+}
+
+// TestRestoredDataDirectory is the restoring operator's report: the whole
+// data directory, database and feed-state marker together, put back from a
+// backup. The registry could not tell, and agents refused its notification
+// (signed before the backup) as a replay for up to 15 minutes while still
+// allowing B, which the registry no longer held. Now every start re-signs
+// at once: the agent sees the version go back and takes the snapshot. With
+// a second marker copy outside the data directory (--feed-state-copy) the
+// restore is detected as well, and a new session starts.
+func TestRestoredDataDirectory(t *testing.T) {
+	for _, copied := range []bool{false, true} {
+		for _, kind := range storetest.Kinds {
+			t.Run(fmt.Sprintf("%s/marker_copy=%v", kind, copied), func(t *testing.T) {
+				t.Parallel()
+				e := newEnv(t, kind)
+				if copied {
+					e.markerCopy = filepath.Join(t.TempDir(), "ipreg-feed-state")
+					e.pub.SetMarkerCopy(e.markerCopy)
+				}
+				ag := newFeedAgent(e)
+				e.publish()
+				ag.sync()
+				e.approve("ptcl", []string{pA}, nil)
+				e.step()
+				copy := e.backup()
+				savedMarker, err := os.ReadFile(filepath.Join(e.keys.Dir, "feed-state"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				e.approve("ptcl", []string{pB}, nil)
+				old := e.step()
+				ag.sync()
+				ag.holds([]string{pA, pB}, nil)
+
+				// Minutes later, the data directory is restored whole.
+				e.clock.Add(3 * time.Minute)
+				e.restore(copy)
+				os.WriteFile(filepath.Join(e.keys.Dir, "feed-state"), savedMarker, 0o600)
+				logs := e.logged()
+				n := e.step() // the publish ipreg serve makes at start
+				if !n.Timestamp.After(old.Timestamp) {
+					t.Fatalf("the restarted registry's notification was signed at %s, before the one the agent holds (%s)", n.Timestamp, old.Timestamp)
+				}
+				if newSession := n.SessionID != old.SessionID; newSession != copied {
+					t.Fatalf("new session = %v with marker copy = %v\n%s", newSession, copied, logs)
+				}
+				if copied && !strings.Contains(logs.String(), "starting a new session") {
+					t.Errorf("the new session is not logged:\n%s", logs)
+				}
+				ag.sync() // at once: not refused as a replay
+				ag.holds([]string{pA}, []string{pB})
+				e.approve("ptcl", []string{pC}, nil)
+				e.approve("ptcl", []string{pD}, nil)
+				e.step()
+				ag.sync()
+				ag.holds([]string{pA, pC, pD}, []string{pB})
 			})
 		}
 	}

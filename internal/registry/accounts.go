@@ -336,6 +336,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*User, error)
 	// only set it up (their TOTP was reset, or the server no longer runs
 	// with --demo).
 	u.EnrolmentOnly = scope == ScopeTOTPEnrolment || (u.Role.NeedsTOTP() && !u.TOTPEnabled() && !s.totpExempt(u))
+	u.FeedOnly = scope == ScopeFeed
 	return u, nil
 }
 
@@ -356,13 +357,20 @@ func (s *Service) Logout(ctx context.Context, actor *User, token string) error {
 	})
 }
 
-// CreateAPIToken issues a named long-lived token for programs.
-func (s *Service) CreateAPIToken(ctx context.Context, actor *User, name string, days int) (string, *Token, error) {
+// CreateAPIToken issues a named long-lived token for programs, with full
+// access (scope "") or, for an operator user, ScopeFeed.
+func (s *Service) CreateAPIToken(ctx context.Context, actor *User, name string, days int, scope string) (string, *Token, error) {
 	if err := requireRole(actor, Roles...); err != nil {
 		return "", nil, err
 	}
 	fe := FieldErrors{}
 	name = text(fe, "name", name, 100, true)
+	switch {
+	case scope == ScopeFeed && actor.Role != RoleOperator:
+		fe.Add("scope", "\"feed\" reads an operator's feed, so only operator users have it; leave scope out for a full-access token")
+	case scope != "" && scope != ScopeFeed:
+		fe.Add("scope", "must be \"feed\" (read your operator's feed and nothing else, for ipreg-agent) or left out (full access)")
+	}
 	if days == 0 {
 		days = 90
 	}
@@ -378,12 +386,12 @@ func (s *Service) CreateAPIToken(ctx context.Context, actor *User, name string, 
 	}
 	now := s.Now()
 	tok := &Token{ID: auth.RandomID("tok"), UserID: actor.ID, Kind: TokenAPI, Name: name, Hash: hash, CreatedAt: now,
-		ExpiresAt: now.AddDate(0, 0, days)}
+		ExpiresAt: now.AddDate(0, 0, days), Scope: scope}
 	err = s.store.Write(ctx, func(tx Tx) error {
 		if err := tx.CreateToken(ctx, tok); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, actor, "token.created", "token", tok.ID, map[string]string{"name": name})
+		return s.record(ctx, tx, actor, "token.created", "token", tok.ID, map[string]string{"name": name, "scope": scope})
 	})
 	if err != nil {
 		return "", nil, err

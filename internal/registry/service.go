@@ -112,6 +112,9 @@ func requireRole(actor *User, roles ...Role) error {
 	if err := requireUser(actor); err != nil {
 		return err
 	}
+	if err := refuseFeedOnly(actor); err != nil {
+		return err
+	}
 	if actor.EnrolmentOnly {
 		return Errorf(EFORBIDDEN, "your role requires two-factor authentication: set it up first (POST /api/v1/me/totp, then POST /api/v1/me/totp/confirm with a code from your authenticator app)")
 	}
@@ -125,6 +128,15 @@ func requireRole(actor *User, roles ...Role) error {
 		names[i] = string(r)
 	}
 	return Errorf(EFORBIDDEN, "this needs the role %s; you are %s", strings.Join(names, " or "), actor.Role)
+}
+
+// refuseFeedOnly refuses a token of ScopeFeed what is not the operator's
+// feed or its own profile.
+func refuseFeedOnly(actor *User) error {
+	if actor.FeedOnly {
+		return Errorf(EFORBIDDEN, "this API token has the feed scope: it reads the operator's feed (/feed/v1/operators/{id}/…) and GET /api/v1/me only; use a full-access token or log in")
+	}
+	return nil
 }
 
 // requireUser returns EUNAUTHORIZED for no actor. Only what a login that

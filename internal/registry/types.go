@@ -48,6 +48,8 @@ type User struct {
 	// EnrolmentOnly is set by Authenticate for a login that may only set up
 	// TOTP: staff whose role requires it and who have none yet.
 	EnrolmentOnly bool
+	// FeedOnly is set by Authenticate for a token of ScopeFeed.
+	FeedOnly bool
 }
 
 // TOTPEnabled reports whether logins need a TOTP code.
@@ -354,11 +356,18 @@ type Token struct {
 	Hash      string
 	CreatedAt time.Time
 	ExpiresAt time.Time
-	Scope     string // "" for full access, or ScopeTOTPEnrolment
+	Scope     string // "" for full access, ScopeTOTPEnrolment or ScopeFeed
 }
 
 // ScopeTOTPEnrolment marks a login token that may only set up TOTP.
 const ScopeTOTPEnrolment = "totp_enrolment"
+
+// ScopeFeed marks an operator's API token that may only read that
+// operator's feed (/feed/v1/operators/{id}/…) and its own profile (GET
+// /api/v1/me, which ipreg-agent asks to confirm its feed): the credential
+// an agent holds, often on a host beyond the registry's staff, cannot
+// read or change anything else if it leaks.
+const ScopeFeed = "feed"
 
 // Stats are the public figures.
 type Stats struct {

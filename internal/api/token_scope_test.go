@@ -1,0 +1,67 @@
+package api_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/ipreg/ipreg/internal/store/storetest"
+)
+
+// TestFeedScopeToken: an API token with scope "feed" (the credential
+// ipreg-agent holds, issue 11 follow-up) reads its operator's feed and
+// GET /api/v1/me, and nothing else; only operator users get one, and the
+// scope is named in the token's view. On both databases.
+func TestFeedScopeToken(t *testing.T) {
+	for _, kind := range storetest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			c := newClient(t, kind)
+			jazz := c.login("operator.jazz@demo.test")
+			created := c.want(c.do("POST", "/api/v1/tokens", jazz, map[string]any{"name": "agent", "scope": "feed"}), 201).json(t)
+			if created["scope"] != "feed" {
+				t.Fatalf("created token view: %v", created)
+			}
+			feedTok := created["token"].(string)
+			c.want(c.raw("GET", "/feed/v1/operators/jazz/notification.jose", feedTok, "", nil), 200)
+			c.want(c.raw("GET", "/feed/v1/operators/ptcl/notification.jose", feedTok, "", nil), 404)
+			if me := c.want(c.do("GET", "/api/v1/me", feedTok, nil), 200).json(t); me["user"].(map[string]any)["operator_id"] != "jazz" {
+				t.Fatalf("/api/v1/me with the feed token: %v", me)
+			}
+			for _, r := range []struct{ method, path string }{
+				{"GET", "/api/v1/operator/checks"},
+				{"GET", "/api/v1/applications"},
+				{"GET", "/api/v1/tokens"},
+				{"POST", "/api/v1/tokens"},
+				{"POST", "/api/v1/me/totp"},
+			} {
+				var body any
+				if r.path == "/api/v1/tokens" {
+					body = map[string]any{"name": "escalate"}
+				}
+				res := c.want(c.do(r.method, r.path, feedTok, body), 403)
+				if !strings.Contains(string(res.body), "feed scope") {
+					t.Errorf("%s %s: %s", r.method, r.path, res.body)
+				}
+			}
+			// A full-access token still does all of it.
+			full := c.want(c.do("POST", "/api/v1/tokens", jazz, map[string]any{"name": "admin script"}), 201).json(t)
+			if _, ok := full["scope"]; ok {
+				t.Fatalf("a full-access token shows a scope: %v", full)
+			}
+			c.want(c.do("GET", "/api/v1/operator/checks", full["token"].(string), nil), 200)
+			listed := c.want(c.do("GET", "/api/v1/tokens", jazz, nil), 200).list(t)
+			scoped := 0
+			for _, v := range listed {
+				if v["scope"] == "feed" {
+					scoped++
+				}
+			}
+			if scoped != 1 {
+				t.Fatalf("token list: %v", listed)
+			}
+			// Only operators; only known scopes.
+			c.want(c.do("POST", "/api/v1/tokens", c.login("reviewer@demo.test"), map[string]any{"name": "x", "scope": "feed"}), 422)
+			c.want(c.do("POST", "/api/v1/tokens", jazz, map[string]any{"name": "x", "scope": "admin"}), 422)
+		})
+	}
+}
