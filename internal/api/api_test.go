@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
+	"github.com/go-json-experiment/json/jsontext"
 	"hash/fnv"
 	"io"
 	"log/slog"
@@ -36,6 +37,12 @@ import (
 // OpenAPI 3 document.
 func spec(t *testing.T) (*openapi3.T, routers.Router) {
 	t.Helper()
+	// A key written twice loads (the last wins) and hides the first from
+	// readers and tools: the strict reader the API decodes bodies with
+	// refuses it.
+	if err := jsontext.NewDecoder(bytes.NewReader(api.OpenAPI())).SkipValue(); err != nil {
+		t.Fatalf("openapi.json is not strict JSON: %v", err)
+	}
 	doc, err := openapi3.NewLoader().LoadFromData(api.OpenAPI())
 	if err != nil {
 		t.Fatalf("openapi.json does not load: %v", err)
