@@ -22,6 +22,9 @@ func TestFeedScopeToken(t *testing.T) {
 				t.Fatalf("created token view: %v", created)
 			}
 			feedTok := created["token"].(string)
+			// The publisher's first version comes a moment after start: the
+			// long-poll (with the feed token, itself a feed read) waits for it.
+			c.want(c.raw("GET", "/feed/v1/operators/jazz/wait?after=0&timeout=20", feedTok, "", nil), 200)
 			c.want(c.raw("GET", "/feed/v1/operators/jazz/notification.jose", feedTok, "", nil), 200)
 			c.want(c.raw("GET", "/feed/v1/operators/ptcl/notification.jose", feedTok, "", nil), 404)
 			if me := c.want(c.do("GET", "/api/v1/me", feedTok, nil), 200).json(t); me["user"].(map[string]any)["operator_id"] != "jazz" {
