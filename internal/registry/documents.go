@@ -167,6 +167,11 @@ func extensionsOf(contentType string) []string {
 // message for the applicant; if ctx ends during the PDF's check, its error
 // is returned.
 func SniffDocument(ctx context.Context, b []byte) (string, error) {
+	return sniffDocument(ctx, b, pdfGate)
+}
+
+// sniffDocument is SniffDocument with PDF checks queued at gate.
+func sniffDocument(ctx context.Context, b []byte, gate *auth.Gate) (string, error) {
 	for _, m := range documentMagic {
 		if !bytes.HasPrefix(b, m.magic) {
 			continue
@@ -178,7 +183,7 @@ func SniffDocument(ctx context.Context, b []byte) (string, error) {
 			if !bytes.Contains(b[max(0, len(b)-1024):], []byte("%%EOF")) {
 				return "", Errorf(EINVALID, "the PDF is incomplete (no end-of-file marker); upload it again, or export it from the original once more")
 			}
-			if err := inspectPDF(ctx, b, pdfCheckTime); err != nil {
+			if err := inspectPDF(ctx, b, pdfCheckTime, gate); err != nil {
 				return "", err
 			}
 		case "image/png":
@@ -394,7 +399,7 @@ func (s *Service) UploadDocument(ctx context.Context, actor *User, appID string,
 		return nil, fieldError("file", Errorf(ETOOLARGE, "the file is %s, over the limit of %s; scan at a lower resolution or compress it",
 			ByteSize(int64(len(in.Content))), ByteSize(limit)))
 	}
-	ctype, err := SniffDocument(ctx, in.Content)
+	ctype, err := sniffDocument(ctx, in.Content, s.pdfGate)
 	if err != nil {
 		return nil, fieldError("file", err)
 	}
@@ -436,7 +441,7 @@ func fieldError(field string, err error) error {
 	if !errors.As(err, &e) {
 		return err
 	}
-	return &Error{Code: e.Code, Message: e.Message, Fields: map[string]string{field: e.Message}}
+	return e.WithField(field)
 }
 
 // ByteSize writes a size for people: "5.0 MiB", "312 KiB".

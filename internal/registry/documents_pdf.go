@@ -46,12 +46,12 @@ const makePlainPDF = "print it to PDF again (File > Print > Save as PDF) or scan
 // strings, offsets that miss their objects), and an upload must not hold
 // a core for minutes. A PDF that does not parse in time is refused; if
 // ctx ends first (the client went away), its error is returned.
-func inspectPDF(ctx context.Context, b []byte, budget time.Duration) error {
-	// The budget starts once a core is free (pdfGate): uploads arriving
+func inspectPDF(ctx context.Context, b []byte, budget time.Duration, gate *auth.Gate) error {
+	// The budget starts once a core is free (gate, by default pdfGate): uploads arriving
 	// together queue instead of sharing the cores and each running out of
 	// time, and a flood of PDFs cannot take every core from the server.
 	var err error
-	if gerr := pdfGate.Do(ctx, func() { err = inspectPDFNow(ctx, b, budget) }); gerr != nil {
+	if gerr := gate.Do(ctx, func() { err = inspectPDFNow(ctx, b, budget) }); gerr != nil {
 		if errors.Is(gerr, auth.ErrBusy) {
 			return &Error{Code: EUNAVAILABLE, RetryAfter: 10 * time.Second,
 				Message: "the server is busy checking other documents; try again in a minute"}

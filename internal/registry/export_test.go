@@ -17,7 +17,7 @@ var CleanFilename = cleanFilename
 // InspectPDF checks a PDF within budget, so tests can run out of time
 // without waiting.
 func InspectPDF(ctx context.Context, b []byte, budget time.Duration) error {
-	return inspectPDF(ctx, b, budget)
+	return inspectPDF(ctx, b, budget, pdfGate)
 }
 
 // SetPDFGate puts g in place of the gate PDF checks queue at, until the
