@@ -21,7 +21,7 @@ func TestUrduFieldMessages(t *testing.T) {
 		t.Fatalf("sign-up = %d", p.status)
 	}
 	for _, want := range []string{
-		"ای میل ایڈریس ہونا چاہیے، مثلاً name@example.com.pk",
+		"ای میل ایڈریس ہونا چاہیے، مثلاً \u2066name@example.com.pk\u2069",
 		"13 ہندسوں کا شناختی کارڈ نمبر ہونا چاہیے",
 		"یہ NTN ہونا چاہیے",
 	} {
