@@ -35,4 +35,9 @@ func TestUploadBusyRetryAfter(t *testing.T) {
 	if msg := res.errorField(t, "file"); msg == "" {
 		t.Errorf("no message under file: %s", res.body)
 	}
+	// An application that does not exist, or is another's, is refused
+	// before the PDF is queued for its check (which would answer 503).
+	c.want(c.upload(dave, "app_doesnotexist00", "cnic_front", "cnic.pdf", testbin.PDF("CNIC front")), 404)
+	erin := signup(c, "erin@example.pk", "company")
+	c.want(c.upload(erin, id, "cnic_front", "cnic.pdf", testbin.PDF("CNIC front")), 404)
 }

@@ -480,7 +480,13 @@ func (s *Server) documentUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
-	limit, err := s.svc.DocumentLimit(r.Context())
+	// The application first: an upload that would be refused for it is
+	// neither read nor parsed.
+	err := s.svc.CheckDocumentUpload(r.Context(), u, id)
+	var limit int64
+	if err == nil {
+		limit, err = s.svc.DocumentLimit(r.Context())
+	}
 	if err == nil {
 		var in registry.UploadInput
 		if in, err = readUpload(w, r, limit); err == nil {

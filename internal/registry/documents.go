@@ -379,12 +379,15 @@ func (s *Service) DocumentLimit(ctx context.Context) (int64, error) {
 // then sealed and written (and fsynced) before the transaction that
 // records it, so that SQLite's single writer never waits on file I/O; if
 // the record cannot be written, the content is removed again.
+//
+// Whether the application exists, is the applicant's and takes documents
+// is checked before the content is looked at (CheckDocumentUpload), so
+// that a PDF is never parsed for an upload that would be refused anyway;
+// the write transaction checks again. An account's PDFs are checked one at
+// a time (pdfAccountWait), so one applicant cannot hold every core.
 func (s *Service) UploadDocument(ctx context.Context, actor *User, appID string, in UploadInput) (*Document, error) {
-	if err := requireRole(actor, RoleApplicant); err != nil {
+	if err := s.CheckDocumentUpload(ctx, actor, appID); err != nil {
 		return nil, err
-	}
-	if s.blobs == nil {
-		return nil, Errorf(EINTERNAL, "document storage is not configured")
 	}
 	kind := DocumentKind(in.Kind)
 	if !kind.Valid() {
@@ -398,6 +401,13 @@ func (s *Service) UploadDocument(ctx context.Context, actor *User, appID string,
 	if int64(len(in.Content)) > limit {
 		return nil, fieldError("file", Errorf(ETOOLARGE, "the file is %s, over the limit of %s; scan at a lower resolution or compress it",
 			ByteSize(int64(len(in.Content))), ByteSize(limit)))
+	}
+	if bytes.HasPrefix(in.Content, []byte("%PDF-")) {
+		release, err := s.pdfSlots.acquire(ctx, actor.AccountID)
+		if err != nil {
+			return nil, fieldError("file", err)
+		}
+		defer release()
 	}
 	ctype, err := sniffDocument(ctx, in.Content, s.pdfGate)
 	if err != nil {
@@ -432,6 +442,38 @@ func (s *Service) UploadDocument(ctx context.Context, actor *User, appID string,
 		return nil, err
 	}
 	return d, nil
+}
+
+// CheckDocumentUpload returns the error UploadDocument would return for
+// the application itself: EFORBIDDEN for a caller who is not an applicant,
+// ENOTFOUND for an application that does not exist or is another
+// account's, ECONFLICT when it takes no documents (not a draft or returned,
+// or already holding MaxDocuments). Handlers call it before reading an
+// upload's body, so that a refused upload costs no reading and no parsing.
+func (s *Service) CheckDocumentUpload(ctx context.Context, actor *User, appID string) error {
+	if err := requireRole(actor, RoleApplicant); err != nil {
+		return err
+	}
+	if s.blobs == nil {
+		return Errorf(EINTERNAL, "document storage is not configured")
+	}
+	return s.store.Read(ctx, func(tx Tx) error {
+		a, err := ownApplication(ctx, tx, actor, appID)
+		if err != nil {
+			return err
+		}
+		if err := documentsEditable(a, "added"); err != nil {
+			return err
+		}
+		docs, err := tx.ListDocuments(ctx, appID)
+		if err != nil {
+			return err
+		}
+		if len(docs) >= MaxDocuments {
+			return Errorf(ECONFLICT, "the application already holds %d documents, the most allowed; delete one you do not need first", len(docs))
+		}
+		return nil
+	})
 }
 
 // fieldError moves a domain error's message under one field, so forms can

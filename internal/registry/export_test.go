@@ -27,3 +27,15 @@ func SetPDFGate(t interface{ Cleanup(func()) }, g *auth.Gate) {
 	pdfGate = g
 	t.Cleanup(func() { pdfGate = old })
 }
+
+// HoldPDFSlot takes account's PDF check slot in s until release, and makes
+// s's other uploads for it wait only briefly. Call it before s serves
+// uploads.
+func HoldPDFSlot(s *Service, account string) (release func()) {
+	s.pdfSlots.wait = 10 * time.Millisecond
+	release, err := s.pdfSlots.acquire(context.Background(), account)
+	if err != nil {
+		panic(err)
+	}
+	return release
+}

@@ -39,6 +39,8 @@ type Service struct {
 	gate *auth.Gate
 	// pdfGate bounds the PDF checks running at once (see documents_pdf.go).
 	pdfGate *auth.Gate
+	// pdfSlots lets each account check one PDF at a time.
+	pdfSlots accountSlots
 }
 
 // Config holds what a Service needs besides its store.
