@@ -109,3 +109,24 @@ func TestCSVQuoteErrorInUrdu(t *testing.T) {
 		t.Fatalf("unclosed quote on an Urdu page = %d, want line 5 in Urdu: %s", p.status, p.body)
 	}
 }
+
+// Two errors on one line of a list (two items written on it) are each
+// translated, then joined: the catalog knows each message, not their sum.
+func TestTwoErrorsOnOneLineInUrdu(t *testing.T) {
+	e := newEnv(t)
+	e.signup("alice@example.pk", "Alice Traders", "company")
+	b := e.browser()
+	b.login("alice@example.pk", "a long password")
+	fields := map[string]string{"category": "company_vpn", "operator_id": "ptcl", "subscriber_id": "PTCL-1",
+		"addresses": "14.1.104.0/24\n10.0.0.1, 192.168.1.1", "vpn_protocol": "ipsec", "purpose": "Branch offices reach head office."}
+	p := b.multipart("/applications", fields, nil)
+	if p.status != 422 || !strings.Contains(p.body, "10.0.0.1/32 is private address space") || !strings.Contains(p.body, "; 192.168.1.1/32 is private") {
+		t.Fatalf("English page = %d, want both messages joined with \"; \": %s", p.status, p.body)
+	}
+	b.get("/lang/ur")
+	p = b.multipart("/applications", fields, nil)
+	if p.status != 422 || strings.Contains(p.body, "is private address space") ||
+		!strings.Contains(p.body, "\u206810.0.0.1/32\u2069 نجی پتوں کی حد") || !strings.Contains(p.body, "؛ \u2068192.168.1.1/32\u2069 نجی پتوں کی حد") {
+		t.Fatalf("Urdu page = %d, want both messages in Urdu, joined with ؛: %s", p.status, p.body)
+	}
+}
