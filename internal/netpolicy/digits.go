@@ -50,3 +50,41 @@ func digitZero(r rune) rune {
 	}
 	return r - (r-start)%10
 }
+
+// DigitGroups reads an identity number (a CNIC, an NTN) as people write
+// it: its digits through FoldDigits, separated by any dash (Unicode
+// category Pd and the minus sign U+2212, as mobile numbers take them),
+// any space (and the format characters FoldDigits drops) or a dot (".",
+// the fullwidth "．" and the Urdu full stop "۔"); a run of separators is
+// one break. It returns the ASCII digits and, for each break between
+// digits, how many digits precede it (so "12345-1234567-1" gives
+// "1234512345671" and [5 12]); breaks before the first digit or after the
+// last are dropped. Any other character is an error that names it.
+func DigitGroups(s string) (digits string, breaks []int, err error) {
+	s, err = FoldDigits(s)
+	if err != nil {
+		return "", nil, err
+	}
+	var b strings.Builder
+	pending := false
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			if pending && b.Len() > 0 {
+				breaks = append(breaks, b.Len())
+			}
+			pending = false
+			b.WriteRune(r)
+		case isIDSeparator(r):
+			pending = true
+		default:
+			return "", nil, fmt.Errorf("it contains %q, which is not a digit, a dash, a space or a dot", r)
+		}
+	}
+	return b.String(), breaks, nil
+}
+
+// isIDSeparator reports the separators DigitGroups takes between digits.
+func isIDSeparator(r rune) bool {
+	return unicode.Is(unicode.Pd, r) || r == '\u2212' || unicode.IsSpace(r) || r == '.' || r == '．' || r == '۔'
+}

@@ -22,14 +22,14 @@ func TestUrduFieldMessages(t *testing.T) {
 	}
 	for _, want := range []string{
 		"ای میل ایڈریس ہونا چاہیے، مثلاً \u2066name@example.com.pk\u2069",
-		"13 ہندسوں کا شناختی کارڈ نمبر ہونا چاہیے",
+		"اس میں 3 ہندسے ہیں؛ شناختی کارڈ نمبر میں 13 ہندسے ہوتے ہیں",
 		"یہ NTN ہونا چاہیے",
 	} {
 		if !strings.Contains(p.body, want) {
 			t.Errorf("the Urdu page does not show %q", want)
 		}
 	}
-	for _, leak := range []string{"invalid:", "must be an e-mail address", "must be a 13-digit CNIC"} {
+	for _, leak := range []string{"invalid:", "must be an e-mail address", "must be a 13-digit CNIC", "a CNIC has 13"} {
 		if strings.Contains(p.body, leak) {
 			t.Errorf("the Urdu page shows %q", leak)
 		}
