@@ -92,6 +92,30 @@ func TestNumbersTypedInUrdu(t *testing.T) {
 	if p := admin.post("/admin/settings", form); p.status != 422 {
 		t.Fatalf("a setting in two scripts = %d, want 422", p.status)
 	}
+	form.Set(v.Type().Field(0).Tag.Get("json"), urdu.Replace(strconv.FormatInt(v.Field(0).Int(), 10)))
+	// Thousands grouping as people write it, in either script.
+	for _, tt := range []struct {
+		in     string
+		want   int64
+		status int
+		msg    string
+	}{
+		{"5,242,880", 5242880, 303, ""},
+		{"۴٬۱۹۴٬۳۰۴", 4194304, 303, ""},
+		{"3 145 728", 3145728, 303, ""},
+		{"۱۰۴۸۵۷6", 0, 422, "it mixes digits of two scripts"},
+		{"1,04,85,76", 0, 422, "must be a whole number"},
+	} {
+		form.Set("document_max_bytes", tt.in)
+		p := admin.post("/admin/settings", form)
+		if p.status != tt.status || !strings.Contains(p.body, tt.msg) {
+			t.Errorf("document_max_bytes %q = %d, want %d with %q", tt.in, p.status, tt.status, tt.msg)
+			continue
+		}
+		if got, _ := e.svc.Settings(e.ctx, adm); tt.status == 303 && got.DocumentMaxBytes != tt.want {
+			t.Errorf("document_max_bytes %q saved as %d, want %d", tt.in, got.DocumentMaxBytes, tt.want)
+		}
+	}
 }
 
 // A CSV's quote error is ours, so an Urdu page shows it translated, at the
