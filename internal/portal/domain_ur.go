@@ -124,6 +124,8 @@ var domainUrdu = map[string]string{
 	"text (%s)":                        "متن (%s)",
 
 	// Documents: image headers, pixel counts and PDF content
+	"the PNG is incomplete (its image data is missing, cut off or damaged); upload it again, or save it from the original once more":                                                             "یہ PNG فائل نامکمل ہے (تصویر کا ڈیٹا موجود نہیں، کٹا ہوا یا خراب ہے)؛ دوبارہ اپ لوڈ کریں، یا اصل سے ایک بار پھر محفوظ کریں",
+	"the JPEG is incomplete (its image data is missing or cut off); upload it again, or take the photo again":                                                                                    "یہ JPEG فائل نامکمل ہے (تصویر کا ڈیٹا موجود نہیں یا کٹا ہوا ہے)؛ دوبارہ اپ لوڈ کریں، یا تصویر دوبارہ کھینچیں",
 	"the PNG is damaged (its image header cannot be read); upload it again":                                                                                                                      "یہ PNG فائل خراب ہے (تصویر کا ہیڈر پڑھا نہیں جا سکا)؛ دوبارہ اپ لوڈ کریں",
 	"the JPEG is damaged (its image header cannot be read); upload it again, or take the photo again":                                                                                            "یہ JPEG فائل خراب ہے (تصویر کا ہیڈر پڑھا نہیں جا سکا)؛ دوبارہ اپ لوڈ کریں، یا تصویر دوبارہ کھینچیں",
 	"the image is %d pixels wide and %d pixels high; at most %d megapixels and %d pixels a side are accepted: photograph it in the camera's normal mode, or scan it at 300 dpi, and upload that": "تصویر %d پکسل چوڑی اور %d پکسل اونچی ہے؛ زیادہ سے زیادہ %d میگا پکسل اور ہر طرف %d پکسل قبول ہیں: کیمرے کے عام موڈ میں تصویر کھینچیں، یا 300 dpi پر اسکین کریں، اور وہ فائل اپ لوڈ کریں",

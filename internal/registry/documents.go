@@ -197,6 +197,9 @@ func sniffDocument(ctx context.Context, b []byte, gate *auth.Gate) (string, erro
 			if err := checkImageSize(cfg); err != nil {
 				return "", err
 			}
+			if !pngComplete(b) {
+				return "", Errorf(EINVALID, "the PNG is incomplete (its image data is missing, cut off or damaged); upload it again, or save it from the original once more")
+			}
 		case "image/jpeg":
 			if len(b) < 4 {
 				return "", Errorf(EINVALID, "the JPEG is damaged (too short); upload it again")
@@ -207,6 +210,9 @@ func sniffDocument(ctx context.Context, b []byte, gate *auth.Gate) (string, erro
 			}
 			if err := checkImageSize(cfg); err != nil {
 				return "", err
+			}
+			if !jpegComplete(b) {
+				return "", Errorf(EINVALID, "the JPEG is incomplete (its image data is missing or cut off); upload it again, or take the photo again")
 			}
 		}
 		return m.contentType, nil
