@@ -316,7 +316,8 @@ func TestSniffPDFActiveContent(t *testing.T) {
 		// rebuilds a table whose generations miss their objects, where the
 		// last copy of a number wins and headers inside stream data count.
 		{"dupD: catalog twice, the second with JavaScript; object 2 as 2 1 obj listed as generation 0",
-			handPDF(nil, handCatalog, strings.Replace(handPages, "2 0 obj", "2 1 obj", 1), handPage, handJSCat), "structure cannot be read"},
+			handPDF(nil, handCatalog, strings.Replace(handPages, "2 0 obj", "2 1 obj", 1), strings.Replace(handPage, "/Parent 2 0 R", "/Parent 4 0 R", 1),
+				strings.Replace(handPages, "2 0 obj", "4 0 obj", 1), strings.Replace(handJSCat, "/Pages 2 0 R", "/Pages 4 0 R", 1)), "structure cannot be read"},
 		{"dupE: catalog twice, the second with JavaScript, the table right",
 			handPDF(nil, handCatalog, handPages, handPage, handJSCat), "contains JavaScript"},
 		{"genmisB: catalog 1 1 obj, a second catalog and trailer inside a stream",
