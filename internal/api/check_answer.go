@@ -4,7 +4,7 @@ import "net/http"
 
 type checkAnswerRequest struct {
 	Result string `json:"result"`
-	Note   string `json:"note"`
+	Note   string `json:"note,omitzero"`
 }
 
 func (s *Server) answerCheck(w http.ResponseWriter, r *http.Request) {

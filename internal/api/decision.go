@@ -8,9 +8,9 @@ import (
 
 type decisionRequest struct {
 	Decision   string `json:"decision"`
-	ReasonCode string `json:"reason_code"`
-	Note       string `json:"note"`
-	ValidDays  int    `json:"valid_days"`
+	ReasonCode string `json:"reason_code,omitzero"`
+	Note       string `json:"note,omitzero"`
+	ValidDays  int    `json:"valid_days,omitzero"`
 }
 
 type decisionResponse struct {

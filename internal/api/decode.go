@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -111,7 +112,7 @@ func checkValues(body []byte, t reflect.Type) error {
 		}
 		name := fieldName(p)
 		switch {
-		case k == 'n' && ft.Kind() != reflect.Pointer && ft.Kind() != reflect.Interface:
+		case k == 'n' && ft.Kind() != reflect.Pointer && ft.Kind() != reflect.Interface && !optionalAt(t, p):
 			msg := "cannot be null: give " + goKindName(ft)
 			return &registry.Error{Code: registry.EMALFORMED, Message: name + " " + msg, Fields: map[string]string{name: msg}}
 		case k == '0' && isInteger(ft) && !strings.ContainsAny(tok.String(), ".eE"):
@@ -121,6 +122,31 @@ func checkValues(body []byte, t reflect.Type) error {
 			}
 		}
 	}
+}
+
+// optionalAt reports whether the member at p is an optional one that
+// reads null as absent: its struct field is tagged omitzero, the mark of
+// a member the OpenAPI document does not list as required (a test holds
+// the two together), whose zero value is what its absence means
+// ({"totp": null} logs in like no "totp").
+func optionalAt(t reflect.Type, p jsontext.Pointer) bool {
+	parent, last := p.Parent(), p.LastToken()
+	st := typeAt(t, parent)
+	if parent == "" {
+		st = t
+	}
+	if st == nil {
+		return false
+	}
+	if st = elem(st); st.Kind() != reflect.Struct {
+		return false
+	}
+	f, ok := fieldByJSONName(st, last)
+	if !ok {
+		return false
+	}
+	_, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+	return slices.Contains(strings.Split(opts, ","), "omitzero")
 }
 
 // typeAt is the Go type the member at p decodes into, under t; nil when t

@@ -10,6 +10,12 @@ import (
 )
 
 func (s *Server) uploadDocument(w http.ResponseWriter, r *http.Request) {
+	// The application first: an upload that would be refused for it is
+	// neither read nor parsed.
+	if err := s.svc.CheckDocumentUpload(r.Context(), user(r), r.PathValue("id")); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	limit, err := s.svc.DocumentLimit(r.Context())
 	if err != nil {
 		s.writeError(w, r, err)

@@ -9,7 +9,7 @@ type loginRequest struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
 	// TOTP is the authenticator code, for users with TOTP on.
-	TOTP string `json:"totp"`
+	TOTP string `json:"totp,omitzero"`
 }
 
 type loginResponse struct {

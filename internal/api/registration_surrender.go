@@ -3,7 +3,7 @@ package api
 import "net/http"
 
 type reasonRequest struct {
-	Reason string `json:"reason"`
+	Reason string `json:"reason,omitzero"`
 }
 
 func (s *Server) surrender(w http.ResponseWriter, r *http.Request) {

@@ -13,9 +13,9 @@ type signupRequest struct {
 	Name       string `json:"name"`
 	CNIC       string `json:"cnic"`
 	Mobile     string `json:"mobile"`
-	NTN        string `json:"ntn"`
-	SECPNumber string `json:"secp_number"`
-	PSEBNumber string `json:"pseb_number"`
+	NTN        string `json:"ntn,omitzero"`
+	SECPNumber string `json:"secp_number,omitzero"`
+	PSEBNumber string `json:"pseb_number,omitzero"`
 }
 
 type profileView struct {

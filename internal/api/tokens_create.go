@@ -4,8 +4,8 @@ import "net/http"
 
 type tokenRequest struct {
 	Name          string `json:"name"`
-	ExpiresInDays int    `json:"expires_in_days"`
-	Scope         string `json:"scope"` // "" (full access) or "feed"
+	ExpiresInDays int    `json:"expires_in_days,omitzero"`
+	Scope         string `json:"scope,omitzero"` // "" (full access) or "feed"
 }
 
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {

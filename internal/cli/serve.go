@@ -9,12 +9,16 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 	"unicode"
+
+	"golang.org/x/net/idna"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -85,7 +89,7 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 	fs.DurationVar(&cfg.JobsInterval, "jobs-interval", time.Minute, "how often the background jobs run")
 	fs.DurationVar(&cfg.FeedPoll, "feed-poll", time.Second, "how often the feed publisher looks for changes made through other replicas (changes made here publish at once)")
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", 1<<20, "largest JSON request body accepted")
-	fs.StringVar(&cfg.PublicURL, "public-url", "", "the registry's address as people reach it, e.g. https://ipreg.example.pk (http or https, a port from 1 to 65535, no query, fragment or control characters): the start of the password-reset links it writes, never taken from a request's Host header; without it reset links are refused and the forgot-password page says to ask the administrators, except under --demo, where it defaults to http://<listen address>")
+	fs.StringVar(&cfg.PublicURL, "public-url", "", "the registry's address as people reach it, e.g. https://ipreg.example.pk (http or https, a host name valid under IDNA or an IP address, a port from 1 to 65535, no query, fragment or control characters): the start of the password-reset links it writes, never taken from a request's Host header; without it reset links are refused and the forgot-password page says to ask the administrators, except under --demo, where it defaults to http://<listen address>")
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", false, "mark the portal's cookies Secure although ipreg serves plain HTTP (behind a TLS-terminating proxy); under TLS they always are")
 	fs.StringVar(&cfg.FeedStateCopy, "feed-state-copy", "", "a file outside the data directory for a second copy of the feed-state marker (e.g. /var/lib/ipreg-feed-state on another volume): a restore of the whole data directory, database and marker together, then starts a new feed session too")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
@@ -391,7 +395,46 @@ func parsePublicURL(v string) (string, error) {
 		// ones (%0d%0a): a link holding them could split a mail header.
 		return "", bad("the path must not hold control characters, written or escaped (such as %0d%0a)")
 	}
+	if why := badHost(u.Hostname()); why != "" {
+		return "", bad(why)
+	}
+	// An internationalised host goes out in its ASCII form (RFC 5891), as
+	// mail clients and browsers read it, not %-escaped.
+	if ascii, err := idna.Lookup.ToASCII(u.Hostname()); err == nil && ascii != strings.ToLower(u.Hostname()) {
+		port := u.Port()
+		u.Host = ascii
+		if port != "" {
+			u.Host = net.JoinHostPort(ascii, port)
+		}
+	}
 	return strings.TrimRight(u.String(), "/"), nil
+}
+
+// badHost says what is wrong with a URL's host, or "": an IP literal
+// (without an IPv6 zone, which names an interface of one machine only),
+// or a DNS name valid under the IDNA Lookup profile (UTS #46, RFC 5891:
+// letters, digits and inner hyphens in each label, no "_", no empty
+// label, no trailing dot) and written as that profile writes it, so the
+// links mailed out show the host people know (not ｅｖｉｌ.com, which
+// browsers turn into evil.com).
+func badHost(h string) string {
+	if a, err := netip.ParseAddr(h); err == nil {
+		if a.Zone() != "" {
+			return "the host must not name an IPv6 zone (%interface)"
+		}
+		return ""
+	}
+	if strings.HasSuffix(h, ".") {
+		return fmt.Sprintf("the host %q must not end in a dot", h)
+	}
+	ascii, err := idna.Lookup.ToASCII(h)
+	if err != nil || slices.Contains(strings.Split(ascii, "."), "") || len(ascii) > 253 {
+		return fmt.Sprintf("the host %q is not a valid host name (letters, digits and inner hyphens in each dot-separated label) or IP address", h)
+	}
+	if uni, err := idna.Lookup.ToUnicode(ascii); err != nil || uni != strings.ToLower(h) && ascii != strings.ToLower(h) {
+		return fmt.Sprintf("the host %q is written unusually; write it as %q", h, uni)
+	}
+	return ""
 }
 
 // demoHost is the listen address as a browser on this machine reaches it:

@@ -44,6 +44,19 @@ func TestParsePublicURL(t *testing.T) {
 		{"https://x.example/a%c2%85", "", "control characters"}, // U+0085, NEL
 		{"https://x.example/a\r\n", "", "not a URL"},
 		{"https://x.example/%20ipreg", "https://x.example/%20ipreg", ""},
+		// The host: a DNS name under the IDNA Lookup profile, or an IP.
+		{"https://x_pk", "", "not a valid host name"},
+		{"https://-", "", "not a valid host name"},
+		{"https://-ipreg.example.pk", "", "not a valid host name"},
+		{"https://x.pk./", "", "must not end in a dot"},
+		{"https://a..pk", "", "not a valid host name"},
+		{"https://ｅｖｉｌ.com", "", `write it as "evil.com"`},
+		{"https://[fe80::1%25eth0]/", "", "IPv6 zone"},
+		{"https://[2400:fc00::1]/", "https://[2400:fc00::1]", ""},
+		{"https://IPREG.Example.pk", "https://IPREG.Example.pk", ""},
+		{"https://پی.ٹی.اے.pk:8443/x", "https://xn--3ib0n.xn--yib0o.xn--mgb65a.pk:8443/x", ""},
+		{"https://xn--mgbai9azgqp6j.pk", "https://xn--mgbai9azgqp6j.pk", ""},
+		{"http://localhost:8080", "http://localhost:8080", ""},
 	} {
 		got, err := parsePublicURL(tt.in)
 		if got != tt.want || (tt.err == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), tt.err) {

@@ -512,3 +512,39 @@ func TestParseOperatorSpace(t *testing.T) {
 		t.Errorf("comments only = %v, %v, %v; want an empty list", ps, notes, err)
 	}
 }
+
+// ParseWhole takes thousands grouping as people write it, in any one
+// script, and refuses what is not a whole number.
+func TestParseWhole(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want int64
+		err  string // "" when accepted
+	}{
+		{"10000", 10000, ""},
+		{"10,000", 10000, ""},
+		{"۱۰٬۰۰۰", 10000, ""},
+		{"۱۰,۰۰۰", 10000, ""},
+		{"10 000", 10000, ""},
+		{"10\u00a0000", 10000, ""},
+		{"10\u202f000", 10000, ""},
+		{"10'000", 10000, ""},
+		{"1,00,000", 100000, ""},
+		{"5,242,880", 5242880, ""},
+		{" 48 ", 48, ""},
+		{"-5", -5, ""},
+		{"۱۰۰00", 0, "two scripts"},
+		{"1,0000", 0, "whole number"},
+		{"10,00", 0, "whole number"},
+		{",000", 0, "whole number"},
+		{"10,", 0, "whole number"},
+		{"10.000", 0, "whole number"},
+		{"1e4", 0, "whole number"},
+		{"", 0, "whole number"},
+	} {
+		got, err := ParseWhole(tt.in)
+		if tt.err == "" && (err != nil || got != tt.want) || tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)) {
+			t.Errorf("ParseWhole(%q) = %d, %v; want %d, %q", tt.in, got, err, tt.want, tt.err)
+		}
+	}
+}

@@ -64,9 +64,26 @@ func compileDomain(cat map[string]string) []domainPattern {
 	return out
 }
 
+// messageSep joins messages that one place shows together (two errors on
+// one line of a list): each is translated on its own, since the catalog
+// knows each, not their sum, and they are shown joined with "; " ("؛ " in
+// Urdu).
+const messageSep = "\n"
+
 // translateDomain returns msg in lang: unchanged in English, else the
 // Urdu of the first pattern it matches, or msg itself if none does.
+// Messages joined with messageSep are translated one by one.
 func translateDomain(lang, msg string) string {
+	if parts := strings.Split(msg, messageSep); len(parts) > 1 {
+		sep := "; "
+		if lang == "ur" {
+			sep = "؛ "
+		}
+		for i, m := range parts {
+			parts[i] = translateDomain(lang, m)
+		}
+		return strings.Join(parts, sep)
+	}
 	if lang != "ur" || msg == "" {
 		return msg
 	}

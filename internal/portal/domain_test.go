@@ -172,3 +172,18 @@ func TestTranslateDomain(t *testing.T) {
 		}
 	}
 }
+
+// The CNIC and NTN messages that say what is wrong read in Urdu, the
+// nested reason too.
+func TestIDMessagesInUrdu(t *testing.T) {
+	for _, tt := range []struct{ en, want string }{
+		{"it contains '_', which is not a digit, a dash, a space or a dot; write the CNIC as 12345-1234567-1 or 1234512345671",
+			"اس میں \u2068'_'\u2069 ہے، جو نہ ہندسہ ہے، نہ ڈیش، نہ خالی جگہ اور نہ نقطہ؛ شناختی کارڈ نمبر \u206612345-1234567-1\u2069 یا 1234512345671 کی طرح لکھیں"},
+		{"has 12 digits; a CNIC has 13, written 12345-1234567-1 or 1234512345671",
+			"اس میں 12 ہندسے ہیں؛ شناختی کارڈ نمبر میں 13 ہندسے ہوتے ہیں، جیسے \u206612345-1234567-1\u2069 یا 1234512345671"},
+	} {
+		if got := translateDomain("ur", tt.en); got != tt.want {
+			t.Errorf("translateDomain(%q) = %q, want %q", tt.en, got, tt.want)
+		}
+	}
+}

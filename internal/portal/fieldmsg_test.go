@@ -21,15 +21,15 @@ func TestUrduFieldMessages(t *testing.T) {
 		t.Fatalf("sign-up = %d", p.status)
 	}
 	for _, want := range []string{
-		"ای میل ایڈریس ہونا چاہیے، مثلاً name@example.com.pk",
-		"13 ہندسوں کا شناختی کارڈ نمبر ہونا چاہیے",
+		"ای میل ایڈریس ہونا چاہیے، مثلاً \u2066name@example.com.pk\u2069",
+		"اس میں 3 ہندسے ہیں؛ شناختی کارڈ نمبر میں 13 ہندسے ہوتے ہیں",
 		"یہ NTN ہونا چاہیے",
 	} {
 		if !strings.Contains(p.body, want) {
 			t.Errorf("the Urdu page does not show %q", want)
 		}
 	}
-	for _, leak := range []string{"invalid:", "must be an e-mail address", "must be a 13-digit CNIC"} {
+	for _, leak := range []string{"invalid:", "must be an e-mail address", "must be a 13-digit CNIC", "a CNIC has 13"} {
 		if strings.Contains(p.body, leak) {
 			t.Errorf("the Urdu page shows %q", leak)
 		}
@@ -92,6 +92,30 @@ func TestNumbersTypedInUrdu(t *testing.T) {
 	if p := admin.post("/admin/settings", form); p.status != 422 {
 		t.Fatalf("a setting in two scripts = %d, want 422", p.status)
 	}
+	form.Set(v.Type().Field(0).Tag.Get("json"), urdu.Replace(strconv.FormatInt(v.Field(0).Int(), 10)))
+	// Thousands grouping as people write it, in either script.
+	for _, tt := range []struct {
+		in     string
+		want   int64
+		status int
+		msg    string
+	}{
+		{"5,242,880", 5242880, 303, ""},
+		{"۴٬۱۹۴٬۳۰۴", 4194304, 303, ""},
+		{"3 145 728", 3145728, 303, ""},
+		{"۱۰۴۸۵۷6", 0, 422, "it mixes digits of two scripts"},
+		{"1,04,85,76", 0, 422, "must be a whole number"},
+	} {
+		form.Set("document_max_bytes", tt.in)
+		p := admin.post("/admin/settings", form)
+		if p.status != tt.status || !strings.Contains(p.body, tt.msg) {
+			t.Errorf("document_max_bytes %q = %d, want %d with %q", tt.in, p.status, tt.status, tt.msg)
+			continue
+		}
+		if got, _ := e.svc.Settings(e.ctx, adm); tt.status == 303 && got.DocumentMaxBytes != tt.want {
+			t.Errorf("document_max_bytes %q saved as %d, want %d", tt.in, got.DocumentMaxBytes, tt.want)
+		}
+	}
 }
 
 // A CSV's quote error is ours, so an Urdu page shows it translated, at the
@@ -107,5 +131,26 @@ func TestCSVQuoteErrorInUrdu(t *testing.T) {
 	p := b.multipart("/applications", fields, map[string][2]string{"addresses_csv": {"list.csv", "a\nb\nc\nd\n\"14.1.110.0/24\n14.1.111.0/24\n"}})
 	if p.status != 422 || !strings.Contains(p.body, "سطر 5: یہاں سے واوین") || strings.Contains(p.body, "extraneous") || strings.Contains(p.body, "never closed") {
 		t.Fatalf("unclosed quote on an Urdu page = %d, want line 5 in Urdu: %s", p.status, p.body)
+	}
+}
+
+// Two errors on one line of a list (two items written on it) are each
+// translated, then joined: the catalog knows each message, not their sum.
+func TestTwoErrorsOnOneLineInUrdu(t *testing.T) {
+	e := newEnv(t)
+	e.signup("alice@example.pk", "Alice Traders", "company")
+	b := e.browser()
+	b.login("alice@example.pk", "a long password")
+	fields := map[string]string{"category": "company_vpn", "operator_id": "ptcl", "subscriber_id": "PTCL-1",
+		"addresses": "14.1.104.0/24\n10.0.0.1, 192.168.1.1", "vpn_protocol": "ipsec", "purpose": "Branch offices reach head office."}
+	p := b.multipart("/applications", fields, nil)
+	if p.status != 422 || !strings.Contains(p.body, "10.0.0.1/32 is private address space") || !strings.Contains(p.body, "; 192.168.1.1/32 is private") {
+		t.Fatalf("English page = %d, want both messages joined with \"; \": %s", p.status, p.body)
+	}
+	b.get("/lang/ur")
+	p = b.multipart("/applications", fields, nil)
+	if p.status != 422 || strings.Contains(p.body, "is private address space") ||
+		!strings.Contains(p.body, "\u206810.0.0.1/32\u2069 نجی پتوں کی حد") || !strings.Contains(p.body, "؛ \u2068192.168.1.1/32\u2069 نجی پتوں کی حد") {
+		t.Fatalf("Urdu page = %d, want both messages in Urdu, joined with ؛: %s", p.status, p.body)
 	}
 }

@@ -14,6 +14,20 @@ func translate(lang, key string, args ...any) string {
 		}
 	}
 	if len(args) > 0 {
+		if lang == "ur" {
+			// A value ("5.0 MiB", a file name) is isolated (U+2068 FIRST
+			// STRONG ISOLATE … U+2069), so that the Unicode Bidirectional
+			// Algorithm does not reorder its parts among the Urdu words
+			// (UAX #9 W2, W4), as translateDomain does for messages.
+			isolated := make([]any, len(args))
+			for i, a := range args {
+				if s, ok := a.(string); ok && s != "" {
+					a = "\u2068" + s + "\u2069"
+				}
+				isolated[i] = a
+			}
+			args = isolated
+		}
 		return fmt.Sprintf(msg, args...)
 	}
 	return msg

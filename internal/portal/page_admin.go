@@ -266,11 +266,11 @@ func (s *Server) adminSettingsPost(w http.ResponseWriter, r *http.Request) {
 	t := v.Type()
 	for i := 0; i < t.NumField(); i++ {
 		name := strings.Split(t.Field(i).Tag.Get("json"), ",")[0]
-		// Digits as typed on an Urdu keyboard (۰–۹) read like 0–9.
-		raw, perr := netpolicy.FoldDigits(strings.TrimSpace(f.Get(name)))
-		n, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
-		if perr != nil || err != nil {
-			fe.Add(name, "must be a whole number")
+		// Digits as typed on an Urdu keyboard (۰–۹) read like 0–9, and
+		// thousands grouping (10,000, ۱۰٬۰۰۰, 10 000) is taken out.
+		n, err := netpolicy.ParseWhole(f.Get(name))
+		if err != nil {
+			fe.AddErr(name, err)
 			continue
 		}
 		v.Field(i).SetInt(n)

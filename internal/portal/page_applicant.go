@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -158,14 +159,31 @@ func (pl itemPlaces) relabel(err error) error {
 		return err
 	}
 	fields := make(map[string]string, len(e.Fields))
-	for k, m := range e.Fields {
+	// In the items' order, so that a line's messages read in the order
+	// its items were written, the same at every request.
+	keys := make([]string, 0, len(e.Fields))
+	for k := range e.Fields {
+		keys = append(keys, k)
+	}
+	index := func(k string) (string, int) {
+		base, rest, _ := strings.Cut(k, "[")
+		i, _ := strconv.Atoi(strings.TrimSuffix(rest, "]"))
+		return base, i
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		ab, ai := index(a)
+		bb, bi := index(b)
+		return cmp.Or(strings.Compare(ab, bb), cmp.Compare(ai, bi))
+	})
+	for _, k := range keys {
+		m := e.Fields[k]
 		base, rest, indexed := strings.Cut(k, "[")
 		i, aerr := strconv.Atoi(strings.TrimSuffix(rest, "]"))
 		if places := pl[base]; indexed && aerr == nil && i >= 0 && i < len(places) {
 			k = fmt.Sprintf("%s[%d]", places[i].field, places[i].line-1)
 		}
 		if prev, ok := fields[k]; ok && prev != m {
-			m = prev + "; " + m
+			m = prev + messageSep + m // translated one by one (translateDomain)
 		}
 		fields[k] = m
 	}
@@ -480,7 +498,13 @@ func (s *Server) documentUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
-	limit, err := s.svc.DocumentLimit(r.Context())
+	// The application first: an upload that would be refused for it is
+	// neither read nor parsed.
+	err := s.svc.CheckDocumentUpload(r.Context(), u, id)
+	var limit int64
+	if err == nil {
+		limit, err = s.svc.DocumentLimit(r.Context())
+	}
 	if err == nil {
 		var in registry.UploadInput
 		if in, err = readUpload(w, r, limit); err == nil {

@@ -167,6 +167,11 @@ func extensionsOf(contentType string) []string {
 // message for the applicant; if ctx ends during the PDF's check, its error
 // is returned.
 func SniffDocument(ctx context.Context, b []byte) (string, error) {
+	return sniffDocument(ctx, b, pdfGate)
+}
+
+// sniffDocument is SniffDocument with PDF checks queued at gate.
+func sniffDocument(ctx context.Context, b []byte, gate *auth.Gate) (string, error) {
 	for _, m := range documentMagic {
 		if !bytes.HasPrefix(b, m.magic) {
 			continue
@@ -178,7 +183,7 @@ func SniffDocument(ctx context.Context, b []byte) (string, error) {
 			if !bytes.Contains(b[max(0, len(b)-1024):], []byte("%%EOF")) {
 				return "", Errorf(EINVALID, "the PDF is incomplete (no end-of-file marker); upload it again, or export it from the original once more")
 			}
-			if err := inspectPDF(ctx, b, pdfCheckTime); err != nil {
+			if err := inspectPDF(ctx, b, pdfCheckTime, gate); err != nil {
 				return "", err
 			}
 		case "image/png":
@@ -192,6 +197,9 @@ func SniffDocument(ctx context.Context, b []byte) (string, error) {
 			if err := checkImageSize(cfg); err != nil {
 				return "", err
 			}
+			if !pngComplete(b) {
+				return "", Errorf(EINVALID, "the PNG is incomplete (its image data is missing, cut off or damaged); upload it again, or save it from the original once more")
+			}
 		case "image/jpeg":
 			if len(b) < 4 {
 				return "", Errorf(EINVALID, "the JPEG is damaged (too short); upload it again")
@@ -202,6 +210,9 @@ func SniffDocument(ctx context.Context, b []byte) (string, error) {
 			}
 			if err := checkImageSize(cfg); err != nil {
 				return "", err
+			}
+			if !jpegComplete(b) {
+				return "", Errorf(EINVALID, "the JPEG is incomplete (its image data is missing or cut off); upload it again, or take the photo again")
 			}
 		}
 		return m.contentType, nil
@@ -374,12 +385,15 @@ func (s *Service) DocumentLimit(ctx context.Context) (int64, error) {
 // then sealed and written (and fsynced) before the transaction that
 // records it, so that SQLite's single writer never waits on file I/O; if
 // the record cannot be written, the content is removed again.
+//
+// Whether the application exists, is the applicant's and takes documents
+// is checked before the content is looked at (CheckDocumentUpload), so
+// that a PDF is never parsed for an upload that would be refused anyway;
+// the write transaction checks again. An account's PDFs are checked one at
+// a time (pdfAccountWait), so one applicant cannot hold every core.
 func (s *Service) UploadDocument(ctx context.Context, actor *User, appID string, in UploadInput) (*Document, error) {
-	if err := requireRole(actor, RoleApplicant); err != nil {
+	if err := s.CheckDocumentUpload(ctx, actor, appID); err != nil {
 		return nil, err
-	}
-	if s.blobs == nil {
-		return nil, Errorf(EINTERNAL, "document storage is not configured")
 	}
 	kind := DocumentKind(in.Kind)
 	if !kind.Valid() {
@@ -394,7 +408,14 @@ func (s *Service) UploadDocument(ctx context.Context, actor *User, appID string,
 		return nil, fieldError("file", Errorf(ETOOLARGE, "the file is %s, over the limit of %s; scan at a lower resolution or compress it",
 			ByteSize(int64(len(in.Content))), ByteSize(limit)))
 	}
-	ctype, err := SniffDocument(ctx, in.Content)
+	if bytes.HasPrefix(in.Content, []byte("%PDF-")) {
+		release, err := s.pdfSlots.acquire(ctx, actor.AccountID)
+		if err != nil {
+			return nil, fieldError("file", err)
+		}
+		defer release()
+	}
+	ctype, err := sniffDocument(ctx, in.Content, s.pdfGate)
 	if err != nil {
 		return nil, fieldError("file", err)
 	}
@@ -429,6 +450,38 @@ func (s *Service) UploadDocument(ctx context.Context, actor *User, appID string,
 	return d, nil
 }
 
+// CheckDocumentUpload returns the error UploadDocument would return for
+// the application itself: EFORBIDDEN for a caller who is not an applicant,
+// ENOTFOUND for an application that does not exist or is another
+// account's, ECONFLICT when it takes no documents (not a draft or returned,
+// or already holding MaxDocuments). Handlers call it before reading an
+// upload's body, so that a refused upload costs no reading and no parsing.
+func (s *Service) CheckDocumentUpload(ctx context.Context, actor *User, appID string) error {
+	if err := requireRole(actor, RoleApplicant); err != nil {
+		return err
+	}
+	if s.blobs == nil {
+		return Errorf(EINTERNAL, "document storage is not configured")
+	}
+	return s.store.Read(ctx, func(tx Tx) error {
+		a, err := ownApplication(ctx, tx, actor, appID)
+		if err != nil {
+			return err
+		}
+		if err := documentsEditable(a, "added"); err != nil {
+			return err
+		}
+		docs, err := tx.ListDocuments(ctx, appID)
+		if err != nil {
+			return err
+		}
+		if len(docs) >= MaxDocuments {
+			return Errorf(ECONFLICT, "the application already holds %d documents, the most allowed; delete one you do not need first", len(docs))
+		}
+		return nil
+	})
+}
+
 // fieldError moves a domain error's message under one field, so forms can
 // show it next to the input, keeping its code.
 func fieldError(field string, err error) error {
@@ -436,7 +489,7 @@ func fieldError(field string, err error) error {
 	if !errors.As(err, &e) {
 		return err
 	}
-	return &Error{Code: e.Code, Message: e.Message, Fields: map[string]string{field: e.Message}}
+	return e.WithField(field)
 }
 
 // ByteSize writes a size for people: "5.0 MiB", "312 KiB".

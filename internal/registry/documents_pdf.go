@@ -46,12 +46,12 @@ const makePlainPDF = "print it to PDF again (File > Print > Save as PDF) or scan
 // strings, offsets that miss their objects), and an upload must not hold
 // a core for minutes. A PDF that does not parse in time is refused; if
 // ctx ends first (the client went away), its error is returned.
-func inspectPDF(ctx context.Context, b []byte, budget time.Duration) error {
-	// The budget starts once a core is free (pdfGate): uploads arriving
+func inspectPDF(ctx context.Context, b []byte, budget time.Duration, gate *auth.Gate) error {
+	// The budget starts once a core is free (gate, by default pdfGate): uploads arriving
 	// together queue instead of sharing the cores and each running out of
 	// time, and a flood of PDFs cannot take every core from the server.
 	var err error
-	if gerr := pdfGate.Do(ctx, func() { err = inspectPDFNow(ctx, b, budget) }); gerr != nil {
+	if gerr := gate.Do(ctx, func() { err = inspectPDFNow(ctx, b, budget) }); gerr != nil {
 		if errors.Is(gerr, auth.ErrBusy) {
 			return &Error{Code: EUNAVAILABLE, RetryAfter: 10 * time.Second,
 				Message: "the server is busy checking other documents; try again in a minute"}
@@ -88,10 +88,39 @@ func inspectPDFNow(ctx context.Context, b []byte, budget time.Duration) error {
 	// So the table must describe the file exactly: every object in use is
 	// at its offset and loads, and every object header in the bytes is
 	// one the table lists as in use.
-	if !xrefMatchesBytes(doc.XRefTable, b) {
+	//
+	// A header inside stream data is refused outright: pdf.js, rebuilding
+	// a table, takes it (and a trailer after it) for a real one.
+	headers, hidden := pdfObjectHeaders(b)
+	if hidden || !xrefMatchesBytes(doc.XRefTable, b, headers) {
 		return Errorf(EINVALID, "the PDF's structure cannot be read, so it cannot be checked; make a plain PDF: %s", makePlainPDF)
 	}
 	v := pdfVisitor{c: c, xt: doc.XRefTable, b: b}
+	// Every copy of an object in the bytes is checked, not only the one
+	// the table points to: old versions left by incremental updates, and
+	// copies a rebuilding viewer would prefer (pdf.js keeps the last copy
+	// of a number). An old version that held active content is refused
+	// too, though the current one no longer does: the simple rule is the
+	// safe one. An object stream that is not the table's copy is refused,
+	// since the objects packed in it are never read.
+	for _, h := range headers {
+		if e, found := doc.XRefTable.Table[h.num]; found && e != nil && !e.Free && e.Offset != nil && *e.Offset == int64(h.off) {
+			continue // the table's copy: checked below
+		}
+		o, err := pdfcpu.ParseObjectWithContext(c, doc, int64(h.off), h.num, h.gen)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return Errorf(EINVALID, "the PDF's structure cannot be read, so it cannot be checked; make a plain PDF: %s", makePlainPDF)
+		}
+		if sd, ok := o.(types.StreamDict); ok && sd.Type() != nil && pdfName(*sd.Type()) == "ObjStm" {
+			return Errorf(EINVALID, "the PDF's structure cannot be read, so it cannot be checked; make a plain PDF: %s", makePlainPDF)
+		}
+		if found := v.activeContent(o); found != "" {
+			return Errorf(EINVALID, "the PDF contains %s, which could run when staff open it; make a plain PDF: %s", found, makePlainPDF)
+		}
+	}
 	for _, e := range doc.XRefTable.Table {
 		if e == nil || e.Free {
 			continue

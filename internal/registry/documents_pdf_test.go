@@ -215,6 +215,49 @@ func appendedAfterEOF(b []byte) []byte {
 	return out
 }
 
+// handPDF writes objects (each a whole "N G obj ... endobj") one after the
+// other, then a cross-reference table that points to the first copy of
+// each number with generation tableGen[N] (0 when absent), as the tester's
+// hand-made files do.
+func handPDF(tableGen map[int]int, objects ...string) []byte {
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+	off := map[int]int{}
+	size := 1
+	for _, o := range objects {
+		var n int
+		fmt.Sscanf(o, "%d", &n)
+		if _, seen := off[n]; !seen {
+			off[n] = b.Len()
+		}
+		size = max(size, n+1)
+		b.WriteString(o)
+	}
+	xref := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", size)
+	for n := 1; n < size; n++ {
+		if o, ok := off[n]; ok {
+			fmt.Fprintf(&b, "%010d %05d n \n", o, tableGen[n])
+		} else {
+			b.WriteString("0000000000 65535 f \n")
+		}
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", size, xref)
+	return b.Bytes()
+}
+
+const (
+	handCatalog = "1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+	handPages   = "2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n"
+	handPage    = "3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>\nendobj\n"
+	handJSCat   = "1 0 obj\n<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /JavaScript /JS (app.alert\\(1\\)) >> >>\nendobj\n"
+)
+
+// handStream is object n, a stream holding data.
+func handStream(n int, data string) string {
+	return fmt.Sprintf("%d 0 obj\n<< /Length %d >>\nstream\n%s\nendstream\nendobj\n", n, len(data), data)
+}
+
 func TestSniffPDFActiveContent(t *testing.T) {
 	plain := testbin.PDF("CNIC front")
 	openJS := pdfWith("/OpenAction "+jsAction, "")
@@ -269,6 +312,26 @@ func TestSniffPDFActiveContent(t *testing.T) {
 		{"nesting deeper than the parser reads", pdfWith("/OpenAction 6 0 R", "", "<< /S /JavaScript /JS (app.beep\\(\\)) /D "+strings.Repeat("[", 120)+strings.Repeat("]", 120)+" >>"), "structure cannot be read"},
 		{"object the table marks free", xrefEntry(openJS6, 6, "0000000000 00001 f "), "structure cannot be read"},
 		{"object the table does not list", unlisted(openJS6), "structure cannot be read"},
+		// The second round's examples, as the tester built them: pdf.js
+		// rebuilds a table whose generations miss their objects, where the
+		// last copy of a number wins and headers inside stream data count.
+		{"dupD: catalog twice, the second with JavaScript; object 2 as 2 1 obj listed as generation 0",
+			handPDF(nil, handCatalog, strings.Replace(handPages, "2 0 obj", "2 1 obj", 1), strings.Replace(handPage, "/Parent 2 0 R", "/Parent 4 0 R", 1),
+				strings.Replace(handPages, "2 0 obj", "4 0 obj", 1), strings.Replace(handJSCat, "/Pages 2 0 R", "/Pages 4 0 R", 1)), "structure cannot be read"},
+		{"dupE: catalog twice, the second with JavaScript, the table right",
+			handPDF(nil, handCatalog, handPages, handPage, handJSCat), "contains JavaScript"},
+		{"genmisB: catalog 1 1 obj, a second catalog and trailer inside a stream",
+			handPDF(nil, strings.Replace(handCatalog, "1 0 obj", "1 1 obj", 1), handPages, handPage,
+				handStream(4, "\n9 0 obj\n<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /JavaScript /JS (app.alert\\(1\\)) >> >>\nendobj\ntrailer\n<< /Size 10 /Root 9 0 R >>")), "structure cannot be read"},
+		{"genonly: catalog 1 1 obj listed as generation 0", handPDF(nil, strings.Replace(handCatalog, "1 0 obj", "1 1 obj", 1), handPages, handPage), "structure cannot be read"},
+		// Neighbours.
+		{"generation listed as 1, object written as 0", handPDF(map[int]int{2: 1}, handCatalog, handPages, handPage), "structure cannot be read"},
+		{"generations that agree (1 and 1)", handPDF(map[int]int{2: 1}, handCatalog, strings.Replace(handPages, "2 0 obj", "2 1 obj", 1), handPage), ""},
+		{"a duplicate that does not parse", handPDF(nil, handCatalog, handPages, handPage, "1 0 obj\n<< /Type /Catalog /Pages 2 0 R\nendobj\n"), "structure cannot be read"},
+		{"a header inside stream data, no trailer", handPDF(nil, handCatalog, handPages, handPage, handStream(4, "7 0 obj << /S /JavaScript /JS (x) >> endobj")), "structure cannot be read"},
+		{"a header inside stream data with odd white space", handPDF(nil, handCatalog, handPages, handPage, handStream(4, "x 7\v0\xa0obj\n")), "structure cannot be read"},
+		{"stream data with words near obj, no header", handPDF(nil, handCatalog, handPages, handPage, handStream(4, "12 objects, 3 0 objx, a1 0 obj, 1 0obj")), ""},
+		{"an incremental update with an unchanged duplicate", handPDF(nil, handCatalog, handPages, handPage, handCatalog), ""},
 
 		// Links to other files and to what is not a web page or e-mail.
 		{"go-to another file on a network share", pdfWith("/OpenAction << /S /GoToR /F (\\\\\\\\evil.example\\\\share\\\\a.pdf) /D [0 /Fit] >>", ""), "opens another file"},

@@ -25,8 +25,8 @@ import (
 // in use, so they pass; a PDF whose incremental update deleted an object
 // still present in the bytes is refused, with the same advice as any
 // unreadable structure (print it to PDF again).
-func xrefMatchesBytes(xt *model.XRefTable, b []byte) bool {
-	for _, h := range pdfObjectHeaders(b) {
+func xrefMatchesBytes(xt *model.XRefTable, b []byte, headers []pdfHeader) bool {
+	for _, h := range headers {
 		e, found := xt.Table[h.num]
 		if (!found || e == nil || e.Free) && !h.xrefStream {
 			return false
@@ -42,7 +42,11 @@ func xrefMatchesBytes(xt *model.XRefTable, b []byte) bool {
 		// Read at the offset itself, not from the scan: an incremental
 		// update may start right after "%%EOF" on its line, where a
 		// scanner that skips comments does not see it.
-		if num, _, ok := headerAt(b, int(*e.Offset)); !ok || num != n {
+		// The generation too: pdf.js takes an entry whose generation
+		// differs from its object's header for a broken table and
+		// rebuilds it by scanning, where the last copy of an object wins.
+		num, gen, _, ok := headerAt(b, int(*e.Offset))
+		if !ok || num != n || e.Generation == nil || gen != *e.Generation {
 			return false
 		}
 	}
@@ -51,8 +55,8 @@ func xrefMatchesBytes(xt *model.XRefTable, b []byte) bool {
 
 // headerAt reads "N G obj" at off (after white space, which writers that
 // count the end of line before a header leave, as every reader
-// tolerates) and returns N and the offset after "obj".
-func headerAt(b []byte, off int) (num, end int, ok bool) {
+// tolerates) and returns N, G and the offset after "obj".
+func headerAt(b []byte, off int) (num, gen, end int, ok bool) {
 	i := skipPDFSpace(b, off)
 	var nums [2]int
 	for k := range nums {
@@ -61,26 +65,26 @@ func headerAt(b []byte, off int) (num, end int, ok bool) {
 			j++
 		}
 		if j == i || j-i > 10 || j >= len(b) || !isPDFSpace(b[j]) {
-			return 0, 0, false
+			return 0, 0, 0, false
 		}
 		n, err := strconv.Atoi(string(b[i:j]))
 		if err != nil {
-			return 0, 0, false
+			return 0, 0, 0, false
 		}
 		nums[k] = n
 		i = skipPDFSpace(b, j)
 	}
 	if !bytes.HasPrefix(b[i:], []byte("obj")) || (i+3 < len(b) && !isPDFSpace(b[i+3]) && !isPDFDelimiter(b[i+3])) {
-		return 0, 0, false
+		return 0, 0, 0, false
 	}
-	return nums[0], i + 3, true
+	return nums[0], nums[1], i + 3, true
 }
 
 // isNullObject reports whether the object at off is "N G obj null
 // endobj": pdfcpu holds it as no object at all, like one it could not
 // read, and the two must not be confused.
 func isNullObject(b []byte, off int) bool {
-	_, i, ok := headerAt(b, off)
+	_, _, i, ok := headerAt(b, off)
 	if !ok {
 		return false
 	}
@@ -108,10 +112,12 @@ type pdfHeader struct {
 // pdfObjectHeaders scans b with a minimal tokenizer (ISO 32000-1 7.2):
 // comments, literal and hexadecimal strings and stream data are skipped,
 // so that text inside them is not taken for a header. Stream data is
-// skipped to the next "endstream", as viewers do when they rebuild a
-// table. The work is linear in len(b).
-func pdfObjectHeaders(b []byte) []pdfHeader {
-	var out []pdfHeader
+// skipped to the next "endstream". hidden reports a header pattern ("N G
+// obj") inside stream data: pdf.js, rebuilding a table, searches an
+// object's body for the next header with a regular expression, so a
+// header in stream data is an object (and a "trailer" after it a trailer)
+// to it, which pdfcpu never reads. The work is linear in len(b).
+func pdfObjectHeaders(b []byte) (out []pdfHeader, hidden bool) {
 	type tok struct {
 		s   []byte
 		off int
@@ -195,13 +201,55 @@ func pdfObjectHeaders(b []byte) []pdfHeader {
 		case "stream":
 			k := bytes.Index(b[i:], []byte("endstream"))
 			if k < 0 {
-				return out
+				return out, hidden || hasHeaderPattern(b[i:])
 			}
+			hidden = hidden || hasHeaderPattern(b[i:i+k])
 			i += k + len("endstream")
 		}
 		push(t)
 	}
-	return out
+	return out, hidden
+}
+
+// hasHeaderPattern reports whether data holds "N G obj" as pdf.js's
+// table rebuilding finds it (/\b\d+\s+\d+\s+obj\b/ over the bytes as
+// Latin-1 text). White space here is wider than PDF's (JavaScript's \s
+// also takes the vertical tab and the no-break space), so that nothing
+// pdf.js would take for a header is missed.
+func hasHeaderPattern(data []byte) bool {
+	space := func(c byte) bool { return isPDFSpace(c) || c == '\v' || c == 0xA0 }
+	digit := func(c byte) bool { return c >= '0' && c <= '9' }
+	word := func(c byte) bool { return digit(c) || c == '_' || c|0x20 >= 'a' && c|0x20 <= 'z' }
+	for off := 0; ; {
+		k := bytes.Index(data[off:], []byte("obj"))
+		if k < 0 {
+			return false
+		}
+		i := off + k
+		off = i + 3
+		if off < len(data) && word(data[off]) {
+			continue
+		}
+		j := i
+		ok := true
+		for range 2 { // white space, digits, twice, going backwards
+			s := j
+			for j > 0 && space(data[j-1]) {
+				j--
+			}
+			d := j
+			for j > 0 && digit(data[j-1]) {
+				j--
+			}
+			if d == s || d == j { // no white space, or no digits
+				ok = false
+				break
+			}
+		}
+		if ok && (j == 0 || !word(data[j-1])) {
+			return true
+		}
+	}
 }
 
 func isDigits(s []byte) bool {

@@ -38,7 +38,43 @@ func pngHeader(w, h uint32) []byte {
 	b = binary.BigEndian.AppendUint32(b, uint32(z.Len()))
 	idat := append([]byte("IDAT"), z.Bytes()...)
 	b = append(b, idat...)
-	return binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(idat))
+	b = binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(idat))
+	return append(b, 0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xAE, 0x42, 0x60, 0x82)
+}
+
+// pngWhole returns a whole w × h PNG, 1-bit grayscale so that its image
+// data (deflated zero rows) stays small: an image at the size limits that
+// must be accepted.
+func pngWhole(w, h uint32) []byte {
+	ihdr := binary.BigEndian.AppendUint32(nil, w)
+	ihdr = binary.BigEndian.AppendUint32(ihdr, h)
+	ihdr = append(ihdr, 1, 0, 0, 0, 0) // 1-bit grayscale
+	b := append([]byte("\x89PNG\r\n\x1a\n"), 0, 0, 0, 13)
+	chunk := append([]byte("IHDR"), ihdr...)
+	b = append(b, chunk...)
+	b = binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(chunk))
+	var z bytes.Buffer
+	zw, _ := zlib.NewWriterLevel(&z, zlib.BestSpeed)
+	row := make([]byte, 1+(w+7)/8)
+	for range h {
+		zw.Write(row)
+	}
+	zw.Close()
+	b = binary.BigEndian.AppendUint32(b, uint32(z.Len()))
+	idat := append([]byte("IDAT"), z.Bytes()...)
+	b = append(b, idat...)
+	b = binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(idat))
+	return append(b, pngIEND()...)
+}
+
+// pngIEND is a PNG's end chunk, with its CRC.
+func pngIEND() []byte { return []byte{0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xAE, 0x42, 0x60, 0x82} }
+
+// flipByte returns b with its i-th byte changed.
+func flipByte(b []byte, i int) []byte {
+	b = append([]byte{}, b...)
+	b[i] ^= 0x55
+	return b
 }
 
 // jpegHeader returns the start of a baseline JPEG declaring w × h pixels:
@@ -49,7 +85,11 @@ func jpegHeader(w, h uint16) []byte {
 	b = append(b, 0xFF, 0xC0, 0, 17, 8)
 	b = binary.BigEndian.AppendUint16(b, h)
 	b = binary.BigEndian.AppendUint16(b, w)
-	return append(b, 3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1)
+	b = append(b, 3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1)
+	// A scan header, a byte of scan data and the end of the image, so that
+	// the file is whole (jpegComplete); DecodeConfig stops before them.
+	b = append(b, 0xFF, 0xDA, 0, 12, 3, 1, 0, 2, 0x11, 3, 0x11, 0, 0x3F, 0)
+	return append(b, 0, 0xFF, 0xD9)
 }
 
 // encodedImage returns a real w × h image in format ("png" or "jpeg").
@@ -79,6 +119,17 @@ func TestSniffDocument(t *testing.T) {
 		{"png without header", "\x89PNG\r\n\x1a\nxxxxxxxxxx", "", "damaged"},
 		{"png with a broken header", "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + strings.Repeat("\x00", 20), "", "PNG is damaged"},
 		{"jpeg with no frame", "\xff\xd8\xff\xe0\x00\x10JFIF\x00", "", "JPEG is damaged"},
+		// A header with no pixels, as the tester's 35-byte JPEG and 69-byte
+		// PNG, and files cut off in transfer or damaged.
+		{"jpeg header only, no scan (as the tester's 35-byte file)", string(jpegHeader(64, 48)[:39]) + "\xff\xd9", "", "JPEG is incomplete"},
+		{"jpeg cut before its end", string(encodedImage(t, "jpeg", 64, 48)[:len(encodedImage(t, "jpeg", 64, 48))-20]), "", "JPEG is incomplete"},
+		{"jpeg without its scan", string(jpegHeader(64, 48)[:44]) + "\xff\xd9", "", "JPEG is incomplete"},
+		{"jpeg with a camera trailer after its end", string(encodedImage(t, "jpeg", 64, 48)) + "trailer", "image/jpeg", ""},
+		{"png header only (69 bytes)", string(encodedImage(t, "png", 64, 48)[:33]) + string(pngIEND()), "", "PNG is incomplete"},
+		{"png cut in its image data", string(encodedImage(t, "png", 64, 48)[:50]), "", "PNG is incomplete"},
+		{"png without its end", string(bytes.TrimSuffix(encodedImage(t, "png", 64, 48), pngIEND())), "", "PNG is incomplete"},
+		{"png whose image data cannot hold its pixels (the tester's 69-byte 7071 × 7071)", string(pngHeader(7071, 7071)[:33]) + "\x00\x00\x00\x0cIDATx\x9cc`\xa0\x03\x00\x00\x00e\x00\x01\x7f\xfa\x88\x0d" + string(pngIEND()), "", "PNG is incomplete"},
+		{"png with a damaged chunk", string(flipByte(encodedImage(t, "png", 64, 48), 45)), "", "PNG is incomplete"},
 		{"html", "<!DOCTYPE html><html><script>alert(1)</script></html>", "", "text/html"},
 		{"windows program", "MZ\x90\x00\x03\x00\x00\x00\x04\x00", "", "a program"},
 		{"linux program", "\x7fELF\x02\x01\x01\x00", "", "a program"},
@@ -93,9 +144,9 @@ func TestSniffDocument(t *testing.T) {
 		{"png over the side limit", string(pngHeader(MaxImageSide+1, 100)), "", "12001 pixels wide"},
 		{"jpeg over the side limit", string(jpegHeader(100, MaxImageSide+1)), "", "12001 pixels high"},
 		{"png over the pixel count", string(pngHeader(7100, 7100)), "", "at most 50 megapixels"},
-		{"png at the side limit", string(pngHeader(MaxImageSide, 4000)), "image/png", ""},
+		{"png at the side limit", string(pngWhole(MaxImageSide, 4000)), "image/png", ""},
 		{"jpeg at 48 megapixels", string(jpegHeader(8000, 6000)), "image/jpeg", ""},
-		{"png at the pixel limit", string(pngHeader(10000, 5000)), "image/png", ""},
+		{"png at the pixel limit", string(pngWhole(10000, 5000)), "image/png", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -235,7 +235,7 @@ func TestFieldMessagesCarryNoCode(t *testing.T) {
 			want  string
 		}{
 			{"email", func(in *SignupInput) { in.Email = "not an e-mail" }, "must be an e-mail address such as name@example.com.pk"},
-			{"cnic", func(in *SignupInput) { in.CNIC = "123" }, "must be a 13-digit CNIC, written 12345-1234567-1 or 1234512345671"},
+			{"cnic", func(in *SignupInput) { in.CNIC = "123" }, "has 3 digits; a CNIC has 13, written 12345-1234567-1 or 1234512345671"},
 			{"ntn", func(in *SignupInput) { in.NTN = "12" }, "must be an NTN written 1234567-8 (seven digits and a check digit) or a 13-digit CNIC"},
 		} {
 			in := base

@@ -58,6 +58,15 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s: %s (%s)", e.Code, e.Message, strings.Join(parts, "; "))
 }
 
+// WithField returns a copy of e with its message also under field, so
+// forms can show it by the input; everything else (the code, RetryAfter)
+// is kept, since the copy is e's whole value.
+func (e *Error) WithField(field string) *Error {
+	c := *e
+	c.Fields = map[string]string{field: e.Message}
+	return &c
+}
+
 // Errorf returns an *Error with a formatted message.
 func Errorf(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}

@@ -17,7 +17,7 @@ var CleanFilename = cleanFilename
 // InspectPDF checks a PDF within budget, so tests can run out of time
 // without waiting.
 func InspectPDF(ctx context.Context, b []byte, budget time.Duration) error {
-	return inspectPDF(ctx, b, budget)
+	return inspectPDF(ctx, b, budget, pdfGate)
 }
 
 // SetPDFGate puts g in place of the gate PDF checks queue at, until the
@@ -26,4 +26,16 @@ func SetPDFGate(t interface{ Cleanup(func()) }, g *auth.Gate) {
 	old := pdfGate
 	pdfGate = g
 	t.Cleanup(func() { pdfGate = old })
+}
+
+// HoldPDFSlot takes account's PDF check slot in s until release, and makes
+// s's other uploads for it wait only briefly. Call it before s serves
+// uploads.
+func HoldPDFSlot(s *Service, account string) (release func()) {
+	s.pdfSlots.wait = 10 * time.Millisecond
+	release, err := s.pdfSlots.acquire(context.Background(), account)
+	if err != nil {
+		panic(err)
+	}
+	return release
 }

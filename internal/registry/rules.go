@@ -233,49 +233,57 @@ func isLetterOrDigit(r rune) bool {
 }
 
 var (
-	cnicRe  = regexp.MustCompile(`^(\d{5})-?(\d{7})-?(\d)$`)
-	ntnRe   = regexp.MustCompile(`^(\d{7})-?(\d)?$`)
 	secpRe  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9/-]{2,29}$`)
 	psebRe  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9/-]{2,29}$`)
 	payRe   = regexp.MustCompile(`^[A-Za-z0-9-]{6,30}$`)
 	subIDRe = regexp.MustCompile(`^[\p{L}\p{N} ._/:#-]{1,64}$`)
 )
 
-// NormalizeCNIC accepts 12345-1234567-1 or thirteen plain digits, in the
-// digits of any one script and with format characters ignored
-// (netpolicy.FoldDigits, as for mobile numbers), and returns the dashed
-// form in ASCII digits.
+// NormalizeCNIC accepts a 13-digit CNIC written 12345-1234567-1 or as
+// thirteen plain digits, in the digits of any one script, with any dash,
+// space or dot as the separators (netpolicy.DigitGroups, as mobile
+// numbers are read), and returns the dashed form in ASCII digits. The
+// error says what is wrong: a character that is not a digit or separator,
+// the number of digits, or separators in the wrong places.
 func NormalizeCNIC(s string) (string, error) {
-	s, err := netpolicy.FoldDigits(s)
+	d, breaks, err := netpolicy.DigitGroups(s)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("%s; write the CNIC as 12345-1234567-1 or 1234512345671", err)
 	}
-	m := cnicRe.FindStringSubmatch(strings.TrimSpace(s))
-	if m == nil {
-		return "", fmt.Errorf("must be a 13-digit CNIC, written 12345-1234567-1 or 1234512345671")
+	if len(d) != 13 {
+		return "", fmt.Errorf("has %d digits; a CNIC has 13, written 12345-1234567-1 or 1234512345671", len(d))
 	}
-	return m[1] + "-" + m[2] + "-" + m[3], nil
+	for _, at := range breaks {
+		if at != 5 && at != 12 {
+			return "", fmt.Errorf("must be a 13-digit CNIC, written 12345-1234567-1 or 1234512345671")
+		}
+	}
+	return d[:5] + "-" + d[5:12] + "-" + d[12:], nil
 }
 
 // NormalizeNTN accepts a seven-digit NTN with or without its check digit
-// (1234567-8), or, for individuals, a 13-digit CNIC used as NTN, its digits
-// read as NormalizeCNIC reads them.
+// (1234567-8, any dash, space or dot as the separator, digits of any one
+// script), or, for individuals, a 13-digit CNIC used as NTN, read as
+// NormalizeCNIC reads it.
 func NormalizeNTN(s string) (string, error) {
-	s, err := netpolicy.FoldDigits(s)
+	d, breaks, err := netpolicy.DigitGroups(s)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("%s; write the NTN as 1234567-8 or a 13-digit CNIC", err)
 	}
-	s = strings.TrimSpace(s)
-	if m := ntnRe.FindStringSubmatch(s); m != nil {
-		if m[2] == "" {
-			return m[1], nil
-		}
-		return m[1] + "-" + m[2], nil
+	if len(d) == 13 {
+		return NormalizeCNIC(s)
 	}
-	if c, err := NormalizeCNIC(s); err == nil {
-		return c, nil
+	ok := len(d) == 7 || len(d) == 8
+	for _, at := range breaks {
+		ok = ok && at == 7
 	}
-	return "", fmt.Errorf("must be an NTN written 1234567-8 (seven digits and a check digit) or a 13-digit CNIC")
+	switch {
+	case !ok:
+		return "", fmt.Errorf("must be an NTN written 1234567-8 (seven digits and a check digit) or a 13-digit CNIC")
+	case len(d) == 7:
+		return d, nil
+	}
+	return d[:7] + "-" + d[7:], nil
 }
 
 func utf8Valid(s string) bool { return utf8.ValidString(s) }

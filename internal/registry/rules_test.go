@@ -109,6 +109,19 @@ func TestNormalizeIDs(t *testing.T) {
 		{"٣٥٢٠٢١٢٣٤٥٦٧١", "35202-1234567-1"},
 		{"\u200f35202-1234567-1\u200e", "35202-1234567-1"},
 		{"35202-123۴۵۶۷-1", ""},
+		// Any dash, space or dot between the groups, as for mobile numbers.
+		{"35202‐1234567‐1", "35202-1234567-1"}, // U+2010 hyphen
+		{"35202–1234567–1", "35202-1234567-1"}, // en dash, as word processors turn "-"
+		{"35202—1234567—1", "35202-1234567-1"}, // em dash
+		{"35202−1234567−1", "35202-1234567-1"}, // minus sign
+		{"35202 1234567 1", "35202-1234567-1"}, // spaces
+		{"35202 1234567 1", "35202-1234567-1"}, // no-break spaces
+		{"35202.1234567.1", "35202-1234567-1"},
+		{"35202 - 1234567 - 1", "35202-1234567-1"},
+		{"۳۵۲۰۲–۱۲۳۴۵۶۷–۱", "35202-1234567-1"},
+		{"3520-21234567-1", ""},  // a separator in the wrong place
+		{"35202_1234567_1", ""},  // not a separator
+		{"35202-1234567-12", ""}, // 14 digits
 	} {
 		got, err := NormalizeCNIC(tt.in)
 		if (tt.want == "") != (err != nil) || got != tt.want {
@@ -123,10 +136,34 @@ func TestNormalizeIDs(t *testing.T) {
 		{"123", ""},
 		{"۱۲۳۴۵۶۷-۸", "1234567-8"},
 		{"1234567-۸", ""},
+		{"1234567–8", "1234567-8"},
+		{"1234567 8", "1234567-8"},
+		{"1234567.8", "1234567-8"},
+		{"1234567−8", "1234567-8"},
+		{"۱۲۳۴۵۶۷–۸", "1234567-8"},
+		{"35202–1234567–1", "35202-1234567-1"},
+		{"123456-78", ""},
+		{"1234567/8", ""},
 	} {
 		got, err := NormalizeNTN(tt.in)
 		if (tt.want == "") != (err != nil) || got != tt.want {
 			t.Errorf("NormalizeNTN(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+		}
+	}
+	// The message says what is wrong.
+	for _, tt := range []struct {
+		fn       func(string) (string, error)
+		in, want string
+	}{
+		{NormalizeCNIC, "35202_1234567_1", `it contains '_', which is not a digit, a dash, a space or a dot; write the CNIC as 12345-1234567-1`},
+		{NormalizeCNIC, "35202-123456-1", "has 12 digits; a CNIC has 13"},
+		{NormalizeCNIC, "3520-21234567-1", "must be a 13-digit CNIC, written 12345-1234567-1"},
+		{NormalizeCNIC, "35202-123۴۵۶۷-1", "mixes digits of two scripts"},
+		{NormalizeNTN, "1234567/8", `it contains '/', which is not a digit, a dash, a space or a dot; write the NTN as 1234567-8`},
+		{NormalizeNTN, "123456-78", "must be an NTN written 1234567-8"},
+	} {
+		if _, err := tt.fn(tt.in); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%q: %v; want %q", tt.in, err, tt.want)
 		}
 	}
 }

@@ -37,6 +37,10 @@ type Service struct {
 
 	// gate bounds the password hashes running at once (see throttle.go).
 	gate *auth.Gate
+	// pdfGate bounds the PDF checks running at once (see documents_pdf.go).
+	pdfGate *auth.Gate
+	// pdfSlots lets each account check one PDF at a time.
+	pdfSlots accountSlots
 }
 
 // Config holds what a Service needs besides its store.
@@ -64,6 +68,9 @@ type Config struct {
 	// reset. Without it, the advice would send them to a page that cannot
 	// help.
 	ResetLinks bool
+	// PDFGate bounds concurrent PDF checks of uploads; by default the
+	// process-wide gate, one check per core with a short queue.
+	PDFGate *auth.Gate
 	// Documents keeps uploaded documents' contents (encrypted at rest).
 	// Without it, uploads and reads fail with an internal error.
 	Documents Blobs
@@ -96,6 +103,10 @@ func NewService(store Store, cfg Config) *Service {
 	s.gate = cfg.HashGate
 	if s.gate == nil {
 		s.gate = auth.ProcessGate(s.hashing)
+	}
+	s.pdfGate = cfg.PDFGate
+	if s.pdfGate == nil {
+		s.pdfGate = pdfGate
 	}
 	return s
 }

@@ -30,7 +30,11 @@ type harness struct {
 }
 
 // eachStore runs fn against a fresh service on every store kind.
-func eachStore(t *testing.T, fn func(t *testing.T, h *harness)) {
+func eachStore(t *testing.T, fn func(t *testing.T, h *harness)) { eachStoreWith(t, nil, fn) }
+
+// eachStoreWith is eachStore with the service's configuration adjusted by
+// opt.
+func eachStoreWith(t *testing.T, opt func(*Config), fn func(t *testing.T, h *harness)) {
 	for _, kind := range storetest.Kinds {
 		t.Run(kind, func(t *testing.T) {
 			t.Parallel()
@@ -42,8 +46,12 @@ func eachStore(t *testing.T, fn func(t *testing.T, h *harness)) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			cfg := Config{Now: c.Now, Hashing: auth.TestParams, Documents: docs, DemoWithoutTOTP: true}
+			if opt != nil {
+				opt(&cfg)
+			}
 			h := &harness{t: t, ctx: context.Background(), clock: c, docsDir: dir, db: db, blobs: docs,
-				svc: NewService(db, Config{Now: c.Now, Hashing: auth.TestParams, Documents: docs, DemoWithoutTOTP: true})}
+				svc: NewService(db, cfg)}
 			if err := h.svc.EnsureDemo(h.ctx, "demo-password-1"); err != nil {
 				t.Fatal(err)
 			}

@@ -123,6 +123,12 @@ func CSV(r io.Reader, isHeader func(fields []string) bool) (header []string, rec
 			if !utf8.ValidString(f) {
 				return nil, nil, &LineError{Line: line, Err: fmt.Errorf("is not UTF-8 text; save the file as CSV UTF-8")}
 			}
+			// NULs between the letters are UTF-16 saved without its
+			// byte-order mark (which start catches): no text file
+			// holds a NUL.
+			if strings.ContainsRune(f, 0) {
+				return nil, nil, &LineError{Line: line, Err: errUTF16}
+			}
 		}
 		if first && isHeader != nil && isHeader(fields) {
 			header = fields
@@ -146,6 +152,8 @@ func csvError(pe *csv.ParseError) error {
 	return &LineError{Line: pe.Line, Err: fmt.Errorf("cannot be read as CSV (column %d); check the quotes on this line", pe.Column)}
 }
 
+var errUTF16 = errors.New("the file is UTF-16 (\"Unicode text\"); save it as UTF-8 (in Excel: CSV UTF-8)")
+
 // start drops a UTF-8 byte-order mark, refuses UTF-16, which would
 // otherwise read as garbage with NULs between the letters, and turns a
 // lone CR into LF, so that every reader after it sees LF or CRLF.
@@ -159,7 +167,7 @@ func start(r io.Reader) (*bufio.Reader, error) {
 	case bytes.HasPrefix(head, bom):
 		br.Discard(len(bom))
 	case bytes.HasPrefix(head, utf16LE), bytes.HasPrefix(head, utf16BE):
-		return nil, &LineError{Line: 1, Err: fmt.Errorf("the file is UTF-16 (\"Unicode text\"); save it as UTF-8 (in Excel: CSV UTF-8)")}
+		return nil, &LineError{Line: 1, Err: errUTF16}
 	}
 	return bufio.NewReader(&crReader{r: br}), nil
 }

@@ -117,6 +117,9 @@ func TestCSVRefuses(t *testing.T) {
 		{"unclosed quote starting on line 5, file ends on 6", "a\nb\nc\nd\n\"e\nf\n", 5, "a quoted field starts here and is never closed"},
 		{"unclosed quote in a CR-only file", "a\rb\r\"c\rd\r", 3, "never closed"},
 		{"UTF-16", "\xff\xfea\x00", 1, "UTF-16"},
+		{"UTF-16 LE without a BOM", "a\x00d\x00d\x00r\x00\r\x00\n\x001\x004\x00.\x001\x00\r\x00\n\x00", 1, "UTF-16"},
+		{"UTF-16 BE without a BOM", "\x00a\x00\n\x00b\x00\n", 1, "UTF-16"},
+		{"a NUL on line 2", "a\nb\x00c\n", 2, "save it as UTF-8"},
 		{"not UTF-8 on line 2", "a\n\xff\n", 2, "UTF-8"},
 	}
 	for _, tt := range tests {
