@@ -57,7 +57,11 @@ type Binding struct {
 	// NAS is the NAS that reported the session; Session is its Acct-Session-Id.
 	NAS     NAS       `json:"nas"`
 	Session string    `json:"session"`
-	Start   time.Time `json:"start"`   // when the session began, as well as accounting tells
+	// Start is when the session began, as well as accounting tells; zero
+	// (omitted) when no packet of it told (an Interim-Update without
+	// Acct-Session-Time): such a session is older than any whose start is
+	// known.
+	Start   time.Time `json:"start,omitzero"`
 	Expires time.Time `json:"expires"` // renewed by each Interim-Update
 	// Ended marks an unbound holder that ended a binding (a Stop, a
 	// restart, a newer claim, a release): only these and the bound
@@ -68,6 +72,9 @@ type Binding struct {
 }
 
 func (x *Binding) bound() bool { return x.Number != "" }
+
+// startKnown says whether a packet of x's session told when it began.
+func (x *Binding) startKnown() bool { return !x.Start.IsZero() }
 
 // persisted says whether x goes into bindings.json.
 func (x *Binding) persisted() bool { return x.bound() || x.Ended }
@@ -212,8 +219,14 @@ func (b *Bindings) Claim(c Claim) ClaimResult {
 	if c.Session != "" { // an empty Acct-Session-Id is no session: its claims share nothing
 		mine = b.holdersOf(c.NAS, c.Session)
 	}
+	if !c.Timed {
+		// Not the arrival time: a session whose start is unknown stays
+		// older than any session whose start is known, in its holders
+		// too, or a newer session could never take the address from it.
+		c.Start = time.Time{}
+	}
 	for _, x := range mine {
-		if !c.Timed || x.Start.Before(c.Start) {
+		if x.startKnown() && (!c.Timed || x.Start.Before(c.Start)) {
 			c.Start, c.Timed = x.Start, true
 		}
 	}
@@ -241,6 +254,9 @@ func (b *Bindings) Claim(c Claim) ClaimResult {
 		}
 		if len(overlapping) == 1 && overlapping[0].Prefix == p && overlapping[0].of(c.NAS, c.Session) && overlapping[0].Number == number {
 			x := overlapping[0]
+			if c.Timed { // the session's earliest known start (see above)
+				x.Start = c.Start
+			}
 			if c.Expires.After(x.Expires) {
 				x.Expires = c.Expires
 			}

@@ -235,3 +235,56 @@ func TestRADIUSNoSessionClaimsShareNothing(t *testing.T) {
 	r.send("Interim-Update", "Framed-IP-Address", "39.32.4.4", "Calling-Station-Id", unregistered, "Acct-Session-Time", "10")
 	r.expect("a newer claim without Acct-Session-Id", map[string]string{"39.32.4.4": ""})
 }
+
+// A session whose start is unknown (an Interim-Update without
+// Acct-Session-Time of a session the agent does not know) stays "start
+// unknown" in its holder record, older than any session whose start is
+// known, instead of taking the arrival time (second field report, item
+// 1): a genuinely newer session takes the address from it.
+func TestRADIUSUnknownStartStaysUnknown(t *testing.T) {
+	const ip = "39.36.2.1"
+	for _, tt := range []struct {
+		name  string
+		old   []string // the unknown session's Interim-Update, no Acct-Session-Time
+		next  []string // a later claim of another session, a second later
+		want  string   // the address's holder after it
+		stale int
+	}{
+		{"the report's example: unregistered OLD, then NEW's delayed Start",
+			[]string{"Calling-Station-Id", "03012222222", "Acct-Session-Id", "old"},
+			[]string{"Start", "Calling-Station-Id", "03001234567", "Acct-Session-Id", "new", "Acct-Delay-Time", "5"}, numberA, 0},
+		{"registered OLD, then NEW's delayed Start",
+			[]string{"Calling-Station-Id", numberB, "Acct-Session-Id", "old"},
+			[]string{"Start", "Calling-Station-Id", numberA, "Acct-Session-Id", "new", "Acct-Delay-Time", "5"}, numberA, 0},
+		{"OLD, then NEW's Interim-Update with Acct-Session-Time",
+			[]string{"Calling-Station-Id", numberB, "Acct-Session-Id", "old"},
+			[]string{"Interim-Update", "Calling-Station-Id", numberA, "Acct-Session-Id", "new", "Acct-Session-Time", "3600"}, numberA, 0},
+		{"OLD, then another unknown session's Interim-Update (neither is newer: the holder keeps it)",
+			[]string{"Calling-Station-Id", numberB, "Acct-Session-Id", "old"},
+			[]string{"Interim-Update", "Calling-Station-Id", numberA, "Acct-Session-Id", "new"}, numberB, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRADIUSRig(t, RADIUSOptions{})
+			r.send("Interim-Update", append([]string{"Framed-IP-Address", ip}, tt.old...)...)
+			r.clk.Add(time.Second)
+			r.send(tt.next[0], append([]string{"Framed-IP-Address", ip}, tt.next[1:]...)...)
+			r.expect("after the later claim", map[string]string{ip: tt.want})
+			if n := r.outcomes(outcomeStale); n != tt.stale {
+				t.Errorf("stale = %d, want %d", n, tt.stale)
+			}
+		})
+	}
+	// The unknown session learns its start from a later packet of its own,
+	// and from then on counts as began then.
+	t.Run("the start learned later", func(t *testing.T) {
+		r := newRADIUSRig(t, RADIUSOptions{})
+		r.send("Interim-Update", "Framed-IP-Address", ip, "Calling-Station-Id", numberB, "Acct-Session-Id", "old")
+		r.clk.Add(time.Second)
+		r.send("Interim-Update", "Framed-IP-Address", ip, "Calling-Station-Id", numberB, "Acct-Session-Id", "old", "Acct-Session-Time", "10")
+		// A session begun 20 s ago is older than one begun 9 s ago.
+		r.send("Interim-Update", "Framed-IP-Address", ip, "Calling-Station-Id", numberA, "Acct-Session-Id", "new", "Acct-Session-Time", "20")
+		r.expect("an older session's update", map[string]string{ip: numberB})
+		r.send("Start", "Framed-IP-Address", ip, "Calling-Station-Id", numberA, "Acct-Session-Id", "newer")
+		r.expect("a newer session's Start", map[string]string{ip: numberA})
+	})
+}
