@@ -55,8 +55,8 @@ type Binding struct {
 	Prefix netip.Prefix `json:"prefix"`           // a /32 or /128 for an address
 	Number string       `json:"number,omitempty"` // the mobile number, canonical (92XXXXXXXXXX); "" while unbound
 	// NAS is the NAS that reported the session; Session is its Acct-Session-Id.
-	NAS     NAS       `json:"nas"`
-	Session string    `json:"session"`
+	NAS     NAS    `json:"nas"`
+	Session string `json:"session"`
 	// Start is when the session began, as well as accounting tells; zero
 	// (omitted) when no packet of it told (an Interim-Update without
 	// Acct-Session-Time): such a session is older than any whose start is
