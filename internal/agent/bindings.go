@@ -366,20 +366,52 @@ func (b *Bindings) unbind(x *Binding) {
 	}
 }
 
+// startSlack is how far two estimates of one session's start may differ:
+// Acct-Delay-Time and Acct-Session-Time count whole seconds (RFC 2866
+// §5.2, §5.7) and the packets travel, so the same session's Start and
+// Stop may place its start a second or two apart.
+const startSlack = 2 * time.Second
+
 // Stop records that one session stopped (Acct-Status-Type Stop): its
 // bindings end, and its later packets are ignored until until (a Start or
-// Interim-Update delayed past its Stop binds nothing). It returns how many
-// bindings ended. An empty session id matches nothing: Acct-Session-Id is
-// required in every Accounting-Request (RFC 2866 §4.1, §5.5), and without
-// one a Stop cannot say whose session ended.
-func (b *Bindings) Stop(nas NAS, session string, until time.Time) int {
+// Interim-Update delayed past its Stop binds nothing). began is when the
+// Stop says its session began (arrival − Acct-Delay-Time −
+// Acct-Session-Time; without Acct-Session-Time, the latest it can have
+// begun). It returns how many bindings ended, or why the Stop ends
+// nothing:
+//   - outcomeBeforeRestart: the session began before its NAS's last
+//     Accounting-On/Off, so it is not the session that now uses the id (a
+//     Stop buffered across the NAS's reboot; the NAS counts its ids afresh);
+//   - outcomeStaleStop: it began before the known start of the session
+//     now holding addresses under that id (an earlier use of the id).
+//
+// An empty session id matches nothing: Acct-Session-Id is required in
+// every Accounting-Request (RFC 2866 §4.1, §5.5), and without one a Stop
+// cannot say whose session ended.
+func (b *Bindings) Stop(nas NAS, session string, began, until time.Time) (int, string) {
 	if session == "" {
-		return 0
+		return 0, ""
 	}
 	k := sessionKey(nas, session)
 	b.mu.Lock()
+	mine := b.holdersOf(nas, session)
+	why := ""
+	for n, at := range b.restarts {
+		if n.matches(nas) && began.Add(startSlack).Before(at) {
+			why = outcomeBeforeRestart
+		}
+	}
+	for _, x := range mine {
+		if why == "" && x.startKnown() && began.Add(startSlack).Before(x.Start) {
+			why = outcomeStaleStop
+		}
+	}
+	if why != "" {
+		b.mu.Unlock()
+		return 0, why
+	}
 	n := 0
-	for _, x := range b.holdersOf(nas, session) {
+	for _, x := range mine {
 		if x.bound() {
 			b.unbind(x)
 			n++
@@ -397,15 +429,18 @@ func (b *Bindings) Stop(nas NAS, session string, until time.Time) int {
 	}
 	b.mu.Unlock()
 	b.done(n > 0)
-	return n
+	return n, ""
 }
 
 // EndNAS records an Accounting-On or Accounting-Off of nas at (the NAS
 // restarted, so every session it had is gone; RFC 2866 §5.1, as
-// FreeRADIUS closes them): the bindings of its sessions that began at or
-// before at end, later packets of sessions that began before at are
-// ignored, and its stopped sessions are forgotten (a restarted NAS may
-// count its session ids afresh). It returns how many bindings ended.
+// FreeRADIUS closes them): the holders of its sessions that began at or
+// before at, or whose start is unknown, are forgotten (their bindings
+// end), later packets of sessions that began before at are ignored, and
+// its stopped sessions are forgotten. A restarted NAS may number its
+// sessions afresh: a new session reusing an Acct-Session-Id inherits
+// nothing of the old one (neither its start nor its Stop). It returns
+// how many bindings ended.
 func (b *Bindings) EndNAS(nas NAS, at time.Time) int {
 	n := 0
 	b.mu.Lock()
@@ -419,11 +454,17 @@ func (b *Bindings) EndNAS(nas NAS, at time.Time) int {
 			delete(b.stopped, k)
 		}
 	}
+	var gone []*Binding
 	for _, x := range b.t.All() {
-		if x.bound() && nas.matches(x.NAS) && !x.Start.After(at) {
-			b.unbind(x)
+		if nas.matches(x.NAS) && !x.Start.After(at) {
+			gone = append(gone, x)
+		}
+	}
+	for _, x := range gone {
+		if x.bound() {
 			n++
 		}
+		b.remove(x)
 	}
 	b.mu.Unlock()
 	b.done(n > 0)

@@ -115,7 +115,7 @@ func BenchmarkRADIUSStopDurable(b *testing.B) {
 				var next atomic.Int64
 				stop := func() {
 					i := int(next.Add(1)) % n
-					a.bindings.Stop(NAS{Addr: "10.9.9.1"}, "s"+strconv.Itoa(i), now.Add(time.Hour))
+					a.bindings.Stop(NAS{Addr: "10.9.9.1"}, "s"+strconv.Itoa(i), now, now.Add(time.Hour))
 					if err := a.syncBindings(); err != nil {
 						b.Fatal(err)
 					}

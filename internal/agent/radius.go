@@ -77,6 +77,7 @@ const (
 	outcomeMalformed        = "malformed"         // an address attribute that does not decode
 	outcomeStopped          = "stopped"           // a Stop that ended its session's bindings
 	outcomeStopUnmatched    = "stop_unmatched"    // a Stop of a session that holds nothing
+	outcomeStaleStop        = "stale_stop"        // a Stop of an earlier session with the id of the one now holding addresses (ends nothing)
 	outcomeNASRestart       = "nas_restart"       // Accounting-On or Accounting-Off
 	outcomeIgnored          = "ignored"           // another Acct-Status-Type
 	outcomeFeedWithdrawal   = "feed_withdrawal"   // a binding ended because its number left the feed
@@ -138,10 +139,18 @@ func (s *RADIUS) account(p *radius.Packet, src net.Addr) ([]string, bool) {
 		a.cfg.Log.Info("agent: radius: the NAS restarted; its sessions ended", "nas", nas.String(), "status", status.String(), "bindings_ended", n)
 		return []string{outcomeNASRestart}, true
 	case rfc2866.AcctStatusType_Value_Stop:
-		switch {
-		case session == "":
+		if session == "" {
 			return []string{outcomeNoSession}, false
-		case a.bindings.Stop(nas, session, now.Add(s.SessionTimeout)) > 0:
+		}
+		// When the stopped session began (RFC 2866 §5.7): a Stop buffered
+		// across a NAS reboot, or of an earlier session with the same id,
+		// ends nothing of the session now using the id.
+		began := event.Add(-time.Duration(rfc2866.AcctSessionTime_Get(p)) * time.Second)
+		n, why := a.bindings.Stop(nas, session, began, now.Add(s.SessionTimeout))
+		switch {
+		case why != "":
+			return []string{why}, false
+		case n > 0:
 			return []string{outcomeStopped}, true
 		default:
 			// Remembered in memory; nothing persisted changed.

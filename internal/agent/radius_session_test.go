@@ -288,3 +288,63 @@ func TestRADIUSUnknownStartStaysUnknown(t *testing.T) {
 		r.expect("a newer session's Start", map[string]string{ip: numberA})
 	})
 }
+
+// After a NAS reboot, a session reusing an Acct-Session-Id is a new
+// session (second field report, item 2): (a) it inherits nothing of the
+// old session's holder record, which the Accounting-On forgets; (b) a
+// Stop buffered before the reboot and flushed after the Accounting-On,
+// whose Acct-Delay-Time and Acct-Session-Time place its session before
+// the restart, ends nothing; nor does a Stop of an earlier session with
+// the id of the one now holding the address. The new session's own Stop
+// still ends it.
+func TestRADIUSReusedSessionIDAfterRestart(t *testing.T) {
+	const old, reused = "39.36.2.1", "39.36.2.2"
+	nas := []string{"NAS-IP-Address", "10.9.9.1"}
+	for _, status := range []string{"Accounting-On", "Accounting-Off"} {
+		for _, tt := range []struct {
+			name    string
+			packet  []string // after the reused session's Start, a minute later
+			want    string   // the reused session's address after it
+			outcome string   // counted once
+		}{
+			{"the reused session's Interim-Update", nil, numberB, outcomeBound},
+			{"a Stop buffered before the reboot",
+				[]string{"Stop", "Acct-Session-Id", "r1", "Acct-Session-Time", "300", "Acct-Delay-Time", "80"}, numberB, outcomeBeforeRestart},
+			{"a buffered Stop without Acct-Session-Time",
+				[]string{"Stop", "Acct-Session-Id", "r1", "Acct-Delay-Time", "100"}, numberB, outcomeBeforeRestart},
+			{"a Stop of an earlier use of the id, begun after the restart but before the reused session",
+				[]string{"Stop", "Acct-Session-Id", "r1", "Acct-Session-Time", "75"}, numberB, outcomeStaleStop},
+			{"the reused session's own Stop", []string{"Stop", "Acct-Session-Id", "r1", "Acct-Session-Time", "60"}, "", outcomeStopped},
+			{"its own Stop, a second off", []string{"Stop", "Acct-Session-Id", "r1", "Acct-Session-Time", "61"}, "", outcomeStopped},
+			{"its own Stop without Acct-Session-Time", []string{"Stop", "Acct-Session-Id", "r1"}, "", outcomeStopped},
+		} {
+			t.Run(status+", "+tt.name, func(t *testing.T) {
+				r := newRADIUSRig(t, RADIUSOptions{})
+				r.send("Start", append([]string{"Framed-IP-Address", old, "Calling-Station-Id", numberA, "Acct-Session-Id", "r1"}, nas...)...)
+				r.clk.Add(4 * time.Minute)
+				r.send(status, nas...)
+				r.expect("after "+status, map[string]string{old: ""})
+				r.clk.Add(30 * time.Second)
+				r.send("Start", append([]string{"Framed-IP-Address", reused, "Calling-Station-Id", numberB, "Acct-Session-Id", "r1"}, nas...)...)
+				r.expect("the reused id's Start", map[string]string{reused: numberB})
+				if n := r.outcomes(outcomeBeforeRestart); n != 0 {
+					t.Fatalf("the new session's Start counted before_restart %d times", n)
+				}
+				r.clk.Add(time.Minute)
+				before := r.outcomes(tt.outcome)
+				if tt.packet != nil {
+					r.send(tt.packet[0], append(tt.packet[1:], nas...)...)
+				} else {
+					r.send("Interim-Update", append([]string{"Framed-IP-Address", reused, "Calling-Station-Id", numberB, "Acct-Session-Id", "r1", "Acct-Session-Time", "60"}, nas...)...)
+				}
+				r.expect(tt.name, map[string]string{reused: tt.want, old: ""})
+				if n := r.outcomes(tt.outcome) - before; n != 1 {
+					t.Errorf("%s = %d, want 1", tt.outcome, n)
+				}
+				// The reused session stays live unless its own Stop came.
+				r.send("Interim-Update", append([]string{"Framed-IP-Address", reused, "Calling-Station-Id", numberB, "Acct-Session-Id", "r1", "Acct-Session-Time", "120"}, nas...)...)
+				r.expect("its next Interim-Update", map[string]string{reused: tt.want})
+			})
+		}
+	}
+}
