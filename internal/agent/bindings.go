@@ -439,12 +439,15 @@ func (b *Bindings) Stop(nas NAS, session string, began, until time.Time) (int, s
 // end), later packets of sessions that began before at are ignored, and
 // its stopped sessions are forgotten. A restarted NAS may number its
 // sessions afresh: a new session reusing an Acct-Session-Id inherits
-// nothing of the old one (neither its start nor its Stop). It returns
-// how many bindings ended.
+// nothing of the old one (neither its start nor its Stop). The NAS's
+// restart time moves forward only, unless the one recorded lies ahead of
+// now (the agent's clock was ahead and has been corrected): then at
+// replaces it, or the NAS's new sessions would be ignored until then. It
+// returns how many bindings ended.
 func (b *Bindings) EndNAS(nas NAS, at time.Time) int {
 	n := 0
 	b.mu.Lock()
-	if prev, ok := b.restarts[nas]; !ok || at.After(prev) {
+	if prev, ok := b.restarts[nas]; !ok || at.After(prev) || prev.After(b.now()) {
 		b.restarts[nas] = at
 	}
 	for k, ss := range b.stopped {
@@ -670,8 +673,15 @@ func (b *Bindings) Restore(s BindingsState, now, maxExpires time.Time, check Res
 		}
 	}
 	for _, r := range s.Restarts {
-		if prev, ok := b.restarts[r.NAS]; !ok || r.At.After(prev) {
-			b.restarts[r.NAS] = r.At
+		// A restart can only have happened by now: a time ahead (a clock
+		// that was ahead, a file edited) would ignore every session of
+		// the NAS until then.
+		at := r.At
+		if at.After(now) {
+			at = now
+		}
+		if prev, ok := b.restarts[r.NAS]; !ok || at.After(prev) {
+			b.restarts[r.NAS] = at
 		}
 	}
 	b.mu.Unlock()

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -70,4 +71,53 @@ func TestRADIUSRestoreRechecks(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A NAS restart time ahead of now (second field report, item 3: a
+// bindings.json whose nas_restarts say 2027, or an agent clock that was
+// ahead) does not block that NAS's sessions until then: a restored time
+// is capped at now, and an Accounting-On sets the time even backwards
+// when the one recorded lies ahead.
+func TestRADIUSRestartTimeAhead(t *testing.T) {
+	nas := []string{"NAS-IP-Address", "10.9.9.1"}
+	t.Run("restored from bindings.json", func(t *testing.T) {
+		for _, ahead := range []time.Duration{time.Hour, 365 * 24 * time.Hour} {
+			r := newRADIUSRig(t, RADIUSOptions{})
+			a := r.fx.a
+			a.persistNow()
+			b, _ := json.Marshal(BindingsState{Bindings: []Binding{}, Restarts: []Restart{{NAS: NAS{Addr: "10.9.9.1"}, At: r.clk.Now().Add(ahead)}}})
+			os.WriteFile(filepath.Join(a.cfg.StateDir, bindingsFile), b, 0o600)
+			ag := New(Config{Registry: a.cfg.Registry, TrustKeys: a.cfg.TrustKeys, StateDir: a.cfg.StateDir, MaxAge: 24 * time.Hour, Now: r.clk.Now})
+			if err := ag.Load(); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := ag.RestoreBindings(RADIUSOptions{SessionTimeout: 15 * time.Minute}); err != nil {
+				t.Fatal(err)
+			}
+			r.stop()
+			r.fx.a = ag
+			r.listen(RADIUSOptions{})
+			// A session begun before the restore was begun before the
+			// restart as far as anyone can know; one begun after it binds.
+			r.clk.Add(time.Second)
+			r.send("Start", append([]string{"Framed-IP-Address", "39.36.3.1", "Calling-Station-Id", numberA, "Acct-Session-Id", "f1"}, nas...)...)
+			r.expect(fmt.Sprintf("a Start after a restored restart %v ahead", ahead), map[string]string{"39.36.3.1": numberA})
+			r.send("Interim-Update", append([]string{"Framed-IP-Address", "39.36.3.2", "Calling-Station-Id", numberB, "Acct-Session-Id", "f0", "Acct-Session-Time", "60"}, nas...)...)
+			r.expect("a session begun before the restore", map[string]string{"39.36.3.2": ""})
+		}
+	})
+	t.Run("the agent's clock set back", func(t *testing.T) {
+		r := newRADIUSRig(t, RADIUSOptions{})
+		r.send("Accounting-On", nas...)
+		r.clk.Add(-time.Hour) // the clock was an hour ahead, and is corrected
+		r.send("Accounting-On", nas...)
+		r.clk.Add(time.Second)
+		r.send("Start", append([]string{"Framed-IP-Address", "39.36.3.1", "Calling-Station-Id", numberA, "Acct-Session-Id", "f1"}, nas...)...)
+		r.expect("a Start after the second Accounting-On", map[string]string{"39.36.3.1": numberA})
+		// A second Accounting-On whose time is earlier than the one
+		// recorded, which is not ahead: the time stays.
+		r.send("Accounting-On", append([]string{"Acct-Delay-Time", "30"}, nas...)...)
+		r.send("Interim-Update", append([]string{"Framed-IP-Address", "39.36.3.2", "Calling-Station-Id", numberB, "Acct-Session-Id", "f2", "Acct-Session-Time", "10"}, nas...)...)
+		r.expect("a session begun before the later restart", map[string]string{"39.36.3.2": ""})
+	})
 }
