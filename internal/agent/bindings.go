@@ -44,6 +44,11 @@ type Bindings struct {
 	// gen counts changes of any kind, renewals included (for the
 	// persister); watchers hear only of prefixes bound or unbound.
 	gen atomic.Uint64
+	// mustPersist is the last change that has to be on disk before a
+	// request is answered (MustPersist); unbinding marks the change in
+	// progress as one (b.mu held).
+	mustPersist atomic.Uint64
+	unbinding   bool
 
 	watchers []func() // see Watch
 }
@@ -152,9 +157,29 @@ func (b *Bindings) Watch(fn func()) {
 // Gen counts the changes so far, renewals included.
 func (b *Bindings) Gen() uint64 { return b.gen.Load() }
 
-// done ends a change: moved says whether prefixes were bound or unbound.
-func (b *Bindings) done(moved bool) {
-	b.gen.Add(1)
+// MustPersist is the change (Gen) up to which the bindings must be on
+// disk before an accounting request is answered: the last change that
+// unbound a prefix, or that recorded a NAS restart. What binds may be lost
+// in a crash (it only allows fewer addresses, until the next
+// Interim-Update); what unbinds may not (it would allow an address to a
+// number that no longer holds it).
+func (b *Bindings) MustPersist() uint64 { return b.mustPersist.Load() }
+
+// changed ends a change (b.mu held): every change counts in Gen, and one
+// that unbound a prefix (b.unbinding, set by unbind and remove: the one
+// place that decides) or that must be durable for another reason (durable)
+// moves MustPersist to it.
+func (b *Bindings) changed(durable bool) {
+	g := b.gen.Add(1)
+	if durable || b.unbinding {
+		b.mustPersist.Store(g)
+	}
+	b.unbinding = false
+}
+
+// notify tells the watchers, outside b.mu, when prefixes were bound or
+// unbound (moved).
+func (b *Bindings) notify(moved bool) {
 	if !moved {
 		return
 	}
@@ -196,8 +221,6 @@ type ClaimResult struct {
 	Ignored  string // why the whole claim was ignored: outcomeStoppedSession or outcomeBeforeRestart; "" if not
 }
 
-// Unbound reports whether the claim unbound anything.
-func (r ClaimResult) Unbound() bool { return r.Ended+r.Released > 0 }
 
 // Claim records that c's session holds c's prefixes, and nothing else.
 //
@@ -293,9 +316,28 @@ func (b *Bindings) Claim(c Claim) ClaimResult {
 			}
 		}
 	}
+	b.changed(false)
 	b.mu.Unlock()
-	b.done(moved)
+	b.notify(moved)
 	return r
+}
+
+// SessionNumber returns the number a session's addresses are bound to,
+// or "" when none is bound: the number its Start (or an earlier
+// Interim-Update) named, for packets that omit Calling-Station-Id (RFC
+// 2866 requires it in none).
+func (b *Bindings) SessionNumber(nas NAS, session string) string {
+	if session == "" {
+		return ""
+	}
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	for _, x := range b.holdersOf(nas, session) {
+		if x.bound() {
+			return x.Number
+		}
+	}
+	return ""
 }
 
 // holdersOf returns the holders of one session (b.mu held).
@@ -353,6 +395,7 @@ func (b *Bindings) remove(x *Binding) {
 	if x.bound() {
 		b.bound--
 		b.n.Store(int64(b.bound))
+		b.unbinding = true
 	}
 }
 
@@ -363,6 +406,7 @@ func (b *Bindings) unbind(x *Binding) {
 		x.Number, x.Ended = "", true
 		b.bound--
 		b.n.Store(int64(b.bound))
+		b.unbinding = true
 	}
 }
 
@@ -427,8 +471,9 @@ func (b *Bindings) Stop(nas NAS, session string, began, until time.Time) (int, s
 	if !kept {
 		b.stopped[k] = append(b.stopped[k], Stopped{NAS: nas, Session: session, Until: until, ended: n > 0})
 	}
+	b.changed(false)
 	b.mu.Unlock()
-	b.done(n > 0)
+	b.notify(n > 0)
 	return n, ""
 }
 
@@ -469,8 +514,11 @@ func (b *Bindings) EndNAS(nas NAS, at time.Time) int {
 		}
 		b.remove(x)
 	}
+	// The restart time decides which later packets are ignored: it is
+	// durable, whatever ended.
+	b.changed(true)
 	b.mu.Unlock()
-	b.done(n > 0)
+	b.notify(n > 0)
 	return n
 }
 
@@ -489,10 +537,11 @@ func (b *Bindings) Keep(keep func(number string) bool) int {
 			n++
 		}
 	}
-	b.mu.Unlock()
 	if n > 0 {
-		b.done(true)
+		b.changed(false)
 	}
+	b.mu.Unlock()
+	b.notify(n > 0)
 	return n
 }
 
@@ -523,10 +572,14 @@ func (b *Bindings) Expire() int {
 		}
 		forgot += l - len(ss)
 	}
-	b.mu.Unlock()
+	// Expiry needs no write before an answer: a restore drops what lapsed
+	// by its own expiry.
+	b.unbinding = false
 	if len(gone)+forgot > 0 {
-		b.done(n > 0)
+		b.changed(false)
 	}
+	b.mu.Unlock()
+	b.notify(n > 0)
 	return n
 }
 
@@ -684,8 +737,9 @@ func (b *Bindings) Restore(s BindingsState, now, maxExpires time.Time, check Res
 			b.restarts[r.NAS] = at
 		}
 	}
+	b.changed(false)
 	b.mu.Unlock()
-	b.done(bound > 0)
+	b.notify(bound > 0)
 	return bound, refused
 }
 

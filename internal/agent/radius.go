@@ -93,21 +93,20 @@ func (s *RADIUS) ServeRADIUS(w radius.ResponseWriter, r *radius.Request) {
 	if r.Code != radius.CodeAccountingRequest {
 		return
 	}
-	outcomes, unbound := s.account(r.Packet, r.RemoteAddr)
+	outcomes := s.account(r.Packet, r.RemoteAddr)
 	for _, o := range outcomes {
 		s.Agent.metrics.radius.WithLabelValues(o).Inc()
 	}
-	// What the request unbound is on disk before the NAS hears that it
-	// arrived, so that a crash right after the answer cannot bring a
-	// binding back: a server "MUST NOT transmit any reply if it fails to
-	// record the accounting packet" (RFC 2866 §2), and the NAS sends it
-	// again.
-	if unbound {
-		if err := s.Agent.syncBindings(); err != nil {
-			s.Agent.metrics.rejected.WithLabelValues("persist").Inc()
-			s.Agent.cfg.Log.Error("agent: radius: persist RADIUS bindings; not answering, so that the NAS retransmits", "err", err)
-			return
-		}
+	// What the request unbound (and every unbinding before it) is on disk
+	// before the NAS hears that it arrived, so that a crash right after
+	// the answer cannot bring a binding back: a server "MUST NOT transmit
+	// any reply if it fails to record the accounting packet" (RFC 2866
+	// §2), and the NAS sends it again. Bindings decide what needs it
+	// (MustPersist); nothing to write costs one comparison.
+	if err := s.Agent.syncUnbound(); err != nil {
+		s.Agent.metrics.rejected.WithLabelValues("persist").Inc()
+		s.Agent.cfg.Log.Error("agent: radius: persist RADIUS bindings; not answering, so that the NAS retransmits", "err", err)
+		return
 	}
 	// Always acknowledge a well-signed request, or the NAS retransmits it,
 	// with its Proxy-State attributes in their order (RFC 2865 §5.33: a
@@ -122,10 +121,8 @@ func (s *RADIUS) ServeRADIUS(w radius.ResponseWriter, r *radius.Request) {
 	w.Write(resp)
 }
 
-// account applies one Accounting-Request and returns its outcomes, and
-// whether it unbound anything or changed what later packets may do (a
-// Stop, an Accounting-On/Off): that must be durable before the answer.
-func (s *RADIUS) account(p *radius.Packet, src net.Addr) ([]string, bool) {
+// account applies one Accounting-Request and returns its outcomes.
+func (s *RADIUS) account(p *radius.Packet, src net.Addr) []string {
 	a := s.Agent
 	now := a.cfg.Now()
 	nas := nasID(p, src)
@@ -137,10 +134,10 @@ func (s *RADIUS) account(p *radius.Packet, src net.Addr) ([]string, bool) {
 	case rfc2866.AcctStatusType_Value_AccountingOn, rfc2866.AcctStatusType_Value_AccountingOff:
 		n := a.bindings.EndNAS(nas, event)
 		a.cfg.Log.Info("agent: radius: the NAS restarted; its sessions ended", "nas", nas.String(), "status", status.String(), "bindings_ended", n)
-		return []string{outcomeNASRestart}, true
+		return []string{outcomeNASRestart}
 	case rfc2866.AcctStatusType_Value_Stop:
 		if session == "" {
-			return []string{outcomeNoSession}, false
+			return []string{outcomeNoSession}
 		}
 		// When the stopped session began (RFC 2866 §5.7): a Stop buffered
 		// across a NAS reboot, or of an earlier session with the same id,
@@ -149,12 +146,11 @@ func (s *RADIUS) account(p *radius.Packet, src net.Addr) ([]string, bool) {
 		n, why := a.bindings.Stop(nas, session, began, now.Add(s.SessionTimeout))
 		switch {
 		case why != "":
-			return []string{why}, false
+			return []string{why}
 		case n > 0:
-			return []string{outcomeStopped}, true
+			return []string{outcomeStopped}
 		default:
-			// Remembered in memory; nothing persisted changed.
-			return []string{outcomeStopUnmatched}, false
+			return []string{outcomeStopUnmatched}
 		}
 	case rfc2866.AcctStatusType_Value_Start, rfc2866.AcctStatusType_Value_InterimUpdate:
 		// The session began its Acct-Session-Time before the event (RFC
@@ -165,13 +161,13 @@ func (s *RADIUS) account(p *radius.Packet, src net.Addr) ([]string, bool) {
 		timed = timed || status == rfc2866.AcctStatusType_Value_Start
 		return s.claim(p, nas, session, now, event.Add(-time.Duration(rfc2866.AcctSessionTime_Get(p))*time.Second), timed)
 	default:
-		return []string{outcomeIgnored}, false
+		return []string{outcomeIgnored}
 	}
 }
 
 // claim applies a Start or Interim-Update: the session now holds the
 // packet's addresses and prefixes.
-func (s *RADIUS) claim(p *radius.Packet, nas NAS, session string, now, start time.Time, timed bool) ([]string, bool) {
+func (s *RADIUS) claim(p *radius.Packet, nas NAS, session string, now, start time.Time, timed bool) []string {
 	a := s.Agent
 	var out []string
 	prefixes, malformed := framedPrefixes(p)
@@ -179,6 +175,15 @@ func (s *RADIUS) claim(p *radius.Packet, nas NAS, session string, now, start tim
 		out = append(out, outcomeMalformed)
 	}
 	number, err := CallingNumber(rfc2865.CallingStationID_GetString(p))
+	if _, ok := p.Lookup(rfc2865.CallingStationID_Type); !ok {
+		// An Interim-Update need not repeat Calling-Station-Id (RFC 2866
+		// requires it in no packet): the session's number is the one its
+		// Start named. One that names another number, or none that parses,
+		// is taken as said.
+		if n := a.bindings.SessionNumber(nas, session); n != "" {
+			number, err = n, nil
+		}
+	}
 	registered := false
 	if st := a.state.Load(); err == nil && st != nil {
 		e, ok := st.mobile[number]
@@ -244,7 +249,7 @@ func (s *RADIUS) claim(p *radius.Packet, nas NAS, session string, now, start tim
 	r := a.bindings.Claim(c)
 	if r.Ignored != "" {
 		// The claim's other outcomes (its number, its addresses) never applied.
-		return []string{r.Ignored}, false
+		return []string{r.Ignored}
 	}
 	for range r.Bound {
 		out = append(out, outcomeBound)
@@ -258,7 +263,7 @@ func (s *RADIUS) claim(p *radius.Packet, nas NAS, session string, now, start tim
 	for range r.Released {
 		out = append(out, outcomeReleased)
 	}
-	return out, r.Unbound()
+	return out
 }
 
 // framedPrefixes returns the addresses and prefixes an accounting request

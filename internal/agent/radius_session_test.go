@@ -348,3 +348,37 @@ func TestRADIUSReusedSessionIDAfterRestart(t *testing.T) {
 		}
 	}
 }
+
+// An Interim-Update or Stop need not carry Calling-Station-Id (RFC 2866
+// requires it in no packet; second field report, item 4): the session's
+// number is the one its Start named, and its binding stays.
+func TestRADIUSInterimWithoutCallingStationID(t *testing.T) {
+	const ip = "39.36.2.5"
+	for _, tt := range []struct {
+		name   string
+		start  string // the Start's Calling-Station-Id
+		update []string
+		want   string
+	}{
+		{"a registered session's update", numberA, []string{"Acct-Session-Time", "60"}, numberA},
+		{"an update without Acct-Session-Time either", numberA, nil, numberA},
+		{"an update with a second address", numberA, []string{"Framed-IP-Address", "39.36.2.6", "Acct-Session-Time", "60"}, numberA},
+		{"an unregistered session's update binds nothing", unregistered, []string{"Acct-Session-Time", "60"}, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRADIUSRig(t, RADIUSOptions{})
+			r.send("Start", "Framed-IP-Address", ip, "Calling-Station-Id", tt.start, "Acct-Session-Id", "c1")
+			r.clk.Add(time.Minute)
+			r.send("Interim-Update", append([]string{"Framed-IP-Address", ip, "Acct-Session-Id", "c1"}, tt.update...)...)
+			r.expect("after the update without Calling-Station-Id", map[string]string{ip: tt.want})
+			if n := r.outcomes(outcomeReleased); n != 0 {
+				t.Errorf("released = %d", n)
+			}
+			// Another session's packet without it names no number.
+			r.send("Start", "Framed-IP-Address", "39.36.2.7", "Acct-Session-Id", "c2")
+			r.expect("a Start without Calling-Station-Id", map[string]string{"39.36.2.7": ""})
+			r.send("Stop", "Acct-Session-Id", "c1", "Acct-Session-Time", "60")
+			r.expect("its Stop without Calling-Station-Id", map[string]string{ip: ""})
+		})
+	}
+}
