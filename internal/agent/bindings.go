@@ -221,7 +221,6 @@ type ClaimResult struct {
 	Ignored  string // why the whole claim was ignored: outcomeStoppedSession or outcomeBeforeRestart; "" if not
 }
 
-
 // Claim records that c's session holds c's prefixes, and nothing else.
 //
 // A claim of a stopped session, or of a session that began before its
