@@ -51,6 +51,7 @@ type Bindings struct {
 	unbinding   bool
 
 	watchers []func() // see Watch
+	exp      expiries // when holders and stopped sessions may lapse (Expire)
 }
 
 // Binding is one prefix's newest claim: the accounting session that holds
@@ -374,6 +375,7 @@ func (b *Bindings) ignored(nas NAS, session string, start time.Time, timed bool)
 // insert adds x, whose prefix overlaps no holder (b.mu held).
 func (b *Bindings) insert(x *Binding) {
 	b.t.Insert(x.Prefix, x)
+	b.due(x)
 	k := sessionKey(x.NAS, x.Session)
 	b.bySession[k] = append(b.bySession[k], x.Prefix)
 	if x.bound() {
@@ -464,11 +466,13 @@ func (b *Bindings) Stop(nas NAS, session string, began, until time.Time) (int, s
 	for i, s := range b.stopped[k] {
 		if s.NAS == nas {
 			b.stopped[k][i].Until, kept = until, true
+			b.dueStopped(k, until)
 			b.stopped[k][i].ended = s.ended || n > 0
 		}
 	}
 	if !kept {
 		b.stopped[k] = append(b.stopped[k], Stopped{NAS: nas, Session: session, Until: until, ended: n > 0})
+		b.dueStopped(k, until)
 	}
 	b.changed(false)
 	b.mu.Unlock()
@@ -545,41 +549,30 @@ func (b *Bindings) Keep(keep func(number string) bool) int {
 }
 
 // Expire forgets the holders whose sessions went quiet and the stopped
-// sessions past their time, and returns how many bindings ended.
+// sessions past their time, and returns how many bindings ended. It takes
+// them in order of time from a heap, a batch per hold of the lock
+// (expiryBatch), so that lookups and accounting wait for one batch, not
+// for every session: the cost is the sessions that lapsed, not all of
+// them.
 func (b *Bindings) Expire() int {
-	now := b.now()
-	n, forgot := 0, 0
-	b.mu.Lock()
-	var gone []*Binding
-	for _, x := range b.t.All() {
-		if now.After(x.Expires) {
-			gone = append(gone, x)
+	total := 0
+	for {
+		now := b.now()
+		b.mu.Lock()
+		n, forgot, more := b.expireBatch(now)
+		// Expiry needs no write before an answer: a restore drops what
+		// lapsed by its own expiry.
+		b.unbinding = false
+		if forgot > 0 {
+			b.changed(false)
+		}
+		b.mu.Unlock()
+		b.notify(n > 0)
+		total += n
+		if !more {
+			return total
 		}
 	}
-	for _, x := range gone {
-		if x.bound() {
-			n++
-		}
-		b.remove(x)
-	}
-	for k, ss := range b.stopped {
-		l := len(ss)
-		if ss = slices.DeleteFunc(ss, func(s Stopped) bool { return !now.Before(s.Until) }); len(ss) > 0 {
-			b.stopped[k] = ss
-		} else {
-			delete(b.stopped, k)
-		}
-		forgot += l - len(ss)
-	}
-	// Expiry needs no write before an answer: a restore drops what lapsed
-	// by its own expiry.
-	b.unbinding = false
-	if len(gone)+forgot > 0 {
-		b.changed(false)
-	}
-	b.mu.Unlock()
-	b.notify(n > 0)
-	return n
 }
 
 // Lookup returns the number whose live session holds a, and the bound
@@ -722,6 +715,7 @@ func (b *Bindings) Restore(s BindingsState, now, maxExpires time.Time, check Res
 			}
 			st.ended = true
 			b.stopped[k] = append(b.stopped[k], st)
+			b.dueStopped(k, st.Until)
 		}
 	}
 	for _, r := range s.Restarts {

@@ -1,0 +1,117 @@
+package agent
+
+import "time"
+
+// expiryBatch is how many expiries Expire handles per hold of the
+// bindings' lock: lookups wait for at most one batch, however many
+// sessions lapse at once (half a million unregistered sessions lapsing
+// together held the lock over a second when expiry walked every holder).
+const expiryBatch = 256
+
+// expiry is when a holder (x) or a key's stopped sessions (x nil) may
+// lapse. Entries are not updated in place: a renewal leaves the entry,
+// which, when it comes due, finds its holder renewed and is pushed again
+// at the new time; an entry whose holder has gone is dropped.
+type expiry struct {
+	at  int64 // Unix nanoseconds
+	x   *Binding
+	key string // the stopped sessions' sessionKey, when x is nil
+}
+
+// expiries is a min-heap by time, typed (container/heap would box every
+// entry pushed and popped: two allocations a session).
+type expiries []expiry
+
+func (h *expiries) push(e expiry) {
+	*h = append(*h, e)
+	q := *h
+	for i := len(q) - 1; i > 0; {
+		p := (i - 1) / 2
+		if q[p].at <= q[i].at {
+			break
+		}
+		q[p], q[i] = q[i], q[p]
+		i = p
+	}
+}
+
+func (h *expiries) pop() expiry {
+	q := *h
+	top := q[0]
+	last := len(q) - 1
+	q[0] = q[last]
+	q[last] = expiry{} // no reference kept past its time
+	q = q[:last]
+	for i := 0; ; {
+		l, m := 2*i+1, i
+		if l < len(q) && q[l].at < q[m].at {
+			m = l
+		}
+		if r := l + 1; r < len(q) && q[r].at < q[m].at {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		q[i], q[m] = q[m], q[i]
+		i = m
+	}
+	*h = q
+	return top
+}
+
+// due schedules holder x's expiry (b.mu held).
+func (b *Bindings) due(x *Binding) {
+	b.exp.push(expiry{at: x.Expires.UnixNano(), x: x})
+}
+
+// dueStopped schedules a stopped session's expiry (b.mu held).
+func (b *Bindings) dueStopped(key string, until time.Time) {
+	b.exp.push(expiry{at: until.UnixNano(), key: key})
+}
+
+// expireBatch handles at most expiryBatch due expiries (b.mu held) and
+// returns how many bindings ended, how many records it forgot, and
+// whether more are due.
+func (b *Bindings) expireBatch(now time.Time) (ended, forgot int, more bool) {
+	t := now.UnixNano()
+	for range expiryBatch {
+		// A holder lapses once now is after its Expires (and a stopped
+		// session once now is not before its Until, which then no longer
+		// matters): entries strictly before now are due.
+		if len(b.exp) == 0 || b.exp[0].at >= t {
+			return ended, forgot, false
+		}
+		e := b.exp.pop()
+		if x := e.x; x != nil {
+			if cur, ok := b.t.Get(x.Prefix); !ok || cur != x {
+				continue // ended otherwise already
+			}
+			if !now.After(x.Expires) {
+				b.due(x) // renewed since
+				continue
+			}
+			if x.bound() {
+				ended++
+			}
+			b.remove(x)
+			forgot++
+			continue
+		}
+		ss := b.stopped[e.key]
+		l := len(ss)
+		kept := ss[:0]
+		for _, s := range ss {
+			if now.Before(s.Until) {
+				kept = append(kept, s)
+			}
+		}
+		if len(kept) > 0 {
+			b.stopped[e.key] = kept
+		} else {
+			delete(b.stopped, e.key)
+		}
+		forgot += l - len(kept)
+	}
+	return ended, forgot, len(b.exp) > 0 && b.exp[0].at < t
+}
