@@ -38,7 +38,7 @@ type Bindings struct {
 	// its own holders, not a walk of all of them.
 	bySession map[string][]netip.Prefix
 	stopped   map[string][]Stopped // by sessionKey
-	restarts  map[NAS]time.Time    // each NAS's last Accounting-On/Off
+	restarts  map[NAS]Restart      // each NAS's last Accounting-On/Off, until it no longer matters
 	bound     int                  // bound holders
 	n         atomic.Int64         // bound, so that lookups skip the lock while nothing is bound
 	// gen counts changes of any kind, renewals included (for the
@@ -98,10 +98,18 @@ type Stopped struct {
 
 // Restart is a NAS's last Accounting-On or Accounting-Off (the JSON shape
 // of bindings.json's "nas_restarts"): sessions of it that began before At
-// are gone.
+// are gone, and their packets are ignored until Until, the session
+// timeout after the Accounting-On/Off arrived. After that the record no
+// longer matters: a packet of a session begun before the restart that
+// arrives a whole session timeout later is taken as any session whose
+// records timed out is (as a stopped session's are, see Stopped); its
+// NAS's holders and Stops of that time are gone; and a Stop of an
+// earlier use of an id still ends nothing of the session now using it
+// (Bindings.Stop).
 type Restart struct {
-	NAS NAS       `json:"nas"`
-	At  time.Time `json:"at"`
+	NAS   NAS       `json:"nas"`
+	At    time.Time `json:"at"`
+	Until time.Time `json:"until,omitzero"` // absent in files of earlier versions: the session timeout from the restore
 }
 
 // NAS identifies a NAS: its NAS-IP-Address (RFC 2865 §5.4) or else its
@@ -144,7 +152,7 @@ func (x *Binding) of(nas NAS, session string) bool {
 }
 
 func newBindings(now func() time.Time) *Bindings {
-	return &Bindings{now: now, bySession: map[string][]netip.Prefix{}, stopped: map[string][]Stopped{}, restarts: map[NAS]time.Time{}}
+	return &Bindings{now: now, bySession: map[string][]netip.Prefix{}, stopped: map[string][]Stopped{}, restarts: map[NAS]Restart{}}
 }
 
 // Watch makes fn hear of every prefix bound or unbound (not of renewals).
@@ -364,8 +372,8 @@ func (b *Bindings) ignored(nas NAS, session string, start time.Time, timed bool)
 			}
 		}
 	}
-	for n, at := range b.restarts {
-		if n.matches(nas) && (!timed || start.Before(at)) {
+	for n, r := range b.restarts {
+		if n.matches(nas) && (!timed || start.Before(r.At)) {
 			return outcomeBeforeRestart
 		}
 	}
@@ -441,8 +449,8 @@ func (b *Bindings) Stop(nas NAS, session string, began, until time.Time) (int, s
 	b.mu.Lock()
 	mine := b.holdersOf(nas, session)
 	why := ""
-	for n, at := range b.restarts {
-		if n.matches(nas) && began.Add(startSlack).Before(at) {
+	for n, r := range b.restarts {
+		if n.matches(nas) && began.Add(startSlack).Before(r.At) {
 			why = outcomeBeforeRestart
 		}
 	}
@@ -480,7 +488,8 @@ func (b *Bindings) Stop(nas NAS, session string, began, until time.Time) (int, s
 	return n, ""
 }
 
-// EndNAS records an Accounting-On or Accounting-Off of nas at (the NAS
+// EndNAS records an Accounting-On or Accounting-Off of nas at, remembered
+// until until (see Restart) (the NAS
 // restarted, so every session it had is gone; RFC 2866 §5.1, as
 // FreeRADIUS closes them): the holders of its sessions that began at or
 // before at, or whose start is unknown, are forgotten (their bindings
@@ -492,11 +501,12 @@ func (b *Bindings) Stop(nas NAS, session string, began, until time.Time) (int, s
 // now (the agent's clock was ahead and has been corrected): then at
 // replaces it, or the NAS's new sessions would be ignored until then. It
 // returns how many bindings ended.
-func (b *Bindings) EndNAS(nas NAS, at time.Time) int {
+func (b *Bindings) EndNAS(nas NAS, at, until time.Time) int {
 	n := 0
 	b.mu.Lock()
-	if prev, ok := b.restarts[nas]; !ok || at.After(prev) || prev.After(b.now()) {
-		b.restarts[nas] = at
+	if prev, ok := b.restarts[nas]; !ok || at.After(prev.At) || prev.At.After(b.now()) {
+		b.restarts[nas] = Restart{NAS: nas, At: at, Until: until}
+		b.dueRestart(b.restarts[nas])
 	}
 	for k, ss := range b.stopped {
 		if ss = slices.DeleteFunc(ss, func(s Stopped) bool { return nas.matches(s.NAS) }); len(ss) > 0 {
@@ -621,8 +631,8 @@ func (b *Bindings) State() BindingsState {
 			}
 		}
 	}
-	for n, at := range b.restarts {
-		s.Restarts = append(s.Restarts, Restart{NAS: n, At: at})
+	for _, r := range b.restarts {
+		s.Restarts = append(s.Restarts, r)
 	}
 	return s
 }
@@ -722,12 +732,18 @@ func (b *Bindings) Restore(s BindingsState, now, maxExpires time.Time, check Res
 		// A restart can only have happened by now: a time ahead (a clock
 		// that was ahead, a file edited) would ignore every session of
 		// the NAS until then.
-		at := r.At
-		if at.After(now) {
-			at = now
+		if r.At.After(now) {
+			r.At = now
 		}
-		if prev, ok := b.restarts[r.NAS]; !ok || at.After(prev) {
-			b.restarts[r.NAS] = at
+		if r.Until.IsZero() || r.Until.After(maxExpires) {
+			r.Until = maxExpires
+		}
+		if !now.Before(r.Until) {
+			continue
+		}
+		if prev, ok := b.restarts[r.NAS]; !ok || r.At.After(prev.At) {
+			b.restarts[r.NAS] = r
+			b.dueRestart(r)
 		}
 	}
 	b.changed(false)

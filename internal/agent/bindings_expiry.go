@@ -16,6 +16,7 @@ type expiry struct {
 	at  int64 // Unix nanoseconds
 	x   *Binding
 	key string // the stopped sessions' sessionKey, when x is nil
+	nas *NAS   // a NAS's restart, when x is nil and key ""
 }
 
 // expiries is a min-heap by time, typed (container/heap would box every
@@ -70,6 +71,11 @@ func (b *Bindings) dueStopped(key string, until time.Time) {
 	b.exp.push(expiry{at: until.UnixNano(), key: key})
 }
 
+// dueRestart schedules a NAS restart record's expiry (b.mu held).
+func (b *Bindings) dueRestart(r Restart) {
+	b.exp.push(expiry{at: r.Until.UnixNano(), nas: &r.NAS})
+}
+
 // expireBatch handles at most expiryBatch due expiries (b.mu held) and
 // returns how many bindings ended, how many records it forgot, and
 // whether more are due.
@@ -96,6 +102,13 @@ func (b *Bindings) expireBatch(now time.Time) (ended, forgot int, more bool) {
 			}
 			b.remove(x)
 			forgot++
+			continue
+		}
+		if e.nas != nil {
+			if r, ok := b.restarts[*e.nas]; ok && !now.Before(r.Until) {
+				delete(b.restarts, *e.nas)
+				forgot++
+			}
 			continue
 		}
 		ss := b.stopped[e.key]

@@ -22,7 +22,7 @@ import (
 //
 //	{"bindings":[{"prefix":"39.32.0.10/32","number":"923001234567","nas":{"addr":"10.1.1.1","identifier":"bras-1"},
 //	  "session":"4F2A…","start":"2026-11-29T10:00:00Z","expires":"2026-11-29T10:15:00Z"}, …],
-//	 "stopped":[{"nas":{…},"session":"4F29…","until":"…"}], "nas_restarts":[{"nas":{…},"at":"…"}]}
+//	 "stopped":[{"nas":{…},"session":"4F29…","until":"…"}], "nas_restarts":[{"nas":{…},"at":"…","until":"…"}]}
 //
 // A holder without "number" ("ended":true) is an address's newest claim,
 // binding nothing, that ended a binding; stops are those that ended one.

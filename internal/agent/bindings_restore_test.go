@@ -121,3 +121,40 @@ func TestRADIUSRestartTimeAhead(t *testing.T) {
 		r.expect("a session begun before the later restart", map[string]string{"39.36.3.2": ""})
 	})
 }
+
+// Restored NAS restart records keep their time limit (second field
+// report, item 5b): one past it is not restored; one from a file without
+// "until" (an earlier version) lasts the session timeout from the restore.
+func TestRADIUSRestoreRestartUntil(t *testing.T) {
+	const timeout = 5 * time.Minute
+	for _, tt := range []struct {
+		name  string
+		until time.Duration // from now; 0 for none in the file
+		want  time.Duration // the restored record's Until from now; -1 for not restored
+	}{
+		{"live", time.Minute, time.Minute},
+		{"past its time", -time.Second, -1},
+		{"no until (an earlier version's file)", 0, timeout},
+		{"until beyond the timeout", time.Hour, timeout},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			now := time.Now().Truncate(time.Second)
+			b := newBindings(func() time.Time { return now })
+			r := Restart{NAS: NAS{Addr: "10.9.9.1"}, At: now.Add(-time.Minute)}
+			if tt.until != 0 {
+				r.Until = now.Add(tt.until)
+			}
+			b.Restore(BindingsState{Restarts: []Restart{r}}, now, now.Add(timeout), func(Binding) error { return nil })
+			got := b.State().Restarts
+			if tt.want < 0 {
+				if len(got) != 0 {
+					t.Errorf("restored %v", got)
+				}
+				return
+			}
+			if len(got) != 1 || !got[0].Until.Equal(now.Add(tt.want)) {
+				t.Errorf("restored %v, want until now+%v", got, tt.want)
+			}
+		})
+	}
+}

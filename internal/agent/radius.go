@@ -132,7 +132,7 @@ func (s *RADIUS) account(p *radius.Packet, src net.Addr) []string {
 	event := now.Add(-time.Duration(rfc2866.AcctDelayTime_Get(p)) * time.Second)
 	switch status := rfc2866.AcctStatusType_Get(p); status {
 	case rfc2866.AcctStatusType_Value_AccountingOn, rfc2866.AcctStatusType_Value_AccountingOff:
-		n := a.bindings.EndNAS(nas, event)
+		n := a.bindings.EndNAS(nas, event, now.Add(s.SessionTimeout))
 		a.cfg.Log.Info("agent: radius: the NAS restarted; its sessions ended", "nas", nas.String(), "status", status.String(), "bindings_ended", n)
 		return []string{outcomeNASRestart}
 	case rfc2866.AcctStatusType_Value_Stop:

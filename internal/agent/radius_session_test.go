@@ -382,3 +382,34 @@ func TestRADIUSInterimWithoutCallingStationID(t *testing.T) {
 		})
 	}
 }
+
+// A NAS restart record lasts the session timeout, not for good (second
+// field report, item 5b): within it a packet of a session begun before
+// the restart is ignored; after it, and an expiry, the record is gone
+// and such a packet is taken as any session's whose records timed out.
+func TestRADIUSRestartRecordExpires(t *testing.T) {
+	const ip = "39.36.2.9"
+	nas := []string{"NAS-IP-Address", "10.9.9.1"}
+	r := newRADIUSRig(t, RADIUSOptions{SessionTimeout: 5 * time.Minute})
+	r.send("Accounting-On", nas...)
+	r.clk.Add(4 * time.Minute)
+	r.fx.a.bindings.Expire()
+	r.send("Interim-Update", append([]string{"Framed-IP-Address", ip, "Calling-Station-Id", numberA, "Acct-Session-Id", "e1", "Acct-Session-Time", "600"}, nas...)...)
+	r.expect("within the session timeout", map[string]string{ip: ""})
+	if n := len(r.fx.a.bindings.State().Restarts); n != 1 {
+		t.Errorf("%d restarts remembered within the timeout, want 1", n)
+	}
+	r.clk.Add(time.Minute + time.Second)
+	r.fx.a.bindings.Expire()
+	if n := len(r.fx.a.bindings.State().Restarts); n != 0 {
+		t.Errorf("%d restarts remembered after the timeout, want 0", n)
+	}
+	r.send("Interim-Update", append([]string{"Framed-IP-Address", ip, "Calling-Station-Id", numberA, "Acct-Session-Id", "e1", "Acct-Session-Time", "660"}, nas...)...)
+	r.expect("after the session timeout", map[string]string{ip: numberA})
+	// A later Accounting-On is remembered afresh, for its own timeout.
+	r.send("Accounting-On", nas...)
+	r.expect("after the second Accounting-On", map[string]string{ip: ""})
+	if n := len(r.fx.a.bindings.State().Restarts); n != 1 {
+		t.Errorf("%d restarts remembered after the second Accounting-On, want 1", n)
+	}
+}
