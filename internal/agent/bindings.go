@@ -39,6 +39,11 @@ type Bindings struct {
 	bySession map[string][]netip.Prefix
 	stopped   map[string][]Stopped // by sessionKey
 	restarts  map[NAS]Restart      // each NAS's last Accounting-On/Off, until it no longer matters
+	// nases holds one copy of each NAS's strings, shared by all its
+	// sessions' records (each packet brings its own copies: two
+	// allocations a record otherwise). NASes are few and sign their
+	// packets with the shared secret.
+	nases map[NAS]NAS
 	bound     int                  // bound holders
 	n         atomic.Int64         // bound, so that lookups skip the lock while nothing is bound
 	// gen counts changes of any kind, renewals included (for the
@@ -152,7 +157,7 @@ func (x *Binding) of(nas NAS, session string) bool {
 }
 
 func newBindings(now func() time.Time) *Bindings {
-	return &Bindings{now: now, bySession: map[string][]netip.Prefix{}, stopped: map[string][]Stopped{}, restarts: map[NAS]Restart{}}
+	return &Bindings{now: now, bySession: map[string][]netip.Prefix{}, stopped: map[string][]Stopped{}, restarts: map[NAS]Restart{}, nases: map[NAS]NAS{}}
 }
 
 // Watch makes fn hear of every prefix bound or unbound (not of renewals).
@@ -305,7 +310,7 @@ func (b *Bindings) Claim(c Claim) ClaimResult {
 			ended = ended || x.persisted()
 			b.remove(x)
 		}
-		b.insert(&Binding{Prefix: p, Number: number, NAS: c.NAS, Session: c.Session, Start: c.Start, Expires: c.Expires, Ended: number == "" && ended})
+		b.insert(&Binding{Prefix: p, Number: number, NAS: b.intern(c.NAS), Session: c.Session, Start: c.Start, Expires: c.Expires, Ended: number == "" && ended})
 		if number != "" {
 			moved = true
 			r.Bound++
@@ -348,6 +353,15 @@ func (b *Bindings) SessionNumber(nas NAS, session string) string {
 	return ""
 }
 
+// intern returns the one copy of nas's strings (b.mu held).
+func (b *Bindings) intern(nas NAS) NAS {
+	if n, ok := b.nases[nas]; ok {
+		return n
+	}
+	b.nases[nas] = nas
+	return nas
+}
+
 // holdersOf returns the holders of one session (b.mu held).
 func (b *Bindings) holdersOf(nas NAS, session string) []*Binding {
 	var out []*Binding
@@ -385,6 +399,7 @@ func (b *Bindings) insert(x *Binding) {
 	b.t.Insert(x.Prefix, x)
 	b.due(x)
 	k := sessionKey(x.NAS, x.Session)
+	x.Session = k[len(x.NAS.Addr)+1:] // one copy of the id, shared with the index's key
 	b.bySession[k] = append(b.bySession[k], x.Prefix)
 	if x.bound() {
 		b.bound++
@@ -479,7 +494,7 @@ func (b *Bindings) Stop(nas NAS, session string, began, until time.Time) (int, s
 		}
 	}
 	if !kept {
-		b.stopped[k] = append(b.stopped[k], Stopped{NAS: nas, Session: session, Until: until, ended: n > 0})
+		b.stopped[k] = append(b.stopped[k], Stopped{NAS: b.intern(nas), Session: k[len(nas.Addr)+1:], Until: until, ended: n > 0})
 		b.dueStopped(k, until)
 	}
 	b.changed(false)
