@@ -44,8 +44,8 @@ type Bindings struct {
 	// allocations a record otherwise). NASes are few and sign their
 	// packets with the shared secret.
 	nases map[NAS]NAS
-	bound     int                  // bound holders
-	n         atomic.Int64         // bound, so that lookups skip the lock while nothing is bound
+	bound int          // bound holders
+	n     atomic.Int64 // bound, so that lookups skip the lock while nothing is bound
 	// gen counts changes of any kind, renewals included (for the
 	// persister); watchers hear only of prefixes bound or unbound.
 	gen atomic.Uint64
