@@ -295,13 +295,20 @@ func framedPrefixes(p *radius.Packet) (out []netip.Prefix, malformed int) {
 			malformed++
 			continue
 		}
-		if len(ip) == net.IPv4len {
-			addr = addr.Unmap()
-		}
 		if bits < 0 {
 			bits = addr.BitLen()
 		}
-		if pfx := netip.PrefixFrom(addr, bits).Masked(); !slices.Contains(out, pfx) {
+		pfx := netip.PrefixFrom(addr, bits).Masked()
+		if pfx.Addr().Is4In6() {
+			// An IPv4-mapped address (::ffff:39.36.3.1 in
+			// Framed-IPv6-Address) or prefix (::ffff:39.36.3.0/120, /96
+			// or longer once masked) is IPv4 written the IPv6 way: the
+			// IPv4 address or prefix, as the registry reads it
+			// (netpolicy.ParsePrefix), so that it binds and supersedes as
+			// the IPv4 one does.
+			pfx = netip.PrefixFrom(pfx.Addr().Unmap(), pfx.Bits()-96)
+		}
+		if !slices.Contains(out, pfx) {
 			out = append(out, pfx)
 		}
 	}

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"net/netip"
 	"strconv"
 	"testing"
 	"time"
@@ -411,5 +412,35 @@ func TestRADIUSRestartRecordExpires(t *testing.T) {
 	r.expect("after the second Accounting-On", map[string]string{ip: ""})
 	if n := len(r.fx.a.bindings.State().Restarts); n != 1 {
 		t.Errorf("%d restarts remembered after the second Accounting-On, want 1", n)
+	}
+}
+
+// An IPv4-mapped IPv6 address or prefix is the IPv4 one (second field
+// report, item 6), as the registry reads it: it binds the IPv4 address,
+// answers IPv4 lookups, and a claim of the IPv4 address supersedes it.
+func TestRADIUSMappedIPv6IsIPv4(t *testing.T) {
+	for _, tt := range []struct {
+		name, attr, value string
+		probe             string // an address inside
+		bound             string // the bound prefix
+	}{
+		{"Framed-IPv6-Address", "Framed-IPv6-Address", "::ffff:39.36.3.1", "39.36.3.1", "39.36.3.1/32"},
+		{"Framed-IPv6-Prefix", "Framed-IPv6-Prefix", "::ffff:39.36.3.0/120", "39.36.3.77", "39.36.3.0/24"},
+		{"Delegated-IPv6-Prefix", "Delegated-IPv6-Prefix", "::ffff:39.36.3.128/121", "39.36.3.200", "39.36.3.128/25"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRADIUSRig(t, RADIUSOptions{})
+			r.send("Start", tt.attr, tt.value, "Calling-Station-Id", numberA, "Acct-Session-Id", "m1")
+			r.expect("the mapped claim", map[string]string{tt.probe: numberA})
+			if _, p, ok := r.fx.a.bindings.Lookup(netip.MustParseAddr(tt.probe)); !ok || p.String() != tt.bound {
+				t.Errorf("bound prefix %v (%v), want %s", p, ok, tt.bound)
+			}
+			r.clk.Add(time.Second)
+			r.send("Start", "Framed-IP-Address", tt.probe, "Calling-Station-Id", numberB, "Acct-Session-Id", "m2")
+			r.expect("the IPv4 claim of a newer session", map[string]string{tt.probe: numberB})
+			if n := r.outcomes(outcomeSuperseded); n != 1 {
+				t.Errorf("superseded = %d, want 1", n)
+			}
+		})
 	}
 }
