@@ -44,6 +44,13 @@ type Bindings struct {
 	// allocations a record otherwise). NASes are few and sign their
 	// packets with the shared secret.
 	nases map[NAS]NAS
+	// lost remembers, by sessionKey, the earliest known start of each
+	// session that lost an address to a newer session, for as long as the
+	// session keeps sending (the session timeout after its last packet):
+	// a later packet of it whose Acct-Session-Time is smaller (a NAS
+	// counting afresh, an estimate off) does not make it newer than the
+	// session that took the address.
+	lost  map[string][]lostStart
 	bound int          // bound holders
 	n     atomic.Int64 // bound, so that lookups skip the lock while nothing is bound
 	// gen counts changes of any kind, renewals included (for the
@@ -157,7 +164,7 @@ func (x *Binding) of(nas NAS, session string) bool {
 }
 
 func newBindings(now func() time.Time) *Bindings {
-	return &Bindings{now: now, bySession: map[string][]netip.Prefix{}, stopped: map[string][]Stopped{}, restarts: map[NAS]Restart{}, nases: map[NAS]NAS{}}
+	return &Bindings{now: now, bySession: map[string][]netip.Prefix{}, stopped: map[string][]Stopped{}, restarts: map[NAS]Restart{}, nases: map[NAS]NAS{}, lost: map[string][]lostStart{}}
 }
 
 // Watch makes fn hear of every prefix bound or unbound (not of renewals).
@@ -266,6 +273,21 @@ func (b *Bindings) Claim(c Claim) ClaimResult {
 			c.Start, c.Timed = x.Start, true
 		}
 	}
+	var lost []lostStart
+	if c.Session != "" {
+		lost = b.lost[sessionKey(c.NAS, c.Session)]
+	}
+	for i, l := range lost {
+		if c.NAS.matches(l.nas) {
+			if !c.Timed || l.start.Before(c.Start) {
+				c.Start, c.Timed = l.start, true
+			}
+			if c.Expires.After(l.expires) { // the session still sends: remembered on
+				lost[i].expires = c.Expires
+				b.dueLost(sessionKey(c.NAS, c.Session), c.Expires)
+			}
+		}
+	}
 	if r.Ignored = b.ignored(c.NAS, c.Session, c.Start, c.Timed); r.Ignored != "" {
 		b.mu.Unlock()
 		return r
@@ -308,6 +330,9 @@ func (b *Bindings) Claim(c Claim) ClaimResult {
 			}
 			moved = moved || x.bound()
 			ended = ended || x.persisted()
+			if !x.of(c.NAS, c.Session) {
+				b.lose(x)
+			}
 			b.remove(x)
 		}
 		b.insert(&Binding{Prefix: p, Number: number, NAS: b.intern(c.NAS), Session: c.Session, Start: c.Start, Expires: c.Expires, Ended: number == "" && ended})
@@ -351,6 +376,36 @@ func (b *Bindings) SessionNumber(nas NAS, session string) string {
 		}
 	}
 	return ""
+}
+
+// lostStart is a session's earliest known start, kept after it lost an
+// address (Bindings.lost).
+type lostStart struct {
+	nas            NAS
+	start, expires time.Time
+}
+
+// lose records that x's session lost x's prefix to a newer session
+// (b.mu held): its start is remembered while the session lasts.
+func (b *Bindings) lose(x *Binding) {
+	if x.Session == "" || !x.startKnown() {
+		return
+	}
+	k := sessionKey(x.NAS, x.Session)
+	for i, l := range b.lost[k] {
+		if l.nas == x.NAS {
+			if x.Start.Before(l.start) {
+				b.lost[k][i].start = x.Start
+			}
+			if x.Expires.After(l.expires) {
+				b.lost[k][i].expires = x.Expires
+				b.dueLost(k, x.Expires)
+			}
+			return
+		}
+	}
+	b.lost[k] = append(b.lost[k], lostStart{nas: x.NAS, start: x.Start, expires: x.Expires})
+	b.dueLost(k, x.Expires)
 }
 
 // intern returns the one copy of nas's strings (b.mu held).
@@ -528,6 +583,13 @@ func (b *Bindings) EndNAS(nas NAS, at, until time.Time) int {
 			b.stopped[k] = ss
 		} else {
 			delete(b.stopped, k)
+		}
+	}
+	for k, ls := range b.lost {
+		if ls = slices.DeleteFunc(ls, func(l lostStart) bool { return nas.matches(l.nas) && !l.start.After(at) }); len(ls) > 0 {
+			b.lost[k] = ls
+		} else {
+			delete(b.lost, k)
 		}
 	}
 	var gone []*Binding

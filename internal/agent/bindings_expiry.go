@@ -1,6 +1,9 @@
 package agent
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // expiryBatch is how many expiries Expire handles per hold of the
 // bindings' lock: lookups wait for at most one batch, however many
@@ -16,8 +19,14 @@ type expiry struct {
 	at  int64 // Unix nanoseconds
 	x   *Binding
 	key string // the stopped sessions' sessionKey, when x is nil
-	nas *NAS   // a NAS's restart, when x is nil and key ""
+	// With x nil: a NAS's restart when key is "", else (nas ==
+	// &lostMark) that session's lost start (Bindings.lost).
+	nas *NAS
 }
+
+// lostMark marks an expiry of a lost start (no field of its own: the
+// heap holds one entry per session, and every byte counts).
+var lostMark NAS
 
 // expiries is a min-heap by time, typed (container/heap would box every
 // entry pushed and popped: two allocations a session).
@@ -71,6 +80,11 @@ func (b *Bindings) dueStopped(key string, until time.Time) {
 	b.exp.push(expiry{at: until.UnixNano(), key: key})
 }
 
+// dueLost schedules a lost start's expiry (b.mu held).
+func (b *Bindings) dueLost(key string, expires time.Time) {
+	b.exp.push(expiry{at: expires.UnixNano(), key: key, nas: &lostMark})
+}
+
 // dueRestart schedules a NAS restart record's expiry (b.mu held).
 func (b *Bindings) dueRestart(r Restart) {
 	b.exp.push(expiry{at: r.Until.UnixNano(), nas: &r.NAS})
@@ -102,6 +116,17 @@ func (b *Bindings) expireBatch(now time.Time) (ended, forgot int, more bool) {
 			}
 			b.remove(x)
 			forgot++
+			continue
+		}
+		if e.nas == &lostMark {
+			ls := b.lost[e.key]
+			l := len(ls)
+			if ls = slices.DeleteFunc(ls, func(x lostStart) bool { return now.After(x.expires) }); len(ls) > 0 {
+				b.lost[e.key] = ls
+			} else {
+				delete(b.lost, e.key)
+			}
+			forgot += l - len(ls)
 			continue
 		}
 		if e.nas != nil {

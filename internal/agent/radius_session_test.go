@@ -444,3 +444,49 @@ func TestRADIUSMappedIPv6IsIPv4(t *testing.T) {
 		})
 	}
 }
+
+// A session that lost its address to a newer session remembers its own
+// start (second field report, item 6): a later packet of it with a
+// smaller Acct-Session-Time does not make it newer and win the address
+// back, for as long as the session keeps sending.
+func TestRADIUSLostSessionKeepsItsStart(t *testing.T) {
+	const ip = "39.36.3.9"
+	for _, tt := range []struct {
+		name      string
+		sendEvery time.Duration // the old session's updates after losing, until 10 minutes passed (0: none)
+		want      string        // the holder after the old session's update with a small Acct-Session-Time
+	}{
+		{"at once", 0, numberB},
+		{"while the session keeps sending past its first expiry", 4 * time.Minute, numberB},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRADIUSRig(t, RADIUSOptions{SessionTimeout: 5 * time.Minute})
+			r.send("Start", "Framed-IP-Address", ip, "Calling-Station-Id", numberA, "Acct-Session-Id", "o1")
+			r.clk.Add(time.Minute)
+			r.send("Start", "Framed-IP-Address", ip, "Calling-Station-Id", numberB, "Acct-Session-Id", "n1")
+			r.expect("the newer session's Start", map[string]string{ip: numberB})
+			elapsed := time.Minute
+			for tt.sendEvery > 0 && elapsed < 10*time.Minute {
+				r.clk.Add(tt.sendEvery)
+				elapsed += tt.sendEvery
+				r.send("Interim-Update", "Framed-IP-Address", ip, "Calling-Station-Id", numberA, "Acct-Session-Id", "o1", "Acct-Session-Time", strconv.Itoa(int(elapsed.Seconds())))
+				r.send("Interim-Update", "Framed-IP-Address", ip, "Calling-Station-Id", numberB, "Acct-Session-Id", "n1", "Acct-Session-Time", strconv.Itoa(int((elapsed - time.Minute).Seconds())))
+				r.fx.a.bindings.Expire()
+			}
+			r.clk.Add(10 * time.Second)
+			r.send("Interim-Update", "Framed-IP-Address", ip, "Calling-Station-Id", numberA, "Acct-Session-Id", "o1", "Acct-Session-Time", "5")
+			r.expect("the older session's update with a small Acct-Session-Time", map[string]string{ip: tt.want})
+		})
+	}
+	t.Run("forgotten once the session went quiet for the timeout", func(t *testing.T) {
+		r := newRADIUSRig(t, RADIUSOptions{SessionTimeout: 5 * time.Minute})
+		r.send("Start", "Framed-IP-Address", ip, "Calling-Station-Id", numberA, "Acct-Session-Id", "o1")
+		r.clk.Add(time.Minute)
+		r.send("Start", "Framed-IP-Address", ip, "Calling-Station-Id", numberB, "Acct-Session-Id", "n1")
+		r.clk.Add(5*time.Minute + time.Second)
+		r.fx.a.bindings.Expire()
+		if n := len(r.fx.a.bindings.lost); n != 0 {
+			t.Errorf("%d lost starts remembered after the timeout", n)
+		}
+	})
+}
