@@ -34,8 +34,13 @@ type Bindings struct {
 	now func() time.Time
 	mu  sync.RWMutex
 	t   bart.Table[*Binding] // holders, bound (Number != "") or not
-	// The holders of each session (by sessionKey), so that a Stop costs
-	// its own holders, not a walk of all of them.
+	// The bound holders of each session (by sessionKey), so that a Stop,
+	// a release or a claim's start costs its own holders, not a walk of
+	// all of them. Unbound holders are not indexed: nothing ends or
+	// releases them, a session's renewal of its own address finds it in
+	// the table, and leaving them out keeps an operator's unregistered
+	// subscribers (most of its sessions) cheap; a session that loses an
+	// address keeps its start in lost.
 	bySession map[string][]netip.Prefix
 	stopped   map[string][]Stopped // by sessionKey
 	restarts  map[NAS]Restart      // each NAS's last Accounting-On/Off, until it no longer matters
@@ -268,7 +273,17 @@ func (b *Bindings) Claim(c Claim) ClaimResult {
 		// too, or a newer session could never take the address from it.
 		c.Start = time.Time{}
 	}
-	for _, x := range mine {
+	starts := mine
+	if c.Session != "" {
+		// The session's unbound holders are not indexed: those of the
+		// claimed prefixes tell its start too.
+		for _, p := range c.Prefixes {
+			if x, ok := b.t.Get(p); ok && !x.bound() && x.of(c.NAS, c.Session) {
+				starts = append(starts[:len(starts):len(starts)], x)
+			}
+		}
+	}
+	for _, x := range starts {
 		if x.startKnown() && (!c.Timed || x.Start.Before(c.Start)) {
 			c.Start, c.Timed = x.Start, true
 		}
@@ -417,7 +432,7 @@ func (b *Bindings) intern(nas NAS) NAS {
 	return nas
 }
 
-// holdersOf returns the holders of one session (b.mu held).
+// holdersOf returns the bound holders of one session (b.mu held).
 func (b *Bindings) holdersOf(nas NAS, session string) []*Binding {
 	var out []*Binding
 	for _, p := range b.bySession[sessionKey(nas, session)] {
@@ -453,25 +468,35 @@ func (b *Bindings) ignored(nas NAS, session string, start time.Time, timed bool)
 func (b *Bindings) insert(x *Binding) {
 	b.t.Insert(x.Prefix, x)
 	b.due(x)
-	k := sessionKey(x.NAS, x.Session)
-	x.Session = k[len(x.NAS.Addr)+1:] // one copy of the id, shared with the index's key
-	b.bySession[k] = append(b.bySession[k], x.Prefix)
 	if x.bound() {
+		b.index(x)
 		b.bound++
 		b.n.Store(int64(b.bound))
 	}
 }
 
-// remove ends holder x (b.mu held).
-func (b *Bindings) remove(x *Binding) {
-	b.t.Delete(x.Prefix)
+// index adds bound holder x to its session's (b.mu held).
+func (b *Bindings) index(x *Binding) {
+	k := sessionKey(x.NAS, x.Session)
+	x.Session = k[len(x.NAS.Addr)+1:] // one copy of the id, shared with the index's key
+	b.bySession[k] = append(b.bySession[k], x.Prefix)
+}
+
+// unindex removes holder x from its session's (b.mu held).
+func (b *Bindings) unindex(x *Binding) {
 	k := sessionKey(x.NAS, x.Session)
 	if ps := slices.DeleteFunc(b.bySession[k], func(p netip.Prefix) bool { return p == x.Prefix }); len(ps) > 0 {
 		b.bySession[k] = ps
 	} else {
 		delete(b.bySession, k)
 	}
+}
+
+// remove ends holder x (b.mu held).
+func (b *Bindings) remove(x *Binding) {
+	b.t.Delete(x.Prefix)
 	if x.bound() {
+		b.unindex(x)
 		b.bound--
 		b.n.Store(int64(b.bound))
 		b.unbinding = true
@@ -482,6 +507,7 @@ func (b *Bindings) remove(x *Binding) {
 // (b.mu held).
 func (b *Bindings) unbind(x *Binding) {
 	if x.bound() {
+		b.unindex(x)
 		x.Number, x.Ended = "", true
 		b.bound--
 		b.n.Store(int64(b.bound))

@@ -490,3 +490,27 @@ func TestRADIUSLostSessionKeepsItsStart(t *testing.T) {
 		}
 	})
 }
+
+// A session's unbound holder is not in the per-session index (second
+// field report, item 5c: unregistered sessions kept compact) but still
+// tells the session's start when the session claims the same address
+// again: a session that first named no registered number and then does
+// (without Acct-Session-Time) keeps its start, and an older session's
+// packet does not take the address.
+func TestRADIUSUnboundHolderKeepsStart(t *testing.T) {
+	const ip = "39.36.3.11"
+	for _, first := range []string{"unknown", unregistered} {
+		t.Run(first, func(t *testing.T) {
+			r := newRADIUSRig(t, RADIUSOptions{})
+			r.send("Start", "Framed-IP-Address", ip, "Calling-Station-Id", first, "Acct-Session-Id", "u1")
+			r.clk.Add(time.Minute)
+			r.send("Interim-Update", "Framed-IP-Address", ip, "Calling-Station-Id", numberA, "Acct-Session-Id", "u1")
+			r.expect("the session's update naming a registered number", map[string]string{ip: numberA})
+			r.send("Interim-Update", "Framed-IP-Address", ip, "Calling-Station-Id", numberB, "Acct-Session-Id", "o1", "Acct-Session-Time", "120")
+			r.expect("an older session's update", map[string]string{ip: numberA})
+			if len(r.fx.a.bindings.bySession) != 1 {
+				t.Errorf("%d sessions indexed, want the bound one", len(r.fx.a.bindings.bySession))
+			}
+		})
+	}
+}
