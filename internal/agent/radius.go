@@ -47,11 +47,18 @@ type RADIUSOptions struct {
 //   - Stop ends the bindings of its session: the session is the NAS (see
 //     nasID, NAS.matches) and its Acct-Session-Id; an empty
 //     Acct-Session-Id matches nothing. Later packets of a stopped session
-//     are ignored for SessionTimeout.
+//     are ignored for SessionTimeout. A Stop whose session began (arrival
+//     − Acct-Delay-Time − Acct-Session-Time) before its NAS's last
+//     Accounting-On/Off, or before the known start of the session now
+//     using the id, ends nothing (Bindings.Stop).
 //   - Accounting-On and Accounting-Off end every binding of the NAS that
-//     sent them (it restarted: its sessions are gone); later packets of
-//     its sessions that began before are ignored.
-//   - What a request unbinds is on disk before it is answered.
+//     sent them (it restarted: its sessions are gone) and forget its
+//     sessions' records; later packets of its sessions that began before
+//     are ignored for SessionTimeout.
+//   - An Interim-Update without Calling-Station-Id is its session's: the
+//     number its Start bound.
+//   - Every unbinding so far is on disk before any request is answered
+//     (Bindings.MustPersist).
 //
 // Packets with a wrong shared secret fail authentication and are dropped,
 // counted and logged (radiusConn); octets past a packet's Length are
@@ -83,7 +90,7 @@ const (
 	outcomeFeedWithdrawal   = "feed_withdrawal"   // a binding ended because its number left the feed
 	outcomeReleased         = "released"          // a session's binding of an address its Interim-Update no longer lists
 	outcomeStoppedSession   = "stopped_session"   // a Start or Interim-Update of a session that already sent its Stop (ignored)
-	outcomeBeforeRestart    = "before_restart"    // a Start or Interim-Update of a session that began before its NAS's Accounting-On/Off (ignored)
+	outcomeBeforeRestart    = "before_restart"    // a Start, Interim-Update or Stop of a session that began before its NAS's Accounting-On/Off (ignored)
 	outcomeRestoreRefused   = "restore_refused"   // a persisted binding not restored at start (outside the accepted space, too broad, not a prefix)
 	outcomeBadAuthenticator = "bad_authenticator" // a request whose Request Authenticator does not verify: a wrong shared secret (dropped, unanswered)
 )
