@@ -3,6 +3,7 @@ package agent
 import (
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"net/netip"
 	"slices"
 	"sync"
@@ -43,12 +44,24 @@ type Bindings struct {
 	// address keeps its start in lost.
 	bySession map[string][]netip.Prefix
 	stopped   map[string][]Stopped // by sessionKey
-	restarts  map[NAS]Restart      // each NAS's last Accounting-On/Off, until it no longer matters
+	// quiet are the Stops that ended nothing (most of them: sessions of
+	// unregistered subscribers), kept compact as the only thing they
+	// decide, whether a later packet of the session is ignored, needs:
+	// a 64-bit hash of the session key, the NAS (an index into nasList,
+	// for the NAS-Identifier rule of NAS.matches) and the time. A second
+	// such Stop for the same key from a NAS with another NAS-Identifier
+	// goes into stopped. (Two session keys whose hashes collide, about
+	// one chance in 2^25 among a million Stops, make one session's
+	// packets ignored for the session timeout.)
+	quiet    map[uint64]quietStop
+	seed     maphash.Seed
+	nasList  []NAS
+	restarts map[NAS]Restart // each NAS's last Accounting-On/Off, until it no longer matters
 	// nases holds one copy of each NAS's strings, shared by all its
 	// sessions' records (each packet brings its own copies: two
 	// allocations a record otherwise). NASes are few and sign their
 	// packets with the shared secret.
-	nases map[NAS]NAS
+	nases map[NAS]uint32 // index into nasList
 	// lost remembers, by sessionKey, the earliest known start of each
 	// session that lost an address to a newer session, for as long as the
 	// session keeps sending (the session timeout after its last packet):
@@ -169,7 +182,7 @@ func (x *Binding) of(nas NAS, session string) bool {
 }
 
 func newBindings(now func() time.Time) *Bindings {
-	return &Bindings{now: now, bySession: map[string][]netip.Prefix{}, stopped: map[string][]Stopped{}, restarts: map[NAS]Restart{}, nases: map[NAS]NAS{}, lost: map[string][]lostStart{}}
+	return &Bindings{now: now, bySession: map[string][]netip.Prefix{}, stopped: map[string][]Stopped{}, restarts: map[NAS]Restart{}, nases: map[NAS]uint32{}, lost: map[string][]lostStart{}, quiet: map[uint64]quietStop{}, seed: maphash.MakeSeed()}
 }
 
 // Watch makes fn hear of every prefix bound or unbound (not of renewals).
@@ -424,12 +437,33 @@ func (b *Bindings) lose(x *Binding) {
 }
 
 // intern returns the one copy of nas's strings (b.mu held).
-func (b *Bindings) intern(nas NAS) NAS {
-	if n, ok := b.nases[nas]; ok {
-		return n
+func (b *Bindings) intern(nas NAS) NAS { return b.nasList[b.nasIndex(nas)] }
+
+// nasIndex returns nas's index in nasList (b.mu held).
+func (b *Bindings) nasIndex(nas NAS) uint32 {
+	if i, ok := b.nases[nas]; ok {
+		return i
 	}
-	b.nases[nas] = nas
-	return nas
+	i := uint32(len(b.nasList))
+	b.nasList = append(b.nasList, nas)
+	b.nases[nas] = i
+	return i
+}
+
+// quietStop is a Stop that ended nothing (Bindings.quiet).
+type quietStop struct {
+	nas   uint32 // index into nasList
+	until int64  // Unix nanoseconds
+}
+
+// stopHash is the quiet Stops' key: a hash of the session key.
+func (b *Bindings) stopHash(nas NAS, session string) uint64 {
+	var h maphash.Hash
+	h.SetSeed(b.seed)
+	h.WriteString(nas.Addr)
+	h.WriteByte(0)
+	h.WriteString(session)
+	return h.Sum64()
 }
 
 // holdersOf returns the bound holders of one session (b.mu held).
@@ -454,6 +488,9 @@ func (b *Bindings) ignored(nas NAS, session string, start time.Time, timed bool)
 			if nas.matches(s.NAS) && now.Before(s.Until) {
 				return outcomeStoppedSession
 			}
+		}
+		if q, ok := b.quiet[b.stopHash(nas, session)]; ok && nas.matches(b.nasList[q.nas]) && now.UnixNano() < q.until {
+			return outcomeStoppedSession
 		}
 	}
 	for n, r := range b.restarts {
@@ -574,6 +611,15 @@ func (b *Bindings) Stop(nas NAS, session string, began, until time.Time) (int, s
 			b.stopped[k][i].ended = s.ended || n > 0
 		}
 	}
+	if !kept && n == 0 {
+		h := b.stopHash(nas, session)
+		q, ok := b.quiet[h]
+		if !ok || b.nasList[q.nas] == nas {
+			b.quiet[h] = quietStop{nas: b.nasIndex(nas), until: until.UnixNano()}
+			b.dueQuiet(h, until)
+			kept = true
+		}
+	}
 	if !kept {
 		b.stopped[k] = append(b.stopped[k], Stopped{NAS: b.intern(nas), Session: k[len(nas.Addr)+1:], Until: until, ended: n > 0})
 		b.dueStopped(k, until)
@@ -609,6 +655,11 @@ func (b *Bindings) EndNAS(nas NAS, at, until time.Time) int {
 			b.stopped[k] = ss
 		} else {
 			delete(b.stopped, k)
+		}
+	}
+	for h, q := range b.quiet {
+		if nas.matches(b.nasList[q.nas]) {
+			delete(b.quiet, h)
 		}
 	}
 	for k, ls := range b.lost {

@@ -22,6 +22,8 @@ type expiry struct {
 	// With x nil: a NAS's restart when key is "", else (nas ==
 	// &lostMark) that session's lost start (Bindings.lost).
 	nas *NAS
+	// With x nil, key "" and nas nil: the quiet Stop of this hash.
+	h uint64
 }
 
 // lostMark marks an expiry of a lost start (no field of its own: the
@@ -85,6 +87,11 @@ func (b *Bindings) dueLost(key string, expires time.Time) {
 	b.exp.push(expiry{at: expires.UnixNano(), key: key, nas: &lostMark})
 }
 
+// dueQuiet schedules a quiet Stop's expiry (b.mu held).
+func (b *Bindings) dueQuiet(h uint64, until time.Time) {
+	b.exp.push(expiry{at: until.UnixNano(), h: h})
+}
+
 // dueRestart schedules a NAS restart record's expiry (b.mu held).
 func (b *Bindings) dueRestart(r Restart) {
 	b.exp.push(expiry{at: r.Until.UnixNano(), nas: &r.NAS})
@@ -116,6 +123,13 @@ func (b *Bindings) expireBatch(now time.Time) (ended, forgot int, more bool) {
 			}
 			b.remove(x)
 			forgot++
+			continue
+		}
+		if e.key == "" && e.nas == nil {
+			if q, ok := b.quiet[e.h]; ok && q.until <= t {
+				delete(b.quiet, e.h)
+				forgot++
+			}
 			continue
 		}
 		if e.nas == &lostMark {
