@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -33,6 +34,11 @@ func TestRADIUSUnbindingDurableBeforeAnswer(t *testing.T) {
 		{"a newer unregistered claim", [][]string{{"Start", "Framed-IP-Address", "39.32.4.1", "Calling-Station-Id", unregistered, "Acct-Session-Id", "d2"}},
 			[]string{"Interim-Update", "Framed-IP-Address", "39.32.4.1", "Calling-Station-Id", numberA, "Acct-Session-Id", "d1", "Acct-Session-Time", "90"}},
 		{"an Interim-Update without the address", [][]string{{"Interim-Update", "Framed-IP-Address", "39.32.4.2", "Calling-Station-Id", numberA, "Acct-Session-Id", "d1", "Acct-Session-Time", "60"}}, nil},
+		// The second field report's item 4: the session's own address,
+		// now claimed for no registered number.
+		{"its own Interim-Update for an unregistered number", [][]string{{"Interim-Update", "Framed-IP-Address", "39.32.4.1", "Calling-Station-Id", unregistered, "Acct-Session-Id", "d1", "Acct-Session-Time", "60"}}, nil},
+		{"its own Interim-Update with a Calling-Station-Id that is no number", [][]string{{"Interim-Update", "Framed-IP-Address", "39.32.4.1", "Calling-Station-Id", "unknown", "Acct-Session-Id", "d1", "Acct-Session-Time", "60"}}, nil},
+		{"its own Interim-Update with an address outside the accepted space besides", [][]string{{"Interim-Update", "Framed-IP-Address", "39.32.4.1", "Framed-IP-Address", "8.8.8.8", "Calling-Station-Id", "+1 202 555 0100", "Acct-Session-Id", "d1", "Acct-Session-Time", "60"}}, nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newRADIUSRig(t, RADIUSOptions{})
@@ -90,8 +96,25 @@ func TestRADIUSNoAnswerWhenNotDurable(t *testing.T) {
 	if n := testutil.ToFloat64(a.metrics.rejected.WithLabelValues("persist")); n == 0 {
 		t.Error("the failed persist is not counted")
 	}
-	// A claim that unbinds nothing needs no write, and is answered.
-	r.send("Start", "Framed-IP-Address", "39.32.4.9", "Calling-Station-Id", numberB, "Acct-Session-Id", "d9")
+	// The NAS retransmits the Stop: it ends nothing more, but the
+	// unbinding it made is still not on disk, so it is still not
+	// answered; nor is any other request while it is not (each answer
+	// says that everything unbound before it is recorded).
+	if r.sendSecret("s3cret", "Stop", "Acct-Session-Id", "d1") {
+		t.Error("a retransmitted Stop was answered while its unbinding is not on disk")
+	}
+	if r.sendSecret("s3cret", "Start", "Framed-IP-Address", "39.32.4.9", "Calling-Station-Id", numberB, "Acct-Session-Id", "d9") {
+		t.Error("a request was answered while an earlier unbinding is not on disk")
+	}
+	// The disk back: the retransmission is answered, and the unbinding is on disk.
+	r.stop()
+	a.cfg.StateDir = t.TempDir()
+	r.listen(RADIUSOptions{})
+	r.send("Stop", "Acct-Session-Id", "d1")
+	b, err := os.ReadFile(filepath.Join(a.cfg.StateDir, bindingsFile))
+	if err != nil || !strings.Contains(string(b), `"ended":true`) || strings.Contains(string(b), numberA) {
+		t.Errorf("after the retransmitted Stop, bindings.json = %s (%v); want d1's holder unbound", b, err)
+	}
 }
 
 // BenchmarkRADIUSStopDurable measures a Stop made durable before its
@@ -115,7 +138,7 @@ func BenchmarkRADIUSStopDurable(b *testing.B) {
 				var next atomic.Int64
 				stop := func() {
 					i := int(next.Add(1)) % n
-					a.bindings.Stop(NAS{Addr: "10.9.9.1"}, "s"+strconv.Itoa(i), now.Add(time.Hour))
+					a.bindings.Stop(NAS{Addr: "10.9.9.1"}, "s"+strconv.Itoa(i), now, now.Add(time.Hour))
 					if err := a.syncBindings(); err != nil {
 						b.Fatal(err)
 					}

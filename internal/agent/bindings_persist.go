@@ -22,7 +22,7 @@ import (
 //
 //	{"bindings":[{"prefix":"39.32.0.10/32","number":"923001234567","nas":{"addr":"10.1.1.1","identifier":"bras-1"},
 //	  "session":"4F2A…","start":"2026-11-29T10:00:00Z","expires":"2026-11-29T10:15:00Z"}, …],
-//	 "stopped":[{"nas":{…},"session":"4F29…","until":"…"}], "nas_restarts":[{"nas":{…},"at":"…"}]}
+//	 "stopped":[{"nas":{…},"session":"4F29…","until":"…"}], "nas_restarts":[{"nas":{…},"at":"…","until":"…"}]}
 //
 // A holder without "number" ("ended":true) is an address's newest claim,
 // binding nothing, that ended a binding; stops are those that ended one.
@@ -118,11 +118,19 @@ func (a *Agent) RestoreBindings(opts RADIUSOptions) (int, error) {
 // rename) unless a write since the last change made them durable already.
 // Concurrent callers share writes: each waits for one that began after
 // its change (group commit), so a burst of Stops costs a few writes.
-func (a *Agent) syncBindings() error {
+func (a *Agent) syncBindings() error { return a.syncBindingsTo(a.bindings.Gen()) }
+
+// syncUnbound makes every unbinding so far durable
+// (Bindings.MustPersist): the RADIUS handler calls it before each
+// Accounting-Response, whatever the request was, so that no path that
+// unbinds can forget to.
+func (a *Agent) syncUnbound() error { return a.syncBindingsTo(a.bindings.MustPersist()) }
+
+// syncBindingsTo writes the bindings unless change want is on disk.
+func (a *Agent) syncBindingsTo(want uint64) error {
 	if a.cfg.StateDir == "" {
 		return nil
 	}
-	want := a.bindings.Gen()
 	d := &a.bindingsDisk
 	d.mu.Lock()
 	defer d.mu.Unlock()

@@ -203,7 +203,7 @@ func TestCheckBatchMatchesSingle(t *testing.T) {
 		t.Fatalf("%s is bound to a mobile number but not allowed", mobile)
 	}
 	compare(t, "a mobile number bound", false)
-	a.bindings.Stop(NAS{Addr: "10.9.9.1"}, "s1", a.cfg.Now().Add(time.Hour))
+	a.bindings.Stop(NAS{Addr: "10.9.9.1"}, "s1", a.cfg.Now(), a.cfg.Now().Add(time.Hour))
 	old := a.state.Load()
 	a.state.Store(&state{Timestamp: old.Timestamp.Add(-2 * time.Hour), LastSuccess: old.LastSuccess.Add(-2 * time.Hour)})
 	compare(t, "stale", false)

@@ -35,7 +35,7 @@ func newMetrics(a *Agent, reg *prometheus.Registry) *metrics {
 			Help: "Kernel set replacements that failed (the previous sets stay in force)."}),
 		radius: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ipreg_agent_radius_accounting_total",
 			Help: "RADIUS accounting outcomes: per prefix bound, refused_address (outside Pakistan's space and --radius-allow-prefixes, or too broad), superseded (another session's binding ended by a newer claim), stale (a claim older than the address's newest claim), released (a session's binding its Interim-Update no longer lists), malformed; " +
-				"per request unregistered, unknown_number, no_address, no_session, stopped, stop_unmatched, nas_restart (Accounting-On/Off), stopped_session (a packet of a session after its Stop, ignored), before_restart (a packet of a session begun before its NAS's Accounting-On/Off, ignored), ignored; " +
+				"per request unregistered, unknown_number, no_address, no_session, stopped, stop_unmatched, stale_stop (a Stop of an earlier session with the id of the one now holding addresses, ends nothing), nas_restart (Accounting-On/Off), stopped_session (a packet of a session after its Stop, ignored), before_restart (a packet, or a Stop, of a session begun before its NAS's Accounting-On/Off, ignored), ignored; " +
 				"per binding feed_withdrawal (its number left the feed), restore_refused (a persisted binding not restored at start); bad_authenticator (a request with a wrong shared secret, dropped)."}, []string{"outcome"}),
 	}
 	gauge := func(name, help string, f func() float64) prometheus.Collector {

@@ -47,11 +47,18 @@ type RADIUSOptions struct {
 //   - Stop ends the bindings of its session: the session is the NAS (see
 //     nasID, NAS.matches) and its Acct-Session-Id; an empty
 //     Acct-Session-Id matches nothing. Later packets of a stopped session
-//     are ignored for SessionTimeout.
+//     are ignored for SessionTimeout. A Stop whose session began (arrival
+//     − Acct-Delay-Time − Acct-Session-Time) before its NAS's last
+//     Accounting-On/Off, or before the known start of the session now
+//     using the id, ends nothing (Bindings.Stop).
 //   - Accounting-On and Accounting-Off end every binding of the NAS that
-//     sent them (it restarted: its sessions are gone); later packets of
-//     its sessions that began before are ignored.
-//   - What a request unbinds is on disk before it is answered.
+//     sent them (it restarted: its sessions are gone) and forget its
+//     sessions' records; later packets of its sessions that began before
+//     are ignored for SessionTimeout.
+//   - An Interim-Update without Calling-Station-Id is its session's: the
+//     number its Start bound.
+//   - Every unbinding so far is on disk before any request is answered
+//     (Bindings.MustPersist).
 //
 // Packets with a wrong shared secret fail authentication and are dropped,
 // counted and logged (radiusConn); octets past a packet's Length are
@@ -77,12 +84,13 @@ const (
 	outcomeMalformed        = "malformed"         // an address attribute that does not decode
 	outcomeStopped          = "stopped"           // a Stop that ended its session's bindings
 	outcomeStopUnmatched    = "stop_unmatched"    // a Stop of a session that holds nothing
+	outcomeStaleStop        = "stale_stop"        // a Stop of an earlier session with the id of the one now holding addresses (ends nothing)
 	outcomeNASRestart       = "nas_restart"       // Accounting-On or Accounting-Off
 	outcomeIgnored          = "ignored"           // another Acct-Status-Type
 	outcomeFeedWithdrawal   = "feed_withdrawal"   // a binding ended because its number left the feed
 	outcomeReleased         = "released"          // a session's binding of an address its Interim-Update no longer lists
 	outcomeStoppedSession   = "stopped_session"   // a Start or Interim-Update of a session that already sent its Stop (ignored)
-	outcomeBeforeRestart    = "before_restart"    // a Start or Interim-Update of a session that began before its NAS's Accounting-On/Off (ignored)
+	outcomeBeforeRestart    = "before_restart"    // a Start, Interim-Update or Stop of a session that began before its NAS's Accounting-On/Off (ignored)
 	outcomeRestoreRefused   = "restore_refused"   // a persisted binding not restored at start (outside the accepted space, too broad, not a prefix)
 	outcomeBadAuthenticator = "bad_authenticator" // a request whose Request Authenticator does not verify: a wrong shared secret (dropped, unanswered)
 )
@@ -92,21 +100,20 @@ func (s *RADIUS) ServeRADIUS(w radius.ResponseWriter, r *radius.Request) {
 	if r.Code != radius.CodeAccountingRequest {
 		return
 	}
-	outcomes, unbound := s.account(r.Packet, r.RemoteAddr)
+	outcomes := s.account(r.Packet, r.RemoteAddr)
 	for _, o := range outcomes {
 		s.Agent.metrics.radius.WithLabelValues(o).Inc()
 	}
-	// What the request unbound is on disk before the NAS hears that it
-	// arrived, so that a crash right after the answer cannot bring a
-	// binding back: a server "MUST NOT transmit any reply if it fails to
-	// record the accounting packet" (RFC 2866 §2), and the NAS sends it
-	// again.
-	if unbound {
-		if err := s.Agent.syncBindings(); err != nil {
-			s.Agent.metrics.rejected.WithLabelValues("persist").Inc()
-			s.Agent.cfg.Log.Error("agent: radius: persist RADIUS bindings; not answering, so that the NAS retransmits", "err", err)
-			return
-		}
+	// What the request unbound (and every unbinding before it) is on disk
+	// before the NAS hears that it arrived, so that a crash right after
+	// the answer cannot bring a binding back: a server "MUST NOT transmit
+	// any reply if it fails to record the accounting packet" (RFC 2866
+	// §2), and the NAS sends it again. Bindings decide what needs it
+	// (MustPersist); nothing to write costs one comparison.
+	if err := s.Agent.syncUnbound(); err != nil {
+		s.Agent.metrics.rejected.WithLabelValues("persist").Inc()
+		s.Agent.cfg.Log.Error("agent: radius: persist RADIUS bindings; not answering, so that the NAS retransmits", "err", err)
+		return
 	}
 	// Always acknowledge a well-signed request, or the NAS retransmits it,
 	// with its Proxy-State attributes in their order (RFC 2865 §5.33: a
@@ -121,10 +128,8 @@ func (s *RADIUS) ServeRADIUS(w radius.ResponseWriter, r *radius.Request) {
 	w.Write(resp)
 }
 
-// account applies one Accounting-Request and returns its outcomes, and
-// whether it unbound anything or changed what later packets may do (a
-// Stop, an Accounting-On/Off): that must be durable before the answer.
-func (s *RADIUS) account(p *radius.Packet, src net.Addr) ([]string, bool) {
+// account applies one Accounting-Request and returns its outcomes.
+func (s *RADIUS) account(p *radius.Packet, src net.Addr) []string {
 	a := s.Agent
 	now := a.cfg.Now()
 	nas := nasID(p, src)
@@ -134,18 +139,25 @@ func (s *RADIUS) account(p *radius.Packet, src net.Addr) ([]string, bool) {
 	event := now.Add(-time.Duration(rfc2866.AcctDelayTime_Get(p)) * time.Second)
 	switch status := rfc2866.AcctStatusType_Get(p); status {
 	case rfc2866.AcctStatusType_Value_AccountingOn, rfc2866.AcctStatusType_Value_AccountingOff:
-		n := a.bindings.EndNAS(nas, event)
+		n := a.bindings.EndNAS(nas, event, now.Add(s.SessionTimeout))
 		a.cfg.Log.Info("agent: radius: the NAS restarted; its sessions ended", "nas", nas.String(), "status", status.String(), "bindings_ended", n)
-		return []string{outcomeNASRestart}, true
+		return []string{outcomeNASRestart}
 	case rfc2866.AcctStatusType_Value_Stop:
+		if session == "" {
+			return []string{outcomeNoSession}
+		}
+		// When the stopped session began (RFC 2866 §5.7): a Stop buffered
+		// across a NAS reboot, or of an earlier session with the same id,
+		// ends nothing of the session now using the id.
+		began := event.Add(-time.Duration(rfc2866.AcctSessionTime_Get(p)) * time.Second)
+		n, why := a.bindings.Stop(nas, session, began, now.Add(s.SessionTimeout))
 		switch {
-		case session == "":
-			return []string{outcomeNoSession}, false
-		case a.bindings.Stop(nas, session, now.Add(s.SessionTimeout)) > 0:
-			return []string{outcomeStopped}, true
+		case why != "":
+			return []string{why}
+		case n > 0:
+			return []string{outcomeStopped}
 		default:
-			// Remembered in memory; nothing persisted changed.
-			return []string{outcomeStopUnmatched}, false
+			return []string{outcomeStopUnmatched}
 		}
 	case rfc2866.AcctStatusType_Value_Start, rfc2866.AcctStatusType_Value_InterimUpdate:
 		// The session began its Acct-Session-Time before the event (RFC
@@ -156,13 +168,13 @@ func (s *RADIUS) account(p *radius.Packet, src net.Addr) ([]string, bool) {
 		timed = timed || status == rfc2866.AcctStatusType_Value_Start
 		return s.claim(p, nas, session, now, event.Add(-time.Duration(rfc2866.AcctSessionTime_Get(p))*time.Second), timed)
 	default:
-		return []string{outcomeIgnored}, false
+		return []string{outcomeIgnored}
 	}
 }
 
 // claim applies a Start or Interim-Update: the session now holds the
 // packet's addresses and prefixes.
-func (s *RADIUS) claim(p *radius.Packet, nas NAS, session string, now, start time.Time, timed bool) ([]string, bool) {
+func (s *RADIUS) claim(p *radius.Packet, nas NAS, session string, now, start time.Time, timed bool) []string {
 	a := s.Agent
 	var out []string
 	prefixes, malformed := framedPrefixes(p)
@@ -170,6 +182,15 @@ func (s *RADIUS) claim(p *radius.Packet, nas NAS, session string, now, start tim
 		out = append(out, outcomeMalformed)
 	}
 	number, err := CallingNumber(rfc2865.CallingStationID_GetString(p))
+	if _, ok := p.Lookup(rfc2865.CallingStationID_Type); !ok {
+		// An Interim-Update need not repeat Calling-Station-Id (RFC 2866
+		// requires it in no packet): the session's number is the one its
+		// Start named. One that names another number, or none that parses,
+		// is taken as said.
+		if n := a.bindings.SessionNumber(nas, session); n != "" {
+			number, err = n, nil
+		}
+	}
 	registered := false
 	if st := a.state.Load(); err == nil && st != nil {
 		e, ok := st.mobile[number]
@@ -235,7 +256,7 @@ func (s *RADIUS) claim(p *radius.Packet, nas NAS, session string, now, start tim
 	r := a.bindings.Claim(c)
 	if r.Ignored != "" {
 		// The claim's other outcomes (its number, its addresses) never applied.
-		return []string{r.Ignored}, false
+		return []string{r.Ignored}
 	}
 	for range r.Bound {
 		out = append(out, outcomeBound)
@@ -249,7 +270,7 @@ func (s *RADIUS) claim(p *radius.Packet, nas NAS, session string, now, start tim
 	for range r.Released {
 		out = append(out, outcomeReleased)
 	}
-	return out, r.Unbound()
+	return out
 }
 
 // framedPrefixes returns the addresses and prefixes an accounting request
@@ -281,13 +302,20 @@ func framedPrefixes(p *radius.Packet) (out []netip.Prefix, malformed int) {
 			malformed++
 			continue
 		}
-		if len(ip) == net.IPv4len {
-			addr = addr.Unmap()
-		}
 		if bits < 0 {
 			bits = addr.BitLen()
 		}
-		if pfx := netip.PrefixFrom(addr, bits).Masked(); !slices.Contains(out, pfx) {
+		pfx := netip.PrefixFrom(addr, bits).Masked()
+		if pfx.Addr().Is4In6() {
+			// An IPv4-mapped address (::ffff:39.36.3.1 in
+			// Framed-IPv6-Address) or prefix (::ffff:39.36.3.0/120, /96
+			// or longer once masked) is IPv4 written the IPv6 way: the
+			// IPv4 address or prefix, as the registry reads it
+			// (netpolicy.ParsePrefix), so that it binds and supersedes as
+			// the IPv4 one does.
+			pfx = netip.PrefixFrom(pfx.Addr().Unmap(), pfx.Bits()-96)
+		}
+		if !slices.Contains(out, pfx) {
 			out = append(out, pfx)
 		}
 	}

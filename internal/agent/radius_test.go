@@ -559,7 +559,7 @@ func TestRADIUSBindingsPersist(t *testing.T) {
 			t.Errorf("restored at once: %s held by %q, want %q", ip, got, want)
 		}
 	}
-	if got := b1.bindings.Stop(NAS{Addr: "127.0.0.1", Identifier: "bras-2"}, "c", r.clk.Now().Add(time.Hour)); got != 1 {
+	if got, _ := b1.bindings.Stop(NAS{Addr: "127.0.0.1", Identifier: "bras-2"}, "c", r.clk.Now(), r.clk.Now().Add(time.Hour)); got != 1 {
 		t.Errorf("a Stop after the restart ended %d bindings", got)
 	}
 	// Five minutes later: b's binding (not renewed since its Start 6
