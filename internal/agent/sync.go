@@ -163,6 +163,23 @@ func (a *Agent) Sync(ctx context.Context, jws string) error {
 		return err
 	}
 	same := old != nil && n.SessionID == old.SessionID
+	// skewed: accepted only under the clock-skew allowance (signed before
+	// the watermark; checkWatermark let it through because it continues the
+	// session without going back). Such a notification may only continue
+	// the history the agent applied, never replace it: otherwise anyone
+	// holding a notification of another branch of the same session (a
+	// registry restored from a backup reissued a version with other
+	// content, and the agent followed the newer branch) could switch the
+	// agent back to the older branch, and forth, within the allowance. Any
+	// continuity doubt about it is a replay, refused; a snapshot fallback
+	// is taken only on a notification signed at or after the watermark.
+	skewed := !a.watermark.IsZero() && n.Timestamp.Before(a.watermark)
+	if skewed && same && n.Version == old.Version {
+		if err := a.continuity(old, n); err != nil {
+			return replayOf(n, a.watermark, err)
+		}
+		return nil // an older signature of what the agent holds: nothing to change
+	}
 	next := &state{Feed: n.Feed, SessionID: n.SessionID, Version: n.Version, Timestamp: n.Timestamp, Expires: n.Expires, LastSuccess: now,
 		Hashes: map[int64]string{}, SnapshotHashes: map[int64]string{}, watermark: raiseWatermark(a.watermark, n.Timestamp, now)}
 	// Trust the next key the registry announces under a key already
@@ -199,6 +216,8 @@ func (a *Agent) Sync(ctx context.Context, jws string) error {
 	if same {
 		err := a.continuity(old, n)
 		switch {
+		case err != nil && skewed:
+			return replayOf(n, a.watermark, err)
 		case err != nil:
 			// Not provably the history the agent applied (a registry
 			// restored from a backup reissuing versions, a fork): only the
@@ -214,12 +233,18 @@ func (a *Agent) Sync(ctx context.Context, jws string) error {
 			table, numbers = old.table, old.numbers // nothing new: only the timestamp moves
 		default:
 			if table, numbers, records, err = a.applyDeltas(ctx, old.table, old.numbers, old.Version, n); err != nil {
+				if skewed {
+					return replayOf(n, a.watermark, err)
+				}
 				a.metrics.snapshotFallbacks.WithLabelValues(Reason(err)).Inc()
 				a.cfg.Log.Warn("agent: deltas not applied; taking the snapshot", "err", err)
 			}
 		}
 	}
 	fromSnapshot := table == nil
+	if fromSnapshot && skewed { // never reached (checkWatermark, the cases above): the rule in one place
+		return replayOf(n, a.watermark, errors.New("it would replace the table by its snapshot"))
+	}
 	if fromSnapshot {
 		if table, numbers, err = a.fromSnapshot(ctx, n); err != nil {
 			return err
@@ -266,6 +291,14 @@ func (a *Agent) Sync(ctx context.Context, jws string) error {
 		a.cfg.Log.Info("agent: synced", "session", n.SessionID, "version", n.Version, "entries", table.Len(), "took", time.Since(start).Round(time.Millisecond))
 	}
 	return nil
+}
+
+// replayOf is the refusal of a notification accepted only under the
+// clock-skew allowance that does not provably continue the applied
+// history (why: err).
+func replayOf(n *feed.Notification, watermark time.Time, err error) error {
+	return reject("replay", "notification of session %s version %d was signed at %s, before the newest one verified (%s), and does not continue the history applied (%v): an older notification may only continue it, never replace it",
+		n.SessionID, n.Version, n.Timestamp.Format(time.RFC3339), watermark.Format(time.RFC3339), err)
 }
 
 // keepHashes copies the hashes of versions from on.
