@@ -173,6 +173,11 @@ func (s *Server) Start(ctx context.Context, banner io.Writer) error {
 	s.startJobs(jobsCtx, a.Registry())
 	// Publish once before serving, so the feed exists from the first request.
 	if _, err := pub.PublishOnce(ctx); err != nil {
+		if errors.Is(err, publish.ErrRetiredKey) {
+			// Refuse to start: every agent would refuse the feed, and the
+			// registry alone can say why.
+			s.log.Error("feed: refusing to publish with a retired signing key", "err", err)
+		}
 		return fmt.Errorf("publish feed: %w", err)
 	}
 	if err := reader.Refresh(ctx); err != nil {

@@ -137,6 +137,12 @@ func (p *Publisher) PublishOnce(ctx context.Context) (bool, error) {
 	signedWith := keyState(cur, next)
 	now := p.now().UTC()
 	mk := p.marker()
+	// A key that is neither the marker's nor its announced next key is a
+	// retired one put back: agents refuse all it signs, so publish nothing
+	// and say why (Run logs the error every cycle until the key is fixed).
+	if err := mk.checkKeys(cur, p.markerPaths()); err != nil {
+		return false, err
+	}
 	// The first cycle after start re-signs every feed, changed or not: a
 	// data directory restored whole (database and marker together) looks
 	// consistent, and its notifications, signed before the backup, would
@@ -173,8 +179,9 @@ func (p *Publisher) PublishOnce(ctx context.Context) (bool, error) {
 	p.resigned = true
 	p.mu.Unlock()
 	// After the commit: the marker never names a state the database lacks.
+	keys := keyMark(cur, next, now)
 	for _, path := range p.markerPaths() {
-		if err := saveMarker(path, res.marks); err != nil {
+		if err := saveMarker(path, res.marks, keys); err != nil {
 			return false, fmt.Errorf("feed-state marker: %w", err)
 		}
 	}
