@@ -463,3 +463,75 @@ func TestSkewNeverReplaces(t *testing.T) {
 		})
 	}
 }
+
+// TestRunPacesNotNewer is the third round's fifth finding: a long-poll
+// (GET wait?after=N) answered with a notification that is not newer (a
+// MITM replaying the current one) made Run ask again at once, ~44 times a
+// second. Such an answer is now paced like a refusal (not_newer, counted;
+// jittered exponential backoff), while a newer answer is applied at once
+// and ends the backoff. The pauses are recorded, not slept.
+func TestRunPacesNotNewer(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		pauses int
+		// onPause runs at pause i (0-based) before Run goes on
+		onPause func(fx *fixture, i int)
+		// want checks the recorded pauses
+		want func(t *testing.T, fx *fixture, pauses []time.Duration)
+	}{
+		{"the same notification again and again", 5, nil, func(t *testing.T, fx *fixture, pauses []time.Duration) {
+			for i, d := range pauses {
+				b := time.Second << i
+				if d < b/2 || d > b {
+					t.Errorf("pause %d = %s, want between %s and %s", i, d, b/2, b)
+				}
+			}
+			if fx.rejected("not_newer") != float64(len(pauses)) {
+				t.Errorf("not_newer counted %v times, want %d", fx.rejected("not_newer"), len(pauses))
+			}
+		}},
+		{"a real update in between", 3, func(fx *fixture, i int) {
+			if i == 1 {
+				fx.reg.now = fx.reg.now.Add(time.Second)
+				fx.reg.publish(fx.t, "s1", 2, []feed.Entry{entry("14.1.104.0/24"), entry("27.0.184.0/24")}, nil)
+			}
+		}, func(t *testing.T, fx *fixture, pauses []time.Duration) {
+			if st := fx.a.Status(); st.Version != 2 || !fx.allowed("27.0.184.1") {
+				t.Fatalf("the update was not applied: %+v", st)
+			}
+			// Pause 1 (backoff 2 s) came before the update; the update
+			// was taken without one and ended the backoff: pause 2 is
+			// back at 1 s.
+			if pauses[1] < time.Second || pauses[2] > time.Second {
+				t.Errorf("pauses %v: the update did not end the backoff", pauses)
+			}
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			fx := newFixture(t)
+			fx.a.cfg.Poll = time.Hour // long-polls only, after the first fetch
+			fx.a.cfg.Now = time.Now
+			fx.reg.now = time.Now()
+			fx.reg.publish(t, "s1", 1, []feed.Entry{entry("14.1.104.0/24")}, nil)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var pauses []time.Duration
+			fx.a.pause = func(_ context.Context, d time.Duration) bool {
+				pauses = append(pauses, d)
+				if tt.onPause != nil {
+					tt.onPause(fx, len(pauses)-1)
+				}
+				if len(pauses) == tt.pauses {
+					cancel()
+					return false
+				}
+				return true
+			}
+			fx.a.Run(ctx)
+			if len(pauses) != tt.pauses {
+				t.Fatalf("pauses %v", pauses)
+			}
+			tt.want(t, fx, pauses)
+		})
+	}
+}
