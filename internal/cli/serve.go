@@ -73,6 +73,10 @@ type Server struct {
 	ln   net.Listener
 	wg   sync.WaitGroup
 	stop context.CancelFunc
+	// stopFeed stops the feed publisher; feedDone closes when it has
+	// (Close stops it before draining HTTP).
+	stopFeed context.CancelFunc
+	feedDone chan struct{}
 
 	metrics *promexpose.Server
 }
@@ -190,8 +194,13 @@ func (s *Server) Start(ctx context.Context, banner io.Writer) error {
 			s.log.Warn("feed: refresh after publish", "err", err)
 		}
 	})
-	s.wg.Add(2)
-	go func() { defer s.wg.Done(); pub.Run(jobsCtx, s.Config.FeedPoll) }()
+	// The publisher has a context of its own: Close stops it (and so its
+	// feed-state marker writes) before draining HTTP, which long-polls
+	// keep going for seconds.
+	pubCtx, stopPub := context.WithCancel(jobsCtx)
+	s.stopFeed, s.feedDone = stopPub, make(chan struct{})
+	go func() { defer close(s.feedDone); pub.Run(pubCtx, s.Config.FeedPoll) }()
+	s.wg.Add(1)
 	// Other replicas publish too: look for their versions four times a second.
 	go func() { defer s.wg.Done(); reader.Run(jobsCtx, 250*time.Millisecond) }()
 
@@ -335,10 +344,19 @@ func (s *Server) startJobs(ctx context.Context, reg prometheus.Registerer) {
 	}()
 }
 
-// Close lets in-flight requests finish (up to 30 s), stops the jobs and
-// closes the database.
+// Close stops the feed publisher (a cycle under way finishes), lets
+// in-flight requests finish (up to 30 s), stops the jobs and closes the
+// database. The publisher stops first: a stopping registry must not
+// publish, nor write the feed-state marker, while long-polls keep the
+// drain going; changes made meanwhile stay in the outbox for the next
+// start or another replica.
 func (s *Server) Close() error {
 	var errs []error
+	if s.stopFeed != nil {
+		s.stopFeed()
+		<-s.feedDone
+		s.log.Info("feed publisher stopped; draining HTTP requests")
+	}
 	if s.http != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
