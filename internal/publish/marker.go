@@ -106,7 +106,7 @@ func (m marker) checkKeys(cur ed25519.PrivateKey, paths []string) error {
 	return fmt.Errorf("%w: the feed signing key in use (%s) is not the key this registry last signed with (%s, recorded %s in the feed-state marker %v): "+
 		"the data directory or its key files were restored from before a key switch. Every agent has retired that key and would refuse all it signs, so nothing is published. "+
 		"Restore feed-signing-key.pem (and feed-signing-key.next.pem, if there was one) from the key backup taken after the switch and restart; "+
-		"only if you replaced the key on purpose (a compromised key), remove the feed-state marker files and put the new key in every agent's --trust-key",
+		"only if this key is meant (a replica given the switched key without the announcement step, or a compromised key replaced on purpose), remove the feed-state marker files and make sure every agent trusts it (--trust-key)",
 		ErrRetiredKey, k, m.Keys.SigningKey, m.Keys.Since.Format(time.RFC3339), paths)
 }
 
