@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"context"
 	"crypto/ed25519"
 	"fmt"
 	"log/slog"
@@ -73,6 +74,10 @@ type Agent struct {
 	journalReset bool
 	metrics      *metrics
 	Registry     *prometheus.Registry
+
+	// pause waits d between syncs after a refusal or a not-newer long-poll
+	// answer, false when ctx ended first (sync.go's Run; tests record it).
+	pause func(ctx context.Context, d time.Duration) bool
 }
 
 // state is the verified position in the feed and what it holds: the

@@ -384,7 +384,8 @@ func operatorOf(ctx context.Context, base *url.URL, token string) (string, error
 		} `json:"user"`
 	}
 	if res.StatusCode != 200 {
-		return "", fmt.Errorf("the registry refused the token (status %d)", res.StatusCode)
+		body, _ := io.ReadAll(io.LimitReader(res.Body, 4<<10))
+		return "", meStatusError(res.StatusCode, body)
 	}
 	if err := json.NewDecoder(res.Body).Decode(&me); err != nil {
 		return "", err
@@ -393,4 +394,34 @@ func operatorOf(ctx context.Context, base *url.URL, token string) (string, error
 		return "", errors.New("the token is not an operator user's")
 	}
 	return me.User.OperatorID, nil
+}
+
+// meStatusError says what a status other than 200 from GET /api/v1/me
+// means: only 401 and 403 are about the token; 429 and 5xx (a registry
+// starting, shutting down or overloaded, a proxy without it) are not, and
+// the agent retries. The registry's own message (its error shape
+// {"error":{"message"}}) is added when there is one; it never holds the
+// token.
+func meStatusError(code int, body []byte) error {
+	var e struct {
+		Error struct {
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	msg := ""
+	if json.Unmarshal(body, &e) == nil && e.Error.Message != "" {
+		msg = ": " + e.Error.Message
+	}
+	switch {
+	case code == http.StatusUnauthorized:
+		return fmt.Errorf("the registry refused the token (status 401: expired, revoked or mistyped; create a new one and update --operator-token-file)%s", msg)
+	case code == http.StatusForbidden:
+		return fmt.Errorf("the registry refused the token for GET /api/v1/me (status 403)%s", msg)
+	case code == http.StatusTooManyRequests:
+		return fmt.Errorf("the registry is busy (status 429), not refusing the token; retrying%s", msg)
+	case code >= 500:
+		return fmt.Errorf("the registry is unavailable (status %d: starting, shutting down, overloaded, or a proxy cannot reach it), not refusing the token; retrying%s", code, msg)
+	default:
+		return fmt.Errorf("unexpected answer from GET /api/v1/me (status %d)%s", code, msg)
+	}
 }

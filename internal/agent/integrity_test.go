@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -381,6 +382,156 @@ func TestStateOfAnotherFeed(t *testing.T) {
 			if tt.ready != !b.watermark.IsZero() {
 				t.Fatalf("watermark %v", b.watermark)
 			}
+		})
+	}
+}
+
+// TestSkewNeverReplaces is the third round's first finding: a registry
+// restored from a backup reissued version 3 with other content (signed
+// later; the agent rightly took its snapshot), and a notification of the
+// pre-restore version 3, signed before the watermark but within
+// MaxClockSkew, switched the agent back through hash_changed. A
+// notification accepted only under the skew allowance may continue the
+// applied history, never replace it: each case is refused as a replay,
+// counted nowhere as a snapshot fallback, and the table stays.
+func TestSkewNeverReplaces(t *testing.T) {
+	a, b, c, d := entry("14.1.104.0/24"), entry("27.0.184.0/24"), entry("36.255.32.0/24"), entry("39.32.0.0/24")
+	add := func(e feed.Entry) []feed.Op { return []feed.Op{{Op: "add", Entry: e}} }
+	for _, tt := range []struct {
+		name string
+		// old publishes, before the restore, what the MITM replays later
+		old func(fx *fixture)
+	}{
+		{"pre-restore version 3, same version other hashes", func(fx *fixture) {
+			fx.reg.publishWith(t, "s1", 3, 1, nil, map[int64][]feed.Op{2: add(a), 3: add(b)})
+		}},
+		{"pre-restore version 4 built on the old version 3", func(fx *fixture) {
+			fx.reg.publishWith(t, "s1", 4, 1, nil, map[int64][]feed.Op{2: add(a), 3: add(b), 4: add(d)})
+		}},
+		{"same version, only an unknown snapshot listed", func(fx *fixture) {
+			fx.reg.publish(t, "s1", 3, []feed.Entry{a, b}, nil)
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			fx := newFixture(t)
+			fx.reg.publish(t, "s1", 1, nil, nil)
+			if err := fx.sync(); err != nil {
+				t.Fatal(err)
+			}
+			fx.reg.now = fx.reg.now.Add(time.Minute)
+			fx.reg.publishWith(t, "s1", 2, 1, nil, map[int64][]feed.Op{2: add(a)})
+			if err := fx.sync(); err != nil {
+				t.Fatal(err)
+			}
+			fx.reg.now = fx.reg.now.Add(time.Minute)
+			fx.reg.publishWith(t, "s1", 3, 1, nil, map[int64][]feed.Op{2: add(a), 3: add(b)})
+			if err := fx.sync(); err != nil {
+				t.Fatal(err)
+			}
+			// The MITM keeps a notification (and its files) from before
+			// the restore.
+			fx.reg.now = fx.reg.now.Add(time.Minute)
+			tt.old(fx)
+			fx.reg.mu.Lock()
+			oldNote, oldFiles := fx.reg.note, maps.Clone(fx.reg.files)
+			fx.reg.mu.Unlock()
+			// The restored registry reissues version 3 with other
+			// content, signed a minute later: a legitimate fallback.
+			fx.reg.now = fx.reg.now.Add(time.Minute)
+			fx.reg.publishWith(t, "s1", 3, 1, nil, map[int64][]feed.Op{2: add(a), 3: add(c)})
+			if err := fx.sync(); err != nil {
+				t.Fatal(err)
+			}
+			if fx.fallbacks("") != 1 || !fx.allowed("36.255.32.1") || fx.allowed("27.0.184.1") {
+				t.Fatalf("the reissued version 3 was not taken (fallbacks %v)", fx.fallbacks(""))
+			}
+			wm := fx.a.watermark
+			fx.reg.mu.Lock()
+			fx.reg.note, fx.reg.files = oldNote, oldFiles
+			fx.reg.mu.Unlock()
+			err := fx.sync()
+			if Reason(err) != "replay" {
+				t.Fatalf("Sync of the old notification = %v, want a replay refusal", err)
+			}
+			st := fx.a.Status()
+			if st.Version != 3 || fx.fallbacks("") != 1 || !fx.allowed("36.255.32.1") || fx.allowed("27.0.184.1") || fx.allowed("39.32.0.1") {
+				t.Fatalf("the old notification changed the agent: version %d, fallbacks %v", st.Version, fx.fallbacks(""))
+			}
+			if !fx.a.watermark.Equal(wm) {
+				t.Fatalf("the watermark moved from %s to %s", wm, fx.a.watermark)
+			}
+		})
+	}
+}
+
+// TestRunPacesNotNewer is the third round's fifth finding: a long-poll
+// (GET wait?after=N) answered with a notification that is not newer (a
+// MITM replaying the current one) made Run ask again at once, ~44 times a
+// second. Such an answer is now paced like a refusal (not_newer, counted;
+// jittered exponential backoff), while a newer answer is applied at once
+// and ends the backoff. The pauses are recorded, not slept.
+func TestRunPacesNotNewer(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		pauses int
+		// onPause runs at pause i (0-based) before Run goes on
+		onPause func(fx *fixture, i int)
+		// want checks the recorded pauses
+		want func(t *testing.T, fx *fixture, pauses []time.Duration)
+	}{
+		{"the same notification again and again", 5, nil, func(t *testing.T, fx *fixture, pauses []time.Duration) {
+			for i, d := range pauses {
+				b := time.Second << i
+				if d < b/2 || d > b {
+					t.Errorf("pause %d = %s, want between %s and %s", i, d, b/2, b)
+				}
+			}
+			if fx.rejected("not_newer") != float64(len(pauses)) {
+				t.Errorf("not_newer counted %v times, want %d", fx.rejected("not_newer"), len(pauses))
+			}
+		}},
+		{"a real update in between", 3, func(fx *fixture, i int) {
+			if i == 1 {
+				fx.reg.now = fx.reg.now.Add(time.Second)
+				fx.reg.publish(fx.t, "s1", 2, []feed.Entry{entry("14.1.104.0/24"), entry("27.0.184.0/24")}, nil)
+			}
+		}, func(t *testing.T, fx *fixture, pauses []time.Duration) {
+			if st := fx.a.Status(); st.Version != 2 || !fx.allowed("27.0.184.1") {
+				t.Fatalf("the update was not applied: %+v", st)
+			}
+			// Pause 1 (backoff 2 s) came before the update; the update
+			// was taken without one and ended the backoff: pause 2 is
+			// back at 1 s.
+			if pauses[1] < time.Second || pauses[2] > time.Second {
+				t.Errorf("pauses %v: the update did not end the backoff", pauses)
+			}
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			fx := newFixture(t)
+			fx.a.cfg.Poll = time.Hour // long-polls only, after the first fetch
+			fx.a.cfg.Now = time.Now
+			fx.reg.now = time.Now()
+			fx.reg.publish(t, "s1", 1, []feed.Entry{entry("14.1.104.0/24")}, nil)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var pauses []time.Duration
+			fx.a.pause = func(_ context.Context, d time.Duration) bool {
+				pauses = append(pauses, d)
+				if tt.onPause != nil {
+					tt.onPause(fx, len(pauses)-1)
+				}
+				if len(pauses) == tt.pauses {
+					cancel()
+					return false
+				}
+				return true
+			}
+			fx.a.Run(ctx)
+			if len(pauses) != tt.pauses {
+				t.Fatalf("pauses %v", pauses)
+			}
+			tt.want(t, fx, pauses)
 		})
 	}
 }

@@ -163,6 +163,23 @@ func (a *Agent) Sync(ctx context.Context, jws string) error {
 		return err
 	}
 	same := old != nil && n.SessionID == old.SessionID
+	// skewed: accepted only under the clock-skew allowance (signed before
+	// the watermark; checkWatermark let it through because it continues the
+	// session without going back). Such a notification may only continue
+	// the history the agent applied, never replace it: otherwise anyone
+	// holding a notification of another branch of the same session (a
+	// registry restored from a backup reissued a version with other
+	// content, and the agent followed the newer branch) could switch the
+	// agent back to the older branch, and forth, within the allowance. Any
+	// continuity doubt about it is a replay, refused; a snapshot fallback
+	// is taken only on a notification signed at or after the watermark.
+	skewed := !a.watermark.IsZero() && n.Timestamp.Before(a.watermark)
+	if skewed && same && n.Version == old.Version {
+		if err := a.continuity(old, n); err != nil {
+			return replayOf(n, a.watermark, err)
+		}
+		return nil // an older signature of what the agent holds: nothing to change
+	}
 	next := &state{Feed: n.Feed, SessionID: n.SessionID, Version: n.Version, Timestamp: n.Timestamp, Expires: n.Expires, LastSuccess: now,
 		Hashes: map[int64]string{}, SnapshotHashes: map[int64]string{}, watermark: raiseWatermark(a.watermark, n.Timestamp, now)}
 	// Trust the next key the registry announces under a key already
@@ -199,6 +216,8 @@ func (a *Agent) Sync(ctx context.Context, jws string) error {
 	if same {
 		err := a.continuity(old, n)
 		switch {
+		case err != nil && skewed:
+			return replayOf(n, a.watermark, err)
 		case err != nil:
 			// Not provably the history the agent applied (a registry
 			// restored from a backup reissuing versions, a fork): only the
@@ -214,12 +233,18 @@ func (a *Agent) Sync(ctx context.Context, jws string) error {
 			table, numbers = old.table, old.numbers // nothing new: only the timestamp moves
 		default:
 			if table, numbers, records, err = a.applyDeltas(ctx, old.table, old.numbers, old.Version, n); err != nil {
+				if skewed {
+					return replayOf(n, a.watermark, err)
+				}
 				a.metrics.snapshotFallbacks.WithLabelValues(Reason(err)).Inc()
 				a.cfg.Log.Warn("agent: deltas not applied; taking the snapshot", "err", err)
 			}
 		}
 	}
 	fromSnapshot := table == nil
+	if fromSnapshot && skewed { // never reached (checkWatermark, the cases above): the rule in one place
+		return replayOf(n, a.watermark, errors.New("it would replace the table by its snapshot"))
+	}
 	if fromSnapshot {
 		if table, numbers, err = a.fromSnapshot(ctx, n); err != nil {
 			return err
@@ -266,6 +291,14 @@ func (a *Agent) Sync(ctx context.Context, jws string) error {
 		a.cfg.Log.Info("agent: synced", "session", n.SessionID, "version", n.Version, "entries", table.Len(), "took", time.Since(start).Round(time.Millisecond))
 	}
 	return nil
+}
+
+// replayOf is the refusal of a notification accepted only under the
+// clock-skew allowance that does not provably continue the applied
+// history (why: err).
+func replayOf(n *feed.Notification, watermark time.Time, err error) error {
+	return reject("replay", "notification of session %s version %d was signed at %s, before the newest one verified (%s), and does not continue the history applied (%v): an older notification may only continue it, never replace it",
+		n.SessionID, n.Version, n.Timestamp.Format(time.RFC3339), watermark.Format(time.RFC3339), err)
 }
 
 // keepHashes copies the hashes of versions from on.
@@ -450,18 +483,39 @@ func merge(entries []feed.Entry, ops []feed.Op) ([]feed.Entry, error) {
 // Run syncs until ctx ends: long-polls for new versions, polls regularly
 // (to refresh the data age when nothing changes), and on failure keeps the
 // last verified table and retries with jittered exponential backoff.
+//
+// The long-poll (GET wait?after=N) answers only with a version above N, or
+// 204 when none came: an answer that is not newer (the same version,
+// re-signed or replayed, by something in the agent's path) is paced like a
+// refusal (not_newer, counted in ipreg_agent_rejected_total, jittered
+// exponential backoff), or an agent would ask again at once, dozens of
+// times a second. Real updates are not delayed: a newer answer is applied
+// at once and resets the backoff, as a 204 does.
 func (a *Agent) Run(ctx context.Context) {
 	backoff := time.Second
 	nextPoll := time.Time{}
+	pause := a.pause
+	if pause == nil {
+		pause = func(ctx context.Context, d time.Duration) bool {
+			select {
+			case <-ctx.Done():
+				return false
+			case <-time.After(d):
+				return true
+			}
+		}
+	}
 	for ctx.Err() == nil {
 		var jws string
 		var ok bool
 		var err error
-		if now := time.Now(); now.After(nextPoll) || a.state.Load() == nil {
+		var wait time.Duration
+		before := a.state.Load()
+		if now := time.Now(); now.After(nextPoll) || before == nil {
 			jws, ok, err = a.fetchNotification(ctx, 0)
 			nextPoll = now.Add(a.cfg.Poll)
 		} else {
-			wait := min(25*time.Second, time.Until(nextPoll))
+			wait = min(25*time.Second, time.Until(nextPoll))
 			if wait < time.Second {
 				wait = time.Second
 			}
@@ -470,8 +524,19 @@ func (a *Agent) Run(ctx context.Context) {
 		if err == nil && ok {
 			err = a.Sync(ctx, jws)
 		}
+		if err == nil && ok && wait > 0 && !advanced(before, a.state.Load()) {
+			err = reject("not_newer", "the long-poll for a version above %d answered with version %d, not newer (a registry answers only with a newer version, or 204): something in the path replays notifications",
+				before.Version, a.state.Load().Version)
+		}
 		if err == nil {
-			backoff = time.Second
+			// The backoff ends when the registry behaves: a long-poll that
+			// answered newer or 204, or a fetch that moved the agent on. A
+			// plain fetch of the same notification after a refusal does not
+			// end it, or a path replaying old notifications to the long-poll
+			// would be asked again every second.
+			if wait > 0 || advanced(before, a.state.Load()) {
+				backoff = time.Second
+			}
 			continue
 		}
 		if ctx.Err() != nil {
@@ -480,13 +545,18 @@ func (a *Agent) Run(ctx context.Context) {
 		a.metrics.rejected.WithLabelValues(Reason(err)).Inc()
 		a.cfg.Log.Warn("agent: sync failed; serving the last verified table", "err", err, "retry_in", backoff)
 		// Full jitter keeps thousands of agents from retrying in step.
-		sleep := backoff/2 + rand.N(backoff/2+1)
-		select {
-		case <-ctx.Done():
+		if !pause(ctx, backoff/2+rand.N(backoff/2+1)) {
 			return
-		case <-time.After(sleep):
 		}
 		backoff = min(backoff*2, time.Minute)
-		nextPoll = time.Time{} // after a failure, fetch the notification afresh
+		if Reason(err) != "not_newer" {
+			nextPoll = time.Time{} // after a failure, fetch the notification afresh
+		}
 	}
+}
+
+// advanced reports whether the agent's position moved from before to
+// after: another session, or a higher version.
+func advanced(before, after *state) bool {
+	return after != nil && (before == nil || after.SessionID != before.SessionID || after.Version > before.Version)
 }

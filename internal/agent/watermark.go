@@ -36,7 +36,8 @@ const watermarkFile = "watermark.json"
 // sign with their own clocks, and two of them seconds apart must not make
 // an agent refuse the slower one's re-signed notification. A session change
 // or a lower version gets no tolerance: those must be signed at or after
-// the watermark. Five minutes is Kerberos' customary skew and well below
+// the watermark. Even then it may only continue the applied history (Sync
+// refuses it as a replay otherwise, never taking its snapshot). Five minutes is Kerberos' customary skew and well below
 // the registry's 15-minute re-signing interval.
 const MaxClockSkew = 5 * time.Minute
 

@@ -118,6 +118,13 @@ var routes = []route{
 	{"GET", "/feed/v1/operators/{operator}/wait", (*Server).feedWait},
 }
 
+// feedScopeRoute reports whether a token of the feed scope may use the
+// route: the feed (/feed/v1/…, whose reader checks the operator) and GET
+// /api/v1/me, which tells ipreg-agent its operator.
+func feedScopeRoute(method, path string) bool {
+	return strings.HasPrefix(path, "/feed/v1/") || method == "GET" && path == "/api/v1/me"
+}
+
 // Handler returns the API's handler with its middleware.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
@@ -132,8 +139,17 @@ func (s *Server) Handler() http.Handler {
 		})
 	}
 	for _, r := range routes {
-		h := r.handler
-		handle(r.method+" "+r.path, func(w http.ResponseWriter, req *http.Request) { h(s, w, req) })
+		h, feedRoute, public := r.handler, feedScopeRoute(r.method, r.path), publicRoutes[r.method+" "+r.path]
+		handle(r.method+" "+r.path, func(w http.ResponseWriter, req *http.Request) {
+			// The token's scope, checked for every route that takes a
+			// token at once (a feed token could once revoke itself
+			// through logout, which checked no scope).
+			if err := registry.CheckScope(user(req), feedRoute || public); err != nil {
+				s.writeError(w, req, err)
+				return
+			}
+			h(s, w, req)
+		})
 	}
 	// Anything else answers in the API's error shape: 405 with Allow when
 	// the path exists under other methods (asking the mux itself), else 404.

@@ -1,9 +1,12 @@
 package api_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/ipreg/ipreg/internal/api"
 	"github.com/ipreg/ipreg/internal/store/storetest"
 )
 
@@ -46,6 +49,42 @@ func TestFeedScopeToken(t *testing.T) {
 					t.Errorf("%s %s: %s", r.method, r.path, res.body)
 				}
 			}
+			// The routes openapi.json says take no user token.
+			var doc struct {
+				Paths map[string]map[string]struct {
+					Security *[]map[string][]string `json:"security"`
+				} `json:"paths"`
+			}
+			if err := json.Unmarshal(api.OpenAPI(), &doc); err != nil {
+				t.Fatal(err)
+			}
+			public := map[string]bool{}
+			for path, ops := range doc.Paths {
+				for method, op := range ops {
+					if op.Security != nil && !strings.Contains(fmt.Sprint(*op.Security), "bearer") {
+						public[strings.ToUpper(method)+" "+path] = true
+					}
+				}
+			}
+			if !public["POST /api/v1/login"] || public["POST /api/v1/logout"] {
+				t.Fatalf("public routes: %v", public)
+			}
+			// Every other route refuses it at the one authentication step,
+			// before reading a body or a path value: logout too (the token
+			// could revoke itself), and whatever route is added later.
+			for _, route := range api.Routes() {
+				method, path, _ := strings.Cut(route, " ")
+				if strings.HasPrefix(path, "/feed/v1/") || route == "GET /api/v1/me" || public[route] {
+					continue
+				}
+				path = strings.NewReplacer("{id}", "x", "{doc}", "x", "{number}", "x", "{operator}", "jazz", "{name}", "x").Replace(path)
+				res := c.raw(method, path, feedTok, "", nil)
+				if res.status != 403 || !strings.Contains(string(res.body), "feed scope") {
+					t.Errorf("%s with the feed token: %d %s", route, res.status, res.body)
+				}
+			}
+			// Still valid: nothing revoked it.
+			c.want(c.do("GET", "/api/v1/me", feedTok, nil), 200)
 			// A full-access token still does all of it.
 			full := c.want(c.do("POST", "/api/v1/tokens", jazz, map[string]any{"name": "admin script"}), 201).json(t)
 			if _, ok := full["scope"]; ok {

@@ -38,7 +38,7 @@ func runKey(ctx context.Context, args []string, env Env, stdio IO) error {
 		return nil
 	case "rotate":
 		var force bool
-		fs := flagSet("key rotate", fmt.Sprintf("Rotate the feed's signing key in two steps. The first run creates the next key, which\nnotifications announce (next_signing_key) while still signed with the current one, so\nagents learn it. A run at least %s later switches to it. With several replicas, copy\nthe key files to every replica's data directory after each step.", publish.MinAnnounce), stdio)
+		fs := flagSet("key rotate", fmt.Sprintf("Rotate the feed's signing key in two steps. The first run creates the next key, which\nnotifications announce (next_signing_key) while still signed with the current one, so\nagents learn it. A run at least %s later switches to it. With several replicas, copy\nthe key files to every replica's data directory after each step, and back them up: the feed-state\nmarker records the keys, and ipreg serve refuses to start with key files from before a switch.", publish.MinAnnounce), stdio)
 		fs.BoolVar(&force, "force", false, "switch to the next key even if it was announced less than "+publish.MinAnnounce.String()+" ago")
 		dataDir(fs)
 		if err := parse(fs, args, env); err != nil {

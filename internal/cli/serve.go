@@ -77,6 +77,10 @@ type Server struct {
 	ln   net.Listener
 	wg   sync.WaitGroup
 	stop context.CancelFunc
+	// stopFeed stops the feed publisher; feedDone closes when it has
+	// (Close stops it before draining HTTP).
+	stopFeed context.CancelFunc
+	feedDone chan struct{}
 
 	metrics *promexpose.Server
 }
@@ -91,7 +95,7 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", 1<<20, "largest JSON request body accepted")
 	fs.StringVar(&cfg.PublicURL, "public-url", "", "the registry's address as people reach it, e.g. https://ipreg.example.pk (http or https, a host name valid under IDNA or an IP address, a port from 1 to 65535, no query, fragment or control characters): the start of the password-reset links it writes, never taken from a request's Host header; without it reset links are refused and the forgot-password page says to ask the administrators, except under --demo, where it defaults to http://<listen address>")
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", false, "mark the portal's cookies Secure although ipreg serves plain HTTP (behind a TLS-terminating proxy); under TLS they always are")
-	fs.StringVar(&cfg.FeedStateCopy, "feed-state-copy", "", "a file outside the data directory for a second copy of the feed-state marker (e.g. /var/lib/ipreg-feed-state on another volume): a restore of the whole data directory, database and marker together, then starts a new feed session too")
+	fs.StringVar(&cfg.FeedStateCopy, "feed-state-copy", "", "a file outside the data directory for a second copy of the feed-state marker (e.g. /var/lib/ipreg-feed-state on another volume): a restore of the whole data directory, database and marker together, then starts a new feed session too; its directory must exist (serve refuses to start otherwise: an unmounted volume)")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	cfg.db.register(fs)
@@ -146,7 +150,9 @@ func (s *Server) Start(ctx context.Context, banner io.Writer) error {
 	}
 	s.log.Info("feed signing key", "public_key", feed.FormatPublicKey(cur.Public().(ed25519.PublicKey)), "rotating", next != nil)
 	pub := publish.NewPublisher(db, keys, nil, s.log)
-	pub.SetMarkerCopy(s.Config.FeedStateCopy)
+	if err := pub.SetMarkerCopy(s.Config.FeedStateCopy); err != nil {
+		return err
+	}
 	reader := publish.NewReader(db, s.log)
 	// Documents: sealed with AES-256-GCM under <data-dir>/document-key,
 	// kept in <data-dir>/documents (replicas must share both).
@@ -177,6 +183,11 @@ func (s *Server) Start(ctx context.Context, banner io.Writer) error {
 	s.startJobs(jobsCtx, a.Registry())
 	// Publish once before serving, so the feed exists from the first request.
 	if _, err := pub.PublishOnce(ctx); err != nil {
+		if errors.Is(err, publish.ErrRetiredKey) {
+			// Refuse to start: every agent would refuse the feed, and the
+			// registry alone can say why.
+			s.log.Error("feed: refusing to publish with a retired signing key", "err", err)
+		}
 		return fmt.Errorf("publish feed: %w", err)
 	}
 	if err := reader.Refresh(ctx); err != nil {
@@ -187,8 +198,13 @@ func (s *Server) Start(ctx context.Context, banner io.Writer) error {
 			s.log.Warn("feed: refresh after publish", "err", err)
 		}
 	})
-	s.wg.Add(2)
-	go func() { defer s.wg.Done(); pub.Run(jobsCtx, s.Config.FeedPoll) }()
+	// The publisher has a context of its own: Close stops it (and so its
+	// feed-state marker writes) before draining HTTP, which long-polls
+	// keep going for seconds.
+	pubCtx, stopPub := context.WithCancel(jobsCtx)
+	s.stopFeed, s.feedDone = stopPub, make(chan struct{})
+	go func() { defer close(s.feedDone); pub.Run(pubCtx, s.Config.FeedPoll) }()
+	s.wg.Add(1)
 	// Other replicas publish too: look for their versions four times a second.
 	go func() { defer s.wg.Done(); reader.Run(jobsCtx, 250*time.Millisecond) }()
 
@@ -332,10 +348,19 @@ func (s *Server) startJobs(ctx context.Context, reg prometheus.Registerer) {
 	}()
 }
 
-// Close lets in-flight requests finish (up to 30 s), stops the jobs and
-// closes the database.
+// Close stops the feed publisher (a cycle under way finishes), lets
+// in-flight requests finish (up to 30 s), stops the jobs and closes the
+// database. The publisher stops first: a stopping registry must not
+// publish, nor write the feed-state marker, while long-polls keep the
+// drain going; changes made meanwhile stay in the outbox for the next
+// start or another replica.
 func (s *Server) Close() error {
 	var errs []error
+	if s.stopFeed != nil {
+		s.stopFeed()
+		<-s.feedDone
+		s.log.Info("feed publisher stopped; draining HTTP requests")
+	}
 	if s.http != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()

@@ -254,6 +254,13 @@ func (s *Server) session(next http.Handler) http.Handler {
 		if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
 			u, err := s.svc.Authenticate(ctx, c.Value)
 			if err == nil {
+				// The portal has no feed routes: a feed-scoped API token
+				// put in the cookie is refused on every page (logout too:
+				// it must not revoke itself), naming its scope.
+				if err := registry.CheckScope(u, false); err != nil {
+					s.fail(w, r.WithContext(ctx), err)
+					return
+				}
 				ctx = context.WithValue(ctx, userKey, u)
 			} else {
 				s.clearSession(w, r)

@@ -63,7 +63,8 @@ func (k Keys) Load() (cur, next ed25519.PrivateKey, err error) {
 // Rotate announces a new next key, or, when one has been announced for at
 // least MinAnnounce (or force), makes it the current key. It says which.
 func (k Keys) Rotate(now time.Time, force bool) (string, error) {
-	if _, _, err := k.Load(); err != nil {
+	cur, _, err := k.Load()
+	if err != nil {
 		return "", err
 	}
 	st, err := os.Stat(filepath.Join(k.Dir, nextKeyFile))
@@ -73,6 +74,11 @@ func (k Keys) Rotate(now time.Time, force bool) (string, error) {
 			return "", err
 		}
 		if err := k.write(nextKeyFile, next); err != nil {
+			return "", err
+		}
+		// The marker learns the keys at once, so that a switch forced
+		// before the next publish is not taken for a retired key.
+		if err := k.mark(cur, next, now); err != nil {
 			return "", err
 		}
 		return fmt.Sprintf("announced next key %s; notifications carry it from the next publish.\nRun \"ipreg key rotate\" again after %s to switch to it.",
@@ -88,8 +94,10 @@ func (k Keys) Rotate(now time.Time, force bool) (string, error) {
 	if err := os.Rename(filepath.Join(k.Dir, nextKeyFile), filepath.Join(k.Dir, keyFile)); err != nil {
 		return "", err
 	}
-	cur, _, err := k.Load()
-	if err != nil {
+	if cur, _, err = k.Load(); err != nil {
+		return "", err
+	}
+	if err := k.mark(cur, nil, now); err != nil {
 		return "", err
 	}
 	return "switched: notifications are now signed with " + feed.FormatPublicKey(cur.Public().(ed25519.PublicKey)), nil
@@ -114,4 +122,14 @@ func (k Keys) write(name string, key ed25519.PrivateKey) error {
 		return err
 	}
 	return atomicfile.Write(k.Dir, name, b, 0o600)
+}
+
+// mark records the keys in the feed-state marker of the data directory (a
+// --feed-state-copy learns them at the next publish; the later record
+// wins when the copies are read).
+func (k Keys) mark(cur, next ed25519.PrivateKey, now time.Time) error {
+	if err := saveMarker(filepath.Join(k.Dir, markerFile), nil, keyMark(cur, next, now)); err != nil {
+		return fmt.Errorf("feed-state marker: %w", err)
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package publish
 
 import (
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ipreg/ipreg/internal/atomicfile"
+	"github.com/ipreg/ipreg/internal/feed"
 )
 
 // The feed-state marker, <data-dir>/feed-state beside the signing key,
@@ -49,9 +51,63 @@ type Mark struct {
 	SignedAt  time.Time `json:"signed_at"`
 }
 
-// marker is the file, by feed scope ("" the global feed).
+// marker is the file, by feed scope ("" the global feed), with the
+// signing keys last used.
 type marker struct {
 	Scopes map[string]Mark `json:"scopes"`
+	Keys   *KeyMark        `json:"keys,omitempty"`
+}
+
+// KeyMark is the marker's record of the signing keys: the public key that
+// signs the feed and the announced next key (ipreg key rotate), in the
+// form "ipreg key show" prints, and when the record was made. A data
+// directory (or only its key files) restored from before a key switch
+// brings the retired key back: every agent has retired it and refuses all
+// it signs, a fleet-wide outage whose cause the registry could not see.
+// The marker, kept in both copies, remembers the newer key (checkKeys).
+type KeyMark struct {
+	SigningKey     string    `json:"signing_key"`
+	NextSigningKey string    `json:"next_signing_key,omitempty"`
+	Since          time.Time `json:"since"`
+}
+
+// keyMark is the record of the keys cur and next (nil: none) at now.
+func keyMark(cur, next ed25519.PrivateKey, now time.Time) *KeyMark {
+	k := &KeyMark{SigningKey: feed.FormatPublicKey(cur.Public().(ed25519.PublicKey)), Since: now.UTC()}
+	if next != nil {
+		k.NextSigningKey = feed.FormatPublicKey(next.Public().(ed25519.PublicKey))
+	}
+	return k
+}
+
+// sameKeys reports whether k records the same keys as o.
+func (k *KeyMark) sameKeys(o *KeyMark) bool {
+	return k != nil && o != nil && k.SigningKey == o.SigningKey && k.NextSigningKey == o.NextSigningKey
+}
+
+// ErrRetiredKey is the refusal to publish with a signing key that is
+// neither the one the feed-state marker records nor its announced next key.
+var ErrRetiredKey = errors.New("retired signing key")
+
+// checkKeys refuses the key in use (cur) when the marker records another
+// signing key and cur is not its announced next key either: the key files
+// were put back from before a key switch (or replaced). Publishing with it
+// would only have every agent refuse the feed (they retired that key when
+// the switch completed); refusing here says why, at the registry. A marker
+// from before keys were recorded accepts any key.
+func (m marker) checkKeys(cur ed25519.PrivateKey, paths []string) error {
+	if m.Keys == nil || m.Keys.SigningKey == "" {
+		return nil
+	}
+	k := feed.FormatPublicKey(cur.Public().(ed25519.PublicKey))
+	if k == m.Keys.SigningKey || k == m.Keys.NextSigningKey {
+		return nil
+	}
+	return fmt.Errorf("%w: the feed signing key in use (%s) is not the key this registry last signed with (%s, recorded %s in the feed-state marker %v): "+
+		"the data directory or its key files were restored from before a key switch. Every agent has retired that key and would refuse all it signs, so nothing is published. "+
+		"Restore feed-signing-key.pem (and feed-signing-key.next.pem, if there was one) from the key backup taken after the switch and restart; "+
+		"only if this key is meant (a replica given the switched key without the announcement step, or a compromised key replaced on purpose), remove the feed-state marker files and make sure every agent trusts it (--trust-key)",
+		ErrRetiredKey, k, m.Keys.SigningKey, m.Keys.Since.Format(time.RFC3339), paths)
 }
 
 // markerMu serialises read-merge-write within a process (several
@@ -81,8 +137,12 @@ func loadMarker(path string) (marker, error) {
 	return m, nil
 }
 
-// merge takes, per feed, the later of m's and o's marks.
-func (m marker) merge(o marker) {
+// merge takes, per feed, the later of m's and o's marks, and the later
+// key record.
+func (m *marker) merge(o marker) {
+	if o.Keys != nil && (m.Keys == nil || o.Keys.Since.After(m.Keys.Since)) {
+		m.Keys = o.Keys
+	}
 	for name, n := range o.Scopes {
 		if old, ok := m.Scopes[name]; !ok || n.ahead(old) {
 			m.Scopes[name] = n
@@ -99,8 +159,9 @@ func (n Mark) ahead(m Mark) bool {
 }
 
 // saveMarker merges marks into the marker at path, each only if ahead of
-// what it holds, and writes it atomically if anything moved.
-func saveMarker(path string, marks map[string]Mark) error {
+// what it holds, records keys when they differ from its record, and writes
+// it atomically if anything moved.
+func saveMarker(path string, marks map[string]Mark, keys *KeyMark) error {
 	markerMu.Lock()
 	defer markerMu.Unlock()
 	m, err := loadMarker(path)
@@ -113,6 +174,10 @@ func saveMarker(path string, marks map[string]Mark) error {
 			m.Scopes[name] = n
 			moved = true
 		}
+	}
+	if keys != nil && !keys.sameKeys(m.Keys) {
+		m.Keys = keys
+		moved = true
 	}
 	if !moved && err == nil {
 		if _, statErr := os.Stat(path); statErr == nil {

@@ -5,8 +5,11 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -51,8 +54,45 @@ type Publisher struct {
 // (ipreg serve --feed-state-copy), outside the data directory, so that a
 // restore of the whole data directory, database and marker together, is
 // still noticed: the copy stays ahead, and the restored feed gets a new
-// session. Call it before the first publish.
-func (p *Publisher) SetMarkerCopy(path string) { p.markerCopy = path }
+// session. Call it before the first publish. The file may be missing (it
+// is created at the first publish), its directory may not: a directory
+// that is not there is a volume that is not mounted, and a copy written
+// into the mount point would be lost, or stale, when it is mounted again.
+// The error says so.
+func (p *Publisher) SetMarkerCopy(path string) error {
+	if path != "" {
+		dir := filepath.Dir(path)
+		st, err := os.Stat(dir)
+		if err == nil && !st.IsDir() {
+			err = errors.New("not a directory")
+		}
+		if err != nil {
+			return fmt.Errorf("--feed-state-copy %s: its directory %s: %v (is its volume mounted? the copy must live where a restore of the data directory does not reach; create the directory or mount the volume)", path, dir, err)
+		}
+	}
+	p.markerCopy = path
+	return nil
+}
+
+// warnMissingMarker logs an error for each marker copy that is missing
+// while another exists: it is about to be recreated from the other, and
+// whatever removed it (a volume replaced, a restore, a clean-up) may also
+// have taken the detection of a restored data directory with it. Both
+// missing is a first start.
+func (p *Publisher) warnMissingMarker() {
+	var present, missing []string
+	for _, path := range p.markerPaths() {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			missing = append(missing, path)
+		} else {
+			present = append(present, path)
+		}
+	}
+	if len(present) > 0 && len(missing) > 0 {
+		p.log.Error("feed: a feed-state marker copy is missing; recreating it from the other. If a volume was replaced or a directory restored, check that the data directory is the newest: a data directory restored whole is detected only while the copy outside it survives",
+			"missing", missing, "present", present)
+	}
+}
 
 // markerPaths are the marker's copies.
 func (p *Publisher) markerPaths() []string {
@@ -137,6 +177,12 @@ func (p *Publisher) PublishOnce(ctx context.Context) (bool, error) {
 	signedWith := keyState(cur, next)
 	now := p.now().UTC()
 	mk := p.marker()
+	// A key that is neither the marker's nor its announced next key is a
+	// retired one put back: agents refuse all it signs, so publish nothing
+	// and say why (Run logs the error every cycle until the key is fixed).
+	if err := mk.checkKeys(cur, p.markerPaths()); err != nil {
+		return false, err
+	}
 	// The first cycle after start re-signs every feed, changed or not: a
 	// data directory restored whole (database and marker together) looks
 	// consistent, and its notifications, signed before the backup, would
@@ -173,8 +219,10 @@ func (p *Publisher) PublishOnce(ctx context.Context) (bool, error) {
 	p.resigned = true
 	p.mu.Unlock()
 	// After the commit: the marker never names a state the database lacks.
+	keys := keyMark(cur, next, now)
+	p.warnMissingMarker()
 	for _, path := range p.markerPaths() {
-		if err := saveMarker(path, res.marks); err != nil {
+		if err := saveMarker(path, res.marks, keys); err != nil {
 			return false, fmt.Errorf("feed-state marker: %w", err)
 		}
 	}

@@ -436,7 +436,7 @@ type Profile struct {
 
 // Me returns the actor's profile.
 func (s *Service) Me(ctx context.Context, actor *User) (*Profile, error) {
-	if err := requireUser(actor); err != nil {
+	if err := requireAnyScope(actor); err != nil {
 		return nil, err
 	}
 	p := &Profile{User: actor, TOTPRequired: actor.Role.NeedsTOTP() && !s.totpExempt(actor)}

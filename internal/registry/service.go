@@ -123,9 +123,6 @@ func requireRole(actor *User, roles ...Role) error {
 	if err := requireUser(actor); err != nil {
 		return err
 	}
-	if err := refuseFeedOnly(actor); err != nil {
-		return err
-	}
 	if actor.EnrolmentOnly {
 		return Errorf(EFORBIDDEN, "your role requires two-factor authentication: set it up first (POST /api/v1/me/totp, then POST /api/v1/me/totp/confirm with a code from your authenticator app)")
 	}
@@ -141,6 +138,19 @@ func requireRole(actor *User, roles ...Role) error {
 	return Errorf(EFORBIDDEN, "this needs the role %s; you are %s", strings.Join(names, " or "), actor.Role)
 }
 
+// CheckScope is the scope half of authentication, for the HTTP layers to
+// apply to every request at the step that resolves its token: a token of
+// ScopeFeed gets EFORBIDDEN (naming the scope) on any route but a feed
+// route (feedRoute: the operator's feed, and GET /api/v1/me). No actor
+// passes: what needs one refuses it itself. The service checks again in
+// requireUser, so an operation reached another way cannot forget it.
+func CheckScope(actor *User, feedRoute bool) error {
+	if actor == nil || feedRoute {
+		return nil
+	}
+	return refuseFeedOnly(actor)
+}
+
 // refuseFeedOnly refuses a token of ScopeFeed what is not the operator's
 // feed or its own profile.
 func refuseFeedOnly(actor *User) error {
@@ -150,10 +160,25 @@ func refuseFeedOnly(actor *User) error {
 	return nil
 }
 
-// requireUser returns EUNAUTHORIZED for no actor. Only what a login that
-// may just set up TOTP needs (profile, TOTP enrolment, logout) checks no
-// more than this.
+// requireUser is the authentication step every operation that needs a
+// user goes through (requireRole starts with it): EUNAUTHORIZED for no
+// actor, and EFORBIDDEN for a token of the feed scope, which may do
+// nothing here but read its profile (Me, through requireAnyScope). The
+// scope check lives here, not beside it, so no operation can forget it
+// (a feed token could once revoke itself through logout). Only what a
+// login that may just set up TOTP needs (profile, TOTP enrolment, logout)
+// checks no more than this.
 func requireUser(actor *User) error {
+	if actor == nil {
+		return Errorf(EUNAUTHORIZED, "log in first: send Authorization: Bearer <token>")
+	}
+	return refuseFeedOnly(actor)
+}
+
+// requireAnyScope is requireUser for the one operation a token of the feed
+// scope may use besides the feed: reading its own profile (GET
+// /api/v1/me, which tells ipreg-agent its operator).
+func requireAnyScope(actor *User) error {
 	if actor == nil {
 		return Errorf(EUNAUTHORIZED, "log in first: send Authorization: Bearer <token>")
 	}

@@ -30,9 +30,6 @@ func (s *Service) BeginTOTP(ctx context.Context, actor *User) (*TOTPEnrolment, e
 	if err := requireUser(actor); err != nil {
 		return nil, err
 	}
-	if err := refuseFeedOnly(actor); err != nil {
-		return nil, err
-	}
 	var out *TOTPEnrolment
 	err := s.store.Write(ctx, func(tx Tx) error {
 		u, err := tx.User(ctx, actor.ID)
@@ -61,9 +58,6 @@ func (s *Service) BeginTOTP(ctx context.Context, actor *User) (*TOTPEnrolment, e
 // full session.
 func (s *Service) ConfirmTOTP(ctx context.Context, actor *User, token, code string) error {
 	if err := requireUser(actor); err != nil {
-		return err
-	}
-	if err := refuseFeedOnly(actor); err != nil {
 		return err
 	}
 	return s.store.Write(ctx, func(tx Tx) error {
