@@ -14,6 +14,7 @@ import (
 
 	"github.com/ipreg/ipreg/internal/feed"
 	"github.com/ipreg/ipreg/internal/publish"
+	"github.com/ipreg/ipreg/internal/testbin"
 )
 
 // registryKeys signs as the publisher does with the registry's key files
@@ -55,7 +56,7 @@ func TestKeyRetirement(t *testing.T) {
 		t.Fatal(err)
 	}
 	oldPub := old.Public().(ed25519.PublicKey)
-	var logs syncBuffer
+	var logs testbin.LogBuffer
 	fx.a.cfg.TrustKeys = []ed25519.PublicKey{oldPub}
 	fx.a.cfg.Log = slog.New(slog.NewTextHandler(&logs, nil))
 	fx.a = New(fx.a.cfg)
@@ -118,7 +119,7 @@ func TestKeyRetirement(t *testing.T) {
 
 	// A restart with --trust-key still naming the old key.
 	fx.a.persistNow()
-	var restartLogs syncBuffer
+	var restartLogs testbin.LogBuffer
 	cfg := fx.a.cfg
 	cfg.Log = slog.New(slog.NewTextHandler(&restartLogs, nil))
 	b := New(cfg)

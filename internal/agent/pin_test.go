@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/ipreg/ipreg/internal/feed"
+	"github.com/ipreg/ipreg/internal/testbin"
 )
 
 // feeds is a registry with several feeds, each a fakeRegistry on its own
@@ -62,7 +63,7 @@ func (f *feeds) setMe(op string) {
 // runningAgent is ipreg-agent run by Main until stop.
 type runningAgent struct {
 	url    string
-	stderr *syncBuffer
+	stderr *testbin.LogBuffer
 	stop   func() int
 }
 
@@ -70,7 +71,7 @@ type runningAgent struct {
 func startMain(t *testing.T, args ...string) *runningAgent {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	errOut := &syncBuffer{}
+	errOut := &testbin.LogBuffer{}
 	code := make(chan int, 1)
 	noEnv := func(string) (string, bool) { return "", false }
 	go func() {

@@ -1,37 +1,18 @@
 package agent
 
 import (
-	"bytes"
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"layeh.com/radius"
 	"layeh.com/radius/rfc2865"
 	"layeh.com/radius/rfc2866"
+
+	"github.com/ipreg/ipreg/internal/testbin"
 )
-
-// syncBuffer is a log sink the server's goroutines may write while the
-// test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // nasSocket is a NAS's UDP socket at a loopback address of its own.
 func nasSocket(t *testing.T, src, server string) *net.UDPConn {
@@ -88,7 +69,7 @@ func acctRequest(t *testing.T, secret string, id byte, attrs func(p *radius.Pack
 func TestRADIUSBadAuthenticatorAndPadding(t *testing.T) {
 	r := newRADIUSRig(t, RADIUSOptions{})
 	r.stop()
-	var log syncBuffer
+	var log testbin.LogBuffer
 	r.fx.a.cfg.Log = slog.New(slog.NewTextHandler(&log, nil))
 	r.listen(RADIUSOptions{})
 	nas2, nas3 := nasSocket(t, "127.0.0.2", r.addr), nasSocket(t, "127.0.0.3", r.addr)

@@ -13,7 +13,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/ipreg/ipreg/internal/api"
@@ -32,25 +31,7 @@ type env struct {
 	base string
 	svc  *registry.Service
 	ctx  context.Context
-	logs *syncBuffer // what the server logged
-}
-
-// syncBuffer is a log sink the test reads while the server writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	logs *testbin.LogBuffer // what the server logged
 }
 
 // newEnv serves the portal and the API over a fresh SQLite store; opts
@@ -70,7 +51,7 @@ func newEnv(t testing.TB, opts ...func(*registry.Config)) *env {
 	if err := svc.EnsureDemo(context.Background(), "demo-password-1"); err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &testbin.LogBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	a := api.New(svc, log, api.Config{})
 	p, err := portal.New(svc, log, portal.Config{Demo: true, Wrap: a.Observe, PublicURL: "https://ipreg.example.pk"})

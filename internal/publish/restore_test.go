@@ -1,7 +1,6 @@
 package publish_test
 
 import (
-	"bytes"
 	"crypto/ed25519"
 	"database/sql"
 	"encoding/json"
@@ -14,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -24,6 +22,7 @@ import (
 	"github.com/ipreg/ipreg/internal/feed"
 	"github.com/ipreg/ipreg/internal/publish"
 	"github.com/ipreg/ipreg/internal/store/storetest"
+	"github.com/ipreg/ipreg/internal/testbin"
 )
 
 // backup copies the database as an operator's backup would and returns a
@@ -96,28 +95,11 @@ func (e *env) pgAdmin(stmt string) {
 }
 
 // logged makes the publisher log into a buffer, for the test to read.
-func (e *env) logged() *syncBuffer {
-	var b syncBuffer
+func (e *env) logged() *testbin.LogBuffer {
+	var b testbin.LogBuffer
 	e.pub = publish.NewPublisher(e.db, e.keys, e.clock.Now, slog.New(slog.NewTextHandler(&b, nil)))
 	e.pub.SetMarkerCopy(e.markerCopy)
 	return &b
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // feedAgent is an ipreg-agent following the env's global feed through the
