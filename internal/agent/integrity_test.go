@@ -228,7 +228,6 @@ func TestContinuity(t *testing.T) {
 	b := entry("27.0.184.0/24")
 	c := entry("36.255.32.0/24")
 	d := entry("39.32.0.0/24")
-	add := func(e feed.Entry) []feed.Op { return []feed.Op{{Op: "add", Entry: e}} }
 	for _, tt := range []struct {
 		name   string
 		reason string // "" when the deltas apply
@@ -263,21 +262,7 @@ func TestContinuity(t *testing.T) {
 		}, []feed.Entry{a, b, d}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			fx := newFixture(t)
-			fx.reg.publish(t, "s1", 1, nil, nil)
-			if err := fx.sync(); err != nil {
-				t.Fatal(err)
-			}
-			fx.reg.now = fx.reg.now.Add(time.Minute)
-			fx.reg.publishWith(t, "s1", 2, 1, nil, map[int64][]feed.Op{2: add(a)})
-			if err := fx.sync(); err != nil {
-				t.Fatal(err)
-			}
-			fx.reg.now = fx.reg.now.Add(time.Minute)
-			fx.reg.publishWith(t, "s1", 3, 1, nil, map[int64][]feed.Op{2: add(a), 3: add(b)})
-			if err := fx.sync(); err != nil {
-				t.Fatal(err)
-			}
+			fx := syncedThrough3(t, a, b)
 			if fb := fx.fallbacks(""); fb != 0 {
 				t.Fatalf("setting up took %v snapshots", fb)
 			}
@@ -396,7 +381,6 @@ func TestStateOfAnotherFeed(t *testing.T) {
 // counted nowhere as a snapshot fallback, and the table stays.
 func TestSkewNeverReplaces(t *testing.T) {
 	a, b, c, d := entry("14.1.104.0/24"), entry("27.0.184.0/24"), entry("36.255.32.0/24"), entry("39.32.0.0/24")
-	add := func(e feed.Entry) []feed.Op { return []feed.Op{{Op: "add", Entry: e}} }
 	for _, tt := range []struct {
 		name string
 		// old publishes, before the restore, what the MITM replays later
@@ -413,21 +397,7 @@ func TestSkewNeverReplaces(t *testing.T) {
 		}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			fx := newFixture(t)
-			fx.reg.publish(t, "s1", 1, nil, nil)
-			if err := fx.sync(); err != nil {
-				t.Fatal(err)
-			}
-			fx.reg.now = fx.reg.now.Add(time.Minute)
-			fx.reg.publishWith(t, "s1", 2, 1, nil, map[int64][]feed.Op{2: add(a)})
-			if err := fx.sync(); err != nil {
-				t.Fatal(err)
-			}
-			fx.reg.now = fx.reg.now.Add(time.Minute)
-			fx.reg.publishWith(t, "s1", 3, 1, nil, map[int64][]feed.Op{2: add(a), 3: add(b)})
-			if err := fx.sync(); err != nil {
-				t.Fatal(err)
-			}
+			fx := syncedThrough3(t, a, b)
 			// The MITM keeps a notification (and its files) from before
 			// the restore.
 			fx.reg.now = fx.reg.now.Add(time.Minute)
@@ -535,3 +505,29 @@ func TestRunPacesNotNewer(t *testing.T) {
 		})
 	}
 }
+
+// syncedThrough3 is an agent that followed session s1 from version 1 (no
+// entries) through 2 (a added) and 3 (b added), one delta at a time, a
+// minute apart.
+func syncedThrough3(t *testing.T, a, b feed.Entry) *fixture {
+	t.Helper()
+	fx := newFixture(t)
+	fx.reg.publish(t, "s1", 1, nil, nil)
+	if err := fx.sync(); err != nil {
+		t.Fatal(err)
+	}
+	fx.reg.now = fx.reg.now.Add(time.Minute)
+	fx.reg.publishWith(t, "s1", 2, 1, nil, map[int64][]feed.Op{2: add(a)})
+	if err := fx.sync(); err != nil {
+		t.Fatal(err)
+	}
+	fx.reg.now = fx.reg.now.Add(time.Minute)
+	fx.reg.publishWith(t, "s1", 3, 1, nil, map[int64][]feed.Op{2: add(a), 3: add(b)})
+	if err := fx.sync(); err != nil {
+		t.Fatal(err)
+	}
+	return fx
+}
+
+// add is a delta that adds e.
+func add(e feed.Entry) []feed.Op { return []feed.Op{{Op: "add", Entry: e}} }
