@@ -244,6 +244,9 @@ func (s *Service) Login(ctx context.Context, email, password, totp, clientIP str
 		}
 		return "", nil, Errorf(EUNAUTHORIZED, "wrong e-mail or password")
 	}
+	if err := s.demoOutsideDemo(u); err != nil {
+		return "", nil, err
+	}
 	var step int64
 	scope := ""
 	switch {
@@ -331,6 +334,9 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*User, error)
 	}
 	if u.Disabled {
 		return nil, Errorf(EUNAUTHORIZED, "this account is disabled; contact the registry's administrators")
+	}
+	if err := s.demoOutsideDemo(u); err != nil {
+		return nil, err
 	}
 	// Whatever the token says: staff without TOTP whose role needs it may
 	// only set it up (their TOTP was reset, or the server no longer runs

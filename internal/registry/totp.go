@@ -14,7 +14,22 @@ const enrolmentLifetime = 15 * time.Minute
 // totpExempt reports whether u may skip TOTP although the role needs it:
 // only the demo's users, only under --demo.
 func (s *Service) totpExempt(u *User) bool {
-	return s.demoNoTOTP && strings.HasSuffix(u.Email, DemoDomain)
+	return s.demoNoTOTP && isDemoUser(u)
+}
+
+// isDemoUser reports whether u is one of the demo's users (@demo.test),
+// whose password is published in the README.
+func isDemoUser(u *User) bool { return strings.HasSuffix(u.Email, DemoDomain) }
+
+// demoOutsideDemo refuses the demo's users on a server not started with
+// --demo: their password is public, so on such a server anyone could log
+// in as the demo's admin and set up TOTP of their own. Login and every
+// token's authentication go through it.
+func (s *Service) demoOutsideDemo(u *User) error {
+	if isDemoUser(u) && !s.demoNoTOTP {
+		return Errorf(EUNAUTHORIZED, "the demo's users (%s) log in only to ipreg serve --demo; create real users with ipreg user add", DemoDomain)
+	}
+	return nil
 }
 
 // TOTPEnrolment is a started enrolment: the secret to put in an

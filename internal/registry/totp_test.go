@@ -109,29 +109,35 @@ func TestTOTP(t *testing.T) {
 	})
 }
 
-// The demo's staff skip TOTP only while the service runs with
-// DemoWithoutTOTP (ipreg serve --demo).
-func TestDemoStaffNeedTOTPWithoutDemo(t *testing.T) {
+// The demo's users (whose password the README publishes) work only while
+// the service runs with DemoWithoutTOTP (ipreg serve --demo): on a server
+// started without it they cannot log in, and their earlier sessions stop
+// working, so nobody can log in as the demo's admin and set up TOTP of
+// their own.
+func TestDemoUsersOnlyUnderDemo(t *testing.T) {
 	eachStore(t, func(t *testing.T, h *harness) {
 		if u := h.staff("reviewer"); u.EnrolmentOnly {
 			t.Fatal("a demo reviewer under --demo must not need TOTP")
 		}
-		strict := NewService(h.svc.Store(), Config{Now: h.clock.Now, Hashing: auth.TestParams})
-		tok, _, err := strict.Login(h.ctx, "reviewer@demo.test", "demo-password-1", "", "127.0.0.1")
+		old, _, err := h.svc.Login(h.ctx, "admin@demo.test", "demo-password-1", "", "127.0.0.1")
 		if err != nil {
 			t.Fatal(err)
 		}
-		u, err := strict.Authenticate(h.ctx, tok)
-		if err != nil || !u.EnrolmentOnly {
-			t.Fatalf("demo reviewer without --demo = %+v, %v", u, err)
+		strict := NewService(h.svc.Store(), Config{Now: h.clock.Now, Hashing: auth.TestParams})
+		for _, email := range []string{"admin@demo.test", "reviewer@demo.test", "operator.jazz@demo.test", "ADMIN@Demo.Test"} {
+			_, _, err := strict.Login(h.ctx, email, "demo-password-1", "", "127.0.0.1")
+			wantCode(t, err, EUNAUTHORIZED, "ipreg serve --demo")
 		}
-		_, err = strict.ReviewQueue(h.ctx, u, QueueFilter{})
-		wantCode(t, err, EFORBIDDEN, "two-factor")
-		// A session made under --demo loses its power too.
-		full := h.staff("reviewer")
-		tok2, _, _ := h.svc.Login(h.ctx, "reviewer@demo.test", "demo-password-1", "", "127.0.0.1")
-		if u, err := strict.Authenticate(h.ctx, tok2); err != nil || !u.EnrolmentOnly || full.EnrolmentOnly {
-			t.Fatalf("an old demo session without --demo = %+v, %v", u, err)
+		// A wrong password still says only that.
+		_, _, err = strict.Login(h.ctx, "admin@demo.test", "wrong-password-1", "", "127.0.0.2")
+		wantCode(t, err, EUNAUTHORIZED, "wrong e-mail or password")
+		// A session made under --demo stops working.
+		_, err = strict.Authenticate(h.ctx, old)
+		wantCode(t, err, EUNAUTHORIZED, "ipreg serve --demo")
+		// Real users are not affected.
+		alice := h.applicant("individual")
+		if _, _, err := strict.Login(h.ctx, alice.Email, "a long password", "", "127.0.0.3"); err != nil {
+			t.Fatalf("a real applicant without --demo: %v", err)
 		}
 	})
 }
