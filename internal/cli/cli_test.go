@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ipreg/ipreg/internal/publish"
 	"github.com/ipreg/ipreg/internal/store"
 	"github.com/ipreg/ipreg/internal/store/storetest"
 )
@@ -183,7 +184,20 @@ func TestEnvironment(t *testing.T) {
 }
 
 func TestKeyCommands(t *testing.T) {
-	env := map[string]string{"IPREG_DATA_DIR": t.TempDir()}
+	dir := t.TempDir()
+	env := map[string]string{"IPREG_DATA_DIR": dir}
+	// A directory ipreg serve never started on has no key: key show says
+	// so and makes none (an agent trusting a key nobody signs with would
+	// refuse every notification).
+	if code, out, errOut := run(t, env, "", "key", "show"); code == 0 || out != "" || !strings.Contains(errOut, "holds no feed signing key") {
+		t.Fatalf("key show on an empty data directory = %d %q %q", code, out, errOut)
+	}
+	if ok, err := (publish.Keys{Dir: dir}).Exists(); ok || err != nil {
+		t.Fatalf("key show made a key: %v %v", ok, err)
+	}
+	if _, _, err := (publish.Keys{Dir: dir}).Load(); err != nil { // as ipreg serve does at its first start
+		t.Fatal(err)
+	}
 	_, first, _ := run(t, env, "", "key", "show")
 	_, again, _ := run(t, env, "", "key", "show")
 	if !strings.HasPrefix(first, "ed25519:") || first != again {

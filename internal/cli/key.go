@@ -22,12 +22,18 @@ func runKey(ctx context.Context, args []string, env Env, stdio IO) error {
 	}
 	switch sub {
 	case "show":
-		fs := flagSet("key show", "Print the feed's public signing key in the ed25519:… form that ipreg-agent's\n--trust-key takes (created if the data directory has none yet), and the next key\nwhile a rotation is under way.", stdio)
+		fs := flagSet("key show", "Print the feed's public signing key in the ed25519:… form that ipreg-agent's\n--trust-key takes, and the next key while a rotation is under way. Give the --data-dir\nthat ipreg serve uses; a directory without a key (ipreg serve creates it at its first\nstart) is refused rather than given a new one, which no registry would sign with.", stdio)
 		dataDir(fs)
 		if err := parse(fs, args, env); err != nil {
 			return err
 		}
-		cur, next, err := publish.Keys{Dir: dir}.Load()
+		keys := publish.Keys{Dir: dir}
+		if ok, err := keys.Exists(); err != nil {
+			return err
+		} else if !ok {
+			return fmt.Errorf("%s holds no feed signing key: give the --data-dir that ipreg serve uses (ipreg serve creates the key at its first start)", dir)
+		}
+		cur, next, err := keys.Load()
 		if err != nil {
 			return err
 		}

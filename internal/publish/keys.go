@@ -31,6 +31,16 @@ const MinAnnounce = time.Hour
 
 // Load returns the current key (created if there is none yet) and the
 // next key, if a rotation is under way.
+// Exists reports whether the data directory holds a signing key yet (ipreg
+// serve creates one at its first start).
+func (k Keys) Exists() (bool, error) {
+	_, err := os.Stat(filepath.Join(k.Dir, keyFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 func (k Keys) Load() (cur, next ed25519.PrivateKey, err error) {
 	cur, err = k.read(keyFile)
 	if errors.Is(err, fs.ErrNotExist) {
