@@ -142,32 +142,40 @@ func TestDuplicateOwnNotCutByOverlapLimit(t *testing.T) {
 		ctx, svc := h.ctx, h.svc
 		reviewer := h.staff("reviewer")
 		b, other := h.applicant("company"), h.applicant("company")
-		first, err := h.create(b, companyApp("14.1.150.0/24"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := svc.Submit(ctx, b, first.ID, nil); err != nil {
-			t.Fatal(err)
-		}
 		// Another account files OverlapLimit+1 hosts of the /24 in an
-		// application whose ID sorts before B's (IDs are random; the drafts
-		// it does not submit hold nothing).
+		// application whose ID sorts before B's. IDs are random: the other
+		// account's lowest of eight drafts is taken, then B's drafts are
+		// made until one sorts after it (drafts hold nothing, so the rest
+		// do not count).
 		hosts := make([]string, OverlapLimit+1)
 		for i := range hosts {
 			hosts[i] = "14.1.150." + strconv.Itoa(i+1)
 		}
 		var many *Application
-		for try := 0; many == nil; try++ {
-			if try == 64 {
-				t.Fatal("no application ID sorted before " + first.ID)
-			}
+		for range 8 {
 			a, err := svc.CreateApplication(ctx, other, companyApp(hosts...))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if a.ID < first.ID {
+			if many == nil || a.ID < many.ID {
 				many = a
 			}
+		}
+		var first *Application
+		for try := 0; first == nil; try++ {
+			if try == 256 {
+				t.Fatal("no application ID sorted after " + many.ID)
+			}
+			a, err := h.create(b, companyApp("14.1.150.0/24"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.ID > many.ID {
+				first = a
+			}
+		}
+		if _, err := svc.Submit(ctx, b, first.ID, nil); err != nil {
+			t.Fatal(err)
 		}
 		for _, r := range RequiredDocuments(many.Category) {
 			k := string(r.Kinds[0])
