@@ -253,7 +253,7 @@ func (s *Service) register(ctx context.Context, tx Tx, actor *User, a *Applicati
 		Number: fmt.Sprintf("VPN-%d-%06d", year, n), ApplicationID: a.ID, AccountID: a.AccountID,
 		Category: a.Category, OperatorID: a.OperatorID, Addresses: a.Addresses, MobileNumbers: a.MobileNumbers,
 		Status: RegActive, ValidFrom: now, ValidUntil: now.AddDate(0, 0, days),
-		VerificationCode: auth.RandomCode(10), HolderName: a.HolderName, CreatedAt: now,
+		VerificationCode: auth.RandomCode(10), HolderName: a.HolderName, CreatedAt: now, IssuedAt: now,
 	}
 	if err := tx.CreateRegistration(ctx, r); err != nil {
 		return nil, err

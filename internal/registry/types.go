@@ -313,8 +313,12 @@ type Registration struct {
 	VerificationCode string
 	HolderName       string
 	CreatedAt        time.Time
-	EndedAt          time.Time
-	EndReason        string
+	// IssuedAt is when the present certificate was issued: the approval,
+	// then each renewal or amendment. A certificate issued earlier is
+	// superseded.
+	IssuedAt  time.Time
+	EndedAt   time.Time
+	EndReason string
 }
 
 // RevocationState is where a revocation stands.

@@ -23,18 +23,19 @@ func (t *tx) NextSerial(ctx context.Context, name string) (int64, error) {
 }
 
 const regCols = `r.number, r.application_id, r.account_id, r.category, r.operator_id, r.status, r.valid_from, r.valid_until,
-	r.verification_code, r.created_at, r.ended_at, r.end_reason, acc.name`
+	r.verification_code, r.created_at, r.ended_at, r.end_reason, r.issued_at, acc.name`
 
 const regFrom = ` FROM registrations r JOIN accounts acc ON acc.id = r.account_id`
 
 func scanReg(sc interface{ Scan(...any) error }) (*registry.Registration, error) {
 	var r registry.Registration
-	var from, until, created, ended string
+	var from, until, created, ended, issued string
 	if err := sc.Scan(&r.Number, &r.ApplicationID, &r.AccountID, &r.Category, &r.OperatorID, &r.Status, &from, &until,
-		&r.VerificationCode, &created, &ended, &r.EndReason, &r.HolderName); err != nil {
+		&r.VerificationCode, &created, &ended, &r.EndReason, &issued, &r.HolderName); err != nil {
 		return nil, err
 	}
 	r.ValidFrom, r.ValidUntil, r.CreatedAt, r.EndedAt = parseTime(from), parseTime(until), parseTime(created), parseTime(ended)
+	r.IssuedAt = parseTime(issued)
 	return &r, nil
 }
 
@@ -55,9 +56,9 @@ func (t *tx) regItems(ctx context.Context, rs []*registry.Registration) error {
 
 func (t *tx) CreateRegistration(ctx context.Context, r *registry.Registration) error {
 	_, err := t.exec(ctx, `INSERT INTO registrations (number, application_id, account_id, category, operator_id, status,
-		valid_from, valid_until, verification_code, created_at, ended_at, end_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		valid_from, valid_until, verification_code, created_at, ended_at, end_reason, issued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.Number, r.ApplicationID, r.AccountID, r.Category, r.OperatorID, r.Status, tm(r.ValidFrom), tm(r.ValidUntil),
-		r.VerificationCode, tm(r.CreatedAt), tm(r.EndedAt), r.EndReason)
+		r.VerificationCode, tm(r.CreatedAt), tm(r.EndedAt), r.EndReason, tm(r.IssuedAt))
 	if isUnique(err) {
 		return registry.Errorf(registry.ECONFLICT, "registration %s or one for application %s already exists", r.Number, r.ApplicationID)
 	}
@@ -81,8 +82,8 @@ func (t *tx) Registration(ctx context.Context, number string, forUpdate bool) (*
 }
 
 func (t *tx) UpdateRegistration(ctx context.Context, r *registry.Registration) error {
-	res, err := t.exec(ctx, `UPDATE registrations SET status = ?, valid_until = ?, ended_at = ?, end_reason = ? WHERE number = ?`,
-		r.Status, tm(r.ValidUntil), tm(r.EndedAt), r.EndReason, r.Number)
+	res, err := t.exec(ctx, `UPDATE registrations SET status = ?, valid_until = ?, ended_at = ?, end_reason = ?, issued_at = ? WHERE number = ?`,
+		r.Status, tm(r.ValidUntil), tm(r.EndedAt), r.EndReason, tm(r.IssuedAt), r.Number)
 	return mustAffect(res, err, "registration %s not found", r.Number)
 }
 

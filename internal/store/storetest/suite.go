@@ -793,7 +793,8 @@ func testRegistrations(t *testing.T, db *store.DB) {
 		a.State = registry.StateApproved
 		r := &registry.Registration{Number: fmt.Sprintf("VPN-2026-%06d", i+1), ApplicationID: a.ID, AccountID: acc,
 			Category: registry.CategoryCompany, OperatorID: "ptcl", Status: registry.RegActive, ValidFrom: t0,
-			ValidUntil: t0.AddDate(0, 0, 30*(i+1)), VerificationCode: "CODE", CreatedAt: t0.Add(time.Duration(i) * time.Second)}
+			ValidUntil: t0.AddDate(0, 0, 30*(i+1)), VerificationCode: "CODE", CreatedAt: t0.Add(time.Duration(i) * time.Second),
+			IssuedAt: t0.Add(time.Duration(i) * time.Second)}
 		write(t, db, func(tx registry.Tx) error {
 			if err := tx.CreateApplication(ctx, a); err != nil {
 				return err
@@ -825,6 +826,7 @@ func testRegistrations(t *testing.T, db *store.DB) {
 	write(t, db, func(tx registry.Tx) error {
 		r, _ := tx.Registration(ctx, "VPN-2026-000001", true)
 		r.Status, r.EndedAt, r.EndReason = registry.RegSurrendered, t0.Add(time.Hour), "closed office"
+		r.IssuedAt = t0.Add(30 * time.Minute) // a reissued certificate
 		return tx.UpdateRegistration(ctx, r)
 	})
 	db.Read(ctx, func(tx registry.Tx) error {
@@ -833,7 +835,7 @@ func testRegistrations(t *testing.T, db *store.DB) {
 			t.Errorf("active registrations = %d, want 1", len(rs))
 		}
 		r, _ := tx.Registration(ctx, "VPN-2026-000001", false)
-		if r.EndReason != "closed office" || !r.EndedAt.Equal(t0.Add(time.Hour)) {
+		if r.EndReason != "closed office" || !r.EndedAt.Equal(t0.Add(time.Hour)) || !r.IssuedAt.Equal(t0.Add(30*time.Minute)) {
 			t.Errorf("ended registration = %+v", r)
 		}
 		return nil
