@@ -213,3 +213,17 @@ func sameFacts(a, b certificate.Facts) bool {
 	return a.Number == b.Number && a.Holder == b.Holder && a.Category == b.Category && a.ValidFrom.Equal(b.ValidFrom) &&
 		a.ValidUntil.Equal(b.ValidUntil) && a.IssuedAt.Equal(b.IssuedAt) && a.ItemsDigest == b.ItemsDigest
 }
+
+// CertificatePublicKeys are the certificate keys to publish (GET
+// /api/v1/keys): the current one first, then retired ones. None when no
+// keys are configured.
+func (s *Service) CertificatePublicKeys() ([]certificate.PublicKey, error) {
+	if s.certKeys == nil {
+		return nil, nil
+	}
+	ks, err := s.certKeys.Load()
+	if err != nil {
+		return nil, fmt.Errorf("certificate signing key: %w", err)
+	}
+	return ks.Public, nil
+}
