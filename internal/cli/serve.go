@@ -248,7 +248,6 @@ func (s *Server) Start(ctx context.Context, banner io.Writer) error {
 	// Other replicas publish too: look for their versions four times a second.
 	go func() { defer s.wg.Done(); reader.Run(jobsCtx, 250*time.Millisecond) }()
 
-
 	// The API, the feed and the operational endpoints, and the portal for
 	// every other path.
 	p, err := portal.New(s.svc, s.log, portal.Config{Demo: s.Config.Demo, SecureCookies: s.Config.SecureCookies, Wrap: a.Observe,

@@ -262,4 +262,3 @@ func fetchVerification(ctx context.Context, client *http.Client, l certificate.L
 	}
 	return &v, nil
 }
-
