@@ -187,7 +187,8 @@ func (s *Server) Start(ctx context.Context, banner io.Writer) error {
 	case s.Config.Demo:
 		publicURL = "http://" + demoHost(s.Addr)
 	default:
-		s.log.Warn("password reset links and certificates are off: start ipreg serve with --public-url (IPREG_PUBLIC_URL), the address people reach the registry at")
+		s.log.Warn("password reset links are off: start ipreg serve with --public-url (IPREG_PUBLIC_URL), the address people reach the registry at")
+		s.log.Warn("certificates are off: their QR codes need --public-url (IPREG_PUBLIC_URL)")
 	}
 	s.svc = registry.NewService(db, registry.Config{Log: s.log, FeedChanged: pub.Kick, Documents: docs,
 		DemoWithoutTOTP: s.Config.Demo, ResetLinks: publicURL != "",

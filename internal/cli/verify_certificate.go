@@ -15,6 +15,7 @@ import (
 
 	"github.com/ipreg/ipreg/internal/certificate"
 	"github.com/ipreg/ipreg/internal/feed"
+	"github.com/ipreg/ipreg/internal/flagenv"
 )
 
 // Exit statuses of ipreg verify-certificate (1 is any other failure:
@@ -54,14 +55,17 @@ Online, the registry asked is the one the certificate names unless --registry sa
 --registry (or --key) to check a certificate against the registry you trust, not one it points to.
 Exit status: 0 authentic (online: the present certificate of an active registration); %d edited
 (the signature does not match); %d signed with an unknown key; %d superseded by a newer certificate;
-%d authentic but the registration is revoked, expired or surrendered; 1 any other failure; 2 usage.`,
+%d authentic but the registration is revoked, expired or surrendered; 1 any other failure; 2 usage.
+Flags come before the file or URL.`,
 		exitEdited, exitUnknownKey, exitSuperseded, exitNotActive), stdio)
 	fs.Var(&keyFlags, "key", "a certificate public key (ed25519:…) to trust; repeatable")
 	fs.StringVar(&keysFile, "keys", "", "a file of certificate public keys, one a line, first word ed25519:… (ipreg key show-certificate writes one)")
 	fs.StringVar(&registry, "registry", "", "the registry to ask (https://…), instead of the one the certificate names")
 	fs.BoolVar(&offline, "offline", false, "check the signature only, with --key or --keys; no network")
 	fs.DurationVar(&timeout, "timeout", 15*time.Second, "how long to wait for the registry")
-	if err := parse(fs, args, env); err != nil {
+	if err := flagenv.ParseArgs("IPREG_", fs, args, flagenv.Env(env)); errors.Is(err, flagenv.ErrUsage) {
+		return errUsage
+	} else if err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
