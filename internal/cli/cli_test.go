@@ -3,8 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"github.com/ipreg/ipreg/internal/certificate"
-	"github.com/ipreg/ipreg/internal/feed"
 	"os"
 	"path/filepath"
 	"strings"
