@@ -37,7 +37,7 @@ var categoryWords = map[Category]string{
 // (ECONFLICT); ENOTFOUND, EUNAVAILABLE (no public URL or keys configured)
 // as below.
 func (s *Service) CertificatePDF(ctx context.Context, actor *User, number string) ([]byte, error) {
-	if err := requireRole(actor, RoleApplicant, RoleReviewer, RoleSupervisor, RoleAdmin); err != nil {
+	if err := requireRole(actor, Roles...); err != nil {
 		return nil, err
 	}
 	var r *Registration
