@@ -50,22 +50,7 @@ func TestCertificateEndToEnd(t *testing.T) {
 				env = append(env, "IPREG_DB="+dsn)
 			}
 			p := start(t, env, "--demo", "--regulator", "Pakistan Telecommunication Authority")
-			p.call("POST", "/api/v1/signup", "", map[string]string{"email": "it@lahore-soft.pk", "password": "correct horse battery",
-				"kind": "company", "name": "Lahore Soft (Pvt) Ltd", "cnic": "35202-7654321-1", "mobile": "0321-7654321", "ntn": "1234567-0"}, 201)
-			alice := p.login("it@lahore-soft.pk", "correct horse battery")
-			app := p.call("POST", "/api/v1/applications", alice, map[string]any{"category": "company_vpn", "operator_id": "nayatel",
-				"subscriber_id": "NT-4411", "addresses": []string{"27.255.0.0/24", "2001:dd8:1c::/48"},
-				"vpn": map[string]any{"protocol": "wireguard"}, "purpose": "Engineers reach customer systems in Europe."}, 201)
-			id := app["id"].(string)
-			testbin.UploadRequired(t, p.base, alice, id, registry.CategoryCompany)
-			p.call("POST", "/api/v1/applications/"+id+"/submit", alice, nil, 200)
-			op := p.login("operator.nayatel@demo.test", "demo-password-1")
-			checks := p.list("/api/v1/operator/checks", op)
-			p.call("POST", "/api/v1/operator/checks/"+checks[0]["id"].(string), op, map[string]string{"result": "confirmed"}, 200)
-			rev := p.login("reviewer@demo.test", "demo-password-1")
-			reg := p.call("POST", "/api/v1/applications/"+id+"/decision", rev, map[string]any{"decision": "approve"}, 200)["registration"].(map[string]any)
-			number := reg["number"].(string)
-
+			alice, rev, number := approveForCertificate(t, p, "it@lahore-soft.pk")
 			download := func(name string) string {
 				t.Helper()
 				b := testbin.Call(t, p.base, "GET", "/api/v1/registrations/"+number+"/certificate.pdf", alice, nil, 200)
@@ -180,4 +165,26 @@ func TestCertificateEndToEnd(t *testing.T) {
 			testbin.Call(t, p.base, "GET", "/api/v1/registrations/"+number+"/certificate.pdf", alice, nil, 409)
 		})
 	}
+}
+
+// approveForCertificate signs a company up as email, files and approves
+// its application through the API of p (a --demo server), and returns the
+// applicant's and the reviewer's tokens and the registration number.
+func approveForCertificate(t *testing.T, p *proc, email string) (alice, reviewer, number string) {
+	t.Helper()
+	p.call("POST", "/api/v1/signup", "", map[string]string{"email": email, "password": "correct horse battery",
+		"kind": "company", "name": "Lahore Soft (Pvt) Ltd", "cnic": "35202-7654321-1", "mobile": "0321-7654321", "ntn": "1234567-0"}, 201)
+	alice = p.login(email, "correct horse battery")
+	app := p.call("POST", "/api/v1/applications", alice, map[string]any{"category": "company_vpn", "operator_id": "nayatel",
+		"subscriber_id": "NT-4411", "addresses": []string{"27.255.0.0/24", "2001:dd8:1c::/48"},
+		"vpn": map[string]any{"protocol": "wireguard"}, "purpose": "Engineers reach customer systems in Europe."}, 201)
+	id := app["id"].(string)
+	testbin.UploadRequired(t, p.base, alice, id, registry.CategoryCompany)
+	p.call("POST", "/api/v1/applications/"+id+"/submit", alice, nil, 200)
+	op := p.login("operator.nayatel@demo.test", "demo-password-1")
+	checks := p.list("/api/v1/operator/checks", op)
+	p.call("POST", "/api/v1/operator/checks/"+checks[0]["id"].(string), op, map[string]string{"result": "confirmed"}, 200)
+	reviewer = p.login("reviewer@demo.test", "demo-password-1")
+	reg := p.call("POST", "/api/v1/applications/"+id+"/decision", reviewer, map[string]any{"decision": "approve"}, 200)["registration"].(map[string]any)
+	return alice, reviewer, reg["number"].(string)
 }
