@@ -264,12 +264,3 @@ func TestPDFWithPoppler(t *testing.T) {
 	}
 }
 
-func TestDumpForLook(t *testing.T) {
-	if os.Getenv("CERT_DUMP") == "" {
-		t.Skip()
-	}
-	_, ks := mustKeys(t)
-	d, _ := document(t, ks, 64)
-	b, _ := certificate.PDF(d)
-	os.WriteFile(os.Getenv("CERT_DUMP"), b, 0o644)
-}
