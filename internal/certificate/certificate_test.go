@@ -263,4 +263,3 @@ func TestPDFWithPoppler(t *testing.T) {
 		t.Fatalf("the QR code's signature: %v", err)
 	}
 }
-
