@@ -435,6 +435,7 @@ var urdu = map[string]string{
 	"You are logged out.":                                                                   "آپ لاگ آؤٹ ہو گئے ہیں۔",
 
 	// Certificates
+	"Anyone you show your certificate to: what is printed on it (your name, the addresses or numbers). Its QR code carries only what the public check shows, signed by the registry, and a fingerprint (digest) of the addresses or numbers, not the addresses themselves.": "جسے آپ اپنا سرٹیفکیٹ دکھائیں: اس پر چھپی معلومات (آپ کا نام، IP ایڈریس یا نمبر)۔ اس کا QR کوڈ صرف وہی معلومات رکھتا ہے جو عوامی جانچ میں نظر آتی ہیں، رجسٹری کے دستخط کے ساتھ، اور IP ایڈریسز یا نمبروں کا فنگر پرنٹ (ڈائجسٹ)، خود ایڈریس نہیں۔",
 	"Certificate":                    "سرٹیفکیٹ",
 	"Download the certificate (PDF)": "سرٹیفکیٹ ڈاؤن لوڈ کریں (PDF)",
 	"The certificate is a PDF in English. Its QR code opens the public check and carries the registry's signature, so anyone can tell an authentic certificate from an edited one. After a renewal or an amendment, download it again: the earlier one then shows as superseded.": "سرٹیفکیٹ انگریزی میں PDF فائل ہے۔ اس کا QR کوڈ عوامی جانچ کا صفحہ کھولتا ہے اور اس پر رجسٹری کے دستخط ہوتے ہیں، تاکہ ہر کوئی اصل سرٹیفکیٹ کو تبدیل شدہ سے الگ پہچان سکے۔ تجدید یا ترمیم کے بعد اسے دوبارہ ڈاؤن لوڈ کریں: پھر پہلے والا «نئے سرٹیفکیٹ سے بدل دیا گیا» دکھائے گا۔",
