@@ -8,6 +8,7 @@ package api
 
 import (
 	"context"
+	"crypto/ed25519"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -27,6 +28,9 @@ type Config struct {
 	// unset, /metrics answers 404 here (serve MetricsHandler on a listener
 	// of its own instead).
 	MetricsToken string
+	// FeedKeys returns the feed's public signing keys (the next one only
+	// during a rotation) for GET /api/v1/keys; nil publishes none.
+	FeedKeys func() (cur, next ed25519.PublicKey, err error)
 }
 
 // Server serves the API.
@@ -97,12 +101,14 @@ var routes = []route{
 	{"GET", "/api/v1/review/queue", (*Server).reviewQueue},
 	{"GET", "/api/v1/registrations", (*Server).listRegistrations},
 	{"GET", "/api/v1/registrations/{number}", (*Server).getRegistration},
+	{"GET", "/api/v1/registrations/{number}/certificate.pdf", (*Server).getCertificate},
 	{"POST", "/api/v1/registrations/{number}/surrender", (*Server).surrender},
 	{"POST", "/api/v1/registrations/{number}/revocations", (*Server).proposeRevocation},
 	{"GET", "/api/v1/revocations", (*Server).listRevocations},
 	{"POST", "/api/v1/revocations/{id}/confirm", (*Server).confirmRevocation},
 	{"POST", "/api/v1/revocations/{id}/cancel", (*Server).cancelRevocation},
 	{"GET", "/api/v1/verify/{number}", (*Server).verify},
+	{"GET", "/api/v1/keys", (*Server).listKeys},
 	{"GET", "/api/v1/stats", (*Server).stats},
 	{"GET", "/api/v1/admin/settings", (*Server).getSettings},
 	{"PUT", "/api/v1/admin/settings", (*Server).putSettings},

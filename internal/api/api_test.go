@@ -25,6 +25,7 @@ import (
 
 	"github.com/ipreg/ipreg/internal/api"
 	"github.com/ipreg/ipreg/internal/auth"
+	"github.com/ipreg/ipreg/internal/certificate"
 	"github.com/ipreg/ipreg/internal/docstore"
 	"github.com/ipreg/ipreg/internal/feed"
 	"github.com/ipreg/ipreg/internal/publish"
@@ -261,7 +262,8 @@ func newClient(t *testing.T, kind string, opts ...func(*registry.Config)) *clien
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := registry.Config{Hashing: auth.TestParams, FeedChanged: pub.Kick, Documents: docs, DemoWithoutTOTP: true}
+	cfg := registry.Config{Hashing: auth.TestParams, FeedChanged: pub.Kick, Documents: docs, DemoWithoutTOTP: true,
+		CertificateKeys: certificate.Keys{Dir: t.TempDir()}, PublicURL: "https://ipreg.example.pk"}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -272,7 +274,14 @@ func newClient(t *testing.T, kind string, opts ...func(*registry.Config)) *clien
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { pub.Run(ctx, 50*time.Millisecond); close(done) }()
-	srv := httptest.NewServer(api.New(svc, slog.New(slog.DiscardHandler), api.Config{MaxBodyBytes: 64 << 10, Feed: rd, MetricsToken: testMetricsToken}).Handler())
+	srv := httptest.NewServer(api.New(svc, slog.New(slog.DiscardHandler), api.Config{MaxBodyBytes: 64 << 10, Feed: rd, MetricsToken: testMetricsToken,
+		FeedKeys: func() (cur, next ed25519.PublicKey, err error) {
+			c, n, err := keys.Load()
+			if err != nil || n == nil {
+				return c.Public().(ed25519.PublicKey), nil, err
+			}
+			return c.Public().(ed25519.PublicKey), n.Public().(ed25519.PublicKey), nil
+		}}).Handler())
 	t.Cleanup(func() { srv.Close(); cancel(); <-done })
 	_, router := spec(t)
 	cur, _, err := keys.Load()
@@ -422,6 +431,7 @@ func testWorkflow(t *testing.T, c *client) {
 		}
 	}
 	c.want(c.do("GET", "/api/v1/verify/"+number+"?code=AAAAAAAAAA", "", nil), 404)
+	token := testCertificate(t, c, number, code, alice, bob, reviewer)
 
 	supervisor := c.login("supervisor@demo.test")
 	rev := c.want(c.do("POST", "/api/v1/registrations/"+number+"/revocations", reviewer, map[string]string{"reason": "Used for a prohibited service."}), 201).json(t)
@@ -456,6 +466,13 @@ func testWorkflow(t *testing.T, c *client) {
 	c.want(c.do("POST", "/api/v1/applications/"+id2+"/withdraw", alice, nil), 409)
 	c.want(c.do("POST", "/api/v1/registrations/"+number+"/surrender", alice, map[string]string{"reason": "moving office"}), 200)
 	c.want(c.do("POST", "/api/v1/registrations/"+number+"/surrender", alice, nil), 409)
+	// A surrendered registration's certificate still verifies as authentic,
+	// with the live status; no new one is made.
+	v = c.want(c.do("GET", "/api/v1/verify/"+number+"?code="+code+"&c="+token, "", nil), 200).json(t)
+	if v["status"] != "surrendered" || v["certificate"].(map[string]any)["verdict"] != "authentic" {
+		t.Errorf("verify a surrendered registration's certificate = %v", v)
+	}
+	c.want(c.do("GET", "/api/v1/registrations/"+number+"/certificate.pdf", alice, nil), 409)
 	st := c.want(c.do("GET", "/api/v1/stats", "", nil), 200).json(t)
 	if st["registrations_by_status"].(map[string]any)["surrendered"] != float64(1) {
 		t.Errorf("stats = %v", st)
@@ -891,4 +908,58 @@ func testStaffDocuments(t *testing.T, c *client, alice, reviewer, operator, id s
 		t.Errorf("accesses = %v", acc)
 	}
 	c.want(c.do("GET", "/api/v1/applications/"+id+"/accesses", operator, nil), 404)
+}
+
+// testCertificate downloads a registration's certificate and checks its
+// QR code's signed data through the public verify route and the
+// published keys; it returns the signed data.
+func testCertificate(t *testing.T, c *client, number, code, holder, other, staff string) string {
+	t.Helper()
+	res := c.want(c.do("GET", "/api/v1/registrations/"+number+"/certificate.pdf", holder, nil), 200)
+	if ct := res.header.Get("Content-Type"); ct != "application/pdf" || !strings.Contains(res.header.Get("Content-Disposition"), "certificate-"+number+".pdf") {
+		t.Errorf("certificate headers: %v", res.header)
+	}
+	c.want(c.do("GET", "/api/v1/registrations/"+number+"/certificate.pdf", other, nil), 404)
+	c.want(c.do("GET", "/api/v1/registrations/"+number+"/certificate.pdf", "", nil), 401)
+	if again := c.want(c.do("GET", "/api/v1/registrations/"+number+"/certificate.pdf", staff, nil), 200); !bytes.Equal(again.body, res.body) {
+		t.Error("the same certificate downloaded twice differs")
+	}
+	u, err := certificate.ExtractURL(res.body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := certificate.ParseURL(u)
+	if err != nil || l.Base != "https://ipreg.example.pk" || l.Number != number || l.Code != code {
+		t.Fatalf("certificate URL %s: %+v %v", u, l, err)
+	}
+	v := c.want(c.do("GET", "/api/v1/verify/"+number+"?code="+code+"&c="+l.Token, "", nil), 200).json(t)
+	cert, _ := v["certificate"].(map[string]any)
+	if v["status"] != "active" || cert["verdict"] != "authentic" {
+		t.Fatalf("verify with the certificate = %v", v)
+	}
+	p, s, _ := strings.Cut(l.Token, ".")
+	edited := []byte(p)
+	edited[len(edited)/2] ^= 0x01 // still base64url: letters differ in the low bit
+	v = c.want(c.do("GET", "/api/v1/verify/"+number+"?code="+code+"&c="+string(edited)+"."+s, "", nil), 200).json(t)
+	if v["certificate"].(map[string]any)["verdict"] != "edited" || v["status"] != "active" {
+		t.Errorf("verify an edited certificate = %v", v)
+	}
+	keys := c.want(c.do("GET", "/api/v1/keys", "", nil), 200).json(t)["keys"].([]any)
+	var uses []string
+	found := false
+	for _, k := range keys {
+		k := k.(map[string]any)
+		uses = append(uses, k["use"].(string)+"/"+k["status"].(string))
+		if k["use"] == "certificate" && k["id"] == cert["key_id"] {
+			pub, err := feed.ParsePublicKey(k["public_key"].(string))
+			if _, verr := certificate.Verify(l.Token, func(string) (ed25519.PublicKey, bool) { return pub, true }); err != nil || verr != nil {
+				t.Errorf("the published certificate key does not verify the certificate: %v %v", err, verr)
+			}
+			found = true
+		}
+	}
+	if !found || !slices.Equal(uses, []string{"certificate/current", "feed/current"}) {
+		t.Errorf("keys = %v", keys)
+	}
+	return l.Token
 }

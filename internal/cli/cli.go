@@ -34,7 +34,8 @@ var commands = []command{
 	{"user", "manage staff users (user add, user reset-totp)", runUser},
 	{"operator", "manage operators (operator add | list | load-prefixes)", runOperator},
 	{"audit", "check the audit log (audit verify)", runAudit},
-	{"key", "the feed's signing key (key show | rotate)", runKey},
+	{"key", "signing keys: the feed's (key show | rotate), certificates' (key show-certificate | rotate-certificate)", runKey},
+	{"verify-certificate", "check a certificate PDF or its QR code's URL: signature, and live status online", runVerifyCertificate},
 }
 
 // errUsage marks an error whose message is a usage text already printed.
@@ -58,6 +59,11 @@ func Main(ctx context.Context, args []string, env Env, stdio IO) int {
 			case errors.Is(err, errUsage):
 				return 2
 			}
+			var ex *exitError
+			if errors.As(err, &ex) {
+				fmt.Fprintln(stdio.Stderr, ex.msg)
+				return ex.code
+			}
 			fmt.Fprintf(stdio.Stderr, "ipreg %s: %v\n", c.name, err)
 			return 1
 		}
@@ -74,7 +80,7 @@ Usage: ipreg <command> [flags]
 
 Commands:`)
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-19s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, `
 Run "ipreg <command> --help" for a command's flags. Every flag can also be

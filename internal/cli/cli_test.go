@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ipreg/ipreg/internal/certificate"
+	"github.com/ipreg/ipreg/internal/feed"
 	"github.com/ipreg/ipreg/internal/publish"
 	"github.com/ipreg/ipreg/internal/store"
 	"github.com/ipreg/ipreg/internal/store/storetest"
@@ -28,7 +30,7 @@ func TestHelp(t *testing.T) {
 		t.Fatalf("--help = %d %q", code, out)
 	}
 	for _, args := range [][]string{{"serve", "--help"}, {"migrate", "--help"}, {"user", "add", "--help"},
-		{"key", "show", "--help"}, {"key", "rotate", "--help"}, {"operator", "add", "--help"}, {"operator", "list", "--help"}, {"operator", "load-prefixes", "--help"}, {"audit", "verify", "--help"}} {
+		{"key", "show", "--help"}, {"key", "rotate", "--help"}, {"key", "show-certificate", "--help"}, {"key", "rotate-certificate", "--help"}, {"operator", "add", "--help"}, {"operator", "list", "--help"}, {"operator", "load-prefixes", "--help"}, {"audit", "verify", "--help"}} {
 		code, out, _ := run(t, nil, "", args...)
 		if code != 0 || !strings.Contains(out, "Usage: ipreg "+strings.Join(args[:len(args)-1], " ")) || !strings.Contains(out, "[IPREG_DATA_DIR]") {
 			t.Errorf("%v = %d\n%s", args, code, out)
@@ -41,6 +43,18 @@ func TestHelp(t *testing.T) {
 		if code, _, errOut := run(t, nil, "", group); code != 2 || !strings.Contains(errOut, "Usage: ipreg "+group) {
 			t.Errorf("%s without a subcommand = %d %q", group, code, errOut)
 		}
+	}
+	if code, out, _ := run(t, nil, "", "verify-certificate", "--help"); code != 0 || !strings.Contains(out, "Usage: ipreg verify-certificate [flags] FILE.pdf|URL") || !strings.Contains(out, "Exit status") {
+		t.Errorf("verify-certificate --help = %d\n%s", code, out)
+	}
+	if code, _, errOut := run(t, nil, "", "verify-certificate"); code != 2 || !strings.Contains(errOut, "give one certificate PDF or verification URL") {
+		t.Errorf("verify-certificate without an argument = %d %q", code, errOut)
+	}
+	if code, _, errOut := run(t, nil, "", "verify-certificate", "/no/such.pdf"); code != 1 || !strings.Contains(errOut, "no such file") {
+		t.Errorf("verify-certificate of a missing file = %d %q", code, errOut)
+	}
+	if code, _, errOut := run(t, nil, "", "verify-certificate", "https://ipreg.example.pk/verify/VPN-2026-000001?code=ABC"); code != 1 || !strings.Contains(errOut, "carries no signed certificate data") {
+		t.Errorf("verify-certificate of a URL without c = %d %q", code, errOut)
 	}
 	if code, _, errOut := run(t, nil, "", "frobnicate"); code != 2 || !strings.Contains(errOut, "unknown command") {
 		t.Errorf("unknown command = %d %q", code, errOut)
@@ -220,5 +234,37 @@ func TestKeyCommands(t *testing.T) {
 	}
 	if _, now, _ := run(t, env, "", "key", "show"); strings.TrimSpace(now) != strings.TrimPrefix(lines[1], "next ") {
 		t.Fatalf("after the switch key show = %q, want the announced key", now)
+	}
+}
+
+func TestCertificateKeyCommands(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"IPREG_DATA_DIR": dir}
+	if code, out, errOut := run(t, env, "", "key", "show-certificate"); code != 1 || out != "" || !strings.Contains(errOut, "holds no certificate signing key") {
+		t.Fatalf("show-certificate on an empty data directory = %d %q %q", code, out, errOut)
+	}
+	if code, _, errOut := run(t, env, "", "key", "rotate-certificate"); code != 1 || !strings.Contains(errOut, "holds no certificate signing key") {
+		t.Fatalf("rotate-certificate on an empty data directory = %d %q", code, errOut)
+	}
+	ks, err := (certificate.Keys{Dir: dir}).Load() // as ipreg serve does at its first start
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, first, _ := run(t, env, "", "key", "show-certificate")
+	if want := feed.FormatPublicKey(ks.Public[0].Key) + " " + ks.Public[0].ID + " current\n"; first != want {
+		t.Fatalf("show-certificate = %q, want %q", first, want)
+	}
+	code, out, _ := run(t, env, "", "key", "rotate-certificate")
+	if code != 0 || !strings.Contains(out, "previous key is retired") {
+		t.Fatalf("rotate-certificate = %d %q", code, out)
+	}
+	_, shown, _ := run(t, env, "", "key", "show-certificate")
+	lines := strings.Split(strings.TrimSpace(shown), "\n")
+	if len(lines) != 2 || !strings.HasSuffix(lines[0], " current") || !strings.HasPrefix(lines[1], strings.TrimSuffix(first, " current\n")+" retired ") {
+		t.Fatalf("after rotation show-certificate = %q", shown)
+	}
+	// The feed's key is another: untouched.
+	if ok, _ := (publish.Keys{Dir: dir}).Exists(); ok {
+		t.Error("certificate commands made a feed key")
 	}
 }

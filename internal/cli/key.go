@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ipreg/ipreg/internal/certificate"
 	"github.com/ipreg/ipreg/internal/feed"
 	"github.com/ipreg/ipreg/internal/publish"
 )
@@ -56,6 +57,42 @@ func runKey(ctx context.Context, args []string, env Env, stdio IO) error {
 		}
 		fmt.Fprintln(stdio.Stdout, msg)
 		return nil
+	case "show-certificate":
+		fs := flagSet("key show-certificate", "Print the certificate signing keys: one a line, the public key in the ed25519:… form, its id,\nand current or \"retired <time>\" (retired keys still verify the certificates they signed).\nThe output is a keys file that ipreg verify-certificate --keys takes, for checks without the network.", stdio)
+		dataDir(fs)
+		if err := parse(fs, args, env); err != nil {
+			return err
+		}
+		keys := certificate.Keys{Dir: dir}
+		if ok, err := keys.Exists(); err != nil {
+			return err
+		} else if !ok {
+			return fmt.Errorf("%s holds no certificate signing key: give the --data-dir that ipreg serve uses (ipreg serve creates the key at its first start)", dir)
+		}
+		ks, err := keys.Load()
+		if err != nil {
+			return err
+		}
+		for _, k := range ks.Public {
+			status := "current"
+			if k.Retired {
+				status = "retired " + k.RetiredAt.UTC().Format(time.RFC3339)
+			}
+			fmt.Fprintf(stdio.Stdout, "%s %s %s\n", feed.FormatPublicKey(k.Key), k.ID, status)
+		}
+		return nil
+	case "rotate-certificate":
+		fs := flagSet("key rotate-certificate", "Retire the certificate signing key and make a new one, in one step: certificates made from now on\nare signed with the new key; the old public key stays published (GET /api/v1/keys, status retired) and keeps\nverifying the certificates it signed. ipreg serve reads the key at each certificate, so no restart is needed.\nWith several replicas, copy certificate-signing-key.pem and certificate-keys-retired to every replica's\ndata directory, and back them up: a lost retired key leaves its certificates unverifiable.", stdio)
+		dataDir(fs)
+		if err := parse(fs, args, env); err != nil {
+			return err
+		}
+		id, err := certificate.Keys{Dir: dir}.Rotate(time.Now())
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdio.Stdout, "certificates are now signed with key %s; the previous key is retired and still verifies the certificates it signed\n", id)
+		return nil
 	}
-	return groupUsage(append([]string{sub}, args...), stdio, "Usage: ipreg key show|rotate [flags]   (--help on each)")
+	return groupUsage(append([]string{sub}, args...), stdio, "Usage: ipreg key show|rotate|show-certificate|rotate-certificate [flags]   (--help on each)")
 }

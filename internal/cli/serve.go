@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ipreg/ipreg/internal/api"
+	"github.com/ipreg/ipreg/internal/certificate"
 	"github.com/ipreg/ipreg/internal/docstore"
 	"github.com/ipreg/ipreg/internal/feed"
 	"github.com/ipreg/ipreg/internal/flagenv"
@@ -57,6 +58,8 @@ type ServeConfig struct {
 	FeedStateCopy string
 	LogFormat     string
 	LogLevel      string
+	// Regulator is the issuer named on certificates.
+	Regulator string
 	// Metrics: --metrics-listen and --metrics-token-file (package promexpose).
 	Metrics promexpose.Flags
 	db      dbFlags
@@ -87,15 +90,16 @@ type Server struct {
 
 func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 	var cfg ServeConfig
-	fs := flagSet("serve", "Run the registry: the web portal (English and Urdu), the JSON API under /api/v1, the signed allowlist feed under /feed/v1,\nhealth endpoints, and the background jobs (operator-check deadlines, expiry, token clean-up, document retention).\nPrometheus metrics are not public: --metrics-listen serves them on an address of their own, --metrics-token-file\nbehind a bearer token on --listen; with neither, /metrics answers 404 (--demo picks a free loopback port for them).\nThe feed's signing key is <data-dir>/feed-signing-key.pem, beside it <data-dir>/feed-state, the newest feed state\npublished (a database restored behind it starts a new feed session; every start re-signs the feed at once, and\n--feed-state-copy keeps a second copy elsewhere, so a whole data directory restored is noticed too); uploaded documents are sealed (AES-256-GCM)\nunder <data-dir>/document-key in <data-dir>/documents. Replicas over one PostgreSQL must share the signing key,\nthe document key and the documents (see ipreg key).", stdio)
+	fs := flagSet("serve", "Run the registry: the web portal (English and Urdu), the JSON API under /api/v1, the signed allowlist feed under /feed/v1,\nhealth endpoints, and the background jobs (operator-check deadlines, expiry, token clean-up, document retention).\nPrometheus metrics are not public: --metrics-listen serves them on an address of their own, --metrics-token-file\nbehind a bearer token on --listen; with neither, /metrics answers 404 (--demo picks a free loopback port for them).\nThe feed's signing key is <data-dir>/feed-signing-key.pem, beside it <data-dir>/feed-state, the newest feed state\npublished (a database restored behind it starts a new feed session; every start re-signs the feed at once, and\n--feed-state-copy keeps a second copy elsewhere, so a whole data directory restored is noticed too); uploaded documents are sealed (AES-256-GCM)\nunder <data-dir>/document-key in <data-dir>/documents. Replicas over one PostgreSQL must share the signing key,\nthe document key and the documents (see ipreg key).\nCertificates (GET /api/v1/registrations/{number}/certificate.pdf) are signed with <data-dir>/certificate-signing-key.pem,\na key of their own (ipreg key rotate-certificate; retired keys in <data-dir>/certificate-keys-retired keep verifying);\ntheir QR codes point to --public-url, without which certificates are unavailable.", stdio)
 	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
 	fs.BoolVar(&cfg.Demo, "demo", false, "create the demo operators and users (password "+DemoPassword+"); refused on a database with non-demo users")
 	fs.DurationVar(&cfg.JobsInterval, "jobs-interval", time.Minute, "how often the background jobs run")
 	fs.DurationVar(&cfg.FeedPoll, "feed-poll", time.Second, "how often the feed publisher looks for changes made through other replicas (changes made here publish at once)")
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", 1<<20, "largest JSON request body accepted")
-	fs.StringVar(&cfg.PublicURL, "public-url", "", "the registry's address as people reach it, e.g. https://ipreg.example.pk (http or https, a host name valid under IDNA or an IP address, a port from 1 to 65535, no query, fragment or control characters): the start of the password-reset links it writes, never taken from a request's Host header; without it reset links are refused and the forgot-password page says to ask the administrators, except under --demo, where it defaults to http://<listen address>")
+	fs.StringVar(&cfg.PublicURL, "public-url", "", "the registry's address as people reach it, e.g. https://ipreg.example.pk (http or https, a host name valid under IDNA or an IP address, a port from 1 to 65535, no query, fragment or control characters): the start of the password-reset links it writes and of the verification links in certificates' QR codes, never taken from a request's Host header; without it reset links are refused and the forgot-password page says to ask the administrators, except under --demo, where it defaults to http://<listen address>")
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", false, "mark the portal's cookies Secure although ipreg serves plain HTTP (behind a TLS-terminating proxy); under TLS they always are")
 	fs.StringVar(&cfg.FeedStateCopy, "feed-state-copy", "", "a file outside the data directory for a second copy of the feed-state marker (e.g. /var/lib/ipreg-feed-state on another volume): a restore of the whole data directory, database and marker together, then starts a new feed session too; its directory must exist (serve refuses to start otherwise: an unmounted volume)")
+	fs.StringVar(&cfg.Regulator, "regulator", registry.DefaultRegulator, "the regulator's name that certificates are issued in (Latin script: the certificate's PDF font has no Urdu glyphs)")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	cfg.db.register(fs)
@@ -106,6 +110,9 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 	log, err := flagenv.Logger(stdio.Stderr, cfg.LogFormat, cfg.LogLevel)
 	if err != nil {
 		return err
+	}
+	if strings.TrimSpace(cfg.Regulator) == "" || !certificate.Printable(cfg.Regulator) {
+		return fmt.Errorf("--regulator %q: give the regulator's name in Latin script (certificates are printed in English with a font that has no Urdu glyphs)", cfg.Regulator)
 	}
 	s := &Server{Config: cfg, log: log}
 	if err := s.Start(ctx, stdio.Stderr); err != nil {
@@ -160,8 +167,32 @@ func (s *Server) Start(ctx context.Context, banner io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("document store: %w", err)
 	}
+	// Certificates: a signing key of their own in the data directory
+	// (replicas must share it, and the retired keys beside it).
+	certKeys := certificate.Keys{Dir: s.Config.db.dataDir}
+	ks, err := certKeys.Load()
+	if err != nil {
+		return fmt.Errorf("certificate signing key: %w", err)
+	}
+	s.log.Info("certificate signing key", "key_id", ks.Public[0].ID, "retired", len(ks.Public)-1)
+	// Listen before building the service: the demo's public URL (for reset
+	// links and certificates) is the address it listens on.
+	s.ln, err = net.Listen("tcp", s.Config.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.Config.Listen, err)
+	}
+	s.Addr = s.ln.Addr()
+	switch {
+	case publicURL != "":
+	case s.Config.Demo:
+		publicURL = "http://" + demoHost(s.Addr)
+	default:
+		s.log.Warn("password reset links are off: start ipreg serve with --public-url (IPREG_PUBLIC_URL), the address people reach the registry at")
+		s.log.Warn("certificates are off: their QR codes need --public-url (IPREG_PUBLIC_URL)")
+	}
 	s.svc = registry.NewService(db, registry.Config{Log: s.log, FeedChanged: pub.Kick, Documents: docs,
-		DemoWithoutTOTP: s.Config.Demo, ResetLinks: publicURL != "" || s.Config.Demo})
+		DemoWithoutTOTP: s.Config.Demo, ResetLinks: publicURL != "",
+		PublicURL: publicURL, Regulator: s.Config.Regulator, CertificateKeys: certKeys})
 	// Addresses stored before e-mail normalisation (NFC, IDNA) existed.
 	if n, err := s.svc.NormalizeStoredEmails(ctx); err != nil {
 		return err
@@ -177,7 +208,17 @@ func (s *Server) Start(ctx context.Context, banner io.Writer) error {
 	if err != nil {
 		return err
 	}
-	a := api.New(s.svc, s.log, api.Config{MaxBodyBytes: s.Config.MaxBodyBytes, Feed: reader, MetricsToken: metricsToken})
+	a := api.New(s.svc, s.log, api.Config{MaxBodyBytes: s.Config.MaxBodyBytes, Feed: reader, MetricsToken: metricsToken,
+		FeedKeys: func() (cur, next ed25519.PublicKey, err error) {
+			c, n, err := keys.Load()
+			if err != nil {
+				return nil, nil, err
+			}
+			if n != nil {
+				next = n.Public().(ed25519.PublicKey)
+			}
+			return c.Public().(ed25519.PublicKey), next, nil
+		}})
 	jobsCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s.stop = stop
 	s.startJobs(jobsCtx, a.Registry())
@@ -207,19 +248,6 @@ func (s *Server) Start(ctx context.Context, banner io.Writer) error {
 	s.wg.Add(1)
 	// Other replicas publish too: look for their versions four times a second.
 	go func() { defer s.wg.Done(); reader.Run(jobsCtx, 250*time.Millisecond) }()
-
-	s.ln, err = net.Listen("tcp", s.Config.Listen)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", s.Config.Listen, err)
-	}
-	s.Addr = s.ln.Addr()
-	switch {
-	case publicURL != "":
-	case s.Config.Demo:
-		publicURL = "http://" + demoHost(s.Addr)
-	default:
-		s.log.Warn("password reset links are off: start ipreg serve with --public-url (IPREG_PUBLIC_URL), the address people reach the registry at")
-	}
 
 	// The API, the feed and the operational endpoints, and the portal for
 	// every other path.

@@ -47,6 +47,18 @@ func Name(prefix, flagName string) string {
 // from its environment variable. It returns flag.ErrHelp for --help and
 // ErrUsage for a bad command line.
 func Parse(prefix string, fs *flag.FlagSet, args []string, env Env) error {
+	if err := ParseArgs(prefix, fs, args, env); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q; see %s --help", fs.Arg(0), fs.Name())
+	}
+	return nil
+}
+
+// ParseArgs is Parse for a command that takes arguments after its flags
+// (fs.Args()).
+func ParseArgs(prefix string, fs *flag.FlagSet, args []string, env Env) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -69,9 +81,6 @@ func Parse(prefix string, fs *flag.FlagSet, args []string, env Env) error {
 	if len(errs) > 0 {
 		sort.Strings(errs)
 		return fmt.Errorf("invalid environment: %s", strings.Join(errs, "; "))
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q; see %s --help", fs.Arg(0), fs.Name())
 	}
 	return nil
 }

@@ -107,6 +107,7 @@ func TestAccess(t *testing.T) {
 		{"GET /applications/{id}/documents/{doc}", app + "/documents/" + doc, only(200, 404, staffOK...)},
 		{"GET /applications/{id}/accesses", app + "/accesses", only(200, 404, staffOK...)},
 		{"GET /registrations/{number}", "/registrations/" + reg.Number, only(200, 404, staffOK...)},
+		{"GET /registrations/{number}/certificate.pdf", "/registrations/" + reg.Number + "/certificate.pdf", only(200, 404, staffOK...)},
 		{"GET /operator/checks", "/operator/checks", only(200, 403, "ptcl", "nayatel")},
 		{"GET /operator/checks.csv", "/operator/checks.csv", only(200, 403, "ptcl", "nayatel")},
 		{"GET /review", "/review", only(200, 403, "reviewer", "supervisor")},

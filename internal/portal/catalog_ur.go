@@ -433,4 +433,21 @@ var urdu = map[string]string{
 	"User updated.":                                                                         "صارف کی تفصیل بدل گئی۔",
 	"Address space loaded.":                                                                 "پتوں کی حد لوڈ ہو گئی۔",
 	"You are logged out.":                                                                   "آپ لاگ آؤٹ ہو گئے ہیں۔",
+
+	// Certificates
+	"Anyone you show your certificate to: what is printed on it (your name, the addresses or numbers). Its QR code carries only what the public check shows, signed by the registry, and a fingerprint (digest) of the addresses or numbers, not the addresses themselves.": "جسے آپ اپنا سرٹیفکیٹ دکھائیں: اس پر چھپی معلومات (آپ کا نام، IP ایڈریس یا نمبر)۔ اس کا QR کوڈ صرف وہی معلومات رکھتا ہے جو عوامی جانچ میں نظر آتی ہیں، رجسٹری کے دستخط کے ساتھ، اور IP ایڈریسز یا نمبروں کا فنگر پرنٹ (ڈائجسٹ)، خود ایڈریس نہیں۔",
+	"Certificate":                    "سرٹیفکیٹ",
+	"Download the certificate (PDF)": "سرٹیفکیٹ ڈاؤن لوڈ کریں (PDF)",
+	"The certificate is a PDF in English. Its QR code opens the public check and carries the registry's signature, so anyone can tell an authentic certificate from an edited one. After a renewal or an amendment, download it again: the earlier one then shows as superseded.": "سرٹیفکیٹ انگریزی میں PDF فائل ہے۔ اس کا QR کوڈ عوامی جانچ کا صفحہ کھولتا ہے اور اس پر رجسٹری کے دستخط ہوتے ہیں، تاکہ ہر کوئی اصل سرٹیفکیٹ کو تبدیل شدہ سے الگ پہچان سکے۔ تجدید یا ترمیم کے بعد اسے دوبارہ ڈاؤن لوڈ کریں: پھر پہلے والا «نئے سرٹیفکیٹ سے بدل دیا گیا» دکھائے گا۔",
+	"Authentic certificate": "اصل سرٹیفکیٹ",
+	"Certificate issued":    "سرٹیفکیٹ جاری ہوا",
+	"Its signature does not match its details: it was changed after the registry issued it. Do not rely on it.": "اس کے دستخط اس کی تفصیلات سے میل نہیں کھاتے: رجسٹری کے جاری کرنے کے بعد اسے بدلا گیا ہے۔ اس پر بھروسا نہ کریں۔",
+	"Its signed details are not this registration's. Do not rely on it.":                                        "اس کی دستخط شدہ تفصیلات اس رجسٹریشن کی نہیں ہیں۔ اس پر بھروسا نہ کریں۔",
+	"Not signed by this registry":       "اس رجسٹری کا دستخط شدہ نہیں",
+	"Superseded by a newer certificate": "نئے سرٹیفکیٹ سے بدل دیا گیا",
+	"The registry signed this certificate, and it is the present one. The status below is the registration's status now.":                                                               "یہ سرٹیفکیٹ رجسٹری کا دستخط شدہ ہے اور یہی موجودہ سرٹیفکیٹ ہے۔ نیچے رجسٹریشن کی موجودہ حیثیت دی گئی ہے۔",
+	"The registry signed this certificate, but issued a newer one since (after a renewal or an amendment): its details may be out of date. Ask the holder for the present certificate.": "یہ سرٹیفکیٹ رجسٹری کا دستخط شدہ ہے، لیکن اس کے بعد نیا سرٹیفکیٹ جاری ہو چکا ہے (تجدید یا ترمیم کے بعد): اس کی تفصیلات پرانی ہو سکتی ہیں۔ حامل سے موجودہ سرٹیفکیٹ مانگیں۔",
+	"This certificate does not match the registration":                                   "یہ سرٹیفکیٹ اس رجسٹریشن سے میل نہیں کھاتا",
+	"This certificate has been edited":                                                   "اس سرٹیفکیٹ میں تبدیلی کی گئی ہے",
+	"This certificate was signed with a key the registry never used. Do not rely on it.": "اس سرٹیفکیٹ پر ایسی کلید سے دستخط ہیں جو رجسٹری نے کبھی استعمال نہیں کی۔ اس پر بھروسا نہ کریں۔",
 }

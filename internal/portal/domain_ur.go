@@ -144,9 +144,14 @@ var domainUrdu = map[string]string{
 	"rich media (video, sound, Flash or 3D)": "ملٹی میڈیا (ویڈیو، آواز، Flash یا 3D)",
 
 	// Registrations, revocations, reviews
-	"must be one of active, expired, revoked, surrendered":                                   "active، expired، revoked یا surrendered میں سے ایک ہونا چاہیے",
-	"registration %s not found":                                                              "رجسٹریشن %s نہیں ملی",
-	"registration %s is %s, not active":                                                      "رجسٹریشن %s فعال نہیں، %s ہے",
+	"must be one of active, expired, revoked, surrendered": "active، expired، revoked یا surrendered میں سے ایک ہونا چاہیے",
+	"registration %s not found":                            "رجسٹریشن %s نہیں ملی",
+	"registration %s is %s, not active":                    "رجسٹریشن %s فعال نہیں، %s ہے",
+	"registration %s is %s: only an active registration has a certificate (its status stays visible on the public verification page)":                           "رجسٹریشن %s %s ہے: سرٹیفکیٹ صرف فعال رجسٹریشن کا ہوتا ہے (اس کی حیثیت عوامی تصدیقی صفحے پر نظر آتی رہتی ہے)",
+	"certificates are not available: the registry has no certificate signing key configured":                                                                    "سرٹیفکیٹ دستیاب نہیں: رجسٹری میں سرٹیفکیٹ پر دستخط کی کلید ترتیب نہیں دی گئی",
+	"certificates cannot be checked here: the registry has no certificate signing key configured":                                                               "یہاں سرٹیفکیٹ کی جانچ نہیں ہو سکتی: رجسٹری میں سرٹیفکیٹ پر دستخط کی کلید ترتیب نہیں دی گئی",
+	"certificates are not available: the registry has no public address for their QR code to point to (the administrators start ipreg serve with --public-url)": "سرٹیفکیٹ دستیاب نہیں: رجسٹری کا کوئی عوامی ویب ایڈریس مقرر نہیں جس پر QR کوڈ لے جائے (منتظمین \u2066ipreg serve\u2069 کو \u2066--public-url\u2069 کے ساتھ چلاتے ہیں)",
+	"the certificate of %s cannot be made: certificates are printed in English, and the holder's name as registered uses letters their font cannot show (such as Urdu script, which the PDF library cannot join and order correctly); the registration itself is valid and can be verified on the public verification page": "رجسٹریشن %s کا سرٹیفکیٹ نہیں بن سکتا: سرٹیفکیٹ انگریزی میں چھپتے ہیں، اور رجسٹر شدہ نام میں ایسے حروف ہیں جو ان کا فونٹ نہیں دکھا سکتا (مثلاً اردو رسم الخط، جسے PDF لائبریری درست جوڑ اور ترتیب سے نہیں لکھ سکتی)؛ رجسٹریشن بذاتِ خود درست ہے اور عوامی تصدیقی صفحے پر جانچی جا سکتی ہے",
 	"registration %s is %s; only active registrations can be revoked":                        "رجسٹریشن %s %s ہے؛ صرف فعال رجسٹریشن منسوخ ہو سکتی ہے",
 	"must be one of pending, confirmed, cancelled":                                           "pending، confirmed یا cancelled میں سے ایک ہونا چاہیے",
 	"revocation %s is already %s":                                                            "منسوخی %s پہلے ہی %s ہے",

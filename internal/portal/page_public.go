@@ -79,11 +79,22 @@ func (s *Server) verifyPage(w http.ResponseWriter, r *http.Request) {
 	v := &view{Title: "Verify a registration", Form: map[string][]string{"number": {number}, "code": {code}}}
 	d := map[string]any{}
 	v.D = d
+	token := strings.TrimSpace(r.URL.Query().Get("c"))
 	if number != "" || code != "" {
-		res, err := s.svc.Verify(r.Context(), number, code)
+		var res *registry.PublicRegistration
+		var check *registry.CertificateCheck
+		var err error
+		if token != "" {
+			res, check, err = s.svc.VerifyCertificate(r.Context(), number, code, token)
+		} else {
+			res, err = s.svc.Verify(r.Context(), number, code)
+		}
 		switch {
 		case err == nil:
 			d["Result"] = res
+			if check != nil {
+				d["Certificate"] = check
+			}
 		case registry.ErrorCode(err) == registry.ENOTFOUND:
 			d["NotFound"] = true
 			s.render(w, r, http.StatusNotFound, "verify", v)

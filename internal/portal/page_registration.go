@@ -3,6 +3,7 @@ package portal
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/ipreg/ipreg/internal/registry"
 )
@@ -22,6 +23,34 @@ func (s *Server) renderRegistration(w http.ResponseWriter, r *http.Request, u *r
 		return
 	}
 	s.render(w, r, status, "registration", &view{Title: "Registration", User: u, Err: ferr, Form: vals, D: map[string]any{"Reg": reg}})
+}
+
+// registrationCertificate sends the certificate PDF as a download; when
+// there is none (an ended registration, a name it cannot print), the
+// registration page says why.
+func (s *Server) registrationCertificate(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.need(w, r)
+	if !ok {
+		return
+	}
+	number := r.PathValue("number")
+	b, err := s.svc.CertificatePDF(r.Context(), u, number)
+	if err != nil {
+		if c := registry.ErrorCode(err); c == registry.ENOTFOUND || c == registry.EFORBIDDEN || c == registry.EUNAUTHORIZED {
+			s.fail(w, r, err)
+			return
+		}
+		s.renderRegistration(w, r, u, statusOf(err), toFormError(s, r, err), nil)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/pdf")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	h.Set("Content-Disposition", contentDisposition("attachment", "certificate-"+number+".pdf"))
+	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+	h.Set("Cache-Control", "private, no-store")
+	w.WriteHeader(http.StatusOK)
+	w.Write(b)
 }
 
 func (s *Server) registrationSurrender(w http.ResponseWriter, r *http.Request) {

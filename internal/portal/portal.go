@@ -130,6 +130,7 @@ var routes = []route{
 	{"POST /applications/{id}/decision", (*Server).applicationDecide},
 	{"GET /applications/{id}/accesses", (*Server).accesses},
 	{"GET /registrations/{number}", (*Server).registrationView},
+	{"GET /registrations/{number}/certificate.pdf", (*Server).registrationCertificate},
 	{"POST /registrations/{number}/surrender", (*Server).registrationSurrender},
 	{"POST /registrations/{number}/revocations", (*Server).revocationPropose},
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ipreg/ipreg/internal/api"
 	"github.com/ipreg/ipreg/internal/auth"
+	"github.com/ipreg/ipreg/internal/certificate"
 	"github.com/ipreg/ipreg/internal/docstore"
 	"github.com/ipreg/ipreg/internal/portal"
 	"github.com/ipreg/ipreg/internal/registry"
@@ -43,7 +44,8 @@ func newEnv(t testing.TB, opts ...func(*registry.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := registry.Config{Hashing: auth.TestParams, Documents: docs, DemoWithoutTOTP: true}
+	cfg := registry.Config{Hashing: auth.TestParams, Documents: docs, DemoWithoutTOTP: true,
+		CertificateKeys: certificate.Keys{Dir: t.TempDir()}, PublicURL: "https://ipreg.example.pk"}
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -39,3 +39,8 @@ func HoldPDFSlot(s *Service, account string) (release func()) {
 	}
 	return release
 }
+
+// CertificatePDFFor is the outbox's certificatePDF: no actor.
+func CertificatePDFFor(s *Service, ctx context.Context, number string) ([]byte, error) {
+	return s.certificatePDF(ctx, number)
+}

@@ -241,6 +241,16 @@ type PublicRegistration struct {
 // Verify answers the public check of a registration number and its
 // verification code. A wrong code answers exactly like an unknown number.
 func (s *Service) Verify(ctx context.Context, number, code string) (*PublicRegistration, error) {
+	r, err := s.verifyLookup(ctx, number, code)
+	if err != nil {
+		return nil, err
+	}
+	return s.public(r), nil
+}
+
+// verifyLookup finds the registration a number and code name, answering an
+// unknown number and a wrong code alike.
+func (s *Service) verifyLookup(ctx context.Context, number, code string) (*Registration, error) {
 	notFound := Errorf(ENOTFOUND, "no registration matches that number and code; check both as printed on the certificate")
 	number = strings.ToUpper(strings.TrimSpace(number))
 	code = strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(code), "-", ""))
@@ -262,12 +272,17 @@ func (s *Service) Verify(ctx context.Context, number, code string) (*PublicRegis
 	if subtle.ConstantTimeCompare([]byte(r.VerificationCode), []byte(code)) != 1 {
 		return nil, notFound
 	}
+	return r, nil
+}
+
+// public is what the verification page shows of r: its live status.
+func (s *Service) public(r *Registration) *PublicRegistration {
 	status := r.Status
 	if status == RegActive && !s.Now().Before(r.ValidUntil) {
 		status = RegExpired // the expiry job may not have run yet
 	}
 	return &PublicRegistration{Number: r.Number, Status: status, Category: r.Category, ValidFrom: r.ValidFrom,
-		ValidUntil: r.ValidUntil, Holder: MaskName(r.HolderName)}, nil
+		ValidUntil: r.ValidUntil, Holder: MaskName(r.HolderName)}
 }
 
 // Stats returns the public figures.

@@ -34,6 +34,9 @@ type Service struct {
 	demoNoTOTP  bool
 	totpIssuer  string
 	resetLinks  bool
+	publicURL   string
+	regulator   string
+	certKeys    CertificateKeys
 
 	// gate bounds the password hashes running at once (see throttle.go).
 	gate *auth.Gate
@@ -74,13 +77,26 @@ type Config struct {
 	// Documents keeps uploaded documents' contents (encrypted at rest).
 	// Without it, uploads and reads fail with an internal error.
 	Documents Blobs
+	// PublicURL is the registry's address as people reach it (ipreg serve
+	// --public-url): certificates' QR codes point to its /verify page.
+	// Without it, certificates are unavailable.
+	PublicURL string
+	// Regulator is the issuer named on certificates; DefaultRegulator
+	// when empty.
+	Regulator string
+	// CertificateKeys signs certificates and verifies their QR codes.
+	// Without it, certificates are unavailable.
+	CertificateKeys CertificateKeys
 }
 
 // NewService returns a Service over store.
 func NewService(store Store, cfg Config) *Service {
 	s := &Service{store: store, now: cfg.Now, log: cfg.Log, country: cfg.Country, calendar: cfg.Calendar, hashing: cfg.Hashing,
 		feedChanged: cfg.FeedChanged, blobs: cfg.Documents, demoNoTOTP: cfg.DemoWithoutTOTP, totpIssuer: cfg.TOTPIssuer,
-		resetLinks: cfg.ResetLinks}
+		resetLinks: cfg.ResetLinks, publicURL: cfg.PublicURL, regulator: cfg.Regulator, certKeys: cfg.CertificateKeys}
+	if s.regulator == "" {
+		s.regulator = DefaultRegulator
+	}
 	if s.totpIssuer == "" {
 		s.totpIssuer = "ipreg"
 	}

@@ -27,6 +27,8 @@ type harness struct {
 	// tests that write what an older release left behind.
 	db    Store
 	blobs Blobs
+	// cfg is the service's configuration.
+	cfg Config
 }
 
 // eachStore runs fn against a fresh service on every store kind.
@@ -51,7 +53,7 @@ func eachStoreWith(t *testing.T, opt func(*Config), fn func(t *testing.T, h *har
 				opt(&cfg)
 			}
 			h := &harness{t: t, ctx: context.Background(), clock: c, docsDir: dir, db: db, blobs: docs,
-				svc: NewService(db, cfg)}
+				svc: NewService(db, cfg), cfg: cfg}
 			if err := h.svc.EnsureDemo(h.ctx, "demo-password-1"); err != nil {
 				t.Fatal(err)
 			}

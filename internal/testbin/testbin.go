@@ -165,3 +165,14 @@ func List(b []byte) []map[string]any {
 	json.Unmarshal(b, &l)
 	return l
 }
+
+// Program returns the path of an external program the test needs, or
+// skips (fails under IPREG_TEST_STRICT=1) naming the package to install.
+func Program(tb testing.TB, name, pkg string) string {
+	tb.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		SkipOrFail(tb, name+" is not installed (Debian package "+pkg+")")
+	}
+	return p
+}
