@@ -335,9 +335,10 @@ func (s *Server) startJobs(ctx context.Context, reg prometheus.Registerer) {
 			done.WithLabelValues("registrations_expired").Add(float64(res.RegistrationsExpired))
 			done.WithLabelValues("tokens_deleted").Add(float64(res.TokensDeleted))
 			done.WithLabelValues("documents_purged").Add(float64(res.DocumentsPurged))
-			if res.ChecksExpired+res.RegistrationsExpired+res.DocumentsPurged > 0 {
+			done.WithLabelValues("escalated").Add(float64(res.Escalated))
+			if res.ChecksExpired+res.RegistrationsExpired+res.DocumentsPurged+res.Escalated > 0 {
 				s.log.Info("background jobs", "checks_expired", res.ChecksExpired, "registrations_expired", res.RegistrationsExpired,
-					"documents_purged", res.DocumentsPurged)
+					"documents_purged", res.DocumentsPurged, "escalated", res.Escalated)
 			}
 			select {
 			case <-ctx.Done():
