@@ -74,19 +74,18 @@ func rejectedBy(ctx context.Context, tx Tx, a *Application) (string, error) {
 // decision should change. Documents may be added to the application while
 // the appeal is pending. One appeal per rejection.
 func (s *Service) SubmitAppeal(ctx context.Context, actor *User, appID, statement string) (*Appeal, error) {
-	if err := requireRole(actor, RoleApplicant); err != nil {
-		return nil, err
-	}
-	fe := FieldErrors{}
-	statement = text(fe, "statement", statement, MaxAppealStatement, true)
-	if _, ok := fe["statement"]; ok && statement == "" {
-		fe["statement"] = "is required: say why the decision should change, and what new information you give"
-	}
-	if err := fe.Err(); err != nil {
-		return nil, err
-	}
 	var ap *Appeal
+	// Whose the application is first: another account's is not found,
+	// whatever the statement.
 	_, err := s.ownWrite(ctx, actor, appID, func(tx Tx, a *Application) error {
+		fe := FieldErrors{}
+		statement = text(fe, "statement", statement, MaxAppealStatement, true)
+		if _, ok := fe["statement"]; ok && statement == "" {
+			fe["statement"] = "is required: say why the decision should change, and what new information you give"
+		}
+		if err := fe.Err(); err != nil {
+			return err
+		}
 		if a.State != StateRejected {
 			return Errorf(ECONFLICT, "only a rejected application can be appealed; application %s is %s", a.ID, describeState(a.State))
 		}
