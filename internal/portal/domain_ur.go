@@ -339,4 +339,8 @@ var domainUrdu = map[string]string{
 	"lists %s a second time; give each date once (join the names with a semicolon)":                                                     "میں %s دوسری بار درج ہے؛ ہر تاریخ ایک بار دیں (نام سیمی کولن سے جوڑیں)",
 	"must be \"approve\" or \"return\" with an overturn":                                                                                "فیصلہ کالعدم کرنے کی صورت میں \u2066\"approve\"\u2069 یا \u2066\"return\"\u2069 ہونا چاہیے",
 	"must be \"uphold\" or \"overturn\"":                                                                                                "\u2066\"uphold\"\u2069 یا \u2066\"overturn\"\u2069 ہونا چاہیے",
+	"appeal %s, to be decided by %s":                                                                                                    "اپیل %s، فیصلے کی آخری تاریخ %s",
+	"returned for correction on appeal: %s":                                                                                             "اپیل پر درستی کے لیے واپس: %s",
+	"past its review due time of %s":                                                                                                    "جائزے کی آخری تاریخ %s گزر گئی",
+	"appeal %s past its decision due time of %s":                                                                                        "اپیل %s کے فیصلے کی آخری تاریخ %s گزر گئی",
 }

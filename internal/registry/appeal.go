@@ -120,7 +120,7 @@ func (s *Service) SubmitAppeal(ctx context.Context, actor *User, appID, statemen
 		if err := tx.UpdateApplication(ctx, a); err != nil {
 			return err
 		}
-		return s.event(ctx, tx, actor, a, "appeal_submitted", "appeal "+ap.ID)
+		return s.event(ctx, tx, actor, a, "appeal_submitted", fmt.Sprintf("appeal %s, to be decided by %s", ap.ID, ap.SLADueAt.In(s.calendar.Loc).Format("2006-01-02 15:04 MST")))
 	})
 	if err != nil {
 		return nil, err
@@ -277,7 +277,7 @@ func (s *Service) DecideAppeal(ctx context.Context, actor *User, id string, in A
 			// documents are kept and it is resubmitted as any other.
 			a.State, a.ReturnNote, a.DecidedAt, a.ReasonCode, a.DecisionNote = StateReturned, note, time.Time{}, "", note
 			evType = "appeal_overturned"
-			evNote = "returned for correction on appeal: " + note
+			evNote = fmt.Sprintf("returned for correction on appeal: %s", note)
 		}
 		if err := tx.UpdateAppeal(ctx, ap); err != nil {
 			return err

@@ -89,7 +89,7 @@ func (s *Service) Escalate(ctx context.Context) (int, error) {
 			if done, err = tx.MarkEscalated(ctx, a.ID, a.SLADueAt, now); err != nil || !done {
 				return err
 			}
-			return s.event(ctx, tx, nil, a, "escalated", "past its review due time of "+a.SLADueAt.In(s.calendar.Loc).Format("2006-01-02 15:04 MST"))
+			return s.event(ctx, tx, nil, a, "escalated", fmt.Sprintf("past its review due time of %s", a.SLADueAt.In(s.calendar.Loc).Format("2006-01-02 15:04 MST")))
 		})
 		if err != nil {
 			s.log.Error("escalate application", "application", a.ID, "err", err)
@@ -117,7 +117,7 @@ func (s *Service) Escalate(ctx context.Context) (int, error) {
 			if done, err = tx.MarkEscalated(ctx, ap.ID, ap.SLADueAt, now); err != nil || !done {
 				return err
 			}
-			return s.event(ctx, tx, nil, a, "escalated", "appeal "+ap.ID+" past its decision due time of "+ap.SLADueAt.In(s.calendar.Loc).Format("2006-01-02 15:04 MST"))
+			return s.event(ctx, tx, nil, a, "escalated", fmt.Sprintf("appeal %s past its decision due time of %s", ap.ID, ap.SLADueAt.In(s.calendar.Loc).Format("2006-01-02 15:04 MST")))
 		})
 		if err != nil {
 			s.log.Error("escalate appeal", "appeal", ap.ID, "err", err)
