@@ -134,7 +134,7 @@ func browserAppeal(t *testing.T, exe, lang string) {
 	w.login("second@pta.gov.pk", "supervisor password 2", "/account")
 	w.enrolTOTP("second-totp")
 	w.open("/appeals")
-	w.want("main", appID)
+	w.want("main", "Lahore Soft (Pvt) Ltd")
 	w.screenshot("appeals-queue")
 	w.submit(`table a[href^="/applications/"]`, appPath)
 	w.want("main", statement, "lease.pdf")

@@ -152,6 +152,7 @@ func viewApplication(a *registry.Application) applicationView {
 type appealView struct {
 	ID            string               `json:"id"`
 	ApplicationID string               `json:"application_id"`
+	HolderName    string               `json:"holder_name"`
 	State         registry.AppealState `json:"state"`
 	Statement     string               `json:"statement"`
 	RejectedAt    time.Time            `json:"rejected_at"`
@@ -163,7 +164,7 @@ type appealView struct {
 }
 
 func viewAppeal(a *registry.Appeal) appealView {
-	return appealView{ID: a.ID, ApplicationID: a.ApplicationID, State: a.State, Statement: a.Statement, RejectedAt: a.RejectedAt.UTC(),
+	return appealView{ID: a.ID, ApplicationID: a.ApplicationID, HolderName: a.HolderName, State: a.State, Statement: a.Statement, RejectedAt: a.RejectedAt.UTC(),
 		SubmittedAt: a.SubmittedAt.UTC(), SLADueAt: a.SLADueAt.UTC(), DecidedAt: optTime(a.DecidedAt), Outcome: a.Outcome, Note: a.Note}
 }
 

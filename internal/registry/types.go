@@ -455,6 +455,8 @@ type Appeal struct {
 	DecidedAt     time.Time
 	Outcome       string // approve or return, when overturned
 	Note          string
+
+	HolderName string // the applicant's name, filled on reads
 }
 
 // AppealFilter selects appeals. Zero fields match everything.

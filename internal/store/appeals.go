@@ -14,11 +14,16 @@ import (
 const appealCols = `id, application_id, account_id, rejected_at, rejected_by, statement, state, submitted_by, submitted_at,
 	sla_due_at, decided_by, decided_at, outcome, note`
 
+// appealRead reads an appeal with its holder's name.
+const appealRead = `SELECT ap.id, ap.application_id, ap.account_id, ap.rejected_at, ap.rejected_by, ap.statement, ap.state,
+	ap.submitted_by, ap.submitted_at, ap.sla_due_at, ap.decided_by, ap.decided_at, ap.outcome, ap.note, acc.name
+	FROM appeals ap JOIN accounts acc ON acc.id = ap.account_id`
+
 func scanAppeal(sc interface{ Scan(...any) error }) (*registry.Appeal, error) {
 	var a registry.Appeal
 	var rejected, submitted, due, decided string
 	if err := sc.Scan(&a.ID, &a.ApplicationID, &a.AccountID, &rejected, &a.RejectedBy, &a.Statement, &a.State, &a.SubmittedBy,
-		&submitted, &due, &a.DecidedBy, &decided, &a.Outcome, &a.Note); err != nil {
+		&submitted, &due, &a.DecidedBy, &decided, &a.Outcome, &a.Note, &a.HolderName); err != nil {
 		return nil, err
 	}
 	a.RejectedAt, a.SubmittedAt, a.SLADueAt, a.DecidedAt = parseTime(rejected), parseTime(submitted), parseTime(due), parseTime(decided)
@@ -39,7 +44,12 @@ func (t *tx) CreateAppeal(ctx context.Context, a *registry.Appeal) error {
 }
 
 func (t *tx) Appeal(ctx context.Context, id string, forUpdate bool) (*registry.Appeal, error) {
-	a, err := scanAppeal(t.queryRow(ctx, `SELECT `+appealCols+` FROM appeals WHERE id = ?`+t.lock(forUpdate), id))
+	// FOR UPDATE OF: lock the appeal, not its account.
+	lock := ""
+	if forUpdate && t.lock(true) != "" {
+		lock = " FOR UPDATE OF ap"
+	}
+	a, err := scanAppeal(t.queryRow(ctx, appealRead+` WHERE ap.id = ?`+lock, id))
 	if err != nil {
 		return nil, notFound(err, "appeal %s not found", id)
 	}
@@ -56,22 +66,22 @@ func (t *tx) ListAppeals(ctx context.Context, f registry.AppealFilter) ([]*regis
 	var where []string
 	var args []any
 	if f.State != "" {
-		where = append(where, "state = ?")
+		where = append(where, "ap.state = ?")
 		args = append(args, f.State)
 	}
 	if f.ApplicationID != "" {
-		where = append(where, "application_id = ?")
+		where = append(where, "ap.application_id = ?")
 		args = append(args, f.ApplicationID)
 	}
 	if f.AccountID != "" {
-		where = append(where, "account_id = ?")
+		where = append(where, "ap.account_id = ?")
 		args = append(args, f.AccountID)
 	}
 	if !f.OverdueBefore.IsZero() {
-		where = append(where, "state = ? AND sla_due_at < ?")
+		where = append(where, "ap.state = ? AND ap.sla_due_at < ?")
 		args = append(args, registry.AppealPending, tm(f.OverdueBefore))
 	}
-	q := `SELECT ` + appealCols + ` FROM appeals`
+	q := appealRead
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -79,7 +89,7 @@ func (t *tx) ListAppeals(ctx context.Context, f registry.AppealFilter) ([]*regis
 	if limit <= 0 || limit > 1000 {
 		limit = 1000
 	}
-	rows, err := t.query(ctx, q+fmt.Sprintf(" ORDER BY sla_due_at, submitted_at, id LIMIT %d", limit), args...)
+	rows, err := t.query(ctx, q+fmt.Sprintf(" ORDER BY ap.sla_due_at, ap.submitted_at, ap.id LIMIT %d", limit), args...)
 	if err != nil {
 		return nil, fmt.Errorf("list appeals: %w", err)
 	}

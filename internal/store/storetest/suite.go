@@ -1397,7 +1397,7 @@ func testAppeals(t *testing.T, db *store.DB) {
 	mk := func(id, app, acc string, rejected time.Time, due time.Duration) *registry.Appeal {
 		return &registry.Appeal{ID: id, ApplicationID: app, AccountID: acc, RejectedAt: rejected, RejectedBy: "usr_rev",
 			Statement: "Please look again — دوبارہ دیکھیں", State: registry.AppealPending, SubmittedBy: "usr_" + acc,
-			SubmittedAt: t0.Add(time.Hour), SLADueAt: t0.Add(due)}
+			SubmittedAt: t0.Add(time.Hour), SLADueAt: t0.Add(due), HolderName: "Holder " + acc}
 	}
 	for _, id := range []string{"app_1", "app_2"} {
 		a := sampleApp(id, "acc_a")
