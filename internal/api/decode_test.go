@@ -1,6 +1,7 @@
 package api
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
@@ -101,12 +102,12 @@ func TestDecodeJSONMerges(t *testing.T) {
 	}
 	want := registry.DefaultSettings
 	want.ValidityDays = 30
-	if set != want {
+	if !reflect.DeepEqual(set, want) {
 		t.Fatalf("settings after a partial body = %+v, want %+v", set, want)
 	}
 	// null is refused and leaves the value as it was (v2 would zero it).
 	err := decodeJSON([]byte(`{"fee_amount_pkr":null}`), &set)
-	if e, ok := err.(*registry.Error); !ok || e.Fields["fee_amount_pkr"] != "cannot be null: give a whole number" || set != want {
+	if e, ok := err.(*registry.Error); !ok || e.Fields["fee_amount_pkr"] != "cannot be null: give a whole number" || !reflect.DeepEqual(set, want) {
 		t.Fatalf("null fee = %v, settings %+v; want 400 naming fee_amount_pkr and nothing changed", err, set)
 	}
 }

@@ -15,6 +15,10 @@ type statsResponse struct {
 	DecisionsLast30Days     int                        `json:"decisions_last_30_days"`
 	MedianDecisionHours     float64                    `json:"median_decision_hours"`
 	ApprovedShareLast30Days float64                    `json:"approved_share_last_30_days"`
+	// DecidedWithinSLALast30Days counts working hours only: weekends and
+	// the holiday calendar are skipped.
+	DecidedWithinSLALast30Days float64                      `json:"decided_within_sla_last_30_days"`
+	AppealsByState             map[registry.AppealState]int `json:"appeals_by_state"`
 }
 
 func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
@@ -25,5 +29,6 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, statsResponse{ApplicationsByState: st.ApplicationsByState, RegistrationsByStatus: st.RegistrationsByStatus,
 		ActiveByCategory: st.ActiveByCategory, ActiveAddresses: st.ActiveAddresses, ActiveMobileNumbers: st.ActiveMobileNumbers,
-		DecisionsLast30Days: st.DecisionsLast30Days, MedianDecisionHours: st.MedianDecisionHours, ApprovedShareLast30Days: st.ApprovedShareLast30Days})
+		DecisionsLast30Days: st.DecisionsLast30Days, MedianDecisionHours: st.MedianDecisionHours, ApprovedShareLast30Days: st.ApprovedShareLast30Days,
+		DecidedWithinSLALast30Days: st.DecidedWithinSLALast30Days, AppealsByState: st.AppealsByState})
 }

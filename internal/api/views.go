@@ -115,6 +115,10 @@ type applicationView struct {
 	// missing before submission.
 	Documents        []documentView    `json:"documents,omitempty"`
 	MissingDocuments []requirementView `json:"missing_documents,omitempty"`
+	// For the owner and regulator staff: appeals against its rejections,
+	// and until when the present rejection can be appealed.
+	Appeals  []appealView `json:"appeals,omitempty"`
+	AppealBy *time.Time   `json:"appeal_by,omitempty"`
 }
 
 func viewApplication(a *registry.Application) applicationView {
@@ -138,7 +142,30 @@ func viewApplication(a *registry.Application) applicationView {
 		v.Documents = list(a.Documents, viewDocument)
 		v.MissingDocuments = list(a.MissingDocuments(), viewRequirement)
 	}
+	if len(a.Appeals) > 0 {
+		v.Appeals = list(a.Appeals, viewAppeal)
+	}
+	v.AppealBy = optTime(a.AppealBy)
 	return v
+}
+
+type appealView struct {
+	ID            string               `json:"id"`
+	ApplicationID string               `json:"application_id"`
+	HolderName    string               `json:"holder_name"`
+	State         registry.AppealState `json:"state"`
+	Statement     string               `json:"statement"`
+	RejectedAt    time.Time            `json:"rejected_at"`
+	SubmittedAt   time.Time            `json:"submitted_at"`
+	SLADueAt      time.Time            `json:"sla_due_at"`
+	DecidedAt     *time.Time           `json:"decided_at,omitempty"`
+	Outcome       string               `json:"outcome,omitempty"`
+	Note          string               `json:"note,omitempty"`
+}
+
+func viewAppeal(a *registry.Appeal) appealView {
+	return appealView{ID: a.ID, ApplicationID: a.ApplicationID, HolderName: a.HolderName, State: a.State, Statement: a.Statement, RejectedAt: a.RejectedAt.UTC(),
+		SubmittedAt: a.SubmittedAt.UTC(), SLADueAt: a.SLADueAt.UTC(), DecidedAt: optTime(a.DecidedAt), Outcome: a.Outcome, Note: a.Note}
 }
 
 // flagView is a flag as the API shows it. Its detail is already cut to the

@@ -90,7 +90,7 @@ type Server struct {
 
 func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 	var cfg ServeConfig
-	fs := flagSet("serve", "Run the registry: the web portal (English and Urdu), the JSON API under /api/v1, the signed allowlist feed under /feed/v1,\nhealth endpoints, and the background jobs (operator-check deadlines, expiry, token clean-up, document retention).\nPrometheus metrics are not public: --metrics-listen serves them on an address of their own, --metrics-token-file\nbehind a bearer token on --listen; with neither, /metrics answers 404 (--demo picks a free loopback port for them).\nThe feed's signing key is <data-dir>/feed-signing-key.pem, beside it <data-dir>/feed-state, the newest feed state\npublished (a database restored behind it starts a new feed session; every start re-signs the feed at once, and\n--feed-state-copy keeps a second copy elsewhere, so a whole data directory restored is noticed too); uploaded documents are sealed (AES-256-GCM)\nunder <data-dir>/document-key in <data-dir>/documents. Replicas over one PostgreSQL must share the signing key,\nthe document key and the documents (see ipreg key).\nCertificates (GET /api/v1/registrations/{number}/certificate.pdf) are signed with <data-dir>/certificate-signing-key.pem,\na key of their own (ipreg key rotate-certificate; retired keys in <data-dir>/certificate-keys-retired keep verifying);\ntheir QR codes point to --public-url, without which certificates are unavailable.", stdio)
+	fs := flagSet("serve", "Run the registry: the web portal (English and Urdu), the JSON API under /api/v1, the signed allowlist feed under /feed/v1,\nhealth endpoints, and the background jobs (operator-check deadlines, expiry, token clean-up, document retention, SLA escalation).\nPrometheus metrics are not public: --metrics-listen serves them on an address of their own, --metrics-token-file\nbehind a bearer token on --listen; with neither, /metrics answers 404 (--demo picks a free loopback port for them).\nThe feed's signing key is <data-dir>/feed-signing-key.pem, beside it <data-dir>/feed-state, the newest feed state\npublished (a database restored behind it starts a new feed session; every start re-signs the feed at once, and\n--feed-state-copy keeps a second copy elsewhere, so a whole data directory restored is noticed too); uploaded documents are sealed (AES-256-GCM)\nunder <data-dir>/document-key in <data-dir>/documents. Replicas over one PostgreSQL must share the signing key,\nthe document key and the documents (see ipreg key).\nCertificates (GET /api/v1/registrations/{number}/certificate.pdf) are signed with <data-dir>/certificate-signing-key.pem,\na key of their own (ipreg key rotate-certificate; retired keys in <data-dir>/certificate-keys-retired keep verifying);\ntheir QR codes point to --public-url, without which certificates are unavailable.", stdio)
 	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
 	fs.BoolVar(&cfg.Demo, "demo", false, "create the demo operators and users (password "+DemoPassword+"); refused on a database with non-demo users")
 	fs.DurationVar(&cfg.JobsInterval, "jobs-interval", time.Minute, "how often the background jobs run")
@@ -363,9 +363,10 @@ func (s *Server) startJobs(ctx context.Context, reg prometheus.Registerer) {
 			done.WithLabelValues("registrations_expired").Add(float64(res.RegistrationsExpired))
 			done.WithLabelValues("tokens_deleted").Add(float64(res.TokensDeleted))
 			done.WithLabelValues("documents_purged").Add(float64(res.DocumentsPurged))
-			if res.ChecksExpired+res.RegistrationsExpired+res.DocumentsPurged > 0 {
+			done.WithLabelValues("escalated").Add(float64(res.Escalated))
+			if res.ChecksExpired+res.RegistrationsExpired+res.DocumentsPurged+res.Escalated > 0 {
 				s.log.Info("background jobs", "checks_expired", res.ChecksExpired, "registrations_expired", res.RegistrationsExpired,
-					"documents_purged", res.DocumentsPurged)
+					"documents_purged", res.DocumentsPurged, "escalated", res.Escalated)
 			}
 			select {
 			case <-ctx.Done():

@@ -115,6 +115,9 @@ func TestAccess(t *testing.T) {
 		{"GET /admin/users", "/admin/users", only(200, 403, "admin")},
 		{"GET /admin/operators", "/admin/operators", only(200, 403, "admin")},
 		{"GET /admin/settings", "/admin/settings", only(200, 403, "admin")},
+		{"GET /admin/holidays", "/admin/holidays", only(200, 403, "admin")},
+		{"GET /appeals", "/appeals", only(200, 403, "supervisor")},
+		{"GET /review/overdue", "/review/overdue", only(200, 403, "supervisor")},
 
 		// State-changing routes, sent empty. 0 means "not sent as this
 		// role" (it would change state; other tests cover it).
@@ -148,6 +151,9 @@ func TestAccess(t *testing.T) {
 		{"POST /admin/operators", "/admin/operators", only(0, 403, "admin")},
 		{"POST /admin/operators/{id}/prefixes", "/admin/operators/ptcl/prefixes", only(0, 403, "admin")},
 		{"POST /admin/settings", "/admin/settings", only(0, 403, "admin")},
+		{"POST /admin/holidays", "/admin/holidays", only(0, 403, "admin")},
+		{"POST /applications/{id}/appeal", "/applications/" + draft.ID + "/appeal", with(only(0, 403, "alice"), "bob", 404)},
+		{"POST /appeals/{id}/decision", "/appeals/apl_none/decision", with(only(0, 403), "supervisor", 404)},
 	}
 	covered := map[string]bool{}
 	for _, tt := range tests {

@@ -79,6 +79,9 @@ func TestNumbersTypedInUrdu(t *testing.T) {
 	form := url.Values{}
 	v := reflect.ValueOf(set)
 	for i := range v.NumField() {
+		if v.Field(i).Kind() != reflect.Int && v.Field(i).Kind() != reflect.Int64 {
+			continue // the holidays have their own page
+		}
 		name := strings.Split(v.Type().Field(i).Tag.Get("json"), ",")[0]
 		form.Set(name, urdu.Replace(strconv.FormatInt(v.Field(i).Int(), 10)))
 	}

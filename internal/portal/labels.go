@@ -76,6 +76,19 @@ var labels = map[string]map[string]string{
 		"approved":            "Approved",
 		"rejected":            "Rejected",
 		"withdrawn":           "Withdrawn",
+		"appeal_submitted":    "Appeal submitted",
+		"appeal_upheld":       "Appeal decided: rejection upheld",
+		"appeal_overturned":   "Appeal decided: rejection overturned",
+		"escalated":           "Escalated: past its due time",
+	},
+	"appeal": {
+		"pending":    "Appeal pending",
+		"upheld":     "Rejection upheld",
+		"overturned": "Rejection overturned",
+	},
+	"outcome": {
+		"approve": "approved",
+		"return":  "returned for correction",
 	},
 	"action": {
 		"application.viewed": "Viewed the application",

@@ -200,20 +200,22 @@ type settingField struct {
 }
 
 var settingLabels = map[string]string{
-	"sla_working_hours":       "Review time (working hours from submission)",
-	"operator_check_hours":    "Operator check deadline (hours)",
-	"fee_threshold":           "Fee due from this many allowlisted addresses",
-	"fee_amount_pkr":          "Fee amount (PKR)",
-	"validity_days":           "Default validity (days)",
-	"max_validity_days":       "Longest validity a reviewer may give (days)",
-	"max_items":               "Most addresses or numbers per application",
-	"many_items":              "Flag applications with this many items",
-	"min_prefix_v4":           "Shortest IPv4 prefix accepted",
-	"min_prefix_v6":           "Shortest IPv6 prefix accepted",
-	"call_center_min_prefix":  "Shortest IPv4 prefix for call centres",
-	"session_hours":           "Login lifetime (hours)",
-	"document_max_bytes":      "Largest document (bytes)",
-	"document_retention_days": "Keep documents after the decision (days)",
+	"sla_working_hours":        "Review time (working hours from submission)",
+	"operator_check_hours":     "Operator check deadline (hours)",
+	"fee_threshold":            "Fee due from this many allowlisted addresses",
+	"fee_amount_pkr":           "Fee amount (PKR)",
+	"validity_days":            "Default validity (days)",
+	"max_validity_days":        "Longest validity a reviewer may give (days)",
+	"max_items":                "Most addresses or numbers per application",
+	"many_items":               "Flag applications with this many items",
+	"min_prefix_v4":            "Shortest IPv4 prefix accepted",
+	"min_prefix_v6":            "Shortest IPv6 prefix accepted",
+	"call_center_min_prefix":   "Shortest IPv4 prefix for call centres",
+	"session_hours":            "Login lifetime (hours)",
+	"document_max_bytes":       "Largest document (bytes)",
+	"document_retention_days":  "Keep documents after the decision (days)",
+	"appeal_days":              "Appeal allowed for this many days after a rejection",
+	"appeal_sla_working_hours": "Appeal decision time (working hours from the appeal)",
 }
 
 // settingFields walks Settings by reflection so that a setting added later
@@ -223,6 +225,9 @@ func settingFields(set registry.Settings) []settingField {
 	t := v.Type()
 	out := make([]settingField, 0, t.NumField())
 	for i := 0; i < t.NumField(); i++ {
+		if t.Field(i).Type.Kind() != reflect.Int && t.Field(i).Type.Kind() != reflect.Int64 {
+			continue // the holidays have their own page
+		}
 		name := strings.Split(t.Field(i).Tag.Get("json"), ",")[0]
 		label := settingLabels[name]
 		if label == "" {
@@ -265,6 +270,9 @@ func (s *Server) adminSettingsPost(w http.ResponseWriter, r *http.Request) {
 	v := reflect.ValueOf(&set).Elem()
 	t := v.Type()
 	for i := 0; i < t.NumField(); i++ {
+		if t.Field(i).Type.Kind() != reflect.Int && t.Field(i).Type.Kind() != reflect.Int64 {
+			continue
+		}
 		name := strings.Split(t.Field(i).Tag.Get("json"), ",")[0]
 		// Digits as typed on an Urdu keyboard (۰–۹) read like 0–9, and
 		// thousands grouping (10,000, ۱۰٬۰۰۰, 10 000) is taken out.

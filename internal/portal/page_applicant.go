@@ -437,6 +437,15 @@ type appPage struct {
 	MaxBytes     int64
 	Overdue      bool
 	Left         time.Duration // until the SLA is due, when positive
+	// Appeals: the owner may appeal (AppealOpen) until AppealBy, or the
+	// time is over (AppealClosed); a supervisor sees the pending appeal and
+	// may decide it unless they took the rejection (OwnRejection).
+	AppealOpen      bool
+	AppealClosed    bool
+	PendingAppeal   *registry.Appeal
+	CanDecideAppeal bool
+	OwnRejection    bool
+	CanUpload       bool // Editable, or the owner with an appeal pending
 }
 
 func (s *Server) applicationView(w http.ResponseWriter, r *http.Request) {
@@ -466,6 +475,19 @@ func (s *Server) renderApplication(w http.ResponseWriter, r *http.Request, u *re
 	d.Editable = d.Owner && (a.State == registry.StateDraft || a.State == registry.StateReturned)
 	d.Withdrawable = d.Owner && (d.Editable || a.State.Pending())
 	d.CanDecide = u.Role.Reviews() && a.State == registry.StateReview
+	now := s.svc.Now()
+	d.AppealOpen = d.Owner && !a.AppealBy.IsZero() && !now.After(a.AppealBy)
+	d.AppealClosed = d.Owner && appealDeadlinePassed(a, now)
+	for _, ap := range a.Appeals {
+		if ap.State == registry.AppealPending {
+			d.PendingAppeal = ap
+		}
+	}
+	d.CanUpload = d.Editable || d.Owner && d.PendingAppeal != nil
+	if d.PendingAppeal != nil && u.Role == registry.RoleSupervisor {
+		d.OwnRejection = d.PendingAppeal.RejectedBy == u.ID
+		d.CanDecideAppeal = !d.OwnRejection
+	}
 	d.Missing = a.MissingDocuments()
 	for _, req := range registry.RequiredDocuments(a.Category) {
 		d.Kinds = append(d.Kinds, req.Kinds...)
@@ -478,7 +500,7 @@ func (s *Server) renderApplication(w http.ResponseWriter, r *http.Request, u *re
 		}
 	}
 	if !a.SLADueAt.IsZero() && a.DecidedAt.IsZero() && a.State.Pending() {
-		d.Left = time.Until(a.SLADueAt)
+		d.Left = a.SLADueAt.Sub(now)
 		d.Overdue = d.Left < 0
 	}
 	title := "Application"

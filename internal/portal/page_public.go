@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"math"
 	"net/http"
 	"strings"
 	"time"
@@ -46,7 +47,8 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, "home", &view{Title: "Register your VPN",
-		D: map[string]any{"Settings": set, "Categories": categories(), "Active": st.RegistrationsByStatus[registry.RegActive]}})
+		D: map[string]any{"Settings": set, "Categories": categories(), "Active": st.RegistrationsByStatus[registry.RegActive],
+			"Decisions": st.DecisionsLast30Days, "WithinSLA": int(math.Round(100 * st.DecidedWithinSLALast30Days))}})
 }
 
 func (s *Server) privacy(w http.ResponseWriter, r *http.Request) {

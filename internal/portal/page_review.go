@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/ipreg/ipreg/internal/netpolicy"
 	"github.com/ipreg/ipreg/internal/registry"
@@ -41,7 +40,7 @@ func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	now := time.Now()
+	now := s.svc.Now()
 	type row struct {
 		*registry.Application
 		Overdue bool

@@ -128,6 +128,10 @@ var routes = []route{
 	{"POST /applications/{id}/submit", (*Server).applicationSubmit},
 	{"POST /applications/{id}/withdraw", (*Server).applicationWithdraw},
 	{"POST /applications/{id}/decision", (*Server).applicationDecide},
+	{"POST /applications/{id}/appeal", (*Server).appealSubmit},
+	{"GET /appeals", (*Server).appealsPage},
+	{"POST /appeals/{id}/decision", (*Server).appealDecide},
+	{"GET /review/overdue", (*Server).overduePage},
 	{"GET /applications/{id}/accesses", (*Server).accesses},
 	{"GET /registrations/{number}", (*Server).registrationView},
 	{"GET /registrations/{number}/certificate.pdf", (*Server).registrationCertificate},
@@ -155,6 +159,8 @@ var routes = []route{
 	{"POST /admin/operators/{id}/prefixes", (*Server).adminOperatorPrefixes},
 	{"GET /admin/settings", (*Server).adminSettings},
 	{"POST /admin/settings", (*Server).adminSettingsPost},
+	{"GET /admin/holidays", (*Server).adminHolidays},
+	{"POST /admin/holidays", (*Server).adminHolidaysPost},
 }
 
 // Patterns lists the routing table, for tests.

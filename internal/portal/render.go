@@ -187,6 +187,9 @@ var funcs = template.FuncMap{
 		}
 		return template.HTML(`<bdi dir="ltr">` + t.In(registry.PKT.Loc).Format("2006-01-02 15:04 MST") + `</bdi>`)
 	},
+	// whenText is when's text, for a value inside a translated sentence
+	// (T isolates it on Urdu pages).
+	"whenText": func(t time.Time) string { return t.In(registry.PKT.Loc).Format("2006-01-02 15:04 MST") },
 	"day": func(t time.Time) template.HTML {
 		if t.IsZero() {
 			return ""
@@ -247,26 +250,28 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 // flashes are the messages a redirect may name in ?msg=: fixed texts, so
 // that no user input travels in the URL.
 var flashes = map[string]string{
-	"saved":         "Saved.",
-	"created":       "Draft saved. Upload the documents, then submit.",
-	"submitted":     "Submitted. The operator confirms your addresses next; you can follow every step here.",
-	"withdrawn":     "The application was withdrawn.",
-	"uploaded":      "Document uploaded.",
-	"deleted":       "Document deleted.",
-	"decided":       "Decision recorded.",
-	"answered":      "Answers recorded.",
-	"surrendered":   "The registration was surrendered.",
-	"proposed":      "Revocation proposed; a supervisor must confirm it.",
-	"confirmed":     "Revocation confirmed; the registration is revoked.",
-	"cancelled":     "Revocation cancelled.",
-	"totp_on":       "Two-factor authentication is on.",
-	"totp_required": "Your role requires two-factor authentication. Set it up to continue.",
-	"reset_done":    "Your password was changed. Log in with the new one.",
-	"welcome":       "Your account is ready. Start an application below.",
-	"user_created":  "User created.",
-	"user_updated":  "User updated.",
-	"loaded":        "Address space loaded.",
-	"logged_out":    "You are logged out.",
+	"saved":          "Saved.",
+	"created":        "Draft saved. Upload the documents, then submit.",
+	"submitted":      "Submitted. The operator confirms your addresses next; you can follow every step here.",
+	"withdrawn":      "The application was withdrawn.",
+	"uploaded":       "Document uploaded.",
+	"deleted":        "Document deleted.",
+	"decided":        "Decision recorded.",
+	"answered":       "Answers recorded.",
+	"surrendered":    "The registration was surrendered.",
+	"proposed":       "Revocation proposed; a supervisor must confirm it.",
+	"confirmed":      "Revocation confirmed; the registration is revoked.",
+	"cancelled":      "Revocation cancelled.",
+	"totp_on":        "Two-factor authentication is on.",
+	"totp_required":  "Your role requires two-factor authentication. Set it up to continue.",
+	"reset_done":     "Your password was changed. Log in with the new one.",
+	"welcome":        "Your account is ready. Start an application below.",
+	"user_created":   "User created.",
+	"user_updated":   "User updated.",
+	"loaded":         "Address space loaded.",
+	"logged_out":     "You are logged out.",
+	"appealed":       "Appeal sent. A supervisor who did not take the decision will decide it; you can add documents while it is pending.",
+	"appeal_decided": "Appeal decided.",
 }
 
 // errorPage renders a page that explains an error.

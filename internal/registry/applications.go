@@ -406,7 +406,7 @@ func (s *Service) Submit(ctx context.Context, actor *User, id string, paymentRef
 		a.UpdatedAt = now
 		if a.SubmittedAt.IsZero() {
 			a.SubmittedAt = now
-			a.SLADueAt = s.calendar.Add(now, time.Duration(set.SLAWorkingHours)*time.Hour)
+			a.SLADueAt = s.calendar.WithHolidays(set.Holidays).Add(now, time.Duration(set.SLAWorkingHours)*time.Hour)
 		}
 		if next == StateOperatorCheck {
 			c := &Check{ID: auth.RandomID("chk"), ApplicationID: a.ID, OperatorID: a.OperatorID, State: CheckPending,
@@ -587,6 +587,9 @@ func (s *Service) GetApplication(ctx context.Context, actor *User, id string) (*
 			// Non-nil even when empty: nil means "not yours to see".
 			a.Documents = append(make([]*Document, 0, len(a.Documents)), a.Documents...)
 			if a.Account, err = tx.Account(ctx, a.AccountID); err != nil {
+				return err
+			}
+			if err := s.loadAppeals(ctx, tx, a); err != nil {
 				return err
 			}
 		}

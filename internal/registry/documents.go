@@ -373,6 +373,24 @@ func documentsEditable(a *Application, action string) error {
 	return nil
 }
 
+// documentsAddable reports whether the applicant may add documents: as
+// documentsEditable allows, and to a rejected application while its
+// appeal is pending (new documents for the supervisor who decides it).
+func documentsAddable(ctx context.Context, tx Tx, a *Application) error {
+	err := documentsEditable(a, "added")
+	if err == nil || a.State != StateRejected {
+		return err
+	}
+	ap, perr := pendingAppeal(ctx, tx, a.ID)
+	if perr != nil {
+		return perr
+	}
+	if ap == nil {
+		return Errorf(ECONFLICT, "documents can be added only while the application is a draft, returned for correction, or rejected with an appeal pending; it is %s", describeState(a.State))
+	}
+	return nil
+}
+
 // DocumentLimit is the largest document upload the settings allow, for
 // handlers to bound what they read before the service sees it.
 func (s *Service) DocumentLimit(ctx context.Context) (int64, error) {
@@ -426,7 +444,7 @@ func (s *Service) UploadDocument(ctx context.Context, actor *User, appID string,
 		return nil, fmt.Errorf("store document: %w", err)
 	}
 	_, err = s.ownWrite(ctx, actor, appID, func(tx Tx, a *Application) error {
-		if err := documentsEditable(a, "added"); err != nil {
+		if err := documentsAddable(ctx, tx, a); err != nil {
 			return err
 		}
 		docs, err := tx.ListDocuments(ctx, appID)
@@ -468,7 +486,7 @@ func (s *Service) CheckDocumentUpload(ctx context.Context, actor *User, appID st
 		if err != nil {
 			return err
 		}
-		if err := documentsEditable(a, "added"); err != nil {
+		if err := documentsAddable(ctx, tx, a); err != nil {
 			return err
 		}
 		docs, err := tx.ListDocuments(ctx, appID)

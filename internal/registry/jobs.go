@@ -11,6 +11,7 @@ type JobResult struct {
 	RegistrationsExpired int
 	TokensDeleted        int
 	DocumentsPurged      int
+	Escalated            int
 }
 
 // RunJobs does the time-driven work: operator checks past their deadline go
@@ -98,6 +99,9 @@ func (s *Service) RunJobs(ctx context.Context) (JobResult, error) {
 		if res.DocumentsPurged, err = s.purgeDocuments(ctx); err != nil {
 			return res, fmt.Errorf("jobs: purge documents: %w", err)
 		}
+	}
+	if res.Escalated, err = s.Escalate(ctx); err != nil {
+		return res, fmt.Errorf("jobs: %w", err)
 	}
 	return res, nil
 }

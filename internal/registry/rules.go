@@ -91,7 +91,49 @@ type Settings struct {
 	// DocumentRetentionDays is how long documents are kept after their
 	// application is decided or withdrawn; then their contents are purged.
 	DocumentRetentionDays int `json:"document_retention_days"`
+	// AppealDays is how long after a rejection the applicant may appeal.
+	AppealDays int `json:"appeal_days"`
+	// AppealSLAWorkingHours is the time a supervisor has to decide an
+	// appeal, in working hours from its submission.
+	AppealSLAWorkingHours int `json:"appeal_sla_working_hours"`
+	// Holidays are the public holidays the SLA clock skips, besides
+	// weekends. Edited by admins (PUT /api/v1/settings or /admin/holidays).
+	Holidays []Holiday `json:"holidays"`
 }
+
+// Holiday is one public holiday: a date in Pakistan (YYYY-MM-DD) and
+// what it is.
+type Holiday struct {
+	Date string `json:"date"`
+	Name string `json:"name"`
+}
+
+// PakistanHolidays2026 are the federal public holidays of 2026 as the
+// Cabinet Division's notification for the year lists them (circulated
+// December 2025; reported e.g. by Daily Pakistan on 19 January 2026). The
+// lunar ones (Eid-ul-Fitr, Eid-ul-Azha, Ashura, Eid Milad-un-Nabi) are
+// the dates expected there, subject to the moon: an admin corrects them
+// when the government announces the final dates. The day after Christmas,
+// a holiday for Christian employees only, is left out.
+var PakistanHolidays2026 = []Holiday{
+	{"2026-02-05", "Kashmir Day"},
+	{"2026-03-21", "Eid-ul-Fitr"},
+	{"2026-03-22", "Eid-ul-Fitr"},
+	{"2026-03-23", "Pakistan Day; Eid-ul-Fitr"},
+	{"2026-05-01", "Labour Day"},
+	{"2026-05-27", "Eid-ul-Azha"},
+	{"2026-05-28", "Eid-ul-Azha; Youm-e-Takbeer"},
+	{"2026-05-29", "Eid-ul-Azha"},
+	{"2026-06-24", "Ashura (9 Muharram)"},
+	{"2026-06-25", "Ashura (10 Muharram)"},
+	{"2026-08-14", "Independence Day"},
+	{"2026-08-25", "Eid Milad-un-Nabi"},
+	{"2026-11-09", "Allama Iqbal Day"},
+	{"2026-12-25", "Quaid-e-Azam Day; Christmas"},
+}
+
+// MaxHolidays bounds the holiday list.
+const MaxHolidays = 200
 
 // DefaultSettings are the values a new registry starts with. The fee amount
 // is a placeholder for the regulator to set; DESIGN.md gives none.
@@ -112,6 +154,10 @@ var DefaultSettings = Settings{
 	// A year after the decision: long enough for an appeal or an audit of
 	// the decision; the regulator sets its own period.
 	DocumentRetentionDays: 365,
+	AppealDays:            30,
+	// Five working days.
+	AppealSLAWorkingHours: 40,
+	Holidays:              PakistanHolidays2026,
 }
 
 // Validate checks that settings are usable.
@@ -140,7 +186,34 @@ func (s Settings) Validate() error {
 		fe.Add("document_max_bytes", "must be between 65536 (64 KiB) and 52428800 (50 MiB)")
 	}
 	pos("document_retention_days", s.DocumentRetentionDays, 1, 3650)
+	pos("appeal_days", s.AppealDays, 1, 365)
+	pos("appeal_sla_working_hours", s.AppealSLAWorkingHours, 1, 400)
+	validateHolidays(fe, s.Holidays)
 	return fe.Err()
+}
+
+// validateHolidays checks each holiday's date and name, and that no date
+// is listed twice.
+func validateHolidays(fe FieldErrors, hs []Holiday) {
+	if len(hs) > MaxHolidays {
+		fe.Add("holidays", "has %d dates; at most %d are allowed", len(hs), MaxHolidays)
+		return
+	}
+	seen := map[string]bool{}
+	for i, h := range hs {
+		key := fmt.Sprintf("holidays[%d]", i)
+		if _, err := time.Parse(time.DateOnly, h.Date); err != nil {
+			fe.Add(key, "has the date %q; write it as YYYY-MM-DD, e.g. 2026-03-23", h.Date)
+			continue
+		}
+		if seen[h.Date] {
+			fe.Add(key, "lists %s a second time; give each date once (join the names with a semicolon)", h.Date)
+		}
+		seen[h.Date] = true
+		if strings.TrimSpace(h.Name) == "" || utf8.RuneCountInString(h.Name) > 100 || !utf8.ValidString(h.Name) || strings.ContainsAny(h.Name, "\r\n") {
+			fe.Add(key, "needs a name of 1 to 100 characters on one line, e.g. Pakistan Day")
+		}
+	}
 }
 
 // Policy returns the prefix policy for a category.
@@ -169,10 +242,28 @@ func ComputeFee(s Settings, c Category, held, requested int) Fee {
 
 // Calendar counts working hours: the SLA clock runs only on working days
 // between Start and End, in Pakistan Standard Time (UTC+5, no daylight
-// saving). Public holidays are not modelled.
+// saving). Weekends and the Holidays (dates YYYY-MM-DD in Loc) are not
+// working days.
 type Calendar struct {
 	Loc        *time.Location
 	Start, End int // hours of the day
+	Holidays   map[string]bool
+}
+
+// WithHolidays returns c skipping the holidays' dates too.
+func (c Calendar) WithHolidays(hs []Holiday) Calendar {
+	c.Holidays = make(map[string]bool, len(hs))
+	for _, h := range hs {
+		c.Holidays[h.Date] = true
+	}
+	return c
+}
+
+// Working reports whether t's day (in c.Loc) is a working day.
+func (c Calendar) Working(t time.Time) bool {
+	t = t.In(c.Loc)
+	wd := t.Weekday()
+	return wd != time.Saturday && wd != time.Sunday && !c.Holidays[t.Format(time.DateOnly)]
 }
 
 // PKT is Pakistan's working calendar: Monday to Friday, 09:00 to 17:00.
@@ -185,8 +276,7 @@ func (c Calendar) Add(t time.Time, d time.Duration) time.Time {
 		y, m, day := t.Date()
 		open := time.Date(y, m, day, c.Start, 0, 0, 0, c.Loc)
 		shut := time.Date(y, m, day, c.End, 0, 0, 0, c.Loc)
-		wd := t.Weekday()
-		if wd == time.Saturday || wd == time.Sunday || !t.Before(shut) {
+		if !c.Working(t) || !t.Before(shut) {
 			t = time.Date(y, m, day+1, c.Start, 0, 0, 0, c.Loc)
 			continue
 		}

@@ -81,6 +81,28 @@ func TestCalendar(t *testing.T) {
 	}
 }
 
+// The clock skips holidays as it skips weekends: Thursday 24 and Friday
+// 25 December 2026 off (Quaid-e-Azam Day on the Friday is in the default
+// list; the Thursday is added), so Wednesday afternoon runs into Monday.
+func TestCalendarHolidays(t *testing.T) {
+	pkt := PKT.Loc
+	at := func(m time.Month, d, h int) time.Time { return time.Date(2026, m, d, h, 0, 0, 0, pkt) }
+	c := PKT.WithHolidays(append(DefaultSettings.Holidays[:len(DefaultSettings.Holidays):len(DefaultSettings.Holidays)], Holiday{Date: "2026-12-24", Name: "x"}))
+	if got, want := c.Add(at(12, 23, 15), 8*time.Hour), at(12, 28, 15); !got.Equal(want) {
+		t.Errorf("across the holidays and the weekend: %s, want %s", got.In(pkt), want)
+	}
+	if got, want := PKT.Add(at(12, 23, 15), 8*time.Hour), at(12, 24, 15); !got.Equal(want) {
+		t.Errorf("without holidays: %s, want %s", got.In(pkt), want)
+	}
+	// Starting on a holiday waits for the next working morning.
+	if got, want := c.Add(at(3, 23, 10), time.Hour), at(3, 24, 10); !got.Equal(want) {
+		t.Errorf("from Pakistan Day: %s, want %s", got.In(pkt), want)
+	}
+	if c.Working(at(12, 25, 10)) || !c.Working(at(12, 28, 10)) || c.Working(at(12, 27, 10)) {
+		t.Error("Working: a holiday, a Monday, a Sunday")
+	}
+}
+
 func TestMaskName(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"Acme Software House", "Ac** So****** Ho***"},

@@ -188,6 +188,19 @@ type Tx interface {
 
 	Stats(ctx context.Context, now time.Time) (*Stats, error)
 
+	// CreateAppeal stores a new appeal; ECONFLICT when the rejection was
+	// appealed already.
+	CreateAppeal(ctx context.Context, a *Appeal) error
+	Appeal(ctx context.Context, id string, forUpdate bool) (*Appeal, error)
+	UpdateAppeal(ctx context.Context, a *Appeal) error // state, decision, outcome, note
+	// ListAppeals lists appeals by SLA due time, then submission.
+	ListAppeals(ctx context.Context, f AppealFilter) ([]*Appeal, error)
+	// MarkEscalated records that subject (an application or appeal id),
+	// due at due, was escalated at at; false if it already was.
+	MarkEscalated(ctx context.Context, subject string, due, at time.Time) (bool, error)
+	// Escalated reports when subject, due at due, was escalated (zero if not).
+	Escalated(ctx context.Context, subject string, due time.Time) (time.Time, error)
+
 	// AddFeedChange appends to the allowlist feed's outbox: target is ""
 	// for address prefixes, or the operator id for its mobile numbers.
 	AddFeedChange(ctx context.Context, target, op string, e feed.Entry, at time.Time) error

@@ -241,6 +241,11 @@ type Application struct {
 	Events     []Event
 	Documents  []*Document // nil unless the reader may see them (owner, regulator staff)
 	Account    *Account    // the applicant, for the owner and regulator staff
+	// Appeals against its rejections, oldest first, for the owner and
+	// regulator staff; AppealBy is the last moment the present rejection
+	// can be appealed, zero when it cannot (not rejected, or appealed).
+	Appeals  []*Appeal
+	AppealBy time.Time
 }
 
 // Event is one entry of an application's timeline.
@@ -383,6 +388,12 @@ type Stats struct {
 	ApprovedShareLast30Days float64
 	ActiveAddresses         int
 	ActiveMobileNumbers     int
+	// DecidedWithinSLALast30Days is the share of the last 30 days'
+	// decisions taken by their SLA due time (working hours, weekends and
+	// public holidays skipped, as computed at submission).
+	DecidedWithinSLALast30Days float64
+	// Appeals by state, all time: received is their sum.
+	AppealsByState map[AppealState]int
 }
 
 // Access is one staff read of an application or one of its documents, as
@@ -405,4 +416,54 @@ type PasswordReset struct {
 	CreatedAt time.Time
 	ExpiresAt time.Time
 	UsedAt    time.Time
+}
+
+// AppealState is where an appeal stands.
+type AppealState string
+
+const (
+	AppealPending    AppealState = "pending"
+	AppealUpheld     AppealState = "upheld"     // the rejection stands; final
+	AppealOverturned AppealState = "overturned" // approved, or returned for correction (Outcome)
+)
+
+// AppealStates lists every appeal state.
+var AppealStates = []AppealState{AppealPending, AppealUpheld, AppealOverturned}
+
+// Appeal outcomes of an overturned appeal.
+const (
+	OutcomeApprove = "approve"
+	OutcomeReturn  = "return"
+)
+
+// Appeal asks a supervisor to look again at a rejection. There is one per
+// rejection (the application and the moment it was rejected); a supervisor
+// other than the one who rejected it, and other than the appellant,
+// decides it.
+type Appeal struct {
+	ID            string
+	ApplicationID string
+	AccountID     string
+	RejectedAt    time.Time // the decision appealed against
+	RejectedBy    string    // who took it
+	Statement     string
+	State         AppealState
+	SubmittedBy   string
+	SubmittedAt   time.Time
+	SLADueAt      time.Time
+	DecidedBy     string
+	DecidedAt     time.Time
+	Outcome       string // approve or return, when overturned
+	Note          string
+
+	HolderName string // the applicant's name, filled on reads
+}
+
+// AppealFilter selects appeals. Zero fields match everything.
+type AppealFilter struct {
+	State         AppealState
+	ApplicationID string
+	AccountID     string
+	OverdueBefore time.Time // pending with SLA due before this moment
+	Limit         int
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -26,6 +27,8 @@ func (t *tx) Settings(ctx context.Context) (registry.Settings, error) {
 	// Start from the defaults so a setting added in a later release has a
 	// value on databases saved before it existed.
 	s := registry.DefaultSettings
+	// Unmarshal reuses a slice's backing array: never the defaults'.
+	s.Holidays = slices.Clone(s.Holidays)
 	if err := json.Unmarshal([]byte(v), &s); err != nil {
 		return registry.Settings{}, fmt.Errorf("settings: %w", err)
 	}
@@ -115,6 +118,7 @@ func (t *tx) Stats(ctx context.Context, now time.Time) (*registry.Stats, error) 
 		ApplicationsByState:   map[registry.State]int{},
 		ActiveByCategory:      map[registry.Category]int{},
 		RegistrationsByStatus: map[registry.RegStatus]int{},
+		AppealsByState:        map[registry.AppealState]int{},
 	}
 	m, err := t.countBy(ctx, `SELECT state, COUNT(*) FROM applications GROUP BY state`)
 	if err != nil {
@@ -140,21 +144,30 @@ func (t *tx) Stats(ctx context.Context, now time.Time) (*registry.Stats, error) 
 		return nil, fmt.Errorf("stats: %w", err)
 	}
 	st.ActiveAddresses, st.ActiveMobileNumbers = m["ip"], m["msisdn"]
+	if m, err = t.countBy(ctx, `SELECT state, COUNT(*) FROM appeals GROUP BY state`); err != nil {
+		return nil, fmt.Errorf("stats: %w", err)
+	}
+	for k, v := range m {
+		st.AppealsByState[registry.AppealState(k)] = v
+	}
 
-	rows, err := t.query(ctx, `SELECT submitted_at, decided_at, state FROM applications
+	rows, err := t.query(ctx, `SELECT submitted_at, decided_at, state, sla_due_at FROM applications
 		WHERE decided_at >= ? AND state IN ('approved', 'rejected') AND submitted_at <> ''`, tm(now.AddDate(0, 0, -30)))
 	if err != nil {
 		return nil, fmt.Errorf("stats: %w", err)
 	}
 	defer rows.Close()
 	var hours []float64
-	approved := 0
+	approved, inSLA := 0, 0
 	for rows.Next() {
-		var sub, dec, state string
-		if err := rows.Scan(&sub, &dec, &state); err != nil {
+		var sub, dec, state, due string
+		if err := rows.Scan(&sub, &dec, &state, &due); err != nil {
 			return nil, fmt.Errorf("stats: %w", err)
 		}
 		hours = append(hours, parseTime(dec).Sub(parseTime(sub)).Hours())
+		if due != "" && !parseTime(dec).After(parseTime(due)) {
+			inSLA++
+		}
 		if state == string(registry.StateApproved) {
 			approved++
 		}
@@ -170,6 +183,7 @@ func (t *tx) Stats(ctx context.Context, now time.Time) (*registry.Stats, error) 
 			st.MedianDecisionHours = (hours[n/2-1] + hours[n/2]) / 2
 		}
 		st.ApprovedShareLast30Days = float64(approved) / float64(n)
+		st.DecidedWithinSLALast30Days = float64(inSLA) / float64(n)
 	}
 	return st, nil
 }

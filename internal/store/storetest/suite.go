@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -43,6 +44,8 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"AuthAttempts", testAuthAttempts},
 		{"AuthAttemptsConcurrent", testAuthAttemptsConcurrent},
 		{"EndPasswordResets", testEndPasswordResets},
+		{"Appeals", testAppeals},
+		{"Escalations", testEscalations},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1056,7 +1059,7 @@ func testSettings(t *testing.T, db *store.DB) {
 	ctx := context.Background()
 	db.Read(ctx, func(tx registry.Tx) error {
 		s, err := tx.Settings(ctx)
-		if err != nil || s != registry.DefaultSettings {
+		if err != nil || !reflect.DeepEqual(s, registry.DefaultSettings) {
 			t.Errorf("Settings on a new store = %+v, %v; want the defaults", s, err)
 		}
 		return nil
@@ -1065,14 +1068,21 @@ func testSettings(t *testing.T, db *store.DB) {
 	s.FeeThreshold, s.SLAWorkingHours = 7, 16
 	write(t, db, func(tx registry.Tx) error { return tx.PutSettings(ctx, s) })
 	s.MaxItems = 10
+	s.AppealDays = 14
+	// A shorter holiday list replaces the longer one (reading it must not
+	// reuse, and so overwrite, the defaults' list).
+	s.Holidays = []registry.Holiday{{Date: "2026-12-25", Name: "Quaid-e-Azam Day"}}
 	write(t, db, func(tx registry.Tx) error { return tx.PutSettings(ctx, s) })
 	db.Read(ctx, func(tx registry.Tx) error {
 		got, err := tx.Settings(ctx)
-		if err != nil || got != s {
+		if err != nil || !reflect.DeepEqual(got, s) {
 			t.Errorf("Settings = %+v, %v; want %+v", got, err, s)
 		}
 		return nil
 	})
+	if h := registry.DefaultSettings.Holidays; len(h) != 14 || h[0].Date != "2026-02-05" {
+		t.Errorf("reading settings changed the default holidays: %v", registry.DefaultSettings.Holidays)
+	}
 }
 
 func testStats(t *testing.T, db *store.DB) {
@@ -1080,7 +1090,8 @@ func testStats(t *testing.T, db *store.DB) {
 	fixture(t, db, "acc_a")
 	for i, st := range []registry.State{registry.StateApproved, registry.StateApproved, registry.StateRejected, registry.StateReview} {
 		a := sampleApp(fmt.Sprintf("app_%d", i), "acc_a")
-		a.State, a.SubmittedAt = st, t0
+		// Decided 1, 2 and 3 hours after submission: two within the SLA.
+		a.State, a.SubmittedAt, a.SLADueAt = st, t0, t0.Add(150*time.Minute)
 		if st != registry.StateReview {
 			a.DecidedAt = t0.Add(time.Duration(i+1) * time.Hour)
 		}
@@ -1103,7 +1114,8 @@ func testStats(t *testing.T, db *store.DB) {
 		}
 		if st.ApplicationsByState[registry.StateApproved] != 2 || st.ApplicationsByState[registry.StateReview] != 1 ||
 			st.ActiveByCategory[registry.CategoryCompany] != 2 || st.ActiveAddresses != 6 || st.DecisionsLast30Days != 3 ||
-			st.MedianDecisionHours != 2 || st.ApprovedShareLast30Days < 0.66 || st.ApprovedShareLast30Days > 0.67 {
+			st.MedianDecisionHours != 2 || st.ApprovedShareLast30Days < 0.66 || st.ApprovedShareLast30Days > 0.67 ||
+			st.DecidedWithinSLALast30Days < 0.66 || st.DecidedWithinSLALast30Days > 0.67 || len(st.AppealsByState) != 0 {
 			t.Errorf("Stats = %+v", st)
 		}
 		return nil
@@ -1377,4 +1389,155 @@ func testEndPasswordResets(t *testing.T, db *store.DB) {
 		}
 		return nil
 	})
+}
+
+func testAppeals(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	fixture(t, db, "acc_a", "acc_b")
+	mk := func(id, app, acc string, rejected time.Time, due time.Duration) *registry.Appeal {
+		return &registry.Appeal{ID: id, ApplicationID: app, AccountID: acc, RejectedAt: rejected, RejectedBy: "usr_rev",
+			Statement: "Please look again — دوبارہ دیکھیں", State: registry.AppealPending, SubmittedBy: "usr_" + acc,
+			SubmittedAt: t0.Add(time.Hour), SLADueAt: t0.Add(due), HolderName: "Holder " + acc}
+	}
+	for _, id := range []string{"app_1", "app_2"} {
+		a := sampleApp(id, "acc_a")
+		if id == "app_2" {
+			a.AccountID = "acc_b"
+		}
+		a.State, a.DecidedAt = registry.StateRejected, t0
+		write(t, db, func(tx registry.Tx) error { return tx.CreateApplication(ctx, a) })
+	}
+	a1 := mk("apl_1", "app_1", "acc_a", t0, 40*time.Hour)
+	write(t, db, func(tx registry.Tx) error { return tx.CreateAppeal(ctx, a1) })
+	// One appeal per rejection; a later rejection of the same application is another.
+	err := db.Write(ctx, func(tx registry.Tx) error { return tx.CreateAppeal(ctx, mk("apl_x", "app_1", "acc_a", t0, time.Hour)) })
+	wantCode(t, err, registry.ECONFLICT)
+	a3 := mk("apl_3", "app_1", "acc_a", t0.Add(48*time.Hour), 100*time.Hour)
+	write(t, db, func(tx registry.Tx) error { return tx.CreateAppeal(ctx, a3) })
+	a2 := mk("apl_2", "app_2", "acc_b", t0, 2*time.Hour)
+	write(t, db, func(tx registry.Tx) error { return tx.CreateAppeal(ctx, a2) })
+
+	db.Read(ctx, func(tx registry.Tx) error {
+		got, err := tx.Appeal(ctx, "apl_1", false)
+		if err != nil || !reflect.DeepEqual(got, a1) {
+			t.Errorf("Appeal = %+v, %v; want %+v", got, err, a1)
+		}
+		_, err = tx.Appeal(ctx, "apl_nope", false)
+		wantCode(t, err, registry.ENOTFOUND)
+		return nil
+	})
+	write(t, db, func(tx registry.Tx) error {
+		a, err := tx.Appeal(ctx, "apl_1", true)
+		if err != nil {
+			return err
+		}
+		a.State, a.DecidedBy, a.DecidedAt, a.Outcome, a.Note = registry.AppealOverturned, "usr_sup", t0.Add(3*time.Hour), registry.OutcomeReturn, "fix it"
+		a1 = a
+		return tx.UpdateAppeal(ctx, a)
+	})
+	ids := func(as []*registry.Appeal) []string {
+		var out []string
+		for _, a := range as {
+			out = append(out, a.ID)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name string
+		f    registry.AppealFilter
+		want []string
+	}{
+		{"all by due time", registry.AppealFilter{}, []string{"apl_2", "apl_1", "apl_3"}},
+		{"pending", registry.AppealFilter{State: registry.AppealPending}, []string{"apl_2", "apl_3"}},
+		{"overturned", registry.AppealFilter{State: registry.AppealOverturned}, []string{"apl_1"}},
+		{"application", registry.AppealFilter{ApplicationID: "app_1"}, []string{"apl_1", "apl_3"}},
+		{"account", registry.AppealFilter{AccountID: "acc_b"}, []string{"apl_2"}},
+		// apl_1 is past due too, but decided.
+		{"overdue", registry.AppealFilter{OverdueBefore: t0.Add(50 * time.Hour)}, []string{"apl_2"}},
+		{"limit", registry.AppealFilter{Limit: 1}, []string{"apl_2"}},
+	} {
+		db.Read(ctx, func(tx registry.Tx) error {
+			got, err := tx.ListAppeals(ctx, tc.f)
+			if err != nil || !slices.Equal(ids(got), tc.want) {
+				t.Errorf("%s: ListAppeals = %v, %v; want %v", tc.name, ids(got), err, tc.want)
+			}
+			if tc.name == "overturned" && len(got) == 1 && !reflect.DeepEqual(got[0], a1) {
+				t.Errorf("updated appeal = %+v, want %+v", got[0], a1)
+			}
+			return nil
+		})
+	}
+	db.Read(ctx, func(tx registry.Tx) error {
+		st, err := tx.Stats(ctx, t0)
+		if err != nil || st.AppealsByState[registry.AppealPending] != 2 || st.AppealsByState[registry.AppealOverturned] != 1 {
+			t.Errorf("Stats appeals = %v, %v", st.AppealsByState, err)
+		}
+		return nil
+	})
+}
+
+func testEscalations(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	due := t0.Add(8 * time.Hour)
+	db.Read(ctx, func(tx registry.Tx) error {
+		at, err := tx.Escalated(ctx, "app_1", due)
+		if err != nil || !at.IsZero() {
+			t.Errorf("Escalated before = %s, %v", at, err)
+		}
+		return nil
+	})
+	var first, second bool
+	write(t, db, func(tx registry.Tx) (err error) {
+		first, err = tx.MarkEscalated(ctx, "app_1", due, t0.Add(9*time.Hour))
+		return
+	})
+	write(t, db, func(tx registry.Tx) (err error) {
+		second, err = tx.MarkEscalated(ctx, "app_1", due, t0.Add(10*time.Hour))
+		return
+	})
+	if !first || second {
+		t.Fatalf("MarkEscalated = %v then %v; want true then false", first, second)
+	}
+	// Another due time (resubmitted with a new SLA) escalates again.
+	var other bool
+	write(t, db, func(tx registry.Tx) (err error) {
+		other, err = tx.MarkEscalated(ctx, "app_1", due.Add(time.Hour), t0.Add(10*time.Hour))
+		return
+	})
+	if !other {
+		t.Fatal("MarkEscalated for a new due time = false")
+	}
+	db.Read(ctx, func(tx registry.Tx) error {
+		at, err := tx.Escalated(ctx, "app_1", due)
+		if err != nil || !at.Equal(t0.Add(9*time.Hour)) {
+			t.Errorf("Escalated = %s, %v; want the first time", at, err)
+		}
+		return nil
+	})
+	// Concurrent markers (replicas): exactly one wins.
+	var wg sync.WaitGroup
+	wins := make(chan bool, 8)
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var won bool
+			err := db.Write(ctx, func(tx registry.Tx) (err error) { won, err = tx.MarkEscalated(ctx, "app_c", due, t0); return })
+			if err != nil {
+				t.Error(err)
+			}
+			wins <- won
+		}()
+	}
+	wg.Wait()
+	close(wins)
+	n := 0
+	for w := range wins {
+		if w {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d concurrent MarkEscalated won; want 1", n)
+	}
 }
