@@ -169,7 +169,9 @@ func (s *Service) NormalizeStoredEmails(ctx context.Context) (int, error) {
 			if err := tx.UpdateUser(ctx, u); err != nil {
 				return err
 			}
-			if err := s.record(ctx, tx, System, "user.email_normalized", "user", u.ID, map[string]string{"from": from, "to": e}); err != nil {
+			// No addresses in the detail: audit entries outlive an
+			// account's deletion, so they hold no personal data.
+			if err := s.record(ctx, tx, System, "user.email_normalized", "user", u.ID, nil); err != nil {
 				return err
 			}
 			changed++
