@@ -53,6 +53,11 @@ func (s *Service) ExportData(ctx context.Context, actor *User) (*DataExport, err
 		if x.User, err = tx.User(ctx, actor.ID); err != nil {
 			return err
 		}
+		// Re-read, not trusted from the token's lookup: a deleted account's
+		// user is disabled and has nothing left to export.
+		if x.User.Disabled {
+			return Errorf(EUNAUTHORIZED, "this account is disabled; contact the registry's administrators")
+		}
 		if x.Account, err = tx.Account(ctx, actor.AccountID); err != nil {
 			return err
 		}
