@@ -105,6 +105,13 @@ func (s *Service) ExportData(ctx context.Context, actor *User) (*DataExport, err
 	return x, nil
 }
 
+// settled reports whether an application in state st lets its account be
+// deleted: a draft (withdrawn with it) or one that has ended. Any other
+// state, those added later included (an appeal, say), is in progress.
+func settled(st State) bool {
+	return st == StateDraft || st == StateWithdrawn || st == StateApproved || st == StateRejected
+}
+
 // AccountDeletion says what deleting an account did with its documents.
 type AccountDeletion struct {
 	DocumentsPurged int
@@ -119,7 +126,8 @@ type AccountDeletion struct {
 // DeleteAccount deletes the applicant's own account, on the account's
 // password and an explicit confirmation. It refuses (ECONFLICT, naming
 // them) while the account has an active registration (surrender it first)
-// or a pending application (withdraw it first). Otherwise, in one
+// or an application in progress (any state but draft, withdrawn, approved
+// and rejected: withdraw it first). Otherwise, in one
 // transaction: drafts are withdrawn; the documents of drafts and withdrawn
 // applications are purged at once, those of decided applications kept
 // until their retention ends (the answer says until when); the personal
@@ -188,7 +196,7 @@ func (s *Service) DeleteAccount(ctx context.Context, actor *User, password strin
 		}
 		var pending []string
 		for _, a := range apps {
-			if a.State.Pending() {
+			if !settled(a.State) {
 				pending = append(pending, a.ID)
 			}
 		}
