@@ -214,6 +214,9 @@ func TestDeleteAccount(t *testing.T) {
 				t.Errorf("erased user = %+v", u)
 			}
 		}
+		// Nobody can bring the erased user back.
+		_, err = svc.SetUserDisabled(ctx, h.staff("admin"), alice.ID, false)
+		wantCode(t, err, ECONFLICT, "deleted")
 
 		// The e-mail address and the CNIC/NTN may sign up again.
 		again, _, err := svc.Signup(ctx, SignupInput{Email: email, Password: "another long password", Kind: "company",

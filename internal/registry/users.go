@@ -43,6 +43,9 @@ func (s *Service) SetUserDisabled(ctx context.Context, actor *User, id string, d
 		if u, err = tx.User(ctx, id); err != nil {
 			return err
 		}
+		if !disabled && ErasedEmail(u.Email) {
+			return Errorf(ECONFLICT, "this user's account was deleted and its personal data erased, so it cannot be enabled again; the person may sign up anew")
+		}
 		u.Disabled = disabled
 		if err := tx.UpdateUser(ctx, u); err != nil {
 			return err
