@@ -80,6 +80,8 @@ var routes = []route{
 	{"POST", "/api/v1/me/totp", (*Server).beginTOTP},
 	{"POST", "/api/v1/me/totp/confirm", (*Server).confirmTOTP},
 	{"POST", "/api/v1/me/totp/disable", (*Server).disableTOTP},
+	{"GET", "/api/v1/me/export", (*Server).exportData},
+	{"POST", "/api/v1/me/delete", (*Server).deleteAccount},
 	{"GET", "/api/v1/tokens", (*Server).listTokens},
 	{"POST", "/api/v1/tokens", (*Server).createToken},
 	{"DELETE", "/api/v1/tokens/{id}", (*Server).deleteToken},

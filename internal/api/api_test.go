@@ -300,6 +300,7 @@ func TestAPI(t *testing.T) {
 			testFeed(t, c)
 			testBadInput(t, c)
 			testAppeals(t, c)
+			testMyData(t, c)
 			// Every documented route was exercised and its answer validated.
 			for _, r := range api.Routes() {
 				if !c.seen[r] {

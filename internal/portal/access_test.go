@@ -100,6 +100,8 @@ func TestAccess(t *testing.T) {
 		{"GET /verify", "/verify", all(200)},
 		{"GET /verify/{number}", "/verify/" + reg.Number + "?code=" + reg.VerificationCode, all(200)},
 		{"GET /account", "/account", with(all(200), "anon", login)},
+		{"GET /account/export", "/account/export", only(200, 403, "alice", "bob")},
+		{"GET /account/delete", "/account/delete", only(200, 403, "alice", "bob")},
 		{"GET /dashboard", "/dashboard", only(200, 303, "alice", "bob")},
 		{"GET /applications/new", "/applications/new", only(200, 403, "alice", "bob")},
 		{"GET /applications/{id}", app, with(only(200, 404, staffOK...), "ptcl", 200)},
@@ -128,6 +130,8 @@ func TestAccess(t *testing.T) {
 		{"POST /password/reset", "/password/reset", map[string]int{"anon": 422}},
 		{"POST /account/totp", "/account/totp", map[string]int{"anon": login}},
 		{"POST /account/totp/confirm", "/account/totp/confirm", map[string]int{"anon": login}},
+		// Sent empty: no password, no confirmation, nothing deleted.
+		{"POST /account/delete", "/account/delete", only(422, 403, "alice", "bob")},
 		{"POST /applications", "/applications", only(0, 403, "alice", "bob")},
 		// The form is read before the owner is known: an unreadable one says
 		// so to anyone (400), revealing nothing.

@@ -348,4 +348,12 @@ var domainUrdu = map[string]string{
 	"returned for correction on appeal: %s":                                                                                             "اپیل پر درستی کے لیے واپس: %s",
 	"past its review due time of %s":                                                                                                    "جائزے کی آخری تاریخ %s گزر گئی",
 	"appeal %s past its decision due time of %s":                                                                                        "اپیل %s کے فیصلے کی آخری تاریخ %s گزر گئی",
+	// Account deletion (registry/mydata.go)
+	"is not your password: enter the password you log in with":                                                                 "آپ کا پاس ورڈ نہیں: وہ پاس ورڈ درج کریں جس سے آپ لاگ اِن کرتے ہیں",
+	"must be true: confirm that you want the account and its personal data deleted; this cannot be undone":                     "تصدیق لازمی ہے: تصدیق کریں کہ آپ اکاؤنٹ اور اس کا ذاتی ڈیٹا حذف کرنا چاہتے ہیں؛ یہ عمل واپس نہیں ہو سکتا",
+	"is required: enter your password to confirm that it is you":                                                               "لازمی ہے: یہ تصدیق کرنے کے لیے کہ یہ آپ ہی ہیں، اپنا پاس ورڈ درج کریں",
+	"the account has an application still in progress (%s): withdraw it first, then delete the account":                        "اکاؤنٹ کی ایک درخواست ابھی زیرِ کارروائی ہے (%s): پہلے اسے واپس لیں، پھر اکاؤنٹ حذف کریں",
+	"the account holds an active registration (%s): surrender it first, then delete the account":                               "اکاؤنٹ میں ایک فعال رجسٹریشن موجود ہے (%s): پہلے اس سے دستبردار ہوں، پھر اکاؤنٹ حذف کریں",
+	"too many attempts to delete this account; wait %s and try again":                                                          "اس اکاؤنٹ کو حذف کرنے کی بہت زیادہ کوششیں ہوئی ہیں؛ %s انتظار کر کے دوبارہ کوشش کریں",
+	"this user's account was deleted and its personal data erased, so it cannot be enabled again; the person may sign up anew": "اس صارف کا اکاؤنٹ حذف ہو چکا ہے اور اس کا ذاتی ڈیٹا مٹا دیا گیا ہے، اس لیے اسے دوبارہ فعال نہیں کیا جا سکتا؛ وہ شخص نیا اکاؤنٹ بنا سکتا ہے",
 }

@@ -115,6 +115,9 @@ var routes = []route{
 	{"GET /account", (*Server).account},
 	{"POST /account/totp", (*Server).totpBegin},
 	{"POST /account/totp/confirm", (*Server).totpConfirm},
+	{"GET /account/export", (*Server).accountExport},
+	{"GET /account/delete", (*Server).accountDeletePage},
+	{"POST /account/delete", (*Server).accountDeletePost},
 
 	{"GET /dashboard", (*Server).dashboard},
 	{"GET /applications/new", (*Server).applicationNew},

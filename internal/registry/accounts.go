@@ -299,7 +299,10 @@ func (s *Service) Login(ctx context.Context, email, password, totp, clientIP str
 		if err := tx.RememberLoginClient(ctx, u.ID, clientDigest(u.ID, client), tok.CreatedAt); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, u, "user.login", "user", u.ID, map[string]string{"client": clientIP})
+		// The client as the opaque digest the throttle keeps, never the
+		// address: the audit log cannot be rewritten when the account is
+		// deleted, so it holds no personal data (see DeleteAccount).
+		return s.record(ctx, tx, u, "user.login", "user", u.ID, map[string]string{"client": clientDigest(u.ID, client)})
 	})
 	if err != nil {
 		return "", nil, err

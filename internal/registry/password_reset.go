@@ -68,7 +68,8 @@ func (s *Service) RequestPasswordResetLink(ctx context.Context, email, clientIP 
 			return err
 		}
 		link = ResetLink{Token: t, To: u.Email}
-		return s.record(ctx, tx, u, "user.password_reset_requested", "user", u.ID, map[string]string{"client": clientIP})
+		// The client's digest, not its address: see Login.
+		return s.record(ctx, tx, u, "user.password_reset_requested", "user", u.ID, map[string]string{"client": clientDigest(u.ID, clientKey(clientIP))})
 	})
 	return link, err
 }

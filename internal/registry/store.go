@@ -186,6 +186,19 @@ type Tx interface {
 	AuditHead(ctx context.Context) (seq int64, hash string, err error)
 	AuditEntries(ctx context.Context, afterSeq int64, limit int) ([]audit.Entry, error)
 
+	// AuditEntriesAbout lists the audit entries whose object is one of
+	// objects, oldest first, each once.
+	AuditEntriesAbout(ctx context.Context, objects []AuditObject) ([]audit.Entry, error)
+
+	// EraseAccount erases the personal data of an account and its users
+	// (see Service.DeleteAccount): the account's fields, the users' e-mail
+	// addresses (replaced by ErasedEmail's tombstone), passwords and TOTP
+	// (the users are disabled), their tokens, reset links and remembered
+	// login clients, and the applications' and operator checks' subscriber
+	// id, purpose, payment reference, VPN endpoints and holder name. Ids,
+	// states, items and dates stay; the audit log is never touched.
+	EraseAccount(ctx context.Context, accountID string, at time.Time) error
+
 	Stats(ctx context.Context, now time.Time) (*Stats, error)
 
 	// CreateAppeal stores a new appeal; ECONFLICT when the rejection was

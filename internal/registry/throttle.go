@@ -63,6 +63,9 @@ var (
 	// it a request answers as before but makes no link; a successful reset
 	// ends the account's links and starts the count again.
 	limitResetAccount = limit{"reset-request-account", 3, time.Hour}
+	// Password checks before an account deletion, per user: a stolen
+	// session must not become a password oracle.
+	limitDeleteAccount = limit{"delete-account", 5, 15 * time.Minute}
 )
 
 // knownClientFor is how long a client that logged in to an account stays

@@ -43,6 +43,9 @@ func (s *Service) SetUserDisabled(ctx context.Context, actor *User, id string, d
 		if u, err = tx.User(ctx, id); err != nil {
 			return err
 		}
+		if !disabled && ErasedEmail(u.Email) {
+			return Errorf(ECONFLICT, "this user's account was deleted and its personal data erased, so it cannot be enabled again; the person may sign up anew")
+		}
 		u.Disabled = disabled
 		if err := tx.UpdateUser(ctx, u); err != nil {
 			return err
@@ -169,7 +172,9 @@ func (s *Service) NormalizeStoredEmails(ctx context.Context) (int, error) {
 			if err := tx.UpdateUser(ctx, u); err != nil {
 				return err
 			}
-			if err := s.record(ctx, tx, System, "user.email_normalized", "user", u.ID, map[string]string{"from": from, "to": e}); err != nil {
+			// No addresses in the detail: audit entries outlive an
+			// account's deletion, so they hold no personal data.
+			if err := s.record(ctx, tx, System, "user.email_normalized", "user", u.ID, nil); err != nil {
 				return err
 			}
 			changed++

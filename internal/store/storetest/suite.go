@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"EndPasswordResets", testEndPasswordResets},
 		{"Appeals", testAppeals},
 		{"Escalations", testEscalations},
+		{"EraseAccount", testEraseAccount},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1539,5 +1540,108 @@ func testEscalations(t *testing.T, db *store.DB) {
 	}
 	if n != 1 {
 		t.Fatalf("%d concurrent MarkEscalated won; want 1", n)
+	}
+}
+
+// EraseAccount blanks one account's personal data and ends its users'
+// credentials, and nothing of another account; AuditEntriesAbout finds the
+// entries of the objects named, each once.
+func testEraseAccount(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	write(t, db, func(tx registry.Tx) error {
+		for _, id := range []string{"acc_a", "acc_b"} {
+			if err := tx.CreateAccount(ctx, &registry.Account{ID: id, Kind: registry.KindIndividual, Name: "Holder " + id,
+				CNIC: map[string]string{"acc_a": "35202-1234567-1", "acc_b": "35202-1234567-2"}[id], Mobile: "923001234567", CreatedAt: t0}); err != nil {
+				return err
+			}
+			if err := tx.CreateUser(ctx, &registry.User{ID: "usr_" + id, Email: id + "@example.com", Role: registry.RoleApplicant,
+				AccountID: id, PasswordHash: "hash", CreatedAt: t0}); err != nil {
+				return err
+			}
+			if err := tx.CreateToken(ctx, &registry.Token{ID: "tok_" + id, UserID: "usr_" + id, Kind: registry.TokenSession, Name: "login",
+				Hash: "h_" + id, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}); err != nil {
+				return err
+			}
+			if err := tx.RememberLoginClient(ctx, "usr_"+id, "client", t0); err != nil {
+				return err
+			}
+		}
+		if err := tx.CreateOperator(ctx, &registry.Operator{ID: "ptcl", Name: "PTCL", Kind: registry.OperatorFixed, CreatedAt: t0}); err != nil {
+			return err
+		}
+		for _, id := range []string{"acc_a", "acc_b"} {
+			a := sampleApp("app_"+id, id)
+			a.State = registry.StateOperatorCheck
+			if err := tx.CreateApplication(ctx, a); err != nil {
+				return err
+			}
+			if err := tx.CreateCheck(ctx, &registry.Check{ID: "chk_" + id, ApplicationID: a.ID, OperatorID: "ptcl", State: registry.CheckConfirmed,
+				DueAt: t0, CreatedAt: t0, Category: a.Category, SubscriberID: a.SubscriberID, HolderName: "Holder " + id, Addresses: a.Addresses}); err != nil {
+				return err
+			}
+			for _, obj := range [][2]string{{"account", id}, {"application", "app_" + id}, {"user", "usr_" + id}} {
+				if err := tx.AppendAudit(ctx, &audit.Entry{At: t0, ActorID: "usr_" + id, Action: "x.y", ObjectType: obj[0], ObjectID: obj[1]}); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	write(t, db, func(tx registry.Tx) error { return tx.EraseAccount(ctx, "acc_a", t0) })
+	err := db.Write(ctx, func(tx registry.Tx) error { return tx.EraseAccount(ctx, "acc_none", t0) })
+	wantCode(t, err, registry.ENOTFOUND)
+
+	db.Read(ctx, func(tx registry.Tx) error {
+		a, err := tx.Account(ctx, "acc_a")
+		if err != nil || a.Name != "" || a.CNIC != "" || a.Mobile != "" || a.NTN != "" {
+			t.Errorf("erased account = %+v, %v", a, err)
+		}
+		if taken, err := tx.AccountIdentityTaken(ctx, (&registry.Account{Kind: registry.KindIndividual, CNIC: "35202-1234567-1"}).IdentityKey()); taken || err != nil {
+			t.Errorf("the erased account's CNIC is still taken (%v)", err)
+		}
+		u, err := tx.User(ctx, "usr_acc_a")
+		if err != nil || !registry.ErasedEmail(u.Email) || !strings.Contains(u.Email, "usr_acc_a") || u.PasswordHash != "" || !u.Disabled || u.TOTPSecret != "" {
+			t.Errorf("erased user = %+v, %v", u, err)
+		}
+		if _, err := tx.UserByEmail(ctx, "acc_a@example.com"); registry.ErrorCode(err) != registry.ENOTFOUND {
+			t.Errorf("the erased e-mail still finds a user: %v", err)
+		}
+		if _, err := tx.TokenByHash(ctx, "h_acc_a"); registry.ErrorCode(err) != registry.ENOTFOUND {
+			t.Errorf("the erased user's token remains: %v", err)
+		}
+		if seen, err := tx.LoginClientSeen(ctx, "usr_acc_a", "client"); !seen.IsZero() || err != nil {
+			t.Errorf("the erased user's login client remains: %v, %v", seen, err)
+		}
+		app, err := tx.Application(ctx, "app_acc_a", false)
+		if err != nil || app.SubscriberID != "" || app.Purpose != "" || len(app.VPN.Endpoints) != 0 || app.HolderName != "" || len(app.Addresses) != 3 || app.State != registry.StateOperatorCheck {
+			t.Errorf("erased application = %+v, %v", app, err)
+		}
+		c, err := tx.Check(ctx, "chk_acc_a", false)
+		if err != nil || c.SubscriberID != "" || c.HolderName != "" || len(c.Addresses) != 3 {
+			t.Errorf("erased check = %+v, %v", c, err)
+		}
+		// The other account is untouched.
+		b, _ := tx.Account(ctx, "acc_b")
+		ub, _ := tx.User(ctx, "usr_acc_b")
+		appB, _ := tx.Application(ctx, "app_acc_b", false)
+		cb, _ := tx.Check(ctx, "chk_acc_b", false)
+		if _, err := tx.TokenByHash(ctx, "h_acc_b"); err != nil || b.Name != "Holder acc_b" || ub.Email != "acc_b@example.com" || ub.Disabled ||
+			appB.SubscriberID != "PTCL-001" || cb.HolderName != "Holder acc_b" {
+			t.Errorf("another account changed: %+v %+v %+v %+v (%v)", b, ub, appB, cb, err)
+		}
+
+		es, err := tx.AuditEntriesAbout(ctx, []registry.AuditObject{{Type: "account", ID: "acc_a"}, {Type: "application", ID: "app_acc_a"}, {Type: "user", ID: "usr_acc_a"}, {Type: "account", ID: "acc_a"}})
+		if err != nil || len(es) != 3 {
+			t.Fatalf("AuditEntriesAbout = %+v, %v", es, err)
+		}
+		for i, e := range es {
+			if e.ActorID != "usr_acc_a" || i > 0 && es[i-1].Seq >= e.Seq {
+				t.Errorf("AuditEntriesAbout[%d] = %+v", i, e)
+			}
+		}
+		return nil
+	})
+	if err := verifyAudit(db); err != nil {
+		t.Errorf("audit chain after erasing: %v", err)
 	}
 }

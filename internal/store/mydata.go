@@ -1,0 +1,75 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/ipreg/ipreg/internal/audit"
+	"github.com/ipreg/ipreg/internal/registry"
+)
+
+// EraseAccount implements registry.Tx: the account's personal fields are
+// blanked (its identity key freed, so the CNIC or NTN can sign up again);
+// its users get the tombstone e-mail address, no password, no TOTP, and
+// are disabled; their tokens, reset links and remembered login clients go;
+// its applications lose the subscriber id, purpose, payment reference and
+// VPN endpoints, and the operator checks' snapshots the subscriber id and
+// holder name. Ids, states, items, dates and the audit log stay.
+func (t *tx) EraseAccount(ctx context.Context, accountID string, at time.Time) error {
+	res, err := t.exec(ctx, `UPDATE accounts SET name = '', cnic = '', mobile = '', ntn = '', secp_number = '', pseb_number = '',
+		identity_key = NULL WHERE id = ?`, accountID)
+	if err := mustAffect(res, err, "account %s not found", accountID); err != nil {
+		return err
+	}
+	steps := []struct{ what, q string }{
+		{"tokens", `DELETE FROM tokens WHERE user_id IN (SELECT id FROM users WHERE account_id = ?)`},
+		{"password resets", `DELETE FROM password_resets WHERE user_id IN (SELECT id FROM users WHERE account_id = ?)`},
+		{"login clients", `DELETE FROM login_clients WHERE user_id IN (SELECT id FROM users WHERE account_id = ?)`},
+		{"users", `UPDATE users SET email = '` + registry.ErasedEmailPrefix + `' || id || '` + registry.ErasedEmailDomain + `',
+			password_hash = '', disabled = 1, totp_secret = '', totp_enabled_at = '' WHERE account_id = ?`},
+		{"applications", `UPDATE applications SET subscriber_id = '', purpose = '', payment_reference = '', vpn_endpoints = '[]'
+			WHERE account_id = ?`},
+		{"checks", `UPDATE checks SET subscriber_id = '', holder_name = ''
+			WHERE application_id IN (SELECT id FROM applications WHERE account_id = ?)`},
+	}
+	for _, s := range steps {
+		if _, err := t.exec(ctx, s.q, accountID); err != nil {
+			return fmt.Errorf("erase account: %s: %w", s.what, err)
+		}
+	}
+	return nil
+}
+
+// AuditEntriesAbout implements registry.Tx, through the index on
+// (object_type, object_id).
+func (t *tx) AuditEntriesAbout(ctx context.Context, objects []registry.AuditObject) ([]audit.Entry, error) {
+	var out []audit.Entry
+	for _, o := range objects {
+		rows, err := t.query(ctx, `SELECT seq, at, actor_id, action, object_type, object_id, detail, prev_hash, hash
+			FROM audit_log WHERE object_type = ? AND object_id = ? ORDER BY seq`, o.Type, o.ID)
+		if err != nil {
+			return nil, fmt.Errorf("audit entries about %s %s: %w", o.Type, o.ID, err)
+		}
+		for rows.Next() {
+			var e audit.Entry
+			var at string
+			if err := rows.Scan(&e.Seq, &at, &e.ActorID, &e.Action, &e.ObjectType, &e.ObjectID, &e.Detail, &e.PrevHash, &e.Hash); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("audit entries about %s %s: %w", o.Type, o.ID, err)
+			}
+			e.At = parseTime(at)
+			out = append(out, e)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("audit entries about %s %s: %w", o.Type, o.ID, err)
+		}
+	}
+	slices.SortFunc(out, func(a, b audit.Entry) int { return cmp.Compare(a.Seq, b.Seq) })
+	out = slices.CompactFunc(out, func(a, b audit.Entry) bool { return a.Seq == b.Seq })
+	return out, nil
+}
