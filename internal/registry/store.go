@@ -30,7 +30,7 @@ type AppFilter struct {
 	OrderBySLA    bool      // queue order: SLA due time, then first submission
 	// ForRegistration selects the renewals and amendments of one registration.
 	ForRegistration string
-	Limit         int
+	Limit           int
 }
 
 // RegFilter selects registrations.
