@@ -124,6 +124,9 @@ func (s *Service) ReviewQueue(ctx context.Context, actor *User, q QueueFilter) (
 		if out, err = tx.ListApplications(ctx, f); err != nil {
 			return err
 		}
+		if err := s.withDiffs(ctx, tx, out...); err != nil {
+			return err
+		}
 		return s.record(ctx, tx, actor, "queue.viewed", "application", "", map[string]any{"count": len(out)})
 	})
 	if err != nil {
@@ -179,11 +182,15 @@ func (s *Service) Decide(ctx context.Context, actor *User, id string, in Decisio
 	var reg *Registration
 	err := s.store.Write(ctx, func(tx Tx) error {
 		var err error
+		var changeNote string
 		if a, err = tx.Application(ctx, id, true); err != nil {
 			return err
 		}
 		if err := checkTransition(a, to, in.Decision); err != nil {
 			return err
+		}
+		if a.Kind == KindAmendment && in.ValidDays != 0 {
+			return FieldErrors{"valid_days": fmt.Sprintf("does not apply to an amendment: it keeps registration %s's validity; leave it out", a.ForRegistration)}.Err()
 		}
 		set, err := tx.Settings(ctx)
 		if err != nil {
@@ -200,7 +207,11 @@ func (s *Service) Decide(ctx context.Context, actor *User, id string, in Decisio
 		a.State, a.UpdatedAt, a.DecisionNote = to, now, note
 		switch to {
 		case StateApproved:
-			reg, err = s.register(ctx, tx, actor, a, now, days)
+			if a.changes() {
+				reg, changeNote, err = s.applyChange(ctx, tx, actor, a, now, days)
+			} else {
+				reg, err = s.register(ctx, tx, actor, a, now, days)
+			}
 			if err != nil {
 				return err
 			}
@@ -219,6 +230,9 @@ func (s *Service) Decide(ctx context.Context, actor *User, id string, in Decisio
 		}
 		if to == StateApproved {
 			evNote = strings.TrimSpace(fmt.Sprintf("registration %s valid until %s. %s", reg.Number, reg.ValidUntil.Format("2006-01-02"), note))
+			if changeNote != "" {
+				evNote = strings.TrimSpace(changeNote + ". " + note)
+			}
 		}
 		return s.event(ctx, tx, actor, a, string(to), evNote)
 	})

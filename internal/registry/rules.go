@@ -91,6 +91,10 @@ type Settings struct {
 	// DocumentRetentionDays is how long documents are kept after their
 	// application is decided or withdrawn; then their contents are purged.
 	DocumentRetentionDays int `json:"document_retention_days"`
+	// RenewBeforeDays and RenewAfterDays bound the renewal window: from
+	// that many days before a registration's expiry until that many after.
+	RenewBeforeDays int `json:"renew_before_days"`
+	RenewAfterDays  int `json:"renew_after_days"`
 }
 
 // DefaultSettings are the values a new registry starts with. The fee amount
@@ -112,6 +116,8 @@ var DefaultSettings = Settings{
 	// A year after the decision: long enough for an appeal or an audit of
 	// the decision; the regulator sets its own period.
 	DocumentRetentionDays: 365,
+	RenewBeforeDays:       60,
+	RenewAfterDays:        30,
 }
 
 // Validate checks that settings are usable.
@@ -140,6 +146,8 @@ func (s Settings) Validate() error {
 		fe.Add("document_max_bytes", "must be between 65536 (64 KiB) and 52428800 (50 MiB)")
 	}
 	pos("document_retention_days", s.DocumentRetentionDays, 1, 3650)
+	pos("renew_before_days", s.RenewBeforeDays, 1, 365)
+	pos("renew_after_days", s.RenewAfterDays, 0, 365)
 	return fe.Err()
 }
 

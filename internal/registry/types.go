@@ -257,6 +257,7 @@ type Application struct {
 
 	// Filled on reads for views that need them.
 	HolderName string
+	Diff       *ChangeDiff // a pending renewal's or amendment's change to its registration
 	Events     []Event
 	Documents  []*Document // nil unless the reader may see them (owner, regulator staff)
 	Account    *Account    // the applicant, for the owner and regulator staff

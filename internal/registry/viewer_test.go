@@ -87,7 +87,7 @@ func TestApplicationsLeaveThroughForViewer(t *testing.T) {
 			}
 		}
 	}
-	want := []string{"CreateApplication", "Decide", "GetApplication", "ListApplications", "ReviewQueue", "Submit", "UpdateApplication", "Withdraw"}
+	want := []string{"Amend", "CreateApplication", "Decide", "GetApplication", "ListApplications", "Renew", "ReviewQueue", "Submit", "UpdateApplication", "Withdraw"}
 	slices.Sort(got)
 	if !slices.Equal(got, want) {
 		t.Errorf("Service methods returning applications = %s, want %s: return a new one through Application.ForViewer and add it to the privacy tests",
