@@ -114,8 +114,14 @@ func TestRenewal(t *testing.T) {
 		}
 
 		// Only the holder renews; another account's registration is not found.
-		wantCode(t, func() error { _, err := svc.Renew(ctx, h.applicant("company"), reg.Number, ApplicationInput{}); return err }(), ENOTFOUND)
-		wantCode(t, func() error { _, err := svc.Renew(ctx, h.staff("reviewer"), reg.Number, ApplicationInput{}); return err }(), EFORBIDDEN)
+		wantCode(t, func() error {
+			_, err := svc.Renew(ctx, h.applicant("company"), reg.Number, ApplicationInput{})
+			return err
+		}(), ENOTFOUND)
+		wantCode(t, func() error {
+			_, err := svc.Renew(ctx, h.staff("reviewer"), reg.Number, ApplicationInput{})
+			return err
+		}(), EFORBIDDEN)
 		// Category and operator belong to the registration.
 		_, err = svc.Renew(ctx, u, reg.Number, ApplicationInput{OperatorID: ptr("nayatel")})
 		wantCode(t, err, EINVALID, "operator_id")
@@ -278,7 +284,10 @@ func TestAmendment(t *testing.T) {
 		wantCode(t, err, EINVALID, "add[0]", "already holds")
 		_, _, err = svc.Amend(ctx, u, reg.Number, AmendmentInput{Add: []string{"192.168.1.0/24"}})
 		wantCode(t, err, EINVALID, "add[0]")
-		wantCode(t, func() error { _, _, err := svc.Amend(ctx, h.applicant("company"), reg.Number, AmendmentInput{Remove: []string{"14.1.104.0/24"}}); return err }(), ENOTFOUND)
+		wantCode(t, func() error {
+			_, _, err := svc.Amend(ctx, h.applicant("company"), reg.Number, AmendmentInput{Remove: []string{"14.1.104.0/24"}})
+			return err
+		}(), ENOTFOUND)
 		if ch, _ := h.feedChanges(seq); len(ch) != 0 {
 			t.Fatalf("a refused amendment changed the feed: %v", ch)
 		}
