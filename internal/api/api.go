@@ -98,6 +98,8 @@ var routes = []route{
 	{"GET", "/api/v1/registrations", (*Server).listRegistrations},
 	{"GET", "/api/v1/registrations/{number}", (*Server).getRegistration},
 	{"POST", "/api/v1/registrations/{number}/surrender", (*Server).surrender},
+	{"POST", "/api/v1/registrations/{number}/renewal", (*Server).renewRegistration},
+	{"POST", "/api/v1/registrations/{number}/amendment", (*Server).amendRegistration},
 	{"POST", "/api/v1/registrations/{number}/revocations", (*Server).proposeRevocation},
 	{"GET", "/api/v1/revocations", (*Server).listRevocations},
 	{"POST", "/api/v1/revocations/{id}/confirm", (*Server).confirmRevocation},

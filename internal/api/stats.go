@@ -15,6 +15,9 @@ type statsResponse struct {
 	DecisionsLast30Days     int                        `json:"decisions_last_30_days"`
 	MedianDecisionHours     float64                    `json:"median_decision_hours"`
 	ApprovedShareLast30Days float64                    `json:"approved_share_last_30_days"`
+	// Renewals and amendments next to new applications.
+	ApplicationsByKind       map[registry.AppKind]int `json:"applications_by_kind"`
+	ApprovedByKindLast30Days map[registry.AppKind]int `json:"approved_by_kind_last_30_days"`
 }
 
 func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
@@ -25,5 +28,6 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, statsResponse{ApplicationsByState: st.ApplicationsByState, RegistrationsByStatus: st.RegistrationsByStatus,
 		ActiveByCategory: st.ActiveByCategory, ActiveAddresses: st.ActiveAddresses, ActiveMobileNumbers: st.ActiveMobileNumbers,
-		DecisionsLast30Days: st.DecisionsLast30Days, MedianDecisionHours: st.MedianDecisionHours, ApprovedShareLast30Days: st.ApprovedShareLast30Days})
+		DecisionsLast30Days: st.DecisionsLast30Days, MedianDecisionHours: st.MedianDecisionHours, ApprovedShareLast30Days: st.ApprovedShareLast30Days,
+		ApplicationsByKind: st.ApplicationsByKind, ApprovedByKindLast30Days: st.ApprovedByKindLast30Days})
 }
