@@ -46,7 +46,7 @@ func renewable(r *Registration, set Settings, now time.Time) error {
 	opens, closes := set.RenewalWindow(r)
 	switch {
 	case r.Status != RegActive && r.Status != RegExpired:
-		return Errorf(ECONFLICT, "registration %s is %s; only an active registration, or one expired less than %d days ago, can be renewed: file a new application", r.Number, r.Status, set.RenewAfterDays)
+		return Errorf(ECONFLICT, "registration %s was revoked or surrendered, so it cannot be renewed: file a new application", r.Number)
 	case now.Before(opens):
 		return Errorf(ECONFLICT, "registration %s can be renewed from %s (%d days before it expires on %s)", r.Number, day(opens), set.RenewBeforeDays, day(r.ValidUntil))
 	case !now.Before(closes):
@@ -58,16 +58,9 @@ func renewable(r *Registration, set Settings, now time.Time) error {
 // amendable says why r cannot be amended at now, or nil if it can.
 func amendable(r *Registration, now time.Time) error {
 	if r.Status != RegActive || !now.Before(r.ValidUntil) {
-		return Errorf(ECONFLICT, "registration %s is not active (it is %s); only an active registration can be amended", r.Number, regStatusAt(r, now))
+		return Errorf(ECONFLICT, "registration %s is not active (it expired or ended); only an active registration can be amended: renew it or file a new application", r.Number)
 	}
 	return nil
-}
-
-func regStatusAt(r *Registration, now time.Time) RegStatus {
-	if r.Status == RegActive && !now.Before(r.ValidUntil) {
-		return RegExpired
-	}
-	return r.Status
 }
 
 func day(t time.Time) string { return t.UTC().Format("2006-01-02") }
@@ -147,8 +140,10 @@ func (s *Service) openChangeOf(ctx context.Context, tx Tx, number string) (*Appl
 }
 
 func openChangeErr(number string, a *Application) error {
-	return Errorf(ECONFLICT, "registration %s already has an open %s (application %s, %s): wait for its decision, or withdraw it, before starting another",
-		number, a.Kind, a.ID, describeState(a.State))
+	if a.Kind == KindRenewal {
+		return Errorf(ECONFLICT, "registration %s already has an open renewal (application %s): wait for its decision, or withdraw it, before starting another change", number, a.ID)
+	}
+	return Errorf(ECONFLICT, "registration %s already has an open amendment (application %s): wait for its decision, or withdraw it, before starting another change", number, a.ID)
 }
 
 // ownRegistration loads the holder's registration for update; another
@@ -293,7 +288,7 @@ func (s *Service) Amend(ctx context.Context, actor *User, number string, in Amen
 		}
 		fe := FieldErrors{}
 		if len(in.Add)+len(in.Remove) == 0 {
-			fe.Add("add", "or remove is required: list the %s to add, to give up, or both", strings.ReplaceAll(field, "_", " "))
+			fe.Add("add", "is required unless you give something up: list what to add, what to give up, or both")
 		}
 		gone := s.parseRemovals(fe, r, in.Remove)
 		if len(gone) > 0 && len(gone) == len(r.Addresses)+len(r.MobileNumbers) {
@@ -385,7 +380,7 @@ func (s *Service) parseRemovals(fe FieldErrors, r *Registration, raws []string) 
 		case !slices.Contains(held, v):
 			fe.Add(f, "%s is not in registration %s, which holds %s", strings.TrimSpace(raw), r.Number, strings.Join(held, ", "))
 		case slices.Contains(out, v):
-			fe.Add(f, "%s is listed twice; list each item once", v)
+			fe.Add(f, "%s is listed twice; list each address or number once", v)
 		default:
 			out = append(out, v)
 		}
@@ -433,7 +428,7 @@ func (s *Service) giveUp(ctx context.Context, tx Tx, actor *User, r *Registratio
 	if err != nil {
 		return err
 	}
-	return s.event(ctx, tx, actor, first, "items_given_up", fmt.Sprintf("%s gave up: %s", r.Number, strings.Join(gone, ", ")))
+	return s.event(ctx, tx, actor, first, "items_given_up", fmt.Sprintf("given up from registration %s: %s", r.Number, strings.Join(gone, ", ")))
 }
 
 // renameFields moves field errors from one request field to another, so
@@ -576,7 +571,7 @@ func (s *Service) applyChange(ctx context.Context, tx Tx, actor *User, a *Applic
 	switch a.Kind {
 	case KindRenewal:
 		if r.Status != RegActive && r.Status != RegExpired {
-			return nil, "", Errorf(ECONFLICT, "registration %s is %s; this renewal cannot be approved: reject it", r.Number, r.Status)
+			return nil, "", Errorf(ECONFLICT, "registration %s was revoked or surrendered, so this renewal cannot be approved: reject it", r.Number)
 		}
 		r.ValidUntil = renewedUntil(r, now, days)
 		r.Addresses, r.MobileNumbers = slices.Clone(a.Addresses), slices.Clone(a.MobileNumbers)
@@ -584,15 +579,14 @@ func (s *Service) applyChange(ctx context.Context, tx Tx, actor *User, a *Applic
 			// A late renewal revives the same number; its entries left the
 			// allowlist at expiry, so they all come back.
 			old.Addresses, old.MobileNumbers = nil, nil
-			note = fmt.Sprintf("registration %s (expired on %s) renewed", r.Number, day(old.ValidUntil))
+			note = fmt.Sprintf("registration %s renewed after it expired on %s: valid until %s", r.Number, day(old.ValidUntil), day(r.ValidUntil))
 		} else {
-			note = fmt.Sprintf("registration %s renewed", r.Number)
+			note = fmt.Sprintf("registration %s renewed: valid until %s (was %s)", r.Number, day(r.ValidUntil), day(old.ValidUntil))
 		}
 		r.Status, r.EndedAt, r.EndReason = RegActive, time.Time{}, ""
-		note += fmt.Sprintf(": valid until %s (was %s)", day(r.ValidUntil), day(old.ValidUntil))
 	case KindAmendment:
-		if err := amendable(r, now); err != nil {
-			return nil, "", Errorf(ECONFLICT, "%s; this amendment cannot be approved: reject it (the holder may renew)", strings.TrimSuffix(ErrorMessage(err), "; only an active registration can be amended"))
+		if amendable(r, now) != nil {
+			return nil, "", Errorf(ECONFLICT, "registration %s is not active (it expired or ended), so this amendment cannot be approved: reject it (the holder may renew)", r.Number)
 		}
 		addrs, nums := addedItems(a, r)
 		r.Addresses = append(slices.Clone(r.Addresses), addrs...)
