@@ -76,6 +76,14 @@ var labels = map[string]map[string]string{
 		"approved":            "Approved",
 		"rejected":            "Rejected",
 		"withdrawn":           "Withdrawn",
+		"renewal_submitted":   "Renewal submitted",
+		"amendment_submitted": "Amendment submitted",
+		"items_given_up":      "Addresses or numbers given up",
+	},
+	"appkind": {
+		"new":       "New application",
+		"renewal":   "Renewal",
+		"amendment": "Amendment",
 	},
 	"action": {
 		"application.viewed": "Viewed the application",

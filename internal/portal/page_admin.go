@@ -214,6 +214,8 @@ var settingLabels = map[string]string{
 	"session_hours":           "Login lifetime (hours)",
 	"document_max_bytes":      "Largest document (bytes)",
 	"document_retention_days": "Keep documents after the decision (days)",
+	"renew_before_days":       "Renewal opens this many days before expiry",
+	"renew_after_days":        "Renewal stays open this many days after expiry",
 }
 
 // settingFields walks Settings by reflection so that a setting added later

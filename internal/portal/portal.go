@@ -131,6 +131,10 @@ var routes = []route{
 	{"GET /applications/{id}/accesses", (*Server).accesses},
 	{"GET /registrations/{number}", (*Server).registrationView},
 	{"POST /registrations/{number}/surrender", (*Server).registrationSurrender},
+	{"GET /registrations/{number}/renew", (*Server).renewPage},
+	{"POST /registrations/{number}/renew", (*Server).renewPost},
+	{"GET /registrations/{number}/change", (*Server).changePage},
+	{"POST /registrations/{number}/change", (*Server).changePost},
 	{"POST /registrations/{number}/revocations", (*Server).revocationPropose},
 
 	{"GET /operator/checks", (*Server).checks},

@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -197,6 +198,7 @@ var funcs = template.FuncMap{
 	"join":  strings.Join,
 	"bytes": registry.ByteSize,
 	"inc":   func(i int) int { return i + 1 },
+	"has":   func(list []string, v string) bool { return slices.Contains(list, v) },
 	// dict passes named values to a partial: {{template "field" dict "v" $ "name" "email" …}}.
 	"dict": func(kv ...any) map[string]any {
 		m := make(map[string]any, len(kv)/2)
@@ -256,6 +258,9 @@ var flashes = map[string]string{
 	"decided":       "Decision recorded.",
 	"answered":      "Answers recorded.",
 	"surrendered":   "The registration was surrendered.",
+	"renewal":       "Renewal submitted. The registration stays as it is until the decision.",
+	"amendment":     "Amendment submitted. What you gave up has left the allowlist; what you added is checked and reviewed.",
+	"given_up":      "Done: what you gave up has left the allowlist, and the certificate is reissued.",
 	"proposed":      "Revocation proposed; a supervisor must confirm it.",
 	"confirmed":     "Revocation confirmed; the registration is revoked.",
 	"cancelled":     "Revocation cancelled.",
