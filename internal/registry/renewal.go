@@ -167,6 +167,15 @@ func (s *Service) changeable(ctx context.Context, tx Tx, a *Application, set Set
 		return nil, err
 	}
 	if a.Kind == KindRenewal {
+		if a.State == StateReturned && !a.SubmittedAt.IsZero() {
+			// Filed in time and returned for correction: the window no
+			// longer matters, only that the registration has not ended
+			// otherwise.
+			if r.Status != RegActive && r.Status != RegExpired {
+				return r, renewable(r, set, s.Now())
+			}
+			return r, nil
+		}
 		return r, renewable(r, set, s.Now())
 	}
 	return r, amendable(r, s.Now())

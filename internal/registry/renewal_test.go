@@ -374,3 +374,37 @@ func TestAmendment(t *testing.T) {
 
 // setClock moves the test clock to at.
 func (h *harness) setClock(at time.Time) { h.clock.Add(at.Sub(h.clock.Now())) }
+
+// TestReturnedRenewal: a renewal returned for correction is edited and
+// resubmitted like any application, even once the window has closed; the
+// operator is asked again only about items it was not asked before.
+func TestReturnedRenewal(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx, svc := h.ctx, h.svc
+		u, reg := h.registered(30, "14.1.104.0/24")
+		ren, err := svc.Renew(ctx, u, reg.Number, ApplicationInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rev := h.staff("reviewer")
+		if _, _, err := svc.Decide(ctx, rev, ren.ID, DecisionInput{Decision: "return", Note: "Add the branch office address too."}); err != nil {
+			t.Fatal(err)
+		}
+		h.setClock(reg.ValidUntil.AddDate(0, 0, 31))
+		if _, err := svc.UpdateApplication(ctx, u, ren.ID, ApplicationInput{OperatorID: ptr("nayatel")}); ErrorCode(err) != EINVALID {
+			t.Fatalf("moving a renewal to another operator: %v", err)
+		}
+		if _, err := svc.UpdateApplication(ctx, u, ren.ID, ApplicationInput{Addresses: &[]string{"14.1.104.0/24", "14.1.108.0/24"}}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := svc.Submit(ctx, u, ren.ID, nil)
+		if err != nil || got.State != StateOperatorCheck {
+			t.Fatalf("resubmitted = %+v, %v", got, err)
+		}
+		if checked := h.confirm(ren.ID); !slices.Equal(checked, []string{"14.1.108.0/24"}) {
+			t.Errorf("operator asked about %v", checked)
+		}
+		// Another account may not see or touch it.
+		wantCode(t, func() error { _, err := svc.GetApplication(ctx, h.applicant("company"), ren.ID); return err }(), ENOTFOUND)
+	})
+}
