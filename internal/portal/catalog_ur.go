@@ -471,4 +471,7 @@ var urdu = map[string]string{
 	"Submit the renewal":                             "تجدید جمع کرائیں",
 	"Renewal opens this many days before expiry":     "میعاد ختم ہونے سے اتنے دن پہلے تجدید شروع ہو سکتی ہے",
 	"Renewal stays open this many days after expiry": "میعاد ختم ہونے کے بعد اتنے دن تک تجدید ہو سکتی ہے",
+	"Addresses or numbers to add":                    "شامل کرنے کے لیے ایڈریس یا نمبر",
+	"Addresses or numbers to give up":                "جن ایڈریس یا نمبروں سے دستبردار ہونا ہے",
+	"Addresses or numbers":                           "ایڈریس یا نمبر",
 }
