@@ -473,5 +473,4 @@ var urdu = map[string]string{
 	"Renewal stays open this many days after expiry": "میعاد ختم ہونے کے بعد اتنے دن تک تجدید ہو سکتی ہے",
 	"Addresses or numbers to add":                    "شامل کرنے کے لیے ایڈریس یا نمبر",
 	"Addresses or numbers to give up":                "جن ایڈریس یا نمبروں سے دستبردار ہونا ہے",
-	"Addresses or numbers":                           "ایڈریس یا نمبر",
 }

@@ -110,7 +110,9 @@ var fieldLabels = map[string]string{
 	"totp": "Authenticator code", "decision": "Decision", "reason_code": "Reason (when rejecting)", "note": "Note",
 	"valid_days": "Valid for (days, when approving)", "reason": "Reason", "role": "Role", "operator": "Operator", "id": "Short id",
 	"prefixes": "Prefixes, one per line", "check": "Checks", "documents": "Documents",
-	"add": "Addresses or numbers to add", "remove": "Addresses or numbers to give up", "items": "Addresses or numbers",
+	"add":    "Addresses or numbers to add",
+	"remove": "Addresses or numbers to give up",
+	"items":  "Addresses or numbers",
 }
 
 // FieldLabel names a field of an error summary: "IP addresses or
