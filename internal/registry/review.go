@@ -207,12 +207,7 @@ func (s *Service) Decide(ctx context.Context, actor *User, id string, in Decisio
 		a.State, a.UpdatedAt, a.DecisionNote = to, now, note
 		switch to {
 		case StateApproved:
-			if a.changes() {
-				reg, changeNote, err = s.applyChange(ctx, tx, actor, a, now, days)
-			} else {
-				reg, err = s.register(ctx, tx, actor, a, now, days)
-			}
-			if err != nil {
+			if reg, changeNote, err = s.approve(ctx, tx, actor, a, now, days); err != nil {
 				return err
 			}
 			a.Registration, a.DecidedAt = reg.Number, now
@@ -253,6 +248,19 @@ func ReasonCodeList() []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// approve carries out an approval of a in the caller's transaction: a new
+// application creates its registration; a renewal or an amendment changes
+// the registration it names (note then describes the change). Every path
+// to an approval (a reviewer's decision, an overturned appeal) goes
+// through here.
+func (s *Service) approve(ctx context.Context, tx Tx, actor *User, a *Application, now time.Time, days int) (reg *Registration, note string, err error) {
+	if a.changes() {
+		return s.applyChange(ctx, tx, actor, a, now, days)
+	}
+	reg, err = s.register(ctx, tx, actor, a, now, days)
+	return reg, "", err
 }
 
 // register creates the registration for an approved application, numbered
