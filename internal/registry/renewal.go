@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -303,9 +304,6 @@ func (s *Service) Amend(ctx context.Context, actor *User, number string, in Amen
 		if len(gone) > 0 && len(gone) == len(r.Addresses)+len(r.MobileNumbers) {
 			fe.Add("remove", "would leave registration %s with nothing: to give everything up, surrender the registration instead", number)
 		}
-		if err := fe.Err(); err != nil {
-			return err
-		}
 		open, err := s.openChangeOf(ctx, tx, number)
 		if err != nil {
 			return err
@@ -327,11 +325,21 @@ func (s *Service) Amend(ctx context.Context, actor *User, number string, in Amen
 			} else {
 				ai.Addresses = &add
 			}
-			// The field names of the request: add[i], not addresses[i].
+			// The field names of the request: add[i], not addresses[i];
+			// reported together with any about remove.
 			if _, _, err := s.edit(ctx, tx, a, ai); err != nil {
-				return renameFields(err, field, "add")
+				var e *Error
+				if !errors.As(err, &e) || e.Code != EINVALID {
+					return err
+				}
+				for k, v := range renameFields(err, field, "add").(*Error).Fields {
+					fe[k] = v
+				}
 			}
 			a.GivenUp = gone
+		}
+		if err := fe.Err(); err != nil {
+			return err
 		}
 		if len(gone) > 0 {
 			if err := s.giveUp(ctx, tx, actor, r, gone, a, set); err != nil {

@@ -277,7 +277,7 @@ func TestAmendment(t *testing.T) {
 
 		// What is wrong is said per field, and nothing happens.
 		_, _, err := svc.Amend(ctx, u, reg.Number, AmendmentInput{Remove: []string{"14.1.200.0/24"}, Add: []string{"10.0.0.0/8"}})
-		wantCode(t, err, EINVALID, "remove[0]: 14.1.200.0/24 is not in registration")
+		wantCode(t, err, EINVALID, "remove[0]: 14.1.200.0/24 is not in registration", "add[0]: 10.0.0.0/8")
 		_, _, err = svc.Amend(ctx, u, reg.Number, AmendmentInput{Remove: []string{"14.1.104.0/24", "14.1.105.0/24", "14.1.106.0/24"}})
 		wantCode(t, err, EINVALID, "surrender")
 		_, _, err = svc.Amend(ctx, u, reg.Number, AmendmentInput{Add: []string{"14.1.104.0/25"}})
