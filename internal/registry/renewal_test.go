@@ -408,3 +408,59 @@ func TestReturnedRenewal(t *testing.T) {
 		wantCode(t, func() error { _, err := svc.GetApplication(ctx, h.applicant("company"), ren.ID); return err }(), ENOTFOUND)
 	})
 }
+
+// TestAmendMobileNumbers: a mobile_vpn registration gives up and adds
+// numbers; its feed changes go to the operator's feed, and the operator
+// (jazz) is asked only about the added number.
+func TestAmendMobileNumbers(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx, svc := h.ctx, h.svc
+		u := h.applicant("individual")
+		a, err := h.create(u, ApplicationInput{Category: ptr("mobile_vpn"), OperatorID: ptr("jazz"), SubscriberID: ptr("JAZZ-1"),
+			MobileNumbers: ptr([]string{"03001234567", "03001234568"}), VPNProtocol: ptr("wireguard"),
+			Purpose: ptr("Remote work for a client abroad, from home.")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Submit(ctx, u, a.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		jazz := h.staff("operator.jazz")
+		answer := func() []string {
+			cs, _ := svc.ListChecks(ctx, jazz, "")
+			if len(cs) != 1 {
+				t.Fatalf("jazz checks = %v", cs)
+			}
+			if _, err := svc.AnswerCheck(ctx, jazz, cs[0].ID, "confirmed", ""); err != nil {
+				t.Fatal(err)
+			}
+			return cs[0].MobileNumbers
+		}
+		answer()
+		_, reg, err := svc.Decide(ctx, h.staff("reviewer"), a.ID, DecisionInput{Decision: "approve"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, seq := h.feedChanges(0)
+		r, am, err := svc.Amend(ctx, u, reg.Number, AmendmentInput{Remove: []string{"0300-1234568"}, Add: []string{"+92 300 1234569"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(r.MobileNumbers, []string{"923001234567"}) || !slices.Equal(am.MobileNumbers, []string{"923001234569"}) {
+			t.Fatalf("after amending: registration %v, amendment %v", r.MobileNumbers, am.MobileNumbers)
+		}
+		if got := answer(); !slices.Equal(got, []string{"923001234569"}) {
+			t.Errorf("jazz asked about %v", got)
+		}
+		if _, r, err = svc.Decide(ctx, h.staff("reviewer"), am.ID, DecisionInput{Decision: "approve"}); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(r.MobileNumbers, []string{"923001234567", "923001234569"}) {
+			t.Errorf("amended numbers = %v", r.MobileNumbers)
+		}
+		until := reg.ValidUntil.Format("2006-01-02")
+		if ch, _ := h.feedChanges(seq); !slices.Equal(ch, []string{"remove 923001234568 " + until, "add 923001234569 " + until}) {
+			t.Errorf("feed changes = %v", ch)
+		}
+	})
+}
