@@ -110,6 +110,8 @@ var routes = []route{
 	{"GET", "/api/v1/registrations/{number}", (*Server).getRegistration},
 	{"GET", "/api/v1/registrations/{number}/certificate.pdf", (*Server).getCertificate},
 	{"POST", "/api/v1/registrations/{number}/surrender", (*Server).surrender},
+	{"POST", "/api/v1/registrations/{number}/renewal", (*Server).renewRegistration},
+	{"POST", "/api/v1/registrations/{number}/amendment", (*Server).amendRegistration},
 	{"POST", "/api/v1/registrations/{number}/revocations", (*Server).proposeRevocation},
 	{"GET", "/api/v1/revocations", (*Server).listRevocations},
 	{"POST", "/api/v1/revocations/{id}/confirm", (*Server).confirmRevocation},

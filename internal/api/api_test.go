@@ -423,6 +423,12 @@ func testWorkflow(t *testing.T, c *client) {
 	c.want(c.do("GET", "/api/v1/registrations", alice, nil), 200)
 	c.want(c.do("GET", "/api/v1/registrations/"+number, alice, nil), 200)
 	c.want(c.do("GET", "/api/v1/registrations/"+number, bob, nil), 404)
+	// Renewal and amendment (renew_test.go walks them): not yet in the
+	// window, and not giving up the only address.
+	c.want(c.do("POST", "/api/v1/registrations/"+number+"/renewal", alice, nil), 409)
+	if res := c.want(c.do("POST", "/api/v1/registrations/"+number+"/amendment", alice, map[string]any{"remove": []string{"14.1.104.0/24"}}), 422); !strings.Contains(res.errorField(t, "remove"), "surrender") {
+		t.Errorf("giving up everything: %s", res.body)
+	}
 	v := c.want(c.do("GET", "/api/v1/verify/"+number+"?code="+code, "", nil), 200).json(t)
 	if v["holder"] != "Za***** So****** (P**) L**" || v["status"] != "active" {
 		t.Errorf("verify = %v", v)

@@ -128,6 +128,11 @@ func TestOverlapPrivacy(t *testing.T) {
 			record("list", "staff", c.want(c.do("GET", "/api/v1/applications", admin, nil), 200))
 			record("queue", "reviewer", c.want(c.do("GET", "/api/v1/review/queue", reviewer, nil), 200))
 			record("decision", "reviewer", c.want(c.do("POST", "/api/v1/applications/"+a+"/decision", reviewer, map[string]any{"decision": "approve"}), 200))
+			// Alice amends her registration with an address overlapping
+			// Carol's pending one: the amendment comes back cut as well.
+			areg := c.want(c.do("GET", "/api/v1/applications/"+a, alice, nil), 200).json(t)["registration"].(string)
+			record("amend", "applicant", c.want(c.do("POST", "/api/v1/registrations/"+areg+"/amendment", alice,
+				map[string]any{"add": []string{"14.1.105.128/25"}}), 201))
 
 			// What each viewer must not learn, and what it must (so that a
 			// response without flags cannot pass).

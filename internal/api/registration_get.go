@@ -8,5 +8,12 @@ func (s *Server) getRegistration(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, viewRegistration(reg))
+	opts, err := s.svc.RegistrationChanges(r.Context(), user(r), reg.Number)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	v := viewRegistration(reg)
+	v.Changes = viewChangeOptions(opts)
+	writeJSON(w, http.StatusOK, v)
 }

@@ -19,6 +19,9 @@ type statsResponse struct {
 	// the holiday calendar are skipped.
 	DecidedWithinSLALast30Days float64                      `json:"decided_within_sla_last_30_days"`
 	AppealsByState             map[registry.AppealState]int `json:"appeals_by_state"`
+	// Renewals and amendments next to new applications.
+	ApplicationsByKind       map[registry.AppKind]int `json:"applications_by_kind"`
+	ApprovedByKindLast30Days map[registry.AppKind]int `json:"approved_by_kind_last_30_days"`
 }
 
 func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
@@ -30,5 +33,6 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, statsResponse{ApplicationsByState: st.ApplicationsByState, RegistrationsByStatus: st.RegistrationsByStatus,
 		ActiveByCategory: st.ActiveByCategory, ActiveAddresses: st.ActiveAddresses, ActiveMobileNumbers: st.ActiveMobileNumbers,
 		DecisionsLast30Days: st.DecisionsLast30Days, MedianDecisionHours: st.MedianDecisionHours, ApprovedShareLast30Days: st.ApprovedShareLast30Days,
-		DecidedWithinSLALast30Days: st.DecidedWithinSLALast30Days, AppealsByState: st.AppealsByState})
+		DecidedWithinSLALast30Days: st.DecidedWithinSLALast30Days, AppealsByState: st.AppealsByState,
+		ApplicationsByKind: st.ApplicationsByKind, ApprovedByKindLast30Days: st.ApprovedByKindLast30Days})
 }

@@ -89,6 +89,10 @@ type eventView struct {
 
 type applicationView struct {
 	ID               string            `json:"id"`
+	Kind             registry.AppKind  `json:"kind"`
+	ForRegistration  string            `json:"for_registration,omitempty"`
+	GivenUp          []string          `json:"given_up,omitempty"`
+	Change           *changeView       `json:"change,omitempty"`
 	Category         registry.Category `json:"category"`
 	State            registry.State    `json:"state"`
 	HolderName       string            `json:"holder_name"`
@@ -131,6 +135,10 @@ func viewApplication(a *registry.Application) applicationView {
 		Flags: list(a.Flags, viewFlag), ReturnNote: a.ReturnNote, ReasonCode: a.ReasonCode, DecisionNote: a.DecisionNote,
 		Registration: a.Registration, CreatedAt: a.CreatedAt.UTC(), UpdatedAt: a.UpdatedAt.UTC(),
 		SubmittedAt: optTime(a.SubmittedAt), SLADueAt: optTime(a.SLADueAt), DecidedAt: optTime(a.DecidedAt),
+		Kind: a.Kind, ForRegistration: a.ForRegistration, GivenUp: a.GivenUp, Change: viewChange(a.Diff),
+	}
+	if v.Kind == "" {
+		v.Kind = registry.KindNew
 	}
 	for _, p := range a.Addresses {
 		v.Addresses = append(v.Addresses, p.String())
@@ -166,6 +174,48 @@ type appealView struct {
 func viewAppeal(a *registry.Appeal) appealView {
 	return appealView{ID: a.ID, ApplicationID: a.ApplicationID, HolderName: a.HolderName, State: a.State, Statement: a.Statement, RejectedAt: a.RejectedAt.UTC(),
 		SubmittedAt: a.SubmittedAt.UTC(), SLADueAt: a.SLADueAt.UTC(), DecidedAt: optTime(a.DecidedAt), Outcome: a.Outcome, Note: a.Note}
+}
+
+// changeView is what a pending renewal or amendment changes in its
+// registration.
+type changeView struct {
+	Added            []string  `json:"added"`
+	Removed          []string  `json:"removed"`
+	Unchanged        []string  `json:"unchanged"`
+	ValidUntilBefore time.Time `json:"valid_until_before"`
+	ValidUntilAfter  time.Time `json:"valid_until_after"`
+}
+
+func viewChange(d *registry.ChangeDiff) *changeView {
+	if d == nil {
+		return nil
+	}
+	return &changeView{Added: orEmpty(d.Added), Removed: orEmpty(d.Removed), Unchanged: orEmpty(d.Unchanged),
+		ValidUntilBefore: d.OldUntil.UTC(), ValidUntilAfter: d.NewUntil.UTC()}
+}
+
+// changeOptionsView says whether and when the holder may renew or amend.
+type changeOptionsView struct {
+	CanRenew        bool             `json:"can_renew"`
+	RenewOpens      time.Time        `json:"renew_opens"`
+	RenewCloses     time.Time        `json:"renew_closes"`
+	RenewBlocked    string           `json:"renew_blocked,omitempty"`
+	CanAmend        bool             `json:"can_amend"`
+	AmendBlocked    string           `json:"amend_blocked,omitempty"`
+	OpenApplication *applicationView `json:"open_application,omitempty"`
+}
+
+func viewChangeOptions(o *registry.ChangeOptions) *changeOptionsView {
+	if o == nil {
+		return nil
+	}
+	v := &changeOptionsView{CanRenew: o.CanRenew, RenewOpens: o.RenewOpens.UTC(), RenewCloses: o.RenewCloses.UTC(),
+		RenewBlocked: o.RenewBlocked, CanAmend: o.CanAmend, AmendBlocked: o.AmendBlocked}
+	if o.Open != nil {
+		a := viewApplication(o.Open)
+		v.OpenApplication = &a
+	}
+	return v
 }
 
 // flagView is a flag as the API shows it. Its detail is already cut to the
@@ -257,6 +307,8 @@ type registrationView struct {
 	VerificationCode string             `json:"verification_code"`
 	EndedAt          *time.Time         `json:"ended_at,omitempty"`
 	EndReason        string             `json:"end_reason,omitempty"`
+	// Changes is shown on GET /registrations/{number} only.
+	Changes *changeOptionsView `json:"changes,omitempty"`
 }
 
 func viewRegistration(r *registry.Registration) registrationView {

@@ -142,6 +142,11 @@ func TestAccess(t *testing.T) {
 		{"POST /applications/{id}/withdraw", "/applications/" + draft.ID + "/withdraw", with(only(0, 403, "alice"), "bob", 404)},
 		{"POST /applications/{id}/decision", app + "/decision", only(0, 403, "reviewer", "supervisor")},
 		{"POST /registrations/{number}/surrender", "/registrations/" + reg.Number + "/surrender", with(only(0, 403, "alice"), "bob", 404)},
+		// Before its renewal window the registration cannot be renewed (409); an empty change form is invalid (422).
+		{"GET /registrations/{number}/renew", "/registrations/" + reg.Number + "/renew", with(only(409, 403, "alice"), "bob", 404)},
+		{"POST /registrations/{number}/renew", "/registrations/" + reg.Number + "/renew", with(only(409, 403, "alice"), "bob", 404)},
+		{"GET /registrations/{number}/change", "/registrations/" + reg.Number + "/change", with(only(200, 403, "alice"), "bob", 404)},
+		{"POST /registrations/{number}/change", "/registrations/" + reg.Number + "/change", with(only(422, 403, "alice"), "bob", 404)},
 		{"POST /registrations/{number}/revocations", "/registrations/" + reg.Number + "/revocations", only(0, 403, "reviewer", "supervisor")},
 		{"POST /operator/checks", "/operator/checks", only(0, 403, "ptcl", "nayatel")},
 		{"POST /operator/checks/upload", "/operator/checks/upload", only(0, 403, "ptcl", "nayatel")},

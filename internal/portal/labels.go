@@ -76,6 +76,9 @@ var labels = map[string]map[string]string{
 		"approved":            "Approved",
 		"rejected":            "Rejected",
 		"withdrawn":           "Withdrawn",
+		"renewal_submitted":   "Renewal submitted",
+		"amendment_submitted": "Amendment submitted",
+		"items_given_up":      "Addresses or numbers given up",
 		"appeal_submitted":    "Appeal submitted",
 		"appeal_upheld":       "Appeal decided: rejection upheld",
 		"appeal_overturned":   "Appeal decided: rejection overturned",
@@ -89,6 +92,11 @@ var labels = map[string]map[string]string{
 	"outcome": {
 		"approve": "approved",
 		"return":  "returned for correction",
+	},
+	"appkind": {
+		"new":       "New application",
+		"renewal":   "Renewal",
+		"amendment": "Amendment",
 	},
 	"action": {
 		"application.viewed": "Viewed the application",

@@ -216,6 +216,8 @@ var settingLabels = map[string]string{
 	"document_retention_days":  "Keep documents after the decision (days)",
 	"appeal_days":              "Appeal allowed for this many days after a rejection",
 	"appeal_sla_working_hours": "Appeal decision time (working hours from the appeal)",
+	"renew_before_days":        "Renewal opens this many days before expiry",
+	"renew_after_days":         "Renewal stays open this many days after expiry",
 }
 
 // settingFields walks Settings by reflection so that a setting added later

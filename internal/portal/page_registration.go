@@ -22,7 +22,16 @@ func (s *Server) renderRegistration(w http.ResponseWriter, r *http.Request, u *r
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, status, "registration", &view{Title: "Registration", User: u, Err: ferr, Form: vals, D: map[string]any{"Reg": reg}})
+	d := map[string]any{"Reg": reg}
+	if u.Role == registry.RoleApplicant {
+		opts, err := s.svc.RegistrationChanges(r.Context(), u, reg.Number)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		d["Changes"] = opts
+	}
+	s.render(w, r, status, "registration", &view{Title: "Registration", User: u, Err: ferr, Form: vals, D: d})
 }
 
 // registrationCertificate sends the certificate PDF as a download; when

@@ -139,6 +139,10 @@ var routes = []route{
 	{"GET /registrations/{number}", (*Server).registrationView},
 	{"GET /registrations/{number}/certificate.pdf", (*Server).registrationCertificate},
 	{"POST /registrations/{number}/surrender", (*Server).registrationSurrender},
+	{"GET /registrations/{number}/renew", (*Server).renewPage},
+	{"POST /registrations/{number}/renew", (*Server).renewPost},
+	{"GET /registrations/{number}/change", (*Server).changePage},
+	{"POST /registrations/{number}/change", (*Server).changePost},
 	{"POST /registrations/{number}/revocations", (*Server).revocationPropose},
 
 	{"GET /operator/checks", (*Server).checks},

@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -109,6 +110,9 @@ var fieldLabels = map[string]string{
 	"totp": "Authenticator code", "decision": "Decision", "reason_code": "Reason (when rejecting)", "note": "Note",
 	"valid_days": "Valid for (days, when approving)", "reason": "Reason", "role": "Role", "operator": "Operator", "id": "Short id",
 	"prefixes": "Prefixes, one per line", "check": "Checks", "documents": "Documents",
+	"add":    "Addresses or numbers to add",
+	"remove": "Addresses or numbers to give up",
+	"items":  "Addresses or numbers",
 }
 
 // FieldLabel names a field of an error summary: "IP addresses or
@@ -200,6 +204,7 @@ var funcs = template.FuncMap{
 	"join":  strings.Join,
 	"bytes": registry.ByteSize,
 	"inc":   func(i int) int { return i + 1 },
+	"has":   func(list []string, v string) bool { return slices.Contains(list, v) },
 	// dict passes named values to a partial: {{template "field" dict "v" $ "name" "email" …}}.
 	"dict": func(kv ...any) map[string]any {
 		m := make(map[string]any, len(kv)/2)
@@ -272,6 +277,9 @@ var flashes = map[string]string{
 	"logged_out":     "You are logged out.",
 	"appealed":       "Appeal sent. A supervisor who did not take the decision will decide it; you can add documents while it is pending.",
 	"appeal_decided": "Appeal decided.",
+	"renewal":        "Renewal submitted. The registration stays as it is until the decision.",
+	"amendment":      "Amendment submitted. What you gave up has left the allowlist; what you added is checked and reviewed.",
+	"given_up":       "Done: what you gave up has left the allowlist, and the certificate is reissued.",
 }
 
 // errorPage renders a page that explains an error.

@@ -356,29 +356,46 @@ func targets(scope string) []string {
 	return []string{"", scope}
 }
 
-// netOps reduces a window of effective changes to one operation per key:
-// effective operations on a key alternate, so an odd count means the key's
-// state flipped and the last operation says to what.
-func netOps(changes []Change, scope string) []feed.Op {
+// netOps reduces a window of effective changes to deltas, each with one
+// operation per key: effective operations on a key alternate, so an odd
+// count means the key's state flipped and the last operation says to
+// what. An even count usually means nothing changed, except when the
+// entry was removed and added back with other contents (a renewal moves
+// its entries' until; the key is prefix and registration, not until): a
+// delta cannot say that with one operation on the key, so the removal
+// goes in the first delta and the new entry in a second. Both versions are
+// published under one notification, and agents apply every delta a
+// notification lists before answering from the new table, so the entry
+// is never missing from what they serve. The second delta is nil when no
+// entry changed in place.
+func netOps(changes []Change, scope string) (ops, readds []feed.Op) {
 	ts := targets(scope)
 	count := map[string]int{}
+	firstOp := map[string]feed.Op{}
 	lastOp := map[string]feed.Op{}
 	for _, c := range changes {
 		if !c.Effective || !slices.Contains(ts, c.Target) {
 			continue
 		}
 		k := c.Entry.Key()
+		if count[k] == 0 {
+			firstOp[k] = feed.Op{Op: c.Op, Entry: c.Entry}
+		}
 		count[k]++
 		lastOp[k] = feed.Op{Op: c.Op, Entry: c.Entry}
 	}
-	var out []feed.Op
 	for k, n := range count {
-		if n%2 == 1 {
-			out = append(out, lastOp[k])
+		switch {
+		case n%2 == 1:
+			ops = append(ops, lastOp[k])
+		case firstOp[k].Op == "remove" && lastOp[k].Entry != firstOp[k].Entry:
+			ops = append(ops, firstOp[k])
+			readds = append(readds, lastOp[k])
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
-	return out
+	sort.Slice(ops, func(i, j int) bool { return ops[i].Key() < ops[j].Key() })
+	sort.Slice(readds, func(i, j int) bool { return readds[i].Key() < readds[j].Key() })
+	return ops, readds
 }
 
 func fileName(kind string, version int64) string {
@@ -438,7 +455,11 @@ func (p *Publisher) publishScope(ctx context.Context, tx Tx, s *Scope, m *Mark, 
 		}
 		deltas = nil
 	} else if s.Version > 0 {
-		if ops := netOps(changes, s.Name); len(ops) > 0 {
+		ops, readds := netOps(changes, s.Name)
+		for _, ops := range [][]feed.Op{ops, readds} {
+			if len(ops) == 0 {
+				continue
+			}
 			s.Version++
 			b, err := feed.EncodeDelta(feed.Header{SessionID: s.SessionID, Version: s.Version}, ops)
 			if err != nil {

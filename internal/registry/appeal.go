@@ -265,12 +265,18 @@ func (s *Service) DecideAppeal(ctx context.Context, actor *User, id string, in A
 				return FieldErrors{"valid_days": fmt.Sprintf("must be between 1 and %d", set.MaxValidityDays)}.Err()
 			}
 			ap.State, ap.Outcome = AppealOverturned, OutcomeApprove
-			if reg, err = s.register(ctx, tx, actor, a, now, days); err != nil {
+			// Through approve, as every approval: an overturned renewal or
+			// amendment changes its registration instead of making a new one.
+			var changeNote string
+			if reg, changeNote, err = s.approve(ctx, tx, actor, a, now, days); err != nil {
 				return err
 			}
 			a.State, a.Registration, a.DecidedAt, a.ReasonCode, a.DecisionNote = StateApproved, reg.Number, now, "", note
 			evType = "appeal_overturned"
 			evNote = strings.TrimSpace(fmt.Sprintf("approved on appeal: registration %s valid until %s. %s", reg.Number, reg.ValidUntil.Format("2006-01-02"), note))
+			if changeNote != "" {
+				evNote = strings.TrimSpace("approved on appeal: " + changeNote + ". " + note)
+			}
 		default:
 			ap.State, ap.Outcome = AppealOverturned, OutcomeReturn
 			// Returned, the application is no longer decided: its

@@ -31,6 +31,18 @@ type ApplicationInput struct {
 // is given must be valid. Field names match the JSON API.
 func (s *Service) apply(ctx context.Context, tx Tx, a *Application, acc *Account, in ApplicationInput, set Settings) error {
 	fe := FieldErrors{}
+	if a.changes() {
+		// A renewal or an amendment changes one registration: its
+		// category and operator are the registration's.
+		if in.Category != nil && Category(strings.TrimSpace(*in.Category)) != a.Category {
+			fe.Add("category", "is fixed by registration %s (%s): a renewal or an amendment keeps it; for another category file a new application", a.ForRegistration, a.Category)
+			in.Category = nil
+		}
+		if in.OperatorID != nil && strings.TrimSpace(*in.OperatorID) != a.OperatorID {
+			fe.Add("operator_id", "is fixed by registration %s (%s): a renewal or an amendment keeps it; for another operator file a new application", a.ForRegistration, a.OperatorID)
+			in.OperatorID = nil
+		}
+	}
 	if in.Category != nil {
 		c := Category(strings.TrimSpace(*in.Category))
 		if !c.Valid() {
@@ -334,41 +346,59 @@ func (s *Service) UpdateApplication(ctx context.Context, actor *User, id string,
 // (their operator and state) is as of the last one; flags are not live.
 func (s *Service) Submit(ctx context.Context, actor *User, id string, paymentReference *string) (*Application, error) {
 	return s.ownWrite(ctx, actor, id, func(tx Tx, a *Application) error {
-		if a.State != StateDraft && a.State != StateReturned {
-			return checkTransition(a, StateOperatorCheck, "submit")
-		}
-		// Revalidate everything against today's settings and operators,
-		// then require what a draft may leave out.
-		addrs, nums, eps := prefixStrings(a.Addresses), slices.Clone(a.MobileNumbers), slices.Clone(a.VPN.Endpoints)
-		cat, op, sub, proto, purpose := string(a.Category), a.OperatorID, a.SubscriberID, a.VPN.Protocol, a.Purpose
-		in := ApplicationInput{Category: &cat, OperatorID: &op, SubscriberID: &sub, Addresses: &addrs,
-			MobileNumbers: &nums, VPNProtocol: &proto, VPNEndpoints: &eps, Purpose: &purpose, PaymentReference: paymentReference}
-		_, set, err := s.edit(ctx, tx, a, in)
-		if err != nil {
+		return s.submit(ctx, tx, actor, a, paymentReference)
+	})
+}
+
+// submit is Submit's work on a loaded application, in the caller's
+// transaction. A renewal or an amendment needs no documents (its
+// registration's were reviewed) and sends only its added items to the
+// operator check, or goes straight to review when it adds nothing.
+func (s *Service) submit(ctx context.Context, tx Tx, actor *User, a *Application, paymentReference *string) error {
+	if a.State != StateDraft && a.State != StateReturned {
+		return checkTransition(a, StateOperatorCheck, "submit")
+	}
+	// Revalidate everything against today's settings and operators,
+	// then require what a draft may leave out.
+	addrs, nums, eps := prefixStrings(a.Addresses), slices.Clone(a.MobileNumbers), slices.Clone(a.VPN.Endpoints)
+	cat, op, sub, proto, purpose := string(a.Category), a.OperatorID, a.SubscriberID, a.VPN.Protocol, a.Purpose
+	in := ApplicationInput{Category: &cat, OperatorID: &op, SubscriberID: &sub, Addresses: &addrs,
+		MobileNumbers: &nums, VPNProtocol: &proto, VPNEndpoints: &eps, Purpose: &purpose, PaymentReference: paymentReference}
+	_, set, err := s.edit(ctx, tx, a, in)
+	if err != nil {
+		return err
+	}
+	fe := FieldErrors{}
+	if a.OperatorID == "" {
+		fe.Add("operator_id", "is required: the operator that provides the connection (GET /api/v1/operators)")
+	}
+	if a.SubscriberID == "" {
+		fe.Add("subscriber_id", "is required: the account or circuit ID on your operator's bill, so the operator can confirm it")
+	}
+	if a.Category.UsesMobileNumbers() && len(a.MobileNumbers) == 0 {
+		fe.Add("mobile_numbers", "is required: list at least one mobile number to register")
+	}
+	if !a.Category.UsesMobileNumbers() && len(a.Addresses) == 0 {
+		fe.Add("addresses", "is required: list at least one static IP address or prefix to register")
+	}
+	if a.VPN.Protocol == "" {
+		fe.Add("vpn.protocol", "is required: one of %s", strings.Join(Protocols, ", "))
+	}
+	if len([]rune(a.Purpose)) < 10 {
+		fe.Add("purpose", "is required: say in a sentence or two what the VPN is used for (at least 10 characters)")
+	}
+	if a.Fee.Due && a.PaymentReference == "" {
+		fe.Add("payment_reference", "is required: a fee of PKR %d is due (%s); pay it and give the PSID or challan number", a.Fee.AmountPKR, a.Fee.Reason)
+	}
+	var reg *Registration
+	if a.changes() {
+		if reg, err = s.changeable(ctx, tx, a, set); err != nil {
 			return err
 		}
-		fe := FieldErrors{}
-		if a.OperatorID == "" {
-			fe.Add("operator_id", "is required: the operator that provides the connection (GET /api/v1/operators)")
+		if a.Kind == KindAmendment {
+			sameItems(fe, a, reg)
 		}
-		if a.SubscriberID == "" {
-			fe.Add("subscriber_id", "is required: the account or circuit ID on your operator's bill, so the operator can confirm it")
-		}
-		if a.Category.UsesMobileNumbers() && len(a.MobileNumbers) == 0 {
-			fe.Add("mobile_numbers", "is required: list at least one mobile number to register")
-		}
-		if !a.Category.UsesMobileNumbers() && len(a.Addresses) == 0 {
-			fe.Add("addresses", "is required: list at least one static IP address or prefix to register")
-		}
-		if a.VPN.Protocol == "" {
-			fe.Add("vpn.protocol", "is required: one of %s", strings.Join(Protocols, ", "))
-		}
-		if len([]rune(a.Purpose)) < 10 {
-			fe.Add("purpose", "is required: say in a sentence or two what the VPN is used for (at least 10 characters)")
-		}
-		if a.Fee.Due && a.PaymentReference == "" {
-			fe.Add("payment_reference", "is required: a fee of PKR %d is due (%s); pay it and give the PSID or challan number", a.Fee.AmountPKR, a.Fee.Reason)
-		}
+	} else {
 		docs, err := tx.ListDocuments(ctx, a.ID)
 		if err != nil {
 			return err
@@ -376,56 +406,72 @@ func (s *Service) Submit(ctx context.Context, actor *User, id string, paymentRef
 		for _, r := range missingDocuments(a.Category, docs) {
 			fe.Add("documents."+string(r.Kinds[0]), "is required: upload %s (PDF, JPEG or PNG)", r.Describe())
 		}
-		if err := fe.Err(); err != nil {
-			return err
-		}
+	}
+	if err := fe.Err(); err != nil {
+		return err
+	}
 
-		now := s.Now()
-		resubmit := a.State == StateReturned
-		next := StateOperatorCheck
-		if resubmit && a.CheckedItems == a.itemsKey() {
-			next = StateReview
-		}
-		if err := checkTransition(a, next, "submit"); err != nil {
-			return err
-		}
-		flags, err := s.addressFlags(ctx, tx, a, set)
-		if err != nil {
-			return err
-		}
-		if next == StateReview {
-			// The operator's earlier answer still stands for these items.
-			for _, f := range a.Flags {
-				if f.Code == FlagOperatorDisputed || f.Code == FlagOperatorUnanswered {
-					flags = append(flags, f)
-				}
+	now := s.Now()
+	resubmit := a.State == StateReturned
+	next := StateOperatorCheck
+	// What the operator must confirm: everything for a new application,
+	// only what a renewal or an amendment adds to its registration.
+	checkAddrs, checkNums := a.Addresses, a.MobileNumbers
+	if reg != nil {
+		checkAddrs, checkNums = addedItems(a, reg)
+	}
+	switch {
+	case resubmit && a.CheckedItems == a.itemsKey():
+		next = StateReview
+	case reg != nil && len(checkAddrs)+len(checkNums) == 0:
+		next = StateReview // nothing new to confirm: the registration's items were confirmed before
+	}
+	// Submitting a draft is the draft → operator_check step, even when a
+	// change with nothing to confirm goes on to review at once.
+	if err := checkTransition(a, map[bool]State{true: StateOperatorCheck, false: next}[a.State == StateDraft], "submit"); err != nil {
+		return err
+	}
+	flags, err := s.addressFlags(ctx, tx, a, set)
+	if err != nil {
+		return err
+	}
+	if next == StateReview && resubmit {
+		// The operator's earlier answer still stands for these items.
+		for _, f := range a.Flags {
+			if f.Code == FlagOperatorDisputed || f.Code == FlagOperatorUnanswered {
+				flags = append(flags, f)
 			}
 		}
-		a.Flags = flags
-		a.State = next
-		a.UpdatedAt = now
-		if a.SubmittedAt.IsZero() {
-			a.SubmittedAt = now
-			a.SLADueAt = s.calendar.WithHolidays(set.Holidays).Add(now, time.Duration(set.SLAWorkingHours)*time.Hour)
-		}
-		if next == StateOperatorCheck {
-			c := &Check{ID: auth.RandomID("chk"), ApplicationID: a.ID, OperatorID: a.OperatorID, State: CheckPending,
-				CreatedAt: now, DueAt: now.Add(time.Duration(set.OperatorCheckHours) * time.Hour),
-				Category: a.Category, SubscriberID: a.SubscriberID, HolderName: a.HolderName,
-				Addresses: slices.Clone(a.Addresses), MobileNumbers: slices.Clone(a.MobileNumbers)}
-			if err := tx.CreateCheck(ctx, c); err != nil {
-				return err
-			}
-		}
-		if err := tx.UpdateApplication(ctx, a); err != nil {
+	}
+	a.Flags = flags
+	a.State = next
+	a.UpdatedAt = now
+	if a.SubmittedAt.IsZero() {
+		a.SubmittedAt = now
+		a.SLADueAt = s.calendar.WithHolidays(set.Holidays).Add(now, time.Duration(set.SLAWorkingHours)*time.Hour)
+	}
+	if next == StateOperatorCheck {
+		c := &Check{ID: auth.RandomID("chk"), ApplicationID: a.ID, OperatorID: a.OperatorID, State: CheckPending,
+			CreatedAt: now, DueAt: now.Add(time.Duration(set.OperatorCheckHours) * time.Hour),
+			Category: a.Category, SubscriberID: a.SubscriberID, HolderName: a.HolderName,
+			Addresses: slices.Clone(checkAddrs), MobileNumbers: slices.Clone(checkNums)}
+		if err := tx.CreateCheck(ctx, c); err != nil {
 			return err
 		}
-		typ := "submitted"
-		if resubmit {
-			typ = "resubmitted"
-		}
-		return s.event(ctx, tx, actor, a, typ, "")
-	})
+	}
+	if err := tx.UpdateApplication(ctx, a); err != nil {
+		return err
+	}
+	typ := "submitted"
+	switch {
+	case resubmit:
+		typ = "resubmitted"
+	case a.Kind == KindRenewal:
+		typ = "renewal_submitted"
+	case a.Kind == KindAmendment:
+		typ = "amendment_submitted"
+	}
+	return s.event(ctx, tx, actor, a, typ, "")
 }
 
 func prefixStrings(ps []netip.Prefix) []string {
@@ -578,6 +624,11 @@ func (s *Service) GetApplication(ctx context.Context, actor *User, id string) (*
 		}
 		if a.Events, err = tx.Events(ctx, id); err != nil {
 			return err
+		}
+		if actor.Role != RoleOperator {
+			if err := s.withDiffs(ctx, tx, a); err != nil {
+				return err
+			}
 		}
 		if canSeeDocuments(actor, a) {
 			if a.Documents, err = tx.ListDocuments(ctx, id); err != nil {

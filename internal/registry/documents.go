@@ -95,6 +95,9 @@ func RequiredDocuments(c Category) []DocumentRequirement {
 // MissingDocuments returns what an application still needs before it can
 // be submitted; Documents must have been filled (GetApplication does).
 func (a *Application) MissingDocuments() []DocumentRequirement {
+	if a.changes() {
+		return nil // a renewal or an amendment needs none: its registration's were reviewed
+	}
 	return missingDocuments(a.Category, a.Documents)
 }
 

@@ -124,6 +124,9 @@ func (s *Service) ReviewQueue(ctx context.Context, actor *User, q QueueFilter) (
 		if out, err = tx.ListApplications(ctx, f); err != nil {
 			return err
 		}
+		if err := s.withDiffs(ctx, tx, out...); err != nil {
+			return err
+		}
 		return s.record(ctx, tx, actor, "queue.viewed", "application", "", map[string]any{"count": len(out)})
 	})
 	if err != nil {
@@ -179,11 +182,15 @@ func (s *Service) Decide(ctx context.Context, actor *User, id string, in Decisio
 	var reg *Registration
 	err := s.store.Write(ctx, func(tx Tx) error {
 		var err error
+		var changeNote string
 		if a, err = tx.Application(ctx, id, true); err != nil {
 			return err
 		}
 		if err := checkTransition(a, to, in.Decision); err != nil {
 			return err
+		}
+		if a.Kind == KindAmendment && in.ValidDays != 0 {
+			return FieldErrors{"valid_days": fmt.Sprintf("does not apply to an amendment: it keeps registration %s's validity; leave it out", a.ForRegistration)}.Err()
 		}
 		set, err := tx.Settings(ctx)
 		if err != nil {
@@ -200,8 +207,7 @@ func (s *Service) Decide(ctx context.Context, actor *User, id string, in Decisio
 		a.State, a.UpdatedAt, a.DecisionNote = to, now, note
 		switch to {
 		case StateApproved:
-			reg, err = s.register(ctx, tx, actor, a, now, days)
-			if err != nil {
+			if reg, changeNote, err = s.approve(ctx, tx, actor, a, now, days); err != nil {
 				return err
 			}
 			a.Registration, a.DecidedAt = reg.Number, now
@@ -219,6 +225,9 @@ func (s *Service) Decide(ctx context.Context, actor *User, id string, in Decisio
 		}
 		if to == StateApproved {
 			evNote = strings.TrimSpace(fmt.Sprintf("registration %s valid until %s. %s", reg.Number, reg.ValidUntil.Format("2006-01-02"), note))
+			if changeNote != "" {
+				evNote = strings.TrimSpace(changeNote + ". " + note)
+			}
 		}
 		return s.event(ctx, tx, actor, a, string(to), evNote)
 	})
@@ -239,6 +248,19 @@ func ReasonCodeList() []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// approve carries out an approval of a in the caller's transaction: a new
+// application creates its registration; a renewal or an amendment changes
+// the registration it names (note then describes the change). Every path
+// to an approval (a reviewer's decision, an overturned appeal) goes
+// through here.
+func (s *Service) approve(ctx context.Context, tx Tx, actor *User, a *Application, now time.Time, days int) (reg *Registration, note string, err error) {
+	if a.changes() {
+		return s.applyChange(ctx, tx, actor, a, now, days)
+	}
+	reg, err = s.register(ctx, tx, actor, a, now, days)
+	return reg, "", err
 }
 
 // register creates the registration for an approved application, numbered

@@ -99,6 +99,10 @@ type Settings struct {
 	// Holidays are the public holidays the SLA clock skips, besides
 	// weekends. Edited by admins (PUT /api/v1/settings or /admin/holidays).
 	Holidays []Holiday `json:"holidays"`
+	// RenewBeforeDays and RenewAfterDays bound the renewal window: from
+	// that many days before a registration's expiry until that many after.
+	RenewBeforeDays int `json:"renew_before_days"`
+	RenewAfterDays  int `json:"renew_after_days"`
 }
 
 // Holiday is one public holiday: a date in Pakistan (YYYY-MM-DD) and
@@ -158,6 +162,8 @@ var DefaultSettings = Settings{
 	// Five working days.
 	AppealSLAWorkingHours: 40,
 	Holidays:              PakistanHolidays2026,
+	RenewBeforeDays:       60,
+	RenewAfterDays:        30,
 }
 
 // Validate checks that settings are usable.
@@ -189,6 +195,8 @@ func (s Settings) Validate() error {
 	pos("appeal_days", s.AppealDays, 1, 365)
 	pos("appeal_sla_working_hours", s.AppealSLAWorkingHours, 1, 400)
 	validateHolidays(fe, s.Holidays)
+	pos("renew_before_days", s.RenewBeforeDays, 1, 365)
+	pos("renew_after_days", s.RenewAfterDays, 0, 365)
 	return fe.Err()
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -294,15 +295,20 @@ func checkPassword(fe FieldErrors, field, pw string) {
 // allowlist records the feed entries of a registration that starts
 // ("add") or ends ("remove"), in the caller's transaction.
 func (s *Service) allowlist(ctx context.Context, tx Tx, r *Registration, op string) error {
+	return s.allowlistItems(ctx, tx, r, op, r.Addresses, r.MobileNumbers, r.ValidUntil)
+}
+
+// allowlistItems records feed entries of some of r's items, valid until until.
+func (s *Service) allowlistItems(ctx context.Context, tx Tx, r *Registration, op string, addrs []netip.Prefix, nums []string, until time.Time) error {
 	now := s.Now()
-	for _, p := range r.Addresses {
-		e := feed.Entry{Prefix: p.String(), Reg: r.Number, Cat: string(r.Category), Until: r.ValidUntil.UTC()}
+	for _, p := range addrs {
+		e := feed.Entry{Prefix: p.String(), Reg: r.Number, Cat: string(r.Category), Until: until.UTC()}
 		if err := tx.AddFeedChange(ctx, "", op, e, now); err != nil {
 			return err
 		}
 	}
-	for _, m := range r.MobileNumbers {
-		e := feed.Entry{MSISDN: m, Reg: r.Number, Cat: string(r.Category), Until: r.ValidUntil.UTC()}
+	for _, m := range nums {
+		e := feed.Entry{MSISDN: m, Reg: r.Number, Cat: string(r.Category), Until: until.UTC()}
 		if err := tx.AddFeedChange(ctx, r.OperatorID, op, e, now); err != nil {
 			return err
 		}

@@ -28,7 +28,9 @@ type AppFilter struct {
 	Flag          string
 	OverdueBefore time.Time // SLA due before this moment
 	OrderBySLA    bool      // queue order: SLA due time, then first submission
-	Limit         int
+	// ForRegistration selects the renewals and amendments of one registration.
+	ForRegistration string
+	Limit           int
 }
 
 // RegFilter selects registrations.
@@ -134,12 +136,16 @@ type Tx interface {
 	Events(ctx context.Context, applicationID string) ([]Event, error)
 	// Overlaps finds items of applications other than exceptApplication,
 	// of any account, pending or in an active registration, that overlap an
-	// address prefix, or equal a mobile number. It lists at most
+	// address prefix, or equal a mobile number. The registration that
+	// exceptApplication renews or amends is left out too: its items are
+	// what the application changes, not a clash. It lists at most
 	// OverlapLimit items of account's own and OverlapLimit of other accounts',
 	// and counts them all.
 	Overlaps(ctx context.Context, exceptApplication, account string, p netip.Prefix, mobile string) (OverlapSet, error)
 	// HeldItems counts the account's items in active registrations and
-	// pending applications, leaving out one application.
+	// pending applications, leaving out one application and, when that
+	// application is a renewal, the registration it renews (whose items
+	// the renewal replaces).
 	HeldItems(ctx context.Context, accountID, exceptApplication string) (int, error)
 
 	// CreateCheck stores c with its snapshot (category, subscriber,
@@ -154,7 +160,7 @@ type Tx interface {
 	NextSerial(ctx context.Context, name string) (int64, error)
 	CreateRegistration(ctx context.Context, r *Registration) error
 	Registration(ctx context.Context, number string, forUpdate bool) (*Registration, error)
-	UpdateRegistration(ctx context.Context, r *Registration) error
+	UpdateRegistration(ctx context.Context, r *Registration) error // replaces its items too
 	ListRegistrations(ctx context.Context, f RegFilter) ([]*Registration, error)
 	DueExpiries(ctx context.Context, now time.Time) ([]*Registration, error)
 

@@ -210,10 +210,29 @@ type Fee struct {
 	Reason    string
 }
 
-// Application is a request to register addresses or mobile numbers.
+// AppKind says what an application does: register anew, or renew or
+// amend an existing registration (ForRegistration).
+type AppKind string
+
+const (
+	KindNew       AppKind = "new"
+	KindRenewal   AppKind = "renewal"
+	KindAmendment AppKind = "amendment"
+)
+
+// AppKinds lists every application kind.
+var AppKinds = []AppKind{KindNew, KindRenewal, KindAmendment}
+
+// Application is a request to register addresses or mobile numbers, or
+// to renew or amend a registration.
 type Application struct {
-	ID               string
-	AccountID        string
+	ID              string
+	AccountID       string
+	Kind            AppKind // "" reads as KindNew
+	ForRegistration string  // the registration a renewal or amendment changes
+	// GivenUp lists what the holder gave up with an amendment: it left the
+	// registration and the allowlist when asked, before any review.
+	GivenUp          []string
 	Category         Category
 	OperatorID       string
 	SubscriberID     string
@@ -238,6 +257,7 @@ type Application struct {
 
 	// Filled on reads for views that need them.
 	HolderName string
+	Diff       *ChangeDiff // a pending renewal's or amendment's change to its registration
 	Events     []Event
 	Documents  []*Document // nil unless the reader may see them (owner, regulator staff)
 	Account    *Account    // the applicant, for the owner and regulator staff
@@ -394,6 +414,11 @@ type Stats struct {
 	DecidedWithinSLALast30Days float64
 	// Appeals by state, all time: received is their sum.
 	AppealsByState map[AppealState]int
+	// ApplicationsByKind counts applications (any state) by kind: new,
+	// renewal, amendment.
+	ApplicationsByKind map[AppKind]int
+	// ApprovedByKindLast30Days counts approvals of the last 30 days by kind.
+	ApprovedByKindLast30Days map[AppKind]int
 }
 
 // Access is one staff read of an application or one of its documents, as

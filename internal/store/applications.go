@@ -14,18 +14,18 @@ import (
 const appCols = `a.id, a.account_id, a.category, COALESCE(a.operator_id, ''), a.subscriber_id, a.vpn_protocol, a.vpn_endpoints,
 	a.purpose, a.payment_reference, a.state, a.flags, a.fee_due, a.fee_amount_pkr, a.fee_reason, a.return_note,
 	a.reason_code, a.decision_note, a.registration, a.checked_items, a.created_at, a.updated_at, a.submitted_at,
-	a.sla_due_at, a.decided_at, acc.name`
+	a.sla_due_at, a.decided_at, a.kind, a.for_registration, a.given_up, acc.name`
 
 const appFrom = ` FROM applications a JOIN accounts acc ON acc.id = a.account_id`
 
 func scanApp(sc interface{ Scan(...any) error }) (*registry.Application, error) {
 	var a registry.Application
-	var endpoints, flags, created, updated, submitted, due, decided string
+	var endpoints, flags, created, updated, submitted, due, decided, givenUp string
 	var feeDue int
 	err := sc.Scan(&a.ID, &a.AccountID, &a.Category, &a.OperatorID, &a.SubscriberID, &a.VPN.Protocol, &endpoints,
 		&a.Purpose, &a.PaymentReference, &a.State, &flags, &feeDue, &a.Fee.AmountPKR, &a.Fee.Reason, &a.ReturnNote,
 		&a.ReasonCode, &a.DecisionNote, &a.Registration, &a.CheckedItems, &created, &updated, &submitted,
-		&due, &decided, &a.HolderName)
+		&due, &decided, &a.Kind, &a.ForRegistration, &givenUp, &a.HolderName)
 	if err != nil {
 		return nil, err
 	}
@@ -34,6 +34,9 @@ func scanApp(sc interface{ Scan(...any) error }) (*registry.Application, error) 
 	}
 	if err := json.Unmarshal([]byte(flags), &a.Flags); err != nil {
 		return nil, fmt.Errorf("application %s: flags: %w", a.ID, err)
+	}
+	if err := json.Unmarshal([]byte(givenUp), &a.GivenUp); err != nil {
+		return nil, fmt.Errorf("application %s: given_up: %w", a.ID, err)
 	}
 	a.Fee.Due = feeDue != 0
 	a.CreatedAt, a.UpdatedAt, a.SubmittedAt = parseTime(created), parseTime(updated), parseTime(submitted)
@@ -50,7 +53,15 @@ func appArgs(a *registry.Application) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []any{a.Category, nullable(a.OperatorID), a.SubscriberID, a.VPN.Protocol, string(endpoints),
+	givenUp, err := json.Marshal(orEmpty(a.GivenUp))
+	if err != nil {
+		return nil, err
+	}
+	kind := a.Kind
+	if kind == "" {
+		kind = registry.KindNew
+	}
+	return []any{kind, a.ForRegistration, string(givenUp), a.Category, nullable(a.OperatorID), a.SubscriberID, a.VPN.Protocol, string(endpoints),
 		a.Purpose, a.PaymentReference, a.State, string(flags), boolInt(a.Fee.Due), a.Fee.AmountPKR, a.Fee.Reason,
 		a.ReturnNote, a.ReasonCode, a.DecisionNote, a.Registration, a.CheckedItems, tm(a.UpdatedAt),
 		tm(a.SubmittedAt), tm(a.SLADueAt), tm(a.DecidedAt)}, nil
@@ -69,10 +80,13 @@ func (t *tx) CreateApplication(ctx context.Context, a *registry.Application) err
 		return fmt.Errorf("create application: %w", err)
 	}
 	args = append([]any{a.ID, a.AccountID, tm(a.CreatedAt)}, args...)
-	_, err = t.exec(ctx, `INSERT INTO applications (id, account_id, created_at, category, operator_id, subscriber_id,
+	_, err = t.exec(ctx, `INSERT INTO applications (id, account_id, created_at, kind, for_registration, given_up, category, operator_id, subscriber_id,
 		vpn_protocol, vpn_endpoints, purpose, payment_reference, state, flags, fee_due, fee_amount_pkr, fee_reason,
 		return_note, reason_code, decision_note, registration, checked_items, updated_at, submitted_at, sla_due_at, decided_at)
 		VALUES (`+placeholders(len(args))+`)`, args...)
+	if isUnique(err) && a.ForRegistration != "" {
+		return registry.Errorf(registry.ECONFLICT, "registration %s already has an open renewal or amendment; finish or withdraw it first", a.ForRegistration)
+	}
 	if err != nil {
 		return fmt.Errorf("create application: %w", err)
 	}
@@ -84,7 +98,7 @@ func (t *tx) UpdateApplication(ctx context.Context, a *registry.Application) err
 	if err != nil {
 		return fmt.Errorf("update application: %w", err)
 	}
-	res, err := t.exec(ctx, `UPDATE applications SET category = ?, operator_id = ?, subscriber_id = ?, vpn_protocol = ?,
+	res, err := t.exec(ctx, `UPDATE applications SET kind = ?, for_registration = ?, given_up = ?, category = ?, operator_id = ?, subscriber_id = ?, vpn_protocol = ?,
 		vpn_endpoints = ?, purpose = ?, payment_reference = ?, state = ?, flags = ?, fee_due = ?, fee_amount_pkr = ?,
 		fee_reason = ?, return_note = ?, reason_code = ?, decision_note = ?, registration = ?, checked_items = ?,
 		updated_at = ?, submitted_at = ?, sla_due_at = ?, decided_at = ? WHERE id = ?`, append(args, a.ID)...)
@@ -98,24 +112,30 @@ func (t *tx) UpdateApplication(ctx context.Context, a *registry.Application) err
 }
 
 func (t *tx) putItems(ctx context.Context, a *registry.Application) error {
-	n := len(a.Addresses) + len(a.MobileNumbers)
+	return t.putItemRows(ctx, "items", "application_id", a.ID, a.Addresses, a.MobileNumbers)
+}
+
+// putItemRows stores addresses and numbers as rows of table (items or
+// registration_items), owned by id in column owner.
+func (t *tx) putItemRows(ctx context.Context, table, owner, id string, addrs []netip.Prefix, nums []string) error {
+	n := len(addrs) + len(nums)
 	if n == 0 {
 		return nil
 	}
 	args := make([]any, 0, 6*n)
 	var vals []string
-	for i, p := range a.Addresses {
+	for i, p := range addrs {
 		first, last := netpolicy.RangeKey(p)
-		args = append(args, a.ID, i, "ip", p.String(), first, last)
+		args = append(args, id, i, "ip", p.String(), first, last)
 		vals = append(vals, "(?, ?, ?, ?, ?, ?)")
 	}
-	for i, m := range a.MobileNumbers {
-		args = append(args, a.ID, len(a.Addresses)+i, "msisdn", m, m, m)
+	for i, m := range nums {
+		args = append(args, id, len(addrs)+i, "msisdn", m, m, m)
 		vals = append(vals, "(?, ?, ?, ?, ?, ?)")
 	}
-	if _, err := t.exec(ctx, `INSERT INTO items (application_id, position, kind, value, first_key, last_key) VALUES `+
+	if _, err := t.exec(ctx, `INSERT INTO `+table+` (`+owner+`, position, kind, value, first_key, last_key) VALUES `+
 		strings.Join(vals, ", "), args...); err != nil {
-		return fmt.Errorf("store application items: %w", err)
+		return fmt.Errorf("store %s: %w", table, err)
 	}
 	return nil
 }
@@ -192,6 +212,10 @@ func (t *tx) ListApplications(ctx context.Context, f registry.AppFilter) ([]*reg
 		for _, s := range f.States {
 			args = append(args, s)
 		}
+	}
+	if f.ForRegistration != "" {
+		where = append(where, "a.for_registration = ?")
+		args = append(args, f.ForRegistration)
 	}
 	if f.Category != "" {
 		where = append(where, "a.category = ?")
@@ -274,10 +298,14 @@ func (t *tx) Events(ctx context.Context, applicationID string) ([]registry.Event
 	return out, rows.Err()
 }
 
-// heldClause selects items that count as held: in a pending application or
-// in the application of an active registration.
-const heldClause = `(a.state IN ('operator_check', 'review', 'returned') OR EXISTS (
-	SELECT 1 FROM registrations r WHERE r.application_id = a.id AND r.status = 'active'))`
+// pendingStates are the application states whose items count as held.
+const pendingStates = `('operator_check', 'review', 'returned')`
+
+// notChanged leaves out the registration r that the application given as
+// the parameter renews or amends (kinds: which kinds count).
+func notChanged(kinds string) string {
+	return `NOT EXISTS (SELECT 1 FROM applications x WHERE x.id = ? AND x.for_registration = r.number AND x.kind IN ` + kinds + `)`
+}
 
 func (t *tx) Overlaps(ctx context.Context, exceptApplication, account string, p netip.Prefix, mobile string) (registry.OverlapSet, error) {
 	// An item overlaps p when it starts inside p, or starts where one of
@@ -286,37 +314,51 @@ func (t *tx) Overlaps(ctx context.Context, exceptApplication, account string, p 
 	// Two index-friendly branches joined by UNION ALL: SQLite's planner
 	// does not turn an OR of the two into two index searches. Containing
 	// starts equal to p's own first address are left to the first branch,
-	// so no item is found twice.
-	var found string
-	var args []any
-	if mobile != "" {
-		found, args = `SELECT application_id, position, value FROM items WHERE kind = 'msisdn' AND first_key = ?`, []any{mobile}
-	} else {
+	// so no item is found twice. The same search runs over pending
+	// applications' items and over active registrations' own items.
+	found := func(table, owner string) (string, []any) {
+		if mobile != "" {
+			return `SELECT ` + owner + ` AS owner, position, value FROM ` + table + ` WHERE kind = 'msisdn' AND first_key = ?`, []any{mobile}
+		}
 		first, last := netpolicy.RangeKey(p)
-		found = `SELECT application_id, position, value FROM items WHERE kind = 'ip' AND first_key >= ? AND first_key <= ?`
-		args = []any{first, last}
+		q := `SELECT ` + owner + ` AS owner, position, value FROM ` + table + ` WHERE kind = 'ip' AND first_key >= ? AND first_key <= ?`
+		args := []any{first, last}
 		if starts := netpolicy.ContainingKeys(p); len(starts) > 0 {
-			found += ` UNION ALL SELECT application_id, position, value FROM items WHERE kind = 'ip' AND first_key IN (` +
+			q += ` UNION ALL SELECT ` + owner + ` AS owner, position, value FROM ` + table + ` WHERE kind = 'ip' AND first_key IN (` +
 				placeholders(len(starts)) + `) AND first_key < ? AND last_key >= ?`
 			for _, k := range starts {
 				args = append(args, k)
 			}
 			args = append(args, first, first)
 		}
+		return q, args
 	}
+	appFound, appArgs := found("items", "application_id")
+	regFound, regArgs := found("registration_items", "registration_number")
+	var args []any
+	args = append(args, appArgs...)
+	args = append(args, exceptApplication)
+	args = append(args, regArgs...)
+	args = append(args, exceptApplication, exceptApplication)
 	// The account's own items and other accounts' are numbered and counted
 	// apart, so each side keeps its own limit and its own total.
-	const own = `CASE WHEN a.account_id = ? THEN 1 ELSE 0 END`
+	const own = `CASE WHEN h.account_id = ? THEN 1 ELSE 0 END`
 	rows, err := t.query(ctx, `SELECT value, account_id, operator_id, id, state, registration, own, n FROM (
-		SELECT i.value, a.account_id, COALESCE(a.operator_id, '') AS operator_id, a.id, a.state, a.registration, i.position AS pos,
+		SELECT h.value, h.account_id, h.operator_id, h.id, h.state, h.registration, h.pos,
 			`+own+` AS own,
-			ROW_NUMBER() OVER (PARTITION BY `+own+` ORDER BY a.id, i.position) AS rn,
+			ROW_NUMBER() OVER (PARTITION BY `+own+` ORDER BY h.id, h.pos) AS rn,
 			COUNT(*) OVER (PARTITION BY `+own+`) AS n
-		FROM (`+found+`) i
-		JOIN applications a ON a.id = i.application_id
-		WHERE a.id <> ? AND `+heldClause+`) o
+		FROM (
+			SELECT i.value, a.account_id, COALESCE(a.operator_id, '') AS operator_id, a.id, a.state, '' AS registration, i.position AS pos
+			FROM (`+appFound+`) i JOIN applications a ON a.id = i.owner
+			WHERE a.id <> ? AND a.state IN `+pendingStates+`
+			UNION ALL
+			SELECT i.value, r.account_id, r.operator_id, r.application_id, 'approved', r.number, i.position
+			FROM (`+regFound+`) i JOIN registrations r ON r.number = i.owner
+			WHERE r.status = 'active' AND r.application_id <> ? AND `+notChanged(`('renewal', 'amendment')`)+`
+		) h) o
 		WHERE rn <= ? ORDER BY own DESC, id, pos`,
-		append(append([]any{account, account, account}, args...), exceptApplication, registry.OverlapLimit)...)
+		append(append([]any{account, account, account}, args...), registry.OverlapLimit)...)
 	if err != nil {
 		return registry.OverlapSet{}, fmt.Errorf("overlaps: %w", err)
 	}
@@ -340,8 +382,12 @@ func (t *tx) Overlaps(ctx context.Context, exceptApplication, account string, p 
 
 func (t *tx) HeldItems(ctx context.Context, accountID, exceptApplication string) (int, error) {
 	var n int
-	err := t.queryRow(ctx, `SELECT COUNT(*) FROM items i JOIN applications a ON a.id = i.application_id
-		WHERE a.account_id = ? AND a.id <> ? AND `+heldClause, accountID, exceptApplication).Scan(&n)
+	err := t.queryRow(ctx, `SELECT
+		(SELECT COUNT(*) FROM items i JOIN applications a ON a.id = i.application_id
+			WHERE a.account_id = ? AND a.id <> ? AND a.state IN `+pendingStates+`) +
+		(SELECT COUNT(*) FROM registration_items i JOIN registrations r ON r.number = i.registration_number
+			WHERE r.account_id = ? AND r.status = 'active' AND `+notChanged(`('renewal')`)+`)`,
+		accountID, exceptApplication, accountID, exceptApplication).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("held items: %w", err)
 	}

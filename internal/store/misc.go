@@ -139,7 +139,7 @@ func (t *tx) Stats(ctx context.Context, now time.Time) (*registry.Stats, error) 
 	for k, v := range m {
 		st.ActiveByCategory[registry.Category(k)] = v
 	}
-	if m, err = t.countBy(ctx, `SELECT i.kind, COUNT(*) FROM items i JOIN registrations r ON r.application_id = i.application_id
+	if m, err = t.countBy(ctx, `SELECT i.kind, COUNT(*) FROM registration_items i JOIN registrations r ON r.number = i.registration_number
 		WHERE r.status = 'active' GROUP BY i.kind`); err != nil {
 		return nil, fmt.Errorf("stats: %w", err)
 	}
@@ -149,6 +149,20 @@ func (t *tx) Stats(ctx context.Context, now time.Time) (*registry.Stats, error) 
 	}
 	for k, v := range m {
 		st.AppealsByState[registry.AppealState(k)] = v
+	}
+	st.ApplicationsByKind, st.ApprovedByKindLast30Days = map[registry.AppKind]int{}, map[registry.AppKind]int{}
+	if m, err = t.countBy(ctx, `SELECT kind, COUNT(*) FROM applications GROUP BY kind`); err != nil {
+		return nil, fmt.Errorf("stats: %w", err)
+	}
+	for k, v := range m {
+		st.ApplicationsByKind[registry.AppKind(k)] = v
+	}
+	if m, err = t.countBy(ctx, `SELECT kind, COUNT(*) FROM applications WHERE state = 'approved' AND decided_at >= ? GROUP BY kind`,
+		tm(now.AddDate(0, 0, -30))); err != nil {
+		return nil, fmt.Errorf("stats: %w", err)
+	}
+	for k, v := range m {
+		st.ApprovedByKindLast30Days[registry.AppKind(k)] = v
 	}
 
 	rows, err := t.query(ctx, `SELECT submitted_at, decided_at, state, sla_due_at FROM applications

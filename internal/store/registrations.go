@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -39,19 +40,44 @@ func scanReg(sc interface{ Scan(...any) error }) (*registry.Registration, error)
 	return &r, nil
 }
 
-// regItems copies each registration's approved application items into it.
+// regItems reads each registration's own items into it.
 func (t *tx) regItems(ctx context.Context, rs []*registry.Registration) error {
-	apps := make([]*registry.Application, len(rs))
-	for i, r := range rs {
-		apps[i] = &registry.Application{ID: r.ApplicationID}
+	if len(rs) == 0 {
+		return nil
 	}
-	if err := t.loadItems(ctx, apps); err != nil {
-		return err
+	byNumber := make(map[string]*registry.Registration, len(rs))
+	var args []any
+	for _, r := range rs {
+		if _, seen := byNumber[r.Number]; !seen {
+			args = append(args, r.Number)
+		}
+		byNumber[r.Number] = r
+		r.Addresses, r.MobileNumbers = nil, nil
 	}
-	for i, r := range rs {
-		r.Addresses, r.MobileNumbers = apps[i].Addresses, apps[i].MobileNumbers
+	rows, err := t.query(ctx, `SELECT registration_number, kind, value FROM registration_items WHERE registration_number IN (`+
+		placeholders(len(args))+`) ORDER BY registration_number, position`, args...)
+	if err != nil {
+		return fmt.Errorf("load registration items: %w", err)
 	}
-	return nil
+	defer rows.Close()
+	for rows.Next() {
+		var number, kind, value string
+		if err := rows.Scan(&number, &kind, &value); err != nil {
+			return fmt.Errorf("load registration items: %w", err)
+		}
+		r := byNumber[number]
+		switch kind {
+		case "ip":
+			p, err := netip.ParsePrefix(value)
+			if err != nil {
+				return fmt.Errorf("registration %s: stored prefix %q: %w", number, value, err)
+			}
+			r.Addresses = append(r.Addresses, p)
+		case "msisdn":
+			r.MobileNumbers = append(r.MobileNumbers, value)
+		}
+	}
+	return rows.Err()
 }
 
 func (t *tx) CreateRegistration(ctx context.Context, r *registry.Registration) error {
@@ -65,7 +91,7 @@ func (t *tx) CreateRegistration(ctx context.Context, r *registry.Registration) e
 	if err != nil {
 		return fmt.Errorf("create registration: %w", err)
 	}
-	return nil
+	return t.putItemRows(ctx, "registration_items", "registration_number", r.Number, r.Addresses, r.MobileNumbers)
 }
 
 func (t *tx) Registration(ctx context.Context, number string, forUpdate bool) (*registry.Registration, error) {
@@ -84,7 +110,13 @@ func (t *tx) Registration(ctx context.Context, number string, forUpdate bool) (*
 func (t *tx) UpdateRegistration(ctx context.Context, r *registry.Registration) error {
 	res, err := t.exec(ctx, `UPDATE registrations SET status = ?, valid_until = ?, ended_at = ?, end_reason = ?, issued_at = ? WHERE number = ?`,
 		r.Status, tm(r.ValidUntil), tm(r.EndedAt), r.EndReason, tm(r.IssuedAt), r.Number)
-	return mustAffect(res, err, "registration %s not found", r.Number)
+	if err := mustAffect(res, err, "registration %s not found", r.Number); err != nil {
+		return err
+	}
+	if _, err := t.exec(ctx, `DELETE FROM registration_items WHERE registration_number = ?`, r.Number); err != nil {
+		return fmt.Errorf("update registration items: %w", err)
+	}
+	return t.putItemRows(ctx, "registration_items", "registration_number", r.Number, r.Addresses, r.MobileNumbers)
 }
 
 func (t *tx) listRegs(ctx context.Context, where []string, args []any, order string, limit int) ([]*registry.Registration, error) {

@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"Appeals", testAppeals},
 		{"Escalations", testEscalations},
 		{"EraseAccount", testEraseAccount},
+		{"RegistrationChanges", testRegistrationChanges},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -397,7 +398,7 @@ func testOperators(t *testing.T, db *store.DB) {
 
 func sampleApp(id, account string) *registry.Application {
 	return &registry.Application{
-		ID: id, AccountID: account, Category: registry.CategoryCompany, OperatorID: "ptcl", SubscriberID: "PTCL-001",
+		ID: id, AccountID: account, Kind: registry.KindNew, Category: registry.CategoryCompany, OperatorID: "ptcl", SubscriberID: "PTCL-001",
 		Addresses: pfx("14.1.104.0/24", "2001:dd8:1c::/48", "14.1.105.7/32"),
 		VPN:       registry.VPN{Protocol: "wireguard", Endpoints: []string{"vpn.example.com"}},
 		Purpose:   "Remote access for staff — دور دراز رسائی", State: registry.StateDraft,
@@ -559,7 +560,7 @@ func testOverlapsAndHeld(t *testing.T, db *store.DB) {
 	mk("app_a3", "acc_a", registry.StateApproved, "2001:dd8:1c::/48")
 	mk("app_a4", "acc_a", registry.StateRejected, "36.255.32.0/24")
 	write(t, db, func(tx registry.Tx) error {
-		return tx.CreateRegistration(ctx, &registry.Registration{Number: "VPN-2026-000001", ApplicationID: "app_a3", AccountID: "acc_a",
+		return tx.CreateRegistration(ctx, &registry.Registration{Number: "VPN-2026-000001", ApplicationID: "app_a3", AccountID: "acc_a", Addresses: pfx("2001:dd8:1c::/48"),
 			Category: registry.CategoryCompany, OperatorID: "ptcl", Status: registry.RegActive, ValidFrom: t0, ValidUntil: t0.AddDate(1, 0, 0),
 			VerificationCode: "ABC", CreatedAt: t0})
 	})
@@ -577,7 +578,7 @@ func testOverlapsAndHeld(t *testing.T, db *store.DB) {
 		})
 		return out
 	}
-	const a1, a3 = "@app_a1@@acc_a@ptcl@review", "@app_a3@@acc_a@ptcl@approved"
+	const a1, a3 = "@app_a1@@acc_a@ptcl@review", "@app_a3@VPN-2026-000001@acc_a@ptcl@approved"
 	for _, tt := range []struct {
 		except, p string
 		want      []string
@@ -795,7 +796,7 @@ func testRegistrations(t *testing.T, db *store.DB) {
 	for i, acc := range []string{"acc_a", "acc_b"} {
 		a := sampleApp(fmt.Sprintf("app_%d", i), acc)
 		a.State = registry.StateApproved
-		r := &registry.Registration{Number: fmt.Sprintf("VPN-2026-%06d", i+1), ApplicationID: a.ID, AccountID: acc,
+		r := &registry.Registration{Number: fmt.Sprintf("VPN-2026-%06d", i+1), ApplicationID: a.ID, AccountID: acc, Addresses: a.Addresses,
 			Category: registry.CategoryCompany, OperatorID: "ptcl", Status: registry.RegActive, ValidFrom: t0,
 			ValidUntil: t0.AddDate(0, 0, 30*(i+1)), VerificationCode: "CODE", CreatedAt: t0.Add(time.Duration(i) * time.Second),
 			IssuedAt: t0.Add(time.Duration(i) * time.Second)}
@@ -1104,7 +1105,7 @@ func testStats(t *testing.T, db *store.DB) {
 				return nil
 			}
 			return tx.CreateRegistration(ctx, &registry.Registration{Number: fmt.Sprintf("VPN-2026-%06d", i+1), ApplicationID: a.ID,
-				AccountID: "acc_a", Category: registry.CategoryCompany, OperatorID: "ptcl", Status: registry.RegActive,
+				AccountID: "acc_a", Addresses: a.Addresses, Category: registry.CategoryCompany, OperatorID: "ptcl", Status: registry.RegActive,
 				ValidFrom: t0, ValidUntil: t0.AddDate(1, 0, 0), VerificationCode: "C", CreatedAt: t0})
 		})
 	}
@@ -1644,4 +1645,115 @@ func testEraseAccount(t *testing.T, db *store.DB) {
 	if err := verifyAudit(db); err != nil {
 		t.Errorf("audit chain after erasing: %v", err)
 	}
+}
+
+// testRegistrationChanges: a registration's items are its own (updates
+// replace them, its applications stay as they were); a renewal or an
+// amendment names its registration, at most one is open per registration,
+// and the registration it changes is neither an overlap of it nor (for a
+// renewal, which replaces the items) counted twice as held.
+func testRegistrationChanges(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	fixture(t, db, "acc_a", "acc_b")
+	const num = "VPN-2026-000001"
+	orig := sampleApp("app_1", "acc_a")
+	orig.State, orig.Addresses = registry.StateApproved, pfx("14.1.104.0/24", "14.1.105.7/32")
+	write(t, db, func(tx registry.Tx) error {
+		if err := tx.CreateApplication(ctx, orig); err != nil {
+			return err
+		}
+		return tx.CreateRegistration(ctx, &registry.Registration{Number: num, ApplicationID: "app_1", AccountID: "acc_a",
+			Addresses: orig.Addresses, Category: registry.CategoryCompany, OperatorID: "ptcl", Status: registry.RegActive,
+			ValidFrom: t0, ValidUntil: t0.AddDate(1, 0, 0), VerificationCode: "C", CreatedAt: t0, IssuedAt: t0})
+	})
+	// Giving up an item changes the registration, not its application.
+	write(t, db, func(tx registry.Tx) error {
+		r, err := tx.Registration(ctx, num, true)
+		if err != nil {
+			return err
+		}
+		r.Addresses = pfx("14.1.104.0/24")
+		return tx.UpdateRegistration(ctx, r)
+	})
+	db.Read(ctx, func(tx registry.Tx) error {
+		r, err := tx.Registration(ctx, num, false)
+		if err != nil || !slices.Equal(r.Addresses, pfx("14.1.104.0/24")) {
+			t.Errorf("registration after giving up = %+v, %v", r, err)
+		}
+		a, err := tx.Application(ctx, "app_1", false)
+		if err != nil || len(a.Addresses) != 2 {
+			t.Errorf("the approved application changed with its registration: %+v, %v", a, err)
+		}
+		// The given-up address no longer overlaps anything.
+		os, err := tx.Overlaps(ctx, "app_probe", "acc_b", netip.MustParsePrefix("14.1.105.7/32"), "")
+		if err != nil || len(os.Listed) != 0 {
+			t.Errorf("a given-up address still overlaps: %+v, %v", os, err)
+		}
+		if n, _ := tx.HeldItems(ctx, "acc_a", ""); n != 1 {
+			t.Errorf("HeldItems after giving up = %d, want 1", n)
+		}
+		return nil
+	})
+	ren := sampleApp("app_r", "acc_a")
+	ren.Kind, ren.ForRegistration, ren.State = registry.KindRenewal, num, registry.StateReview
+	ren.Addresses = pfx("14.1.104.0/24", "14.1.106.0/24")
+	write(t, db, func(tx registry.Tx) error { return tx.CreateApplication(ctx, ren) })
+	second := sampleApp("app_x", "acc_a")
+	second.Kind, second.ForRegistration, second.GivenUp = registry.KindAmendment, num, []string{"14.1.105.7/32"}
+	wantCode(t, db.Write(ctx, func(tx registry.Tx) error { return tx.CreateApplication(ctx, second) }), registry.ECONFLICT)
+	db.Read(ctx, func(tx registry.Tx) error {
+		got, err := tx.Application(ctx, "app_r", false)
+		if err != nil || got.Kind != registry.KindRenewal || got.ForRegistration != num {
+			t.Errorf("renewal read back as %+v, %v", got, err)
+		}
+		as, err := tx.ListApplications(ctx, registry.AppFilter{ForRegistration: num})
+		if err != nil || len(as) != 1 || as[0].ID != "app_r" {
+			t.Errorf("ListApplications(ForRegistration) = %v, %v", as, err)
+		}
+		// The renewal's unchanged item is not an overlap with the
+		// registration it renews; it is for anyone else.
+		os, _ := tx.Overlaps(ctx, "app_r", "acc_a", netip.MustParsePrefix("14.1.104.0/24"), "")
+		if len(os.Listed) != 0 {
+			t.Errorf("a renewal overlaps its own registration: %+v", os.Listed)
+		}
+		os, _ = tx.Overlaps(ctx, "app_b", "acc_b", netip.MustParsePrefix("14.1.104.0/24"), "")
+		if os.Others != 2 {
+			t.Errorf("another account sees %d overlaps (%+v), want 2: the registration and the pending renewal", os.Others, os.Listed)
+		}
+		// Held: the renewal's 2 replace the registration's 1.
+		if n, _ := tx.HeldItems(ctx, "acc_a", "app_probe"); n != 3 {
+			t.Errorf("HeldItems = %d, want 3 (registration 1 + pending renewal 2)", n)
+		}
+		if n, _ := tx.HeldItems(ctx, "acc_a", "app_r"); n != 0 {
+			t.Errorf("HeldItems except the renewal = %d, want 0: the renewal replaces the registration's items", n)
+		}
+		return nil
+	})
+	// Once the renewal is decided, an amendment may open.
+	ren.State, ren.DecidedAt = registry.StateApproved, t0.Add(time.Hour)
+	write(t, db, func(tx registry.Tx) error { return tx.UpdateApplication(ctx, ren) })
+	write(t, db, func(tx registry.Tx) error { return tx.CreateApplication(ctx, second) })
+	db.Read(ctx, func(tx registry.Tx) error {
+		got, err := tx.Application(ctx, "app_x", false)
+		if err != nil || got.Kind != registry.KindAmendment || !slices.Equal(got.GivenUp, []string{"14.1.105.7/32"}) {
+			t.Errorf("amendment read back as %+v, %v", got, err)
+		}
+		// The amendment's items overlap its registration's? Left out too.
+		os, _ := tx.Overlaps(ctx, "app_x", "acc_a", netip.MustParsePrefix("14.1.104.0/24"), "")
+		for _, o := range os.Listed {
+			if o.Registration == num {
+				t.Errorf("an amendment overlaps its own registration: %+v", o)
+			}
+		}
+		// An amendment adds to its registration: it is still held.
+		if n, _ := tx.HeldItems(ctx, "acc_a", "app_x"); n != 1 {
+			t.Errorf("HeldItems except the amendment = %d, want 1", n)
+		}
+		st, err := tx.Stats(ctx, t0.Add(2*time.Hour))
+		if err != nil || st.ApplicationsByKind[registry.KindRenewal] != 1 || st.ApplicationsByKind[registry.KindAmendment] != 1 ||
+			st.ApplicationsByKind[registry.KindNew] != 1 || st.ApprovedByKindLast30Days[registry.KindRenewal] != 1 || st.ActiveAddresses != 1 {
+			t.Errorf("Stats = %+v, %v", st, err)
+		}
+		return nil
+	})
 }
