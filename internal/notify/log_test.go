@@ -10,7 +10,7 @@ import (
 
 func TestLogTransports(t *testing.T) {
 	e := Email{To: "ali.khan@example.pk", Subject: "Reset your password", Lang: "en",
-		Text: "Open https://ipreg.example.pk/password/reset?token=SECRET-TOKEN to choose a new password.",
+		Text:        "Open https://ipreg.example.pk/password/reset?token=SECRET-TOKEN to choose a new password.",
 		Attachments: []Attachment{{Name: "VPN-2026-000123.pdf", ContentType: "application/pdf", Data: make([]byte, 1234)}}}
 	s := SMS{To: "923001234567", Text: "آپ کا کوڈ 123456 ہے", Lang: "ur"}
 	for _, full := range []bool{false, true} {
