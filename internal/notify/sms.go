@@ -130,12 +130,23 @@ func jsonEscape(s string) string {
 	return string(b[1 : len(b)-1])
 }
 
-// SendSMS asks the gateway to send m. Every failure is temporary: a
+var mobile = regexp.MustCompile(`^923[0-9]{9}$`)
+
+// SendSMS asks the gateway to send m. A number not in the form
+// 92XXXXXXXXXX or an empty text is a Permanent error. Every other failure is temporary: a
 // gateway's refusal of one number cannot be told from a misconfiguration
 // that refuses them all, so the outbox retries until it gives up and the
 // administrators see the error. Errors name the status and a little of
 // the answer, never the URL (it may carry a key), the number or the text.
 func (t *HTTPTexter) SendSMS(ctx context.Context, m SMS) error {
+	// What no retry can cure: a number not in the registry's form, or
+	// nothing to say.
+	if !mobile.MatchString(m.To) {
+		return Permanent(errors.New("sms gateway: the number is not a Pakistani mobile number in the form 92XXXXXXXXXX"))
+	}
+	if m.Text == "" {
+		return Permanent(errors.New("sms gateway: the message has no text"))
+	}
 	ctx, cancel := context.WithTimeout(ctx, t.cfg.Timeout)
 	defer cancel()
 	var body io.Reader

@@ -83,6 +83,12 @@ func TestHTTPTexterGET(t *testing.T) {
 	if err := tx.SendSMS(ctx, m); err != nil {
 		t.Fatalf("recovered gateway: %v", err)
 	}
+	// What no retry can cure never reaches the gateway.
+	for _, bad := range []SMS{{To: "03001234567", Text: "hi"}, {To: "92300123456", Text: "hi"}, {To: "923001234567&x=1", Text: "hi"}, {To: "923001234567"}} {
+		if err := tx.SendSMS(ctx, bad); err == nil || !IsPermanent(err) {
+			t.Errorf("SendSMS(%+v) = %v, want a permanent error", bad, err)
+		}
+	}
 	if len(g.got) != 3 {
 		t.Fatalf("%d requests, want 3", len(g.got))
 	}

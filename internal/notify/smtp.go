@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	netmail "net/mail"
+	"regexp"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/wneessen/go-mail"
 )
@@ -161,7 +163,9 @@ func (s *SMTPMailer) message(m Email) (*mail.Msg, error) {
 	if err := msg.To(m.To); err != nil {
 		return nil, fmt.Errorf("recipient: %w", err)
 	}
-	msg.Subject(m.Subject)
+	// A subject or file name is one header line: a line break in one
+	// (from a name someone typed) must not start a header of its own.
+	msg.Subject(oneLine(m.Subject))
 	msg.SetDate()
 	if m.MessageID != "" {
 		msg.SetMessageIDWithValue(MessageID(m.MessageID, s.domain))
@@ -169,6 +173,9 @@ func (s *SMTPMailer) message(m Email) (*mail.Msg, error) {
 		msg.SetMessageID()
 	}
 	if m.Lang != "" {
+		if !langTag.MatchString(m.Lang) {
+			return nil, fmt.Errorf("language %q is not a language tag such as en or ur", m.Lang)
+		}
 		msg.SetGenHeader(mail.HeaderContentLang, m.Lang)
 	}
 	// Automatic mail: no out-of-office replies, please.
@@ -183,11 +190,23 @@ func (s *SMTPMailer) message(m Email) (*mail.Msg, error) {
 		if ct == "" {
 			ct = "application/octet-stream"
 		}
-		if err := msg.AttachReader(a.Name, bytes.NewReader(a.Data), mail.WithFileContentType(mail.ContentType(ct))); err != nil {
+		if err := msg.AttachReader(oneLine(a.Name), bytes.NewReader(a.Data), mail.WithFileContentType(mail.ContentType(oneLine(ct)))); err != nil {
 			return nil, fmt.Errorf("attachment %q: %w", a.Name, err)
 		}
 	}
 	return msg, nil
+}
+
+var langTag = regexp.MustCompile(`^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$`)
+
+// oneLine turns line breaks and other control characters into spaces.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
 }
 
 // MessageID is the Message-ID (without angle brackets) of the message

@@ -164,8 +164,20 @@ func TestSMTPMailer(t *testing.T) {
 		if n := len(mp.Messages(t)); n != 0 {
 			t.Fatalf("%d messages went without STARTTLS", n)
 		}
+		// A line break in the subject (from a name someone typed) starts
+		// no header of its own.
+		e.Subject = "Hello\r\nBcc: someone.else@example.pk"
 		if err := m.SendEmail(ctx, e); err != nil {
 			t.Fatal(err)
+		}
+		list := mp.WaitMessages(t, 1)
+		if h := mp.Headers(t, list[0].ID); len(h["Bcc"]) != 0 || len(list[0].To) != 1 || list[0].Subject != "Hello  Bcc: someone.else@example.pk" {
+			t.Errorf("header injection: %+v %v", list[0], h)
+		}
+		bad := e
+		bad.Lang = "ur\r\nX-Evil: 1"
+		if err := m.SendEmail(ctx, bad); err == nil || !IsPermanent(err) {
+			t.Errorf("a bad language tag: %v", err)
 		}
 		e.To = "someone@elsewhere.test"
 		err = m.SendEmail(ctx, e)
