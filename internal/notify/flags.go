@@ -205,7 +205,8 @@ func flagError(err error) error {
 	return fmt.Errorf("%w (see ipreg serve --help)", err)
 }
 
-// secret reads a password or token from the first line of file or, with
+// secret reads a password or token from the first line of file (a UTF-8
+// BOM and the line end are not part of it, spaces are) or, with
 // no file, from the environment variable; "" when neither is set. Both
 // set is refused: one of them would silently lose.
 func secret(flagName, file, envName string, env func(string) (string, bool)) (string, error) {
@@ -225,7 +226,7 @@ func secret(flagName, file, envName string, env func(string) (string, bool)) (st
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", flagName, err)
 	}
-	line, _, _ := strings.Cut(string(b), "\n")
+	line, _, _ := strings.Cut(strings.TrimPrefix(string(b), "\uFEFF"), "\n")
 	line = strings.TrimSuffix(line, "\r")
 	if line == "" {
 		return "", fmt.Errorf("%s: %s has an empty first line; put the secret there", flagName, file)
