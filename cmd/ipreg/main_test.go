@@ -43,9 +43,11 @@ type proc struct {
 	base string
 }
 
-// start runs "ipreg serve" on port 0 and waits for its address.
+// start runs "ipreg serve" on port 0 and waits for its address. E-mail
+// goes to the log (--mail log) unless env or args say otherwise.
 func start(t *testing.T, env []string, args ...string) *proc {
 	t.Helper()
+	env = append([]string{"IPREG_MAIL=log"}, env...)
 	p := testbin.Start(t, binary, env, regexp.MustCompile(`serving on (http://\S+)`),
 		append([]string{"serve", "--listen", "127.0.0.1:0", "--jobs-interval", "1s"}, args...)...)
 	return &proc{Proc: p, t: t, base: p.Addr}

@@ -61,7 +61,7 @@ func TestMetricsNotPublic(t *testing.T) {
 	t.Run("short token", func(t *testing.T) {
 		short := filepath.Join(t.TempDir(), "short")
 		os.WriteFile(short, []byte("secret\n"), 0o600)
-		out, err := exec.Command(binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", t.TempDir(), "--metrics-token-file", short).CombinedOutput()
+		out, err := exec.Command(binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", t.TempDir(), "--mail", "log", "--metrics-token-file", short).CombinedOutput()
 		if err == nil || !strings.Contains(string(out), "fewer than 16") {
 			t.Fatalf("a 6-character token: %v\n%s", err, out)
 		}

@@ -27,6 +27,7 @@ import (
 	"github.com/ipreg/ipreg/internal/docstore"
 	"github.com/ipreg/ipreg/internal/feed"
 	"github.com/ipreg/ipreg/internal/flagenv"
+	"github.com/ipreg/ipreg/internal/notify"
 	"github.com/ipreg/ipreg/internal/portal"
 	"github.com/ipreg/ipreg/internal/promexpose"
 	"github.com/ipreg/ipreg/internal/publish"
@@ -62,7 +63,10 @@ type ServeConfig struct {
 	Regulator string
 	// Metrics: --metrics-listen and --metrics-token-file (package promexpose).
 	Metrics promexpose.Flags
-	db      dbFlags
+	// Notify: --mail, --smtp-*, --sms and --sms-gateway-* (package notify).
+	// Without --demo, Start refuses to run with no way to send e-mail.
+	Notify notify.Flags
+	db     dbFlags
 }
 
 // Server is a running ipreg serve: NewServer, Start, then Close.
@@ -86,25 +90,17 @@ type Server struct {
 	feedDone chan struct{}
 
 	metrics *promexpose.Server
+
+	// Mailer and Texter are the message transports Start built from
+	// Config.Notify, for the registry's outbox. Texter is nil when text
+	// messages are off (--sms none, or no gateway outside --demo).
+	Mailer notify.Mailer
+	Texter notify.Texter
 }
 
 func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
-	var cfg ServeConfig
-	fs := flagSet("serve", "Run the registry: the web portal (English and Urdu), the JSON API under /api/v1, the signed allowlist feed under /feed/v1,\nhealth endpoints, and the background jobs (operator-check deadlines, expiry, token clean-up, document retention, SLA escalation).\nPrometheus metrics are not public: --metrics-listen serves them on an address of their own, --metrics-token-file\nbehind a bearer token on --listen; with neither, /metrics answers 404 (--demo picks a free loopback port for them).\nThe feed's signing key is <data-dir>/feed-signing-key.pem, beside it <data-dir>/feed-state, the newest feed state\npublished (a database restored behind it starts a new feed session; every start re-signs the feed at once, and\n--feed-state-copy keeps a second copy elsewhere, so a whole data directory restored is noticed too); uploaded documents are sealed (AES-256-GCM)\nunder <data-dir>/document-key in <data-dir>/documents. Replicas over one PostgreSQL must share the signing key,\nthe document key and the documents (see ipreg key).\nCertificates (GET /api/v1/registrations/{number}/certificate.pdf) are signed with <data-dir>/certificate-signing-key.pem,\na key of their own (ipreg key rotate-certificate; retired keys in <data-dir>/certificate-keys-retired keep verifying);\ntheir QR codes point to --public-url, without which certificates are unavailable.", stdio)
-	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
-	fs.BoolVar(&cfg.Demo, "demo", false, "create the demo operators and users (password "+DemoPassword+"); refused on a database with non-demo users")
-	fs.DurationVar(&cfg.JobsInterval, "jobs-interval", time.Minute, "how often the background jobs run")
-	fs.DurationVar(&cfg.FeedPoll, "feed-poll", time.Second, "how often the feed publisher looks for changes made through other replicas (changes made here publish at once)")
-	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", 1<<20, "largest JSON request body accepted")
-	fs.StringVar(&cfg.PublicURL, "public-url", "", "the registry's address as people reach it, e.g. https://ipreg.example.pk (http or https, a host name valid under IDNA or an IP address, a port from 1 to 65535, no query, fragment or control characters): the start of the password-reset links it writes and of the verification links in certificates' QR codes, never taken from a request's Host header; without it reset links are refused and the forgot-password page says to ask the administrators, except under --demo, where it defaults to http://<listen address>")
-	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", false, "mark the portal's cookies Secure although ipreg serves plain HTTP (behind a TLS-terminating proxy); under TLS they always are")
-	fs.StringVar(&cfg.FeedStateCopy, "feed-state-copy", "", "a file outside the data directory for a second copy of the feed-state marker (e.g. /var/lib/ipreg-feed-state on another volume): a restore of the whole data directory, database and marker together, then starts a new feed session too; its directory must exist (serve refuses to start otherwise: an unmounted volume)")
-	fs.StringVar(&cfg.Regulator, "regulator", registry.DefaultRegulator, "the regulator's name that certificates are issued in (Latin script: the certificate's PDF font has no Urdu glyphs)")
-	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
-	fs.StringVar(&cfg.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
-	cfg.db.register(fs)
-	cfg.Metrics.Register(fs)
-	if err := parse(fs, args, env); err != nil {
+	cfg, err := parseServe(args, env, stdio)
+	if err != nil {
 		return err
 	}
 	log, err := flagenv.Logger(stdio.Stderr, cfg.LogFormat, cfg.LogLevel)
@@ -128,6 +124,32 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 	return s.Close()
 }
 
+// parseServe turns serve's command line and environment into its
+// configuration.
+func parseServe(args []string, env Env, stdio IO) (ServeConfig, error) {
+	var cfg ServeConfig
+	fs := flagSet("serve", "Run the registry: the web portal (English and Urdu), the JSON API under /api/v1, the signed allowlist feed under /feed/v1,\nhealth endpoints, and the background jobs (operator-check deadlines, expiry, token clean-up, document retention, SLA escalation).\nPrometheus metrics are not public: --metrics-listen serves them on an address of their own, --metrics-token-file\nbehind a bearer token on --listen; with neither, /metrics answers 404 (--demo picks a free loopback port for them).\nThe feed's signing key is <data-dir>/feed-signing-key.pem, beside it <data-dir>/feed-state, the newest feed state\npublished (a database restored behind it starts a new feed session; every start re-signs the feed at once, and\n--feed-state-copy keeps a second copy elsewhere, so a whole data directory restored is noticed too); uploaded documents are sealed (AES-256-GCM)\nunder <data-dir>/document-key in <data-dir>/documents. Replicas over one PostgreSQL must share the signing key,\nthe document key and the documents (see ipreg key).\nCertificates (GET /api/v1/registrations/{number}/certificate.pdf) are signed with <data-dir>/certificate-signing-key.pem,\na key of their own (ipreg key rotate-certificate; retired keys in <data-dir>/certificate-keys-retired keep verifying);\ntheir QR codes point to --public-url, without which certificates are unavailable.", stdio)
+	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
+	fs.BoolVar(&cfg.Demo, "demo", false, "create the demo operators and users (password "+DemoPassword+"); refused on a database with non-demo users")
+	fs.DurationVar(&cfg.JobsInterval, "jobs-interval", time.Minute, "how often the background jobs run")
+	fs.DurationVar(&cfg.FeedPoll, "feed-poll", time.Second, "how often the feed publisher looks for changes made through other replicas (changes made here publish at once)")
+	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", 1<<20, "largest JSON request body accepted")
+	fs.StringVar(&cfg.PublicURL, "public-url", "", "the registry's address as people reach it, e.g. https://ipreg.example.pk (http or https, a host name valid under IDNA or an IP address, a port from 1 to 65535, no query, fragment or control characters): the start of the password-reset links it writes, never taken from a request's Host header; without it reset links are refused and the forgot-password page says to ask the administrators, except under --demo, where it defaults to http://<listen address>")
+	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", false, "mark the portal's cookies Secure although ipreg serves plain HTTP (behind a TLS-terminating proxy); under TLS they always are")
+	fs.StringVar(&cfg.FeedStateCopy, "feed-state-copy", "", "a file outside the data directory for a second copy of the feed-state marker (e.g. /var/lib/ipreg-feed-state on another volume): a restore of the whole data directory, database and marker together, then starts a new feed session too; its directory must exist (serve refuses to start otherwise: an unmounted volume)")
+	fs.StringVar(&cfg.Regulator, "regulator", registry.DefaultRegulator, "the regulator's name that certificates are issued in (Latin script: the certificate's PDF font has no Urdu glyphs)")
+	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&cfg.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
+	cfg.db.register(fs)
+	cfg.Metrics.Register(fs)
+	cfg.Notify.Register(fs)
+	if err := parse(fs, args, env); err != nil {
+		return cfg, err
+	}
+	cfg.Notify.Env = env
+	return cfg, nil
+}
+
 // Start opens and migrates the database, prepares the demo if asked, and
 // starts the HTTP server and background jobs. banner receives the demo's
 // loud start-up notice.
@@ -135,6 +157,13 @@ func (s *Server) Start(ctx context.Context, banner io.Writer) error {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	// The transports first: a production server without a way to send
+	// e-mail is refused before anything else is done.
+	transports, err := s.Config.Notify.Build(s.Config.Demo, s.log)
+	if err != nil {
+		return err
+	}
+	s.Mailer, s.Texter = transports.Mailer, transports.Texter
 	db, applied, err := s.Config.db.open(ctx)
 	if err != nil {
 		return err

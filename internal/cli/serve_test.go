@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipreg/ipreg/internal/notify"
 	"github.com/ipreg/ipreg/internal/registry"
 )
 
@@ -64,7 +65,7 @@ func TestParsePublicURL(t *testing.T) {
 		}
 	}
 	dir := t.TempDir()
-	code, _, errOut := run(t, map[string]string{"IPREG_DATA_DIR": dir, "IPREG_LISTEN": "127.0.0.1:0", "IPREG_PUBLIC_URL": "ipreg.example.pk"}, "", "serve")
+	code, _, errOut := run(t, map[string]string{"IPREG_DATA_DIR": dir, "IPREG_LISTEN": "127.0.0.1:0", "IPREG_PUBLIC_URL": "ipreg.example.pk", "IPREG_MAIL": "log"}, "", "serve")
 	if code != 1 || !strings.Contains(errOut, "--public-url") || !strings.Contains(errOut, "https://") {
 		t.Errorf("serve with a bad IPREG_PUBLIC_URL = %d %q", code, errOut)
 	}
@@ -106,7 +107,8 @@ func TestResetLinkUsesPublicURL(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			logs := &lockedBuffer{}
-			s := &Server{Config: ServeConfig{Listen: "127.0.0.1:0", Demo: tt.demo, PublicURL: tt.publicURL, FeedPoll: time.Second, JobsInterval: time.Minute},
+			s := &Server{Config: ServeConfig{Listen: "127.0.0.1:0", Demo: tt.demo, PublicURL: tt.publicURL, FeedPoll: time.Second, JobsInterval: time.Minute,
+				Notify: notify.Flags{Mail: "log"}},
 				log: slog.New(slog.NewTextHandler(logs, nil))}
 			s.Config.db.dataDir = filepath.Join(t.TempDir(), "data")
 			ctx := context.Background()

@@ -5,7 +5,10 @@
 // SMS to a Mailer or Texter here.
 package notify
 
-import "context"
+import (
+	"context"
+	"errors"
+)
 
 // Email is one finished e-mail. Text is required; HTML, when set, is sent
 // as the alternative part (multipart/alternative). Lang is the BCP 47 tag
@@ -50,4 +53,27 @@ type Mailer interface {
 // Texter sends text messages; errors as for Mailer.
 type Texter interface {
 	SendSMS(ctx context.Context, m SMS) error
+}
+
+// permanentError marks an error a retry cannot cure.
+type permanentError struct{ err error }
+
+func (e *permanentError) Error() string { return e.err.Error() }
+func (e *permanentError) Unwrap() error { return e.err }
+
+// Permanent marks err as one that a retry cannot cure (a refused
+// recipient, a message the server will never take), so the outbox gives
+// the message up at once instead of retrying it. Permanent(nil) is nil.
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &permanentError{err: err}
+}
+
+// IsPermanent reports whether err, or an error it wraps, was marked by
+// Permanent. Any other error is temporary: retry later.
+func IsPermanent(err error) bool {
+	var p *permanentError
+	return errors.As(err, &p)
 }
