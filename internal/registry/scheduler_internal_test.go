@@ -12,4 +12,3 @@ func TestRetryDelay(t *testing.T) {
 		}
 	}
 }
-
