@@ -290,6 +290,7 @@ func TestAPI(t *testing.T) {
 			testWorkflow(t, c)
 			testFeed(t, c)
 			testBadInput(t, c)
+			testJobs(t, c)
 			// Every documented route was exercised and its answer validated.
 			for _, r := range api.Routes() {
 				if !c.seen[r] {

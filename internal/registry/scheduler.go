@@ -252,10 +252,28 @@ func (sc *Scheduler) RunDue(ctx context.Context) (int, error) {
 	if err := sc.ensure(ctx); err != nil {
 		return 0, err
 	}
+	// A read first, so that an idle tick writes nothing (SQLite has one
+	// writer); the claim re-checks under lock.
+	var states []*JobState
+	if err := sc.s.store.Read(ctx, func(tx Tx) error {
+		var err error
+		states, err = tx.JobStates(ctx)
+		return err
+	}); err != nil {
+		return 0, fmt.Errorf("jobs: %w", err)
+	}
+	now := sc.s.Now()
+	due := map[string]bool{}
+	for _, st := range states {
+		due[st.Name] = !st.NextRunAt.After(now) && !st.Running(now)
+	}
 	ran := 0
 	for _, j := range sc.Jobs() {
 		if ctx.Err() != nil {
 			return ran, ctx.Err()
+		}
+		if !due[j.Name] {
+			continue
 		}
 		ok, err := sc.runOne(ctx, j)
 		if err != nil {
@@ -432,11 +450,12 @@ func (s *Service) JobCounts(ctx context.Context) (queued, running int, err error
 }
 
 // RunJobNow makes the job due at once (or right after the run in
-// progress); this replica's scheduler starts it at its next tick, at once
-// if it is running here. Admins only; audited.
-func (s *Service) RunJobNow(ctx context.Context, actor *User, name string) error {
+// progress) and returns it as it is then; this replica's scheduler starts
+// it at once, unless another replica's tick claims it first. Admins only;
+// audited.
+func (s *Service) RunJobNow(ctx context.Context, actor *User, name string) (JobInfo, error) {
 	if err := requireRole(actor, RoleAdmin); err != nil {
-		return err
+		return JobInfo{}, err
 	}
 	if _, ok := s.jobs.job(name); !ok {
 		names := []string{}
@@ -444,10 +463,10 @@ func (s *Service) RunJobNow(ctx context.Context, actor *User, name string) error
 			names = append(names, j.Name)
 		}
 		sort.Strings(names)
-		return Errorf(ENOTFOUND, "no background job is named %q; the jobs are %s", name, strings.Join(names, ", "))
+		return JobInfo{}, Errorf(ENOTFOUND, "no background job is named %q; the jobs are %s", name, strings.Join(names, ", "))
 	}
 	if err := s.jobs.ensure(ctx); err != nil {
-		return err
+		return JobInfo{}, err
 	}
 	err := s.store.Write(ctx, func(tx Tx) error {
 		if err := tx.RequestJobRun(ctx, name, actor.ID, s.Now()); err != nil {
@@ -456,13 +475,19 @@ func (s *Service) RunJobNow(ctx context.Context, actor *User, name string) error
 		return s.record(ctx, tx, actor, "job.run_requested", "job", name, nil)
 	})
 	if err != nil {
-		return err
+		return JobInfo{}, err
 	}
+	infos, err := s.jobInfos(ctx)
 	select {
 	case s.jobs.kick <- struct{}{}:
 	default:
 	}
-	return nil
+	for _, in := range infos {
+		if in.Job.Name == name {
+			return in, err
+		}
+	}
+	return JobInfo{}, err
 }
 
 // Scheduler is the Service's job scheduler.

@@ -286,14 +286,16 @@ func TestRunJobNow(t *testing.T) {
 		sc.Register(Job{Name: "report", Schedule: DailyAt(7, 0, PKT.Loc), Run: func(context.Context) (int, error) { n.Add(1); return 0, nil }})
 		mustRunDue(t, sc, ctx, 4)
 		admin := h.staff("admin")
-		wantCode(t, svc.RunJobNow(ctx, h.staff("supervisor"), "report"), EFORBIDDEN)
-		err := svc.RunJobNow(ctx, admin, "nonesuch")
+		_, err := svc.RunJobNow(ctx, h.staff("supervisor"), "report")
+		wantCode(t, err, EFORBIDDEN)
+		_, err = svc.RunJobNow(ctx, admin, "nonesuch")
 		wantCode(t, err, ENOTFOUND)
 		if !strings.Contains(err.Error(), "report") {
 			t.Errorf("error does not list the jobs: %v", err)
 		}
-		if err := svc.RunJobNow(ctx, admin, "report"); err != nil {
-			t.Fatal(err)
+		in, err := svc.RunJobNow(ctx, admin, "report")
+		if err != nil || in.Job.Name != "report" || !in.Queued {
+			t.Fatalf("RunJobNow = %+v, %v", in, err)
 		}
 		infos, _ := svc.ListJobs(ctx, admin)
 		for _, in := range infos {
