@@ -114,6 +114,7 @@ func TestAccess(t *testing.T) {
 		{"GET /admin/users", "/admin/users", only(200, 403, "admin")},
 		{"GET /admin/operators", "/admin/operators", only(200, 403, "admin")},
 		{"GET /admin/settings", "/admin/settings", only(200, 403, "admin")},
+		{"GET /admin/jobs", "/admin/jobs", only(200, 403, "admin")},
 
 		// State-changing routes, sent empty. 0 means "not sent as this
 		// role" (it would change state; other tests cover it).
@@ -147,6 +148,7 @@ func TestAccess(t *testing.T) {
 		{"POST /admin/operators", "/admin/operators", only(0, 403, "admin")},
 		{"POST /admin/operators/{id}/prefixes", "/admin/operators/ptcl/prefixes", only(0, 403, "admin")},
 		{"POST /admin/settings", "/admin/settings", only(0, 403, "admin")},
+		{"POST /admin/jobs/{name}/run", "/admin/jobs/clean-tokens/run", only(0, 403, "admin")},
 	}
 	covered := map[string]bool{}
 	for _, tt := range tests {

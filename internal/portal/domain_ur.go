@@ -317,4 +317,7 @@ var domainUrdu = map[string]string{
 	"%s is outside IPv6 global unicast space (2000::/3); an operator's address space holds public addresses only: remove the line":                             "%s \u2066IPv6\u2069 گلوبل یونی کاسٹ رینج (\u20662000::/3\u2069) سے باہر ہے؛ آپریٹر کی IP رینج میں صرف پبلک ایڈریس ہوتے ہیں: یہ سطر ہٹا دیں",
 	"line %d: %s repeats line %d; loaded once":                                                                                                                 "سطر %d: %s سطر %d کو دہراتا ہے؛ ایک ہی بار لوڈ کیا گیا",
 	"line %d: %s lies inside %s from line %d":                                                                                                                  "سطر %[1]d: %[2]s، سطر %[4]d کے %[3]s کے اندر ہے",
+
+	// Background jobs
+	"no background job is named %q; the jobs are %s": "%[1]q نام کا کوئی پس منظر کا کام نہیں؛ کام یہ ہیں: %[2]s",
 }

@@ -154,6 +154,8 @@ var routes = []route{
 	{"POST /admin/operators/{id}/prefixes", (*Server).adminOperatorPrefixes},
 	{"GET /admin/settings", (*Server).adminSettings},
 	{"POST /admin/settings", (*Server).adminSettingsPost},
+	{"GET /admin/jobs", (*Server).adminJobs},
+	{"POST /admin/jobs/{name}/run", (*Server).adminJobRun},
 }
 
 // Patterns lists the routing table, for tests.

@@ -267,6 +267,7 @@ var flashes = map[string]string{
 	"user_updated":  "User updated.",
 	"loaded":        "Address space loaded.",
 	"logged_out":    "You are logged out.",
+	"job_queued":    "The job will start within a few seconds.",
 }
 
 // errorPage renders a page that explains an error.
