@@ -449,7 +449,7 @@ var urdu = map[string]string{
 	"Failed":                       "ناکام",
 	"Not run yet":                  "ابھی تک نہیں چلا",
 	"%d items":                     "%d اندراجات",
-	"Failed %d times in a row":     "لگاتار %d بار ناکام",
+	"Failed runs in a row: %d":     "لگاتار ناکام باریاں: %d",
 	"%d runs, %d failed, %d items": "%d باریاں، %d ناکام، %d اندراجات",
 	"Run %s now":                   "%s ابھی چلائیں",
 	"Run now":                      "ابھی چلائیں",
