@@ -453,7 +453,7 @@ var urdu = map[string]string{
 	"%d runs, %d failed, %d items": "%d باریاں، %d ناکام، %d اندراجات",
 	"Run %s now":                   "%s ابھی چلائیں",
 	"Run now":                      "ابھی چلائیں",
-	"Every %d seconds":             "ہر %d سیکنڈ بعد",
+	"Every %d s":                   "ہر %d سیکنڈ بعد",
 	"Every %s":                     "ہر %s بعد",
 	"Daily at %s, Pakistan time":   "روزانہ پاکستانی وقت کے مطابق %s بجے",
 	"Applications whose operator check is past its deadline go to review, marked as not answered by the operator.": "جن درخواستوں کی آپریٹر تصدیق کا مقررہ وقت گزر گیا، وہ جائزے میں جاتی ہیں، اس نشان کے ساتھ کہ آپریٹر نے جواب نہیں دیا۔",

@@ -30,7 +30,7 @@ func (v *view) JobAbout(j registry.Job) string {
 func (v *view) JobSchedule(sc registry.Schedule) string {
 	if sc.Every > 0 {
 		if sc.Every < time.Minute {
-			return v.T("Every %d seconds", int(sc.Every/time.Second))
+			return v.T("Every %d s", int(sc.Every/time.Second))
 		}
 		return v.T("Every %s", v.Duration(sc.Every))
 	}
