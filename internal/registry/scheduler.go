@@ -229,7 +229,7 @@ func (sc *Scheduler) ensure(ctx context.Context) error {
 	jobs, now := sc.Jobs(), sc.s.Now()
 	err := sc.s.store.Write(ctx, func(tx Tx) error {
 		for _, j := range jobs {
-			if err := tx.EnsureJob(ctx, j.Name, j.Schedule.First(now)); err != nil {
+			if err := tx.EnsureJob(ctx, j.Name, j.Schedule.First(now), j.Schedule.Next(now)); err != nil {
 				return err
 			}
 		}

@@ -325,3 +325,18 @@ func TestRunJobNow(t *testing.T) {
 		}
 	})
 }
+
+// A restart with a shorter --jobs-interval brings the next runs forward
+// instead of leaving them at the old, longer interval.
+func TestSchedulerShortenedInterval(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		hourly := NewService(h.db, Config{Now: h.clock.Now, Documents: h.blobs, JobsEvery: time.Hour})
+		mustRunDue(t, hourly.Scheduler(), h.ctx, 4)
+		h.clock.Add(2 * time.Minute)
+		mustRunDue(t, hourly.Scheduler(), h.ctx, 0)
+		minutely := NewService(h.db, Config{Now: h.clock.Now, Documents: h.blobs, JobsEvery: time.Minute})
+		mustRunDue(t, minutely.Scheduler(), h.ctx, 0) // brought forward to a minute from now
+		h.clock.Add(time.Minute)
+		mustRunDue(t, minutely.Scheduler(), h.ctx, 4)
+	})
+}

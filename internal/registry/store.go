@@ -188,9 +188,10 @@ type Tx interface {
 
 	Stats(ctx context.Context, now time.Time) (*Stats, error)
 
-	// EnsureJob adds a background job's row, first due at firstRun, unless
-	// it exists.
-	EnsureJob(ctx context.Context, name string, firstRun time.Time) error
+	// EnsureJob adds a background job's row, first due at firstRun, or,
+	// if it exists, brings its next run forward to latest when it is later
+	// (the schedule was shortened since the row was written).
+	EnsureJob(ctx context.Context, name string, firstRun, latest time.Time) error
 	// ClaimJob leases the job to runner until leaseUntil if it is due at
 	// now and no other runner holds an unexpired lease; it returns the
 	// job's state as claimed, or nil when it did not claim it. Concurrent

@@ -8,9 +8,10 @@ import (
 	"github.com/ipreg/ipreg/internal/registry"
 )
 
-func (t *tx) EnsureJob(ctx context.Context, name string, firstRun time.Time) error {
-	if _, err := t.exec(ctx, `INSERT INTO job_leases (name, next_run_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`,
-		name, tm(firstRun)); err != nil {
+func (t *tx) EnsureJob(ctx context.Context, name string, firstRun, latest time.Time) error {
+	if _, err := t.exec(ctx, `INSERT INTO job_leases (name, next_run_at) VALUES (?, ?)
+		ON CONFLICT (name) DO UPDATE SET next_run_at = CASE WHEN job_leases.next_run_at > ? THEN ? ELSE job_leases.next_run_at END`,
+		name, tm(firstRun), tm(latest), tm(latest)); err != nil {
 		return fmt.Errorf("ensure job %s: %w", name, err)
 	}
 	return nil

@@ -1409,9 +1409,12 @@ func testJobLeases(t *testing.T, db *store.DB) {
 	if j := claim("a", t0); j != nil {
 		t.Fatalf("claimed a job without a row: %+v", j)
 	}
-	write(t, db, func(tx registry.Tx) error { return tx.EnsureJob(ctx, "sweep", t0.Add(time.Minute)) })
-	// A second EnsureJob keeps the row as it is.
-	write(t, db, func(tx registry.Tx) error { return tx.EnsureJob(ctx, "sweep", t0.Add(time.Hour)) })
+	write(t, db, func(tx registry.Tx) error { return tx.EnsureJob(ctx, "sweep", t0.Add(time.Minute), t0.Add(time.Hour)) })
+	// A second EnsureJob keeps the row as it is, unless its next run is
+	// later than the latest it gives.
+	write(t, db, func(tx registry.Tx) error { return tx.EnsureJob(ctx, "sweep", t0.Add(time.Hour), t0.Add(2*time.Hour)) })
+	write(t, db, func(tx registry.Tx) error { return tx.EnsureJob(ctx, "other", t0.Add(time.Hour), t0.Add(2*time.Hour)) })
+	write(t, db, func(tx registry.Tx) error { return tx.EnsureJob(ctx, "other", t0.Add(3*time.Hour), t0.Add(30*time.Minute)) })
 	if j := claim("a", t0); j != nil {
 		t.Fatalf("claimed a job before it was due: %+v", j)
 	}
@@ -1440,12 +1443,15 @@ func testJobLeases(t *testing.T, db *store.DB) {
 			var err error
 			states, err = tx.JobStates(ctx)
 			return err
-		}); err != nil || len(states) != 1 {
+		}); err != nil || len(states) != 2 || states[0].Name != "other" || states[1].Name != "sweep" {
 			t.Fatalf("JobStates = %v, %v", states, err)
 		}
-		return states[0]
+		return states[1]
 	}
 	st := read()
+	if !states[0].NextRunAt.Equal(t0.Add(30 * time.Minute)) {
+		t.Errorf("a shortened schedule did not bring the next run forward: %s", states[0].NextRunAt)
+	}
 	if st.RunningBy != "" || !st.LeaseUntil.IsZero() || st.LastResult != "failed" || st.LastError != "database went away" ||
 		st.FailedAttempts != 1 || st.Runs != 1 || st.Failures != 1 || st.Items != 3 || st.LastItems != 3 ||
 		st.LastDuration != 1500*time.Millisecond || !st.NextRunAt.Equal(t0.Add(13*time.Minute)) ||
@@ -1477,7 +1483,7 @@ func testJobLeases(t *testing.T, db *store.DB) {
 // Many runners claiming one due job at once: exactly one gets it.
 func testJobLeaseConcurrent(t *testing.T, db *store.DB) {
 	ctx := context.Background()
-	write(t, db, func(tx registry.Tx) error { return tx.EnsureJob(ctx, "sweep", t0) })
+	write(t, db, func(tx registry.Tx) error { return tx.EnsureJob(ctx, "sweep", t0, t0.Add(time.Hour)) })
 	const runners = 8
 	var wg sync.WaitGroup
 	won := make(chan string, runners)
