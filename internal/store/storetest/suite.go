@@ -1414,7 +1414,9 @@ func testJobLeases(t *testing.T, db *store.DB) {
 	// later than the latest it gives.
 	write(t, db, func(tx registry.Tx) error { return tx.EnsureJob(ctx, "sweep", t0.Add(time.Hour), t0.Add(2*time.Hour)) })
 	write(t, db, func(tx registry.Tx) error { return tx.EnsureJob(ctx, "other", t0.Add(time.Hour), t0.Add(2*time.Hour)) })
-	write(t, db, func(tx registry.Tx) error { return tx.EnsureJob(ctx, "other", t0.Add(3*time.Hour), t0.Add(30*time.Minute)) })
+	write(t, db, func(tx registry.Tx) error {
+		return tx.EnsureJob(ctx, "other", t0.Add(3*time.Hour), t0.Add(30*time.Minute))
+	})
 	if j := claim("a", t0); j != nil {
 		t.Fatalf("claimed a job before it was due: %+v", j)
 	}
