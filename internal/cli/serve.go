@@ -370,8 +370,9 @@ func (c *jobsCollector) Collect(ch chan<- prometheus.Metric) {
 	defer cancel()
 	queued, running, err := c.svc.JobCounts(ctx)
 	if err != nil {
+		// Leave the gauges out rather than fail the whole scrape: the
+		// other metrics matter most when the database does not answer.
 		c.log.Warn("metrics: background jobs", "err", err)
-		ch <- prometheus.NewInvalidMetric(jobsQueuedDesc, err)
 		return
 	}
 	ch <- prometheus.MustNewConstMetric(jobsQueuedDesc, prometheus.GaugeValue, float64(queued))
