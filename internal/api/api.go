@@ -121,6 +121,8 @@ var routes = []route{
 	{"GET", "/api/v1/stats", (*Server).stats},
 	{"GET", "/api/v1/admin/settings", (*Server).getSettings},
 	{"PUT", "/api/v1/admin/settings", (*Server).putSettings},
+	{"GET", "/api/v1/admin/jobs", (*Server).listJobs},
+	{"POST", "/api/v1/admin/jobs/{name}/run", (*Server).runJob},
 	{"GET", "/api/v1/openapi.json", (*Server).openAPI},
 	{"GET", "/healthz", (*Server).healthz},
 	{"GET", "/readyz", (*Server).readyz},

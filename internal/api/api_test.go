@@ -301,6 +301,7 @@ func TestAPI(t *testing.T) {
 			testBadInput(t, c)
 			testAppeals(t, c)
 			testMyData(t, c)
+			testJobs(t, c)
 			// Every documented route was exercised and its answer validated.
 			for _, r := range api.Routes() {
 				if !c.seen[r] {

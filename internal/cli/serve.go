@@ -131,7 +131,7 @@ func parseServe(args []string, env Env, stdio IO) (ServeConfig, error) {
 	fs := flagSet("serve", "Run the registry: the web portal (English and Urdu), the JSON API under /api/v1, the signed allowlist feed under /feed/v1,\nhealth endpoints, and the background jobs (operator-check deadlines, expiry, token clean-up, document retention, SLA escalation).\nPrometheus metrics are not public: --metrics-listen serves them on an address of their own, --metrics-token-file\nbehind a bearer token on --listen; with neither, /metrics answers 404 (--demo picks a free loopback port for them).\nThe feed's signing key is <data-dir>/feed-signing-key.pem, beside it <data-dir>/feed-state, the newest feed state\npublished (a database restored behind it starts a new feed session; every start re-signs the feed at once, and\n--feed-state-copy keeps a second copy elsewhere, so a whole data directory restored is noticed too); uploaded documents are sealed (AES-256-GCM)\nunder <data-dir>/document-key in <data-dir>/documents. Replicas over one PostgreSQL must share the signing key,\nthe document key and the documents (see ipreg key).\nCertificates (GET /api/v1/registrations/{number}/certificate.pdf) are signed with <data-dir>/certificate-signing-key.pem,\na key of their own (ipreg key rotate-certificate; retired keys in <data-dir>/certificate-keys-retired keep verifying);\ntheir QR codes point to --public-url, without which certificates are unavailable.", stdio)
 	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
 	fs.BoolVar(&cfg.Demo, "demo", false, "create the demo operators and users (password "+DemoPassword+"); refused on a database with non-demo users")
-	fs.DurationVar(&cfg.JobsInterval, "jobs-interval", time.Minute, "how often the background jobs run")
+	fs.DurationVar(&cfg.JobsInterval, "jobs-interval", time.Minute, "how often the interval jobs (check deadlines, expiry, token clean-up, document purge) fall due; replicas look for due jobs this often or every 15s, whichever is shorter")
 	fs.DurationVar(&cfg.FeedPoll, "feed-poll", time.Second, "how often the feed publisher looks for changes made through other replicas (changes made here publish at once)")
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", 1<<20, "largest JSON request body accepted")
 	fs.StringVar(&cfg.PublicURL, "public-url", "", "the registry's address as people reach it, e.g. https://ipreg.example.pk (http or https, a host name valid under IDNA or an IP address, a port from 1 to 65535, no query, fragment or control characters): the start of the password-reset links it writes, never taken from a request's Host header; without it reset links are refused and the forgot-password page says to ask the administrators, except under --demo, where it defaults to http://<listen address>")
@@ -220,7 +220,7 @@ func (s *Server) Start(ctx context.Context, banner io.Writer) error {
 		s.log.Warn("certificates are off: their QR codes need --public-url (IPREG_PUBLIC_URL)")
 	}
 	s.svc = registry.NewService(db, registry.Config{Log: s.log, FeedChanged: pub.Kick, Documents: docs,
-		DemoWithoutTOTP: s.Config.Demo, ResetLinks: publicURL != "",
+		DemoWithoutTOTP: s.Config.Demo, JobsEvery: s.Config.JobsInterval, ResetLinks: publicURL != "",
 		PublicURL: publicURL, Regulator: s.Config.Regulator, CertificateKeys: certKeys})
 	// Addresses stored before e-mail normalisation (NFC, IDNA) existed.
 	if n, err := s.svc.NormalizeStoredEmails(ctx); err != nil {
@@ -364,46 +364,76 @@ func wrapBanner(words []string) string {
 	return b.String()
 }
 
-// startJobs runs the time-driven work every JobsInterval until ctx ends.
+// jobsPollMax bounds how long a replica waits between looks for due jobs,
+// so daily jobs and runs asked for on another replica start within it.
+const jobsPollMax = 15 * time.Second
+
+// startJobs runs the background jobs' scheduler until ctx ends, and
+// exports its metrics.
 func (s *Server) startJobs(ctx context.Context, reg prometheus.Registerer) {
-	done := prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "ipreg_jobs_items_total", Help: "Items handled by the background jobs, by kind.",
+	runs := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "ipreg_job_runs_total", Help: "Background job runs by job and result (ok, failed, lost: outlived its lease and another replica took over).",
+	}, []string{"job", "result"})
+	duration := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "ipreg_job_duration_seconds", Help: "How long background job runs took, by job.",
+		Buckets: []float64{.005, .025, .1, .5, 1, 5, 30, 120, 600},
+	}, []string{"job"})
+	items := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "ipreg_jobs_items_total", Help: "Items handled by the background jobs, by job (label kind: the job's name).",
 	}, []string{"kind"})
 	failures := prometheus.NewCounter(prometheus.CounterOpts{
-		Name: "ipreg_jobs_failures_total", Help: "Background job runs that failed.",
+		Name: "ipreg_jobs_failures_total", Help: "Background job runs that failed (all jobs; by job in ipreg_job_runs_total).",
 	})
-	reg.MustRegister(done, failures)
-	interval := s.Config.JobsInterval
-	if interval <= 0 {
-		interval = time.Minute
+	reg.MustRegister(runs, duration, items, failures, &jobsCollector{svc: s.svc, log: s.log})
+	sc := s.svc.Scheduler()
+	sc.Observe = func(o registry.JobOutcome) {
+		runs.WithLabelValues(o.Job, o.Result).Inc()
+		duration.WithLabelValues(o.Job).Observe(o.Duration.Seconds())
+		items.WithLabelValues(o.Job).Add(float64(o.Items))
+		if o.Result == "failed" {
+			failures.Inc()
+		}
+	}
+	poll := min(s.Config.JobsInterval, jobsPollMax)
+	if poll <= 0 {
+		poll = jobsPollMax
 	}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		for {
-			res, err := s.svc.RunJobs(ctx)
-			if err != nil && ctx.Err() == nil {
-				failures.Inc()
-				s.log.Error("background jobs", "err", err)
-			}
-			done.WithLabelValues("checks_expired").Add(float64(res.ChecksExpired))
-			done.WithLabelValues("registrations_expired").Add(float64(res.RegistrationsExpired))
-			done.WithLabelValues("tokens_deleted").Add(float64(res.TokensDeleted))
-			done.WithLabelValues("documents_purged").Add(float64(res.DocumentsPurged))
-			done.WithLabelValues("escalated").Add(float64(res.Escalated))
-			if res.ChecksExpired+res.RegistrationsExpired+res.DocumentsPurged+res.Escalated > 0 {
-				s.log.Info("background jobs", "checks_expired", res.ChecksExpired, "registrations_expired", res.RegistrationsExpired,
-					"documents_purged", res.DocumentsPurged, "escalated", res.Escalated)
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-		}
+		sc.Run(ctx, poll)
 	}()
+}
+
+// jobsCollector reads the jobs queued and running from the database at
+// each scrape (all replicas' runs, not only this one's).
+type jobsCollector struct {
+	svc *registry.Service
+	log *slog.Logger
+}
+
+var (
+	jobsQueuedDesc  = prometheus.NewDesc("ipreg_jobs_queued", "Background jobs due and waiting for a runner.", nil, nil)
+	jobsRunningDesc = prometheus.NewDesc("ipreg_jobs_running", "Background jobs running now, on any replica.", nil, nil)
+)
+
+func (c *jobsCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- jobsQueuedDesc
+	ch <- jobsRunningDesc
+}
+
+func (c *jobsCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	queued, running, err := c.svc.JobCounts(ctx)
+	if err != nil {
+		// Leave the gauges out rather than fail the whole scrape: the
+		// other metrics matter most when the database does not answer.
+		c.log.Warn("metrics: background jobs", "err", err)
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(jobsQueuedDesc, prometheus.GaugeValue, float64(queued))
+	ch <- prometheus.MustNewConstMetric(jobsRunningDesc, prometheus.GaugeValue, float64(running))
 }
 
 // Close stops the feed publisher (a cycle under way finishes), lets

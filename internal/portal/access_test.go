@@ -120,6 +120,7 @@ func TestAccess(t *testing.T) {
 		{"GET /admin/holidays", "/admin/holidays", only(200, 403, "admin")},
 		{"GET /appeals", "/appeals", only(200, 403, "supervisor")},
 		{"GET /review/overdue", "/review/overdue", only(200, 403, "supervisor")},
+		{"GET /admin/jobs", "/admin/jobs", only(200, 403, "admin")},
 
 		// State-changing routes, sent empty. 0 means "not sent as this
 		// role" (it would change state; other tests cover it).
@@ -163,6 +164,7 @@ func TestAccess(t *testing.T) {
 		{"POST /admin/holidays", "/admin/holidays", only(0, 403, "admin")},
 		{"POST /applications/{id}/appeal", "/applications/" + draft.ID + "/appeal", with(only(0, 403, "alice"), "bob", 404)},
 		{"POST /appeals/{id}/decision", "/appeals/apl_none/decision", with(only(0, 403), "supervisor", 404)},
+		{"POST /admin/jobs/{name}/run", "/admin/jobs/clean-tokens/run", only(0, 403, "admin")},
 	}
 	covered := map[string]bool{}
 	for _, tt := range tests {

@@ -114,6 +114,12 @@ var internalFormats = map[string]bool{
 	"%d bytes": true,
 	// A 500: the caller sees only "internal error".
 	"read document %s: content does not match its recorded hash": true,
+	// Background jobs: a run's error and the schedule's API wording are
+	// technical, shown to admins as written (the portal words schedules
+	// itself).
+	"panic: %v":             true,
+	"and %d more":           true,
+	"daily at %02d:%02d %s": true,
 }
 
 func TestDomainCatalog(t *testing.T) {

@@ -378,4 +378,6 @@ var domainUrdu = map[string]string{
 	"registration %s renewed: valid until %s (was %s)":               "رجسٹریشن %s کی تجدید ہو گئی: کارآمد تا %s (پہلے %s)",
 	"registration %s renewed after it expired on %s: valid until %s": "رجسٹریشن %s کی میعاد %s کو ختم ہونے کے بعد تجدید ہو گئی: کارآمد تا %s",
 	"registration %s amended: added %s; valid until %s":              "رجسٹریشن %s میں ترمیم ہو گئی: شامل کیے گئے %s؛ کارآمد تا %s",
+	// Background jobs
+	"no background job is named %q; the jobs are %s": "%[1]q نام کا کوئی پس منظر کا کام نہیں؛ کام یہ ہیں: %[2]s",
 }

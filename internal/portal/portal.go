@@ -168,6 +168,8 @@ var routes = []route{
 	{"POST /admin/settings", (*Server).adminSettingsPost},
 	{"GET /admin/holidays", (*Server).adminHolidays},
 	{"POST /admin/holidays", (*Server).adminHolidaysPost},
+	{"GET /admin/jobs", (*Server).adminJobs},
+	{"POST /admin/jobs/{name}/run", (*Server).adminJobRun},
 }
 
 // Patterns lists the routing table, for tests.

@@ -280,6 +280,7 @@ var flashes = map[string]string{
 	"renewal":        "Renewal submitted. The registration stays as it is until the decision.",
 	"amendment":      "Amendment submitted. What you gave up has left the allowlist; what you added is checked and reviewed.",
 	"given_up":       "Done: what you gave up has left the allowlist, and the certificate is reissued.",
+	"job_queued":     "The job will start within a few seconds.",
 }
 
 // errorPage renders a page that explains an error.

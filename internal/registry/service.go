@@ -45,6 +45,10 @@ type Service struct {
 	pdfGate *auth.Gate
 	// pdfSlots lets each account check one PDF at a time.
 	pdfSlots accountSlots
+
+	// jobs schedules the background jobs; jobsEvery is their interval.
+	jobs      *Scheduler
+	jobsEvery time.Duration
 }
 
 // Config holds what a Service needs besides its store.
@@ -88,6 +92,12 @@ type Config struct {
 	// CertificateKeys signs certificates and verifies their QR codes.
 	// Without it, certificates are unavailable.
 	CertificateKeys CertificateKeys
+	// JobsEvery is how often the interval jobs (deadlines, expiry, clean-up,
+	// purge) fall due; one minute by default.
+	JobsEvery time.Duration
+	// JobRunner names this process in job leases; by default host, process
+	// id and a random part.
+	JobRunner string
 }
 
 // NewService returns a Service over store.
@@ -124,6 +134,14 @@ func NewService(store Store, cfg Config) *Service {
 	s.pdfGate = cfg.PDFGate
 	if s.pdfGate == nil {
 		s.pdfGate = pdfGate
+	}
+	s.jobsEvery = cfg.JobsEvery
+	if s.jobsEvery <= 0 {
+		s.jobsEvery = time.Minute
+	}
+	s.jobs = newScheduler(s, cfg.JobRunner)
+	for _, j := range s.builtinJobs() {
+		s.jobs.Register(j)
 	}
 	return s
 }

@@ -219,6 +219,25 @@ type Tx interface {
 	MarkEscalated(ctx context.Context, subject string, due, at time.Time) (bool, error)
 	// Escalated reports when subject, due at due, was escalated (zero if not).
 	Escalated(ctx context.Context, subject string, due time.Time) (time.Time, error)
+	// EnsureJob adds a background job's row, first due at firstRun, or,
+	// if it exists, brings its next run forward to latest when it is later
+	// (the schedule was shortened since the row was written).
+	EnsureJob(ctx context.Context, name string, firstRun, latest time.Time) error
+	// ClaimJob leases the job to runner until leaseUntil if it is due at
+	// now and no other runner holds an unexpired lease; it returns the
+	// job's state as claimed, or nil when it did not claim it. Concurrent
+	// claimers, in this process or another replica, get it at most once.
+	ClaimJob(ctx context.Context, name, runner string, now, leaseUntil time.Time) (*JobState, error)
+	// FinishJob records runner's run of the job, frees the lease and sets
+	// the next run (at once instead, if a run was requested meanwhile);
+	// false if runner no longer held the lease (it expired and another
+	// runner took the job over), in which case nothing is written.
+	FinishJob(ctx context.Context, name, runner string, r JobRun) (bool, error)
+	// RequestJobRun makes the job due no later than at, noting who asked;
+	// ENOTFOUND for a job without a row.
+	RequestJobRun(ctx context.Context, name, by string, at time.Time) error
+	// JobStates lists every job's row, by name.
+	JobStates(ctx context.Context) ([]*JobState, error)
 
 	// AddFeedChange appends to the allowlist feed's outbox: target is ""
 	// for address prefixes, or the operator id for its mobile numbers.

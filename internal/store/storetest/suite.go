@@ -48,6 +48,8 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"Escalations", testEscalations},
 		{"EraseAccount", testEraseAccount},
 		{"RegistrationChanges", testRegistrationChanges},
+		{"JobLeases", testJobLeases},
+		{"JobLeaseConcurrent", testJobLeaseConcurrent},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1756,4 +1758,145 @@ func testRegistrationChanges(t *testing.T, db *store.DB) {
 		}
 		return nil
 	})
+}
+
+// A job's row is claimed by one runner at a time: not before it is due,
+// not while another's lease lasts, and taken over once that lease ends;
+// the runner whose lease was taken over can no longer record its run.
+func testJobLeases(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	claim := func(runner string, now time.Time) *registry.JobState {
+		t.Helper()
+		var j *registry.JobState
+		write(t, db, func(tx registry.Tx) error {
+			var err error
+			j, err = tx.ClaimJob(ctx, "sweep", runner, now, now.Add(10*time.Minute))
+			return err
+		})
+		return j
+	}
+	finish := func(runner string, r registry.JobRun) bool {
+		t.Helper()
+		var ok bool
+		write(t, db, func(tx registry.Tx) error {
+			var err error
+			ok, err = tx.FinishJob(ctx, "sweep", runner, r)
+			return err
+		})
+		return ok
+	}
+	if j := claim("a", t0); j != nil {
+		t.Fatalf("claimed a job without a row: %+v", j)
+	}
+	write(t, db, func(tx registry.Tx) error { return tx.EnsureJob(ctx, "sweep", t0.Add(time.Minute), t0.Add(time.Hour)) })
+	// A second EnsureJob keeps the row as it is, unless its next run is
+	// later than the latest it gives.
+	write(t, db, func(tx registry.Tx) error { return tx.EnsureJob(ctx, "sweep", t0.Add(time.Hour), t0.Add(2*time.Hour)) })
+	write(t, db, func(tx registry.Tx) error { return tx.EnsureJob(ctx, "other", t0.Add(time.Hour), t0.Add(2*time.Hour)) })
+	write(t, db, func(tx registry.Tx) error {
+		return tx.EnsureJob(ctx, "other", t0.Add(3*time.Hour), t0.Add(30*time.Minute))
+	})
+	if j := claim("a", t0); j != nil {
+		t.Fatalf("claimed a job before it was due: %+v", j)
+	}
+	j := claim("a", t0.Add(time.Minute))
+	if j == nil || j.RunningBy != "a" || !j.LeaseUntil.Equal(t0.Add(11*time.Minute)) || !j.NextRunAt.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("claim when due = %+v", j)
+	}
+	if j := claim("b", t0.Add(5*time.Minute)); j != nil {
+		t.Fatalf("b claimed the job during a's lease: %+v", j)
+	}
+	// a's lease ends (a crashed or hung): b takes the job over.
+	if j := claim("b", t0.Add(11*time.Minute)); j == nil || j.RunningBy != "b" {
+		t.Fatalf("b did not take over the expired lease: %+v", j)
+	}
+	if finish("a", registry.JobRun{StartedAt: t0.Add(time.Minute), FinishedAt: t0.Add(12 * time.Minute), NextRunAt: t0.Add(2 * time.Minute)}) {
+		t.Fatal("a recorded a run after its lease was taken over")
+	}
+	if !finish("b", registry.JobRun{StartedAt: t0.Add(11 * time.Minute), FinishedAt: t0.Add(12 * time.Minute), Duration: 1500 * time.Millisecond,
+		Items: 3, Err: "database went away", NextRunAt: t0.Add(13 * time.Minute)}) {
+		t.Fatal("b could not record its run")
+	}
+	var states []*registry.JobState
+	read := func() *registry.JobState {
+		t.Helper()
+		if err := db.Read(ctx, func(tx registry.Tx) error {
+			var err error
+			states, err = tx.JobStates(ctx)
+			return err
+		}); err != nil || len(states) != 2 || states[0].Name != "other" || states[1].Name != "sweep" {
+			t.Fatalf("JobStates = %v, %v", states, err)
+		}
+		return states[1]
+	}
+	st := read()
+	if !states[0].NextRunAt.Equal(t0.Add(30 * time.Minute)) {
+		t.Errorf("a shortened schedule did not bring the next run forward: %s", states[0].NextRunAt)
+	}
+	if st.RunningBy != "" || !st.LeaseUntil.IsZero() || st.LastResult != "failed" || st.LastError != "database went away" ||
+		st.FailedAttempts != 1 || st.Runs != 1 || st.Failures != 1 || st.Items != 3 || st.LastItems != 3 ||
+		st.LastDuration != 1500*time.Millisecond || !st.NextRunAt.Equal(t0.Add(13*time.Minute)) ||
+		!st.StartedAt.Equal(t0.Add(11*time.Minute)) || !st.FinishedAt.Equal(t0.Add(12*time.Minute)) {
+		t.Fatalf("after a failed run: %+v", st)
+	}
+	// Asked to run now: due at once; the claim clears the request.
+	write(t, db, func(tx registry.Tx) error { return tx.RequestJobRun(ctx, "sweep", "usr_admin", t0.Add(12*time.Minute)) })
+	if st := read(); st.RunRequestedBy != "usr_admin" || !st.NextRunAt.Equal(t0.Add(12*time.Minute)) {
+		t.Fatalf("after a run request: %+v", st)
+	}
+	if j := claim("c", t0.Add(12*time.Minute)); j == nil || j.RunRequestedBy != "" || j.FailedAttempts != 1 {
+		t.Fatalf("claim after a run request = %+v", j)
+	}
+	// Asked again while c runs: c's finish makes it due at once instead
+	// of at its next time.
+	write(t, db, func(tx registry.Tx) error { return tx.RequestJobRun(ctx, "sweep", "usr_admin", t0.Add(12*time.Minute)) })
+	if !finish("c", registry.JobRun{StartedAt: t0.Add(12 * time.Minute), FinishedAt: t0.Add(14 * time.Minute), NextRunAt: t0.Add(20 * time.Minute)}) {
+		t.Fatal("c could not record its run")
+	}
+	if st := read(); st.LastResult != "ok" || st.LastError != "" || st.FailedAttempts != 0 || st.Runs != 2 || st.Failures != 1 ||
+		!st.NextRunAt.Equal(t0.Add(14*time.Minute)) {
+		t.Fatalf("after a successful run with a request pending: %+v", st)
+	}
+	err := db.Write(ctx, func(tx registry.Tx) error { return tx.RequestJobRun(ctx, "nonesuch", "usr_admin", t0) })
+	wantCode(t, err, registry.ENOTFOUND)
+}
+
+// Many runners claiming one due job at once: exactly one gets it.
+func testJobLeaseConcurrent(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	write(t, db, func(tx registry.Tx) error { return tx.EnsureJob(ctx, "sweep", t0, t0.Add(time.Hour)) })
+	const runners = 8
+	var wg sync.WaitGroup
+	won := make(chan string, runners)
+	errs := make(chan error, runners)
+	for i := range runners {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			runner := fmt.Sprintf("r%d", i)
+			err := db.Write(ctx, func(tx registry.Tx) error {
+				j, err := tx.ClaimJob(ctx, "sweep", runner, t0.Add(time.Second), t0.Add(time.Minute))
+				if j != nil {
+					won <- runner
+				}
+				return err
+			})
+			if err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(won)
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	var winners []string
+	for w := range won {
+		winners = append(winners, w)
+	}
+	if len(winners) != 1 {
+		t.Fatalf("winners = %v, want exactly one", winners)
+	}
 }

@@ -1,0 +1,69 @@
+package portal
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/ipreg/ipreg/internal/registry"
+)
+
+// jobRow is one background job as the admin page shows it.
+
+// JobAbout says what a job does in the page's language; a job the portal
+// has no text for shows the registry's English sentence.
+func (v *view) JobAbout(j registry.Job) string {
+	switch j.Name {
+	case "expire-checks":
+		return v.T("Applications whose operator check is past its deadline go to review, marked as not answered by the operator.")
+	case "expire-registrations":
+		return v.T("Registrations past their validity expire and leave the allowlist.")
+	case "clean-tokens":
+		return v.T("Expired login and API tokens, and old records of login attempts, are deleted.")
+	case "purge-documents":
+		return v.T("Documents past the retention period have their contents deleted.")
+	}
+	return j.About
+}
+
+// JobSchedule words a job's schedule.
+func (v *view) JobSchedule(sc registry.Schedule) string {
+	if sc.Every > 0 {
+		if sc.Every < time.Minute {
+			return v.T("Every %d s", int(sc.Every/time.Second))
+		}
+		return v.T("Every %s", v.Duration(sc.Every))
+	}
+	return v.T("Daily at %s, Pakistan time", fmt.Sprintf("%02d:%02d", sc.Minute/60, sc.Minute%60))
+}
+
+func (s *Server) adminJobs(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.need(w, r, registry.RoleAdmin)
+	if !ok {
+		return
+	}
+	infos, err := s.svc.ListJobs(r.Context(), u)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "admin_jobs", &view{Title: "Background jobs", User: u, D: map[string]any{"Jobs": infos}})
+}
+
+// adminJobRun asks for a run of a job now (audited by the registry); one
+// replica's scheduler starts it within seconds.
+func (s *Server) adminJobRun(w http.ResponseWriter, r *http.Request) {
+	u, ok := s.need(w, r, registry.RoleAdmin)
+	if !ok {
+		return
+	}
+	if _, err := form(w, r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if _, err := s.svc.RunJobNow(r.Context(), u, r.PathValue("name")); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/admin/jobs?msg=job_queued", http.StatusSeeOther)
+}
