@@ -188,6 +188,32 @@ type Tx interface {
 
 	Stats(ctx context.Context, now time.Time) (*Stats, error)
 
+	// EnqueueMessage adds m to the outbox unless a message with its Key
+	// is there already; it reports whether it added it.
+	EnqueueMessage(ctx context.Context, m *Message) (bool, error)
+	// DueMessages lists the IDs of pending messages whose next attempt is
+	// due at now and whose lease (if any) has run out, oldest due first.
+	DueMessages(ctx context.Context, now time.Time, limit int) ([]string, error)
+	// ClaimMessage leases a due message to owner until leaseUntil, counting
+	// an attempt, and returns it; nil when it is no longer due or another
+	// worker holds it (one winner across replicas).
+	ClaimMessage(ctx context.Context, id, owner string, now, leaseUntil time.Time) (*Message, error)
+	// MarkMessageSent records that owner sent the message it holds; false
+	// when owner no longer holds it.
+	MarkMessageSent(ctx context.Context, id, owner string, at time.Time) (bool, error)
+	// MarkMessageFailed records a failed attempt by owner: pending again at
+	// next, or failed for good when giveUp; false when owner no longer
+	// holds it.
+	MarkMessageFailed(ctx context.Context, id, owner, lastError string, next time.Time, giveUp bool) (bool, error)
+	// ResendMessage puts a failed or sent message back to pending, due at
+	// now, with giving up counted from now.
+	ResendMessage(ctx context.Context, id string, now time.Time) (*Message, error)
+	Message(ctx context.Context, id string) (*Message, error)
+	// ListMessages lists messages in state ("" for all), newest first, at
+	// most limit.
+	ListMessages(ctx context.Context, state MessageState, limit int) ([]*Message, error)
+	CountMessages(ctx context.Context) ([]MessageCount, error)
+
 	// AddFeedChange appends to the allowlist feed's outbox: target is ""
 	// for address prefixes, or the operator id for its mobile numbers.
 	AddFeedChange(ctx context.Context, target, op string, e feed.Entry, at time.Time) error

@@ -43,6 +43,8 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"AuthAttempts", testAuthAttempts},
 		{"AuthAttemptsConcurrent", testAuthAttemptsConcurrent},
 		{"EndPasswordResets", testEndPasswordResets},
+		{"Outbox", testOutbox},
+		{"OutboxClaimConcurrent", testOutboxClaimConcurrent},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -198,11 +200,11 @@ func testUsers(t *testing.T, db *store.DB) {
 		}
 		return nil
 	})
-	u.Disabled, u.PasswordHash = true, "h2"
+	u.Disabled, u.PasswordHash, u.Lang, u.EmailVerifiedAt = true, "h2", "ur", t0.Add(time.Hour)
 	write(t, db, func(tx registry.Tx) error { return tx.UpdateUser(ctx, u) })
 	db.Read(ctx, func(tx registry.Tx) error {
 		got, _ := tx.User(ctx, "usr_a")
-		if !got.Disabled || got.PasswordHash != "h2" {
+		if !got.Disabled || got.PasswordHash != "h2" || got.Lang != "ur" || !got.EmailVerifiedAt.Equal(t0.Add(time.Hour)) {
 			t.Errorf("UpdateUser not stored: %+v", got)
 		}
 		us, err := tx.ListUsers(ctx)
