@@ -214,6 +214,7 @@ var settingLabels = map[string]string{
 	"session_hours":           "Login lifetime (hours)",
 	"document_max_bytes":      "Largest document (bytes)",
 	"document_retention_days": "Keep documents after the decision (days)",
+	"outbox_give_up_hours":    "Stop retrying an undelivered message after (hours)",
 }
 
 // settingFields walks Settings by reflection so that a setting added later

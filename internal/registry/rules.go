@@ -91,6 +91,9 @@ type Settings struct {
 	// DocumentRetentionDays is how long documents are kept after their
 	// application is decided or withdrawn; then their contents are purged.
 	DocumentRetentionDays int `json:"document_retention_days"`
+	// OutboxGiveUpHours is how long the outbox keeps retrying a message
+	// that fails to go out before it gives up and shows it to admins.
+	OutboxGiveUpHours int `json:"outbox_give_up_hours"`
 }
 
 // DefaultSettings are the values a new registry starts with. The fee amount
@@ -112,6 +115,8 @@ var DefaultSettings = Settings{
 	// A year after the decision: long enough for an appeal or an audit of
 	// the decision; the regulator sets its own period.
 	DocumentRetentionDays: 365,
+	// Three days ride out a mail server's or SMS gateway's weekend outage.
+	OutboxGiveUpHours: 72,
 }
 
 // Validate checks that settings are usable.
@@ -140,6 +145,7 @@ func (s Settings) Validate() error {
 		fe.Add("document_max_bytes", "must be between 65536 (64 KiB) and 52428800 (50 MiB)")
 	}
 	pos("document_retention_days", s.DocumentRetentionDays, 1, 3650)
+	pos("outbox_give_up_hours", s.OutboxGiveUpHours, 1, 720)
 	return fe.Err()
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/ipreg/ipreg/internal/auth"
 	"github.com/ipreg/ipreg/internal/feed"
 	"github.com/ipreg/ipreg/internal/netpolicy"
+	"github.com/ipreg/ipreg/internal/notify"
 )
 
 // Service carries out ipreg's use cases. Every method that acts for a user
@@ -41,6 +42,13 @@ type Service struct {
 	pdfGate *auth.Gate
 	// pdfSlots lets each account check one PDF at a time.
 	pdfSlots accountSlots
+
+	mailer    notify.Mailer
+	texter    notify.Texter
+	attach    func(ctx context.Context, ref string) (notify.Attachment, error)
+	publicURL string
+	// worker names this Service as the holder of outbox leases.
+	worker string
 }
 
 // Config holds what a Service needs besides its store.
@@ -74,13 +82,26 @@ type Config struct {
 	// Documents keeps uploaded documents' contents (encrypted at rest).
 	// Without it, uploads and reads fail with an internal error.
 	Documents Blobs
+
+	// Mailer and Texter deliver the outbox's e-mail and SMS
+	// (DeliverOutbox). Without one, messages on its channel stay pending,
+	// retried, and are given up after the outbox_give_up_hours setting.
+	Mailer notify.Mailer
+	Texter notify.Texter
+	// Attach resolves a message's attachment reference, such as
+	// "certificate:VPN-2026-000123", to the file to attach.
+	Attach func(ctx context.Context, ref string) (notify.Attachment, error)
+	// PublicURL is the registry's address as people reach it (--public-url),
+	// without a trailing slash: the start of every link in a message.
+	PublicURL string
 }
 
 // NewService returns a Service over store.
 func NewService(store Store, cfg Config) *Service {
 	s := &Service{store: store, now: cfg.Now, log: cfg.Log, country: cfg.Country, calendar: cfg.Calendar, hashing: cfg.Hashing,
 		feedChanged: cfg.FeedChanged, blobs: cfg.Documents, demoNoTOTP: cfg.DemoWithoutTOTP, totpIssuer: cfg.TOTPIssuer,
-		resetLinks: cfg.ResetLinks}
+		resetLinks: cfg.ResetLinks, mailer: cfg.Mailer, texter: cfg.Texter, attach: cfg.Attach,
+		publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), worker: auth.RandomID("wrk")}
 	if s.totpIssuer == "" {
 		s.totpIssuer = "ipreg"
 	}
@@ -226,6 +247,9 @@ func (s *Service) record(ctx context.Context, tx Tx, actor *User, action, objTyp
 func (s *Service) event(ctx context.Context, tx Tx, actor *User, a *Application, typ, note string) error {
 	e := &Event{ApplicationID: a.ID, At: s.Now(), ActorID: actorID(actor), ActorRole: actorRole(actor), Type: typ, Note: note}
 	if err := tx.AddEvent(ctx, e); err != nil {
+		return err
+	}
+	if err := s.notifyEvent(ctx, tx, a, e); err != nil {
 		return err
 	}
 	return s.record(ctx, tx, actor, "application."+typ, "application", a.ID, map[string]string{"state": string(a.State)})

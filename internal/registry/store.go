@@ -35,7 +35,9 @@ type AppFilter struct {
 type RegFilter struct {
 	AccountID string
 	Status    RegStatus
-	Limit     int
+	// ExpiresBefore, when set, keeps registrations valid until before it.
+	ExpiresBefore time.Time
+	Limit         int
 }
 
 // Overlap is an item of another application, of any account, that
@@ -79,6 +81,8 @@ type Tx interface {
 	UserByEmail(ctx context.Context, email string) (*User, error)
 	UpdateUser(ctx context.Context, u *User) error
 	ListUsers(ctx context.Context) ([]*User, error)
+	// AccountUsers lists the users of an applicant account, oldest first.
+	AccountUsers(ctx context.Context, accountID string) ([]*User, error)
 
 	CreateToken(ctx context.Context, t *Token) error
 	TokenByHash(ctx context.Context, hash string) (*Token, error)
@@ -187,6 +191,11 @@ type Tx interface {
 	AuditEntries(ctx context.Context, afterSeq int64, limit int) ([]audit.Entry, error)
 
 	Stats(ctx context.Context, now time.Time) (*Stats, error)
+
+	CreateEmailVerification(ctx context.Context, v *EmailVerification) error
+	EmailVerificationByHash(ctx context.Context, hash string) (*EmailVerification, error)
+	// UseEmailVerification marks a link used; false if it already was.
+	UseEmailVerification(ctx context.Context, id string, at time.Time) (bool, error)
 
 	// EnqueueMessage adds m to the outbox unless a message with its Key
 	// is there already; it reports whether it added it.

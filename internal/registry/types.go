@@ -412,3 +412,15 @@ type PasswordReset struct {
 	ExpiresAt time.Time
 	UsedAt    time.Time
 }
+
+// EmailVerification is a one-time link that proves a user reads the
+// e-mail address they gave. Only the hash of its token is stored.
+type EmailVerification struct {
+	ID        string
+	UserID    string
+	Email     string // the address it was sent to; a changed address needs a new link
+	Hash      string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    time.Time
+}

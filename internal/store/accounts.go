@@ -106,7 +106,15 @@ func (t *tx) UpdateUser(ctx context.Context, u *registry.User) error {
 }
 
 func (t *tx) ListUsers(ctx context.Context) ([]*registry.User, error) {
-	rows, err := t.query(ctx, `SELECT `+userCols+` FROM users ORDER BY email`)
+	return t.listUsers(ctx, `SELECT `+userCols+` FROM users ORDER BY email`)
+}
+
+func (t *tx) AccountUsers(ctx context.Context, accountID string) ([]*registry.User, error) {
+	return t.listUsers(ctx, `SELECT `+userCols+` FROM users WHERE account_id = ? ORDER BY created_at, id`, accountID)
+}
+
+func (t *tx) listUsers(ctx context.Context, q string, args ...any) ([]*registry.User, error) {
+	rows, err := t.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
@@ -349,4 +357,30 @@ func (t *tx) UsePasswordReset(ctx context.Context, id string, at time.Time) (boo
 		return false, fmt.Errorf("use password reset: %w", err)
 	}
 	return n == 1, nil
+}
+
+func (t *tx) CreateEmailVerification(ctx context.Context, v *registry.EmailVerification) error {
+	_, err := t.exec(ctx, `INSERT INTO email_verifications (id, user_id, email, hash, created_at, expires_at, used_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		v.ID, v.UserID, v.Email, v.Hash, tm(v.CreatedAt), tm(v.ExpiresAt), tm(v.UsedAt))
+	if err != nil {
+		return fmt.Errorf("create e-mail verification: %w", err)
+	}
+	return nil
+}
+
+func (t *tx) EmailVerificationByHash(ctx context.Context, hash string) (*registry.EmailVerification, error) {
+	var v registry.EmailVerification
+	var created, expires, used string
+	err := t.queryRow(ctx, `SELECT id, user_id, email, hash, created_at, expires_at, used_at FROM email_verifications WHERE hash = ?`, hash).
+		Scan(&v.ID, &v.UserID, &v.Email, &v.Hash, &created, &expires, &used)
+	if err != nil {
+		return nil, notFound(err, "e-mail verification not found")
+	}
+	v.CreatedAt, v.ExpiresAt, v.UsedAt = parseTime(created), parseTime(expires), parseTime(used)
+	return &v, nil
+}
+
+func (t *tx) UseEmailVerification(ctx context.Context, id string, at time.Time) (bool, error) {
+	res, err := t.exec(ctx, `UPDATE email_verifications SET used_at = ? WHERE id = ? AND used_at = ''`, tm(at), id)
+	return affected(res, err, "use e-mail verification")
 }
