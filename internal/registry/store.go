@@ -214,8 +214,9 @@ type Tx interface {
 	// next, or failed for good when giveUp; false when owner no longer
 	// holds it.
 	MarkMessageFailed(ctx context.Context, id, owner, lastError string, next time.Time, giveUp bool) (bool, error)
-	// ResendMessage puts a failed or sent message back to pending, due at
-	// now, with giving up counted from now.
+	// ResendMessage puts a failed message back to pending, due at now,
+	// with giving up counted from now; ECONFLICT for any other state (a
+	// sent message's one-time link is gone).
 	ResendMessage(ctx context.Context, id string, now time.Time) (*Message, error)
 	Message(ctx context.Context, id string) (*Message, error)
 	// ListMessages lists messages in state ("" for all), newest first, at

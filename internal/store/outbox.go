@@ -113,7 +113,7 @@ func (t *tx) MarkMessageFailed(ctx context.Context, id, owner, lastError string,
 
 func (t *tx) ResendMessage(ctx context.Context, id string, now time.Time) (*registry.Message, error) {
 	res, err := t.exec(ctx, `UPDATE outbox SET state = 'pending', next_at = ?, started_at = ?, lease_owner = '', lease_until = ''
-		WHERE id = ? AND state IN ('failed', 'sent')`, tm(now), tm(now), id)
+		WHERE id = ? AND state = 'failed'`, tm(now), tm(now), id)
 	ok, err := affected(res, err, "resend message")
 	if err != nil {
 		return nil, err
@@ -123,7 +123,7 @@ func (t *tx) ResendMessage(ctx context.Context, id string, now time.Time) (*regi
 		return nil, err
 	}
 	if !ok {
-		return nil, registry.Errorf(registry.ECONFLICT, "message %s is %s already: only sent or failed messages can be sent again", id, m.State)
+		return nil, registry.Errorf(registry.ECONFLICT, "message %s is %s: only a failed message can be sent again", id, m.State)
 	}
 	return m, nil
 }
