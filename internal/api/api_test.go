@@ -86,6 +86,8 @@ type client struct {
 	router routers.Router
 	seen   map[string]bool // "METHOD /path status" validated
 	key    ed25519.PublicKey
+	svc    *registry.Service
+	mail   *mailbox // what the service's outbox delivered
 }
 
 type response struct {
@@ -261,7 +263,9 @@ func newClient(t *testing.T, kind string, opts ...func(*registry.Config)) *clien
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := registry.Config{Hashing: auth.TestParams, FeedChanged: pub.Kick, Documents: docs, DemoWithoutTOTP: true}
+	box := &mailbox{}
+	cfg := registry.Config{Hashing: auth.TestParams, FeedChanged: pub.Kick, Documents: docs, DemoWithoutTOTP: true,
+		Mailer: box, Texter: box, PublicURL: "https://registry.example.pk", Attach: attachCertificate}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -279,7 +283,7 @@ func newClient(t *testing.T, kind string, opts ...func(*registry.Config)) *clien
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &client{t: t, base: srv.URL, router: router, seen: map[string]bool{}, key: cur.Public().(ed25519.PublicKey)}
+	return &client{t: t, base: srv.URL, router: router, seen: map[string]bool{}, key: cur.Public().(ed25519.PublicKey), svc: svc, mail: box}
 }
 
 func TestAPI(t *testing.T) {
@@ -290,6 +294,7 @@ func TestAPI(t *testing.T) {
 			testWorkflow(t, c)
 			testFeed(t, c)
 			testBadInput(t, c)
+			testNotifications(t, c)
 			// Every documented route was exercised and its answer validated.
 			for _, r := range api.Routes() {
 				if !c.seen[r] {
