@@ -114,6 +114,8 @@ func TestAccess(t *testing.T) {
 		{"GET /admin/users", "/admin/users", only(200, 403, "admin")},
 		{"GET /admin/operators", "/admin/operators", only(200, 403, "admin")},
 		{"GET /admin/settings", "/admin/settings", only(200, 403, "admin")},
+		{"GET /admin/outbox", "/admin/outbox", only(200, 403, "admin")},
+		{"GET /verify-email", "/verify-email?token=x", all(200)},
 
 		// State-changing routes, sent empty. 0 means "not sent as this
 		// role" (it would change state; other tests cover it).
@@ -147,6 +149,10 @@ func TestAccess(t *testing.T) {
 		{"POST /admin/operators", "/admin/operators", only(0, 403, "admin")},
 		{"POST /admin/operators/{id}/prefixes", "/admin/operators/ptcl/prefixes", only(0, 403, "admin")},
 		{"POST /admin/settings", "/admin/settings", only(0, 403, "admin")},
+		{"POST /admin/outbox/{id}/resend", "/admin/outbox/msg_none/resend", with(only(0, 403, "admin"), "admin", 404)},
+		{"POST /verify-email", "/verify-email", map[string]int{"anon": 404}},
+		{"POST /account/email/verification", "/account/email/verification", map[string]int{"anon": login}},
+		{"POST /account/language", "/account/language", map[string]int{"anon": login, "alice": 422}},
 	}
 	covered := map[string]bool{}
 	for _, tt := range tests {

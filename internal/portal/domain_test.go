@@ -114,6 +114,13 @@ var internalFormats = map[string]bool{
 	"%d bytes": true,
 	// A 500: the caller sees only "internal error".
 	"read document %s: content does not match its recorded hash": true,
+	// Outbox delivery errors: for admins' outbox page and the log, about
+	// the registry's own message templates.
+	"unknown channel %q":                             true,
+	"message template %q needs a subject and a text": true,
+	"no message template %q":                         true,
+	"messages/%s: no templates (%v)":                 true,
+	"message template %q has no sms text":            true,
 }
 
 func TestDomainCatalog(t *testing.T) {

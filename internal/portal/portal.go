@@ -113,6 +113,10 @@ var routes = []route{
 	{"GET /verify", (*Server).verifyPage},
 	{"GET /verify/{number}", (*Server).verifyPage},
 	{"GET /account", (*Server).account},
+	{"POST /account/email/verification", (*Server).accountVerification},
+	{"POST /account/language", (*Server).accountLanguage},
+	{"GET /verify-email", (*Server).verifyEmailPage},
+	{"POST /verify-email", (*Server).verifyEmailPost},
 	{"POST /account/totp", (*Server).totpBegin},
 	{"POST /account/totp/confirm", (*Server).totpConfirm},
 
@@ -154,6 +158,8 @@ var routes = []route{
 	{"POST /admin/operators/{id}/prefixes", (*Server).adminOperatorPrefixes},
 	{"GET /admin/settings", (*Server).adminSettings},
 	{"POST /admin/settings", (*Server).adminSettingsPost},
+	{"GET /admin/outbox", (*Server).adminOutbox},
+	{"POST /admin/outbox/{id}/resend", (*Server).adminOutboxResend},
 }
 
 // Patterns lists the routing table, for tests.

@@ -267,6 +267,8 @@ var flashes = map[string]string{
 	"user_updated":  "User updated.",
 	"loaded":        "Address space loaded.",
 	"logged_out":    "You are logged out.",
+	"verification_sent": "We have sent a new link to your e-mail address. It works for 48 hours.",
+	"resent":            "The message is queued to be sent again.",
 }
 
 // errorPage renders a page that explains an error.

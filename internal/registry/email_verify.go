@@ -2,6 +2,8 @@ package registry
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -90,9 +92,10 @@ func (s *Service) ResendEmailVerification(ctx context.Context, actor *User) erro
 			return Errorf(ECONFLICT, "your e-mail address %s is verified already", u.Email)
 		}
 		if _, err := s.reserve(ctx, tx, limitVerifyResend, s.Now(), u.ID); err != nil {
-			if e, ok := err.(*Error); ok && e.Code == ETOOMANY {
-				e.Message = "you have asked for 3 verification links this hour; use the newest one in your mailbox, or wait " +
-					e.RetryAfter.Round(time.Minute).String()
+			var e *Error
+			if errors.As(err, &e) && e.Code == ETOOMANY {
+				return &Error{Code: ETOOMANY, RetryAfter: e.RetryAfter, Message: fmt.Sprintf(
+					"you have asked for 3 verification links this hour; use the newest one in your mailbox, or wait %s", e.RetryAfter.Round(time.Minute))}
 			}
 			return err
 		}
