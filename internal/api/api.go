@@ -44,7 +44,7 @@ func New(svc *registry.Service, log *slog.Logger, cfg Config) *Server {
 		cfg.MaxBodyBytes = 1 << 20
 	}
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), newOutboxCollector(svc))
 	return &Server{svc: svc, log: log, cfg: cfg, metrics: newMetrics(reg), reg: reg}
 }
 

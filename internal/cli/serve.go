@@ -26,6 +26,7 @@ import (
 	"github.com/ipreg/ipreg/internal/docstore"
 	"github.com/ipreg/ipreg/internal/feed"
 	"github.com/ipreg/ipreg/internal/flagenv"
+	"github.com/ipreg/ipreg/internal/notify"
 	"github.com/ipreg/ipreg/internal/portal"
 	"github.com/ipreg/ipreg/internal/promexpose"
 	"github.com/ipreg/ipreg/internal/publish"
@@ -60,6 +61,9 @@ type ServeConfig struct {
 	// Metrics: --metrics-listen and --metrics-token-file (package promexpose).
 	Metrics promexpose.Flags
 	db      dbFlags
+	// mailer, set by tests, receives the outbox's e-mail. The transports
+	// (SMTP, SMS gateway, log) and their flags are wired here separately.
+	mailer notify.Mailer
 }
 
 // Server is a running ipreg serve: NewServer, Start, then Close.
@@ -161,7 +165,7 @@ func (s *Server) Start(ctx context.Context, banner io.Writer) error {
 		return fmt.Errorf("document store: %w", err)
 	}
 	s.svc = registry.NewService(db, registry.Config{Log: s.log, FeedChanged: pub.Kick, Documents: docs,
-		DemoWithoutTOTP: s.Config.Demo, ResetLinks: publicURL != "" || s.Config.Demo})
+		DemoWithoutTOTP: s.Config.Demo, ResetLinks: publicURL != "" || s.Config.Demo, PublicURL: publicURL, Mailer: s.Config.mailer})
 	// Addresses stored before e-mail normalisation (NFC, IDNA) existed.
 	if n, err := s.svc.NormalizeStoredEmails(ctx); err != nil {
 		return err
@@ -217,6 +221,7 @@ func (s *Server) Start(ctx context.Context, banner io.Writer) error {
 	case publicURL != "":
 	case s.Config.Demo:
 		publicURL = "http://" + demoHost(s.Addr)
+		s.svc.SetPublicURL(publicURL) // known only now that it listens
 	default:
 		s.log.Warn("password reset links are off: start ipreg serve with --public-url (IPREG_PUBLIC_URL), the address people reach the registry at")
 	}

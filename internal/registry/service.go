@@ -132,6 +132,11 @@ func NewService(store Store, cfg Config) *Service {
 	return s
 }
 
+// SetPublicURL sets the start of the links messages carry, for a server
+// that learns its address only once it listens (ipreg serve --demo). Call
+// it before the outbox is delivered.
+func (s *Service) SetPublicURL(u string) { s.publicURL = strings.TrimSuffix(u, "/") }
+
 // Now is the service's clock, truncated to the precision stores keep.
 func (s *Service) Now() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
