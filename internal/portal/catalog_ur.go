@@ -444,9 +444,8 @@ var urdu = map[string]string{
 	"Save":            "محفوظ کریں",
 	"Send a new link": "نیا لنک بھیجیں",
 	"We send you e-mail about your applications and registrations, and a text message to your mobile number for the important ones (approved, rejected, returned for correction, about to expire, revoked).": "ہم آپ کو آپ کی درخواستوں اور رجسٹریشنز کے بارے میں ای میل بھیجتے ہیں، اور اہم باتوں (منظوری، مسترد ہونا، درستی کے لیے واپسی، مدت ختم ہونے کے قریب، منسوخی) کے لیے آپ کے موبائل نمبر پر ایس ایم ایس بھی۔",
-	"Yes, on %s": "جی ہاں، %s کو",
-	"Attempts":   "کوششیں",
-	"Channel":    "ذریعہ",
+	"Attempts": "کوششیں",
+	"Channel":  "ذریعہ",
 	"E-mail and text messages are sent from a queue and retried when they fail. A message that has not gone out by the time set in the settings is given up and listed here; fix the cause (the mail server or SMS gateway), then send it again. Message contents are not shown: they may hold one-time links.": "ای میل اور ایس ایم ایس ایک قطار سے بھیجے جاتے ہیں اور ناکام ہونے پر دوبارہ کوشش کی جاتی ہے۔ جو پیغام ترتیبات میں مقرر وقت تک نہ جا سکے، اسے چھوڑ کر یہاں دکھایا جاتا ہے؛ وجہ (میل سرور یا ایس ایم ایس گیٹ وے) درست کریں، پھر اسے دوبارہ بھیجیں۔ پیغامات کا متن نہیں دکھایا جاتا: ان میں ایک بار استعمال ہونے والے لنک ہو سکتے ہیں۔",
 	"Given up":                  "چھوڑ دیے گئے",
 	"Last error":                "آخری خرابی",
@@ -463,4 +462,5 @@ var urdu = map[string]string{
 	"Confirm your e-mail address":                                                                               "اپنے ای میل ایڈریس کی تصدیق کریں",
 	"Messages we send you":                                                                                      "ہم آپ کو کون سے پیغامات بھیجتے ہیں",
 	"We e-mail the address of your account about your account (confirming the address, password reset links), your applications (received, the operator's answer, returned for correction, approved with the certificate, rejected with the reason and how to appeal, the appeal's outcome) and your registrations (30 and 7 days before they end, expired, revoked, surrendered). For the important ones (approved, rejected, returned, about to end, revoked) we also send a text message to your account's mobile number. Messages are in the language you choose on your account page. They go through the registry's mail server and SMS gateway. The registry keeps a record of each message (which message, to whom, when, and the details it was written from); the one-time links in it are kept only until it is sent.": "ہم آپ کے اکاؤنٹ کے ای میل ایڈریس پر آپ کے اکاؤنٹ (ایڈریس کی تصدیق، پاس ورڈ ری سیٹ کے لنک)، آپ کی درخواستوں (موصول ہونا، آپریٹر کا جواب، درستی کے لیے واپسی، سرٹیفکیٹ کے ساتھ منظوری، وجہ اور اپیل کے طریقے کے ساتھ مسترد ہونا، اپیل کا نتیجہ) اور آپ کی رجسٹریشنز (ختم ہونے سے 30 اور 7 دن پہلے، میعاد ختم، منسوخی، دستبرداری) کے بارے میں ای میل بھیجتے ہیں۔ اہم پیغامات (منظوری، مسترد ہونا، واپسی، مدت ختم ہونے کے قریب، منسوخی) کے لیے ہم آپ کے اکاؤنٹ کے موبائل نمبر پر ایس ایم ایس بھی بھیجتے ہیں۔ پیغامات اس زبان میں ہوتے ہیں جو آپ اپنے اکاؤنٹ کے صفحے پر چنیں۔ یہ رجسٹری کے میل سرور اور ایس ایم ایس گیٹ وے سے جاتے ہیں۔ رجسٹری ہر پیغام کا ریکارڈ رکھتی ہے (کون سا پیغام، کس کو، کب، اور وہ تفصیلات جن سے وہ لکھا گیا)؛ اس میں موجود ایک بار کے لنک صرف بھیجے جانے تک رکھے جاتے ہیں۔",
+	"Yes": "جی ہاں",
 }
