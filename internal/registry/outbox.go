@@ -237,10 +237,14 @@ func (s *Service) DeliverOutbox(ctx context.Context) (int, error) {
 		}
 		sendErr := s.sendMessage(ctx, m)
 		if sendErr == nil {
-			err = s.store.Write(ctx, func(tx Tx) error {
-				_, err := tx.MarkMessageSent(ctx, m.ID, s.worker, s.Now())
+			// Mark it even if ctx ended meanwhile (a shutdown): the message
+			// went out, and an unmarked one goes again.
+			mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			err = s.store.Write(mctx, func(tx Tx) error {
+				_, err := tx.MarkMessageSent(mctx, m.ID, s.worker, s.Now())
 				return err
 			})
+			cancel()
 			if err != nil {
 				// Sent but not marked: when the lease ends it goes again.
 				return sent, fmt.Errorf("deliver outbox: mark %s sent: %w", m.ID, err)
