@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipreg/ipreg/internal/audit"
 	"github.com/ipreg/ipreg/internal/auth"
 	"github.com/ipreg/ipreg/internal/notify"
 	. "github.com/ipreg/ipreg/internal/registry"
@@ -558,4 +559,60 @@ func TestOutboxTwoWorkers(t *testing.T) {
 		t.Errorf("%d mails, %d distinct, workers sent %v: want %d, each once", len(mails), len(count), sent, n)
 	}
 	t.Logf("worker shares: %v", sent)
+}
+
+// auditFailStore fails the audit append of a write while armed: the last
+// step of an event, after its messages were enqueued.
+type auditFailStore struct {
+	Store
+	armed atomic.Bool
+}
+
+func (s *auditFailStore) Write(ctx context.Context, fn func(Tx) error) error {
+	return s.Store.Write(ctx, func(tx Tx) error { return fn(auditFailTx{tx, s}) })
+}
+
+type auditFailTx struct {
+	Tx
+	s *auditFailStore
+}
+
+func (t auditFailTx) AppendAudit(ctx context.Context, e *audit.Entry) error {
+	if t.s.armed.Load() {
+		return errors.New("disk full (simulated)")
+	}
+	return t.Tx.AppendAudit(ctx, e)
+}
+
+// A message is written in the transaction of the change that causes it: a
+// change that fails leaves no message, and one that commits leaves one.
+func TestOutboxSameTransaction(t *testing.T) {
+	for _, kind := range storetest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			db := storetest.Open(t, kind)
+			box := &postbox{}
+			cfg := Config{Hashing: auth.TestParams}
+			withPostbox(box)(&cfg)
+			wrapped := &auditFailStore{Store: db}
+			svc := NewService(wrapped, cfg)
+			ctx := context.Background()
+			in := SignupInput{Email: "tx@example.pk", Password: "a long password", Kind: "individual", Name: "T",
+				CNIC: "35202-1111111-1", Mobile: "03001234567"}
+			wrapped.armed.Store(true)
+			if _, _, err := svc.Signup(ctx, in); err == nil {
+				t.Fatal("sign-up succeeded with the audit log failing")
+			}
+			wrapped.armed.Store(false)
+			if n, err := svc.DeliverOutbox(ctx); err != nil || n != 0 {
+				t.Fatalf("after a failed sign-up, %d messages sent, %v", n, err)
+			}
+			if _, _, err := svc.Signup(ctx, in); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := svc.DeliverOutbox(ctx); err != nil || n != 1 {
+				t.Fatalf("after the sign-up, %d messages sent, %v; want 1", n, err)
+			}
+		})
+	}
 }
