@@ -22,7 +22,7 @@ func TestMessageTemplates(t *testing.T) {
 	if !slices.Equal(names["en"], names["ur"]) {
 		t.Fatalf("English messages %v, Urdu messages %v: each needs both", names["en"], names["ur"])
 	}
-	long := strings.Repeat("The subscriber ID on the form does not match the operator's records; attach the latest bill. ", 10)
+	long := strings.Repeat("The subscriber ID on the form does not match the operator's records; attach the latest bill. ", 10) + `<img src=x onerror="alert(1)">`
 	data := map[string]string{"Application": "app_7zq4xk2m9w3hvb6t", "Number": "VPN-2026-1234567", "ValidUntil": "2027-11-23",
 		"Due": "2026-11-24", "AppealBy": "2026-12-23", "Ended": "2027-11-23", "Days": "30", "Hours": "48", "Outcome": "disputed",
 		"Reason": "insufficient_purpose", "Note": long, "Items": "14.1.104.0/24\n2400:fc00:8000::/48\n923001234567",
@@ -41,6 +41,9 @@ func TestMessageTemplates(t *testing.T) {
 					if strings.Contains(v, "<no value>") || v == "" {
 						t.Errorf("%s is empty or misses a value: %q", part, v)
 					}
+				}
+				if strings.Contains(r.HTML, "<img") {
+					t.Errorf("a value's markup reached the HTML unescaped")
 				}
 				if strings.ContainsAny(r.Subject, "\r\n") {
 					t.Errorf("subject has a line break: %q", r.Subject)
