@@ -299,12 +299,12 @@ func (s *Service) sendMessage(ctx context.Context, m *Message) error {
 		if s.texter == nil {
 			return errors.New("no SMS sender is configured")
 		}
-		return s.texter.SendSMS(ctx, notify.SMS{To: m.Recipient, Text: r.SMS, Lang: m.Lang, MessageID: m.Key})
+		return s.texter.SendSMS(ctx, notify.SMS{To: m.Recipient, Text: r.SMS, Lang: m.Lang, MessageID: messageID(m.Key)})
 	case ChannelEmail:
 		if s.mailer == nil {
 			return errors.New("no mail transport is configured")
 		}
-		e := notify.Email{To: m.Recipient, Subject: r.Subject, Text: r.Text, HTML: r.HTML, Lang: m.Lang, MessageID: m.Key}
+		e := notify.Email{To: m.Recipient, Subject: r.Subject, Text: r.Text, HTML: r.HTML, Lang: m.Lang, MessageID: messageID(m.Key)}
 		if m.Attachment != "" {
 			if s.attach == nil {
 				return errors.New("the message has an attachment but no attachment source is configured")
@@ -319,6 +319,11 @@ func (s *Service) sendMessage(ctx context.Context, m *Message) error {
 	}
 	return permanentError{fmt.Errorf("unknown channel %q", m.Channel)}
 }
+
+// messageID is the idempotency key in a form that is a valid left-hand
+// side of a Message-ID (RFC 5322 dot-atom text): keys are letters,
+// digits, "_", "-" and ":" separators, and ":" is not allowed there.
+func messageID(key string) string { return strings.ReplaceAll(key, ":", ".") }
 
 type permanentError struct{ error }
 

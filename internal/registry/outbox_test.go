@@ -195,6 +195,12 @@ func TestNotificationsLifecycle(t *testing.T) {
 		if n := h.deliver(); n != 0 {
 			t.Errorf("a second delivery sent %d messages again", n)
 		}
+		// The key travels as the Message-ID's left side: dot-atom text.
+		for _, id := range []string{mails[0].MessageID, texts[0].MessageID} {
+			if !regexp.MustCompile(`^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$`).MatchString(id) {
+				t.Errorf("MessageID %q is not dot-atom text", id)
+			}
+		}
 
 		// Reminders: 30 days before the end, then 7, each once.
 		h.clock.Add(340 * 24 * time.Hour)
