@@ -155,3 +155,18 @@ func TestAdminOutboxPage(t *testing.T) {
 		t.Errorf("resend of a sent message = %d, want 409", p.status)
 	}
 }
+
+// The privacy notice says what is sent where, and for how long its record
+// is kept, from the settings.
+func TestPrivacyNoticeMessages(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	p := b.get("/privacy")
+	if !strings.Contains(p.body, "text message to your account") || !strings.Contains(p.body, "the record is deleted 90 days after") {
+		t.Errorf("the privacy notice does not say what is sent where:\n%s", p.body)
+	}
+	b.get("/lang/ur?next=/privacy")
+	if p := b.get("/privacy"); !strings.Contains(p.body, "ریکارڈ 90 دن بعد مٹا دیا جاتا ہے") {
+		t.Errorf("the Urdu privacy notice misses the messages")
+	}
+}

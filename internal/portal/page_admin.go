@@ -215,6 +215,7 @@ var settingLabels = map[string]string{
 	"document_max_bytes":      "Largest document (bytes)",
 	"document_retention_days": "Keep documents after the decision (days)",
 	"outbox_give_up_hours":    "Stop retrying an undelivered message after (hours)",
+	"outbox_keep_days":        "Keep the record of a sent message (days)",
 }
 
 // settingFields walks Settings by reflection so that a setting added later

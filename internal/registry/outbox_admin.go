@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -104,4 +105,30 @@ func (s *Service) OutboxCounts(ctx context.Context) ([]MessageCount, error) {
 		return err
 	})
 	return out, err
+}
+
+// PurgeOutbox deletes the records of messages sent more than the
+// outbox_keep_days setting ago, in batches of 1000, each its own
+// transaction (safe on several replicas). Pending and failed messages stay.
+// It returns how many it deleted.
+func (s *Service) PurgeOutbox(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		var n int
+		err := s.store.Write(ctx, func(tx Tx) error {
+			set, err := tx.Settings(ctx)
+			if err != nil {
+				return err
+			}
+			n, err = tx.DeleteSentMessages(ctx, s.Now().AddDate(0, 0, -set.OutboxKeepDays), 1000)
+			return err
+		})
+		total += n
+		if err != nil {
+			return total, fmt.Errorf("purge outbox: %w", err)
+		}
+		if n < 1000 {
+			return total, nil
+		}
+	}
 }

@@ -237,6 +237,21 @@ func TestNotificationsLifecycle(t *testing.T) {
 		if n, _ := svc.SendReminders(ctx); n != 0 {
 			t.Errorf("an ended registration was reminded")
 		}
+		// Records of sent messages go after 90 days (outbox_keep_days);
+		// the last ones (the expiry) were sent just now.
+		admin := h.staff("admin")
+		before, _ := svc.ListOutbox(ctx, admin, "sent")
+		h.clock.Add(89 * 24 * time.Hour)
+		n, err := svc.PurgeOutbox(ctx)
+		after, _ := svc.ListOutbox(ctx, admin, "sent")
+		if err != nil || n == 0 || len(after) != len(before)-n || len(after) == 0 {
+			t.Fatalf("PurgeOutbox = %d, %v: %d sent before, %d after", n, err, len(before), len(after))
+		}
+		for _, m := range after {
+			if m.SentAt.Before(h.clock.Now().AddDate(0, 0, -90)) {
+				t.Errorf("a message sent on %s was kept", m.SentAt)
+			}
+		}
 	})
 }
 

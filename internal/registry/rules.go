@@ -94,6 +94,9 @@ type Settings struct {
 	// OutboxGiveUpHours is how long the outbox keeps retrying a message
 	// that fails to go out before it gives up and shows it to admins.
 	OutboxGiveUpHours int `json:"outbox_give_up_hours"`
+	// OutboxKeepDays is how long a sent message's record is kept; then
+	// PurgeOutbox deletes it.
+	OutboxKeepDays int `json:"outbox_keep_days"`
 }
 
 // DefaultSettings are the values a new registry starts with. The fee amount
@@ -117,6 +120,9 @@ var DefaultSettings = Settings{
 	DocumentRetentionDays: 365,
 	// Three days ride out a mail server's or SMS gateway's weekend outage.
 	OutboxGiveUpHours: 72,
+	// Long enough to answer "did you send me …?"; the timeline keeps the
+	// events themselves.
+	OutboxKeepDays: 90,
 }
 
 // Validate checks that settings are usable.
@@ -146,6 +152,7 @@ func (s Settings) Validate() error {
 	}
 	pos("document_retention_days", s.DocumentRetentionDays, 1, 3650)
 	pos("outbox_give_up_hours", s.OutboxGiveUpHours, 1, 720)
+	pos("outbox_keep_days", s.OutboxKeepDays, 1, 3650)
 	return fe.Err()
 }
 

@@ -223,6 +223,9 @@ type Tx interface {
 	// most limit.
 	ListMessages(ctx context.Context, state MessageState, limit int) ([]*Message, error)
 	CountMessages(ctx context.Context) ([]MessageCount, error)
+	// DeleteSentMessages deletes at most limit messages sent before
+	// before; it returns how many.
+	DeleteSentMessages(ctx context.Context, before time.Time, limit int) (int, error)
 
 	// AddFeedChange appends to the allowlist feed's outbox: target is ""
 	// for address prefixes, or the operator id for its mobile numbers.

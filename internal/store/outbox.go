@@ -180,6 +180,16 @@ func (t *tx) CountMessages(ctx context.Context) ([]registry.MessageCount, error)
 	return out, rows.Err()
 }
 
+func (t *tx) DeleteSentMessages(ctx context.Context, before time.Time, limit int) (int, error) {
+	res, err := t.exec(ctx, `DELETE FROM outbox WHERE id IN (
+		SELECT id FROM outbox WHERE state = 'sent' AND sent_at < ? ORDER BY sent_at LIMIT ?)`, tm(before), limit)
+	if err != nil {
+		return 0, fmt.Errorf("delete sent messages: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
 // affected reports whether an UPDATE changed a row.
 func affected(res sql.Result, err error, what string) (bool, error) {
 	if err != nil {

@@ -136,6 +136,18 @@ func testOutbox(t *testing.T, db *store.DB) {
 		wantCode(t, err, registry.ECONFLICT)
 		_, err = tx.ResendMessage(ctx, "msg_nope", later)
 		wantCode(t, err, registry.ENOTFOUND)
+		// Only sent messages, and only those sent before the cutoff.
+		if n, err := tx.DeleteSentMessages(ctx, t0.Add(time.Second), 10); err != nil || n != 0 {
+			t.Errorf("DeleteSentMessages at the moment of sending = %d, %v; want 0", n, err)
+		}
+		if n, err := tx.DeleteSentMessages(ctx, later, 10); err != nil || n != 1 {
+			t.Errorf("DeleteSentMessages = %d, %v; want 1 (msg_0)", n, err)
+		}
+		_, err = tx.Message(ctx, "msg_0")
+		wantCode(t, err, registry.ENOTFOUND)
+		if all, _ := tx.ListMessages(ctx, "", 10); len(all) != 2 {
+			t.Errorf("%d messages left, want 2", len(all))
+		}
 		return nil
 	})
 }
