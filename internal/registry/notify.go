@@ -65,6 +65,9 @@ func (s *Service) notifyEvent(ctx context.Context, tx Tx, a *Application, e *Eve
 // notifyEnd enqueues the message a registration's end sends its holder.
 func (s *Service) notifyEnd(ctx context.Context, tx Tx, r *Registration) error {
 	tmpl := string(r.Status) // expired, revoked, surrendered
+	if r.Status != RegExpired && r.Status != RegRevoked && r.Status != RegSurrendered {
+		return nil // an end this part has no message for
+	}
 	data := map[string]string{"Number": r.Number, "Reason": r.EndReason, "Ended": s.day(r.EndedAt),
 		"Path": "/registrations/" + r.Number}
 	_, err := s.notifyAccount(ctx, tx, r.AccountID, "reg:"+r.Number+":"+tmpl, tmpl, data, smsTemplates[tmpl], "")
