@@ -346,6 +346,58 @@ func TestNotificationsDecisionsAndDigest(t *testing.T) {
 		if len(texts) != 2 {
 			t.Errorf("%d texts for a return and a rejection, want 2: %+v", len(texts), texts)
 		}
+
+		// A registration surrendered, another revoked with a reason.
+		var regs []*Registration
+		for _, addr := range []string{"14.1.106.0/24", "14.1.107.0/24"} {
+			x, _ := h.create(bob, companyApp(addr))
+			if _, err := svc.Submit(ctx, bob, x.ID, nil); err != nil {
+				t.Fatal(err)
+			}
+			cs, _ := svc.ListChecks(ctx, h.staff("operator.ptcl"), CheckPending)
+			for _, c := range cs {
+				svc.AnswerCheck(ctx, h.staff("operator.ptcl"), c.ID, "confirmed", "")
+			}
+			_, reg, err := svc.Decide(ctx, reviewer, x.ID, DecisionInput{Decision: "approve"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			regs = append(regs, reg)
+		}
+		if _, err := svc.Surrender(ctx, bob, regs[0].Number, "Office closed"); err != nil {
+			t.Fatal(err)
+		}
+		rev, err := svc.ProposeRevocation(ctx, reviewer, regs[1].Number, "The addresses now serve a public proxy.")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := svc.ConfirmRevocation(ctx, h.staff("supervisor"), rev.ID); err != nil {
+			t.Fatal(err)
+		}
+		box.take()
+		h.deliver()
+		mails, texts = box.take()
+		if m := find("has been given up"); !strings.Contains(m.Text, regs[0].Number) {
+			t.Errorf("surrender mail = %+v", m)
+		}
+		if m := find("has been revoked"); !strings.Contains(m.Text, "public proxy") || !strings.Contains(m.Subject, regs[1].Number) {
+			t.Errorf("revocation mail = %+v", m)
+		}
+		revokedSMS := 0
+		for _, x := range texts {
+			if strings.Contains(x.Text, "revoked") {
+				revokedSMS++
+				if !strings.Contains(x.Text, regs[1].Number) || x.To != "923001234567" {
+					t.Errorf("revocation SMS = %+v", x)
+				}
+			}
+			if strings.Contains(x.Text, "given up") {
+				t.Errorf("a surrender went by SMS: %+v", x)
+			}
+		}
+		if revokedSMS != 1 {
+			t.Errorf("%d revocation texts, want 1 (of %+v)", revokedSMS, texts)
+		}
 	})
 }
 
