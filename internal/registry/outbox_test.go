@@ -689,3 +689,46 @@ func TestOutboxSameTransaction(t *testing.T) {
 		})
 	}
 }
+
+// The events other parts emit (appeals, renewal and amendment) already
+// send their messages; events without one send nothing.
+func TestNotificationsOtherPartsEvents(t *testing.T) {
+	box := &postbox{}
+	eachStoreWith(t, withPostbox(box), func(t *testing.T, h *harness) {
+		ctx, svc := h.ctx, h.svc
+		bob := h.applicant("individual")
+		a, _ := h.create(bob, ApplicationInput{Category: ptr("mobile_vpn"), OperatorID: ptr("jazz"),
+			SubscriberID: ptr("MSISDN owner"), MobileNumbers: ptr([]string{"0300-1234567"}),
+			VPNProtocol: ptr("openvpn"), Purpose: ptr("Freelance work for a client abroad.")})
+		h.deliver()
+		box.take()
+		supervisor := h.staff("supervisor")
+		for _, tt := range []struct {
+			typ, note, subject, text string
+		}{
+			{"appeal_upheld", "The purpose is still not stated.", "appeal about application", "the decision stands"},
+			{"appeal_overturned", "", "appeal about application", "the decision has been changed"},
+			{"items_given_up", "14.1.104.0/24\n923001234567", "Removed from your registration", "923001234567"},
+			{"renewal_submitted", "", "We have received your application", a.ID},
+			{"amendment_submitted", "", "We have received your application", a.ID},
+			{"document_added", "CNIC (front)", "", ""},
+		} {
+			if err := svc.AddEventForTest(ctx, supervisor, a.ID, tt.typ, tt.note); err != nil {
+				t.Fatal(err)
+			}
+			h.clock.Add(time.Second)
+			h.deliver()
+			mails, texts := box.take()
+			if tt.subject == "" {
+				if len(mails)+len(texts) != 0 {
+					t.Errorf("%s sent %+v %+v", tt.typ, mails, texts)
+				}
+				continue
+			}
+			if len(mails) != 1 || len(texts) != 0 || !strings.Contains(mails[0].Subject, tt.subject) || !strings.Contains(mails[0].Text, tt.text) ||
+				(tt.note != "" && !strings.Contains(mails[0].Text, strings.Split(tt.note, "\n")[0])) {
+				t.Errorf("%s: mails %+v, texts %+v", tt.typ, mails, texts)
+			}
+		}
+	})
+}
