@@ -114,11 +114,9 @@ func (s *Server) forgotData() map[string]any {
 	return map[string]any{"NoLinks": s.cfg.PublicURL == ""}
 }
 
-// forgotPost makes a reset link. Until ipreg sends e-mail, the message
-// that would be sent is written to the log, link included (the issue asks
-// for it; the link is a one-time secret valid for an hour, so the log must
-// be kept as private as a mailbox). The answer is the same whether or not
-// the address has an account.
+// forgotPost makes a reset link, which the registry mails through its
+// outbox (never logged). The answer is the same whether or not the address
+// has an account.
 func (s *Server) forgotPost(w http.ResponseWriter, r *http.Request) {
 	f, err := form(w, r)
 	if err != nil {
