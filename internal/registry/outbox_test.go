@@ -74,8 +74,11 @@ func attachCertificate(ctx context.Context, ref string) (notify.Attachment, erro
 	return notify.Attachment{Name: number + ".pdf", ContentType: "application/pdf", Data: testbin.PDF("Certificate " + number)}, nil
 }
 
-func withPostbox(p *postbox) func(*Config) {
+// withPostbox gives each service its own recording transport (h.box),
+// which refuses what fail, if set, refuses.
+func withPostbox(fail func(to string) error) func(*Config) {
 	return func(c *Config) {
+		p := &postbox{fail: fail}
 		c.Mailer, c.Texter, c.Attach, c.PublicURL = p, p, attachCertificate, publicURL+"/"
 	}
 }
@@ -108,9 +111,8 @@ func tokenIn(t *testing.T, text string) string {
 // sign-up to the registration's end; links start with the public URL and
 // the approval carries the certificate.
 func TestNotificationsLifecycle(t *testing.T) {
-	box := &postbox{}
-	eachStoreWith(t, withPostbox(box), func(t *testing.T, h *harness) {
-		ctx, svc := h.ctx, h.svc
+	eachStoreWith(t, withPostbox(nil), func(t *testing.T, h *harness) {
+		ctx, svc, box := h.ctx, h.svc, h.box
 		box.take()
 		alice, _, err := svc.Signup(ctx, SignupInput{Email: "alice@example.pk", Password: "a long password", Kind: "individual",
 			Name: "علی رضا", CNIC: "35202-7654321-1", Mobile: "0300-1234567", Lang: "ur"})
@@ -268,9 +270,8 @@ func mustLoginAs(t *testing.T, h *harness, email, password string) string {
 // English with the note, reason and appeal deadline; staff get one digest a
 // day of overdue applications.
 func TestNotificationsDecisionsAndDigest(t *testing.T) {
-	box := &postbox{}
-	eachStoreWith(t, withPostbox(box), func(t *testing.T, h *harness) {
-		ctx, svc := h.ctx, h.svc
+	eachStoreWith(t, withPostbox(nil), func(t *testing.T, h *harness) {
+		ctx, svc, box := h.ctx, h.svc, h.box
 		bob := h.applicant("company")
 		a, _ := h.create(bob, companyApp("14.1.104.0/24"))
 		b, _ := h.create(bob, companyApp("14.1.105.0/24"))
@@ -405,9 +406,8 @@ func TestNotificationsDecisionsAndDigest(t *testing.T) {
 // time the message is failed, listed for admins with its error and no
 // body; an admin's resend sends it once the transport works.
 func TestOutboxRetryGiveUpResend(t *testing.T) {
-	box := &postbox{}
-	eachStoreWith(t, withPostbox(box), func(t *testing.T, h *harness) {
-		ctx, svc := h.ctx, h.svc
+	eachStoreWith(t, withPostbox(nil), func(t *testing.T, h *harness) {
+		ctx, svc, box := h.ctx, h.svc, h.box
 		admin := h.staff("admin")
 		set, _ := svc.Settings(ctx, admin)
 		set.OutboxGiveUpHours = 2
@@ -505,8 +505,7 @@ func (permanentErr) Error() string   { return "550 no such user" }
 func (permanentErr) Permanent() bool { return true }
 
 func TestOutboxPermanentFailure(t *testing.T) {
-	box := &postbox{fail: func(string) error { return permanentErr{} }}
-	eachStoreWith(t, withPostbox(box), func(t *testing.T, h *harness) {
+	eachStoreWith(t, withPostbox(func(string) error { return permanentErr{} }), func(t *testing.T, h *harness) {
 		h.applicant("individual")
 		h.deliver()
 		failed, _ := h.svc.ListOutbox(h.ctx, h.staff("admin"), "failed")
@@ -547,9 +546,9 @@ func TestOutboxCrashBetweenSendAndMark(t *testing.T) {
 			t.Parallel()
 			db := storetest.Open(t, kind)
 			clock := testbin.NewClock(time.Date(2026, 11, 23, 5, 0, 0, 0, time.UTC))
-			box := &postbox{}
 			cfg := Config{Now: clock.Now, Hashing: auth.TestParams}
-			withPostbox(box)(&cfg)
+			withPostbox(nil)(&cfg)
+			box := cfg.Mailer.(*postbox)
 			wrapped := &markFailStore{Store: db}
 			svc := NewService(wrapped, cfg)
 			ctx := context.Background()
@@ -597,9 +596,9 @@ func TestOutboxCrashBetweenSendAndMark(t *testing.T) {
 func TestOutboxTwoWorkers(t *testing.T) {
 	db := storetest.Open(t, "postgres")
 	clock := testbin.NewClock(time.Date(2026, 11, 23, 5, 0, 0, 0, time.UTC))
-	box := &postbox{}
 	cfg := Config{Now: clock.Now, Hashing: auth.TestParams}
-	withPostbox(box)(&cfg)
+	withPostbox(nil)(&cfg)
+	box := cfg.Mailer.(*postbox)
 	a, b := NewService(db, cfg), NewService(db, cfg)
 	ctx := context.Background()
 	const n = 30
@@ -664,9 +663,8 @@ func TestOutboxSameTransaction(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			t.Parallel()
 			db := storetest.Open(t, kind)
-			box := &postbox{}
 			cfg := Config{Hashing: auth.TestParams}
-			withPostbox(box)(&cfg)
+			withPostbox(nil)(&cfg)
 			wrapped := &auditFailStore{Store: db}
 			svc := NewService(wrapped, cfg)
 			ctx := context.Background()
@@ -693,9 +691,8 @@ func TestOutboxSameTransaction(t *testing.T) {
 // The events other parts emit (appeals, renewal and amendment) already
 // send their messages; events without one send nothing.
 func TestNotificationsOtherPartsEvents(t *testing.T) {
-	box := &postbox{}
-	eachStoreWith(t, withPostbox(box), func(t *testing.T, h *harness) {
-		ctx, svc := h.ctx, h.svc
+	eachStoreWith(t, withPostbox(nil), func(t *testing.T, h *harness) {
+		ctx, svc, box := h.ctx, h.svc, h.box
 		bob := h.applicant("individual")
 		a, _ := h.create(bob, ApplicationInput{Category: ptr("mobile_vpn"), OperatorID: ptr("jazz"),
 			SubscriberID: ptr("MSISDN owner"), MobileNumbers: ptr([]string{"0300-1234567"}),

@@ -27,6 +27,9 @@ type harness struct {
 	// tests that write what an older release left behind.
 	db    Store
 	blobs Blobs
+	// box is the recording Mailer and Texter, when the configuration has
+	// one (withPostbox): each store kind its own.
+	box *postbox
 }
 
 // eachStore runs fn against a fresh service on every store kind.
@@ -52,6 +55,7 @@ func eachStoreWith(t *testing.T, opt func(*Config), fn func(t *testing.T, h *har
 			}
 			h := &harness{t: t, ctx: context.Background(), clock: c, docsDir: dir, db: db, blobs: docs,
 				svc: NewService(db, cfg)}
+			h.box, _ = cfg.Mailer.(*postbox)
 			if err := h.svc.EnsureDemo(h.ctx, "demo-password-1"); err != nil {
 				t.Fatal(err)
 			}
