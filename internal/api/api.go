@@ -48,7 +48,7 @@ func New(svc *registry.Service, log *slog.Logger, cfg Config) *Server {
 		cfg.MaxBodyBytes = 1 << 20
 	}
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), newOutboxCollector(svc))
 	return &Server{svc: svc, log: log, cfg: cfg, metrics: newMetrics(reg), reg: reg}
 }
 
@@ -77,6 +77,9 @@ var routes = []route{
 	{"POST", "/api/v1/login", (*Server).login},
 	{"POST", "/api/v1/logout", (*Server).logout},
 	{"GET", "/api/v1/me", (*Server).me},
+	{"PATCH", "/api/v1/me", (*Server).updateMe},
+	{"POST", "/api/v1/me/email/verification", (*Server).resendEmailVerification},
+	{"POST", "/api/v1/email/verify", (*Server).verifyEmail},
 	{"POST", "/api/v1/me/totp", (*Server).beginTOTP},
 	{"POST", "/api/v1/me/totp/confirm", (*Server).confirmTOTP},
 	{"POST", "/api/v1/me/totp/disable", (*Server).disableTOTP},
@@ -123,6 +126,8 @@ var routes = []route{
 	{"PUT", "/api/v1/admin/settings", (*Server).putSettings},
 	{"GET", "/api/v1/admin/jobs", (*Server).listJobs},
 	{"POST", "/api/v1/admin/jobs/{name}/run", (*Server).runJob},
+	{"GET", "/api/v1/admin/outbox", (*Server).listOutbox},
+	{"POST", "/api/v1/admin/outbox/{id}/resend", (*Server).resendOutboxMessage},
 	{"GET", "/api/v1/openapi.json", (*Server).openAPI},
 	{"GET", "/healthz", (*Server).healthz},
 	{"GET", "/readyz", (*Server).readyz},

@@ -87,6 +87,8 @@ type client struct {
 	router routers.Router
 	seen   map[string]bool // "METHOD /path status" validated
 	key    ed25519.PublicKey
+	svc    *registry.Service
+	mail   *mailbox // what the service's outbox delivered
 }
 
 type response struct {
@@ -262,8 +264,10 @@ func newClient(t *testing.T, kind string, opts ...func(*registry.Config)) *clien
 	if err != nil {
 		t.Fatal(err)
 	}
+	box := &mailbox{}
 	cfg := registry.Config{Hashing: auth.TestParams, FeedChanged: pub.Kick, Documents: docs, DemoWithoutTOTP: true,
-		CertificateKeys: certificate.Keys{Dir: t.TempDir()}, PublicURL: "https://ipreg.example.pk"}
+		CertificateKeys: certificate.Keys{Dir: t.TempDir()}, PublicURL: "https://ipreg.example.pk",
+		Mailer: box, Texter: box, Attach: attachCertificate}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -288,7 +292,7 @@ func newClient(t *testing.T, kind string, opts ...func(*registry.Config)) *clien
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &client{t: t, base: srv.URL, router: router, seen: map[string]bool{}, key: cur.Public().(ed25519.PublicKey)}
+	return &client{t: t, base: srv.URL, router: router, seen: map[string]bool{}, key: cur.Public().(ed25519.PublicKey), svc: svc, mail: box}
 }
 
 func TestAPI(t *testing.T) {
@@ -302,6 +306,7 @@ func TestAPI(t *testing.T) {
 			testAppeals(t, c)
 			testMyData(t, c)
 			testJobs(t, c)
+			testNotifications(t, c)
 			// Every documented route was exercised and its answer validated.
 			for _, r := range api.Routes() {
 				if !c.seen[r] {

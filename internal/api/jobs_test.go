@@ -13,11 +13,11 @@ func testJobs(t *testing.T, c *client) {
 	var names []string
 	for _, j := range jobs {
 		names = append(names, j["name"].(string))
-		if j["schedule"] != "every 1m0s" || j["about"] == "" {
+		if j["schedule"] == "" || j["about"] == "" {
 			t.Errorf("job %v", j)
 		}
 	}
-	if got := strings.Join(names, ","); got != "expire-checks,expire-registrations,clean-tokens,purge-documents" {
+	if got := strings.Join(names, ","); got != "expire-checks,expire-registrations,clean-tokens,purge-documents,escalate-overdue,deliver-outbox,send-reminders,send-digests,purge-outbox" {
 		t.Errorf("jobs = %s", got)
 	}
 	c.want(c.do("GET", "/api/v1/admin/jobs", reviewer, nil), 403)

@@ -46,6 +46,10 @@ func TestMetricsNotPublic(t *testing.T) {
 		return res.StatusCode, string(b)
 	}
 	get(main.URL+"/healthz", "") // a request for the metrics to count
+	if _, _, err := svc.Signup(t.Context(), registry.SignupInput{Email: "m@example.pk", Password: "a long password", Kind: "individual",
+		Name: "M", CNIC: "35202-1234567-1", Mobile: "03001234567"}); err != nil {
+		t.Fatal(err)
+	} // a verification e-mail, pending: no mailer
 	for _, token := range []string{"", "anything-at-all-0123456789", testMetricsToken} {
 		if code, body := get(main.URL+"/metrics", token); code != http.StatusNotFound || strings.Contains(body, "go_goroutines") {
 			t.Errorf("main listener, no metrics token configured, bearer %q: %d %.80s", token, code, body)
@@ -54,6 +58,9 @@ func TestMetricsNotPublic(t *testing.T) {
 	code, body := get("http://"+sep.Addr.String()+"/metrics", "")
 	if code != http.StatusOK || !strings.Contains(body, `ipreg_http_requests_total{code="200",route="GET /healthz"}`) {
 		t.Errorf("separate listener: %d %.200s", code, body)
+	}
+	if !strings.Contains(body, `ipreg_outbox_messages{channel="email",state="pending"} 1`) || !strings.Contains(body, `ipreg_outbox_messages{channel="sms",state="failed"} 0`) {
+		t.Errorf("no outbox metrics:\n%s", body)
 	}
 	if code, _ := get("http://"+sep.Addr.String()+"/api/v1/me", ""); code != http.StatusNotFound {
 		t.Errorf("separate listener serves more than /metrics: %d", code)

@@ -16,6 +16,7 @@ type signupRequest struct {
 	NTN        string `json:"ntn,omitzero"`
 	SECPNumber string `json:"secp_number,omitzero"`
 	PSEBNumber string `json:"pseb_number,omitzero"`
+	Lang       string `json:"lang,omitzero"`
 }
 
 type profileView struct {
@@ -36,7 +37,7 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
 	}
 	u, acc, err := s.svc.Signup(r.Context(), registry.SignupInput{Email: in.Email, Password: in.Password, Kind: in.Kind,
 		Name: in.Name, CNIC: in.CNIC, Mobile: in.Mobile, NTN: in.NTN, SECPNumber: in.SECPNumber, PSEBNumber: in.PSEBNumber,
-		ClientIP: clientIP(r)})
+		ClientIP: clientIP(r), Lang: in.Lang})
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -30,6 +30,8 @@ type userView struct {
 	Role       registry.Role `json:"role"`
 	OperatorID string        `json:"operator_id,omitempty"`
 	TOTP       bool          `json:"totp_enabled"`
+	Lang       string        `json:"lang"`
+	Verified   bool          `json:"email_verified"`
 }
 
 type accountView struct {
@@ -44,7 +46,8 @@ type accountView struct {
 }
 
 func viewUser(u *registry.User) userView {
-	return userView{ID: u.ID, Email: u.Email, Role: u.Role, OperatorID: u.OperatorID, TOTP: u.TOTPEnabled()}
+	return userView{ID: u.ID, Email: u.Email, Role: u.Role, OperatorID: u.OperatorID, TOTP: u.TOTPEnabled(), Lang: u.Lang,
+		Verified: !u.EmailVerifiedAt.IsZero()}
 }
 
 func viewAccount(a *registry.Account) *accountView {

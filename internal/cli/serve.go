@@ -46,7 +46,7 @@ type ServeConfig struct {
 	FeedPoll     time.Duration
 	MaxBodyBytes int64
 	// PublicURL is the registry's address as people reach it, the start
-	// of the links it writes (password resets). Under --demo it defaults
+	// of the links it writes (password resets and every other message). Under --demo it defaults
 	// to http://<listen address>; elsewhere, without it, reset links are
 	// refused (503) and the start-up log says so.
 	PublicURL string
@@ -67,6 +67,9 @@ type ServeConfig struct {
 	// Without --demo, Start refuses to run with no way to send e-mail.
 	Notify notify.Flags
 	db     dbFlags
+	// mailer, set by tests, receives the outbox's e-mail instead of the
+	// transport --mail chose.
+	mailer notify.Mailer
 }
 
 // Server is a running ipreg serve: NewServer, Start, then Close.
@@ -128,10 +131,10 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 // configuration.
 func parseServe(args []string, env Env, stdio IO) (ServeConfig, error) {
 	var cfg ServeConfig
-	fs := flagSet("serve", "Run the registry: the web portal (English and Urdu), the JSON API under /api/v1, the signed allowlist feed under /feed/v1,\nhealth endpoints, and the background jobs (operator-check deadlines, expiry, token clean-up, document retention, SLA escalation).\nPrometheus metrics are not public: --metrics-listen serves them on an address of their own, --metrics-token-file\nbehind a bearer token on --listen; with neither, /metrics answers 404 (--demo picks a free loopback port for them).\nThe feed's signing key is <data-dir>/feed-signing-key.pem, beside it <data-dir>/feed-state, the newest feed state\npublished (a database restored behind it starts a new feed session; every start re-signs the feed at once, and\n--feed-state-copy keeps a second copy elsewhere, so a whole data directory restored is noticed too); uploaded documents are sealed (AES-256-GCM)\nunder <data-dir>/document-key in <data-dir>/documents. Replicas over one PostgreSQL must share the signing key,\nthe document key and the documents (see ipreg key).\nCertificates (GET /api/v1/registrations/{number}/certificate.pdf) are signed with <data-dir>/certificate-signing-key.pem,\na key of their own (ipreg key rotate-certificate; retired keys in <data-dir>/certificate-keys-retired keep verifying);\ntheir QR codes point to --public-url, without which certificates are unavailable.", stdio)
+	fs := flagSet("serve", "Run the registry: the web portal (English and Urdu), the JSON API under /api/v1, the signed allowlist feed under /feed/v1,\nhealth endpoints, and the background jobs (operator-check deadlines, expiry, token clean-up, document retention, SLA escalation,\ne-mail and SMS delivery from the outbox, expiry reminders, staff digests), each scheduled run claimed through the database\nso that one replica runs it (admins see them at /admin/jobs). Messages go by --mail/--smtp-* and --sms/--sms-gateway-*.\nPrometheus metrics are not public: --metrics-listen serves them on an address of their own, --metrics-token-file\nbehind a bearer token on --listen; with neither, /metrics answers 404 (--demo picks a free loopback port for them).\nThe feed's signing key is <data-dir>/feed-signing-key.pem, beside it <data-dir>/feed-state, the newest feed state\npublished (a database restored behind it starts a new feed session; every start re-signs the feed at once, and\n--feed-state-copy keeps a second copy elsewhere, so a whole data directory restored is noticed too); uploaded documents are sealed (AES-256-GCM)\nunder <data-dir>/document-key in <data-dir>/documents. Replicas over one PostgreSQL must share the signing key,\nthe document key and the documents (see ipreg key).\nCertificates (GET /api/v1/registrations/{number}/certificate.pdf) are signed with <data-dir>/certificate-signing-key.pem,\na key of their own (ipreg key rotate-certificate; retired keys in <data-dir>/certificate-keys-retired keep verifying);\ntheir QR codes point to --public-url, without which certificates are unavailable.", stdio)
 	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
 	fs.BoolVar(&cfg.Demo, "demo", false, "create the demo operators and users (password "+DemoPassword+"); refused on a database with non-demo users")
-	fs.DurationVar(&cfg.JobsInterval, "jobs-interval", time.Minute, "how often the interval jobs (check deadlines, expiry, token clean-up, document purge) fall due; replicas look for due jobs this often or every 15s, whichever is shorter")
+	fs.DurationVar(&cfg.JobsInterval, "jobs-interval", time.Minute, "how often the interval jobs (check deadlines, expiry, token clean-up, document purge, escalation) fall due; replicas look for due jobs this often or every 5s, whichever is shorter")
 	fs.DurationVar(&cfg.FeedPoll, "feed-poll", time.Second, "how often the feed publisher looks for changes made through other replicas (changes made here publish at once)")
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", 1<<20, "largest JSON request body accepted")
 	fs.StringVar(&cfg.PublicURL, "public-url", "", "the registry's address as people reach it, e.g. https://ipreg.example.pk (http or https, a host name valid under IDNA or an IP address, a port from 1 to 65535, no query, fragment or control characters): the start of the password-reset links it writes, never taken from a request's Host header; without it reset links are refused and the forgot-password page says to ask the administrators, except under --demo, where it defaults to http://<listen address>")
@@ -219,9 +222,14 @@ func (s *Server) Start(ctx context.Context, banner io.Writer) error {
 		s.log.Warn("password reset links are off: start ipreg serve with --public-url (IPREG_PUBLIC_URL), the address people reach the registry at")
 		s.log.Warn("certificates are off: their QR codes need --public-url (IPREG_PUBLIC_URL)")
 	}
+	mailer := s.Mailer
+	if s.Config.mailer != nil {
+		mailer = s.Config.mailer
+	}
 	s.svc = registry.NewService(db, registry.Config{Log: s.log, FeedChanged: pub.Kick, Documents: docs,
 		DemoWithoutTOTP: s.Config.Demo, JobsEvery: s.Config.JobsInterval, ResetLinks: publicURL != "",
-		PublicURL: publicURL, Regulator: s.Config.Regulator, CertificateKeys: certKeys})
+		PublicURL: publicURL, Regulator: s.Config.Regulator, CertificateKeys: certKeys,
+		Mailer: mailer, Texter: s.Texter})
 	// Addresses stored before e-mail normalisation (NFC, IDNA) existed.
 	if n, err := s.svc.NormalizeStoredEmails(ctx); err != nil {
 		return err
@@ -366,7 +374,7 @@ func wrapBanner(words []string) string {
 
 // jobsPollMax bounds how long a replica waits between looks for due jobs,
 // so daily jobs and runs asked for on another replica start within it.
-const jobsPollMax = 15 * time.Second
+const jobsPollMax = 5 * time.Second
 
 // startJobs runs the background jobs' scheduler until ctx ends, and
 // exports its metrics.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -71,6 +72,30 @@ func TestParsePublicURL(t *testing.T) {
 	}
 }
 
+// mailbox records the e-mail the outbox delivers.
+type mailbox struct {
+	mu     sync.Mutex
+	emails []notify.Email
+}
+
+func (b *mailbox) SendEmail(ctx context.Context, m notify.Email) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.emails = append(b.emails, m)
+	return nil
+}
+
+// text is every delivered e-mail's recipient, subject and text.
+func (b *mailbox) text() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out strings.Builder
+	for _, m := range b.emails {
+		fmt.Fprintf(&out, "To: %s\nSubject: %s\n\n%s\n\n", m.To, m.Subject, m.Text)
+	}
+	return out.String()
+}
+
 type lockedBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
@@ -107,9 +132,9 @@ func TestResetLinkUsesPublicURL(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			logs := &lockedBuffer{}
+			box := &mailbox{}
 			s := &Server{Config: ServeConfig{Listen: "127.0.0.1:0", Demo: tt.demo, PublicURL: tt.publicURL, FeedPoll: time.Second, JobsInterval: time.Minute,
-				Notify: notify.Flags{Mail: "log"}},
-				log: slog.New(slog.NewTextHandler(logs, nil))}
+				Notify: notify.Flags{Mail: "log"}, mailer: box}, log: slog.New(slog.NewTextHandler(logs, nil))}
 			s.Config.db.dataDir = filepath.Join(t.TempDir(), "data")
 			ctx := context.Background()
 			if err := s.Start(ctx, io.Discard); err != nil {
@@ -139,9 +164,16 @@ func TestResetLinkUsesPublicURL(t *testing.T) {
 			if res.StatusCode != tt.wantStatus {
 				t.Fatalf("forgot = %d, want %d\n%s", res.StatusCode, tt.wantStatus, body)
 			}
-			out := logs.String()
-			if strings.Contains(out, "evil.example") {
+			// The link goes out by e-mail, through the outbox.
+			if _, err := s.svc.DeliverOutbox(ctx); err != nil {
+				t.Fatal(err)
+			}
+			out := box.text()
+			if strings.Contains(out, "evil.example") || strings.Contains(logs.String(), "evil.example") {
 				t.Errorf("the request's host reached a link:\n%s", out)
+			}
+			if strings.Contains(logs.String(), "token=") {
+				t.Errorf("a reset link was logged:\n%s", logs.String())
 			}
 			switch want := tt.wantLink; want {
 			case "":
@@ -153,7 +185,7 @@ func TestResetLinkUsesPublicURL(t *testing.T) {
 					want = "http://" + s.Addr.String() + "/password/reset?token="
 				}
 				if !strings.Contains(out, want) {
-					t.Errorf("no link starting %s in the log:\n%s", want, out)
+					t.Errorf("no link starting %s in the mail:\n%s", want, out)
 				}
 			}
 			// The page promises a link only where one can be made, in

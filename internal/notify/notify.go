@@ -61,6 +61,10 @@ type permanentError struct{ err error }
 func (e *permanentError) Error() string { return e.err.Error() }
 func (e *permanentError) Unwrap() error { return e.err }
 
+// Permanent says so to callers that test for the method rather than
+// import this package's IsPermanent.
+func (e *permanentError) Permanent() bool { return true }
+
 // Permanent marks err as one that a retry cannot cure (a refused
 // recipient, a message the server will never take), so the outbox gives
 // the message up at once instead of retrying it. Permanent(nil) is nil.

@@ -1,10 +1,11 @@
-package notify
+package notify_test
 
 import (
 	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	. "github.com/ipreg/ipreg/internal/notify"
 	"strings"
 	"testing"
 	"time"

@@ -121,6 +121,8 @@ func TestAccess(t *testing.T) {
 		{"GET /appeals", "/appeals", only(200, 403, "supervisor")},
 		{"GET /review/overdue", "/review/overdue", only(200, 403, "supervisor")},
 		{"GET /admin/jobs", "/admin/jobs", only(200, 403, "admin")},
+		{"GET /admin/outbox", "/admin/outbox", only(200, 403, "admin")},
+		{"GET /verify-email", "/verify-email?token=x", all(200)},
 
 		// State-changing routes, sent empty. 0 means "not sent as this
 		// role" (it would change state; other tests cover it).
@@ -165,6 +167,10 @@ func TestAccess(t *testing.T) {
 		{"POST /applications/{id}/appeal", "/applications/" + draft.ID + "/appeal", with(only(0, 403, "alice"), "bob", 404)},
 		{"POST /appeals/{id}/decision", "/appeals/apl_none/decision", with(only(0, 403), "supervisor", 404)},
 		{"POST /admin/jobs/{name}/run", "/admin/jobs/clean-tokens/run", only(0, 403, "admin")},
+		{"POST /admin/outbox/{id}/resend", "/admin/outbox/msg_none/resend", with(only(0, 403, "admin"), "admin", 404)},
+		{"POST /verify-email", "/verify-email", map[string]int{"anon": 404}},
+		{"POST /account/email/verification", "/account/email/verification", map[string]int{"anon": login}},
+		{"POST /account/language", "/account/language", map[string]int{"anon": login, "alice": 422}},
 	}
 	covered := map[string]bool{}
 	for _, tt := range tests {

@@ -379,5 +379,10 @@ var domainUrdu = map[string]string{
 	"registration %s renewed after it expired on %s: valid until %s": "رجسٹریشن %s کی میعاد %s کو ختم ہونے کے بعد تجدید ہو گئی: کارآمد تا %s",
 	"registration %s amended: added %s; valid until %s":              "رجسٹریشن %s میں ترمیم ہو گئی: شامل کیے گئے %s؛ کارآمد تا %s",
 	// Background jobs
-	"no background job is named %q; the jobs are %s": "%[1]q نام کا کوئی پس منظر کا کام نہیں؛ کام یہ ہیں: %[2]s",
+	"no background job is named %q; the jobs are %s":                   "%[1]q نام کا کوئی پس منظر کا کام نہیں؛ کام یہ ہیں: %[2]s",
+	"must be \"en\" (English) or \"ur\" (Urdu)":                        "\u2066\"en\"\u2069 (انگریزی) یا \u2066\"ur\"\u2069 (اردو) ہونا چاہیے",
+	"must be \"pending\", \"failed\" or \"sent\", or left out for all": "\u2066\"pending\"\u2069، \u2066\"failed\"\u2069 یا \u2066\"sent\"\u2069 ہونا چاہیے، یا سب کے لیے خالی چھوڑ دیں",
+	"this verification link is not valid: it was used already, has expired (links work for 48 hours), was mistyped, or your e-mail address has changed since; log in and ask for a new link on your account page": "یہ تصدیقی لنک درست نہیں: یہ پہلے استعمال ہو چکا ہے، اس کی مدت ختم ہو گئی ہے (لنک 48 گھنٹے تک کام کرتے ہیں)، غلط لکھا گیا ہے، یا اس کے بعد آپ کا ای میل ایڈریس بدل گیا ہے؛ لاگ اِن کریں اور اپنے اکاؤنٹ کے صفحے سے نیا لنک منگوائیں",
+	"your e-mail address %s is verified already":                                                        "آپ کے ای میل ایڈریس %s کی تصدیق پہلے ہی ہو چکی ہے",
+	"you have asked for 3 verification links this hour; use the newest one in your mailbox, or wait %s": "آپ اس گھنٹے میں 3 تصدیقی لنک منگوا چکے ہیں؛ اپنے میل باکس میں سب سے نیا لنک استعمال کریں، یا %s انتظار کریں",
 }

@@ -9,24 +9,29 @@ import (
 	"github.com/ipreg/ipreg/internal/registry"
 )
 
-// A forgotten password: the link goes to the log (until ipreg sends
-// e-mail), works once, and the answer never says whether the address has
+// A forgotten password: the link is mailed through the outbox (never
+// logged), works once, and the answer never says whether the address has
 // an account.
-func TestPasswordResetByLoggedLink(t *testing.T) {
+func TestPasswordResetByMail(t *testing.T) {
 	e := newEnv(t)
 	e.signup("alice@example.pk", "Alice Traders", "company")
+	e.deliver()
 	b := e.browser()
 	unknown := b.post("/password/forgot", url.Values{"email": {"nobody@example.pk"}})
 	known := b.post("/password/forgot", url.Values{"email": {"alice@example.pk"}})
 	if unknown.status != 200 || known.status != 200 || !strings.Contains(known.body, "on its way") || unknown.body != known.body {
 		t.Fatalf("forgot = %d / %d", unknown.status, known.status)
 	}
-	if strings.Contains(e.logs.String(), "nobody@example.pk") {
-		t.Error("a link was made for an address without an account")
+	mails := e.deliver()
+	if len(mails) != 1 || mails[0].To != "alice@example.pk" {
+		t.Fatalf("reset mails = %+v; want one, to alice (none for an address without an account)", mails)
 	}
-	m := regexp.MustCompile(`/password/reset\?token=([A-Za-z0-9_%-]+)`).FindStringSubmatch(e.logs.String())
+	if strings.Contains(e.logs.String(), "token=") {
+		t.Errorf("a reset link was logged:\n%s", e.logs.String())
+	}
+	m := regexp.MustCompile(`https://ipreg\.example\.pk/password/reset\?token=([A-Za-z0-9_%-]+)`).FindStringSubmatch(mails[0].Text)
 	if m == nil {
-		t.Fatalf("no reset link in the log:\n%s", e.logs.String())
+		t.Fatalf("no reset link in the mail:\n%s", mails[0].Text)
 	}
 	token, _ := url.QueryUnescape(m[1])
 	if p := b.get("/password/reset?token=" + url.QueryEscape(token)); p.status != 200 || !strings.Contains(p.body, `name="token"`) {
@@ -46,21 +51,21 @@ func TestPasswordResetByLoggedLink(t *testing.T) {
 	// The link is addressed to the stored address, not to the spelling
 	// typed into the form.
 	e.signup("zo\u00eb@b\u00fccher.example", "Zoë", "individual")
+	e.deliver()
 	b.post("/password/forgot", url.Values{"email": {"ZO\u00cb@B\u00dcCHER.example"}})
-	if logs := e.logs.String(); !strings.Contains(logs, "to=zo\u00eb@xn--bcher-kva.example") || strings.Contains(logs, "B\u00dcCHER") {
-		t.Errorf("the reset e-mail is not addressed to the stored address:\n%s", logs)
+	if mails := e.deliver(); len(mails) != 1 || mails[0].To != "zo\u00eb@xn--bcher-kva.example" {
+		t.Errorf("the reset e-mail is not addressed to the stored address: %+v", mails)
 	}
 
 	// An admin can send a staff member the same link.
 	admin := e.browser()
 	admin.login("admin@demo.test", "demo-password-1")
 	reviewer := e.user("reviewer@demo.test", "demo-password-1")
-	before := strings.Count(e.logs.String(), "/password/reset?token=")
 	if p := admin.post("/admin/users/"+reviewer.ID+"/reset-password", url.Values{}); p.status != 303 {
 		t.Fatalf("admin reset link = %d", p.status)
 	}
-	if after := strings.Count(e.logs.String(), "/password/reset?token="); after != before+1 || !strings.Contains(e.logs.String(), "to=reviewer@demo.test") {
-		t.Errorf("no link logged for the reviewer (%d → %d)", before, after)
+	if mails := e.deliver(); len(mails) != 1 || mails[0].To != "reviewer@demo.test" || !strings.Contains(mails[0].Text, "/password/reset?token=") {
+		t.Errorf("no link mailed to the reviewer: %+v", mails)
 	}
 }
 

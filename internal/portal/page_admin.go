@@ -218,6 +218,8 @@ var settingLabels = map[string]string{
 	"appeal_sla_working_hours": "Appeal decision time (working hours from the appeal)",
 	"renew_before_days":        "Renewal opens this many days before expiry",
 	"renew_after_days":         "Renewal stays open this many days after expiry",
+	"outbox_give_up_hours":     "Stop retrying an undelivered message after (hours)",
+	"outbox_keep_days":         "Keep the record of a sent message (days)",
 }
 
 // settingFields walks Settings by reflection so that a setting added later

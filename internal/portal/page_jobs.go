@@ -22,6 +22,16 @@ func (v *view) JobAbout(j registry.Job) string {
 		return v.T("Expired login and API tokens, and old records of login attempts, are deleted.")
 	case "purge-documents":
 		return v.T("Documents past the retention period have their contents deleted.")
+	case "escalate-overdue":
+		return v.T("Applications and appeals past their due time are escalated to supervisors, once each.")
+	case "deliver-outbox":
+		return v.T("Waiting e-mails and text messages are sent; one that fails is tried again later, then shown under Outgoing messages.")
+	case "send-reminders":
+		return v.T("Holders are reminded 30 and 7 days before their registration expires.")
+	case "send-digests":
+		return v.T("Reviewers and supervisors get a daily summary of overdue applications.")
+	case "purge-outbox":
+		return v.T("Records of messages sent longer ago than the keep period are deleted.")
 	}
 	return j.About
 }

@@ -57,7 +57,8 @@ func (s *Server) privacy(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "privacy", &view{Title: "Privacy notice", D: map[string]any{"RetentionDays": set.DocumentRetentionDays}})
+	s.render(w, r, http.StatusOK, "privacy", &view{Title: "Privacy notice", D: map[string]any{"RetentionDays": set.DocumentRetentionDays,
+		"OutboxKeepDays": set.OutboxKeepDays}})
 }
 
 // switchLang sets the language cookie for a year and goes back.

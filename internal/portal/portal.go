@@ -113,6 +113,10 @@ var routes = []route{
 	{"GET /verify", (*Server).verifyPage},
 	{"GET /verify/{number}", (*Server).verifyPage},
 	{"GET /account", (*Server).account},
+	{"POST /account/email/verification", (*Server).accountVerification},
+	{"POST /account/language", (*Server).accountLanguage},
+	{"GET /verify-email", (*Server).verifyEmailPage},
+	{"POST /verify-email", (*Server).verifyEmailPost},
 	{"POST /account/totp", (*Server).totpBegin},
 	{"POST /account/totp/confirm", (*Server).totpConfirm},
 	{"GET /account/export", (*Server).accountExport},
@@ -170,6 +174,8 @@ var routes = []route{
 	{"POST /admin/holidays", (*Server).adminHolidaysPost},
 	{"GET /admin/jobs", (*Server).adminJobs},
 	{"POST /admin/jobs/{name}/run", (*Server).adminJobRun},
+	{"GET /admin/outbox", (*Server).adminOutbox},
+	{"POST /admin/outbox/{id}/resend", (*Server).adminOutboxResend},
 }
 
 // Patterns lists the routing table, for tests.

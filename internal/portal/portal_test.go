@@ -33,6 +33,7 @@ type env struct {
 	svc  *registry.Service
 	ctx  context.Context
 	logs *testbin.LogBuffer // what the server logged
+	mail *mailbox           // what the outbox delivered (see deliver)
 }
 
 // newEnv serves the portal and the API over a fresh SQLite store; opts
@@ -44,8 +45,10 @@ func newEnv(t testing.TB, opts ...func(*registry.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	box := &mailbox{}
 	cfg := registry.Config{Hashing: auth.TestParams, Documents: docs, DemoWithoutTOTP: true,
-		CertificateKeys: certificate.Keys{Dir: t.TempDir()}, PublicURL: "https://ipreg.example.pk"}
+		CertificateKeys: certificate.Keys{Dir: t.TempDir()}, PublicURL: "https://ipreg.example.pk",
+		Mailer: box, Texter: box}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -62,7 +65,7 @@ func newEnv(t testing.TB, opts ...func(*registry.Config)) *env {
 	}
 	srv := httptest.NewServer(portal.Root(a.Handler(), p))
 	t.Cleanup(srv.Close)
-	return &env{t: t, base: srv.URL, svc: svc, ctx: context.Background(), logs: logs}
+	return &env{t: t, base: srv.URL, svc: svc, ctx: context.Background(), logs: logs, mail: box}
 }
 
 // browser is one visitor: a cookie jar, no automatic redirects.

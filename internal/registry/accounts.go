@@ -14,6 +14,9 @@ type SignupInput struct {
 	Email, Password, Kind, Name, CNIC, Mobile, NTN, SECPNumber, PSEBNumber string
 	// ClientIP is the address the sign-up comes from, for the throttle.
 	ClientIP string
+	// Lang is the language the applicant reads messages in ("en" or "ur";
+	// empty for English): the portal passes the language it is shown in.
+	Lang string
 }
 
 // Signup opens an applicant account and its user. Sign-ups count against
@@ -53,6 +56,9 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*User, *Account, 
 	}
 	if pseb != "" && !psebRe.MatchString(pseb) {
 		fe.Add("pseb_number", "must be the PSEB registration number: 3 to 30 letters, digits, / or -")
+	}
+	if in.Lang != "" && in.Lang != "en" && in.Lang != "ur" {
+		fe.Add("lang", `must be "en" (English) or "ur" (Urdu)`)
 	}
 	if kind == KindIndividual {
 		if secp != "" {
@@ -102,7 +108,7 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*User, *Account, 
 	now := s.Now()
 	acc := &Account{ID: auth.RandomID("acc"), Kind: kind, Name: name, CNIC: cnic, Mobile: mobile, NTN: ntn,
 		SECPNumber: secp, PSEBNumber: pseb, CreatedAt: now}
-	u := &User{ID: auth.RandomID("usr"), Email: email, Role: RoleApplicant, AccountID: acc.ID, PasswordHash: hash, CreatedAt: now}
+	u := &User{ID: auth.RandomID("usr"), Email: email, Role: RoleApplicant, AccountID: acc.ID, PasswordHash: hash, CreatedAt: now, Lang: in.Lang}
 	err = s.store.Write(ctx, func(tx Tx) error {
 		if err := tx.CreateAccount(ctx, acc); err != nil {
 			if ErrorCode(err) == ECONFLICT {
@@ -114,6 +120,9 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*User, *Account, 
 			if ErrorCode(err) == ECONFLICT {
 				return taken // a sign-up racing this one took it
 			}
+			return err
+		}
+		if err := s.mailVerification(ctx, tx, u); err != nil {
 			return err
 		}
 		return s.record(ctx, tx, u, "account.created", "account", acc.ID, map[string]string{"kind": string(kind)})

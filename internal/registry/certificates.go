@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ipreg/ipreg/internal/certificate"
+	"github.com/ipreg/ipreg/internal/notify"
 )
 
 // CertificateKeys gives the registry its certificate signing keys; read at
@@ -226,4 +227,19 @@ func (s *Service) CertificatePublicKeys() ([]certificate.PublicKey, error) {
 		return nil, fmt.Errorf("certificate signing key: %w", err)
 	}
 	return ks.Public, nil
+}
+
+// attachCertificate resolves the outbox's attachment reference
+// "certificate:<number>" to the registration's certificate PDF: the
+// Attach of a Service configured without one.
+func (s *Service) attachCertificate(ctx context.Context, ref string) (notify.Attachment, error) {
+	number, ok := strings.CutPrefix(ref, "certificate:")
+	if !ok {
+		return notify.Attachment{}, fmt.Errorf("unknown attachment %q", ref)
+	}
+	b, err := s.certificatePDF(ctx, number)
+	if err != nil {
+		return notify.Attachment{}, err
+	}
+	return notify.Attachment{Name: number + ".pdf", ContentType: "application/pdf", Data: b}, nil
 }

@@ -44,3 +44,16 @@ func HoldPDFSlot(s *Service, account string) (release func()) {
 func CertificatePDFFor(s *Service, ctx context.Context, number string) ([]byte, error) {
 	return s.certificatePDF(ctx, number)
 }
+
+// AddEventForTest adds a timeline event to an application as the parts
+// that own it will (appeals, amendments), with its messages, in one
+// transaction.
+func (s *Service) AddEventForTest(ctx context.Context, actor *User, applicationID, typ, note string) error {
+	return s.store.Write(ctx, func(tx Tx) error {
+		a, err := tx.Application(ctx, applicationID, true)
+		if err != nil {
+			return err
+		}
+		return s.event(ctx, tx, actor, a, typ, note)
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // The time-driven work, one method per job. Each does its units of work
@@ -13,6 +14,10 @@ import (
 // (scheduler.go) sees that each scheduled run happens once. A failing unit
 // does not hold up the rest: the job carries on and returns the failures
 // joined, so the run counts as failed and is retried.
+
+// outboxEvery is the outbox's delivery interval: messages wait at most
+// this long after their change, plus the scheduler's look for due jobs.
+const outboxEvery = 5 * time.Second
 
 // builtinJobs are the jobs every Service schedules, in the order a tick
 // runs them. Other periodic work is added here as a Job naming its method.
@@ -28,6 +33,16 @@ func (s *Service) builtinJobs() []Job {
 			About: "Documents past the retention period have their contents deleted."},
 		{Name: "escalate-overdue", Schedule: Every(s.jobsEvery), Run: s.Escalate,
 			About: "Applications and appeals past their SLA due time are escalated to supervisors, once each."},
+		// Messages wait at most this long after the change that wrote
+		// them (and the scheduler's look for due jobs, see ipreg serve).
+		{Name: "deliver-outbox", Schedule: Every(min(s.jobsEvery, outboxEvery)), Run: s.DeliverOutbox,
+			About: "Messages in the outbox are sent by e-mail and SMS; failures are retried with backoff, then given up and shown to admins."},
+		{Name: "send-reminders", Schedule: Every(time.Hour), Run: s.SendReminders,
+			About: "Holders are reminded 30 and 7 days before their registration expires, once each."},
+		{Name: "send-digests", Schedule: DailyAt(7, 0, PKT.Loc), Run: s.SendDigests,
+			About: "Reviewers and supervisors get the daily digest of overdue applications."},
+		{Name: "purge-outbox", Schedule: DailyAt(3, 0, PKT.Loc), Run: s.PurgeOutbox,
+			About: "Records of sent messages older than the keep period are deleted."},
 	}
 }
 

@@ -11,7 +11,8 @@ import (
 const resetLifetime = time.Hour
 
 // RequestPasswordReset makes a one-time reset token for the user with
-// email, if there is one and they are not disabled. It returns "" with no
+// email, if there is one and they are not disabled, and puts the e-mail
+// that carries the link (PublicURL + /password/reset?token=…) in the outbox. It returns "" with no
 // error otherwise, so that callers answer the same either way and nobody
 // learns which addresses have accounts. Every request counts against the
 // client address (50 in 15 minutes, shared by all replicas): each one may
@@ -68,6 +69,11 @@ func (s *Service) RequestPasswordResetLink(ctx context.Context, email, clientIP 
 			return err
 		}
 		link = ResetLink{Token: t, To: u.Email}
+		// The link goes out by e-mail, through the outbox, in this
+		// transaction: no reset without its message, and none twice.
+		if _, err := s.mail(ctx, tx, u, "reset:"+r.ID, "password_reset", map[string]string{"Path": "/password/reset?token="}, t, ""); err != nil {
+			return err
+		}
 		// The client's digest, not its address: see Login.
 		return s.record(ctx, tx, u, "user.password_reset_requested", "user", u.ID, map[string]string{"client": clientDigest(u.ID, clientKey(clientIP))})
 	})

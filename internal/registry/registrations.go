@@ -110,6 +110,9 @@ func (s *Service) end(ctx context.Context, tx Tx, actor *User, r *Registration, 
 	if err := s.allowlist(ctx, tx, r, "remove"); err != nil {
 		return err
 	}
+	if err := s.notifyEnd(ctx, tx, r); err != nil {
+		return err
+	}
 	return s.record(ctx, tx, actor, "registration."+string(to), "registration", r.Number, map[string]string{"reason": reason})
 }
 

@@ -103,6 +103,12 @@ type Settings struct {
 	// that many days before a registration's expiry until that many after.
 	RenewBeforeDays int `json:"renew_before_days"`
 	RenewAfterDays  int `json:"renew_after_days"`
+	// OutboxGiveUpHours is how long the outbox keeps retrying a message
+	// that fails to go out before it gives up and shows it to admins.
+	OutboxGiveUpHours int `json:"outbox_give_up_hours"`
+	// OutboxKeepDays is how long a sent message's record is kept; then
+	// PurgeOutbox deletes it.
+	OutboxKeepDays int `json:"outbox_keep_days"`
 }
 
 // Holiday is one public holiday: a date in Pakistan (YYYY-MM-DD) and
@@ -164,6 +170,11 @@ var DefaultSettings = Settings{
 	Holidays:              PakistanHolidays2026,
 	RenewBeforeDays:       60,
 	RenewAfterDays:        30,
+	// Three days ride out a mail server's or SMS gateway's weekend outage.
+	OutboxGiveUpHours: 72,
+	// Long enough to answer "did you send me …?"; the timeline keeps the
+	// events themselves.
+	OutboxKeepDays: 90,
 }
 
 // Validate checks that settings are usable.
@@ -197,6 +208,8 @@ func (s Settings) Validate() error {
 	validateHolidays(fe, s.Holidays)
 	pos("renew_before_days", s.RenewBeforeDays, 1, 365)
 	pos("renew_after_days", s.RenewAfterDays, 0, 365)
+	pos("outbox_give_up_hours", s.OutboxGiveUpHours, 1, 720)
+	pos("outbox_keep_days", s.OutboxKeepDays, 1, 3650)
 	return fe.Err()
 }
 

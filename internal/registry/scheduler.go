@@ -137,7 +137,7 @@ const (
 	retryMax   = time.Hour
 )
 
-func retryDelay(failedInARow int) time.Duration {
+func jobRetryDelay(failedInARow int) time.Duration {
 	d := retryFirst
 	for i := 1; i < failedInARow && d < retryMax; i++ {
 		d *= 2
@@ -314,7 +314,7 @@ func (sc *Scheduler) runOne(ctx context.Context, j Job) (bool, error) {
 		if len(run.Err) > maxJobError {
 			run.Err = strings.ToValidUTF8(run.Err[:maxJobError], "") + "…"
 		}
-		if retry := finish.Add(retryDelay(claimed.FailedAttempts + 1)); retry.Before(run.NextRunAt) {
+		if retry := finish.Add(jobRetryDelay(claimed.FailedAttempts + 1)); retry.Before(run.NextRunAt) {
 			run.NextRunAt = retry
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/ipreg/ipreg/internal/auth"
 	"github.com/ipreg/ipreg/internal/feed"
 	"github.com/ipreg/ipreg/internal/netpolicy"
+	"github.com/ipreg/ipreg/internal/notify"
 )
 
 // Service carries out ipreg's use cases. Every method that acts for a user
@@ -49,6 +50,11 @@ type Service struct {
 	// jobs schedules the background jobs; jobsEvery is their interval.
 	jobs      *Scheduler
 	jobsEvery time.Duration
+	mailer    notify.Mailer
+	texter    notify.Texter
+	attach    func(ctx context.Context, ref string) (notify.Attachment, error)
+	// worker names this Service as the holder of outbox leases.
+	worker string
 }
 
 // Config holds what a Service needs besides its store.
@@ -83,8 +89,10 @@ type Config struct {
 	// Without it, uploads and reads fail with an internal error.
 	Documents Blobs
 	// PublicURL is the registry's address as people reach it (ipreg serve
-	// --public-url): certificates' QR codes point to its /verify page.
-	// Without it, certificates are unavailable.
+	// --public-url), without a trailing slash: the start of every link in a
+	// message, and where certificates' QR codes point (its /verify page).
+	// Without it, certificates are unavailable and messages with links
+	// fail at delivery.
 	PublicURL string
 	// Regulator is the issuer named on certificates; DefaultRegulator
 	// when empty.
@@ -98,15 +106,28 @@ type Config struct {
 	// JobRunner names this process in job leases; by default host, process
 	// id and a random part.
 	JobRunner string
+
+	// Mailer and Texter deliver the outbox's e-mail and SMS
+	// (DeliverOutbox). Without one, messages on its channel stay pending,
+	// retried, and are given up after the outbox_give_up_hours setting.
+	Mailer notify.Mailer
+	Texter notify.Texter
+	// Attach resolves a message's attachment reference, such as
+	// "certificate:VPN-2026-000123", to the file to attach.
+	Attach func(ctx context.Context, ref string) (notify.Attachment, error)
 }
 
 // NewService returns a Service over store.
 func NewService(store Store, cfg Config) *Service {
 	s := &Service{store: store, now: cfg.Now, log: cfg.Log, country: cfg.Country, calendar: cfg.Calendar, hashing: cfg.Hashing,
 		feedChanged: cfg.FeedChanged, blobs: cfg.Documents, demoNoTOTP: cfg.DemoWithoutTOTP, totpIssuer: cfg.TOTPIssuer,
-		resetLinks: cfg.ResetLinks, publicURL: cfg.PublicURL, regulator: cfg.Regulator, certKeys: cfg.CertificateKeys}
+		resetLinks: cfg.ResetLinks, publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), regulator: cfg.Regulator, certKeys: cfg.CertificateKeys,
+		mailer: cfg.Mailer, texter: cfg.Texter, attach: cfg.Attach, worker: auth.RandomID("wrk")}
 	if s.regulator == "" {
 		s.regulator = DefaultRegulator
+	}
+	if s.attach == nil {
+		s.attach = s.attachCertificate
 	}
 	if s.totpIssuer == "" {
 		s.totpIssuer = "ipreg"
@@ -145,6 +166,11 @@ func NewService(store Store, cfg Config) *Service {
 	}
 	return s
 }
+
+// SetPublicURL sets the start of the links messages carry, for a server
+// that learns its address only once it listens (ipreg serve --demo). Call
+// it before the outbox is delivered.
+func (s *Service) SetPublicURL(u string) { s.publicURL = strings.TrimSuffix(u, "/") }
 
 // Now is the service's clock, truncated to the precision stores keep.
 func (s *Service) Now() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
@@ -261,6 +287,9 @@ func (s *Service) record(ctx context.Context, tx Tx, actor *User, action, objTyp
 func (s *Service) event(ctx context.Context, tx Tx, actor *User, a *Application, typ, note string) error {
 	e := &Event{ApplicationID: a.ID, At: s.Now(), ActorID: actorID(actor), ActorRole: actorRole(actor), Type: typ, Note: note}
 	if err := tx.AddEvent(ctx, e); err != nil {
+		return err
+	}
+	if err := s.notifyEvent(ctx, tx, a, e); err != nil {
 		return err
 	}
 	return s.record(ctx, tx, actor, "application."+typ, "application", a.ID, map[string]string{"state": string(a.State)})

@@ -29,6 +29,9 @@ type harness struct {
 	blobs Blobs
 	// cfg is the service's configuration.
 	cfg Config
+	// box is the recording Mailer and Texter, when the configuration has
+	// one (withPostbox): each store kind its own.
+	box *postbox
 }
 
 // eachStore runs fn against a fresh service on every store kind.
@@ -54,6 +57,7 @@ func eachStoreWith(t *testing.T, opt func(*Config), fn func(t *testing.T, h *har
 			}
 			h := &harness{t: t, ctx: context.Background(), clock: c, docsDir: dir, db: db, blobs: docs,
 				svc: NewService(db, cfg), cfg: cfg}
+			h.box, _ = cfg.Mailer.(*postbox)
 			if err := h.svc.EnsureDemo(h.ctx, "demo-password-1"); err != nil {
 				t.Fatal(err)
 			}

@@ -37,7 +37,9 @@ type AppFilter struct {
 type RegFilter struct {
 	AccountID string
 	Status    RegStatus
-	Limit     int
+	// ExpiresBefore, when set, keeps registrations valid until before it.
+	ExpiresBefore time.Time
+	Limit         int
 }
 
 // Overlap is an item of another application, of any account, that
@@ -81,6 +83,8 @@ type Tx interface {
 	UserByEmail(ctx context.Context, email string) (*User, error)
 	UpdateUser(ctx context.Context, u *User) error
 	ListUsers(ctx context.Context) ([]*User, error)
+	// AccountUsers lists the users of an applicant account, oldest first.
+	AccountUsers(ctx context.Context, accountID string) ([]*User, error)
 
 	CreateToken(ctx context.Context, t *Token) error
 	TokenByHash(ctx context.Context, hash string) (*Token, error)
@@ -238,6 +242,40 @@ type Tx interface {
 	RequestJobRun(ctx context.Context, name, by string, at time.Time) error
 	// JobStates lists every job's row, by name.
 	JobStates(ctx context.Context) ([]*JobState, error)
+	CreateEmailVerification(ctx context.Context, v *EmailVerification) error
+	EmailVerificationByHash(ctx context.Context, hash string) (*EmailVerification, error)
+	// UseEmailVerification marks a link used; false if it already was.
+	UseEmailVerification(ctx context.Context, id string, at time.Time) (bool, error)
+
+	// EnqueueMessage adds m to the outbox unless a message with its Key
+	// is there already; it reports whether it added it.
+	EnqueueMessage(ctx context.Context, m *Message) (bool, error)
+	// DueMessages lists the IDs of pending messages whose next attempt is
+	// due at now and whose lease (if any) has run out, oldest due first.
+	DueMessages(ctx context.Context, now time.Time, limit int) ([]string, error)
+	// ClaimMessage leases a due message to owner until leaseUntil, counting
+	// an attempt, and returns it; nil when it is no longer due or another
+	// worker holds it (one winner across replicas).
+	ClaimMessage(ctx context.Context, id, owner string, now, leaseUntil time.Time) (*Message, error)
+	// MarkMessageSent records that owner sent the message it holds; false
+	// when owner no longer holds it.
+	MarkMessageSent(ctx context.Context, id, owner string, at time.Time) (bool, error)
+	// MarkMessageFailed records a failed attempt by owner: pending again at
+	// next, or failed for good when giveUp; false when owner no longer
+	// holds it.
+	MarkMessageFailed(ctx context.Context, id, owner, lastError string, next time.Time, giveUp bool) (bool, error)
+	// ResendMessage puts a failed message back to pending, due at now,
+	// with giving up counted from now; ECONFLICT for any other state (a
+	// sent message's one-time link is gone).
+	ResendMessage(ctx context.Context, id string, now time.Time) (*Message, error)
+	Message(ctx context.Context, id string) (*Message, error)
+	// ListMessages lists messages in state ("" for all), newest first, at
+	// most limit.
+	ListMessages(ctx context.Context, state MessageState, limit int) ([]*Message, error)
+	CountMessages(ctx context.Context) ([]MessageCount, error)
+	// DeleteSentMessages deletes at most limit messages sent before
+	// before; it returns how many.
+	DeleteSentMessages(ctx context.Context, before time.Time, limit int) (int, error)
 
 	// AddFeedChange appends to the allowlist feed's outbox: target is ""
 	// for address prefixes, or the operator id for its mobile numbers.

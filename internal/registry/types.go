@@ -45,6 +45,12 @@ type User struct {
 	TOTPEnabledAt time.Time // when the user proved their authenticator has the secret
 	TOTPLastStep  int64     // last time step accepted: no code is accepted twice
 
+	// Lang is the language the user reads messages in: "en" or "ur".
+	Lang string
+	// EmailVerifiedAt is when the user opened the verification link mailed
+	// to Email; zero while unverified.
+	EmailVerifiedAt time.Time
+
 	// EnrolmentOnly is set by Authenticate for a login that may only set up
 	// TOTP: staff whose role requires it and who have none yet.
 	EnrolmentOnly bool
@@ -491,4 +497,16 @@ type AppealFilter struct {
 	AccountID     string
 	OverdueBefore time.Time // pending with SLA due before this moment
 	Limit         int
+}
+
+// EmailVerification is a one-time link that proves a user reads the
+// e-mail address they gave. Only the hash of its token is stored.
+type EmailVerification struct {
+	ID        string
+	UserID    string
+	Email     string // the address it was sent to; a changed address needs a new link
+	Hash      string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    time.Time
 }

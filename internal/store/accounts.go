@@ -47,25 +47,28 @@ func (t *tx) Account(ctx context.Context, id string) (*registry.Account, error) 
 }
 
 const userCols = `id, email, role, COALESCE(account_id, ''), COALESCE(operator_id, ''), password_hash, disabled, created_at,
-	totp_secret, totp_enabled_at, totp_last_step`
+	totp_secret, totp_enabled_at, totp_last_step, lang, email_verified_at`
 
 func scanUser(sc interface{ Scan(...any) error }) (*registry.User, error) {
 	var u registry.User
 	var disabled int
-	var created, totpEnabled string
+	var created, totpEnabled, verified string
 	if err := sc.Scan(&u.ID, &u.Email, &u.Role, &u.AccountID, &u.OperatorID, &u.PasswordHash, &disabled, &created,
-		&u.TOTPSecret, &totpEnabled, &u.TOTPLastStep); err != nil {
+		&u.TOTPSecret, &totpEnabled, &u.TOTPLastStep, &u.Lang, &verified); err != nil {
 		return nil, err
 	}
+	u.EmailVerifiedAt = parseTime(verified)
 	u.Disabled = disabled != 0
 	u.CreatedAt, u.TOTPEnabledAt = parseTime(created), parseTime(totpEnabled)
 	return &u, nil
 }
 
 func (t *tx) CreateUser(ctx context.Context, u *registry.User) error {
-	_, err := t.exec(ctx, `INSERT INTO users (id, email, role, account_id, operator_id, password_hash, disabled, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.ID, u.Email, u.Role, nullable(u.AccountID), nullable(u.OperatorID), u.PasswordHash, boolInt(u.Disabled), tm(u.CreatedAt))
+	u.Lang = userLang(u.Lang)
+	_, err := t.exec(ctx, `INSERT INTO users (id, email, role, account_id, operator_id, password_hash, disabled, created_at, lang, email_verified_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.Email, u.Role, nullable(u.AccountID), nullable(u.OperatorID), u.PasswordHash, boolInt(u.Disabled), tm(u.CreatedAt),
+		userLang(u.Lang), tm(u.EmailVerifiedAt))
 	if isUnique(err) {
 		return registry.Errorf(registry.ECONFLICT, "a user with e-mail %s already exists", u.Email)
 	}
@@ -93,8 +96,9 @@ func (t *tx) UserByEmail(ctx context.Context, email string) (*registry.User, err
 
 func (t *tx) UpdateUser(ctx context.Context, u *registry.User) error {
 	res, err := t.exec(ctx, `UPDATE users SET email = ?, role = ?, account_id = ?, operator_id = ?, password_hash = ?, disabled = ?,
-		totp_secret = ?, totp_enabled_at = ? WHERE id = ?`,
-		u.Email, u.Role, nullable(u.AccountID), nullable(u.OperatorID), u.PasswordHash, boolInt(u.Disabled), u.TOTPSecret, tm(u.TOTPEnabledAt), u.ID)
+		totp_secret = ?, totp_enabled_at = ?, lang = ?, email_verified_at = ? WHERE id = ?`,
+		u.Email, u.Role, nullable(u.AccountID), nullable(u.OperatorID), u.PasswordHash, boolInt(u.Disabled), u.TOTPSecret, tm(u.TOTPEnabledAt),
+		userLang(u.Lang), tm(u.EmailVerifiedAt), u.ID)
 	if isUnique(err) {
 		return registry.Errorf(registry.ECONFLICT, "a user with e-mail %s already exists", u.Email)
 	}
@@ -102,7 +106,15 @@ func (t *tx) UpdateUser(ctx context.Context, u *registry.User) error {
 }
 
 func (t *tx) ListUsers(ctx context.Context) ([]*registry.User, error) {
-	rows, err := t.query(ctx, `SELECT `+userCols+` FROM users ORDER BY email`)
+	return t.listUsers(ctx, `SELECT `+userCols+` FROM users ORDER BY email`)
+}
+
+func (t *tx) AccountUsers(ctx context.Context, accountID string) ([]*registry.User, error) {
+	return t.listUsers(ctx, `SELECT `+userCols+` FROM users WHERE account_id = ? ORDER BY created_at, id`, accountID)
+}
+
+func (t *tx) listUsers(ctx context.Context, q string, args ...any) ([]*registry.User, error) {
+	rows, err := t.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
@@ -116,6 +128,14 @@ func (t *tx) ListUsers(ctx context.Context) ([]*registry.User, error) {
 		out = append(out, u)
 	}
 	return out, rows.Err()
+}
+
+// userLang stores English for a user made without a language.
+func userLang(l string) string {
+	if l == "" {
+		return "en"
+	}
+	return l
 }
 
 func boolInt(b bool) int {
@@ -337,4 +357,30 @@ func (t *tx) UsePasswordReset(ctx context.Context, id string, at time.Time) (boo
 		return false, fmt.Errorf("use password reset: %w", err)
 	}
 	return n == 1, nil
+}
+
+func (t *tx) CreateEmailVerification(ctx context.Context, v *registry.EmailVerification) error {
+	_, err := t.exec(ctx, `INSERT INTO email_verifications (id, user_id, email, hash, created_at, expires_at, used_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		v.ID, v.UserID, v.Email, v.Hash, tm(v.CreatedAt), tm(v.ExpiresAt), tm(v.UsedAt))
+	if err != nil {
+		return fmt.Errorf("create e-mail verification: %w", err)
+	}
+	return nil
+}
+
+func (t *tx) EmailVerificationByHash(ctx context.Context, hash string) (*registry.EmailVerification, error) {
+	var v registry.EmailVerification
+	var created, expires, used string
+	err := t.queryRow(ctx, `SELECT id, user_id, email, hash, created_at, expires_at, used_at FROM email_verifications WHERE hash = ?`, hash).
+		Scan(&v.ID, &v.UserID, &v.Email, &v.Hash, &created, &expires, &used)
+	if err != nil {
+		return nil, notFound(err, "e-mail verification not found")
+	}
+	v.CreatedAt, v.ExpiresAt, v.UsedAt = parseTime(created), parseTime(expires), parseTime(used)
+	return &v, nil
+}
+
+func (t *tx) UseEmailVerification(ctx context.Context, id string, at time.Time) (bool, error) {
+	res, err := t.exec(ctx, `UPDATE email_verifications SET used_at = ? WHERE id = ? AND used_at = ''`, tm(at), id)
+	return affected(res, err, "use e-mail verification")
 }

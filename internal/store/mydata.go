@@ -17,8 +17,19 @@ import (
 // are disabled; their tokens, reset links and remembered login clients go;
 // its applications lose the subscriber id, purpose, payment reference and
 // VPN endpoints, and the operator checks' snapshots the subscriber id and
-// holder name. Ids, states, items, dates and the audit log stay.
+// holder name. Messages to its users' e-mail addresses or its mobile
+// number (unless another account gives that number too), sent or not,
+// and e-mail verification links go too (a message record holds the
+// address and what was said). Ids, states, items, dates
+// and the audit log stay.
 func (t *tx) EraseAccount(ctx context.Context, accountID string, at time.Time) error {
+	// Before the addresses are blanked: they are how a message names its
+	// recipient.
+	if _, err := t.exec(ctx, `DELETE FROM outbox WHERE recipient IN (SELECT email FROM users WHERE account_id = ?)
+		OR recipient IN (SELECT a.mobile FROM accounts a WHERE a.id = ? AND a.mobile <> ''
+			AND NOT EXISTS (SELECT 1 FROM accounts o WHERE o.mobile = a.mobile AND o.id <> a.id))`, accountID, accountID); err != nil {
+		return fmt.Errorf("erase account: messages: %w", err)
+	}
 	res, err := t.exec(ctx, `UPDATE accounts SET name = '', cnic = '', mobile = '', ntn = '', secp_number = '', pseb_number = '',
 		identity_key = NULL WHERE id = ?`, accountID)
 	if err := mustAffect(res, err, "account %s not found", accountID); err != nil {
@@ -27,6 +38,7 @@ func (t *tx) EraseAccount(ctx context.Context, accountID string, at time.Time) e
 	steps := []struct{ what, q string }{
 		{"tokens", `DELETE FROM tokens WHERE user_id IN (SELECT id FROM users WHERE account_id = ?)`},
 		{"password resets", `DELETE FROM password_resets WHERE user_id IN (SELECT id FROM users WHERE account_id = ?)`},
+		{"e-mail verifications", `DELETE FROM email_verifications WHERE user_id IN (SELECT id FROM users WHERE account_id = ?)`},
 		{"login clients", `DELETE FROM login_clients WHERE user_id IN (SELECT id FROM users WHERE account_id = ?)`},
 		{"users", `UPDATE users SET email = '` + registry.ErasedEmailPrefix + `' || id || '` + registry.ErasedEmailDomain + `',
 			password_hash = '', disabled = 1, totp_secret = '', totp_enabled_at = '' WHERE account_id = ?`},

@@ -158,6 +158,10 @@ func (t *tx) ListRegistrations(ctx context.Context, f registry.RegFilter) ([]*re
 		where = append(where, "r.status = ?")
 		args = append(args, f.Status)
 	}
+	if !f.ExpiresBefore.IsZero() {
+		where = append(where, "r.valid_until < ?")
+		args = append(args, tm(f.ExpiresBefore))
+	}
 	return t.listRegs(ctx, where, args, "r.created_at DESC, r.number", f.Limit)
 }
 

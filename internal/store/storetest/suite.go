@@ -50,6 +50,8 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"RegistrationChanges", testRegistrationChanges},
 		{"JobLeases", testJobLeases},
 		{"JobLeaseConcurrent", testJobLeaseConcurrent},
+		{"Outbox", testOutbox},
+		{"OutboxClaimConcurrent", testOutboxClaimConcurrent},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -205,11 +207,11 @@ func testUsers(t *testing.T, db *store.DB) {
 		}
 		return nil
 	})
-	u.Disabled, u.PasswordHash = true, "h2"
+	u.Disabled, u.PasswordHash, u.Lang, u.EmailVerifiedAt = true, "h2", "ur", t0.Add(time.Hour)
 	write(t, db, func(tx registry.Tx) error { return tx.UpdateUser(ctx, u) })
 	db.Read(ctx, func(tx registry.Tx) error {
 		got, _ := tx.User(ctx, "usr_a")
-		if !got.Disabled || got.PasswordHash != "h2" {
+		if !got.Disabled || got.PasswordHash != "h2" || got.Lang != "ur" || !got.EmailVerifiedAt.Equal(t0.Add(time.Hour)) {
 			t.Errorf("UpdateUser not stored: %+v", got)
 		}
 		us, err := tx.ListUsers(ctx)
@@ -1590,7 +1592,35 @@ func testEraseAccount(t *testing.T, db *store.DB) {
 		}
 		return nil
 	})
+	// Messages to acc_a's e-mail go with it; acc_b's, and the SMS to the
+	// mobile number both accounts give, stay.
+	write(t, db, func(tx registry.Tx) error {
+		for i, to := range []string{"acc_a@example.com", "acc_b@example.com", "923001234567"} {
+			ch := registry.ChannelEmail
+			if i == 2 {
+				ch = registry.ChannelSMS
+			}
+			if _, err := tx.EnqueueMessage(ctx, &registry.Message{ID: fmt.Sprintf("msg_%d", i), Key: fmt.Sprintf("k%d", i), Channel: ch,
+				Template: "approved", Recipient: to, Lang: "en", Data: map[string]string{}, State: registry.MessagePending,
+				NextAt: t0, CreatedAt: t0, StartedAt: t0}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	write(t, db, func(tx registry.Tx) error { return tx.EraseAccount(ctx, "acc_a", t0) })
+	db.Read(ctx, func(tx registry.Tx) error {
+		ms, err := tx.ListMessages(ctx, "", 10)
+		var to []string
+		for _, m := range ms {
+			to = append(to, m.Recipient)
+		}
+		slices.Sort(to)
+		if err != nil || !slices.Equal(to, []string{"923001234567", "acc_b@example.com"}) {
+			t.Errorf("messages after erasing acc_a go to %v (%v); want acc_b's and the shared number's", to, err)
+		}
+		return nil
+	})
 	err := db.Write(ctx, func(tx registry.Tx) error { return tx.EraseAccount(ctx, "acc_none", t0) })
 	wantCode(t, err, registry.ENOTFOUND)
 

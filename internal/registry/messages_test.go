@@ -1,0 +1,127 @@
+package registry
+
+import (
+	"io/fs"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// Every message renders in both languages with long, realistic values;
+// each SMS stays within 2 parts (Urdu is UCS-2: 70 characters, 67 per part
+// when concatenated); Urdu HTML is right-to-left.
+func TestMessageTemplates(t *testing.T) {
+	names := map[string][]string{}
+	for _, lang := range messageLangs {
+		files, _ := fs.Glob(messageFS, "messages/"+lang+"/*.tmpl")
+		for _, f := range files {
+			names[lang] = append(names[lang], strings.TrimSuffix(f[strings.LastIndex(f, "/")+1:], ".tmpl"))
+		}
+	}
+	if !slices.Equal(names["en"], names["ur"]) {
+		t.Fatalf("English messages %v, Urdu messages %v: each needs both", names["en"], names["ur"])
+	}
+	long := strings.Repeat("The subscriber ID on the form does not match the operator's records; attach the latest bill. ", 10) + `<img src=x onerror="alert(1)">`
+	data := map[string]string{"Application": "app_7zq4xk2m9w3hvb6t", "Number": "VPN-2026-1234567", "ValidUntil": "2027-11-23",
+		"Due": "2026-11-24", "AppealBy": "2026-12-23", "Ended": "2027-11-23", "Days": "30", "Hours": "48", "Outcome": "disputed",
+		"Reason": "insufficient_purpose", "Note": long, "Items": "14.1.104.0/24\n2400:fc00:8000::/48\n923001234567",
+		"Count": "137", "More": "112", "Date": "2026-11-24", "Path": "/applications/app_7zq4xk2m9w3hvb6t"}
+	link := "https://vpn-registry.pta.gov.pk/password/reset?token=" + strings.Repeat("x", 43)
+	smsSeen := map[string]bool{}
+	for _, lang := range messageLangs {
+		for _, name := range names[lang] {
+			t.Run(lang+"/"+name, func(t *testing.T) {
+				m := &Message{Template: name, Lang: lang, Channel: ChannelEmail, Data: data}
+				r, err := renderMessage(m, link)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for part, v := range map[string]string{"subject": r.Subject, "text": r.Text, "html": r.HTML} {
+					if strings.Contains(v, "<no value>") || v == "" {
+						t.Errorf("%s is empty or misses a value: %q", part, v)
+					}
+				}
+				if strings.Contains(r.HTML, "<img") {
+					t.Errorf("a value's markup reached the HTML unescaped")
+				}
+				if strings.ContainsAny(r.Subject, "\r\n") {
+					t.Errorf("subject has a line break: %q", r.Subject)
+				}
+				if !strings.Contains(r.Text, link) || !strings.Contains(r.HTML, `href="`+strings.ReplaceAll(link, "&", "&amp;")+`"`) {
+					t.Errorf("the link is missing from the text or HTML")
+				}
+				wantDir := map[string]string{"en": `dir="ltr"`, "ur": `dir="rtl"`}[lang]
+				if !strings.Contains(r.HTML, `lang="`+lang+`" `+wantDir) {
+					t.Errorf("HTML does not declare lang=%q %s", lang, wantDir)
+				}
+				if lang == "ur" && strings.Contains(r.HTML, "<p>"+data["Application"]) {
+					t.Errorf("an id starts a right-to-left paragraph unisolated")
+				}
+				m.Channel = ChannelSMS
+				r, err = renderMessage(m, link)
+				if err != nil {
+					if smsTemplates[name] {
+						t.Fatalf("%s should go by SMS: %v", name, err)
+					}
+					return
+				}
+				smsSeen[name] = true
+				if !smsTemplates[name] {
+					t.Errorf("%s has an SMS text but is not sent by SMS (smsTemplates)", name)
+				}
+				if n := SMSParts(r.SMS); n > 2 {
+					t.Errorf("SMS takes %d parts, want at most 2: %q (%d characters)", n, r.SMS, len([]rune(r.SMS)))
+				}
+				if strings.Contains(r.SMS, "<no value>") {
+					t.Errorf("SMS misses a value: %q", r.SMS)
+				}
+			})
+		}
+	}
+	if got := slices.Sorted(maps.Keys(smsSeen)); !slices.Equal(got, slices.Sorted(maps.Keys(smsTemplates))) {
+		t.Errorf("templates with SMS texts %v, want %v", got, slices.Sorted(maps.Keys(smsTemplates)))
+	}
+}
+
+func TestSMSParts(t *testing.T) {
+	for _, tt := range []struct {
+		text string
+		want int
+	}{
+		{strings.Repeat("a", 160), 1},
+		{strings.Repeat("a", 161), 2},
+		{strings.Repeat("a", 306), 2},
+		{strings.Repeat("a", 307), 3},
+		{strings.Repeat("€", 80), 1}, // escaped: two septets each
+		{strings.Repeat("€", 81), 2},
+		{strings.Repeat("ب", 70), 1},
+		{strings.Repeat("ب", 71), 2},
+		{strings.Repeat("ب", 134), 2},
+		{strings.Repeat("ب", 135), 3},
+		{"VPN رجسٹری", 1},
+	} {
+		if got := SMSParts(tt.text); got != tt.want {
+			t.Errorf("SMSParts(%d × %q) = %d, want %d", len([]rune(tt.text)), []rune(tt.text)[0], got, tt.want)
+		}
+	}
+}
+
+func TestRetryDelay(t *testing.T) {
+	for attempt, want := range map[int]struct{ lo, hi float64 }{1: {0.5, 1}, 2: {1, 2}, 3: {2, 4}, 20: {180, 360}} {
+		for range 50 {
+			d := retryDelay(attempt).Minutes()
+			if d < want.lo || d > want.hi {
+				t.Fatalf("retryDelay(%d) = %.1f min, want between %.1f and %.1f", attempt, d, want.lo, want.hi)
+			}
+		}
+	}
+}
+
+func TestMaskRecipient(t *testing.T) {
+	for in, want := range map[string]string{"alice@example.pk": "a***@example.pk", "923001234567": "92300****567", "x": "***"} {
+		if got := maskRecipient(in); got != want {
+			t.Errorf("maskRecipient(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

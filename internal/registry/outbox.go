@@ -1,0 +1,402 @@
+package registry
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	htmltemplate "html/template"
+	"io/fs"
+	"math/rand/v2"
+	"net/url"
+	"strings"
+	"text/template"
+	"time"
+	"unicode/utf8"
+
+	"github.com/ipreg/ipreg/internal/auth"
+	"github.com/ipreg/ipreg/internal/notify"
+)
+
+// Messages are translator-editable files, one per message and language:
+// messages/<lang>/<name>.tmpl defines "subject", "text" and "html" for
+// e-mail, and "sms" for messages that also go by text message. Values come
+// from the message's Data; Link is filled in at delivery from PublicURL.
+//
+//go:embed messages
+var messageFS embed.FS
+
+// messageLangs are the languages messages are written in.
+var messageLangs = []string{"en", "ur"}
+
+// messageSet holds every message template of one language.
+type messageSet struct {
+	text map[string]*template.Template
+	html map[string]*htmltemplate.Template
+}
+
+var messageFuncs = map[string]any{
+	// lines splits a value of several lines (a list) into them.
+	"lines": func(s string) []string {
+		if s == "" {
+			return nil
+		}
+		return strings.Split(s, "\n")
+	},
+}
+
+// loadMessages parses every template once; a broken one stops the program
+// at start, not at the first message.
+func loadMessages() map[string]messageSet {
+	out := map[string]messageSet{}
+	for _, lang := range messageLangs {
+		set := messageSet{text: map[string]*template.Template{}, html: map[string]*htmltemplate.Template{}}
+		names, err := fs.Glob(messageFS, "messages/"+lang+"/*.tmpl")
+		if err != nil || len(names) == 0 {
+			panic(fmt.Sprintf("messages/%s: no templates (%v)", lang, err))
+		}
+		for _, n := range names {
+			b, err := messageFS.ReadFile(n)
+			if err != nil {
+				panic(err)
+			}
+			name := strings.TrimSuffix(n[strings.LastIndex(n, "/")+1:], ".tmpl")
+			set.text[name] = template.Must(template.New(name).Funcs(messageFuncs).Option("missingkey=zero").Parse(string(b)))
+			set.html[name] = htmltemplate.Must(htmltemplate.New(name).Funcs(messageFuncs).Option("missingkey=zero").Parse(string(b)))
+		}
+		out[lang] = set
+	}
+	return out
+}
+
+var messageTemplates = loadMessages()
+
+// rendered is a message ready for a transport.
+type rendered struct {
+	Subject, Text, HTML, SMS string
+}
+
+// renderMessage renders m in its language for its channel. link is the
+// full link the message carries (PublicURL and path, with the secret), or "".
+func renderMessage(m *Message, link string) (rendered, error) {
+	set, ok := messageTemplates[m.Lang]
+	if !ok {
+		set = messageTemplates["en"]
+	}
+	tt, ok := set.text[m.Template]
+	if !ok {
+		return rendered{}, fmt.Errorf("no message template %q", m.Template)
+	}
+	data := map[string]string{}
+	for k, v := range m.Data {
+		data[k] = v
+	}
+	data["Link"] = link
+	exec := func(name string) (string, error) {
+		if tt.Lookup(name) == nil {
+			return "", nil
+		}
+		var b bytes.Buffer
+		if err := tt.ExecuteTemplate(&b, name, data); err != nil {
+			return "", err
+		}
+		return strings.TrimSpace(b.String()), nil
+	}
+	var r rendered
+	var err error
+	if m.Channel == ChannelSMS {
+		if r.SMS, err = exec("sms"); err == nil && r.SMS == "" {
+			err = fmt.Errorf("message template %q has no sms text", m.Template)
+		}
+		return r, err
+	}
+	if r.Subject, err = exec("subject"); err != nil {
+		return r, err
+	}
+	if r.Text, err = exec("text"); err != nil {
+		return r, err
+	}
+	if ht := set.html[m.Template]; ht.Lookup("html") != nil {
+		var b bytes.Buffer
+		if err := ht.ExecuteTemplate(&b, "html", data); err != nil {
+			return r, err
+		}
+		r.HTML = strings.TrimSpace(b.String())
+	}
+	if r.Subject == "" || r.Text == "" {
+		return r, fmt.Errorf("message template %q needs a subject and a text", m.Template)
+	}
+	return r, nil
+}
+
+// SMSParts is how many parts of a concatenated SMS text takes: GSM 7-bit
+// text 160 characters alone or 153 per part, anything else (Urdu) UCS-2,
+// 70 UTF-16 units alone or 67 per part.
+func SMSParts(text string) int {
+	single, multi, n := 160, 153, 0
+	gsm := true
+	for _, r := range text {
+		if !strings.ContainsRune(gsm7, r) {
+			gsm = false
+			break
+		}
+	}
+	if gsm {
+		for _, r := range text {
+			n++
+			if strings.ContainsRune(gsm7Ext, r) {
+				n++ // escaped
+			}
+		}
+	} else {
+		single, multi = 70, 67
+		for _, r := range text {
+			n++
+			if r > 0xFFFF {
+				n++ // a surrogate pair
+			}
+		}
+	}
+	if n <= single {
+		return 1
+	}
+	return (n + multi - 1) / multi
+}
+
+const (
+	gsm7 = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà" +
+		gsm7Ext
+	gsm7Ext = "^{}\\[~]|€"
+)
+
+// outboxLease is how long a worker holds a message it is sending; a worker
+// that dies while holding one leaves it to another after this.
+const outboxLease = 5 * time.Minute
+
+// outboxBatch bounds the messages one DeliverOutbox run takes.
+const outboxBatch = 200
+
+// retryDelay is the wait before attempt+1: a minute, doubling, at most six
+// hours, with "equal jitter" (half fixed, half random) so that messages
+// failed together do not retry together.
+func retryDelay(attempt int) time.Duration {
+	d := time.Minute
+	for i := 1; i < attempt && d < 6*time.Hour; i++ {
+		d *= 2
+	}
+	d = min(d, 6*time.Hour)
+	return d/2 + rand.N(d/2+1)
+}
+
+// permanent reports an error a retry cannot cure: one a transport marked
+// with notify.Permanent (e.g. a refused recipient), or any error with a
+// Permanent() bool method that says so.
+func permanent(err error) bool {
+	if notify.IsPermanent(err) {
+		return true
+	}
+	var p interface{ Permanent() bool }
+	return errors.As(err, &p) && p.Permanent()
+}
+
+// DeliverOutbox sends the messages that are due: each is claimed with a
+// lease (so several workers or replicas never send one message twice
+// while its sender lives), rendered, handed to the Mailer or Texter, and
+// marked sent; a failure waits retryDelay for the next attempt, and a
+// message that has not gone out within the give-up setting is marked
+// failed for admins to see. A worker that dies between sending and
+// marking leaves that one message to be sent again when its lease ends:
+// at most one duplicate per crash. It returns how many it sent.
+func (s *Service) DeliverOutbox(ctx context.Context) (int, error) {
+	var ids []string
+	var set Settings
+	err := s.store.Read(ctx, func(tx Tx) error {
+		var err error
+		if set, err = tx.Settings(ctx); err != nil {
+			return err
+		}
+		ids, err = tx.DueMessages(ctx, s.Now(), outboxBatch)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("deliver outbox: %w", err)
+	}
+	sent := 0
+	for _, id := range ids {
+		if err := ctx.Err(); err != nil {
+			return sent, err
+		}
+		var m *Message
+		err := s.store.Write(ctx, func(tx Tx) error {
+			var err error
+			m, err = tx.ClaimMessage(ctx, id, s.worker, s.Now(), s.Now().Add(outboxLease))
+			return err
+		})
+		if err != nil {
+			return sent, fmt.Errorf("deliver outbox: claim %s: %w", id, err)
+		}
+		if m == nil {
+			continue // another worker has it, or sent it
+		}
+		sendErr := s.sendMessage(ctx, m)
+		if sendErr == nil {
+			// Mark it even if ctx ended meanwhile (a shutdown): the message
+			// went out, and an unmarked one goes again.
+			mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			err = s.store.Write(mctx, func(tx Tx) error {
+				_, err := tx.MarkMessageSent(mctx, m.ID, s.worker, s.Now())
+				return err
+			})
+			cancel()
+			if err != nil {
+				// Sent but not marked: when the lease ends it goes again.
+				return sent, fmt.Errorf("deliver outbox: mark %s sent: %w", m.ID, err)
+			}
+			sent++
+			continue
+		}
+		if ctx.Err() != nil {
+			return sent, ctx.Err()
+		}
+		now := s.Now()
+		next := now.Add(retryDelay(m.Attempts))
+		giveUp := permanent(sendErr) || next.After(m.StartedAt.Add(time.Duration(set.OutboxGiveUpHours)*time.Hour))
+		msg := sendErr.Error()
+		if len(msg) > 500 {
+			msg = msg[:500]
+			for !utf8.ValidString(msg) {
+				msg = msg[:len(msg)-1]
+			}
+		}
+		s.log.WarnContext(ctx, "outbox: message not sent", "message", m.ID, "template", m.Template, "channel", m.Channel,
+			"attempt", m.Attempts, "gave_up", giveUp, "error", msg)
+		err = s.store.Write(ctx, func(tx Tx) error {
+			_, err := tx.MarkMessageFailed(ctx, m.ID, s.worker, msg, next, giveUp)
+			return err
+		})
+		if err != nil {
+			return sent, fmt.Errorf("deliver outbox: mark %s failed: %w", m.ID, err)
+		}
+	}
+	return sent, nil
+}
+
+// sendMessage renders m and hands it to its transport.
+func (s *Service) sendMessage(ctx context.Context, m *Message) error {
+	link := ""
+	if p := m.Data["Path"]; p != "" {
+		if s.publicURL == "" {
+			return errors.New("the message has a link but the server has no public URL (--public-url)")
+		}
+		link = s.publicURL + p
+		if m.Secret != "" {
+			link += url.QueryEscape(m.Secret)
+		}
+	}
+	r, err := renderMessage(m, link)
+	if err != nil {
+		return permanentError{fmt.Errorf("render %s: %w", m.Template, err)}
+	}
+	switch m.Channel {
+	case ChannelSMS:
+		if s.texter == nil {
+			return errors.New("no SMS sender is configured")
+		}
+		return s.texter.SendSMS(ctx, notify.SMS{To: m.Recipient, Text: r.SMS, Lang: m.Lang, MessageID: messageID(m.Key)})
+	case ChannelEmail:
+		if s.mailer == nil {
+			return errors.New("no mail transport is configured")
+		}
+		e := notify.Email{To: m.Recipient, Subject: r.Subject, Text: r.Text, HTML: r.HTML, Lang: m.Lang, MessageID: messageID(m.Key)}
+		if m.Attachment != "" {
+			if s.attach == nil {
+				return errors.New("the message has an attachment but no attachment source is configured")
+			}
+			a, err := s.attach(ctx, m.Attachment)
+			switch {
+			case ErrorCode(err) == ECONFLICT:
+				// The file can never be made (a certificate of a
+				// registration ended since, or of a name its font cannot
+				// show): the message goes without it rather than never;
+				// its link leads to the registration's page, which says why.
+				s.log.WarnContext(ctx, "outbox: message sent without its attachment", "message", m.ID, "attachment", m.Attachment, "err", err)
+			case err != nil:
+				return fmt.Errorf("attachment %s: %w", m.Attachment, err)
+			default:
+				e.Attachments = []notify.Attachment{a}
+			}
+		}
+		return s.mailer.SendEmail(ctx, e)
+	}
+	return permanentError{fmt.Errorf("unknown channel %q", m.Channel)}
+}
+
+// messageID is the idempotency key in a form that is a valid left-hand
+// side of a Message-ID (RFC 5322 dot-atom text): keys are letters,
+// digits, "_", "-" and ":" separators, and ":" is not allowed there.
+func messageID(key string) string { return strings.ReplaceAll(key, ":", ".") }
+
+type permanentError struct{ error }
+
+func (e permanentError) Permanent() bool { return true }
+func (e permanentError) Unwrap() error   { return e.error }
+
+// enqueue writes one message to the outbox in tx, unless its key is
+// there; it reports whether it added it.
+func (s *Service) enqueue(ctx context.Context, tx Tx, m *Message) (bool, error) {
+	m.ID, m.CreatedAt = auth.RandomID("msg"), s.Now()
+	if m.Lang != "ur" {
+		m.Lang = "en"
+	}
+	return tx.EnqueueMessage(ctx, m)
+}
+
+// mail enqueues an e-mail of tmpl to u under key (the channel and user are
+// added to it).
+func (s *Service) mail(ctx context.Context, tx Tx, u *User, key, tmpl string, data map[string]string, secret, attachment string) (bool, error) {
+	return s.enqueue(ctx, tx, &Message{Key: key + ":email:" + u.ID, Channel: ChannelEmail, Template: tmpl, Recipient: u.Email,
+		Lang: u.Lang, Data: data, Secret: secret, Attachment: attachment})
+}
+
+// notifyAccount tells an applicant account: an e-mail to each of its
+// enabled users in their language and, with sms, a text message to the
+// account's mobile number in its first user's language. It returns how
+// many messages it newly enqueued.
+func (s *Service) notifyAccount(ctx context.Context, tx Tx, accountID, key, tmpl string, data map[string]string, sms bool, attachment string) (int, error) {
+	users, err := tx.AccountUsers(ctx, accountID)
+	if err != nil {
+		return 0, err
+	}
+	lang, n := "", 0
+	for _, u := range users {
+		if u.Disabled {
+			continue
+		}
+		if lang == "" {
+			lang = u.Lang
+		}
+		added, err := s.mail(ctx, tx, u, key, tmpl, data, "", attachment)
+		if err != nil {
+			return n, err
+		}
+		if added {
+			n++
+		}
+	}
+	if !sms || lang == "" {
+		return n, nil
+	}
+	acc, err := tx.Account(ctx, accountID)
+	if err != nil || acc.Mobile == "" {
+		return n, err
+	}
+	added, err := s.enqueue(ctx, tx, &Message{Key: key + ":sms", Channel: ChannelSMS, Template: tmpl, Recipient: acc.Mobile, Lang: lang, Data: data})
+	if added {
+		n++
+	}
+	return n, err
+}
+
+// day formats a moment as a date in the registry's time zone.
+func (s *Service) day(t time.Time) string { return t.In(s.calendar.Loc).Format("2006-01-02") }
