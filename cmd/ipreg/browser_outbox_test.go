@@ -5,13 +5,13 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/ipreg/ipreg/internal/registry"
-	"github.com/ipreg/ipreg/internal/store"
+	"github.com/ipreg/ipreg/internal/testbin"
 )
 
 // TestBrowserNotifications walks the notification pages in a real browser
@@ -19,14 +19,16 @@ import (
 // language becomes the language of their messages), the account page says
 // the address is not confirmed yet, the mailed link's page confirms it
 // with its button, the applicant switches messages to English; an admin
-// sees the outbox page. The link's token is read from the outbox table,
-// where the mail transport would take it from.
+// sees the outbox page. The link is read from the e-mail as a real SMTP
+// server (Mailpit) received it.
 func TestBrowserNotifications(t *testing.T) {
 	exe := chromium(t)
 	data := t.TempDir()
 	env := []string{"IPREG_DATA_DIR=" + data}
 	ipreg(t, env, "admin password 1\n", "user", "add", "--email", "admin@pta.gov.pk", "--role", "admin")
-	p := start(t, env, "--public-url", "https://vpn-registry.example.pk")
+	mp := testbin.StartMailpit(t, testbin.MailpitOptions{})
+	p := start(t, append(env, "IPREG_MAIL=smtp"), "--public-url", "https://vpn-registry.example.pk",
+		"--smtp-host", mp.SMTPHost, "--smtp-port", strconv.Itoa(mp.SMTPPort), "--smtp-tls", "none", "--mail-from", "noreply@vpn-registry.example.pk")
 
 	dir := filepath.Join("testoutput", "screenshots", "notifications")
 	os.RemoveAll(dir)
@@ -62,27 +64,21 @@ func TestBrowserNotifications(t *testing.T) {
 	w.want("main", "رجسٹری کے پیغامات")
 	w.screenshot("account-unconfirmed")
 
-	// The verification message waits in the outbox, in Urdu.
+	// The verification message arrives through the real SMTP server, in Urdu.
 	var token string
-	db, err := store.Open(context.Background(), filepath.Join(data, "ipreg.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	db.Read(context.Background(), func(tx registry.Tx) error {
-		ms, err := tx.ListMessages(context.Background(), registry.MessagePending, 10)
-		for _, m := range ms {
-			if m.Recipient == email && m.Template == "verify_email" {
-				if m.Lang != "ur" {
-					t.Errorf("verification message in %q, want ur", m.Lang)
-				}
-				token = m.Secret
+	for _, m := range mp.WaitMessages(t, 1) {
+		if len(m.To) == 1 && m.To[0].Address == email {
+			msg := mp.Message(t, m.ID)
+			if !strings.Contains(msg.HTML, `dir="rtl"`) {
+				t.Errorf("verification message not in Urdu:\n%s", msg.Text)
+			}
+			if i := strings.Index(msg.Text, "verify-email?token="); i >= 0 {
+				token, _ = url.QueryUnescape(strings.Fields(msg.Text[i+len("verify-email?token="):])[0])
 			}
 		}
-		return err
-	})
+	}
 	if token == "" {
-		t.Fatal("no verification message in the outbox")
+		t.Fatal("no verification message arrived")
 	}
 	w.open("/verify-email?token=" + url.QueryEscape(token))
 	w.screenshot("verify-email")

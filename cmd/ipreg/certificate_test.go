@@ -174,6 +174,13 @@ func approveForCertificate(t *testing.T, p *proc, email string) (alice, reviewer
 	t.Helper()
 	p.call("POST", "/api/v1/signup", "", map[string]string{"email": email, "password": "correct horse battery",
 		"kind": "company", "name": "Lahore Soft (Pvt) Ltd", "cnic": "35202-7654321-1", "mobile": "0321-7654321", "ntn": "1234567-0"}, 201)
+	return approveSignedUp(t, p, email)
+}
+
+// approveSignedUp files and approves an application of the company signed
+// up as email, as approveForCertificate.
+func approveSignedUp(t *testing.T, p *proc, email string) (alice, reviewer, number string) {
+	t.Helper()
 	alice = p.login(email, "correct horse battery")
 	app := p.call("POST", "/api/v1/applications", alice, map[string]any{"category": "company_vpn", "operator_id": "nayatel",
 		"subscriber_id": "NT-4411", "addresses": []string{"27.255.0.0/24", "2001:dd8:1c::/48"},

@@ -38,6 +38,7 @@ func (s *Service) notifyEvent(ctx context.Context, tx Tx, a *Application, e *Eve
 		tmpl, attachment = "approved", "certificate:"+r.Number
 		data["Number"], data["ValidUntil"] = r.Number, s.day(r.ValidUntil)
 		data["Path"] = "/registrations/" + r.Number
+		data["Kind"] = string(a.Kind) // a renewal or amendment is worded as such
 	case "rejected":
 		tmpl = "rejected"
 		data["Reason"], data["Note"] = a.ReasonCode, a.DecisionNote
@@ -50,6 +51,16 @@ func (s *Service) notifyEvent(ctx context.Context, tx Tx, a *Application, e *Eve
 		tmpl = "appeal_decided"
 		data["Outcome"] = strings.TrimPrefix(e.Type, "appeal_")
 		data["Note"] = e.Note
+		if a.State == StateApproved && a.Registration != "" {
+			// Approved on appeal: the message is the approval too, with
+			// its certificate.
+			r, err := tx.Registration(ctx, a.Registration, false)
+			if err != nil {
+				return err
+			}
+			attachment = "certificate:" + r.Number
+			data["Number"], data["ValidUntil"] = r.Number, s.day(r.ValidUntil)
+		}
 	case "items_given_up":
 		tmpl = "items_given_up"
 		data["Items"] = e.Note

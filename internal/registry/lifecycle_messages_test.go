@@ -1,0 +1,103 @@
+package registry_test
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/ipreg/ipreg/internal/certificate"
+	"github.com/ipreg/ipreg/internal/notify"
+	. "github.com/ipreg/ipreg/internal/registry"
+)
+
+// withRealCertificates is withPostbox without a stand-in Attach: the
+// service attaches the registration's real certificate.
+func withRealCertificates(t *testing.T) func(*Config) {
+	return func(c *Config) {
+		withPostbox(nil)(c)
+		c.Attach = nil
+		c.CertificateKeys = certificate.Keys{Dir: t.TempDir()}
+	}
+}
+
+// mailWith finds the one e-mail whose subject starts with prefix.
+func mailWith(t *testing.T, mails []notify.Email, prefix string) notify.Email {
+	t.Helper()
+	var found []notify.Email
+	var subjects []string
+	for _, m := range mails {
+		subjects = append(subjects, m.Subject)
+		if strings.HasPrefix(m.Subject, prefix) {
+			found = append(found, m)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("%d e-mails with a subject starting %q; subjects: %q", len(found), prefix, subjects)
+	}
+	return found[0]
+}
+
+// wantCertificate checks that m carries the registration's certificate,
+// the real PDF the certificate part makes (its QR payload names the number).
+func wantCertificate(t *testing.T, m notify.Email, number string) {
+	t.Helper()
+	if len(m.Attachments) != 1 || m.Attachments[0].Name != number+".pdf" || m.Attachments[0].ContentType != "application/pdf" ||
+		!bytes.HasPrefix(m.Attachments[0].Data, []byte("%PDF-")) || !bytes.Contains(m.Attachments[0].Data, []byte("/verify/"+number)) {
+		var names []string
+		for _, a := range m.Attachments {
+			names = append(names, a.Name)
+		}
+		t.Fatalf("%q attachments %v; want the certificate of %s", m.Subject, names, number)
+	}
+}
+
+// The lifecycle's approvals through every path — a new application, a
+// renewal, an appeal overturned to approval — mail the real certificate,
+// and a renewal's message says it is a renewal.
+func TestLifecycleApprovalsMailTheCertificate(t *testing.T) {
+	eachStoreWith(t, withRealCertificates(t), func(t *testing.T, h *harness) {
+		ctx, svc, box := h.ctx, h.svc, h.box
+		u, reg := h.registered(30, "14.1.104.0/24")
+		h.deliver()
+		mails, _ := box.take()
+		wantCertificate(t, mailWith(t, mails, "Approved: registration "+reg.Number), reg.Number)
+
+		// A renewal (open: the registration ends within 60 days) that adds
+		// nothing goes straight to review.
+		ren, err := svc.Renew(ctx, u, reg.Number, ApplicationInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := svc.Decide(ctx, h.staff("reviewer"), ren.ID, DecisionInput{Decision: "approve"}); err != nil {
+			t.Fatal(err)
+		}
+		h.deliver()
+		mails, _ = box.take()
+		m := mailWith(t, mails, "Renewed: registration "+reg.Number)
+		wantCertificate(t, m, reg.Number)
+		if !strings.Contains(m.Text, "superseded") || !strings.Contains(m.Text, "keeps its number") {
+			t.Errorf("renewal message: %s", m.Text)
+		}
+
+		// Rejected by one supervisor, approved on appeal by another.
+		alice, a := h.inReview("14.1.106.0/24")
+		if _, _, err := svc.Decide(ctx, h.staff("supervisor"), a.ID, DecisionInput{Decision: "reject", ReasonCode: "insufficient_purpose"}); err != nil {
+			t.Fatal(err)
+		}
+		ap, err := svc.SubmitAppeal(ctx, alice, a.ID, "The purpose is our head office ERP; the contract is attached.")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, areg, err := svc.DecideAppeal(ctx, h.secondSupervisor(), ap.ID, AppealDecisionInput{Decision: "overturn", Outcome: OutcomeApprove})
+		if err != nil || areg == nil {
+			t.Fatalf("overturn: %v, %v", areg, err)
+		}
+		h.deliver()
+		mails, _ = box.take()
+		m = mailWith(t, mails, "Your appeal about application "+a.ID)
+		wantCertificate(t, m, areg.Number)
+		if !strings.Contains(m.Text, areg.Number) {
+			t.Errorf("appeal message does not give the registration number: %s", m.Text)
+		}
+	})
+}
