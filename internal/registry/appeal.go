@@ -246,6 +246,11 @@ func (s *Service) DecideAppeal(ctx context.Context, actor *User, id string, in A
 		if a.State != StateRejected || !a.DecidedAt.Equal(ap.RejectedAt) {
 			return Errorf(ECONFLICT, "application %s is no longer the rejection appealed: it is %s", a.ID, describeState(a.State))
 		}
+		if in.Decision == "overturn" {
+			if err := refuseErased(ctx, tx, a); err != nil {
+				return err
+			}
+		}
 		set, err := tx.Settings(ctx)
 		if err != nil {
 			return err

@@ -150,7 +150,8 @@ func (s *Service) DeleteAccount(ctx context.Context, actor *User, password strin
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}
-	if err := s.reserveOne(ctx, limitDeleteAccount, "too many attempts to delete this account", actor.ID); err != nil {
+	sl, err := s.reserveSlot(ctx, limitDeleteAccount, "too many attempts to delete this account", actor.ID)
+	if err != nil {
 		return nil, err
 	}
 	var hash string
@@ -169,6 +170,14 @@ func (s *Service) DeleteAccount(ctx context.Context, actor *User, password strin
 	}
 	if !ok {
 		return nil, FieldErrors{"password": "is not your password: enter the password you log in with"}.Err()
+	}
+	// Only wrong passwords count: the right one gives its attempt back,
+	// whether or not the deletion can go ahead (an application in
+	// progress, say), so a person told to wait is not locked out.
+	if err := s.store.Write(context.WithoutCancel(ctx), func(tx Tx) error {
+		return tx.RefundAttempt(context.WithoutCancel(ctx), sl.bucket, sl.windowEnd)
+	}); err != nil {
+		return nil, err
 	}
 	out := &AccountDeletion{}
 	var purge []string
@@ -202,6 +211,19 @@ func (s *Service) DeleteAccount(ctx context.Context, actor *User, password strin
 		}
 		if len(pending) > 0 {
 			return Errorf(ECONFLICT, "the account has an application still in progress (%s): withdraw it first, then delete the account", strings.Join(pending, ", "))
+		}
+		// A pending appeal can still approve its application, which would
+		// make a registration for an account with nobody left to hold it.
+		appeals, err := tx.ListAppeals(ctx, AppealFilter{AccountID: actor.AccountID, State: AppealPending})
+		if err != nil {
+			return err
+		}
+		if len(appeals) > 0 {
+			ids := make([]string, len(appeals))
+			for i, ap := range appeals {
+				ids[i] = ap.ApplicationID
+			}
+			return Errorf(ECONFLICT, "the account has an appeal waiting for a decision (application %s): wait for the supervisor's decision, then delete the account", strings.Join(ids, ", "))
 		}
 		for _, a := range apps {
 			if a.State == StateDraft {

@@ -256,6 +256,9 @@ func ReasonCodeList() []string {
 // to an approval (a reviewer's decision, an overturned appeal) goes
 // through here.
 func (s *Service) approve(ctx context.Context, tx Tx, actor *User, a *Application, now time.Time, days int) (reg *Registration, note string, err error) {
+	if err := refuseErased(ctx, tx, a); err != nil {
+		return nil, "", err
+	}
 	if a.changes() {
 		return s.applyChange(ctx, tx, actor, a, now, days)
 	}
@@ -287,4 +290,20 @@ func (s *Service) register(ctx context.Context, tx Tx, actor *User, a *Applicati
 		return nil, err
 	}
 	return r, nil
+}
+
+// refuseErased refuses (ECONFLICT) a decision that would give something to
+// a deleted account: its personal data is erased and nobody can log in to
+// hold, renew or surrender a registration.
+func refuseErased(ctx context.Context, tx Tx, a *Application) error {
+	users, err := tx.AccountUsers(ctx, a.AccountID)
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		if ErasedEmail(u.Email) {
+			return Errorf(ECONFLICT, "the account of application %s was deleted and its personal data erased: nobody is left to hold a registration, so it cannot be approved, and an appeal of it can only be upheld", a.ID)
+		}
+	}
+	return nil
 }
