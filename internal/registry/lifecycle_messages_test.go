@@ -88,16 +88,70 @@ func TestLifecycleApprovalsMailTheCertificate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, _, areg, err := svc.DecideAppeal(ctx, h.secondSupervisor(), ap.ID, AppealDecisionInput{Decision: "overturn", Outcome: OutcomeApprove})
+		sup2 := h.secondSupervisor()
+		h.deliver()
+		box.take()
+		_, _, areg, err := svc.DecideAppeal(ctx, sup2, ap.ID, AppealDecisionInput{Decision: "overturn", Outcome: OutcomeApprove})
 		if err != nil || areg == nil {
 			t.Fatalf("overturn: %v, %v", areg, err)
 		}
 		h.deliver()
-		mails, _ = box.take()
-		m = mailWith(t, mails, "Your appeal about application "+a.ID)
+		mails, texts := box.take()
+		// One e-mail, which is the approval too, and the approval's SMS.
+		if len(mails) != 1 || len(texts) != 1 {
+			t.Fatalf("after the overturn: %d e-mails, %d texts %+v; want one of each", len(mails), len(texts), texts)
+		}
+		m = mailWith(t, mails, "Appeal succeeded: application "+a.ID+" approved, registration "+areg.Number)
 		wantCertificate(t, m, areg.Number)
-		if !strings.Contains(m.Text, areg.Number) {
-			t.Errorf("appeal message does not give the registration number: %s", m.Text)
+		if !strings.Contains(m.Text, "has been approved") || !strings.Contains(m.Text, "Valid until: "+areg.ValidUntil.In(PKT.Loc).Format("2006-01-02")) {
+			t.Errorf("appeal message does not say it is approved until when: %s", m.Text)
+		}
+		if !strings.Contains(texts[0].Text, "approved") || !strings.Contains(texts[0].Text, areg.Number) {
+			t.Errorf("approval SMS = %+v", texts[0])
+		}
+	})
+}
+
+// An appeal overturned to a return tells the applicant what to fix, by
+// e-mail (one, the appeal's) and by the return's SMS; an upheld appeal
+// sends its e-mail only.
+func TestAppealReturnAndUpholdMessages(t *testing.T) {
+	eachStoreWith(t, withPostbox(nil), func(t *testing.T, h *harness) {
+		ctx, svc, box := h.ctx, h.svc, h.box
+		sup2 := h.secondSupervisor()
+		_, a, ap := h.rejectAndAppeal("14.1.104.0/24", "Please look again.")
+		h.deliver()
+		box.take()
+		if _, _, _, err := svc.DecideAppeal(ctx, sup2, ap.ID, AppealDecisionInput{Decision: "overturn", Outcome: OutcomeReturn, Note: "Attach the signed contract."}); err != nil {
+			t.Fatal(err)
+		}
+		h.deliver()
+		mails, texts := box.take()
+		if len(mails) != 1 || len(texts) != 1 {
+			t.Fatalf("after the return: %d e-mails, %d texts %+v; want one of each", len(mails), len(texts), texts)
+		}
+		m := mailWith(t, mails, "Appeal succeeded: application "+a.ID+" returned for correction")
+		if !strings.Contains(m.Text, "What to fix:\nAttach the signed contract.") || strings.Contains(m.Text, "returned for correction on appeal:") {
+			t.Errorf("return on appeal message: %s", m.Text)
+		}
+		if !strings.Contains(texts[0].Text, "returned for correction") || !strings.Contains(texts[0].Text, a.ID) {
+			t.Errorf("return SMS = %+v", texts[0])
+		}
+
+		_, b, bp := h.rejectAndAppeal("14.1.106.0/24", "Please look again.")
+		h.deliver()
+		box.take()
+		if _, _, _, err := svc.DecideAppeal(ctx, sup2, bp.ID, AppealDecisionInput{Decision: "uphold", Note: "No contract shown."}); err != nil {
+			t.Fatal(err)
+		}
+		h.deliver()
+		mails, texts = box.take()
+		if len(mails) != 1 || len(texts) != 0 {
+			t.Fatalf("after the uphold: %d e-mails, %d texts %+v; want one e-mail", len(mails), len(texts), texts)
+		}
+		m = mailWith(t, mails, "Your appeal about application "+b.ID+" has been decided")
+		if !strings.Contains(m.Text, "the decision stands") || !strings.Contains(m.Text, "No contract shown.") {
+			t.Errorf("uphold message: %s", m.Text)
 		}
 	})
 }

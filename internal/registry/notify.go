@@ -19,7 +19,7 @@ var smsTemplates = map[string]bool{"approved": true, "rejected": true, "returned
 func (s *Service) notifyEvent(ctx context.Context, tx Tx, a *Application, e *Event) error {
 	key := "app:" + a.ID + ":" + e.Type + ":" + strconv.FormatInt(e.At.UnixMicro(), 10)
 	data := map[string]string{"Application": a.ID, "Path": "/applications/" + a.ID}
-	tmpl, attachment := "", ""
+	tmpl, attachment, smsTmpl := "", "", ""
 	switch e.Type {
 	case "submitted", "resubmitted", "renewal_submitted", "amendment_submitted":
 		tmpl = "submitted"
@@ -48,18 +48,26 @@ func (s *Service) notifyEvent(ctx context.Context, tx Tx, a *Application, e *Eve
 		}
 		data["AppealBy"] = s.day(a.DecidedAt.AddDate(0, 0, set.AppealDays))
 	case "appeal_upheld", "appeal_overturned":
+		// One e-mail per event: the appeal's outcome, which is also the
+		// approval (number, certificate) or the return (what to fix) it
+		// made; the SMS is the approval's or the return's.
 		tmpl = "appeal_decided"
 		data["Outcome"] = strings.TrimPrefix(e.Type, "appeal_")
 		data["Note"] = e.Note
-		if a.State == StateApproved && a.Registration != "" {
-			// Approved on appeal: the message is the approval too, with
-			// its certificate.
+		data["Kind"] = string(a.Kind)
+		switch {
+		case e.Type == "appeal_overturned" && a.State == StateApproved && a.Registration != "":
 			r, err := tx.Registration(ctx, a.Registration, false)
 			if err != nil {
 				return err
 			}
 			attachment = "certificate:" + r.Number
+			data["Result"], data["Note"] = "approve", a.DecisionNote
 			data["Number"], data["ValidUntil"] = r.Number, s.day(r.ValidUntil)
+			smsTmpl = "approved"
+		case e.Type == "appeal_overturned" && a.State == StateReturned:
+			data["Result"], data["Note"] = "return", a.ReturnNote
+			smsTmpl = "returned"
 		}
 	case "items_given_up":
 		tmpl = "items_given_up"
@@ -67,7 +75,16 @@ func (s *Service) notifyEvent(ctx context.Context, tx Tx, a *Application, e *Eve
 	default:
 		return nil
 	}
-	_, err := s.notifyAccount(ctx, tx, a.AccountID, key, tmpl, data, smsTemplates[tmpl], attachment)
+	if smsTmpl == "" && smsTemplates[tmpl] {
+		smsTmpl = tmpl
+	}
+	if _, err := s.notifyAccount(ctx, tx, a.AccountID, key, tmpl, data, false, attachment); err != nil {
+		return err
+	}
+	if smsTmpl == "" {
+		return nil
+	}
+	_, err := s.textAccount(ctx, tx, a.AccountID, key, smsTmpl, data)
 	return err
 }
 
