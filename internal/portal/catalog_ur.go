@@ -400,6 +400,7 @@ var urdu = map[string]string{
 	"Operator did not answer in time":        "آپریٹر نے وقت پر جواب نہیں دیا",
 	"Viewed the application":                 "درخواست دیکھی",
 	"Viewed a document":                      "دستاویز دیکھی",
+	"Viewed the appeal":                      "اپیل دیکھی",
 	"Address or number not held":             "پتا یا نمبر درخواست گزار کا نہیں",
 	"Not eligible for the category":          "زمرے کے لیے اہل نہیں",
 	"Identity could not be verified":         "شناخت کی تصدیق نہیں ہو سکی",

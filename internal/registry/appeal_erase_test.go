@@ -126,3 +126,58 @@ func TestAppealOfErasedAccount(t *testing.T) {
 		}
 	})
 }
+
+// The export holds the applicant's appeals (statement, decision), their
+// audit entries, and a supervisor's reading of the appeal is a view of
+// the application in "who viewed my data", in the export and on the
+// application's accesses.
+func TestExportAndAccessesIncludeAppeals(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx, svc := h.ctx, h.svc
+		sup2 := h.secondSupervisor()
+		alice, a, ap := h.rejectAndAppeal("14.1.104.0/24", "The ERP of our head office.")
+		if _, err := svc.GetAppeal(ctx, sup2, ap.ID); err != nil {
+			t.Fatal(err)
+		}
+		x, err := svc.ExportData(ctx, alice)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got *Application
+		for _, xa := range x.Applications {
+			if xa.ID == a.ID {
+				got = xa
+			}
+		}
+		if got == nil || len(got.Appeals) != 1 || got.Appeals[0].ID != ap.ID || got.Appeals[0].Statement != "The ERP of our head office." {
+			t.Fatalf("exported application %+v; want its appeal", got)
+		}
+		wantAppealView := func(what string, as []Access) {
+			t.Helper()
+			n := 0
+			for _, ac := range as {
+				if ac.Action == "appeal.viewed" && ac.ActorID == sup2.ID && ac.ActorRole == RoleSupervisor {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Errorf("%s: %d appeal views in %+v; want 1", what, n, as)
+			}
+		}
+		wantAppealView("export accesses", x.Accesses[a.ID])
+		as, err := svc.Accesses(ctx, alice, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantAppealView("application accesses", as)
+		found := false
+		for _, e := range x.Audit {
+			if e.ObjectType == "appeal" && e.ObjectID == ap.ID && e.Action == "appeal.viewed" {
+				found = true
+			}
+		}
+		if !found {
+			t.Error("the export's audit entries leave out the appeal's")
+		}
+	})
+}

@@ -33,11 +33,11 @@ type DataExport struct {
 	ExportedAt    time.Time
 	User          *User
 	Account       *Account
-	Applications  []*Application      // each with its Events and Documents (records only)
-	Accesses      map[string][]Access // staff reads, by application ID ("who viewed my data")
+	Applications  []*Application      // each with its Events, Documents (records only) and Appeals
+	Accesses      map[string][]Access // staff reads of the application, its documents and its appeals, by application ID ("who viewed my data")
 	Registrations []*Registration
 	Tokens        []*Token
-	Audit         []audit.Entry // entries about the user, account, tokens, applications and registrations
+	Audit         []audit.Entry // entries about the user, account, tokens, applications, appeals and registrations
 }
 
 // ExportData gathers the applicant's data. The export is recorded in the
@@ -77,6 +77,12 @@ func (s *Service) ExportData(ctx context.Context, actor *User) (*DataExport, err
 			a.Documents = append(make([]*Document, 0, len(docs)), docs...)
 			if x.Accesses[a.ID], err = tx.Accesses(ctx, a.ID); err != nil {
 				return err
+			}
+			if err := s.loadAppeals(ctx, tx, a); err != nil {
+				return err
+			}
+			for _, ap := range a.Appeals {
+				objects = append(objects, AuditObject{"appeal", ap.ID})
 			}
 			x.Applications[i] = a.ForViewer(actor)
 			objects = append(objects, AuditObject{"application", a.ID})

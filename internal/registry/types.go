@@ -434,7 +434,7 @@ type Access struct {
 	At           time.Time
 	ActorID      string
 	ActorRole    Role
-	Action       string // application.viewed or document.viewed
+	Action       string // application.viewed, document.viewed or appeal.viewed (a read of the application's appeal)
 	DocumentKind DocumentKind
 }
 
