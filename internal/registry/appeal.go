@@ -28,6 +28,16 @@ func appealBy(set Settings, a *Application, appeals []*Appeal) time.Time {
 			return time.Time{}
 		}
 	}
+	return appealDeadline(set, a)
+}
+
+// appealDeadline is the deadline fixed at a's rejection or, for a
+// rejection taken before deadlines were stored, the rejection plus the
+// present setting (written down when the setting changes: UpdateSettings).
+func appealDeadline(set Settings, a *Application) time.Time {
+	if !a.AppealDeadline.IsZero() {
+		return a.AppealDeadline
+	}
 	return a.DecidedAt.AddDate(0, 0, set.AppealDays)
 }
 
@@ -104,7 +114,7 @@ func (s *Service) SubmitAppeal(ctx context.Context, actor *User, appID, statemen
 		now := s.Now()
 		if now.After(by) {
 			return Errorf(ECONFLICT, "the time to appeal ended on %s (%d days after the rejection); an appeal can no longer be made, but you may file a new application",
-				by.In(s.calendar.Loc).Format("2006-01-02 15:04 MST"), set.AppealDays)
+				by.In(s.calendar.Loc).Format("2006-01-02 15:04 MST"), int(by.Sub(a.DecidedAt).Round(time.Hour).Hours()/24))
 		}
 		who, err := rejectedBy(ctx, tx, a)
 		if err != nil {
@@ -277,6 +287,7 @@ func (s *Service) DecideAppeal(ctx context.Context, actor *User, id string, in A
 				return err
 			}
 			a.State, a.Registration, a.DecidedAt, a.ReasonCode, a.DecisionNote = StateApproved, reg.Number, now, "", note
+			a.AppealDeadline = time.Time{}
 			evType = "appeal_overturned"
 			evNote = strings.TrimSpace(fmt.Sprintf("approved on appeal: registration %s valid until %s. %s", reg.Number, reg.ValidUntil.Format("2006-01-02"), note))
 			if changeNote != "" {
@@ -287,6 +298,7 @@ func (s *Service) DecideAppeal(ctx context.Context, actor *User, id string, in A
 			// Returned, the application is no longer decided: its
 			// documents are kept and it is resubmitted as any other.
 			a.State, a.ReturnNote, a.DecidedAt, a.ReasonCode, a.DecisionNote = StateReturned, note, time.Time{}, "", note
+			a.AppealDeadline = time.Time{}
 			evType = "appeal_overturned"
 			evNote = fmt.Sprintf("returned for correction on appeal: %s", note)
 		}

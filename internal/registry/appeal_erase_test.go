@@ -1,7 +1,9 @@
 package registry_test
 
 import (
+	"strings"
 	"testing"
+	"time"
 
 	. "github.com/ipreg/ipreg/internal/registry"
 )
@@ -178,6 +180,92 @@ func TestExportAndAccessesIncludeAppeals(t *testing.T) {
 		}
 		if !found {
 			t.Error("the export's audit entries leave out the appeal's")
+		}
+	})
+}
+
+// A deadline given at the rejection does not move when an admin changes
+// appeal_days: not for a rejection taken with the deadline stored, nor
+// for one from before it was stored (its deadline is fixed with the
+// setting it had when the setting changes). The message, the API's
+// appeal_by and the refusal agree.
+func TestAppealDeadlineFixedAtRejection(t *testing.T) {
+	eachStoreWith(t, withPostbox(nil), func(t *testing.T, h *harness) {
+		ctx, svc, admin := h.ctx, h.svc, h.staff("admin")
+		alice, a := h.inReview("14.1.104.0/24")
+		bob, b := h.inReview("36.255.32.0/24")
+		for _, id := range []string{a.ID, b.ID} {
+			if _, _, err := svc.Decide(ctx, h.staff("reviewer"), id, DecisionInput{Decision: "reject", ReasonCode: "fee_unpaid"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		decided := h.clock.Now()
+		want := decided.AddDate(0, 0, 30)
+		// b as an older release left it: no stored deadline.
+		if err := h.db.Write(ctx, func(tx Tx) error {
+			old, err := tx.Application(ctx, b.ID, true)
+			if err != nil {
+				return err
+			}
+			old.AppealDeadline = time.Time{}
+			return tx.UpdateApplication(ctx, old)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		h.deliver()
+		mails, _ := h.box.take()
+		day := want.In(PKT.Loc).Format("2006-01-02")
+		told := 0
+		for _, m := range mails {
+			if strings.Contains(m.Text, "appeal until") {
+				told++
+				if !strings.Contains(m.Text, "appeal until "+day) {
+					t.Errorf("rejection message does not give %s: %s", day, m.Text)
+				}
+			}
+		}
+
+		if told != 2 {
+			t.Errorf("%d rejection e-mails; want 2", told)
+		}
+		set, err := svc.Settings(ctx, admin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		set.AppealDays = 1
+		if _, err := svc.UpdateSettings(ctx, admin, set); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			u  *User
+			id string
+		}{{alice, a.ID}, {bob, b.ID}} {
+			got, err := svc.GetApplication(ctx, c.u, c.id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !got.AppealBy.Equal(want) {
+				t.Errorf("%s: appeal by %s after appeal_days=1; want %s as told at the rejection", c.id, got.AppealBy, want)
+			}
+		}
+		// Two days on, still in time for both.
+		h.clock.Add(2 * 24 * time.Hour)
+		if _, err := svc.SubmitAppeal(ctx, alice, a.ID, "Paid, the receipt is attached."); err != nil {
+			t.Fatalf("appeal within the deadline given: %v", err)
+		}
+		// Past the deadline given: refused, and the message says how long it was.
+		h.clock.Add(29 * 24 * time.Hour)
+		_, err = svc.SubmitAppeal(ctx, bob, b.ID, "Paid.")
+		wantCode(t, err, ECONFLICT, "time to appeal ended on "+want.In(PKT.Loc).Format("2006-01-02"), "30 days")
+
+		// A rejection now gets the new setting.
+		carol, c := h.inReview("14.1.106.0/24")
+		if _, _, err := svc.Decide(ctx, h.staff("reviewer"), c.ID, DecisionInput{Decision: "reject", ReasonCode: "fee_unpaid"}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := svc.GetApplication(ctx, carol, c.ID)
+		if err != nil || !got.AppealBy.Equal(h.clock.Now().AddDate(0, 0, 1)) {
+			t.Errorf("new rejection: appeal by %s, %v; want a day after it", got.AppealBy, err)
 		}
 	})
 }

@@ -46,7 +46,7 @@ func (s *Service) notifyEvent(ctx context.Context, tx Tx, a *Application, e *Eve
 		if err != nil {
 			return err
 		}
-		data["AppealBy"] = s.day(a.DecidedAt.AddDate(0, 0, set.AppealDays))
+		data["AppealBy"] = s.day(appealDeadline(set, a))
 	case "appeal_upheld", "appeal_overturned":
 		// One e-mail per event: the appeal's outcome, which is also the
 		// approval (number, certificate) or the return (what to fix) it

@@ -212,7 +212,9 @@ func (s *Service) Decide(ctx context.Context, actor *User, id string, in Decisio
 			}
 			a.Registration, a.DecidedAt = reg.Number, now
 		case StateRejected:
-			a.ReasonCode, a.DecidedAt = in.ReasonCode, now
+			// The appeal deadline is fixed now: a later change of the
+			// setting does not move what the applicant was told.
+			a.ReasonCode, a.DecidedAt, a.AppealDeadline = in.ReasonCode, now, now.AddDate(0, 0, set.AppealDays)
 		case StateReturned:
 			a.ReturnNote = note
 		}

@@ -207,6 +207,9 @@ type Tx interface {
 	// login clients, and the applications' and operator checks' subscriber
 	// id, purpose, payment reference, VPN endpoints and holder name. Ids,
 	// states, items and dates stay; the audit log is never touched.
+	// FixAppealDeadlines writes the appeal deadline (decided_at plus days)
+	// of rejected applications that have none, and returns how many.
+	FixAppealDeadlines(ctx context.Context, days int) (int, error)
 	EraseAccount(ctx context.Context, accountID string, at time.Time) error
 
 	Stats(ctx context.Context, now time.Time) (*Stats, error)

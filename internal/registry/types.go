@@ -259,6 +259,10 @@ type Application struct {
 	SubmittedAt      time.Time // first submission; zero for a draft never submitted
 	SLADueAt         time.Time
 	DecidedAt        time.Time
+	// AppealDeadline is the last moment the present rejection may be
+	// appealed, fixed when it was taken (Settings.AppealDays then); zero
+	// when not rejected, or rejected before it was stored (see appealBy).
+	AppealDeadline time.Time
 	CheckedItems     string // the operator/subscriber/items last confirmed by an operator, see itemsKey
 
 	// Filled on reads for views that need them.
