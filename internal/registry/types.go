@@ -263,7 +263,7 @@ type Application struct {
 	// appealed, fixed when it was taken (Settings.AppealDays then); zero
 	// when not rejected, or rejected before it was stored (see appealBy).
 	AppealDeadline time.Time
-	CheckedItems     string // the operator/subscriber/items last confirmed by an operator, see itemsKey
+	CheckedItems   string // the operator/subscriber/items last confirmed by an operator, see itemsKey
 
 	// Filled on reads for views that need them.
 	HolderName string
