@@ -70,7 +70,8 @@ func (s *Server) appealDecide(w http.ResponseWriter, r *http.Request) {
 		if in.Decision == "overturn" {
 			in.Outcome = f.Get("outcome")
 		}
-		if v := strings.TrimSpace(f.Get("valid_days")); v != "" && in.Outcome == registry.OutcomeApprove {
+		// Given with another decision, it is refused as by the API.
+		if v := strings.TrimSpace(f.Get("valid_days")); v != "" {
 			v, ferr := netpolicy.FoldDigits(v) // ۳۶۵ reads as 365
 			n, perr := strconv.Atoi(strings.TrimSpace(v))
 			if ferr != nil || perr != nil {

@@ -121,7 +121,7 @@ func (s *Service) SubmitAppeal(ctx context.Context, actor *User, appID, statemen
 			return err
 		}
 		ap = &Appeal{ID: auth.RandomID("apl"), ApplicationID: a.ID, AccountID: a.AccountID, RejectedAt: a.DecidedAt, RejectedBy: who,
-			Statement: statement, State: AppealPending, SubmittedBy: actor.ID, SubmittedAt: now,
+			Statement: statement, State: AppealPending, SubmittedBy: actor.ID, SubmittedAt: now, HolderName: a.HolderName,
 			SLADueAt: s.clock(set).Add(now, time.Duration(set.AppealSLAWorkingHours)*time.Hour)}
 		if err := tx.CreateAppeal(ctx, ap); err != nil {
 			return err

@@ -269,3 +269,51 @@ func TestAppealDeadlineFixedAtRejection(t *testing.T) {
 		}
 	})
 }
+
+// The queue's overdue filter: true keeps what is past its SLA due time,
+// false what is not, unset both; each item says whether it is overdue.
+func TestReviewQueueOverdueFilter(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx, svc, reviewer := h.ctx, h.svc, h.staff("reviewer")
+		_, a := h.inReview("14.1.104.0/24")
+		h.clock.Add(a.SLADueAt.Add(time.Minute).Sub(h.clock.Now()))
+		_, b := h.inReview("14.1.106.0/24")
+		yes, no := true, false
+		for _, c := range []struct {
+			overdue *bool
+			want    map[string]bool
+		}{
+			{nil, map[string]bool{a.ID: true, b.ID: false}},
+			{&yes, map[string]bool{a.ID: true}},
+			{&no, map[string]bool{b.ID: false}},
+		} {
+			q, err := svc.ReviewQueue(ctx, reviewer, QueueFilter{Overdue: c.overdue})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]bool{}
+			for _, x := range q {
+				got[x.ID] = x.Overdue
+			}
+			if len(got) != len(c.want) {
+				t.Errorf("overdue=%v: queue %v; want %v", c.overdue, got, c.want)
+			}
+			for id, od := range c.want {
+				if g, ok := got[id]; !ok || g != od {
+					t.Errorf("overdue=%v: queue %v; want %v", c.overdue, got, c.want)
+				}
+			}
+		}
+	})
+}
+
+// The appeal's answer names the holder, as reading it does.
+func TestSubmitAppealHolderName(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		alice, _, ap := h.rejectAndAppeal("14.1.104.0/24", "Please look again.")
+		got, err := h.svc.GetAppeal(h.ctx, alice, ap.ID)
+		if err != nil || ap.HolderName == "" || ap.HolderName != got.HolderName {
+			t.Errorf("submitted appeal holder %q, read %q (%v)", ap.HolderName, got.HolderName, err)
+		}
+	})
+}

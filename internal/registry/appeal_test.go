@@ -268,7 +268,7 @@ func TestEscalate(t *testing.T) {
 		if n, err := svc.Escalate(ctx); err != nil || n != 0 {
 			t.Fatalf("escalate before due = %d, %v", n, err)
 		}
-		q, err := svc.ReviewQueue(ctx, sup, QueueFilter{Overdue: true})
+		q, err := svc.ReviewQueue(ctx, sup, QueueFilter{Overdue: ptr(true)})
 		if err != nil || len(q) != 0 {
 			t.Fatalf("overdue queue before due = %d, %v", len(q), err)
 		}

@@ -95,8 +95,10 @@ type QueueFilter struct {
 	Category   Category
 	OperatorID string
 	Flag       string
-	Overdue    bool
-	Limit      int
+	// Overdue, when set, keeps only applications past their SLA due time
+	// (true) or only those not past it (false).
+	Overdue *bool
+	Limit   int
 }
 
 // ReviewQueue returns applications in review, by SLA due time.
@@ -115,8 +117,12 @@ func (s *Service) ReviewQueue(ctx context.Context, actor *User, q QueueFilter) (
 		return nil, err
 	}
 	f := AppFilter{States: []State{StateReview}, Category: q.Category, OperatorID: q.OperatorID, Flag: q.Flag, OrderBySLA: true, Limit: q.Limit}
-	if q.Overdue {
-		f.OverdueBefore = s.Now()
+	now := s.Now()
+	if q.Overdue != nil && *q.Overdue {
+		f.OverdueBefore = now
+	}
+	if q.Overdue != nil && !*q.Overdue {
+		f.NotOverdueAt = now
 	}
 	var out []*Application
 	err := s.store.Write(ctx, func(tx Tx) error {
@@ -126,6 +132,9 @@ func (s *Service) ReviewQueue(ctx context.Context, actor *User, q QueueFilter) (
 		}
 		if err := s.withDiffs(ctx, tx, out...); err != nil {
 			return err
+		}
+		for _, a := range out {
+			a.Overdue = a.overdue(now)
 		}
 		return s.record(ctx, tx, actor, "queue.viewed", "application", "", map[string]any{"count": len(out)})
 	})
@@ -308,4 +317,10 @@ func refuseErased(ctx context.Context, tx Tx, a *Application) error {
 		}
 	}
 	return nil
+}
+
+// overdue reports whether a is past its SLA due time at now (as the
+// queue's overdue filter counts it).
+func (a *Application) overdue(now time.Time) bool {
+	return !a.SLADueAt.IsZero() && a.SLADueAt.Before(now)
 }

@@ -27,6 +27,7 @@ type AppFilter struct {
 	OperatorID    string
 	Flag          string
 	OverdueBefore time.Time // SLA due before this moment
+	NotOverdueAt  time.Time // no SLA due time, or due at or after this moment
 	OrderBySLA    bool      // queue order: SLA due time, then first submission
 	// ForRegistration selects the renewals and amendments of one registration.
 	ForRegistration string

@@ -268,6 +268,7 @@ type Application struct {
 	// Filled on reads for views that need them.
 	HolderName string
 	Diff       *ChangeDiff // a pending renewal's or amendment's change to its registration
+	Overdue    bool        // past its SLA due time; filled by the review queue
 	Events     []Event
 	Documents  []*Document // nil unless the reader may see them (owner, regulator staff)
 	Account    *Account    // the applicant, for the owner and regulator staff

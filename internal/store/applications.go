@@ -235,6 +235,10 @@ func (t *tx) ListApplications(ctx context.Context, f registry.AppFilter) ([]*reg
 		where = append(where, "a.sla_due_at <> '' AND a.sla_due_at < ?")
 		args = append(args, tm(f.OverdueBefore))
 	}
+	if !f.NotOverdueAt.IsZero() {
+		where = append(where, "(a.sla_due_at = '' OR a.sla_due_at >= ?)")
+		args = append(args, tm(f.NotOverdueAt))
+	}
 	q := `SELECT ` + appCols + appFrom
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
