@@ -241,8 +241,11 @@ func (s *Service) DecideAppeal(ctx context.Context, actor *User, id string, in A
 		if ap, err = tx.Appeal(ctx, id, true); err != nil {
 			return err
 		}
-		if ap.State != AppealPending {
-			return Errorf(ECONFLICT, "appeal %s was already decided (%s)", id, ap.State)
+		switch ap.State {
+		case AppealUpheld:
+			return Errorf(ECONFLICT, "appeal %s was already decided: the rejection was upheld", id)
+		case AppealOverturned:
+			return Errorf(ECONFLICT, "appeal %s was already decided: the rejection was overturned", id)
 		}
 		if ap.RejectedBy == actor.ID {
 			return Errorf(EFORBIDDEN, "you took the decision under appeal; another supervisor must decide the appeal (maker-checker)")

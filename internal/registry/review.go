@@ -232,7 +232,13 @@ func (s *Service) Decide(ctx context.Context, actor *User, id string, in Decisio
 		}
 		evNote := note
 		if to == StateRejected {
-			evNote = strings.TrimSpace(in.ReasonCode + ": " + note)
+			// The reason code, then the note when there is one: "duplicate"
+			// or "other: the purpose is unclear" (the portal shows the
+			// code's label in the page's language).
+			evNote = in.ReasonCode
+			if note != "" {
+				evNote += ": " + note
+			}
 		}
 		if to == StateApproved {
 			evNote = strings.TrimSpace(fmt.Sprintf("registration %s valid until %s. %s", reg.Number, reg.ValidUntil.Format("2006-01-02"), note))
