@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ipreg/ipreg/internal/certificate"
 	"github.com/ipreg/ipreg/internal/notify"
@@ -152,6 +153,60 @@ func TestAppealReturnAndUpholdMessages(t *testing.T) {
 		m = mailWith(t, mails, "Your appeal about application "+b.ID+" has been decided")
 		if !strings.Contains(m.Text, "the decision stands") || !strings.Contains(m.Text, "No contract shown.") {
 			t.Errorf("uphold message: %s", m.Text)
+		}
+	})
+}
+
+// The staff digest words what is overdue: plural forms, categories by
+// name, times in PKT, in each reader's language; supervisors also get the
+// overdue appeals they decide, reviewers only applications.
+func TestDigestWordsAndAppeals(t *testing.T) {
+	eachStoreWith(t, withPostbox(nil), func(t *testing.T, h *harness) {
+		ctx, svc, box := h.ctx, h.svc, h.box
+		sup2 := h.secondSupervisor()
+		if _, err := svc.SetLanguage(ctx, sup2, "ur"); err != nil {
+			t.Fatal(err)
+		}
+		_, _, ap := h.rejectAndAppeal("14.1.104.0/24", "Please look again.")
+		_, a := h.inReview("14.1.106.0/24")
+		h.deliver()
+		box.take()
+		// Past both due times (the appeal's is five working days on).
+		h.clock.Add(10 * 24 * time.Hour)
+		if n, err := svc.SendDigests(ctx); err != nil || n != 3 {
+			t.Fatalf("SendDigests = %d, %v; want the reviewer and both supervisors", n, err)
+		}
+		h.deliver()
+		mails, _ := box.take()
+		due := a.SLADueAt.In(PKT.Loc).Format("2006-01-02 15:04") + " PKT"
+		apDue := ap.SLADueAt.In(PKT.Loc).Format("2006-01-02 15:04") + " PKT"
+		got := map[string]string{}
+		for _, m := range mails {
+			got[strings.Split(m.To, "@")[0]] = m.Subject + "\n" + m.Text + "\n" + m.HTML
+		}
+		rev, sup, ur := got["reviewer"], got["supervisor"], got["supervisor2"]
+		for _, want := range []string{"Past their due time: 1 application (", "1 application waiting for the registry is past the due time",
+			"Application " + a.ID + " (Company VPN), due " + due} {
+			if !strings.Contains(rev, want) {
+				t.Errorf("reviewer's digest lacks %q:\n%s", want, rev)
+			}
+		}
+		if strings.Contains(rev, ap.ID) || strings.Contains(rev, "company_vpn") {
+			t.Errorf("reviewer's digest lists the appeal or a category code:\n%s", rev)
+		}
+		for _, want := range []string{"1 application and 1 appeal waiting for the registry are past the due time",
+			"Appeal " + ap.ID + " about application " + ap.ApplicationID + " (Company VPN), due " + apDue} {
+			if !strings.Contains(sup, want) {
+				t.Errorf("supervisor's digest lacks %q:\n%s", want, sup)
+			}
+		}
+		for _, want := range []string{"1 درخواست اور 1 اپیل", "کمپنی وی پی این", apDue, "<bdi>" + ap.ID + "</bdi>"} {
+			if !strings.Contains(ur, want) {
+				t.Errorf("Urdu digest lacks %q:\n%s", want, ur)
+			}
+		}
+		if strings.Contains(ur, "company_vpn") || strings.Contains(ur, "درخواستیں") {
+			t.Errorf("Urdu digest has a code or a plural for one:\n%s", ur)
 		}
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // What each timeline event tells the applicant (see notifyEvent), and
@@ -154,17 +155,23 @@ func (s *Service) SendReminders(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// digestLimit bounds the applications a digest lists by id.
+// digestLimit bounds the items (applications and appeals) a digest lists.
 const digestLimit = 25
 
 // SendDigests mails each enabled reviewer and supervisor, once per day
 // (in the registry's time zone; the key carries the date), the list of
 // applications past their SLA due time and waiting for the registry (in
-// operator check or review). No overdue applications, no digest. It
-// returns how many digests it newly enqueued.
+// operator check or review) and, to supervisors, who decide them, the
+// pending appeals past theirs. Nothing overdue for someone, no digest. It
+// returns how many digests it newly enqueued. Items are lines of
+// tab-separated cells — kind (application or appeal), id, the appeal's
+// application, category code, due time in PKT — that each language's
+// template words (category names, plural forms).
 func (s *Service) SendDigests(ctx context.Context) (int, error) {
 	now := s.Now()
 	var overdue []*Application
+	var appeals []*Appeal
+	appealCat := map[string]Category{}
 	var staff []*User
 	err := s.store.Read(ctx, func(tx Tx) error {
 		var err error
@@ -173,25 +180,54 @@ func (s *Service) SendDigests(ctx context.Context) (int, error) {
 		if err != nil {
 			return err
 		}
+		if appeals, err = tx.ListAppeals(ctx, AppealFilter{OverdueBefore: now, Limit: 1000}); err != nil {
+			return err
+		}
+		for _, ap := range appeals {
+			a, err := tx.Application(ctx, ap.ApplicationID, false)
+			if err != nil {
+				return err
+			}
+			appealCat[ap.ID] = a.Category
+		}
 		staff, err = tx.ListUsers(ctx)
 		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("send digests: %w", err)
 	}
-	if len(overdue) == 0 {
-		return 0, nil
+	due := func(t time.Time) string { return t.In(s.calendar.Loc).Format("2006-01-02 15:04") + " PKT" }
+	digest := func(withAppeals bool) map[string]string {
+		var items []string
+		for _, a := range overdue {
+			items = append(items, strings.Join([]string{"application", a.ID, "", string(a.Category), due(a.SLADueAt)}, "\t"))
+		}
+		nAppeals := 0
+		if withAppeals {
+			nAppeals = len(appeals)
+			for _, ap := range appeals {
+				items = append(items, strings.Join([]string{"appeal", ap.ID, ap.ApplicationID, string(appealCat[ap.ID]), due(ap.SLADueAt)}, "\t"))
+			}
+		}
+		if len(items) == 0 {
+			return nil
+		}
+		shown := items[:min(len(items), digestLimit)]
+		return map[string]string{"Applications": strconv.Itoa(len(overdue)), "Appeals": strconv.Itoa(nAppeals),
+			"Count": strconv.Itoa(len(items)), "Items": strings.Join(shown, "\n"),
+			"More": strconv.Itoa(len(items) - len(shown)), "Date": s.day(now), "Path": "/review"}
 	}
-	var items []string
-	for _, a := range overdue[:min(len(overdue), digestLimit)] {
-		items = append(items, a.ID+" ("+string(a.Category)+"), due "+a.SLADueAt.In(s.calendar.Loc).Format("2006-01-02 15:04"))
-	}
-	data := map[string]string{"Count": strconv.Itoa(len(overdue)), "Items": strings.Join(items, "\n"),
-		"More": strconv.Itoa(len(overdue) - len(items)), "Date": s.day(now), "Path": "/review"}
 	n := 0
 	for _, u := range staff {
 		if u.Disabled || !slices.Contains([]Role{RoleReviewer, RoleSupervisor}, u.Role) {
 			continue
+		}
+		data := digest(u.Role == RoleSupervisor)
+		if data == nil {
+			continue
+		}
+		if u.Role == RoleSupervisor && len(overdue) == 0 {
+			data["Path"] = "/review/overdue"
 		}
 		err := s.store.Write(ctx, func(tx Tx) error {
 			u, err := tx.User(ctx, u.ID)

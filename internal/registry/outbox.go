@@ -44,6 +44,15 @@ var messageFuncs = map[string]any{
 		}
 		return strings.Split(s, "\n")
 	},
+	// cells splits a line of tab-separated cells (a digest's item: kind,
+	// id, application, category, due), padded to five.
+	"cells": func(s string) []string {
+		c := strings.Split(s, "\t")
+		for len(c) < 5 {
+			c = append(c, "")
+		}
+		return c
+	},
 }
 
 // loadMessages parses every template once; a broken one stops the program
