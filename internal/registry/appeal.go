@@ -268,6 +268,16 @@ func (s *Service) DecideAppeal(ctx context.Context, actor *User, id string, in A
 		if err != nil {
 			return err
 		}
+		// Decided on today's flags, which are kept with the decision.
+		if err := s.refreshFlags(ctx, tx, a, set); err != nil {
+			return err
+		}
+		if in.Outcome == OutcomeApprove {
+			if held := heldAlready(a); len(held) > 0 {
+				return Errorf(ECONFLICT, "approving application %s would register again what its account already holds: %s; uphold the rejection, or return the application so that the applicant removes those items",
+					a.ID, strings.Join(held, ", "))
+			}
+		}
 		now := s.Now()
 		ap.DecidedBy, ap.DecidedAt, ap.Note = actor.ID, now, note
 		evType, evNote := "appeal_upheld", note
@@ -324,4 +334,36 @@ func (s *Service) DecideAppeal(ctx context.Context, actor *User, id string, in A
 		s.notifyFeed()
 	}
 	return ap, a.ForViewer(actor), reg, nil
+}
+
+// refreshFlags recomputes a's item flags (overlap, duplicate_own, outside
+// the country or the operator's space, many items) against what is held
+// and applied for now, for deciding an appeal: the flags of its submission
+// may be stale (the account may since hold one of its items). The
+// operator's answers stay.
+func (s *Service) refreshFlags(ctx context.Context, tx Tx, a *Application, set Settings) error {
+	flags, err := s.addressFlags(ctx, tx, a, set)
+	if err != nil {
+		return err
+	}
+	for _, f := range a.Flags {
+		if f.Code == FlagOperatorDisputed || f.Code == FlagOperatorUnanswered {
+			flags = append(flags, f)
+		}
+	}
+	a.Flags = flags
+	return nil
+}
+
+// heldAlready lists a's items that its own account already holds in an
+// active registration (other than the one a renews or amends), each with
+// that registration: approving a would register them twice.
+func heldAlready(a *Application) []string {
+	var out []string
+	for _, f := range a.Flags {
+		if f.Code == FlagDuplicateOwn && f.With != nil && f.With.Registration != "" {
+			out = append(out, f.Item+" ("+f.With.Registration+")")
+		}
+	}
+	return out
 }

@@ -317,3 +317,71 @@ func TestSubmitAppealHolderName(t *testing.T) {
 		}
 	})
 }
+
+// An appeal is decided on today's flags: an application whose item the
+// account has come to hold since (its twin was approved) shows the
+// registration in duplicate_own, and cannot be approved on appeal, which
+// would register the item twice; once the registration is gone it can.
+func TestAppealRecomputesFlags(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx, svc := h.ctx, h.svc
+		sup2 := h.secondSupervisor()
+		alice := h.applicant("company")
+		a, err := h.create(alice, companyApp("14.1.104.0/24"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := h.create(alice, companyApp("14.1.104.0/24"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Submit(ctx, alice, b.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		ptcl := h.staff("operator.ptcl")
+		cs, err := svc.ListChecks(ctx, ptcl, "")
+		if err != nil || len(cs) != 1 {
+			t.Fatalf("checks = %v, %v", cs, err)
+		}
+		if _, err := svc.AnswerCheck(ctx, ptcl, cs[0].ID, "confirmed", ""); err != nil {
+			t.Fatal(err)
+		}
+		r := h.approve(alice, a)
+		if _, _, err := svc.Decide(ctx, h.staff("supervisor"), b.ID, DecisionInput{Decision: "reject", ReasonCode: "duplicate"}); err != nil {
+			t.Fatal(err)
+		}
+		ap, err := svc.SubmitAppeal(ctx, alice, b.ID, "We need it twice.")
+		if err != nil {
+			t.Fatal(err)
+		}
+		heldFlag := func(app *Application) bool {
+			for _, f := range app.Flags {
+				if f.Code == FlagDuplicateOwn && f.With != nil && f.With.Registration == r.Number {
+					return true
+				}
+			}
+			return false
+		}
+		got, err := svc.GetApplication(ctx, sup2, b.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !heldFlag(got) {
+			t.Fatalf("the supervisor sees flags %+v; want duplicate_own naming %s", got.Flags, r.Number)
+		}
+		_, _, _, err = svc.DecideAppeal(ctx, sup2, ap.ID, AppealDecisionInput{Decision: "overturn", Outcome: OutcomeApprove})
+		wantCode(t, err, ECONFLICT, "already holds", "14.1.104.0/24", r.Number)
+		regs, _ := svc.ListRegistrations(ctx, alice, RegFilter{Status: RegActive})
+		if len(regs) != 1 {
+			t.Fatalf("%d active registrations; want only %s", len(regs), r.Number)
+		}
+		// Surrendered, the item is free: the appeal may approve it.
+		if _, err := svc.Surrender(ctx, alice, r.Number, ""); err != nil {
+			t.Fatal(err)
+		}
+		_, got, reg, err := svc.DecideAppeal(ctx, sup2, ap.ID, AppealDecisionInput{Decision: "overturn", Outcome: OutcomeApprove})
+		if err != nil || reg == nil || heldFlag(got) {
+			t.Fatalf("overturn after the surrender: %+v, %+v, %v", reg, got, err)
+		}
+	})
+}
