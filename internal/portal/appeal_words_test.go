@@ -71,3 +71,32 @@ func excerpt(body, s string) string {
 	}
 	return body[max(0, i-200):min(len(body), i+600)]
 }
+
+// The holiday page's errors read as sentences after "Line N:", in English
+// and Urdu, not as fragments of "holidays[0] …".
+func TestHolidayErrorsAreSentences(t *testing.T) {
+	e := newEnv(t)
+	for _, c := range []struct {
+		lang string
+		want []string
+	}{
+		{"en", []string{`Line 1: the date &#34;2026-13-01&#34; is not a date`, "Line 2: the holiday needs a name", "Line 3: the date 2026-03-23 is listed twice"}},
+		{"ur", []string{"سطر 1: \u2068تاریخ", "درست تاریخ نہیں", "سطر 2: \u2068چھٹی کا نام", "دو بار درج ہے"}},
+	} {
+		b := e.browser()
+		b.get("/lang/" + c.lang)
+		b.login("admin@demo.test", "demo-password-1")
+		p := b.post("/admin/holidays", url.Values{"holidays": {"2026-13-01 Nowhere Day\n2026-03-23\n2026-03-23 Pakistan Day\n2026-03-23 Again"}})
+		if p.status != 422 {
+			t.Fatalf("%s: holidays with errors = %d", c.lang, p.status)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(p.body, w) {
+				t.Errorf("%s: page lacks %q: %s", c.lang, w, excerpt(p.body, "field-error"))
+			}
+		}
+		if strings.Contains(p.body, "میں تاریخ") || strings.Contains(p.body, "\u2068کا نام") {
+			t.Errorf("%s: an Urdu fragment is still shown: %s", c.lang, excerpt(p.body, "field-error"))
+		}
+	}
+}
