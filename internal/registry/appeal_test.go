@@ -322,7 +322,7 @@ func TestSLASkipsHolidays(t *testing.T) {
 		}
 		set.Holidays = append(set.Holidays, Holiday{Date: "2026-11-30", Name: "Twice"}, Holiday{Date: "30-11-2026", Name: "x"})
 		_, err = svc.UpdateSettings(ctx, admin, set)
-		wantCode(t, err, EINVALID, "second time", "YYYY-MM-DD")
+		wantCode(t, err, EINVALID, "listed twice", "YYYY-MM-DD")
 
 		h.clock.Add(4 * 24 * time.Hour) // Friday 27 Nov, 10:00 PKT
 		alice := h.applicant("company")
