@@ -385,3 +385,35 @@ func TestAppealRecomputesFlags(t *testing.T) {
 		}
 	})
 }
+
+// A surrender's reason, the holder's own words, is not copied into the
+// audit log (never rewritten), so erasing the account erases it.
+func TestSurrenderReasonNotAudited(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		alice := h.applicant("company")
+		a, err := h.create(alice, companyApp("14.1.104.0/24"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := h.approve(alice, a)
+		if _, err := h.svc.Surrender(h.ctx, alice, r.Number, "closing the Gulberg office of Ali Khan"); err != nil {
+			t.Fatal(err)
+		}
+		x, err := h.svc.ExportData(h.ctx, alice)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, e := range x.Audit {
+			if e.Action == "registration.surrendered" {
+				found = true
+				if strings.Contains(e.Detail, "Ali Khan") {
+					t.Errorf("the audit entry keeps the holder's words: %s", e.Detail)
+				}
+			}
+		}
+		if !found {
+			t.Error("no registration.surrendered audit entry")
+		}
+	})
+}

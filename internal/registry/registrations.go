@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"crypto/subtle"
+	"strconv"
 	"strings"
 	"time"
 
@@ -113,7 +114,14 @@ func (s *Service) end(ctx context.Context, tx Tx, actor *User, r *Registration, 
 	if err := s.notifyEnd(ctx, tx, r); err != nil {
 		return err
 	}
-	return s.record(ctx, tx, actor, "registration."+string(to), "registration", r.Number, map[string]string{"reason": reason})
+	detail := map[string]string{"reason": reason}
+	if to == RegSurrendered {
+		// The holder's own words stay out of the audit log, whose entries
+		// are never rewritten: the registration keeps them, and deleting
+		// the account erases them there.
+		detail = map[string]string{"reason_given": strconv.FormatBool(reason != "")}
+	}
+	return s.record(ctx, tx, actor, "registration."+string(to), "registration", r.Number, detail)
 }
 
 // ProposeRevocation starts a revocation; it takes effect only when a
