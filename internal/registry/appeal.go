@@ -256,6 +256,11 @@ func (s *Service) DecideAppeal(ctx context.Context, actor *User, id string, in A
 			// Overturned, a renewal or an amendment is approved or reopened:
 			// its registration's one open change. Another one open (left
 			// from before that rule) must be decided or withdrawn first.
+			// The registration is locked, as by Renew and Amend, so that no
+			// change starts beside this one meanwhile.
+			if _, err := tx.Registration(ctx, a.ForRegistration, true); err != nil {
+				return err
+			}
 			if other, _, err := s.openChangeOf(ctx, tx, a.ForRegistration, a.ID); err != nil {
 				return err
 			} else if other != nil {
