@@ -116,7 +116,7 @@ func (s *Service) RegistrationChanges(ctx context.Context, actor *User, number s
 			o.RenewBlocked = ErrorMessage(err)
 		}
 		err = amendable(r, now)
-		if err == nil && open != nil && (open.Kind == KindRenewal || ap != nil) {
+		if err == nil && open != nil && open.Kind == KindRenewal {
 			err = openChangeErr(number, open, ap)
 		}
 		if o.CanAmend = err == nil; err != nil {
