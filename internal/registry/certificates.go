@@ -123,11 +123,17 @@ func (s *Service) renderCertificate(r *Registration) ([]byte, error) {
 		return nil, fmt.Errorf("sign certificate: %w", err)
 	}
 	label, items := certificateItems(r)
-	b, err := certificate.PDF(certificate.Document{Regulator: s.regulator, Number: r.Number, Holder: r.HolderName,
+	d := certificate.Document{Regulator: s.regulator, Number: r.Number, Holder: r.HolderName,
 		Category: categoryWords[r.Category], ItemsLabel: label, Items: items, ValidFrom: r.ValidFrom, ValidUntil: r.ValidUntil,
 		IssuedAt: r.IssuedAt, Location: s.calendar.Loc, Code: r.VerificationCode,
 		PageURL: certificate.VerifyURL(s.publicURL, r.Number, r.VerificationCode, ""),
-		QRURL:   certificate.VerifyURL(s.publicURL, r.Number, r.VerificationCode, token)})
+		QRURL:   certificate.VerifyURL(s.publicURL, r.Number, r.VerificationCode, token)}
+	// The PDF carries a signed copy of all it prints, so that a verifier
+	// can re-render it and tell an edited page (certificate.VerifyPDF).
+	if d.Signed, err = certificate.SignDocument(d, ks.Current); err != nil {
+		return nil, fmt.Errorf("sign certificate: %w", err)
+	}
+	b, err := certificate.PDF(d)
 	if err != nil {
 		return nil, fmt.Errorf("certificate %s: %w", r.Number, err)
 	}
@@ -157,8 +163,8 @@ const (
 // CertificateCheck is the answer about a certificate's signed data.
 type CertificateCheck struct {
 	Verdict  CertificateVerdict
-	IssuedAt time.Time // as signed (zero when unreadable)
-	KeyID    string
+	IssuedAt time.Time // as signed; zero unless the signature verified
+	KeyID    string    // likewise
 }
 
 // VerifyCertificate is the public check of a certificate: the
@@ -185,16 +191,18 @@ func (s *Service) checkCertificate(r *Registration, token string) (*CertificateC
 	if err != nil {
 		return nil, fmt.Errorf("certificate signing key: %w", err)
 	}
-	f, err := certificate.Verify(token, ks.Lookup)
-	c := &CertificateCheck{IssuedAt: f.IssuedAt, KeyID: f.KeyID}
+	f, err := certificate.VerifyKeys(token, ks.Public)
+	c := &CertificateCheck{}
 	switch {
 	case errors.Is(err, certificate.ErrUnknownKey):
 		c.Verdict = CertUnknownKey
 		return c, nil
-	case err != nil:
+	case err != nil: // edited, damaged, or issued after its key's retirement
 		c.Verdict = CertEdited
 		return c, nil
 	}
+	// Only signed facts are reported: nothing of a token that failed.
+	c.IssuedAt, c.KeyID = f.IssuedAt, f.KeyID
 	live := certificateFacts(r)
 	live.KeyID = f.KeyID
 	switch {
