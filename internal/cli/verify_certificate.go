@@ -50,7 +50,10 @@ func runVerifyCertificate(ctx context.Context, args []string, env Env, stdio IO)
 	var timeout time.Duration
 	fs := flagSet("verify-certificate [flags] FILE.pdf|URL", fmt.Sprintf(`Check an ipreg certificate: a PDF (its Keywords entry holds the URL its QR code holds) or the
 URL a QR code holds (https://…/verify/VPN-…?code=…&c=…). The signature is checked here, with the keys
-of --key/--keys, or else those the registry publishes at /api/v1/keys. Online (the default) it then
+of --key/--keys, or else those the registry publishes at /api/v1/keys; a retired key verifies only
+certificates issued before its retirement. A PDF also carries a signed copy of its printed text: the
+PDF is re-rendered from it and must be the file byte for byte, so an edited holder or address shows
+(a copy re-saved by another program cannot be checked from the file: give its QR code's URL). Online (the default) it then
 asks the registry for the registration's live status and whether a newer certificate superseded this
 one; --offline checks the signature only, and needs --key or --keys.
 Online, the registry asked is the one the certificate names unless --registry says otherwise: give
