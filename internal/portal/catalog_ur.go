@@ -451,6 +451,13 @@ var urdu = map[string]string{
 	"This certificate does not match the registration":                                   "یہ سرٹیفکیٹ اس رجسٹریشن سے میل نہیں کھاتا",
 	"This certificate has been edited":                                                   "اس سرٹیفکیٹ میں تبدیلی کی گئی ہے",
 	"This certificate was signed with a key the registry never used. Do not rely on it.": "اس سرٹیفکیٹ پر ایسی کلید سے دستخط ہیں جو رجسٹری نے کبھی استعمال نہیں کی۔ اس پر بھروسا نہ کریں۔",
+	"Not valid: this registration has been revoked":                                      "کارآمد نہیں: یہ رجسٹریشن منسوخ کر دی گئی ہے",
+	"Not valid: this registration has expired":                                           "کارآمد نہیں: اس رجسٹریشن کی میعاد ختم ہو چکی ہے",
+	"Not valid: the holder has given up (surrendered) this registration":                 "کارآمد نہیں: حامل اس رجسٹریشن سے دستبردار ہو چکا ہے",
+	"Not valid: this registration is not active":                                         "کارآمد نہیں: یہ رجسٹریشن فعال نہیں ہے",
+	"Do not accept this registration or its certificate as proof of a registered VPN today. The details below are kept for the record.":             "آج اس رجسٹریشن یا اس کے سرٹیفکیٹ کو رجسٹرڈ VPN کے ثبوت کے طور پر قبول نہ کریں۔ نیچے دی گئی تفصیلات صرف ریکارڈ کے لیے ہیں۔",
+	"Genuine certificate of a registration that is no longer valid":                                                                                 "اصل سرٹیفکیٹ، مگر رجسٹریشن اب کارآمد نہیں",
+	"The registry signed this certificate, but the registration it belongs to is not active now (see above): the certificate proves nothing today.": "یہ سرٹیفکیٹ رجسٹری کا دستخط شدہ ہے، لیکن جس رجسٹریشن کا یہ ہے وہ اب فعال نہیں (اوپر دیکھیں): آج یہ سرٹیفکیٹ کچھ ثابت نہیں کرتا۔",
 	// Appeals, SLA and holidays
 	"Appeal":            "اپیل",
 	"Appeals":           "اپیلیں",

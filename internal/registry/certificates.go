@@ -97,22 +97,38 @@ func certificateFacts(r *Registration) certificate.Facts {
 		IssuedAt: r.IssuedAt.Truncate(time.Microsecond), ItemsDigest: certificate.ItemsDigest(items)}
 }
 
-func (s *Service) renderCertificate(r *Registration) ([]byte, error) {
+// CertificateUnavailable says why r has no certificate now (the error a
+// download would give: ended, a holder name the certificate cannot print,
+// no public URL or keys), or nil when one can be made. For pages that
+// show the reason instead of a download that would fail; r is one the
+// caller may see already.
+func (s *Service) CertificateUnavailable(r *Registration) error {
+	return s.certificateObstacle(r)
+}
+
+func (s *Service) certificateObstacle(r *Registration) error {
 	status := r.Status
 	if status == RegActive && !s.Now().Before(r.ValidUntil) {
 		status = RegExpired // the expiry job may not have run yet
 	}
 	if status != RegActive {
-		return nil, Errorf(ECONFLICT, "registration %s is %s: only an active registration has a certificate (its status stays visible on the public verification page)", r.Number, status)
+		return Errorf(ECONFLICT, "registration %s is %s: only an active registration has a certificate (its status stays visible on the public verification page)", r.Number, status)
 	}
 	if !certificate.Printable(r.HolderName) {
-		return nil, Errorf(ECONFLICT, "the certificate of %s cannot be made: certificates are printed in English, and the holder's name as registered uses letters their font cannot show (such as Urdu script, which the PDF library cannot join and order correctly); the registration itself is valid and can be verified on the public verification page", r.Number)
+		return Errorf(ECONFLICT, "the certificate of %s cannot be made: certificates are printed in English, and the holder's name as registered uses letters their font cannot show (such as Urdu script, which the PDF library cannot join and order correctly); the registration itself is valid and can be verified on the public verification page", r.Number)
 	}
 	if s.publicURL == "" {
-		return nil, Errorf(EUNAVAILABLE, "certificates are not available: the registry has no public address for their QR code to point to (the administrators start ipreg serve with --public-url)")
+		return Errorf(EUNAVAILABLE, "certificates are not available: the registry has no public address for their QR code to point to (the administrators start ipreg serve with --public-url)")
 	}
 	if s.certKeys == nil {
-		return nil, Errorf(EUNAVAILABLE, "certificates are not available: the registry has no certificate signing key configured")
+		return Errorf(EUNAVAILABLE, "certificates are not available: the registry has no certificate signing key configured")
+	}
+	return nil
+}
+
+func (s *Service) renderCertificate(r *Registration) ([]byte, error) {
+	if err := s.certificateObstacle(r); err != nil {
+		return nil, err
 	}
 	ks, err := s.certKeys.Load()
 	if err != nil {
