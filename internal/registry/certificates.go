@@ -126,6 +126,20 @@ func (s *Service) certificateObstacle(r *Registration) error {
 	return nil
 }
 
+// certificateMissing is why a message about r can carry no certificate,
+// as its templates' NoCertificate: "name" (the holder's name is in a
+// script the certificate cannot print), "ended" (r is not active), or ""
+// when there is no such lasting reason.
+func (s *Service) certificateMissing(r *Registration) string {
+	if ErrorCode(s.certificateObstacle(r)) != ECONFLICT {
+		return ""
+	}
+	if !certificate.Printable(r.HolderName) {
+		return "name"
+	}
+	return "ended"
+}
+
 func (s *Service) renderCertificate(r *Registration) ([]byte, error) {
 	if err := s.certificateObstacle(r); err != nil {
 		return nil, err
