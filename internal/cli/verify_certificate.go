@@ -164,7 +164,9 @@ Flags come before the file or URL.`,
 	case "unknown_key":
 		return &exitError{exitUnknownKey, fmt.Sprintf("UNKNOWN KEY: %s does not know the key that signed it", safe(link.Base))}
 	case "edited":
-		return &exitError{exitEdited, fmt.Sprintf("EDITED: %s finds the signature does not match, or the key that signed it was retired before the certificate's issue date", safe(link.Base))}
+		return &exitError{exitEdited, fmt.Sprintf("EDITED: %s finds the signature does not match", safe(link.Base))}
+	case "retired_key":
+		return &exitError{exitEdited, fmt.Sprintf("INVALID: %s finds it signed with a key retired before the certificate's issue time: a retired key signs nothing new", safe(link.Base))}
 	default: // mismatch
 		return &exitError{exitEdited, fmt.Sprintf("EDITED: the signature matches, but the signed facts are not those %s holds for %s", safe(link.Base), safe(f.Number))}
 	}

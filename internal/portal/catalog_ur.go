@@ -455,7 +455,9 @@ var urdu = map[string]string{
 	"Not valid: this registration has expired":                                           "کارآمد نہیں: اس رجسٹریشن کی میعاد ختم ہو چکی ہے",
 	"Not valid: the holder has given up (surrendered) this registration":                 "کارآمد نہیں: حامل اس رجسٹریشن سے دستبردار ہو چکا ہے",
 	"Not valid: this registration is not active":                                         "کارآمد نہیں: یہ رجسٹریشن فعال نہیں ہے",
-	"Do not accept this registration or its certificate as proof of a registered VPN today. The details below are kept for the record.":             "آج اس رجسٹریشن یا اس کے سرٹیفکیٹ کو رجسٹرڈ VPN کے ثبوت کے طور پر قبول نہ کریں۔ نیچے دی گئی تفصیلات صرف ریکارڈ کے لیے ہیں۔",
+	"Do not accept this registration or its certificate as proof of a registered VPN today. The details below are kept for the record.": "آج اس رجسٹریشن یا اس کے سرٹیفکیٹ کو رجسٹرڈ VPN کے ثبوت کے طور پر قبول نہ کریں۔ نیچے دی گئی تفصیلات صرف ریکارڈ کے لیے ہیں۔",
+	"Not a certificate this registry made": "یہ سرٹیفکیٹ اس رجسٹری کا بنایا ہوا نہیں",
+	"It is signed with a key the registry had retired before the date the certificate claims: a retired key signs nothing new. Do not rely on it.":  "اس پر ایسی کلید سے دستخط ہیں جسے رجسٹری سرٹیفکیٹ پر لکھی تاریخ سے پہلے استعمال سے ہٹا چکی تھی: ہٹائی گئی کلید کسی نئے سرٹیفکیٹ پر دستخط نہیں کرتی۔ اس پر بھروسا نہ کریں۔",
 	"Genuine certificate of a registration that is no longer valid":                                                                                 "اصل سرٹیفکیٹ، مگر رجسٹریشن اب کارآمد نہیں",
 	"The registry signed this certificate, but the registration it belongs to is not active now (see above): the certificate proves nothing today.": "یہ سرٹیفکیٹ رجسٹری کا دستخط شدہ ہے، لیکن جس رجسٹریشن کا یہ ہے وہ اب فعال نہیں (اوپر دیکھیں): آج یہ سرٹیفکیٹ کچھ ثابت نہیں کرتا۔",
 	// Appeals, SLA and holidays

@@ -185,6 +185,10 @@ const (
 	CertEdited CertificateVerdict = "edited"
 	// CertUnknownKey: signed with a key the registry never published.
 	CertUnknownKey CertificateVerdict = "unknown_key"
+	// CertRetiredKey: a valid signature by a retired key over an issue
+	// time after its retirement: a retired key signs nothing new, so the
+	// registry did not make it (a leaked retired key).
+	CertRetiredKey CertificateVerdict = "retired_key"
 	// CertMismatch: a valid signature over facts that are not this
 	// registration's (another registration's data pasted in, say).
 	CertMismatch CertificateVerdict = "mismatch"
@@ -227,7 +231,10 @@ func (s *Service) checkCertificate(r *Registration, token string) (*CertificateC
 	case errors.Is(err, certificate.ErrUnknownKey):
 		c.Verdict = CertUnknownKey
 		return c, nil
-	case err != nil: // edited, damaged, or issued after its key's retirement
+	case errors.Is(err, certificate.ErrRetiredKey):
+		c.Verdict = CertRetiredKey
+		return c, nil
+	case err != nil: // edited or damaged
 		c.Verdict = CertEdited
 		return c, nil
 	}
