@@ -124,6 +124,8 @@ func TestCertificateEndToEnd(t *testing.T) {
 			}
 			if code, out := verifyCert(t, env, "--offline", "--keys", keysFile, forged); code != 3 || !strings.Contains(out, "EDITED") {
 				t.Errorf("forged page offline = %d\n%s", code, out)
+			} else {
+				t.Logf("forged page offline = %d: %s", code, out)
 			}
 			// Without --registry, it says whose keys it used and warns.
 			if _, out := verifyCert(t, env, pdf); !strings.Contains(out, "WARNING") || !strings.Contains(out, "the registry the certificate itself names") {
@@ -191,6 +193,8 @@ func TestCertificateEndToEnd(t *testing.T) {
 			os.WriteFile(keysFile, []byte(ipreg(t, env, "", "key", "show-certificate")), 0o644)
 			if code, out := verifyCert(t, env, "--offline", "--keys", keysFile, lateURL); code != 3 || !strings.Contains(out, "retired") {
 				t.Errorf("issued after its key's retirement, offline = %d\n%s", code, out)
+			} else {
+				t.Logf("issued after its key's retirement, offline = %d: %s", code, out)
 			}
 			if code, out := verifyCert(t, env, "--registry", p.base, lateURL); code != 3 || !strings.Contains(out, "retired") {
 				t.Errorf("issued after its key's retirement, online = %d\n%s", code, out)

@@ -71,6 +71,15 @@ func TestVerifyPDF(t *testing.T) {
 	if f.Number != d.Number || l.Number != d.Number || got.Holder != d.Holder || len(got.Items) != 3 {
 		t.Fatalf("VerifyPDF = %+v %+v %+v", f, l, got)
 	}
+	// 64 addresses over three pages: the signed copy is long, and fine.
+	if _, big := signedPDF(t, ks, 64); true {
+		if _, _, d, err := certificate.VerifyPDF(big, ks.Public); err != nil || len(d.Items) != 64 {
+			t.Fatalf("a 64-address certificate: %v", err)
+		}
+		if _, _, _, err := certificate.VerifyPDF(editText(t, big, "203.0.113.64/32", "203.0.113.99/32"), ks.Public); !errors.Is(err, certificate.ErrPrintedEdited) {
+			t.Fatalf("an address on a later page edited: %v", err)
+		}
+	}
 	for name, tc := range map[string]struct {
 		pdf  []byte
 		want error
