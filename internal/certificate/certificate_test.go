@@ -57,10 +57,8 @@ func TestSignVerify(t *testing.T) {
 	}
 	later := facts()
 	later.ValidUntil = later.ValidUntil.AddDate(5, 0, 0)
-	// Another base64url letter in the signature: still well formed, no
-	// longer the signature (flipping a bit could make a character that is
-	// not base64url, which is malformed rather than edited).
 	flipped := []byte(s64)
+	// Another base64url letter (a flipped bit may leave the alphabet).
 	if flipped[3] == 'A' {
 		flipped[3] = 'B'
 	} else {

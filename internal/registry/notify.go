@@ -36,6 +36,9 @@ func (s *Service) notifyEvent(ctx context.Context, tx Tx, a *Application, e *Eve
 			return err
 		}
 		tmpl, attachment = "approved", "certificate:"+r.Number
+		if why := s.certificateMissing(r); why != "" {
+			attachment, data["NoCertificate"] = "", why // the message says there is none, and why
+		}
 		data["Number"], data["ValidUntil"] = r.Number, s.day(r.ValidUntil)
 		data["Path"] = "/registrations/" + r.Number
 		data["Kind"] = string(a.Kind) // a renewal or amendment is worded as such
@@ -59,6 +62,9 @@ func (s *Service) notifyEvent(ctx context.Context, tx Tx, a *Application, e *Eve
 				return err
 			}
 			attachment = "certificate:" + r.Number
+			if why := s.certificateMissing(r); why != "" {
+				attachment, data["NoCertificate"] = "", why
+			}
 			data["Number"], data["ValidUntil"] = r.Number, s.day(r.ValidUntil)
 		}
 	case "items_given_up":
