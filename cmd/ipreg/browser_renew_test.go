@@ -131,31 +131,74 @@ func browserRenew(t *testing.T, exe, lang string) {
 		t.Errorf("the addresses after an error: %q", v)
 	}
 	w.screenshot("renew-error")
-	w.do(chromedp.SetValue(chromedp.CSS("#f-purpose"), "Engineers reach customer systems in Europe."))
+	// The circuit moved to a new subscriber ID: the operator must confirm
+	// that the new subscriber holds every address, not only the new one.
+	w.do(chromedp.SetValue(chromedp.CSS("#f-purpose"), "Engineers reach customer systems in Europe."),
+		chromedp.SetValue(chromedp.CSS("#f-subscriber_id"), "PTCL-9999-NEW-CIRCUIT"))
 	w.submit("main form button[type=submit]", "/applications/app_")
 	w.want("main", w.tr("Renewal", "تجدید"), number)
+	renewalPath := run(w, chromedp.Evaluate[string](`location.pathname`))
 	w.screenshot("renewal-submitted")
-	// Only the new address went to the operator.
 	checks := p.list("/api/v1/operator/checks", op)
-	if len(checks) != 1 || !slices.Equal(checks[0]["addresses"].([]any), []any{"14.1.107.0/24"}) {
-		t.Fatalf("operator asked about %v", checks)
+	if len(checks) != 1 || checks[0]["subscriber_id"] != "PTCL-9999-NEW-CIRCUIT" ||
+		!slices.Equal(checks[0]["addresses"].([]any), []any{"14.1.104.0/24", "14.1.106.0/24", "14.1.107.0/24"}) {
+		t.Fatalf("operator asked about %v; want every address for the new subscriber", checks)
 	}
 	confirm()
 	w.logout()
 
-	// The reviewer sees the renewal marked, with its diff, and approves it.
+	// The reviewer sees the renewal marked, with its diff (the subscriber
+	// change too), and approves it.
 	w.login("reviewer@demo.test", "demo-password-1", "/review")
-	w.want("main", w.tr("Renewal", "تجدید"), "14.1.107.0/24", w.tr("Unchanged", "بغیر تبدیلی"))
+	w.want("main", w.tr("Renewal", "تجدید"), "14.1.107.0/24", w.tr("Unchanged", "بغیر تبدیلی"),
+		w.tr("Subscriber changed", "سبسکرائبر بدل گیا"), "PTCL-0042-771", "PTCL-9999-NEW-CIRCUIT")
 	w.screenshot("review-renewal")
 	w.submit(`table a[href^="/applications/"]`, "/applications/app_")
+	if n := run(w, chromedp.Evaluate[int](`document.querySelectorAll("#f-valid_days").length`)); n != 1 {
+		t.Errorf("a renewal's decision form has %d validity fields, want 1", n)
+	}
 	w.do(chromedp.Click(chromedp.CSS(`input[name=decision][value=approve]`)))
 	w.submit(`form[action$="/decision"] button[type=submit]`, "/review?msg=decided")
+
+	// An amendment's decision form has no validity field (an amendment
+	// keeps the registration's validity).
+	amID := p.call("POST", "/api/v1/registrations/"+number+"/amendment", holder, map[string]any{"add": []string{"14.1.108.0/24"}}, 201)["application"].(map[string]any)["id"].(string)
+	confirm()
+	w.open("/applications/" + amID)
+	w.want("main", w.tr("Amendment", "ترمیم"), "14.1.108.0/24")
+	if n := run(w, chromedp.Evaluate[int](`document.querySelectorAll("#f-valid_days").length`)); n != 0 {
+		t.Errorf("an amendment's decision form has %d validity fields, want none", n)
+	}
+	w.screenshot("review-amendment")
+	w.do(chromedp.Click(chromedp.CSS(`input[name=decision][value=approve]`)))
+	w.submit(`form[action$="/decision"] button[type=submit]`, "/review?msg=decided")
+	w.logout()
+
+	// The holder's timeline says what happened in the page's language.
+	w.login(email, "correct horse battery", "/dashboard")
+	w.open(renewalPath)
+	timeline := w.text("ol.timeline")
+	want := []string{"renewal of registration " + number, "registration " + number + " renewed: valid until"}
+	if lang == "ur" {
+		want = []string{"کی تجدید", "کی تجدید ہو گئی: کارآمد تا"}
+		for _, en := range []string{"renewal of", "renewed", "valid until"} {
+			if strings.Contains(timeline, en) {
+				t.Errorf("the Urdu timeline has %q:\n%s", en, timeline)
+			}
+		}
+	}
+	for _, s := range want {
+		if !strings.Contains(timeline, s) {
+			t.Errorf("the timeline does not say %q:\n%s", s, timeline)
+		}
+	}
+	w.screenshot("renewal-timeline")
 	w.logout()
 
 	got := p.call("GET", "/api/v1/registrations/"+number, holder, nil, 200)
 	old, _ := time.Parse(time.RFC3339, until)
 	newUntil, _ := time.Parse(time.RFC3339, got["valid_until"].(string))
-	if got["number"] != number || got["status"] != "active" || !newUntil.Equal(old.AddDate(0, 0, 365)) || len(got["addresses"].([]any)) != 3 {
+	if got["number"] != number || got["status"] != "active" || !newUntil.Equal(old.AddDate(0, 0, 365)) || len(got["addresses"].([]any)) != 4 {
 		t.Errorf("renewed registration = %v (was valid until %s)", got, until)
 	}
 }

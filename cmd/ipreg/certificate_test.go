@@ -2,11 +2,16 @@ package main_test
 
 import (
 	"bytes"
+	"compress/zlib"
 	"context"
+	"crypto/ed25519"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -109,6 +114,42 @@ func TestCertificateEndToEnd(t *testing.T) {
 			if code, out := verifyCert(t, env, edited); code != 3 || !strings.Contains(out, "EDITED") {
 				t.Errorf("edited = %d\n%s", code, out)
 			}
+			// The tester's forgery: the page streams inflated, the holder
+			// and an address replaced, deflated again; the QR data is
+			// untouched. Online and offline: EDITED.
+			forged := filepath.Join(dir, "forged.pdf")
+			os.WriteFile(forged, editPageText(t, editPageText(t, raw, "Lahore Soft", "Omega Traders"), "27.255.0.0/24", "10.99.5.0/24"), 0o600)
+			if code, out := verifyCert(t, env, forged); code != 3 || !strings.Contains(out, "EDITED") || strings.Contains(out, "AUTHENTIC") {
+				t.Errorf("forged page online = %d\n%s", code, out)
+			}
+			if code, out := verifyCert(t, env, "--offline", "--keys", keysFile, forged); code != 3 || !strings.Contains(out, "EDITED") {
+				t.Errorf("forged page offline = %d\n%s", code, out)
+			} else {
+				t.Logf("forged page offline = %d: %s", code, out)
+			}
+			// Without --registry, it says whose keys it used and warns.
+			if _, out := verifyCert(t, env, pdf); !strings.Contains(out, "WARNING") || !strings.Contains(out, "the registry the certificate itself names") {
+				t.Errorf("keys from the certificate's own registry, without a warning:\n%s", out)
+			}
+			if _, out := verifyCert(t, env, "--registry", p.base, pdf); strings.Contains(out, "WARNING") {
+				t.Errorf("warned although --registry was given:\n%s", out)
+			}
+			// Re-saved by another program: the Keywords are gone; the
+			// message points to the QR code's URL.
+			if pdftocairo, err := exec.LookPath("pdftocairo"); err == nil {
+				resaved := filepath.Join(dir, "resaved.pdf")
+				if out, err := exec.Command(pdftocairo, "-pdf", pdf, resaved).CombinedOutput(); err != nil {
+					t.Fatalf("pdftocairo: %v\n%s", err, out)
+				}
+				if code, out := verifyCert(t, env, resaved); code != 1 || !strings.Contains(out, "check the URL its QR code holds") {
+					t.Errorf("re-saved = %d\n%s", code, out)
+				}
+			}
+			oldKey, err := os.ReadFile(filepath.Join(dir, certificate.KeyFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+
 			// Another registry's key: unknown.
 			other := certificate.Keys{Dir: t.TempDir()}
 			oks, _ := other.Load()
@@ -122,7 +163,7 @@ func TestCertificateEndToEnd(t *testing.T) {
 				t.Fatalf("rotate-certificate: %s", out)
 			}
 			shown := strings.Split(strings.TrimSpace(ipreg(t, env, "", "key", "show-certificate")), "\n")
-			if len(shown) != 2 || !strings.HasSuffix(shown[0], " current") || !strings.Contains(shown[1], " retired ") {
+			if len(shown) != 2 || !strings.Contains(shown[0], " current 20") || !strings.Contains(shown[1], " retired ") {
 				t.Fatalf("key show-certificate after rotation:\n%s", strings.Join(shown, "\n"))
 			}
 			newID := strings.Fields(shown[0])[1]
@@ -131,6 +172,32 @@ func TestCertificateEndToEnd(t *testing.T) {
 			}
 			if code, out := verifyCert(t, env, download("rotated.pdf")); code != 0 || !strings.Contains(out, "signed with key "+newID) {
 				t.Errorf("certificate after rotation = %d (want key %s)\n%s", code, newID, out)
+			}
+
+			// A certificate "issued" after the old key's retirement, signed
+			// with it (a leaked retired key): refused offline and online.
+			oldPriv, err := feed.UnmarshalKey(oldKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lateFacts, err := certificate.VerifyKeys(l.Token, []certificate.PublicKey{{ID: certificate.KeyID(oldPriv.Public().(ed25519.PublicKey)), Key: oldPriv.Public().(ed25519.PublicKey)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			lateFacts.IssuedAt = time.Now().Add(time.Hour).UTC()
+			lateTok, err := certificate.Sign(lateFacts, oldPriv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lateURL := certificate.VerifyURL(l.Base, l.Number, l.Code, lateTok)
+			os.WriteFile(keysFile, []byte(ipreg(t, env, "", "key", "show-certificate")), 0o644)
+			if code, out := verifyCert(t, env, "--offline", "--keys", keysFile, lateURL); code != 3 || !strings.Contains(out, "retired") {
+				t.Errorf("issued after its key's retirement, offline = %d\n%s", code, out)
+			} else {
+				t.Logf("issued after its key's retirement, offline = %d: %s", code, out)
+			}
+			if code, out := verifyCert(t, env, "--registry", p.base, lateURL); code != 3 || !strings.Contains(out, "retired") {
+				t.Errorf("issued after its key's retirement, online = %d\n%s", code, out)
 			}
 
 			// A reissue (renewal and amendment set issued_at): superseded.
@@ -194,4 +261,35 @@ func approveSignedUp(t *testing.T, p *proc, email string) (alice, reviewer, numb
 	reviewer = p.login("reviewer@demo.test", "demo-password-1")
 	reg := p.call("POST", "/api/v1/applications/"+id+"/decision", reviewer, map[string]any{"decision": "approve"}, 200)["registration"].(map[string]any)
 	return alice, reviewer, reg["number"].(string)
+}
+
+var pageStreamRe = regexp.MustCompile(`(?s)(/Length )(\d+)(>>\nstream\n)(.*?)(\nendstream)`)
+
+// editPageText inflates every stream of pdf, replaces old by new in those
+// that hold it, deflates them again and fixes their lengths: how one edits
+// the printed text of a certificate.
+func editPageText(t *testing.T, pdf []byte, old, new string) []byte {
+	t.Helper()
+	found := false
+	out := pageStreamRe.ReplaceAllFunc(pdf, func(m []byte) []byte {
+		g := pageStreamRe.FindSubmatch(m)
+		r, err := zlib.NewReader(bytes.NewReader(g[4]))
+		if err != nil {
+			return m
+		}
+		plain, err := io.ReadAll(r)
+		if err != nil || !bytes.Contains(plain, []byte(old)) {
+			return m
+		}
+		found = true
+		var z bytes.Buffer
+		w := zlib.NewWriter(&z)
+		w.Write(bytes.ReplaceAll(plain, []byte(old), []byte(new)))
+		w.Close()
+		return []byte(string(g[1]) + strconv.Itoa(z.Len()) + string(g[3]) + z.String() + string(g[5]))
+	})
+	if !found {
+		t.Fatalf("no stream of the PDF holds %q", old)
+	}
+	return out
 }

@@ -116,3 +116,69 @@ func TestRenewAndAmendAPI(t *testing.T) {
 		})
 	}
 }
+
+// TestRenewalChangeAPI: the tester's examples through the API. A renewal
+// naming another subscriber goes to the operator with every address and
+// shows the subscriber in `change`; a rejected renewal under appeal
+// blocks a second renewal with a 409 naming the appeal; an amendment past
+// max_items is a 422 on add.
+func TestRenewalChangeAPI(t *testing.T) {
+	for _, kind := range storetest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			clock := testbin.NewClock(time.Date(2026, 11, 23, 5, 0, 0, 0, time.UTC))
+			c := newClient(t, kind, func(cfg *registry.Config) { cfg.Now = clock.Now })
+			alice := signup(c, "subscriber@zaitoon.pk", "company")
+			id := c.want(c.do("POST", "/api/v1/applications", alice, map[string]any{
+				"category": "company_vpn", "operator_id": "ptcl", "addresses": []string{"14.1.104.0/24", "14.1.105.0/24"},
+				"subscriber_id": "PTCL-0042-771", "vpn": map[string]any{"protocol": "ipsec"}, "purpose": "Developers reach the client's build servers.",
+			}), 201).json(t)["id"].(string)
+			testDocuments(t, c, alice, id)
+			c.want(c.do("POST", "/api/v1/applications/"+id+"/submit", alice, nil), 200)
+			ptcl := c.login("operator.ptcl@demo.test")
+			answer := func() []any {
+				t.Helper()
+				checks := c.want(c.do("GET", "/api/v1/operator/checks", ptcl, nil), 200).list(t)
+				if len(checks) != 1 {
+					t.Fatalf("checks = %v", checks)
+				}
+				c.want(c.do("POST", "/api/v1/operator/checks/"+checks[0]["id"].(string), ptcl, map[string]string{"result": "confirmed"}), 200)
+				return checks[0]["addresses"].([]any)
+			}
+			answer()
+			reviewer := c.login("reviewer@demo.test")
+			number := c.want(c.do("POST", "/api/v1/applications/"+id+"/decision", reviewer, map[string]any{"decision": "approve", "valid_days": 30}), 200).json(t)["registration"].(map[string]any)["number"].(string)
+
+			rn := c.want(c.do("POST", "/api/v1/registrations/"+number+"/renewal", alice, map[string]any{"subscriber_id": "PTCL-9999-SOMEONE-ELSE"}), 201).json(t)
+			if rn["state"] != "operator_check" {
+				t.Fatalf("renewal with another subscriber = %v; want operator_check", rn)
+			}
+			if got := answer(); len(got) != 2 {
+				t.Errorf("operator asked about %v, want both addresses", got)
+			}
+			q := c.want(c.do("GET", "/api/v1/review/queue", reviewer, nil), 200).list(t)
+			if len(q) != 1 {
+				t.Fatalf("queue = %v", q)
+			}
+			if ch := q[0]["change"].(map[string]any); ch["subscriber_before"] != "PTCL-0042-771" || ch["subscriber_after"] != "PTCL-9999-SOMEONE-ELSE" {
+				t.Errorf("change = %v", ch)
+			}
+			c.want(c.do("POST", "/api/v1/applications/"+rn["id"].(string)+"/decision", reviewer, map[string]any{"decision": "reject", "reason_code": "address_not_held"}), 200)
+			ap := c.want(c.do("POST", "/api/v1/applications/"+rn["id"].(string)+"/appeal", alice, map[string]string{"statement": "The circuit moved to our new account; the letter is attached."}), 201).json(t)
+			res := c.want(c.do("POST", "/api/v1/registrations/"+number+"/renewal", alice, map[string]any{}), 409)
+			if !strings.Contains(string(res.body), ap["id"].(string)) || !strings.Contains(string(res.body), "appeal") {
+				t.Errorf("second renewal under appeal: %s", res.body)
+			}
+
+			// max_items 3: two held, adding two is refused on add.
+			admin := c.login("admin@demo.test")
+			c.want(c.do("PUT", "/api/v1/admin/settings", admin, map[string]any{"max_items": 3}), 200)
+			sup := c.login("supervisor@demo.test")
+			c.want(c.do("POST", "/api/v1/appeals/"+ap["id"].(string)+"/decision", sup, map[string]any{"decision": "uphold", "note": "The operator did not confirm the new subscriber."}), 200)
+			res = c.want(c.do("POST", "/api/v1/registrations/"+number+"/amendment", alice, map[string]any{"add": []string{"14.1.106.0/24", "14.1.107.0/24"}}), 422)
+			if msg := res.errorField(t, "add"); !strings.Contains(msg, "limit of 3") || !strings.Contains(msg, "add at most 1") {
+				t.Errorf("amendment past max_items: %s", res.body)
+			}
+		})
+	}
+}

@@ -189,6 +189,8 @@ type changeView struct {
 	Unchanged        []string  `json:"unchanged"`
 	ValidUntilBefore time.Time `json:"valid_until_before"`
 	ValidUntilAfter  time.Time `json:"valid_until_after"`
+	SubscriberBefore string    `json:"subscriber_before,omitempty"`
+	SubscriberAfter  string    `json:"subscriber_after,omitempty"`
 }
 
 func viewChange(d *registry.ChangeDiff) *changeView {
@@ -196,7 +198,8 @@ func viewChange(d *registry.ChangeDiff) *changeView {
 		return nil
 	}
 	return &changeView{Added: orEmpty(d.Added), Removed: orEmpty(d.Removed), Unchanged: orEmpty(d.Unchanged),
-		ValidUntilBefore: d.OldUntil.UTC(), ValidUntilAfter: d.NewUntil.UTC()}
+		ValidUntilBefore: d.OldUntil.UTC(), ValidUntilAfter: d.NewUntil.UTC(),
+		SubscriberBefore: d.OldSubscriber, SubscriberAfter: d.NewSubscriber}
 }
 
 // changeOptionsView says whether and when the holder may renew or amend.

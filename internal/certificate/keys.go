@@ -22,6 +22,7 @@ import (
 const (
 	KeyFile     = "certificate-signing-key.pem"
 	RetiredFile = "certificate-keys-retired"
+	LockFile    = "certificate-keys.lock" // held while a rotation runs
 )
 
 // Keys are the certificate signing keys in a data directory: the current
@@ -37,6 +38,7 @@ type PublicKey struct {
 	Key       ed25519.PublicKey
 	Retired   bool
 	RetiredAt time.Time
+	Since     time.Time // the current key: when it was made (its file's modification time)
 }
 
 // KeySet is what Load reads.
@@ -92,7 +94,11 @@ func (k Keys) Load() (*KeySet, error) {
 	}
 	ks := &KeySet{Current: cur}
 	curPub := cur.Public().(ed25519.PublicKey)
-	ks.Public = append(ks.Public, PublicKey{ID: KeyID(curPub), Key: curPub})
+	var since time.Time
+	if st, err := os.Stat(filepath.Join(k.Dir, KeyFile)); err == nil {
+		since = st.ModTime().UTC().Truncate(time.Second)
+	}
+	ks.Public = append(ks.Public, PublicKey{ID: KeyID(curPub), Key: curPub, Since: since})
 	retired, err := k.retired()
 	if err != nil {
 		return nil, err
@@ -146,6 +152,14 @@ func (k Keys) Rotate(now time.Time) (string, error) {
 	} else if !ok {
 		return "", fmt.Errorf("%s holds no certificate signing key: give the --data-dir that ipreg serve uses (ipreg serve creates the key at its first start)", k.Dir)
 	}
+	// One rotation at a time: two that read the same current key would
+	// each retire it and write a new one, and the first new key (which
+	// may have signed certificates already) would be lost.
+	unlock, err := lockDir(filepath.Join(k.Dir, LockFile))
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
 	ks, err := k.Load()
 	if err != nil {
 		return "", err

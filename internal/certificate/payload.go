@@ -46,6 +46,9 @@ var (
 	ErrMalformed    = errors.New("the certificate's signed data is damaged or edited: it cannot be read")
 	ErrBadSignature = errors.New("the certificate's signature does not match its contents: it has been edited")
 	ErrUnknownKey   = errors.New("the certificate was signed with a key this registry never published")
+	// ErrRetiredKey: signed with a key after its retirement, when it
+	// signed nothing any more: not a certificate the registry made.
+	ErrRetiredKey = errors.New("the certificate says it was issued after the key that signed it was retired, and a retired key signs nothing new: the registry did not make it")
 )
 
 // ItemsDigest is the SHA-256 digest (unpadded base64url) of the sorted
@@ -135,6 +138,34 @@ func Verify(token string, lookup func(keyID string) (ed25519.PublicKey, bool)) (
 		return f, ErrBadSignature
 	}
 	return f, nil
+}
+
+// VerifyKeys checks a token's signature with the key among keys that its
+// KeyID names, and refuses a certificate issued after that key's
+// retirement (ErrRetiredKey; the retirement time is kept in whole seconds,
+// so the second it was retired in still counts as before).
+func VerifyKeys(token string, keys []PublicKey) (Facts, error) {
+	f, err := Verify(token, lookupIn(keys))
+	if err != nil {
+		return f, err
+	}
+	for _, k := range keys {
+		if k.ID == f.KeyID && k.Retired && f.IssuedAt.Truncate(time.Second).After(k.RetiredAt) {
+			return f, ErrRetiredKey
+		}
+	}
+	return f, nil
+}
+
+func lookupIn(keys []PublicKey) func(string) (ed25519.PublicKey, bool) {
+	return func(id string) (ed25519.PublicKey, bool) {
+		for _, k := range keys {
+			if k.ID == id {
+				return k.Key, true
+			}
+		}
+		return nil, false
+	}
 }
 
 // KeyID names a public key: the first 9 bytes of its SHA-256 digest in

@@ -30,6 +30,7 @@ type Document struct {
 	Code       string         // verification code
 	PageURL    string         // the verification page without the signed data, printed as text
 	QRURL      string         // the verification URL with the signed data, in the QR code
+	Signed     string         // SignDocument's signed copy of the above, kept in the PDF's Keywords
 }
 
 // keywordsPrefix starts the PDF's Keywords entry, followed by the QR
@@ -68,15 +69,16 @@ func PDF(d Document) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("QR code: %w", err)
 	}
-	loc := d.Location
-	if loc == nil {
-		loc = time.UTC
+	date := func(t time.Time) string {
+		if d.Location != nil { // else in the time's own zone (as a signed copy keeps it)
+			t = t.In(d.Location)
+		}
+		return t.Format("2 January 2006, 15:04 MST")
 	}
-	date := func(t time.Time) string { return t.In(loc).Format("2 January 2006, 15:04 MST") }
 
 	pdf := fpdf.New("P", "mm", "A4", "")
-	pdf.SetCreationDate(d.IssuedAt)
-	pdf.SetModificationDate(d.IssuedAt)
+	pdf.SetCreationDate(d.IssuedAt.UTC())
+	pdf.SetModificationDate(d.IssuedAt.UTC())
 	pdf.SetCatalogSort(true)
 	pdf.SetCompression(true)
 	tr := pdf.UnicodeTranslatorFromDescriptor("cp1252")
@@ -84,7 +86,11 @@ func PDF(d Document) ([]byte, error) {
 	pdf.SetAuthor(d.Regulator, true)
 	pdf.SetSubject("VPN registration certificate", true)
 	pdf.SetCreator("ipreg", false)
-	pdf.SetKeywords(keywordsPrefix+d.QRURL, false)
+	kw := keywordsPrefix + d.QRURL
+	if d.Signed != "" {
+		kw += " " + d.Signed
+	}
+	pdf.SetKeywords(kw, false)
 	pdf.SetMargins(20, 20, 20)
 	pdf.SetAutoPageBreak(true, 20)
 	pdf.AliasNbPages("{nb}")
@@ -183,20 +189,31 @@ func drawQR(pdf *fpdf.Fpdf, code barcode.Barcode, x, y, size float64) {
 	}
 }
 
-var keywordsRe = regexp.MustCompile(`/Keywords \(` + regexp.QuoteMeta(keywordsPrefix) + `([^()\\\s]+)\)`)
+var keywordsRe = regexp.MustCompile(`/Keywords \(` + regexp.QuoteMeta(keywordsPrefix) + `([^()\\\s]+)(?: ([^()\\\s]+))?\)`)
 
 // ErrNoPayload is returned by ExtractURL for a PDF that is no ipreg certificate.
-var ErrNoPayload = errors.New("this PDF holds no ipreg certificate data (its Keywords entry does not start with \"ipreg-certificate\")")
+var ErrNoPayload = errors.New("this PDF holds no ipreg certificate data (its Keywords entry does not start with \"ipreg-certificate\"): " +
+	"if it is a certificate re-saved or printed to PDF by another program, which drops that entry, check the URL its QR code holds instead " +
+	"(scan it, or zbarimg on the page, then ipreg verify-certificate URL)")
 
 // ExtractURL returns the verification URL a certificate PDF carries in
 // its Keywords entry (the same URL as its QR code).
 func ExtractURL(pdf []byte) (string, error) {
+	u, _, err := extract(pdf)
+	return u, err
+}
+
+// extract returns the URL and the signed copy of the printed text (empty
+// if none) from the Keywords entry.
+func extract(pdf []byte) (url, signed string, err error) {
 	m := keywordsRe.FindAllSubmatch(pdf, -1)
 	if len(m) == 0 {
-		return "", ErrNoPayload
+		return "", "", ErrNoPayload
 	}
-	// An incremental update appends a new Info dictionary: the last one counts.
-	return string(m[len(m)-1][1]), nil
+	// An incremental update appends a new Info dictionary: the last one
+	// counts (and differs from the registry's file anyway).
+	last := m[len(m)-1]
+	return string(last[1]), string(last[2]), nil
 }
 
 // itemsNoun is the items' label inside a sentence ("IP addresses" keeps

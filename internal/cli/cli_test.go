@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ipreg/ipreg/internal/certificate"
 	"github.com/ipreg/ipreg/internal/feed"
@@ -251,7 +252,7 @@ func TestCertificateKeyCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, first, _ := run(t, env, "", "key", "show-certificate")
-	if want := feed.FormatPublicKey(ks.Public[0].Key) + " " + ks.Public[0].ID + " current\n"; first != want {
+	if want := feed.FormatPublicKey(ks.Public[0].Key) + " " + ks.Public[0].ID + " current " + ks.Public[0].Since.Format(time.RFC3339) + "\n"; ks.Public[0].Since.IsZero() || first != want {
 		t.Fatalf("show-certificate = %q, want %q", first, want)
 	}
 	code, out, _ := run(t, env, "", "key", "rotate-certificate")
@@ -260,7 +261,8 @@ func TestCertificateKeyCommands(t *testing.T) {
 	}
 	_, shown, _ := run(t, env, "", "key", "show-certificate")
 	lines := strings.Split(strings.TrimSpace(shown), "\n")
-	if len(lines) != 2 || !strings.HasSuffix(lines[0], " current") || !strings.HasPrefix(lines[1], strings.TrimSuffix(first, " current\n")+" retired ") {
+	firstKey := strings.Join(strings.Fields(first)[:2], " ")
+	if len(lines) != 2 || !strings.Contains(lines[0], " current 20") || !strings.HasPrefix(lines[1], firstKey+" retired 20") {
 		t.Fatalf("after rotation show-certificate = %q", shown)
 	}
 	// The feed's key is another: untouched.

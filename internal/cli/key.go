@@ -58,7 +58,7 @@ func runKey(ctx context.Context, args []string, env Env, stdio IO) error {
 		fmt.Fprintln(stdio.Stdout, msg)
 		return nil
 	case "show-certificate":
-		fs := flagSet("key show-certificate", "Print the certificate signing keys: one a line, the public key in the ed25519:… form, its id,\nand current or \"retired <time>\" (retired keys still verify the certificates they signed).\nThe output is a keys file that ipreg verify-certificate --keys takes, for checks without the network.", stdio)
+		fs := flagSet("key show-certificate", "Print the certificate signing keys: one a line, the public key in the ed25519:… form, its id,\nand \"current <time made>\" or \"retired <time>\" (a retired key verifies only the certificates issued before that time).\nThe output is a keys file that ipreg verify-certificate --keys takes, for checks without the network.", stdio)
 		dataDir(fs)
 		if err := parse(fs, args, env); err != nil {
 			return err
@@ -74,7 +74,7 @@ func runKey(ctx context.Context, args []string, env Env, stdio IO) error {
 			return err
 		}
 		for _, k := range ks.Public {
-			status := "current"
+			status := "current " + k.Since.Format(time.RFC3339)
 			if k.Retired {
 				status = "retired " + k.RetiredAt.UTC().Format(time.RFC3339)
 			}

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,8 +9,11 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/ipreg/ipreg/internal/certificate"
 	"github.com/ipreg/ipreg/internal/feed"
@@ -48,7 +50,10 @@ func runVerifyCertificate(ctx context.Context, args []string, env Env, stdio IO)
 	var timeout time.Duration
 	fs := flagSet("verify-certificate [flags] FILE.pdf|URL", fmt.Sprintf(`Check an ipreg certificate: a PDF (its Keywords entry holds the URL its QR code holds) or the
 URL a QR code holds (https://…/verify/VPN-…?code=…&c=…). The signature is checked here, with the keys
-of --key/--keys, or else those the registry publishes at /api/v1/keys. Online (the default) it then
+of --key/--keys, or else those the registry publishes at /api/v1/keys; a retired key verifies only
+certificates issued before its retirement. A PDF also carries a signed copy of its printed text: the
+PDF is re-rendered from it and must be the file byte for byte, so an edited holder or address shows
+(a copy re-saved by another program cannot be checked from the file: give its QR code's URL). Online (the default) it then
 asks the registry for the registration's live status and whether a newer certificate superseded this
 one; --offline checks the signature only, and needs --key or --keys.
 Online, the registry asked is the one the certificate names unless --registry says otherwise: give
@@ -72,10 +77,11 @@ Flags come before the file or URL.`,
 		fmt.Fprintln(stdio.Stderr, "ipreg verify-certificate: give one certificate PDF or verification URL (--help for more)")
 		return errUsage
 	}
-	link, err := certificateLink(fs.Arg(0))
+	link, pdf, err := certificateLink(fs.Arg(0))
 	if err != nil {
 		return err
 	}
+	named := link.Base // the registry the certificate itself names
 	if registry != "" {
 		u, err := url.Parse(registry)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -83,13 +89,13 @@ Flags come before the file or URL.`,
 		}
 		link.Base = strings.TrimRight(registry, "/")
 	}
-	var trusted []ed25519.PublicKey
+	var trusted []certificate.PublicKey
 	for _, k := range keyFlags {
 		pub, err := feed.ParsePublicKey(k)
 		if err != nil {
 			return fmt.Errorf("--key: %w", err)
 		}
-		trusted = append(trusted, pub)
+		trusted = append(trusted, certificate.PublicKey{ID: certificate.KeyID(pub), Key: pub})
 	}
 	if keysFile != "" {
 		ks, err := readKeysFile(keysFile)
@@ -99,7 +105,7 @@ Flags come before the file or URL.`,
 		trusted = append(trusted, ks...)
 	}
 	client := &http.Client{Timeout: timeout}
-	from := "the keys given"
+	from := "the keys given (--key/--keys)"
 	if len(trusted) == 0 {
 		if offline {
 			fmt.Fprintln(stdio.Stderr, "ipreg verify-certificate: --offline needs the registry's certificate keys: --key ed25519:… or --keys FILE (ipreg key show-certificate)")
@@ -108,76 +114,119 @@ Flags come before the file or URL.`,
 		if trusted, err = fetchCertificateKeys(ctx, client, link.Base); err != nil {
 			return err
 		}
-		from = "the keys published at " + link.Base + "/api/v1/keys"
-	}
-	f, err := certificate.Verify(link.Token, func(id string) (ed25519.PublicKey, bool) {
-		for _, k := range trusted {
-			if certificate.KeyID(k) == id {
-				return k, true
-			}
+		from = "the keys published at " + safe(link.Base) + "/api/v1/keys"
+		if registry == "" {
+			from += ", the registry the certificate itself names"
+			// Anyone can make a certificate that names their own registry
+			// and signs with their own key: say so before any verdict.
+			fmt.Fprintf(stdio.Stderr, "ipreg verify-certificate: WARNING: checking with the keys of %s, the registry named by the certificate itself; "+
+				"a forger can name a registry of their own: give --registry https://… (the registry you trust) or --keys FILE\n", safe(named))
 		}
-		return nil, false
-	})
+	}
+	var f certificate.Facts
+	if pdf != nil {
+		f, _, _, err = certificate.VerifyPDF(pdf, trusted)
+	} else {
+		f, err = certificate.VerifyKeys(link.Token, trusted)
+	}
 	switch {
 	case errors.Is(err, certificate.ErrUnknownKey):
-		return &exitError{exitUnknownKey, fmt.Sprintf("UNKNOWN KEY: certificate %s was signed with key %s, which is not among %s", link.Number, f.KeyID, from)}
+		return &exitError{exitUnknownKey, fmt.Sprintf("UNKNOWN KEY: certificate %s names a signing key (%s) that is not among %s", safe(link.Number), safe(f.KeyID), from)}
+	case errors.Is(err, certificate.ErrRetiredKey):
+		return &exitError{exitEdited, fmt.Sprintf("INVALID: %v (checked with %s)", err, from)}
+	case errors.Is(err, certificate.ErrNoDocument):
+		return fmt.Errorf("%s: the QR code's signed data is genuine (checked with %s), but %v", safe(fs.Arg(0)), from, err)
 	case err != nil:
 		return &exitError{exitEdited, "EDITED: " + err.Error()}
 	case !strings.EqualFold(f.Number, link.Number):
-		return &exitError{exitEdited, fmt.Sprintf("EDITED: the link names registration %s, but its signed data is of %s", link.Number, f.Number)}
+		return &exitError{exitEdited, fmt.Sprintf("EDITED: the link names registration %s, but its signed data is of %s", safe(link.Number), safe(f.Number))}
 	}
-	fmt.Fprintf(stdio.Stdout, "registration %s: %s, holder %s, valid %s to %s\n", f.Number, f.Category, f.Holder,
+	what := "the QR code's signed data matches"
+	if pdf != nil {
+		what = "the signature matches and the PDF is exactly the one the registry made (its printed holder, addresses and dates are the signed ones)"
+	}
+	fmt.Fprintf(stdio.Stdout, "registration %s: %s, holder %s, valid %s to %s\n", safe(f.Number), safe(f.Category), safe(f.Holder),
 		f.ValidFrom.UTC().Format(time.RFC3339), f.ValidUntil.UTC().Format(time.RFC3339))
-	fmt.Fprintf(stdio.Stdout, "certificate issued %s, signed with key %s\n", f.IssuedAt.UTC().Format(time.RFC3339Nano), f.KeyID)
+	fmt.Fprintf(stdio.Stdout, "certificate issued %s, signed with key %s; checked with %s\n", f.IssuedAt.UTC().Format(time.RFC3339Nano), safe(f.KeyID), from)
 	if offline {
-		fmt.Fprintf(stdio.Stdout, "AUTHENTIC: the signature matches (checked offline with %s); the registration's live status was not asked\n", from)
+		fmt.Fprintf(stdio.Stdout, "AUTHENTIC: %s (checked offline); the registration's live status was not asked\n", what)
 		return nil
 	}
 	live, err := fetchVerification(ctx, client, link)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdio.Stdout, "live status at %s: %s\n", link.Base, live.Status)
+	fmt.Fprintf(stdio.Stdout, "live status at %s: %s\n", safe(link.Base), safe(live.Status))
 	switch live.Certificate.Verdict {
 	case "authentic":
 	case "superseded":
-		return &exitError{exitSuperseded, fmt.Sprintf("SUPERSEDED: the signature matches, but a newer certificate of %s was issued since (renewal or amendment); ask the holder for the present one", f.Number)}
+		return &exitError{exitSuperseded, fmt.Sprintf("SUPERSEDED: the signature matches, but a newer certificate of %s was issued since (renewal or amendment); ask the holder for the present one", safe(f.Number))}
 	case "unknown_key":
-		return &exitError{exitUnknownKey, fmt.Sprintf("UNKNOWN KEY: %s does not know key %s", link.Base, f.KeyID)}
+		return &exitError{exitUnknownKey, fmt.Sprintf("UNKNOWN KEY: %s does not know the key that signed it", safe(link.Base))}
 	case "edited":
-		return &exitError{exitEdited, fmt.Sprintf("EDITED: %s finds the signature does not match", link.Base)}
+		return &exitError{exitEdited, fmt.Sprintf("EDITED: %s finds the signature does not match", safe(link.Base))}
+	case "retired_key":
+		return &exitError{exitEdited, fmt.Sprintf("INVALID: %s finds it signed with a key retired before the certificate's issue time: a retired key signs nothing new", safe(link.Base))}
 	default: // mismatch
-		return &exitError{exitEdited, fmt.Sprintf("EDITED: the signature matches, but the signed facts are not those %s holds for %s", link.Base, f.Number)}
+		return &exitError{exitEdited, fmt.Sprintf("EDITED: the signature matches, but the signed facts are not those %s holds for %s", safe(link.Base), safe(f.Number))}
 	}
 	if live.Status != "active" {
-		return &exitError{exitNotActive, fmt.Sprintf("AUTHENTIC but NOT ACTIVE: the certificate is genuine, and registration %s is %s", f.Number, live.Status)}
+		return &exitError{exitNotActive, fmt.Sprintf("NOT VALID: the certificate is genuine, but registration %s is %s", safe(f.Number), safe(live.Status))}
 	}
-	fmt.Fprintln(stdio.Stdout, "AUTHENTIC: the signature matches, this is the present certificate, and the registration is active")
+	fmt.Fprintf(stdio.Stdout, "AUTHENTIC: %s, this is the present certificate, and the registration is active\n", what)
 	return nil
 }
 
-// certificateLink reads the verification URL from a URL argument or a PDF.
-func certificateLink(arg string) (certificate.Link, error) {
+// safe makes text from the certificate or the network fit to print: no
+// control or bidirectional-formatting characters (which could reorder or
+// hide what a terminal shows), and not too long.
+func safe(s string) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		if n == 120 {
+			b.WriteString("…")
+			break
+		}
+		n++
+		switch {
+		case unicode.IsControl(r), unicode.Is(unicode.Bidi_Control, r), unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp), r == utf8.RuneError:
+			fmt.Fprintf(&b, "\\u%04X", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// certificateLink reads the verification URL from a URL argument, or from
+// a PDF, whose bytes it returns too.
+func certificateLink(arg string) (certificate.Link, []byte, error) {
 	if strings.HasPrefix(arg, "http://") || strings.HasPrefix(arg, "https://") {
-		return certificate.ParseURL(arg)
+		l, err := certificate.ParseURL(arg)
+		return l, nil, err
 	}
 	b, err := os.ReadFile(arg)
 	if err != nil {
-		return certificate.Link{}, err
+		return certificate.Link{}, nil, err
 	}
 	u, err := certificate.ExtractURL(b)
 	if err != nil {
-		return certificate.Link{}, fmt.Errorf("%s: %w", arg, err)
+		return certificate.Link{}, nil, fmt.Errorf("%s: %w", safe(arg), err)
 	}
-	return certificate.ParseURL(u)
+	l, err := certificate.ParseURL(u)
+	return l, b, err
 }
 
-func readKeysFile(name string) ([]ed25519.PublicKey, error) {
+// readKeysFile reads a keys file as ipreg key show-certificate writes it:
+// "ed25519:… <id> current [<time>]" or "ed25519:… <id> retired <time>".
+// A retired key verifies only certificates issued before its retirement.
+func readKeysFile(name string) ([]certificate.PublicKey, error) {
 	b, err := os.ReadFile(name)
 	if err != nil {
 		return nil, err
 	}
-	var out []ed25519.PublicKey
+	var out []certificate.PublicKey
 	for i, line := range strings.Split(string(b), "\n") {
 		w := strings.Fields(line)
 		if len(w) == 0 || strings.HasPrefix(w[0], "#") {
@@ -187,7 +236,17 @@ func readKeysFile(name string) ([]ed25519.PublicKey, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s line %d: %w", name, i+1, err)
 		}
-		out = append(out, k)
+		pk := certificate.PublicKey{ID: certificate.KeyID(k), Key: k}
+		if j := slices.Index(w, "retired"); j > 0 {
+			if j+1 >= len(w) {
+				return nil, fmt.Errorf("%s line %d: \"retired\" needs the retirement time after it (RFC 3339)", name, i+1)
+			}
+			if pk.RetiredAt, err = time.Parse(time.RFC3339, w[j+1]); err != nil {
+				return nil, fmt.Errorf("%s line %d: the retirement time must be RFC 3339: %w", name, i+1, err)
+			}
+			pk.Retired = true
+		}
+		out = append(out, pk)
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("%s holds no keys (one a line, ed25519:…)", name)
@@ -224,26 +283,35 @@ func getJSON(ctx context.Context, client *http.Client, u string, v any) error {
 	return nil
 }
 
-func fetchCertificateKeys(ctx context.Context, client *http.Client, base string) ([]ed25519.PublicKey, error) {
+func fetchCertificateKeys(ctx context.Context, client *http.Client, base string) ([]certificate.PublicKey, error) {
 	var list struct {
 		Keys []struct {
 			PublicKey string `json:"public_key"`
 			Use       string `json:"use"`
+			Status    string `json:"status"`
+			RetiredAt string `json:"retired_at"`
 		} `json:"keys"`
 	}
 	if err := getJSON(ctx, client, base+"/api/v1/keys", &list); err != nil {
 		return nil, err
 	}
-	var out []ed25519.PublicKey
+	var out []certificate.PublicKey
 	for _, k := range list.Keys {
 		if k.Use != "certificate" {
 			continue
 		}
 		pub, err := feed.ParsePublicKey(k.PublicKey)
 		if err != nil {
-			return nil, fmt.Errorf("%s/api/v1/keys: %w", base, err)
+			return nil, fmt.Errorf("%s/api/v1/keys: %w", safe(base), err)
 		}
-		out = append(out, pub)
+		pk := certificate.PublicKey{ID: certificate.KeyID(pub), Key: pub}
+		if k.Status == "retired" {
+			if pk.RetiredAt, err = time.Parse(time.RFC3339, k.RetiredAt); err != nil {
+				return nil, fmt.Errorf("%s/api/v1/keys: a retired key without a valid retired_at", safe(base))
+			}
+			pk.Retired = true
+		}
+		out = append(out, pk)
 	}
 	return out, nil
 }

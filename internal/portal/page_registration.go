@@ -23,6 +23,9 @@ func (s *Server) renderRegistration(w http.ResponseWriter, r *http.Request, u *r
 		return
 	}
 	d := map[string]any{"Reg": reg}
+	if err := s.svc.CertificateUnavailable(reg); err != nil {
+		d["NoCertificate"] = registry.ErrorMessage(err) // shown instead of a download that would fail
+	}
 	if u.Role == registry.RoleApplicant {
 		opts, err := s.svc.RegistrationChanges(r.Context(), u, reg.Number)
 		if err != nil {

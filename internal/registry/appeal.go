@@ -268,6 +268,24 @@ func (s *Service) DecideAppeal(ctx context.Context, actor *User, id string, in A
 		if err != nil {
 			return err
 		}
+		if a.Kind == KindAmendment && in.ValidDays != 0 {
+			return FieldErrors{"valid_days": fmt.Sprintf("does not apply to an amendment: it keeps registration %s's validity; leave it out", a.ForRegistration)}.Err()
+		}
+		if in.Decision == "overturn" && a.changes() {
+			// Overturned, a renewal or an amendment is approved or reopened:
+			// its registration's one open change. Another one open (left
+			// from before that rule) must be decided or withdrawn first.
+			// The registration is locked, as by Renew and Amend, so that no
+			// change starts beside this one meanwhile.
+			if _, err := tx.Registration(ctx, a.ForRegistration, true); err != nil {
+				return err
+			}
+			if other, _, err := s.openChangeOf(ctx, tx, a.ForRegistration, a.ID); err != nil {
+				return err
+			} else if other != nil {
+				return Errorf(ECONFLICT, "registration %s has another open change (application %s, %s): it must be decided or withdrawn before this appeal can be overturned; or uphold the appeal", a.ForRegistration, other.ID, describeState(other.State))
+			}
+		}
 		// Decided on today's flags, which are kept with the decision.
 		if err := s.refreshFlags(ctx, tx, a, set); err != nil {
 			return err
@@ -302,10 +320,7 @@ func (s *Service) DecideAppeal(ctx context.Context, actor *User, id string, in A
 			a.State, a.Registration, a.DecidedAt, a.ReasonCode, a.DecisionNote = StateApproved, reg.Number, now, "", note
 			a.AppealDeadline = time.Time{}
 			evType = "appeal_overturned"
-			evNote = strings.TrimSpace(fmt.Sprintf("approved on appeal: registration %s valid until %s. %s", reg.Number, reg.ValidUntil.Format("2006-01-02"), note))
-			if changeNote != "" {
-				evNote = strings.TrimSpace("approved on appeal: " + changeNote + ". " + note)
-			}
+			evNote = withNote(fmt.Sprintf("approved on appeal: %s", changeNote), note)
 		default:
 			ap.State, ap.Outcome = AppealOverturned, OutcomeReturn
 			// Returned, the application is no longer decided: its

@@ -391,13 +391,20 @@ func (s *Service) submit(ctx context.Context, tx Tx, actor *User, a *Application
 		fe.Add("payment_reference", "is required: a fee of PKR %d is due (%s); pay it and give the PSID or challan number", a.Fee.AmountPKR, a.Fee.Reason)
 	}
 	var reg *Registration
+	subscriberChanged := false
 	if a.changes() {
 		if reg, err = s.changeable(ctx, tx, a, set); err != nil {
 			return err
 		}
 		if a.Kind == KindAmendment {
 			sameItems(fe, a, reg)
+			itemLimit(fe, a, reg, set)
 		}
+		base, err := s.lastApplication(ctx, tx, reg)
+		if err != nil {
+			return err
+		}
+		subscriberChanged = base.SubscriberID != a.SubscriberID
 	} else {
 		docs, err := tx.ListDocuments(ctx, a.ID)
 		if err != nil {
@@ -416,8 +423,10 @@ func (s *Service) submit(ctx context.Context, tx Tx, actor *User, a *Application
 	next := StateOperatorCheck
 	// What the operator must confirm: everything for a new application,
 	// only what a renewal or an amendment adds to its registration.
+	// A change of subscriber is a new holder of every item: the operator
+	// confirms all of them for the new subscriber.
 	checkAddrs, checkNums := a.Addresses, a.MobileNumbers
-	if reg != nil {
+	if reg != nil && !subscriberChanged {
 		checkAddrs, checkNums = addedItems(a, reg)
 	}
 	switch {

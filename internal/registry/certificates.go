@@ -97,22 +97,52 @@ func certificateFacts(r *Registration) certificate.Facts {
 		IssuedAt: r.IssuedAt.Truncate(time.Microsecond), ItemsDigest: certificate.ItemsDigest(items)}
 }
 
-func (s *Service) renderCertificate(r *Registration) ([]byte, error) {
+// CertificateUnavailable says why r has no certificate now (the error a
+// download would give: ended, a holder name the certificate cannot print,
+// no public URL or keys), or nil when one can be made. For pages that
+// show the reason instead of a download that would fail; r is one the
+// caller may see already.
+func (s *Service) CertificateUnavailable(r *Registration) error {
+	return s.certificateObstacle(r)
+}
+
+func (s *Service) certificateObstacle(r *Registration) error {
 	status := r.Status
 	if status == RegActive && !s.Now().Before(r.ValidUntil) {
 		status = RegExpired // the expiry job may not have run yet
 	}
 	if status != RegActive {
-		return nil, Errorf(ECONFLICT, "registration %s is %s: only an active registration has a certificate (its status stays visible on the public verification page)", r.Number, status)
+		return Errorf(ECONFLICT, "registration %s is %s: only an active registration has a certificate (its status stays visible on the public verification page)", r.Number, status)
 	}
 	if !certificate.Printable(r.HolderName) {
-		return nil, Errorf(ECONFLICT, "the certificate of %s cannot be made: certificates are printed in English, and the holder's name as registered uses letters their font cannot show (such as Urdu script, which the PDF library cannot join and order correctly); the registration itself is valid and can be verified on the public verification page", r.Number)
+		return Errorf(ECONFLICT, "the certificate of %s cannot be made: certificates are printed in English, and the holder's name as registered uses letters their font cannot show (such as Urdu script, which the PDF library cannot join and order correctly); the registration itself is valid and can be verified on the public verification page", r.Number)
 	}
 	if s.publicURL == "" {
-		return nil, Errorf(EUNAVAILABLE, "certificates are not available: the registry has no public address for their QR code to point to (the administrators start ipreg serve with --public-url)")
+		return Errorf(EUNAVAILABLE, "certificates are not available: the registry has no public address for their QR code to point to (the administrators start ipreg serve with --public-url)")
 	}
 	if s.certKeys == nil {
-		return nil, Errorf(EUNAVAILABLE, "certificates are not available: the registry has no certificate signing key configured")
+		return Errorf(EUNAVAILABLE, "certificates are not available: the registry has no certificate signing key configured")
+	}
+	return nil
+}
+
+// certificateMissing is why a message about r can carry no certificate,
+// as its templates' NoCertificate: "name" (the holder's name is in a
+// script the certificate cannot print), "ended" (r is not active), or ""
+// when there is no such lasting reason.
+func (s *Service) certificateMissing(r *Registration) string {
+	if ErrorCode(s.certificateObstacle(r)) != ECONFLICT {
+		return ""
+	}
+	if !certificate.Printable(r.HolderName) {
+		return "name"
+	}
+	return "ended"
+}
+
+func (s *Service) renderCertificate(r *Registration) ([]byte, error) {
+	if err := s.certificateObstacle(r); err != nil {
+		return nil, err
 	}
 	ks, err := s.certKeys.Load()
 	if err != nil {
@@ -123,11 +153,17 @@ func (s *Service) renderCertificate(r *Registration) ([]byte, error) {
 		return nil, fmt.Errorf("sign certificate: %w", err)
 	}
 	label, items := certificateItems(r)
-	b, err := certificate.PDF(certificate.Document{Regulator: s.regulator, Number: r.Number, Holder: r.HolderName,
+	d := certificate.Document{Regulator: s.regulator, Number: r.Number, Holder: r.HolderName,
 		Category: categoryWords[r.Category], ItemsLabel: label, Items: items, ValidFrom: r.ValidFrom, ValidUntil: r.ValidUntil,
 		IssuedAt: r.IssuedAt, Location: s.calendar.Loc, Code: r.VerificationCode,
 		PageURL: certificate.VerifyURL(s.publicURL, r.Number, r.VerificationCode, ""),
-		QRURL:   certificate.VerifyURL(s.publicURL, r.Number, r.VerificationCode, token)})
+		QRURL:   certificate.VerifyURL(s.publicURL, r.Number, r.VerificationCode, token)}
+	// The PDF carries a signed copy of all it prints, so that a verifier
+	// can re-render it and tell an edited page (certificate.VerifyPDF).
+	if d.Signed, err = certificate.SignDocument(d, ks.Current); err != nil {
+		return nil, fmt.Errorf("sign certificate: %w", err)
+	}
+	b, err := certificate.PDF(d)
 	if err != nil {
 		return nil, fmt.Errorf("certificate %s: %w", r.Number, err)
 	}
@@ -149,6 +185,10 @@ const (
 	CertEdited CertificateVerdict = "edited"
 	// CertUnknownKey: signed with a key the registry never published.
 	CertUnknownKey CertificateVerdict = "unknown_key"
+	// CertRetiredKey: a valid signature by a retired key over an issue
+	// time after its retirement: a retired key signs nothing new, so the
+	// registry did not make it (a leaked retired key).
+	CertRetiredKey CertificateVerdict = "retired_key"
 	// CertMismatch: a valid signature over facts that are not this
 	// registration's (another registration's data pasted in, say).
 	CertMismatch CertificateVerdict = "mismatch"
@@ -157,8 +197,8 @@ const (
 // CertificateCheck is the answer about a certificate's signed data.
 type CertificateCheck struct {
 	Verdict  CertificateVerdict
-	IssuedAt time.Time // as signed (zero when unreadable)
-	KeyID    string
+	IssuedAt time.Time // as signed; zero unless the signature verified
+	KeyID    string    // likewise
 }
 
 // VerifyCertificate is the public check of a certificate: the
@@ -185,16 +225,21 @@ func (s *Service) checkCertificate(r *Registration, token string) (*CertificateC
 	if err != nil {
 		return nil, fmt.Errorf("certificate signing key: %w", err)
 	}
-	f, err := certificate.Verify(token, ks.Lookup)
-	c := &CertificateCheck{IssuedAt: f.IssuedAt, KeyID: f.KeyID}
+	f, err := certificate.VerifyKeys(token, ks.Public)
+	c := &CertificateCheck{}
 	switch {
 	case errors.Is(err, certificate.ErrUnknownKey):
 		c.Verdict = CertUnknownKey
 		return c, nil
-	case err != nil:
+	case errors.Is(err, certificate.ErrRetiredKey):
+		c.Verdict = CertRetiredKey
+		return c, nil
+	case err != nil: // edited or damaged
 		c.Verdict = CertEdited
 		return c, nil
 	}
+	// Only signed facts are reported: nothing of a token that failed.
+	c.IssuedAt, c.KeyID = f.IssuedAt, f.KeyID
 	live := certificateFacts(r)
 	live.KeyID = f.KeyID
 	switch {

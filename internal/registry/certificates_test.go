@@ -111,8 +111,8 @@ func TestCertificates(t *testing.T) {
 		sig := []byte(s64)
 		sig[0] = map[bool]byte{true: 'B', false: 'A'}[sig[0] == 'A']
 		for name, tok := range map[string]string{"validity": fp + "." + s64, "signature": p64 + "." + string(sig), "cut": p64} {
-			if _, c := verify(tok); c.Verdict != CertEdited {
-				t.Errorf("%s edited: verdict %s", name, c.Verdict)
+			if _, c := verify(tok); c.Verdict != CertEdited || !c.IssuedAt.IsZero() || c.KeyID != "" {
+				t.Errorf("%s edited: %+v (nothing of an unverified certificate is reported)", name, c)
 			}
 		}
 		// Another registry's key.
@@ -137,7 +137,25 @@ func TestCertificates(t *testing.T) {
 		if _, c := verify(l.Token); c.Verdict != CertAuthentic {
 			t.Errorf("after rotation the old certificate is %s", c.Verdict)
 		}
+		// The old key, retired now, signs nothing new: a certificate it
+		// signed with a later issue time is not the registry's.
+		late, _ := certificate.Parse(l.Token)
+		late.IssuedAt = h.clock.Now().Add(time.Hour)
+		lateTok, _ := certificate.Sign(late, ks.Current)
+		if _, c := verify(lateTok); c.Verdict != CertRetiredKey || !c.IssuedAt.IsZero() {
+			t.Errorf("signed by the retired key after its retirement: %+v", c)
+		}
 		pdfRotated, _ := svc.CertificatePDF(ctx, alice, reg.Number)
+		// The whole PDF, as the registry made it, verifies offline.
+		ksNow, err := keys.Load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range [][]byte{pdf, pdfRotated} {
+			if _, _, d, err := certificate.VerifyPDF(b, ksNow.Public); err != nil || d.Holder != "Ayesha Khan" || len(d.Items) != 2 {
+				t.Errorf("VerifyPDF of the registry's certificate: %v", err)
+			}
+		}
 		if _, c := verify(certURL(t, pdfRotated).Token); c.Verdict != CertAuthentic || c.KeyID != newID {
 			t.Errorf("certificate after rotation: %+v, want key %s", c, newID)
 		}

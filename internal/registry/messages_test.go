@@ -29,54 +29,75 @@ func TestMessageTemplates(t *testing.T) {
 		"Count": "137", "More": "112", "Date": "2026-11-24", "Path": "/applications/app_7zq4xk2m9w3hvb6t"}
 	link := "https://vpn-registry.pta.gov.pk/password/reset?token=" + strings.Repeat("x", 43)
 	smsSeen := map[string]bool{}
+	// Without a certificate: each reason, worded instead of "attached".
+	noCert := map[string]map[string]string{"": data}
+	for _, why := range []string{"name", "ended"} {
+		d := maps.Clone(data)
+		d["NoCertificate"] = why
+		noCert[why] = d
+	}
 	for _, lang := range messageLangs {
 		for _, name := range names[lang] {
-			t.Run(lang+"/"+name, func(t *testing.T) {
-				m := &Message{Template: name, Lang: lang, Channel: ChannelEmail, Data: data}
-				r, err := renderMessage(m, link)
-				if err != nil {
-					t.Fatal(err)
+			for why, data := range noCert {
+				if why != "" && name != "approved" && name != "appeal_decided" {
+					continue
 				}
-				for part, v := range map[string]string{"subject": r.Subject, "text": r.Text, "html": r.HTML} {
-					if strings.Contains(v, "<no value>") || v == "" {
-						t.Errorf("%s is empty or misses a value: %q", part, v)
+				t.Run(lang+"/"+name+"/"+why, func(t *testing.T) {
+					m := &Message{Template: name, Lang: lang, Channel: ChannelEmail, Data: data}
+					if r, err := renderMessage(m, ""); err == nil && why != "" {
+						attached := map[string]string{"en": "certificate is attached", "ur": "سرٹیفکیٹ ساتھ منسلک ہے"}[lang]
+						if strings.Contains(r.Text, attached) || strings.Contains(r.HTML, attached) {
+							t.Errorf("without a certificate (%s) the message still says it is attached:\n%s", why, r.Text)
+						}
 					}
-				}
-				if strings.Contains(r.HTML, "<img") {
-					t.Errorf("a value's markup reached the HTML unescaped")
-				}
-				if strings.ContainsAny(r.Subject, "\r\n") {
-					t.Errorf("subject has a line break: %q", r.Subject)
-				}
-				if !strings.Contains(r.Text, link) || !strings.Contains(r.HTML, `href="`+strings.ReplaceAll(link, "&", "&amp;")+`"`) {
-					t.Errorf("the link is missing from the text or HTML")
-				}
-				wantDir := map[string]string{"en": `dir="ltr"`, "ur": `dir="rtl"`}[lang]
-				if !strings.Contains(r.HTML, `lang="`+lang+`" `+wantDir) {
-					t.Errorf("HTML does not declare lang=%q %s", lang, wantDir)
-				}
-				if lang == "ur" && strings.Contains(r.HTML, "<p>"+data["Application"]) {
-					t.Errorf("an id starts a right-to-left paragraph unisolated")
-				}
-				m.Channel = ChannelSMS
-				r, err = renderMessage(m, link)
-				if err != nil {
-					if smsTemplates[name] {
-						t.Fatalf("%s should go by SMS: %v", name, err)
+					r, err := renderMessage(m, link)
+					if err != nil {
+						t.Fatal(err)
 					}
-					return
-				}
-				smsSeen[name] = true
-				if !smsTemplates[name] {
-					t.Errorf("%s has an SMS text but is not sent by SMS (smsTemplates)", name)
-				}
-				if n := SMSParts(r.SMS); n > 2 {
-					t.Errorf("SMS takes %d parts, want at most 2: %q (%d characters)", n, r.SMS, len([]rune(r.SMS)))
-				}
-				if strings.Contains(r.SMS, "<no value>") {
-					t.Errorf("SMS misses a value: %q", r.SMS)
-				}
-			})
+					for part, v := range map[string]string{"subject": r.Subject, "text": r.Text, "html": r.HTML} {
+						if strings.Contains(v, "<no value>") || v == "" {
+							t.Errorf("%s is empty or misses a value: %q", part, v)
+						}
+					}
+					if strings.Contains(r.HTML, "<img") {
+						t.Errorf("a value's markup reached the HTML unescaped")
+					}
+					if strings.ContainsAny(r.Subject, "\r\n") {
+						t.Errorf("subject has a line break: %q", r.Subject)
+					}
+					if !strings.Contains(r.Text, link) || !strings.Contains(r.HTML, `href="`+strings.ReplaceAll(link, "&", "&amp;")+`"`) {
+						t.Errorf("the link is missing from the text or HTML")
+					}
+					wantDir := map[string]string{"en": `dir="ltr"`, "ur": `dir="rtl"`}[lang]
+					if !strings.Contains(r.HTML, `lang="`+lang+`" `+wantDir) {
+						t.Errorf("HTML does not declare lang=%q %s", lang, wantDir)
+					}
+					if lang == "ur" && strings.Contains(r.HTML, "<p>"+data["Application"]) {
+						t.Errorf("an id starts a right-to-left paragraph unisolated")
+					}
+					m.Channel = ChannelSMS
+					r, err = renderMessage(m, link)
+					if err != nil {
+						if smsTemplates[name] {
+							t.Fatalf("%s should go by SMS: %v", name, err)
+						}
+						return
+					}
+					smsSeen[name] = true
+					if !smsTemplates[name] {
+						t.Errorf("%s has an SMS text but is not sent by SMS (smsTemplates)", name)
+					}
+					if n := SMSParts(r.SMS); n > 2 {
+						t.Errorf("SMS takes %d parts, want at most 2: %q (%d characters)", n, r.SMS, len([]rune(r.SMS)))
+					}
+					if strings.Contains(r.SMS, "<no value>") {
+						t.Errorf("SMS misses a value: %q", r.SMS)
+					}
+					if why != "" && (strings.Contains(r.SMS, "e-mail") || strings.Contains(r.SMS, "ای میل")) {
+						t.Errorf("without a certificate the SMS still points to the e-mail: %q", r.SMS)
+					}
+				})
+			}
 		}
 	}
 	if got := slices.Sorted(maps.Keys(smsSeen)); !slices.Equal(got, slices.Sorted(maps.Keys(smsTemplates))) {

@@ -37,6 +37,9 @@ func (s *Service) notifyEvent(ctx context.Context, tx Tx, a *Application, e *Eve
 			return err
 		}
 		tmpl, attachment = "approved", "certificate:"+r.Number
+		if why := s.certificateMissing(r); why != "" {
+			attachment, data["NoCertificate"] = "", why // the message says there is none, and why
+		}
 		data["Number"], data["ValidUntil"] = r.Number, s.day(r.ValidUntil)
 		data["Path"] = "/registrations/" + r.Number
 		data["Kind"] = string(a.Kind) // a renewal or amendment is worded as such
@@ -64,6 +67,9 @@ func (s *Service) notifyEvent(ctx context.Context, tx Tx, a *Application, e *Eve
 			}
 			attachment = "certificate:" + r.Number
 			data["Result"], data["Note"] = "approve", a.DecisionNote
+			if why := s.certificateMissing(r); why != "" {
+				attachment, data["NoCertificate"] = "", why
+			}
 			data["Number"], data["ValidUntil"] = r.Number, s.day(r.ValidUntil)
 			smsTmpl = "approved"
 		case e.Type == "appeal_overturned" && a.State == StateReturned:

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	htmltemplate "html/template"
 	"io/fs"
+	"maps"
 	"math/rand/v2"
 	"net/url"
 	"strings"
@@ -303,6 +304,36 @@ func (s *Service) sendMessage(ctx context.Context, m *Message) error {
 			link += url.QueryEscape(m.Secret)
 		}
 	}
+	// The attachment is resolved before the text is rendered, so that a
+	// message that goes without it says so rather than "attached".
+	var attachments []notify.Attachment
+	if m.Channel == ChannelEmail && m.Attachment != "" {
+		if s.attach == nil {
+			return errors.New("the message has an attachment but no attachment source is configured")
+		}
+		a, err := s.attach(ctx, m.Attachment)
+		switch {
+		case ErrorCode(err) == ECONFLICT:
+			// The file can never be made (a certificate of a registration
+			// ended since, or of a name its font cannot show): the message
+			// goes without it rather than never, and says so; its link
+			// leads to the registration's page, which says why.
+			s.log.WarnContext(ctx, "outbox: message sent without its attachment", "message", m.ID, "attachment", m.Attachment, "err", err)
+			mm := *m
+			mm.Data = maps.Clone(m.Data)
+			if mm.Data == nil {
+				mm.Data = map[string]string{}
+			}
+			if mm.Data["NoCertificate"] == "" {
+				mm.Data["NoCertificate"] = "ended"
+			}
+			m = &mm
+		case err != nil:
+			return fmt.Errorf("attachment %s: %w", m.Attachment, err)
+		default:
+			attachments = []notify.Attachment{a}
+		}
+	}
 	r, err := renderMessage(m, link)
 	if err != nil {
 		return permanentError{fmt.Errorf("render %s: %w", m.Template, err)}
@@ -317,25 +348,7 @@ func (s *Service) sendMessage(ctx context.Context, m *Message) error {
 		if s.mailer == nil {
 			return errors.New("no mail transport is configured")
 		}
-		e := notify.Email{To: m.Recipient, Subject: r.Subject, Text: r.Text, HTML: r.HTML, Lang: m.Lang, MessageID: messageID(m.Key)}
-		if m.Attachment != "" {
-			if s.attach == nil {
-				return errors.New("the message has an attachment but no attachment source is configured")
-			}
-			a, err := s.attach(ctx, m.Attachment)
-			switch {
-			case ErrorCode(err) == ECONFLICT:
-				// The file can never be made (a certificate of a
-				// registration ended since, or of a name its font cannot
-				// show): the message goes without it rather than never;
-				// its link leads to the registration's page, which says why.
-				s.log.WarnContext(ctx, "outbox: message sent without its attachment", "message", m.ID, "attachment", m.Attachment, "err", err)
-			case err != nil:
-				return fmt.Errorf("attachment %s: %w", m.Attachment, err)
-			default:
-				e.Attachments = []notify.Attachment{a}
-			}
-		}
+		e := notify.Email{To: m.Recipient, Subject: r.Subject, Text: r.Text, HTML: r.HTML, Lang: m.Lang, MessageID: messageID(m.Key), Attachments: attachments}
 		return s.mailer.SendEmail(ctx, e)
 	}
 	return permanentError{fmt.Errorf("unknown channel %q", m.Channel)}

@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"crypto/subtle"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -114,6 +115,9 @@ func (s *Service) end(ctx context.Context, tx Tx, actor *User, r *Registration, 
 	if err := s.notifyEnd(ctx, tx, r); err != nil {
 		return err
 	}
+	if err := s.closeChanges(ctx, tx, actor, r); err != nil {
+		return err
+	}
 	detail := map[string]string{"reason": reason}
 	if to == RegSurrendered {
 		// The holder's own words stay out of the audit log, whose entries
@@ -122,6 +126,43 @@ func (s *Service) end(ctx context.Context, tx Tx, actor *User, r *Registration, 
 		detail = map[string]string{"reason_given": strconv.FormatBool(reason != "")}
 	}
 	return s.record(ctx, tx, actor, "registration."+string(to), "registration", r.Number, detail)
+}
+
+// closeChanges withdraws the open renewal or amendment of a registration
+// that has just ended, which could no longer be approved, with a timeline
+// note saying why; the reviewer's queue no longer shows it. A renewal
+// survives expiry (a late renewal revives the registration), not a
+// revocation or a surrender.
+func (s *Service) closeChanges(ctx context.Context, tx Tx, actor *User, r *Registration) error {
+	as, err := tx.ListApplications(ctx, AppFilter{ForRegistration: r.Number})
+	if err != nil {
+		return err
+	}
+	for _, a := range as {
+		if !openChange(a.State) || (a.Kind == KindRenewal && r.Status == RegExpired) {
+			continue
+		}
+		if err := s.cancelChecks(ctx, tx, a); err != nil {
+			return err
+		}
+		a.State, a.UpdatedAt = StateWithdrawn, s.Now()
+		if err := tx.UpdateApplication(ctx, a); err != nil {
+			return err
+		}
+		var note string
+		switch r.Status {
+		case RegExpired:
+			note = fmt.Sprintf("closed: registration %s expired, and only an active registration can be amended; renew it, then amend it if you still need to", r.Number)
+		case RegRevoked:
+			note = fmt.Sprintf("closed: registration %s was revoked, so it can no longer be changed", r.Number)
+		default:
+			note = fmt.Sprintf("closed: registration %s was surrendered, so it can no longer be changed", r.Number)
+		}
+		if err := s.event(ctx, tx, actor, a, "withdrawn", note); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ProposeRevocation starts a revocation; it takes effect only when a

@@ -58,8 +58,11 @@ func renewable(r *Registration, set Settings, now time.Time) error {
 
 // amendable says why r cannot be amended at now, or nil if it can.
 func amendable(r *Registration, now time.Time) error {
-	if r.Status != RegActive || !now.Before(r.ValidUntil) {
-		return Errorf(ECONFLICT, "registration %s is not active (it expired or ended); only an active registration can be amended: renew it or file a new application", r.Number)
+	switch {
+	case r.Status != RegActive && r.Status != RegExpired:
+		return Errorf(ECONFLICT, "registration %s was revoked or surrendered, so it cannot be amended: file a new application", r.Number)
+	case r.Status != RegActive || !now.Before(r.ValidUntil):
+		return Errorf(ECONFLICT, "registration %s expired on %s; only an active registration can be amended: renew it within its renewal window, or file a new application", r.Number, day(r.ValidUntil))
 	}
 	return nil
 }
@@ -100,20 +103,21 @@ func (s *Service) RegistrationChanges(ctx context.Context, actor *User, number s
 		}
 		now := s.Now()
 		o.RenewOpens, o.RenewCloses = set.RenewalWindow(r)
-		if o.Open, err = s.openChangeOf(ctx, tx, number); err != nil {
+		open, ap, err := s.openChangeOf(ctx, tx, number, "")
+		if err != nil {
 			return err
 		}
-		o.Open = o.Open.ForViewer(actor)
+		o.Open = open.ForViewer(actor)
 		err = renewable(r, set, now)
-		if err == nil && o.Open != nil {
-			err = openChangeErr(number, o.Open)
+		if err == nil && open != nil {
+			err = openChangeErr(number, open, ap)
 		}
 		if o.CanRenew = err == nil; err != nil {
 			o.RenewBlocked = ErrorMessage(err)
 		}
 		err = amendable(r, now)
-		if err == nil && o.Open != nil && o.Open.Kind == KindRenewal {
-			err = openChangeErr(number, o.Open)
+		if err == nil && open != nil && open.Kind == KindRenewal {
+			err = openChangeErr(number, open, ap)
 		}
 		if o.CanAmend = err == nil; err != nil {
 			o.AmendBlocked = ErrorMessage(err)
@@ -126,21 +130,42 @@ func (s *Service) RegistrationChanges(ctx context.Context, actor *User, number s
 	return &o, nil
 }
 
-// openChangeOf returns the registration's open renewal or amendment, or nil.
-func (s *Service) openChangeOf(ctx context.Context, tx Tx, number string) (*Application, error) {
+// openChangeOf returns the registration's open renewal or amendment other
+// than application except, or nil. A rejected change whose appeal is
+// pending is still open (with that appeal): overturned, it would be
+// approved or reopened.
+func (s *Service) openChangeOf(ctx context.Context, tx Tx, number, except string) (*Application, *Appeal, error) {
 	as, err := tx.ListApplications(ctx, AppFilter{ForRegistration: number})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, a := range as {
+		if a.ID == except {
+			continue
+		}
 		if openChange(a.State) {
-			return a, nil
+			return a, nil, nil
+		}
+		if a.State == StateRejected {
+			ap, err := pendingAppeal(ctx, tx, a.ID)
+			if err != nil {
+				return nil, nil, err
+			}
+			if ap != nil {
+				return a, ap, nil
+			}
 		}
 	}
-	return nil, nil
+	return nil, nil, nil
 }
 
-func openChangeErr(number string, a *Application) error {
+func openChangeErr(number string, a *Application, ap *Appeal) error {
+	if ap != nil {
+		if a.Kind == KindRenewal {
+			return Errorf(ECONFLICT, "registration %s has a rejected renewal (application %s) whose appeal %s is pending: wait for the appeal's decision before starting another change", number, a.ID, ap.ID)
+		}
+		return Errorf(ECONFLICT, "registration %s has a rejected amendment (application %s) whose appeal %s is pending: wait for the appeal's decision before starting another change", number, a.ID, ap.ID)
+	}
 	if a.Kind == KindRenewal {
 		return Errorf(ECONFLICT, "registration %s already has an open renewal (application %s): wait for its decision, or withdraw it, before starting another change", number, a.ID)
 	}
@@ -231,10 +256,10 @@ func (s *Service) Renew(ctx context.Context, actor *User, number string, in Appl
 		if err := renewable(r, set, s.Now()); err != nil {
 			return err
 		}
-		if open, err := s.openChangeOf(ctx, tx, number); err != nil {
+		if open, ap, err := s.openChangeOf(ctx, tx, number, ""); err != nil {
 			return err
 		} else if open != nil {
-			return openChangeErr(number, open)
+			return openChangeErr(number, open, ap)
 		}
 		if a, err = s.changeApplication(ctx, tx, actor, r, KindRenewal); err != nil {
 			return err
@@ -247,7 +272,7 @@ func (s *Service) Renew(ctx context.Context, actor *User, number string, in Appl
 		if err := tx.CreateApplication(ctx, a); err != nil {
 			return err
 		}
-		if err := s.event(ctx, tx, actor, a, "created", "renewal of "+number); err != nil {
+		if err := s.event(ctx, tx, actor, a, "created", fmt.Sprintf("renewal of registration %s", number)); err != nil {
 			return err
 		}
 		return s.submit(ctx, tx, actor, a, pay)
@@ -304,7 +329,7 @@ func (s *Service) Amend(ctx context.Context, actor *User, number string, in Amen
 		if len(gone) > 0 && len(gone) == len(r.Addresses)+len(r.MobileNumbers) {
 			fe.Add("remove", "would leave registration %s with nothing: to give everything up, surrender the registration instead", number)
 		}
-		open, err := s.openChangeOf(ctx, tx, number)
+		open, ap, err := s.openChangeOf(ctx, tx, number, "")
 		if err != nil {
 			return err
 		}
@@ -312,7 +337,7 @@ func (s *Service) Amend(ctx context.Context, actor *User, number string, in Amen
 		// amendment, but not beside a renewal, whose approval would bring
 		// the given-up items back.
 		if open != nil && (len(in.Add) > 0 || open.Kind == KindRenewal) {
-			return openChangeErr(number, open)
+			return openChangeErr(number, open, ap)
 		}
 		if len(in.Add) > 0 {
 			if a, err = s.changeApplication(ctx, tx, actor, r, KindAmendment); err != nil {
@@ -342,10 +367,24 @@ func (s *Service) Amend(ctx context.Context, actor *User, number string, in Amen
 			return err
 		}
 		if len(gone) > 0 {
-			if err := s.giveUp(ctx, tx, actor, r, gone, a, set); err != nil {
+			on := a
+			if on == nil {
+				on = open // nil too when there is no open amendment
+			}
+			if err := s.giveUp(ctx, tx, actor, r, gone, on, set); err != nil {
 				return err
 			}
 			removed = true
+		}
+		if a == nil && open != nil && len(gone) > 0 {
+			// Given up beside an open amendment: the amendment records
+			// it, so its reviewer sees what went since it was filed.
+			open.GivenUp = append(open.GivenUp, gone...)
+			open.UpdatedAt = now
+			if err := tx.UpdateApplication(ctx, open); err != nil {
+				return err
+			}
+			return s.event(ctx, tx, actor, open, "items_given_up", strings.Join(gone, ", "))
 		}
 		if a == nil {
 			return nil
@@ -353,7 +392,7 @@ func (s *Service) Amend(ctx context.Context, actor *User, number string, in Amen
 		if err := tx.CreateApplication(ctx, a); err != nil {
 			return err
 		}
-		if err := s.event(ctx, tx, actor, a, "created", "amendment of "+number); err != nil {
+		if err := s.event(ctx, tx, actor, a, "created", fmt.Sprintf("amendment of registration %s", number)); err != nil {
 			return err
 		}
 		if len(gone) > 0 {
@@ -483,6 +522,22 @@ func sameItems(fe FieldErrors, a *Application, r *Registration) {
 	}
 }
 
+// itemLimit refuses an amendment that would take its registration past
+// Settings.MaxItems: what r holds now (after anything given up) and what
+// a adds.
+func itemLimit(fe FieldErrors, a *Application, r *Registration, set Settings) {
+	addrs, nums := addedItems(a, r)
+	held, added := len(r.Addresses)+len(r.MobileNumbers), len(addrs)+len(nums)
+	if held+added <= set.MaxItems {
+		return
+	}
+	field := "addresses"
+	if r.Category.UsesMobileNumbers() {
+		field = "mobile_numbers"
+	}
+	fe.Add(field, "would give registration %s %d addresses or numbers, more than the limit of %d: it holds %d, so add at most %d, or give up as many as you add beyond that", r.Number, held+added, set.MaxItems, held, max(set.MaxItems-held, 0))
+}
+
 // addedItems are a's items that r does not hold: what the operator checks.
 func addedItems(a *Application, r *Registration) ([]netip.Prefix, []string) {
 	var addrs []netip.Prefix
@@ -515,6 +570,11 @@ type ChangeDiff struct {
 	Unchanged []string
 	OldUntil  time.Time
 	NewUntil  time.Time
+	// OldSubscriber and NewSubscriber are set when the change names
+	// another subscriber than the registration's last application: the
+	// operator then confirms every item for the new one.
+	OldSubscriber string
+	NewSubscriber string
 }
 
 // diff computes a's ChangeDiff against its registration as it is now.
@@ -531,6 +591,13 @@ func (s *Service) diff(ctx context.Context, tx Tx, a *Application) (*ChangeDiff,
 		return nil, err
 	}
 	d := &ChangeDiff{OldUntil: r.ValidUntil, NewUntil: r.ValidUntil, Removed: slices.Clone(a.GivenUp)}
+	base, err := s.lastApplication(ctx, tx, r)
+	if err != nil {
+		return nil, err
+	}
+	if base.SubscriberID != a.SubscriberID {
+		d.OldSubscriber, d.NewSubscriber = base.SubscriberID, a.SubscriberID
+	}
 	held := itemStrings(r.Addresses, r.MobileNumbers)
 	want := itemStrings(a.Addresses, a.MobileNumbers)
 	for _, v := range want {
@@ -585,9 +652,15 @@ func (s *Service) applyChange(ctx context.Context, tx Tx, actor *User, a *Applic
 	}
 	old := *r
 	var note string
+	// A rejected application is being approved on appeal: the supervisor
+	// who cannot approve it upholds the appeal instead.
+	onAppeal := a.State == StateRejected
 	switch a.Kind {
 	case KindRenewal:
 		if r.Status != RegActive && r.Status != RegExpired {
+			if onAppeal {
+				return nil, "", Errorf(ECONFLICT, "registration %s was revoked or surrendered, so this renewal cannot be approved on appeal: uphold the appeal", r.Number)
+			}
 			return nil, "", Errorf(ECONFLICT, "registration %s was revoked or surrendered, so this renewal cannot be approved: reject it", r.Number)
 		}
 		r.ValidUntil = renewedUntil(r, now, days)
@@ -603,7 +676,18 @@ func (s *Service) applyChange(ctx context.Context, tx Tx, actor *User, a *Applic
 		r.Status, r.EndedAt, r.EndReason = RegActive, time.Time{}, ""
 	case KindAmendment:
 		if amendable(r, now) != nil {
+			if onAppeal {
+				return nil, "", Errorf(ECONFLICT, "registration %s is not active (it expired or ended), so this amendment cannot be approved on appeal: uphold the appeal", r.Number)
+			}
 			return nil, "", Errorf(ECONFLICT, "registration %s is not active (it expired or ended), so this amendment cannot be approved: reject it (the holder may renew)", r.Number)
+		}
+		set, err := tx.Settings(ctx)
+		if err != nil {
+			return nil, "", err
+		}
+		fe := FieldErrors{}
+		if itemLimit(fe, a, r, set); len(fe) > 0 {
+			return nil, "", Errorf(ECONFLICT, "registration %s holds %d addresses or numbers, and this amendment would take it past the limit of %d: return it for the holder to add fewer or give some up", r.Number, len(r.Addresses)+len(r.MobileNumbers), set.MaxItems)
 		}
 		addrs, nums := addedItems(a, r)
 		r.Addresses = append(slices.Clone(r.Addresses), addrs...)

@@ -230,7 +230,7 @@ func TestLateRenewal(t *testing.T) {
 		_, seq := h.feedChanges(0)
 		// Amending an expired registration is refused; renewing is not.
 		_, _, err := svc.Amend(ctx, u, reg.Number, AmendmentInput{Add: []string{"14.1.107.0/24"}})
-		wantCode(t, err, ECONFLICT, "not active")
+		wantCode(t, err, ECONFLICT, "expired on", "renew it within its renewal window")
 		closes := reg.ValidUntil.AddDate(0, 0, 30)
 		h.setClock(closes)
 		_, err = svc.Renew(ctx, u, reg.Number, ApplicationInput{})
@@ -454,5 +454,367 @@ func TestAmendMobileNumbers(t *testing.T) {
 		if ch, _ := h.feedChanges(seq); !slices.Equal(ch, []string{"remove 923001234568 " + until, "add 923001234569 " + until}) {
 			t.Errorf("feed changes = %v", ch)
 		}
+	})
+}
+
+// TestRenewalNewSubscriber: a renewal that names another subscriber goes
+// to the operator for every item (the new subscriber must hold them all),
+// and the reviewer's diff shows the change; the same renewal with the
+// subscriber kept goes straight to review.
+func TestRenewalNewSubscriber(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx, svc := h.ctx, h.svc
+		u, reg := h.registered(30, "14.1.104.0/24", "14.1.105.0/24")
+		ren, err := svc.Renew(ctx, u, reg.Number, ApplicationInput{SubscriberID: ptr("PTCL-9999-SOMEONE-ELSE")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ren.State != StateOperatorCheck {
+			t.Fatalf("renewal with a new subscriber is %s, want operator_check", ren.State)
+		}
+		got, err := svc.GetApplication(ctx, h.staff("reviewer"), ren.ID)
+		if err != nil || got.Diff == nil || got.Diff.OldSubscriber != "PTCL-0042-771" || got.Diff.NewSubscriber != "PTCL-9999-SOMEONE-ELSE" {
+			t.Fatalf("diff = %+v, %v", got.Diff, err)
+		}
+		if checked := h.confirm(ren.ID); !slices.Equal(checked, []string{"14.1.104.0/24", "14.1.105.0/24"}) {
+			t.Errorf("operator asked about %v, want every item", checked)
+		}
+		q, err := svc.ReviewQueue(ctx, h.staff("reviewer"), QueueFilter{})
+		if err != nil || len(q) != 1 || q[0].Diff == nil || q[0].Diff.NewSubscriber != "PTCL-9999-SOMEONE-ELSE" {
+			t.Fatalf("queue = %+v, %v", q, err)
+		}
+		// Returned and resubmitted unchanged: the operator's answer stands.
+		if _, _, err := svc.Decide(ctx, h.staff("reviewer"), ren.ID, DecisionInput{Decision: "return", Note: "Attach the transfer letter."}); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := svc.Submit(ctx, u, ren.ID, nil); err != nil || got.State != StateReview {
+			t.Fatalf("resubmitted = %+v, %v; want review", got, err)
+		}
+		if _, r, err := svc.Decide(ctx, h.staff("reviewer"), ren.ID, DecisionInput{Decision: "approve"}); err != nil || !r.ValidUntil.After(reg.ValidUntil) {
+			t.Fatalf("approve = %+v, %v", r, err)
+		}
+
+		// The neighbour: same subscriber, same items: nothing to confirm.
+		u2, reg2 := h.registered(30, "14.1.106.0/24")
+		ren2, err := svc.Renew(ctx, u2, reg2.Number, ApplicationInput{})
+		if err != nil || ren2.State != StateReview {
+			t.Fatalf("plain renewal = %+v, %v", ren2, err)
+		}
+		got, _ = svc.GetApplication(ctx, h.staff("reviewer"), ren2.ID)
+		if got.Diff == nil || got.Diff.OldSubscriber != "" || got.Diff.NewSubscriber != "" {
+			t.Errorf("plain renewal diff = %+v", got.Diff)
+		}
+	})
+}
+
+// TestChangeUnderAppeal: a rejected renewal or amendment with a pending
+// appeal is still its registration's open change: no second change may
+// start, so an overturn never approves or reopens two.
+func TestChangeUnderAppeal(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx, svc := h.ctx, h.svc
+		rev, sup := h.staff("reviewer"), h.staff("supervisor")
+		u, reg := h.registered(30, "14.1.104.0/24", "14.1.105.0/24")
+		ren, err := svc.Renew(ctx, u, reg.Number, ApplicationInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := svc.Decide(ctx, rev, ren.ID, DecisionInput{Decision: "reject", ReasonCode: "fee_unpaid"}); err != nil {
+			t.Fatal(err)
+		}
+		// Rejected, not appealed: another renewal may start (then withdrawn).
+		other, err := svc.Renew(ctx, u, reg.Number, ApplicationInput{})
+		if err != nil {
+			t.Fatalf("renewal after a rejection: %v", err)
+		}
+		if _, err := svc.Withdraw(ctx, u, other.ID); err != nil {
+			t.Fatal(err)
+		}
+		ap, err := svc.SubmitAppeal(ctx, u, ren.ID, "The fee was paid; the challan is attached.")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = svc.Renew(ctx, u, reg.Number, ApplicationInput{})
+		wantCode(t, err, ECONFLICT, "rejected renewal (application "+ren.ID+") whose appeal "+ap.ID+" is pending")
+		_, _, err = svc.Amend(ctx, u, reg.Number, AmendmentInput{Add: []string{"14.1.107.0/24"}})
+		wantCode(t, err, ECONFLICT, "appeal "+ap.ID)
+		_, _, err = svc.Amend(ctx, u, reg.Number, AmendmentInput{Remove: []string{"14.1.105.0/24"}})
+		wantCode(t, err, ECONFLICT, "appeal "+ap.ID)
+		opts, err := svc.RegistrationChanges(ctx, u, reg.Number)
+		if err != nil || opts.CanRenew || opts.CanAmend || opts.Open == nil || opts.Open.ID != ren.ID || !strings.Contains(opts.RenewBlocked, ap.ID) {
+			t.Fatalf("options under appeal = %+v, %v", opts, err)
+		}
+		// Overturned to approve: extended once.
+		_, _, r, err := svc.DecideAppeal(ctx, sup, ap.ID, AppealDecisionInput{Decision: "overturn", Outcome: OutcomeApprove})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := reg.ValidUntil.AddDate(0, 0, 365); !r.ValidUntil.Equal(want) {
+			t.Errorf("valid until %s after the overturn, want %s", r.ValidUntil, want)
+		}
+
+		// An amendment: rejected, appealed, a second one refused, the
+		// overturn returns it (no 500).
+		am, err := h.amendReview(u, reg.Number, "14.1.107.0/24")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := svc.Decide(ctx, rev, am.ID, DecisionInput{Decision: "reject", ReasonCode: "insufficient_purpose"}); err != nil {
+			t.Fatal(err)
+		}
+		ap2, err := svc.SubmitAppeal(ctx, u, am.ID, "The new office needs it; the lease is attached.")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = svc.Amend(ctx, u, reg.Number, AmendmentInput{Add: []string{"14.1.108.0/24"}})
+		wantCode(t, err, ECONFLICT, "rejected amendment (application "+am.ID+") whose appeal "+ap2.ID)
+		_, back, _, err := svc.DecideAppeal(ctx, sup, ap2.ID, AppealDecisionInput{Decision: "overturn", Outcome: OutcomeReturn, Note: "Attach the lease."})
+		if err != nil || back.State != StateReturned {
+			t.Fatalf("overturn to return = %+v, %v", back, err)
+		}
+	})
+}
+
+// amendReview files an amendment adding addrs and has the operator
+// confirm it, so it is in review.
+func (h *harness) amendReview(u *User, number string, addrs ...string) (*Application, error) {
+	h.t.Helper()
+	_, a, err := h.svc.Amend(h.ctx, u, number, AmendmentInput{Add: addrs})
+	if err != nil {
+		return nil, err
+	}
+	h.confirm(a.ID)
+	return a, nil
+}
+
+// TestOverturnBesideOpenChange: a rejection appealed after another change
+// was filed cannot be overturned until that change is decided: a clear
+// conflict, not a database error.
+func TestOverturnBesideOpenChange(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx, svc := h.ctx, h.svc
+		rev, sup := h.staff("reviewer"), h.staff("supervisor")
+		u, reg := h.registered(30, "14.1.104.0/24")
+		am, err := h.amendReview(u, reg.Number, "14.1.107.0/24")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := svc.Decide(ctx, rev, am.ID, DecisionInput{Decision: "reject", ReasonCode: "insufficient_purpose"}); err != nil {
+			t.Fatal(err)
+		}
+		ren, err := svc.Renew(ctx, u, reg.Number, ApplicationInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ap, err := svc.SubmitAppeal(ctx, u, am.ID, "The new office needs it.")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, in := range []AppealDecisionInput{{Decision: "overturn", Outcome: OutcomeApprove}, {Decision: "overturn", Outcome: OutcomeReturn, Note: "Fix it."}} {
+			_, _, _, err = svc.DecideAppeal(ctx, sup, ap.ID, in)
+			wantCode(t, err, ECONFLICT, "another open change (application "+ren.ID, "uphold")
+		}
+		// Once the renewal is decided, the overturn goes through.
+		if _, _, err := svc.Decide(ctx, rev, ren.ID, DecisionInput{Decision: "approve"}); err != nil {
+			t.Fatal(err)
+		}
+		_, _, r, err := svc.DecideAppeal(ctx, sup, ap.ID, AppealDecisionInput{Decision: "overturn", Outcome: OutcomeApprove})
+		if err != nil || !slices.Equal(itemsOf(r), []string{"14.1.104.0/24", "14.1.107.0/24"}) {
+			t.Fatalf("overturn after the renewal = %+v, %v", r, err)
+		}
+	})
+}
+
+// TestAmendmentItemLimit: an amendment may not take a registration past
+// max_items, counting what it holds, what is added and what is given up;
+// an approval re-checks against the settings of the day.
+func TestAmendmentItemLimit(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx, svc := h.ctx, h.svc
+		admin := h.staff("admin")
+		set, err := svc.Settings(ctx, admin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		set.MaxItems = 4
+		if _, err := svc.UpdateSettings(ctx, admin, set); err != nil {
+			t.Fatal(err)
+		}
+		u, reg := h.registered(100, "14.1.104.0/24", "14.1.105.0/24", "14.1.106.0/24")
+		_, _, err = svc.Amend(ctx, u, reg.Number, AmendmentInput{Add: []string{"14.1.107.0/24", "14.1.108.0/24"}})
+		wantCode(t, err, EINVALID, "add: would give registration "+reg.Number+" 5 addresses or numbers, more than the limit of 4: it holds 3, so add at most 1")
+		if r, _ := svc.GetRegistration(ctx, u, reg.Number); len(itemsOf(r)) != 3 {
+			t.Fatalf("a refused amendment changed the registration: %v", itemsOf(r))
+		}
+		// Giving one up makes room; the limit itself is allowed.
+		r, am, err := svc.Amend(ctx, u, reg.Number, AmendmentInput{Remove: []string{"14.1.106.0/24"}, Add: []string{"14.1.107.0/24", "14.1.108.0/24"}})
+		if err != nil || len(itemsOf(r)) != 2 {
+			t.Fatalf("amend within the limit = %v, %v", r, err)
+		}
+		h.confirm(am.ID)
+		// The limit lowered before the decision: the approval is refused.
+		set.MaxItems = 3
+		if _, err := svc.UpdateSettings(ctx, admin, set); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = svc.Decide(ctx, h.staff("reviewer"), am.ID, DecisionInput{Decision: "approve"})
+		wantCode(t, err, ECONFLICT, "past the limit of 3")
+		set.MaxItems = 4
+		if _, err := svc.UpdateSettings(ctx, admin, set); err != nil {
+			t.Fatal(err)
+		}
+		if _, r, err = svc.Decide(ctx, h.staff("reviewer"), am.ID, DecisionInput{Decision: "approve"}); err != nil || len(itemsOf(r)) != 4 {
+			t.Fatalf("approve at the limit = %v, %v", r, err)
+		}
+	})
+}
+
+// TestDiffAfterGivingUp: what is given up while an amendment is open is
+// on the amendment: in its diff (removed) and its timeline.
+func TestDiffAfterGivingUp(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx, svc := h.ctx, h.svc
+		u, reg := h.registered(100, "14.1.104.0/24", "14.1.105.0/24", "14.1.106.0/24")
+		am, err := h.amendReview(u, reg.Number, "14.1.107.0/24")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, a, err := svc.Amend(ctx, u, reg.Number, AmendmentInput{Remove: []string{"14.1.105.0/24"}}); err != nil || a != nil {
+			t.Fatalf("give up beside the amendment = %+v, %v", a, err)
+		}
+		got, err := svc.GetApplication(ctx, h.staff("reviewer"), am.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := got.Diff
+		if d == nil || !slices.Equal(d.Added, []string{"14.1.107.0/24"}) || !slices.Equal(d.Removed, []string{"14.1.105.0/24"}) ||
+			!slices.Equal(d.Unchanged, []string{"14.1.104.0/24", "14.1.106.0/24"}) {
+			t.Fatalf("diff = %+v", d)
+		}
+		if ev := got.Events[len(got.Events)-1]; ev.Type != "items_given_up" || ev.Note != "14.1.105.0/24" {
+			t.Errorf("amendment's last event = %+v", ev)
+		}
+		if _, r, err := svc.Decide(ctx, h.staff("reviewer"), am.ID, DecisionInput{Decision: "approve"}); err != nil ||
+			!slices.Equal(itemsOf(r), []string{"14.1.104.0/24", "14.1.106.0/24", "14.1.107.0/24"}) {
+			t.Fatalf("approved = %v, %v", r, err)
+		}
+	})
+}
+
+// TestChangeNotes: the timeline notes the renewal and amendment code
+// writes are messages of the catalog (the portal test translates them):
+// whole, with the reviewer's note on a line of its own.
+func TestChangeNotes(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx, svc := h.ctx, h.svc
+		rev := h.staff("reviewer")
+		u, reg := h.registered(30, "14.1.104.0/24")
+		first, _ := svc.GetApplication(ctx, u, reg.ApplicationID)
+		want := "registration " + reg.Number + " valid until " + reg.ValidUntil.Format("2006-01-02")
+		if ev := first.Events[len(first.Events)-1]; ev.Type != "approved" || ev.Note != want {
+			t.Errorf("approval note = %q, want %q", ev.Note, want)
+		}
+		ren, err := svc.Renew(ctx, u, reg.Number, ApplicationInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, r, err := svc.Decide(ctx, rev, ren.ID, DecisionInput{Decision: "approve", Note: "Fee checked."})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := svc.GetApplication(ctx, u, ren.ID)
+		wantNotes := []string{"renewal of registration " + reg.Number, "",
+			fmt.Sprintf("registration %s renewed: valid until %s (was %s)\nFee checked.", reg.Number, r.ValidUntil.Format("2006-01-02"), reg.ValidUntil.Format("2006-01-02"))}
+		var notes []string
+		for _, e := range got.Events {
+			notes = append(notes, e.Note)
+		}
+		if !slices.Equal(notes, wantNotes) {
+			t.Errorf("renewal notes = %q, want %q", notes, wantNotes)
+		}
+		_, am, err := svc.Amend(ctx, u, reg.Number, AmendmentInput{Add: []string{"14.1.107.0/24"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ = svc.GetApplication(ctx, u, am.ID)
+		if got.Events[0].Note != "amendment of registration "+reg.Number {
+			t.Errorf("amendment's first note = %q", got.Events[0].Note)
+		}
+	})
+}
+
+// TestChangesCloseWithRegistration: a registration's end closes its open
+// change (withdrawn, with a note), which leaves the review queue; a
+// renewal survives expiry; error messages name the action that is left.
+func TestChangesCloseWithRegistration(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx, svc := h.ctx, h.svc
+		rev, sup := h.staff("reviewer"), h.staff("supervisor")
+		u, reg := h.registered(30, "14.1.104.0/24")
+		ren, err := svc.Renew(ctx, u, reg.Number, ApplicationInput{})
+		if err != nil || ren.State != StateReview {
+			t.Fatalf("renewal = %+v, %v", ren, err)
+		}
+		if _, err := svc.Surrender(ctx, u, reg.Number, "Office closed."); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := svc.GetApplication(ctx, u, ren.ID)
+		if ev := got.Events[len(got.Events)-1]; got.State != StateWithdrawn || ev.Type != "withdrawn" ||
+			ev.Note != "closed: registration "+reg.Number+" was surrendered, so it can no longer be changed" {
+			t.Errorf("renewal after the surrender: %s, %+v", got.State, ev)
+		}
+		if q, _ := svc.ReviewQueue(ctx, rev, QueueFilter{}); len(q) != 0 {
+			t.Errorf("queue after the surrender = %v", q)
+		}
+		_, _, err = svc.Amend(ctx, u, reg.Number, AmendmentInput{Add: []string{"14.1.107.0/24"}})
+		wantCode(t, err, ECONFLICT, "was revoked or surrendered, so it cannot be amended: file a new application")
+		if err != nil && strings.Contains(err.Error(), "renew") {
+			t.Errorf("amending a surrendered registration suggests renewing: %v", err)
+		}
+
+		// A rejected amendment appealed, then the registration surrendered:
+		// the overturn says to uphold.
+		u2, reg2 := h.registered(100, "14.1.108.0/24")
+		am, err := h.amendReview(u2, reg2.Number, "14.1.109.0/24")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := svc.Decide(ctx, rev, am.ID, DecisionInput{Decision: "reject", ReasonCode: "insufficient_purpose"}); err != nil {
+			t.Fatal(err)
+		}
+		ap, err := svc.SubmitAppeal(ctx, u2, am.ID, "Please look again.")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Surrender(ctx, u2, reg2.Number, ""); err != nil {
+			t.Fatal(err)
+		}
+		_, _, _, err = svc.DecideAppeal(ctx, sup, ap.ID, AppealDecisionInput{Decision: "overturn", Outcome: OutcomeApprove})
+		wantCode(t, err, ECONFLICT, "cannot be approved on appeal: uphold the appeal")
+
+		// Expiry closes an open amendment but keeps a renewal (a late
+		// renewal revives the registration).
+		u3, reg3 := h.registered(30, "14.1.110.0/24")
+		am3, err := h.amendReview(u3, reg3.Number, "14.1.111.0/24")
+		if err != nil {
+			t.Fatal(err)
+		}
+		u4, reg4 := h.registered(30, "14.1.112.0/24")
+		ren4, err := svc.Renew(ctx, u4, reg4.Number, ApplicationInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.setClock(reg4.ValidUntil.Add(time.Hour))
+		if _, err := svc.ExpireRegistrations(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := svc.GetApplication(ctx, u3, am3.ID); got.State != StateWithdrawn {
+			t.Errorf("amendment after expiry is %s", got.State)
+		}
+		if got, _ := svc.GetApplication(ctx, u4, ren4.ID); got.State != StateReview {
+			t.Errorf("renewal after expiry is %s", got.State)
+		}
+		_, _, err = svc.Amend(ctx, u4, reg4.Number, AmendmentInput{Add: []string{"14.1.113.0/24"}})
+		wantCode(t, err, ECONFLICT, "expired on "+reg4.ValidUntil.Format("2006-01-02"), "renew it within its renewal window")
 	})
 }

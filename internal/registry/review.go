@@ -241,10 +241,7 @@ func (s *Service) Decide(ctx context.Context, actor *User, id string, in Decisio
 			}
 		}
 		if to == StateApproved {
-			evNote = strings.TrimSpace(fmt.Sprintf("registration %s valid until %s. %s", reg.Number, reg.ValidUntil.Format("2006-01-02"), note))
-			if changeNote != "" {
-				evNote = strings.TrimSpace(changeNote + ". " + note)
-			}
+			evNote = withNote(changeNote, note)
 		}
 		return s.event(ctx, tx, actor, a, string(to), evNote)
 	})
@@ -269,9 +266,10 @@ func ReasonCodeList() []string {
 
 // approve carries out an approval of a in the caller's transaction: a new
 // application creates its registration; a renewal or an amendment changes
-// the registration it names (note then describes the change). Every path
-// to an approval (a reviewer's decision, an overturned appeal) goes
-// through here.
+// the registration it names. note describes the outcome for the timeline,
+// as one message of the registry's catalog (so the portal translates it).
+// Every path to an approval (a reviewer's decision, an overturned appeal)
+// goes through here.
 func (s *Service) approve(ctx context.Context, tx Tx, actor *User, a *Application, now time.Time, days int) (reg *Registration, note string, err error) {
 	if err := refuseErased(ctx, tx, a); err != nil {
 		return nil, "", err
@@ -279,8 +277,20 @@ func (s *Service) approve(ctx context.Context, tx Tx, actor *User, a *Applicatio
 	if a.changes() {
 		return s.applyChange(ctx, tx, actor, a, now, days)
 	}
-	reg, err = s.register(ctx, tx, actor, a, now, days)
-	return reg, "", err
+	if reg, err = s.register(ctx, tx, actor, a, now, days); err != nil {
+		return nil, "", err
+	}
+	return reg, fmt.Sprintf("registration %s valid until %s", reg.Number, day(reg.ValidUntil)), nil
+}
+
+// withNote joins a decision's own message and the decider's note on a
+// timeline entry: on separate lines, each a message of its own, so that
+// the portal translates the first and shows the second as written.
+func withNote(msg, note string) string {
+	if note = strings.TrimSpace(note); note == "" {
+		return msg
+	}
+	return msg + "\n" + note
 }
 
 // register creates the registration for an approved application, numbered
