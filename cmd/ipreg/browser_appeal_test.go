@@ -141,7 +141,8 @@ func browserAppeal(t *testing.T, exe, lang string) {
 	w.do(chromedp.Click(chromedp.CSS(`input[name=decision][value=overturn]`)))
 	// Overturned without saying how: refused, the choice kept.
 	w.submit(`form[action^="/appeals/"] button[type=submit]`, "/appeals/")
-	w.want("#e-outcome", "approve")
+	// The error names the form's own choices, in the page's language.
+	w.want("#e-outcome", w.tr(`"Approve" or "Return for correction"`, "«منظور کریں» یا «درستی کے لیے واپس کریں»"))
 	if on := run(w, chromedp.Evaluate[bool](`document.querySelector("input[name=decision][value=overturn]").checked`)); !on {
 		t.Errorf("the decision was not shown back")
 	}

@@ -417,8 +417,11 @@ func testWorkflow(t *testing.T, c *client) {
 
 	reviewer := c.login("reviewer@demo.test")
 	q := c.want(c.do("GET", "/api/v1/review/queue?operator=ptcl&overdue=false", reviewer, nil), 200).list(t)
-	if len(q) != 1 {
-		t.Fatalf("queue = %v", q)
+	if len(q) != 1 || q[0]["overdue"] != false {
+		t.Fatalf("queue = %v; want the one application, not overdue", q)
+	}
+	if q := c.want(c.do("GET", "/api/v1/review/queue?operator=ptcl&overdue=true", reviewer, nil), 200).list(t); len(q) != 0 {
+		t.Fatalf("overdue queue = %v; the application was just submitted", q)
 	}
 	c.want(c.do("GET", "/api/v1/applications/"+id, reviewer, nil), 200)
 	testStaffDocuments(t, c, alice, reviewer, ptcl, id, docs)

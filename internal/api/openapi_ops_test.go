@@ -151,3 +151,61 @@ func TestRedoclyLint(t *testing.T) {
 		t.Logf("stderr: %s", stderr.Bytes())
 	}
 }
+
+// TestEveryParameterDescribed: a parameter without a description leaves a
+// generated client's callers guessing (what id, what the filter does when
+// left out), so every one, at the operation, path or component level, says.
+func TestEveryParameterDescribed(t *testing.T) {
+	type param struct {
+		Ref         string  `json:"$ref"`
+		Name        string  `json:"name"`
+		In          string  `json:"in"`
+		Description *string `json:"description"`
+	}
+	var doc struct {
+		Paths      map[string]map[string]json.RawMessage `json:"paths"`
+		Components struct {
+			Parameters map[string]param `json:"parameters"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(api.OpenAPI(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	check := func(where string, p param) {
+		if p.Ref != "" {
+			return
+		}
+		if p.Description == nil || strings.TrimSpace(*p.Description) == "" {
+			t.Errorf("%s: %s parameter %q has no description: say what it is and what leaving it out means", where, p.In, p.Name)
+		}
+	}
+	n := 0
+	for path, item := range doc.Paths {
+		for method, raw := range item {
+			var ps []param
+			if method == "parameters" {
+				if err := json.Unmarshal(raw, &ps); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				var op struct {
+					Parameters []param `json:"parameters"`
+				}
+				if err := json.Unmarshal(raw, &op); err != nil {
+					t.Fatal(err)
+				}
+				ps = op.Parameters
+			}
+			for _, p := range ps {
+				n++
+				check(strings.ToUpper(method)+" "+path, p)
+			}
+		}
+	}
+	for name, p := range doc.Components.Parameters {
+		check("components.parameters."+name, p)
+	}
+	if n < 30 {
+		t.Errorf("found %d parameters; the walk is broken", n)
+	}
+}

@@ -11,9 +11,10 @@ func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request) {
 	fe := registry.FieldErrors{}
 	f := registry.QueueFilter{Category: registry.Category(q.Get("category")), OperatorID: q.Get("operator"), Flag: q.Get("flag")}
 	switch q.Get("overdue") {
-	case "", "false":
-	case "true":
-		f.Overdue = true
+	case "":
+	case "true", "false":
+		b := q.Get("overdue") == "true"
+		f.Overdue = &b
 	default:
 		fe.Add("overdue", "must be true or false")
 	}
@@ -27,5 +28,9 @@ func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, list(as, viewApplication))
+	writeJSON(w, http.StatusOK, list(as, func(a *registry.Application) applicationView {
+		v := viewApplication(a)
+		v.Overdue = &a.Overdue
+		return v
+	}))
 }

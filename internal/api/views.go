@@ -126,6 +126,8 @@ type applicationView struct {
 	// and until when the present rejection can be appealed.
 	Appeals  []appealView `json:"appeals,omitempty"`
 	AppealBy *time.Time   `json:"appeal_by,omitempty"`
+	// In the review queue only: whether it is past its SLA due time.
+	Overdue *bool `json:"overdue,omitempty"`
 }
 
 func viewApplication(a *registry.Application) applicationView {

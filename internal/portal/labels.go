@@ -101,6 +101,7 @@ var labels = map[string]map[string]string{
 	"action": {
 		"application.viewed": "Viewed the application",
 		"document.viewed":    "Viewed a document",
+		"appeal.viewed":      "Viewed the appeal",
 	},
 	"reason": {
 		"address_not_held":     "Address or number not held",

@@ -70,7 +70,20 @@ func (s *Server) appealDecide(w http.ResponseWriter, r *http.Request) {
 		if in.Decision == "overturn" {
 			in.Outcome = f.Get("outcome")
 		}
-		if v := strings.TrimSpace(f.Get("valid_days")); v != "" && in.Outcome == registry.OutcomeApprove {
+		// The choices in the form's words (its radio labels), not the
+		// API's values.
+		choice := registry.FieldErrors{}
+		switch {
+		case in.Decision != "uphold" && in.Decision != "overturn":
+			choice["decision"] = translate(currentLang(r), "Choose \"Uphold the rejection (final)\" or \"Overturn the rejection\".")
+		case in.Decision == "overturn" && in.Outcome != registry.OutcomeApprove && in.Outcome != registry.OutcomeReturn:
+			choice["outcome"] = translate(currentLang(r), "When overturning, choose \"Approve\" or \"Return for correction\".")
+		}
+		if len(choice) > 0 {
+			err = choice.Err()
+		}
+		// Given with another decision, it is refused as by the API.
+		if v := strings.TrimSpace(f.Get("valid_days")); v != "" {
 			v, ferr := netpolicy.FoldDigits(v) // ۳۶۵ reads as 365
 			n, perr := strconv.Atoi(strings.TrimSpace(v))
 			if ferr != nil || perr != nil {

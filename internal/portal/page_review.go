@@ -16,8 +16,11 @@ func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	f := registry.QueueFilter{Category: registry.Category(q.Get("category")), OperatorID: q.Get("operator"), Flag: q.Get("flag"),
-		Overdue: q.Get("overdue") == "1"}
+	f := registry.QueueFilter{Category: registry.Category(q.Get("category")), OperatorID: q.Get("operator"), Flag: q.Get("flag")}
+	if q.Get("overdue") == "1" {
+		yes := true
+		f.Overdue = &yes
+	}
 	v := &view{Title: "Review queue", Form: q}
 	fe := registry.FieldErrors{}
 	if f.Category != "" && !f.Category.Valid() {
@@ -66,7 +69,8 @@ func (s *Server) applicationDecide(w http.ResponseWriter, r *http.Request) {
 	f, err := form(w, r)
 	if err == nil {
 		in := registry.DecisionInput{Decision: f.Get("decision"), ReasonCode: f.Get("reason_code"), Note: f.Get("note")}
-		if v := strings.TrimSpace(f.Get("valid_days")); v != "" && in.Decision == "approve" {
+		// Given with another decision, it is refused as by the API.
+		if v := strings.TrimSpace(f.Get("valid_days")); v != "" {
 			v, ferr := netpolicy.FoldDigits(v) // ۳۶۵ reads as 365
 			n, perr := strconv.Atoi(strings.TrimSpace(v))
 			if ferr != nil || perr != nil {

@@ -152,6 +152,17 @@ func (v *view) Duration(d time.Duration) string {
 // EventNote is a timeline note in the page's language where the portal
 // knows it (a document's kind), else as the registry wrote it.
 func (v *view) EventNote(e registry.Event) string {
+	if e.Type == string(registry.StateRejected) {
+		// "reason_code" or "reason_code: note" (older releases wrote
+		// "reason_code:" with no note): the reason in words, then the note.
+		code, rest, _ := strings.Cut(e.Note, ":")
+		if _, ok := registry.ReasonCodes[code]; ok {
+			if rest = strings.TrimSpace(rest); rest != "" {
+				return v.L("reason", code) + ": " + rest
+			}
+			return v.L("reason", code)
+		}
+	}
 	if e.Type == "document_added" || e.Type == "document_deleted" {
 		for _, k := range registry.DocumentKinds {
 			if e.Note == k.Describe() {

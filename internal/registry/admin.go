@@ -163,6 +163,17 @@ func (s *Service) UpdateSettings(ctx context.Context, actor *User, set Settings)
 		return Settings{}, err
 	}
 	err := s.store.Write(ctx, func(tx Tx) error {
+		old, err := tx.Settings(ctx)
+		if err != nil {
+			return err
+		}
+		if old.AppealDays != set.AppealDays {
+			// Rejections from before deadlines were stored keep the
+			// deadline the old setting gave them.
+			if _, err := tx.FixAppealDeadlines(ctx, old.AppealDays); err != nil {
+				return err
+			}
+		}
 		if err := tx.PutSettings(ctx, set); err != nil {
 			return err
 		}

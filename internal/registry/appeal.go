@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/ipreg/ipreg/internal/auth"
@@ -26,6 +27,16 @@ func appealBy(set Settings, a *Application, appeals []*Appeal) time.Time {
 		if ap.RejectedAt.Equal(a.DecidedAt) {
 			return time.Time{}
 		}
+	}
+	return appealDeadline(set, a)
+}
+
+// appealDeadline is the deadline fixed at a's rejection or, for a
+// rejection taken before deadlines were stored, the rejection plus the
+// present setting (written down when the setting changes: UpdateSettings).
+func appealDeadline(set Settings, a *Application) time.Time {
+	if !a.AppealDeadline.IsZero() {
+		return a.AppealDeadline
 	}
 	return a.DecidedAt.AddDate(0, 0, set.AppealDays)
 }
@@ -103,14 +114,14 @@ func (s *Service) SubmitAppeal(ctx context.Context, actor *User, appID, statemen
 		now := s.Now()
 		if now.After(by) {
 			return Errorf(ECONFLICT, "the time to appeal ended on %s (%d days after the rejection); an appeal can no longer be made, but you may file a new application",
-				by.In(s.calendar.Loc).Format("2006-01-02 15:04 MST"), set.AppealDays)
+				by.In(s.calendar.Loc).Format("2006-01-02 15:04 MST"), int(by.Sub(a.DecidedAt).Round(time.Hour).Hours()/24))
 		}
 		who, err := rejectedBy(ctx, tx, a)
 		if err != nil {
 			return err
 		}
 		ap = &Appeal{ID: auth.RandomID("apl"), ApplicationID: a.ID, AccountID: a.AccountID, RejectedAt: a.DecidedAt, RejectedBy: who,
-			Statement: statement, State: AppealPending, SubmittedBy: actor.ID, SubmittedAt: now,
+			Statement: statement, State: AppealPending, SubmittedBy: actor.ID, SubmittedAt: now, HolderName: a.HolderName,
 			SLADueAt: s.clock(set).Add(now, time.Duration(set.AppealSLAWorkingHours)*time.Hour)}
 		if err := tx.CreateAppeal(ctx, ap); err != nil {
 			return err
@@ -230,8 +241,11 @@ func (s *Service) DecideAppeal(ctx context.Context, actor *User, id string, in A
 		if ap, err = tx.Appeal(ctx, id, true); err != nil {
 			return err
 		}
-		if ap.State != AppealPending {
-			return Errorf(ECONFLICT, "appeal %s was already decided (%s)", id, ap.State)
+		switch ap.State {
+		case AppealUpheld:
+			return Errorf(ECONFLICT, "appeal %s was already decided: the rejection was upheld", id)
+		case AppealOverturned:
+			return Errorf(ECONFLICT, "appeal %s was already decided: the rejection was overturned", id)
 		}
 		if ap.RejectedBy == actor.ID {
 			return Errorf(EFORBIDDEN, "you took the decision under appeal; another supervisor must decide the appeal (maker-checker)")
@@ -244,6 +258,11 @@ func (s *Service) DecideAppeal(ctx context.Context, actor *User, id string, in A
 		}
 		if a.State != StateRejected || !a.DecidedAt.Equal(ap.RejectedAt) {
 			return Errorf(ECONFLICT, "application %s is no longer the rejection appealed: it is %s", a.ID, describeState(a.State))
+		}
+		if in.Decision == "overturn" {
+			if err := refuseErased(ctx, tx, a); err != nil {
+				return err
+			}
 		}
 		set, err := tx.Settings(ctx)
 		if err != nil {
@@ -265,6 +284,16 @@ func (s *Service) DecideAppeal(ctx context.Context, actor *User, id string, in A
 				return err
 			} else if other != nil {
 				return Errorf(ECONFLICT, "registration %s has another open change (application %s, %s): it must be decided or withdrawn before this appeal can be overturned; or uphold the appeal", a.ForRegistration, other.ID, describeState(other.State))
+			}
+		}
+		// Decided on today's flags, which are kept with the decision.
+		if err := s.refreshFlags(ctx, tx, a, set); err != nil {
+			return err
+		}
+		if in.Outcome == OutcomeApprove {
+			if held := heldAlready(a); len(held) > 0 {
+				return Errorf(ECONFLICT, "approving application %s would register again what its account already holds: %s; uphold the rejection, or return the application so that the applicant removes those items",
+					a.ID, strings.Join(held, ", "))
 			}
 		}
 		now := s.Now()
@@ -289,6 +318,7 @@ func (s *Service) DecideAppeal(ctx context.Context, actor *User, id string, in A
 				return err
 			}
 			a.State, a.Registration, a.DecidedAt, a.ReasonCode, a.DecisionNote = StateApproved, reg.Number, now, "", note
+			a.AppealDeadline = time.Time{}
 			evType = "appeal_overturned"
 			evNote = withNote(fmt.Sprintf("approved on appeal: %s", changeNote), note)
 		default:
@@ -296,6 +326,7 @@ func (s *Service) DecideAppeal(ctx context.Context, actor *User, id string, in A
 			// Returned, the application is no longer decided: its
 			// documents are kept and it is resubmitted as any other.
 			a.State, a.ReturnNote, a.DecidedAt, a.ReasonCode, a.DecisionNote = StateReturned, note, time.Time{}, "", note
+			a.AppealDeadline = time.Time{}
 			evType = "appeal_overturned"
 			evNote = fmt.Sprintf("returned for correction on appeal: %s", note)
 		}
@@ -318,4 +349,36 @@ func (s *Service) DecideAppeal(ctx context.Context, actor *User, id string, in A
 		s.notifyFeed()
 	}
 	return ap, a.ForViewer(actor), reg, nil
+}
+
+// refreshFlags recomputes a's item flags (overlap, duplicate_own, outside
+// the country or the operator's space, many items) against what is held
+// and applied for now, for deciding an appeal: the flags of its submission
+// may be stale (the account may since hold one of its items). The
+// operator's answers stay.
+func (s *Service) refreshFlags(ctx context.Context, tx Tx, a *Application, set Settings) error {
+	flags, err := s.addressFlags(ctx, tx, a, set)
+	if err != nil {
+		return err
+	}
+	for _, f := range a.Flags {
+		if f.Code == FlagOperatorDisputed || f.Code == FlagOperatorUnanswered {
+			flags = append(flags, f)
+		}
+	}
+	a.Flags = flags
+	return nil
+}
+
+// heldAlready lists a's items that its own account already holds in an
+// active registration (other than the one a renews or amends), each with
+// that registration: approving a would register them twice.
+func heldAlready(a *Application) []string {
+	var out []string
+	for _, f := range a.Flags {
+		if f.Code == FlagDuplicateOwn && f.With != nil && f.With.Registration != "" {
+			out = append(out, f.Item+" ("+f.With.Registration+")")
+		}
+	}
+	return out
 }

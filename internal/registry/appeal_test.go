@@ -268,7 +268,7 @@ func TestEscalate(t *testing.T) {
 		if n, err := svc.Escalate(ctx); err != nil || n != 0 {
 			t.Fatalf("escalate before due = %d, %v", n, err)
 		}
-		q, err := svc.ReviewQueue(ctx, sup, QueueFilter{Overdue: true})
+		q, err := svc.ReviewQueue(ctx, sup, QueueFilter{Overdue: ptr(true)})
 		if err != nil || len(q) != 0 {
 			t.Fatalf("overdue queue before due = %d, %v", len(q), err)
 		}
@@ -322,7 +322,7 @@ func TestSLASkipsHolidays(t *testing.T) {
 		}
 		set.Holidays = append(set.Holidays, Holiday{Date: "2026-11-30", Name: "Twice"}, Holiday{Date: "30-11-2026", Name: "x"})
 		_, err = svc.UpdateSettings(ctx, admin, set)
-		wantCode(t, err, EINVALID, "second time", "YYYY-MM-DD")
+		wantCode(t, err, EINVALID, "listed twice", "YYYY-MM-DD")
 
 		h.clock.Add(4 * 24 * time.Hour) // Friday 27 Nov, 10:00 PKT
 		alice := h.applicant("company")

@@ -652,6 +652,17 @@ func (s *Service) GetApplication(ctx context.Context, actor *User, id string) (*
 			if err := s.loadAppeals(ctx, tx, a); err != nil {
 				return err
 			}
+			// A pending appeal is decided on today's flags: staff see
+			// them recomputed, not those of the submission.
+			if actor.Role.Staff() && a.State == StateRejected && slices.ContainsFunc(a.Appeals, func(ap *Appeal) bool { return ap.State == AppealPending }) {
+				set, err := tx.Settings(ctx)
+				if err != nil {
+					return err
+				}
+				if err := s.refreshFlags(ctx, tx, a, set); err != nil {
+					return err
+				}
+			}
 		}
 		if actor.Role.Staff() {
 			return s.record(ctx, tx, actor, "application.viewed", "application", id, nil)

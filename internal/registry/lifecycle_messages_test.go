@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ipreg/ipreg/internal/certificate"
 	"github.com/ipreg/ipreg/internal/notify"
@@ -88,16 +89,124 @@ func TestLifecycleApprovalsMailTheCertificate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, _, areg, err := svc.DecideAppeal(ctx, h.secondSupervisor(), ap.ID, AppealDecisionInput{Decision: "overturn", Outcome: OutcomeApprove})
+		sup2 := h.secondSupervisor()
+		h.deliver()
+		box.take()
+		_, _, areg, err := svc.DecideAppeal(ctx, sup2, ap.ID, AppealDecisionInput{Decision: "overturn", Outcome: OutcomeApprove})
 		if err != nil || areg == nil {
 			t.Fatalf("overturn: %v, %v", areg, err)
 		}
 		h.deliver()
-		mails, _ = box.take()
-		m = mailWith(t, mails, "Your appeal about application "+a.ID)
+		mails, texts := box.take()
+		// One e-mail, which is the approval too, and the approval's SMS.
+		if len(mails) != 1 || len(texts) != 1 {
+			t.Fatalf("after the overturn: %d e-mails, %d texts %+v; want one of each", len(mails), len(texts), texts)
+		}
+		m = mailWith(t, mails, "Appeal succeeded: application "+a.ID+" approved, registration "+areg.Number)
 		wantCertificate(t, m, areg.Number)
-		if !strings.Contains(m.Text, areg.Number) {
-			t.Errorf("appeal message does not give the registration number: %s", m.Text)
+		if !strings.Contains(m.Text, "has been approved") || !strings.Contains(m.Text, "Valid until: "+areg.ValidUntil.In(PKT.Loc).Format("2006-01-02")) {
+			t.Errorf("appeal message does not say it is approved until when: %s", m.Text)
+		}
+		if !strings.Contains(texts[0].Text, "approved") || !strings.Contains(texts[0].Text, areg.Number) {
+			t.Errorf("approval SMS = %+v", texts[0])
+		}
+	})
+}
+
+// An appeal overturned to a return tells the applicant what to fix, by
+// e-mail (one, the appeal's) and by the return's SMS; an upheld appeal
+// sends its e-mail only.
+func TestAppealReturnAndUpholdMessages(t *testing.T) {
+	eachStoreWith(t, withPostbox(nil), func(t *testing.T, h *harness) {
+		ctx, svc, box := h.ctx, h.svc, h.box
+		sup2 := h.secondSupervisor()
+		_, a, ap := h.rejectAndAppeal("14.1.104.0/24", "Please look again.")
+		h.deliver()
+		box.take()
+		if _, _, _, err := svc.DecideAppeal(ctx, sup2, ap.ID, AppealDecisionInput{Decision: "overturn", Outcome: OutcomeReturn, Note: "Attach the signed contract."}); err != nil {
+			t.Fatal(err)
+		}
+		h.deliver()
+		mails, texts := box.take()
+		if len(mails) != 1 || len(texts) != 1 {
+			t.Fatalf("after the return: %d e-mails, %d texts %+v; want one of each", len(mails), len(texts), texts)
+		}
+		m := mailWith(t, mails, "Appeal succeeded: application "+a.ID+" returned for correction")
+		if !strings.Contains(m.Text, "What to fix:\nAttach the signed contract.") || strings.Contains(m.Text, "returned for correction on appeal:") {
+			t.Errorf("return on appeal message: %s", m.Text)
+		}
+		if !strings.Contains(texts[0].Text, "returned for correction") || !strings.Contains(texts[0].Text, a.ID) {
+			t.Errorf("return SMS = %+v", texts[0])
+		}
+
+		_, b, bp := h.rejectAndAppeal("14.1.106.0/24", "Please look again.")
+		h.deliver()
+		box.take()
+		if _, _, _, err := svc.DecideAppeal(ctx, sup2, bp.ID, AppealDecisionInput{Decision: "uphold", Note: "No contract shown."}); err != nil {
+			t.Fatal(err)
+		}
+		h.deliver()
+		mails, texts = box.take()
+		if len(mails) != 1 || len(texts) != 0 {
+			t.Fatalf("after the uphold: %d e-mails, %d texts %+v; want one e-mail", len(mails), len(texts), texts)
+		}
+		m = mailWith(t, mails, "Your appeal about application "+b.ID+" has been decided")
+		if !strings.Contains(m.Text, "the decision stands") || !strings.Contains(m.Text, "No contract shown.") {
+			t.Errorf("uphold message: %s", m.Text)
+		}
+	})
+}
+
+// The staff digest words what is overdue: plural forms, categories by
+// name, times in PKT, in each reader's language; supervisors also get the
+// overdue appeals they decide, reviewers only applications.
+func TestDigestWordsAndAppeals(t *testing.T) {
+	eachStoreWith(t, withPostbox(nil), func(t *testing.T, h *harness) {
+		ctx, svc, box := h.ctx, h.svc, h.box
+		sup2 := h.secondSupervisor()
+		if _, err := svc.SetLanguage(ctx, sup2, "ur"); err != nil {
+			t.Fatal(err)
+		}
+		_, _, ap := h.rejectAndAppeal("14.1.104.0/24", "Please look again.")
+		_, a := h.inReview("14.1.106.0/24")
+		h.deliver()
+		box.take()
+		// Past both due times (the appeal's is five working days on).
+		h.clock.Add(10 * 24 * time.Hour)
+		if n, err := svc.SendDigests(ctx); err != nil || n != 3 {
+			t.Fatalf("SendDigests = %d, %v; want the reviewer and both supervisors", n, err)
+		}
+		h.deliver()
+		mails, _ := box.take()
+		due := a.SLADueAt.In(PKT.Loc).Format("2006-01-02 15:04") + " PKT"
+		apDue := ap.SLADueAt.In(PKT.Loc).Format("2006-01-02 15:04") + " PKT"
+		got := map[string]string{}
+		for _, m := range mails {
+			got[strings.Split(m.To, "@")[0]] = m.Subject + "\n" + m.Text + "\n" + m.HTML
+		}
+		rev, sup, ur := got["reviewer"], got["supervisor"], got["supervisor2"]
+		for _, want := range []string{"Past their due time: 1 application (", "1 application waiting for the registry is past the due time",
+			"Application " + a.ID + " (Company VPN), due " + due} {
+			if !strings.Contains(rev, want) {
+				t.Errorf("reviewer's digest lacks %q:\n%s", want, rev)
+			}
+		}
+		if strings.Contains(rev, ap.ID) || strings.Contains(rev, "company_vpn") {
+			t.Errorf("reviewer's digest lists the appeal or a category code:\n%s", rev)
+		}
+		for _, want := range []string{"1 application and 1 appeal waiting for the registry are past the due time",
+			"Appeal " + ap.ID + " about application " + ap.ApplicationID + " (Company VPN), due " + apDue} {
+			if !strings.Contains(sup, want) {
+				t.Errorf("supervisor's digest lacks %q:\n%s", want, sup)
+			}
+		}
+		for _, want := range []string{"1 درخواست اور 1 اپیل", "کمپنی وی پی این", apDue, "<bdi>" + ap.ID + "</bdi>"} {
+			if !strings.Contains(ur, want) {
+				t.Errorf("Urdu digest lacks %q:\n%s", want, ur)
+			}
+		}
+		if strings.Contains(ur, "company_vpn") || strings.Contains(ur, "درخواستیں") {
+			t.Errorf("Urdu digest has a code or a plural for one:\n%s", ur)
 		}
 	})
 }

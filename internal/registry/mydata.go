@@ -33,11 +33,11 @@ type DataExport struct {
 	ExportedAt    time.Time
 	User          *User
 	Account       *Account
-	Applications  []*Application      // each with its Events and Documents (records only)
-	Accesses      map[string][]Access // staff reads, by application ID ("who viewed my data")
+	Applications  []*Application      // each with its Events, Documents (records only) and Appeals
+	Accesses      map[string][]Access // staff reads of the application, its documents and its appeals, by application ID ("who viewed my data")
 	Registrations []*Registration
 	Tokens        []*Token
-	Audit         []audit.Entry // entries about the user, account, tokens, applications and registrations
+	Audit         []audit.Entry // entries about the user, account, tokens, applications, appeals and registrations
 }
 
 // ExportData gathers the applicant's data. The export is recorded in the
@@ -77,6 +77,12 @@ func (s *Service) ExportData(ctx context.Context, actor *User) (*DataExport, err
 			a.Documents = append(make([]*Document, 0, len(docs)), docs...)
 			if x.Accesses[a.ID], err = tx.Accesses(ctx, a.ID); err != nil {
 				return err
+			}
+			if err := s.loadAppeals(ctx, tx, a); err != nil {
+				return err
+			}
+			for _, ap := range a.Appeals {
+				objects = append(objects, AuditObject{"appeal", ap.ID})
 			}
 			x.Applications[i] = a.ForViewer(actor)
 			objects = append(objects, AuditObject{"application", a.ID})
@@ -150,7 +156,8 @@ func (s *Service) DeleteAccount(ctx context.Context, actor *User, password strin
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}
-	if err := s.reserveOne(ctx, limitDeleteAccount, "too many attempts to delete this account", actor.ID); err != nil {
+	sl, err := s.reserveSlot(ctx, limitDeleteAccount, "too many attempts to delete this account", actor.ID)
+	if err != nil {
 		return nil, err
 	}
 	var hash string
@@ -169,6 +176,14 @@ func (s *Service) DeleteAccount(ctx context.Context, actor *User, password strin
 	}
 	if !ok {
 		return nil, FieldErrors{"password": "is not your password: enter the password you log in with"}.Err()
+	}
+	// Only wrong passwords count: the right one gives its attempt back,
+	// whether or not the deletion can go ahead (an application in
+	// progress, say), so a person told to wait is not locked out.
+	if err := s.store.Write(context.WithoutCancel(ctx), func(tx Tx) error {
+		return tx.RefundAttempt(context.WithoutCancel(ctx), sl.bucket, sl.windowEnd)
+	}); err != nil {
+		return nil, err
 	}
 	out := &AccountDeletion{}
 	var purge []string
@@ -202,6 +217,19 @@ func (s *Service) DeleteAccount(ctx context.Context, actor *User, password strin
 		}
 		if len(pending) > 0 {
 			return Errorf(ECONFLICT, "the account has an application still in progress (%s): withdraw it first, then delete the account", strings.Join(pending, ", "))
+		}
+		// A pending appeal can still approve its application, which would
+		// make a registration for an account with nobody left to hold it.
+		appeals, err := tx.ListAppeals(ctx, AppealFilter{AccountID: actor.AccountID, State: AppealPending})
+		if err != nil {
+			return err
+		}
+		if len(appeals) > 0 {
+			ids := make([]string, len(appeals))
+			for i, ap := range appeals {
+				ids[i] = ap.ApplicationID
+			}
+			return Errorf(ECONFLICT, "the account has an appeal waiting for a decision (application %s): wait for the supervisor's decision, then delete the account", strings.Join(ids, ", "))
 		}
 		for _, a := range apps {
 			if a.State == StateDraft {

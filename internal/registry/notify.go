@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // What each timeline event tells the applicant (see notifyEvent), and
@@ -19,7 +20,7 @@ var smsTemplates = map[string]bool{"approved": true, "rejected": true, "returned
 func (s *Service) notifyEvent(ctx context.Context, tx Tx, a *Application, e *Event) error {
 	key := "app:" + a.ID + ":" + e.Type + ":" + strconv.FormatInt(e.At.UnixMicro(), 10)
 	data := map[string]string{"Application": a.ID, "Path": "/applications/" + a.ID}
-	tmpl, attachment := "", ""
+	tmpl, attachment, smsTmpl := "", "", ""
 	switch e.Type {
 	case "submitted", "resubmitted", "renewal_submitted", "amendment_submitted":
 		tmpl = "submitted"
@@ -49,23 +50,31 @@ func (s *Service) notifyEvent(ctx context.Context, tx Tx, a *Application, e *Eve
 		if err != nil {
 			return err
 		}
-		data["AppealBy"] = s.day(a.DecidedAt.AddDate(0, 0, set.AppealDays))
+		data["AppealBy"] = s.day(appealDeadline(set, a))
 	case "appeal_upheld", "appeal_overturned":
+		// One e-mail per event: the appeal's outcome, which is also the
+		// approval (number, certificate) or the return (what to fix) it
+		// made; the SMS is the approval's or the return's.
 		tmpl = "appeal_decided"
 		data["Outcome"] = strings.TrimPrefix(e.Type, "appeal_")
 		data["Note"] = e.Note
-		if a.State == StateApproved && a.Registration != "" {
-			// Approved on appeal: the message is the approval too, with
-			// its certificate.
+		data["Kind"] = string(a.Kind)
+		switch {
+		case e.Type == "appeal_overturned" && a.State == StateApproved && a.Registration != "":
 			r, err := tx.Registration(ctx, a.Registration, false)
 			if err != nil {
 				return err
 			}
 			attachment = "certificate:" + r.Number
+			data["Result"], data["Note"] = "approve", a.DecisionNote
 			if why := s.certificateMissing(r); why != "" {
 				attachment, data["NoCertificate"] = "", why
 			}
 			data["Number"], data["ValidUntil"] = r.Number, s.day(r.ValidUntil)
+			smsTmpl = "approved"
+		case e.Type == "appeal_overturned" && a.State == StateReturned:
+			data["Result"], data["Note"] = "return", a.ReturnNote
+			smsTmpl = "returned"
 		}
 	case "items_given_up":
 		tmpl = "items_given_up"
@@ -73,7 +82,16 @@ func (s *Service) notifyEvent(ctx context.Context, tx Tx, a *Application, e *Eve
 	default:
 		return nil
 	}
-	_, err := s.notifyAccount(ctx, tx, a.AccountID, key, tmpl, data, smsTemplates[tmpl], attachment)
+	if smsTmpl == "" && smsTemplates[tmpl] {
+		smsTmpl = tmpl
+	}
+	if _, err := s.notifyAccount(ctx, tx, a.AccountID, key, tmpl, data, false, attachment); err != nil {
+		return err
+	}
+	if smsTmpl == "" {
+		return nil
+	}
+	_, err := s.textAccount(ctx, tx, a.AccountID, key, smsTmpl, data)
 	return err
 }
 
@@ -143,17 +161,23 @@ func (s *Service) SendReminders(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// digestLimit bounds the applications a digest lists by id.
+// digestLimit bounds the items (applications and appeals) a digest lists.
 const digestLimit = 25
 
 // SendDigests mails each enabled reviewer and supervisor, once per day
 // (in the registry's time zone; the key carries the date), the list of
 // applications past their SLA due time and waiting for the registry (in
-// operator check or review). No overdue applications, no digest. It
-// returns how many digests it newly enqueued.
+// operator check or review) and, to supervisors, who decide them, the
+// pending appeals past theirs. Nothing overdue for someone, no digest. It
+// returns how many digests it newly enqueued. Items are lines of
+// tab-separated cells — kind (application or appeal), id, the appeal's
+// application, category code, due time in PKT — that each language's
+// template words (category names, plural forms).
 func (s *Service) SendDigests(ctx context.Context) (int, error) {
 	now := s.Now()
 	var overdue []*Application
+	var appeals []*Appeal
+	appealCat := map[string]Category{}
 	var staff []*User
 	err := s.store.Read(ctx, func(tx Tx) error {
 		var err error
@@ -162,25 +186,54 @@ func (s *Service) SendDigests(ctx context.Context) (int, error) {
 		if err != nil {
 			return err
 		}
+		if appeals, err = tx.ListAppeals(ctx, AppealFilter{OverdueBefore: now, Limit: 1000}); err != nil {
+			return err
+		}
+		for _, ap := range appeals {
+			a, err := tx.Application(ctx, ap.ApplicationID, false)
+			if err != nil {
+				return err
+			}
+			appealCat[ap.ID] = a.Category
+		}
 		staff, err = tx.ListUsers(ctx)
 		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("send digests: %w", err)
 	}
-	if len(overdue) == 0 {
-		return 0, nil
+	due := func(t time.Time) string { return t.In(s.calendar.Loc).Format("2006-01-02 15:04") + " PKT" }
+	digest := func(withAppeals bool) map[string]string {
+		var items []string
+		for _, a := range overdue {
+			items = append(items, strings.Join([]string{"application", a.ID, "", string(a.Category), due(a.SLADueAt)}, "\t"))
+		}
+		nAppeals := 0
+		if withAppeals {
+			nAppeals = len(appeals)
+			for _, ap := range appeals {
+				items = append(items, strings.Join([]string{"appeal", ap.ID, ap.ApplicationID, string(appealCat[ap.ID]), due(ap.SLADueAt)}, "\t"))
+			}
+		}
+		if len(items) == 0 {
+			return nil
+		}
+		shown := items[:min(len(items), digestLimit)]
+		return map[string]string{"Applications": strconv.Itoa(len(overdue)), "Appeals": strconv.Itoa(nAppeals),
+			"Count": strconv.Itoa(len(items)), "Items": strings.Join(shown, "\n"),
+			"More": strconv.Itoa(len(items) - len(shown)), "Date": s.day(now), "Path": "/review"}
 	}
-	var items []string
-	for _, a := range overdue[:min(len(overdue), digestLimit)] {
-		items = append(items, a.ID+" ("+string(a.Category)+"), due "+a.SLADueAt.In(s.calendar.Loc).Format("2006-01-02 15:04"))
-	}
-	data := map[string]string{"Count": strconv.Itoa(len(overdue)), "Items": strings.Join(items, "\n"),
-		"More": strconv.Itoa(len(overdue) - len(items)), "Date": s.day(now), "Path": "/review"}
 	n := 0
 	for _, u := range staff {
 		if u.Disabled || !slices.Contains([]Role{RoleReviewer, RoleSupervisor}, u.Role) {
 			continue
+		}
+		data := digest(u.Role == RoleSupervisor)
+		if data == nil {
+			continue
+		}
+		if u.Role == RoleSupervisor && len(overdue) == 0 {
+			data["Path"] = "/review/overdue"
 		}
 		err := s.store.Write(ctx, func(tx Tx) error {
 			u, err := tx.User(ctx, u.ID)

@@ -45,6 +45,15 @@ var messageFuncs = map[string]any{
 		}
 		return strings.Split(s, "\n")
 	},
+	// cells splits a line of tab-separated cells (a digest's item: kind,
+	// id, application, category, due), padded to five.
+	"cells": func(s string) []string {
+		c := strings.Split(s, "\t")
+		for len(c) < 5 {
+			c = append(c, "")
+		}
+		return c
+	},
 }
 
 // loadMessages parses every template once; a broken one stops the program
@@ -381,13 +390,10 @@ func (s *Service) notifyAccount(ctx context.Context, tx Tx, accountID, key, tmpl
 	if err != nil {
 		return 0, err
 	}
-	lang, n := "", 0
+	n := 0
 	for _, u := range users {
 		if u.Disabled {
 			continue
-		}
-		if lang == "" {
-			lang = u.Lang
 		}
 		added, err := s.mail(ctx, tx, u, key, tmpl, data, "", attachment)
 		if err != nil {
@@ -397,18 +403,40 @@ func (s *Service) notifyAccount(ctx context.Context, tx Tx, accountID, key, tmpl
 			n++
 		}
 	}
-	if !sms || lang == "" {
+	if !sms {
 		return n, nil
+	}
+	added, err := s.textAccount(ctx, tx, accountID, key, tmpl, data)
+	return n + added, err
+}
+
+// textAccount enqueues the SMS of template tmpl to the account's mobile
+// number, in the language of its first enabled user (none: no SMS), keyed
+// key + ":sms" (one per event).
+func (s *Service) textAccount(ctx context.Context, tx Tx, accountID, key, tmpl string, data map[string]string) (int, error) {
+	users, err := tx.AccountUsers(ctx, accountID)
+	if err != nil {
+		return 0, err
+	}
+	lang := ""
+	for _, u := range users {
+		if !u.Disabled {
+			lang = u.Lang
+			break
+		}
+	}
+	if lang == "" {
+		return 0, nil
 	}
 	acc, err := tx.Account(ctx, accountID)
 	if err != nil || acc.Mobile == "" {
-		return n, err
+		return 0, err
 	}
 	added, err := s.enqueue(ctx, tx, &Message{Key: key + ":sms", Channel: ChannelSMS, Template: tmpl, Recipient: acc.Mobile, Lang: lang, Data: data})
 	if added {
-		n++
+		return 1, nil
 	}
-	return n, err
+	return 0, err
 }
 
 // day formats a moment as a date in the registry's time zone.

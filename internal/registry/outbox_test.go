@@ -302,7 +302,7 @@ func TestNotificationsDecisionsAndDigest(t *testing.T) {
 		mails, _ := box.take()
 		digests := 0
 		for _, m := range mails {
-			if strings.Contains(m.Subject, "past their due time") {
+			if strings.Contains(m.Subject, "Past their due time") {
 				digests++
 				if !strings.HasSuffix(m.To, "@demo.test") || !strings.Contains(m.Text, a.ID) || !strings.Contains(m.Text, b.ID) ||
 					!strings.Contains(m.Text, publicURL+"/review") {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -117,7 +118,14 @@ func (s *Service) end(ctx context.Context, tx Tx, actor *User, r *Registration, 
 	if err := s.closeChanges(ctx, tx, actor, r); err != nil {
 		return err
 	}
-	return s.record(ctx, tx, actor, "registration."+string(to), "registration", r.Number, map[string]string{"reason": reason})
+	detail := map[string]string{"reason": reason}
+	if to == RegSurrendered {
+		// The holder's own words stay out of the audit log, whose entries
+		// are never rewritten: the registration keeps them, and deleting
+		// the account erases them there.
+		detail = map[string]string{"reason_given": strconv.FormatBool(reason != "")}
+	}
+	return s.record(ctx, tx, actor, "registration."+string(to), "registration", r.Number, detail)
 }
 
 // closeChanges withdraws the open renewal or amendment of a registration

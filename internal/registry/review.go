@@ -95,8 +95,10 @@ type QueueFilter struct {
 	Category   Category
 	OperatorID string
 	Flag       string
-	Overdue    bool
-	Limit      int
+	// Overdue, when set, keeps only applications past their SLA due time
+	// (true) or only those not past it (false).
+	Overdue *bool
+	Limit   int
 }
 
 // ReviewQueue returns applications in review, by SLA due time.
@@ -115,8 +117,12 @@ func (s *Service) ReviewQueue(ctx context.Context, actor *User, q QueueFilter) (
 		return nil, err
 	}
 	f := AppFilter{States: []State{StateReview}, Category: q.Category, OperatorID: q.OperatorID, Flag: q.Flag, OrderBySLA: true, Limit: q.Limit}
-	if q.Overdue {
-		f.OverdueBefore = s.Now()
+	now := s.Now()
+	if q.Overdue != nil && *q.Overdue {
+		f.OverdueBefore = now
+	}
+	if q.Overdue != nil && !*q.Overdue {
+		f.NotOverdueAt = now
 	}
 	var out []*Application
 	err := s.store.Write(ctx, func(tx Tx) error {
@@ -126,6 +132,9 @@ func (s *Service) ReviewQueue(ctx context.Context, actor *User, q QueueFilter) (
 		}
 		if err := s.withDiffs(ctx, tx, out...); err != nil {
 			return err
+		}
+		for _, a := range out {
+			a.Overdue = a.overdue(now)
 		}
 		return s.record(ctx, tx, actor, "queue.viewed", "application", "", map[string]any{"count": len(out)})
 	})
@@ -212,7 +221,9 @@ func (s *Service) Decide(ctx context.Context, actor *User, id string, in Decisio
 			}
 			a.Registration, a.DecidedAt = reg.Number, now
 		case StateRejected:
-			a.ReasonCode, a.DecidedAt = in.ReasonCode, now
+			// The appeal deadline is fixed now: a later change of the
+			// setting does not move what the applicant was told.
+			a.ReasonCode, a.DecidedAt, a.AppealDeadline = in.ReasonCode, now, now.AddDate(0, 0, set.AppealDays)
 		case StateReturned:
 			a.ReturnNote = note
 		}
@@ -221,7 +232,13 @@ func (s *Service) Decide(ctx context.Context, actor *User, id string, in Decisio
 		}
 		evNote := note
 		if to == StateRejected {
-			evNote = strings.TrimSpace(in.ReasonCode + ": " + note)
+			// The reason code, then the note when there is one: "duplicate"
+			// or "other: the purpose is unclear" (the portal shows the
+			// code's label in the page's language).
+			evNote = in.ReasonCode
+			if note != "" {
+				evNote += ": " + note
+			}
 		}
 		if to == StateApproved {
 			evNote = withNote(changeNote, note)
@@ -254,6 +271,9 @@ func ReasonCodeList() []string {
 // Every path to an approval (a reviewer's decision, an overturned appeal)
 // goes through here.
 func (s *Service) approve(ctx context.Context, tx Tx, actor *User, a *Application, now time.Time, days int) (reg *Registration, note string, err error) {
+	if err := refuseErased(ctx, tx, a); err != nil {
+		return nil, "", err
+	}
 	if a.changes() {
 		return s.applyChange(ctx, tx, actor, a, now, days)
 	}
@@ -297,4 +317,26 @@ func (s *Service) register(ctx context.Context, tx Tx, actor *User, a *Applicati
 		return nil, err
 	}
 	return r, nil
+}
+
+// refuseErased refuses (ECONFLICT) a decision that would give something to
+// a deleted account: its personal data is erased and nobody can log in to
+// hold, renew or surrender a registration.
+func refuseErased(ctx context.Context, tx Tx, a *Application) error {
+	users, err := tx.AccountUsers(ctx, a.AccountID)
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		if ErasedEmail(u.Email) {
+			return Errorf(ECONFLICT, "the account of application %s was deleted and its personal data erased: nobody is left to hold a registration, so it cannot be approved, and an appeal of it can only be upheld", a.ID)
+		}
+	}
+	return nil
+}
+
+// overdue reports whether a is past its SLA due time at now (as the
+// queue's overdue filter counts it).
+func (a *Application) overdue(now time.Time) bool {
+	return !a.SLADueAt.IsZero() && a.SLADueAt.Before(now)
 }

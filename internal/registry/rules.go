@@ -217,22 +217,22 @@ func (s Settings) Validate() error {
 // is listed twice.
 func validateHolidays(fe FieldErrors, hs []Holiday) {
 	if len(hs) > MaxHolidays {
-		fe.Add("holidays", "has %d dates; at most %d are allowed", len(hs), MaxHolidays)
+		fe.Add("holidays", "the list has %d dates; at most %d are allowed", len(hs), MaxHolidays)
 		return
 	}
 	seen := map[string]bool{}
 	for i, h := range hs {
 		key := fmt.Sprintf("holidays[%d]", i)
 		if _, err := time.Parse(time.DateOnly, h.Date); err != nil {
-			fe.Add(key, "has the date %q; write it as YYYY-MM-DD, e.g. 2026-03-23", h.Date)
+			fe.Add(key, "the date %q is not a date; write it as YYYY-MM-DD, e.g. 2026-03-23", h.Date)
 			continue
 		}
 		if seen[h.Date] {
-			fe.Add(key, "lists %s a second time; give each date once (join the names with a semicolon)", h.Date)
+			fe.Add(key, "the date %s is listed twice; give each date once (join the names with a semicolon)", h.Date)
 		}
 		seen[h.Date] = true
 		if strings.TrimSpace(h.Name) == "" || utf8.RuneCountInString(h.Name) > 100 || !utf8.ValidString(h.Name) || strings.ContainsAny(h.Name, "\r\n") {
-			fe.Add(key, "needs a name of 1 to 100 characters on one line, e.g. Pakistan Day")
+			fe.Add(key, "the holiday needs a name of 1 to 100 characters on one line, e.g. Pakistan Day")
 		}
 	}
 }

@@ -507,7 +507,7 @@ func TestDeadlinesAndExpiry(t *testing.T) {
 			t.Fatalf("RunJobs = %+v, %v", res, err)
 		}
 		reviewer := h.staff("reviewer")
-		q, _ := svc.ReviewQueue(ctx, reviewer, QueueFilter{Flag: FlagOperatorUnanswered, Overdue: true})
+		q, _ := svc.ReviewQueue(ctx, reviewer, QueueFilter{Flag: FlagOperatorUnanswered, Overdue: ptr(true)})
 		if len(q) != 1 || q[0].ID != a.ID {
 			t.Fatalf("queue of unanswered, overdue = %v", q)
 		}

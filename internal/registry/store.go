@@ -27,6 +27,7 @@ type AppFilter struct {
 	OperatorID    string
 	Flag          string
 	OverdueBefore time.Time // SLA due before this moment
+	NotOverdueAt  time.Time // no SLA due time, or due at or after this moment
 	OrderBySLA    bool      // queue order: SLA due time, then first submission
 	// ForRegistration selects the renewals and amendments of one registration.
 	ForRegistration string
@@ -207,6 +208,9 @@ type Tx interface {
 	// login clients, and the applications' and operator checks' subscriber
 	// id, purpose, payment reference, VPN endpoints and holder name. Ids,
 	// states, items and dates stay; the audit log is never touched.
+	// FixAppealDeadlines writes the appeal deadline (decided_at plus days)
+	// of rejected applications that have none, and returns how many.
+	FixAppealDeadlines(ctx context.Context, days int) (int, error)
 	EraseAccount(ctx context.Context, accountID string, at time.Time) error
 
 	Stats(ctx context.Context, now time.Time) (*Stats, error)

@@ -109,14 +109,23 @@ func (s *Service) reserve(ctx context.Context, tx Tx, l limit, now time.Time, pa
 // reserveOne reserves an attempt in its own transaction, committed before
 // the caller goes on to hash.
 func (s *Service) reserveOne(ctx context.Context, l limit, message string, parts ...string) error {
-	return s.store.Write(ctx, func(tx Tx) error {
-		_, err := s.reserve(ctx, tx, l, s.Now(), parts...)
+	_, err := s.reserveSlot(ctx, l, message, parts...)
+	return err
+}
+
+// reserveSlot is reserveOne returning the reserved slot, to refund it.
+func (s *Service) reserveSlot(ctx context.Context, l limit, message string, parts ...string) (slot, error) {
+	var sl slot
+	err := s.store.Write(ctx, func(tx Tx) error {
+		var err error
+		sl, err = s.reserve(ctx, tx, l, s.Now(), parts...)
 		var e *Error
 		if errors.As(err, &e) && e.Code == ETOOMANY {
 			e.Message = message + "; wait " + e.RetryAfter.Round(time.Second).String() + " and try again"
 		}
 		return err
 	})
+	return sl, err
 }
 
 // tooManyLogins is the login's ETOOMANY, its RetryAfter at least a

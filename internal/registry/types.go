@@ -259,11 +259,16 @@ type Application struct {
 	SubmittedAt      time.Time // first submission; zero for a draft never submitted
 	SLADueAt         time.Time
 	DecidedAt        time.Time
-	CheckedItems     string // the operator/subscriber/items last confirmed by an operator, see itemsKey
+	// AppealDeadline is the last moment the present rejection may be
+	// appealed, fixed when it was taken (Settings.AppealDays then); zero
+	// when not rejected, or rejected before it was stored (see appealBy).
+	AppealDeadline time.Time
+	CheckedItems   string // the operator/subscriber/items last confirmed by an operator, see itemsKey
 
 	// Filled on reads for views that need them.
 	HolderName string
 	Diff       *ChangeDiff // a pending renewal's or amendment's change to its registration
+	Overdue    bool        // past its SLA due time; filled by the review queue
 	Events     []Event
 	Documents  []*Document // nil unless the reader may see them (owner, regulator staff)
 	Account    *Account    // the applicant, for the owner and regulator staff
@@ -434,7 +439,7 @@ type Access struct {
 	At           time.Time
 	ActorID      string
 	ActorRole    Role
-	Action       string // application.viewed or document.viewed
+	Action       string // application.viewed, document.viewed or appeal.viewed (a read of the application's appeal)
 	DocumentKind DocumentKind
 }
 

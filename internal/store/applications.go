@@ -14,18 +14,18 @@ import (
 const appCols = `a.id, a.account_id, a.category, COALESCE(a.operator_id, ''), a.subscriber_id, a.vpn_protocol, a.vpn_endpoints,
 	a.purpose, a.payment_reference, a.state, a.flags, a.fee_due, a.fee_amount_pkr, a.fee_reason, a.return_note,
 	a.reason_code, a.decision_note, a.registration, a.checked_items, a.created_at, a.updated_at, a.submitted_at,
-	a.sla_due_at, a.decided_at, a.kind, a.for_registration, a.given_up, acc.name`
+	a.sla_due_at, a.decided_at, a.appeal_by, a.kind, a.for_registration, a.given_up, acc.name`
 
 const appFrom = ` FROM applications a JOIN accounts acc ON acc.id = a.account_id`
 
 func scanApp(sc interface{ Scan(...any) error }) (*registry.Application, error) {
 	var a registry.Application
-	var endpoints, flags, created, updated, submitted, due, decided, givenUp string
+	var endpoints, flags, created, updated, submitted, due, decided, appealBy, givenUp string
 	var feeDue int
 	err := sc.Scan(&a.ID, &a.AccountID, &a.Category, &a.OperatorID, &a.SubscriberID, &a.VPN.Protocol, &endpoints,
 		&a.Purpose, &a.PaymentReference, &a.State, &flags, &feeDue, &a.Fee.AmountPKR, &a.Fee.Reason, &a.ReturnNote,
 		&a.ReasonCode, &a.DecisionNote, &a.Registration, &a.CheckedItems, &created, &updated, &submitted,
-		&due, &decided, &a.Kind, &a.ForRegistration, &givenUp, &a.HolderName)
+		&due, &decided, &appealBy, &a.Kind, &a.ForRegistration, &givenUp, &a.HolderName)
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +40,7 @@ func scanApp(sc interface{ Scan(...any) error }) (*registry.Application, error) 
 	}
 	a.Fee.Due = feeDue != 0
 	a.CreatedAt, a.UpdatedAt, a.SubmittedAt = parseTime(created), parseTime(updated), parseTime(submitted)
-	a.SLADueAt, a.DecidedAt = parseTime(due), parseTime(decided)
+	a.SLADueAt, a.DecidedAt, a.AppealDeadline = parseTime(due), parseTime(decided), parseTime(appealBy)
 	return &a, nil
 }
 
@@ -64,7 +64,7 @@ func appArgs(a *registry.Application) ([]any, error) {
 	return []any{kind, a.ForRegistration, string(givenUp), a.Category, nullable(a.OperatorID), a.SubscriberID, a.VPN.Protocol, string(endpoints),
 		a.Purpose, a.PaymentReference, a.State, string(flags), boolInt(a.Fee.Due), a.Fee.AmountPKR, a.Fee.Reason,
 		a.ReturnNote, a.ReasonCode, a.DecisionNote, a.Registration, a.CheckedItems, tm(a.UpdatedAt),
-		tm(a.SubmittedAt), tm(a.SLADueAt), tm(a.DecidedAt)}, nil
+		tm(a.SubmittedAt), tm(a.SLADueAt), tm(a.DecidedAt), tm(a.AppealDeadline)}, nil
 }
 
 func orEmpty[T any](s []T) []T {
@@ -82,7 +82,7 @@ func (t *tx) CreateApplication(ctx context.Context, a *registry.Application) err
 	args = append([]any{a.ID, a.AccountID, tm(a.CreatedAt)}, args...)
 	_, err = t.exec(ctx, `INSERT INTO applications (id, account_id, created_at, kind, for_registration, given_up, category, operator_id, subscriber_id,
 		vpn_protocol, vpn_endpoints, purpose, payment_reference, state, flags, fee_due, fee_amount_pkr, fee_reason,
-		return_note, reason_code, decision_note, registration, checked_items, updated_at, submitted_at, sla_due_at, decided_at)
+		return_note, reason_code, decision_note, registration, checked_items, updated_at, submitted_at, sla_due_at, decided_at, appeal_by)
 		VALUES (`+placeholders(len(args))+`)`, args...)
 	if isUnique(err) && a.ForRegistration != "" {
 		return registry.Errorf(registry.ECONFLICT, "registration %s already has an open renewal or amendment; finish or withdraw it first", a.ForRegistration)
@@ -101,7 +101,7 @@ func (t *tx) UpdateApplication(ctx context.Context, a *registry.Application) err
 	res, err := t.exec(ctx, `UPDATE applications SET kind = ?, for_registration = ?, given_up = ?, category = ?, operator_id = ?, subscriber_id = ?, vpn_protocol = ?,
 		vpn_endpoints = ?, purpose = ?, payment_reference = ?, state = ?, flags = ?, fee_due = ?, fee_amount_pkr = ?,
 		fee_reason = ?, return_note = ?, reason_code = ?, decision_note = ?, registration = ?, checked_items = ?,
-		updated_at = ?, submitted_at = ?, sla_due_at = ?, decided_at = ? WHERE id = ?`, append(args, a.ID)...)
+		updated_at = ?, submitted_at = ?, sla_due_at = ?, decided_at = ?, appeal_by = ? WHERE id = ?`, append(args, a.ID)...)
 	if err := mustAffect(res, err, "application %s not found", a.ID); err != nil {
 		return err
 	}
@@ -234,6 +234,10 @@ func (t *tx) ListApplications(ctx context.Context, f registry.AppFilter) ([]*reg
 	if !f.OverdueBefore.IsZero() {
 		where = append(where, "a.sla_due_at <> '' AND a.sla_due_at < ?")
 		args = append(args, tm(f.OverdueBefore))
+	}
+	if !f.NotOverdueAt.IsZero() {
+		where = append(where, "(a.sla_due_at = '' OR a.sla_due_at >= ?)")
+		args = append(args, tm(f.NotOverdueAt))
 	}
 	q := `SELECT ` + appCols + appFrom
 	if len(where) > 0 {
@@ -392,4 +396,36 @@ func (t *tx) HeldItems(ctx context.Context, accountID, exceptApplication string)
 		return 0, fmt.Errorf("held items: %w", err)
 	}
 	return n, nil
+}
+
+// FixAppealDeadlines implements registry.Tx: rejected applications whose
+// appeal deadline was never written (rejected before migration 0016) get
+// decided_at plus days.
+func (t *tx) FixAppealDeadlines(ctx context.Context, days int) (int, error) {
+	rows, err := t.query(ctx, `SELECT id, decided_at FROM applications WHERE state = ? AND appeal_by = '' AND decided_at <> ''`, registry.StateRejected)
+	if err != nil {
+		return 0, fmt.Errorf("fix appeal deadlines: %w", err)
+	}
+	type row struct{ id, decided string }
+	var rs []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.id, &r.decided); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("fix appeal deadlines: %w", err)
+		}
+		rs = append(rs, r)
+	}
+	err = rows.Err()
+	rows.Close()
+	if err != nil {
+		return 0, fmt.Errorf("fix appeal deadlines: %w", err)
+	}
+	for _, r := range rs {
+		if _, err := t.exec(ctx, `UPDATE applications SET appeal_by = ? WHERE id = ? AND appeal_by = ''`,
+			tm(parseTime(r.decided).AddDate(0, 0, days)), r.id); err != nil {
+			return 0, fmt.Errorf("fix appeal deadlines: %w", err)
+		}
+	}
+	return len(rs), nil
 }

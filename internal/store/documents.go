@@ -91,8 +91,10 @@ func (t *tx) MarkDocumentPurged(ctx context.Context, id string, at time.Time) (b
 func (t *tx) Accesses(ctx context.Context, applicationID string) ([]registry.Access, error) {
 	rows, err := t.query(ctx, `SELECT l.at, l.actor_id, COALESCE(u.role, ''), l.action, l.detail
 		FROM audit_log l LEFT JOIN users u ON u.id = l.actor_id
-		WHERE l.object_type = 'application' AND l.object_id = ? AND l.action IN ('application.viewed', 'document.viewed')
-		ORDER BY l.seq`, applicationID)
+		WHERE (l.object_type = 'application' AND l.object_id = ? AND l.action IN ('application.viewed', 'document.viewed'))
+			OR (l.object_type = 'appeal' AND l.action = 'appeal.viewed'
+				AND l.object_id IN (SELECT id FROM appeals WHERE application_id = ?))
+		ORDER BY l.seq`, applicationID, applicationID)
 	if err != nil {
 		return nil, fmt.Errorf("accesses: %w", err)
 	}

@@ -17,7 +17,8 @@ import (
 // are disabled; their tokens, reset links and remembered login clients go;
 // its applications lose the subscriber id, purpose, payment reference and
 // VPN endpoints, and the operator checks' snapshots the subscriber id and
-// holder name. Messages to its users' e-mail addresses or its mobile
+// holder name; appeals lose their statement and surrendered registrations
+// the holder's reason. Messages to its users' e-mail addresses or its mobile
 // number (unless another account gives that number too), sent or not,
 // and e-mail verification links go too (a message record holds the
 // address and what was said). Ids, states, items, dates
@@ -46,6 +47,10 @@ func (t *tx) EraseAccount(ctx context.Context, accountID string, at time.Time) e
 			WHERE account_id = ?`},
 		{"checks", `UPDATE checks SET subscriber_id = '', holder_name = ''
 			WHERE application_id IN (SELECT id FROM applications WHERE account_id = ?)`},
+		// What the person wrote in their own words: an appeal's statement
+		// and a surrender's reason.
+		{"appeals", `UPDATE appeals SET statement = '' WHERE account_id = ?`},
+		{"surrenders", `UPDATE registrations SET end_reason = '' WHERE account_id = ? AND status = 'surrendered'`},
 	}
 	for _, s := range steps {
 		if _, err := t.exec(ctx, s.q, accountID); err != nil {

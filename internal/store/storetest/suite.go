@@ -45,6 +45,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"AuthAttemptsConcurrent", testAuthAttemptsConcurrent},
 		{"EndPasswordResets", testEndPasswordResets},
 		{"Appeals", testAppeals},
+		{"AppealDeadlines", testAppealDeadlines},
 		{"Escalations", testEscalations},
 		{"EraseAccount", testEraseAccount},
 		{"RegistrationChanges", testRegistrationChanges},
@@ -1929,4 +1930,42 @@ func testJobLeaseConcurrent(t *testing.T, db *store.DB) {
 	if len(winners) != 1 {
 		t.Fatalf("winners = %v, want exactly one", winners)
 	}
+}
+
+// testAppealDeadlines: an application keeps the appeal deadline fixed at
+// its rejection; FixAppealDeadlines writes decided_at plus the days given
+// only into rejected applications that have none, and leaves the rest.
+func testAppealDeadlines(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	fixture(t, db, "acc_a")
+	stored := t0.Add(30 * 24 * time.Hour)
+	write(t, db, func(tx registry.Tx) error {
+		for _, id := range []string{"app_kept", "app_legacy", "app_review"} {
+			a := sampleApp(id, "acc_a")
+			a.State, a.DecidedAt = registry.StateRejected, t0
+			switch id {
+			case "app_kept":
+				a.AppealDeadline = stored
+			case "app_review":
+				a.State, a.DecidedAt = registry.StateReview, time.Time{}
+			}
+			if err := tx.CreateApplication(ctx, a); err != nil {
+				return err
+			}
+		}
+		n, err := tx.FixAppealDeadlines(ctx, 10)
+		if err != nil || n != 1 {
+			t.Errorf("FixAppealDeadlines = %d, %v; want 1 (the legacy rejection)", n, err)
+		}
+		return nil
+	})
+	db.Read(ctx, func(tx registry.Tx) error {
+		for id, want := range map[string]time.Time{"app_kept": stored, "app_legacy": t0.AddDate(0, 0, 10), "app_review": {}} {
+			a, err := tx.Application(ctx, id, false)
+			if err != nil || !a.AppealDeadline.Equal(want.Truncate(time.Microsecond)) {
+				t.Errorf("%s: appeal deadline %s, %v; want %s", id, a.AppealDeadline, err, want)
+			}
+		}
+		return nil
+	})
 }
