@@ -399,7 +399,7 @@ func (t *tx) HeldItems(ctx context.Context, accountID, exceptApplication string)
 }
 
 // FixAppealDeadlines implements registry.Tx: rejected applications whose
-// appeal deadline was never written (rejected before migration 0016) get
+// appeal deadline was never written (rejected before migration 0014) get
 // decided_at plus days.
 func (t *tx) FixAppealDeadlines(ctx context.Context, days int) (int, error) {
 	rows, err := t.query(ctx, `SELECT id, decided_at FROM applications WHERE state = ? AND appeal_by = '' AND decided_at <> ''`, registry.StateRejected)
