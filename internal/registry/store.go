@@ -237,6 +237,10 @@ type Tx interface {
 	// false if runner no longer held the lease (it expired and another
 	// runner took the job over), in which case nothing is written.
 	FinishJob(ctx context.Context, name, runner string, r JobRun) (bool, error)
+	// RenewJobLease extends runner's lease on the job to until, if runner
+	// still holds it and it has not run out at now; false otherwise (the
+	// lease was lost: another runner may have taken the job over).
+	RenewJobLease(ctx context.Context, name, runner string, now, until time.Time) (bool, error)
 	// RequestJobRun makes the job due no later than at, noting who asked;
 	// ENOTFOUND for a job without a row.
 	RequestJobRun(ctx context.Context, name, by string, at time.Time) error
