@@ -263,7 +263,13 @@ func (s *Service) DeliverOutbox(ctx context.Context) (int, error) {
 		now := s.Now()
 		next := now.Add(retryDelay(m.Attempts))
 		giveUp := permanent(sendErr) || next.After(m.StartedAt.Add(time.Duration(set.OutboxGiveUpHours)*time.Hour))
-		msg := sendErr.Error()
+		// Transports mask what they quote; the outbox masks again, in
+		// case one did not (stored errors show on the admin page and in
+		// the log).
+		msg := notify.Redact(sendErr.Error())
+		if m.Recipient != "" {
+			msg = strings.ReplaceAll(msg, m.Recipient, maskRecipient(m.Recipient))
+		}
 		if len(msg) > 500 {
 			msg = msg[:500]
 			for !utf8.ValidString(msg) {
