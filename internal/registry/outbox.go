@@ -201,6 +201,20 @@ func permanent(err error) bool {
 	return errors.As(err, &p) && p.Permanent()
 }
 
+// channels are the channels this replica can send on: e-mail with a
+// Mailer, SMS with a Texter. A replica claims only messages on these, so
+// one started without an SMS gateway leaves texts to one that has it.
+func (s *Service) channels() []Channel {
+	var out []Channel
+	if s.mailer != nil {
+		out = append(out, ChannelEmail)
+	}
+	if s.texter != nil {
+		out = append(out, ChannelSMS)
+	}
+	return out
+}
+
 // DeliverOutbox sends the messages that are due: each is claimed with a
 // lease (so several workers or replicas never send one message twice
 // while its sender lives), rendered, handed to the Mailer or Texter, and
@@ -217,7 +231,7 @@ func (s *Service) DeliverOutbox(ctx context.Context) (int, error) {
 		if set, err = tx.Settings(ctx); err != nil {
 			return err
 		}
-		ids, err = tx.DueMessages(ctx, s.Now(), outboxBatch)
+		ids, err = tx.DueMessages(ctx, s.channels(), s.Now(), outboxBatch)
 		return err
 	})
 	if err != nil {
@@ -231,7 +245,7 @@ func (s *Service) DeliverOutbox(ctx context.Context) (int, error) {
 		var m *Message
 		err := s.store.Write(ctx, func(tx Tx) error {
 			var err error
-			m, err = tx.ClaimMessage(ctx, id, s.worker, s.Now(), s.Now().Add(outboxLease))
+			m, err = tx.ClaimMessage(ctx, id, s.worker, s.channels(), s.Now(), s.Now().Add(outboxLease))
 			return err
 		})
 		if err != nil {
@@ -403,7 +417,10 @@ func (s *Service) notifyAccount(ctx context.Context, tx Tx, accountID, key, tmpl
 			n++
 		}
 	}
-	if !sms || lang == "" {
+	// With text messages off (no Texter) none is written: one written
+	// now would wait for a replica that sends them, and go out late or
+	// never (replicas are meant to share their configuration).
+	if !sms || lang == "" || s.texter == nil {
 		return n, nil
 	}
 	acc, err := tx.Account(ctx, accountID)

@@ -764,3 +764,53 @@ func TestOutboxApprovalWithoutCertificateSaysSo(t *testing.T) {
 		}
 	})
 }
+
+// A replica without an SMS gateway claims no text messages: they wait,
+// untried, for a replica that can send them, instead of failing and
+// backing off there.
+func TestOutboxReplicaClaimsOnlyItsChannels(t *testing.T) {
+	eachStoreWith(t, withPostbox(nil), func(t *testing.T, h *harness) {
+		ctx, admin := h.ctx, h.staff("admin")
+		mailOnly := &postbox{}
+		cfg := h.cfg
+		cfg.Mailer, cfg.Texter = mailOnly, nil
+		b := NewService(h.db, cfg)
+		_, reg := h.approved("Ali Raza", "14.1.104.0/24")
+		n, err := b.DeliverOutbox(ctx)
+		if err != nil || n == 0 {
+			t.Fatalf("the mail-only replica sent %d, %v", n, err)
+		}
+		if mails, texts := mailOnly.take(); len(mails) != n || len(texts) != 0 {
+			t.Fatalf("mail-only replica: %d mails, %d texts", len(mails), len(texts))
+		}
+		pending, err := h.svc.ListOutbox(ctx, admin, "pending")
+		if err != nil || len(pending) != 1 || pending[0].Channel != ChannelSMS || pending[0].Attempts != 0 || pending[0].LastError != "" {
+			t.Fatalf("pending after the mail-only replica = %+v, %v; want the approval SMS, untried", pending, err)
+		}
+		if n := h.deliver(); n != 1 {
+			t.Fatalf("the replica with the gateway sent %d, want the SMS", n)
+		}
+		if _, texts := h.box.take(); len(texts) != 1 || !strings.Contains(texts[0].Text, reg.Number) {
+			t.Fatalf("texts = %+v", texts)
+		}
+	})
+}
+
+// With text messages off (no Texter) none is written to the outbox: it
+// would wait for a gateway that never comes.
+func TestOutboxNoSMSWhenOff(t *testing.T) {
+	noSMS := func(c *Config) { withPostbox(nil)(c); c.Texter = nil }
+	eachStoreWith(t, noSMS, func(t *testing.T, h *harness) {
+		h.approved("Ali Raza", "14.1.104.0/24")
+		if n := h.deliver(); n == 0 {
+			t.Fatal("nothing sent")
+		}
+		pending, err := h.svc.ListOutbox(h.ctx, h.staff("admin"), "pending")
+		if err != nil || len(pending) != 0 {
+			t.Fatalf("pending with SMS off = %+v, %v; want none", pending, err)
+		}
+		if mails, texts := h.box.take(); len(mails) == 0 || len(texts) != 0 {
+			t.Fatalf("%d mails, %d texts", len(mails), len(texts))
+		}
+	})
+}
