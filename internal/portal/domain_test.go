@@ -176,6 +176,10 @@ func TestTranslateDomain(t *testing.T) {
 		{`"0300۱۲۳۴۵۶۷" is not a Pakistani mobile number: it mixes digits of two scripts (such as 0–9 and ۰–۹); write all its digits in one; write it as 03XXXXXXXXX, +923XXXXXXXXX or 00923XXXXXXXXX (spaces, dashes and a "(0)" allowed)`,
 			"\u2068\"0300۱۲۳۴۵۶۷\"\u2069 پاکستانی موبائل نمبر نہیں: اس میں دو رسم الخط کے ہندسے ملے ہوئے ہیں (جیسے \u20660–9\u2069 اور ۰–۹)؛ سارے ہندسے ایک ہی رسم الخط میں لکھیں؛ اسے \u206603XXXXXXXXX\u2069، \u2066+923XXXXXXXXX\u2069 یا \u206600923XXXXXXXXX\u2069 لکھیں (خالی جگہ، ڈیش اور \u2066(0)\u2069 لکھ سکتے ہیں)"},
 		{"something the catalog does not know", "something the catalog does not know"},
+		// Waits are words in both languages, never Go's "1h0m0s".
+		{"you have asked for 3 verification links this hour; use the newest one in your mailbox, or wait 1 hour",
+			"آپ اس گھنٹے میں 3 تصدیقی لنک منگوا چکے ہیں؛ اپنے میل باکس میں سب سے نیا لنک استعمال کریں، یا 1 گھنٹہ انتظار کریں"},
+		{"too many failed logins; wait 40 minutes and try again", "لاگ اِن کی بہت زیادہ ناکام کوششیں؛ 40 منٹ انتظار کر کے دوبارہ کوشش کریں"},
 	}
 	for _, tt := range tests {
 		if got := translateDomain("ur", tt.en); got != tt.want {

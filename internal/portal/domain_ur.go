@@ -398,4 +398,11 @@ var domainUrdu = map[string]string{
 	"this verification link is not valid: it was used already, has expired (links work for 48 hours), was mistyped, or your e-mail address has changed since; log in and ask for a new link on your account page": "یہ تصدیقی لنک درست نہیں: یہ پہلے استعمال ہو چکا ہے، اس کی مدت ختم ہو گئی ہے (لنک 48 گھنٹے تک کام کرتے ہیں)، غلط لکھا گیا ہے، یا اس کے بعد آپ کا ای میل ایڈریس بدل گیا ہے؛ لاگ اِن کریں اور اپنے اکاؤنٹ کے صفحے سے نیا لنک منگوائیں",
 	"your e-mail address %s is verified already":                                                        "آپ کے ای میل ایڈریس %s کی تصدیق پہلے ہی ہو چکی ہے",
 	"you have asked for 3 verification links this hour; use the newest one in your mailbox, or wait %s": "آپ اس گھنٹے میں 3 تصدیقی لنک منگوا چکے ہیں؛ اپنے میل باکس میں سب سے نیا لنک استعمال کریں، یا %s انتظار کریں",
+	// Waits in messages (registry.HumanDuration), singular and plural.
+	"%d second":  "%d سیکنڈ",
+	"%d seconds": "%d سیکنڈ",
+	"%d minute":  "%d منٹ",
+	"%d minutes": "%d منٹ",
+	"%d hour":    "%d گھنٹہ",
+	"%d hours":   "%d گھنٹے",
 }

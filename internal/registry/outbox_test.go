@@ -814,3 +814,31 @@ func TestOutboxNoSMSWhenOff(t *testing.T) {
 		}
 	})
 }
+
+// The sign-up's verification link counts toward the 3 links an hour, and
+// the refusal words its wait as people do ("1 hour", not "1h0m0s").
+func TestVerificationLinksPerHour(t *testing.T) {
+	eachStoreWith(t, withPostbox(nil), func(t *testing.T, h *harness) {
+		ctx, svc := h.ctx, h.svc
+		u := h.applicant("individual")
+		for i := range 2 {
+			if err := svc.ResendEmailVerification(ctx, u); err != nil {
+				t.Fatalf("resend %d: %v", i+1, err)
+			}
+		}
+		err := svc.ResendEmailVerification(ctx, u)
+		wantCode(t, err, ETOOMANY, "or wait 1 hour")
+		if e := err.(*Error); e.RetryAfter != time.Hour || strings.Contains(e.Message, "0s") {
+			t.Errorf("refusal = %+v", e)
+		}
+		if n := h.deliver(); n != 3 {
+			t.Fatalf("%d verification mails sent in the hour, want 3", n)
+		}
+		h.clock.Add(20 * time.Minute)
+		wantCode(t, svc.ResendEmailVerification(ctx, u), ETOOMANY, "or wait 40 minutes")
+		h.clock.Add(40 * time.Minute)
+		if err := svc.ResendEmailVerification(ctx, u); err != nil {
+			t.Fatalf("after the hour: %v", err)
+		}
+	})
+}
