@@ -33,7 +33,9 @@ func domainFormats(t *testing.T) map[string]string {
 		out[s] = where
 	}
 	var files []string
-	for _, dir := range []string{"../registry", "../netpolicy", "../textfile", "."} {
+	// The store too: its coded errors (not found, conflicts) reach users
+	// through the registry as they are.
+	for _, dir := range []string{"../registry", "../netpolicy", "../textfile", "../store", "."} {
 		fs, _ := filepath.Glob(filepath.Join(dir, "*.go"))
 		files = append(files, fs...)
 	}
@@ -70,6 +72,10 @@ func domainFormats(t *testing.T) map[string]string {
 						}
 					}
 					switch {
+					case (name == "notFound" || name == "conflict") && len(x.Args) > 1:
+						add(where, x.Args[1]) // the store's notFound(err, format, …)
+					case name == "mustAffect" && len(x.Args) > 2:
+						add(where, x.Args[2]) // the store's mustAffect(res, err, format, …)
 					case name == "Add" && len(x.Args) > 1:
 						add(where, x.Args[1])
 					case name == "Errorf" && pkg == "fmt" && len(x.Args) > 0:
@@ -120,6 +126,13 @@ var internalFormats = map[string]bool{
 	"panic: %v":             true,
 	"and %d more":           true,
 	"daily at %02d:%02d %s": true,
+	// The store's own wrapping and SQL pieces, and migration and feed
+	// errors: they stop the program or end in a 500, never on a page.
+	" LIMIT %d": true,
+	" ORDER BY ap.sla_due_at, ap.submitted_at, ap.id LIMIT %d":                                             true,
+	"feed change %d: unknown op %q":                                                                        true,
+	"migrate: the database is at schema version %d, newer than this program knows (%d); run a newer ipreg": true,
+	"migration %s: names must be numbered 0001, 0002, … without gaps":                                      true,
 	// Outbox delivery errors: for admins' outbox page and the log, about
 	// the registry's own message templates.
 	"unknown channel %q":                             true,

@@ -142,7 +142,10 @@ func (t *tx) ResendMessage(ctx context.Context, id string, now time.Time) (*regi
 		return nil, err
 	}
 	if !ok {
-		return nil, registry.Errorf(registry.ECONFLICT, "message %s is %s: only a failed message can be sent again", id, m.State)
+		if m.State == registry.MessageSent {
+			return nil, registry.Errorf(registry.ECONFLICT, "message %s was sent already: only a message that failed can be sent again", id)
+		}
+		return nil, registry.Errorf(registry.ECONFLICT, "message %s is still waiting to be sent: only a message that failed can be sent again", id)
 	}
 	return m, nil
 }
