@@ -52,6 +52,10 @@ func TestServeMailTransport(t *testing.T) {
 		{"sms mode", map[string]string{"IPREG_MAIL": "log", "IPREG_SMS": "twilio"}, "use http, log or none"},
 		{"sms none and gateway", map[string]string{"IPREG_MAIL": "log", "IPREG_SMS": "none", "IPREG_SMS_GATEWAY_URL": "https://sms.example.pk/?to={to}"}, "contradict"},
 		{"bad gateway", map[string]string{"IPREG_MAIL": "log", "IPREG_SMS_GATEWAY_URL": "sms.example.pk"}, "http or https"},
+		{"misspelled gateway placeholder", map[string]string{"IPREG_MAIL": "log", "IPREG_SMS_GATEWAY_URL": "http://127.0.0.1:9/send?to={to}&msg={txt}"},
+			"--sms-gateway-url has an unknown placeholder {txt}"},
+		{"gateway without text", map[string]string{"IPREG_MAIL": "log", "IPREG_SMS_GATEWAY_URL": "http://127.0.0.1:9/send?to={to}"},
+			"has the placeholder {text}"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			env := base()

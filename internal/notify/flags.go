@@ -63,7 +63,7 @@ func (f *Flags) Register(fs *flag.FlagSet) {
 	fs.StringVar(&f.SMTPCAFile, "smtp-ca-file", "", "PEM file of certificate authorities to trust for the SMTP server besides the system's (a private CA)")
 	fs.DurationVar(&f.SMTPTimeout, "smtp-timeout", 30*time.Second, "how long connecting to the SMTP server and each command may take")
 	fs.StringVar(&f.SMS, "sms", "", "how text messages leave: http (through --sms-gateway-url), log (written to the log: development only) or none (no text messages); unset, http when --sms-gateway-url is given, log under --demo, otherwise none, with a warning at start")
-	fs.StringVar(&f.GatewayURL, "sms-gateway-url", "", "the SMS gateway's URL template, e.g. https://sms.example.pk/send?to={to}&text={text}&from={sender}; {to} {text} {sender} {token} are query-escaped, so put them in the query")
+	fs.StringVar(&f.GatewayURL, "sms-gateway-url", "", "the SMS gateway's URL template, e.g. https://sms.example.pk/send?to={to}&text={text}&from={sender}; {to} {text} {sender} {token} are query-escaped, so put them in the query; any other {placeholder}, or no {to} or {text} in the URL and body together, stops serve at start")
 	fs.StringVar(&f.GatewayMethod, "sms-gateway-method", "", "GET or POST; unset, GET without --sms-gateway-body and POST with one")
 	fs.StringVar(&f.GatewayBody, "sms-gateway-body", "", `POST body template with the same placeholders: JSON when it starts with { or [ (placeholders JSON-escaped: {"to":"{to}","text":"{text}"}), otherwise a form (to={to}&text={text})`)
 	fs.StringVar(&f.GatewaySender, "sms-sender", "", "the sender ID or short code that fills {sender}")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 )
@@ -75,4 +76,42 @@ func MaskMobile(n string) string {
 		return strings.Repeat("*", len(n))
 	}
 	return n[:5] + strings.Repeat("*", len(n)-7) + n[len(n)-2:]
+}
+
+var (
+	emailInText = regexp.MustCompile(`[^\s<>()\[\]"',;:]+@[A-Za-z0-9.-]+`)
+	// digitsInText and mobileNumber: a Pakistani mobile number as
+	// gateways and servers write it, 92XXXXXXXXXX, +92XXXXXXXXXX or
+	// 03XXXXXXXXX, a whole run of digits.
+	digitsInText = regexp.MustCompile(`\+?[0-9]+`)
+	mobileNumber = regexp.MustCompile(`^(\+?923[0-9]{9}|03[0-9]{9})$`)
+)
+
+// Redact masks every e-mail address (MaskEmail) and mobile number
+// (MaskMobile) in s, an error text from a mail server or SMS gateway that
+// may quote the recipient, so that the outbox, its admin page and the log
+// keep the error without the address.
+func Redact(s string) string {
+	s = emailInText.ReplaceAllStringFunc(s, MaskEmail)
+	return digitsInText.ReplaceAllStringFunc(s, func(d string) string {
+		if mobileNumber.MatchString(d) {
+			return MaskMobile(d)
+		}
+		return d
+	})
+}
+
+// redacted is an error whose text is Redact'ed; it still wraps the
+// original, for errors.Is/As (Permanent, go-mail's SendError).
+type redacted struct{ err error }
+
+func (r redacted) Error() string { return Redact(r.err.Error()) }
+func (r redacted) Unwrap() error { return r.err }
+
+// RedactError is err with its text Redact'ed (nil for nil).
+func RedactError(err error) error {
+	if err == nil {
+		return nil
+	}
+	return redacted{err}
 }

@@ -3,6 +3,7 @@ package notify
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 	"testing"
@@ -45,5 +46,24 @@ func TestLogTransports(t *testing.T) {
 	}
 	if got := MaskMobile("92300"); got != "*****" {
 		t.Errorf("MaskMobile(short) = %q", got)
+	}
+}
+
+func TestRedact(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"affected recipient(s): <xrefused@example.com.pk>, affected message ID: <ipreg.verify-abc-usr_1@ipreg.example.pk>",
+			"affected recipient(s): <x***@example.com.pk>, affected message ID: <i***@ipreg.example.pk>"},
+		{"550 5.1.1 ali.khan@example.pk: no such user", "550 5.1.1 a***@example.pk: no such user"},
+		{"number 923001234567,+923001234568 and 03001234569 refused; HTTP 500 after 12345678901234 ms",
+			"number 92300*****67,+9230******68 and 03001****69 refused; HTTP 500 after 12345678901234 ms"},
+		{"nothing personal here", "nothing personal here"},
+	} {
+		if got := Redact(tt.in); got != tt.want {
+			t.Errorf("Redact(%q)\n = %q\nwant %q", tt.in, got, tt.want)
+		}
+	}
+	err := Permanent(RedactError(errors.New("refused <a.b@example.pk>")))
+	if !IsPermanent(err) || err.Error() != "refused <a***@example.pk>" {
+		t.Errorf("RedactError = %v (permanent %v)", err, IsPermanent(err))
 	}
 }

@@ -100,6 +100,9 @@ func NewHTTPTexter(cfg GatewayConfig) (*HTTPTexter, error) {
 			return nil, fmt.Errorf("sms gateway: success pattern: %w", err)
 		}
 	}
+	if err := checkPlaceholders(cfg.URL, cfg.Body); err != nil {
+		return nil, err
+	}
 	if t.cfg.Timeout == 0 {
 		t.cfg.Timeout = 15 * time.Second
 	}
@@ -123,6 +126,34 @@ func (t *HTTPTexter) String() string {
 func (t *HTTPTexter) fill(tmpl string, m SMS, esc func(string) string) string {
 	return strings.NewReplacer("{to}", esc(m.To), "{text}", esc(m.Text), "{sender}", esc(t.cfg.Sender),
 		"{token}", esc(t.cfg.Token)).Replace(tmpl)
+}
+
+// placeholder is what a template's placeholder looks like; the known
+// ones are in placeholders.
+var (
+	placeholder  = regexp.MustCompile(`\{[A-Za-z0-9_.-]+\}`)
+	placeholders = map[string]bool{"{to}": true, "{text}": true, "{sender}": true, "{token}": true}
+)
+
+// checkPlaceholders refuses a template with a placeholder that is not one
+// of {to} {text} {sender} {token} (a misspelling would reach the gateway
+// as it is, and the message would be lost), and templates that between
+// them leave out {to} or {text} (no message could be addressed or said).
+// Errors name the flag and the placeholder.
+func checkPlaceholders(urlTmpl, body string) error {
+	for _, tm := range []struct{ flag, tmpl string }{{"--sms-gateway-url", urlTmpl}, {"--sms-gateway-body", body}} {
+		for _, p := range placeholder.FindAllString(tm.tmpl, -1) {
+			if !placeholders[p] {
+				return fmt.Errorf("sms gateway: %s has an unknown placeholder %s: use {to}, {text}, {sender} or {token}", tm.flag, p)
+			}
+		}
+	}
+	for _, p := range []string{"{to}", "{text}"} {
+		if !strings.Contains(urlTmpl, p) && !strings.Contains(body, p) {
+			return fmt.Errorf("sms gateway: neither --sms-gateway-url nor --sms-gateway-body has the placeholder %s: put it where the gateway expects it", p)
+		}
+	}
+	return nil
 }
 
 func jsonEscape(s string) string {

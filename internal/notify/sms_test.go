@@ -177,7 +177,7 @@ func TestHTTPTexterPOST(t *testing.T) {
 			t.Errorf("token sent as %v %v", g.got[0].URL, g.got[0].Header)
 		}
 		// A gateway that does not answer at all: the error names no URL.
-		tx, _ = NewHTTPTexter(GatewayConfig{URL: "http://127.0.0.1:1/send?key={token}&to={to}", Token: "secret-key-9"})
+		tx, _ = NewHTTPTexter(GatewayConfig{URL: "http://127.0.0.1:1/send?key={token}&to={to}&text={text}", Token: "secret-key-9"})
 		err = tx.SendSMS(context.Background(), SMS{To: "923001234567", Text: "hi"})
 		if err == nil || strings.Contains(err.Error(), "secret-key-9") || strings.Contains(err.Error(), "/send") {
 			t.Errorf("unreachable gateway: %v", err)
@@ -199,6 +199,13 @@ func TestHTTPTexterConfig(t *testing.T) {
 		{"bad pattern", GatewayConfig{URL: "https://x.example/", Success: "("}, "success pattern"},
 		{"token placeholder without token", GatewayConfig{URL: "https://x.example/?k={token}"}, "no token"},
 		{"password without user", GatewayConfig{URL: "https://x.example/", Password: "p"}, "without a user"},
+		{"misspelled placeholder in the URL", GatewayConfig{URL: "http://127.0.0.1:1/send?to={to}&msg={txt}"},
+			"--sms-gateway-url has an unknown placeholder {txt}"},
+		{"misspelled placeholder in the body", GatewayConfig{URL: "https://x.example/send", Body: `{"to":"{to}","text":"{Text}"}`},
+			"--sms-gateway-body has an unknown placeholder {Text}"},
+		{"no text anywhere", GatewayConfig{URL: "https://x.example/send?to={to}"}, "has the placeholder {text}"},
+		{"no number anywhere", GatewayConfig{URL: "https://x.example/send?text={text}&from={sender}"}, "has the placeholder {to}"},
+		{"no text in a POST", GatewayConfig{URL: "https://x.example/send?to={to}", Body: "from={sender}"}, "has the placeholder {text}"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := NewHTTPTexter(tt.cfg)
@@ -207,8 +214,18 @@ func TestHTTPTexterConfig(t *testing.T) {
 			}
 		})
 	}
-	tx, err := NewHTTPTexter(GatewayConfig{URL: "https://sms.example.pk/send?key={token}&to={to}", Token: "k"})
+	tx, err := NewHTTPTexter(GatewayConfig{URL: "https://sms.example.pk/send?key={token}&to={to}&text={text}", Token: "k"})
 	if err != nil || tx.String() != "sms gateway GET https://sms.example.pk" {
 		t.Errorf("String = %v, %v", tx, err)
+	}
+	// The placeholders may be split between URL and body; a JSON body's
+	// own braces are not placeholders.
+	for _, cfg := range []GatewayConfig{
+		{URL: "https://x.example/send?to={to}", Body: "text={text}"},
+		{URL: "https://x.example/send", Body: `{"msg":{"to":"{to}","text":"{text}","opts":{}}}`},
+	} {
+		if _, err := NewHTTPTexter(cfg); err != nil {
+			t.Errorf("NewHTTPTexter(%+v) = %v", cfg, err)
+		}
 	}
 }

@@ -146,7 +146,7 @@ func (s *SMTPMailer) String() string { return s.desc }
 func (s *SMTPMailer) SendEmail(ctx context.Context, m Email) error {
 	msg, err := s.message(m)
 	if err != nil {
-		return Permanent(fmt.Errorf("smtp: %w", err))
+		return Permanent(RedactError(fmt.Errorf("smtp: %w", err)))
 	}
 	if err := s.client.DialAndSendWithContext(ctx, msg); err != nil {
 		return classifySMTP(err)
@@ -226,14 +226,15 @@ func MessageID(key, domain string) string {
 	return string(b) + "@" + domain
 }
 
-// classifySMTP marks the errors no retry can cure.
+// classifySMTP marks the errors no retry can cure. go-mail's errors quote
+// the affected recipients and message ID: their text is Redact'ed.
 func classifySMTP(err error) error {
 	var se *mail.SendError
 	if errors.As(err, &se) && se.ErrorCode() >= 500 && se.ErrorCode() < 600 {
 		switch se.Reason {
 		case mail.ErrSMTPRcptTo, mail.ErrSMTPData, mail.ErrSMTPDataClose:
-			return Permanent(fmt.Errorf("smtp: refused: %w", err))
+			return Permanent(RedactError(fmt.Errorf("smtp: refused: %w", err)))
 		}
 	}
-	return fmt.Errorf("smtp: %w", err)
+	return RedactError(fmt.Errorf("smtp: %w", err))
 }

@@ -185,6 +185,10 @@ func TestSMTPMailer(t *testing.T) {
 		if err == nil || !IsPermanent(err) {
 			t.Errorf("refused recipient: %v (permanent %v)", err, IsPermanent(err))
 		}
+		// go-mail quotes the affected recipient: the error masks it.
+		if err != nil && (strings.Contains(err.Error(), "someone@elsewhere.test") || !strings.Contains(err.Error(), "s***@elsewhere.test")) {
+			t.Errorf("refused recipient's error does not mask the address: %v", err)
+		}
 		e.To = "not an address"
 		if err := m.SendEmail(ctx, e); err == nil || !IsPermanent(err) {
 			t.Errorf("malformed recipient: %v", err)

@@ -33,7 +33,9 @@ func domainFormats(t *testing.T) map[string]string {
 		out[s] = where
 	}
 	var files []string
-	for _, dir := range []string{"../registry", "../netpolicy", "../textfile", "."} {
+	// The store too: its coded errors (not found, conflicts) reach users
+	// through the registry as they are.
+	for _, dir := range []string{"../registry", "../netpolicy", "../textfile", "../store", "."} {
 		fs, _ := filepath.Glob(filepath.Join(dir, "*.go"))
 		files = append(files, fs...)
 	}
@@ -70,6 +72,10 @@ func domainFormats(t *testing.T) map[string]string {
 						}
 					}
 					switch {
+					case (name == "notFound" || name == "conflict") && len(x.Args) > 1:
+						add(where, x.Args[1]) // the store's notFound(err, format, …)
+					case name == "mustAffect" && len(x.Args) > 2:
+						add(where, x.Args[2]) // the store's mustAffect(res, err, format, …)
 					case name == "Add" && len(x.Args) > 1:
 						add(where, x.Args[1])
 					case name == "Errorf" && pkg == "fmt" && len(x.Args) > 0:
@@ -120,6 +126,13 @@ var internalFormats = map[string]bool{
 	"panic: %v":             true,
 	"and %d more":           true,
 	"daily at %02d:%02d %s": true,
+	// The store's own wrapping and SQL pieces, and migration and feed
+	// errors: they stop the program or end in a 500, never on a page.
+	" LIMIT %d": true,
+	" ORDER BY ap.sla_due_at, ap.submitted_at, ap.id LIMIT %d":                                             true,
+	"feed change %d: unknown op %q":                                                                        true,
+	"migrate: the database is at schema version %d, newer than this program knows (%d); run a newer ipreg": true,
+	"migration %s: names must be numbered 0001, 0002, … without gaps":                                      true,
 	// Outbox delivery errors: for admins' outbox page and the log, about
 	// the registry's own message templates.
 	"unknown channel %q":                             true,
@@ -176,6 +189,10 @@ func TestTranslateDomain(t *testing.T) {
 		{`"0300۱۲۳۴۵۶۷" is not a Pakistani mobile number: it mixes digits of two scripts (such as 0–9 and ۰–۹); write all its digits in one; write it as 03XXXXXXXXX, +923XXXXXXXXX or 00923XXXXXXXXX (spaces, dashes and a "(0)" allowed)`,
 			"\u2068\"0300۱۲۳۴۵۶۷\"\u2069 پاکستانی موبائل نمبر نہیں: اس میں دو رسم الخط کے ہندسے ملے ہوئے ہیں (جیسے \u20660–9\u2069 اور ۰–۹)؛ سارے ہندسے ایک ہی رسم الخط میں لکھیں؛ اسے \u206603XXXXXXXXX\u2069، \u2066+923XXXXXXXXX\u2069 یا \u206600923XXXXXXXXX\u2069 لکھیں (خالی جگہ، ڈیش اور \u2066(0)\u2069 لکھ سکتے ہیں)"},
 		{"something the catalog does not know", "something the catalog does not know"},
+		// Waits are words in both languages, never Go's "1h0m0s".
+		{"you have asked for 3 verification links this hour; use the newest one in your mailbox, or wait 1 hour",
+			"آپ اس گھنٹے میں 3 تصدیقی لنک منگوا چکے ہیں؛ اپنے میل باکس میں سب سے نیا لنک استعمال کریں، یا 1 گھنٹہ انتظار کریں"},
+		{"too many failed logins; wait 40 minutes and try again", "لاگ اِن کی بہت زیادہ ناکام کوششیں؛ 40 منٹ انتظار کر کے دوبارہ کوشش کریں"},
 	}
 	for _, tt := range tests {
 		if got := translateDomain("ur", tt.en); got != tt.want {

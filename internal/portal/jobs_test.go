@@ -32,7 +32,7 @@ func TestAdminJobsPage(t *testing.T) {
 		row, _, _ = strings.Cut(row, "</tr>")
 		return row
 	}
-	for _, want := range []string{"expire-checks", "Every 1 min", "Succeeded", "Daily at 07:00, Pakistan time", `href="/admin/jobs"`} {
+	for _, want := range []string{"expire-checks", "Every minute", "Every hour", "1 run, 0 failed, 0 items", "Succeeded", "Daily at 07:00, Pakistan time", `href="/admin/jobs"`} {
 		if !strings.Contains(p.body, want) {
 			t.Errorf("jobs page lacks %q", want)
 		}
@@ -61,9 +61,16 @@ func TestAdminJobsPage(t *testing.T) {
 	}
 	b.get("/lang/ur")
 	p = b.get("/admin/jobs")
-	for _, want := range []string{"پس منظر کے کام", "ابھی چلائیں", "روزانہ پاکستانی وقت کے مطابق", "جن دستاویزات کو محفوظ رکھنے کی مدت گزر گئی", "ناکام"} {
+	for _, want := range []string{"پس منظر کے کام", "ابھی چلائیں", "روزانہ پاکستانی وقت کے مطابق", "جن دستاویزات کو محفوظ رکھنے کی مدت گزر گئی", "ناکام",
+		"ہر منٹ", "ہر گھنٹے", "1 باری، 0 ناکام، 0 اندراجات"} {
 		if !strings.Contains(p.body, want) {
 			t.Errorf("Urdu jobs page lacks %q", want)
+		}
+	}
+	// No plural after 1, no "1 hour 0 minutes".
+	for _, bad := range []string{"1 باریاں", "1 اندراجات", "گھنٹے 0 منٹ", "1 گھنٹے"} {
+		if strings.Contains(p.body, bad) {
+			t.Errorf("Urdu jobs page has %q", bad)
 		}
 	}
 }

@@ -34,6 +34,24 @@ var labels = map[string]map[string]string{
 		"expired":   "Unanswered",
 		"cancelled": "Cancelled",
 	},
+	// "message": the outbox's message templates
+	// (internal/registry/messages/en/*.tmpl), for the admin's outbox page.
+	"message": {
+		"verify_email":   "E-mail address confirmation",
+		"password_reset": "Password reset link",
+		"submitted":      "Application received",
+		"operator_check": "Operator's answer",
+		"returned":       "Application returned for correction",
+		"approved":       "Application approved",
+		"rejected":       "Application rejected",
+		"appeal_decided": "Appeal decided",
+		"items_given_up": "Addresses or numbers given up",
+		"expiring":       "Registration about to expire",
+		"expired":        "Registration expired",
+		"revoked":        "Registration revoked",
+		"surrendered":    "Registration surrendered",
+		"digest":         "Staff digest of overdue work",
+	},
 	"kind": {
 		"company":    "Company or organisation",
 		"individual": "Individual",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ipreg/ipreg/internal/notify"
+	"github.com/ipreg/ipreg/internal/portal"
 	"github.com/ipreg/ipreg/internal/registry"
 	"github.com/ipreg/ipreg/internal/testbin"
 )
@@ -126,6 +128,10 @@ func TestAdminOutboxPage(t *testing.T) {
 	if strings.Contains(p.body, "/resend") {
 		t.Errorf("a pending message offers Resend")
 	}
+	// Messages are named in words, not by their template's code.
+	if !strings.Contains(p.body, "E-mail address confirmation") || strings.Contains(p.body, "verify_email") {
+		t.Errorf("the outbox page does not name the message in words:\n%s", p.body)
+	}
 	for range 20 {
 		clock.Add(10 * time.Minute)
 		e.deliver()
@@ -139,8 +145,16 @@ func TestAdminOutboxPage(t *testing.T) {
 		t.Fatalf("no Resend for the given-up message:\n%s", p.body)
 	}
 	b.get("/lang/ur?next=/admin/outbox")
-	if p := b.get("/admin/outbox"); !strings.Contains(p.body, "جانے والے پیغامات") || !strings.Contains(p.body, "دوبارہ بھیجیں") {
-		t.Errorf("the Urdu page is not in Urdu")
+	if p := b.get("/admin/outbox"); !strings.Contains(p.body, "جانے والے پیغامات") || !strings.Contains(p.body, "دوبارہ بھیجیں") ||
+		!strings.Contains(p.body, "ای میل ایڈریس کی تصدیق") || !strings.Contains(p.body, "جو پیغامات نہیں بھیجے جا سکے") ||
+		strings.Contains(p.body, "verify_email") || strings.Contains(p.body, "دستبرداری") {
+		t.Errorf("the Urdu page is not in Urdu:\n%s", p.body)
+	}
+	// Errors that are not about a form: in Urdu, under "there is a
+	// problem", not "please fix the following".
+	if p := b.post("/admin/outbox/msg_nonexist/resend", url.Values{}); p.status != 404 || !strings.Contains(p.body, "ایک مسئلہ ہے") ||
+		!strings.Contains(p.body, "نہیں ملا") || strings.Contains(p.body, "not found") || strings.Contains(p.body, "براہِ کرم درج ذیل درست کریں") {
+		t.Errorf("resend of an unknown message = %d:\n%s", p.status, p.body)
 	}
 	e.mail.mu.Lock()
 	e.mail.down = false
@@ -151,8 +165,9 @@ func TestAdminOutboxPage(t *testing.T) {
 	if mails := e.deliver(); len(mails) != 1 || mails[0].To != "omar@example.pk" {
 		t.Errorf("after resend: %+v", mails)
 	}
-	if p := b.post("/admin/outbox/"+failed[0].ID+"/resend", url.Values{}); p.status != 409 {
-		t.Errorf("resend of a sent message = %d, want 409", p.status)
+	if p := b.post("/admin/outbox/"+failed[0].ID+"/resend", url.Values{}); p.status != 409 || !strings.Contains(p.body, "پہلے ہی بھیجا جا چکا ہے") ||
+		strings.Contains(p.body, "only a") || !strings.Contains(p.body, "ایک مسئلہ ہے") || strings.Contains(p.body, "براہِ کرم درج ذیل درست کریں") {
+		t.Errorf("resend of a sent message = %d, want 409 in Urdu:\n%s", p.status, p.body)
 	}
 }
 
@@ -168,5 +183,20 @@ func TestPrivacyNoticeMessages(t *testing.T) {
 	b.get("/lang/ur?next=/privacy")
 	if p := b.get("/privacy"); !strings.Contains(p.body, "ریکارڈ 90 دن بعد مٹا دیا جاتا ہے") {
 		t.Errorf("the Urdu privacy notice misses the messages")
+	}
+}
+
+// Every message template has a name for the outbox page (in Urdu too, by
+// the catalog test).
+func TestOutboxMessageLabels(t *testing.T) {
+	files, err := filepath.Glob("../registry/messages/en/*.tmpl")
+	if err != nil || len(files) < 10 {
+		t.Fatalf("templates: %v, %v", files, err)
+	}
+	for _, f := range files {
+		code := strings.TrimSuffix(filepath.Base(f), ".tmpl")
+		if portal.MessageLabel("en", code) == code || portal.MessageLabel("ur", code) == code {
+			t.Errorf("message template %s has no name for the outbox page", code)
+		}
 	}
 }

@@ -38,11 +38,22 @@ func (v *view) JobAbout(j registry.Job) string {
 
 // JobSchedule words a job's schedule.
 func (v *view) JobSchedule(sc registry.Schedule) string {
-	if sc.Every > 0 {
-		if sc.Every < time.Minute {
-			return v.T("Every %d s", int(sc.Every/time.Second))
-		}
-		return v.T("Every %s", v.Duration(sc.Every))
+	switch e := sc.Every; {
+	case e <= 0:
+	case e == time.Second:
+		return v.T("Every second")
+	case e < time.Minute && e%time.Second == 0:
+		return v.T("Every %d seconds", int(e/time.Second))
+	case e == time.Hour:
+		return v.T("Every hour")
+	case e%time.Hour == 0:
+		return v.T("Every %d hours", int(e/time.Hour))
+	case e == time.Minute:
+		return v.T("Every minute")
+	case e%time.Minute == 0 && e < 2*time.Hour:
+		return v.T("Every %d minutes", int(e/time.Minute))
+	default:
+		return v.T("Every %s", v.Duration(e))
 	}
 	return v.T("Daily at %s, Pakistan time", fmt.Sprintf("%02d:%02d", sc.Minute/60, sc.Minute%60))
 }
@@ -76,4 +87,21 @@ func (s *Server) adminJobRun(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/admin/jobs?msg=job_queued", http.StatusSeeOther)
+}
+
+// JobTotals words a job's runs, failures and items over all runs, with
+// the singular for 1 ("1 run", Urdu "1 باری", not "1 باریاں").
+func (v *view) JobTotals(st *registry.JobState) string {
+	sep := ", "
+	if v.Lang == "ur" {
+		sep = "، "
+	}
+	runs, items := v.T("%d runs", st.Runs), v.T("%d items", st.Items)
+	if st.Runs == 1 {
+		runs = v.T("%d run", st.Runs)
+	}
+	if st.Items == 1 {
+		items = v.T("%d item", st.Items)
+	}
+	return runs + sep + v.T("%d failed", st.Failures) + sep + items
 }

@@ -437,6 +437,10 @@ type formError struct {
 	// RetryAfter, for a throttled or busy answer (429, 503), becomes the
 	// Retry-After header.
 	RetryAfter time.Duration
+	// NotForm: the error is not about what was typed (a conflict, a
+	// missing object, a limit, our fault), so the summary is headed
+	// "There is a problem", not "Please fix the following".
+	NotForm bool
 }
 
 func toFormError(s *Server, r *http.Request, err error) *formError {
@@ -444,9 +448,10 @@ func toFormError(s *Server, r *http.Request, err error) *formError {
 	lang := currentLang(r)
 	if !errors.As(err, &e) || e.Code == registry.EINTERNAL {
 		s.log.ErrorContext(r.Context(), "portal: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
-		return &formError{Summary: translate(lang, "The error was logged. Try again in a moment.")}
+		return &formError{Summary: translate(lang, "The error was logged. Try again in a moment."), NotForm: true}
 	}
-	fe := &formError{Summary: translateDomain(lang, e.Message), RetryAfter: e.RetryAfter}
+	fe := &formError{Summary: translateDomain(lang, e.Message), RetryAfter: e.RetryAfter,
+		NotForm: e.Code != registry.EINVALID && len(e.Fields) == 0}
 	if len(e.Fields) > 0 {
 		fe.Fields = make(map[string]string, len(e.Fields))
 		for k, m := range e.Fields {

@@ -122,6 +122,11 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*User, *Account, 
 			}
 			return err
 		}
+		// The sign-up's link counts toward the 3 links an hour, as a
+		// resent one does.
+		if _, err := s.reserve(ctx, tx, limitVerifyResend, s.Now(), u.ID); err != nil {
+			return err
+		}
 		if err := s.mailVerification(ctx, tx, u); err != nil {
 			return err
 		}

@@ -95,7 +95,7 @@ func (s *Service) ResendEmailVerification(ctx context.Context, actor *User) erro
 			var e *Error
 			if errors.As(err, &e) && e.Code == ETOOMANY {
 				return &Error{Code: ETOOMANY, RetryAfter: e.RetryAfter, Message: fmt.Sprintf(
-					"you have asked for 3 verification links this hour; use the newest one in your mailbox, or wait %s", e.RetryAfter.Round(time.Minute))}
+					"you have asked for 3 verification links this hour; use the newest one in your mailbox, or wait %s", HumanDuration(e.RetryAfter))}
 			}
 			return err
 		}

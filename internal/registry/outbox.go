@@ -210,6 +210,20 @@ func permanent(err error) bool {
 	return errors.As(err, &p) && p.Permanent()
 }
 
+// channels are the channels this replica can send on: e-mail with a
+// Mailer, SMS with a Texter. A replica claims only messages on these, so
+// one started without an SMS gateway leaves texts to one that has it.
+func (s *Service) channels() []Channel {
+	var out []Channel
+	if s.mailer != nil {
+		out = append(out, ChannelEmail)
+	}
+	if s.texter != nil {
+		out = append(out, ChannelSMS)
+	}
+	return out
+}
+
 // DeliverOutbox sends the messages that are due: each is claimed with a
 // lease (so several workers or replicas never send one message twice
 // while its sender lives), rendered, handed to the Mailer or Texter, and
@@ -226,7 +240,7 @@ func (s *Service) DeliverOutbox(ctx context.Context) (int, error) {
 		if set, err = tx.Settings(ctx); err != nil {
 			return err
 		}
-		ids, err = tx.DueMessages(ctx, s.Now(), outboxBatch)
+		ids, err = tx.DueMessages(ctx, s.channels(), s.Now(), outboxBatch)
 		return err
 	})
 	if err != nil {
@@ -240,7 +254,7 @@ func (s *Service) DeliverOutbox(ctx context.Context) (int, error) {
 		var m *Message
 		err := s.store.Write(ctx, func(tx Tx) error {
 			var err error
-			m, err = tx.ClaimMessage(ctx, id, s.worker, s.Now(), s.Now().Add(outboxLease))
+			m, err = tx.ClaimMessage(ctx, id, s.worker, s.channels(), s.Now(), s.Now().Add(outboxLease))
 			return err
 		})
 		if err != nil {
@@ -272,7 +286,13 @@ func (s *Service) DeliverOutbox(ctx context.Context) (int, error) {
 		now := s.Now()
 		next := now.Add(retryDelay(m.Attempts))
 		giveUp := permanent(sendErr) || next.After(m.StartedAt.Add(time.Duration(set.OutboxGiveUpHours)*time.Hour))
-		msg := sendErr.Error()
+		// Transports mask what they quote; the outbox masks again, in
+		// case one did not (stored errors show on the admin page and in
+		// the log).
+		msg := notify.Redact(sendErr.Error())
+		if m.Recipient != "" {
+			msg = strings.ReplaceAll(msg, m.Recipient, maskRecipient(m.Recipient))
+		}
 		if len(msg) > 500 {
 			msg = msg[:500]
 			for !utf8.ValidString(msg) {
@@ -414,6 +434,12 @@ func (s *Service) notifyAccount(ctx context.Context, tx Tx, accountID, key, tmpl
 // number, in the language of its first enabled user (none: no SMS), keyed
 // key + ":sms" (one per event).
 func (s *Service) textAccount(ctx context.Context, tx Tx, accountID, key, tmpl string, data map[string]string) (int, error) {
+	// With text messages off (no Texter) none is written: one written
+	// now would wait for a replica that sends them, and go out late or
+	// never (replicas are meant to share their configuration).
+	if s.texter == nil {
+		return 0, nil
+	}
 	users, err := tx.AccountUsers(ctx, accountID)
 	if err != nil {
 		return 0, err

@@ -425,7 +425,8 @@ func TestOutboxRetryGiveUpResend(t *testing.T) {
 		down.Store(true)
 		box.fail = func(to string) error {
 			if down.Load() {
-				return errors.New("smtp: 451 mailbox temporarily unavailable")
+				// The transport quotes the recipient: the outbox masks it.
+				return fmt.Errorf("smtp: 451 mailbox <%s> temporarily unavailable", to)
 			}
 			return nil
 		}
@@ -436,6 +437,7 @@ func TestOutboxRetryGiveUpResend(t *testing.T) {
 		}
 		list, err := svc.ListOutbox(ctx, admin, "pending")
 		if err != nil || len(list) != 1 || list[0].Attempts != 1 || !strings.Contains(list[0].LastError, "451") ||
+			strings.Contains(list[0].LastError, u.Email) || !strings.Contains(list[0].LastError, "***@") ||
 			list[0].Recipient == u.Email || !strings.Contains(list[0].Recipient, "***") || list[0].Template != "verify_email" {
 			t.Fatalf("pending after a failure = %+v, %v", list, err)
 		}
@@ -759,6 +761,84 @@ func TestOutboxApprovalWithoutCertificateSaysSo(t *testing.T) {
 		if approval == nil || len(approval.Attachments) != 0 || strings.Contains(approval.Text, "certificate is attached") ||
 			!strings.Contains(approval.Text, "Your certificate could not be attached") || !strings.Contains(approval.HTML, "could not be attached") {
 			t.Fatalf("approval without its certificate = %+v", approval)
+		}
+	})
+}
+
+// A replica without an SMS gateway claims no text messages: they wait,
+// untried, for a replica that can send them, instead of failing and
+// backing off there.
+func TestOutboxReplicaClaimsOnlyItsChannels(t *testing.T) {
+	eachStoreWith(t, withPostbox(nil), func(t *testing.T, h *harness) {
+		ctx, admin := h.ctx, h.staff("admin")
+		mailOnly := &postbox{}
+		cfg := h.cfg
+		cfg.Mailer, cfg.Texter = mailOnly, nil
+		b := NewService(h.db, cfg)
+		_, reg := h.approved("Ali Raza", "14.1.104.0/24")
+		n, err := b.DeliverOutbox(ctx)
+		if err != nil || n == 0 {
+			t.Fatalf("the mail-only replica sent %d, %v", n, err)
+		}
+		if mails, texts := mailOnly.take(); len(mails) != n || len(texts) != 0 {
+			t.Fatalf("mail-only replica: %d mails, %d texts", len(mails), len(texts))
+		}
+		pending, err := h.svc.ListOutbox(ctx, admin, "pending")
+		if err != nil || len(pending) != 1 || pending[0].Channel != ChannelSMS || pending[0].Attempts != 0 || pending[0].LastError != "" {
+			t.Fatalf("pending after the mail-only replica = %+v, %v; want the approval SMS, untried", pending, err)
+		}
+		if n := h.deliver(); n != 1 {
+			t.Fatalf("the replica with the gateway sent %d, want the SMS", n)
+		}
+		if _, texts := h.box.take(); len(texts) != 1 || !strings.Contains(texts[0].Text, reg.Number) {
+			t.Fatalf("texts = %+v", texts)
+		}
+	})
+}
+
+// With text messages off (no Texter) none is written to the outbox: it
+// would wait for a gateway that never comes.
+func TestOutboxNoSMSWhenOff(t *testing.T) {
+	noSMS := func(c *Config) { withPostbox(nil)(c); c.Texter = nil }
+	eachStoreWith(t, noSMS, func(t *testing.T, h *harness) {
+		h.approved("Ali Raza", "14.1.104.0/24")
+		if n := h.deliver(); n == 0 {
+			t.Fatal("nothing sent")
+		}
+		pending, err := h.svc.ListOutbox(h.ctx, h.staff("admin"), "pending")
+		if err != nil || len(pending) != 0 {
+			t.Fatalf("pending with SMS off = %+v, %v; want none", pending, err)
+		}
+		if mails, texts := h.box.take(); len(mails) == 0 || len(texts) != 0 {
+			t.Fatalf("%d mails, %d texts", len(mails), len(texts))
+		}
+	})
+}
+
+// The sign-up's verification link counts toward the 3 links an hour, and
+// the refusal words its wait as people do ("1 hour", not "1h0m0s").
+func TestVerificationLinksPerHour(t *testing.T) {
+	eachStoreWith(t, withPostbox(nil), func(t *testing.T, h *harness) {
+		ctx, svc := h.ctx, h.svc
+		u := h.applicant("individual")
+		for i := range 2 {
+			if err := svc.ResendEmailVerification(ctx, u); err != nil {
+				t.Fatalf("resend %d: %v", i+1, err)
+			}
+		}
+		err := svc.ResendEmailVerification(ctx, u)
+		wantCode(t, err, ETOOMANY, "or wait 1 hour")
+		if e := err.(*Error); e.RetryAfter != time.Hour || strings.Contains(e.Message, "0s") {
+			t.Errorf("refusal = %+v", e)
+		}
+		if n := h.deliver(); n != 3 {
+			t.Fatalf("%d verification mails sent in the hour, want 3", n)
+		}
+		h.clock.Add(20 * time.Minute)
+		wantCode(t, svc.ResendEmailVerification(ctx, u), ETOOMANY, "or wait 40 minutes")
+		h.clock.Add(40 * time.Minute)
+		if err := svc.ResendEmailVerification(ctx, u); err != nil {
+			t.Fatalf("after the hour: %v", err)
 		}
 	})
 }

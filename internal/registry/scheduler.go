@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"sort"
@@ -18,7 +19,14 @@ import (
 // runs a job only after claiming that row with a conditional UPDATE. So
 // with several replicas over one PostgreSQL each scheduled run happens
 // once; if the replica running it dies, its lease ends and another takes
-// the job over. The work inside a job stays safe to repeat (each unit is
+// the job over. Leases are short (DefaultJobLease) and renewed while the
+// job runs (a heartbeat every lease/3), so a runner that died (SIGKILL,
+// power loss) blocks its job for at most one short lease, while a long
+// run keeps its job as long as its runner is alive; a run whose lease
+// could not be renewed in time, or was taken over, has its context ended.
+// A restarted process does not take its old lease back at once: the
+// runner name has a random part, so it waits for the lease to run out
+// like any other replica. The work inside a job stays safe to repeat (each unit is
 // re-read under lock), which is what makes a lease taken over from a
 // runner that was only slow harmless. README "Background jobs" says why
 // this is not riverqueue/river.
@@ -119,16 +127,18 @@ type Job struct {
 	Name     string
 	About    string // one English sentence for the admin page and API
 	Schedule Schedule
-	// Lease is how long a runner holds the job (default DefaultJobLease);
-	// the run's context ends then, so that no replica that takes over a
-	// job runs it beside a runner still inside it.
+	// Lease is how long a runner holds the job without renewing it
+	// (default DefaultJobLease). The scheduler renews it every Lease/3
+	// while the job runs; if a renewal fails until the lease runs out, or
+	// the lease was taken over, the run's context ends, so that no replica
+	// that takes over a job runs it beside a runner still inside it.
 	Lease time.Duration
 	Run   func(ctx context.Context) (int, error)
 }
 
-// DefaultJobLease is how long a run may take before another replica may
-// take the job over.
-const DefaultJobLease = 10 * time.Minute
+// DefaultJobLease is how long a job stays blocked after its runner died
+// (the lease is renewed every third of it while the runner is alive).
+const DefaultJobLease = 45 * time.Second
 
 // Retry backoff after a failed run: 30 s, 1 min, 2 min, … up to an hour,
 // but never later than the job's next regular run.
@@ -169,6 +179,10 @@ type Scheduler struct {
 	// Observe, if set, is called after every run (from the goroutine
 	// that ran it).
 	Observe func(JobOutcome)
+
+	// HeartbeatEvery, if set, is how often a running job's lease is
+	// renewed instead of a third of the lease (tests shorten it).
+	HeartbeatEvery time.Duration
 
 	mu      sync.Mutex
 	ensured bool
@@ -299,11 +313,17 @@ func (sc *Scheduler) runOne(ctx context.Context, j Job) (bool, error) {
 	if err != nil || claimed == nil {
 		return false, err
 	}
-	runCtx, cancel := context.WithTimeout(ctx, j.Lease)
+	runCtx, cancel := context.WithCancelCause(ctx)
+	beat := make(chan struct{})
+	go func() {
+		defer close(beat)
+		sc.heartbeat(runCtx, cancel, j, start.Add(j.Lease))
+	}()
 	began := time.Now()
 	items, runErr := runJob(runCtx, j)
 	took := time.Since(began)
-	cancel()
+	cancel(nil)
+	<-beat
 	finish := s.Now()
 	run := JobRun{StartedAt: start, FinishedAt: finish, Duration: took, Items: items, NextRunAt: j.Schedule.Next(start)}
 	if !run.NextRunAt.After(finish) && j.Schedule.Every == 0 {
@@ -344,6 +364,52 @@ func (sc *Scheduler) runOne(ctx context.Context, j Job) (bool, error) {
 		sc.Observe(out)
 	}
 	return true, nil
+}
+
+// errLeaseLost ends a run whose lease could not be renewed.
+var errLeaseLost = errors.New("the job's lease was lost (not renewed in time, or taken over by another runner)")
+
+// heartbeat renews the lease on j, which ends at until, every
+// HeartbeatEvery (default a third of the lease) until ctx ends; when the
+// lease is lost, or cannot be renewed before it ends, it cancels the run.
+func (sc *Scheduler) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, j Job, until time.Time) {
+	every := sc.HeartbeatEvery
+	if every <= 0 {
+		every = j.Lease / 3
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	s := sc.s
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		now := s.Now()
+		var kept bool
+		err := s.store.Write(ctx, func(tx Tx) error {
+			var err error
+			kept, err = tx.RenewJobLease(ctx, j.Name, sc.runner, now, now.Add(j.Lease))
+			return err
+		})
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err == nil && kept:
+			until = now.Add(j.Lease)
+		case err == nil:
+			s.log.Warn("background job lost its lease; ending the run", "job", j.Name)
+			cancel(errLeaseLost)
+			return
+		default:
+			s.log.Warn("background job lease not renewed", "job", j.Name, "err", err, "lease_until", until)
+			if !s.Now().Before(until) {
+				cancel(errLeaseLost)
+				return
+			}
+		}
+	}
 }
 
 // runJob runs j, turning a panic into a failed run so one job's bug does

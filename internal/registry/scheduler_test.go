@@ -356,3 +356,144 @@ func TestSchedulerShortenedInterval(t *testing.T) {
 		mustRunDue(t, minutely.Scheduler(), h.ctx, 4)
 	})
 }
+
+// A runner killed mid-run (SIGKILL: no finish, no more renewals) leaves
+// its lease behind; the job runs again on another runner within one short
+// lease, not ten minutes later.
+func TestSchedulerDeadRunnerBlocksOneLease(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx, sc := h.ctx, h.svc.Scheduler()
+		var runs atomic.Int32
+		sc.Register(Job{Name: "sweep", Schedule: Every(time.Hour), Run: func(context.Context) (int, error) {
+			runs.Add(1)
+			return 0, nil
+		}})
+		runDue := func(want int32) {
+			t.Helper()
+			if _, err := sc.RunDue(ctx); err != nil || runs.Load() != want {
+				t.Fatalf("sweep runs = %d, %v; want %d", runs.Load(), err, want)
+			}
+		}
+		runDue(1)
+		h.clock.Add(time.Hour)
+		// The dead process's claim, as it left it.
+		if err := h.db.Write(ctx, func(tx Tx) error {
+			j, err := tx.ClaimJob(ctx, "sweep", "host/4242/run_dead", h.clock.Now(), h.clock.Now().Add(DefaultJobLease))
+			if j == nil && err == nil {
+				t.Fatal("the dead runner could not claim the due job")
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if DefaultJobLease > time.Minute {
+			t.Fatalf("DefaultJobLease = %s: a dead runner blocks its job that long", DefaultJobLease)
+		}
+		h.clock.Add(DefaultJobLease / 2)
+		runDue(1)
+		if st := jobState(t, h, "sweep"); st.RunningBy != "host/4242/run_dead" {
+			t.Fatalf("during the dead runner's lease: %+v", st)
+		}
+		h.clock.Add(DefaultJobLease / 2)
+		runDue(2)
+		if st := jobState(t, h, "sweep"); st.RunningBy != "" || st.Runs != 2 {
+			t.Fatalf("after the takeover: %+v", st)
+		}
+	})
+}
+
+// A live runner renews its lease while the job runs, so a run longer than
+// the lease keeps its job.
+func TestSchedulerLeaseHeartbeat(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx := h.ctx
+		other := NewService(h.db, Config{Now: h.clock.Now, Documents: h.blobs, JobRunner: "replica-b"})
+		const lease = 30 * time.Second
+		var otherRuns atomic.Int32
+		other.Scheduler().Register(Job{Name: "sweep", Schedule: Every(time.Hour), Lease: lease,
+			Run: func(context.Context) (int, error) { otherRuns.Add(1); return 0, nil }})
+		sc := h.svc.Scheduler()
+		sc.HeartbeatEvery = 5 * time.Millisecond
+		// waitRenewed waits until the lease reaches a whole lease past the
+		// clock again (a heartbeat after the clock moved).
+		waitRenewed := func() {
+			deadline := time.Now().Add(5 * time.Second)
+			for time.Now().Before(deadline) {
+				var st []*JobState
+				if err := h.db.Read(ctx, func(tx Tx) error { var err error; st, err = tx.JobStates(ctx); return err }); err != nil {
+					t.Error(err)
+					return
+				}
+				for _, j := range st {
+					if j.Name == "sweep" && !j.LeaseUntil.Before(h.clock.Now().Add(lease)) {
+						return
+					}
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			t.Error("the lease was not renewed")
+		}
+		sc.Register(Job{Name: "sweep", Schedule: Every(time.Hour), Lease: lease, Run: func(rctx context.Context) (int, error) {
+			// A long run: four leases' worth of clock, renewed between.
+			for range 4 {
+				h.clock.Add(lease - time.Second)
+				waitRenewed()
+				if _, err := other.Scheduler().RunDue(ctx); err != nil {
+					t.Error(err)
+				}
+			}
+			if otherRuns.Load() != 0 || rctx.Err() != nil {
+				t.Errorf("the other replica ran the job during a renewed lease (%d), ctx %v", otherRuns.Load(), rctx.Err())
+			}
+			return 0, nil
+		}})
+		if _, err := sc.RunDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if st := jobState(t, h, "sweep"); st.RunningBy != "" || st.Runs != 1 || st.LastResult != "ok" {
+			t.Fatalf("after the long run: %+v", st)
+		}
+	})
+}
+
+// A run whose lease ran out and was taken over by another replica has its
+// context ended at the next heartbeat, and its run counts as lost.
+func TestSchedulerLeaseLostEndsRun(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx := h.ctx
+		other := NewService(h.db, Config{Now: h.clock.Now, Documents: h.blobs, JobRunner: "replica-b"})
+		const lease = 30 * time.Second
+		var otherRuns atomic.Int32
+		other.Scheduler().Register(Job{Name: "sweep", Schedule: Every(time.Hour), Lease: lease,
+			Run: func(context.Context) (int, error) { otherRuns.Add(1); return 0, nil }})
+		sc := h.svc.Scheduler()
+		sc.HeartbeatEvery = 50 * time.Millisecond
+		var lost atomic.Int32
+		sc.Observe = func(o JobOutcome) {
+			if o.Job == "sweep" && o.Result == "lost" {
+				lost.Add(1)
+			}
+		}
+		sc.Register(Job{Name: "sweep", Schedule: Every(time.Hour), Lease: lease, Run: func(rctx context.Context) (int, error) {
+			// Stalled past the lease before any heartbeat: the other
+			// replica takes the job over.
+			h.clock.Add(lease + time.Second)
+			if _, err := other.Scheduler().RunDue(ctx); err != nil {
+				t.Error(err)
+			}
+			select {
+			case <-rctx.Done():
+				return 0, rctx.Err()
+			case <-time.After(5 * time.Second):
+				t.Error("the run's context did not end after its lease was taken over")
+				return 0, nil
+			}
+		}})
+		if _, err := sc.RunDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if otherRuns.Load() != 1 || lost.Load() != 1 {
+			t.Fatalf("other replica's runs = %d, lost = %d; want 1 and 1", otherRuns.Load(), lost.Load())
+		}
+	})
+}

@@ -241,6 +241,10 @@ type Tx interface {
 	// false if runner no longer held the lease (it expired and another
 	// runner took the job over), in which case nothing is written.
 	FinishJob(ctx context.Context, name, runner string, r JobRun) (bool, error)
+	// RenewJobLease extends runner's lease on the job to until, if runner
+	// still holds it and it has not run out at now; false otherwise (the
+	// lease was lost: another runner may have taken the job over).
+	RenewJobLease(ctx context.Context, name, runner string, now, until time.Time) (bool, error)
 	// RequestJobRun makes the job due no later than at, noting who asked;
 	// ENOTFOUND for a job without a row.
 	RequestJobRun(ctx context.Context, name, by string, at time.Time) error
@@ -254,13 +258,15 @@ type Tx interface {
 	// EnqueueMessage adds m to the outbox unless a message with its Key
 	// is there already; it reports whether it added it.
 	EnqueueMessage(ctx context.Context, m *Message) (bool, error)
-	// DueMessages lists the IDs of pending messages whose next attempt is
-	// due at now and whose lease (if any) has run out, oldest due first.
-	DueMessages(ctx context.Context, now time.Time, limit int) ([]string, error)
-	// ClaimMessage leases a due message to owner until leaseUntil, counting
-	// an attempt, and returns it; nil when it is no longer due or another
-	// worker holds it (one winner across replicas).
-	ClaimMessage(ctx context.Context, id, owner string, now, leaseUntil time.Time) (*Message, error)
+	// DueMessages lists the IDs of pending messages on one of channels
+	// whose next attempt is due at now and whose lease (if any) has run
+	// out, oldest due first; none for no channels.
+	DueMessages(ctx context.Context, channels []Channel, now time.Time, limit int) ([]string, error)
+	// ClaimMessage leases a due message on one of channels to owner until
+	// leaseUntil, counting an attempt, and returns it; nil when it is no
+	// longer due, is on another channel, or another worker holds it (one
+	// winner across replicas).
+	ClaimMessage(ctx context.Context, id, owner string, channels []Channel, now, leaseUntil time.Time) (*Message, error)
 	// MarkMessageSent records that owner sent the message it holds; false
 	// when owner no longer holds it.
 	MarkMessageSent(ctx context.Context, id, owner string, at time.Time) (bool, error)

@@ -121,7 +121,7 @@ func (s *Service) reserveSlot(ctx context.Context, l limit, message string, part
 		sl, err = s.reserve(ctx, tx, l, s.Now(), parts...)
 		var e *Error
 		if errors.As(err, &e) && e.Code == ETOOMANY {
-			e.Message = message + "; wait " + e.RetryAfter.Round(time.Second).String() + " and try again"
+			e.Message = message + "; wait " + HumanDuration(e.RetryAfter) + " and try again"
 		}
 		return err
 	})
@@ -137,9 +137,9 @@ func (s *Service) reserveSlot(ctx context.Context, l limit, message string, part
 // nothing, but saying so would tell which addresses have accounts.
 func (s *Service) tooManyLogins(wait time.Duration) *Error {
 	wait = max(wait, time.Second)
-	msg := fmt.Sprintf("too many failed logins; wait %s and try again", wait.Round(time.Second))
+	msg := fmt.Sprintf("too many failed logins; wait %s and try again", HumanDuration(wait))
 	if s.resetLinks {
-		msg = fmt.Sprintf("too many failed logins; wait %s and try again, or reset the password and open the reset link on this network, which lifts the limit here for your account", wait.Round(time.Second))
+		msg = fmt.Sprintf("too many failed logins; wait %s and try again, or reset the password and open the reset link on this network, which lifts the limit here for your account", HumanDuration(wait))
 	}
 	return &Error{Code: ETOOMANY, RetryAfter: wait, Message: msg}
 }

@@ -82,6 +82,19 @@ func (t *tx) FinishJob(ctx context.Context, name, runner string, r registry.JobR
 	return n == 1, nil
 }
 
+func (t *tx) RenewJobLease(ctx context.Context, name, runner string, now, until time.Time) (bool, error) {
+	res, err := t.exec(ctx, `UPDATE job_leases SET lease_until = ? WHERE name = ? AND running_by = ? AND lease_until > ?`,
+		tm(until), name, runner, tm(now))
+	if err != nil {
+		return false, fmt.Errorf("renew job lease %s: %w", name, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("renew job lease %s: %w", name, err)
+	}
+	return n == 1, nil
+}
+
 func (t *tx) RequestJobRun(ctx context.Context, name, by string, at time.Time) error {
 	res, err := t.exec(ctx, `UPDATE job_leases SET run_requested_by = ?,
 		next_run_at = CASE WHEN next_run_at > ? THEN ? ELSE next_run_at END WHERE name = ?`, by, tm(at), tm(at), name)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ipreg/ipreg/internal/registry"
@@ -58,9 +59,23 @@ func (t *tx) EnqueueMessage(ctx context.Context, m *registry.Message) (bool, err
 	return n == 1, nil
 }
 
-func (t *tx) DueMessages(ctx context.Context, now time.Time, limit int) ([]string, error) {
-	rows, err := t.query(ctx, `SELECT id FROM outbox WHERE state = 'pending' AND next_at <= ? AND lease_until <= ?
-		ORDER BY next_at, id LIMIT ?`, tm(now), tm(now), limit)
+// channelsIn is "channel IN (?, …)" for channels and its arguments.
+func channelsIn(channels []registry.Channel) (string, []any) {
+	marks := make([]string, len(channels))
+	args := make([]any, len(channels))
+	for i, c := range channels {
+		marks[i], args[i] = "?", string(c)
+	}
+	return "channel IN (" + strings.Join(marks, ", ") + ")", args
+}
+
+func (t *tx) DueMessages(ctx context.Context, channels []registry.Channel, now time.Time, limit int) ([]string, error) {
+	if len(channels) == 0 {
+		return nil, nil
+	}
+	in, args := channelsIn(channels)
+	rows, err := t.query(ctx, `SELECT id FROM outbox WHERE state = 'pending' AND next_at <= ? AND lease_until <= ? AND `+in+`
+		ORDER BY next_at, id LIMIT ?`, append(append([]any{tm(now), tm(now)}, args...), limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("due messages: %w", err)
 	}
@@ -76,13 +91,17 @@ func (t *tx) DueMessages(ctx context.Context, now time.Time, limit int) ([]strin
 	return out, rows.Err()
 }
 
-func (t *tx) ClaimMessage(ctx context.Context, id, owner string, now, leaseUntil time.Time) (*registry.Message, error) {
+func (t *tx) ClaimMessage(ctx context.Context, id, owner string, channels []registry.Channel, now, leaseUntil time.Time) (*registry.Message, error) {
+	if len(channels) == 0 {
+		return nil, nil
+	}
 	// A conditional UPDATE: on PostgreSQL a second claimer waits for the
 	// first one's row lock, then re-checks the condition and finds the
 	// lease taken; SQLite has one writer. Either way one claim wins.
+	in, args := channelsIn(channels)
 	res, err := t.exec(ctx, `UPDATE outbox SET lease_owner = ?, lease_until = ?, attempts = attempts + 1
-		WHERE id = ? AND state = 'pending' AND next_at <= ? AND lease_until <= ?`,
-		owner, tm(leaseUntil), id, tm(now), tm(now))
+		WHERE id = ? AND state = 'pending' AND next_at <= ? AND lease_until <= ? AND `+in,
+		append([]any{owner, tm(leaseUntil), id, tm(now), tm(now)}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("claim message: %w", err)
 	}
@@ -123,7 +142,10 @@ func (t *tx) ResendMessage(ctx context.Context, id string, now time.Time) (*regi
 		return nil, err
 	}
 	if !ok {
-		return nil, registry.Errorf(registry.ECONFLICT, "message %s is %s: only a failed message can be sent again", id, m.State)
+		if m.State == registry.MessageSent {
+			return nil, registry.Errorf(registry.ECONFLICT, "message %s was sent already: only a message that failed can be sent again", id)
+		}
+		return nil, registry.Errorf(registry.ECONFLICT, "message %s is still waiting to be sent: only a message that failed can be sent again", id)
 	}
 	return m, nil
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/ipreg/ipreg/internal/store"
 )
 
+var bothChannels = []registry.Channel{registry.ChannelEmail, registry.ChannelSMS}
+
 func newMessage(id, key string, ch registry.Channel) *registry.Message {
 	return &registry.Message{ID: id, Key: key, Channel: ch, Template: "approved", Recipient: "a@x.pk", Lang: "ur",
 		Data: map[string]string{"Number": "VPN-2026-000001"}, Secret: "tok", Attachment: "certificate:VPN-2026-000001", CreatedAt: t0}
@@ -43,15 +45,35 @@ func testOutbox(t *testing.T, db *store.DB) {
 	})
 	var due []string
 	db.Read(ctx, func(tx registry.Tx) (err error) {
-		due, err = tx.DueMessages(ctx, t0, 10)
+		due, err = tx.DueMessages(ctx, bothChannels, t0, 10)
 		return err
 	})
 	if fmt.Sprint(due) != "[msg_0 msg_1]" {
 		t.Fatalf("due at t0 = %v, want [msg_0 msg_1] (msg_3 is due in an hour, msg_2 was a duplicate)", due)
 	}
+	// A worker lists and claims only the channels it can send on.
+	db.Read(ctx, func(tx registry.Tx) error {
+		for _, tt := range []struct {
+			channels []registry.Channel
+			want     string
+		}{{[]registry.Channel{registry.ChannelEmail}, "[msg_0]"}, {[]registry.Channel{registry.ChannelSMS}, "[msg_1]"}, {nil, "[]"}} {
+			if due, err := tx.DueMessages(ctx, tt.channels, t0, 10); err != nil || fmt.Sprint(due) != tt.want {
+				t.Errorf("due on %v = %v, %v; want %s", tt.channels, due, err, tt.want)
+			}
+		}
+		return nil
+	})
+	write(t, db, func(tx registry.Tx) error {
+		for _, chs := range [][]registry.Channel{{registry.ChannelEmail}, nil} {
+			if m, err := tx.ClaimMessage(ctx, "msg_1", "w1", chs, t0, t0.Add(time.Minute)); err != nil || m != nil {
+				t.Errorf("a worker sending on %v claimed an SMS: %+v, %v", chs, m, err)
+			}
+		}
+		return nil
+	})
 	lease := t0.Add(5 * time.Minute)
 	write(t, db, func(tx registry.Tx) error {
-		m, err := tx.ClaimMessage(ctx, "msg_0", "w1", t0, lease)
+		m, err := tx.ClaimMessage(ctx, "msg_0", "w1", bothChannels, t0, lease)
 		if err != nil || m == nil {
 			t.Fatalf("claim msg_0 = %v, %v", m, err)
 		}
@@ -59,7 +81,7 @@ func testOutbox(t *testing.T, db *store.DB) {
 			m.Attachment != "certificate:VPN-2026-000001" || m.Lang != "ur" || m.Channel != registry.ChannelEmail || m.Secret != "tok" {
 			t.Errorf("claimed message = %+v", m)
 		}
-		if m2, err := tx.ClaimMessage(ctx, "msg_0", "w2", t0, t0.Add(5*time.Minute)); err != nil || m2 != nil {
+		if m2, err := tx.ClaimMessage(ctx, "msg_0", "w2", bothChannels, t0, t0.Add(5*time.Minute)); err != nil || m2 != nil {
 			t.Errorf("second claim of a leased message = %v, %v; want nil", m2, err)
 		}
 		if ok, err := tx.MarkMessageSent(ctx, "msg_0", "w2", t0); err != nil || ok {
@@ -68,11 +90,11 @@ func testOutbox(t *testing.T, db *store.DB) {
 		return nil
 	})
 	db.Read(ctx, func(tx registry.Tx) error {
-		due, _ := tx.DueMessages(ctx, t0.Add(time.Minute), 10)
+		due, _ := tx.DueMessages(ctx, bothChannels, t0.Add(time.Minute), 10)
 		if fmt.Sprint(due) != "[msg_1]" {
 			t.Errorf("due while msg_0 is leased = %v, want [msg_1]", due)
 		}
-		due, _ = tx.DueMessages(ctx, lease, 10)
+		due, _ = tx.DueMessages(ctx, bothChannels, lease, 10)
 		if fmt.Sprint(due) != "[msg_0 msg_1]" {
 			t.Errorf("due once msg_0's lease ran out = %v, want [msg_0 msg_1]", due)
 		}
@@ -90,16 +112,16 @@ func testOutbox(t *testing.T, db *store.DB) {
 			t.Error("a sent message was marked sent twice")
 		}
 		// msg_1 fails once (retry in a minute), then for good.
-		if m, _ := tx.ClaimMessage(ctx, "msg_1", "w1", t0, lease); m == nil {
+		if m, _ := tx.ClaimMessage(ctx, "msg_1", "w1", bothChannels, t0, lease); m == nil {
 			t.Fatal("claim msg_1 failed")
 		}
 		if ok, err := tx.MarkMessageFailed(ctx, "msg_1", "w1", "gateway said 503", t0.Add(time.Minute), false); err != nil || !ok {
 			t.Errorf("mark failed = %v, %v", ok, err)
 		}
-		if m, _ := tx.ClaimMessage(ctx, "msg_1", "w1", t0.Add(30*time.Second), lease); m != nil {
+		if m, _ := tx.ClaimMessage(ctx, "msg_1", "w1", bothChannels, t0.Add(30*time.Second), lease); m != nil {
 			t.Error("claimed msg_1 before its next attempt was due")
 		}
-		m, err = tx.ClaimMessage(ctx, "msg_1", "w2", t0.Add(time.Minute), t0.Add(6*time.Minute))
+		m, err = tx.ClaimMessage(ctx, "msg_1", "w2", bothChannels, t0.Add(time.Minute), t0.Add(6*time.Minute))
 		if err != nil || m == nil || m.Attempts != 2 || m.LastError != "gateway said 503" {
 			t.Fatalf("second claim of msg_1 = %+v, %v", m, err)
 		}
@@ -109,7 +131,7 @@ func testOutbox(t *testing.T, db *store.DB) {
 		return nil
 	})
 	db.Read(ctx, func(tx registry.Tx) error {
-		if due, _ := tx.DueMessages(ctx, t0.Add(48*time.Hour), 10); fmt.Sprint(due) != "[msg_3]" {
+		if due, _ := tx.DueMessages(ctx, bothChannels, t0.Add(48*time.Hour), 10); fmt.Sprint(due) != "[msg_3]" {
 			t.Errorf("due after msg_1 failed = %v, want [msg_3]", due)
 		}
 		failed, err := tx.ListMessages(ctx, registry.MessageFailed, 10)
@@ -173,13 +195,13 @@ func testOutboxClaimConcurrent(t *testing.T, db *store.DB) {
 		go func(owner string) {
 			defer wg.Done()
 			var ids []string
-			if err := db.Read(ctx, func(tx registry.Tx) (err error) { ids, err = tx.DueMessages(ctx, t0, n); return err }); err != nil {
+			if err := db.Read(ctx, func(tx registry.Tx) (err error) { ids, err = tx.DueMessages(ctx, bothChannels, t0, n); return err }); err != nil {
 				t.Error(err)
 				return
 			}
 			for _, id := range ids {
 				err := db.Write(ctx, func(tx registry.Tx) error {
-					m, err := tx.ClaimMessage(ctx, id, owner, t0, t0.Add(time.Minute))
+					m, err := tx.ClaimMessage(ctx, id, owner, bothChannels, t0, t0.Add(time.Minute))
 					if m != nil {
 						mu.Lock()
 						claims[id] = append(claims[id], owner)

@@ -1837,6 +1837,32 @@ func testJobLeases(t *testing.T, db *store.DB) {
 	if j := claim("b", t0.Add(5*time.Minute)); j != nil {
 		t.Fatalf("b claimed the job during a's lease: %+v", j)
 	}
+	renew := func(runner string, now, until time.Time) bool {
+		t.Helper()
+		var ok bool
+		write(t, db, func(tx registry.Tx) error {
+			var err error
+			ok, err = tx.RenewJobLease(ctx, "sweep", runner, now, until)
+			return err
+		})
+		return ok
+	}
+	// Only the holder renews, and only a lease that has not run out.
+	if renew("b", t0.Add(5*time.Minute), t0.Add(20*time.Minute)) {
+		t.Fatal("b renewed a's lease")
+	}
+	if !renew("a", t0.Add(5*time.Minute), t0.Add(15*time.Minute)) {
+		t.Fatal("a could not renew its lease")
+	}
+	if j := claim("b", t0.Add(11*time.Minute)); j != nil {
+		t.Fatalf("b claimed the job during a's renewed lease: %+v", j)
+	}
+	if !renew("a", t0.Add(14*time.Minute), t0.Add(11*time.Minute)) {
+		t.Fatal("a could not renew its lease a second time")
+	}
+	if renew("a", t0.Add(11*time.Minute), t0.Add(30*time.Minute)) {
+		t.Fatal("a renewed a lease that had run out")
+	}
 	// a's lease ends (a crashed or hung): b takes the job over.
 	if j := claim("b", t0.Add(11*time.Minute)); j == nil || j.RunningBy != "b" {
 		t.Fatalf("b did not take over the expired lease: %+v", j)

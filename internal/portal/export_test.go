@@ -1,0 +1,4 @@
+package portal
+
+// MessageLabel is the outbox page's name for a message template, in lang.
+func MessageLabel(lang, code string) string { return (&view{Lang: lang}).L("message", code) }
