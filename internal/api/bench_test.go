@@ -140,7 +140,7 @@ func submitOne(b *testing.B, base string, c *http.Client, token string, i int64)
 		for _, r := range registry.RequiredDocuments(registry.CategoryCompany) {
 			upload(b, c, base+"/api/v1/applications/"+id+"/documents", token, string(r.Kinds[0]))
 		}
-		post(b, c, base+"/api/v1/applications/"+id+"/submit", token, nil, 200)
+		post(b, c, base+"/api/v1/applications/"+id+"/submit", token, map[string]any{}, 200)
 	}
 }
 
