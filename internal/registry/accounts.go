@@ -33,7 +33,7 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*User, *Account, 
 	if kind != KindCompany && kind != KindIndividual {
 		fe.Add("kind", `must be "company" or "individual"`)
 	}
-	name := text(fe, "name", in.Name, 200, true)
+	name := personName(fe, "name", in.Name, 200)
 	cnic, err := NormalizeCNIC(in.CNIC)
 	if err != nil {
 		fe.AddErr("cnic", err)

@@ -197,7 +197,7 @@ const (
 // CertificateCheck is the answer about a certificate's signed data.
 type CertificateCheck struct {
 	Verdict  CertificateVerdict
-	IssuedAt time.Time // as signed; zero unless the signature verified
+	IssuedAt time.Time // as signed; zero unless the signature verified and the certificate is this registration's
 	KeyID    string    // likewise
 }
 
@@ -251,6 +251,11 @@ func (s *Service) checkCertificate(r *Registration, token string) (*CertificateC
 		c.Verdict = CertMismatch
 	default:
 		c.Verdict = CertAuthentic
+	}
+	if c.Verdict == CertMismatch {
+		// Signed, but another registration's (or other facts'): its
+		// issue time and key are not facts about this registration.
+		c.IssuedAt, c.KeyID = time.Time{}, ""
 	}
 	return c, nil
 }

@@ -125,8 +125,8 @@ func TestCertificates(t *testing.T) {
 		// A genuine certificate of another registration, presented as this one.
 		bob, reg2 := h.approved("Bilal Ahmed", "14.1.105.0/24")
 		pdf2, _ := svc.CertificatePDF(ctx, bob, reg2.Number)
-		if _, c := verify(certURL(t, pdf2).Token); c.Verdict != CertMismatch {
-			t.Errorf("another registration's certificate: verdict %s", c.Verdict)
+		if _, c := verify(certURL(t, pdf2).Token); c.Verdict != CertMismatch || !c.IssuedAt.IsZero() || c.KeyID != "" {
+			t.Errorf("another registration's certificate: verdict %s, issued %s, key %q (its issue time and key are not this registration's)", c.Verdict, c.IssuedAt, c.KeyID)
 		}
 
 		// Rotation: the old certificate still verifies, new ones use the new key.

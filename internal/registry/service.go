@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/ipreg/ipreg/internal/audit"
@@ -297,6 +298,31 @@ func (s *Service) event(ctx context.Context, tx Tx, actor *User, a *Application,
 
 // text validates a free-text field: valid UTF-8, no control characters
 // other than newlines and tabs, at most max characters.
+// personName is text for a person's or organisation's name, which is
+// printed on certificates and shown, masked, to the public: on one line,
+// and without the invisible format characters that reorder or hide text
+// (bidirectional overrides, embeddings and isolates, marks, zero-width
+// spaces, the byte-order mark; Unicode category Cf), so that what is shown
+// is what was typed. The zero-width non-joiner and joiner stay: Urdu
+// spelling uses them.
+func personName(fe FieldErrors, field, v string, max int) string {
+	v = text(fe, field, v, max, true)
+	if fe[field] != "" {
+		return v
+	}
+	for _, r := range v {
+		switch {
+		case r == '\n' || r == '\r' || r == '\t':
+			fe.Add(field, "must be on one line")
+			return v
+		case unicode.Is(unicode.Cf, r) && r != 0x200C && r != 0x200D:
+			fe.Add(field, "contains an invisible character (%U) that changes how text is shown; type the name as plain text", r)
+			return v
+		}
+	}
+	return v
+}
+
 func text(fe FieldErrors, field, v string, max int, required bool) string {
 	v = strings.TrimSpace(v)
 	switch {
