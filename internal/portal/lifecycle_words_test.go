@@ -246,6 +246,11 @@ func TestErrorPagesInUrdu(t *testing.T) {
 	if p.status != 404 || !strings.Contains(p.body, "اس پتے پر کوئی صفحہ نہیں") || strings.Contains(p.body, "There is no page") {
 		t.Errorf("Urdu 404 = %d %s", p.status, excerpt(p.body, "<main"))
 	}
+	e.signup("alice@example.pk", "Alice Traders", "company")
+	ur.login("alice@example.pk", "a long password")
+	if p := ur.get("/admin/users"); p.status != 403 || strings.Contains(p.body, "This page is for other users") {
+		t.Errorf("Urdu 'not for your role' = %d %s", p.status, excerpt(p.body, "<main"))
+	}
 	p = ur.get("/lang/fr")
 	if strings.Contains(p.body, "The portal speaks") {
 		t.Errorf("Urdu unknown-language page has an English body: %s", excerpt(p.body, "<main"))
