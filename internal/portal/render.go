@@ -115,8 +115,11 @@ var fieldLabels = map[string]string{
 	"items":  "Addresses or numbers",
 	// The lifecycle's forms: renewal, amendment, appeals, holidays,
 	// account language and deletion.
-	"statement": "Why the decision should change", "outcome": "When overturning", "holidays": "Public holidays",
-	"lang": "Language of e-mail and text messages", "confirm": "Confirm the deletion",
+	"statement": "Why the decision should change",
+	"outcome":   "When overturning",
+	"holidays":  "Public holidays",
+	"lang":      "Language of e-mail and text messages",
+	"confirm":   "Confirm the deletion",
 }
 
 // FieldLabel names a field of an error summary: "IP addresses or
