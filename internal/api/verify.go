@@ -8,13 +8,15 @@ import (
 )
 
 type verifyResponse struct {
-	Number      string             `json:"number"`
-	Status      registry.RegStatus `json:"status"`
-	Category    registry.Category  `json:"category"`
-	ValidFrom   time.Time          `json:"valid_from"`
-	ValidUntil  time.Time          `json:"valid_until"`
-	Holder      string             `json:"holder"`
-	Certificate *certificateCheck  `json:"certificate,omitempty"`
+	Number     string             `json:"number"`
+	Status     registry.RegStatus `json:"status"`
+	Category   registry.Category  `json:"category"`
+	ValidFrom  time.Time          `json:"valid_from"`
+	ValidUntil time.Time          `json:"valid_until"`
+	Holder     string             `json:"holder"`
+	// HolderErased: the holder deleted their account (Holder is "").
+	HolderErased bool              `json:"holder_erased,omitempty"`
+	Certificate  *certificateCheck `json:"certificate,omitempty"`
 }
 
 type certificateCheck struct {
@@ -40,7 +42,7 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := verifyResponse{Number: p.Number, Status: p.Status, Category: p.Category,
-		ValidFrom: p.ValidFrom.UTC(), ValidUntil: p.ValidUntil.UTC(), Holder: p.Holder}
+		ValidFrom: p.ValidFrom.UTC(), ValidUntil: p.ValidUntil.UTC(), Holder: p.Holder, HolderErased: p.HolderErased}
 	if c != nil {
 		out.Certificate = &certificateCheck{Verdict: c.Verdict, KeyID: c.KeyID}
 		if !c.IssuedAt.IsZero() {

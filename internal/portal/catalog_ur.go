@@ -42,6 +42,7 @@ var urdu = map[string]string{
 	"Privacy notice":                      "رازداری کا نوٹس",
 	"API":                                 "API",
 	"Go to your start page":               "اپنے ابتدائی صفحے پر جائیں",
+	"Go to your account":                  "اپنے اکاؤنٹ پر جائیں",
 	"Line %d: %s":                         "سطر %d: %s",
 
 	// Errors
@@ -546,8 +547,10 @@ var urdu = map[string]string{
 	"Before you delete the account, you can download your data.": "اکاؤنٹ حذف کرنے سے پہلے آپ اپنا ڈیٹا ڈاؤن لوڈ کر سکتے ہیں۔",
 	"Your password": "آپ کا پاس ورڈ",
 	"I understand that my account and personal data will be deleted and cannot be restored.": "مجھے معلوم ہے کہ میرا اکاؤنٹ اور ذاتی ڈیٹا حذف ہو جائے گا اور واپس نہیں لایا جا سکے گا۔",
-	"Delete my account": "میرا اکاؤنٹ حذف کریں",
-	"Keep my account":   "اکاؤنٹ رہنے دیں",
+	"Delete my account":                        "میرا اکاؤنٹ حذف کریں",
+	"Confirm the deletion":                     "حذف کرنے کی تصدیق",
+	"Erased: the holder deleted their account": "مٹا دیا گیا: حامل نے اپنا اکاؤنٹ حذف کر دیا",
+	"Keep my account":                          "اکاؤنٹ رہنے دیں",
 	"Your account and personal data are deleted, and you are logged out.":  "آپ کا اکاؤنٹ اور ذاتی ڈیٹا حذف ہو گیا ہے، اور آپ لاگ آؤٹ ہو گئے ہیں۔",
 	"Documents deleted now: %d.":                                           "ابھی حذف کی گئی دستاویزات: %d۔",
 	"Documents kept under the retention rule: %d. They will be deleted by": "مدت کے ضابطے کے تحت رکھی گئی دستاویزات: %d۔ یہ اس تاریخ تک حذف کر دی جائیں گی:",

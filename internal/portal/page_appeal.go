@@ -99,7 +99,7 @@ func (s *Server) appealDecide(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	r.SetPathValue("id", ap.ApplicationID)
-	s.renderApplication(w, r, u, statusOf(err), toFormError(s, r, err), f)
+	s.renderApplication(w, r, u, statusOf(err), toFormError(s, r, err).withLabels(map[string]string{"decision": "Decision on the appeal"}), f)
 }
 
 // overduePage lists, for supervisors, what is past its SLA due time.
@@ -126,21 +126,26 @@ func holidayLines(hs []registry.Holiday) string {
 }
 
 // parseHolidays reads "YYYY-MM-DD name" lines; blank lines are skipped.
-// The dates and names are checked by Settings.Validate.
-func parseHolidays(text string) []registry.Holiday {
-	out := []registry.Holiday{}
-	for _, line := range strings.Split(text, "\n") {
+// The dates and names are checked by Settings.Validate. places says on
+// which physical line of the box (blank lines counted) each holiday was
+// written, for relabel.
+func parseHolidays(text string) (out []registry.Holiday, places itemPlaces) {
+	out, places = []registry.Holiday{}, itemPlaces{}
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	text = strings.ReplaceAll(text, "\r", "\n")
+	for n, line := range strings.Split(text, "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" {
 			continue
 		}
+		places["holidays"] = append(places["holidays"], itemPlace{"holidays", n + 1})
 		date, name, _ := strings.Cut(line, " ")
 		if d, err := netpolicy.FoldDigits(date); err == nil {
 			date = d // ۲۰۲۶-۰۳-۲۳ reads as 2026-03-23
 		}
 		out = append(out, registry.Holiday{Date: date, Name: strings.TrimSpace(name)})
 	}
-	return out
+	return out, places
 }
 
 func (s *Server) adminHolidays(w http.ResponseWriter, r *http.Request) {
@@ -171,11 +176,13 @@ func (s *Server) adminHolidaysPost(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		var set registry.Settings
 		if set, err = s.svc.Settings(r.Context(), u); err == nil {
-			set.Holidays = parseHolidays(f.Get("holidays"))
+			var places itemPlaces
+			set.Holidays, places = parseHolidays(f.Get("holidays"))
 			if _, err = s.svc.UpdateSettings(r.Context(), u, set); err == nil {
 				http.Redirect(w, r, "/admin/holidays?msg=saved", http.StatusSeeOther)
 				return
 			}
+			err = places.relabel(err)
 		}
 	}
 	s.renderHolidays(w, r, u, statusOf(err), toFormError(s, r, err), f.Get("holidays"))

@@ -48,6 +48,7 @@ func (s *Server) renderAccountDelete(w http.ResponseWriter, r *http.Request, sta
 		s.fail(w, r, err)
 		return
 	}
+	ferr = ferr.withLabels(map[string]string{"password": "Your password"})
 	s.render(w, r, status, "account_delete", &view{Title: "Delete your account", User: u, Err: ferr, Form: f,
 		D: map[string]any{"RetentionDays": set.DocumentRetentionDays}})
 }

@@ -49,6 +49,11 @@ func regItems(reg *registry.Registration) []string {
 }
 
 func (s *Server) renderRenew(w http.ResponseWriter, r *http.Request, u *registry.User, reg *registry.Registration, opts *registry.ChangeOptions, status int, ferr *formError, vals url.Values) {
+	items := "IP addresses or prefixes"
+	if reg.Category.UsesMobileNumbers() {
+		items = "Mobile numbers"
+	}
+	ferr = ferr.withLabels(map[string]string{"items": items, "payment_reference": "Payment reference (if a fee is due)"})
 	s.render(w, r, status, "registration_renew", &view{Title: "Renew the registration", User: u, Err: ferr, Form: vals,
 		D: map[string]any{"Reg": reg, "Changes": opts, "Protocols": registry.Protocols}})
 }
@@ -140,9 +145,13 @@ func (s *Server) changePage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderChange(w http.ResponseWriter, r *http.Request, u *registry.User, reg *registry.Registration, opts *registry.ChangeOptions, status int, ferr *formError, vals url.Values) {
 	title := "Change addresses"
+	labels := map[string]string{"add": "IP addresses or prefixes to add", "remove": "Give up addresses",
+		"purpose": "Why you need the new ones (optional)", "payment_reference": "Payment reference (if a fee is due)"}
 	if reg.Category.UsesMobileNumbers() {
 		title = "Change mobile numbers"
+		labels["add"], labels["remove"] = "Mobile numbers to add", "Give up mobile numbers"
 	}
+	ferr = ferr.withLabels(labels)
 	s.render(w, r, status, "registration_change", &view{Title: title, User: u, Err: ferr, Form: vals,
 		D: map[string]any{"Reg": reg, "Changes": opts, "Items": regItems(reg), "Remove": vals["remove"]}})
 }

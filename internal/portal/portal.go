@@ -441,6 +441,27 @@ type formError struct {
 	// missing object, a limit, our fault), so the summary is headed
 	// "There is a problem", not "Please fix the following".
 	NotForm bool
+	// Labels name fields as this page labels them where the page's label
+	// differs from fieldLabels' ("purpose" is "Why you need the new ones
+	// (optional)" on the change form): English catalog keys.
+	Labels map[string]string
+}
+
+// label is the page's own label of a field, if it set one.
+func (e *formError) label(field string) (string, bool) {
+	if e == nil {
+		return "", false
+	}
+	l, ok := e.Labels[field]
+	return l, ok
+}
+
+// withLabels sets the page's own field labels on an error (nil stays nil).
+func (e *formError) withLabels(labels map[string]string) *formError {
+	if e != nil {
+		e.Labels = labels
+	}
+	return e
 }
 
 func toFormError(s *Server, r *http.Request, err error) *formError {

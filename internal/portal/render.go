@@ -113,6 +113,13 @@ var fieldLabels = map[string]string{
 	"add":    "Addresses or numbers to add",
 	"remove": "Addresses or numbers to give up",
 	"items":  "Addresses or numbers",
+	// The lifecycle's forms: renewal, amendment, appeals, holidays,
+	// account language and deletion.
+	"statement": "Why the decision should change",
+	"outcome":   "When overturning",
+	"holidays":  "Public holidays",
+	"lang":      "Language of e-mail and text messages",
+	"confirm":   "Confirm the deletion",
 }
 
 // FieldLabel names a field of an error summary: "IP addresses or
@@ -123,7 +130,9 @@ func (v *view) FieldLabel(field string) string {
 		return v.T("Documents") + ": " + v.L("doc", strings.TrimPrefix(base, "documents."))
 	}
 	label := field
-	if l, ok := fieldLabels[base]; ok {
+	if l, ok := v.Err.label(base); ok { // the page's own label
+		label = v.T(l)
+	} else if l, ok := fieldLabels[base]; ok {
 		label = v.T(l)
 	} else if _, ok := settingLabels[base]; ok {
 		label = v.T(settingLabels[base])
@@ -297,6 +306,8 @@ var flashes = map[string]string{
 }
 
 // errorPage renders a page that explains an error.
+// message is an English catalog key, or a message already in the page's
+// language (a registry message through translateDomain).
 func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, title, message string) {
-	s.render(w, r, status, "error", &view{Title: title, D: message})
+	s.render(w, r, status, "error", &view{Title: title, D: translate(currentLang(r), message)})
 }

@@ -384,8 +384,15 @@ func (s *Service) submit(ctx context.Context, tx Tx, actor *User, a *Application
 	if a.VPN.Protocol == "" {
 		fe.Add("vpn.protocol", "is required: one of %s", strings.Join(Protocols, ", "))
 	}
-	if len([]rune(a.Purpose)) < 10 {
+	// Empty is "required"; a few characters are "too short" (the
+	// amendment's purpose may also be left empty: it keeps the last one).
+	switch n := len([]rune(a.Purpose)); {
+	case n == 0:
 		fe.Add("purpose", "is required: say in a sentence or two what the VPN is used for (at least 10 characters)")
+	case n < 10 && a.Kind == KindAmendment:
+		fe.Add("purpose", "is too short: write at least 10 characters, or leave it empty to keep the purpose of your application")
+	case n < 10:
+		fe.Add("purpose", "is too short: say in a sentence or two what the VPN is used for (at least 10 characters)")
 	}
 	if a.Fee.Due && a.PaymentReference == "" {
 		fe.Add("payment_reference", "is required: a fee of PKR %d is due (%s); pay it and give the PSID or challan number", a.Fee.AmountPKR, a.Fee.Reason)

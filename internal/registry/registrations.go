@@ -288,6 +288,9 @@ type PublicRegistration struct {
 	ValidFrom  time.Time
 	ValidUntil time.Time
 	Holder     string // masked
+	// HolderErased: the holder deleted their account, so the name is
+	// erased and Holder is "" (pages say so in words).
+	HolderErased bool
 }
 
 // Verify answers the public check of a registration number and its
@@ -334,7 +337,7 @@ func (s *Service) public(r *Registration) *PublicRegistration {
 		status = RegExpired // the expiry job may not have run yet
 	}
 	return &PublicRegistration{Number: r.Number, Status: status, Category: r.Category, ValidFrom: r.ValidFrom,
-		ValidUntil: r.ValidUntil, Holder: MaskName(r.HolderName)}
+		ValidUntil: r.ValidUntil, Holder: MaskName(r.HolderName), HolderErased: r.HolderName == ""}
 }
 
 // Stats returns the public figures.
