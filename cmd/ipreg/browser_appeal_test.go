@@ -1,7 +1,6 @@
 package main_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,16 +55,7 @@ func browserAppeal(t *testing.T, exe, lang string) {
 	}
 	appPath := "/applications/" + appID
 
-	dir := filepath.Join("testoutput", "screenshots", "appeal-"+lang)
-	os.RemoveAll(dir)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.WindowSize(1280, 900), chromedp.Flag("lang", "en-US"))...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(alloc)
-	defer cancel()
+	ctx, dir := browserAt(t, exe, "appeal-"+lang)
 	if err := chromedp.Do(ctx, chromedp.Navigate(p.base+"/healthz")); err != nil {
 		t.Fatalf("start %s: %v", exe, err)
 	}

@@ -29,16 +29,7 @@ func TestBrowserYourData(t *testing.T) {
 
 func browserYourData(t *testing.T, exe, lang string) {
 	p := start(t, []string{"IPREG_DATA_DIR=" + t.TempDir()}, "--demo")
-	dir := filepath.Join("testoutput", "screenshots", "data-"+lang)
-	os.RemoveAll(dir)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.WindowSize(1280, 900), chromedp.Flag("lang", "en-US"))...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(alloc)
-	defer cancel()
+	ctx, dir := browserAt(t, exe, "data-"+lang)
 	if err := chromedp.Do(ctx, chromedp.Navigate(p.base+"/healthz")); err != nil {
 		t.Fatalf("start %s: %v", exe, err)
 	}

@@ -1,9 +1,6 @@
 package main_test
 
 import (
-	"context"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -25,16 +22,7 @@ func browserJobs(t *testing.T, exe, lang string) {
 	env := []string{"IPREG_DATA_DIR=" + t.TempDir()}
 	ipreg(t, env, "admin password 1\n", "user", "add", "--email", "admin@pta.gov.pk", "--role", "admin")
 	p := start(t, env)
-	dir := filepath.Join("testoutput", "screenshots", "jobs-"+lang)
-	os.RemoveAll(dir)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.WindowSize(1280, 900), chromedp.Flag("lang", "en-US"))...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(alloc)
-	defer cancel()
+	ctx, dir := browserAt(t, exe, "jobs-"+lang)
 	if err := chromedp.Do(ctx, chromedp.Navigate(p.base+"/healthz")); err != nil {
 		t.Fatalf("start %s: %v", exe, err)
 	}

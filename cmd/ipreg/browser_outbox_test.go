@@ -1,10 +1,7 @@
 package main_test
 
 import (
-	"context"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -30,16 +27,7 @@ func TestBrowserNotifications(t *testing.T) {
 	p := start(t, append(env, "IPREG_MAIL=smtp"), "--public-url", "https://vpn-registry.example.pk",
 		"--smtp-host", mp.SMTPHost, "--smtp-port", strconv.Itoa(mp.SMTPPort), "--smtp-tls", "none", "--mail-from", "noreply@vpn-registry.example.pk")
 
-	dir := filepath.Join("testoutput", "screenshots", "notifications")
-	os.RemoveAll(dir)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.WindowSize(1280, 900), chromedp.Flag("lang", "en-US"))...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(alloc)
-	defer cancel()
+	ctx, dir := browserAt(t, exe, "notifications")
 	if err := chromedp.Do(ctx, chromedp.Navigate(p.base+"/healthz")); err != nil {
 		t.Fatalf("start %s: %v", exe, err)
 	}

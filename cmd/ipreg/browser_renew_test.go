@@ -1,9 +1,6 @@
 package main_test
 
 import (
-	"context"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -57,16 +54,7 @@ func browserRenew(t *testing.T, exe, lang string) {
 	reg := p.call("POST", "/api/v1/applications/"+id+"/decision", rev, map[string]any{"decision": "approve", "valid_days": 30}, 200)["registration"].(map[string]any)
 	number, until := reg["number"].(string), reg["valid_until"].(string)
 
-	dir := filepath.Join("testoutput", "screenshots", "renew-"+lang)
-	os.RemoveAll(dir)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.WindowSize(1280, 900), chromedp.Flag("lang", "en-US"))...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(alloc)
-	defer cancel()
+	ctx, dir := browserAt(t, exe, "renew-"+lang)
 	if err := chromedp.Do(ctx, chromedp.Navigate(p.base+"/healthz")); err != nil {
 		t.Fatalf("start %s: %v", exe, err)
 	}

@@ -438,3 +438,21 @@ func browserWalk(t *testing.T, exe, lang string) {
 	}
 	w.screenshot("admin-settings")
 }
+
+// browserAt starts headless Chromium (exe) for one walk, at desktop width,
+// and empties its screenshot directory testoutput/screenshots/<name>; the
+// browser ends with the test.
+func browserAt(t *testing.T, exe, name string) (context.Context, string) {
+	t.Helper()
+	dir := filepath.Join("testoutput", "screenshots", name)
+	os.RemoveAll(dir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.WindowSize(1280, 900), chromedp.Flag("lang", "en-US"))...)
+	t.Cleanup(cancelAlloc)
+	ctx, cancel := chromedp.NewContext(alloc)
+	t.Cleanup(cancel)
+	return ctx, dir
+}
