@@ -2,16 +2,12 @@ package main_test
 
 import (
 	"bytes"
-	"compress/zlib"
 	"context"
 	"crypto/ed25519"
 	"errors"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -118,7 +114,7 @@ func TestCertificateEndToEnd(t *testing.T) {
 			// and an address replaced, deflated again; the QR data is
 			// untouched. Online and offline: EDITED.
 			forged := filepath.Join(dir, "forged.pdf")
-			os.WriteFile(forged, editPageText(t, editPageText(t, raw, "Lahore Soft", "Omega Traders"), "27.255.0.0/24", "10.99.5.0/24"), 0o600)
+			os.WriteFile(forged, testbin.EditPDFText(t, testbin.EditPDFText(t, raw, "Lahore Soft", "Omega Traders"), "27.255.0.0/24", "10.99.5.0/24"), 0o600)
 			if code, out := verifyCert(t, env, forged); code != 3 || !strings.Contains(out, "EDITED") || strings.Contains(out, "AUTHENTIC") {
 				t.Errorf("forged page online = %d\n%s", code, out)
 			}
@@ -261,35 +257,4 @@ func approveSignedUp(t *testing.T, p *proc, email string) (alice, reviewer, numb
 	reviewer = p.login("reviewer@demo.test", "demo-password-1")
 	reg := p.call("POST", "/api/v1/applications/"+id+"/decision", reviewer, map[string]any{"decision": "approve"}, 200)["registration"].(map[string]any)
 	return alice, reviewer, reg["number"].(string)
-}
-
-var pageStreamRe = regexp.MustCompile(`(?s)(/Length )(\d+)(>>\nstream\n)(.*?)(\nendstream)`)
-
-// editPageText inflates every stream of pdf, replaces old by new in those
-// that hold it, deflates them again and fixes their lengths: how one edits
-// the printed text of a certificate.
-func editPageText(t *testing.T, pdf []byte, old, new string) []byte {
-	t.Helper()
-	found := false
-	out := pageStreamRe.ReplaceAllFunc(pdf, func(m []byte) []byte {
-		g := pageStreamRe.FindSubmatch(m)
-		r, err := zlib.NewReader(bytes.NewReader(g[4]))
-		if err != nil {
-			return m
-		}
-		plain, err := io.ReadAll(r)
-		if err != nil || !bytes.Contains(plain, []byte(old)) {
-			return m
-		}
-		found = true
-		var z bytes.Buffer
-		w := zlib.NewWriter(&z)
-		w.Write(bytes.ReplaceAll(plain, []byte(old), []byte(new)))
-		w.Close()
-		return []byte(string(g[1]) + strconv.Itoa(z.Len()) + string(g[3]) + z.String() + string(g[5]))
-	})
-	if !found {
-		t.Fatalf("no stream of the PDF holds %q", old)
-	}
-	return out
 }

@@ -2,16 +2,13 @@ package certificate_test
 
 import (
 	"bytes"
-	"compress/zlib"
 	"errors"
-	"io"
-	"regexp"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/ipreg/ipreg/internal/certificate"
+	"github.com/ipreg/ipreg/internal/testbin"
 )
 
 // signedPDF is a certificate as the registry makes it: with the signed
@@ -30,37 +27,6 @@ func signedPDF(t *testing.T, ks *certificate.KeySet, n int) (certificate.Documen
 	return d, b
 }
 
-var streamRe = regexp.MustCompile(`(?s)(/Length )(\d+)(>>\nstream\n)(.*?)(\nendstream)`)
-
-// editText does what the tester did: inflate every page stream, replace
-// old by new, deflate again and fix the stream's length (the xref offsets
-// are left as they are, which PDF readers tolerate).
-func editText(t *testing.T, pdf []byte, old, new string) []byte {
-	t.Helper()
-	found := false
-	out := streamRe.ReplaceAllFunc(pdf, func(m []byte) []byte {
-		g := streamRe.FindSubmatch(m)
-		r, err := zlib.NewReader(bytes.NewReader(g[4]))
-		if err != nil {
-			return m
-		}
-		plain, err := io.ReadAll(r)
-		if err != nil || !bytes.Contains(plain, []byte(old)) {
-			return m
-		}
-		found = true
-		var z bytes.Buffer
-		w := zlib.NewWriter(&z)
-		w.Write(bytes.ReplaceAll(plain, []byte(old), []byte(new)))
-		w.Close()
-		return []byte(string(g[1]) + strconv.Itoa(z.Len()) + string(g[3]) + z.String() + string(g[5]))
-	})
-	if !found {
-		t.Fatalf("no page stream holds %q", old)
-	}
-	return out
-}
-
 func TestVerifyPDF(t *testing.T) {
 	_, ks := mustKeys(t)
 	d, b := signedPDF(t, ks, 3)
@@ -76,7 +42,7 @@ func TestVerifyPDF(t *testing.T) {
 		if _, _, d, err := certificate.VerifyPDF(big, ks.Public); err != nil || len(d.Items) != 64 {
 			t.Fatalf("a 64-address certificate: %v", err)
 		}
-		if _, _, _, err := certificate.VerifyPDF(editText(t, big, "203.0.113.64/32", "203.0.113.99/32"), ks.Public); !errors.Is(err, certificate.ErrPrintedEdited) {
+		if _, _, _, err := certificate.VerifyPDF(testbin.EditPDFText(t, big, "203.0.113.64/32", "203.0.113.99/32"), ks.Public); !errors.Is(err, certificate.ErrPrintedEdited) {
 			t.Fatalf("an address on a later page edited: %v", err)
 		}
 	}
@@ -84,8 +50,8 @@ func TestVerifyPDF(t *testing.T) {
 		pdf  []byte
 		want error
 	}{
-		"holder edited":     {editText(t, b, "Zo\xeb M\xfcller", "Omega Trader"), certificate.ErrPrintedEdited},
-		"address edited":    {editText(t, b, "203.0.113.2/32", "10.99.113.2/32"), certificate.ErrPrintedEdited},
+		"holder edited":     {testbin.EditPDFText(t, b, "Zo\xeb M\xfcller", "Omega Trader"), certificate.ErrPrintedEdited},
+		"address edited":    {testbin.EditPDFText(t, b, "203.0.113.2/32", "10.99.113.2/32"), certificate.ErrPrintedEdited},
 		"byte appended":     {append(bytes.Clone(b), '\n'), certificate.ErrPrintedEdited},
 		"copy stripped":     {bytes.Replace(b, []byte(" "+d.Signed+")"), []byte(")"), 1), certificate.ErrNoDocument},
 		"copy signature":    {bytes.Replace(b, []byte(d.Signed[len(d.Signed)-6:]+")"), []byte("AAAAAA)"), 1), certificate.ErrBadSignature},
