@@ -8,6 +8,23 @@ import (
 	"github.com/ipreg/ipreg/internal/registry"
 )
 
+// changeable loads the registration the path names and what its holder
+// may change in it; false when it answered the request already (an error
+// page).
+func (s *Server) changeable(w http.ResponseWriter, r *http.Request, u *registry.User, number string) (*registry.Registration, *registry.ChangeOptions, bool) {
+	reg, err := s.svc.GetRegistration(r.Context(), u, number)
+	if err != nil {
+		s.fail(w, r, err)
+		return nil, nil, false
+	}
+	opts, err := s.svc.RegistrationChanges(r.Context(), u, reg.Number)
+	if err != nil {
+		s.fail(w, r, err)
+		return nil, nil, false
+	}
+	return reg, opts, true
+}
+
 // renewPage shows the renewal form, prefilled from the registration and
 // its last application (the open renewal's own values when it fails).
 func (s *Server) renewPage(w http.ResponseWriter, r *http.Request) {
@@ -15,14 +32,8 @@ func (s *Server) renewPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	reg, err := s.svc.GetRegistration(r.Context(), u, r.PathValue("number"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	opts, err := s.svc.RegistrationChanges(r.Context(), u, reg.Number)
-	if err != nil {
-		s.fail(w, r, err)
+	reg, opts, ok := s.changeable(w, r, u, r.PathValue("number"))
+	if !ok {
 		return
 	}
 	if !opts.CanRenew {
@@ -103,14 +114,8 @@ func (s *Server) renewPost(w http.ResponseWriter, r *http.Request) {
 
 // rerenderChange shows a renewal or change form again with the error.
 func (s *Server) rerenderChange(w http.ResponseWriter, r *http.Request, u *registry.User, number, page string, err error, f url.Values) {
-	reg, gerr := s.svc.GetRegistration(r.Context(), u, number)
-	if gerr != nil {
-		s.fail(w, r, gerr)
-		return
-	}
-	opts, gerr := s.svc.RegistrationChanges(r.Context(), u, number)
-	if gerr != nil {
-		s.fail(w, r, gerr)
+	reg, opts, ok := s.changeable(w, r, u, number)
+	if !ok {
 		return
 	}
 	if page == "registration_renew" {
@@ -126,14 +131,8 @@ func (s *Server) changePage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	reg, err := s.svc.GetRegistration(r.Context(), u, r.PathValue("number"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	opts, err := s.svc.RegistrationChanges(r.Context(), u, reg.Number)
-	if err != nil {
-		s.fail(w, r, err)
+	reg, opts, ok := s.changeable(w, r, u, r.PathValue("number"))
+	if !ok {
 		return
 	}
 	if !opts.CanAmend {
