@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -170,12 +171,36 @@ const a11y = `(() => {
   return out.join("; ");
 })()`
 
-// screenshot saves the whole page, after checking it for a11y problems.
+// pageCheck is a script run on every page the walks screenshot: it
+// returns "" when the page is right, else what is wrong. Each kind of
+// fault the walks guard against (a11y, bidi isolation, phone overflow,
+// raw codes) adds its own in its own file, from init.
+type pageCheck struct {
+	name   string
+	script string
+	// langs limits the check to these page languages; nil is every one.
+	langs []string
+}
+
+var pageChecks = []pageCheck{{name: "a11y", script: a11y}}
+
+// checkPage runs every page check that applies to the walk's language.
+func (w *walker) checkPage(name string) {
+	w.t.Helper()
+	for _, c := range pageChecks {
+		if c.langs != nil && !slices.Contains(c.langs, w.lang) {
+			continue
+		}
+		if problems := run(w, chromedp.Evaluate[string](c.script)); problems != "" {
+			w.t.Errorf("page %s (%s): %s", name, c.name, problems)
+		}
+	}
+}
+
+// screenshot saves the whole page, after running the page checks on it.
 func (w *walker) screenshot(name string) {
 	w.t.Helper()
-	if problems := run(w, chromedp.Evaluate[string](a11y)); problems != "" {
-		w.t.Errorf("page %s: %s", name, problems)
-	}
+	w.checkPage(name)
 	b := run(w, chromedp.FullScreenshot(100))
 	w.shot++
 	p := filepath.Join(w.dir, fmt.Sprintf("%02d-%s.png", w.shot, name))
