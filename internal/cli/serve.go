@@ -333,7 +333,8 @@ func (s *Server) startDemo(ctx context.Context, banner io.Writer) error {
 		return err
 	}
 	if len(others) > 0 {
-		return fmt.Errorf("refusing --demo: this database holds %d non-demo users (e.g. %s); the demo's known passwords must never sit beside real accounts. Use a fresh --data-dir or --db", len(others), others[0])
+		return fmt.Errorf("refusing --demo: this database holds users not made in demo mode (%d, e.g. %s), and the demo's published passwords must never sit beside real accounts. %s",
+			len(others), others[0], s.Config.db.demoElsewhere())
 	}
 	if err := s.svc.EnsureDemo(ctx, DemoPassword); err != nil {
 		return err
