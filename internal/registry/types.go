@@ -107,7 +107,8 @@ type Operator struct {
 	CreatedAt   time.Time
 }
 
-// Category is what an application registers for; see DESIGN.md.
+// Category is what an application registers for; README's "Documents"
+// has who applies in each and what each needs.
 type Category string
 
 const (
