@@ -51,6 +51,21 @@ func TestWritesAnswerTheView(t *testing.T) {
 			approved := c.want(c.do("POST", "/api/v1/applications/"+id+"/decision", reviewer, map[string]any{"decision": "approve"}), 200).json(t)
 			same("POST /applications/{id}/decision (approve)", approved["application"].(map[string]any), reviewer, id)
 
+			// A rejection, appealed and overturned to a return: both
+			// decisions answer the view.
+			draft["addresses"] = []string{"14.1.105.0/24"}
+			third := c.want(c.do("POST", "/api/v1/applications", alice, draft), 201).json(t)["id"].(string)
+			testbin.UploadRequired(t, c.base, alice, third, registry.CategoryCompany)
+			c.want(c.do("POST", "/api/v1/applications/"+third+"/submit", alice, nil), 200)
+			checks = c.want(c.do("GET", "/api/v1/operator/checks", ptcl, nil), 200).list(t)
+			c.want(c.do("POST", "/api/v1/operator/checks/"+checks[0]["id"].(string), ptcl, map[string]string{"result": "confirmed"}), 200)
+			rej := c.want(c.do("POST", "/api/v1/applications/"+third+"/decision", reviewer, map[string]any{"decision": "reject", "reason_code": "insufficient_purpose"}), 200).json(t)
+			same("POST /applications/{id}/decision (reject)", rej["application"].(map[string]any), reviewer, third)
+			ap := c.want(c.do("POST", "/api/v1/applications/"+third+"/appeal", alice, map[string]string{"statement": "The purpose is the staff's remote work."}), 201).json(t)
+			supervisor := c.login("supervisor@demo.test")
+			dec := c.want(c.do("POST", "/api/v1/appeals/"+ap["id"].(string)+"/decision", supervisor, map[string]any{"decision": "overturn", "outcome": "return", "note": "Say which systems staff reach."}), 200).json(t)
+			same("POST /appeals/{id}/decision", dec["application"].(map[string]any), supervisor, third)
+
 			other := c.want(c.do("POST", "/api/v1/applications", alice, map[string]any{"category": "company_vpn"}), 201).json(t)
 			same("POST /applications/{id}/withdraw", c.want(c.do("POST", "/api/v1/applications/"+other["id"].(string)+"/withdraw", alice, nil), 200).json(t), alice, other["id"].(string))
 		})
