@@ -155,10 +155,15 @@ func TestAdminCommands(t *testing.T) {
 			if code, out, _ := run(t, env, "", "audit", "verify"); code != 0 || !strings.Contains(out, "chain intact") {
 				t.Fatalf("audit verify = %d %q", code, out)
 			}
-			// --demo refuses a database with real users.
+			// --demo refuses a database with real users, and says exactly
+			// what to run instead.
 			env["IPREG_LISTEN"] = "127.0.0.1:0"
-			if code, _, errOut := run(t, env, "", "serve", "--demo"); code != 1 || !strings.Contains(errOut, "refusing --demo") {
-				t.Fatalf("serve --demo with real users = %d %q", code, errOut)
+			instead := "ipreg serve --demo --data-dir " + filepath.Clean(dir) + "-demo"
+			if env["IPREG_DB"] != "" {
+				instead = "ipreg serve --demo --db postgres://"
+			}
+			if code, _, errOut := run(t, env, "", "serve", "--demo"); code != 1 || !strings.Contains(errOut, "refusing --demo") || !strings.Contains(errOut, instead) {
+				t.Fatalf("serve --demo with real users = %d %q; want it to say %q", code, errOut, instead)
 			}
 			// Tampering is detected.
 			dsn := env["IPREG_DB"]

@@ -133,7 +133,7 @@ func parseServe(args []string, env Env, stdio IO) (ServeConfig, error) {
 	var cfg ServeConfig
 	fs := flagSet("serve", "Run the registry: the web portal (English and Urdu), the JSON API under /api/v1, the signed allowlist feed under /feed/v1,\nhealth endpoints, and the background jobs (operator-check deadlines, expiry, token clean-up, document retention, SLA escalation,\ne-mail and SMS delivery from the outbox, expiry reminders, staff digests), each scheduled run claimed through the database\nso that one replica runs it (admins see them at /admin/jobs). Messages go by --mail/--smtp-* and --sms/--sms-gateway-*.\nPrometheus metrics are not public: --metrics-listen serves them on an address of their own, --metrics-token-file\nbehind a bearer token on --listen; with neither, /metrics answers 404 (--demo picks a free loopback port for them).\nThe feed's signing key is <data-dir>/feed-signing-key.pem, beside it <data-dir>/feed-state, the newest feed state\npublished (a database restored behind it starts a new feed session; every start re-signs the feed at once, and\n--feed-state-copy keeps a second copy elsewhere, so a whole data directory restored is noticed too); uploaded documents are sealed (AES-256-GCM)\nunder <data-dir>/document-key in <data-dir>/documents. Replicas over one PostgreSQL must share the signing key,\nthe document key and the documents (see ipreg key).\nCertificates (GET /api/v1/registrations/{number}/certificate.pdf) are signed with <data-dir>/certificate-signing-key.pem,\na key of their own (ipreg key rotate-certificate; retired keys in <data-dir>/certificate-keys-retired keep verifying);\ntheir QR codes point to --public-url, without which certificates are unavailable.", stdio)
 	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
-	fs.BoolVar(&cfg.Demo, "demo", false, "create the demo operators and users (password "+DemoPassword+"); refused on a database with non-demo users")
+	fs.BoolVar(&cfg.Demo, "demo", false, "create the demo operators and users (password "+DemoPassword+"); users made meanwhile are marked, and --demo is refused on a database holding any user neither the demo's nor made under --demo")
 	fs.DurationVar(&cfg.JobsInterval, "jobs-interval", time.Minute, "how often the interval jobs (check deadlines, expiry, token clean-up, document purge, escalation) fall due; replicas look for due jobs this often or every 5s, whichever is shorter")
 	fs.DurationVar(&cfg.FeedPoll, "feed-poll", time.Second, "how often the feed publisher looks for changes made through other replicas (changes made here publish at once)")
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", 1<<20, "largest JSON request body accepted")
@@ -333,7 +333,8 @@ func (s *Server) startDemo(ctx context.Context, banner io.Writer) error {
 		return err
 	}
 	if len(others) > 0 {
-		return fmt.Errorf("refusing --demo: this database holds %d non-demo users (e.g. %s); the demo's known passwords must never sit beside real accounts. Use a fresh --data-dir or --db", len(others), others[0])
+		return fmt.Errorf("refusing --demo: this database holds users not made in demo mode (%d, e.g. %s), and the demo's published passwords must never sit beside real accounts. %s",
+			len(others), others[0], s.Config.db.demoElsewhere())
 	}
 	if err := s.svc.EnsureDemo(ctx, DemoPassword); err != nil {
 		return err

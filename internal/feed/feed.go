@@ -178,7 +178,7 @@ const GlobalFeed = "global"
 
 // FeedName returns the name a notification carries for a feed: "global"
 // for the global feed (operator ""), "operator:<id>" for an operator's
-// (DESIGN.md, allowlist feed).
+// (README, "The allowlist feed").
 func FeedName(operator string) string {
 	if operator == "" {
 		return GlobalFeed

@@ -63,7 +63,8 @@ type Policy struct {
 	MinBitsV6 int // shortest IPv6 prefix accepted, default 48
 }
 
-// DefaultPolicy is DESIGN.md's default: /24 for IPv4 and /48 for IPv6.
+// DefaultPolicy is the registry's default (README, "Address rules"): /24
+// for IPv4 and /48 for IPv6.
 var DefaultPolicy = Policy{MinBitsV4: 24, MinBitsV6: 48}
 
 // Check parses s and applies the special-purpose and breadth rules. The

@@ -17,7 +17,7 @@ type categoryInfo struct {
 	Fee    bool
 }
 
-// categoryWho says who applies in each category (DESIGN.md's table).
+// categoryWho says who applies in each category (README's "Documents" table).
 var categoryWho = map[registry.Category]string{
 	registry.CategoryCompany:    "Companies, banks, embassies, software houses",
 	registry.CategoryFreelancer: "Individuals working for clients abroad",

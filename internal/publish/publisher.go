@@ -21,7 +21,7 @@ import (
 	"github.com/ipreg/ipreg/internal/feed"
 )
 
-// Timing of the feed, as DESIGN.md and the issue set them.
+// Timing of the feed (README, "The allowlist feed").
 const (
 	MinInterval    = time.Second      // at most one version a second
 	ResignEvery    = 15 * time.Minute // notification re-signed even without changes

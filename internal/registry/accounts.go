@@ -108,7 +108,8 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*User, *Account, 
 	now := s.Now()
 	acc := &Account{ID: auth.RandomID("acc"), Kind: kind, Name: name, CNIC: cnic, Mobile: mobile, NTN: ntn,
 		SECPNumber: secp, PSEBNumber: pseb, CreatedAt: now}
-	u := &User{ID: auth.RandomID("usr"), Email: email, Role: RoleApplicant, AccountID: acc.ID, PasswordHash: hash, CreatedAt: now, Lang: in.Lang}
+	u := &User{ID: auth.RandomID("usr"), Email: email, Role: RoleApplicant, AccountID: acc.ID, PasswordHash: hash, CreatedAt: now, Lang: in.Lang,
+		MadeInDemo: s.demoNoTOTP}
 	err = s.store.Write(ctx, func(tx Tx) error {
 		if err := tx.CreateAccount(ctx, acc); err != nil {
 			if ErrorCode(err) == ECONFLICT {

@@ -56,7 +56,8 @@ func (s *Service) AddUser(ctx context.Context, actor *User, in AddUserInput) (*U
 	if err != nil {
 		return nil, err
 	}
-	u := &User{ID: auth.RandomID("usr"), Email: email, Role: in.Role, OperatorID: in.OperatorID, PasswordHash: hash, CreatedAt: s.Now()}
+	u := &User{ID: auth.RandomID("usr"), Email: email, Role: in.Role, OperatorID: in.OperatorID, PasswordHash: hash, CreatedAt: s.Now(),
+		MadeInDemo: s.demoNoTOTP}
 	err = s.store.Write(ctx, func(tx Tx) error {
 		if u.OperatorID != "" {
 			if _, err := tx.Operator(ctx, u.OperatorID); err != nil {
@@ -182,14 +183,16 @@ func (s *Service) UpdateSettings(ctx context.Context, actor *User, set Settings)
 	return set, err
 }
 
-// NonDemoUsers returns the e-mail addresses of users outside the demo
-// domain; --demo refuses to run on a database that has any.
+// NonDemoUsers returns the e-mail addresses of users that are neither the
+// demo's own (DemoDomain) nor made while a server ran under --demo
+// (User.MadeInDemo); --demo refuses to run on a database that has any, so
+// it restarts after a walk through the demo but never beside real accounts.
 func (s *Service) NonDemoUsers(ctx context.Context) ([]string, error) {
 	var out []string
 	err := s.store.Read(ctx, func(tx Tx) error {
 		us, err := tx.ListUsers(ctx)
 		for _, u := range us {
-			if !strings.HasSuffix(u.Email, DemoDomain) {
+			if !strings.HasSuffix(u.Email, DemoDomain) && !u.MadeInDemo {
 				out = append(out, u.Email)
 			}
 		}

@@ -340,7 +340,10 @@ func (s *Service) DecideAppeal(ctx context.Context, actor *User, id string, in A
 		if err := s.record(ctx, tx, actor, "appeal."+string(ap.State), "appeal", ap.ID, map[string]string{"application": a.ID, "outcome": ap.Outcome}); err != nil {
 			return err
 		}
-		return s.event(ctx, tx, actor, a, evType, evNote)
+		if err := s.event(ctx, tx, actor, a, evType, evNote); err != nil {
+			return err
+		}
+		return s.fillView(ctx, tx, actor, a)
 	})
 	if err != nil {
 		return nil, nil, nil, err

@@ -280,7 +280,10 @@ func (s *Service) CreateApplication(ctx context.Context, actor *User, in Applica
 		if err := tx.CreateApplication(ctx, a); err != nil {
 			return err
 		}
-		return s.event(ctx, tx, actor, a, "created", "")
+		if err := s.event(ctx, tx, actor, a, "created", ""); err != nil {
+			return err
+		}
+		return s.fillView(ctx, tx, actor, a)
 	})
 	if err != nil {
 		return nil, err
@@ -302,7 +305,8 @@ func ownApplication(ctx context.Context, tx Tx, actor *User, id string) (*Applic
 }
 
 // ownWrite runs fn on the applicant's own application id in one write
-// transaction, and returns the application as fn left it.
+// transaction, and returns the application as fn left it, in the view
+// GetApplication gives.
 func (s *Service) ownWrite(ctx context.Context, actor *User, id string, fn func(tx Tx, a *Application) error) (*Application, error) {
 	if err := requireRole(actor, RoleApplicant); err != nil {
 		return nil, err
@@ -313,7 +317,10 @@ func (s *Service) ownWrite(ctx context.Context, actor *User, id string, fn func(
 		if a, err = ownApplication(ctx, tx, actor, id); err != nil {
 			return err
 		}
-		return fn(tx, a)
+		if err := fn(tx, a); err != nil {
+			return err
+		}
+		return s.fillView(ctx, tx, actor, a)
 	})
 	if err != nil {
 		return nil, err
@@ -638,38 +645,8 @@ func (s *Service) GetApplication(ctx context.Context, actor *User, id string) (*
 		if !visible {
 			return Errorf(ENOTFOUND, "application %s not found", id)
 		}
-		if a.Events, err = tx.Events(ctx, id); err != nil {
+		if err := s.fillView(ctx, tx, actor, a); err != nil {
 			return err
-		}
-		if actor.Role != RoleOperator {
-			if err := s.withDiffs(ctx, tx, a); err != nil {
-				return err
-			}
-		}
-		if canSeeDocuments(actor, a) {
-			if a.Documents, err = tx.ListDocuments(ctx, id); err != nil {
-				return err
-			}
-			servedNames(a.Documents...)
-			// Non-nil even when empty: nil means "not yours to see".
-			a.Documents = append(make([]*Document, 0, len(a.Documents)), a.Documents...)
-			if a.Account, err = tx.Account(ctx, a.AccountID); err != nil {
-				return err
-			}
-			if err := s.loadAppeals(ctx, tx, a); err != nil {
-				return err
-			}
-			// A pending appeal is decided on today's flags: staff see
-			// them recomputed, not those of the submission.
-			if actor.Role.Staff() && a.State == StateRejected && slices.ContainsFunc(a.Appeals, func(ap *Appeal) bool { return ap.State == AppealPending }) {
-				set, err := tx.Settings(ctx)
-				if err != nil {
-					return err
-				}
-				if err := s.refreshFlags(ctx, tx, a, set); err != nil {
-					return err
-				}
-			}
 		}
 		if actor.Role.Staff() {
 			return s.record(ctx, tx, actor, "application.viewed", "application", id, nil)
@@ -680,6 +657,49 @@ func (s *Service) GetApplication(ctx context.Context, actor *User, id string) (*
 		return nil, err
 	}
 	return a.ForViewer(actor), nil
+}
+
+// fillView loads what an application's view holds beyond its record, for
+// actor: the timeline, what a renewal or amendment changes, and for the
+// owner and regulator staff its documents (so what is still missing), the
+// account and the appeals. GetApplication and every write that answers
+// with the application use it, so each answers the same view.
+func (s *Service) fillView(ctx context.Context, tx Tx, actor *User, a *Application) error {
+	var err error
+	if a.Events, err = tx.Events(ctx, a.ID); err != nil {
+		return err
+	}
+	if actor.Role != RoleOperator {
+		if err := s.withDiffs(ctx, tx, a); err != nil {
+			return err
+		}
+	}
+	if canSeeDocuments(actor, a) {
+		if a.Documents, err = tx.ListDocuments(ctx, a.ID); err != nil {
+			return err
+		}
+		servedNames(a.Documents...)
+		// Non-nil even when empty: nil means "not yours to see".
+		a.Documents = append(make([]*Document, 0, len(a.Documents)), a.Documents...)
+		if a.Account, err = tx.Account(ctx, a.AccountID); err != nil {
+			return err
+		}
+		if err := s.loadAppeals(ctx, tx, a); err != nil {
+			return err
+		}
+		// A pending appeal is decided on today's flags: staff see
+		// them recomputed, not those of the submission.
+		if actor.Role.Staff() && a.State == StateRejected && slices.ContainsFunc(a.Appeals, func(ap *Appeal) bool { return ap.State == AppealPending }) {
+			set, err := tx.Settings(ctx)
+			if err != nil {
+				return err
+			}
+			if err := s.refreshFlags(ctx, tx, a, set); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // ListApplications lists the applications the actor may see.

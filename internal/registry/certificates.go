@@ -20,7 +20,7 @@ type CertificateKeys interface {
 }
 
 // DefaultRegulator is the issuer a certificate names when Config.Regulator
-// is empty: the regulator the registry is modelled on (DESIGN.md).
+// is empty: the regulator the registry is modelled on.
 const DefaultRegulator = "Pakistan Telecommunication Authority"
 
 // categoryWords names each category on a certificate.

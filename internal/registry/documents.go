@@ -74,7 +74,7 @@ func (r DocumentRequirement) Describe() string {
 }
 
 // RequiredDocuments lists what category c needs before submission
-// (DESIGN.md's table): always both sides of the CNIC, then the proof the
+// (README's "Documents" table): always both sides of the CNIC, then the proof the
 // category asks for.
 func RequiredDocuments(c Category) []DocumentRequirement {
 	req := func(ks ...DocumentKind) DocumentRequirement { return DocumentRequirement{Kinds: ks} }

@@ -275,7 +275,10 @@ func (s *Service) Renew(ctx context.Context, actor *User, number string, in Appl
 		if err := s.event(ctx, tx, actor, a, "created", fmt.Sprintf("renewal of registration %s", number)); err != nil {
 			return err
 		}
-		return s.submit(ctx, tx, actor, a, pay)
+		if err := s.submit(ctx, tx, actor, a, pay); err != nil {
+			return err
+		}
+		return s.fillView(ctx, tx, actor, a)
 	})
 	if err != nil {
 		return nil, err
@@ -400,7 +403,10 @@ func (s *Service) Amend(ctx context.Context, actor *User, number string, in Amen
 				return err
 			}
 		}
-		return renameFields(s.submit(ctx, tx, actor, a, in.PaymentReference), field, "add")
+		if err := renameFields(s.submit(ctx, tx, actor, a, in.PaymentReference), field, "add"); err != nil {
+			return err
+		}
+		return s.fillView(ctx, tx, actor, a)
 	})
 	if err != nil {
 		return nil, nil, err

@@ -243,7 +243,10 @@ func (s *Service) Decide(ctx context.Context, actor *User, id string, in Decisio
 		if to == StateApproved {
 			evNote = withNote(changeNote, note)
 		}
-		return s.event(ctx, tx, actor, a, string(to), evNote)
+		if err := s.event(ctx, tx, actor, a, string(to), evNote); err != nil {
+			return err
+		}
+		return s.fillView(ctx, tx, actor, a)
 	})
 	if err != nil {
 		return nil, nil, err

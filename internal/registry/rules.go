@@ -10,7 +10,8 @@ import (
 	"github.com/ipreg/ipreg/internal/netpolicy"
 )
 
-// transitions is the application state machine of DESIGN.md. A returned
+// transitions is the application state machine (README, "How an
+// application goes"). A returned
 // application, corrected and resubmitted, goes back to operator_check when
 // what the operator confirmed changed, else straight to review.
 var transitions = map[State][]State{
@@ -146,7 +147,7 @@ var PakistanHolidays2026 = []Holiday{
 const MaxHolidays = 200
 
 // DefaultSettings are the values a new registry starts with. The fee amount
-// is a placeholder for the regulator to set; DESIGN.md gives none.
+// is a placeholder for the regulator to set: no figure is published.
 var DefaultSettings = Settings{
 	SLAWorkingHours:     8,
 	OperatorCheckHours:  48,
@@ -246,7 +247,8 @@ func (s Settings) Policy(c Category) netpolicy.Policy {
 	return p
 }
 
-// ComputeFee applies DESIGN.md's fee rule: call centres and video
+// ComputeFee applies the fee rule (README, "How an application goes"):
+// call centres and video
 // conferencing pay when the account's allowlisted addresses (active plus
 // requested, this application's included) reach the threshold.
 func ComputeFee(s Settings, c Category, held, requested int) Fee {

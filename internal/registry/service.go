@@ -71,7 +71,8 @@ type Config struct {
 	FeedChanged func()
 	// DemoWithoutTOTP lets the demo's staff users (e-mail @demo.test) log
 	// in without TOTP, so that a first look needs no phone. Set only by
-	// ipreg serve --demo; everywhere else staff must use TOTP.
+	// ipreg serve --demo; everywhere else staff must use TOTP. Users made
+	// meanwhile are marked User.MadeInDemo.
 	DemoWithoutTOTP bool
 	// TOTPIssuer names the registry in authenticator apps; "ipreg" by default.
 	TOTPIssuer string

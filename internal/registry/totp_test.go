@@ -1,6 +1,7 @@
 package registry_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -138,6 +139,47 @@ func TestDemoUsersOnlyUnderDemo(t *testing.T) {
 		alice := h.applicant("individual")
 		if _, _, err := strict.Login(h.ctx, alice.Email, "a long password", "", "127.0.0.3"); err != nil {
 			t.Fatalf("a real applicant without --demo: %v", err)
+		}
+	})
+}
+
+// Users made while the service runs under --demo (a sign-up, staff an
+// admin adds) are marked, and --demo may start again beside them; users
+// made otherwise (ipreg user add, a sign-up on a real server) are not, and
+// NonDemoUsers names them, so --demo refuses that database.
+func TestUsersMadeInDemo(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		alice := h.applicant("individual")
+		admin := h.staff("admin")
+		if _, err := h.svc.AddUser(h.ctx, admin, AddUserInput{Email: "rev2@example.pk", Role: RoleReviewer, Password: "a long password"}); err != nil {
+			t.Fatal(err)
+		}
+		for _, email := range []string{alice.Email, "rev2@example.pk"} {
+			var u *User
+			if err := h.svc.Store().Read(h.ctx, func(tx Tx) (err error) { u, err = tx.UserByEmail(h.ctx, email); return err }); err != nil {
+				t.Fatal(err)
+			}
+			if !u.MadeInDemo {
+				t.Errorf("%s, made under --demo, is not marked MadeInDemo", email)
+			}
+		}
+		if others, err := h.svc.NonDemoUsers(h.ctx); err != nil || len(others) != 0 {
+			t.Fatalf("NonDemoUsers after a walk through the demo = %v, %v; want none", others, err)
+		}
+		strict := NewService(h.svc.Store(), Config{Now: h.clock.Now, Hashing: auth.TestParams})
+		if _, err := strict.AddUser(h.ctx, System, AddUserInput{Email: "real@pta.gov.pk", Role: RoleReviewer, Password: "a long password"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := strict.Signup(h.ctx, SignupInput{Email: "bob@example.pk", Password: "a long password", Kind: "individual",
+			Name: "Bob", CNIC: "35202-7654321-1", Mobile: "0300-7654321"}); err != nil {
+			t.Fatal(err)
+		}
+		others, err := h.svc.NonDemoUsers(h.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(others, []string{"bob@example.pk", "real@pta.gov.pk"}) {
+			t.Errorf("NonDemoUsers = %v; want the two users made without --demo", others)
 		}
 	})
 }

@@ -50,6 +50,10 @@ type User struct {
 	// EmailVerifiedAt is when the user opened the verification link mailed
 	// to Email; zero while unverified.
 	EmailVerifiedAt time.Time
+	// MadeInDemo is set on users made while the server ran under --demo
+	// (sign-ups, staff an admin added there), so that --demo may start
+	// again on a database holding them (Service.NonDemoUsers).
+	MadeInDemo bool
 
 	// EnrolmentOnly is set by Authenticate for a login that may only set up
 	// TOTP: staff whose role requires it and who have none yet.
@@ -103,7 +107,8 @@ type Operator struct {
 	CreatedAt   time.Time
 }
 
-// Category is what an application registers for; see DESIGN.md.
+// Category is what an application registers for; README's "Documents"
+// has who applies in each and what each needs.
 type Category string
 
 const (

@@ -7,7 +7,7 @@ import "fmt"
 // viewer: every Service method that hands an application to an actor
 // returns it through here, so the API and the portal cannot show more.
 //
-// The rule for overlap and duplicate_own flags (issue 11 §6; DESIGN.md's
+// The rule for overlap and duplicate_own flags (issue 11 §6; the registry's
 // privacy principle that no response tells one account what another
 // holds):
 //   - regulator staff (reviewer, supervisor, admin) see the full detail:

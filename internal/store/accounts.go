@@ -47,16 +47,17 @@ func (t *tx) Account(ctx context.Context, id string) (*registry.Account, error) 
 }
 
 const userCols = `id, email, role, COALESCE(account_id, ''), COALESCE(operator_id, ''), password_hash, disabled, created_at,
-	totp_secret, totp_enabled_at, totp_last_step, lang, email_verified_at`
+	totp_secret, totp_enabled_at, totp_last_step, lang, email_verified_at, made_in_demo`
 
 func scanUser(sc interface{ Scan(...any) error }) (*registry.User, error) {
 	var u registry.User
-	var disabled int
+	var disabled, demo int
 	var created, totpEnabled, verified string
 	if err := sc.Scan(&u.ID, &u.Email, &u.Role, &u.AccountID, &u.OperatorID, &u.PasswordHash, &disabled, &created,
-		&u.TOTPSecret, &totpEnabled, &u.TOTPLastStep, &u.Lang, &verified); err != nil {
+		&u.TOTPSecret, &totpEnabled, &u.TOTPLastStep, &u.Lang, &verified, &demo); err != nil {
 		return nil, err
 	}
+	u.MadeInDemo = demo != 0
 	u.EmailVerifiedAt = parseTime(verified)
 	u.Disabled = disabled != 0
 	u.CreatedAt, u.TOTPEnabledAt = parseTime(created), parseTime(totpEnabled)
@@ -65,10 +66,10 @@ func scanUser(sc interface{ Scan(...any) error }) (*registry.User, error) {
 
 func (t *tx) CreateUser(ctx context.Context, u *registry.User) error {
 	u.Lang = userLang(u.Lang)
-	_, err := t.exec(ctx, `INSERT INTO users (id, email, role, account_id, operator_id, password_hash, disabled, created_at, lang, email_verified_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.exec(ctx, `INSERT INTO users (id, email, role, account_id, operator_id, password_hash, disabled, created_at, lang, email_verified_at, made_in_demo)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, u.Email, u.Role, nullable(u.AccountID), nullable(u.OperatorID), u.PasswordHash, boolInt(u.Disabled), tm(u.CreatedAt),
-		userLang(u.Lang), tm(u.EmailVerifiedAt))
+		userLang(u.Lang), tm(u.EmailVerifiedAt), boolInt(u.MadeInDemo))
 	if isUnique(err) {
 		return registry.Errorf(registry.ECONFLICT, "a user with e-mail %s already exists", u.Email)
 	}

@@ -188,7 +188,8 @@ func testUsers(t *testing.T, db *store.DB) {
 	dup := *u
 	dup.ID = "usr_b"
 	wantCode(t, db.Write(ctx, func(tx registry.Tx) error { return tx.CreateUser(ctx, &dup) }), registry.ECONFLICT)
-	op := &registry.User{ID: "usr_op", Email: "op@ptcl.pk", Role: registry.RoleOperator, OperatorID: "ptcl", PasswordHash: "h", CreatedAt: t0}
+	// An operator user made under ipreg serve --demo: the mark is kept.
+	op := &registry.User{ID: "usr_op", Email: "op@ptcl.pk", Role: registry.RoleOperator, OperatorID: "ptcl", PasswordHash: "h", CreatedAt: t0, MadeInDemo: true}
 	write(t, db, func(tx registry.Tx) error { return tx.CreateUser(ctx, op) })
 
 	db.Read(ctx, func(tx registry.Tx) error {
@@ -197,7 +198,7 @@ func testUsers(t *testing.T, db *store.DB) {
 			t.Errorf("UserByEmail = %+v, %v; want %+v", got, err, u)
 		}
 		got, err = tx.User(ctx, "usr_op")
-		if err != nil || got.OperatorID != "ptcl" || got.AccountID != "" {
+		if err != nil || got.OperatorID != "ptcl" || got.AccountID != "" || !got.MadeInDemo {
 			t.Errorf("User(op) = %+v, %v", got, err)
 		}
 		_, err = tx.User(ctx, "usr_none")
