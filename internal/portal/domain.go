@@ -84,6 +84,9 @@ func translateDomain(lang, msg string) string {
 		}
 		return strings.Join(parts, sep)
 	}
+	if l, ok := labelCoded(lang, msg); ok { // codes as words (coded.go)
+		return l
+	}
 	if lang != "ur" || msg == "" {
 		return msg
 	}
