@@ -3,6 +3,7 @@ package portal
 import (
 	"fmt"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -44,6 +45,12 @@ var codedFormats = compileCoded([]codedFormat{
 	{en: "%s is for %s accounts; this is a%s %s account: choose %s", out: "%[1]s is only for accounts of the type %[2]s; your account is of the type %[4]s: choose %[5]s",
 		args: []string{"category", "kind", "drop", "kind", "listof:category"}},
 	{en: "no fee for %s", args: []string{"category"}},
+	{en: "cannot change application %s: it is %s; only drafts and returned applications can be edited", out: "cannot change this application: it is %[2]s; only drafts and returned applications can be edited", ur: "یہ درخواست تبدیل نہیں ہو سکتی: یہ %[2]s ہے؛ صرف مسودے اور واپس کی گئی درخواستیں تبدیل ہو سکتی ہیں",
+		args: []string{"drop", "describe"}},
+	{en: "is fixed by registration %s (%s): a renewal or an amendment keeps it; for another category file a new application", args: []string{"-", "category"}},
+	{en: "registration %s is %s, not active", args: []string{"-", "status"}},
+	{en: "registration %s is %s: only an active registration has a certificate (its status stays visible on the public verification page)", args: []string{"-", "status"}},
+	{en: "registration %s is %s; only active registrations can be revoked", args: []string{"-", "status"}},
 	{en: "is required: a fee of PKR %d is due (%s); pay it and give the PSID or challan number", args: []string{"amount", "msg"}},
 })
 
@@ -64,6 +71,11 @@ func compileCoded(fs []codedFormat) []codedFormat {
 		b.WriteString(regexp.QuoteMeta(fs[i].en[last:]) + "$")
 		fs[i].re = regexp.MustCompile(b.String())
 	}
+	// The most specific first: "cannot change application %s: it is %s;
+	// only …" before "cannot %s application %s: it is %s".
+	sort.SliceStable(fs, func(i, j int) bool {
+		return len(verbRe.ReplaceAllString(fs[i].en, "")) > len(verbRe.ReplaceAllString(fs[j].en, ""))
+	})
 	return fs
 }
 

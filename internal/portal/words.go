@@ -105,6 +105,14 @@ var plurals = map[string]plural{
 	"%d applicant accounts (applicants sign up themselves).": {
 		en: [2]string{"%d applicant account (applicants sign up themselves).", "%d applicant accounts (applicants sign up themselves)."},
 		ur: [2]string{"درخواست گزار کا %d اکاؤنٹ (درخواست گزار خود اکاؤنٹ بناتے ہیں)۔", "درخواست گزاروں کے %d اکاؤنٹ (درخواست گزار خود اکاؤنٹ بناتے ہیں)۔"}},
+	"%d prefixes": {
+		en: [2]string{"%d prefix", "%d prefixes"},
+		ur: [2]string{"%d پریفکس", "%d پریفکس"}},
+	"Kept from the file %s: %d addresses, shown with their file lines. Choose a file again to replace them.": {
+		en: [2]string{"Kept from the file %s: %d address, shown with its file line. Choose a file again to replace it.",
+			"Kept from the file %s: %d addresses, shown with their file lines. Choose a file again to replace them."},
+		ur: [2]string{"فائل %s سے %d ایڈریس محفوظ ہے، غلطی میں اس کی فائل کی سطر بتائی جاتی ہے۔ اس کی جگہ لینے کے لیے فائل دوبارہ منتخب کریں۔",
+			"فائل %s سے %d ایڈریس محفوظ ہیں، غلطیوں میں ان کی فائل کی سطر بتائی جاتی ہے۔ ان کی جگہ لینے کے لیے فائل دوبارہ منتخب کریں۔"}},
 	"%s and %d more": {
 		en: [2]string{"%s and %d more", "%s and %d more"},
 		ur: [2]string{"%s اور %d مزید", "%s اور %d مزید"}},

@@ -94,6 +94,11 @@ func TestCodedMessages(t *testing.T) {
 		{"14.1.104.5/32 overlaps 14.1.104.0/24 of application app_b (operator_check) of another account",
 			"14.1.104.5/32 overlaps 14.1.104.0/24 of application app_b (With the operator) of another account", ""},
 		{"no fee for company_vpn", "no fee for Company VPN", ""},
+		{"registration VPN-2026-000001 is revoked, not active", "registration VPN-2026-000001 is Revoked, not active", "رجسٹریشن VPN-2026-000001 فعال نہیں، " + urdu["Revoked"] + " ہے"},
+		{"cannot change application app_x: it is withdrawn (state withdrawn); only drafts and returned applications can be edited",
+			"cannot change this application: it is withdrawn; only drafts and returned applications can be edited", ""},
+		{"is fixed by registration VPN-2026-000001 (company_vpn): a renewal or an amendment keeps it; for another category file a new application",
+			"is fixed by registration VPN-2026-000001 (Company VPN): a renewal or an amendment keeps it; for another category file a new application", ""},
 		{"is required: a fee of PKR 10000 is due (fee due: the account would hold 70 allowlisted addresses, at or above the threshold of 64); pay it and give the PSID or challan number",
 			"is required: a fee of PKR 10,000 is due (fee due: the account would hold 70 allowlisted addresses, at or above the threshold of 64); pay it and give the PSID or challan number", ""},
 		// Not a list of codes of one kind: left as it is.
