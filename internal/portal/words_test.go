@@ -84,7 +84,7 @@ func TestPagesShowWordsNotCodes(t *testing.T) {
 		{who: "alice", path: "/dashboard", status: 200,
 			en: []string{"Company VPN · 14.1.105.0/24 · " + day.Format("2 Jan 2006"), `class="ltr ref"`},
 			ur: []string{"14.1.105.0/24\u2069 · \u2068" + day.Format("2006-01-02")}},
-		{who: "alice", path: "/applications/" + inReview.ID, status: 200, en: []string{"WireGuard", "PTCL"}},
+		{who: "alice", path: "/applications/" + inReview.ID, status: 200, en: []string{"WireGuard", "PTCL", "Company VPN · 14.1.105.0/24 · "}},
 		{who: "alice", path: "/applications/" + draft.ID, status: 200},
 		{who: "alice", path: "/applications/" + draft.ID + "/edit", status: 200, en: []string{">WireGuard</option>", ">SSL VPN</option>"}},
 		{who: "alice", path: "/applications/new", status: 200},
