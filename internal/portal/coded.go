@@ -49,6 +49,15 @@ var codedFormats = compileCoded([]codedFormat{
 		args: []string{"drop", "describe"}},
 	{en: "is fixed by registration %s (%s): a renewal or an amendment keeps it; for another category file a new application", args: []string{"-", "category"}},
 	{en: "registration %s is %s, not active", args: []string{"-", "status"}},
+	{en: "is fixed by registration %s (%s): a renewal or an amendment keeps it; for another operator file a new application", args: []string{"-", "operator"}},
+	{en: "operator %s did not answer by %s", args: []string{"operator", "-"}},
+	{en: "%s is outside the address space loaded for operator %s", args: []string{"-", "operator"}},
+	// Messages that name a category by its code in their wording.
+	{en: "does not belong to mobile_vpn, which registers mobile numbers: leave addresses empty and list the numbers in mobile_numbers", out: "does not belong to Mobile VPN, which registers mobile numbers: leave the addresses empty and list the numbers under Mobile numbers", ur: "موبائل وی پی این میں IP ایڈریس نہیں بلکہ موبائل نمبر رجسٹر ہوتے ہیں: ایڈریس کا خانہ خالی چھوڑیں اور نمبر درج کریں"},
+	{en: "belongs to mobile_vpn only; %s registers static addresses: list them in addresses", out: "belongs to Mobile VPN only; %[1]s registers static addresses: list them under IP addresses or prefixes", ur: "صرف موبائل وی پی این کے لیے ہے؛ %[1]s میں مستقل IP ایڈریس رجسٹر ہوتے ہیں: انہیں IP ایڈریس کے خانے میں درج کریں",
+		args: []string{"category"}},
+	{en: "%s is a fixed-line operator; mobile_vpn needs the mobile network that issued the numbers", out: "%[1]s is a fixed-line operator; Mobile VPN needs the mobile network that issued the numbers", ur: "%[1]s فکسڈ لائن آپریٹر ہے؛ موبائل وی پی این کے لیے وہ موبائل نیٹ ورک منتخب کریں جس نے یہ نمبر جاری کیے",
+		args: []string{"-"}},
 	{en: "registration %s is %s: only an active registration has a certificate (its status stays visible on the public verification page)", args: []string{"-", "status"}},
 	{en: "registration %s is %s; only active registrations can be revoked", args: []string{"-", "status"}},
 	{en: "is required: a fee of PKR %d is due (%s); pay it and give the PSID or challan number", args: []string{"amount", "msg"}},
@@ -81,7 +90,7 @@ func compileCoded(fs []codedFormat) []codedFormat {
 
 // labelCoded rebuilds msg in lang with its codes labelled, when msg is
 // one of the codedFormats; ok is false otherwise.
-func labelCoded(lang, msg string) (out string, ok bool) {
+func labelCoded(lang, msg string, ops func() map[string]string) (out string, ok bool) {
 	for _, f := range codedFormats {
 		m := f.re.FindStringSubmatch(msg)
 		if m == nil {
@@ -89,7 +98,7 @@ func labelCoded(lang, msg string) (out string, ok bool) {
 		}
 		args := make([]any, len(m)-1)
 		for i, g := range m[1:] {
-			args[i] = labelArg(lang, f.args[i], g)
+			args[i] = labelArg(lang, f.args[i], g, ops)
 		}
 		format := f.en
 		if f.out != "" {
@@ -114,14 +123,21 @@ func labelCoded(lang, msg string) (out string, ok bool) {
 }
 
 // labelArg is one argument of a coded message in lang.
-func labelArg(lang, kind, v string) string {
+func labelArg(lang, kind, v string, ops func() map[string]string) string {
 	switch {
+	case kind == "operator": // by name where the page knows the operators
+		if ops != nil {
+			if n, ok := ops()[v]; ok {
+				return isolateUr(lang, n)
+			}
+		}
+		return isolateUr(lang, v)
 	case kind == "drop":
 		return ""
 	case kind == "-":
 		return isolateUr(lang, v)
 	case kind == "msg": // a message of its own (a fee's reason)
-		return translateDomain(lang, v)
+		return translateNamed(lang, v, ops)
 	case kind == "amount":
 		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
 			return isolateUr(lang, Amount(n))

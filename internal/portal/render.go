@@ -186,7 +186,7 @@ func (v *view) EventNote(e registry.Event) string {
 
 // M is a message from the registry (a flag's detail, a fee's reason) in
 // the page's language.
-func (v *view) M(msg string) string { return translateDomain(v.Lang, msg) }
+func (v *view) M(msg string) string { return translateNamed(v.Lang, msg, v.opNames) }
 
 // Is reports whether the user has one of the roles.
 func (v *view) Is(roles ...string) bool {

@@ -77,6 +77,7 @@ func TestPluralForms(t *testing.T) {
 // in English as in Urdu.
 func TestCodedMessages(t *testing.T) {
 	strip := strings.NewReplacer("\u2068", "", "\u2069", "")
+	ops := func() map[string]string { return map[string]string{"ptcl": "PTCL"} }
 	for _, tt := range []struct{ msg, en, ur string }{
 		{"must be one of address_not_held, duplicate, other",
 			"must be one of Address or number not held, Already registered or applied for or Other reason",
@@ -94,6 +95,15 @@ func TestCodedMessages(t *testing.T) {
 		{"14.1.104.5/32 overlaps 14.1.104.0/24 of application app_b (operator_check) of another account",
 			"14.1.104.5/32 overlaps 14.1.104.0/24 of application app_b (With the operator) of another account", ""},
 		{"no fee for company_vpn", "no fee for Company VPN", ""},
+		{"operator ptcl did not answer by 2026-11-30 17:00 PKT", "operator PTCL did not answer by 2026-11-30 17:00 PKT", ""},
+		{"is fixed by registration VPN-2026-000001 (ptcl): a renewal or an amendment keeps it; for another operator file a new application",
+			"is fixed by registration VPN-2026-000001 (PTCL): a renewal or an amendment keeps it; for another operator file a new application", ""},
+		{"does not belong to mobile_vpn, which registers mobile numbers: leave addresses empty and list the numbers in mobile_numbers",
+			"does not belong to Mobile VPN, which registers mobile numbers: leave the addresses empty and list the numbers under Mobile numbers", ""},
+		{"belongs to mobile_vpn only; company_vpn registers static addresses: list them in addresses",
+			"belongs to Mobile VPN only; Company VPN registers static addresses: list them under IP addresses or prefixes", ""},
+		{"PTCL is a fixed-line operator; mobile_vpn needs the mobile network that issued the numbers",
+			"PTCL is a fixed-line operator; Mobile VPN needs the mobile network that issued the numbers", ""},
 		{"registration VPN-2026-000001 is revoked, not active", "registration VPN-2026-000001 is Revoked, not active", "رجسٹریشن VPN-2026-000001 فعال نہیں، " + urdu["Revoked"] + " ہے"},
 		{"cannot change application app_x: it is withdrawn (state withdrawn); only drafts and returned applications can be edited",
 			"cannot change this application: it is withdrawn; only drafts and returned applications can be edited", ""},
@@ -104,15 +114,38 @@ func TestCodedMessages(t *testing.T) {
 		// Not a list of codes of one kind: left as it is.
 		{"must be one of fixed, mobile", "must be one of fixed, mobile", ""},
 	} {
-		if got := translateDomain("en", tt.msg); got != tt.en {
+		if got := translateNamed("en", tt.msg, ops); got != tt.en {
 			t.Errorf("en %q\n got %q\nwant %q", tt.msg, got, tt.en)
 		}
-		ur := strip.Replace(translateDomain("ur", tt.msg))
+		ur := strip.Replace(translateNamed("ur", tt.msg, ops))
 		if tt.ur != "" && ur != tt.ur {
 			t.Errorf("ur %q\n got %q\nwant %q", tt.msg, ur, tt.ur)
 		}
 		if ur == tt.msg {
 			t.Errorf("ur %q: not translated", tt.msg)
+		}
+	}
+}
+
+// Each coded format is a message the registry writes (domainUrdu holds
+// every format of the registry's source, TestDomainCatalog), and names
+// the kind of each of its arguments.
+func TestCodedFormatsAreRegistryFormats(t *testing.T) {
+	for _, f := range codedFormats {
+		if _, ok := domainUrdu[f.en]; !ok {
+			t.Errorf("%q is no registry message format", f.en)
+		}
+		if n := len(verbRe.FindAllString(f.en, -1)); n != len(f.args) {
+			t.Errorf("%q: %d verbs, %d argument kinds", f.en, n, len(f.args))
+		}
+		for _, k := range f.args {
+			switch k {
+			case "-", "drop", "describe", "list", "msg", "amount", "operator":
+			default:
+				if _, ok := labels[strings.TrimPrefix(k, "listof:")]; !ok {
+					t.Errorf("%q: no labels for %q", f.en, k)
+				}
+			}
 		}
 	}
 }
