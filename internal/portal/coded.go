@@ -52,7 +52,8 @@ var codedFormats = compileCoded([]codedFormat{
 	{en: "is fixed by registration %s (%s): a renewal or an amendment keeps it; for another operator file a new application", args: []string{"-", "operator"}},
 	{en: "operator %s did not answer by %s", args: []string{"operator", "-"}},
 	{en: "%s is outside the address space loaded for operator %s", args: []string{"-", "operator"}},
-	// Messages that name a category by its code in their wording.
+	// Messages that name a category or a kind by its code in their wording.
+	{en: `must be "company" or "individual"`, out: `must be "Company or organisation" or "Individual": choose one of the two`, ur: `اکاؤنٹ کی قسم "کمپنی یا ادارہ" یا "فرد" ہونی چاہیے: ان دونوں میں سے ایک منتخب کریں`},
 	{en: "does not belong to mobile_vpn, which registers mobile numbers: leave addresses empty and list the numbers in mobile_numbers", out: "does not belong to Mobile VPN, which registers mobile numbers: leave the addresses empty and list the numbers under Mobile numbers", ur: "موبائل وی پی این میں IP ایڈریس نہیں بلکہ موبائل نمبر رجسٹر ہوتے ہیں: ایڈریس کا خانہ خالی چھوڑیں اور نمبر درج کریں"},
 	{en: "belongs to mobile_vpn only; %s registers static addresses: list them in addresses", out: "belongs to Mobile VPN only; %[1]s registers static addresses: list them under IP addresses or prefixes", ur: "صرف موبائل وی پی این کے لیے ہے؛ %[1]s میں مستقل IP ایڈریس رجسٹر ہوتے ہیں: انہیں IP ایڈریس کے خانے میں درج کریں",
 		args: []string{"category"}},

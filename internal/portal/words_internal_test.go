@@ -95,6 +95,7 @@ func TestCodedMessages(t *testing.T) {
 		{"14.1.104.5/32 overlaps 14.1.104.0/24 of application app_b (operator_check) of another account",
 			"14.1.104.5/32 overlaps 14.1.104.0/24 of application app_b (With the operator) of another account", ""},
 		{"no fee for company_vpn", "no fee for Company VPN", ""},
+		{`must be "company" or "individual"`, `must be "Company or organisation" or "Individual": choose one of the two`, ""},
 		{"operator ptcl did not answer by 2026-11-30 17:00 PKT", "operator PTCL did not answer by 2026-11-30 17:00 PKT", ""},
 		{"is fixed by registration VPN-2026-000001 (ptcl): a renewal or an amendment keeps it; for another operator file a new application",
 			"is fixed by registration VPN-2026-000001 (PTCL): a renewal or an amendment keeps it; for another operator file a new application", ""},
