@@ -65,12 +65,23 @@ func TestPagesShowWordsNotCodes(t *testing.T) {
 	withOperator := e.apply(alice, "14.1.106.0/24", "Office VPN for our support team.", true)
 	draft := e.apply(alice, "14.1.107.0/24", "Office VPN for our new branch.", false)
 	_ = withOperator
+	// An individual's mobile VPN: numbers shown as people write them.
+	bilal := e.signup("bilal@example.pk", "Bilal Ahmed", "individual")
+	cat, op, sub, proto, purpose := "mobile_vpn", "jazz", "JAZZ-7", "ssl_vpn", "Remote work from the phone."
+	nums := []string{"03211234567"}
+	mob, err := e.svc.CreateApplication(e.ctx, bilal, registry.ApplicationInput{Category: &cat, OperatorID: &op, SubscriberID: &sub,
+		MobileNumbers: &nums, VPNProtocol: &proto, Purpose: &purpose})
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	logins := map[string][2]string{
-		"alice":    {"alice@example.pk", "a long password"},
-		"ptcl":     {"operator.ptcl@demo.test", "demo-password-1"},
-		"reviewer": {"reviewer@demo.test", "demo-password-1"},
-		"admin":    {"admin@demo.test", "demo-password-1"},
+		"alice":      {"alice@example.pk", "a long password"},
+		"ptcl":       {"operator.ptcl@demo.test", "demo-password-1"},
+		"reviewer":   {"reviewer@demo.test", "demo-password-1"},
+		"admin":      {"admin@demo.test", "demo-password-1"},
+		"supervisor": {"supervisor@demo.test", "demo-password-1"},
+		"bilal":      {"bilal@example.pk", "a long password"},
 	}
 	type visit struct {
 		who, method, path string
@@ -98,6 +109,13 @@ func TestPagesShowWordsNotCodes(t *testing.T) {
 			form: url.Values{"category": {"company_vpn"}, "operator_id": {"ptcl"}, "subscriber_id": {"PTCL-42"}, "addresses": {"14.1.107.0/24"},
 				"vpn_protocol": {"pptp"}, "purpose": {"Office VPN for our new branch."}},
 			en: []string{"must be one of IPsec, IKEv2, OpenVPN, WireGuard, L2TP, SSTP, SSL VPN or Another protocol"}},
+		{who: "bilal", path: "/dashboard", status: 200, en: []string{"Mobile VPN · 0321 1234567 · ", ">0321 1234567<"}},
+		{who: "bilal", path: "/applications/" + mob.ID, status: 200, en: []string{"0321 1234567", "SSL VPN", "Jazz"}},
+		// A mobile VPN with a fixed-line operator: the category in words.
+		{who: "bilal", method: "MULTIPART", path: "/applications/" + mob.ID, status: 422,
+			form: url.Values{"category": {"mobile_vpn"}, "operator_id": {"ptcl"}, "subscriber_id": {"JAZZ-7"}, "mobile_numbers": {"03211234567"},
+				"vpn_protocol": {"ssl_vpn"}, "purpose": {"Remote work from the phone."}},
+			en: []string{"PTCL is a fixed-line operator; Mobile VPN needs the mobile network that issued the numbers"}},
 		{who: "ptcl", path: "/operator/checks", status: 200},
 		{who: "reviewer", path: "/review", status: 200, en: []string{"<td>PTCL</td>"}},
 		{who: "reviewer", path: "/applications/" + inReview.ID, status: 200, en: []string{"0300 1234567", "Company or organisation"}},
@@ -105,6 +123,17 @@ func TestPagesShowWordsNotCodes(t *testing.T) {
 		{who: "reviewer", method: "POST", path: "/applications/" + inReview.ID + "/decision", status: 422,
 			form: url.Values{"decision": {"reject"}, "reason_code": {"no_such_reason"}},
 			en:   []string{"must be one of ", "Address or number not held", "Other reason"}},
+		{who: "alice", path: "/applications/" + inReview.ID + "/accesses", status: 200},
+		{who: "alice", path: "/registrations/" + reg.Number + "/change", status: 200},
+		{who: "alice", path: "/privacy", status: 200},
+		{who: "alice", path: "/verify/" + reg.Number + "?code=" + url.QueryEscape(reg.VerificationCode), status: 200},
+		{who: "supervisor", path: "/appeals", status: 200},
+		{who: "supervisor", path: "/review/overdue", status: 200},
+		{who: "supervisor", path: "/revocations", status: 200},
+		{who: "admin", path: "/admin/settings", status: 200},
+		{who: "admin", path: "/admin/holidays", status: 200},
+		{who: "admin", path: "/admin/jobs", status: 200},
+		{who: "admin", path: "/admin/outbox", status: 200},
 		{who: "admin", path: "/admin/users", status: 200},
 		{who: "admin", path: "/admin/operators", status: 200},
 	}
