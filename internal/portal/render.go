@@ -222,16 +222,16 @@ var funcs = template.FuncMap{
 		}
 		return template.HTML(`<bdi dir="ltr">` + t.In(registry.PKT.Loc).Format("2006-01-02") + `</bdi>`)
 	},
-	"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"iso":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"join":  strings.Join,
+	"bytes": registry.ByteSize,
+	"inc":   func(i int) int { return i + 1 },
+	"has":   func(list []string, v string) bool { return slices.Contains(list, v) },
 	// Mobile numbers as people write them (0300 1234567), amounts grouped
 	// (10,000): words.go.
 	"mobile":  Mobile,
 	"mobiles": Mobiles,
 	"amount":  Amount,
-	"join":    strings.Join,
-	"bytes":   registry.ByteSize,
-	"inc":     func(i int) int { return i + 1 },
-	"has":     func(list []string, v string) bool { return slices.Contains(list, v) },
 	// dict passes named values to a partial: {{template "field" dict "v" $ "name" "email" …}}.
 	"dict": func(kv ...any) map[string]any {
 		m := make(map[string]any, len(kv)/2)
