@@ -23,10 +23,13 @@ type codedFormat struct {
 	// wording needs a code: "this is a%s %s account").
 	out string
 	ur  string // the Urdu shown when it differs from domainUrdu[en]
-	// args name each argument's kind: a labels kind ("state", "role"),
-	// "list" for codes of one kind joined with ", " or " or ", "listof:…"
-	// for a list of a given kind, "describe" for describeState's text,
-	// "-" for a value shown as it is, "drop" for one the page leaves out.
+	// args name each argument's kind: a labels kind ("state", "role",
+	// "verb"), "list" for codes of one kind joined with ", " or " or ",
+	// "listof:…" for a list of a given kind, "describe" for describeState's
+	// text, "operator" for an operator's id (named where the page knows
+	// the operators), "amount" for a sum of money, "msg" for a message of
+	// its own, "-" for a value shown as it is, "drop" for one the page
+	// leaves out.
 	args []string
 	re   *regexp.Regexp
 }
