@@ -73,16 +73,23 @@ const messageSep = "\n"
 // translateDomain returns msg in lang: unchanged in English, else the
 // Urdu of the first pattern it matches, or msg itself if none does.
 // Messages joined with messageSep are translated one by one.
-func translateDomain(lang, msg string) string {
+func translateDomain(lang, msg string) string { return translateNamed(lang, msg, nil) }
+
+// translateNamed is translateDomain that also names operators, by ops
+// (view.opNames), where a message names one by its id.
+func translateNamed(lang, msg string, ops func() map[string]string) string {
 	if parts := strings.Split(msg, messageSep); len(parts) > 1 {
 		sep := "; "
 		if lang == "ur" {
 			sep = "؛ "
 		}
 		for i, m := range parts {
-			parts[i] = translateDomain(lang, m)
+			parts[i] = translateNamed(lang, m, ops)
 		}
 		return strings.Join(parts, sep)
+	}
+	if l, ok := labelCoded(lang, msg, ops); ok { // codes as words (coded.go)
+		return l
 	}
 	if lang != "ur" || msg == "" {
 		return msg

@@ -61,7 +61,7 @@ var domainUrdu = map[string]string{
 
 	// Applications
 	"must be one of %s": "ان میں سے ایک ہونا چاہیے: %s",
-	"%s is for %s accounts; this is a%s %s account: choose %s":                                                                    "%[1]s %[2]s اکاؤنٹس کے لیے ہے؛ یہ %[4]s اکاؤنٹ ہے: ان میں سے منتخب کریں: %[5]s",
+	"%s is for %s accounts; this is a%s %s account: choose %s":                                                                    "زمرہ %[1]s صرف «%[2]s» قسم کے اکاؤنٹس کے لیے ہے؛ آپ کا اکاؤنٹ «%[4]s» قسم کا ہے: ان میں سے کوئی زمرہ منتخب کریں: %[5]s",
 	"may hold letters, digits, spaces and . _ / : # - only: give the account or circuit ID from your operator's bill":             "صرف حروف، ہندسے، خالی جگہ اور . _ / : # - ہو سکتے ہیں: آپریٹر کے بل پر درج اکاؤنٹ یا سرکٹ آئی ڈی دیں",
 	"has %d entries; at most 20 are allowed":                                                                                      "اس میں %d اندراجات ہیں؛ زیادہ سے زیادہ 20 کی اجازت ہے",
 	"must be the VPN gateway's IP address or host name, such as vpn.example.com or 203.99.48.7":                                   "وی پی این گیٹ وے کا IP پتا یا ہوسٹ نام ہونا چاہیے، مثلاً \u2066vpn.example.com\u2069 یا \u2066203.99.48.7\u2069",

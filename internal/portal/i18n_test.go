@@ -34,7 +34,7 @@ func keysIn(t *testing.T) map[string]string {
 		regexp.MustCompile(`(?s)errorPage\(w, r, [^,]+,\s*"(?:[^"\\]|\\.)*",\s*` + str),
 		regexp.MustCompile(`\.T\(` + str),
 		regexp.MustCompile(`translate\([^,]+, ` + str),
-		regexp.MustCompile(`(?m)^\s+"?[\w.]+"?:\s+` + str + `,\s*$`),
+		regexp.MustCompile(`(?m)^\s+(?:"[\w. ]+"|[\w.]+):\s+` + str + `,\s*$`),
 		regexp.MustCompile(`(?m)^\s+registry\.\w+:\s+` + str + `,`),
 	}
 	files, _ := filepath.Glob("templates/*.html")

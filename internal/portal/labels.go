@@ -121,6 +121,31 @@ var labels = map[string]map[string]string{
 		"document.viewed":    "Viewed a document",
 		"appeal.viewed":      "Viewed the appeal",
 	},
+	"protocol": {
+		"ipsec":     "IPsec",
+		"ikev2":     "IKEv2",
+		"openvpn":   "OpenVPN",
+		"wireguard": "WireGuard",
+		"l2tp":      "L2TP",
+		"sstp":      "SSTP",
+		"ssl_vpn":   "SSL VPN",
+		"other":     "Another protocol",
+	},
+	// "revocation": a proposed revocation's states (the revocations page).
+	"revocation": {
+		"pending":   "Waiting for a second supervisor",
+		"confirmed": "Confirmed by a second supervisor",
+		"cancelled": "Proposal withdrawn",
+	},
+	// "verb": what "cannot %s application" says could not be done.
+	"verb": {
+		"submit":         "submit",
+		"withdraw":       "withdraw",
+		"send to review": "send to review",
+		"approve":        "approve",
+		"reject":         "reject",
+		"return":         "return for correction",
+	},
 	"reason": {
 		"address_not_held":     "Address or number not held",
 		"ineligible_applicant": "Not eligible for the category",

@@ -96,12 +96,5 @@ func (v *view) JobTotals(st *registry.JobState) string {
 	if v.Lang == "ur" {
 		sep = "، "
 	}
-	runs, items := v.T("%d runs", st.Runs), v.T("%d items", st.Items)
-	if st.Runs == 1 {
-		runs = v.T("%d run", st.Runs)
-	}
-	if st.Items == 1 {
-		items = v.T("%d item", st.Items)
-	}
-	return runs + sep + v.T("%d failed", st.Failures) + sep + items
+	return v.N("%d runs", st.Runs) + sep + v.T("%d failed", st.Failures) + sep + v.N("%d items", st.Items)
 }

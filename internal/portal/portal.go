@@ -476,7 +476,7 @@ func toFormError(s *Server, r *http.Request, err error) *formError {
 	if len(e.Fields) > 0 {
 		fe.Fields = make(map[string]string, len(e.Fields))
 		for k, m := range e.Fields {
-			fe.Fields[k] = translateDomain(lang, m)
+			fe.Fields[k] = translateNamed(lang, m, s.operatorNames(r))
 		}
 	}
 	return fe

@@ -27,6 +27,8 @@ type view struct {
 	Form  url.Values
 	Demo  bool
 	D     any
+	// opNames are the operators' names by id, read once a page asks (Op).
+	opNames func() map[string]string
 }
 
 // Dir is the text direction of the language.
@@ -151,11 +153,11 @@ func (v *view) Duration(d time.Duration) string {
 	days, hours, mins := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour), int(d%time.Hour/time.Minute)
 	switch {
 	case days > 0:
-		return v.T("%d days %d h", days, hours)
+		return v.N("%d days", days) + " " + v.N("%d h", hours)
 	case hours > 0:
-		return v.T("%d h %d min", hours, mins)
+		return v.N("%d h", hours) + " " + v.N("%d min", mins)
 	}
-	return v.T("%d min", mins)
+	return v.N("%d min", mins)
 }
 
 // EventNote is a timeline note in the page's language where the portal
@@ -184,7 +186,7 @@ func (v *view) EventNote(e registry.Event) string {
 
 // M is a message from the registry (a flag's detail, a fee's reason) in
 // the page's language.
-func (v *view) M(msg string) string { return translateDomain(v.Lang, msg) }
+func (v *view) M(msg string) string { return translateNamed(v.Lang, msg, v.opNames) }
 
 // Is reports whether the user has one of the roles.
 func (v *view) Is(roles ...string) bool {
@@ -225,6 +227,11 @@ var funcs = template.FuncMap{
 	"bytes": registry.ByteSize,
 	"inc":   func(i int) int { return i + 1 },
 	"has":   func(list []string, v string) bool { return slices.Contains(list, v) },
+	// Mobile numbers as people write them (0300 1234567), amounts grouped
+	// (10,000): words.go.
+	"mobile":  Mobile,
+	"mobiles": Mobiles,
+	"amount":  Amount,
 	// dict passes named values to a partial: {{template "field" dict "v" $ "name" "email" …}}.
 	"dict": func(kv ...any) map[string]any {
 		m := make(map[string]any, len(kv)/2)
@@ -250,6 +257,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	}
 	v.Path = r.URL.RequestURI()
 	v.Demo = s.cfg.Demo
+	v.opNames = s.operatorNames(r)
 	if v.Flash == "" {
 		if m, ok := flashes[r.URL.Query().Get("msg")]; ok {
 			v.Flash = translate(v.Lang, m)

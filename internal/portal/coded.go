@@ -1,0 +1,243 @@
+package portal
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// The registry's messages are the API's English and name codes as the API
+// knows them ("must be one of ipsec, ikev2, …", "it is under review (state
+// review)"). The formats that embed codes are declared here with the kind
+// of each argument, so that a page shows the codes' labels in its
+// language (L), in English as in Urdu, instead of the codes: the message
+// is matched against its format and rebuilt from its arguments, never
+// edited as a string.
+
+// codedFormat is a registry format whose arguments include codes.
+type codedFormat struct {
+	en string // the registry's format
+	// out is the English shown on pages when it differs from en (en's
+	// wording needs a code: "this is a%s %s account").
+	out string
+	ur  string // the Urdu shown when it differs from domainUrdu[en]
+	// args name each argument's kind: a labels kind ("state", "role",
+	// "verb"), "list" for codes of one kind joined with ", " or " or ",
+	// "listof:…" for a list of a given kind, "describe" for describeState's
+	// text, "operator" for an operator's id (named where the page knows
+	// the operators), "amount" for a sum of money, "msg" for a message of
+	// its own, "-" for a value shown as it is, "drop" for one the page
+	// leaves out.
+	args []string
+	re   *regexp.Regexp
+}
+
+var codedFormats = compileCoded([]codedFormat{
+	{en: "must be one of %s", args: []string{"list"}},
+	{en: "is required: one of %s", args: []string{"list"}},
+	// Shown on the application's own page (or its row): "this application".
+	{en: "cannot %s application %s: it is %s", out: "cannot %[1]s this application: it is %[3]s", ur: "اس درخواست پر یہ عمل (%[1]s) نہیں ہو سکتا: یہ %[3]s ہے",
+		args: []string{"verb", "drop", "describe"}},
+	{en: "%s overlaps %s of application %s (%s) of another account", args: []string{"-", "-", "-", "state"}},
+	{en: "%s overlaps %s of this account's application %s (%s)", args: []string{"-", "-", "-", "state"}},
+	{en: "revocation %s is already %s", args: []string{"-", "revocation"}},
+	{en: "check %s was already answered or closed (state %s)", args: []string{"-", "check"}},
+	{en: "this needs the role %s; you are %s", args: []string{"listof:role", "role"}},
+	{en: "%s is for %s accounts; this is a%s %s account: choose %s", out: "%[1]s is only for accounts of the type %[2]s; your account is of the type %[4]s: choose %[5]s",
+		args: []string{"category", "kind", "drop", "kind", "listof:category"}},
+	{en: "no fee for %s", args: []string{"category"}},
+	{en: "cannot change application %s: it is %s; only drafts and returned applications can be edited", out: "cannot change this application: it is %[2]s; only drafts and returned applications can be edited", ur: "یہ درخواست تبدیل نہیں ہو سکتی: یہ %[2]s ہے؛ صرف مسودے اور واپس کی گئی درخواستیں تبدیل ہو سکتی ہیں",
+		args: []string{"drop", "describe"}},
+	{en: "is fixed by registration %s (%s): a renewal or an amendment keeps it; for another category file a new application", args: []string{"-", "category"}},
+	{en: "registration %s is %s, not active", args: []string{"-", "status"}},
+	{en: "is fixed by registration %s (%s): a renewal or an amendment keeps it; for another operator file a new application", args: []string{"-", "operator"}},
+	{en: "operator %s did not answer by %s", args: []string{"operator", "-"}},
+	{en: "%s is outside the address space loaded for operator %s", args: []string{"-", "operator"}},
+	// Messages that name a category or a kind by its code in their wording.
+	{en: `must be "company" or "individual"`, out: `must be "Company or organisation" or "Individual": choose one of the two`, ur: `اکاؤنٹ کی قسم "کمپنی یا ادارہ" یا "فرد" ہونی چاہیے: ان دونوں میں سے ایک منتخب کریں`},
+	{en: "does not belong to mobile_vpn, which registers mobile numbers: leave addresses empty and list the numbers in mobile_numbers", out: "does not belong to Mobile VPN, which registers mobile numbers: leave the addresses empty and list the numbers under Mobile numbers", ur: "موبائل وی پی این میں IP ایڈریس نہیں بلکہ موبائل نمبر رجسٹر ہوتے ہیں: ایڈریس کا خانہ خالی چھوڑیں اور نمبر درج کریں"},
+	{en: "belongs to mobile_vpn only; %s registers static addresses: list them in addresses", out: "belongs to Mobile VPN only; %[1]s registers static addresses: list them under IP addresses or prefixes", ur: "صرف موبائل وی پی این کے لیے ہے؛ %[1]s میں مستقل IP ایڈریس رجسٹر ہوتے ہیں: انہیں IP ایڈریس کے خانے میں درج کریں",
+		args: []string{"category"}},
+	{en: "%s is a fixed-line operator; mobile_vpn needs the mobile network that issued the numbers", out: "%[1]s is a fixed-line operator; Mobile VPN needs the mobile network that issued the numbers", ur: "%[1]s فکسڈ لائن آپریٹر ہے؛ موبائل وی پی این کے لیے وہ موبائل نیٹ ورک منتخب کریں جس نے یہ نمبر جاری کیے",
+		args: []string{"-"}},
+	{en: "registration %s is %s: only an active registration has a certificate (its status stays visible on the public verification page)", args: []string{"-", "status"}},
+	{en: "registration %s is %s; only active registrations can be revoked", args: []string{"-", "status"}},
+	{en: "is required: a fee of PKR %d is due (%s); pay it and give the PSID or challan number", args: []string{"amount", "msg"}},
+})
+
+var textVerbs = regexp.MustCompile(`%(\[\d+\])?[dvq]`)
+
+var describeRe = regexp.MustCompile(`^(.+) \(state (\w+)\)$`)
+
+func compileCoded(fs []codedFormat) []codedFormat {
+	for i := range fs {
+		var b strings.Builder
+		b.WriteString("^")
+		last := 0
+		for _, m := range verbRe.FindAllStringIndex(fs[i].en, -1) {
+			b.WriteString(regexp.QuoteMeta(fs[i].en[last:m[0]]))
+			b.WriteString(`(.*?)`)
+			last = m[1]
+		}
+		b.WriteString(regexp.QuoteMeta(fs[i].en[last:]) + "$")
+		fs[i].re = regexp.MustCompile(b.String())
+	}
+	// The most specific first: "cannot change application %s: it is %s;
+	// only …" before "cannot %s application %s: it is %s".
+	sort.SliceStable(fs, func(i, j int) bool {
+		return len(verbRe.ReplaceAllString(fs[i].en, "")) > len(verbRe.ReplaceAllString(fs[j].en, ""))
+	})
+	return fs
+}
+
+// labelCoded rebuilds msg in lang with its codes labelled, when msg is
+// one of the codedFormats; ok is false otherwise.
+func labelCoded(lang, msg string, ops func() map[string]string) (out string, ok bool) {
+	for _, f := range codedFormats {
+		m := f.re.FindStringSubmatch(msg)
+		if m == nil {
+			continue
+		}
+		args := make([]any, len(m)-1)
+		for i, g := range m[1:] {
+			args[i] = labelArg(lang, f.args[i], g, ops)
+		}
+		format := f.en
+		if f.out != "" {
+			format = f.out
+		}
+		if lang == "ur" {
+			u, found := domainUrdu[f.en]
+			if f.ur != "" {
+				u, found = f.ur, true
+			}
+			if !found {
+				return "", false
+			}
+			format = u
+		}
+		// Arguments are text now (a grouped amount): every verb is %s.
+		format = textVerbs.ReplaceAllString(format, "%${1}s")
+		// Explicit argument indexes (%[4]s) skip the dropped ones.
+		return fmt.Sprintf(format, args...), true
+	}
+	return "", false
+}
+
+// labelArg is one argument of a coded message in lang.
+func labelArg(lang, kind, v string, ops func() map[string]string) string {
+	switch {
+	case kind == "operator": // by name where the page knows the operators
+		if ops != nil {
+			if n, ok := ops()[v]; ok {
+				return isolateUr(lang, n)
+			}
+		}
+		return isolateUr(lang, v)
+	case kind == "drop":
+		return ""
+	case kind == "-":
+		return isolateUr(lang, v)
+	case kind == "msg": // a message of its own (a fee's reason)
+		return translateNamed(lang, v, ops)
+	case kind == "amount":
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			return isolateUr(lang, Amount(n))
+		}
+		return isolateUr(lang, v)
+	case kind == "describe":
+		if lang == "ur" {
+			return domainUr(v, 1)
+		}
+		if m := describeRe.FindStringSubmatch(v); m != nil {
+			return m[1]
+		}
+		return v
+	case kind == "list" || strings.HasPrefix(kind, "listof:"):
+		codes := splitCodeList(v)
+		k, found := strings.TrimPrefix(kind, "listof:"), true
+		if kind == "list" {
+			k, found = kindOf(codes)
+		}
+		if !found {
+			return isolateUr(lang, v)
+		}
+		out := make([]string, len(codes))
+		for i, c := range codes {
+			l, ok := labelIn(lang, k, c)
+			if !ok {
+				return isolateUr(lang, v)
+			}
+			out[i] = l
+		}
+		return joinOr(lang, out)
+	}
+	if l, ok := labelIn(lang, kind, v); ok {
+		return l
+	}
+	return isolateUr(lang, v)
+}
+
+// labelIn is the label of a code in lang, as L gives it.
+func labelIn(lang, kind, code string) (string, bool) {
+	m, ok := labels[kind][code]
+	if !ok {
+		return code, false
+	}
+	return translate(lang, m), true
+}
+
+// splitCodeList splits "a, b or c" (the registry's lists) into codes.
+func splitCodeList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ", ") {
+		out = append(out, strings.Split(p, " or ")...)
+	}
+	return out
+}
+
+// kindOf is the one labels kind that names every code, preferring the
+// kind whose codes are exactly these ("other" is a protocol and a reason).
+func kindOf(codes []string) (string, bool) {
+	best, n := "", 0
+	for k, m := range labels {
+		all := true
+		for _, c := range codes {
+			if _, ok := m[c]; !ok {
+				all = false
+				break
+			}
+		}
+		if !all {
+			continue
+		}
+		if len(m) == len(codes) {
+			return k, true
+		}
+		best, n = k, n+1
+	}
+	return best, n == 1
+}
+
+// joinOr lists labels as a sentence does: "A, B or C".
+func joinOr(lang string, l []string) string {
+	sep, or := ", ", " or "
+	if lang == "ur" {
+		sep, or = "، ", " یا "
+	}
+	if len(l) < 2 {
+		return strings.Join(l, "")
+	}
+	return strings.Join(l[:len(l)-1], sep) + or + l[len(l)-1]
+}
+
+// isolateUr keeps a left-to-right value's order inside an Urdu sentence
+// (U+2068 FIRST STRONG ISOLATE … U+2069), as translateDomain does.
+func isolateUr(lang, v string) string {
+	if lang != "ur" || v == "" {
+		return v
+	}
+	return "\u2068" + v + "\u2069"
+}

@@ -1,0 +1,178 @@
+package portal
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/ipreg/ipreg/internal/registry"
+)
+
+// Words for people where the registry keeps codes and machine forms:
+// operators by name, applications by what they register, mobile numbers
+// as people write them, counts with their plural and amounts grouped.
+
+// Op is an operator's name ("PTCL") for its id ("ptcl"), from the
+// operators table; an operator the table does not hold keeps its id.
+func (v *view) Op(id string) string {
+	if v.opNames != nil {
+		if n, ok := v.opNames()[id]; ok {
+			return n
+		}
+	}
+	return id
+}
+
+// Mobile writes a stored mobile number (923001234567) as people in
+// Pakistan write it: 0300 1234567. Anything else is shown as stored.
+func Mobile(n string) string {
+	if len(n) == 12 && strings.HasPrefix(n, "92") && n[2] == '3' {
+		if _, err := strconv.ParseUint(n, 10, 64); err == nil {
+			return "0" + n[2:5] + " " + n[5:]
+		}
+	}
+	return n
+}
+
+// Mobiles lists numbers as Mobile writes them.
+func Mobiles(ns []string) string {
+	out := make([]string, len(ns))
+	for i, n := range ns {
+		out[i] = Mobile(n)
+	}
+	return strings.Join(out, ", ")
+}
+
+// Ref names an application as its holder knows it: the category, its
+// first address or number (and how many more), the day it was created:
+// "Company VPN · 14.1.104.0/24 · 12 Nov 2026". Its app_… id stays a
+// secondary reference beside it.
+func (v *view) Ref(a *registry.Application) string {
+	parts := []string{v.L("category", a.Category)}
+	var first string
+	more := 0
+	switch {
+	case len(a.Addresses) > 0:
+		first, more = a.Addresses[0].String(), len(a.Addresses)-1
+	case len(a.MobileNumbers) > 0:
+		first, more = Mobile(a.MobileNumbers[0]), len(a.MobileNumbers)-1
+	}
+	if first != "" {
+		item := isolateUr(v.Lang, first)
+		if more > 0 {
+			item = v.N("%s and %d more", more, item, more)
+		}
+		parts = append(parts, item)
+	}
+	if !a.CreatedAt.IsZero() {
+		t := a.CreatedAt.In(registry.PKT.Loc)
+		if v.Lang == "ur" { // no English month names in Urdu (review §6.4)
+			parts = append(parts, isolateUr(v.Lang, t.Format("2006-01-02")))
+		} else {
+			parts = append(parts, t.Format("2 Jan 2006"))
+		}
+	}
+	return strings.Join(parts, " · ")
+}
+
+// plural holds a counted text's forms, in English and Urdu: the form
+// for one, and the form for any other number.
+type plural struct{ en, ur [2]string }
+
+// plurals are the counted texts, keyed by their English form for many
+// (which the templates name). Urdu's singular and plural differ for
+// some nouns (رجسٹریشن / رجسٹریشنز, گھنٹہ / گھنٹے) and not others (دن).
+var plurals = map[string]plural{
+	"%d active registrations.": {
+		en: [2]string{"%d active registration.", "%d active registrations."},
+		ur: [2]string{"%d فعال رجسٹریشن۔", "%d فعال رجسٹریشنز۔"}},
+	"%d days": {
+		en: [2]string{"%d day", "%d days"},
+		ur: [2]string{"%d دن", "%d دن"}},
+	"%d h": {
+		en: [2]string{"%d h", "%d h"},
+		ur: [2]string{"%d گھنٹہ", "%d گھنٹے"}},
+	"%d min": {
+		en: [2]string{"%d min", "%d min"},
+		ur: [2]string{"%d منٹ", "%d منٹ"}},
+	"%d items": {
+		en: [2]string{"%d item", "%d items"},
+		ur: [2]string{"%d اندراج", "%d اندراجات"}},
+	"%d runs": {
+		en: [2]string{"%d run", "%d runs"},
+		ur: [2]string{"%d باری", "%d باریاں"}},
+	"%d applicant accounts (applicants sign up themselves).": {
+		en: [2]string{"%d applicant account (applicants sign up themselves).", "%d applicant accounts (applicants sign up themselves)."},
+		ur: [2]string{"درخواست گزار کا %d اکاؤنٹ (درخواست گزار خود اکاؤنٹ بناتے ہیں)۔", "درخواست گزاروں کے %d اکاؤنٹ (درخواست گزار خود اکاؤنٹ بناتے ہیں)۔"}},
+	"%d prefixes": {
+		en: [2]string{"%d prefix", "%d prefixes"},
+		ur: [2]string{"%d پریفکس", "%d پریفکس"}},
+	"Kept from the file %s: %d addresses, shown with their file lines. Choose a file again to replace them.": {
+		en: [2]string{"Kept from the file %s: %d address, shown with its file line. Choose a file again to replace it.",
+			"Kept from the file %s: %d addresses, shown with their file lines. Choose a file again to replace them."},
+		ur: [2]string{"فائل %s سے %d ایڈریس محفوظ ہے، غلطی میں اس کی فائل کی سطر بتائی جاتی ہے۔ اس کی جگہ لینے کے لیے فائل دوبارہ منتخب کریں۔",
+			"فائل %s سے %d ایڈریس محفوظ ہیں، غلطیوں میں ان کی فائل کی سطر بتائی جاتی ہے۔ ان کی جگہ لینے کے لیے فائل دوبارہ منتخب کریں۔"}},
+	"%s and %d more": {
+		en: [2]string{"%s and %d more", "%s and %d more"},
+		ur: [2]string{"%s اور %d مزید", "%s اور %d مزید"}},
+}
+
+// N is a counted text in the page's language, in its form for n:
+// {{.N "%d active registrations." .D.Active}} gives "1 active
+// registration." or "2 active registrations.". args fill the text's
+// verbs; without them n is the only one.
+func (v *view) N(key string, n int, args ...any) string {
+	p, ok := plurals[key]
+	if !ok {
+		return v.T(key, n)
+	}
+	forms := p.en
+	if v.Lang == "ur" {
+		forms = p.ur
+	}
+	f := forms[1]
+	if n == 1 {
+		f = forms[0]
+	}
+	if len(args) == 0 {
+		args = []any{n}
+	}
+	return fmt.Sprintf(f, args...)
+}
+
+// Amount writes a whole number with its thousands grouped, as amounts
+// are written: 10000 → "10,000".
+func Amount(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// operatorNames reads the operators table once, when a page first names
+// an operator.
+func (s *Server) operatorNames(r *http.Request) func() map[string]string {
+	var names map[string]string
+	return func() map[string]string {
+		if names == nil {
+			names = map[string]string{}
+			if ops, err := s.svc.ListOperators(r.Context()); err == nil {
+				for _, o := range ops {
+					names[o.ID] = o.Name
+				}
+			}
+		}
+		return names
+	}
+}

@@ -1,0 +1,152 @@
+package portal
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// Mobile numbers read as people write them; other values stay as stored.
+func TestMobile(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"923001234567", "0300 1234567"},
+		{"923451234567", "0345 1234567"},
+		{"92300123456", "92300123456"},   // too short: not a stored number
+		{"924235761234", "924235761234"}, // a landline
+		{"", ""},
+	} {
+		if got := Mobile(tt.in); got != tt.want {
+			t.Errorf("Mobile(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	if got := Mobiles([]string{"923001234567", "923211234567"}); got != "0300 1234567, 0321 1234567" {
+		t.Errorf("Mobiles = %q", got)
+	}
+}
+
+func TestAmount(t *testing.T) {
+	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 10000: "10,000", 1234567: "1,234,567", -25000: "-25,000"} {
+		if got := Amount(n); got != want {
+			t.Errorf("Amount(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+// Counted texts take the singular for 1 in both languages, and spans of
+// time are built from them.
+func TestPluralsAndDurations(t *testing.T) {
+	en, ur := &view{Lang: "en"}, &view{Lang: "ur"}
+	for _, tt := range []struct {
+		v    *view
+		got  string
+		want string
+	}{
+		{en, en.N("%d active registrations.", 1), "1 active registration."},
+		{en, en.N("%d active registrations.", 2), "2 active registrations."},
+		{en, en.N("%d active registrations.", 0), "0 active registrations."},
+		{ur, ur.N("%d active registrations.", 1), "1 فعال رجسٹریشن۔"},
+		{ur, ur.N("%d active registrations.", 3), "3 فعال رجسٹریشنز۔"},
+		{en, en.N("%d items", 1), "1 item"},
+		{en, en.N("%d runs", 2), "2 runs"},
+		{en, en.Duration(26 * time.Hour), "1 day 2 h"},
+		{en, en.Duration(50 * time.Hour), "2 days 2 h"},
+		{en, en.Duration(61 * time.Minute), "1 h 1 min"},
+		{ur, ur.Duration(25 * time.Hour), "1 دن 1 گھنٹہ"},
+		{ur, ur.Duration(27 * time.Hour), "1 دن 3 گھنٹے"},
+		{en, en.Duration(5 * time.Minute), "5 min"},
+	} {
+		if tt.got != tt.want {
+			t.Errorf("%s: got %q, want %q", tt.v.Lang, tt.got, tt.want)
+		}
+	}
+}
+
+// Every counted text has both forms in both languages, with the verbs of
+// its key.
+func TestPluralForms(t *testing.T) {
+	for k, p := range plurals {
+		for _, f := range append(p.en[:], p.ur[:]...) {
+			if strings.Join(verbs.FindAllString(f, -1), ",") != strings.Join(verbs.FindAllString(k, -1), ",") {
+				t.Errorf("%q: form %q has other verbs", k, f)
+			}
+		}
+	}
+}
+
+// Registry messages that embed codes are shown with the codes' labels,
+// in English as in Urdu.
+func TestCodedMessages(t *testing.T) {
+	strip := strings.NewReplacer("\u2068", "", "\u2069", "")
+	ops := func() map[string]string { return map[string]string{"ptcl": "PTCL"} }
+	for _, tt := range []struct{ msg, en, ur string }{
+		{"must be one of address_not_held, duplicate, other",
+			"must be one of Address or number not held, Already registered or applied for or Other reason",
+			"ان میں سے ایک ہونا چاہیے: " + urdu["Address or number not held"] + "، " + urdu["Already registered or applied for"] + " یا " + urdu["Other reason"]},
+		{"must be one of ipsec, ikev2, openvpn, wireguard, l2tp, sstp, ssl_vpn, other",
+			"must be one of IPsec, IKEv2, OpenVPN, WireGuard, L2TP, SSTP, SSL VPN or Another protocol", ""},
+		{"must be one of active, expired, revoked, surrendered", "must be one of Active, Expired, Revoked or Surrendered", ""},
+		{"cannot submit application app_x: it is under review (state review)", "cannot submit this application: it is under review",
+			"اس درخواست پر یہ عمل (جمع کرانا) نہیں ہو سکتا: یہ زیرِ جائزہ ہے"},
+		{"company_vpn is for company accounts; this is an individual account: choose freelancer_vpn or mobile_vpn",
+			"Company VPN is only for accounts of the type Company or organisation; your account is of the type Individual: choose Freelancer VPN or Mobile VPN",
+			"زمرہ " + urdu["Company VPN"] + " صرف «" + urdu["Company or organisation"] + "» قسم کے اکاؤنٹس کے لیے ہے؛ آپ کا اکاؤنٹ «" + urdu["Individual"] + "» قسم کا ہے: ان میں سے کوئی زمرہ منتخب کریں: " + urdu["Freelancer VPN"] + " یا " + urdu["Mobile VPN"]},
+		{"this needs the role reviewer or supervisor; you are applicant", "this needs the role Reviewer or Supervisor; you are Applicant", ""},
+		{"check chk_1 was already answered or closed (state disputed)", "check chk_1 was already answered or closed (state Disputed)", ""},
+		{"14.1.104.5/32 overlaps 14.1.104.0/24 of application app_b (operator_check) of another account",
+			"14.1.104.5/32 overlaps 14.1.104.0/24 of application app_b (With the operator) of another account", ""},
+		{"no fee for company_vpn", "no fee for Company VPN", ""},
+		{`must be "company" or "individual"`, `must be "Company or organisation" or "Individual": choose one of the two`, ""},
+		{"operator ptcl did not answer by 2026-11-30 17:00 PKT", "operator PTCL did not answer by 2026-11-30 17:00 PKT", ""},
+		{"is fixed by registration VPN-2026-000001 (ptcl): a renewal or an amendment keeps it; for another operator file a new application",
+			"is fixed by registration VPN-2026-000001 (PTCL): a renewal or an amendment keeps it; for another operator file a new application", ""},
+		{"does not belong to mobile_vpn, which registers mobile numbers: leave addresses empty and list the numbers in mobile_numbers",
+			"does not belong to Mobile VPN, which registers mobile numbers: leave the addresses empty and list the numbers under Mobile numbers", ""},
+		{"belongs to mobile_vpn only; company_vpn registers static addresses: list them in addresses",
+			"belongs to Mobile VPN only; Company VPN registers static addresses: list them under IP addresses or prefixes", ""},
+		{"PTCL is a fixed-line operator; mobile_vpn needs the mobile network that issued the numbers",
+			"PTCL is a fixed-line operator; Mobile VPN needs the mobile network that issued the numbers", ""},
+		{"registration VPN-2026-000001 is revoked, not active", "registration VPN-2026-000001 is Revoked, not active", "رجسٹریشن VPN-2026-000001 فعال نہیں، " + urdu["Revoked"] + " ہے"},
+		{"cannot change application app_x: it is withdrawn (state withdrawn); only drafts and returned applications can be edited",
+			"cannot change this application: it is withdrawn; only drafts and returned applications can be edited", ""},
+		{"is fixed by registration VPN-2026-000001 (company_vpn): a renewal or an amendment keeps it; for another category file a new application",
+			"is fixed by registration VPN-2026-000001 (Company VPN): a renewal or an amendment keeps it; for another category file a new application", ""},
+		{"is required: a fee of PKR 10000 is due (fee due: the account would hold 70 allowlisted addresses, at or above the threshold of 64); pay it and give the PSID or challan number",
+			"is required: a fee of PKR 10,000 is due (fee due: the account would hold 70 allowlisted addresses, at or above the threshold of 64); pay it and give the PSID or challan number", ""},
+		// Not a list of codes of one kind: left as it is.
+		{"must be one of fixed, mobile", "must be one of fixed, mobile", ""},
+	} {
+		if got := translateNamed("en", tt.msg, ops); got != tt.en {
+			t.Errorf("en %q\n got %q\nwant %q", tt.msg, got, tt.en)
+		}
+		ur := strip.Replace(translateNamed("ur", tt.msg, ops))
+		if tt.ur != "" && ur != tt.ur {
+			t.Errorf("ur %q\n got %q\nwant %q", tt.msg, ur, tt.ur)
+		}
+		if ur == tt.msg {
+			t.Errorf("ur %q: not translated", tt.msg)
+		}
+	}
+}
+
+// Each coded format is a message the registry writes (domainUrdu holds
+// every format of the registry's source, TestDomainCatalog), and names
+// the kind of each of its arguments.
+func TestCodedFormatsAreRegistryFormats(t *testing.T) {
+	for _, f := range codedFormats {
+		if _, ok := domainUrdu[f.en]; !ok {
+			t.Errorf("%q is no registry message format", f.en)
+		}
+		if n := len(verbRe.FindAllString(f.en, -1)); n != len(f.args) {
+			t.Errorf("%q: %d verbs, %d argument kinds", f.en, n, len(f.args))
+		}
+		for _, k := range f.args {
+			switch k {
+			case "-", "drop", "describe", "list", "msg", "amount", "operator":
+			default:
+				if _, ok := labels[strings.TrimPrefix(k, "listof:")]; !ok {
+					t.Errorf("%q: no labels for %q", f.en, k)
+				}
+			}
+		}
+	}
+}
