@@ -527,7 +527,7 @@ var urdu = map[string]string{
 	"Appeal decided.": "اپیل کا فیصلہ درج ہو گیا۔",
 	"Appeal sent. A supervisor who did not take the decision will decide it; you can add documents while it is pending.": "اپیل بھیج دی گئی۔ اس کا فیصلہ وہ نگران کرے گا جس نے پہلا فیصلہ نہیں کیا؛ اپیل زیرِ التوا ہونے کے دوران آپ دستاویزات شامل کر سکتے ہیں۔",
 	"A rejection can be appealed within %d days; a supervisor who did not take the decision decides the appeal.":         "مسترد ہونے کے %d دن کے اندر اپیل کی جا سکتی ہے؛ اپیل کا فیصلہ وہ نگران کرتا ہے جس نے پہلا فیصلہ نہیں کیا۔",
-	"%d%% of the decisions of the last 30 days were taken within the review time.":                                       "پچھلے 30 دنوں کے %d%% فیصلے جائزے کی مقررہ مدت کے اندر ہوئے۔",
+	"%d%% of the decisions of the last 30 days were taken within the review time.":                                       "پچھلے 30 دنوں کے \u2066%d%%\u2069 فیصلے جائزے کی مقررہ مدت کے اندر ہوئے۔",
 	"An appeal: your statement and any documents you add to it.":                                                         "اپیل: آپ کا بیان اور اس کے ساتھ شامل کی گئی دستاویزات۔",
 	// Your data: download and account deletion (page_mydata.go)
 	"Your data": "آپ کا ڈیٹا",

@@ -186,6 +186,15 @@ func (v *view) EventNote(e registry.Event) string {
 // the page's language.
 func (v *view) M(msg string) string { return translateDomain(v.Lang, msg) }
 
+// Iso isolates a value in text that cannot hold <bdi> (an <option>, an
+// attribute) with U+2068 FIRST STRONG ISOLATE … U+2069 on an Urdu page.
+func (v *view) Iso(s string) string {
+	if v.Lang != "ur" || s == "" {
+		return s
+	}
+	return "\u2068" + s + "\u2069"
+}
+
 // Is reports whether the user has one of the roles.
 func (v *view) Is(roles ...string) bool {
 	if v.User == nil {
@@ -219,6 +228,18 @@ var funcs = template.FuncMap{
 			return ""
 		}
 		return template.HTML(`<bdi dir="ltr">` + t.In(registry.PKT.Loc).Format("2006-01-02") + `</bdi>`)
+	},
+	// bdi isolates a value that may be left-to-right (a name, a file
+	// name, a note someone typed, a size) so that a right-to-left page
+	// shows it as written: "Ex***** (P**) L" and not "**Ex***** (P**) L",
+	// "145 bytes" and not "bytes 145" (UAX #9). <bdi> takes its direction
+	// from the value itself, so Urdu text stays right-to-left.
+	"bdi": func(v any) template.HTML {
+		s := fmt.Sprint(v)
+		if s == "" {
+			return ""
+		}
+		return template.HTML("<bdi>" + template.HTMLEscapeString(s) + "</bdi>")
 	},
 	"iso":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"join":  strings.Join,
