@@ -85,7 +85,7 @@ func tour(t *testing.T) []tourPage {
 	}
 	type visit struct {
 		role, path string
-		form       url.Values          // a POST when set
+		form       url.Values           // a POST when set
 		files      map[string][2]string // a multipart POST when set
 	}
 	apps := []*registry.Application{draft, withOperator, inReview, returned, approved, rejected, revoked}
