@@ -351,6 +351,8 @@ var urdu = map[string]string{
 	"Load the address space":    "پتوں کی حد لوڈ کریں",
 	"Prefixes, one per line":    "پریفکس، ہر سطر میں ایک",
 	"Or a file":                 "یا فائل",
+	"Choose a file":             "فائل منتخب کریں",
+	"No file chosen":            "کوئی فائل منتخب نہیں کی گئی",
 	"Replace the address space": "پتوں کی حد تبدیل کریں",
 	"Add an operator":           "آپریٹر شامل کریں",
 	"Short id":                  "مختصر شناخت",
