@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/ipreg/ipreg/internal/registry"
 )
@@ -167,7 +168,7 @@ func (v *view) EventNote(e registry.Event) string {
 		code, rest, _ := strings.Cut(e.Note, ":")
 		if _, ok := registry.ReasonCodes[code]; ok {
 			if rest = strings.TrimSpace(rest); rest != "" {
-				return v.L("reason", code) + ": " + rest
+				return v.L("reason", code) + ": " + v.Iso(rest) // the reviewer's words, in any script
 			}
 			return v.L("reason", code)
 		}
@@ -240,6 +241,19 @@ var funcs = template.FuncMap{
 			return ""
 		}
 		return template.HTML("<bdi>" + template.HTMLEscapeString(s) + "</bdi>")
+	},
+	// dirOf is the direction of an element that shows a message or a
+	// note: right-to-left when it holds Urdu, else found from the text
+	// (dir="auto"). dir="auto" alone follows the first strong letter, so
+	// an Urdu message that starts with "PDF" or "CNIC" would be laid out
+	// left-to-right, its clauses in the wrong order.
+	"dirOf": func(v any) string {
+		for _, r := range fmt.Sprint(v) {
+			if unicode.Is(unicode.Arabic, r) && unicode.IsLetter(r) {
+				return "rtl"
+			}
+		}
+		return "auto"
 	},
 	"iso":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"join":  strings.Join,

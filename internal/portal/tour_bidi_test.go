@@ -19,7 +19,9 @@ import (
 // identifier inside an Urdu sentence. The bidi algorithm reorders such a
 // token's parts after Urdu words or on a right-to-left line (UAX #9), so
 // each must be inside <bdi>, an element with a dir other than rtl, or
-// U+2066/U+2068 … U+2069.
+// U+2066/U+2068 … U+2069. And an Urdu message in an element with
+// dir="auto" must not start with a Latin word ("PDF", "CNIC"), which would
+// lay the whole line out left-to-right.
 func TestUrduPagesIsolateLTR(t *testing.T) {
 	for _, p := range tour(t) {
 		if p.Lang != "ur" {
@@ -72,6 +74,11 @@ func unisolatedLTRIn(t *testing.T, body string) []string {
 			for _, a := range n.Attr {
 				if a.Key == "dir" && a.Val != "rtl" { // the page's own dir="rtl" isolates nothing
 					isolated = true
+				}
+			}
+			if dirAuto(n) && n.Data != "textarea" && n.Data != "input" {
+				if text := textOf(n); hasArabic(text) && !firstStrongArabic(text) {
+					out = append(out, "dir=auto lays this Urdu out left-to-right: "+strings.TrimSpace(text))
 				}
 			}
 			if n.Data == "input" && !isolated && textInput(n) {
@@ -145,4 +152,42 @@ func textInput(n *html.Node) bool {
 		}
 	}
 	return true
+}
+
+func dirAuto(n *html.Node) bool {
+	for _, a := range n.Attr {
+		if a.Key == "dir" && a.Val == "auto" {
+			return true
+		}
+	}
+	return false
+}
+
+func textOf(n *html.Node) string {
+	var b strings.Builder
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.TextNode {
+			b.WriteString(n.Data)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+	return b.String()
+}
+
+// firstStrongArabic reports whether the first letter of s that sets a
+// direction (outside isolates, as dir="auto" finds it) is Arabic-script.
+func firstStrongArabic(s string) bool {
+	for _, r := range outsideIsolates(s) {
+		switch {
+		case unicode.Is(unicode.Arabic, r) && unicode.IsLetter(r):
+			return true
+		case unicode.IsLetter(r):
+			return false
+		}
+	}
+	return false
 }
