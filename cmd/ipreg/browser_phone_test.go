@@ -13,7 +13,7 @@ const phoneWidth, phoneHeight = 390, 844
 // screen it has nothing to say.
 const phoneCheck = `(() => {
   const W = document.documentElement.clientWidth;
-  if (window.innerWidth > 480) return "";
+  if (W > 480) return ""; // the layout viewport: a phone zooms out of a page wider than it, so innerWidth grows
   const out = [];
   if (document.documentElement.scrollWidth > W + 1) out.push("the page is " + document.documentElement.scrollWidth + " px wide on a " + W + " px screen");
   const where = el => el.tagName.toLowerCase() + (el.id ? "#" + el.id : el.className ? "." + String(el.className).split(" ")[0] : "") +

@@ -204,11 +204,11 @@ func (w *walker) screenshot(name string) {
 	w.t.Helper()
 	w.checkPage(name)
 	w.save(name)
-	if run(w, chromedp.Evaluate[int](`window.innerWidth`)) <= phoneWidth {
+	if run(w, chromedp.Evaluate[int](`document.documentElement.clientWidth`)) <= phoneWidth {
 		return // already on a phone
 	}
 	w.do(chromedp.EmulateViewport(phoneWidth, phoneHeight, chromedp.EmulateMobile))
-	for run(w, chromedp.Evaluate[int](`window.innerWidth`)) > phoneWidth {
+	for run(w, chromedp.Evaluate[int](`document.documentElement.clientWidth`)) > phoneWidth {
 		time.Sleep(20 * time.Millisecond) // the new size reaches the page
 	}
 	w.checkPage(name + fmt.Sprintf(" at %d px", phoneWidth))
