@@ -9,7 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// TestPageChecksCatch shows that the bidi and phone page checks can fail:
+// TestPageChecksCatch shows that the bidi, phone and fields page checks can fail:
 // on pages with each fault they report it, on the same pages done right
 // they are silent.
 func TestPageChecksCatch(t *testing.T) {
@@ -28,6 +28,13 @@ func TestPageChecksCatch(t *testing.T) {
 		"/phone-wide":   `<div style="width: 600px">چوڑا</div>`,
 		"/phone-scroll": `<div style="overflow-x: auto"><table style="width: 800px"><tr><td>ایک</td><td>دو</td></tr></table></div>`,
 		"/phone-good":   `<div>تنگ</div><table><tr><td>ایک</td><td>دو</td></tr></table>`,
+		// The walks use the portal's own stylesheet; these fields break it:
+		// an unstyled tel field, an invalid field whose border a rule of its
+		// type overrides.
+		"/fields-bad": `<style>input[type=text] { border: 1px solid #767676; }</style>
+<input type="text" name="a"><input type="tel" name="b" style="border: 1px inset #ccc"><input type="text" name="c" aria-invalid="true">`,
+		"/fields-good": `<style>:where(input) { border: 1px solid #767676; } [aria-invalid=true] { border: 2px solid #8a1c12; }</style>
+<input type="text" name="a"><input type="tel" name="b"><input type="text" name="c" aria-invalid="true">`,
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -48,6 +55,8 @@ func TestPageChecksCatch(t *testing.T) {
 		{"/phone-wide", phoneCheck, []string{"the page is", "off the screen: div"}},
 		{"/phone-scroll", phoneCheck, []string{"hides content sideways: div"}},
 		{"/phone-good", phoneCheck, nil},
+		{"/fields-bad", fieldsCheck, []string{"tel b: border", "text c: border 1px solid"}},
+		{"/fields-good", fieldsCheck, nil},
 	} {
 		if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+tt.path)); err != nil {
 			t.Fatal(err)
