@@ -7,7 +7,10 @@ import (
 	"testing"
 
 	"github.com/ipreg/ipreg/internal/registry"
+	"github.com/ipreg/ipreg/internal/testbin"
 )
+
+func ptr(s string) *string { return &s }
 
 // tourPage is one page of the tour: who saw it, where, in which language,
 // and what the portal sent.
@@ -70,6 +73,23 @@ func tour(t *testing.T) []tourPage {
 	if _, _, err := e.svc.ConfirmRevocation(e.ctx, supervisor, rev.ID); err != nil {
 		t.Fatal(err)
 	}
+	// An individual's mobile numbers, with a mobile operator.
+	dana := e.signup("dana@example.pk", "Dana Khan", "individual")
+	cat, op, sub, proto, nums := "mobile_vpn", "jazz", "JAZZ-9/771", "wireguard", []string{"03001234567", "+923211234567"}
+	mobile, err := e.svc.CreateApplication(e.ctx, dana, registry.ApplicationInput{Category: &cat, OperatorID: &op, SubscriberID: &sub,
+		MobileNumbers: &nums, VPNProtocol: &proto, Purpose: ptr("Reach the office from my phone.")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range registry.RequiredDocuments(mobile.Category) {
+		if _, err := e.svc.UploadDocument(e.ctx, dana, mobile.ID, registry.UploadInput{Kind: string(r.Kinds[0]), Filename: "scan 1 (2).pdf",
+			Content: testbin.PDF("scan")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.svc.Submit(e.ctx, dana, mobile.ID, nil); err != nil {
+		t.Fatal(err)
+	}
 	docs, err := e.svc.ListDocuments(e.ctx, alice, draft.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -78,6 +98,8 @@ func tour(t *testing.T) []tourPage {
 	logins := map[string][2]string{
 		"alice":      {"alice@example.pk", "a long password"},
 		"bob":        {"bob@example.pk", "a long password"},
+		"dana":       {"dana@example.pk", "a long password"},
+		"jazz":       {"operator.jazz@demo.test", "demo-password-1"},
 		"operator":   {"operator.ptcl@demo.test", "demo-password-1"},
 		"reviewer":   {"reviewer@demo.test", "demo-password-1"},
 		"supervisor": {"supervisor@demo.test", "demo-password-1"},
@@ -119,6 +141,12 @@ func tour(t *testing.T) []tourPage {
 		visit{role: "alice", path: "/applications/" + inReview.ID + "/documents/" + docs[0].ID + "x"},
 		visit{role: "bob", path: "/dashboard"},
 		visit{role: "bob", path: "/applications/" + overlap.ID},
+		visit{role: "dana", path: "/dashboard"},
+		visit{role: "dana", path: "/applications/" + mobile.ID},
+		visit{role: "dana", path: "/account"},
+		visit{role: "jazz", path: "/operator/checks"},
+		visit{role: "reviewer", path: "/applications/" + mobile.ID},
+		visit{role: "supervisor", path: "/account/totp", form: url.Values{}},
 		visit{role: "operator", path: "/operator/checks"},
 		visit{role: "operator", path: "/operator/checks", form: url.Values{"check": {"x"}, "result": {"disputed"}}},
 	)
