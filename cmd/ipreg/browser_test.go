@@ -197,10 +197,27 @@ func (w *walker) checkPage(name string) {
 	}
 }
 
-// screenshot saves the whole page, after running the page checks on it.
+// screenshot saves the whole page, after running the page checks on it;
+// a desktop page is then shown, checked and saved again on a phone
+// (browser_phone_test.go), and the desktop size restored.
 func (w *walker) screenshot(name string) {
 	w.t.Helper()
 	w.checkPage(name)
+	w.save(name)
+	if run(w, chromedp.Evaluate[int](`document.documentElement.clientWidth`)) <= phoneWidth {
+		return // already on a phone
+	}
+	w.do(chromedp.EmulateViewport(phoneWidth, phoneHeight, chromedp.EmulateMobile))
+	for run(w, chromedp.Evaluate[int](`document.documentElement.clientWidth`)) > phoneWidth {
+		time.Sleep(20 * time.Millisecond) // the new size reaches the page
+	}
+	w.checkPage(name + fmt.Sprintf(" at %d px", phoneWidth))
+	w.save(name + "-phone")
+	w.do(chromedp.EmulateViewport(1280, 900))
+}
+
+func (w *walker) save(name string) {
+	w.t.Helper()
 	b := run(w, chromedp.FullScreenshot(100))
 	w.shot++
 	p := filepath.Join(w.dir, fmt.Sprintf("%02d-%s.png", w.shot, name))

@@ -36,7 +36,7 @@ func unisolatedLTR(ur string) []string {
 			continue
 		}
 		for _, tok := range ltrRun.FindAllString(formatVerb.ReplaceAllString(seg, " "), -1) {
-			tok = strings.TrimRight(tok, ".") // a sentence's full stop
+			tok = strings.TrimRight(tok, ".:") // a sentence's full stop, a label's colon
 			if strings.ContainsAny(tok, "-:/%+") || strings.Count(tok, ".") > 1 {
 				out = append(out, tok)
 			}

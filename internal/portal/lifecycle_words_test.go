@@ -12,7 +12,7 @@ import (
 )
 
 // summaryLabel finds the field names of a page's error summary.
-var summaryLabel = regexp.MustCompile(`<li><a href="#[^"]*">([^<]*)</a>: <span dir="auto">`)
+var summaryLabel = regexp.MustCompile(`<li><a href="#[^"]*">([^<]*)</a>: <span dir="[a-z]+">`)
 
 // rawKey is a field's key as the API names it ("statement",
 // "holidays[1]", "vpn.protocol"): no page label looks like that.

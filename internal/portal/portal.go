@@ -410,7 +410,10 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case registry.EFORBIDDEN:
 		s.errorPage(w, r, http.StatusForbidden, "Not allowed", msg)
 	case registry.ENOTFOUND:
-		s.errorPage(w, r, http.StatusNotFound, "Not found", msg)
+		// The registry's message names the object by its id ("document
+		// doc_… not found in application app_…"), which the address bar
+		// already shows: the page says what happened in words.
+		s.errorPage(w, r, http.StatusNotFound, "Not found", translate(currentLang(r), "There is nothing at this address. It may have been deleted, or the link may be mistyped or belong to another account. Check the address, or go back to your start page."))
 	case registry.EMALFORMED, registry.EUNSUPPORTED:
 		s.errorPage(w, r, http.StatusBadRequest, "The form could not be read", msg)
 	case registry.ECONFLICT, registry.EINVALID, registry.ETOOLARGE:

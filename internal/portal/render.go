@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/ipreg/ipreg/internal/registry"
 )
@@ -169,7 +170,7 @@ func (v *view) EventNote(e registry.Event) string {
 		code, rest, _ := strings.Cut(e.Note, ":")
 		if _, ok := registry.ReasonCodes[code]; ok {
 			if rest = strings.TrimSpace(rest); rest != "" {
-				return v.L("reason", code) + ": " + rest
+				return v.L("reason", code) + ": " + v.Iso(rest) // the reviewer's words, in any script
 			}
 			return v.L("reason", code)
 		}
@@ -187,6 +188,15 @@ func (v *view) EventNote(e registry.Event) string {
 // M is a message from the registry (a flag's detail, a fee's reason) in
 // the page's language.
 func (v *view) M(msg string) string { return translateNamed(v.Lang, msg, v.opNames) }
+
+// Iso isolates a value in text that cannot hold <bdi> (an <option>, an
+// attribute) with U+2068 FIRST STRONG ISOLATE … U+2069 on an Urdu page.
+func (v *view) Iso(s string) string {
+	if v.Lang != "ur" || s == "" {
+		return s
+	}
+	return "\u2068" + s + "\u2069"
+}
 
 // Is reports whether the user has one of the roles.
 func (v *view) Is(roles ...string) bool {
@@ -221,6 +231,31 @@ var funcs = template.FuncMap{
 			return ""
 		}
 		return template.HTML(`<bdi dir="ltr">` + t.In(registry.PKT.Loc).Format("2006-01-02") + `</bdi>`)
+	},
+	// bdi isolates a value that may be left-to-right (a name, a file
+	// name, a note someone typed, a size) so that a right-to-left page
+	// shows it as written: "Ex***** (P**) L" and not "**Ex***** (P**) L",
+	// "145 bytes" and not "bytes 145" (UAX #9). <bdi> takes its direction
+	// from the value itself, so Urdu text stays right-to-left.
+	"bdi": func(v any) template.HTML {
+		s := fmt.Sprint(v)
+		if s == "" {
+			return ""
+		}
+		return template.HTML("<bdi>" + template.HTMLEscapeString(s) + "</bdi>")
+	},
+	// dirOf is the direction of an element that shows a message or a
+	// note: right-to-left when it holds Urdu, else found from the text
+	// (dir="auto"). dir="auto" alone follows the first strong letter, so
+	// an Urdu message that starts with "PDF" or "CNIC" would be laid out
+	// left-to-right, its clauses in the wrong order.
+	"dirOf": func(v any) string {
+		for _, r := range fmt.Sprint(v) {
+			if unicode.Is(unicode.Arabic, r) && unicode.IsLetter(r) {
+				return "rtl"
+			}
+		}
+		return "auto"
 	},
 	"iso":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"join":  strings.Join,

@@ -117,7 +117,7 @@ func TestPagesShowWordsNotCodes(t *testing.T) {
 				"vpn_protocol": {"ssl_vpn"}, "purpose": {"Remote work from the phone."}},
 			en: []string{"PTCL is a fixed-line operator; Mobile VPN needs the mobile network that issued the numbers"}},
 		{who: "ptcl", path: "/operator/checks", status: 200},
-		{who: "reviewer", path: "/review", status: 200, en: []string{"<td>PTCL</td>"}},
+		{who: "reviewer", path: "/review", status: 200, en: []string{"<bdi>PTCL</bdi></td>"}},
 		{who: "reviewer", path: "/applications/" + inReview.ID, status: 200, en: []string{"0300 1234567", "Company or organisation"}},
 		// The reject form's reason, refused: the reasons in words.
 		{who: "reviewer", method: "POST", path: "/applications/" + inReview.ID + "/decision", status: 422,
