@@ -667,4 +667,18 @@ var urdu = map[string]string{
 	"We e-mail the address of your account about your account (confirming the address, password reset links), your applications (received, the operator's answer, returned for correction, approved with the certificate, rejected with the reason and how to appeal, the appeal's outcome) and your registrations (30 and 7 days before they end, expired, revoked, surrendered). For the important ones (approved, rejected, returned, about to end, revoked) we also send a text message to your account's mobile number. Messages are in the language you choose on your account page. They go through the registry's mail server and SMS gateway. The registry keeps a record of each message (which message, to whom, when, and the details it was written from); the one-time links in it are kept only until it is sent, and the record is deleted %d days after.": "ہم آپ کے اکاؤنٹ کے ای میل ایڈریس پر آپ کے اکاؤنٹ (ایڈریس کی تصدیق، پاس ورڈ ری سیٹ کے لنک)، آپ کی درخواستوں (موصول ہونا، آپریٹر کا جواب، درستی کے لیے واپسی، سرٹیفکیٹ کے ساتھ منظوری، وجہ اور اپیل کے طریقے کے ساتھ مسترد ہونا، اپیل کا نتیجہ) اور آپ کی رجسٹریشنز (ختم ہونے سے 30 اور 7 دن پہلے، میعاد ختم، منسوخی، دستبرداری) کے بارے میں ای میل بھیجتے ہیں۔ اہم پیغامات (منظوری، مسترد ہونا، واپسی، مدت ختم ہونے کے قریب، منسوخی) کے لیے ہم آپ کے اکاؤنٹ کے موبائل نمبر پر ایس ایم ایس بھی بھیجتے ہیں۔ پیغامات اس زبان میں ہوتے ہیں جو آپ اپنے اکاؤنٹ کے صفحے پر چنیں۔ یہ رجسٹری کے میل سرور اور ایس ایم ایس گیٹ وے سے جاتے ہیں۔ رجسٹری ہر پیغام کا ریکارڈ رکھتی ہے (کون سا پیغام، کس کو، کب، اور وہ تفصیلات جن سے وہ لکھا گیا)؛ اس میں موجود ایک بار کے لنک صرف بھیجے جانے تک رکھے جاتے ہیں، اور ریکارڈ %d دن بعد مٹا دیا جاتا ہے۔",
 	"Yes": "جی ہاں",
 	"Keep the record of a sent message (days)": "بھیجے گئے پیغام کا ریکارڈ رکھنے کی مدت (دن)",
+	// What each page says the person needs now (issue 12): due times only
+	// while the regulator acts, the reviewer's note on the form, the
+	// documents still missing, the other application of an overlap.
+	"waiting for the applicant's corrections": "درخواست گزار کی درستیوں کا انتظار",
+	"Decided":                   "فیصلہ ہوا",
+	"See the other application": "دوسری درخواست دیکھیں",
+	"Change what the reviewer asks for and save, then submit the application again from its page. Your place in the queue is kept.": "جائزہ کار جو کہے وہ درست کر کے محفوظ کریں، پھر درخواست کے صفحے سے اسے دوبارہ جمع کرائیں۔ قطار میں آپ کی جگہ برقرار رہتی ہے۔",
+	"Documents still needed before you submit": "جمع کرانے سے پہلے ابھی درکار دستاویزات",
+	"All the documents needed are uploaded.":   "تمام درکار دستاویزات اپ لوڈ ہو چکی ہیں۔",
+	"not submitted yet":                        "ابھی جمع نہیں کرائی گئی",
+	"your turn: correct it and submit again":   "آپ کی باری: درست کر کے دوبارہ جمع کرائیں",
+	"due %s":                                   "آخری تاریخ %s",
+	"taken %s":                                 "فیصلہ %s",
+	"none: withdrawn":                          "کوئی نہیں: واپس لے لی گئی",
 }
