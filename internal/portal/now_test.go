@@ -331,3 +331,31 @@ func TestOverlapFlagLive(t *testing.T) {
 		})
 	}
 }
+
+// TestEditFormAmendmentNeedsNoDocuments: a returned amendment's form shows
+// the reviewer's note and says that it needs no documents, rather than
+// that all were uploaded.
+func TestEditFormAmendmentNeedsNoDocuments(t *testing.T) {
+	e := newEnv(t)
+	u, a := e.stateApp(registry.StateApproved, "amender@example.pk")
+	_, am, err := e.svc.Amend(e.ctx, u, a.Registration, registry.AmendmentInput{Add: []string{"14.1.105.0/24"}})
+	if err != nil || am == nil {
+		t.Fatalf("amend: %v", err)
+	}
+	e.confirmChecks(e.user("operator.ptcl@demo.test", "demo-password-1"))
+	reviewer := e.user("reviewer@demo.test", "demo-password-1")
+	if _, _, err := e.svc.Decide(e.ctx, reviewer, am.ID, registry.DecisionInput{Decision: "return", Note: "Which office uses the new prefix?"}); err != nil {
+		t.Fatal(err)
+	}
+	b := e.browser()
+	b.login("amender@example.pk", "a long password")
+	p := b.get("/applications/" + am.ID + "/edit")
+	for _, want := range []string{"Which office uses the new prefix?", "No documents are needed"} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("the returned amendment's form (%d) does not say %q", p.status, want)
+		}
+	}
+	if strings.Contains(p.body, "All the documents needed are uploaded.") {
+		t.Errorf("the amendment's form says its documents are uploaded")
+	}
+}

@@ -64,6 +64,7 @@ type formPage struct {
 	// fix" when it was returned for correction (forApplication).
 	Existing   bool
 	ReturnNote string
+	NoDocs     bool // a renewal or amendment: its registration's documents were reviewed
 }
 
 // forApplication fits the form to the saved application a: the
@@ -72,6 +73,7 @@ type formPage struct {
 func (d *formPage) forApplication(a *registry.Application) {
 	d.Existing = true
 	d.Docs = a.MissingDocuments()
+	d.NoDocs = a.ForRegistration != ""
 	if a.State == registry.StateReturned {
 		d.ReturnNote = a.ReturnNote
 	}
