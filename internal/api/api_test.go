@@ -830,6 +830,12 @@ func testDocuments(t *testing.T, c *client, alice, id string) map[string]string 
 	app := c.want(c.do("GET", "/api/v1/applications/"+id, alice, nil), 200).json(t)
 	if m, _ := app["missing_documents"].([]any); len(m) != 3 {
 		t.Errorf("missing_documents = %v", app["missing_documents"])
+	} else if r, _ := m[2].(map[string]any); r["accepts"] != registry.DocIncorporation.Accepts() {
+		t.Errorf("missing_documents[2] = %v, want accepts %q", r, registry.DocIncorporation.Accepts())
+	}
+	// The refusal says what counts, in the same words.
+	if msg := res.errorField(t, "documents.incorporation_proof"); !strings.HasSuffix(msg, ": "+registry.DocIncorporation.Accepts()) {
+		t.Errorf("submit without documents: documents.incorporation_proof = %q", msg)
 	}
 	res = c.want(c.upload(alice, id, "cnic_front", "cnic.pdf", []byte("<!DOCTYPE html><script>alert(1)</script>")), 422)
 	if !strings.Contains(res.errorField(t, "file"), "not a PDF, JPEG or PNG") {

@@ -258,10 +258,11 @@ func viewDocument(d *registry.Document) documentView {
 type requirementView struct {
 	Kinds       []registry.DocumentKind `json:"kinds"`
 	Description string                  `json:"description"`
+	Accepts     string                  `json:"accepts,omitempty"` // what counts, as the portal shows it
 }
 
 func viewRequirement(r registry.DocumentRequirement) requirementView {
-	return requirementView{Kinds: r.Kinds, Description: r.Describe()}
+	return requirementView{Kinds: r.Kinds, Description: r.Describe(), Accepts: r.Accepts()}
 }
 
 type accessView struct {

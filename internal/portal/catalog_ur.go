@@ -678,4 +678,19 @@ var urdu = map[string]string{
 	"approve":                          "منظور کرنا",
 	"reject":                           "مسترد کرنا",
 	"return for correction":            "درستی کے لیے واپس کرنا",
+	// What each page says the person needs now (issue 12): due times only
+	// while the regulator acts, the reviewer's note on the form, the
+	// documents still missing, the other application of an overlap.
+	"waiting for the applicant's corrections": "درخواست گزار کی درستیوں کا انتظار",
+	"Decided":                   "فیصلہ ہوا",
+	"See the other application": "دوسری درخواست دیکھیں",
+	"Change what the reviewer asks for and save, then submit the application again from its page. Your place in the queue is kept.": "جائزہ کار جو کہے وہ درست کر کے محفوظ کریں، پھر درخواست کے صفحے سے اسے دوبارہ جمع کرائیں۔ قطار میں آپ کی جگہ برقرار رہتی ہے۔",
+	"Documents still needed before you submit":                          "جمع کرانے سے پہلے ابھی درکار دستاویزات",
+	"No documents are needed: those of the registration were reviewed.": "کسی دستاویز کی ضرورت نہیں: رجسٹریشن کی دستاویزات کا جائزہ ہو چکا ہے۔",
+	"All the documents needed are uploaded.":                            "تمام درکار دستاویزات اپ لوڈ ہو چکی ہیں۔",
+	"not submitted yet":                                                 "ابھی جمع نہیں کرائی گئی",
+	"your turn: correct it and submit again":                            "آپ کی باری: درست کر کے دوبارہ جمع کرائیں",
+	"due %s":                                                            "آخری تاریخ %s",
+	"taken %s":                                                          "فیصلہ %s",
+	"none: withdrawn":                                                   "کوئی نہیں: واپس لے لی گئی",
 }

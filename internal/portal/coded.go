@@ -40,8 +40,12 @@ var codedFormats = compileCoded([]codedFormat{
 	// Shown on the application's own page (or its row): "this application".
 	{en: "cannot %s application %s: it is %s", out: "cannot %[1]s this application: it is %[3]s", ur: "اس درخواست پر یہ عمل (%[1]s) نہیں ہو سکتا: یہ %[3]s ہے",
 		args: []string{"verb", "drop", "describe"}},
-	{en: "%s overlaps %s of application %s (%s) of another account", args: []string{"-", "-", "-", "state"}},
-	{en: "%s overlaps %s of this account's application %s (%s)", args: []string{"-", "-", "-", "state"}},
+	// The other application by words, not its id: staff follow the
+	// flag's "See the other application" link to it.
+	{en: "%s overlaps %s of application %s (%s) of another account", out: "%[1]s overlaps %[2]s of another account's application (%[4]s)", ur: "%[1]s کسی اور اکاؤنٹ کی درخواست (%[4]s) کے %[2]s سے متصادم ہے",
+		args: []string{"-", "-", "drop", "state"}},
+	{en: "%s overlaps %s of this account's application %s (%s)", out: "%[1]s overlaps %[2]s of another application of this account (%[4]s)", ur: "%[1]s اسی اکاؤنٹ کی ایک اور درخواست (%[4]s) کے %[2]s سے متصادم ہے",
+		args: []string{"-", "-", "drop", "state"}},
 	{en: "revocation %s is already %s", args: []string{"-", "revocation"}},
 	{en: "check %s was already answered or closed (state %s)", args: []string{"-", "check"}},
 	{en: "this needs the role %s; you are %s", args: []string{"listof:role", "role"}},

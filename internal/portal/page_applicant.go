@@ -59,6 +59,24 @@ type formPage struct {
 	FeeRule      bool
 	FeeThreshold int
 	RuleAmount   int64
+	// Existing: the form changes a saved application; Docs then lists
+	// only what it still lacks, and ReturnNote is the reviewer's "what to
+	// fix" when it was returned for correction (forApplication).
+	Existing   bool
+	ReturnNote string
+	NoDocs     bool // a renewal or amendment: its registration's documents were reviewed
+}
+
+// forApplication fits the form to the saved application a: the
+// reviewer's note when a was returned, and as needed only the documents
+// a still lacks (GetApplication filled its documents for its owner).
+func (d *formPage) forApplication(a *registry.Application) {
+	d.Existing = true
+	d.Docs = a.MissingDocuments()
+	d.NoDocs = a.ForRegistration != ""
+	if a.State == registry.StateReturned {
+		d.ReturnNote = a.ReturnNote
+	}
 }
 
 func (s *Server) formData(r *http.Request, c registry.Category, action string, fee registry.Fee) (*formPage, error) {
@@ -357,10 +375,16 @@ func (s *Server) applicationCreate(w http.ResponseWriter, r *http.Request) {
 		}
 		err = places.relabel(err)
 	}
-	s.rerenderForm(w, r, registry.Category(vals.Get("category")), "/applications", registry.Fee{}, vals, err)
+	s.rerenderForm(w, r, registry.Category(vals.Get("category")), "/applications", registry.Fee{}, nil, vals, err)
 }
 
-func (s *Server) rerenderForm(w http.ResponseWriter, r *http.Request, c registry.Category, action string, fee registry.Fee, vals url.Values, err error) {
+// rerenderForm shows the application form again with what was sent and
+// err; a is the saved application it changes (nil for a new one), whose
+// category, fee, note and missing documents the form then shows.
+func (s *Server) rerenderForm(w http.ResponseWriter, r *http.Request, c registry.Category, action string, fee registry.Fee, a *registry.Application, vals url.Values, err error) {
+	if a != nil {
+		c, fee = a.Category, a.Fee
+	}
 	if !c.Valid() {
 		s.fail(w, r, err)
 		return
@@ -369,6 +393,9 @@ func (s *Server) rerenderForm(w http.ResponseWriter, r *http.Request, c registry
 	if derr != nil {
 		s.fail(w, r, derr)
 		return
+	}
+	if a != nil {
+		d.forApplication(a)
 	}
 	s.render(w, r, statusOf(err), "application_form", &view{Title: "Application", Err: toFormError(s, r, err), Form: vals, D: d})
 }
@@ -400,6 +427,7 @@ func (s *Server) applicationEdit(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	d.forApplication(a)
 	s.render(w, r, http.StatusOK, "application_form", &view{Title: "Change the application", Form: vals, D: d})
 }
 
@@ -418,7 +446,13 @@ func (s *Server) applicationUpdate(w http.ResponseWriter, r *http.Request) {
 		}
 		err = places.relabel(err)
 	}
-	s.rerenderForm(w, r, registry.Category(vals.Get("category")), "/applications/"+id, registry.Fee{}, vals, err)
+	// The saved application, for its note and documents; without it
+	// (gone meanwhile), the form as sent.
+	a, aerr := s.svc.GetApplication(r.Context(), u, id)
+	if aerr != nil {
+		a = nil
+	}
+	s.rerenderForm(w, r, registry.Category(vals.Get("category")), "/applications/"+id, registry.Fee{}, a, vals, err)
 }
 
 // appPage is the application page's data.
@@ -435,8 +469,15 @@ type appPage struct {
 	Kinds        []registry.DocumentKind
 	Reasons      []string
 	MaxBytes     int64
-	Overdue      bool
-	Left         time.Duration // until the SLA is due, when positive
+	// Due is when the decision is due, shown while the regulator (or the
+	// operator) has to act: submitted, not decided. Zero otherwise.
+	// Waiting: it is the applicant's turn (returned for correction); the
+	// owner sees what to fix instead of the regulator's due time, staff see
+	// it without a countdown.
+	Due     time.Time
+	Waiting bool
+	Overdue bool
+	Left    time.Duration // until Due, when positive and not Waiting
 	// Appeals: the owner may appeal (AppealOpen) until AppealBy, or the
 	// time is over (AppealClosed); a supervisor sees the pending appeal and
 	// may decide it unless they took the rejection (OwnRejection).
@@ -499,12 +540,50 @@ func (s *Server) renderApplication(w http.ResponseWriter, r *http.Request, u *re
 			}
 		}
 	}
-	if !a.SLADueAt.IsZero() && a.DecidedAt.IsZero() && a.State.Pending() {
-		d.Left = a.SLADueAt.Sub(now)
-		d.Overdue = d.Left < 0
+	d.Due, d.Waiting, d.Overdue, d.Left = decisionDue(a, now)
+	if d.Waiting && d.Owner {
+		d.Due = time.Time{} // the reviewer's clock, not the applicant's
 	}
 	title := "Application"
 	s.render(w, r, status, "application", &view{Title: title, User: u, Err: ferr, Form: vals, D: d})
+}
+
+// decisionDue says when a's decision is due, for the pages that show it:
+// only while a is pending (operator check, review, or returned, when
+// waiting is set and the applicant has to act), never once it is decided,
+// withdrawn or still a draft. left and overdue count to due from now
+// while the regulator has to act.
+func decisionDue(a *registry.Application, now time.Time) (due time.Time, waiting, overdue bool, left time.Duration) {
+	if !a.State.Pending() || a.SLADueAt.IsZero() || !a.DecidedAt.IsZero() {
+		return time.Time{}, false, false, 0
+	}
+	if a.State == registry.StateReturned {
+		return a.SLADueAt, true, false, 0
+	}
+	left = a.SLADueAt.Sub(now)
+	return a.SLADueAt, false, left < 0, left
+}
+
+// DecisionCell says where a's decision stands, for the applicant's list
+// of applications: its due time while the regulator has to act, what the
+// applicant must do when it is their turn, when it was taken once decided
+// (never a due time then).
+func (v *view) DecisionCell(a *registry.Application) string {
+	at := func(t time.Time) string { return t.In(registry.PKT.Loc).Format("2006-01-02 15:04 MST") } // as whenText
+	due, waiting, _, _ := decisionDue(a, time.Time{})
+	switch {
+	case a.State == registry.StateDraft:
+		return v.T("not submitted yet")
+	case waiting:
+		return v.T("your turn: correct it and submit again")
+	case !due.IsZero():
+		return v.T("due %s", at(due))
+	case !a.DecidedAt.IsZero():
+		return v.T("taken %s", at(a.DecidedAt))
+	case a.State == registry.StateWithdrawn:
+		return v.T("none: withdrawn")
+	}
+	return ""
 }
 
 // readUpload reads a document form exactly as the API does.

@@ -7,6 +7,7 @@
 package portal
 
 import (
+	"cmp"
 	"context"
 	"embed"
 	"errors"
@@ -17,6 +18,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -457,6 +459,30 @@ func (e *formError) label(field string) (string, bool) {
 	}
 	l, ok := e.Labels[field]
 	return l, ok
+}
+
+// FieldKeys lists the fields of the error in the order the summary names
+// them: by name, but missing documents in the order of the requirements
+// (registry.DocumentKinds), front of the CNIC first, as the pages list
+// them, not alphabetically (which put the CNIC's back before its front).
+func (e *formError) FieldKeys() []string {
+	if e == nil {
+		return nil
+	}
+	keys := make([]string, 0, len(e.Fields))
+	for k := range e.Fields {
+		keys = append(keys, k)
+	}
+	order := func(k string) string {
+		if kind, ok := strings.CutPrefix(k, "documents."); ok {
+			if i := slices.Index(registry.DocumentKinds, registry.DocumentKind(kind)); i >= 0 {
+				return fmt.Sprintf("documents.%03d", i)
+			}
+		}
+		return k
+	}
+	slices.SortFunc(keys, func(a, b string) int { return cmp.Or(strings.Compare(order(a), order(b)), strings.Compare(a, b)) })
+	return keys
 }
 
 // withLabels sets the page's own field labels on an error (nil stays nil).

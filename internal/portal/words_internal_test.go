@@ -93,7 +93,7 @@ func TestCodedMessages(t *testing.T) {
 		{"this needs the role reviewer or supervisor; you are applicant", "this needs the role Reviewer or Supervisor; you are Applicant", ""},
 		{"check chk_1 was already answered or closed (state disputed)", "check chk_1 was already answered or closed (state Disputed)", ""},
 		{"14.1.104.5/32 overlaps 14.1.104.0/24 of application app_b (operator_check) of another account",
-			"14.1.104.5/32 overlaps 14.1.104.0/24 of application app_b (With the operator) of another account", ""},
+			"14.1.104.5/32 overlaps 14.1.104.0/24 of another account's application (With the operator)", ""},
 		{"no fee for company_vpn", "no fee for Company VPN", ""},
 		{`must be "company" or "individual"`, `must be "Company or organisation" or "Individual": choose one of the two`, ""},
 		{"operator ptcl did not answer by 2026-11-30 17:00 PKT", "operator PTCL did not answer by 2026-11-30 17:00 PKT", ""},

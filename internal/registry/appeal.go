@@ -356,9 +356,10 @@ func (s *Service) DecideAppeal(ctx context.Context, actor *User, id string, in A
 
 // refreshFlags recomputes a's item flags (overlap, duplicate_own, outside
 // the country or the operator's space, many items) against what is held
-// and applied for now, for deciding an appeal: the flags of its submission
-// may be stale (the account may since hold one of its items). The
-// operator's answers stay.
+// and applied for now, for showing a pending application and deciding an
+// appeal: the flags of its submission may be stale (the other application
+// may have moved on or left, the account may since hold one of its items).
+// The operator's answers stay.
 func (s *Service) refreshFlags(ctx context.Context, tx Tx, a *Application, set Settings) error {
 	flags, err := s.addressFlags(ctx, tx, a, set)
 	if err != nil {

@@ -425,7 +425,11 @@ func (s *Service) submit(ctx context.Context, tx Tx, actor *User, a *Application
 			return err
 		}
 		for _, r := range missingDocuments(a.Category, docs) {
-			fe.Add("documents."+string(r.Kinds[0]), "is required: upload %s (PDF, JPEG or PNG)", r.Describe())
+			if acc := r.Accepts(); acc != "" {
+				fe.Add("documents."+string(r.Kinds[0]), "is required: upload %s (PDF, JPEG or PNG): %s", r.Describe(), acc)
+			} else {
+				fe.Add("documents."+string(r.Kinds[0]), "is required: upload %s (PDF, JPEG or PNG)", r.Describe())
+			}
 		}
 	}
 	if err := fe.Err(); err != nil {
@@ -687,16 +691,21 @@ func (s *Service) fillView(ctx context.Context, tx Tx, actor *User, a *Applicati
 		if err := s.loadAppeals(ctx, tx, a); err != nil {
 			return err
 		}
-		// A pending appeal is decided on today's flags: staff see
-		// them recomputed, not those of the submission.
-		if actor.Role.Staff() && a.State == StateRejected && slices.ContainsFunc(a.Appeals, func(ap *Appeal) bool { return ap.State == AppealPending }) {
-			set, err := tx.Settings(ctx)
-			if err != nil {
-				return err
-			}
-			if err := s.refreshFlags(ctx, tx, a, set); err != nil {
-				return err
-			}
+	}
+	// The flags of the submission name other applications in the state
+	// they were in then. While a is pending (and while a rejection is
+	// under appeal, decided on today's flags) every viewer sees them
+	// recomputed against what is held and applied for now: the other
+	// application's state of today, and no flag for one that has since
+	// left. ForViewer cuts them for the applicant.
+	appealed := actor.Role.Staff() && a.State == StateRejected && slices.ContainsFunc(a.Appeals, func(ap *Appeal) bool { return ap.State == AppealPending })
+	if a.State.Pending() || appealed {
+		set, err := tx.Settings(ctx)
+		if err != nil {
+			return err
+		}
+		if err := s.refreshFlags(ctx, tx, a, set); err != nil {
+			return err
 		}
 	}
 	return nil

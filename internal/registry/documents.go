@@ -46,13 +46,30 @@ func (k DocumentKind) Describe() string {
 	case DocIncorporation:
 		return "the letter of incorporation or active-taxpayer proof"
 	case DocAuthentication:
-		return "the letter of authentication from the employer or client (a contract, invoice or platform profile is accepted too)"
+		return "the letter of authentication"
 	case DocPSEB:
 		return "the PSEB call-centre certificate"
 	case DocGovernment:
 		return "the government letter"
 	}
 	return string(k)
+}
+
+// Accepts says what counts as a document of kind k, where its name alone
+// does not tell: the one text the pages that list documents and the
+// refusal of a submission without it both show. "" when the name says it.
+func (k DocumentKind) Accepts() string {
+	switch k {
+	case DocIncorporation:
+		return "the SECP certificate of incorporation or proof that the company is on FBR's active-taxpayer list"
+	case DocAuthentication:
+		return "an employer or client letter; a contract, invoice or platform profile is accepted"
+	case DocPSEB:
+		return "the call-centre registration certificate from the Pakistan Software Export Board"
+	case DocGovernment:
+		return "for a government body, in place of incorporation proof: a letter from the department on its letterhead"
+	}
+	return ""
 }
 
 // Valid reports whether k is a known kind.
@@ -73,8 +90,21 @@ func (r DocumentRequirement) Describe() string {
 	return strings.Join(parts, ", or ")
 }
 
+// Accepts says what counts for the requirement: what each of its kinds
+// accepts (DocumentKind.Accepts), "" when their names say it.
+func (r DocumentRequirement) Accepts() string {
+	var parts []string
+	for _, k := range r.Kinds {
+		if a := k.Accepts(); a != "" {
+			parts = append(parts, a)
+		}
+	}
+	return strings.Join(parts, ", or ")
+}
+
 // RequiredDocuments lists what category c needs before submission
-// (README's "Documents" table): always both sides of the CNIC, then the proof the
+// (README's "Documents" table), in the order pages and errors list them:
+// always both sides of the CNIC, then the proof the
 // category asks for.
 func RequiredDocuments(c Category) []DocumentRequirement {
 	req := func(ks ...DocumentKind) DocumentRequirement { return DocumentRequirement{Kinds: ks} }
