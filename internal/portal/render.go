@@ -109,7 +109,7 @@ var fieldLabels = map[string]string{
 	"purpose": "Purpose", "payment_reference": "Payment reference (PSID or challan number)", "file": "File", "code": "Code from the app",
 	"totp": "Authenticator code", "decision": "Decision", "reason_code": "Reason (when rejecting)", "note": "Note",
 	"valid_days": "Valid for (days, when approving)", "reason": "Reason", "role": "Role", "operator": "Operator", "id": "Short id",
-	"prefixes": "Prefixes, one per line", "check": "Checks", "documents": "Documents",
+	"prefixes": "Prefixes, one per line", "check": "Checks", "documents": "Documents", "result": "Answer for the selected",
 	"add":    "Addresses or numbers to add",
 	"remove": "Addresses or numbers to give up",
 	"items":  "Addresses or numbers",
@@ -250,6 +250,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	}
 	v.Path = r.URL.RequestURI()
 	v.Demo = s.cfg.Demo
+	if r.Method == http.MethodGet && status == http.StatusOK {
+		s.restoreForm(w, r, v)
+	}
 	if v.Flash == "" {
 		if m, ok := flashes[r.URL.Query().Get("msg")]; ok {
 			v.Flash = translate(v.Lang, m)
@@ -303,6 +306,8 @@ var flashes = map[string]string{
 	"job_queued":        "The job will start within a few seconds.",
 	"verification_sent": "We have sent a new link to your e-mail address. It works for 48 hours.",
 	"resent":            "The message is queued to be sent again.",
+	"session_ended":     "Your session has ended. Log in again to continue.",
+	"form_kept":         "Your session had ended, so the form was not sent. Log in again and it comes back with what you typed.",
 }
 
 // errorPage renders a page that explains an error.
