@@ -668,8 +668,9 @@ var urdu = map[string]string{
 	"Yes": "جی ہاں",
 	"Keep the record of a sent message (days)": "بھیجے گئے پیغام کا ریکارڈ رکھنے کی مدت (دن)",
 	// Forms that keep what was typed (pending.go, checks, documents).
-	"a check no longer on this page":                    "ایسی تصدیق جو اب اس صفحے پر نہیں",
-	"Your session has ended. Log in again to continue.": "آپ کا سیشن ختم ہو گیا ہے۔ جاری رکھنے کے لیے دوبارہ لاگ اِن کریں۔",
+	"It was answered already (here or by a colleague), so it has left the list.":                                  "اس کا جواب پہلے ہی دیا جا چکا ہے (یہاں یا کسی ساتھی نے)، اس لیے یہ فہرست سے نکل گئی ہے۔",
+	"It is not among your operator's checks. Reload the page to see the checks waiting.":                          "یہ آپ کے آپریٹر کی تصدیقات میں شامل نہیں۔ جواب طلب تصدیقات دیکھنے کے لیے صفحہ دوبارہ کھولیں۔",
+	"Your session has ended. Log in again to continue.":                                                           "آپ کا سیشن ختم ہو گیا ہے۔ جاری رکھنے کے لیے دوبارہ لاگ اِن کریں۔",
 	"Your session had ended, so the form was not sent. Log in again and it comes back with what you typed.":       "آپ کا سیشن ختم ہو چکا تھا، اس لیے فارم نہیں بھیجا گیا۔ دوبارہ لاگ اِن کریں تو فارم آپ کے لکھے ہوئے کے ساتھ واپس آ جائے گا۔",
 	"Your session had ended, so the form was not sent. What you typed is back: check it and send the form again.": "آپ کا سیشن ختم ہو چکا تھا، اس لیے فارم نہیں بھیجا گیا۔ آپ کا لکھا ہوا واپس آ گیا ہے: اسے دیکھ لیں اور فارم دوبارہ بھیجیں۔",
 	"Files are not kept: choose the file again.":                                                                  "فائلیں محفوظ نہیں رکھی جاتیں: فائل دوبارہ چنیں۔",

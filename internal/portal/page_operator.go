@@ -56,6 +56,37 @@ func (s *Server) checkRows(r *http.Request, u *registry.User) (map[string]rowRes
 	return rows, nil
 }
 
+// answeredItems names a check that has left the table (answered since the
+// page was shown) by its addresses or numbers, or "" when it is not this
+// operator's.
+func (s *Server) answeredItems(r *http.Request, u *registry.User, id string) string {
+	for _, state := range []registry.CheckState{registry.CheckConfirmed, registry.CheckDisputed} {
+		cs, err := s.svc.ListChecks(r.Context(), u, state)
+		if err != nil {
+			return ""
+		}
+		for _, c := range cs {
+			if c.ID == id {
+				return checkItems(c)
+			}
+		}
+	}
+	return ""
+}
+
+// checkAnswerError says why one row's answer failed, in words that name no
+// internal id (the registry's messages name the check by its id, which the
+// page does not show).
+func checkAnswerError(lang string, err error) string {
+	switch registry.ErrorCode(err) {
+	case registry.ECONFLICT:
+		return translate(lang, "It was answered already (here or by a colleague), so it has left the list.")
+	case registry.ENOTFOUND:
+		return translate(lang, "It is not among your operator's checks. Reload the page to see the checks waiting.")
+	}
+	return translateDomain(lang, registry.ErrorMessage(err))
+}
+
 func (s *Server) renderChecks(w http.ResponseWriter, r *http.Request, u *registry.User, status int, ferr *formError, vals url.Values, results []rowResult) {
 	cs, err := s.svc.ListChecks(r.Context(), u, registry.CheckPending)
 	if err != nil {
@@ -85,11 +116,22 @@ func (s *Server) checksAnswer(w http.ResponseWriter, r *http.Request) {
 			Fields: map[string]string{"check": translate(lang, "Select at least one check to answer.")}}, f, nil)
 		return
 	}
-	// Rows as the table numbers them before any answer removes one.
+	// Rows as the table the operator saw numbered them: the form lists
+	// the checks in their order ("shown"); without it, as it stands now.
 	rows, err := s.checkRows(r, u)
 	if err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	if shown := f["shown"]; len(shown) > 0 {
+		for i, id := range shown {
+			res := rows[id]
+			if res.Items == "" {
+				res.Items = s.answeredItems(r, u, id)
+			}
+			res.Row = i + 1
+			rows[id] = res
+		}
 	}
 	var results []rowResult
 	failed := false
@@ -102,16 +144,14 @@ func (s *Server) checksAnswer(w http.ResponseWriter, r *http.Request) {
 			s.renderChecks(w, r, u, http.StatusUnprocessableEntity, toFormError(s, r, err), f, results)
 			return
 		}
-		res, known := rows[id]
-		if !known {
-			// Not in the table (answered meanwhile, or not this operator's):
-			// the page cannot show it, so the result says so without an id.
-			res = rowResult{Items: translate(lang, "a check no longer on this page")}
+		res := rows[id]
+		if res.Items == "" {
+			res.Items = s.answeredItems(r, u, id)
 		}
 		res.OK = err == nil
 		if err != nil {
 			failed = true
-			res.Message = translateDomain(lang, registry.ErrorMessage(err))
+			res.Message = checkAnswerError(lang, err)
 		}
 		results = append(results, res)
 	}
@@ -240,7 +280,7 @@ func (s *Server) applyChecksCSV(r *http.Request, u *registry.User, rd io.Reader)
 		_, err = s.svc.AnswerCheck(r.Context(), u, id, result, cell(rec.Fields, "note"))
 		res := rowResult{Line: rec.Line, Items: rows[id].Items, OK: err == nil}
 		if err != nil {
-			res.Message = translateDomain(currentLang(r), registry.ErrorMessage(err))
+			res.Message = checkAnswerError(currentLang(r), err)
 			if e := new(registry.Error); asError(err, &e) && len(e.Fields) > 0 {
 				res.Message = fieldMessages(currentLang(r), e.Fields)
 			}

@@ -248,7 +248,7 @@ func (s *Server) restoreForm(w http.ResponseWriter, r *http.Request, v *view) {
 	if !use {
 		return
 	}
-	v.Form = f.values
+	v.Form, v.FormAction = f.values, f.action
 	v.Flash = translate(v.Lang, "Your session had ended, so the form was not sent. What you typed is back: check it and send the form again.")
 	if f.hadFile {
 		v.Flash += " " + translate(v.Lang, "Files are not kept: choose the file again.")

@@ -25,8 +25,11 @@ type view struct {
 	Flash string // a translated message after a redirect
 	Err   *formError
 	Form  url.Values
-	Demo  bool
-	D     any
+	// FormAction, on a page with one form per row (an operator's address
+	// space), is the action of the form Form belongs to; "" for any.
+	FormAction string
+	Demo       bool
+	D          any
 }
 
 // Dir is the text direction of the language.
