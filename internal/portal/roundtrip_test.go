@@ -231,13 +231,16 @@ func TestFormsRoundTrip(t *testing.T) {
 	review := e.apply(alice, "14.1.105.0/24", "Staff reach the office from home.", true)
 	approved := e.apply(alice, "14.1.106.0/24", "Staff reach the office from home.", true)
 	rejected := e.apply(alice, "14.1.108.0/24", "Staff reach the office from home.", true)
+	unappealed := e.apply(alice, "14.1.112.0/24", "Staff reach the office from home.", true)
 	e.confirmChecks(ptcl)
 	_, reg, err := e.svc.Decide(e.ctx, reviewer, approved.ID, registry.DecisionInput{Decision: "approve"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := e.svc.Decide(e.ctx, reviewer, rejected.ID, registry.DecisionInput{Decision: "reject", ReasonCode: "duplicate"}); err != nil {
-		t.Fatal(err)
+	for _, a := range []*registry.Application{rejected, unappealed} {
+		if _, _, err := e.svc.Decide(e.ctx, reviewer, a.ID, registry.DecisionInput{Decision: "reject", ReasonCode: "duplicate"}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	appeal, err := e.svc.SubmitAppeal(e.ctx, alice, rejected.ID, "The other application was withdrawn.")
 	if err != nil {
@@ -255,18 +258,23 @@ func TestFormsRoundTrip(t *testing.T) {
 	// Forms with nothing but one field, whose wrong value is not worth
 	// showing back or cannot be, or a field never shown back.
 	exempt := map[string]string{
-		"account.html /account/language":                  "one choice from a fixed list: nothing else to bring back",
-		"account.html /account/totp/confirm":              "only a one-time code, never shown back",
-		"reset.html /password/reset":                      "only a password, never shown back",
-		"forgot.html /password/forgot":                    "the answer is the same whatever is typed (it must not tell which addresses have accounts)",
-		"checks.html /operator/checks/upload":             "only a file, which a browser cannot be given back",
-		"application.html /applications/{}/submit":        "only the payment reference, and only when a fee is due (TestFormsRoundTrip's submit case in flows)",
-		"application.html /applications/{}/appeal":        "only the statement",
-		"registration.html /registrations/{}/surrender":   "only the optional reason",
-		"registration.html /registrations/{}/revocations": "only the reason",
+		"account.html /account/language":           "one choice from a fixed list: nothing else to bring back",
+		"account.html /account/totp/confirm":       "only a one-time code, never shown back",
+		"reset.html /password/reset":               "only a password, never shown back",
+		"forgot.html /password/forgot":             "the answer is the same whatever is typed (it must not tell which addresses have accounts)",
+		"checks.html /operator/checks/upload":      "only a file, which a browser cannot be given back",
+		"application.html /applications/{}/submit": "only the payment reference, shown only when a fee is due",
 	}
-	settings := url.Values{} // filled from the page below
+	settings := url.Values{}                         // filled from the page below
+	long := strings.Repeat("Too long a text. ", 300) // over every note's limit
 	cases := map[string]roundTrip{
+		// One field: the wrong value itself comes back, to be corrected.
+		"application.html /applications/{}/appeal": {who: "alice@example.pk", path: "/applications/" + unappealed.ID + "/appeal",
+			invalid: "statement", values: url.Values{"statement": {long}}},
+		"registration.html /registrations/{}/surrender": {who: "alice@example.pk", path: "/registrations/" + reg.Number + "/surrender",
+			invalid: "reason", values: url.Values{"reason": {long}}},
+		"registration.html /registrations/{}/revocations": {who: "reviewer@demo.test", path: "/registrations/" + reg.Number + "/revocations",
+			invalid: "reason", values: url.Values{"reason": {long}}},
 		"signup.html /signup": {path: "/signup", invalid: "cnic", values: url.Values{"kind": {"individual"}, "name": {"Zara Khan"},
 			"email": {"zara@example.pk"}, "password": {"a long password"}, "cnic": {"123"}, "mobile": {"0300-7654321"},
 			"ntn": {""}, "secp_number": {""}, "pseb_number": {""}}},
