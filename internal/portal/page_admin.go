@@ -220,7 +220,7 @@ var settingLabels = map[string]string{
 	"min_prefix_v4":            "Shortest IPv4 prefix accepted",
 	"min_prefix_v6":            "Shortest IPv6 prefix accepted",
 	"call_center_min_prefix":   "Shortest IPv4 prefix for call centres",
-	"session_hours":            "Login lifetime (hours)",
+	"session_hours":            "Logged out after this long without activity (hours)",
 	"document_max_bytes":       "Largest document (bytes)",
 	"document_retention_days":  "Keep documents after the decision (days)",
 	"appeal_days":              "Appeal allowed for this many days after a rejection",
