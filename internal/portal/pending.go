@@ -51,6 +51,7 @@ const (
 	keptGrace     = 24 * time.Hour
 	maxKept       = 1000
 	maxKeptBytes  = 256 << 10 // text of one kept form
+	maxKeptBody   = 64 << 20  // a multipart form read for keeping (the largest document is 50 MiB)
 )
 
 // keptForm is a form posted after its session ended.
@@ -116,14 +117,15 @@ func (s *Server) clearCookie(w http.ResponseWriter, r *http.Request, name string
 }
 
 // keepable reports whether a field may be kept: never a password, a
-// one-time code, a TOTP secret or a reset token.
+// one-time code, a TOTP secret or a reset token, nor the tick that
+// confirms an account's deletion (given afresh, never restored).
 func keepable(name string) bool {
 	n := strings.ToLower(name)
 	if strings.Contains(n, "password") {
 		return false
 	}
 	switch n {
-	case "totp", "code", "secret", "token":
+	case "totp", "code", "secret", "token", "confirm":
 		return false
 	}
 	return true
@@ -146,6 +148,9 @@ func readKept(w http.ResponseWriter, r *http.Request) (vals url.Values, hadFile 
 		}
 		return vals, false, nil
 	}
+	// Files are skipped, but still read off the wire: no more than the
+	// largest document the settings allow, and the fields around it.
+	r.Body = http.MaxBytesReader(w, r.Body, maxKeptBody)
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return nil, false, err

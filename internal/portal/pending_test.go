@@ -134,6 +134,23 @@ func TestFormKeptAcrossLogin(t *testing.T) {
 		}
 	})
 
+	t.Run("deletion not confirmed again", func(t *testing.T) {
+		b := e.browser()
+		b.login("alice@example.pk", "a long password")
+		clock.Add(13 * time.Hour)
+		req, _ := http.NewRequest("POST", e.base+"/account/delete",
+			strings.NewReader(url.Values{"password": {"secret-typed-here"}, "confirm": {"yes"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Referer", e.base+"/account/delete")
+		b.do(req)
+		b.login("alice@example.pk", "a long password")
+		p := b.get("/account/delete")
+		vals, _, ok := formValues(t, p.body, "/account/delete")
+		if !ok || vals.Get("password") != "" || vals.Get("confirm") != "" || strings.Contains(p.body, "secret-typed-here") {
+			t.Errorf("the deletion form came back with password %q, confirmation %q: both must be given afresh", vals.Get("password"), vals.Get("confirm"))
+		}
+	})
+
 	t.Run("cross origin", func(t *testing.T) {
 		b := e.browser()
 		b.login("alice@example.pk", "a long password")
