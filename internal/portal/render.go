@@ -80,6 +80,8 @@ func (v *view) FEPrefix(prefix string) []string {
 		m, ok := v.Err.Fields[fmt.Sprintf("%s[%d]", prefix, i)]
 		switch {
 		case !ok:
+		case checkedItems[prefix]: // ticked boxes, not lines: the message names the item
+			out = append(out, m)
 		case prefix == "addresses_csv": // the CSV file's own lines (relabel)
 			out = append(out, v.T("File line %d: %s", i+1, m))
 		default:
@@ -125,6 +127,12 @@ var fieldLabels = map[string]string{
 	"confirm":   "Confirm the deletion",
 }
 
+// checkedItems are the fields whose items are ticked boxes, each labelled
+// with its item, not lines of a box: an error's index there is the place
+// among the ticked ones, which the page does not show, so errors name the
+// item instead (the registry's messages do).
+var checkedItems = map[string]bool{"remove": true}
+
 // FieldLabel names a field of an error summary: "IP addresses or
 // prefixes, line 2" for addresses[1].
 func (v *view) FieldLabel(field string) string {
@@ -140,7 +148,7 @@ func (v *view) FieldLabel(field string) string {
 	} else if _, ok := settingLabels[base]; ok {
 		label = v.T(settingLabels[base])
 	}
-	if indexed {
+	if indexed && !checkedItems[base] {
 		if n, err := strconv.Atoi(strings.TrimSuffix(rest, "]")); err == nil {
 			return v.T("%s, line %d", label, n+1)
 		}

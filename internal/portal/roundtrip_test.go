@@ -502,3 +502,31 @@ func TestChecksNameRows(t *testing.T) {
 		t.Errorf("the note's error is not shown on the note")
 	}
 }
+
+// Items given up are ticked boxes, not lines: an error names the item, not
+// "line 1" (its place among the ticked ones, which the page does not show).
+func TestChangeNamesTickedItems(t *testing.T) {
+	e := newEnv(t)
+	alice := e.signup("alice@example.pk", "Alice Traders", "company")
+	ptcl := e.user("operator.ptcl@demo.test", "demo-password-1")
+	reviewer := e.user("reviewer@demo.test", "demo-password-1")
+	a := e.apply(alice, "14.1.106.0/24", "Staff reach the office from home.", true)
+	e.confirmChecks(ptcl)
+	_, reg, err := e.svc.Decide(e.ctx, reviewer, a.ID, registry.DecisionInput{Decision: "approve"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := e.browser()
+	b.login("alice@example.pk", "a long password")
+	p := b.post("/registrations/"+reg.Number+"/change", url.Values{"remove": {"14.1.200.0/24"}})
+	if p.status < 400 {
+		t.Fatalf("giving up an item not held = %d", p.status)
+	}
+	errs := errorsOf(p.body)
+	if !strings.Contains(errs, "14.1.200.0/24") {
+		t.Errorf("the error does not name the item:\n%s", errs)
+	}
+	if strings.Contains(strings.ToLower(errs), "line 1") {
+		t.Errorf("the error names a line of ticked boxes:\n%s", errs)
+	}
+}
