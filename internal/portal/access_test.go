@@ -192,7 +192,7 @@ func TestAccess(t *testing.T) {
 				continue
 			}
 			if want == login && tt.pattern != "POST /logout" && tt.pattern != "GET /lang/{code}" && tt.pattern != "GET /login" &&
-				tt.pattern != "GET /dashboard" && !strings.HasPrefix(p.location, "/login?next=") && role == "anon" {
+				tt.pattern != "GET /dashboard" && !strings.HasPrefix(p.location, loginFor(method)) && role == "anon" {
 				t.Errorf("%s %s as %s goes to %q, not the login", method, tt.path, role, p.location)
 			}
 			if p.status == 200 && strings.Contains(p.header.Get("Content-Type"), "text/html") && !strings.Contains(p.body, `<html lang=`) {
@@ -230,4 +230,15 @@ func mustToken(t *testing.T, e *env, email string) string {
 		t.Fatal(err)
 	}
 	return tok
+}
+
+// loginFor is where a visitor without a session is sent: a page they asked
+// for is where the login leads back to (?next=); a form posted without a
+// page it came from (no Referer) has nowhere to lead back to, and the
+// login page says the session ended.
+func loginFor(method string) string {
+	if method == "GET" {
+		return "/login?next="
+	}
+	return "/login?msg=session_ended"
 }

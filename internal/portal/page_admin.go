@@ -3,6 +3,7 @@ package portal
 import (
 	"io"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
@@ -127,16 +128,18 @@ func (s *Server) adminOperators(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.renderOperators(w, r, u, http.StatusOK, nil, nil)
+	s.renderOperators(w, r, u, http.StatusOK, nil, nil, "")
 }
 
-func (s *Server) renderOperators(w http.ResponseWriter, r *http.Request, u *registry.User, status int, ferr *formError, vals map[string][]string) {
+// renderOperators shows the operators; vals are the values of the form
+// posted to action, redisplayed in that form only.
+func (s *Server) renderOperators(w http.ResponseWriter, r *http.Request, u *registry.User, status int, ferr *formError, vals map[string][]string, action string) {
 	ops, err := s.svc.ListOperators(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, status, "admin_operators", &view{Title: "Operators", User: u, Err: ferr, Form: vals, D: map[string]any{"Operators": ops}})
+	s.render(w, r, status, "admin_operators", &view{Title: "Operators", User: u, Err: ferr, Form: vals, FormAction: action, D: map[string]any{"Operators": ops}})
 }
 
 func (s *Server) adminOperatorCreate(w http.ResponseWriter, r *http.Request) {
@@ -152,7 +155,7 @@ func (s *Server) adminOperatorCreate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.renderOperators(w, r, u, statusOf(err), toFormError(s, r, err), f)
+	s.renderOperators(w, r, u, statusOf(err), toFormError(s, r, err), f, r.URL.Path)
 }
 
 // adminOperatorPrefixes replaces an operator's address space with an
@@ -190,7 +193,13 @@ func (s *Server) adminOperatorPrefixes(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.renderOperators(w, r, u, statusOf(err), toFormError(s, r, err), nil)
+	// The pasted list comes back in that operator's form (a file must be
+	// chosen again).
+	var vals url.Values
+	if r.MultipartForm != nil {
+		vals = url.Values{"prefixes": {r.FormValue("prefixes")}}
+	}
+	s.renderOperators(w, r, u, statusOf(err), toFormError(s, r, err), vals, r.URL.Path)
 }
 
 // settingField is one row of the settings form, from Settings' JSON tags.
@@ -211,7 +220,7 @@ var settingLabels = map[string]string{
 	"min_prefix_v4":            "Shortest IPv4 prefix accepted",
 	"min_prefix_v6":            "Shortest IPv6 prefix accepted",
 	"call_center_min_prefix":   "Shortest IPv4 prefix for call centres",
-	"session_hours":            "Login lifetime (hours)",
+	"session_hours":            "Logged out after this long without activity (hours)",
 	"document_max_bytes":       "Largest document (bytes)",
 	"document_retention_days":  "Keep documents after the decision (days)",
 	"appeal_days":              "Appeal allowed for this many days after a rejection",

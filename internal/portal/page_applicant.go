@@ -467,8 +467,12 @@ type appPage struct {
 	ShowDocs     bool
 	Missing      []registry.DocumentRequirement
 	Kinds        []registry.DocumentKind
-	Reasons      []string
-	MaxBytes     int64
+	// NextKind is the upload form's choice when it is not redisplaying a
+	// refused upload: the first document still missing, so that after each
+	// upload the form has moved on to the next one.
+	NextKind registry.DocumentKind
+	Reasons  []string
+	MaxBytes int64
 	// Due is when the decision is due, shown while the regulator (or the
 	// operator) has to act: submitted, not decided. Zero otherwise.
 	// Waiting: it is the applicant's turn (returned for correction); the
@@ -530,6 +534,9 @@ func (s *Server) renderApplication(w http.ResponseWriter, r *http.Request, u *re
 		d.CanDecideAppeal = !d.OwnRejection
 	}
 	d.Missing = a.MissingDocuments()
+	if len(d.Missing) > 0 && len(d.Missing[0].Kinds) > 0 {
+		d.NextKind = d.Missing[0].Kinds[0]
+	}
 	for _, req := range registry.RequiredDocuments(a.Category) {
 		d.Kinds = append(d.Kinds, req.Kinds...)
 	}
@@ -606,16 +613,24 @@ func (s *Server) documentUpload(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		limit, err = s.svc.DocumentLimit(r.Context())
 	}
+	// A refused upload keeps the document chosen (the form sends "kind"
+	// before the file, so it is read even when the file is refused); the
+	// file itself must be chosen again, which the error says.
+	var kept url.Values
 	if err == nil {
 		var in registry.UploadInput
-		if in, err = readUpload(w, r, limit); err == nil {
+		in, err = readUpload(w, r, limit)
+		if in.Kind != "" {
+			kept = url.Values{"kind": {in.Kind}}
+		}
+		if err == nil {
 			if _, err = s.svc.UploadDocument(r.Context(), u, id, in); err == nil {
 				http.Redirect(w, r, "/applications/"+id+"?msg=uploaded#documents", http.StatusSeeOther)
 				return
 			}
 		}
 	}
-	s.renderApplication(w, r, u, statusOf(err), toFormError(s, r, err), nil)
+	s.renderApplication(w, r, u, statusOf(err), toFormError(s, r, err), kept)
 }
 
 func (s *Server) documentDelete(w http.ResponseWriter, r *http.Request) {

@@ -44,7 +44,7 @@ func (s *Server) signupPost(w http.ResponseWriter, r *http.Request) {
 			var tok string
 			var t *registry.Token
 			if tok, t, err = s.svc.Login(r.Context(), in.Email, in.Password, "", clientIP(r)); err == nil {
-				s.setSession(w, r, tok, t.ExpiresAt)
+				s.setSession(w, r, tok, t.UserID, t.ExpiresAt)
 				http.Redirect(w, r, "/dashboard?msg=welcome", http.StatusSeeOther)
 				return
 			}
@@ -69,7 +69,7 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 		var t *registry.Token
 		tok, t, err = s.svc.Login(r.Context(), f.Get("email"), f.Get("password"), f.Get("totp"), clientIP(r))
 		if err == nil {
-			s.setSession(w, r, tok, t.ExpiresAt)
+			s.setSession(w, r, tok, t.UserID, t.ExpiresAt)
 			if t.Scope == registry.ScopeTOTPEnrolment {
 				http.Redirect(w, r, "/account?msg=totp_required", http.StatusSeeOther)
 				return
@@ -97,8 +97,11 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 				s.log.WarnContext(r.Context(), "portal: logout", "err", err)
 			}
 		}
+		s.forgetKept(u.ID)
 	}
 	s.clearSession(w, r)
+	s.clearCookie(w, r, accountCookie)
+	s.clearCookie(w, r, pendingCookie)
 	http.Redirect(w, r, "/?msg=logged_out", http.StatusSeeOther)
 }
 

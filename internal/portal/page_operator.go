@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 
@@ -17,29 +18,87 @@ func (s *Server) checks(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.renderChecks(w, r, u, http.StatusOK, nil, nil)
+	s.renderChecks(w, r, u, http.StatusOK, nil, nil, nil)
 }
 
-// rowResult is the outcome of one answer in a bulk or CSV submission.
+// rowResult is the outcome of one answer in a bulk or CSV submission,
+// naming the check as the page shows it: its row in the table (or the CSV
+// file's line) and its addresses or numbers, never the internal check id.
 type rowResult struct {
-	Row     int // the answer's place in a bulk selection
-	Line    int // or the line of a CSV file it came from (1-based, as editors count)
-	CheckID string
+	Row     int    // the check's row in the table of pending checks (1-based)
+	Line    int    // or the line of a CSV file it came from (1-based, as editors count)
+	Items   string // the check's addresses or numbers, as the table lists them
 	OK      bool
 	Message string
 }
 
-func (s *Server) renderChecks(w http.ResponseWriter, r *http.Request, u *registry.User, status int, ferr *formError, results []rowResult) {
+// checkItems lists a check's addresses and numbers as the table does.
+func checkItems(c *registry.Check) string {
+	items := make([]string, 0, len(c.Addresses)+len(c.MobileNumbers))
+	for _, p := range c.Addresses {
+		items = append(items, p.String())
+	}
+	items = append(items, c.MobileNumbers...)
+	return strings.Join(items, ", ")
+}
+
+// checkRows finds each pending check's row in the table as the page
+// lists it (ListChecks' order), to name a result as the operator sees it.
+func (s *Server) checkRows(r *http.Request, u *registry.User) (map[string]rowResult, error) {
+	cs, err := s.svc.ListChecks(r.Context(), u, registry.CheckPending)
+	if err != nil {
+		return nil, err
+	}
+	rows := make(map[string]rowResult, len(cs))
+	for i, c := range cs {
+		rows[c.ID] = rowResult{Row: i + 1, Items: checkItems(c)}
+	}
+	return rows, nil
+}
+
+// answeredItems names a check that has left the table (answered since the
+// page was shown) by its addresses or numbers, or "" when it is not this
+// operator's.
+func (s *Server) answeredItems(r *http.Request, u *registry.User, id string) string {
+	for _, state := range []registry.CheckState{registry.CheckConfirmed, registry.CheckDisputed} {
+		cs, err := s.svc.ListChecks(r.Context(), u, state)
+		if err != nil {
+			return ""
+		}
+		for _, c := range cs {
+			if c.ID == id {
+				return checkItems(c)
+			}
+		}
+	}
+	return ""
+}
+
+// checkAnswerError says why one row's answer failed, in words that name no
+// internal id (the registry's messages name the check by its id, which the
+// page does not show).
+func checkAnswerError(lang string, err error) string {
+	switch registry.ErrorCode(err) {
+	case registry.ECONFLICT:
+		return translate(lang, "It was answered already (here or by a colleague), so it has left the list.")
+	case registry.ENOTFOUND:
+		return translate(lang, "It is not among your operator's checks. Reload the page to see the checks waiting.")
+	}
+	return translateDomain(lang, registry.ErrorMessage(err))
+}
+
+func (s *Server) renderChecks(w http.ResponseWriter, r *http.Request, u *registry.User, status int, ferr *formError, vals url.Values, results []rowResult) {
 	cs, err := s.svc.ListChecks(r.Context(), u, registry.CheckPending)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, status, "checks", &view{Title: "Checks to answer", User: u, Err: ferr, D: map[string]any{"Checks": cs, "Results": results}})
+	s.render(w, r, status, "checks", &view{Title: "Checks to answer", User: u, Err: ferr, Form: vals, D: map[string]any{"Checks": cs, "Results": results}})
 }
 
 // checksAnswer answers the selected checks alike: confirm them all, or
-// dispute them all with one note.
+// dispute them all with one note. A refused form comes back as it was
+// sent: the same rows ticked, the same answer chosen, the note kept.
 func (s *Server) checksAnswer(w http.ResponseWriter, r *http.Request) {
 	u, ok := s.need(w, r, registry.RoleOperator)
 	if !ok {
@@ -50,23 +109,49 @@ func (s *Server) checksAnswer(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	lang := currentLang(r)
 	ids := f["check"]
 	if len(ids) == 0 {
-		s.renderChecks(w, r, u, http.StatusUnprocessableEntity, &formError{Summary: translate(currentLang(r), "Select at least one check to answer."),
-			Fields: map[string]string{"check": translate(currentLang(r), "Select at least one check to answer.")}}, nil)
+		s.renderChecks(w, r, u, http.StatusUnprocessableEntity, &formError{Summary: translate(lang, "Select at least one check to answer."),
+			Fields: map[string]string{"check": translate(lang, "Select at least one check to answer.")}}, f, nil)
 		return
+	}
+	// Rows as the table the operator saw numbered them: the form lists
+	// the checks in their order ("shown"); without it, as it stands now.
+	rows, err := s.checkRows(r, u)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if shown := f["shown"]; len(shown) > 0 {
+		for i, id := range shown {
+			res := rows[id]
+			if res.Items == "" {
+				res.Items = s.answeredItems(r, u, id)
+			}
+			res.Row = i + 1
+			rows[id] = res
+		}
 	}
 	var results []rowResult
 	failed := false
-	for i, id := range ids {
+	for _, id := range ids {
 		_, err := s.svc.AnswerCheck(r.Context(), u, id, f.Get("result"), f.Get("note"))
-		res := rowResult{Row: i + 1, CheckID: id, OK: err == nil}
+		if e := new(registry.Error); err != nil && asError(err, &e) && len(e.Fields) > 0 {
+			// The answer or the note is wrong: the same for every row, so
+			// the form says it once, on the field, and nothing was answered
+			// (the fields are checked before any row is).
+			s.renderChecks(w, r, u, http.StatusUnprocessableEntity, toFormError(s, r, err), f, results)
+			return
+		}
+		res := rows[id]
+		if res.Items == "" {
+			res.Items = s.answeredItems(r, u, id)
+		}
+		res.OK = err == nil
 		if err != nil {
 			failed = true
-			res.Message = translateDomain(currentLang(r), registry.ErrorMessage(err))
-			if e := new(registry.Error); asError(err, &e) && len(e.Fields) > 0 {
-				res.Message = fieldMessages(currentLang(r), e.Fields)
-			}
+			res.Message = checkAnswerError(lang, err)
 		}
 		results = append(results, res)
 	}
@@ -74,7 +159,9 @@ func (s *Server) checksAnswer(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/operator/checks?msg=answered", http.StatusSeeOther)
 		return
 	}
-	s.renderChecks(w, r, u, http.StatusUnprocessableEntity, nil, results)
+	// Rows answered are gone from the table; the ones that failed stay
+	// ticked with the same answer and note.
+	s.renderChecks(w, r, u, http.StatusUnprocessableEntity, nil, f, results)
 }
 
 var checkCSVHeader = []string{"check_id", "application_id", "category", "holder", "subscriber_id", "items", "due_at", "result", "note"}
@@ -130,13 +217,13 @@ func (s *Server) checksUpload(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<20)
 	if err := r.ParseMultipartForm(4 << 20); err != nil {
-		s.renderChecks(w, r, u, http.StatusUnprocessableEntity, toFormError(s, r, registry.FieldErrors{"file": "send a CSV file of at most 4 MiB"}.Err()), nil)
+		s.renderChecks(w, r, u, http.StatusUnprocessableEntity, toFormError(s, r, registry.FieldErrors{"file": "send a CSV file of at most 4 MiB"}.Err()), nil, nil)
 		return
 	}
 	fhs := r.MultipartForm.File["file"]
 	if len(fhs) == 0 {
 		s.renderChecks(w, r, u, http.StatusUnprocessableEntity,
-			toFormError(s, r, registry.FieldErrors{"file": "is required: the CSV file you downloaded, with result and note filled in"}.Err()), nil)
+			toFormError(s, r, registry.FieldErrors{"file": "is required: the CSV file you downloaded, with result and note filled in"}.Err()), nil, nil)
 		return
 	}
 	file, err := fhs[0].Open()
@@ -147,10 +234,10 @@ func (s *Server) checksUpload(w http.ResponseWriter, r *http.Request) {
 	defer file.Close()
 	results, err := s.applyChecksCSV(r, u, file)
 	if err != nil {
-		s.renderChecks(w, r, u, http.StatusUnprocessableEntity, toFormError(s, r, registry.FieldErrors{"file": err.Error()}.Err()), nil)
+		s.renderChecks(w, r, u, http.StatusUnprocessableEntity, toFormError(s, r, registry.FieldErrors{"file": err.Error()}.Err()), nil, nil)
 		return
 	}
-	s.renderChecks(w, r, u, http.StatusOK, nil, results)
+	s.renderChecks(w, r, u, http.StatusOK, nil, nil, results)
 }
 
 // applyChecksCSV answers the checks listed in a CSV file read through
@@ -180,6 +267,10 @@ func (s *Server) applyChecksCSV(r *http.Request, u *registry.User, rd io.Reader)
 		}
 		return ""
 	}
+	rows, err := s.checkRows(r, u)
+	if err != nil {
+		return nil, err
+	}
 	var out []rowResult
 	for _, rec := range recs {
 		id, result := cell(rec.Fields, "check_id"), strings.ToLower(cell(rec.Fields, "result"))
@@ -187,9 +278,9 @@ func (s *Server) applyChecksCSV(r *http.Request, u *registry.User, rd io.Reader)
 			continue
 		}
 		_, err = s.svc.AnswerCheck(r.Context(), u, id, result, cell(rec.Fields, "note"))
-		res := rowResult{Line: rec.Line, CheckID: id, OK: err == nil}
+		res := rowResult{Line: rec.Line, Items: rows[id].Items, OK: err == nil}
 		if err != nil {
-			res.Message = translateDomain(currentLang(r), registry.ErrorMessage(err))
+			res.Message = checkAnswerError(currentLang(r), err)
 			if e := new(registry.Error); asError(err, &e) && len(e.Fields) > 0 {
 				res.Message = fieldMessages(currentLang(r), e.Fields)
 			}
@@ -199,7 +290,8 @@ func (s *Server) applyChecksCSV(r *http.Request, u *registry.User, rd io.Reader)
 	return out, nil
 }
 
-// fieldMessages joins field errors for a one-line result: "note: …".
+// fieldMessages joins field errors for a one-line result, each field named
+// by its label in the page's language: "Note: …".
 func fieldMessages(lang string, fields map[string]string) string {
 	keys := make([]string, 0, len(fields))
 	for k := range fields {
@@ -208,7 +300,11 @@ func fieldMessages(lang string, fields map[string]string) string {
 	sort.Strings(keys)
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = k + ": " + translateDomain(lang, fields[k])
+		label := k
+		if l, ok := fieldLabels[k]; ok {
+			label = translate(lang, l)
+		}
+		parts[i] = label + ": " + translateDomain(lang, fields[k])
 	}
 	return strings.Join(parts, "; ")
 }

@@ -66,6 +66,7 @@ type Server struct {
 	log   *slog.Logger
 	cfg   Config
 	pages map[string]*template.Template
+	kept  *keptForms // forms posted after their session ended (pending.go)
 }
 
 // New parses the templates and returns the portal.
@@ -73,7 +74,11 @@ func New(svc *registry.Service, log *slog.Logger, cfg Config) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{svc: svc, log: log, cfg: cfg, pages: map[string]*template.Template{}}
+	kept, err := newKeptForms()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{svc: svc, log: log, cfg: cfg, pages: map[string]*template.Template{}, kept: kept}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
@@ -286,6 +291,11 @@ func (s *Server) session(next http.Handler) http.Handler {
 					return
 				}
 				ctx = context.WithValue(ctx, userKey, u)
+				// An active session moved on (registry.SessionCap): the
+				// cookies follow it.
+				if !u.SessionRenewedUntil.IsZero() {
+					s.setSession(w, r, c.Value, u.ID, u.SessionRenewedUntil)
+				}
 			} else {
 				s.clearSession(w, r)
 			}
@@ -328,8 +338,12 @@ func (s *Server) cookie(r *http.Request, name, value string, expires time.Time) 
 		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil || s.cfg.SecureCookies}
 }
 
-func (s *Server) setSession(w http.ResponseWriter, r *http.Request, token string, expires time.Time) {
+// setSession sets the session cookie, and the account cookie that lets a
+// form posted after the session ends come back after the next login of
+// the same account (pending.go).
+func (s *Server) setSession(w http.ResponseWriter, r *http.Request, token, userID string, expires time.Time) {
 	http.SetCookie(w, s.cookie(r, SessionCookie, token, expires))
+	s.setAccount(w, r, userID, expires)
 }
 
 func (s *Server) clearSession(w http.ResponseWriter, r *http.Request) {
@@ -345,7 +359,7 @@ func (s *Server) clearSession(w http.ResponseWriter, r *http.Request) {
 func (s *Server) need(w http.ResponseWriter, r *http.Request, roles ...registry.Role) (*registry.User, bool) {
 	u := currentUser(r)
 	if u == nil {
-		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		s.toLogin(w, r)
 		return nil, false
 	}
 	if u.EnrolmentOnly && !strings.HasPrefix(r.URL.Path, "/account") {
@@ -408,7 +422,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	msg := translateDomain(currentLang(r), registry.ErrorMessage(err))
 	switch registry.ErrorCode(err) {
 	case registry.EUNAUTHORIZED:
-		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		s.toLogin(w, r)
 	case registry.EFORBIDDEN:
 		s.errorPage(w, r, http.StatusForbidden, "Not allowed", msg)
 	case registry.ENOTFOUND:

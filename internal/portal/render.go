@@ -26,8 +26,11 @@ type view struct {
 	Flash string // a translated message after a redirect
 	Err   *formError
 	Form  url.Values
-	Demo  bool
-	D     any
+	// FormAction, on a page with one form per row (an operator's address
+	// space), is the action of the form Form belongs to; "" for any.
+	FormAction string
+	Demo       bool
+	D          any
 	// opNames are the operators' names by id, read once a page asks (Op).
 	opNames func() map[string]string
 }
@@ -80,6 +83,8 @@ func (v *view) FEPrefix(prefix string) []string {
 		m, ok := v.Err.Fields[fmt.Sprintf("%s[%d]", prefix, i)]
 		switch {
 		case !ok:
+		case checkedItems[prefix]: // ticked boxes, not lines: the message names the item
+			out = append(out, m)
 		case prefix == "addresses_csv": // the CSV file's own lines (relabel)
 			out = append(out, v.T("File line %d: %s", i+1, m))
 		default:
@@ -112,7 +117,7 @@ var fieldLabels = map[string]string{
 	"purpose": "Purpose", "payment_reference": "Payment reference (PSID or challan number)", "file": "File", "code": "Code from the app",
 	"totp": "Authenticator code", "decision": "Decision", "reason_code": "Reason (when rejecting)", "note": "Note",
 	"valid_days": "Valid for (days, when approving)", "reason": "Reason", "role": "Role", "operator": "Operator", "id": "Short id",
-	"prefixes": "Prefixes, one per line", "check": "Checks", "documents": "Documents",
+	"prefixes": "Prefixes, one per line", "check": "Checks", "documents": "Documents", "result": "Answer for the selected",
 	"add":    "Addresses or numbers to add",
 	"remove": "Addresses or numbers to give up",
 	"items":  "Addresses or numbers",
@@ -124,6 +129,12 @@ var fieldLabels = map[string]string{
 	"lang":      "Language of e-mail and text messages",
 	"confirm":   "Confirm the deletion",
 }
+
+// checkedItems are the fields whose items are ticked boxes, each labelled
+// with its item, not lines of a box: an error's index there is the place
+// among the ticked ones, which the page does not show, so errors name the
+// item instead (the registry's messages do).
+var checkedItems = map[string]bool{"remove": true}
 
 // FieldLabel names a field of an error summary: "IP addresses or
 // prefixes, line 2" for addresses[1].
@@ -140,7 +151,7 @@ func (v *view) FieldLabel(field string) string {
 	} else if _, ok := settingLabels[base]; ok {
 		label = v.T(settingLabels[base])
 	}
-	if indexed {
+	if indexed && !checkedItems[base] {
 		if n, err := strconv.Atoi(strings.TrimSuffix(rest, "]")); err == nil {
 			return v.T("%s, line %d", label, n+1)
 		}
@@ -293,6 +304,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	v.Path = r.URL.RequestURI()
 	v.Demo = s.cfg.Demo
 	v.opNames = s.operatorNames(r)
+	if r.Method == http.MethodGet && status == http.StatusOK {
+		s.restoreForm(w, r, v)
+	}
 	if v.Flash == "" {
 		if m, ok := flashes[r.URL.Query().Get("msg")]; ok {
 			v.Flash = translate(v.Lang, m)
@@ -346,6 +360,8 @@ var flashes = map[string]string{
 	"job_queued":        "The job will start within a few seconds.",
 	"verification_sent": "We have sent a new link to your e-mail address. It works for 48 hours.",
 	"resent":            "The message is queued to be sent again.",
+	"session_ended":     "Your session has ended. Log in again to continue.",
+	"form_kept":         "Your session had ended, so the form was not sent. Log in again and it comes back with what you typed.",
 }
 
 // errorPage renders a page that explains an error.

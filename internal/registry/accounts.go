@@ -332,14 +332,20 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*User, error)
 	}
 	var u *User
 	var scope string
+	var tok *Token
+	var set Settings
 	err := s.store.Read(ctx, func(tx Tx) error {
-		tok, err := tx.TokenByHash(ctx, auth.HashToken(token))
+		var err error
+		tok, err = tx.TokenByHash(ctx, auth.HashToken(token))
 		if err != nil {
 			return err
 		}
 		scope = tok.Scope
 		if !s.Now().Before(tok.ExpiresAt) {
 			return Errorf(EUNAUTHORIZED, "the token has expired; log in again or create a new API token")
+		}
+		if set, err = tx.Settings(ctx); err != nil {
+			return err
 		}
 		u, err = tx.User(ctx, tok.UserID)
 		return err
@@ -361,7 +367,43 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*User, error)
 	// with --demo).
 	u.EnrolmentOnly = scope == ScopeTOTPEnrolment || (u.Role.NeedsTOTP() && !u.TOTPEnabled() && !s.totpExempt(u))
 	u.FeedOnly = scope == ScopeFeed
+	if until, ok := s.slideSession(tok, set); ok {
+		if err := s.store.Write(ctx, func(tx Tx) error { return tx.UpdateToken(ctx, until) }); err != nil {
+			return nil, err
+		}
+		u.SessionRenewedUntil = until.ExpiresAt
+	}
 	return u, nil
+}
+
+// SessionCap is the longest a login session lasts however active it is:
+// a login ends session_hours (a setting) after the last request made with
+// it, and at the latest SessionCap after the login (or session_hours after
+// it, if an administrator set that longer). Then the user logs in again.
+const SessionCap = 7 * 24 * time.Hour
+
+// slideSession moves a full login session's expiry to session_hours from
+// now, within SessionCap of the login, so that an active user is not
+// logged out in the middle of their work. To spare the database a write
+// per request it moves only once a twenty-fourth of the window has passed
+// since the last move (every 30 minutes with the default 12 hours). API
+// tokens, feed tokens and TOTP-enrolment logins keep their fixed expiry.
+func (s *Service) slideSession(tok *Token, set Settings) (*Token, bool) {
+	if tok == nil || tok.Kind != TokenSession || tok.Scope != "" {
+		return nil, false
+	}
+	window := time.Duration(set.SessionHours) * time.Hour
+	limit := tok.CreatedAt.Add(max(SessionCap, window))
+	until := s.Now().Add(window)
+	if until.After(limit) {
+		until = limit
+	}
+	if until.Sub(tok.ExpiresAt) < window/24 {
+		return nil, false
+	}
+	moved := *tok
+	moved.ExpiresAt = until
+	return &moved, true
 }
 
 // Logout revokes the token the actor used.

@@ -87,7 +87,7 @@ type Settings struct {
 	MinPrefixV4         int   `json:"min_prefix_v4"`          // shortest IPv4 prefix accepted
 	MinPrefixV6         int   `json:"min_prefix_v6"`          // shortest IPv6 prefix accepted
 	CallCenterMinPrefix int   `json:"call_center_min_prefix"` // call centres may be given a stricter IPv4 policy
-	SessionHours        int   `json:"session_hours"`          // login token lifetime
+	SessionHours        int   `json:"session_hours"`          // a login ends this long after its last request (and by SessionCap)
 	DocumentMaxBytes    int64 `json:"document_max_bytes"`     // largest document upload
 	// DocumentRetentionDays is how long documents are kept after their
 	// application is decided or withdrawn; then their contents are purged.

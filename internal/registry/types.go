@@ -60,6 +60,10 @@ type User struct {
 	EnrolmentOnly bool
 	// FeedOnly is set by Authenticate for a token of ScopeFeed.
 	FeedOnly bool
+	// SessionRenewedUntil is set by Authenticate when it moved a login
+	// session's expiry on (see SessionCap): the new expiry, for the cookie
+	// that carries the session to follow. Zero when nothing moved.
+	SessionRenewedUntil time.Time
 }
 
 // TOTPEnabled reports whether logins need a TOTP code.
