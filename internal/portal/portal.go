@@ -55,6 +55,11 @@ type Config struct {
 	// requester chooses. Empty: such links are refused (503) rather than
 	// guessed.
 	PublicURL string
+	// CookieKey signs the account cookie that lets a form posted after the
+	// session ended come back after the next login (pending.go). Derived
+	// from a secret in the data directory, it survives a restart, and so
+	// do the cookies; empty: a key made at start-up (tests).
+	CookieKey []byte
 	// Wrap, if set, wraps every page handler with the given pattern (the
 	// API's request logging and metrics).
 	Wrap func(pattern string, h http.Handler) http.Handler
@@ -74,7 +79,7 @@ func New(svc *registry.Service, log *slog.Logger, cfg Config) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	kept, err := newKeptForms()
+	kept, err := newKeptForms(cfg.CookieKey)
 	if err != nil {
 		return nil, err
 	}

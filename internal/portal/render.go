@@ -304,8 +304,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	v.Path = r.URL.RequestURI()
 	v.Demo = s.cfg.Demo
 	v.opNames = s.operatorNames(r)
-	if r.Method == http.MethodGet && status == http.StatusOK {
-		s.restoreForm(w, r, v)
+	restored := ""
+	// Any GET, error pages too: a page that cannot show the form now (an
+	// application no longer editable) says the form could not be kept.
+	if r.Method == http.MethodGet {
+		restored = s.restoreForm(w, r, v)
 	}
 	if v.Flash == "" {
 		if m, ok := flashes[r.URL.Query().Get("msg")]; ok {
@@ -313,7 +316,15 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 		}
 	}
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+	err := t.ExecuteTemplate(&buf, "layout", v)
+	// A kept form is said to be back only when the page rendered it (the
+	// application may have left the state its form is shown in).
+	if err == nil && restored != "" && !bytes.Contains(buf.Bytes(), []byte(`action="`+template.HTMLEscapeString(restored)+`"`)) {
+		v.Form, v.FormAction, v.Flash = nil, "", translate(v.Lang, "Your session had ended, so the form was not sent, and it could not be kept on this page: type it again.")
+		buf.Reset()
+		err = t.ExecuteTemplate(&buf, "layout", v)
+	}
+	if err != nil {
 		s.log.ErrorContext(r.Context(), "portal: render", "page", page, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
@@ -362,6 +373,11 @@ var flashes = map[string]string{
 	"resent":            "The message is queued to be sent again.",
 	"session_ended":     "Your session has ended. Log in again to continue.",
 	"form_kept":         "Your session had ended, so the form was not sent. Log in again and it comes back with what you typed.",
+	// A form posted after the session ended that could not be kept (no
+	// page of the portal carries it, or no account cookie), or that was
+	// too large to keep (pending.go).
+	"session_ended_not_kept":  "Your session had ended, so the form was not sent, and it could not be kept: log in again, then type it again.",
+	"session_ended_too_large": "Your session had ended, so the form was not sent. It was too large to keep: log in again, then type it again.",
 }
 
 // errorPage renders a page that explains an error.

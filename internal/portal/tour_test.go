@@ -16,6 +16,7 @@ func ptr(s string) *string { return &s }
 // and what the portal sent.
 type tourPage struct {
 	Role, Path, Lang string
+	Posted           bool // a form sent (an error page at the POST's address)
 	Status           int
 	Body             string
 }
@@ -200,7 +201,7 @@ func tour(t *testing.T) []tourPage {
 			if p.status >= 300 && p.status < 400 || p.status >= 500 || !strings.Contains(p.header.Get("Content-Type"), "text/html") {
 				t.Fatalf("tour: %s %s as %s = %d %s (location %q)", lang, v.path, v.role, p.status, p.header.Get("Content-Type"), p.location)
 			}
-			out = append(out, tourPage{Role: v.role, Path: v.path, Lang: lang, Status: p.status, Body: p.body})
+			out = append(out, tourPage{Role: v.role, Path: v.path, Lang: lang, Posted: v.form != nil, Status: p.status, Body: p.body})
 		}
 	}
 	if len(out) == 0 || out[0].Status != http.StatusOK {
