@@ -148,10 +148,14 @@ func readKept(w http.ResponseWriter, r *http.Request) (vals url.Values, hadFile 
 	vals = url.Values{}
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "multipart/form-data" {
-		f, err := form(w, r)
-		if err != nil {
+		r.Body = http.MaxBytesReader(w, r.Body, maxKeptBytes)
+		if err := r.ParseForm(); err != nil {
+			if _, big := errors.AsType[*http.MaxBytesError](err); big {
+				return nil, false, errTooLarge
+			}
 			return nil, false, err
 		}
+		f := r.PostForm
 		size := 0
 		for k, vs := range f {
 			for _, v := range vs {
