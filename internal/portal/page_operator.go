@@ -274,6 +274,12 @@ func (s *Server) applyChecksCSV(r *http.Request, u *registry.User, rd io.Reader)
 	var out []rowResult
 	for _, rec := range recs {
 		id, result := cell(rec.Fields, "check_id"), strings.ToLower(cell(rec.Fields, "result"))
+		if id == "" && (result != "" || cell(rec.Fields, "note") != "") {
+			// Filled in but not named: said, never skipped in silence.
+			msg := translate(currentLang(r), "The check_id column is empty, so this line was not applied. Put back the check_id from the file this page downloads.")
+			out = append(out, rowResult{Line: rec.Line, Message: msg})
+			continue
+		}
 		if id == "" || result == "" {
 			continue
 		}
@@ -290,8 +296,9 @@ func (s *Server) applyChecksCSV(r *http.Request, u *registry.User, rd io.Reader)
 	return out, nil
 }
 
-// fieldMessages joins field errors for a one-line result, each field named
-// by its label in the page's language: "Note: …".
+// fieldMessages joins field errors for a one-line result of the CSV
+// upload, each field named by its column in the file ("result: …"), the
+// name the operator sees there, isolated as a left-to-right token.
 func fieldMessages(lang string, fields map[string]string) string {
 	keys := make([]string, 0, len(fields))
 	for k := range fields {
@@ -300,11 +307,7 @@ func fieldMessages(lang string, fields map[string]string) string {
 	sort.Strings(keys)
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		label := k
-		if l, ok := fieldLabels[k]; ok {
-			label = translate(lang, l)
-		}
-		parts[i] = label + ": " + translateDomain(lang, fields[k])
+		parts[i] = "\u2068" + k + "\u2069: " + translateDomain(lang, fields[k])
 	}
 	return strings.Join(parts, "; ")
 }

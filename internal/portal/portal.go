@@ -469,6 +469,12 @@ type formError struct {
 	// differs from fieldLabels' ("purpose" is "Why you need the new ones
 	// (optional)" on the change form): English catalog keys.
 	Labels map[string]string
+	// onPage, set by render from the page it rendered: the label text of
+	// the input each field's summary link points at (in the page's
+	// language), and the fields whose input is not on the page (the
+	// summary names them without a link). See render.
+	onPage  map[string]string
+	offPage map[string]bool
 }
 
 // label is the page's own label of a field, if it set one.
