@@ -27,6 +27,11 @@ func plainText(s string) string {
 // partial (one form per row, textareas, the CSV upload) are in the tour.
 func TestErrorsLinkedToFields(t *testing.T) {
 	for _, p := range tour(t) {
+		// An appeal sent again while one waits says so, whatever its
+		// statement (no error on a statement field the page has not).
+		if strings.HasSuffix(p.Path, "/appeal") && p.Lang == "en" && (!strings.Contains(p.Body, "appealed already") || strings.Contains(p.Body, "too long")) {
+			t.Errorf("%s: an appeal sent while one waits does not say an appeal was made already: %s", p, errorsOf(p.Body))
+		}
 		m := reErrorsBlock.FindStringSubmatch(p.Body)
 		if m == nil {
 			if reInvalid.MatchString(p.Body) {
