@@ -3,6 +3,7 @@ package portal
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 )
 
@@ -31,3 +32,13 @@ func FormPageOf(path, referer string) (page, pattern string) {
 
 // FormPages is the table of the pages that carry each POST route's form.
 var FormPages = formPages
+
+// IsPage reports whether path is a GET page of the portal.
+func IsPage(path string) bool {
+	u, err := url.Parse(path)
+	if err != nil {
+		return false
+	}
+	_, pattern := getPages.Handler(&http.Request{Method: http.MethodGet, URL: u})
+	return pattern != ""
+}

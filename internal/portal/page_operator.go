@@ -93,7 +93,42 @@ func (s *Server) renderChecks(w http.ResponseWriter, r *http.Request, u *registr
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, status, "checks", &view{Title: "Checks to answer", User: u, Err: ferr, Form: vals, D: map[string]any{"Checks": cs, "Results": results}})
+	// Rows keep the numbers the operator saw (the form's "shown" list):
+	// a check answered meanwhile leaves a gap rather than renumbering the
+	// rows after it, and checks new since come after.
+	var shown []string
+	rowNo := map[string]int{}
+	for _, id := range vals["shown"] {
+		if rowNo[id] == 0 {
+			shown = append(shown, id)
+			rowNo[id] = len(shown)
+		}
+	}
+	pending := map[string]bool{}
+	for _, c := range cs {
+		pending[c.ID] = true
+		if rowNo[c.ID] == 0 {
+			shown = append(shown, c.ID)
+			rowNo[c.ID] = len(shown)
+		}
+	}
+	// A ticked row answered meanwhile (by a colleague) is gone from the
+	// table: on a page with an error, the results say so by its row.
+	if ferr != nil {
+		listed := map[int]bool{}
+		for _, res := range results {
+			listed[res.Row] = true
+		}
+		for _, id := range vals["check"] {
+			if n := rowNo[id]; n > 0 && !pending[id] && !listed[n] {
+				results = append(results, rowResult{Row: n, Items: s.answeredItems(r, u, id),
+					Message: translate(currentLang(r), "It was answered already (here or by a colleague), so it has left the list.")})
+				listed[n] = true
+			}
+		}
+	}
+	s.render(w, r, status, "checks", &view{Title: "Checks to answer", User: u, Err: ferr, Form: vals,
+		D: map[string]any{"Checks": cs, "Results": results, "Shown": shown, "RowNo": rowNo}})
 }
 
 // checksAnswer answers the selected checks alike: confirm them all, or
