@@ -54,7 +54,10 @@ func TestChecksKeepRowsOnError(t *testing.T) {
 			t.Errorf("round %d: the ticked row answered meanwhile vanished without a word", round)
 		}
 		// The page sent back is what the operator sends next.
-		form["shown"], _, _ = func() ([]string, any, any) { v, _, _ := formValues(t, p.body, "/operator/checks"); return v["shown"], nil, nil }()
+		form["shown"], _, _ = func() ([]string, any, any) {
+			v, _, _ := formValues(t, p.body, "/operator/checks")
+			return v["shown"], nil, nil
+		}()
 	}
 
 	p := b.multipart("/operator/checks/upload", nil, map[string][2]string{"file": {"checks.csv",
