@@ -154,3 +154,51 @@ func TestFormKeptOnItsPage(t *testing.T) {
 		}
 	})
 }
+
+// A copy of the account cookie taken before a logout keeps nothing after
+// it; a session that ended by time still has its form kept, even after
+// the clean-up job ran.
+func TestAccountCookieEndsAtLogout(t *testing.T) {
+	clock := testbin.NewClock(time.Now().UTC())
+	e := newEnv(t, func(c *registry.Config) { c.Now = clock.Now })
+	alice := e.signup("alice@example.pk", "Alice Traders", "company")
+	a := e.apply(alice, "14.1.104.0/24", "Branch office link", false)
+	typed := url.Values{"category": {"company_vpn"}, "operator_id": {"ptcl"}, "subscriber_id": {"PTCL-77"},
+		"addresses": {"14.1.104.0/24"}, "vpn_protocol": {"wireguard"}, "purpose": {"Typed"}}
+	accountCookie := func(b *browser) *http.Cookie {
+		u, _ := url.Parse(e.base)
+		for _, c := range b.c.Jar.Cookies(u) {
+			if c.Name == "ipreg_account" {
+				return c
+			}
+		}
+		t.Fatal("no account cookie after the login")
+		return nil
+	}
+	postWith := func(c *http.Cookie) page {
+		b := e.browser()
+		req, _ := http.NewRequest("POST", e.base+"/applications/"+a.ID, strings.NewReader(typed.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.AddCookie(c)
+		return b.do(req)
+	}
+
+	b := e.browser()
+	b.login("alice@example.pk", "a long password")
+	copied := accountCookie(b)
+	b.post("/logout", url.Values{})
+	if p := postWith(copied); strings.Contains(p.location, "form_kept") {
+		t.Errorf("a copy of the account cookie kept a form after the logout: %q", p.location)
+	}
+
+	b = e.browser()
+	b.login("alice@example.pk", "a long password")
+	copied = accountCookie(b)
+	clock.Add(13 * time.Hour) // the session ends by time
+	if _, err := e.svc.CleanTokens(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if p := postWith(copied); !strings.Contains(p.location, "form_kept") {
+		t.Errorf("a form posted after the session ended by time was not kept once the clean-up ran: %q", p.location)
+	}
+}

@@ -15,6 +15,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ipreg/ipreg/internal/auth"
+	"github.com/ipreg/ipreg/internal/registry"
 )
 
 // A form posted after the session ended comes back after the next login
@@ -22,9 +25,12 @@ import (
 //
 //   - At login (and whenever the session's expiry moves on) the portal
 //     sets a second cookie, accountCookie, naming the account with an
-//     HMAC under a key made at start-up. It outlives the session by
-//     keptGrace, so a form posted after the session ended still says whose
-//     it was; it is cleared at logout, where no form is pending.
+//     HMAC under Config.CookieKey (derived from the document key, so it
+//     survives a restart; a key made at start-up without one). It names
+//     the session too (sid), and outlives it by keptGrace, so a form posted
+//     after the session ended still says whose it was. It is cleared at
+//     logout, and a copy of it keeps nothing once the session was logged
+//     out (accountOf).
 //   - A POST that needs a login and has no live session, but carries a
 //     valid accountCookie, passed the cross-origin check like every POST
 //     (Handler: http.CrossOriginProtection runs first). Its text fields are
@@ -32,24 +38,31 @@ import (
 //     passwords and other secrets (keepable), and files are dropped. The
 //     browser gets only a random id in pendingCookie. One form per account
 //     (a newer one replaces it), at most maxKept in all, each for keptFor.
-//   - The login page then leads back to the page the form was on (the
-//     Referer, which the Referrer-Policy "same-origin" sends, checked by
-//     localPath and to be this host) — never to the POST's address, which
-//     has no page. When that page is rendered for the same account, its
+//   - The login page then leads back to the page that carries the form
+//     (formPages; the Referer, checked by localPath and to be this host,
+//     only keeps that page's query, or names the page for a route without
+//     one) — never to the POST's address, which has no page (an error
+//     page shown there makes it the Referer). When that page is rendered for the same account, its
 //     forms are filled with the kept values and a message says to check
 //     and send again (and to choose any file again). Nothing is sent on
 //     the user's behalf: they submit the form themselves, with a fresh
 //     request that meets every check again.
 //   - Shown once, then forgotten. A page rendered for any other account
 //     forgets it without showing it, so no account sees another's form.
+//   - The page a form comes back on is the page that carries it
+//     (formPages, by the POST's route), whatever the Referer says; the
+//     page says the form is back only when it rendered that form, and
+//     otherwise that it could not be kept. A form too large to keep
+//     (maxKeptBytes) is kept not at all, and the login page says so.
 //   - Kept in this process's memory: a restart, or another instance behind
-//     a load balancer, loses it, and the user types the form again — the
-//     price of keeping typed personal data out of cookies and the database.
+//     a load balancer, loses it, and the page says so after the login
+//     ("Your form could not be kept: type it again.") — the price of
+//     keeping typed personal data out of cookies and the database.
 const (
 	accountCookie = "ipreg_account"
 	pendingCookie = "ipreg_pending"
 	keptFor       = 30 * time.Minute
-	keptGrace     = 24 * time.Hour
+	keptGrace     = registry.SessionAfterlife
 	maxKept       = 1000
 	maxKeptBytes  = 256 << 10 // text of one kept form
 	maxKeptBody   = 64 << 20  // a multipart form read for keeping (the largest document is 50 MiB)
@@ -85,35 +98,65 @@ func newKeptForms(key []byte) (*keptForms, error) {
 	return &keptForms{key: key, forms: map[string]*keptForm{}}, nil
 }
 
-func (k *keptForms) sign(userID string, exp int64) string {
+func (k *keptForms) sign(userID string, exp int64, sid string) string {
 	m := hmac.New(sha256.New, k.key)
-	io.WriteString(m, "account|"+userID+"|"+strconv.FormatInt(exp, 10))
+	io.WriteString(m, "account|"+userID+"|"+strconv.FormatInt(exp, 10)+"|"+sid)
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
-// account is the account accountCookie names, if its signature holds and
-// it has not expired.
-func (k *keptForms) account(r *http.Request, now time.Time) string {
-	c, err := r.Cookie(accountCookie)
-	if err != nil {
-		return ""
-	}
-	parts := strings.Split(c.Value, ".")
-	if len(parts) != 3 {
-		return ""
-	}
-	exp, err := strconv.ParseInt(parts[1], 10, 64)
-	if err != nil || now.Unix() >= exp || !hmac.Equal([]byte(parts[2]), []byte(k.sign(parts[0], exp))) {
-		return ""
-	}
-	return parts[0]
+// sid names a login session in accountCookie without giving it away: an
+// HMAC of its token's stored hash.
+func (k *keptForms) sid(tokenHash string) string {
+	m := hmac.New(sha256.New, k.key)
+	io.WriteString(m, "session|"+tokenHash)
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
 }
 
-// setAccount sets accountCookie for a session that ends at expires.
-func (s *Server) setAccount(w http.ResponseWriter, r *http.Request, userID string, expires time.Time) {
+// account is the account and session accountCookie names, if its
+// signature holds and it has not expired.
+func (k *keptForms) account(r *http.Request, now time.Time) (userID, sid string) {
+	c, err := r.Cookie(accountCookie)
+	if err != nil {
+		return "", ""
+	}
+	parts := strings.Split(c.Value, ".")
+	if len(parts) != 4 {
+		return "", ""
+	}
+	exp, err := strconv.ParseInt(parts[1], 10, 64)
+	if err != nil || now.Unix() >= exp || !hmac.Equal([]byte(parts[3]), []byte(k.sign(parts[0], exp, parts[2]))) {
+		return "", ""
+	}
+	return parts[0], parts[2]
+}
+
+// setAccount sets accountCookie for the session of token, which ends at
+// expires.
+func (s *Server) setAccount(w http.ResponseWriter, r *http.Request, userID, token string, expires time.Time) {
 	until := expires.Add(keptGrace)
-	v := userID + "." + strconv.FormatInt(until.Unix(), 10) + "." + s.kept.sign(userID, until.Unix())
+	sid := s.kept.sid(auth.HashToken(token))
+	v := userID + "." + strconv.FormatInt(until.Unix(), 10) + "." + sid + "." + s.kept.sign(userID, until.Unix(), sid)
 	http.SetCookie(w, s.cookie(r, accountCookie, v, until))
+}
+
+// accountOf is the account a form posted without a live session belongs
+// to: the one accountCookie names, while the session it was set for has
+// not been ended on purpose. A logout (or a password change, or an
+// administrator) deletes the session's record at once; an expiry leaves
+// it for registry.SessionAfterlife (= keptGrace, the cookie's own life).
+// So a copy of the cookie taken before a logout keeps nothing after it.
+func (s *Server) accountOf(r *http.Request, now time.Time) string {
+	userID, sid := s.kept.account(r, now)
+	if userID == "" {
+		return ""
+	}
+	ok, err := s.svc.SessionNotEnded(r.Context(), userID, func(hash string) bool {
+		return hmac.Equal([]byte(s.kept.sid(hash)), []byte(sid))
+	})
+	if err != nil || !ok {
+		return ""
+	}
+	return userID
 }
 
 func (s *Server) clearCookie(w http.ResponseWriter, r *http.Request, name string) {
@@ -312,7 +355,7 @@ const (
 func (s *Server) keepForm(w http.ResponseWriter, r *http.Request) (string, notKept, bool) {
 	now := s.svc.Now()
 	page := formPageOf(r)
-	userID := s.kept.account(r, now)
+	userID := s.accountOf(r, now)
 	if userID == "" {
 		return page, keptNoPage, false // no account: the login says the session ended
 	}

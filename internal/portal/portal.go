@@ -348,7 +348,7 @@ func (s *Server) cookie(r *http.Request, name, value string, expires time.Time) 
 // the same account (pending.go).
 func (s *Server) setSession(w http.ResponseWriter, r *http.Request, token, userID string, expires time.Time) {
 	http.SetCookie(w, s.cookie(r, SessionCookie, token, expires))
-	s.setAccount(w, r, userID, expires)
+	s.setAccount(w, r, userID, token, expires)
 }
 
 func (s *Server) clearSession(w http.ResponseWriter, r *http.Request) {
