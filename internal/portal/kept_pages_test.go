@@ -29,6 +29,25 @@ func TestFormPagesCarryTheirForms(t *testing.T) {
 			}
 		}
 	}
+	// Every POST form of the templates: its route has a page to come back
+	// on (or is one of the forms used without a login).
+	for _, f := range postForms(t) {
+		_, action, _ := strings.Cut(f.key, " ")
+		if action == "{}" { // the application form: /applications or /applications/{id}, both in the tour
+			continue
+		}
+		action = strings.ReplaceAll(action, "{}", "x")
+		if action == "" || action == "/logout" {
+			continue
+		}
+		page, pattern := portal.FormPageOf(action, "")
+		if _, ok := portal.FormPages[pattern]; !ok && !open[pattern] {
+			t.Errorf("%s: the form's route %q has no page to come back on", f.key, pattern)
+		}
+		if ok := portal.FormPages[pattern] != ""; ok && !portal.IsPage(page) {
+			t.Errorf("%s: the form comes back on %q, which is no page", f.key, page)
+		}
+	}
 	seen := map[string]bool{}
 	for _, p := range tour(t) {
 		if p.Lang != "en" || p.Role == "anon" {
