@@ -470,6 +470,12 @@ func browserWalk(t *testing.T, exe, lang string) {
 	w.open("/admin/users")
 	w.want("main", "reviewer@pta.gov.pk", "checks@ptcl.net.pk")
 	w.screenshot("admin-users")
+	// A refused new user: the summary names the password as the form
+	// labels it ("First password") and links to it (pageChecks).
+	w.do(chromedp.SetValue(chromedp.CSS("#f-email"), "new.reviewer@pta.gov.pk"), chromedp.SetValue(chromedp.CSS("#f-password"), "short"))
+	w.submit(`form[action="/admin/users"] button[type=submit]`, "/admin/users")
+	w.want(".errors", w.tr("First password", "ابتدائی پاس ورڈ"))
+	w.screenshot("admin-users-error")
 	w.open("/admin/operators")
 	w.screenshot("admin-operators")
 	w.open("/admin/settings")

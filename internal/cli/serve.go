@@ -288,8 +288,14 @@ func (s *Server) Start(ctx context.Context, banner io.Writer) error {
 
 	// The API, the feed and the operational endpoints, and the portal for
 	// every other path.
+	// The portal's account cookie is signed with a key derived from the
+	// document key, so that it survives a restart (and works on replicas).
+	cookieKey, err := docs.Derive("ipreg portal account cookie v1")
+	if err != nil {
+		return err
+	}
 	p, err := portal.New(s.svc, s.log, portal.Config{Demo: s.Config.Demo, SecureCookies: s.Config.SecureCookies, Wrap: a.Observe,
-		PublicURL: publicURL})
+		PublicURL: publicURL, CookieKey: cookieKey})
 	if err != nil {
 		return err
 	}

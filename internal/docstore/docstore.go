@@ -15,6 +15,7 @@ import (
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -38,6 +39,15 @@ type Store struct {
 	dir string
 	gcm cipher.AEAD
 	fp  []byte // key fingerprint, 8 bytes
+	key []byte
+}
+
+// Derive returns a 256-bit key for another use, derived from the document
+// key with HKDF-SHA256 under label (distinct per use): a secret that
+// survives restarts and is shared by replicas, without a file of its own.
+// The document key cannot be recovered from it.
+func (s *Store) Derive(label string) ([]byte, error) {
+	return hkdf.Key(sha256.New, s.key, nil, label, 32)
 }
 
 // Open loads the key from dataDir, creating it on first use (exclusively,
@@ -56,7 +66,7 @@ func Open(dataDir string) (*Store, error) {
 		return nil, err
 	}
 	sum := sha256.Sum256(key)
-	return &Store{dir: filepath.Join(dataDir, "documents"), gcm: gcm, fp: sum[:8]}, nil
+	return &Store{dir: filepath.Join(dataDir, "documents"), gcm: gcm, fp: sum[:8], key: key}, nil
 }
 
 func loadKey(dataDir string) ([]byte, error) {

@@ -46,6 +46,9 @@ var codedFormats = compileCoded([]codedFormat{
 		args: []string{"-", "-", "drop", "state"}},
 	{en: "%s overlaps %s of this account's application %s (%s)", out: "%[1]s overlaps %[2]s of another application of this account (%[4]s)", ur: "%[1]s اسی اکاؤنٹ کی ایک اور درخواست (%[4]s) کے %[2]s سے متصادم ہے",
 		args: []string{"-", "-", "drop", "state"}},
+	// Shown on the application's own page: "this application".
+	{en: "the rejection of application %s was appealed already; a rejection can be appealed once", out: "the rejection of this application was appealed already; a rejection can be appealed once",
+		ur: "اس درخواست کے مسترد ہونے کے خلاف اپیل پہلے ہی کی جا چکی ہے؛ ہر فیصلے کے خلاف ایک ہی اپیل ہو سکتی ہے", args: []string{"drop"}},
 	{en: "revocation %s is already %s", args: []string{"-", "revocation"}},
 	{en: "check %s was already answered or closed (state %s)", args: []string{"-", "check"}},
 	{en: "this needs the role %s; you are %s", args: []string{"listof:role", "role"}},

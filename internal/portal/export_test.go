@@ -1,7 +1,44 @@
 package portal
 
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+)
+
 // MessageLabel is the outbox page's name for a message template, in lang.
 func MessageLabel(lang, code string) string { return (&view{Lang: lang}).L("message", code) }
 
 // UnisolatedLTR is unisolatedLTR (bidi_test.go), for the tour's checks.
 var UnisolatedLTR = unisolatedLTR
+
+// FormPageOf is the page that carries the form posted to path with the
+// given Referer (a path, or ""): formPageOf, routed as the portal routes.
+func FormPageOf(path, referer string) (page, pattern string) {
+	mux := http.NewServeMux()
+	for _, rt := range routes {
+		if strings.HasPrefix(rt.pattern, "POST ") {
+			mux.HandleFunc(rt.pattern, func(w http.ResponseWriter, r *http.Request) { page, pattern = formPageOf(r), r.Pattern })
+		}
+	}
+	r := httptest.NewRequest("POST", "http://portal.test"+path, nil)
+	if referer != "" {
+		r.Header.Set("Referer", "http://portal.test"+referer)
+	}
+	mux.ServeHTTP(httptest.NewRecorder(), r)
+	return page, pattern
+}
+
+// FormPages is the table of the pages that carry each POST route's form.
+var FormPages = formPages
+
+// IsPage reports whether path is a GET page of the portal.
+func IsPage(path string) bool {
+	u, err := url.Parse(path)
+	if err != nil {
+		return false
+	}
+	_, pattern := getPages.Handler(&http.Request{Method: http.MethodGet, URL: u})
+	return pattern != ""
+}

@@ -93,7 +93,42 @@ func (s *Server) renderChecks(w http.ResponseWriter, r *http.Request, u *registr
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, status, "checks", &view{Title: "Checks to answer", User: u, Err: ferr, Form: vals, D: map[string]any{"Checks": cs, "Results": results}})
+	// Rows keep the numbers the operator saw (the form's "shown" list):
+	// a check answered meanwhile leaves a gap rather than renumbering the
+	// rows after it, and checks new since come after.
+	var shown []string
+	rowNo := map[string]int{}
+	for _, id := range vals["shown"] {
+		if rowNo[id] == 0 {
+			shown = append(shown, id)
+			rowNo[id] = len(shown)
+		}
+	}
+	pending := map[string]bool{}
+	for _, c := range cs {
+		pending[c.ID] = true
+		if rowNo[c.ID] == 0 {
+			shown = append(shown, c.ID)
+			rowNo[c.ID] = len(shown)
+		}
+	}
+	// A ticked row answered meanwhile (by a colleague) is gone from the
+	// table: on a page with an error, the results say so by its row.
+	if ferr != nil {
+		listed := map[int]bool{}
+		for _, res := range results {
+			listed[res.Row] = true
+		}
+		for _, id := range vals["check"] {
+			if n := rowNo[id]; n > 0 && !pending[id] && !listed[n] {
+				results = append(results, rowResult{Row: n, Items: s.answeredItems(r, u, id),
+					Message: translate(currentLang(r), "It was answered already (here or by a colleague), so it has left the list.")})
+				listed[n] = true
+			}
+		}
+	}
+	s.render(w, r, status, "checks", &view{Title: "Checks to answer", User: u, Err: ferr, Form: vals,
+		D: map[string]any{"Checks": cs, "Results": results, "Shown": shown, "RowNo": rowNo}})
 }
 
 // checksAnswer answers the selected checks alike: confirm them all, or
@@ -274,6 +309,12 @@ func (s *Server) applyChecksCSV(r *http.Request, u *registry.User, rd io.Reader)
 	var out []rowResult
 	for _, rec := range recs {
 		id, result := cell(rec.Fields, "check_id"), strings.ToLower(cell(rec.Fields, "result"))
+		if id == "" && (result != "" || cell(rec.Fields, "note") != "") {
+			// Filled in but not named: said, never skipped in silence.
+			msg := translate(currentLang(r), "The check_id column is empty, so this line was not applied. Put back the check_id from the file this page downloads.")
+			out = append(out, rowResult{Line: rec.Line, Message: msg})
+			continue
+		}
 		if id == "" || result == "" {
 			continue
 		}
@@ -290,8 +331,9 @@ func (s *Server) applyChecksCSV(r *http.Request, u *registry.User, rd io.Reader)
 	return out, nil
 }
 
-// fieldMessages joins field errors for a one-line result, each field named
-// by its label in the page's language: "Note: …".
+// fieldMessages joins field errors for a one-line result of the CSV
+// upload, each field named by its column in the file ("result: …"), the
+// name the operator sees there, isolated as a left-to-right token.
 func fieldMessages(lang string, fields map[string]string) string {
 	keys := make([]string, 0, len(fields))
 	for k := range fields {
@@ -300,11 +342,7 @@ func fieldMessages(lang string, fields map[string]string) string {
 	sort.Strings(keys)
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		label := k
-		if l, ok := fieldLabels[k]; ok {
-			label = translate(lang, l)
-		}
-		parts[i] = label + ": " + translateDomain(lang, fields[k])
+		parts[i] = "\u2068" + k + "\u2069: " + translateDomain(lang, fields[k])
 	}
 	return strings.Join(parts, "; ")
 }

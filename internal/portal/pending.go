@@ -10,10 +10,14 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ipreg/ipreg/internal/auth"
+	"github.com/ipreg/ipreg/internal/registry"
 )
 
 // A form posted after the session ended comes back after the next login
@@ -21,9 +25,12 @@ import (
 //
 //   - At login (and whenever the session's expiry moves on) the portal
 //     sets a second cookie, accountCookie, naming the account with an
-//     HMAC under a key made at start-up. It outlives the session by
-//     keptGrace, so a form posted after the session ended still says whose
-//     it was; it is cleared at logout, where no form is pending.
+//     HMAC under Config.CookieKey (derived from the document key, so it
+//     survives a restart; a key made at start-up without one). It names
+//     the session too (sid), and outlives it by keptGrace, so a form posted
+//     after the session ended still says whose it was. It is cleared at
+//     logout, and a copy of it keeps nothing once the session was logged
+//     out (accountOf).
 //   - A POST that needs a login and has no live session, but carries a
 //     valid accountCookie, passed the cross-origin check like every POST
 //     (Handler: http.CrossOriginProtection runs first). Its text fields are
@@ -31,24 +38,31 @@ import (
 //     passwords and other secrets (keepable), and files are dropped. The
 //     browser gets only a random id in pendingCookie. One form per account
 //     (a newer one replaces it), at most maxKept in all, each for keptFor.
-//   - The login page then leads back to the page the form was on (the
-//     Referer, which the Referrer-Policy "same-origin" sends, checked by
-//     localPath and to be this host) — never to the POST's address, which
-//     has no page. When that page is rendered for the same account, its
+//   - The login page then leads back to the page that carries the form
+//     (formPages; the Referer, checked by localPath and to be this host,
+//     only keeps that page's query, or names the page for a route without
+//     one) — never to the POST's address, which has no page (an error
+//     page shown there makes it the Referer). When that page is rendered for the same account, its
 //     forms are filled with the kept values and a message says to check
 //     and send again (and to choose any file again). Nothing is sent on
 //     the user's behalf: they submit the form themselves, with a fresh
 //     request that meets every check again.
 //   - Shown once, then forgotten. A page rendered for any other account
 //     forgets it without showing it, so no account sees another's form.
+//   - The page a form comes back on is the page that carries it
+//     (formPages, by the POST's route), whatever the Referer says; the
+//     page says the form is back only when it rendered that form, and
+//     otherwise that it could not be kept. A form too large to keep
+//     (maxKeptBytes) is kept not at all, and the login page says so.
 //   - Kept in this process's memory: a restart, or another instance behind
-//     a load balancer, loses it, and the user types the form again — the
-//     price of keeping typed personal data out of cookies and the database.
+//     a load balancer, loses it, and the page says so after the login
+//     ("Your form could not be kept: type it again.") — the price of
+//     keeping typed personal data out of cookies and the database.
 const (
 	accountCookie = "ipreg_account"
 	pendingCookie = "ipreg_pending"
 	keptFor       = 30 * time.Minute
-	keptGrace     = 24 * time.Hour
+	keptGrace     = registry.SessionAfterlife
 	maxKept       = 1000
 	maxKeptBytes  = 256 << 10 // text of one kept form
 	maxKeptBody   = 64 << 20  // a multipart form read for keeping (the largest document is 50 MiB)
@@ -71,43 +85,78 @@ type keptForms struct {
 	forms map[string]*keptForm
 }
 
-func newKeptForms() (*keptForms, error) {
-	key := make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		return nil, err
+// newKeptForms signs account cookies with key (Config.CookieKey, derived
+// from a secret kept in the data directory, so that the cookies survive a
+// restart), or with a key made now when none is given (tests).
+func newKeptForms(key []byte) (*keptForms, error) {
+	if len(key) == 0 {
+		key = make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return nil, err
+		}
 	}
 	return &keptForms{key: key, forms: map[string]*keptForm{}}, nil
 }
 
-func (k *keptForms) sign(userID string, exp int64) string {
+func (k *keptForms) sign(userID string, exp int64, sid string) string {
 	m := hmac.New(sha256.New, k.key)
-	io.WriteString(m, "account|"+userID+"|"+strconv.FormatInt(exp, 10))
+	io.WriteString(m, "account|"+userID+"|"+strconv.FormatInt(exp, 10)+"|"+sid)
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
-// account is the account accountCookie names, if its signature holds and
-// it has not expired.
-func (k *keptForms) account(r *http.Request, now time.Time) string {
-	c, err := r.Cookie(accountCookie)
-	if err != nil {
-		return ""
-	}
-	parts := strings.Split(c.Value, ".")
-	if len(parts) != 3 {
-		return ""
-	}
-	exp, err := strconv.ParseInt(parts[1], 10, 64)
-	if err != nil || now.Unix() >= exp || !hmac.Equal([]byte(parts[2]), []byte(k.sign(parts[0], exp))) {
-		return ""
-	}
-	return parts[0]
+// sid names a login session in accountCookie without giving it away: an
+// HMAC of its token's stored hash.
+func (k *keptForms) sid(tokenHash string) string {
+	m := hmac.New(sha256.New, k.key)
+	io.WriteString(m, "session|"+tokenHash)
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
 }
 
-// setAccount sets accountCookie for a session that ends at expires.
-func (s *Server) setAccount(w http.ResponseWriter, r *http.Request, userID string, expires time.Time) {
+// account is the account and session accountCookie names, if its
+// signature holds and it has not expired.
+func (k *keptForms) account(r *http.Request, now time.Time) (userID, sid string) {
+	c, err := r.Cookie(accountCookie)
+	if err != nil {
+		return "", ""
+	}
+	parts := strings.Split(c.Value, ".")
+	if len(parts) != 4 {
+		return "", ""
+	}
+	exp, err := strconv.ParseInt(parts[1], 10, 64)
+	if err != nil || now.Unix() >= exp || !hmac.Equal([]byte(parts[3]), []byte(k.sign(parts[0], exp, parts[2]))) {
+		return "", ""
+	}
+	return parts[0], parts[2]
+}
+
+// setAccount sets accountCookie for the session of token, which ends at
+// expires.
+func (s *Server) setAccount(w http.ResponseWriter, r *http.Request, userID, token string, expires time.Time) {
 	until := expires.Add(keptGrace)
-	v := userID + "." + strconv.FormatInt(until.Unix(), 10) + "." + s.kept.sign(userID, until.Unix())
+	sid := s.kept.sid(auth.HashToken(token))
+	v := userID + "." + strconv.FormatInt(until.Unix(), 10) + "." + sid + "." + s.kept.sign(userID, until.Unix(), sid)
 	http.SetCookie(w, s.cookie(r, accountCookie, v, until))
+}
+
+// accountOf is the account a form posted without a live session belongs
+// to: the one accountCookie names, while the session it was set for has
+// not been ended on purpose. A logout (or a password change, or an
+// administrator) deletes the session's record at once; an expiry leaves
+// it for registry.SessionAfterlife (= keptGrace, the cookie's own life).
+// So a copy of the cookie taken before a logout keeps nothing after it.
+func (s *Server) accountOf(r *http.Request, now time.Time) string {
+	userID, sid := s.kept.account(r, now)
+	if userID == "" {
+		return ""
+	}
+	ok, err := s.svc.SessionNotEnded(r.Context(), userID, func(hash string) bool {
+		return hmac.Equal([]byte(s.kept.sid(hash)), []byte(sid))
+	})
+	if err != nil || !ok {
+		return ""
+	}
+	return userID
 }
 
 func (s *Server) clearCookie(w http.ResponseWriter, r *http.Request, name string) {
@@ -131,15 +180,33 @@ func keepable(name string) bool {
 	return true
 }
 
+// errTooLarge: the form's text is larger than maxKeptBytes, and nothing of
+// it is kept (never a part, which would come back looking whole).
+var errTooLarge = errors.New("portal: the form is too large to keep")
+
 // readKept reads a form's text fields for keeping, files excepted
-// (hadFile says one was chosen). A body too large is kept in part.
+// (hadFile says one was chosen). A form whose text is larger than
+// maxKeptBytes, or that cannot be read to its end, is not kept at all.
 func readKept(w http.ResponseWriter, r *http.Request) (vals url.Values, hadFile bool, err error) {
 	vals = url.Values{}
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "multipart/form-data" {
-		f, err := form(w, r)
-		if err != nil {
+		r.Body = http.MaxBytesReader(w, r.Body, maxKeptBytes)
+		if err := r.ParseForm(); err != nil {
+			if _, big := errors.AsType[*http.MaxBytesError](err); big {
+				return nil, false, errTooLarge
+			}
 			return nil, false, err
+		}
+		f := r.PostForm
+		size := 0
+		for k, vs := range f {
+			for _, v := range vs {
+				size += len(k) + len(v)
+			}
+		}
+		if size > maxKeptBytes {
+			return nil, false, errTooLarge
 		}
 		for k, vs := range f {
 			if keepable(k) {
@@ -162,7 +229,7 @@ func readKept(w http.ResponseWriter, r *http.Request) (vals url.Values, hadFile 
 			return vals, hadFile, nil
 		}
 		if err != nil {
-			return vals, hadFile, nil // what was read before stays
+			return nil, false, err
 		}
 		_, params, _ := mime.ParseMediaType(p.Header.Get("Content-Disposition"))
 		if _, isFile := params["filename"]; isFile {
@@ -171,11 +238,11 @@ func readKept(w http.ResponseWriter, r *http.Request) (vals url.Values, hadFile 
 		}
 		b, err := io.ReadAll(io.LimitReader(p, int64(maxKeptBytes-size+1)))
 		if err != nil {
-			return vals, hadFile, nil
+			return nil, false, err
 		}
-		size += len(b)
+		size += len(p.FormName()) + len(b)
 		if size > maxKeptBytes {
-			return vals, hadFile, nil
+			return nil, false, errTooLarge
 		}
 		if keepable(p.FormName()) {
 			vals.Add(p.FormName(), string(b))
@@ -183,24 +250,131 @@ func readKept(w http.ResponseWriter, r *http.Request) (vals url.Values, hadFile 
 	}
 }
 
+// formPages names, for each POST route that needs a login, the GET page
+// that carries its form: where a form posted after the session ended comes
+// back. Never the POST's own address (an error page rendered there has the
+// Referer pointing at it, and after the login a GET of it is a 404 or
+// another page). "{name}" takes the request's path value. A route mapped
+// to "" has no one page (the appeal decision sits on its application's
+// page, which the appeal's id does not name): the Referer is used, if it
+// is a page of the portal.
+var formPages = map[string]string{
+	"POST /account/email/verification":               "/account",
+	"POST /account/language":                         "/account",
+	"POST /account/totp":                             "/account",
+	"POST /account/totp/confirm":                     "/account",
+	"POST /account/delete":                           "/account/delete",
+	"POST /verify-email":                             "/verify-email",
+	"POST /applications":                             "/applications/new",
+	"POST /applications/{id}":                        "/applications/{id}/edit",
+	"POST /applications/{id}/documents":              "/applications/{id}",
+	"POST /applications/{id}/documents/{doc}/delete": "/applications/{id}",
+	"POST /applications/{id}/submit":                 "/applications/{id}",
+	"POST /applications/{id}/withdraw":               "/applications/{id}",
+	"POST /applications/{id}/decision":               "/applications/{id}",
+	"POST /applications/{id}/appeal":                 "/applications/{id}",
+	"POST /appeals/{id}/decision":                    "",
+	"POST /registrations/{number}/surrender":         "/registrations/{number}",
+	"POST /registrations/{number}/revocations":       "/registrations/{number}",
+	"POST /registrations/{number}/renew":             "/registrations/{number}/renew",
+	"POST /registrations/{number}/change":            "/registrations/{number}/change",
+	"POST /operator/checks":                          "/operator/checks",
+	"POST /operator/checks/upload":                   "/operator/checks",
+	"POST /revocations/{id}/confirm":                 "/revocations",
+	"POST /revocations/{id}/cancel":                  "/revocations",
+	"POST /admin/users":                              "/admin/users",
+	"POST /admin/users/{id}/disable":                 "/admin/users",
+	"POST /admin/users/{id}/enable":                  "/admin/users",
+	"POST /admin/users/{id}/reset-totp":              "/admin/users",
+	"POST /admin/users/{id}/reset-password":          "/admin/users",
+	"POST /admin/operators":                          "/admin/operators",
+	"POST /admin/operators/{id}/prefixes":            "/admin/operators",
+	"POST /admin/settings":                           "/admin/settings",
+	"POST /admin/holidays":                           "/admin/holidays",
+	"POST /admin/jobs/{name}/run":                    "/admin/jobs",
+	"POST /admin/outbox/{id}/resend":                 "/admin/outbox",
+}
+
+var rePathValue = regexp.MustCompile(`\{([a-z]+)\}`)
+
+// getPages matches a path against the portal's GET pages (not the POST
+// addresses, nor the catch-all "not found").
+var getPages *http.ServeMux
+
+func init() {
+	getPages = http.NewServeMux()
+	for _, rt := range routes {
+		if strings.HasPrefix(rt.pattern, "GET ") {
+			getPages.HandleFunc(rt.pattern, func(http.ResponseWriter, *http.Request) {})
+		}
+	}
+}
+
+// formPageOf is the page that carries the form r was posted from: the
+// route's page (formPages), with the Referer's query kept when the Referer
+// is that page; for a route without one, the Referer if it is a GET page
+// of the portal on this host. "" when there is none.
+func formPageOf(r *http.Request) string {
+	ref := postedFrom(r)
+	mapped, known := formPages[r.Pattern]
+	if known && mapped != "" {
+		page := rePathValue.ReplaceAllStringFunc(mapped, func(m string) string {
+			return url.PathEscape(r.PathValue(m[1 : len(m)-1]))
+		})
+		if u, err := url.Parse(ref); err == nil && ref != "" && u.Path == page {
+			return ref
+		}
+		return page
+	}
+	if ref == "" {
+		return ""
+	}
+	u, err := url.Parse(ref)
+	if err != nil {
+		return ""
+	}
+	if _, pattern := getPages.Handler(&http.Request{Method: http.MethodGet, URL: u, Host: r.Host}); pattern == "" {
+		return ""
+	}
+	return ref
+}
+
+// notKept says why a form posted without a live session was not kept.
+type notKept string
+
+const (
+	keptOK       notKept = ""
+	keptNoPage   notKept = "session_ended_not_kept" // no page to bring it back on, or no account
+	keptTooLarge notKept = "session_ended_too_large"
+)
+
 // keepForm keeps a POST made without a live session for the next login of
 // the account accountCookie names, and returns the page the form was on
-// ("" when there is none) and whether the form was kept (not without an
-// account cookie or a page to return to, nor an empty form).
-func (s *Server) keepForm(w http.ResponseWriter, r *http.Request) (string, bool) {
+// ("" when there is none) and why it was not kept (keptOK when it was). An
+// empty form is not kept, and needs no word.
+func (s *Server) keepForm(w http.ResponseWriter, r *http.Request) (string, notKept, bool) {
 	now := s.svc.Now()
-	page := postedFrom(r)
-	userID := s.kept.account(r, now)
-	if page == "" || userID == "" {
-		return page, false
+	page := formPageOf(r)
+	userID := s.accountOf(r, now)
+	if userID == "" {
+		return page, keptNoPage, false // no account: the login says the session ended
+	}
+	if page == "" {
+		return page, keptNoPage, true
 	}
 	vals, hadFile, err := readKept(w, r)
-	if err != nil || (len(vals) == 0 && !hadFile) {
-		return page, false
+	if errors.Is(err, errTooLarge) {
+		return page, keptTooLarge, true
+	}
+	if err != nil {
+		return page, keptNoPage, true
+	}
+	if len(vals) == 0 && !hadFile {
+		return page, keptNoPage, false
 	}
 	id := make([]byte, 24)
 	if _, err := rand.Read(id); err != nil {
-		return page, false
+		return page, keptNoPage, true
 	}
 	key := base64.RawURLEncoding.EncodeToString(id)
 	k := s.kept
@@ -216,10 +390,10 @@ func (s *Server) keepForm(w http.ResponseWriter, r *http.Request) (string, bool)
 	}
 	k.mu.Unlock()
 	if full {
-		return page, false
+		return page, keptNoPage, true
 	}
 	http.SetCookie(w, s.cookie(r, pendingCookie, key, now.Add(keptFor)))
-	return page, true
+	return page, keptOK, true
 }
 
 // postedFrom is the page a form was posted from: the Referer's path on this
@@ -232,47 +406,61 @@ func postedFrom(r *http.Request) string {
 	return localPath(ref.RequestURI(), "")
 }
 
-// restoreForm fills v with the form kept for this page and user, once.
-// A kept form found under another account is forgotten unseen.
-func (s *Server) restoreForm(w http.ResponseWriter, r *http.Request, v *view) {
+// restoreForm fills v with the form kept for this page and user, once, and
+// returns its action ("" when none). The caller checks that the page
+// really rendered a form with that action (render), else says the form
+// could not be kept. A kept form found under another account is forgotten
+// unseen; a pendingCookie that names no kept form (the server restarted,
+// or the form expired) says the form could not be kept.
+func (s *Server) restoreForm(w http.ResponseWriter, r *http.Request, v *view) string {
 	c, err := r.Cookie(pendingCookie)
 	if err != nil || c.Value == "" || v.User == nil {
-		return
+		return ""
 	}
 	k := s.kept
 	k.mu.Lock()
 	f, ok := k.forms[c.Value]
 	use := ok && f.userID == v.User.ID && f.page == r.URL.RequestURI() && s.svc.Now().Before(f.expires)
+	lost := !ok || (f.userID == v.User.ID && !s.svc.Now().Before(f.expires))
 	if !ok || use || f.userID != v.User.ID || !s.svc.Now().Before(f.expires) {
 		delete(k.forms, c.Value)
 	}
 	k.mu.Unlock()
-	if !ok || f.userID != v.User.ID || use {
+	if !ok || f.userID != v.User.ID || use || lost {
 		s.clearCookie(w, r, pendingCookie)
 	}
+	if lost {
+		v.Flash = translate(v.Lang, "Your form could not be kept: type it again.")
+		return ""
+	}
 	if !use {
-		return
+		return ""
 	}
 	v.Form, v.FormAction = f.values, f.action
 	v.Flash = translate(v.Lang, "Your session had ended, so the form was not sent. What you typed is back: check it and send the form again.")
 	if f.hadFile {
 		v.Flash += " " + translate(v.Lang, "Files are not kept: choose the file again.")
 	}
+	return f.action
 }
 
 // toLogin sends a visitor without a (live) session to the login page. A
 // form they posted is kept for their next login (keepForm) and the login
-// leads back to the page it was on; a page they asked for is where the
-// login leads.
+// leads back to the page that carries it; a page they asked for is where
+// the login leads. The login page says whether the form was kept.
 func (s *Server) toLogin(w http.ResponseWriter, r *http.Request) {
 	next := r.URL.RequestURI()
 	msg := ""
 	if r.Method == http.MethodPost {
-		var kept bool
-		next, kept = s.keepForm(w, r)
-		msg = "&msg=session_ended"
-		if kept {
+		page, why, typed := s.keepForm(w, r)
+		next = page
+		switch {
+		case why == keptOK:
 			msg = "&msg=form_kept"
+		case typed:
+			msg = "&msg=" + string(why)
+		default:
+			msg = "&msg=session_ended"
 		}
 	}
 	if next == "" {

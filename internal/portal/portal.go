@@ -55,6 +55,11 @@ type Config struct {
 	// requester chooses. Empty: such links are refused (503) rather than
 	// guessed.
 	PublicURL string
+	// CookieKey signs the account cookie that lets a form posted after the
+	// session ended come back after the next login (pending.go). Derived
+	// from a secret in the data directory, it survives a restart, and so
+	// do the cookies; empty: a key made at start-up (tests).
+	CookieKey []byte
 	// Wrap, if set, wraps every page handler with the given pattern (the
 	// API's request logging and metrics).
 	Wrap func(pattern string, h http.Handler) http.Handler
@@ -74,7 +79,7 @@ func New(svc *registry.Service, log *slog.Logger, cfg Config) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	kept, err := newKeptForms()
+	kept, err := newKeptForms(cfg.CookieKey)
 	if err != nil {
 		return nil, err
 	}
@@ -343,7 +348,7 @@ func (s *Server) cookie(r *http.Request, name, value string, expires time.Time) 
 // the same account (pending.go).
 func (s *Server) setSession(w http.ResponseWriter, r *http.Request, token, userID string, expires time.Time) {
 	http.SetCookie(w, s.cookie(r, SessionCookie, token, expires))
-	s.setAccount(w, r, userID, expires)
+	s.setAccount(w, r, userID, token, expires)
 }
 
 func (s *Server) clearSession(w http.ResponseWriter, r *http.Request) {
@@ -464,6 +469,12 @@ type formError struct {
 	// differs from fieldLabels' ("purpose" is "Why you need the new ones
 	// (optional)" on the change form): English catalog keys.
 	Labels map[string]string
+	// onPage, set by render from the page it rendered: the label text of
+	// the input each field's summary link points at (in the page's
+	// language), and the fields whose input is not on the page (the
+	// summary names them without a link). See render.
+	onPage  map[string]string
+	offPage map[string]bool
 }
 
 // label is the page's own label of a field, if it set one.

@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/ipreg/ipreg/internal/api"
@@ -34,6 +35,9 @@ type env struct {
 	ctx  context.Context
 	logs *testbin.LogBuffer // what the server logged
 	mail *mailbox           // what the outbox delivered (see deliver)
+	// restart replaces the portal by a new one over the same registry,
+	// as a restarted server, signing account cookies with key.
+	restart func(key []byte)
 }
 
 // newEnv serves the portal and the API over a fresh SQLite store; opts
@@ -58,14 +62,20 @@ func newEnv(t testing.TB, opts ...func(*registry.Config)) *env {
 	}
 	logs := &testbin.LogBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
-	a := api.New(svc, log, api.Config{})
-	p, err := portal.New(svc, log, portal.Config{Demo: true, Wrap: a.Observe, PublicURL: "https://ipreg.example.pk"})
-	if err != nil {
-		t.Fatal(err)
+	var h atomic.Pointer[http.Handler]
+	start := func(key []byte) {
+		a := api.New(svc, log, api.Config{})
+		p, err := portal.New(svc, log, portal.Config{Demo: true, Wrap: a.Observe, PublicURL: "https://ipreg.example.pk", CookieKey: key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		root := portal.Root(a.Handler(), p)
+		h.Store(&root)
 	}
-	srv := httptest.NewServer(portal.Root(a.Handler(), p))
+	start(nil)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*h.Load()).ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
-	return &env{t: t, base: srv.URL, svc: svc, ctx: context.Background(), logs: logs, mail: box}
+	return &env{t: t, base: srv.URL, svc: svc, ctx: context.Background(), logs: logs, mail: box, restart: start}
 }
 
 // browser is one visitor: a cookie jar, no automatic redirects.

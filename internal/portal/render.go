@@ -3,10 +3,12 @@ package portal
 import (
 	"bytes"
 	"fmt"
+	"html"
 	"html/template"
 	"math"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -144,7 +146,9 @@ func (v *view) FieldLabel(field string) string {
 		return v.T("Documents") + ": " + v.L("doc", strings.TrimPrefix(base, "documents."))
 	}
 	label := field
-	if l, ok := v.Err.label(base); ok { // the page's own label
+	if v.Err != nil && v.Err.onPage[base] != "" { // the label of the input the link points at
+		label = v.Err.onPage[base]
+	} else if l, ok := v.Err.label(base); ok { // the page's own label
 		label = v.T(l)
 	} else if l, ok := fieldLabels[base]; ok {
 		label = v.T(l)
@@ -304,8 +308,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	v.Path = r.URL.RequestURI()
 	v.Demo = s.cfg.Demo
 	v.opNames = s.operatorNames(r)
-	if r.Method == http.MethodGet && status == http.StatusOK {
-		s.restoreForm(w, r, v)
+	restored := ""
+	// Any GET, error pages too: a page that cannot show the form now (an
+	// application no longer editable) says the form could not be kept.
+	if r.Method == http.MethodGet {
+		restored = s.restoreForm(w, r, v)
 	}
 	if v.Flash == "" {
 		if m, ok := flashes[r.URL.Query().Get("msg")]; ok {
@@ -313,7 +320,23 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 		}
 	}
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+	err := t.ExecuteTemplate(&buf, "layout", v)
+	// A kept form is said to be back only when the page rendered it (the
+	// application may have left the state its form is shown in).
+	if err == nil && restored != "" && !bytes.Contains(buf.Bytes(), []byte(`action="`+template.HTMLEscapeString(restored)+`"`)) {
+		v.Form, v.FormAction, v.Flash = nil, "", translate(v.Lang, "Your session had ended, so the form was not sent, and it could not be kept on this page: type it again.")
+		buf.Reset()
+		err = t.ExecuteTemplate(&buf, "layout", v)
+	}
+	// An error summary names each field as the page labels it, and links
+	// only to an input the page has: learnt from the page rendered, then
+	// rendered again (forms only, after an error).
+	if err == nil && v.Err != nil && len(v.Err.Fields) > 0 {
+		v.Err.onPage, v.Err.offPage = pageLabels(buf.Bytes(), v)
+		buf.Reset()
+		err = t.ExecuteTemplate(&buf, "layout", v)
+	}
+	if err != nil {
 		s.log.ErrorContext(r.Context(), "portal: render", "page", page, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
@@ -328,6 +351,44 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 }
+
+var (
+	reIDAttr   = regexp.MustCompile(`\bid="([^"]+)"`)
+	reLabelFor = regexp.MustCompile(`(?s)<label\b[^>]*\bfor="([^"]+)"[^>]*>(.*?)</label>`)
+	reTag      = regexp.MustCompile(`(?s)<[^>]*>`)
+)
+
+// pageLabels reads a rendered page for its error summary: the text of the
+// label of each field's input, and the fields whose input the page lacks.
+func pageLabels(body []byte, v *view) (map[string]string, map[string]bool) {
+	ids := map[string]bool{}
+	for _, m := range reIDAttr.FindAllSubmatch(body, -1) {
+		ids[html.UnescapeString(string(m[1]))] = true
+	}
+	labels := map[string]string{}
+	for _, m := range reLabelFor.FindAllSubmatch(body, -1) {
+		id := html.UnescapeString(string(m[1]))
+		if _, ok := labels[id]; !ok {
+			labels[id] = strings.Join(strings.Fields(html.UnescapeString(reTag.ReplaceAllString(string(m[2]), ""))), " ")
+		}
+	}
+	on, off := map[string]string{}, map[string]bool{}
+	for k := range v.Err.Fields {
+		a := v.Anchor(k)
+		switch {
+		case !ids[a]:
+			off[k] = true
+		case labels[a] != "":
+			base, _, _ := strings.Cut(k, "[")
+			on[base] = labels[a]
+		}
+	}
+	return on, off
+}
+
+// Linked reports whether a field's summary entry links to its input: not
+// when the page has no such input (the error is then a page-level line).
+func (v *view) Linked(field string) bool { return v.Err == nil || !v.Err.offPage[field] }
 
 // flashes are the messages a redirect may name in ?msg=: fixed texts, so
 // that no user input travels in the URL.
@@ -362,6 +423,11 @@ var flashes = map[string]string{
 	"resent":            "The message is queued to be sent again.",
 	"session_ended":     "Your session has ended. Log in again to continue.",
 	"form_kept":         "Your session had ended, so the form was not sent. Log in again and it comes back with what you typed.",
+	// A form posted after the session ended that could not be kept (no
+	// page of the portal carries it, or no account cookie), or that was
+	// too large to keep (pending.go).
+	"session_ended_not_kept":  "Your session had ended, so the form was not sent, and it could not be kept: log in again, then type it again.",
+	"session_ended_too_large": "Your session had ended, so the form was not sent. It was too large to keep: log in again, then type it again.",
 }
 
 // errorPage renders a page that explains an error.

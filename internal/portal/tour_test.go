@@ -16,6 +16,7 @@ func ptr(s string) *string { return &s }
 // and what the portal sent.
 type tourPage struct {
 	Role, Path, Lang string
+	Posted           bool // a form sent (an error page at the POST's address)
 	Status           int
 	Body             string
 }
@@ -166,6 +167,18 @@ func tour(t *testing.T) []tourPage {
 		visits = append(visits, visit{role: "admin", path: p})
 	}
 	visits = append(visits, visit{role: "admin", path: "/admin/holidays", form: url.Values{"holidays": {"2026-02-05 Kashmir Day\n2026-13-01 x"}}})
+	// Forms with errors outside the field partial, and on pages with one
+	// form per row: their errors must link to their fields.
+	visits = append(visits,
+		visit{role: "admin", path: "/admin/operators/ptcl/prefixes", form: url.Values{"prefixes": {"14.1.0.0/16\nnot-a-prefix"}}},
+		visit{role: "admin", path: "/admin/users", form: url.Values{"email": {"new.reviewer@example.pk"}, "role": {"reviewer"}, "password": {"short"}}},
+		visit{role: "alice", path: "/applications/" + draft.ID, form: url.Values{"category": {"company_vpn"}, "operator_id": {"ptcl"},
+			"subscriber_id": {"PTCL-42"}, "addresses": {"14.1.104.0/24\n300.1.1.1"}, "vpn_protocol": {"wireguard"}, "purpose": {purpose}}},
+		// An appeal sent again while one waits, with a statement too long.
+		visit{role: "alice", path: "/applications/" + rejected.ID + "/appeal", form: url.Values{"statement": {strings.Repeat("Long. ", 4000)}}},
+		visit{role: "operator", path: "/operator/checks/upload", form: url.Values{},
+			files: map[string][2]string{"file": {"checks.csv", "check_id,result,note\n,disputed,not ours\n"}}},
+	)
 
 	var out []tourPage
 	for _, lang := range []string{"en", "ur"} {
@@ -200,7 +213,7 @@ func tour(t *testing.T) []tourPage {
 			if p.status >= 300 && p.status < 400 || p.status >= 500 || !strings.Contains(p.header.Get("Content-Type"), "text/html") {
 				t.Fatalf("tour: %s %s as %s = %d %s (location %q)", lang, v.path, v.role, p.status, p.header.Get("Content-Type"), p.location)
 			}
-			out = append(out, tourPage{Role: v.role, Path: v.path, Lang: lang, Status: p.status, Body: p.body})
+			out = append(out, tourPage{Role: v.role, Path: v.path, Lang: lang, Posted: v.form != nil, Status: p.status, Body: p.body})
 		}
 	}
 	if len(out) == 0 || out[0].Status != http.StatusOK {

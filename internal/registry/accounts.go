@@ -472,11 +472,40 @@ func (s *Service) ListTokens(ctx context.Context, actor *User) ([]*Token, error)
 	}
 	var out []*Token
 	err := s.store.Read(ctx, func(tx Tx) error {
-		var err error
-		out, err = tx.ListTokens(ctx, actor.ID)
+		all, err := tx.ListTokens(ctx, actor.ID)
+		for _, t := range all {
+			if s.Now().Before(t.ExpiresAt) { // expired sessions wait out SessionAfterlife unlisted
+				out = append(out, t)
+			}
+		}
 		return err
 	})
 	return out, err
+}
+
+// SessionAfterlife is how long a login session's record stays after it
+// expired (CleanTokens deletes it then), while a logout, a password change
+// or an administrator deletes it at once: within it, the portal tells a
+// session that ended by time (a form posted then is kept for the next
+// login) from one that was ended on purpose (a copy of its account cookie
+// keeps nothing).
+const SessionAfterlife = 24 * time.Hour
+
+// SessionNotEnded reports whether one of the user's login sessions, live or
+// expired less than SessionAfterlife ago, has a hash that match accepts:
+// false once that session was logged out (or revoked).
+func (s *Service) SessionNotEnded(ctx context.Context, userID string, match func(hash string) bool) (bool, error) {
+	found := false
+	err := s.store.Read(ctx, func(tx Tx) error {
+		ts, err := tx.ListTokens(ctx, userID)
+		for _, t := range ts {
+			if t.Kind == TokenSession && match(t.Hash) {
+				found = true
+			}
+		}
+		return err
+	})
+	return found, err
 }
 
 // DeleteToken revokes one of the actor's tokens.

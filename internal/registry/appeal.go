@@ -93,9 +93,9 @@ func (s *Service) SubmitAppeal(ctx context.Context, actor *User, appID, statemen
 		if _, ok := fe["statement"]; ok && statement == "" {
 			fe["statement"] = "is required: say why the decision should change, and what new information you give"
 		}
-		if err := fe.Err(); err != nil {
-			return err
-		}
+		// Whether an appeal can be made at all comes before what the
+		// statement says: a statement's error on a page that can no longer
+		// take one (an appeal already waits) would point at nothing.
 		if a.State != StateRejected {
 			return Errorf(ECONFLICT, "only a rejected application can be appealed; application %s is %s", a.ID, describeState(a.State))
 		}
@@ -115,6 +115,9 @@ func (s *Service) SubmitAppeal(ctx context.Context, actor *User, appID, statemen
 		if now.After(by) {
 			return Errorf(ECONFLICT, "the time to appeal ended on %s (%d days after the rejection); an appeal can no longer be made, but you may file a new application",
 				by.In(s.calendar.Loc).Format("2006-01-02 15:04 MST"), int(by.Sub(a.DecidedAt).Round(time.Hour).Hours()/24))
+		}
+		if err := fe.Err(); err != nil {
+			return err
 		}
 		who, err := rejectedBy(ctx, tx, a)
 		if err != nil {

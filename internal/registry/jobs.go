@@ -162,7 +162,7 @@ func (s *Service) ExpireRegistrations(ctx context.Context) (int, error) {
 	return n, failed.err()
 }
 
-// CleanTokens deletes expired tokens, ended login-throttle windows and
+// CleanTokens deletes tokens expired SessionAfterlife ago, ended login-throttle windows and
 // login clients unseen for long; it returns how many tokens it deleted
 // (the throttle rows are bookkeeping, not items anyone follows).
 func (s *Service) CleanTokens(ctx context.Context) (int, error) {
@@ -170,7 +170,9 @@ func (s *Service) CleanTokens(ctx context.Context) (int, error) {
 	n := 0
 	err := s.store.Write(ctx, func(tx Tx) error {
 		var err error
-		if n, err = tx.DeleteExpiredTokens(ctx, now); err != nil {
+		// Expired at least SessionAfterlife ago: until then a session's
+		// record tells an expiry from a logout (the portal's kept forms).
+		if n, err = tx.DeleteExpiredTokens(ctx, now.Add(-SessionAfterlife)); err != nil {
 			return err
 		}
 		_, err = tx.DeleteStaleAttempts(ctx, now, now.Add(-knownClientFor))
