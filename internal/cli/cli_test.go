@@ -160,7 +160,7 @@ func TestAdminCommands(t *testing.T) {
 			env["IPREG_LISTEN"] = "127.0.0.1:0"
 			instead := "ipreg serve --demo --data-dir " + filepath.Clean(dir) + "-demo"
 			if env["IPREG_DB"] != "" {
-				instead = "ipreg serve --demo --db postgres://"
+				instead = "ipreg serve --demo --db 'postgres://"
 			}
 			if code, _, errOut := run(t, env, "", "serve", "--demo"); code != 1 || !strings.Contains(errOut, "refusing --demo") || !strings.Contains(errOut, instead) {
 				t.Fatalf("serve --demo with real users = %d %q; want it to say %q", code, errOut, instead)
