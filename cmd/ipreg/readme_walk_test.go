@@ -151,3 +151,26 @@ func TestReadmeWalk(t *testing.T) {
 		t.Fatalf("ipreg serve --demo beside a real user = %v\n%s", err, msg)
 	}
 }
+
+// TestReadmeAgentExamplesUseTheWalksAddress: every example check of an
+// address in README.md asks about an address the walk registers
+// (14.1.104.0/24), so that a reader who walked it sees "allowed".
+func TestReadmeAgentExamplesUseTheWalksAddress(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	walk := readmeWalk(t)
+	if !strings.Contains(walk, `"addresses":["14.1.104.0/24"]`) {
+		t.Fatal("the README's walk no longer registers 14.1.104.0/24: update this test with it")
+	}
+	found := regexp.MustCompile(`check\?ip=([0-9][0-9a-fA-F.:]*)`).FindAllStringSubmatch(string(b), -1)
+	if len(found) < 2 {
+		t.Fatalf("README.md has %d example checks; want the walk's and the agent section's", len(found))
+	}
+	for _, m := range found {
+		if !strings.HasPrefix(m[1], "14.1.104.") {
+			t.Errorf("README.md checks %s, which the walk never registered (it registers 14.1.104.0/24)", m[1])
+		}
+	}
+}
