@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/ipreg/ipreg/internal/registry"
 	"github.com/ipreg/ipreg/internal/testbin"
 )
 
@@ -72,15 +73,56 @@ func TestReadmeWalk(t *testing.T) {
 	env := []string{"IPREG_DATA_DIR=" + dataDir}
 	p := start(t, env, "--demo")
 
-	cmd := exec.Command(bash, "-c", script)
-	cmd.Dir = dir
-	// The reader's environment, with IPREG pointing at this demo; nothing
-	// names the data directory, which the walk finds as ./ipreg-data.
-	cmd.Env = append(os.Environ(), "IPREG="+p.base)
-	out, err := cmd.CombinedOutput()
+	// The demo is not fresh: another applicant's application already waits
+	// for PTCL's check, older than the walk's. The walk must answer its own
+	// check, and leave this one pending.
+	p.call("POST", "/api/v1/signup", "", map[string]string{"email": "other@example.pk", "password": "correct horse battery",
+		"kind": "company", "name": "Other (Pvt) Ltd", "cnic": "35202-7654321-1", "mobile": "0321-7654321", "ntn": "7654321-0"}, 201)
+	other := p.login("other@example.pk", "correct horse battery")
+	otherApp := p.call("POST", "/api/v1/applications", other, map[string]any{"category": "company_vpn", "operator_id": "ptcl",
+		"subscriber_id": "PTCL-0099", "addresses": []string{"14.1.105.0/24"},
+		"vpn": map[string]any{"protocol": "wireguard"}, "purpose": "Engineers reach the head office from home."}, 201)["id"].(string)
+	testbin.UploadRequired(t, p.base, other, otherApp, registry.CategoryCompany)
+	p.call("POST", "/api/v1/applications/"+otherApp+"/submit", other, nil, 200)
+
+	// The walk as a reader keeps it: saved as walk.sh, run with its
+	// output in a log file (nothing in it may truncate the file it writes
+	// to, as tee /dev/stderr would).
+	if err := os.WriteFile(filepath.Join(dir, "walk.sh"), []byte(script), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	walk := func() ([]byte, error) {
+		cmd := exec.Command(bash, "-c", "bash walk.sh >walk.log 2>&1")
+		cmd.Dir = dir
+		// The reader's environment, with IPREG pointing at this demo; nothing
+		// names the data directory, which the walk finds as ./ipreg-data.
+		cmd.Env = append(os.Environ(), "IPREG="+p.base)
+		err := cmd.Run()
+		out, rerr := os.ReadFile(filepath.Join(dir, "walk.log"))
+		if rerr != nil {
+			t.Fatal(rerr)
+		}
+		return out, err
+	}
+	out, err := walk()
 	if err != nil {
 		t.Fatalf("the README's walk failed: %v\n%s\n--- ipreg serve:\n%s", err, out, p.Stderr())
 	}
+	if !strings.Contains(string(out), `"totp_required"`) {
+		t.Fatalf("the walk's log lost its beginning (the sign-up's answer):\n%s", out)
+	}
+	if st := p.call("GET", "/api/v1/applications/"+otherApp, other, nil, 200)["state"]; st != "operator_check" {
+		t.Fatalf("the walk moved another applicant's application to %v: it answered a check not its own", st)
+	}
+
+	// A second run stops at the sign-up (its e-mail is taken), showing the
+	// registry's message, and goes no further.
+	again, err := walk()
+	if err == nil || !strings.Contains(string(again), "the registry answered 409") || !strings.Contains(string(again), `"code":"conflict"`) ||
+		strings.Contains(string(again), `"missing_documents"`) {
+		t.Fatalf("the README's walk run again = %v, want it to stop at the sign-up with the registry's 409:\n%s", err, again)
+	}
+	t.Logf("the README's walk run again:\n%s", again)
 	if !regexp.MustCompile(`"allowed":true`).Match(out) || !regexp.MustCompile(`14\.1\.104\.7 is allowed: VPN-\d{4}-\d{6}`).Match(out) {
 		t.Fatalf("the README's walk ended without the agent's \"allowed\":\n%s", out)
 	}
@@ -94,10 +136,10 @@ func TestReadmeWalk(t *testing.T) {
 	if err := <-p.Done; err != nil {
 		t.Fatalf("ipreg serve --demo after SIGTERM: %v\n%s", err, p.Stderr())
 	}
-	again := start(t, env, "--demo")
-	again.login("it@example.com.pk", "correct horse battery")
-	again.Cmd.Process.Signal(syscall.SIGTERM)
-	<-again.Done
+	restarted := start(t, env, "--demo")
+	restarted.login("it@example.com.pk", "correct horse battery")
+	restarted.Cmd.Process.Signal(syscall.SIGTERM)
+	<-restarted.Done
 
 	// A user made outside the demo: --demo refuses, saying what to run.
 	ipreg(t, env, "a long password\n", "user", "add", "--email", "reviewer@pta.gov.pk", "--role", "reviewer")
@@ -105,7 +147,30 @@ func TestReadmeWalk(t *testing.T) {
 	refused.Env = append(os.Environ(), env...)
 	msg, err := refused.CombinedOutput()
 	if err == nil || !strings.Contains(string(msg), "refusing --demo") || !strings.Contains(string(msg), "reviewer@pta.gov.pk") ||
-		!strings.Contains(string(msg), "ipreg serve --demo --data-dir "+dataDir+"-demo") {
+		!strings.Contains(string(msg), binary+" serve --demo --listen 127.0.0.1:0 --data-dir "+dataDir+"-demo") {
 		t.Fatalf("ipreg serve --demo beside a real user = %v\n%s", err, msg)
+	}
+}
+
+// TestReadmeAgentExamplesUseTheWalksAddress: every example check of an
+// address in README.md asks about an address the walk registers
+// (14.1.104.0/24), so that a reader who walked it sees "allowed".
+func TestReadmeAgentExamplesUseTheWalksAddress(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	walk := readmeWalk(t)
+	if !strings.Contains(walk, `"addresses":["14.1.104.0/24"]`) {
+		t.Fatal("the README's walk no longer registers 14.1.104.0/24: update this test with it")
+	}
+	found := regexp.MustCompile(`check\?ip=([0-9][0-9a-fA-F.:]*)`).FindAllStringSubmatch(string(b), -1)
+	if len(found) < 2 {
+		t.Fatalf("README.md has %d example checks; want the walk's and the agent section's", len(found))
+	}
+	for _, m := range found {
+		if !strings.HasPrefix(m[1], "14.1.104.") {
+			t.Errorf("README.md checks %s, which the walk never registered (it registers 14.1.104.0/24)", m[1])
+		}
 	}
 }

@@ -861,17 +861,25 @@ func testDocuments(t *testing.T, c *client, alice, id string) map[string]string 
 	}
 
 	ids := map[string]string{}
-	for _, k := range []string{"cnic_front", "cnic_back", "incorporation_proof", "pseb_certificate"} {
+	for _, k := range []string{"cnic_front", "cnic_back", "incorporation_proof"} {
 		d := c.want(c.upload(alice, id, k, "C:\\scans\\"+k+" ۱.pdf", testbin.PDF(k)), 201).json(t)
 		if d["filename"] != k+" ۱.pdf" || d["content_type"] != "application/pdf" {
 			t.Errorf("uploaded = %v", d)
 		}
 		ids[k] = d["id"].(string)
 	}
-	c.want(c.do("DELETE", "/api/v1/applications/"+id+"/documents/"+ids["pseb_certificate"], alice, nil), 204)
+	// A kind the category does not take is refused, naming those it does.
+	for _, k := range []string{"pseb_certificate", "government_letter", "authentication_letter"} {
+		res := c.want(c.upload(alice, id, k, k+".pdf", testbin.PDF(k)), 422)
+		if msg := res.errorField(t, "kind"); msg != k+" is not a document company_vpn applications take; give one of cnic_front, cnic_back, incorporation_proof" {
+			t.Errorf("upload of %s to a company_vpn application: %s", k, msg)
+		}
+	}
+	ids["extra"] = c.want(c.upload(alice, id, "cnic_back", "back-again.pdf", testbin.PDF("again")), 201).json(t)["id"].(string)
+	c.want(c.do("DELETE", "/api/v1/applications/"+id+"/documents/"+ids["extra"], alice, nil), 204)
 	// The served name's extension follows the sniffed type, in the record
 	// and in Content-Disposition.
-	d := c.want(c.upload(alice, id, "government_letter", "letter.html", testbin.PDF("letter")), 201).json(t)
+	d := c.want(c.upload(alice, id, "incorporation_proof", "letter.html", testbin.PDF("letter")), 201).json(t)
 	if d["filename"] != "letter.pdf" {
 		t.Errorf("letter.html holding a PDF is named %v", d["filename"])
 	}
@@ -880,7 +888,7 @@ func testDocuments(t *testing.T, c *client, alice, id string) map[string]string 
 		t.Errorf("letter.html holding a PDF is served as %q", cd)
 	}
 	c.want(c.do("DELETE", letter, alice, nil), 204)
-	c.want(c.do("DELETE", "/api/v1/applications/"+id+"/documents/"+ids["pseb_certificate"], alice, nil), 404)
+	c.want(c.do("DELETE", "/api/v1/applications/"+id+"/documents/"+ids["extra"], alice, nil), 404)
 	if l := c.want(c.do("GET", "/api/v1/applications/"+id+"/documents", alice, nil), 200).list(t); len(l) != 3 {
 		t.Errorf("documents = %v", l)
 	}

@@ -57,7 +57,7 @@ func testAppeals(t *testing.T, c *client) {
 		t.Errorf("appeal = %v, Location %q", ap, res.header.Get("Location"))
 	}
 	c.want(c.do("POST", "/api/v1/applications/"+id+"/appeal", carol, map[string]string{"statement": "again"}), 409)
-	c.want(c.upload(carol, id, "authentication_letter", "contract.pdf", testbin.PDF("contract")), 201)
+	c.want(c.upload(carol, id, "incorporation_proof", "secp-certificate.pdf", testbin.PDF("contract")), 201)
 
 	c.want(c.do("GET", "/api/v1/appeals", reviewer, nil), 403)
 	c.want(c.do("GET", "/api/v1/appeals?state=nope", supervisor, nil), 422)

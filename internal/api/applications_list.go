@@ -35,7 +35,7 @@ func (s *Server) listApplications(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, list(as, viewApplication))
+	writeJSON(w, http.StatusOK, list(as, viewApplicationSummary))
 }
 
 func joinStates() string {

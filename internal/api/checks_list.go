@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/ipreg/ipreg/internal/registry"
 )
@@ -18,6 +19,11 @@ func (s *Server) listChecks(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.writeError(w, r, err)
 		return
+	}
+	// application_id picks one application's check out of the queue, as a
+	// script that filed it needs (never "the first pending one").
+	if app := r.URL.Query().Get("application_id"); app != "" {
+		cs = slices.DeleteFunc(cs, func(c *registry.Check) bool { return c.ApplicationID != app })
 	}
 	writeJSON(w, http.StatusOK, list(cs, viewCheck))
 }

@@ -29,7 +29,7 @@ func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, list(as, func(a *registry.Application) applicationView {
-		v := viewApplication(a)
+		v := viewApplicationSummary(a)
 		v.Overdue = &a.Overdue
 		return v
 	}))

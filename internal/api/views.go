@@ -130,6 +130,16 @@ type applicationView struct {
 	Overdue *bool `json:"overdue,omitempty"`
 }
 
+// viewApplicationSummary is an application in a list (ApplicationSummary
+// in openapi.json): its own fields, without what the whole view adds from
+// other records (timeline, documents, missing documents, appeals), which a
+// list does not load, so that a list of thousands stays one query.
+func viewApplicationSummary(a *registry.Application) applicationView {
+	v := viewApplication(a)
+	v.Timeline, v.Documents, v.MissingDocuments, v.Appeals, v.AppealBy = nil, nil, nil, nil, nil
+	return v
+}
+
 func viewApplication(a *registry.Application) applicationView {
 	v := applicationView{
 		ID: a.ID, Category: a.Category, State: a.State, HolderName: a.HolderName, OperatorID: a.OperatorID,

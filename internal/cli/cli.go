@@ -17,10 +17,12 @@ import (
 // Env is the process environment as a lookup function, so tests can pass their own.
 type Env func(string) (string, bool)
 
-// IO bundles the standard streams.
+// IO bundles the standard streams, and the program's name as invoked
+// (os.Args[0]) for messages that say what to run.
 type IO struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
+	Program        string
 }
 
 type command struct {

@@ -160,7 +160,7 @@ func TestAdminCommands(t *testing.T) {
 			env["IPREG_LISTEN"] = "127.0.0.1:0"
 			instead := "ipreg serve --demo --data-dir " + filepath.Clean(dir) + "-demo"
 			if env["IPREG_DB"] != "" {
-				instead = "ipreg serve --demo --db postgres://"
+				instead = "ipreg serve --demo --db 'postgres://"
 			}
 			if code, _, errOut := run(t, env, "", "serve", "--demo"); code != 1 || !strings.Contains(errOut, "refusing --demo") || !strings.Contains(errOut, instead) {
 				t.Fatalf("serve --demo with real users = %d %q; want it to say %q", code, errOut, instead)
@@ -223,14 +223,21 @@ func TestKeyCommands(t *testing.T) {
 	if !strings.HasPrefix(first, "ed25519:") || first != again {
 		t.Fatalf("key show = %q then %q", first, again)
 	}
+	if code, out, errOut := run(t, env, "", "key", "show", "--next"); code != 1 || out != "" || !strings.Contains(errOut, "no rotation is under way") {
+		t.Fatalf("key show --next with no rotation = %d %q %q", code, out, errOut)
+	}
 	code, out, _ := run(t, env, "", "key", "rotate")
 	if code != 0 || !strings.Contains(out, "announced next key") {
 		t.Fatalf("rotate = %d %q", code, out)
 	}
-	_, shown, _ := run(t, env, "", "key", "show")
-	lines := strings.Split(strings.TrimSpace(shown), "\n")
-	if len(lines) != 2 || lines[0]+"\n" != first || !strings.HasPrefix(lines[1], "next ed25519:") {
-		t.Fatalf("key show while rotating = %q", shown)
+	// While rotating, standard output is still the current key alone, as
+	// --trust-key "$(ipreg key show)" needs; the next key is on standard
+	// error, and alone on standard output with --next.
+	_, shown, note := run(t, env, "", "key", "show")
+	_, nextKey, _ := run(t, env, "", "key", "show", "--next")
+	if shown != first || !strings.HasPrefix(nextKey, "ed25519:") || strings.Count(nextKey, "\n") != 1 || nextKey == first ||
+		!strings.Contains(note, "next key is "+strings.TrimSpace(nextKey)) {
+		t.Fatalf("key show while rotating = %q (stderr %q), --next = %q", shown, note, nextKey)
 	}
 	if code, _, errOut := run(t, env, "", "key", "rotate"); code != 1 || !strings.Contains(errOut, "--force") {
 		t.Fatalf("switching at once = %d %q", code, errOut)
@@ -238,7 +245,7 @@ func TestKeyCommands(t *testing.T) {
 	if code, out, _ := run(t, env, "", "key", "rotate", "--force"); code != 0 || !strings.Contains(out, "switched") {
 		t.Fatalf("rotate --force = %d %q", code, out)
 	}
-	if _, now, _ := run(t, env, "", "key", "show"); strings.TrimSpace(now) != strings.TrimPrefix(lines[1], "next ") {
+	if _, now, _ := run(t, env, "", "key", "show"); now != nextKey {
 		t.Fatalf("after the switch key show = %q, want the announced key", now)
 	}
 }

@@ -49,13 +49,3 @@ func (d *dbFlags) open(ctx context.Context) (*store.DB, []string, error) {
 	}
 	return db, applied, nil
 }
-
-// demoElsewhere says exactly what to run to start the demo on a database
-// of its own, when this one holds users the demo must not sit beside.
-func (d *dbFlags) demoElsewhere() string {
-	if d.db != "" {
-		return "Run the demo on a new, empty PostgreSQL database: ipreg serve --demo --db postgres://…/<new database>, with a --data-dir of its own too"
-	}
-	dir := filepath.Clean(d.dataDir) + "-demo"
-	return "Run the demo in a data directory of its own: ipreg serve --demo --data-dir " + dir
-}

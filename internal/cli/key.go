@@ -23,7 +23,9 @@ func runKey(ctx context.Context, args []string, env Env, stdio IO) error {
 	}
 	switch sub {
 	case "show":
-		fs := flagSet("key show", "Print the feed's public signing key in the ed25519:… form that ipreg-agent's\n--trust-key takes, and the next key while a rotation is under way. Give the --data-dir\nthat ipreg serve uses; a directory without a key (ipreg serve creates it at its first\nstart) is refused rather than given a new one, which no registry would sign with.", stdio)
+		var next bool
+		fs := flagSet("key show", "Print the feed's public signing key in the ed25519:… form that ipreg-agent's\n--trust-key takes, alone on standard output, so that --trust-key \"$(ipreg key show)\" works during a\nrotation too (a note on standard error names the next key then; --next prints it instead). Give the --data-dir\nthat ipreg serve uses; a directory without a key (ipreg serve creates it at its first\nstart) is refused rather than given a new one, which no registry would sign with.", stdio)
+		fs.BoolVar(&next, "next", false, "print the next key, announced by ipreg key rotate and not yet switched to (refused when no rotation is under way)")
 		dataDir(fs)
 		if err := parse(fs, args, env); err != nil {
 			return err
@@ -34,13 +36,21 @@ func runKey(ctx context.Context, args []string, env Env, stdio IO) error {
 		} else if !ok {
 			return fmt.Errorf("%s holds no feed signing key: give the --data-dir that ipreg serve uses (ipreg serve creates the key at its first start)", dir)
 		}
-		cur, next, err := keys.Load()
+		cur, nextKey, err := keys.Load()
 		if err != nil {
 			return err
 		}
+		if next {
+			if nextKey == nil {
+				return fmt.Errorf("no rotation is under way in %s: there is no next key (ipreg key rotate announces one)", dir)
+			}
+			fmt.Fprintln(stdio.Stdout, feed.FormatPublicKey(nextKey.Public().(ed25519.PublicKey)))
+			return nil
+		}
 		fmt.Fprintln(stdio.Stdout, feed.FormatPublicKey(cur.Public().(ed25519.PublicKey)))
-		if next != nil {
-			fmt.Fprintln(stdio.Stdout, "next "+feed.FormatPublicKey(next.Public().(ed25519.PublicKey)))
+		if nextKey != nil {
+			// On standard error, so that $(ipreg key show) stays one key.
+			fmt.Fprintln(stdio.Stderr, "ipreg: a rotation is under way: the next key is "+feed.FormatPublicKey(nextKey.Public().(ed25519.PublicKey))+" (agents learn it from the feed; ipreg key show --next prints it alone)")
 		}
 		return nil
 	case "rotate":

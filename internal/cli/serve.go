@@ -67,6 +67,10 @@ type ServeConfig struct {
 	// Without --demo, Start refuses to run with no way to send e-mail.
 	Notify notify.Flags
 	db     dbFlags
+	// program and args are the command line as invoked (os.Args[0] and
+	// serve's arguments), for the demo's refusal to repeat.
+	program string
+	args    []string
 	// mailer, set by tests, receives the outbox's e-mail instead of the
 	// transport --mail chose.
 	mailer notify.Mailer
@@ -150,6 +154,7 @@ func parseServe(args []string, env Env, stdio IO) (ServeConfig, error) {
 		return cfg, err
 	}
 	cfg.Notify.Env = env
+	cfg.program, cfg.args = stdio.Program, args
 	return cfg, nil
 }
 
@@ -340,7 +345,7 @@ func (s *Server) startDemo(ctx context.Context, banner io.Writer) error {
 	}
 	if len(others) > 0 {
 		return fmt.Errorf("refusing --demo: this database holds users not made in demo mode (%d, e.g. %s), and the demo's published passwords must never sit beside real accounts. %s",
-			len(others), others[0], s.Config.db.demoElsewhere())
+			len(others), others[0], s.Config.demoElsewhere(ctx, s.db))
 	}
 	if err := s.svc.EnsureDemo(ctx, DemoPassword); err != nil {
 		return err

@@ -204,9 +204,14 @@ var urdu = map[string]string{
 	"The remote servers you connect to: host names or addresses, one per line.": "وہ دور دراز سرور جن سے آپ جڑتے ہیں: ہوسٹ نام یا پتے، ہر سطر میں ایک۔",
 	"Purpose": "مقصد",
 	"In a sentence or two: what the VPN is used for.": "ایک دو جملوں میں: وی پی این کس کام کے لیے استعمال ہوتا ہے۔",
-	"Save draft": "مسودہ محفوظ کریں",
-	"You can come back and change it until you submit.": "جمع کرانے تک آپ واپس آ کر اسے بدل سکتے ہیں۔",
-	"Change the application":                            "درخواست میں تبدیلی کریں",
+	"Save draft":   "مسودہ محفوظ کریں",
+	"Save changes": "تبدیلیاں محفوظ کریں",
+	"Then submit the application again from its page.": "پھر درخواست کے صفحے سے اسے دوبارہ جمع کرائیں۔",
+	"Documents still needed before you submit again":   "دوبارہ جمع کرانے سے پہلے ابھی درکار دستاویزات",
+	"The documents uploaded before stay with the application. If the reviewer asks for a new or clearer one, upload it on the application's page.": "پہلے اپ لوڈ کی گئی دستاویزات درخواست کے ساتھ رہتی ہیں۔ اگر جائزہ کار نئی یا زیادہ واضح دستاویز مانگے تو اسے درخواست کے صفحے پر اپ لوڈ کریں۔",
+	"Upload or delete documents on the application's page": "دستاویزات درخواست کے صفحے پر اپ لوڈ یا حذف کریں",
+	"You can come back and change it until you submit.":    "جمع کرانے تک آپ واپس آ کر اسے بدل سکتے ہیں۔",
+	"Change the application":                               "درخواست میں تبدیلی کریں",
 
 	// Application page
 	"What to fix": "کیا درست کرنا ہے",

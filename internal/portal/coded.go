@@ -28,7 +28,8 @@ type codedFormat struct {
 	// "listof:…" for a list of a given kind, "describe" for describeState's
 	// text, "operator" for an operator's id (named where the page knows
 	// the operators), "amount" for a sum of money, "msg" for a message of
-	// its own, "-" for a value shown as it is, "drop" for one the page
+	// its own, "docs" for kinds of document (their labels, one per "; "),
+	// "-" for a value shown as it is, "drop" for one the page
 	// leaves out.
 	args []string
 	re   *regexp.Regexp
@@ -72,6 +73,10 @@ var codedFormats = compileCoded([]codedFormat{
 	{en: "registration %s is %s: only an active registration has a certificate (its status stays visible on the public verification page)", args: []string{"-", "status"}},
 	{en: "registration %s is %s; only active registrations can be revoked", args: []string{"-", "status"}},
 	{en: "is required: a fee of PKR %d is due (%s); pay it and give the PSID or challan number", args: []string{"amount", "msg"}},
+	// A kind of document the application's category does not take (a
+	// hand-made POST: the form offers only those it takes).
+	{en: "%s is not a document %s applications take; give one of %s", out: "%[1]s is not a document %[2]s applications take; upload one of these: %[3]s",
+		args: []string{"doc", "category", "docs"}},
 })
 
 var textVerbs = regexp.MustCompile(`%(\[\d+\])?[dvq]`)
@@ -162,6 +167,19 @@ func labelArg(lang, kind, v string, ops func() map[string]string) string {
 			return m[1]
 		}
 		return v
+	case kind == "docs": // kinds of document, whose labels hold commas: one per "; "
+		var out []string
+		for _, c := range splitCodeList(v) {
+			l, ok := labelIn(lang, "doc", c)
+			if !ok {
+				return isolateUr(lang, v)
+			}
+			out = append(out, l)
+		}
+		if lang == "ur" {
+			return strings.Join(out, "؛ ")
+		}
+		return strings.Join(out, "; ")
 	case kind == "list" || strings.HasPrefix(kind, "listof:"):
 		codes := splitCodeList(v)
 		k, found := strings.TrimPrefix(kind, "listof:"), true

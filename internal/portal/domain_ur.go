@@ -114,6 +114,7 @@ var domainUrdu = map[string]string{
 	"document storage is not configured":                                                             "دستاویزات کا ذخیرہ ترتیب نہیں دیا گیا",
 	"is larger than %s; scan at a lower resolution or compress it":                                   "%s سے بڑی ہے؛ کم ریزولوشن پر اسکین کریں یا اسے چھوٹا کریں",
 	"is required: which document this is (cnic_front, cnic_back, incorporation_proof, …)":            "لازمی ہے: یہ کون سی دستاویز ہے",
+	"%s is not a document %s applications take; give one of %s":                                      "%[2]s کی درخواست کے ساتھ %[1]s قبول نہیں؛ ان میں سے کوئی ایک اپ لوڈ کریں: %[3]s",
 	"is required: choose the PDF, JPEG or PNG to upload":                                             "لازمی ہے: اپ لوڈ کے لیے PDF، JPEG یا PNG منتخب کریں",
 	"the front of the CNIC":                                "CNIC کا سامنے کا رخ",
 	"the back of the CNIC":                                 "CNIC کا پچھلا رخ",

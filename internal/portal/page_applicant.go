@@ -64,14 +64,20 @@ type formPage struct {
 	// fix" when it was returned for correction (forApplication).
 	Existing   bool
 	ReturnNote string
-	NoDocs     bool // a renewal or amendment: its registration's documents were reviewed
+	// AppID is the saved application's id: its page holds the documents'
+	// upload. Returned: it was returned for correction, so the form saves
+	// changes to submit again, not a draft.
+	AppID    string
+	Returned bool
+	NoDocs   bool // a renewal or amendment: its registration's documents were reviewed
 }
 
 // forApplication fits the form to the saved application a: the
 // reviewer's note when a was returned, and as needed only the documents
 // a still lacks (GetApplication filled its documents for its owner).
 func (d *formPage) forApplication(a *registry.Application) {
-	d.Existing = true
+	d.Existing, d.AppID = true, a.ID
+	d.Returned = a.State == registry.StateReturned
 	d.Docs = a.MissingDocuments()
 	d.NoDocs = a.ForRegistration != ""
 	if a.State == registry.StateReturned {

@@ -91,6 +91,17 @@ func tour(t *testing.T) []tourPage {
 	if _, err := e.svc.Submit(e.ctx, dana, mobile.ID, nil); err != nil {
 		t.Fatal(err)
 	}
+	// A draft withdrawn before its documents were all uploaded: nothing is
+	// needed of it any more.
+	cat2, op2, sub2, proto2, addrs2 := "company_vpn", "ptcl", "PTCL-43", "wireguard", []string{"14.1.113.0/24"}
+	withdrawn, err := e.svc.CreateApplication(e.ctx, alice, registry.ApplicationInput{Category: &cat2, OperatorID: &op2, SubscriberID: &sub2,
+		Addresses: &addrs2, VPNProtocol: &proto2, Purpose: ptr(purpose)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Withdraw(e.ctx, alice, withdrawn.ID); err != nil {
+		t.Fatal(err)
+	}
 	docs, err := e.svc.ListDocuments(e.ctx, alice, draft.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +122,7 @@ func tour(t *testing.T) []tourPage {
 		form       url.Values           // a POST when set
 		files      map[string][2]string // a multipart POST when set
 	}
-	apps := []*registry.Application{draft, withOperator, inReview, returned, approved, rejected, revoked}
+	apps := []*registry.Application{draft, withOperator, inReview, returned, approved, rejected, revoked, withdrawn}
 	var visits []visit
 	for _, p := range []string{"/", "/privacy", "/signup", "/login", "/password/forgot", "/password/reset?token=x", "/verify",
 		"/verify/" + reg.Number + "?code=" + reg.VerificationCode, "/verify/" + gone.Number + "?code=" + gone.VerificationCode,

@@ -99,7 +99,7 @@ func TestAppealOverturnApproves(t *testing.T) {
 		wantCode(t, err, ECONFLICT, "appealed already")
 
 		// New documents may go with the pending appeal.
-		if _, err := svc.UploadDocument(ctx, alice, a.ID, UploadInput{Kind: "authentication_letter", Filename: "contract.pdf", Content: testbin.PDF("contract")}); err != nil {
+		if _, err := svc.UploadDocument(ctx, alice, a.ID, UploadInput{Kind: "incorporation_proof", Filename: "secp-certificate.pdf", Content: testbin.PDF("contract")}); err != nil {
 			t.Fatalf("upload with a pending appeal: %v", err)
 		}
 

@@ -122,11 +122,43 @@ func RequiredDocuments(c Category) []DocumentRequirement {
 	return out
 }
 
+// DocumentKindsFor lists the kinds of document category c takes: those of
+// its RequiredDocuments, in their order. An upload of any other kind is
+// refused (it would sit in the application proving nothing).
+func DocumentKindsFor(c Category) []DocumentKind {
+	var out []DocumentKind
+	for _, r := range RequiredDocuments(c) {
+		for _, k := range r.Kinds {
+			if !slices.Contains(out, k) {
+				out = append(out, k)
+			}
+		}
+	}
+	return out
+}
+
+// kindTaken refuses a document of a kind category c does not take,
+// naming those it takes.
+func kindTaken(c Category, k DocumentKind) error {
+	takes := DocumentKindsFor(c)
+	if slices.Contains(takes, k) {
+		return nil
+	}
+	fe := FieldErrors{}
+	fe.Add("kind", "%s is not a document %s applications take; give one of %s", k, c, joinKinds(takes))
+	return fe.Err()
+}
+
 // MissingDocuments returns what an application still needs before it can
 // be submitted; Documents must have been filled (GetApplication does).
+// Nothing is missing from one that cannot be submitted any more (neither
+// a draft nor returned: with the operator, in review, decided, withdrawn).
 func (a *Application) MissingDocuments() []DocumentRequirement {
 	if a.changes() {
 		return nil // a renewal or an amendment needs none: its registration's were reviewed
+	}
+	if a.State != StateDraft && a.State != StateReturned {
+		return nil
 	}
 	return missingDocuments(a.Category, a.Documents)
 }
@@ -478,6 +510,9 @@ func (s *Service) UploadDocument(ctx context.Context, actor *User, appID string,
 	}
 	_, err = s.ownWrite(ctx, actor, appID, func(tx Tx, a *Application) error {
 		if err := documentsAddable(ctx, tx, a); err != nil {
+			return err
+		}
+		if err := kindTaken(a.Category, d.Kind); err != nil {
 			return err
 		}
 		docs, err := tx.ListDocuments(ctx, appID)

@@ -333,7 +333,7 @@ func TestDocuments(t *testing.T) {
 		if front.Filename != "front.pdf" || front.ContentType != "application/pdf" || front.Size != int64(len(pdf)) || len(front.SHA256) != 64 {
 			t.Errorf("document = %+v", front)
 		}
-		wrong, err := up(alice, "pseb_certificate", "pseb.pdf", testbin.PDF("not needed"))
+		wrong, err := up(alice, "cnic_front", "front-again.pdf", testbin.PDF("not needed"))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,0 +1,133 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/ipreg/ipreg/internal/store"
+	"github.com/ipreg/ipreg/internal/store/storetest"
+	"github.com/ipreg/ipreg/internal/testbin"
+)
+
+// cancelOn cancels a context once the text it waits for is written.
+type cancelOn struct {
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	text   string
+	cancel context.CancelFunc
+}
+
+func (c *cancelOn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.buf.Write(p)
+	if strings.Contains(c.buf.String(), c.text) {
+		c.cancel()
+	}
+	return len(p), nil
+}
+
+// words splits a shell command line as bash does.
+func words(t *testing.T, bash, line string) []string {
+	t.Helper()
+	out, err := exec.Command(bash, "-c", "printf '%s\\n' "+line).Output()
+	if err != nil {
+		t.Fatalf("bash cannot read %q: %v", line, err)
+	}
+	return strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+}
+
+// TestDemoRefusalSaysWhatToRun: the command the demo's refusal suggests
+// is the program as invoked with the flags given, shell-quoted, on a data
+// directory (and on PostgreSQL a database) free for the demo, and it runs.
+func TestDemoRefusalSaysWhatToRun(t *testing.T) {
+	bash := testbin.Program(t, "bash", "bash")
+	const program = "/opt/ipreg it/bin/ipreg"
+	for _, kind := range storetest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			base := filepath.Join(t.TempDir(), "my data")
+			db := []string{"--data-dir", base}
+			dsn := ""
+			if kind == "postgres" {
+				dsn = storetest.DSN(t, kind)
+				db = append(db, "--db", dsn)
+			}
+			addUser := func(dbArgs []string, email string) {
+				t.Helper()
+				if code, _, errOut := run(t, nil, "a long password\n", append([]string{"user", "add", "--email", email, "--role", "reviewer"}, dbArgs...)...); code != 0 {
+					t.Fatalf("user add: %s", errOut)
+				}
+			}
+			addUser(db, "reviewer@pta.gov.pk")
+			refusal := func() (psql, serve []string) {
+				t.Helper()
+				var errOut bytes.Buffer
+				args := append([]string{"serve", "--listen", "127.0.0.1:0", "--demo"}, db...)
+				args = append(args, "--log-level", "warn")
+				code := Main(context.Background(), args, func(string) (string, bool) { return "", false },
+					IO{Stdin: strings.NewReader(""), Stdout: &errOut, Stderr: &errOut, Program: program})
+				msg := errOut.String()
+				_, line, ok := strings.Cut(msg, "of its own: ")
+				if code != 1 || !strings.Contains(msg, "refusing --demo") || !ok {
+					t.Fatalf("serve --demo beside a real user = %d %q", code, msg)
+				}
+				line = strings.TrimSpace(line)
+				if kind == "postgres" {
+					first, second, ok := strings.Cut(line, " && ")
+					if !ok {
+						t.Fatalf("on PostgreSQL the refusal gives no command to create the database: %q", msg)
+					}
+					psql, line = words(t, bash, first), second
+				}
+				return psql, words(t, bash, line)
+			}
+			psql, serve := refusal()
+			want := []string{program, "serve", "--listen", "127.0.0.1:0", "--demo", "--log-level", "warn"}
+			if kind == "postgres" {
+				if len(psql) != 4 || psql[0] != "psql" || psql[1] != dsn || psql[2] != "-c" || !strings.HasPrefix(psql[3], "CREATE DATABASE ") {
+					t.Fatalf("the refusal's database command = %q", psql)
+				}
+				name := strings.Trim(strings.TrimPrefix(psql[3], "CREATE DATABASE "), `"`)
+				want = append(want, "--db", dsn[:strings.LastIndex(dsn, "/")+1]+name+dsn[strings.Index(dsn+"?", "?"):])
+				// Run it as psql would, and drop it afterwards.
+				admin, err := store.Open(context.Background(), dsn)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer admin.Close()
+				if _, err := admin.SQL().Exec(psql[3]); err != nil {
+					t.Fatalf("%s: %v", psql[3], err)
+				}
+				t.Cleanup(func() { admin.SQL().Exec(`DROP DATABASE "` + name + `" WITH (FORCE)`) })
+			}
+			want = append(want, "--data-dir", base+"-demo")
+			if strings.Join(serve, "\x00") != strings.Join(want, "\x00") {
+				t.Fatalf("the refusal suggests\n%q\nwant\n%q", serve, want)
+			}
+			// It runs: the demo starts there.
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			started := &cancelOn{text: "serving on", cancel: cancel}
+			if code := Main(ctx, serve[1:], func(string) (string, bool) { return "", false }, IO{Stdin: strings.NewReader(""), Stdout: started, Stderr: started}); code != 0 {
+				t.Fatalf("the suggested command = %d\n%s", code, started.buf.String())
+			}
+			if kind == "postgres" {
+				return
+			}
+			// A demo directory holding only the demo's users is suggested
+			// again; once it holds a real user, a fresh name is.
+			if _, again := refusal(); again[len(again)-1] != base+"-demo" {
+				t.Fatalf("with a demo-only %s-demo the refusal suggests %q", base, again)
+			}
+			addUser([]string{"--data-dir", base + "-demo"}, "other@pta.gov.pk")
+			if _, again := refusal(); again[len(again)-1] != base+"-demo-2" {
+				t.Fatalf("with a real user in %s-demo the refusal suggests %q", base, again)
+			}
+		})
+	}
+}
