@@ -68,7 +68,7 @@ var codedFormats = compileCoded([]codedFormat{
 		args: []string{"-"}},
 	{en: "registration %s is %s: only an active registration has a certificate (its status stays visible on the public verification page)", args: []string{"-", "status"}},
 	{en: "registration %s is %s; only active registrations can be revoked", args: []string{"-", "status"}},
-	{en: "is required: a fee of PKR %d is due (%s); pay it and give the PSID or challan number", args: []string{"amount", "msg"}},
+	{en: "is required: a fee of PKR %s is due (%s); pay it and give the PSID or challan number", args: []string{"amount", "msg"}},
 })
 
 var textVerbs = regexp.MustCompile(`%(\[\d+\])?[dvq]`)
@@ -147,7 +147,7 @@ func labelArg(lang, kind, v string, ops func() map[string]string) string {
 	case kind == "msg": // a message of its own (a fee's reason)
 		return translateNamed(lang, v, ops)
 	case kind == "amount":
-		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n, err := strconv.ParseInt(strings.ReplaceAll(v, ",", ""), 10, 64); err == nil {
 			return isolateUr(lang, Amount(n))
 		}
 		return isolateUr(lang, v)

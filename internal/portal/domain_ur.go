@@ -82,7 +82,7 @@ var domainUrdu = map[string]string{
 	"is required: say in a sentence or two what the VPN is used for (at least 10 characters)":               "لازمی ہے: ایک دو جملوں میں بتائیں کہ وی پی این کس کام آتا ہے (کم از کم 10 حروف)",
 	"is too short: say in a sentence or two what the VPN is used for (at least 10 characters)":              "بہت مختصر ہے: ایک دو جملوں میں بتائیں کہ وی پی این کس کام آتا ہے (کم از کم 10 حروف)",
 	"is too short: write at least 10 characters, or leave it empty to keep the purpose of your application": "بہت مختصر ہے: کم از کم 10 حروف لکھیں، یا اپنی درخواست کا مقصد برقرار رکھنے کے لیے اسے خالی چھوڑیں",
-	"is required: a fee of PKR %d is due (%s); pay it and give the PSID or challan number":                  "لازمی ہے: %d روپے فیس واجب ہے (%s)؛ ادا کریں اور PSID یا چالان نمبر دیں",
+	"is required: a fee of PKR %s is due (%s); pay it and give the PSID or challan number":                  "لازمی ہے: %s روپے فیس واجب ہے (%s)؛ ادا کریں اور PSID یا چالان نمبر دیں",
 	"is required: upload %s (PDF, JPEG or PNG)":                                                             "لازمی ہے: %s اپ لوڈ کریں (PDF، JPEG یا PNG)",
 	"cannot %s application %s: it is %s":                                                                    "درخواست %[2]s پر یہ عمل (%[1]s) نہیں ہو سکتا: یہ %[3]s ہے",
 	"%s overlaps an address or number that another account holds or has applied for":                        "%s کسی اور اکاؤنٹ کے رجسٹر شدہ یا زیرِ درخواست ایڈریس یا نمبر سے متصادم ہے",

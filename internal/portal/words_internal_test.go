@@ -110,7 +110,7 @@ func TestCodedMessages(t *testing.T) {
 			"cannot change this application: it is withdrawn; only drafts and returned applications can be edited", ""},
 		{"is fixed by registration VPN-2026-000001 (company_vpn): a renewal or an amendment keeps it; for another category file a new application",
 			"is fixed by registration VPN-2026-000001 (Company VPN): a renewal or an amendment keeps it; for another category file a new application", ""},
-		{"is required: a fee of PKR 10000 is due (fee due: the account would hold 70 allowlisted addresses, at or above the threshold of 64); pay it and give the PSID or challan number",
+		{"is required: a fee of PKR 10,000 is due (fee due: the account would hold 70 allowlisted addresses, at or above the threshold of 64); pay it and give the PSID or challan number",
 			"is required: a fee of PKR 10,000 is due (fee due: the account would hold 70 allowlisted addresses, at or above the threshold of 64); pay it and give the PSID or challan number", ""},
 		// Not a list of codes of one kind: left as it is.
 		{"must be one of fixed, mobile", "must be one of fixed, mobile", ""},

@@ -408,7 +408,7 @@ func TestFeeAndFlags(t *testing.T) {
 			t.Fatalf("fee for 5 call-centre addresses = %+v", a.Fee)
 		}
 		_, err = svc.Submit(ctx, alice, a.ID, nil)
-		wantCode(t, err, EINVALID, "payment_reference", "PKR 10000")
+		wantCode(t, err, EINVALID, "payment_reference", "PKR 10,000 is due")
 		a, err = svc.Submit(ctx, alice, a.ID, ptr("PSID-1234567890"))
 		if err != nil {
 			t.Fatal(err)
