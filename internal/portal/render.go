@@ -292,7 +292,6 @@ var funcs = template.FuncMap{
 	},
 	"iso":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"join":  strings.Join,
-	"bytes": registry.ByteSize,
 	"inc":   func(i int) int { return i + 1 },
 	"has":   func(list []string, v string) bool { return slices.Contains(list, v) },
 	// Mobile numbers as people write them (0300 1234567), amounts grouped

@@ -115,9 +115,22 @@ var plurals = map[string]plural{
 			"Kept from the file %s: %d addresses, shown with their file lines. Choose a file again to replace them."},
 		ur: [2]string{"فائل %s سے %d ایڈریس محفوظ ہے، غلطی میں اس کی فائل کی سطر بتائی جاتی ہے۔ اس کی جگہ لینے کے لیے فائل دوبارہ منتخب کریں۔",
 			"فائل %s سے %d ایڈریس محفوظ ہیں، غلطیوں میں ان کی فائل کی سطر بتائی جاتی ہے۔ ان کی جگہ لینے کے لیے فائل دوبارہ منتخب کریں۔"}},
+	"%d bytes": {
+		en: [2]string{"%d byte", "%d bytes"},
+		ur: [2]string{"%d بائٹ", "%d بائٹس"}},
 	"%s and %d more": {
 		en: [2]string{"%s and %d more", "%s and %d more"},
 		ur: [2]string{"%s اور %d مزید", "%s اور %d مزید"}},
+}
+
+// Bytes is a size in the page's language: "145 bytes" or "145 بائٹس"
+// (with its plural), "312 KiB", "5.0 MiB" (units the review keeps in
+// Latin letters), as registry.ByteSize writes them for the API.
+func (v *view) Bytes(n int64) string {
+	if n >= 1<<10 || n < 0 {
+		return registry.ByteSize(n)
+	}
+	return v.N("%d bytes", int(n))
 }
 
 // N is a counted text in the page's language, in its form for n:

@@ -150,3 +150,25 @@ func TestCodedFormatsAreRegistryFormats(t *testing.T) {
 		}
 	}
 }
+
+// Sizes in the page's language, with their plural; KiB and MiB as the
+// review keeps them.
+func TestBytes(t *testing.T) {
+	for _, tt := range []struct {
+		lang string
+		n    int64
+		want string
+	}{
+		{"en", 1, "1 byte"},
+		{"en", 145, "145 bytes"},
+		{"ur", 1, "1 بائٹ"},
+		{"ur", 69, "69 بائٹس"},
+		{"ur", 2048, "2 KiB"},
+		{"en", 5 << 20, "5.0 MiB"},
+	} {
+		v := &view{Lang: tt.lang}
+		if got := v.Bytes(tt.n); got != tt.want {
+			t.Errorf("%s Bytes(%d) = %q, want %q", tt.lang, tt.n, got, tt.want)
+		}
+	}
+}
