@@ -1,6 +1,8 @@
 package portal
 
 import (
+	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -91,7 +93,7 @@ func TestCodedMessages(t *testing.T) {
 			"Company VPN is only for accounts of the type Company or organisation; your account is of the type Individual: choose Freelancer VPN or Mobile VPN",
 			"زمرہ " + urdu["Company VPN"] + " صرف «" + urdu["Company or organisation"] + "» قسم کے اکاؤنٹس کے لیے ہے؛ آپ کا اکاؤنٹ «" + urdu["Individual"] + "» قسم کا ہے: ان میں سے کوئی زمرہ منتخب کریں: " + urdu["Freelancer VPN"] + " یا " + urdu["Mobile VPN"]},
 		{"this needs the role reviewer or supervisor; you are applicant", "this needs the role Reviewer or Supervisor; you are Applicant", ""},
-		{"check chk_1 was already answered or closed (state disputed)", "check chk_1 was already answered or closed (state Disputed)", ""},
+		{"check chk_1 was already answered or closed (state disputed)", "this check was already answered or closed (Disputed)", ""},
 		{"14.1.104.5/32 overlaps 14.1.104.0/24 of application app_b (operator_check) of another account",
 			"14.1.104.5/32 overlaps 14.1.104.0/24 of another account's application (With the operator)", ""},
 		{"no fee for company_vpn", "no fee for Company VPN", ""},
@@ -169,6 +171,45 @@ func TestBytes(t *testing.T) {
 		v := &view{Lang: tt.lang}
 		if got := v.Bytes(tt.n); got != tt.want {
 			t.Errorf("%s Bytes(%d) = %q, want %q", tt.lang, tt.n, got, tt.want)
+		}
+	}
+}
+
+// idArg is a verb of a registry format that stands for an internal id:
+// after "application ", "appeal ", "check ", "document ", "revocation ".
+var idArg = regexp.MustCompile(`\b(application|appeal|check|document|revocation) $`)
+
+// No registry message shown on a page names a thing by its internal id
+// (app_…, apl_…, chk_…, doc_…, rev_…): every format of the registry
+// (domainUrdu's keys) is filled with an id where it names one, and its
+// English and Urdu for pages must leave the id out.
+func TestMessagesDropInternalIDs(t *testing.T) {
+	const id = "apl_zz9zz9zz"
+	for format := range domainUrdu {
+		args := []any{}
+		hasID := false
+		locs := verbRe.FindAllStringIndex(format, -1)
+		for _, m := range locs {
+			if format[m[0]:m[1]] == "%%" {
+				continue
+			}
+			switch {
+			case idArg.MatchString(format[:m[0]]):
+				args, hasID = append(args, id), true
+			case strings.HasSuffix(format[m[0]:m[1]], "d"):
+				args = append(args, 7)
+			default:
+				args = append(args, "x")
+			}
+		}
+		if !hasID {
+			continue
+		}
+		msg := fmt.Sprintf(format, args...)
+		for _, lang := range []string{"en", "ur"} {
+			if got := translateNamed(lang, msg, nil); strings.Contains(got, id) {
+				t.Errorf("%s %q shows the id: %q", lang, format, got)
+			}
 		}
 	}
 }

@@ -99,7 +99,11 @@ func TestPagesShowWordsNotCodes(t *testing.T) {
 		{who: "alice", path: "/applications/" + draft.ID, status: 200},
 		{who: "alice", path: "/applications/" + draft.ID + "/edit", status: 200, en: []string{">WireGuard</option>", ">SSL VPN</option>"}},
 		{who: "alice", path: "/applications/new", status: 200},
-		{who: "alice", path: "/registrations/" + reg.Number, status: 200},
+		// The application it came from by its reference; its id only beside it.
+		{who: "alice", path: "/registrations/" + reg.Number, status: 200,
+			en: []string{`">Company VPN · <bdi class="tok">14.1.104.0/24</bdi> · <span class="tok">` + day.Format("2 Jan 2006") + `</span></a> <small class="ltr ref"`}},
+		{who: "reviewer", path: "/registrations/" + reg.Number, status: 200,
+			en: []string{`">Company VPN · <bdi class="tok">14.1.104.0/24</bdi></a> <small class="ltr ref"`}},
 		{who: "alice", path: "/account", status: 200, en: []string{"0300 1234567"}, ur: []string{"0300 1234567"}},
 		// A wrong state names the state in words, and the action.
 		{who: "alice", method: "POST", path: "/applications/" + approved.ID + "/submit", status: 409,
