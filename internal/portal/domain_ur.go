@@ -170,6 +170,7 @@ var domainUrdu = map[string]string{
 	`must be "confirmed" or "disputed"`:                                                      `"confirmed" یا "disputed" ہونا چاہیے`,
 	"check %s not found":                                                                     "تصدیق %s نہیں ملی",
 	"check %s was already answered or closed (state %s)":                                     "تصدیق %s کا جواب پہلے دیا جا چکا یا بند ہو چکی (%s)",
+	"is required with a rejection: one of %s":                                                "مسترد کرنے کے ساتھ لازمی ہے: ان میں سے ایک: %s",
 	`must be "approve", "reject" or "return"`:                                                `"approve"، "reject" یا "return" ہونا چاہیے`,
 	"belongs to a rejection only; leave it empty":                                            "صرف مسترد کرنے کے لیے ہے؛ خالی چھوڑیں",
 	"belongs to an approval only; leave it out":                                              "صرف منظوری کے لیے ہے؛ خالی چھوڑیں",

@@ -3,6 +3,7 @@ package portal
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -210,6 +211,33 @@ func TestMessagesDropInternalIDs(t *testing.T) {
 			if got := translateNamed(lang, msg, nil); strings.Contains(got, id) {
 				t.Errorf("%s %q shows the id: %q", lang, format, got)
 			}
+		}
+	}
+}
+
+// codeInWording is a registry message's wording that people on a page
+// cannot act on: a quoted code ("approve"), an API path, a CLI command
+// ("ipreg operator list"), a JSON "must be true" or a snake_case code.
+var codeInWording = regexp.MustCompile(`"[a-z_]+"|/api/v1|\(ipreg |must be true|\b[a-z]+_[a-z_]+\b`)
+
+// Every registry message whose wording names codes, API paths or CLI
+// commands has the portal's words (a coded format with its own English
+// and Urdu): a page says "Choose a decision", not `must be "approve",
+// "reject" or "return"`.
+func TestMessagesNamingCodesHavePortalWords(t *testing.T) {
+	worded := map[string]bool{}
+	for _, f := range codedFormats {
+		if f.out != "" || f.ur != "" || slices.ContainsFunc(f.args, func(a string) bool { return a != "-" && a != "drop" }) {
+			worded[f.en] = true
+		}
+	}
+	for format := range domainUrdu {
+		if describeRe.MatchString(format) {
+			continue // describeState's text, labelled where it is an argument ("describe")
+		}
+		literal := verbRe.ReplaceAllString(format, " ")
+		if m := codeInWording.FindString(literal); m != "" && !worded[format] {
+			t.Errorf("%q names %q: give the portal its words (coded.go)", format, m)
 		}
 	}
 }
