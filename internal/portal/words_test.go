@@ -93,7 +93,7 @@ func TestPagesShowWordsNotCodes(t *testing.T) {
 	visits := []visit{
 		{who: "alice", path: "/", status: 200, en: []string{"1 active registration."}, ur: []string{"1 فعال رجسٹریشن۔"}},
 		{who: "alice", path: "/dashboard", status: 200,
-			en: []string{`Company VPN · <bdi class="tok">14.1.105.0/24</bdi> · <span class="tok">` + day.Format("2 Jan 2006") + "</span>", `class="ltr ref"`},
+			en: []string{`Company VPN · <bdi class="tok">14.1.105.0/24</bdi> · <span class="tok">` + day.Format("2 Jan 2006") + "</span>", `class="ltr ref tok"`},
 			ur: []string{`14.1.105.0/24</bdi> · <bdi class="tok">` + day.Format("2006-01-02") + "</bdi>"}},
 		{who: "alice", path: "/applications/" + inReview.ID, status: 200, en: []string{"WireGuard", "PTCL", `Company VPN · <bdi class="tok">14.1.105.0/24</bdi> · `}},
 		{who: "alice", path: "/applications/" + draft.ID, status: 200},
@@ -101,9 +101,9 @@ func TestPagesShowWordsNotCodes(t *testing.T) {
 		{who: "alice", path: "/applications/new", status: 200},
 		// The application it came from by its reference; its id only beside it.
 		{who: "alice", path: "/registrations/" + reg.Number, status: 200,
-			en: []string{`">Company VPN · <bdi class="tok">14.1.104.0/24</bdi> · <span class="tok">` + day.Format("2 Jan 2006") + `</span></a> <small class="ltr ref"`}},
+			en: []string{`">Company VPN · <bdi class="tok">14.1.104.0/24</bdi> · <span class="tok">` + day.Format("2 Jan 2006") + `</span></a> <small class="ltr ref tok"`}},
 		{who: "reviewer", path: "/registrations/" + reg.Number, status: 200,
-			en: []string{`">Company VPN · <bdi class="tok">14.1.104.0/24</bdi></a> <small class="ltr ref"`}},
+			en: []string{`">Company VPN · <bdi class="tok">14.1.104.0/24</bdi></a> <small class="ltr ref tok"`}},
 		{who: "alice", path: "/account", status: 200, en: []string{"0300 1234567"}, ur: []string{"0300 1234567"}},
 		// A wrong state names the state in words, and the action.
 		{who: "alice", method: "POST", path: "/applications/" + approved.ID + "/submit", status: 409,
