@@ -27,7 +27,7 @@ const bidiCheck = `(() => {
   const tokens = text => {
     const o = outside(text);
     if ([...o].some(isArabicLetter)) {
-      return (o.match(ltrRun) || []).map(t => t.replace(/[.:]+$/, "")).filter(t => /[-:\/%+]/.test(t) || t.split(".").length > 2);
+      return (o.match(ltrRun) || []).map(t => t.replace(/[.:]+$/, "")).filter(t => /[-:\/%+@]/.test(t) || t.split(".").length > 2);
     }
     const v = o.trim();
     return /[A-Za-z0-9]/.test(v) && !plain.test(v) ? [v] : [];

@@ -871,7 +871,7 @@ func testDocuments(t *testing.T, c *client, alice, id string) map[string]string 
 	// A kind the category does not take is refused, naming those it does.
 	for _, k := range []string{"pseb_certificate", "government_letter", "authentication_letter"} {
 		res := c.want(c.upload(alice, id, k, k+".pdf", testbin.PDF(k)), 422)
-		if msg := res.errorField(t, "kind"); msg != k+" is not a document company_vpn applications take; give one of cnic_front, cnic_back, incorporation_proof" {
+		if msg := res.errorField(t, "kind"); msg != k+" is not a document that company_vpn applications take; give one of cnic_front, cnic_back, incorporation_proof" {
 			t.Errorf("upload of %s to a company_vpn application: %s", k, msg)
 		}
 	}

@@ -18,7 +18,7 @@ var ltrRun = regexp.MustCompile(`[0-9A-Za-z%+/:.\-@{}…]*[0-9A-Za-z][0-9A-Za-z%
 var formatVerb = regexp.MustCompile(`%(\[\d+\])?[sdvq]|%%`)
 
 // unisolatedLTR returns the tokens of an Urdu text that hold one of - : /
-// % + or two dots (an address, a host name) and stand outside a left-to-right or first-strong isolate (U+2066 or
+// % + @ or two dots (an address, an e-mail address, a host name) and stand outside a left-to-right or first-strong isolate (U+2066 or
 // U+2068 … U+2069), as the review's bidi section asks (§5).
 func unisolatedLTR(ur string) []string {
 	var out []string
@@ -37,7 +37,7 @@ func unisolatedLTR(ur string) []string {
 		}
 		for _, tok := range ltrRun.FindAllString(formatVerb.ReplaceAllString(seg, " "), -1) {
 			tok = strings.TrimRight(tok, ".:") // a sentence's full stop, a label's colon
-			if strings.ContainsAny(tok, "-:/%+") || strings.Count(tok, ".") > 1 {
+			if strings.ContainsAny(tok, "-:/%+@") || strings.Count(tok, ".") > 1 {
 				out = append(out, tok)
 			}
 		}

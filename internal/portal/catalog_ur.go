@@ -20,7 +20,7 @@ var urdu = map[string]string{
 	"Operators":                "آپریٹرز",
 	"Settings":                 "ترتیبات",
 	"Account":                  "اکاؤنٹ",
-	"Demo mode: the demo users (admin@demo.test, reviewer@demo.test, supervisor@demo.test, operator.<id>@demo.test) have the password demo-password-1 and need no authenticator.": "ڈیمو موڈ: ڈیمو صارفین (admin@demo.test، reviewer@demo.test، supervisor@demo.test، operator.<id>@demo.test) کا پاس ورڈ \u2066demo-password-1\u2069 ہے اور انہیں تصدیقی ایپ کی ضرورت نہیں۔",
+	"Demo mode: the demo users (%s, %s, %s, %s) have the password %s and need no authenticator.": "ڈیمو موڈ: ڈیمو صارفین (%s، %s، %s، %s) کا پاس ورڈ %s ہے اور انہیں تصدیقی ایپ کی ضرورت نہیں۔",
 	"Please fix the following": "براہِ کرم درج ذیل درست کریں",
 	"There is a problem":       "ایک مسئلہ ہے",
 	// The outbox page: what each message is, and the heading of those

@@ -15,7 +15,7 @@ func TestUploadRefusesKindCategoryDoesNotTake(t *testing.T) {
 	alice := e.signup("alice@example.pk", "Alice Traders", "company")
 	a := e.apply(alice, "14.1.104.0/24", "Staff reach the office from home.", false)
 	for _, tc := range []struct{ lang, want string }{
-		{"en", "PSEB call-centre certificate is not a document Company VPN applications take; upload one of these: CNIC, front; CNIC, back; Incorporation or active-taxpayer proof"},
+		{"en", "PSEB call-centre certificate is not a document that Company VPN applications take; upload one of these: CNIC, front; CNIC, back; Incorporation or active-taxpayer proof"},
 		{"ur", "کمپنی وی پی این کی درخواست کے ساتھ PSEB کال سینٹر سرٹیفکیٹ قبول نہیں؛"},
 	} {
 		b := e.browser()

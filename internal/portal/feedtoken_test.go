@@ -31,9 +31,9 @@ func TestFeedTokenAsSession(t *testing.T) {
 	for _, tt := range []struct {
 		method, path, lang, want string
 	}{
-		{"POST", "/logout", "en", "feed scope"},
-		{"GET", "/dashboard", "en", "feed scope"},
-		{"GET", "/", "ur", "دائرہ feed"},
+		{"POST", "/logout", "en", "feed: log in to do this"},
+		{"GET", "/dashboard", "en", "feed: log in to do this"},
+		{"GET", "/", "ur", "یہ ٹوکن صرف آپریٹر کی فیڈ پڑھتا ہے"},
 	} {
 		req, _ := http.NewRequest(tt.method, e.base+tt.path, strings.NewReader(""))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")

@@ -26,7 +26,7 @@ func keysIn(t *testing.T) map[string]string {
 		}
 	}
 	str := `"((?:[^"\\]|\\.)*)"`
-	tmpl := []*regexp.Regexp{regexp.MustCompile(`\.T ` + str), regexp.MustCompile(`"(?:label|hint)" ` + str)}
+	tmpl := []*regexp.Regexp{regexp.MustCompile(`\.T ` + str), regexp.MustCompile(`\.TTok ` + str), regexp.MustCompile(`"(?:label|hint)" ` + str)}
 	code := []*regexp.Regexp{
 		regexp.MustCompile(`Title: ` + str),
 		regexp.MustCompile(`title := ` + str),

@@ -57,7 +57,7 @@ func TestYourDataPages(t *testing.T) {
 	// In Urdu, without the box ticked.
 	b.get("/lang/ur?next=/account")
 	p = b.post("/account/delete", url.Values{"password": {"a long password"}})
-	if p.status != 422 || !strings.Contains(p.body, "تصدیق لازمی ہے") || !strings.Contains(p.body, `dir="rtl"`) {
+	if p.status != 422 || !strings.Contains(p.body, "تصدیق کے لیے خانے پر نشان لگائیں") || !strings.Contains(p.body, `dir="rtl"`) {
 		t.Fatalf("Urdu, unconfirmed = %d", p.status)
 	}
 	p = b.post("/account/delete", url.Values{"password": {"a long password"}, "confirm": {"yes"}})

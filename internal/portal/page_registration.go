@@ -26,7 +26,14 @@ func (s *Server) renderRegistration(w http.ResponseWriter, r *http.Request, u *r
 	if err := s.svc.CertificateUnavailable(reg); err != nil {
 		d["NoCertificate"] = registry.ErrorMessage(err) // shown instead of a download that would fail
 	}
+	// The application it came from, named by its reference: the holder's
+	// own application; for staff (whose every read of an application is
+	// audited) what the registration itself holds.
+	d["App"] = &registry.Application{ID: reg.ApplicationID, Category: reg.Category, Addresses: reg.Addresses, MobileNumbers: reg.MobileNumbers}
 	if u.Role == registry.RoleApplicant {
+		if a, err := s.svc.GetApplication(r.Context(), u, reg.ApplicationID); err == nil {
+			d["App"] = a
+		}
 		opts, err := s.svc.RegistrationChanges(r.Context(), u, reg.Number)
 		if err != nil {
 			s.fail(w, r, err)

@@ -74,7 +74,10 @@ func (s *Server) applicationDecide(w http.ResponseWriter, r *http.Request) {
 			v, ferr := netpolicy.FoldDigits(v) // ۳۶۵ reads as 365
 			n, perr := strconv.Atoi(strings.TrimSpace(v))
 			if ferr != nil || perr != nil {
-				err = registry.FieldErrors{"valid_days": "must be a whole number of days"}.Err()
+				// With every other field's error, not instead of them.
+				fe := in.Check()
+				fe["valid_days"] = "must be a whole number of days"
+				err = fe.Err()
 			}
 			in.ValidDays = n
 		}

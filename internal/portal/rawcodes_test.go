@@ -28,9 +28,10 @@ var (
 	// operatorIDs may stand as a secondary reference beside the name, as
 	// app_… ids may.
 	operatorIDs = map[string]bool{}
-	// appID is an application's internal id, allowed only as a secondary
-	// reference (an element of class "ref", or <code>).
-	appID = regexp.MustCompile(`\bapp_[0-9a-z]+\b`)
+	// appID is an internal id of any kind the registry makes (app_…,
+	// apl_…, chk_…, doc_…: registry.IDPrefixes), allowed only as a
+	// secondary reference (an element of class "ref", or <code>).
+	appID = regexp.MustCompile(`\b(` + strings.Join(registry.IDPrefixes, "|") + `)_[0-9a-z]+\b`)
 )
 
 func init() {

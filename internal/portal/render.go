@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/ipreg/ipreg/internal/registry"
 )
@@ -48,6 +49,27 @@ func (v *view) Dir() string {
 // T translates an English message into the page's language; args fill
 // its %s and %d verbs.
 func (v *view) T(key string, args ...any) string { return translate(v.Lang, key, args...) }
+
+// TTok is T whose values are left-to-right tokens shown whole (bdiTok):
+// isolated, and never split across lines ("demo-password-1", an e-mail
+// address), which marks inside a string cannot ask of the stylesheet.
+func (v *view) TTok(key string, args ...string) template.HTML {
+	msg := key
+	if v.Lang == "ur" {
+		if u, ok := urdu[key]; ok {
+			msg = u
+		}
+	}
+	marks := make([]any, len(args))
+	for i := range args {
+		marks[i] = fmt.Sprintf("\x01%d\x01", i)
+	}
+	s := template.HTMLEscapeString(fmt.Sprintf(msg, marks...))
+	for i, a := range args {
+		s = strings.Replace(s, fmt.Sprintf("\x01%d\x01", i), bdiTok(a), 1)
+	}
+	return template.HTML(s)
+}
 
 // V is a submitted form value, to put back into the form.
 func (v *view) V(name string) string {
@@ -236,7 +258,7 @@ var funcs = template.FuncMap{
 		if t.IsZero() {
 			return ""
 		}
-		return template.HTML(`<bdi dir="ltr">` + t.In(registry.PKT.Loc).Format("2006-01-02 15:04 MST") + `</bdi>`)
+		return template.HTML(`<bdi dir="ltr" class="tok">` + t.In(registry.PKT.Loc).Format("2006-01-02 15:04 MST") + `</bdi>`)
 	},
 	// whenText is when's text, for a value inside a translated sentence
 	// (T isolates it on Urdu pages).
@@ -245,7 +267,7 @@ var funcs = template.FuncMap{
 		if t.IsZero() {
 			return ""
 		}
-		return template.HTML(`<bdi dir="ltr">` + t.In(registry.PKT.Loc).Format("2006-01-02") + `</bdi>`)
+		return template.HTML(`<bdi dir="ltr" class="tok">` + t.In(registry.PKT.Loc).Format("2006-01-02") + `</bdi>`)
 	},
 	// bdi isolates a value that may be left-to-right (a name, a file
 	// name, a note someone typed, a size) so that a right-to-left page
@@ -257,7 +279,7 @@ var funcs = template.FuncMap{
 		if s == "" {
 			return ""
 		}
-		return template.HTML("<bdi>" + template.HTMLEscapeString(s) + "</bdi>")
+		return template.HTML(bdiHTML(s))
 	},
 	// dirOf is the direction of an element that shows a message or a
 	// note: right-to-left when it holds Urdu, else found from the text
@@ -272,16 +294,22 @@ var funcs = template.FuncMap{
 		}
 		return "auto"
 	},
-	"iso":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"join":  strings.Join,
-	"bytes": registry.ByteSize,
-	"inc":   func(i int) int { return i + 1 },
-	"has":   func(list []string, v string) bool { return slices.Contains(list, v) },
+	"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"join": strings.Join,
+	"inc":  func(i int) int { return i + 1 },
+	"has":  func(list []string, v string) bool { return slices.Contains(list, v) },
 	// Mobile numbers as people write them (0300 1234567), amounts grouped
 	// (10,000): words.go.
-	"mobile":  Mobile,
-	"mobiles": Mobiles,
-	"amount":  Amount,
+	// Each number one token that never breaks across lines (bdiTok).
+	"mobile": func(n string) template.HTML { return template.HTML(bdiTok(Mobile(n))) },
+	"mobiles": func(ns []string) template.HTML {
+		out := make([]string, len(ns))
+		for i, n := range ns {
+			out[i] = bdiTok(Mobile(n))
+		}
+		return template.HTML(strings.Join(out, ", "))
+	},
+	"amount": Amount,
 	// dict passes named values to a partial: {{template "field" dict "v" $ "name" "email" …}}.
 	"dict": func(kv ...any) map[string]any {
 		m := make(map[string]any, len(kv)/2)
@@ -435,4 +463,25 @@ var flashes = map[string]string{
 // language (a registry message through translateDomain).
 func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, title, message string) {
 	s.render(w, r, status, "error", &view{Title: title, D: translate(currentLang(r), message)})
+}
+
+// bdiHTML is a value isolated in <bdi>; a value of one word (a date, a
+// CNIC, a file name, a password: no space, short enough for a phone's
+// line) is a token that never breaks across lines (bdiTok).
+func bdiHTML(s string) string {
+	if strings.IndexFunc(s, unicode.IsSpace) < 0 && utf8.RuneCountInString(s) <= maxToken {
+		return bdiTok(s)
+	}
+	return "<bdi>" + template.HTMLEscapeString(s) + "</bdi>"
+}
+
+// maxToken is the longest token kept on one line: a longer one may wrap
+// rather than run off a phone's screen.
+const maxToken = 32
+
+// bdiTok isolates a left-to-right token (class "tok": white-space: nowrap
+// in the stylesheet), so that "2026-11-29" or "0300 1234567" is not split
+// at its hyphen or space at the end of a line.
+func bdiTok(s string) string {
+	return `<bdi class="tok">` + template.HTMLEscapeString(s) + "</bdi>"
 }

@@ -483,10 +483,10 @@ func TestChecksNameRows(t *testing.T) {
 	if m := reInternalID.FindString(results); m != "" {
 		t.Errorf("the results name %q, an internal id", m)
 	}
-	if !strings.Contains(results, "Row 2 <bdi dir=\"ltr\">"+item(cs[1])+"</bdi>: <span class=\"field-error\" dir=\"auto\">It was answered already") {
+	if !strings.Contains(results, "<bdi>Row 2</bdi> <bdi dir=\"ltr\">"+item(cs[1])+"</bdi>: <span class=\"field-error\" dir=\"auto\">It was answered already") {
 		t.Errorf("the check answered meanwhile is not named by its addresses with why it failed:\n%s", results)
 	}
-	if !strings.Contains(results, "Row 3 <bdi dir=\"ltr\">"+item(cs[2])+"</bdi>: answered") {
+	if !strings.Contains(results, "<bdi>Row 3</bdi> <bdi dir=\"ltr\">"+item(cs[2])+"</bdi>: answered") {
 		t.Errorf("the third row is not named as the table names it:\n%s", results)
 	}
 

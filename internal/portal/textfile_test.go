@@ -94,7 +94,7 @@ func TestUploadsFromSpreadsheets(t *testing.T) {
 			strings.Join(cells(lines[1]), ",") + ",disputed,\"Not our subscriber;\r\nsee ticket 7\"\r\n" +
 			strings.Join(cells(lines[2]), ",") + ",maybe,\r\n"
 		p := op.multipart("/operator/checks/upload", nil, map[string][2]string{"file": {"checks.csv", filled}})
-		if p.status != 200 || !strings.Contains(p.body, "Line 2 <bdi") || !strings.Contains(p.body, "Line 4 <bdi") {
+		if p.status != 200 || !strings.Contains(p.body, "<bdi>Line 2</bdi> <bdi") || !strings.Contains(p.body, "<bdi>Line 4</bdi> <bdi") {
 			t.Fatalf("CSV upload = %d, want results for lines 2 and 4: %s", p.status, p.body)
 		}
 		if !strings.Contains(p.body, "answered") || !strings.Contains(p.body, "confirmed") {

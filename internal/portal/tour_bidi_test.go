@@ -3,6 +3,7 @@ package portal_test
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
@@ -21,7 +22,8 @@ import (
 // each must be inside <bdi>, an element with a dir other than rtl, or
 // U+2066/U+2068 … U+2069. And an Urdu message in an element with
 // dir="auto" must not start with a Latin word ("PDF", "CNIC"), which would
-// lay the whole line out left-to-right.
+// lay the whole line out left-to-right. Nor may an Urdu label that ends in
+// a number ("قطار 1") stand unisolated before a value on its line.
 func TestUrduPagesIsolateLTR(t *testing.T) {
 	for _, p := range tour(t) {
 		if p.Lang != "ur" {
@@ -91,6 +93,11 @@ func unisolatedLTRIn(t *testing.T, body string) []string {
 		}
 		if n.Type == html.TextNode && !isolated {
 			check(n.Data, "")
+		}
+		if !isolated && (n.Type == html.TextNode || n.Type == html.ElementNode && inlineElement[n.Data]) {
+			if tok := numberBeforeValue(n); tok != "" {
+				out = append(out, "a number runs into the value after it: "+tok)
+			}
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
 			walk(c, isolated)
@@ -190,4 +197,65 @@ func firstStrongArabic(s string) bool {
 		}
 	}
 	return false
+}
+
+// inlineElement are the elements that share a line with what follows.
+var inlineElement = map[string]bool{"span": true, "a": true, "strong": true, "em": true, "small": true, "b": true, "i": true, "label": true}
+
+// trailingNumber is a number that ends an Urdu text ("قطار 1").
+var trailingNumber = regexp.MustCompile(`\p{Arabic}[^\p{Arabic}]*?([0-9][0-9,.]*)\s*$`)
+
+// numberBeforeValue finds an Urdu text that ends in a number and is
+// followed, with only a space between, by an isolated left-to-right value
+// ("قطار 1" then <bdi>Example (Pvt) Ltd</bdi>): on a right-to-left line
+// the number stands against the value and reads as part of it ("Example
+// (Pvt) Ltd 1 قطار"). The label and its number must be isolated or set
+// apart.
+func numberBeforeValue(n *html.Node) string {
+	text := n.Data
+	if n.Type == html.ElementNode {
+		text = unisolatedTextOf(n)
+	}
+	m := trailingNumber.FindStringSubmatch(outsideIsolates(text))
+	if m == nil {
+		return ""
+	}
+	next := n.NextSibling
+	for next != nil && next.Type == html.TextNode && strings.TrimSpace(next.Data) == "" {
+		next = next.NextSibling
+	}
+	if next == nil || next.Type != html.ElementNode {
+		return ""
+	}
+	ltr := next.Data == "bdi"
+	for _, a := range next.Attr {
+		if a.Key == "dir" && a.Val == "ltr" {
+			ltr = true
+		}
+	}
+	if !ltr || !hasLatin(textOf(next)) {
+		return ""
+	}
+	return strings.TrimSpace(text) + " | " + strings.TrimSpace(textOf(next))
+}
+
+// unisolatedTextOf is n's text without what its isolates (<bdi>, an
+// element with a dir) hold: each stands as one neutral space.
+func unisolatedTextOf(n *html.Node) string {
+	var b strings.Builder
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.TextNode {
+			b.WriteString(n.Data)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if c.Type == html.ElementNode && (c.Data == "bdi" || slices.ContainsFunc(c.Attr, func(a html.Attribute) bool { return a.Key == "dir" })) {
+				b.WriteString(" ")
+				continue
+			}
+			walk(c)
+		}
+	}
+	walk(n)
+	return b.String()
 }

@@ -150,6 +150,10 @@ func tour(t *testing.T) []tourPage {
 		visit{role: "alice", path: "/applications/" + draft.ID + "/documents", form: url.Values{"kind": {"cnic_front"}},
 			files: map[string][2]string{"file": {"scan-2026.txt", "not a scan"}}},
 		visit{role: "alice", path: "/registrations/" + reg.Number + "/change", form: url.Values{"add": {"14.1.112.0/24\nnot-an-address"}}},
+		// The renewal form sent back with an error: its choices (protocols)
+		// in words and isolated, as on the application form.
+		visit{role: "alice", path: "/registrations/" + reg.Number + "/renew", form: url.Values{"items": {"14.1.108.0/24"}, "vpn_protocol": {"pptp"},
+			"vpn_endpoints": {"vpn.example.pk:443"}, "purpose": {"Short"}}},
 		visit{role: "alice", path: "/applications/" + inReview.ID + "/documents/" + docs[0].ID + "x"},
 		visit{role: "bob", path: "/dashboard"},
 		visit{role: "bob", path: "/applications/" + overlap.ID},

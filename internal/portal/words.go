@@ -2,6 +2,7 @@ package portal
 
 import (
 	"fmt"
+	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
@@ -48,8 +49,8 @@ func Mobiles(ns []string) string {
 // first address or number (and how many more), the day it was created:
 // "Company VPN · 14.1.104.0/24 · 12 Nov 2026". Its app_… id stays a
 // secondary reference beside it.
-func (v *view) Ref(a *registry.Application) string {
-	parts := []string{v.L("category", a.Category)}
+func (v *view) Ref(a *registry.Application) template.HTML {
+	parts := []string{template.HTMLEscapeString(v.L("category", a.Category))}
 	var first string
 	more := 0
 	switch {
@@ -59,21 +60,22 @@ func (v *view) Ref(a *registry.Application) string {
 		first, more = Mobile(a.MobileNumbers[0]), len(a.MobileNumbers)-1
 	}
 	if first != "" {
-		item := isolateUr(v.Lang, first)
+		item := bdiTok(first)
 		if more > 0 {
-			item = v.N("%s and %d more", more, item, more)
+			item = template.HTMLEscapeString(v.N("%s and %d more", more, "\x01", more))
+			item = strings.Replace(item, "\x01", bdiTok(first), 1)
 		}
 		parts = append(parts, item)
 	}
 	if !a.CreatedAt.IsZero() {
 		t := a.CreatedAt.In(registry.PKT.Loc)
 		if v.Lang == "ur" { // no English month names in Urdu (review §6.4)
-			parts = append(parts, isolateUr(v.Lang, t.Format("2006-01-02")))
+			parts = append(parts, bdiTok(t.Format("2006-01-02")))
 		} else {
-			parts = append(parts, t.Format("2 Jan 2006"))
+			parts = append(parts, `<span class="tok">`+t.Format("2 Jan 2006")+`</span>`)
 		}
 	}
-	return strings.Join(parts, " · ")
+	return template.HTML(strings.Join(parts, " · "))
 }
 
 // plural holds a counted text's forms, in English and Urdu: the form
@@ -113,9 +115,22 @@ var plurals = map[string]plural{
 			"Kept from the file %s: %d addresses, shown with their file lines. Choose a file again to replace them."},
 		ur: [2]string{"فائل %s سے %d ایڈریس محفوظ ہے، غلطی میں اس کی فائل کی سطر بتائی جاتی ہے۔ اس کی جگہ لینے کے لیے فائل دوبارہ منتخب کریں۔",
 			"فائل %s سے %d ایڈریس محفوظ ہیں، غلطیوں میں ان کی فائل کی سطر بتائی جاتی ہے۔ ان کی جگہ لینے کے لیے فائل دوبارہ منتخب کریں۔"}},
+	"%d bytes": {
+		en: [2]string{"%d byte", "%d bytes"},
+		ur: [2]string{"%d بائٹ", "%d بائٹس"}},
 	"%s and %d more": {
 		en: [2]string{"%s and %d more", "%s and %d more"},
 		ur: [2]string{"%s اور %d مزید", "%s اور %d مزید"}},
+}
+
+// Bytes is a size in the page's language: "145 bytes" or "145 بائٹس"
+// (with its plural), "312 KiB", "5.0 MiB" (units the review keeps in
+// Latin letters), as registry.ByteSize writes them for the API.
+func (v *view) Bytes(n int64) string {
+	if n >= 1<<10 || n < 0 {
+		return registry.ByteSize(n)
+	}
+	return v.N("%d bytes", int(n))
 }
 
 // N is a counted text in the page's language, in its form for n:
@@ -143,22 +158,7 @@ func (v *view) N(key string, n int, args ...any) string {
 
 // Amount writes a whole number with its thousands grouped, as amounts
 // are written: 10000 → "10,000".
-func Amount(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
+func Amount(n int64) string { return registry.GroupDigits(n) }
 
 // operatorNames reads the operators table once, when a page first names
 // an operator.

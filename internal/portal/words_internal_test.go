@@ -1,6 +1,9 @@
 package portal
 
 import (
+	"fmt"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -91,7 +94,7 @@ func TestCodedMessages(t *testing.T) {
 			"Company VPN is only for accounts of the type Company or organisation; your account is of the type Individual: choose Freelancer VPN or Mobile VPN",
 			"زمرہ " + urdu["Company VPN"] + " صرف «" + urdu["Company or organisation"] + "» قسم کے اکاؤنٹس کے لیے ہے؛ آپ کا اکاؤنٹ «" + urdu["Individual"] + "» قسم کا ہے: ان میں سے کوئی زمرہ منتخب کریں: " + urdu["Freelancer VPN"] + " یا " + urdu["Mobile VPN"]},
 		{"this needs the role reviewer or supervisor; you are applicant", "this needs the role Reviewer or Supervisor; you are Applicant", ""},
-		{"check chk_1 was already answered or closed (state disputed)", "check chk_1 was already answered or closed (state Disputed)", ""},
+		{"check chk_1 was already answered or closed (state disputed)", "this check was already answered or closed (Disputed)", ""},
 		{"14.1.104.5/32 overlaps 14.1.104.0/24 of application app_b (operator_check) of another account",
 			"14.1.104.5/32 overlaps 14.1.104.0/24 of another account's application (With the operator)", ""},
 		{"no fee for company_vpn", "no fee for Company VPN", ""},
@@ -110,7 +113,7 @@ func TestCodedMessages(t *testing.T) {
 			"cannot change this application: it is withdrawn; only drafts and returned applications can be edited", ""},
 		{"is fixed by registration VPN-2026-000001 (company_vpn): a renewal or an amendment keeps it; for another category file a new application",
 			"is fixed by registration VPN-2026-000001 (Company VPN): a renewal or an amendment keeps it; for another category file a new application", ""},
-		{"is required: a fee of PKR 10000 is due (fee due: the account would hold 70 allowlisted addresses, at or above the threshold of 64); pay it and give the PSID or challan number",
+		{"is required: a fee of PKR 10,000 is due (fee due: the account would hold 70 allowlisted addresses, at or above the threshold of 64); pay it and give the PSID or challan number",
 			"is required: a fee of PKR 10,000 is due (fee due: the account would hold 70 allowlisted addresses, at or above the threshold of 64); pay it and give the PSID or challan number", ""},
 		// Not a list of codes of one kind: left as it is.
 		{"must be one of fixed, mobile", "must be one of fixed, mobile", ""},
@@ -147,6 +150,94 @@ func TestCodedFormatsAreRegistryFormats(t *testing.T) {
 					t.Errorf("%q: no labels for %q", f.en, k)
 				}
 			}
+		}
+	}
+}
+
+// Sizes in the page's language, with their plural; KiB and MiB as the
+// review keeps them.
+func TestBytes(t *testing.T) {
+	for _, tt := range []struct {
+		lang string
+		n    int64
+		want string
+	}{
+		{"en", 1, "1 byte"},
+		{"en", 145, "145 bytes"},
+		{"ur", 1, "1 بائٹ"},
+		{"ur", 69, "69 بائٹس"},
+		{"ur", 2048, "2 KiB"},
+		{"en", 5 << 20, "5.0 MiB"},
+	} {
+		v := &view{Lang: tt.lang}
+		if got := v.Bytes(tt.n); got != tt.want {
+			t.Errorf("%s Bytes(%d) = %q, want %q", tt.lang, tt.n, got, tt.want)
+		}
+	}
+}
+
+// idArg is a verb of a registry format that stands for an internal id:
+// after "application ", "appeal ", "check ", "document ", "revocation ".
+var idArg = regexp.MustCompile(`\b(application|appeal|check|document|revocation) $`)
+
+// No registry message shown on a page names a thing by its internal id
+// (app_…, apl_…, chk_…, doc_…, rev_…): every format of the registry
+// (domainUrdu's keys) is filled with an id where it names one, and its
+// English and Urdu for pages must leave the id out.
+func TestMessagesDropInternalIDs(t *testing.T) {
+	const id = "apl_zz9zz9zz"
+	for format := range domainUrdu {
+		args := []any{}
+		hasID := false
+		locs := verbRe.FindAllStringIndex(format, -1)
+		for _, m := range locs {
+			if format[m[0]:m[1]] == "%%" {
+				continue
+			}
+			switch {
+			case idArg.MatchString(format[:m[0]]):
+				args, hasID = append(args, id), true
+			case strings.HasSuffix(format[m[0]:m[1]], "d"):
+				args = append(args, 7)
+			default:
+				args = append(args, "x")
+			}
+		}
+		if !hasID {
+			continue
+		}
+		msg := fmt.Sprintf(format, args...)
+		for _, lang := range []string{"en", "ur"} {
+			if got := translateNamed(lang, msg, nil); strings.Contains(got, id) {
+				t.Errorf("%s %q shows the id: %q", lang, format, got)
+			}
+		}
+	}
+}
+
+// codeInWording is a registry message's wording that people on a page
+// cannot act on: a quoted code ("approve"), an API path, a CLI command
+// ("ipreg operator list"), a JSON "must be true" or a snake_case code.
+var codeInWording = regexp.MustCompile(`"[a-z_]+"|/api/v1|\(ipreg |must be true|\b[a-z]+_[a-z_]+\b`)
+
+// Every registry message whose wording names codes, API paths or CLI
+// commands has the portal's words (a coded format with its own English
+// and Urdu): a page says "Choose a decision", not `must be "approve",
+// "reject" or "return"`.
+func TestMessagesNamingCodesHavePortalWords(t *testing.T) {
+	worded := map[string]bool{}
+	for _, f := range codedFormats {
+		if f.out != "" || f.ur != "" || slices.ContainsFunc(f.args, func(a string) bool { return a != "-" && a != "drop" }) {
+			worded[f.en] = true
+		}
+	}
+	for format := range domainUrdu {
+		if describeRe.MatchString(format) {
+			continue // describeState's text, labelled where it is an argument ("describe")
+		}
+		literal := verbRe.ReplaceAllString(format, " ")
+		if m := codeInWording.FindString(literal); m != "" && !worded[format] {
+			t.Errorf("%q names %q: give the portal its words (coded.go)", format, m)
 		}
 	}
 }

@@ -93,13 +93,17 @@ func TestPagesShowWordsNotCodes(t *testing.T) {
 	visits := []visit{
 		{who: "alice", path: "/", status: 200, en: []string{"1 active registration."}, ur: []string{"1 فعال رجسٹریشن۔"}},
 		{who: "alice", path: "/dashboard", status: 200,
-			en: []string{"Company VPN · 14.1.105.0/24 · " + day.Format("2 Jan 2006"), `class="ltr ref"`},
-			ur: []string{"14.1.105.0/24\u2069 · \u2068" + day.Format("2006-01-02")}},
-		{who: "alice", path: "/applications/" + inReview.ID, status: 200, en: []string{"WireGuard", "PTCL", "Company VPN · 14.1.105.0/24 · "}},
+			en: []string{`Company VPN · <bdi class="tok">14.1.105.0/24</bdi> · <span class="tok">` + day.Format("2 Jan 2006") + "</span>", `class="ltr ref tok"`},
+			ur: []string{`14.1.105.0/24</bdi> · <bdi class="tok">` + day.Format("2006-01-02") + "</bdi>"}},
+		{who: "alice", path: "/applications/" + inReview.ID, status: 200, en: []string{"WireGuard", "PTCL", `Company VPN · <bdi class="tok">14.1.105.0/24</bdi> · `}},
 		{who: "alice", path: "/applications/" + draft.ID, status: 200},
 		{who: "alice", path: "/applications/" + draft.ID + "/edit", status: 200, en: []string{">WireGuard</option>", ">SSL VPN</option>"}},
 		{who: "alice", path: "/applications/new", status: 200},
-		{who: "alice", path: "/registrations/" + reg.Number, status: 200},
+		// The application it came from by its reference; its id only beside it.
+		{who: "alice", path: "/registrations/" + reg.Number, status: 200,
+			en: []string{`">Company VPN · <bdi class="tok">14.1.104.0/24</bdi> · <span class="tok">` + day.Format("2 Jan 2006") + `</span></a> <small class="ltr ref tok"`}},
+		{who: "reviewer", path: "/registrations/" + reg.Number, status: 200,
+			en: []string{`">Company VPN · <bdi class="tok">14.1.104.0/24</bdi></a> <small class="ltr ref tok"`}},
 		{who: "alice", path: "/account", status: 200, en: []string{"0300 1234567"}, ur: []string{"0300 1234567"}},
 		// A wrong state names the state in words, and the action.
 		{who: "alice", method: "POST", path: "/applications/" + approved.ID + "/submit", status: 409,
@@ -109,7 +113,7 @@ func TestPagesShowWordsNotCodes(t *testing.T) {
 			form: url.Values{"category": {"company_vpn"}, "operator_id": {"ptcl"}, "subscriber_id": {"PTCL-42"}, "addresses": {"14.1.107.0/24"},
 				"vpn_protocol": {"pptp"}, "purpose": {"Office VPN for our new branch."}},
 			en: []string{"must be one of IPsec, IKEv2, OpenVPN, WireGuard, L2TP, SSTP, SSL VPN or Another protocol"}},
-		{who: "bilal", path: "/dashboard", status: 200, en: []string{"Mobile VPN · 0321 1234567 · ", ">0321 1234567<"}},
+		{who: "bilal", path: "/dashboard", status: 200, en: []string{`Mobile VPN · <bdi class="tok">0321 1234567</bdi> · `, ">0321 1234567<"}},
 		{who: "bilal", path: "/applications/" + mob.ID, status: 200, en: []string{"0321 1234567", "SSL VPN", "Jazz"}},
 		// A mobile VPN with a fixed-line operator: the category in words.
 		{who: "bilal", method: "MULTIPART", path: "/applications/" + mob.ID, status: 422,
@@ -117,7 +121,7 @@ func TestPagesShowWordsNotCodes(t *testing.T) {
 				"vpn_protocol": {"ssl_vpn"}, "purpose": {"Remote work from the phone."}},
 			en: []string{"PTCL is a fixed-line operator; Mobile VPN needs the mobile network that issued the numbers"}},
 		{who: "ptcl", path: "/operator/checks", status: 200},
-		{who: "reviewer", path: "/review", status: 200, en: []string{"<bdi>PTCL</bdi></td>"}},
+		{who: "reviewer", path: "/review", status: 200, en: []string{`<bdi class="tok">PTCL</bdi></td>`}},
 		{who: "reviewer", path: "/applications/" + inReview.ID, status: 200, en: []string{"0300 1234567", "Company or organisation"}},
 		// The reject form's reason, refused: the reasons in words.
 		{who: "reviewer", method: "POST", path: "/applications/" + inReview.ID + "/decision", status: 422,

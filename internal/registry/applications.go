@@ -402,7 +402,7 @@ func (s *Service) submit(ctx context.Context, tx Tx, actor *User, a *Application
 		fe.Add("purpose", "is too short: say in a sentence or two what the VPN is used for (at least 10 characters)")
 	}
 	if a.Fee.Due && a.PaymentReference == "" {
-		fe.Add("payment_reference", "is required: a fee of PKR %d is due (%s); pay it and give the PSID or challan number", a.Fee.AmountPKR, a.Fee.Reason)
+		fe.Add("payment_reference", "is required: a fee of PKR %s is due (%s); pay it and give the PSID or challan number", GroupDigits(a.Fee.AmountPKR), a.Fee.Reason)
 	}
 	var reg *Registration
 	subscriberChanged := false

@@ -30,7 +30,7 @@ func TestDocumentKindsPerCategory(t *testing.T) {
 			before, _ := h.svc.ListDocuments(h.ctx, tc.user, a.ID)
 			for _, kind := range tc.refused {
 				_, err := h.svc.UploadDocument(h.ctx, tc.user, a.ID, UploadInput{Kind: kind, Filename: kind + ".pdf", Content: testbin.PDF(kind)})
-				wantCode(t, err, EINVALID, "kind", kind+" is not a document "+tc.category+" applications take", tc.taken)
+				wantCode(t, err, EINVALID, "kind", kind+" is not a document that "+tc.category+" applications take", tc.taken)
 			}
 			for _, kind := range DocumentKindsFor(Category(tc.category)) {
 				if _, err := h.svc.UploadDocument(h.ctx, tc.user, a.ID, UploadInput{Kind: string(kind), Filename: "x.pdf", Content: testbin.PDF("x")}); err != nil {

@@ -145,7 +145,7 @@ func kindTaken(c Category, k DocumentKind) error {
 		return nil
 	}
 	fe := FieldErrors{}
-	fe.Add("kind", "%s is not a document %s applications take; give one of %s", k, c, joinKinds(takes))
+	fe.Add("kind", "%s is not a document that %s applications take; give one of %s", k, c, joinKinds(takes))
 	return fe.Err()
 }
 

@@ -152,12 +152,15 @@ type DecisionInput struct {
 	ValidDays  int // with approve; 0 means the default validity
 }
 
-// Decide approves, rejects or returns an application in review. An
-// approval creates the registration in the same transaction.
-func (s *Service) Decide(ctx context.Context, actor *User, id string, in DecisionInput) (*Application, *Registration, error) {
-	if err := requireRole(actor, RoleReviewer, RoleSupervisor); err != nil {
-		return nil, nil, err
-	}
+// Check reports the errors of a decision that need no registry state (the
+// decision, its reason, note and days as given), so that a form can show
+// them with its own (a number of days it could not read) all at once.
+func (in DecisionInput) Check() FieldErrors {
+	_, _, fe := in.check()
+	return fe
+}
+
+func (in DecisionInput) check() (State, string, FieldErrors) {
 	fe := FieldErrors{}
 	var to State
 	switch in.Decision {
@@ -165,7 +168,9 @@ func (s *Service) Decide(ctx context.Context, actor *User, id string, in Decisio
 		to = StateApproved
 	case "reject":
 		to = StateRejected
-		if _, ok := ReasonCodes[in.ReasonCode]; !ok {
+		if _, ok := ReasonCodes[in.ReasonCode]; !ok && strings.TrimSpace(in.ReasonCode) == "" {
+			fe.Add("reason_code", "is required with a rejection: one of %s", strings.Join(ReasonCodeList(), ", "))
+		} else if !ok {
 			fe.Add("reason_code", "must be one of %s", strings.Join(ReasonCodeList(), ", "))
 		}
 	case "return":
@@ -184,8 +189,18 @@ func (s *Service) Decide(ctx context.Context, actor *User, id string, in Decisio
 	if in.Decision != "approve" && in.ValidDays != 0 {
 		fe.Add("valid_days", "belongs to an approval only; leave it out")
 	}
-	if err := fe.Err(); err != nil {
+	return to, note, fe
+}
+
+// Decide approves, rejects or returns an application in review. An
+// approval creates the registration in the same transaction.
+func (s *Service) Decide(ctx context.Context, actor *User, id string, in DecisionInput) (*Application, *Registration, error) {
+	if err := requireRole(actor, RoleReviewer, RoleSupervisor); err != nil {
 		return nil, nil, err
+	}
+	to, note, fe := in.check()
+	if to == "" { // no decision: nothing to check against the application
+		return nil, nil, fe.Err()
 	}
 	var a *Application
 	var reg *Registration
@@ -199,7 +214,7 @@ func (s *Service) Decide(ctx context.Context, actor *User, id string, in Decisio
 			return err
 		}
 		if a.Kind == KindAmendment && in.ValidDays != 0 {
-			return FieldErrors{"valid_days": fmt.Sprintf("does not apply to an amendment: it keeps registration %s's validity; leave it out", a.ForRegistration)}.Err()
+			fe.Add("valid_days", "does not apply to an amendment: it keeps registration %s's validity; leave it out", a.ForRegistration)
 		}
 		set, err := tx.Settings(ctx)
 		if err != nil {
@@ -210,7 +225,12 @@ func (s *Service) Decide(ctx context.Context, actor *User, id string, in Decisio
 			days = set.ValidityDays
 		}
 		if days < 1 || days > set.MaxValidityDays {
-			return FieldErrors{"valid_days": fmt.Sprintf("must be between 1 and %d", set.MaxValidityDays)}.Err()
+			fe.Add("valid_days", "must be between 1 and %d", set.MaxValidityDays)
+		}
+		// Every field's error at once: those that need the application
+		// and the settings with those that need neither.
+		if err := fe.Err(); err != nil {
+			return err
 		}
 		now := s.Now()
 		a.State, a.UpdatedAt, a.DecisionNote = to, now, note

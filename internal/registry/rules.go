@@ -3,6 +3,7 @@ package registry
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -261,6 +262,26 @@ func ComputeFee(s Settings, c Category, held, requested int) Fee {
 	}
 	return Fee{Due: true, AmountPKR: s.FeeAmountPKR,
 		Reason: fmt.Sprintf("fee due: the account would hold %d allowlisted addresses, at or above the threshold of %d", total, s.FeeThreshold)}
+}
+
+// GroupDigits writes a whole number with its thousands grouped, as
+// amounts are written (10000 → "10,000"): the one formatter of amounts,
+// so that the API's messages and the portal's pages agree.
+func GroupDigits(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }
 
 // Calendar counts working hours: the SLA clock runs only on working days

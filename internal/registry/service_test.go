@@ -2,6 +2,7 @@ package registry_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -204,6 +205,15 @@ func TestApplicationLifecycle(t *testing.T) {
 		wantCode(t, err, EINVALID, "note")
 		_, _, err = svc.Decide(ctx, reviewer, a.ID, DecisionInput{Decision: "reject", ReasonCode: "bogus"})
 		wantCode(t, err, EINVALID, "reason_code")
+		_, _, err = svc.Decide(ctx, reviewer, a.ID, DecisionInput{Decision: "reject"})
+		wantCode(t, err, EINVALID, "reason_code", "is required with a rejection")
+		// Every field's error at once: a reason given with an approval,
+		// and days out of range (checked against the settings).
+		_, _, err = svc.Decide(ctx, reviewer, a.ID, DecisionInput{Decision: "approve", ReasonCode: "duplicate", ValidDays: 99999})
+		var de *Error
+		if !errors.As(err, &de) || de.Fields["reason_code"] == "" || de.Fields["valid_days"] == "" {
+			t.Fatalf("approve with a reason and 99999 days = %v, want errors for reason_code and valid_days", err)
+		}
 		if _, _, err = svc.Decide(ctx, reviewer, a.ID, DecisionInput{Decision: "return", Note: "Explain the purpose in more detail."}); err != nil {
 			t.Fatal(err)
 		}
@@ -408,7 +418,7 @@ func TestFeeAndFlags(t *testing.T) {
 			t.Fatalf("fee for 5 call-centre addresses = %+v", a.Fee)
 		}
 		_, err = svc.Submit(ctx, alice, a.ID, nil)
-		wantCode(t, err, EINVALID, "payment_reference", "PKR 10000")
+		wantCode(t, err, EINVALID, "payment_reference", "PKR 10,000 is due")
 		a, err = svc.Submit(ctx, alice, a.ID, ptr("PSID-1234567890"))
 		if err != nil {
 			t.Fatal(err)
