@@ -28,30 +28,9 @@ func TestBrowserYourData(t *testing.T) {
 }
 
 func browserYourData(t *testing.T, exe, lang string) {
-	p := start(t, []string{"IPREG_DATA_DIR=" + t.TempDir()}, "--demo")
-	ctx, dir := browserAt(t, exe, "data-"+lang)
-	if err := chromedp.Do(ctx, chromedp.Navigate(p.base+"/healthz")); err != nil {
-		t.Fatalf("start %s: %v", exe, err)
-	}
-	w := &walker{t: t, ctx: ctx, base: p.base, lang: lang, dir: dir}
-	if lang == "ur" {
-		w.open("/")
-		w.do(chromedp.Click(chromedp.CSS(`a[href^="/lang/ur"]`)))
-		time.Sleep(300 * time.Millisecond)
-	}
-
+	w := demoWalk(t, exe, "data-"+lang, lang)
 	email := "data-" + lang + "@lahore-dev.pk"
-	w.open("/signup")
-	// The kind is a choice; individuals have no NTN.
-	w.do(chromedp.Click(chromedp.CSS(`input[name=kind][value=individual]`)))
-	w.do(
-		chromedp.SetValue(chromedp.CSS("#f-name"), "Ayesha Khan"),
-		chromedp.SetValue(chromedp.CSS("#f-email"), email),
-		chromedp.SetValue(chromedp.CSS("#f-password"), "correct horse battery"),
-		chromedp.SetValue(chromedp.CSS("#f-cnic"), "35202-7654321-2"),
-		chromedp.SetValue(chromedp.CSS("#f-mobile"), "0333-1234567"),
-	)
-	w.submit("main form button[type=submit]", "/dashboard")
+	w.signupIndividual(email)
 
 	w.open("/account")
 	w.want("#your-data", w.tr("Your data", "آپ کا ڈیٹا"))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
@@ -24,28 +23,9 @@ func TestBrowserFormKept(t *testing.T) {
 }
 
 func browserFormKept(t *testing.T, exe, lang string) {
-	p := start(t, []string{"IPREG_DATA_DIR=" + t.TempDir()}, "--demo")
-	ctx, dir := browserAt(t, exe, "form-kept-"+lang)
-	if err := chromedp.Do(ctx, chromedp.Navigate(p.base+"/healthz")); err != nil {
-		t.Fatalf("start %s: %v", exe, err)
-	}
-	w := &walker{t: t, ctx: ctx, base: p.base, lang: lang, dir: dir}
-	if lang == "ur" {
-		w.open("/")
-		w.do(chromedp.Click(chromedp.CSS(`a[href^="/lang/ur"]`)))
-		time.Sleep(300 * time.Millisecond)
-	}
+	w := demoWalk(t, exe, "form-kept-"+lang, lang)
 	email := "kept-" + lang + "@lahore-dev.pk"
-	w.open("/signup")
-	w.do(chromedp.Click(chromedp.CSS(`input[name=kind][value=individual]`)))
-	w.do(
-		chromedp.SetValue(chromedp.CSS("#f-name"), "Ayesha Khan"),
-		chromedp.SetValue(chromedp.CSS("#f-email"), email),
-		chromedp.SetValue(chromedp.CSS("#f-password"), "correct horse battery"),
-		chromedp.SetValue(chromedp.CSS("#f-cnic"), "35202-7654321-2"),
-		chromedp.SetValue(chromedp.CSS("#f-mobile"), "0333-1234567"),
-	)
-	w.submit("main form button[type=submit]", "/dashboard")
+	w.signupIndividual(email)
 
 	page := "/applications/new?category=freelancer_vpn"
 	w.open(page)
@@ -57,7 +37,7 @@ func browserFormKept(t *testing.T, exe, lang string) {
 	)
 	// The session ends while the form is open.
 	w.do(chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-		_, err := chromedp.Call(ctx, network.DeleteCookies, network.DeleteCookiesParams{Name: "ipreg_session", URL: p.base + "/"})
+		_, err := chromedp.Call(ctx, network.DeleteCookies, network.DeleteCookiesParams{Name: "ipreg_session", URL: w.base + "/"})
 		return err
 	}))
 	w.submit(`main form button[type=submit]`, "/login?next=")

@@ -504,3 +504,39 @@ func browserAt(t *testing.T, exe, name string) (context.Context, string) {
 	t.Cleanup(cancel)
 	return ctx, dir
 }
+
+// demoWalk starts `ipreg serve --demo` on a data directory of its own and
+// a browser for it (browserAt's screenshots directory name), with the
+// portal's language switched to lang.
+func demoWalk(t *testing.T, exe, name, lang string) *walker {
+	t.Helper()
+	p := start(t, []string{"IPREG_DATA_DIR=" + t.TempDir()}, "--demo")
+	ctx, dir := browserAt(t, exe, name)
+	if err := chromedp.Do(ctx, chromedp.Navigate(p.base+"/healthz")); err != nil {
+		t.Fatalf("start %s: %v", exe, err)
+	}
+	w := &walker{t: t, ctx: ctx, base: p.base, lang: lang, dir: dir}
+	if lang == "ur" {
+		w.open("/")
+		w.do(chromedp.Click(chromedp.CSS(`a[href^="/lang/ur"]`)))
+		time.Sleep(300 * time.Millisecond)
+	}
+	return w
+}
+
+// signupIndividual signs up Ayesha Khan, an individual, with email, and
+// lands on her dashboard.
+func (w *walker) signupIndividual(email string) {
+	w.t.Helper()
+	w.open("/signup")
+	// The kind is a choice; individuals have no NTN.
+	w.do(chromedp.Click(chromedp.CSS(`input[name=kind][value=individual]`)))
+	w.do(
+		chromedp.SetValue(chromedp.CSS("#f-name"), "Ayesha Khan"),
+		chromedp.SetValue(chromedp.CSS("#f-email"), email),
+		chromedp.SetValue(chromedp.CSS("#f-password"), "correct horse battery"),
+		chromedp.SetValue(chromedp.CSS("#f-cnic"), "35202-7654321-2"),
+		chromedp.SetValue(chromedp.CSS("#f-mobile"), "0333-1234567"),
+	)
+	w.submit("main form button[type=submit]", "/dashboard")
+}
