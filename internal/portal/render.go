@@ -102,11 +102,28 @@ func (v *view) FEPrefix(prefix string) []string {
 	if v.Err == nil {
 		return nil
 	}
+	// The indices that have an error, in order: read from the errors'
+	// keys, not by trying every index (a form sent back with an error
+	// calls this for each list on it, on every render).
+	var idx []int
+	for k := range v.Err.Fields {
+		rest, ok := strings.CutPrefix(k, prefix+"[")
+		if !ok {
+			continue
+		}
+		n, ok := strings.CutSuffix(rest, "]")
+		if !ok {
+			continue
+		}
+		if i, err := strconv.Atoi(n); err == nil && i >= 0 && strconv.Itoa(i) == n {
+			idx = append(idx, i)
+		}
+	}
+	slices.Sort(idx)
 	var out []string
-	for i := 0; i < 10000; i++ {
-		m, ok := v.Err.Fields[fmt.Sprintf("%s[%d]", prefix, i)]
+	for _, i := range idx {
+		m := v.Err.Fields[prefix+"["+strconv.Itoa(i)+"]"]
 		switch {
-		case !ok:
 		case checkedItems[prefix]: // ticked boxes, not lines: the message names the item
 			out = append(out, m)
 		case prefix == "addresses_csv": // the CSV file's own lines (relabel)
