@@ -33,6 +33,11 @@ type codedFormat struct {
 	// leaves out.
 	args []string
 	re   *regexp.Regexp
+	// lit is the format's longest text between verbs: a message without
+	// it cannot match re, and a substring test is far cheaper than the
+	// regexp, which every message shown on a page would otherwise try
+	// against every format.
+	lit string
 }
 
 var codedFormats = compileCoded([]codedFormat{
@@ -167,9 +172,15 @@ func compileCoded(fs []codedFormat) []codedFormat {
 		for _, m := range verbRe.FindAllStringIndex(fs[i].en, -1) {
 			b.WriteString(regexp.QuoteMeta(fs[i].en[last:m[0]]))
 			b.WriteString(`(.*?)`)
+			if piece := fs[i].en[last:m[0]]; len(piece) > len(fs[i].lit) {
+				fs[i].lit = piece
+			}
 			last = m[1]
 		}
 		b.WriteString(regexp.QuoteMeta(fs[i].en[last:]) + "$")
+		if piece := fs[i].en[last:]; len(piece) > len(fs[i].lit) {
+			fs[i].lit = piece
+		}
 		fs[i].re = regexp.MustCompile(b.String())
 	}
 	// The most specific first: "cannot change application %s: it is %s;
@@ -184,6 +195,9 @@ func compileCoded(fs []codedFormat) []codedFormat {
 // one of the codedFormats; ok is false otherwise.
 func labelCoded(lang, msg string, ops func() map[string]string) (out string, ok bool) {
 	for _, f := range codedFormats {
+		if !strings.Contains(msg, f.lit) {
+			continue
+		}
 		m := f.re.FindStringSubmatch(msg)
 		if m == nil {
 			continue
