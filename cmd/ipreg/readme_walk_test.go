@@ -85,24 +85,14 @@ func TestReadmeWalk(t *testing.T) {
 	testbin.UploadRequired(t, p.base, other, otherApp, registry.CategoryCompany)
 	p.call("POST", "/api/v1/applications/"+otherApp+"/submit", other, nil, 200)
 
-	// The walk as a reader keeps it: saved as walk.sh, run with its
-	// output in a log file (nothing in it may truncate the file it writes
-	// to, as tee /dev/stderr would).
+	// The walk as a reader keeps it: saved as walk.sh (runWalk).
 	if err := os.WriteFile(filepath.Join(dir, "walk.sh"), []byte(script), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	walk := func() ([]byte, error) {
-		cmd := exec.Command(bash, "-c", "bash walk.sh >walk.log 2>&1")
-		cmd.Dir = dir
 		// The reader's environment, with IPREG pointing at this demo; nothing
 		// names the data directory, which the walk finds as ./ipreg-data.
-		cmd.Env = append(os.Environ(), "IPREG="+p.base)
-		err := cmd.Run()
-		out, rerr := os.ReadFile(filepath.Join(dir, "walk.log"))
-		if rerr != nil {
-			t.Fatal(rerr)
-		}
-		return out, err
+		return runWalk(t, bash, dir, p.base, "")
 	}
 	out, err := walk()
 	if err != nil {
@@ -117,15 +107,14 @@ func TestReadmeWalk(t *testing.T) {
 
 	// A second run stops at the sign-up (its e-mail is taken), showing the
 	// registry's message, and goes no further.
+	// README says the message names the NTN.
 	again, err := walk()
 	if err == nil || !strings.Contains(string(again), "the registry answered 409") || !strings.Contains(string(again), `"code":"conflict"`) ||
-		strings.Contains(string(again), `"missing_documents"`) {
+		!strings.Contains(string(again), "NTN") || strings.Contains(string(again), `"missing_documents"`) {
 		t.Fatalf("the README's walk run again = %v, want it to stop at the sign-up with the registry's 409:\n%s", err, again)
 	}
 	t.Logf("the README's walk run again:\n%s", again)
-	if !regexp.MustCompile(`"allowed":true`).Match(out) || !regexp.MustCompile(`14\.1\.104\.7 is allowed: VPN-\d{4}-\d{6}`).Match(out) {
-		t.Fatalf("the README's walk ended without the agent's \"allowed\":\n%s", out)
-	}
+	wantAllowed(t, out)
 	if !strings.Contains(string(out), `"missing_documents"`) {
 		t.Errorf("the walk's draft does not list its missing documents, as the README says:\n%s", out)
 	}
@@ -150,6 +139,103 @@ func TestReadmeWalk(t *testing.T) {
 		!strings.Contains(string(msg), binary+" serve --demo --listen 127.0.0.1:0 --data-dir "+dataDir+"-demo") {
 		t.Fatalf("ipreg serve --demo beside a real user = %v\n%s", err, msg)
 	}
+
+	// The refusal's commands, as a reader follows them: the demo started
+	// as it says, and the walk (after removing what the first one left,
+	// as the README says) run after the export it says to run first.
+	_, suggested, _ := strings.Cut(string(msg), "of its own: ")
+	serveLine, rest, _ := strings.Cut(suggested, "\n")
+	export := regexp.MustCompile(`export IPREG_DATA_DIR=\S+`).FindString(rest)
+	if export == "" {
+		t.Fatalf("the refusal does not say what to export for the walk's ipreg key show:\n%s", msg)
+	}
+	serveWords := strings.Fields(serveLine)
+	if serveWords[0] != binary || serveWords[1] != "serve" {
+		t.Fatalf("the refusal suggests %q", serveLine)
+	}
+	// start adds --listen 127.0.0.1:0 itself; the suggested command has it.
+	elsewhere := testbin.Start(t, binary, []string{"IPREG_MAIL=log"}, regexp.MustCompile(`serving on (http://\S+)`), serveWords[1:]...)
+	for _, left := range []string{"walk-agent-state", "agent.log"} {
+		if err := os.RemoveAll(filepath.Join(dir, left)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	composed, err := runWalk(t, bash, dir, elsewhere.Addr, export)
+	if err != nil {
+		t.Fatalf("the README's walk after the refusal's command and %s failed: %v\n%s\n--- ipreg serve:\n%s", export, err, composed, elsewhere.Stderr())
+	}
+	wantAllowed(t, composed)
+	elsewhere.Cmd.Process.Signal(syscall.SIGTERM)
+	<-elsewhere.Done
+}
+
+// runWalk runs walk.sh in dir with bash, as a reader keeps it, its output
+// in a log file (nothing in it may truncate the file it writes to, as tee
+// /dev/stderr would), IPREG pointing at base, after the shell command
+// first if any.
+func runWalk(t *testing.T, bash, dir, base, first string) ([]byte, error) {
+	t.Helper()
+	line := "bash walk.sh >walk.log 2>&1"
+	if first != "" {
+		line = first + " && " + line
+	}
+	cmd := exec.Command(bash, "-c", line)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "IPREG="+base)
+	err := cmd.Run()
+	out, rerr := os.ReadFile(filepath.Join(dir, "walk.log"))
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	return out, err
+}
+
+// wantAllowed: the walk ended with the agent answering "allowed" for the
+// walk's own registration, the one its last line names.
+func wantAllowed(t *testing.T, out []byte) {
+	t.Helper()
+	m := regexp.MustCompile(`(?m)^14\.1\.104\.7 is allowed: (VPN-\d{4}-\d{6})$`).FindSubmatch(out)
+	if m == nil || !strings.Contains(string(out), `"allowed":true,"registration":"`+string(m[1])+`"`) {
+		t.Fatalf("the README's walk ended without the agent's \"allowed\" for its own registration:\n%s", out)
+	}
+}
+
+// TestReadmeWalkBesideAnOverlap: on a demo where another account already
+// holds an approved registration of the walk's addresses, the walk says
+// so and stops at its submission, never claiming "allowed" for a
+// registration the agent's answer does not name.
+func TestReadmeWalkBesideAnOverlap(t *testing.T) {
+	script := readmeWalk(t)
+	bash := testbin.Program(t, "bash", "bash")
+	testbin.Program(t, "curl", "curl")
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "walk.sh"), []byte(script), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := start(t, []string{"IPREG_DATA_DIR=" + filepath.Join(dir, "ipreg-data")}, "--demo")
+	p.call("POST", "/api/v1/signup", "", map[string]string{"email": "first@example.pk", "password": "correct horse battery",
+		"kind": "company", "name": "First (Pvt) Ltd", "cnic": "35202-7654321-1", "mobile": "0321-7654321", "ntn": "7654321-0"}, 201)
+	first := p.login("first@example.pk", "correct horse battery")
+	app := p.call("POST", "/api/v1/applications", first, map[string]any{"category": "company_vpn", "operator_id": "ptcl",
+		"subscriber_id": "PTCL-0099", "addresses": []string{"14.1.104.0/25"},
+		"vpn": map[string]any{"protocol": "wireguard"}, "purpose": "Engineers reach the head office from home."}, 201)["id"].(string)
+	testbin.UploadRequired(t, p.base, first, app, registry.CategoryCompany)
+	p.call("POST", "/api/v1/applications/"+app+"/submit", first, nil, 200)
+	op := p.login("operator.ptcl@demo.test", "demo-password-1")
+	checks := p.list("/api/v1/operator/checks?application_id="+app, op)
+	if len(checks) != 1 {
+		t.Fatalf("PTCL's checks of %s: %v", app, checks)
+	}
+	p.call("POST", "/api/v1/operator/checks/"+checks[0]["id"].(string), op, map[string]string{"result": "confirmed"}, 200)
+	rev := p.login("reviewer@demo.test", "demo-password-1")
+	p.call("POST", "/api/v1/applications/"+app+"/decision", rev, map[string]any{"decision": "approve"}, 200)
+
+	out, err := runWalk(t, bash, dir, p.base, "")
+	if err == nil || strings.Contains(string(out), "is allowed: ") ||
+		!strings.Contains(string(out), "14.1.104.0/24 overlaps what another account holds or applied for in this demo: the walk stops here") {
+		t.Fatalf("the README's walk beside another account's registration of its addresses = %v, want it to stop saying so:\n%s", err, out)
+	}
+	t.Logf("the README's walk beside an overlap:\n%s", out)
 }
 
 // TestReadmeAgentExamplesUseTheWalksAddress: every example check of an

@@ -18,7 +18,7 @@ type dbFlags struct {
 
 func (d *dbFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&d.dataDir, "data-dir", "./ipreg-data", "directory for the SQLite database and other local data")
-	fs.StringVar(&d.db, "db", "", "database: a postgres:// URL, or empty for SQLite at <data-dir>/ipreg.db")
+	fs.StringVar(&d.db, "db", "", "database: a postgres:// URL or libpq's keyword/value form (host=… user=… dbname=…), or empty for SQLite at <data-dir>/ipreg.db; a password in it is never printed or logged")
 }
 
 // dsn returns the database to open, creating the data directory for SQLite.

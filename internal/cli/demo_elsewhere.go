@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
@@ -20,41 +20,53 @@ import (
 // demo (absent, empty, or holding only demo users). db is the refused
 // database, asked on PostgreSQL which database names are taken.
 func (cfg *ServeConfig) demoElsewhere(ctx context.Context, db *store.DB) string {
-	program := cfg.program
-	if program == "" {
-		program = "ipreg"
-	}
 	dir := freeDemoDir(ctx, cfg.db.dataDir)
 	kept := withoutFlags(cfg.args, "data-dir", "db")
-	cmd := append([]string{program, "serve"}, kept...)
+	cmd := append(invokedAs(cfg.program), "serve")
+	cmd = append(cmd, kept...)
 	if !hasFlag(kept, "demo") {
 		cmd = append(cmd, "--demo")
 	}
+	cmd = append(cmd, "--data-dir", dir)
+	// Other commands run for this demo (the README's walk reads the
+	// feed's key with ipreg key show) must find its data directory too.
+	after := "\nThen, in each terminal that runs ipreg for this demo (the README's walk among them), first: " +
+		"export IPREG_DATA_DIR=" + shellQuote(dir)
 	if cfg.db.db == "" {
-		cmd = append(cmd, "--data-dir", dir)
-		return "Run the demo in a data directory of its own: " + shellJoin(cmd)
+		return "Run the demo in a data directory of its own: " + shellJoin(cmd) + after
 	}
-	u, err := url.Parse(cfg.db.db)
 	name := ""
-	if err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
-		name = freeDemoDatabase(ctx, db, strings.TrimPrefix(u.Path, "/"))
+	if store.IsPostgres(cfg.db.db) {
+		name = freeDemoDatabase(ctx, db, store.DatabaseName(cfg.db.db))
 	}
 	if name == "" {
-		cmd = append(cmd, "--db", "postgres://…/<a new, empty database>", "--data-dir", dir)
-		return "Run the demo on a new, empty PostgreSQL database, with a data directory of its own: " + shellJoin(cmd)
+		cmd = append(cmd[:len(cmd)-2], "--db", "postgres://…/<a new, empty database>", "--data-dir", dir)
+		return "Run the demo on a new, empty PostgreSQL database, with a data directory of its own: " + shellJoin(cmd) + after
 	}
-	// The password in --db, if any, is not repeated: the refusal is
-	// printed and may be logged.
+	// The password in --db, if any, is not repeated (store.Redact): the
+	// refusal is printed and may be logged.
 	note := ""
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "PASSWORD")
-		note = " (put your password where they say PASSWORD)"
+	if store.HasPassword(cfg.db.db) {
+		note = " (put your password where they say " + store.RedactedPassword + ")"
 	}
-	demo := *u
-	demo.Path = "/" + name
-	cmd = append(cmd, "--db", demo.String(), "--data-dir", dir)
-	return fmt.Sprintf("Run the demo on a new, empty PostgreSQL database, with a data directory of its own%s: %s && %s",
-		note, shellJoin([]string{"psql", u.String(), "-c", "CREATE DATABASE \"" + name + "\""}), shellJoin(cmd))
+	cmd = append(cmd[:len(cmd)-2], "--db", store.Redact(store.WithDatabase(cfg.db.db, name)), "--data-dir", dir)
+	return fmt.Sprintf("Run the demo on a new, empty PostgreSQL database, with a data directory of its own%s: %s && %s%s",
+		note, shellJoin([]string{"psql", store.Redact(cfg.db.db), "-c", "CREATE DATABASE \"" + name + "\""}), shellJoin(cmd), after)
+}
+
+// invokedAs is the program's name to repeat in a command to run: the
+// name as invoked, except a binary go run built in a temporary directory
+// (…/go-build…/exe/ipreg), gone when it exits, which is
+// "go run ./cmd/ipreg" instead.
+func invokedAs(program string) []string {
+	if program == "" {
+		return []string{"ipreg"}
+	}
+	p := strings.ReplaceAll(program, `\`, "/")
+	if strings.Contains(p, "/go-build") && strings.Contains(p, "/exe/") {
+		return []string{"go", "run", "./cmd/" + strings.TrimSuffix(path.Base(p), ".exe")}
+	}
+	return []string{program}
 }
 
 // freeDemoDir returns the first of <dataDir>-demo, <dataDir>-demo-2, … that

@@ -3,6 +3,8 @@ package cli
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"net/url"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -76,7 +78,10 @@ func TestDemoRefusalSaysWhatToRun(t *testing.T) {
 				if code != 1 || !strings.Contains(msg, "refusing --demo") || !ok {
 					t.Fatalf("serve --demo beside a real user = %d %q", code, msg)
 				}
-				line = strings.TrimSpace(line)
+				line, then, _ := strings.Cut(strings.TrimSpace(line), "\n")
+				if !strings.Contains(then, "export IPREG_DATA_DIR=") {
+					t.Fatalf("the refusal does not say to export IPREG_DATA_DIR for the demo's other commands: %q", msg)
+				}
 				if kind == "postgres" {
 					first, second, ok := strings.Cut(line, " && ")
 					if !ok {
@@ -129,5 +134,67 @@ func TestDemoRefusalSaysWhatToRun(t *testing.T) {
 				t.Fatalf("with a real user in %s-demo the refusal suggests %q", base, again)
 			}
 		})
+	}
+}
+
+func TestInvokedAs(t *testing.T) {
+	for _, tc := range []struct{ program, want string }{
+		{"/tmp/go-build3171982449/b001/exe/ipreg", "go run ./cmd/ipreg"},
+		{`C:\Users\a\AppData\Local\Temp\go-build123\b001\exe\ipreg.exe`, "go run ./cmd/ipreg"},
+		{"bin/ipreg", "bin/ipreg"},
+		{"/usr/local/bin/ipreg", "/usr/local/bin/ipreg"},
+		{"", "ipreg"},
+	} {
+		if got := strings.Join(invokedAs(tc.program), " "); got != tc.want {
+			t.Errorf("invokedAs(%q) = %q, want %q", tc.program, got, tc.want)
+		}
+	}
+}
+
+// TestDemoRefusalUnderGoRun: run by go run, the refusal names go run
+// ./cmd/ipreg, not the temporary binary gone when it exits.
+func TestDemoRefusalUnderGoRun(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, errOut := run(t, nil, "a long password\n", "user", "add", "--email", "r@pta.gov.pk", "--role", "reviewer", "--data-dir", dir); code != 0 {
+		t.Fatalf("user add: %s", errOut)
+	}
+	var out bytes.Buffer
+	code := Main(context.Background(), []string{"serve", "--demo", "--listen", "127.0.0.1:0", "--data-dir", dir}, func(string) (string, bool) { return "", false },
+		IO{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &out, Program: "/tmp/go-build3171982449/b001/exe/ipreg"})
+	if code != 1 || !strings.Contains(out.String(), ": go run ./cmd/ipreg serve --demo --listen 127.0.0.1:0 --data-dir ") || strings.Contains(out.String(), "go-build") {
+		t.Fatalf("serve --demo under go run = %d\n%s", code, out.String())
+	}
+}
+
+// TestDemoRefusalRedactsPassword: whatever the spelling of a password in
+// --db (a URL's userinfo, a password= query parameter, libpq's keyword
+// form), the refusal (its psql and serve commands) never repeats it.
+func TestDemoRefusalRedactsPassword(t *testing.T) {
+	dsn := storetest.DSN(t, "postgres")
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dataDir := t.TempDir()
+	if code, _, errOut := run(t, nil, "a long password\n", "user", "add", "--email", "r@pta.gov.pk", "--role", "reviewer", "--db", dsn, "--data-dir", dataDir); code != 0 {
+		t.Fatalf("user add: %s", errOut)
+	}
+	withUserinfo := *u
+	withUserinfo.User = url.UserPassword(u.User.Username(), "hunter2")
+	withQuery := *u
+	q := u.Query()
+	q.Set("password", "hunter2")
+	withQuery.RawQuery = q.Encode()
+	keyword := fmt.Sprintf("host=%s port=%s user=%s password=hunter2 dbname=%s sslmode=disable",
+		u.Hostname(), u.Port(), u.User.Username(), strings.TrimPrefix(u.Path, "/"))
+	for _, spelling := range []string{withUserinfo.String(), withQuery.String(), keyword} {
+		var out bytes.Buffer
+		code := Main(context.Background(), []string{"serve", "--demo", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--db", spelling},
+			func(string) (string, bool) { return "", false }, IO{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &out, Program: "ipreg"})
+		msg := out.String()
+		if code != 1 || !strings.Contains(msg, "refusing --demo") || strings.Contains(msg, "hunter2") ||
+			!strings.Contains(msg, "where they say PASSWORD") || !strings.Contains(msg, "psql ") || !strings.Contains(msg, "_demo") {
+			t.Errorf("serve --demo --db %q = %d\n%s", spelling, code, msg)
+		}
 	}
 }

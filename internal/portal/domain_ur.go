@@ -90,13 +90,13 @@ var domainUrdu = map[string]string{
 	"the same addresses or numbers are already registered or applied for":                                   "یہی پتے یا نمبر پہلے سے رجسٹر یا زیرِ درخواست ہیں",
 
 	// States inside messages
-	"a draft (state draft)": "مسودہ",
+	"a draft": "مسودہ",
 	"waiting for the operator's confirmation (state operator_check)": "آپریٹر کی تصدیق کی منتظر",
-	"under review (state review)":                                    "زیرِ جائزہ",
-	"returned for correction (state returned)":                       "درستی کے لیے واپس",
-	"already approved (state approved)":                              "پہلے سے منظور",
-	"already rejected (state rejected)":                              "پہلے سے مسترد",
-	"withdrawn (state withdrawn)":                                    "واپس لی گئی",
+	"under review":            "زیرِ جائزہ",
+	"returned for correction": "درستی کے لیے واپس",
+	"already approved":        "پہلے سے منظور",
+	"already rejected":        "پہلے سے مسترد",
+	"withdrawn":               "واپس لی گئی",
 
 	// Documents
 	"the PDF is incomplete (no end-of-file marker); upload it again, or export it from the original once more":                             "PDF نامکمل ہے (فائل کے اختتام کا نشان نہیں)؛ دوبارہ اپ لوڈ کریں، یا اصل سے دوبارہ بنائیں",

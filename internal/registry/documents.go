@@ -139,12 +139,18 @@ func DocumentKindsFor(c Category) []DocumentKind {
 
 // kindTaken refuses a document of a kind category c does not take,
 // naming those it takes.
+// The one check of a kind: an unknown kind, like a known one the category
+// does not take, names the kinds the category takes.
 func kindTaken(c Category, k DocumentKind) error {
 	takes := DocumentKindsFor(c)
 	if slices.Contains(takes, k) {
 		return nil
 	}
 	fe := FieldErrors{}
+	if k == "" {
+		fe.Add("kind", "is required: one of %s", joinKinds(takes))
+		return fe.Err()
+	}
 	fe.Add("kind", "%s is not a document that %s applications take; give one of %s", k, c, joinKinds(takes))
 	return fe.Err()
 }
@@ -475,12 +481,13 @@ func (s *Service) DocumentLimit(ctx context.Context) (int64, error) {
 // the write transaction checks again. An account's PDFs are checked one at
 // a time (pdfAccountWait), so one applicant cannot hold every core.
 func (s *Service) UploadDocument(ctx context.Context, actor *User, appID string, in UploadInput) (*Document, error) {
-	if err := s.CheckDocumentUpload(ctx, actor, appID); err != nil {
+	category, err := s.checkDocumentUpload(ctx, actor, appID)
+	if err != nil {
 		return nil, err
 	}
 	kind := DocumentKind(in.Kind)
-	if !kind.Valid() {
-		return nil, FieldErrors{"kind": "must be one of " + joinKinds(DocumentKinds)}.Err()
+	if err := kindTaken(category, kind); err != nil {
+		return nil, err
 	}
 	// The size first: it costs nothing, and a PDF is parsed to sniff it.
 	limit, err := s.DocumentLimit(ctx)
@@ -543,17 +550,26 @@ func (s *Service) UploadDocument(ctx context.Context, actor *User, appID string,
 // or already holding MaxDocuments). Handlers call it before reading an
 // upload's body, so that a refused upload costs no reading and no parsing.
 func (s *Service) CheckDocumentUpload(ctx context.Context, actor *User, appID string) error {
+	_, err := s.checkDocumentUpload(ctx, actor, appID)
+	return err
+}
+
+// checkDocumentUpload is CheckDocumentUpload, returning the application's
+// category (whose kinds of document an upload must be one of).
+func (s *Service) checkDocumentUpload(ctx context.Context, actor *User, appID string) (Category, error) {
 	if err := requireRole(actor, RoleApplicant); err != nil {
-		return err
+		return "", err
 	}
 	if s.blobs == nil {
-		return Errorf(EINTERNAL, "document storage is not configured")
+		return "", Errorf(EINTERNAL, "document storage is not configured")
 	}
-	return s.store.Read(ctx, func(tx Tx) error {
+	var category Category
+	err := s.store.Read(ctx, func(tx Tx) error {
 		a, err := ownApplication(ctx, tx, actor, appID)
 		if err != nil {
 			return err
 		}
+		category = a.Category
 		if err := documentsAddable(ctx, tx, a); err != nil {
 			return err
 		}
@@ -566,6 +582,7 @@ func (s *Service) CheckDocumentUpload(ctx context.Context, actor *User, appID st
 		}
 		return nil
 	})
+	return category, err
 }
 
 // fieldError moves a domain error's message under one field, so forms can

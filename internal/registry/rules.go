@@ -43,19 +43,19 @@ func checkTransition(a *Application, to State, action string) error {
 func describeState(s State) string {
 	switch s {
 	case StateDraft:
-		return "a draft (state draft)"
+		return "a draft"
 	case StateOperatorCheck:
 		return "waiting for the operator's confirmation (state operator_check)"
 	case StateReview:
-		return "under review (state review)"
+		return "under review"
 	case StateReturned:
-		return "returned for correction (state returned)"
+		return "returned for correction"
 	case StateApproved:
-		return "already approved (state approved)"
+		return "already approved"
 	case StateRejected:
-		return "already rejected (state rejected)"
+		return "already rejected"
 	case StateWithdrawn:
-		return "withdrawn (state withdrawn)"
+		return "withdrawn"
 	}
 	return "in state " + string(s)
 }

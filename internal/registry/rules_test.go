@@ -21,8 +21,15 @@ func TestTransitions(t *testing.T) {
 		}
 	}
 	err := checkTransition(&Application{ID: "app_1", State: StateApproved}, StateWithdrawn, "withdraw")
-	if ErrorCode(err) != ECONFLICT || !strings.Contains(err.Error(), "already approved (state approved)") {
+	if ErrorCode(err) != ECONFLICT || ErrorMessage(err) != "cannot withdraw application app_1: it is already approved" {
 		t.Errorf("checkTransition error = %v", err)
+	}
+	// A state is said once: "it is withdrawn", never "it is withdrawn
+	// (state withdrawn)".
+	for _, st := range States {
+		if d := describeState(st); strings.Count(d, string(st)) > 1 {
+			t.Errorf("describeState(%s) = %q says the state twice", st, d)
+		}
 	}
 }
 

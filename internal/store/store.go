@@ -44,24 +44,32 @@ type DB struct {
 
 var _ registry.Store = (*DB)(nil)
 
-// Open opens the database named by dsn: a postgres:// or postgresql:// URL,
-// or a path to an SQLite file (created if missing). It does not migrate.
+// Open opens the database named by dsn: a postgres:// or postgresql:// URL
+// or libpq's keyword/value form (host=… dbname=…), or a path to an SQLite
+// file (created if missing). It does not migrate. Its errors never repeat
+// a password given in dsn (Redact).
 func Open(ctx context.Context, dsn string) (*DB, error) {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+	if IsPostgres(dsn) {
 		db, err := sql.Open("pgx", dsn)
 		if err != nil {
-			return nil, fmt.Errorf("open postgres: %w", err)
+			return nil, fmt.Errorf("open postgres: %w", redactedError{err})
 		}
 		db.SetMaxOpenConns(20)
 		db.SetMaxIdleConns(20)
 		db.SetConnMaxIdleTime(5 * time.Minute)
 		if err := db.PingContext(ctx); err != nil {
 			db.Close()
-			return nil, fmt.Errorf("connect to postgres: %w", err)
+			return nil, fmt.Errorf("connect to postgres: %w", redactedError{err})
 		}
 		return &DB{db: db, d: postgresDialect}, nil
 	}
 	path := strings.TrimPrefix(dsn, "sqlite://")
+	if strings.Contains(path, "=") && strings.ContainsAny(path, " \t") {
+		// Not a file anyone means to create: a connection string with
+		// an unknown keyword, or a typo in one. Not repeated: it may hold
+		// a password in a spelling Redact does not know.
+		return nil, errors.New("open database: the database given is neither a postgres:// URL, nor libpq's keyword/value form (host=… user=… dbname=…, each keyword one of libpq's), nor an SQLite file name (which has no spaces beside an =)")
+	}
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
