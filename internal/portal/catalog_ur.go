@@ -696,6 +696,7 @@ var urdu = map[string]string{
 	"not submitted yet":                                                 "ابھی جمع نہیں کرائی گئی",
 	"your turn: correct it and submit again":                            "آپ کی باری: درست کر کے دوبارہ جمع کرائیں",
 	"due %s":                                                            "آخری تاریخ %s",
+	"appeal decision due %s":                                            "اپیل کے فیصلے کی آخری تاریخ %s",
 	"the answer was due %s":                                             "جواب کی آخری تاریخ %s تھی",
 	"taken %s":                                                          "فیصلہ %s",
 	"none: withdrawn":                                                   "کوئی نہیں: واپس لے لی گئی",

@@ -584,7 +584,10 @@ func decisionDue(a *registry.Application, now time.Time) (due time.Time, waiting
 func (v *view) DecisionCell(a *registry.Application) string {
 	at := func(t time.Time) string { return t.In(registry.PKT.Loc).Format("2006-01-02 15:04 MST") } // as whenText
 	due, waiting, _, _ := decisionDue(a, time.Time{})
+	ap := LastAppeal(a)
 	switch {
+	case ap != nil && ap.State == registry.AppealPending:
+		return v.T("appeal decision due %s", at(ap.SLADueAt))
 	case a.State == registry.StateDraft:
 		return v.T("not submitted yet")
 	case waiting:
@@ -597,6 +600,16 @@ func (v *view) DecisionCell(a *registry.Application) string {
 		return v.T("none: withdrawn")
 	}
 	return ""
+}
+
+// LastAppeal is the latest appeal against a's rejection, or nil: what a
+// list of applications says beside the state (a rejection under appeal,
+// upheld or overturned).
+func LastAppeal(a *registry.Application) *registry.Appeal {
+	if len(a.Appeals) == 0 {
+		return nil
+	}
+	return a.Appeals[len(a.Appeals)-1]
 }
 
 // readUpload reads a document form exactly as the API does.
