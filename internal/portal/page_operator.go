@@ -346,3 +346,18 @@ func fieldMessages(lang string, fields map[string]string) string {
 	}
 	return strings.Join(parts, "; ")
 }
+
+// CheckName is the accessible name of a check's checkbox: the row as the
+// operator sees it (its number, what it lists, its holder), so that one
+// holder's several checks are told apart by a screen reader:
+// "Select row 2: 14.1.110.0/24 (Tee Four (Pvt) Ltd.)".
+func (v *view) CheckName(c *registry.Check, row int) string {
+	items := make([]string, 0, len(c.Addresses)+len(c.MobileNumbers))
+	for _, p := range c.Addresses {
+		items = append(items, p.String())
+	}
+	for _, n := range c.MobileNumbers {
+		items = append(items, Mobile(n))
+	}
+	return v.T("Select row %d: %s (%s)", row, v.Iso(strings.Join(items, ", ")), v.Iso(c.HolderName))
+}

@@ -136,6 +136,10 @@ func tour(t *testing.T) []tourPage {
 		form       url.Values           // a POST when set
 		files      map[string][2]string // a multipart POST when set
 	}
+	// Two checks of one holder waiting for the operator: their rows' names
+	// must differ.
+	e.apply(alice, "14.1.115.0/24", purpose, true)
+	e.apply(alice, "14.1.116.0/24", purpose, true)
 	apps := []*registry.Application{draft, withOperator, inReview, returned, approved, rejected, revoked, withdrawn, disputed}
 	var visits []visit
 	for _, p := range []string{"/", "/privacy", "/signup", "/login", "/password/forgot", "/password/reset?token=x", "/verify",
