@@ -283,13 +283,10 @@ var addressColumnWords = map[string]bool{
 func applicationInput(w http.ResponseWriter, r *http.Request) (registry.ApplicationInput, url.Values, itemPlaces, error) {
 	var in registry.ApplicationInput
 	places := itemPlaces{}
-	r.Body = http.MaxBytesReader(w, r.Body, 2<<20)
-	// Everything in memory: the limit is small, and no temporary files.
-	if err := r.ParseMultipartForm(2 << 20); err != nil {
-		return in, nil, places, registry.Errorf(registry.EMALFORMED, "the form could not be read (is the CSV file larger than 2 MiB?); send it again")
+	vals, files, err := formWithFiles(w, r, 2<<20, "addresses_csv")
+	if err != nil {
+		return in, vals, places, err
 	}
-	f := r.MultipartForm.Value
-	vals := url.Values(f)
 	get := func(k string) *string { v := vals.Get(k); return &v }
 	list := func(apiField, formField string) *[]string {
 		items, lines := listLines(vals.Get(formField))
@@ -306,7 +303,7 @@ func applicationInput(w http.ResponseWriter, r *http.Request) (registry.Applicat
 	}
 	addrs := list("addresses", "addresses")
 	var rows []csvRow
-	if fhs := r.MultipartForm.File["addresses_csv"]; len(fhs) > 0 && fhs[0].Size > 0 {
+	if fhs := files["addresses_csv"]; len(fhs) > 0 && fhs[0].Size > 0 {
 		file, err := fhs[0].Open()
 		if err != nil {
 			return in, vals, places, err

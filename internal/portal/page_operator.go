@@ -250,12 +250,12 @@ func (s *Server) checksUpload(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 4<<20)
-	if err := r.ParseMultipartForm(4 << 20); err != nil {
-		s.renderChecks(w, r, u, http.StatusUnprocessableEntity, toFormError(s, r, registry.FieldErrors{"file": "send a CSV file of at most 4 MiB"}.Err()), nil, nil)
+	_, files, err := formWithFiles(w, r, 4<<20, "file")
+	if err != nil {
+		s.renderChecks(w, r, u, statusOf(err), toFormError(s, r, err), nil, nil)
 		return
 	}
-	fhs := r.MultipartForm.File["file"]
+	fhs := files["file"]
 	if len(fhs) == 0 {
 		s.renderChecks(w, r, u, http.StatusUnprocessableEntity,
 			toFormError(s, r, registry.FieldErrors{"file": "is required: the CSV file you downloaded, with result and note filled in"}.Err()), nil, nil)
