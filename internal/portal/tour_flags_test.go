@@ -79,3 +79,13 @@ func visibleText(n *html.Node) string {
 	walk(n)
 	return b.String()
 }
+
+// TestTourNoFormatFaults: no page of the tour shows a fmt fault
+// ("%!(EXTRA …)", "%!s(MISSING)"), in either language.
+func TestTourNoFormatFaults(t *testing.T) {
+	for _, p := range tour(t) {
+		if i := strings.Index(p.Body, "%!"); i >= 0 {
+			t.Errorf("%s: a format fault: %q", p, p.Body[i:min(len(p.Body), i+60)])
+		}
+	}
+}
