@@ -59,6 +59,9 @@ func TestFormsWithFilesReadEitherEncoding(t *testing.T) {
 		{"prefixes, urlencoded", admin, "/admin/operators/ptcl/prefixes", func(b *browser, p string) page {
 			return b.post(p, url.Values{"prefixes": {"14.1.0.0/16\nnot-a-prefix"}})
 		}, 422, []string{"not-a-prefix", "line 2"}, []string{"MiB"}},
+		{"document, urlencoded", app, "/applications/" + draft.ID + "/documents", func(b *browser, p string) page {
+			return b.post(p, url.Values{"kind": {"cnic_back"}})
+		}, 415, []string{`value="cnic_back" selected`, "Choose which document this is and a file"}, []string{"send the document as"}},
 		{"checks, urlencoded", operator, "/operator/checks/upload", func(b *browser, p string) page { return b.post(p, url.Values{}) }, 422,
 			[]string{"the CSV file you downloaded"}, []string{"MiB", "could not be read"}},
 	} {

@@ -636,6 +636,13 @@ func (s *Server) documentUpload(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		var in registry.UploadInput
 		in, err = readUpload(w, r, limit)
+		if in.Kind == "" && registry.ErrorCode(err) == registry.EUNSUPPORTED {
+			// Not multipart (posted without its file part): the kind
+			// chosen is read from the urlencoded form all the same.
+			if vals, ferr := form(w, r); ferr == nil {
+				in.Kind = vals.Get("kind")
+			}
+		}
 		if in.Kind != "" {
 			kept = url.Values{"kind": {in.Kind}}
 		}
