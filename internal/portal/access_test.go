@@ -138,7 +138,7 @@ func TestAccess(t *testing.T) {
 		{"POST /applications", "/applications", only(0, 403, "alice", "bob")},
 		// The form is read before the owner is known: an unreadable one says
 		// so to anyone (400), revealing nothing.
-		{"POST /applications/{id}", "/applications/" + draft.ID, with(only(0, 403, "alice"), "bob", 400)},
+		{"POST /applications/{id}", "/applications/" + draft.ID, with(only(0, 403, "alice"), "bob", 404)},
 		{"POST /applications/{id}/documents", "/applications/" + draft.ID + "/documents", with(only(0, 403, "alice"), "bob", 404)},
 		{"POST /applications/{id}/documents/{doc}/delete", "/applications/" + draft.ID + "/documents/" + doc + "/delete", with(only(0, 403, "alice"), "bob", 404)},
 		{"POST /applications/{id}/submit", "/applications/" + draft.ID + "/submit", with(only(0, 403, "alice"), "bob", 404)},

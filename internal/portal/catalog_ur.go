@@ -296,7 +296,7 @@ var urdu = map[string]string{
 	"answered":         "جواب دے دیا گیا",
 	"Confirm each application whose subscriber holds the addresses or numbers listed, or dispute it with a note. Unanswered checks go to the reviewer flagged when their deadline passes.": "ہر اس درخواست کی تصدیق کریں جس کا صارف درج پتوں یا نمبروں کا حامل ہے، یا نوٹ کے ساتھ اعتراض کریں۔ جن تصدیقات کا جواب مقررہ وقت تک نہ آئے وہ نشاندہی کے ساتھ جائزہ کار کو چلی جاتی ہیں۔",
 	"Select all":                             "سب منتخب کریں",
-	"Select":                                 "منتخب کریں",
+	"Select row %d: %s (%s)":                 "قطار %d منتخب کریں: %s (%s)",
 	"Answer by":                              "جواب کی آخری تاریخ",
 	"Answer for the selected":                "منتخب شدہ کا جواب",
 	"Confirm: the subscriber holds them":     "تصدیق: یہ صارف ہی کے ہیں",
@@ -696,6 +696,8 @@ var urdu = map[string]string{
 	"not submitted yet":                                                 "ابھی جمع نہیں کرائی گئی",
 	"your turn: correct it and submit again":                            "آپ کی باری: درست کر کے دوبارہ جمع کرائیں",
 	"due %s":                                                            "آخری تاریخ %s",
+	"appeal decision due %s":                                            "اپیل کے فیصلے کی آخری تاریخ %s",
+	"the answer was due %s":                                             "جواب کی آخری تاریخ %s تھی",
 	"taken %s":                                                          "فیصلہ %s",
 	"none: withdrawn":                                                   "کوئی نہیں: واپس لے لی گئی",
 	// Forms that keep what was typed (pending.go, checks, documents).

@@ -222,6 +222,9 @@ func labelCoded(lang, msg string, ops func() map[string]string) (out string, ok 
 		}
 		// Arguments are text now (a grouped amount): every verb is %s.
 		format = textVerbs.ReplaceAllString(format, "%${1}s")
+		if !verbRe.MatchString(format) {
+			return format, true // every argument dropped: Sprintf would append them as %!(EXTRA …)
+		}
 		// Explicit argument indexes (%[4]s) skip the dropped ones.
 		return fmt.Sprintf(format, args...), true
 	}

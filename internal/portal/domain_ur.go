@@ -268,9 +268,8 @@ var domainUrdu = map[string]string{
 	"fee due: the account would hold %d allowlisted addresses, at or above the threshold of %d":      "فیس واجب: اکاؤنٹ کے منظور شدہ پتے %d ہوں گے، جو حد %d کے برابر یا زیادہ ہے",
 	// The portal's own forms and the shared upload reader
 	"the form could not be read; reload the page and send it again":                  "فارم پڑھا نہیں جا سکا؛ صفحہ دوبارہ لوڈ کر کے پھر بھیجیں",
-	"the form could not be read (is the CSV file larger than 2 MiB?); send it again": "فارم پڑھا نہیں جا سکا (کیا CSV فائل 2 MiB سے بڑی ہے؟)؛ دوبارہ بھیجیں",
-	"send a CSV file of at most 4 MiB":                                               "زیادہ سے زیادہ 4 MiB کی CSV فائل بھیجیں",
-	"send a text file of at most 16 MiB":                                             "زیادہ سے زیادہ 16 MiB کی متنی فائل بھیجیں",
+	"is too large: the form with its file may be at most %s; choose a smaller file":  "بہت بڑی ہے: فائل سمیت فارم زیادہ سے زیادہ %s کا ہو سکتا ہے؛ چھوٹی فائل منتخب کریں",
+	"the form is larger than %s: send it again with less text":                       "فارم %s سے بڑا ہے: کم متن کے ساتھ دوبارہ بھیجیں",
 	"is required: the CSV file you downloaded, with result and note filled in":       "لازمی ہے: ڈاؤن لوڈ کی گئی CSV فائل، result اور note پُر کر کے",
 	"is empty: paste the prefixes or choose the file":                                "خالی ہے: پریفکس چسپاں کریں یا فائل منتخب کریں",
 	"the file is empty; start from the file this page downloads":                     "فائل خالی ہے؛ اس صفحے سے ڈاؤن لوڈ کی گئی فائل سے شروع کریں",

@@ -42,3 +42,6 @@ func IsPage(path string) bool {
 	_, pattern := getPages.Handler(&http.Request{Method: http.MethodGet, URL: u})
 	return pattern != ""
 }
+
+// Label is a code's label of the given kind ("flag", "state"), in lang.
+func Label(lang, kind, code string) string { return (&view{Lang: lang}).L(kind, code) }

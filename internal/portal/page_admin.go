@@ -165,13 +165,10 @@ func (s *Server) adminOperatorPrefixes(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<20)
-	err := r.ParseMultipartForm(16 << 20)
-	if err != nil {
-		err = registry.FieldErrors{"prefixes": "send a text file of at most 16 MiB"}.Err()
-	} else {
-		var rd io.Reader = strings.NewReader(r.FormValue("prefixes"))
-		if fhs := r.MultipartForm.File["file"]; len(fhs) > 0 && fhs[0].Size > 0 {
+	vals, files, err := formWithFiles(w, r, 16<<20, "prefixes")
+	if err == nil {
+		var rd io.Reader = strings.NewReader(vals.Get("prefixes"))
+		if fhs := files["file"]; len(fhs) > 0 && fhs[0].Size > 0 {
 			file, ferr := fhs[0].Open()
 			if ferr != nil {
 				s.fail(w, r, ferr)
@@ -195,11 +192,7 @@ func (s *Server) adminOperatorPrefixes(w http.ResponseWriter, r *http.Request) {
 	}
 	// The pasted list comes back in that operator's form (a file must be
 	// chosen again).
-	var vals url.Values
-	if r.MultipartForm != nil {
-		vals = url.Values{"prefixes": {r.FormValue("prefixes")}}
-	}
-	s.renderOperators(w, r, u, statusOf(err), toFormError(s, r, err), vals, r.URL.Path)
+	s.renderOperators(w, r, u, statusOf(err), toFormError(s, r, err), url.Values{"prefixes": {vals.Get("prefixes")}}, r.URL.Path)
 }
 
 // settingField is one row of the settings form, from Settings' JSON tags.

@@ -283,13 +283,10 @@ var addressColumnWords = map[string]bool{
 func applicationInput(w http.ResponseWriter, r *http.Request) (registry.ApplicationInput, url.Values, itemPlaces, error) {
 	var in registry.ApplicationInput
 	places := itemPlaces{}
-	r.Body = http.MaxBytesReader(w, r.Body, 2<<20)
-	// Everything in memory: the limit is small, and no temporary files.
-	if err := r.ParseMultipartForm(2 << 20); err != nil {
-		return in, nil, places, registry.Errorf(registry.EMALFORMED, "the form could not be read (is the CSV file larger than 2 MiB?); send it again")
+	vals, files, err := formWithFiles(w, r, 2<<20, "addresses_csv")
+	if err != nil {
+		return in, vals, places, err
 	}
-	f := r.MultipartForm.Value
-	vals := url.Values(f)
 	get := func(k string) *string { v := vals.Get(k); return &v }
 	list := func(apiField, formField string) *[]string {
 		items, lines := listLines(vals.Get(formField))
@@ -306,7 +303,7 @@ func applicationInput(w http.ResponseWriter, r *http.Request) (registry.Applicat
 	}
 	addrs := list("addresses", "addresses")
 	var rows []csvRow
-	if fhs := r.MultipartForm.File["addresses_csv"]; len(fhs) > 0 && fhs[0].Size > 0 {
+	if fhs := files["addresses_csv"]; len(fhs) > 0 && fhs[0].Size > 0 {
 		file, err := fhs[0].Open()
 		if err != nil {
 			return in, vals, places, err
@@ -584,7 +581,10 @@ func decisionDue(a *registry.Application, now time.Time) (due time.Time, waiting
 func (v *view) DecisionCell(a *registry.Application) string {
 	at := func(t time.Time) string { return t.In(registry.PKT.Loc).Format("2006-01-02 15:04 MST") } // as whenText
 	due, waiting, _, _ := decisionDue(a, time.Time{})
+	ap := LastAppeal(a)
 	switch {
+	case ap != nil && ap.State == registry.AppealPending:
+		return v.T("appeal decision due %s", at(ap.SLADueAt))
 	case a.State == registry.StateDraft:
 		return v.T("not submitted yet")
 	case waiting:
@@ -597,6 +597,16 @@ func (v *view) DecisionCell(a *registry.Application) string {
 		return v.T("none: withdrawn")
 	}
 	return ""
+}
+
+// LastAppeal is the latest appeal against a's rejection, or nil: what a
+// list of applications says beside the state (a rejection under appeal,
+// upheld or overturned).
+func LastAppeal(a *registry.Application) *registry.Appeal {
+	if len(a.Appeals) == 0 {
+		return nil
+	}
+	return a.Appeals[len(a.Appeals)-1]
 }
 
 // readUpload reads a document form exactly as the API does.
@@ -626,6 +636,13 @@ func (s *Server) documentUpload(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		var in registry.UploadInput
 		in, err = readUpload(w, r, limit)
+		if in.Kind == "" && registry.ErrorCode(err) == registry.EUNSUPPORTED {
+			// Not multipart (posted without its file part): the kind
+			// chosen is read from the urlencoded form all the same.
+			if vals, ferr := form(w, r); ferr == nil {
+				in.Kind = vals.Get("kind")
+			}
+		}
 		if in.Kind != "" {
 			kept = url.Values{"kind": {in.Kind}}
 		}

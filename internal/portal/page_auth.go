@@ -3,9 +3,14 @@ package portal
 import (
 	"bytes"
 	"encoding/base64"
+	"errors"
+	"fmt"
 	"image/png"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/pquerna/otp"
@@ -238,4 +243,36 @@ func (s *Server) totpConfirm(w http.ResponseWriter, r *http.Request) {
 	// Show the same secret again, so the user can retry with the app they set up.
 	secret := f.Get("secret")
 	s.renderAccount(w, r, statusOf(err), u, &registry.TOTPEnrolment{Secret: secret, URL: otpauthURL(u.Email, secret)}, toFormError(s, r, err))
+}
+
+// formWithFiles reads a form that may carry a file: multipart, held in
+// memory up to limit, as the page sends it; or urlencoded, as a form
+// posted without its file part is (a script, another client), whose values
+// count just the same. fileField is the form's file field, which an error
+// names only when the form had a file part and was too large; any other
+// fault is said as such, never guessed to be the file's size.
+func formWithFiles(w http.ResponseWriter, r *http.Request, limit int64, fileField string) (url.Values, map[string][]*multipart.FileHeader, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	var err error
+	if mt == "multipart/form-data" {
+		err = r.ParseMultipartForm(limit) // in memory: the limit is small, and no temporary files
+	} else {
+		err = r.ParseForm()
+	}
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		size := strconv.FormatInt(limit>>20, 10) + " MiB"
+		switch {
+		case (errors.As(err, &tooLarge) || errors.Is(err, multipart.ErrMessageTooLarge)) && mt == "multipart/form-data":
+			return url.Values{}, nil, registry.FieldErrors{fileField: fmt.Sprintf("is too large: the form with its file may be at most %s; choose a smaller file", size)}.Err()
+		case errors.As(err, &tooLarge):
+			return url.Values{}, nil, registry.Errorf(registry.EMALFORMED, "the form is larger than %s: send it again with less text", size)
+		}
+		return url.Values{}, nil, registry.Errorf(registry.EMALFORMED, "the form could not be read; reload the page and send it again")
+	}
+	if r.MultipartForm != nil {
+		return r.PostForm, r.MultipartForm.File, nil
+	}
+	return r.PostForm, nil, nil
 }

@@ -250,12 +250,12 @@ func (s *Server) checksUpload(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 4<<20)
-	if err := r.ParseMultipartForm(4 << 20); err != nil {
-		s.renderChecks(w, r, u, http.StatusUnprocessableEntity, toFormError(s, r, registry.FieldErrors{"file": "send a CSV file of at most 4 MiB"}.Err()), nil, nil)
+	_, files, err := formWithFiles(w, r, 4<<20, "file")
+	if err != nil {
+		s.renderChecks(w, r, u, statusOf(err), toFormError(s, r, err), nil, nil)
 		return
 	}
-	fhs := r.MultipartForm.File["file"]
+	fhs := files["file"]
 	if len(fhs) == 0 {
 		s.renderChecks(w, r, u, http.StatusUnprocessableEntity,
 			toFormError(s, r, registry.FieldErrors{"file": "is required: the CSV file you downloaded, with result and note filled in"}.Err()), nil, nil)
@@ -345,4 +345,19 @@ func fieldMessages(lang string, fields map[string]string) string {
 		parts[i] = "\u2068" + k + "\u2069: " + translateDomain(lang, fields[k])
 	}
 	return strings.Join(parts, "; ")
+}
+
+// CheckName is the accessible name of a check's checkbox: the row as the
+// operator sees it (its number, what it lists, its holder), so that one
+// holder's several checks are told apart by a screen reader:
+// "Select row 2: 14.1.110.0/24 (Tee Four (Pvt) Ltd.)".
+func (v *view) CheckName(c *registry.Check, row int) string {
+	items := make([]string, 0, len(c.Addresses)+len(c.MobileNumbers))
+	for _, p := range c.Addresses {
+		items = append(items, p.String())
+	}
+	for _, n := range c.MobileNumbers {
+		items = append(items, Mobile(n))
+	}
+	return v.T("Select row %d: %s (%s)", row, v.Iso(strings.Join(items, ", ")), v.Iso(c.HolderName))
 }

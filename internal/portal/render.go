@@ -311,10 +311,11 @@ var funcs = template.FuncMap{
 		}
 		return "auto"
 	},
-	"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"join": strings.Join,
-	"inc":  func(i int) int { return i + 1 },
-	"has":  func(list []string, v string) bool { return slices.Contains(list, v) },
+	"iso":        func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"lastAppeal": LastAppeal,
+	"join":       strings.Join,
+	"inc":        func(i int) int { return i + 1 },
+	"has":        func(list []string, v string) bool { return slices.Contains(list, v) },
 	// Mobile numbers as people write them (0300 1234567), amounts grouped
 	// (10,000): words.go.
 	// Each number one token that never breaks across lines (bdiTok).

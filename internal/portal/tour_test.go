@@ -49,6 +49,20 @@ func tour(t *testing.T) []tourPage {
 	revoked := e.apply(alice, "14.1.110.0/24", purpose, true)
 	e.confirmChecks(ptcl)
 	overlap := e.applyVia(bob, "ptcl", "14.1.106.0/25") // overlaps alice's application in review
+	// Disputed by the operator, and outside Pakistan's address space: flags
+	// whose details must not repeat their labels.
+	disputed := e.apply(alice, "8.8.8.0/24", purpose, true)
+	pending, err := e.svc.ListChecks(e.ctx, ptcl, registry.CheckPending)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range pending {
+		if c.ApplicationID == disputed.ID {
+			if _, err := e.svc.AnswerCheck(e.ctx, ptcl, c.ID, "disputed", "Subscriber PTCL-004 holds it, not this holder."); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	decide := func(a *registry.Application, in registry.DecisionInput) *registry.Registration {
 		t.Helper()
 		_, reg, err := e.svc.Decide(e.ctx, reviewer, a.ID, in)
@@ -122,7 +136,11 @@ func tour(t *testing.T) []tourPage {
 		form       url.Values           // a POST when set
 		files      map[string][2]string // a multipart POST when set
 	}
-	apps := []*registry.Application{draft, withOperator, inReview, returned, approved, rejected, revoked, withdrawn}
+	// Two checks of one holder waiting for the operator: their rows' names
+	// must differ.
+	e.apply(alice, "14.1.115.0/24", purpose, true)
+	e.apply(alice, "14.1.116.0/24", purpose, true)
+	apps := []*registry.Application{draft, withOperator, inReview, returned, approved, rejected, revoked, withdrawn, disputed}
 	var visits []visit
 	for _, p := range []string{"/", "/privacy", "/signup", "/login", "/password/forgot", "/password/reset?token=x", "/verify",
 		"/verify/" + reg.Number + "?code=" + reg.VerificationCode, "/verify/" + gone.Number + "?code=" + gone.VerificationCode,

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -176,3 +177,41 @@ func (s *Server) operatorNames(r *http.Request) func() map[string]string {
 		return names
 	}
 }
+
+// FlagNote is what a flag's detail adds to its label and item, for the
+// pages that list flags: the label already says what kind of flag it is
+// ("Operator disputed"), so the detail's own wording of it ("the
+// operator disputed: …", "… is not in Pakistan's address space") is not
+// shown again. The operator's note, the time an answer was due, the
+// other application overlapped are kept; "" when the detail adds nothing.
+func (v *view) FlagNote(f registry.Flag) string {
+	switch f.Code {
+	case registry.FlagOperatorDisputed:
+		note, ok := strings.CutPrefix(f.Detail, "the operator disputed:")
+		if !ok {
+			return v.M(f.Detail)
+		}
+		return strings.TrimSpace(note) // the operator's words, in any script
+	case registry.FlagOutsideCountry, registry.FlagOutsideOperatorSpace:
+		return "" // the item and the label say it all
+	case registry.FlagOverlap, registry.FlagDuplicateOwn:
+		if strings.HasSuffix(f.Detail, " holds or has applied for") || strings.HasSuffix(f.Detail, " in another application of the same account") {
+			return "" // what a non-staff viewer is told: the label says it
+		}
+		// The detail starts with the item, shown already beside the label.
+		msg := v.M(f.Detail)
+		for _, p := range []string{f.Item + ": ", f.Item + " ", "\u2068" + f.Item + "\u2069: ", "\u2068" + f.Item + "\u2069 "} {
+			if f.Item != "" && strings.HasPrefix(msg, p) {
+				return strings.TrimPrefix(msg, p)
+			}
+		}
+		return msg
+	case registry.FlagOperatorUnanswered:
+		if m := unansweredRe.FindStringSubmatch(f.Detail); m != nil {
+			return v.T("the answer was due %s", v.Iso(m[1]))
+		}
+	}
+	return v.M(f.Detail)
+}
+
+var unansweredRe = regexp.MustCompile(`^operator \S+ did not answer by (.+)$`)

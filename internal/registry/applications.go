@@ -735,6 +735,22 @@ func (s *Service) ListApplications(ctx context.Context, actor *User, f AppFilter
 		if out, err = tx.ListApplications(ctx, f); err != nil {
 			return err
 		}
+		if actor.Role == RoleApplicant {
+			// The applicant's list says where each application stands now:
+			// a rejection under appeal, or an appeal decided.
+			aps, err := tx.ListAppeals(ctx, AppealFilter{AccountID: actor.AccountID})
+			if err != nil {
+				return err
+			}
+			slices.SortFunc(aps, func(x, y *Appeal) int { return x.SubmittedAt.Compare(y.SubmittedAt) })
+			by := map[string][]*Appeal{}
+			for _, ap := range aps {
+				by[ap.ApplicationID] = append(by[ap.ApplicationID], ap)
+			}
+			for _, a := range out {
+				a.Appeals = by[a.ID]
+			}
+		}
 		if actor.Role.Staff() {
 			return s.record(ctx, tx, actor, "applications.listed", "application", "", map[string]any{"count": len(out)})
 		}

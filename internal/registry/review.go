@@ -24,6 +24,25 @@ func (s *Service) ListChecks(ctx context.Context, actor *User, state CheckState)
 		if out, err = tx.ListChecks(ctx, actor.OperatorID, state); err != nil {
 			return err
 		}
+		// A pending check of a renewal or an amendment says so: the
+		// operator confirms a change of a registration it knows.
+		for _, c := range out {
+			if c.State != CheckPending {
+				continue
+			}
+			a, err := tx.Application(ctx, c.ApplicationID, false)
+			if err != nil {
+				return err
+			}
+			if !a.changes() || a.OperatorID != actor.OperatorID {
+				continue
+			}
+			d, err := s.diff(ctx, tx, a)
+			if err != nil {
+				return err
+			}
+			c.Change = &CheckChange{Kind: a.Kind, ForRegistration: a.ForRegistration, Diff: d}
+		}
 		// The list shows subscribers' names and items: an audited read.
 		return s.record(ctx, tx, actor, "checks.listed", "operator", actor.OperatorID, map[string]any{"count": len(out)})
 	})

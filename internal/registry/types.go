@@ -331,6 +331,18 @@ type Check struct {
 	HolderName    string
 	Addresses     []netip.Prefix
 	MobileNumbers []string
+
+	// Change is what a pending check's renewal or amendment changes of
+	// its registration (nil for a new application, and on answered
+	// checks): filled by ListChecks, not stored.
+	Change *CheckChange
+}
+
+// CheckChange is the renewal or amendment an operator's check is for.
+type CheckChange struct {
+	Kind            AppKind
+	ForRegistration string
+	Diff            *ChangeDiff
 }
 
 // RegStatus is where a registration stands.
