@@ -470,7 +470,7 @@ func (s *Service) submit(ctx context.Context, tx Tx, actor *User, a *Application
 			}
 		}
 	}
-	a.Flags = flags
+	a.Flags, a.flagsFresh = flags, true
 	a.State = next
 	a.UpdatedAt = now
 	if a.SubmittedAt.IsZero() {
@@ -699,7 +699,7 @@ func (s *Service) fillView(ctx context.Context, tx Tx, actor *User, a *Applicati
 	// application's state of today, and no flag for one that has since
 	// left. ForViewer cuts them for the applicant.
 	appealed := actor.Role.Staff() && a.State == StateRejected && slices.ContainsFunc(a.Appeals, func(ap *Appeal) bool { return ap.State == AppealPending })
-	if a.State.Pending() || appealed {
+	if (a.State.Pending() || appealed) && !a.flagsFresh {
 		set, err := tx.Settings(ctx)
 		if err != nil {
 			return err

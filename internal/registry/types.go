@@ -286,6 +286,10 @@ type Application struct {
 	// can be appealed, zero when it cannot (not rejected, or appealed).
 	Appeals  []*Appeal
 	AppealBy time.Time
+	// flagsFresh: the flags were computed against today's holdings in
+	// this transaction (a submission), so the view need not compute them
+	// again (fillView).
+	flagsFresh bool
 }
 
 // Event is one entry of an application's timeline.
