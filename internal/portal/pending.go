@@ -39,9 +39,9 @@ import (
 //     browser gets only a random id in pendingCookie. One form per account
 //     (a newer one replaces it), at most maxKept in all, each for keptFor.
 //   - The login page then leads back to the page that carries the form
-//     (formPages; the Referer, checked by localPath and to be this host,
-//     only keeps that page's query, or names the page for a route without
-//     one) — never to the POST's address, which has no page (an error
+//     (formPages; worked out from the route and, where the page needs
+//     them, the posted fields; the Referer, checked by localPath and to be
+//     this host, only keeps that page's query) — never to the POST's address, which has no page (an error
 //     page shown there makes it the Referer). When that page is rendered for the same account, its
 //     forms are filled with the kept values and a message says to check
 //     and send again (and to choose any file again). Nothing is sent on
@@ -254,10 +254,11 @@ func readKept(w http.ResponseWriter, r *http.Request) (vals url.Values, hadFile 
 // that carries its form: where a form posted after the session ended comes
 // back. Never the POST's own address (an error page rendered there has the
 // Referer pointing at it, and after the login a GET of it is a 404 or
-// another page). "{name}" takes the request's path value. A route mapped
-// to "" has no one page (the appeal decision sits on its application's
-// page, which the appeal's id does not name): the Referer is used, if it
-// is a page of the portal.
+// another page). "{name}" takes the request's path value, "{=name}" the
+// posted field's (the category a new application's form is shown for; the
+// application an appeal's decision sits on, which the appeal's id does not
+// name): a page that needs a field the form lacks is no page, and the form
+// is not kept (the login says so), whatever the Referer says.
 var formPages = map[string]string{
 	"POST /account/email/verification":               "/account",
 	"POST /account/language":                         "/account",
@@ -265,7 +266,7 @@ var formPages = map[string]string{
 	"POST /account/totp/confirm":                     "/account",
 	"POST /account/delete":                           "/account/delete",
 	"POST /verify-email":                             "/verify-email",
-	"POST /applications":                             "/applications/new",
+	"POST /applications":                             "/applications/new?category={=category}",
 	"POST /applications/{id}":                        "/applications/{id}/edit",
 	"POST /applications/{id}/documents":              "/applications/{id}",
 	"POST /applications/{id}/documents/{doc}/delete": "/applications/{id}",
@@ -273,7 +274,7 @@ var formPages = map[string]string{
 	"POST /applications/{id}/withdraw":               "/applications/{id}",
 	"POST /applications/{id}/decision":               "/applications/{id}",
 	"POST /applications/{id}/appeal":                 "/applications/{id}",
-	"POST /appeals/{id}/decision":                    "",
+	"POST /appeals/{id}/decision":                    "/applications/{=application}",
 	"POST /registrations/{number}/surrender":         "/registrations/{number}",
 	"POST /registrations/{number}/revocations":       "/registrations/{number}",
 	"POST /registrations/{number}/renew":             "/registrations/{number}/renew",
@@ -310,33 +311,67 @@ func init() {
 	}
 }
 
-// formPageOf is the page that carries the form r was posted from: the
-// route's page (formPages), with the Referer's query kept when the Referer
-// is that page; for a route without one, the Referer if it is a GET page
-// of the portal on this host. "" when there is none.
-func formPageOf(r *http.Request) string {
+var reFormValue = regexp.MustCompile(`\{=([a-z_]+)\}`)
+
+// formPageOf is the page that carries the form r was posted from, with
+// the posted values vals: the route's page (formPages), with its path
+// values and posted fields filled in, and the Referer's query kept when
+// the Referer is that page and the page takes nothing from the form. ""
+// when there is none. The same page is the only one the form is restored
+// on (restoreForm), so the login never promises a form no page shows.
+func formPageOf(r *http.Request, vals url.Values) string {
 	ref := postedFrom(r)
 	mapped, known := formPages[r.Pattern]
-	if known && mapped != "" {
-		page := rePathValue.ReplaceAllStringFunc(mapped, func(m string) string {
-			return url.PathEscape(r.PathValue(m[1 : len(m)-1]))
+	if !known || mapped == "" {
+		return ""
+	}
+	page := rePathValue.ReplaceAllStringFunc(mapped, func(m string) string {
+		return url.PathEscape(r.PathValue(m[1 : len(m)-1]))
+	})
+	if strings.Contains(page, "{=") {
+		ok := true
+		page = reFormValue.ReplaceAllStringFunc(page, func(m string) string {
+			name := m[2 : len(m)-1]
+			v := strings.TrimSpace(vals.Get(name))
+			if !formValueNames(name, v) {
+				ok = false
+			}
+			return url.QueryEscape(v)
 		})
-		if u, err := url.Parse(ref); err == nil && ref != "" && u.Path == page {
-			return ref
+		if !ok || !isPage(page) {
+			return ""
 		}
 		return page
 	}
-	if ref == "" {
-		return ""
+	if u, err := url.Parse(ref); err == nil && ref != "" && u.Path == page {
+		return ref
 	}
-	u, err := url.Parse(ref)
+	return page
+}
+
+// formValueNames reports whether a posted field's value v names what a
+// form's page takes from it: a category whose form the new-application
+// page shows, an id of an application.
+func formValueNames(name, v string) bool {
+	switch name {
+	case "category":
+		return registry.Category(v).Valid()
+	case "application":
+		return reID.MatchString(v)
+	}
+	return false
+}
+
+var reID = regexp.MustCompile(`^app_[A-Za-z0-9_-]+$`)
+
+// isPage reports whether path is a GET page of the portal.
+func isPage(path string) bool {
+	u, err := url.Parse(path)
 	if err != nil {
-		return ""
+		return false
 	}
-	if _, pattern := getPages.Handler(&http.Request{Method: http.MethodGet, URL: u, Host: r.Host}); pattern == "" {
-		return ""
-	}
-	return ref
+	_, pattern := getPages.Handler(&http.Request{Method: http.MethodGet, URL: u})
+	return pattern != ""
 }
 
 // notKept says why a form posted without a live session was not kept.
@@ -354,19 +389,21 @@ const (
 // empty form is not kept, and needs no word.
 func (s *Server) keepForm(w http.ResponseWriter, r *http.Request) (string, notKept, bool) {
 	now := s.svc.Now()
-	page := formPageOf(r)
 	userID := s.accountOf(r, now)
 	if userID == "" {
-		return page, keptNoPage, false // no account: the login says the session ended
-	}
-	if page == "" {
-		return page, keptNoPage, true
+		// No account: the login says the session ended, and leads to the
+		// route's page when it needs nothing from the form.
+		return formPageOf(r, nil), keptNoPage, false
 	}
 	vals, hadFile, err := readKept(w, r)
 	if errors.Is(err, errTooLarge) {
-		return page, keptTooLarge, true
+		return formPageOf(r, nil), keptTooLarge, true
 	}
 	if err != nil {
+		return formPageOf(r, nil), keptNoPage, true
+	}
+	page := formPageOf(r, vals)
+	if page == "" {
 		return page, keptNoPage, true
 	}
 	if len(vals) == 0 && !hadFile {
