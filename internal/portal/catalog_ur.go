@@ -711,5 +711,7 @@ var urdu = map[string]string{
 	"Your session had ended, so the form was not sent, and it could not be kept: log in again, then type it again.":        "آپ کا سیشن ختم ہو چکا تھا، اس لیے فارم نہیں بھیجا گیا، اور اسے محفوظ نہیں رکھا جا سکا: دوبارہ لاگ اِن کریں، پھر اسے دوبارہ لکھیں۔",
 	"Your session had ended, so the form was not sent. It was too large to keep: log in again, then type it again.":        "آپ کا سیشن ختم ہو چکا تھا، اس لیے فارم نہیں بھیجا گیا۔ یہ محفوظ رکھنے کے لیے بہت بڑا تھا: دوبارہ لاگ اِن کریں، پھر اسے دوبارہ لکھیں۔",
 	"Your session had ended, so the form was not sent. What you typed is back: check it and send the form again.":          "آپ کا سیشن ختم ہو چکا تھا، اس لیے فارم نہیں بھیجا گیا۔ آپ کا لکھا ہوا واپس آ گیا ہے: اسے دیکھ لیں اور فارم دوبارہ بھیجیں۔",
+	"Passwords are not kept: type it again.":                                                                               "پاس ورڈ محفوظ نہیں رکھے جاتے: اسے دوبارہ لکھیں۔",
+	"Your session had ended, so the file was not sent. Files are not kept: log in again, then choose the file again.":      "آپ کا سیشن ختم ہو چکا تھا، اس لیے فائل نہیں بھیجی گئی۔ فائلیں محفوظ نہیں رکھی جاتیں: دوبارہ لاگ اِن کریں، پھر فائل دوبارہ چنیں۔",
 	"Files are not kept: choose the file again.":                                                                           "فائلیں محفوظ نہیں رکھی جاتیں: فائل دوبارہ چنیں۔",
 }

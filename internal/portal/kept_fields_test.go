@@ -78,3 +78,41 @@ func TestFormKeptPageFromFields(t *testing.T) {
 		}
 	})
 }
+
+// A kept form that had a password says it must be typed again (like a
+// file); a form of a file alone (the operator's CSV upload) keeps nothing,
+// and the login does not promise it but says to choose the file again.
+func TestFormKeptPasswordsAndFiles(t *testing.T) {
+	clock := testbin.NewClock(time.Now().UTC())
+	e := newEnv(t, func(c *registry.Config) { c.Now = clock.Now })
+
+	b := e.browser()
+	b.login("admin@demo.test", "demo-password-1")
+	clock.Add(13 * time.Hour)
+	p := b.postRaw("/admin/users", "/admin/users", url.Values{"email": {"new.reviewer@example.pk"}, "name": {"Nadia Reviewer"},
+		"role": {"reviewer"}, "password": {"a first password"}})
+	if !strings.Contains(p.location, "msg=form_kept") {
+		t.Fatalf("the new-user form after expiry went to %q; want it kept", p.location)
+	}
+	b.login("admin@demo.test", "demo-password-1")
+	got := b.get("/admin/users")
+	for _, w := range []string{"What you typed is back", "new.reviewer@example.pk", "Passwords are not kept: type it again."} {
+		if !strings.Contains(got.body, w) {
+			t.Errorf("the restored new-user form lacks %q", w)
+		}
+	}
+	if strings.Contains(got.body, "a first password") {
+		t.Errorf("the password came back")
+	}
+
+	op := e.browser()
+	op.login("operator.ptcl@demo.test", "demo-password-1")
+	clock.Add(13 * time.Hour)
+	p = op.postFrom("/operator/checks", "/operator/checks/upload", nil, "file")
+	if strings.Contains(p.location, "form_kept") || !strings.Contains(p.location, "msg=session_ended_file") {
+		t.Fatalf("a CSV-only upload after expiry went to %q; want no promise, and a word to choose the file again", p.location)
+	}
+	if lp := op.get(p.location); !strings.Contains(lp.body, "choose the file again") {
+		t.Errorf("the login page does not say to choose the file again")
+	}
+}

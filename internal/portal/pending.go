@@ -75,6 +75,7 @@ type keptForm struct {
 	action  string // the path it was posted to
 	values  url.Values
 	hadFile bool
+	hadPass bool // a password was typed: it is never kept, and the page says so
 	expires time.Time
 }
 
@@ -180,23 +181,28 @@ func keepable(name string) bool {
 	return true
 }
 
+// isPassword reports whether a field is a password (not kept, and the
+// restored page asks for it again).
+func isPassword(name string) bool { return strings.Contains(strings.ToLower(name), "password") }
+
 // errTooLarge: the form's text is larger than maxKeptBytes, and nothing of
 // it is kept (never a part, which would come back looking whole).
 var errTooLarge = errors.New("portal: the form is too large to keep")
 
 // readKept reads a form's text fields for keeping, files excepted
-// (hadFile says one was chosen). A form whose text is larger than
-// maxKeptBytes, or that cannot be read to its end, is not kept at all.
-func readKept(w http.ResponseWriter, r *http.Request) (vals url.Values, hadFile bool, err error) {
+// (hadFile says one was chosen; hadPass that a password was typed, which
+// is not kept either). A form whose text is larger than maxKeptBytes, or
+// that cannot be read to its end, is not kept at all.
+func readKept(w http.ResponseWriter, r *http.Request) (vals url.Values, hadFile, hadPass bool, err error) {
 	vals = url.Values{}
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "multipart/form-data" {
 		r.Body = http.MaxBytesReader(w, r.Body, maxKeptBytes)
 		if err := r.ParseForm(); err != nil {
 			if _, big := errors.AsType[*http.MaxBytesError](err); big {
-				return nil, false, errTooLarge
+				return nil, false, false, errTooLarge
 			}
-			return nil, false, err
+			return nil, false, false, err
 		}
 		f := r.PostForm
 		size := 0
@@ -206,30 +212,32 @@ func readKept(w http.ResponseWriter, r *http.Request) (vals url.Values, hadFile 
 			}
 		}
 		if size > maxKeptBytes {
-			return nil, false, errTooLarge
+			return nil, false, false, errTooLarge
 		}
 		for k, vs := range f {
 			if keepable(k) {
 				vals[k] = vs
+			} else if isPassword(k) && strings.Join(vs, "") != "" {
+				hadPass = true
 			}
 		}
-		return vals, false, nil
+		return vals, false, hadPass, nil
 	}
 	// Files are skipped, but still read off the wire: no more than the
 	// largest document the settings allow, and the fields around it.
 	r.Body = http.MaxBytesReader(w, r.Body, maxKeptBody)
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return nil, false, err
+		return nil, false, false, err
 	}
 	size := 0
 	for {
 		p, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
-			return vals, hadFile, nil
+			return vals, hadFile, hadPass, nil
 		}
 		if err != nil {
-			return nil, false, err
+			return nil, false, false, err
 		}
 		_, params, _ := mime.ParseMediaType(p.Header.Get("Content-Disposition"))
 		if _, isFile := params["filename"]; isFile {
@@ -238,14 +246,16 @@ func readKept(w http.ResponseWriter, r *http.Request) (vals url.Values, hadFile 
 		}
 		b, err := io.ReadAll(io.LimitReader(p, int64(maxKeptBytes-size+1)))
 		if err != nil {
-			return nil, false, err
+			return nil, false, false, err
 		}
 		size += len(p.FormName()) + len(b)
 		if size > maxKeptBytes {
-			return nil, false, errTooLarge
+			return nil, false, false, errTooLarge
 		}
 		if keepable(p.FormName()) {
 			vals.Add(p.FormName(), string(b))
+		} else if isPassword(p.FormName()) && len(b) > 0 {
+			hadPass = true
 		}
 	}
 }
@@ -381,6 +391,7 @@ const (
 	keptOK       notKept = ""
 	keptNoPage   notKept = "session_ended_not_kept" // no page to bring it back on, or no account
 	keptTooLarge notKept = "session_ended_too_large"
+	keptFileOnly notKept = "session_ended_file" // only a file was chosen: nothing to bring back
 )
 
 // keepForm keeps a POST made without a live session for the next login of
@@ -395,7 +406,7 @@ func (s *Server) keepForm(w http.ResponseWriter, r *http.Request) (string, notKe
 		// route's page when it needs nothing from the form.
 		return formPageOf(r, nil), keptNoPage, false
 	}
-	vals, hadFile, err := readKept(w, r)
+	vals, hadFile, hadPass, err := readKept(w, r)
 	if errors.Is(err, errTooLarge) {
 		return formPageOf(r, nil), keptTooLarge, true
 	}
@@ -406,8 +417,11 @@ func (s *Server) keepForm(w http.ResponseWriter, r *http.Request) (string, notKe
 	if page == "" {
 		return page, keptNoPage, true
 	}
-	if len(vals) == 0 && !hadFile {
-		return page, keptNoPage, false
+	if len(vals) == 0 && hadFile {
+		return page, keptFileOnly, true // a form of a file alone: nothing would come back
+	}
+	if len(vals) == 0 {
+		return page, keptNoPage, hadPass
 	}
 	id := make([]byte, 24)
 	if _, err := rand.Read(id); err != nil {
@@ -423,7 +437,7 @@ func (s *Server) keepForm(w http.ResponseWriter, r *http.Request) (string, notKe
 	}
 	full := len(k.forms) >= maxKept
 	if !full {
-		k.forms[key] = &keptForm{userID: userID, page: page, action: r.URL.Path, values: vals, hadFile: hadFile, expires: now.Add(keptFor)}
+		k.forms[key] = &keptForm{userID: userID, page: page, action: r.URL.Path, values: vals, hadFile: hadFile, hadPass: hadPass, expires: now.Add(keptFor)}
 	}
 	k.mu.Unlock()
 	if full {
@@ -477,6 +491,9 @@ func (s *Server) restoreForm(w http.ResponseWriter, r *http.Request, v *view) st
 	v.Flash = translate(v.Lang, "Your session had ended, so the form was not sent. What you typed is back: check it and send the form again.")
 	if f.hadFile {
 		v.Flash += " " + translate(v.Lang, "Files are not kept: choose the file again.")
+	}
+	if f.hadPass {
+		v.Flash += " " + translate(v.Lang, "Passwords are not kept: type it again.")
 	}
 	return f.action
 }

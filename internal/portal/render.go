@@ -474,6 +474,7 @@ var flashes = map[string]string{
 	// too large to keep (pending.go).
 	"session_ended_not_kept":  "Your session had ended, so the form was not sent, and it could not be kept: log in again, then type it again.",
 	"session_ended_too_large": "Your session had ended, so the form was not sent. It was too large to keep: log in again, then type it again.",
+	"session_ended_file":      "Your session had ended, so the file was not sent. Files are not kept: log in again, then choose the file again.",
 }
 
 // errorPage renders a page that explains an error.
