@@ -716,7 +716,9 @@ var urdu = map[string]string{
 	"another application of this account (%s)": "اسی اکاؤنٹ کی ایک اور درخواست (%s)",
 	"another account's application (%s)":       "کسی اور اکاؤنٹ کی درخواست (%s)",
 	"%s, at %s":                                "%s، %s پر",
-	"Passwords are not kept: type it again.":   "پاس ورڈ محفوظ نہیں رکھے جاتے: اسے دوبارہ لکھیں۔",
-	"Your session had ended, so the file was not sent. Files are not kept: log in again, then choose the file again.": "آپ کا سیشن ختم ہو چکا تھا، اس لیے فائل نہیں بھیجی گئی۔ فائلیں محفوظ نہیں رکھی جاتیں: دوبارہ لاگ اِن کریں، پھر فائل دوبارہ چنیں۔",
-	"Files are not kept: choose the file again.": "فائلیں محفوظ نہیں رکھی جاتیں: فائل دوبارہ چنیں۔",
+	"This check is on lines %s, so none of them was applied. Keep one line for each check, then upload the file again.": "یہ تصدیق سطور %s پر ہے، اس لیے ان میں سے کوئی لاگو نہیں کی گئی۔ ہر تصدیق کے لیے ایک سطر رکھیں، پھر فائل دوبارہ اپ لوڈ کریں۔",
+	`result must be "confirmed" or "disputed"; this line has %s`:                                                        "\u2068result\u2069 کی قدر \u2068\"confirmed\"\u2069 یا \u2068\"disputed\"\u2069 ہونی چاہیے؛ اس سطر میں %s ہے",
+	"Passwords are not kept: type it again.":                                                                            "پاس ورڈ محفوظ نہیں رکھے جاتے: اسے دوبارہ لکھیں۔",
+	"Your session had ended, so the file was not sent. Files are not kept: log in again, then choose the file again.":   "آپ کا سیشن ختم ہو چکا تھا، اس لیے فائل نہیں بھیجی گئی۔ فائلیں محفوظ نہیں رکھی جاتیں: دوبارہ لاگ اِن کریں، پھر فائل دوبارہ چنیں۔",
+	"Files are not kept: choose the file again.":                                                                        "فائلیں محفوظ نہیں رکھی جاتیں: فائل دوبارہ چنیں۔",
 }
