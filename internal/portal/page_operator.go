@@ -391,5 +391,6 @@ func (v *view) CheckName(c *registry.Check, row int) string {
 	for _, n := range c.MobileNumbers {
 		items = append(items, Mobile(n))
 	}
-	return v.T("Select row %d: %s (%s)", row, v.Iso(strings.Join(items, ", ")), v.Iso(c.HolderName))
+	// T isolates each value on an Urdu page: once.
+	return v.T("Select row %d: %s (%s)", row, strings.Join(items, ", "), c.HolderName)
 }

@@ -129,7 +129,10 @@ func (v *view) FEPrefix(prefix string) []string {
 		case prefix == "addresses_csv": // the CSV file's own lines (relabel)
 			out = append(out, v.T("File line %d: %s", i+1, m))
 		default:
-			out = append(out, v.T("Line %d: %s", i+1, m))
+			// The message is text in the page's language, not a value:
+			// not isolated (an isolate takes its direction from its first
+			// strong letter outside nested isolates, which may be Latin).
+			out = append(out, fmt.Sprintf(v.T("Line %d: %s"), i+1, m))
 		}
 	}
 	if m, ok := v.Err.Fields[prefix]; ok {

@@ -274,16 +274,16 @@ func (v *view) flagItemNote(f registry.Flag) string {
 	var what string
 	switch held := w.Registration != "" && w.State == registry.StateApproved; {
 	case held && own:
-		what = v.T("this account's registration %s", isolateUr(v.Lang, w.Registration))
+		what = v.T("this account's registration %s", w.Registration)
 	case held:
-		what = v.T("registration %s of another account", isolateUr(v.Lang, w.Registration))
+		what = v.T("registration %s of another account", w.Registration)
 	case own:
 		what = v.T("another application of this account (%s)", v.L("state", w.State))
 	default:
 		what = v.T("another account's application (%s)", v.L("state", w.State))
 	}
 	if w.Item != "" && w.Item != f.Item {
-		what = v.T("%s, at %s", what, isolateUr(v.Lang, w.Item))
+		what = fmt.Sprintf(v.T("%s, at %s"), what, isolateUr(v.Lang, w.Item)) // T isolates values: what is words
 	}
 	return what
 }
