@@ -14,12 +14,17 @@ func MessageLabel(lang, code string) string { return (&view{Lang: lang}).L("mess
 var UnisolatedLTR = unisolatedLTR
 
 // FormPageOf is the page that carries the form posted to path with the
-// given Referer (a path, or ""): formPageOf, routed as the portal routes.
-func FormPageOf(path, referer string) (page, pattern string) {
+// given Referer (a path, or "") and posted values (none, or one set):
+// formPageOf, routed as the portal routes.
+func FormPageOf(path, referer string, form ...url.Values) (page, pattern string) {
+	var vals url.Values
+	if len(form) > 0 {
+		vals = form[0]
+	}
 	mux := http.NewServeMux()
 	for _, rt := range routes {
 		if strings.HasPrefix(rt.pattern, "POST ") {
-			mux.HandleFunc(rt.pattern, func(w http.ResponseWriter, r *http.Request) { page, pattern = formPageOf(r), r.Pattern })
+			mux.HandleFunc(rt.pattern, func(w http.ResponseWriter, r *http.Request) { page, pattern = formPageOf(r, vals), r.Pattern })
 		}
 	}
 	r := httptest.NewRequest("POST", "http://portal.test"+path, nil)
@@ -34,14 +39,7 @@ func FormPageOf(path, referer string) (page, pattern string) {
 var FormPages = formPages
 
 // IsPage reports whether path is a GET page of the portal.
-func IsPage(path string) bool {
-	u, err := url.Parse(path)
-	if err != nil {
-		return false
-	}
-	_, pattern := getPages.Handler(&http.Request{Method: http.MethodGet, URL: u})
-	return pattern != ""
-}
+var IsPage = isPage
 
 // Label is a code's label of the given kind ("flag", "state"), in lang.
 func Label(lang, kind, code string) string { return (&view{Lang: lang}).L(kind, code) }

@@ -1,6 +1,9 @@
 package portal
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // translate returns key in lang. Keys are the English texts; Urdu comes
 // from the catalog (a test holds every key used in templates and code to
@@ -21,7 +24,7 @@ func translate(lang, key string, args ...any) string {
 			// (UAX #9 W2, W4), as translateDomain does for messages.
 			isolated := make([]any, len(args))
 			for i, a := range args {
-				if s, ok := a.(string); ok && s != "" {
+				if s, ok := a.(string); ok && s != "" && !isolated1(s) {
 					a = "\u2068" + s + "\u2069"
 				}
 				isolated[i] = a
@@ -31,4 +34,25 @@ func translate(lang, key string, args ...any) string {
 		return fmt.Sprintf(msg, args...)
 	}
 	return msg
+}
+
+// isolated1 reports whether s is one isolate already (U+2068 … its
+// matching U+2069), which is not isolated again.
+func isolated1(s string) bool {
+	if !strings.HasPrefix(s, "\u2068") || !strings.HasSuffix(s, "\u2069") {
+		return false
+	}
+	depth := 0
+	for i, r := range s {
+		switch r {
+		case '\u2066', '\u2067', '\u2068':
+			depth++
+		case '\u2069':
+			depth--
+			if depth == 0 {
+				return i+len("\u2069") == len(s)
+			}
+		}
+	}
+	return false
 }

@@ -12,6 +12,17 @@ import (
 
 var rePostAction = regexp.MustCompile(`(?s)<form\b[^>]*\bmethod="post"[^>]*>`)
 var reActionAttr = regexp.MustCompile(`\baction="([^"]*)"`)
+var reHiddenInput = regexp.MustCompile(`<input type="hidden" name="([^"]*)" value="([^"]*)"`)
+
+// hiddenFields are the hidden inputs of the form that opens at body[at:].
+func hiddenFields(body string, at int) url.Values {
+	form, _, _ := strings.Cut(body[at:], "</form>")
+	vals := url.Values{}
+	for _, m := range reHiddenInput.FindAllStringSubmatch(form, -1) {
+		vals.Add(html.UnescapeString(m[1]), html.UnescapeString(m[2]))
+	}
+	return vals
+}
 
 // Every POST form on every page of the tour names the page that carries
 // it as the place a form posted after the session ended comes back: the
@@ -53,7 +64,8 @@ func TestFormPagesCarryTheirForms(t *testing.T) {
 		if p.Lang != "en" || p.Role == "anon" {
 			continue
 		}
-		for _, tag := range rePostAction.FindAllString(p.Body, -1) {
+		for _, loc := range rePostAction.FindAllStringIndex(p.Body, -1) {
+			tag := p.Body[loc[0]:loc[1]]
 			m := reActionAttr.FindStringSubmatch(tag)
 			if m == nil {
 				continue
@@ -62,7 +74,7 @@ func TestFormPagesCarryTheirForms(t *testing.T) {
 			if action == "/logout" {
 				continue
 			}
-			page, pattern := portal.FormPageOf(action, p.Path)
+			page, pattern := portal.FormPageOf(action, p.Path, hiddenFields(p.Body, loc[0]))
 			if pattern == "" {
 				t.Errorf("%s: a form posts to %s, which no route takes", p, action)
 				continue

@@ -309,8 +309,8 @@ func TestOverlapFlagLive(t *testing.T) {
 		names  string // what the reviewer's flag says of the other application; "" for no flag
 		frozen string // what the flag of the submission said, and no longer may
 	}{
-		{"submitted", func() {}, "of another account's application (With the operator)", ""},
-		{"other in review", func() { e.confirmChecks(ptcl) }, "of another account's application (In review)", "of another account's application (With the operator)"},
+		{"submitted", func() {}, "another account's application (With the operator)", ""},
+		{"other in review", func() { e.confirmChecks(ptcl) }, "another account's application (In review)", "another account's application (With the operator)"},
 		{"other withdrawn", func() {
 			if _, err := e.svc.Withdraw(e.ctx, bob, other.ID); err != nil {
 				t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/ipreg/ipreg/internal/registry"
@@ -306,9 +307,39 @@ func (s *Server) applyChecksCSV(r *http.Request, u *registry.User, rd io.Reader)
 	if err != nil {
 		return nil, err
 	}
+	lang := currentLang(r)
+	// A check answered on more than one line: which answer is meant cannot
+	// be told, so none of its lines is applied, and each names the others.
+	linesOf := map[string][]int{}
+	for _, rec := range recs {
+		if id := cell(rec.Fields, "check_id"); id != "" && (cell(rec.Fields, "result") != "" || cell(rec.Fields, "note") != "") {
+			linesOf[id] = append(linesOf[id], rec.Line)
+		}
+	}
 	var out []rowResult
 	for _, rec := range recs {
 		id, result := cell(rec.Fields, "check_id"), strings.ToLower(cell(rec.Fields, "result"))
+		if lines := linesOf[id]; len(lines) > 1 && id != "" {
+			if result == "" && cell(rec.Fields, "note") == "" {
+				continue
+			}
+			nums := make([]string, len(lines))
+			for i, l := range lines {
+				nums[i] = strconv.Itoa(l)
+			}
+			sep := ", "
+			if lang == "ur" {
+				sep = "، "
+			}
+			out = append(out, rowResult{Line: rec.Line, Items: rows[id].Items,
+				Message: translate(lang, "This check is on lines %s, so none of them was applied. Keep one line for each check, then upload the file again.", strings.Join(nums, sep))})
+			continue
+		}
+		if result != "" && result != "confirmed" && result != "disputed" {
+			out = append(out, rowResult{Line: rec.Line, Items: rows[id].Items,
+				Message: translate(lang, "result must be \"confirmed\" or \"disputed\"; this line has %s", `"`+cell(rec.Fields, "result")+`"`)})
+			continue
+		}
 		if id == "" && (result != "" || cell(rec.Fields, "note") != "") {
 			// Filled in but not named: said, never skipped in silence.
 			msg := translate(currentLang(r), "The check_id column is empty, so this line was not applied. Put back the check_id from the file this page downloads.")
@@ -333,7 +364,8 @@ func (s *Server) applyChecksCSV(r *http.Request, u *registry.User, rd io.Reader)
 
 // fieldMessages joins field errors for a one-line result of the CSV
 // upload, each field named by its column in the file ("result: …"), the
-// name the operator sees there, isolated as a left-to-right token.
+// name the operator sees there, isolated as a left-to-right token on an
+// Urdu page.
 func fieldMessages(lang string, fields map[string]string) string {
 	keys := make([]string, 0, len(fields))
 	for k := range fields {
@@ -342,7 +374,7 @@ func fieldMessages(lang string, fields map[string]string) string {
 	sort.Strings(keys)
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = "\u2068" + k + "\u2069: " + translateDomain(lang, fields[k])
+		parts[i] = isolateUr(lang, k) + ": " + translateDomain(lang, fields[k])
 	}
 	return strings.Join(parts, "; ")
 }
@@ -359,5 +391,6 @@ func (v *view) CheckName(c *registry.Check, row int) string {
 	for _, n := range c.MobileNumbers {
 		items = append(items, Mobile(n))
 	}
-	return v.T("Select row %d: %s (%s)", row, v.Iso(strings.Join(items, ", ")), v.Iso(c.HolderName))
+	// T isolates each value on an Urdu page: once.
+	return v.T("Select row %d: %s (%s)", row, strings.Join(items, ", "), c.HolderName)
 }

@@ -39,9 +39,9 @@ import (
 //     browser gets only a random id in pendingCookie. One form per account
 //     (a newer one replaces it), at most maxKept in all, each for keptFor.
 //   - The login page then leads back to the page that carries the form
-//     (formPages; the Referer, checked by localPath and to be this host,
-//     only keeps that page's query, or names the page for a route without
-//     one) — never to the POST's address, which has no page (an error
+//     (formPages; worked out from the route and, where the page needs
+//     them, the posted fields; the Referer, checked by localPath and to be
+//     this host, only keeps that page's query) — never to the POST's address, which has no page (an error
 //     page shown there makes it the Referer). When that page is rendered for the same account, its
 //     forms are filled with the kept values and a message says to check
 //     and send again (and to choose any file again). Nothing is sent on
@@ -75,6 +75,7 @@ type keptForm struct {
 	action  string // the path it was posted to
 	values  url.Values
 	hadFile bool
+	hadPass bool // a password was typed: it is never kept, and the page says so
 	expires time.Time
 }
 
@@ -180,23 +181,28 @@ func keepable(name string) bool {
 	return true
 }
 
+// isPassword reports whether a field is a password (not kept, and the
+// restored page asks for it again).
+func isPassword(name string) bool { return strings.Contains(strings.ToLower(name), "password") }
+
 // errTooLarge: the form's text is larger than maxKeptBytes, and nothing of
 // it is kept (never a part, which would come back looking whole).
 var errTooLarge = errors.New("portal: the form is too large to keep")
 
 // readKept reads a form's text fields for keeping, files excepted
-// (hadFile says one was chosen). A form whose text is larger than
-// maxKeptBytes, or that cannot be read to its end, is not kept at all.
-func readKept(w http.ResponseWriter, r *http.Request) (vals url.Values, hadFile bool, err error) {
+// (hadFile says one was chosen; hadPass that a password was typed, which
+// is not kept either). A form whose text is larger than maxKeptBytes, or
+// that cannot be read to its end, is not kept at all.
+func readKept(w http.ResponseWriter, r *http.Request) (vals url.Values, hadFile, hadPass bool, err error) {
 	vals = url.Values{}
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "multipart/form-data" {
 		r.Body = http.MaxBytesReader(w, r.Body, maxKeptBytes)
 		if err := r.ParseForm(); err != nil {
 			if _, big := errors.AsType[*http.MaxBytesError](err); big {
-				return nil, false, errTooLarge
+				return nil, false, false, errTooLarge
 			}
-			return nil, false, err
+			return nil, false, false, err
 		}
 		f := r.PostForm
 		size := 0
@@ -206,30 +212,32 @@ func readKept(w http.ResponseWriter, r *http.Request) (vals url.Values, hadFile 
 			}
 		}
 		if size > maxKeptBytes {
-			return nil, false, errTooLarge
+			return nil, false, false, errTooLarge
 		}
 		for k, vs := range f {
 			if keepable(k) {
 				vals[k] = vs
+			} else if isPassword(k) && strings.Join(vs, "") != "" {
+				hadPass = true
 			}
 		}
-		return vals, false, nil
+		return vals, false, hadPass, nil
 	}
 	// Files are skipped, but still read off the wire: no more than the
 	// largest document the settings allow, and the fields around it.
 	r.Body = http.MaxBytesReader(w, r.Body, maxKeptBody)
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return nil, false, err
+		return nil, false, false, err
 	}
 	size := 0
 	for {
 		p, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
-			return vals, hadFile, nil
+			return vals, hadFile, hadPass, nil
 		}
 		if err != nil {
-			return nil, false, err
+			return nil, false, false, err
 		}
 		_, params, _ := mime.ParseMediaType(p.Header.Get("Content-Disposition"))
 		if _, isFile := params["filename"]; isFile {
@@ -238,14 +246,16 @@ func readKept(w http.ResponseWriter, r *http.Request) (vals url.Values, hadFile 
 		}
 		b, err := io.ReadAll(io.LimitReader(p, int64(maxKeptBytes-size+1)))
 		if err != nil {
-			return nil, false, err
+			return nil, false, false, err
 		}
 		size += len(p.FormName()) + len(b)
 		if size > maxKeptBytes {
-			return nil, false, errTooLarge
+			return nil, false, false, errTooLarge
 		}
 		if keepable(p.FormName()) {
 			vals.Add(p.FormName(), string(b))
+		} else if isPassword(p.FormName()) && len(b) > 0 {
+			hadPass = true
 		}
 	}
 }
@@ -254,10 +264,11 @@ func readKept(w http.ResponseWriter, r *http.Request) (vals url.Values, hadFile 
 // that carries its form: where a form posted after the session ended comes
 // back. Never the POST's own address (an error page rendered there has the
 // Referer pointing at it, and after the login a GET of it is a 404 or
-// another page). "{name}" takes the request's path value. A route mapped
-// to "" has no one page (the appeal decision sits on its application's
-// page, which the appeal's id does not name): the Referer is used, if it
-// is a page of the portal.
+// another page). "{name}" takes the request's path value, "{=name}" the
+// posted field's (the category a new application's form is shown for; the
+// application an appeal's decision sits on, which the appeal's id does not
+// name): a page that needs a field the form lacks is no page, and the form
+// is not kept (the login says so), whatever the Referer says.
 var formPages = map[string]string{
 	"POST /account/email/verification":               "/account",
 	"POST /account/language":                         "/account",
@@ -265,7 +276,7 @@ var formPages = map[string]string{
 	"POST /account/totp/confirm":                     "/account",
 	"POST /account/delete":                           "/account/delete",
 	"POST /verify-email":                             "/verify-email",
-	"POST /applications":                             "/applications/new",
+	"POST /applications":                             "/applications/new?category={=category}",
 	"POST /applications/{id}":                        "/applications/{id}/edit",
 	"POST /applications/{id}/documents":              "/applications/{id}",
 	"POST /applications/{id}/documents/{doc}/delete": "/applications/{id}",
@@ -273,7 +284,7 @@ var formPages = map[string]string{
 	"POST /applications/{id}/withdraw":               "/applications/{id}",
 	"POST /applications/{id}/decision":               "/applications/{id}",
 	"POST /applications/{id}/appeal":                 "/applications/{id}",
-	"POST /appeals/{id}/decision":                    "",
+	"POST /appeals/{id}/decision":                    "/applications/{=application}",
 	"POST /registrations/{number}/surrender":         "/registrations/{number}",
 	"POST /registrations/{number}/revocations":       "/registrations/{number}",
 	"POST /registrations/{number}/renew":             "/registrations/{number}/renew",
@@ -310,33 +321,67 @@ func init() {
 	}
 }
 
-// formPageOf is the page that carries the form r was posted from: the
-// route's page (formPages), with the Referer's query kept when the Referer
-// is that page; for a route without one, the Referer if it is a GET page
-// of the portal on this host. "" when there is none.
-func formPageOf(r *http.Request) string {
+var reFormValue = regexp.MustCompile(`\{=([a-z_]+)\}`)
+
+// formPageOf is the page that carries the form r was posted from, with
+// the posted values vals: the route's page (formPages), with its path
+// values and posted fields filled in, and the Referer's query kept when
+// the Referer is that page and the page takes nothing from the form. ""
+// when there is none. The same page is the only one the form is restored
+// on (restoreForm), so the login never promises a form no page shows.
+func formPageOf(r *http.Request, vals url.Values) string {
 	ref := postedFrom(r)
 	mapped, known := formPages[r.Pattern]
-	if known && mapped != "" {
-		page := rePathValue.ReplaceAllStringFunc(mapped, func(m string) string {
-			return url.PathEscape(r.PathValue(m[1 : len(m)-1]))
+	if !known || mapped == "" {
+		return ""
+	}
+	page := rePathValue.ReplaceAllStringFunc(mapped, func(m string) string {
+		return url.PathEscape(r.PathValue(m[1 : len(m)-1]))
+	})
+	if strings.Contains(page, "{=") {
+		ok := true
+		page = reFormValue.ReplaceAllStringFunc(page, func(m string) string {
+			name := m[2 : len(m)-1]
+			v := strings.TrimSpace(vals.Get(name))
+			if !formValueNames(name, v) {
+				ok = false
+			}
+			return url.QueryEscape(v)
 		})
-		if u, err := url.Parse(ref); err == nil && ref != "" && u.Path == page {
-			return ref
+		if !ok || !isPage(page) {
+			return ""
 		}
 		return page
 	}
-	if ref == "" {
-		return ""
+	if u, err := url.Parse(ref); err == nil && ref != "" && u.Path == page {
+		return ref
 	}
-	u, err := url.Parse(ref)
+	return page
+}
+
+// formValueNames reports whether a posted field's value v names what a
+// form's page takes from it: a category whose form the new-application
+// page shows, an id of an application.
+func formValueNames(name, v string) bool {
+	switch name {
+	case "category":
+		return registry.Category(v).Valid()
+	case "application":
+		return reID.MatchString(v)
+	}
+	return false
+}
+
+var reID = regexp.MustCompile(`^app_[A-Za-z0-9_-]+$`)
+
+// isPage reports whether path is a GET page of the portal.
+func isPage(path string) bool {
+	u, err := url.Parse(path)
 	if err != nil {
-		return ""
+		return false
 	}
-	if _, pattern := getPages.Handler(&http.Request{Method: http.MethodGet, URL: u, Host: r.Host}); pattern == "" {
-		return ""
-	}
-	return ref
+	_, pattern := getPages.Handler(&http.Request{Method: http.MethodGet, URL: u})
+	return pattern != ""
 }
 
 // notKept says why a form posted without a live session was not kept.
@@ -346,6 +391,7 @@ const (
 	keptOK       notKept = ""
 	keptNoPage   notKept = "session_ended_not_kept" // no page to bring it back on, or no account
 	keptTooLarge notKept = "session_ended_too_large"
+	keptFileOnly notKept = "session_ended_file" // only a file was chosen: nothing to bring back
 )
 
 // keepForm keeps a POST made without a live session for the next login of
@@ -354,23 +400,28 @@ const (
 // empty form is not kept, and needs no word.
 func (s *Server) keepForm(w http.ResponseWriter, r *http.Request) (string, notKept, bool) {
 	now := s.svc.Now()
-	page := formPageOf(r)
 	userID := s.accountOf(r, now)
 	if userID == "" {
-		return page, keptNoPage, false // no account: the login says the session ended
+		// No account: the login says the session ended, and leads to the
+		// route's page when it needs nothing from the form.
+		return formPageOf(r, nil), keptNoPage, false
 	}
+	vals, hadFile, hadPass, err := readKept(w, r)
+	if errors.Is(err, errTooLarge) {
+		return formPageOf(r, nil), keptTooLarge, true
+	}
+	if err != nil {
+		return formPageOf(r, nil), keptNoPage, true
+	}
+	page := formPageOf(r, vals)
 	if page == "" {
 		return page, keptNoPage, true
 	}
-	vals, hadFile, err := readKept(w, r)
-	if errors.Is(err, errTooLarge) {
-		return page, keptTooLarge, true
+	if len(vals) == 0 && hadFile {
+		return page, keptFileOnly, true // a form of a file alone: nothing would come back
 	}
-	if err != nil {
-		return page, keptNoPage, true
-	}
-	if len(vals) == 0 && !hadFile {
-		return page, keptNoPage, false
+	if len(vals) == 0 {
+		return page, keptNoPage, hadPass
 	}
 	id := make([]byte, 24)
 	if _, err := rand.Read(id); err != nil {
@@ -386,7 +437,7 @@ func (s *Server) keepForm(w http.ResponseWriter, r *http.Request) (string, notKe
 	}
 	full := len(k.forms) >= maxKept
 	if !full {
-		k.forms[key] = &keptForm{userID: userID, page: page, action: r.URL.Path, values: vals, hadFile: hadFile, expires: now.Add(keptFor)}
+		k.forms[key] = &keptForm{userID: userID, page: page, action: r.URL.Path, values: vals, hadFile: hadFile, hadPass: hadPass, expires: now.Add(keptFor)}
 	}
 	k.mu.Unlock()
 	if full {
@@ -440,6 +491,9 @@ func (s *Server) restoreForm(w http.ResponseWriter, r *http.Request, v *view) st
 	v.Flash = translate(v.Lang, "Your session had ended, so the form was not sent. What you typed is back: check it and send the form again.")
 	if f.hadFile {
 		v.Flash += " " + translate(v.Lang, "Files are not kept: choose the file again.")
+	}
+	if f.hadPass {
+		v.Flash += " " + translate(v.Lang, "Passwords are not kept: type it again.")
 	}
 	return f.action
 }

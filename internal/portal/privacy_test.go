@@ -78,14 +78,14 @@ func TestOverlapPrivacyPages(t *testing.T) {
 		must  []string // so that a page without flags cannot pass (a flag's label where its detail would tell too much)
 	}{
 		{"alice", []string{"/dashboard", "/applications/" + a.ID, "/applications/" + a.ID + "/edit", "/applications/" + a2.ID},
-			[]string{b.ID, c.ID, reg.Number}, []string{"Overlaps another holder", "of another application of this account (Returned for correction)"}},
+			[]string{b.ID, c.ID, reg.Number}, []string{"Overlaps another holder", "another application of this account (Returned for correction)"}},
 		{"ptcl", []string{"/operator/checks", "/operator/checks.csv", "/applications/" + a.ID},
 			[]string{c.ID, a2.ID}, []string{reg.Number}},
 		{"nayatel", []string{"/operator/checks", "/operator/checks.csv", "/applications/" + a2.ID},
 			[]string{b.ID, reg.Number, a.ID}, []string{"Also in another application of this account"}},
-		{"reviewer", []string{"/review", "/applications/" + a.ID, "/applications/" + a2.ID}, nil, []string{reg.Number, c.ID, "of another application of this account (Returned for correction)", `<a href="/applications/` + a.ID + `">See the other application</a>`}},
+		{"reviewer", []string{"/review", "/applications/" + a.ID, "/applications/" + a2.ID}, nil, []string{reg.Number, c.ID, "another application of this account (Returned for correction)", `<a href="/applications/` + a.ID + `">See the other application</a>`}},
 		{"supervisor", []string{"/applications/" + a.ID}, nil, []string{reg.Number, c.ID}},
-		{"admin", []string{"/applications/" + a2.ID}, nil, []string{reg.Number, "of another application of this account (Returned for correction)", `<a href="/applications/` + a.ID + `">See the other application</a>`}},
+		{"admin", []string{"/applications/" + a2.ID}, nil, []string{reg.Number, "another application of this account (Returned for correction)", `<a href="/applications/` + a.ID + `">See the other application</a>`}},
 	} {
 		for _, lang := range []string{"en", "ur"} {
 			br := e.browser()

@@ -129,7 +129,10 @@ func (v *view) FEPrefix(prefix string) []string {
 		case prefix == "addresses_csv": // the CSV file's own lines (relabel)
 			out = append(out, v.T("File line %d: %s", i+1, m))
 		default:
-			out = append(out, v.T("Line %d: %s", i+1, m))
+			// The message is text in the page's language, not a value:
+			// not isolated (an isolate takes its direction from its first
+			// strong letter outside nested isolates, which may be Latin).
+			out = append(out, fmt.Sprintf(v.T("Line %d: %s"), i+1, m))
 		}
 	}
 	if m, ok := v.Err.Fields[prefix]; ok {
@@ -474,6 +477,7 @@ var flashes = map[string]string{
 	// too large to keep (pending.go).
 	"session_ended_not_kept":  "Your session had ended, so the form was not sent, and it could not be kept: log in again, then type it again.",
 	"session_ended_too_large": "Your session had ended, so the form was not sent. It was too large to keep: log in again, then type it again.",
+	"session_ended_file":      "Your session had ended, so the file was not sent. Files are not kept: log in again, then choose the file again.",
 }
 
 // errorPage renders a page that explains an error.

@@ -215,3 +215,93 @@ func (v *view) FlagNote(f registry.Flag) string {
 }
 
 var unansweredRe = regexp.MustCompile(`^operator \S+ did not answer by (.+)$`)
+
+// flagGroup is one kind of flag on an application's page: its label once,
+// then its items, each with what the flag's detail adds about it.
+type flagGroup struct {
+	Code  string
+	Items []flagItem
+}
+
+// Inline reports whether the group's items are a plain list of items,
+// shown after the label on its line ("Label: a, b"); otherwise each item
+// has its own line under the label.
+func (g flagGroup) Inline() bool {
+	for _, it := range g.Items {
+		if it.Note != "" || it.AppID != "" {
+			return false
+		}
+	}
+	return true
+}
+
+type flagItem struct {
+	Item  string // the address, prefix or number flagged; "" for a flag of the whole application
+	Note  string // what the detail adds, without the item or the label's verb
+	AppID string // the other application, for staff (overlaps)
+}
+
+// FlagGroups groups flags by code, in the order each code first appears,
+// so a label is said once and its items listed after it.
+func (v *view) FlagGroups(flags []registry.Flag) []flagGroup {
+	var out []flagGroup
+	at := map[string]int{}
+	for _, f := range flags {
+		i, ok := at[f.Code]
+		if !ok {
+			i = len(out)
+			at[f.Code] = i
+			out = append(out, flagGroup{Code: f.Code})
+		}
+		it := flagItem{Item: f.Item, Note: v.flagItemNote(f)}
+		if f.With != nil {
+			it.AppID = f.With.ApplicationID
+		}
+		out[i].Items = append(out[i].Items, it)
+	}
+	return out
+}
+
+// flagItemNote is FlagNote for one item of a group: for an overlap the
+// viewer may read in full, what the item overlaps, in words (whose it is
+// and its state now), the other item named only when it is not the same.
+func (v *view) flagItemNote(f registry.Flag) string {
+	w := f.With
+	if w == nil || (f.Code != registry.FlagOverlap && f.Code != registry.FlagDuplicateOwn) {
+		return v.FlagNote(f)
+	}
+	own := f.Code == registry.FlagDuplicateOwn
+	var what string
+	switch held := w.Registration != "" && w.State == registry.StateApproved; {
+	case held && own:
+		what = v.T("this account's registration %s", w.Registration)
+	case held:
+		what = v.T("registration %s of another account", w.Registration)
+	case own:
+		what = v.T("another application of this account (%s)", v.L("state", w.State))
+	default:
+		what = v.T("another account's application (%s)", v.L("state", w.State))
+	}
+	if w.Item != "" && w.Item != f.Item {
+		what = fmt.Sprintf(v.T("%s, at %s"), what, isolateUr(v.Lang, w.Item)) // T isolates values: what is words
+	}
+	return what
+}
+
+// FlagLabels is the distinct labels of flags, in the page's language, for
+// the review queue's Flags column.
+func (v *view) FlagLabels(flags []registry.Flag) string {
+	var labels []string
+	seen := map[string]bool{}
+	for _, f := range flags {
+		if !seen[f.Code] {
+			seen[f.Code] = true
+			labels = append(labels, v.L("flag", f.Code))
+		}
+	}
+	sep := ", "
+	if v.Lang == "ur" {
+		sep = "، "
+	}
+	return strings.Join(labels, sep)
+}

@@ -698,7 +698,20 @@ func (s *Service) fillView(ctx context.Context, tx Tx, actor *User, a *Applicati
 	// recomputed against what is held and applied for now: the other
 	// application's state of today, and no flag for one that has since
 	// left. ForViewer cuts them for the applicant.
-	appealed := actor.Role.Staff() && a.State == StateRejected && slices.ContainsFunc(a.Appeals, func(ap *Appeal) bool { return ap.State == AppealPending })
+	// Every viewer allowed the flags sees them live, the operator too (who
+	// is not shown the appeals: asked for here).
+	appealed := false
+	if a.State == StateRejected {
+		if a.Appeals != nil {
+			appealed = slices.ContainsFunc(a.Appeals, func(ap *Appeal) bool { return ap.State == AppealPending })
+		} else {
+			ap, err := pendingAppeal(ctx, tx, a.ID)
+			if err != nil {
+				return err
+			}
+			appealed = ap != nil
+		}
+	}
 	if (a.State.Pending() || appealed) && !a.flagsFresh {
 		set, err := tx.Settings(ctx)
 		if err != nil {

@@ -305,6 +305,11 @@ func (t *tx) Events(ctx context.Context, applicationID string) ([]registry.Event
 // pendingStates are the application states whose items count as held.
 const pendingStates = `('operator_check', 'review', 'returned')`
 
+// appealedRejection is a rejected application whose appeal is pending:
+// decided again on today's flags, so its items still count as applied for
+// when other applications' overlaps are found (both ways).
+const appealedRejection = `(a.state = 'rejected' AND EXISTS (SELECT 1 FROM appeals ap WHERE ap.application_id = a.id AND ap.state = 'pending'))`
+
 // notChanged leaves out the registration r that the application given as
 // the parameter renews or amends (kinds: which kinds count).
 func notChanged(kinds string) string {
@@ -355,7 +360,7 @@ func (t *tx) Overlaps(ctx context.Context, exceptApplication, account string, p 
 		FROM (
 			SELECT i.value, a.account_id, COALESCE(a.operator_id, '') AS operator_id, a.id, a.state, '' AS registration, i.position AS pos
 			FROM (`+appFound+`) i JOIN applications a ON a.id = i.owner
-			WHERE a.id <> ? AND a.state IN `+pendingStates+`
+			WHERE a.id <> ? AND (a.state IN `+pendingStates+` OR `+appealedRejection+`)
 			UNION ALL
 			SELECT i.value, r.account_id, r.operator_id, r.application_id, 'approved', r.number, i.position
 			FROM (`+regFound+`) i JOIN registrations r ON r.number = i.owner

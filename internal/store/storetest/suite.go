@@ -565,6 +565,19 @@ func testOverlapsAndHeld(t *testing.T, db *store.DB) {
 	mk("app_a2", "acc_a", registry.StateDraft, "27.0.184.0/24")
 	mk("app_a3", "acc_a", registry.StateApproved, "2001:dd8:1c::/48")
 	mk("app_a4", "acc_a", registry.StateRejected, "36.255.32.0/24")
+	// A rejection under appeal still counts as applied for; a decided
+	// appeal's does not.
+	mk("app_a5", "acc_a", registry.StateRejected, "36.255.33.0/24")
+	mk("app_a6", "acc_a", registry.StateRejected, "36.255.34.0/24")
+	for _, ap := range []struct {
+		id, app string
+		state   registry.AppealState
+	}{{"apl_5", "app_a5", registry.AppealPending}, {"apl_6", "app_a6", registry.AppealUpheld}} {
+		write(t, db, func(tx registry.Tx) error {
+			return tx.CreateAppeal(ctx, &registry.Appeal{ID: ap.id, ApplicationID: ap.app, AccountID: "acc_a", RejectedAt: t0, RejectedBy: "usr_rev",
+				Statement: "Please look again", State: ap.state, SubmittedBy: "usr_acc_a", SubmittedAt: t0, SLADueAt: t0.Add(time.Hour)})
+		})
+	}
 	write(t, db, func(tx registry.Tx) error {
 		return tx.CreateRegistration(ctx, &registry.Registration{Number: "VPN-2026-000001", ApplicationID: "app_a3", AccountID: "acc_a", Addresses: pfx("2001:dd8:1c::/48"),
 			Category: registry.CategoryCompany, OperatorID: "ptcl", Status: registry.RegActive, ValidFrom: t0, ValidUntil: t0.AddDate(1, 0, 0),
@@ -589,16 +602,18 @@ func testOverlapsAndHeld(t *testing.T, db *store.DB) {
 		except, p string
 		want      []string
 	}{
-		{"app_b1", "14.1.104.128/25", []string{"14.1.104.0/24" + a1}},           // inside a pending /24
-		{"app_b1", "14.1.104.0/23", []string{"14.1.104.0/24" + a1}},             // contains it
-		{"app_b1", "14.1.200.1/32", []string{"14.1.200.1/32" + a1}},             // exact host
-		{"app_b1", "14.1.200.2/32", nil},                                        // neighbour
-		{"app_b1", "27.0.184.0/24", nil},                                        // drafts hold nothing
-		{"app_b1", "36.255.32.0/24", nil},                                       // nor rejections
-		{"app_b1", "2001:dd8:1c:ff::/64", []string{"2001:dd8:1c::/48" + a3}},    // active registration
-		{"app_a1", "14.1.104.0/24", nil},                                        // the application itself
-		{"app_a2", "14.1.104.0/24", []string{"14.1.104.0/24" + a1}},             // another of the same account
-		{"", "0.0.0.0/0", []string{"14.1.104.0/24" + a1, "14.1.200.1/32" + a1}}, // v4 never matches v6
+		{"app_b1", "14.1.104.128/25", []string{"14.1.104.0/24" + a1}},                                                         // inside a pending /24
+		{"app_b1", "14.1.104.0/23", []string{"14.1.104.0/24" + a1}},                                                           // contains it
+		{"app_b1", "14.1.200.1/32", []string{"14.1.200.1/32" + a1}},                                                           // exact host
+		{"app_b1", "14.1.200.2/32", nil},                                                                                      // neighbour
+		{"app_b1", "27.0.184.0/24", nil},                                                                                      // drafts hold nothing
+		{"app_b1", "36.255.32.0/24", nil},                                                                                     // nor rejections
+		{"app_b1", "36.255.33.0/24", []string{"36.255.33.0/24@app_a5@@acc_a@ptcl@rejected"}},                                  // but a rejection under appeal does
+		{"app_b1", "36.255.34.0/24", nil},                                                                                     // and not after the appeal's decision
+		{"app_b1", "2001:dd8:1c:ff::/64", []string{"2001:dd8:1c::/48" + a3}},                                                  // active registration
+		{"app_a1", "14.1.104.0/24", nil},                                                                                      // the application itself
+		{"app_a2", "14.1.104.0/24", []string{"14.1.104.0/24" + a1}},                                                           // another of the same account
+		{"", "0.0.0.0/0", []string{"14.1.104.0/24" + a1, "14.1.200.1/32" + a1, "36.255.33.0/24@app_a5@@acc_a@ptcl@rejected"}}, // v4 never matches v6
 	} {
 		if got := overlaps(tt.except, tt.p); !slices.Equal(got, tt.want) {
 			t.Errorf("Overlaps(except %s, %s) = %v, want %v", tt.except, tt.p, got, tt.want)
