@@ -353,7 +353,7 @@ func browserWalk(t *testing.T, exe, lang string) {
 	w.submit("main form button[type=submit]", "/applications")
 	// The same message as the API, next to the field, and in the summary.
 	w.want(".errors", w.tr("Please fix the following", "براہِ کرم درج ذیل درست کریں"))
-	w.want("#e-addresses", "10.1.2.3/32", w.tr("is private address space", "نجی پتوں کی حد"))
+	w.want("#e-addresses", "10.1.2.3/32", w.tr("is private address space", "نجی IP رینج"))
 	invalid := run(w, chromedp.AttributeValue(chromedp.CSS("#f-addresses"), "aria-invalid"))
 	if invalid.Value != "true" {
 		t.Errorf("the address field is not marked invalid")
