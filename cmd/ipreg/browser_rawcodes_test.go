@@ -18,35 +18,8 @@ import (
 // new code without a label is caught too.
 func init() {
 	coded, plain, ops := map[string]bool{}, map[string]bool{}, []string{}
-	var all []string
-	all = append(all, registry.Protocols...)
-	for r := range registry.ReasonCodes {
-		all = append(all, r)
-	}
-	for _, s := range registry.States {
-		all = append(all, string(s))
-	}
-	for _, c := range registry.Categories {
-		all = append(all, string(c))
-	}
-	for _, k := range registry.DocumentKinds {
-		all = append(all, string(k))
-	}
-	for _, r := range registry.Roles {
-		all = append(all, string(r))
-	}
-	for _, k := range registry.AppKinds {
-		all = append(all, string(k))
-	}
-	for _, s := range registry.AppealStates {
-		all = append(all, string(s))
-	}
-	all = append(all, registry.FlagCodes...)
-	all = append(all, string(registry.KindCompany), string(registry.KindIndividual),
-		"active", "expired", "revoked", "surrendered", "pending", "confirmed", "disputed", "cancelled")
-	for _, c := range all {
+	for _, c := range registry.Codes() {
 		switch {
-		case c == "":
 		case strings.Contains(c, "_") || slices.Contains(registry.Protocols, c) && c != "other":
 			coded[c] = true
 		default:

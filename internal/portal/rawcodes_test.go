@@ -35,39 +35,7 @@ var (
 )
 
 func init() {
-	var all []string
-	for _, p := range registry.Protocols {
-		all = append(all, p)
-	}
-	for r := range registry.ReasonCodes {
-		all = append(all, r)
-	}
-	for _, s := range registry.States {
-		all = append(all, string(s))
-	}
-	for _, c := range registry.Categories {
-		all = append(all, string(c))
-	}
-	for _, k := range registry.DocumentKinds {
-		all = append(all, string(k))
-	}
-	for _, r := range registry.Roles {
-		all = append(all, string(r))
-	}
-	for _, k := range registry.AppKinds {
-		all = append(all, string(k))
-	}
-	for _, s := range registry.AppealStates {
-		all = append(all, string(s))
-	}
-	all = append(all, registry.FlagCodes...)
-	all = append(all, string(registry.KindCompany), string(registry.KindIndividual),
-		"active", "expired", "revoked", "surrendered", // registrations
-		"pending", "confirmed", "disputed", "cancelled") // checks and revocations
-	for _, c := range all {
-		if c == "" {
-			continue
-		}
+	for _, c := range registry.Codes() {
 		if strings.Contains(c, "_") || slices.Contains(registry.Protocols, c) && c != "other" {
 			codedWords[c] = true
 		} else {
