@@ -241,6 +241,12 @@ func (s *Server) Start(ctx context.Context, banner io.Writer) error {
 	} else if n > 0 {
 		s.log.Info("stored e-mail addresses normalised", "users", n)
 	}
+	// Files a kill left behind (sealed but never recorded, or half
+	// written) go at start too, not only on the hourly job; a failure is
+	// logged and the job tries again.
+	if _, err := s.svc.SweepDocuments(ctx); err != nil {
+		s.log.Error("sweep documents at start", "err", err)
+	}
 	if s.Config.Demo {
 		if err := s.startDemo(ctx, banner); err != nil {
 			return err
@@ -405,6 +411,15 @@ func (s *Server) startJobs(ctx context.Context, reg prometheus.Registerer) {
 		Name: "ipreg_jobs_failures_total", Help: "Background job runs that failed (all jobs; by job in ipreg_job_runs_total).",
 	})
 	reg.MustRegister(runs, duration, items, failures, &jobsCollector{svc: s.svc, log: s.log})
+	// The document sweep's removals (at start and by its job), by kind.
+	for kind, n := range map[string]func() int64{
+		"unrecorded": func() int64 { n, _ := s.svc.Swept(); return n },
+		"temporary":  func() int64 { _, n := s.svc.Swept(); return n },
+	} {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "ipreg_documents_swept_total",
+			Help:        "Document files the sweep removed since the start, by kind (unrecorded: sealed files no record names; temporary: left by interrupted writes).",
+			ConstLabels: prometheus.Labels{"kind": kind}}, func() float64 { return float64(n()) }))
+	}
 	sc := s.svc.Scheduler()
 	sc.Observe = func(o registry.JobOutcome) {
 		runs.WithLabelValues(o.Job, o.Result).Inc()
