@@ -9,24 +9,53 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ipreg/ipreg/internal/docstore"
+	"github.com/ipreg/ipreg/internal/registry"
 )
 
 // TestServeSweepsDocuments: ipreg serve removes, before it serves, the
 // document files a killed process left (sealed but never recorded, and
 // half-written temporary files) once past the grace, keeps a younger one
-// (an upload in flight on another replica), and counts them in /metrics.
+// (an upload in flight on another replica), and counts them in /metrics;
+// on a restart, when the hourly job is not due yet.
 func TestServeSweepsDocuments(t *testing.T) {
 	dataDir := t.TempDir()
+	newServer := func() *Server {
+		s := &Server{Config: ServeConfig{Listen: "127.0.0.1:0", Demo: true, FeedPoll: time.Second, JobsInterval: time.Hour},
+			log: slog.New(slog.DiscardHandler)}
+		s.Config.db.dataDir = dataDir
+		return s
+	}
+	// A first start runs the hourly job, so on the restart below it is not
+	// due for an hour: only the sweep at start can remove what was left.
+	ctx := context.Background()
+	first := newServer()
+	if err := first.Start(ctx, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		infos, err := first.svc.ListJobs(ctx, registry.System)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if slices.ContainsFunc(infos, func(in registry.JobInfo) bool { return in.Job.Name == "sweep-documents" && in.State.Runs == 1 }) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("timed out waiting for the first run of sweep-documents")
+		}
+	}
+	first.Close()
+
 	docs, err := docstore.Open(dataDir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
 	shard := func(id string) string {
 		s := sha256.Sum256([]byte(id))
 		return filepath.Join(dataDir, "documents", hex.EncodeToString(s[:1]))
@@ -51,9 +80,7 @@ func TestServeSweepsDocuments(t *testing.T) {
 		}
 	}
 
-	s := &Server{Config: ServeConfig{Listen: "127.0.0.1:0", Demo: true, FeedPoll: time.Second, JobsInterval: time.Hour},
-		log: slog.New(slog.DiscardHandler)}
-	s.Config.db.dataDir = dataDir
+	s := newServer()
 	if err := s.Start(ctx, io.Discard); err != nil {
 		t.Fatal(err)
 	}
