@@ -38,6 +38,7 @@ func browserJobs(t *testing.T, exe, lang string) {
 	w.want("h1", w.tr("Background jobs", "پس منظر کے کام"))
 	w.want("#job-clean-tokens", "clean-tokens", w.tr("Succeeded", "کامیاب"), w.tr("Every ", "ہر "))
 	w.want("#job-purge-documents", w.tr("Documents past the retention period", "جن دستاویزات کو محفوظ رکھنے کی مدت گزر گئی"))
+	w.want("#job-sweep-documents", w.tr("Document files that no application names", "دستاویزات کی وہ فائلیں جن کا کسی درخواست میں ذکر نہیں"), w.tr("Every hour", "ہر گھنٹے"))
 	w.screenshot("jobs")
 
 	w.submit(`#job-clean-tokens form button`, "/admin/jobs?msg=job_queued")

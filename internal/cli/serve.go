@@ -135,7 +135,7 @@ func runServe(ctx context.Context, args []string, env Env, stdio IO) error {
 // configuration.
 func parseServe(args []string, env Env, stdio IO) (ServeConfig, error) {
 	var cfg ServeConfig
-	fs := flagSet("serve", "Run the registry: the web portal (English and Urdu), the JSON API under /api/v1, the signed allowlist feed under /feed/v1,\nhealth endpoints, and the background jobs (operator-check deadlines, expiry, token clean-up, document retention, SLA escalation,\ne-mail and SMS delivery from the outbox, expiry reminders, staff digests), each scheduled run claimed through the database\nso that one replica runs it (admins see them at /admin/jobs). Messages go by --mail/--smtp-* and --sms/--sms-gateway-*.\nPrometheus metrics are not public: --metrics-listen serves them on an address of their own, --metrics-token-file\nbehind a bearer token on --listen; with neither, /metrics answers 404 (--demo picks a free loopback port for them).\nThe feed's signing key is <data-dir>/feed-signing-key.pem, beside it <data-dir>/feed-state, the newest feed state\npublished (a database restored behind it starts a new feed session; every start re-signs the feed at once, and\n--feed-state-copy keeps a second copy elsewhere, so a whole data directory restored is noticed too); uploaded documents are sealed (AES-256-GCM)\nunder <data-dir>/document-key in <data-dir>/documents. Replicas over one PostgreSQL must share the signing key,\nthe document key and the documents (see ipreg key).\nCertificates (GET /api/v1/registrations/{number}/certificate.pdf) are signed with <data-dir>/certificate-signing-key.pem,\na key of their own (ipreg key rotate-certificate; retired keys in <data-dir>/certificate-keys-retired keep verifying);\ntheir QR codes point to --public-url, without which certificates are unavailable.", stdio)
+	fs := flagSet("serve", "Run the registry: the web portal (English and Urdu), the JSON API under /api/v1, the signed allowlist feed under /feed/v1,\nhealth endpoints, and the background jobs (operator-check deadlines, expiry, token clean-up, document retention, a sweep of document files no record names (at start and hourly), SLA escalation,\ne-mail and SMS delivery from the outbox, expiry reminders, staff digests), each scheduled run claimed through the database\nso that one replica runs it (admins see them at /admin/jobs). Messages go by --mail/--smtp-* and --sms/--sms-gateway-*.\nPrometheus metrics are not public: --metrics-listen serves them on an address of their own, --metrics-token-file\nbehind a bearer token on --listen; with neither, /metrics answers 404 (--demo picks a free loopback port for them).\nThe feed's signing key is <data-dir>/feed-signing-key.pem, beside it <data-dir>/feed-state, the newest feed state\npublished (a database restored behind it starts a new feed session; every start re-signs the feed at once, and\n--feed-state-copy keeps a second copy elsewhere, so a whole data directory restored is noticed too); uploaded documents are sealed (AES-256-GCM)\nunder <data-dir>/document-key in <data-dir>/documents. Replicas over one PostgreSQL must share the signing key,\nthe document key and the documents (see ipreg key).\nCertificates (GET /api/v1/registrations/{number}/certificate.pdf) are signed with <data-dir>/certificate-signing-key.pem,\na key of their own (ipreg key rotate-certificate; retired keys in <data-dir>/certificate-keys-retired keep verifying);\ntheir QR codes point to --public-url, without which certificates are unavailable.", stdio)
 	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
 	fs.BoolVar(&cfg.Demo, "demo", false, "create the demo operators and users (password "+DemoPassword+"); users made meanwhile are marked, and --demo is refused on a database holding any user neither the demo's nor made under --demo")
 	fs.DurationVar(&cfg.JobsInterval, "jobs-interval", time.Minute, "how often the interval jobs (check deadlines, expiry, token clean-up, document purge, escalation) fall due; replicas look for due jobs this often or every 5s, whichever is shorter")
@@ -240,6 +240,12 @@ func (s *Server) Start(ctx context.Context, banner io.Writer) error {
 		return err
 	} else if n > 0 {
 		s.log.Info("stored e-mail addresses normalised", "users", n)
+	}
+	// Files a kill left behind (sealed but never recorded, or half
+	// written) go at start too, not only on the hourly job; a failure is
+	// logged and the job tries again.
+	if _, err := s.svc.SweepDocuments(ctx); err != nil {
+		s.log.Error("sweep documents at start", "err", err)
 	}
 	if s.Config.Demo {
 		if err := s.startDemo(ctx, banner); err != nil {
@@ -405,6 +411,15 @@ func (s *Server) startJobs(ctx context.Context, reg prometheus.Registerer) {
 		Name: "ipreg_jobs_failures_total", Help: "Background job runs that failed (all jobs; by job in ipreg_job_runs_total).",
 	})
 	reg.MustRegister(runs, duration, items, failures, &jobsCollector{svc: s.svc, log: s.log})
+	// The document sweep's removals (at start and by its job), by kind.
+	for kind, n := range map[string]func() int64{
+		"unrecorded": func() int64 { n, _ := s.svc.Swept(); return n },
+		"temporary":  func() int64 { _, n := s.svc.Swept(); return n },
+	} {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "ipreg_documents_swept_total",
+			Help:        "Document files the sweep removed since the start, by kind (unrecorded: sealed files no record names; temporary: left by interrupted writes).",
+			ConstLabels: prometheus.Labels{"kind": kind}}, func() float64 { return float64(n()) }))
+	}
 	sc := s.svc.Scheduler()
 	sc.Observe = func(o registry.JobOutcome) {
 		runs.WithLabelValues(o.Job, o.Result).Inc()

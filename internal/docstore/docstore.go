@@ -25,6 +25,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/ipreg/ipreg/internal/atomicfile"
 )
@@ -164,4 +165,78 @@ func (s *Store) Delete(_ context.Context, id string) error {
 		return err
 	}
 	return nil
+}
+
+// Files lists what the documents directory holds, for the sweep of files
+// no record names: sealed documents by id, and the temporary files an
+// interrupted atomic write leaves (".<id>-<random>", see atomicfile) by
+// their name relative to the directory; each with its modification time.
+// Nothing is opened or read.
+func (s *Store) Files(_ context.Context) (docs, temps map[string]time.Time, err error) {
+	docs, temps = map[string]time.Time{}, map[string]time.Time{}
+	subs, err := os.ReadDir(s.dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return docs, temps, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, sub := range subs {
+		if !sub.IsDir() || !isShard(sub.Name()) {
+			continue
+		}
+		es, err := os.ReadDir(filepath.Join(s.dir, sub.Name()))
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, e := range es {
+			if !e.Type().IsRegular() {
+				continue
+			}
+			info, err := e.Info()
+			if errors.Is(err, fs.ErrNotExist) {
+				continue // removed meanwhile
+			}
+			if err != nil {
+				return nil, nil, err
+			}
+			switch name := e.Name(); {
+			case isTemp(name):
+				temps[sub.Name()+"/"+name] = info.ModTime()
+			default:
+				if d, _, err := s.path(name); err == nil && filepath.Base(d) == sub.Name() {
+					docs[name] = info.ModTime()
+				}
+			}
+		}
+	}
+	return docs, temps, nil
+}
+
+// RemoveTemp removes a temporary file Files listed; removing one that is
+// not there is no error. Any other name is refused.
+func (s *Store) RemoveTemp(_ context.Context, name string) error {
+	shard, base, ok := strings.Cut(name, "/")
+	if !ok || !isShard(shard) || !isTemp(base) || strings.ContainsAny(base, `/\`) {
+		return fmt.Errorf("%q is not a temporary document file", name)
+	}
+	if err := os.Remove(filepath.Join(s.dir, shard, base)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// isShard reports whether name is one of the 256 directories path spreads
+// files over.
+func isShard(name string) bool {
+	_, err := hex.DecodeString(name)
+	return len(name) == 2 && err == nil && strings.ToLower(name) == name
+}
+
+// isTemp reports whether name is an atomic write's temporary file: "."
+// then the id, "-" and the random part os.CreateTemp adds.
+func isTemp(name string) bool {
+	rest, ok := strings.CutPrefix(name, ".")
+	i := strings.LastIndexByte(rest, '-')
+	return ok && i > 0 && i < len(rest)-1
 }

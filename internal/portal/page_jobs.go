@@ -22,6 +22,8 @@ func (v *view) JobAbout(j registry.Job) string {
 		return v.T("Expired login and API tokens, and old records of login attempts, are deleted.")
 	case "purge-documents":
 		return v.T("Documents past the retention period have their contents deleted.")
+	case "sweep-documents":
+		return v.T("Document files that no application names, and files of uploads that were cut off, are deleted once they are an hour old.")
 	case "escalate-overdue":
 		return v.T("Applications and appeals past their due time are escalated to supervisors, once each.")
 	case "deliver-outbox":

@@ -31,6 +31,8 @@ func (s *Service) builtinJobs() []Job {
 			About: "Expired login and API tokens, ended login-throttle windows and long-unseen login clients are deleted."},
 		{Name: "purge-documents", Schedule: Every(s.jobsEvery), Run: s.PurgeDocuments,
 			About: "Documents past the retention period have their contents deleted."},
+		{Name: "sweep-documents", Schedule: Every(time.Hour), Run: s.SweepDocuments,
+			About: "Document files no record names, and temporary files of interrupted uploads, are deleted once an hour old."},
 		{Name: "escalate-overdue", Schedule: Every(s.jobsEvery), Run: s.Escalate,
 			About: "Applications and appeals past their SLA due time are escalated to supervisors, once each."},
 		// Messages wait at most this long after the change that wrote

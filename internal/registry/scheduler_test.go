@@ -70,7 +70,7 @@ func jobState(t *testing.T, h *harness, name string) *JobState {
 // lifecycleJobs are built-in jobs on schedules of their own (seconds,
 // hours, daily) that the scheduler tests below leave out of their counts:
 // the counts are about the four interval jobs and the tests' own.
-var lifecycleJobs = map[string]bool{"escalate-overdue": true, "deliver-outbox": true, "send-reminders": true,
+var lifecycleJobs = map[string]bool{"escalate-overdue": true, "deliver-outbox": true, "send-reminders": true, "sweep-documents": true,
 	"send-digests": true, "purge-outbox": true}
 
 func mustRunDue(t *testing.T, sc *Scheduler, ctx context.Context, want int) {

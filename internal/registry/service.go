@@ -34,12 +34,14 @@ type Service struct {
 
 	feedChanged func()
 	blobs       Blobs
-	demoNoTOTP  bool
-	totpIssuer  string
-	resetLinks  bool
-	publicURL   string
-	regulator   string
-	certKeys    CertificateKeys
+	// swept counts the files SweepDocuments removed (sweep.go).
+	swept      sweptCounts
+	demoNoTOTP bool
+	totpIssuer string
+	resetLinks bool
+	publicURL  string
+	regulator  string
+	certKeys   CertificateKeys
 
 	// gate bounds the password hashes running at once (see throttle.go).
 	gate *auth.Gate

@@ -178,6 +178,9 @@ type Tx interface {
 	Document(ctx context.Context, id string) (*Document, error)
 	ListDocuments(ctx context.Context, applicationID string) ([]*Document, error) // in upload order
 	DeleteDocument(ctx context.Context, id string) error
+	// DocumentIDs lists every document record's id, purged ones included,
+	// for the sweep of files no record names.
+	DocumentIDs(ctx context.Context) ([]string, error)
 	// DuePurges lists unpurged documents of applications decided or
 	// withdrawn before the cutoff, at most limit.
 	DuePurges(ctx context.Context, before time.Time, limit int) ([]*Document, error)

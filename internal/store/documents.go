@@ -67,6 +67,23 @@ func (t *tx) DeleteDocument(ctx context.Context, id string) error {
 	return mustAffect(res, err, "document %s not found", id)
 }
 
+func (t *tx) DocumentIDs(ctx context.Context) ([]string, error) {
+	rows, err := t.query(ctx, `SELECT id FROM documents ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("document ids: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("document ids: %w", err)
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
 func (t *tx) DuePurges(ctx context.Context, before time.Time, limit int) ([]*registry.Document, error) {
 	// A withdrawn application has no decision time; its last update is
 	// when it was withdrawn.

@@ -1243,6 +1243,10 @@ func testDocuments(t *testing.T, db *store.DB) {
 		if err != nil || !d.PurgedAt.Equal(cutoff.Truncate(time.Microsecond)) {
 			t.Errorf("purged document = %+v, %v", d, err)
 		}
+		// Every record's id, the purged one too; not the deleted one.
+		if ids, err := tx.DocumentIDs(ctx); err != nil || !slices.Equal(ids, []string{"doc_1", "doc_3", "doc_4"}) {
+			t.Errorf("DocumentIDs = %v, %v; want doc_1, doc_3, doc_4", ids, err)
+		}
 		return nil
 	})
 

@@ -1,0 +1,99 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"time"
+)
+
+// SweepGrace is how old a file no document record names must be before
+// the sweep removes it. An upload seals its file first and records it in
+// a transaction after, so for a moment every upload in flight looks like
+// an orphan; a transaction waiting on locks or retried lasts seconds and
+// the request times out long before an hour, so an hour never sweeps an
+// upload in flight (nor one on another replica whose clock is a little
+// off), and leaves a file a killed process orphaned for at most about two
+// hours (the grace, then the hourly job).
+const SweepGrace = time.Hour
+
+// BlobFiles is a document store that can list its files for the sweep
+// (package docstore's Store is one).
+type BlobFiles interface {
+	// Files lists sealed documents by id and the temporary files an
+	// interrupted write left by name, with their modification times.
+	Files(ctx context.Context) (docs, temps map[string]time.Time, err error)
+	// RemoveTemp removes a temporary file Files listed.
+	RemoveTemp(ctx context.Context, name string) error
+}
+
+// sweptCounts counts the files the sweep removed since the start, by
+// kind, for metrics.
+type sweptCounts struct {
+	sealed, temp atomic.Int64
+}
+
+// Swept returns how many files the document sweep removed since the
+// service started: sealed files no record names, and temporary files.
+func (s *Service) Swept() (sealed, temp int64) {
+	return s.swept.sealed.Load(), s.swept.temp.Load()
+}
+
+// SweepDocuments removes the files in the document store that no document
+// record names (a process killed between sealing a document and recording
+// it leaves them) and the temporary files an interrupted write left, both
+// only once older than SweepGrace, so that no personal document outlives
+// the retention rules. It returns how many files it removed; it logs
+// counts, never names or contents. Without a document store that can
+// list its files there is nothing to sweep.
+func (s *Service) SweepDocuments(ctx context.Context) (int, error) {
+	files, ok := s.blobs.(BlobFiles)
+	if !ok {
+		return 0, nil
+	}
+	// Files first, records after: a record committed before the listing
+	// is seen, and a file sealed after it is not looked at.
+	docs, temps, err := files.Files(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("sweep documents: list files: %w", err)
+	}
+	var ids []string
+	if err := s.store.Read(ctx, func(tx Tx) error {
+		ids, err = tx.DocumentIDs(ctx)
+		return err
+	}); err != nil {
+		return 0, fmt.Errorf("sweep documents: %w", err)
+	}
+	for _, id := range ids {
+		delete(docs, id)
+	}
+	cutoff := s.Now().Add(-SweepGrace)
+	var sealed, temp int
+	failed := unitErrors{}
+	for id, at := range docs {
+		if !at.Before(cutoff) {
+			continue
+		}
+		if err := s.blobs.Delete(ctx, id); err != nil {
+			failed.add(fmt.Errorf("sweep documents: remove an unrecorded file: %w", err))
+			continue
+		}
+		sealed++
+	}
+	for name, at := range temps {
+		if !at.Before(cutoff) {
+			continue
+		}
+		if err := files.RemoveTemp(ctx, name); err != nil {
+			failed.add(fmt.Errorf("sweep documents: remove a temporary file: %w", err))
+			continue
+		}
+		temp++
+	}
+	s.swept.sealed.Add(int64(sealed))
+	s.swept.temp.Add(int64(temp))
+	if sealed+temp > 0 || failed.n > 0 {
+		s.log.Info("documents swept", "unrecorded", sealed, "temporary", temp, "failed", failed.n)
+	}
+	return sealed + temp, failed.err()
+}

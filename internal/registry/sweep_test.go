@@ -1,0 +1,118 @@
+package registry_test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	. "github.com/ipreg/ipreg/internal/registry"
+	"github.com/ipreg/ipreg/internal/testbin"
+)
+
+// The sweep removes exactly the sealed files no record names and the
+// temporary files, each only once older than the grace: an upload in
+// flight (sealed, not yet recorded) and a write in progress stay, and so
+// does every recorded document, which still reads.
+func TestSweepDocuments(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx := h.ctx
+		ind := h.applicant("individual")
+		a, err := h.create(ind, ApplicationInput{Category: ptr("mobile_vpn"), OperatorID: ptr("jazz"),
+			SubscriberID: ptr("MSISDN owner"), MobileNumbers: ptr([]string{"+92 300 1234567"}),
+			VPNProtocol: ptr("openvpn"), Purpose: ptr("Freelance work for a client abroad.")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs, err := h.svc.ListDocuments(ctx, ind, a.ID)
+		if err != nil || len(docs) == 0 {
+			t.Fatalf("documents of the application = %v, %v", docs, err)
+		}
+		now := h.clock.Now()
+		old, young := now.Add(-SweepGrace-time.Minute), now.Add(-SweepGrace+time.Minute)
+		dir := filepath.Join(h.docsDir, "documents")
+		shard := func(id string) string {
+			s := sha256.Sum256([]byte(id))
+			return filepath.Join(dir, hex.EncodeToString(s[:1]))
+		}
+		touch := func(p string, at time.Time) {
+			t.Helper()
+			if err := os.Chtimes(p, at, at); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Recorded documents, old: they stay whatever their age.
+		for _, d := range docs {
+			touch(filepath.Join(shard(d.ID), d.ID), old)
+		}
+		// Sealed files no record names: one past the grace, one within it
+		// (an upload whose record is not committed yet).
+		for id, at := range map[string]time.Time{"doc_orphanold": old, "doc_orphanyoung": young} {
+			if err := h.blobs.Put(ctx, id, testbin.PDF("orphan")); err != nil {
+				t.Fatal(err)
+			}
+			touch(filepath.Join(shard(id), id), at)
+		}
+		// Temporary files of writes killed before their rename: one stale,
+		// one that may be a write in progress.
+		staleTemp := filepath.Join(shard("doc_tempold"), ".doc_tempold-123456")
+		freshTemp := filepath.Join(shard("doc_tempyoung"), ".doc_tempyoung-654321")
+		for p, at := range map[string]time.Time{staleTemp: old, freshTemp: young} {
+			if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, []byte("half a sealed file"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			touch(p, at)
+		}
+
+		n, err := h.svc.SweepDocuments(ctx)
+		if err != nil || n != 2 {
+			t.Errorf("SweepDocuments = %d, %v; want 2 files removed", n, err)
+		}
+		if sealed, temp := h.svc.Swept(); sealed != 1 || temp != 1 {
+			t.Errorf("Swept = %d sealed, %d temporary; want 1 and 1", sealed, temp)
+		}
+		var left []string
+		err = filepath.WalkDir(dir, func(p string, e os.DirEntry, err error) error {
+			if err == nil && !e.IsDir() {
+				left = append(left, filepath.Base(p))
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"doc_orphanyoung", ".doc_tempyoung-654321"}
+		for _, d := range docs {
+			want = append(want, d.ID)
+		}
+		slices.Sort(left)
+		slices.Sort(want)
+		if !slices.Equal(left, want) {
+			t.Errorf("files left = %v\nwant %v", left, want)
+		}
+		for _, d := range docs {
+			if _, b, err := h.svc.ReadDocument(ctx, ind, a.ID, d.ID); err != nil || len(b) == 0 {
+				t.Errorf("recorded document %s after the sweep: %d bytes, %v", d.Kind, len(b), err)
+			}
+		}
+
+		// Once the young ones are past the grace, they go too; a second
+		// run finds nothing more.
+		h.clock.Add(2 * time.Minute)
+		if n, err := h.svc.SweepDocuments(ctx); err != nil || n != 2 {
+			t.Errorf("SweepDocuments after the grace = %d, %v; want 2", n, err)
+		}
+		if n, err := h.svc.SweepDocuments(ctx); err != nil || n != 0 {
+			t.Errorf("SweepDocuments again = %d, %v; want 0", n, err)
+		}
+		if sealed, temp := h.svc.Swept(); sealed != 2 || temp != 2 {
+			t.Errorf("Swept = %d sealed, %d temporary; want 2 and 2", sealed, temp)
+		}
+	})
+}
