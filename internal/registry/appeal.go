@@ -87,7 +87,7 @@ func (s *Service) SubmitAppeal(ctx context.Context, actor *User, appID, statemen
 	var ap *Appeal
 	// Whose the application is first: another account's is not found,
 	// whatever the statement.
-	_, err := s.ownWrite(ctx, actor, appID, func(tx Tx, a *Application) error {
+	_, err := s.ownTx(ctx, actor, appID, func(tx Tx, a *Application) error {
 		fe := FieldErrors{}
 		statement = text(fe, "statement", statement, MaxAppealStatement, true)
 		if _, ok := fe["statement"]; ok && statement == "" {

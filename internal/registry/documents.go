@@ -515,7 +515,7 @@ func (s *Service) UploadDocument(ctx context.Context, actor *User, appID string,
 	if err := s.blobs.Put(ctx, d.ID, in.Content); err != nil {
 		return nil, fmt.Errorf("store document: %w", err)
 	}
-	_, err = s.ownWrite(ctx, actor, appID, func(tx Tx, a *Application) error {
+	_, err = s.ownTx(ctx, actor, appID, func(tx Tx, a *Application) error {
 		if err := documentsAddable(ctx, tx, a); err != nil {
 			return err
 		}
@@ -617,7 +617,7 @@ func joinKinds(ks []DocumentKind) string {
 // DeleteDocument removes a document from the applicant's own draft or
 // returned application.
 func (s *Service) DeleteDocument(ctx context.Context, actor *User, appID, docID string) error {
-	_, err := s.ownWrite(ctx, actor, appID, func(tx Tx, a *Application) error {
+	_, err := s.ownTx(ctx, actor, appID, func(tx Tx, a *Application) error {
 		if err := documentsEditable(a, "deleted"); err != nil {
 			return err
 		}

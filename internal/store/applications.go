@@ -183,14 +183,15 @@ func (t *tx) loadItems(ctx context.Context, apps []*registry.Application) error 
 }
 
 func (t *tx) Application(ctx context.Context, id string, forUpdate bool) (*registry.Application, error) {
+	lock := ""
 	if forUpdate && t.d.forUpdate != "" {
-		// Lock the application row alone: FOR UPDATE over a join would also
-		// lock the account row that every application of the account shares.
-		if _, err := t.exec(ctx, `SELECT id FROM applications WHERE id = ?`+t.d.forUpdate, id); err != nil {
-			return nil, fmt.Errorf("lock application: %w", err)
-		}
+		// Lock the application row alone (OF a): FOR UPDATE over the join
+		// would also lock the account row that every application of the
+		// account shares. In the one statement that reads it: a round trip
+		// fewer than locking first.
+		lock = t.d.forUpdate + " OF a"
 	}
-	a, err := scanApp(t.queryRow(ctx, `SELECT `+appCols+appFrom+` WHERE a.id = ?`, id))
+	a, err := scanApp(t.queryRow(ctx, `SELECT `+appCols+appFrom+` WHERE a.id = ?`+lock, id))
 	if err != nil {
 		return nil, notFound(err, "application %s not found", id)
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/ipreg/ipreg/internal/audit"
@@ -46,27 +47,69 @@ func (t *tx) PutSettings(ctx context.Context, s registry.Settings) error {
 	return nil
 }
 
+// AppendAudit seals e after the chain's head and stores it. In a write
+// transaction the entries wait in the transaction and are sealed and stored
+// together just before it commits (flushAudit): taking the head is what
+// serialises appenders (a row lock on PostgreSQL until commit, SQLite's
+// one writer), so taking it last keeps every other writer waiting for no
+// more than the append itself and the commit, not for the whole
+// transaction. The chain is the same: a transaction's entries are
+// consecutive either way, in the order they were appended.
 func (t *tx) AppendAudit(ctx context.Context, e *audit.Entry) error {
+	e.At = e.At.UTC().Truncate(time.Microsecond) // the precision stored
+	if t.inTx {
+		t.audit = append(t.audit, e)
+		return nil
+	}
+	t.audit = append(t.audit, e)
+	return t.flushAudit(ctx)
+}
+
+// flushAudit seals and stores the entries appended since the last flush:
+// one statement takes the head for all of them, one inserts them, one
+// moves the head (on PostgreSQL the last two are one statement).
+func (t *tx) flushAudit(ctx context.Context) error {
+	es := t.audit
+	if len(es) == 0 {
+		return nil
+	}
+	t.audit = nil
 	var seq int64
 	var prev string
-	// Taking the head row first serialises appenders on PostgreSQL (row
-	// lock until commit); SQLite's single writer does the same.
-	if err := t.queryRow(ctx, `UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash`).Scan(&seq, &prev); err != nil {
+	if err := t.queryRow(ctx, `UPDATE audit_head SET seq = seq + ? WHERE id = 1 RETURNING seq, hash`, len(es)).Scan(&seq, &prev); err != nil {
 		return fmt.Errorf("append audit: %w", err)
 	}
-	e.At = e.At.UTC().Truncate(time.Microsecond) // the precision stored
-	e.Seal(seq-1, prev)
-	if _, err := t.exec(ctx, `INSERT INTO audit_log (seq, at, actor_id, action, object_type, object_id, detail, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.Seq, tm(e.At), e.ActorID, e.Action, e.ObjectType, e.ObjectID, e.Detail, e.PrevHash, e.Hash); err != nil {
+	prevSeq := seq - int64(len(es))
+	args := make([]any, 0, 9*len(es)+1)
+	vals := make([]string, 0, len(es))
+	for _, e := range es {
+		e.Seal(prevSeq, prev)
+		prevSeq, prev = e.Seq, e.Hash
+		args = append(args, e.Seq, tm(e.At), e.ActorID, e.Action, e.ObjectType, e.ObjectID, e.Detail, e.PrevHash, e.Hash)
+		vals = append(vals, "(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+	}
+	insert := `INSERT INTO audit_log (seq, at, actor_id, action, object_type, object_id, detail, prev_hash, hash) VALUES ` + strings.Join(vals, ", ")
+	if t.d == postgresDialect {
+		// One round trip fewer while holding the head.
+		_, err := t.exec(ctx, `WITH logged AS (`+insert+`) UPDATE audit_head SET hash = ? WHERE id = 1`, append(args, prev)...)
+		if err != nil {
+			return fmt.Errorf("append audit: %w", err)
+		}
+		return nil
+	}
+	if _, err := t.exec(ctx, insert, args...); err != nil {
 		return fmt.Errorf("append audit: %w", err)
 	}
-	if _, err := t.exec(ctx, `UPDATE audit_head SET hash = ? WHERE id = 1`, e.Hash); err != nil {
+	if _, err := t.exec(ctx, `UPDATE audit_head SET hash = ? WHERE id = 1`, prev); err != nil {
 		return fmt.Errorf("append audit: %w", err)
 	}
 	return nil
 }
 
 func (t *tx) AuditHead(ctx context.Context) (int64, string, error) {
+	if err := t.flushAudit(ctx); err != nil {
+		return 0, "", err
+	}
 	var seq int64
 	var hash string
 	if err := t.queryRow(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&seq, &hash); err != nil {
@@ -76,6 +119,9 @@ func (t *tx) AuditHead(ctx context.Context) (int64, string, error) {
 }
 
 func (t *tx) AuditEntries(ctx context.Context, afterSeq int64, limit int) ([]audit.Entry, error) {
+	if err := t.flushAudit(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := t.query(ctx, `SELECT seq, at, actor_id, action, object_type, object_id, detail, prev_hash, hash
 		FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?`, afterSeq, limit)
 	if err != nil {

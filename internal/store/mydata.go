@@ -63,6 +63,9 @@ func (t *tx) EraseAccount(ctx context.Context, accountID string, at time.Time) e
 // AuditEntriesAbout implements registry.Tx, through the index on
 // (object_type, object_id).
 func (t *tx) AuditEntriesAbout(ctx context.Context, objects []registry.AuditObject) ([]audit.Entry, error) {
+	if err := t.flushAudit(ctx); err != nil {
+		return nil, err
+	}
 	var out []audit.Entry
 	for _, o := range objects {
 		rows, err := t.query(ctx, `SELECT seq, at, actor_id, action, object_type, object_id, detail, prev_hash, hash

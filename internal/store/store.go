@@ -22,6 +22,7 @@ import (
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
+	"github.com/ipreg/ipreg/internal/audit"
 	"github.com/ipreg/ipreg/internal/registry"
 )
 
@@ -84,11 +85,16 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	conn, err := newStmtConnector("file:" + path + "?" + q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
+	db := sql.OpenDB(conn)
 	db.SetMaxOpenConns(8)
+	// As many idle as open: a connection closed for want of an idle slot
+	// loses its prepared statements (stmtConn) and its page cache, and
+	// the next one runs the pragmas again.
+	db.SetMaxIdleConns(8)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -121,7 +127,12 @@ func (s *DB) inTx(ctx context.Context, fn func(*tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	if err := fn(&tx{q: t, d: s.d}); err != nil {
+	x := &tx{q: t, d: s.d, inTx: true}
+	if err := fn(x); err != nil {
+		t.Rollback()
+		return err
+	}
+	if err := x.flushAudit(ctx); err != nil {
 		t.Rollback()
 		return err
 	}
@@ -141,6 +152,10 @@ type querier interface {
 type tx struct {
 	q querier
 	d *dialect
+	// inTx: q is a transaction, and audit entries wait in audit until
+	// it commits (AppendAudit).
+	inTx  bool
+	audit []*audit.Entry
 }
 
 // rebind turns ? placeholders into $n for PostgreSQL. Queries here never
