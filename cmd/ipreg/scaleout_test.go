@@ -72,7 +72,10 @@ func scaleoutFromEnv(t *testing.T) scaleoutConfig {
 // throttles hold across replicas (one after another and in parallel), and
 // each background job ran once per period.
 func TestReplicasBehindHAProxy(t *testing.T) {
-	haproxy := testbin.Program(t, "haproxy", "haproxy")
+	haproxy := "/usr/sbin/haproxy" // Debian's, outside a non-root user's PATH
+	if _, err := os.Stat(haproxy); err != nil {
+		haproxy = testbin.Program(t, "haproxy", "haproxy")
+	}
 	cfg := scaleoutFromEnv(t)
 	dsn := storetest.DSN(t, "postgres")
 	dataDir := t.TempDir()
