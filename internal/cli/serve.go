@@ -53,6 +53,9 @@ type ServeConfig struct {
 	// SecureCookies marks the portal's cookies Secure on plain HTTP too,
 	// for a deployment behind a TLS-terminating proxy.
 	SecureCookies bool
+	// TrustedProxies (--trusted-proxies) are the load balancers whose
+	// X-Forwarded-For names the client (api.TrustProxies); "" for none.
+	TrustedProxies string
 	// FeedStateCopy is a second copy of the feed-state marker outside the
 	// data directory, so that restoring the whole data directory is
 	// noticed too (publish.Publisher.SetMarkerCopy); "" for none.
@@ -143,6 +146,7 @@ func parseServe(args []string, env Env, stdio IO) (ServeConfig, error) {
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", 1<<20, "largest JSON request body accepted")
 	fs.StringVar(&cfg.PublicURL, "public-url", "", "the registry's address as people reach it, e.g. https://ipreg.example.pk (http or https, a host name valid under IDNA or an IP address, a port from 1 to 65535, no query, fragment or control characters): the start of the password-reset links it writes, never taken from a request's Host header; without it reset links are refused and the forgot-password page says to ask the administrators, except under --demo, where it defaults to http://<listen address>")
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", false, "mark the portal's cookies Secure although ipreg serves plain HTTP (behind a TLS-terminating proxy); under TLS they always are")
+	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", "", "addresses or prefixes of load balancers in front of ipreg, separated by commas (e.g. 127.0.0.1 or 10.0.0.0/8): from these peers the rightmost X-Forwarded-For address that is not one of them is the client, whose sign-ups and logins are throttled; without it the TCP peer is the client, and every client behind a load balancer shares its allowances")
 	fs.StringVar(&cfg.FeedStateCopy, "feed-state-copy", "", "a file outside the data directory for a second copy of the feed-state marker (e.g. /var/lib/ipreg-feed-state on another volume): a restore of the whole data directory, database and marker together, then starts a new feed session too; its directory must exist (serve refuses to start otherwise: an unmounted volume)")
 	fs.StringVar(&cfg.Regulator, "regulator", registry.DefaultRegulator, "the regulator's name that certificates are issued in (Latin script: the certificate's PDF font has no Urdu glyphs)")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
@@ -189,6 +193,10 @@ func (s *Server) Start(ctx context.Context, banner io.Writer) error {
 		return fmt.Errorf("feed signing key: %w", err)
 	}
 	publicURL, err := parsePublicURL(s.Config.PublicURL)
+	if err != nil {
+		return err
+	}
+	proxies, err := api.ParseTrustedProxies(s.Config.TrustedProxies)
 	if err != nil {
 		return err
 	}
@@ -312,7 +320,7 @@ func (s *Server) Start(ctx context.Context, banner io.Writer) error {
 	}
 	root := portal.Root(a.Handler(), p)
 	s.http = &http.Server{
-		Handler:           root,
+		Handler:           api.TrustProxies(root, proxies),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

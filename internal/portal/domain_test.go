@@ -132,7 +132,7 @@ var internalFormats = map[string]bool{
 	" ORDER BY ap.sla_due_at, ap.submitted_at, ap.id LIMIT %d":                                             true,
 	"feed change %d: unknown op %q":                                                                        true,
 	"migrate: the database is at schema version %d, newer than this program knows (%d); run a newer ipreg": true,
-	"migration %s: names must be numbered 0001, 0002, … without gaps":                                      true,
+	"migration %s: names must be numbered 0001, 0002, … each number once":                                  true,
 	// Outbox delivery errors: for admins' outbox page and the log, about
 	// the registry's own message templates.
 	"unknown channel %q":                             true,

@@ -57,11 +57,26 @@ func (j *JobState) Running(now time.Time) bool {
 
 // JobRun is one finished run, as FinishJob records it.
 type JobRun struct {
+	// DueAt is the due time the run served (the job's next_run_at when
+	// it was claimed): two runs never serve the same one.
+	DueAt                 time.Time
 	StartedAt, FinishedAt time.Time
 	Duration              time.Duration // measured, not from the clock
 	Items                 int
 	Err                   string // "" for success
 	NextRunAt             time.Time
+}
+
+// JobRunsKept is how long job_runs keeps a job's recorded runs.
+const JobRunsKept = 7 * 24 * time.Hour
+
+// JobRunRecord is one recorded run of a job (table job_runs), as
+// Tx.JobRuns lists them.
+type JobRunRecord struct {
+	Runner                       string // host/pid/random of the process that ran it
+	DueAt, StartedAt, FinishedAt time.Time
+	Result                       string // "ok" or "failed"
+	Items                        int
 }
 
 // Schedule says when a job runs: every Every, or, when Every is zero,
@@ -325,7 +340,7 @@ func (sc *Scheduler) runOne(ctx context.Context, j Job) (bool, error) {
 	cancel(nil)
 	<-beat
 	finish := s.Now()
-	run := JobRun{StartedAt: start, FinishedAt: finish, Duration: took, Items: items, NextRunAt: j.Schedule.Next(start)}
+	run := JobRun{DueAt: claimed.NextRunAt, StartedAt: start, FinishedAt: finish, Duration: took, Items: items, NextRunAt: j.Schedule.Next(start)}
 	if !run.NextRunAt.After(finish) && j.Schedule.Every == 0 {
 		run.NextRunAt = j.Schedule.Next(finish)
 	}

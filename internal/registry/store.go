@@ -243,7 +243,10 @@ type Tx interface {
 	// the next run (at once instead, if a run was requested meanwhile);
 	// false if runner no longer held the lease (it expired and another
 	// runner took the job over), in which case nothing is written.
+	// The run is kept in job_runs too, for JobRunsKept.
 	FinishJob(ctx context.Context, name, runner string, r JobRun) (bool, error)
+	// JobRuns lists the job's recorded runs (those kept), oldest first.
+	JobRuns(ctx context.Context, name string) ([]JobRunRecord, error)
 	// RenewJobLease extends runner's lease on the job to until, if runner
 	// still holds it and it has not run out at now; false otherwise (the
 	// lease was lost: another runner may have taken the job over).

@@ -79,7 +79,40 @@ func (t *tx) FinishJob(ctx context.Context, name, runner string, r registry.JobR
 	if err != nil {
 		return false, fmt.Errorf("finish job %s: %w", name, err)
 	}
-	return n == 1, nil
+	if n != 1 {
+		return false, nil
+	}
+	// The run's own row, in the same transaction as the lease it ends, and
+	// the job's rows older than the history kept.
+	if _, err := t.exec(ctx, `INSERT INTO job_runs (name, runner, due_at, started_at, finished_at, result, items)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, name, runner, tm(r.DueAt), tm(r.StartedAt), tm(r.FinishedAt), result, r.Items); err != nil {
+		return false, fmt.Errorf("finish job %s: record the run: %w", name, err)
+	}
+	if _, err := t.exec(ctx, `DELETE FROM job_runs WHERE name = ? AND finished_at < ?`,
+		name, tm(r.FinishedAt.Add(-registry.JobRunsKept))); err != nil {
+		return false, fmt.Errorf("finish job %s: prune its runs: %w", name, err)
+	}
+	return true, nil
+}
+
+func (t *tx) JobRuns(ctx context.Context, name string) ([]registry.JobRunRecord, error) {
+	rows, err := t.query(ctx, `SELECT runner, due_at, started_at, finished_at, result, items FROM job_runs
+		WHERE name = ? ORDER BY started_at, runner`, name)
+	if err != nil {
+		return nil, fmt.Errorf("job runs %s: %w", name, err)
+	}
+	defer rows.Close()
+	var out []registry.JobRunRecord
+	for rows.Next() {
+		var r registry.JobRunRecord
+		var due, start, end string
+		if err := rows.Scan(&r.Runner, &due, &start, &end, &r.Result, &r.Items); err != nil {
+			return nil, fmt.Errorf("job runs %s: %w", name, err)
+		}
+		r.DueAt, r.StartedAt, r.FinishedAt = parseTime(due), parseTime(start), parseTime(end)
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
 
 func (t *tx) RenewJobLease(ctx context.Context, name, runner string, now, until time.Time) (bool, error) {

@@ -11,7 +11,11 @@ import (
 )
 
 // Migrations are an append-only list of files named NNNN_what.sql; each runs
-// in its own transaction and the schema version is a row.
+// in its own transaction and each version applied is a row. Numbers
+// increase but may skip: branches worked on in parallel each take a
+// reserved number (RULES.md) and are renumbered at merge; a version is
+// applied when its own row is missing, not when it exceeds the highest,
+// so a lower number merged later still runs.
 //
 //go:embed migrations/*.sql
 var migrationFS embed.FS
@@ -29,11 +33,11 @@ func migrations() ([]migration, error) {
 	}
 	sort.Strings(names)
 	var out []migration
-	for i, n := range names {
+	for _, n := range names {
 		base := strings.TrimPrefix(n, "migrations/")
 		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
-		if err != nil || v != i+1 {
-			return nil, fmt.Errorf("migration %s: names must be numbered 0001, 0002, … without gaps", base)
+		if err != nil || v < 1 || (len(out) > 0 && v <= out[len(out)-1].version) {
+			return nil, fmt.Errorf("migration %s: names must be numbered 0001, 0002, … each number once", base)
 		}
 		b, err := migrationFS.ReadFile(n)
 		if err != nil {
@@ -70,8 +74,8 @@ func (s *DB) Migrate(ctx context.Context) ([]string, error) {
 	if err := conn.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_version").Scan(&current); err != nil {
 		return nil, fmt.Errorf("migrate: read version: %w", err)
 	}
-	if current > len(ms) {
-		return nil, fmt.Errorf("migrate: the database is at schema version %d, newer than this program knows (%d); run a newer ipreg", current, len(ms))
+	if last := ms[len(ms)-1].version; current > last {
+		return nil, fmt.Errorf("migrate: the database is at schema version %d, newer than this program knows (%d); run a newer ipreg", current, last)
 	}
 	var applied []string
 	for _, m := range ms {
@@ -79,12 +83,12 @@ func (s *DB) Migrate(ctx context.Context) ([]string, error) {
 		if err != nil {
 			return applied, fmt.Errorf("migrate %s: %w", m.name, err)
 		}
-		var current int
-		if err := t.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_version").Scan(&current); err != nil {
+		var done int
+		if err := t.QueryRowContext(ctx, s.d.rebind("SELECT COUNT(*) FROM schema_version WHERE version = ?"), m.version).Scan(&done); err != nil {
 			t.Rollback()
 			return applied, fmt.Errorf("migrate: read version: %w", err)
 		}
-		if current >= m.version {
+		if done > 0 {
 			t.Rollback()
 			continue
 		}

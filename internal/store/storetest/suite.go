@@ -1936,6 +1936,37 @@ func testJobLeases(t *testing.T, db *store.DB) {
 	}
 	err := db.Write(ctx, func(tx registry.Tx) error { return tx.RequestJobRun(ctx, "nonesuch", "usr_admin", t0) })
 	wantCode(t, err, registry.ENOTFOUND)
+
+	// job_runs keeps the runs recorded (not a's, taken over), with the due
+	// time each served, and drops a job's runs older than JobRunsKept when
+	// it records the next.
+	runs := func() []registry.JobRunRecord {
+		t.Helper()
+		var rs []registry.JobRunRecord
+		if err := db.Read(ctx, func(tx registry.Tx) error {
+			var err error
+			rs, err = tx.JobRuns(ctx, "sweep")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return rs
+	}
+	rs := runs()
+	if len(rs) != 2 || rs[0].Runner != "b" || rs[0].Result != "failed" || rs[0].Items != 3 || !rs[0].StartedAt.Equal(t0.Add(11*time.Minute)) ||
+		rs[1].Runner != "c" || rs[1].Result != "ok" || !rs[1].FinishedAt.Equal(t0.Add(14*time.Minute)) {
+		t.Fatalf("JobRuns = %+v", rs)
+	}
+	later := t0.Add(registry.JobRunsKept + 13*time.Minute)
+	if j := claim("d", later); j == nil {
+		t.Fatal("d could not claim the job")
+	}
+	if !finish("d", registry.JobRun{DueAt: t0.Add(14 * time.Minute), StartedAt: later, FinishedAt: later, NextRunAt: later.Add(time.Hour)}) {
+		t.Fatal("d could not record its run")
+	}
+	if rs := runs(); len(rs) != 2 || rs[0].Runner != "c" || rs[1].Runner != "d" || !rs[1].DueAt.Equal(t0.Add(14*time.Minute)) {
+		t.Fatalf("JobRuns after a week = %+v", rs)
+	}
 }
 
 // Many runners claiming one due job at once: exactly one gets it.
