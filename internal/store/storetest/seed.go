@@ -22,7 +22,7 @@ import (
 // application IDs for benchmarks to read, and how long it took.
 type Seeded struct {
 	Accounts, Applications, Items, Registrations, Events, Documents, Checks int
-	ByState                                             map[string]int
+	ByState                                                                 map[string]int
 	// Review and Decided are IDs of applications in review and approved,
 	// spread over the seed (at most 64 each).
 	Review, Decided []string
