@@ -19,6 +19,7 @@ func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request) {
 		fe.Add("overdue", "must be true or false")
 	}
 	f.Limit = limitParam(fe, q.Get("limit"))
+	f.After = q.Get("after")
 	if err := fe.Err(); err != nil {
 		s.writeError(w, r, err)
 		return

@@ -15,6 +15,8 @@ var urdu = map[string]string{
 	"New application":          "نئی درخواست",
 	"Checks":                   "تصدیقات",
 	"Review queue":             "جائزے کی قطار",
+	"Next page":                "اگلا صفحہ",
+	"First page":               "پہلا صفحہ",
 	"Revocations":              "منسوخیاں",
 	"Users":                    "صارفین",
 	"Operators":                "آپریٹرز",

@@ -205,6 +205,7 @@ var domainUrdu = map[string]string{
 	"is too short: use at least 10 characters (a few words make a good password)":                      "بہت چھوٹا ہے: کم از کم 10 حروف (چند الفاظ مل کر اچھا پاس ورڈ بناتے ہیں)",
 	"is too long: at most 256 characters":                                                              "بہت لمبا ہے: زیادہ سے زیادہ 256 حروف",
 	"is not a known category":                                                                          "کوئی معلوم زمرہ نہیں",
+	"names no application: give the id of the last application of the page before":                     "کسی درخواست کا نام نہیں: پچھلے صفحے کی آخری درخواست کی شناخت دیں",
 	"is not a known flag":                                                                              "کوئی معلوم نشاندہی نہیں",
 
 	// Roles and two-factor authentication

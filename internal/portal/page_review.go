@@ -2,6 +2,7 @@ package portal
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -10,13 +11,19 @@ import (
 	"github.com/ipreg/ipreg/internal/registry"
 )
 
+// queuePage is how many applications the review queue page shows at once.
+const queuePage = 100
+
 func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request) {
 	u, ok := s.need(w, r, registry.RoleReviewer, registry.RoleSupervisor)
 	if !ok {
 		return
 	}
 	q := r.URL.Query()
-	f := registry.QueueFilter{Category: registry.Category(q.Get("category")), OperatorID: q.Get("operator"), Flag: q.Get("flag")}
+	// A page of queuePage, the next one asked for by the last ID shown
+	// (keyset: as fast at the end of a long queue as at its start).
+	f := registry.QueueFilter{Category: registry.Category(q.Get("category")), OperatorID: q.Get("operator"), Flag: q.Get("flag"),
+		Limit: queuePage, After: q.Get("after")}
 	if q.Get("overdue") == "1" {
 		yes := true
 		f.Overdue = &yes
@@ -31,7 +38,7 @@ func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := fe.Err(); err != nil {
 		v.Err = toFormError(s, r, err)
-		f.Category, f.Flag = "", ""
+		f.Category, f.Flag, f.After = "", "", ""
 	}
 	apps, err := s.svc.ReviewQueue(r.Context(), u, f)
 	if err != nil {
@@ -52,7 +59,24 @@ func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request) {
 	for i, a := range apps {
 		rows[i] = row{a, !a.SLADueAt.IsZero() && a.SLADueAt.Before(now)}
 	}
-	v.D = map[string]any{"Rows": rows, "Operators": ops, "Categories": registry.Categories, "Flags": registry.FlagCodes}
+	d := map[string]any{"Rows": rows, "Operators": ops, "Categories": registry.Categories, "Flags": registry.FlagCodes}
+	v.D = d
+	if len(apps) == queuePage {
+		next := url.Values{}
+		for k, vs := range q {
+			next[k] = vs
+		}
+		next.Set("after", apps[len(apps)-1].ID)
+		d["Next"] = "/review?" + next.Encode()
+	}
+	if f.After != "" {
+		first := url.Values{}
+		for k, vs := range q {
+			first[k] = vs
+		}
+		first.Del("after")
+		d["First"] = "/review?" + first.Encode()
+	}
 	status := http.StatusOK
 	if v.Err != nil {
 		status = http.StatusUnprocessableEntity

@@ -118,6 +118,10 @@ type QueueFilter struct {
 	// (true) or only those not past it (false).
 	Overdue *bool
 	Limit   int
+	// After is the ID of the last application of the page before: the
+	// list continues from its place in queue order (keyset pagination,
+	// which stays as fast on the last page as on the first).
+	After string
 }
 
 // ReviewQueue returns applications in review, by SLA due time.
@@ -135,7 +139,7 @@ func (s *Service) ReviewQueue(ctx context.Context, actor *User, q QueueFilter) (
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}
-	f := AppFilter{States: []State{StateReview}, Category: q.Category, OperatorID: q.OperatorID, Flag: q.Flag, OrderBySLA: true, Limit: q.Limit}
+	f := AppFilter{States: []State{StateReview}, Category: q.Category, OperatorID: q.OperatorID, Flag: q.Flag, OrderBySLA: true, Limit: q.Limit, After: q.After}
 	now := s.Now()
 	if q.Overdue != nil && *q.Overdue {
 		f.OverdueBefore = now

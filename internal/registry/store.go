@@ -29,6 +29,11 @@ type AppFilter struct {
 	OverdueBefore time.Time // SLA due before this moment
 	NotOverdueAt  time.Time // no SLA due time, or due at or after this moment
 	OrderBySLA    bool      // queue order: SLA due time, then first submission
+	// After, with OrderBySLA, starts the list after this application's
+	// place in queue order (keyset pagination: the last ID of the page
+	// before). An ID no application has is an EINVALID field error
+	// ("after").
+	After string
 	// ForRegistration selects the renewals and amendments of one registration.
 	ForRegistration string
 	Limit           int

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -239,6 +241,23 @@ func (t *tx) ListApplications(ctx context.Context, f registry.AppFilter) ([]*reg
 	if !f.NotOverdueAt.IsZero() {
 		where = append(where, "(a.sla_due_at = '' OR a.sla_due_at >= ?)")
 		args = append(args, tm(f.NotOverdueAt))
+	}
+	if f.After != "" && f.OrderBySLA {
+		// Keyset: the rows after the given one in (sla_due_at,
+		// submitted_at, id) order, spelled out (not as a row value) with
+		// the leading range term alone too, so that both databases start
+		// the index range there instead of filtering from its beginning;
+		// under that term, sla_due_at > due leaves only ties on it for
+		// the rest to order.
+		var due, submitted string
+		if err := t.queryRow(ctx, `SELECT sla_due_at, submitted_at FROM applications WHERE id = ?`, f.After).Scan(&due, &submitted); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil, registry.FieldErrors{"after": "names no application: give the id of the last application of the page before"}.Err()
+			}
+			return nil, fmt.Errorf("list applications: after: %w", err)
+		}
+		where = append(where, `a.sla_due_at >= ? AND (a.sla_due_at > ? OR (a.submitted_at > ? OR (a.submitted_at = ? AND a.id > ?)))`)
+		args = append(args, due, due, submitted, submitted, f.After)
 	}
 	q := `SELECT ` + appCols + appFrom
 	if len(where) > 0 {

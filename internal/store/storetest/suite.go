@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"Operators", testOperators},
 		{"Applications", testApplications},
 		{"ApplicationFilters", testApplicationFilters},
+		{"QueueKeyset", testQueueKeyset},
 		{"OverlapsAndHeld", testOverlapsAndHeld},
 		{"OverlapLimit", testOverlapLimit},
 		{"Checks", testChecks},
@@ -551,6 +552,72 @@ func testApplicationFilters(t *testing.T, db *store.DB) {
 			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
 		}
 	}
+}
+
+// testQueueKeyset pages through a queue whose applications tie on SLA due
+// time and on submission time (so only the ID orders them), a few at a time
+// by After, and gets exactly the whole queue in order: nothing skipped,
+// nothing twice, on every page size.
+func testQueueKeyset(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	fixture(t, db, "acc_a")
+	const n = 23
+	write(t, db, func(tx registry.Tx) error {
+		for i := range n {
+			// IDs in an order unlike the queue's, ties in threes and fives.
+			a := sampleApp(fmt.Sprintf("app_k%02d", (i*7)%n), "acc_a")
+			a.Addresses = pfx(fmt.Sprintf("14.1.%d.0/24", 104+i))
+			a.State, a.Flags = registry.StateReview, nil
+			a.SubmittedAt = t0.Add(time.Duration(i%3) * time.Minute)
+			a.SLADueAt = t0.Add(time.Duration(i%5) * time.Hour)
+			if i == n-1 {
+				a.State = registry.StateDraft // not in the queue
+			}
+			if err := tx.CreateApplication(ctx, a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	list := func(f registry.AppFilter) ([]string, error) {
+		var out []string
+		err := db.Read(ctx, func(tx registry.Tx) error {
+			as, err := tx.ListApplications(ctx, f)
+			for _, a := range as {
+				out = append(out, a.ID)
+			}
+			return err
+		})
+		return out, err
+	}
+	queue := registry.AppFilter{States: []registry.State{registry.StateReview}, OrderBySLA: true}
+	all, err := list(queue)
+	if err != nil || len(all) != n-1 {
+		t.Fatalf("whole queue = %v, %v; want %d applications", all, err, n-1)
+	}
+	for _, size := range []int{1, 2, 4, 7, n} {
+		var paged []string
+		f := queue
+		f.Limit = size
+		for range n + 1 {
+			page, err := list(f)
+			if err != nil {
+				t.Fatalf("page of %d after %q: %v", size, f.After, err)
+			}
+			paged = append(paged, page...)
+			if len(page) < size {
+				break
+			}
+			f.After = page[len(page)-1]
+		}
+		if !slices.Equal(paged, all) {
+			t.Errorf("pages of %d = %v, want %v", size, paged, all)
+		}
+	}
+	f := queue
+	f.After = "app_nobody"
+	_, err = list(f)
+	wantCode(t, err, registry.EINVALID)
 }
 
 func testOverlapsAndHeld(t *testing.T, db *store.DB) {
