@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -190,6 +191,7 @@ type fleet struct {
 	cacheHits atomic.Int64   // file responses nginx answered from its cache
 	ready     atomic.Int64   // agents past their first snapshot
 	failures  atomic.Int64
+	retries   atomic.Int64 // requests failed and retried, as the agent would
 	firstErr  atomic.Value
 }
 
@@ -228,7 +230,7 @@ func (f *fleet) file(ctx context.Context, ref feed.FileRef) ([]byte, error) {
 		return nil, fmt.Errorf("GET %s: status %d", ref.URL, code)
 	}
 	if feed.Hash(b) != ref.Hash {
-		return nil, fmt.Errorf("GET %s: SHA-256 differs from the notification's", ref.URL)
+		return nil, errVerify{fmt.Errorf("GET %s: SHA-256 differs from the notification's", ref.URL)}
 	}
 	if h.Get("X-Cache-Status") == "HIT" {
 		f.cacheHits.Add(1)
@@ -245,37 +247,29 @@ func (f *fleet) verify(jws []byte) (*feed.Notification, error) {
 // (a real fleet does not start in the same millisecond either).
 func (f *fleet) run(ctx context.Context, i int, start chan struct{}) {
 	start <- struct{}{}
-	code, b, _, err := f.get(ctx, f.base+"/feed/v1/notification.jose")
-	var n *feed.Notification
-	if err == nil && code != 200 {
-		err = fmt.Errorf("notification: status %d", code)
-	}
-	if err == nil {
-		n, err = f.verify(b)
-	}
 	session, version := "", int64(0)
-	if err == nil {
-		session, version, err = f.sync(ctx, i, n, session, version)
-	}
-	<-start
-	if err != nil {
-		f.fail(fmt.Errorf("agent %d start: %w", i, err))
-		return
+	for {
+		n, err := f.notify(ctx, f.base+"/feed/v1/notification.jose")
+		if err == nil {
+			session, version, err = f.sync(ctx, i, n, session, version)
+		}
+		if err == nil || !f.retry(ctx, err) {
+			<-start
+			if err != nil {
+				f.fail(fmt.Errorf("agent %d start: %w", i, err))
+				return
+			}
+			break
+		}
 	}
 	f.ready.Add(1)
 	for ctx.Err() == nil {
-		code, b, _, err := f.get(ctx, f.base+"/feed/v1/wait?after="+strconv.FormatInt(version, 10)+"&timeout=25")
+		n, err := f.notify(ctx, f.base+"/feed/v1/wait?after="+strconv.FormatInt(version, 10)+"&timeout=25")
 		if ctx.Err() != nil {
 			return
 		}
-		if err == nil && code == http.StatusNoContent {
-			continue
-		}
-		if err == nil && code != 200 {
-			err = fmt.Errorf("wait: status %d", code)
-		}
-		if err == nil {
-			n, err = f.verify(b)
+		if err == nil && n == nil {
+			continue // 204: nothing newer in 25 s
 		}
 		if err == nil && n.SessionID == session && n.Version <= version {
 			err = fmt.Errorf("wait after %d answered version %d", version, n.Version)
@@ -283,11 +277,48 @@ func (f *fleet) run(ctx context.Context, i int, start chan struct{}) {
 		if err == nil {
 			session, version, err = f.sync(ctx, i, n, session, version)
 		}
-		if err != nil {
+		if err != nil && !f.retry(ctx, err) {
 			f.fail(fmt.Errorf("agent %d: %w", i, err))
 			return
 		}
 	}
+}
+
+// errVerify marks what no retry mends: a signature or a hash that does
+// not verify, a feed that does not hold together.
+type errVerify struct{ error }
+
+// retry counts a failure the agent would retry (connection refused or
+// timed out: a registry too busy to answer) and pauses 0.5-1.5 s, as the
+// agent's jittered backoff does; false for a verification failure.
+func (f *fleet) retry(ctx context.Context, err error) bool {
+	if _, ok := err.(errVerify); ok {
+		return false
+	}
+	f.retries.Add(1)
+	select {
+	case <-ctx.Done():
+	case <-time.After(500*time.Millisecond + rand.N(time.Second)):
+	}
+	return true
+}
+
+// notify fetches and verifies a notification (nil for a 204).
+func (f *fleet) notify(ctx context.Context, u string) (*feed.Notification, error) {
+	code, b, _, err := f.get(ctx, u)
+	switch {
+	case err != nil:
+		return nil, err
+	case code == http.StatusNoContent:
+		return nil, nil
+	case code != http.StatusOK:
+		return nil, fmt.Errorf("GET %s: status %d", u, code)
+	}
+	n, err := f.verify(b)
+	if err != nil {
+		return nil, errVerify{err}
+	}
+	return n, nil
 }
 
 // sync brings agent i from (session, version) to n's version as the agent
@@ -309,7 +340,7 @@ func (f *fleet) sync(ctx context.Context, i int, n *feed.Notification, session s
 		}
 		entries, err := feed.DecodeSnapshot(b, n.SessionID, n.Snapshot.Version)
 		if err != nil {
-			return session, version, err
+			return session, version, errVerify{err}
 		}
 		ops := make([]feed.Op, len(entries))
 		for j, e := range entries {
@@ -321,7 +352,7 @@ func (f *fleet) sync(ctx context.Context, i int, n *feed.Notification, session s
 	for v := version + 1; v <= n.Version; v++ {
 		d, ok := byVersion[v]
 		if !ok {
-			return session, version, fmt.Errorf("notification of version %d (snapshot %d) has no delta for version %d", n.Version, n.Snapshot.Version, v)
+			return session, version, errVerify{fmt.Errorf("notification of version %d (snapshot %d) has no delta for version %d", n.Version, n.Snapshot.Version, v)}
 		}
 		b, err := f.file(ctx, d)
 		if err != nil {
@@ -329,7 +360,7 @@ func (f *fleet) sync(ctx context.Context, i int, n *feed.Notification, session s
 		}
 		ops, err := feed.DecodeDelta(b, n.SessionID, v)
 		if err != nil {
-			return session, version, err
+			return session, version, errVerify{err}
 		}
 		f.apply(i, ops)
 		version = v
@@ -486,9 +517,9 @@ func runAgentsAtScale(t *testing.T, n, approvals int, viaNginx bool) {
 	if viaNginx {
 		mode = "through nginx"
 	}
-	t.Logf("%s, %d agents, %d approvals: approval → agent p50 %s, p99 %s, max %s; registry RSS %s (peak %s); per approval the registry served %.0f requests (%.0f of files), %.0f bytes",
+	t.Logf("%s, %d agents, %d approvals: approval → agent p50 %s, p99 %s, max %s; registry RSS %s (peak %s); per approval the registry served %.0f requests (%.0f of files), %.0f bytes; %d requests retried",
 		mode, n, approvals, pct(0.5), pct(0.99), lat[len(lat)-1].Round(time.Millisecond), mibOf(rss), mibOf(peak),
-		perReq/float64(approvals), fileReq/float64(approvals), perBytes/float64(approvals))
+		perReq/float64(approvals), fileReq/float64(approvals), perBytes/float64(approvals), f.retries.Load())
 	// Correctness: every agent has every approval (waitFor above), and a
 	// cache takes the files and the start-up notification off the registry.
 	if viaNginx {
@@ -501,8 +532,8 @@ func runAgentsAtScale(t *testing.T, n, approvals int, viaNginx bool) {
 		if startReq[routeNotif] >= float64(n) {
 			t.Errorf("the registry served the notification %.0f times to %d starting agents: the cache took none", startReq[routeNotif], n)
 		}
-	} else if fileReq != float64(n*approvals) || startReq[routeNotif] != float64(n) {
-		t.Errorf("direct: the registry counted %.0f file requests (want %d) and %.0f start-up notifications (want %d)",
+	} else if fileReq < float64(n*approvals) || startReq[routeNotif] < float64(n) {
+		t.Errorf("direct: the registry counted %.0f file requests (want at least %d) and %.0f start-up notifications (want at least %d)",
 			fileReq, n*approvals, startReq[routeNotif], n)
 	}
 }
@@ -532,7 +563,7 @@ func startNginx(t *testing.T, registryBase string, n int) string {
 	for _, r := range [][2]string{
 		{"/var/cache/nginx/ipreg-feed", filepath.Join(dir, "cache")},
 		{"server 127.0.0.1:8080;", "server " + strings.TrimPrefix(registryBase, "http://") + ";"},
-		{"listen 80;", "listen " + addr + " backlog=4096;"},
+		{"listen 80;", "listen " + addr + " backlog=4096 reuseport;"},
 	} {
 		if strings.Count(conf, r[0]) != 1 {
 			t.Fatalf("deploy/nginx-feed.conf: want %q exactly once (the line the README says to change)", r[0])
@@ -542,6 +573,14 @@ func startNginx(t *testing.T, registryBase string, n int) string {
 	if err := os.WriteFile(filepath.Join(dir, "feed.conf"), []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// Each worker needs two descriptors per agent it proxies; nginx can
+	// raise its limit only as far as the hard one (unprivileged, or in a
+	// container without CAP_SYS_RESOURCE, not even that far as root).
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	files := min(uint64(4*n+1024), lim.Max)
 	main := fmt.Sprintf(`user root;
 worker_processes 2;
 worker_rlimit_nofile %d;
@@ -557,7 +596,7 @@ http {
     scgi_temp_path %[2]s/scgi;
     include %[2]s/feed.conf;
 }
-`, 4*n+1024, dir, 2*n+512)
+`, files, dir, min(uint64(2*n+512), files))
 	if err := os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(main), 0o644); err != nil {
 		t.Fatal(err)
 	}
