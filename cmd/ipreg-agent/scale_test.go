@@ -192,6 +192,7 @@ type fleet struct {
 	ready     atomic.Int64   // agents past their first snapshot
 	failures  atomic.Int64
 	retries   atomic.Int64 // requests failed and retried, as the agent would
+	polling   atomic.Int64 // agents inside a long-poll request now
 	firstErr  atomic.Value
 }
 
@@ -264,7 +265,9 @@ func (f *fleet) run(ctx context.Context, i int, start chan struct{}) {
 	}
 	f.ready.Add(1)
 	for ctx.Err() == nil {
+		f.polling.Add(1)
 		n, err := f.notify(ctx, f.base+"/feed/v1/wait?after="+strconv.FormatInt(version, 10)+"&timeout=25")
+		f.polling.Add(-1)
 		if ctx.Err() != nil {
 			return
 		}
@@ -494,7 +497,8 @@ func runAgentsAtScale(t *testing.T, n, approvals int, viaNginx bool) {
 		call(t, base, "POST", "/api/v1/applications/"+id+"/decision", reviewer, map[string]any{"decision": "approve"}, 200)
 		decided := time.Now()
 		waitFor(t, f, 5*time.Minute, func() (bool, string) {
-			return f.got[k].Load() == int64(n), fmt.Sprintf("%d of %d agents have %s", f.got[k].Load(), n, prefixes[k])
+			return f.got[k].Load() == int64(n), fmt.Sprintf("%d of %d agents have %s; %d agents in a long-poll, %d requests retried so far",
+				f.got[k].Load(), n, prefixes[k], f.polling.Load(), f.retries.Load())
 		})
 		// The agents go back to waiting before the next approval, so its
 		// counts hold its own traffic only.
