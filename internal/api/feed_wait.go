@@ -36,7 +36,9 @@ func (s *Server) feedWait(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	scope := r.PathValue("operator")
+	s.metrics.waiting.Inc()
 	jws, version, ok, err := s.cfg.Feed.Wait(r.Context(), user(r), scope, after, timeout)
+	s.metrics.waiting.Dec()
 	if err != nil {
 		if r.Context().Err() != nil {
 			return // the client went away

@@ -81,7 +81,9 @@ func securityHeaders(next http.Handler) http.Handler {
 
 type metrics struct {
 	requests *prometheus.CounterVec
+	bytes    *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	waiting  prometheus.Gauge
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -89,18 +91,27 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ipreg_http_requests_total", Help: "HTTP requests by route pattern and status code.",
 		}, []string{"route", "code"}),
+		// Bytes and waiters show what the feed costs the registry, and
+		// what a caching proxy in front of /feed/v1/ takes off it.
+		bytes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ipreg_http_response_bytes_total", Help: "Response body bytes written, by route pattern.",
+		}, []string{"route"}),
+		waiting: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "ipreg_feed_waiting", Help: "Feed long-polls (GET /feed/v1/…/wait) being held open now.",
+		}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "ipreg_http_request_duration_seconds", Help: "HTTP request latency by route pattern.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"route"}),
 	}
-	reg.MustRegister(m.requests, m.duration)
+	reg.MustRegister(m.requests, m.bytes, m.duration, m.waiting)
 	return m
 }
 
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	bytes  int
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -114,7 +125,9 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
-	return w.ResponseWriter.Write(b)
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += n
+	return n, err
 }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
@@ -133,6 +146,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		}
 		d := time.Since(start)
 		s.metrics.requests.WithLabelValues(route, strconv.Itoa(sw.status)).Inc()
+		s.metrics.bytes.WithLabelValues(route).Add(float64(sw.bytes))
 		s.metrics.duration.WithLabelValues(route).Observe(d.Seconds())
 		s.log.LogAttrs(r.Context(), levelFor(sw.status), "http",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", sw.status),

@@ -22,7 +22,7 @@ import (
 )
 
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	ctx   context.Context
 	kind  string
 	dsn   string
@@ -39,7 +39,7 @@ type env struct {
 	markerCopy string
 }
 
-func newEnv(t *testing.T, kind string) *env {
+func newEnv(t testing.TB, kind string) *env {
 	c := testbin.NewClock(time.Date(2026, 11, 23, 5, 0, 0, 0, time.UTC))
 	e := &env{t: t, ctx: context.Background(), kind: kind, dsn: storetest.DSN(t, kind), clock: c, keys: publish.Keys{Dir: t.TempDir()}}
 	var err error

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/ipreg/ipreg/internal/registry"
 )
 
@@ -24,6 +26,7 @@ type Reader struct {
 	files     map[string]*File // immutable, so cached without invalidation
 	fileOrder []string
 	fileBytes int64
+	loading   singleflight.Group // one store read per file however many agents ask at once
 }
 
 type view struct {
@@ -159,15 +162,31 @@ func (r *Reader) File(ctx context.Context, actor *registry.User, scope, name str
 	f := r.files[name]
 	r.mu.Unlock()
 	if f == nil {
-		err := r.store.FeedRead(ctx, func(tx Tx) error {
-			var err error
-			f, err = tx.File(ctx, name)
-			return err
+		// A new version wakes every long-poll at once, and each agent then
+		// asks for the same new delta: without this, each of thousands of
+		// requests read the file from the store before the first one had
+		// cached it. The read is the first caller's and outlives none of
+		// them: detached from the first caller's cancellation, bounded by its own
+		// timeout.
+		v, err, _ := r.loading.Do(name, func() (any, error) {
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			defer cancel()
+			var f *File
+			err := r.store.FeedRead(rctx, func(tx Tx) error {
+				var err error
+				f, err = tx.File(rctx, name)
+				return err
+			})
+			if err != nil {
+				return nil, err
+			}
+			r.cache(f)
+			return f, nil
 		})
 		if err != nil {
 			return nil, err
 		}
-		r.cache(f)
+		f = v.(*File)
 	}
 	if f.Scope != scope {
 		return nil, registry.Errorf(registry.ENOTFOUND, "file %s not found in this feed", name)

@@ -1,0 +1,639 @@
+package main_test
+
+import (
+	"bufio"
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ipreg/ipreg/internal/feed"
+	"github.com/ipreg/ipreg/internal/registry"
+	"github.com/ipreg/ipreg/internal/testbin"
+)
+
+// TestAgentsAtScale holds many long-polling agents against one real
+// `ipreg serve`, directly and through Debian's nginx running
+// deploy/nginx-feed.conf, approves registrations, and checks that every
+// agent received every approved prefix through a verified notification
+// and a delta whose hash matched. Through nginx it also checks that the
+// cache took the files and the start-up notification off the registry.
+// It logs approval-to-agent latency, the registry's RSS and its requests
+// and bytes per approval (figures, never asserted: the machine is shared).
+//
+// 200 agents and 2 approvals by default (seconds); IPREG_BENCH_AGENTS=10000
+// and IPREG_BENCH_APPROVALS=5 for the full run (BENCHMARKS.md, "10,000
+// agents").
+func TestAgentsAtScale(t *testing.T) {
+	n := envInt(t, "IPREG_BENCH_AGENTS", 200)
+	approvals := envInt(t, "IPREG_BENCH_APPROVALS", 2)
+	raiseNoFile(t, n+512)
+	t.Run("direct", func(t *testing.T) { runAgentsAtScale(t, n, approvals, false) })
+	t.Run("nginx", func(t *testing.T) {
+		testbin.Program(t, "nginx", "nginx")
+		runAgentsAtScale(t, n, approvals, true)
+	})
+}
+
+func envInt(t *testing.T, name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		t.Fatalf("%s=%q: want a whole number above 0", name, v)
+	}
+	return n
+}
+
+// raiseNoFile lifts this process's open-file limit to want (each agent
+// holds a connection), failing with what to do when the hard limit is
+// lower.
+func raiseNoFile(t *testing.T, want int) {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	if lim.Cur >= uint64(want) {
+		return
+	}
+	if lim.Max < uint64(want) {
+		lim.Max = uint64(want) // succeeds as root only
+	}
+	lim.Cur = uint64(want)
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatalf("open-file limit: %d agents need %d descriptors: %v (raise it: ulimit -n %d)", want-512, want, err, want)
+	}
+}
+
+// procLimit reads a process's soft open-file limit from /proc.
+func procLimit(t *testing.T, pid int) int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/limits", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(l); strings.HasPrefix(l, "Max open files") && len(f) > 3 {
+			n, _ := strconv.Atoi(f[3])
+			return n
+		}
+	}
+	t.Fatalf("no open-file limit in /proc/%d/limits", pid)
+	return 0
+}
+
+// procMemory returns a process's resident and peak resident size in bytes.
+func procMemory(t *testing.T, pid int) (rss, peak int64) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		f := strings.Fields(l)
+		if len(f) < 2 {
+			continue
+		}
+		kb, _ := strconv.ParseInt(f[1], 10, 64)
+		switch f[0] {
+		case "VmRSS:":
+			rss = kb << 10
+		case "VmHWM:":
+			peak = kb << 10
+		}
+	}
+	return rss, peak
+}
+
+// registryCounts is what the registry's /metrics says it served on the
+// feed's routes: requests and response bytes by route, and long-polls
+// held open now.
+type registryCounts struct {
+	requests map[string]float64 // route → requests (all codes)
+	bytes    map[string]float64
+	waiting  float64
+}
+
+var metricLine = regexp.MustCompile(`^(ipreg_http_requests_total|ipreg_http_response_bytes_total)\{.*route="(GET /feed/v1/[^"]*)".*\} (\S+)$|^ipreg_feed_waiting (\S+)$`)
+
+func scrape(t *testing.T, base, token string) registryCounts {
+	t.Helper()
+	c := registryCounts{requests: map[string]float64{}, bytes: map[string]float64{}}
+	sc := bufio.NewScanner(strings.NewReader(string(testbin.Call(t, base, "GET", "/metrics", token, nil, 200))))
+	for sc.Scan() {
+		m := metricLine.FindStringSubmatch(sc.Text())
+		switch {
+		case m == nil:
+		case m[4] != "":
+			c.waiting, _ = strconv.ParseFloat(m[4], 64)
+		case m[1] == "ipreg_http_requests_total":
+			v, _ := strconv.ParseFloat(m[3], 64)
+			c.requests[m[2]] += v
+		default:
+			v, _ := strconv.ParseFloat(m[3], 64)
+			c.bytes[m[2]] += v
+		}
+	}
+	return c
+}
+
+// minus returns c−o per route, and the totals.
+func (c registryCounts) minus(o registryCounts) (req, bytes map[string]float64, totalReq, totalBytes float64) {
+	req, bytes = map[string]float64{}, map[string]float64{}
+	for k, v := range c.requests {
+		req[k] = v - o.requests[k]
+		totalReq += req[k]
+	}
+	for k, v := range c.bytes {
+		bytes[k] = v - o.bytes[k]
+		totalBytes += bytes[k]
+	}
+	return req, bytes, totalReq, totalBytes
+}
+
+const (
+	routeWait  = "GET /feed/v1/wait"
+	routeFile  = "GET /feed/v1/files/{name}"
+	routeNotif = "GET /feed/v1/notification.jose"
+)
+
+// fleet is the lightweight agents: goroutines that do what ipreg-agent's
+// sync does on the wire (fetch the notification, take the snapshot, then
+// long-poll and fetch each new delta; verify the signature and every
+// file's hash) without building tables. seen[k][i] is when agent i applied
+// the delta holding approval k's prefix.
+type fleet struct {
+	base         string
+	notification *url.URL // file URLs are relative to it
+	key          ed25519.PublicKey
+	client       *http.Client
+	targets      []string // approval k's prefix
+
+	mu        sync.Mutex
+	seen      [][]time.Time
+	got       []atomic.Int64 // agents that have approval k
+	cacheHits atomic.Int64   // file responses nginx answered from its cache
+	ready     atomic.Int64   // agents past their first snapshot
+	failures  atomic.Int64
+	retries   atomic.Int64 // requests failed and retried, as the agent would
+	polling   atomic.Int64 // agents inside a long-poll request now
+	firstErr  atomic.Value
+}
+
+func (f *fleet) fail(err error) {
+	if f.failures.Add(1) == 1 {
+		f.firstErr.Store(err)
+	}
+}
+
+func (f *fleet) get(ctx context.Context, u string) (int, []byte, http.Header, error) {
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", u, nil)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	res, err := f.client.Do(req)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	return res.StatusCode, b, res.Header, err
+}
+
+func (f *fleet) file(ctx context.Context, ref feed.FileRef) ([]byte, error) {
+	rel, err := url.Parse(ref.URL)
+	if err != nil {
+		return nil, err
+	}
+	code, b, h, err := f.get(ctx, f.notification.ResolveReference(rel).String())
+	if err != nil {
+		return nil, err
+	}
+	if code != 200 {
+		return nil, fmt.Errorf("GET %s: status %d", ref.URL, code)
+	}
+	if feed.Hash(b) != ref.Hash {
+		return nil, errVerify{fmt.Errorf("GET %s: SHA-256 differs from the notification's", ref.URL)}
+	}
+	if h.Get("X-Cache-Status") == "HIT" {
+		f.cacheHits.Add(1)
+	}
+	return b, nil
+}
+
+func (f *fleet) verify(jws []byte) (*feed.Notification, error) {
+	n, _, err := feed.Verify(string(jws), f.key)
+	return n, err
+}
+
+// run is one agent until ctx ends; start limits how many start at once
+// (a real fleet does not start in the same millisecond either).
+func (f *fleet) run(ctx context.Context, i int, start chan struct{}) {
+	start <- struct{}{}
+	session, version := "", int64(0)
+	for {
+		n, err := f.notify(ctx, f.base+"/feed/v1/notification.jose")
+		if err == nil {
+			session, version, err = f.sync(ctx, i, n, session, version)
+		}
+		if err == nil || !f.retry(ctx, err) {
+			<-start
+			if err != nil {
+				f.fail(fmt.Errorf("agent %d start: %w", i, err))
+				return
+			}
+			break
+		}
+	}
+	f.ready.Add(1)
+	for ctx.Err() == nil {
+		f.polling.Add(1)
+		n, err := f.notify(ctx, f.base+"/feed/v1/wait?after="+strconv.FormatInt(version, 10)+"&timeout=25")
+		f.polling.Add(-1)
+		if ctx.Err() != nil {
+			return
+		}
+		if err == nil && n == nil {
+			continue // 204: nothing newer in 25 s
+		}
+		if err == nil && n.SessionID == session && n.Version <= version {
+			err = fmt.Errorf("wait after %d answered version %d", version, n.Version)
+		}
+		if err == nil {
+			session, version, err = f.sync(ctx, i, n, session, version)
+		}
+		if err != nil && !f.retry(ctx, err) {
+			f.fail(fmt.Errorf("agent %d: %w", i, err))
+			return
+		}
+	}
+}
+
+// errVerify marks what no retry mends: a signature or a hash that does
+// not verify, a feed that does not hold together.
+type errVerify struct{ error }
+
+// retry counts a failure the agent would retry (connection refused or
+// timed out: a registry too busy to answer) and pauses 0.5-1.5 s, as the
+// agent's jittered backoff does; false for a verification failure.
+func (f *fleet) retry(ctx context.Context, err error) bool {
+	if _, ok := err.(errVerify); ok {
+		return false
+	}
+	f.retries.Add(1)
+	select {
+	case <-ctx.Done():
+	case <-time.After(500*time.Millisecond + rand.N(time.Second)):
+	}
+	return true
+}
+
+// notify fetches and verifies a notification (nil for a 204).
+func (f *fleet) notify(ctx context.Context, u string) (*feed.Notification, error) {
+	code, b, _, err := f.get(ctx, u)
+	switch {
+	case err != nil:
+		return nil, err
+	case code == http.StatusNoContent:
+		return nil, nil
+	case code != http.StatusOK:
+		return nil, fmt.Errorf("GET %s: status %d", u, code)
+	}
+	n, err := f.verify(b)
+	if err != nil {
+		return nil, errVerify{err}
+	}
+	return n, nil
+}
+
+// sync brings agent i from (session, version) to n's version as the agent
+// does: the deltas when the session is the same and they chain, otherwise
+// the snapshot and the deltas after it.
+func (f *fleet) sync(ctx context.Context, i int, n *feed.Notification, session string, version int64) (string, int64, error) {
+	byVersion := map[int64]feed.FileRef{}
+	for _, d := range n.Deltas {
+		byVersion[d.Version] = d
+	}
+	chained := n.SessionID == session
+	for v := version + 1; chained && v <= n.Version; v++ {
+		_, chained = byVersion[v]
+	}
+	if !chained {
+		b, err := f.file(ctx, n.Snapshot)
+		if err != nil {
+			return session, version, err
+		}
+		entries, err := feed.DecodeSnapshot(b, n.SessionID, n.Snapshot.Version)
+		if err != nil {
+			return session, version, errVerify{err}
+		}
+		ops := make([]feed.Op, len(entries))
+		for j, e := range entries {
+			ops[j] = feed.Op{Op: "add", Entry: e}
+		}
+		f.apply(i, ops)
+		session, version = n.SessionID, n.Snapshot.Version
+	}
+	for v := version + 1; v <= n.Version; v++ {
+		d, ok := byVersion[v]
+		if !ok {
+			return session, version, errVerify{fmt.Errorf("notification of version %d (snapshot %d) has no delta for version %d", n.Version, n.Snapshot.Version, v)}
+		}
+		b, err := f.file(ctx, d)
+		if err != nil {
+			return session, version, err
+		}
+		ops, err := feed.DecodeDelta(b, n.SessionID, v)
+		if err != nil {
+			return session, version, errVerify{err}
+		}
+		f.apply(i, ops)
+		version = v
+	}
+	return session, version, nil
+}
+
+func (f *fleet) apply(i int, ops []feed.Op) {
+	now := time.Now()
+	for _, op := range ops {
+		if op.Op != "add" {
+			continue
+		}
+		if k := slices.Index(f.targets, op.Prefix); k >= 0 {
+			f.mu.Lock()
+			if f.seen[k][i].IsZero() {
+				f.seen[k][i] = now
+				f.got[k].Add(1)
+			}
+			f.mu.Unlock()
+		}
+	}
+}
+
+// waitFor polls cond every 50 ms until it holds, failing after limit with
+// what it was waiting for.
+func waitFor(t *testing.T, f *fleet, limit time.Duration, what func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for {
+		ok, state := what()
+		if ok {
+			return
+		}
+		if f.failures.Load() > 0 {
+			t.Fatalf("%d agents failed, the first: %v", f.failures.Load(), f.firstErr.Load())
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not within %s: %s", limit, state)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// fileApprovals files k applications with their documents, each for its
+// own /24, and has the operator confirm them, ready for approval.
+func fileApprovals(t *testing.T, base string, k int) (ids, prefixes []string) {
+	call(t, base, "POST", "/api/v1/signup", "", map[string]string{"email": "scale@example.pk", "password": "correct horse battery",
+		"kind": "company", "name": "Scale", "cnic": "35202-1234567-1", "mobile": "03211234567", "ntn": "7654321-0"}, 201)
+	alice := login(t, base, "scale@example.pk", "correct horse battery")
+	for i := 0; i < k; i++ {
+		p := fmt.Sprintf("39.33.%d.0/24", i)
+		id := call(t, base, "POST", "/api/v1/applications", alice, map[string]any{"category": "company_vpn", "operator_id": "ptcl",
+			"subscriber_id": "PTCL-1", "addresses": []string{p}, "vpn": map[string]any{"protocol": "ipsec"},
+			"purpose": "Branch offices reach the head office."}, 201)["id"].(string)
+		testbin.UploadRequired(t, base, alice, id, registry.CategoryCompany)
+		call(t, base, "POST", "/api/v1/applications/"+id+"/submit", alice, nil, 200)
+		ids, prefixes = append(ids, id), append(prefixes, p)
+	}
+	op := login(t, base, "operator.ptcl@demo.test", "demo-password-1")
+	for _, c := range call(t, base, "GET", "/api/v1/operator/checks", op, nil, 200)["list"].([]map[string]any) {
+		call(t, base, "POST", "/api/v1/operator/checks/"+c["id"].(string), op, map[string]string{"result": "confirmed"}, 200)
+	}
+	return ids, prefixes
+}
+
+func runAgentsAtScale(t *testing.T, n, approvals int, viaNginx bool) {
+	dataDir := t.TempDir()
+	metricsToken := "scale-test-metrics-token-0123456789"
+	tokenFile := filepath.Join(t.TempDir(), "metrics-token")
+	if err := os.WriteFile(tokenFile, []byte(metricsToken+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv := testbin.Start(t, ipregBin, []string{"IPREG_DATA_DIR=" + dataDir}, regexp.MustCompile(`serving on (http://\S+)`),
+		"serve", "--demo", "--listen", "127.0.0.1:0", "--log-level", "warn", "--metrics-token-file", tokenFile)
+	base, pid := srv.Addr, srv.Cmd.Process.Pid
+	if lim := procLimit(t, pid); lim < n+256 {
+		t.Fatalf("ipreg serve may open %d files, too few for %d agents: raise the hard limit (ulimit -Hn %d)", lim, n, n+512)
+	}
+	keyText, err := exec.Command(ipregBin, "key", "show", "--data-dir", dataDir).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := feed.ParsePublicKey(strings.TrimSpace(string(keyText)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, prefixes := fileApprovals(t, base, approvals)
+	reviewer := login(t, base, "reviewer@demo.test", "demo-password-1")
+
+	feedBase := base
+	if viaNginx {
+		feedBase = startNginx(t, base, n)
+	}
+	notification, err := url.Parse(feedBase + "/feed/v1/notification.jose")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fleet{base: feedBase, notification: notification, key: key, targets: prefixes, seen: make([][]time.Time, approvals), got: make([]atomic.Int64, approvals)}
+	for k := range f.seen {
+		f.seen[k] = make([]time.Time, n)
+	}
+	f.client = &http.Client{Transport: &http.Transport{
+		Proxy: nil, DialContext: (&net.Dialer{Timeout: 30 * time.Second}).DialContext,
+		MaxIdleConns: 0, MaxIdleConnsPerHost: n + 64, IdleConnTimeout: 2 * time.Minute, DisableCompression: true,
+	}}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	t.Cleanup(func() { cancel(); wg.Wait(); f.client.CloseIdleConnections() })
+	before := scrape(t, base, metricsToken)
+	start := make(chan struct{}, 64)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() { defer wg.Done(); f.run(ctx, i, start) }()
+	}
+	waitFor(t, f, 5*time.Minute, func() (bool, string) {
+		c := scrape(t, base, metricsToken)
+		return f.ready.Load() == int64(n) && c.waiting >= float64(n),
+			fmt.Sprintf("%d of %d agents started, %.0f long-polls held by the registry", f.ready.Load(), n, c.waiting)
+	})
+	startReq, _, startTotal, startTotalBytes := scrape(t, base, metricsToken).minus(before)
+	t.Logf("start-up of %d agents: the registry served %.0f requests, %.0f bytes (notification %.0f, files %.0f); its RSS %s",
+		n, startTotal, startTotalBytes, startReq[routeNotif], startReq[routeFile], mib(procMemory(t, pid)))
+
+	var lat []time.Duration
+	var perReq, perBytes, fileReq float64
+	for k, id := range ids {
+		time.Sleep(1100 * time.Millisecond) // the feed makes at most one version a second
+		c0 := scrape(t, base, metricsToken)
+		call(t, base, "POST", "/api/v1/applications/"+id+"/decision", reviewer, map[string]any{"decision": "approve"}, 200)
+		decided := time.Now()
+		waitFor(t, f, 5*time.Minute, func() (bool, string) {
+			return f.got[k].Load() == int64(n), fmt.Sprintf("%d of %d agents have %s; %d agents in a long-poll, %d requests retried so far",
+				f.got[k].Load(), n, prefixes[k], f.polling.Load(), f.retries.Load())
+		})
+		// The agents go back to waiting before the next approval, so its
+		// counts hold its own traffic only.
+		waitFor(t, f, 5*time.Minute, func() (bool, string) {
+			c := scrape(t, base, metricsToken)
+			return c.waiting >= float64(n), fmt.Sprintf("%.0f of %d long-polls held again", c.waiting, n)
+		})
+		req, _, total, bytes := scrape(t, base, metricsToken).minus(c0)
+		perReq, perBytes, fileReq = perReq+total, perBytes+bytes, fileReq+req[routeFile]
+		f.mu.Lock()
+		for _, s := range f.seen[k] {
+			lat = append(lat, s.Sub(decided))
+		}
+		f.mu.Unlock()
+	}
+	slices.Sort(lat)
+	pct := func(p float64) time.Duration { return lat[int(p*float64(len(lat)-1))].Round(time.Millisecond) }
+	rss, peak := procMemory(t, pid)
+	mode := "direct"
+	if viaNginx {
+		mode = "through nginx"
+	}
+	t.Logf("%s, %d agents, %d approvals: approval → agent p50 %s, p99 %s, max %s; registry RSS %s (peak %s); per approval the registry served %.0f requests (%.0f of files), %.0f bytes; %d requests retried",
+		mode, n, approvals, pct(0.5), pct(0.99), lat[len(lat)-1].Round(time.Millisecond), mibOf(rss), mibOf(peak),
+		perReq/float64(approvals), fileReq/float64(approvals), perBytes/float64(approvals), f.retries.Load())
+	// Correctness: every agent has every approval (waitFor above), and a
+	// cache takes the files and the start-up notification off the registry.
+	if viaNginx {
+		if f.cacheHits.Load() == 0 {
+			t.Error("no file came from nginx's cache (X-Cache-Status: HIT)")
+		}
+		if fileReq >= float64(n*approvals) {
+			t.Errorf("the registry served %.0f file requests for %d agents × %d approvals: the cache took none", fileReq, n, approvals)
+		}
+		if startReq[routeNotif] >= float64(n) {
+			t.Errorf("the registry served the notification %.0f times to %d starting agents: the cache took none", startReq[routeNotif], n)
+		}
+	} else if fileReq < float64(n*approvals) || startReq[routeNotif] < float64(n) {
+		t.Errorf("direct: the registry counted %.0f file requests (want at least %d) and %.0f start-up notifications (want at least %d)",
+			fileReq, n*approvals, startReq[routeNotif], n)
+	}
+}
+
+func mib(rss, peak int64) string { return mibOf(rss) + " (peak " + mibOf(peak) + ")" }
+
+func mibOf(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
+
+// startNginx runs Debian's nginx with deploy/nginx-feed.conf, only its
+// three marked lines changed (cache directory, registry, listen address),
+// inside a main configuration sized for n agents (each uses two
+// connections through the proxy). It returns the proxy's base URL.
+func startNginx(t *testing.T, registryBase string, n int) string {
+	bin := testbin.Program(t, "nginx", "nginx")
+	dir := t.TempDir()
+	sample, err := os.ReadFile("../../deploy/nginx-feed.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	conf := string(sample)
+	for _, r := range [][2]string{
+		{"/var/cache/nginx/ipreg-feed", filepath.Join(dir, "cache")},
+		{"server 127.0.0.1:8080;", "server " + strings.TrimPrefix(registryBase, "http://") + ";"},
+		{"listen 80;", "listen " + addr + " backlog=4096 reuseport;"},
+	} {
+		if strings.Count(conf, r[0]) != 1 {
+			t.Fatalf("deploy/nginx-feed.conf: want %q exactly once (the line the README says to change)", r[0])
+		}
+		conf = strings.Replace(conf, r[0], r[1], 1)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "feed.conf"), []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Each worker needs two descriptors per agent it proxies; nginx can
+	// raise its limit only as far as the hard one (unprivileged, or in a
+	// container without CAP_SYS_RESOURCE, not even that far as root).
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	files := min(uint64(4*n+1024), lim.Max)
+	main := fmt.Sprintf(`user root;
+worker_processes 2;
+worker_rlimit_nofile %d;
+pid %[2]s/nginx.pid;
+error_log %[2]s/error.log warn;
+events { worker_connections %[3]d; multi_accept on; }
+http {
+    access_log off;
+    client_body_temp_path %[2]s/body;
+    proxy_temp_path %[2]s/proxy;
+    fastcgi_temp_path %[2]s/fastcgi;
+    uwsgi_temp_path %[2]s/uwsgi;
+    scgi_temp_path %[2]s/scgi;
+    include %[2]s/feed.conf;
+}
+`, files, dir, min(uint64(2*n+512), files))
+	if err := os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(main), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-p", dir, "-c", filepath.Join(dir, "nginx.conf"), "-g", "daemon off;")
+	out := &strings.Builder{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGQUIT)
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+		}
+	})
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		select {
+		case err := <-done:
+			b, _ := os.ReadFile(filepath.Join(dir, "error.log"))
+			t.Fatalf("nginx exited: %v\n%s%s", err, out.String(), b)
+		default:
+		}
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return "http://" + addr
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nginx did not listen on %s", addr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
