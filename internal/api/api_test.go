@@ -30,6 +30,7 @@ import (
 	"github.com/ipreg/ipreg/internal/feed"
 	"github.com/ipreg/ipreg/internal/publish"
 	"github.com/ipreg/ipreg/internal/registry"
+	"github.com/ipreg/ipreg/internal/store"
 	"github.com/ipreg/ipreg/internal/store/storetest"
 	"github.com/ipreg/ipreg/internal/testbin"
 )
@@ -88,7 +89,8 @@ type client struct {
 	seen   map[string]bool // "METHOD /path status" validated
 	key    ed25519.PublicKey
 	svc    *registry.Service
-	mail   *mailbox // what the service's outbox delivered
+	mail   *mailbox  // what the service's outbox delivered
+	db     *store.DB // the server's database, for before-and-after snapshots
 }
 
 type response struct {
@@ -292,7 +294,7 @@ func newClient(t *testing.T, kind string, opts ...func(*registry.Config)) *clien
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &client{t: t, base: srv.URL, router: router, seen: map[string]bool{}, key: cur.Public().(ed25519.PublicKey), svc: svc, mail: box}
+	return &client{t: t, base: srv.URL, router: router, seen: map[string]bool{}, key: cur.Public().(ed25519.PublicKey), svc: svc, mail: box, db: db}
 }
 
 func TestAPI(t *testing.T) {

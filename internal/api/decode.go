@@ -96,6 +96,16 @@ func checkValues(body []byte, t reflect.Type) error {
 			return nil
 		}
 		k := tok.Kind()
+		// No text of ipreg's holds a NUL, and PostgreSQL's text cannot:
+		// stored, it failed as an internal error (500).
+		if k == '"' && strings.ContainsRune(tok.String(), 0) {
+			name := fieldName(dec.StackPointer())
+			if name == "" {
+				name = "the body"
+			}
+			msg := "cannot contain a NUL character (\\u0000): remove it"
+			return &registry.Error{Code: registry.EMALFORMED, Message: name + " " + msg, Fields: map[string]string{name: msg}}
+		}
 		if k != 'n' && k != '0' {
 			continue
 		}

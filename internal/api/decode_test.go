@@ -63,6 +63,10 @@ func TestDecodeJSON(t *testing.T) {
 		{"null inside an array of objects", `{"items":[{"count":null}]}`, "items[0].count cannot be null", "items[0].count", "cannot be null"},
 		{"null for an optional (pointer) member", `{"small":null,"nested":null}`, "", "", ""},
 		{"null body", `null`, "the body must be a JSON object, not null", "", ""},
+		// A NUL in a string reached PostgreSQL, whose text cannot hold it: 500.
+		{"NUL in a string", `{"Plain":"a\u0000b"}`, "Plain cannot contain a NUL character", "Plain", "cannot contain a NUL character"},
+		{"NUL in an array's string", `{"tags":["ok","\u0000"]}`, "tags[1] cannot contain a NUL character", "tags[1]", "cannot contain a NUL"},
+		{"an escaped backslash before u0000 is text", `{"Plain":"a\\u0000b"}`, "", "", ""},
 		{"2^53+1", `{"valid_days":9007199254740993}`, "valid_days is too large", "valid_days", "is too large (at most 9007199254740991)"},
 		{"-(2^53+1)", `{"valid_days":-9007199254740993}`, "valid_days is too large", "valid_days", "is too large"},
 		{"beyond int64", `{"valid_days":92233720368547758070}`, "valid_days is too large", "valid_days", "is too large"},

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/pquerna/otp"
 
@@ -26,6 +27,21 @@ func form(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	if err := r.ParseForm(); err != nil {
 		return nil, registry.Errorf(registry.EMALFORMED, "the form could not be read; reload the page and send it again")
+	}
+	// A browser sends neither a NUL nor invalid UTF-8 from the portal's
+	// forms, and PostgreSQL's text holds neither: stored, they failed as
+	// an internal error (500).
+	// (next, where a form leads back to, is never stored and is checked
+	// on its own: a bad one is ignored, not refused.)
+	for k, vs := range r.PostForm {
+		if k == "next" {
+			continue
+		}
+		for _, v := range vs {
+			if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+				return nil, registry.Errorf(registry.EMALFORMED, "the form could not be read; reload the page and send it again")
+			}
+		}
 	}
 	return r.PostForm, nil
 }

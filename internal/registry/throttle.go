@@ -66,6 +66,11 @@ var (
 	// Password checks before an account deletion, per user: a stolen
 	// session must not become a password oracle.
 	limitDeleteAccount = limit{"delete-account", 5, 15 * time.Minute}
+	// Authenticator codes checked to turn TOTP off, per user: six digits
+	// are a million guesses, which a stolen session could otherwise send
+	// as fast as the database commits, in parallel, until one matched and
+	// the second factor was gone.
+	limitTOTPDisable = limit{"totp-disable", 5, 15 * time.Minute}
 )
 
 // knownClientFor is how long a client that logged in to an account stays

@@ -670,3 +670,69 @@ func TestResetRequestLimit(t *testing.T) {
 		}
 	})
 }
+
+// TestTOTPDisableGuesses: wrong authenticator codes sent at once, in
+// parallel, to turn TOTP off (what a stolen session would try, a million
+// codes being few) are checked at most five times per quarter hour; the
+// rest are refused unchecked, and then even the right code waits. The
+// right code within the limit gives its attempt back. Before the limit,
+// every guess was checked.
+func TestTOTPDisableGuesses(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		u := h.applicant("individual")
+		e, err := h.svc.BeginTOTP(h.ctx, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code := func(skew int64) string {
+			c, err := auth.TOTPCode(e.Secret, auth.TOTPStep(h.clock.Now())+skew)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		if err := h.svc.ConfirmTOTP(h.ctx, u, "", code(0)); err != nil {
+			t.Fatal(err)
+		}
+		// A wrong code: none of the three the window accepts.
+		wrong := "000000"
+		for i := 0; i < 5 && (wrong == code(-1) || wrong == code(0) || wrong == code(1)); i++ {
+			wrong = fmt.Sprintf("%06d", i+1)
+		}
+		const guesses = 20
+		errs := make(chan error, guesses)
+		var wg sync.WaitGroup
+		for range guesses {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs <- h.svc.DisableTOTP(h.ctx, u, wrong)
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		checked, refused := 0, 0
+		for err := range errs {
+			switch ErrorCode(err) {
+			case EINVALID:
+				checked++
+			case ETOOMANY:
+				refused++
+				if !strings.Contains(err.Error(), "too many wrong authenticator codes") {
+					t.Errorf("refusal: %v", err)
+				}
+			default:
+				t.Errorf("disable with a wrong code: %v", err)
+			}
+		}
+		if checked != 5 || refused != guesses-5 {
+			t.Errorf("%d wrong codes checked, %d refused; want 5 checked, %d refused", checked, refused, guesses-5)
+		}
+		wantCode(t, h.svc.DisableTOTP(h.ctx, u, code(0)), ETOOMANY, "wait")
+		// After the window, the right code turns TOTP off.
+		h.clock.Add(16 * time.Minute)
+		if err := h.svc.DisableTOTP(h.ctx, u, code(0)); err != nil {
+			t.Fatalf("the right code after the window: %v", err)
+		}
+	})
+}

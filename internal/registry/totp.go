@@ -121,6 +121,24 @@ func (s *Service) DisableTOTP(ctx context.Context, actor *User, code string) err
 	if actor.Role.NeedsTOTP() {
 		return Errorf(EFORBIDDEN, "your role requires two-factor authentication; if you lost your authenticator, ask an administrator to reset it")
 	}
+	// Only a code that will be checked counts: without TOTP on there is
+	// nothing to guess (and nothing to count).
+	if err := s.store.Read(ctx, func(tx Tx) error {
+		u, err := tx.User(ctx, actor.ID)
+		if err == nil && !u.TOTPEnabled() {
+			return Errorf(ECONFLICT, "two-factor authentication is not on")
+		}
+		return err
+	}); err != nil {
+		return err
+	}
+	// The attempt is counted in a transaction of its own, committed before
+	// the code is checked: the check's transaction rolls back on a wrong
+	// code, and would take the count with it.
+	sl, err := s.reserveSlot(ctx, limitTOTPDisable, "too many wrong authenticator codes", actor.ID)
+	if err != nil {
+		return err
+	}
 	return s.store.Write(ctx, func(tx Tx) error {
 		u, err := tx.User(ctx, actor.ID)
 		if err != nil {
@@ -138,6 +156,10 @@ func (s *Service) DisableTOTP(ctx context.Context, actor *User, code string) err
 		}
 		u.TOTPSecret, u.TOTPEnabledAt = "", time.Time{}
 		if err := tx.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		// Only wrong codes count: the right one gives its attempt back.
+		if err := tx.RefundAttempt(ctx, sl.bucket, sl.windowEnd); err != nil {
 			return err
 		}
 		return s.record(ctx, tx, actor, "user.totp_disabled", "user", u.ID, nil)

@@ -1,0 +1,147 @@
+package api_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ipreg/ipreg/internal/api"
+	"github.com/ipreg/ipreg/internal/store/storetest"
+)
+
+// injectionCorpus is what an attacker types into a field: SQL, markup and
+// script, traversal, header injection, controls, bidi overrides, invalid
+// UTF-8, NUL, overlong numbers and very long text.
+var injectionCorpus = []string{
+	`' OR '1'='1`, `1; DROP TABLE users; --`, `"); DELETE FROM applications; --`, `\' UNION SELECT password_hash FROM users --`,
+	`<script>alert(1)</script>`, `"><img src=x onerror=alert(1)>`, `javascript:alert(1)`, `{{.}}{{template "x"}}`,
+	`../../../../etc/passwd`, `..\..\..\windows\win.ini`, `%2e%2e%2f%2e%2e%2fetc%2fpasswd`,
+	"x\r\nSet-Cookie: ipreg_session=stolen", "x\nX-Injected: 1",
+	"a\x00b", "\u202Egnp.exe", "\u2066\u2069\u200f", "bad \xff\xfe utf-8",
+	"99999999999999999999999999999999999999", "-1", "1e309", "0x7fffffffffffffff",
+	strings.Repeat("A", 70_000),
+}
+
+// leakMarks are what an internal error would show: the database's words,
+// a stack trace, a source file.
+var leakMarks = []string{"sqlite", "SQLSTATE", "pq:", "pgx:", "pgconn", "syntax error", "goroutine ", ".go:", "/internal/", "panic", "runtime error"}
+
+// bodyFields lists the JSON request body's string (or array-of-string)
+// properties of each operation of openapi.json, by "METHOD /path".
+func bodyFields(t *testing.T) map[string][]string {
+	doc, _ := spec(t)
+	out := map[string][]string{}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			if op.RequestBody == nil || op.RequestBody.Value == nil {
+				continue
+			}
+			mt := op.RequestBody.Value.Content.Get("application/json")
+			if mt == nil || mt.Schema == nil || mt.Schema.Value == nil {
+				continue
+			}
+			for name, p := range mt.Schema.Value.Properties {
+				v := p.Value
+				if v == nil || v.Type == nil {
+					continue
+				}
+				if v.Type.Is("string") || v.Type.Is("array") && v.Items != nil && v.Items.Value != nil && v.Items.Value.Type.Is("string") {
+					out[method+" "+path] = append(out[method+" "+path], name)
+				}
+			}
+			slices.Sort(out[method+" "+path])
+		}
+	}
+	return out
+}
+
+// TestInjectionCorpus sends every entry of the corpus in every string field
+// of every JSON request body openapi.json describes (so a new field is
+// covered), as a role the access matrix allows, then malformed bodies
+// (deeply nested, invalid UTF-8, NUL, oversized) to each. No answer may be
+// a 5xx or show internal error text; a refusal (4xx) changes no row. On
+// both databases.
+func TestInjectionCorpus(t *testing.T) {
+	fields := bodyFields(t)
+	for _, kind := range storetest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			c := newClient(t, kind)
+			tokens, vals := matrixFixture(t, c)
+			sent := 0
+			for _, r := range apiMatrix {
+				names := fields[r.route]
+				if len(names) == 0 {
+					continue
+				}
+				method := strings.Fields(r.route)[0]
+				path := fill(r.path, vals)
+				// The first role the matrix allows; anonymous for public routes.
+				role := ""
+				for i, cell := range cellsOf(t, r) {
+					if cell == A || cell < 300 || cell == 409 || cell == 422 {
+						role = matrixRoles[i]
+						break
+					}
+				}
+				bodies := [][]byte{
+					[]byte(strings.Repeat(`{"a":`, 10_000) + "1" + strings.Repeat("}", 10_000)),
+					[]byte(strings.Repeat("[", 100_000)),
+					[]byte("{\"" + names[0] + "\":\"\xff\xfe\"}"),
+					[]byte("{\"" + names[0] + "\":\"a\x00b\"}"),
+					[]byte(`{"` + names[0] + `":"` + strings.Repeat("x", 2<<20) + `"}`),
+					[]byte(`{"` + names[0] + `":1e99999}`),
+				}
+				for _, name := range names {
+					for _, payload := range injectionCorpus {
+						var v any = payload
+						if strings.Contains(name, "addresses") || name == "add" || name == "remove" || name == "endpoints" {
+							v = []string{payload}
+						}
+						b, _ := json.Marshal(map[string]any{name: v})
+						if !json.Valid(b) {
+							continue
+						}
+						bodies = append(bodies, b)
+					}
+				}
+				// Between two snapshots, the route's refusals change no row
+				// (but the throttles' counts, which count attempts on
+				// purpose); a route that accepted a body is checked for what
+				// it answered, not for what it stored.
+				before := snapshot(t, c)
+				accepted := false
+				for _, b := range bodies {
+					res := c.raw(method, path, tokens[role], "application/json", b)
+					sent++
+					label := fmt.Sprintf("%s %s as %s with %.80q", method, path, role, b)
+					if res.status >= 500 {
+						t.Errorf("%s = %d: %.300s", label, res.status, res.body)
+					}
+					accepted = accepted || res.status < 400
+					low := strings.ToLower(string(res.body))
+					for _, mark := range leakMarks {
+						if strings.Contains(low, strings.ToLower(mark)) {
+							t.Errorf("%s answers with internal text %q: %.300s", label, mark, res.body)
+						}
+					}
+				}
+				if !accepted {
+					after := snapshot(t, c)
+					delete(before, "auth_attempts")
+					delete(after, "auth_attempts")
+					if diff := snapshotDiff(before, after); diff != "" {
+						t.Errorf("%s %s: every body was refused, but the database changed:\n%s", method, path, diff)
+					}
+				}
+			}
+			t.Logf("%d requests sent", sent)
+			if sent == 0 {
+				t.Fatal("no field found in openapi.json's request bodies")
+			}
+			_ = api.Routes
+		})
+	}
+}
