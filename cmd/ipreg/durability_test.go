@@ -216,10 +216,11 @@ func runDurability(t *testing.T, kind string, kills, clients int) {
 			t.Fatalf("audit verify after kill %d: %s", cycle+1, out)
 		}
 		o, tm := ageDocuments(t, dataDir, dsn)
-		t.Logf("kill %d: %d acknowledged writes so far; %d unrecorded sealed files and %d temporary files left", cycle+1, r.led.acks, o, tm)
 		orphans += o
 		temps += tm
 		p = startTimed(t, env, &restarts)
+		t.Logf("kill %d: %d acknowledged writes so far; %d unrecorded sealed files and %d temporary files left; restart %s",
+			cycle+1, r.led.acks, o, tm, restarts[len(restarts)-1].Round(time.Millisecond))
 	}
 	p.Cmd.Process.Signal(syscall.SIGTERM)
 	<-p.Done
