@@ -405,11 +405,29 @@ func (c *client) do(op, method, path, token string, cookie bool, body []byte, co
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	start := time.Now()
-	res, err := c.http.Do(req)
+	var res *http.Response
 	var b []byte
-	if err == nil {
-		b, err = io.ReadAll(res.Body)
-		res.Body.Close()
+	for attempt := 1; ; attempt++ {
+		res, err = c.http.Do(req)
+		if err == nil {
+			b, err = io.ReadAll(res.Body)
+			res.Body.Close()
+		}
+		// A 503 with Retry-After is the registry's back-pressure (its
+		// password-hashing gate is full): a client waits and sends again,
+		// as the portal tells a person to. The retry is tallied, not an
+		// error, and the latency is the person's: until the last answer.
+		wait, busy := retryAfter(res, err)
+		if !busy || attempt == maxAttempts {
+			break
+		}
+		c.r.rec.retry(op, errorMessage(res.StatusCode, b))
+		if sleep(c.r.softCtx, wait) != nil { // the deadline ends a wait: the request goes unrecorded
+			return response{}
+		}
+		if body != nil {
+			req.Body = io.NopCloser(bytes.NewReader(body))
+		}
 	}
 	d := time.Since(start)
 	if err != nil {
@@ -426,6 +444,34 @@ func (c *client) do(op, method, path, token string, cookie bool, body []byte, co
 	}
 	c.r.rec.add(op, d, "")
 	return out
+}
+
+// maxAttempts bounds the sends of one request that the registry answers
+// 503 with Retry-After.
+const maxAttempts = 10
+
+// retryAfter reports whether res asks to be retried (503 with a
+// Retry-After in seconds), and after how long (at most 10 s).
+func retryAfter(res *http.Response, err error) (time.Duration, bool) {
+	if err != nil || res.StatusCode != http.StatusServiceUnavailable {
+		return 0, false
+	}
+	n, perr := strconv.Atoi(res.Header.Get("Retry-After"))
+	if perr != nil || n < 0 {
+		return 0, false
+	}
+	return time.Duration(min(max(n, 1), 10)) * time.Second, true
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // errorMessage is "status code: message" from the API's error shape, or

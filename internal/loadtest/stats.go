@@ -18,6 +18,10 @@ type OpResult struct {
 	// Errors counts failed requests by "status message" ("409 conflict:
 	// …", or "transport: …" when no answer came).
 	Errors map[string]int
+	// Retried counts answers the registry asked to retry (503 with
+	// Retry-After) by "status message"; the request was sent again, so
+	// they are not errors.
+	Retried map[string]int
 }
 
 // ErrorCount is the number of failed requests.
@@ -71,7 +75,7 @@ func (rc *recorder) add(op string, d time.Duration, errMsg string) {
 	defer rc.mu.Unlock()
 	r := rc.ops[op]
 	if r == nil {
-		r = &OpResult{Op: op, Errors: map[string]int{}}
+		r = &OpResult{Op: op, Errors: map[string]int{}, Retried: map[string]int{}}
 		rc.ops[op] = r
 	}
 	r.Count++
@@ -81,6 +85,18 @@ func (rc *recorder) add(op string, d time.Duration, errMsg string) {
 		r.Errors[errMsg]++
 		rc.errors++
 	}
+}
+
+// retry tallies one answer of op that asked to be retried.
+func (rc *recorder) retry(op, msg string) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	r := rc.ops[op]
+	if r == nil {
+		r = &OpResult{Op: op, Errors: map[string]int{}, Retried: map[string]int{}}
+		rc.ops[op] = r
+	}
+	r.Retried[msg]++
 }
 
 func (rc *recorder) counts() (requests, errors int) {
@@ -111,6 +127,7 @@ func (rc *recorder) results(order []string) []OpResult {
 		r.Latencies = slices.Clone(r.Latencies)
 		slices.Sort(r.Latencies)
 		r.Errors = maps.Clone(r.Errors)
+		r.Retried = maps.Clone(r.Retried)
 		out = append(out, r)
 	}
 	return out
@@ -118,7 +135,8 @@ func (rc *recorder) results(order []string) []OpResult {
 
 // WriteTable writes one row per operation (count, throughput over
 // elapsed, p50/p90/p99/max latency in milliseconds, errors), the errors
-// by status and message under it, and a last line with the totals.
+// and the retried answers by status and message under it, and a last line
+// with the totals.
 func WriteTable(w io.Writer, ops []OpResult, elapsed time.Duration) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "operation\tcount\treq/s\tp50 ms\tp90 ms\tp99 ms\tmax ms\terrors\t")
@@ -139,6 +157,9 @@ func WriteTable(w io.Writer, ops []OpResult, elapsed time.Duration) error {
 	for _, r := range ops {
 		for _, msg := range slices.Sorted(maps.Keys(r.Errors)) {
 			fmt.Fprintf(w, "  error  %s: %d × %s\n", r.Op, r.Errors[msg], msg)
+		}
+		for _, msg := range slices.Sorted(maps.Keys(r.Retried)) {
+			fmt.Fprintf(w, "  retried  %s: %d × %s (sent again after its Retry-After)\n", r.Op, r.Retried[msg], msg)
 		}
 	}
 	_, err := fmt.Fprintf(w, "total: %d requests, %d errors, %.1f requests/s over %s\n", total, errs, float64(total)/secs, elapsed.Round(time.Millisecond))
