@@ -26,7 +26,8 @@ import (
 // clients race for the same check or decision), with reads in between.
 type client struct {
 	r    *run
-	rng  *rand.Rand
+	rng  *rand.Rand // the seeded choices
+	ids  *rand.Rand // identities, from the run's nonce
 	http *http.Client
 
 	// The applicant in hand and their application in progress.
@@ -56,7 +57,7 @@ const (
 )
 
 func (r *run) newClient(i int, seed uint64) *client {
-	c := &client{r: r, rng: rand.New(rand.NewPCG(seed, uint64(i)+1))}
+	c := &client{r: r, rng: rand.New(rand.NewPCG(seed, uint64(i)+1)), ids: rand.New(rand.NewPCG(r.nonce, uint64(i)+1))}
 	c.http = &http.Client{Transport: newTransport(nil), CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse // a portal page's redirect is its answer
 	}}
@@ -181,13 +182,17 @@ func (c *client) signup() {
 		c.http.CloseIdleConnections()
 		c.http.Transport = newTransport(c.r.sourceAddr())
 	}
+	// Identities are unique to the run, whatever the seed: one account per
+	// CNIC (individuals) or NTN (companies), so a second run against the
+	// same registry must not repeat them. NTNs count up from the run's
+	// random base, as seven digits leave too little room for chance.
 	n := c.r.seq.Add(1)
-	email := fmt.Sprintf("lt-%x-%d@example.com.pk", c.rng.Uint32(), n)
-	password := fmt.Sprintf("load test passphrase %x", c.rng.Uint64())
-	body := map[string]string{"email": email, "password": password, "cnic": cnic(c.rng), "mobile": mobileNumber(c.rng)}
+	email := fmt.Sprintf("lt-%x-%d@example.com.pk", c.r.nonce>>32, n)
+	password := fmt.Sprintf("load test passphrase %x", c.ids.Uint64())
+	body := map[string]string{"email": email, "password": password, "cnic": cnic(c.ids), "mobile": mobileNumber(c.rng)}
 	if c.rng.IntN(2) == 0 {
 		body["kind"], body["name"] = "company", fmt.Sprintf("Load Test Traders %d (Pvt) Ltd", n)
-		body["ntn"] = fmt.Sprintf("%07d-%d", c.rng.IntN(10_000_000), c.rng.IntN(10))
+		body["ntn"] = fmt.Sprintf("%07d-%d", (c.r.nonce+uint64(n))%10_000_000, c.ids.IntN(10))
 	} else {
 		body["kind"], body["name"] = "individual", []string{"Ayesha Khan", "Bilal Ahmed", "Fatima Malik", "Usman Tariq", "Zainab Hussain"}[c.rng.IntN(5)]
 	}
@@ -448,7 +453,7 @@ func (c *client) do(op, method, path, token string, cookie bool, body []byte, co
 
 // maxAttempts bounds the sends of one request that the registry answers
 // 503 with Retry-After.
-const maxAttempts = 10
+const maxAttempts = 30
 
 // retryAfter reports whether res asks to be retried (503 with a
 // Retry-After in seconds), and after how long (at most 10 s).

@@ -162,7 +162,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		return Result{}, err
 	}
 	r := &run{cfg: cfg, base: target.String(), docs: docs, rec: newRecorder(), addrs: newAddressPool(seed),
-		spread: spread, mix: mixes[cfg.Mix], pace: newPacer(cfg.Rate)}
+		spread: spread, mix: mixes[cfg.Mix], pace: newPacer(cfg.Rate), nonce: rand.Uint64()}
 	r.hardCtx, r.hardCancel = context.WithCancel(ctx)
 	r.softCtx = r.hardCtx // until the measured window starts
 	defer r.hardCancel()
@@ -213,9 +213,16 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 // PerApplicant applications. The file-only mix has no warm-up: its time
 // runs from an empty database.
 func (r *run) warmUp(clients []*client) error {
+	// Two at a time: more would only queue at the registry's hashing gate
+	// (about one hash a core) and use up their retries there.
 	var wg sync.WaitGroup
+	gate := make(chan struct{}, 2)
 	for _, c := range clients {
-		wg.Go(func() { c.signup() })
+		wg.Go(func() {
+			gate <- struct{}{}
+			defer func() { <-gate }()
+			c.signup()
+		})
 	}
 	wg.Wait()
 	if err := r.hardCtx.Err(); err != nil {
@@ -302,6 +309,7 @@ type run struct {
 	claimed, filed, approved atomic.Int64
 	sources                  atomic.Uint32
 	seq                      atomic.Int64
+	nonce                    uint64 // unseeded: the run's identities differ from every other run's
 
 	regMu         sync.Mutex
 	registrations []registration
