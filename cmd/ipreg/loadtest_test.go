@@ -18,8 +18,8 @@ import (
 // run must end with exit status 0, no error and a table naming each
 // operation; the library's OnWrite hook must see every acknowledged
 // write; and a run whose uploads the registry refuses must exit 1 and
-// name the refusal. Short by design (2 s a mix, 4 clients, 20 KB scans):
-// about 40 s for both databases on the 2-core CI machine.
+// name the refusal. Short by design (2 s a mix, 4 clients, 20 KB scans;
+// some 25 s of load a database, plus sign-ups' password hashing).
 func TestLoadtest(t *testing.T) {
 	for _, kind := range storetest.Kinds {
 		t.Run(kind, func(t *testing.T) {
