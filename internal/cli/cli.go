@@ -37,6 +37,7 @@ var commands = []command{
 	{"operator", "manage operators (operator add | list | load-prefixes)", runOperator},
 	{"audit", "check the audit log (audit verify)", runAudit},
 	{"key", "signing keys: the feed's (key show | rotate), certificates' (key show-certificate | rotate-certificate)", runKey},
+	{"loadtest", "drive a running registry with a realistic mix of clients and print latency per operation", runLoadtest},
 	{"verify-certificate", "check a certificate PDF or its QR code's URL: signature, and live status online", runVerifyCertificate},
 }
 

@@ -192,6 +192,21 @@ var (
 	pkV6 []byte
 )
 
+// PakistanPrefixes returns the prefixes of Pakistan's address space, IPv4
+// then IPv6, in the embedded files' order: for clients that draw realistic
+// addresses (the load generator), where Pakistan only answers membership.
+func PakistanPrefixes() []netip.Prefix {
+	v4, err := ParsePrefixList(bytes.NewReader(pkV4))
+	if err != nil {
+		panic("embedded pk-ipv4.txt: " + err.Error())
+	}
+	v6, err := ParsePrefixList(bytes.NewReader(pkV6))
+	if err != nil {
+		panic("embedded pk-ipv6.txt: " + err.Error())
+	}
+	return append(v4, v6...)
+}
+
 // Pakistan returns Pakistan's address space from the embedded RIR data.
 func Pakistan() *Space {
 	v4, err := ParsePrefixList(bytes.NewReader(pkV4))
