@@ -37,6 +37,8 @@ var commands = []command{
 	{"operator", "manage operators (operator add | list | load-prefixes)", runOperator},
 	{"audit", "check the audit log (audit verify)", runAudit},
 	{"key", "signing keys: the feed's (key show | rotate), certificates' (key show-certificate | rotate-certificate)", runKey},
+	{"backup", "back up the database (SQLite, while serving), documents and, with --include-keys, the keys", runBackup},
+	{"restore", "restore a backup made by ipreg backup, checked against its manifest; the feed starts a new session", runRestore},
 	{"verify-certificate", "check a certificate PDF or its QR code's URL: signature, and live status online", runVerifyCertificate},
 }
 
