@@ -38,6 +38,8 @@ var commands = []command{
 	{"audit", "check the audit log (audit verify)", runAudit},
 	{"key", "signing keys: the feed's (key show | rotate), certificates' (key show-certificate | rotate-certificate)", runKey},
 	{"loadtest", "drive a running registry with a realistic mix of clients and print latency per operation", runLoadtest},
+	{"backup", "back up the database (SQLite, while serving), documents and, with --include-keys, the keys", runBackup},
+	{"restore", "restore a backup made by ipreg backup, checked against its manifest; the feed starts a new session", runRestore},
 	{"verify-certificate", "check a certificate PDF or its QR code's URL: signature, and live status online", runVerifyCertificate},
 }
 

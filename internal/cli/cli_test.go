@@ -31,7 +31,7 @@ func TestHelp(t *testing.T) {
 		t.Fatalf("--help = %d %q", code, out)
 	}
 	for _, args := range [][]string{{"serve", "--help"}, {"migrate", "--help"}, {"user", "add", "--help"},
-		{"key", "show", "--help"}, {"key", "rotate", "--help"}, {"key", "show-certificate", "--help"}, {"key", "rotate-certificate", "--help"}, {"operator", "add", "--help"}, {"operator", "list", "--help"}, {"operator", "load-prefixes", "--help"}, {"audit", "verify", "--help"}} {
+		{"key", "show", "--help"}, {"key", "rotate", "--help"}, {"key", "show-certificate", "--help"}, {"key", "rotate-certificate", "--help"}, {"operator", "add", "--help"}, {"operator", "list", "--help"}, {"operator", "load-prefixes", "--help"}, {"audit", "verify", "--help"}, {"backup", "--help"}, {"restore", "--help"}} {
 		code, out, _ := run(t, nil, "", args...)
 		if code != 0 || !strings.Contains(out, "Usage: ipreg "+strings.Join(args[:len(args)-1], " ")) || !strings.Contains(out, "[IPREG_DATA_DIR]") {
 			t.Errorf("%v = %d\n%s", args, code, out)

@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"time"
@@ -104,11 +105,50 @@ func loadKey(dataDir string) ([]byte, error) {
 // path spreads files over 256 directories by a hash of the id, so no
 // directory grows to hundreds of thousands of entries.
 func (s *Store) path(id string) (string, string, error) {
+	rel, err := RelPath(id)
+	if err != nil {
+		return "", "", err
+	}
+	return filepath.Join(s.dir, filepath.FromSlash(path.Dir(rel))), id, nil
+}
+
+// RelPath is where a document's sealed file lives under the documents
+// directory: "<shard>/<id>", slash-separated, the shard the first byte of
+// the id's SHA-256 in hex. An id that is not a plain name is an error.
+func RelPath(id string) (string, error) {
 	if id == "" || strings.ContainsAny(id, `/\.`) {
-		return "", "", fmt.Errorf("document id %q is not a plain name", id)
+		return "", fmt.Errorf("document id %q is not a plain name", id)
 	}
 	h := sha256.Sum256([]byte(id))
-	return filepath.Join(s.dir, hex.EncodeToString(h[:1])), id, nil
+	return hex.EncodeToString(h[:1]) + "/" + id, nil
+}
+
+// KeyFingerprint returns the fingerprint of the document key in dataDir
+// (the 8 bytes every file sealed under it carries), without creating a
+// key; ok is false when there is none.
+func KeyFingerprint(dataDir string) (fp []byte, ok bool, err error) {
+	b, err := os.ReadFile(filepath.Join(dataDir, KeyFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	key, err := hex.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil || len(key) != 32 {
+		return nil, false, fmt.Errorf("document key %s: want 64 hex digits (a 256-bit key)", filepath.Join(dataDir, KeyFile))
+	}
+	sum := sha256.Sum256(key)
+	return sum[:8], true, nil
+}
+
+// FileFingerprint returns the key fingerprint a sealed file's first bytes
+// carry, or false when they are not a sealed file's header.
+func FileFingerprint(head []byte) ([]byte, bool) {
+	if len(head) < len(magic)+8 || string(head[:len(magic)]) != magic {
+		return nil, false
+	}
+	return head[len(magic) : len(magic)+8], true
 }
 
 // Put seals content and writes it atomically (write, fsync, rename).
@@ -173,8 +213,18 @@ func (s *Store) Delete(_ context.Context, id string) error {
 // their name relative to the directory; each with its modification time.
 // Nothing is opened or read.
 func (s *Store) Files(_ context.Context) (docs, temps map[string]time.Time, err error) {
+	return listFiles(s.dir)
+}
+
+// ListFiles is Store.Files for the data directory dataDir, without its
+// key (a backup of the documents reads no key).
+func ListFiles(dataDir string) (docs, temps map[string]time.Time, err error) {
+	return listFiles(filepath.Join(dataDir, "documents"))
+}
+
+func listFiles(root string) (docs, temps map[string]time.Time, err error) {
 	docs, temps = map[string]time.Time{}, map[string]time.Time{}
-	subs, err := os.ReadDir(s.dir)
+	subs, err := os.ReadDir(root)
 	if errors.Is(err, fs.ErrNotExist) {
 		return docs, temps, nil
 	}
@@ -185,7 +235,7 @@ func (s *Store) Files(_ context.Context) (docs, temps map[string]time.Time, err 
 		if !sub.IsDir() || !isShard(sub.Name()) {
 			continue
 		}
-		es, err := os.ReadDir(filepath.Join(s.dir, sub.Name()))
+		es, err := os.ReadDir(filepath.Join(root, sub.Name()))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -204,7 +254,7 @@ func (s *Store) Files(_ context.Context) (docs, temps map[string]time.Time, err 
 			case isTemp(name):
 				temps[sub.Name()+"/"+name] = info.ModTime()
 			default:
-				if d, _, err := s.path(name); err == nil && filepath.Base(d) == sub.Name() {
+				if rel, err := RelPath(name); err == nil && path.Dir(rel) == sub.Name() {
 					docs[name] = info.ModTime()
 				}
 			}

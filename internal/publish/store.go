@@ -70,6 +70,8 @@ type Tx interface {
 	Entries(ctx context.Context, targets []string) ([]feed.Entry, error)
 	Scopes(ctx context.Context) ([]*Scope, error)
 	PutScope(ctx context.Context, s *Scope) error
+	// DeleteScope removes a feed's row (NewSession).
+	DeleteScope(ctx context.Context, name string) error
 	PutFile(ctx context.Context, f *File) error
 	Files(ctx context.Context, scope string) ([]*File, error)
 	UnlistFile(ctx context.Context, name string, at time.Time) error

@@ -1,0 +1,513 @@
+package backup
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/ipreg/ipreg/internal/docstore"
+	"github.com/ipreg/ipreg/internal/publish"
+	"github.com/ipreg/ipreg/internal/store"
+)
+
+// RestoreOptions say what Restore puts back where.
+type RestoreOptions struct {
+	From    string // the backup: a directory or a tar file (.tar, .tar.gz, .tgz)
+	DataDir string // the data directory restored into
+	// DB is the database for a documents-only restore (PostgreSQL, restored
+	// with pg_restore first; or the SQLite file at <DataDir>/ipreg.db),
+	// whose feed Restore makes start a new session. Unused for a full
+	// restore, which restores <DataDir>/ipreg.db.
+	DB            string
+	DocumentsOnly bool
+	// Force replaces a database, documents and keys the target holds.
+	Force bool
+}
+
+// Restored says what Restore did.
+type Restored struct {
+	Manifest *Manifest
+	// KeysRestored are the key files put in place; KeysMissing those the
+	// data directory lacks afterwards (kept apart, to be put back by hand).
+	KeysRestored, KeysMissing []string
+	// Feeds is how many feeds start a new session at the next start.
+	Feeds int
+	// MissingDocuments counts documents the database names whose file is
+	// not in the restored documents (documents-only restore).
+	MissingDocuments int
+}
+
+// Restore checks a backup against its manifest and puts it in place of a
+// data directory's database and documents (and keys, when the backup
+// holds them). Everything is unpacked and checked in a staging directory
+// inside the data directory first; the target changes only once all of it
+// matches the manifest, so a bad backup changes nothing. A target already
+// holding a database or documents is refused unless o.Force. The restored
+// database's feed starts a new session (publish.NewSession). ipreg serve
+// must not be running on the data directory.
+func Restore(ctx context.Context, o RestoreOptions) (*Restored, error) {
+	if o.From == "" {
+		return nil, errors.New("say which backup with --from: the directory or tar file ipreg backup wrote")
+	}
+	if _, err := os.Stat(o.From); err != nil {
+		return nil, fmt.Errorf("the backup %s: %w", o.From, err)
+	}
+	if !o.DocumentsOnly && o.DB != "" && store.IsPostgres(o.DB) {
+		return nil, errors.New("--db names PostgreSQL: a full backup holds an SQLite database. Restore PostgreSQL with pg_restore, then its documents with ipreg restore --documents-only (README, Backup and restore)")
+	}
+	if err := checkTarget(o); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("%w", err)
+	}
+	stage, err := os.MkdirTemp(o.DataDir, ".restore-")
+	if err != nil {
+		return nil, fmt.Errorf("%w", err)
+	}
+	defer os.RemoveAll(stage)
+	got, err := unpack(o.From, stage)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", o.From, err)
+	}
+	m, err := verify(stage, got)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", o.From, err)
+	}
+	switch {
+	case o.DocumentsOnly && m.Kind != KindDocuments:
+		return nil, fmt.Errorf("%s is a full backup (SQLite database and documents); restore it without --documents-only", o.From)
+	case !o.DocumentsOnly && m.Kind != KindFull:
+		return nil, fmt.Errorf("%s holds documents only (taken with --documents-only); restore the database with pg_restore, then this backup with ipreg restore --documents-only --db <the restored database>", o.From)
+	}
+	res := &Restored{Manifest: m}
+	keys, err := checkKeys(stage, o)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSealed(stage, o.DataDir, m); err != nil {
+		return nil, err
+	}
+	if !o.DocumentsOnly {
+		if res.Feeds, err = prepareDatabase(ctx, filepath.Join(stage, DatabaseName), o.DataDir, m); err != nil {
+			return nil, err
+		}
+	}
+	if err := place(stage, o, keys); err != nil {
+		return nil, fmt.Errorf("%w", err)
+	}
+	res.KeysRestored = keys
+	for _, k := range requiredKeys {
+		if _, err := os.Stat(filepath.Join(o.DataDir, k)); errors.Is(err, fs.ErrNotExist) {
+			res.KeysMissing = append(res.KeysMissing, k)
+		}
+	}
+	if o.DocumentsOnly {
+		if res.Feeds, res.MissingDocuments, err = afterDocuments(ctx, o); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// requiredKeys are the key files every data directory holds once ipreg
+// serve has run (the others exist only during a rotation or after one).
+var requiredKeys = []string{docstore.KeyFile, "feed-signing-key.pem", "certificate-signing-key.pem"}
+
+// checkTarget refuses a data directory that holds a database or documents
+// already, unless forced; key files and the feed-state marker alone do
+// not count (restoring the keys first is the way to restore them).
+func checkTarget(o RestoreOptions) error {
+	if o.DataDir == "" {
+		return errors.New("say where with --data-dir")
+	}
+	if st, err := os.Stat(o.DataDir); err == nil && !st.IsDir() {
+		return fmt.Errorf("--data-dir %s is a file, not a directory", o.DataDir)
+	}
+	var held []string
+	if !o.DocumentsOnly {
+		if _, err := os.Stat(filepath.Join(o.DataDir, DatabaseName)); err == nil {
+			held = append(held, "a database ("+DatabaseName+")")
+		}
+	}
+	ids, _, err := docstore.ListFiles(o.DataDir)
+	if err != nil {
+		return fmt.Errorf("%w", err)
+	}
+	if len(ids) > 0 {
+		held = append(held, fmt.Sprintf("%d documents", len(ids)))
+	}
+	if len(held) > 0 && !o.Force {
+		return fmt.Errorf("the data directory %s is not empty: it holds %s. Restore into a new directory, or pass --force to replace them (stop ipreg serve on it first)",
+			o.DataDir, strings.Join(held, " and "))
+	}
+	if o.DocumentsOnly {
+		if o.DB != "" && !store.IsPostgres(o.DB) {
+			if _, err := os.Stat(o.DB); err != nil {
+				return fmt.Errorf("--db %s: %v; give the database the documents belong to", o.DB, err)
+			}
+		}
+		if o.DB == "" {
+			if _, err := os.Stat(filepath.Join(o.DataDir, DatabaseName)); err != nil {
+				return fmt.Errorf("--documents-only needs the database the documents belong to: give --db (the PostgreSQL database pg_restore made), or restore a full backup; %s holds no %s", o.DataDir, DatabaseName)
+			}
+		}
+	}
+	return nil
+}
+
+// unpack copies or extracts the backup into stage and returns the paths
+// it holds (slash-separated).
+func unpack(from, stage string) ([]string, error) {
+	if archive, gz := IsArchive(from); archive {
+		return untar(from, gz, stage)
+	}
+	st, err := os.Stat(from)
+	if err != nil {
+		return nil, err
+	}
+	if !st.IsDir() {
+		return nil, errors.New("not a backup: neither a directory nor a file ending in .tar, .tar.gz or .tgz")
+	}
+	var got []string
+	err = filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(from, p)
+		if err != nil || rel == "." {
+			return err
+		}
+		name := filepath.ToSlash(rel)
+		switch {
+		case d.IsDir():
+			return nil
+		case !d.Type().IsRegular():
+			return fmt.Errorf("%s is not a regular file (a link?); a backup holds plain files only", name)
+		}
+		if _, err := copyFile(p, filepath.Join(stage, rel)); err != nil {
+			return err
+		}
+		got = append(got, name)
+		return nil
+	})
+	return got, err
+}
+
+func untar(from string, gz bool, stage string) ([]string, error) {
+	f, err := os.Open(from)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var r io.Reader = bufio.NewReader(f)
+	if gz {
+		zr, err := gzip.NewReader(r)
+		if err != nil {
+			return nil, fmt.Errorf("not a gzip file (%v); the name says .tar.gz", err)
+		}
+		defer zr.Close()
+		r = zr
+	}
+	tr := tar.NewReader(r)
+	var got []string
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("not a readable tar file (truncated?): %v", err)
+		}
+		switch h.Typeflag {
+		case tar.TypeDir:
+			continue
+		case tar.TypeReg:
+		default:
+			return nil, fmt.Errorf("%s is not a regular file (a link?); a backup holds plain files only", h.Name)
+		}
+		if err := cleanName(h.Name); err != nil {
+			return nil, fmt.Errorf("refused entry: %v", err)
+		}
+		if slices.Contains(got, h.Name) {
+			return nil, fmt.Errorf("%s appears twice", h.Name)
+		}
+		dst := filepath.Join(stage, filepath.FromSlash(h.Name))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
+			return nil, err
+		}
+		out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return nil, err
+		}
+		_, err = io.Copy(out, tr)
+		if cerr := out.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v (truncated?)", h.Name, err)
+		}
+		got = append(got, h.Name)
+	}
+	return got, nil
+}
+
+// verify reads the manifest and checks that the staged files are exactly
+// its files, each with its size and SHA-256.
+func verify(stage string, got []string) (*Manifest, error) {
+	b, err := os.ReadFile(filepath.Join(stage, ManifestName))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("no %s: not a backup made by ipreg backup, or an incomplete copy of one", ManifestName)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var m Manifest
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("%s is damaged: %v", ManifestName, err)
+	}
+	if m.Format != Format {
+		return nil, fmt.Errorf("%s: format %q, this ipreg reads %q", ManifestName, m.Format, Format)
+	}
+	if m.Kind != KindFull && m.Kind != KindDocuments {
+		return nil, fmt.Errorf("%s: unknown kind %q", ManifestName, m.Kind)
+	}
+	listed := map[string]File{}
+	for _, f := range m.Files {
+		if err := cleanName(f.Path); err != nil || f.Path == ManifestName {
+			return nil, fmt.Errorf("%s lists %q, not a file a backup holds", ManifestName, f.Path)
+		}
+		listed[f.Path] = f
+	}
+	for _, name := range got {
+		if _, ok := listed[name]; !ok && name != ManifestName {
+			return nil, fmt.Errorf("%s is not in %s: the backup was changed after it was taken", name, ManifestName)
+		}
+	}
+	for _, f := range m.Files {
+		if !slices.Contains(got, f.Path) {
+			return nil, fmt.Errorf("%s, listed in %s, is missing: an incomplete copy of the backup", f.Path, ManifestName)
+		}
+		h, err := hashFile(filepath.Join(stage, filepath.FromSlash(f.Path)))
+		if err != nil {
+			return nil, err
+		}
+		if h.Size != f.Size || h.SHA256 != f.SHA256 {
+			return nil, fmt.Errorf("%s differs from %s (size %d, SHA-256 %s; the manifest says %d, %s): the backup is damaged or was changed; use another backup",
+				f.Path, ManifestName, h.Size, h.SHA256, f.Size, f.SHA256)
+		}
+	}
+	if m.Kind == KindFull {
+		if _, ok := listed[DatabaseName]; !ok {
+			return nil, fmt.Errorf("%s: a full backup without %s", ManifestName, DatabaseName)
+		}
+	}
+	return &m, nil
+}
+
+// checkKeys returns the key files the backup holds, refusing, unless
+// forced, to replace a key file of the target with another content: a
+// feed key replaced makes agents refuse the feed, a document key replaced
+// leaves the documents sealed under it unreadable.
+func checkKeys(stage string, o RestoreOptions) ([]string, error) {
+	var keys []string
+	for _, name := range KeyFiles {
+		b, err := os.ReadFile(filepath.Join(stage, keysDir, name))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w", err)
+		}
+		keys = append(keys, name)
+		old, err := os.ReadFile(filepath.Join(o.DataDir, name))
+		if err == nil && !bytes.Equal(old, b) && !o.Force {
+			return nil, fmt.Errorf("%s in %s differs from the backup's: restoring would replace it (a feed key replaced makes agents refuse the feed; a document key replaced leaves documents sealed under it unreadable). Move it aside, or pass --force",
+				name, o.DataDir)
+		}
+	}
+	return keys, nil
+}
+
+// checkSealed checks that every document file is sealed under the
+// document key the data directory will hold (the backup's, or the one
+// there already), when there is one: documents under another key would be
+// unreadable after the restore.
+func checkSealed(stage, dataDir string, m *Manifest) error {
+	keyDir := dataDir
+	if _, err := os.Stat(filepath.Join(stage, keysDir, docstore.KeyFile)); err == nil {
+		keyDir = filepath.Join(stage, keysDir)
+	}
+	fp, ok, err := docstore.KeyFingerprint(keyDir)
+	if err != nil {
+		return fmt.Errorf("%w", err)
+	}
+	other := 0
+	for _, f := range m.Files {
+		if !strings.HasPrefix(f.Path, documentsDir+"/") {
+			continue
+		}
+		head := make([]byte, 16)
+		fh, err := os.Open(filepath.Join(stage, filepath.FromSlash(f.Path)))
+		if err != nil {
+			return fmt.Errorf("%w", err)
+		}
+		n, _ := io.ReadFull(fh, head)
+		fh.Close()
+		got, sealed := docstore.FileFingerprint(head[:n])
+		if !sealed {
+			return fmt.Errorf("%s is not a sealed document file", f.Path)
+		}
+		if ok && !bytes.Equal(got, fp) {
+			other++
+		}
+	}
+	if other > 0 {
+		return fmt.Errorf("%d documents in the backup are sealed under another document key than %s: put the document-key of the registry that took the backup there (from your key backup), then restore again",
+			other, filepath.Join(keyDir, docstore.KeyFile))
+	}
+	return nil
+}
+
+// prepareDatabase checks the staged SQLite database (schema not newer than
+// this program, the manifest's counts), migrates it, and makes its feed
+// start a new session, recording the old sessions in dataDir's marker.
+func prepareDatabase(ctx context.Context, path, dataDir string, m *Manifest) (int, error) {
+	known, err := store.SchemaVersions()
+	if err != nil {
+		return 0, err
+	}
+	if m.SchemaVersion > known {
+		return 0, fmt.Errorf("the backup's database is at schema version %d, newer than this ipreg knows (%d): restore with the ipreg version that took it (%s) or a newer one",
+			m.SchemaVersion, known, m.Program)
+	}
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		return 0, fmt.Errorf("open the backup's database: %w", err)
+	}
+	defer db.Close()
+	c, err := db.Counts(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("read the backup's database: %w", err)
+	}
+	for k, v := range c.Rows {
+		if m.Counts[k] != v {
+			return 0, fmt.Errorf("the backup's database holds %d %s, its manifest says %d: the backup is inconsistent; use another", v, k, m.Counts[k])
+		}
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		return 0, fmt.Errorf("migrate the backup's database: %w", err)
+	}
+	marks, err := publish.NewSession(ctx, db, dataDir)
+	if err != nil {
+		return 0, fmt.Errorf("%w", err)
+	}
+	return len(marks), nil
+}
+
+// place moves the staged database, documents and keys into the data
+// directory. What they replace is moved aside first and put back if a
+// step fails, then removed.
+func place(stage string, o RestoreOptions, keys []string) error {
+	aside, err := os.MkdirTemp(o.DataDir, ".restore-old-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(aside)
+	type move struct{ from, to string }
+	var moves []move
+	if !o.DocumentsOnly {
+		moves = append(moves, move{filepath.Join(stage, DatabaseName), filepath.Join(o.DataDir, DatabaseName)})
+	}
+	staged := filepath.Join(stage, documentsDir)
+	if _, err := os.Stat(staged); errors.Is(err, fs.ErrNotExist) {
+		if err := os.Mkdir(staged, 0o700); err != nil {
+			return err
+		}
+	}
+	moves = append(moves, move{staged, filepath.Join(o.DataDir, documentsDir)})
+	for _, k := range keys {
+		moves = append(moves, move{filepath.Join(stage, keysDir, k), filepath.Join(o.DataDir, k)})
+	}
+	// Aside: what is replaced, and the old database's -wal and -shm,
+	// which belong to it and would corrupt the restored file.
+	var asideMoves []move
+	old := []string{filepath.Join(o.DataDir, documentsDir)}
+	if !o.DocumentsOnly {
+		for _, s := range []string{"", "-wal", "-shm"} {
+			old = append(old, filepath.Join(o.DataDir, DatabaseName+s))
+		}
+	}
+	for _, k := range keys {
+		old = append(old, filepath.Join(o.DataDir, k))
+	}
+	undo := func() {
+		for i := len(asideMoves) - 1; i >= 0; i-- {
+			os.RemoveAll(asideMoves[i].from)
+			os.Rename(asideMoves[i].to, asideMoves[i].from)
+		}
+	}
+	for i, p := range old {
+		if _, err := os.Lstat(p); errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		to := filepath.Join(aside, fmt.Sprintf("%d-%s", i, filepath.Base(p)))
+		if err := os.Rename(p, to); err != nil {
+			undo()
+			return err
+		}
+		asideMoves = append(asideMoves, move{p, to})
+	}
+	for _, mv := range moves {
+		if err := os.Rename(mv.from, mv.to); err != nil {
+			undo()
+			return err
+		}
+	}
+	return syncDir(o.DataDir)
+}
+
+// afterDocuments, for a documents-only restore, makes the database's feed
+// start a new session and counts the documents it names that have no file.
+func afterDocuments(ctx context.Context, o RestoreOptions) (feeds, missing int, err error) {
+	dsn := o.DB
+	if dsn == "" {
+		dsn = filepath.Join(o.DataDir, DatabaseName)
+	}
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		return 0, 0, fmt.Errorf("the documents are in place; the database: %w", err)
+	}
+	defer db.Close()
+	marks, err := publish.NewSession(ctx, db, o.DataDir)
+	if err != nil {
+		return 0, 0, fmt.Errorf("the documents are in place, but %w; run ipreg restore again with --force", err)
+	}
+	ids, err := db.LiveDocumentIDs(ctx)
+	if err != nil {
+		return len(marks), 0, fmt.Errorf("%w", err)
+	}
+	have, _, err := docstore.ListFiles(o.DataDir)
+	if err != nil {
+		return len(marks), 0, fmt.Errorf("%w", err)
+	}
+	for _, id := range ids {
+		if _, ok := have[id]; !ok {
+			missing++
+		}
+	}
+	return len(marks), missing, nil
+}

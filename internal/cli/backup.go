@@ -1,0 +1,110 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/ipreg/ipreg/internal/backup"
+	"github.com/ipreg/ipreg/internal/store"
+)
+
+func runBackup(ctx context.Context, args []string, env Env, stdio IO) error {
+	var d dbFlags
+	var to string
+	var documentsOnly, includeKeys bool
+	fs := flagSet("backup", "Back up the registry while it serves. On SQLite: a consistent copy of the database (VACUUM INTO, taken\nwhile ipreg serve runs) and the sealed documents it names. On PostgreSQL: back the database up with\npg_dump, then the documents with --documents-only (README, Backup and restore). A manifest (versions,\ntime, counts, the SHA-256 of every file) goes in; ipreg restore checks it. The signing and document keys\ngo in only with --include-keys: keep them apart, since the document key opens every document.", stdio)
+	fs.StringVar(&to, "to", "", "where: a new (or empty) directory, or a file ending in .tar, .tar.gz or .tgz; never overwritten")
+	fs.BoolVar(&documentsOnly, "documents-only", false, "only the documents (for PostgreSQL, whose database pg_dump copies; take pg_dump first)")
+	fs.BoolVar(&includeKeys, "include-keys", false, "put the document key and the feed and certificate signing keys in the backup too (anyone holding it can then read every document)")
+	d.register(fs)
+	if err := parse(fs, args, env); err != nil {
+		return err
+	}
+	if to == "" {
+		return errors.New("say where with --to: a new directory, or a file ending in .tar, .tar.gz or .tgz")
+	}
+	o := backup.Options{DataDir: d.dataDir, To: to, DocumentsOnly: documentsOnly, IncludeKeys: includeKeys}
+	if !documentsOnly {
+		if d.db != "" && store.IsPostgres(d.db) {
+			return errors.New("the database is PostgreSQL: back it up with pg_dump --format=custom, then the documents with ipreg backup --documents-only (README, Backup and restore)")
+		}
+		dsn := d.db
+		if dsn == "" {
+			dsn = filepath.Join(d.dataDir, backup.DatabaseName)
+		}
+		// Never create a database to back up: a mistyped --data-dir would
+		// give an empty backup that looks fine.
+		if _, err := os.Stat(dsn); err != nil {
+			return fmt.Errorf("no database at %s (%v): give the --data-dir that ipreg serve uses", dsn, err)
+		}
+		db, err := store.Open(ctx, dsn)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		o.DB = db
+	} else if _, err := os.Stat(d.dataDir); err != nil {
+		return fmt.Errorf("--data-dir %s: %v: give the data directory that ipreg serve uses", d.dataDir, err)
+	}
+	m, err := backup.Take(ctx, o)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdio.Stdout, "backup written to %s (%s, %d files)\n", to, m.Kind, len(m.Files)+1)
+	fmt.Fprintln(stdio.Stdout, "  "+countsLine(m))
+	if includeKeys {
+		fmt.Fprintln(stdio.Stdout, "  keys INCLUDED: the document key and the signing keys are in this backup; anyone holding it can read every document and sign the feed. Keep it as you keep the keys.")
+	} else {
+		fmt.Fprintf(stdio.Stdout, "  keys NOT included (kept apart): back up %s from %s separately, each time they change (ipreg key rotate, rotate-certificate), or use --include-keys. Without the document key no document in this backup can be read.\n",
+			strings.Join(backup.KeyFiles, ", "), d.dataDir)
+	}
+	return nil
+}
+
+func countsLine(m *backup.Manifest) string {
+	var parts []string
+	for _, k := range []string{"applications", "registrations", "documents", "users", "audit_events", "document_files"} {
+		if v, ok := m.Counts[k]; ok {
+			parts = append(parts, fmt.Sprintf("%s %d", strings.ReplaceAll(k, "_", " "), v))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func runRestore(ctx context.Context, args []string, env Env, stdio IO) error {
+	var d dbFlags
+	var o backup.RestoreOptions
+	fs := flagSet("restore", "Restore a backup that ipreg backup took into a data directory, with ipreg serve stopped. The\nbackup is checked against its manifest (every file's size and SHA-256, the counts) before anything\nchanges; a data directory that holds a database or documents is refused without --force. The\nrestored feed starts a new session, so agents drop what they hold and take a fresh snapshot.\nPostgreSQL: pg_restore the database first, then ipreg restore --documents-only --db <it>.", stdio)
+	fs.StringVar(&o.From, "from", "", "the backup: the directory or tar file ipreg backup wrote")
+	fs.BoolVar(&o.DocumentsOnly, "documents-only", false, "restore a --documents-only backup into --data-dir, for the database given by --db (PostgreSQL, restored with pg_restore)")
+	fs.BoolVar(&o.Force, "force", false, "replace the database, documents and keys the data directory holds")
+	d.register(fs)
+	if err := parse(fs, args, env); err != nil {
+		return err
+	}
+	o.DataDir, o.DB = d.dataDir, d.db
+	res, err := backup.Restore(ctx, o)
+	if err != nil {
+		return err
+	}
+	m := res.Manifest
+	fmt.Fprintf(stdio.Stdout, "restored %s backup of %s (ipreg %s) into %s; every file matched its manifest\n",
+		m.Kind, m.CreatedAt.Format("2006-01-02 15:04:05Z07:00"), m.Program, d.dataDir)
+	fmt.Fprintln(stdio.Stdout, "  "+countsLine(m))
+	if res.MissingDocuments > 0 {
+		fmt.Fprintf(stdio.Stdout, "  WARNING: %d documents the database names have no file in this backup (deleted between pg_dump and the documents backup?); they read as missing\n", res.MissingDocuments)
+	}
+	fmt.Fprintf(stdio.Stdout, "  feed: %d feeds start a new session at the next ipreg serve; agents take a fresh snapshot\n", res.Feeds)
+	if len(res.KeysRestored) > 0 {
+		fmt.Fprintf(stdio.Stdout, "  keys restored: %s\n", strings.Join(res.KeysRestored, ", "))
+	}
+	if len(res.KeysMissing) > 0 {
+		fmt.Fprintf(stdio.Stdout, "  keys MISSING in %s: %s. Copy them from your key backup before starting ipreg serve: it would make new ones, which open no restored document and which agents do not trust.\n",
+			d.dataDir, strings.Join(res.KeysMissing, ", "))
+	}
+	return nil
+}

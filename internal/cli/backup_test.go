@@ -1,0 +1,595 @@
+package cli
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ipreg/ipreg/internal/backup"
+	"github.com/ipreg/ipreg/internal/docstore"
+	"github.com/ipreg/ipreg/internal/feed"
+	"github.com/ipreg/ipreg/internal/publish"
+	"github.com/ipreg/ipreg/internal/store"
+	"github.com/ipreg/ipreg/internal/store/storetest"
+	"github.com/ipreg/ipreg/internal/testbin"
+)
+
+// startServer starts ipreg serve in process on port 0 over dataDir (and
+// dsn, "" for SQLite there).
+func startServer(t *testing.T, dataDir, dsn string) *Server {
+	t.Helper()
+	s := &Server{Config: ServeConfig{Listen: "127.0.0.1:0", Demo: true, FeedPoll: 100 * time.Millisecond, JobsInterval: time.Hour},
+		log: slog.New(slog.DiscardHandler)}
+	s.Config.db.dataDir, s.Config.db.db = dataDir, dsn
+	if err := s.Start(context.Background(), io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// writer is an applicant filing through the API: drafts, each with two
+// PDF scans, until stopped. acked holds every document the server
+// answered 201 for, with the SHA-256 of what was sent.
+type writer struct {
+	base, token string
+	mu          sync.Mutex
+	acked       map[string]string
+	err         error
+}
+
+func (w *writer) call(method, path, ctype string, body []byte, want int, out any) error {
+	req, err := http.NewRequest(method, w.base+path, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	if w.token != "" {
+		req.Header.Set("Authorization", "Bearer "+w.token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != want {
+		return fmt.Errorf("%s %s: %d %s", method, path, res.StatusCode, b)
+	}
+	if out != nil {
+		return json.Unmarshal(b, out)
+	}
+	return nil
+}
+
+func newWriter(t *testing.T, base, n string) *writer {
+	w := &writer{base: base, acked: map[string]string{}}
+	signup := fmt.Sprintf(`{"email":"it%s@example.com.pk","password":"correct horse battery","kind":"company","name":"Example %s (Pvt) Ltd","cnic":"35202-123456%s-1","mobile":"0300-123456%s","ntn":"123456%s-8"}`, n, n, n, n, n)
+	if err := w.call("POST", "/api/v1/signup", "application/json", []byte(signup), http.StatusCreated, nil); err != nil {
+		t.Fatal(err)
+	}
+	var tok struct{ Token string }
+	if err := w.call("POST", "/api/v1/login", "application/json", []byte(`{"email":"it`+n+`@example.com.pk","password":"correct horse battery"}`), http.StatusOK, &tok); err != nil {
+		t.Fatal(err)
+	}
+	w.token = tok.Token
+	return w
+}
+
+// run files until stop closes, each document acknowledged recorded.
+func (w *writer) run(stop <-chan struct{}) {
+	for i := 0; ; i++ {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		var app struct{ ID string }
+		err := w.call("POST", "/api/v1/applications", "application/json", []byte(`{"category":"company_vpn","operator_id":"ptcl","subscriber_id":"PTCL-0042","addresses":["14.1.104.0/24"],"vpn":{"protocol":"wireguard"},"purpose":"Staff reach head-office systems from home."}`), http.StatusCreated, &app)
+		for _, kind := range []string{"cnic_front", "cnic_back"} {
+			if err != nil {
+				break
+			}
+			content := testbin.PDF(fmt.Sprintf("%s %d %d", kind, i, time.Now().UnixNano()))
+			ct, body := testbin.Multipart(kind, kind+".pdf", content)
+			var doc struct{ ID string }
+			if err = w.call("POST", "/api/v1/applications/"+app.ID+"/documents", ct, body, http.StatusCreated, &doc); err == nil {
+				sum := sha256.Sum256(content)
+				w.mu.Lock()
+				w.acked[doc.ID] = hex.EncodeToString(sum[:])
+				w.mu.Unlock()
+			}
+		}
+		if err != nil {
+			w.mu.Lock()
+			w.err = err
+			w.mu.Unlock()
+			return
+		}
+	}
+}
+
+func (w *writer) snapshot() map[string]string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := map[string]string{}
+	for k, v := range w.acked {
+		out[k] = v
+	}
+	return out
+}
+
+// feedState returns the global feed's verified session and version.
+func feedState(t *testing.T, s *Server, dataDir string) (string, int64) {
+	t.Helper()
+	res, err := http.Get("http://" + s.Addr.String() + "/feed/v1/notification.jose")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	cur, _, err := publish.Keys{Dir: dataDir}.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _, err := feed.Verify(string(b), cur.Public().(ed25519.PublicKey))
+	if err != nil {
+		t.Fatalf("notification: %v (%s)", err, b)
+	}
+	return n.SessionID, n.Version
+}
+
+// checkRestored checks a restored data directory: every document acked
+// before the backup began is recorded; every live document record opens
+// and matches its SHA-256; the documents directory holds exactly those.
+func checkRestored(t *testing.T, dataDir, dsn string, before map[string]string, m *backup.Manifest) {
+	t.Helper()
+	ctx := context.Background()
+	if dsn == "" {
+		dsn = filepath.Join(dataDir, "ipreg.db")
+	}
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if m != nil {
+		c, err := db.Counts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range c.Rows {
+			if m.Counts[k] != v {
+				t.Errorf("restored %s = %d, manifest %d", k, v, m.Counts[k])
+			}
+		}
+	}
+	docs, err := docstore.Open(dataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := db.LiveDocumentIDs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := map[string]bool{}
+	for _, id := range ids {
+		live[id] = true
+		var want string
+		if err := db.SQL().QueryRowContext(ctx, map[bool]string{true: "SELECT sha256 FROM documents WHERE id = $1", false: "SELECT sha256 FROM documents WHERE id = ?"}[db.Dialect() == "postgres"], id).Scan(&want); err != nil {
+			t.Fatal(err)
+		}
+		b, err := docs.Get(ctx, id)
+		if err != nil {
+			t.Errorf("restored document %s: %v", id, err)
+			continue
+		}
+		if sum := sha256.Sum256(b); hex.EncodeToString(sum[:]) != want {
+			t.Errorf("restored document %s does not match its SHA-256", id)
+		}
+	}
+	for id, sum := range before {
+		if !live[id] {
+			t.Errorf("document %s, acknowledged before the backup began, is not in the restored database", id)
+			continue
+		}
+		b, err := docs.Get(ctx, id)
+		if err != nil {
+			continue // reported above
+		}
+		if s := sha256.Sum256(b); hex.EncodeToString(s[:]) != sum {
+			t.Errorf("document %s differs from what was uploaded", id)
+		}
+	}
+	files, temps, err := docstore.ListFiles(dataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(temps) > 0 {
+		t.Errorf("restored documents hold temporary files: %v", temps)
+	}
+	if m == nil || m.Kind == backup.KindFull {
+		for id := range files {
+			if !live[id] {
+				t.Errorf("restored documents hold %s, which no record names", id)
+			}
+		}
+		if len(files) != len(live) {
+			t.Errorf("restored documents: %d files for %d records", len(files), len(live))
+		}
+	}
+}
+
+// TestBackupRestoreSQLite: a backup taken while the server files documents
+// restores into a new data directory with every document acknowledged
+// before it began, intact, and nothing else; the restored feed starts a
+// new session above the old version. Once into a tar.gz with the keys kept
+// apart (and said so), once into a directory with --include-keys.
+func TestBackupRestoreSQLite(t *testing.T) {
+	for _, tc := range []struct {
+		name, to string
+		keys     bool
+	}{{"tar.gz without keys", "b.tar.gz", false}, {"directory with keys", "b", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			dataDir := t.TempDir()
+			s := startServer(t, dataDir, "")
+			w := newWriter(t, "http://"+s.Addr.String(), "1")
+			stop := make(chan struct{})
+			done := make(chan struct{})
+			go func() { defer close(done); w.run(stop) }()
+			for len(w.snapshot()) < 4 && w.err == nil {
+				time.Sleep(20 * time.Millisecond)
+			}
+			before := w.snapshot()
+			oldSession, oldVersion := feedState(t, s, dataDir)
+			to := filepath.Join(t.TempDir(), tc.to)
+			args := []string{"backup", "--data-dir", dataDir, "--to", to}
+			if tc.keys {
+				args = append(args, "--include-keys")
+			}
+			code, out, errOut := run(t, nil, "", args...)
+			during := len(w.snapshot())
+			close(stop)
+			<-done
+			s.Close()
+			if w.err != nil {
+				t.Fatalf("writer: %v", w.err)
+			}
+			if code != 0 {
+				t.Fatalf("backup = %d %s %s", code, out, errOut)
+			}
+			if during <= len(before) {
+				t.Logf("no upload was acknowledged while the backup ran (%d before, %d after)", len(before), during)
+			}
+			wantKeys := "keys NOT included"
+			if tc.keys {
+				wantKeys = "keys INCLUDED"
+			}
+			if !strings.Contains(out, wantKeys) {
+				t.Errorf("backup output lacks %q:\n%s", wantKeys, out)
+			}
+
+			target := t.TempDir()
+			if !tc.keys { // the keys come from the key backup, first
+				for _, k := range backup.KeyFiles {
+					if b, err := os.ReadFile(filepath.Join(dataDir, k)); err == nil {
+						os.WriteFile(filepath.Join(target, k), b, 0o600)
+					}
+				}
+			}
+			code, out, errOut = run(t, nil, "", "restore", "--from", to, "--data-dir", target)
+			if code != 0 {
+				t.Fatalf("restore = %d %s %s", code, out, errOut)
+			}
+			if !strings.Contains(out, "every file matched its manifest") || !strings.Contains(out, "start a new session") || strings.Contains(out, "MISSING") {
+				t.Errorf("restore output:\n%s", out)
+			}
+			m := readManifest(t, to)
+			if m.KeysIncluded != tc.keys || m.Counts["document_files"] < int64(len(before)) {
+				t.Errorf("manifest: keys %v, %d document files; want keys %v, at least %d", m.KeysIncluded, m.Counts["document_files"], tc.keys, len(before))
+			}
+			checkRestored(t, target, "", before, m)
+
+			r := startServer(t, target, "")
+			defer r.Close()
+			newSession, newVersion := feedState(t, r, target)
+			if newSession == oldSession || newVersion <= oldVersion {
+				t.Errorf("restored feed: session %s version %d; want a new session above version %d of %s", newSession, newVersion, oldVersion, oldSession)
+			}
+		})
+	}
+}
+
+// readManifest reads a backup's manifest with the restore's own checks,
+// by restoring it into a scratch directory.
+func readManifest(t *testing.T, from string) *backup.Manifest {
+	t.Helper()
+	dir := t.TempDir()
+	res, err := backup.Restore(context.Background(), backup.RestoreOptions{From: from, DataDir: dir, DocumentsOnly: false})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Manifest
+}
+
+// tree lists a directory's files with their SHA-256, to show that a
+// refused restore changed nothing.
+func tree(t *testing.T, dir string) string {
+	t.Helper()
+	var lines []string
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		if d.IsDir() {
+			lines = append(lines, rel+"/")
+			return nil
+		}
+		b, _ := os.ReadFile(p)
+		s := sha256.Sum256(b)
+		lines = append(lines, rel+" "+hex.EncodeToString(s[:]))
+		return nil
+	})
+	sort.Strings(lines)
+	return strings.Join(lines, "\n")
+}
+
+// fill starts a server on dataDir, files until n documents are
+// acknowledged, and stops it.
+func fill(t *testing.T, dataDir, dsn, who string, n int) map[string]string {
+	t.Helper()
+	s := startServer(t, dataDir, dsn)
+	defer s.Close()
+	w := newWriter(t, "http://"+s.Addr.String(), who)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() { defer close(done); w.run(stop) }()
+	for len(w.snapshot()) < n && w.err == nil {
+		time.Sleep(20 * time.Millisecond)
+	}
+	close(stop)
+	<-done
+	if w.err != nil {
+		t.Fatalf("writer: %v", w.err)
+	}
+	return w.snapshot()
+}
+
+// copyTree copies a directory tree.
+func copyTree(t *testing.T, from, to string) {
+	t.Helper()
+	err := filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(to, rel), 0o700)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(to, rel), b, 0o600)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// firstDocument is the path of a document file in a backup directory.
+func firstDocument(t *testing.T, dir string) string {
+	t.Helper()
+	var found string
+	filepath.WalkDir(filepath.Join(dir, "documents"), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && found == "" {
+			found = p
+		}
+		return nil
+	})
+	if found == "" {
+		t.Fatal("no document in the backup")
+	}
+	return found
+}
+
+// TestRestoreRefuses: a damaged backup or a wrong target gives an error
+// saying what is wrong, and the target is left exactly as it was.
+func TestRestoreRefuses(t *testing.T) {
+	dataDir := t.TempDir()
+	fill(t, dataDir, "", "2", 2)
+	backups := t.TempDir()
+	withKeys, noKeys := filepath.Join(backups, "keys"), filepath.Join(backups, "nokeys")
+	for _, a := range [][]string{{"--to", withKeys, "--include-keys"}, {"--to", noKeys}} {
+		if code, out, errOut := run(t, nil, "", append([]string{"backup", "--data-dir", dataDir}, a...)...); code != 0 {
+			t.Fatalf("backup = %d %s %s", code, out, errOut)
+		}
+	}
+	otherKey := func(t *testing.T, target string) {
+		os.WriteFile(filepath.Join(target, docstore.KeyFile), []byte(strings.Repeat("ab", 32)+"\n"), 0o600)
+	}
+	for _, tc := range []struct {
+		name   string
+		from   string
+		damage func(t *testing.T, b string)   // applied to a copy of the backup
+		target func(t *testing.T, dir string) // prepares the target
+		args   []string
+		want   string
+	}{
+		{name: "missing manifest", from: withKeys, damage: func(t *testing.T, b string) { os.Remove(filepath.Join(b, "manifest.json")) }, want: "no manifest.json"},
+		{name: "tampered document", from: withKeys, damage: func(t *testing.T, b string) {
+			p := firstDocument(t, b)
+			c, _ := os.ReadFile(p)
+			c[len(c)-1] ^= 1
+			os.WriteFile(p, c, 0o600)
+		}, want: "differs from manifest.json"},
+		{name: "tampered database", from: withKeys, damage: func(t *testing.T, b string) {
+			f, _ := os.OpenFile(filepath.Join(b, "ipreg.db"), os.O_APPEND|os.O_WRONLY, 0)
+			f.Write([]byte{0})
+			f.Close()
+		}, want: "ipreg.db differs from manifest.json"},
+		{name: "tampered manifest", from: withKeys, damage: func(t *testing.T, b string) {
+			os.WriteFile(filepath.Join(b, "manifest.json"), []byte(`{"format":"ipreg-backup/1","kind":"full","files":[`), 0o600)
+		}, want: "manifest.json is damaged"},
+		{name: "file added", from: withKeys, damage: func(t *testing.T, b string) {
+			os.WriteFile(filepath.Join(filepath.Dir(firstDocument(t, b)), "doc_planted"), []byte("IPRD1"), 0o600)
+		}, want: "is not in manifest.json"},
+		{name: "file missing", from: withKeys, damage: func(t *testing.T, b string) { os.Remove(firstDocument(t, b)) }, want: "is missing"},
+		{name: "target holds a database", from: withKeys, target: func(t *testing.T, dir string) {
+			copyTree(t, dataDir, dir)
+		}, want: "is not empty"},
+		{name: "documents-only of a full backup", from: withKeys, target: func(t *testing.T, dir string) {
+			os.WriteFile(filepath.Join(dir, "ipreg.db"), nil, 0o600)
+		}, args: []string{"--documents-only", "--force"}, want: "is a full backup"},
+		{name: "full backup into PostgreSQL", from: withKeys, args: []string{"--db", "postgres://u@127.0.0.1:1/x"}, want: "names PostgreSQL"},
+		{name: "target key differs", from: withKeys, target: otherKey, want: "differs from the backup's"},
+		{name: "documents under another key", from: noKeys, target: otherKey, want: "sealed under another document key"},
+		{name: "not a backup", from: dataDir, want: "no manifest.json"},
+		{name: "no such backup", from: filepath.Join(backups, "none"), want: "no such file"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			from := tc.from
+			if tc.damage != nil {
+				from = filepath.Join(t.TempDir(), "b")
+				copyTree(t, tc.from, from)
+				tc.damage(t, from)
+			}
+			target := t.TempDir()
+			if tc.target != nil {
+				tc.target(t, target)
+			}
+			was := tree(t, target)
+			code, out, errOut := run(t, nil, "", append([]string{"restore", "--from", from, "--data-dir", target}, tc.args...)...)
+			if code != 1 || !strings.Contains(errOut, tc.want) {
+				t.Errorf("restore = %d, %q %q; want 1 and an error with %q", code, out, errOut, tc.want)
+			}
+			if now := tree(t, target); now != was {
+				t.Errorf("the refused restore changed the target:\nbefore\n%s\nafter\n%s", was, now)
+			}
+		})
+	}
+	t.Run("tar entry outside", func(t *testing.T) {
+		p := filepath.Join(t.TempDir(), "evil.tar")
+		var b bytes.Buffer
+		tw := tar.NewWriter(&b)
+		tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: "../escaped", Size: 1, Mode: 0o600})
+		tw.Write([]byte("x"))
+		tw.Close()
+		os.WriteFile(p, b.Bytes(), 0o600)
+		target := t.TempDir()
+		code, _, errOut := run(t, nil, "", "restore", "--from", p, "--data-dir", target)
+		if code != 1 || !strings.Contains(errOut, "not a plain relative path") {
+			t.Errorf("restore = %d %q", code, errOut)
+		}
+		if _, err := os.Stat(filepath.Join(filepath.Dir(target), "escaped")); err == nil {
+			t.Error("a tar entry was written outside the target")
+		}
+	})
+	t.Run("backup refuses", func(t *testing.T) {
+		for _, tc := range []struct {
+			args []string
+			want string
+		}{
+			{[]string{"--data-dir", t.TempDir(), "--to", filepath.Join(t.TempDir(), "x")}, "no database at"},
+			{[]string{"--data-dir", dataDir, "--to", withKeys}, "is not empty"},
+			{[]string{"--data-dir", dataDir}, "say where with --to"},
+			{[]string{"--db", "postgres://u@127.0.0.1:1/x", "--to", filepath.Join(t.TempDir(), "x")}, "pg_dump"},
+		} {
+			if code, _, errOut := run(t, nil, "", append([]string{"backup"}, tc.args...)...); code != 1 || !strings.Contains(errOut, tc.want) {
+				t.Errorf("backup %v = %d %q; want %q", tc.args, code, errOut, tc.want)
+			}
+		}
+	})
+}
+
+// TestBackupRestorePostgres: the documented PostgreSQL procedure —
+// pg_dump, ipreg backup --documents-only, then pg_restore into a new
+// database and ipreg restore --documents-only --db — brings back every
+// record and document, and the feed starts a new session.
+func TestBackupRestorePostgres(t *testing.T) {
+	for _, tool := range []string{"pg_dump", "pg_restore"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			storetest.SkipOrFail(t, tool+" is not installed (Debian package postgresql-client)")
+		}
+	}
+	dsn := storetest.DSN(t, "postgres")
+	dataDir := t.TempDir()
+	before := fill(t, dataDir, dsn, "3", 4)
+	s := startServer(t, dataDir, dsn)
+	oldSession, oldVersion := feedState(t, s, dataDir)
+	s.Close()
+	ctx := context.Background()
+	src, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts, err := src.Counts(ctx)
+	src.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	dir := t.TempDir()
+	dump, docs := filepath.Join(dir, "ipreg.dump"), filepath.Join(dir, "documents.tar")
+	if out, err := exec.Command("pg_dump", "--format=custom", "--file="+dump, dsn).CombinedOutput(); err != nil {
+		t.Fatalf("pg_dump: %v %s", err, out)
+	}
+	code, out, errOut := run(t, nil, "", "backup", "--documents-only", "--data-dir", dataDir, "--to", docs)
+	if code != 0 || !strings.Contains(out, "keys NOT included") {
+		t.Fatalf("backup --documents-only = %d %s %s", code, out, errOut)
+	}
+	target := storetest.DSN(t, "postgres")
+	if out, err := exec.Command("pg_restore", "--no-owner", "--dbname="+target, dump).CombinedOutput(); err != nil {
+		t.Fatalf("pg_restore: %v %s", err, out)
+	}
+	newDir := t.TempDir()
+	for _, k := range backup.KeyFiles {
+		if b, err := os.ReadFile(filepath.Join(dataDir, k)); err == nil {
+			os.WriteFile(filepath.Join(newDir, k), b, 0o600)
+		}
+	}
+	code, out, errOut = run(t, nil, "", "restore", "--documents-only", "--from", docs, "--data-dir", newDir, "--db", target)
+	if code != 0 || !strings.Contains(out, "start a new session") || strings.Contains(out, "WARNING") {
+		t.Fatalf("restore --documents-only = %d %s %s", code, out, errOut)
+	}
+	// The restored database is the dump's: the same counts.
+	dst, err := store.Open(ctx, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := dst.Counts(ctx)
+	dst.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range counts.Rows {
+		if got.Rows[k] != v {
+			t.Errorf("restored %s = %d, want %d", k, got.Rows[k], v)
+		}
+	}
+	checkRestored(t, newDir, target, before, nil)
+	r := startServer(t, newDir, target)
+	defer r.Close()
+	if session, version := feedState(t, r, newDir); session == oldSession || version <= oldVersion {
+		t.Errorf("restored feed: session %s version %d; want a new session above version %d of %s", session, version, oldVersion, oldSession)
+	}
+}

@@ -1,0 +1,98 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+)
+
+// CopyTo writes a consistent copy of an SQLite database to path (a file
+// that must not exist yet) while the registry keeps serving: VACUUM INTO
+// reads in one read transaction, which in WAL mode neither blocks the
+// writer nor sees half of a transaction, and writes a compact file with
+// no -wal beside it. PostgreSQL is refused: its copy is pg_dump's.
+func (s *DB) CopyTo(ctx context.Context, path string) error {
+	if s.d != sqliteDialect {
+		return errors.New("copy database: this is PostgreSQL; back it up with pg_dump (README, Backup and restore)")
+	}
+	if _, err := os.Stat(path); err == nil {
+		return fmt.Errorf("copy database: %s exists already", path)
+	}
+	if _, err := s.db.ExecContext(ctx, "VACUUM INTO ?", path); err != nil {
+		return fmt.Errorf("copy database: %w", err)
+	}
+	return nil
+}
+
+// Counts are the numbers of the main records, which a backup's manifest
+// records and a restore checks again: applications, registrations,
+// documents not purged, users; and the schema version.
+type Counts struct {
+	SchemaVersion int              `json:"schema_version"`
+	Rows          map[string]int64 `json:"rows"`
+}
+
+// countedTables are the tables Counts counts, with the condition that
+// picks the rows (documents: those whose file exists).
+var countedTables = []struct{ name, from string }{
+	{"applications", "applications"},
+	{"registrations", "registrations"},
+	{"documents", "documents WHERE purged_at = ''"},
+	{"users", "users"},
+	{"audit_events", "audit_log"},
+}
+
+// Counts returns the database's Counts, read in one transaction so that
+// they agree with each other.
+func (s *DB) Counts(ctx context.Context) (Counts, error) {
+	c := Counts{Rows: map[string]int64{}}
+	t, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return c, fmt.Errorf("counts: %w", err)
+	}
+	defer t.Rollback()
+	if err := t.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_version").Scan(&c.SchemaVersion); err != nil {
+		return c, fmt.Errorf("counts: schema version: %w", err)
+	}
+	for _, tb := range countedTables {
+		var n int64
+		if err := t.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+tb.from).Scan(&n); err != nil {
+			return c, fmt.Errorf("counts: %s: %w", tb.name, err)
+		}
+		c.Rows[tb.name] = n
+	}
+	return c, nil
+}
+
+// LiveDocumentIDs lists the ids of the documents whose file the document
+// store holds (recorded and not purged), sorted.
+func (s *DB) LiveDocumentIDs(ctx context.Context) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM documents WHERE purged_at = '' ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("document ids: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("document ids: %w", err)
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// SchemaVersions is the newest schema version this program knows.
+func SchemaVersions() (int, error) {
+	ms, err := migrations()
+	return len(ms), err
+}
+
+// DeleteScope removes a feed's published state (its row; its files go
+// with DeleteFile), so that the next publish starts it afresh.
+func (t *tx) DeleteScope(ctx context.Context, name string) error {
+	_, err := t.exec(ctx, `DELETE FROM feed_scopes WHERE scope = ?`, name)
+	return err
+}
