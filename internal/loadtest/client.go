@@ -196,6 +196,7 @@ func (c *client) signup() {
 	} else {
 		body["kind"], body["name"] = "individual", []string{"Ayesha Khan", "Bilal Ahmed", "Fatima Malik", "Usman Tariq", "Zainab Hussain"}[c.rng.IntN(5)]
 	}
+	c.r.secret("password", password)
 	res := c.postJSON("signup", "/api/v1/signup", "", body)
 	if !res.ok {
 		return
@@ -208,6 +209,7 @@ func (c *client) signup() {
 	if !res.ok || json.Unmarshal(res.body, &login) != nil || login.Token == "" {
 		return
 	}
+	c.r.secret("session token", login.Token)
 	c.email, c.token, c.filedBy, c.lastApp = email, login.Token, 0, ""
 	c.company = body["kind"] == "company"
 }
@@ -497,6 +499,12 @@ func errorMessage(status int, body []byte) string {
 		s = s[:157] + "..."
 	}
 	return s
+}
+
+func (r *run) secret(kind, value string) {
+	if r.cfg.OnSecret != nil && value != "" {
+		r.cfg.OnSecret(kind, value)
+	}
 }
 
 func (r *run) write(w Write) {

@@ -77,6 +77,11 @@ type Config struct {
 	// write, from the client's goroutine: keep it quick and safe for
 	// concurrent calls.
 	OnWrite func(Write)
+	// OnSecret, when not nil, is called with every credential the run
+	// makes or receives (kind: "password", "session token"), so that a
+	// test can look for them in the server's log. Safe for concurrent
+	// calls, as OnWrite.
+	OnSecret func(kind, value string)
 	// Seed makes the run's choices repeatable (0: a random seed).
 	Seed uint64
 }

@@ -28,6 +28,10 @@ func (r *run) bootstrap(ctx context.Context) error {
 		return fmt.Errorf("the registry at %s has no operators: add one (ipreg operator add) or run ipreg serve --demo", r.base)
 	}
 	r.reviewer = r.cfg.ReviewerToken
+	r.secret("session token", r.cfg.ReviewerToken)
+	for _, tok := range r.cfg.OperatorTokens {
+		r.secret("session token", tok)
+	}
 	if r.reviewer == "" {
 		tok, err := r.login(ctx, c, "reviewer@demo.test")
 		if err != nil {
@@ -96,6 +100,7 @@ func (r *run) login(ctx context.Context, c *client, email string) (string, error
 	if err := dec.Decode(&out); err != nil || out.Token == "" {
 		return "", fmt.Errorf("log in as %s: no token in the answer", email)
 	}
+	r.secret("session token", out.Token)
 	return out.Token, nil
 }
 
