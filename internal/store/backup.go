@@ -84,10 +84,14 @@ func (s *DB) LiveDocumentIDs(ctx context.Context) ([]string, error) {
 	return out, rows.Err()
 }
 
-// SchemaVersions is the newest schema version this program knows.
+// SchemaVersions is the newest schema version this program knows: the
+// last migration's number (not how many there are, as numbers may skip).
 func SchemaVersions() (int, error) {
 	ms, err := migrations()
-	return len(ms), err
+	if err != nil || len(ms) == 0 {
+		return 0, err
+	}
+	return ms[len(ms)-1].version, nil
 }
 
 // DeleteScope removes a feed's published state (its row; its files go
