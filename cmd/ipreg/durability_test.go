@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -227,6 +228,7 @@ func runDurability(t *testing.T, kind string, kills, clients int) {
 		if out := ipreg(t, env, "", "audit", "verify"); !strings.Contains(out, "chain intact") {
 			t.Fatalf("audit verify after kill %d: %s", cycle+1, out)
 		}
+		plantLeftovers(t, dataDir, cycle)
 		o, tm := ageDocuments(t, dataDir, dsn)
 		orphans += o
 		temps += tm
@@ -253,6 +255,29 @@ func startTimed(t *testing.T, env []string, restarts *[]time.Duration) *proc {
 		*restarts = append(*restarts, time.Since(began))
 	}
 	return p
+}
+
+// plantLeftovers leaves, besides whatever the kill left, one sealed file
+// no record names and one temporary file, as a kill between sealing and
+// recording or inside the atomic write would: a kill does not always land
+// there, and the check that the start sweeps exactly the leftovers must
+// not depend on luck.
+func plantLeftovers(t *testing.T, dataDir string, cycle int) {
+	t.Helper()
+	id := fmt.Sprintf("doc_planted%d", cycle)
+	rel, err := docstore.RelPath(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(dataDir, "documents", filepath.FromSlash(path.Dir(rel)))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{id, ".doc_planted-" + strconv.Itoa(cycle)} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("left by a kill"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // ageDocuments lets the sweep's grace pass for every file in the
