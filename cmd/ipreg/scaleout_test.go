@@ -160,7 +160,7 @@ func TestReplicasBehindHAProxy(t *testing.T) {
 	}
 	l.verifyWrites(t)
 	verifyFeed(t, dsn, reps[len(reps)-1].base, key, seen, l.approvedAddresses())
-	verifyThrottles(t, lb)
+	verifyThrottles(t, lb, reps)
 	verifyJobsOnce(t, dsn)
 	if out := ipreg(t, env, "", "audit", "verify"); !strings.Contains(out, "chain intact") {
 		t.Errorf("audit verify after the run: %s", out)
@@ -241,6 +241,18 @@ backend replicas
 func fromAddress(addr string) *http.Transport {
 	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(addr)}, Timeout: 5 * time.Second}
 	return &http.Transport{DialContext: d.DialContext, MaxIdleConnsPerHost: 4}
+}
+
+// spoofing claims a different client address in each request's own
+// X-Forwarded-For, before the load balancer appends the real one.
+type spoofing struct{ http.RoundTripper }
+
+var spoofed atomic.Int32
+
+func (s spoofing) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("X-Forwarded-For", fmt.Sprintf("203.0.113.%d", spoofed.Add(1)%250+1))
+	return s.RoundTripper.RoundTrip(r)
 }
 
 func login(t *testing.T, c *http.Client, base, email, password string) string {
@@ -635,7 +647,12 @@ func verifyFeed(t *testing.T, dsn, direct string, key ed25519.PublicKey, seen ma
 // five wrong passwords stop it on the account (the sixth attempt, even
 // with the right password, is refused); then twenty guesses at once from
 // another client check no more than five passwords.
-func verifyThrottles(t *testing.T, lb string) {
+//
+// The guesser also claims another address in each request's own
+// X-Forwarded-For, as a client dodging the per-address throttles would:
+// HAProxy appends the real one and the replicas must believe only that
+// (every replica's log names 127.3.0.2, none the claimed addresses).
+func verifyThrottles(t *testing.T, lb string, reps []*proc) {
 	hc := &http.Client{Transport: fromAddress("127.3.0.1")}
 	signup := func(email string) {
 		st, b, err := do(hc, lb, "POST", "/api/v1/signup", "", map[string]string{"email": email, "password": "correct horse battery",
@@ -652,7 +669,7 @@ func verifyThrottles(t *testing.T, lb string) {
 		return st
 	}
 	signup("one-by-one@example.pk")
-	guesser := &http.Client{Transport: fromAddress("127.3.0.2")}
+	guesser := &http.Client{Transport: spoofing{fromAddress("127.3.0.2")}}
 	for i := 1; i <= 5; i++ {
 		if st := try(guesser, "one-by-one@example.pk", "wrong password "+strconv.Itoa(i)); st != 401 {
 			t.Errorf("wrong password %d = %d, want 401", i, st)
@@ -660,6 +677,18 @@ func verifyThrottles(t *testing.T, lb string) {
 	}
 	if st := try(guesser, "one-by-one@example.pk", "correct horse battery"); st != 429 {
 		t.Errorf("after five wrong passwords spread over the replicas, the sixth attempt = %d, want 429", st)
+	}
+
+	var named bool
+	for _, r := range reps {
+		log := r.Stderr()
+		if strings.Contains(log, "203.0.113.") {
+			t.Errorf("a replica believed a client's own X-Forwarded-For entry:\n%s", log)
+		}
+		named = named || strings.Contains(log, "client=127.3.0.2")
+	}
+	if !named {
+		t.Errorf("no replica's log names the guesser's real address 127.3.0.2")
 	}
 
 	signup("at-once@example.pk")
