@@ -183,8 +183,13 @@ type fleet struct {
 	base         string
 	notification *url.URL // file URLs are relative to it
 	key          ed25519.PublicKey
-	client       *http.Client
-	targets      []string // approval k's prefix
+	// clients[i] is agent i's own: a real agent is a process with its own
+	// connection pool. One Transport shared by 10,000 agents serialised
+	// them on its pool's lock (the goroutine dump of a stalled run held
+	// 2,770 agents queued on Transport.idleMu), which the registry never
+	// sees in the field.
+	clients []*http.Client
+	targets []string // approval k's prefix
 
 	mu        sync.Mutex
 	seen      [][]time.Time
@@ -264,14 +269,14 @@ func (f *fleet) fail(err error) {
 	}
 }
 
-func (f *fleet) get(ctx context.Context, u string) (int, []byte, http.Header, error) {
+func (f *fleet) get(ctx context.Context, i int, u string) (int, []byte, http.Header, error) {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, "GET", u, nil)
 	if err != nil {
 		return 0, nil, nil, err
 	}
-	res, err := f.client.Do(req)
+	res, err := f.clients[i].Do(req)
 	if err != nil {
 		return 0, nil, nil, err
 	}
@@ -280,12 +285,12 @@ func (f *fleet) get(ctx context.Context, u string) (int, []byte, http.Header, er
 	return res.StatusCode, b, res.Header, err
 }
 
-func (f *fleet) file(ctx context.Context, ref feed.FileRef) ([]byte, error) {
+func (f *fleet) file(ctx context.Context, i int, ref feed.FileRef) ([]byte, error) {
 	rel, err := url.Parse(ref.URL)
 	if err != nil {
 		return nil, err
 	}
-	code, b, h, err := f.get(ctx, f.notification.ResolveReference(rel).String())
+	code, b, h, err := f.get(ctx, i, f.notification.ResolveReference(rel).String())
 	if err != nil {
 		return nil, err
 	}
@@ -315,7 +320,7 @@ func (f *fleet) run(ctx context.Context, i int, start chan struct{}) {
 	start <- struct{}{}
 	session, version := "", int64(0)
 	for {
-		n, err := f.notify(ctx, f.base+"/feed/v1/notification.jose")
+		n, err := f.notify(ctx, i, f.base+"/feed/v1/notification.jose")
 		if err == nil {
 			session, version, err = f.sync(ctx, i, n, session, version)
 		}
@@ -333,7 +338,7 @@ func (f *fleet) run(ctx context.Context, i int, start chan struct{}) {
 	for ctx.Err() == nil {
 		f.polling.Add(1)
 		a.set(phaseWait)
-		n, err := f.notify(ctx, f.base+"/feed/v1/wait?after="+strconv.FormatInt(version, 10)+"&timeout=25")
+		n, err := f.notify(ctx, i, f.base+"/feed/v1/wait?after="+strconv.FormatInt(version, 10)+"&timeout=25")
 		f.polling.Add(-1)
 		if ctx.Err() != nil {
 			return
@@ -379,8 +384,8 @@ func (f *fleet) retry(ctx context.Context, a *agentState, err error) bool {
 }
 
 // notify fetches and verifies a notification (nil for a 204).
-func (f *fleet) notify(ctx context.Context, u string) (*feed.Notification, error) {
-	code, b, _, err := f.get(ctx, u)
+func (f *fleet) notify(ctx context.Context, i int, u string) (*feed.Notification, error) {
+	code, b, _, err := f.get(ctx, i, u)
 	switch {
 	case err != nil:
 		return nil, err
@@ -409,7 +414,7 @@ func (f *fleet) sync(ctx context.Context, i int, n *feed.Notification, session s
 		_, chained = byVersion[v]
 	}
 	if !chained {
-		b, err := f.file(ctx, n.Snapshot)
+		b, err := f.file(ctx, i, n.Snapshot)
 		if err != nil {
 			return session, version, err
 		}
@@ -429,7 +434,7 @@ func (f *fleet) sync(ctx context.Context, i int, n *feed.Notification, session s
 		if !ok {
 			return session, version, errVerify{fmt.Errorf("notification of version %d (snapshot %d) has no delta for version %d", n.Version, n.Snapshot.Version, v)}
 		}
-		b, err := f.file(ctx, d)
+		b, err := f.file(ctx, i, d)
 		if err != nil {
 			return session, version, err
 		}
@@ -544,15 +549,24 @@ func runAgentsAtScale(t *testing.T, n, approvals int, viaNginx bool) {
 	for k := range f.seen {
 		f.seen[k] = make([]time.Time, n)
 	}
-	f.client = &http.Client{Transport: &http.Transport{
-		Proxy: nil, DialContext: (&net.Dialer{Timeout: 30 * time.Second}).DialContext,
-		MaxIdleConns: 0, MaxIdleConnsPerHost: n + 64, IdleConnTimeout: 2 * time.Minute, DisableCompression: true,
-	}}
+	f.clients = make([]*http.Client, n)
+	for i := range f.clients {
+		f.clients[i] = &http.Client{Transport: &http.Transport{
+			Proxy: nil, DialContext: (&net.Dialer{Timeout: 30 * time.Second}).DialContext,
+			MaxIdleConnsPerHost: 2, IdleConnTimeout: 2 * time.Minute, DisableCompression: true,
+		}}
+	}
 
 	f.onStall = func() string { return dumpStall(t, srv) }
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	t.Cleanup(func() { cancel(); wg.Wait(); f.client.CloseIdleConnections() })
+	t.Cleanup(func() {
+		cancel()
+		wg.Wait()
+		for _, c := range f.clients {
+			c.CloseIdleConnections()
+		}
+	})
 	before := scrape(t, base, metricsToken)
 	start := make(chan struct{}, 64)
 	for i := 0; i < n; i++ {
