@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -182,8 +183,13 @@ type fleet struct {
 	base         string
 	notification *url.URL // file URLs are relative to it
 	key          ed25519.PublicKey
-	client       *http.Client
-	targets      []string // approval k's prefix
+	// clients[i] is agent i's own: a real agent is a process with its own
+	// connection pool. One Transport shared by 10,000 agents serialised
+	// them on its pool's lock (the goroutine dump of a stalled run held
+	// 2,770 agents queued on Transport.idleMu), which the registry never
+	// sees in the field.
+	clients []*http.Client
+	targets []string // approval k's prefix
 
 	mu        sync.Mutex
 	seen      [][]time.Time
@@ -194,6 +200,67 @@ type fleet struct {
 	retries   atomic.Int64 // requests failed and retried, as the agent would
 	polling   atomic.Int64 // agents inside a long-poll request now
 	firstErr  atomic.Value
+	agents    []agentState  // what each agent is doing, for a stall's report
+	onStall   func() string // saves what explains a stall, says where
+}
+
+// agentState is where one agent stands, read when a wait gives up so a
+// stall names its mechanism (agents waiting on a version they already
+// have, requests failing, requests answered 204) instead of a count.
+type agentState struct {
+	phase   atomic.Int32 // phaseStart…
+	version atomic.Int64 // the version it has (its next long-poll's after)
+	since   atomic.Int64 // unix nanoseconds of its last phase change
+	polls   atomic.Int64 // long-polls answered 204
+	lastErr atomic.Value // string: the last error it retried
+}
+
+const (
+	phaseStart int32 = iota
+	phaseWait
+	phaseSync
+	phaseBackoff
+	phaseDone
+)
+
+var phaseNames = []string{"starting", "in a long-poll", "fetching files", "backing off", "stopped"}
+
+func (a *agentState) set(p int32) { a.phase.Store(p); a.since.Store(time.Now().UnixNano()) }
+
+// stalled describes the agents that lack approval k: how many in each
+// phase, for how long at most, the versions they wait after, and their
+// most frequent errors.
+func (f *fleet) stalled(k int) string {
+	phases := map[string]int{}
+	oldest := map[string]time.Duration{}
+	versions := map[int64]int{}
+	errs := map[string]int{}
+	n204 := int64(0)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := range f.agents {
+		if !f.seen[k][i].IsZero() {
+			continue
+		}
+		a := &f.agents[i]
+		ph := phaseNames[a.phase.Load()]
+		phases[ph]++
+		oldest[ph] = max(oldest[ph], time.Since(time.Unix(0, a.since.Load())).Round(time.Second))
+		versions[a.version.Load()]++
+		n204 += a.polls.Load()
+		if e, ok := a.lastErr.Load().(string); ok {
+			errs[regexp.MustCompile(`127\.0\.0\.1:\d+`).ReplaceAllString(e, "127.0.0.1:PORT")]++
+		}
+	}
+	var b strings.Builder
+	for ph, c := range phases {
+		fmt.Fprintf(&b, "%d %s (longest %s); ", c, ph, oldest[ph])
+	}
+	fmt.Fprintf(&b, "their versions %v; 204s they had in all %d; their last errors:", versions, n204)
+	for e, c := range errs {
+		fmt.Fprintf(&b, " %d× %q;", c, e)
+	}
+	return b.String()
 }
 
 func (f *fleet) fail(err error) {
@@ -202,14 +269,14 @@ func (f *fleet) fail(err error) {
 	}
 }
 
-func (f *fleet) get(ctx context.Context, u string) (int, []byte, http.Header, error) {
+func (f *fleet) get(ctx context.Context, i int, u string) (int, []byte, http.Header, error) {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, "GET", u, nil)
 	if err != nil {
 		return 0, nil, nil, err
 	}
-	res, err := f.client.Do(req)
+	res, err := f.clients[i].Do(req)
 	if err != nil {
 		return 0, nil, nil, err
 	}
@@ -218,12 +285,12 @@ func (f *fleet) get(ctx context.Context, u string) (int, []byte, http.Header, er
 	return res.StatusCode, b, res.Header, err
 }
 
-func (f *fleet) file(ctx context.Context, ref feed.FileRef) ([]byte, error) {
+func (f *fleet) file(ctx context.Context, i int, ref feed.FileRef) ([]byte, error) {
 	rel, err := url.Parse(ref.URL)
 	if err != nil {
 		return nil, err
 	}
-	code, b, h, err := f.get(ctx, f.notification.ResolveReference(rel).String())
+	code, b, h, err := f.get(ctx, i, f.notification.ResolveReference(rel).String())
 	if err != nil {
 		return nil, err
 	}
@@ -247,14 +314,18 @@ func (f *fleet) verify(jws []byte) (*feed.Notification, error) {
 // run is one agent until ctx ends; start limits how many start at once
 // (a real fleet does not start in the same millisecond either).
 func (f *fleet) run(ctx context.Context, i int, start chan struct{}) {
+	a := &f.agents[i]
+	a.set(phaseStart)
+	defer a.set(phaseDone)
 	start <- struct{}{}
 	session, version := "", int64(0)
 	for {
-		n, err := f.notify(ctx, f.base+"/feed/v1/notification.jose")
+		n, err := f.notify(ctx, i, f.base+"/feed/v1/notification.jose")
 		if err == nil {
 			session, version, err = f.sync(ctx, i, n, session, version)
 		}
-		if err == nil || !f.retry(ctx, err) {
+		a.version.Store(version)
+		if err == nil || !f.retry(ctx, a, err) {
 			<-start
 			if err != nil {
 				f.fail(fmt.Errorf("agent %d start: %w", i, err))
@@ -266,21 +337,25 @@ func (f *fleet) run(ctx context.Context, i int, start chan struct{}) {
 	f.ready.Add(1)
 	for ctx.Err() == nil {
 		f.polling.Add(1)
-		n, err := f.notify(ctx, f.base+"/feed/v1/wait?after="+strconv.FormatInt(version, 10)+"&timeout=25")
+		a.set(phaseWait)
+		n, err := f.notify(ctx, i, f.base+"/feed/v1/wait?after="+strconv.FormatInt(version, 10)+"&timeout=25")
 		f.polling.Add(-1)
 		if ctx.Err() != nil {
 			return
 		}
 		if err == nil && n == nil {
+			a.polls.Add(1)
 			continue // 204: nothing newer in 25 s
 		}
 		if err == nil && n.SessionID == session && n.Version <= version {
 			err = fmt.Errorf("wait after %d answered version %d", version, n.Version)
 		}
 		if err == nil {
+			a.set(phaseSync)
 			session, version, err = f.sync(ctx, i, n, session, version)
+			a.version.Store(version)
 		}
-		if err != nil && !f.retry(ctx, err) {
+		if err != nil && !f.retry(ctx, a, err) {
 			f.fail(fmt.Errorf("agent %d: %w", i, err))
 			return
 		}
@@ -294,11 +369,13 @@ type errVerify struct{ error }
 // retry counts a failure the agent would retry (connection refused or
 // timed out: a registry too busy to answer) and pauses 0.5-1.5 s, as the
 // agent's jittered backoff does; false for a verification failure.
-func (f *fleet) retry(ctx context.Context, err error) bool {
+func (f *fleet) retry(ctx context.Context, a *agentState, err error) bool {
 	if _, ok := err.(errVerify); ok {
 		return false
 	}
 	f.retries.Add(1)
+	a.lastErr.Store(err.Error())
+	a.set(phaseBackoff)
 	select {
 	case <-ctx.Done():
 	case <-time.After(500*time.Millisecond + rand.N(time.Second)):
@@ -307,8 +384,8 @@ func (f *fleet) retry(ctx context.Context, err error) bool {
 }
 
 // notify fetches and verifies a notification (nil for a 204).
-func (f *fleet) notify(ctx context.Context, u string) (*feed.Notification, error) {
-	code, b, _, err := f.get(ctx, u)
+func (f *fleet) notify(ctx context.Context, i int, u string) (*feed.Notification, error) {
+	code, b, _, err := f.get(ctx, i, u)
 	switch {
 	case err != nil:
 		return nil, err
@@ -337,7 +414,7 @@ func (f *fleet) sync(ctx context.Context, i int, n *feed.Notification, session s
 		_, chained = byVersion[v]
 	}
 	if !chained {
-		b, err := f.file(ctx, n.Snapshot)
+		b, err := f.file(ctx, i, n.Snapshot)
 		if err != nil {
 			return session, version, err
 		}
@@ -357,7 +434,7 @@ func (f *fleet) sync(ctx context.Context, i int, n *feed.Notification, session s
 		if !ok {
 			return session, version, errVerify{fmt.Errorf("notification of version %d (snapshot %d) has no delta for version %d", n.Version, n.Snapshot.Version, v)}
 		}
-		b, err := f.file(ctx, d)
+		b, err := f.file(ctx, i, d)
 		if err != nil {
 			return session, version, err
 		}
@@ -389,20 +466,25 @@ func (f *fleet) apply(i int, ops []feed.Op) {
 }
 
 // waitFor polls cond every 50 ms until it holds, failing after limit with
-// what it was waiting for.
-func waitFor(t *testing.T, f *fleet, limit time.Duration, what func() (bool, string)) {
+// state (what it was waiting for, and where things stand); every 30 s it
+// logs state, so that a long run shows its progress.
+func waitFor(t *testing.T, f *fleet, limit time.Duration, cond func() bool, state func() string) {
 	t.Helper()
-	deadline := time.Now().Add(limit)
-	for {
-		ok, state := what()
-		if ok {
-			return
-		}
+	start := time.Now()
+	deadline, report := start.Add(limit), start.Add(30*time.Second)
+	for !cond() {
 		if f.failures.Load() > 0 {
 			t.Fatalf("%d agents failed, the first: %v", f.failures.Load(), f.firstErr.Load())
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not within %s: %s", limit, state)
+		if now := time.Now(); now.After(deadline) {
+			st := state()
+			if f.onStall != nil {
+				st += "; " + f.onStall()
+			}
+			t.Fatalf("not within %s: %s", limit, st)
+		} else if now.After(report) {
+			t.Logf("after %s: %s", now.Sub(start).Round(time.Second), state())
+			report = now.Add(30 * time.Second)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -462,28 +544,40 @@ func runAgentsAtScale(t *testing.T, n, approvals int, viaNginx bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fleet{base: feedBase, notification: notification, key: key, targets: prefixes, seen: make([][]time.Time, approvals), got: make([]atomic.Int64, approvals)}
+	f := &fleet{base: feedBase, notification: notification, key: key, targets: prefixes, seen: make([][]time.Time, approvals), got: make([]atomic.Int64, approvals),
+		agents: make([]agentState, n)}
 	for k := range f.seen {
 		f.seen[k] = make([]time.Time, n)
 	}
-	f.client = &http.Client{Transport: &http.Transport{
-		Proxy: nil, DialContext: (&net.Dialer{Timeout: 30 * time.Second}).DialContext,
-		MaxIdleConns: 0, MaxIdleConnsPerHost: n + 64, IdleConnTimeout: 2 * time.Minute, DisableCompression: true,
-	}}
+	f.clients = make([]*http.Client, n)
+	for i := range f.clients {
+		f.clients[i] = &http.Client{Transport: &http.Transport{
+			Proxy: nil, DialContext: (&net.Dialer{Timeout: 30 * time.Second}).DialContext,
+			MaxIdleConnsPerHost: 2, IdleConnTimeout: 2 * time.Minute, DisableCompression: true,
+		}}
+	}
 
+	f.onStall = func() string { return dumpStall(t, srv) }
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	t.Cleanup(func() { cancel(); wg.Wait(); f.client.CloseIdleConnections() })
+	t.Cleanup(func() {
+		cancel()
+		wg.Wait()
+		for _, c := range f.clients {
+			c.CloseIdleConnections()
+		}
+	})
 	before := scrape(t, base, metricsToken)
 	start := make(chan struct{}, 64)
 	for i := 0; i < n; i++ {
 		wg.Add(1)
 		go func() { defer wg.Done(); f.run(ctx, i, start) }()
 	}
-	waitFor(t, f, 5*time.Minute, func() (bool, string) {
-		c := scrape(t, base, metricsToken)
-		return f.ready.Load() == int64(n) && c.waiting >= float64(n),
-			fmt.Sprintf("%d of %d agents started, %.0f long-polls held by the registry", f.ready.Load(), n, c.waiting)
+	waitFor(t, f, 5*time.Minute, func() bool {
+		return f.ready.Load() == int64(n) && scrape(t, base, metricsToken).waiting >= float64(n)
+	}, func() string {
+		return fmt.Sprintf("%d of %d agents started, %.0f long-polls held by the registry, %d requests retried so far",
+			f.ready.Load(), n, scrape(t, base, metricsToken).waiting, f.retries.Load())
 	})
 	startReq, _, startTotal, startTotalBytes := scrape(t, base, metricsToken).minus(before)
 	t.Logf("start-up of %d agents: the registry served %.0f requests, %.0f bytes (notification %.0f, files %.0f); its RSS %s",
@@ -496,23 +590,25 @@ func runAgentsAtScale(t *testing.T, n, approvals int, viaNginx bool) {
 		c0 := scrape(t, base, metricsToken)
 		call(t, base, "POST", "/api/v1/applications/"+id+"/decision", reviewer, map[string]any{"decision": "approve"}, 200)
 		decided := time.Now()
-		waitFor(t, f, 5*time.Minute, func() (bool, string) {
-			return f.got[k].Load() == int64(n), fmt.Sprintf("%d of %d agents have %s; %d agents in a long-poll, %d requests retried so far",
-				f.got[k].Load(), n, prefixes[k], f.polling.Load(), f.retries.Load())
+		waitFor(t, f, 5*time.Minute, func() bool { return f.got[k].Load() == int64(n) }, func() string {
+			return fmt.Sprintf("%d of %d agents have %s; %d agents in a long-poll, %d requests retried so far; the registry holds %.0f long-polls; the agents without it: %s",
+				f.got[k].Load(), n, prefixes[k], f.polling.Load(), f.retries.Load(), scrape(t, base, metricsToken).waiting, f.stalled(k))
 		})
 		// The agents go back to waiting before the next approval, so its
 		// counts hold its own traffic only.
-		waitFor(t, f, 5*time.Minute, func() (bool, string) {
-			c := scrape(t, base, metricsToken)
-			return c.waiting >= float64(n), fmt.Sprintf("%.0f of %d long-polls held again", c.waiting, n)
+		waitFor(t, f, 5*time.Minute, func() bool { return scrape(t, base, metricsToken).waiting >= float64(n) }, func() string {
+			return fmt.Sprintf("%.0f of %d long-polls held again", scrape(t, base, metricsToken).waiting, n)
 		})
 		req, _, total, bytes := scrape(t, base, metricsToken).minus(c0)
 		perReq, perBytes, fileReq = perReq+total, perBytes+bytes, fileReq+req[routeFile]
 		f.mu.Lock()
+		first, last := time.Duration(1<<62), time.Duration(0)
 		for _, s := range f.seen[k] {
 			lat = append(lat, s.Sub(decided))
+			first, last = min(first, s.Sub(decided)), max(last, s.Sub(decided))
 		}
 		f.mu.Unlock()
+		t.Logf("approval %d: the first agent had it after %s, the last after %s", k+1, first.Round(time.Millisecond), last.Round(time.Millisecond))
 	}
 	slices.Sort(lat)
 	pct := func(p float64) time.Duration { return lat[int(p*float64(len(lat)-1))].Round(time.Millisecond) }
@@ -540,6 +636,29 @@ func runAgentsAtScale(t *testing.T, n, approvals int, viaNginx bool) {
 		t.Errorf("direct: the registry counted %.0f file requests (want at least %d) and %.0f start-up notifications (want at least %d)",
 			fileReq, n*approvals, startReq[routeNotif], n)
 	}
+}
+
+// dumpStall writes the goroutines of this process (the agents) and of the
+// registry (SIGQUIT: it exits, printing them) to files in the system's
+// temporary directory, kept after the test, and says where.
+func dumpStall(t *testing.T, srv *testbin.Proc) string {
+	dir, err := os.MkdirTemp("", "ipreg-scale-stall-")
+	if err != nil {
+		return err.Error()
+	}
+	agents, err := os.Create(filepath.Join(dir, "agents-goroutines.txt"))
+	if err == nil {
+		pprof.Lookup("goroutine").WriteTo(agents, 1)
+		agents.Close()
+	}
+	srv.Cmd.Process.Signal(syscall.SIGQUIT)
+	select {
+	case <-srv.Done:
+	case <-time.After(20 * time.Second):
+	}
+	time.Sleep(time.Second) // the pipe's last lines
+	os.WriteFile(filepath.Join(dir, "registry-goroutines.txt"), []byte(srv.Stderr()), 0o644)
+	return "goroutine dumps of the agents and the registry in " + dir
 }
 
 func mib(rss, peak int64) string { return mibOf(rss) + " (peak " + mibOf(peak) + ")" }
