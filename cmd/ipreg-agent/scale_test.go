@@ -191,17 +191,19 @@ type fleet struct {
 	clients []*http.Client
 	targets []string // approval k's prefix
 
-	mu        sync.Mutex
-	seen      [][]time.Time
-	got       []atomic.Int64 // agents that have approval k
-	cacheHits atomic.Int64   // file responses nginx answered from its cache
-	ready     atomic.Int64   // agents past their first snapshot
-	failures  atomic.Int64
-	retries   atomic.Int64 // requests failed and retried, as the agent would
-	polling   atomic.Int64 // agents inside a long-poll request now
-	firstErr  atomic.Value
-	agents    []agentState  // what each agent is doing, for a stall's report
-	onStall   func() string // saves what explains a stall, says where
+	mu          sync.Mutex
+	seen        [][]time.Time
+	got         []atomic.Int64 // agents that have approval k
+	cacheHits   atomic.Int64   // file responses nginx answered from its cache
+	waitCached  atomic.Int64   // long-poll answers that went through nginx's cache (must be none)
+	waitAnswers atomic.Int64   // long-poll answers (200 or 204) the agents got
+	ready       atomic.Int64   // agents past their first snapshot
+	failures    atomic.Int64
+	retries     atomic.Int64 // requests failed and retried, as the agent would
+	polling     atomic.Int64 // agents inside a long-poll request now
+	firstErr    atomic.Value
+	agents      []agentState  // what each agent is doing, for a stall's report
+	onStall     func() string // saves what explains a stall, says where
 }
 
 // agentState is where one agent stands, read when a wait gives up so a
@@ -385,7 +387,15 @@ func (f *fleet) retry(ctx context.Context, a *agentState, err error) bool {
 
 // notify fetches and verifies a notification (nil for a 204).
 func (f *fleet) notify(ctx context.Context, i int, u string) (*feed.Notification, error) {
-	code, b, _, err := f.get(ctx, i, u)
+	code, b, h, err := f.get(ctx, i, u)
+	if err == nil && strings.Contains(u, "/wait?") && h.Get("X-Cache-Status") != "" {
+		// A long-poll answered through the cache (even a MISS stored
+		// for the next agent) would hold agents back behind a stale 204.
+		f.waitCached.Add(1)
+	}
+	if err == nil && strings.Contains(u, "/wait?") && (code == http.StatusOK || code == http.StatusNoContent) {
+		f.waitAnswers.Add(1)
+	}
 	switch {
 	case err != nil:
 		return nil, err
@@ -623,6 +633,27 @@ func runAgentsAtScale(t *testing.T, n, approvals int, viaNginx bool) {
 	// Correctness: every agent has every approval (waitFor above), and a
 	// cache takes the files and the start-up notification off the registry.
 	if viaNginx {
+		// Passed through, every answer an agent got was one the registry
+		// gave (it counts a request when it answers, before the agent
+		// reads it); a cache would answer many agents with one.
+		if total, got := scrape(t, base, metricsToken).requests[routeWait]-before.requests[routeWait], f.waitAnswers.Load(); total < float64(got) {
+			t.Errorf("the registry answered %.0f long-polls, the agents got %d answers: long-polls must be passed through, not cached", total, got)
+		}
+		// A 204 says "nothing newer for ?timeout seconds": one answered
+		// sooner came from a cache that kept an earlier long-poll's
+		// answer (it would hold agents back behind a stale 204 for as
+		// long as it keeps it). Asked again and again, each must wait.
+		v := strconv.FormatInt(f.agents[0].version.Load(), 10)
+		for k := 0; k < 3; k++ {
+			began := time.Now()
+			n, err := f.notify(context.Background(), 0, f.base+"/feed/v1/wait?after="+v+"&timeout=1")
+			if took := time.Since(began); err != nil || n != nil || took < time.Second {
+				t.Errorf("long-poll %d through nginx after version %s with timeout=1: %v, %v after %s; want a 204 from the registry after a second", k+1, v, n, err, took)
+			}
+		}
+		if c := f.waitCached.Load(); c > 0 {
+			t.Errorf("%d long-poll answers went through nginx's cache (X-Cache-Status set): long-polls must be passed through", c)
+		}
 		if f.cacheHits.Load() == 0 {
 			t.Error("no file came from nginx's cache (X-Cache-Status: HIT)")
 		}
