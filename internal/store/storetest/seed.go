@@ -79,25 +79,16 @@ func pick[T any](r *rand.Rand, xs []T, weight func(T) int) T {
 // category, one account per four applications, a registration with its
 // items for each approval, and the submission and decision events. It is
 // deterministic for a given n and now. It uses COPY on PostgreSQL and
-// multi-row INSERTs in one transaction on SQLite, so a million takes
-// minutes. Applications submitted in the last two weeks are pending; their
+// prepared multi-row INSERTs in one transaction on SQLite, with the seeded
+// tables' secondary indexes built after the rows (see bulk), so a million
+// takes minutes (seed times in BENCHMARKS.md). Applications submitted in the last two weeks are pending; their
 // SLA due times fall on both sides of now.
 func SeedApplications(tb testing.TB, dsn string, n int, now time.Time) Seeded {
 	tb.Helper()
 	start := time.Now()
 	ctx := context.Background()
 	pg := store.IsPostgres(dsn)
-	var db *sql.DB
-	var err error
-	if pg {
-		db, err = sql.Open("pgx", dsn)
-	} else {
-		q := url.Values{}
-		q.Add("_pragma", "busy_timeout(10000)")
-		q.Add("_pragma", "journal_mode(WAL)")
-		q.Add("_pragma", "synchronous(OFF)")
-		db, err = sql.Open("sqlite", "file:"+strings.TrimPrefix(dsn, "sqlite://")+"?"+q.Encode())
-	}
+	db, err := openRaw(dsn)
 	if err != nil {
 		tb.Fatalf("seed: open: %v", err)
 	}
@@ -352,6 +343,19 @@ func SeedApplications(tb testing.TB, dsn string, n int, now time.Time) Seeded {
 	return out
 }
 
+// openRaw opens dsn with database/sql alone, for the seed's own schema-level
+// writes (and the test that checks what it leaves).
+func openRaw(dsn string) (*sql.DB, error) {
+	if store.IsPostgres(dsn) {
+		return sql.Open("pgx", dsn)
+	}
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(OFF)")
+	return sql.Open("sqlite", "file:"+strings.TrimPrefix(dsn, "sqlite://")+"?"+q.Encode())
+}
+
 func tmOrEmpty(ts func(time.Time) string, t time.Time) string {
 	if t.IsZero() {
 		return ""
@@ -426,49 +430,18 @@ func newBulk(ctx context.Context, db *sql.DB, pg bool) (*bulk, error) {
 	if b.conn, err = db.Conn(ctx); err != nil {
 		return nil, err
 	}
-	var session []string
-	var list string
+	session := []string{"PRAGMA cache_size = -1048576", "PRAGMA temp_store = MEMORY"}
 	if pg {
 		session = []string{"SET synchronous_commit = off", "SET session_replication_role = replica",
 			"SET maintenance_work_mem = '512MB'"}
-		// Indexes that back no constraint (primary keys and UNIQUE stay:
-		// dropping them would drop the constraint).
-		list = `SELECT ci.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i
-			JOIN pg_class ci ON ci.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid
-			WHERE t.relnamespace = current_schema()::regnamespace AND t.relname = ANY($1)
-			AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
-			ORDER BY ci.relname`
-	} else {
-		session = []string{"PRAGMA cache_size = -1048576", "PRAGMA temp_store = MEMORY"}
-		// sql is NULL for the automatic indexes of PRIMARY KEY and UNIQUE.
-		list = `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL
-			AND tbl_name IN (SELECT value FROM json_each($1)) ORDER BY name`
 	}
 	for _, q := range session {
 		if _, err := b.conn.ExecContext(ctx, q); err != nil {
 			return nil, fmt.Errorf("%s: %w", q, err)
 		}
 	}
-	var arg any = b.order
-	if !pg {
-		j, _ := json.Marshal(b.order)
-		arg = string(j)
-	}
-	rows, err := b.conn.QueryContext(ctx, list, arg)
-	if err != nil {
-		return nil, fmt.Errorf("list indexes: %w", err)
-	}
-	for rows.Next() {
-		var ix [2]string
-		if err := rows.Scan(&ix[0], &ix[1]); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("list indexes: %w", err)
-		}
-		b.indexes = append(b.indexes, ix)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list indexes: %w", err)
+	if b.indexes, err = secondaryIndexes(ctx, b.conn, pg, b.order); err != nil {
+		return nil, err
 	}
 	for _, ix := range b.indexes {
 		if _, err := b.conn.ExecContext(ctx, `DROP INDEX "`+ix[0]+`"`); err != nil {
@@ -481,6 +454,45 @@ func newBulk(ctx context.Context, db *sql.DB, pg bool) (*bulk, error) {
 		}
 	}
 	return b, nil
+}
+
+// secondaryIndexes lists the indexes of tables that back no constraint, by
+// name, as [name, CREATE INDEX statement]: the ones a loader may drop and
+// build again. Primary keys and UNIQUE constraints stay (PostgreSQL would
+// drop the constraint with its index; SQLite's automatic indexes have no
+// statement).
+func secondaryIndexes(ctx context.Context, c *sql.Conn, pg bool, tables []string) ([][2]string, error) {
+	list := `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL
+		AND tbl_name IN (SELECT value FROM json_each(?)) ORDER BY name`
+	var arg any
+	if pg {
+		list = `SELECT ci.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i
+			JOIN pg_class ci ON ci.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid
+			WHERE t.relnamespace = current_schema()::regnamespace AND t.relname = ANY($1)
+			AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+			ORDER BY ci.relname`
+		arg = tables
+	} else {
+		j, _ := json.Marshal(tables)
+		arg = string(j)
+	}
+	rows, err := c.QueryContext(ctx, list, arg)
+	if err != nil {
+		return nil, fmt.Errorf("list indexes: %w", err)
+	}
+	defer rows.Close()
+	var out [][2]string
+	for rows.Next() {
+		var ix [2]string
+		if err := rows.Scan(&ix[0], &ix[1]); err != nil {
+			return nil, fmt.Errorf("list indexes: %w", err)
+		}
+		out = append(out, ix)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list indexes: %w", err)
+	}
+	return out, nil
 }
 
 // bulkBatch rows of a table are buffered before the tables are written:
