@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
@@ -78,25 +79,16 @@ func pick[T any](r *rand.Rand, xs []T, weight func(T) int) T {
 // category, one account per four applications, a registration with its
 // items for each approval, and the submission and decision events. It is
 // deterministic for a given n and now. It uses COPY on PostgreSQL and
-// multi-row INSERTs in one transaction on SQLite, so a million takes
-// minutes. Applications submitted in the last two weeks are pending; their
+// prepared multi-row INSERTs in one transaction on SQLite, with the seeded
+// tables' secondary indexes built after the rows (see bulk), so a million
+// takes minutes (seed times in BENCHMARKS.md). Applications submitted in the last two weeks are pending; their
 // SLA due times fall on both sides of now.
 func SeedApplications(tb testing.TB, dsn string, n int, now time.Time) Seeded {
 	tb.Helper()
 	start := time.Now()
 	ctx := context.Background()
 	pg := store.IsPostgres(dsn)
-	var db *sql.DB
-	var err error
-	if pg {
-		db, err = sql.Open("pgx", dsn)
-	} else {
-		q := url.Values{}
-		q.Add("_pragma", "busy_timeout(10000)")
-		q.Add("_pragma", "journal_mode(WAL)")
-		q.Add("_pragma", "synchronous(OFF)")
-		db, err = sql.Open("sqlite", "file:"+strings.TrimPrefix(dsn, "sqlite://")+"?"+q.Encode())
-	}
+	db, err := openRaw(dsn)
 	if err != nil {
 		tb.Fatalf("seed: open: %v", err)
 	}
@@ -351,6 +343,19 @@ func SeedApplications(tb testing.TB, dsn string, n int, now time.Time) Seeded {
 	return out
 }
 
+// openRaw opens dsn with database/sql alone, for the seed's own schema-level
+// writes (and the test that checks what it leaves).
+func openRaw(dsn string) (*sql.DB, error) {
+	if store.IsPostgres(dsn) {
+		return sql.Open("pgx", dsn)
+	}
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(OFF)")
+	return sql.Open("sqlite", "file:"+strings.TrimPrefix(dsn, "sqlite://")+"?"+q.Encode())
+}
+
 func tmOrEmpty(ts func(time.Time) string, t time.Time) string {
 	if t.IsZero() {
 		return ""
@@ -391,7 +396,15 @@ func seedPrefix(c uint64, bits int) netip.Prefix {
 }
 
 // bulk buffers rows per table and writes them in batches: COPY on
-// PostgreSQL, multi-row INSERTs inside one transaction on SQLite.
+// PostgreSQL, multi-row INSERTs through prepared statements inside one
+// transaction on SQLite. It is a loader for a throwaway test database, and
+// takes the shortcuts a loader may (profiled in BENCHMARKS.md, "Reviewer
+// pages with 1,000,000 applications"): the seeded tables' secondary indexes
+// are dropped first and built again from their own definitions once the rows
+// are in (a sorted build, not a million random inserts); PostgreSQL's session
+// skips the foreign-key triggers (session_replication_role = replica: the
+// seed writes parents before children by construction) and commits without
+// waiting for the WAL flush; SQLite's connection gets a 1 GiB page cache.
 type bulk struct {
 	ctx  context.Context
 	pg   bool
@@ -399,16 +412,41 @@ type bulk struct {
 	tx   *sql.Tx
 	cols map[string][]string
 	buf  map[string][][]any
+	// stmts holds SQLite's prepared INSERTs by table and row count: every
+	// full chunk of a table reuses one statement, so SQLite parses and
+	// plans it once, not once per chunk.
+	stmts map[string]*sql.Stmt
 	// order keeps parents before children, for the foreign keys.
 	order []string
+	// indexes are the dropped secondary indexes' names and definitions,
+	// built again by close.
+	indexes [][2]string
 }
 
 func newBulk(ctx context.Context, db *sql.DB, pg bool) (*bulk, error) {
-	b := &bulk{ctx: ctx, pg: pg, cols: map[string][]string{}, buf: map[string][][]any{},
+	b := &bulk{ctx: ctx, pg: pg, cols: map[string][]string{}, buf: map[string][][]any{}, stmts: map[string]*sql.Stmt{},
 		order: []string{"accounts", "applications", "items", "registrations", "registration_items", "events", "documents", "checks"}}
 	var err error
 	if b.conn, err = db.Conn(ctx); err != nil {
 		return nil, err
+	}
+	session := []string{"PRAGMA cache_size = -1048576", "PRAGMA temp_store = MEMORY"}
+	if pg {
+		session = []string{"SET synchronous_commit = off", "SET session_replication_role = replica",
+			"SET maintenance_work_mem = '512MB'"}
+	}
+	for _, q := range session {
+		if _, err := b.conn.ExecContext(ctx, q); err != nil {
+			return nil, fmt.Errorf("%s: %w", q, err)
+		}
+	}
+	if b.indexes, err = secondaryIndexes(ctx, b.conn, pg, b.order); err != nil {
+		return nil, err
+	}
+	for _, ix := range b.indexes {
+		if _, err := b.conn.ExecContext(ctx, `DROP INDEX "`+ix[0]+`"`); err != nil {
+			return nil, fmt.Errorf("drop index %s: %w", ix[0], err)
+		}
 	}
 	if !pg {
 		if b.tx, err = b.conn.BeginTx(ctx, nil); err != nil {
@@ -418,7 +456,48 @@ func newBulk(ctx context.Context, db *sql.DB, pg bool) (*bulk, error) {
 	return b, nil
 }
 
-const bulkBatch = 20000
+// secondaryIndexes lists the indexes of tables that back no constraint, by
+// name, as [name, CREATE INDEX statement]: the ones a loader may drop and
+// build again. Primary keys and UNIQUE constraints stay (PostgreSQL would
+// drop the constraint with its index; SQLite's automatic indexes have no
+// statement).
+func secondaryIndexes(ctx context.Context, c *sql.Conn, pg bool, tables []string) ([][2]string, error) {
+	list := `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL
+		AND tbl_name IN (SELECT value FROM json_each(?)) ORDER BY name`
+	var arg any
+	if pg {
+		list = `SELECT ci.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i
+			JOIN pg_class ci ON ci.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid
+			WHERE t.relnamespace = current_schema()::regnamespace AND t.relname = ANY($1)
+			AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+			ORDER BY ci.relname`
+		arg = tables
+	} else {
+		j, _ := json.Marshal(tables)
+		arg = string(j)
+	}
+	rows, err := c.QueryContext(ctx, list, arg)
+	if err != nil {
+		return nil, fmt.Errorf("list indexes: %w", err)
+	}
+	defer rows.Close()
+	var out [][2]string
+	for rows.Next() {
+		var ix [2]string
+		if err := rows.Scan(&ix[0], &ix[1]); err != nil {
+			return nil, fmt.Errorf("list indexes: %w", err)
+		}
+		out = append(out, ix)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list indexes: %w", err)
+	}
+	return out, nil
+}
+
+// bulkBatch rows of a table are buffered before the tables are written:
+// one COPY each on PostgreSQL.
+const bulkBatch = 50000
 
 func (b *bulk) row(table string, cols []string, vals ...any) error {
 	b.cols[table] = cols
@@ -458,15 +537,25 @@ func (b *bulk) write(table string) error {
 	// SQLite allows 32766 parameters a statement.
 	per := 32000 / len(cols)
 	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+	args := make([]any, 0, per*len(cols))
 	for len(rows) > 0 {
 		k := min(per, len(rows))
-		args := make([]any, 0, k*len(cols))
+		args = args[:0]
 		for _, r := range rows[:k] {
 			args = append(args, r...)
 		}
-		q := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES " +
-			strings.TrimSuffix(strings.Repeat(one+", ", k), ", ")
-		if _, err := b.tx.ExecContext(b.ctx, q, args...); err != nil {
+		key := fmt.Sprintf("%s/%d", table, k)
+		st := b.stmts[key]
+		if st == nil {
+			var err error
+			st, err = b.tx.PrepareContext(b.ctx, "INSERT INTO "+table+" ("+strings.Join(cols, ", ")+") VALUES "+
+				strings.TrimSuffix(strings.Repeat(one+", ", k), ", "))
+			if err != nil {
+				return fmt.Errorf("prepare insert %s: %w", table, err)
+			}
+			b.stmts[key] = st
+		}
+		if _, err := st.ExecContext(b.ctx, args...); err != nil {
 			return fmt.Errorf("insert %s: %w", table, err)
 		}
 		rows = rows[k:]
@@ -474,16 +563,30 @@ func (b *bulk) write(table string) error {
 	return nil
 }
 
+// close writes what is buffered, commits and builds the dropped indexes
+// again (after the rows, so each is one sorted build).
 func (b *bulk) close() error {
 	defer b.conn.Close()
-	if err := b.flush(); err != nil {
-		if b.tx != nil {
-			b.tx.Rollback()
-		}
-		return err
+	err := b.flush()
+	for _, st := range b.stmts {
+		st.Close()
 	}
 	if b.tx != nil {
-		return b.tx.Commit()
+		if err != nil {
+			b.tx.Rollback()
+			return err
+		}
+		if err := b.tx.Commit(); err != nil {
+			return err
+		}
+	}
+	if err != nil {
+		return err
+	}
+	for _, ix := range b.indexes {
+		if _, err := b.conn.ExecContext(b.ctx, ix[1]); err != nil {
+			return fmt.Errorf("create index %s again: %w", ix[0], err)
+		}
 	}
 	return nil
 }
