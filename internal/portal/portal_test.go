@@ -22,6 +22,7 @@ import (
 	"github.com/ipreg/ipreg/internal/docstore"
 	"github.com/ipreg/ipreg/internal/portal"
 	"github.com/ipreg/ipreg/internal/registry"
+	"github.com/ipreg/ipreg/internal/store"
 	"github.com/ipreg/ipreg/internal/store/storetest"
 	"github.com/ipreg/ipreg/internal/testbin"
 )
@@ -34,6 +35,7 @@ type env struct {
 	svc  *registry.Service
 	ctx  context.Context
 	logs *testbin.LogBuffer // what the server logged
+	db   *store.DB          // the registry's database, for before-and-after snapshots
 	mail *mailbox           // what the outbox delivered (see deliver)
 	// restart replaces the portal by a new one over the same registry,
 	// as a restarted server, signing account cookies with key.
@@ -44,7 +46,13 @@ type env struct {
 // adjust the service's configuration.
 func newEnv(t testing.TB, opts ...func(*registry.Config)) *env {
 	t.Helper()
-	db := storetest.Open(t, "sqlite")
+	return newEnvOn(t, "sqlite", opts...)
+}
+
+// newEnvOn is newEnv over a fresh store of kind (storetest.Kinds).
+func newEnvOn(t testing.TB, kind string, opts ...func(*registry.Config)) *env {
+	t.Helper()
+	db := storetest.Open(t, kind)
 	docs, err := docstore.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -75,7 +83,7 @@ func newEnv(t testing.TB, opts ...func(*registry.Config)) *env {
 	start(nil)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*h.Load()).ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
-	return &env{t: t, base: srv.URL, svc: svc, ctx: context.Background(), logs: logs, mail: box, restart: start}
+	return &env{t: t, base: srv.URL, svc: svc, ctx: context.Background(), logs: logs, mail: box, restart: start, db: db}
 }
 
 // browser is one visitor: a cookie jar, no automatic redirects.

@@ -217,13 +217,12 @@ type roundTrip struct {
 	invalid string // the field that is wrong
 }
 
-// Every portal form, sent with one invalid field, comes back with every
-// other value and choice as sent (passwords and files excepted), and its
-// errors name rows and objects as the page shows them, never by internal
-// id. The forms are read from the templates: a new form with a field
-// needs a case here (or a reason in exempt), or the test fails.
-func TestFormsRoundTrip(t *testing.T) {
-	e := newEnv(t)
+// formCases builds the registry TestFormsRoundTrip and TestFormInjection
+// send their forms to, and a case for every form a person types into:
+// who sends it, where, and values with one field invalid. exempt names the
+// forms without a case, and why.
+func formCases(t *testing.T) (e *env, cases map[string]roundTrip, exempt map[string]string) {
+	e = newEnv(t)
 	alice := e.signup("alice@example.pk", "Alice Traders", "company")
 	ptcl := e.user("operator.ptcl@demo.test", "demo-password-1")
 	reviewer := e.user("reviewer@demo.test", "demo-password-1")
@@ -257,7 +256,7 @@ func TestFormsRoundTrip(t *testing.T) {
 
 	// Forms with nothing but one field, whose wrong value is not worth
 	// showing back or cannot be, or a field never shown back.
-	exempt := map[string]string{
+	exempt = map[string]string{
 		"account.html /account/language":           "one choice from a fixed list: nothing else to bring back",
 		"account.html /account/totp/confirm":       "only a one-time code, never shown back",
 		"reset.html /password/reset":               "only a password, never shown back",
@@ -267,7 +266,7 @@ func TestFormsRoundTrip(t *testing.T) {
 	}
 	settings := url.Values{}                         // filled from the page below
 	long := strings.Repeat("Too long a text. ", 300) // over every note's limit
-	cases := map[string]roundTrip{
+	cases = map[string]roundTrip{
 		// One field: the wrong value itself comes back, to be corrected.
 		"application.html /applications/{}/appeal": {who: "alice@example.pk", path: "/applications/" + unappealed.ID + "/appeal",
 			invalid: "statement", values: url.Values{"statement": {long}}},
@@ -313,6 +312,28 @@ func TestFormsRoundTrip(t *testing.T) {
 				"vpn_protocol": {"ipsec"}, "vpn_endpoints": {"vpn.example.pk"}, "purpose": {"Still needed."}, "payment_reference": {""}}},
 	}
 
+	// The settings form: every setting as the page shows it, one wrong.
+	admin := e.browser()
+	admin.login("admin@demo.test", "demo-password-1")
+	if vals, _, ok := formValues(t, admin.get("/admin/settings").body, "/admin/settings"); ok {
+		for k, v := range vals {
+			settings[k] = v
+		}
+		settings.Set("fee_amount_pkr", "ten thousand")
+		settings.Set("validity_days", "200")
+	} else {
+		t.Fatal("no settings form")
+	}
+	return e, cases, exempt
+}
+
+// Every portal form, sent with one invalid field, comes back with every
+// other value and choice as sent (passwords and files excepted), and its
+// errors name rows and objects as the page shows them, never by internal
+// id. The forms are read from the templates: a new form with a field
+// needs a case here (or a reason in exempt), or the test fails.
+func TestFormsRoundTrip(t *testing.T) {
+	e, cases, exempt := formCases(t)
 	forms := postForms(t)
 	var keys []string
 	for _, f := range forms {
@@ -327,19 +348,6 @@ func TestFormsRoundTrip(t *testing.T) {
 		if !slices.Contains(keys, k) {
 			t.Errorf("case %q matches no form in the templates", k)
 		}
-	}
-
-	// The settings form: every setting as the page shows it, one wrong.
-	admin := e.browser()
-	admin.login("admin@demo.test", "demo-password-1")
-	if vals, _, ok := formValues(t, admin.get("/admin/settings").body, "/admin/settings"); ok {
-		for k, v := range vals {
-			settings[k] = v
-		}
-		settings.Set("fee_amount_pkr", "ten thousand")
-		settings.Set("validity_days", "200")
-	} else {
-		t.Fatal("no settings form")
 	}
 
 	names := make([]string, 0, len(cases))

@@ -268,8 +268,13 @@ func sniffDocument(ctx context.Context, b []byte, gate *auth.Gate) (string, erro
 			if err := checkImageSize(cfg); err != nil {
 				return "", err
 			}
-			if !pngComplete(b) {
+			end, ok := pngComplete(b)
+			if !ok {
 				return "", Errorf(EINVALID, "the PNG is incomplete (its image data is missing, cut off or damaged); upload it again, or save it from the original once more")
+			}
+			// Nothing follows a PNG's end but what was hidden there.
+			if end < len(b) {
+				return "", Errorf(EINVALID, "the PNG has %d bytes of something else after the image's end, as a file disguised as a picture has; save the picture again from the original, or take a screenshot of it, and upload that", len(b)-end)
 			}
 		case "image/jpeg":
 			if len(b) < 4 {
@@ -285,6 +290,9 @@ func sniffDocument(ctx context.Context, b []byte, gate *auth.Gate) (string, erro
 			if !jpegComplete(b) {
 				return "", Errorf(EINVALID, "the JPEG is incomplete (its image data is missing or cut off); upload it again, or take the photo again")
 			}
+		}
+		if err := disguised(b, m.contentType); err != nil {
+			return "", err
 		}
 		return m.contentType, nil
 	}

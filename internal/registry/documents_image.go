@@ -19,18 +19,21 @@ import (
 // the declared rows' bytes (IHDR: width × height × bits a pixel), cannot
 // decode to the whole image: a 7071 × 7071 header with 12 bytes of IDAT
 // is refused, as a viewer would show it broken.
-func pngComplete(b []byte) bool {
+//
+// end is the offset just past IEND's CRC: anything from there on is no
+// part of the image (pngTrailer).
+func pngComplete(b []byte) (end int, ok bool) {
 	var raw, idat int64
 	sawIDAT := false
 	for i := 8; len(b)-i >= 12; {
 		n := int64(binary.BigEndian.Uint32(b[i:]))
 		if n > int64(len(b)-i-12) {
-			return false
+			return 0, false
 		}
 		typ, data := b[i+4:i+8], b[i+8:i+8+int(n)]
 		crc := crc32.Update(crc32.ChecksumIEEE(typ), crc32.IEEETable, data)
 		if crc != binary.BigEndian.Uint32(b[i+8+int(n):]) {
-			return false
+			return 0, false
 		}
 		switch string(typ) {
 		case "IHDR":
@@ -43,11 +46,11 @@ func pngComplete(b []byte) bool {
 			sawIDAT = true
 			idat += n
 		case "IEND":
-			return sawIDAT && idat*1032 >= raw
+			return i + 12 + int(n), sawIDAT && idat*1032 >= raw
 		}
 		i += 12 + int(n)
 	}
-	return false
+	return 0, false
 }
 
 // jpegComplete reports whether a JPEG's marker segments (ITU-T T.81 B.1)
@@ -55,7 +58,7 @@ func pngComplete(b []byte) bool {
 // end-of-image marker (EOI) follows the scan. Segments are walked by their
 // lengths and the scan searched for EOI once, so the check is linear and
 // decodes nothing; bytes after EOI (some cameras append a trailer) are
-// allowed.
+// allowed here, and looked at by disguised.
 func jpegComplete(b []byte) bool {
 	for i := 2; i+4 <= len(b); {
 		if b[i] != 0xFF {
