@@ -59,7 +59,7 @@ func BenchmarkSubmitApplication(b *testing.B) {
 			}
 			b.Run("serial", func(b *testing.B) {
 				toks := pool(b, b.N/perApplicant+1)
-				cpu0, trips0 := cpuTime(), pgTrips.Load()
+				cpu0, trips0, pings0 := cpuTime(), pgTrips.Load(), pgPings.Load()
 				b.ResetTimer()
 				for i := 0; i < b.N; i++ {
 					submitOne(b, base, client, toks[i/perApplicant], n.Add(1))
@@ -68,13 +68,14 @@ func BenchmarkSubmitApplication(b *testing.B) {
 				b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 				if counting {
 					b.ReportMetric(float64(pgTrips.Load()-trips0)/float64(b.N), "pg-trips/op")
+					b.ReportMetric(float64(pgPings.Load()-pings0)/float64(b.N), "pg-pings/op")
 				}
 			})
 			b.Run("parallel", func(b *testing.B) {
 				b.SetParallelism(4)
 				toks := pool(b, b.N/perApplicant+1)
 				var next atomic.Int64
-				cpu0, trips0 := cpuTime(), pgTrips.Load()
+				cpu0, trips0, pings0 := cpuTime(), pgTrips.Load(), pgPings.Load()
 				b.ResetTimer()
 				b.RunParallel(func(pb *testing.PB) {
 					for pb.Next() {
@@ -86,6 +87,7 @@ func BenchmarkSubmitApplication(b *testing.B) {
 				b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 				if counting {
 					b.ReportMetric(float64(pgTrips.Load()-trips0)/float64(b.N), "pg-trips/op")
+					b.ReportMetric(float64(pgPings.Load()-pings0)/float64(b.N), "pg-pings/op")
 				}
 			})
 		})

@@ -22,6 +22,12 @@ import (
 // that the machine's load does not move, unlike applications a second.
 var pgTrips atomic.Int64
 
+// pgPings counts, among pgTrips, pgx's liveness pings ("-- ping", sent
+// when database/sql reuses a connection idle over a second).
+var pgPings atomic.Int64
+
+const pgPing = "-- ping\x00"
+
 // countTrips, when IPREG_BENCH_PG_TRIPS is set and kind is PostgreSQL,
 // points IPREG_TEST_POSTGRES_URL at a counting proxy in front of the real
 // server for the rest of b. It reports whether it did: the proxy's extra
@@ -120,7 +126,19 @@ func proxyConn(c net.Conn, upstream string) {
 		if _, err := w.Write(hdr[:]); err != nil {
 			return
 		}
-		if n > 4 {
+		if hdr[0] == 'Q' && int(n) == 4+len(pgPing) {
+			// pgx's liveness ping, counted apart too.
+			body := make([]byte, len(pgPing))
+			if _, err := io.ReadFull(r, body); err != nil {
+				return
+			}
+			if string(body) == pgPing {
+				pgPings.Add(1)
+			}
+			if _, err := w.Write(body); err != nil {
+				return
+			}
+		} else if n > 4 {
 			if _, err := io.CopyN(w, r, int64(n-4)); err != nil {
 				return
 			}

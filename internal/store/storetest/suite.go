@@ -270,6 +270,30 @@ func testTokens(t *testing.T, db *store.DB) {
 		if err != nil || len(ks) != 2 || ks[0].ID != "tok_1" {
 			t.Errorf("ListTokens = %v, %v", ks, err)
 		}
+		// TokenSession is the three reads in one: the same token, user
+		// and settings (the defaults, none stored yet).
+		k, u, set, err := tx.TokenSession(ctx, "h3")
+		wantK, _ := tx.TokenByHash(ctx, "h3")
+		wantU, _ := tx.User(ctx, "usr_b")
+		wantS, _ := tx.Settings(ctx)
+		if err != nil || !reflect.DeepEqual(k, wantK) || !reflect.DeepEqual(u, wantU) || !reflect.DeepEqual(set, wantS) {
+			t.Errorf("TokenSession = %+v, %+v, %+v, %v; want %+v, %+v, %+v", k, u, set, err, wantK, wantU, wantS)
+		}
+		_, _, _, err = tx.TokenSession(ctx, "h_none")
+		wantCode(t, err, registry.ENOTFOUND)
+		return nil
+	})
+	// Stored settings come with the session too.
+	write(t, db, func(tx registry.Tx) error {
+		set := registry.DefaultSettings
+		set.DocumentMaxBytes = 3 << 20
+		return tx.PutSettings(ctx, set)
+	})
+	db.Read(ctx, func(tx registry.Tx) error {
+		_, _, set, err := tx.TokenSession(ctx, "h1")
+		if err != nil || set.DocumentMaxBytes != 3<<20 {
+			t.Errorf("TokenSession's settings = %+v, %v; want DocumentMaxBytes %d", set, err, 3<<20)
+		}
 		return nil
 	})
 	// Deleting another user's token is not found, and deletes nothing.
