@@ -508,6 +508,63 @@ func testApplications(t *testing.T, db *store.DB) {
 	wantCode(t, db.Write(ctx, func(tx registry.Tx) error {
 		return tx.UpdateApplication(ctx, &registry.Application{ID: "app_none", AccountID: "acc_a", State: registry.StateDraft})
 	}), registry.ENOTFOUND)
+
+	// Items read under the lock are rewritten only when they changed
+	// (the store skips the rewrite otherwise): every sequence of updates
+	// in one transaction leaves the last items given, and an update of
+	// the state alone keeps them.
+	numbers := func(want ...string) {
+		t.Helper()
+		db.Read(ctx, func(tx registry.Tx) error {
+			got, err := tx.Application(ctx, "app_2", false)
+			if err != nil || !slices.Equal(got.MobileNumbers, want) {
+				t.Errorf("numbers = %v, %v; want %v", got.MobileNumbers, err, want)
+			}
+			return nil
+		})
+	}
+	write(t, db, func(tx registry.Tx) error {
+		b, err := tx.Application(ctx, "app_2", true)
+		if err != nil {
+			return err
+		}
+		b.MobileNumbers = []string{"923001111111"}
+		if err := tx.UpdateApplication(ctx, b); err != nil {
+			return err
+		}
+		b.MobileNumbers = []string{"923001234567", "923331234567"} // back to what was read
+		return tx.UpdateApplication(ctx, b)
+	})
+	numbers("923001234567", "923331234567")
+	write(t, db, func(tx registry.Tx) error {
+		b, err := tx.Application(ctx, "app_2", true)
+		if err != nil {
+			return err
+		}
+		b.MobileNumbers = []string{"923002222222", "923003333333"}
+		return tx.UpdateApplication(ctx, b)
+	})
+	numbers("923002222222", "923003333333")
+	write(t, db, func(tx registry.Tx) error {
+		b, err := tx.Application(ctx, "app_2", true)
+		if err != nil {
+			return err
+		}
+		b.State = registry.StateOperatorCheck
+		return tx.UpdateApplication(ctx, b)
+	})
+	numbers("923002222222", "923003333333")
+	// Read without the lock, an application's items are rewritten
+	// whatever they are.
+	write(t, db, func(tx registry.Tx) error {
+		b, err := tx.Application(ctx, "app_2", false)
+		if err != nil {
+			return err
+		}
+		b.MobileNumbers = []string{"923004444444"}
+		return tx.UpdateApplication(ctx, b)
+	})
+	numbers("923004444444")
 }
 
 func testApplicationFilters(t *testing.T, db *store.DB) {
