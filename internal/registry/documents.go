@@ -521,10 +521,18 @@ func (s *Service) PrepareDocumentUpload(ctx context.Context, actor *User, appID 
 }
 
 // UploadPrepared is UploadDocument for an upload PrepareDocumentUpload
-// permitted; a permit for another actor is refused (EFORBIDDEN).
+// permitted; a permit for another actor (or none) is checked afresh, with
+// that function's errors.
 func (s *Service) UploadPrepared(ctx context.Context, actor *User, p *UploadPermit, in UploadInput) (*Document, error) {
 	if p == nil || actor == nil || p.actorID != actor.ID {
-		return nil, Errorf(EFORBIDDEN, "this upload was checked for another user; send it again")
+		appID := ""
+		if p != nil {
+			appID = p.appID
+		}
+		var err error
+		if p, err = s.PrepareDocumentUpload(ctx, actor, appID); err != nil {
+			return nil, err
+		}
 	}
 	appID, category, limit := p.appID, p.category, p.Limit
 	kind := DocumentKind(in.Kind)
