@@ -38,11 +38,14 @@ import (
 // holds the HTTP server, the registry and SQLite, not PostgreSQL's
 // server): on a shared machine whose cores are busy with other work the
 // rate swings with the neighbours' load, the CPU an application costs much
-// less.
+// less. With IPREG_BENCH_PG_TRIPS=1 it also reports PostgreSQL round
+// trips per application (pg-trips/op, counted by a proxy: countTrips),
+// whose rates are then not comparable with a run without it.
 func BenchmarkSubmitApplication(b *testing.B) {
 	const perApplicant = 50
 	for _, kind := range storetest.Kinds {
 		b.Run(kind, func(b *testing.B) {
+			counting := countTrips(b, kind)
 			base, client := benchServer(b, kind)
 			// Sub-benchmarks run several rounds on one server: every round
 			// needs fresh applicants and fresh addresses.
@@ -56,19 +59,23 @@ func BenchmarkSubmitApplication(b *testing.B) {
 			}
 			b.Run("serial", func(b *testing.B) {
 				toks := pool(b, b.N/perApplicant+1)
-				cpu0 := cpuTime()
+				cpu0, trips0, pings0 := cpuTime(), pgTrips.Load(), pgPings.Load()
 				b.ResetTimer()
 				for i := 0; i < b.N; i++ {
 					submitOne(b, base, client, toks[i/perApplicant], n.Add(1))
 				}
 				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "apps/s")
 				b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+				if counting {
+					b.ReportMetric(float64(pgTrips.Load()-trips0)/float64(b.N), "pg-trips/op")
+					b.ReportMetric(float64(pgPings.Load()-pings0)/float64(b.N), "pg-pings/op")
+				}
 			})
 			b.Run("parallel", func(b *testing.B) {
 				b.SetParallelism(4)
 				toks := pool(b, b.N/perApplicant+1)
 				var next atomic.Int64
-				cpu0 := cpuTime()
+				cpu0, trips0, pings0 := cpuTime(), pgTrips.Load(), pgPings.Load()
 				b.ResetTimer()
 				b.RunParallel(func(pb *testing.PB) {
 					for pb.Next() {
@@ -78,6 +85,10 @@ func BenchmarkSubmitApplication(b *testing.B) {
 				})
 				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "apps/s")
 				b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+				if counting {
+					b.ReportMetric(float64(pgTrips.Load()-trips0)/float64(b.N), "pg-trips/op")
+					b.ReportMetric(float64(pgPings.Load()-pings0)/float64(b.N), "pg-pings/op")
+				}
 			})
 		})
 	}

@@ -12,21 +12,19 @@ import (
 func (s *Server) uploadDocument(w http.ResponseWriter, r *http.Request) {
 	// The application first: an upload that would be refused for it is
 	// neither read nor parsed.
-	if err := s.svc.CheckDocumentUpload(r.Context(), user(r), r.PathValue("id")); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	limit, err := s.svc.DocumentLimit(r.Context())
+	// The permit carries what the check read (the application's category,
+	// the size limit) to the upload, which would otherwise read it again.
+	permit, err := s.svc.PrepareDocumentUpload(r.Context(), user(r), r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	in, err := ReadUpload(w, r, limit)
+	in, err := ReadUpload(w, r, permit.Limit)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	d, err := s.svc.UploadDocument(r.Context(), user(r), r.PathValue("id"), in)
+	d, err := s.svc.UploadPrepared(r.Context(), user(r), permit, in)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

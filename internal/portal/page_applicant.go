@@ -624,10 +624,10 @@ func (s *Server) documentUpload(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	// The application first: an upload that would be refused for it is
 	// neither read nor parsed.
-	err := s.svc.CheckDocumentUpload(r.Context(), u, id)
+	permit, err := s.svc.PrepareDocumentUpload(r.Context(), u, id)
 	var limit int64
 	if err == nil {
-		limit, err = s.svc.DocumentLimit(r.Context())
+		limit = permit.Limit
 	}
 	// A refused upload keeps the document chosen (the form sends "kind"
 	// before the file, so it is read even when the file is refused); the
@@ -647,7 +647,7 @@ func (s *Server) documentUpload(w http.ResponseWriter, r *http.Request) {
 			kept = url.Values{"kind": {in.Kind}}
 		}
 		if err == nil {
-			if _, err = s.svc.UploadDocument(r.Context(), u, id, in); err == nil {
+			if _, err = s.svc.UploadPrepared(r.Context(), u, permit, in); err == nil {
 				http.Redirect(w, r, "/applications/"+id+"?msg=uploaded#documents", http.StatusSeeOther)
 				return
 			}

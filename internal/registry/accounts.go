@@ -335,8 +335,10 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*User, error)
 	var tok *Token
 	var set Settings
 	err := s.store.Read(ctx, func(tx Tx) error {
+		// One statement, not three (token, settings, user): it runs
+		// before every authenticated request.
 		var err error
-		tok, err = tx.TokenByHash(ctx, auth.HashToken(token))
+		tok, u, set, err = tx.TokenSession(ctx, auth.HashToken(token))
 		if err != nil {
 			return err
 		}
@@ -344,11 +346,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*User, error)
 		if !s.Now().Before(tok.ExpiresAt) {
 			return Errorf(EUNAUTHORIZED, "the token has expired; log in again or create a new API token")
 		}
-		if set, err = tx.Settings(ctx); err != nil {
-			return err
-		}
-		u, err = tx.User(ctx, tok.UserID)
-		return err
+		return nil
 	})
 	if ErrorCode(err) == ENOTFOUND {
 		return nil, Errorf(EUNAUTHORIZED, "the token is not valid (revoked or mistyped); log in again")

@@ -489,19 +489,65 @@ func (s *Service) DocumentLimit(ctx context.Context) (int64, error) {
 // the write transaction checks again. An account's PDFs are checked one at
 // a time (pdfAccountWait), so one applicant cannot hold every core.
 func (s *Service) UploadDocument(ctx context.Context, actor *User, appID string, in UploadInput) (*Document, error) {
-	category, err := s.checkDocumentUpload(ctx, actor, appID)
+	p, err := s.PrepareDocumentUpload(ctx, actor, appID)
 	if err != nil {
 		return nil, err
 	}
+	return s.UploadPrepared(ctx, actor, p, in)
+}
+
+// UploadPermit is what PrepareDocumentUpload found before an upload's
+// content is read: that the application takes a document from this
+// applicant, its category, and the settings' size limit. It only saves
+// reading them twice (a handler bounds its read by Limit, then the upload
+// needs the same checks); the transaction recording the document checks
+// the application again, so a permit is never trusted for the write.
+type UploadPermit struct {
+	actorID  string
+	appID    string
+	category Category
+	// Limit is the largest document the settings allow, in bytes.
+	Limit int64
+}
+
+// PrepareDocumentUpload checks, as CheckDocumentUpload does, that actor
+// may add a document to application appID now, and reads the size limit
+// too, in one read. Errors: EFORBIDDEN (not an applicant), ENOTFOUND (not
+// theirs), ECONFLICT (its state, or MaxDocuments reached), EINTERNAL (no
+// document storage).
+func (s *Service) PrepareDocumentUpload(ctx context.Context, actor *User, appID string) (*UploadPermit, error) {
+	p := &UploadPermit{appID: appID}
+	if actor != nil {
+		p.actorID = actor.ID
+	}
+	var err error
+	p.category, p.Limit, err = s.checkDocumentUpload(ctx, actor, appID, true)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// UploadPrepared is UploadDocument for an upload PrepareDocumentUpload
+// permitted; a permit for another actor (or none) is checked afresh, with
+// that function's errors.
+func (s *Service) UploadPrepared(ctx context.Context, actor *User, p *UploadPermit, in UploadInput) (*Document, error) {
+	if p == nil || actor == nil || p.actorID != actor.ID {
+		appID := ""
+		if p != nil {
+			appID = p.appID
+		}
+		var err error
+		if p, err = s.PrepareDocumentUpload(ctx, actor, appID); err != nil {
+			return nil, err
+		}
+	}
+	appID, category, limit := p.appID, p.category, p.Limit
 	kind := DocumentKind(in.Kind)
 	if err := kindTaken(category, kind); err != nil {
 		return nil, err
 	}
 	// The size first: it costs nothing, and a PDF is parsed to sniff it.
-	limit, err := s.DocumentLimit(ctx)
-	if err != nil {
-		return nil, err
-	}
 	if int64(len(in.Content)) > limit {
 		return nil, fieldError("file", Errorf(ETOOLARGE, "the file is %s, over the limit of %s; scan at a lower resolution or compress it",
 			ByteSize(int64(len(in.Content))), ByteSize(limit)))
@@ -558,20 +604,22 @@ func (s *Service) UploadDocument(ctx context.Context, actor *User, appID string,
 // or already holding MaxDocuments). Handlers call it before reading an
 // upload's body, so that a refused upload costs no reading and no parsing.
 func (s *Service) CheckDocumentUpload(ctx context.Context, actor *User, appID string) error {
-	_, err := s.checkDocumentUpload(ctx, actor, appID)
+	_, _, err := s.checkDocumentUpload(ctx, actor, appID, false)
 	return err
 }
 
 // checkDocumentUpload is CheckDocumentUpload, returning the application's
-// category (whose kinds of document an upload must be one of).
-func (s *Service) checkDocumentUpload(ctx context.Context, actor *User, appID string) (Category, error) {
+// category (whose kinds of document an upload must be one of) and, when
+// withLimit, the settings' document size limit in bytes.
+func (s *Service) checkDocumentUpload(ctx context.Context, actor *User, appID string, withLimit bool) (Category, int64, error) {
 	if err := requireRole(actor, RoleApplicant); err != nil {
-		return "", err
+		return "", 0, err
 	}
 	if s.blobs == nil {
-		return "", Errorf(EINTERNAL, "document storage is not configured")
+		return "", 0, Errorf(EINTERNAL, "document storage is not configured")
 	}
 	var category Category
+	var limit int64
 	err := s.store.Read(ctx, func(tx Tx) error {
 		a, err := ownApplication(ctx, tx, actor, appID)
 		if err != nil {
@@ -588,9 +636,16 @@ func (s *Service) checkDocumentUpload(ctx context.Context, actor *User, appID st
 		if len(docs) >= MaxDocuments {
 			return Errorf(ECONFLICT, "the application already holds %d documents, the most allowed; delete one you do not need first", len(docs))
 		}
+		if withLimit {
+			set, err := tx.Settings(ctx)
+			if err != nil {
+				return err
+			}
+			limit = set.DocumentMaxBytes
+		}
 		return nil
 	})
-	return category, err
+	return category, limit, err
 }
 
 // fieldError moves a domain error's message under one field, so forms can

@@ -90,3 +90,31 @@ func TestUploadOnePDFPerAccount(t *testing.T) {
 		}
 	})
 }
+
+// An upload permit is the check of one applicant: used by another, the
+// application is checked afresh for them (and is not theirs), and nothing
+// is recorded; used by its own applicant, it uploads.
+func TestUploadPermitIsPerActor(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		alice, bob := h.applicant("company"), h.applicant("company")
+		mine, err := h.svc.CreateApplication(h.ctx, alice, companyApp("14.1.106.0/24"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		permit, err := h.svc.PrepareDocumentUpload(h.ctx, alice, mine.ID)
+		if err != nil || permit.Limit <= 0 {
+			t.Fatalf("PrepareDocumentUpload = %+v, %v; want a permit with the size limit", permit, err)
+		}
+		in := UploadInput{Kind: "cnic_front", Filename: "c.pdf", Content: testbin.PDF("CNIC front")}
+		if _, err := h.svc.UploadPrepared(h.ctx, bob, permit, in); ErrorCode(err) != ENOTFOUND {
+			t.Errorf("alice's permit used by bob: %v; want ENOTFOUND", err)
+		}
+		if _, err := h.svc.UploadPrepared(h.ctx, alice, permit, in); err != nil {
+			t.Errorf("alice's permit used by alice: %v", err)
+		}
+		docs, err := h.svc.ListDocuments(h.ctx, alice, mine.ID)
+		if err != nil || len(docs) != 1 {
+			t.Errorf("documents = %d, %v; want the one alice uploaded", len(docs), err)
+		}
+	})
+}

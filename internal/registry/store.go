@@ -94,6 +94,10 @@ type Tx interface {
 
 	CreateToken(ctx context.Context, t *Token) error
 	TokenByHash(ctx context.Context, hash string) (*Token, error)
+	// TokenSession is TokenByHash, the token's user (User) and Settings,
+	// read in one statement: every authenticated request needs all three.
+	// ENOTFOUND when no token has this hash.
+	TokenSession(ctx context.Context, hash string) (*Token, *User, Settings, error)
 	ListTokens(ctx context.Context, userID string) ([]*Token, error)
 	DeleteToken(ctx context.Context, userID, id string) error
 	DeleteExpiredTokens(ctx context.Context, now time.Time) (int, error)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net/netip"
 	"time"
@@ -50,18 +51,34 @@ const userCols = `id, email, role, COALESCE(account_id, ''), COALESCE(operator_i
 	totp_secret, totp_enabled_at, totp_last_step, lang, email_verified_at, made_in_demo`
 
 func scanUser(sc interface{ Scan(...any) error }) (*registry.User, error) {
-	var u registry.User
-	var disabled, demo int
-	var created, totpEnabled, verified string
-	if err := sc.Scan(&u.ID, &u.Email, &u.Role, &u.AccountID, &u.OperatorID, &u.PasswordHash, &disabled, &created,
-		&u.TOTPSecret, &totpEnabled, &u.TOTPLastStep, &u.Lang, &verified, &demo); err != nil {
+	var r userRow
+	if err := sc.Scan(r.dest()...); err != nil {
 		return nil, err
 	}
-	u.MadeInDemo = demo != 0
-	u.EmailVerifiedAt = parseTime(verified)
-	u.Disabled = disabled != 0
-	u.CreatedAt, u.TOTPEnabledAt = parseTime(created), parseTime(totpEnabled)
-	return &u, nil
+	return r.user(), nil
+}
+
+// userRow holds userCols as scanned, for scanUser and for statements that
+// read a user beside other columns (TokenSession).
+type userRow struct {
+	u                           registry.User
+	disabled, demo              int
+	created, totpEnabled, verif string
+}
+
+func (r *userRow) dest() []any {
+	u := &r.u
+	return []any{&u.ID, &u.Email, &u.Role, &u.AccountID, &u.OperatorID, &u.PasswordHash, &r.disabled, &r.created,
+		&u.TOTPSecret, &r.totpEnabled, &u.TOTPLastStep, &u.Lang, &r.verif, &r.demo}
+}
+
+func (r *userRow) user() *registry.User {
+	u := r.u
+	u.MadeInDemo = r.demo != 0
+	u.EmailVerifiedAt = parseTime(r.verif)
+	u.Disabled = r.disabled != 0
+	u.CreatedAt, u.TOTPEnabledAt = parseTime(r.created), parseTime(r.totpEnabled)
+	return &u
 }
 
 func (t *tx) CreateUser(ctx context.Context, u *registry.User) error {
@@ -149,13 +166,28 @@ func boolInt(b bool) int {
 const tokenCols = `id, user_id, kind, name, hash, created_at, expires_at, scope`
 
 func scanToken(sc interface{ Scan(...any) error }) (*registry.Token, error) {
-	var k registry.Token
-	var created, expires string
-	if err := sc.Scan(&k.ID, &k.UserID, &k.Kind, &k.Name, &k.Hash, &created, &expires, &k.Scope); err != nil {
+	var r tokenRow
+	if err := sc.Scan(r.dest()...); err != nil {
 		return nil, err
 	}
-	k.CreatedAt, k.ExpiresAt = parseTime(created), parseTime(expires)
-	return &k, nil
+	return r.token(), nil
+}
+
+// tokenRow holds tokenCols as scanned (see userRow).
+type tokenRow struct {
+	k                registry.Token
+	created, expires string
+}
+
+func (r *tokenRow) dest() []any {
+	k := &r.k
+	return []any{&k.ID, &k.UserID, &k.Kind, &k.Name, &k.Hash, &r.created, &r.expires, &k.Scope}
+}
+
+func (r *tokenRow) token() *registry.Token {
+	k := r.k
+	k.CreatedAt, k.ExpiresAt = parseTime(r.created), parseTime(r.expires)
+	return &k
 }
 
 func (t *tx) CreateToken(ctx context.Context, k *registry.Token) error {
@@ -173,6 +205,32 @@ func (t *tx) TokenByHash(ctx context.Context, hash string) (*registry.Token, err
 		return nil, notFound(err, "token not found")
 	}
 	return k, nil
+}
+
+// TokenSession reads in one statement what authenticating a request
+// needs: the token with this hash, its user and the settings (the
+// defaults when none are stored). Errors: ENOTFOUND when no token has
+// this hash.
+func (t *tx) TokenSession(ctx context.Context, hash string) (*registry.Token, *registry.User, registry.Settings, error) {
+	var k tokenRow
+	var u userRow
+	var set sql.NullString
+	dest := append(append(k.dest(), u.dest()...), &set)
+	// The columns of tokenCols and userCols, qualified: the tables share
+	// names (id, created_at).
+	err := t.queryRow(ctx, `SELECT k.id, k.user_id, k.kind, k.name, k.hash, k.created_at, k.expires_at, k.scope,
+		u.id, u.email, u.role, COALESCE(u.account_id, ''), COALESCE(u.operator_id, ''), u.password_hash, u.disabled, u.created_at,
+		u.totp_secret, u.totp_enabled_at, u.totp_last_step, u.lang, u.email_verified_at, u.made_in_demo,
+		(SELECT value FROM settings WHERE id = 1)
+		FROM tokens k JOIN users u ON u.id = k.user_id WHERE k.hash = ?`, hash).Scan(dest...)
+	if err != nil {
+		return nil, nil, registry.Settings{}, notFound(err, "token not found")
+	}
+	s, err := decodeSettings(set)
+	if err != nil {
+		return nil, nil, registry.Settings{}, err
+	}
+	return k.token(), u.user(), s, nil
 }
 
 func (t *tx) ListTokens(ctx context.Context, userID string) ([]*registry.Token, error) {

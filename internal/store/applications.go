@@ -107,10 +107,47 @@ func (t *tx) UpdateApplication(ctx context.Context, a *registry.Application) err
 	if err := mustAffect(res, err, "application %s not found", a.ID); err != nil {
 		return err
 	}
+	key := itemsKey(a)
+	if stored, ok := t.items[a.ID]; ok && stored == key {
+		return nil // two statements fewer: the items did not change
+	}
 	if _, err := t.exec(ctx, `DELETE FROM items WHERE application_id = ?`, a.ID); err != nil {
 		return fmt.Errorf("update application items: %w", err)
 	}
-	return t.putItems(ctx, a)
+	if err := t.putItems(ctx, a); err != nil {
+		return err
+	}
+	t.knowItems(a.ID, key)
+	return nil
+}
+
+// itemsKey is a's addresses and numbers, in order, as one string: equal
+// keys store equal item rows (putItemRows).
+func itemsKey(a *registry.Application) string {
+	var b strings.Builder
+	for _, p := range a.Addresses {
+		b.WriteString(p.String())
+		b.WriteByte(' ')
+	}
+	b.WriteByte('|')
+	for _, m := range a.MobileNumbers {
+		b.WriteString(m)
+		b.WriteByte(' ')
+	}
+	return b.String()
+}
+
+// knowItems records the items application id holds in this transaction,
+// for UpdateApplication. Only inside a write transaction: outside one the
+// rows may change at any time.
+func (t *tx) knowItems(id, key string) {
+	if !t.inTx {
+		return
+	}
+	if t.items == nil {
+		t.items = map[string]string{}
+	}
+	t.items[id] = key
 }
 
 func (t *tx) putItems(ctx context.Context, a *registry.Application) error {
@@ -199,6 +236,13 @@ func (t *tx) Application(ctx context.Context, id string, forUpdate bool) (*regis
 	}
 	if err := t.loadItems(ctx, []*registry.Application{a}); err != nil {
 		return nil, err
+	}
+	// What was read stays true until this transaction ends only when no
+	// one else can write the items meanwhile: on PostgreSQL while the
+	// application's row is locked (every write of its items locks it
+	// first), on SQLite in any write transaction (one writer at a time).
+	if forUpdate || t.d.forUpdate == "" {
+		t.knowItems(a.ID, itemsKey(a))
 	}
 	return a, nil
 }

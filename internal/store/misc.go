@@ -17,20 +17,26 @@ import (
 )
 
 func (t *tx) Settings(ctx context.Context) (registry.Settings, error) {
-	var v string
+	var v sql.NullString
 	err := t.queryRow(ctx, `SELECT value FROM settings WHERE id = 1`).Scan(&v)
-	if err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return registry.DefaultSettings, nil
-		}
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return registry.Settings{}, fmt.Errorf("settings: %w", err)
+	}
+	return decodeSettings(v)
+}
+
+// decodeSettings reads the settings row's value; no row (NULL) is the
+// defaults.
+func decodeSettings(v sql.NullString) (registry.Settings, error) {
+	if !v.Valid {
+		return registry.DefaultSettings, nil
 	}
 	// Start from the defaults so a setting added in a later release has a
 	// value on databases saved before it existed.
 	s := registry.DefaultSettings
 	// Unmarshal reuses a slice's backing array: never the defaults'.
 	s.Holidays = slices.Clone(s.Holidays)
-	if err := json.Unmarshal([]byte(v), &s); err != nil {
+	if err := json.Unmarshal([]byte(v.String), &s); err != nil {
 		return registry.Settings{}, fmt.Errorf("settings: %w", err)
 	}
 	return s, nil

@@ -156,6 +156,11 @@ type tx struct {
 	// it commits (AppendAudit).
 	inTx  bool
 	audit []*audit.Entry
+	// items: for each application this transaction read under its write
+	// lock (or wrote), its addresses and numbers as they are stored
+	// (itemsKey), so that UpdateApplication rewrites them only when they
+	// changed: most updates (submission, decisions) change the state alone.
+	items map[string]string
 }
 
 // rebind turns ? placeholders into $n for PostgreSQL. Queries here never

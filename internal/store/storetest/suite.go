@@ -270,6 +270,30 @@ func testTokens(t *testing.T, db *store.DB) {
 		if err != nil || len(ks) != 2 || ks[0].ID != "tok_1" {
 			t.Errorf("ListTokens = %v, %v", ks, err)
 		}
+		// TokenSession is the three reads in one: the same token, user
+		// and settings (the defaults, none stored yet).
+		k, u, set, err := tx.TokenSession(ctx, "h3")
+		wantK, _ := tx.TokenByHash(ctx, "h3")
+		wantU, _ := tx.User(ctx, "usr_b")
+		wantS, _ := tx.Settings(ctx)
+		if err != nil || !reflect.DeepEqual(k, wantK) || !reflect.DeepEqual(u, wantU) || !reflect.DeepEqual(set, wantS) {
+			t.Errorf("TokenSession = %+v, %+v, %+v, %v; want %+v, %+v, %+v", k, u, set, err, wantK, wantU, wantS)
+		}
+		_, _, _, err = tx.TokenSession(ctx, "h_none")
+		wantCode(t, err, registry.ENOTFOUND)
+		return nil
+	})
+	// Stored settings come with the session too.
+	write(t, db, func(tx registry.Tx) error {
+		set := registry.DefaultSettings
+		set.DocumentMaxBytes = 3 << 20
+		return tx.PutSettings(ctx, set)
+	})
+	db.Read(ctx, func(tx registry.Tx) error {
+		_, _, set, err := tx.TokenSession(ctx, "h1")
+		if err != nil || set.DocumentMaxBytes != 3<<20 {
+			t.Errorf("TokenSession's settings = %+v, %v; want DocumentMaxBytes %d", set, err, 3<<20)
+		}
 		return nil
 	})
 	// Deleting another user's token is not found, and deletes nothing.
@@ -484,6 +508,63 @@ func testApplications(t *testing.T, db *store.DB) {
 	wantCode(t, db.Write(ctx, func(tx registry.Tx) error {
 		return tx.UpdateApplication(ctx, &registry.Application{ID: "app_none", AccountID: "acc_a", State: registry.StateDraft})
 	}), registry.ENOTFOUND)
+
+	// Items read under the lock are rewritten only when they changed
+	// (the store skips the rewrite otherwise): every sequence of updates
+	// in one transaction leaves the last items given, and an update of
+	// the state alone keeps them.
+	numbers := func(want ...string) {
+		t.Helper()
+		db.Read(ctx, func(tx registry.Tx) error {
+			got, err := tx.Application(ctx, "app_2", false)
+			if err != nil || !slices.Equal(got.MobileNumbers, want) {
+				t.Errorf("numbers = %v, %v; want %v", got.MobileNumbers, err, want)
+			}
+			return nil
+		})
+	}
+	write(t, db, func(tx registry.Tx) error {
+		b, err := tx.Application(ctx, "app_2", true)
+		if err != nil {
+			return err
+		}
+		b.MobileNumbers = []string{"923001111111"}
+		if err := tx.UpdateApplication(ctx, b); err != nil {
+			return err
+		}
+		b.MobileNumbers = []string{"923001234567", "923331234567"} // back to what was read
+		return tx.UpdateApplication(ctx, b)
+	})
+	numbers("923001234567", "923331234567")
+	write(t, db, func(tx registry.Tx) error {
+		b, err := tx.Application(ctx, "app_2", true)
+		if err != nil {
+			return err
+		}
+		b.MobileNumbers = []string{"923002222222", "923003333333"}
+		return tx.UpdateApplication(ctx, b)
+	})
+	numbers("923002222222", "923003333333")
+	write(t, db, func(tx registry.Tx) error {
+		b, err := tx.Application(ctx, "app_2", true)
+		if err != nil {
+			return err
+		}
+		b.State = registry.StateOperatorCheck
+		return tx.UpdateApplication(ctx, b)
+	})
+	numbers("923002222222", "923003333333")
+	// Read without the lock, an application's items are rewritten
+	// whatever they are.
+	write(t, db, func(tx registry.Tx) error {
+		b, err := tx.Application(ctx, "app_2", false)
+		if err != nil {
+			return err
+		}
+		b.MobileNumbers = []string{"923004444444"}
+		return tx.UpdateApplication(ctx, b)
+	})
+	numbers("923004444444")
 }
 
 func testApplicationFilters(t *testing.T, db *store.DB) {
