@@ -48,6 +48,16 @@ applications from sign-up to approval as fast as the clients go, then print the 
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q: every setting is a flag (see ipreg loadtest --help)", fs.Arg(0))
 	}
+	// The library reads a zero as "the default"; on the command line a 0
+	// is a mistake, refused as a negative count is.
+	switch {
+	case cfg.Clients == 0:
+		return fmt.Errorf("--clients 0: give 1 to 100000 (the default is 64)")
+	case cfg.PerApplicant == 0:
+		return fmt.Errorf("--per-applicant 0: give 1 or more (the default is 3)")
+	case cfg.DocumentBytes == 0:
+		return fmt.Errorf("--document-bytes 0: give 10000 to 2500000 (the default is 1000000)")
+	}
 	if cfg.Mix == "file-only" && !flagGiven(fs, "duration") {
 		cfg.Duration = 0 // until --applications are approved
 	}
