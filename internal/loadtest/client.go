@@ -198,7 +198,7 @@ func (c *client) signup() {
 		body["kind"], body["name"] = "company", fmt.Sprintf("Load Test Traders %d (Pvt) Ltd", n)
 		body["ntn"] = fmt.Sprintf("%07d-%d", (c.r.nonce+uint64(n))%10_000_000, c.ids.IntN(10))
 	} else {
-		body["kind"], body["name"] = "individual", []string{"Ayesha Khan", "Bilal Ahmed", "Fatima Malik", "Usman Tariq", "Zainab Hussain"}[c.rng.IntN(5)]
+		body["kind"], body["name"] = "individual", givenNames[c.rng.IntN(len(givenNames))] + " " + familyNames[c.rng.IntN(len(familyNames))]
 	}
 	c.r.secret("password", password)
 	res := c.postJSON("signup", "/api/v1/signup", "", body)
@@ -217,6 +217,14 @@ func (c *client) signup() {
 	c.email, c.token, c.filedBy, c.lastApp = email, login.Token, 0, ""
 	c.company = body["kind"] == "company"
 }
+
+// givenNames and familyNames make the individuals' names (24 × 20).
+var (
+	givenNames = []string{"Ayesha", "Bilal", "Fatima", "Usman", "Zainab", "Hamza", "Maryam", "Ali", "Sana", "Omar",
+		"Hira", "Imran", "Nadia", "Faisal", "Sadia", "Kamran", "Amna", "Tariq", "Rabia", "Asad", "Mehwish", "Junaid", "Iqra", "Waqas"}
+	familyNames = []string{"Khan", "Ahmed", "Malik", "Tariq", "Hussain", "Qureshi", "Siddiqui", "Butt", "Chaudhry", "Shah",
+		"Raza", "Javed", "Iqbal", "Baig", "Mirza", "Abbasi", "Sheikh", "Awan", "Rana", "Memon"}
+)
 
 func (c *client) createDraft() {
 	a := c.app
@@ -277,7 +285,8 @@ func (c *client) upload() {
 	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="file"; filename="%s-%s"`, kind, doc.name))
 	h.Set("Content-Type", doc.contentType)
 	pw, _ := mw.CreatePart(h)
-	pw.Write(doc.data)
+	data := doc.stamped(uint64(c.r.uploads.Add(1)) ^ c.r.nonce)
+	pw.Write(data)
 	mw.Close()
 	res := c.do("upload_document", http.MethodPost, "/api/v1/applications/"+a.id+"/documents", c.token, false, buf.Bytes(), mw.FormDataContentType(), c.r.hardCtx)
 	var out struct {
@@ -287,7 +296,7 @@ func (c *client) upload() {
 		c.abandon()
 		return
 	}
-	sum := sha256.Sum256(doc.data)
+	sum := sha256.Sum256(data)
 	c.r.write(Write{Op: "upload_document", Email: c.email, ApplicationID: a.id, DocumentID: out.ID, DocumentKind: kind,
 		DocumentSHA256: hex.EncodeToString(sum[:]), Status: res.status, Body: res.body})
 	a.kinds = a.kinds[1:]
