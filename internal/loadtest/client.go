@@ -198,7 +198,7 @@ func (c *client) signup() {
 		body["kind"], body["name"] = "company", fmt.Sprintf("Load Test Traders %d (Pvt) Ltd", n)
 		body["ntn"] = fmt.Sprintf("%07d-%d", (c.r.nonce+uint64(n))%10_000_000, c.ids.IntN(10))
 	} else {
-		body["kind"], body["name"] = "individual", givenNames[c.rng.IntN(len(givenNames))] + " " + familyNames[c.rng.IntN(len(familyNames))]
+		body["kind"], body["name"] = "individual", givenNames[c.rng.IntN(len(givenNames))]+" "+familyNames[c.rng.IntN(len(familyNames))]
 	}
 	c.r.secret("password", password)
 	res := c.postJSON("signup", "/api/v1/signup", "", body)
