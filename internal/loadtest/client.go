@@ -460,21 +460,26 @@ func (c *client) do(op, method, path, token string, cookie bool, body []byte, co
 		c.backOff()
 		return response{}
 	}
-	c.backoff = 0 // the registry answers again
 	out := response{ok: res.StatusCode/100 == 2, status: res.StatusCode, body: b, header: res.Header}
 	if !out.ok {
 		c.r.rec.add(op, d, errorMessage(res.StatusCode, b))
+		if res.StatusCode >= 500 { // a proxy before a dead registry (502, 503 without Retry-After), or a failing one
+			c.backOff()
+		} else {
+			c.backoff = 0
+		}
 		return out
 	}
+	c.backoff = 0 // the registry answers again
 	c.r.rec.add(op, d, "")
 	return out
 }
 
 // backOff makes the client wait after a transport error (no answer: the
-// registry is down or unreachable) before its next request, doubling from
+// registry is down or unreachable) or a 5xx before its next request, doubling from
 // minBackoff to maxBackoff with jitter, so that a dead target gets a few
 // requests a client a few seconds rather than a tight loop of dials and
-// re-sign-ups. Any answer resets it. The deadline ends the wait.
+// re-sign-ups. Any answer below 500 resets it. The deadline ends the wait.
 func (c *client) backOff() {
 	c.backoff = min(max(2*c.backoff, minBackoff), maxBackoff)
 	jitter := time.Duration(c.rng.Int64N(int64(c.backoff)/2 + 1))
