@@ -11,7 +11,7 @@
 # Environment: IPREG_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable),
 # CLIENTS ("16 64 256"), DATABASES ("sqlite postgres"), DURATION (30s), MIX (default),
 # APPLICATIONS (31000; 0 skips the file-only run), FILE_CLIENTS (64), FILE_DOCUMENT_BYTES (60000: 31,000
-# applications of 1 MB scans would need some 90 GB of disk), PORT (18480).
+# applications of 1 MB scans would need some 90 GB of disk), PORT (18500).
 # Needs Go, psql (PostgreSQL's client) and free disk for the documents. Prints each table as it
 # comes; the server's log of each run is kept in $OUT (a temporary directory) for a failure.
 set -euo pipefail
@@ -24,7 +24,7 @@ MIX=${MIX:-default}
 APPLICATIONS=${APPLICATIONS:-31000}
 FILE_CLIENTS=${FILE_CLIENTS:-64}
 FILE_DOCUMENT_BYTES=${FILE_DOCUMENT_BYTES:-60000}
-PORT=${PORT:-18480}
+PORT=${PORT:-18500}
 OUT=$(mktemp -d)
 go build -o "$OUT/" ./cmd/ipreg
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(git rev-parse --short HEAD) on $(nproc) cores; logs in $OUT"

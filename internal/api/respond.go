@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"math"
@@ -41,6 +42,10 @@ func StatusOf(code registry.Code) int {
 	return http.StatusInternalServerError
 }
 
+// StatusClientClosedRequest is nginx's non-standard 499: the client closed
+// the connection (cancelled the request's context) before the answer.
+const StatusClientClosedRequest = 499
+
 type errorBody struct {
 	Error errorDetail `json:"error"`
 }
@@ -64,6 +69,15 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		}
 	}
 	status := StatusOf(code)
+	if status == http.StatusInternalServerError && errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		// The client hung up (a load generator at its deadline, a closed
+		// tab): the failure is theirs, not the registry's, so it is neither
+		// logged as an internal error nor counted as a 5xx. The status is
+		// nginx's 499, which only the access log and metrics see.
+		s.log.InfoContext(r.Context(), "client went away", "method", r.Method, "path", r.URL.Path, "status", StatusClientClosedRequest)
+		w.WriteHeader(StatusClientClosedRequest)
+		return
+	}
 	if status == http.StatusInternalServerError {
 		s.log.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 	}

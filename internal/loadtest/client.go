@@ -12,12 +12,15 @@ import (
 	"maps"
 	"math/rand/v2"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/textproto"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -37,6 +40,7 @@ type client struct {
 	app          *filing
 	lastApp      string // the applicant's last application, for reads
 	actions      []string
+	backoff      time.Duration // the last wait after a transport error; 0 after an answer
 }
 
 // filing is an application on its way from draft to decision.
@@ -194,7 +198,7 @@ func (c *client) signup() {
 		body["kind"], body["name"] = "company", fmt.Sprintf("Load Test Traders %d (Pvt) Ltd", n)
 		body["ntn"] = fmt.Sprintf("%07d-%d", (c.r.nonce+uint64(n))%10_000_000, c.ids.IntN(10))
 	} else {
-		body["kind"], body["name"] = "individual", []string{"Ayesha Khan", "Bilal Ahmed", "Fatima Malik", "Usman Tariq", "Zainab Hussain"}[c.rng.IntN(5)]
+		body["kind"], body["name"] = "individual", givenNames[c.rng.IntN(len(givenNames))]+" "+familyNames[c.rng.IntN(len(familyNames))]
 	}
 	c.r.secret("password", password)
 	res := c.postJSON("signup", "/api/v1/signup", "", body)
@@ -213,6 +217,14 @@ func (c *client) signup() {
 	c.email, c.token, c.filedBy, c.lastApp = email, login.Token, 0, ""
 	c.company = body["kind"] == "company"
 }
+
+// givenNames and familyNames make the individuals' names (24 × 20).
+var (
+	givenNames = []string{"Ayesha", "Bilal", "Fatima", "Usman", "Zainab", "Hamza", "Maryam", "Ali", "Sana", "Omar",
+		"Hira", "Imran", "Nadia", "Faisal", "Sadia", "Kamran", "Amna", "Tariq", "Rabia", "Asad", "Mehwish", "Junaid", "Iqra", "Waqas"}
+	familyNames = []string{"Khan", "Ahmed", "Malik", "Tariq", "Hussain", "Qureshi", "Siddiqui", "Butt", "Chaudhry", "Shah",
+		"Raza", "Javed", "Iqbal", "Baig", "Mirza", "Abbasi", "Sheikh", "Awan", "Rana", "Memon"}
+)
 
 func (c *client) createDraft() {
 	a := c.app
@@ -273,7 +285,8 @@ func (c *client) upload() {
 	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="file"; filename="%s-%s"`, kind, doc.name))
 	h.Set("Content-Type", doc.contentType)
 	pw, _ := mw.CreatePart(h)
-	pw.Write(doc.data)
+	data := doc.stamped(uint64(c.r.uploads.Add(1)) ^ c.r.nonce)
+	pw.Write(data)
 	mw.Close()
 	res := c.do("upload_document", http.MethodPost, "/api/v1/applications/"+a.id+"/documents", c.token, false, buf.Bytes(), mw.FormDataContentType(), c.r.hardCtx)
 	var out struct {
@@ -283,7 +296,7 @@ func (c *client) upload() {
 		c.abandon()
 		return
 	}
-	sum := sha256.Sum256(doc.data)
+	sum := sha256.Sum256(data)
 	c.r.write(Write{Op: "upload_document", Email: c.email, ApplicationID: a.id, DocumentID: out.ID, DocumentKind: kind,
 		DocumentSHA256: hex.EncodeToString(sum[:]), Status: res.status, Body: res.body})
 	a.kinds = a.kinds[1:]
@@ -390,7 +403,9 @@ func (c *client) postJSON(op, path, token string, body any) response {
 // and, unless it was a 2xx, its error. A request cut short by ctx (the
 // deadline for long-polls, or an interrupt) is not recorded.
 func (c *client) do(op, method, path, token string, cookie bool, body []byte, contentType string, ctx context.Context) response {
-	if err := c.r.pace.wait(ctx); err != nil {
+	// The pacer's wait ends at the deadline too: a low --rate must not
+	// hold clients past --duration for slots beyond it.
+	if err := c.r.pace.wait(c.r.softCtx); err != nil {
 		return response{}
 	}
 	var rd io.Reader
@@ -441,16 +456,66 @@ func (c *client) do(op, method, path, token string, cookie bool, body []byte, co
 		if ctx.Err() != nil {
 			return response{}
 		}
-		c.r.rec.add(op, d, "transport: "+errors.Unwrap(err).Error())
+		c.r.rec.add(op, d, transportMessage(err))
+		c.backOff()
 		return response{}
 	}
 	out := response{ok: res.StatusCode/100 == 2, status: res.StatusCode, body: b, header: res.Header}
 	if !out.ok {
 		c.r.rec.add(op, d, errorMessage(res.StatusCode, b))
+		if res.StatusCode >= 500 { // a proxy before a dead registry (502, 503 without Retry-After), or a failing one
+			c.backOff()
+		} else {
+			c.backoff = 0
+		}
 		return out
 	}
+	c.backoff = 0 // the registry answers again
 	c.r.rec.add(op, d, "")
 	return out
+}
+
+// backOff makes the client wait after a transport error (no answer: the
+// registry is down or unreachable) or a 5xx before its next request, doubling from
+// minBackoff to maxBackoff with jitter, so that a dead target gets a few
+// requests a client a few seconds rather than a tight loop of dials and
+// re-sign-ups. Any answer below 500 resets it. The deadline ends the wait.
+func (c *client) backOff() {
+	c.backoff = min(max(2*c.backoff, minBackoff), maxBackoff)
+	jitter := time.Duration(c.rng.Int64N(int64(c.backoff)/2 + 1))
+	sleep(c.r.softCtx, c.backoff/2+jitter)
+}
+
+const (
+	minBackoff = 100 * time.Millisecond
+	maxBackoff = 5 * time.Second
+)
+
+// addrPattern matches the addresses and ports in a dial error
+// ("dial tcp 127.0.1.100:41234->127.0.0.1:21000: …"), IPv4 or bracketed
+// IPv6, which differ per client and per connection.
+var addrPattern = regexp.MustCompile(`(\d{1,3}(\.\d{1,3}){3}|\[[0-9A-Fa-f:.%a-z]+\])(:\d+)?`)
+
+// transportMessage is a transport error's table key: the system's reason
+// when there is one ("transport: connection refused"), otherwise the
+// message with its addresses and ports taken out, so that one cause is
+// one row however many clients and source addresses met it.
+func transportMessage(err error) string {
+	var errno syscall.Errno
+	switch {
+	case errors.As(err, &errno):
+		return "transport: " + errno.Error()
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "transport: connection closed before the answer (EOF)"
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return "transport: timeout"
+	}
+	if u := errors.Unwrap(err); u != nil { // drop *url.Error's method and URL (ids)
+		err = u
+	}
+	return "transport: " + addrPattern.ReplaceAllString(err.Error(), "ADDR")
 }
 
 // maxAttempts bounds the sends of one request that the registry answers

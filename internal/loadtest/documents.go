@@ -4,18 +4,58 @@ import (
 	"bytes"
 	"compress/zlib"
 	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/png"
 	"math/rand/v2"
+	"slices"
 )
 
-// document is one generated scan, uploaded as often as the mix needs.
+// document is one generated scan, uploaded as often as the mix needs,
+// each time with a distinct stamp (see stamped).
 type document struct {
 	name, contentType string
 	data              []byte
-	sha256            [32]byte
+	sha256            [32]byte // of data as generated (the stamp all zeros)
+	stamp             int      // offset of the stampPlaceholder's digits in data
+}
+
+// stampPlaceholder holds an upload's 16 hex digits: in a PDF a comment
+// line after the header, in a PNG a tEXt chunk after IHDR (whose CRC
+// stamped recomputes). Stamping in place keeps the PDF's offsets and the
+// file whole, at the cost of one copy: the front and back of one
+// application, and every application, differ as real scans do.
+const stampPlaceholder = "%ipreg-loadtest-upload 0000000000000000"
+
+// stamped returns a copy of d's bytes with n in its stamp.
+func (d document) stamped(n uint64) []byte {
+	b := bytes.Clone(d.data)
+	copy(b[d.stamp:], fmt.Sprintf("%016x", n))
+	if d.contentType == "image/png" {
+		// The chunk is length(4) "tEXt" data CRC(4); the CRC covers type and data.
+		start := d.stamp - (len(stampPlaceholder) - 16) - len("Comment\x00") - len("tEXt")
+		end := d.stamp + 16
+		binary.BigEndian.PutUint32(b[end:], crc32.ChecksumIEEE(b[start:end]))
+	}
+	return b
+}
+
+// withPNGStamp inserts a tEXt chunk holding the placeholder after the
+// PNG's IHDR chunk (8 bytes of signature, 25 of IHDR) and returns the
+// file and the offset of the stamp's digits.
+func withPNGStamp(p []byte) ([]byte, int) {
+	const afterIHDR = 8 + 25
+	data := []byte("Comment\x00" + stampPlaceholder)
+	var chunk bytes.Buffer
+	binary.Write(&chunk, binary.BigEndian, uint32(len(data)))
+	chunk.WriteString("tEXt")
+	chunk.Write(data)
+	binary.Write(&chunk, binary.BigEndian, crc32.ChecksumIEEE(chunk.Bytes()[4:]))
+	out := slices.Concat(p[:afterIHDR], chunk.Bytes(), p[afterIHDR:])
+	return out, afterIHDR + 8 + len(data) - 16
 }
 
 // makeDocuments generates the scans the clients upload: PNG photos and
@@ -35,14 +75,16 @@ func makeDocuments(mean int, seed uint64) ([]document, error) {
 			return nil, fmt.Errorf("generate a PNG scan: %w", err)
 		}
 		if i%2 == 0 {
-			docs = append(docs, document{name: fmt.Sprintf("scan-%d.png", i), contentType: "image/png", data: buf.Bytes()})
+			p, at := withPNGStamp(buf.Bytes())
+			docs = append(docs, document{name: fmt.Sprintf("scan-%d.png", i), contentType: "image/png", data: p, stamp: at})
 			continue
 		}
 		pdf, err := pdfOf(img)
 		if err != nil {
 			return nil, err
 		}
-		docs = append(docs, document{name: fmt.Sprintf("scan-%d.pdf", i), contentType: "application/pdf", data: pdf})
+		at := bytes.Index(pdf, []byte(stampPlaceholder)) + len(stampPlaceholder) - 16
+		docs = append(docs, document{name: fmt.Sprintf("scan-%d.pdf", i), contentType: "application/pdf", data: pdf, stamp: at})
 	}
 	for i := range docs {
 		docs[i].sha256 = sha256.Sum256(docs[i].data)
@@ -98,6 +140,7 @@ func pdfOf(img *image.RGBA) ([]byte, error) {
 	}
 	var buf bytes.Buffer
 	buf.WriteString("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+	buf.WriteString(stampPlaceholder + "\n") // a comment: stamped per upload without moving an offset
 	offsets := make([]int, len(objs))
 	for i, o := range objs {
 		offsets[i] = buf.Len()

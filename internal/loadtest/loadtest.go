@@ -172,6 +172,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	r.softCtx = r.hardCtx // until the measured window starts
 	defer r.hardCancel()
 	if err := r.bootstrap(r.hardCtx); err != nil {
+		if ctx.Err() != nil { // not the registry's answer: the hint would mislead
+			return Result{}, fmt.Errorf("loadtest interrupted during the staff bootstrap: %w", ctx.Err())
+		}
 		return Result{}, err
 	}
 	clients := make([]*client, cfg.Clients)
@@ -220,16 +223,37 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 func (r *run) warmUp(clients []*client) error {
 	// Two at a time: more would only queue at the registry's hashing gate
 	// (about one hash a core) and use up their retries there.
+	// It takes a while (a hash each, two at a time: a minute for a few
+	// hundred clients), so it says so and how far it is.
+	if r.cfg.Progress != nil {
+		fmt.Fprintf(r.cfg.Progress, "signing up %d applicants before the measured window…\n", len(clients))
+	}
 	var wg sync.WaitGroup
+	var done atomic.Int64
 	gate := make(chan struct{}, 2)
 	for _, c := range clients {
 		wg.Go(func() {
 			gate <- struct{}{}
 			defer func() { <-gate }()
 			c.signup()
+			done.Add(1)
 		})
 	}
-	wg.Wait()
+	finished := make(chan struct{})
+	go func() { wg.Wait(); close(finished) }()
+	start := time.Now()
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for waiting := true; waiting; {
+		select {
+		case <-finished:
+			waiting = false
+		case <-t.C:
+			if r.cfg.Progress != nil {
+				fmt.Fprintf(r.cfg.Progress, "%5.0fs  warm-up: %d of %d applicants signed up\n", time.Since(start).Seconds(), done.Load(), len(clients))
+			}
+		}
+	}
 	if err := r.hardCtx.Err(); err != nil {
 		return fmt.Errorf("loadtest interrupted while signing up its applicants: %w", err)
 	}
@@ -313,6 +337,7 @@ type run struct {
 
 	claimed, filed, approved atomic.Int64
 	sources                  atomic.Uint32
+	uploads                  atomic.Int64 // stamps each upload distinct
 	seq                      atomic.Int64
 	nonce                    uint64 // unseeded: the run's identities differ from every other run's
 

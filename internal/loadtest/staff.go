@@ -32,6 +32,16 @@ func (r *run) bootstrap(ctx context.Context) error {
 	for _, tok := range r.cfg.OperatorTokens {
 		r.secret("session token", tok)
 	}
+	if r.reviewer != "" {
+		// Checked now, as the operators' tokens are by their use below,
+		// rather than as thousands of 401s in the table.
+		if res := c.get("bootstrap", "/api/v1/review/queue?limit=1", r.reviewer, false); !res.ok {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("--reviewer-token: the registry's review queue refused it (%s); give a reviewer's API token (POST /api/v1/tokens after logging in as a reviewer)", r.bootstrapError())
+		}
+	}
 	if r.reviewer == "" {
 		tok, err := r.login(ctx, c, "reviewer@demo.test")
 		if err != nil {
@@ -45,6 +55,14 @@ func (r *run) bootstrap(ctx context.Context) error {
 			var err error
 			if tok, err = r.login(ctx, c, "operator."+o.ID+"@demo.test"); err != nil {
 				return fmt.Errorf("%w; against a server not started with --demo give --operator-token %s=TOKEN", err, o.ID)
+			}
+		}
+		if tok != "" && r.cfg.OperatorTokens[o.ID] != "" {
+			if res := c.get("bootstrap", "/api/v1/operator/checks?state=pending", tok, false); !res.ok {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				return fmt.Errorf("--operator-token %s=…: the registry's operator queue refused it (%s); give an API token of %s's operator staff", o.ID, r.bootstrapError(), o.ID)
 			}
 		}
 		if tok != "" {
