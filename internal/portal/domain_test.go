@@ -129,10 +129,12 @@ var internalFormats = map[string]bool{
 	// The store's own wrapping and SQL pieces, and migration and feed
 	// errors: they stop the program or end in a 500, never on a page.
 	" LIMIT %d": true,
-	" ORDER BY ap.sla_due_at, ap.submitted_at, ap.id LIMIT %d":                                             true,
-	"feed change %d: unknown op %q":                                                                        true,
+	" ORDER BY ap.sla_due_at, ap.submitted_at, ap.id LIMIT %d": true,
+	"feed change %d: unknown op %q":                            true,
+	// ipreg backup's copy of the database: the command line only.
+	"copy database: %s exists already": true,
 	"migrate: the database is at schema version %d, newer than this program knows (%d); run a newer ipreg": true,
-	"migration %s: names must be numbered 0001, 0002, … each number once":                                  true,
+	"migration %s: names must be numbered 0001, 0002, … without gaps":                                      true,
 	// Outbox delivery errors: for admins' outbox page and the log, about
 	// the registry's own message templates.
 	"unknown channel %q":                             true,

@@ -10,12 +10,11 @@ import (
 	"strings"
 )
 
-// Migrations are an append-only list of files named NNNN_what.sql; each runs
-// in its own transaction and each version applied is a row. Numbers
-// increase but may skip: branches worked on in parallel each take a
-// reserved number (RULES.md) and are renumbered at merge; a version is
-// applied when its own row is missing, not when it exceeds the highest,
-// so a lower number merged later still runs.
+// Migrations are an append-only list of files named NNNN_what.sql,
+// numbered 0001, 0002, … without gaps (a gap is a migration lost in a
+// merge); each runs in its own transaction and each version applied is a
+// row. A version is applied when its own row is missing, not only when it
+// exceeds the highest, so a database never skips one.
 //
 //go:embed migrations/*.sql
 var migrationFS embed.FS
@@ -36,8 +35,8 @@ func migrations() ([]migration, error) {
 	for _, n := range names {
 		base := strings.TrimPrefix(n, "migrations/")
 		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
-		if err != nil || v < 1 || (len(out) > 0 && v <= out[len(out)-1].version) {
-			return nil, fmt.Errorf("migration %s: names must be numbered 0001, 0002, … each number once", base)
+		if err != nil || v != len(out)+1 {
+			return nil, fmt.Errorf("migration %s: names must be numbered 0001, 0002, … without gaps", base)
 		}
 		b, err := migrationFS.ReadFile(n)
 		if err != nil {
