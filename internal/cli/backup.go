@@ -17,7 +17,7 @@ func runBackup(ctx context.Context, args []string, env Env, stdio IO) error {
 	var to string
 	var documentsOnly, includeKeys bool
 	fs := flagSet("backup", "Back up the registry while it serves. On SQLite: a consistent copy of the database (VACUUM INTO, taken\nwhile ipreg serve runs) and the sealed documents it names. On PostgreSQL: back the database up with\npg_dump, then the documents with --documents-only (README, Backup and restore). A manifest (versions,\ntime, counts, the SHA-256 of every file) goes in; ipreg restore checks it. The signing and document keys\ngo in only with --include-keys: keep them apart, since the document key opens every document.", stdio)
-	fs.StringVar(&to, "to", "", "where: a new (or empty) directory, or a file ending in .tar, .tar.gz or .tgz; never overwritten")
+	fs.StringVar(&to, "to", "", "where: a new (or empty) directory (a name without an extension, or ending in /), or a file ending in .tar, .tar.gz or .tgz; any other extension (.zip …) is refused; never overwritten")
 	fs.BoolVar(&documentsOnly, "documents-only", false, "only the documents (for PostgreSQL, whose database pg_dump copies; take pg_dump first)")
 	fs.BoolVar(&includeKeys, "include-keys", false, "put the document key and the feed and certificate signing keys in the backup too (anyone holding it can then read every document)")
 	d.register(fs)
@@ -58,9 +58,11 @@ func runBackup(ctx context.Context, args []string, env Env, stdio IO) error {
 	fmt.Fprintln(stdio.Stdout, "  "+countsLine(m))
 	if includeKeys {
 		fmt.Fprintln(stdio.Stdout, "  keys INCLUDED: the document key and the signing keys are in this backup; anyone holding it can read every document and sign the feed. Keep it as you keep the keys.")
-	} else {
+	} else if keys := backup.PresentKeyFiles(d.dataDir); len(keys) > 0 {
 		fmt.Fprintf(stdio.Stdout, "  keys NOT included (kept apart): back up %s from %s separately, each time they change (ipreg key rotate, rotate-certificate), or use --include-keys. Without the document key no document in this backup can be read.\n",
-			strings.Join(backup.KeyFiles, ", "), d.dataDir)
+			strings.Join(keys, ", "), d.dataDir)
+	} else {
+		fmt.Fprintf(stdio.Stdout, "  keys NOT included, and %s holds none (has ipreg serve run there?): without the document key no document in this backup can be read.\n", d.dataDir)
 	}
 	return nil
 }

@@ -286,6 +286,11 @@ func TestBackupRestoreSQLite(t *testing.T) {
 			if !strings.Contains(out, wantKeys) {
 				t.Errorf("backup output lacks %q:\n%s", wantKeys, out)
 			}
+			// Only the key files the data directory holds are named: no
+			// rotation ran, so no next feed key and no retired keys.
+			if !tc.keys && (strings.Contains(out, "feed-signing-key.next.pem") || strings.Contains(out, "certificate-keys-retired") || !strings.Contains(out, docstore.KeyFile)) {
+				t.Errorf("backup output names key files that are absent, or not the document key:\n%s", out)
+			}
 
 			target := t.TempDir()
 			if !tc.keys { // the keys come from the key backup, first
@@ -504,6 +509,18 @@ func TestRestoreRefuses(t *testing.T) {
 			t.Error("a tar entry was written outside the target")
 		}
 	})
+	t.Run("directory names", func(t *testing.T) {
+		// A trailing slash, or a name without an extension, is a directory.
+		for _, name := range []string{"plain", "with.dot/"} {
+			to := t.TempDir() + string(filepath.Separator) + name // Join would drop the slash
+			if code, out, errOut := run(t, nil, "", "backup", "--data-dir", dataDir, "--to", to); code != 0 {
+				t.Fatalf("backup --to %s = %d %s %s", to, code, out, errOut)
+			}
+			if st, err := os.Stat(filepath.Join(to, "manifest.json")); err != nil || !st.Mode().IsRegular() {
+				t.Errorf("backup --to %s wrote no directory with a manifest: %v", to, err)
+			}
+		}
+	})
 	t.Run("backup refuses", func(t *testing.T) {
 		for _, tc := range []struct {
 			args []string
@@ -513,6 +530,9 @@ func TestRestoreRefuses(t *testing.T) {
 			{[]string{"--data-dir", dataDir, "--to", withKeys}, "is not empty"},
 			{[]string{"--data-dir", dataDir}, "say where with --to"},
 			{[]string{"--db", "postgres://u@127.0.0.1:1/x", "--to", filepath.Join(t.TempDir(), "x")}, "pg_dump"},
+			// A name that looks like another archive is not made a directory.
+			{[]string{"--data-dir", dataDir, "--to", filepath.Join(t.TempDir(), "x.zip")}, ".zip is neither"},
+			{[]string{"--data-dir", dataDir, "--to", filepath.Join(t.TempDir(), "x.tar.bz2")}, ".bz2 is neither"},
 		} {
 			if code, _, errOut := run(t, nil, "", append([]string{"backup"}, tc.args...)...); code != 1 || !strings.Contains(errOut, tc.want) {
 				t.Errorf("backup %v = %d %q; want %q", tc.args, code, errOut, tc.want)
