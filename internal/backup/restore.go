@@ -54,8 +54,8 @@ type Restored struct {
 // inside the data directory first; the target changes only once all of it
 // matches the manifest, so a bad backup changes nothing. A target already
 // holding a database or documents is refused unless o.Force. The restored
-// database's feed starts a new session (publish.NewSession). ipreg serve
-// must not be running on the data directory.
+// database's feed starts a new session (publish.NewSession). It refuses,
+// force or not, while ipreg serve holds the data directory's LockName.
 func Restore(ctx context.Context, o RestoreOptions) (*Restored, error) {
 	if o.From == "" {
 		return nil, errors.New("say which backup with --from: the directory or tar file ipreg backup wrote")
@@ -69,9 +69,11 @@ func Restore(ctx context.Context, o RestoreOptions) (*Restored, error) {
 	if err := checkTarget(o); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("%w", err)
+	lock, err := lockRestore(o.DataDir)
+	if err != nil {
+		return nil, err
 	}
+	defer lock.Release()
 	stage, err := os.MkdirTemp(o.DataDir, ".restore-")
 	if err != nil {
 		return nil, fmt.Errorf("%w", err)

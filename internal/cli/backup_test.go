@@ -345,6 +345,9 @@ func tree(t *testing.T, dir string) string {
 			return err
 		}
 		rel, _ := filepath.Rel(dir, p)
+		if rel == backup.LockName { // the lock file, not data: restore creates it to lock
+			return nil
+		}
 		if d.IsDir() {
 			lines = append(lines, rel+"/")
 			return nil
@@ -611,5 +614,36 @@ func TestBackupRestorePostgres(t *testing.T) {
 	defer r.Close()
 	if session, version := feedState(t, r, newDir); session == oldSession || version <= oldVersion {
 		t.Errorf("restored feed: session %s version %d; want a new session above version %d of %s", session, version, oldVersion, oldSession)
+	}
+}
+
+// TestRestoreRefusedWhileServing: ipreg serve holds a shared lock on its
+// data directory, and restore (--force too) refuses while it is held,
+// naming the pid and leaving the directory as it was; once the server has
+// stopped the same restore goes ahead.
+func TestRestoreRefusedWhileServing(t *testing.T) {
+	dataDir := t.TempDir()
+	fill(t, dataDir, "", "3", 1)
+	b := filepath.Join(t.TempDir(), "b.tar")
+	if code, out, errOut := run(t, nil, "", "backup", "--data-dir", dataDir, "--to", b, "--include-keys"); code != 0 {
+		t.Fatalf("backup = %d %s %s", code, out, errOut)
+	}
+	s := startServer(t, dataDir, "")
+	// A second server on the same directory (a replica) is allowed.
+	replica := startServer(t, dataDir, "")
+	replica.Close()
+	was := tree(t, dataDir)
+	code, out, errOut := run(t, nil, "", "restore", "--from", b, "--data-dir", dataDir, "--force")
+	if want := fmt.Sprintf("(pid %d) runs on the data directory", os.Getpid()); code != 1 || !strings.Contains(errOut, want) {
+		t.Errorf("restore under a running serve = %d %q %q; want 1 and %q", code, out, errOut, want)
+	}
+	if now := tree(t, dataDir); now != was {
+		t.Errorf("the refused restore changed the data directory:\nbefore\n%s\nafter\n%s", was, now)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := run(t, nil, "", "restore", "--from", b, "--data-dir", dataDir, "--force"); code != 0 {
+		t.Fatalf("restore after serve stopped = %d %s %s", code, out, errOut)
 	}
 }
