@@ -647,3 +647,36 @@ func TestRestoreRefusedWhileServing(t *testing.T) {
 		t.Fatalf("restore after serve stopped = %d %s %s", code, out, errOut)
 	}
 }
+
+// TestReadOnlyCommandsNeedADatabase: audit verify and operator list on an
+// empty or mistyped --data-dir refuse, naming the path, and create
+// nothing there (once they reported "verified: 0 entries" over a new
+// database they had made).
+func TestReadOnlyCommandsNeedADatabase(t *testing.T) {
+	for _, args := range [][]string{{"audit", "verify"}, {"operator", "list"}} {
+		for _, name := range []string{"empty", "missing"} {
+			t.Run(strings.Join(args, " ")+" "+name, func(t *testing.T) {
+				dir := filepath.Join(t.TempDir(), "d")
+				if name == "empty" {
+					os.Mkdir(dir, 0o700)
+				}
+				code, out, errOut := run(t, nil, "", append(args, "--data-dir", dir)...)
+				want := "no registry database at " + filepath.Join(dir, "ipreg.db") + "; check --data-dir"
+				if code != 1 || !strings.Contains(errOut, want) {
+					t.Errorf("%v = %d %q %q; want 1 and %q", args, code, out, errOut, want)
+				}
+				if es, err := os.ReadDir(dir); name == "empty" && len(es) > 0 || name == "missing" && err == nil {
+					t.Errorf("%v created %s or files in it: %v", args, dir, es)
+				}
+			})
+		}
+	}
+	// On an existing registry they work.
+	dir := t.TempDir()
+	if code, _, errOut := run(t, nil, "", "migrate", "--data-dir", dir); code != 0 {
+		t.Fatal(errOut)
+	}
+	if code, out, errOut := run(t, nil, "", "audit", "verify", "--data-dir", dir); code != 0 || !strings.Contains(out, "verified") {
+		t.Errorf("audit verify on a registry = %d %q %q", code, out, errOut)
+	}
+}
