@@ -97,6 +97,11 @@ func runRestore(ctx context.Context, args []string, env Env, stdio IO) error {
 	fmt.Fprintf(stdio.Stdout, "restored %s backup of %s (ipreg %s) into %s; every file matched its manifest\n",
 		m.Kind, m.CreatedAt.Format("2006-01-02 15:04:05Z07:00"), m.Program, d.dataDir)
 	fmt.Fprintln(stdio.Stdout, "  "+countsLine(m))
+	if res.ContentsChecked {
+		fmt.Fprintln(stdio.Stdout, "  documents: each opened with the document key and matched the SHA-256 the database records")
+	} else {
+		fmt.Fprintln(stdio.Stdout, "  documents: contents could NOT be checked (no document key in the backup or the data directory); put the key back, and a restore again would check them")
+	}
 	if res.MissingDocuments > 0 {
 		fmt.Fprintf(stdio.Stdout, "  WARNING: %d documents the database names have no file in this backup (deleted between pg_dump and the documents backup?); they read as missing\n", res.MissingDocuments)
 	}

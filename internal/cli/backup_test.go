@@ -304,6 +304,9 @@ func TestBackupRestoreSQLite(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("restore = %d %s %s", code, out, errOut)
 			}
+			if !strings.Contains(out, "matched the SHA-256 the database records") {
+				t.Errorf("restore with the key at hand does not say the contents were checked:\n%s", out)
+			}
 			if !strings.Contains(out, "every file matched its manifest") || !strings.Contains(out, "start a new session") || strings.Contains(out, "MISSING") {
 				t.Errorf("restore output:\n%s", out)
 			}
@@ -420,6 +423,44 @@ func firstDocument(t *testing.T, dir string) string {
 	return found
 }
 
+// documents lists a backup's sealed document files.
+func documents(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	filepath.WalkDir(filepath.Join(dir, "documents"), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			out = append(out, p)
+		}
+		return nil
+	})
+	if len(out) < 2 {
+		t.Fatalf("%d documents in the backup; want 2 or more", len(out))
+	}
+	return out
+}
+
+// rewriteManifest makes a changed backup's manifest match its files again,
+// as someone covering their tracks would.
+func rewriteManifest(t *testing.T, dir string) {
+	t.Helper()
+	p := filepath.Join(dir, "manifest.json")
+	b, _ := os.ReadFile(p)
+	var m backup.Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range m.Files {
+		c, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f.Path)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(c)
+		m.Files[i].Size, m.Files[i].SHA256 = int64(len(c)), hex.EncodeToString(sum[:])
+	}
+	b, _ = json.Marshal(m)
+	os.WriteFile(p, b, 0o600)
+}
+
 // TestRestoreRefuses: a damaged backup or a wrong target gives an error
 // saying what is wrong, and the target is left exactly as it was.
 func TestRestoreRefuses(t *testing.T) {
@@ -461,6 +502,26 @@ func TestRestoreRefuses(t *testing.T) {
 		{name: "file added", from: withKeys, damage: func(t *testing.T, b string) {
 			os.WriteFile(filepath.Join(filepath.Dir(firstDocument(t, b)), "doc_planted"), []byte("IPRD1"), 0o600)
 		}, want: "is not in manifest.json"},
+		// Files swapped, or re-sealed with other content, under a manifest
+		// rewritten to match: only opening them shows it.
+		{name: "documents swapped", from: withKeys, damage: func(t *testing.T, b string) {
+			docs := documents(t, b)
+			x, _ := os.ReadFile(docs[0])
+			y, _ := os.ReadFile(docs[1])
+			os.WriteFile(docs[0], y, 0o600)
+			os.WriteFile(docs[1], x, 0o600)
+			rewriteManifest(t, b)
+		}, want: "belongs to another document"},
+		{name: "document re-sealed", from: withKeys, damage: func(t *testing.T, b string) {
+			ds, err := docstore.Open(filepath.Join(b, "keys"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := ds.At(b).Put(context.Background(), filepath.Base(firstDocument(t, b)), []byte("%PDF-1.4 another")); err != nil {
+				t.Fatal(err)
+			}
+			rewriteManifest(t, b)
+		}, want: "the database records"},
 		{name: "file missing", from: withKeys, damage: func(t *testing.T, b string) { os.Remove(firstDocument(t, b)) }, want: "is missing"},
 		{name: "target holds a database", from: withKeys, target: func(t *testing.T, dir string) {
 			copyTree(t, dataDir, dir)
@@ -510,6 +571,12 @@ func TestRestoreRefuses(t *testing.T) {
 		}
 		if _, err := os.Stat(filepath.Join(filepath.Dir(target), "escaped")); err == nil {
 			t.Error("a tar entry was written outside the target")
+		}
+	})
+	t.Run("no key at hand", func(t *testing.T) {
+		code, out, errOut := run(t, nil, "", "restore", "--from", noKeys, "--data-dir", t.TempDir())
+		if code != 0 || !strings.Contains(out, "contents could NOT be checked") {
+			t.Errorf("restore without a key = %d %q %q; want it to say the contents were not checked", code, out, errOut)
 		}
 	})
 	t.Run("directory names", func(t *testing.T) {
