@@ -97,6 +97,18 @@ type Options struct {
 	Now func() time.Time
 }
 
+// PresentKeyFiles returns those of KeyFiles that dataDir holds, in
+// KeyFiles' order: the files to back up apart when the keys are kept out.
+func PresentKeyFiles(dataDir string) []string {
+	var out []string
+	for _, k := range KeyFiles {
+		if _, err := os.Stat(filepath.Join(dataDir, k)); err == nil {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
 // IsArchive reports whether a backup path names a tar file rather than a
 // directory, and whether it is gzipped.
 func IsArchive(p string) (archive, gzipped bool) {
@@ -194,6 +206,14 @@ func checkDestination(to string) error {
 	st, err := os.Stat(to)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
+		// A name like x.zip would otherwise become a directory called
+		// x.zip that looks like an archive; a trailing slash says
+		// directory whatever the name.
+		if archive, _ := IsArchive(to); !archive && !strings.HasSuffix(to, "/") && !strings.HasSuffix(to, string(filepath.Separator)) {
+			if ext := filepath.Ext(to); ext != "" {
+				return fmt.Errorf("--to %s: ipreg backup writes a directory or a tar file (.tar, .tar.gz, .tgz), and %s is neither; give a name ending in .tar, .tar.gz or .tgz for a file, or a name without an extension (or ending in /) for a directory", to, ext)
+			}
+		}
 	case err != nil:
 		return fmt.Errorf("%w", err)
 	case !st.IsDir():

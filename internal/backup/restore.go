@@ -6,12 +6,15 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -43,6 +46,10 @@ type Restored struct {
 	KeysRestored, KeysMissing []string
 	// Feeds is how many feeds start a new session at the next start.
 	Feeds int
+	// ContentsChecked is true when every document was opened with the
+	// document key and matched the database's recorded SHA-256; false
+	// when no key was at hand (kept apart and not yet put back).
+	ContentsChecked bool
 	// MissingDocuments counts documents the database names whose file is
 	// not in the restored documents (documents-only restore).
 	MissingDocuments int
@@ -54,8 +61,8 @@ type Restored struct {
 // inside the data directory first; the target changes only once all of it
 // matches the manifest, so a bad backup changes nothing. A target already
 // holding a database or documents is refused unless o.Force. The restored
-// database's feed starts a new session (publish.NewSession). ipreg serve
-// must not be running on the data directory.
+// database's feed starts a new session (publish.NewSession). It refuses,
+// force or not, while ipreg serve holds the data directory's LockName.
 func Restore(ctx context.Context, o RestoreOptions) (*Restored, error) {
 	if o.From == "" {
 		return nil, errors.New("say which backup with --from: the directory or tar file ipreg backup wrote")
@@ -69,9 +76,11 @@ func Restore(ctx context.Context, o RestoreOptions) (*Restored, error) {
 	if err := checkTarget(o); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("%w", err)
+	lock, err := lockRestore(o.DataDir)
+	if err != nil {
+		return nil, err
 	}
+	defer lock.Release()
 	stage, err := os.MkdirTemp(o.DataDir, ".restore-")
 	if err != nil {
 		return nil, fmt.Errorf("%w", err)
@@ -97,6 +106,9 @@ func Restore(ctx context.Context, o RestoreOptions) (*Restored, error) {
 		return nil, err
 	}
 	if err := checkSealed(stage, o.DataDir, m); err != nil {
+		return nil, err
+	}
+	if res.ContentsChecked, err = checkContents(ctx, stage, o, m); err != nil {
 		return nil, err
 	}
 	if !o.DocumentsOnly {
@@ -380,6 +392,62 @@ func checkSealed(stage, dataDir string, m *Manifest) error {
 			other, filepath.Join(keyDir, docstore.KeyFile))
 	}
 	return nil
+}
+
+// checkContents opens every document of the backup with the document key
+// the data directory will hold, when one is at hand, and compares it with
+// the SHA-256 the database records for it (the staged database, or for a
+// documents-only restore the one o.DB names): the manifest is only as
+// good as whoever wrote it, and two sealed files swapped under a
+// rewritten manifest pass every size and digest check. ok is false when
+// no key is at hand and nothing could be opened.
+func checkContents(ctx context.Context, stage string, o RestoreOptions, m *Manifest) (ok bool, err error) {
+	keyDir := o.DataDir
+	if _, err := os.Stat(filepath.Join(stage, keysDir, docstore.KeyFile)); err == nil {
+		keyDir = filepath.Join(stage, keysDir)
+	}
+	if _, have, err := docstore.KeyFingerprint(keyDir); err != nil || !have {
+		return false, err
+	}
+	ds, err := docstore.Open(keyDir) // the key exists: Open creates none
+	if err != nil {
+		return false, fmt.Errorf("%w", err)
+	}
+	ds = ds.At(stage)
+	dsn := filepath.Join(stage, DatabaseName)
+	if o.DocumentsOnly {
+		if dsn = o.DB; dsn == "" {
+			dsn = filepath.Join(o.DataDir, DatabaseName)
+		}
+	}
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		return false, fmt.Errorf("open the database to check the documents against: %w", err)
+	}
+	defer db.Close()
+	sums, err := db.DocumentDigests(ctx)
+	if err != nil {
+		return false, fmt.Errorf("%w", err)
+	}
+	for _, f := range m.Files {
+		if !strings.HasPrefix(f.Path, documentsDir+"/") {
+			continue
+		}
+		id := path.Base(f.Path)
+		plain, err := ds.Get(ctx, id)
+		if err != nil {
+			return false, fmt.Errorf("%s: %v; the backup was changed after it was taken: use another backup", f.Path, err)
+		}
+		want, recorded := sums[id]
+		if !recorded {
+			continue // documents-only: uploaded after pg_dump, no record; the sweep removes it
+		}
+		got := sha256.Sum256(plain)
+		if hex.EncodeToString(got[:]) != strings.ToLower(want) {
+			return false, fmt.Errorf("document %s (%s) opens, but its content's SHA-256 is %x, and the database records %s: the backup was changed after it was taken: use another backup", id, f.Path, got, want)
+		}
+	}
+	return true, nil
 }
 
 // prepareDatabase checks the staged SQLite database (schema not newer than

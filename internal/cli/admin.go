@@ -11,6 +11,7 @@ import (
 
 	"github.com/ipreg/ipreg/internal/netpolicy"
 	"github.com/ipreg/ipreg/internal/registry"
+	"github.com/ipreg/ipreg/internal/store"
 	"github.com/ipreg/ipreg/internal/textfile"
 )
 
@@ -35,12 +36,29 @@ func runMigrate(ctx context.Context, args []string, env Env, stdio IO) error {
 	return nil
 }
 
-// openService opens the database and a service over it for one command.
+// openService opens the database (created when there is none, as the
+// first ipreg user add or operator add of a new registry does) and a
+// service over it for one command.
 func openService(ctx context.Context, d *dbFlags) (*registry.Service, func(), error) {
 	db, _, err := d.open(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
+	return serviceOver(ctx, db)
+}
+
+// openReadService is openService for commands that only read (audit
+// verify, operator list): the database must exist already
+// (dbFlags.openExisting), and none is ever created.
+func openReadService(ctx context.Context, d *dbFlags) (*registry.Service, func(), error) {
+	db, _, err := d.openExisting(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return serviceOver(ctx, db)
+}
+
+func serviceOver(ctx context.Context, db *store.DB) (*registry.Service, func(), error) {
 	svc := registry.NewService(db, registry.Config{})
 	// As at serve: commands that look users up by e-mail need the stored
 	// addresses in their normal form.
@@ -171,12 +189,12 @@ func runOperator(ctx context.Context, args []string, env Env, stdio IO) error {
 		fmt.Fprintf(stdio.Stdout, "created operator %s (%s, %s)\n", o.ID, o.Name, o.Kind)
 		return nil
 	case "list":
-		fs := flagSet("operator list", "List operators with the number of address-space prefixes loaded.", stdio)
+		fs := flagSet("operator list", "List operators with the number of address-space prefixes loaded. Refuses a --data-dir\nholding no database, and never creates one.", stdio)
 		d.register(fs)
 		if err := parse(fs, args, env); err != nil {
 			return err
 		}
-		svc, done, err := openService(ctx, &d)
+		svc, done, err := openReadService(ctx, &d)
 		if err != nil {
 			return err
 		}
@@ -240,12 +258,12 @@ func runAudit(ctx context.Context, args []string, env Env, stdio IO) error {
 		return groupUsage(args, stdio, "Usage: ipreg audit verify [flags]   (--help for flags)")
 	}
 	var d dbFlags
-	fs := flagSet("audit verify", "Walk the hash-chained audit log and report the first changed, removed or\nreordered entry. Exit status 1 when the log does not verify.", stdio)
+	fs := flagSet("audit verify", "Walk the hash-chained audit log and report the first changed, removed or\nreordered entry. Exit status 1 when the log does not verify. Like every read-only\ncommand it refuses a --data-dir holding no database, and never creates one.", stdio)
 	d.register(fs)
 	if err := parse(fs, args[1:], env); err != nil {
 		return err
 	}
-	svc, done, err := openService(ctx, &d)
+	svc, done, err := openReadService(ctx, &d)
 	if err != nil {
 		return err
 	}

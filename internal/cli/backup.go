@@ -17,7 +17,7 @@ func runBackup(ctx context.Context, args []string, env Env, stdio IO) error {
 	var to string
 	var documentsOnly, includeKeys bool
 	fs := flagSet("backup", "Back up the registry while it serves. On SQLite: a consistent copy of the database (VACUUM INTO, taken\nwhile ipreg serve runs) and the sealed documents it names. On PostgreSQL: back the database up with\npg_dump, then the documents with --documents-only (README, Backup and restore). A manifest (versions,\ntime, counts, the SHA-256 of every file) goes in; ipreg restore checks it. The signing and document keys\ngo in only with --include-keys: keep them apart, since the document key opens every document.", stdio)
-	fs.StringVar(&to, "to", "", "where: a new (or empty) directory, or a file ending in .tar, .tar.gz or .tgz; never overwritten")
+	fs.StringVar(&to, "to", "", "where: a new (or empty) directory (a name without an extension, or ending in /), or a file ending in .tar, .tar.gz or .tgz; any other extension (.zip …) is refused; never overwritten")
 	fs.BoolVar(&documentsOnly, "documents-only", false, "only the documents (for PostgreSQL, whose database pg_dump copies; take pg_dump first)")
 	fs.BoolVar(&includeKeys, "include-keys", false, "put the document key and the feed and certificate signing keys in the backup too (anyone holding it can then read every document)")
 	d.register(fs)
@@ -58,9 +58,11 @@ func runBackup(ctx context.Context, args []string, env Env, stdio IO) error {
 	fmt.Fprintln(stdio.Stdout, "  "+countsLine(m))
 	if includeKeys {
 		fmt.Fprintln(stdio.Stdout, "  keys INCLUDED: the document key and the signing keys are in this backup; anyone holding it can read every document and sign the feed. Keep it as you keep the keys.")
-	} else {
+	} else if keys := backup.PresentKeyFiles(d.dataDir); len(keys) > 0 {
 		fmt.Fprintf(stdio.Stdout, "  keys NOT included (kept apart): back up %s from %s separately, each time they change (ipreg key rotate, rotate-certificate), or use --include-keys. Without the document key no document in this backup can be read.\n",
-			strings.Join(backup.KeyFiles, ", "), d.dataDir)
+			strings.Join(keys, ", "), d.dataDir)
+	} else {
+		fmt.Fprintf(stdio.Stdout, "  keys NOT included, and %s holds none (has ipreg serve run there?): without the document key no document in this backup can be read.\n", d.dataDir)
 	}
 	return nil
 }
@@ -78,7 +80,7 @@ func countsLine(m *backup.Manifest) string {
 func runRestore(ctx context.Context, args []string, env Env, stdio IO) error {
 	var d dbFlags
 	var o backup.RestoreOptions
-	fs := flagSet("restore", "Restore a backup that ipreg backup took into a data directory, with ipreg serve stopped. The\nbackup is checked against its manifest (every file's size and SHA-256, the counts) before anything\nchanges; a data directory that holds a database or documents is refused without --force. The\nrestored feed starts a new session, so agents drop what they hold and take a fresh snapshot.\nPostgreSQL: pg_restore the database first, then ipreg restore --documents-only --db <it>.", stdio)
+	fs := flagSet("restore", "Restore a backup that ipreg backup took into a data directory, with ipreg serve stopped: every\nipreg serve holds a shared lock on its data directory (serve.lock), and restore, --force or not,\nrefuses while one does, naming its pid; a serve started during a restore refuses too. The\nbackup is checked against its manifest (every file's size and SHA-256, the counts) before anything\nchanges; a data directory that holds a database or documents is refused without --force. The\nrestored feed starts a new session, so agents drop what they hold and take a fresh snapshot.\nPostgreSQL: pg_restore the database first, then ipreg restore --documents-only --db <it>.", stdio)
 	fs.StringVar(&o.From, "from", "", "the backup: the directory or tar file ipreg backup wrote")
 	fs.BoolVar(&o.DocumentsOnly, "documents-only", false, "restore a --documents-only backup into --data-dir, for the database given by --db (PostgreSQL, restored with pg_restore)")
 	fs.BoolVar(&o.Force, "force", false, "replace the database, documents and keys the data directory holds")
@@ -95,6 +97,11 @@ func runRestore(ctx context.Context, args []string, env Env, stdio IO) error {
 	fmt.Fprintf(stdio.Stdout, "restored %s backup of %s (ipreg %s) into %s; every file matched its manifest\n",
 		m.Kind, m.CreatedAt.Format("2006-01-02 15:04:05Z07:00"), m.Program, d.dataDir)
 	fmt.Fprintln(stdio.Stdout, "  "+countsLine(m))
+	if res.ContentsChecked {
+		fmt.Fprintln(stdio.Stdout, "  documents: each opened with the document key and matched the SHA-256 the database records")
+	} else {
+		fmt.Fprintln(stdio.Stdout, "  documents: contents could NOT be checked (no document key in the backup or the data directory); put the key back, and a restore again would check them")
+	}
 	if res.MissingDocuments > 0 {
 		fmt.Fprintf(stdio.Stdout, "  WARNING: %d documents the database names have no file in this backup (deleted between pg_dump and the documents backup?); they read as missing\n", res.MissingDocuments)
 	}

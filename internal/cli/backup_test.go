@@ -286,6 +286,11 @@ func TestBackupRestoreSQLite(t *testing.T) {
 			if !strings.Contains(out, wantKeys) {
 				t.Errorf("backup output lacks %q:\n%s", wantKeys, out)
 			}
+			// Only the key files the data directory holds are named: no
+			// rotation ran, so no next feed key and no retired keys.
+			if !tc.keys && (strings.Contains(out, "feed-signing-key.next.pem") || strings.Contains(out, "certificate-keys-retired") || !strings.Contains(out, docstore.KeyFile)) {
+				t.Errorf("backup output names key files that are absent, or not the document key:\n%s", out)
+			}
 
 			target := t.TempDir()
 			if !tc.keys { // the keys come from the key backup, first
@@ -298,6 +303,9 @@ func TestBackupRestoreSQLite(t *testing.T) {
 			code, out, errOut = run(t, nil, "", "restore", "--from", to, "--data-dir", target)
 			if code != 0 {
 				t.Fatalf("restore = %d %s %s", code, out, errOut)
+			}
+			if !strings.Contains(out, "matched the SHA-256 the database records") {
+				t.Errorf("restore with the key at hand does not say the contents were checked:\n%s", out)
 			}
 			if !strings.Contains(out, "every file matched its manifest") || !strings.Contains(out, "start a new session") || strings.Contains(out, "MISSING") {
 				t.Errorf("restore output:\n%s", out)
@@ -340,6 +348,9 @@ func tree(t *testing.T, dir string) string {
 			return err
 		}
 		rel, _ := filepath.Rel(dir, p)
+		if rel == backup.LockName { // the lock file, not data: restore creates it to lock
+			return nil
+		}
 		if d.IsDir() {
 			lines = append(lines, rel+"/")
 			return nil
@@ -412,6 +423,44 @@ func firstDocument(t *testing.T, dir string) string {
 	return found
 }
 
+// documents lists a backup's sealed document files.
+func documents(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	filepath.WalkDir(filepath.Join(dir, "documents"), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			out = append(out, p)
+		}
+		return nil
+	})
+	if len(out) < 2 {
+		t.Fatalf("%d documents in the backup; want 2 or more", len(out))
+	}
+	return out
+}
+
+// rewriteManifest makes a changed backup's manifest match its files again,
+// as someone covering their tracks would.
+func rewriteManifest(t *testing.T, dir string) {
+	t.Helper()
+	p := filepath.Join(dir, "manifest.json")
+	b, _ := os.ReadFile(p)
+	var m backup.Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range m.Files {
+		c, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f.Path)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(c)
+		m.Files[i].Size, m.Files[i].SHA256 = int64(len(c)), hex.EncodeToString(sum[:])
+	}
+	b, _ = json.Marshal(m)
+	os.WriteFile(p, b, 0o600)
+}
+
 // TestRestoreRefuses: a damaged backup or a wrong target gives an error
 // saying what is wrong, and the target is left exactly as it was.
 func TestRestoreRefuses(t *testing.T) {
@@ -453,6 +502,26 @@ func TestRestoreRefuses(t *testing.T) {
 		{name: "file added", from: withKeys, damage: func(t *testing.T, b string) {
 			os.WriteFile(filepath.Join(filepath.Dir(firstDocument(t, b)), "doc_planted"), []byte("IPRD1"), 0o600)
 		}, want: "is not in manifest.json"},
+		// Files swapped, or re-sealed with other content, under a manifest
+		// rewritten to match: only opening them shows it.
+		{name: "documents swapped", from: withKeys, damage: func(t *testing.T, b string) {
+			docs := documents(t, b)
+			x, _ := os.ReadFile(docs[0])
+			y, _ := os.ReadFile(docs[1])
+			os.WriteFile(docs[0], y, 0o600)
+			os.WriteFile(docs[1], x, 0o600)
+			rewriteManifest(t, b)
+		}, want: "belongs to another document"},
+		{name: "document re-sealed", from: withKeys, damage: func(t *testing.T, b string) {
+			ds, err := docstore.Open(filepath.Join(b, "keys"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := ds.At(b).Put(context.Background(), filepath.Base(firstDocument(t, b)), []byte("%PDF-1.4 another")); err != nil {
+				t.Fatal(err)
+			}
+			rewriteManifest(t, b)
+		}, want: "the database records"},
 		{name: "file missing", from: withKeys, damage: func(t *testing.T, b string) { os.Remove(firstDocument(t, b)) }, want: "is missing"},
 		{name: "target holds a database", from: withKeys, target: func(t *testing.T, dir string) {
 			copyTree(t, dataDir, dir)
@@ -504,6 +573,24 @@ func TestRestoreRefuses(t *testing.T) {
 			t.Error("a tar entry was written outside the target")
 		}
 	})
+	t.Run("no key at hand", func(t *testing.T) {
+		code, out, errOut := run(t, nil, "", "restore", "--from", noKeys, "--data-dir", t.TempDir())
+		if code != 0 || !strings.Contains(out, "contents could NOT be checked") {
+			t.Errorf("restore without a key = %d %q %q; want it to say the contents were not checked", code, out, errOut)
+		}
+	})
+	t.Run("directory names", func(t *testing.T) {
+		// A trailing slash, or a name without an extension, is a directory.
+		for _, name := range []string{"plain", "with.dot/"} {
+			to := t.TempDir() + string(filepath.Separator) + name // Join would drop the slash
+			if code, out, errOut := run(t, nil, "", "backup", "--data-dir", dataDir, "--to", to); code != 0 {
+				t.Fatalf("backup --to %s = %d %s %s", to, code, out, errOut)
+			}
+			if st, err := os.Stat(filepath.Join(to, "manifest.json")); err != nil || !st.Mode().IsRegular() {
+				t.Errorf("backup --to %s wrote no directory with a manifest: %v", to, err)
+			}
+		}
+	})
 	t.Run("backup refuses", func(t *testing.T) {
 		for _, tc := range []struct {
 			args []string
@@ -513,6 +600,9 @@ func TestRestoreRefuses(t *testing.T) {
 			{[]string{"--data-dir", dataDir, "--to", withKeys}, "is not empty"},
 			{[]string{"--data-dir", dataDir}, "say where with --to"},
 			{[]string{"--db", "postgres://u@127.0.0.1:1/x", "--to", filepath.Join(t.TempDir(), "x")}, "pg_dump"},
+			// A name that looks like another archive is not made a directory.
+			{[]string{"--data-dir", dataDir, "--to", filepath.Join(t.TempDir(), "x.zip")}, ".zip is neither"},
+			{[]string{"--data-dir", dataDir, "--to", filepath.Join(t.TempDir(), "x.tar.bz2")}, ".bz2 is neither"},
 		} {
 			if code, _, errOut := run(t, nil, "", append([]string{"backup"}, tc.args...)...); code != 1 || !strings.Contains(errOut, tc.want) {
 				t.Errorf("backup %v = %d %q; want %q", tc.args, code, errOut, tc.want)
@@ -591,5 +681,69 @@ func TestBackupRestorePostgres(t *testing.T) {
 	defer r.Close()
 	if session, version := feedState(t, r, newDir); session == oldSession || version <= oldVersion {
 		t.Errorf("restored feed: session %s version %d; want a new session above version %d of %s", session, version, oldVersion, oldSession)
+	}
+}
+
+// TestRestoreRefusedWhileServing: ipreg serve holds a shared lock on its
+// data directory, and restore (--force too) refuses while it is held,
+// naming the pid and leaving the directory as it was; once the server has
+// stopped the same restore goes ahead.
+func TestRestoreRefusedWhileServing(t *testing.T) {
+	dataDir := t.TempDir()
+	fill(t, dataDir, "", "3", 1)
+	b := filepath.Join(t.TempDir(), "b.tar")
+	if code, out, errOut := run(t, nil, "", "backup", "--data-dir", dataDir, "--to", b, "--include-keys"); code != 0 {
+		t.Fatalf("backup = %d %s %s", code, out, errOut)
+	}
+	s := startServer(t, dataDir, "")
+	// A second server on the same directory (a replica) is allowed.
+	replica := startServer(t, dataDir, "")
+	replica.Close()
+	was := tree(t, dataDir)
+	code, out, errOut := run(t, nil, "", "restore", "--from", b, "--data-dir", dataDir, "--force")
+	if want := fmt.Sprintf("(pid %d) runs on the data directory", os.Getpid()); code != 1 || !strings.Contains(errOut, want) {
+		t.Errorf("restore under a running serve = %d %q %q; want 1 and %q", code, out, errOut, want)
+	}
+	if now := tree(t, dataDir); now != was {
+		t.Errorf("the refused restore changed the data directory:\nbefore\n%s\nafter\n%s", was, now)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := run(t, nil, "", "restore", "--from", b, "--data-dir", dataDir, "--force"); code != 0 {
+		t.Fatalf("restore after serve stopped = %d %s %s", code, out, errOut)
+	}
+}
+
+// TestReadOnlyCommandsNeedADatabase: audit verify and operator list on an
+// empty or mistyped --data-dir refuse, naming the path, and create
+// nothing there (once they reported "verified: 0 entries" over a new
+// database they had made).
+func TestReadOnlyCommandsNeedADatabase(t *testing.T) {
+	for _, args := range [][]string{{"audit", "verify"}, {"operator", "list"}} {
+		for _, name := range []string{"empty", "missing"} {
+			t.Run(strings.Join(args, " ")+" "+name, func(t *testing.T) {
+				dir := filepath.Join(t.TempDir(), "d")
+				if name == "empty" {
+					os.Mkdir(dir, 0o700)
+				}
+				code, out, errOut := run(t, nil, "", append(args, "--data-dir", dir)...)
+				want := "no registry database at " + filepath.Join(dir, "ipreg.db") + "; check --data-dir"
+				if code != 1 || !strings.Contains(errOut, want) {
+					t.Errorf("%v = %d %q %q; want 1 and %q", args, code, out, errOut, want)
+				}
+				if es, err := os.ReadDir(dir); name == "empty" && len(es) > 0 || name == "missing" && err == nil {
+					t.Errorf("%v created %s or files in it: %v", args, dir, es)
+				}
+			})
+		}
+	}
+	// On an existing registry they work.
+	dir := t.TempDir()
+	if code, _, errOut := run(t, nil, "", "migrate", "--data-dir", dir); code != 0 {
+		t.Fatal(errOut)
+	}
+	if code, out, errOut := run(t, nil, "", "audit", "verify", "--data-dir", dir); code != 0 || !strings.Contains(out, "verified") {
+		t.Errorf("audit verify on a registry = %d %q %q", code, out, errOut)
 	}
 }

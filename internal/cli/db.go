@@ -32,12 +32,32 @@ func (d *dbFlags) dsn() (string, error) {
 	return filepath.Join(d.dataDir, "ipreg.db"), nil
 }
 
-// open opens and migrates the database.
+// open opens and migrates the database, creating an SQLite one (and the
+// data directory) when there is none: for ipreg serve and migrate only.
 func (d *dbFlags) open(ctx context.Context) (*store.DB, []string, error) {
 	dsn, err := d.dsn()
 	if err != nil {
 		return nil, nil, err
 	}
+	return openMigrated(ctx, dsn)
+}
+
+// openExisting opens and migrates a database that must exist already:
+// every command but serve and migrate. A mistyped or empty --data-dir
+// is refused instead of becoming a new, empty registry (where audit
+// verify would report "0 entries" as if all were well).
+func (d *dbFlags) openExisting(ctx context.Context) (*store.DB, []string, error) {
+	dsn := d.db
+	if dsn == "" {
+		dsn = filepath.Join(d.dataDir, "ipreg.db")
+		if st, err := os.Stat(dsn); err != nil || !st.Mode().IsRegular() {
+			return nil, nil, fmt.Errorf("no registry database at %s; check --data-dir (the directory ipreg serve uses), or --db for PostgreSQL", dsn)
+		}
+	}
+	return openMigrated(ctx, dsn)
+}
+
+func openMigrated(ctx context.Context, dsn string) (*store.DB, []string, error) {
 	db, err := store.Open(ctx, dsn)
 	if err != nil {
 		return nil, nil, err

@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ipreg/ipreg/internal/api"
+	"github.com/ipreg/ipreg/internal/backup"
 	"github.com/ipreg/ipreg/internal/certificate"
 	"github.com/ipreg/ipreg/internal/docstore"
 	"github.com/ipreg/ipreg/internal/feed"
@@ -100,6 +101,7 @@ type Server struct {
 	feedDone chan struct{}
 
 	metrics *promexpose.Server
+	dirLock *backup.DirLock // shared lock on the data directory (backup.LockName)
 
 	// Mailer and Texter are the message transports Start built from
 	// Config.Notify, for the registry's outbox. Texter is nil when text
@@ -176,8 +178,14 @@ func (s *Server) Start(ctx context.Context, banner io.Writer) error {
 		return err
 	}
 	s.Mailer, s.Texter = transports.Mailer, transports.Texter
+	// The data directory's shared lock, held until Close (or the
+	// process's end): ipreg restore refuses while it is held.
+	if s.dirLock, err = backup.LockServe(s.Config.db.dataDir); err != nil {
+		return err
+	}
 	db, applied, err := s.Config.db.open(ctx)
 	if err != nil {
+		s.dirLock.Release()
 		return err
 	}
 	s.db = db
@@ -517,6 +525,8 @@ func (s *Server) Close() error {
 			errs = append(errs, fmt.Errorf("close database: %w", err))
 		}
 	}
+	// Last: a restore may go ahead once the database is closed.
+	s.dirLock.Release()
 	return errors.Join(errs...)
 }
 

@@ -102,6 +102,15 @@ func loadKey(dataDir string) ([]byte, error) {
 	return key, nil
 }
 
+// At returns a store with the same key over the documents directory of
+// another data directory (a restore's staging directory, whose key may
+// be elsewhere).
+func (s *Store) At(dataDir string) *Store {
+	c := *s
+	c.dir = filepath.Join(dataDir, "documents")
+	return &c
+}
+
 // path spreads files over 256 directories by a hash of the id, so no
 // directory grows to hundreds of thousands of entries.
 func (s *Store) path(id string) (string, string, error) {

@@ -84,6 +84,26 @@ func (s *DB) LiveDocumentIDs(ctx context.Context) ([]string, error) {
 	return out, rows.Err()
 }
 
+// DocumentDigests maps the id of every document whose file the store
+// holds (recorded, not purged) to its recorded SHA-256 (lower-case hex):
+// what a restore compares each opened document with.
+func (s *DB) DocumentDigests(ctx context.Context) (map[string]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, sha256 FROM documents WHERE purged_at = ''`)
+	if err != nil {
+		return nil, fmt.Errorf("document digests: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var id, sum string
+		if err := rows.Scan(&id, &sum); err != nil {
+			return nil, fmt.Errorf("document digests: %w", err)
+		}
+		out[id] = sum
+	}
+	return out, rows.Err()
+}
+
 // SchemaVersions is the newest schema version this program knows: the
 // last migration's number (not how many there are, as numbers may skip).
 func SchemaVersions() (int, error) {
