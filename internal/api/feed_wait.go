@@ -52,6 +52,9 @@ func (s *Server) feedWait(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	// Debug: whether a long-poll woke with a newer version or timed out,
+	// to tell agents that are behind from agents that are idle.
+	s.log.DebugContext(r.Context(), "feed wait", "scope", scope, "after", after, "version", version, "woke", ok)
 	if !ok {
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("X-Feed-Version", strconv.FormatInt(version, 10))
