@@ -3,6 +3,7 @@ package main_test
 import (
 	"crypto/ed25519"
 	"fmt"
+	"github.com/ipreg/ipreg/internal/auth"
 	"io"
 	"net/http"
 	"os"
@@ -145,7 +146,15 @@ func TestEndToEnd(t *testing.T) {
 			sup := p.login("supervisor@demo.test", "demo-password-1")
 			r := p.call("POST", "/api/v1/registrations/"+number+"/revocations", sup, map[string]string{"reason": "Registered for a service it does not run."}, 201)
 			ipreg(t, env, "demo-password-1\n", "user", "add", "--email", "supervisor2@demo.test", "--role", "supervisor")
+			// Not one of the demo's own users: it sets up TOTP, even under
+			// --demo, and its first token becomes a full session.
 			sup2 := p.login("supervisor2@demo.test", "demo-password-1")
+			secret := p.call("POST", "/api/v1/me/totp", sup2, nil, 200)["secret"].(string)
+			totpCode, err := auth.TOTPCode(secret, auth.TOTPStep(time.Now()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.call("POST", "/api/v1/me/totp/confirm", sup2, map[string]string{"code": totpCode}, 204)
 			// Neither the proposer nor a reviewer can give the second signature.
 			p.call("POST", "/api/v1/revocations/"+r["id"].(string)+"/confirm", sup, nil, 403)
 			p.call("POST", "/api/v1/revocations/"+r["id"].(string)+"/confirm", rev, nil, 403)

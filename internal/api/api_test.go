@@ -413,7 +413,16 @@ func testWorkflow(t *testing.T, c *client) {
 	if len(checks) != 1 {
 		t.Fatalf("checks = %v", checks)
 	}
-	c.want(c.do("GET", "/api/v1/operator/checks", c.login("operator.jazz@demo.test"), nil), 200)
+	jazz := c.login("operator.jazz@demo.test")
+	c.want(c.do("GET", "/api/v1/operator/checks", jazz, nil), 200)
+	// Whose first, then what: another operator's check is not found, with
+	// a valid answer or not, and an operator's feed without its token is
+	// 401 whatever the parameters.
+	for _, body := range []map[string]string{{"result": "confirmed"}, {"result": "bogus"}, {"result": "disputed"}} {
+		c.want(c.do("POST", "/api/v1/operator/checks/"+checks[0]["id"].(string), jazz, body), 404)
+	}
+	c.want(c.raw("GET", "/feed/v1/operators/ptcl/wait?after=0&timeout=bad", "", "", nil), 401)
+	c.want(c.raw("GET", "/feed/v1/operators/ptcl/wait?after=0&timeout=bad", jazz, "", nil), 404)
 	c.want(c.do("POST", "/api/v1/operator/checks/"+checks[0]["id"].(string), ptcl, map[string]string{"result": "confirmed"}), 200)
 	c.want(c.do("GET", "/api/v1/applications?state=review", ptcl, nil), 200)
 

@@ -17,6 +17,13 @@ func (s *Server) feedWait(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errNoFeed)
 		return
 	}
+	scope := r.PathValue("operator")
+	// Who asks first: without the operator's token the answer is 401,
+	// whatever the parameters.
+	if err := s.cfg.Feed.Allowed(user(r), scope); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	q := r.URL.Query()
 	fe := registry.FieldErrors{}
 	after, err := strconv.ParseInt(q.Get("after"), 10, 64)
@@ -35,7 +42,6 @@ func (s *Server) feedWait(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	scope := r.PathValue("operator")
 	s.metrics.waiting.Inc()
 	jws, version, ok, err := s.cfg.Feed.Wait(r.Context(), user(r), scope, after, timeout)
 	s.metrics.waiting.Dec()
@@ -46,6 +52,9 @@ func (s *Server) feedWait(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	// Debug: whether a long-poll woke with a newer version or timed out,
+	// to tell agents that are behind from agents that are idle.
+	s.log.DebugContext(r.Context(), "feed wait", "scope", scope, "after", after, "version", version, "woke", ok)
 	if !ok {
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("X-Feed-Version", strconv.FormatInt(version, 10))

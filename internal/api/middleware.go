@@ -151,6 +151,16 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		s.log.LogAttrs(r.Context(), levelFor(sw.status), "http",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", sw.status),
 			slog.Duration("duration", d), slog.String("client", clientIP(r)))
+		// At debug level, what an operator tracing a slow or failing
+		// request also needs: the route it matched (the metrics' label),
+		// the sizes both ways, the client program. Never the query (it
+		// can hold a verification code), headers or body.
+		if s.log.Enabled(r.Context(), slog.LevelDebug) {
+			s.log.LogAttrs(r.Context(), slog.LevelDebug, "http detail",
+				slog.String("route", route), slog.Int("status", sw.status),
+				slog.Int64("request_bytes", r.ContentLength), slog.Int("response_bytes", sw.bytes),
+				slog.String("user_agent", r.UserAgent()))
+		}
 	})
 }
 

@@ -25,9 +25,7 @@ func TestAppealPagesInWords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.AddUser(e.ctx, registry.System, registry.AddUserInput{Email: "supervisor2@demo.test", Password: "demo-password-1", Role: registry.RoleSupervisor}); err != nil {
-		t.Fatal(err)
-	}
+	_, sup2Code := e.staffWithTOTP("supervisor2@demo.test", registry.RoleSupervisor)
 
 	en := e.browser()
 	en.login("alice@example.pk", "a long password")
@@ -45,7 +43,7 @@ func TestAppealPagesInWords(t *testing.T) {
 
 	s2 := e.browser()
 	s2.get("/lang/ur")
-	s2.login("supervisor2@demo.test", "demo-password-1")
+	s2.loginTOTP("supervisor2@demo.test", "demo-password-1", sup2Code)
 	p = s2.post("/appeals/"+ap.ID+"/decision", url.Values{"decision": {"overturn"}})
 	if p.status != 422 || !strings.Contains(p.body, "«منظور کریں» یا «درستی کے لیے واپس کریں»") || strings.Contains(p.body, "\u2066\"approve\"") {
 		t.Errorf("Urdu outcome error = %d %s", p.status, excerpt(p.body, "field-error"))

@@ -64,9 +64,7 @@ func TestLifecycleFormsNameFieldsByLabel(t *testing.T) {
 	if _, _, err := e.svc.Decide(e.ctx, reviewer, rej.ID, registry.DecisionInput{Decision: "reject", ReasonCode: "duplicate"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.AddUser(e.ctx, registry.System, registry.AddUserInput{Email: "supervisor2@demo.test", Password: "demo-password-1", Role: registry.RoleSupervisor}); err != nil {
-		t.Fatal(err)
-	}
+	sup2, sup2Code := e.staffWithTOTP("supervisor2@demo.test", registry.RoleSupervisor)
 
 	type want struct{ en, ur string }
 	for _, lang := range []string{"en", "ur"} {
@@ -164,16 +162,17 @@ func TestLifecycleFormsNameFieldsByLabel(t *testing.T) {
 	if _, err := e.svc.SubmitAppeal(e.ctx, bob, rej.ID, "We hold this address ourselves."); err != nil {
 		t.Fatal(err)
 	}
-	aps, err := e.svc.ListAppeals(e.ctx, e.user("supervisor2@demo.test", "demo-password-1"), "pending")
+	aps, err := e.svc.ListAppeals(e.ctx, sup2, "pending")
 	if err != nil || len(aps) != 1 {
 		t.Fatalf("appeals = %v, %v", aps, err)
 	}
+	// One login for both languages: each TOTP code logs in once.
+	sb := e.browser()
+	sb.loginTOTP("supervisor2@demo.test", "demo-password-1", sup2Code)
 	for _, c := range []struct{ lang, decision, outcome string }{
 		{"en", "Decision on the appeal", "When overturning"}, {"ur", "اپیل پر فیصلہ", "فیصلہ کالعدم کرنے کی صورت میں"},
 	} {
-		sb := e.browser()
 		sb.get("/lang/" + c.lang)
-		sb.login("supervisor2@demo.test", "demo-password-1")
 		for _, tc := range []struct {
 			form  url.Values
 			label string

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/ipreg/ipreg/internal/api"
 	"github.com/ipreg/ipreg/internal/auth"
@@ -152,6 +153,55 @@ func (b *browser) login(email, password string) {
 	if p.status != http.StatusSeeOther {
 		b.e.t.Fatalf("login %s = %d: %s", email, p.status, p.body)
 	}
+}
+
+// loginTOTP logs a browser in with an authenticator code.
+func (b *browser) loginTOTP(email, password, code string) {
+	b.e.t.Helper()
+	p := b.post("/login", url.Values{"email": {email}, "password": {password}, "totp": {code}})
+	if p.status != http.StatusSeeOther {
+		b.e.t.Fatalf("login %s = %d: %s", email, p.status, p.body)
+	}
+}
+
+// staffWithTOTP adds a staff user with the demo's password: not one of the
+// demo's seeded users, so it sets up TOTP even under --demo, which it does
+// here through the service. It returns the user of that session and a
+// code for one later login: the next step's, which the one step of skew
+// accepts (the current one was spent on the enrolment).
+func (e *env) staffWithTOTP(email string, role registry.Role) (*registry.User, string) {
+	e.t.Helper()
+	if _, err := e.svc.AddUser(e.ctx, registry.System, registry.AddUserInput{Email: email, Password: "demo-password-1", Role: role}); err != nil {
+		e.t.Fatal(err)
+	}
+	tok, _, err := e.svc.Login(e.ctx, email, "demo-password-1", "", "127.0.0.1")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	u, err := e.svc.Authenticate(e.ctx, tok)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	en, err := e.svc.BeginTOTP(e.ctx, u)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	step := auth.TOTPStep(time.Now())
+	code, err := auth.TOTPCode(en.Secret, step)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.svc.ConfirmTOTP(e.ctx, u, tok, code); err != nil {
+		e.t.Fatal(err)
+	}
+	if u, err = e.svc.Authenticate(e.ctx, tok); err != nil {
+		e.t.Fatal(err)
+	}
+	next, err := auth.TOTPCode(en.Secret, step+1)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return u, next
 }
 
 // user logs a demo user into the service, for preparing data.

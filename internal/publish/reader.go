@@ -94,6 +94,12 @@ func (r *Reader) Refresh(ctx context.Context) error {
 // allowed applies the feed's access rule: the global feed is public; an
 // operator's feed is for that operator's users alone, and for anyone else
 // it does not exist.
+// Allowed says whether actor may read scope's feed ("" is the public one):
+// nil, EUNAUTHORIZED without a token for an operator's feed, ENOTFOUND for
+// another operator's. Handlers call it before they look at the request's
+// parameters, so that a caller without a right learns nothing from them.
+func (r *Reader) Allowed(actor *registry.User, scope string) error { return allowed(actor, scope) }
+
 func allowed(actor *registry.User, scope string) error {
 	if scope == "" {
 		return nil

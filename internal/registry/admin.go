@@ -245,15 +245,7 @@ func (s *Service) EnsureDemo(ctx context.Context, password string) error {
 			return fmt.Errorf("demo operator %s: %w", o.ID, err)
 		}
 	}
-	users := []AddUserInput{
-		{Email: "admin" + DemoDomain, Role: RoleAdmin},
-		{Email: "reviewer" + DemoDomain, Role: RoleReviewer},
-		{Email: "supervisor" + DemoDomain, Role: RoleSupervisor},
-	}
-	for _, o := range DemoOperators {
-		users = append(users, AddUserInput{Email: "operator." + o.ID + DemoDomain, Role: RoleOperator, OperatorID: o.ID})
-	}
-	for _, u := range users {
+	for _, u := range demoUsers() {
 		// Look first: AddUser hashes the password before it finds the
 		// user exists, and twelve hashes made every restart of the demo
 		// take seconds (measured by the SIGKILL durability test).
@@ -277,6 +269,20 @@ func (s *Service) EnsureDemo(ctx context.Context, password string) error {
 		}
 	}
 	return nil
+}
+
+// demoUsers are the users EnsureDemo makes, without their password; they
+// alone skip TOTP under --demo (totpExempt).
+func demoUsers() []AddUserInput {
+	users := []AddUserInput{
+		{Email: "admin" + DemoDomain, Role: RoleAdmin},
+		{Email: "reviewer" + DemoDomain, Role: RoleReviewer},
+		{Email: "supervisor" + DemoDomain, Role: RoleSupervisor},
+	}
+	for _, o := range DemoOperators {
+		users = append(users, AddUserInput{Email: "operator." + o.ID + DemoDomain, Role: RoleOperator, OperatorID: o.ID})
+	}
+	return users
 }
 
 // DemoOperators are Pakistan's main fixed-line and mobile operators.

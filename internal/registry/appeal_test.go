@@ -1,6 +1,7 @@
 package registry_test
 
 import (
+	"github.com/ipreg/ipreg/internal/auth"
 	"slices"
 	"strings"
 	"testing"
@@ -47,7 +48,37 @@ func (h *harness) secondSupervisor() *User {
 	if _, err := h.svc.AddUser(h.ctx, System, AddUserInput{Email: "supervisor2@demo.test", Password: "demo-password-1", Role: RoleSupervisor}); err != nil {
 		h.t.Fatal(err)
 	}
-	return h.staff("supervisor2")
+	return h.enrolled("supervisor2@demo.test", "demo-password-1")
+}
+
+// enrolled logs in staff that need TOTP (all but the demo's own seeded
+// users), sets TOTP up on that first, enrolment-only, session, and returns
+// the user that session now is.
+func (h *harness) enrolled(email, password string) *User {
+	h.t.Helper()
+	tok, _, err := h.svc.Login(h.ctx, email, password, "", "127.0.0.1")
+	if err != nil {
+		h.t.Fatalf("login %s: %v", email, err)
+	}
+	u, err := h.svc.Authenticate(h.ctx, tok)
+	if err != nil || !u.EnrolmentOnly {
+		h.t.Fatalf("first login of %s = %+v, %v; want an enrolment-only session", email, u, err)
+	}
+	e, err := h.svc.BeginTOTP(h.ctx, u)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	code, err := auth.TOTPCode(e.Secret, auth.TOTPStep(h.clock.Now()))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if err := h.svc.ConfirmTOTP(h.ctx, u, tok, code); err != nil {
+		h.t.Fatal(err)
+	}
+	if u, err = h.svc.Authenticate(h.ctx, tok); err != nil || u.EnrolmentOnly {
+		h.t.Fatalf("after enrolment %s = %+v, %v", email, u, err)
+	}
+	return u
 }
 
 func eventTypes(a *Application) []string {

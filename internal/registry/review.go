@@ -64,9 +64,6 @@ func (s *Service) AnswerCheck(ctx context.Context, actor *User, id, result, note
 	if _, ok := fe["note"]; ok && res == CheckDisputed && note == "" {
 		fe["note"] = "is required with a dispute: say what does not match (subscriber, addresses, numbers)"
 	}
-	if err := fe.Err(); err != nil {
-		return nil, err
-	}
 	var c *Check
 	err := s.store.Write(ctx, func(tx Tx) error {
 		var err error
@@ -75,6 +72,11 @@ func (s *Service) AnswerCheck(ctx context.Context, actor *User, id, result, note
 		}
 		if c.OperatorID != actor.OperatorID {
 			return Errorf(ENOTFOUND, "check %s not found", id)
+		}
+		// Whose the check is first: another operator's is not found,
+		// whatever the answer (the input's errors say nothing about it).
+		if err := fe.Err(); err != nil {
+			return err
 		}
 		if c.State != CheckPending {
 			return Errorf(ECONFLICT, "check %s was already answered or closed (state %s)", id, c.State)

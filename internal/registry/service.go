@@ -299,33 +299,29 @@ func (s *Service) event(ctx context.Context, tx Tx, actor *User, a *Application,
 	return s.record(ctx, tx, actor, "application."+typ, "application", a.ID, map[string]string{"state": string(a.State)})
 }
 
-// text validates a free-text field: valid UTF-8, no control characters
-// other than newlines and tabs, at most max characters.
 // personName is text for a person's or organisation's name, which is
-// printed on certificates and shown, masked, to the public: on one line,
-// and without the invisible format characters that reorder or hide text
-// (bidirectional overrides, embeddings and isolates, marks, zero-width
-// spaces, the byte-order mark; Unicode category Cf), so that what is shown
-// is what was typed. The zero-width non-joiner and joiner stay: Urdu
-// spelling uses them.
+// printed on certificates and shown, masked, to the public: text, and on
+// one line.
 func personName(fe FieldErrors, field, v string, max int) string {
 	v = text(fe, field, v, max, true)
 	if fe[field] != "" {
 		return v
 	}
-	for _, r := range v {
-		switch {
-		case r == '\n' || r == '\r' || r == '\t':
-			fe.Add(field, "must be on one line")
-			return v
-		case unicode.Is(unicode.Cf, r) && r != 0x200C && r != 0x200D:
-			fe.Add(field, "contains an invisible character (%U) that changes how text is shown; type the name as plain text", r)
-			return v
-		}
+	if strings.ContainsAny(v, "\n\r\t") {
+		fe.Add(field, "must be on one line")
 	}
 	return v
 }
 
+// text validates a free-text field (names, purpose, notes, reasons, appeal
+// statements: all shown to other people): valid UTF-8, no control
+// characters other than newlines and tabs, at most max characters, and
+// without the invisible format characters that reorder or hide text
+// (bidirectional overrides, embeddings and isolates, marks, zero-width
+// spaces, the byte-order mark; Unicode category Cf), so that what a
+// reviewer, operator or the public is shown is what was typed. The
+// zero-width non-joiner and joiner stay: Urdu spelling uses them. Every
+// free-text field goes through here, so that one rule holds for all.
 func text(fe FieldErrors, field, v string, max int, required bool) string {
 	v = strings.TrimSpace(v)
 	switch {
@@ -339,6 +335,10 @@ func text(fe FieldErrors, field, v string, max int, required bool) string {
 		for _, r := range v {
 			if r < 0x20 && r != '\n' && r != '\t' && r != '\r' || r == 0x7f {
 				fe.Add(field, "contains control characters; use plain text")
+				break
+			}
+			if unicode.Is(unicode.Cf, r) && r != 0x200C && r != 0x200D {
+				fe.Add(field, "contains an invisible character (%U) that changes how text is shown; type it as plain text", r)
 				break
 			}
 		}

@@ -12,9 +12,25 @@ import (
 const enrolmentLifetime = 15 * time.Minute
 
 // totpExempt reports whether u may skip TOTP although the role needs it:
-// only the demo's users, only under --demo.
+// only the demo's own seeded users (EnsureDemo's, whose password the README
+// publishes), only under --demo. Not every @demo.test address: staff an
+// admin adds while the demo runs, whatever their domain, set up TOTP like
+// any other staff. (users.made_in_demo cannot tell them apart: it marks
+// every user made under --demo, the seeded ones too.)
 func (s *Service) totpExempt(u *User) bool {
-	return s.demoNoTOTP && isDemoUser(u)
+	return s.demoNoTOTP && isSeededDemoUser(u)
+}
+
+// isSeededDemoUser reports whether u is one of the users EnsureDemo makes:
+// admin, reviewer and supervisor, and operator.<id> of each DemoOperators,
+// all @demo.test, with the operator's user bound to that operator.
+func isSeededDemoUser(u *User) bool {
+	for _, d := range demoUsers() {
+		if u.Email == d.Email && u.Role == d.Role && u.OperatorID == d.OperatorID {
+			return true
+		}
+	}
+	return false
 }
 
 // isDemoUser reports whether u is one of the demo's users (@demo.test),

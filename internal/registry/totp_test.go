@@ -143,6 +143,42 @@ func TestDemoUsersOnlyUnderDemo(t *testing.T) {
 	})
 }
 
+// Under --demo only the demo's own seeded users skip TOTP, not every
+// @demo.test address: a reviewer an admin adds while the demo runs, with a
+// @demo.test address or another, gets an enrolment-only session like any
+// staff.
+func TestDemoTOTPExemptionOnlyForSeededUsers(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		admin := h.staff("admin")
+		for _, in := range []AddUserInput{
+			{Email: "x@demo.test", Role: RoleReviewer},
+			{Email: "reviewer@demo.test.pk", Role: RoleReviewer},
+			{Email: "supervisor.2@demo.test", Role: RoleSupervisor},
+		} {
+			in.Password = "demo-password-1"
+			if _, err := h.svc.AddUser(h.ctx, admin, in); err != nil {
+				t.Fatal(err)
+			}
+			tok, _, err := h.svc.Login(h.ctx, in.Email, in.Password, "", "127.0.0.1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			u, err := h.svc.Authenticate(h.ctx, tok)
+			if err != nil || !u.EnrolmentOnly {
+				t.Errorf("%s added under --demo: session %+v, %v; want a totp_enrolment one", in.Email, u, err)
+			}
+			if p, err := h.svc.Me(h.ctx, u); err != nil || !p.TOTPRequired {
+				t.Errorf("%s: me = %+v, %v; want TOTP required", in.Email, p, err)
+			}
+		}
+		for _, seeded := range []string{"admin", "reviewer", "supervisor", "operator.ptcl", "operator.telenor"} {
+			if u := h.staff(seeded); u.EnrolmentOnly {
+				t.Errorf("seeded %s@demo.test needs TOTP under --demo", seeded)
+			}
+		}
+	})
+}
+
 // Users made while the service runs under --demo (a sign-up, staff an
 // admin adds) are marked, and --demo may start again beside them; users
 // made otherwise (ipreg user add, a sign-up on a real server) are not, and
