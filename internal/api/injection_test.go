@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/ipreg/ipreg/internal/api"
 	"github.com/ipreg/ipreg/internal/store/storetest"
 )
@@ -28,11 +30,53 @@ var injectionCorpus = []string{
 // a stack trace, a source file.
 var leakMarks = []string{"sqlite", "SQLSTATE", "pq:", "pgx:", "pgconn", "syntax error", "goroutine ", ".go:", "/internal/", "panic", "runtime error"}
 
-// bodyFields lists the JSON request body's string (or array-of-string)
-// properties of each operation of openapi.json, by "METHOD /path".
-func bodyFields(t *testing.T) map[string][]string {
+// bodyLeaf is one member of a JSON request body, wherever it sits: its
+// path from the top (["vpn", "endpoints"]) and its schema type ("string",
+// "array of string", "integer", "number", "boolean", "object", "array").
+type bodyLeaf struct {
+	path []string
+	typ  string
+}
+
+// name is the leaf's dotted path, for messages.
+func (l bodyLeaf) name() string { return strings.Join(l.path, ".") }
+
+// bodyLeaves lists every member of the JSON request body of each operation
+// of openapi.json, by "METHOD /path", walking nested objects (their $refs
+// are resolved by the loader) so that a new member anywhere is covered.
+func bodyLeaves(t *testing.T) map[string][]bodyLeaf {
 	doc, _ := spec(t)
-	out := map[string][]string{}
+	out := map[string][]bodyLeaf{}
+	var walk func(route string, prefix []string, s *openapi3.Schema, depth int)
+	walk = func(route string, prefix []string, s *openapi3.Schema, depth int) {
+		if depth > 8 { // a recursive schema would never end
+			return
+		}
+		names := make([]string, 0, len(s.Properties))
+		for name := range s.Properties {
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		for _, name := range names {
+			v := s.Properties[name].Value
+			if v == nil || v.Type == nil {
+				continue
+			}
+			path := append(slices.Clone(prefix), name)
+			switch {
+			case v.Type.Is("object"):
+				out[route] = append(out[route], bodyLeaf{path, "object"})
+				walk(route, path, v, depth+1)
+			case v.Type.Is("array") && v.Items != nil && v.Items.Value != nil && v.Items.Value.Type.Is("string"):
+				out[route] = append(out[route], bodyLeaf{path, "array of string"})
+			case v.Type.Is("array") && v.Items != nil && v.Items.Value != nil && v.Items.Value.Type.Is("object"):
+				out[route] = append(out[route], bodyLeaf{path, "array"})
+				walk(route, append(path, "0"), v.Items.Value, depth+1)
+			default:
+				out[route] = append(out[route], bodyLeaf{path, (*v.Type)[0]})
+			}
+		}
+	}
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			if op.RequestBody == nil || op.RequestBody.Value == nil {
@@ -42,17 +86,23 @@ func bodyFields(t *testing.T) map[string][]string {
 			if mt == nil || mt.Schema == nil || mt.Schema.Value == nil {
 				continue
 			}
-			for name, p := range mt.Schema.Value.Properties {
-				v := p.Value
-				if v == nil || v.Type == nil {
-					continue
-				}
-				if v.Type.Is("string") || v.Type.Is("array") && v.Items != nil && v.Items.Value != nil && v.Items.Value.Type.Is("string") {
-					out[method+" "+path] = append(out[method+" "+path], name)
-				}
-			}
-			slices.Sort(out[method+" "+path])
+			walk(method+" "+path, nil, mt.Schema.Value, 0)
 		}
+	}
+	return out
+}
+
+// nest puts a JSON value at a leaf's path: ["vpn","endpoints"] and v give
+// {"vpn":{"endpoints":v}}; a "0" step is an array's first item.
+func nest(path []string, v json.RawMessage) []byte {
+	out := v
+	for i := len(path) - 1; i >= 0; i-- {
+		if path[i] == "0" {
+			out = json.RawMessage("[" + string(out) + "]")
+			continue
+		}
+		k, _ := json.Marshal(path[i])
+		out = json.RawMessage("{" + string(k) + ":" + string(out) + "}")
 	}
 	return out
 }
@@ -64,7 +114,7 @@ func bodyFields(t *testing.T) map[string][]string {
 // a 5xx or show internal error text; a refusal (4xx) changes no row. On
 // both databases.
 func TestInjectionCorpus(t *testing.T) {
-	fields := bodyFields(t)
+	fields := bodyLeaves(t)
 	for _, kind := range storetest.Kinds {
 		t.Run(kind, func(t *testing.T) {
 			t.Parallel()
@@ -86,25 +136,31 @@ func TestInjectionCorpus(t *testing.T) {
 						break
 					}
 				}
+				first := names[0].path[0]
 				bodies := [][]byte{
 					[]byte(strings.Repeat(`{"a":`, 10_000) + "1" + strings.Repeat("}", 10_000)),
 					[]byte(strings.Repeat("[", 100_000)),
-					[]byte("{\"" + names[0] + "\":\"\xff\xfe\"}"),
-					[]byte("{\"" + names[0] + "\":\"a\x00b\"}"),
-					[]byte(`{"` + names[0] + `":"` + strings.Repeat("x", 2<<20) + `"}`),
-					[]byte(`{"` + names[0] + `":1e99999}`),
+					[]byte("{\"" + first + "\":\"\xff\xfe\"}"),
+					[]byte("{\"" + first + "\":\"a\x00b\"}"),
+					[]byte(`{"` + first + `":"` + strings.Repeat("x", 2<<20) + `"}`),
+					[]byte(`{"` + first + `":1e99999}`),
 				}
-				for _, name := range names {
+				for _, leaf := range names {
 					for _, payload := range injectionCorpus {
-						var v any = payload
-						if strings.Contains(name, "addresses") || name == "add" || name == "remove" || name == "endpoints" {
+						var v any
+						switch leaf.typ {
+						case "string":
+							v = payload
+						case "array of string":
 							v = []string{payload}
-						}
-						b, _ := json.Marshal(map[string]any{name: v})
-						if !json.Valid(b) {
+						default:
 							continue
 						}
-						bodies = append(bodies, b)
+						raw, _ := json.Marshal(v)
+						if !json.Valid(raw) {
+							continue
+						}
+						bodies = append(bodies, nest(leaf.path, raw))
 					}
 				}
 				// Between two snapshots, the route's refusals change no row
