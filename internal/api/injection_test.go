@@ -26,6 +26,24 @@ var injectionCorpus = []string{
 	strings.Repeat("A", 70_000),
 }
 
+// wrongTypes are, for each schema type, JSON values of other types and
+// values at or past the edge of the type: a number too large for float64,
+// 400 digits, 10,000 items.
+var wrongTypes = map[string][]string{
+	"string":          {`{"a":"b"}`, `123`, `[true]`, `null`},
+	"array of string": {`"a"`, `{"a":1}`, `[1]`, `[null]`, `[[]]`, hugeArray(`"1.2.3.4"`)},
+	"integer":         {`"1"`, `1e400`, strings.Repeat("9", 400), `-` + strings.Repeat("9", 400), `1.5`, `{}`, `[]`, `true`},
+	"number":          {`"1"`, `1e400`, strings.Repeat("9", 400), `-1e-400`, `{}`, `[]`, `true`},
+	"boolean":         {`[]`, `"true"`, `1`, `{}`},
+	"object":          {`"x"`, `[]`, `1`, `true`},
+	"array":           {`"x"`, `{}`, `1`, hugeArray(`{}`)},
+}
+
+// hugeArray is a JSON array of 10,000 copies of item.
+func hugeArray(item string) string {
+	return "[" + strings.Repeat(item+",", 9_999) + item + "]"
+}
+
 // leakMarks are what an internal error would show: the database's words,
 // a stack trace, a source file.
 var leakMarks = []string{"sqlite", "SQLSTATE", "pq:", "pgx:", "pgconn", "syntax error", "goroutine ", ".go:", "/internal/", "panic", "runtime error"}
@@ -161,6 +179,9 @@ func TestInjectionCorpus(t *testing.T) {
 							continue
 						}
 						bodies = append(bodies, nest(leaf.path, raw))
+					}
+					for _, raw := range wrongTypes[leaf.typ] {
+						bodies = append(bodies, nest(leaf.path, json.RawMessage(raw)))
 					}
 				}
 				// Between two snapshots, the route's refusals change no row
