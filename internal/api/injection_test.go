@@ -3,6 +3,7 @@ package api_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -110,6 +111,54 @@ func bodyLeaves(t *testing.T) map[string][]bodyLeaf {
 	return out
 }
 
+// routeParams lists the parameters (query and path) of each operation of
+// openapi.json, by "METHOD /path", the path item's and the operation's.
+func routeParams(t *testing.T) map[string][]*openapi3.Parameter {
+	doc, _ := spec(t)
+	out := map[string][]*openapi3.Parameter{}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			for _, ps := range []openapi3.Parameters{item.Parameters, op.Parameters} {
+				for _, p := range ps {
+					if p.Value != nil && (p.Value.In == "query" || p.Value.In == "path") {
+						out[method+" "+path] = append(out[method+" "+path], p.Value)
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// withParam is a matrix row's filled path with one parameter replaced by
+// v: a path segment URL-escaped in place of the pattern's {name}, or a
+// query value set (encoded).
+func withParam(t *testing.T, route, filled string, p *openapi3.Parameter, v string) string {
+	pattern := strings.Fields(route)[1]
+	pathPart, query, _ := strings.Cut(filled, "?")
+	if p.In == "path" {
+		pat, segs := strings.Split(pattern, "/"), strings.Split(pathPart, "/")
+		if len(pat) != len(segs) {
+			t.Fatalf("%s: the matrix's path %s does not follow the pattern", route, filled)
+		}
+		i := slices.Index(pat, "{"+p.Name+"}")
+		if i < 0 {
+			t.Fatalf("%s: no {%s} in the pattern", route, p.Name)
+		}
+		segs[i] = url.PathEscape(v)
+		if query != "" {
+			return strings.Join(segs, "/") + "?" + query
+		}
+		return strings.Join(segs, "/")
+	}
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		t.Fatalf("%s: %v", filled, err)
+	}
+	q.Set(p.Name, v)
+	return pathPart + "?" + q.Encode()
+}
+
 // nest puts a JSON value at a leaf's path: ["vpn","endpoints"] and v give
 // {"vpn":{"endpoints":v}}; a "0" step is an array's first item.
 func nest(path []string, v json.RawMessage) []byte {
@@ -123,6 +172,31 @@ func nest(path []string, v json.RawMessage) []byte {
 		out = json.RawMessage("{" + string(k) + ":" + string(out) + "}")
 	}
 	return out
+}
+
+// firstAllowed is the first role the matrix allows on a row; anonymous
+// for public routes.
+func firstAllowed(t *testing.T, r accessRow) string {
+	for i, cell := range cellsOf(t, r) {
+		if cell == A || cell < 300 || cell == 409 || cell == 422 {
+			return matrixRoles[i]
+		}
+	}
+	return ""
+}
+
+// check fails on a 5xx and on an answer that shows internal error text.
+func check(t *testing.T, label string, res response) {
+	t.Helper()
+	if res.status >= 500 {
+		t.Errorf("%s = %d: %.300s", label, res.status, res.body)
+	}
+	low := strings.ToLower(string(res.body))
+	for _, mark := range leakMarks {
+		if strings.Contains(low, strings.ToLower(mark)) {
+			t.Errorf("%s answers with internal text %q: %.300s", label, mark, res.body)
+		}
+	}
 }
 
 // TestInjectionCorpus sends every entry of the corpus in every string field
@@ -146,14 +220,7 @@ func TestInjectionCorpus(t *testing.T) {
 				}
 				method := strings.Fields(r.route)[0]
 				path := fill(r.path, vals)
-				// The first role the matrix allows; anonymous for public routes.
-				role := ""
-				for i, cell := range cellsOf(t, r) {
-					if cell == A || cell < 300 || cell == 409 || cell == 422 {
-						role = matrixRoles[i]
-						break
-					}
-				}
+				role := firstAllowed(t, r)
 				first := names[0].path[0]
 				bodies := [][]byte{
 					[]byte(strings.Repeat(`{"a":`, 10_000) + "1" + strings.Repeat("}", 10_000)),
@@ -194,16 +261,8 @@ func TestInjectionCorpus(t *testing.T) {
 					res := c.raw(method, path, tokens[role], "application/json", b)
 					sent++
 					label := fmt.Sprintf("%s %s as %s with %.80q", method, path, role, b)
-					if res.status >= 500 {
-						t.Errorf("%s = %d: %.300s", label, res.status, res.body)
-					}
+					check(t, label, res)
 					accepted = accepted || res.status < 400
-					low := strings.ToLower(string(res.body))
-					for _, mark := range leakMarks {
-						if strings.Contains(low, strings.ToLower(mark)) {
-							t.Errorf("%s answers with internal text %q: %.300s", label, mark, res.body)
-						}
-					}
 				}
 				if !accepted {
 					after := snapshot(t, c)
@@ -211,6 +270,37 @@ func TestInjectionCorpus(t *testing.T) {
 					delete(after, "auth_attempts")
 					if diff := snapshotDiff(before, after); diff != "" {
 						t.Errorf("%s %s: every body was refused, but the database changed:\n%s", method, path, diff)
+					}
+				}
+			}
+			// Every query and path parameter of every route, one at a time,
+			// with the corpus (path ids URL-escaped); the same assertions.
+			params := routeParams(t)
+			for _, r := range apiMatrix {
+				ps := params[r.route]
+				if len(ps) == 0 {
+					continue
+				}
+				method := strings.Fields(r.route)[0]
+				role := firstAllowed(t, r)
+				before := snapshot(t, c)
+				accepted := false
+				for _, p := range ps {
+					for _, payload := range injectionCorpus {
+						path := withParam(t, r.route, fill(r.path, vals), p, payload)
+						res := c.raw(method, path, tokens[role], "", nil)
+						sent++
+						label := fmt.Sprintf("%s %s (%s %s) as %s with %.80q", method, r.route, p.In, p.Name, role, payload)
+						check(t, label, res)
+						accepted = accepted || res.status < 400 // reads that answer are audited on purpose
+					}
+				}
+				if !accepted {
+					after := snapshot(t, c)
+					delete(before, "auth_attempts")
+					delete(after, "auth_attempts")
+					if diff := snapshotDiff(before, after); diff != "" {
+						t.Errorf("%s: every hostile parameter was refused, but the database changed:\n%s", r.route, diff)
 					}
 				}
 			}
