@@ -1,8 +1,10 @@
 package api_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"mime/multipart"
 	"net/url"
 	"slices"
 	"strings"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/ipreg/ipreg/internal/api"
 	"github.com/ipreg/ipreg/internal/store/storetest"
+	"github.com/ipreg/ipreg/internal/testbin"
 )
 
 // injectionCorpus is what an attacker types into a field: SQL, markup and
@@ -159,6 +162,65 @@ func withParam(t *testing.T, route, filled string, p *openapi3.Parameter, v stri
 	return pathPart + "?" + q.Encode()
 }
 
+// formField is one member of a multipart/form-data request body: a file
+// (format binary: its filename is the input) or a value, with a value the
+// schema accepts (its first enum value) to send beside a hostile one.
+type formField struct {
+	name  string
+	file  bool
+	valid string
+}
+
+// formFields lists the multipart/form-data request body members of each
+// operation of openapi.json, by "METHOD /path", in name order.
+func formFields(t *testing.T) map[string][]formField {
+	doc, _ := spec(t)
+	out := map[string][]formField{}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			if op.RequestBody == nil || op.RequestBody.Value == nil {
+				continue
+			}
+			mt := op.RequestBody.Value.Content.Get("multipart/form-data")
+			if mt == nil || mt.Schema == nil || mt.Schema.Value == nil {
+				continue
+			}
+			for name, p := range mt.Schema.Value.Properties {
+				f := formField{name: name, file: p.Value.Format == "binary", valid: "x"}
+				if f.file {
+					f.valid = "scan.pdf"
+				} else if len(p.Value.Enum) > 0 {
+					f.valid = fmt.Sprint(p.Value.Enum[0])
+				}
+				out[method+" "+path] = append(out[method+" "+path], f)
+			}
+			slices.SortFunc(out[method+" "+path], func(a, b formField) int { return strings.Compare(a.name, b.name) })
+		}
+	}
+	return out
+}
+
+// multipartBody is a form with every field valid but hostile, which gets
+// v (a file's filename, or a value); files hold a small real PDF.
+func multipartBody(fields []formField, hostile, v string) (contentType string, body []byte) {
+	var b bytes.Buffer
+	w := multipart.NewWriter(&b)
+	for _, f := range fields {
+		val := f.valid
+		if f.name == hostile {
+			val = v
+		}
+		if f.file {
+			part, _ := w.CreateFormFile(f.name, val)
+			part.Write(testbin.PDF("injection"))
+			continue
+		}
+		w.WriteField(f.name, val)
+	}
+	w.Close()
+	return w.FormDataContentType(), b.Bytes()
+}
+
 // nest puts a JSON value at a leaf's path: ["vpn","endpoints"] and v give
 // {"vpn":{"endpoints":v}}; a "0" step is an array's first item.
 func nest(path []string, v json.RawMessage) []byte {
@@ -303,6 +365,38 @@ func TestInjectionCorpus(t *testing.T) {
 						t.Errorf("%s: every hostile parameter was refused, but the database changed:\n%s", r.route, diff)
 					}
 				}
+			}
+			// Every multipart form field (an upload's kind, its file's
+			// filename), one at a time, with the corpus.
+			forms := formFields(t)
+			for _, r := range apiMatrix {
+				fs := forms[r.route]
+				if len(fs) == 0 {
+					continue
+				}
+				method, path, role := strings.Fields(r.route)[0], fill(r.path, vals), firstAllowed(t, r)
+				before := snapshot(t, c)
+				accepted := false
+				for _, f := range fs {
+					for _, payload := range injectionCorpus {
+						ct, body := multipartBody(fs, f.name, payload)
+						res := c.raw(method, path, tokens[role], ct, body)
+						sent++
+						check(t, fmt.Sprintf("%s %s (form %s) as %s with %.80q", method, path, f.name, role, payload), res)
+						accepted = accepted || res.status < 400
+					}
+				}
+				if !accepted {
+					after := snapshot(t, c)
+					delete(before, "auth_attempts")
+					delete(after, "auth_attempts")
+					if diff := snapshotDiff(before, after); diff != "" {
+						t.Errorf("%s: every hostile form was refused, but the database changed:\n%s", r.route, diff)
+					}
+				}
+			}
+			if len(forms) == 0 {
+				t.Error("no multipart/form-data body found in openapi.json")
 			}
 			t.Logf("%d requests sent", sent)
 			if sent == 0 {
