@@ -406,3 +406,38 @@ func TestInjectionCorpus(t *testing.T) {
 		})
 	}
 }
+
+// TestHostileParams holds the holes the corpus found, as rows: a NUL or
+// invalid UTF-8 in a path id or a query filter reached PostgreSQL, which
+// refused the text with an error that became a 500. On both databases.
+func TestHostileParams(t *testing.T) {
+	rows := []struct {
+		name, path, as string
+		want           int
+	}{
+		{"NUL in an application id", "/api/v1/applications/a%00b", "reviewer@demo.test", 404},
+		{"invalid UTF-8 in a registration number", "/api/v1/registrations/bad%FF%FE/certificate.pdf", "reviewer@demo.test", 404},
+		{"NUL in a feed file's name", "/feed/v1/files/a%00b", "", 404},
+		{"NUL in the review queue's operator", "/api/v1/review/queue?operator=a%00b", "reviewer@demo.test", 422},
+		{"invalid UTF-8 in the review queue's cursor", "/api/v1/review/queue?after=bad%FF%FE", "reviewer@demo.test", 422},
+	}
+	for _, kind := range storetest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			c := newClient(t, kind)
+			tokens := map[string]string{"": ""}
+			for _, r := range rows {
+				if _, ok := tokens[r.as]; !ok {
+					tokens[r.as] = c.login(r.as)
+				}
+			}
+			for _, r := range rows {
+				res := c.raw("GET", r.path, tokens[r.as], "", nil)
+				if res.status != r.want {
+					t.Errorf("%s: GET %s = %d, want %d: %s", r.name, r.path, res.status, r.want, res.body)
+				}
+				check(t, r.name, res)
+			}
+		})
+	}
+}
