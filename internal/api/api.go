@@ -210,7 +210,7 @@ func (s *Server) Handler() http.Handler {
 		}
 		users.ServeHTTP(w, r)
 	})
-	return s.recoverer(s.observe(securityHeaders(h)))
+	return s.recoverer(s.observe(securityHeaders(s.plainPath(h))))
 }
 
 type ctxKey int

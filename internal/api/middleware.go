@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -63,6 +65,22 @@ func token(r *http.Request) string {
 // that throttling then counts per proxy.
 func clientIP(r *http.Request) string {
 	return registry.ClientAddress(r.RemoteAddr)
+}
+
+// plainPath answers 404 to a path that, once unescaped, is not UTF-8 or
+// holds a control character (NUL first): no id, number or file name has
+// one, and PostgreSQL refuses such text in a query with an error that
+// would surface as a 500 (a NUL in an application id did), so the
+// request stops here before any handler hands the id to a database.
+func (s *Server) plainPath(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		if !utf8.ValidString(p) || strings.ContainsFunc(p, unicode.IsControl) {
+			s.writeError(w, r, registry.Errorf(registry.ENOTFOUND, "no route or object has the path %q: it holds invalid UTF-8 or a control character; check the id or name in it", p))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func securityHeaders(next http.Handler) http.Handler {

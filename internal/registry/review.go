@@ -138,6 +138,8 @@ func (s *Service) ReviewQueue(ctx context.Context, actor *User, q QueueFilter) (
 	if q.Flag != "" && !slices.Contains(FlagCodes, q.Flag) {
 		fe.Add("flag", "must be one of %s", strings.Join(FlagCodes, ", "))
 	}
+	plainParam(fe, "operator", q.OperatorID)
+	plainParam(fe, "after", q.After)
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}

@@ -313,6 +313,16 @@ func personName(fe FieldErrors, field, v string, max int) string {
 	return v
 }
 
+// plainParam checks a filter or cursor a caller passes (a query
+// parameter): it must be valid UTF-8 without control characters, which no
+// id, code or cursor holds and PostgreSQL refuses in a query (a NUL in the
+// review queue's operator filter was a 500 there).
+func plainParam(fe FieldErrors, field, v string) {
+	if !utf8.ValidString(v) || strings.ContainsFunc(v, unicode.IsControl) {
+		fe.Add(field, "is not valid UTF-8 text without control characters; send an id or cursor as this API gave it")
+	}
+}
+
 // text validates a free-text field (names, purpose, notes, reasons, appeal
 // statements: all shown to other people): valid UTF-8, no control
 // characters other than newlines and tabs, at most max characters, and
