@@ -28,14 +28,15 @@ func (t *tx) Settings(ctx context.Context) (registry.Settings, error) {
 // decodeSettings reads the settings row's value; no row (NULL) is the
 // defaults.
 func decodeSettings(v sql.NullString) (registry.Settings, error) {
-	if !v.Valid {
-		return registry.DefaultSettings, nil
-	}
 	// Start from the defaults so a setting added in a later release has a
-	// value on databases saved before it existed.
+	// value on databases saved before it existed. Unmarshal, here or in a
+	// caller decoding a partial update into what this returns, reuses a
+	// slice's backing array: never hand out the defaults' own.
 	s := registry.DefaultSettings
-	// Unmarshal reuses a slice's backing array: never the defaults'.
 	s.Holidays = slices.Clone(s.Holidays)
+	if !v.Valid {
+		return s, nil
+	}
 	if err := json.Unmarshal([]byte(v.String), &s); err != nil {
 		return registry.Settings{}, fmt.Errorf("settings: %w", err)
 	}

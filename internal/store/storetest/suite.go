@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -1233,8 +1234,18 @@ func testSettings(t *testing.T, db *store.DB) {
 		if err != nil || !reflect.DeepEqual(s, registry.DefaultSettings) {
 			t.Errorf("Settings on a new store = %+v, %v; want the defaults", s, err)
 		}
+		// The API decodes a partial PUT into what Settings returned: on a
+		// store with none saved, that must not write into the defaults'
+		// own holiday list (it once did, and a refused PUT left every
+		// later reader of the defaults with its dates).
+		if err := json.Unmarshal([]byte(`{"holidays":[{"date":"","name":"x"}]}`), &s); err != nil {
+			t.Fatal(err)
+		}
 		return nil
 	})
+	if h := registry.DefaultSettings.Holidays; len(h) != 14 || h[0].Date != "2026-02-05" {
+		t.Fatalf("decoding into the settings of a new store changed the default holidays: %v", registry.DefaultSettings.Holidays)
+	}
 	s := registry.DefaultSettings
 	s.FeeThreshold, s.SLAWorkingHours = 7, 16
 	write(t, db, func(tx registry.Tx) error { return tx.PutSettings(ctx, s) })
