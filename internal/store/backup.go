@@ -68,20 +68,7 @@ func (s *DB) Counts(ctx context.Context) (Counts, error) {
 // LiveDocumentIDs lists the ids of the documents whose file the document
 // store holds (recorded and not purged), sorted.
 func (s *DB) LiveDocumentIDs(ctx context.Context) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id FROM documents WHERE purged_at = '' ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("document ids: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("document ids: %w", err)
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return documentIDs(s.db.QueryContext(ctx, `SELECT id FROM documents WHERE purged_at = '' ORDER BY id`))
 }
 
 // DocumentDigests maps the id of every document whose file the store

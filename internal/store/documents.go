@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -68,7 +69,11 @@ func (t *tx) DeleteDocument(ctx context.Context, id string) error {
 }
 
 func (t *tx) DocumentIDs(ctx context.Context) ([]string, error) {
-	rows, err := t.query(ctx, `SELECT id FROM documents ORDER BY id`)
+	return documentIDs(t.query(ctx, `SELECT id FROM documents ORDER BY id`))
+}
+
+// documentIDs reads the ids a query of one id column answers, in order.
+func documentIDs(rows *sql.Rows, err error) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("document ids: %w", err)
 	}
