@@ -2,7 +2,6 @@ package portal
 
 import (
 	"embed"
-	"fmt"
 
 	"github.com/leonelquinteros/gotext"
 )
@@ -11,7 +10,8 @@ import (
 // binary: the English text is the msgid (the code and templates use the
 // English as the key), the Urdu the msgstr. Portal texts have no msgctxt;
 // the registry's messages (translated by their format, domain.go) have
-// msgctxt "registry"; counted texts are msgid/msgid_plural entries whose
+// msgctxt "registry", and as pages word them (coded.go) "registry, as
+// pages word it"; counted texts are msgid/msgid_plural entries whose
 // forms the file's Plural-Forms header chooses (Urdu, like English: one
 // form for 1, another for any other number, CLDR one/other). How a
 // translator updates it: CONTRIBUTING.md.
@@ -22,12 +22,18 @@ var localeFS embed.FS
 // ctxRegistry is the msgctxt of the registry's and netpolicy's messages.
 const ctxRegistry = "registry"
 
+// ctxCoded is the msgctxt of the registry's messages as pages word them
+// (coded.go's out: "Choose a decision" where the API says `must be
+// "approve", "reject" or "return"`); a translator comment gives the
+// registry's wording.
+const ctxCoded = "registry, as pages word it"
+
 // loadPO parses an embedded catalog; a file that is not there is a
 // build mistake, so the program stops.
 func loadPO(name string) *gotext.Po {
 	b, err := localeFS.ReadFile(name)
 	if err != nil {
-		panic(fmt.Sprintf("portal: catalog %s: %v", name, err))
+		panic("portal: catalog " + name + ": " + err.Error()) // a build mistake, never a page
 	}
 	po := gotext.NewPo()
 	po.Parse(b)
@@ -73,6 +79,13 @@ func poCounted(po *gotext.Po) map[string]counted {
 }
 
 var (
+	// urdu translates the portal's own texts (T, TTok, labels).
+	urdu = poTexts(urPO, "")
+	// domainUrdu translates the registry's and netpolicy's messages by
+	// their formats (domain.go), with %[n]s where the order changes.
+	domainUrdu = poTexts(urPO, ctxRegistry)
+	// codedUrdu translates coded.go's page wordings (out), keyed by them.
+	codedUrdu = poTexts(urPO, ctxCoded)
 	// countedTexts are the texts N chooses a form of.
 	countedTexts = poCounted(urPO)
 )

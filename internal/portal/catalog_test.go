@@ -1,0 +1,189 @@
+package portal
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// The portal's Urdu lives in locales/ur.po only: a Go file that still adds
+// to urdu or domainUrdu (a catalog_ur_<part>.go written before the move to
+// PO) fails here until pomigrate has moved its entries into the file.
+func TestCatalogOnlyInPO(t *testing.T) {
+	for name, pair := range map[string][2]map[string]string{
+		"urdu":       {urdu, poTexts(urPO, "")},
+		"domainUrdu": {domainUrdu, poTexts(urPO, ctxRegistry)},
+	} {
+		var extra []string
+		for k, v := range pair[0] {
+			if po, ok := pair[1][k]; !ok || po != v {
+				extra = append(extra, strconv.Quote(k))
+			}
+		}
+		sort.Strings(extra)
+		if len(extra) > 0 {
+			t.Errorf("Go code adds %d texts to %s that locales/ur.po does not hold (first: %s); move them with\n\tgo run ./internal/portal/internal/pomigrate\n(from the repository's root; see CONTRIBUTING.md)", len(extra), name, extra[0])
+		}
+	}
+}
+
+// poEntry is one entry of a PO file, as a translator's tool wrote it.
+type poEntry struct {
+	line       int
+	ctx, id    string
+	flags      []string
+	obsolete   bool
+	hasMsgstr  bool
+	pluralForm bool
+}
+
+// readPO splits a PO file into entries, joining wrapped strings, for the
+// checks the library does not make (gettext's msgfmt does: duplicates,
+// fuzzy entries).
+func readPO(t *testing.T, text string) []poEntry {
+	t.Helper()
+	var out []poEntry
+	var cur *poEntry
+	field := ""
+	flush := func() {
+		if cur != nil && (cur.id != "" || cur.ctx != "") {
+			out = append(out, *cur)
+		}
+		cur = nil
+	}
+	for i, l := range strings.Split(text, "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" {
+			flush()
+			continue
+		}
+		if cur == nil {
+			cur = &poEntry{line: i + 1}
+		}
+		unq := func(s string) string {
+			u, err := strconv.Unquote(s)
+			if err != nil {
+				t.Fatalf("locales/ur.po:%d: %q is not a quoted string: %v", i+1, s, err)
+			}
+			return u
+		}
+		switch {
+		case strings.HasPrefix(l, "#~"):
+			cur.obsolete = true
+		case strings.HasPrefix(l, "#,"):
+			for _, f := range strings.Split(l[2:], ",") {
+				cur.flags = append(cur.flags, strings.TrimSpace(f))
+			}
+		case strings.HasPrefix(l, "#"):
+		case strings.HasPrefix(l, "msgctxt "):
+			field, cur.ctx = "ctx", unq(l[len("msgctxt "):])
+		case strings.HasPrefix(l, "msgid_plural "):
+			field, cur.pluralForm = "plural", true
+		case strings.HasPrefix(l, "msgid "):
+			field, cur.id = "id", unq(l[len("msgid "):])
+		case strings.HasPrefix(l, "msgstr"):
+			field, cur.hasMsgstr = "str", true
+		case strings.HasPrefix(l, `"`):
+			switch field {
+			case "ctx":
+				cur.ctx += unq(l)
+			case "id":
+				cur.id += unq(l)
+			}
+		default:
+			t.Errorf("locales/ur.po:%d: a line gettext does not know: %q", i+1, l)
+		}
+	}
+	flush()
+	return out
+}
+
+// ur.po is a file msgfmt would take as it is: each English text once per
+// msgctxt, every entry with a msgstr, and no fuzzy entries (Poedit's
+// "needs work": gettext ignores their text, this library would not, so a
+// translator's doubt would reach the pages unseen).
+func TestPOWellFormed(t *testing.T) {
+	b, err := localeFS.ReadFile("locales/ur.po")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := urPO.GetDomain().PluralForms; strings.ReplaceAll(h, " ", "") != "nplurals=2;plural=(n!=1);" {
+		t.Errorf("ur.po's Plural-Forms is %q; Urdu has CLDR one/other: nplurals=2; plural=(n != 1);", h)
+	}
+	seen := map[string]int{}
+	entries := readPO(t, string(b))
+	if len(entries) < 1000 {
+		t.Fatalf("read only %d entries; the reader is broken", len(entries))
+	}
+	for _, e := range entries {
+		if e.obsolete {
+			continue
+		}
+		k := e.ctx + "\x04" + e.id
+		if prev, ok := seen[k]; ok {
+			t.Errorf("locales/ur.po:%d: %q (msgctxt %q) is already at line %d; keep one", e.line, e.id, e.ctx, prev)
+		}
+		seen[k] = e.line
+		if !e.hasMsgstr {
+			t.Errorf("locales/ur.po:%d: %q has no msgstr", e.line, e.id)
+		}
+		for _, f := range e.flags {
+			if f == "fuzzy" {
+				t.Errorf("locales/ur.po:%d: %q is marked fuzzy (needs work): check the Urdu, then clear the mark (in Poedit: Needs work off)", e.line, e.id)
+			}
+		}
+	}
+}
+
+// appendUntranslated adds the texts the catalog lacks to locales/ur.po
+// with an empty msgstr, when IPREG_UPDATE_PO=1: the extraction step
+// (xgettext's) of CONTRIBUTING.md. The tests that call it still fail
+// until a translator fills them in.
+func appendUntranslated(t *testing.T, ctx string, missing map[string]string) {
+	t.Helper()
+	if os.Getenv("IPREG_UPDATE_PO") != "1" || len(missing) == 0 {
+		return
+	}
+	have := map[string]bool{}
+	d := urPO.GetDomain()
+	trs := d.GetTranslations()
+	if ctx != "" {
+		trs = d.GetCtxTranslations()[ctx]
+	}
+	for id := range trs {
+		have[id] = true
+	}
+	ids := make([]string, 0, len(missing))
+	for id := range missing {
+		if !have[id] { // an entry with an empty msgstr is there already
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	var b strings.Builder
+	for _, id := range ids {
+		fmt.Fprintf(&b, "\n#: %s\n", missing[id])
+		if ctx != "" {
+			fmt.Fprintf(&b, "msgctxt %s\n", poQuote(ctx))
+		}
+		fmt.Fprintf(&b, "msgid %s\nmsgstr \"\"\n", poQuote(id))
+	}
+	f, err := os.OpenFile("locales/ur.po", os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(b.String()); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("added %d untranslated entries to locales/ur.po", len(ids))
+}
+
+// poQuote writes s as a PO string (gettext's escapes only; other
+// characters as they are).
+func poQuote(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\t", `\t`, "\r", `\r`).Replace(s) + `"`
+}
