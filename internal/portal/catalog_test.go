@@ -187,3 +187,35 @@ func appendUntranslated(t *testing.T, ctx string, missing map[string]string) {
 func poQuote(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\t", `\t`, "\r", `\r`).Replace(s) + `"`
 }
+
+// The page wordings of registry messages (msgctxt "registry, as pages
+// word it") are each a coded format's out, with the same verbs: an entry
+// no format shows is stale, and its text would never reach a page.
+func TestCodedWordingsInPO(t *testing.T) {
+	if len(codedUrdu) < 40 {
+		t.Fatalf("ur.po holds only %d page wordings; the catalog did not load", len(codedUrdu))
+	}
+	outs := map[string]bool{}
+	for _, f := range codedFormats {
+		if f.out != "" {
+			outs[f.out] = true
+		}
+	}
+	for out, ur := range codedUrdu {
+		if !outs[out] {
+			t.Errorf("locales/ur.po (msgctxt %q) holds %q, which no coded format shows: delete its entry", ctxCoded, out)
+			continue
+		}
+		want := map[string]bool{}
+		for _, v := range verbRe.FindAllString(out, -1) {
+			want[v] = true
+		}
+		got := map[string]bool{}
+		for _, v := range verbRe.FindAllString(ur, -1) {
+			got[v] = true
+		}
+		if fmt.Sprint(want) != fmt.Sprint(got) {
+			t.Errorf("%q: Urdu %q has other verbs", out, ur)
+		}
+	}
+}
