@@ -28,6 +28,13 @@ const ctxRegistry = "registry"
 // registry's wording.
 const ctxCoded = "registry, as pages word it"
 
+// ctxList is the msgctxt of the words and marks that join a list's items
+// (", ", "; ", " or "): Urdu has its own comma and semicolon (، ؛).
+const ctxList = "list"
+
+// listWords are the joiners listWord knows; each needs a translation.
+var listWords = []string{", ", "; ", " or "}
+
 // loadPO parses an embedded catalog; a file that is not there is a
 // build mistake, so the program stops.
 func loadPO(name string) *gotext.Po {
@@ -86,6 +93,8 @@ var (
 	domainUrdu = poTexts(urPO, ctxRegistry)
 	// codedUrdu translates coded.go's page wordings (out), keyed by them.
 	codedUrdu = poTexts(urPO, ctxCoded)
+	// listUrdu translates listWords.
+	listUrdu = poTexts(urPO, ctxList)
 	// countedTexts are the texts N chooses a form of.
 	countedTexts = poCounted(urPO)
 )
@@ -105,4 +114,14 @@ func countedForm(lang, key string, n int) (string, bool) {
 		return c.one, true
 	}
 	return c.other, true
+}
+
+// listWord is the joiner en (one of listWords) in lang.
+func listWord(lang, en string) string {
+	if lang == "ur" {
+		if u, ok := listUrdu[en]; ok {
+			return u
+		}
+	}
+	return en
 }

@@ -219,3 +219,20 @@ func TestCodedWordingsInPO(t *testing.T) {
 		}
 	}
 }
+
+// Each list joiner has its Urdu, as the pages showed it before the
+// catalog held it.
+func TestListWords(t *testing.T) {
+	want := map[string]string{", ": "، ", "; ": "؛ ", " or ": " یا "}
+	for _, en := range listWords {
+		if got := listWord("ur", en); got != want[en] {
+			t.Errorf("listWord(ur, %q) = %q, want %q (locales/ur.po, msgctxt %q)", en, got, want[en], ctxList)
+		}
+		if got := listWord("en", en); got != en {
+			t.Errorf("listWord(en, %q) = %q", en, got)
+		}
+	}
+	if len(listUrdu) != len(listWords) {
+		t.Errorf("ur.po holds %d list joiners, the code knows %d", len(listUrdu), len(listWords))
+	}
+}

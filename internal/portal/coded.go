@@ -241,10 +241,7 @@ func labelArg(lang, kind, v string, ops func() map[string]string) string {
 			}
 			out = append(out, l)
 		}
-		if lang == "ur" {
-			return strings.Join(out, "؛ ")
-		}
-		return strings.Join(out, "; ")
+		return strings.Join(out, listWord(lang, "; "))
 	case kind == "list" || strings.HasPrefix(kind, "listof:"):
 		codes := splitCodeList(v)
 		k, found := strings.TrimPrefix(kind, "listof:"), true
@@ -313,10 +310,7 @@ func kindOf(codes []string) (string, bool) {
 
 // joinOr lists labels as a sentence does: "A, B or C".
 func joinOr(lang string, l []string) string {
-	sep, or := ", ", " or "
-	if lang == "ur" {
-		sep, or = "، ", " یا "
-	}
+	sep, or := listWord(lang, ", "), listWord(lang, " or ")
 	if len(l) < 2 {
 		return strings.Join(l, "")
 	}

@@ -83,10 +83,7 @@ func translateDomain(lang, msg string) string { return translateNamed(lang, msg,
 // (view.opNames), where a message names one by its id.
 func translateNamed(lang, msg string, ops func() map[string]string) string {
 	if parts := strings.Split(msg, messageSep); len(parts) > 1 {
-		sep := "; "
-		if lang == "ur" {
-			sep = "؛ "
-		}
+		sep := listWord(lang, "; ")
 		for i, m := range parts {
 			parts[i] = translateNamed(lang, m, ops)
 		}

@@ -141,7 +141,8 @@ var internalFormats = map[string]bool{
 	"unknown attachment %q":                          true,
 	"message template %q needs a subject and a text": true,
 	"no message template %q":                         true,
-	"messages/%s: no templates (%v)":                 true,
+	"messages/en: no templates (%v)":                 true,
+	"messages/%s.po: %v":                             true,
 	"message template %q has no sms text":            true,
 }
 

@@ -249,9 +249,5 @@ func (v *view) FlagLabels(flags []registry.Flag) string {
 			labels = append(labels, v.L("flag", f.Code))
 		}
 	}
-	sep := ", "
-	if v.Lang == "ur" {
-		sep = "، "
-	}
-	return strings.Join(labels, sep)
+	return strings.Join(labels, listWord(v.Lang, ", "))
 }
