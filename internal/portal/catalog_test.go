@@ -236,3 +236,23 @@ func TestListWords(t *testing.T) {
 		t.Errorf("ur.po holds %d list joiners, the code knows %d", len(listUrdu), len(listWords))
 	}
 }
+
+// BenchmarkLoadCatalog is what the portal spends at start on its Urdu:
+// parsing locales/ur.po and building the maps pages translate with.
+func BenchmarkLoadCatalog(b *testing.B) {
+	for b.Loop() {
+		po := loadPO("locales/ur.po")
+		_ = poTexts(po, "")
+		_ = poTexts(po, ctxRegistry)
+		_ = poCounted(po)
+	}
+}
+
+// BenchmarkCounted is one counted text in Urdu (ngettext through the
+// catalog's Plural-Forms), as a page asks for it.
+func BenchmarkCounted(b *testing.B) {
+	v := &view{Lang: "ur"}
+	for b.Loop() {
+		_ = v.N("%d active registrations.", 21)
+	}
+}
