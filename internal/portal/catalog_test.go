@@ -28,6 +28,11 @@ func TestCatalogOnlyInPO(t *testing.T) {
 			t.Errorf("Go code adds %d texts to %s that locales/ur.po does not hold (first: %s); move them with\n\tgo run ./internal/portal/internal/pomigrate\n(from the repository's root; see CONTRIBUTING.md)", len(extra), name, extra[0])
 		}
 	}
+	for _, f := range codedFormats {
+		if f.ur != "" && f.out != "" && codedUrdu[f.out] != f.ur {
+			t.Errorf("coded format %q has its Urdu in Go, not in locales/ur.po; move it with\n\tgo run ./internal/portal/internal/pomigrate", f.out)
+		}
+	}
 }
 
 // poEntry is one entry of a PO file, as a translator's tool wrote it.

@@ -5,8 +5,9 @@
 // The portal reads its Urdu from ur.po alone; Go maps that still add to
 // it (a helper's catalog_ur_<part>.go with
 // `func init() { for k, v := range map[string]string{…} { urdu[k] = v } }`,
-// a `var urdu = map[string]string{…}`, the same for domainUrdu, or a
-// `plurals` map of plural{en, ur} forms) are what TestCatalogOnlyInPO
+// a `var urdu = map[string]string{…}`, the same for domainUrdu, a
+// `plurals` map of plural{en, ur} forms, or a codedFormat written with
+// its Urdu, {en: …, out: …, ur: "…"}) are what TestCatalogOnlyInPO
 // fails on. Run from the repository's root:
 //
 //	go run ./internal/portal/internal/pomigrate          # move and delete
@@ -16,7 +17,8 @@
 // Entries go to the end of ur.po, each with the Go comments above it as
 // translator comments (#.); urdu's entries have no msgctxt, domainUrdu's
 // the msgctxt "registry", plurals become msgid/msgid_plural entries with
-// msgstr[0] (n == 1) and msgstr[1]. An entry ur.po already holds with the
+// msgstr[0] (n == 1) and msgstr[1], a codedFormat's ur the entry of its
+// out under msgctxt "registry, as pages word it" (and its ur field goes). An entry ur.po already holds with the
 // same text is dropped from the Go; one it holds with another text stops
 // the tool (exit 1) with both texts, and nothing is written. It parses the
 // source only, so it works when the package does not compile (a merge
@@ -41,6 +43,10 @@ import (
 
 // ctxOf is the msgctxt of each Go map's entries in the catalog.
 var ctxOf = map[string]string{"urdu": "", "domainUrdu": "registry"}
+
+// ctxCoded is the msgctxt of coded.go's page wordings: a codedFormat
+// written with its Urdu in Go ({en: …, out: …, ur: "…"}) has its ur moved.
+const ctxCoded = "registry, as pages word it"
 
 type entry struct {
 	file     string
@@ -323,7 +329,70 @@ func scan(path string) ([]entry, []cut, error) {
 			cuts = append(cuts, span(d, d.Doc))
 		}
 	}
-	return entries, cuts, nil
+	es, cs, err := codedEntries(fset, f, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	return append(entries, es...), append(cuts, cs...), nil
+}
+
+// codedEntries finds codedFormat literals with an ur field ({en: "…",
+// out: "…", ur: "…"}): the Urdu of out, keyed by it, and the ur field to
+// cut (the portal reads it from ur.po).
+func codedEntries(fset *token.FileSet, f *ast.File, file string) ([]entry, []cut, error) {
+	var entries []entry
+	var cuts []cut
+	var err error
+	ast.Inspect(f, func(n ast.Node) bool {
+		cl, ok := n.(*ast.CompositeLit)
+		if !ok || err != nil {
+			return err == nil
+		}
+		var en, out, ur string
+		urAt := -1
+		for i, el := range cl.Elts {
+			kv, ok := el.(*ast.KeyValueExpr)
+			if !ok {
+				return true
+			}
+			id, ok := kv.Key.(*ast.Ident)
+			if !ok || (id.Name != "en" && id.Name != "out" && id.Name != "ur") {
+				continue
+			}
+			v, e := str(fset, kv.Value)
+			if e != nil {
+				return true // not a codedFormat (domainPattern's ur is computed)
+			}
+			switch id.Name {
+			case "en":
+				en = v
+			case "out":
+				out = v
+			case "ur":
+				ur, urAt = v, i
+			}
+		}
+		if urAt < 0 || en == "" {
+			return true
+		}
+		if out == "" {
+			err = fmt.Errorf("%s: a coded format with ur needs out (the page's English it translates)", fset.Position(cl.Pos()))
+			return false
+		}
+		// Cut the field with its comma: up to the next element, or from
+		// the previous one's end when it is the last.
+		c := cut{fset.Position(cl.Elts[urAt].Pos()).Offset, 0}
+		if urAt+1 < len(cl.Elts) {
+			c.end = fset.Position(cl.Elts[urAt+1].Pos()).Offset
+		} else {
+			c.start = fset.Position(cl.Elts[urAt-1].End()).Offset
+			c.end = fset.Position(cl.Elts[urAt].End()).Offset
+		}
+		cuts = append(cuts, c)
+		entries = append(entries, entry{file: file, ctx: ctxCoded, id: out, str: []string{ur}, comments: []string{"The registry writes: " + en}})
+		return true
+	})
+	return entries, cuts, err
 }
 
 // rangeTarget is the catalog map (urdu, domainUrdu) that
@@ -481,6 +550,6 @@ func cutFile(path string, cs []cut) error {
 		fmt.Println("pomigrate: removed", path)
 		return os.Remove(path)
 	}
-	fmt.Println("pomigrate: cut the catalog out of", path, "(run gofmt -w and goimports on it)")
+	fmt.Println("pomigrate: cut the catalog out of", path, "(run gofmt -w on it)")
 	return os.WriteFile(path, src, 0o644)
 }

@@ -51,6 +51,13 @@ var plurals = map[string]plural{
 }
 
 func Other() string { return fmt.Sprint(1) }
+
+var codedFormats = compileCoded([]codedFormat{
+	{en: "must be one of %s", args: []string{"list"}},
+	{en: "cannot %s application %s: it is %s", out: "cannot %[1]s this application: it is %[3]s", ur: "اس درخواست پر یہ عمل (%[1]s) نہیں ہو سکتا: یہ %[3]s ہے",
+		args: []string{"verb", "drop", "describe"}},
+	{en: "appeal %s not found", out: "this appeal was not found", args: []string{"drop"}, ur: "یہ اپیل نہیں ملی"},
+})
 `
 
 // Entries of Go maps move into ur.po, readable back as they were, and the
@@ -68,7 +75,8 @@ func TestMoves(t *testing.T) {
 		t.Errorf("catalog_ur_stats.go is still there (%v)", err)
 	}
 	rest, _ := os.ReadFile(filepath.Join(dir, "words.go"))
-	if strings.Contains(string(rest), "plurals") || !strings.Contains(string(rest), "func Other()") {
+	if strings.Contains(string(rest), "plurals") || !strings.Contains(string(rest), "func Other()") || strings.Contains(string(rest), "ur:") ||
+		!strings.Contains(string(rest), `out: "this appeal was not found", args: []string{"drop"}}`) {
 		t.Errorf("words.go after the move:\n%s", rest)
 	}
 	text, _ := os.ReadFile(filepath.Join(dir, "locales", "ur.po"))
@@ -85,8 +93,15 @@ func TestMoves(t *testing.T) {
 			t.Errorf("%q: ur.po gives %q, want %q", id, got, want)
 		}
 	}
-	if got := po.GetC("month %s is not valid", "registry"); got != "مہینہ %s درست نہیں" {
+	ctx := po.GetDomain().GetCtxTranslations()
+	if got := ctx["registry"]["month %s is not valid"].Get(); got != "مہینہ %s درست نہیں" {
 		t.Errorf("registry message: %q", got)
+	}
+	if got := ctx[ctxCoded]["cannot %[1]s this application: it is %[3]s"].Get(); got != "اس درخواست پر یہ عمل (%[1]s) نہیں ہو سکتا: یہ %[3]s ہے" {
+		t.Errorf("coded wording: %q", got)
+	}
+	if got := ctx[ctxCoded]["this appeal was not found"].Get(); got != "یہ اپیل نہیں ملی" {
+		t.Errorf("coded wording (ur last): %q", got)
 	}
 	for n, want := range map[int]string{1: "%d ایڈریس", 2: "%d ایڈریسز", 0: "%d ایڈریسز"} {
 		if got := po.GetN("%d address", "%d addresses", n); got != want {
