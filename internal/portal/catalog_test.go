@@ -3,10 +3,13 @@ package portal
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/leonelquinteros/gotext"
 )
 
 // The portal's Urdu lives in locales/ur.po only: a Go file that still adds
@@ -259,5 +262,76 @@ func BenchmarkCounted(b *testing.B) {
 	v := &view{Lang: "ur"}
 	for b.Loop() {
 		_ = v.N("%d active registrations.", 21)
+	}
+}
+
+// gettextTool finds a GNU gettext program, or skips the test (fails with
+// IPREG_TEST_STRICT=1).
+func gettextTool(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("IPREG_TEST_STRICT") == "1" {
+			t.Fatalf("%s (GNU gettext) is not installed", name)
+		}
+		t.Skipf("%s (GNU gettext) is not installed; apt-get install gettext", name)
+	}
+	return p
+}
+
+// The catalog is a standard PO file: GNU msgfmt compiles it with its
+// checks (header, format of plural entries), and after msgcat rewrites
+// it as Poedit and translation platforms do (lines wrapped at 79
+// columns, strings split), the portal reads the same texts from it.
+func TestPOStandard(t *testing.T) {
+	msgfmt, msgcat := gettextTool(t, "msgfmt"), gettextTool(t, "msgcat")
+	for _, f := range []string{"locales/ur.po", "../registry/messages/ur.po"} {
+		if out, err := exec.Command(msgfmt, "--check", "-o", os.DevNull, f).CombinedOutput(); err != nil || len(out) > 0 {
+			t.Errorf("msgfmt --check %s: %v\n%s", f, err, out)
+		}
+	}
+	out, err := exec.Command(msgcat, "--width=79", "locales/ur.po").Output()
+	if err != nil {
+		t.Fatalf("msgcat: %v", err)
+	}
+	if !strings.Contains(string(out), "\"\n\"") {
+		t.Fatal("msgcat wrapped no line; the round trip tests nothing")
+	}
+	po := gotext.NewPo()
+	po.Parse(out)
+	for _, ctx := range []string{"", ctxRegistry, ctxCoded, ctxList} {
+		got, want := poTexts(po, ctx), poTexts(urPO, ctx)
+		if len(got) != len(want) {
+			t.Errorf("msgctxt %q: %d texts after msgcat, %d before", ctx, len(got), len(want))
+		}
+		for k, v := range want {
+			if got[k] != v {
+				t.Errorf("msgctxt %q, %q: after msgcat %q, before %q", ctx, k, got[k], v)
+			}
+		}
+	}
+	if got := poCounted(po); len(got) != len(countedTexts) {
+		t.Errorf("%d counted texts after msgcat, %d before", len(got), len(countedTexts))
+	}
+	// The message templates: long entries of many lines.
+	const msgs = "../registry/messages/ur.po"
+	out, err = exec.Command(msgcat, "--width=79", msgs).Output()
+	if err != nil {
+		t.Fatalf("msgcat: %v", err)
+	}
+	orig, _ := os.ReadFile(msgs)
+	before, after := gotext.NewPo(), gotext.NewPo()
+	before.Parse(orig)
+	after.Parse(out)
+	b, a := before.GetDomain().GetCtxTranslations(), after.GetDomain().GetCtxTranslations()
+	if len(b) < 10 || len(a) != len(b) {
+		t.Errorf("%d messages after msgcat, %d before", len(a), len(b))
+	}
+	for ctx, ids := range b {
+		for id, tr := range ids {
+			if id != "" && (a[ctx][id] == nil || a[ctx][id].Get() != tr.Get()) {
+				t.Errorf("message %q reads differently after msgcat", ctx)
+			}
+		}
 	}
 }
