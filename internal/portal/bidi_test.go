@@ -48,7 +48,7 @@ func unisolatedLTR(ur string) []string {
 // Every example number, address or code with a separator in an Urdu text
 // is isolated, so that it displays as written.
 func TestUrduLTRIsolated(t *testing.T) {
-	for name, cat := range map[string]map[string]string{"catalog_ur.go": urdu, "domain_ur.go": domainUrdu} {
+	for name, cat := range map[string]map[string]string{"ur.po": urdu, "ur.po (msgctxt registry)": domainUrdu} {
 		keys := make([]string, 0, len(cat))
 		for k := range cat {
 			keys = append(keys, k)

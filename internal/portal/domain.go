@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // The registry words its messages in English (the API's contract). For an
@@ -27,7 +28,10 @@ type domainPattern struct {
 	isolate []bool
 }
 
-var domainPatterns = compileDomain(domainUrdu)
+// domainPatterns is compiled on first use, after every init function:
+// Go files that still add to domainUrdu in an init (before pomigrate
+// moves them to ur.po) are part of it.
+var domainPatterns = sync.OnceValue(func() []domainPattern { return compileDomain(domainUrdu) })
 
 var verbRe = regexp.MustCompile(`%(\[\d+\])?[sdvq]|%%`)
 
@@ -79,10 +83,7 @@ func translateDomain(lang, msg string) string { return translateNamed(lang, msg,
 // (view.opNames), where a message names one by its id.
 func translateNamed(lang, msg string, ops func() map[string]string) string {
 	if parts := strings.Split(msg, messageSep); len(parts) > 1 {
-		sep := "; "
-		if lang == "ur" {
-			sep = "؛ "
-		}
+		sep := listWord(lang, "; ")
 		for i, m := range parts {
 			parts[i] = translateNamed(lang, m, ops)
 		}
@@ -101,7 +102,7 @@ func domainUr(msg string, depth int) string {
 	if depth > 3 {
 		return msg
 	}
-	for _, p := range domainPatterns {
+	for _, p := range domainPatterns() {
 		m := p.re.FindStringSubmatch(msg)
 		if m == nil {
 			continue

@@ -94,9 +94,6 @@ func (s *Server) adminJobRun(w http.ResponseWriter, r *http.Request) {
 // JobTotals words a job's runs, failures and items over all runs, with
 // the singular for 1 ("1 run", Urdu "1 باری", not "1 باریاں").
 func (v *view) JobTotals(st *registry.JobState) string {
-	sep := ", "
-	if v.Lang == "ur" {
-		sep = "، "
-	}
+	sep := listWord(v.Lang, ", ")
 	return v.N("%d runs", st.Runs) + sep + v.T("%d failed", st.Failures) + sep + v.N("%d items", st.Items)
 }

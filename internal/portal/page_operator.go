@@ -327,10 +327,7 @@ func (s *Server) applyChecksCSV(r *http.Request, u *registry.User, rd io.Reader)
 			for i, l := range lines {
 				nums[i] = strconv.Itoa(l)
 			}
-			sep := ", "
-			if lang == "ur" {
-				sep = "، "
-			}
+			sep := listWord(lang, ", ")
 			out = append(out, rowResult{Line: rec.Line, Items: rows[id].Items,
 				Message: translate(lang, "This check is on lines %s, so none of them was applied. Keep one line for each check, then upload the file again.", strings.Join(nums, sep))})
 			continue

@@ -79,51 +79,6 @@ func (v *view) Ref(a *registry.Application) template.HTML {
 	return template.HTML(strings.Join(parts, " · "))
 }
 
-// plural holds a counted text's forms, in English and Urdu: the form
-// for one, and the form for any other number.
-type plural struct{ en, ur [2]string }
-
-// plurals are the counted texts, keyed by their English form for many
-// (which the templates name). Urdu's singular and plural differ for
-// some nouns (رجسٹریشن / رجسٹریشنز, گھنٹہ / گھنٹے) and not others (دن).
-var plurals = map[string]plural{
-	"%d active registrations.": {
-		en: [2]string{"%d active registration.", "%d active registrations."},
-		ur: [2]string{"%d فعال رجسٹریشن۔", "%d فعال رجسٹریشنز۔"}},
-	"%d days": {
-		en: [2]string{"%d day", "%d days"},
-		ur: [2]string{"%d دن", "%d دن"}},
-	"%d h": {
-		en: [2]string{"%d h", "%d h"},
-		ur: [2]string{"%d گھنٹہ", "%d گھنٹے"}},
-	"%d min": {
-		en: [2]string{"%d min", "%d min"},
-		ur: [2]string{"%d منٹ", "%d منٹ"}},
-	"%d items": {
-		en: [2]string{"%d item", "%d items"},
-		ur: [2]string{"%d اندراج", "%d اندراجات"}},
-	"%d runs": {
-		en: [2]string{"%d run", "%d runs"},
-		ur: [2]string{"%d باری", "%d باریاں"}},
-	"%d applicant accounts (applicants sign up themselves).": {
-		en: [2]string{"%d applicant account (applicants sign up themselves).", "%d applicant accounts (applicants sign up themselves)."},
-		ur: [2]string{"درخواست گزار کا %d اکاؤنٹ (درخواست گزار خود اکاؤنٹ بناتے ہیں)۔", "درخواست گزاروں کے %d اکاؤنٹ (درخواست گزار خود اکاؤنٹ بناتے ہیں)۔"}},
-	"%d prefixes": {
-		en: [2]string{"%d prefix", "%d prefixes"},
-		ur: [2]string{"%d پریفکس", "%d پریفکس"}},
-	"Kept from the file %s: %d addresses, shown with their file lines. Choose a file again to replace them.": {
-		en: [2]string{"Kept from the file %s: %d address, shown with its file line. Choose a file again to replace it.",
-			"Kept from the file %s: %d addresses, shown with their file lines. Choose a file again to replace them."},
-		ur: [2]string{"فائل %s سے %d ایڈریس محفوظ ہے، غلطی میں اس کی فائل کی سطر بتائی جاتی ہے۔ اس کی جگہ لینے کے لیے فائل دوبارہ منتخب کریں۔",
-			"فائل %s سے %d ایڈریس محفوظ ہیں، غلطیوں میں ان کی فائل کی سطر بتائی جاتی ہے۔ ان کی جگہ لینے کے لیے فائل دوبارہ منتخب کریں۔"}},
-	"%d bytes": {
-		en: [2]string{"%d byte", "%d bytes"},
-		ur: [2]string{"%d بائٹ", "%d بائٹس"}},
-	"%s and %d more": {
-		en: [2]string{"%s and %d more", "%s and %d more"},
-		ur: [2]string{"%s اور %d مزید", "%s اور %d مزید"}},
-}
-
 // Bytes is a size in the page's language: "145 bytes" or "145 بائٹس"
 // (with its plural), "312 KiB", "5.0 MiB" (units the review keeps in
 // Latin letters), as registry.ByteSize writes them for the API.
@@ -137,19 +92,14 @@ func (v *view) Bytes(n int64) string {
 // N is a counted text in the page's language, in its form for n:
 // {{.N "%d active registrations." .D.Active}} gives "1 active
 // registration." or "2 active registrations.". args fill the text's
-// verbs; without them n is the only one.
+// verbs; without them n is the only one. The forms are the catalog's
+// msgid/msgid_plural entry whose msgid_plural is key (locales/ur.po,
+// catalog.go): Urdu's singular and plural differ for some nouns
+// (رجسٹریشن / رجسٹریشنز, گھنٹہ / گھنٹے) and not others (دن).
 func (v *view) N(key string, n int, args ...any) string {
-	p, ok := plurals[key]
+	f, ok := countedForm(v.Lang, key, n)
 	if !ok {
 		return v.T(key, n)
-	}
-	forms := p.en
-	if v.Lang == "ur" {
-		forms = p.ur
-	}
-	f := forms[1]
-	if n == 1 {
-		f = forms[0]
 	}
 	if len(args) == 0 {
 		args = []any{n}
@@ -299,9 +249,5 @@ func (v *view) FlagLabels(flags []registry.Flag) string {
 			labels = append(labels, v.L("flag", f.Code))
 		}
 	}
-	sep := ", "
-	if v.Lang == "ur" {
-		sep = "، "
-	}
-	return strings.Join(labels, sep)
+	return strings.Join(labels, listWord(v.Lang, ", "))
 }

@@ -65,12 +65,32 @@ func TestPluralsAndDurations(t *testing.T) {
 }
 
 // Every counted text has both forms in both languages, with the verbs of
-// its key.
+// its key, and Urdu chooses them by the catalog's Plural-Forms (ngettext):
+// the form for one at 1 only.
 func TestPluralForms(t *testing.T) {
-	for k, p := range plurals {
-		for _, f := range append(p.en[:], p.ur[:]...) {
+	if len(countedTexts) < 10 {
+		t.Fatalf("ur.po holds only %d counted texts; the catalog did not load", len(countedTexts))
+	}
+	for k, c := range countedTexts {
+		tr := urPO.GetDomain().GetTranslations()[c.one]
+		for i := 0; i < 2; i++ {
+			if !tr.IsTranslatedN(i) {
+				t.Errorf("%q: no Urdu msgstr[%d] in locales/ur.po", k, i)
+			}
+		}
+		forms := []string{c.one, c.other, tr.GetN(0), tr.GetN(1)}
+		for _, f := range forms {
 			if strings.Join(verbs.FindAllString(f, -1), ",") != strings.Join(verbs.FindAllString(k, -1), ",") {
 				t.Errorf("%q: form %q has other verbs", k, f)
+			}
+		}
+		for _, n := range []int{0, 1, 2, 5, 11, 21, 101} {
+			want := tr.GetN(1)
+			if n == 1 {
+				want = tr.GetN(0)
+			}
+			if got, _ := countedForm("ur", k, n); got != want {
+				t.Errorf("%q, n=%d: Urdu %q, want %q", k, n, got, want)
 			}
 		}
 	}

@@ -1,11 +1,12 @@
 package registry
 
 import (
-	"io/fs"
 	"maps"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/leonelquinteros/gotext"
 )
 
 // Every message renders in both languages with long, realistic values;
@@ -14,13 +15,15 @@ import (
 func TestMessageTemplates(t *testing.T) {
 	names := map[string][]string{}
 	for _, lang := range messageLangs {
-		files, _ := fs.Glob(messageFS, "messages/"+lang+"/*.tmpl")
-		for _, f := range files {
-			names[lang] = append(names[lang], strings.TrimSuffix(f[strings.LastIndex(f, "/")+1:], ".tmpl"))
-		}
+		names[lang] = slices.Sorted(maps.Keys(messageSources(lang)))
 	}
-	if !slices.Equal(names["en"], names["ur"]) {
-		t.Fatalf("English messages %v, Urdu messages %v: each needs both", names["en"], names["ur"])
+	if len(names["en"]) < 10 {
+		t.Fatalf("only %d English messages; the templates did not load", len(names["en"]))
+	}
+	for _, lang := range messageLangs[1:] {
+		if !slices.Equal(names["en"], names[lang]) {
+			t.Fatalf("English messages %v, %s messages %v: each needs both (TestMessageCatalogs says which)", names["en"], lang, names[lang])
+		}
 	}
 	long := strings.Repeat("The subscriber ID on the form does not match the operator's records; attach the latest bill. ", 10) + `<img src=x onerror="alert(1)">`
 	data := map[string]string{"Application": "app_7zq4xk2m9w3hvb6t", "Number": "VPN-2026-1234567", "ValidUntil": "2027-11-23",
@@ -143,6 +146,51 @@ func TestMaskRecipient(t *testing.T) {
 	for in, want := range map[string]string{"alice@example.pk": "a***@example.pk", "923001234567": "92300****567", "x": "***"} {
 		if got := maskRecipient(in); got != want {
 			t.Errorf("maskRecipient(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// Every language's catalog holds each message for its English as it is
+// now: an entry whose English template changed since it was translated
+// (or a message no one translated yet) is named, so that a change to the
+// English cannot leave the translation silently behind.
+func TestMessageCatalogs(t *testing.T) {
+	en := messageSources("en")
+	for _, lang := range messageLangs[1:] {
+		b, err := messageFS.ReadFile("messages/" + lang + ".po")
+		if err != nil {
+			t.Fatal(err)
+		}
+		po := gotext.NewPo()
+		po.Parse(b)
+		if h := strings.ReplaceAll(po.GetDomain().PluralForms, " ", ""); h == "" {
+			t.Errorf("messages/%s.po has no Plural-Forms header", lang)
+		}
+		ctx := po.GetDomain().GetCtxTranslations()
+		for name, src := range en {
+			tr := ctx[name][src]
+			switch {
+			case tr == nil && len(ctx[name]) > 0:
+				t.Errorf("messages/%s.po: the English of %q (messages/en/%s.tmpl) changed since it was translated: set the entry's msgid to the new English and revise the translation", lang, name, name)
+			case tr == nil:
+				t.Errorf("messages/%s.po has no entry for %q (msgctxt %q, msgid the English of messages/en/%s.tmpl)", lang, name, name, name)
+			case !tr.IsTranslated():
+				t.Errorf("messages/%s.po: %q is not translated", lang, name)
+			}
+		}
+		for name, ids := range ctx {
+			n := 0
+			for id := range ids {
+				if id != "" { // gotext keeps an empty id per msgctxt
+					n++
+				}
+			}
+			if n > 1 {
+				t.Errorf("messages/%s.po holds %q %d times (old English): keep only the entry for the current English", lang, name, n)
+			}
+			if _, ok := en[name]; !ok {
+				t.Errorf("messages/%s.po holds %q, which is no message (messages/en/*.tmpl): delete it", lang, name)
+			}
 		}
 	}
 }

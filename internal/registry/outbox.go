@@ -16,20 +16,63 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/leonelquinteros/gotext"
+
 	"github.com/ipreg/ipreg/internal/auth"
 	"github.com/ipreg/ipreg/internal/notify"
 )
 
-// Messages are translator-editable files, one per message and language:
-// messages/<lang>/<name>.tmpl defines "subject", "text" and "html" for
-// e-mail, and "sms" for messages that also go by text message. Values come
-// from the message's Data; Link is filled in at delivery from PublicURL.
+// Messages are Go templates, one per message: messages/en/<name>.tmpl is
+// the English and defines "subject", "text" and "html" for e-mail, and
+// "sms" for messages that also go by text message; every other language
+// is a gettext catalog, messages/<lang>.po, whose entry for a message has
+// the message's name as msgctxt, the whole English template as msgid and
+// the translated template as msgstr (translators' tools show them side by
+// side, and an entry whose English changed no longer matches, so the
+// message test names it). Values come from the message's Data; Link is
+// filled in at delivery from PublicURL.
 //
 //go:embed messages
 var messageFS embed.FS
 
 // messageLangs are the languages messages are written in.
 var messageLangs = []string{"en", "ur"}
+
+// messageSources is the template text of every message in lang: the
+// English files, or the entries of messages/<lang>.po whose msgid is the
+// English template as it is now (a message without one is left out: it
+// goes in English, and TestMessageTemplates fails).
+func messageSources(lang string) map[string]string {
+	names, err := fs.Glob(messageFS, "messages/en/*.tmpl")
+	if err != nil || len(names) == 0 {
+		panic(fmt.Sprintf("messages/en: no templates (%v)", err))
+	}
+	en := map[string]string{}
+	for _, n := range names {
+		b, err := messageFS.ReadFile(n)
+		if err != nil {
+			panic(err)
+		}
+		en[strings.TrimSuffix(n[strings.LastIndex(n, "/")+1:], ".tmpl")] = string(b)
+	}
+	if lang == "en" {
+		return en
+	}
+	b, err := messageFS.ReadFile("messages/" + lang + ".po")
+	if err != nil {
+		panic(fmt.Sprintf("messages/%s.po: %v", lang, err))
+	}
+	po := gotext.NewPo()
+	po.Parse(b)
+	ctx := po.GetDomain().GetCtxTranslations()
+	out := map[string]string{}
+	for name, src := range en {
+		if tr := ctx[name][src]; tr != nil && tr.IsTranslated() {
+			out[name] = tr.Get()
+		}
+	}
+	return out
+}
 
 // messageSet holds every message template of one language.
 type messageSet struct {
@@ -62,18 +105,9 @@ func loadMessages() map[string]messageSet {
 	out := map[string]messageSet{}
 	for _, lang := range messageLangs {
 		set := messageSet{text: map[string]*template.Template{}, html: map[string]*htmltemplate.Template{}}
-		names, err := fs.Glob(messageFS, "messages/"+lang+"/*.tmpl")
-		if err != nil || len(names) == 0 {
-			panic(fmt.Sprintf("messages/%s: no templates (%v)", lang, err))
-		}
-		for _, n := range names {
-			b, err := messageFS.ReadFile(n)
-			if err != nil {
-				panic(err)
-			}
-			name := strings.TrimSuffix(n[strings.LastIndex(n, "/")+1:], ".tmpl")
-			set.text[name] = template.Must(template.New(name).Funcs(messageFuncs).Option("missingkey=zero").Parse(string(b)))
-			set.html[name] = htmltemplate.Must(htmltemplate.New(name).Funcs(messageFuncs).Option("missingkey=zero").Parse(string(b)))
+		for name, src := range messageSources(lang) {
+			set.text[name] = template.Must(template.New(name).Funcs(messageFuncs).Option("missingkey=zero").Parse(src))
+			set.html[name] = htmltemplate.Must(htmltemplate.New(name).Funcs(messageFuncs).Option("missingkey=zero").Parse(src))
 		}
 		out[lang] = set
 	}
@@ -91,8 +125,8 @@ type rendered struct {
 // full link the message carries (PublicURL and path, with the secret), or "".
 func renderMessage(m *Message, link string) (rendered, error) {
 	set, ok := messageTemplates[m.Lang]
-	if !ok {
-		set = messageTemplates["en"]
+	if _, has := set.text[m.Template]; !ok || !has {
+		set = messageTemplates["en"] // not translated (yet): English, not nothing
 	}
 	tt, ok := set.text[m.Template]
 	if !ok {
