@@ -1,7 +1,6 @@
 package portal
 
 import (
-	"math"
 	"net/http"
 	"strings"
 	"time"
@@ -41,14 +40,14 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	st, err := s.svc.Stats(r.Context())
+	fig, err := s.homeFigures.get(r.Context(), s.svc.Stats)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	s.render(w, r, http.StatusOK, "home", &view{Title: "Register your VPN",
-		D: map[string]any{"Settings": set, "Categories": categories(), "Active": st.RegistrationsByStatus[registry.RegActive],
-			"Decisions": st.DecisionsLast30Days, "WithinSLA": int(math.Round(100 * st.DecidedWithinSLALast30Days))}})
+		D: map[string]any{"Settings": set, "Categories": categories(), "Active": fig.Active,
+			"Decisions": fig.Decisions, "WithinSLA": fig.WithinSLA}})
 }
 
 func (s *Server) privacy(w http.ResponseWriter, r *http.Request) {

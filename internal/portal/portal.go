@@ -72,6 +72,9 @@ type Server struct {
 	cfg   Config
 	pages map[string]*template.Template
 	kept  *keptForms // forms posted after their session ended (pending.go)
+	// homeFigures: the home page's statistics, reused for a few seconds
+	// (home_figures.go).
+	homeFigures homeFigureCache
 }
 
 // New parses the templates and returns the portal.

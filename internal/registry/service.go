@@ -273,6 +273,18 @@ func (s *Service) view(ctx context.Context, actor *User, fn func(Tx) error) erro
 	return s.store.Read(ctx, fn)
 }
 
+// auditRead records, in a write transaction of its own, that actor read
+// what a staff list or page shows (checks.listed, queue.viewed,
+// application.viewed), once the read is done: the caller answers only
+// when it returns nil, so no audited read is shown unrecorded. The reads
+// themselves run outside the write transaction (issue 14): inside it they
+// held the one SQLite writer through every query of the list, and the
+// reviewers' and operators' pages queued behind each other and behind
+// the filings.
+func (s *Service) auditRead(ctx context.Context, actor *User, action, objType, objID string, detail any) error {
+	return s.store.Write(ctx, func(tx Tx) error { return s.record(ctx, tx, actor, action, objType, objID, detail) })
+}
+
 // record writes an audit entry; detail is marshalled to JSON.
 func (s *Service) record(ctx context.Context, tx Tx, actor *User, action, objType, objID string, detail any) error {
 	d := ""

@@ -47,10 +47,11 @@ var countedTables = []struct{ name, from string }{
 // they agree with each other.
 func (s *DB) Counts(ctx context.Context) (Counts, error) {
 	c := Counts{Rows: map[string]int64{}}
-	t, err := s.db.BeginTx(ctx, nil)
+	t, done, err := s.begin(ctx)
 	if err != nil {
 		return c, fmt.Errorf("counts: %w", err)
 	}
+	defer done()
 	defer t.Rollback()
 	if err := t.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_version").Scan(&c.SchemaVersion); err != nil {
 		return c, fmt.Errorf("counts: schema version: %w", err)
