@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/ipreg/ipreg/internal/registry"
 )
@@ -22,9 +23,26 @@ type statsResponse struct {
 	// Renewals and amendments next to new applications.
 	ApplicationsByKind       map[registry.AppKind]int `json:"applications_by_kind"`
 	ApprovedByKindLast30Days map[registry.AppKind]int `json:"approved_by_kind_last_30_days"`
+
+	// The monthly table (issue 13), added beside the fields above so that
+	// their clients keep working: the period asked for (?from=&to=,
+	// YYYY-MM), when this answer was made, how fresh the rollup is, the
+	// small-count threshold, and per month the suppressed figures.
+	From          string                 `json:"from"`
+	To            string                 `json:"to"`
+	GeneratedAt   time.Time              `json:"generated_at"`
+	BuiltAt       time.Time              `json:"built_at"`
+	SuppressBelow int                    `json:"suppress_below"`
+	Months        []*registry.StatsMonth `json:"months"`
 }
 
 func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	ms, err := s.svc.MonthlyStats(r.Context(), q.Get("from"), q.Get("to"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	st, err := s.svc.Stats(r.Context())
 	if err != nil {
 		s.writeError(w, r, err)
@@ -34,5 +52,6 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 		ActiveByCategory: st.ActiveByCategory, ActiveAddresses: st.ActiveAddresses, ActiveMobileNumbers: st.ActiveMobileNumbers,
 		DecisionsLast30Days: st.DecisionsLast30Days, MedianDecisionHours: st.MedianDecisionHours, ApprovedShareLast30Days: st.ApprovedShareLast30Days,
 		DecidedWithinSLALast30Days: st.DecidedWithinSLALast30Days, AppealsByState: st.AppealsByState,
-		ApplicationsByKind: st.ApplicationsByKind, ApprovedByKindLast30Days: st.ApprovedByKindLast30Days})
+		ApplicationsByKind: st.ApplicationsByKind, ApprovedByKindLast30Days: st.ApprovedByKindLast30Days,
+		From: ms.From, To: ms.To, GeneratedAt: time.Now().UTC(), BuiltAt: ms.BuiltAt, SuppressBelow: registry.SuppressBelow, Months: ms.Months})
 }

@@ -379,10 +379,10 @@ type OperatorRow struct {
 
 // StatsMonth is one published month.
 type StatsMonth struct {
-	Month            string        `json:"month"`
-	BuiltAt          time.Time     `json:"built_at"`
-	Rows             []*StatsRow   `json:"categories"`
-	RejectionReasons []*ReasonRow  `json:"rejection_reasons"`
+	Month            string         `json:"month"`
+	BuiltAt          time.Time      `json:"built_at"`
+	Rows             []*StatsRow    `json:"categories"`
+	RejectionReasons []*ReasonRow   `json:"rejection_reasons"`
 	Operators        []*OperatorRow `json:"operator_checks"`
 }
 
@@ -427,7 +427,7 @@ func small(n int) *Count {
 }
 
 func publishMonth(m *MonthFigures) *StatsMonth {
-	sm := &StatsMonth{Month: m.Month, BuiltAt: m.BuiltAt}
+	sm := &StatsMonth{Month: m.Month, BuiltAt: m.BuiltAt, RejectionReasons: []*ReasonRow{}, Operators: []*OperatorRow{}}
 	raw := func(c string) *CategoryFigures {
 		if cf := m.Categories[c]; cf != nil {
 			return cf
@@ -650,7 +650,7 @@ func (e equation) hideOne() bool {
 // StatsPeriod checks a requested period: from and to are months like
 // 2026-01 (empty: the last 12 months to now's month), from not after to,
 // at most MaxStatsMonths months, and not after now's month. It returns the
-// months in order.
+// months in order, or EMALFORMED with the field at fault.
 func StatsPeriod(from, to string, now time.Time) ([]string, error) {
 	fe := FieldErrors{}
 	cur := now.In(PKT.Loc).Format("2006-01")
@@ -671,7 +671,7 @@ func StatsPeriod(from, to string, now time.Time) ([]string, error) {
 	if errT != nil {
 		fe.Add("to", "%q is not a month: give it as YYYY-MM, for example 2026-03", to)
 	}
-	if err := fe.Err(); err != nil {
+	if err := malformed(fe); err != nil {
 		return nil, err
 	}
 	if to > cur {
@@ -680,7 +680,7 @@ func StatsPeriod(from, to string, now time.Time) ([]string, error) {
 	if f.After(t) {
 		fe.Add("from", "%s is after to %s: give the earlier month first", from, to)
 	}
-	if err := fe.Err(); err != nil {
+	if err := malformed(fe); err != nil {
 		return nil, err
 	}
 	var months []string
@@ -688,14 +688,29 @@ func StatsPeriod(from, to string, now time.Time) ([]string, error) {
 		months = append(months, m.Format("2006-01"))
 		if len(months) > MaxStatsMonths {
 			fe.Add("from", "the period %s to %s is longer than %d months: ask for at most %d months at a time", from, to, MaxStatsMonths, MaxStatsMonths)
-			return nil, fe.Err()
+			return nil, malformed(fe)
 		}
 	}
 	return months, nil
 }
 
+// malformed returns fe's error as EMALFORMED: the period is a query of a
+// public read, wrong like a malformed request (400), not a form (422).
+func malformed(fe FieldErrors) error {
+	err := fe.Err()
+	if e, ok := err.(*Error); ok {
+		e.Code = EMALFORMED
+		if len(fe) == 1 {
+			for _, m := range fe {
+				e.Message = m
+			}
+		}
+	}
+	return err
+}
+
 // MonthlyStats returns the published statistics of the months from to to
-// (see StatsPeriod; EINVALID with the field at fault). Months never built
+// (see StatsPeriod; EMALFORMED with the field at fault). Months never built
 // are built now (in their own transaction each); built ones are read from
 // the rollup as they are, refreshed by the stats-rollup job.
 func (s *Service) MonthlyStats(ctx context.Context, from, to string) (*PublicStats, error) {

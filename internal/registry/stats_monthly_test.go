@@ -267,8 +267,8 @@ func TestStatsPeriod(t *testing.T) {
 				return
 			}
 			e, ok := err.(*Error)
-			if !ok || e.Code != EINVALID || e.Fields[tc.field] == "" {
-				t.Fatalf("got %v, want an EINVALID error on %s", err, tc.field)
+			if !ok || e.Code != EMALFORMED || e.Fields[tc.field] == "" {
+				t.Fatalf("got %v, want an EMALFORMED error on %s", err, tc.field)
 			}
 		})
 	}
