@@ -10,6 +10,7 @@ import (
 	"html"
 	"html/template"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -41,18 +42,25 @@ func (v *view) StatsAll(m *registry.StatsMonth) *registry.StatsRow {
 	return m.Rows[len(m.Rows)-1]
 }
 
-// Fig shows a figure: a share as a percentage, hours with one decimal,
-// or the page's word for a suppressed one.
-func (v *view) Fig(f *registry.Figure, percent bool) string {
+// Fig shows a figure, isolated for right-to-left pages: a share as a
+// percentage, hours with one decimal, or "—" for a suppressed one.
+func (v *view) Fig(f *registry.Figure, percent bool) template.HTML {
 	switch {
-	case f == nil:
-		return "—"
-	case !f.Shown():
+	case f == nil, !f.Shown():
 		return "—"
 	case percent:
-		return fmt.Sprintf("%.0f%%", 100*f.V)
+		return template.HTML(bdiTok(strconv.FormatFloat(100*f.V, 'f', 0, 64) + "%"))
 	}
-	return fmt.Sprintf("%.1f", f.V)
+	return template.HTML(bdiTok(strconv.FormatFloat(f.V, 'f', 1, 64)))
+}
+
+// Cnt shows a count ("12", "<5" or "*"), isolated for right-to-left
+// pages; nothing for a count the row does not have.
+func (v *view) Cnt(c *registry.Count) template.HTML {
+	if c == nil {
+		return ""
+	}
+	return template.HTML(bdiTok(c.Text()))
 }
 
 // StatsChart draws the months' received and approved applications (all
@@ -77,9 +85,9 @@ func (v *view) StatsChart(st *registry.PublicStats) template.HTML {
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="chart-title chart-desc" viewBox="0 0 %d %d" width="100%%" class="chart">`, w, h)
 	fmt.Fprintf(&b, `<title id="chart-title">%s</title>`, html.EscapeString(v.T("Applications received and approved per month")))
-	fmt.Fprintf(&b, `<desc id="chart-desc">%s</desc>`, html.EscapeString(v.T("Bars for each month from %s to %s: received (dark) and approved (light), all categories. Counts below 5 have no bar. The table below gives every figure.", st.From, st.To)))
+	fmt.Fprintf(&b, `<desc id="chart-desc">%s</desc>`, html.EscapeString(v.T("Bars for each month from %s to %s: received (dark) and approved (light), all categories. Counts below 5 have no bar. The table below gives every figure.", isolate(st.From), isolate(st.To))))
 	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#0b0c0c"/>`, left, h-bottom, w-10, h-bottom)
-	fmt.Fprintf(&b, `<text x="4" y="%d" font-size="12">%d</text><text x="4" y="%d" font-size="12">0</text>`, top+10, maxN, h-bottom)
+	fmt.Fprintf(&b, `<text dir="ltr" x="4" y="%d" font-size="12">%d</text><text dir="ltr" x="4" y="%d" font-size="12">0</text>`, top+10, maxN, h-bottom)
 	for i, m := range st.Months {
 		pos := i
 		if v.Lang == "ur" {
@@ -91,18 +99,22 @@ func (v *view) StatsChart(st *registry.PublicStats) template.HTML {
 			fill := []string{"#1d70b8", "#85b4de"}[j]
 			bx := x + float64(j)*bar
 			if c.Suppressed != "" {
-				fmt.Fprintf(&b, `<text x="%.1f" y="%d" font-size="10">%s</text>`, bx, h-bottom-4, html.EscapeString(c.Text()))
+				fmt.Fprintf(&b, `<text dir="ltr" x="%.1f" y="%d" font-size="10">%s</text>`, bx, h-bottom-4, html.EscapeString(c.Text()))
 				continue
 			}
 			bh := plot * float64(c.N) / float64(maxN)
 			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s</title></rect>`, bx, float64(h-bottom)-bh, bar, bh, fill,
-				html.EscapeString(fmt.Sprintf("%s %s: %d", m.Month, v.T([]string{"Received", "Approved"}[j]), c.N)))
+				html.EscapeString(isolate(m.Month)+" "+v.T([]string{"Received", "Approved"}[j])+": "+strconv.Itoa(c.N)))
 		}
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d" font-size="11">%s</text>`, x, h-bottom+16, html.EscapeString(m.Month))
+		fmt.Fprintf(&b, `<text dir="ltr" x="%.1f" y="%d" font-size="11">%s</text>`, x, h-bottom+16, html.EscapeString(m.Month))
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
 }
+
+// isolate wraps a left-to-right value for text that may be Urdu (U+2068
+// FIRST STRONG ISOLATE … U+2069), where markup cannot (SVG titles).
+func isolate(s string) string { return "\u2068" + s + "\u2069" }
 
 // statsColumns are the download's columns after month and category.
 var statsColumns = []string{"received", "approved", "rejected", "returned", "withdrawn", "appealed", "approval_rate",
@@ -171,7 +183,7 @@ func (s *Server) statisticsDownload(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	w.Header().Set("Last-Modified", st.BuiltAt.UTC().Format(http.TimeFormat))
 	w.Header().Set("X-Generated-At", generated.Format(time.RFC3339))
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="ipreg-statistics-%s-%s.%s"`, st.From, st.To, ext))
+	w.Header().Set("Content-Disposition", `attachment; filename="ipreg-statistics-`+st.From+"-"+st.To+"."+ext+`"`)
 	if r.Header.Get("If-None-Match") == etag {
 		w.WriteHeader(http.StatusNotModified)
 		return
