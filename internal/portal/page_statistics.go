@@ -23,6 +23,7 @@ import (
 func (s *Server) statistics(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	v := &view{Title: "Statistics", Form: map[string][]string{"from": {q.Get("from")}, "to": {q.Get("to")}}}
+	// The form shows the period the page shows.
 	st, err := s.svc.MonthlyStats(r.Context(), strings.TrimSpace(q.Get("from")), strings.TrimSpace(q.Get("to")))
 	if err != nil {
 		if code := registry.ErrorCode(err); code == registry.EMALFORMED || code == registry.EINVALID {
@@ -33,6 +34,7 @@ func (s *Server) statistics(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	v.Form["from"], v.Form["to"] = []string{st.From}, []string{st.To}
 	v.D = map[string]any{"Stats": st, "Last": st.Months[len(st.Months)-1]}
 	s.render(w, r, http.StatusOK, "statistics", v)
 }
@@ -49,9 +51,16 @@ func (v *view) Fig(f *registry.Figure, percent bool) template.HTML {
 	case f == nil, !f.Shown():
 		return "—"
 	case percent:
-		return template.HTML(bdiTok(strconv.FormatFloat(100*f.V, 'f', 0, 64) + "%"))
+		return template.HTML(bdiLTR(strconv.FormatFloat(100*f.V, 'f', 0, 64) + "%"))
 	}
-	return template.HTML(bdiTok(strconv.FormatFloat(f.V, 'f', 1, 64)))
+	return template.HTML(bdiLTR(strconv.FormatFloat(f.V, 'f', 1, 64)))
+}
+
+// bdiLTR isolates a value that has no strong character ("<5", "75%") and
+// sets it left to right: with dir="auto" an Urdu page would lay "<5" out
+// right to left and mirror it into "5>".
+func bdiLTR(s string) string {
+	return `<bdi class="tok" dir="ltr">` + template.HTMLEscapeString(s) + "</bdi>"
 }
 
 // Cnt shows a count ("12", "<5" or "*"), isolated for right-to-left
@@ -60,7 +69,7 @@ func (v *view) Cnt(c *registry.Count) template.HTML {
 	if c == nil {
 		return ""
 	}
-	return template.HTML(bdiTok(c.Text()))
+	return template.HTML(bdiLTR(c.Text()))
 }
 
 // StatsChart draws the months' received and approved applications (all
@@ -87,7 +96,7 @@ func (v *view) StatsChart(st *registry.PublicStats) template.HTML {
 	fmt.Fprintf(&b, `<title id="chart-title">%s</title>`, html.EscapeString(v.T("Applications received and approved per month")))
 	fmt.Fprintf(&b, `<desc id="chart-desc">%s</desc>`, html.EscapeString(v.T("Bars for each month from %s to %s: received (dark) and approved (light), all categories. Counts below 5 have no bar. The table below gives every figure.", isolate(st.From), isolate(st.To))))
 	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#0b0c0c"/>`, left, h-bottom, w-10, h-bottom)
-	fmt.Fprintf(&b, `<text dir="ltr" x="4" y="%d" font-size="12">%d</text><text dir="ltr" x="4" y="%d" font-size="12">0</text>`, top+10, maxN, h-bottom)
+	fmt.Fprintf(&b, `<text dir="ltr" direction="ltr" x="4" y="%d" font-size="12">%d</text><text dir="ltr" direction="ltr" x="4" y="%d" font-size="12">0</text>`, top+10, maxN, h-bottom)
 	for i, m := range st.Months {
 		pos := i
 		if v.Lang == "ur" {
@@ -99,14 +108,14 @@ func (v *view) StatsChart(st *registry.PublicStats) template.HTML {
 			fill := []string{"#1d70b8", "#85b4de"}[j]
 			bx := x + float64(j)*bar
 			if c.Suppressed != "" {
-				fmt.Fprintf(&b, `<text dir="ltr" x="%.1f" y="%d" font-size="10">%s</text>`, bx, h-bottom-4, html.EscapeString(c.Text()))
+				fmt.Fprintf(&b, `<text dir="ltr" direction="ltr" x="%.1f" y="%d" font-size="10">%s</text>`, bx, h-bottom-4, html.EscapeString(c.Text()))
 				continue
 			}
 			bh := plot * float64(c.N) / float64(maxN)
 			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s</title></rect>`, bx, float64(h-bottom)-bh, bar, bh, fill,
 				html.EscapeString(isolate(m.Month)+" "+v.T([]string{"Received", "Approved"}[j])+": "+strconv.Itoa(c.N)))
 		}
-		fmt.Fprintf(&b, `<text dir="ltr" x="%.1f" y="%d" font-size="11">%s</text>`, x, h-bottom+16, html.EscapeString(m.Month))
+		fmt.Fprintf(&b, `<text dir="ltr" direction="ltr" x="%.1f" y="%d" font-size="11">%s</text>`, x, h-bottom+16, html.EscapeString(m.Month))
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
