@@ -87,9 +87,17 @@ func TestStatsMonthly(t *testing.T) {
 			if _, ok := co["active_mobile_numbers"]; ok {
 				t.Errorf("company_vpn has active_mobile_numbers: %v", co)
 			}
-			// Every month once, one month by default twelve.
-			if n := len(c.want(c.do("GET", "/api/v1/stats", "", nil), 200).json(t)["months"].([]any)); n != 12 {
+			// The all-time fields only without a period (their clients'
+			// request); the default period is twelve months.
+			if _, ok := st["applications_by_state"]; ok {
+				t.Errorf("a request for a period got the all-time fields")
+			}
+			def := c.want(c.do("GET", "/api/v1/stats", "", nil), 200).json(t)
+			if n := len(def["months"].([]any)); n != 12 {
 				t.Errorf("default period has %d months, want 12", n)
+			}
+			if by, ok := def["applications_by_state"].(map[string]any); !ok || by["approved"] != float64(7) {
+				t.Errorf("all-time fields without a period = %v", def["applications_by_state"])
 			}
 			for _, bad := range []struct{ q, field, says string }{
 				{"from=2026-1&to=2026-02", "from", "YYYY-MM"},
