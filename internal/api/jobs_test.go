@@ -17,7 +17,7 @@ func testJobs(t *testing.T, c *client) {
 			t.Errorf("job %v", j)
 		}
 	}
-	if got := strings.Join(names, ","); got != "expire-checks,expire-registrations,clean-tokens,purge-documents,sweep-documents,escalate-overdue,deliver-outbox,send-reminders,send-digests,purge-outbox" {
+	if got := strings.Join(names, ","); got != "expire-checks,expire-registrations,clean-tokens,purge-documents,sweep-documents,escalate-overdue,deliver-outbox,send-reminders,send-digests,purge-outbox,stats-rollup" {
 		t.Errorf("jobs = %s", got)
 	}
 	c.want(c.do("GET", "/api/v1/admin/jobs", reviewer, nil), 403)

@@ -2,11 +2,17 @@ package api
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/ipreg/ipreg/internal/registry"
 )
 
-type statsResponse struct {
+// statsAllTime are the figures GET /api/v1/stats answered before the
+// monthly table: all-time counts, unsuppressed, each a scan of whole
+// tables. They are kept, unchanged, for a request without from and to
+// (the only request their clients make); a request for a period gets the
+// monthly table alone, which reads the rollup and stays fast at any size.
+type statsAllTime struct {
 	ApplicationsByState     map[registry.State]int     `json:"applications_by_state"`
 	RegistrationsByStatus   map[registry.RegStatus]int `json:"registrations_by_status"`
 	ActiveByCategory        map[registry.Category]int  `json:"active_by_category"`
@@ -24,15 +30,39 @@ type statsResponse struct {
 	ApprovedByKindLast30Days map[registry.AppKind]int `json:"approved_by_kind_last_30_days"`
 }
 
+type statsResponse struct {
+	*statsAllTime
+	// The monthly table (issue 13): the period (?from=&to=, YYYY-MM),
+	// when this answer was made, how fresh the rollup is, the small-count
+	// threshold, and per month the suppressed figures.
+	From          string                 `json:"from"`
+	To            string                 `json:"to"`
+	GeneratedAt   time.Time              `json:"generated_at"`
+	BuiltAt       time.Time              `json:"built_at"`
+	SuppressBelow int                    `json:"suppress_below"`
+	Months        []*registry.StatsMonth `json:"months"`
+}
+
 func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
-	st, err := s.svc.Stats(r.Context())
+	q := r.URL.Query()
+	ms, err := s.svc.MonthlyStats(r.Context(), q.Get("from"), q.Get("to"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, statsResponse{ApplicationsByState: st.ApplicationsByState, RegistrationsByStatus: st.RegistrationsByStatus,
-		ActiveByCategory: st.ActiveByCategory, ActiveAddresses: st.ActiveAddresses, ActiveMobileNumbers: st.ActiveMobileNumbers,
-		DecisionsLast30Days: st.DecisionsLast30Days, MedianDecisionHours: st.MedianDecisionHours, ApprovedShareLast30Days: st.ApprovedShareLast30Days,
-		DecidedWithinSLALast30Days: st.DecidedWithinSLALast30Days, AppealsByState: st.AppealsByState,
-		ApplicationsByKind: st.ApplicationsByKind, ApprovedByKindLast30Days: st.ApprovedByKindLast30Days})
+	res := statsResponse{From: ms.From, To: ms.To, GeneratedAt: time.Now().UTC(), BuiltAt: ms.BuiltAt,
+		SuppressBelow: registry.SuppressBelow, Months: ms.Months}
+	if !q.Has("from") && !q.Has("to") {
+		st, err := s.svc.Stats(r.Context())
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		res.statsAllTime = &statsAllTime{ApplicationsByState: st.ApplicationsByState, RegistrationsByStatus: st.RegistrationsByStatus,
+			ActiveByCategory: st.ActiveByCategory, ActiveAddresses: st.ActiveAddresses, ActiveMobileNumbers: st.ActiveMobileNumbers,
+			DecisionsLast30Days: st.DecisionsLast30Days, MedianDecisionHours: st.MedianDecisionHours, ApprovedShareLast30Days: st.ApprovedShareLast30Days,
+			DecidedWithinSLALast30Days: st.DecidedWithinSLALast30Days, AppealsByState: st.AppealsByState,
+			ApplicationsByKind: st.ApplicationsByKind, ApprovedByKindLast30Days: st.ApprovedByKindLast30Days}
+	}
+	writeJSON(w, http.StatusOK, res)
 }

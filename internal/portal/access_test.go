@@ -83,6 +83,9 @@ func accessTable(v accessIDs) []accessCase {
 	tests := []accessCase{
 		{"GET /{$}", "/", all(200)},
 		{"GET /privacy", "/privacy", all(200)},
+		{"GET /statistics", "/statistics", all(200)},
+		{"GET /statistics.csv", "/statistics.csv", all(200)},
+		{"GET /statistics.json", "/statistics.json", all(200)},
 		{"GET /lang/{code}", "/lang/ur?next=/privacy", all(303)},
 		{"GET /signup", "/signup", all(200)},
 		{"GET /login", "/login", with(all(303), "anon", 200, "enrol", 200)}, // enrol may log in as someone else

@@ -34,6 +34,8 @@ func (v *view) JobAbout(j registry.Job) string {
 		return v.T("Reviewers and supervisors get a daily summary of overdue applications.")
 	case "purge-outbox":
 		return v.T("Records of messages sent longer ago than the keep period are deleted.")
+	case "stats-rollup":
+		return v.T("The public statistics of this month and the month before are rebuilt, and any month never built.")
 	}
 	return j.About
 }

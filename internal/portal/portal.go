@@ -115,6 +115,9 @@ type route struct {
 var routes = []route{
 	{"GET /{$}", (*Server).home},
 	{"GET /privacy", (*Server).privacy},
+	{"GET /statistics", (*Server).statistics},
+	{"GET /statistics.csv", (*Server).statisticsDownload},
+	{"GET /statistics.json", (*Server).statisticsDownload},
 	{"GET /lang/{code}", (*Server).switchLang},
 	{"GET /signup", (*Server).signupPage},
 	{"POST /signup", (*Server).signupPost},

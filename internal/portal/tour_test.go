@@ -142,7 +142,7 @@ func tour(t *testing.T) []tourPage {
 	e.apply(alice, "14.1.116.0/24", purpose, true)
 	apps := []*registry.Application{draft, withOperator, inReview, returned, approved, rejected, revoked, withdrawn, disputed}
 	var visits []visit
-	for _, p := range []string{"/", "/privacy", "/signup", "/login", "/password/forgot", "/password/reset?token=x", "/verify",
+	for _, p := range []string{"/", "/privacy", "/statistics", "/signup", "/login", "/password/forgot", "/password/reset?token=x", "/verify",
 		"/verify/" + reg.Number + "?code=" + reg.VerificationCode, "/verify/" + gone.Number + "?code=" + gone.VerificationCode,
 		"/verify-email?token=x", "/no-such-page"} {
 		visits = append(visits, visit{role: "anon", path: p})

@@ -45,6 +45,8 @@ func (s *Service) builtinJobs() []Job {
 			About: "Reviewers and supervisors get the daily digest of overdue applications."},
 		{Name: "purge-outbox", Schedule: DailyAt(3, 0, PKT.Loc), Run: s.PurgeOutbox,
 			About: "Records of sent messages older than the keep period are deleted."},
+		{Name: "stats-rollup", Schedule: Every(max(s.jobsEvery, 5*time.Minute)), Run: s.RebuildStats,
+			About: "The public statistics of this month and the month before are rebuilt, and any month never built."},
 	}
 }
 

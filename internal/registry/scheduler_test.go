@@ -71,7 +71,7 @@ func jobState(t *testing.T, h *harness, name string) *JobState {
 // hours, daily) that the scheduler tests below leave out of their counts:
 // the counts are about the four interval jobs and the tests' own.
 var lifecycleJobs = map[string]bool{"escalate-overdue": true, "deliver-outbox": true, "send-reminders": true, "sweep-documents": true,
-	"send-digests": true, "purge-outbox": true}
+	"send-digests": true, "purge-outbox": true, "stats-rollup": true}
 
 func mustRunDue(t *testing.T, sc *Scheduler, ctx context.Context, want int) {
 	t.Helper()

@@ -227,6 +227,17 @@ type Tx interface {
 
 	Stats(ctx context.Context, now time.Time) (*Stats, error)
 
+	// Public statistics' rollup (stats_monthly.go). StatsFacts reads what
+	// happened in [from, to) and the registrations active at monthEnd.
+	StatsFacts(ctx context.Context, from, to, monthEnd time.Time) (*StatsFacts, error)
+	// StatsMonths returns the built rollup rows of months from to to
+	// (YYYY-MM, inclusive), in order; months never built are missing.
+	StatsMonths(ctx context.Context, from, to string) ([]*MonthFigures, error)
+	// PutStatsMonth stores (or replaces) a month's rollup row.
+	PutStatsMonth(ctx context.Context, m *MonthFigures) error
+	// FirstSubmission returns the earliest submission time (zero if none).
+	FirstSubmission(ctx context.Context) (time.Time, error)
+
 	// CreateAppeal stores a new appeal; ECONFLICT when the rejection was
 	// appealed already.
 	CreateAppeal(ctx context.Context, a *Appeal) error

@@ -1,0 +1,116 @@
+package api_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ipreg/ipreg/internal/registry"
+	"github.com/ipreg/ipreg/internal/store/storetest"
+)
+
+// seedStatsMonth writes approved applications (with their approval
+// events) and rejected ones of the current month for the holder of token.
+func seedStatsMonth(t *testing.T, c *client, token string, approved, rejected int) {
+	t.Helper()
+	id := c.want(c.do("POST", "/api/v1/applications", token, map[string]any{"category": "company_vpn"}), 201).json(t)["id"].(string)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	if err := c.db.Write(ctx, func(tx registry.Tx) error {
+		proto, err := tx.Application(ctx, id, false)
+		if err != nil {
+			return err
+		}
+		for i := 0; i < approved+rejected; i++ {
+			a := *proto
+			a.ID, a.SubmittedAt, a.SLADueAt, a.State = fmt.Sprintf("app_stats_%d", i), now.Add(-time.Minute), now.Add(time.Hour), registry.StateApproved
+			typ, note := "approved", ""
+			if i >= approved {
+				a.State, typ, note = registry.StateRejected, "rejected", "duplicate: already held"
+			}
+			if err := tx.CreateApplication(ctx, &a); err != nil {
+				return err
+			}
+			if err := tx.AddEvent(ctx, &registry.Event{ApplicationID: a.ID, At: now, Type: typ, Note: note}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestStatsMonthly(t *testing.T) {
+	for _, kind := range storetest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			c := newClient(t, kind)
+			alice := signup(c, "alice.stats@example.pk", "company")
+			seedStatsMonth(t, c, alice, 7, 2)
+			month := time.Now().In(registry.PKT.Loc).Format("2006-01")
+			st := c.want(c.do("GET", "/api/v1/stats?from="+month+"&to="+month, "", nil), 200).json(t)
+			if st["from"] != month || st["to"] != month || st["suppress_below"] != float64(5) {
+				t.Errorf("period = %v..%v, threshold %v", st["from"], st["to"], st["suppress_below"])
+			}
+			months := st["months"].([]any)
+			if len(months) != 1 {
+				t.Fatalf("months = %v", months)
+			}
+			rows := map[string]map[string]any{}
+			for _, r := range months[0].(map[string]any)["categories"].([]any) {
+				rows[r.(map[string]any)["category"].(string)] = r.(map[string]any)
+			}
+			co := rows["company_vpn"]
+			// The other categories received nothing ("<5" each): with
+			// company_vpn's 9 and the total 9 shown, a reader would know
+			// they are all 0, so company_vpn's cell is hidden too ("*").
+			want := map[string]map[string]string{
+				"company_vpn": {"received": `map[suppressed:secondary value:<nil>]`, "approved": `map[suppressed:secondary value:<nil>]`,
+					"rejected": `map[suppressed:small value:<nil>]`, "approval_rate": `map[suppressed:secondary value:<nil>]`},
+				"mobile_vpn": {"received": `map[suppressed:small value:<nil>]`},
+				"all": {"received": `map[value:9]`, "approved": `map[value:7]`, "rejected": `map[suppressed:small value:<nil>]`,
+					"approval_rate": `map[suppressed:secondary value:<nil>]`, "median_calendar_hours": `map[value:0]`},
+			}
+			for cat, w := range want {
+				for k, v := range w {
+					if got := fmt.Sprint(rows[cat][k]); got != v {
+						t.Errorf("%s %s = %s, want %s", cat, k, got, v)
+					}
+				}
+			}
+			if reasons := fmt.Sprint(months[0].(map[string]any)["rejection_reasons"]); reasons != `[map[count:map[suppressed:small value:<nil>] reason_code:duplicate]]` {
+				t.Errorf("rejection reasons = %s", reasons)
+			}
+			if _, ok := co["active_mobile_numbers"]; ok {
+				t.Errorf("company_vpn has active_mobile_numbers: %v", co)
+			}
+			// The all-time fields only without a period (their clients'
+			// request); the default period is twelve months.
+			if _, ok := st["applications_by_state"]; ok {
+				t.Errorf("a request for a period got the all-time fields")
+			}
+			def := c.want(c.do("GET", "/api/v1/stats", "", nil), 200).json(t)
+			if n := len(def["months"].([]any)); n != 12 {
+				t.Errorf("default period has %d months, want 12", n)
+			}
+			if by, ok := def["applications_by_state"].(map[string]any); !ok || by["approved"] != float64(7) {
+				t.Errorf("all-time fields without a period = %v", def["applications_by_state"])
+			}
+			for _, bad := range []struct{ q, field, says string }{
+				{"from=2026-1&to=2026-02", "from", "YYYY-MM"},
+				{"from=2026-01&to=next", "to", "YYYY-MM"},
+				{"from=2026-03&to=2026-01", "from", "after to"},
+				{"from=2020-01&to=" + month, "from", "at most 36 months"},
+				{"to=2999-01", "to", "after the current month"},
+			} {
+				res := c.want(c.do("GET", "/api/v1/stats?"+bad.q, "", nil), 400)
+				if msg := res.errorField(t, bad.field); !strings.Contains(msg, bad.says) {
+					t.Errorf("%s: %s = %q, want it to say %q", bad.q, bad.field, msg, bad.says)
+				}
+			}
+		})
+	}
+}

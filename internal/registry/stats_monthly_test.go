@@ -1,0 +1,275 @@
+package registry
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+)
+
+// attack is an independent reader who tries to work out suppressed cells:
+// it enumerates every assignment of the suppressed cells that is
+// consistent with the shown cells, the total and what a mark says ("<5":
+// 0 to 4; "*": 5 or more, up to the total), and reports a cell that has a
+// single possible value.
+func attack(cells []*Count, total *Count) (int, bool) {
+	if total.Suppressed != "" {
+		return 0, false
+	}
+	rest := total.N
+	var hidden []int
+	for i, c := range cells {
+		if c.Suppressed == "" {
+			rest -= c.N
+		} else {
+			hidden = append(hidden, i)
+		}
+	}
+	seen := make([]map[int]bool, len(hidden))
+	for i := range seen {
+		seen[i] = map[int]bool{}
+	}
+	vals := make([]int, len(hidden))
+	var walk func(k, left int)
+	walk = func(k, left int) {
+		if k == len(hidden) {
+			if left == 0 {
+				for i, v := range vals {
+					seen[i][v] = true
+				}
+			}
+			return
+		}
+		lo, hi := 0, SuppressBelow-1
+		if cells[hidden[k]].Suppressed == "secondary" {
+			lo, hi = SuppressBelow, total.N
+		}
+		for v := lo; v <= hi && v <= left; v++ {
+			vals[k] = v
+			walk(k+1, left-v)
+		}
+	}
+	walk(0, rest)
+	for i, s := range seen {
+		if len(s) == 1 {
+			return hidden[i], true
+		}
+	}
+	return 0, false
+}
+
+func TestSuppressionCannotBeDerived(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		cells []int
+	}{
+		{"none small", []int{10, 20, 30, 40, 50}},
+		{"one small", []int{3, 20, 30, 40, 50}},
+		{"one zero", []int{0, 20, 30, 40, 50}},
+		{"two small summing to 8", []int{4, 4, 30, 40, 50}},
+		{"two small summing to 0", []int{0, 0, 30, 40, 50}},
+		{"one small one at 5", []int{0, 5, 30, 40, 50}},
+		{"all small", []int{1, 2, 3, 4, 0}},
+		{"all small, total above 5", []int{4, 4, 4, 0, 0}},
+		{"all small at 4", []int{4, 4, 4, 4, 4}},
+		{"one big rest small", []int{100, 0, 0, 0, 1}},
+		{"one big rest zero", []int{100, 0, 0, 0, 0}},
+		{"small and fives", []int{2, 5, 5, 5, 5}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cells := make([]*Count, len(tc.cells))
+			sum := 0
+			for i, n := range tc.cells {
+				cells[i] = small(n)
+				sum += n
+			}
+			total := small(sum)
+			suppressEquations([]equation{{cells: cells, total: total}})
+			for i, c := range cells {
+				if tc.cells[i] < SuppressBelow && c.Suppressed != "small" {
+					t.Errorf("cell %d = %d shown as %q, want <5", i, tc.cells[i], c.Text())
+				}
+				if c.Suppressed == "small" && c.N >= SuppressBelow {
+					t.Errorf("cell %d = %d marked <5", i, c.N)
+				}
+			}
+			if i, ok := attack(cells, total); ok {
+				t.Errorf("cell %d (%d) derivable from total %s and cells %v", i, tc.cells[i], total.Text(), texts(cells))
+			}
+		})
+	}
+}
+
+func texts(cs []*Count) []string {
+	var out []string
+	for _, c := range cs {
+		out = append(out, c.Text())
+	}
+	return out
+}
+
+// TestPublishedMonthCannotBeDerived publishes a month with small cells and
+// attacks every equation the table shows, and the approval rate.
+func TestPublishedMonthCannotBeDerived(t *testing.T) {
+	m := &MonthFigures{Month: "2026-03", Categories: map[string]*CategoryFigures{}, RejectionReasons: map[string]int{"documents_invalid": 9, "duplicate": 2},
+		Operators: map[string]*OperatorFigures{"ptcl": {Name: "PTCL", Checks: 3, Answered: 3, ByDeadline: 3, MedianWorkingHours: 2}}}
+	add := func(c string, cf CategoryFigures) {
+		m.Categories[c] = &cf
+		all := m.Categories[StatsCategoryAll]
+		if all == nil {
+			all = &CategoryFigures{}
+			m.Categories[StatsCategoryAll] = all
+		}
+		all.Received += cf.Received
+		all.Approved += cf.Approved
+		all.Rejected += cf.Rejected
+		all.Returned += cf.Returned
+		all.Decided += cf.Decided
+		all.WithinSLA += cf.WithinSLA
+		all.ActiveRegistrations += cf.ActiveRegistrations
+		all.ActiveAddresses += cf.ActiveAddresses
+		all.ActiveMobileNumbers += cf.ActiveMobileNumbers
+	}
+	add("company_vpn", CategoryFigures{Received: 40, Approved: 30, Rejected: 8, Decided: 38, WithinSLA: 30, Returned: 2, ActiveRegistrations: 100, ActiveAddresses: 300})
+	add("freelancer_vpn", CategoryFigures{Received: 3, Approved: 20, Rejected: 2, Decided: 22, WithinSLA: 22, ActiveRegistrations: 4, ActiveAddresses: 4})
+	add("call_center", CategoryFigures{Received: 12, Approved: 9, Rejected: 1, Decided: 10, WithinSLA: 9, ActiveRegistrations: 50, ActiveAddresses: 70})
+	add("video_conferencing", CategoryFigures{Received: 7, Approved: 6, Decided: 6, WithinSLA: 6, ActiveRegistrations: 6, ActiveAddresses: 6})
+	add("mobile_vpn", CategoryFigures{Received: 30, Approved: 25, Rejected: 0, Decided: 25, WithinSLA: 25, ActiveRegistrations: 80, ActiveMobileNumbers: 90})
+	sm := PublishStats([]*MonthFigures{m}).Months[0]
+	rows := map[string]*StatsRow{}
+	for _, r := range sm.Rows {
+		rows[r.Category] = r
+	}
+	for name, measure := range map[string]func(*StatsRow) *Count{
+		"received": func(r *StatsRow) *Count { return r.Received }, "approved": func(r *StatsRow) *Count { return r.Approved },
+		"rejected": func(r *StatsRow) *Count { return r.Rejected }, "returned": func(r *StatsRow) *Count { return r.Returned },
+		"active": func(r *StatsRow) *Count { return r.ActiveRegistrations }, "addresses": func(r *StatsRow) *Count { return r.ActiveAddresses },
+	} {
+		var cells []*Count
+		for _, c := range categoryCodes() {
+			if x := measure(rows[c]); x != nil {
+				cells = append(cells, x)
+			}
+		}
+		if i, ok := attack(cells, measure(rows[StatsCategoryAll])); ok {
+			t.Errorf("%s: cell %d derivable from %v = %s", name, i, texts(cells), measure(rows[StatsCategoryAll]).Text())
+		}
+	}
+	var reasons []*Count
+	for _, r := range sm.RejectionReasons {
+		reasons = append(reasons, r.Count)
+	}
+	if i, ok := attack(reasons, rows[StatsCategoryAll].Rejected); ok {
+		t.Errorf("rejection reason %d derivable from %v = %s", i, texts(reasons), rows[StatsCategoryAll].Rejected.Text())
+	}
+	// A shown approval rate and a shown approved count give the rejected
+	// count: the rate must go when either count is suppressed.
+	for _, r := range sm.Rows {
+		if r.ApprovalRate.Shown() && (r.Approved.Suppressed != "" || r.Rejected.Suppressed != "") {
+			t.Errorf("%s: approval rate %v shown beside approved %s, rejected %s", r.Category, r.ApprovalRate.V, r.Approved.Text(), r.Rejected.Text())
+		}
+	}
+	if r := rows["freelancer_vpn"]; r.Received.Text() != "<5" || r.ActiveRegistrations.Text() != "<5" {
+		t.Errorf("freelancer_vpn received %s, active %s; want <5", r.Received.Text(), r.ActiveRegistrations.Text())
+	}
+	if r := rows["call_center"]; r.WithinSLAShare.Shown() {
+		t.Errorf("call_center share within SLA %v shown: 1 late decision of 10 is identifiable", r.WithinSLAShare.V)
+	}
+	if o := sm.Operators[0]; o.Checks.Text() != "<5" || o.MedianWorkingHours.Shown() || o.ByDeadlineShare.Shown() {
+		t.Errorf("operator with 3 checks shown: %+v", o)
+	}
+	b, err := json.Marshal(rows["freelancer_vpn"].Received)
+	if err != nil || string(b) != `{"value":null,"suppressed":"small"}` {
+		t.Errorf("JSON of a small count = %s, %v", b, err)
+	}
+	if b, _ := json.Marshal(rows["company_vpn"].Received); string(b) != `{"value":40}` {
+		t.Errorf("JSON of a count = %s", b)
+	}
+}
+
+func TestWorkingBetween(t *testing.T) {
+	cal := PKT.WithHolidays([]Holiday{{Date: "2026-03-23", Name: "Pakistan Day"}})
+	at := func(s string) time.Time {
+		v, err := time.ParseInLocation("2006-01-02 15:04", s, PKT.Loc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for _, tc := range []struct {
+		a, b string
+		want time.Duration
+	}{
+		{"2026-03-18 10:00", "2026-03-18 12:30", 150 * time.Minute},
+		{"2026-03-18 16:00", "2026-03-19 10:00", 2 * time.Hour},     // overnight
+		{"2026-03-20 16:00", "2026-03-24 10:00", 2 * time.Hour},     // Friday to Tuesday over a weekend and Pakistan Day
+		{"2026-03-21 08:00", "2026-03-22 20:00", 0},                 // a weekend
+		{"2026-03-18 07:00", "2026-03-18 20:00", 8 * time.Hour},     // before opening to after closing
+		{"2026-03-18 12:00", "2026-03-18 11:00", 0},                 // reversed
+		{"2026-03-02 09:00", "2026-03-07 09:00", 5 * 8 * time.Hour}, // a working week
+	} {
+		t.Run(tc.a+" to "+tc.b, func(t *testing.T) {
+			if got := cal.WorkingBetween(at(tc.a), at(tc.b)); got != tc.want {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+			// The inverse of Add: adding the working time back lands on b
+			// when b is inside working hours.
+			if tc.want > 0 && cal.Working(at(tc.b)) && at(tc.b).Hour() >= 9 && at(tc.b).Hour() < 17 {
+				if got := cal.Add(at(tc.a), tc.want); !got.Equal(at(tc.b)) {
+					t.Errorf("Add(a, %v) = %v, want %v", tc.want, got, at(tc.b))
+				}
+			}
+		})
+	}
+}
+
+func TestPercentiles(t *testing.T) {
+	for _, tc := range []struct {
+		xs       []float64
+		med, p90 float64
+	}{
+		{nil, 0, 0},
+		{[]float64{5}, 5, 5},
+		{[]float64{1, 2, 3, 4}, 2.5, 4},
+		{[]float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 5.5, 9},
+		{[]float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, 6, 10},
+	} {
+		if m, p := median(tc.xs), percentile(tc.xs, 90); m != tc.med || p != tc.p90 {
+			t.Errorf("%v: median %v p90 %v, want %v %v", tc.xs, m, p, tc.med, tc.p90)
+		}
+	}
+}
+
+func TestStatsPeriod(t *testing.T) {
+	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		from, to string
+		n        int
+		field    string
+	}{
+		{"", "", 12, ""},
+		{"2026-01", "2026-03", 3, ""},
+		{"2026-03", "2026-03", 1, ""},
+		{"2026-3", "2026-04", 0, "from"},
+		{"2026-01", "March", 0, "to"},
+		{"2026-13", "2026-04", 0, "from"},
+		{"2026-05", "2026-04", 0, "from"},
+		{"2026-01", "2026-12", 0, "to"},
+		{"2023-01", "2026-11", 0, "from"},
+		{"2023-11", "2026-10", 36, ""},
+	} {
+		t.Run(fmt.Sprintf("%s..%s", tc.from, tc.to), func(t *testing.T) {
+			months, err := StatsPeriod(tc.from, tc.to, now)
+			if tc.field == "" {
+				if err != nil || len(months) != tc.n {
+					t.Fatalf("got %d months, %v; want %d", len(months), err, tc.n)
+				}
+				return
+			}
+			e, ok := err.(*Error)
+			if !ok || e.Code != EMALFORMED || e.Fields[tc.field] == "" {
+				t.Fatalf("got %v, want an EMALFORMED error on %s", err, tc.field)
+			}
+		})
+	}
+}

@@ -1,0 +1,112 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/ipreg/ipreg/internal/registry"
+	"github.com/ipreg/ipreg/internal/store"
+)
+
+// testStatsMonthly: the rollup's facts of one month count only that
+// month's events (PKT month boundaries), read a rejection's reason from
+// its event, see registrations active at the month's end, and a stored
+// rollup row reads back as written.
+func testStatsMonthly(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	fixture(t, db, "acc_a")
+	pkt := registry.PKT.Loc
+	from := time.Date(2026, 3, 1, 0, 0, 0, 0, pkt)
+	to := from.AddDate(0, 1, 0)
+	sub := time.Date(2026, 3, 2, 10, 0, 0, 0, pkt) // a Monday
+	write(t, db, func(tx registry.Tx) error {
+		for i := 0; i < 8; i++ {
+			a := sampleApp(fmt.Sprintf("app_m%d", i), "acc_a")
+			a.State, a.SubmittedAt, a.SLADueAt = registry.StateApproved, sub, sub.Add(6*time.Hour)
+			if i == 7 { // submitted at 23:59 UTC on 28 February: 04:59 on 1 March in Pakistan
+				a.SubmittedAt = time.Date(2026, 2, 28, 23, 59, 0, 0, time.UTC)
+			}
+			if err := tx.CreateApplication(ctx, a); err != nil {
+				return err
+			}
+			typ, note, at := "approved", "", sub.Add(time.Duration(i+1)*time.Hour)
+			switch i {
+			case 5:
+				typ, note = "rejected", "duplicate: already registered"
+			case 6:
+				typ, at = "approved", to.Add(time.Hour) // April: not March's
+			}
+			if err := tx.AddEvent(ctx, &registry.Event{ApplicationID: a.ID, At: at, Type: typ, Note: note}); err != nil {
+				return err
+			}
+		}
+		for i, r := range []struct {
+			until, ended time.Time
+		}{
+			{to.AddDate(1, 0, 0), time.Time{}},            // active at the end
+			{to.AddDate(1, 0, 0), from.AddDate(0, 0, 10)}, // revoked in March
+			{to.AddDate(0, 0, -1), time.Time{}},           // validity ended in March (expiry job not run)
+		} {
+			reg := &registry.Registration{Number: fmt.Sprintf("VPN-2026-%06d", i+1), ApplicationID: fmt.Sprintf("app_m%d", i), AccountID: "acc_a",
+				Addresses: pfx("14.1.104.0/24", "14.1.105.7/32"), Category: registry.CategoryCompany, OperatorID: "ptcl", Status: registry.RegActive,
+				ValidFrom: from.AddDate(0, 0, -5), ValidUntil: r.until, VerificationCode: "C", CreatedAt: from}
+			if err := tx.CreateRegistration(ctx, reg); err != nil {
+				return err
+			}
+			if !r.ended.IsZero() {
+				reg.Status, reg.EndedAt, reg.EndReason = registry.RegRevoked, r.ended, "test"
+				if err := tx.UpdateRegistration(ctx, reg); err != nil {
+					return err
+				}
+			}
+		}
+		return tx.CreateCheck(ctx, &registry.Check{ID: "chk_m", ApplicationID: "app_m0", OperatorID: "ptcl", State: registry.CheckPending,
+			CreatedAt: sub, DueAt: sub.Add(24 * time.Hour), Category: registry.CategoryCompany})
+	})
+	var f *registry.StatsFacts
+	if err := db.Read(ctx, func(tx registry.Tx) error {
+		var err error
+		f, err = tx.StatsFacts(ctx, from, to, to)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	types := map[string]int{}
+	for _, e := range f.Events {
+		types[e.Type]++
+		if e.Type == "rejected" && e.ReasonCode != "duplicate" {
+			t.Errorf("rejection reason = %q, want duplicate", e.ReasonCode)
+		}
+		if e.SubmittedAt.IsZero() || e.SLADueAt.IsZero() {
+			t.Errorf("event %+v without submission or due time", e)
+		}
+	}
+	if f.Received[registry.CategoryCompany] != 8 || types["approved"] != 6 || types["rejected"] != 1 || len(f.Events) != 7 {
+		t.Errorf("received %v, events %v; want 8 received (one at 04:59 PKT on 1 March), 6 approved and 1 rejected in March", f.Received, types)
+	}
+	if f.ActiveRegistrations[registry.CategoryCompany] != 1 || f.ActiveItems[registry.CategoryCompany]["ip"] != 2 {
+		t.Errorf("active at the end of March %v, items %v; want 1 registration with 2 addresses", f.ActiveRegistrations, f.ActiveItems)
+	}
+	if len(f.Checks) != 1 || f.Checks[0].OperatorName == "" || !f.Checks[0].AnsweredAt.IsZero() {
+		t.Errorf("checks = %+v", f.Checks)
+	}
+
+	m := registry.BuildStatsMonth("2026-03", f, registry.PKT, to)
+	write(t, db, func(tx registry.Tx) error { return tx.PutStatsMonth(ctx, m) })
+	m.Categories["all"].Received = 99 // replaced, not added
+	write(t, db, func(tx registry.Tx) error { return tx.PutStatsMonth(ctx, m) })
+	db.Read(ctx, func(tx registry.Tx) error {
+		got, err := tx.StatsMonths(ctx, "2026-01", "2026-12")
+		if err != nil || len(got) != 1 || got[0].Month != "2026-03" || got[0].Categories["all"].Received != 99 ||
+			got[0].Categories["company_vpn"].Approved != 6 || got[0].RejectionReasons["duplicate"] != 1 || !got[0].BuiltAt.Equal(to) {
+			t.Errorf("StatsMonths = %+v, %v", got, err)
+		}
+		first, err := tx.FirstSubmission(ctx)
+		if err != nil || !first.Equal(time.Date(2026, 2, 28, 23, 59, 0, 0, time.UTC)) {
+			t.Errorf("FirstSubmission = %v, %v", first, err)
+		}
+		return nil
+	})
+}
