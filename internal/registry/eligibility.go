@@ -137,7 +137,7 @@ type EligibilityQuestions struct {
 }
 
 // Validate checks each answer against its allowed values; the error
-// (EINVALID, FieldErrors) names the field and lists the allowed values.
+// (EMALFORMED with Fields) names the field and lists the allowed values.
 func (q EligibilityQuestions) Validate() error {
 	fe := FieldErrors{}
 	one := func(name, v string, allowed []string) {
@@ -151,7 +151,22 @@ func (q EligibilityQuestions) Validate() error {
 	one("who", q.Who, EligibilityWho)
 	one("connection", q.Connection, EligibilityConnection)
 	one("licensed_provider", q.LicensedProvider, EligibilityLicensed)
-	return fe.Err()
+	// The questions are closed lists: an answer outside them is a request
+	// that cannot be read (EMALFORMED, 400), as a value of the wrong JSON
+	// type is, with the field errors all the same.
+	err := fe.Err()
+	if e, ok := err.(*Error); ok {
+		e.Code = EMALFORMED
+	}
+	return err
+}
+
+// Name is the category's English name, as certificates and answers write it.
+func (c Category) Name() string {
+	if n, ok := categoryWords[c]; ok {
+		return n
+	}
+	return string(c)
 }
 
 // EligibilityFee says whether a fee applies to the category of an answer.

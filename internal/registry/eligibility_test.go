@@ -137,8 +137,8 @@ func TestEligibilityInvalidAnswers(t *testing.T) {
 	} {
 		_, err := Eligibility(DefaultSettings, tc.q)
 		var fe *Error
-		if !errors.As(err, &fe) || fe.Code != EINVALID || !strings.Contains(fe.Fields[tc.field], tc.words) {
-			t.Errorf("Eligibility(%+v) = %v; want EINVALID on %s saying %q", tc.q, err, tc.field, tc.words)
+		if !errors.As(err, &fe) || fe.Code != EMALFORMED || !strings.Contains(fe.Fields[tc.field], tc.words) {
+			t.Errorf("Eligibility(%+v) = %v; want EMALFORMED on %s saying %q", tc.q, err, tc.field, tc.words)
 		}
 	}
 }
