@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/ipreg/ipreg/internal/registry"
 )
 
 // keysIn finds the English texts the portal shows: T and translate calls
@@ -48,7 +50,8 @@ func keysIn(t *testing.T) map[string]string {
 	}
 	goFiles, _ := filepath.Glob("*.go")
 	for _, f := range goFiles {
-		if strings.HasSuffix(f, "_test.go") || f == "catalog_ur.go" || f == "domain_ur.go" {
+		// catalog_ur_<part>.go files add to the catalogs as catalog_ur.go does.
+		if strings.HasSuffix(f, "_test.go") || strings.HasPrefix(f, "catalog_ur") || f == "domain_ur.go" {
 			continue
 		}
 		b, _ := os.ReadFile(f)
@@ -58,6 +61,13 @@ func keysIn(t *testing.T) map[string]string {
 					add(f, g)
 				}
 			}
+		}
+	}
+	// The questionnaire's answers, which the page shows from the
+	// registry's tables of texts by code.
+	for _, table := range []map[string]string{registry.EligibilityOutcomeText, registry.EligibilityAdviceText, registry.EligibilityFeeText} {
+		for _, k := range table {
+			keys[k] = "registry/eligibility.go"
 		}
 	}
 	return keys
