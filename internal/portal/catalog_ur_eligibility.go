@@ -101,5 +101,11 @@ func init() {
 	} {
 		kept = append(kept, codedFormat{en: f.en, out: f.en, args: f.args})
 	}
+	// A question left unanswered or answered with a value that is none of
+	// its answers: the page shows the answers as choices, so it says to
+	// choose one (GOV.UK style) instead of listing the API's codes.
+	kept = append(kept,
+		codedFormat{en: "is required: answer with one of %s", out: "Choose one of the answers", ur: "جوابات میں سے ایک منتخب کریں", args: []string{"drop"}},
+		codedFormat{en: "%q is not an answer to this question: answer with one of %s", out: "Choose one of the answers", ur: "جوابات میں سے ایک منتخب کریں", args: []string{"drop", "drop"}})
 	codedFormats = compileCoded(append(codedFormats, kept...))
 }
