@@ -188,3 +188,26 @@ func TestEligibilityRulesValidate(t *testing.T) {
 		t.Errorf("two rules covering every case: %v", err)
 	}
 }
+
+// BenchmarkEligibility answers one questionnaire with the default rules
+// (first match over 10 rules, the category's documents).
+func BenchmarkEligibility(b *testing.B) {
+	q := EligibilityQuestions{"individual_mobile", "mobile_data", "no"} // the last rule
+	for b.Loop() {
+		if _, err := Eligibility(DefaultSettings, q); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkValidateEligibilityRules is the rules' share of every settings
+// change: each rule checked, then the 30 combinations walked.
+func BenchmarkValidateEligibilityRules(b *testing.B) {
+	for b.Loop() {
+		fe := FieldErrors{}
+		validateEligibilityRules(fe, DefaultEligibilityRules)
+		if len(fe) != 0 {
+			b.Fatal(fe)
+		}
+	}
+}
