@@ -463,6 +463,22 @@ func browserWalk(t *testing.T, exe, lang string) {
 	w.screenshot("verify")
 	w.open("/privacy")
 	w.screenshot("privacy")
+	// "Do I need to register?" (issue 13): sent without an answer, the
+	// questions are named; answered, the page shows the category, its
+	// documents and fee, and keeps the choices.
+	w.open("/eligibility")
+	w.screenshot("eligibility")
+	w.do(chromedp.Click(chromedp.CSS(`input[name="who"][value="call_centre"]`)))
+	w.submit(`form[action="/eligibility"] button[type=submit]`, "/eligibility")
+	w.want(".errors", w.tr("How do you connect to the internet?", "آپ کا انٹرنیٹ کنکشن کس قسم کا ہے؟"))
+	w.screenshot("eligibility-error")
+	w.do(chromedp.Click(chromedp.CSS(`input[name="connection"][value="static_ip"]`)), chromedp.Click(chromedp.CSS(`input[name="licensed_provider"][value="no"]`)))
+	w.submit(`form[action="/eligibility"] button[type=submit]`, "/eligibility")
+	w.want("#eligibility-answer", w.tr("apply in the category Call centre", "زمرہ \u2068کال سینٹر\u2069 میں درخواست دیں"), w.tr("PSEB", "PSEB"))
+	if !run(w, chromedp.Evaluate[bool](`document.querySelector('input[name="who"][value="call_centre"]').checked`)) {
+		t.Errorf("the questionnaire's answer does not keep the choice who=call_centre")
+	}
+	w.screenshot("eligibility-answer")
 
 	// The admin's pages; the admin too sets up TOTP first.
 	w.login("admin@pta.gov.pk", "admin password 1", "/account")

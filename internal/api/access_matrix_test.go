@@ -96,6 +96,7 @@ var apiMatrix = []accessRow{
 	{"GET /api/v1/verify/{number}", "/api/v1/verify/{number}?code={code}", "", "200 200 200 200 200 200 200 200 200", ""},
 	{"GET /api/v1/keys", "/api/v1/keys", "", "200 200 200 200 200 200 200 200 200", ""},
 	{"GET /api/v1/stats", "/api/v1/stats", "", "200 200 200 200 200 200 200 200 200", ""},
+	{"POST /api/v1/eligibility", "/api/v1/eligibility", `{"who":"company","connection":"static_ip","licensed_provider":"no"}`, "200 200 200 200 200 200 200 200 200", "public: nothing stored"},
 	{"GET /api/v1/admin/settings", "/api/v1/admin/settings", "", "401 403 403 403 403 200 200 200 403", ""},
 	{"PUT /api/v1/admin/settings", "/api/v1/admin/settings", `{"sla_working_hours":17}`, "401 403 403 403 403 403 403 A 403", ""},
 	{"GET /api/v1/admin/jobs", "/api/v1/admin/jobs", "", "401 403 403 403 403 403 403 200 403", ""},

@@ -122,6 +122,7 @@ var routes = []route{
 	{"GET", "/api/v1/verify/{number}", (*Server).verify},
 	{"GET", "/api/v1/keys", (*Server).listKeys},
 	{"GET", "/api/v1/stats", (*Server).stats},
+	{"POST", "/api/v1/eligibility", (*Server).eligibility},
 	{"GET", "/api/v1/admin/settings", (*Server).getSettings},
 	{"PUT", "/api/v1/admin/settings", (*Server).putSettings},
 	{"GET", "/api/v1/admin/jobs", (*Server).listJobs},

@@ -92,6 +92,10 @@ func accessTable(v accessIDs) []accessCase {
 		{"GET /password/forgot", "/password/forgot", all(200)},
 		{"GET /password/reset", "/password/reset?token=x", all(200)},
 		{"GET /verify", "/verify", all(200)},
+		{"GET /eligibility", "/eligibility", all(200)},
+		// Sent empty, the questionnaire names the three unanswered
+		// questions (400), to anyone alike; nothing is stored either way.
+		{"POST /eligibility", "/eligibility", all(400)},
 		{"GET /verify/{number}", "/verify/" + v.number + "?code=" + v.code, all(200)},
 		{"GET /account", "/account", with(all(200), "anon", login)},
 		{"GET /account/export", "/account/export", only(200, 403, "alice", "bob")},

@@ -1,10 +1,15 @@
 package portal
 
 import (
+	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -254,7 +259,84 @@ func (s *Server) adminSettings(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "admin_settings", &view{Title: "Settings", User: u, D: map[string]any{"Fields": settingFields(set)}})
+	s.render(w, r, http.StatusOK, "admin_settings", &view{Title: "Settings", User: u, D: map[string]any{"Fields": settingFields(set), "Rules": rulesText(set.EligibilityRules)}})
+}
+
+// rulesText writes the questionnaire's rules as the settings page shows
+// them for editing: indented JSON, as the API takes them.
+func rulesText(rules []registry.EligibilityRule) string {
+	b, err := json.MarshalIndent(rules, "", "  ")
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+// parseRules reads the rules typed on the settings page: JSON, members as
+// the API names them, none unknown.
+func parseRules(fe registry.FieldErrors, text string) []registry.EligibilityRule {
+	var rules []registry.EligibilityRule
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(&rules)
+	if err == nil && dec.More() {
+		err = errors.New("there is text after the list")
+	}
+	if err != nil {
+		fe.Add("eligibility_rules", "is not valid JSON (%s): check the brackets, commas and quotes; README, “Do I need to register?”, has the shipped rules to start from", err)
+	}
+	return rules
+}
+
+// mergeRuleErrors puts the errors of single rules (eligibility_rules[3].category)
+// into the one field the page has for them, each saying which rule and
+// member it is about.
+func mergeRuleErrors(err error, rules []registry.EligibilityRule) error {
+	var e *registry.Error
+	if !errors.As(err, &e) || len(e.Fields) == 0 {
+		return err
+	}
+	out := *e
+	out.Fields = map[string]string{}
+	var msgs []string
+	keys := slices.Sorted(maps.Keys(e.Fields))
+	slices.SortStableFunc(keys, func(a, b string) int { return ruleIndex(a) - ruleIndex(b) })
+	for _, k := range keys {
+		m := e.Fields[k]
+		rest, ok := strings.CutPrefix(k, "eligibility_rules[")
+		if !ok {
+			out.Fields[k] = m
+			continue
+		}
+		idx, member, _ := strings.Cut(rest, "]")
+		i, _ := strconv.Atoi(idx)
+		code := ""
+		if i >= 0 && i < len(rules) {
+			code = rules[i].Code
+		}
+		member = strings.TrimPrefix(member, ".")
+		if member == "" {
+			member = "rule"
+		}
+		msgs = append(msgs, fmt.Sprintf("rule %d (%s), %s: %s", i+1, code, member, m))
+	}
+	if len(msgs) > 0 {
+		if prev := out.Fields["eligibility_rules"]; prev != "" {
+			msgs = append([]string{prev}, msgs...)
+		}
+		out.Fields["eligibility_rules"] = strings.Join(msgs, messageSep)
+	}
+	return &out
+}
+
+// ruleIndex is the rule a field error is about, -1 for others.
+func ruleIndex(key string) int {
+	rest, ok := strings.CutPrefix(key, "eligibility_rules[")
+	if !ok {
+		return -1
+	}
+	i, _ := strconv.Atoi(strings.SplitN(rest, "]", 2)[0])
+	return i
 }
 
 func (s *Server) adminSettingsPost(w http.ResponseWriter, r *http.Request) {
@@ -289,15 +371,21 @@ func (s *Server) adminSettingsPost(w http.ResponseWriter, r *http.Request) {
 		}
 		v.Field(i).SetInt(n)
 	}
+	// A form from before the rules were on the page leaves them as they are.
+	if f.Has("eligibility_rules") {
+		set.EligibilityRules = parseRules(fe, f.Get("eligibility_rules"))
+	}
 	if err = fe.Err(); err == nil {
 		if _, err = s.svc.UpdateSettings(r.Context(), u, set); err == nil {
 			http.Redirect(w, r, "/admin/settings?msg=saved", http.StatusSeeOther)
 			return
 		}
+		err = mergeRuleErrors(err, set.EligibilityRules)
 	}
 	fields := settingFields(set)
 	for i := range fields {
 		fields[i].Value = f.Get(fields[i].Name)
 	}
-	s.render(w, r, statusOf(err), "admin_settings", &view{Title: "Settings", User: u, Err: toFormError(s, r, err), D: map[string]any{"Fields": fields}})
+	s.render(w, r, statusOf(err), "admin_settings", &view{Title: "Settings", User: u, Err: toFormError(s, r, err), Form: f,
+		D: map[string]any{"Fields": fields, "Rules": f.Get("eligibility_rules")}})
 }

@@ -129,6 +129,8 @@ var routes = []route{
 	{"GET /password/reset", (*Server).resetPage},
 	{"POST /password/reset", (*Server).resetPost},
 	{"GET /verify", (*Server).verifyPage},
+	{"GET /eligibility", (*Server).eligibilityPage},
+	{"POST /eligibility", (*Server).eligibilityPost},
 	{"GET /verify/{number}", (*Server).verifyPage},
 	{"GET /account", (*Server).account},
 	{"POST /account/email/verification", (*Server).accountVerification},

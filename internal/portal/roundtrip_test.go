@@ -288,6 +288,9 @@ func formCases(t *testing.T) (e *env, cases map[string]roundTrip, exempt map[str
 		"admin_operators.html /admin/operators": {who: "admin@demo.test", path: "/admin/operators", invalid: "id",
 			values: url.Values{"id": {"Bad Id!"}, "name": {"Zong Fibre"}, "kind": {"mobile"}}},
 		"admin_settings.html /admin/settings": {who: "admin@demo.test", path: "/admin/settings", invalid: "fee_amount_pkr", values: settings},
+		// Two answers chosen, the third no answer at all: the choices come back.
+		"eligibility.html /eligibility": {path: "/eligibility", invalid: "licensed_provider",
+			values: url.Values{"who": {"video_conferencing"}, "connection": {"mobile_data"}, "licensed_provider": {"maybe"}}},
 		"admin_users.html /admin/users": {who: "admin@demo.test", path: "/admin/users", invalid: "email",
 			values: url.Values{"email": {"not an address"}, "role": {"operator"}, "operator": {"ptcl"}, "password": {"a long password"}}},
 		"application.html /applications/{}/documents": {who: "alice@example.pk", path: "/applications/" + draft.ID + "/documents",

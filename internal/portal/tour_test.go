@@ -152,6 +152,12 @@ func tour(t *testing.T) []tourPage {
 			"password": {"short"}, "cnic": {"42101-1234567-1"}, "mobile": {"0300-1234567x"}}},
 		visit{role: "anon", path: "/login", form: url.Values{"email": {"alice@example.pk"}, "password": {"wrong password"}}},
 		visit{role: "anon", path: "/verify/" + reg.Number + "?code=wrong-code"},
+		// The questionnaire: a page, an answer with documents, fee and
+		// advice, and answers refused (issue 13).
+		visit{role: "anon", path: "/eligibility"},
+		visit{role: "anon", path: "/eligibility", form: url.Values{"who": {"call_centre"}, "connection": {"static_ip"}, "licensed_provider": {"no"}}},
+		visit{role: "anon", path: "/eligibility", form: url.Values{"who": {"freelancer"}, "connection": {"dynamic_ip"}, "licensed_provider": {"no"}}},
+		visit{role: "anon", path: "/eligibility", form: url.Values{"who": {"student"}, "connection": {"dynamic_ip"}}},
 	)
 	for _, p := range []string{"/dashboard", "/applications/new", "/account", "/account/delete",
 		"/applications/" + draft.ID + "/edit", "/applications/" + returned.ID + "/edit", "/applications/" + inReview.ID + "/accesses",

@@ -111,6 +111,10 @@ type Settings struct {
 	// OutboxKeepDays is how long a sent message's record is kept; then
 	// PurgeOutbox deletes it.
 	OutboxKeepDays int `json:"outbox_keep_days"`
+	// EligibilityRules answer the public questionnaire "Do I need to
+	// register?" (eligibility.go): tried in order, the first match answers.
+	// Edited by admins (PUT /api/v1/admin/settings or /admin/settings).
+	EligibilityRules []EligibilityRule `json:"eligibility_rules"`
 }
 
 // Holiday is one public holiday: a date in Pakistan (YYYY-MM-DD) and
@@ -176,7 +180,8 @@ var DefaultSettings = Settings{
 	OutboxGiveUpHours: 72,
 	// Long enough to answer "did you send me …?"; the timeline keeps the
 	// events themselves.
-	OutboxKeepDays: 90,
+	OutboxKeepDays:   90,
+	EligibilityRules: DefaultEligibilityRules,
 }
 
 // Validate checks that settings are usable.
@@ -212,6 +217,7 @@ func (s Settings) Validate() error {
 	pos("renew_after_days", s.RenewAfterDays, 0, 365)
 	pos("outbox_give_up_hours", s.OutboxGiveUpHours, 1, 720)
 	pos("outbox_keep_days", s.OutboxKeepDays, 1, 3650)
+	validateEligibilityRules(fe, s.EligibilityRules)
 	return fe.Err()
 }
 
@@ -253,7 +259,7 @@ func (s Settings) Policy(c Category) netpolicy.Policy {
 // conferencing pay when the account's allowlisted addresses (active plus
 // requested, this application's included) reach the threshold.
 func ComputeFee(s Settings, c Category, held, requested int) Fee {
-	if c != CategoryCallCenter && c != CategoryVideoConf {
+	if !c.PaysFee() {
 		return Fee{Reason: fmt.Sprintf("no fee for %s", c)}
 	}
 	total := held + requested
@@ -263,6 +269,10 @@ func ComputeFee(s Settings, c Category, held, requested int) Fee {
 	return Fee{Due: true, AmountPKR: s.FeeAmountPKR,
 		Reason: fmt.Sprintf("fee due: the account would hold %d allowlisted addresses, at or above the threshold of %d", total, s.FeeThreshold)}
 }
+
+// PaysFee reports whether applications in c pay the fee once the
+// threshold is reached (README, "How an application goes").
+func (c Category) PaysFee() bool { return c == CategoryCallCenter || c == CategoryVideoConf }
 
 // GroupDigits writes a whole number with its thousands grouped, as
 // amounts are written (10000 → "10,000"): the one formatter of amounts,

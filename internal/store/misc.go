@@ -34,11 +34,21 @@ func decodeSettings(v sql.NullString) (registry.Settings, error) {
 	// slice's backing array: never hand out the defaults' own.
 	s := registry.DefaultSettings
 	s.Holidays = slices.Clone(s.Holidays)
+	s.EligibilityRules = registry.CloneEligibilityRules(s.EligibilityRules)
 	if !v.Valid {
 		return s, nil
 	}
+	// Unmarshal decodes a list's elements into those already there, so a
+	// member a saved rule leaves out would keep a default rule's value:
+	// saved rules are decoded into an empty list; the defaults stay only
+	// for rows saved before the rules existed.
+	defaults := s.EligibilityRules
+	s.EligibilityRules = nil
 	if err := json.Unmarshal([]byte(v.String), &s); err != nil {
 		return registry.Settings{}, fmt.Errorf("settings: %w", err)
+	}
+	if s.EligibilityRules == nil {
+		s.EligibilityRules = defaults
 	}
 	return s, nil
 }

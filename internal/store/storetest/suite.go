@@ -1266,6 +1266,42 @@ func testSettings(t *testing.T, db *store.DB) {
 	if h := registry.DefaultSettings.Holidays; len(h) != 14 || h[0].Date != "2026-02-05" {
 		t.Errorf("reading settings changed the default holidays: %v", registry.DefaultSettings.Holidays)
 	}
+	testSettingsEligibilityRules(t, db)
+}
+
+// testSettingsEligibilityRules: the questionnaire's rules are kept with
+// the settings, and decoding a partial update into what Settings returned
+// never writes into the default rules (the holidays' trap above).
+func testSettingsEligibilityRules(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	defaults := registry.CloneEligibilityRules(registry.DefaultEligibilityRules)
+	db.Read(ctx, func(tx registry.Tx) error {
+		s, err := tx.Settings(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal([]byte(`{"eligibility_rules":[{"code":"x","who":["company"],"advice":["y"]}]}`), &s); err != nil {
+			t.Fatal(err)
+		}
+		return nil
+	})
+	if !reflect.DeepEqual(registry.DefaultEligibilityRules, defaults) {
+		t.Fatalf("decoding into the settings changed the default eligibility rules: %+v", registry.DefaultEligibilityRules)
+	}
+	var s registry.Settings
+	db.Read(ctx, func(tx registry.Tx) error { s, _ = tx.Settings(ctx); return nil })
+	s.EligibilityRules = []registry.EligibilityRule{
+		{Code: "provider", LicensedProvider: []string{"yes"}, Outcome: registry.OutcomeNotNeeded, Advice: []string{"check_provider_register"}},
+		{Code: "everyone_else", Outcome: registry.OutcomeApply, Who: []string{"freelancer", "individual_mobile"}, Category: registry.CategoryMobile},
+	}
+	write(t, db, func(tx registry.Tx) error { return tx.PutSettings(ctx, s) })
+	db.Read(ctx, func(tx registry.Tx) error {
+		got, err := tx.Settings(ctx)
+		if err != nil || !reflect.DeepEqual(got.EligibilityRules, s.EligibilityRules) {
+			t.Errorf("EligibilityRules = %+v, %v; want %+v", got.EligibilityRules, err, s.EligibilityRules)
+		}
+		return nil
+	})
 }
 
 func testStats(t *testing.T, db *store.DB) {
