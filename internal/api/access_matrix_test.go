@@ -103,6 +103,11 @@ var apiMatrix = []accessRow{
 	{"POST /api/v1/admin/jobs/{name}/run", "/api/v1/admin/jobs/clean-tokens/run", "", "401 403 403 403 403 403 403 A 403", ""},
 	{"GET /api/v1/admin/outbox", "/api/v1/admin/outbox", "", "401 403 403 403 403 403 403 200 403", ""},
 	{"POST /api/v1/admin/outbox/{id}/resend", "/api/v1/admin/outbox/{message}/resend", "", "401 403 403 403 403 403 403 A 403", ""},
+	// The register of licensed VPN providers: public to read; admins keep it.
+	{"GET /api/v1/providers", "/api/v1/providers?format=csv", "", "200 200 200 200 200 200 200 200 200", "public"},
+	{"GET /api/v1/providers.csv", "/api/v1/providers.csv", "", "200 200 200 200 200 200 200 200 200", "public"},
+	{"POST /api/v1/admin/providers", "/api/v1/admin/providers", `{}`, "401 403 403 403 403 403 403 422 403", "an empty body is refused (422) only after the role is checked"},
+	{"PATCH /api/v1/admin/providers/{id}", "/api/v1/admin/providers/prv_none", `{"status":"revoked"}`, "401 403 403 403 403 403 403 404 403", "the role is checked before the id is looked up"},
 	{"GET /api/v1/openapi.json", "/api/v1/openapi.json", "", "200 200 200 200 200 200 200 200 200", ""},
 	{"GET /healthz", "/healthz", "", "200 200 200 200 200 200 200 200 200", ""},
 	{"GET /readyz", "/readyz", "", "200 200 200 200 200 200 200 200 200", ""},

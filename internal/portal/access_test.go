@@ -169,6 +169,13 @@ func accessTable(v accessIDs) []accessCase {
 		{"POST /verify-email", "/verify-email", map[string]int{"anon": 404}},
 		{"POST /account/email/verification", "/account/email/verification", map[string]int{"anon": login}},
 		{"POST /account/language", "/account/language", map[string]int{"anon": login, "alice": 422}},
+		// The register of licensed VPN providers: public; admins keep it.
+		// The change form of an unknown provider is not found, to admins.
+		{"GET /providers", "/providers", all(200)},
+		{"GET /admin/providers", "/admin/providers", only(200, 403, "admin")},
+		{"POST /admin/providers", "/admin/providers", only(422, 403, "admin")},
+		{"GET /admin/providers/{id}", "/admin/providers/prv_none", only(404, 403, "admin")},
+		{"POST /admin/providers/{id}", "/admin/providers/prv_none", only(404, 403, "admin")},
 	}
 	// enrol: every page behind a login sends it to set up TOTP first
 	// (before its role is looked at), but its own account's pages, where

@@ -196,6 +196,13 @@ var routes = []route{
 	{"POST /admin/jobs/{name}/run", (*Server).adminJobRun},
 	{"GET /admin/outbox", (*Server).adminOutbox},
 	{"POST /admin/outbox/{id}/resend", (*Server).adminOutboxResend},
+
+	// The register of licensed VPN service providers (issue 13).
+	{"GET /providers", (*Server).providersPage},
+	{"GET /admin/providers", (*Server).adminProviders},
+	{"POST /admin/providers", (*Server).adminProviderCreate},
+	{"GET /admin/providers/{id}", (*Server).adminProviderEdit},
+	{"POST /admin/providers/{id}", (*Server).adminProviderUpdate},
 }
 
 // Patterns lists the routing table, for tests.

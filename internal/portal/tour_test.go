@@ -206,6 +206,22 @@ func tour(t *testing.T) []tourPage {
 		visits = append(visits, visit{role: "admin", path: p})
 	}
 	visits = append(visits, visit{role: "admin", path: "/admin/holidays", form: url.Values{"holidays": {"2026-02-05 Kashmir Day\n2026-13-01 x"}}})
+	// The register of licensed VPN providers (the demo's): the public page,
+	// the admin's list and change form, and both forms sent back with errors.
+	provs, err := e.svc.ListProviders(e.ctx)
+	if err != nil || len(provs) == 0 {
+		t.Fatalf("demo providers: %d, %v", len(provs), err)
+	}
+	badProvider := url.Values{"name": {"Safe Tunnels"}, "licence_number": {"PTA VPN 7"}, "licence_date": {"2026-02-30"}, "status": {"paused"},
+		"website": {"http://safetunnels.example.pk"}}
+	visits = append(visits,
+		visit{role: "anon", path: "/providers"},
+		visit{role: "admin", path: "/admin/providers"},
+		visit{role: "admin", path: "/admin/providers/" + provs[0].ID},
+		visit{role: "admin", path: "/admin/providers", form: badProvider},
+		visit{role: "admin", path: "/admin/providers/" + provs[0].ID, form: url.Values{"name": {""}, "licence_number": {provs[1].LicenceNumber},
+			"licence_date": {"2031-01-01"}, "status": {"revoked"}, "website": {"https://user:pw@x.pk"}}},
+	)
 	// Forms with errors outside the field partial, and on pages with one
 	// form per row: their errors must link to their fields.
 	visits = append(visits,

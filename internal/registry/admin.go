@@ -236,7 +236,8 @@ func (s *Service) VerifyAudit(ctx context.Context) (int64, error) {
 	return v.Count(), err
 }
 
-// EnsureDemo creates the demo operators and users that do not exist yet;
+// EnsureDemo creates the demo operators, users and licensed providers
+// (DemoProviders) that do not exist yet;
 // users that exist are left as they are (their password is not hashed
 // again, nor reset).
 func (s *Service) EnsureDemo(ctx context.Context, password string) error {
@@ -268,7 +269,7 @@ func (s *Service) EnsureDemo(ctx context.Context, password string) error {
 			return fmt.Errorf("demo user %s: %w", u.Email, err)
 		}
 	}
-	return nil
+	return s.ensureDemoProviders(ctx)
 }
 
 // demoUsers are the users EnsureDemo makes, without their password; they

@@ -5,7 +5,8 @@ import "sort"
 // Codes lists every code the registry's API uses for a value people read
 // as words: protocols, rejection reasons, application states, categories,
 // document and account kinds, roles, application kinds, appeal states,
-// flags, registration statuses, and check and revocation states. The API
+// flags, registration statuses, check and revocation states, and licensed
+// providers' statuses. The API
 // speaks them; a page shows their labels instead, and the portal's tests
 // fail when one of them appears as page text. Sorted, without duplicates.
 func Codes() []string {
@@ -36,6 +37,9 @@ func Codes() []string {
 	all = append(all, string(KindCompany), string(KindIndividual),
 		"active", "expired", "revoked", "surrendered", // registrations
 		"pending", "confirmed", "disputed", "cancelled") // checks and revocations
+	for _, s := range ProviderStatuses {
+		all = append(all, string(s))
+	}
 	seen := map[string]bool{}
 	out := all[:0]
 	for _, c := range all {

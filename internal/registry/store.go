@@ -313,6 +313,18 @@ type Tx interface {
 	// before; it returns how many.
 	DeleteSentMessages(ctx context.Context, before time.Time, limit int) (int, error)
 
+	// CreateProvider stores a new licensed VPN service provider; ECONFLICT
+	// when another provider has its licence number.
+	CreateProvider(ctx context.Context, p *Provider) error
+	// Provider returns one provider; ENOTFOUND when no provider has id.
+	Provider(ctx context.Context, id string, forUpdate bool) (*Provider, error)
+	// UpdateProvider replaces a provider's fields (not its id or creation
+	// time); ENOTFOUND for an unknown id, ECONFLICT when another provider
+	// has the licence number.
+	UpdateProvider(ctx context.Context, p *Provider) error
+	// ListProviders lists every provider by name, then licence number.
+	ListProviders(ctx context.Context) ([]*Provider, error)
+
 	// AddFeedChange appends to the allowlist feed's outbox: target is ""
 	// for address prefixes, or the operator id for its mobile numbers.
 	AddFeedChange(ctx context.Context, target, op string, e feed.Entry, at time.Time) error

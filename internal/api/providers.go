@@ -1,0 +1,70 @@
+package api
+
+import (
+	"encoding/csv"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/ipreg/ipreg/internal/registry"
+)
+
+// providerView is one licensed VPN service provider as the API shows it.
+type providerView struct {
+	ID            string                  `json:"id"`
+	Name          string                  `json:"name"`
+	LicenceNumber string                  `json:"licence_number"`
+	LicenceDate   string                  `json:"licence_date"`
+	Status        registry.ProviderStatus `json:"status"`
+	Website       string                  `json:"website"`
+	UpdatedAt     time.Time               `json:"updated_at"`
+}
+
+func viewProvider(p *registry.Provider) *providerView {
+	return &providerView{ID: p.ID, Name: p.Name, LicenceNumber: p.LicenceNumber, LicenceDate: p.LicenceDate,
+		Status: p.Status, Website: p.Website, UpdatedAt: p.UpdatedAt}
+}
+
+// providerRequest is the body of POST and PATCH /api/v1/admin/providers:
+// a member left out is not changed by PATCH (and defaults, for POST: the
+// status to active, the website to none).
+type providerRequest struct {
+	Name          *string `json:"name,omitzero"`
+	LicenceNumber *string `json:"licence_number,omitzero"`
+	LicenceDate   *string `json:"licence_date,omitzero"`
+	Status        *string `json:"status,omitzero"`
+	Website       *string `json:"website,omitzero"`
+}
+
+func (p providerRequest) input() registry.ProviderInput {
+	return registry.ProviderInput{Name: p.Name, LicenceNumber: p.LicenceNumber, LicenceDate: p.LicenceDate, Status: p.Status, Website: p.Website}
+}
+
+// ProviderCSVHeader is the header row of the providers CSV (the API's and
+// the portal's download are the same file).
+var ProviderCSVHeader = []string{"name", "licence_number", "licence_date", "status", "website", "updated_at"}
+
+// WriteProvidersCSV writes the register as CSV (RFC 4180: CRLF line ends,
+// quoted where needed; UTF-8 without a byte-order mark) with a header
+// row, one provider a row. A cell a spreadsheet would take for a formula
+// gets a leading apostrophe (OWASP's CSV injection advice).
+func WriteProvidersCSV(w http.ResponseWriter, ps []*registry.Provider) {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="ipreg-licensed-vpn-providers.csv"`)
+	cw := csv.NewWriter(w)
+	cw.UseCRLF = true
+	cw.Write(ProviderCSVHeader)
+	for _, p := range ps {
+		cw.Write([]string{csvSafe(p.Name), csvSafe(p.LicenceNumber), p.LicenceDate, string(p.Status), csvSafe(p.Website),
+			p.UpdatedAt.UTC().Format(time.RFC3339)})
+	}
+	cw.Flush()
+}
+
+// csvSafe keeps a cell from being read as a formula by spreadsheets.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}

@@ -1,0 +1,101 @@
+package api_test
+
+import (
+	"bytes"
+	"encoding/csv"
+	"reflect"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// testProviders walks the register of licensed VPN providers through the
+// API: admins add and change, everyone reads JSON and CSV (RFC 4180, with
+// a header row, UTF-8, CRLF), and every refusal names its field.
+func testProviders(t *testing.T, c *client) {
+	admin, reviewer := c.login("admin@demo.test"), c.login("reviewer@demo.test")
+	demo := c.want(c.do("GET", "/api/v1/providers", "", nil), 200).list(t)
+	if len(demo) != 3 {
+		t.Fatalf("demo register: %d providers, want 3", len(demo))
+	}
+
+	c.want(c.do("POST", "/api/v1/admin/providers", reviewer, map[string]string{"name": "X"}), 403)
+	c.want(c.do("POST", "/api/v1/admin/providers", "", map[string]string{"name": "X"}), 401)
+	bad := c.want(c.do("POST", "/api/v1/admin/providers", admin, map[string]string{
+		"name": "", "licence_number": "no spaces allowed", "licence_date": "14/03/2025", "status": "paused", "website": "http://x.pk"}), 422)
+	for _, f := range []string{"name", "licence_number", "licence_date", "status", "website"} {
+		if bad.errorField(t, f) == "" {
+			t.Errorf("422 without a message for %s: %s", f, bad.body)
+		}
+	}
+	c.want(c.raw("POST", "/api/v1/admin/providers", admin, "application/json", []byte(`{"name":"X","colour":"red"}`)), 400)
+
+	// A name a spreadsheet would run as a formula, and one in Urdu.
+	p := c.want(c.do("POST", "/api/v1/admin/providers", admin, map[string]string{
+		"name": "=HYPERLINK(\"x\")", "licence_number": "pta/vpn/2026/010", "licence_date": "2026-01-05", "website": "https://formula.example.pk"}), 201).json(t)
+	if p["licence_number"] != "PTA/VPN/2026/010" || p["status"] != "active" {
+		t.Errorf("created %v", p)
+	}
+	urdu := c.want(c.do("POST", "/api/v1/admin/providers", admin, map[string]string{
+		"name": "محفوظ نیٹ ورکس, لمیٹڈ", "licence_number": "PTA/VPN/2026/011", "licence_date": "2026-02-01"}), 201).json(t)
+	dup := c.want(c.do("POST", "/api/v1/admin/providers", admin, map[string]string{
+		"name": "Again", "licence_number": "PTA/VPN/2026/010", "licence_date": "2026-01-05"}), 409)
+	if dup.errorField(t, "licence_number") == "" {
+		t.Errorf("409 without the licence_number field: %s", dup.body)
+	}
+
+	id := urdu["id"].(string)
+	c.want(c.do("PATCH", "/api/v1/admin/providers/"+id, reviewer, map[string]string{"status": "revoked"}), 403)
+	c.want(c.do("PATCH", "/api/v1/admin/providers/prv_none", admin, map[string]string{"status": "revoked"}), 404)
+	c.want(c.do("PATCH", "/api/v1/admin/providers/"+id, admin, map[string]string{"licence_number": "PTA/VPN/2026/010"}), 409)
+	c.want(c.do("PATCH", "/api/v1/admin/providers/"+id, admin, map[string]string{"website": "https://user:pw@x.pk"}), 422)
+	changed := c.want(c.do("PATCH", "/api/v1/admin/providers/"+id, admin, map[string]string{"status": "suspended", "website": "https://mahfooz.example.pk"}), 200).json(t)
+	if changed["status"] != "suspended" || changed["name"] != urdu["name"] || changed["website"] != "https://mahfooz.example.pk" {
+		t.Errorf("after PATCH: %v", changed)
+	}
+
+	all := c.want(c.do("GET", "/api/v1/providers", "", nil), 200).list(t)
+	if len(all) != 5 {
+		t.Fatalf("register: %d providers, want 5", len(all))
+	}
+	c.want(c.do("GET", "/api/v1/providers?format=xml", "", nil), 422)
+
+	res := c.want(c.do("GET", "/api/v1/providers?format=csv", "", nil), 200)
+	file := c.want(c.do("GET", "/api/v1/providers.csv", "", nil), 200)
+	if !bytes.Equal(res.body, file.body) {
+		t.Errorf("?format=csv and providers.csv differ:\n%s\n%s", res.body, file.body)
+	}
+	if ct := res.header.Get("Content-Type"); ct != "text/csv; charset=utf-8" {
+		t.Errorf("Content-Type %q", ct)
+	}
+	if !strings.HasPrefix(res.header.Get("Content-Disposition"), "attachment;") {
+		t.Errorf("Content-Disposition %q", res.header.Get("Content-Disposition"))
+	}
+	if !utf8.Valid(res.body) || bytes.HasPrefix(res.body, []byte("\xef\xbb\xbf")) || !bytes.HasSuffix(res.body, []byte("\r\n")) ||
+		bytes.Count(res.body, []byte("\r\n")) != 6 {
+		t.Errorf("not UTF-8 without BOM, 6 CRLF-ended lines: %q", res.body)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(res.body)).ReadAll()
+	if err != nil {
+		t.Fatalf("CSV does not parse: %v", err)
+	}
+	if want := []string{"name", "licence_number", "licence_date", "status", "website", "updated_at"}; !reflect.DeepEqual(rows[0], want) {
+		t.Errorf("header %v, want %v", rows[0], want)
+	}
+	byLicence := map[string][]string{}
+	for i, r := range rows[1:] {
+		if r[0] != all[i]["name"] && r[0] != "'"+all[i]["name"].(string) {
+			t.Errorf("CSV row %d is %v; JSON has %v in that place", i+1, r, all[i])
+		}
+		byLicence[r[1]] = r
+	}
+	if r := byLicence["PTA/VPN/2026/010"]; r == nil || r[0] != "'=HYPERLINK(\"x\")" {
+		t.Errorf("formula cell not neutralised: %v", r)
+	}
+	if r := byLicence["PTA/VPN/2026/011"]; r == nil || r[0] != "محفوظ نیٹ ورکس, لمیٹڈ" || r[3] != "suspended" || r[4] != "https://mahfooz.example.pk" {
+		t.Errorf("Urdu row with a comma: %v", r)
+	}
+	if !bytes.Contains(res.body, []byte(`"محفوظ نیٹ ورکس, لمیٹڈ"`)) {
+		t.Errorf("a cell with a comma is not quoted: %s", res.body)
+	}
+}

@@ -1,0 +1,212 @@
+package portal_test
+
+import (
+	"context"
+	"html"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/ipreg/ipreg/internal/api"
+	"github.com/ipreg/ipreg/internal/auth"
+	"github.com/ipreg/ipreg/internal/portal"
+	"github.com/ipreg/ipreg/internal/registry"
+	"github.com/ipreg/ipreg/internal/store/storetest"
+)
+
+// The public register lists every provider with its status in words, in
+// English and Urdu, and offers the CSV; the new-application page points
+// to it.
+func TestProvidersPage(t *testing.T) {
+	for _, kind := range storetest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			e := newEnvOn(t, kind)
+			b := e.browser()
+			p := b.get("/providers")
+			if p.status != 200 {
+				t.Fatalf("GET /providers = %d", p.status)
+			}
+			for _, want := range []string{"Licensed VPN service providers", "Demo Secure Tunnels (fictional)", "DEMO/VPN/2024/017", "2025-04-02",
+				">Suspended<", ">Active<", `href="https://vpn.example.com"`, `href="/api/v1/providers.csv"`, "3 providers are on the register.",
+				"Of them, with an active licence: 2."} {
+				if !strings.Contains(p.body, want) {
+					t.Errorf("English page lacks %q", want)
+				}
+			}
+			if strings.Contains(p.body, ">suspended<") {
+				t.Error("the status code shows instead of its label")
+			}
+			b.get("/lang/ur?next=/providers")
+			p = b.get("/providers")
+			for _, want := range []string{`dir="rtl"`, "لائسنس یافتہ وی پی این سروس فراہم کنندگان", ">معطل<", ">فعال<", "فہرست ڈاؤن لوڈ کریں (CSV)",
+				"فہرست میں 3 فراہم کنندگان درج ہیں۔", "DEMO/VPN/2024/017"} {
+				if !strings.Contains(p.body, want) {
+					t.Errorf("Urdu page lacks %q", want)
+				}
+			}
+
+			alice := e.browser()
+			e.signup("alice@example.pk", "Alice Traders", "company")
+			alice.login("alice@example.pk", "a long password")
+			p = alice.get("/applications/new")
+			if p.status != 200 || !strings.Contains(p.body, `<a href="/providers">`) || !strings.Contains(p.body, "Customers of a licensed VPN service provider do not need to register") {
+				t.Errorf("the new-application page does not point to the register: %d", p.status)
+			}
+		})
+	}
+}
+
+// An empty register says so and why, in both languages, and offers no
+// download of nothing.
+func TestProvidersPageEmpty(t *testing.T) {
+	db := storetest.Open(t, "sqlite")
+	svc := registry.NewService(db, registry.Config{Hashing: auth.TestParams})
+	log := slog.New(slog.DiscardHandler)
+	a := api.New(svc, log, api.Config{})
+	p, err := portal.New(svc, log, portal.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(portal.Root(a.Handler(), p))
+	defer srv.Close()
+	for lang, want := range map[string]string{"en": "No provider is on the register yet.", "ur": "فہرست میں ابھی کوئی فراہم کنندہ درج نہیں۔"} {
+		req, _ := http.NewRequest("GET", srv.URL+"/providers", nil)
+		req.AddCookie(&http.Cookie{Name: "ipreg_lang", Value: lang})
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body strings.Builder
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := res.Body.Read(buf)
+			body.Write(buf[:n])
+			if err != nil {
+				break
+			}
+		}
+		res.Body.Close()
+		if res.StatusCode != 200 || !strings.Contains(body.String(), want) || strings.Contains(body.String(), "providers.csv") || strings.Contains(body.String(), "<table") {
+			t.Errorf("%s: empty register page (%d) lacks %q or shows a table or download", lang, res.StatusCode, want)
+		}
+	}
+	if ps, _ := svc.ListProviders(context.Background()); len(ps) != 0 {
+		t.Errorf("a server without --demo has %d providers", len(ps))
+	}
+}
+
+var providerInputValue = regexp.MustCompile(`<input id="f-([a-z_]+)" name="[a-z_]+" type="text" value="([^"]*)"`)
+
+// providerFormValues are the text inputs' values of a page, by field.
+func providerFormValues(body string) map[string]string {
+	out := map[string]string{}
+	for _, m := range providerInputValue.FindAllStringSubmatch(body, -1) {
+		out[m[1]] = html.UnescapeString(m[2])
+	}
+	return out
+}
+
+// Admins add and change providers through forms that show back what was
+// typed with a message per field (in Urdu too), and the public page
+// follows; other roles cannot reach the forms.
+func TestAdminProviders(t *testing.T) {
+	for _, kind := range storetest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			e := newEnvOn(t, kind)
+			admin := e.browser()
+			admin.login("admin@demo.test", "demo-password-1")
+			if p := admin.get("/admin/providers"); p.status != 200 || !strings.Contains(p.body, "Add a provider") || !strings.Contains(p.body, `href="/admin/providers/prv_`) {
+				t.Fatalf("GET /admin/providers = %d", p.status)
+			}
+			typed := url.Values{"name": {"Safe Tunnels <Ltd>"}, "licence_number": {"PTA VPN 7"}, "licence_date": {"14-03-2025"},
+				"status": {"suspended"}, "website": {"http://safetunnels.example.pk"}}
+			p := admin.post("/admin/providers", typed)
+			if p.status != 422 {
+				t.Fatalf("invalid add = %d", p.status)
+			}
+			got := providerFormValues(p.body)
+			for _, f := range []string{"name", "licence_number", "licence_date", "website"} {
+				if got[f] != typed.Get(f) {
+					t.Errorf("%s shown back as %q, typed %q", f, got[f], typed.Get(f))
+				}
+			}
+			for _, want := range []string{`href="#f-licence_number"`, `href="#f-licence_date"`, `href="#f-website"`, `id="e-website"`,
+				"must start with https://", `<option value="suspended" selected>`} {
+				if !strings.Contains(p.body, want) {
+					t.Errorf("the refused form lacks %q", want)
+				}
+			}
+			if strings.Contains(p.body, "Safe Tunnels <Ltd>") {
+				t.Error("the typed name is not escaped")
+			}
+
+			ok := url.Values{"name": {"Safe Tunnels Ltd"}, "licence_number": {"pta/vpn/2026/004"}, "licence_date": {"2026-02-01"},
+				"status": {"active"}, "website": {"https://safetunnels.example.pk"}}
+			if p := admin.post("/admin/providers", ok); p.status != 303 || p.location != "/admin/providers?msg=saved" {
+				t.Fatalf("add = %d %s: %s", p.status, p.location, p.body)
+			}
+			if p := admin.post("/admin/providers", ok); p.status != 409 || !strings.Contains(p.body, "is already on the register") || !strings.Contains(p.body, `id="e-licence_number"`) {
+				t.Errorf("duplicate licence = %d", p.status)
+			}
+			var id string
+			ps, _ := e.svc.ListProviders(e.ctx)
+			for _, p := range ps {
+				if p.LicenceNumber == "PTA/VPN/2026/004" {
+					id = p.ID
+				}
+			}
+			if id == "" {
+				t.Fatal("the added provider is not on the register")
+			}
+
+			p = admin.get("/admin/providers/" + id)
+			if got := providerFormValues(p.body); p.status != 200 || got["name"] != "Safe Tunnels Ltd" || got["licence_number"] != "PTA/VPN/2026/004" || got["website"] != "https://safetunnels.example.pk" {
+				t.Errorf("edit form = %d, %v", p.status, got)
+			}
+			bad := url.Values{"name": {"Safe Tunnels Ltd"}, "licence_number": {"PTA/VPN/2026/004"}, "licence_date": {"2026-02-30"},
+				"status": {"revoked"}, "website": {""}}
+			p = admin.post("/admin/providers/"+id, bad)
+			if got := providerFormValues(p.body); p.status != 422 || got["licence_date"] != "2026-02-30" || !strings.Contains(p.body, `<option value="revoked" selected>`) {
+				t.Errorf("invalid change = %d, %v", p.status, got)
+			}
+			bad.Set("licence_date", "2026-02-01")
+			if p := admin.post("/admin/providers/"+id, bad); p.status != 303 {
+				t.Fatalf("change = %d: %s", p.status, p.body)
+			}
+			if p := admin.get("/admin/providers/prv_none"); p.status != 404 {
+				t.Errorf("unknown provider = %d", p.status)
+			}
+			if p := admin.post("/admin/providers/prv_none", bad); p.status != 404 {
+				t.Errorf("change of an unknown provider = %d", p.status)
+			}
+			pub := e.browser().get("/providers")
+			if !strings.Contains(pub.body, "Safe Tunnels Ltd") || !strings.Contains(pub.body, ">Revoked<") {
+				t.Error("the public page does not show the change")
+			}
+
+			// In Urdu, the field's message is Urdu and the value stays as typed.
+			admin.get("/lang/ur?next=/admin/providers")
+			p = admin.post("/admin/providers", typed)
+			if p.status != 422 || !strings.Contains(p.body, "سے شروع ہونا چاہیے") || providerFormValues(p.body)["website"] != "http://safetunnels.example.pk" {
+				t.Errorf("Urdu refused form = %d", p.status)
+			}
+
+			reviewer := e.browser()
+			reviewer.login("reviewer@demo.test", "demo-password-1")
+			for _, path := range []string{"/admin/providers", "/admin/providers/" + id} {
+				if p := reviewer.get(path); p.status != 403 {
+					t.Errorf("reviewer GET %s = %d", path, p.status)
+				}
+			}
+			if p := reviewer.post("/admin/providers/"+id, ok); p.status != 403 {
+				t.Errorf("reviewer POST = %d", p.status)
+			}
+		})
+	}
+}

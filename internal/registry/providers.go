@@ -1,0 +1,278 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/ipreg/ipreg/internal/auth"
+)
+
+// ProviderStatus is where a licensed VPN service provider's licence
+// stands. Only an active provider's customers are spared registering
+// their own VPN; the others stay on the register so the public can see
+// that a licence lapsed or was taken away.
+type ProviderStatus string
+
+const (
+	ProviderActive    ProviderStatus = "active"
+	ProviderSuspended ProviderStatus = "suspended"
+	ProviderExpired   ProviderStatus = "expired"
+	ProviderRevoked   ProviderStatus = "revoked"
+)
+
+// ProviderStatuses lists the statuses in the order forms offer them.
+var ProviderStatuses = []ProviderStatus{ProviderActive, ProviderSuspended, ProviderExpired, ProviderRevoked}
+
+// Provider is one entry of the public register of licensed VPN service
+// providers (issue 13): companies the regulator licensed to sell VPN
+// service, whose customers need not register a VPN of their own.
+type Provider struct {
+	ID            string // "prv_…", made by AddProvider
+	Name          string // 1–120 characters, any script
+	LicenceNumber string // as issued, in upper case; unique across the register
+	LicenceDate   string // the date the licence was granted, YYYY-MM-DD (a calendar date, no time zone)
+	Status        ProviderStatus
+	Website       string // an https URL, or "" when the provider has none
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// ProviderInput is what an admin types for a provider. For AddProvider
+// every field but Website is required; for UpdateProvider a nil field is
+// left as it is (a PATCH).
+type ProviderInput struct {
+	Name          *string
+	LicenceNumber *string
+	LicenceDate   *string
+	Status        *string
+	Website       *string
+}
+
+// licenceNumberRe is a licence number as the regulator writes them
+// ("PTA/VPN/2025/001", "CVAS-VPN-17"): letters, digits and / . - only,
+// so that it reads the same in a CSV cell, a URL and an Urdu sentence.
+var licenceNumberRe = regexp.MustCompile(`^[A-Z0-9][A-Z0-9/.-]{2,39}$`)
+
+// providerEarliest is the earliest licence date the register takes: before
+// it, a date is a typing slip (the regulator licensed no VPN providers
+// then).
+const providerEarliest = "2000-01-01"
+
+// checkProvider validates p's fields in place (trimmed, licence number
+// upper-cased) and records what is wrong in fe; today bounds the licence
+// date, which cannot be in the future.
+func checkProvider(fe FieldErrors, p *Provider, today string) {
+	p.Name = text(fe, "name", p.Name, 120, true)
+	p.LicenceNumber = strings.ToUpper(strings.TrimSpace(p.LicenceNumber))
+	switch {
+	case p.LicenceNumber == "":
+		fe.Add("licence_number", "is required: the number on the licence, such as PTA/VPN/2025/001")
+	case !utf8.ValidString(p.LicenceNumber) || !licenceNumberRe.MatchString(p.LicenceNumber):
+		fe.Add("licence_number", "must be 3 to 40 letters, digits, / . or -, starting with a letter or digit, such as PTA/VPN/2025/001")
+	}
+	p.LicenceDate = strings.TrimSpace(p.LicenceDate)
+	if p.LicenceDate == "" {
+		fe.Add("licence_date", "is required: the date the licence was granted, as YYYY-MM-DD")
+	} else if d, err := time.Parse(time.DateOnly, p.LicenceDate); err != nil || d.Format(time.DateOnly) != p.LicenceDate {
+		fe.Add("licence_date", "must be a date written YYYY-MM-DD, such as 2025-03-14")
+	} else if p.LicenceDate < providerEarliest || p.LicenceDate > today {
+		fe.Add("licence_date", "must be between %s and today (%s): a licence cannot be granted in the future", providerEarliest, today)
+	}
+	switch p.Status {
+	case ProviderActive, ProviderSuspended, ProviderExpired, ProviderRevoked:
+	default:
+		fe.Add("status", `must be "active", "suspended", "expired" or "revoked"`)
+	}
+	p.Website = strings.TrimSpace(p.Website)
+	if p.Website != "" {
+		checkWebsite(fe, p.Website)
+	}
+}
+
+// checkWebsite says in fe what is wrong with an https URL typed for a
+// provider's website. The register is public and links to it, so only
+// https to a named host, without credentials, is taken.
+func checkWebsite(fe FieldErrors, s string) {
+	if utf8.RuneCountInString(s) > 200 {
+		fe.Add("website", "is too long: at most %d characters", 200)
+		return
+	}
+	for _, r := range s {
+		if r <= 0x20 || r == 0x7f || r == utf8.RuneError {
+			fe.Add("website", "must be an https address without spaces or control characters, such as https://www.example.pk")
+			return
+		}
+	}
+	u, err := url.Parse(s)
+	switch {
+	case err != nil || u.Scheme == "" || u.Host == "":
+		fe.Add("website", "must be a full https address, such as https://www.example.pk")
+	case u.Scheme != "https":
+		fe.Add("website", "must start with https:// (the register links only to secure sites)")
+	case u.User != nil:
+		fe.Add("website", "must not contain a user name or password")
+	case !strings.Contains(u.Hostname(), "."):
+		fe.Add("website", "must name the provider's web site, such as https://www.example.pk")
+	}
+}
+
+// AddProvider adds a licensed VPN service provider to the register
+// (admins only); the provider's status defaults to active. EINVALID with
+// a message per field; ECONFLICT when another provider holds the licence
+// number. The audit log records "provider.created".
+func (s *Service) AddProvider(ctx context.Context, actor *User, in ProviderInput) (*Provider, error) {
+	if err := requireRole(actor, RoleAdmin); err != nil {
+		return nil, err
+	}
+	p := Provider{Status: ProviderActive}
+	in.applyTo(&p)
+	fe := FieldErrors{}
+	checkProvider(fe, &p, s.Now().Format(time.DateOnly))
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	p.ID = auth.RandomID("prv")
+	p.CreatedAt = s.Now()
+	p.UpdatedAt = p.CreatedAt
+	err := s.store.Write(ctx, func(tx Tx) error {
+		if err := tx.CreateProvider(ctx, &p); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, actor, "provider.created", "provider", p.ID, map[string]string{
+			"name": p.Name, "licence_number": p.LicenceNumber, "licence_date": p.LicenceDate, "status": string(p.Status), "website": p.Website})
+	})
+	if err != nil {
+		return nil, withLicenceField(err)
+	}
+	return &p, nil
+}
+
+// UpdateProvider changes the fields in of provider id (admins only); nil
+// fields stay. There is no delete: a provider leaves the list of those
+// whose customers need not register by a change of status (suspended,
+// expired, revoked), and the register keeps the entry. ENOTFOUND for an
+// unknown id, EINVALID and ECONFLICT as AddProvider. The audit log
+// records "provider.updated" with each changed field's old and new value;
+// a change that changes nothing records nothing.
+func (s *Service) UpdateProvider(ctx context.Context, actor *User, id string, in ProviderInput) (*Provider, error) {
+	if err := requireRole(actor, RoleAdmin); err != nil {
+		return nil, err
+	}
+	var out *Provider
+	err := s.store.Write(ctx, func(tx Tx) error {
+		old, err := tx.Provider(ctx, id, true)
+		if err != nil {
+			return err
+		}
+		p := *old
+		in.applyTo(&p)
+		fe := FieldErrors{}
+		checkProvider(fe, &p, s.Now().Format(time.DateOnly))
+		if err := fe.Err(); err != nil {
+			return err
+		}
+		changes := map[string][2]string{}
+		for _, f := range []struct{ name, from, to string }{
+			{"name", old.Name, p.Name}, {"licence_number", old.LicenceNumber, p.LicenceNumber},
+			{"licence_date", old.LicenceDate, p.LicenceDate}, {"status", string(old.Status), string(p.Status)},
+			{"website", old.Website, p.Website},
+		} {
+			if f.from != f.to {
+				changes[f.name] = [2]string{f.from, f.to}
+			}
+		}
+		out = &p
+		if len(changes) == 0 {
+			out = old
+			return nil
+		}
+		p.UpdatedAt = s.Now()
+		if err := tx.UpdateProvider(ctx, &p); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, actor, "provider.updated", "provider", p.ID, changes)
+	})
+	if err != nil {
+		return nil, withLicenceField(err)
+	}
+	return out, nil
+}
+
+// withLicenceField puts a duplicate licence number's conflict under the
+// licence_number field, so the form shows it by the input.
+func withLicenceField(err error) error {
+	if e, ok := err.(*Error); ok && e.Code == ECONFLICT && len(e.Fields) == 0 {
+		return e.WithField("licence_number")
+	}
+	return err
+}
+
+// applyTo copies the fields given in in onto p.
+func (in ProviderInput) applyTo(p *Provider) {
+	if in.Name != nil {
+		p.Name = *in.Name
+	}
+	if in.LicenceNumber != nil {
+		p.LicenceNumber = *in.LicenceNumber
+	}
+	if in.LicenceDate != nil {
+		p.LicenceDate = *in.LicenceDate
+	}
+	if in.Status != nil {
+		p.Status = ProviderStatus(strings.TrimSpace(*in.Status))
+	}
+	if in.Website != nil {
+		p.Website = *in.Website
+	}
+}
+
+// ListProviders lists the register, by name; public (anyone may check a
+// provider's licence).
+func (s *Service) ListProviders(ctx context.Context) ([]*Provider, error) {
+	var out []*Provider
+	err := s.store.Read(ctx, func(tx Tx) error {
+		var err error
+		out, err = tx.ListProviders(ctx)
+		return err
+	})
+	return out, err
+}
+
+// Provider returns one provider of the register; public. ENOTFOUND for an
+// unknown id.
+func (s *Service) Provider(ctx context.Context, id string) (*Provider, error) {
+	var out *Provider
+	err := s.store.Read(ctx, func(tx Tx) error {
+		var err error
+		out, err = tx.Provider(ctx, id, false)
+		return err
+	})
+	return out, err
+}
+
+// DemoProviders are the clearly fictional providers ipreg serve --demo
+// puts on the register, one per status, so the public page and the admin
+// forms have something to show. Real deployments start with none.
+var DemoProviders = []Provider{
+	{Name: "Demo Secure Tunnels (fictional)", LicenceNumber: "DEMO/VPN/2025/001", LicenceDate: "2025-01-15", Status: ProviderActive, Website: "https://tunnels.demo.example"},
+	{Name: "Example Private Networks (fictional)", LicenceNumber: "DEMO/VPN/2025/002", LicenceDate: "2025-04-02", Status: ProviderActive, Website: "https://vpn.example.com"},
+	{Name: "Sample Link Services (fictional)", LicenceNumber: "DEMO/VPN/2024/017", LicenceDate: "2024-06-30", Status: ProviderSuspended},
+}
+
+// ensureDemoProviders adds the demo providers whose licence number is not
+// on the register yet (an admin's edits to them are kept).
+func (s *Service) ensureDemoProviders(ctx context.Context) error {
+	for _, p := range DemoProviders {
+		status := string(p.Status)
+		in := ProviderInput{Name: &p.Name, LicenceNumber: &p.LicenceNumber, LicenceDate: &p.LicenceDate, Status: &status, Website: &p.Website}
+		if _, err := s.AddProvider(ctx, System, in); err != nil && ErrorCode(err) != ECONFLICT {
+			return fmt.Errorf("demo provider %s: %w", p.LicenceNumber, err)
+		}
+	}
+	return nil
+}

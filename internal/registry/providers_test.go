@@ -1,0 +1,165 @@
+package registry_test
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	. "github.com/ipreg/ipreg/internal/registry"
+)
+
+func str(s string) *string { return &s }
+
+func validProvider() ProviderInput {
+	return ProviderInput{Name: str("  Safe Tunnels Ltd "), LicenceNumber: str("pta/vpn/2026/004"), LicenceDate: str("2026-02-01"),
+		Status: str("active"), Website: str("https://safetunnels.example.pk/")}
+}
+
+// Every rule of a provider's fields, each field on its own: the field
+// named, and the message saying how to fix it.
+func TestProviderValidation(t *testing.T) {
+	tests := []struct {
+		name  string
+		edit  func(*ProviderInput)
+		field string
+		want  string // part of the message
+	}{
+		{"no name", func(in *ProviderInput) { in.Name = str("  ") }, "name", "is required"},
+		{"long name", func(in *ProviderInput) { in.Name = str(strings.Repeat("n", 121)) }, "name", "at most 120"},
+		{"control character", func(in *ProviderInput) { in.Name = str("Safe\x00Tunnels") }, "name", "control characters"},
+		{"no licence", func(in *ProviderInput) { in.LicenceNumber = nil }, "licence_number", "is required"},
+		{"licence with spaces", func(in *ProviderInput) { in.LicenceNumber = str("PTA VPN 1") }, "licence_number", "letters, digits, / . or -"},
+		{"licence too short", func(in *ProviderInput) { in.LicenceNumber = str("P1") }, "licence_number", "3 to 40"},
+		{"licence in Urdu digits", func(in *ProviderInput) { in.LicenceNumber = str("PTA/۲۰۲۶") }, "licence_number", "letters, digits"},
+		{"no date", func(in *ProviderInput) { in.LicenceDate = str("") }, "licence_date", "is required"},
+		{"day first", func(in *ProviderInput) { in.LicenceDate = str("01-02-2026") }, "licence_date", "YYYY-MM-DD"},
+		{"no such day", func(in *ProviderInput) { in.LicenceDate = str("2026-02-30") }, "licence_date", "YYYY-MM-DD"},
+		{"future", func(in *ProviderInput) { in.LicenceDate = str("2026-11-24") }, "licence_date", "cannot be granted in the future"},
+		{"too early", func(in *ProviderInput) { in.LicenceDate = str("1999-12-31") }, "licence_date", "between 2000-01-01"},
+		{"unknown status", func(in *ProviderInput) { in.Status = str("paused") }, "status", `"suspended"`},
+		{"http", func(in *ProviderInput) { in.Website = str("http://safetunnels.example.pk") }, "website", "https://"},
+		{"no scheme", func(in *ProviderInput) { in.Website = str("www.safetunnels.pk") }, "website", "full https address"},
+		{"javascript", func(in *ProviderInput) { in.Website = str("javascript:alert(1)") }, "website", "full https address"},
+		{"credentials", func(in *ProviderInput) { in.Website = str("https://user:pw@safetunnels.pk") }, "website", "user name or password"},
+		{"space", func(in *ProviderInput) { in.Website = str("https://safe tunnels.pk") }, "website", "without spaces"},
+		{"bare host", func(in *ProviderInput) { in.Website = str("https://intranet/") }, "website", "name the provider's web site"},
+		{"long", func(in *ProviderInput) { in.Website = str("https://a.pk/" + strings.Repeat("x", 200)) }, "website", "at most 200"},
+	}
+	eachStore(t, func(t *testing.T, h *harness) {
+		admin := h.staff("admin")
+		for _, tt := range tests {
+			in := validProvider()
+			tt.edit(&in)
+			_, err := h.svc.AddProvider(h.ctx, admin, in)
+			e, ok := err.(*Error)
+			if !ok || e.Code != EINVALID || len(e.Fields) != 1 || !strings.Contains(e.Fields[tt.field], tt.want) {
+				t.Errorf("%s: %v; want %s on %s only", tt.name, err, tt.want, tt.field)
+			}
+		}
+		before, _ := h.svc.ListProviders(h.ctx)
+		if len(before) != len(DemoProviders) {
+			t.Errorf("refused adds left providers: %d, want the %d demo ones", len(before), len(DemoProviders))
+		}
+	})
+}
+
+// Adding, changing and listing: admins only, fields normalised, the
+// licence number unique (on add and on change, under its field), a
+// change recorded with old and new values, an empty change recording
+// nothing, and the register public.
+func TestProviderLifecycle(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		admin, reviewer, applicant := h.staff("admin"), h.staff("reviewer"), h.applicant("individual")
+		for _, u := range []*User{nil, reviewer, applicant} {
+			if _, err := h.svc.AddProvider(h.ctx, u, validProvider()); ErrorCode(err) != EUNAUTHORIZED && ErrorCode(err) != EFORBIDDEN {
+				t.Errorf("AddProvider by %v: %v", u, err)
+			}
+		}
+		p, err := h.svc.AddProvider(h.ctx, admin, validProvider())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Name != "Safe Tunnels Ltd" || p.LicenceNumber != "PTA/VPN/2026/004" || p.Status != ProviderActive || !strings.HasPrefix(p.ID, "prv_") {
+			t.Errorf("added %+v", p)
+		}
+		noStatus := validProvider()
+		noStatus.Status, noStatus.LicenceNumber = nil, str("PTA/VPN/2026/005")
+		if q, err := h.svc.AddProvider(h.ctx, admin, noStatus); err != nil || q.Status != ProviderActive {
+			t.Errorf("without a status: %+v, %v; want active", q, err)
+		}
+		again := validProvider()
+		again.Name = str("Another")
+		_, err = h.svc.AddProvider(h.ctx, admin, again)
+		if e, ok := err.(*Error); !ok || e.Code != ECONFLICT || e.Fields["licence_number"] == "" {
+			t.Errorf("duplicate licence: %v; want a conflict on licence_number", err)
+		}
+		if _, err := h.svc.UpdateProvider(h.ctx, reviewer, p.ID, ProviderInput{Status: str("revoked")}); ErrorCode(err) != EFORBIDDEN {
+			t.Errorf("UpdateProvider by a reviewer: %v", err)
+		}
+		if _, err := h.svc.UpdateProvider(h.ctx, admin, "prv_none", ProviderInput{Status: str("revoked")}); ErrorCode(err) != ENOTFOUND {
+			t.Errorf("UpdateProvider of an unknown id: %v", err)
+		}
+		if _, err := h.svc.UpdateProvider(h.ctx, admin, p.ID, ProviderInput{LicenceNumber: str("pta/vpn/2026/005")}); ErrorCode(err) != ECONFLICT {
+			t.Errorf("change to a taken licence: %v", err)
+		}
+		if _, err := h.svc.UpdateProvider(h.ctx, admin, p.ID, ProviderInput{Website: str("ftp://x.pk")}); ErrorCode(err) != EINVALID {
+			t.Errorf("change to a bad website: %v", err)
+		}
+		h.clock.Add(time.Hour)
+		q, err := h.svc.UpdateProvider(h.ctx, admin, p.ID, ProviderInput{Status: str("suspended"), Website: str("")})
+		if err != nil || q.Status != ProviderSuspended || q.Website != "" || q.Name != p.Name || !q.UpdatedAt.After(p.UpdatedAt) {
+			t.Fatalf("UpdateProvider = %+v, %v", q, err)
+		}
+		same, err := h.svc.UpdateProvider(h.ctx, admin, p.ID, ProviderInput{Status: str("suspended")})
+		if err != nil || !reflect.DeepEqual(same, q) {
+			t.Errorf("a change to the same = %+v, %v", same, err)
+		}
+		got, err := h.svc.Provider(h.ctx, p.ID)
+		if err != nil || !reflect.DeepEqual(got, q) {
+			t.Errorf("Provider = %+v, %v; want %+v", got, err, q)
+		}
+		all, err := h.svc.ListProviders(h.ctx)
+		if err != nil || len(all) != len(DemoProviders)+2 {
+			t.Errorf("ListProviders: %d, %v", len(all), err)
+		}
+		var actions []string
+		var detail string
+		h.db.Read(h.ctx, func(tx Tx) error {
+			es, err := tx.AuditEntriesAbout(h.ctx, []AuditObject{{Type: "provider", ID: p.ID}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range es {
+				actions = append(actions, e.Action)
+				detail = e.Detail
+			}
+			return nil
+		})
+		if want := []string{"provider.created", "provider.updated"}; !reflect.DeepEqual(actions, want) {
+			t.Errorf("audit = %v, want %v (a change to the same records nothing)", actions, want)
+		}
+		if want := `{"status":["active","suspended"],"website":["https://safetunnels.example.pk/",""]}`; detail != want {
+			t.Errorf("audit detail = %s, want %s", detail, want)
+		}
+	})
+}
+
+// The demo's providers are added once: EnsureDemo on every restart of
+// ipreg serve --demo finds them and adds none again.
+func TestDemoProvidersOnce(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		if err := h.svc.EnsureDemo(h.ctx, "demo-password-1"); err != nil {
+			t.Fatal(err)
+		}
+		ps, err := h.svc.ListProviders(h.ctx)
+		if err != nil || len(ps) != len(DemoProviders) {
+			t.Fatalf("after EnsureDemo twice: %d providers, %v", len(ps), err)
+		}
+		for _, p := range ps {
+			if !strings.Contains(p.Name, "fictional") || !strings.HasPrefix(p.LicenceNumber, "DEMO/") {
+				t.Errorf("demo provider %+v is not clearly fictional", p)
+			}
+		}
+	})
+}

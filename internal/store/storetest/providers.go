@@ -1,0 +1,103 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/ipreg/ipreg/internal/registry"
+	"github.com/ipreg/ipreg/internal/store"
+)
+
+func sampleProvider(id, name, licence string) *registry.Provider {
+	return &registry.Provider{ID: id, Name: name, LicenceNumber: licence, LicenceDate: "2025-03-14",
+		Status: registry.ProviderActive, Website: "https://" + id + ".example.pk", CreatedAt: t0, UpdatedAt: t0}
+}
+
+// The register of licensed VPN providers: a provider reads back as
+// written, a licence number is unique on create and on update (and a
+// refused update changes nothing), an unknown id is ENOTFOUND, a failed
+// transaction leaves no provider behind, and the list is in the same
+// order on both databases (by name regardless of case, then licence).
+func testProviders(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	a := sampleProvider("prv_a", "zeta Networks", "PTA/VPN/2025/001")
+	b := sampleProvider("prv_b", "Alpha Tunnels", "PTA/VPN/2025/002")
+	c := sampleProvider("prv_c", "alpha tunnels", "PTA/VPN/2024/009")
+	u := sampleProvider("prv_u", "محفوظ نیٹ ورکس", "PTA/VPN/2025/003")
+	c.Website, c.Status = "", registry.ProviderSuspended
+	write(t, db, func(tx registry.Tx) error {
+		for _, p := range []*registry.Provider{a, b, c, u} {
+			if err := tx.CreateProvider(ctx, p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	wantCode(t, db.Write(ctx, func(tx registry.Tx) error {
+		return tx.CreateProvider(ctx, sampleProvider("prv_d", "Other", "PTA/VPN/2025/001"))
+	}), registry.ECONFLICT)
+
+	// A transaction that fails after creating keeps nothing.
+	errLater := errors.New("a later step failed")
+	if err := db.Write(ctx, func(tx registry.Tx) error {
+		if err := tx.CreateProvider(ctx, sampleProvider("prv_gone", "Gone", "PTA/VPN/2025/099")); err != nil {
+			return err
+		}
+		return errLater
+	}); !errors.Is(err, errLater) {
+		t.Fatalf("Write = %v, want the step's error", err)
+	}
+
+	db.Read(ctx, func(tx registry.Tx) error {
+		got, err := tx.Provider(ctx, "prv_u", false)
+		if err != nil || !reflect.DeepEqual(got, u) {
+			t.Errorf("Provider = %+v, %v; want %+v", got, err, u)
+		}
+		_, err = tx.Provider(ctx, "prv_gone", false)
+		wantCode(t, err, registry.ENOTFOUND)
+		_, err = tx.Provider(ctx, "prv_none", false)
+		wantCode(t, err, registry.ENOTFOUND)
+		return nil
+	})
+
+	// An update to another provider's licence number is refused whole.
+	changed := *a
+	changed.Name, changed.LicenceNumber = "Renamed", b.LicenceNumber
+	wantCode(t, db.Write(ctx, func(tx registry.Tx) error { return tx.UpdateProvider(ctx, &changed) }), registry.ECONFLICT)
+	changed = *a
+	changed.Name, changed.Status, changed.Website, changed.LicenceDate = "Zeta Networks", registry.ProviderRevoked, "", "2024-12-31"
+	changed.UpdatedAt = t0.Add(time.Hour)
+	write(t, db, func(tx registry.Tx) error {
+		p, err := tx.Provider(ctx, "prv_a", true)
+		if err != nil || p.Name != "zeta Networks" {
+			t.Errorf("after the refused update: %+v, %v", p, err)
+		}
+		return tx.UpdateProvider(ctx, &changed)
+	})
+	missing := sampleProvider("prv_none", "None", "PTA/VPN/2025/050")
+	wantCode(t, db.Write(ctx, func(tx registry.Tx) error { return tx.UpdateProvider(ctx, missing) }), registry.ENOTFOUND)
+
+	db.Read(ctx, func(tx registry.Tx) error {
+		got, err := tx.Provider(ctx, "prv_a", false)
+		if err != nil || !reflect.DeepEqual(got, &changed) {
+			t.Errorf("after update: %+v, %v; want %+v", got, err, &changed)
+		}
+		ps, err := tx.ListProviders(ctx)
+		if err != nil {
+			return err
+		}
+		var ids []string
+		for _, p := range ps {
+			ids = append(ids, p.ID)
+		}
+		// "Alpha Tunnels" and "alpha tunnels" tie without case; byte
+		// order puts the capital first. The Urdu name sorts after Latin.
+		if want := []string{"prv_b", "prv_c", "prv_a", "prv_u"}; !reflect.DeepEqual(ids, want) {
+			t.Errorf("ListProviders = %v, want %v", ids, want)
+		}
+		return nil
+	})
+}
