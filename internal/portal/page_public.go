@@ -46,8 +46,17 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	// The current notices, each with its changes (notices.go).
+	notices, err := s.svc.ListNotices(r.Context(), false)
+	if err == nil {
+		notices, err = s.withHistory(r, notices)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, "home", &view{Title: "Register your VPN",
-		D: map[string]any{"Settings": set, "Categories": categories(), "Active": st.RegistrationsByStatus[registry.RegActive],
+		D: map[string]any{"Notices": notices, "Settings": set, "Categories": categories(), "Active": st.RegistrationsByStatus[registry.RegActive],
 			"Decisions": st.DecisionsLast30Days, "WithinSLA": int(math.Round(100 * st.DecidedWithinSLALast30Days))}})
 }
 

@@ -188,6 +188,13 @@ var routes = []route{
 	{"POST /admin/jobs/{name}/run", (*Server).adminJobRun},
 	{"GET /admin/outbox", (*Server).adminOutbox},
 	{"POST /admin/outbox/{id}/resend", (*Server).adminOutboxResend},
+	{"GET /notices", (*Server).noticesPage},
+	{"GET /notices.atom", (*Server).noticesAtom},
+	{"GET /admin/notices", (*Server).adminNotices},
+	{"POST /admin/notices", (*Server).adminNoticeCreate},
+	{"GET /admin/notices/{id}", (*Server).adminNoticeEdit},
+	{"POST /admin/notices/{id}", (*Server).adminNoticeSave},
+	{"POST /admin/notices/{id}/withdraw", (*Server).adminNoticeWithdraw},
 }
 
 // Patterns lists the routing table, for tests.

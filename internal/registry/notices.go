@@ -83,8 +83,9 @@ type NoticeRevision struct {
 // NoticeChange is one field a revision changed, with its old and new
 // value: text as typed, times as RFC 3339 in UTC ("" for none).
 type NoticeChange struct {
-	Field    string // title_en, title_ur, body_en, body_ur, published_at, expires_at, withdrawn_at
-	Old, New string
+	Field string `json:"field"` // title_en, title_ur, body_en, body_ur, published_at, expires_at, withdrawn_at
+	Old   string `json:"old"`
+	New   string `json:"new"`
 }
 
 // noticeChanges lists what changed from a to b, in a fixed field order.
