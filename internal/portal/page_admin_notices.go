@@ -37,6 +37,8 @@ func (s *Server) noticeInput(f url.Values, old *registry.Notice) (registry.Notic
 			fe.Add("published_at", "must be a date such as 2026-12-01, or left empty to publish now")
 		case old != nil && p == pktDate(old.PublishedAt):
 			in.PublishedAt = old.PublishedAt
+		case p == today && old != nil:
+			in.PublishedAt = s.svc.Now() // a scheduled notice brought forward to now
 		case p == today:
 			// now: the zero time
 		default:

@@ -117,7 +117,8 @@ func (n *Notice) revision(by string) *NoticeRevision {
 }
 
 // NoticeInput is a notice as an admin writes it. A zero PublishedAt means
-// now; a zero ExpiresAt means no expiry. Revision, on an edit, is the
+// now for a new notice and unchanged for an edit; a zero ExpiresAt means
+// no expiry. Revision, on an edit, is the
 // revision the admin edited (0: do not check): an edit of a notice that
 // changed meanwhile is refused instead of overwriting the other change.
 type NoticeInput struct {
@@ -182,6 +183,8 @@ func (s *Service) checkNotice(in NoticeInput, old *Notice, n *Notice) error {
 			fe.Add("published_at", "cannot change: the notice is public since %s; leave it as it is, or withdraw the notice and publish a new one", old.PublishedAt.Format(time.RFC3339))
 		}
 		pub = old.PublishedAt
+	case in.PublishedAt.IsZero() && old != nil:
+		pub = old.PublishedAt // a scheduled notice stays scheduled
 	case in.PublishedAt.IsZero():
 		pub = now
 	case pub.Before(now.Add(-noticeClockSlack)):

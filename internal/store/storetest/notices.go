@@ -57,6 +57,12 @@ func testNotices(t *testing.T, db *store.DB) {
 	if _, err := svc.Notice(ctx, admin, later.ID); err != nil {
 		t.Fatalf("scheduled notice to an admin: %v", err)
 	}
+	// An edit that leaves the publication time out keeps it: a scheduled
+	// notice stays scheduled.
+	if e, err := svc.EditNotice(ctx, admin, later.ID, registry.NoticeInput{TitleEN: "Maintenance", TitleUR: "دیکھ بھال",
+		BodyEN: "Saturday night, 22:00 to 23:00.", BodyUR: "ہفتے کی رات۔"}); err != nil || !e.PublishedAt.Equal(later.PublishedAt) || e.Revision != 2 {
+		t.Fatalf("edit of a scheduled notice = %+v, %v; want it still due at %v", e, err, later.PublishedAt)
+	}
 
 	// The deadline moves: a revision with the old and new expiry.
 	now = t0.Add(time.Hour)
@@ -140,7 +146,7 @@ func testNotices(t *testing.T, db *store.DB) {
 		es, err := tx.AuditEntriesAbout(ctx, []registry.AuditObject{{Type: "notice", ID: n.ID}, {Type: "notice", ID: later.ID}})
 		for _, e := range es {
 			actions = append(actions, e.Action)
-			if e.Action == "notice.edited" {
+			if e.Action == "notice.edited" && e.ObjectID == n.ID {
 				editDetail = e.Detail
 			}
 		}
@@ -149,7 +155,7 @@ func testNotices(t *testing.T, db *store.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(actions, []string{"notice.published", "notice.published", "notice.edited", "notice.withdrawn"}) {
+	if !slices.Equal(actions, []string{"notice.published", "notice.published", "notice.edited", "notice.edited", "notice.withdrawn"}) {
 		t.Fatalf("audit = %v", actions)
 	}
 	if editDetail == "" || !strings.Contains(editDetail, want[0].Old) || !strings.Contains(editDetail, want[0].New) {
