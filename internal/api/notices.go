@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -54,7 +55,7 @@ type noticeRequest struct {
 	Revision    int    `json:"revision,omitzero"`
 }
 
-func (in noticeRequest) input() (registry.NoticeInput, error) {
+func (in noticeRequest) input() (registry.NoticeInput, registry.FieldErrors) {
 	out := registry.NoticeInput{TitleEN: in.TitleEN, TitleUR: in.TitleUR, BodyEN: in.BodyEN, BodyUR: in.BodyUR, Revision: in.Revision}
 	fe := registry.FieldErrors{}
 	for _, f := range []struct {
@@ -74,7 +75,26 @@ func (in noticeRequest) input() (registry.NoticeInput, error) {
 	if in.Revision < 0 {
 		fe.Add("revision", "must be the revision you edited (1 or more), or left out")
 	}
-	return out, fe.Err()
+	return out, fe
+}
+
+// noticeInput reads req; a time that cannot be read is reported with
+// every other field's error (svc.CheckNotice), not alone. old is the
+// notice edited, nil for a new one.
+func (s *Server) noticeInput(req noticeRequest, old *registry.Notice) (registry.NoticeInput, error) {
+	in, fe := req.input()
+	if len(fe) == 0 {
+		return in, nil
+	}
+	var e *registry.Error
+	if err := s.svc.CheckNotice(in, old); errors.As(err, &e) {
+		for k, m := range e.Fields {
+			if _, ok := fe[k]; !ok {
+				fe[k] = m
+			}
+		}
+	}
+	return in, fe.Err()
 }
 
 // listNotices lists public notices: current ones, or with ?all=1 the
@@ -126,7 +146,7 @@ func (s *Server) publishNotice(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	in, err := req.input()
+	in, err := s.noticeInput(req, nil)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -147,9 +167,9 @@ func (s *Server) editNotice(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	in, err := req.input()
-	if err != nil {
-		s.writeError(w, r, err)
+	in, fe := req.input()
+	if len(fe) > 0 {
+		s.writeError(w, r, fe.Err())
 		return
 	}
 	n, err := s.svc.EditNotice(r.Context(), user(r), r.PathValue("id"), in)

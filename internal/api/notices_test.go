@@ -27,10 +27,14 @@ func testNotices(t *testing.T, c *client) {
 			t.Errorf("%s: %q, want it to say %q", field, m, want)
 		}
 	}
-	badTime := c.want(c.do("POST", "/api/v1/admin/notices", admin, map[string]any{"title_en": "x", "title_ur": "عنوان", "body_en": "b", "body_ur": "متن",
+	// A time that cannot be read is reported with the other fields' errors.
+	badTime := c.want(c.do("POST", "/api/v1/admin/notices", admin, map[string]any{"title_en": "x", "title_ur": "عنوان", "body_en": "", "body_ur": "متن",
 		"expires_at": "next week"}), 422)
 	if m := badTime.errorField(t, "expires_at"); !strings.Contains(m, "RFC 3339") {
 		t.Errorf("expires_at: %q", m)
+	}
+	if m := badTime.errorField(t, "body_en"); !strings.Contains(m, "required") {
+		t.Errorf("body_en beside a bad time: %q", m)
 	}
 	past := c.want(c.do("POST", "/api/v1/admin/notices", admin, map[string]any{"title_en": "x", "title_ur": "عنوان", "body_en": "b", "body_ur": "متن",
 		"published_at": "2020-01-01T00:00:00Z"}), 422)

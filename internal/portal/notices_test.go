@@ -40,7 +40,9 @@ func testNoticesOn(t *testing.T, kind string) {
 	// expiry is not a date. What was typed comes back.
 	bad := url.Values{"title_en": {"Registration deadline"}, "title_ur": {"Deadline"}, "body_en": {"Register now."}, "body_ur": {""}, "expires_at": {"soon"}}
 	p := admin.post("/admin/notices", bad)
-	if p.status != 422 || !strings.Contains(p.body, "must be a date such as 2026-12-31") || !strings.Contains(p.body, `value="Registration deadline"`) {
+	// Every field's error at once: the date's and the registry's.
+	if p.status != 422 || !strings.Contains(p.body, "must be a date such as 2026-12-31") || !strings.Contains(p.body, "must be written in Urdu") ||
+		!strings.Contains(p.body, `value="Registration deadline"`) {
 		t.Fatalf("bad date = %d:\n%s", p.status, p.body)
 	}
 	bad.Set("expires_at", "")

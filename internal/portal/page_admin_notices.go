@@ -65,6 +65,16 @@ func (s *Server) noticeInput(f url.Values, old *registry.Notice) (registry.Notic
 		}
 		in.Revision = n
 	}
+	if len(fe) > 0 {
+		// Every field's error at once: the dates read here, the rest as
+		// the registry checks them.
+		var e *registry.Error
+		if err := s.svc.CheckNotice(in, old); asError(err, &e) {
+			for k, m := range e.Fields {
+				fe.Add(k, "%s", m)
+			}
+		}
+	}
 	return in, fe.Err()
 }
 

@@ -198,6 +198,18 @@ func (s *Service) checkNotice(in NoticeInput, old *Notice, n *Notice) error {
 	return fe.Err()
 }
 
+// CheckNotice validates in as PublishNotice (old nil) or EditNotice (old
+// the notice edited) would, storing nothing: for the layers that read
+// parts of the input themselves (dates typed as text) and show every
+// field's error at once. EINVALID names the fields that fail.
+func (s *Service) CheckNotice(in NoticeInput, old *Notice) error {
+	var n Notice
+	if old != nil {
+		n = *old
+	}
+	return s.checkNotice(in, old, &n)
+}
+
 // PublishNotice stores a new notice with its first revision and audits
 // it (notice.published): for admins. EINVALID names the fields that fail.
 func (s *Service) PublishNotice(ctx context.Context, actor *User, in NoticeInput) (*Notice, error) {
