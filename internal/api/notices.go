@@ -32,11 +32,14 @@ type noticeRevisionView struct {
 	Changes   []registry.NoticeChange `json:"changes"`
 }
 
-func viewNotice(n *registry.Notice, now time.Time) noticeView {
+func viewNotice(n *registry.Notice, now time.Time, history bool) noticeView {
 	v := noticeView{ID: n.ID, Status: n.Status(now), TitleEN: n.TitleEN, TitleUR: n.TitleUR, BodyEN: n.BodyEN, BodyUR: n.BodyUR,
 		PublishedAt: n.PublishedAt.UTC(), ExpiresAt: optTime(n.ExpiresAt), WithdrawnAt: optTime(n.WithdrawnAt),
 		UpdatedAt: n.Updated().UTC(), Revision: n.Revision}
 	for _, r := range n.History {
+		if !history {
+			break
+		}
 		v.History = append(v.History, noticeRevisionView{Revision: r.Revision, ChangedAt: r.ChangedAt.UTC(), Changes: orEmpty(r.Changes)})
 	}
 	return v
@@ -115,7 +118,7 @@ func (s *Server) listNotices(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.svc.Now()
-	writeJSON(w, http.StatusOK, map[string]any{"notices": list(ns, func(n *registry.Notice) noticeView { return viewNotice(n, now) })})
+	writeJSON(w, http.StatusOK, map[string]any{"notices": list(ns, func(n *registry.Notice) noticeView { return viewNotice(n, now, false) })})
 }
 
 // getNotice shows one public notice with its history.
@@ -125,7 +128,7 @@ func (s *Server) getNotice(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, viewNotice(n, s.svc.Now()))
+	writeJSON(w, http.StatusOK, viewNotice(n, s.svc.Now(), true))
 }
 
 // adminListNotices lists every notice, scheduled ones too (admin).
@@ -136,7 +139,7 @@ func (s *Server) adminListNotices(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.svc.Now()
-	writeJSON(w, http.StatusOK, map[string]any{"notices": list(ns, func(n *registry.Notice) noticeView { return viewNotice(n, now) })})
+	writeJSON(w, http.StatusOK, map[string]any{"notices": list(ns, func(n *registry.Notice) noticeView { return viewNotice(n, now, false) })})
 }
 
 // publishNotice publishes a new notice (admin).
@@ -156,7 +159,7 @@ func (s *Server) publishNotice(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, viewNotice(n, s.svc.Now()))
+	writeJSON(w, http.StatusCreated, viewNotice(n, s.svc.Now(), true))
 }
 
 // editNotice replaces a notice's texts and dates (admin); the version
@@ -177,7 +180,7 @@ func (s *Server) editNotice(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, viewNotice(n, s.svc.Now()))
+	writeJSON(w, http.StatusOK, viewNotice(n, s.svc.Now(), true))
 }
 
 // withdrawNotice takes a notice back (admin).
@@ -191,5 +194,5 @@ func (s *Server) withdrawNotice(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, viewNotice(n, s.svc.Now()))
+	writeJSON(w, http.StatusOK, viewNotice(n, s.svc.Now(), true))
 }

@@ -129,27 +129,10 @@ func (v *view) NoticeChanges(n *registry.Notice) []noticeRevisionView {
 	return out
 }
 
-// withHistory reads each notice again with its history (the lists carry
-// none): the pages show every change.
-func (s *Server) withHistory(r *http.Request, ns []*registry.Notice) ([]*registry.Notice, error) {
-	out := make([]*registry.Notice, 0, len(ns))
-	for _, n := range ns {
-		full, err := s.svc.Notice(r.Context(), currentUser(r), n.ID)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, full)
-	}
-	return out, nil
-}
-
 // noticesPage lists the current notices, then the past ones (expired or
 // withdrawn), each with every change made after its publication.
 func (s *Server) noticesPage(w http.ResponseWriter, r *http.Request) {
 	ns, err := s.svc.ListNotices(r.Context(), true)
-	if err == nil {
-		ns, err = s.withHistory(r, ns)
-	}
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -81,11 +81,8 @@ func (s *Server) noticesAtom(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ns, err := s.svc.ListNotices(r.Context(), true)
-	if err == nil {
-		if len(ns) > atomEntries {
-			ns = ns[:atomEntries]
-		}
-		ns, err = s.withHistory(r, ns)
+	if len(ns) > atomEntries {
+		ns = ns[:atomEntries]
 	}
 	if err != nil {
 		s.fail(w, r, err)

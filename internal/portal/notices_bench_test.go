@@ -11,7 +11,7 @@ import (
 
 // BenchmarkNoticesAtom measures /notices.atom and /notices over SQLite
 // with 50 public notices of 3 revisions each (the feed's whole length):
-// every notice's history is read with it, one query each (withHistory).
+// the notices and their histories are two queries (ListNotices).
 // BENCHMARKS.md has the figures.
 func BenchmarkNoticesAtom(b *testing.B) {
 	e := newEnv(b)

@@ -48,9 +48,6 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	}
 	// The current notices, each with its changes (notices.go).
 	notices, err := s.svc.ListNotices(r.Context(), false)
-	if err == nil {
-		notices, err = s.withHistory(r, notices)
-	}
 	if err != nil {
 		s.fail(w, r, err)
 		return

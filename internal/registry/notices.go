@@ -337,8 +337,9 @@ func (s *Service) WithdrawNotice(ctx context.Context, actor *User, id string) (*
 	return out, nil
 }
 
-// ListNotices lists public notices, newest publication first: the current
-// ones, or with all also the expired and withdrawn ones. Scheduled
+// ListNotices lists public notices, newest publication first, each with
+// its history: the current ones, or with all also the expired and
+// withdrawn ones. Scheduled
 // notices are never listed here (AdminNotices lists them). Anyone may
 // call it.
 func (s *Service) ListNotices(ctx context.Context, all bool) ([]*Notice, error) {
@@ -350,10 +351,34 @@ func (s *Service) ListNotices(ctx context.Context, all bool) ([]*Notice, error) 
 	var out []*Notice
 	err := s.store.Read(ctx, func(tx Tx) error {
 		var err error
-		out, err = tx.ListNotices(ctx, f)
-		return err
+		if out, err = tx.ListNotices(ctx, f); err != nil {
+			return err
+		}
+		return attachHistory(ctx, tx, out)
 	})
 	return out, err
+}
+
+// attachHistory fills each notice's History, with what each revision
+// changed, in one read.
+func attachHistory(ctx context.Context, tx Tx, ns []*Notice) error {
+	ids := make([]string, len(ns))
+	byID := make(map[string]*Notice, len(ns))
+	for i, n := range ns {
+		ids[i], byID[n.ID] = n.ID, n
+	}
+	revs, err := tx.NoticeRevisions(ctx, ids...)
+	if err != nil {
+		return err
+	}
+	for _, r := range revs {
+		n := byID[r.NoticeID]
+		if k := len(n.History); k > 0 {
+			r.Changes = noticeChanges(&n.History[k-1], &r)
+		}
+		n.History = append(n.History, r)
+	}
+	return nil
 }
 
 // AdminNotices lists every notice, scheduled ones too, newest publication
@@ -385,17 +410,7 @@ func (s *Service) Notice(ctx context.Context, actor *User, id string) (*Notice, 
 		if !isAdmin && n.Status(s.Now()) == NoticeScheduled {
 			return Errorf(ENOTFOUND, "notice %s not found", id)
 		}
-		revs, err := tx.NoticeRevisions(ctx, id)
-		if err != nil {
-			return err
-		}
-		for i := range revs {
-			if i > 0 {
-				revs[i].Changes = noticeChanges(&revs[i-1], &revs[i])
-			}
-		}
-		n.History = revs
-		return nil
+		return attachHistory(ctx, tx, []*Notice{n})
 	})
 	if err != nil {
 		return nil, err

@@ -311,11 +311,13 @@ type Tx interface {
 	// its texts, dates, revision and withdrawal (ENOTFOUND when absent);
 	// ListNotices lists those f selects, newest publication first.
 	// AddNoticeRevision keeps one version (ECONFLICT when the notice has
-	// that revision already); NoticeRevisions lists them, oldest first.
+	// that revision already); NoticeRevisions lists those of the notices
+	// named, by notice id, each notice's oldest first (one query for a
+	// page of notices).
 	CreateNotice(ctx context.Context, n *Notice) error
 	Notice(ctx context.Context, id string, forUpdate bool) (*Notice, error)
 	UpdateNotice(ctx context.Context, n *Notice) error
 	ListNotices(ctx context.Context, f NoticeFilter) ([]*Notice, error)
 	AddNoticeRevision(ctx context.Context, r *NoticeRevision) error
-	NoticeRevisions(ctx context.Context, noticeID string) ([]NoticeRevision, error)
+	NoticeRevisions(ctx context.Context, noticeIDs ...string) ([]NoticeRevision, error)
 }

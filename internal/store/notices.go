@@ -99,9 +99,17 @@ func (t *tx) AddNoticeRevision(ctx context.Context, r *registry.NoticeRevision) 
 	return nil
 }
 
-func (t *tx) NoticeRevisions(ctx context.Context, noticeID string) ([]registry.NoticeRevision, error) {
+func (t *tx) NoticeRevisions(ctx context.Context, noticeIDs ...string) ([]registry.NoticeRevision, error) {
+	if len(noticeIDs) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(noticeIDs))
+	for i, id := range noticeIDs {
+		args[i] = id
+	}
 	rows, err := t.query(ctx, `SELECT notice_id, revision, changed_at, changed_by, title_en, title_ur, body_en, body_ur,
-		published_at, expires_at, withdrawn_at FROM notice_revisions WHERE notice_id = ? ORDER BY revision`, noticeID)
+		published_at, expires_at, withdrawn_at FROM notice_revisions WHERE notice_id IN (`+placeholders(len(args))+`)
+		ORDER BY notice_id, revision`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("notice revisions: %w", err)
 	}

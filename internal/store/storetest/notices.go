@@ -132,6 +132,15 @@ func testNotices(t *testing.T, db *store.DB) {
 	if got := ids(true); !slices.Equal(got, []string{later.ID, n.ID}) {
 		t.Fatalf("all = %v, want newest publication first", got)
 	}
+	// The list carries each notice's history, read in one query.
+	listed, err := svc.ListNotices(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(listed) != 2 || len(listed[0].History) != 2 || len(listed[1].History) != 3 ||
+		!slices.Equal(listed[1].History[1].Changes, want) || listed[1].History[2].Changes[0].Field != "withdrawn_at" {
+		t.Fatalf("listed histories: %+v", listed)
+	}
 	if _, err := svc.Notice(ctx, nil, "ntc_missing"); registry.ErrorCode(err) != registry.ENOTFOUND {
 		t.Fatalf("unknown notice: %v", err)
 	}
