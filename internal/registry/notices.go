@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"slices"
 	"time"
 	"unicode"
 
@@ -50,6 +51,13 @@ func (n *Notice) Status(now time.Time) NoticeStatus {
 		return NoticeExpired
 	}
 	return NoticeCurrent
+}
+
+// public reports whether the public sees the notice at now: published by
+// then, and not withdrawn before its publication (a scheduled notice
+// taken back never appears).
+func (n *Notice) public(now time.Time) bool {
+	return !now.Before(n.PublishedAt) && (n.WithdrawnAt.IsZero() || !n.WithdrawnAt.Before(n.PublishedAt))
 }
 
 // Updated is the time a feed gives as the notice's last change: its last
@@ -339,9 +347,9 @@ func (s *Service) WithdrawNotice(ctx context.Context, actor *User, id string) (*
 
 // ListNotices lists public notices, newest publication first, each with
 // its history: the current ones, or with all also the expired and
-// withdrawn ones. Scheduled
-// notices are never listed here (AdminNotices lists them). Anyone may
-// call it.
+// withdrawn ones. Scheduled notices, and those withdrawn before their
+// publication, are never listed here (AdminNotices lists them). Anyone
+// may call it.
 func (s *Service) ListNotices(ctx context.Context, all bool) ([]*Notice, error) {
 	now := s.Now()
 	f := NoticeFilter{PublishedBy: now, Limit: 500}
@@ -354,6 +362,7 @@ func (s *Service) ListNotices(ctx context.Context, all bool) ([]*Notice, error) 
 		if out, err = tx.ListNotices(ctx, f); err != nil {
 			return err
 		}
+		out = slices.DeleteFunc(out, func(n *Notice) bool { return !n.public(now) })
 		return attachHistory(ctx, tx, out)
 	})
 	return out, err
@@ -397,8 +406,9 @@ func (s *Service) AdminNotices(ctx context.Context, actor *User) ([]*Notice, err
 }
 
 // Notice returns one notice with its history (each revision with what it
-// changed). A scheduled notice is ENOTFOUND to anyone but an admin, as if
-// it did not exist yet; actor may be nil.
+// changed). A scheduled notice, or one withdrawn before its publication,
+// is ENOTFOUND to anyone but an admin, as if it did not exist; actor may
+// be nil.
 func (s *Service) Notice(ctx context.Context, actor *User, id string) (*Notice, error) {
 	var n *Notice
 	err := s.store.Read(ctx, func(tx Tx) error {
@@ -407,7 +417,7 @@ func (s *Service) Notice(ctx context.Context, actor *User, id string) (*Notice, 
 			return err
 		}
 		isAdmin := actor != nil && actor.Role == RoleAdmin && !actor.EnrolmentOnly
-		if !isAdmin && n.Status(s.Now()) == NoticeScheduled {
+		if !isAdmin && !n.public(s.Now()) {
 			return Errorf(ENOTFOUND, "notice %s not found", id)
 		}
 		return attachHistory(ctx, tx, []*Notice{n})

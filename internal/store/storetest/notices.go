@@ -132,6 +132,22 @@ func testNotices(t *testing.T, db *store.DB) {
 	if got := ids(true); !slices.Equal(got, []string{later.ID, n.ID}) {
 		t.Fatalf("all = %v, want newest publication first", got)
 	}
+	// A scheduled notice withdrawn before its publication never appears.
+	gone, err := svc.PublishNotice(ctx, admin, registry.NoticeInput{TitleEN: "Draft", TitleUR: "مسودہ", BodyEN: "x", BodyUR: "متن",
+		PublishedAt: now.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.WithdrawNotice(ctx, admin, gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(2 * time.Hour)
+	if got := ids(true); slices.Contains(got, gone.ID) {
+		t.Fatalf("all = %v: lists a notice withdrawn before its publication", got)
+	}
+	if _, err := svc.Notice(ctx, nil, gone.ID); registry.ErrorCode(err) != registry.ENOTFOUND {
+		t.Fatalf("a notice withdrawn before publication, to the public: %v", err)
+	}
 	// The list carries each notice's history, read in one query.
 	listed, err := svc.ListNotices(ctx, true)
 	if err != nil {
