@@ -108,6 +108,12 @@ var apiMatrix = []accessRow{
 	{"GET /api/v1/providers.csv", "/api/v1/providers.csv", "", "200 200 200 200 200 200 200 200 200", "public"},
 	{"POST /api/v1/admin/providers", "/api/v1/admin/providers", `{}`, "401 403 403 403 403 403 403 422 403", "an empty body is refused (422) only after the role is checked"},
 	{"PATCH /api/v1/admin/providers/{id}", "/api/v1/admin/providers/prv_none", `{"status":"revoked"}`, "401 403 403 403 403 403 403 404 403", "the role is checked before the id is looked up"},
+	{"GET /api/v1/notices", "/api/v1/notices?all=1", "", "200 200 200 200 200 200 200 200 200", "public"},
+	{"GET /api/v1/notices/{id}", "/api/v1/notices/{notice}", "", "200 200 200 200 200 200 200 200 200", "public"},
+	{"GET /api/v1/admin/notices", "/api/v1/admin/notices", "", "401 403 403 403 403 403 403 200 403", ""},
+	{"POST /api/v1/admin/notices", "/api/v1/admin/notices", `{"title_en":"Maintenance","title_ur":"دیکھ بھال","body_en":"Saturday.","body_ur":"ہفتہ۔"}`, "401 403 403 403 403 403 403 A 403", ""},
+	{"PUT /api/v1/admin/notices/{id}", "/api/v1/admin/notices/{notice}", `{"title_en":"Deadline","title_ur":"آخری تاریخ","body_en":"Register by 30 June.","body_ur":"30 جون تک رجسٹر کرائیں۔"}`, "401 403 403 403 403 403 403 A 403", ""},
+	{"POST /api/v1/admin/notices/{id}/withdraw", "/api/v1/admin/notices/{notice}/withdraw", "", "401 403 403 403 403 403 403 A 403", ""},
 	{"GET /api/v1/openapi.json", "/api/v1/openapi.json", "", "200 200 200 200 200 200 200 200 200", ""},
 	{"GET /healthz", "/healthz", "", "200 200 200 200 200 200 200 200 200", ""},
 	{"GET /readyz", "/readyz", "", "200 200 200 200 200 200 200 200 200", ""},
@@ -190,6 +196,12 @@ func matrixFixture(t *testing.T, c *client) (tokens, vals map[string]string) {
 	}
 	vals["message"] = msgs[0].ID
 	vals["verifyToken"] = "not-a-token"
+	nt, err := c.svc.PublishNotice(ctx, registry.System, registry.NoticeInput{TitleEN: "Deadline", TitleUR: "آخری تاریخ",
+		BodyEN: "Register by 30 June.", BodyUR: "30 جون تک رجسٹر کرائیں۔"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals["notice"] = nt.ID
 	// The publisher's first versions come a moment after the changes.
 	c.want(c.raw("GET", "/feed/v1/wait?after=0&timeout=20", "", "", nil), 200)
 	n, _ := c.notification("/feed/v1/notification.jose", "")

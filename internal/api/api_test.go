@@ -311,6 +311,7 @@ func TestAPI(t *testing.T) {
 			testNotifications(t, c)
 			testEligibility(t, c)
 			testProviders(t, c)
+			testNotices(t, c)
 			// Every documented route was exercised and its answer validated.
 			for _, r := range api.Routes() {
 				if !c.seen[r] {

@@ -166,6 +166,13 @@ func accessTable(v accessIDs) []accessCase {
 		{"POST /appeals/{id}/decision", "/appeals/apl_none/decision", with(only(0, 403), "supervisor", 404)},
 		{"POST /admin/jobs/{name}/run", "/admin/jobs/clean-tokens/run", only(0, 403, "admin")},
 		{"POST /admin/outbox/{id}/resend", "/admin/outbox/msg_none/resend", with(only(0, 403, "admin"), "admin", 404)},
+		{"GET /notices", "/notices", all(200)},
+		{"GET /notices.atom", "/notices.atom", all(200)},
+		{"GET /admin/notices", "/admin/notices", only(200, 403, "admin")},
+		{"POST /admin/notices", "/admin/notices", only(422, 403, "admin")}, // sent empty: every field is missing
+		{"GET /admin/notices/{id}", "/admin/notices/ntc_none", only(404, 403, "admin")},
+		{"POST /admin/notices/{id}", "/admin/notices/ntc_none", only(404, 403, "admin")},
+		{"POST /admin/notices/{id}/withdraw", "/admin/notices/ntc_none/withdraw", only(404, 403, "admin")},
 		{"POST /verify-email", "/verify-email", map[string]int{"anon": 404}},
 		{"POST /account/email/verification", "/account/email/verification", map[string]int{"anon": login}},
 		{"POST /account/language", "/account/language", map[string]int{"anon": login, "alice": 422}},

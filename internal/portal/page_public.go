@@ -45,8 +45,14 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	// The current notices, each with its changes (notices.go).
+	notices, err := s.svc.ListNotices(r.Context(), false)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, "home", &view{Title: "Register your VPN",
-		D: map[string]any{"Settings": set, "Categories": categories(), "Active": fig.Active,
+		D: map[string]any{"Notices": notices, "Settings": set, "Categories": categories(), "Active": fig.Active,
 			"Decisions": fig.Decisions, "WithinSLA": fig.WithinSLA}})
 }
 

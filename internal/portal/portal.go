@@ -203,6 +203,13 @@ var routes = []route{
 	{"POST /admin/providers", (*Server).adminProviderCreate},
 	{"GET /admin/providers/{id}", (*Server).adminProviderEdit},
 	{"POST /admin/providers/{id}", (*Server).adminProviderUpdate},
+	{"GET /notices", (*Server).noticesPage},
+	{"GET /notices.atom", (*Server).noticesAtom},
+	{"GET /admin/notices", (*Server).adminNotices},
+	{"POST /admin/notices", (*Server).adminNoticeCreate},
+	{"GET /admin/notices/{id}", (*Server).adminNoticeEdit},
+	{"POST /admin/notices/{id}", (*Server).adminNoticeSave},
+	{"POST /admin/notices/{id}/withdraw", (*Server).adminNoticeWithdraw},
 }
 
 // Patterns lists the routing table, for tests.

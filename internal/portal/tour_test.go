@@ -222,6 +222,31 @@ func tour(t *testing.T) []tourPage {
 		visit{role: "admin", path: "/admin/providers/" + provs[0].ID, form: url.Values{"name": {""}, "licence_number": {provs[1].LicenceNumber},
 			"licence_date": {"2031-01-01"}, "status": {"revoked"}, "website": {"https://user:pw@x.pk"}}},
 	)
+	// A notice whose expiry moved (its change listed with both dates) and
+	// a withdrawn one: on the home page, the notices page and the admin's
+	// pages, and the admin's form sent back with errors (notices.go).
+	ntc, err := e.svc.PublishNotice(e.ctx, registry.System, registry.NoticeInput{TitleEN: "Registration deadline", TitleUR: "رجسٹریشن کی آخری تاریخ",
+		BodyEN: "Register by the date below.\n\nUnregistered VPNs are blocked after it.", BodyUR: "نیچے دی گئی تاریخ تک رجسٹر کرائیں۔",
+		ExpiresAt: e.svc.Now().AddDate(0, 1, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.EditNotice(e.ctx, registry.System, ntc.ID, registry.NoticeInput{TitleEN: ntc.TitleEN, TitleUR: ntc.TitleUR,
+		BodyEN: ntc.BodyEN, BodyUR: ntc.BodyUR, ExpiresAt: ntc.ExpiresAt.AddDate(0, 0, 7)}); err != nil {
+		t.Fatal(err)
+	}
+	old, err := e.svc.PublishNotice(e.ctx, registry.System, registry.NoticeInput{TitleEN: "Maintenance", TitleUR: "دیکھ بھال",
+		BodyEN: "Saturday 22:00 to 23:00.", BodyUR: "ہفتہ، رات 10 سے 11 بجے تک۔"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.WithdrawNotice(e.ctx, registry.System, old.ID); err != nil {
+		t.Fatal(err)
+	}
+	visits = append(visits, visit{role: "anon", path: "/notices"}, visit{role: "admin", path: "/admin/notices"},
+		visit{role: "admin", path: "/admin/notices/" + ntc.ID},
+		visit{role: "admin", path: "/admin/notices", form: url.Values{"title_en": {"Maintenance"}, "title_ur": {"Maintenance"}, "expires_at": {"2026-13-01"}}},
+		visit{role: "admin", path: "/admin/notices", form: url.Values{"title_en": {"Maintenance"}, "title_ur": {"Maintenance"}, "body_en": {"x"}}})
 	// Forms with errors outside the field partial, and on pages with one
 	// form per row: their errors must link to their fields.
 	visits = append(visits,

@@ -328,4 +328,19 @@ type Tx interface {
 	// AddFeedChange appends to the allowlist feed's outbox: target is ""
 	// for address prefixes, or the operator id for its mobile numbers.
 	AddFeedChange(ctx context.Context, target, op string, e feed.Entry, at time.Time) error
+
+	// Public notices (notices.go). CreateNotice stores a new notice;
+	// Notice returns one (ENOTFOUND when absent); UpdateNotice replaces
+	// its texts, dates, revision and withdrawal (ENOTFOUND when absent);
+	// ListNotices lists those f selects, newest publication first.
+	// AddNoticeRevision keeps one version (ECONFLICT when the notice has
+	// that revision already); NoticeRevisions lists those of the notices
+	// named, by notice id, each notice's oldest first (one query for a
+	// page of notices).
+	CreateNotice(ctx context.Context, n *Notice) error
+	Notice(ctx context.Context, id string, forUpdate bool) (*Notice, error)
+	UpdateNotice(ctx context.Context, n *Notice) error
+	ListNotices(ctx context.Context, f NoticeFilter) ([]*Notice, error)
+	AddNoticeRevision(ctx context.Context, r *NoticeRevision) error
+	NoticeRevisions(ctx context.Context, noticeIDs ...string) ([]NoticeRevision, error)
 }

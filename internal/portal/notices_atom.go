@@ -1,0 +1,174 @@
+package portal
+
+import (
+	"bytes"
+	"encoding/xml"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ipreg/ipreg/internal/registry"
+)
+
+// The notices as an Atom feed (RFC 4287), one per language: /notices.atom
+// in the visitor's language, ?lang=en or ?lang=ur to choose. Every public
+// notice is an entry (current, expired and withdrawn ones, newest first,
+// at most atomEntries), so a feed reader sees a withdrawal or a moved
+// deadline as an update of the entry: its updated time moves, and its
+// content ends with the changes, old and new values.
+
+const atomEntries = 50
+
+type atomText struct {
+	Type string `xml:"type,attr,omitempty"`
+	Lang string `xml:"xml:lang,attr,omitempty"`
+	Text string `xml:",chardata"`
+}
+
+type atomLink struct {
+	Rel      string `xml:"rel,attr"`
+	Type     string `xml:"type,attr,omitempty"`
+	Href     string `xml:"href,attr"`
+	HrefLang string `xml:"hreflang,attr,omitempty"`
+}
+
+type atomPerson struct {
+	Name string `xml:"name"`
+}
+
+type atomEntry struct {
+	ID        string     `xml:"id"`
+	Title     atomText   `xml:"title"`
+	Updated   string     `xml:"updated"`
+	Published string     `xml:"published"`
+	Link      []atomLink `xml:"link"`
+	Summary   *atomText  `xml:"summary,omitempty"`
+	Content   atomText   `xml:"content"`
+}
+
+type atomFeed struct {
+	XMLName xml.Name    `xml:"http://www.w3.org/2005/Atom feed"`
+	Lang    string      `xml:"xml:lang,attr"`
+	ID      string      `xml:"id"`
+	Title   atomText    `xml:"title"`
+	Updated string      `xml:"updated"`
+	Author  atomPerson  `xml:"author"`
+	Link    []atomLink  `xml:"link"`
+	Entries []atomEntry `xml:"entry"`
+}
+
+// noticeEntryID is a notice's Atom id: a name-based (SHA-1) UUID of its
+// id, as a urn:uuid: URI (RFC 4122 §4.3), the same in both languages'
+// feeds and for as long as the notice exists, whatever the host.
+func noticeEntryID(id string) string {
+	return "urn:uuid:" + uuid.NewSHA1(uuid.NameSpaceURL, []byte("urn:ipreg:notice:"+id)).String()
+}
+
+// atomTime is an RFC 3339 date with microseconds: two changes within a
+// second still give an entry two updated times.
+func atomTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z07:00") }
+
+func (s *Server) noticesAtom(w http.ResponseWriter, r *http.Request) {
+	lang := currentLang(r)
+	switch q := r.URL.Query().Get("lang"); q {
+	case "":
+	case "en", "ur":
+		lang = q
+	default:
+		s.errorPage(w, r, http.StatusNotFound, "Page not found", "The notices feed is in English (lang=en) and Urdu (lang=ur).")
+		return
+	}
+	ns, err := s.svc.ListNotices(r.Context(), true)
+	if len(ns) > atomEntries {
+		ns = ns[:atomEntries]
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := &view{Lang: lang}
+	base := s.cfg.PublicURL // "" gives links relative to the feed's own address
+	self := base + "/notices.atom?lang=" + lang
+	f := atomFeed{Lang: lang, ID: "urn:uuid:" + uuid.NewSHA1(uuid.NameSpaceURL, []byte(base+"/notices.atom?lang="+lang)).String(),
+		Title:  atomText{Type: "text", Text: v.T("Notices") + " · " + v.T("ipreg — VPN registration")},
+		Author: atomPerson{Name: v.T("ipreg — VPN registration")},
+		Link: []atomLink{{Rel: "self", Type: "application/atom+xml", Href: self},
+			{Rel: "alternate", Type: "text/html", Href: base + "/notices", HrefLang: lang}}}
+	// The feed changed when its newest entry did; with none, the epoch
+	// (a fixed time, so an empty feed does not look new at every poll).
+	updated := time.Unix(0, 0)
+	now := s.svc.Now()
+	for _, n := range ns {
+		if n.Updated().After(updated) {
+			updated = n.Updated()
+		}
+		f.Entries = append(f.Entries, s.noticeEntry(v, n, now, base))
+	}
+	f.Updated = atomTime(updated)
+	var buf bytes.Buffer
+	buf.WriteString(xml.Header)
+	enc := xml.NewEncoder(&buf)
+	enc.Indent("", " ")
+	if err := enc.Encode(f); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	buf.WriteString("\n")
+	w.Header().Set("Content-Type", "application/atom+xml; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	w.Write(buf.Bytes())
+}
+
+// noticeEntry is one notice as an Atom entry in v's language: its
+// paragraphs as text content, then its status and every change.
+func (s *Server) noticeEntry(v *view, n *registry.Notice, now time.Time, base string) atomEntry {
+	title := v.NoticeTitle(n)
+	switch n.Status(now) {
+	case registry.NoticeWithdrawn:
+		title = v.T("Withdrawn by the registry") + ": " + title
+	case registry.NoticeExpired:
+		title = v.T("Past") + ": " + title
+	}
+	var paras []string
+	for _, p := range v.NoticeBody(n) {
+		paras = append(paras, strings.Join(p, "\n"))
+	}
+	summary := ""
+	if len(paras) > 0 {
+		summary = paras[0]
+	}
+	when := func(t time.Time) string { return t.In(registry.PKT.Loc).Format("2006-01-02 15:04 MST") }
+	meta := v.T("Published") + ": " + when(n.PublishedAt)
+	if !n.ExpiresAt.IsZero() {
+		meta += "\n" + v.T("Shown until") + ": " + when(n.ExpiresAt)
+	}
+	if !n.WithdrawnAt.IsZero() {
+		meta += "\n" + v.T("Withdrawn on") + ": " + when(n.WithdrawnAt)
+	}
+	paras = append(paras, meta)
+	for _, rv := range v.NoticeChanges(n) {
+		lines := []string{v.T("Changed on") + " " + when(rv.At) + ":"}
+		for _, c := range rv.Changes {
+			if c.Date {
+				old, nw := v.T("none"), v.T("none")
+				if !c.OldTime.IsZero() {
+					old = when(c.OldTime)
+				}
+				if !c.NewTime.IsZero() {
+					nw = when(c.NewTime)
+				}
+				lines = append(lines, "- "+v.T(c.Label)+": "+v.T("before")+" "+old+"; "+v.T("now")+" "+nw)
+			} else {
+				lines = append(lines, "- "+v.T(c.Label)+": "+v.T("Before")+": "+c.Old+" / "+v.T("After")+": "+c.New)
+			}
+		}
+		paras = append(paras, strings.Join(lines, "\n"))
+	}
+	return atomEntry{ID: noticeEntryID(n.ID), Title: atomText{Type: "text", Text: title},
+		Updated: atomTime(n.Updated()), Published: atomTime(n.PublishedAt),
+		Link:    []atomLink{{Rel: "alternate", Type: "text/html", Href: base + "/notices#" + n.ID, HrefLang: v.Lang}},
+		Summary: &atomText{Type: "text", Lang: v.Lang, Text: summary},
+		Content: atomText{Type: "text", Lang: v.Lang, Text: strings.Join(paras, "\n\n")}}
+}

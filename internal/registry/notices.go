@@ -1,0 +1,429 @@
+package registry
+
+import (
+	"context"
+	"slices"
+	"time"
+	"unicode"
+
+	"github.com/ipreg/ipreg/internal/auth"
+)
+
+// Notice is a public notice of the registry (a deadline, a policy change,
+// planned maintenance) in English and Urdu. Titles and bodies are plain
+// text; a body's paragraphs are separated by an empty line. Pages and the
+// feed escape them: no markup a notice holds is ever interpreted.
+type Notice struct {
+	ID               string
+	TitleEN, TitleUR string
+	BodyEN, BodyUR   string
+	// PublishedAt is when the notice becomes public; before it the notice
+	// is scheduled and only admins see it.
+	PublishedAt time.Time
+	ExpiresAt   time.Time // zero: no expiry; from it on the notice is past
+	WithdrawnAt time.Time // zero: not withdrawn
+	CreatedAt   time.Time
+	UpdatedAt   time.Time // the last revision's time
+	Revision    int       // 1 when published, one more for each change
+	// History lists the notice's revisions, oldest first, with what each
+	// changed: filled by Notice (one notice), not by the lists.
+	History []NoticeRevision
+}
+
+// NoticeStatus is where a notice stands at a moment.
+type NoticeStatus string
+
+const (
+	NoticeScheduled NoticeStatus = "scheduled" // publication time not reached
+	NoticeCurrent   NoticeStatus = "current"   // public, not expired or withdrawn
+	NoticeExpired   NoticeStatus = "expired"   // past its expiry
+	NoticeWithdrawn NoticeStatus = "withdrawn" // taken back by an admin
+)
+
+// Status is the notice's status at now.
+func (n *Notice) Status(now time.Time) NoticeStatus {
+	switch {
+	case !n.WithdrawnAt.IsZero():
+		return NoticeWithdrawn
+	case now.Before(n.PublishedAt):
+		return NoticeScheduled
+	case !n.ExpiresAt.IsZero() && !now.Before(n.ExpiresAt):
+		return NoticeExpired
+	}
+	return NoticeCurrent
+}
+
+// public reports whether the public sees the notice at now: published by
+// then, and not withdrawn before its publication (a scheduled notice
+// taken back never appears).
+func (n *Notice) public(now time.Time) bool {
+	return !now.Before(n.PublishedAt) && (n.WithdrawnAt.IsZero() || !n.WithdrawnAt.Before(n.PublishedAt))
+}
+
+// Updated is the time a feed gives as the notice's last change: its last
+// revision, or its publication if that is later (a notice edited while
+// scheduled first appears when it is published).
+func (n *Notice) Updated() time.Time {
+	if n.UpdatedAt.After(n.PublishedAt) {
+		return n.UpdatedAt
+	}
+	return n.PublishedAt
+}
+
+// NoticeRevision is one version of a notice as stored: its whole text and
+// dates after the change, who made it and when. Changes compares it with
+// the revision before (empty for revision 1, the publication).
+type NoticeRevision struct {
+	NoticeID  string
+	Revision  int
+	ChangedAt time.Time
+	ChangedBy string // the admin's user id: kept, never shown publicly
+	TitleEN   string
+	TitleUR   string
+	BodyEN    string
+	BodyUR    string
+	Published time.Time
+	Expires   time.Time
+	Withdrawn time.Time
+	Changes   []NoticeChange
+}
+
+// NoticeChange is one field a revision changed, with its old and new
+// value: text as typed, times as RFC 3339 in UTC ("" for none).
+type NoticeChange struct {
+	Field string `json:"field"` // title_en, title_ur, body_en, body_ur, published_at, expires_at, withdrawn_at
+	Old   string `json:"old"`
+	New   string `json:"new"`
+}
+
+// noticeChanges lists what changed from a to b, in a fixed field order.
+func noticeChanges(a, b *NoticeRevision) []NoticeChange {
+	ts := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.UTC().Format(time.RFC3339)
+	}
+	var out []NoticeChange
+	for _, f := range []struct{ name, old, new string }{
+		{"title_en", a.TitleEN, b.TitleEN}, {"title_ur", a.TitleUR, b.TitleUR},
+		{"body_en", a.BodyEN, b.BodyEN}, {"body_ur", a.BodyUR, b.BodyUR},
+		{"published_at", ts(a.Published), ts(b.Published)}, {"expires_at", ts(a.Expires), ts(b.Expires)},
+		{"withdrawn_at", ts(a.Withdrawn), ts(b.Withdrawn)},
+	} {
+		if f.old != f.new {
+			out = append(out, NoticeChange{Field: f.name, Old: f.old, New: f.new})
+		}
+	}
+	return out
+}
+
+func (n *Notice) revision(by string) *NoticeRevision {
+	return &NoticeRevision{NoticeID: n.ID, Revision: n.Revision, ChangedAt: n.UpdatedAt, ChangedBy: by,
+		TitleEN: n.TitleEN, TitleUR: n.TitleUR, BodyEN: n.BodyEN, BodyUR: n.BodyUR,
+		Published: n.PublishedAt, Expires: n.ExpiresAt, Withdrawn: n.WithdrawnAt}
+}
+
+// NoticeInput is a notice as an admin writes it. A zero PublishedAt means
+// now for a new notice and unchanged for an edit; a zero ExpiresAt means
+// no expiry. Revision, on an edit, is the
+// revision the admin edited (0: do not check): an edit of a notice that
+// changed meanwhile is refused instead of overwriting the other change.
+type NoticeInput struct {
+	TitleEN, TitleUR string
+	BodyEN, BodyUR   string
+	PublishedAt      time.Time
+	ExpiresAt        time.Time
+	Revision         int
+}
+
+// NoticeFilter selects notices.
+type NoticeFilter struct {
+	// PublishedBy keeps notices published at or before it (zero: all,
+	// scheduled ones too).
+	PublishedBy time.Time
+	// CurrentAt keeps notices neither withdrawn nor expired at it (zero:
+	// those too).
+	CurrentAt time.Time
+	Limit     int
+}
+
+// Limits of a notice's texts, in characters.
+const (
+	NoticeTitleMax = 200
+	NoticeBodyMax  = 10000
+)
+
+// noticeClockSlack is how far in the past a new publication time may lie:
+// the time between the admin's form and the request. A notice cannot
+// claim to have been public before it was.
+const noticeClockSlack = 5 * time.Minute
+
+func hasUrdu(s string) bool {
+	for _, r := range s {
+		if unicode.Is(unicode.Arabic, r) && unicode.IsLetter(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkNotice validates in against the notice it replaces (nil for a new
+// one) and returns the notice's new texts and dates on n.
+func (s *Service) checkNotice(in NoticeInput, old *Notice, n *Notice) error {
+	fe := FieldErrors{}
+	now := s.Now()
+	n.TitleEN = text(fe, "title_en", in.TitleEN, NoticeTitleMax, true)
+	n.TitleUR = text(fe, "title_ur", in.TitleUR, NoticeTitleMax, true)
+	n.BodyEN = text(fe, "body_en", in.BodyEN, NoticeBodyMax, true)
+	n.BodyUR = text(fe, "body_ur", in.BodyUR, NoticeBodyMax, true)
+	for _, f := range []struct{ name, v string }{{"title_ur", n.TitleUR}, {"body_ur", n.BodyUR}} {
+		if f.v != "" && !hasUrdu(f.v) {
+			fe.Add(f.name, "must be written in Urdu (Urdu script): the Urdu page and feed show it")
+		}
+	}
+	pub := in.PublishedAt.UTC().Truncate(time.Microsecond)
+	switch {
+	case old != nil && !now.Before(old.PublishedAt):
+		// A public notice keeps its publication time: moving it would
+		// rewrite when the public was told.
+		if !in.PublishedAt.IsZero() && !pub.Equal(old.PublishedAt) {
+			fe.Add("published_at", "cannot change: the notice is public since %s; leave it as it is, or withdraw the notice and publish a new one", old.PublishedAt.Format(time.RFC3339))
+		}
+		pub = old.PublishedAt
+	case in.PublishedAt.IsZero() && old != nil:
+		pub = old.PublishedAt // a scheduled notice stays scheduled
+	case in.PublishedAt.IsZero():
+		pub = now
+	case pub.Before(now.Add(-noticeClockSlack)):
+		fe.Add("published_at", "must not be in the past: a notice cannot be dated before it was published; leave it empty to publish now")
+	}
+	n.PublishedAt = pub
+	n.ExpiresAt = in.ExpiresAt.UTC().Truncate(time.Microsecond)
+	if !in.ExpiresAt.IsZero() && !n.ExpiresAt.After(pub) {
+		fe.Add("expires_at", "must be after the publication time (%s); leave it empty for a notice without expiry", pub.Format(time.RFC3339))
+	}
+	return fe.Err()
+}
+
+// CheckNotice validates in as PublishNotice (old nil) or EditNotice (old
+// the notice edited) would, storing nothing: for the layers that read
+// parts of the input themselves (dates typed as text) and show every
+// field's error at once. EINVALID names the fields that fail.
+func (s *Service) CheckNotice(in NoticeInput, old *Notice) error {
+	var n Notice
+	if old != nil {
+		n = *old
+	}
+	return s.checkNotice(in, old, &n)
+}
+
+// PublishNotice stores a new notice with its first revision and audits
+// it (notice.published): for admins. EINVALID names the fields that fail.
+func (s *Service) PublishNotice(ctx context.Context, actor *User, in NoticeInput) (*Notice, error) {
+	if err := requireRole(actor, RoleAdmin); err != nil {
+		return nil, err
+	}
+	n := &Notice{ID: auth.RandomID("ntc")}
+	if err := s.checkNotice(in, nil, n); err != nil {
+		return nil, err
+	}
+	n.CreatedAt, n.UpdatedAt, n.Revision = s.Now(), s.Now(), 1
+	rev := n.revision(actor.ID)
+	err := s.store.Write(ctx, func(tx Tx) error {
+		if err := tx.CreateNotice(ctx, n); err != nil {
+			return err
+		}
+		if err := tx.AddNoticeRevision(ctx, rev); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, actor, "notice.published", "notice", n.ID, map[string]string{
+			"title_en": n.TitleEN, "published_at": n.PublishedAt.Format(time.RFC3339), "expires_at": rfc3339(n.ExpiresAt)})
+	})
+	if err != nil {
+		return nil, err
+	}
+	rev.Changes = nil
+	n.History = []NoticeRevision{*rev}
+	return n, nil
+}
+
+func rfc3339(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// EditNotice replaces a notice's texts and dates, keeping the version
+// before as a revision and auditing what changed (notice.edited): for
+// admins. An edit that changes nothing stores nothing. ECONFLICT for a
+// withdrawn notice, or when in.Revision is set and the notice was changed
+// since; ENOTFOUND for an unknown id.
+func (s *Service) EditNotice(ctx context.Context, actor *User, id string, in NoticeInput) (*Notice, error) {
+	if err := requireRole(actor, RoleAdmin); err != nil {
+		return nil, err
+	}
+	var out *Notice
+	err := s.store.Write(ctx, func(tx Tx) error {
+		old, err := tx.Notice(ctx, id, true)
+		if err != nil {
+			return err
+		}
+		if !old.WithdrawnAt.IsZero() {
+			return Errorf(ECONFLICT, "notice %s was withdrawn on %s and cannot be changed; publish a new notice instead", id, old.WithdrawnAt.Format(time.RFC3339))
+		}
+		if in.Revision != 0 && in.Revision != old.Revision {
+			return Errorf(ECONFLICT, "notice %s was changed by someone else since you opened it (it is at revision %d, you edited revision %d); open it again and redo your change", id, old.Revision, in.Revision)
+		}
+		n := *old
+		if err := s.checkNotice(in, old, &n); err != nil {
+			return err
+		}
+		changes := noticeChanges(old.revision(""), n.revision(""))
+		if len(changes) == 0 {
+			out = old
+			return nil
+		}
+		n.Revision, n.UpdatedAt = old.Revision+1, s.Now()
+		if err := tx.UpdateNotice(ctx, &n); err != nil {
+			return err
+		}
+		if err := tx.AddNoticeRevision(ctx, n.revision(actor.ID)); err != nil {
+			return err
+		}
+		fields := make(map[string]string, len(changes))
+		for _, c := range changes {
+			// Dates in full (the audit shows a moved deadline); texts by
+			// name only, the revision table keeps them.
+			switch c.Field {
+			case "published_at", "expires_at":
+				fields[c.Field] = c.Old + " -> " + c.New
+			default:
+				fields[c.Field] = "changed"
+			}
+		}
+		out = &n
+		return s.record(ctx, tx, actor, "notice.edited", "notice", n.ID, fields)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// WithdrawNotice takes a notice back: it leaves the home page and the
+// feed's current entries, stays on the notices page as withdrawn, and
+// the withdrawal is a revision and an audit entry (notice.withdrawn): for
+// admins. ECONFLICT if it was withdrawn already.
+func (s *Service) WithdrawNotice(ctx context.Context, actor *User, id string) (*Notice, error) {
+	if err := requireRole(actor, RoleAdmin); err != nil {
+		return nil, err
+	}
+	var out *Notice
+	err := s.store.Write(ctx, func(tx Tx) error {
+		n, err := tx.Notice(ctx, id, true)
+		if err != nil {
+			return err
+		}
+		if !n.WithdrawnAt.IsZero() {
+			return Errorf(ECONFLICT, "notice %s was withdrawn already, on %s", id, n.WithdrawnAt.Format(time.RFC3339))
+		}
+		n.WithdrawnAt, n.UpdatedAt, n.Revision = s.Now(), s.Now(), n.Revision+1
+		if err := tx.UpdateNotice(ctx, n); err != nil {
+			return err
+		}
+		if err := tx.AddNoticeRevision(ctx, n.revision(actor.ID)); err != nil {
+			return err
+		}
+		out = n
+		return s.record(ctx, tx, actor, "notice.withdrawn", "notice", n.ID, map[string]string{"title_en": n.TitleEN})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ListNotices lists public notices, newest publication first, each with
+// its history: the current ones, or with all also the expired and
+// withdrawn ones. Scheduled notices, and those withdrawn before their
+// publication, are never listed here (AdminNotices lists them). Anyone
+// may call it.
+func (s *Service) ListNotices(ctx context.Context, all bool) ([]*Notice, error) {
+	now := s.Now()
+	f := NoticeFilter{PublishedBy: now, Limit: 500}
+	if !all {
+		f.CurrentAt = now
+	}
+	var out []*Notice
+	err := s.store.Read(ctx, func(tx Tx) error {
+		var err error
+		if out, err = tx.ListNotices(ctx, f); err != nil {
+			return err
+		}
+		out = slices.DeleteFunc(out, func(n *Notice) bool { return !n.public(now) })
+		return attachHistory(ctx, tx, out)
+	})
+	return out, err
+}
+
+// attachHistory fills each notice's History, with what each revision
+// changed, in one read.
+func attachHistory(ctx context.Context, tx Tx, ns []*Notice) error {
+	ids := make([]string, len(ns))
+	byID := make(map[string]*Notice, len(ns))
+	for i, n := range ns {
+		ids[i], byID[n.ID] = n.ID, n
+	}
+	revs, err := tx.NoticeRevisions(ctx, ids...)
+	if err != nil {
+		return err
+	}
+	for _, r := range revs {
+		n := byID[r.NoticeID]
+		if k := len(n.History); k > 0 {
+			r.Changes = noticeChanges(&n.History[k-1], &r)
+		}
+		n.History = append(n.History, r)
+	}
+	return nil
+}
+
+// AdminNotices lists every notice, scheduled ones too, newest publication
+// first: for admins.
+func (s *Service) AdminNotices(ctx context.Context, actor *User) ([]*Notice, error) {
+	if err := requireRole(actor, RoleAdmin); err != nil {
+		return nil, err
+	}
+	var out []*Notice
+	err := s.store.Read(ctx, func(tx Tx) error {
+		var err error
+		out, err = tx.ListNotices(ctx, NoticeFilter{Limit: 1000})
+		return err
+	})
+	return out, err
+}
+
+// Notice returns one notice with its history (each revision with what it
+// changed). A scheduled notice, or one withdrawn before its publication,
+// is ENOTFOUND to anyone but an admin, as if it did not exist; actor may
+// be nil.
+func (s *Service) Notice(ctx context.Context, actor *User, id string) (*Notice, error) {
+	var n *Notice
+	err := s.store.Read(ctx, func(tx Tx) error {
+		var err error
+		if n, err = tx.Notice(ctx, id, false); err != nil {
+			return err
+		}
+		isAdmin := actor != nil && actor.Role == RoleAdmin && !actor.EnrolmentOnly
+		if !isAdmin && !n.public(s.Now()) {
+			return Errorf(ENOTFOUND, "notice %s not found", id)
+		}
+		return attachHistory(ctx, tx, []*Notice{n})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return n, nil
+}

@@ -1,0 +1,198 @@
+package storetest
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ipreg/ipreg/internal/registry"
+	"github.com/ipreg/ipreg/internal/store"
+)
+
+// testNotices drives the notices use cases over the store: publishing,
+// an edit that moves the deadline (kept as a revision with old and new
+// dates), an edit that changes nothing, a stale edit, withdrawal, the
+// public lists at several moments, and the audit entries.
+func testNotices(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	now := t0
+	svc := registry.NewService(db, registry.Config{Now: func() time.Time { return now }})
+	admin := &registry.User{ID: "usr_noticeadmin", Role: registry.RoleAdmin}
+	in := registry.NoticeInput{TitleEN: "Registration deadline", TitleUR: "رجسٹریشن کی آخری تاریخ",
+		BodyEN: "Register by 30 June.\n\nUnregistered VPNs are blocked after it.", BodyUR: "30 جون تک رجسٹر کرائیں۔",
+		ExpiresAt: t0.AddDate(0, 1, 0)}
+	n, err := svc.PublishNotice(ctx, admin, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.Revision != 1 || !n.PublishedAt.Equal(t0.Truncate(time.Microsecond)) || !n.ExpiresAt.Equal(in.ExpiresAt) {
+		t.Fatalf("published = %+v", n)
+	}
+	later, err := svc.PublishNotice(ctx, admin, registry.NoticeInput{TitleEN: "Maintenance", TitleUR: "دیکھ بھال",
+		BodyEN: "Saturday night.", BodyUR: "ہفتے کی رات۔", PublishedAt: t0.Add(48 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	ids := func(all bool) []string {
+		t.Helper()
+		ns, err := svc.ListNotices(ctx, all)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, n := range ns {
+			out = append(out, n.ID)
+		}
+		return out
+	}
+	if got := ids(false); !slices.Equal(got, []string{n.ID}) {
+		t.Fatalf("current = %v, want only %s (the other is scheduled)", got, n.ID)
+	}
+	if _, err := svc.Notice(ctx, nil, later.ID); registry.ErrorCode(err) != registry.ENOTFOUND {
+		t.Fatalf("scheduled notice to the public: %v, want not found", err)
+	}
+	if _, err := svc.Notice(ctx, admin, later.ID); err != nil {
+		t.Fatalf("scheduled notice to an admin: %v", err)
+	}
+	// An edit that leaves the publication time out keeps it: a scheduled
+	// notice stays scheduled.
+	if e, err := svc.EditNotice(ctx, admin, later.ID, registry.NoticeInput{TitleEN: "Maintenance", TitleUR: "دیکھ بھال",
+		BodyEN: "Saturday night, 22:00 to 23:00.", BodyUR: "ہفتے کی رات۔"}); err != nil || !e.PublishedAt.Equal(later.PublishedAt) || e.Revision != 2 {
+		t.Fatalf("edit of a scheduled notice = %+v, %v; want it still due at %v", e, err, later.PublishedAt)
+	}
+
+	// The deadline moves: a revision with the old and new expiry.
+	now = t0.Add(time.Hour)
+	moved := in
+	moved.ExpiresAt = t0.AddDate(0, 2, 0)
+	moved.Revision = 1
+	n2, err := svc.EditNotice(ctx, admin, n.ID, moved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n2.Revision != 2 || !n2.UpdatedAt.Equal(now) || !n2.Updated().Equal(now) {
+		t.Fatalf("edited = %+v", n2)
+	}
+	// The same values again change nothing, and store no revision.
+	moved.Revision = 2
+	if n3, err := svc.EditNotice(ctx, admin, n.ID, moved); err != nil || n3.Revision != 2 {
+		t.Fatalf("no-op edit = %+v, %v", n3, err)
+	}
+	// An edit of revision 1, made before the move, is refused.
+	stale := in
+	stale.Revision = 1
+	stale.TitleEN = "Deadline"
+	if _, err := svc.EditNotice(ctx, admin, n.ID, stale); registry.ErrorCode(err) != registry.ECONFLICT {
+		t.Fatalf("stale edit: %v, want conflict", err)
+	}
+	// A public notice keeps its publication time.
+	backdate := moved
+	backdate.PublishedAt = t0.Add(time.Minute)
+	if _, err := svc.EditNotice(ctx, admin, n.ID, backdate); registry.ErrorCode(err) != registry.EINVALID {
+		t.Fatalf("moving the publication of a public notice: %v, want invalid", err)
+	}
+
+	got, err := svc.Notice(ctx, nil, n.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.History) != 2 {
+		t.Fatalf("history = %+v, want 2 revisions", got.History)
+	}
+	want := []registry.NoticeChange{{Field: "expires_at", Old: t0.AddDate(0, 1, 0).Format(time.RFC3339), New: t0.AddDate(0, 2, 0).Format(time.RFC3339)}}
+	if h := got.History[1]; !slices.Equal(h.Changes, want) || !h.ChangedAt.Equal(now) || h.ChangedBy != admin.ID {
+		t.Fatalf("revision 2 = %+v, want changes %+v", h, want)
+	}
+	if len(got.History[0].Changes) != 0 || got.History[0].BodyUR != in.BodyUR {
+		t.Fatalf("revision 1 = %+v", got.History[0])
+	}
+
+	// Withdrawn: gone from the current list, still in the full one.
+	now = t0.Add(2 * time.Hour)
+	if _, err := svc.WithdrawNotice(ctx, admin, n.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.WithdrawNotice(ctx, admin, n.ID); registry.ErrorCode(err) != registry.ECONFLICT {
+		t.Fatalf("second withdrawal: %v, want conflict", err)
+	}
+	if _, err := svc.EditNotice(ctx, admin, n.ID, moved); registry.ErrorCode(err) != registry.ECONFLICT {
+		t.Fatalf("edit after withdrawal: %v, want conflict", err)
+	}
+	if got := ids(false); len(got) != 0 {
+		t.Fatalf("current after withdrawal = %v", got)
+	}
+	if got := ids(true); !slices.Equal(got, []string{n.ID}) {
+		t.Fatalf("all = %v", got)
+	}
+	// Two days on: the scheduled one is current, newest first.
+	now = t0.Add(49 * time.Hour)
+	if got := ids(true); !slices.Equal(got, []string{later.ID, n.ID}) {
+		t.Fatalf("all = %v, want newest publication first", got)
+	}
+	// A scheduled notice withdrawn before its publication never appears.
+	gone, err := svc.PublishNotice(ctx, admin, registry.NoticeInput{TitleEN: "Draft", TitleUR: "مسودہ", BodyEN: "x", BodyUR: "متن",
+		PublishedAt: now.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.WithdrawNotice(ctx, admin, gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(2 * time.Hour)
+	if got := ids(true); slices.Contains(got, gone.ID) {
+		t.Fatalf("all = %v: lists a notice withdrawn before its publication", got)
+	}
+	if _, err := svc.Notice(ctx, nil, gone.ID); registry.ErrorCode(err) != registry.ENOTFOUND {
+		t.Fatalf("a notice withdrawn before publication, to the public: %v", err)
+	}
+	// The list carries each notice's history, read in one query.
+	listed, err := svc.ListNotices(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(listed) != 2 || len(listed[0].History) != 2 || len(listed[1].History) != 3 ||
+		!slices.Equal(listed[1].History[1].Changes, want) || listed[1].History[2].Changes[0].Field != "withdrawn_at" {
+		t.Fatalf("listed histories: %+v", listed)
+	}
+	if _, err := svc.Notice(ctx, nil, "ntc_missing"); registry.ErrorCode(err) != registry.ENOTFOUND {
+		t.Fatalf("unknown notice: %v", err)
+	}
+	if _, err := svc.PublishNotice(ctx, &registry.User{ID: "usr_rev", Role: registry.RoleReviewer}, in); registry.ErrorCode(err) != registry.EFORBIDDEN {
+		t.Fatalf("reviewer publishing: %v", err)
+	}
+
+	// Audit: publish, publish, edit (with the moved date), withdraw.
+	var actions []string
+	var editDetail string
+	err = db.Read(ctx, func(tx registry.Tx) error {
+		es, err := tx.AuditEntriesAbout(ctx, []registry.AuditObject{{Type: "notice", ID: n.ID}, {Type: "notice", ID: later.ID}})
+		for _, e := range es {
+			actions = append(actions, e.Action)
+			if e.Action == "notice.edited" && e.ObjectID == n.ID {
+				editDetail = e.Detail
+			}
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(actions, []string{"notice.published", "notice.published", "notice.edited", "notice.edited", "notice.withdrawn"}) {
+		t.Fatalf("audit = %v", actions)
+	}
+	if editDetail == "" || !strings.Contains(editDetail, want[0].Old) || !strings.Contains(editDetail, want[0].New) {
+		t.Fatalf("edit audit detail = %s, want the old and new expiry", editDetail)
+	}
+
+	// The store refuses a second revision with the same number: history
+	// is never overwritten.
+	err = db.Write(ctx, func(tx registry.Tx) error {
+		return tx.AddNoticeRevision(ctx, &registry.NoticeRevision{NoticeID: n.ID, Revision: 1, ChangedAt: now})
+	})
+	wantCode(t, err, registry.ECONFLICT)
+	err = db.Write(ctx, func(tx registry.Tx) error { return tx.UpdateNotice(ctx, &registry.Notice{ID: "ntc_missing"}) })
+	wantCode(t, err, registry.ENOTFOUND)
+}
