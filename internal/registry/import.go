@@ -376,9 +376,17 @@ func readImportFile(data []byte, ps *problems) []*importRow {
 
 // checkRow validates one row's fields, as Signup and an application check
 // theirs, under set and with the operators ops.
-func checkRow(r *importRow, set Settings, ops map[string]*Operator, today time.Time, loc *time.Location, ps *problems) {
+// holderCheck is the holder columns of a row, checked.
+type holderCheck struct {
+	kind                           AccountKind
+	name, cnic, ntn, email, mobile string
+	fe                             FieldErrors
+}
+
+// checkHolder checks a row's holder columns as Signup checks its fields.
+func checkHolder(v map[string]string) *holderCheck {
 	fe := FieldErrors{}
-	v := r.raw
+	r := &holderCheck{fe: fe}
 	r.kind = AccountKind(strings.ToLower(v["holder_kind"]))
 	if r.kind != KindCompany && r.kind != KindIndividual {
 		fe.Add("holder_kind", `must be "company" or "individual"`)
@@ -407,6 +415,24 @@ func checkRow(r *importRow, set Settings, ops map[string]*Operator, today time.T
 	if r.mobile, err = netpolicy.NormalizeMobile(v["mobile"]); err != nil {
 		fe.AddErr("mobile", err)
 	}
+	return r
+}
+
+func checkRow(r *importRow, set Settings, ops map[string]*Operator, today time.Time, loc *time.Location, ps *problems, holders map[string]*holderCheck) {
+	fe := FieldErrors{}
+	v := r.raw
+	// A holder's columns repeat on each of its rows: checked once.
+	hk := strings.Join([]string{v["holder_kind"], v["holder_name"], v["cnic"], v["ntn"], v["email"], v["mobile"]}, "\x00")
+	hc := holders[hk]
+	if hc == nil {
+		hc = checkHolder(v)
+		holders[hk] = hc
+	}
+	r.kind, r.name, r.cnic, r.ntn, r.email, r.mobile = hc.kind, hc.name, hc.cnic, hc.ntn, hc.email, hc.mobile
+	for f, m := range hc.fe {
+		fe[f] = m
+	}
+	var err error
 	r.cat = Category(strings.ToLower(v["category"]))
 	switch {
 	case !r.cat.Valid():
@@ -509,9 +535,10 @@ func (s *Service) planImport(ctx context.Context, tx Tx, rows []*importRow, ps *
 	loc := s.calendar.Loc
 	y, m, d := now.In(loc).Date()
 	today := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	holderChecks := map[string]*holderCheck{}
 	for _, r := range rows {
-		if r.raw != nil && len(r.raw) > 0 {
-			checkRow(r, set, ops, today, loc, ps)
+		if len(r.raw) > 0 {
+			checkRow(r, set, ops, today, loc, ps, holderChecks)
 		}
 	}
 	pl := &importPlan{now: now, set: set}
