@@ -243,7 +243,19 @@ func (s *Service) ImportRegistrations(ctx context.Context, r io.Reader, opt Impo
 		if err != nil {
 			return err
 		}
+		// New holders get a real hash of a random secret nobody keeps: no
+		// password opens the account until its holder sets one, and a
+		// login attempt costs the time of any other (a missing hash
+		// would answer at once, telling that the account exists). One
+		// hash for all: hashing each would take minutes.
+		unusable, err := s.hashPassword(ctx, auth.RandomCode(32))
+		if err != nil {
+			return err
+		}
 		batch, audits = s.importBatch(pl, opt, year, first)
+		for _, u := range batch.Users {
+			u.PasswordHash = unusable
+		}
 		if err := tx.InsertImport(ctx, batch); err != nil {
 			return err
 		}

@@ -95,9 +95,11 @@ func TestImportSample(t *testing.T) {
 		if !slices.Contains(holders, "عائشہ خان") || !slices.Contains(holders, "Karachi Contact Centre, Ltd.") {
 			t.Errorf("holders %q: the Urdu name or the quoted comma did not come through", holders)
 		}
-		// A new holder cannot log in: no usable password until claimed.
-		if _, _, err := h.svc.Login(h.ctx, "ayesha.khan@example.pk", "", "", "127.0.0.1"); err == nil {
-			t.Error("an imported holder logged in without a password")
+		// A new holder cannot log in: no usable password until claimed,
+		// and the refusal is the one any wrong password gets.
+		for _, pw := range []string{"", "not a password anyone has", "a long password"} {
+			_, _, err := h.svc.Login(h.ctx, "ayesha.khan@example.pk", pw, "", "127.0.0.1")
+			wantCode(t, err, EUNAUTHORIZED, "wrong e-mail or password")
 		}
 
 		after = h.counts() // the staff login and reads above are audited
