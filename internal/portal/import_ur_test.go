@@ -15,6 +15,8 @@ func TestImportMessagesInUrdu(t *testing.T) {
 			"فائل میں کوما کی بجائے \u2068\";\"\u2069 سے خانے الگ کیے گئے ہیں؛ اسے کوما سے الگ کردہ فائل (\u2066CSV UTF-8\u2069) کے طور پر محفوظ کر کے دوبارہ درآمد کریں"},
 		{"the column operator is missing from the header row; add it (the columns are holder_kind, item)",
 			"پہلی قطار میں کالم \u2068operator\u2069 موجود نہیں؛ اسے شامل کریں (کالم یہ ہیں: \u2068holder_kind, item\u2069)"},
+		{"imported from the allowlist kept before ipreg; registration VPN-2026-000001 valid until 2027-06-30",
+			"ipreg سے پہلے کی وائٹ لسٹ سے درآمد شدہ؛ رجسٹریشن \u2068VPN-2026-000001\u2069، کارآمد تا \u20682027-06-30\u2069"},
 	}
 	for _, tt := range tests {
 		got := translateDomain("ur", tt.en)

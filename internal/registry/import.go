@@ -481,20 +481,23 @@ func checkRow(r *importRow, set Settings, ops map[string]*Operator, today time.T
 			fe.AddErr("item", err)
 		}
 	}
+	// Dates are days: approved_on is kept as that day's midnight UTC, so
+	// that pages showing the day (in UTC) show the day written;
+	// valid_until as the end of that day in Pakistan, as a registration
+	// is valid through its last day.
 	date := func(field string) time.Time {
-		d, err := time.ParseInLocation(time.DateOnly, v[field], loc)
+		d, err := time.Parse(time.DateOnly, v[field])
 		if err != nil {
 			fe.Add(field, "%q is not a date; write it as YYYY-MM-DD, e.g. 2024-12-31", v[field])
 		}
 		return d
 	}
 	r.from, r.until = date("approved_on"), date("valid_until")
-	if fe["approved_on"] == "" && r.from.After(today) {
+	if fe["approved_on"] == "" && r.from.After(time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)) {
 		fe.Add("approved_on", "is after today; give the date the registration was approved")
 	}
 	if fe["valid_until"] == "" {
-		// Valid through the whole last day, in Pakistan.
-		r.until = r.until.AddDate(0, 0, 1)
+		r.until = time.Date(r.until.Year(), r.until.Month(), r.until.Day()+1, 0, 0, 0, 0, loc)
 		switch limit := today.AddDate(0, 0, set.MaxValidityDays+1); {
 		case !r.until.After(today):
 			fe.Add("valid_until", "has passed; leave expired registrations out of the import")
@@ -873,7 +876,7 @@ func (s *Service) importBatch(pl *importPlan, opt ImportOptions, year int, first
 		if strings.HasPrefix(ref, "auto:") {
 			ref = ""
 		}
-		note := fmt.Sprintf("imported from the allowlist kept before ipreg; registration %s valid until %s", reg.Number, day(reg.ValidUntil.AddDate(0, 0, -1)))
+		note := fmt.Sprintf("imported from the allowlist kept before ipreg; registration %s valid until %s", reg.Number, pl.groups[i].rows[0].until.AddDate(0, 0, -1).Format(time.DateOnly))
 		b.Events = append(b.Events, &Event{ApplicationID: a.ID, At: now, ActorID: actor, ActorRole: RoleAdmin, Type: string(StateApproved), Note: note})
 		audits = append(audits, &audit.Entry{At: now, ActorID: actor, Action: "registration.imported", ObjectType: "registration", ObjectID: reg.Number,
 			Detail: fmt.Sprintf(`{"application":%q,"legacy_ref":%q,"line":%d}`, a.ID, ref, pl.groups[i].rows[0].line)})

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ipreg/ipreg/internal/auth"
 	. "github.com/ipreg/ipreg/internal/registry"
@@ -226,6 +227,23 @@ func TestImportCountsTowardFee(t *testing.T) {
 		// The holder claims the account (as the invitation lets them):
 		// here, a password set directly.
 		u := h.claim(rep.NewHolderIDs[0])
+		// The holder sees the imported registration and its application,
+		// whose timeline says where it came from.
+		regs, err := h.svc.ListRegistrations(h.ctx, u, RegFilter{})
+		if err != nil || len(regs) != 1 || len(regs[0].Addresses) != 4 || regs[0].Category != CategoryCallCenter {
+			t.Fatalf("the holder's registrations = %+v, %v", regs, err)
+		}
+		if d := regs[0].ValidFrom.UTC().Format(time.DateOnly); d != "2025-01-01" {
+			t.Errorf("valid from %s (%v), want the approved_on day 2025-01-01", d, regs[0].ValidFrom)
+		}
+		if d := regs[0].ValidUntil.In(PKT.Loc).Add(-time.Second).Format(time.DateOnly); d != "2027-01-01" || regs[0].ValidUntil.UTC().Format(time.DateOnly) != "2027-01-01" {
+			t.Errorf("valid until %v, want through the end of 2027-01-01 in Pakistan", regs[0].ValidUntil)
+		}
+		app, err := h.svc.GetApplication(h.ctx, u, regs[0].ApplicationID)
+		if err != nil || app.State != StateApproved || len(app.Events) != 1 ||
+			app.Events[0].Note != "imported from the allowlist kept before ipreg; registration "+regs[0].Number+" valid until 2027-01-01" {
+			t.Fatalf("the imported application = %+v, %v", app, err)
+		}
 		a, err := h.create(u, ApplicationInput{Category: ptr("call_center"), OperatorID: ptr("ptcl"), SubscriberID: ptr("PTCL-1"),
 			Addresses: &[]string{"203.99.61.0/32"}, Purpose: ptr("a fifth address")})
 		if err != nil {
