@@ -284,3 +284,44 @@ func (h *harness) claim(userID string) *User {
 	}
 	return u
 }
+
+// Holders are matched to accounts by e-mail, then by CNIC or NTN; a staff
+// user's e-mail or an account of another kind or identity is a problem.
+func TestImportMatchesAccounts(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		byEmail := h.applicant("company")       // applicant1@example.com.pk, NTN 0000001-8
+		byIdentity := h.applicant("individual") // CNIC 35202-0000002-1
+		row := func(kind, name, cnic, ntn, email, cat, item, ref string) string {
+			return strings.Join([]string{kind, name, cnic, ntn, email, "0300-1234567", cat, "ptcl", "", item, "2025-01-01", "2027-01-01", ref}, ",") + "\n"
+		}
+		file := importHeader +
+			row("company", "Applicant 1", "35202-0000001-1", "0000001-8", "Applicant1@Example.com.pk", "company_vpn", "203.99.70.0/30", "M-1") +
+			row("individual", "Applicant 2", "35202-0000002-1", "", "another.address@example.pk", "freelancer_vpn", "203.99.71.1", "M-2")
+		rep := h.importFile([]byte(file), false)
+		if len(rep.Problems) != 0 || rep.NewHolders != 0 || rep.NewRegistrations != 2 || rep.NewHolderIDs != nil {
+			t.Fatalf("report %+v\n%s", rep, problemText(rep.Problems))
+		}
+		for _, u := range []*User{byEmail, byIdentity} {
+			regs, err := h.svc.ListRegistrations(h.ctx, u, RegFilter{})
+			if err != nil || len(regs) != 1 {
+				t.Errorf("%s's registrations = %+v, %v", u.Email, regs, err)
+			}
+		}
+		bad := importHeader +
+			row("company", "Staff", "", "0000009-8", "admin@demo.test", "company_vpn", "203.99.72.0/30", "M-3") +
+			row("individual", "Applicant 1", "35202-0000001-1", "", "applicant1@example.com.pk", "freelancer_vpn", "203.99.73.1", "M-4") +
+			row("individual", "Someone", "35202-0000009-1", "", "applicant2@example.com.pk", "freelancer_vpn", "203.99.74.1", "M-5")
+		rep = h.importFile([]byte(bad), true)
+		want := []string{"2 email belongs to a staff user", "3 holder_kind the e-mail belongs to a company account", "4 cnic the e-mail belongs to an account in ipreg with another CNIC or NTN"}
+		var got []string
+		for _, p := range rep.Problems {
+			got = append(got, strconv.Itoa(p.Line)+" "+p.Field+" "+p.Message)
+		}
+		for i, w := range want {
+			if i >= len(got) || !strings.HasPrefix(got[i], w) {
+				t.Errorf("problems:\n%s\nwant, in order, ones starting %q", strings.Join(got, "\n"), want)
+				break
+			}
+		}
+	})
+}
