@@ -58,6 +58,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"StatsMonthly", testStatsMonthly},
 		{"Providers", testProviders},
 		{"Notices", testNotices},
+		{"Import", testImport},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
