@@ -39,6 +39,7 @@ var labels = map[string]map[string]string{
 	"message": {
 		"verify_email":   "E-mail address confirmation",
 		"password_reset": "Password reset link",
+		"invitation":     "Invitation to claim an account",
 		"submitted":      "Application received",
 		"operator_check": "Operator's answer",
 		"returned":       "Application returned for correction",

@@ -55,6 +55,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"JobLeaseConcurrent", testJobLeaseConcurrent},
 		{"Outbox", testOutbox},
 		{"OutboxClaimConcurrent", testOutboxClaimConcurrent},
+		{"Invitations", testInvitations},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
