@@ -309,6 +309,7 @@ func TestAPI(t *testing.T) {
 			testMyData(t, c)
 			testJobs(t, c)
 			testNotifications(t, c)
+			testInvitations(t, c)
 			// Every documented route was exercised and its answer validated.
 			for _, r := range api.Routes() {
 				if !c.seen[r] {

@@ -114,6 +114,8 @@ func accessTable(v accessIDs) []accessCase {
 		{"GET /admin/jobs", "/admin/jobs", only(200, 403, "admin")},
 		{"GET /admin/outbox", "/admin/outbox", only(200, 403, "admin")},
 		{"GET /verify-email", "/verify-email?token=x", all(200)},
+		{"GET /claim", "/claim?token=x", all(404)},
+		{"GET /admin/invitations", "/admin/invitations", only(200, 403, "admin")},
 
 		// State-changing routes, sent empty. 0 means "not sent as this
 		// role" (it would change state; other tests cover it).
@@ -160,6 +162,9 @@ func accessTable(v accessIDs) []accessCase {
 		{"POST /admin/jobs/{name}/run", "/admin/jobs/clean-tokens/run", only(0, 403, "admin")},
 		{"POST /admin/outbox/{id}/resend", "/admin/outbox/msg_none/resend", with(only(0, 403, "admin"), "admin", 404)},
 		{"POST /verify-email", "/verify-email", map[string]int{"anon": 404}},
+		{"POST /claim", "/claim", map[string]int{"anon": 404}},
+		{"POST /admin/invitations/{id}/link", "/admin/invitations/usr_none/link", with(only(0, 403, "admin"), "admin", 404)},
+		{"POST /admin/invitations/{id}/resend", "/admin/invitations/usr_none/resend", with(only(0, 403, "admin"), "admin", 404)},
 		{"POST /account/email/verification", "/account/email/verification", map[string]int{"anon": login}},
 		{"POST /account/language", "/account/language", map[string]int{"anon": login, "alice": 422}},
 	}

@@ -304,6 +304,8 @@ var formPages = map[string]string{
 	"POST /admin/holidays":                           "/admin/holidays",
 	"POST /admin/jobs/{name}/run":                    "/admin/jobs",
 	"POST /admin/outbox/{id}/resend":                 "/admin/outbox",
+	"POST /admin/invitations/{id}/link":              "/admin/invitations",
+	"POST /admin/invitations/{id}/resend":            "/admin/invitations",
 }
 
 var rePathValue = regexp.MustCompile(`\{([a-z]+)\}`)

@@ -188,6 +188,11 @@ var routes = []route{
 	{"POST /admin/jobs/{name}/run", (*Server).adminJobRun},
 	{"GET /admin/outbox", (*Server).adminOutbox},
 	{"POST /admin/outbox/{id}/resend", (*Server).adminOutboxResend},
+	{"GET /claim", (*Server).claimPage},
+	{"POST /claim", (*Server).claimPost},
+	{"GET /admin/invitations", (*Server).adminInvitations},
+	{"POST /admin/invitations/{id}/link", (*Server).adminInvitationLink},
+	{"POST /admin/invitations/{id}/resend", (*Server).adminInvitationResend},
 }
 
 // Patterns lists the routing table, for tests.
