@@ -41,6 +41,7 @@ var commands = []command{
 	{"backup", "back up the database (SQLite, while serving), documents and, with --include-keys, the keys", runBackup},
 	{"restore", "restore a backup made by ipreg backup, checked against its manifest; the feed starts a new session", runRestore},
 	{"verify-certificate", "check a certificate PDF or its QR code's URL: signature, and live status online", runVerifyCertificate},
+	{"import", "import the existing allowlist from CSV (import registrations --file F.csv [--dry-run])", runImport},
 }
 
 // errUsage marks an error whose message is a usage text already printed.

@@ -58,6 +58,8 @@ type Service struct {
 	attach    func(ctx context.Context, ref string) (notify.Attachment, error)
 	// worker names this Service as the holder of outbox leases.
 	worker string
+	// importPublish publishes the feed after an import (SetImportPublisher).
+	importPublish func(ctx context.Context) (int64, error)
 }
 
 // Config holds what a Service needs besides its store.

@@ -318,4 +318,27 @@ type Tx interface {
 	// AddFeedChange appends to the allowlist feed's outbox: target is ""
 	// for address prefixes, or the operator id for its mobile numbers.
 	AddFeedChange(ctx context.Context, target, op string, e feed.Entry, at time.Time) error
+
+	// Importing the existing allowlist (ImportRegistrations): lookups of
+	// the whole registry in one statement each, and bulk inserts, so that
+	// tens of thousands of rows need no round trip per row.
+
+	// ImportDirectory lists every user (by e-mail, in its stored
+	// normalised form) and every account (by id; kind, name, CNIC, NTN
+	// and mobile), for matching an import's holders.
+	ImportDirectory(ctx context.Context) (users map[string]*User, accounts map[string]*Account, err error)
+	// ImportedRegistrations maps each import key an earlier import stored
+	// to its registration (number, account, status, items).
+	ImportedRegistrations(ctx context.Context) (map[string]*Registration, error)
+	// LiveItems lists every item of an active registration or a pending
+	// application, with its range keys (netpolicy.RangeKey, or the number
+	// twice for a mobile number).
+	LiveItems(ctx context.Context) ([]LiveItem, error)
+	// ReserveSerials advances the serial name by n and returns the first
+	// of the n values reserved (NextSerial n times, in one statement).
+	ReserveSerials(ctx context.Context, name string, n int) (int64, error)
+	// InsertImport stores b in bulk statements: its new accounts and
+	// users, the approved applications, their registrations with their
+	// import keys, the applications' events and the feed changes.
+	InsertImport(ctx context.Context, b *ImportBatch) error
 }

@@ -87,6 +87,16 @@ func (t *tx) flushAudit(ctx context.Context) error {
 		return fmt.Errorf("append audit: %w", err)
 	}
 	prevSeq := seq - int64(len(es))
+	// A transaction with thousands of entries (an import) is inserted in
+	// chunks: one statement may carry at most 65,535 parameters on
+	// PostgreSQL and 32,766 on SQLite.
+	const chunk = auditChunk
+	for len(es) > chunk {
+		if err := t.insertAudit(ctx, es[:chunk], &prevSeq, &prev); err != nil {
+			return err
+		}
+		es = es[chunk:]
+	}
 	args := make([]any, 0, 9*len(es)+1)
 	vals := make([]string, 0, len(es))
 	for _, e := range es {
@@ -108,6 +118,27 @@ func (t *tx) flushAudit(ctx context.Context) error {
 		return fmt.Errorf("append audit: %w", err)
 	}
 	if _, err := t.exec(ctx, `UPDATE audit_head SET hash = ? WHERE id = 1`, prev); err != nil {
+		return fmt.Errorf("append audit: %w", err)
+	}
+	return nil
+}
+
+// auditChunk is how many audit entries one INSERT carries (9 parameters each).
+const auditChunk = 2000
+
+// insertAudit seals and inserts es after *prevSeq and *prev, advancing
+// them; the caller holds the head and moves it after the last chunk.
+func (t *tx) insertAudit(ctx context.Context, es []*audit.Entry, prevSeq *int64, prev *string) error {
+	args := make([]any, 0, 9*len(es))
+	vals := make([]string, 0, len(es))
+	for _, e := range es {
+		e.Seal(*prevSeq, *prev)
+		*prevSeq, *prev = e.Seq, e.Hash
+		args = append(args, e.Seq, tm(e.At), e.ActorID, e.Action, e.ObjectType, e.ObjectID, e.Detail, e.PrevHash, e.Hash)
+		vals = append(vals, "(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+	}
+	if _, err := t.exec(ctx, `INSERT INTO audit_log (seq, at, actor_id, action, object_type, object_id, detail, prev_hash, hash) VALUES `+
+		strings.Join(vals, ", "), args...); err != nil {
 		return fmt.Errorf("append audit: %w", err)
 	}
 	return nil

@@ -1,0 +1,143 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/ipreg/ipreg/internal/publish"
+	"github.com/ipreg/ipreg/internal/registry"
+	"github.com/ipreg/ipreg/internal/store"
+)
+
+const importUsage = `Usage: ipreg import registrations --file F.csv [--dry-run]
+Imports the regulator's existing allowlist (docs/import.md has the columns,
+docs/import-sample.csv a sample). --help after the subcommand lists its flags.`
+
+// runImport is "ipreg import registrations": a thin wrapper around
+// registry.ImportRegistrations that prints its report.
+func runImport(ctx context.Context, args []string, env Env, stdio IO) error {
+	if len(args) == 0 || args[0] != "registrations" {
+		return groupUsage(args, stdio, importUsage)
+	}
+	args = args[1:]
+	var d dbFlags
+	var file string
+	var dry bool
+	fs := flagSet("import registrations", `Import the regulator's existing allowlist from a CSV file: one row per holder
+and item (columns in docs/import.md, a sample in docs/import-sample.csv).
+Every row is checked as an application is; a file with any problem is
+reported line by line and nothing is written. A clean file is imported in one
+transaction: holders matched to accounts by e-mail, then CNIC or NTN, others
+get an account to claim; each registration is audited; the feed gets all the
+new items in one version (published here when the feed's keys are in
+--data-dir, else by the running server). Running the same file again changes
+nothing. Exit status 1 when the file has problems.`, stdio)
+	fs.StringVar(&file, "file", "", "the CSV file to import (UTF-8, comma-separated, with a header row)")
+	fs.BoolVar(&dry, "dry-run", false, "check the file and report what would be imported, writing nothing")
+	d.register(fs)
+	if err := parse(fs, args, env); err != nil {
+		return err
+	}
+	if file == "" {
+		fmt.Fprintln(stdio.Stderr, "ipreg import registrations: --file is required: the CSV file to import")
+		return errUsage
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return fmt.Errorf("open the file: %w", err)
+	}
+	defer f.Close()
+	db, _, err := d.openExisting(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	svc, done, err := serviceOver(ctx, db)
+	if err != nil {
+		return err
+	}
+	defer done()
+	keys := publish.Keys{Dir: d.dataDir}
+	if ok, err := keys.Exists(); err == nil && ok && !dry {
+		svc.SetImportPublisher(func(ctx context.Context) (int64, error) { return publishNow(ctx, db, keys) })
+	}
+	rep, err := svc.ImportRegistrations(ctx, f, registry.ImportOptions{DryRun: dry, Actor: "cli"})
+	if err != nil {
+		return describe(err)
+	}
+	printImportReport(stdio.Stdout, rep, dry)
+	if len(rep.Problems) > 0 {
+		return &exitError{code: 1, msg: fmt.Sprintf("ipreg import registrations: %d problems; nothing was imported. Correct the file and run the command again.", len(rep.Problems))}
+	}
+	return nil
+}
+
+// publishNow publishes the feed once and returns the global feed's version.
+func publishNow(ctx context.Context, db *store.DB, keys publish.Keys) (int64, error) {
+	pub := publish.NewPublisher(db, keys, nil, nil)
+	if _, err := pub.PublishOnce(ctx); err != nil {
+		return 0, err
+	}
+	var v int64
+	err := db.FeedRead(ctx, func(tx publish.Tx) error {
+		scopes, err := tx.Scopes(ctx)
+		for _, s := range scopes {
+			if s.Name == "" {
+				v = s.Version
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	if v == 0 {
+		return 0, errors.New("no global feed after publishing")
+	}
+	return v, nil
+}
+
+// printImportReport writes the problems, one a line (line, column, value,
+// message), then the summary.
+func printImportReport(w io.Writer, rep *registry.ImportReport, dry bool) {
+	for _, p := range rep.Problems {
+		where := "file"
+		if p.Line > 0 {
+			where = fmt.Sprintf("line %d", p.Line)
+		}
+		if p.Field != "" {
+			where += ", " + p.Field
+		}
+		if p.Value != "" {
+			where += fmt.Sprintf(" (%q)", p.Value)
+		}
+		fmt.Fprintf(w, "%s: %s\n", where, p.Message)
+	}
+	verb := "imported"
+	switch {
+	case len(rep.Problems) > 0:
+		verb = "would import (once the problems are corrected)"
+	case dry:
+		verb = "would import (dry run: nothing written)"
+	}
+	fmt.Fprintf(w, "%d rows: %d registrations with %d items of %d holders\n", rep.Rows, rep.Registrations, rep.Items, rep.Holders)
+	fmt.Fprintf(w, "%s: %d new registrations, %d new holder accounts; %d registrations unchanged (imported before)\n",
+		verb, rep.NewRegistrations, rep.NewHolders, rep.Unchanged)
+	if len(rep.Problems) > 0 {
+		fmt.Fprintf(w, "%d problems\n", len(rep.Problems))
+		return
+	}
+	if !dry && len(rep.NewHolderIDs) > 0 {
+		fmt.Fprintf(w, "new holders to invite (user ids): %s\n", strings.Join(rep.NewHolderIDs, " "))
+	}
+	switch {
+	case rep.FeedVersion > 0:
+		fmt.Fprintf(w, "feed: published as version %d\n", rep.FeedVersion)
+	case !dry && rep.NewRegistrations > 0:
+		fmt.Fprintln(w, "feed: the running server publishes the new items as one version")
+	}
+}

@@ -1,0 +1,77 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ipreg/ipreg/internal/publish"
+	"github.com/ipreg/ipreg/internal/store/storetest"
+)
+
+// ipreg import registrations on each database: --help, a dry run that
+// writes nothing, the real run publishing one feed version, a second run
+// that changes nothing, and a file with problems reported line by line
+// with exit status 1 (here also the rest of a registration imported
+// before, whose other row the file now spoils).
+func TestImportCommand(t *testing.T) {
+	if code, out, _ := run(t, nil, "", "import", "registrations", "--help"); code != 0 || !strings.Contains(out, "Usage: ipreg import registrations") ||
+		!strings.Contains(out, "--dry-run") || !strings.Contains(out, "[IPREG_DATA_DIR]") {
+		t.Fatalf("--help = %d\n%s", code, out)
+	}
+	if code, _, errOut := run(t, nil, "", "import"); code != 2 || !strings.Contains(errOut, "Usage: ipreg import registrations") {
+		t.Fatalf("import without a subcommand = %d %q", code, errOut)
+	}
+	sample, err := filepath.Abs("../../docs/import-sample.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range storetest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			dir := t.TempDir()
+			env := map[string]string{"IPREG_DATA_DIR": dir}
+			if kind == "postgres" {
+				env["IPREG_DB"] = storetest.DSN(t, kind)
+			}
+			if code, _, errOut := run(t, env, "", "migrate"); code != 0 {
+				t.Fatalf("migrate: %s", errOut)
+			}
+			for _, op := range [][]string{{"ptcl", "fixed"}, {"nayatel", "fixed"}, {"stormfiber", "fixed"}, {"telenor", "mobile"}} {
+				if code, _, errOut := run(t, env, "", "operator", "add", "--id", op[0], "--name", op[0], "--kind", op[1]); code != 0 {
+					t.Fatalf("operator add: %s", errOut)
+				}
+			}
+			if _, _, err := (publish.Keys{Dir: dir}).Load(); err != nil { // as ipreg serve does at its first start
+				t.Fatal(err)
+			}
+			code, out, errOut := run(t, env, "", "import", "registrations", "--file", sample, "--dry-run")
+			if code != 0 || !strings.Contains(out, "6 rows: 4 registrations with 6 items of 4 holders") ||
+				!strings.Contains(out, "would import (dry run: nothing written): 4 new registrations, 4 new holder accounts") {
+				t.Fatalf("dry run = %d\n%s%s", code, out, errOut)
+			}
+			code, out, errOut = run(t, env, "", "import", "registrations", "--file", sample)
+			if code != 0 || !strings.Contains(out, "imported: 4 new registrations, 4 new holder accounts") ||
+				!strings.Contains(out, "new holders to invite (user ids): usr") || !strings.Contains(out, "feed: published as version 1") {
+				t.Fatalf("real run = %d\n%s%s", code, out, errOut)
+			}
+			code, out, errOut = run(t, env, "", "import", "registrations", "--file", sample)
+			if code != 0 || !strings.Contains(out, "imported: 0 new registrations, 0 new holder accounts; 4 registrations unchanged") || strings.Contains(out, "feed:") {
+				t.Fatalf("second run = %d\n%s%s", code, out, errOut)
+			}
+			bad := filepath.Join(dir, "bad.csv")
+			data, _ := os.ReadFile(sample)
+			os.WriteFile(bad, []byte(strings.Replace(strings.Replace(string(data), "ptcl", "etisalat", 1), "182.176.10.7", "192.168.1.7", 1)), 0o600)
+			code, out, errOut = run(t, env, "", "import", "registrations", "--file", bad)
+			if code != 1 || !strings.Contains(out, `line 2, operator ("etisalat"): "etisalat" is not a known operator`) ||
+				!strings.Contains(out, `line 4, item ("192.168.1.7"): 192.168.1.7/32 is private address space`) ||
+				!strings.Contains(out, `line 3, item ("203.99.48.16/32"): registration VPN-2026-000001 was imported from these rows before with other items`) ||
+				!strings.Contains(errOut, "3 problems; nothing was imported") {
+				t.Fatalf("file with problems = %d\n%s%s", code, out, errOut)
+			}
+			if code, _, errOut := run(t, env, "", "import", "registrations", "--file", filepath.Join(dir, "none.csv")); code != 1 || !strings.Contains(errOut, "no such file") {
+				t.Fatalf("missing file = %d %q", code, errOut)
+			}
+		})
+	}
+}

@@ -1,0 +1,266 @@
+package registry_test
+
+import (
+	"bytes"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/ipreg/ipreg/internal/auth"
+	. "github.com/ipreg/ipreg/internal/registry"
+)
+
+func sampleImport(t *testing.T) []byte {
+	t.Helper()
+	b, err := os.ReadFile("../../docs/import-sample.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func (h *harness) importFile(data []byte, dry bool) *ImportReport {
+	h.t.Helper()
+	rep, err := h.svc.ImportRegistrations(h.ctx, bytes.NewReader(data), ImportOptions{DryRun: dry, Actor: "cli"})
+	if err != nil {
+		h.t.Fatalf("import: %v", err)
+	}
+	return rep
+}
+
+// counts is what the database holds that an import writes.
+func (h *harness) counts() []int {
+	h.t.Helper()
+	var out []int
+	err := h.db.Read(h.ctx, func(tx Tx) error {
+		users, _ := tx.ListUsers(h.ctx)
+		regs, err := tx.ListRegistrations(h.ctx, RegFilter{})
+		if err != nil {
+			return err
+		}
+		seq, _, err := tx.AuditHead(h.ctx)
+		if err != nil {
+			return err
+		}
+		out = []int{len(users), len(regs), int(seq)}
+		return nil
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	_, last := h.feedChanges(0)
+	return append(out, int(last))
+}
+
+// The sample file imports: holders become accounts with no password,
+// each registration is active with its items in the feed outbox and one
+// audit entry, and a second run changes nothing.
+func TestImportSample(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		before := h.counts()
+		dry := h.importFile(sampleImport(t), true)
+		if len(dry.Problems) != 0 {
+			t.Fatalf("dry run problems: %+v", dry.Problems)
+		}
+		if got := h.counts(); !slices.Equal(got, before) {
+			t.Fatalf("the dry run wrote: %v -> %v", before, got)
+		}
+		want := ImportReport{Rows: 6, Holders: 4, NewHolders: 4, Registrations: 4, NewRegistrations: 4, Items: 6}
+		if dry.Rows != want.Rows || dry.Holders != want.Holders || dry.NewHolders != want.NewHolders ||
+			dry.Registrations != want.Registrations || dry.NewRegistrations != want.NewRegistrations || dry.Items != want.Items {
+			t.Fatalf("dry run report %+v, want counts %+v", dry, want)
+		}
+		rep := h.importFile(sampleImport(t), false)
+		if len(rep.Problems) != 0 || rep.NewRegistrations != 4 || len(rep.NewHolderIDs) != 4 {
+			t.Fatalf("real run: %+v", rep)
+		}
+		after := h.counts()
+		if after[0] != before[0]+4 || after[1] != before[1]+4 || after[2] != before[2]+4+4 || after[3] != before[3]+6 {
+			t.Fatalf("counts %v -> %v; want 4 users, 4 registrations, 8 audit entries, 6 feed changes more", before, after)
+		}
+		admin := h.staff("admin")
+		regs, err := h.svc.ListRegistrations(h.ctx, admin, RegFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var holders []string
+		for _, r := range regs {
+			holders = append(holders, r.HolderName)
+			if r.Status != RegActive {
+				t.Errorf("%s is %s", r.Number, r.Status)
+			}
+		}
+		if !slices.Contains(holders, "عائشہ خان") || !slices.Contains(holders, "Karachi Contact Centre, Ltd.") {
+			t.Errorf("holders %q: the Urdu name or the quoted comma did not come through", holders)
+		}
+		// A new holder cannot log in: no usable password until claimed.
+		if _, _, err := h.svc.Login(h.ctx, "ayesha.khan@example.pk", "", "", "127.0.0.1"); err == nil {
+			t.Error("an imported holder logged in without a password")
+		}
+
+		after = h.counts() // the staff login and reads above are audited
+		again := h.importFile(sampleImport(t), false)
+		if len(again.Problems) != 0 || again.Unchanged != 4 || again.NewRegistrations != 0 || again.NewHolders != 0 || len(again.NewHolderIDs) != 0 {
+			t.Fatalf("second run: %+v", again)
+		}
+		if got := h.counts(); !slices.Equal(got, after) {
+			t.Fatalf("the second run wrote: %v -> %v", after, got)
+		}
+	})
+}
+
+func problemText(ps []ImportProblem) string {
+	var b strings.Builder
+	for _, p := range ps {
+		b.WriteString(strings.Join([]string{itoa(p.Line), p.Field, p.Value, p.Message}, " | ") + "\n")
+	}
+	return b.String()
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// importHeader is the sample's header row.
+const importHeader = "holder_kind,holder_name,cnic,ntn,email,mobile,category,operator,subscriber_id,item,approved_on,valid_until,legacy_ref\n"
+
+// A malformed or invalid file gets a report naming the line, the column
+// and what to do, and nothing is written, even when its other rows are
+// good.
+func TestImportProblems(t *testing.T) {
+	good := "company,Good Co,,1111111-1,good@example.pk,0300-1111111,company_vpn,ptcl,,203.99.50.0/30,2025-01-01,2027-01-01,G-1\n"
+	tests := []struct {
+		name, file string
+		line       int
+		field      string
+		contains   string
+	}{
+		{"semicolons", strings.ReplaceAll(importHeader+good, ",", ";"), 1, "", `uses ";" as its separator`},
+		{"tabs", strings.ReplaceAll(importHeader+good, ",", "\t"), 1, "", `uses "tab" as its separator`},
+		{"missing column", strings.Replace(importHeader, "operator,", "", 1) + strings.Replace(good, "ptcl,", "", 1), 1, "operator", "the column operator is missing"},
+		{"unknown column", strings.Replace(importHeader, "operator", "carrier", 1) + good, 1, "", `"carrier" is not a column`},
+		{"unknown operator", importHeader + good + strings.Replace(strings.Replace(good, "ptcl", "etisalat", 1), "50.0/30", "51.0/30", 1), 3, "operator", `"etisalat" is not a known operator`},
+		{"private address", importHeader + good + strings.Replace(good, "203.99.50.0/30", "10.1.2.3", 1), 3, "item", "private address space"},
+		{"field count", importHeader + good + "company,Unquoted, Comma Ltd,,2222222-2,x@example.pk,0300-1111111,company_vpn,ptcl,,203.99.52.0/30,2025-01-01,2027-01-01,G-2\n", 3, "", "put a field that holds a comma in double quotes"},
+		{"bad date", importHeader + strings.Replace(good, "2027-01-01", "01/01/2027", 1), 2, "valid_until", "write it as YYYY-MM-DD"},
+		{"expired", importHeader + strings.Replace(good, "2027-01-01", "2025-06-30", 1), 2, "valid_until", "has passed"},
+		{"bad cnic", importHeader + strings.Replace(good, ",,1111111-1", ",1234,1111111-1", 1), 2, "cnic", "has 4 digits"},
+		{"category of another kind", importHeader + strings.Replace(good, "company_vpn", "freelancer_vpn", 1), 2, "category", "freelancer_vpn is for individual holders"},
+		{"mobile on fixed operator", importHeader + "individual,Ali,35202-1234567-1,,ali@example.pk,0300-1111111,mobile_vpn,ptcl,,0300-1111111,2025-01-01,2027-01-01,\n", 2, "operator", "fixed-line operator"},
+		{"overlap in the file", importHeader + good + strings.Replace(strings.Replace(good, "G-1", "G-2", 1), "203.99.50.0/30", "203.99.50.2", 1), 3, "item", "overlaps 203.99.50.0/30 at line 2"},
+		{"duplicate in a registration", importHeader + good + good, 3, "item", "overlaps 203.99.50.0/30 at line 2"},
+		{"registration rows differ", importHeader + good + strings.Replace(strings.Replace(good, "2025-01-01", "2025-02-01", 1), "50.0/30", "53.0/30", 1), 3, "approved_on", "differs from line 2 of the same registration"},
+		{"holder details differ", importHeader + good + strings.Replace(strings.Replace(strings.Replace(good, "G-1", "G-2", 1), "Good Co", "Good Company", 1), "50.0/30", "54.0/30", 1), 3, "holder_name", "differs from line 2 for the same holder"},
+		{"one identity two e-mails", importHeader + good + strings.Replace(strings.Replace(strings.Replace(good, "G-1", "G-2", 1), "good@", "other@", 1), "50.0/30", "55.0/30", 1), 3, "ntn", "is given at line 2 with the e-mail good@example.pk"},
+		{"empty", "", 0, "", "the file is empty"},
+		{"header only", importHeader, 0, "", "no rows"},
+		{"not UTF-8", importHeader + "company,Bad \xff Co,,1111111-1,good@example.pk,0300-1111111,company_vpn,ptcl,,203.99.50.0/30,2025-01-01,2027-01-01,G-1\n", 2, "", "UTF-8"},
+	}
+	eachStore(t, func(t *testing.T, h *harness) {
+		before := h.counts()
+		for _, tt := range tests {
+			for _, dry := range []bool{true, false} {
+				rep := h.importFile([]byte(tt.file), dry)
+				found := false
+				for _, p := range rep.Problems {
+					found = found || p.Line == tt.line && p.Field == tt.field && strings.Contains(p.Message, tt.contains)
+				}
+				if !found {
+					t.Errorf("%s (dry %v): no problem at line %d, field %q, saying %q; got\n%s", tt.name, dry, tt.line, tt.field, tt.contains, problemText(rep.Problems))
+				}
+				if rep.NewHolderIDs != nil {
+					t.Errorf("%s: a file with problems lists new holders %v", tt.name, rep.NewHolderIDs)
+				}
+			}
+		}
+		if got := h.counts(); !slices.Equal(got, before) {
+			t.Fatalf("files with problems wrote: %v -> %v", before, got)
+		}
+	})
+}
+
+// The reader accepts what spreadsheets write: a byte-order mark, CRLF line
+// ends, quoted fields with commas, Urdu text, header names in any case.
+func TestImportAcceptsSpreadsheetCSV(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		data := "\xEF\xBB\xBF" + strings.ReplaceAll(strings.Replace(string(sampleImport(t)), "holder_kind,holder_name", "Holder Kind,HOLDER NAME", 1), "\n", "\r\n")
+		rep := h.importFile([]byte(data), false)
+		if len(rep.Problems) != 0 || rep.NewRegistrations != 4 {
+			t.Fatalf("report %+v\n%s", rep, problemText(rep.Problems))
+		}
+	})
+}
+
+// An item already in ipreg (an active registration, a pending
+// application) is a problem, with the registration named.
+func TestImportOverlapsRegistry(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		_, reg := h.registered(365, "203.99.48.0/24")
+		rep := h.importFile(sampleImport(t), false)
+		if len(rep.Problems) != 2 {
+			t.Fatalf("want the two sample rows inside %s reported, got\n%s", reg.Number, problemText(rep.Problems))
+		}
+		for i, p := range rep.Problems {
+			if p.Line != 2+i || p.Field != "item" || !strings.Contains(p.Message, "of registration "+reg.Number+", already in ipreg") {
+				t.Errorf("problem %+v", p)
+			}
+		}
+	})
+}
+
+// Imported addresses count toward the fee threshold as allowlisted
+// ("previously whitelisted"): a call centre holding 4 imported addresses
+// pays for a fifth (the threshold is 5).
+func TestImportCountsTowardFee(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		file := importHeader
+		for i := 0; i < 4; i++ {
+			file += "company,Call Co,,3333333-3,calls@example.pk,0300-3333333,call_center,ptcl,,203.99.60." + strconv.Itoa(i) + ",2025-01-01,2027-01-01,CC-1\n"
+		}
+		rep := h.importFile([]byte(file), false)
+		if len(rep.Problems) != 0 || len(rep.NewHolderIDs) != 1 {
+			t.Fatalf("import: %+v", rep)
+		}
+		// The holder claims the account (as the invitation lets them):
+		// here, a password set directly.
+		u := h.claim(rep.NewHolderIDs[0])
+		a, err := h.create(u, ApplicationInput{Category: ptr("call_center"), OperatorID: ptr("ptcl"), SubscriberID: ptr("PTCL-1"),
+			Addresses: &[]string{"203.99.61.0/32"}, Purpose: ptr("a fifth address")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !a.Fee.Due || !strings.Contains(a.Fee.Reason, "would hold 5 allowlisted addresses") {
+			t.Fatalf("fee %+v; want due, counting the 4 imported addresses", a.Fee)
+		}
+	})
+}
+
+// claim gives an imported user a password and logs them in.
+func (h *harness) claim(userID string) *User {
+	h.t.Helper()
+	hash, err := auth.HashPassword("a long password", auth.TestParams)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	var email string
+	err = h.db.Write(h.ctx, func(tx Tx) error {
+		u, err := tx.User(h.ctx, userID)
+		if err != nil {
+			return err
+		}
+		u.PasswordHash, u.EmailVerifiedAt, email = hash, h.clock.Now(), u.Email
+		return tx.UpdateUser(h.ctx, u)
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	tok, _, err := h.svc.Login(h.ctx, email, "a long password", "", "127.0.0.1")
+	if err != nil {
+		h.t.Fatalf("login %s: %v", email, err)
+	}
+	u, err := h.svc.Authenticate(h.ctx, tok)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return u
+}
