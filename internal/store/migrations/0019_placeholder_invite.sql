@@ -1,3 +1,0 @@
--- Placeholder so that 0022 (invitations, h/invite) loads on this branch: the loader
--- refuses gaps. The real 0019 is another branch's; delete this file at merge.
-SELECT 1;
