@@ -65,11 +65,19 @@ nothing. Exit status 1 when the file has problems.`, stdio)
 	if ok, err := keys.Exists(); err == nil && ok && !dry {
 		svc.SetImportPublisher(func(ctx context.Context) (int64, error) { return publishNow(ctx, db, keys) })
 	}
-	rep, err := svc.ImportRegistrations(ctx, f, registry.ImportOptions{DryRun: dry, Actor: "cli"})
+	// New holders are invited in the same run (registry.ImportAndInvite):
+	// the invitation e-mails wait in the outbox for the running server.
+	rep, invited, err := svc.ImportAndInvite(ctx, f, registry.ImportOptions{DryRun: dry, Actor: "cli"})
+	if rep != nil && err != nil && !dry && len(rep.Problems) == 0 {
+		printImportReport(stdio.Stdout, rep, dry)
+	}
 	if err != nil {
 		return describe(err)
 	}
 	printImportReport(stdio.Stdout, rep, dry)
+	if invited > 0 {
+		fmt.Fprintf(stdio.Stdout, "invited %d new holders to claim their accounts: the e-mails wait in the outbox for the running server (admins see them at /admin/invitations)\n", invited)
+	}
 	if len(rep.Problems) > 0 {
 		return &exitError{code: 1, msg: fmt.Sprintf("ipreg import registrations: %d problems; nothing was imported. Correct the file and run the command again.", len(rep.Problems))}
 	}
