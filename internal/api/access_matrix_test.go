@@ -106,6 +106,7 @@ var apiMatrix = []accessRow{
 	{"POST /api/v1/admin/invitations", "/api/v1/admin/invitations", `{"user_ids":["usr_none"]}`, "401 403 403 403 403 403 403 A 403", ""},
 	{"POST /api/v1/admin/invitations/{user}/link", "/api/v1/admin/invitations/usr_none/link", "", "401 403 403 403 403 403 403 404 403", "admins; a user without an invitation is not found"},
 	{"POST /api/v1/invitations/claim", "/api/v1/invitations/claim", `{"token":"ipreg_none","password":"a long password"}`, "404 404 404 404 404 404 404 404 404", "public; an unknown token is not found"},
+	{"POST /api/v1/admin/imports", "/api/v1/admin/imports?dry_run=true", "", "401 403 403 403 403 403 403 A 403", "admins; a dry run writes nothing, a real import the file's registrations"},
 	{"GET /api/v1/openapi.json", "/api/v1/openapi.json", "", "200 200 200 200 200 200 200 200 200", ""},
 	{"GET /healthz", "/healthz", "", "200 200 200 200 200 200 200 200 200", ""},
 	{"GET /readyz", "/readyz", "", "200 200 200 200 200 200 200 200 200", ""},

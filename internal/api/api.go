@@ -132,6 +132,7 @@ var routes = []route{
 	{"POST", "/api/v1/admin/invitations", (*Server).createInvitations},
 	{"POST", "/api/v1/admin/invitations/{user}/link", (*Server).invitationLink},
 	{"POST", "/api/v1/invitations/claim", (*Server).claimInvitation},
+	{"POST", "/api/v1/admin/imports", (*Server).createImport},
 	{"GET", "/api/v1/openapi.json", (*Server).openAPI},
 	{"GET", "/healthz", (*Server).healthz},
 	{"GET", "/readyz", (*Server).readyz},

@@ -310,6 +310,7 @@ func TestAPI(t *testing.T) {
 			testJobs(t, c)
 			testNotifications(t, c)
 			testInvitations(t, c)
+			testImport(t, c)
 			// Every documented route was exercised and its answer validated.
 			for _, r := range api.Routes() {
 				if !c.seen[r] {

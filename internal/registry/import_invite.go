@@ -34,3 +34,7 @@ func (s *Service) AdminImport(ctx context.Context, admin *User, r io.Reader, dry
 	}
 	return s.ImportAndInvite(ctx, r, ImportOptions{DryRun: dryRun, Actor: admin.ID})
 }
+
+// MayImport returns AdminImport's refusal for actor (EUNAUTHORIZED,
+// EFORBIDDEN), or nil: for handlers to refuse before reading an upload.
+func MayImport(actor *User) error { return requireRole(actor, RoleAdmin) }
