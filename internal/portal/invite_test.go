@@ -2,6 +2,7 @@ package portal_test
 
 import (
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -118,4 +119,72 @@ func TestClaimInvitation(t *testing.T) {
 			}
 		})
 	}
+}
+
+// An admin checks the allowlist file on /admin/import (Urdu page: the
+// problems by line, nothing written), checks the corrected file, imports
+// it with the button (the same bytes, kept by hash), and its new holder
+// is invited; the confirm works once.
+func TestAdminImportPage(t *testing.T) {
+	for _, kind := range storetest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			e := newEnvOn(t, kind)
+			data, err := os.ReadFile("../../docs/import-sample.csv")
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.SplitAfter(string(data), "\n")
+			good := strings.Join(lines[:4], "") // PTCL and Nayatel: the demo's operators
+			bad := strings.Replace(good, "182.176.10.7", "192.168.1.7", 1)
+			admin := e.browser()
+			admin.login("admin@demo.test", "demo-password-1")
+			admin.get("/lang/ur?next=/admin/import")
+			if p := admin.get("/admin/import"); p.status != 200 || !strings.Contains(p.body, `name="file"`) || !strings.Contains(p.body, "موجودہ وائٹ لسٹ درآمد کریں") {
+				t.Fatalf("import page = %d:\n%s", p.status, p.body)
+			}
+			p := admin.multipart("/admin/import", nil, map[string][2]string{"file": {"allowlist.csv", bad}})
+			if p.status != 200 || !strings.Contains(p.body, `id="import-problems"`) || !strings.Contains(p.body, "192.168.1.7") ||
+				strings.Contains(p.body, `id="import-confirm"`) || !strings.Contains(p.body, "سطر") {
+				t.Fatalf("check of the bad file = %d:\n%s", p.status, p.body)
+			}
+			p = admin.multipart("/admin/import", nil, map[string][2]string{"file": {"allowlist.csv", good}})
+			m := regexp.MustCompile(`name="sha256" value="([0-9a-f]{64})"`).FindStringSubmatch(p.body)
+			if p.status != 200 || m == nil || strings.Contains(p.body, `id="import-problems"`) {
+				t.Fatalf("check of the good file = %d:\n%s", p.status, p.body)
+			}
+			if list, _ := e.svc.PendingInvitations(e.ctx, e.adminUser()); len(list) != 0 {
+				t.Fatalf("a check invited %v", list)
+			}
+			p = e.browser().post("/admin/import/confirm", url.Values{"sha256": {m[1]}})
+			if p.status == 200 {
+				t.Fatalf("confirm without a login = %d", p.status)
+			}
+			p = admin.post("/admin/import/confirm", url.Values{"sha256": {m[1]}})
+			if p.status != 200 || !strings.Contains(p.body, `id="import-done"`) {
+				t.Fatalf("confirm = %d:\n%s", p.status, p.body)
+			}
+			if list, _ := e.svc.PendingInvitations(e.ctx, e.adminUser()); len(list) != 2 {
+				t.Fatalf("invitations after the import = %+v; want the two new holders", list)
+			}
+			if mails := e.deliver(); len(mails) != 2 {
+				t.Errorf("invitation mails = %d; want 2", len(mails))
+			}
+			if p := admin.post("/admin/import/confirm", url.Values{"sha256": {m[1]}}); p.status != 422 || !strings.Contains(p.body, `id="e-file"`) {
+				t.Errorf("second confirm = %d:\n%s", p.status, p.body)
+			}
+		})
+	}
+}
+
+func (e *env) adminUser() *registry.User {
+	e.t.Helper()
+	tok, _, err := e.svc.Login(e.ctx, "admin@demo.test", "demo-password-1", "", "127.0.0.1")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	u, err := e.svc.Authenticate(e.ctx, tok)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return u
 }

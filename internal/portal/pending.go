@@ -306,6 +306,8 @@ var formPages = map[string]string{
 	"POST /admin/outbox/{id}/resend":                 "/admin/outbox",
 	"POST /admin/invitations/{id}/link":              "/admin/invitations",
 	"POST /admin/invitations/{id}/resend":            "/admin/invitations",
+	"POST /admin/import":                             "/admin/import",
+	"POST /admin/import/confirm":                     "/admin/import",
 }
 
 var rePathValue = regexp.MustCompile(`\{([a-z]+)\}`)

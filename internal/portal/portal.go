@@ -72,6 +72,8 @@ type Server struct {
 	cfg   Config
 	pages map[string]*template.Template
 	kept  *keptForms // forms posted after their session ended (pending.go)
+	// imports are the allowlist files admins checked (page_import.go).
+	imports *importUploads
 }
 
 // New parses the templates and returns the portal.
@@ -83,7 +85,7 @@ func New(svc *registry.Service, log *slog.Logger, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{svc: svc, log: log, cfg: cfg, pages: map[string]*template.Template{}, kept: kept}
+	s := &Server{svc: svc, log: log, cfg: cfg, pages: map[string]*template.Template{}, kept: kept, imports: &importUploads{}}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
@@ -193,6 +195,9 @@ var routes = []route{
 	{"GET /admin/invitations", (*Server).adminInvitations},
 	{"POST /admin/invitations/{id}/link", (*Server).adminInvitationLink},
 	{"POST /admin/invitations/{id}/resend", (*Server).adminInvitationResend},
+	{"GET /admin/import", (*Server).adminImport},
+	{"POST /admin/import", (*Server).adminImportCheck},
+	{"POST /admin/import/confirm", (*Server).adminImportConfirm},
 }
 
 // Patterns lists the routing table, for tests.
