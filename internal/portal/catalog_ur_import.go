@@ -76,4 +76,14 @@ func init() {
 		domainUrdu[k] = v
 	}
 	domainPatterns = compileDomain(domainUrdu)
+	for k, v := range map[string]string{
+		"Holder kind": "حامل کی قسم", "Holder's name": "حامل کا نام", "CNIC": "شناختی کارڈ نمبر", "NTN": "NTN",
+		"Mobile number": "موبائل نمبر", "Category": "زمرہ", "Operator": "آپریٹر", "Subscriber ID": "سبسکرائبر آئی ڈی",
+		"Address or mobile number": "IP ایڈریس یا موبائل نمبر", "Approved on": "منظوری کی تاریخ", "Valid until": "کارآمد تا",
+		"Legacy reference": "پرانا حوالہ",
+	} {
+		if _, ok := urdu[k]; !ok { // the main catalog's words win
+			urdu[k] = v
+		}
+	}
 }
