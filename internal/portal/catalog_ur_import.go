@@ -87,3 +87,26 @@ func init() {
 		}
 	}
 }
+
+// The portal's words for the import's and the invitations' messages that
+// name settings, columns or ids (coded.go): a page names no snake_case
+// code and no internal id.
+func init() {
+	codedFormats = append(codedFormats, compileCoded([]codedFormat{
+		{en: "%s overlaps %s of application %s, pending in ipreg; leave it out, or decide that application first",
+			out: "%[1]s overlaps %[2]s of an application pending in ipreg; leave it out, or decide that application first",
+			ur:  "%[1]s ipreg میں زیر غور ایک درخواست کے %[2]s سے متصادم ہے؛ اسے نکال دیں، یا پہلے اس درخواست کا فیصلہ کریں", args: []string{"-", "-", "drop"}},
+		{en: "is more than %d days from today, longer than a reviewer may approve (the max_validity_days setting); shorten it",
+			out: "is more than %[1]s days from today, longer than a reviewer may approve (the longest validity in the settings); shorten it",
+			ur:  "آج سے %[1]s دن سے زیادہ ہے، جتنی مدت جائزہ کار منظور کر سکتا ہے اس سے لمبی (ترتیبات میں سب سے لمبی مدت)؛ اسے کم کریں", args: []string{"-"}},
+		{en: "the registration has %d items; at most %d are allowed in one registration (the max_items setting)",
+			out: "the registration has %[1]s items; at most %[2]s are allowed in one registration (a setting)",
+			ur:  "رجسٹریشن میں %[1]s اندراجات ہیں؛ ایک رجسٹریشن میں زیادہ سے زیادہ %[2]s کی اجازت ہے (ایک ترتیب)", args: []string{"-", "-"}},
+		{en: "is before approved_on; check the two dates", out: "is before the approval date; check the two dates",
+			ur: "منظوری کی تاریخ سے پہلے ہے؛ دونوں تاریخیں دیکھیں"},
+		{en: "is empty: give the ids of the users to invite (the import's new_holder_ids)", out: "is empty: choose the users to invite",
+			ur: "خالی ہے: جن صارفین کو دعوت دینی ہے انہیں منتخب کریں"},
+		{en: "an invitation needs an actor for the audit log: an admin's user id, or \"cli\"", out: "an invitation needs an actor for the audit log",
+			ur: "دعوت نامے کے لیے آڈٹ لاگ میں کارروائی کرنے والا درکار ہے"},
+	})...)
+}

@@ -1,8 +1,11 @@
 package registry_test
 
 import (
+	"bytes"
 	"fmt"
+	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -205,5 +208,31 @@ func TestInviteRefusals(t *testing.T) {
 		if p, _ := h.svc.PendingInvitations(h.ctx, admin); len(p) != 1 || !p[0].Expired {
 			t.Errorf("pending after expiry = %+v; want one, expired", p)
 		}
+	})
+}
+
+// TestInviteScale times ImportAndInvite of IPREG_IMPORT_SCALE
+// registrations (31000 for the goal in BENCHMARKS.md) on each store:
+// the import, then one invitation (and its e-mail in the outbox) per new
+// holder. Skipped unless the variable is set; it asserts no time.
+func TestInviteScale(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("IPREG_IMPORT_SCALE"))
+	if n <= 0 {
+		t.Skip("set IPREG_IMPORT_SCALE=31000 to import and invite that many registrations' holders and log the times")
+	}
+	data := importScaleFile(n)
+	eachStore(t, func(t *testing.T, h *harness) {
+		start := time.Now()
+		rep, err := h.svc.ImportRegistrations(h.ctx, bytes.NewReader(data), ImportOptions{Actor: "cli"})
+		if err != nil || len(rep.Problems) > 0 {
+			t.Fatalf("import: %v %+v", err, rep)
+		}
+		imported := time.Since(start)
+		start = time.Now()
+		invited, err := h.svc.InviteHolders(h.ctx, "cli", rep.NewHolderIDs)
+		if err != nil || invited != rep.NewHolders {
+			t.Fatalf("InviteHolders = %d, %v; want %d", invited, err, rep.NewHolders)
+		}
+		t.Logf("%d registrations imported in %v; %d new holders invited in %v", rep.NewRegistrations, imported.Round(time.Millisecond), invited, time.Since(start).Round(time.Millisecond))
 	})
 }
