@@ -32,7 +32,9 @@ and item (columns in docs/import.md, a sample in docs/import-sample.csv).
 Every row is checked as an application is; a file with any problem is
 reported line by line and nothing is written. A clean file is imported in one
 transaction: holders matched to accounts by e-mail, then CNIC or NTN, others
-get an account to claim; each registration is audited; the feed gets all the
+get an account to claim and an invitation to claim it (e-mailed through the
+outbox by the running server; admins see them at /admin/invitations); each
+registration is audited; the feed gets all the
 new items in one version (published here when the feed's keys are in
 --data-dir, else by the running server). Running the same file again changes
 nothing. Exit status 1 when the file has problems.`, stdio)
