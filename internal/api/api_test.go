@@ -312,6 +312,8 @@ func TestAPI(t *testing.T) {
 			testEligibility(t, c)
 			testProviders(t, c)
 			testNotices(t, c)
+			testInvitations(t, c)
+			testImport(t, c)
 			// Every documented route was exercised and its answer validated.
 			for _, r := range api.Routes() {
 				if !c.seen[r] {

@@ -32,7 +32,9 @@ and item (columns in docs/import.md, a sample in docs/import-sample.csv).
 Every row is checked as an application is; a file with any problem is
 reported line by line and nothing is written. A clean file is imported in one
 transaction: holders matched to accounts by e-mail, then CNIC or NTN, others
-get an account to claim; each registration is audited; the feed gets all the
+get an account to claim and an invitation to claim it (e-mailed through the
+outbox by the running server; admins see them at /admin/invitations); each
+registration is audited; the feed gets all the
 new items in one version (published here when the feed's keys are in
 --data-dir, else by the running server). Running the same file again changes
 nothing. Exit status 1 when the file has problems.`, stdio)
@@ -65,11 +67,19 @@ nothing. Exit status 1 when the file has problems.`, stdio)
 	if ok, err := keys.Exists(); err == nil && ok && !dry {
 		svc.SetImportPublisher(func(ctx context.Context) (int64, error) { return publishNow(ctx, db, keys) })
 	}
-	rep, err := svc.ImportRegistrations(ctx, f, registry.ImportOptions{DryRun: dry, Actor: "cli"})
+	// New holders are invited in the same run (registry.ImportAndInvite):
+	// the invitation e-mails wait in the outbox for the running server.
+	rep, invited, err := svc.ImportAndInvite(ctx, f, registry.ImportOptions{DryRun: dry, Actor: "cli"})
+	if rep != nil && err != nil && !dry && len(rep.Problems) == 0 {
+		printImportReport(stdio.Stdout, rep, dry)
+	}
 	if err != nil {
 		return describe(err)
 	}
 	printImportReport(stdio.Stdout, rep, dry)
+	if invited > 0 {
+		fmt.Fprintf(stdio.Stdout, "invited %d new holders to claim their accounts: the e-mails wait in the outbox for the running server (admins see them at /admin/invitations)\n", invited)
+	}
 	if len(rep.Problems) > 0 {
 		return &exitError{code: 1, msg: fmt.Sprintf("ipreg import registrations: %d problems; nothing was imported. Correct the file and run the command again.", len(rep.Problems))}
 	}

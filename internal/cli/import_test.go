@@ -52,11 +52,13 @@ func TestImportCommand(t *testing.T) {
 			}
 			code, out, errOut = run(t, env, "", "import", "registrations", "--file", sample)
 			if code != 0 || !strings.Contains(out, "imported: 4 new registrations, 4 new holder accounts") ||
-				!strings.Contains(out, "new holders to invite (user ids): usr") || !strings.Contains(out, "feed: published as version 1") {
+				!strings.Contains(out, "new holders to invite (user ids): usr") || !strings.Contains(out, "feed: published as version 1") ||
+				!strings.Contains(out, "invited 4 new holders to claim their accounts") {
 				t.Fatalf("real run = %d\n%s%s", code, out, errOut)
 			}
 			code, out, errOut = run(t, env, "", "import", "registrations", "--file", sample)
-			if code != 0 || !strings.Contains(out, "imported: 0 new registrations, 0 new holder accounts; 4 registrations unchanged") || strings.Contains(out, "feed:") {
+			if code != 0 || !strings.Contains(out, "imported: 0 new registrations, 0 new holder accounts; 4 registrations unchanged") || strings.Contains(out, "feed:") ||
+				strings.Contains(out, "invited") {
 				t.Fatalf("second run = %d\n%s%s", code, out, errOut)
 			}
 			bad := filepath.Join(dir, "bad.csv")

@@ -121,6 +121,9 @@ func accessTable(v accessIDs) []accessCase {
 		{"GET /admin/jobs", "/admin/jobs", only(200, 403, "admin")},
 		{"GET /admin/outbox", "/admin/outbox", only(200, 403, "admin")},
 		{"GET /verify-email", "/verify-email?token=x", all(200)},
+		{"GET /claim", "/claim?token=x", all(404)},
+		{"GET /admin/invitations", "/admin/invitations", only(200, 403, "admin")},
+		{"GET /admin/import", "/admin/import", only(200, 403, "admin")},
 
 		// State-changing routes, sent empty. 0 means "not sent as this
 		// role" (it would change state; other tests cover it).
@@ -174,6 +177,11 @@ func accessTable(v accessIDs) []accessCase {
 		{"POST /admin/notices/{id}", "/admin/notices/ntc_none", only(404, 403, "admin")},
 		{"POST /admin/notices/{id}/withdraw", "/admin/notices/ntc_none/withdraw", only(404, 403, "admin")},
 		{"POST /verify-email", "/verify-email", map[string]int{"anon": 404}},
+		{"POST /claim", "/claim", map[string]int{"anon": 404}},
+		{"POST /admin/invitations/{id}/link", "/admin/invitations/usr_none/link", with(only(0, 403, "admin"), "admin", 404)},
+		{"POST /admin/invitations/{id}/resend", "/admin/invitations/usr_none/resend", with(only(0, 403, "admin"), "admin", 404)},
+		{"POST /admin/import", "/admin/import", with(only(0, 403, "admin"), "admin", 422)},
+		{"POST /admin/import/confirm", "/admin/import/confirm", with(only(0, 403, "admin"), "admin", 422)},
 		{"POST /account/email/verification", "/account/email/verification", map[string]int{"anon": login}},
 		{"POST /account/language", "/account/language", map[string]int{"anon": login, "alice": 422}},
 		// The register of licensed VPN providers: public; admins keep it.

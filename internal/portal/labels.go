@@ -39,6 +39,7 @@ var labels = map[string]map[string]string{
 	"message": {
 		"verify_email":   "E-mail address confirmation",
 		"password_reset": "Password reset link",
+		"invitation":     "Invitation to claim an account",
 		"submitted":      "Application received",
 		"operator_check": "Operator's answer",
 		"returned":       "Application returned for correction",
@@ -156,6 +157,24 @@ var labels = map[string]map[string]string{
 		"false_information":    "False information",
 		"policy_violation":     "Outside the policy",
 		"other":                "Other reason",
+	},
+	// "import_column": the import file's columns (registry.ImportColumns),
+	// named for people on the import report; docs/import.md has the
+	// header's own names.
+	"import_column": {
+		"holder_kind":   "Holder kind",
+		"holder_name":   "Holder's name",
+		"cnic":          "CNIC",
+		"ntn":           "NTN",
+		"email":         "E-mail address",
+		"mobile":        "Mobile number",
+		"category":      "Category",
+		"operator":      "Operator",
+		"subscriber_id": "Subscriber ID",
+		"item":          "Address or mobile number",
+		"approved_on":   "Approved on",
+		"valid_until":   "Valid until",
+		"legacy_ref":    "Legacy reference",
 	},
 }
 

@@ -304,6 +304,10 @@ var formPages = map[string]string{
 	"POST /admin/holidays":                           "/admin/holidays",
 	"POST /admin/jobs/{name}/run":                    "/admin/jobs",
 	"POST /admin/outbox/{id}/resend":                 "/admin/outbox",
+	"POST /admin/invitations/{id}/link":              "/admin/invitations",
+	"POST /admin/invitations/{id}/resend":            "/admin/invitations",
+	"POST /admin/import":                             "/admin/import",
+	"POST /admin/import/confirm":                     "/admin/import",
 }
 
 var rePathValue = regexp.MustCompile(`\{([a-z]+)\}`)

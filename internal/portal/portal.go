@@ -75,6 +75,8 @@ type Server struct {
 	// homeFigures: the home page's statistics, reused for a few seconds
 	// (home_figures.go).
 	homeFigures homeFigureCache
+	// imports are the allowlist files admins checked (page_import.go).
+	imports *importUploads
 }
 
 // New parses the templates and returns the portal.
@@ -86,7 +88,7 @@ func New(svc *registry.Service, log *slog.Logger, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{svc: svc, log: log, cfg: cfg, pages: map[string]*template.Template{}, kept: kept}
+	s := &Server{svc: svc, log: log, cfg: cfg, pages: map[string]*template.Template{}, kept: kept, imports: &importUploads{}}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
@@ -210,6 +212,14 @@ var routes = []route{
 	{"GET /admin/notices/{id}", (*Server).adminNoticeEdit},
 	{"POST /admin/notices/{id}", (*Server).adminNoticeSave},
 	{"POST /admin/notices/{id}/withdraw", (*Server).adminNoticeWithdraw},
+	{"GET /claim", (*Server).claimPage},
+	{"POST /claim", (*Server).claimPost},
+	{"GET /admin/invitations", (*Server).adminInvitations},
+	{"POST /admin/invitations/{id}/link", (*Server).adminInvitationLink},
+	{"POST /admin/invitations/{id}/resend", (*Server).adminInvitationResend},
+	{"GET /admin/import", (*Server).adminImport},
+	{"POST /admin/import", (*Server).adminImportCheck},
+	{"POST /admin/import/confirm", (*Server).adminImportConfirm},
 }
 
 // Patterns lists the routing table, for tests.

@@ -470,6 +470,8 @@ var flashes = map[string]string{
 	"job_queued":        "The job will start within a few seconds.",
 	"verification_sent": "We have sent a new link to your e-mail address. It works for 48 hours.",
 	"resent":            "The message is queued to be sent again.",
+	"claimed":           "Your account is yours now. Your registrations are below.",
+	"invited":           "A new link is on its way to the holder's e-mail address; the old one no longer works.",
 	"session_ended":     "Your session has ended. Log in again to continue.",
 	"form_kept":         "Your session had ended, so the form was not sent. Log in again and it comes back with what you typed.",
 	// A form posted after the session ended that could not be kept (no

@@ -263,6 +263,8 @@ func formCases(t *testing.T) (e *env, cases map[string]roundTrip, exempt map[str
 		"forgot.html /password/forgot":             "the answer is the same whatever is typed (it must not tell which addresses have accounts)",
 		"checks.html /operator/checks/upload":      "only a file, which a browser cannot be given back",
 		"application.html /applications/{}/submit": "only the payment reference, shown only when a fee is due",
+		"admin_import.html /admin/import":          "only a file, which a browser cannot be given back",
+		"claim.html /claim":                        "a password, never shown back, and the e-mail, which TestClaimInvitation checks is shown back",
 	}
 	settings := url.Values{}                         // filled from the page below
 	long := strings.Repeat("Too long a text. ", 300) // over every note's limit

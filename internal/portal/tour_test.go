@@ -247,6 +247,29 @@ func tour(t *testing.T) []tourPage {
 		visit{role: "admin", path: "/admin/notices/" + ntc.ID},
 		visit{role: "admin", path: "/admin/notices", form: url.Values{"title_en": {"Maintenance"}, "title_ur": {"Maintenance"}, "expires_at": {"2026-13-01"}}},
 		visit{role: "admin", path: "/admin/notices", form: url.Values{"title_en": {"Maintenance"}, "title_ur": {"Maintenance"}, "body_en": {"x"}}})
+	// Invitations and the import (issue 13): an imported holder's claim
+	// page (asking for an e-mail address: the holder has none), the form
+	// sent back with a short password, a link that is not valid; the
+	// admins' invitations and import pages, and the report of a file with
+	// problems.
+	e.importedHolder("usr_tour000001", "Tour Holder", "", "en")
+	if _, err := e.svc.InviteHolders(e.ctx, "cli", []string{"usr_tour000001"}); err != nil {
+		t.Fatal(err)
+	}
+	link, err := e.svc.InvitationLink(e.ctx, e.adminUser(), "usr_tour000001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	badImport := "holder_kind,holder_name,cnic,ntn,email,mobile,category,operator,subscriber_id,item,approved_on,valid_until,legacy_ref\n" +
+		"individual,Tour Person,42101-7654321-2,,tour.person@example.pk,0321-7654321,freelancer_vpn,etisalat,NT-1,192.168.1.7,2024-11-15,2027-01-31,PTA-WL-1\n"
+	visits = append(visits,
+		visit{role: "anon", path: link.Path},
+		visit{role: "anon", path: "/claim?token=x"},
+		visit{role: "anon", path: "/claim", form: url.Values{"token": {strings.TrimPrefix(link.Path, "/claim?token=")}, "password": {"short"}, "email": {"not an address"}}},
+		visit{role: "admin", path: "/admin/invitations"},
+		visit{role: "admin", path: "/admin/import"},
+		visit{role: "admin", path: "/admin/import", form: url.Values{}, files: map[string][2]string{"file": {"allowlist.csv", badImport}}},
+	)
 	// Forms with errors outside the field partial, and on pages with one
 	// form per row: their errors must link to their fields.
 	visits = append(visits,

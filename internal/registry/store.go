@@ -112,6 +112,19 @@ type Tx interface {
 	// how many it ended.
 	EndPasswordResets(ctx context.Context, userID string, at time.Time) (int, error)
 
+	// PutInvitation creates the user's invitation, or renews it (every
+	// field but ID and UserID replaced, UsedAt cleared) when the user has
+	// one: one invitation per user.
+	PutInvitation(ctx context.Context, inv *Invitation) error
+	// InvitationByHash and InvitationOfUser return ENOTFOUND when there is none.
+	InvitationByHash(ctx context.Context, hash string) (*Invitation, error)
+	InvitationOfUser(ctx context.Context, userID string) (*Invitation, error)
+	// UseInvitation marks an invitation claimed; false if it already was.
+	UseInvitation(ctx context.Context, id string, at time.Time) (bool, error)
+	// PendingInvitations lists the unclaimed invitations, oldest first,
+	// with each user's e-mail and account name.
+	PendingInvitations(ctx context.Context) ([]*Invitation, error)
+
 	// ReserveAttempt counts one attempt in bucket and returns the count
 	// including it and when the bucket's window ends. A window opens at
 	// the first attempt after the previous one ended and lasts window. The

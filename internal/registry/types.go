@@ -479,6 +479,27 @@ type PasswordReset struct {
 	UsedAt    time.Time
 }
 
+// Invitation is a one-time link to claim an account made for someone
+// else (an imported holder): set a password, and log in. One per user;
+// inviting again renews it. Hash is the token's SHA-256 (auth.HashToken).
+type Invitation struct {
+	ID        string
+	UserID    string
+	Hash      string
+	InvitedBy string // actor id: an admin's user id, or "cli"
+	// Mailed: the link went to the user's e-mail address, so claiming it
+	// proves the mailbox. False for a link an admin hands out.
+	Mailed    bool
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    time.Time
+
+	// Read with the invitation for the admins' list.
+	Email       string // the user's address (a .invalid placeholder when none is known: see HasMailbox)
+	AccountID   string
+	AccountName string
+}
+
 // AppealState is where an appeal stands.
 type AppealState string
 

@@ -40,6 +40,7 @@ func (t *tx) EraseAccount(ctx context.Context, accountID string, at time.Time) e
 		{"tokens", `DELETE FROM tokens WHERE user_id IN (SELECT id FROM users WHERE account_id = ?)`},
 		{"password resets", `DELETE FROM password_resets WHERE user_id IN (SELECT id FROM users WHERE account_id = ?)`},
 		{"e-mail verifications", `DELETE FROM email_verifications WHERE user_id IN (SELECT id FROM users WHERE account_id = ?)`},
+		{"invitations", `DELETE FROM invitations WHERE user_id IN (SELECT id FROM users WHERE account_id = ?)`},
 		{"login clients", `DELETE FROM login_clients WHERE user_id IN (SELECT id FROM users WHERE account_id = ?)`},
 		{"users", `UPDATE users SET email = '` + registry.ErasedEmailPrefix + `' || id || '` + registry.ErasedEmailDomain + `',
 			password_hash = '', disabled = 1, totp_secret = '', totp_enabled_at = '' WHERE account_id = ?`},

@@ -59,6 +59,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"Providers", testProviders},
 		{"Notices", testNotices},
 		{"Import", testImport},
+		{"Invitations", testInvitations},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

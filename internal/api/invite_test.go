@@ -1,0 +1,93 @@
+package api_test
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ipreg/ipreg/internal/registry"
+)
+
+// importedHolder makes what an import makes for a holder of the old
+// allowlist: an account and an applicant without a password.
+func (c *client) importedHolder(id, name, email string) {
+	c.t.Helper()
+	if email == "" {
+		email = registry.NoMailboxEmail(id)
+	}
+	now := time.Now()
+	err := c.db.Write(context.Background(), func(tx registry.Tx) error {
+		acc := &registry.Account{ID: "acc_" + id, Kind: "individual", Name: name, CNIC: "42101-" + id[len(id)-7:] + "-3", Mobile: "923001234567", CreatedAt: now}
+		if err := tx.CreateAccount(context.Background(), acc); err != nil {
+			return err
+		}
+		return tx.CreateUser(context.Background(), &registry.User{ID: id, Email: email, Role: registry.RoleApplicant, AccountID: acc.ID, CreatedAt: now, Lang: "en"})
+	})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+// testInvitations: admins invite imported holders; one with e-mail claims
+// the mailed link, one without claims a link the admin handed out, giving
+// an address; each then uses the API as itself.
+func testInvitations(t *testing.T, c *client) {
+	c.deliver()
+	c.importedHolder("usr_imp0000001", "Imported One", "one@imported.pk")
+	c.importedHolder("usr_imp0000002", "Imported Two", "")
+	admin := c.login("admin@demo.test")
+	reviewer := c.login("reviewer@demo.test")
+	c.want(c.do("POST", "/api/v1/admin/invitations", reviewer, map[string]any{"user_ids": []string{"usr_imp0000001"}}), 403)
+	c.want(c.do("POST", "/api/v1/admin/invitations", admin, map[string]any{"user_ids": []string{}}), 422)
+	c.want(c.do("POST", "/api/v1/admin/invitations", admin, map[string]any{"user_ids": []string{"usr_imp0000001", "usr_nobody"}}), 404)
+	got := c.want(c.do("POST", "/api/v1/admin/invitations", admin, map[string]any{"user_ids": []string{"usr_imp0000001", "usr_imp0000002"}}), 200).json(t)
+	if got["invited"] != float64(2) {
+		t.Fatalf("invite = %v", got)
+	}
+	list := c.want(c.do("GET", "/api/v1/admin/invitations", admin, nil), 200).json(t)["invitations"].([]any)
+	if len(list) != 2 || strings.Contains(string(c.do("GET", "/api/v1/admin/invitations", admin, nil).body), "token") {
+		t.Fatalf("pending invitations = %v", list)
+	}
+	mails := c.deliver()
+	if len(mails) != 1 || mails[0].To != "one@imported.pk" || !strings.Contains(mails[0].Text, "https://ipreg.example.pk/claim?token=") {
+		t.Fatalf("invitation mails = %+v", mails)
+	}
+	m := tokenRe.FindStringSubmatch(mails[0].Text)
+	mailed, _ := url.QueryUnescape(m[1])
+
+	c.want(c.do("POST", "/api/v1/invitations/claim", "", map[string]string{"token": mailed, "password": "short"}), 422)
+	claimed := c.want(c.do("POST", "/api/v1/invitations/claim", "", map[string]string{"token": mailed, "password": "imported holder one"}), 200).json(t)
+	one := claimed["token"].(string)
+	me := c.want(c.do("GET", "/api/v1/me", one, nil), 200).json(t)["user"].(map[string]any)
+	if me["email"] != "one@imported.pk" || me["email_verified"] != true {
+		t.Fatalf("after the claim: %v", me)
+	}
+	c.want(c.do("GET", "/api/v1/registrations", one, nil), 200)
+	c.want(c.do("POST", "/api/v1/invitations/claim", "", map[string]string{"token": mailed, "password": "imported holder one"}), 404)
+
+	// The holder without e-mail: a link to hand out, then the claim with
+	// an address.
+	c.want(c.do("POST", "/api/v1/admin/invitations/usr_imp0000001/link", admin, nil), 404)
+	link := c.want(c.do("POST", "/api/v1/admin/invitations/usr_imp0000002/link", admin, nil), 200).json(t)
+	if !strings.HasPrefix(link["url"].(string), "https://ipreg.example.pk/claim?token=") {
+		t.Fatalf("link = %v", link)
+	}
+	handed := strings.TrimPrefix(link["path"].(string), "/claim?token=")
+	if bad := c.want(c.do("POST", "/api/v1/invitations/claim", "", map[string]string{"token": handed, "password": "imported holder two"}), 422); bad.errorField(t, "email") == "" {
+		t.Errorf("no e-mail: %s", bad.body)
+	}
+	two := c.want(c.do("POST", "/api/v1/invitations/claim", "", map[string]string{"token": handed, "password": "imported holder two", "email": "two@imported.pk"}), 200).json(t)["token"].(string)
+	me = c.want(c.do("GET", "/api/v1/me", two, nil), 200).json(t)["user"].(map[string]any)
+	if me["email"] != "two@imported.pk" || me["email_verified"] != false {
+		t.Fatalf("after the claim without e-mail: %v", me)
+	}
+	if mails := c.deliver(); len(mails) != 1 || mails[0].To != "two@imported.pk" || !strings.Contains(mails[0].Text, "/verify-email?token=") {
+		t.Fatalf("after the claim: %+v; want a verification link", mails)
+	}
+	if list := c.want(c.do("GET", "/api/v1/admin/invitations", admin, nil), 200).json(t)["invitations"].([]any); len(list) != 0 {
+		t.Errorf("pending after both claims = %v", list)
+	}
+	c.want(c.do("POST", "/api/v1/admin/invitations", admin, map[string]any{"user_ids": []string{"usr_imp0000002"}}), 422)
+}

@@ -1,0 +1,87 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/ipreg/ipreg/internal/registry"
+)
+
+const invitationCols = `i.id, i.user_id, i.hash, i.invited_by, i.mailed, i.created_at, i.expires_at, i.used_at, u.email, COALESCE(a.id, ''), COALESCE(a.name, '')`
+
+const invitationFrom = ` FROM invitations i JOIN users u ON u.id = i.user_id LEFT JOIN accounts a ON a.id = u.account_id`
+
+// PutInvitation is one statement on both databases (INSERT … ON CONFLICT
+// DO UPDATE, SQLite 3.24+ and PostgreSQL 9.5+), so two admins inviting the
+// same user at once leave one row, the later token winning.
+func (t *tx) PutInvitation(ctx context.Context, inv *registry.Invitation) error {
+	_, err := t.exec(ctx, `INSERT INTO invitations (id, user_id, hash, invited_by, mailed, created_at, expires_at, used_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, '')
+		ON CONFLICT (user_id) DO UPDATE SET hash = excluded.hash, invited_by = excluded.invited_by, mailed = excluded.mailed,
+			created_at = excluded.created_at, expires_at = excluded.expires_at, used_at = ''`,
+		inv.ID, inv.UserID, inv.Hash, inv.InvitedBy, boolInt(inv.Mailed), tm(inv.CreatedAt), tm(inv.ExpiresAt))
+	if err != nil {
+		return fmt.Errorf("put invitation: %w", err)
+	}
+	// The row keeps its first id when renewed: read it back.
+	return t.queryRow(ctx, `SELECT id FROM invitations WHERE user_id = ?`, inv.UserID).Scan(&inv.ID)
+}
+
+func scanInvitation(sc interface{ Scan(...any) error }) (*registry.Invitation, error) {
+	var inv registry.Invitation
+	var mailed int
+	var created, expires, used string
+	if err := sc.Scan(&inv.ID, &inv.UserID, &inv.Hash, &inv.InvitedBy, &mailed, &created, &expires, &used,
+		&inv.Email, &inv.AccountID, &inv.AccountName); err != nil {
+		return nil, err
+	}
+	inv.Mailed = mailed != 0
+	inv.CreatedAt, inv.ExpiresAt, inv.UsedAt = parseTime(created), parseTime(expires), parseTime(used)
+	return &inv, nil
+}
+
+func (t *tx) InvitationByHash(ctx context.Context, hash string) (*registry.Invitation, error) {
+	inv, err := scanInvitation(t.queryRow(ctx, `SELECT `+invitationCols+invitationFrom+` WHERE i.hash = ?`, hash))
+	if err != nil {
+		return nil, notFound(err, "invitation not found")
+	}
+	return inv, nil
+}
+
+func (t *tx) InvitationOfUser(ctx context.Context, userID string) (*registry.Invitation, error) {
+	inv, err := scanInvitation(t.queryRow(ctx, `SELECT `+invitationCols+invitationFrom+` WHERE i.user_id = ?`, userID))
+	if err != nil {
+		return nil, notFound(err, "user %s has no invitation", userID)
+	}
+	return inv, nil
+}
+
+func (t *tx) UseInvitation(ctx context.Context, id string, at time.Time) (bool, error) {
+	res, err := t.exec(ctx, `UPDATE invitations SET used_at = ? WHERE id = ? AND used_at = ''`, tm(at), id)
+	if err != nil {
+		return false, fmt.Errorf("use invitation: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("use invitation: %w", err)
+	}
+	return n == 1, nil
+}
+
+func (t *tx) PendingInvitations(ctx context.Context) ([]*registry.Invitation, error) {
+	rows, err := t.query(ctx, `SELECT `+invitationCols+invitationFrom+` WHERE i.used_at = '' ORDER BY i.created_at, i.id`)
+	if err != nil {
+		return nil, fmt.Errorf("pending invitations: %w", err)
+	}
+	defer rows.Close()
+	var out []*registry.Invitation
+	for rows.Next() {
+		inv, err := scanInvitation(rows)
+		if err != nil {
+			return nil, fmt.Errorf("pending invitations: %w", err)
+		}
+		out = append(out, inv)
+	}
+	return out, rows.Err()
+}
