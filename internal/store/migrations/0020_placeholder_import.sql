@@ -1,4 +1,0 @@
--- PLACEHOLDER on branch h/import only: the loader refuses a gap before
--- 0021_import.sql. Delete this file at merge (the real 0020 comes from
--- another branch).
-SELECT 1;
