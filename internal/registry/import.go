@@ -502,9 +502,9 @@ func checkRow(r *importRow, set Settings, ops map[string]*Operator, today time.T
 		case !r.until.After(today):
 			fe.Add("valid_until", "has passed; leave expired registrations out of the import")
 		case fe["approved_on"] == "" && !r.until.After(r.from):
-			fe.Add("valid_until", "is before approved_on; check the two dates")
+			fe.Add("valid_until", "is before the approved date; check the two dates")
 		case r.until.After(limit):
-			fe.Add("valid_until", "is more than %d days from today, longer than a reviewer may approve (the max_validity_days setting); shorten it", set.MaxValidityDays)
+			fe.Add("valid_until", "is more than %d days from today, longer than a reviewer may approve (the settings' longest validity); shorten it", set.MaxValidityDays)
 		}
 	}
 	if r.ref = v["legacy_ref"]; r.ref != "" && !legacyRefRe.MatchString(r.ref) {
@@ -602,7 +602,7 @@ func (s *Service) planImport(ctx context.Context, tx Tx, rows []*importRow, ps *
 	for _, g := range pl.groups {
 		rep.Items += len(g.rows)
 		if len(g.rows) > set.MaxItems {
-			ps.Add(at{g.rows[set.MaxItems], "item"}, "the registration has %d items; at most %d are allowed in one registration (the max_items setting)", len(g.rows), set.MaxItems)
+			ps.Add(at{g.rows[set.MaxItems], "item"}, "the registration has %d items; at most %d are allowed in one registration (the settings' limit of addresses or numbers)", len(g.rows), set.MaxItems)
 		}
 	}
 	rep.Registrations = len(pl.groups)
@@ -829,7 +829,7 @@ func reportLive(ps *problems, r *importRow, li *LiveItem) {
 		ps.Add(at{r, "item"}, "%s overlaps %s of registration %s, already in ipreg; leave it out, or end that registration first", r.item(), li.Value, li.Registration)
 		return
 	}
-	ps.Add(at{r, "item"}, "%s overlaps %s of application %s, pending in ipreg; leave it out, or decide that application first", r.item(), li.Value, li.ApplicationID)
+	ps.Add(at{r, "item"}, "%s overlaps %s of an application pending in ipreg; leave it out, or decide that application first", r.item(), li.Value)
 }
 
 // importBatch builds the rows a checked plan writes and its audit entries.
