@@ -180,9 +180,17 @@ func (p *problems) Add(w at, format string, args ...any) {
 	p.list = append(p.list, pr)
 }
 
-// fileProblem records a problem with the file as a whole or one line.
-func (p *problems) fileProblem(line int, field, value, msg string) {
-	p.list = append(p.list, ImportProblem{Line: line, Field: field, Value: value, Message: msg})
+// inFile names where a problem with the file as a whole (line 0) or one
+// line is.
+type inFile struct {
+	line         int
+	field, value string
+}
+
+// Errorf records a problem with the file as a whole or one line; the
+// format is a message of the registry's catalog.
+func (p *problems) Errorf(w inFile, format string, args ...any) {
+	p.list = append(p.list, ImportProblem{Line: w.line, Field: w.field, Value: w.value, Message: fmt.Sprintf(format, args...)})
 }
 
 // ImportRegistrations imports the regulator's existing allowlist from a
@@ -206,7 +214,7 @@ func (s *Service) ImportRegistrations(ctx context.Context, r io.Reader, opt Impo
 	rep := &ImportReport{}
 	var ps problems
 	if len(data) > MaxImportBytes {
-		ps.fileProblem(0, "", "", fmt.Sprintf("the file is larger than %d MiB; split it into several files and import each", MaxImportBytes>>20))
+		ps.Errorf(inFile{0, "", ""}, "the file is larger than %d MiB; split it into several files and import each", MaxImportBytes>>20)
 		rep.Problems = ps.list
 		return rep, nil
 	}
@@ -235,7 +243,19 @@ func (s *Service) ImportRegistrations(ctx context.Context, r io.Reader, opt Impo
 		if err != nil {
 			return err
 		}
+		// New holders get a real hash of a random secret nobody keeps: no
+		// password opens the account until its holder sets one, and a
+		// login attempt costs the time of any other (a missing hash
+		// would answer at once, telling that the account exists). One
+		// hash for all: hashing each would take minutes.
+		unusable, err := s.hashPassword(ctx, auth.RandomCode(32))
+		if err != nil {
+			return err
+		}
 		batch, audits = s.importBatch(pl, opt, year, first)
+		for _, u := range batch.Users {
+			u.PasswordHash = unusable
+		}
 		if err := tx.InsertImport(ctx, batch); err != nil {
 			return err
 		}
@@ -316,7 +336,7 @@ func separatorOf(data []byte) string {
 // why).
 func readImportFile(data []byte, ps *problems) []*importRow {
 	if sep := separatorOf(data); sep != "," {
-		ps.fileProblem(1, "", "", fmt.Sprintf("the file uses %q as its separator, not a comma; save it as comma-separated (CSV UTF-8) and import it again", sep))
+		ps.Errorf(inFile{1, "", ""}, "the file uses %q as its separator, not a comma; save it as comma-separated (CSV UTF-8) and import it again", sep)
 		return nil
 	}
 	header, recs, err := textfile.CSV(bytes.NewReader(data), func([]string) bool { return true })
@@ -326,11 +346,11 @@ func readImportFile(data []byte, ps *problems) []*importRow {
 		if errors.As(err, &le) {
 			line, err = le.Line, le.Err
 		}
-		ps.fileProblem(line, "", "", err.Error())
+		ps.Errorf(inFile{line, "", ""}, "%s", err.Error())
 		return nil
 	}
 	if header == nil {
-		ps.fileProblem(0, "", "", "the file is empty; it needs a header row naming the columns (docs/import.md) and a row per holder and item")
+		ps.Errorf(inFile{0, "", ""}, "the file is empty; it needs a header row naming the columns (docs/import.md) and a row per holder and item")
 		return nil
 	}
 	col := map[string]int{}
@@ -338,30 +358,30 @@ func readImportFile(data []byte, ps *problems) []*importRow {
 		c := normalizeColumn(h)
 		switch {
 		case !slices.Contains(ImportColumns, c):
-			ps.fileProblem(1, "", h, fmt.Sprintf("%q is not a column of an import file; the columns are %s", h, strings.Join(ImportColumns, ", ")))
+			ps.Errorf(inFile{1, "", h}, "%q is not a column of an import file; the columns are %s", h, strings.Join(ImportColumns, ", "))
 		case col[c] != 0:
-			ps.fileProblem(1, c, h, fmt.Sprintf("the column %s is named twice; name each column once", c))
+			ps.Errorf(inFile{1, c, h}, "the column %s is named twice; name each column once", c)
 		default:
 			col[c] = i + 1
 		}
 	}
 	for _, c := range ImportColumns {
 		if col[c] == 0 && c != "legacy_ref" {
-			ps.fileProblem(1, c, "", fmt.Sprintf("the column %s is missing from the header row; add it (the columns are %s)", c, strings.Join(ImportColumns, ", ")))
+			ps.Errorf(inFile{1, c, ""}, "the column %s is missing from the header row; add it (the columns are %s)", c, strings.Join(ImportColumns, ", "))
 		}
 	}
 	if len(ps.list) > 0 {
 		return nil
 	}
 	if len(recs) == 0 {
-		ps.fileProblem(0, "", "", "the file has a header row but no rows; add a row per holder and item")
+		ps.Errorf(inFile{0, "", ""}, "the file has a header row but no rows; add a row per holder and item")
 		return nil
 	}
 	rows := make([]*importRow, 0, len(recs))
 	for _, rec := range recs {
 		r := &importRow{line: rec.Line, raw: make(map[string]string, len(col))}
 		if len(rec.Fields) != len(header) {
-			ps.fileProblem(rec.Line, "", "", fmt.Sprintf("has %d fields, the header row %d; put a field that holds a comma in double quotes", len(rec.Fields), len(header)))
+			ps.Errorf(inFile{rec.Line, "", ""}, "has %d fields, the header row %d; put a field that holds a comma in double quotes", len(rec.Fields), len(header))
 			r.bad = true
 			rows = append(rows, r)
 			continue
@@ -461,20 +481,23 @@ func checkRow(r *importRow, set Settings, ops map[string]*Operator, today time.T
 			fe.AddErr("item", err)
 		}
 	}
+	// Dates are days: approved_on is kept as that day's midnight UTC, so
+	// that pages showing the day (in UTC) show the day written;
+	// valid_until as the end of that day in Pakistan, as a registration
+	// is valid through its last day.
 	date := func(field string) time.Time {
-		d, err := time.ParseInLocation(time.DateOnly, v[field], loc)
+		d, err := time.Parse(time.DateOnly, v[field])
 		if err != nil {
 			fe.Add(field, "%q is not a date; write it as YYYY-MM-DD, e.g. 2024-12-31", v[field])
 		}
 		return d
 	}
 	r.from, r.until = date("approved_on"), date("valid_until")
-	if fe["approved_on"] == "" && r.from.After(today) {
+	if fe["approved_on"] == "" && r.from.After(time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)) {
 		fe.Add("approved_on", "is after today; give the date the registration was approved")
 	}
 	if fe["valid_until"] == "" {
-		// Valid through the whole last day, in Pakistan.
-		r.until = r.until.AddDate(0, 0, 1)
+		r.until = time.Date(r.until.Year(), r.until.Month(), r.until.Day()+1, 0, 0, 0, 0, loc)
 		switch limit := today.AddDate(0, 0, set.MaxValidityDays+1); {
 		case !r.until.After(today):
 			fe.Add("valid_until", "has passed; leave expired registrations out of the import")
@@ -637,7 +660,7 @@ func (s *Service) planImport(ctx context.Context, tx Tx, rows []*importRow, ps *
 				ps.Add(at{r, "email"}, "belongs to a staff user of ipreg; give the holder's own e-mail")
 				continue
 			case acc == nil:
-				return nil, fmt.Errorf("import: account %s of user %s not found", u.AccountID, u.ID)
+				return nil, errors.New("import: a user's account is missing from the directory")
 			default:
 				h.account = acc
 			}
@@ -853,7 +876,7 @@ func (s *Service) importBatch(pl *importPlan, opt ImportOptions, year int, first
 		if strings.HasPrefix(ref, "auto:") {
 			ref = ""
 		}
-		note := fmt.Sprintf("imported from the allowlist kept before ipreg; registration %s valid until %s", reg.Number, day(reg.ValidUntil.AddDate(0, 0, -1)))
+		note := fmt.Sprintf("imported from the allowlist kept before ipreg; registration %s valid until %s", reg.Number, pl.groups[i].rows[0].until.AddDate(0, 0, -1).Format(time.DateOnly))
 		b.Events = append(b.Events, &Event{ApplicationID: a.ID, At: now, ActorID: actor, ActorRole: RoleAdmin, Type: string(StateApproved), Note: note})
 		audits = append(audits, &audit.Entry{At: now, ActorID: actor, Action: "registration.imported", ObjectType: "registration", ObjectID: reg.Number,
 			Detail: fmt.Sprintf(`{"application":%q,"legacy_ref":%q,"line":%d}`, a.ID, ref, pl.groups[i].rows[0].line)})

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ipreg/ipreg/internal/auth"
 	. "github.com/ipreg/ipreg/internal/registry"
@@ -95,9 +96,11 @@ func TestImportSample(t *testing.T) {
 		if !slices.Contains(holders, "عائشہ خان") || !slices.Contains(holders, "Karachi Contact Centre, Ltd.") {
 			t.Errorf("holders %q: the Urdu name or the quoted comma did not come through", holders)
 		}
-		// A new holder cannot log in: no usable password until claimed.
-		if _, _, err := h.svc.Login(h.ctx, "ayesha.khan@example.pk", "", "", "127.0.0.1"); err == nil {
-			t.Error("an imported holder logged in without a password")
+		// A new holder cannot log in: no usable password until claimed,
+		// and the refusal is the one any wrong password gets.
+		for _, pw := range []string{"", "not a password anyone has", "a long password"} {
+			_, _, err := h.svc.Login(h.ctx, "ayesha.khan@example.pk", pw, "", "127.0.0.1")
+			wantCode(t, err, EUNAUTHORIZED, "wrong e-mail or password")
 		}
 
 		after = h.counts() // the staff login and reads above are audited
@@ -224,6 +227,23 @@ func TestImportCountsTowardFee(t *testing.T) {
 		// The holder claims the account (as the invitation lets them):
 		// here, a password set directly.
 		u := h.claim(rep.NewHolderIDs[0])
+		// The holder sees the imported registration and its application,
+		// whose timeline says where it came from.
+		regs, err := h.svc.ListRegistrations(h.ctx, u, RegFilter{})
+		if err != nil || len(regs) != 1 || len(regs[0].Addresses) != 4 || regs[0].Category != CategoryCallCenter {
+			t.Fatalf("the holder's registrations = %+v, %v", regs, err)
+		}
+		if d := regs[0].ValidFrom.UTC().Format(time.DateOnly); d != "2025-01-01" {
+			t.Errorf("valid from %s (%v), want the approved_on day 2025-01-01", d, regs[0].ValidFrom)
+		}
+		if d := regs[0].ValidUntil.In(PKT.Loc).Add(-time.Second).Format(time.DateOnly); d != "2027-01-01" || regs[0].ValidUntil.UTC().Format(time.DateOnly) != "2027-01-01" {
+			t.Errorf("valid until %v, want through the end of 2027-01-01 in Pakistan", regs[0].ValidUntil)
+		}
+		app, err := h.svc.GetApplication(h.ctx, u, regs[0].ApplicationID)
+		if err != nil || app.State != StateApproved || len(app.Events) != 1 ||
+			app.Events[0].Note != "imported from the allowlist kept before ipreg; registration "+regs[0].Number+" valid until 2027-01-01" {
+			t.Fatalf("the imported application = %+v, %v", app, err)
+		}
 		a, err := h.create(u, ApplicationInput{Category: ptr("call_center"), OperatorID: ptr("ptcl"), SubscriberID: ptr("PTCL-1"),
 			Addresses: &[]string{"203.99.61.0/32"}, Purpose: ptr("a fifth address")})
 		if err != nil {
@@ -263,4 +283,45 @@ func (h *harness) claim(userID string) *User {
 		h.t.Fatal(err)
 	}
 	return u
+}
+
+// Holders are matched to accounts by e-mail, then by CNIC or NTN; a staff
+// user's e-mail or an account of another kind or identity is a problem.
+func TestImportMatchesAccounts(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		byEmail := h.applicant("company")       // applicant1@example.com.pk, NTN 0000001-8
+		byIdentity := h.applicant("individual") // CNIC 35202-0000002-1
+		row := func(kind, name, cnic, ntn, email, cat, item, ref string) string {
+			return strings.Join([]string{kind, name, cnic, ntn, email, "0300-1234567", cat, "ptcl", "", item, "2025-01-01", "2027-01-01", ref}, ",") + "\n"
+		}
+		file := importHeader +
+			row("company", "Applicant 1", "35202-0000001-1", "0000001-8", "Applicant1@Example.com.pk", "company_vpn", "203.99.70.0/30", "M-1") +
+			row("individual", "Applicant 2", "35202-0000002-1", "", "another.address@example.pk", "freelancer_vpn", "203.99.71.1", "M-2")
+		rep := h.importFile([]byte(file), false)
+		if len(rep.Problems) != 0 || rep.NewHolders != 0 || rep.NewRegistrations != 2 || rep.NewHolderIDs != nil {
+			t.Fatalf("report %+v\n%s", rep, problemText(rep.Problems))
+		}
+		for _, u := range []*User{byEmail, byIdentity} {
+			regs, err := h.svc.ListRegistrations(h.ctx, u, RegFilter{})
+			if err != nil || len(regs) != 1 {
+				t.Errorf("%s's registrations = %+v, %v", u.Email, regs, err)
+			}
+		}
+		bad := importHeader +
+			row("company", "Staff", "", "0000009-8", "admin@demo.test", "company_vpn", "203.99.72.0/30", "M-3") +
+			row("individual", "Applicant 1", "35202-0000001-1", "", "applicant1@example.com.pk", "freelancer_vpn", "203.99.73.1", "M-4") +
+			row("individual", "Someone", "35202-0000009-1", "", "applicant2@example.com.pk", "freelancer_vpn", "203.99.74.1", "M-5")
+		rep = h.importFile([]byte(bad), true)
+		want := []string{"2 email belongs to a staff user", "3 holder_kind the e-mail belongs to a company account", "4 cnic the e-mail belongs to an account in ipreg with another CNIC or NTN"}
+		var got []string
+		for _, p := range rep.Problems {
+			got = append(got, strconv.Itoa(p.Line)+" "+p.Field+" "+p.Message)
+		}
+		for i, w := range want {
+			if i >= len(got) || !strings.HasPrefix(got[i], w) {
+				t.Errorf("problems:\n%s\nwant, in order, ones starting %q", strings.Join(got, "\n"), want)
+				break
+			}
+		}
+	})
 }

@@ -56,6 +56,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"Outbox", testOutbox},
 		{"OutboxClaimConcurrent", testOutboxClaimConcurrent},
 		{"Invitations", testInvitations},
+		{"Import", testImport},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
