@@ -140,7 +140,7 @@ func (s *Service) invite(ctx context.Context, tx Tx, actor string, u *User, mail
 		// One message per renewal (a fresh key each time), so a renewed
 		// invitation mails its new link.
 		data := map[string]string{"Path": "/claim?token=", "Days": strconv.Itoa(int(inviteLifetime.Hours() / 24))}
-		if _, err := s.mail(ctx, tx, u, "invite:"+inv.ID+":"+auth.RandomID("r"), "invitation", data, t, ""); err != nil {
+		if _, err := s.mail(ctx, tx, u, "invite:"+inv.ID+":"+auth.RandomID("inv"), "invitation", data, t, ""); err != nil {
 			return "", err
 		}
 	}
