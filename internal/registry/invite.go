@@ -62,7 +62,7 @@ func (s *Service) InviteHolders(ctx context.Context, actor string, userIDs []str
 			if err != nil {
 				return err
 			}
-			if err := invitable(u); err != nil {
+			if err := invitable(ctx, tx, u); err != nil {
 				return err
 			}
 			if _, err := s.invite(ctx, tx, actor, u, HasMailbox(u.Email)); err != nil {
@@ -90,15 +90,36 @@ func (s *Service) InviteUsers(ctx context.Context, admin *User, userIDs []string
 }
 
 // invitable refuses users an invitation would let someone take over:
-// only an applicant that never had a password can be claimed.
-func invitable(u *User) error {
+// only an applicant that never chose a password can be claimed. That is a
+// user without a password hash, or one an import made (its account has
+// the audit entry "account.imported"; the import gives it the hash of a
+// discarded secret, so that logins fail as any wrong password does) and
+// that nobody has used since: no audit entry of the user but invitations.
+func invitable(ctx context.Context, tx Tx, u *User) error {
 	switch {
 	case u.Role != RoleApplicant:
 		return Errorf(EINVALID, "user %s is regulator or operator staff, not an applicant: staff are added with a password, not invited", u.ID)
 	case u.Disabled:
 		return Errorf(EINVALID, "user %s is disabled: enable it before inviting it", u.ID)
-	case u.PasswordHash != "":
-		return Errorf(EINVALID, "user %s has a password already (its invitation was claimed, or it signed up): it can use \"Forgot your password?\" instead", u.ID)
+	case u.PasswordHash == "":
+		return nil
+	}
+	used := Errorf(EINVALID, "user %s has a password already (its invitation was claimed, or it signed up): it can use \"Forgot your password?\" instead", u.ID)
+	entries, err := tx.AuditEntriesAbout(ctx, []AuditObject{{Type: "user", ID: u.ID}, {Type: "account", ID: u.AccountID}})
+	if err != nil {
+		return err
+	}
+	imported := false
+	for _, e := range entries {
+		switch {
+		case e.ObjectType == "account" && e.Action == "account.imported":
+			imported = true
+		case e.ObjectType == "user" && e.Action != "user.invited":
+			return used
+		}
+	}
+	if !imported {
+		return used
 	}
 	return nil
 }
@@ -119,7 +140,7 @@ func (s *Service) invite(ctx context.Context, tx Tx, actor string, u *User, mail
 		// One message per renewal (a fresh key each time), so a renewed
 		// invitation mails its new link.
 		data := map[string]string{"Path": "/claim?token=", "Days": strconv.Itoa(int(inviteLifetime.Hours() / 24))}
-		if _, err := s.mail(ctx, tx, u, "invite:"+inv.ID+":"+auth.RandomID("r"), "invitation", data, t, ""); err != nil {
+		if _, err := s.mail(ctx, tx, u, "invite:"+inv.ID+":"+auth.RandomID("inv"), "invitation", data, t, ""); err != nil {
 			return "", err
 		}
 	}
@@ -198,7 +219,7 @@ func (s *Service) InvitationLink(ctx context.Context, admin *User, userID string
 		if err != nil {
 			return err
 		}
-		if err := invitable(u); err != nil {
+		if err := invitable(ctx, tx, u); err != nil {
 			return err
 		}
 		t, err := s.invite(ctx, tx, admin.ID, u, false)
@@ -253,8 +274,10 @@ func (s *Service) validInvitation(ctx context.Context, tx Tx, token string) (*In
 	if err != nil {
 		return nil, nil, err
 	}
-	if invitable(u) != nil {
+	if err := invitable(ctx, tx, u); ErrorCode(err) == EINVALID {
 		return nil, nil, errInvitationInvalid
+	} else if err != nil {
+		return nil, nil, err
 	}
 	return inv, u, nil
 }
