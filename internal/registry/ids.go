@@ -5,5 +5,4 @@ package registry
 // their public numbers, never by these ids except as a secondary
 // reference; the portal's checks find them by these prefixes, and a test
 // keeps the list complete.
-var IDPrefixes = []string{"acc", "apl", "app", "chk", "doc", "evf", "msg", "ntc", "prv", "rev", "rst", "run", "tok", "usr", "wrk"}
-var IDPrefixes = []string{"acc", "apl", "app", "chk", "doc", "evf", "inv", "msg", "rev", "rst", "run", "tok", "usr", "wrk"}
+var IDPrefixes = []string{"acc", "apl", "app", "chk", "doc", "evf", "inv", "msg", "ntc", "prv", "rev", "rst", "run", "tok", "usr", "wrk"}
