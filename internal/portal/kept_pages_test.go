@@ -32,8 +32,7 @@ func hiddenFields(body string, at int) url.Values {
 // route that needs a login is in the table.
 func TestFormPagesCarryTheirForms(t *testing.T) {
 	open := map[string]bool{"POST /signup": true, "POST /login": true, "POST /logout": true,
-		"POST /password/forgot": true, "POST /password/reset": true, "POST /eligibility": true}
-		"POST /password/forgot": true, "POST /password/reset": true,
+		"POST /password/forgot": true, "POST /password/reset": true, "POST /eligibility": true,
 		"POST /claim": true}
 	for _, p := range portal.Patterns() {
 		if strings.HasPrefix(p, "POST ") && !open[p] {

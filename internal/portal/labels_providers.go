@@ -11,14 +11,10 @@ func init() {
 		"expired":   "Expired",
 		"revoked":   "Revoked",
 	}
-	plurals["%d providers are on the register."] = plural{
-		en: [2]string{"%d provider is on the register.", "%d providers are on the register."},
-		ur: [2]string{"فہرست میں %d فراہم کنندہ درج ہے۔", "فہرست میں %d فراہم کنندگان درج ہیں۔"},
-	}
 	// The API's wording names the status codes; the form offers them as a
 	// choice, so a page asks for the choice.
 	codedFormats = compileCoded(append(codedFormats, codedFormat{en: `must be "active", "suspended", "expired" or "revoked"`,
-		out: "Choose the licence's status", ur: "لائسنس کی حیثیت منتخب کریں"}))
+		out: "Choose the licence's status"}))
 	// A form posted after the session ended comes back on these pages.
 	formPages["POST /admin/providers"] = "/admin/providers"
 	formPages["POST /admin/providers/{id}"] = "/admin/providers/{id}"

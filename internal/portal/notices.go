@@ -76,7 +76,6 @@ func init() {
 		"expired":   "Past",
 		"withdrawn": "Withdrawn by the registry",
 	}
-	plurals["%d changes"] = plural{en: [2]string{"%d change", "%d changes"}, ur: [2]string{"%d تبدیلی", "%d تبدیلیاں"}}
 	for k, v := range map[string]string{
 		"notice_published": "The notice was published.",
 		"notice_saved":     "The change was saved; the notice shows it with what it replaced.",
