@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/ipreg/ipreg/internal/registry"
 )
 
 // keysIn finds the English texts the portal shows: T and translate calls
@@ -58,6 +60,13 @@ func keysIn(t *testing.T) map[string]string {
 					add(f, g)
 				}
 			}
+		}
+	}
+	// The questionnaire's answers, which the page shows from the
+	// registry's tables of texts by code.
+	for _, table := range []map[string]string{registry.EligibilityOutcomeText, registry.EligibilityAdviceText, registry.EligibilityFeeText} {
+		for _, k := range table {
+			keys[k] = "registry/eligibility.go"
 		}
 	}
 	return keys
