@@ -370,13 +370,26 @@ func (a *Agent) ListenRADIUS(ctx context.Context, conn net.PacketConn, opts RADI
 		// Packets that do not parse are logged through the agent's logger
 		// (those with a wrong secret are counted and logged by radiusConn).
 		ErrorLog: slog.NewLogLogger(a.cfg.Log.Handler(), slog.LevelWarn)}
-	conn = &radiusConn{PacketConn: conn, secret: opts.Secret, agent: a}
+	rc := &radiusConn{PacketConn: conn, secret: opts.Secret, agent: a, reading: make(chan struct{})}
+	served := make(chan struct{})
 	go func() {
 		t := time.NewTicker(max(min(opts.SessionTimeout/4, time.Minute), time.Second))
 		defer t.Stop()
 		for {
 			select {
 			case <-ctx.Done():
+				// layeh.com/radius counts Serve as active only after it
+				// has registered its listener and released its lock; a
+				// Shutdown in between closes lastActive, and Serve's own
+				// end then closes it again: "close of closed channel"
+				// (seen in CI when ctx ended as the server started). The
+				// first read comes after that count, so Shutdown waits
+				// for it, or for Serve to have returned without reading.
+				select {
+				case <-rc.reading:
+				case <-served:
+					return
+				}
 				srv.Shutdown(context.Background())
 				return
 			case <-t.C:
@@ -384,7 +397,8 @@ func (a *Agent) ListenRADIUS(ctx context.Context, conn net.PacketConn, opts RADI
 			}
 		}
 	}()
-	err := srv.Serve(conn)
+	err := srv.Serve(rc)
+	close(served)
 	if ctx.Err() != nil {
 		return nil
 	}

@@ -29,6 +29,11 @@ type radiusConn struct {
 
 	mu     sync.Mutex
 	logged map[netip.Addr]badSource
+
+	// reading is closed (once, by readOnce) when the server first reads:
+	// ListenRADIUS shuts the server down only after that (see there).
+	reading  chan struct{}
+	readOnce sync.Once
 }
 
 type badSource struct {
@@ -40,6 +45,9 @@ type badSource struct {
 const badLogEvery = time.Minute
 
 func (c *radiusConn) ReadFrom(p []byte) (int, net.Addr, error) {
+	if c.reading != nil {
+		c.readOnce.Do(func() { close(c.reading) })
+	}
 	for {
 		n, addr, err := c.PacketConn.ReadFrom(p)
 		if err != nil || n < 20 {
