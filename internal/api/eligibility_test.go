@@ -44,6 +44,13 @@ func testEligibility(t *testing.T, c *client) {
 	if fee := a["fee"].(map[string]any); fee["code"] != "fee_threshold" || !strings.Contains(fee["text"].(string), "PKR 10,000") {
 		t.Errorf("fee = %v", fee)
 	}
+	// A customer of a licensed provider: no registration, so no category
+	// whose fee could apply (tester t1, finding 8: the answer said "No fee
+	// applies to this category.").
+	a = c.want(c.do("POST", "/api/v1/eligibility", "", map[string]string{"who": "company", "connection": "static_ip", "licensed_provider": "yes"}), 200).json(t)
+	if fee := a["fee"].(map[string]any); a["category"] != nil || fee["code"] != "no_registration" || strings.Contains(fee["text"].(string), "category") {
+		t.Errorf("not_needed: category %v, fee = %v; want no category and fee no_registration", a["category"], fee)
+	}
 	for _, tc := range []struct {
 		body        any
 		field, says string

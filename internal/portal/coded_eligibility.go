@@ -16,6 +16,10 @@ func init() {
 		{"must be [\"static_ip\"] when the outcome is apply in %s, which registers static IP addresses: answer the other connections with static_ip_first", []string{"-"}},
 		{"must be left out when the outcome is not_needed: no registration, so no category", nil},
 		{"no rule answers who=%s, connection=%s, licensed_provider=%s: add a rule for it, or a last rule without conditions", []string{"-", "-", "-"}},
+		{"rule %s answers who=%s with connection=static_ip, but static_ip_first tells the asker to get a static IP address: list the other connections in connection, or answer static_ip with an apply rule before it", []string{"-", "-"}},
+		{"must not list static_ip when the outcome is static_ip_first, which tells the asker to get a static IP address: answer static_ip with apply", nil},
+		{"%s is advice for the outcome %s: remove it from rule %s, or change the outcome", []string{"-", "-", "-"}},
+		{"%s does not fit the category %s: remove it from rule %s", []string{"-", "-", "-"}},
 	} {
 		kept = append(kept, codedFormat{en: f.en, out: f.en, args: f.args})
 	}

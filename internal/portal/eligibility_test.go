@@ -99,6 +99,38 @@ func TestEligibilityPage(t *testing.T) {
 						!strings.Contains(html.UnescapeString(p.body), map[string]string{"en": "Who are you?: ", "ur": "آپ کون ہیں؟: "}[lang]) || strings.Contains(p.body, `id="eligibility-answer"`) {
 						t.Errorf("invalid answers: %d %s", p.status, p.body)
 					}
+					// Tester t1, finding 8: the error summary names the
+					// questions in the form's order, not by name.
+					p = b.post("/eligibility", url.Values{})
+					summary := html.UnescapeString(p.body)
+					if i := strings.Index(summary, `id="errors"`); i >= 0 {
+						summary = summary[i:]
+					}
+					if j := strings.Index(summary, "</ul>"); j >= 0 {
+						summary = summary[:j]
+					}
+					var at []int
+					for _, q := range map[string][]string{
+						"en": {"Who are you?", "How do you connect to the internet?", "Do you use a licensed VPN service provider?"},
+						"ur": {"آپ کون ہیں؟", "آپ کا انٹرنیٹ کنکشن کس قسم کا ہے؟", "کیا آپ کسی لائسنس یافتہ وی پی این سروس فراہم کنندہ کی سروس استعمال کرتے ہیں؟"},
+					}[lang] {
+						at = append(at, strings.Index(summary, q+": "))
+					}
+					if p.status != 400 || at[0] < 0 || !(at[0] < at[1] && at[1] < at[2]) {
+						t.Errorf("the error summary does not name who, connection, licensed_provider in the form's order (at %v): %s", at, summary)
+					}
+					// The answers chosen, in one sentence with the page's
+					// punctuation: Urdu's ؛ and ۔, and its comma inside
+					// "(3G، 4G)".
+					p = b.post("/eligibility", url.Values{"who": {"individual_mobile"}, "connection": {"mobile_data"}, "licensed_provider": {"no"}})
+					line := html.UnescapeString(regexp.MustCompile(`(?s)<p id="eligibility-answers">(.*?)</p>`).FindStringSubmatch(p.body + `<p id="eligibility-answers"></p>`)[1])
+					if lang == "ur" {
+						if strings.ContainsAny(line, ";.,") || strings.Count(line, "؛") != 2 || !strings.HasSuffix(line, "۔") || !strings.Contains(line, "3G\u2069، \u20664G") {
+							t.Errorf("the Urdu answers line has Latin punctuation or lacks Urdu's: %q", line)
+						}
+					} else if !strings.Contains(line, "An individual on mobile data; Mobile data (3G, 4G); No, I run my own VPN or use another service.") {
+						t.Errorf("the answers line = %q", line)
+					}
 					if diff := accessDiff(before, accessSnapshot(t, e)); diff != "" {
 						t.Errorf("the questionnaire wrote to the database:\n%s", diff)
 					}

@@ -66,6 +66,11 @@ func (s *Server) eligibilityView(r *http.Request, f url.Values, err error, a *re
 	}}
 	if err != nil {
 		v.Err = toFormError(s, r, err)
+		// The summary names the questions in the form's order, not by
+		// name (which put "connection" before "who").
+		for _, q := range eligibilityQuestions {
+			v.Err.Order = append(v.Err.Order, q.Name)
+		}
 	}
 	return v, nil
 }

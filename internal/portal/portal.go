@@ -501,6 +501,10 @@ type formError struct {
 	// differs from fieldLabels' ("purpose" is "Why you need the new ones
 	// (optional)" on the change form): English catalog keys.
 	Labels map[string]string
+	// Order lists fields in the order the page's form asks them, where
+	// that is not by name (the questionnaire): the summary names them
+	// first, in this order, then the others by name (FieldKeys).
+	Order []string
 	// onPage, set by render from the page it rendered: the label text of
 	// the input each field's summary link points at (in the page's
 	// language), and the fields whose input is not on the page (the
@@ -538,7 +542,16 @@ func (e *formError) FieldKeys() []string {
 		}
 		return k
 	}
-	slices.SortFunc(keys, func(a, b string) int { return cmp.Or(strings.Compare(order(a), order(b)), strings.Compare(a, b)) })
+	// A field of Order before any other, in Order's order.
+	rank := func(k string) int {
+		if i := slices.Index(e.Order, k); i >= 0 {
+			return i
+		}
+		return len(e.Order)
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		return cmp.Or(cmp.Compare(rank(a), rank(b)), strings.Compare(order(a), order(b)), strings.Compare(a, b))
+	})
 	return keys
 }
 

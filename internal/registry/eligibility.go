@@ -66,6 +66,9 @@ var EligibilityAdvice = []string{"check_provider_register", "list_static_address
 const (
 	FeeNone          = "no_fee"        // the category never pays, or the amount is 0
 	FeeFromThreshold = "fee_threshold" // PKR FeeAmountPKR once the account's allowlisted addresses reach FeeThreshold
+	// FeeNoRegistration: the answer is not_needed, so there is no
+	// category whose fee could apply (no_fee's text names "this category").
+	FeeNoRegistration = "no_registration"
 )
 
 // EligibilityFeeText is the English text of each fee code: the threshold
@@ -73,6 +76,9 @@ const (
 var EligibilityFeeText = map[string]string{
 	FeeNone:          "No fee applies to this category.",
 	FeeFromThreshold: "A fee of PKR %s applies once your account's allowlisted addresses (held and applied for) reach %d.",
+	// FeeNoRegistration: not shown by the portal, which has no fee
+	// section without a registration; the API's clients read it.
+	FeeNoRegistration: "No fee: you do not need to register.",
 }
 
 // EligibilityRule is one rule: when the answers match every condition (an
@@ -171,7 +177,7 @@ func (c Category) Name() string {
 
 // EligibilityFee says whether a fee applies to the category of an answer.
 type EligibilityFee struct {
-	Code      string // FeeNone or FeeFromThreshold
+	Code      string // FeeNone or FeeFromThreshold, FeeNoRegistration with not_needed
 	AmountPKR int64  // with FeeFromThreshold
 	Threshold int    // allowlisted addresses from which it is due, with FeeFromThreshold
 }
@@ -219,6 +225,7 @@ func Eligibility(set Settings, q EligibilityQuestions) (*EligibilityAnswer, erro
 	r := set.EligibilityRules[i]
 	a := &EligibilityAnswer{Questions: q, Rule: r.Code, Outcome: r.Outcome, Advice: slices.Clone(r.Advice), Fee: EligibilityFee{Code: FeeNone}}
 	if r.Outcome == OutcomeNotNeeded {
+		a.Fee.Code = FeeNoRegistration
 		return a, nil
 	}
 	a.RegistrationNeeded = true
@@ -283,6 +290,13 @@ func validateEligibilityRules(fe FieldErrors, rules []EligibilityRule) {
 			codes[r.Code] = i
 		}
 		values := func(field string, got, allowed []string) {
+			// An empty list ("who": []) matches any answer, which reads
+			// as "no one": it is refused, so that "any" is said by
+			// leaving the list out.
+			if got != nil && len(got) == 0 {
+				add(field, "is an empty list, which would match any answer: leave it out to match any answer, or list the answers the rule matches")
+				return
+			}
 			for _, v := range got {
 				if !slices.Contains(allowed, v) {
 					add(field, "%q is not an answer to this question: use %s (or leave the list out to match any answer)", v, strings.Join(allowed, ", "))
@@ -296,11 +310,16 @@ func validateEligibilityRules(fe FieldErrors, rules []EligibilityRule) {
 		values("who", r.Who, EligibilityWho)
 		values("connection", r.Connection, EligibilityConnection)
 		values("licensed_provider", r.LicensedProvider, EligibilityLicensed)
+		adviceKnown := true
 		for _, c := range r.Advice {
 			if _, ok := EligibilityAdviceText[c]; !ok {
 				add("advice", "%q is not advice the questionnaire knows: use %s", c, strings.Join(EligibilityAdvice, ", "))
+				adviceKnown = false
 				break
 			}
+		}
+		if adviceKnown && slices.Contains(EligibilityOutcomes, r.Outcome) && (r.Outcome == OutcomeNotNeeded || r.Category.Valid()) {
+			adviceMisfit(r, func(format string, args ...any) { add("advice", format, args...) })
 		}
 		switch r.Outcome {
 		case OutcomeNotNeeded:
@@ -325,6 +344,9 @@ func validateEligibilityRules(fe FieldErrors, rules []EligibilityRule) {
 			if r.Outcome == OutcomeStaticIPFirst && r.Category.UsesMobileNumbers() {
 				add("outcome", "static_ip_first does not fit %s, which registers mobile numbers: use apply", r.Category)
 			}
+			if r.Outcome == OutcomeStaticIPFirst && slices.Contains(r.Connection, "static_ip") {
+				add("connection", "must not list static_ip when the outcome is static_ip_first, which tells the asker to get a static IP address: answer static_ip with apply")
+			}
 			if r.Outcome == OutcomeApply && !r.Category.UsesMobileNumbers() && (len(r.Connection) == 0 || slices.ContainsFunc(r.Connection, func(c string) bool { return c != "static_ip" })) {
 				add("connection", "must be [\"static_ip\"] when the outcome is apply in %s, which registers static IP addresses: answer the other connections with static_ip_first", r.Category)
 			}
@@ -345,6 +367,12 @@ func validateEligibilityRules(fe FieldErrors, rules []EligibilityRule) {
 					return
 				}
 				used[i] = true
+				// A rule without connection conditions also answers those
+				// with a static IP address: static_ip_first would tell
+				// them to get one.
+				if c == "static_ip" && rules[i].Outcome == OutcomeStaticIPFirst {
+					fe.Add(fmt.Sprintf("%s[%d].connection", name, i), "rule %s answers who=%s with connection=static_ip, but static_ip_first tells the asker to get a static IP address: list the other connections in connection, or answer static_ip with an apply rule before it", rules[i].Code, w)
+				}
 			}
 		}
 	}
@@ -361,4 +389,42 @@ func joinCategories() string {
 		s[i] = string(c)
 	}
 	return strings.Join(s, ", ")
+}
+
+// eligibilityAdviceFit says where each piece of advice makes sense
+// (issue 13, tester's finding: advice must fit the answer it is given
+// with): the outcomes it goes with and, for some, the kind of category.
+var eligibilityAdviceFit = map[string]struct {
+	outcomes []string
+	// category reports whether the advice fits the rule's category;
+	// nil fits any (and none, with not_needed).
+	category func(Category) bool
+}{
+	// Whether the provider is licensed decides that no registration is
+	// needed; the other answers register anyway.
+	"check_provider_register": {outcomes: []string{OutcomeNotNeeded}},
+	"list_static_addresses":   {outcomes: []string{OutcomeApply}, category: func(c Category) bool { return !c.UsesMobileNumbers() }},
+	"list_mobile_numbers":     {outcomes: []string{OutcomeApply}, category: Category.UsesMobileNumbers},
+	"ask_isp_static_ip":       {outcomes: []string{OutcomeStaticIPFirst}},
+	// "an individual may register the mobile numbers instead".
+	"register_mobile_numbers": {outcomes: []string{OutcomeStaticIPFirst}, category: func(c Category) bool { return slices.Contains(c.AccountKinds(), KindIndividual) }},
+	// An alternative to registering: not for those who need not.
+	"use_licensed_provider": {outcomes: []string{OutcomeApply, OutcomeStaticIPFirst}},
+}
+
+// adviceMisfit reports with add the first advice of r that does not fit
+// r's outcome or category (r's outcome, category and advice codes are
+// known).
+func adviceMisfit(r EligibilityRule, add func(format string, args ...any)) {
+	for _, c := range r.Advice {
+		fit := eligibilityAdviceFit[c]
+		if !slices.Contains(fit.outcomes, r.Outcome) {
+			add("%s is advice for the outcome %s: remove it from rule %s, or change the outcome", c, strings.Join(fit.outcomes, ", "), r.Code)
+			return
+		}
+		if fit.category != nil && !fit.category(r.Category) {
+			add("%s does not fit the category %s: remove it from rule %s", c, r.Category, r.Code)
+			return
+		}
+	}
 }

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -72,6 +73,11 @@ func TestEligibilityEveryBranch(t *testing.T) {
 						t.Errorf("documents = %v; want %v", a.Documents, docs)
 					}
 					wantFee := EligibilityFee{Code: FeeNone}
+					if w.outcome == OutcomeNotNeeded {
+						// Tester t1, finding 8: "No fee applies to this
+						// category." without a category.
+						wantFee = EligibilityFee{Code: FeeNoRegistration}
+					}
 					if w.fee {
 						wantFee = EligibilityFee{Code: FeeFromThreshold, AmountPKR: set.FeeAmountPKR, Threshold: set.FeeThreshold}
 					}
@@ -148,7 +154,27 @@ func TestEligibilityRulesValidate(t *testing.T) {
 		t.Fatalf("the default settings do not validate: %v", err)
 	}
 	last := EligibilityRule{Code: "rest", Who: []string{"freelancer", "individual_mobile"}, Outcome: OutcomeApply, Category: CategoryMobile}
-	companies := EligibilityRule{Code: "firms", Who: []string{"company", "call_centre", "video_conferencing"}, Outcome: OutcomeStaticIPFirst, Category: CategoryCompany}
+	firms := []string{"company", "call_centre", "video_conferencing"}
+	companies := EligibilityRule{Code: "firms", Who: firms, Connection: []string{"dynamic_ip", "mobile_data"}, Outcome: OutcomeStaticIPFirst, Category: CategoryCompany}
+	companiesStatic := EligibilityRule{Code: "firms_static", Who: firms, Connection: []string{"static_ip"}, Outcome: OutcomeApply, Category: CategoryCompany}
+	// rule is a default rule changed by edit, the others as they are.
+	rule := func(code string, edit func(*EligibilityRule)) []EligibilityRule {
+		rules := CloneEligibilityRules(DefaultEligibilityRules)
+		for i := range rules {
+			if rules[i].Code == code {
+				edit(&rules[i])
+			}
+		}
+		return rules
+	}
+	at := func(code string) string {
+		for i, r := range DefaultEligibilityRules {
+			if r.Code == code {
+				return fmt.Sprintf("eligibility_rules[%d]", i)
+			}
+		}
+		panic(code)
+	}
 	for _, tc := range []struct {
 		name  string
 		rules []EligibilityRule
@@ -169,8 +195,31 @@ func TestEligibilityRulesValidate(t *testing.T) {
 		{"category for the wrong asker", []EligibilityRule{{Code: "a1", Who: []string{"company", "freelancer"}, Outcome: OutcomeStaticIPFirst, Category: CategoryCompany}}, "eligibility_rules[0].category", "who=freelancer"},
 		{"static first for mobile numbers", []EligibilityRule{{Code: "a1", Who: []string{"freelancer"}, Outcome: OutcomeStaticIPFirst, Category: CategoryMobile}}, "eligibility_rules[0].outcome", "use apply"},
 		{"apply static category on dynamic ip", []EligibilityRule{{Code: "a1", Who: []string{"company"}, Outcome: OutcomeApply, Category: CategoryCompany}}, "eligibility_rules[0].connection", `must be ["static_ip"]`},
-		{"a case unanswered", []EligibilityRule{companies}, "eligibility_rules", "no rule answers who=freelancer, connection=static_ip, licensed_provider=yes"},
-		{"a rule never used", []EligibilityRule{companies, last, {Code: "late", Outcome: OutcomeNotNeeded}}, "eligibility_rules[2]", "rule late is never used"},
+		{"a case unanswered", []EligibilityRule{companies}, "eligibility_rules", "no rule answers who=company, connection=static_ip, licensed_provider=yes"},
+		{"a rule never used", []EligibilityRule{companiesStatic, companies, last, {Code: "late", Outcome: OutcomeNotNeeded}}, "eligibility_rules[3]", "rule late is never used"},
+		// Tester t1, finding 7: rules that validated but answered nonsense.
+		{"static first listing static_ip", rule("company_static_ip", func(r *EligibilityRule) { r.Outcome, r.Advice = OutcomeStaticIPFirst, nil }),
+			at("company_static_ip") + ".connection", "must not list static_ip when the outcome is static_ip_first"},
+		{"static first reached by static_ip", rule("company_static_ip", func(r *EligibilityRule) { r.Who = []string{"call_centre"} }),
+			at("company_no_static_ip") + ".connection", "rule company_no_static_ip answers who=company with connection=static_ip"},
+		{"mobile advice in a static category", rule("company_static_ip", func(r *EligibilityRule) { r.Advice = []string{"list_static_addresses", "list_mobile_numbers"} }),
+			at("company_static_ip") + ".advice", "list_mobile_numbers does not fit the category company_vpn"},
+		{"static advice for mobile numbers", rule("mobile_numbers", func(r *EligibilityRule) { r.Advice = []string{"list_static_addresses"} }),
+			at("mobile_numbers") + ".advice", "list_static_addresses does not fit the category mobile_vpn"},
+		{"listing advice with not_needed", rule("licensed_provider_customer", func(r *EligibilityRule) { r.Advice = []string{"list_static_addresses"} }),
+			at("licensed_provider_customer") + ".advice", "list_static_addresses is advice for the outcome apply: remove it from rule licensed_provider_customer"},
+		{"licensed provider advice with not_needed", rule("licensed_provider_customer", func(r *EligibilityRule) { r.Advice = []string{"use_licensed_provider"} }),
+			at("licensed_provider_customer") + ".advice", "use_licensed_provider is advice for the outcome apply, static_ip_first"},
+		{"register check with apply", rule("company_static_ip", func(r *EligibilityRule) { r.Advice = []string{"check_provider_register"} }),
+			at("company_static_ip") + ".advice", "check_provider_register is advice for the outcome not_needed"},
+		{"ask for a static ip with apply", rule("company_static_ip", func(r *EligibilityRule) { r.Advice = []string{"ask_isp_static_ip"} }),
+			at("company_static_ip") + ".advice", "ask_isp_static_ip is advice for the outcome static_ip_first"},
+		{"mobile numbers advice to a company", rule("company_no_static_ip", func(r *EligibilityRule) { r.Advice = []string{"register_mobile_numbers"} }),
+			at("company_no_static_ip") + ".advice", "register_mobile_numbers does not fit the category company_vpn"},
+		{"who as an empty list", rule("mobile_numbers", func(r *EligibilityRule) { r.Who = []string{} }),
+			at("mobile_numbers") + ".who", "is an empty list, which would match any answer: leave it out"},
+		{"connection as an empty list", rule("licensed_provider_customer", func(r *EligibilityRule) { r.Connection = []string{} }),
+			at("licensed_provider_customer") + ".connection", "is an empty list"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			set := DefaultSettings
@@ -183,9 +232,19 @@ func TestEligibilityRulesValidate(t *testing.T) {
 		})
 	}
 	set := DefaultSettings
-	set.EligibilityRules = []EligibilityRule{companies, last}
+	set.EligibilityRules = []EligibilityRule{companiesStatic, companies, last}
 	if err := set.Validate(); err != nil {
-		t.Errorf("two rules covering every case: %v", err)
+		t.Errorf("three rules covering every case: %v", err)
+	}
+	// Every piece of advice fits at least one rule of the defaults, which
+	// validate: the fit table refuses no advice everywhere.
+	for _, c := range EligibilityAdvice {
+		if !slices.ContainsFunc(DefaultEligibilityRules, func(r EligibilityRule) bool { return slices.Contains(r.Advice, c) }) {
+			t.Errorf("advice %s is in no default rule", c)
+		}
+		if _, ok := eligibilityAdviceFit[c]; !ok {
+			t.Errorf("advice %s has no entry in eligibilityAdviceFit", c)
+		}
 	}
 }
 
