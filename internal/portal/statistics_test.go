@@ -114,7 +114,7 @@ func TestStatisticsPage(t *testing.T) {
 					t.Errorf("page with %s = %d, want 400", q, pb.status)
 				}
 			}
-			if pb := b.get("/statistics?from=" + month + "&from=2026-01&to=" + month); !strings.Contains(pb.body, "only once") {
+			if pb := e.browser().get("/statistics?from=" + month + "&from=2026-01&to=" + month); !strings.Contains(pb.body, "only once") {
 				t.Errorf("a repeated from is not named:\n%s", pb.body)
 			}
 		})
