@@ -86,7 +86,7 @@ func testAppeals(t *testing.T, c *client) {
 	}
 	c.want(c.do("GET", "/api/v1/review/overdue", reviewer, nil), 403)
 	c.want(c.do("GET", "/api/v1/review/overdue", supervisor, nil), 200)
-	st := c.want(c.do("GET", "/api/v1/stats", "", nil), 200).json(t)
+	st := c.want(c.do("GET", "/api/v1/stats", supervisor, nil), 200).json(t)
 	if by := st["appeals_by_state"].(map[string]any); by["overturned"] != float64(1) || by["pending"] != float64(1) {
 		t.Errorf("stats appeals = %v", by)
 	}

@@ -109,7 +109,7 @@ func TestRenewAndAmendAPI(t *testing.T) {
 			if tl[1].(map[string]any)["type"] != "renewal_submitted" {
 				t.Errorf("timeline = %v", tl)
 			}
-			st := c.want(c.do("GET", "/api/v1/stats", "", nil), 200).json(t)
+			st := c.want(c.do("GET", "/api/v1/stats", c.login("reviewer@demo.test"), nil), 200).json(t)
 			if k := st["applications_by_kind"].(map[string]any); k["renewal"] != float64(1) || k["amendment"] != float64(1) {
 				t.Errorf("stats by kind = %v", k)
 			}

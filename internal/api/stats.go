@@ -9,9 +9,12 @@ import (
 
 // statsAllTime are the figures GET /api/v1/stats answered before the
 // monthly table: all-time counts, unsuppressed, each a scan of whole
-// tables. They are kept, unchanged, for a request without from and to
-// (the only request their clients make); a request for a period gets the
-// monthly table alone, which reads the rollup and stays fast at any size.
+// tables. Unsuppressed counts single out applicants (a "<5" cell of the
+// monthly table reads off them, and polling them shows one applicant's
+// actions: issue 13 wants small counts suppressed everywhere), so they
+// are answered only to the regulator's staff (reviewer, supervisor,
+// admin) and only without from and to; anybody else, and a request for a
+// period, gets the monthly table alone.
 type statsAllTime struct {
 	ApplicationsByState     map[registry.State]int     `json:"applications_by_state"`
 	RegistrationsByStatus   map[registry.RegStatus]int `json:"registrations_by_status"`
@@ -45,14 +48,19 @@ type statsResponse struct {
 
 func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	ms, err := s.svc.MonthlyStats(r.Context(), q.Get("from"), q.Get("to"))
+	from, to, err := registry.StatsQuery(q)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ms, err := s.svc.MonthlyStats(r.Context(), from, to)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	res := statsResponse{From: ms.From, To: ms.To, GeneratedAt: time.Now().UTC(), BuiltAt: ms.BuiltAt,
 		SuppressBelow: registry.SuppressBelow, Months: ms.Months}
-	if !q.Has("from") && !q.Has("to") {
+	if u := user(r); u != nil && allTimeReader(u.Role) && !q.Has("from") && !q.Has("to") {
 		st, err := s.svc.Stats(r.Context())
 		if err != nil {
 			s.writeError(w, r, err)
@@ -65,4 +73,11 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 			ApplicationsByKind: st.ApplicationsByKind, ApprovedByKindLast30Days: st.ApprovedByKindLast30Days}
 	}
 	writeJSON(w, http.StatusOK, res)
+}
+
+// allTimeReader reports whether role may read the unsuppressed all-time
+// figures: the regulator's own staff. Operators' staff are outside the
+// regulator and read only what the public reads.
+func allTimeReader(role registry.Role) bool {
+	return role == registry.RoleReviewer || role == registry.RoleSupervisor || role == registry.RoleAdmin
 }

@@ -96,8 +96,42 @@ func TestStatsMonthly(t *testing.T) {
 			if n := len(def["months"].([]any)); n != 12 {
 				t.Errorf("default period has %d months, want 12", n)
 			}
-			if by, ok := def["applications_by_state"].(map[string]any); !ok || by["approved"] != float64(7) {
-				t.Errorf("all-time fields without a period = %v", def["applications_by_state"])
+			// The unsuppressed all-time fields single out applicants: only
+			// the regulator's staff get them (t1 finding 1).
+			for _, who := range []struct {
+				name, token string
+				allTime     bool
+			}{
+				{"anonymous", "", false}, {"applicant", alice, false},
+				{"operator", c.login("operator.ptcl@demo.test"), false},
+				{"reviewer", c.login("reviewer@demo.test"), true}, {"admin", c.login("admin@demo.test"), true},
+			} {
+				got := c.want(c.do("GET", "/api/v1/stats", who.token, nil), 200).json(t)
+				if _, ok := got["months"]; !ok {
+					t.Errorf("%s: no monthly table", who.name)
+				}
+				for _, k := range []string{"applications_by_state", "active_by_category", "appeals_by_state", "active_mobile_numbers", "decisions_last_30_days"} {
+					if _, ok := got[k]; ok != who.allTime {
+						t.Errorf("%s: has %s = %v, want %v", who.name, k, ok, who.allTime)
+					}
+				}
+				if by, ok := got["applications_by_state"].(map[string]any); who.allTime && (!ok || by["approved"] != float64(7)) {
+					t.Errorf("%s: all-time fields without a period = %v", who.name, got["applications_by_state"])
+				}
+			}
+			// Months before the first submission are answered, not stored
+			// (t1 finding 3); the months since are.
+			c.want(c.do("GET", "/api/v1/stats?from=0001-01&to=0003-12", "", nil), 200)
+			if err := c.db.Read(context.Background(), func(tx registry.Tx) error {
+				if old, err := tx.StatsMonths(context.Background(), "0001-01", "0003-12"); err != nil || len(old) != 0 {
+					t.Errorf("a request for 0001-01..0003-12 stored %d rows (%v)", len(old), err)
+				}
+				if cur, err := tx.StatsMonths(context.Background(), month, month); err != nil || len(cur) != 1 {
+					t.Errorf("the current month has %d rows (%v), want 1", len(cur), err)
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
 			}
 			for _, bad := range []struct{ q, field, says string }{
 				{"from=2026-1&to=2026-02", "from", "YYYY-MM"},
@@ -105,6 +139,8 @@ func TestStatsMonthly(t *testing.T) {
 				{"from=2026-03&to=2026-01", "from", "after to"},
 				{"from=2020-01&to=" + month, "from", "at most 36 months"},
 				{"to=2999-01", "to", "after the current month"},
+				{"from=" + month + "&from=2026-01&to=" + month, "from", "only once"},
+				{"to=" + month + "&to=" + month, "to", "only once"},
 			} {
 				res := c.want(c.do("GET", "/api/v1/stats?"+bad.q, "", nil), 400)
 				if msg := res.errorField(t, bad.field); !strings.Contains(msg, bad.says) {

@@ -58,3 +58,24 @@ func (c *homeFigureCache) get(ctx context.Context, stats func(context.Context) (
 	c.at = now()
 	return c.fig, nil
 }
+
+// public returns the figures the home page may show, by the statistics'
+// small-count rule (registry.SuppressBelow; t1 finding 1): the active
+// registrations when at least 5 (a count of 1 to 4, watched, shows one
+// holder's registration come and go), and the share within the review
+// time only over at least 5 decisions of which none or at least 5 were
+// late and none or at least 5 on time, as the monthly table's share. A
+// figure not shown is 0, and the template leaves its line out.
+func (f homeFigures) public() homeFigures {
+	out := homeFigures{}
+	if f.Active >= registry.SuppressBelow {
+		out.Active = f.Active
+	}
+	onTime := int(math.Round(float64(f.Decisions) * float64(f.WithinSLA) / 100))
+	late := f.Decisions - onTime
+	few := func(n int) bool { return n > 0 && n < registry.SuppressBelow }
+	if f.Decisions >= registry.SuppressBelow && !few(onTime) && !few(late) {
+		out.Decisions, out.WithinSLA = f.Decisions, f.WithinSLA
+	}
+	return out
+}

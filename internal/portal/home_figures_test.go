@@ -51,3 +51,27 @@ func TestHomeFigureCache(t *testing.T) {
 		}
 	}
 }
+
+// The home page shows no figure that counts 1 to 4 people (t1 finding 1).
+func TestHomeFiguresPublic(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   homeFigures
+		want homeFigures
+	}{
+		{"all large", homeFigures{Active: 120, Decisions: 40, WithinSLA: 75}, homeFigures{Active: 120, Decisions: 40, WithinSLA: 75}},
+		{"one active", homeFigures{Active: 1, Decisions: 40, WithinSLA: 75}, homeFigures{Decisions: 40, WithinSLA: 75}},
+		{"four active", homeFigures{Active: 4}, homeFigures{}},
+		{"five active", homeFigures{Active: 5}, homeFigures{Active: 5}},
+		{"four decisions", homeFigures{Active: 9, Decisions: 4, WithinSLA: 100}, homeFigures{Active: 9}},
+		{"one late of 20", homeFigures{Active: 9, Decisions: 20, WithinSLA: 95}, homeFigures{Active: 9}},
+		{"two on time of 20", homeFigures{Active: 9, Decisions: 20, WithinSLA: 10}, homeFigures{Active: 9}},
+		{"none late of 6", homeFigures{Active: 9, Decisions: 6, WithinSLA: 100}, homeFigures{Active: 9, Decisions: 6, WithinSLA: 100}},
+		{"none on time of 6", homeFigures{Active: 9, Decisions: 6, WithinSLA: 0}, homeFigures{Active: 9, Decisions: 6}},
+		{"five late of 10", homeFigures{Active: 9, Decisions: 10, WithinSLA: 50}, homeFigures{Active: 9, Decisions: 10, WithinSLA: 50}},
+	} {
+		if got := tc.in.public(); got != tc.want {
+			t.Errorf("%s: %+v.public() = %+v, want %+v", tc.name, tc.in, got, tc.want)
+		}
+	}
+}

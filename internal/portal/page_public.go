@@ -45,6 +45,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	fig = fig.public()
 	// The current notices, each with its changes (notices.go).
 	notices, err := s.svc.ListNotices(r.Context(), false)
 	if err != nil {

@@ -3,6 +3,8 @@ package portal_test
 import (
 	"encoding/csv"
 	"encoding/json"
+	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -29,6 +31,10 @@ func TestStatisticsPage(t *testing.T) {
 					t.Errorf("statistics page lacks %q", want)
 				}
 			}
+			// Pakistan time, as the page says its months are (t1 finding 5).
+			if !regexp.MustCompile(`Figures as of (<[^>]*>)?[0-9-]+ [0-9:]+ PKT(</bdi>)?\.`).MatchString(p.body) {
+				t.Errorf("\"Figures as of\" not in Pakistan time")
+			}
 			if svg := p.body[strings.Index(p.body, "<svg"):strings.Index(p.body, "</svg>")]; strings.Contains(svg, "<script") || strings.Contains(svg, "href") {
 				t.Errorf("the chart has a script or a link: %s", svg)
 			}
@@ -46,7 +52,13 @@ func TestStatisticsPage(t *testing.T) {
 			}
 			c := b.get("/statistics.csv?from=" + month + "&to=" + month)
 			rows, err := csv.NewReader(strings.NewReader(c.body)).ReadAll()
-			if c.status != 200 || err != nil || len(rows) != 1+len(registry.Categories)+1 || rows[0][0] != "month" || rows[1][0] != month || rows[1][len(rows[1])-3] != month {
+			catRows := 0
+			for _, r := range rows[1:] {
+				if !strings.Contains(r[1], ":") {
+					catRows++
+				}
+			}
+			if c.status != 200 || err != nil || catRows != len(registry.Categories)+1 || rows[0][0] != "month" || rows[1][0] != month || rows[1][len(rows[1])-3] != month {
 				t.Errorf("CSV = %d, %v:\n%s", c.status, err, c.body)
 			}
 			j := b.get("/statistics.json?from=" + month + "&to=" + month)
@@ -56,6 +68,54 @@ func TestStatisticsPage(t *testing.T) {
 			}
 			if err := json.Unmarshal([]byte(j.body), &doc); err != nil || doc.From != month || len(doc.Months) != 1 {
 				t.Errorf("JSON = %v:\n%s", err, j.body)
+			}
+
+			// Conditional GET by RFC 9110's weak comparison, and by date
+			// (t1 finding 5).
+			etag, lastMod := j.header.Get("ETag"), j.header.Get("Last-Modified")
+			for _, cond := range []struct {
+				name, header, value string
+				want                int
+			}{
+				{"same tag", "If-None-Match", etag, 304},
+				{"weak tag", "If-None-Match", "W/" + etag, 304},
+				{"any", "If-None-Match", "*", 304},
+				{"in a list", "If-None-Match", `"other", ` + etag, 304},
+				{"other tag", "If-None-Match", `"other"`, 200},
+				{"not modified since", "If-Modified-Since", lastMod, 304},
+				{"modified since", "If-Modified-Since", "Mon, 02 Jan 2006 15:04:05 GMT", 200},
+			} {
+				req, _ := http.NewRequest("GET", e.base+"/statistics.json?from="+month+"&to="+month, nil)
+				req.Header.Set(cond.header, cond.value)
+				if got := b.do(req); got.status != cond.want {
+					t.Errorf("%s (%s: %s) = %d, want %d", cond.name, cond.header, cond.value, got.status, cond.want)
+				}
+			}
+			// A bad or repeated period: the JSON download answers the
+			// API's error object, the CSV a plain text, the page the form
+			// (t1 findings 6 and 8).
+			for _, q := range []string{"from=2026-13", "from=" + month + "&from=2026-01&to=" + month} {
+				jb := b.get("/statistics.json?" + q)
+				var eb struct {
+					Error struct {
+						Code   string            `json:"code"`
+						Fields map[string]string `json:"fields"`
+					} `json:"error"`
+				}
+				if jb.status != 400 || !strings.HasPrefix(jb.header.Get("Content-Type"), "application/json") || json.Unmarshal([]byte(jb.body), &eb) != nil ||
+					eb.Error.Code != "malformed" || eb.Error.Fields["from"] == "" {
+					t.Errorf("JSON with %s = %d %s: %s", q, jb.status, jb.header.Get("Content-Type"), jb.body)
+				}
+				cb := b.get("/statistics.csv?" + q)
+				if cb.status != 400 || !strings.HasPrefix(cb.header.Get("Content-Type"), "text/plain") || !strings.Contains(cb.body, "from") {
+					t.Errorf("CSV with %s = %d %s: %s", q, cb.status, cb.header.Get("Content-Type"), cb.body)
+				}
+				if pb := b.get("/statistics?" + q); pb.status != 400 {
+					t.Errorf("page with %s = %d, want 400", q, pb.status)
+				}
+			}
+			if pb := e.browser().get("/statistics?from=" + month + "&from=2026-01&to=" + month); !strings.Contains(pb.body, "only once") {
+				t.Errorf("a repeated from is not named:\n%s", pb.body)
 			}
 		})
 	}

@@ -91,7 +91,10 @@ func TestPagesShowWordsNotCodes(t *testing.T) {
 	}
 	day := now.In(registry.PKT.Loc)
 	visits := []visit{
-		{who: "alice", path: "/", status: 200, en: []string{"1 active registration."}, ur: []string{"1 فعال رجسٹریشن۔"}},
+		// The home page no longer shows 1 active registration: counts
+		// below 5 are suppressed there too (t1 finding 1); the counted
+		// text itself is TestPluralsAndDurations's.
+		{who: "alice", path: "/", status: 200},
 		{who: "alice", path: "/dashboard", status: 200,
 			en: []string{`Company VPN · <bdi class="tok">14.1.105.0/24</bdi> · <span class="tok">` + day.Format("2 Jan 2006") + "</span>", `class="ltr ref tok"`},
 			ur: []string{`14.1.105.0/24</bdi> · <bdi class="tok">` + day.Format("2006-01-02") + "</bdi>"}},

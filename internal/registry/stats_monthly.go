@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -298,6 +299,10 @@ func categoryCodes() []string {
 type Count struct {
 	N          int
 	Suppressed string // "", "small" or "secondary"
+	// Min is the least value a reader knows the count has: 1 for a row
+	// listed only when its count is not 0 (a rejection reason, an
+	// operator), so its "<5" means 1 to 4.
+	Min int
 }
 
 // MarshalJSON writes {"value":12} or {"value":null,"suppressed":"small"}.
@@ -390,8 +395,8 @@ type StatsMonth struct {
 type PublicStats struct {
 	From, To string // YYYY-MM, inclusive
 	Months   []*StatsMonth
-	// BuiltAt is the oldest month's build time: the figures are at least
-	// as fresh as this.
+	// BuiltAt is the newest month's build time: when the figures last
+	// changed (Last-Modified, "Figures as of"); each month has its own.
 	BuiltAt time.Time
 }
 
@@ -400,15 +405,16 @@ type PublicStats struct {
 // categories summing to its all-categories row; the rejection reasons
 // summing to the month's rejections), secondary cells are suppressed until
 // no suppressed cell can be worked out from the shown ones and the bounds
-// a reader knows (a small cell is 0 to 4, a secondary one at least 5); if
-// no cell is left to hide, the total is hidden. Rates and shares are shown
+// a reader knows (a small cell is 0 to 4, or 1 to 4 for a row listed only
+// when it occurred; a secondary one at least 5), reading all equations
+// together (narrow); if no cell is left to hide, the total is hidden. Rates and shares are shown
 // only when the counts they divide are shown, and like medians only over
 // at least SuppressBelow cases.
 func PublishStats(months []*MonthFigures) *PublicStats {
 	out := &PublicStats{}
 	for _, m := range months {
 		out.Months = append(out.Months, publishMonth(m))
-		if out.BuiltAt.IsZero() || m.BuiltAt.Before(out.BuiltAt) {
+		if m.BuiltAt.After(out.BuiltAt) {
 			out.BuiltAt = m.BuiltAt
 		}
 	}
@@ -477,6 +483,7 @@ func publishMonth(m *MonthFigures) *StatsMonth {
 	re := equation{total: rows[StatsCategoryAll].Rejected}
 	for _, k := range reasons {
 		rr := &ReasonRow{ReasonCode: k, Count: small(m.RejectionReasons[k])}
+		rr.Count.Min = 1 // listed only when it occurred
 		sm.RejectionReasons = append(sm.RejectionReasons, rr)
 		re.cells = append(re.cells, rr.Count)
 	}
@@ -542,87 +549,146 @@ type equation struct {
 	total *Count
 }
 
-// suppressEquations hides secondary cells until no suppressed cell of any
-// equation can be worked out (equations share cells: the all-categories
-// rejections are a cell of one and the total of another).
+// suppressEquations hides secondary cells until no suppressed cell can be
+// worked out. Equations share cells (the all-categories rejections are a
+// cell of one and the total of another), so a reader combines them: a
+// total hidden in one equation may be the sum of cells shown in another,
+// and then bounds the cells of the first. narrow models that reader over
+// all the equations at once; while it pins a suppressed cell to one
+// value, the smallest shown cell (or the total) of an equation holding
+// that cell is hidden.
 func suppressEquations(eqs []equation) {
-	for changed := true; changed; {
-		changed = false
+	for {
+		c := narrow(eqs)
+		if c == nil {
+			return
+		}
+		hid := false
 		for _, e := range eqs {
-			for e.derivable() {
-				changed = true
-				if !e.hideOne() {
-					break
-				}
+			if e.holds(c) && e.hideOne() {
+				hid = true
+				break
 			}
+		}
+		if !hid {
+			return // everything around c is hidden already
 		}
 	}
 }
 
-// bounds are what a reader knows of a cell: its value if shown, 0 to 4 if
-// small, 5 or more if secondary (hi < 0: no upper bound).
+// unbounded stands for "no upper bound" in narrow's intervals.
+const unbounded = math.MaxInt32
+
+// bounds are what a reader knows of a cell before adding anything up: its
+// value if shown, Min (0, or 1 for a row listed only when it occurred) to
+// 4 if small, 5 or more if secondary.
 func bounds(c *Count) (lo, hi int) {
 	switch c.Suppressed {
 	case "small":
-		return 0, SuppressBelow - 1
+		return c.Min, SuppressBelow - 1
 	case "secondary":
-		return SuppressBelow, -1
+		return SuppressBelow, unbounded
 	}
 	return c.N, c.N
 }
 
-// derivable reports whether a reader who knows the shown cells and the
-// total, and the bounds of the suppressed ones, can narrow a suppressed
-// cell to a single value.
-func (e equation) derivable() bool {
-	if e.total == nil || e.total.Suppressed != "" {
-		return false
-	}
-	var hidden []*Count
-	rest := e.total.N
-	for _, c := range e.cells {
-		if c.Suppressed == "" {
-			rest -= c.N
-		} else {
-			hidden = append(hidden, c)
+// narrow returns a suppressed cell a reader can pin to a single value, or
+// nil. It starts from each cell's bounds and tightens them by every
+// equation (a total lies between the sums of its cells' bounds; a cell
+// between the total's bounds less the others' sums) until nothing
+// changes: interval propagation, which finds every value forced by
+// these sums one equation at a time and each chain of them.
+func narrow(eqs []equation) *Count {
+	lo, hi := map[*Count]int{}, map[*Count]int{}
+	see := func(c *Count) {
+		if _, ok := lo[c]; !ok {
+			lo[c], hi[c] = bounds(c)
 		}
 	}
-	for i, c := range hidden {
-		lo, hi := bounds(c)
-		othersLo, othersHi := 0, 0
-		for j, o := range hidden {
-			if j == i {
+	add := func(a, b int) int {
+		if a >= unbounded || b >= unbounded {
+			return unbounded
+		}
+		return a + b
+	}
+	for _, e := range eqs {
+		if e.total == nil {
+			continue
+		}
+		see(e.total)
+		for _, c := range e.cells {
+			see(c)
+		}
+	}
+	for changed := true; changed; {
+		changed = false
+		set := func(c *Count, l, h int) {
+			if l > lo[c] {
+				lo[c], changed = l, true
+			}
+			if h < hi[c] {
+				hi[c], changed = h, true
+			}
+		}
+		for _, e := range eqs {
+			if e.total == nil {
 				continue
 			}
-			l, h := bounds(o)
-			othersLo += l
-			if othersHi >= 0 {
-				if h < 0 {
-					othersHi = -1
-				} else {
-					othersHi += h
+			sumLo, sumHi := 0, 0
+			for _, c := range e.cells {
+				sumLo, sumHi = sumLo+lo[c], add(sumHi, hi[c])
+			}
+			set(e.total, sumLo, sumHi)
+			for _, c := range e.cells {
+				othersLo := sumLo - lo[c]
+				l, h := lo[e.total]-add(0, othersHi(e, c, hi)), unbounded
+				if hi[e.total] < unbounded {
+					h = hi[e.total] - othersLo
 				}
+				set(c, l, h)
 			}
 		}
-		// c = rest - others
-		lo = max(lo, rest-othersHiOr(othersHi, rest))
-		if hi < 0 || rest-othersLo < hi {
-			hi = rest - othersLo
+	}
+	for _, e := range eqs {
+		if e.total == nil {
+			continue
 		}
-		if lo >= hi {
+		for _, c := range append([]*Count{e.total}, e.cells...) {
+			if c.Suppressed != "" && lo[c] >= hi[c] {
+				return c
+			}
+		}
+	}
+	return nil
+}
+
+// othersHi is the sum of the upper bounds of e's cells other than c
+// (unbounded if any is).
+func othersHi(e equation, c *Count, hi map[*Count]int) int {
+	n := 0
+	for _, o := range e.cells {
+		if o == c {
+			continue
+		}
+		if hi[o] >= unbounded {
+			return unbounded
+		}
+		n += hi[o]
+	}
+	return n
+}
+
+// holds reports whether c is a cell or the total of e.
+func (e equation) holds(c *Count) bool {
+	if e.total == c {
+		return true
+	}
+	for _, x := range e.cells {
+		if x == c {
 			return true
 		}
 	}
 	return false
-}
-
-// othersHiOr returns the others' upper bound, or one large enough to say
-// nothing (rest itself: c is at least 0 anyway).
-func othersHiOr(hi, rest int) int {
-	if hi < 0 {
-		return rest
-	}
-	return hi
 }
 
 // hideOne suppresses the smallest shown cell as secondary, or the total
@@ -694,6 +760,23 @@ func StatsPeriod(from, to string, now time.Time) ([]string, error) {
 	return months, nil
 }
 
+// StatsQuery reads the period of a statistics request's query: from and
+// to, spaces trimmed. A parameter given more than once is refused
+// (EMALFORMED with the field): which one would count is a guess, and a
+// silent guess shows a period other than the one asked for (t1 finding 8).
+func StatsQuery(q url.Values) (from, to string, err error) {
+	fe := FieldErrors{}
+	for _, k := range []string{"from", "to"} {
+		if n := len(q[k]); n > 1 {
+			fe.Add(k, "%s is given %d times (%s): give it only once", k, n, strings.Join(q[k], ", "))
+		}
+	}
+	if err := malformed(fe); err != nil {
+		return "", "", err
+	}
+	return strings.TrimSpace(q.Get("from")), strings.TrimSpace(q.Get("to")), nil
+}
+
 // malformed returns fe's error as EMALFORMED: the period is a query of a
 // public read, wrong like a malformed request (400), not a form (422).
 func malformed(fe FieldErrors) error {
@@ -719,8 +802,12 @@ func (s *Service) MonthlyStats(ctx context.Context, from, to string) (*PublicSta
 		return nil, err
 	}
 	var have []*MonthFigures
+	var first time.Time
 	if err := s.store.Read(ctx, func(tx Tx) error {
-		have, err = tx.StatsMonths(ctx, months[0], months[len(months)-1])
+		if have, err = tx.StatsMonths(ctx, months[0], months[len(months)-1]); err != nil {
+			return err
+		}
+		first, err = tx.FirstSubmission(ctx)
 		return err
 	}); err != nil {
 		return nil, fmt.Errorf("statistics: %w", err)
@@ -733,7 +820,14 @@ func (s *Service) MonthlyStats(ctx context.Context, from, to string) (*PublicSta
 	for _, month := range months {
 		m := byMonth[month]
 		if m == nil {
-			if m, err = s.buildStatsMonth(ctx, month); err != nil {
+			// A month before the first submission is built but not kept:
+			// any anonymous request may name one (0001-01), and keeping
+			// them would let it fill the rollup with rows of nothing
+			// (t1 finding 3). The rollup job keeps months from the first
+			// submission on.
+			_, end, _ := MonthRange(month)
+			keep := !first.IsZero() && first.Before(end)
+			if m, err = s.buildStatsMonth(ctx, month, keep); err != nil {
 				return nil, err
 			}
 		}
@@ -742,15 +836,19 @@ func (s *Service) MonthlyStats(ctx context.Context, from, to string) (*PublicSta
 	return PublishStats(out), nil
 }
 
-// buildStatsMonth reads month's facts, builds its figures and stores them,
-// in one transaction.
-func (s *Service) buildStatsMonth(ctx context.Context, month string) (*MonthFigures, error) {
+// buildStatsMonth reads month's facts, builds its figures and, if keep,
+// stores them, in one transaction.
+func (s *Service) buildStatsMonth(ctx context.Context, month string, keep bool) (*MonthFigures, error) {
 	start, end, err := MonthRange(month)
 	if err != nil {
 		return nil, err
 	}
 	var m *MonthFigures
-	err = s.store.Write(ctx, func(tx Tx) error {
+	run := s.store.Write
+	if !keep {
+		run = s.store.Read
+	}
+	err = run(ctx, func(tx Tx) error {
 		set, err := tx.Settings(ctx)
 		if err != nil {
 			return err
@@ -761,6 +859,9 @@ func (s *Service) buildStatsMonth(ctx context.Context, month string) (*MonthFigu
 			return err
 		}
 		m = BuildStatsMonth(month, f, s.clock(set), now)
+		if !keep {
+			return nil
+		}
 		return tx.PutStatsMonth(ctx, m)
 	})
 	if err != nil {
@@ -808,7 +909,7 @@ func (s *Service) RebuildStats(ctx context.Context) (int, error) {
 		if built[month] {
 			continue
 		}
-		if _, err := s.buildStatsMonth(ctx, month); err != nil {
+		if _, err := s.buildStatsMonth(ctx, month, true); err != nil {
 			errs.add(err)
 			continue
 		}

@@ -3,9 +3,141 @@ package registry
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 )
+
+// attackJoint is an independent reader of several equations at once (the
+// month's rejections by category, whose all-categories cell is also the
+// total of the rejection reasons): it enumerates every assignment of all
+// the suppressed cells, totals included, consistent with every equation
+// and the marks ("<5": Min to 4; "*": 5 to most), and returns a
+// suppressed cell with a single possible value.
+func attackJoint(eqs []equation, most int) (*Count, bool) {
+	var vars []*Count
+	index := map[*Count]int{}
+	for _, e := range eqs {
+		for _, c := range append([]*Count{e.total}, e.cells...) {
+			if _, ok := index[c]; !ok && c.Suppressed != "" {
+				index[c] = len(vars)
+				vars = append(vars, c)
+			}
+		}
+	}
+	val := make([]int, len(vars))
+	value := func(c *Count) int {
+		if i, ok := index[c]; ok {
+			return val[i]
+		}
+		return c.N
+	}
+	seen := make([]map[int]bool, len(vars))
+	for i := range seen {
+		seen[i] = map[int]bool{}
+	}
+	var walk func(k int)
+	walk = func(k int) {
+		if k == len(vars) {
+			for _, e := range eqs {
+				sum := 0
+				for _, c := range e.cells {
+					sum += value(c)
+				}
+				if sum != value(e.total) {
+					return
+				}
+			}
+			for i, v := range val {
+				seen[i][v] = true
+			}
+			return
+		}
+		lo, hi := vars[k].Min, SuppressBelow-1
+		if vars[k].Suppressed == "secondary" {
+			lo, hi = SuppressBelow, most
+		}
+		for v := lo; v <= hi; v++ {
+			val[k] = v
+			walk(k + 1)
+		}
+	}
+	walk(0)
+	for i, s := range seen {
+		if len(s) == 1 {
+			return vars[i], true
+		}
+	}
+	return nil, false
+}
+
+// rejectionEquations are the equations a month's rejections appear in:
+// by category summing to all, and the reasons summing to all.
+func rejectionEquations(sm *StatsMonth) []equation {
+	var byCat equation
+	for _, r := range sm.Rows {
+		if r.Category == StatsCategoryAll {
+			byCat.total = r.Rejected
+		} else {
+			byCat.cells = append(byCat.cells, r.Rejected)
+		}
+	}
+	reasons := equation{total: byCat.total}
+	for _, r := range sm.RejectionReasons {
+		reasons.cells = append(reasons.cells, r.Count)
+	}
+	return []equation{byCat, reasons}
+}
+
+// TestRejectionsCannotBeDerivedJointly publishes months whose rejection
+// cells a reader could pin down only by combining the reasons with the
+// categories, or by knowing a listed reason occurred (t1 finding 2).
+func TestRejectionsCannotBeDerivedJointly(t *testing.T) {
+	cats := func(rej ...int) map[string]*CategoryFigures {
+		out := map[string]*CategoryFigures{StatsCategoryAll: {}}
+		for i, n := range rej {
+			out[categoryCodes()[i]] = &CategoryFigures{Rejected: n}
+			out[StatsCategoryAll].Rejected += n
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name    string
+		cats    map[string]*CategoryFigures
+		reasons map[string]int
+	}{
+		{"six rejections, reasons 5 and 1", cats(6), map[string]int{"duplicate": 5, "insufficient_purpose": 1}},
+		{"six rejections in two categories, reasons 5 and 1", cats(3, 3), map[string]int{"duplicate": 5, "other": 1}},
+		{"every category 4, one reason", cats(4, 4, 4, 4, 4), map[string]int{"duplicate": 20}},
+		{"every category 4, two reasons", cats(4, 4, 4, 4, 4), map[string]int{"duplicate": 14, "other": 6}},
+		{"two categories of 4, one reason", cats(4, 4), map[string]int{"duplicate": 8}},
+		{"reasons 1, 1 and 9", cats(9, 2), map[string]int{"duplicate": 1, "other": 1, "documents_invalid": 9}},
+		{"reasons all small", cats(2, 3), map[string]int{"duplicate": 4, "other": 1}},
+		{"one category, one reason", cats(7), map[string]int{"duplicate": 7}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := &MonthFigures{Month: "2026-11", Categories: tc.cats, RejectionReasons: tc.reasons}
+			sm := PublishStats([]*MonthFigures{m}).Months[0]
+			eqs := rejectionEquations(sm)
+			// "*" has no upper bound: the reader's search goes well past
+			// the true total, so reaching its end pins nothing.
+			most := tc.cats[StatsCategoryAll].Rejected + 2*SuppressBelow
+			if c, ok := attackJoint(eqs, most); ok {
+				var rs []string
+				for _, r := range sm.RejectionReasons {
+					rs = append(rs, r.ReasonCode+"="+r.Count.Text())
+				}
+				t.Errorf("a suppressed cell (%d) is derivable: by category %v = %s, reasons %v", c.N, texts(eqs[0].cells), eqs[0].total.Text(), rs)
+			}
+			for _, r := range sm.RejectionReasons {
+				if r.Count.N < SuppressBelow && r.Count.Suppressed != "small" {
+					t.Errorf("reason %s = %d shown", r.ReasonCode, r.Count.N)
+				}
+			}
+		})
+	}
+}
 
 // attack is an independent reader who tries to work out suppressed cells:
 // it enumerates every assignment of the suppressed cells that is
@@ -40,7 +172,7 @@ func attack(cells []*Count, total *Count) (int, bool) {
 			}
 			return
 		}
-		lo, hi := 0, SuppressBelow-1
+		lo, hi := cells[hidden[k]].Min, SuppressBelow-1
 		if cells[hidden[k]].Suppressed == "secondary" {
 			lo, hi = SuppressBelow, total.N
 		}
@@ -155,12 +287,10 @@ func TestPublishedMonthCannotBeDerived(t *testing.T) {
 			t.Errorf("%s: cell %d derivable from %v = %s", name, i, texts(cells), measure(rows[StatsCategoryAll]).Text())
 		}
 	}
-	var reasons []*Count
-	for _, r := range sm.RejectionReasons {
-		reasons = append(reasons, r.Count)
-	}
-	if i, ok := attack(reasons, rows[StatsCategoryAll].Rejected); ok {
-		t.Errorf("rejection reason %d derivable from %v = %s", i, texts(reasons), rows[StatsCategoryAll].Rejected.Text())
+	// The rejections by category and by reason share their total: the
+	// reader combines them, and knows a listed reason occurred.
+	if c, ok := attackJoint(rejectionEquations(sm), rows[StatsCategoryAll].Rejected.N+2*SuppressBelow); ok {
+		t.Errorf("rejection cell %d derivable from the categories and the reasons together", c.N)
 	}
 	// A shown approval rate and a shown approved count give the rejected
 	// count: the rate must go when either count is suppressed.
@@ -271,5 +401,32 @@ func TestStatsPeriod(t *testing.T) {
 				t.Fatalf("got %v, want an EMALFORMED error on %s", err, tc.field)
 			}
 		})
+	}
+}
+
+// TestStatsQuery: a period parameter given twice is refused, not guessed
+// (t1 finding 8).
+func TestStatsQuery(t *testing.T) {
+	for _, tc := range []struct {
+		query, from, to, field string
+	}{
+		{"from=2026-01&to=2026-03", "2026-01", "2026-03", ""},
+		{"from=+2026-01+", "2026-01", "", ""},
+		{"", "", "", ""},
+		{"from=2026-01&from=2026-02", "", "", "from"},
+		{"to=2026-01&to=2026-01", "", "", "to"},
+	} {
+		q, _ := url.ParseQuery(tc.query)
+		from, to, err := StatsQuery(q)
+		if tc.field == "" {
+			if err != nil || from != tc.from || to != tc.to {
+				t.Errorf("%q = %q, %q, %v", tc.query, from, to, err)
+			}
+			continue
+		}
+		e, ok := err.(*Error)
+		if !ok || e.Code != EMALFORMED || !strings.Contains(e.Fields[tc.field], "only once") {
+			t.Errorf("%q = %v, want EMALFORMED on %s", tc.query, err, tc.field)
+		}
 	}
 }
