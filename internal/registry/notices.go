@@ -25,8 +25,10 @@ type Notice struct {
 	CreatedAt   time.Time
 	UpdatedAt   time.Time // the last revision's time
 	Revision    int       // 1 when published, one more for each change
-	// History lists the notice's revisions, oldest first, with what each
-	// changed: filled by Notice (one notice), not by the lists.
+	// History lists the notice's public revisions, oldest first, with
+	// what each changed: the first is the text as published (edits made
+	// while it was scheduled are not part of it); filled by Notice and
+	// ListNotices, not by AdminNotices.
 	History []NoticeRevision
 }
 
@@ -369,7 +371,12 @@ func (s *Service) ListNotices(ctx context.Context, all bool) ([]*Notice, error) 
 }
 
 // attachHistory fills each notice's History, with what each revision
-// changed, in one read.
+// changed, in one read. The history is the public one: it starts at the
+// publication. Revisions made while a notice was scheduled were never
+// public (a draft's wording, a moved publication time), so the last of
+// them, the text as published, is the history's first entry, with no
+// changes, and the ones before it are left out (the revision table and
+// the audit log keep them for the registry). Tester t2, finding M1.
 func attachHistory(ctx context.Context, tx Tx, ns []*Notice) error {
 	ids := make([]string, len(ns))
 	byID := make(map[string]*Notice, len(ns))
@@ -382,7 +389,14 @@ func attachHistory(ctx context.Context, tx Tx, ns []*Notice) error {
 	}
 	for _, r := range revs {
 		n := byID[r.NoticeID]
-		if k := len(n.History); k > 0 {
+		k := len(n.History)
+		if k > 0 && !r.ChangedAt.After(n.PublishedAt) {
+			// Still before publication: this version replaces the
+			// draft before it as the one published.
+			n.History[k-1] = r
+			continue
+		}
+		if k > 0 {
 			r.Changes = noticeChanges(&n.History[k-1], &r)
 		}
 		n.History = append(n.History, r)

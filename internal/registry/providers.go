@@ -51,6 +51,12 @@ type ProviderInput struct {
 	LicenceDate   *string
 	Status        *string
 	Website       *string
+	// UpdatedAt, for UpdateProvider, is the entry's UpdatedAt as the admin
+	// saw it (zero: do not check): a change to an entry changed since is
+	// refused, so a form opened before another admin revoked a licence
+	// cannot quietly set it back to active (tester t2, M2). AddProvider
+	// refuses it.
+	UpdatedAt time.Time
 }
 
 // licenceNumberRe is a licence number as the regulator writes them
@@ -132,6 +138,9 @@ func (s *Service) AddProvider(ctx context.Context, actor *User, in ProviderInput
 	p := Provider{Status: ProviderActive}
 	in.applyTo(&p)
 	fe := FieldErrors{}
+	if !in.UpdatedAt.IsZero() {
+		fe.Add("updated_at", "is only for a change of an existing provider; leave it out when adding one")
+	}
 	checkProvider(fe, &p, s.Now().Format(time.DateOnly))
 	if err := fe.Err(); err != nil {
 		return nil, err
@@ -158,16 +167,23 @@ func (s *Service) AddProvider(ctx context.Context, actor *User, in ProviderInput
 // expired, revoked), and the register keeps the entry. ENOTFOUND for an
 // unknown id, EINVALID and ECONFLICT as AddProvider. The audit log
 // records "provider.updated" with each changed field's old and new value;
-// a change that changes nothing records nothing.
+// a change that changes nothing records nothing. ECONFLICT too when
+// in.UpdatedAt is set and the entry was changed since.
 func (s *Service) UpdateProvider(ctx context.Context, actor *User, id string, in ProviderInput) (*Provider, error) {
 	if err := requireRole(actor, RoleAdmin); err != nil {
 		return nil, err
 	}
 	var out *Provider
+	var stale error // not the licence number's conflict: no field
 	err := s.store.Write(ctx, func(tx Tx) error {
 		old, err := tx.Provider(ctx, id, true)
 		if err != nil {
 			return err
+		}
+		if !in.UpdatedAt.IsZero() && !in.UpdatedAt.Truncate(time.Microsecond).Equal(old.UpdatedAt) {
+			stale = Errorf(ECONFLICT, "provider %s was changed by someone else since you opened it (at %s; its status is now %s); look at its current values and make your change again",
+				old.LicenceNumber, old.UpdatedAt.In(PKT.Loc).Format("2006-01-02 15:04 MST"), old.Status)
+			return stale
 		}
 		p := *old
 		in.applyTo(&p)
@@ -197,6 +213,9 @@ func (s *Service) UpdateProvider(ctx context.Context, actor *User, id string, in
 		}
 		return s.record(ctx, tx, actor, "provider.updated", "provider", p.ID, changes)
 	})
+	if stale != nil {
+		return nil, stale
+	}
 	if err != nil {
 		return nil, withLicenceField(err)
 	}

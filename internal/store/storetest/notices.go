@@ -153,9 +153,31 @@ func testNotices(t *testing.T, db *store.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(listed) != 2 || len(listed[0].History) != 2 || len(listed[1].History) != 3 ||
+	if len(listed) != 2 || len(listed[0].History) != 1 || len(listed[1].History) != 3 ||
 		!slices.Equal(listed[1].History[1].Changes, want) || listed[1].History[2].Changes[0].Field != "withdrawn_at" {
 		t.Fatalf("listed histories: %+v", listed)
+	}
+	// The history starts at publication (tester t2, M1): the edit made
+	// while later was scheduled is not a public change, and the draft
+	// text before it appears nowhere; the first entry is the text as
+	// published, and an edit after publication compares with it.
+	if h := listed[0].History; len(h) != 1 || len(h[0].Changes) != 0 || h[0].BodyEN != "Saturday night, 22:00 to 23:00." {
+		t.Fatalf("history of a notice edited while scheduled = %+v, want only the published text", h)
+	}
+	afterPub := registry.NoticeInput{TitleEN: "Maintenance", TitleUR: "دیکھ بھال", BodyEN: "Saturday night, 22:00 to 23:30.",
+		BodyUR: "ہفتے کی رات۔", Revision: 2}
+	if _, err := svc.EditNotice(ctx, admin, later.ID, afterPub); err != nil {
+		t.Fatal(err)
+	}
+	for _, actor := range []*registry.User{nil, admin} {
+		got, err := svc.Notice(ctx, actor, later.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantCh := []registry.NoticeChange{{Field: "body_en", Old: "Saturday night, 22:00 to 23:00.", New: "Saturday night, 22:00 to 23:30."}}
+		if h := got.History; len(h) != 2 || len(h[0].Changes) != 0 || !slices.Equal(h[1].Changes, wantCh) {
+			t.Fatalf("history after a public edit (actor %v) = %+v, want the published text then %+v", actor, h, wantCh)
+		}
 	}
 	if _, err := svc.Notice(ctx, nil, "ntc_missing"); registry.ErrorCode(err) != registry.ENOTFOUND {
 		t.Fatalf("unknown notice: %v", err)
@@ -164,7 +186,8 @@ func testNotices(t *testing.T, db *store.DB) {
 		t.Fatalf("reviewer publishing: %v", err)
 	}
 
-	// Audit: publish, publish, edit (with the moved date), withdraw.
+	// Audit: publish, publish, edit (scheduled), edit (the moved date),
+	// withdraw, edit (after publication).
 	var actions []string
 	var editDetail string
 	err = db.Read(ctx, func(tx registry.Tx) error {
@@ -180,7 +203,7 @@ func testNotices(t *testing.T, db *store.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(actions, []string{"notice.published", "notice.published", "notice.edited", "notice.edited", "notice.withdrawn"}) {
+	if !slices.Equal(actions, []string{"notice.published", "notice.published", "notice.edited", "notice.edited", "notice.withdrawn", "notice.edited"}) {
 		t.Fatalf("audit = %v", actions)
 	}
 	if editDetail == "" || !strings.Contains(editDetail, want[0].Old) || !strings.Contains(editDetail, want[0].New) {
