@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 	"unicode"
 
@@ -148,6 +149,10 @@ type NoticeFilter struct {
 	// those too).
 	CurrentAt time.Time
 	Limit     int
+	// ByUpdated orders by the last change (Notice.Updated: the last
+	// revision, or the publication if later), newest first; otherwise by
+	// publication, newest first. Ties by id.
+	ByUpdated bool
 }
 
 // Limits of a notice's texts, in characters.
@@ -350,19 +355,64 @@ func (s *Service) WithdrawNotice(ctx context.Context, actor *User, id string) (*
 // ListNotices lists public notices, newest publication first, each with
 // its history: the current ones, or with all also the expired and
 // withdrawn ones. Scheduled notices, and those withdrawn before their
-// publication, are never listed here (AdminNotices lists them). Anyone
+// publication, are never listed here (AdminNotices lists them). Every
+// current notice is listed; the past ones up to noticeListMax in all
+// (tester t2, M3: a long past never pushes a current notice out). Anyone
 // may call it.
 func (s *Service) ListNotices(ctx context.Context, all bool) ([]*Notice, error) {
+	return s.publicNotices(ctx, all, NoticeFilter{Limit: noticeListMax})
+}
+
+// NoticeFeed lists the public notices a feed carries, last changed first
+// (Notice.Updated), each with its history: every current notice, then
+// the most recently changed past ones up to limit in all. Ordered by
+// change, not publication, so an edit of an old notice (a moved
+// deadline) reaches the feed and moves its updated time (tester t2, M3).
+// Anyone may call it.
+func (s *Service) NoticeFeed(ctx context.Context, limit int) ([]*Notice, error) {
+	return s.publicNotices(ctx, true, NoticeFilter{Limit: limit, ByUpdated: true})
+}
+
+// noticeListMax bounds the notices a public list reads besides the
+// current ones.
+const noticeListMax = 500
+
+// publicNotices reads the current public notices and, with all, the
+// others as f orders and limits them, merged in f's order.
+func (s *Service) publicNotices(ctx context.Context, all bool, f NoticeFilter) ([]*Notice, error) {
 	now := s.Now()
-	f := NoticeFilter{PublishedBy: now, Limit: 500}
-	if !all {
-		f.CurrentAt = now
-	}
 	var out []*Notice
 	err := s.store.Read(ctx, func(tx Tx) error {
-		var err error
-		if out, err = tx.ListNotices(ctx, f); err != nil {
+		cur, err := tx.ListNotices(ctx, NoticeFilter{PublishedBy: now, CurrentAt: now, ByUpdated: f.ByUpdated})
+		if err != nil {
 			return err
+		}
+		out = cur
+		if all {
+			f.PublishedBy = now
+			rest, err := tx.ListNotices(ctx, f)
+			if err != nil {
+				return err
+			}
+			seen := make(map[string]bool, len(cur))
+			for _, n := range cur {
+				seen[n.ID] = true
+			}
+			for _, n := range rest {
+				if !seen[n.ID] && (len(out) < f.Limit || f.Limit <= 0) {
+					out = append(out, n)
+				}
+			}
+			key := func(n *Notice) time.Time { return n.PublishedAt }
+			if f.ByUpdated {
+				key = (*Notice).Updated
+			}
+			slices.SortStableFunc(out, func(a, b *Notice) int {
+				if c := key(b).Compare(key(a)); c != 0 {
+					return c
+				}
+				return strings.Compare(a.ID, b.ID)
+			})
 		}
 		out = slices.DeleteFunc(out, func(n *Notice) bool { return !n.public(now) })
 		return attachHistory(ctx, tx, out)

@@ -219,3 +219,82 @@ func testNotices(t *testing.T, db *store.DB) {
 	err = db.Write(ctx, func(tx registry.Tx) error { return tx.UpdateNotice(ctx, &registry.Notice{ID: "ntc_missing"}) })
 	wantCode(t, err, registry.ENOTFOUND)
 }
+
+// testNoticeFeedOrder checks the lists' order and bounds (tester t2, M3):
+// the feed orders by last change, so an edit of an old notice puts it
+// first; every current notice is listed whatever the bound, the past
+// ones fill up to it; the notices page keeps publication order.
+func testNoticeFeedOrder(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	now := t0
+	svc := registry.NewService(db, registry.Config{Now: func() time.Time { return now }})
+	admin := &registry.User{ID: "usr_feedadmin", Role: registry.RoleAdmin}
+	publish := func(title string, expires time.Time) *registry.Notice {
+		t.Helper()
+		n, err := svc.PublishNotice(ctx, admin, registry.NoticeInput{TitleEN: title, TitleUR: "اعلان", BodyEN: "Text.", BodyUR: "متن۔", ExpiresAt: expires})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	old := publish("Old deadline", t0.AddDate(0, 6, 0)) // current, published first
+	now = t0.Add(time.Hour)
+	past := publish("Short", t0.Add(90*time.Minute)) // expires soon
+	now = t0.Add(2 * time.Hour)
+	mid := publish("Middle", time.Time{})
+	// The old notice's deadline moves: its last change is now the newest.
+	now = t0.Add(3 * time.Hour)
+	in := registry.NoticeInput{TitleEN: "Old deadline", TitleUR: "اعلان", BodyEN: "Text.", BodyUR: "متن۔", ExpiresAt: t0.AddDate(0, 7, 0), Revision: 1}
+	if _, err := svc.EditNotice(ctx, admin, old.ID, in); err != nil {
+		t.Fatal(err)
+	}
+	// The expired one is withdrawn later still: the most recent change of all.
+	now = t0.Add(4 * time.Hour)
+	if _, err := svc.WithdrawNotice(ctx, admin, past.ID); err != nil {
+		t.Fatal(err)
+	}
+	ids := func(ns []*registry.Notice, err error) []string {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, n := range ns {
+			out = append(out, n.ID)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name  string
+		limit int
+		want  []string
+	}{
+		{"all, last changed first", 10, []string{past.ID, old.ID, mid.ID}},
+		// A bound of one still carries both current notices; the past one,
+		// changed last, makes way for them.
+		{"bound below the current ones", 1, []string{old.ID, mid.ID}},
+		{"bound of three", 3, []string{past.ID, old.ID, mid.ID}},
+	} {
+		if got := ids(svc.NoticeFeed(ctx, tc.limit)); !slices.Equal(got, tc.want) {
+			t.Errorf("NoticeFeed(%d) %s = %v, want %v", tc.limit, tc.name, got, tc.want)
+		}
+	}
+	if got, want := ids(svc.ListNotices(ctx, true)), []string{mid.ID, past.ID, old.ID}; !slices.Equal(got, want) {
+		t.Errorf("ListNotices(all) = %v, want newest publication first %v", got, want)
+	}
+	if got, want := ids(svc.ListNotices(ctx, false)), []string{mid.ID, old.ID}; !slices.Equal(got, want) {
+		t.Errorf("ListNotices(current) = %v, want %v", got, want)
+	}
+	// The store's own order, for the feed: by the later of the last
+	// revision and the publication.
+	err := db.Read(ctx, func(tx registry.Tx) error {
+		got := ids(tx.ListNotices(ctx, registry.NoticeFilter{ByUpdated: true, Limit: 2}))
+		if want := []string{past.ID, old.ID}; !slices.Equal(got, want) {
+			t.Errorf("store ListNotices(ByUpdated, 2) = %v, want %v", got, want)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -62,6 +62,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"Invitations", testInvitations},
 		{"Invitations", testInvitations},
 		{"Import", testImport},
+		{"NoticeFeedOrder", testNoticeFeedOrder},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
