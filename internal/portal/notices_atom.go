@@ -75,6 +75,9 @@ func (s *Server) noticesAtom(w http.ResponseWriter, r *http.Request) {
 	lang := currentLang(r)
 	switch q := r.URL.Query().Get("lang"); q {
 	case "":
+		// The language is the visitor's: caches must keep one copy per
+		// cookie and Accept-Language (tester t2, minor 3).
+		w.Header().Set("Vary", "Cookie, Accept-Language")
 	case "en", "ur":
 		lang = q
 	default:

@@ -169,6 +169,17 @@ func testNoticesOn(t *testing.T, kind string) {
 	if p := anon.get("/notices.atom?lang=fr"); p.status != 404 {
 		t.Errorf("feed in French = %d", p.status)
 	}
+	// Without ?lang= the language comes from the cookie or
+	// Accept-Language: a shared cache must key on them (tester t2,
+	// minor 3); with it, it need not.
+	for _, tc := range []struct{ path, vary string }{
+		{"/notices.atom", "Cookie, Accept-Language"},
+		{"/notices.atom?lang=ur", ""},
+	} {
+		if p := anon.get(tc.path); p.status != 200 || p.header.Get("Vary") != tc.vary {
+			t.Errorf("%s = %d, Vary %q, want %q", tc.path, p.status, p.header.Get("Vary"), tc.vary)
+		}
+	}
 }
 
 // atom fetches the notices feed in lang, parses it with gofeed (a

@@ -161,6 +161,9 @@ const (
 	NoticeBodyMax  = 10000
 )
 
+// noticeExpiryYears bounds how far ahead an expiry may lie.
+const noticeExpiryYears = 10
+
 // noticeClockSlack is how far in the past a new publication time may lie:
 // the time between the admin's form and the request. A notice cannot
 // claim to have been public before it was.
@@ -180,8 +183,8 @@ func hasUrdu(s string) bool {
 func (s *Service) checkNotice(in NoticeInput, old *Notice, n *Notice) error {
 	fe := FieldErrors{}
 	now := s.Now()
-	n.TitleEN = text(fe, "title_en", in.TitleEN, NoticeTitleMax, true)
-	n.TitleUR = text(fe, "title_ur", in.TitleUR, NoticeTitleMax, true)
+	n.TitleEN = line(fe, "title_en", in.TitleEN, NoticeTitleMax, true)
+	n.TitleUR = line(fe, "title_ur", in.TitleUR, NoticeTitleMax, true)
 	n.BodyEN = text(fe, "body_en", in.BodyEN, NoticeBodyMax, true)
 	n.BodyUR = text(fe, "body_ur", in.BodyUR, NoticeBodyMax, true)
 	for _, f := range []struct{ name, v string }{{"title_ur", n.TitleUR}, {"body_ur", n.BodyUR}} {
@@ -207,8 +210,24 @@ func (s *Service) checkNotice(in NoticeInput, old *Notice, n *Notice) error {
 	}
 	n.PublishedAt = pub
 	n.ExpiresAt = in.ExpiresAt.UTC().Truncate(time.Microsecond)
-	if !in.ExpiresAt.IsZero() && !n.ExpiresAt.After(pub) {
-		fe.Add("expires_at", "must be after the publication time (%s); leave it empty for a notice without expiry", pub.Format(time.RFC3339))
+	pkt := func(t time.Time) string { return t.In(PKT.Loc).Format("2006-01-02 15:04 MST") }
+	newExpiry := old == nil || !n.ExpiresAt.Equal(old.ExpiresAt)
+	switch {
+	case !in.ExpiresAt.IsZero() && !n.ExpiresAt.After(pub):
+		fe.Add("expires_at", "must be after the publication time (%s); leave it empty for a notice without expiry", pkt(pub))
+	case !in.ExpiresAt.IsZero() && n.ExpiresAt.After(now.AddDate(noticeExpiryYears, 0, 0)):
+		// A bound, so every expiry reads back as a date the form takes
+		// (year 9999 did not; tester t2, minor 10).
+		fe.Add("expires_at", "must be at most %d years ahead (until %s); leave it empty for a notice without expiry", noticeExpiryYears, pkt(now.AddDate(noticeExpiryYears, 0, 0)))
+	case newExpiry && !in.ExpiresAt.IsZero() && !n.ExpiresAt.After(now):
+		// A new expiry already past would make the page state a false
+		// "Shown until" (tester t2, minor 2).
+		fe.Add("expires_at", "must not be in the past (it is %s now); to take the notice down now, withdraw it", pkt(now))
+	case old != nil && old.Status(now) == NoticeExpired && !newExpiry:
+		// An expired notice is changed only to bring it back with a new
+		// expiry (or none), and the revision records that; rewording
+		// what was shown while it was current would rewrite the past.
+		fe.Add("expires_at", "the notice expired on %s; to show it again, give a new expiry date in the future (or none), otherwise publish a new notice", pkt(old.ExpiresAt))
 	}
 	return fe.Err()
 }

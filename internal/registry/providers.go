@@ -70,10 +70,11 @@ var licenceNumberRe = regexp.MustCompile(`^[A-Z0-9][A-Z0-9/.-]{2,39}$`)
 const providerEarliest = "2000-01-01"
 
 // checkProvider validates p's fields in place (trimmed, licence number
-// upper-cased) and records what is wrong in fe; today bounds the licence
-// date, which cannot be in the future.
+// upper-cased) and records what is wrong in fe; today, the day in
+// Pakistan time (the regulator's calendar, as notices' dates; tester t2,
+// minor 1), bounds the licence date, which cannot be in the future.
 func checkProvider(fe FieldErrors, p *Provider, today string) {
-	p.Name = text(fe, "name", p.Name, 120, true)
+	p.Name = line(fe, "name", p.Name, 120, true)
 	p.LicenceNumber = strings.ToUpper(strings.TrimSpace(p.LicenceNumber))
 	switch {
 	case p.LicenceNumber == "":
@@ -141,7 +142,7 @@ func (s *Service) AddProvider(ctx context.Context, actor *User, in ProviderInput
 	if !in.UpdatedAt.IsZero() {
 		fe.Add("updated_at", "is only for a change of an existing provider; leave it out when adding one")
 	}
-	checkProvider(fe, &p, s.Now().Format(time.DateOnly))
+	checkProvider(fe, &p, s.Now().In(PKT.Loc).Format(time.DateOnly))
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}
@@ -188,7 +189,7 @@ func (s *Service) UpdateProvider(ctx context.Context, actor *User, id string, in
 		p := *old
 		in.applyTo(&p)
 		fe := FieldErrors{}
-		checkProvider(fe, &p, s.Now().Format(time.DateOnly))
+		checkProvider(fe, &p, s.Now().In(PKT.Loc).Format(time.DateOnly))
 		if err := fe.Err(); err != nil {
 			return err
 		}
