@@ -60,8 +60,6 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"Notices", testNotices},
 		{"Import", testImport},
 		{"Invitations", testInvitations},
-		{"Invitations", testInvitations},
-		{"Import", testImport},
 		{"NoticeFeedOrder", testNoticeFeedOrder},
 	}
 	for _, tt := range tests {
