@@ -34,10 +34,13 @@ type providerRequest struct {
 	LicenceDate   *string `json:"licence_date,omitzero"`
 	Status        *string `json:"status,omitzero"`
 	Website       *string `json:"website,omitzero"`
+	// UpdatedAt is PATCH's optional precondition: the updated_at the
+	// client read; a change made since gives 409.
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
 }
 
 func (p providerRequest) input() registry.ProviderInput {
-	return registry.ProviderInput{Name: p.Name, LicenceNumber: p.LicenceNumber, LicenceDate: p.LicenceDate, Status: p.Status, Website: p.Website}
+	return registry.ProviderInput{Name: p.Name, LicenceNumber: p.LicenceNumber, LicenceDate: p.LicenceDate, Status: p.Status, Website: p.Website, UpdatedAt: p.UpdatedAt}
 }
 
 // ProviderCSVHeader is the header row of the providers CSV (the API's and

@@ -49,8 +49,15 @@ func testProviders(t *testing.T, c *client) {
 	c.want(c.do("PATCH", "/api/v1/admin/providers/prv_none", admin, map[string]string{"status": "revoked"}), 404)
 	c.want(c.do("PATCH", "/api/v1/admin/providers/"+id, admin, map[string]string{"licence_number": "PTA/VPN/2026/010"}), 409)
 	c.want(c.do("PATCH", "/api/v1/admin/providers/"+id, admin, map[string]string{"website": "https://user:pw@x.pk"}), 422)
-	changed := c.want(c.do("PATCH", "/api/v1/admin/providers/"+id, admin, map[string]string{"status": "suspended", "website": "https://mahfooz.example.pk"}), 200).json(t)
-	if changed["status"] != "suspended" || changed["name"] != urdu["name"] || changed["website"] != "https://mahfooz.example.pk" {
+	// updated_at is PATCH's precondition (tester t2, M2): the version
+	// read passes, an older one is refused and changes nothing; POST
+	// refuses it.
+	c.want(c.do("POST", "/api/v1/admin/providers", admin, map[string]string{
+		"name": "Versioned", "licence_number": "PTA/VPN/2026/012", "licence_date": "2026-02-01", "updated_at": "2026-02-01T00:00:00Z"}), 422)
+	read := urdu["updated_at"].(string)
+	changed := c.want(c.do("PATCH", "/api/v1/admin/providers/"+id, admin, map[string]string{"status": "suspended", "website": "https://mahfooz.example.pk", "updated_at": read}), 200).json(t)
+	c.want(c.do("PATCH", "/api/v1/admin/providers/"+id, admin, map[string]string{"status": "active", "updated_at": read}), 409)
+	if changed["status"] != "suspended" || changed["updated_at"] == read || changed["name"] != urdu["name"] || changed["website"] != "https://mahfooz.example.pk" {
 		t.Errorf("after PATCH: %v", changed)
 	}
 

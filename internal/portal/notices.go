@@ -98,9 +98,9 @@ func init() {
 // way round), dates always.
 func (v *view) NoticeChanges(n *registry.Notice) []noticeRevisionView {
 	var out []noticeRevisionView
-	for _, r := range n.History {
-		if r.Revision == 1 {
-			continue
+	for i, r := range n.History {
+		if i == 0 {
+			continue // the text as published (registry.attachHistory)
 		}
 		rv := noticeRevisionView{At: r.ChangedAt}
 		for _, c := range r.Changes {

@@ -13,11 +13,12 @@ import (
 )
 
 // The notices as an Atom feed (RFC 4287), one per language: /notices.atom
-// in the visitor's language, ?lang=en or ?lang=ur to choose. Every public
-// notice is an entry (current, expired and withdrawn ones, newest first,
-// at most atomEntries), so a feed reader sees a withdrawal or a moved
-// deadline as an update of the entry: its updated time moves, and its
-// content ends with the changes, old and new values.
+// in the visitor's language, ?lang=en or ?lang=ur to choose. Every current
+// notice is an entry, and the most recently changed expired and withdrawn
+// ones up to atomEntries in all, last changed first (registry NoticeFeed),
+// so a feed reader sees a withdrawal or a moved deadline, of an old notice
+// too, as an update of the entry: its updated time and the feed's move,
+// and its content ends with the changes, old and new values.
 
 const atomEntries = 50
 
@@ -74,16 +75,16 @@ func (s *Server) noticesAtom(w http.ResponseWriter, r *http.Request) {
 	lang := currentLang(r)
 	switch q := r.URL.Query().Get("lang"); q {
 	case "":
+		// The language is the visitor's: caches must keep one copy per
+		// cookie and Accept-Language (tester t2, minor 3).
+		w.Header().Set("Vary", "Cookie, Accept-Language")
 	case "en", "ur":
 		lang = q
 	default:
 		s.errorPage(w, r, http.StatusNotFound, "Page not found", "The notices feed is in English (lang=en) and Urdu (lang=ur).")
 		return
 	}
-	ns, err := s.svc.ListNotices(r.Context(), true)
-	if len(ns) > atomEntries {
-		ns = ns[:atomEntries]
-	}
+	ns, err := s.svc.NoticeFeed(r.Context(), atomEntries)
 	if err != nil {
 		s.fail(w, r, err)
 		return

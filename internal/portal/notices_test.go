@@ -69,6 +69,14 @@ func testNoticesOn(t *testing.T, kind string) {
 		t.Fatalf("notices = %v, %v", ns, err)
 	}
 	n := ns[0]
+	// The Withdraw button's accessible name carries the title in the
+	// page's language (tester t2, minor 12).
+	urAdmin := e.browser()
+	urAdmin.login("admin@demo.test", "demo-password-1")
+	urAdmin.get("/lang/ur?next=/admin/notices")
+	if p := urAdmin.get("/admin/notices"); !strings.Contains(p.body, `: `+n.TitleUR+`"`) || strings.Contains(p.body, `: `+n.TitleEN+`"`) {
+		t.Errorf("Urdu admin list: the Withdraw button is not labelled with the Urdu title")
+	}
 	if want := "Unregistered VPNs are blocked after it. <script>alert(1)</script>"; !strings.Contains(n.BodyEN, want) {
 		t.Fatalf("stored body = %q", n.BodyEN)
 	}
@@ -168,6 +176,17 @@ func testNoticesOn(t *testing.T, kind string) {
 	}
 	if p := anon.get("/notices.atom?lang=fr"); p.status != 404 {
 		t.Errorf("feed in French = %d", p.status)
+	}
+	// Without ?lang= the language comes from the cookie or
+	// Accept-Language: a shared cache must key on them (tester t2,
+	// minor 3); with it, it need not.
+	for _, tc := range []struct{ path, vary string }{
+		{"/notices.atom", "Cookie, Accept-Language"},
+		{"/notices.atom?lang=ur", ""},
+	} {
+		if p := anon.get(tc.path); p.status != 200 || p.header.Get("Vary") != tc.vary {
+			t.Errorf("%s = %d, Vary %q, want %q", tc.path, p.status, p.header.Get("Vary"), tc.vary)
+		}
 	}
 }
 

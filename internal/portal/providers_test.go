@@ -100,12 +100,17 @@ func TestProvidersPageEmpty(t *testing.T) {
 	}
 }
 
+var providerHiddenValue = regexp.MustCompile(`<input type="hidden" name="([a-z_]+)" value="([^"]*)"`)
+
 var providerInputValue = regexp.MustCompile(`<input id="f-([a-z_]+)" name="[a-z_]+" type="text" value="([^"]*)"`)
 
 // providerFormValues are the text inputs' values of a page, by field.
 func providerFormValues(body string) map[string]string {
 	out := map[string]string{}
 	for _, m := range providerInputValue.FindAllStringSubmatch(body, -1) {
+		out[m[1]] = html.UnescapeString(m[2])
+	}
+	for _, m := range providerHiddenValue.FindAllStringSubmatch(body, -1) {
 		out[m[1]] = html.UnescapeString(m[2])
 	}
 	return out
@@ -169,8 +174,12 @@ func TestAdminProviders(t *testing.T) {
 			if got := providerFormValues(p.body); p.status != 200 || got["name"] != "Safe Tunnels Ltd" || got["licence_number"] != "PTA/VPN/2026/004" || got["website"] != "https://safetunnels.example.pk" {
 				t.Errorf("edit form = %d, %v", p.status, got)
 			}
+			version := providerFormValues(p.body)["updated_at"]
+			if version == "" {
+				t.Fatal("the edit form has no hidden updated_at")
+			}
 			bad := url.Values{"name": {"Safe Tunnels Ltd"}, "licence_number": {"PTA/VPN/2026/004"}, "licence_date": {"2026-02-30"},
-				"status": {"revoked"}, "website": {""}}
+				"status": {"revoked"}, "website": {""}, "updated_at": {version}}
 			p = admin.post("/admin/providers/"+id, bad)
 			if got := providerFormValues(p.body); p.status != 422 || got["licence_date"] != "2026-02-30" || !strings.Contains(p.body, `<option value="revoked" selected>`) {
 				t.Errorf("invalid change = %d, %v", p.status, got)
@@ -178,6 +187,24 @@ func TestAdminProviders(t *testing.T) {
 			bad.Set("licence_date", "2026-02-01")
 			if p := admin.post("/admin/providers/"+id, bad); p.status != 303 {
 				t.Fatalf("change = %d: %s", p.status, p.body)
+			}
+			// A stale form (opened before the revocation just saved) is
+			// refused instead of setting the licence back to active
+			// (tester t2, M2); the form comes back with the current values
+			// and version. A form without a version is refused too.
+			stale := url.Values{"name": {"Safe Tunnels Ltd"}, "licence_number": {"PTA/VPN/2026/004"}, "licence_date": {"2026-02-01"},
+				"status": {"active"}, "website": {""}, "updated_at": {version}}
+			for _, v := range []string{version, "", "yesterday"} {
+				stale.Set("updated_at", v)
+				p := admin.post("/admin/providers/"+id, stale)
+				got := providerFormValues(p.body)
+				if p.status != 409 || !strings.Contains(p.body, "make your change again") || !strings.Contains(p.body, `<option value="revoked" selected>`) ||
+					got["updated_at"] == "" || got["updated_at"] == version {
+					t.Errorf("stale change (version %q) = %d, form %v", v, p.status, got)
+				}
+				if cur, err := e.svc.Provider(e.ctx, id); err != nil || cur.Status != registry.ProviderRevoked {
+					t.Fatalf("after a stale change: %+v, %v; want still revoked", cur, err)
+				}
 			}
 			if p := admin.get("/admin/providers/prv_none"); p.status != 404 {
 				t.Errorf("unknown provider = %d", p.status)

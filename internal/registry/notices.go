@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 	"unicode"
 
@@ -25,8 +26,10 @@ type Notice struct {
 	CreatedAt   time.Time
 	UpdatedAt   time.Time // the last revision's time
 	Revision    int       // 1 when published, one more for each change
-	// History lists the notice's revisions, oldest first, with what each
-	// changed: filled by Notice (one notice), not by the lists.
+	// History lists the notice's public revisions, oldest first, with
+	// what each changed: the first is the text as published (edits made
+	// while it was scheduled are not part of it); filled by Notice and
+	// ListNotices, not by AdminNotices.
 	History []NoticeRevision
 }
 
@@ -146,6 +149,10 @@ type NoticeFilter struct {
 	// those too).
 	CurrentAt time.Time
 	Limit     int
+	// ByUpdated orders by the last change (Notice.Updated: the last
+	// revision, or the publication if later), newest first; otherwise by
+	// publication, newest first. Ties by id.
+	ByUpdated bool
 }
 
 // Limits of a notice's texts, in characters.
@@ -153,6 +160,9 @@ const (
 	NoticeTitleMax = 200
 	NoticeBodyMax  = 10000
 )
+
+// noticeExpiryYears bounds how far ahead an expiry may lie.
+const noticeExpiryYears = 10
 
 // noticeClockSlack is how far in the past a new publication time may lie:
 // the time between the admin's form and the request. A notice cannot
@@ -173,8 +183,8 @@ func hasUrdu(s string) bool {
 func (s *Service) checkNotice(in NoticeInput, old *Notice, n *Notice) error {
 	fe := FieldErrors{}
 	now := s.Now()
-	n.TitleEN = text(fe, "title_en", in.TitleEN, NoticeTitleMax, true)
-	n.TitleUR = text(fe, "title_ur", in.TitleUR, NoticeTitleMax, true)
+	n.TitleEN = line(fe, "title_en", in.TitleEN, NoticeTitleMax, true)
+	n.TitleUR = line(fe, "title_ur", in.TitleUR, NoticeTitleMax, true)
 	n.BodyEN = text(fe, "body_en", in.BodyEN, NoticeBodyMax, true)
 	n.BodyUR = text(fe, "body_ur", in.BodyUR, NoticeBodyMax, true)
 	for _, f := range []struct{ name, v string }{{"title_ur", n.TitleUR}, {"body_ur", n.BodyUR}} {
@@ -200,8 +210,24 @@ func (s *Service) checkNotice(in NoticeInput, old *Notice, n *Notice) error {
 	}
 	n.PublishedAt = pub
 	n.ExpiresAt = in.ExpiresAt.UTC().Truncate(time.Microsecond)
-	if !in.ExpiresAt.IsZero() && !n.ExpiresAt.After(pub) {
-		fe.Add("expires_at", "must be after the publication time (%s); leave it empty for a notice without expiry", pub.Format(time.RFC3339))
+	pkt := func(t time.Time) string { return t.In(PKT.Loc).Format("2006-01-02 15:04 MST") }
+	newExpiry := old == nil || !n.ExpiresAt.Equal(old.ExpiresAt)
+	switch {
+	case !in.ExpiresAt.IsZero() && !n.ExpiresAt.After(pub):
+		fe.Add("expires_at", "must be after the publication time (%s); leave it empty for a notice without expiry", pkt(pub))
+	case !in.ExpiresAt.IsZero() && n.ExpiresAt.After(now.AddDate(noticeExpiryYears, 0, 0)):
+		// A bound, so every expiry reads back as a date the form takes
+		// (year 9999 did not; tester t2, minor 10).
+		fe.Add("expires_at", "must be at most %d years ahead (until %s); leave it empty for a notice without expiry", noticeExpiryYears, pkt(now.AddDate(noticeExpiryYears, 0, 0)))
+	case newExpiry && !in.ExpiresAt.IsZero() && !n.ExpiresAt.After(now):
+		// A new expiry already past would make the page state a false
+		// "Shown until" (tester t2, minor 2).
+		fe.Add("expires_at", "must not be in the past (it is %s now); to take the notice down now, withdraw it", pkt(now))
+	case old != nil && old.Status(now) == NoticeExpired && !newExpiry:
+		// An expired notice is changed only to bring it back with a new
+		// expiry (or none), and the revision records that; rewording
+		// what was shown while it was current would rewrite the past.
+		fe.Add("expires_at", "the notice expired on %s; to show it again, give a new expiry date in the future (or none), otherwise publish a new notice", pkt(old.ExpiresAt))
 	}
 	return fe.Err()
 }
@@ -348,19 +374,64 @@ func (s *Service) WithdrawNotice(ctx context.Context, actor *User, id string) (*
 // ListNotices lists public notices, newest publication first, each with
 // its history: the current ones, or with all also the expired and
 // withdrawn ones. Scheduled notices, and those withdrawn before their
-// publication, are never listed here (AdminNotices lists them). Anyone
+// publication, are never listed here (AdminNotices lists them). Every
+// current notice is listed; the past ones up to noticeListMax in all
+// (tester t2, M3: a long past never pushes a current notice out). Anyone
 // may call it.
 func (s *Service) ListNotices(ctx context.Context, all bool) ([]*Notice, error) {
+	return s.publicNotices(ctx, all, NoticeFilter{Limit: noticeListMax})
+}
+
+// NoticeFeed lists the public notices a feed carries, last changed first
+// (Notice.Updated), each with its history: every current notice, then
+// the most recently changed past ones up to limit in all. Ordered by
+// change, not publication, so an edit of an old notice (a moved
+// deadline) reaches the feed and moves its updated time (tester t2, M3).
+// Anyone may call it.
+func (s *Service) NoticeFeed(ctx context.Context, limit int) ([]*Notice, error) {
+	return s.publicNotices(ctx, true, NoticeFilter{Limit: limit, ByUpdated: true})
+}
+
+// noticeListMax bounds the notices a public list reads besides the
+// current ones.
+const noticeListMax = 500
+
+// publicNotices reads the current public notices and, with all, the
+// others as f orders and limits them, merged in f's order.
+func (s *Service) publicNotices(ctx context.Context, all bool, f NoticeFilter) ([]*Notice, error) {
 	now := s.Now()
-	f := NoticeFilter{PublishedBy: now, Limit: 500}
-	if !all {
-		f.CurrentAt = now
-	}
 	var out []*Notice
 	err := s.store.Read(ctx, func(tx Tx) error {
-		var err error
-		if out, err = tx.ListNotices(ctx, f); err != nil {
+		cur, err := tx.ListNotices(ctx, NoticeFilter{PublishedBy: now, CurrentAt: now, ByUpdated: f.ByUpdated})
+		if err != nil {
 			return err
+		}
+		out = cur
+		if all {
+			f.PublishedBy = now
+			rest, err := tx.ListNotices(ctx, f)
+			if err != nil {
+				return err
+			}
+			seen := make(map[string]bool, len(cur))
+			for _, n := range cur {
+				seen[n.ID] = true
+			}
+			for _, n := range rest {
+				if !seen[n.ID] && (len(out) < f.Limit || f.Limit <= 0) {
+					out = append(out, n)
+				}
+			}
+			key := func(n *Notice) time.Time { return n.PublishedAt }
+			if f.ByUpdated {
+				key = (*Notice).Updated
+			}
+			slices.SortStableFunc(out, func(a, b *Notice) int {
+				if c := key(b).Compare(key(a)); c != 0 {
+					return c
+				}
+				return strings.Compare(a.ID, b.ID)
+			})
 		}
 		out = slices.DeleteFunc(out, func(n *Notice) bool { return !n.public(now) })
 		return attachHistory(ctx, tx, out)
@@ -369,7 +440,12 @@ func (s *Service) ListNotices(ctx context.Context, all bool) ([]*Notice, error) 
 }
 
 // attachHistory fills each notice's History, with what each revision
-// changed, in one read.
+// changed, in one read. The history is the public one: it starts at the
+// publication. Revisions made while a notice was scheduled were never
+// public (a draft's wording, a moved publication time), so the last of
+// them, the text as published, is the history's first entry, with no
+// changes, and the ones before it are left out (the revision table and
+// the audit log keep them for the registry). Tester t2, finding M1.
 func attachHistory(ctx context.Context, tx Tx, ns []*Notice) error {
 	ids := make([]string, len(ns))
 	byID := make(map[string]*Notice, len(ns))
@@ -382,7 +458,14 @@ func attachHistory(ctx context.Context, tx Tx, ns []*Notice) error {
 	}
 	for _, r := range revs {
 		n := byID[r.NoticeID]
-		if k := len(n.History); k > 0 {
+		k := len(n.History)
+		if k > 0 && !r.ChangedAt.After(n.PublishedAt) {
+			// Still before publication: this version replaces the
+			// draft before it as the one published.
+			n.History[k-1] = r
+			continue
+		}
+		if k > 0 {
 			r.Changes = noticeChanges(&n.History[k-1], &r)
 		}
 		n.History = append(n.History, r)

@@ -51,6 +51,12 @@ type ProviderInput struct {
 	LicenceDate   *string
 	Status        *string
 	Website       *string
+	// UpdatedAt, for UpdateProvider, is the entry's UpdatedAt as the admin
+	// saw it (zero: do not check): a change to an entry changed since is
+	// refused, so a form opened before another admin revoked a licence
+	// cannot quietly set it back to active (tester t2, M2). AddProvider
+	// refuses it.
+	UpdatedAt time.Time
 }
 
 // licenceNumberRe is a licence number as the regulator writes them
@@ -64,10 +70,11 @@ var licenceNumberRe = regexp.MustCompile(`^[A-Z0-9][A-Z0-9/.-]{2,39}$`)
 const providerEarliest = "2000-01-01"
 
 // checkProvider validates p's fields in place (trimmed, licence number
-// upper-cased) and records what is wrong in fe; today bounds the licence
-// date, which cannot be in the future.
+// upper-cased) and records what is wrong in fe; today, the day in
+// Pakistan time (the regulator's calendar, as notices' dates; tester t2,
+// minor 1), bounds the licence date, which cannot be in the future.
 func checkProvider(fe FieldErrors, p *Provider, today string) {
-	p.Name = text(fe, "name", p.Name, 120, true)
+	p.Name = line(fe, "name", p.Name, 120, true)
 	p.LicenceNumber = strings.ToUpper(strings.TrimSpace(p.LicenceNumber))
 	switch {
 	case p.LicenceNumber == "":
@@ -132,7 +139,10 @@ func (s *Service) AddProvider(ctx context.Context, actor *User, in ProviderInput
 	p := Provider{Status: ProviderActive}
 	in.applyTo(&p)
 	fe := FieldErrors{}
-	checkProvider(fe, &p, s.Now().Format(time.DateOnly))
+	if !in.UpdatedAt.IsZero() {
+		fe.Add("updated_at", "is only for a change of an existing provider; leave it out when adding one")
+	}
+	checkProvider(fe, &p, s.Now().In(PKT.Loc).Format(time.DateOnly))
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}
@@ -158,21 +168,28 @@ func (s *Service) AddProvider(ctx context.Context, actor *User, in ProviderInput
 // expired, revoked), and the register keeps the entry. ENOTFOUND for an
 // unknown id, EINVALID and ECONFLICT as AddProvider. The audit log
 // records "provider.updated" with each changed field's old and new value;
-// a change that changes nothing records nothing.
+// a change that changes nothing records nothing. ECONFLICT too when
+// in.UpdatedAt is set and the entry was changed since.
 func (s *Service) UpdateProvider(ctx context.Context, actor *User, id string, in ProviderInput) (*Provider, error) {
 	if err := requireRole(actor, RoleAdmin); err != nil {
 		return nil, err
 	}
 	var out *Provider
+	var stale error // not the licence number's conflict: no field
 	err := s.store.Write(ctx, func(tx Tx) error {
 		old, err := tx.Provider(ctx, id, true)
 		if err != nil {
 			return err
 		}
+		if !in.UpdatedAt.IsZero() && !in.UpdatedAt.Truncate(time.Microsecond).Equal(old.UpdatedAt) {
+			stale = Errorf(ECONFLICT, "provider %s was changed by someone else since you opened it (at %s; its status is now %s); look at its current values and make your change again",
+				old.LicenceNumber, old.UpdatedAt.In(PKT.Loc).Format("2006-01-02 15:04 MST"), old.Status)
+			return stale
+		}
 		p := *old
 		in.applyTo(&p)
 		fe := FieldErrors{}
-		checkProvider(fe, &p, s.Now().Format(time.DateOnly))
+		checkProvider(fe, &p, s.Now().In(PKT.Loc).Format(time.DateOnly))
 		if err := fe.Err(); err != nil {
 			return err
 		}
@@ -197,6 +214,9 @@ func (s *Service) UpdateProvider(ctx context.Context, actor *User, id string, in
 		}
 		return s.record(ctx, tx, actor, "provider.updated", "provider", p.ID, changes)
 	})
+	if stale != nil {
+		return nil, stale
+	}
 	if err != nil {
 		return nil, withLicenceField(err)
 	}

@@ -28,6 +28,11 @@ func TestProviderValidation(t *testing.T) {
 		{"no name", func(in *ProviderInput) { in.Name = str("  ") }, "name", "is required"},
 		{"long name", func(in *ProviderInput) { in.Name = str(strings.Repeat("n", 121)) }, "name", "at most 120"},
 		{"control character", func(in *ProviderInput) { in.Name = str("Safe\x00Tunnels") }, "name", "control characters"},
+		// Tester t2, minors 7 and 8.
+		{"line break", func(in *ProviderInput) { in.Name = str("Safe\nTunnels") }, "name", "on one line"},
+		{"line separator", func(in *ProviderInput) { in.Name = str("Safe\u2028Tunnels") }, "name", "on one line"},
+		{"noncharacter FFFE", func(in *ProviderInput) { in.Name = str("Safe\uFFFETunnels") }, "name", "noncharacter (U+FFFE)"},
+		{"noncharacter FDD0", func(in *ProviderInput) { in.Name = str("Safe\uFDD0Tunnels") }, "name", "noncharacter (U+FDD0)"},
 		{"no licence", func(in *ProviderInput) { in.LicenceNumber = nil }, "licence_number", "is required"},
 		{"licence with spaces", func(in *ProviderInput) { in.LicenceNumber = str("PTA VPN 1") }, "licence_number", "letters, digits, / . or -"},
 		{"licence too short", func(in *ProviderInput) { in.LicenceNumber = str("P1") }, "licence_number", "3 to 40"},
@@ -162,4 +167,86 @@ func TestDemoProvidersOnce(t *testing.T) {
 			}
 		}
 	})
+}
+
+// The licence date's "today" is the day in Pakistan (tester t2, minor 1):
+// at 01:00 PKT on 24 November (20:00 UTC on the 23rd) a licence granted
+// that day is taken, the next day's is not.
+func TestProviderLicenceDayIsPakistans(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		admin := h.staff("admin")
+		h.clock.Add(time.Date(2026, 11, 23, 20, 0, 0, 0, time.UTC).Sub(h.clock.Now()))
+		for _, tc := range []struct {
+			day string
+			ok  bool
+		}{{"2026-11-24", true}, {"2026-11-25", false}} {
+			in := validProvider()
+			in.LicenceDate, in.LicenceNumber = str(tc.day), str("PTA/VPN/"+tc.day)
+			_, err := h.svc.AddProvider(h.ctx, admin, in)
+			if (err == nil) != tc.ok {
+				t.Errorf("licence date %s at 01:00 PKT on 2026-11-24: %v, want ok %v", tc.day, err, tc.ok)
+			}
+		}
+	})
+}
+
+// A notice's expiry rules (tester t2, minors 2, 7, 8, 10): a new expiry is
+// in the future and at most ten years ahead; an expired notice changes
+// only with a new expiry; titles are one line; no noncharacters.
+func TestNoticeExpiryRules(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		admin := h.staff("admin")
+		now := h.clock.Now()
+		base := NoticeInput{TitleEN: "Deadline", TitleUR: "آخری تاریخ", BodyEN: "Text.", BodyUR: "متن۔", ExpiresAt: now.Add(2 * time.Hour)}
+		n, err := h.svc.PublishNotice(h.ctx, admin, base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			name  string
+			edit  func(*NoticeInput)
+			field string
+			want  string
+		}{
+			{"expiry in the past", func(in *NoticeInput) { in.ExpiresAt = now.Add(-time.Minute) }, "expires_at", "after the publication time"},
+			{"year 9999", func(in *NoticeInput) { in.ExpiresAt = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC) }, "expires_at", "at most 10 years ahead"},
+			{"title with a line break", func(in *NoticeInput) { in.TitleEN = "Dead\nline" }, "title_en", "on one line"},
+			{"body with a noncharacter", func(in *NoticeInput) { in.BodyEN = "Text\uFFFF." }, "body_en", "noncharacter"},
+		} {
+			in := base
+			in.Revision = n.Revision
+			tc.edit(&in)
+			_, err := h.svc.EditNotice(h.ctx, admin, n.ID, in)
+			if e, ok := err.(*Error); !ok || e.Code != EINVALID || !strings.Contains(e.Fields[tc.field], tc.want) {
+				t.Errorf("%s: %v; want %q on %s", tc.name, err, tc.want, tc.field)
+			}
+		}
+		// An hour on, a new expiry earlier than now (but after publication)
+		// is refused: the page would claim it was shown until then.
+		h.clock.Add(time.Hour)
+		in := base
+		in.ExpiresAt = now.Add(30 * time.Minute)
+		if _, err := h.svc.EditNotice(h.ctx, admin, n.ID, in); !strings.Contains(fieldOf(err, "expires_at"), "must not be in the past") {
+			t.Errorf("past expiry on a current notice: %v", err)
+		}
+		// Expired: rewording alone is refused; a new future expiry brings
+		// it back, as a revision.
+		h.clock.Add(2 * time.Hour)
+		in = base
+		in.BodyEN = "Other text."
+		if _, err := h.svc.EditNotice(h.ctx, admin, n.ID, in); !strings.Contains(fieldOf(err, "expires_at"), "new expiry date in the future") {
+			t.Errorf("rewording an expired notice: %v", err)
+		}
+		in.ExpiresAt = h.clock.Now().Add(24 * time.Hour)
+		if e, err := h.svc.EditNotice(h.ctx, admin, n.ID, in); err != nil || e.Status(h.clock.Now()) != NoticeCurrent || e.Revision != 2 {
+			t.Errorf("bringing an expired notice back = %+v, %v", e, err)
+		}
+	})
+}
+
+func fieldOf(err error, field string) string {
+	if e, ok := err.(*Error); ok {
+		return e.Fields[field]
+	}
+	return ""
 }

@@ -346,7 +346,37 @@ func plainParam(fe FieldErrors, field, v string) {
 // reviewer, operator or the public is shown is what was typed. The
 // zero-width non-joiner and joiner stay: Urdu spelling uses them. Every
 // free-text field goes through here, so that one rule holds for all.
+// Noncharacters are refused too (text1 holds the rules before them).
 func text(fe FieldErrors, field, v string, max int, required bool) string {
+	n := len(fe)
+	v = text1(fe, field, v, max, required)
+	if len(fe) == n {
+		for _, r := range v {
+			// Noncharacters (U+FDD0–U+FDEF, U+xFFFE, U+xFFFF) are not for
+			// interchange: the Atom feed replaces them by U+FFFD, so the
+			// text would read differently there (tester t2, minor 7).
+			if r >= 0xFDD0 && r <= 0xFDEF || r&0xFFFE == 0xFFFE {
+				fe.Add(field, "contains a noncharacter (%U), which is not text; remove it", r)
+				break
+			}
+		}
+	}
+	return v
+}
+
+// line is text for a single-line field (a name, a title): a line break
+// in it would be lost or break the layout where it is shown on one line
+// (tester t2, minor 8).
+func line(fe FieldErrors, field, v string, max int, required bool) string {
+	n := len(fe)
+	v = text(fe, field, v, max, required)
+	if len(fe) == n && strings.ContainsAny(v, "\r\n\u2028\u2029") {
+		fe.Add(field, "must be on one line: remove the line breaks")
+	}
+	return v
+}
+
+func text1(fe FieldErrors, field, v string, max int, required bool) string {
 	v = strings.TrimSpace(v)
 	switch {
 	case !utf8.ValidString(v):

@@ -65,7 +65,13 @@ func (t *tx) ListNotices(ctx context.Context, f registry.NoticeFilter) ([]*regis
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	q += " ORDER BY published_at DESC, id"
+	if f.ByUpdated {
+		// Notice.Updated: the later of the last revision and the
+		// publication (fixed-width text times compare as times).
+		q += " ORDER BY CASE WHEN updated_at > published_at THEN updated_at ELSE published_at END DESC, id"
+	} else {
+		q += " ORDER BY published_at DESC, id"
+	}
 	if f.Limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", f.Limit)
 	}

@@ -153,9 +153,31 @@ func testNotices(t *testing.T, db *store.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(listed) != 2 || len(listed[0].History) != 2 || len(listed[1].History) != 3 ||
+	if len(listed) != 2 || len(listed[0].History) != 1 || len(listed[1].History) != 3 ||
 		!slices.Equal(listed[1].History[1].Changes, want) || listed[1].History[2].Changes[0].Field != "withdrawn_at" {
 		t.Fatalf("listed histories: %+v", listed)
+	}
+	// The history starts at publication (tester t2, M1): the edit made
+	// while later was scheduled is not a public change, and the draft
+	// text before it appears nowhere; the first entry is the text as
+	// published, and an edit after publication compares with it.
+	if h := listed[0].History; len(h) != 1 || len(h[0].Changes) != 0 || h[0].BodyEN != "Saturday night, 22:00 to 23:00." {
+		t.Fatalf("history of a notice edited while scheduled = %+v, want only the published text", h)
+	}
+	afterPub := registry.NoticeInput{TitleEN: "Maintenance", TitleUR: "دیکھ بھال", BodyEN: "Saturday night, 22:00 to 23:30.",
+		BodyUR: "ہفتے کی رات۔", Revision: 2}
+	if _, err := svc.EditNotice(ctx, admin, later.ID, afterPub); err != nil {
+		t.Fatal(err)
+	}
+	for _, actor := range []*registry.User{nil, admin} {
+		got, err := svc.Notice(ctx, actor, later.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantCh := []registry.NoticeChange{{Field: "body_en", Old: "Saturday night, 22:00 to 23:00.", New: "Saturday night, 22:00 to 23:30."}}
+		if h := got.History; len(h) != 2 || len(h[0].Changes) != 0 || !slices.Equal(h[1].Changes, wantCh) {
+			t.Fatalf("history after a public edit (actor %v) = %+v, want the published text then %+v", actor, h, wantCh)
+		}
 	}
 	if _, err := svc.Notice(ctx, nil, "ntc_missing"); registry.ErrorCode(err) != registry.ENOTFOUND {
 		t.Fatalf("unknown notice: %v", err)
@@ -164,7 +186,8 @@ func testNotices(t *testing.T, db *store.DB) {
 		t.Fatalf("reviewer publishing: %v", err)
 	}
 
-	// Audit: publish, publish, edit (with the moved date), withdraw.
+	// Audit: publish, publish, edit (scheduled), edit (the moved date),
+	// withdraw, edit (after publication).
 	var actions []string
 	var editDetail string
 	err = db.Read(ctx, func(tx registry.Tx) error {
@@ -180,7 +203,7 @@ func testNotices(t *testing.T, db *store.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(actions, []string{"notice.published", "notice.published", "notice.edited", "notice.edited", "notice.withdrawn"}) {
+	if !slices.Equal(actions, []string{"notice.published", "notice.published", "notice.edited", "notice.edited", "notice.withdrawn", "notice.edited"}) {
 		t.Fatalf("audit = %v", actions)
 	}
 	if editDetail == "" || !strings.Contains(editDetail, want[0].Old) || !strings.Contains(editDetail, want[0].New) {
@@ -195,4 +218,83 @@ func testNotices(t *testing.T, db *store.DB) {
 	wantCode(t, err, registry.ECONFLICT)
 	err = db.Write(ctx, func(tx registry.Tx) error { return tx.UpdateNotice(ctx, &registry.Notice{ID: "ntc_missing"}) })
 	wantCode(t, err, registry.ENOTFOUND)
+}
+
+// testNoticeFeedOrder checks the lists' order and bounds (tester t2, M3):
+// the feed orders by last change, so an edit of an old notice puts it
+// first; every current notice is listed whatever the bound, the past
+// ones fill up to it; the notices page keeps publication order.
+func testNoticeFeedOrder(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	now := t0
+	svc := registry.NewService(db, registry.Config{Now: func() time.Time { return now }})
+	admin := &registry.User{ID: "usr_feedadmin", Role: registry.RoleAdmin}
+	publish := func(title string, expires time.Time) *registry.Notice {
+		t.Helper()
+		n, err := svc.PublishNotice(ctx, admin, registry.NoticeInput{TitleEN: title, TitleUR: "اعلان", BodyEN: "Text.", BodyUR: "متن۔", ExpiresAt: expires})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	old := publish("Old deadline", t0.AddDate(0, 6, 0)) // current, published first
+	now = t0.Add(time.Hour)
+	past := publish("Short", t0.Add(90*time.Minute)) // expires soon
+	now = t0.Add(2 * time.Hour)
+	mid := publish("Middle", time.Time{})
+	// The old notice's deadline moves: its last change is now the newest.
+	now = t0.Add(3 * time.Hour)
+	in := registry.NoticeInput{TitleEN: "Old deadline", TitleUR: "اعلان", BodyEN: "Text.", BodyUR: "متن۔", ExpiresAt: t0.AddDate(0, 7, 0), Revision: 1}
+	if _, err := svc.EditNotice(ctx, admin, old.ID, in); err != nil {
+		t.Fatal(err)
+	}
+	// The expired one is withdrawn later still: the most recent change of all.
+	now = t0.Add(4 * time.Hour)
+	if _, err := svc.WithdrawNotice(ctx, admin, past.ID); err != nil {
+		t.Fatal(err)
+	}
+	ids := func(ns []*registry.Notice, err error) []string {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, n := range ns {
+			out = append(out, n.ID)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name  string
+		limit int
+		want  []string
+	}{
+		{"all, last changed first", 10, []string{past.ID, old.ID, mid.ID}},
+		// A bound of one still carries both current notices; the past one,
+		// changed last, makes way for them.
+		{"bound below the current ones", 1, []string{old.ID, mid.ID}},
+		{"bound of three", 3, []string{past.ID, old.ID, mid.ID}},
+	} {
+		if got := ids(svc.NoticeFeed(ctx, tc.limit)); !slices.Equal(got, tc.want) {
+			t.Errorf("NoticeFeed(%d) %s = %v, want %v", tc.limit, tc.name, got, tc.want)
+		}
+	}
+	if got, want := ids(svc.ListNotices(ctx, true)), []string{mid.ID, past.ID, old.ID}; !slices.Equal(got, want) {
+		t.Errorf("ListNotices(all) = %v, want newest publication first %v", got, want)
+	}
+	if got, want := ids(svc.ListNotices(ctx, false)), []string{mid.ID, old.ID}; !slices.Equal(got, want) {
+		t.Errorf("ListNotices(current) = %v, want %v", got, want)
+	}
+	// The store's own order, for the feed: by the later of the last
+	// revision and the publication.
+	err := db.Read(ctx, func(tx registry.Tx) error {
+		got := ids(tx.ListNotices(ctx, registry.NoticeFilter{ByUpdated: true, Limit: 2}))
+		if want := []string{past.ID, old.ID}; !slices.Equal(got, want) {
+			t.Errorf("store ListNotices(ByUpdated, 2) = %v, want %v", got, want)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
