@@ -39,6 +39,12 @@ type ImportOptions struct {
 	// Actor is who imports, for the audit log: a user id, or "cli" for
 	// ipreg import run on the server.
 	Actor string
+	// Invite invites the new holders (InviteHolders) in the import's own
+	// transaction: all or nothing, so that no holder is left imported but
+	// uninvited when the invitations cannot be written (tester t3, major 1:
+	// a second transaction failed with SQLITE_BUSY after the import
+	// committed, and a re-run found nobody new to invite).
+	Invite bool
 }
 
 // ImportProblem is one thing wrong with an import file.
@@ -69,6 +75,8 @@ type ImportReport struct {
 	// changes, all in one version since they were written in one
 	// transaction).
 	FeedVersion int64
+	// Invited is how many new holders were invited (ImportOptions.Invite).
+	Invited int
 }
 
 // ImportColumns are the columns of an import file, in the order the
@@ -262,6 +270,19 @@ func (s *Service) ImportRegistrations(ctx context.Context, r io.Reader, opt Impo
 		for _, e := range audits {
 			if err := tx.AppendAudit(ctx, e); err != nil {
 				return err
+			}
+		}
+		rep.Invited = 0
+		if opt.Invite {
+			actor := opt.Actor
+			if actor == "" {
+				actor = "cli"
+			}
+			for _, u := range batch.Users {
+				if _, err := s.invite(ctx, tx, actor, u, HasMailbox(u.Email)); err != nil {
+					return fmt.Errorf("invite the new holder %s: %w", u.ID, err)
+				}
+				rep.Invited++
 			}
 		}
 		return nil
@@ -481,23 +502,25 @@ func checkRow(r *importRow, set Settings, ops map[string]*Operator, today time.T
 			fe.AddErr("item", err)
 		}
 	}
-	// Dates are days: approved_on is kept as that day's midnight UTC, so
-	// that pages showing the day (in UTC) show the day written;
-	// valid_until as the end of that day in Pakistan, as a registration
-	// is valid through its last day.
+	// Dates are days in Pakistan, kept as a reviewer's approval keeps
+	// them and as pages show them (in PKT): approved_on as that day's
+	// midnight PKT, valid_until as the last second of that day PKT, as a
+	// registration is valid through its last day. (Midnight UTC showed as
+	// 05:00 PKT, and the next day's midnight as the next day: tester t3,
+	// major 2.)
 	date := func(field string) time.Time {
-		d, err := time.Parse(time.DateOnly, v[field])
+		d, err := time.ParseInLocation(time.DateOnly, v[field], loc)
 		if err != nil {
 			fe.Add(field, "%q is not a date; write it as YYYY-MM-DD, e.g. 2024-12-31", v[field])
 		}
 		return d
 	}
 	r.from, r.until = date("approved_on"), date("valid_until")
-	if fe["approved_on"] == "" && r.from.After(time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)) {
+	if fe["approved_on"] == "" && r.from.After(today) {
 		fe.Add("approved_on", "is after today; give the date the registration was approved")
 	}
 	if fe["valid_until"] == "" {
-		r.until = time.Date(r.until.Year(), r.until.Month(), r.until.Day()+1, 0, 0, 0, 0, loc)
+		r.until = lastSecond(r.until)
 		switch limit := today.AddDate(0, 0, set.MaxValidityDays+1); {
 		case !r.until.After(today):
 			fe.Add("valid_until", "has passed; leave expired registrations out of the import")
@@ -525,12 +548,21 @@ type importPlan struct {
 	set    Settings
 }
 
-// importKey identifies a row's registration across runs.
+// lastSecond is the last second of day's date in its location:
+// 23:59:59.
+func lastSecond(day time.Time) time.Time {
+	return time.Date(day.Year(), day.Month(), day.Day(), 23, 59, 59, 0, day.Location())
+}
+
+// importKey identifies a row's registration across runs. Its until date
+// is the day after valid_until, as releases before tester t3's major 2
+// kept valid_until as the next day's midnight and computed the key from
+// it: the keys of registrations they imported stay the same.
 func importKey(r *importRow) string {
 	if r.ref != "" {
 		return "ref:" + r.ref
 	}
-	sum := sha256.Sum256([]byte(strings.Join([]string{r.email, string(r.cat), r.op, r.from.Format(time.DateOnly), r.until.Format(time.DateOnly)}, "\x00")))
+	sum := sha256.Sum256([]byte(strings.Join([]string{r.email, string(r.cat), r.op, r.from.Format(time.DateOnly), r.until.AddDate(0, 0, 1).Format(time.DateOnly)}, "\x00")))
 	return "auto:" + hex.EncodeToString(sum[:16])
 }
 
@@ -876,7 +908,7 @@ func (s *Service) importBatch(pl *importPlan, opt ImportOptions, year int, first
 		if strings.HasPrefix(ref, "auto:") {
 			ref = ""
 		}
-		note := fmt.Sprintf("imported from the allowlist kept before ipreg; registration %s valid until %s", reg.Number, pl.groups[i].rows[0].until.AddDate(0, 0, -1).Format(time.DateOnly))
+		note := fmt.Sprintf("imported from the allowlist kept before ipreg; registration %s valid until %s", reg.Number, pl.groups[i].rows[0].until.Format(time.DateOnly))
 		b.Events = append(b.Events, &Event{ApplicationID: a.ID, At: now, ActorID: actor, ActorRole: RoleAdmin, Type: string(StateApproved), Note: note})
 		audits = append(audits, &audit.Entry{At: now, ActorID: actor, Action: "registration.imported", ObjectType: "registration", ObjectID: reg.Number,
 			Detail: fmt.Sprintf(`{"application":%q,"legacy_ref":%q,"line":%d}`, a.ID, ref, pl.groups[i].rows[0].line)})

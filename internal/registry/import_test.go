@@ -233,10 +233,10 @@ func TestImportCountsTowardFee(t *testing.T) {
 		if err != nil || len(regs) != 1 || len(regs[0].Addresses) != 4 || regs[0].Category != CategoryCallCenter {
 			t.Fatalf("the holder's registrations = %+v, %v", regs, err)
 		}
-		if d := regs[0].ValidFrom.UTC().Format(time.DateOnly); d != "2025-01-01" {
+		if d := regs[0].ValidFrom.In(PKT.Loc).Format(time.DateOnly); d != "2025-01-01" {
 			t.Errorf("valid from %s (%v), want the approved_on day 2025-01-01", d, regs[0].ValidFrom)
 		}
-		if d := regs[0].ValidUntil.In(PKT.Loc).Add(-time.Second).Format(time.DateOnly); d != "2027-01-01" || regs[0].ValidUntil.UTC().Format(time.DateOnly) != "2027-01-01" {
+		if d := regs[0].ValidUntil.In(PKT.Loc).Format(time.DateOnly); d != "2027-01-01" || regs[0].ValidUntil.UTC().Format(time.DateOnly) != "2027-01-01" {
 			t.Errorf("valid until %v, want through the end of 2027-01-01 in Pakistan", regs[0].ValidUntil)
 		}
 		app, err := h.svc.GetApplication(h.ctx, u, regs[0].ApplicationID)
