@@ -708,7 +708,15 @@ func (s *Service) planImport(ctx context.Context, tx Tx, rows []*importRow, ps *
 			continue
 		}
 		if acc := accByIdentity[r.identity()]; acc != nil {
-			h.account = acc // the holder has an account under another e-mail
+			// The CNIC or NTN is an account's whose user has another
+			// e-mail: refused as an e-mail with another CNIC is, rather
+			// than putting the file's registrations into that account and
+			// dropping the file's e-mail and name (tester t3, minor 5).
+			col := "cnic"
+			if r.kind == KindCompany {
+				col = "ntn"
+			}
+			ps.Add(at{r, col}, "belongs to an account in ipreg whose user has another e-mail; give that account's e-mail on the holder's rows (the registrations then go to that account), or check the CNIC or NTN")
 			continue
 		}
 		h.isNew = true
