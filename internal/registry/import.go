@@ -479,7 +479,7 @@ func checkRow(r *importRow, set Settings, ops map[string]*Operator, today time.T
 	case !r.cat.Valid():
 		fe.Add("category", "must be one of %s", joinCats())
 	case (r.kind == KindCompany || r.kind == KindIndividual) && !slices.Contains(r.cat.AccountKinds(), r.kind):
-		fe.Add("category", "%s is for %s holders; this holder is a %s: choose %s", r.cat, r.cat.AccountKinds()[0], r.kind, joinCatsFor(r.kind))
+		fe.Add("category", "%s is for %s holders, not %s ones: choose %s", r.cat, r.cat.AccountKinds()[0], r.kind, joinCatsFor(r.kind))
 	}
 	r.op = strings.ToLower(v["operator"])
 	if o := ops[r.op]; o == nil {
