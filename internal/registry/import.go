@@ -328,9 +328,17 @@ func (s *Service) SetImportPublisher(fn func(ctx context.Context) (int64, error)
 
 // normalizeColumn maps a header cell to a column name: case, spaces and
 // dashes do not matter ("Valid until" is valid_until).
+// Underscores do not matter either: "E-mail" is email, as the
+// documentation promises (tester t3, minor 9).
 func normalizeColumn(h string) string {
 	h = strings.ToLower(strings.TrimSpace(h))
 	h = strings.NewReplacer(" ", "_", "-", "_").Replace(h)
+	bare := strings.ReplaceAll(h, "_", "")
+	for _, c := range ImportColumns {
+		if strings.ReplaceAll(c, "_", "") == bare {
+			return c
+		}
+	}
 	return h
 }
 

@@ -102,3 +102,20 @@ func TestImportDatesAreDaysInPakistan(t *testing.T) {
 		}
 	})
 }
+
+// Header cells match columns whatever their case, spaces, dashes and
+// underscores, as docs/import.md says: "E-mail" is email (tester t3,
+// minor 9).
+func TestImportHeaderSpellings(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		for _, header := range []string{
+			"Holder Kind,Holder-Name,CNIC,NTN,E-mail,Mobile,Category,Operator,Subscriber ID,Item,Approved on,Valid-Until,Legacy_Ref\n",
+			"holder_kind,holder_name,cnic,ntn,e_mail,mobile,category,operator,subscriber_id,item,approved_on,valid_until,legacy_ref\n",
+		} {
+			rep := h.importFile([]byte(header+"individual,Header Holder,35202-0000079-1,,header@example.pk,0300-1234569,freelancer_vpn,ptcl,,203.99.76.1,2025-03-10,2027-02-01,H-1\n"), true)
+			if len(rep.Problems) != 0 || rep.NewRegistrations != 1 {
+				t.Errorf("header %q: %+v\n%s", header, rep, problemText(rep.Problems))
+			}
+		}
+	})
+}
