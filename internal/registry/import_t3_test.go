@@ -119,3 +119,36 @@ func TestImportHeaderSpellings(t *testing.T) {
 		}
 	})
 }
+
+// A problem repeats at most 80 characters of a value, and "…" (tester t3,
+// minor 6): a 300,000-character name made a 60 MB report.
+func TestImportProblemsShortenValues(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		long := strings.Repeat("ن", 300000)
+		op := strings.Repeat("x", 5000)
+		for _, tt := range []struct {
+			name, row, field string
+		}{
+			{"holder_name", "individual," + long + ",35202-0000080-1,,long@example.pk,0300-1234560,freelancer_vpn,ptcl,,203.99.77.1,2025-03-10,2027-02-01,L-1\n", "holder_name"},
+			{"operator", "individual,Long Operator,35202-0000081-1,,long2@example.pk,0300-1234561,freelancer_vpn," + op + ",,203.99.77.2,2025-03-10,2027-02-01,L-2\n", "operator"},
+		} {
+			rep := h.importFile([]byte(importHeader+tt.row), true)
+			found := false
+			for _, p := range rep.Problems {
+				if p.Field != tt.field {
+					continue
+				}
+				found = true
+				if n := len([]rune(p.Value)); n != 81 || !strings.HasSuffix(p.Value, "…") {
+					t.Errorf("%s: value of %d characters %q, want 80 and …", tt.name, n, p.Value)
+				}
+				if len(p.Message) > 1000 {
+					t.Errorf("%s: message of %d bytes: %.200s", tt.name, len(p.Message), p.Message)
+				}
+			}
+			if !found {
+				t.Errorf("%s: no problem reported:\n%s", tt.name, problemText(rep.Problems))
+			}
+		}
+	})
+}
