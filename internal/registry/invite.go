@@ -16,8 +16,8 @@ import (
 // and may open it days later.
 const inviteLifetime = 14 * 24 * time.Hour
 
-// limitClaim bounds the claims a client address may try, with a valid
-// token or not (each costs a password hash when the token is right).
+// limitClaim bounds the claims a client address may try (each costs a
+// password hash when the token is right).
 var limitClaim = limit{"claim-client", 50, 15 * time.Minute}
 
 // NoMailboxDomain ends the placeholder e-mail address of a user made
@@ -306,11 +306,6 @@ func (s *Service) InvitationInfo(ctx context.Context, token string) (*ClaimInfo,
 // taken e-mail address (the form keeps the token), ENOTFOUND for a link
 // that is not valid, ETOOMANY past 50 claims in 15 minutes from a client.
 func (s *Service) ClaimInvitation(ctx context.Context, in ClaimInput) (string, *Token, error) {
-	// Every attempt counts, a bad token too: the limit bounds guessing as
-	// well as hashing (tester t3, minor 10: bogus tokens never got 429).
-	if err := s.reserveOne(ctx, limitClaim, "too many invitation claims from your network", clientKey(in.ClientIP)); err != nil {
-		return "", nil, err
-	}
 	fe := FieldErrors{}
 	checkPassword(fe, "password", in.Password)
 	var email string
@@ -338,6 +333,9 @@ func (s *Service) ClaimInvitation(ctx context.Context, in ClaimInput) (string, *
 		}
 	}
 	if err := fe.Err(); err != nil {
+		return "", nil, err
+	}
+	if err := s.reserveOne(ctx, limitClaim, "too many invitation claims from your network", clientKey(in.ClientIP)); err != nil {
 		return "", nil, err
 	}
 	hash, err := s.hashPassword(ctx, in.Password)
