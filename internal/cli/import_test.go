@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/ipreg/ipreg/internal/publish"
+	"github.com/ipreg/ipreg/internal/registry"
 	"github.com/ipreg/ipreg/internal/store/storetest"
 )
 
@@ -52,7 +54,7 @@ func TestImportCommand(t *testing.T) {
 			}
 			code, out, errOut = run(t, env, "", "import", "registrations", "--file", sample)
 			if code != 0 || !strings.Contains(out, "imported: 4 new registrations, 4 new holder accounts") ||
-				!strings.Contains(out, "new holders to invite (user ids): usr") || !strings.Contains(out, "feed: published as version 1") ||
+				!strings.Contains(out, "new holders (user ids): usr") || !strings.Contains(out, "feed: published as version 1") ||
 				!strings.Contains(out, "invited 4 new holders to claim their accounts") {
 				t.Fatalf("real run = %d\n%s%s", code, out, errOut)
 			}
@@ -75,5 +77,26 @@ func TestImportCommand(t *testing.T) {
 				t.Fatalf("missing file = %d %q", code, errOut)
 			}
 		})
+	}
+}
+
+// The report prints at most importIDsShown new holders' ids, saying how
+// many more there are (tester t3, minor 9: 31,000 ids on one line).
+func TestImportReportShortensNewHolderIDs(t *testing.T) {
+	for _, tt := range []struct {
+		n    int
+		more string
+	}{{3, ""}, {importIDsShown, ""}, {25, " … and 15 more (all are on /admin/invitations)"}} {
+		rep := &registry.ImportReport{NewRegistrations: tt.n, NewHolders: tt.n}
+		for i := range tt.n {
+			rep.NewHolderIDs = append(rep.NewHolderIDs, fmt.Sprintf("usr_%02d", i))
+		}
+		var b strings.Builder
+		printImportReport(&b, rep, false)
+		shown := min(tt.n, importIDsShown)
+		want := "new holders (user ids): " + strings.Join(rep.NewHolderIDs[:shown], " ") + tt.more + "\n"
+		if !strings.Contains(b.String(), want) || strings.Contains(b.String(), fmt.Sprintf("usr_%02d", shown)) && shown < tt.n {
+			t.Errorf("%d ids: report\n%s\nwant the line %q", tt.n, b.String(), want)
+		}
 	}
 }

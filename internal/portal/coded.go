@@ -29,7 +29,8 @@ type codedFormat struct {
 	ur string
 	// args name each argument's kind: a labels kind ("state", "role",
 	// "verb"), "list" for codes of one kind joined with ", " or " or ",
-	// "listof:…" for a list of a given kind, "describe" for describeState's
+	// "listof:…" for a list of a given kind, "codes" for codes shown as
+	// they are but joined in the page's language, "describe" for describeState's
 	// text, "operator" for an operator's id (named where the page knows
 	// the operators), "amount" for a sum of money, "msg" for a message of
 	// its own, "docs" for kinds of document (their labels, one per "; "),
@@ -111,6 +112,9 @@ var codedFormats = compileCoded([]codedFormat{
 	{en: "%s is for %s accounts; this is a%s %s account: choose %s", out: "%[1]s is only for accounts of the type %[2]s; your account is of the type %[4]s: choose %[5]s",
 		args: []string{"category", "kind", "drop", "kind", "listof:category"}},
 	{en: "no fee for %s", args: []string{"category"}},
+	// An import file's row: its codes stay codes (the admin corrects the
+	// file), the list joined in the page's language (tester t3, minor 8).
+	{en: "%s is for %s holders, not %s ones: choose %s", args: []string{"-", "-", "-", "codes"}},
 	{en: "cannot change application %s: it is %s; only drafts and returned applications can be edited", out: "cannot change this application: it is %[2]s; only drafts and returned applications can be edited", args: []string{"drop", "describe"}},
 	{en: "is fixed by registration %s (%s): a renewal or an amendment keeps it; for another category file a new application", args: []string{"-", "category"}},
 	{en: "registration %s is %s, not active", args: []string{"-", "status"}},
@@ -244,6 +248,12 @@ func labelArg(lang, kind, v string, ops func() map[string]string) string {
 			out = append(out, l)
 		}
 		return strings.Join(out, listWord(lang, "; "))
+	case kind == "codes": // codes shown as they are, joined in lang
+		codes := splitCodeList(v)
+		for i, c := range codes {
+			codes[i] = isolateUr(lang, c)
+		}
+		return joinOr(lang, codes)
 	case kind == "list" || strings.HasPrefix(kind, "listof:"):
 		codes := splitCodeList(v)
 		k, found := strings.TrimPrefix(kind, "listof:"), true

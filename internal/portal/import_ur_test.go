@@ -28,3 +28,20 @@ func TestImportMessagesInUrdu(t *testing.T) {
 		}
 	}
 }
+
+// The import page's messages that stayed English or half-English (tester
+// t3, minor 8): an invisible character in holder_name, and the category
+// list joined with an English "or" inside the Urdu sentence.
+func TestImportMessagesInUrduWhole(t *testing.T) {
+	tests := []struct{ en, want string }{
+		{"contains an invisible character (U+200F) that changes how text is shown; type it as plain text",
+			"اس میں ایک نظر نہ آنے والا حرف (\u2068U+200F\u2069) ہے جو متن کے دکھنے کا انداز بدل دیتا ہے؛ اسے سادہ متن کے طور پر لکھیں"},
+		{"company_vpn is for company holders, not individual ones: choose freelancer_vpn or mobile_vpn",
+			"\u2068company_vpn\u2069 زمرہ \u2068company\u2069 حاملین کے لیے ہے، \u2068individual\u2069 کے لیے نہیں: \u2068freelancer_vpn\u2069" + listWord("ur", " or ") + "\u2068mobile_vpn\u2069 میں سے چنیں"},
+	}
+	for _, tt := range tests {
+		if got := translateNamed("ur", tt.en, nil); got != tt.want {
+			t.Errorf("translateNamed(%q)\n got %q\nwant %q", tt.en, got, tt.want)
+		}
+	}
+}

@@ -21,6 +21,11 @@ import (
 type importUploads struct {
 	mu    sync.Mutex
 	files map[string]importUpload // key: user id + "/" + hex SHA-256
+	// taken are the keys imported in the last hour, when: a second
+	// "Import this file" of the same check (a double click, the form sent
+	// twice) is told the file was just imported, not that it was lost
+	// (tester t3, minor 3).
+	taken map[string]time.Time
 }
 
 type importUpload struct {
@@ -56,20 +61,35 @@ func (k *importUploads) put(userID, name string, data []byte, now time.Time) str
 	return h
 }
 
-// take returns and forgets the file: it is imported once.
-func (k *importUploads) take(userID, hash string, now time.Time) (importUpload, bool) {
+// take returns and forgets the file: it is imported once. When it is not
+// kept, taken says whether an earlier take had it within the hour.
+func (k *importUploads) take(userID, hash string, now time.Time) (f importUpload, ok, taken bool) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.expire(now)
-	f, ok := k.files[userID+"/"+hash]
-	delete(k.files, userID+"/"+hash)
-	return f, ok
+	key := userID + "/" + hash
+	f, ok = k.files[key]
+	delete(k.files, key)
+	if ok {
+		if k.taken == nil {
+			k.taken = map[string]time.Time{}
+		}
+		k.taken[key] = now
+		return f, true, false
+	}
+	_, taken = k.taken[key]
+	return f, false, taken
 }
 
 func (k *importUploads) expire(now time.Time) {
 	for key, f := range k.files {
 		if now.Sub(f.at) > importKeptTime {
 			delete(k.files, key)
+		}
+	}
+	for key, at := range k.taken {
+		if now.Sub(at) > importKeptTime {
+			delete(k.taken, key)
 		}
 	}
 }
@@ -135,9 +155,12 @@ func (s *Server) adminImportConfirm(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	up, found := s.imports.take(u.ID, f.Get("sha256"), s.svc.Now())
+	up, found, taken := s.imports.take(u.ID, f.Get("sha256"), s.svc.Now())
 	if !found {
 		err := registry.FieldErrors{"file": "was not kept: more than an hour has passed since the check, or the server restarted; choose the file and check it again"}.Err()
+		if taken {
+			err = registry.FieldErrors{"file": "was imported a moment ago by an earlier press of \"Import this file\" (the form was sent more than once): its registrations are in ipreg and its new holders invited; there is nothing more to do"}.Err()
+		}
 		s.render(w, r, statusOf(err), "admin_import", &view{Title: "Import the existing allowlist", User: u, Err: toFormError(s, r, err), D: map[string]any{}})
 		return
 	}

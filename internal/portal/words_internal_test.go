@@ -167,7 +167,7 @@ func TestCodedFormatsAreRegistryFormats(t *testing.T) {
 		}
 		for _, k := range f.args {
 			switch k {
-			case "-", "drop", "describe", "list", "docs", "msg", "amount", "operator":
+			case "-", "drop", "describe", "list", "codes", "docs", "msg", "amount", "operator":
 			default:
 				if _, ok := labels[strings.TrimPrefix(k, "listof:")]; !ok {
 					t.Errorf("%q: no labels for %q", f.en, k)

@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ipreg/ipreg/internal/audit"
 	"github.com/ipreg/ipreg/internal/auth"
@@ -39,6 +40,12 @@ type ImportOptions struct {
 	// Actor is who imports, for the audit log: a user id, or "cli" for
 	// ipreg import run on the server.
 	Actor string
+	// Invite invites the new holders (InviteHolders) in the import's own
+	// transaction: all or nothing, so that no holder is left imported but
+	// uninvited when the invitations cannot be written (tester t3, major 1:
+	// a second transaction failed with SQLITE_BUSY after the import
+	// committed, and a re-run found nobody new to invite).
+	Invite bool
 }
 
 // ImportProblem is one thing wrong with an import file.
@@ -69,6 +76,8 @@ type ImportReport struct {
 	// changes, all in one version since they were written in one
 	// transaction).
 	FeedVersion int64
+	// Invited is how many new holders were invited (ImportOptions.Invite).
+	Invited int
 }
 
 // ImportColumns are the columns of an import file, in the order the
@@ -170,14 +179,49 @@ type at struct {
 // Add records a problem at a row's field, with the value the row holds
 // there. Formats are messages of the registry's catalog (translated in
 // the portal).
+//
+// The value, in Value and where the message quotes it, is cut to
+// problemValueRunes characters and "…": a report echoing whole values
+// ran to 60 MB for 300,000-character names (tester t3, minor 6).
 func (p *problems) Add(w at, format string, args ...any) {
-	pr := ImportProblem{Field: w.field, Message: fmt.Sprintf(format, args...)}
+	value := ""
+	if w.r != nil {
+		value = w.r.raw[w.field]
+	}
+	pr := ImportProblem{Field: w.field, Message: shortenIn(fmt.Sprintf(format, args...), value)}
 	if w.r != nil {
 		pr.Line = w.r.line
-		pr.Value = w.r.raw[w.field]
+		pr.Value = shortenValue(value)
 		w.r.bad = true
 	}
 	p.list = append(p.list, pr)
+}
+
+// problemValueRunes is how much of a value a problem repeats.
+const problemValueRunes = 80
+
+// shortenValue cuts v to problemValueRunes characters and "…".
+func shortenValue(v string) string {
+	if utf8.RuneCountInString(v) <= problemValueRunes {
+		return v
+	}
+	n := 0
+	for i := range v {
+		if n == problemValueRunes {
+			return v[:i] + "…"
+		}
+		n++
+	}
+	return v
+}
+
+// shortenIn shortens value where msg quotes it (a message formatted here
+// or a field's message formatted earlier).
+func shortenIn(msg, value string) string {
+	if utf8.RuneCountInString(value) <= problemValueRunes {
+		return msg
+	}
+	return strings.ReplaceAll(msg, value, shortenValue(value))
 }
 
 // inFile names where a problem with the file as a whole (line 0) or one
@@ -190,7 +234,7 @@ type inFile struct {
 // Errorf records a problem with the file as a whole or one line; the
 // format is a message of the registry's catalog.
 func (p *problems) Errorf(w inFile, format string, args ...any) {
-	p.list = append(p.list, ImportProblem{Line: w.line, Field: w.field, Value: w.value, Message: fmt.Sprintf(format, args...)})
+	p.list = append(p.list, ImportProblem{Line: w.line, Field: w.field, Value: shortenValue(w.value), Message: shortenIn(fmt.Sprintf(format, args...), w.value)})
 }
 
 // ImportRegistrations imports the regulator's existing allowlist from a
@@ -264,6 +308,19 @@ func (s *Service) ImportRegistrations(ctx context.Context, r io.Reader, opt Impo
 				return err
 			}
 		}
+		rep.Invited = 0
+		if opt.Invite {
+			actor := opt.Actor
+			if actor == "" {
+				actor = "cli"
+			}
+			for _, u := range batch.Users {
+				if _, err := s.invite(ctx, tx, actor, u, HasMailbox(u.Email)); err != nil {
+					return fmt.Errorf("invite the new holder %s: %w", u.ID, err)
+				}
+				rep.Invited++
+			}
+		}
 		return nil
 	}
 	if opt.DryRun {
@@ -307,9 +364,17 @@ func (s *Service) SetImportPublisher(fn func(ctx context.Context) (int64, error)
 
 // normalizeColumn maps a header cell to a column name: case, spaces and
 // dashes do not matter ("Valid until" is valid_until).
+// Underscores do not matter either: "E-mail" is email, as the
+// documentation promises (tester t3, minor 9).
 func normalizeColumn(h string) string {
 	h = strings.ToLower(strings.TrimSpace(h))
 	h = strings.NewReplacer(" ", "_", "-", "_").Replace(h)
+	bare := strings.ReplaceAll(h, "_", "")
+	for _, c := range ImportColumns {
+		if strings.ReplaceAll(c, "_", "") == bare {
+			return c
+		}
+	}
 	return h
 }
 
@@ -458,7 +523,7 @@ func checkRow(r *importRow, set Settings, ops map[string]*Operator, today time.T
 	case !r.cat.Valid():
 		fe.Add("category", "must be one of %s", joinCats())
 	case (r.kind == KindCompany || r.kind == KindIndividual) && !slices.Contains(r.cat.AccountKinds(), r.kind):
-		fe.Add("category", "%s is for %s holders; this holder is a %s: choose %s", r.cat, r.cat.AccountKinds()[0], r.kind, joinCatsFor(r.kind))
+		fe.Add("category", "%s is for %s holders, not %s ones: choose %s", r.cat, r.cat.AccountKinds()[0], r.kind, joinCatsFor(r.kind))
 	}
 	r.op = strings.ToLower(v["operator"])
 	if o := ops[r.op]; o == nil {
@@ -481,23 +546,25 @@ func checkRow(r *importRow, set Settings, ops map[string]*Operator, today time.T
 			fe.AddErr("item", err)
 		}
 	}
-	// Dates are days: approved_on is kept as that day's midnight UTC, so
-	// that pages showing the day (in UTC) show the day written;
-	// valid_until as the end of that day in Pakistan, as a registration
-	// is valid through its last day.
+	// Dates are days in Pakistan, kept as a reviewer's approval keeps
+	// them and as pages show them (in PKT): approved_on as that day's
+	// midnight PKT, valid_until as the last second of that day PKT, as a
+	// registration is valid through its last day. (Midnight UTC showed as
+	// 05:00 PKT, and the next day's midnight as the next day: tester t3,
+	// major 2.)
 	date := func(field string) time.Time {
-		d, err := time.Parse(time.DateOnly, v[field])
+		d, err := time.ParseInLocation(time.DateOnly, v[field], loc)
 		if err != nil {
 			fe.Add(field, "%q is not a date; write it as YYYY-MM-DD, e.g. 2024-12-31", v[field])
 		}
 		return d
 	}
 	r.from, r.until = date("approved_on"), date("valid_until")
-	if fe["approved_on"] == "" && r.from.After(time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)) {
+	if fe["approved_on"] == "" && r.from.After(today) {
 		fe.Add("approved_on", "is after today; give the date the registration was approved")
 	}
 	if fe["valid_until"] == "" {
-		r.until = time.Date(r.until.Year(), r.until.Month(), r.until.Day()+1, 0, 0, 0, 0, loc)
+		r.until = lastSecond(r.until)
 		switch limit := today.AddDate(0, 0, set.MaxValidityDays+1); {
 		case !r.until.After(today):
 			fe.Add("valid_until", "has passed; leave expired registrations out of the import")
@@ -525,12 +592,21 @@ type importPlan struct {
 	set    Settings
 }
 
-// importKey identifies a row's registration across runs.
+// lastSecond is the last second of day's date in its location:
+// 23:59:59.
+func lastSecond(day time.Time) time.Time {
+	return time.Date(day.Year(), day.Month(), day.Day(), 23, 59, 59, 0, day.Location())
+}
+
+// importKey identifies a row's registration across runs. Its until date
+// is the day after valid_until, as releases before tester t3's major 2
+// kept valid_until as the next day's midnight and computed the key from
+// it: the keys of registrations they imported stay the same.
 func importKey(r *importRow) string {
 	if r.ref != "" {
 		return "ref:" + r.ref
 	}
-	sum := sha256.Sum256([]byte(strings.Join([]string{r.email, string(r.cat), r.op, r.from.Format(time.DateOnly), r.until.Format(time.DateOnly)}, "\x00")))
+	sum := sha256.Sum256([]byte(strings.Join([]string{r.email, string(r.cat), r.op, r.from.Format(time.DateOnly), r.until.AddDate(0, 0, 1).Format(time.DateOnly)}, "\x00")))
 	return "auto:" + hex.EncodeToString(sum[:16])
 }
 
@@ -676,7 +752,15 @@ func (s *Service) planImport(ctx context.Context, tx Tx, rows []*importRow, ps *
 			continue
 		}
 		if acc := accByIdentity[r.identity()]; acc != nil {
-			h.account = acc // the holder has an account under another e-mail
+			// The CNIC or NTN is an account's whose user has another
+			// e-mail: refused as an e-mail with another CNIC is, rather
+			// than putting the file's registrations into that account and
+			// dropping the file's e-mail and name (tester t3, minor 5).
+			col := "cnic"
+			if r.kind == KindCompany {
+				col = "ntn"
+			}
+			ps.Add(at{r, col}, "belongs to an account in ipreg whose user has another e-mail; give that account's e-mail on the holder's rows (the registrations then go to that account), or check the CNIC or NTN")
 			continue
 		}
 		h.isNew = true
@@ -876,7 +960,7 @@ func (s *Service) importBatch(pl *importPlan, opt ImportOptions, year int, first
 		if strings.HasPrefix(ref, "auto:") {
 			ref = ""
 		}
-		note := fmt.Sprintf("imported from the allowlist kept before ipreg; registration %s valid until %s", reg.Number, pl.groups[i].rows[0].until.AddDate(0, 0, -1).Format(time.DateOnly))
+		note := fmt.Sprintf("imported from the allowlist kept before ipreg; registration %s valid until %s", reg.Number, pl.groups[i].rows[0].until.Format(time.DateOnly))
 		b.Events = append(b.Events, &Event{ApplicationID: a.ID, At: now, ActorID: actor, ActorRole: RoleAdmin, Type: string(StateApproved), Note: note})
 		audits = append(audits, &audit.Entry{At: now, ActorID: actor, Action: "registration.imported", ObjectType: "registration", ObjectID: reg.Number,
 			Detail: fmt.Sprintf(`{"application":%q,"legacy_ref":%q,"line":%d}`, a.ID, ref, pl.groups[i].rows[0].line)})

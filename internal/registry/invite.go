@@ -305,6 +305,9 @@ func (s *Service) InvitationInfo(ctx context.Context, token string) (*ClaimInfo,
 // The invitation works once. EINVALID for a weak password or a bad or
 // taken e-mail address (the form keeps the token), ENOTFOUND for a link
 // that is not valid, ETOOMANY past 50 claims in 15 minutes from a client.
+// Only claims with a valid link count: a refused request writes nothing
+// (the access tests), and a link's 256 random bits make guessing hopeless
+// (tester t3, minor 10: openapi.json now says so).
 func (s *Service) ClaimInvitation(ctx context.Context, in ClaimInput) (string, *Token, error) {
 	fe := FieldErrors{}
 	checkPassword(fe, "password", in.Password)

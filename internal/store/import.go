@@ -183,7 +183,9 @@ func (t *tx) InsertImport(ctx context.Context, b *registry.ImportBatch) error {
 	}
 	if err := t.bulkInsert(ctx, "accounts", "id, kind, name, cnic, mobile, ntn, secp_number, pseb_number, created_at, identity_key", 10, rows); err != nil {
 		if isUnique(err) {
-			return registry.Errorf(registry.ECONFLICT, "an account with this CNIC or NTN already exists")
+			// Most likely another import of the same file, run at the
+			// same time, created the holder first (tester t3, minor 4).
+			return registry.Errorf(registry.ECONFLICT, "an account with one of the import's CNICs or NTNs was created meanwhile, most likely by another import of this file running at the same time; nothing of this import was written: run it again (a re-run is safe: it reports what the other import created as unchanged)")
 		}
 		return err
 	}
@@ -194,7 +196,7 @@ func (t *tx) InsertImport(ctx context.Context, b *registry.ImportBatch) error {
 	}
 	if err := t.bulkInsert(ctx, "users", "id, email, role, account_id, operator_id, password_hash, disabled, created_at, lang, email_verified_at, made_in_demo", 11, rows); err != nil {
 		if isUnique(err) {
-			return registry.Errorf(registry.ECONFLICT, "a user with one of the import's e-mail addresses was created meanwhile; run the import again")
+			return registry.Errorf(registry.ECONFLICT, "a user with one of the import's e-mail addresses was created meanwhile, most likely by another import of this file running at the same time; nothing of this import was written: run it again (a re-run is safe: it reports what the other import created as unchanged)")
 		}
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -139,6 +140,24 @@ func testImport(t *testing.T, db *store.DB) {
 		ImportKeys:    []string{"ref:OLD-0"},
 	}
 	wantCode(t, db.Write(ctx, func(tx registry.Tx) error { return tx.InsertImport(ctx, again) }), registry.ECONFLICT)
+	// A holder another import created meanwhile (the same file imported
+	// twice at once) is refused saying so, and that a re-run is safe
+	// (tester t3, minor 4).
+	for _, c := range []struct {
+		name  string
+		batch *registry.ImportBatch
+	}{
+		{"same CNIC/NTN", &registry.ImportBatch{Accounts: []*registry.Account{{ID: "acc_twin", Kind: acc.Kind, Name: acc.Name, CNIC: acc.CNIC, Mobile: acc.Mobile, NTN: acc.NTN, CreatedAt: t0}}}},
+		{"same e-mail", &registry.ImportBatch{
+			Accounts: []*registry.Account{{ID: "acc_twin2", Kind: registry.KindCompany, Name: "Twin", CNIC: "35202-7654329-1", Mobile: "923001112229", NTN: "7654329-0", CreatedAt: t0}},
+			Users:    []*registry.User{{ID: "usr_twin2", Email: user.Email, Role: registry.RoleApplicant, AccountID: "acc_twin2", PasswordHash: "x", CreatedAt: t0}}}},
+	} {
+		err := db.Write(ctx, func(tx registry.Tx) error { return tx.InsertImport(ctx, c.batch) })
+		wantCode(t, err, registry.ECONFLICT)
+		if err == nil || !strings.Contains(err.Error(), "another import of this file running at the same time") || !strings.Contains(err.Error(), "a re-run is safe") {
+			t.Errorf("%s: %v, want it to name a concurrent import and say a re-run is safe", c.name, err)
+		}
+	}
 	db.Read(ctx, func(tx registry.Tx) error {
 		if _, err := tx.Application(ctx, "app_again", false); registry.ErrorCode(err) != registry.ENOTFOUND {
 			t.Errorf("a failed import left its application: %v", err)
