@@ -122,6 +122,21 @@ func procMemory(t *testing.T, pid int) (rss, peak int64) {
 	return rss, peak
 }
 
+// procCPU returns the CPU time (user and system) a process has used, from
+// /proc/<pid>/stat (fields 14 and 15, in clock ticks of 1/100 s, the
+// value of sysconf(_SC_CLK_TCK) on Linux).
+func procCPU(t *testing.T, pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The command name (field 2) may hold spaces: count after its ")".
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
 // registryCounts is what the registry's /metrics says it served on the
 // feed's routes: requests and response bytes by route, and long-polls
 // held open now.
@@ -595,15 +610,22 @@ func runAgentsAtScale(t *testing.T, n, approvals int, viaNginx bool) {
 
 	var lat []time.Duration
 	var perReq, perBytes, fileReq float64
+	var regCPU, fleetCPU time.Duration
 	for k, id := range ids {
 		time.Sleep(1100 * time.Millisecond) // the feed makes at most one version a second
 		c0 := scrape(t, base, metricsToken)
+		reg0, fleet0 := procCPU(t, pid), procCPU(t, os.Getpid())
 		call(t, base, "POST", "/api/v1/applications/"+id+"/decision", reviewer, map[string]any{"decision": "approve"}, 200)
 		decided := time.Now()
 		waitFor(t, f, 5*time.Minute, func() bool { return f.got[k].Load() == int64(n) }, func() string {
 			return fmt.Sprintf("%d of %d agents have %s; %d agents in a long-poll, %d requests retried so far; the registry holds %.0f long-polls; the agents without it: %s",
 				f.got[k].Load(), n, prefixes[k], f.polling.Load(), f.retries.Load(), scrape(t, base, metricsToken).waiting, f.stalled(k))
 		})
+		// CPU from the decision to the last agent's delta: the registry's
+		// and this process's (the fleet: its HTTP clients, signature
+		// checks and hashing, which real agents do on their own machines).
+		regCPU += procCPU(t, pid) - reg0
+		fleetCPU += procCPU(t, os.Getpid()) - fleet0
 		// The agents go back to waiting before the next approval, so its
 		// counts hold its own traffic only.
 		waitFor(t, f, 5*time.Minute, func() bool { return scrape(t, base, metricsToken).waiting >= float64(n) }, func() string {
@@ -627,9 +649,10 @@ func runAgentsAtScale(t *testing.T, n, approvals int, viaNginx bool) {
 	if viaNginx {
 		mode = "through nginx"
 	}
-	t.Logf("%s, %d agents, %d approvals: approval → agent p50 %s, p99 %s, max %s; registry RSS %s (peak %s); per approval the registry served %.0f requests (%.0f of files), %.0f bytes; %d requests retried",
+	t.Logf("%s, %d agents, %d approvals: approval → agent p50 %s, p99 %s, max %s; registry RSS %s (peak %s); per approval the registry served %.0f requests (%.0f of files), %.0f bytes; %d requests retried; CPU per approval until the last agent had it: registry %s, the agents' fleet (this process) %s",
 		mode, n, approvals, pct(0.5), pct(0.99), lat[len(lat)-1].Round(time.Millisecond), mibOf(rss), mibOf(peak),
-		perReq/float64(approvals), fileReq/float64(approvals), perBytes/float64(approvals), f.retries.Load())
+		perReq/float64(approvals), fileReq/float64(approvals), perBytes/float64(approvals), f.retries.Load(),
+		(regCPU / time.Duration(approvals)).Round(10*time.Millisecond), (fleetCPU / time.Duration(approvals)).Round(10*time.Millisecond))
 	// Correctness: every agent has every approval (waitFor above), and a
 	// cache takes the files and the start-up notification off the registry.
 	if viaNginx {

@@ -47,7 +47,12 @@ func (s *Service) ExportData(ctx context.Context, actor *User) (*DataExport, err
 		return nil, err
 	}
 	x := &DataExport{ExportedAt: s.Now(), Accesses: map[string][]Access{}}
-	err := s.store.Write(ctx, func(tx Tx) error {
+	// Gathered first, then the export recorded (before it is answered),
+	// then the audit entries read: they include the export's own entry,
+	// sealed into the chain (on PostgreSQL a write transaction's entries
+	// are sealed after its commit, so the record is not made inside one).
+	var objects []AuditObject
+	err := s.store.Read(ctx, func(tx Tx) error {
 		x.Accesses = map[string][]Access{}
 		var err error
 		if x.User, err = tx.User(ctx, actor.ID); err != nil {
@@ -64,7 +69,7 @@ func (s *Service) ExportData(ctx context.Context, actor *User) (*DataExport, err
 		if x.Applications, err = tx.ListApplications(ctx, AppFilter{AccountID: actor.AccountID}); err != nil {
 			return err
 		}
-		objects := []AuditObject{{"user", actor.ID}, {"account", actor.AccountID}}
+		objects = []AuditObject{{"user", actor.ID}, {"account", actor.AccountID}}
 		for i, a := range x.Applications {
 			if a.Events, err = tx.Events(ctx, a.ID); err != nil {
 				return err
@@ -99,12 +104,18 @@ func (s *Service) ExportData(ctx context.Context, actor *User) (*DataExport, err
 		for _, t := range x.Tokens {
 			objects = append(objects, AuditObject{"token", t.ID})
 		}
-		if err := s.record(ctx, tx, actor, "account.exported", "account", actor.AccountID, nil); err != nil {
-			return err
-		}
-		x.Audit, err = tx.AuditEntriesAbout(ctx, objects)
-		return err
+		return nil
 	})
+	if err == nil {
+		err = s.auditRead(ctx, actor, "account.exported", "account", actor.AccountID, nil)
+	}
+	if err == nil {
+		err = s.store.Read(ctx, func(tx Tx) error {
+			var err error
+			x.Audit, err = tx.AuditEntriesAbout(ctx, objects)
+			return err
+		})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("export data: %w", err)
 	}

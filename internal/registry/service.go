@@ -284,21 +284,33 @@ func (s *Service) view(ctx context.Context, actor *User, fn func(Tx) error) erro
 // reviewers' and operators' pages queued behind each other and behind
 // the filings.
 func (s *Service) auditRead(ctx context.Context, actor *User, action, objType, objID string, detail any) error {
-	return s.store.Write(ctx, func(tx Tx) error { return s.record(ctx, tx, actor, action, objType, objID, detail) })
+	e, err := s.entry(actor, action, objType, objID, detail)
+	if err != nil {
+		return err
+	}
+	return s.store.Record(ctx, e)
 }
 
 // record writes an audit entry; detail is marshalled to JSON.
 func (s *Service) record(ctx context.Context, tx Tx, actor *User, action, objType, objID string, detail any) error {
+	e, err := s.entry(actor, action, objType, objID, detail)
+	if err != nil {
+		return err
+	}
+	return tx.AppendAudit(ctx, e)
+}
+
+// entry makes an audit entry of now; detail is marshalled to JSON.
+func (s *Service) entry(actor *User, action, objType, objID string, detail any) (*audit.Entry, error) {
 	d := ""
 	if detail != nil {
 		b, err := json.Marshal(detail)
 		if err != nil {
-			return fmt.Errorf("audit detail: %w", err)
+			return nil, fmt.Errorf("audit detail: %w", err)
 		}
 		d = string(b)
 	}
-	e := &audit.Entry{At: s.Now(), ActorID: actorID(actor), Action: action, ObjectType: objType, ObjectID: objID, Detail: d}
-	return tx.AppendAudit(ctx, e)
+	return &audit.Entry{At: s.Now(), ActorID: actorID(actor), Action: action, ObjectType: objType, ObjectID: objID, Detail: d}, nil
 }
 
 // event adds a timeline event to an application and records it in the audit log.

@@ -15,6 +15,11 @@ import (
 type Store interface {
 	Read(ctx context.Context, fn func(Tx) error) error
 	Write(ctx context.Context, fn func(Tx) error) error
+	// Record stores audit entries in a transaction of their own: the
+	// record of a read of personal data, which writes nothing else. It
+	// returns once they are durable; concurrent records may share a
+	// transaction, and need not wait behind other writes.
+	Record(ctx context.Context, es ...*audit.Entry) error
 	Ping(ctx context.Context) error
 	Close() error
 }

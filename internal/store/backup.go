@@ -47,7 +47,13 @@ var countedTables = []struct{ name, from string }{
 // they agree with each other.
 func (s *DB) Counts(ctx context.Context) (Counts, error) {
 	c := Counts{Rows: map[string]int64{}}
-	t, done, err := s.begin(ctx)
+	if s.sealer != nil {
+		// The audit entries committed so far, all in the chain first.
+		if err := s.sealer.wait(ctx); err != nil {
+			return c, fmt.Errorf("counts: %w", err)
+		}
+	}
+	t, done, err := s.begin(ctx, false)
 	if err != nil {
 		return c, fmt.Errorf("counts: %w", err)
 	}

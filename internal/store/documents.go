@@ -114,6 +114,9 @@ func (t *tx) Accesses(ctx context.Context, applicationID string) ([]registry.Acc
 	if err := t.flushAudit(ctx); err != nil {
 		return nil, err
 	}
+	if err := t.sealed(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := t.query(ctx, `SELECT l.at, l.actor_id, COALESCE(u.role, ''), l.action, l.detail
 		FROM audit_log l LEFT JOIN users u ON u.id = l.actor_id
 		WHERE (l.object_type = 'application' AND l.object_id = ? AND l.action IN ('application.viewed', 'document.viewed'))

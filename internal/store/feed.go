@@ -19,7 +19,7 @@ func (s *DB) FeedWrite(ctx context.Context, fn func(publish.Tx) error) error {
 
 // FeedRead runs fn without a transaction.
 func (s *DB) FeedRead(ctx context.Context, fn func(publish.Tx) error) error {
-	return fn(&tx{q: s.db, d: s.d})
+	return fn(&tx{q: s.db, d: s.d, db: s})
 }
 
 func (t *tx) LockHead(ctx context.Context) (int64, error) {

@@ -64,33 +64,41 @@ func (t *tx) PutSettings(ctx context.Context, s registry.Settings) error {
 	return nil
 }
 
-// AppendAudit seals e after the chain's head and stores it. In a write
-// transaction the entries wait in the transaction and are sealed and stored
-// together just before it commits (flushAudit): taking the head is what
-// serialises appenders (a row lock on PostgreSQL until commit, SQLite's
-// one writer), so taking it last keeps every other writer waiting for no
-// more than the append itself and the commit, not for the whole
-// transaction. The chain is the same: a transaction's entries are
-// consecutive either way, in the order they were appended.
+// AppendAudit adds e to the chain. In a write transaction the entries wait
+// in the transaction and are stored together just before it commits
+// (flushAudit): on SQLite sealed after the chain's head there and then
+// (the one writer holds the database anyway); on PostgreSQL put in
+// audit_pending, taking no lock, and sealed by the sealer once the
+// transaction has committed (auditseal.go). Outside a transaction e is
+// stored at once (and, on PostgreSQL, sealed before AppendAudit returns).
 func (t *tx) AppendAudit(ctx context.Context, e *audit.Entry) error {
 	e.At = e.At.UTC().Truncate(time.Microsecond) // the precision stored
+	t.audit = append(t.audit, e)
 	if t.inTx {
-		t.audit = append(t.audit, e)
 		return nil
 	}
-	t.audit = append(t.audit, e)
 	return t.flushAudit(ctx)
 }
 
-// flushAudit seals and stores the entries appended since the last flush:
+// flushAudit stores the entries appended since the last flush. On SQLite
 // one statement takes the head for all of them, one inserts them, one
-// moves the head (on PostgreSQL the last two are one statement).
+// moves the head; on PostgreSQL one INSERT puts them in audit_pending.
 func (t *tx) flushAudit(ctx context.Context) error {
 	es := t.audit
 	if len(es) == 0 {
 		return nil
 	}
 	t.audit = nil
+	if t.d == postgresDialect {
+		if err := t.insertPending(ctx, es); err != nil {
+			return err
+		}
+		if !t.inTx {
+			return t.db.sealer.wait(ctx)
+		}
+		t.pending = true
+		return nil
+	}
 	var seq int64
 	var prev string
 	if err := t.queryRow(ctx, `UPDATE audit_head SET seq = seq + ? WHERE id = 1 RETURNING seq, hash`, len(es)).Scan(&seq, &prev); err != nil {
@@ -116,14 +124,6 @@ func (t *tx) flushAudit(ctx context.Context) error {
 		vals = append(vals, "(?, ?, ?, ?, ?, ?, ?, ?, ?)")
 	}
 	insert := `INSERT INTO audit_log (seq, at, actor_id, action, object_type, object_id, detail, prev_hash, hash) VALUES ` + strings.Join(vals, ", ")
-	if t.d == postgresDialect {
-		// One round trip fewer while holding the head.
-		_, err := t.exec(ctx, `WITH logged AS (`+insert+`) UPDATE audit_head SET hash = ? WHERE id = 1`, append(args, prev)...)
-		if err != nil {
-			return fmt.Errorf("append audit: %w", err)
-		}
-		return nil
-	}
 	if _, err := t.exec(ctx, insert, args...); err != nil {
 		return fmt.Errorf("append audit: %w", err)
 	}
@@ -158,6 +158,9 @@ func (t *tx) AuditHead(ctx context.Context) (int64, string, error) {
 	if err := t.flushAudit(ctx); err != nil {
 		return 0, "", err
 	}
+	if err := t.sealed(ctx); err != nil {
+		return 0, "", err
+	}
 	var seq int64
 	var hash string
 	if err := t.queryRow(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&seq, &hash); err != nil {
@@ -168,6 +171,9 @@ func (t *tx) AuditHead(ctx context.Context) (int64, string, error) {
 
 func (t *tx) AuditEntries(ctx context.Context, afterSeq int64, limit int) ([]audit.Entry, error) {
 	if err := t.flushAudit(ctx); err != nil {
+		return nil, err
+	}
+	if err := t.sealed(ctx); err != nil {
 		return nil, err
 	}
 	rows, err := t.query(ctx, `SELECT seq, at, actor_id, action, object_type, object_id, detail, prev_hash, hash

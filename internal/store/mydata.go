@@ -62,9 +62,15 @@ func (t *tx) EraseAccount(ctx context.Context, accountID string, at time.Time) e
 }
 
 // AuditEntriesAbout implements registry.Tx, through the index on
-// (object_type, object_id).
+// (object_type, object_id). Inside a PostgreSQL transaction, which cannot
+// wait for the sealer (auditseal.go), entries not yet sealed (this
+// transaction's own among them) follow the sealed ones, in the order they
+// were appended, with Seq 0 and no hash.
 func (t *tx) AuditEntriesAbout(ctx context.Context, objects []registry.AuditObject) ([]audit.Entry, error) {
 	if err := t.flushAudit(ctx); err != nil {
+		return nil, err
+	}
+	if err := t.sealed(ctx); err != nil {
 		return nil, err
 	}
 	var out []audit.Entry
@@ -92,5 +98,36 @@ func (t *tx) AuditEntriesAbout(ctx context.Context, objects []registry.AuditObje
 	}
 	slices.SortFunc(out, func(a, b audit.Entry) int { return cmp.Compare(a.Seq, b.Seq) })
 	out = slices.CompactFunc(out, func(a, b audit.Entry) bool { return a.Seq == b.Seq })
+	if t.d != postgresDialect || !t.inTx {
+		return out, nil
+	}
+	var pending []pendingEntry
+	for _, o := range objects {
+		rows, err := t.query(ctx, `SELECT id, at, actor_id, action, object_type, object_id, detail
+			FROM audit_pending WHERE object_type = ? AND object_id = ?`, o.Type, o.ID)
+		if err != nil {
+			return nil, fmt.Errorf("audit entries about %s %s: %w", o.Type, o.ID, err)
+		}
+		for rows.Next() {
+			p := pendingEntry{e: &audit.Entry{}}
+			var at string
+			if err := rows.Scan(&p.id, &at, &p.e.ActorID, &p.e.Action, &p.e.ObjectType, &p.e.ObjectID, &p.e.Detail); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("audit entries about %s %s: %w", o.Type, o.ID, err)
+			}
+			p.e.At = parseTime(at)
+			pending = append(pending, p)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("audit entries about %s %s: %w", o.Type, o.ID, err)
+		}
+	}
+	slices.SortFunc(pending, func(a, b pendingEntry) int { return cmp.Compare(a.id, b.id) })
+	pending = slices.CompactFunc(pending, func(a, b pendingEntry) bool { return a.id == b.id })
+	for _, p := range pending {
+		out = append(out, *p.e)
+	}
 	return out, nil
 }

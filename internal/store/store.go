@@ -54,8 +54,13 @@ type DB struct {
 	// free. Waiting here holds no connection and wakes the next writer
 	// at once. Other processes (ipreg admin beside ipreg serve) still
 	// meet the busy timeout. Nil on PostgreSQL, whose writers lock rows,
-	// not the database.
-	writer chan struct{}
+	// not the database. Groups of read records (Record) go first.
+	writer *writerLock
+	// records groups Record's entries on SQLite (auditseal.go).
+	records recordGroup
+	// sealer links committed audit entries into the chain, on PostgreSQL
+	// only (auditseal.go).
+	sealer *auditSealer
 }
 
 var _ registry.Store = (*DB)(nil)
@@ -77,7 +82,9 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			db.Close()
 			return nil, fmt.Errorf("connect to postgres: %w", redactedError{err})
 		}
-		return &DB{db: db, d: postgresDialect}, nil
+		d := &DB{db: db, d: postgresDialect}
+		d.sealer = &auditSealer{db: d}
+		return d, nil
 	}
 	path := strings.TrimPrefix(dsn, "sqlite://")
 	if strings.Contains(path, "=") && strings.ContainsAny(path, " \t") {
@@ -114,21 +121,28 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	return &DB{db: db, d: sqliteDialect, writer: make(chan struct{}, 1)}, nil
+	return &DB{db: db, d: sqliteDialect, writer: &writerLock{}}, nil
 }
 
 // Dialect is "sqlite" or "postgres".
 func (s *DB) Dialect() string { return s.d.name }
 
-// Close closes the database.
-func (s *DB) Close() error { return s.db.Close() }
+// Close closes the database, once the seals and record groups running
+// have ended.
+func (s *DB) Close() error {
+	if s.sealer != nil {
+		s.sealer.running.Wait()
+	}
+	s.records.running.Wait()
+	return s.db.Close()
+}
 
 // Ping checks that the database answers.
 func (s *DB) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
 // Read runs fn without a transaction.
 func (s *DB) Read(ctx context.Context, fn func(registry.Tx) error) error {
-	return fn(&tx{q: s.db, d: s.d})
+	return fn(&tx{q: s.db, d: s.d, db: s})
 }
 
 // Write runs fn in a transaction, committed only when fn returns nil.
@@ -138,12 +152,18 @@ func (s *DB) Write(ctx context.Context, fn func(registry.Tx) error) error {
 
 // inTx runs fn in a transaction, committed only when fn returns nil.
 func (s *DB) inTx(ctx context.Context, fn func(*tx) error) error {
-	t, done, err := s.begin(ctx)
+	return s.write(ctx, false, fn)
+}
+
+// write is inTx; urgent goes before the SQLite writers waiting
+// (writerLock).
+func (s *DB) write(ctx context.Context, urgent bool, fn func(*tx) error) error {
+	t, done, err := s.begin(ctx, urgent)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer done()
-	x := &tx{q: t, d: s.d, inTx: true}
+	x := &tx{q: t, d: s.d, db: s, inTx: true}
 	if err := fn(x); err != nil {
 		t.Rollback()
 		return err
@@ -155,21 +175,22 @@ func (s *DB) inTx(ctx context.Context, fn func(*tx) error) error {
 	if err := t.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	if x.pending {
+		s.sealer.kick()
+	}
 	return nil
 }
 
 // begin starts a transaction; on SQLite once this process's other write
 // transactions are done (writer). done, to be called once the transaction
 // is committed or rolled back, lets the next one in.
-func (s *DB) begin(ctx context.Context) (*sql.Tx, func(), error) {
+func (s *DB) begin(ctx context.Context, urgent bool) (*sql.Tx, func(), error) {
 	done := func() {}
 	if s.writer != nil {
-		select {
-		case s.writer <- struct{}{}:
-		case <-ctx.Done():
-			return nil, nil, context.Cause(ctx)
+		if err := s.writer.lock(ctx, urgent); err != nil {
+			return nil, nil, err
 		}
-		done = func() { <-s.writer }
+		done = s.writer.unlock
 	}
 	t, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -193,6 +214,11 @@ type tx struct {
 	// it commits (AppendAudit).
 	inTx  bool
 	audit []*audit.Entry
+	// db is the database q belongs to (its sealer); pending: this
+	// transaction put entries in audit_pending (PostgreSQL), to be sealed
+	// once it commits.
+	db      *DB
+	pending bool
 	// items: for each application this transaction read under its write
 	// lock (or wrote), its addresses and numbers as they are stored
 	// (itemsKey), so that UpdateApplication rewrites them only when they

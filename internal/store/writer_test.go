@@ -3,11 +3,15 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/ipreg/ipreg/internal/audit"
 	"github.com/ipreg/ipreg/internal/registry"
 )
 
@@ -90,5 +94,152 @@ func TestSQLiteWriterWaitEndsWithContext(t *testing.T) {
 	}
 	if err := db.Write(ctx, func(tx registry.Tx) error { _, err := tx.NextSerial(ctx, "after"); return err }); err != nil {
 		t.Errorf("a write after the cancelled one: %v", err)
+	}
+}
+
+// The records of reads (Record) go before the writes waiting, but not
+// twice in a row while a write waits: a read waits for the write running,
+// and a stream of reads cannot starve the writes.
+func TestWriterLockUrgentOrder(t *testing.T) {
+	ctx := context.Background()
+	var w writerLock
+	var mu sync.Mutex
+	var order []string
+	enter := func(name string, urgent bool) {
+		go func() {
+			if err := w.lock(ctx, urgent); err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			order = append(order, name)
+			mu.Unlock()
+			w.unlock()
+		}()
+	}
+	queued := func(n int) {
+		for {
+			w.mu.Lock()
+			got := len(w.urgent) + len(w.normal)
+			w.mu.Unlock()
+			if got == n {
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	if err := w.lock(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	enter("write1", false)
+	queued(1)
+	enter("write2", false)
+	queued(2)
+	enter("read1", true)
+	queued(3)
+	enter("read2", true)
+	queued(4)
+	w.unlock()
+	for {
+		mu.Lock()
+		n := len(order)
+		mu.Unlock()
+		if n == 4 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if got := strings.Join(order, " "); got != "read1 write1 read2 write2" {
+		t.Errorf("turns: %s; want read1 write1 read2 write2", got)
+	}
+	// A waiter whose context ends leaves the queue; the lock is free after.
+	if err := w.lock(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	cctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	if err := w.lock(cctx, true); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("a waiter whose context ended = %v", err)
+	}
+	w.unlock()
+	if w.held || len(w.urgent)+len(w.normal) != 0 {
+		t.Errorf("after the last unlock: held %v, %d waiting", w.held, len(w.urgent)+len(w.normal))
+	}
+}
+
+// On SQLite a read's record waits for the write running, not for the
+// writes queued behind it; the records of reads made at once share one
+// transaction; the chain verifies.
+func TestSQLiteRecordGoesFirst(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "w.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	appended := func(action string) func(registry.Tx) error {
+		return func(tx registry.Tx) error {
+			return tx.AppendAudit(ctx, &audit.Entry{At: time.Now(), Action: action, ObjectType: "t"})
+		}
+	}
+	started, release := make(chan struct{}), make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		db.Write(ctx, func(tx registry.Tx) error { close(started); <-release; return appended("write.running")(tx) })
+	})
+	<-started
+	waiting := func(n int) {
+		for {
+			db.writer.mu.Lock()
+			got := len(db.writer.urgent) + len(db.writer.normal)
+			db.writer.mu.Unlock()
+			if got >= n {
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	for i := range 3 {
+		wg.Go(func() {
+			if err := db.Write(ctx, appended(fmt.Sprintf("write.queued.%d", i))); err != nil {
+				t.Error(err)
+			}
+		})
+		waiting(i + 1)
+	}
+	for range 5 {
+		wg.Go(func() {
+			if err := db.Record(ctx, &audit.Entry{At: time.Now(), Action: "read", ObjectType: "t"}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	waiting(4) // the records' group is queued, urgent
+	close(release)
+	wg.Wait()
+	var es []audit.Entry
+	if err := db.Read(ctx, func(tx registry.Tx) error {
+		var err error
+		es, err = tx.AuditEntries(ctx, 0, 100)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	v := audit.NewVerifier()
+	for _, e := range es {
+		actions = append(actions, e.Action)
+		if err := v.Next(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := strings.Join(actions, " ")
+	// The first read's group may hold one to five records (the others
+	// join the next group, which waits behind one write).
+	if !strings.HasPrefix(got, "write.running read") || strings.Count(got, "read") != 5 || strings.Count(got, "write.queued") != 3 {
+		t.Fatalf("order of the chain: %s; want the reads' records right after the running write", got)
 	}
 }
