@@ -190,6 +190,12 @@ type Tx interface {
 	ApplicationChecks(ctx context.Context, applicationID string) ([]*Check, error) // oldest first
 
 	NextSerial(ctx context.Context, name string) (int64, error)
+	// NextSerialNow is NextSerial without holding the serial until the
+	// transaction commits, where the store can (PostgreSQL): unique and
+	// increasing, but a rolled-back transaction's value is not reused.
+	// Registration numbers use it, so that approvals do not pass one at a
+	// time through their serial's row lock (issue 14).
+	NextSerialNow(ctx context.Context, name string) (int64, error)
 	CreateRegistration(ctx context.Context, r *Registration) error
 	Registration(ctx context.Context, number string, forUpdate bool) (*Registration, error)
 	UpdateRegistration(ctx context.Context, r *Registration) error // replaces its items too

@@ -38,12 +38,18 @@ func (t *tx) SetHead(ctx context.Context, seq int64) error {
 }
 
 func (t *tx) LastChangeSeq(ctx context.Context) (int64, error) {
+	if err := t.flushFeed(ctx); err != nil {
+		return 0, err
+	}
 	var seq int64
 	err := t.queryRow(ctx, `SELECT COALESCE(MAX(seq), 0) FROM feed_changes`).Scan(&seq)
 	return seq, err
 }
 
 func (t *tx) Changes(ctx context.Context, after, upTo int64) ([]publish.Change, error) {
+	if err := t.flushFeed(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := t.query(ctx, `SELECT seq, target, op, entry, effective FROM feed_changes WHERE seq > ? AND seq <= ? ORDER BY seq`, after, upTo)
 	if err != nil {
 		return nil, fmt.Errorf("feed changes: %w", err)

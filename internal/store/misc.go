@@ -302,17 +302,42 @@ func (t *tx) Stats(ctx context.Context, now time.Time) (*registry.Stats, error) 
 	return st, nil
 }
 
+// AddFeedChange implements registry.Tx. In a write transaction the change
+// waits in the transaction and is numbered with the transaction's other
+// changes just before it commits (flushFeed), in one statement: the
+// feed-change serial's row lock, which keeps the feed's sequence in commit
+// order, is then held for the end of the transaction only, not from an
+// approval's first change through the rest of its work (issue 14: on
+// PostgreSQL every approval waited on that row). Outside a transaction it
+// is written at once.
 func (t *tx) AddFeedChange(ctx context.Context, target, op string, e feed.Entry, at time.Time) error {
-	seq, err := t.NextSerial(ctx, "feed-change")
-	if err != nil {
-		return err
-	}
 	b, err := json.Marshal(e)
 	if err != nil {
 		return fmt.Errorf("feed change: %w", err)
 	}
-	if _, err := t.exec(ctx, `INSERT INTO feed_changes (seq, target, op, entry_key, entry, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		seq, target, op, e.Key(), string(b), tm(at)); err != nil {
+	t.feed = append(t.feed, []any{int64(0), target, op, e.Key(), string(b), tm(at)})
+	if t.inTx {
+		return nil
+	}
+	return t.flushFeed(ctx)
+}
+
+// flushFeed numbers and inserts the feed changes added since the last
+// flush.
+func (t *tx) flushFeed(ctx context.Context) error {
+	rows := t.feed
+	if len(rows) == 0 {
+		return nil
+	}
+	t.feed = nil
+	last, err := t.reserve(ctx, "feed-change", len(rows))
+	if err != nil {
+		return fmt.Errorf("feed change: %w", err)
+	}
+	for i, r := range rows {
+		r[0] = last - int64(len(rows)) + 1 + int64(i)
+	}
+	if err := t.bulkInsert(ctx, "feed_changes", "seq, target, op, entry_key, entry, created_at", 6, rows); err != nil {
 		return fmt.Errorf("feed change: %w", err)
 	}
 	return nil

@@ -13,6 +13,25 @@ import (
 )
 
 func (t *tx) NextSerial(ctx context.Context, name string) (int64, error) {
+	return t.reserve(ctx, name, 1)
+}
+
+// NextSerialNow implements registry.Tx: on PostgreSQL the value is taken
+// in a statement of its own, committed at once, so the serial's row lock is
+// held for that statement and not until the caller's transaction commits;
+// a value whose transaction then rolls back is not used again (a gap, as
+// with a database sequence). On SQLite it is NextSerial: the transaction
+// holds the one writer anyway, and the value is rolled back with it.
+func (t *tx) NextSerialNow(ctx context.Context, name string) (int64, error) {
+	if t.d != postgresDialect || !t.inTx || t.db == nil {
+		return t.NextSerial(ctx, name)
+	}
+	return (&tx{q: t.db.db, d: t.d, db: t.db}).NextSerial(ctx, name)
+}
+
+// reserve advances the serial name by n and returns its new value, the
+// last of the n reserved.
+func (t *tx) reserve(ctx context.Context, name string, n int) (int64, error) {
 	// The UPDATE takes the row lock, so concurrent transactions on
 	// PostgreSQL get consecutive values and never the same one. It runs
 	// first and the row is created only when it is missing (the first
@@ -21,12 +40,12 @@ func (t *tx) NextSerial(ctx context.Context, name string) (int64, error) {
 	// registration one more round trip, under the lock of the serial
 	// before it (issue 14).
 	var v int64
-	err := t.queryRow(ctx, `UPDATE serials SET value = value + 1 WHERE name = ? RETURNING value`, name).Scan(&v)
+	err := t.queryRow(ctx, `UPDATE serials SET value = value + ? WHERE name = ? RETURNING value`, n, name).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		if _, err := t.exec(ctx, `INSERT INTO serials (name, value) VALUES (?, 0) ON CONFLICT (name) DO NOTHING`, name); err != nil {
 			return 0, fmt.Errorf("next serial %s: %w", name, err)
 		}
-		err = t.queryRow(ctx, `UPDATE serials SET value = value + 1 WHERE name = ? RETURNING value`, name).Scan(&v)
+		err = t.queryRow(ctx, `UPDATE serials SET value = value + ? WHERE name = ? RETURNING value`, n, name).Scan(&v)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("next serial %s: %w", name, err)

@@ -168,6 +168,10 @@ func (s *DB) write(ctx context.Context, urgent bool, fn func(*tx) error) error {
 		t.Rollback()
 		return err
 	}
+	if err := x.flushFeed(ctx); err != nil {
+		t.Rollback()
+		return err
+	}
 	if err := x.flushAudit(ctx); err != nil {
 		t.Rollback()
 		return err
@@ -219,6 +223,9 @@ type tx struct {
 	// once it commits.
 	db      *DB
 	pending bool
+	// feed: feed changes waiting to be numbered and inserted at commit
+	// (AddFeedChange), each row as flushFeed inserts it.
+	feed [][]any
 	// items: for each application this transaction read under its write
 	// lock (or wrote), its addresses and numbers as they are stored
 	// (itemsKey), so that UpdateApplication rewrites them only when they
