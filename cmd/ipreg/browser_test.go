@@ -310,7 +310,7 @@ func browserWalk(t *testing.T, exe, lang string) {
 	if want := w.tr("ltr", "rtl"); dirAttr.Value != want {
 		t.Fatalf(`<html dir=%q>, want %q`, dirAttr.Value, want)
 	}
-	w.want("h1", w.tr("Register your VPN", "اپنا وی پی این رجسٹر کریں"))
+	w.want("h1", w.tr("Register your VPN", "اپنا وی پی این رجسٹر کرائیں"))
 	w.screenshot("home")
 	// The checker itself can fail: faint text and an unlabelled field.
 	bad := run(w, chromedp.Evaluate[string](`(() => {
@@ -342,7 +342,7 @@ func browserWalk(t *testing.T, exe, lang string) {
 	w.open("/applications/new")
 	w.screenshot("choose-category")
 	w.submit(`a[href="/applications/new?category=company_vpn"]`, "/applications/new?category=company_vpn")
-	w.want("main", w.tr("Before you submit you will need", "جمع کرانے سے پہلے آپ کو درکار ہو گا"))
+	w.want("main", w.tr("Before you submit you will need", "جمع کرانے سے پہلے آپ کو یہ دستاویزات درکار ہوں گی"))
 	w.do(
 		chromedp.SetValue(chromedp.CSS("#f-operator_id"), "ptcl"),
 		chromedp.SetValue(chromedp.CSS("#f-subscriber_id"), "PTCL-0042-771"),
@@ -353,7 +353,7 @@ func browserWalk(t *testing.T, exe, lang string) {
 	w.submit("main form button[type=submit]", "/applications")
 	// The same message as the API, next to the field, and in the summary.
 	w.want(".errors", w.tr("Please fix the following", "براہِ کرم درج ذیل درست کریں"))
-	w.want("#e-addresses", "10.1.2.3/32", w.tr("is private address space", "نجی IP رینج"))
+	w.want("#e-addresses", "10.1.2.3/32", w.tr("is private address space", "نجی (پرائیویٹ) IP رینج"))
 	invalid := run(w, chromedp.AttributeValue(chromedp.CSS("#f-addresses"), "aria-invalid"))
 	if invalid.Value != "true" {
 		t.Errorf("the address field is not marked invalid")
@@ -439,7 +439,7 @@ func browserWalk(t *testing.T, exe, lang string) {
 	// From now on the reviewer's login asks for a code; the one used for
 	// enrolment does not work again.
 	w.login("reviewer@pta.gov.pk", "reviewer password 1", "/login")
-	w.want("main", w.tr("Authenticator code", "تصدیقی کوڈ"))
+	w.want("main", w.tr("Authenticator code", "تصدیقی ایپ کا کوڈ"))
 	w.screenshot("login-totp")
 	next, _ := auth.TOTPCode(secret, step+1)
 	w.do(chromedp.SetValue(chromedp.CSS("#f-email"), "reviewer@pta.gov.pk"), chromedp.SetValue(chromedp.CSS("#f-password"), "reviewer password 1"),

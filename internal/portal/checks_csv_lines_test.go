@@ -25,7 +25,7 @@ func TestChecksCSVLines(t *testing.T) {
 	csv := "check_id,result,note\n" + one.ID + ",disputed,\n" + two.ID + ",maybe,\n,,\n,,\n" + one.ID + ",confirmed,\n"
 	for _, tt := range []struct{ lang, dup, result string }{
 		{"en", "This check is on lines 2, 6, so none of them was applied.", `result must be "confirmed" or "disputed"; this line has "maybe"`},
-		{"ur", "یہ تصدیق سطور \u20682، 6\u2069 پر ہے", "\u2068result\u2069 کی قدر \u2068\"confirmed\"\u2069 یا \u2068\"disputed\"\u2069 ہونی چاہیے؛ اس سطر میں \u2068\"maybe\"\u2069 ہے"},
+		{"ur", "یہ تصدیقی درخواست سطور \u20682، 6\u2069 پر ہے", "\u2068result\u2069 کی قدر \u2068\"confirmed\"\u2069 یا \u2068\"disputed\"\u2069 ہونی چاہیے؛ اس سطر میں \u2068\"maybe\"\u2069 ہے"},
 	} {
 		b := e.browser()
 		b.login("operator.ptcl@demo.test", "demo-password-1")

@@ -68,7 +68,7 @@ func TestChecksKeepRowsOnError(t *testing.T) {
 	if strings.Contains(p.body, " :") {
 		t.Errorf("a result has a space before its colon")
 	}
-	if strings.Contains(errorsOf(p.body), "Answer for the selected") || !strings.Contains(p.body, "result must be") {
+	if strings.Contains(errorsOf(p.body), "Answer for the selected checks") || !strings.Contains(p.body, "result must be") {
 		t.Errorf("the CSV's result column is not named as the file names it:\n%s", errorsOf(p.body))
 	}
 }

@@ -181,8 +181,8 @@ func TestDomainCatalog(t *testing.T) {
 func TestTranslateDomain(t *testing.T) {
 	tests := []struct{ en, want string }{
 		{"10.1.2.3/32 is private address space (10.0.0.0/8, RFC 1918) and cannot be registered",
-			"\u206810.1.2.3/32\u2069 نجی IP رینج (\u206810.0.0.0/8\u2069، \u2068RFC 1918\u2069) ہے اور رجسٹر نہیں ہو سکتا"},
-		{"is required: upload the front of the CNIC (PDF, JPEG or PNG)", "لازمی ہے: CNIC کا سامنے کا رخ اپ لوڈ کریں (PDF، JPEG یا PNG)"},
+			"\u206810.1.2.3/32\u2069 نجی (پرائیویٹ) IP رینج (\u206810.0.0.0/8\u2069، \u2068RFC 1918\u2069) ہے اور رجسٹر نہیں ہو سکتا"},
+		{"is required: upload the front of the CNIC (PDF, JPEG or PNG)", "لازمی ہے: شناختی کارڈ کا سامنے کا رخ اپ لوڈ کریں (PDF، JPEG یا PNG)"},
 		{"is required: upload the letter of incorporation or active-taxpayer proof, or the government letter (PDF, JPEG or PNG)",
 			"لازمی ہے: کمپنی کی رجسٹریشن کا خط یا فعال ٹیکس دہندہ ہونے کا ثبوت، یا سرکاری خط اپ لوڈ کریں (PDF، JPEG یا PNG)"},
 		{"14.1.104.7/32 has host bits set; did you mean 14.1.104.0/24?", "\u206814.1.104.7/32\u2069 میں ہوسٹ بٹس موجود ہیں؛ کیا آپ کا مطلب \u206814.1.104.0/24\u2069 تھا؟"},

@@ -153,7 +153,7 @@ func TestTwoErrorsOnOneLineInUrdu(t *testing.T) {
 	b.get("/lang/ur")
 	p = b.multipart("/applications", fields, nil)
 	if p.status != 422 || strings.Contains(p.body, "is private address space") ||
-		!strings.Contains(p.body, "\u206810.0.0.1/32\u2069 نجی IP رینج") || !strings.Contains(p.body, "؛ \u2068192.168.1.1/32\u2069 نجی IP رینج") {
+		!strings.Contains(p.body, "\u206810.0.0.1/32\u2069 نجی (پرائیویٹ) IP رینج") || !strings.Contains(p.body, "؛ \u2068192.168.1.1/32\u2069 نجی (پرائیویٹ) IP رینج") {
 		t.Fatalf("Urdu page = %d, want both messages in Urdu, joined with ؛: %s", p.status, p.body)
 	}
 }

@@ -116,7 +116,7 @@ func TestLifecycleFormsNameFieldsByLabel(t *testing.T) {
 		al = as("alice@example.pk", "a long password") // the first session has expired
 		p = al.post("/registrations/"+reg.Number+"/renew", url.Values{"items": {"14.1.104.0/24\n\n\nnot-an-address"}, "subscriber_id": {"PTCL-42"},
 			"vpn_protocol": {"wireguard"}, "purpose": {"Office VPN for our accounts team."}})
-		check("renewal", p, 422, want{"IP addresses or prefixes, line 4", "IP پتے یا پریفکس، سطر 4"})
+		check("renewal", p, 422, want{"IP addresses or prefixes, line 4", "IP ایڈریس یا پریفکس، سطر 4"})
 		now = time.Now()
 
 		// The appeal: blank, and too long.
@@ -242,7 +242,7 @@ func TestErrorPagesInUrdu(t *testing.T) {
 	ur := e.browser()
 	ur.get("/lang/ur")
 	p := ur.get("/no-such-page")
-	if p.status != 404 || !strings.Contains(p.body, "اس پتے پر کوئی صفحہ نہیں") || strings.Contains(p.body, "There is no page") {
+	if p.status != 404 || !strings.Contains(p.body, "اس لنک پر کوئی صفحہ موجود نہیں") || strings.Contains(p.body, "There is no page") {
 		t.Errorf("Urdu 404 = %d %s", p.status, excerpt(p.body, "<main"))
 	}
 	e.signup("alice@example.pk", "Alice Traders", "company")

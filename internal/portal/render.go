@@ -161,7 +161,7 @@ var fieldLabels = map[string]string{
 	"purpose": "Purpose", "payment_reference": "Payment reference (PSID or challan number)", "file": "File", "code": "Code from the app",
 	"totp": "Authenticator code", "decision": "Decision", "reason_code": "Reason (when rejecting)", "note": "Note",
 	"valid_days": "Valid for (days, when approving)", "reason": "Reason", "role": "Role", "operator": "Operator", "id": "Short id",
-	"prefixes": "Prefixes, one per line", "check": "Checks", "documents": "Documents", "result": "Answer for the selected",
+	"prefixes": "Prefixes, one per line", "check": "Checks", "documents": "Documents", "result": "Answer for the selected checks",
 	"add":    "Addresses or numbers to add",
 	"remove": "Addresses or numbers to give up",
 	"items":  "Addresses or numbers",

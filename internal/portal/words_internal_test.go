@@ -112,7 +112,7 @@ func TestCodedMessages(t *testing.T) {
 			"اس درخواست پر یہ عمل (جمع کرانا) نہیں ہو سکتا: یہ زیرِ جائزہ ہے"},
 		{"company_vpn is for company accounts; this is an individual account: choose freelancer_vpn or mobile_vpn",
 			"Company VPN is only for accounts of the type Company or organisation; your account is of the type Individual: choose Freelancer VPN or Mobile VPN",
-			"زمرہ " + urdu["Company VPN"] + " صرف «" + urdu["Company or organisation"] + "» قسم کے اکاؤنٹس کے لیے ہے؛ آپ کا اکاؤنٹ «" + urdu["Individual"] + "» قسم کا ہے: ان میں سے کوئی زمرہ منتخب کریں: " + urdu["Freelancer VPN"] + " یا " + urdu["Mobile VPN"]},
+			"زمرہ " + urdu["Company VPN"] + " صرف «" + urdu["Company or organisation"] + "» قسم کے اکاؤنٹس کے لیے ہے؛ آپ کا اکاؤنٹ «" + urdu["Individual"] + "» قسم کا ہے، اس لیے ان میں سے کوئی زمرہ منتخب کریں: " + urdu["Freelancer VPN"] + " یا " + urdu["Mobile VPN"]},
 		{"this needs the role reviewer or supervisor; you are applicant", "this needs the role Reviewer or Supervisor; you are Applicant", ""},
 		{"check chk_1 was already answered or closed (state disputed)", "this check was already answered or closed (Disputed)", ""},
 		{"14.1.104.5/32 overlaps 14.1.104.0/24 of application app_b (operator_check) of another account",

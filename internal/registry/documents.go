@@ -768,7 +768,9 @@ func (s *Service) ReadDocument(ctx context.Context, actor *User, appID, docID st
 			return Errorf(ENOTFOUND, "document %s not found in application %s", docID, appID)
 		}
 		if !d.PurgedAt.IsZero() {
-			return Errorf(ECONFLICT, "document %s was deleted on %s under the retention policy", docID, d.PurgedAt.Format("2 January 2006"))
+			// An ISO day, as pages write days: an English month name would
+			// stand inside the Urdu message (review §6.4).
+			return Errorf(ECONFLICT, "document %s was deleted on %s under the retention policy", docID, d.PurgedAt.Format("2006-01-02"))
 		}
 		if actor.Role.Staff() {
 			return s.record(ctx, tx, actor, "document.viewed", "application", appID, map[string]string{"document": d.ID, "kind": string(d.Kind)})
