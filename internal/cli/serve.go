@@ -9,10 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
-	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -28,6 +25,7 @@ import (
 	"github.com/ipreg/ipreg/internal/docstore"
 	"github.com/ipreg/ipreg/internal/feed"
 	"github.com/ipreg/ipreg/internal/flagenv"
+	"github.com/ipreg/ipreg/internal/hostname"
 	"github.com/ipreg/ipreg/internal/notify"
 	"github.com/ipreg/ipreg/internal/portal"
 	"github.com/ipreg/ipreg/internal/promexpose"
@@ -576,29 +574,21 @@ func parsePublicURL(v string) (string, error) {
 	return strings.TrimRight(u.String(), "/"), nil
 }
 
-// badHost says what is wrong with a URL's host, or "": an IP literal
-// (without an IPv6 zone, which names an interface of one machine only),
-// or a DNS name valid under the IDNA Lookup profile (UTS #46, RFC 5891:
-// letters, digits and inner hyphens in each label, no "_", no empty
-// label, no trailing dot) and written as that profile writes it, so the
-// links mailed out show the host people know (not ｅｖｉｌ.com, which
-// browsers turn into evil.com).
+// badHost says what is wrong with a URL's host, or "": the rules are
+// package hostname's (an IP literal without zone, or a DNS name valid under
+// the IDNA Lookup profile and written as that profile writes it), shared
+// with the register's provider websites.
 func badHost(h string) string {
-	if a, err := netip.ParseAddr(h); err == nil {
-		if a.Zone() != "" {
-			return "the host must not name an IPv6 zone (%interface)"
-		}
-		return ""
-	}
-	if strings.HasSuffix(h, ".") {
+	host, p := hostname.Parse(h)
+	switch p {
+	case hostname.IPZone:
+		return "the host must not name an IPv6 zone (%interface)"
+	case hostname.TrailingDot:
 		return fmt.Sprintf("the host %q must not end in a dot", h)
-	}
-	ascii, err := idna.Lookup.ToASCII(h)
-	if err != nil || slices.Contains(strings.Split(ascii, "."), "") || len(ascii) > 253 {
+	case hostname.Invalid:
 		return fmt.Sprintf("the host %q is not a valid host name (letters, digits and inner hyphens in each dot-separated label) or IP address", h)
-	}
-	if uni, err := idna.Lookup.ToUnicode(ascii); err != nil || uni != strings.ToLower(h) && ascii != strings.ToLower(h) {
-		return fmt.Sprintf("the host %q is written unusually; write it as %q", h, uni)
+	case hostname.Unusual:
+		return fmt.Sprintf("the host %q is written unusually; write it as %q", h, host.Want)
 	}
 	return ""
 }
@@ -617,7 +607,4 @@ func demoHost(a net.Addr) string {
 }
 
 // validPort says whether p, a URL's port, is a TCP port number: 1 to 65535.
-func validPort(p string) bool {
-	n, err := strconv.Atoi(p)
-	return err == nil && n >= 1 && n <= 65535
-}
+func validPort(p string) bool { return hostname.ValidPort(p) }
