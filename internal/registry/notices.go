@@ -382,6 +382,32 @@ func (s *Service) ListNotices(ctx context.Context, all bool) ([]*Notice, error) 
 	return s.publicNotices(ctx, all, NoticeFilter{Limit: noticeListMax})
 }
 
+// HomeNotices returns the newest limit current notices (newest
+// publication first, each with its history) and how many notices are
+// current: the home page shows a few and links to the rest, so that a
+// busy month of notices does not push the page's own content down
+// (issue 13). Only the notices shown have their histories read. Anyone
+// may call it.
+func (s *Service) HomeNotices(ctx context.Context, limit int) ([]*Notice, int, error) {
+	now := s.Now()
+	var out []*Notice
+	total := 0
+	err := s.store.Read(ctx, func(tx Tx) error {
+		cur, err := tx.ListNotices(ctx, NoticeFilter{PublishedBy: now, CurrentAt: now})
+		if err != nil {
+			return err
+		}
+		cur = slices.DeleteFunc(cur, func(n *Notice) bool { return !n.public(now) })
+		total = len(cur)
+		out = cur[:min(limit, len(cur))]
+		return attachHistory(ctx, tx, out)
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, total, nil
+}
+
 // NoticeFeed lists the public notices a feed carries, last changed first
 // (Notice.Updated), each with its history: every current notice, then
 // the most recently changed past ones up to limit in all. Ordered by
