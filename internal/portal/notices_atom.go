@@ -87,14 +87,14 @@ func (s *Server) noticesAtom(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusNotFound, "Page not found", "The notices feed is in English (lang=en) and Urdu (lang=ur).")
 		return
 	}
-	ns, err := s.svc.NoticeFeed(r.Context(), atomEntries)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	base, ok := s.feedBase(r)
 	if !ok {
 		s.errorPage(w, r, http.StatusBadRequest, "The feed could not be made", "The request named a host the registry cannot link to. Use the registry's address, or ask the administrators to set --public-url.")
+		return
+	}
+	ns, err := s.svc.NoticeFeed(r.Context(), atomEntries)
+	if err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	v := &view{Lang: lang}
