@@ -23,7 +23,7 @@ func TestAdminNoticeFormErrors(t *testing.T) {
 	if p.status != 422 {
 		t.Fatalf("refused form = %d", p.status)
 	}
-	summary, _, _ := strings.Cut(p.body[strings.Index(p.body, `id="errors"`):], "</div>")
+	summary, _, _ := strings.Cut(p.body[max(0, strings.Index(p.body, `id="errors"`)):], "</div>")
 	var got []string
 	for _, m := range regexp.MustCompile(`href="#f-([a-z_]+)"`).FindAllStringSubmatch(summary, -1) {
 		got = append(got, m[1])
