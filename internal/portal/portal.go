@@ -54,7 +54,8 @@ type Config struct {
 	// every link the portal writes into a message (password resets).
 	// Never taken from a request's Host or X-Forwarded-Host, which the
 	// requester chooses. Empty: such links are refused (503) rather than
-	// guessed.
+	// guessed; the notices feed alone, whose links only point its own
+	// reader back at the site, then takes the request's (feedBase).
 	PublicURL string
 	// CookieKey signs the account cookie that lets a form posted after the
 	// session ended come back after the next login (pending.go). Derived
