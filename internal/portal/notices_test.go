@@ -107,7 +107,7 @@ func testNoticesOn(t *testing.T, kind string) {
 	}
 	// The same form again edits revision 1, changed since: refused, kept.
 	good.Set("title_en", "Registration deadline moved")
-	if p := admin.post("/admin/notices/"+n.ID, good); p.status != 409 || !strings.Contains(p.body, "changed by someone else") || !strings.Contains(p.body, "Registration deadline moved") {
+	if p := admin.post("/admin/notices/"+n.ID, good); p.status != 409 || !strings.Contains(p.body, "Someone else changed this notice") || !strings.Contains(p.body, `name="revision" value="2"`) || !strings.Contains(p.body, "Registration deadline moved") {
 		t.Fatalf("stale save = %d:\n%s", p.status, p.body)
 	}
 	day := func(d string) time.Time {
