@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -59,6 +60,11 @@ func TrustProxies(h http.Handler, proxies []netip.Prefix) http.Handler {
 			h.ServeHTTP(w, r)
 			return
 		}
+		// What the proxy says of the address the client asked for, kept
+		// for the one reader that may use it (ForwardedOrigin).
+		r = r.WithContext(context.WithValue(r.Context(), forwardedKey{}, forwarded{
+			proto: lastValue(r.Header.Values("X-Forwarded-Proto")),
+			host:  lastValue(r.Header.Values("X-Forwarded-Host"))}))
 		// Several headers are one list, in order (RFC 9110, 5.3).
 		var hops []string
 		for _, v := range r.Header.Values("X-Forwarded-For") {
@@ -80,4 +86,31 @@ func TrustProxies(h http.Handler, proxies []netip.Prefix) http.Handler {
 		}
 		h.ServeHTTP(w, r)
 	})
+}
+
+type forwardedKey struct{}
+
+type forwarded struct{ proto, host string }
+
+// lastValue is the rightmost entry of a comma-separated header: the one
+// the nearest proxy (a trusted one) wrote; entries further left came
+// from the client.
+func lastValue(vs []string) string {
+	if len(vs) == 0 {
+		return ""
+	}
+	parts := strings.Split(vs[len(vs)-1], ",")
+	return strings.TrimSpace(parts[len(parts)-1])
+}
+
+// ForwardedOrigin is the scheme and host a trusted proxy (TrustProxies)
+// says the client asked for, from X-Forwarded-Proto and
+// X-Forwarded-Host; "" for what it did not say, and both "" for a
+// request that did not come through a trusted proxy, whose headers are
+// the client's own and never believed. Only for links a response points
+// back at the same site with (the notices feed without --public-url);
+// links sent out in messages never take a request's host.
+func ForwardedOrigin(r *http.Request) (proto, host string) {
+	f, _ := r.Context().Value(forwardedKey{}).(forwarded)
+	return f.proto, f.host
 }

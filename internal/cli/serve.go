@@ -9,10 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
-	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -28,6 +25,7 @@ import (
 	"github.com/ipreg/ipreg/internal/docstore"
 	"github.com/ipreg/ipreg/internal/feed"
 	"github.com/ipreg/ipreg/internal/flagenv"
+	"github.com/ipreg/ipreg/internal/hostname"
 	"github.com/ipreg/ipreg/internal/notify"
 	"github.com/ipreg/ipreg/internal/portal"
 	"github.com/ipreg/ipreg/internal/promexpose"
@@ -146,9 +144,9 @@ func parseServe(args []string, env Env, stdio IO) (ServeConfig, error) {
 	fs.DurationVar(&cfg.JobsInterval, "jobs-interval", time.Minute, "how often the interval jobs (check deadlines, expiry, token clean-up, document purge, escalation) fall due; replicas look for due jobs this often or every 5s, whichever is shorter")
 	fs.DurationVar(&cfg.FeedPoll, "feed-poll", time.Second, "how often the feed publisher looks for changes made through other replicas (changes made here publish at once)")
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", 1<<20, "largest JSON request body accepted")
-	fs.StringVar(&cfg.PublicURL, "public-url", "", "the registry's address as people reach it, e.g. https://ipreg.example.pk (http or https, a host name valid under IDNA or an IP address, a port from 1 to 65535, no query, fragment or control characters): the start of the password-reset links it writes, never taken from a request's Host header; without it reset links are refused and the forgot-password page says to ask the administrators, except under --demo, where it defaults to http://<listen address>")
+	fs.StringVar(&cfg.PublicURL, "public-url", "", "the registry's address as people reach it, e.g. https://ipreg.example.pk (http or https, a host name valid under IDNA or an IP address, a port from 1 to 65535, no query, fragment or control characters): the start of the password-reset links it writes, never taken from a request's Host header (only the notices feed's own links are, without it); without it reset links are refused and the forgot-password page says to ask the administrators, except under --demo, where it defaults to http://<listen address>")
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", false, "mark the portal's cookies Secure although ipreg serves plain HTTP (behind a TLS-terminating proxy); under TLS they always are")
-	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", "", "addresses or prefixes of load balancers in front of ipreg, separated by commas (e.g. 127.0.0.1 or 10.0.0.0/8): from these peers the rightmost X-Forwarded-For address that is not one of them is the client, whose sign-ups and logins are throttled; without it the TCP peer is the client, and every client behind a load balancer shares its allowances")
+	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", "", "addresses or prefixes of load balancers in front of ipreg, separated by commas (e.g. 127.0.0.1 or 10.0.0.0/8): from these peers the rightmost X-Forwarded-For address that is not one of them is the client, whose sign-ups and logins are throttled; without it the TCP peer is the client, and every client behind a load balancer shares its allowances. Their X-Forwarded-Proto and X-Forwarded-Host make the notices feed's links when --public-url is not set")
 	fs.StringVar(&cfg.FeedStateCopy, "feed-state-copy", "", "a file outside the data directory for a second copy of the feed-state marker (e.g. /var/lib/ipreg-feed-state on another volume): a restore of the whole data directory, database and marker together, then starts a new feed session too; its directory must exist (serve refuses to start otherwise: an unmounted volume)")
 	fs.StringVar(&cfg.Regulator, "regulator", registry.DefaultRegulator, "the regulator's name that certificates are issued in (Latin script: the certificate's PDF font has no Urdu glyphs)")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
@@ -576,29 +574,21 @@ func parsePublicURL(v string) (string, error) {
 	return strings.TrimRight(u.String(), "/"), nil
 }
 
-// badHost says what is wrong with a URL's host, or "": an IP literal
-// (without an IPv6 zone, which names an interface of one machine only),
-// or a DNS name valid under the IDNA Lookup profile (UTS #46, RFC 5891:
-// letters, digits and inner hyphens in each label, no "_", no empty
-// label, no trailing dot) and written as that profile writes it, so the
-// links mailed out show the host people know (not ｅｖｉｌ.com, which
-// browsers turn into evil.com).
+// badHost says what is wrong with a URL's host, or "": the rules are
+// package hostname's (an IP literal without zone, or a DNS name valid under
+// the IDNA Lookup profile and written as that profile writes it), shared
+// with the register's provider websites.
 func badHost(h string) string {
-	if a, err := netip.ParseAddr(h); err == nil {
-		if a.Zone() != "" {
-			return "the host must not name an IPv6 zone (%interface)"
-		}
-		return ""
-	}
-	if strings.HasSuffix(h, ".") {
+	host, p := hostname.Parse(h)
+	switch p {
+	case hostname.IPZone:
+		return "the host must not name an IPv6 zone (%interface)"
+	case hostname.TrailingDot:
 		return fmt.Sprintf("the host %q must not end in a dot", h)
-	}
-	ascii, err := idna.Lookup.ToASCII(h)
-	if err != nil || slices.Contains(strings.Split(ascii, "."), "") || len(ascii) > 253 {
+	case hostname.Invalid:
 		return fmt.Sprintf("the host %q is not a valid host name (letters, digits and inner hyphens in each dot-separated label) or IP address", h)
-	}
-	if uni, err := idna.Lookup.ToUnicode(ascii); err != nil || uni != strings.ToLower(h) && ascii != strings.ToLower(h) {
-		return fmt.Sprintf("the host %q is written unusually; write it as %q", h, uni)
+	case hostname.Unusual:
+		return fmt.Sprintf("the host %q is written unusually; write it as %q", h, host.Want)
 	}
 	return ""
 }
@@ -617,7 +607,4 @@ func demoHost(a net.Addr) string {
 }
 
 // validPort says whether p, a URL's port, is a TCP port number: 1 to 65535.
-func validPort(p string) bool {
-	n, err := strconv.Atoi(p)
-	return err == nil && n >= 1 && n <= 65535
-}
+func validPort(p string) bool { return hostname.ValidPort(p) }

@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"context"
 	"net/http"
 	"regexp"
 	"strings"
@@ -128,9 +129,30 @@ func (v *view) NoticeChanges(n *registry.Notice) []noticeRevisionView {
 	return out
 }
 
+// withQueryLang makes ?lang=en or ?lang=ur the page's language, as it is
+// the feed's: the feed's links carry it, so that a reader of the Urdu feed
+// lands on the Urdu page whatever the browser's cookie or preference. The
+// parameter is taken off the page's own address, so that the language
+// switch (which sets the cookie and comes back) is not overruled by it.
+// Any other value is ignored: the page is shown in the visitor's language.
+func withQueryLang(r *http.Request) *http.Request {
+	q := r.URL.Query()
+	lang := q.Get("lang")
+	if lang != "en" && lang != "ur" {
+		return r
+	}
+	q.Del("lang")
+	r = r.WithContext(context.WithValue(r.Context(), langKey, lang))
+	u := *r.URL
+	u.RawQuery = q.Encode()
+	r.URL = &u
+	return r
+}
+
 // noticesPage lists the current notices, then the past ones (expired or
 // withdrawn), each with every change made after its publication.
 func (s *Server) noticesPage(w http.ResponseWriter, r *http.Request) {
+	r = withQueryLang(r)
 	ns, err := s.svc.ListNotices(r.Context(), true)
 	if err != nil {
 		s.fail(w, r, err)

@@ -3,12 +3,15 @@ package portal
 import (
 	"bytes"
 	"encoding/xml"
+	"net"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/ipreg/ipreg/internal/api"
+	"github.com/ipreg/ipreg/internal/hostname"
 	"github.com/ipreg/ipreg/internal/registry"
 )
 
@@ -84,19 +87,25 @@ func (s *Server) noticesAtom(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusNotFound, "Page not found", "The notices feed is in English (lang=en) and Urdu (lang=ur).")
 		return
 	}
+	base, ok := s.feedBase(r)
+	if !ok {
+		s.errorPage(w, r, http.StatusBadRequest, "The feed could not be made", "The request named a host the registry cannot link to. Use the registry's address, or ask the administrators to set --public-url.")
+		return
+	}
 	ns, err := s.svc.NoticeFeed(r.Context(), atomEntries)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	v := &view{Lang: lang}
-	base := s.cfg.PublicURL // "" gives links relative to the feed's own address
 	self := base + "/notices.atom?lang=" + lang
-	f := atomFeed{Lang: lang, ID: "urn:uuid:" + uuid.NewSHA1(uuid.NameSpaceURL, []byte(base+"/notices.atom?lang="+lang)).String(),
+	// The feed's id is its own absolute address as a name-based UUID: one
+	// per deployment and language, the same at every poll.
+	f := atomFeed{Lang: lang, ID: "urn:uuid:" + uuid.NewSHA1(uuid.NameSpaceURL, []byte(self)).String(),
 		Title:  atomText{Type: "text", Text: v.T("Notices") + " · " + v.T("ipreg — VPN registration")},
 		Author: atomPerson{Name: v.T("ipreg — VPN registration")},
 		Link: []atomLink{{Rel: "self", Type: "application/atom+xml", Href: self},
-			{Rel: "alternate", Type: "text/html", Href: base + "/notices", HrefLang: lang}}}
+			{Rel: "alternate", Type: "text/html", Href: noticesPageURL(base, lang, ""), HrefLang: lang}}}
 	// The feed changed when its newest entry did; with none, the epoch
 	// (a fixed time, so an empty feed does not look new at every poll).
 	updated := time.Unix(0, 0)
@@ -169,7 +178,70 @@ func (s *Server) noticeEntry(v *view, n *registry.Notice, now time.Time, base st
 	}
 	return atomEntry{ID: noticeEntryID(n.ID), Title: atomText{Type: "text", Text: title},
 		Updated: atomTime(n.Updated()), Published: atomTime(n.PublishedAt),
-		Link:    []atomLink{{Rel: "alternate", Type: "text/html", Href: base + "/notices#" + n.ID, HrefLang: v.Lang}},
+		Link:    []atomLink{{Rel: "alternate", Type: "text/html", Href: noticesPageURL(base, v.Lang, n.ID), HrefLang: v.Lang}},
 		Summary: &atomText{Type: "text", Lang: v.Lang, Text: summary},
 		Content: atomText{Type: "text", Lang: v.Lang, Text: strings.Join(paras, "\n\n")}}
+}
+
+// noticesPageURL is the notices page in lang (its ?lang= chooses the
+// page's language whatever the reader's cookie or browser says: a reader
+// of the Urdu feed lands on the Urdu page), at notice id if not "".
+func noticesPageURL(base, lang, id string) string {
+	u := base + "/notices?lang=" + lang
+	if id != "" {
+		u += "#" + id
+	}
+	return u
+}
+
+// feedBase is the start of the feed's links: --public-url when set;
+// otherwise the address the request was made to, because RFC 4287 wants
+// absolute IRIs (§4.2.6 ids, §4.2.7.1 links) and a relative "/notices"
+// means nothing to a reader that fetched the feed through an aggregator.
+// The scheme is https under TLS, under --secure-cookies (the deployment
+// is behind a TLS-terminating proxy), or as a trusted proxy's
+// X-Forwarded-Proto says; the host is a trusted proxy's X-Forwarded-Host,
+// else the request's Host, and must pass the rules of --public-url
+// (package hostname), else ok is false. The default port of the scheme
+// is left out, so that one site gives one feed id. Only the feed uses
+// this: links in messages never take a request's host.
+func (s *Server) feedBase(r *http.Request) (base string, ok bool) {
+	if s.cfg.PublicURL != "" {
+		return s.cfg.PublicURL, true
+	}
+	scheme := "http"
+	if r.TLS != nil || s.cfg.SecureCookies {
+		scheme = "https"
+	}
+	proto, host := api.ForwardedOrigin(r)
+	if p := strings.ToLower(proto); p == "http" || p == "https" {
+		scheme = p
+	}
+	if host == "" {
+		host = r.Host
+	}
+	name, port := host, ""
+	if h, p, err := net.SplitHostPort(host); err == nil {
+		name, port = h, p
+	} else if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
+		name = host[1 : len(host)-1]
+	}
+	if port != "" && !hostname.ValidPort(port) {
+		return "", false
+	}
+	h, problem := hostname.Parse(name)
+	if problem != hostname.OK {
+		return "", false
+	}
+	name = h.ASCII
+	if h.IsIP() {
+		name = h.IP.String()
+	}
+	if port == "" || scheme == "http" && port == "80" || scheme == "https" && port == "443" {
+		if h.IsIP() && h.IP.Is6() {
+			return scheme + "://[" + name + "]", true
+		}
+		return scheme + "://" + name, true
+	}
+	return scheme + "://" + net.JoinHostPort(name, port), true
 }

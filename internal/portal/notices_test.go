@@ -107,7 +107,7 @@ func testNoticesOn(t *testing.T, kind string) {
 	}
 	// The same form again edits revision 1, changed since: refused, kept.
 	good.Set("title_en", "Registration deadline moved")
-	if p := admin.post("/admin/notices/"+n.ID, good); p.status != 409 || !strings.Contains(p.body, "changed by someone else") || !strings.Contains(p.body, "Registration deadline moved") {
+	if p := admin.post("/admin/notices/"+n.ID, good); p.status != 409 || !strings.Contains(p.body, "Someone else changed this notice") || !strings.Contains(p.body, `name="revision" value="2"`) || !strings.Contains(p.body, "Registration deadline moved") {
 		t.Fatalf("stale save = %d:\n%s", p.status, p.body)
 	}
 	day := func(d string) time.Time {
@@ -207,12 +207,16 @@ func atom(t *testing.T, b *browser, lang string) *gofeed.Feed {
 	if f.FeedType != "atom" || f.FeedVersion != "1.0" || f.Title == "" || f.UpdatedParsed == nil || f.FeedLink != "https://ipreg.example.pk/notices.atom?lang="+lang || f.Language != lang {
 		t.Fatalf("feed: type %s %s, title %q, updated %v, self %q, lang %q", f.FeedType, f.FeedVersion, f.Title, f.UpdatedParsed, f.FeedLink, f.Language)
 	}
+	// The page the feed is the alternate of is in the feed's language.
+	if f.Link != "https://ipreg.example.pk/notices?lang="+lang {
+		t.Errorf("feed alternate link %q", f.Link)
+	}
 	if len(f.Items) == 0 {
 		t.Fatal("feed has no entries")
 	}
 	for _, it := range f.Items {
 		if it.Title == "" || it.UpdatedParsed == nil || it.PublishedParsed == nil || it.Content == "" || it.Description == "" ||
-			!strings.HasPrefix(it.GUID, "urn:uuid:") || !strings.HasPrefix(it.Link, "https://ipreg.example.pk/notices#ntc_") {
+			!strings.HasPrefix(it.GUID, "urn:uuid:") || !strings.HasPrefix(it.Link, "https://ipreg.example.pk/notices?lang="+lang+"#ntc_") {
 			t.Errorf("entry: %+v", it)
 		}
 		if it.UpdatedParsed.Before(*it.PublishedParsed) {

@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -152,8 +153,8 @@ func (s *Server) adminNoticeSave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f, err := form(w, r)
+	var in registry.NoticeInput
 	if err == nil {
-		var in registry.NoticeInput
 		if in, err = s.noticeInput(f, n); err == nil {
 			if _, err = s.svc.EditNotice(r.Context(), u, n.ID, in); err == nil {
 				http.Redirect(w, r, "/admin/notices?msg=notice_saved", http.StatusSeeOther)
@@ -161,8 +162,42 @@ func (s *Server) adminNoticeSave(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	s.render(w, r, statusOf(err), "admin_notice", &view{Title: "Change a notice", User: u, Err: toFormError(s, r, err), Form: f,
-		D: map[string]any{"Notice": n, "Now": s.svc.Now()}})
+	d := map[string]any{"Notice": n, "Now": s.svc.Now()}
+	ferr := toFormError(s, r, err)
+	var re *registry.Error
+	if errors.As(err, &re) && re.Code == registry.ECONFLICT && len(re.Fields) == 0 && in.Revision > 0 {
+		// Changed by someone else since the form was opened: the form
+		// comes back with what was typed, now against the current
+		// revision (so that saving it again is not refused again), and
+		// with what the other change was, so that the admin can keep it
+		// or overrule it knowingly.
+		if cur, cerr := s.svc.Notice(r.Context(), u, n.ID); cerr == nil && cur.Revision != in.Revision && cur.WithdrawnAt.IsZero() {
+			if since, serr := s.svc.NoticeChangesSince(r.Context(), u, n.ID, in.Revision); serr == nil {
+				d["Since"] = noticeChangeViews(since)
+			}
+			f.Set("revision", strconv.Itoa(cur.Revision))
+			d["Notice"] = cur
+			ferr = &formError{NotForm: true, Summary: translate(currentLang(r), "Someone else changed this notice since you opened the form, so your change was not saved. Their change is listed below; the form keeps what you typed. Check it, then save again to replace their version with yours.")}
+		}
+	}
+	s.render(w, r, statusOf(err), "admin_notice", &view{Title: "Change a notice", User: u, Err: ferr, Form: f, D: d})
+}
+
+// noticeChangeViews is a list of changes as the stale form shows them:
+// dates as times, texts with both wordings.
+func noticeChangeViews(cs []registry.NoticeChange) []noticeChangeView {
+	var out []noticeChangeView
+	for _, c := range cs {
+		cv := noticeChangeView{Label: noticeFieldLabels[c.Field], Old: c.Old, New: c.New}
+		switch c.Field {
+		case "published_at", "expires_at", "withdrawn_at":
+			cv.Date = true
+			cv.OldTime, _ = time.Parse(time.RFC3339, c.Old)
+			cv.NewTime, _ = time.Parse(time.RFC3339, c.New)
+		}
+		out = append(out, cv)
+	}
+	return out
 }
 
 func (s *Server) adminNoticeWithdraw(w http.ResponseWriter, r *http.Request) {

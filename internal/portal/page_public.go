@@ -34,6 +34,10 @@ func categories() []categoryInfo {
 	return out
 }
 
+// homeNotices is how many current notices the home page shows, newest
+// first; it links to /notices for all of them.
+const homeNotices = 3
+
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	set, err := s.svc.PublicSettings(r.Context())
 	if err != nil {
@@ -46,14 +50,15 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fig = fig.public()
-	// The current notices, each with its changes (notices.go).
-	notices, err := s.svc.ListNotices(r.Context(), false)
+	// The newest current notices, each with its changes (notices.go),
+	// and how many there are: the rest are on /notices.
+	notices, current, err := s.svc.HomeNotices(r.Context(), homeNotices)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	s.render(w, r, http.StatusOK, "home", &view{Title: "Register your VPN",
-		D: map[string]any{"Notices": notices, "Settings": set, "Categories": categories(), "Active": fig.Active,
+		D: map[string]any{"Notices": notices, "CurrentNotices": current, "Settings": set, "Categories": categories(), "Active": fig.Active,
 			"Decisions": fig.Decisions, "WithinSLA": fig.WithinSLA}})
 }
 

@@ -15,6 +15,7 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
 	"path"
@@ -53,7 +54,8 @@ type Config struct {
 	// every link the portal writes into a message (password resets).
 	// Never taken from a request's Host or X-Forwarded-Host, which the
 	// requester chooses. Empty: such links are refused (503) rather than
-	// guessed.
+	// guessed; the notices feed alone, whose links only point its own
+	// reader back at the site, then takes the request's (feedBase).
 	PublicURL string
 	// CookieKey signs the account cookie that lets a form posted after the
 	// session ended come back after the next login (pending.go). Derived
@@ -511,6 +513,9 @@ type formError struct {
 	// summary names them without a link). See render.
 	onPage  map[string]string
 	offPage map[string]bool
+	// pagePos, set by render likewise: where each field's input is on the
+	// page, for the summary's order.
+	pagePos map[string]int
 }
 
 // label is the page's own label of a field, if it set one.
@@ -542,15 +547,23 @@ func (e *formError) FieldKeys() []string {
 		}
 		return k
 	}
-	// A field of Order before any other, in Order's order.
+	// A field of Order before any other, in Order's order; then the
+	// fields whose input the page has, in the page's order (as the form
+	// asks them: GOV.UK's error summary); then the others by name.
 	rank := func(k string) int {
 		if i := slices.Index(e.Order, k); i >= 0 {
 			return i
 		}
 		return len(e.Order)
 	}
+	pos := func(k string) int {
+		if p, ok := e.pagePos[k]; ok {
+			return p
+		}
+		return math.MaxInt
+	}
 	slices.SortFunc(keys, func(a, b string) int {
-		return cmp.Or(cmp.Compare(rank(a), rank(b)), strings.Compare(order(a), order(b)), strings.Compare(a, b))
+		return cmp.Or(cmp.Compare(rank(a), rank(b)), cmp.Compare(pos(a), pos(b)), strings.Compare(order(a), order(b)), strings.Compare(a, b))
 	})
 	return keys
 }

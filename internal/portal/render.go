@@ -381,7 +381,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	// only to an input the page has: learnt from the page rendered, then
 	// rendered again (forms only, after an error).
 	if err == nil && v.Err != nil && len(v.Err.Fields) > 0 {
-		v.Err.onPage, v.Err.offPage = pageLabels(buf.Bytes(), v)
+		v.Err.onPage, v.Err.offPage, v.Err.pagePos = pageLabels(buf.Bytes(), v)
 		buf.Reset()
 		err = t.ExecuteTemplate(&buf, "layout", v)
 	}
@@ -408,11 +408,17 @@ var (
 )
 
 // pageLabels reads a rendered page for its error summary: the text of the
-// label of each field's input, and the fields whose input the page lacks.
-func pageLabels(body []byte, v *view) (map[string]string, map[string]bool) {
-	ids := map[string]bool{}
-	for _, m := range reIDAttr.FindAllSubmatch(body, -1) {
-		ids[html.UnescapeString(string(m[1]))] = true
+// label of each field's input, the fields whose input the page lacks, and
+// where each field's input is on the page (its offset), so that the
+// summary lists them in the order the form asks them (GOV.UK's error
+// summary), not by name.
+func pageLabels(body []byte, v *view) (map[string]string, map[string]bool, map[string]int) {
+	ids := map[string]int{}
+	for _, m := range reIDAttr.FindAllSubmatchIndex(body, -1) {
+		id := html.UnescapeString(string(body[m[2]:m[3]]))
+		if _, ok := ids[id]; !ok {
+			ids[id] = m[0]
+		}
 	}
 	labels := map[string]string{}
 	for _, m := range reLabelFor.FindAllSubmatch(body, -1) {
@@ -421,18 +427,22 @@ func pageLabels(body []byte, v *view) (map[string]string, map[string]bool) {
 			labels[id] = strings.Join(strings.Fields(html.UnescapeString(reTag.ReplaceAllString(string(m[2]), ""))), " ")
 		}
 	}
-	on, off := map[string]string{}, map[string]bool{}
+	on, off, pos := map[string]string{}, map[string]bool{}, map[string]int{}
 	for k := range v.Err.Fields {
 		a := v.Anchor(k)
+		at, ok := ids[a]
+		if ok {
+			pos[k] = at
+		}
 		switch {
-		case !ids[a]:
+		case !ok:
 			off[k] = true
 		case labels[a] != "":
 			base, _, _ := strings.Cut(k, "[")
 			on[base] = labels[a]
 		}
 	}
-	return on, off
+	return on, off, pos
 }
 
 // Linked reports whether a field's summary entry links to its input: not

@@ -178,6 +178,10 @@ func hasUrdu(s string) bool {
 	return false
 }
 
+// pktTime is a time as the notices' messages give it: in Pakistan time,
+// as the admins' form takes its dates, never in UTC.
+func pktTime(t time.Time) string { return t.In(PKT.Loc).Format("2006-01-02 15:04 MST") }
+
 // checkNotice validates in against the notice it replaces (nil for a new
 // one) and returns the notice's new texts and dates on n.
 func (s *Service) checkNotice(in NoticeInput, old *Notice, n *Notice) error {
@@ -198,7 +202,7 @@ func (s *Service) checkNotice(in NoticeInput, old *Notice, n *Notice) error {
 		// A public notice keeps its publication time: moving it would
 		// rewrite when the public was told.
 		if !in.PublishedAt.IsZero() && !pub.Equal(old.PublishedAt) {
-			fe.Add("published_at", "cannot change: the notice is public since %s; leave it as it is, or withdraw the notice and publish a new one", old.PublishedAt.Format(time.RFC3339))
+			fe.Add("published_at", "cannot change: the notice is public since %s; leave it as it is, or withdraw the notice and publish a new one", pktTime(old.PublishedAt))
 		}
 		pub = old.PublishedAt
 	case in.PublishedAt.IsZero() && old != nil:
@@ -210,7 +214,7 @@ func (s *Service) checkNotice(in NoticeInput, old *Notice, n *Notice) error {
 	}
 	n.PublishedAt = pub
 	n.ExpiresAt = in.ExpiresAt.UTC().Truncate(time.Microsecond)
-	pkt := func(t time.Time) string { return t.In(PKT.Loc).Format("2006-01-02 15:04 MST") }
+	pkt := pktTime
 	newExpiry := old == nil || !n.ExpiresAt.Equal(old.ExpiresAt)
 	switch {
 	case !in.ExpiresAt.IsZero() && !n.ExpiresAt.After(pub):
@@ -297,7 +301,7 @@ func (s *Service) EditNotice(ctx context.Context, actor *User, id string, in Not
 			return err
 		}
 		if !old.WithdrawnAt.IsZero() {
-			return Errorf(ECONFLICT, "notice %s was withdrawn on %s and cannot be changed; publish a new notice instead", id, old.WithdrawnAt.Format(time.RFC3339))
+			return Errorf(ECONFLICT, "notice %s was withdrawn on %s and cannot be changed; publish a new notice instead", id, pktTime(old.WithdrawnAt))
 		}
 		if in.Revision != 0 && in.Revision != old.Revision {
 			return Errorf(ECONFLICT, "notice %s was changed by someone else since you opened it (it is at revision %d, you edited revision %d); open it again and redo your change", id, old.Revision, in.Revision)
@@ -353,7 +357,7 @@ func (s *Service) WithdrawNotice(ctx context.Context, actor *User, id string) (*
 			return err
 		}
 		if !n.WithdrawnAt.IsZero() {
-			return Errorf(ECONFLICT, "notice %s was withdrawn already, on %s", id, n.WithdrawnAt.Format(time.RFC3339))
+			return Errorf(ECONFLICT, "notice %s was withdrawn already, on %s", id, pktTime(n.WithdrawnAt))
 		}
 		n.WithdrawnAt, n.UpdatedAt, n.Revision = s.Now(), s.Now(), n.Revision+1
 		if err := tx.UpdateNotice(ctx, n); err != nil {
@@ -380,6 +384,67 @@ func (s *Service) WithdrawNotice(ctx context.Context, actor *User, id string) (*
 // may call it.
 func (s *Service) ListNotices(ctx context.Context, all bool) ([]*Notice, error) {
 	return s.publicNotices(ctx, all, NoticeFilter{Limit: noticeListMax})
+}
+
+// HomeNotices returns the newest limit current notices (newest
+// publication first, each with its history) and how many notices are
+// current: the home page shows a few and links to the rest, so that a
+// busy month of notices does not push the page's own content down
+// (issue 13). Only the notices shown have their histories read. Anyone
+// may call it.
+func (s *Service) HomeNotices(ctx context.Context, limit int) ([]*Notice, int, error) {
+	now := s.Now()
+	var out []*Notice
+	total := 0
+	err := s.store.Read(ctx, func(tx Tx) error {
+		cur, err := tx.ListNotices(ctx, NoticeFilter{PublishedBy: now, CurrentAt: now})
+		if err != nil {
+			return err
+		}
+		cur = slices.DeleteFunc(cur, func(n *Notice) bool { return !n.public(now) })
+		total = len(cur)
+		out = cur[:min(limit, len(cur))]
+		return attachHistory(ctx, tx, out)
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, total, nil
+}
+
+// NoticeChangesSince lists what changed in notice id since revision rev,
+// field by field: Old as it was at rev, New as it is now (times as RFC
+// 3339); none when rev is the current revision. For
+// an admin whose edit of rev was refused as stale (ECONFLICT): the form
+// shows them the other change before they save again. Unlike the public
+// history it covers edits made while the notice was scheduled. Admins
+// only; ENOTFOUND for an unknown notice or revision.
+func (s *Service) NoticeChangesSince(ctx context.Context, actor *User, id string, rev int) ([]NoticeChange, error) {
+	if err := requireRole(actor, RoleAdmin); err != nil {
+		return nil, err
+	}
+	var out []NoticeChange
+	err := s.store.Read(ctx, func(tx Tx) error {
+		revs, err := tx.NoticeRevisions(ctx, id)
+		if err != nil {
+			return err
+		}
+		var from, last *NoticeRevision
+		for i := range revs {
+			if revs[i].Revision == rev {
+				from = &revs[i]
+			}
+			if last == nil || revs[i].Revision > last.Revision {
+				last = &revs[i]
+			}
+		}
+		if from == nil {
+			return Errorf(ENOTFOUND, "notice %s has no revision %d", id, rev)
+		}
+		out = noticeChanges(from, last)
+		return nil
+	})
+	return out, err
 }
 
 // NoticeFeed lists the public notices a feed carries, last changed first

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ipreg/ipreg/internal/auth"
+	"github.com/ipreg/ipreg/internal/hostname"
 )
 
 // ProviderStatus is where a licensed VPN service provider's licence
@@ -103,7 +104,10 @@ func checkProvider(fe FieldErrors, p *Provider, today string) {
 
 // checkWebsite says in fe what is wrong with an https URL typed for a
 // provider's website. The register is public and links to it, so only
-// https to a named host, without credentials, is taken.
+// https to a public host name, without credentials, is taken: the host
+// under the rules --public-url follows (package hostname: IDNA, as that
+// profile writes it), with at least two labels (no "localhost") and not
+// an IP address, and a port (if any) from 1 to 65535.
 func checkWebsite(fe FieldErrors, s string) {
 	if utf8.RuneCountInString(s) > 200 {
 		fe.Add("website", "is too long: at most %d characters", 200)
@@ -117,13 +121,33 @@ func checkWebsite(fe FieldErrors, s string) {
 	}
 	u, err := url.Parse(s)
 	switch {
-	case err != nil || u.Scheme == "" || u.Host == "":
+	case err != nil && strings.Contains(err.Error(), "invalid port"):
+		// url.Parse's only word for a port that is not a number
+		// ("https://www.example.pk:x").
+		fe.Add("website", "has a port that is not a number from 1 to 65535; leave the port out, such as https://www.example.pk")
+		return
+	case err != nil || u.Scheme == "" || u.Host == "" || u.Opaque != "":
 		fe.Add("website", "must be a full https address, such as https://www.example.pk")
+		return
 	case u.Scheme != "https":
 		fe.Add("website", "must start with https:// (the register links only to secure sites)")
+		return
 	case u.User != nil:
 		fe.Add("website", "must not contain a user name or password")
-	case !strings.Contains(u.Hostname(), "."):
+		return
+	case u.Port() != "" && !hostname.ValidPort(u.Port()) || strings.HasSuffix(u.Host, ":"):
+		fe.Add("website", "has a port that is not a number from 1 to 65535; leave the port out, such as https://www.example.pk")
+		return
+	}
+	h, problem := hostname.Parse(u.Hostname())
+	switch {
+	case problem == hostname.Unusual:
+		fe.Add("website", "has its host name written unusually (%s); write it as %s", u.Hostname(), h.Want)
+	case problem != hostname.OK:
+		fe.Add("website", "has a host name that is not valid (%s): use letters, digits and inner hyphens in each dot-separated part, such as https://www.example.pk", u.Hostname())
+	case h.IsIP():
+		fe.Add("website", "must name the site by its host name, not an IP address, such as https://www.example.pk")
+	case !h.Public():
 		fe.Add("website", "must name the provider's web site, such as https://www.example.pk")
 	}
 }
