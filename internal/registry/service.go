@@ -289,16 +289,24 @@ func (s *Service) auditRead(ctx context.Context, actor *User, action, objType, o
 
 // record writes an audit entry; detail is marshalled to JSON.
 func (s *Service) record(ctx context.Context, tx Tx, actor *User, action, objType, objID string, detail any) error {
+	e, err := s.auditEntry(actor, action, objType, objID, detail)
+	if err != nil {
+		return err
+	}
+	return tx.AppendAudit(ctx, e)
+}
+
+// auditEntry is the audit entry record appends: now, with detail as JSON.
+func (s *Service) auditEntry(actor *User, action, objType, objID string, detail any) (*audit.Entry, error) {
 	d := ""
 	if detail != nil {
 		b, err := json.Marshal(detail)
 		if err != nil {
-			return fmt.Errorf("audit detail: %w", err)
+			return nil, fmt.Errorf("audit detail: %w", err)
 		}
 		d = string(b)
 	}
-	e := &audit.Entry{At: s.Now(), ActorID: actorID(actor), Action: action, ObjectType: objType, ObjectID: objID, Detail: d}
-	return tx.AppendAudit(ctx, e)
+	return &audit.Entry{At: s.Now(), ActorID: actorID(actor), Action: action, ObjectType: objType, ObjectID: objID, Detail: d}, nil
 }
 
 // event adds a timeline event to an application and records it in the audit log.
