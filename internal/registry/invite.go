@@ -127,24 +127,44 @@ func invitable(ctx context.Context, tx Tx, u *User) error {
 // invite makes or renews u's invitation in tx, mails it when mail is set,
 // records it, and returns the token.
 func (s *Service) invite(ctx context.Context, tx Tx, actor string, u *User, mail bool) (string, error) {
-	t, hash, err := auth.NewToken()
+	t, inv, err := s.newInvitation(actor, u, mail)
 	if err != nil {
 		return "", err
 	}
-	now := s.Now()
-	inv := &Invitation{ID: auth.RandomID("inv"), UserID: u.ID, Hash: hash, InvitedBy: actor, Mailed: mail, CreatedAt: now, ExpiresAt: now.Add(inviteLifetime)}
 	if err := tx.PutInvitation(ctx, inv); err != nil {
 		return "", err
 	}
 	if mail {
-		// One message per renewal (a fresh key each time), so a renewed
-		// invitation mails its new link.
-		data := map[string]string{"Path": "/claim?token=", "Days": strconv.Itoa(int(inviteLifetime.Hours() / 24))}
-		if _, err := s.mail(ctx, tx, u, "invite:"+inv.ID+":"+auth.RandomID("inv"), "invitation", data, t, ""); err != nil {
+		// After PutInvitation: a renewal keeps the row's first id, which
+		// the message's key names.
+		if _, err := tx.EnqueueMessage(ctx, s.invitationMail(u, inv, t)); err != nil {
 			return "", err
 		}
 	}
-	return t, s.record(ctx, tx, &User{ID: actor}, "user.invited", "user", u.ID, map[string]bool{"mailed": mail})
+	e, err := s.auditEntry(&User{ID: actor}, "user.invited", "user", u.ID, map[string]bool{"mailed": mail})
+	if err != nil {
+		return "", err
+	}
+	return t, tx.AppendAudit(ctx, e)
+}
+
+// newInvitation makes a new invitation of u by actor, mailed or not, and
+// its token (only its hash is kept).
+func (s *Service) newInvitation(actor string, u *User, mail bool) (string, *Invitation, error) {
+	t, hash, err := auth.NewToken()
+	if err != nil {
+		return "", nil, err
+	}
+	now := s.Now()
+	return t, &Invitation{ID: auth.RandomID("inv"), UserID: u.ID, Hash: hash, InvitedBy: actor, Mailed: mail, CreatedAt: now, ExpiresAt: now.Add(inviteLifetime)}, nil
+}
+
+// invitationMail is the e-mail carrying invitation inv's link (token t)
+// to u, ready for the outbox. One message per renewal (a fresh key each
+// time), so a renewed invitation mails its new link.
+func (s *Service) invitationMail(u *User, inv *Invitation, t string) *Message {
+	data := map[string]string{"Path": "/claim?token=", "Days": strconv.Itoa(int(inviteLifetime.Hours() / 24))}
+	return s.stamp(emailMessage(u, "invite:"+inv.ID+":"+auth.RandomID("inv"), "invitation", data, t, ""))
 }
 
 // PendingInvitation is an unclaimed invitation as admins see it: never a

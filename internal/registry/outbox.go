@@ -421,18 +421,29 @@ func (e permanentError) Unwrap() error   { return e.error }
 // enqueue writes one message to the outbox in tx, unless its key is
 // there; it reports whether it added it.
 func (s *Service) enqueue(ctx context.Context, tx Tx, m *Message) (bool, error) {
+	return tx.EnqueueMessage(ctx, s.stamp(m))
+}
+
+// stamp gives m, about to be enqueued, its id, creation time and a
+// language the templates have, and returns it.
+func (s *Service) stamp(m *Message) *Message {
 	m.ID, m.CreatedAt = auth.RandomID("msg"), s.Now()
 	if m.Lang != "ur" {
 		m.Lang = "en"
 	}
-	return tx.EnqueueMessage(ctx, m)
+	return m
 }
 
 // mail enqueues an e-mail of tmpl to u under key (the channel and user are
 // added to it).
 func (s *Service) mail(ctx context.Context, tx Tx, u *User, key, tmpl string, data map[string]string, secret, attachment string) (bool, error) {
-	return s.enqueue(ctx, tx, &Message{Key: key + ":email:" + u.ID, Channel: ChannelEmail, Template: tmpl, Recipient: u.Email,
-		Lang: u.Lang, Data: data, Secret: secret, Attachment: attachment})
+	return s.enqueue(ctx, tx, emailMessage(u, key, tmpl, data, secret, attachment))
+}
+
+// emailMessage is the e-mail of tmpl to u under key, as mail enqueues it.
+func emailMessage(u *User, key, tmpl string, data map[string]string, secret, attachment string) *Message {
+	return &Message{Key: key + ":email:" + u.ID, Channel: ChannelEmail, Template: tmpl, Recipient: u.Email,
+		Lang: u.Lang, Data: data, Secret: secret, Attachment: attachment}
 }
 
 // notifyAccount tells an applicant account: an e-mail to each of its

@@ -284,7 +284,7 @@ func (s *Service) view(ctx context.Context, actor *User, fn func(Tx) error) erro
 // reviewers' and operators' pages queued behind each other and behind
 // the filings.
 func (s *Service) auditRead(ctx context.Context, actor *User, action, objType, objID string, detail any) error {
-	e, err := s.entry(actor, action, objType, objID, detail)
+	e, err := s.auditEntry(actor, action, objType, objID, detail)
 	if err != nil {
 		return err
 	}
@@ -293,15 +293,15 @@ func (s *Service) auditRead(ctx context.Context, actor *User, action, objType, o
 
 // record writes an audit entry; detail is marshalled to JSON.
 func (s *Service) record(ctx context.Context, tx Tx, actor *User, action, objType, objID string, detail any) error {
-	e, err := s.entry(actor, action, objType, objID, detail)
+	e, err := s.auditEntry(actor, action, objType, objID, detail)
 	if err != nil {
 		return err
 	}
 	return tx.AppendAudit(ctx, e)
 }
 
-// entry makes an audit entry of now; detail is marshalled to JSON.
-func (s *Service) entry(actor *User, action, objType, objID string, detail any) (*audit.Entry, error) {
+// auditEntry is the audit entry record appends: now, with detail as JSON.
+func (s *Service) auditEntry(actor *User, action, objType, objID string, detail any) (*audit.Entry, error) {
 	d := ""
 	if detail != nil {
 		b, err := json.Marshal(detail)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"reflect"
 	"strings"
 
 	"github.com/ipreg/ipreg/internal/netpolicy"
@@ -15,13 +16,17 @@ import (
 // a statement per table rather than per row, so that 31,000 registrations
 // need no round trip each (BENCHMARKS.md, "Import").
 
-// bulkParams is the most parameters one INSERT carries: below SQLite's
-// 32,766 and PostgreSQL's 65,535.
+// bulkParams is the most parameters one INSERT carries on SQLite: below
+// its limit of 32,766.
 const bulkParams = 30000
 
-// bulkInsert inserts rows into table's cols, as many rows a statement as
-// bulkParams allows.
+// bulkInsert inserts rows into table's cols. On SQLite, as many rows a
+// statement as bulkParams allows; on PostgreSQL, arrayRows rows a
+// statement as one array per column (bulkInsertArrays).
 func (t *tx) bulkInsert(ctx context.Context, table, cols string, width int, rows [][]any) error {
+	if t.d == postgresDialect {
+		return t.bulkInsertArrays(ctx, table, cols, width, rows)
+	}
 	per := bulkParams / width
 	one := "(" + placeholders(width) + ")"
 	for len(rows) > 0 {
@@ -38,6 +43,78 @@ func (t *tx) bulkInsert(ctx context.Context, table, cols string, width int, rows
 		rows = rows[n:]
 	}
 	return nil
+}
+
+// arrayRows is how many rows one INSERT … unnest carries on PostgreSQL:
+// enough that a table of an import's size takes a few statements, few
+// enough that one statement's arrays stay a few megabytes.
+const arrayRows = 25000
+
+// bulkInsertArrays is bulkInsert on PostgreSQL: each column's values go as
+// one array parameter, and the server unnests them into rows,
+//
+//	INSERT INTO t (a, b) SELECT * FROM unnest($1::text[], $2::bigint[])
+//
+// a short statement that pgx prepares once per connection. Multi-row
+// VALUES of up to 30,000 parameters were a new statement text for the
+// server to parse, plan and bind for every chunk (5,000 rows each).
+// Values are strings (or string types), integers, or nil for NULL
+// (nullable); a column holding any string is text, else bigint, which
+// INSERT casts to the column's INTEGER where the column is one.
+func (t *tx) bulkInsertArrays(ctx context.Context, table, cols string, width int, rows [][]any) error {
+	for len(rows) > 0 {
+		n := min(arrayRows, len(rows))
+		args, casts, err := columnArrays(rows[:n], width)
+		if err != nil {
+			return fmt.Errorf("import into %s: %w", table, err)
+		}
+		if _, err := t.exec(ctx, `INSERT INTO `+table+` (`+cols+`) SELECT * FROM unnest(`+strings.Join(casts, ", ")+`)`, args...); err != nil {
+			return fmt.Errorf("import into %s: %w", table, err)
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+// columnArrays turns rows of width values into one array per column:
+// []string for text ([]*string when a value is nil, which pgx sends as
+// NULL), []int64 for integers; casts are the parameters' placeholders
+// with their array types.
+func columnArrays(rows [][]any, width int) (args []any, casts []string, err error) {
+	for c := 0; c < width; c++ {
+		var texts []*string
+		var ints []int64
+		nulls := false
+		for _, r := range rows {
+			switch v := reflect.ValueOf(r[c]); {
+			case !v.IsValid():
+				nulls = true
+				texts = append(texts, nil)
+			case v.Kind() == reflect.String:
+				s := v.String()
+				texts = append(texts, &s)
+			case v.CanInt():
+				ints = append(ints, v.Int())
+			default:
+				return nil, nil, fmt.Errorf("column %d: a %T cannot go into an array", c+1, r[c])
+			}
+		}
+		switch {
+		case len(ints) == len(rows):
+			args, casts = append(args, ints), append(casts, "?::bigint[]")
+		case len(ints) > 0:
+			return nil, nil, fmt.Errorf("column %d mixes integers and text", c+1)
+		case nulls:
+			args, casts = append(args, texts), append(casts, "?::text[]")
+		default:
+			plain := make([]string, len(texts))
+			for i, s := range texts {
+				plain[i] = *s
+			}
+			args, casts = append(args, plain), append(casts, "?::text[]")
+		}
+	}
+	return args, casts, nil
 }
 
 // ImportDirectory implements registry.Tx.
@@ -241,6 +318,28 @@ func (t *tx) InsertImport(ctx context.Context, b *registry.ImportBatch) error {
 		rows = append(rows, []any{e.ApplicationID, 1, tm(e.At), e.ActorID, e.ActorRole, e.Type, e.Note})
 	}
 	if err := t.bulkInsert(ctx, "events", "application_id, seq, at, actor_id, actor_role, type, note", 7, rows); err != nil {
+		return err
+	}
+	// The new users' invitations, and their e-mails: new rows for users
+	// made just now, so plain inserts (PutInvitation's renewal and
+	// EnqueueMessage's ON CONFLICT have nothing to meet here; a clash
+	// fails the import).
+	rows = rows[:0]
+	for _, inv := range b.Invitations {
+		rows = append(rows, []any{inv.ID, inv.UserID, inv.Hash, inv.InvitedBy, boolInt(inv.Mailed), tm(inv.CreatedAt), tm(inv.ExpiresAt), tm(inv.UsedAt)})
+	}
+	if err := t.bulkInsert(ctx, "invitations", "id, user_id, hash, invited_by, mailed, created_at, expires_at, used_at", 8, rows); err != nil {
+		return err
+	}
+	rows = rows[:0]
+	for _, m := range b.Messages {
+		r, err := messageRow(m)
+		if err != nil {
+			return fmt.Errorf("import invitation e-mail: %w", err)
+		}
+		rows = append(rows, r)
+	}
+	if err := t.bulkInsert(ctx, "outbox", msgCols, 18, rows); err != nil {
 		return err
 	}
 	if len(b.Feed) == 0 {

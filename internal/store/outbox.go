@@ -30,9 +30,30 @@ func scanMessage(sc interface{ Scan(...any) error }) (*registry.Message, error) 
 }
 
 func (t *tx) EnqueueMessage(ctx context.Context, m *registry.Message) (bool, error) {
-	data, err := json.Marshal(m.Data)
+	args, err := messageRow(m)
 	if err != nil {
 		return false, fmt.Errorf("enqueue message: %w", err)
+	}
+	// ON CONFLICT DO NOTHING keeps the transaction usable on PostgreSQL,
+	// where a failed INSERT would abort it.
+	res, err := t.exec(ctx, `INSERT INTO outbox (`+msgCols+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (msg_key) DO NOTHING`, args...)
+	if err != nil {
+		return false, fmt.Errorf("enqueue message: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("enqueue message: %w", err)
+	}
+	return n == 1, nil
+}
+
+// messageRow is m's row of the outbox (msgCols), a new message's state,
+// next attempt and start filled in (pending, due at its creation).
+func messageRow(m *registry.Message) ([]any, error) {
+	data, err := json.Marshal(m.Data)
+	if err != nil {
+		return nil, err
 	}
 	if m.State == "" {
 		m.State = registry.MessagePending
@@ -43,20 +64,8 @@ func (t *tx) EnqueueMessage(ctx context.Context, m *registry.Message) (bool, err
 	if m.NextAt.IsZero() {
 		m.NextAt = m.CreatedAt
 	}
-	// ON CONFLICT DO NOTHING keeps the transaction usable on PostgreSQL,
-	// where a failed INSERT would abort it.
-	res, err := t.exec(ctx, `INSERT INTO outbox (`+msgCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (msg_key) DO NOTHING`,
-		m.ID, m.Key, m.Channel, m.Template, m.Recipient, m.Lang, string(data), m.Secret, m.Attachment, m.State, m.Attempts,
-		tm(m.NextAt), m.LeaseOwner, tm(m.LeaseUntil), m.LastError, tm(m.CreatedAt), tm(m.StartedAt), tm(m.SentAt))
-	if err != nil {
-		return false, fmt.Errorf("enqueue message: %w", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("enqueue message: %w", err)
-	}
-	return n == 1, nil
+	return []any{m.ID, m.Key, m.Channel, m.Template, m.Recipient, m.Lang, string(data), m.Secret, m.Attachment, m.State, m.Attempts,
+		tm(m.NextAt), m.LeaseOwner, tm(m.LeaseUntil), m.LastError, tm(m.CreatedAt), tm(m.StartedAt), tm(m.SentAt)}, nil
 }
 
 // channelsIn is "channel IN (?, …)" for channels and its arguments.

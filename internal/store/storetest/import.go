@@ -25,7 +25,12 @@ func testImport(t *testing.T, db *store.DB) {
 	fixture(t, db, "acc_old")
 	acc := &registry.Account{ID: "acc_imp", Kind: registry.KindCompany, Name: "مثال کمپنی, Ltd.", CNIC: "35202-7654321-1", Mobile: "923001112223", NTN: "7654321-0", CreatedAt: t0}
 	user := &registry.User{ID: "usr_imp", Email: "holder@example.pk", Role: registry.RoleApplicant, AccountID: acc.ID, PasswordHash: "x", CreatedAt: t0}
-	batch := &registry.ImportBatch{Accounts: []*registry.Account{acc}, Users: []*registry.User{user}}
+	// The new user's invitation and its e-mail go in the same batch.
+	inv := &registry.Invitation{ID: "inv_imp", UserID: user.ID, Hash: "hash-imp", InvitedBy: "cli", Mailed: true, CreatedAt: t0, ExpiresAt: t0.Add(14 * 24 * time.Hour)}
+	msg := &registry.Message{ID: "msg_imp", Key: "invite:inv_imp:x:email:usr_imp", Channel: registry.ChannelEmail, Template: "invitation",
+		Recipient: user.Email, Lang: "en", Data: map[string]string{"Path": "/claim?token="}, Secret: "tok-imp", CreatedAt: t0}
+	batch := &registry.ImportBatch{Accounts: []*registry.Account{acc}, Users: []*registry.User{user},
+		Invitations: []*registry.Invitation{inv}, Messages: []*registry.Message{msg}}
 	var first int64
 	write(t, db, func(tx registry.Tx) error {
 		var err error
@@ -126,6 +131,16 @@ func testImport(t *testing.T, db *store.DB) {
 		evs, err := tx.Events(ctx, "app_imp1")
 		if err != nil || len(evs) != 1 || evs[0].Note != "imported" {
 			t.Errorf("events = %+v, %v", evs, err)
+		}
+		gotInv, err := tx.InvitationOfUser(ctx, user.ID)
+		if err != nil || gotInv.ID != inv.ID || gotInv.Hash != inv.Hash || !gotInv.Mailed || !gotInv.UsedAt.IsZero() ||
+			!gotInv.ExpiresAt.Equal(inv.ExpiresAt) || gotInv.AccountName != acc.Name {
+			t.Errorf("imported invitation = %+v, %v", gotInv, err)
+		}
+		m, err := tx.Message(ctx, msg.ID)
+		if err != nil || m.Key != msg.Key || m.State != registry.MessagePending || m.Secret != "tok-imp" || m.Data["Path"] != "/claim?token=" ||
+			!m.NextAt.Equal(t0) || !m.StartedAt.Equal(t0) {
+			t.Errorf("imported invitation e-mail = %+v, %v", m, err)
 		}
 		n, err := tx.NextSerial(ctx, "registration-2026")
 		if err != nil || n != first+2 {
