@@ -742,6 +742,13 @@ func (s *Service) planImport(ctx context.Context, tx Tx, rows []*importRow, ps *
 				continue
 			case acc == nil:
 				return nil, errors.New("import: a user's account is missing from the directory")
+			case u.EmailVerifiedAt.IsZero() && !u.Imported:
+				// Anyone may sign up with an address; until its owner
+				// has opened the link mailed to it, an account's e-mail
+				// proves nothing, and the registrations would go to
+				// whoever signed up first with it (tester, issue 13).
+				ps.Add(at{r, "email"}, "belongs to an account in ipreg whose e-mail address has not been verified, so ipreg cannot tell that the holder made it; ask the holder to open the verification link ipreg mailed (or send a new one from their account page), then import again")
+				continue
 			default:
 				h.account = acc
 			}

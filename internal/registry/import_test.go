@@ -297,7 +297,31 @@ func TestImportMatchesAccounts(t *testing.T) {
 		file := importHeader +
 			row("company", "Applicant 1", "35202-0000001-1", "0000001-8", "Applicant1@Example.com.pk", "company_vpn", "203.99.70.0/30", "M-1") +
 			row("individual", "Applicant 2", "35202-0000002-1", "", "applicant2@example.com.pk", "freelancer_vpn", "203.99.71.1", "M-2")
+		// Until the accounts' e-mails are verified, anyone could have
+		// signed up with them: the rows are refused, nothing is written.
+		before := h.counts()
 		rep := h.importFile([]byte(file), false)
+		if len(rep.Problems) != 2 || !slices.Equal(before, h.counts()) {
+			t.Fatalf("import into unverified accounts: %+v\n%s", rep, problemText(rep.Problems))
+		}
+		for i, p := range rep.Problems {
+			if p.Line != i+2 || p.Field != "email" || !strings.Contains(p.Message, "has not been verified") {
+				t.Errorf("problem %d: %+v; want line %d's e-mail, not verified", i, p, i+2)
+			}
+		}
+		for _, u := range []*User{byEmail, byIdentity} {
+			if err := h.db.Write(h.ctx, func(tx Tx) error {
+				v, err := tx.User(h.ctx, u.ID)
+				if err != nil {
+					return err
+				}
+				v.EmailVerifiedAt = h.svc.Now()
+				return tx.UpdateUser(h.ctx, v)
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rep = h.importFile([]byte(file), false)
 		if len(rep.Problems) != 0 || rep.NewHolders != 0 || rep.NewRegistrations != 2 || rep.NewHolderIDs != nil {
 			t.Fatalf("report %+v\n%s", rep, problemText(rep.Problems))
 		}

@@ -54,6 +54,11 @@ type User struct {
 	// (sign-ups, staff an admin added there), so that --demo may start
 	// again on a database holding them (Service.NonDemoUsers).
 	MadeInDemo bool
+	// Imported is set by Tx.ImportDirectory only: the user was made by an
+	// import of the existing allowlist (it has an invitation, or its
+	// account holds imported registrations), so the regulator's file
+	// vouched for its e-mail.
+	Imported bool
 
 	// EnrolmentOnly is set by Authenticate for a login that may only set up
 	// TOTP: staff whose role requires it and who have none yet.

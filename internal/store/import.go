@@ -120,16 +120,21 @@ func columnArrays(rows [][]any, width int) (args []any, casts []string, err erro
 // ImportDirectory implements registry.Tx.
 func (t *tx) ImportDirectory(ctx context.Context) (map[string]*registry.User, map[string]*registry.Account, error) {
 	users := map[string]*registry.User{}
-	rows, err := t.query(ctx, `SELECT id, email, role, COALESCE(account_id, '') FROM users`)
+	rows, err := t.query(ctx, `SELECT u.id, u.email, u.role, COALESCE(u.account_id, ''), u.email_verified_at,
+		CASE WHEN EXISTS (SELECT 1 FROM invitations i WHERE i.user_id = u.id)
+			OR EXISTS (SELECT 1 FROM registrations r WHERE r.account_id = u.account_id AND r.import_key IS NOT NULL) THEN 1 ELSE 0 END FROM users u`)
 	if err != nil {
 		return nil, nil, fmt.Errorf("import directory: %w", err)
 	}
 	for rows.Next() {
 		u := &registry.User{}
-		if err := rows.Scan(&u.ID, &u.Email, &u.Role, &u.AccountID); err != nil {
+		var verified string
+		var imported int
+		if err := rows.Scan(&u.ID, &u.Email, &u.Role, &u.AccountID, &verified, &imported); err != nil {
 			rows.Close()
 			return nil, nil, fmt.Errorf("import directory: %w", err)
 		}
+		u.EmailVerifiedAt, u.Imported = parseTime(verified), imported == 1
 		users[u.Email] = u
 	}
 	if err := closeRows(rows); err != nil {
