@@ -88,6 +88,13 @@ func (s *Server) noticesAtom(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	base, ok := s.feedBase(r)
+	if s.cfg.PublicURL == "" {
+		// The links are made of the request's address (feedBase): a
+		// shared cache must keep one copy per address, or one client's
+		// X-Forwarded-Host, passed on by a proxy that does not remove
+		// it, would be served to everyone (tester, issue 13).
+		w.Header().Add("Vary", "Host, X-Forwarded-Host, X-Forwarded-Proto")
+	}
 	if !ok {
 		s.errorPage(w, r, http.StatusBadRequest, "The feed could not be made", "The request named a host the registry cannot link to. Use the registry's address, or ask the administrators to set --public-url.")
 		return

@@ -137,6 +137,10 @@ func TestNoticesFeedAbsoluteWithoutPublicURL(t *testing.T) {
 		if w.Code != 200 || err != nil || len(f.Items) != 1 {
 			t.Fatalf("%s: %d, %v\n%s", tt.name, w.Code, err, body)
 		}
+		// Links made of the request's address: caches key on it.
+		if v := strings.Join(w.Header().Values("Vary"), ", "); !strings.Contains(v, "X-Forwarded-Host") || !strings.Contains(v, "Host") {
+			t.Errorf("%s: Vary %q; want it to name Host and X-Forwarded-Host", tt.name, v)
+		}
 		feedIDs[tt.want] = feedID(body)
 		// Every href and id as written, then as gofeed reads them.
 		all := []string{f.FeedLink, f.Link, f.Items[0].Link, f.Items[0].GUID}
