@@ -131,6 +131,11 @@ var internalFormats = map[string]bool{
 	" LIMIT %d": true,
 	" ORDER BY ap.sla_due_at, ap.submitted_at, ap.id LIMIT %d": true,
 	"feed change %d: unknown op %q":                            true,
+	// An HTTP header's value (the notices feed's Vary).
+	"Host, X-Forwarded-Host, X-Forwarded-Proto": true,
+	// The import's unnest arrays (PostgreSQL): a programming error.
+	"column %d: a %T cannot go into an array": true,
+	"column %d mixes integers and text":       true,
 	// ipreg backup's copy of the database: the command line only.
 	"copy database: %s exists already": true,
 	"migrate: the database is at schema version %d, newer than this program knows (%d); run a newer ipreg": true,
