@@ -777,7 +777,7 @@ func (s *Service) planImport(ctx context.Context, tx Tx, rows []*importRow, ps *
 		}
 		h.isNew = true
 		h.account = &Account{ID: auth.RandomID("acc"), Kind: r.kind, Name: r.name, CNIC: r.cnic, Mobile: r.mobile, NTN: r.ntn, CreatedAt: now}
-		h.user = &User{ID: auth.RandomID("usr"), Email: r.email, Role: RoleApplicant, AccountID: h.account.ID, CreatedAt: now, Lang: "en"}
+		h.user = &User{ID: auth.RandomID("usr"), Email: r.email, Role: RoleApplicant, AccountID: h.account.ID, CreatedAt: now, Lang: "en", MadeInDemo: s.demoNoTOTP}
 		rep.NewHolders++
 		rep.NewHolderIDs = append(rep.NewHolderIDs, h.user.ID)
 	}

@@ -202,6 +202,14 @@ func TestUsersMadeInDemo(t *testing.T) {
 		if others, err := h.svc.NonDemoUsers(h.ctx); err != nil || len(others) != 0 {
 			t.Fatalf("NonDemoUsers after a walk through the demo = %v, %v; want none", others, err)
 		}
+		// An import through the demo's own portal or API makes demo
+		// holders too (tester, issue 13: it locked --demo out).
+		if rep := h.importFile(sampleImport(t), false); len(rep.Problems) != 0 || rep.NewHolders == 0 {
+			t.Fatalf("import: %+v", rep)
+		}
+		if others, err := h.svc.NonDemoUsers(h.ctx); err != nil || len(others) != 0 {
+			t.Fatalf("NonDemoUsers after an import under the demo = %v, %v; want none", others, err)
+		}
 		strict := NewService(h.svc.Store(), Config{Now: h.clock.Now, Hashing: auth.TestParams})
 		if _, err := strict.AddUser(h.ctx, System, AddUserInput{Email: "real@pta.gov.pk", Role: RoleReviewer, Password: "a long password"}); err != nil {
 			t.Fatal(err)
