@@ -105,12 +105,8 @@ func (v *view) NoticeChanges(n *registry.Notice) []noticeRevisionView {
 		}
 		rv := noticeRevisionView{At: r.ChangedAt}
 		for _, c := range r.Changes {
-			cv := noticeChangeView{Label: noticeFieldLabels[c.Field], Old: c.Old, New: c.New}
+			// Each page shows the wording in its own language only.
 			switch c.Field {
-			case "published_at", "expires_at", "withdrawn_at":
-				cv.Date = true
-				cv.OldTime, _ = time.Parse(time.RFC3339, c.Old)
-				cv.NewTime, _ = time.Parse(time.RFC3339, c.New)
 			case "title_en", "body_en":
 				if v.Lang == "ur" {
 					continue
@@ -120,7 +116,7 @@ func (v *view) NoticeChanges(n *registry.Notice) []noticeRevisionView {
 					continue
 				}
 			}
-			rv.Changes = append(rv.Changes, cv)
+			rv.Changes = append(rv.Changes, noticeChangeOf(c))
 		}
 		if len(rv.Changes) > 0 {
 			out = append(out, rv)

@@ -188,16 +188,22 @@ func (s *Server) adminNoticeSave(w http.ResponseWriter, r *http.Request) {
 func noticeChangeViews(cs []registry.NoticeChange) []noticeChangeView {
 	var out []noticeChangeView
 	for _, c := range cs {
-		cv := noticeChangeView{Label: noticeFieldLabels[c.Field], Old: c.Old, New: c.New}
-		switch c.Field {
-		case "published_at", "expires_at", "withdrawn_at":
-			cv.Date = true
-			cv.OldTime, _ = time.Parse(time.RFC3339, c.Old)
-			cv.NewTime, _ = time.Parse(time.RFC3339, c.New)
-		}
-		out = append(out, cv)
+		out = append(out, noticeChangeOf(c))
 	}
 	return out
+}
+
+// noticeChangeOf is one change as pages show it: a date field's values
+// as times as well.
+func noticeChangeOf(c registry.NoticeChange) noticeChangeView {
+	cv := noticeChangeView{Label: noticeFieldLabels[c.Field], Old: c.Old, New: c.New}
+	switch c.Field {
+	case "published_at", "expires_at", "withdrawn_at":
+		cv.Date = true
+		cv.OldTime, _ = time.Parse(time.RFC3339, c.Old)
+		cv.NewTime, _ = time.Parse(time.RFC3339, c.New)
+	}
+	return cv
 }
 
 func (s *Server) adminNoticeWithdraw(w http.ResponseWriter, r *http.Request) {

@@ -152,24 +152,7 @@ func TestAuditSealingAfterACrash(t *testing.T) {
 // verified reads the whole chain through db and checks it.
 func verified(t *testing.T, db *store.DB) []audit.Entry {
 	t.Helper()
-	ctx := context.Background()
-	var es []audit.Entry
-	err := db.Read(ctx, func(tx registry.Tx) error {
-		seq, hash, err := tx.AuditHead(ctx)
-		if err != nil {
-			return err
-		}
-		if es, err = tx.AuditEntries(ctx, 0, 100000); err != nil {
-			return err
-		}
-		v := audit.NewVerifier()
-		for _, e := range es {
-			if err := v.Next(e); err != nil {
-				return err
-			}
-		}
-		return v.Finish(seq, hash)
-	})
+	es, err := storetest.VerifiedAudit(db)
 	if err != nil {
 		t.Fatalf("the chain does not verify: %v", err)
 	}

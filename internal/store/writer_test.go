@@ -21,14 +21,7 @@ import (
 // for reads, and every write is committed with a distinct serial.
 func TestSQLiteWritersHoldOneConnection(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "w.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := openSQLite(t)
 	const writers = 24
 	var inside, most atomic.Int64
 	var mu sync.Mutex
@@ -69,14 +62,7 @@ func TestSQLiteWritersHoldOneConnection(t *testing.T) {
 // left nothing held: the next write goes through.
 func TestSQLiteWriterWaitEndsWithContext(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "w.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := openSQLite(t)
 	started, release := make(chan struct{}), make(chan struct{})
 	done := make(chan error)
 	go func() {
@@ -172,14 +158,7 @@ func TestWriterLockUrgentOrder(t *testing.T) {
 // transaction; the chain verifies.
 func TestSQLiteRecordGoesFirst(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "w.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := openSQLite(t)
 	appended := func(action string) func(registry.Tx) error {
 		return func(tx registry.Tx) error {
 			return tx.AppendAudit(ctx, &audit.Entry{At: time.Now(), Action: action, ObjectType: "t"})
@@ -242,4 +221,20 @@ func TestSQLiteRecordGoesFirst(t *testing.T) {
 	if !strings.HasPrefix(got, "write.running read") || strings.Count(got, "read") != 5 || strings.Count(got, "write.queued") != 3 {
 		t.Fatalf("order of the chain: %s; want the reads' records right after the running write", got)
 	}
+}
+
+// openSQLite opens a migrated SQLite store in a temporary directory,
+// closed when the test ends.
+func openSQLite(t *testing.T) *DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "w.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }

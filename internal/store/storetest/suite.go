@@ -1109,14 +1109,21 @@ func testSerialConcurrent(t *testing.T, db *store.DB) {
 }
 
 func verifyAudit(db *store.DB) error {
+	_, err := VerifiedAudit(db)
+	return err
+}
+
+// VerifiedAudit reads db's whole audit chain and checks it, returning its
+// entries in order or the first break.
+func VerifiedAudit(db *store.DB) ([]audit.Entry, error) {
 	ctx := context.Background()
-	return db.Read(ctx, func(tx registry.Tx) error {
+	var es []audit.Entry
+	err := db.Read(ctx, func(tx registry.Tx) error {
 		seq, hash, err := tx.AuditHead(ctx)
 		if err != nil {
 			return err
 		}
-		es, err := tx.AuditEntries(ctx, 0, 100000)
-		if err != nil {
+		if es, err = tx.AuditEntries(ctx, 0, 100000); err != nil {
 			return err
 		}
 		v := audit.NewVerifier()
@@ -1127,6 +1134,7 @@ func verifyAudit(db *store.DB) error {
 		}
 		return v.Finish(seq, hash)
 	})
+	return es, err
 }
 
 func testAuditChain(t *testing.T, db *store.DB) {
