@@ -26,14 +26,18 @@ type Config struct {
 	MaxAge     time.Duration       // data older than this is stale
 	FailClosed bool                // stale data answers "not registered" (else keep serving)
 	Poll       time.Duration       // regular poll besides the long-poll
-	MaxDeltas  int                 // further behind than this many deltas: take the snapshot
-	Timeout    time.Duration       // for a notification request (default 15 s; files get 20×)
-	NFTFile    string              // write an nft script replacing the sets after each new version
-	NFTApply   bool                // also bring the kernel sets to each version over netlink
-	IPSetFile  string              // write an "ipset restore" script after each new version
-	HTTP       *http.Client
-	Log        *slog.Logger
-	Now        func() time.Time
+	// Stream follows the registry's feed stream (GET …/stream) instead of
+	// long-polling, falling back to the long-poll against a registry
+	// without one.
+	Stream    bool
+	MaxDeltas int           // further behind than this many deltas: take the snapshot
+	Timeout   time.Duration // for a notification request (default 15 s; files get 20×)
+	NFTFile   string        // write an nft script replacing the sets after each new version
+	NFTApply  bool          // also bring the kernel sets to each version over netlink
+	IPSetFile string        // write an "ipset restore" script after each new version
+	HTTP      *http.Client
+	Log       *slog.Logger
+	Now       func() time.Time
 	// MetricsToken, when set, is the bearer token GET /metrics on
 	// Handler requires; unset, it answers 404 there (serve MetricsHandler
 	// on a listener of its own instead).
@@ -46,6 +50,11 @@ type Agent struct {
 
 	table atomic.Pointer[Table] // nil until the first verified sync
 	state atomic.Pointer[state] // what the table was built from
+
+	// inline: delta files the feed stream sent ahead of their
+	// notification (stream.go); noStream: the registry has none.
+	inline   inlineFiles
+	noStream atomic.Bool
 
 	mu   sync.Mutex // serialises syncs
 	keys keyState   // trusted, announced and retired keys (keyring.go)

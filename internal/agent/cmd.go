@@ -90,7 +90,7 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 		registry, trust, stateDir, listen, tokenFile, onStale, logFormat, logLevel string
 		operator                                                                   string
 		nftFile, ipsetFile, radiusListen, radiusSecretFile, radiusAllow            string
-		nftApply                                                                   bool
+		nftApply, stream                                                           bool
 		maxAge, poll, radiusTimeout                                                time.Duration
 	)
 	fs := flagenv.New("IPREG_AGENT_", "ipreg-agent", synopsis, stdio.Stdout, stdio.Stderr)
@@ -102,7 +102,8 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 	fs.StringVar(&operator, "operator", "", "the operator id whose feed to follow (with --operator-token-file): pins the state directory to that feed, or deliberately re-points it from the feed pinned in feed.json; without it, the feed pinned at the first sync, or the operator the registry's /api/v1/me names for the token")
 	fs.DurationVar(&maxAge, "max-age", 24*time.Hour, "data older than this is stale")
 	fs.StringVar(&onStale, "on-stale", "fail-static", "when data is stale: fail-static (keep answering from it) or fail-closed (answer not registered)")
-	fs.DurationVar(&poll, "poll", time.Minute, "regular poll of the notification, besides the long-poll")
+	fs.DurationVar(&poll, "poll", time.Minute, "regular poll of the notification, besides the long-poll (not while following the stream)")
+	fs.BoolVar(&stream, "stream", true, "follow the registry's feed stream (GET /feed/v1/…/stream: each new version pushed with its delta, one connection kept open); false, or a registry without a stream, long-polls instead")
 	fs.StringVar(&nftFile, "nft-file", "", "after each new version, write an nft script that replaces sets allow4/allow6 of table inet ipreg in one transaction")
 	fs.BoolVar(&nftApply, "nft-apply", false, "after each new version, bring the kernel sets allow4/allow6 of table inet ipreg to it over netlink in one transaction: whole the first time, then only the changed intervals (needs CAP_NET_ADMIN)")
 	fs.StringVar(&ipsetFile, "ipset-file", "", "after each new version, write an \"ipset restore\" script that swaps in new hash:net sets ipreg4/ipreg6")
@@ -168,7 +169,7 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 		return errors.New(strings.Join(problems, "\n  "))
 	}
 	cfg := Config{Registry: base, TrustKeys: []ed25519.PublicKey{key}, StateDir: stateDir, MaxAge: maxAge,
-		FailClosed: onStale == "fail-closed", Poll: poll, Log: log, NFTFile: nftFile, NFTApply: nftApply, IPSetFile: ipsetFile,
+		FailClosed: onStale == "fail-closed", Poll: poll, Stream: stream, Log: log, NFTFile: nftFile, NFTApply: nftApply, IPSetFile: ipsetFile,
 		MetricsToken: metricsToken}
 	pin, err := ReadPin(stateDir)
 	if err != nil {

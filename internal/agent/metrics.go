@@ -15,6 +15,8 @@ type metrics struct {
 	exportDuration    prometheus.Histogram
 	exportFailures    prometheus.Counter
 	radius            *prometheus.CounterVec
+	inlineFiles       prometheus.Counter
+	streaming         prometheus.Gauge
 }
 
 func newMetrics(a *Agent, reg *prometheus.Registry) *metrics {
@@ -37,11 +39,15 @@ func newMetrics(a *Agent, reg *prometheus.Registry) *metrics {
 			Help: "RADIUS accounting outcomes: per prefix bound, refused_address (outside Pakistan's space and --radius-allow-prefixes, or too broad), superseded (another session's binding ended by a newer claim), stale (a claim older than the address's newest claim), released (a session's binding its Interim-Update no longer lists), malformed; " +
 				"per request unregistered, unknown_number, no_address, no_session, stopped, stop_unmatched, stale_stop (a Stop of an earlier session with the id of the one now holding addresses, ends nothing), nas_restart (Accounting-On/Off), stopped_session (a packet of a session after its Stop, ignored), before_restart (a packet, or a Stop, of a session begun before its NAS's Accounting-On/Off, ignored), ignored; " +
 				"per binding feed_withdrawal (its number left the feed), restore_refused (a persisted binding not restored at start); bad_authenticator (a request with a wrong shared secret, dropped)."}, []string{"outcome"}),
+		inlineFiles: prometheus.NewCounter(prometheus.CounterOpts{Name: "ipreg_agent_stream_files_total",
+			Help: "Delta files taken from the feed stream instead of fetched (each checked against the verified notification's hash)."}),
+		streaming: prometheus.NewGauge(prometheus.GaugeOpts{Name: "ipreg_agent_streaming",
+			Help: "1 while the agent follows the registry's feed stream, 0 while it long-polls (--stream=false, a registry without a stream, or between reconnections)."}),
 	}
 	gauge := func(name, help string, f func() float64) prometheus.Collector {
 		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f)
 	}
-	reg.MustRegister(m.snapshotFallbacks, m.keysRetired, m.rejected, m.applyDuration, m.lookups, m.exportDuration, m.exportFailures, m.radius,
+	reg.MustRegister(m.snapshotFallbacks, m.keysRetired, m.rejected, m.applyDuration, m.lookups, m.exportDuration, m.exportFailures, m.radius, m.inlineFiles, m.streaming,
 		gauge("ipreg_agent_version", "Feed version of the table in use.", func() float64 { return float64(a.Status().Version) }),
 		gauge("ipreg_agent_entries", "Prefix entries in the table in use.", func() float64 { return float64(a.Table().Len()) }),
 		gauge("ipreg_agent_data_age_seconds", "Age of the verified data (since its notification was signed).", func() float64 { return a.dataAge().Seconds() }),

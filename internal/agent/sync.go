@@ -116,6 +116,10 @@ func (a *Agent) fetchFile(ctx context.Context, ref feed.FileRef) ([]byte, error)
 	if u.Host != base.Host {
 		return nil, reject("bad_url", "file URL %q leaves the registry", ref.URL)
 	}
+	if b, ok := a.inline.take(ref.Hash); ok {
+		a.metrics.inlineFiles.Inc()
+		return b, nil // sent by the stream; its hash is the notification's
+	}
 	code, b, err := a.get(ctx, u.String(), 20*a.cfg.Timeout, maxFile)
 	if err != nil {
 		return nil, err
@@ -511,6 +515,32 @@ func (a *Agent) Run(ctx context.Context) {
 		var err error
 		var wait time.Duration
 		before := a.state.Load()
+		if a.cfg.Stream && before != nil && !a.noStream.Load() {
+			// The stream replaces both the long-poll and the regular poll:
+			// the registry pushes every new notification, re-signed ones
+			// included, and a silent stream is dropped within a minute.
+			a.metrics.streaming.Set(1)
+			err = a.stream(ctx)
+			a.metrics.streaming.Set(0)
+			switch {
+			case errors.Is(err, errNoStream):
+				a.noStream.Store(true)
+				a.cfg.Log.Info("agent: the registry has no feed stream; long-polling instead")
+				continue
+			case err == nil:
+				backoff = time.Second // the registry ended it, as it does every few minutes
+				continue
+			case ctx.Err() != nil:
+				return
+			}
+			a.metrics.rejected.WithLabelValues(Reason(err)).Inc()
+			a.cfg.Log.Warn("agent: feed stream failed; serving the last verified table", "err", err, "retry_in", backoff)
+			if !pause(ctx, backoff/2+rand.N(backoff/2+1)) {
+				return
+			}
+			backoff = min(backoff*2, time.Minute)
+			continue
+		}
 		if now := time.Now(); now.After(nextPoll) || before == nil {
 			jws, ok, err = a.fetchNotification(ctx, 0)
 			nextPoll = now.Add(a.cfg.Poll)

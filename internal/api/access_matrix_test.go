@@ -126,9 +126,11 @@ var apiMatrix = []accessRow{
 	{"GET /feed/v1/notification.jose", "/feed/v1/notification.jose", "", "200 200 200 200 200 200 200 200 200", ""},
 	{"GET /feed/v1/files/{name}", "/feed/v1/files/{feedFile}", "", "200 200 200 200 200 200 200 200 200", ""},
 	{"GET /feed/v1/wait", "/feed/v1/wait?after=0&timeout=1", "", "200 200 200 200 200 200 200 200 200", ""},
+	{"GET /feed/v1/stream", "/feed/v1/stream?after=0&timeout=1", "", "200 200 200 200 200 200 200 200 200", ""},
 	{"GET /feed/v1/operators/{operator}/notification.jose", "/feed/v1/operators/ptcl/notification.jose", "", "401 404 404 200 404 404 404 404 404", "PTCL's feed: only PTCL's operators"},
 	{"GET /feed/v1/operators/{operator}/files/{name}", "/feed/v1/operators/ptcl/files/{ptclFile}", "", "401 404 404 200 404 404 404 404 404", ""},
 	{"GET /feed/v1/operators/{operator}/wait", "/feed/v1/operators/ptcl/wait?after=0&timeout=1", "", "401 404 404 200 404 404 404 404 404", ""},
+	{"GET /feed/v1/operators/{operator}/stream", "/feed/v1/operators/ptcl/stream?after=0&timeout=1", "", "401 404 404 200 404 404 404 404 404", ""},
 }
 
 // matrixFixture builds the objects the matrix's paths name and a token

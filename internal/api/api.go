@@ -40,6 +40,10 @@ type Server struct {
 	cfg     Config
 	metrics *metrics
 	reg     *prometheus.Registry
+	// streams ends when the server shuts down, and with it every feed
+	// stream (CloseStreams).
+	streams     context.Context
+	stopStreams context.CancelFunc
 }
 
 // New returns an API server over svc.
@@ -49,7 +53,8 @@ func New(svc *registry.Service, log *slog.Logger, cfg Config) *Server {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), newOutboxCollector(svc))
-	return &Server{svc: svc, log: log, cfg: cfg, metrics: newMetrics(reg), reg: reg}
+	streams, stop := context.WithCancel(context.Background())
+	return &Server{svc: svc, log: log, cfg: cfg, metrics: newMetrics(reg), reg: reg, streams: streams, stopStreams: stop}
 }
 
 // Registry is the Prometheus registry /metrics serves, for other parts
@@ -151,9 +156,11 @@ var routes = []route{
 	{"GET", "/feed/v1/notification.jose", (*Server).feedNotification},
 	{"GET", "/feed/v1/files/{name}", (*Server).feedFile},
 	{"GET", "/feed/v1/wait", (*Server).feedWait},
+	{"GET", "/feed/v1/stream", (*Server).feedStream},
 	{"GET", "/feed/v1/operators/{operator}/notification.jose", (*Server).feedNotification},
 	{"GET", "/feed/v1/operators/{operator}/files/{name}", (*Server).feedFile},
 	{"GET", "/feed/v1/operators/{operator}/wait", (*Server).feedWait},
+	{"GET", "/feed/v1/operators/{operator}/stream", (*Server).feedStream},
 }
 
 // feedScopeRoute reports whether a token of the feed scope may use the

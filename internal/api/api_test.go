@@ -1,9 +1,11 @@
 package api_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"github.com/go-json-experiment/json/jsontext"
@@ -248,6 +250,7 @@ func init() {
 	// status and content type, not their bytes.
 	openapi3filter.RegisterBodyDecoder("application/jose", openapi3filter.FileBodyDecoder)
 	openapi3filter.RegisterBodyDecoder("application/gzip", openapi3filter.FileBodyDecoder)
+	openapi3filter.RegisterBodyDecoder("text/event-stream", openapi3filter.FileBodyDecoder)
 	openapi3filter.RegisterBodyDecoder("application/pdf", openapi3filter.FileBodyDecoder)
 }
 
@@ -756,6 +759,13 @@ func testFeed(t *testing.T, c *client) {
 		res.Body.Close()
 		waited <- response{status: res.StatusCode, header: res.Header, body: b}
 	}()
+	// And a client following the stream: it opens with the current
+	// notification, then gets the file it needs inline and the approval's
+	// notification.
+	stream := openStream(t, fmt.Sprintf("%s/feed/v1/stream?after=%d&timeout=20", c.base, n.Version))
+	if ev := stream.next(); ev.event != "notification" || ev.id != strconv.FormatInt(n.Version, 10) {
+		t.Fatalf("the stream opened with %+v, not the current notification (version %d)", ev, n.Version)
+	}
 	time.Sleep(50 * time.Millisecond)
 	c.want(c.do("POST", "/api/v1/applications/"+id+"/decision", c.login("reviewer@demo.test"), map[string]any{"decision": "approve"}), 200)
 	w := <-waited
@@ -770,6 +780,32 @@ func testFeed(t *testing.T, c *client) {
 	if len(got) != 1 || got[0].Prefix != "27.255.1.0/24" || got[0].Cat != "company_vpn" || !strings.HasPrefix(got[0].Reg, "VPN-") {
 		t.Fatalf("feed after approval = %+v", got)
 	}
+	file, note := stream.next(), stream.next()
+	var inline struct{ URL, Hash, Content string }
+	if err := json.Unmarshal([]byte(file.data), &inline); err != nil || file.event != "file" {
+		t.Fatalf("the stream's event after the approval = %+v (%v), want a file inline", file, err)
+	}
+	// The file a client at the previous version needs: the delta when the
+	// notification lists it, else (a feed this small lists no deltas:
+	// they would outgrow the snapshot) the snapshot.
+	content, _ := base64.StdEncoding.DecodeString(inline.Content)
+	need := n2.Snapshot
+	if len(n2.Deltas) > 0 && n2.Deltas[len(n2.Deltas)-1].Version == n2.Version && n2.Deltas[0].Version <= n.Version+1 {
+		need = n2.Deltas[len(n2.Deltas)-1]
+	}
+	if inline.URL != need.URL || inline.Hash != need.Hash || feed.Hash(content) != need.Hash {
+		t.Fatalf("inline file %s (hash %s, content's %s), the file needed %+v", inline.URL, inline.Hash, feed.Hash(content), need)
+	}
+	if fetched := c.want(c.raw("GET", "/feed/v1/"+need.URL, "", "", nil), 200); !bytes.Equal(fetched.body, content) {
+		t.Fatal("the inline file differs from the file served")
+	}
+	if n3, _, err := feed.Verify(note.data, c.key); note.event != "notification" || note.id != strconv.FormatInt(n2.Version, 10) || err != nil || n3.Version != n2.Version {
+		t.Fatalf("the stream's notification after the approval = %+v (%v)", note, err)
+	}
+	stream.close()
+	c.want(c.raw("GET", "/feed/v1/stream?after=x", "", "", nil), 422)
+	c.want(c.raw("GET", "/feed/v1/stream?after=1&timeout=0", "", "", nil), 422)
+	c.want(c.raw("GET", "/feed/v1/operators/jazz/stream?after=0", "", "", nil), 401)
 
 	// Operator feeds: that operator's token only.
 	jazzTok := c.want(c.do("POST", "/api/v1/tokens", c.login("operator.jazz@demo.test"), map[string]any{"name": "agent"}), 201).json(t)["token"].(string)
@@ -1011,3 +1047,69 @@ func testCertificate(t *testing.T, c *client, number, code, holder, other, staff
 	}
 	return l.Token
 }
+
+// sse is one Server-Sent Event.
+type sse struct{ event, id, data string }
+
+type sseStream struct {
+	t      *testing.T
+	res    *http.Response
+	events chan sse
+}
+
+// openStream GETs a feed stream and reads its events in the background.
+func openStream(t *testing.T, u string) *sseStream {
+	t.Helper()
+	res, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") || res.Header.Get("X-Accel-Buffering") != "no" {
+		t.Fatalf("GET %s: %d %q", u, res.StatusCode, res.Header)
+	}
+	s := &sseStream{t: t, res: res, events: make(chan sse, 16)}
+	go func() {
+		defer close(s.events)
+		sc := bufio.NewScanner(res.Body)
+		sc.Buffer(nil, 1<<20)
+		var ev sse
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case line == "":
+				if ev != (sse{}) {
+					s.events <- ev
+				}
+				ev = sse{}
+			case strings.HasPrefix(line, ":"):
+			default:
+				k, v, _ := strings.Cut(line, ": ")
+				switch k {
+				case "event":
+					ev.event = v
+				case "id":
+					ev.id = v
+				case "data":
+					ev.data = v
+				}
+			}
+		}
+	}()
+	return s
+}
+
+func (s *sseStream) next() sse {
+	s.t.Helper()
+	select {
+	case ev, ok := <-s.events:
+		if !ok {
+			s.t.Fatal("the stream ended")
+		}
+		return ev
+	case <-time.After(15 * time.Second):
+		s.t.Fatal("no event on the stream in 15 s")
+	}
+	return sse{}
+}
+
+func (s *sseStream) close() { s.res.Body.Close() }

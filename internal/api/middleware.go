@@ -102,6 +102,7 @@ type metrics struct {
 	bytes    *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	waiting  prometheus.Gauge
+	streams  prometheus.Gauge
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -117,12 +118,15 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		waiting: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "ipreg_feed_waiting", Help: "Feed long-polls (GET /feed/v1/…/wait) being held open now.",
 		}),
+		streams: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "ipreg_feed_streams", Help: "Feed streams (GET /feed/v1/…/stream) open now.",
+		}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "ipreg_http_request_duration_seconds", Help: "HTTP request latency by route pattern.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"route"}),
 	}
-	reg.MustRegister(m.requests, m.bytes, m.duration, m.waiting)
+	reg.MustRegister(m.requests, m.bytes, m.duration, m.waiting, m.streams)
 	return m
 }
 

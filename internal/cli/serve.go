@@ -334,6 +334,9 @@ func (s *Server) Start(ctx context.Context, banner io.Writer) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	// Shutdown waits for handlers: feed streams end at once instead of
+	// after their minutes (their clients reconnect, to another replica).
+	s.http.RegisterOnShutdown(a.CloseStreams)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()

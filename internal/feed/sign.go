@@ -112,3 +112,23 @@ func Verify(jws string, keys ...ed25519.PublicKey) (*Notification, ed25519.Publi
 	}
 	return nil, nil, ErrSignature
 }
+
+// PayloadUnverified decodes a compact JWS's payload WITHOUT checking its
+// signature. Only for the registry's own notifications, which it signed
+// (the feed stream reads which delta files a notification lists); never
+// for a trust decision, which is Verify's.
+func PayloadUnverified(jws string) (*Notification, error) {
+	parts := strings.Split(strings.TrimSpace(jws), ".")
+	if len(parts) != 3 {
+		return nil, errors.New("notification is not a compact JWS")
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return nil, fmt.Errorf("notification payload: %w", err)
+	}
+	var n Notification
+	if err := json.Unmarshal(payload, &n); err != nil {
+		return nil, fmt.Errorf("notification payload: %w", err)
+	}
+	return &n, nil
+}

@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
+	"github.com/ipreg/ipreg/internal/feed"
 	"github.com/ipreg/ipreg/internal/registry"
 )
 
@@ -32,6 +33,9 @@ type Reader struct {
 type view struct {
 	version      int64
 	notification string
+	// The notification's files, read once per change for streams.
+	snapshot feed.FileRef
+	deltas   []feed.FileRef
 }
 
 // MaxCachedFileBytes bounds the in-memory file cache.
@@ -78,11 +82,16 @@ func (r *Reader) Refresh(ctx context.Context) error {
 	defer r.mu.Unlock()
 	changed := false
 	for _, s := range scopes {
-		v := view{version: s.Version, notification: s.Notification}
-		if r.scopes[s.Name] != v {
-			r.scopes[s.Name] = v
-			changed = true
+		old := r.scopes[s.Name]
+		if old.version == s.Version && old.notification == s.Notification {
+			continue
 		}
+		v := view{version: s.Version, notification: s.Notification}
+		if n, err := feed.PayloadUnverified(s.Notification); err == nil {
+			v.snapshot, v.deltas = n.Snapshot, n.Deltas
+		}
+		r.scopes[s.Name] = v
+		changed = true
 	}
 	if changed {
 		close(r.changed)

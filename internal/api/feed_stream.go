@@ -1,0 +1,147 @@
+package api
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/ipreg/ipreg/internal/registry"
+)
+
+// Stream timings: a keep-alive comment at least every streamKeepAlive (so
+// proxies, whose idle timeouts are typically 60 s, and the client, which
+// gives up after 60 s of silence, see the connection live), and an end
+// after streamLifetime plus up to a minute of jitter, so that clients
+// reconnect, and spread again over replicas, at different moments.
+var (
+	streamKeepAlive = 20 * time.Second
+	streamLifetime  = 10 * time.Minute
+)
+
+// maxStreamSeconds bounds ?timeout, a client's own limit on the stream.
+const maxStreamSeconds = 3600
+
+// streamWriteTimeout bounds each write of a stream; the server's own write
+// timeout (for a whole response) would end every stream after a minute.
+const streamWriteTimeout = 30 * time.Second
+
+// feedStream is the push form of the long-poll: one long-lived response
+// (Server-Sent Events, as the HTML standard defines text/event-stream)
+// that carries each new notification of the feed the moment it is
+// published, each preceded by the files it lists that the client needs
+// (the deltas after the client's version, or the snapshot when they do not
+// chain; inline, base64, up to 64 KiB each: a client verifies them against
+// the notification's hashes as if fetched). A long-poll costs the registry
+// two requests per agent per version (its answer, then the delta); a
+// stream costs one write. ?after is the version the client holds;
+// ?timeout (seconds, 1 to 3600) ends the stream sooner than the registry
+// would (about 10 minutes).
+//
+//	event: file
+//	data: {"url":"files/delta-…","hash":"<sha256 hex>","content":"<base64>"}
+//
+//	event: notification
+//	id: <version>
+//	data: <compact JWS>
+//
+//	: keep-alive
+func (s *Server) feedStream(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Feed == nil {
+		s.writeError(w, r, errNoFeed)
+		return
+	}
+	scope := r.PathValue("operator")
+	if err := s.cfg.Feed.Allowed(user(r), scope); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	fe := registry.FieldErrors{}
+	have, err := strconv.ParseInt(q.Get("after"), 10, 64)
+	if err != nil || have < 0 {
+		fe.Add("after", "is required: the version the client has (0 for none)")
+	}
+	lifetime := streamLifetime + rand.N(time.Minute)
+	if v := q.Get("timeout"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxStreamSeconds {
+			fe.Add("timeout", "must be whole seconds from 1 to %d", maxStreamSeconds)
+		}
+		lifetime = time.Duration(n) * time.Second
+	}
+	if err := fe.Err(); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rc := http.NewResponseController(w)
+	// The connection is the stream's: no read deadline (the client sends
+	// nothing more), and a write deadline per event instead of the
+	// server's per response.
+	rc.SetReadDeadline(time.Time{})
+	if err := rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout)); err != nil {
+		s.writeError(w, r, registry.Errorf(registry.EINTERNAL, "this connection cannot stream; use GET …/wait (the long-poll)"))
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no") // nginx: pass each event on at once
+	w.WriteHeader(http.StatusOK)
+	if rc.Flush() != nil {
+		return
+	}
+	s.metrics.streams.Inc()
+	defer s.metrics.streams.Dec()
+	// Shutdown ends the stream too (CloseStreams), without a goroutine
+	// per stream to watch for it.
+	ctx, cancel := context.WithTimeout(r.Context(), lifetime)
+	defer cancel()
+	defer context.AfterFunc(s.streams, cancel)()
+
+	keepAlive := time.NewTicker(streamKeepAlive)
+	defer keepAlive.Stop()
+	sent := ""
+	buf := make([]byte, 0, 1024)
+	for {
+		st, ok, err := s.cfg.Feed.Next(ctx, user(r), scope, sent, have, keepAlive.C)
+		if err != nil {
+			// The stream's time is up, the client went away, or the
+			// server shuts down: the client reconnects (elsewhere).
+			return
+		}
+		buf = buf[:0]
+		if !ok {
+			buf = append(buf, ": keep-alive\n\n"...)
+		} else {
+			for _, f := range st.Files {
+				ev, _ := json.Marshal(struct {
+					URL     string `json:"url"`
+					Hash    string `json:"hash"`
+					Content string `json:"content"`
+				}{"files/" + f.Name, f.SHA256, base64.StdEncoding.EncodeToString(f.Content)})
+				buf = append(buf, "event: file\ndata: "...)
+				buf = append(buf, ev...)
+				buf = append(buf, "\n\n"...)
+			}
+			buf = append(buf, "event: notification\nid: "...)
+			buf = strconv.AppendInt(buf, st.Version, 10)
+			buf = append(buf, "\ndata: "...)
+			buf = append(buf, st.Notification...)
+			buf = append(buf, "\n\n"...)
+			sent, have = st.Notification, st.Version
+		}
+		rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
+		if _, err := w.Write(buf); err != nil || rc.Flush() != nil {
+			return
+		}
+	}
+}
+
+// CloseStreams ends every feed stream (at once, between events): for
+// http.Server.RegisterOnShutdown, since Shutdown waits for handlers and a
+// stream's would last minutes.
+func (s *Server) CloseStreams() { s.stopStreams() }
