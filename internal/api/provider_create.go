@@ -9,7 +9,12 @@ func (s *Server) createProvider(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	p, err := s.svc.AddProvider(r.Context(), user(r), in.input())
+	pin, err := in.input()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	p, err := s.svc.AddProvider(r.Context(), user(r), pin)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

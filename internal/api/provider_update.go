@@ -10,7 +10,12 @@ func (s *Server) updateProvider(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	p, err := s.svc.UpdateProvider(r.Context(), user(r), r.PathValue("id"), in.input())
+	pin, err := in.input()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	p, err := s.svc.UpdateProvider(r.Context(), user(r), r.PathValue("id"), pin)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

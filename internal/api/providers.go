@@ -18,11 +18,12 @@ type providerView struct {
 	Status        registry.ProviderStatus `json:"status"`
 	Website       string                  `json:"website"`
 	UpdatedAt     time.Time               `json:"updated_at"`
+	Revision      int                     `json:"revision"`
 }
 
 func viewProvider(p *registry.Provider) *providerView {
 	return &providerView{ID: p.ID, Name: p.Name, LicenceNumber: p.LicenceNumber, LicenceDate: p.LicenceDate,
-		Status: p.Status, Website: p.Website, UpdatedAt: p.UpdatedAt}
+		Status: p.Status, Website: p.Website, UpdatedAt: p.UpdatedAt, Revision: p.Revision}
 }
 
 // providerRequest is the body of POST and PATCH /api/v1/admin/providers:
@@ -34,13 +35,22 @@ type providerRequest struct {
 	LicenceDate   *string `json:"licence_date,omitzero"`
 	Status        *string `json:"status,omitzero"`
 	Website       *string `json:"website,omitzero"`
-	// UpdatedAt is PATCH's optional precondition: the updated_at the
-	// client read; a change made since gives 409.
-	UpdatedAt time.Time `json:"updated_at,omitzero"`
+	// Revision is PATCH's optional precondition: the revision the client
+	// read; a change made since gives 409 (as a notice's revision).
+	Revision int `json:"revision,omitzero"`
+	// UpdatedAt was the precondition before revision; it is read-only
+	// now, and refused with a message saying to send revision rather than
+	// ignored (a client relying on it would lose its check unawares).
+	UpdatedAt *string `json:"updated_at,omitzero"`
 }
 
-func (p providerRequest) input() registry.ProviderInput {
-	return registry.ProviderInput{Name: p.Name, LicenceNumber: p.LicenceNumber, LicenceDate: p.LicenceDate, Status: p.Status, Website: p.Website, UpdatedAt: p.UpdatedAt}
+// input is the registry's input for p, or the refusal of updated_at.
+func (p providerRequest) input() (registry.ProviderInput, error) {
+	in := registry.ProviderInput{Name: p.Name, LicenceNumber: p.LicenceNumber, LicenceDate: p.LicenceDate, Status: p.Status, Website: p.Website, Revision: p.Revision}
+	if p.UpdatedAt != nil {
+		return in, registry.FieldErrors{"updated_at": "is read-only: to have a change refused when someone else changed the provider since, send the revision you read instead"}.Err()
+	}
+	return in, nil
 }
 
 // ProviderCSVHeader is the header row of the providers CSV (the API's and

@@ -49,16 +49,36 @@ func testProviders(t *testing.T, c *client) {
 	c.want(c.do("PATCH", "/api/v1/admin/providers/prv_none", admin, map[string]string{"status": "revoked"}), 404)
 	c.want(c.do("PATCH", "/api/v1/admin/providers/"+id, admin, map[string]string{"licence_number": "PTA/VPN/2026/010"}), 409)
 	c.want(c.do("PATCH", "/api/v1/admin/providers/"+id, admin, map[string]string{"website": "https://user:pw@x.pk"}), 422)
-	// updated_at is PATCH's precondition (tester t2, M2): the version
-	// read passes, an older one is refused and changes nothing; POST
-	// refuses it.
-	c.want(c.do("POST", "/api/v1/admin/providers", admin, map[string]string{
-		"name": "Versioned", "licence_number": "PTA/VPN/2026/012", "licence_date": "2026-02-01", "updated_at": "2026-02-01T00:00:00Z"}), 422)
+	// revision is PATCH's precondition (tester t2, M2), as a notice's:
+	// the revision read passes, an older one is refused and changes
+	// nothing; POST refuses it. updated_at is read-only information: sent,
+	// it is refused with a word about revision, not ignored.
+	c.want(c.do("POST", "/api/v1/admin/providers", admin, map[string]any{
+		"name": "Versioned", "licence_number": "PTA/VPN/2026/012", "licence_date": "2026-02-01", "revision": 1}), 422)
 	read := urdu["updated_at"].(string)
-	changed := c.want(c.do("PATCH", "/api/v1/admin/providers/"+id, admin, map[string]string{"status": "suspended", "website": "https://mahfooz.example.pk", "updated_at": read}), 200).json(t)
-	c.want(c.do("PATCH", "/api/v1/admin/providers/"+id, admin, map[string]string{"status": "active", "updated_at": read}), 409)
-	if changed["status"] != "suspended" || changed["updated_at"] == read || changed["name"] != urdu["name"] || changed["website"] != "https://mahfooz.example.pk" {
+	if urdu["revision"] != 1.0 {
+		t.Errorf("a new provider's revision is %v, want 1", urdu["revision"])
+	}
+	if e := c.want(c.do("PATCH", "/api/v1/admin/providers/"+id, admin, map[string]string{"status": "active", "updated_at": read}), 422).errorField(t, "updated_at"); !strings.Contains(e, "send the revision") {
+		t.Errorf("updated_at as a precondition: %q", e)
+	}
+	changed := c.want(c.do("PATCH", "/api/v1/admin/providers/"+id, admin, map[string]any{"status": "suspended", "website": "HTTPS://Mahfooz.Example.PK:443", "revision": 1}), 200).json(t)
+	c.want(c.do("PATCH", "/api/v1/admin/providers/"+id, admin, map[string]any{"status": "active", "revision": 1}), 409)
+	if changed["status"] != "suspended" || changed["updated_at"] == read || changed["revision"] != 2.0 || changed["name"] != urdu["name"] || changed["website"] != "https://mahfooz.example.pk" {
 		t.Errorf("after PATCH: %v", changed)
+	}
+	// Refusals of a website say why.
+	for website, want := range map[string]string{
+		"https://p\u0430ypal.pk": "mixes Latin and Cyrillic letters in one part (p\u0430ypal)",
+		"https://127.1/":         "127.1 (which browsers read as 127.0.0.1) is a loopback address",
+		"https://localhost/":     "localhost is a loopback address",
+		"https://[::1]/":         "::1 is a loopback address",
+		"https://10.0.0.1/":      "10.0.0.1 is a private network address",
+	} {
+		e := c.want(c.do("PATCH", "/api/v1/admin/providers/"+id, admin, map[string]any{"website": website, "revision": 2}), 422).errorField(t, "website")
+		if !strings.Contains(e, want) || !strings.Contains(e, "a provider's website must be a public host name, such as https://www.example.pk") && !strings.Contains(e, "one alphabet") {
+			t.Errorf("website %q: %q; want %q", website, e, want)
+		}
 	}
 
 	all := c.want(c.do("GET", "/api/v1/providers", "", nil), 200).list(t)

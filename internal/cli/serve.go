@@ -592,6 +592,12 @@ func badHost(h string) string {
 		return fmt.Sprintf("the host %q is not a valid host name (letters, digits and inner hyphens in each dot-separated label) or IP address", h)
 	case hostname.Unusual:
 		return fmt.Sprintf("the host %q is written unusually; write it as %q", h, host.Want)
+	case hostname.MixedScripts:
+		return fmt.Sprintf("the host %q mixes %s and %s letters in one label (%s), as look-alike names do; type each label in one alphabet", h, host.Scripts[0], host.Scripts[1], host.Label)
+	case hostname.LabelTooLong:
+		return fmt.Sprintf("the host %q has a label longer than 63 characters (%s); DNS allows at most 63", h, host.Label)
+	case hostname.TooLong:
+		return fmt.Sprintf("the host %q is longer than 253 characters, the most DNS allows", h)
 	}
 	return ""
 }

@@ -59,6 +59,10 @@ func TestParsePublicURL(t *testing.T) {
 		{"https://پی.ٹی.اے.pk:8443/x", "https://xn--3ib0n.xn--yib0o.xn--mgb65a.pk:8443/x", ""},
 		{"https://xn--mgbai9azgqp6j.pk", "https://xn--mgbai9azgqp6j.pk", ""},
 		{"http://localhost:8080", "http://localhost:8080", ""},
+		// Look-alikes and overlong labels, as for providers' websites.
+		{"https://ipreg.p\u0430yments.pk", "", "mixes Latin and Cyrillic letters in one label (p\u0430yments)"},
+		{"https://xn--pyments-2fg.pk", "", "mixes Latin and Cyrillic letters"},
+		{"https://" + strings.Repeat("a", 64) + ".pk", "", "longer than 63 characters"},
 	} {
 		got, err := parsePublicURL(tt.in)
 		if got != tt.want || (tt.err == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), tt.err) {

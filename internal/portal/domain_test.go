@@ -201,6 +201,12 @@ func TestTranslateDomain(t *testing.T) {
 		{"you have asked for 3 verification links this hour; use the newest one in your mailbox, or wait 1 hour",
 			"آپ اس گھنٹے میں 3 تصدیقی لنک منگوا چکے ہیں؛ اپنے میل باکس میں سب سے نیا لنک استعمال کریں، یا 1 گھنٹہ انتظار کریں"},
 		{"too many failed logins; wait 40 minutes and try again", "لاگ اِن کی بہت زیادہ ناکام کوششیں؛ 40 منٹ انتظار کر کے دوبارہ کوشش کریں"},
+		// A provider's website: the scripts named in Urdu, the label and
+		// the address isolated, the browsers' reading nested.
+		{"has a host name that mixes Latin and Cyrillic letters in one part (p\u0430ypal), as look-alike addresses do; type each part of the name in one alphabet",
+			"اس کے ہوسٹ نام کے ایک حصے (\u2068p\u0430ypal\u2069) میں لاطینی اور سیریلک حروف ملے ہوئے ہیں، جیسا کہ ملتے جلتے نقلی ایڈریسز میں ہوتا ہے؛ نام کا ہر حصہ ایک ہی رسم الخط میں لکھیں"},
+		{"127.1 (which browsers read as 127.0.0.1) is a loopback address (the computer the browser runs on); a provider's website must be a public host name, such as https://www.example.pk",
+			"\u2068127.1\u2069 (جسے براؤزر \u2068127.0.0.1\u2069 پڑھتے ہیں) لوپ بیک ایڈریس ہے (یعنی وہی کمپیوٹر جس پر براؤزر چل رہا ہے)؛ فراہم کنندہ کی ویب سائٹ کا ایڈریس عوامی ہوسٹ نام ہونا چاہیے، مثلاً \u2066https://www.example.pk\u2069"},
 	}
 	for _, tt := range tests {
 		if got := translateDomain("ur", tt.en); got != tt.want {

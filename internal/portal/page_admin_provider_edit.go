@@ -4,7 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"time"
+	"strconv"
 
 	"github.com/ipreg/ipreg/internal/registry"
 )
@@ -21,20 +21,22 @@ func (s *Server) adminProviderEdit(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.renderProviderEdit(w, r, u, p, http.StatusOK, nil, providerValues(p))
+	s.renderProviderEdit(w, r, u, http.StatusOK, nil, providerValues(p), map[string]any{"Provider": p})
 }
 
 // providerValues fills the edit form with p's current values, and the
-// hidden updated_at the save checks (tester t2, M2): the form always
-// sends it, so a form opened before another admin's change is refused.
+// hidden revision the save checks (tester t2, M2): the form always sends
+// it, so a form opened before another admin's change is refused.
 func providerValues(p *registry.Provider) url.Values {
 	return url.Values{"name": {p.Name}, "licence_number": {p.LicenceNumber}, "licence_date": {p.LicenceDate},
-		"status": {string(p.Status)}, "website": {p.Website}, "updated_at": {p.UpdatedAt.UTC().Format(time.RFC3339Nano)}}
+		"status": {string(p.Status)}, "website": {p.Website}, "revision": {strconv.Itoa(p.Revision)}}
 }
 
-func (s *Server) renderProviderEdit(w http.ResponseWriter, r *http.Request, u *registry.User, p *registry.Provider, status int, ferr *formError, vals url.Values) {
-	s.render(w, r, status, "admin_provider_edit", &view{Title: "Change a licensed VPN provider", User: u, Err: ferr, Form: vals,
-		D: map[string]any{"Provider": p, "Statuses": registry.ProviderStatuses}})
+// renderProviderEdit shows the edit form; d holds "Provider" (the entry
+// edited) and, for a stale form, "Current" (the entry as saved now).
+func (s *Server) renderProviderEdit(w http.ResponseWriter, r *http.Request, u *registry.User, status int, ferr *formError, vals url.Values, d map[string]any) {
+	d["Statuses"] = registry.ProviderStatuses
+	s.render(w, r, status, "admin_provider_edit", &view{Title: "Change a licensed VPN provider", User: u, Err: ferr, Form: vals, D: d})
 }
 
 // adminProviderUpdate saves the edit form; refused, the form comes back
@@ -51,28 +53,39 @@ func (s *Server) adminProviderUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f, err := form(w, r)
-	if err == nil {
-		in := providerInput(f)
-		// The form always sends the time of the version it showed; one
-		// without it (a form from before this check, or hand-made) is
-		// treated as stale rather than saved unchecked.
-		in.UpdatedAt, err = time.Parse(time.RFC3339Nano, f.Get("updated_at"))
-		if err != nil || in.UpdatedAt.IsZero() {
-			err = registry.Errorf(registry.ECONFLICT, "the form did not say which version of the provider it changes; look at its current values and make your change again")
-		} else if _, err = s.svc.UpdateProvider(r.Context(), u, p.ID, in); err == nil {
-			http.Redirect(w, r, "/admin/providers?msg=saved", http.StatusSeeOther)
-			return
-		}
+	if err != nil {
+		s.renderProviderEdit(w, r, u, statusOf(err), toFormError(s, r, err), providerValues(p), map[string]any{"Provider": p})
+		return
 	}
+	in := providerInput(f)
+	// The form always sends the revision it showed; one without it (a
+	// form from before this check, or hand-made) is treated as stale
+	// rather than saved unchecked.
+	in.Revision, err = strconv.Atoi(f.Get("revision"))
+	if err != nil || in.Revision < 1 {
+		in.Revision = 0
+		err = registry.Errorf(registry.ECONFLICT, "the form did not say which version of the provider it changes; look at its current values and make your change again")
+	} else if _, err = s.svc.UpdateProvider(r.Context(), u, p.ID, in); err == nil {
+		http.Redirect(w, r, "/admin/providers?msg=saved", http.StatusSeeOther)
+		return
+	}
+	d := map[string]any{"Provider": p}
+	ferr := toFormError(s, r, err)
 	var re *registry.Error
 	if errors.As(err, &re) && re.Code == registry.ECONFLICT && len(re.Fields) == 0 {
-		// Changed meanwhile: the form shows the entry as it is now (what
-		// was typed could undo the other change), with the version to
-		// check against the next save.
+		// Changed meanwhile (as a notice's stale form): the form keeps
+		// what was typed, now against the current revision (so that
+		// saving it again is not refused again), and shows the values
+		// saved now, so that the admin keeps the other change or
+		// overrules it knowingly (what was typed could undo a
+		// revocation).
 		if cur, cerr := s.svc.Provider(r.Context(), p.ID); cerr == nil {
-			s.renderProviderEdit(w, r, u, cur, statusOf(err), toFormError(s, r, err), providerValues(cur))
-			return
+			f.Set("revision", strconv.Itoa(cur.Revision))
+			d["Provider"], d["Current"] = cur, cur
+			if in.Revision != 0 {
+				ferr = &formError{NotForm: true, Summary: translate(currentLang(r), "Someone else changed this provider since you opened the form, so your change was not saved. The values saved now are listed below; the form keeps what you typed. Check it, then save again to replace their version with yours.")}
+			}
 		}
 	}
-	s.renderProviderEdit(w, r, u, p, statusOf(err), toFormError(s, r, err), f)
+	s.renderProviderEdit(w, r, u, statusOf(err), ferr, f, d)
 }

@@ -174,12 +174,12 @@ func TestAdminProviders(t *testing.T) {
 			if got := providerFormValues(p.body); p.status != 200 || got["name"] != "Safe Tunnels Ltd" || got["licence_number"] != "PTA/VPN/2026/004" || got["website"] != "https://safetunnels.example.pk" {
 				t.Errorf("edit form = %d, %v", p.status, got)
 			}
-			version := providerFormValues(p.body)["updated_at"]
-			if version == "" {
-				t.Fatal("the edit form has no hidden updated_at")
+			version := providerFormValues(p.body)["revision"]
+			if version != "1" {
+				t.Fatalf("the edit form's hidden revision is %q, want 1", version)
 			}
 			bad := url.Values{"name": {"Safe Tunnels Ltd"}, "licence_number": {"PTA/VPN/2026/004"}, "licence_date": {"2026-02-30"},
-				"status": {"revoked"}, "website": {""}, "updated_at": {version}}
+				"status": {"revoked"}, "website": {""}, "revision": {version}}
 			p = admin.post("/admin/providers/"+id, bad)
 			if got := providerFormValues(p.body); p.status != 422 || got["licence_date"] != "2026-02-30" || !strings.Contains(p.body, `<option value="revoked" selected>`) {
 				t.Errorf("invalid change = %d, %v", p.status, got)
@@ -190,21 +190,47 @@ func TestAdminProviders(t *testing.T) {
 			}
 			// A stale form (opened before the revocation just saved) is
 			// refused instead of setting the licence back to active
-			// (tester t2, M2); the form comes back with the current values
-			// and version. A form without a version is refused too.
-			stale := url.Values{"name": {"Safe Tunnels Ltd"}, "licence_number": {"PTA/VPN/2026/004"}, "licence_date": {"2026-02-01"},
-				"status": {"active"}, "website": {""}, "updated_at": {version}}
-			for _, v := range []string{version, "", "yesterday"} {
-				stale.Set("updated_at", v)
+			// (tester t2, M2). The form comes back with what the admin
+			// typed, against the current revision, and shows the values
+			// saved now (the revocation), as a notice's stale form does.
+			// A form without a revision is refused the same way.
+			stale := url.Values{"name": {"Safe Tunnels Typed"}, "licence_number": {"PTA/VPN/2026/004"}, "licence_date": {"2026-02-01"},
+				"status": {"active"}, "website": {"https://typed.example.pk"}}
+			var again url.Values
+			for _, tc := range []struct{ revision, says string }{
+				{version, "Someone else changed this provider since you opened the form"},
+				{"", "make your change again"},
+				{"yesterday", "make your change again"},
+			} {
+				stale.Set("revision", tc.revision)
 				p := admin.post("/admin/providers/"+id, stale)
 				got := providerFormValues(p.body)
-				if p.status != 409 || !strings.Contains(p.body, "make your change again") || !strings.Contains(p.body, `<option value="revoked" selected>`) ||
-					got["updated_at"] == "" || got["updated_at"] == version {
-					t.Errorf("stale change (version %q) = %d, form %v", v, p.status, got)
+				current, _, _ := strings.Cut(p.body[strings.Index(p.body, "<main"):], "<form")
+				if p.status != 409 || !strings.Contains(p.body, tc.says) || got["revision"] != "2" ||
+					got["name"] != "Safe Tunnels Typed" || got["website"] != "https://typed.example.pk" || !strings.Contains(p.body, `<option value="active" selected>`) ||
+					!strings.Contains(current, "Saved now, after the other change") || !strings.Contains(current, ">Revoked<") || !strings.Contains(current, "Safe Tunnels Ltd") {
+					t.Errorf("stale change (revision %q) = %d, form %v:\n%s", tc.revision, p.status, got, p.body)
 				}
-				if cur, err := e.svc.Provider(e.ctx, id); err != nil || cur.Status != registry.ProviderRevoked {
-					t.Fatalf("after a stale change: %+v, %v; want still revoked", cur, err)
+				if cur, err := e.svc.Provider(e.ctx, id); err != nil || cur.Status != registry.ProviderRevoked || cur.Revision != 2 {
+					t.Fatalf("after a stale change: %+v, %v; want still revoked at revision 2", cur, err)
 				}
+				again = url.Values{}
+				for k, v := range got {
+					again.Set(k, v)
+				}
+				again.Set("status", "active")
+			}
+			// Saved again as it came back: the admin overrules the other
+			// change knowingly.
+			if p := admin.post("/admin/providers/"+id, again); p.status != 303 {
+				t.Fatalf("the stale form saved again = %d: %s", p.status, p.body)
+			}
+			if cur, _ := e.svc.Provider(e.ctx, id); cur.Status != registry.ProviderActive || cur.Name != "Safe Tunnels Typed" || cur.Revision != 3 {
+				t.Errorf("after saving the stale form again: %+v", cur)
+			}
+			bad.Set("revision", "3")
+			if p := admin.post("/admin/providers/"+id, bad); p.status != 303 {
+				t.Fatalf("revoking again = %d: %s", p.status, p.body)
 			}
 			if p := admin.get("/admin/providers/prv_none"); p.status != 404 {
 				t.Errorf("unknown provider = %d", p.status)

@@ -221,6 +221,9 @@ func tour(t *testing.T) []tourPage {
 		visit{role: "admin", path: "/admin/providers", form: badProvider},
 		visit{role: "admin", path: "/admin/providers/" + provs[0].ID, form: url.Values{"name": {""}, "licence_number": {provs[1].LicenceNumber},
 			"licence_date": {"2031-01-01"}, "status": {"revoked"}, "website": {"https://user:pw@x.pk"}}},
+		// A stale edit: the form kept as typed, the values saved now shown.
+		visit{role: "admin", path: "/admin/providers/" + provs[0].ID, form: url.Values{"name": {"Typed"}, "licence_number": {provs[0].LicenceNumber},
+			"licence_date": {provs[0].LicenceDate}, "status": {"revoked"}, "website": {"https://p\u0430ypal.pk"}, "revision": {"99"}}},
 	)
 	// A notice whose expiry moved (its change listed with both dates) and
 	// a withdrawn one: on the home page, the notices page and the admin's

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -38,9 +39,13 @@ type Provider struct {
 	LicenceNumber string // as issued, in upper case; unique across the register
 	LicenceDate   string // the date the licence was granted, YYYY-MM-DD (a calendar date, no time zone)
 	Status        ProviderStatus
-	Website       string // an https URL, or "" when the provider has none
+	Website       string // an https URL in canonical form (checkWebsite), or "" when the provider has none
 	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	UpdatedAt     time.Time // when it last changed: information only
+	// Revision is 1 when added and one more for each change that changes
+	// something: what a change names to be refused when someone else
+	// changed the entry since (as a notice's Revision).
+	Revision int
 }
 
 // ProviderInput is what an admin types for a provider. For AddProvider
@@ -52,12 +57,12 @@ type ProviderInput struct {
 	LicenceDate   *string
 	Status        *string
 	Website       *string
-	// UpdatedAt, for UpdateProvider, is the entry's UpdatedAt as the admin
-	// saw it (zero: do not check): a change to an entry changed since is
+	// Revision, for UpdateProvider, is the entry's Revision as the admin
+	// saw it (0: do not check): a change to an entry changed since is
 	// refused, so a form opened before another admin revoked a licence
 	// cannot quietly set it back to active (tester t2, M2). AddProvider
 	// refuses it.
-	UpdatedAt time.Time
+	Revision int
 }
 
 // licenceNumberRe is a licence number as the regulator writes them
@@ -98,25 +103,38 @@ func checkProvider(fe FieldErrors, p *Provider, today string) {
 	}
 	p.Website = strings.TrimSpace(p.Website)
 	if p.Website != "" {
-		checkWebsite(fe, p.Website)
+		p.Website = checkWebsite(fe, p.Website)
 	}
 }
 
 // checkWebsite says in fe what is wrong with an https URL typed for a
-// provider's website. The register is public and links to it, so only
-// https to a public host name, without credentials, is taken: the host
-// under the rules --public-url follows (package hostname: IDNA, as that
-// profile writes it), with at least two labels (no "localhost") and not
-// an IP address, and a port (if any) from 1 to 65535.
-func checkWebsite(fe FieldErrors, s string) {
+// provider's website, and returns it in canonical form. The register is
+// public and links to it, so only https to a public host name, without
+// credentials, is taken: the host under the rules --public-url follows
+// (package hostname: IDNA, as that profile writes it, labels of at most
+// 63 octets, each label in one script, so that look-alikes such as
+// pаypal.pk with a Cyrillic а are refused), with at least two labels (no
+// "localhost"), not an IP address nor a name for local networks only, and
+// a port (if any) from 1 to 65535.
+//
+// The canonical form, which is what is stored, so that two spellings of
+// one address compare equal: the scheme and host in lower case; an
+// internationalised name in its Unicode form (each xn-- label typed is
+// decoded, and checked as if typed so), because the register is read by
+// people, in Urdu too, and browsers turn it back into xn-- themselves; a
+// port without leading zeros (0443 is 443: normalised, as browsers read
+// it), and none at all when it is https's default, 443. The rest (path,
+// query, fragment) is kept as typed (a path is case-sensitive; "/" alone
+// is kept too). A host ending in a dot is refused, not normalised.
+func checkWebsite(fe FieldErrors, s string) string {
 	if utf8.RuneCountInString(s) > 200 {
 		fe.Add("website", "is too long: at most %d characters", 200)
-		return
+		return s
 	}
 	for _, r := range s {
 		if r <= 0x20 || r == 0x7f || r == utf8.RuneError {
 			fe.Add("website", "must be an https address without spaces or control characters, such as https://www.example.pk")
-			return
+			return s
 		}
 	}
 	u, err := url.Parse(s)
@@ -125,31 +143,96 @@ func checkWebsite(fe FieldErrors, s string) {
 		// url.Parse's only word for a port that is not a number
 		// ("https://www.example.pk:x").
 		fe.Add("website", "has a port that is not a number from 1 to 65535; leave the port out, such as https://www.example.pk")
-		return
+		return s
 	case err != nil || u.Scheme == "" || u.Host == "" || u.Opaque != "":
 		fe.Add("website", "must be a full https address, such as https://www.example.pk")
-		return
+		return s
 	case u.Scheme != "https":
 		fe.Add("website", "must start with https:// (the register links only to secure sites)")
-		return
+		return s
 	case u.User != nil:
 		fe.Add("website", "must not contain a user name or password")
-		return
+		return s
 	case u.Port() != "" && !hostname.ValidPort(u.Port()) || strings.HasSuffix(u.Host, ":"):
 		fe.Add("website", "has a port that is not a number from 1 to 65535; leave the port out, such as https://www.example.pk")
-		return
+		return s
 	}
 	h, problem := hostname.Parse(u.Hostname())
-	switch {
-	case problem == hostname.Unusual:
+	switch problem {
+	case hostname.OK:
+	case hostname.Unusual:
 		fe.Add("website", "has its host name written unusually (%s); write it as %s", u.Hostname(), h.Want)
-	case problem != hostname.OK:
+		return s
+	case hostname.MixedScripts:
+		fe.Add("website", "has a host name that mixes %s and %s letters in one part (%s), as look-alike addresses do; type each part of the name in one alphabet",
+			scriptWord(h.Scripts[0]), scriptWord(h.Scripts[1]), h.Label)
+		return s
+	case hostname.LabelTooLong:
+		fe.Add("website", "has a part of its host name that is too long (%s): each dot-separated part may have at most 63 characters, counted in the ASCII (xn--) form the DNS uses", h.Label)
+		return s
+	case hostname.TooLong:
+		fe.Add("website", "has a host name that is too long: at most 253 characters, counted in the ASCII (xn--) form the DNS uses")
+		return s
+	default:
 		fe.Add("website", "has a host name that is not valid (%s): use letters, digits and inner hyphens in each dot-separated part, such as https://www.example.pk", u.Hostname())
-	case h.IsIP():
-		fe.Add("website", "must name the site by its host name, not an IP address, such as https://www.example.pk")
-	case !h.Public():
-		fe.Add("website", "must name the provider's web site, such as https://www.example.pk")
+		return s
 	}
+	scope, addr := h.Scope()
+	shown := u.Hostname()
+	if addr.IsValid() && !h.IsIP() {
+		shown = fmt.Sprintf("%s (which browsers read as %s)", shown, addr)
+	}
+	switch scope {
+	case hostname.ScopePublic:
+	case hostname.ScopeLoopback:
+		fe.Add("website", "%s is a loopback address (the computer the browser runs on); a provider's website must be a public host name, such as https://www.example.pk", shown)
+	case hostname.ScopePrivate:
+		fe.Add("website", "%s is a private network address, reachable only inside one network; a provider's website must be a public host name, such as https://www.example.pk", shown)
+	case hostname.ScopeLinkLocal:
+		fe.Add("website", "%s is a link-local address, reachable only on one local network; a provider's website must be a public host name, such as https://www.example.pk", shown)
+	case hostname.ScopeUnspecified:
+		fe.Add("website", "%s is an unspecified address, which names no computer; a provider's website must be a public host name, such as https://www.example.pk", shown)
+	case hostname.ScopeMulticast:
+		fe.Add("website", "%s is a multicast address, which names a group of devices, not a web site; a provider's website must be a public host name, such as https://www.example.pk", shown)
+	case hostname.ScopeSpecial:
+		fe.Add("website", "%s is an address reserved for special use (such as documentation or testing), not a web site on the internet; a provider's website must be a public host name, such as https://www.example.pk", shown)
+	case hostname.ScopePublicIP:
+		fe.Add("website", "%s is an IP address; a provider's website must be named by its public host name, such as https://www.example.pk", shown)
+	case hostname.ScopeSingleLabel:
+		fe.Add("website", "%s is a name without a domain, which works only inside one network; a provider's website must be a public host name, such as https://www.example.pk", shown)
+	case hostname.ScopeLocalDomain:
+		fe.Add("website", "%s is a name for local networks only; a provider's website must be a public host name, such as https://www.example.pk", shown)
+	default: // ScopeNumeric
+		fe.Add("website", "%s ends in a number, so browsers take it for an IP address; a provider's website must be a public host name, such as https://www.example.pk", shown)
+	}
+	if scope != hostname.ScopePublic {
+		return s
+	}
+	host := h.Unicode
+	if p := u.Port(); p != "" {
+		if n, _ := strconv.Atoi(p); n != 443 {
+			host += ":" + strconv.Itoa(n)
+		}
+	}
+	// The rest as typed: from the first / ? or # after "https://" and
+	// the authority (url.Parse took the scheme to end at the first ":",
+	// and an authority starts with "//").
+	rest := s[len(u.Scheme)+len("://"):]
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[i:]
+	} else {
+		rest = ""
+	}
+	return "https://" + host + rest
+}
+
+// scriptWord is a script's name as messages give it ("Latin" for Go's
+// "Latin", "Han (Chinese)" for "Han").
+func scriptWord(script string) string {
+	if script == "Han" {
+		return "Han (Chinese)"
+	}
+	return script
 }
 
 // AddProvider adds a licensed VPN service provider to the register
@@ -163,8 +246,8 @@ func (s *Service) AddProvider(ctx context.Context, actor *User, in ProviderInput
 	p := Provider{Status: ProviderActive}
 	in.applyTo(&p)
 	fe := FieldErrors{}
-	if !in.UpdatedAt.IsZero() {
-		fe.Add("updated_at", "is only for a change of an existing provider; leave it out when adding one")
+	if in.Revision != 0 {
+		fe.Add("revision", "is only for a change of an existing provider; leave it out when adding one")
 	}
 	checkProvider(fe, &p, s.Now().In(PKT.Loc).Format(time.DateOnly))
 	if err := fe.Err(); err != nil {
@@ -172,7 +255,7 @@ func (s *Service) AddProvider(ctx context.Context, actor *User, in ProviderInput
 	}
 	p.ID = auth.RandomID("prv")
 	p.CreatedAt = s.Now()
-	p.UpdatedAt = p.CreatedAt
+	p.UpdatedAt, p.Revision = p.CreatedAt, 1
 	err := s.store.Write(ctx, func(tx Tx) error {
 		if err := tx.CreateProvider(ctx, &p); err != nil {
 			return err
@@ -192,11 +275,15 @@ func (s *Service) AddProvider(ctx context.Context, actor *User, in ProviderInput
 // expired, revoked), and the register keeps the entry. ENOTFOUND for an
 // unknown id, EINVALID and ECONFLICT as AddProvider. The audit log
 // records "provider.updated" with each changed field's old and new value;
-// a change that changes nothing records nothing. ECONFLICT too when
-// in.UpdatedAt is set and the entry was changed since.
+// a change that changes nothing records nothing (and keeps the revision).
+// ECONFLICT too when in.Revision is set and the entry was changed since;
+// EINVALID for a negative in.Revision.
 func (s *Service) UpdateProvider(ctx context.Context, actor *User, id string, in ProviderInput) (*Provider, error) {
 	if err := requireRole(actor, RoleAdmin); err != nil {
 		return nil, err
+	}
+	if in.Revision < 0 {
+		return nil, FieldErrors{"revision": "must be the revision you edited (1 or more), or left out"}.Err()
 	}
 	var out *Provider
 	var stale error // not the licence number's conflict: no field
@@ -205,9 +292,9 @@ func (s *Service) UpdateProvider(ctx context.Context, actor *User, id string, in
 		if err != nil {
 			return err
 		}
-		if !in.UpdatedAt.IsZero() && !in.UpdatedAt.Truncate(time.Microsecond).Equal(old.UpdatedAt) {
-			stale = Errorf(ECONFLICT, "provider %s was changed by someone else since you opened it (at %s; its status is now %s); look at its current values and make your change again",
-				old.LicenceNumber, old.UpdatedAt.In(PKT.Loc).Format("2006-01-02 15:04 MST"), old.Status)
+		if in.Revision != 0 && in.Revision != old.Revision {
+			stale = Errorf(ECONFLICT, "provider %s was changed by someone else since you opened it (it is at revision %d, you edited revision %d; changed at %s, its status is now %s); look at its current values and make your change again",
+				old.LicenceNumber, old.Revision, in.Revision, old.UpdatedAt.In(PKT.Loc).Format("2006-01-02 15:04 MST"), old.Status)
 			return stale
 		}
 		p := *old
@@ -232,7 +319,7 @@ func (s *Service) UpdateProvider(ctx context.Context, actor *User, id string, in
 			out = old
 			return nil
 		}
-		p.UpdatedAt = s.Now()
+		p.UpdatedAt, p.Revision = s.Now(), old.Revision+1
 		if err := tx.UpdateProvider(ctx, &p); err != nil {
 			return err
 		}

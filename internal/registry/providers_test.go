@@ -1,6 +1,7 @@
 package registry_test
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -48,7 +49,9 @@ func TestProviderValidation(t *testing.T) {
 		{"javascript", func(in *ProviderInput) { in.Website = str("javascript:alert(1)") }, "website", "full https address"},
 		{"credentials", func(in *ProviderInput) { in.Website = str("https://user:pw@safetunnels.pk") }, "website", "user name or password"},
 		{"space", func(in *ProviderInput) { in.Website = str("https://safe tunnels.pk") }, "website", "without spaces"},
-		{"bare host", func(in *ProviderInput) { in.Website = str("https://intranet/") }, "website", "name the provider's web site"},
+		{"bare host", func(in *ProviderInput) { in.Website = str("https://intranet/") }, "website", "is a name without a domain"},
+		{"look-alike", func(in *ProviderInput) { in.Website = str("https://p\u0430ypal.pk") }, "website", "mixes Latin and Cyrillic letters"},
+		{"loopback", func(in *ProviderInput) { in.Website = str("https://127.1/") }, "website", "is a loopback address"},
 		{"long", func(in *ProviderInput) { in.Website = str("https://a.pk/" + strings.Repeat("x", 200)) }, "website", "at most 200"},
 	}
 	eachStore(t, func(t *testing.T, h *harness) {
@@ -146,6 +149,94 @@ func TestProviderLifecycle(t *testing.T) {
 		}
 		if want := `{"status":["active","suspended"],"website":["https://safetunnels.example.pk/",""]}`; detail != want {
 			t.Errorf("audit detail = %s, want %s", detail, want)
+		}
+	})
+}
+
+// A provider's revision is 1 when added and one more for each change
+// that changes something; a change naming an older revision is refused
+// and changes nothing, one naming the current revision passes, and
+// adding with a revision is refused (as a notice's revision).
+func TestProviderRevision(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		admin := h.staff("admin")
+		withRevision := validProvider()
+		withRevision.Revision = 1
+		if _, err := h.svc.AddProvider(h.ctx, admin, withRevision); ErrorCode(err) != EINVALID {
+			t.Errorf("add with a revision: %v", err)
+		}
+		p, err := h.svc.AddProvider(h.ctx, admin, validProvider())
+		if err != nil || p.Revision != 1 {
+			t.Fatalf("added %+v, %v; want revision 1", p, err)
+		}
+		tests := []struct {
+			name     string
+			in       ProviderInput
+			code     Code // "" for saved
+			revision int  // after
+		}{
+			{"unchecked", ProviderInput{Status: str("suspended")}, "", 2},
+			{"the same again", ProviderInput{Status: str("suspended"), Revision: 2}, "", 2},
+			{"current", ProviderInput{Status: str("expired"), Revision: 2}, "", 3},
+			{"stale", ProviderInput{Status: str("active"), Revision: 2}, ECONFLICT, 3},
+			{"from the future", ProviderInput{Status: str("active"), Revision: 9}, ECONFLICT, 3},
+			{"negative", ProviderInput{Status: str("active"), Revision: -1}, EINVALID, 3},
+			{"current again", ProviderInput{Status: str("revoked"), Revision: 3}, "", 4},
+		}
+		for _, tt := range tests {
+			_, err := h.svc.UpdateProvider(h.ctx, admin, p.ID, tt.in)
+			cur, _ := h.svc.Provider(h.ctx, p.ID)
+			if ErrorCode(err) != tt.code || cur.Revision != tt.revision {
+				t.Errorf("%s: %v, revision %d; want %q, revision %d", tt.name, err, cur.Revision, tt.code, tt.revision)
+			}
+			if tt.code == ECONFLICT && (cur.Status == ProviderActive || !strings.Contains(err.Error(), "you edited revision")) {
+				t.Errorf("%s: %v; status now %s", tt.name, err, cur.Status)
+			}
+		}
+	})
+}
+
+// A website is stored in one canonical form (scheme and host in lower
+// case, an IDN in Unicode whether typed so or as xn--, no default port,
+// no leading zeros in a port), so two providers whose websites differ
+// only in spelling have equal websites; a change to such a spelling
+// changes nothing.
+func TestProviderWebsiteCanonical(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		admin := h.staff("admin")
+		tests := []struct {
+			typed []string
+			want  string
+		}{
+			{[]string{"https://safe.example.pk/VPN", "HTTPS://SAFE.Example.PK/VPN", "https://safe.example.pk:443/VPN", "https://safe.example.pk:00443/VPN"}, "https://safe.example.pk/VPN"},
+			{[]string{"https://مثال.پاکستان", "https://xn--mgbh0fb.xn--mgbai9azgqp6j", "https://XN--MGBH0FB.xn--mgbai9azgqp6j:443"}, "https://مثال.پاکستان"},
+			{[]string{"https://safe.example.pk:8443/", "https://Safe.example.pk:08443/"}, "https://safe.example.pk:8443/"},
+		}
+		n := 0
+		for _, tt := range tests {
+			var ids []string
+			for _, w := range tt.typed {
+				n++
+				in := validProvider()
+				in.LicenceNumber, in.Website = str(fmt.Sprintf("PTA/VPN/2026/%03d", n)), str(w)
+				p, err := h.svc.AddProvider(h.ctx, admin, in)
+				if err != nil {
+					t.Fatalf("add with %q: %v", w, err)
+				}
+				ids = append(ids, p.ID)
+			}
+			for i, id := range ids {
+				got, err := h.svc.Provider(h.ctx, id) // as stored
+				if err != nil || got.Website != tt.want {
+					t.Errorf("typed %q, stored %q (%v); want %q", tt.typed[i], got.Website, err, tt.want)
+				}
+			}
+			// Another spelling of the same address changes nothing.
+			before, _ := h.svc.Provider(h.ctx, ids[0])
+			after, err := h.svc.UpdateProvider(h.ctx, admin, ids[0], ProviderInput{Website: str(tt.typed[len(tt.typed)-1])})
+			if err != nil || after.Revision != before.Revision || after.Website != tt.want {
+				t.Errorf("respelled %q: %+v, %v; want no change", tt.typed[len(tt.typed)-1], after, err)
+			}
 		}
 	})
 }

@@ -8,44 +8,78 @@ import (
 // A provider's website is linked from the public register: https to a
 // public host name under the rules --public-url follows (package
 // hostname), never an IP literal, a single label or a malformed or
-// look-alike name, and a port from 1 to 65535 (issue 13).
+// look-alike name, and a port from 1 to 65535 (issue 13). A refusal says
+// what is wrong and what to type instead; an accepted address comes back
+// in its canonical form, the one stored.
 func TestCheckWebsite(t *testing.T) {
+	const public = "a provider's website must be a public host name, such as https://www.example.pk"
 	tests := []struct {
-		in   string
-		want string // part of the message; "" for accepted
+		in    string
+		want  string // part of the message; "" for accepted
+		canon string // for accepted: the canonical form
 	}{
-		{"https://www.example.pk", ""},
-		{"https://www.example.pk/vpn?x=1#top", ""},
-		{"https://www.example.pk:8443/", ""},
-		{"https://xn--mgbh0fb.xn--mgbai9azgqp6j/", ""}, // مثال.پاکستان in ASCII
-		{"https://مثال.پاکستان/", ""},
-		{"https://WWW.Example.PK/", ""},
-		{"https://localhost/", "name the provider's web site"},
-		{"https://intranet/", "name the provider's web site"},
-		{"https://1.2.3/", "name the provider's web site"},
-		{"https://10.1/", "name the provider's web site"},
-		{"https://192.0.2.10/", "not an IP address"},
-		{"https://[2001:db8::1]/", "not an IP address"},
-		{"https://[fe80::1%25eth0]/", "not valid"},
-		{"https://safe_tunnels.example.pk/", "not valid (safe_tunnels.example.pk)"},
-		{"https://-safe.example.pk/", "not valid"},
-		{"https://safe..example.pk/", "not valid"},
-		{"https://www.example.pk./", "not valid"},
-		{"https://ｗｗｗ.example.pk/", "write it as www.example.pk"},
-		{"https://www.example.pk:0/", "port"},
-		{"https://www.example.pk:65536/", "port"},
-		{"https://www.example.pk:https/", "port"},
-		{"https://www.example.pk:/", "port"},
-		{"https://user@www.example.pk/", "user name or password"},
-		{"http://www.example.pk/", "https://"},
-		{"https:www.example.pk", "full https address"},
+		{"https://www.example.pk", "", "https://www.example.pk"},
+		{"https://www.example.pk/vpn?x=1#top", "", "https://www.example.pk/vpn?x=1#top"},
+		{"https://www.example.pk:8443/", "", "https://www.example.pk:8443/"},
+		// Canonical form: scheme and host in lower case, IDNs in Unicode,
+		// no default port, no leading zeros in a port; path as typed.
+		{"https://xn--mgbh0fb.xn--mgbai9azgqp6j/", "", "https://مثال.پاکستان/"}, // مثال.پاکستان in ASCII
+		{"https://XN--MGBH0FB.xn--mgbai9azgqp6j/", "", "https://مثال.پاکستان/"},
+		{"https://مثال.پاکستان/", "", "https://مثال.پاکستان/"},
+		{"https://WWW.Example.PK/", "", "https://www.example.pk/"},
+		{"HTTPS://www.example.pk/VPN", "", "https://www.example.pk/VPN"},
+		{"https://www.example.pk:443/a", "", "https://www.example.pk/a"},
+		{"https://www.example.pk:0443", "", "https://www.example.pk"},
+		{"https://www.example.pk:08443/", "", "https://www.example.pk:8443/"},
+		{"https://" + strings.Repeat("a", 63) + ".pk/", "", "https://" + strings.Repeat("a", 63) + ".pk/"},
+		// Look-alikes: one script per part of the name (UTS #39, highly
+		// restrictive), typed in Unicode or as xn--.
+		{"https://p\u0430ypal.pk", "mixes Latin and Cyrillic letters in one part (p\u0430ypal)", ""},
+		{"https://xn--pypal-4ve.pk", "mixes Latin and Cyrillic letters in one part (p\u0430ypal)", ""},
+		{"https://www.g\u03bfogle.pk", "mixes Latin and Greek letters in one part (g\u03bfogle), as look-alike addresses do; type each part of the name in one alphabet", ""},
+		{"https://\u043f\u0440\u0438\u043c\u0435\u0440.pk/", "", "https://\u043f\u0440\u0438\u043c\u0435\u0440.pk/"},
+		// Lengths.
+		{"https://" + strings.Repeat("a", 64) + ".pk/", "has a part of its host name that is too long (" + strings.Repeat("a", 64) + "): each dot-separated part may have at most 63 characters", ""},
+		{"https://" + strings.Repeat("a.", 127) + "pk/", "at most 200 characters", ""}, // the URL's own limit comes first
+		// 6 × 15 Hangul syllables: 107 characters typed, 6 × 50 octets in xn-- form.
+		{"https://" + strings.Repeat("힣가쀍뷁엙콾퉑갂핳뛢쵗덇읆녋빣.", 6) + "kr/", "has a host name that is too long: at most 253 characters, counted in the ASCII (xn--) form", ""},
+		// Hosts that are not public sites' say why.
+		{"https://localhost/", "localhost is a loopback address (the computer the browser runs on); " + public, ""},
+		{"https://127.1/", "127.1 (which browsers read as 127.0.0.1) is a loopback address", ""},
+		{"https://127.0.0.1/", "127.0.0.1 is a loopback address", ""},
+		{"https://[::1]/", "::1 is a loopback address", ""},
+		{"https://10.0.0.1/", "10.0.0.1 is a private network address, reachable only inside one network; " + public, ""},
+		{"https://10.1/", "10.1 (which browsers read as 10.0.0.1) is a private network address", ""},
+		{"https://169.254.169.254/", "is a link-local address", ""},
+		{"https://0.0.0.0/", "is an unspecified address", ""},
+		{"https://224.0.0.1/", "is a multicast address", ""},
+		{"https://192.0.2.10/", "192.0.2.10 is an address reserved for special use", ""},
+		{"https://[2001:db8::1]/", "2001:db8::1 is an address reserved for special use", ""},
+		{"https://203.99.48.7/", "203.99.48.7 is an IP address; a provider's website must be named by its public host name", ""},
+		{"https://1.2.3/", "1.2.3 (which browsers read as 1.2.0.3) is an IP address", ""},
+		{"https://1.2.3.4.5/", "1.2.3.4.5 ends in a number, so browsers take it for an IP address; " + public, ""},
+		{"https://intranet/", "intranet is a name without a domain, which works only inside one network; " + public, ""},
+		{"https://printer.local/", "printer.local is a name for local networks only; " + public, ""},
+		{"https://[fe80::1%25eth0]/", "not valid", ""},
+		{"https://safe_tunnels.example.pk/", "not valid (safe_tunnels.example.pk)", ""},
+		{"https://-safe.example.pk/", "not valid", ""},
+		{"https://safe..example.pk/", "not valid", ""},
+		{"https://www.example.pk./", "not valid", ""},
+		{"https://ｗｗｗ.example.pk/", "write it as www.example.pk", ""},
+		{"https://www.example.pk:0/", "port", ""},
+		{"https://www.example.pk:65536/", "port", ""},
+		{"https://www.example.pk:https/", "port", ""},
+		{"https://www.example.pk:/", "port", ""},
+		{"https://user@www.example.pk/", "user name or password", ""},
+		{"http://www.example.pk/", "https://", ""},
+		{"https:www.example.pk", "full https address", ""},
 	}
 	for _, tt := range tests {
 		fe := FieldErrors{}
-		checkWebsite(fe, tt.in)
+		canon := checkWebsite(fe, tt.in)
 		got := fe["website"]
-		if tt.want == "" && got != "" || tt.want != "" && !strings.Contains(got, tt.want) {
-			t.Errorf("checkWebsite(%q) = %q; want %q", tt.in, got, tt.want)
+		if tt.want == "" && (got != "" || canon != tt.canon) || tt.want != "" && !strings.Contains(got, tt.want) {
+			t.Errorf("checkWebsite(%q) = %q, %q; want %q, %q", tt.in, canon, got, tt.canon, tt.want)
 		}
 	}
 }

@@ -10,12 +10,13 @@ import (
 	"github.com/ipreg/ipreg/internal/registry"
 )
 
-// The register of licensed VPN service providers (migration 0019).
+// The register of licensed VPN service providers (migration 0019; its
+// revision, migration 0024).
 
 func (t *tx) CreateProvider(ctx context.Context, p *registry.Provider) error {
-	_, err := t.exec(ctx, `INSERT INTO providers (id, name, licence_number, licence_date, status, website, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		p.ID, p.Name, p.LicenceNumber, p.LicenceDate, string(p.Status), p.Website, tm(p.CreatedAt), tm(p.UpdatedAt))
+	_, err := t.exec(ctx, `INSERT INTO providers (id, name, licence_number, licence_date, status, website, created_at, updated_at, revision)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, p.Name, p.LicenceNumber, p.LicenceDate, string(p.Status), p.Website, tm(p.CreatedAt), tm(p.UpdatedAt), p.Revision)
 	if isUnique(err) {
 		return registry.Errorf(registry.ECONFLICT, "licence number %s is already on the register; check the number, or edit that provider instead", p.LicenceNumber)
 	}
@@ -25,12 +26,12 @@ func (t *tx) CreateProvider(ctx context.Context, p *registry.Provider) error {
 	return nil
 }
 
-const providerSelect = `SELECT id, name, licence_number, licence_date, status, website, created_at, updated_at FROM providers`
+const providerSelect = `SELECT id, name, licence_number, licence_date, status, website, created_at, updated_at, revision FROM providers`
 
 func scanProvider(sc interface{ Scan(...any) error }) (*registry.Provider, error) {
 	var p registry.Provider
 	var status, created, updated string
-	if err := sc.Scan(&p.ID, &p.Name, &p.LicenceNumber, &p.LicenceDate, &status, &p.Website, &created, &updated); err != nil {
+	if err := sc.Scan(&p.ID, &p.Name, &p.LicenceNumber, &p.LicenceDate, &status, &p.Website, &created, &updated, &p.Revision); err != nil {
 		return nil, err
 	}
 	p.Status = registry.ProviderStatus(status)
@@ -47,8 +48,8 @@ func (t *tx) Provider(ctx context.Context, id string, forUpdate bool) (*registry
 }
 
 func (t *tx) UpdateProvider(ctx context.Context, p *registry.Provider) error {
-	res, err := t.exec(ctx, `UPDATE providers SET name = ?, licence_number = ?, licence_date = ?, status = ?, website = ?, updated_at = ? WHERE id = ?`,
-		p.Name, p.LicenceNumber, p.LicenceDate, string(p.Status), p.Website, tm(p.UpdatedAt), p.ID)
+	res, err := t.exec(ctx, `UPDATE providers SET name = ?, licence_number = ?, licence_date = ?, status = ?, website = ?, updated_at = ?, revision = ? WHERE id = ?`,
+		p.Name, p.LicenceNumber, p.LicenceDate, string(p.Status), p.Website, tm(p.UpdatedAt), p.Revision, p.ID)
 	if isUnique(err) {
 		return registry.Errorf(registry.ECONFLICT, "licence number %s is already on the register; check the number, or edit that provider instead", p.LicenceNumber)
 	}

@@ -13,11 +13,11 @@ import (
 
 func sampleProvider(id, name, licence string) *registry.Provider {
 	return &registry.Provider{ID: id, Name: name, LicenceNumber: licence, LicenceDate: "2025-03-14",
-		Status: registry.ProviderActive, Website: "https://" + id + ".example.pk", CreatedAt: t0, UpdatedAt: t0}
+		Status: registry.ProviderActive, Website: "https://" + id + ".example.pk", CreatedAt: t0, UpdatedAt: t0, Revision: 1}
 }
 
 // The register of licensed VPN providers: a provider reads back as
-// written, a licence number is unique on create and on update (and a
+// written (its revision and a Unicode website too), a licence number is unique on create and on update (and a
 // refused update changes nothing), an unknown id is ENOTFOUND, a failed
 // transaction leaves no provider behind, and the list is in the same
 // order on both databases (by name regardless of case, then licence).
@@ -27,6 +27,7 @@ func testProviders(t *testing.T, db *store.DB) {
 	b := sampleProvider("prv_b", "Alpha Tunnels", "PTA/VPN/2025/002")
 	c := sampleProvider("prv_c", "alpha tunnels", "PTA/VPN/2024/009")
 	u := sampleProvider("prv_u", "محفوظ نیٹ ورکس", "PTA/VPN/2025/003")
+	u.Website = "https://مثال.پاکستان/vpn" // an IDN website, stored in its Unicode form
 	c.Website, c.Status = "", registry.ProviderSuspended
 	write(t, db, func(tx registry.Tx) error {
 		for _, p := range []*registry.Provider{a, b, c, u} {
@@ -69,7 +70,7 @@ func testProviders(t *testing.T, db *store.DB) {
 	wantCode(t, db.Write(ctx, func(tx registry.Tx) error { return tx.UpdateProvider(ctx, &changed) }), registry.ECONFLICT)
 	changed = *a
 	changed.Name, changed.Status, changed.Website, changed.LicenceDate = "Zeta Networks", registry.ProviderRevoked, "", "2024-12-31"
-	changed.UpdatedAt = t0.Add(time.Hour)
+	changed.UpdatedAt, changed.Revision = t0.Add(time.Hour), 2
 	write(t, db, func(tx registry.Tx) error {
 		p, err := tx.Provider(ctx, "prv_a", true)
 		if err != nil || p.Name != "zeta Networks" {
