@@ -42,8 +42,9 @@ type Server struct {
 	reg     *prometheus.Registry
 	// streams ends when the server shuts down, and with it every feed
 	// stream (CloseStreams).
-	streams     context.Context
-	stopStreams context.CancelFunc
+	streams      context.Context
+	stopStreams  context.CancelFunc
+	streamEvents stepEvents // the last stream step, encoded once for all streams
 }
 
 // New returns an API server over svc.

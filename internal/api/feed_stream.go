@@ -7,8 +7,10 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
+	"github.com/ipreg/ipreg/internal/publish"
 	"github.com/ipreg/ipreg/internal/registry"
 )
 
@@ -105,7 +107,6 @@ func (s *Server) feedStream(w http.ResponseWriter, r *http.Request) {
 	keepAlive := time.NewTicker(streamKeepAlive)
 	defer keepAlive.Stop()
 	sent := ""
-	buf := make([]byte, 0, 1024)
 	for {
 		st, ok, err := s.cfg.Feed.Next(ctx, user(r), scope, sent, have, keepAlive.C)
 		if err != nil {
@@ -113,29 +114,15 @@ func (s *Server) feedStream(w http.ResponseWriter, r *http.Request) {
 			// server shuts down: the client reconnects (elsewhere).
 			return
 		}
-		buf = buf[:0]
+		var event []byte
 		if !ok {
-			buf = append(buf, ": keep-alive\n\n"...)
+			event = keepAliveEvent
 		} else {
-			for _, f := range st.Files {
-				ev, _ := json.Marshal(struct {
-					URL     string `json:"url"`
-					Hash    string `json:"hash"`
-					Content string `json:"content"`
-				}{"files/" + f.Name, f.SHA256, base64.StdEncoding.EncodeToString(f.Content)})
-				buf = append(buf, "event: file\ndata: "...)
-				buf = append(buf, ev...)
-				buf = append(buf, "\n\n"...)
-			}
-			buf = append(buf, "event: notification\nid: "...)
-			buf = strconv.AppendInt(buf, st.Version, 10)
-			buf = append(buf, "\ndata: "...)
-			buf = append(buf, st.Notification...)
-			buf = append(buf, "\n\n"...)
+			event = s.streamEvents.encode(st, have)
 			sent, have = st.Notification, st.Version
 		}
 		rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
-		if _, err := w.Write(buf); err != nil || rc.Flush() != nil {
+		if _, err := w.Write(event); err != nil || rc.Flush() != nil {
 			return
 		}
 	}
@@ -145,3 +132,43 @@ func (s *Server) feedStream(w http.ResponseWriter, r *http.Request) {
 // http.Server.RegisterOnShutdown, since Shutdown waits for handlers and a
 // stream's would last minutes.
 func (s *Server) CloseStreams() { s.stopStreams() }
+
+var keepAliveEvent = []byte(": keep-alive\n\n")
+
+// stepEvents encodes a stream step once for every stream that sends it:
+// when a version is published, thousands of streams at the same version
+// send the same bytes (the files and the notification), so encoding them
+// (base64 and JSON of the files) per stream would repeat the work as many
+// times. It keeps the last encoding (most streams send the same step).
+type stepEvents struct {
+	mu   sync.Mutex
+	note string
+	have int64
+	data []byte
+}
+
+func (c *stepEvents) encode(st publish.Step, have int64) []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.data != nil && c.note == st.Notification && c.have == have {
+		return c.data
+	}
+	var buf []byte
+	for _, f := range st.Files {
+		ev, _ := json.Marshal(struct {
+			URL     string `json:"url"`
+			Hash    string `json:"hash"`
+			Content string `json:"content"`
+		}{"files/" + f.Name, f.SHA256, base64.StdEncoding.EncodeToString(f.Content)})
+		buf = append(buf, "event: file\ndata: "...)
+		buf = append(buf, ev...)
+		buf = append(buf, "\n\n"...)
+	}
+	buf = append(buf, "event: notification\nid: "...)
+	buf = strconv.AppendInt(buf, st.Version, 10)
+	buf = append(buf, "\ndata: "...)
+	buf = append(buf, st.Notification...)
+	buf = append(buf, "\n\n"...)
+	c.note, c.have, c.data = st.Notification, have, buf
+	return buf
+}

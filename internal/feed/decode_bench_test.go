@@ -28,3 +28,20 @@ func BenchmarkDecodeDelta(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDecodeDeltaSmall decodes a one-entry delta, what most versions
+// are (one approval a second at most), so what each of thousands of agents
+// does per approval.
+func BenchmarkDecodeDeltaSmall(b *testing.B) {
+	until := time.Date(2027, 11, 27, 0, 0, 0, 0, time.UTC)
+	data, err := EncodeDelta(Header{SessionID: "s1", Version: 2}, []Op{{Op: "add", Entry: Entry{Prefix: "27.255.1.0/24", Reg: "VPN-2026-000123", Cat: "company_vpn", Until: until}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := DecodeDelta(data, "s1", 2); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
