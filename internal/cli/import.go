@@ -53,6 +53,7 @@ nothing. Exit status 1 when the file has problems.`, stdio)
 		return fmt.Errorf("open the file: %w", err)
 	}
 	defer f.Close()
+	d.waitNote = stdio.Stderr
 	db, _, err := d.openExisting(ctx)
 	if err != nil {
 		return err
