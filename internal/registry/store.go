@@ -121,6 +121,14 @@ type Tx interface {
 	// field but ID and UserID replaced, UsedAt cleared) when the user has
 	// one: one invitation per user.
 	PutInvitation(ctx context.Context, inv *Invitation) error
+	// PutInvitations is PutInvitation for the invitations of distinct
+	// users, in bulk (InviteHolders); each one's ID is the row's after.
+	PutInvitations(ctx context.Context, invs []*Invitation) error
+	// UsersByID returns the users of ids that exist, by id, in bulk.
+	UsersByID(ctx context.Context, ids []string) (map[string]*User, error)
+	// EnqueueMessages is EnqueueMessage for many, in bulk; a message
+	// whose key is queued already is skipped.
+	EnqueueMessages(ctx context.Context, ms []*Message) error
 	// InvitationByHash and InvitationOfUser return ENOTFOUND when there is none.
 	InvitationByHash(ctx context.Context, hash string) (*Invitation, error)
 	InvitationOfUser(ctx context.Context, userID string) (*Invitation, error)

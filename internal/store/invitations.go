@@ -85,3 +85,90 @@ func (t *tx) PendingInvitations(ctx context.Context) ([]*registry.Invitation, er
 	}
 	return out, rows.Err()
 }
+
+// inChunk is how many ids one IN list carries: well below SQLite's limit
+// of parameters.
+const inChunk = 500
+
+// UsersByID implements registry.Tx: a statement per inChunk ids.
+func (t *tx) UsersByID(ctx context.Context, ids []string) (map[string]*registry.User, error) {
+	out := make(map[string]*registry.User, len(ids))
+	for len(ids) > 0 {
+		n := min(inChunk, len(ids))
+		args := make([]any, n)
+		for i, id := range ids[:n] {
+			args[i] = id
+		}
+		us, err := t.listUsers(ctx, `SELECT `+userCols+` FROM users WHERE id IN (`+placeholders(n)+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range us {
+			out[u.ID] = u
+		}
+		ids = ids[n:]
+	}
+	return out, nil
+}
+
+// PutInvitations implements registry.Tx: PutInvitation for many users in
+// a statement per table chunk (bulkInsert, with PutInvitation's ON
+// CONFLICT), then each row's id read back, a statement per inChunk users.
+// The users must be distinct (PostgreSQL refuses to update one row twice
+// in a statement).
+func (t *tx) PutInvitations(ctx context.Context, invs []*registry.Invitation) error {
+	rows := make([][]any, 0, len(invs))
+	byUser := make(map[string]*registry.Invitation, len(invs))
+	for _, inv := range invs {
+		rows = append(rows, []any{inv.ID, inv.UserID, inv.Hash, inv.InvitedBy, boolInt(inv.Mailed), tm(inv.CreatedAt), tm(inv.ExpiresAt), ""})
+		byUser[inv.UserID] = inv
+	}
+	if err := t.bulkInsertOn(ctx, "invitations", "id, user_id, hash, invited_by, mailed, created_at, expires_at, used_at", 8, rows,
+		` ON CONFLICT (user_id) DO UPDATE SET hash = excluded.hash, invited_by = excluded.invited_by, mailed = excluded.mailed,
+			created_at = excluded.created_at, expires_at = excluded.expires_at, used_at = ''`); err != nil {
+		return fmt.Errorf("put invitations: %w", err)
+	}
+	// A renewed row keeps its first id: read them back.
+	for i := 0; i < len(invs); i += inChunk {
+		part := invs[i:min(i+inChunk, len(invs))]
+		args := make([]any, len(part))
+		for j, inv := range part {
+			args[j] = inv.UserID
+		}
+		rs, err := t.query(ctx, `SELECT user_id, id FROM invitations WHERE user_id IN (`+placeholders(len(args))+`)`, args...)
+		if err != nil {
+			return fmt.Errorf("put invitations: %w", err)
+		}
+		for rs.Next() {
+			var user, id string
+			if err := rs.Scan(&user, &id); err != nil {
+				rs.Close()
+				return fmt.Errorf("put invitations: %w", err)
+			}
+			byUser[user].ID = id
+		}
+		err = rs.Err()
+		rs.Close()
+		if err != nil {
+			return fmt.Errorf("put invitations: %w", err)
+		}
+	}
+	return nil
+}
+
+// EnqueueMessages implements registry.Tx: EnqueueMessage for many, a
+// statement per chunk (bulkInsert, with its ON CONFLICT DO NOTHING).
+func (t *tx) EnqueueMessages(ctx context.Context, ms []*registry.Message) error {
+	rows := make([][]any, 0, len(ms))
+	for _, m := range ms {
+		r, err := messageRow(m)
+		if err != nil {
+			return fmt.Errorf("enqueue messages: %w", err)
+		}
+		rows = append(rows, r)
+	}
+	if err := t.bulkInsertOn(ctx, "outbox", msgCols, 18, rows, ` ON CONFLICT (msg_key) DO NOTHING`); err != nil {
+		return fmt.Errorf("enqueue messages: %w", err)
+	}
+	return nil
+}
