@@ -137,6 +137,10 @@ type Tx interface {
 	// PendingInvitations lists the unclaimed invitations, oldest first,
 	// with each user's e-mail and account name.
 	PendingInvitations(ctx context.Context) ([]*Invitation, error)
+	// PendingInvitationsPage is PendingInvitations from offset, at most
+	// limit of them, and how many there are in all (through the index
+	// on used_at, created_at).
+	PendingInvitationsPage(ctx context.Context, offset, limit int) ([]*Invitation, int, error)
 
 	// ReserveAttempt counts one attempt in bucket and returns the count
 	// including it and when the bucket's window ends. A window opens at

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -74,6 +75,10 @@ func (t *tx) PendingInvitations(ctx context.Context) ([]*registry.Invitation, er
 	if err != nil {
 		return nil, fmt.Errorf("pending invitations: %w", err)
 	}
+	return scanInvitations(rows)
+}
+
+func scanInvitations(rows *sql.Rows) ([]*registry.Invitation, error) {
 	defer rows.Close()
 	var out []*registry.Invitation
 	for rows.Next() {
@@ -84,6 +89,25 @@ func (t *tx) PendingInvitations(ctx context.Context) ([]*registry.Invitation, er
 		out = append(out, inv)
 	}
 	return out, rows.Err()
+}
+
+// PendingInvitationsPage implements registry.Tx: the count and the page
+// both through the index invitations_pending (used_at, created_at); the
+// id orders only invitations made at the same instant.
+func (t *tx) PendingInvitationsPage(ctx context.Context, offset, limit int) ([]*registry.Invitation, int, error) {
+	var total int
+	if err := t.queryRow(ctx, `SELECT COUNT(*) FROM invitations WHERE used_at = ''`).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("pending invitations: %w", err)
+	}
+	if offset >= total {
+		return nil, total, nil
+	}
+	rows, err := t.query(ctx, `SELECT `+invitationCols+invitationFrom+` WHERE i.used_at = '' ORDER BY i.created_at, i.id LIMIT ? OFFSET ?`, limit, offset)
+	if err != nil {
+		return nil, 0, fmt.Errorf("pending invitations: %w", err)
+	}
+	out, err := scanInvitations(rows)
+	return out, total, err
 }
 
 // inChunk is how many ids one IN list carries: well below SQLite's limit
