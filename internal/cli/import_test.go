@@ -100,3 +100,32 @@ func TestImportReportShortensNewHolderIDs(t *testing.T) {
 		}
 	}
 }
+
+// The import's report counts in the form for the number (tester: "1
+// problems"): one problem, two problems; one row, two rows.
+func TestImportReportPlurals(t *testing.T) {
+	for _, c := range []struct {
+		n    int
+		want []string
+	}{
+		{1, []string{"1 row: 1 registration with 1 item of 1 holder\n", "1 new registration, 1 new holder account; 1 registration unchanged", "\n1 problem\n"}},
+		{2, []string{"2 rows: 2 registrations with 2 items of 2 holders\n", "2 new registrations, 2 new holder accounts; 2 registrations unchanged", "\n2 problems\n"}},
+	} {
+		rep := &registry.ImportReport{Rows: c.n, Registrations: c.n, Items: c.n, Holders: c.n, NewRegistrations: c.n, NewHolders: c.n, Unchanged: c.n}
+		for range c.n {
+			rep.Problems = append(rep.Problems, registry.ImportProblem{Line: 2, Field: "item", Message: "is not an address"})
+		}
+		var b strings.Builder
+		printImportReport(&b, rep, true)
+		for _, w := range c.want {
+			if !strings.Contains(b.String(), w) {
+				t.Errorf("report of %d: %q lacks %q", c.n, b.String(), w)
+			}
+		}
+		for _, bad := range []string{"1 problems", "1 rows", "1 registrations", "1 holders", "1 items"} {
+			if strings.Contains(b.String(), bad) {
+				t.Errorf("report of %d says %q: %q", c.n, bad, b.String())
+			}
+		}
+	}
+}
