@@ -31,8 +31,10 @@ func runImport(ctx context.Context, args []string, env Env, stdio IO) error {
 and item (columns in docs/import.md, a sample in docs/import-sample.csv).
 Every row is checked as an application is; a file with any problem is
 reported line by line and nothing is written. A clean file is imported in one
-transaction: holders matched to accounts by e-mail, then CNIC or NTN, others
-get an account to claim and an invitation to claim it (e-mailed through the
+transaction: holders are matched to accounts by e-mail alone (a verified
+e-mail, with the file's CNIC or NTN; a CNIC or NTN of an account under
+another e-mail is a problem: give that e-mail), others get an account to
+claim and an invitation to claim it (e-mailed through the
 outbox by the running server; admins see them at /admin/invitations); each
 registration is audited; the feed gets all the
 new items in one version (published here when the feed's keys are in

@@ -129,3 +129,15 @@ func TestImportReportPlurals(t *testing.T) {
 		}
 	}
 }
+
+// --help says how a holder is matched as the import does it (and as
+// docs/import.md says): by e-mail alone, a CNIC or NTN under another
+// e-mail being a problem, not a match (it said "by e-mail, then CNIC or
+// NTN").
+func TestImportHelpMatchesHolders(t *testing.T) {
+	code, out, _ := run(t, nil, "", "import", "registrations", "--help")
+	if code != 0 || !strings.Contains(out, "matched to accounts by e-mail alone") || strings.Contains(out, "then CNIC or NTN") ||
+		!strings.Contains(out, "a CNIC or NTN of an account under\nanother e-mail is a problem") {
+		t.Fatalf("--help = %d\n%s", code, out)
+	}
+}
