@@ -270,7 +270,7 @@ func newClient(t *testing.T, kind string, opts ...func(*registry.Config)) *clien
 		t.Fatal(err)
 	}
 	box := &mailbox{}
-	cfg := registry.Config{Hashing: auth.TestParams, FeedChanged: pub.Kick, Documents: docs, DemoWithoutTOTP: true,
+	cfg := registry.Config{Hashing: auth.TestParams, FeedChanged: pub.Kick, FeedPublished: pub.WaitPublished, Documents: docs, DemoWithoutTOTP: true,
 		CertificateKeys: certificate.Keys{Dir: t.TempDir()}, PublicURL: "https://ipreg.example.pk",
 		Mailer: box, Texter: box, Attach: attachCertificate}
 	for _, o := range opts {

@@ -2,10 +2,13 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"mime/multipart"
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/ipreg/ipreg/internal/publish"
 )
 
 // importSample is the first three rows of docs/import-sample.csv: the
@@ -43,12 +46,36 @@ func testImport(t *testing.T, c *client) {
 	if real["written"] != true || real["new_registrations"] != float64(2) || real["invited"] != float64(2) || len(real["new_holder_ids"].([]any)) != 2 {
 		t.Fatalf("import = %v", real)
 	}
+	// The version that published the import (tester: it was 0): the
+	// global feed has it, and a dry run or nothing new reports 0.
+	if dry["feed_version"] != float64(0) {
+		t.Fatalf("dry run feed_version = %v, want 0", dry["feed_version"])
+	}
+	v, _ := real["feed_version"].(float64)
+	if v < 1 {
+		t.Fatalf("import feed_version = %v, want the version that published it", real["feed_version"])
+	}
+	var global *publish.Scope
+	if err := c.db.FeedRead(context.Background(), func(tx publish.Tx) error {
+		scopes, err := tx.Scopes(context.Background())
+		for _, s := range scopes {
+			if s.Name == "" {
+				global = s
+			}
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if global == nil || global.Version < int64(v) {
+		t.Fatalf("global feed %+v, import reported version %v", global, v)
+	}
 	after := c.want(c.do("GET", "/api/v1/admin/invitations", admin, nil), 200).json(t)["invitations"].([]any)
 	if len(after) != before+2 {
 		t.Fatalf("invitations after the import: %d, before %d", len(after), before)
 	}
 	again := c.want(c.raw("POST", "/api/v1/admin/imports", admin, "text/csv", csv), 200).json(t)
-	if again["new_registrations"] != float64(0) || again["unchanged"] != float64(2) || again["invited"] != float64(0) {
+	if again["new_registrations"] != float64(0) || again["unchanged"] != float64(2) || again["invited"] != float64(0) || again["feed_version"] != float64(0) {
 		t.Fatalf("the same file again = %v", again)
 	}
 	bad := bytes.Replace(csv, []byte("182.176.10.7"), []byte("192.168.1.7"), 1)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -14,6 +15,9 @@ import (
 type dbFlags struct {
 	dataDir string
 	db      string
+	// waitNote, if set, is told once when a write of the command waits for
+	// another process's (openExisting).
+	waitNote io.Writer
 }
 
 func (d *dbFlags) register(fs *flag.FlagSet) {
@@ -54,13 +58,26 @@ func (d *dbFlags) openExisting(ctx context.Context) (*store.DB, []string, error)
 			return nil, nil, fmt.Errorf("no registry database at %s; check --data-dir (the directory ipreg serve uses), or --db for PostgreSQL", dsn)
 		}
 	}
-	return openMigrated(ctx, dsn)
+	// Beside a running ipreg serve on SQLite: wait for its writes however
+	// long they take (an import, a feed snapshot of a large registry),
+	// until interrupted, instead of failing with "database is locked"
+	// after the busy timeout (tester, issue 13).
+	return openMigrated(ctx, dsn, func(db *store.DB) {
+		db.WaitForWriters(func() {
+			if d.waitNote != nil {
+				fmt.Fprintln(d.waitNote, "waiting for the database: another process (ipreg serve?) is writing to it; this command goes on once that write ends (Ctrl-C to give up)")
+			}
+		})
+	})
 }
 
-func openMigrated(ctx context.Context, dsn string) (*store.DB, []string, error) {
+func openMigrated(ctx context.Context, dsn string, setup ...func(*store.DB)) (*store.DB, []string, error) {
 	db, err := store.Open(ctx, dsn)
 	if err != nil {
 		return nil, nil, err
+	}
+	for _, f := range setup {
+		f(db)
 	}
 	applied, err := db.Migrate(ctx)
 	if err != nil {

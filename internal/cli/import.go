@@ -31,8 +31,10 @@ func runImport(ctx context.Context, args []string, env Env, stdio IO) error {
 and item (columns in docs/import.md, a sample in docs/import-sample.csv).
 Every row is checked as an application is; a file with any problem is
 reported line by line and nothing is written. A clean file is imported in one
-transaction: holders matched to accounts by e-mail, then CNIC or NTN, others
-get an account to claim and an invitation to claim it (e-mailed through the
+transaction: holders are matched to accounts by e-mail alone (a verified
+e-mail, with the file's CNIC or NTN; a CNIC or NTN of an account under
+another e-mail is a problem: give that e-mail), others get an account to
+claim and an invitation to claim it (e-mailed through the
 outbox by the running server; admins see them at /admin/invitations); each
 registration is audited; the feed gets all the
 new items in one version (published here when the feed's keys are in
@@ -53,6 +55,7 @@ nothing. Exit status 1 when the file has problems.`, stdio)
 		return fmt.Errorf("open the file: %w", err)
 	}
 	defer f.Close()
+	d.waitNote = stdio.Stderr
 	db, _, err := d.openExisting(ctx)
 	if err != nil {
 		return err
@@ -77,10 +80,10 @@ nothing. Exit status 1 when the file has problems.`, stdio)
 	}
 	printImportReport(stdio.Stdout, rep, dry)
 	if invited > 0 {
-		fmt.Fprintf(stdio.Stdout, "invited %d new holders to claim their accounts: the e-mails wait in the outbox for the running server (admins see them at /admin/invitations)\n", invited)
+		fmt.Fprintf(stdio.Stdout, "invited %s to claim their accounts: the e-mails wait in the outbox for the running server (admins see them at /admin/invitations)\n", count(invited, "new holder", "new holders"))
 	}
 	if len(rep.Problems) > 0 {
-		return &exitError{code: 1, msg: fmt.Sprintf("ipreg import registrations: %d problems; nothing was imported. Correct the file and run the command again.", len(rep.Problems))}
+		return &exitError{code: 1, msg: fmt.Sprintf("ipreg import registrations: %s; nothing was imported. Correct the file and run the command again.", count(len(rep.Problems), "problem", "problems"))}
 	}
 	return nil
 }
@@ -110,6 +113,16 @@ func publishNow(ctx context.Context, db *store.DB, keys publish.Keys) (int64, er
 	return v, nil
 }
 
+// count is n with its noun in the form for n, as ngettext chooses in
+// English: "1 problem", "2 problems", "0 problems" (the command line
+// speaks English only; the portal's counted texts are in locales/ur.po).
+func count(n int, one, other string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, other)
+}
+
 // importIDsShown is how many new holders' user ids the report prints.
 const importIDsShown = 10
 
@@ -136,11 +149,12 @@ func printImportReport(w io.Writer, rep *registry.ImportReport, dry bool) {
 	case dry:
 		verb = "would import (dry run: nothing written)"
 	}
-	fmt.Fprintf(w, "%d rows: %d registrations with %d items of %d holders\n", rep.Rows, rep.Registrations, rep.Items, rep.Holders)
-	fmt.Fprintf(w, "%s: %d new registrations, %d new holder accounts; %d registrations unchanged (imported before)\n",
-		verb, rep.NewRegistrations, rep.NewHolders, rep.Unchanged)
+	fmt.Fprintf(w, "%s: %s with %s of %s\n", count(rep.Rows, "row", "rows"), count(rep.Registrations, "registration", "registrations"),
+		count(rep.Items, "item", "items"), count(rep.Holders, "holder", "holders"))
+	fmt.Fprintf(w, "%s: %s, %s; %s unchanged (imported before)\n", verb, count(rep.NewRegistrations, "new registration", "new registrations"),
+		count(rep.NewHolders, "new holder account", "new holder accounts"), count(rep.Unchanged, "registration", "registrations"))
 	if len(rep.Problems) > 0 {
-		fmt.Fprintf(w, "%d problems\n", len(rep.Problems))
+		fmt.Fprintln(w, count(len(rep.Problems), "problem", "problems"))
 		return
 	}
 	if !dry && len(rep.NewHolderIDs) > 0 {

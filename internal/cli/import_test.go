@@ -100,3 +100,44 @@ func TestImportReportShortensNewHolderIDs(t *testing.T) {
 		}
 	}
 }
+
+// The import's report counts in the form for the number (tester: "1
+// problems"): one problem, two problems; one row, two rows.
+func TestImportReportPlurals(t *testing.T) {
+	for _, c := range []struct {
+		n    int
+		want []string
+	}{
+		{1, []string{"1 row: 1 registration with 1 item of 1 holder\n", "1 new registration, 1 new holder account; 1 registration unchanged", "\n1 problem\n"}},
+		{2, []string{"2 rows: 2 registrations with 2 items of 2 holders\n", "2 new registrations, 2 new holder accounts; 2 registrations unchanged", "\n2 problems\n"}},
+	} {
+		rep := &registry.ImportReport{Rows: c.n, Registrations: c.n, Items: c.n, Holders: c.n, NewRegistrations: c.n, NewHolders: c.n, Unchanged: c.n}
+		for range c.n {
+			rep.Problems = append(rep.Problems, registry.ImportProblem{Line: 2, Field: "item", Message: "is not an address"})
+		}
+		var b strings.Builder
+		printImportReport(&b, rep, true)
+		for _, w := range c.want {
+			if !strings.Contains(b.String(), w) {
+				t.Errorf("report of %d: %q lacks %q", c.n, b.String(), w)
+			}
+		}
+		for _, bad := range []string{"1 problems", "1 rows", "1 registrations", "1 holders", "1 items"} {
+			if strings.Contains(b.String(), bad) {
+				t.Errorf("report of %d says %q: %q", c.n, bad, b.String())
+			}
+		}
+	}
+}
+
+// --help says how a holder is matched as the import does it (and as
+// docs/import.md says): by e-mail alone, a CNIC or NTN under another
+// e-mail being a problem, not a match (it said "by e-mail, then CNIC or
+// NTN").
+func TestImportHelpMatchesHolders(t *testing.T) {
+	code, out, _ := run(t, nil, "", "import", "registrations", "--help")
+	if code != 0 || !strings.Contains(out, "matched to accounts by e-mail alone") || strings.Contains(out, "then CNIC or NTN") ||
+		!strings.Contains(out, "a CNIC or NTN of an account under\nanother e-mail is a problem") {
+		t.Fatalf("--help = %d\n%s", code, out)
+	}
+}

@@ -245,7 +245,7 @@ func (s *Server) Start(ctx context.Context, banner io.Writer) error {
 	if s.Config.mailer != nil {
 		mailer = s.Config.mailer
 	}
-	s.svc = registry.NewService(db, registry.Config{Log: s.log, FeedChanged: pub.Kick, Documents: docs,
+	s.svc = registry.NewService(db, registry.Config{Log: s.log, FeedChanged: pub.Kick, FeedPublished: pub.WaitPublished, Documents: docs,
 		DemoWithoutTOTP: s.Config.Demo, JobsEvery: s.Config.JobsInterval, ResetLinks: publicURL != "",
 		PublicURL: publicURL, Regulator: s.Config.Regulator, CertificateKeys: certKeys,
 		Mailer: mailer, Texter: s.Texter})

@@ -16,7 +16,8 @@ import (
 )
 
 // The notices as an Atom feed (RFC 4287), one per language: /notices.atom
-// in the visitor's language, ?lang=en or ?lang=ur to choose. Every current
+// in the visitor's language, ?lang=en or ?lang=ur to choose (another
+// value is ignored, as on the notices page). Every current
 // notice is an entry, and the most recently changed expired and withdrawn
 // ones up to atomEntries in all, last changed first (registry NoticeFeed),
 // so a feed reader sees a withdrawal or a moved deadline, of an old notice
@@ -77,15 +78,15 @@ func atomTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.0
 func (s *Server) noticesAtom(w http.ResponseWriter, r *http.Request) {
 	lang := currentLang(r)
 	switch q := r.URL.Query().Get("lang"); q {
-	case "":
-		// The language is the visitor's: caches must keep one copy per
-		// cookie and Accept-Language (tester t2, minor 3).
-		w.Header().Set("Vary", "Cookie, Accept-Language")
 	case "en", "ur":
 		lang = q
 	default:
-		s.errorPage(w, r, http.StatusNotFound, "Page not found", "The notices feed is in English (lang=en) and Urdu (lang=ur).")
-		return
+		// No ?lang=, or one the portal does not speak: ignored, as the
+		// notices page ignores it (withQueryLang), and the feed is in the
+		// visitor's language (the two answered 404 and 200, tester).
+		// Caches must keep one copy per cookie and Accept-Language
+		// (tester t2, minor 3).
+		w.Header().Set("Vary", "Cookie, Accept-Language")
 	}
 	base, ok := s.feedBase(r)
 	if s.cfg.PublicURL == "" {

@@ -174,8 +174,21 @@ func testNoticesOn(t *testing.T, kind string) {
 	if p := rev.post("/admin/notices", good); p.status != 403 {
 		t.Errorf("reviewer publishing = %d", p.status)
 	}
-	if p := anon.get("/notices.atom?lang=fr"); p.status != 404 {
-		t.Errorf("feed in French = %d", p.status)
+	// A language the portal does not speak is ignored by the feed as by
+	// the page (they answered 404 and 200): the visitor's language, kept
+	// apart per cookie and Accept-Language.
+	anonUR := e.browser()
+	anonUR.get("/lang/ur?next=/")
+	for _, c := range []struct {
+		b          *browser
+		lang, want string
+	}{{anon, "en", `xml:lang="en"`}, {anonUR, "ur", `xml:lang="ur"`}} {
+		feed := c.b.get("/notices.atom?lang=fr")
+		page := c.b.get("/notices?lang=fr")
+		if feed.status != 200 || !strings.Contains(feed.body, c.want) || !strings.Contains(feed.header.Get("Vary"), "Accept-Language") ||
+			page.status != 200 || !strings.Contains(page.body, `<html lang="`+c.lang+`"`) {
+			t.Errorf("?lang=fr for a visitor in %s: feed %d (Vary %q), page %d; want both 200 in %s", c.lang, feed.status, feed.header.Get("Vary"), page.status, c.lang)
+		}
 	}
 	// Without ?lang= the language comes from the cookie or
 	// Accept-Language: a shared cache must key on them (tester t2,

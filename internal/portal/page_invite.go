@@ -2,6 +2,7 @@ package portal
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/ipreg/ipreg/internal/registry"
 )
@@ -55,14 +56,51 @@ func (s *Server) adminInvitations(w http.ResponseWriter, r *http.Request) {
 	s.renderInvitations(w, r, u, http.StatusOK, nil, nil)
 }
 
+// invitationsPage is how many invitations /admin/invitations shows at
+// once (31,000 holders on one page were 23 MB).
+const invitationsPage = 100
+
+// renderInvitations shows the page ?page= (from 1) of the pending
+// invitations, with links to the previous and next pages; a page that is
+// not there says so (404), with a link to the first.
 func (s *Server) renderInvitations(w http.ResponseWriter, r *http.Request, u *registry.User, status int, ferr *formError, link *registry.InvitationLink) {
-	list, err := s.svc.PendingInvitations(r.Context(), u)
+	raw := r.URL.Query().Get("page")
+	page := 1
+	if raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 {
+			page = 0
+		} else {
+			page = n
+		}
+	}
+	list, total, err := s.svc.PendingInvitationsPage(r.Context(), u, max(page, 1), invitationsPage)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, status, "admin_invitations", &view{Title: "Invitations", User: u, Err: ferr,
-		D: map[string]any{"List": list, "Link": link, "NoPublicURL": s.cfg.PublicURL == ""}})
+	pages := max(1, (total+invitationsPage-1)/invitationsPage)
+	d := map[string]any{"List": list, "Link": link, "NoPublicURL": s.cfg.PublicURL == "", "Total": total, "Page": page, "Pages": pages}
+	if page < 1 || page > pages {
+		// Say so, and where the list is: not an empty list that reads
+		// as "no invitations".
+		if len(raw) > 20 {
+			raw = raw[:20] + "…"
+		}
+		d["NoSuchPage"] = raw
+		d["List"] = nil
+		if status == http.StatusOK {
+			status = http.StatusNotFound
+		}
+	} else {
+		if page > 1 {
+			d["Prev"] = "/admin/invitations?page=" + strconv.Itoa(page-1)
+		}
+		if page < pages {
+			d["Next"] = "/admin/invitations?page=" + strconv.Itoa(page+1)
+		}
+	}
+	s.render(w, r, status, "admin_invitations", &view{Title: "Invitations", User: u, Err: ferr, D: d})
 }
 
 // adminInvitationLink renews a user's invitation and shows its new link,

@@ -46,6 +46,13 @@ func TestStatisticsPage(t *testing.T) {
 			if !strings.Contains(u.body, `dir="rtl"`) || !strings.Contains(u.body, "ہر ماہ موصول اور منظور ہونے والی درخواستیں") || !strings.Contains(u.body, month) {
 				t.Errorf("Urdu statistics page not in Urdu, RTL, with Western digits")
 			}
+			// What <5 stands for, in both languages: the registry shows a
+			// zero as <5 too (0 to 4); the lists that name only what
+			// occurred, 1 to 4.
+			if !strings.Contains(p.body, "&lt;5 stands for 0 to 4: a zero is shown as &lt;5 too.") || !strings.Contains(p.body, "it stands for 1 to 4.") ||
+				!strings.Contains(u.body, "کا مطلب 0 سے 4 تک ہے") || !strings.Contains(u.body, "اس کا مطلب 1 سے 4 تک ہے۔") {
+				t.Errorf("the statistics page does not say what <5 stands for, in English and Urdu")
+			}
 			bad := b.get("/statistics?from=2026-13&to=2026-01")
 			if bad.status != 400 || !strings.Contains(bad.body, `value="2026-13"`) {
 				t.Errorf("a wrong month = %d, want 400 showing it back:\n%s", bad.status, bad.body)

@@ -42,6 +42,9 @@ type Publisher struct {
 	mu      sync.Mutex
 	onPub   []func()
 	lastPub time.Time
+	// cycled is closed (and replaced) after each cycle of PublishOnce, to
+	// wake WaitPublished.
+	cycled chan struct{}
 
 	// markerCopy is a second copy of the feed-state marker outside the
 	// data directory (SetMarkerCopy), "" for none.
@@ -111,7 +114,61 @@ func NewPublisher(store Store, keys Keys, now func() time.Time, log *slog.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Publisher{store: store, keys: keys, now: now, log: log, kick: make(chan struct{}, 1)}
+	return &Publisher{store: store, keys: keys, now: now, log: log, kick: make(chan struct{}, 1), cycled: make(chan struct{})}
+}
+
+// WaitPublished waits until the running publisher (Run) has published
+// every outbox change committed before the call, and returns the global
+// feed's version then: an agent at that version has those changes (the
+// import's report, issue 13). The version is the one that published them,
+// or a later one when the feed moved on again before this call read it.
+// It kicks the publisher and waits on its cycles (Run keeps its rate
+// limit); ctx bounds the wait.
+func (p *Publisher) WaitPublished(ctx context.Context) (int64, error) {
+	var upTo int64
+	err := p.store.FeedRead(ctx, func(tx Tx) error {
+		var err error
+		upTo, err = tx.LastChangeSeq(ctx)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	for {
+		p.mu.Lock()
+		cycled := p.cycled
+		p.mu.Unlock()
+		var global *Scope
+		err := p.store.FeedRead(ctx, func(tx Tx) error {
+			scopes, err := tx.Scopes(ctx)
+			for _, s := range scopes {
+				if s.Name == "" {
+					global = s
+				}
+			}
+			return err
+		})
+		if err != nil {
+			return 0, err
+		}
+		if global != nil && global.ChangeSeq >= upTo && global.Version > 0 {
+			return global.Version, nil
+		}
+		p.Kick()
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-cycled:
+		}
+	}
+}
+
+// wake ends a cycle for WaitPublished.
+func (p *Publisher) wake() {
+	p.mu.Lock()
+	close(p.cycled)
+	p.cycled = make(chan struct{})
+	p.mu.Unlock()
 }
 
 // Kick asks for a publish now (rate-limited to MinInterval). It never blocks.
@@ -169,7 +226,14 @@ type Result struct {
 
 // PublishOnce runs one cycle and reports whether the feed changed. It first
 // looks without a lock, so idle replicas cost one small query a poll.
-func (p *Publisher) PublishOnce(ctx context.Context) (bool, error) {
+func (p *Publisher) PublishOnce(ctx context.Context) (_ bool, err error) {
+	defer func() {
+		// A failed cycle wakes nobody: WaitPublished would only kick
+		// the next failure at once.
+		if err == nil {
+			p.wake()
+		}
+	}()
 	cur, next, err := p.keys.Load()
 	if err != nil {
 		return false, fmt.Errorf("feed keys: %w", err)

@@ -70,11 +70,13 @@ type ImportReport struct {
 	// NewHolderIDs are the user ids of the accounts created, to invite:
 	// they have no usable password until their holder sets one.
 	NewHolderIDs []string
-	// FeedVersion is the global feed version that published the import,
-	// or 0 when none was published (dry run, nothing new, or no publisher
-	// in this process: the running server's publisher publishes the
-	// changes, all in one version since they were written in one
-	// transaction).
+	// FeedVersion is the global feed version that published the import
+	// (an agent at that version has all of it; written in one transaction,
+	// its changes are published together), or 0 when none was learned: a
+	// dry run, a file with problems, nothing new, no publisher in this
+	// process (Config.FeedPublished, SetImportPublisher), or the publisher
+	// failing or not publishing within ImportPublishWait (it publishes the
+	// import later).
 	FeedVersion int64
 	// Invited is how many new holders were invited (ImportOptions.Invite).
 	Invited int
@@ -85,6 +87,10 @@ type ImportReport struct {
 // except legacy_ref.
 var ImportColumns = []string{"holder_kind", "holder_name", "cnic", "ntn", "email", "mobile", "category",
 	"operator", "subscriber_id", "item", "approved_on", "valid_until", "legacy_ref"}
+
+// ImportPublishWait bounds how long a real import waits for the feed
+// version that publishes it (ImportReport.FeedVersion).
+const ImportPublishWait = 30 * time.Second
 
 // MaxImportBytes bounds an import file: 31,000 registrations of up to
 // eight items are about 40 MB.
@@ -345,11 +351,16 @@ func (s *Service) ImportRegistrations(ctx context.Context, r io.Reader, opt Impo
 	if batch != nil && len(batch.Feed) > 0 {
 		s.notifyFeed()
 		if s.importPublish != nil {
-			v, err := s.importPublish(ctx)
+			// Bounded: a publisher that cannot publish (its keys) must
+			// not hold the import's answer; it publishes the import later.
+			wctx, cancel := context.WithTimeout(ctx, ImportPublishWait)
+			v, err := s.importPublish(wctx)
+			cancel()
 			if err != nil {
 				// Written and committed: the running server's publisher
 				// publishes it later. Say so, do not fail the import.
 				s.log.Warn("import: publishing the feed now failed; the publisher will retry", "err", err)
+				v = 0
 			}
 			rep.FeedVersion = v
 		}

@@ -22,6 +22,8 @@ var errLocked = errors.New("begin: database is locked (5)")
 
 func (lockedTx) PutInvitation(context.Context, *Invitation) error { return errLocked }
 
+func (lockedTx) PutInvitations(context.Context, []*Invitation) error { return errLocked }
+
 // InsertImport writes the import and then fails where the invitations
 // would be written, as an import writes them in the same bulk insert.
 func (t lockedTx) InsertImport(ctx context.Context, b *ImportBatch) error {

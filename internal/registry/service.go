@@ -73,6 +73,12 @@ type Config struct {
 	// allowlist commits, so the publisher can publish at once instead of
 	// at its next poll. It must not block.
 	FeedChanged func()
+	// FeedPublished, if set, waits until the running publisher has
+	// published every change committed so far and returns the global feed
+	// version that carries them (publish.Publisher.WaitPublished): a real
+	// import reports it (ImportReport.FeedVersion). SetImportPublisher
+	// replaces it.
+	FeedPublished func(ctx context.Context) (int64, error)
 	// DemoWithoutTOTP lets the demo's staff users (e-mail @demo.test) log
 	// in without TOTP, so that a first look needs no phone. Set only by
 	// ipreg serve --demo; everywhere else staff must use TOTP. Users made
@@ -126,7 +132,7 @@ type Config struct {
 // NewService returns a Service over store.
 func NewService(store Store, cfg Config) *Service {
 	s := &Service{store: store, now: cfg.Now, log: cfg.Log, country: cfg.Country, calendar: cfg.Calendar, hashing: cfg.Hashing,
-		feedChanged: cfg.FeedChanged, blobs: cfg.Documents, demoNoTOTP: cfg.DemoWithoutTOTP, totpIssuer: cfg.TOTPIssuer,
+		feedChanged: cfg.FeedChanged, importPublish: cfg.FeedPublished, blobs: cfg.Documents, demoNoTOTP: cfg.DemoWithoutTOTP, totpIssuer: cfg.TOTPIssuer,
 		resetLinks: cfg.ResetLinks, publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), regulator: cfg.Regulator, certKeys: cfg.CertificateKeys,
 		mailer: cfg.Mailer, texter: cfg.Texter, attach: cfg.Attach, worker: auth.RandomID("wrk")}
 	if s.regulator == "" {

@@ -121,6 +121,14 @@ type Tx interface {
 	// field but ID and UserID replaced, UsedAt cleared) when the user has
 	// one: one invitation per user.
 	PutInvitation(ctx context.Context, inv *Invitation) error
+	// PutInvitations is PutInvitation for the invitations of distinct
+	// users, in bulk (InviteHolders); each one's ID is the row's after.
+	PutInvitations(ctx context.Context, invs []*Invitation) error
+	// UsersByID returns the users of ids that exist, by id, in bulk.
+	UsersByID(ctx context.Context, ids []string) (map[string]*User, error)
+	// EnqueueMessages is EnqueueMessage for many, in bulk; a message
+	// whose key is queued already is skipped.
+	EnqueueMessages(ctx context.Context, ms []*Message) error
 	// InvitationByHash and InvitationOfUser return ENOTFOUND when there is none.
 	InvitationByHash(ctx context.Context, hash string) (*Invitation, error)
 	InvitationOfUser(ctx context.Context, userID string) (*Invitation, error)
@@ -129,6 +137,10 @@ type Tx interface {
 	// PendingInvitations lists the unclaimed invitations, oldest first,
 	// with each user's e-mail and account name.
 	PendingInvitations(ctx context.Context) ([]*Invitation, error)
+	// PendingInvitationsPage is PendingInvitations from offset, at most
+	// limit of them, and how many there are in all (through the index
+	// on used_at, created_at).
+	PendingInvitationsPage(ctx context.Context, offset, limit int) ([]*Invitation, int, error)
 
 	// ReserveAttempt counts one attempt in bucket and returns the count
 	// including it and when the bucket's window ends. A window opens at

@@ -24,8 +24,14 @@ const bulkParams = 30000
 // statement as bulkParams allows; on PostgreSQL, arrayRows rows a
 // statement as one array per column (bulkInsertArrays).
 func (t *tx) bulkInsert(ctx context.Context, table, cols string, width int, rows [][]any) error {
+	return t.bulkInsertOn(ctx, table, cols, width, rows, "")
+}
+
+// bulkInsertOn is bulkInsert with an ON CONFLICT clause (conflict, "" for
+// none) after each statement's rows.
+func (t *tx) bulkInsertOn(ctx context.Context, table, cols string, width int, rows [][]any, conflict string) error {
 	if t.d == postgresDialect {
-		return t.bulkInsertArrays(ctx, table, cols, width, rows)
+		return t.bulkInsertArrays(ctx, table, cols, width, rows, conflict)
 	}
 	per := bulkParams / width
 	one := "(" + placeholders(width) + ")"
@@ -37,7 +43,7 @@ func (t *tx) bulkInsert(ctx context.Context, table, cols string, width int, rows
 			args = append(args, r...)
 			vals[i] = one
 		}
-		if _, err := t.exec(ctx, `INSERT INTO `+table+` (`+cols+`) VALUES `+strings.Join(vals, ", "), args...); err != nil {
+		if _, err := t.exec(ctx, `INSERT INTO `+table+` (`+cols+`) VALUES `+strings.Join(vals, ", ")+conflict, args...); err != nil {
 			return fmt.Errorf("import into %s: %w", table, err)
 		}
 		rows = rows[n:]
@@ -61,14 +67,14 @@ const arrayRows = 25000
 // Values are strings (or string types), integers, or nil for NULL
 // (nullable); a column holding any string is text, else bigint, which
 // INSERT casts to the column's INTEGER where the column is one.
-func (t *tx) bulkInsertArrays(ctx context.Context, table, cols string, width int, rows [][]any) error {
+func (t *tx) bulkInsertArrays(ctx context.Context, table, cols string, width int, rows [][]any, conflict string) error {
 	for len(rows) > 0 {
 		n := min(arrayRows, len(rows))
 		args, casts, err := columnArrays(rows[:n], width)
 		if err != nil {
 			return fmt.Errorf("import into %s: %w", table, err)
 		}
-		if _, err := t.exec(ctx, `INSERT INTO `+table+` (`+cols+`) SELECT * FROM unnest(`+strings.Join(casts, ", ")+`)`, args...); err != nil {
+		if _, err := t.exec(ctx, `INSERT INTO `+table+` (`+cols+`) SELECT * FROM unnest(`+strings.Join(casts, ", ")+`)`+conflict, args...); err != nil {
 			return fmt.Errorf("import into %s: %w", table, err)
 		}
 		rows = rows[n:]

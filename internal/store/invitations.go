@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -74,6 +75,10 @@ func (t *tx) PendingInvitations(ctx context.Context) ([]*registry.Invitation, er
 	if err != nil {
 		return nil, fmt.Errorf("pending invitations: %w", err)
 	}
+	return scanInvitations(rows)
+}
+
+func scanInvitations(rows *sql.Rows) ([]*registry.Invitation, error) {
 	defer rows.Close()
 	var out []*registry.Invitation
 	for rows.Next() {
@@ -84,4 +89,110 @@ func (t *tx) PendingInvitations(ctx context.Context) ([]*registry.Invitation, er
 		out = append(out, inv)
 	}
 	return out, rows.Err()
+}
+
+// PendingInvitationsPage implements registry.Tx: the count and the page
+// both through the index invitations_pending (used_at, created_at); the
+// id orders only invitations made at the same instant.
+func (t *tx) PendingInvitationsPage(ctx context.Context, offset, limit int) ([]*registry.Invitation, int, error) {
+	var total int
+	if err := t.queryRow(ctx, `SELECT COUNT(*) FROM invitations WHERE used_at = ''`).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("pending invitations: %w", err)
+	}
+	if offset >= total {
+		return nil, total, nil
+	}
+	rows, err := t.query(ctx, `SELECT `+invitationCols+invitationFrom+` WHERE i.used_at = '' ORDER BY i.created_at, i.id LIMIT ? OFFSET ?`, limit, offset)
+	if err != nil {
+		return nil, 0, fmt.Errorf("pending invitations: %w", err)
+	}
+	out, err := scanInvitations(rows)
+	return out, total, err
+}
+
+// inChunk is how many ids one IN list carries: well below SQLite's limit
+// of parameters.
+const inChunk = 500
+
+// UsersByID implements registry.Tx: a statement per inChunk ids.
+func (t *tx) UsersByID(ctx context.Context, ids []string) (map[string]*registry.User, error) {
+	out := make(map[string]*registry.User, len(ids))
+	for len(ids) > 0 {
+		n := min(inChunk, len(ids))
+		args := make([]any, n)
+		for i, id := range ids[:n] {
+			args[i] = id
+		}
+		us, err := t.listUsers(ctx, `SELECT `+userCols+` FROM users WHERE id IN (`+placeholders(n)+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range us {
+			out[u.ID] = u
+		}
+		ids = ids[n:]
+	}
+	return out, nil
+}
+
+// PutInvitations implements registry.Tx: PutInvitation for many users in
+// a statement per table chunk (bulkInsert, with PutInvitation's ON
+// CONFLICT), then each row's id read back, a statement per inChunk users.
+// The users must be distinct (PostgreSQL refuses to update one row twice
+// in a statement).
+func (t *tx) PutInvitations(ctx context.Context, invs []*registry.Invitation) error {
+	rows := make([][]any, 0, len(invs))
+	byUser := make(map[string]*registry.Invitation, len(invs))
+	for _, inv := range invs {
+		rows = append(rows, []any{inv.ID, inv.UserID, inv.Hash, inv.InvitedBy, boolInt(inv.Mailed), tm(inv.CreatedAt), tm(inv.ExpiresAt), ""})
+		byUser[inv.UserID] = inv
+	}
+	if err := t.bulkInsertOn(ctx, "invitations", "id, user_id, hash, invited_by, mailed, created_at, expires_at, used_at", 8, rows,
+		` ON CONFLICT (user_id) DO UPDATE SET hash = excluded.hash, invited_by = excluded.invited_by, mailed = excluded.mailed,
+			created_at = excluded.created_at, expires_at = excluded.expires_at, used_at = ''`); err != nil {
+		return fmt.Errorf("put invitations: %w", err)
+	}
+	// A renewed row keeps its first id: read them back.
+	for i := 0; i < len(invs); i += inChunk {
+		part := invs[i:min(i+inChunk, len(invs))]
+		args := make([]any, len(part))
+		for j, inv := range part {
+			args[j] = inv.UserID
+		}
+		rs, err := t.query(ctx, `SELECT user_id, id FROM invitations WHERE user_id IN (`+placeholders(len(args))+`)`, args...)
+		if err != nil {
+			return fmt.Errorf("put invitations: %w", err)
+		}
+		for rs.Next() {
+			var user, id string
+			if err := rs.Scan(&user, &id); err != nil {
+				rs.Close()
+				return fmt.Errorf("put invitations: %w", err)
+			}
+			byUser[user].ID = id
+		}
+		err = rs.Err()
+		rs.Close()
+		if err != nil {
+			return fmt.Errorf("put invitations: %w", err)
+		}
+	}
+	return nil
+}
+
+// EnqueueMessages implements registry.Tx: EnqueueMessage for many, a
+// statement per chunk (bulkInsert, with its ON CONFLICT DO NOTHING).
+func (t *tx) EnqueueMessages(ctx context.Context, ms []*registry.Message) error {
+	rows := make([][]any, 0, len(ms))
+	for _, m := range ms {
+		r, err := messageRow(m)
+		if err != nil {
+			return fmt.Errorf("enqueue messages: %w", err)
+		}
+		rows = append(rows, r)
+	}
+	if err := t.bulkInsertOn(ctx, "outbox", msgCols, 18, rows, ` ON CONFLICT (msg_key) DO NOTHING`); err != nil {
+		return fmt.Errorf("enqueue messages: %w", err)
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -78,7 +79,7 @@ func (s *DB) Migrate(ctx context.Context) ([]string, error) {
 	}
 	var applied []string
 	for _, m := range ms {
-		t, err := conn.BeginTx(ctx, nil)
+		t, err := s.beginWaiting(ctx, func() (*sql.Tx, error) { return conn.BeginTx(ctx, nil) })
 		if err != nil {
 			return applied, fmt.Errorf("migrate %s: %w", m.name, err)
 		}

@@ -61,6 +61,65 @@ type DB struct {
 	// sealer links committed audit entries into the chain, on PostgreSQL
 	// only (auditseal.go).
 	sealer *auditSealer
+	// lockWait, on SQLite, is how long a write transaction keeps asking
+	// for the database's write lock that another process holds, past
+	// the busy timeout: 0 not at all (the server's default: a request
+	// fails after sqliteBusyTimeout), <0 until its context ends
+	// (WaitForWriters). onLockWait, if set, is called once a write begins
+	// waiting so.
+	lockWait   time.Duration
+	onLockWait func()
+}
+
+// sqliteBusyTimeout is how long SQLite itself waits for another
+// connection's write lock (busy_timeout) before a statement fails with
+// SQLITE_BUSY, "database is locked". A variable for the tests.
+var sqliteBusyTimeout = 10 * time.Second
+
+// WaitForWriters makes the write transactions of this handle on SQLite
+// wait for another process's write, however long it lasts, until their
+// context ends, instead of failing with "database is locked" once the busy
+// timeout passes: for the command line (ipreg import beside a running
+// ipreg serve whose own transactions, an import or a feed snapshot of a
+// large registry, can take longer than the busy timeout). onWait, if not
+// nil, is called once when a transaction first has to wait past the busy
+// timeout, to tell the person why nothing happens. No effect on PostgreSQL,
+// whose writers wait for each other's row locks anyway.
+func (s *DB) WaitForWriters(onWait func()) {
+	s.lockWait, s.onLockWait = -1, onWait
+}
+
+// isBusy reports whether err is SQLite's "database is locked": another
+// connection held the write lock past the busy timeout.
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
+}
+
+// beginWaiting runs begin (a BEGIN IMMEDIATE on SQLite) and, while it fails
+// with SQLITE_BUSY, again after a pause, for as long as lockWait allows.
+// SQLite's busy timeout has waited already before each failure.
+func (s *DB) beginWaiting(ctx context.Context, begin func() (*sql.Tx, error)) (*sql.Tx, error) {
+	start := time.Now()
+	told := false
+	pause := 50 * time.Millisecond
+	for {
+		t, err := begin()
+		if err == nil || s.d != sqliteDialect || s.lockWait == 0 || !isBusy(err) ||
+			(s.lockWait > 0 && time.Since(start) >= s.lockWait) {
+			return t, err
+		}
+		if !told && s.onLockWait != nil {
+			told = true
+			s.onLockWait()
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w (waited for another process's write: %v)", err, ctx.Err())
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, time.Second)
+	}
 }
 
 var _ registry.Store = (*DB)(nil)
@@ -102,7 +161,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	// the write lock at BEGIN, so two writers queue on busy_timeout instead
 	// of deadlocking on a lock upgrade.
 	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", sqliteBusyTimeout.Milliseconds()))
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
@@ -196,7 +255,7 @@ func (s *DB) begin(ctx context.Context, urgent bool) (*sql.Tx, func(), error) {
 		}
 		done = s.writer.unlock
 	}
-	t, err := s.db.BeginTx(ctx, nil)
+	t, err := s.beginWaiting(ctx, func() (*sql.Tx, error) { return s.db.BeginTx(ctx, nil) })
 	if err != nil {
 		done()
 		return nil, nil, err

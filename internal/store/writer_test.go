@@ -238,3 +238,70 @@ func openSQLite(t *testing.T) *DB {
 	}
 	return db
 }
+
+// Two handles on one SQLite file, as ipreg import beside a running ipreg
+// serve: while one holds a write transaction longer than the busy timeout,
+// the other's writes wait for it (WaitForWriters) instead of failing with
+// "database is locked" (tester, issue 13), and so does its Migrate. The
+// holder lets go only once the waiter has waited past the busy timeout
+// (onWait), so no timing decides the outcome.
+func TestSQLiteWriteWaitsForAnotherProcess(t *testing.T) {
+	old := sqliteBusyTimeout
+	sqliteBusyTimeout = 20 * time.Millisecond
+	t.Cleanup(func() { sqliteBusyTimeout = old })
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "ipreg.db")
+	server, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	if _, err := server.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []string{"write", "migrate"} {
+		t.Run(step, func(t *testing.T) {
+			cli, err := Open(ctx, path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cli.Close()
+			waiting := make(chan struct{})
+			cli.WaitForWriters(func() { close(waiting) })
+			held, release := make(chan struct{}), make(chan struct{})
+			done := make(chan error, 1)
+			go func() {
+				done <- server.Write(ctx, func(tx registry.Tx) error {
+					if _, err := tx.NextSerial(ctx, "long-write"); err != nil {
+						return err
+					}
+					close(held)
+					<-release
+					return nil
+				})
+			}()
+			<-held
+			go func() { <-waiting; close(release) }()
+			switch step {
+			case "write":
+				err = cli.Write(ctx, func(tx registry.Tx) error { _, err := tx.NextSerial(ctx, "long-write"); return err })
+			case "migrate":
+				_, err = cli.Migrate(ctx)
+			}
+			if err != nil {
+				t.Errorf("%s beside another handle's long write = %v; want it to wait", step, err)
+			}
+			select {
+			case <-release:
+			default:
+				close(release)
+				if err == nil {
+					t.Errorf("%s went through while the other handle held the write lock", step)
+				}
+			}
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}

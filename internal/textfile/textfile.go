@@ -104,7 +104,11 @@ func CSV(r io.Reader, isHeader func(fields []string) bool) (header []string, rec
 	if err != nil {
 		return nil, nil, err
 	}
-	cr := csv.NewReader(br)
+	// The reader keeps the last lines read, so that an error's column,
+	// a byte offset in encoding/csv, is told as people count it: in
+	// characters (an Urdu letter is two bytes).
+	tail := &lineTail{r: br, line: 1}
+	cr := csv.NewReader(bufio.NewReader(tail))
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
 	for first := true; ; first = false {
@@ -113,7 +117,7 @@ func CSV(r io.Reader, isHeader func(fields []string) bool) (header []string, rec
 			return header, recs, nil
 		}
 		if pe := (*csv.ParseError)(nil); errors.As(err, &pe) {
-			return nil, nil, csvError(pe)
+			return nil, nil, csvError(pe, tail.column(pe.Line, pe.Column))
 		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("read: %w", err)
@@ -142,14 +146,72 @@ func CSV(r io.Reader, isHeader func(fields []string) bool) (header []string, rec
 // encoding/csv's) what is wrong with the quotes, at the line the person
 // must look at: where an unclosed quoted field starts (StartLine; its
 // Line is where the file ended), or where a stray quote is.
-func csvError(pe *csv.ParseError) error {
+//
+// column is the error's character column on its line (lineTail.column).
+func csvError(pe *csv.ParseError, column int) error {
 	switch {
 	case errors.Is(pe.Err, csv.ErrQuote):
 		return &LineError{Line: pe.StartLine, Err: fmt.Errorf("a quoted field starts here and is never closed; add the closing quote (\") or remove the opening one")}
 	case errors.Is(pe.Err, csv.ErrBareQuote):
-		return &LineError{Line: pe.Line, Err: fmt.Errorf("a quote (\") appears inside a field that does not start with one (column %d); put the whole field in quotes and double the quote inside it, or remove it", pe.Column)}
+		return &LineError{Line: pe.Line, Err: fmt.Errorf("a quote (\") appears inside a field that does not start with one (column %d); put the whole field in quotes and double the quote inside it, or remove it", column)}
 	}
-	return &LineError{Line: pe.Line, Err: fmt.Errorf("cannot be read as CSV (column %d); check the quotes on this line", pe.Column)}
+	return &LineError{Line: pe.Line, Err: fmt.Errorf("cannot be read as CSV (column %d); check the quotes on this line", column)}
+}
+
+// lineTail passes r on, keeping the last lines read (numbered from 1), at
+// least every line that ends within tailKeep bytes of the last byte read:
+// the CSV reader's buffer reads at most 4 KiB ahead of the line it
+// reports an error on, so that line is always kept.
+type lineTail struct {
+	r    io.Reader
+	buf  []byte // the bytes of lines line, line+1, … read so far
+	line int    // the line buf starts with
+}
+
+// tailKeep is how far back lineTail keeps whole lines.
+const tailKeep = 16 << 10
+
+func (t *lineTail) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	t.buf = append(t.buf, p[:n]...)
+	if len(t.buf) > 4*tailKeep {
+		// Drop the lines that end more than tailKeep before the end.
+		cut := 0
+		for {
+			i := bytes.IndexByte(t.buf[cut:], '\n')
+			if i < 0 || len(t.buf)-(cut+i+1) < tailKeep {
+				break
+			}
+			cut += i + 1
+			t.line++
+		}
+		t.buf = append(t.buf[:0], t.buf[cut:]...)
+	}
+	return n, err
+}
+
+// column is the character (rune) column, 1-based, of byte column col
+// (1-based, as encoding/csv reports it) of line, as people count it; col
+// itself when the line is no longer kept.
+func (t *lineTail) column(line, col int) int {
+	if line < t.line || col < 1 {
+		return col
+	}
+	b := t.buf
+	for l := t.line; l < line; l++ {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			return col
+		}
+		b = b[i+1:]
+	}
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		b = b[:i]
+	}
+	if col-1 > len(b) {
+		return utf8.RuneCount(b) + (col - 1 - len(b)) + 1
+	}
+	return utf8.RuneCount(b[:col-1]) + 1
 }
 
 var errUTF16 = errors.New("the file is UTF-16 (\"Unicode text\"); save it as UTF-8 (in Excel: CSV UTF-8)")

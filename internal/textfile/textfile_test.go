@@ -113,6 +113,12 @@ func TestCSVRefuses(t *testing.T) {
 		msg      string
 	}{
 		{"bare quote on line 3", "a\nb\nc\"d\n", 3, "does not start with one (column 2)"},
+		// Columns in characters, as people count them: an Urdu letter is
+		// two bytes (byte column 20 here).
+		{"bare quote after an Urdu name", "name,email\nعائشہ خان,x\"y\n", 2, "does not start with one (column 12)"},
+		{"bare quote after an Urdu name, CRLF, BOM", "\ufeffname,email\r\nعائشہ خان,x\"y\r\n", 2, "(column 12)"},
+		{"bare quote after an Urdu name, 20,000 lines in", strings.Repeat("بلال احمد,ok\n", 20000) + "عائشہ خان,x\"y\n", 20001, "(column 12)"},
+		{"bare quote on the second line of a quoted field's record", "a,\"b\nc\"\nعائشہ,d\"e\n", 3, "(column 8)"},
 		{"unterminated quote after a BOM", "\ufeffa\n\"b\n", 2, "never closed"},
 		{"unclosed quote starting on line 5, file ends on 6", "a\nb\nc\nd\n\"e\nf\n", 5, "a quoted field starts here and is never closed"},
 		{"unclosed quote in a CR-only file", "a\rb\r\"c\rd\r", 3, "never closed"},

@@ -60,6 +60,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"Notices", testNotices},
 		{"Import", testImport},
 		{"Invitations", testInvitations},
+		{"InvitationsInBulkAndPaged", testInvitationsInBulkAndPaged},
 		{"NoticeFeedOrder", testNoticeFeedOrder},
 	}
 	for _, tt := range tests {
