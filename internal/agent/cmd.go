@@ -103,7 +103,7 @@ func run(ctx context.Context, args []string, env flagenv.Env, stdio IO) error {
 	fs.DurationVar(&maxAge, "max-age", 24*time.Hour, "data older than this is stale")
 	fs.StringVar(&onStale, "on-stale", "fail-static", "when data is stale: fail-static (keep answering from it) or fail-closed (answer not registered)")
 	fs.DurationVar(&poll, "poll", time.Minute, "regular poll of the notification, besides the long-poll (not while following the stream)")
-	fs.BoolVar(&stream, "stream", true, "follow the registry's feed stream (GET /feed/v1/…/stream: each new version pushed with its delta, one connection kept open); false, or a registry without a stream, long-polls instead")
+	fs.BoolVar(&stream, "stream", true, "follow the registry's feed stream (GET /feed/v1/…/stream: each new version pushed with the files it needs, one connection kept open); false, or a registry without a stream, long-polls instead")
 	fs.StringVar(&nftFile, "nft-file", "", "after each new version, write an nft script that replaces sets allow4/allow6 of table inet ipreg in one transaction")
 	fs.BoolVar(&nftApply, "nft-apply", false, "after each new version, bring the kernel sets allow4/allow6 of table inet ipreg to it over netlink in one transaction: whole the first time, then only the changed intervals (needs CAP_NET_ADMIN)")
 	fs.StringVar(&ipsetFile, "ipset-file", "", "after each new version, write an \"ipset restore\" script that swaps in new hash:net sets ipreg4/ipreg6")

@@ -40,7 +40,7 @@ func newMetrics(a *Agent, reg *prometheus.Registry) *metrics {
 				"per request unregistered, unknown_number, no_address, no_session, stopped, stop_unmatched, stale_stop (a Stop of an earlier session with the id of the one now holding addresses, ends nothing), nas_restart (Accounting-On/Off), stopped_session (a packet of a session after its Stop, ignored), before_restart (a packet, or a Stop, of a session begun before its NAS's Accounting-On/Off, ignored), ignored; " +
 				"per binding feed_withdrawal (its number left the feed), restore_refused (a persisted binding not restored at start); bad_authenticator (a request with a wrong shared secret, dropped)."}, []string{"outcome"}),
 		inlineFiles: prometheus.NewCounter(prometheus.CounterOpts{Name: "ipreg_agent_stream_files_total",
-			Help: "Delta files taken from the feed stream instead of fetched (each checked against the verified notification's hash)."}),
+			Help: "Feed files (deltas or snapshots) taken from the feed stream instead of fetched (each checked against the verified notification's hash)."}),
 		streaming: prometheus.NewGauge(prometheus.GaugeOpts{Name: "ipreg_agent_streaming",
 			Help: "1 while the agent follows the registry's feed stream, 0 while it long-polls (--stream=false, a registry without a stream, or between reconnections)."}),
 	}

@@ -27,6 +27,14 @@ var streamSilence = 60 * time.Second
 // delta file inline (at most 64 KiB, so about 88 KiB of base64).
 const maxStreamLine = 1 << 20
 
+// A stream that fails maxStreamFails times in a row without syncing a
+// notification is given up for streamPause: the agent long-polls meanwhile
+// (package variables: tests shorten them).
+var (
+	maxStreamFails = 5
+	streamPause    = 10 * time.Minute
+)
+
 // errNoStream means the registry has no feed stream (one older than it):
 // Run goes back to the long-poll for good.
 var errNoStream = errors.New("the registry has no feed stream")
@@ -66,11 +74,11 @@ func (f *inlineFiles) clear() {
 
 // stream follows the registry's feed stream (GET …/stream, Server-Sent
 // Events) until it ends, goes silent, or a notification fails to sync: each
-// notification is synced the moment it arrives, with the delta files sent
-// before it. It returns nil when the registry ended the stream (the
-// caller reconnects), errNoStream when the registry has none, else the
-// error.
-func (a *Agent) stream(ctx context.Context) error {
+// notification is synced the moment it arrives, with the files sent
+// before it. It returns how many notifications it synced, and nil when
+// the registry ended the stream (the caller reconnects), errNoStream when
+// the registry has none, else the error.
+func (a *Agent) stream(ctx context.Context) (synced int, err error) {
 	var after int64
 	if s := a.state.Load(); s != nil {
 		after = s.Version
@@ -80,7 +88,7 @@ func (a *Agent) stream(ctx context.Context) error {
 	cancel := func() { cancelCause(errSilent) }
 	req, err := http.NewRequestWithContext(ctx, "GET", a.feedURL("stream")+"?after="+strconv.FormatInt(after, 10), nil)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	req.Header.Set("Accept", "text/event-stream")
 	if a.cfg.Token != "" {
@@ -91,19 +99,19 @@ func (a *Agent) stream(ctx context.Context) error {
 	defer silence.Stop()
 	res, err := a.cfg.HTTP.Do(req)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer res.Body.Close()
 	switch {
 	case res.StatusCode == http.StatusNotFound || res.StatusCode == http.StatusMethodNotAllowed || res.StatusCode == http.StatusNotImplemented:
 		if a.cfg.Operator == "" || res.Header.Get("Content-Type") != "application/json" {
-			return errNoStream
+			return 0, errNoStream
 		}
-		return fmt.Errorf("GET %s: status %d", req.URL, res.StatusCode) // an operator feed refused: the long-poll would be too
+		return 0, fmt.Errorf("GET %s: status %d", req.URL, res.StatusCode) // an operator feed refused: the long-poll would be too
 	case res.StatusCode != http.StatusOK:
-		return fmt.Errorf("GET %s: status %d", req.URL, res.StatusCode)
+		return 0, fmt.Errorf("GET %s: status %d", req.URL, res.StatusCode)
 	case !strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream"):
-		return errNoStream // something in the path answers, but not with a stream
+		return 0, errNoStream // something in the path answers, but not with a stream
 	}
 	defer a.inline.clear()
 	sc := bufio.NewScanner(res.Body)
@@ -117,10 +125,11 @@ func (a *Agent) stream(ctx context.Context) error {
 		switch {
 		case len(line) == 0: // the end of an event
 			if err := a.streamEvent(ctx, event, data, first); err != nil {
-				return err
+				return synced, err
 			}
 			if event == "notification" {
 				first = false
+				synced++
 			}
 			event, data = "", data[:0]
 		case line[0] == ':': // a comment: the keep-alive
@@ -139,12 +148,12 @@ func (a *Agent) stream(ctx context.Context) error {
 		}
 	}
 	if errors.Is(context.Cause(ctx), errSilent) {
-		return errSilent
+		return synced, errSilent
 	}
 	if err := sc.Err(); err != nil {
-		return fmt.Errorf("feed stream: %w", err)
+		return synced, fmt.Errorf("feed stream: %w", err)
 	}
-	return nil // the registry ended the stream, as it does every few minutes
+	return synced, nil // the registry ended the stream, as it does every few minutes
 }
 
 // errSilent ends a stream that said nothing for streamSilence.

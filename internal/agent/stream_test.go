@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -25,6 +26,8 @@ type streamingRegistry struct {
 	conns    atomic.Int32
 	fileGets atomic.Int32
 	afters   chan string
+	fail     atomic.Int32  // the next this many streams answer 503
+	abort    chan struct{} // breaks the open stream's connection
 }
 
 func (s *streamingRegistry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -40,6 +43,10 @@ func (s *streamingRegistry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case s.afters <- r.URL.Query().Get("after"):
 	default:
 	}
+	if s.fail.Add(-1) >= 0 {
+		http.Error(w, "busy", http.StatusServiceUnavailable)
+		return
+	}
 	w.Header().Set("Content-Type", "text/event-stream; charset=utf-8")
 	w.WriteHeader(200)
 	w.(http.Flusher).Flush()
@@ -47,6 +54,8 @@ func (s *streamingRegistry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
 			return
+		case <-s.abort:
+			panic(http.ErrAbortHandler) // the connection breaks mid-stream
 		case ev, ok := <-s.events:
 			if !ok {
 				return // the registry ends the stream
@@ -71,7 +80,7 @@ func noteEvent(n feed.Notification, jws string) string {
 
 func newStreamFixture(t *testing.T) (*fixture, *streamingRegistry) {
 	fx := newFixture(t)
-	sr := &streamingRegistry{fakeRegistry: fx.reg, events: make(chan string, 16), afters: make(chan string, 16)}
+	sr := &streamingRegistry{fakeRegistry: fx.reg, events: make(chan string, 16), afters: make(chan string, 16), abort: make(chan struct{})}
 	fx.srv.Config.Handler = sr
 	fx.a.cfg.Stream = true
 	fx.a.cfg.Now = time.Now
@@ -212,4 +221,75 @@ func TestStreamFallsBackToLongPoll(t *testing.T) {
 	}
 	fx.reg.publish(t, "s1", 2, []feed.Entry{entry("14.1.104.0/24"), entry("27.255.1.0/24")}, nil)
 	fx.waitVersion(2) // through the long-poll, which the fake answers at once
+}
+
+// TestStreamBackoffEndsWithProgress: a stream that synced a notification
+// ends the backoff of earlier failures, as a long-poll's answer does, so
+// one outage's backoff does not delay the reconnect after the next.
+func TestStreamBackoffEndsWithProgress(t *testing.T) {
+	fx, sr := newStreamFixture(t)
+	var mu sync.Mutex
+	var pauses []time.Duration
+	fx.a.pause = func(ctx context.Context, d time.Duration) bool {
+		mu.Lock()
+		pauses = append(pauses, d)
+		mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(10 * time.Millisecond):
+			return true
+		}
+	}
+	n1 := fx.reg.publish(t, "s1", 1, []feed.Entry{entry("14.1.104.0/24")}, nil)
+	// Three failed connections (the stream answers 503), then one that
+	// syncs a notification and breaks.
+	sr.fail.Store(3)
+	fx.run()
+	fx.waitVersion(1)
+	for range 4 {
+		<-sr.afters
+	}
+	n2 := fx.reg.publishWith(t, "s1", 2, 1, []feed.Entry{entry("14.1.104.0/24")}, map[int64][]feed.Op{2: {{Op: "add", Entry: entry("27.255.1.0/24")}}})
+	_ = n1
+	sr.events <- noteEvent(n2, fx.reg.note)
+	fx.waitVersion(2)
+	sr.abort <- struct{}{} // the connection breaks after the sync
+	<-sr.afters            // and the agent comes back
+	mu.Lock()
+	defer mu.Unlock()
+	if len(pauses) < 4 {
+		t.Fatalf("pauses %v: want three growing ones, then one after the break", pauses)
+	}
+	if last, before := pauses[len(pauses)-1], pauses[len(pauses)-2]; last > time.Second || before <= time.Second/2 {
+		t.Fatalf("pauses %v: after a stream that synced, the backoff must start again at a second (it was %v before)", pauses, before)
+	}
+}
+
+// TestStreamRefusedStillSyncs: a path that refuses the stream (403 from a
+// proxy) but passes the rest: the agent still gets each version (it takes
+// the notification after each failed attempt) and, after maxStreamFails,
+// long-polls for a while.
+func TestStreamRefusedStillSyncs(t *testing.T) {
+	oldFails := maxStreamFails
+	maxStreamFails = 2
+	t.Cleanup(func() { maxStreamFails = oldFails })
+	fx, sr := newStreamFixture(t)
+	fx.a.pause = func(ctx context.Context, d time.Duration) bool { return ctx.Err() == nil }
+	sr.fail.Store(1 << 30)
+	fx.reg.publish(t, "s1", 1, []feed.Entry{entry("14.1.104.0/24")}, nil)
+	fx.run()
+	fx.waitVersion(1)
+	fx.reg.publish(t, "s1", 2, []feed.Entry{entry("14.1.104.0/24"), entry("27.255.1.0/24")}, nil)
+	fx.waitVersion(2)
+	if !fx.allowed("27.255.1.9") {
+		t.Fatal("version 2 not applied")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for fx.a.noStream.Load() || testutil.ToFloat64(fx.a.metrics.streaming) != 0 || sr.conns.Load() < int32(maxStreamFails) {
+		if time.Now().After(deadline) {
+			t.Fatalf("after %d refused streams the agent should long-poll", sr.conns.Load())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

@@ -498,6 +498,9 @@ func merge(entries []feed.Entry, ops []feed.Op) ([]feed.Entry, error) {
 func (a *Agent) Run(ctx context.Context) {
 	backoff := time.Second
 	nextPoll := time.Time{}
+	// streamFails: stream attempts in a row that synced nothing; after
+	// maxStreamFails the agent long-polls until streamPausedUntil.
+	streamFails, streamPausedUntil := 0, time.Time{}
 	pause := a.pause
 	if pause == nil {
 		pause = func(ctx context.Context, d time.Duration) bool {
@@ -515,13 +518,22 @@ func (a *Agent) Run(ctx context.Context) {
 		var err error
 		var wait time.Duration
 		before := a.state.Load()
-		if a.cfg.Stream && before != nil && !a.noStream.Load() {
+		if a.cfg.Stream && before != nil && !a.noStream.Load() && time.Now().After(streamPausedUntil) {
 			// The stream replaces both the long-poll and the regular poll:
 			// the registry pushes every new notification, re-signed ones
 			// included, and a silent stream is dropped within a minute.
 			a.metrics.streaming.Set(1)
-			err = a.stream(ctx)
+			synced, err := a.stream(ctx)
 			a.metrics.streaming.Set(0)
+			if synced > 0 {
+				// Progress ends the backoff, as a long-poll's answer does:
+				// one outage's backoff must not delay the next reconnect.
+				backoff = time.Second
+				if streamFails > 0 {
+					a.cfg.Log.Info("agent: feed stream resumed", "version", a.state.Load().Version)
+				}
+				streamFails = 0
+			}
 			switch {
 			case errors.Is(err, errNoStream):
 				a.noStream.Store(true)
@@ -534,7 +546,24 @@ func (a *Agent) Run(ctx context.Context) {
 				return
 			}
 			a.metrics.rejected.WithLabelValues(Reason(err)).Inc()
+			if streamFails++; streamFails >= maxStreamFails {
+				// A stream that keeps failing (refused by something in the
+				// path, or open and silent) must not leave the agent behind:
+				// long-poll for a while, fetching the notification at once,
+				// then try the stream again.
+				a.cfg.Log.Warn("agent: the feed stream failed repeatedly; long-polling for a while", "err", err, "failures", streamFails, "stream_again_in", streamPause)
+				streamPausedUntil, streamFails, nextPoll = time.Now().Add(streamPause), 0, time.Time{}
+				continue
+			}
 			a.cfg.Log.Warn("agent: feed stream failed; serving the last verified table", "err", err, "retry_in", backoff)
+			// Whatever broke the stream (a path that refuses or stalls it),
+			// the plain notification may still come through: take it, so
+			// the agent is not behind while it waits to reconnect.
+			if jws, ok, ferr := a.fetchNotification(ctx, 0); ferr == nil && ok {
+				if serr := a.Sync(ctx, jws); serr != nil {
+					a.metrics.rejected.WithLabelValues(Reason(serr)).Inc()
+				}
+			}
 			if !pause(ctx, backoff/2+rand.N(backoff/2+1)) {
 				return
 			}

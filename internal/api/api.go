@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -31,6 +32,10 @@ type Config struct {
 	// FeedKeys returns the feed's public signing keys (the next one only
 	// during a rotation) for GET /api/v1/keys; nil publishes none.
 	FeedKeys func() (cur, next ed25519.PublicKey, err error)
+	// StreamKeepAlive is how often a quiet feed stream sends its
+	// keep-alive, and so how soon a revoked token ends the stream it
+	// opened (checked at each); default 20 s.
+	StreamKeepAlive time.Duration
 }
 
 // Server serves the API.

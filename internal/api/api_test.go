@@ -284,6 +284,7 @@ func newClient(t *testing.T, kind string, opts ...func(*registry.Config)) *clien
 	done := make(chan struct{})
 	go func() { pub.Run(ctx, 50*time.Millisecond); close(done) }()
 	srv := httptest.NewServer(api.New(svc, slog.New(slog.DiscardHandler), api.Config{MaxBodyBytes: 64 << 10, Feed: rd, MetricsToken: testMetricsToken,
+		StreamKeepAlive: 200 * time.Millisecond,
 		FeedKeys: func() (cur, next ed25519.PublicKey, err error) {
 			c, n, err := keys.Load()
 			if err != nil || n == nil {
@@ -809,6 +810,23 @@ func testFeed(t *testing.T, c *client) {
 
 	// Operator feeds: that operator's token only.
 	jazzTok := c.want(c.do("POST", "/api/v1/tokens", c.login("operator.jazz@demo.test"), map[string]any{"name": "agent"}), 201).json(t)["token"].(string)
+	// A feed token revoked while its stream is open ends the stream at
+	// the next keep-alive, as it would refuse the next request.
+	jazzSession := c.login("operator.jazz@demo.test")
+	made := c.want(c.do("POST", "/api/v1/tokens", jazzSession, map[string]any{"name": "stream", "scope": "feed"}), 201).json(t)
+	revoked := openStream(t, c.base+"/feed/v1/operators/jazz/stream?after=0", made["token"].(string))
+	for ev := revoked.next(); ev.event != "notification"; ev = revoked.next() {
+	}
+	c.want(c.do("DELETE", "/api/v1/tokens/"+made["id"].(string), jazzSession, nil), 204)
+	select {
+	case ev, ok := <-revoked.events:
+		if ok {
+			t.Fatalf("an event after the stream's token was revoked: %+v", ev)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the stream of a revoked token went on")
+	}
+	revoked.close()
 	c.want(c.raw("GET", "/feed/v1/operators/jazz/notification.jose", "", "", nil), 401)
 	c.want(c.raw("GET", "/feed/v1/operators/jazz/notification.jose", ptcl, "", nil), 404)
 	nj, res := c.notification("/feed/v1/operators/jazz/notification.jose", jazzTok)
@@ -1058,9 +1076,16 @@ type sseStream struct {
 }
 
 // openStream GETs a feed stream and reads its events in the background.
-func openStream(t *testing.T, u string) *sseStream {
+func openStream(t *testing.T, u string, token ...string) *sseStream {
 	t.Helper()
-	res, err := http.Get(u)
+	req, err := http.NewRequest("GET", u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(token) > 0 {
+		req.Header.Set("Authorization", "Bearer "+token[0])
+	}
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,8 +19,8 @@ import (
 // gives up after 60 s of silence, see the connection live), and an end
 // after streamLifetime plus up to a minute of jitter, so that clients
 // reconnect, and spread again over replicas, at different moments.
-var (
-	streamKeepAlive = 20 * time.Second
+const (
+	streamKeepAlive = 20 * time.Second // Config.StreamKeepAlive's default
 	streamLifetime  = 10 * time.Minute
 )
 
@@ -64,8 +64,16 @@ func (s *Server) feedStream(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	fe := registry.FieldErrors{}
 	have, err := strconv.ParseInt(q.Get("after"), 10, 64)
-	if err != nil || have < 0 {
+	switch {
+	case q.Get("after") == "":
 		fe.Add("after", "is required: the version the client has (0 for none)")
+	case err != nil || have < 0:
+		fe.Add("after", "must be a whole number from 0 up: the version the client has (0 for none)")
+	}
+	// An EventSource reconnecting sends the last event's id, which is
+	// the version it got last: newer than the after in its URL.
+	if id, err := strconv.ParseInt(r.Header.Get("Last-Event-ID"), 10, 64); err == nil && id > have {
+		have = id
 	}
 	lifetime := streamLifetime + rand.N(time.Minute)
 	if v := q.Get("timeout"); v != "" {
@@ -104,15 +112,30 @@ func (s *Server) feedStream(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	defer context.AfterFunc(s.streams, cancel)()
 
-	keepAlive := time.NewTicker(streamKeepAlive)
+	every := s.cfg.StreamKeepAlive
+	if every <= 0 {
+		every = streamKeepAlive
+	}
+	keepAlive := time.NewTicker(every)
 	defer keepAlive.Stop()
 	sent := ""
+	actor, tok := user(r), token(r)
 	for {
-		st, ok, err := s.cfg.Feed.Next(ctx, user(r), scope, sent, have, keepAlive.C)
+		st, ok, err := s.cfg.Feed.Next(ctx, actor, scope, sent, have, keepAlive.C)
 		if err != nil {
 			// The stream's time is up, the client went away, or the
 			// server shuts down: the client reconnects (elsewhere).
 			return
+		}
+		if tok != "" {
+			// The token is checked again before each event and each
+			// keep-alive (every 20 s): a token revoked, expired or whose
+			// user lost the operator ends the stream within seconds, as
+			// it would refuse the next request.
+			if actor, err = s.svc.Authenticate(ctx, tok); err != nil || s.cfg.Feed.Allowed(actor, scope) != nil ||
+				registry.CheckScope(actor, true) != nil {
+				return
+			}
 		}
 		var event []byte
 		if !ok {
@@ -128,9 +151,10 @@ func (s *Server) feedStream(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// CloseStreams ends every feed stream (at once, between events): for
-// http.Server.RegisterOnShutdown, since Shutdown waits for handlers and a
-// stream's would last minutes.
+// CloseStreams ends every feed stream (at once, between events) and
+// answers every long-poll (204): for http.Server.RegisterOnShutdown, since
+// Shutdown waits for handlers, a stream's for minutes and a long-poll's
+// for up to 25 s.
 func (s *Server) CloseStreams() { s.stopStreams() }
 
 var keepAliveEvent = []byte(": keep-alive\n\n")

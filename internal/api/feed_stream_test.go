@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -16,7 +17,7 @@ import (
 )
 
 // TestStreamEndsAtShutdown: a server shutting down ends its feed streams
-// at once (CloseStreams, registered with RegisterOnShutdown, as ipreg
+// and answers its long-polls at once (CloseStreams, registered with RegisterOnShutdown, as ipreg
 // serve does), instead of waiting out their ten minutes: Shutdown returns
 // before its deadline and the client sees the stream end.
 func TestStreamEndsAtShutdown(t *testing.T) {
@@ -48,10 +49,30 @@ func TestStreamEndsAtShutdown(t *testing.T) {
 			if ev := stream.next(); ev.event != "notification" {
 				t.Fatalf("the stream's second event is %+v, not the notification", ev)
 			}
+			// And a long-poll waiting: answered 204 at once.
+			polled := make(chan int, 1)
+			go func() {
+				res, err := http.Get(srv.URL + "/feed/v1/wait?after=999&timeout=25")
+				if err != nil {
+					polled <- 0
+					return
+				}
+				res.Body.Close()
+				polled <- res.StatusCode
+			}()
+			for deadline := time.Now().Add(10 * time.Second); a.FeedWaiting() == 0; {
+				if time.Now().After(deadline) {
+					t.Fatal("the long-poll did not start")
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
 			if err := srv.Config.Shutdown(ctx); err != nil {
-				t.Fatalf("Shutdown with a stream open: %v (the stream kept it waiting)", err)
+				t.Fatalf("Shutdown with a stream and a long-poll open: %v (one kept it waiting)", err)
+			}
+			if code := <-polled; code != http.StatusNoContent {
+				t.Fatalf("the long-poll at shutdown answered %d, want 204", code)
 			}
 			if _, ok := <-stream.events; ok {
 				t.Fatal("an event after shutdown")

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -27,8 +28,11 @@ func (s *Server) feedWait(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	fe := registry.FieldErrors{}
 	after, err := strconv.ParseInt(q.Get("after"), 10, 64)
-	if err != nil || after < 0 {
+	switch {
+	case q.Get("after") == "":
 		fe.Add("after", "is required: the version the client has (0 for none)")
+	case err != nil || after < 0:
+		fe.Add("after", "must be a whole number from 0 up: the version the client has (0 for none)")
 	}
 	timeout := publish.MaxWait
 	if v := q.Get("timeout"); v != "" {
@@ -43,8 +47,17 @@ func (s *Server) feedWait(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.metrics.waiting.Inc()
-	jws, version, ok, err := s.cfg.Feed.Wait(r.Context(), user(r), scope, after, timeout)
+	// Shutdown answers a waiting long-poll at once (204: nothing newer
+	// here), so that draining does not wait out its 25 s and the client
+	// asks again, elsewhere.
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	defer context.AfterFunc(s.streams, cancel)()
+	jws, version, ok, err := s.cfg.Feed.Wait(ctx, user(r), scope, after, timeout)
 	s.metrics.waiting.Dec()
+	if err != nil && r.Context().Err() == nil && s.streams.Err() != nil {
+		err, ok = nil, false // shutting down
+	}
 	if err != nil {
 		if r.Context().Err() != nil {
 			return // the client went away

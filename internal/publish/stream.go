@@ -58,34 +58,56 @@ func (r *Reader) Next(ctx context.Context, actor *registry.User, scope, sent str
 	}
 }
 
-// inline returns the files a client at version have needs to reach v:
-// the deltas after have when v lists all of them (at most
-// maxInlineFiles), else v's snapshot; nil when one is too large
-// (MaxInlineFileBytes) or unreadable, or the client holds v already: the
-// client then fetches what it needs by URL, as without a stream.
+// inline returns the files a client at version have needs to reach v, as
+// ipreg-agent decides (RRDP's rule): the deltas after have when v lists
+// them all and a file of version have itself (the link the client checks
+// its history against), else v's snapshot and the deltas after it. None
+// when a file is too large (MaxInlineFileBytes) or unreadable, when more
+// than maxInlineFiles deltas would go, or when the client holds v already:
+// the client then fetches what it needs by URL, as without a stream.
 func (r *Reader) inline(ctx context.Context, actor *registry.User, scope string, v view, have int64) []*File {
 	if v.version == have {
 		return nil
 	}
-	var refs []feed.FileRef
-	if have > 0 && v.version > have && v.version-have <= maxInlineFiles {
-		for want := have + 1; want <= v.version; want++ {
-			i := slices.IndexFunc(v.deltas, func(d feed.FileRef) bool { return d.Version == want })
-			if i < 0 {
-				refs = nil
-				break
-			}
-			refs = append(refs, v.deltas[i])
+	delta := func(version int64) (feed.FileRef, bool) {
+		i := slices.IndexFunc(v.deltas, func(d feed.FileRef) bool { return d.Version == version })
+		if i < 0 {
+			return feed.FileRef{}, false
 		}
+		return v.deltas[i], true
 	}
-	if refs == nil && v.snapshot.URL != "" {
-		refs = []feed.FileRef{v.snapshot}
+	// deltasFrom lists the deltas from+1 … v's version, or false.
+	deltasFrom := func(from int64) ([]feed.FileRef, bool) {
+		if v.version-from > maxInlineFiles {
+			return nil, false
+		}
+		var out []feed.FileRef
+		for want := from + 1; want <= v.version; want++ {
+			d, ok := delta(want)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, d)
+		}
+		return out, true
+	}
+	_, linked := delta(have)
+	refs, ok := deltasFrom(have)
+	if have <= 0 || have > v.version || !ok || !linked && v.snapshot.Version != have {
+		if v.snapshot.URL == "" {
+			return nil
+		}
+		after, ok := deltasFrom(v.snapshot.Version)
+		if !ok {
+			after = nil // the client fetches what follows the snapshot
+		}
+		refs = append([]feed.FileRef{v.snapshot}, after...)
 	}
 	var out []*File
 	for _, ref := range refs {
 		f, err := r.File(ctx, actor, scope, strings.TrimPrefix(ref.URL, "files/"))
 		if err != nil || f.Size > MaxInlineFileBytes || f.SHA256 != ref.Hash {
-			return nil
+			return out // what was read, in order: the client fetches the rest
 		}
 		out = append(out, f)
 	}
