@@ -546,7 +546,11 @@ func (f *fleet) sync(ctx context.Context, i int, n *feed.Notification, session s
 	for _, d := range n.Deltas {
 		byVersion[d.Version] = d
 	}
-	chained := n.SessionID == session
+	// As the agent's continuity rule: the deltas after the version held
+	// apply only when the notification also lists a file of that version
+	// (the link to what was applied), else the snapshot.
+	_, linked := byVersion[version]
+	chained := n.SessionID == session && (linked || n.Snapshot.Version == version)
 	for v := version + 1; chained && v <= n.Version; v++ {
 		_, chained = byVersion[v]
 	}
