@@ -52,36 +52,21 @@ const streamWriteTimeout = 30 * time.Second
 //
 //	: keep-alive
 func (s *Server) feedStream(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.Feed == nil {
-		s.writeError(w, r, errNoFeed)
-		return
-	}
-	scope := r.PathValue("operator")
-	if err := s.cfg.Feed.Allowed(user(r), scope); err != nil {
-		s.writeError(w, r, err)
+	scope, ok := s.feedScope(w, r)
+	if !ok {
 		return
 	}
 	q := r.URL.Query()
 	fe := registry.FieldErrors{}
-	have, err := strconv.ParseInt(q.Get("after"), 10, 64)
-	switch {
-	case q.Get("after") == "":
-		fe.Add("after", "is required: the version the client has (0 for none)")
-	case err != nil || have < 0:
-		fe.Add("after", "must be a whole number from 0 up: the version the client has (0 for none)")
+	have := parseAfter(q, fe)
+	lifetime := streamLifetime + rand.N(time.Minute)
+	if d, given := parseSeconds(q, fe, maxStreamSeconds); given {
+		lifetime = d
 	}
 	// An EventSource reconnecting sends the last event's id, which is
 	// the version it got last: newer than the after in its URL.
 	if id, err := strconv.ParseInt(r.Header.Get("Last-Event-ID"), 10, 64); err == nil && id > have {
 		have = id
-	}
-	lifetime := streamLifetime + rand.N(time.Minute)
-	if v := q.Get("timeout"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxStreamSeconds {
-			fe.Add("timeout", "must be whole seconds from 1 to %d", maxStreamSeconds)
-		}
-		lifetime = time.Duration(n) * time.Second
 	}
 	if err := fe.Err(); err != nil {
 		s.writeError(w, r, err)

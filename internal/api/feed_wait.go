@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -14,33 +15,16 @@ import (
 // the feed's version exceeds ?after, or 204 when ?timeout (seconds, at most
 // 25, default 25) passes first.
 func (s *Server) feedWait(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.Feed == nil {
-		s.writeError(w, r, errNoFeed)
-		return
-	}
-	scope := r.PathValue("operator")
-	// Who asks first: without the operator's token the answer is 401,
-	// whatever the parameters.
-	if err := s.cfg.Feed.Allowed(user(r), scope); err != nil {
-		s.writeError(w, r, err)
+	scope, ok := s.feedScope(w, r)
+	if !ok {
 		return
 	}
 	q := r.URL.Query()
 	fe := registry.FieldErrors{}
-	after, err := strconv.ParseInt(q.Get("after"), 10, 64)
-	switch {
-	case q.Get("after") == "":
-		fe.Add("after", "is required: the version the client has (0 for none)")
-	case err != nil || after < 0:
-		fe.Add("after", "must be a whole number from 0 up: the version the client has (0 for none)")
-	}
+	after := parseAfter(q, fe)
 	timeout := publish.MaxWait
-	if v := q.Get("timeout"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > int(publish.MaxWait/time.Second) {
-			fe.Add("timeout", "must be whole seconds from 1 to %d", int(publish.MaxWait/time.Second))
-		}
-		timeout = time.Duration(n) * time.Second
+	if d, given := parseSeconds(q, fe, int(publish.MaxWait/time.Second)); given {
+		timeout = d
 	}
 	if err := fe.Err(); err != nil {
 		s.writeError(w, r, err)
@@ -75,4 +59,48 @@ func (s *Server) feedWait(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeNotification(w, r, scope, jws, version, "no-store")
+}
+
+// feedScope makes the checks the long-poll and the stream make first: a
+// feed is served, and the caller may read the path's feed (without the
+// operator's token the answer is 401, whatever the parameters). It
+// returns the scope ("" for the global feed), or false once it answered.
+func (s *Server) feedScope(w http.ResponseWriter, r *http.Request) (string, bool) {
+	if s.cfg.Feed == nil {
+		s.writeError(w, r, errNoFeed)
+		return "", false
+	}
+	scope := r.PathValue("operator")
+	if err := s.cfg.Feed.Allowed(user(r), scope); err != nil {
+		s.writeError(w, r, err)
+		return "", false
+	}
+	return scope, true
+}
+
+// parseAfter reads ?after, the feed version the client holds (0 for
+// none), saying in fe what is wrong with it.
+func parseAfter(q url.Values, fe registry.FieldErrors) int64 {
+	after, err := strconv.ParseInt(q.Get("after"), 10, 64)
+	switch {
+	case q.Get("after") == "":
+		fe.Add("after", "is required: the version the client has (0 for none)")
+	case err != nil || after < 0:
+		fe.Add("after", "must be a whole number from 0 up: the version the client has (0 for none)")
+	}
+	return after
+}
+
+// parseSeconds reads ?timeout, whole seconds from 1 to max, saying in fe
+// what is wrong with it; given is false when the request has none.
+func parseSeconds(q url.Values, fe registry.FieldErrors, max int) (d time.Duration, given bool) {
+	v := q.Get("timeout")
+	if v == "" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > max {
+		fe.Add("timeout", "must be whole seconds from 1 to %d", max)
+	}
+	return time.Duration(n) * time.Second, true
 }
