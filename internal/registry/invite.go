@@ -156,13 +156,8 @@ func (s *Service) InviteUsers(ctx context.Context, admin *User, userIDs []string
 // discarded secret, so that logins fail as any wrong password does) and
 // that nobody has used since: no audit entry of the user but invitations.
 func invitable(ctx context.Context, tx Tx, u *User) error {
-	switch {
-	case u.Role != RoleApplicant:
-		return Errorf(EINVALID, "user %s is regulator or operator staff, not an applicant: staff are added with a password, not invited", u.ID)
-	case u.Disabled:
-		return Errorf(EINVALID, "user %s is disabled: enable it before inviting it", u.ID)
-	case u.PasswordHash == "":
-		return nil
+	if decided, err := invitableAtSight(u); decided {
+		return err
 	}
 	entries, err := tx.AuditEntriesAbout(ctx, []AuditObject{{Type: "user", ID: u.ID}, {Type: "account", ID: u.AccountID}})
 	if err != nil {
@@ -171,16 +166,26 @@ func invitable(ctx context.Context, tx Tx, u *User) error {
 	return invitableGiven(u, entries)
 }
 
+// invitableAtSight decides what the user alone tells (decided=false when
+// the audit entries about it must): staff and disabled users are refused,
+// a user without a password may be invited.
+func invitableAtSight(u *User) (decided bool, err error) {
+	switch {
+	case u.Role != RoleApplicant:
+		return true, Errorf(EINVALID, "user %s is regulator or operator staff, not an applicant: staff are added with a password, not invited", u.ID)
+	case u.Disabled:
+		return true, Errorf(EINVALID, "user %s is disabled: enable it before inviting it", u.ID)
+	case u.PasswordHash == "":
+		return true, nil
+	}
+	return false, nil
+}
+
 // invitableGiven is invitable given the audit entries about u and its
 // account.
 func invitableGiven(u *User, entries []audit.Entry) error {
-	switch {
-	case u.Role != RoleApplicant:
-		return Errorf(EINVALID, "user %s is regulator or operator staff, not an applicant: staff are added with a password, not invited", u.ID)
-	case u.Disabled:
-		return Errorf(EINVALID, "user %s is disabled: enable it before inviting it", u.ID)
-	case u.PasswordHash == "":
-		return nil
+	if decided, err := invitableAtSight(u); decided {
+		return err
 	}
 	used := Errorf(EINVALID, "user %s has a password already (its invitation was claimed, or it signed up): it can use \"Forgot your password?\" instead", u.ID)
 	imported := false
