@@ -184,9 +184,17 @@ func (r *Reader) File(ctx context.Context, actor *registry.User, scope, name str
 		// them: detached from the first caller's cancellation, bounded by its own
 		// timeout.
 		v, err, _ := r.loading.Do(name, func() (any, error) {
+			// A caller that missed the cache just before an earlier
+			// flight for this file ended starts a flight of its own:
+			// look again, so it does not read the store a second time.
+			r.mu.Lock()
+			f := r.files[name]
+			r.mu.Unlock()
+			if f != nil {
+				return f, nil
+			}
 			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 			defer cancel()
-			var f *File
 			err := r.store.FeedRead(rctx, func(tx Tx) error {
 				var err error
 				f, err = tx.File(rctx, name)
