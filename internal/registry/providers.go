@@ -372,8 +372,8 @@ func websiteKept(stored, sent string) bool {
 // audit log with its old and new value, is the admin's), as before. A
 // rewrite at start would run on every replica, change revisions no admin
 // saw change (so open edit forms would be refused as stale) and write
-// audit entries nobody asked for; the public register reads the same
-// either way, since the canonical form differs only in spelling.
+// audit entries nobody asked for, while the link goes to the same address
+// either way (the canonical form differs only in spelling).
 func (p *Provider) WebsiteProblem() string {
 	if strings.TrimSpace(p.Website) == "" {
 		return ""
