@@ -19,5 +19,5 @@ func (s *Server) createProvider(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, viewProvider(p))
+	writeJSON(w, http.StatusCreated, viewProviderForAdmin(p))
 }

@@ -20,5 +20,5 @@ func (s *Server) updateProvider(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, viewProvider(p))
+	writeJSON(w, http.StatusOK, viewProviderForAdmin(p))
 }

@@ -19,11 +19,23 @@ type providerView struct {
 	Website       string                  `json:"website"`
 	UpdatedAt     time.Time               `json:"updated_at"`
 	Revision      int                     `json:"revision"`
+	// WebsiteWarning, in admins' answers only (POST and PATCH), says that
+	// the stored website does not meet today's rule and how to fix it; it
+	// blocks nothing (registry.Provider.WebsiteProblem). Left out when
+	// there is nothing to say, and always from the public register.
+	WebsiteWarning string `json:"website_warning,omitzero"`
 }
 
 func viewProvider(p *registry.Provider) *providerView {
 	return &providerView{ID: p.ID, Name: p.Name, LicenceNumber: p.LicenceNumber, LicenceDate: p.LicenceDate,
 		Status: p.Status, Website: p.Website, UpdatedAt: p.UpdatedAt, Revision: p.Revision}
+}
+
+// viewProviderForAdmin is viewProvider with the website's warning.
+func viewProviderForAdmin(p *registry.Provider) *providerView {
+	v := viewProvider(p)
+	v.WebsiteWarning = p.WebsiteWarning()
+	return v
 }
 
 // providerRequest is the body of POST and PATCH /api/v1/admin/providers:

@@ -2,11 +2,15 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
+
+	"github.com/ipreg/ipreg/internal/registry"
 )
 
 // testProviders walks the register of licensed VPN providers through the
@@ -124,5 +128,57 @@ func testProviders(t *testing.T, c *client) {
 	}
 	if !bytes.Contains(res.body, []byte(`"محفوظ نیٹ ورکس, لمیٹڈ"`)) {
 		t.Errorf("a cell with a comma is not quoted: %s", res.body)
+	}
+
+	testProviderLegacyWebsite(t, c, admin)
+}
+
+// testProviderLegacyWebsite: a provider whose stored website fails
+// today's rule (saved before it, here written to the database directly)
+// can still be revoked through PATCH, the answer keeping the website and
+// warning the admin; a new failing website is refused (422 on website)
+// and changes nothing; the public list and CSV still show it, without the
+// admins' warning.
+func testProviderLegacyWebsite(t *testing.T, c *client, admin string) {
+	const website = "https://p\u0430ypal.pk/vpn" // Latin with a Cyrillic а
+	now := time.Now().UTC().Truncate(time.Second)
+	legacy := &registry.Provider{ID: "prv_legacyapi", Name: "Legacy Tunnels", LicenceNumber: "PTA/VPN/2019/001", LicenceDate: "2019-05-01",
+		Status: registry.ProviderActive, Website: website, CreatedAt: now, UpdatedAt: now, Revision: 1}
+	if err := c.db.Write(context.Background(), func(tx registry.Tx) error { return tx.CreateProvider(context.Background(), legacy) }); err != nil {
+		t.Fatal(err)
+	}
+	path := "/api/v1/admin/providers/" + legacy.ID
+	e := c.want(c.do("PATCH", path, admin, map[string]any{"status": "revoked", "website": "https://g\u03bfogle.pk", "revision": 1}), 422).errorField(t, "website")
+	if !strings.Contains(e, "mixes Latin and Greek letters") {
+		t.Errorf("a new failing website: %q", e)
+	}
+	revoked := c.want(c.do("PATCH", path, admin, map[string]any{"status": "revoked", "revision": 1}), 200).json(t)
+	w, _ := revoked["website_warning"].(string)
+	if revoked["status"] != "revoked" || revoked["website"] != website || revoked["revision"] != 2.0 ||
+		!strings.Contains(w, "mixes Latin and Cyrillic letters") || !strings.Contains(w, "To fix it") {
+		t.Errorf("revoking a provider with a legacy website: %v", revoked)
+	}
+	renamed := c.want(c.do("PATCH", path, admin, map[string]any{"name": "Legacy Tunnels Ltd", "website": website}), 200).json(t)
+	if renamed["name"] != "Legacy Tunnels Ltd" || renamed["website"] != website || renamed["revision"] != 3.0 {
+		t.Errorf("renaming, the website sent back unchanged: %v", renamed)
+	}
+	found := false
+	for _, p := range c.want(c.do("GET", "/api/v1/providers", "", nil), 200).list(t) {
+		if p["id"] == legacy.ID {
+			found = true
+			if p["website"] != website || p["status"] != "revoked" || p["website_warning"] != nil {
+				t.Errorf("public list: %v", p)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("public list without %s", legacy.ID)
+	}
+	if csv := c.want(c.do("GET", "/api/v1/providers.csv", "", nil), 200); !bytes.Contains(csv.body, []byte("Legacy Tunnels Ltd,PTA/VPN/2019/001,2019-05-01,revoked,"+website+",")) {
+		t.Errorf("CSV without the legacy provider: %s", csv.body)
+	}
+	fixed := c.want(c.do("PATCH", path, admin, map[string]any{"website": "https://legacy.example.pk"}), 200).json(t)
+	if _, ok := fixed["website_warning"]; ok || fixed["website"] != "https://legacy.example.pk" {
+		t.Errorf("after fixing the website: %v", fixed)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ipreg/ipreg/internal/api"
 	"github.com/ipreg/ipreg/internal/auth"
@@ -259,6 +260,84 @@ func TestAdminProviders(t *testing.T) {
 			}
 			if p := reviewer.post("/admin/providers/"+id, ok); p.status != 403 {
 				t.Errorf("reviewer POST = %d", p.status)
+			}
+		})
+	}
+}
+
+// A provider whose stored website fails today's rule (saved before it,
+// here written to the database directly): the edit form warns the admin,
+// in English and Urdu, what is wrong and how to fix it, without blocking;
+// saving the form as shown with only the status changed revokes the
+// licence and keeps the website; a new failing website is refused with
+// the field's message, shown back, and nothing changes; the public page
+// still shows the website, as text rather than a link.
+func TestAdminProviderLegacyWebsite(t *testing.T) {
+	const website = "https://p\u0430ypal.pk/vpn" // Latin with a Cyrillic а
+	for _, kind := range storetest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			e := newEnvOn(t, kind)
+			now := time.Now().UTC().Truncate(time.Second)
+			legacy := &registry.Provider{ID: "prv_legacyportal", Name: "Legacy Tunnels", LicenceNumber: "PTA/VPN/2019/002", LicenceDate: "2019-05-01",
+				Status: registry.ProviderActive, Website: website, CreatedAt: now, UpdatedAt: now, Revision: 1}
+			if err := e.db.Write(e.ctx, func(tx registry.Tx) error { return tx.CreateProvider(e.ctx, legacy) }); err != nil {
+				t.Fatal(err)
+			}
+			admin := e.browser()
+			admin.login("admin@demo.test", "demo-password-1")
+			path := "/admin/providers/" + legacy.ID
+			if p := admin.get("/admin/providers"); !strings.Contains(p.body, "Does not meet today&#39;s rules: change it") {
+				t.Errorf("the admin register does not mark the website")
+			}
+			p := admin.get(path)
+			form := providerFormValues(p.body)
+			for _, want := range []string{`id="w-website"`, "does not meet today&#39;s rules", "mixes Latin and Cyrillic letters in one part",
+				"You can still save changes to the other fields", "clear the box to remove it", `aria-describedby="h-website w-website"`} {
+				if !strings.Contains(p.body, want) {
+					t.Errorf("the edit form lacks %q", want)
+				}
+			}
+			if p.status != 200 || form["website"] != website {
+				t.Fatalf("edit form = %d, %v", p.status, form)
+			}
+
+			// (b) Another failing website: refused on its field, shown back,
+			// nothing saved (the status sent with it neither).
+			typed := url.Values{"name": {"Legacy Tunnels"}, "licence_number": {"PTA/VPN/2019/002"}, "licence_date": {"2019-05-01"},
+				"status": {"revoked"}, "website": {"https://g\u03bfogle.pk"}, "revision": {form["revision"]}}
+			p = admin.post(path, typed)
+			if p.status != 422 || !strings.Contains(p.body, `id="e-website"`) || !strings.Contains(p.body, "mixes Latin and Greek letters") ||
+				providerFormValues(p.body)["website"] != "https://g\u03bfogle.pk" {
+				t.Errorf("a new failing website = %d:\n%s", p.status, p.body)
+			}
+			if cur, _ := e.svc.Provider(e.ctx, legacy.ID); cur.Status != registry.ProviderActive || cur.Website != website || cur.Revision != 1 {
+				t.Errorf("after the refusal: %+v", cur)
+			}
+
+			// (a) The form as shown, only the status changed: revoked, the
+			// website kept.
+			typed.Set("website", form["website"])
+			if p := admin.post(path, typed); p.status != 303 {
+				t.Fatalf("revoking = %d:\n%s", p.status, p.body)
+			}
+			if cur, _ := e.svc.Provider(e.ctx, legacy.ID); cur.Status != registry.ProviderRevoked || cur.Website != website || cur.Revision != 2 {
+				t.Errorf("after revoking: %+v", cur)
+			}
+
+			// (c) The public page shows it, not linked.
+			pub := e.browser().get("/providers")
+			if pub.status != 200 || !strings.Contains(pub.body, ">"+website+"<") || strings.Contains(pub.body, `href="`+website) {
+				t.Errorf("public page = %d; want the website shown, without a link", pub.status)
+			}
+
+			// In Urdu, the warning and the rule's words are Urdu.
+			admin.get("/lang/ur?next=" + path)
+			p = admin.get(path)
+			for _, want := range []string{"موجودہ قواعد پر پوری نہیں اترتی", "حروف ملے ہوئے ہیں", "خانہ خالی کر دیں"} {
+				if !strings.Contains(p.body, want) {
+					t.Errorf("the Urdu edit form lacks %q", want)
+				}
 			}
 		})
 	}

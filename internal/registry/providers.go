@@ -39,9 +39,12 @@ type Provider struct {
 	LicenceNumber string // as issued, in upper case; unique across the register
 	LicenceDate   string // the date the licence was granted, YYYY-MM-DD (a calendar date, no time zone)
 	Status        ProviderStatus
-	Website       string // an https URL in canonical form (checkWebsite), or "" when the provider has none
-	CreatedAt     time.Time
-	UpdatedAt     time.Time // when it last changed: information only
+	// Website is an https URL in canonical form (checkWebsite), or ""
+	// when the provider has none; one saved before today's rule may fail
+	// it (WebsiteProblem), and is kept until an admin changes it.
+	Website   string
+	CreatedAt time.Time
+	UpdatedAt time.Time // when it last changed: information only
 	// Revision is 1 when added and one more for each change that changes
 	// something: what a change names to be refused when someone else
 	// changed the entry since (as a notice's Revision).
@@ -277,7 +280,10 @@ func (s *Service) AddProvider(ctx context.Context, actor *User, in ProviderInput
 // records "provider.updated" with each changed field's old and new value;
 // a change that changes nothing records nothing (and keeps the revision).
 // ECONFLICT too when in.Revision is set and the entry was changed since;
-// EINVALID for a negative in.Revision.
+// EINVALID for a negative in.Revision. A stored website that fails
+// today's rule is not refused when the change leaves it as it is (left
+// out, or sent back unchanged): the other fields change and it is kept
+// (WebsiteProblem); a new website is checked as AddProvider checks it.
 func (s *Service) UpdateProvider(ctx context.Context, actor *User, id string, in ProviderInput) (*Provider, error) {
 	if err := requireRole(actor, RoleAdmin); err != nil {
 		return nil, err
@@ -301,6 +307,13 @@ func (s *Service) UpdateProvider(ctx context.Context, actor *User, id string, in
 		in.applyTo(&p)
 		fe := FieldErrors{}
 		checkProvider(fe, &p, s.Now().In(PKT.Loc).Format(time.DateOnly))
+		if fe["website"] != "" && websiteKept(old.Website, p.Website) {
+			// The website stays as stored: refusing it would block every
+			// other change (a revocation above all) until someone invents
+			// a new address. See WebsiteProblem.
+			delete(fe, "website")
+			p.Website = old.Website
+		}
 		if err := fe.Err(); err != nil {
 			return err
 		}
@@ -332,6 +345,52 @@ func (s *Service) UpdateProvider(ctx context.Context, actor *User, id string, in
 		return nil, withLicenceField(err)
 	}
 	return out, nil
+}
+
+// websiteKept reports whether a change leaves the stored website as it
+// was: the same value sent back (as the edit form does, and as PATCH does
+// when it leaves the member out), spaces around it aside. Only a website
+// that changes is held to today's rule.
+func websiteKept(stored, sent string) bool {
+	return sent == stored || strings.TrimSpace(sent) == strings.TrimSpace(stored)
+}
+
+// WebsiteProblem says what is wrong with p's stored website under today's
+// rule (checkWebsite's words, as the website field's error would give
+// them), or "" when it meets the rule or there is none. A website saved
+// before the rule was tightened (one script per label, UTS #39; the
+// canonical form), or written to the database directly, can fail it.
+// Such a website does not block a change of the provider's other fields
+// (an admin must be able to revoke a licence without inventing an
+// address): UpdateProvider keeps it as stored, and the admin is told,
+// without blocking, what is wrong and how to fix it (WebsiteWarning, the
+// edit form). Only a new website is refused.
+//
+// Stored websites are not rewritten at start-up, nor by a migration: a
+// website that meets the rule but is not in canonical form is put in it
+// the next time its provider is changed (the change, recorded in the
+// audit log with its old and new value, is the admin's), as before. A
+// rewrite at start would run on every replica, change revisions no admin
+// saw change (so open edit forms would be refused as stale) and write
+// audit entries nobody asked for, while the link goes to the same address
+// either way (the canonical form differs only in spelling).
+func (p *Provider) WebsiteProblem() string {
+	if strings.TrimSpace(p.Website) == "" {
+		return ""
+	}
+	fe := FieldErrors{}
+	checkWebsite(fe, strings.TrimSpace(p.Website))
+	return fe["website"]
+}
+
+// WebsiteWarning is WebsiteProblem as the API tells an admin: what is
+// wrong, that it blocks nothing, and how to fix it; "" when nothing is.
+func (p *Provider) WebsiteWarning() string {
+	problem := p.WebsiteProblem()
+	if problem == "" {
+		return ""
+	}
+	return fmt.Sprintf("the website saved for this provider does not meet today's rules, so it is kept as it is while other fields change: the website %s. To fix it, send the provider's website again in full, such as https://www.example.pk, or \"\" to remove it", problem)
 }
 
 // withLicenceField puts a duplicate licence number's conflict under the

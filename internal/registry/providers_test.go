@@ -341,3 +341,106 @@ func fieldOf(err error, field string) string {
 	}
 	return ""
 }
+
+// A website stored before today's rule (or written to the database
+// directly) that fails it does not block a change of the provider's other
+// fields: a revocation, a new name, the form sending the website back
+// unchanged all go through and keep it as stored, and the provider says
+// what is wrong with it without refusing (WebsiteProblem, WebsiteWarning).
+// A new website is checked as ever: another failing one is refused with
+// the field's message, and nothing changes. A stored website that meets
+// the rule but is not canonical is put in canonical form by the next
+// change, as before.
+func TestProviderLegacyWebsite(t *testing.T) {
+	tests := []struct {
+		name    string
+		website string // as stored
+		problem string // part of WebsiteProblem; "" for none
+		canon   string // for a website that meets the rule: after a change
+	}{
+		{"look-alike", "https://p\u0430ypal.pk/vpn", "mixes Latin and Cyrillic letters in one part (p\u0430ypal)", ""},
+		{"look-alike as xn--", "https://xn--pypal-4ve.pk", "mixes Latin and Cyrillic letters", ""},
+		{"plain http", "http://old.example.pk", "must start with https://", ""},
+		{"IP address", "https://203.99.48.7/", "is an IP address", ""},
+		{"full-width", "https://ｗｗｗ.example.pk/", "write it as www.example.pk", ""},
+		{"not canonical", "HTTPS://Old.Example.PK:443/VPN", "", "https://old.example.pk/VPN"},
+	}
+	eachStore(t, func(t *testing.T, h *harness) {
+		admin := h.staff("admin")
+		for i, tt := range tests {
+			stored := &Provider{ID: fmt.Sprintf("prv_legacy%d", i), Name: "Old Tunnels " + tt.name, LicenceNumber: fmt.Sprintf("PTA/VPN/2020/%03d", i),
+				LicenceDate: "2020-01-01", Status: ProviderActive, Website: tt.website, CreatedAt: h.clock.Now(), UpdatedAt: h.clock.Now(), Revision: 1}
+			if err := h.db.Write(h.ctx, func(tx Tx) error { return tx.CreateProvider(h.ctx, stored) }); err != nil {
+				t.Fatal(err)
+			}
+			// The public reads it as stored, and the warning says what is
+			// wrong and how to fix it.
+			got, err := h.svc.Provider(h.ctx, stored.ID)
+			if err != nil || got.Website != tt.website {
+				t.Fatalf("%s: Provider = %+v, %v", tt.name, got, err)
+			}
+			if p := got.WebsiteProblem(); tt.problem == "" && p != "" || !strings.Contains(p, tt.problem) {
+				t.Errorf("%s: WebsiteProblem = %q, want %q", tt.name, p, tt.problem)
+			}
+			if w := got.WebsiteWarning(); tt.problem != "" && (!strings.Contains(w, tt.problem) || !strings.Contains(w, "kept as it is") || !strings.Contains(w, "To fix it")) ||
+				tt.problem == "" && w != "" {
+				t.Errorf("%s: WebsiteWarning = %q", tt.name, w)
+			}
+
+			// (b) Another failing website is refused, with the status
+			// change sent alongside: nothing changes.
+			_, err = h.svc.UpdateProvider(h.ctx, admin, stored.ID, ProviderInput{Status: str("revoked"), Website: str("https://g\u03bfogle.pk"), Revision: 1})
+			if e, ok := err.(*Error); !ok || e.Code != EINVALID || !strings.Contains(e.Fields["website"], "mixes Latin and Greek letters") {
+				t.Errorf("%s: a new failing website: %v; want it refused on website", tt.name, err)
+			}
+			if cur, _ := h.svc.Provider(h.ctx, stored.ID); !reflect.DeepEqual(cur, got) {
+				t.Errorf("%s: after the refusal: %+v; want %+v", tt.name, cur, got)
+			}
+
+			// (a) The status alone (PATCH leaving the website out), then
+			// the edit form's way: every field sent, the website as shown.
+			h.clock.Add(time.Minute)
+			want := tt.website
+			if tt.canon != "" {
+				want = tt.canon
+			}
+			revoked, err := h.svc.UpdateProvider(h.ctx, admin, stored.ID, ProviderInput{Status: str("revoked"), Revision: 1})
+			if err != nil || revoked.Status != ProviderRevoked || revoked.Website != want || revoked.Revision != 2 {
+				t.Fatalf("%s: revoking: %+v, %v; want revoked, website %q, revision 2", tt.name, revoked, err, want)
+			}
+			renamed, err := h.svc.UpdateProvider(h.ctx, admin, stored.ID, ProviderInput{Name: str("Old Tunnels Ltd " + tt.name), LicenceNumber: &stored.LicenceNumber,
+				LicenceDate: &stored.LicenceDate, Status: str("suspended"), Website: str(revoked.Website), Revision: 2})
+			if err != nil || renamed.Status != ProviderSuspended || renamed.Website != want || renamed.Revision != 3 {
+				t.Fatalf("%s: the form's change: %+v, %v", tt.name, renamed, err)
+			}
+			if cur, _ := h.svc.Provider(h.ctx, stored.ID); !reflect.DeepEqual(cur, renamed) {
+				t.Errorf("%s: stored %+v, want %+v", tt.name, cur, renamed)
+			}
+			// The audit log names the website only when it changed (put
+			// in canonical form).
+			var details []string
+			h.db.Read(h.ctx, func(tx Tx) error {
+				es, err := tx.AuditEntriesAbout(h.ctx, []AuditObject{{Type: "provider", ID: stored.ID}})
+				for _, e := range es {
+					details = append(details, e.Detail)
+				}
+				return err
+			})
+			if len(details) != 2 || strings.Contains(details[0], "website") != (tt.canon != "") || strings.Contains(details[1], "website") {
+				t.Errorf("%s: audit %q", tt.name, details)
+			}
+
+			// A website that meets the rule replaces it, and the warning
+			// goes.
+			fixed, err := h.svc.UpdateProvider(h.ctx, admin, stored.ID, ProviderInput{Website: str("https://old-tunnels.example.pk"), Revision: 3})
+			if err != nil || fixed.Website != "https://old-tunnels.example.pk" || fixed.WebsiteWarning() != "" {
+				t.Errorf("%s: fixing the website: %+v, %v", tt.name, fixed, err)
+			}
+		}
+		// (c) The register lists them all.
+		ps, err := h.svc.ListProviders(h.ctx)
+		if err != nil || len(ps) != len(DemoProviders)+len(tests) {
+			t.Errorf("ListProviders: %d, %v", len(ps), err)
+		}
+	})
+}
