@@ -542,7 +542,11 @@ func (s *Service) addressFlags(ctx context.Context, tx Tx, a *Application, set S
 			opSpace = netpolicy.NewSpace(ps)
 		}
 	}
-	for _, p := range a.Addresses {
+	sets, err := tx.Overlaps(ctx, a.ID, a.AccountID, a.Addresses, a.MobileNumbers)
+	if err != nil {
+		return nil, err
+	}
+	for i, p := range a.Addresses {
 		if !s.country.Contains(p) {
 			flags = append(flags, Flag{Code: FlagOutsideCountry, Item: p.String(),
 				Detail: fmt.Sprintf("%s is not in Pakistan's address space (RIR delegations)", p)})
@@ -551,18 +555,10 @@ func (s *Service) addressFlags(ctx context.Context, tx Tx, a *Application, set S
 			flags = append(flags, Flag{Code: FlagOutsideOperatorSpace, Item: p.String(),
 				Detail: fmt.Sprintf("%s is outside the address space loaded for operator %s", p, a.OperatorID)})
 		}
-		os, err := tx.Overlaps(ctx, a.ID, a.AccountID, p, "")
-		if err != nil {
-			return nil, err
-		}
-		flags = append(flags, overlapFlags(a, p.String(), os)...)
+		flags = append(flags, overlapFlags(a, p.String(), sets[i])...)
 	}
-	for _, m := range a.MobileNumbers {
-		os, err := tx.Overlaps(ctx, a.ID, a.AccountID, netip.Prefix{}, m)
-		if err != nil {
-			return nil, err
-		}
-		flags = append(flags, overlapFlags(a, m, os)...)
+	for i, m := range a.MobileNumbers {
+		flags = append(flags, overlapFlags(a, m, sets[len(a.Addresses)+i])...)
 	}
 	if n := a.items(); n >= set.ManyItems {
 		flags = append(flags, Flag{Code: FlagManyAddresses,

@@ -178,14 +178,16 @@ type Tx interface {
 	ListApplications(ctx context.Context, f AppFilter) ([]*Application, error)
 	AddEvent(ctx context.Context, e *Event) error
 	Events(ctx context.Context, applicationID string) ([]Event, error)
-	// Overlaps finds items of applications other than exceptApplication,
-	// of any account, pending or in an active registration, that overlap an
-	// address prefix, or equal a mobile number. The registration that
-	// exceptApplication renews or amends is left out too: its items are
-	// what the application changes, not a clash. It lists at most
-	// OverlapLimit items of account's own and OverlapLimit of other accounts',
-	// and counts them all.
-	Overlaps(ctx context.Context, exceptApplication, account string, p netip.Prefix, mobile string) (OverlapSet, error)
+	// Overlaps finds, for each of the address prefixes and then each of
+	// the mobile numbers (one OverlapSet each, in that order), the items
+	// of applications other than exceptApplication, of any account,
+	// pending or in an active registration, that overlap the prefix or
+	// equal the number. The registration that exceptApplication renews or
+	// amends is left out too: its items are what the application changes,
+	// not a clash. For each item it lists at most OverlapLimit items of
+	// account's own and OverlapLimit of other accounts', and counts them
+	// all. One call searches a whole application, whatever its size.
+	Overlaps(ctx context.Context, exceptApplication, account string, prefixes []netip.Prefix, mobiles []string) ([]OverlapSet, error)
 	// HeldItems counts the account's items in active registrations and
 	// pending applications, leaving out one application and, when that
 	// application is a renewal, the registration it renews (whose items

@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/ipreg/ipreg/internal/netpolicy"
@@ -380,77 +382,257 @@ func notChanged(kinds string) string {
 	return `NOT EXISTS (SELECT 1 FROM applications x WHERE x.id = ? AND x.for_registration = r.number AND x.kind IN ` + kinds + `)`
 }
 
-func (t *tx) Overlaps(ctx context.Context, exceptApplication, account string, p netip.Prefix, mobile string) (registry.OverlapSet, error) {
-	// An item overlaps p when it starts inside p, or starts where one of
-	// the prefixes containing p starts and reaches p: both are index
-	// lookups, so the cost does not grow with the table.
-	// Two index-friendly branches joined by UNION ALL: SQLite's planner
-	// does not turn an OR of the two into two index searches. Containing
-	// starts equal to p's own first address are left to the first branch,
-	// so no item is found twice. The same search runs over pending
-	// applications' items and over active registrations' own items.
-	found := func(table, owner string) (string, []any) {
-		if mobile != "" {
-			return `SELECT ` + owner + ` AS owner, position, value FROM ` + table + ` WHERE kind = 'msisdn' AND first_key = ?`, []any{mobile}
-		}
+// overlapProbe is one index search of an overlap query: items whose
+// first key is in [lo, hi] and whose last key reaches r. Item n of the
+// request is found by one probe for what starts inside it and one per
+// broader prefix that could contain it (netpolicy.ContainingKeys), or, for
+// a mobile number, by one probe of the number alone.
+type overlapProbe struct {
+	N  int    `json:"n"`
+	Lo string `json:"lo"`
+	Hi string `json:"hi"`
+	R  string `json:"r"`
+}
+
+// overlapProbes returns the probes of the prefixes (items 0 to
+// len(prefixes)-1, kind ip) and of the mobile numbers (the items after
+// them, kind msisdn).
+func overlapProbes(prefixes []netip.Prefix, mobiles []string) (ip, msisdn []overlapProbe) {
+	for n, p := range prefixes {
 		first, last := netpolicy.RangeKey(p)
-		q := `SELECT ` + owner + ` AS owner, position, value FROM ` + table + ` WHERE kind = 'ip' AND first_key >= ? AND first_key <= ?`
-		args := []any{first, last}
-		if starts := netpolicy.ContainingKeys(p); len(starts) > 0 {
-			q += ` UNION ALL SELECT ` + owner + ` AS owner, position, value FROM ` + table + ` WHERE kind = 'ip' AND first_key IN (` +
-				placeholders(len(starts)) + `) AND first_key < ? AND last_key >= ?`
-			for _, k := range starts {
-				args = append(args, k)
+		ip = append(ip, overlapProbe{N: n, Lo: first, Hi: last})
+		// A containing start equal to p's own first address is found by
+		// the range probe already: left out, so no item is found twice.
+		for _, k := range netpolicy.ContainingKeys(p) {
+			if k < first {
+				ip = append(ip, overlapProbe{N: n, Lo: k, Hi: k, R: first})
 			}
-			args = append(args, first, first)
 		}
-		return q, args
 	}
-	appFound, appArgs := found("items", "application_id")
-	regFound, regArgs := found("registration_items", "registration_number")
+	for i, m := range mobiles {
+		msisdn = append(msisdn, overlapProbe{N: len(prefixes) + i, Lo: m, Hi: m})
+	}
+	return ip, msisdn
+}
+
+// jsonTable is the SQL of a table read from one JSON array parameter of
+// objects with the fields cols (all text but n, an integer).
+func (t *tx) jsonTable(cols ...string) string {
+	if t.d.numbered {
+		defs := make([]string, len(cols))
+		for i, c := range cols {
+			defs[i] = c + " text"
+			if c == "n" {
+				defs[i] = "n int"
+			}
+		}
+		return `SELECT * FROM json_to_recordset(CAST(? AS text)::json) AS j(` + strings.Join(defs, ", ") + `)`
+	}
+	sel := make([]string, len(cols))
+	for i, c := range cols {
+		sel[i] = `json_extract(j.value, '$.` + c + `') AS ` + c
+	}
+	return `SELECT ` + strings.Join(sel, ", ") + ` FROM json_each(?) j`
+}
+
+// byKeys is the FROM and the start of the WHERE of a statement reading
+// the rows of table whose key column is one of a JSON array of strings
+// (one parameter), each found by its key's index however many rows the
+// table holds and whatever else the WHERE asks: SQLite is made to loop
+// over the keys (CROSS JOIN), and PostgreSQL to look up an array (= ANY),
+// where a join or IN would let either scan another index or the table.
+func (t *tx) byKeys(table, key string) string {
+	if t.d.numbered {
+		return table + ` WHERE ` + key + ` = ANY(ARRAY(SELECT json_array_elements_text(CAST(? AS text)::json)))`
+	}
+	return `json_each(?) k CROSS JOIN ` + table + ` WHERE ` + key + ` = k.value`
+}
+
+// overlapHit is an item found by a probe, before its owner is known.
+type overlapHit struct {
+	n        int
+	reg      bool // owner is a registration number, not an application ID
+	owner    string
+	position int
+	value    string
+}
+
+// overlapOwner is what Overlaps needs of an owner that still holds its
+// items: a pending application (or a rejected one under appeal), or an
+// active registration.
+type overlapOwner struct {
+	accountID, operatorID, applicationID string
+	state                                registry.State
+	registration                         string
+}
+
+func (t *tx) Overlaps(ctx context.Context, exceptApplication, account string, prefixes []netip.Prefix, mobiles []string) ([]registry.OverlapSet, error) {
+	out := make([]registry.OverlapSet, len(prefixes)+len(mobiles))
+	if len(out) == 0 {
+		return out, nil
+	}
+	// Two statements for every item of the application, whatever its
+	// size: the items found by all the probes, then the owners of those
+	// items that still hold them. Searching item by item, in one
+	// statement joining both tables and their owners with the constants
+	// written in, had PostgreSQL plan a query for each item at every view
+	// of a pending application: planning was 90 % of its cost and the
+	// largest share of PostgreSQL's CPU under load (BENCHMARKS.md). Here
+	// the probes are one JSON parameter, opaque to the planner, and each
+	// statement reads one table by index per probe or per owner (the
+	// probe list drives the loop: CROSS JOIN keeps SQLite's order; with
+	// only inequalities to join on, PostgreSQL can do nothing but a
+	// nested loop, and over a large table an index scan is the cheaper),
+	// so plans are cheap, the same at every size, and the cost does not
+	// grow with the table.
+	ip, msisdn := overlapProbes(prefixes, mobiles)
+	probe := t.jsonTable("n", "lo", "hi", "r")
+	var parts []string
 	var args []any
-	args = append(args, appArgs...)
-	args = append(args, exceptApplication)
-	args = append(args, regArgs...)
-	args = append(args, exceptApplication, exceptApplication)
-	// The account's own items and other accounts' are numbered and counted
-	// apart, so each side keeps its own limit and its own total.
-	const own = `CASE WHEN h.account_id = ? THEN 1 ELSE 0 END`
-	rows, err := t.query(ctx, `SELECT value, account_id, operator_id, id, state, registration, own, n FROM (
-		SELECT h.value, h.account_id, h.operator_id, h.id, h.state, h.registration, h.pos,
-			`+own+` AS own,
-			ROW_NUMBER() OVER (PARTITION BY `+own+` ORDER BY h.id, h.pos) AS rn,
-			COUNT(*) OVER (PARTITION BY `+own+`) AS n
-		FROM (
-			SELECT i.value, a.account_id, COALESCE(a.operator_id, '') AS operator_id, a.id, a.state, '' AS registration, i.position AS pos
-			FROM (`+appFound+`) i JOIN applications a ON a.id = i.owner
-			WHERE a.id <> ? AND (a.state IN `+pendingStates+` OR `+appealedRejection+`)
-			UNION ALL
-			SELECT i.value, r.account_id, r.operator_id, r.application_id, 'approved', r.number, i.position
-			FROM (`+regFound+`) i JOIN registrations r ON r.number = i.owner
-			WHERE r.status = 'active' AND r.application_id <> ? AND `+notChanged(`('renewal', 'amendment')`)+`
-		) h) o
-		WHERE rn <= ? ORDER BY own DESC, id, pos`,
-		append(append([]any{account, account, account}, args...), registry.OverlapLimit)...)
+	for _, src := range []struct{ table, owner, reg string }{{"items", "application_id", "0"}, {"registration_items", "registration_number", "1"}} {
+		for _, k := range []struct {
+			kind   string
+			probes []overlapProbe
+		}{{"ip", ip}, {"msisdn", msisdn}} {
+			if len(k.probes) == 0 {
+				continue
+			}
+			b, err := json.Marshal(k.probes)
+			if err != nil {
+				return nil, fmt.Errorf("overlaps: %w", err)
+			}
+			parts = append(parts, `SELECT `+src.reg+` AS reg, p.n, i.`+src.owner+`, i.position, i.value FROM (`+probe+`) p CROSS JOIN `+src.table+` i
+				WHERE i.kind = '`+k.kind+`' AND i.first_key >= p.lo AND i.first_key <= p.hi AND i.last_key >= p.r`)
+			args = append(args, string(b))
+		}
+	}
+	rows, err := t.query(ctx, strings.Join(parts, " UNION ALL "), args...)
 	if err != nil {
-		return registry.OverlapSet{}, fmt.Errorf("overlaps: %w", err)
+		return nil, fmt.Errorf("overlaps: %w", err)
+	}
+	var hits []overlapHit
+	apps, regs := map[string]bool{}, map[string]bool{}
+	for rows.Next() {
+		var h overlapHit
+		var reg int
+		if err := rows.Scan(&reg, &h.n, &h.owner, &h.position, &h.value); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("overlaps: %w", err)
+		}
+		if h.n < 0 || h.n >= len(out) {
+			rows.Close()
+			return nil, fmt.Errorf("overlaps: probe for item %d of %d", h.n, len(out))
+		}
+		h.reg = reg == 1
+		if h.reg {
+			regs[h.owner] = true
+		} else {
+			apps[h.owner] = true
+		}
+		hits = append(hits, h)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("overlaps: %w", err)
+	}
+	if len(hits) == 0 {
+		return out, nil
+	}
+	owners, err := t.overlapOwners(ctx, exceptApplication, slices.Sorted(maps.Keys(apps)), slices.Sorted(maps.Keys(regs)))
+	if err != nil {
+		return nil, err
+	}
+	// The account's own items and other accounts' are ordered, cut and
+	// counted apart for each requested item, so each side keeps its own
+	// limit and its own total: own first, each by application ID and
+	// item position.
+	type found struct {
+		registry.Overlap
+		position int
+	}
+	byItem := make([][2][]found, len(out)) // [n][0 others, 1 own]
+	for _, h := range hits {
+		key := "a" + h.owner
+		if h.reg {
+			key = "r" + h.owner
+		}
+		o, ok := owners[key]
+		if !ok {
+			continue // not held: decided, withdrawn, ended, or the application itself
+		}
+		side := 0
+		if o.accountID == account {
+			side = 1
+		}
+		byItem[h.n][side] = append(byItem[h.n][side], found{registry.Overlap{Item: h.value, AccountID: o.accountID, OperatorID: o.operatorID,
+			ApplicationID: o.applicationID, State: o.state, Registration: o.registration}, h.position})
+	}
+	for n := range byItem {
+		for _, side := range []int{1, 0} {
+			fs := byItem[n][side]
+			slices.SortFunc(fs, func(a, b found) int {
+				if c := strings.Compare(a.ApplicationID, b.ApplicationID); c != 0 {
+					return c
+				}
+				return a.position - b.position
+			})
+			if side == 1 {
+				out[n].Own = len(fs)
+			} else {
+				out[n].Others = len(fs)
+			}
+			for _, f := range fs[:min(len(fs), registry.OverlapLimit)] {
+				out[n].Listed = append(out[n].Listed, f.Overlap)
+			}
+		}
+	}
+	return out, nil
+}
+
+// overlapOwners returns, keyed "a"+ID and "r"+number, those of the
+// applications and registrations that hold their items against
+// exceptApplication: pending applications (and rejected ones whose appeal
+// is pending) other than it, and active registrations other than its own
+// and the one it renews or amends.
+func (t *tx) overlapOwners(ctx context.Context, exceptApplication string, apps, regs []string) (map[string]overlapOwner, error) {
+	var parts []string
+	var args []any
+	if len(apps) > 0 {
+		b, err := json.Marshal(apps)
+		if err != nil {
+			return nil, fmt.Errorf("overlaps: %w", err)
+		}
+		parts = append(parts, `SELECT 'a' || a.id, a.account_id, COALESCE(a.operator_id, ''), a.id, a.state, ''
+			FROM `+t.byKeys("applications a", "a.id")+` AND a.id <> ? AND (a.state IN `+pendingStates+` OR `+appealedRejection+`)`)
+		args = append(args, string(b), exceptApplication)
+	}
+	if len(regs) > 0 {
+		b, err := json.Marshal(regs)
+		if err != nil {
+			return nil, fmt.Errorf("overlaps: %w", err)
+		}
+		parts = append(parts, `SELECT 'r' || r.number, r.account_id, r.operator_id, r.application_id, 'approved', r.number
+			FROM `+t.byKeys("registrations r", "r.number")+` AND r.status = 'active' AND r.application_id <> ? AND `+notChanged(`('renewal', 'amendment')`))
+		args = append(args, string(b), exceptApplication, exceptApplication)
+	}
+	rows, err := t.query(ctx, strings.Join(parts, " UNION ALL "), args...)
+	if err != nil {
+		return nil, fmt.Errorf("overlaps: %w", err)
 	}
 	defer rows.Close()
-	var out registry.OverlapSet
+	owners := map[string]overlapOwner{}
 	for rows.Next() {
-		var o registry.Overlap
-		var isOwn, n int
-		if err := rows.Scan(&o.Item, &o.AccountID, &o.OperatorID, &o.ApplicationID, &o.State, &o.Registration, &isOwn, &n); err != nil {
-			return registry.OverlapSet{}, fmt.Errorf("overlaps: %w", err)
+		var key string
+		var o overlapOwner
+		if err := rows.Scan(&key, &o.accountID, &o.operatorID, &o.applicationID, &o.state, &o.registration); err != nil {
+			return nil, fmt.Errorf("overlaps: %w", err)
 		}
-		if isOwn == 1 {
-			out.Own = n
-		} else {
-			out.Others = n
-		}
-		out.Listed = append(out.Listed, o)
+		owners[key] = o
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("overlaps: %w", err)
+	}
+	return owners, nil
 }
 
 func (t *tx) HeldItems(ctx context.Context, accountID, exceptApplication string) (int, error) {

@@ -742,7 +742,7 @@ func testOverlapsAndHeld(t *testing.T, db *store.DB) {
 	overlaps := func(except, p string) []string {
 		var out []string
 		db.Read(ctx, func(tx registry.Tx) error {
-			os, err := tx.Overlaps(ctx, except, "acc_b", netip.MustParsePrefix(p), "")
+			os, err := overlapsOne(ctx, tx, except, "acc_b", netip.MustParsePrefix(p), "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -754,7 +754,7 @@ func testOverlapsAndHeld(t *testing.T, db *store.DB) {
 		return out
 	}
 	const a1, a3 = "@app_a1@@acc_a@ptcl@review", "@app_a3@VPN-2026-000001@acc_a@ptcl@approved"
-	for _, tt := range []struct {
+	cases := []struct {
 		except, p string
 		want      []string
 	}{
@@ -770,11 +770,44 @@ func testOverlapsAndHeld(t *testing.T, db *store.DB) {
 		{"app_a1", "14.1.104.0/24", nil},                                                                                      // the application itself
 		{"app_a2", "14.1.104.0/24", []string{"14.1.104.0/24" + a1}},                                                           // another of the same account
 		{"", "0.0.0.0/0", []string{"14.1.104.0/24" + a1, "14.1.200.1/32" + a1, "36.255.33.0/24@app_a5@@acc_a@ptcl@rejected"}}, // v4 never matches v6
-	} {
+	}
+	for _, tt := range cases {
 		if got := overlaps(tt.except, tt.p); !slices.Equal(got, tt.want) {
 			t.Errorf("Overlaps(except %s, %s) = %v, want %v", tt.except, tt.p, got, tt.want)
 		}
 	}
+	// One call searches a whole application: every prefix asked of
+	// app_b1 at once, with an item that overlaps nothing between them and
+	// the same prefix twice, answers each as it answers alone.
+	var ps []netip.Prefix
+	var want [][]string
+	for _, tt := range cases {
+		if tt.except == "app_b1" {
+			ps = append(ps, netip.MustParsePrefix(tt.p), netip.MustParsePrefix("192.0.2.0/24"))
+			want = append(want, tt.want, nil)
+		}
+	}
+	ps = append(ps, ps[0])
+	want = append(want, want[0])
+	db.Read(ctx, func(tx registry.Tx) error {
+		sets, err := tx.Overlaps(ctx, "app_b1", "acc_b", ps, nil)
+		if err != nil || len(sets) != len(ps) {
+			t.Fatalf("Overlaps of %d prefixes = %d sets, %v", len(ps), len(sets), err)
+		}
+		for i, os := range sets {
+			var got []string
+			for _, o := range os.Listed {
+				got = append(got, o.Item+"@"+o.ApplicationID+"@"+o.Registration+"@"+o.AccountID+"@"+o.OperatorID+"@"+string(o.State))
+			}
+			if !slices.Equal(got, want[i]) || os.Others != len(want[i]) || os.Own != 0 {
+				t.Errorf("Overlaps of %d prefixes, item %d (%s) = %v (own %d, others %d), want %v", len(ps), i, ps[i], got, os.Own, os.Others, want[i])
+			}
+		}
+		if sets, err := tx.Overlaps(ctx, "app_b1", "acc_b", nil, nil); err != nil || len(sets) != 0 {
+			t.Errorf("Overlaps of no item = %v, %v", sets, err)
+		}
+		return nil
+	})
 	db.Read(ctx, func(tx registry.Tx) error {
 		// app_a1's two addresses (pending) + app_a3's one (active registration).
 		if n, err := tx.HeldItems(ctx, "acc_a", ""); err != nil || n != 3 {
@@ -801,17 +834,23 @@ func testOverlapsAndHeld(t *testing.T, db *store.DB) {
 		MobileNumbers: []string{"923001234567"}, State: registry.StateOperatorCheck, CreatedAt: t0, UpdatedAt: t0}
 	write(t, db, func(tx registry.Tx) error { return tx.CreateApplication(ctx, m) })
 	db.Read(ctx, func(tx registry.Tx) error {
-		os, err := tx.Overlaps(ctx, "app_b1", "acc_b", netip.Prefix{}, "923001234567")
+		os, err := overlapsOne(ctx, tx, "app_b1", "acc_b", netip.Prefix{}, "923001234567")
 		if err != nil || len(os.Listed) != 1 || os.Listed[0].ApplicationID != "app_m" || os.Listed[0].OperatorID != "jazz" || os.Listed[0].AccountID != "acc_a" ||
 			os.Own != 0 || os.Others != 1 {
 			t.Errorf("mobile Overlaps = %+v, %v", os, err)
 		}
-		if os, _ = tx.Overlaps(ctx, "app_m", "acc_a", netip.Prefix{}, "923001234567"); len(os.Listed) != 0 || os.Own+os.Others != 0 {
+		if os, _ = overlapsOne(ctx, tx, "app_m", "acc_a", netip.Prefix{}, "923001234567"); len(os.Listed) != 0 || os.Own+os.Others != 0 {
 			t.Errorf("an application overlaps itself: %+v", os)
 		}
-		os, _ = tx.Overlaps(ctx, "app_b1", "acc_b", netip.Prefix{}, "923001234568")
+		os, _ = overlapsOne(ctx, tx, "app_b1", "acc_b", netip.Prefix{}, "923001234568")
 		if len(os.Listed) != 0 {
 			t.Errorf("another number overlaps: %v", os)
+		}
+		// Numbers come after the prefixes, each with its own set.
+		sets, err := tx.Overlaps(ctx, "app_b1", "acc_b", pfx("14.1.200.1/32", "14.1.200.2/32"), []string{"923001234568", "923001234567"})
+		if err != nil || len(sets) != 4 || len(sets[0].Listed) != 1 || len(sets[1].Listed) != 0 || len(sets[2].Listed) != 0 ||
+			len(sets[3].Listed) != 1 || sets[3].Listed[0].Item != "923001234567" || sets[3].Listed[0].ApplicationID != "app_m" {
+			t.Errorf("Overlaps of two prefixes and two numbers = %+v, %v", sets, err)
 		}
 		return nil
 	})
@@ -847,7 +886,7 @@ func testOverlapLimit(t *testing.T, db *store.DB) {
 		{"acc_c", 0, registry.OverlapLimit + 7, append(slices.Repeat([]string{"app_a1"}, registry.OverlapLimit), "app_z1", "app_z1")[:registry.OverlapLimit]},
 	} {
 		db.Read(ctx, func(tx registry.Tx) error {
-			os, err := tx.Overlaps(ctx, "app_probe", tt.account, netip.MustParsePrefix("14.1.150.0/24"), "")
+			os, err := overlapsOne(ctx, tx, "app_probe", tt.account, netip.MustParsePrefix("14.1.150.0/24"), "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -1948,7 +1987,7 @@ func testRegistrationChanges(t *testing.T, db *store.DB) {
 			t.Errorf("the approved application changed with its registration: %+v, %v", a, err)
 		}
 		// The given-up address no longer overlaps anything.
-		os, err := tx.Overlaps(ctx, "app_probe", "acc_b", netip.MustParsePrefix("14.1.105.7/32"), "")
+		os, err := overlapsOne(ctx, tx, "app_probe", "acc_b", netip.MustParsePrefix("14.1.105.7/32"), "")
 		if err != nil || len(os.Listed) != 0 {
 			t.Errorf("a given-up address still overlaps: %+v, %v", os, err)
 		}
@@ -1975,11 +2014,11 @@ func testRegistrationChanges(t *testing.T, db *store.DB) {
 		}
 		// The renewal's unchanged item is not an overlap with the
 		// registration it renews; it is for anyone else.
-		os, _ := tx.Overlaps(ctx, "app_r", "acc_a", netip.MustParsePrefix("14.1.104.0/24"), "")
+		os, _ := overlapsOne(ctx, tx, "app_r", "acc_a", netip.MustParsePrefix("14.1.104.0/24"), "")
 		if len(os.Listed) != 0 {
 			t.Errorf("a renewal overlaps its own registration: %+v", os.Listed)
 		}
-		os, _ = tx.Overlaps(ctx, "app_b", "acc_b", netip.MustParsePrefix("14.1.104.0/24"), "")
+		os, _ = overlapsOne(ctx, tx, "app_b", "acc_b", netip.MustParsePrefix("14.1.104.0/24"), "")
 		if os.Others != 2 {
 			t.Errorf("another account sees %d overlaps (%+v), want 2: the registration and the pending renewal", os.Others, os.Listed)
 		}
@@ -2002,7 +2041,7 @@ func testRegistrationChanges(t *testing.T, db *store.DB) {
 			t.Errorf("amendment read back as %+v, %v", got, err)
 		}
 		// The amendment's items overlap its registration's? Left out too.
-		os, _ := tx.Overlaps(ctx, "app_x", "acc_a", netip.MustParsePrefix("14.1.104.0/24"), "")
+		os, _ := overlapsOne(ctx, tx, "app_x", "acc_a", netip.MustParsePrefix("14.1.104.0/24"), "")
 		for _, o := range os.Listed {
 			if o.Registration == num {
 				t.Errorf("an amendment overlaps its own registration: %+v", o)
@@ -2255,4 +2294,21 @@ func testAppealDeadlines(t *testing.T, db *store.DB) {
 		}
 		return nil
 	})
+}
+
+// overlapsOne searches the overlaps of one item, a prefix or (when p is
+// the zero prefix) a mobile number, as the single-item tests ask.
+func overlapsOne(ctx context.Context, tx registry.Tx, except, account string, p netip.Prefix, mobile string) (registry.OverlapSet, error) {
+	var ps []netip.Prefix
+	var ms []string
+	if p.IsValid() {
+		ps = []netip.Prefix{p}
+	} else {
+		ms = []string{mobile}
+	}
+	sets, err := tx.Overlaps(ctx, except, account, ps, ms)
+	if err != nil {
+		return registry.OverlapSet{}, err
+	}
+	return sets[0], nil
 }
