@@ -648,11 +648,17 @@ func (t *tx) overlapOwners(ctx context.Context, exceptApplication string, apps, 
 
 func (t *tx) HeldItems(ctx context.Context, accountID, exceptApplication string) (int, error) {
 	var n int
+	// An account holds a handful of applications and registrations, found
+	// by its own index; state and status are compared as expressions
+	// (|| '') so that no planner combines that index with the queue's or
+	// the expiry's (PostgreSQL did, a BitmapAnd reading every pending
+	// application's entry, dead versions included: 8 ms a submission at
+	// 20,000 applications, where the account's index alone takes 0.1 ms).
 	err := t.queryRow(ctx, `SELECT
 		(SELECT COUNT(*) FROM items i JOIN applications a ON a.id = i.application_id
-			WHERE a.account_id = ? AND a.id <> ? AND a.state IN `+pendingStates+`) +
+			WHERE a.account_id = ? AND a.id <> ? AND (a.state || '') IN `+pendingStates+`) +
 		(SELECT COUNT(*) FROM registration_items i JOIN registrations r ON r.number = i.registration_number
-			WHERE r.account_id = ? AND r.status = 'active' AND `+notChanged(`('renewal')`)+`)`,
+			WHERE r.account_id = ? AND (r.status || '') = 'active' AND `+notChanged(`('renewal')`)+`)`,
 		accountID, exceptApplication, accountID, exceptApplication).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("held items: %w", err)
