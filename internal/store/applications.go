@@ -374,7 +374,10 @@ const pendingStates = `('operator_check', 'review', 'returned')`
 // appealedRejection is a rejected application whose appeal is pending:
 // decided again on today's flags, so its items still count as applied for
 // when other applications' overlaps are found (both ways).
-const appealedRejection = `(a.state = 'rejected' AND EXISTS (SELECT 1 FROM appeals ap WHERE ap.application_id = a.id AND ap.state = 'pending'))`
+// Both states are compared as expressions (an empty string appended) so
+// that the appeal is found by its application's index alone, not through
+// the index of every pending appeal (see byKeys).
+const appealedRejection = `((a.state || '') = 'rejected' AND EXISTS (SELECT 1 FROM appeals ap WHERE ap.application_id = a.id AND (ap.state || '') = 'pending'))`
 
 // notChanged leaves out the registration r that the application given as
 // the parameter renews or amends (kinds: which kinds count).
@@ -435,17 +438,24 @@ func (t *tx) jsonTable(cols ...string) string {
 	return `SELECT ` + strings.Join(sel, ", ") + ` FROM json_each(?) j`
 }
 
-// byKeys is the FROM and the start of the WHERE of a statement reading
-// the rows of table whose key column is one of a JSON array of strings
-// (one parameter), each found by its key's index however many rows the
-// table holds and whatever else the WHERE asks: SQLite is made to loop
-// over the keys (CROSS JOIN), and PostgreSQL to look up an array (= ANY),
-// where a join or IN would let either scan another index or the table.
-func (t *tx) byKeys(table, key string) string {
+// byKeys is a statement selecting cols of the rows of table whose key
+// column is one of a JSON array of strings (the first parameter) and that
+// meet cond (its parameters after it). Each key is looked up on its own in
+// the key's index, however many rows the table holds and whatever the
+// statistics say: SQLite is made to loop over the keys (CROSS JOIN), and
+// on PostgreSQL each key is its own LATERAL search (OFFSET 0 keeps it from
+// being flattened into a join). cond compares columns as expressions
+// (an empty string appended to state) so that no other index can serve
+// it: as key = ANY(array) beside state IN (…), PostgreSQL with statistics
+// taken while the tables were small read the queue's index (state, …, id)
+// for every pending application instead, checking each against the array
+// (10 ms for three owners at 20,000 applications, a second for 300).
+func (t *tx) byKeys(cols, table, key, cond string) string {
 	if t.d.numbered {
-		return table + ` WHERE ` + key + ` = ANY(ARRAY(SELECT json_array_elements_text(CAST(? AS text)::json)))`
+		return `SELECT o.* FROM json_array_elements_text(CAST(? AS text)::json) AS k(v) CROSS JOIN LATERAL (SELECT ` + cols + ` FROM ` + table +
+			` WHERE ` + key + ` = k.v AND ` + cond + ` OFFSET 0) o`
 	}
-	return `json_each(?) k CROSS JOIN ` + table + ` WHERE ` + key + ` = k.value`
+	return `SELECT ` + cols + ` FROM json_each(?) k CROSS JOIN ` + table + ` WHERE ` + key + ` = k.value AND ` + cond
 }
 
 // overlapHit is an item found by a probe, before its owner is known.
@@ -606,27 +616,11 @@ func (t *tx) Overlaps(ctx context.Context, exceptApplication, account string, pr
 // is pending) other than it, and active registrations other than its own
 // and the one it renews or amends.
 func (t *tx) overlapOwners(ctx context.Context, exceptApplication string, apps, regs []string) (map[string]overlapOwner, error) {
-	var parts []string
-	var args []any
-	if len(apps) > 0 {
-		b, err := json.Marshal(apps)
-		if err != nil {
-			return nil, fmt.Errorf("overlaps: %w", err)
-		}
-		parts = append(parts, `SELECT 'a' || a.id, a.account_id, COALESCE(a.operator_id, ''), a.id, a.state, ''
-			FROM `+t.byKeys("applications a", "a.id")+` AND a.id <> ? AND (a.state IN `+pendingStates+` OR `+appealedRejection+`)`)
-		args = append(args, string(b), exceptApplication)
+	q, args, err := t.overlapOwnersQuery(exceptApplication, apps, regs)
+	if err != nil {
+		return nil, err
 	}
-	if len(regs) > 0 {
-		b, err := json.Marshal(regs)
-		if err != nil {
-			return nil, fmt.Errorf("overlaps: %w", err)
-		}
-		parts = append(parts, `SELECT 'r' || r.number, r.account_id, r.operator_id, r.application_id, 'approved', r.number
-			FROM `+t.byKeys("registrations r", "r.number")+` AND r.status = 'active' AND r.application_id <> ? AND `+notChanged(`('renewal', 'amendment')`))
-		args = append(args, string(b), exceptApplication, exceptApplication)
-	}
-	rows, err := t.query(ctx, strings.Join(parts, " UNION ALL "), args...)
+	rows, err := t.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("overlaps: %w", err)
 	}
@@ -644,6 +638,31 @@ func (t *tx) overlapOwners(ctx context.Context, exceptApplication string, apps, 
 		return nil, fmt.Errorf("overlaps: %w", err)
 	}
 	return owners, nil
+}
+
+// overlapOwnersQuery is overlapOwners' statement and its arguments.
+func (t *tx) overlapOwnersQuery(exceptApplication string, apps, regs []string) (string, []any, error) {
+	var parts []string
+	var args []any
+	if len(apps) > 0 {
+		b, err := json.Marshal(apps)
+		if err != nil {
+			return "", nil, fmt.Errorf("overlaps: %w", err)
+		}
+		parts = append(parts, t.byKeys(`'a' || a.id AS owner, a.account_id, COALESCE(a.operator_id, '') AS operator_id, a.id, a.state, '' AS registration`,
+			"applications a", "a.id", `a.id <> ? AND ((a.state || '') IN `+pendingStates+` OR `+appealedRejection+`)`))
+		args = append(args, string(b), exceptApplication)
+	}
+	if len(regs) > 0 {
+		b, err := json.Marshal(regs)
+		if err != nil {
+			return "", nil, fmt.Errorf("overlaps: %w", err)
+		}
+		parts = append(parts, t.byKeys(`'r' || r.number AS owner, r.account_id, r.operator_id, r.application_id, 'approved' AS state, r.number AS registration`,
+			"registrations r", "r.number", `(r.status || '') = 'active' AND r.application_id <> ? AND `+notChanged(`('renewal', 'amendment')`)))
+		args = append(args, string(b), exceptApplication, exceptApplication)
+	}
+	return strings.Join(parts, " UNION ALL "), args, nil
 }
 
 func (t *tx) HeldItems(ctx context.Context, accountID, exceptApplication string) (int, error) {
