@@ -498,36 +498,11 @@ func (t *tx) Overlaps(ctx context.Context, exceptApplication, account string, pr
 	// was small (a few ip items) and read every item once per probe:
 	// 85 ms a search at 20,000 items, 31,000 applications slowing to half
 	// the pace by the 4,000th.
-	ip, msisdn := overlapProbes(prefixes, mobiles)
-	probe := t.jsonTable("n", "lo", "hi", "r")
-	var parts []string
-	var args []any
-	for _, src := range []struct{ table, owner, reg string }{{"items", "application_id", "0"}, {"registration_items", "registration_number", "1"}} {
-		for _, k := range []struct {
-			kind   string
-			probes []overlapProbe
-		}{{"ip", ip}, {"msisdn", msisdn}} {
-			if len(k.probes) == 0 {
-				continue
-			}
-			b, err := json.Marshal(k.probes)
-			if err != nil {
-				return nil, fmt.Errorf("overlaps: %w", err)
-			}
-			search := `SELECT i.` + src.owner + ` AS owner, i.position, i.value FROM ` + src.table + ` i
-				WHERE i.kind = '` + k.kind + `' AND i.first_key >= p.lo AND i.first_key <= p.hi AND i.last_key >= p.r`
-			from := `(` + probe + `) p CROSS JOIN LATERAL (` + search + ` OFFSET 0) i`
-			if !t.d.numbered {
-				// SQLite has no LATERAL: the search's WHERE is the join's,
-				// and CROSS JOIN keeps the probes the outer loop.
-				from = `(` + probe + `) p CROSS JOIN (SELECT ` + src.owner + ` AS owner, position, value, kind, first_key, last_key FROM ` + src.table + `) i
-				WHERE i.kind = '` + k.kind + `' AND i.first_key >= p.lo AND i.first_key <= p.hi AND i.last_key >= p.r`
-			}
-			parts = append(parts, `SELECT `+src.reg+` AS reg, p.n, i.owner, i.position, i.value FROM `+from)
-			args = append(args, string(b))
-		}
+	q, args, err := t.overlapHitsQuery(prefixes, mobiles)
+	if err != nil {
+		return nil, err
 	}
-	rows, err := t.query(ctx, strings.Join(parts, " UNION ALL "), args...)
+	rows, err := t.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("overlaps: %w", err)
 	}
@@ -608,6 +583,43 @@ func (t *tx) Overlaps(ctx context.Context, exceptApplication, account string, pr
 		}
 	}
 	return out, nil
+}
+
+// overlapHitsQuery is the statement (and its arguments) of Overlaps that
+// finds the items overlapping prefixes and equal to mobiles: columns reg
+// (1 for a registration's item), n (the requested item), owner, position
+// and value.
+func (t *tx) overlapHitsQuery(prefixes []netip.Prefix, mobiles []string) (string, []any, error) {
+	ip, msisdn := overlapProbes(prefixes, mobiles)
+	probe := t.jsonTable("n", "lo", "hi", "r")
+	var parts []string
+	var args []any
+	for _, src := range []struct{ table, owner, reg string }{{"items", "application_id", "0"}, {"registration_items", "registration_number", "1"}} {
+		for _, k := range []struct {
+			kind   string
+			probes []overlapProbe
+		}{{"ip", ip}, {"msisdn", msisdn}} {
+			if len(k.probes) == 0 {
+				continue
+			}
+			b, err := json.Marshal(k.probes)
+			if err != nil {
+				return "", nil, fmt.Errorf("overlaps: %w", err)
+			}
+			search := `SELECT i.` + src.owner + ` AS owner, i.position, i.value FROM ` + src.table + ` i
+				WHERE i.kind = '` + k.kind + `' AND i.first_key >= p.lo AND i.first_key <= p.hi AND i.last_key >= p.r`
+			from := `(` + probe + `) p CROSS JOIN LATERAL (` + search + ` OFFSET 0) i`
+			if !t.d.numbered {
+				// SQLite has no LATERAL: the search's WHERE is the join's,
+				// and CROSS JOIN keeps the probes the outer loop.
+				from = `(` + probe + `) p CROSS JOIN (SELECT ` + src.owner + ` AS owner, position, value, kind, first_key, last_key FROM ` + src.table + `) i
+				WHERE i.kind = '` + k.kind + `' AND i.first_key >= p.lo AND i.first_key <= p.hi AND i.last_key >= p.r`
+			}
+			parts = append(parts, `SELECT `+src.reg+` AS reg, p.n, i.owner, i.position, i.value FROM `+from)
+			args = append(args, string(b))
+		}
+	}
+	return strings.Join(parts, " UNION ALL "), args, nil
 }
 
 // overlapOwners returns, keyed "a"+ID and "r"+number, those of the

@@ -3,20 +3,36 @@ package store
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"strings"
 )
 
-// OverlapOwnersPlan returns the plan the database makes for the
-// statement with which Overlaps reads the owners of the items it found
-// (EXPLAIN on PostgreSQL, EXPLAIN QUERY PLAN on SQLite), a step a line.
+// OverlapHitsPlan and OverlapOwnersPlan return the plans the database
+// makes for the two statements of Overlaps (EXPLAIN on PostgreSQL,
+// EXPLAIN QUERY PLAN on SQLite), a step a line: the one finding the items
+// that overlap prefixes or equal mobiles, and the one reading the owners
+// of those items.
+func OverlapHitsPlan(ctx context.Context, db *DB, prefixes []netip.Prefix, mobiles []string) (string, error) {
+	t := &tx{q: db.db, d: db.d, db: db}
+	q, args, err := t.overlapHitsQuery(prefixes, mobiles)
+	if err != nil {
+		return "", err
+	}
+	return t.explain(ctx, q, args)
+}
+
 func OverlapOwnersPlan(ctx context.Context, db *DB, except string, apps, regs []string) (string, error) {
 	t := &tx{q: db.db, d: db.d, db: db}
 	q, args, err := t.overlapOwnersQuery(except, apps, regs)
 	if err != nil {
 		return "", err
 	}
+	return t.explain(ctx, q, args)
+}
+
+func (t *tx) explain(ctx context.Context, q string, args []any) (string, error) {
 	explain := "EXPLAIN QUERY PLAN "
-	if db.d.numbered {
+	if t.d.numbered {
 		explain = "EXPLAIN (COSTS OFF) "
 	}
 	rows, err := t.query(ctx, explain+q, args...)

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"regexp"
 	"testing"
 
@@ -10,16 +11,18 @@ import (
 	"github.com/ipreg/ipreg/internal/store/storetest"
 )
 
-// TestOverlapOwnersPlan: the owners of the items an overlap search found
-// are read by their primary keys (and an appeal by its application's
-// index) alone, whatever the statistics. Read as key = ANY(array) beside
-// state IN (…), they were not: on PostgreSQL with statistics taken while
-// the tables were nearly empty, the planner read the queue's index
-// (state, …, id) or the expiry's (status, …) for every pending
-// application or active registration (10 ms for three owners at 20,000
-// applications, a second for 300), and both databases found a rejection's
-// pending appeal through the index of every pending appeal.
-func TestOverlapOwnersPlan(t *testing.T) {
+// TestOverlapsPlan: both statements of Overlaps read by index alone,
+// whatever the statistics: the items found, one search of items_range per
+// probe; their owners by primary key (and an appeal by its application's
+// index). Owners read as key = ANY(array) beside state IN (…) were not: on
+// PostgreSQL with statistics taken while the tables were nearly empty,
+// the planner read the queue's index (state, …, id) or the expiry's
+// (status, …) for every pending application or active registration (10 ms
+// for three owners at 20,000 applications, a second for 300), and both
+// databases found a rejection's pending appeal through the index of every
+// pending appeal.
+func TestOverlapsPlan(t *testing.T) {
+	forbiddenHits := regexp.MustCompile(`Seq Scan on (items|registration_items)|items_pkey|registration_items_pkey|SCAN (i|items|registration_items)\b|Hash Join|Merge Join`)
 	forbidden := regexp.MustCompile(`applications_queue|registrations_expiry|appeals_state|Seq Scan on (applications|registrations|appeals)|SCAN (a|r|ap|x)\b`)
 	for _, kind := range storetest.Kinds {
 		t.Run(kind, func(t *testing.T) {
@@ -33,22 +36,25 @@ func TestOverlapOwnersPlan(t *testing.T) {
 			}
 			if kind == "postgres" {
 				// Statistics stay as taken below, whatever autovacuum would do.
-				for _, table := range []string{"applications", "registrations", "appeals"} {
+				for _, table := range []string{"applications", "registrations", "appeals", "items", "registration_items"} {
 					exec(`ALTER TABLE ` + table + ` SET (autovacuum_enabled = false)`)
 				}
 			}
 			exec(`INSERT INTO accounts (id, kind, name, cnic, mobile, created_at) VALUES ('acc_1', 'company', 'Holder', '35202-1234567-1', '923001234567', 'x')`)
 			exec(`INSERT INTO operators (id, name, kind, created_at) VALUES ('ptcl', 'PTCL', 'fixed', 'x')`)
 			exec(`INSERT INTO applications (id, account_id, category, operator_id, state, created_at, updated_at) VALUES ('app_0', 'acc_1', 'company_vpn', 'ptcl', 'review', 'x', 'x')`)
+			exec(`INSERT INTO items (application_id, position, kind, value, first_key, last_key) VALUES ('app_0', 0, 'ip', '14.1.104.0/24',
+				'00000000000000000000ffff0e016800', '00000000000000000000ffff0e0168ff')`)
 			if kind == "postgres" {
 				// Autovacuum analyzes when it will, the tables nearly empty
 				// for all it knows. (SQLite has statistics only when
 				// someone runs ANALYZE by hand, which ipreg never does.)
 				exec(`ANALYZE`)
 			}
-			// 5,000 applications in every state, a registration of every
-			// fifth (four in five active) and an appeal of every fifth
-			// another (a third pending), none in the statistics.
+			// 5,000 applications in every state, each with an address and
+			// a number, a registration of every fifth (four in five active)
+			// and an appeal of every fifth another (a third pending), none
+			// in the statistics. (The keys need only sort.)
 			const series = `WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 5000) `
 			exec(series + `INSERT INTO applications (id, account_id, category, operator_id, state, created_at, updated_at)
 				SELECT 'app_' || n, 'acc_1', 'company_vpn', 'ptcl',
@@ -57,6 +63,25 @@ func TestOverlapOwnersPlan(t *testing.T) {
 				SELECT 'VPN-2026-' || n, 'app_' || n, 'acc_1', 'company_vpn', 'ptcl', CASE WHEN n % 25 = 0 THEN 'expired' ELSE 'active' END, 'x', 'x', 'C' || n, 'x' FROM g WHERE n % 5 = 0`)
 			exec(series + `INSERT INTO appeals (id, application_id, account_id, rejected_at, rejected_by, statement, state, submitted_by, submitted_at, sla_due_at)
 				SELECT 'apl_' || n, 'app_' || n, 'acc_1', 'x', 'usr_rev', 'Please look again', CASE WHEN n % 15 = 3 THEN 'pending' ELSE 'upheld' END, 'usr_1', 'x', 'x' FROM g WHERE n % 5 = 3`)
+			for _, table := range []string{"items", "registration_items"} {
+				owner, from := `'app_' || n`, `g`
+				if table == "registration_items" {
+					owner, from = `'VPN-2026-' || n`, `g WHERE n % 5 = 0`
+				}
+				exec(series + `INSERT INTO ` + table + ` SELECT ` + owner + `, 0, 'ip', 'v', '00000000000000000000ffff' || (100000000 + n), '00000000000000000000ffff' || (100000000 + n) FROM ` + from)
+				exec(series + `INSERT INTO ` + table + ` SELECT ` + owner + `, 1, 'msisdn', '92300' || (1000000 + n), '92300' || (1000000 + n), '92300' || (1000000 + n) FROM ` + from)
+			}
+			hosts := []netip.Prefix{netip.MustParsePrefix("14.1.104.0/24"), netip.MustParsePrefix("2001:dd8:1c::/48")}
+			for i := range 8 {
+				hosts = append(hosts, netip.PrefixFrom(netip.AddrFrom4([4]byte{14, 1, 105, byte(i)}), 32))
+			}
+			plan, err := store.OverlapHitsPlan(ctx, db, hosts, []string{"923001000007", "923001000008"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m := forbiddenHits.FindString(plan); m != "" {
+				t.Errorf("the items overlapping %d prefixes are read through %q:\n%s", len(hosts), m, plan)
+			}
 			for _, size := range []int{3, 300} {
 				var apps, regs []string
 				for i := range size {
