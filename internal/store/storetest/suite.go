@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"OverlapsAndHeld", testOverlapsAndHeld},
 		{"OverlapLimit", testOverlapLimit},
 		{"OverlapsModel", testOverlapsModel},
+		{"OverlapsEdges", testOverlapsEdges},
 		{"Checks", testChecks},
 		{"Registrations", testRegistrations},
 		{"Revocations", testRevocations},
@@ -2680,4 +2681,112 @@ func testOverlapsModel(t *testing.T, db *store.DB) {
 	check("100 prefixes", "app_probe", "acc_a", big, []string{randMobile(), randMobile()}, false)
 	// The broadest of each family, and the /24 of the hosts.
 	check("broadest", "app_probe", "acc_b", pfx("0.0.0.0/0", "2000::/3", "2001::/16", "14.1.105.0/24"), nil, true)
+}
+
+// testOverlapsEdges: the edges of an overlap search, spelled out. A
+// stored prefix that contains the requested one and starts where it
+// starts, the first and last address of a prefix and the ones just
+// outside it, IPv4 and IPv6 never meeting, numbers after prefixes, one
+// stored item matched by several requested items and by a repeated one,
+// and which applications and registrations hold their items against
+// which: the application itself, the registration it renews or amends,
+// the registration of an approved application, expired and revoked ones.
+func testOverlapsEdges(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	fixture(t, db, "acc_a", "acc_b", "acc_c")
+	app := func(id, acc string, state registry.State, kind registry.AppKind, reg string, items ...string) {
+		a := sampleApp(id, acc)
+		a.Flags, a.Fee, a.State, a.Kind, a.ForRegistration, a.Addresses = nil, registry.Fee{}, state, kind, reg, nil
+		for _, s := range items {
+			if p, err := netip.ParsePrefix(s); err == nil {
+				a.Addresses = append(a.Addresses, p)
+			} else {
+				a.MobileNumbers = append(a.MobileNumbers, s)
+			}
+		}
+		write(t, db, func(tx registry.Tx) error { return tx.CreateApplication(ctx, a) })
+	}
+	reg := func(num, appID, acc string, status registry.RegStatus, items ...string) {
+		r := &registry.Registration{Number: num, ApplicationID: appID, AccountID: acc, Category: registry.CategoryCompany, OperatorID: "ptcl",
+			Status: status, Addresses: pfx(items...), ValidFrom: t0, ValidUntil: t0.AddDate(1, 0, 0), VerificationCode: num, CreatedAt: t0, IssuedAt: t0}
+		write(t, db, func(tx registry.Tx) error { return tx.CreateRegistration(ctx, r) })
+	}
+	app("app_e1", "acc_a", registry.StateReview, registry.KindNew, "", "14.1.104.0/22", "14.1.200.255/32", "2001:dd8:1c::/48", "923001234567")
+	app("app_e2", "acc_b", registry.StateOperatorCheck, registry.KindNew, "", "14.1.104.0/24", "2001:dd8:1c:ffff::/64", "923001234567")
+	app("app_e3", "acc_a", registry.StateApproved, registry.KindNew, "", "39.32.0.0/24")
+	reg("VPN-2026-000050", "app_e3", "acc_a", registry.RegActive, "39.32.0.0/24")
+	app("app_e4", "acc_a", registry.StateReview, registry.KindRenewal, "VPN-2026-000050", "39.32.0.0/24", "39.32.1.0/24")
+	app("app_e5", "acc_b", registry.StateApproved, registry.KindNew, "", "39.40.0.0/24")
+	reg("VPN-2026-000051", "app_e5", "acc_b", registry.RegExpired, "39.40.0.0/24")
+	app("app_e6", "acc_b", registry.StateApproved, registry.KindNew, "", "39.41.0.0/24")
+	reg("VPN-2026-000052", "app_e6", "acc_b", registry.RegRevoked, "39.41.0.0/24")
+	app("app_e7", "acc_b", registry.StateApproved, registry.KindNew, "", "39.42.0.0/24")
+	reg("VPN-2026-000053", "app_e7", "acc_b", registry.RegActive, "39.42.0.0/24")
+	app("app_e8", "acc_b", registry.StateReturned, registry.KindAmendment, "VPN-2026-000053", "39.42.0.0/24", "39.42.1.0/24")
+
+	const (
+		e1v4  = "14.1.104.0/22@app_e1"
+		e2v4  = "14.1.104.0/24@app_e2"
+		e1v6  = "2001:dd8:1c::/48@app_e1"
+		e2v6  = "2001:dd8:1c:ffff::/64@app_e2"
+		r50   = "39.32.0.0/24@app_e3@VPN-2026-000050"
+		e4    = "39.32.0.0/24@app_e4"
+		r53   = "39.42.0.0/24@app_e7@VPN-2026-000053"
+		e8    = "39.42.0.0/24@app_e8"
+		e1num = "923001234567@app_e1"
+		e2num = "923001234567@app_e2"
+	)
+	type want struct {
+		listed      []string // item@application[@registration], in order
+		own, others int
+	}
+	for _, tt := range []struct {
+		name, except, account string
+		prefixes, mobiles     []string
+		want                  []want
+	}{
+		{"containing prefixes starting at the same address, first and last addresses", "app_probe", "acc_c",
+			[]string{"14.1.104.0/32", "14.1.104.0/24", "14.1.107.255/32", "14.1.108.0/32", "14.1.103.255/32", "14.1.104.0/24", "14.1.104.0/23", "14.0.0.0/8"}, nil,
+			[]want{{[]string{e1v4, e2v4}, 0, 2}, {[]string{e1v4, e2v4}, 0, 2}, {[]string{e1v4}, 0, 1}, {}, {}, {[]string{e1v4, e2v4}, 0, 2},
+				{[]string{e1v4, e2v4}, 0, 2}, {[]string{e1v4, "14.1.200.255/32@app_e1", e2v4}, 0, 3}}},
+		{"IPv6 /128s at both ends, just outside, and broad", "app_probe", "acc_c",
+			[]string{"2001:dd8:1c::/128", "2001:dd8:1c:ffff:ffff:ffff:ffff:ffff/128", "2001:dd8:1d::/128", "2001:dd8:1b:ffff:ffff:ffff:ffff:ffff/128", "2001:dd8::/32", "2001:dd8:1c:fffe::/64"}, nil,
+			[]want{{[]string{e1v6}, 0, 1}, {[]string{e1v6, e2v6}, 0, 2}, {}, {}, {[]string{e1v6, e2v6}, 0, 2}, {[]string{e1v6}, 0, 1}}},
+		{"IPv4 and IPv6 never meet", "app_probe", "acc_c", []string{"0.0.0.0/0", "2000::/3"}, nil,
+			[]want{{[]string{e1v4, "14.1.200.255/32@app_e1", e2v4, r50, e4, "39.32.1.0/24@app_e4", r53, e8, "39.42.1.0/24@app_e8"}, 0, 9}, {[]string{e1v6, e2v6}, 0, 2}}},
+		{"numbers after prefixes, own first", "app_probe", "acc_b", []string{"14.1.200.255/32"}, []string{"923001234568", "923001234567", "923001234567"},
+			[]want{{[]string{"14.1.200.255/32@app_e1"}, 0, 1}, {}, {[]string{e2num, e1num}, 1, 1}, {[]string{e2num, e1num}, 1, 1}}},
+		{"the application itself", "app_e1", "acc_a", []string{"14.1.104.0/22", "14.1.200.255/32", "2001:dd8:1c::/48"}, []string{"923001234567"},
+			[]want{{[]string{e2v4}, 0, 1}, {}, {[]string{e2v6}, 0, 1}, {[]string{e2num}, 0, 1}}},
+		{"a renewal and the registration it renews", "app_e4", "acc_a", []string{"39.32.0.0/24", "39.32.1.0/24"}, nil, []want{{}, {}}},
+		{"an amendment and the registration it amends", "app_e8", "acc_b", []string{"39.42.0.0/24", "39.42.1.0/24"}, nil, []want{{}, {}}},
+		{"the approved application of a registration", "app_e3", "acc_a", []string{"39.32.0.0/24"}, nil, []want{{[]string{e4}, 1, 0}}},
+		{"anyone else sees both", "app_probe", "acc_a", []string{"39.32.0.0/23", "39.42.0.0/16"}, nil,
+			[]want{{[]string{r50, e4, "39.32.1.0/24@app_e4"}, 3, 0}, {[]string{r53, e8, "39.42.1.0/24@app_e8"}, 0, 3}}},
+		{"expired and revoked registrations hold nothing", "app_probe", "acc_a", []string{"39.40.0.0/24", "39.41.0.0/24"}, nil, []want{{}, {}}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			db.Read(ctx, func(tx registry.Tx) error {
+				sets, err := tx.Overlaps(ctx, tt.except, tt.account, pfx(tt.prefixes...), tt.mobiles)
+				if err != nil || len(sets) != len(tt.want) {
+					t.Fatalf("Overlaps = %d sets, %v; want %d", len(sets), err, len(tt.want))
+				}
+				for i, os := range sets {
+					var got []string
+					for _, o := range os.Listed {
+						s := o.Item + "@" + o.ApplicationID
+						if o.Registration != "" {
+							s += "@" + o.Registration
+						}
+						got = append(got, s)
+					}
+					w := tt.want[i]
+					if !slices.Equal(got, w.listed) || os.Own != w.own || os.Others != w.others {
+						t.Errorf("item %d (%s) = %v, own %d, others %d; want %v, %d, %d", i, append(tt.prefixes, tt.mobiles...)[i], got, os.Own, os.Others, w.listed, w.own, w.others)
+					}
+				}
+				return nil
+			})
+		})
+	}
 }
