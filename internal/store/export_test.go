@@ -7,23 +7,12 @@ import (
 	"strings"
 )
 
-// OverlapHitsPlan and OverlapOwnersPlan return the plans the database
-// makes for the two statements of Overlaps (EXPLAIN on PostgreSQL,
-// EXPLAIN QUERY PLAN on SQLite), a step a line: the one finding the items
-// that overlap prefixes or equal mobiles, and the one reading the owners
-// of those items.
-func OverlapHitsPlan(ctx context.Context, db *DB, prefixes []netip.Prefix, mobiles []string) (string, error) {
+// OverlapsPlan returns the plan the database makes for the statement of
+// Overlaps (EXPLAIN on PostgreSQL, EXPLAIN QUERY PLAN on SQLite), a step
+// a line.
+func OverlapsPlan(ctx context.Context, db *DB, except string, prefixes []netip.Prefix, mobiles []string) (string, error) {
 	t := &tx{q: db.db, d: db.d, db: db}
-	q, args, err := t.overlapHitsQuery(prefixes, mobiles)
-	if err != nil {
-		return "", err
-	}
-	return t.explain(ctx, q, args)
-}
-
-func OverlapOwnersPlan(ctx context.Context, db *DB, except string, apps, regs []string) (string, error) {
-	t := &tx{q: db.db, d: db.d, db: db}
-	q, args, err := t.overlapOwnersQuery(except, apps, regs)
+	q, args, err := t.overlapQuery(except, prefixes, mobiles)
 	if err != nil {
 		return "", err
 	}

@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"OverlapLimit", testOverlapLimit},
 		{"OverlapsModel", testOverlapsModel},
 		{"OverlapsEdges", testOverlapsEdges},
+		{"OverlapsOneSnapshot", testOverlapsOneSnapshot},
 		{"Checks", testChecks},
 		{"Registrations", testRegistrations},
 		{"Revocations", testRevocations},
@@ -2788,5 +2789,92 @@ func testOverlapsEdges(t *testing.T, db *store.DB) {
 				return nil
 			})
 		})
+	}
+}
+
+// testOverlapsOneSnapshot: Overlaps answers from one state of the
+// database. An application approved while others search keeps its items
+// held throughout, first as applied for, then by its registration; read in
+// two statements (the items found, then their owners), an approval
+// between them hid the overlap: the application's item found but no
+// longer pending, its registration's not yet there.
+func testOverlapsOneSnapshot(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	fixture(t, db, "acc_a")
+	p := netip.MustParsePrefix("14.1.104.0/24")
+	apply := func(tx registry.Tx, i int) error {
+		a := sampleApp(fmt.Sprintf("app_%04d", i), "acc_a")
+		a.Flags, a.State, a.Addresses = nil, registry.StateReview, []netip.Prefix{p}
+		return tx.CreateApplication(ctx, a)
+	}
+	write(t, db, func(tx registry.Tx) error { return apply(tx, 0) })
+	// Each commit leaves p held by exactly one owner: application i is
+	// approved with registration i, which is then revoked as application
+	// i+1 is filed.
+	const cycles = 150
+	done := make(chan error, 1)
+	go func() {
+		for i := range cycles {
+			num := fmt.Sprintf("VPN-2026-%06d", i)
+			err := db.Write(ctx, func(tx registry.Tx) error {
+				a, err := tx.Application(ctx, fmt.Sprintf("app_%04d", i), true)
+				if err != nil {
+					return err
+				}
+				a.State = registry.StateApproved
+				if err := tx.UpdateApplication(ctx, a); err != nil {
+					return err
+				}
+				return tx.CreateRegistration(ctx, &registry.Registration{Number: num, ApplicationID: a.ID, AccountID: "acc_a", Category: a.Category,
+					OperatorID: "ptcl", Status: registry.RegActive, Addresses: a.Addresses, ValidFrom: t0, ValidUntil: t0.AddDate(1, 0, 0),
+					VerificationCode: num, CreatedAt: t0, IssuedAt: t0})
+			})
+			if err == nil {
+				err = db.Write(ctx, func(tx registry.Tx) error {
+					r, err := tx.Registration(ctx, num, true)
+					if err != nil {
+						return err
+					}
+					r.Status = registry.RegRevoked
+					if err := tx.UpdateRegistration(ctx, r); err != nil {
+						return err
+					}
+					return apply(tx, i+1)
+				})
+			}
+			if err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	var reads, missed int
+	for finished := false; !finished; {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			finished = true
+		default:
+		}
+		err := db.Read(ctx, func(tx registry.Tx) error {
+			sets, err := tx.Overlaps(ctx, "app_probe", "acc_b", []netip.Prefix{p}, nil)
+			if err == nil && sets[0].Others != 1 {
+				missed++
+				if missed == 1 {
+					t.Errorf("Overlaps(%s) while applications are approved = %+v; want the one holder", p, sets[0])
+				}
+			}
+			reads++
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if missed > 0 {
+		t.Errorf("%d of %d searches did not find the one holder", missed, reads)
 	}
 }
