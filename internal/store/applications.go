@@ -375,7 +375,7 @@ const pendingStates = `('operator_check', 'review', 'returned')`
 // when other applications' overlaps are found (both ways).
 // Both states are compared as expressions (an empty string appended) so
 // that the appeal is found by its application's index alone, not through
-// the index of every pending appeal (see byKeys).
+// the index of every pending appeal (see overlapQuery).
 const appealedRejection = `((a.state || '') = 'rejected' AND EXISTS (SELECT 1 FROM appeals ap WHERE ap.application_id = a.id AND (ap.state || '') = 'pending'))`
 
 // notChanged leaves out the registration r that the application given as
