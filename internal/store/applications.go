@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -374,7 +373,10 @@ const pendingStates = `('operator_check', 'review', 'returned')`
 // appealedRejection is a rejected application whose appeal is pending:
 // decided again on today's flags, so its items still count as applied for
 // when other applications' overlaps are found (both ways).
-const appealedRejection = `(a.state = 'rejected' AND EXISTS (SELECT 1 FROM appeals ap WHERE ap.application_id = a.id AND ap.state = 'pending'))`
+// Both states are compared as expressions (an empty string appended) so
+// that the appeal is found by its application's index alone, not through
+// the index of every pending appeal (see overlapQuery).
+const appealedRejection = `((a.state || '') = 'rejected' AND EXISTS (SELECT 1 FROM appeals ap WHERE ap.application_id = a.id AND (ap.state || '') = 'pending'))`
 
 // notChanged leaves out the registration r that the application given as
 // the parameter renews or amends (kinds: which kinds count).
@@ -435,124 +437,32 @@ func (t *tx) jsonTable(cols ...string) string {
 	return `SELECT ` + strings.Join(sel, ", ") + ` FROM json_each(?) j`
 }
 
-// byKeys is the FROM and the start of the WHERE of a statement reading
-// the rows of table whose key column is one of a JSON array of strings
-// (one parameter), each found by its key's index however many rows the
-// table holds and whatever else the WHERE asks: SQLite is made to loop
-// over the keys (CROSS JOIN), and PostgreSQL to look up an array (= ANY),
-// where a join or IN would let either scan another index or the table.
-func (t *tx) byKeys(table, key string) string {
-	if t.d.numbered {
-		return table + ` WHERE ` + key + ` = ANY(ARRAY(SELECT json_array_elements_text(CAST(? AS text)::json)))`
-	}
-	return `json_each(?) k CROSS JOIN ` + table + ` WHERE ` + key + ` = k.value`
-}
-
-// overlapHit is an item found by a probe, before its owner is known.
-type overlapHit struct {
-	n        int
-	reg      bool // owner is a registration number, not an application ID
-	owner    string
-	position int
-	value    string
-}
-
-// overlapOwner is what Overlaps needs of an owner that still holds its
-// items: a pending application (or a rejected one under appeal), or an
-// active registration.
-type overlapOwner struct {
-	accountID, operatorID, applicationID string
-	state                                registry.State
-	registration                         string
-}
-
 func (t *tx) Overlaps(ctx context.Context, exceptApplication, account string, prefixes []netip.Prefix, mobiles []string) ([]registry.OverlapSet, error) {
 	out := make([]registry.OverlapSet, len(prefixes)+len(mobiles))
 	if len(out) == 0 {
 		return out, nil
 	}
-	// Two statements for every item of the application, whatever its
-	// size: the items found by all the probes, then the owners of those
-	// items that still hold them. Searching item by item, in one
-	// statement joining both tables and their owners with the constants
-	// written in, had PostgreSQL plan a query for each item at every view
-	// of a pending application: planning was 90 % of its cost and the
-	// largest share of PostgreSQL's CPU under load (BENCHMARKS.md). Here
-	// the probes are one JSON parameter, opaque to the planner, and each
-	// statement reads one table by index per probe or per owner, so plans
-	// are cheap and the cost does not grow with the table. The probe list
-	// drives the loop whatever the statistics say: CROSS JOIN keeps
-	// SQLite's order, and on PostgreSQL each probe is its own LATERAL
-	// search (OFFSET 0 keeps it from being flattened into a join). As a
-	// plain join, PostgreSQL planned from statistics taken while the table
-	// was small (a few ip items) and read every item once per probe:
-	// 85 ms a search at 20,000 items, 31,000 applications slowing to half
-	// the pace by the 4,000th.
-	ip, msisdn := overlapProbes(prefixes, mobiles)
-	probe := t.jsonTable("n", "lo", "hi", "r")
-	var parts []string
-	var args []any
-	for _, src := range []struct{ table, owner, reg string }{{"items", "application_id", "0"}, {"registration_items", "registration_number", "1"}} {
-		for _, k := range []struct {
-			kind   string
-			probes []overlapProbe
-		}{{"ip", ip}, {"msisdn", msisdn}} {
-			if len(k.probes) == 0 {
-				continue
-			}
-			b, err := json.Marshal(k.probes)
-			if err != nil {
-				return nil, fmt.Errorf("overlaps: %w", err)
-			}
-			search := `SELECT i.` + src.owner + ` AS owner, i.position, i.value FROM ` + src.table + ` i
-				WHERE i.kind = '` + k.kind + `' AND i.first_key >= p.lo AND i.first_key <= p.hi AND i.last_key >= p.r`
-			from := `(` + probe + `) p CROSS JOIN LATERAL (` + search + ` OFFSET 0) i`
-			if !t.d.numbered {
-				// SQLite has no LATERAL: the search's WHERE is the join's,
-				// and CROSS JOIN keeps the probes the outer loop.
-				from = `(` + probe + `) p CROSS JOIN (SELECT ` + src.owner + ` AS owner, position, value, kind, first_key, last_key FROM ` + src.table + `) i
-				WHERE i.kind = '` + k.kind + `' AND i.first_key >= p.lo AND i.first_key <= p.hi AND i.last_key >= p.r`
-			}
-			parts = append(parts, `SELECT `+src.reg+` AS reg, p.n, i.owner, i.position, i.value FROM `+from)
-			args = append(args, string(b))
-		}
-	}
-	rows, err := t.query(ctx, strings.Join(parts, " UNION ALL "), args...)
-	if err != nil {
-		return nil, fmt.Errorf("overlaps: %w", err)
-	}
-	var hits []overlapHit
-	apps, regs := map[string]bool{}, map[string]bool{}
-	for rows.Next() {
-		var h overlapHit
-		var reg int
-		if err := rows.Scan(&reg, &h.n, &h.owner, &h.position, &h.value); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("overlaps: %w", err)
-		}
-		if h.n < 0 || h.n >= len(out) {
-			rows.Close()
-			return nil, fmt.Errorf("overlaps: probe for item %d of %d", h.n, len(out))
-		}
-		h.reg = reg == 1
-		if h.reg {
-			regs[h.owner] = true
-		} else {
-			apps[h.owner] = true
-		}
-		hits = append(hits, h)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("overlaps: %w", err)
-	}
-	if len(hits) == 0 {
-		return out, nil
-	}
-	owners, err := t.overlapOwners(ctx, exceptApplication, slices.Sorted(maps.Keys(apps)), slices.Sorted(maps.Keys(regs)))
+	// One statement for every item of the application, whatever its
+	// size (overlapQuery). Searching item by item, in one statement
+	// joining both tables and their owners with the constants written in,
+	// had PostgreSQL plan a query for each item at every view of a pending
+	// application: planning was 90 % of its cost and the largest share of
+	// PostgreSQL's CPU under load (BENCHMARKS.md). Here the probes are JSON
+	// parameters, opaque to the planner, and each probe and each item
+	// found is one index search, so plans are cheap and the cost does not
+	// grow with the table. As a plain join, PostgreSQL planned from
+	// statistics taken while the table was small (a few ip items) and read
+	// every item once per probe: 85 ms a search at 20,000 items, 31,000
+	// applications slowing to half the pace by the 4,000th.
+	q, args, err := t.overlapQuery(exceptApplication, prefixes, mobiles)
 	if err != nil {
 		return nil, err
 	}
+	rows, err := t.query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("overlaps: %w", err)
+	}
+	defer rows.Close()
 	// The account's own items and other accounts' are ordered, cut and
 	// counted apart for each requested item, so each side keeps its own
 	// limit and its own total: own first, each by application ID and
@@ -562,21 +472,23 @@ func (t *tx) Overlaps(ctx context.Context, exceptApplication, account string, pr
 		position int
 	}
 	byItem := make([][2][]found, len(out)) // [n][0 others, 1 own]
-	for _, h := range hits {
-		key := "a" + h.owner
-		if h.reg {
-			key = "r" + h.owner
+	for rows.Next() {
+		var n int
+		var f found
+		if err := rows.Scan(&n, &f.position, &f.Item, &f.AccountID, &f.OperatorID, &f.ApplicationID, &f.State, &f.Registration); err != nil {
+			return nil, fmt.Errorf("overlaps: %w", err)
 		}
-		o, ok := owners[key]
-		if !ok {
-			continue // not held: decided, withdrawn, ended, or the application itself
+		if n < 0 || n >= len(out) {
+			return nil, fmt.Errorf("overlaps: probe for item %d of %d", n, len(out))
 		}
 		side := 0
-		if o.accountID == account {
+		if f.AccountID == account {
 			side = 1
 		}
-		byItem[h.n][side] = append(byItem[h.n][side], found{registry.Overlap{Item: h.value, AccountID: o.accountID, OperatorID: o.operatorID,
-			ApplicationID: o.applicationID, State: o.state, Registration: o.registration}, h.position})
+		byItem[n][side] = append(byItem[n][side], f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("overlaps: %w", err)
 	}
 	for n := range byItem {
 		for _, side := range []int{1, 0} {
@@ -600,50 +512,74 @@ func (t *tx) Overlaps(ctx context.Context, exceptApplication, account string, pr
 	return out, nil
 }
 
-// overlapOwners returns, keyed "a"+ID and "r"+number, those of the
-// applications and registrations that hold their items against
-// exceptApplication: pending applications (and rejected ones whose appeal
-// is pending) other than it, and active registrations other than its own
-// and the one it renews or amends.
-func (t *tx) overlapOwners(ctx context.Context, exceptApplication string, apps, regs []string) (map[string]overlapOwner, error) {
+// overlapQuery is the statement of Overlaps and its arguments: for each
+// requested item (n), the position and value of each item that overlaps
+// it, and the holder of that item: a pending application (or a rejected
+// one under appeal) other than exceptApplication, or an active
+// registration other than its own and the one it renews or amends.
+//
+// Each probe is an index search of items_range, and each item found
+// looks up its owner by primary key: the probe list drives the loop
+// whatever the statistics say (CROSS JOIN keeps SQLite's order; on
+// PostgreSQL each search is its own LATERAL subquery, OFFSET 0 keeping it
+// from being flattened into a join). States and statuses are compared as
+// expressions (an empty string appended) so that no other index can
+// serve them: looked up as key = ANY(array) beside state IN (…),
+// PostgreSQL with statistics taken while the tables were small read the
+// queue's index (state, …, id) for every pending application instead (10
+// ms for three owners at 20,000 applications, a second for 300), and both
+// databases found a rejection's pending appeal through the index of every
+// pending appeal. One statement, not the items and then their owners: two
+// statements see two states of the database, and an overlap held
+// throughout by an application and then by the registration its approval
+// made went missing when the approval came between them.
+func (t *tx) overlapQuery(exceptApplication string, prefixes []netip.Prefix, mobiles []string) (string, []any, error) {
+	ip, msisdn := overlapProbes(prefixes, mobiles)
+	probe := t.jsonTable("n", "lo", "hi", "r")
 	var parts []string
 	var args []any
-	if len(apps) > 0 {
-		b, err := json.Marshal(apps)
-		if err != nil {
-			return nil, fmt.Errorf("overlaps: %w", err)
+	for _, src := range []struct {
+		table, owner      string
+		cols, owners, key string
+		cond              string
+		condArgs          []any
+	}{
+		{"items", "application_id",
+			`a.account_id, COALESCE(a.operator_id, '') AS operator_id, a.id AS application_id, a.state, '' AS registration`, "applications a", "a.id",
+			`a.id <> ? AND ((a.state || '') IN ` + pendingStates + ` OR ` + appealedRejection + `)`, []any{exceptApplication}},
+		{"registration_items", "registration_number",
+			`r.account_id, r.operator_id, r.application_id, 'approved' AS state, r.number AS registration`, "registrations r", "r.number",
+			`(r.status || '') = 'active' AND r.application_id <> ? AND ` + notChanged(`('renewal', 'amendment')`), []any{exceptApplication, exceptApplication}},
+	} {
+		for _, k := range []struct {
+			kind   string
+			probes []overlapProbe
+		}{{"ip", ip}, {"msisdn", msisdn}} {
+			if len(k.probes) == 0 {
+				continue
+			}
+			b, err := json.Marshal(k.probes)
+			if err != nil {
+				return "", nil, fmt.Errorf("overlaps: %w", err)
+			}
+			search := `i.kind = '` + k.kind + `' AND i.first_key >= p.lo AND i.first_key <= p.hi AND i.last_key >= p.r`
+			if t.d.numbered {
+				parts = append(parts, `SELECT p.n, i.position, i.value, o.* FROM (`+probe+`) p
+					CROSS JOIN LATERAL (SELECT i.`+src.owner+` AS owner, i.position, i.value FROM `+src.table+` i WHERE `+search+` OFFSET 0) i
+					CROSS JOIN LATERAL (SELECT `+src.cols+` FROM `+src.owners+` WHERE `+src.key+` = i.owner AND `+src.cond+` OFFSET 0) o`)
+			} else {
+				// SQLite has no LATERAL: the searches' WHERE is the
+				// joins', and CROSS JOIN keeps the probes the outer loop
+				// and the owners the inner.
+				parts = append(parts, `SELECT p.n, i.position, i.value, `+src.cols+` FROM (`+probe+`) p
+					CROSS JOIN (SELECT `+src.owner+` AS owner, position, value, kind, first_key, last_key FROM `+src.table+`) i
+					CROSS JOIN `+src.owners+` WHERE `+search+` AND `+src.key+` = i.owner AND `+src.cond)
+			}
+			args = append(args, string(b))
+			args = append(args, src.condArgs...)
 		}
-		parts = append(parts, `SELECT 'a' || a.id, a.account_id, COALESCE(a.operator_id, ''), a.id, a.state, ''
-			FROM `+t.byKeys("applications a", "a.id")+` AND a.id <> ? AND (a.state IN `+pendingStates+` OR `+appealedRejection+`)`)
-		args = append(args, string(b), exceptApplication)
 	}
-	if len(regs) > 0 {
-		b, err := json.Marshal(regs)
-		if err != nil {
-			return nil, fmt.Errorf("overlaps: %w", err)
-		}
-		parts = append(parts, `SELECT 'r' || r.number, r.account_id, r.operator_id, r.application_id, 'approved', r.number
-			FROM `+t.byKeys("registrations r", "r.number")+` AND r.status = 'active' AND r.application_id <> ? AND `+notChanged(`('renewal', 'amendment')`))
-		args = append(args, string(b), exceptApplication, exceptApplication)
-	}
-	rows, err := t.query(ctx, strings.Join(parts, " UNION ALL "), args...)
-	if err != nil {
-		return nil, fmt.Errorf("overlaps: %w", err)
-	}
-	defer rows.Close()
-	owners := map[string]overlapOwner{}
-	for rows.Next() {
-		var key string
-		var o overlapOwner
-		if err := rows.Scan(&key, &o.accountID, &o.operatorID, &o.applicationID, &o.state, &o.registration); err != nil {
-			return nil, fmt.Errorf("overlaps: %w", err)
-		}
-		owners[key] = o
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("overlaps: %w", err)
-	}
-	return owners, nil
+	return strings.Join(parts, " UNION ALL "), args, nil
 }
 
 func (t *tx) HeldItems(ctx context.Context, accountID, exceptApplication string) (int, error) {

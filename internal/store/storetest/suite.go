@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/netip"
 	"reflect"
 	"slices"
@@ -33,6 +34,9 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"QueueKeyset", testQueueKeyset},
 		{"OverlapsAndHeld", testOverlapsAndHeld},
 		{"OverlapLimit", testOverlapLimit},
+		{"OverlapsModel", testOverlapsModel},
+		{"OverlapsEdges", testOverlapsEdges},
+		{"OverlapsOneSnapshot", testOverlapsOneSnapshot},
 		{"Checks", testChecks},
 		{"Registrations", testRegistrations},
 		{"Revocations", testRevocations},
@@ -2311,4 +2315,566 @@ func overlapsOne(ctx context.Context, tx registry.Tx, except, account string, p 
 		return registry.OverlapSet{}, err
 	}
 	return sets[0], nil
+}
+
+// overlapModel is what Overlaps must answer, computed in Go from the
+// rows a test wrote: which applications and registrations hold their
+// items against an application, and netip's own test of overlap.
+type overlapModel struct {
+	apps    []*registry.Application
+	appeals map[string][]registry.AppealState // by application
+	regs    []*registry.Registration
+}
+
+type modelItem struct {
+	registry.Overlap
+	position int
+	prefix   netip.Prefix // zero for a mobile number
+}
+
+// held lists the items held against except: pending applications and
+// rejected ones with a pending appeal other than except, and active
+// registrations other than except's own and the one except renews or
+// amends.
+func (m *overlapModel) held(except string) []modelItem {
+	changes := ""
+	for _, a := range m.apps {
+		if a.ID == except && (a.Kind == registry.KindRenewal || a.Kind == registry.KindAmendment) {
+			changes = a.ForRegistration
+		}
+	}
+	var out []modelItem
+	add := func(o registry.Overlap, addrs []netip.Prefix, nums []string) {
+		for i, p := range addrs {
+			o.Item = p.String()
+			out = append(out, modelItem{o, i, p})
+		}
+		for i, n := range nums {
+			o.Item = n
+			out = append(out, modelItem{o, len(addrs) + i, netip.Prefix{}})
+		}
+	}
+	for _, a := range m.apps {
+		pending := slices.Contains([]registry.State{registry.StateOperatorCheck, registry.StateReview, registry.StateReturned}, a.State) ||
+			a.State == registry.StateRejected && slices.Contains(m.appeals[a.ID], registry.AppealPending)
+		if a.ID != except && pending {
+			add(registry.Overlap{AccountID: a.AccountID, OperatorID: a.OperatorID, ApplicationID: a.ID, State: a.State}, a.Addresses, a.MobileNumbers)
+		}
+	}
+	for _, r := range m.regs {
+		if r.Status == registry.RegActive && r.ApplicationID != except && r.Number != changes {
+			add(registry.Overlap{AccountID: r.AccountID, OperatorID: r.OperatorID, ApplicationID: r.ApplicationID, State: registry.StateApproved,
+				Registration: r.Number}, r.Addresses, r.MobileNumbers)
+		}
+	}
+	return out
+}
+
+// overlaps answers Overlaps from the model: own first, each side by
+// application ID and position, cut at OverlapLimit and counted in full.
+func (m *overlapModel) overlaps(except, account string, prefixes []netip.Prefix, mobiles []string) []registry.OverlapSet {
+	held := m.held(except)
+	out := make([]registry.OverlapSet, len(prefixes)+len(mobiles))
+	for n := range out {
+		var sides [2][]modelItem
+		for _, h := range held {
+			var hit bool
+			if n < len(prefixes) {
+				hit = h.prefix.IsValid() && h.prefix.Overlaps(prefixes[n])
+			} else {
+				hit = !h.prefix.IsValid() && h.Item == mobiles[n-len(prefixes)]
+			}
+			if hit {
+				side := 0
+				if h.AccountID == account {
+					side = 1
+				}
+				sides[side] = append(sides[side], h)
+			}
+		}
+		for _, side := range []int{1, 0} {
+			hs := sides[side]
+			slices.SortFunc(hs, func(a, b modelItem) int {
+				if c := strings.Compare(a.ApplicationID, b.ApplicationID); c != 0 {
+					return c
+				}
+				return a.position - b.position
+			})
+			if side == 1 {
+				out[n].Own = len(hs)
+			} else {
+				out[n].Others = len(hs)
+			}
+			for _, h := range hs[:min(len(hs), registry.OverlapLimit)] {
+				out[n].Listed = append(out[n].Listed, h.Overlap)
+			}
+		}
+	}
+	return out
+}
+
+func overlapSetString(os registry.OverlapSet) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "own %d, others %d:", os.Own, os.Others)
+	for _, o := range os.Listed {
+		fmt.Fprintf(&b, " %s@%s@%s@%s@%s@%s", o.Item, o.ApplicationID, o.Registration, o.AccountID, o.OperatorID, o.State)
+	}
+	return b.String()
+}
+
+// testOverlapsModel: over a seeded random fixture of applications in
+// every state (appeals pending and decided), registrations in every
+// status, renewals and amendments, IPv4 and IPv6 prefixes from /0 to
+// /128 packed into a small space, and mobile numbers, Overlaps of a whole
+// application answers for each item what it answers for that item alone,
+// and both what the model computes.
+func testOverlapsModel(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	accounts := []string{"acc_a", "acc_b", "acc_c"}
+	fixture(t, db, accounts...)
+	rng := rand.New(rand.NewPCG(20261130, 1))
+	broad := false // /20 and shorter, /40 and shorter: asked, but only stored below
+	randV4 := func() netip.Prefix {
+		bits := []int{22, 23, 24, 24, 25, 28, 30, 31, 32, 32, 32}[rng.IntN(11)]
+		if broad && rng.IntN(15) == 0 {
+			bits = []int{0, 8, 16, 20}[rng.IntN(4)]
+		}
+		n := rng.IntN(2048) // 14.1.104.0/21
+		return netip.PrefixFrom(netip.AddrFrom4([4]byte{14, 1, byte(104 + n>>8), byte(n)}), bits).Masked()
+	}
+	randV6 := func() netip.Prefix {
+		// 2001:dd8:1c::/47, dense enough to overlap; never near ::ffff:0:0/96.
+		bits := []int{46, 47, 48, 48, 56, 64, 64, 120, 127, 128, 128}[rng.IntN(11)]
+		if broad && rng.IntN(15) == 0 {
+			bits = []int{16, 32, 40}[rng.IntN(3)]
+		}
+		a := [16]byte{0x20, 0x01, 0x0d, 0xd8, 0x00, 0x1c | byte(rng.IntN(2)), byte(rng.IntN(4)), byte(rng.IntN(4)), 0, 0, 0, 0, 0, 0, 0, byte(rng.IntN(4))}
+		return netip.PrefixFrom(netip.AddrFrom16(a), bits).Masked()
+	}
+	randPrefix := func() netip.Prefix {
+		if rng.IntN(3) == 0 {
+			return randV6()
+		}
+		return randV4()
+	}
+	randMobile := func() string { return fmt.Sprintf("9230012345%02d", rng.IntN(12)) }
+	// Distinct within an item list, as validation leaves them.
+	randItems := func(maxAddrs, maxNums int) ([]netip.Prefix, []string) {
+		var ps []netip.Prefix
+		var ms []string
+		for range rng.IntN(maxAddrs + 1) {
+			if p := randPrefix(); !slices.Contains(ps, p) {
+				ps = append(ps, p)
+			}
+		}
+		for range rng.IntN(maxNums + 1) {
+			if m := randMobile(); !slices.Contains(ms, m) {
+				ms = append(ms, m)
+			}
+		}
+		return ps, ms
+	}
+	m := &overlapModel{appeals: map[string][]registry.AppealState{}}
+	states := []registry.State{registry.StateDraft, registry.StateOperatorCheck, registry.StateReview, registry.StateReturned,
+		registry.StateApproved, registry.StateApproved, registry.StateRejected, registry.StateRejected, registry.StateWithdrawn}
+	// IDs in an order unrelated to creation, so that ordering by ID is seen.
+	ids := rng.Perm(40)
+	appealN := 0
+	for _, i := range ids {
+		a := sampleApp(fmt.Sprintf("app_%02d", i), accounts[rng.IntN(len(accounts))])
+		a.Flags, a.Fee = nil, registry.Fee{}
+		a.State = states[rng.IntN(len(states))]
+		a.Addresses, a.MobileNumbers = randItems(6, 2)
+		if rng.IntN(4) == 0 {
+			a.OperatorID = "jazz"
+		}
+		write(t, db, func(tx registry.Tx) error { return tx.CreateApplication(ctx, a) })
+		m.apps = append(m.apps, a)
+		if a.State == registry.StateRejected {
+			// None, one decided, one pending, or a decided one then a pending one.
+			var aps []registry.AppealState
+			switch rng.IntN(5) {
+			case 1:
+				aps = []registry.AppealState{registry.AppealUpheld}
+			case 2:
+				aps = []registry.AppealState{registry.AppealOverturned}
+			case 3:
+				aps = []registry.AppealState{registry.AppealPending}
+			case 4:
+				aps = []registry.AppealState{registry.AppealUpheld, registry.AppealPending}
+			}
+			for k, st := range aps {
+				appealN++
+				ap := &registry.Appeal{ID: fmt.Sprintf("apl_%d", appealN), ApplicationID: a.ID, AccountID: a.AccountID, RejectedAt: t0.Add(time.Duration(k) * time.Hour),
+					RejectedBy: "usr_rev", Statement: "Please look again", State: st, SubmittedBy: "usr_" + a.AccountID, SubmittedAt: t0, SLADueAt: t0.Add(time.Hour)}
+				write(t, db, func(tx registry.Tx) error { return tx.CreateAppeal(ctx, ap) })
+				m.appeals[a.ID] = append(m.appeals[a.ID], st)
+			}
+		}
+	}
+	// Every approved application has a registration in any status, holding
+	// what it approved less some given up, or more once amended.
+	regStatus := []registry.RegStatus{registry.RegActive, registry.RegActive, registry.RegActive, registry.RegExpired, registry.RegRevoked, registry.RegSurrendered}
+	for _, a := range slices.Clone(m.apps) {
+		if a.State != registry.StateApproved {
+			continue
+		}
+		r := &registry.Registration{Number: fmt.Sprintf("VPN-2026-%06d", len(m.regs)+1), ApplicationID: a.ID, AccountID: a.AccountID,
+			Category: a.Category, OperatorID: a.OperatorID, Status: regStatus[rng.IntN(len(regStatus))], ValidFrom: t0, ValidUntil: t0.AddDate(1, 0, 0),
+			VerificationCode: fmt.Sprintf("C%d", len(m.regs)), CreatedAt: t0, IssuedAt: t0}
+		for _, p := range a.Addresses {
+			if rng.IntN(5) > 0 {
+				r.Addresses = append(r.Addresses, p)
+			}
+		}
+		if rng.IntN(4) == 0 {
+			if p := randPrefix(); !slices.Contains(r.Addresses, p) {
+				r.Addresses = append(r.Addresses, p)
+			}
+		}
+		r.MobileNumbers = a.MobileNumbers
+		write(t, db, func(tx registry.Tx) error { return tx.CreateRegistration(ctx, r) })
+		m.regs = append(m.regs, r)
+		// A renewal or amendment of it, open or decided, keeping some of
+		// its items and adding others.
+		if rng.IntN(3) == 0 {
+			continue
+		}
+		c := sampleApp(fmt.Sprintf("app_c%02d", len(m.regs)), a.AccountID)
+		c.Flags, c.Fee = nil, registry.Fee{}
+		c.Kind, c.ForRegistration = registry.KindRenewal, r.Number
+		if rng.IntN(2) == 0 {
+			c.Kind = registry.KindAmendment
+		}
+		c.State = []registry.State{registry.StateOperatorCheck, registry.StateReview, registry.StateReturned, registry.StateDraft, registry.StateRejected}[rng.IntN(5)]
+		ps, ms := randItems(2, 1)
+		c.Addresses = slices.Clone(r.Addresses)
+		for _, p := range ps {
+			if !slices.Contains(c.Addresses, p) {
+				c.Addresses = append(c.Addresses, p)
+			}
+		}
+		c.MobileNumbers = ms
+		write(t, db, func(tx registry.Tx) error { return tx.CreateApplication(ctx, c) })
+		m.apps = append(m.apps, c)
+	}
+	// More than OverlapLimit hosts of 14.1.105.0/24 on each side, whoever
+	// asks: two accounts' pending applications and a third's registration.
+	hosts := func(from, n int) []netip.Prefix {
+		var ps []netip.Prefix
+		for i := range n {
+			ps = append(ps, netip.PrefixFrom(netip.AddrFrom4([4]byte{14, 1, 105, byte(from + i)}), 32))
+		}
+		return ps
+	}
+	for k, acc := range accounts {
+		a := sampleApp(fmt.Sprintf("app_h%d", k), acc)
+		a.Flags, a.Fee = nil, registry.Fee{}
+		a.State, a.Addresses = registry.StateReview, hosts(40*k+1, registry.OverlapLimit+1+k)
+		if k == 2 {
+			a.State = registry.StateApproved
+		}
+		write(t, db, func(tx registry.Tx) error { return tx.CreateApplication(ctx, a) })
+		m.apps = append(m.apps, a)
+		if k == 2 {
+			r := &registry.Registration{Number: "VPN-2026-900000", ApplicationID: a.ID, AccountID: acc, Category: a.Category, OperatorID: a.OperatorID,
+				Status: registry.RegActive, Addresses: slices.Clone(a.Addresses), ValidFrom: t0, ValidUntil: t0.AddDate(1, 0, 0), VerificationCode: "H", CreatedAt: t0, IssuedAt: t0}
+			write(t, db, func(tx registry.Tx) error { return tx.CreateRegistration(ctx, r) })
+			m.regs = append(m.regs, r)
+		}
+	}
+
+	check := func(name, except, account string, prefixes []netip.Prefix, mobiles []string, singles bool) {
+		t.Helper()
+		want := m.overlaps(except, account, prefixes, mobiles)
+		db.Read(ctx, func(tx registry.Tx) error {
+			got, err := tx.Overlaps(ctx, except, account, prefixes, mobiles)
+			if err != nil || len(got) != len(want) {
+				t.Fatalf("%s: Overlaps(except %q, %s, %v, %v) = %d sets, %v; want %d", name, except, account, prefixes, mobiles, len(got), err, len(want))
+			}
+			for n := range want {
+				item := ""
+				if n < len(prefixes) {
+					item = prefixes[n].String()
+				} else {
+					item = mobiles[n-len(prefixes)]
+				}
+				if g, w := overlapSetString(got[n]), overlapSetString(want[n]); g != w {
+					t.Errorf("%s: Overlaps(except %q, %s), item %d of %d (%s):\n got %s\nwant %s", name, except, account, n, len(want), item, g, w)
+				}
+				if !singles {
+					continue
+				}
+				var one []registry.OverlapSet
+				if n < len(prefixes) {
+					one, err = tx.Overlaps(ctx, except, account, prefixes[n:n+1], nil)
+				} else {
+					one, err = tx.Overlaps(ctx, except, account, nil, mobiles[n-len(prefixes):n-len(prefixes)+1])
+				}
+				if err != nil || len(one) != 1 {
+					t.Fatalf("%s: Overlaps of %s alone = %v, %v", name, item, one, err)
+				}
+				if g, w := overlapSetString(one[0]), overlapSetString(got[n]); g != w {
+					t.Errorf("%s: Overlaps(except %q, %s) of %s alone:\n got %s\nin a batch %s", name, except, account, item, g, w)
+				}
+			}
+			return nil
+		})
+	}
+	// Broad prefixes, held and not: they overlap much of the rest.
+	for k, b := range []struct {
+		state registry.State
+		p     string
+	}{{registry.StateDraft, "0.0.0.0/0"}, {registry.StateWithdrawn, "14.0.0.0/8"}, {registry.StateReturned, "14.1.108.0/22"},
+		{registry.StateOperatorCheck, "2001:dd8:1d::/48"}, {registry.StateDraft, "2001:dd8::/32"}} {
+		a := sampleApp(fmt.Sprintf("app_b%d", k), accounts[k%len(accounts)])
+		a.Flags, a.Fee = nil, registry.Fee{}
+		a.State, a.Addresses = b.state, pfx(b.p)
+		write(t, db, func(tx registry.Tx) error { return tx.CreateApplication(ctx, a) })
+		m.apps = append(m.apps, a)
+	}
+	broad = true
+
+	// Each application asks of its own items, as addressFlags does, as
+	// its own account and as another.
+	for _, a := range m.apps {
+		check("own items", a.ID, a.AccountID, a.Addresses, a.MobileNumbers, true)
+		check("own items as another", a.ID, accounts[rng.IntN(len(accounts))], a.Addresses, a.MobileNumbers, false)
+	}
+	// New applications (and none at all) ask of random items, stored ones
+	// among them, some repeated.
+	var stored []netip.Prefix
+	for _, a := range m.apps {
+		stored = append(stored, a.Addresses...)
+	}
+	for i := range 30 {
+		ps, ms := randItems(8, 3)
+		for range rng.IntN(4) {
+			ps = append(ps, stored[rng.IntN(len(stored))])
+		}
+		if len(ps) > 0 && rng.IntN(3) == 0 {
+			ps = append(ps, ps[rng.IntN(len(ps))])
+		}
+		if len(ms) > 0 && rng.IntN(3) == 0 {
+			ms = append(ms, ms[0])
+		}
+		rng.Shuffle(len(ps), func(i, j int) { ps[i], ps[j] = ps[j], ps[i] })
+		except := []string{"app_probe", "", m.apps[rng.IntN(len(m.apps))].ID}[i%3]
+		check("random items", except, append(accounts, "acc_none")[rng.IntN(4)], ps, ms, true)
+	}
+	// A very large application: 100 prefixes, /128s and /32s with the most
+	// containing keys, and /48s.
+	var big []netip.Prefix
+	for len(big) < 100 {
+		p := randPrefix()
+		switch rng.IntN(3) {
+		case 0:
+			p = netip.PrefixFrom(p.Addr(), p.Addr().BitLen())
+		case 1:
+			if p.Addr().Is6() {
+				p = netip.PrefixFrom(p.Addr(), 48).Masked()
+			}
+		}
+		if !slices.Contains(big, p) {
+			big = append(big, p)
+		}
+	}
+	check("100 prefixes", "app_probe", "acc_a", big, []string{randMobile(), randMobile()}, false)
+	// The broadest of each family, and the /24 of the hosts.
+	check("broadest", "app_probe", "acc_b", pfx("0.0.0.0/0", "2000::/3", "2001::/16", "14.1.105.0/24"), nil, true)
+}
+
+// testOverlapsEdges: the edges of an overlap search, spelled out. A
+// stored prefix that contains the requested one and starts where it
+// starts, the first and last address of a prefix and the ones just
+// outside it, IPv4 and IPv6 never meeting, numbers after prefixes, one
+// stored item matched by several requested items and by a repeated one,
+// and which applications and registrations hold their items against
+// which: the application itself, the registration it renews or amends,
+// the registration of an approved application, expired and revoked ones.
+func testOverlapsEdges(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	fixture(t, db, "acc_a", "acc_b", "acc_c")
+	app := func(id, acc string, state registry.State, kind registry.AppKind, reg string, items ...string) {
+		a := sampleApp(id, acc)
+		a.Flags, a.Fee, a.State, a.Kind, a.ForRegistration, a.Addresses = nil, registry.Fee{}, state, kind, reg, nil
+		for _, s := range items {
+			if p, err := netip.ParsePrefix(s); err == nil {
+				a.Addresses = append(a.Addresses, p)
+			} else {
+				a.MobileNumbers = append(a.MobileNumbers, s)
+			}
+		}
+		write(t, db, func(tx registry.Tx) error { return tx.CreateApplication(ctx, a) })
+	}
+	reg := func(num, appID, acc string, status registry.RegStatus, items ...string) {
+		r := &registry.Registration{Number: num, ApplicationID: appID, AccountID: acc, Category: registry.CategoryCompany, OperatorID: "ptcl",
+			Status: status, Addresses: pfx(items...), ValidFrom: t0, ValidUntil: t0.AddDate(1, 0, 0), VerificationCode: num, CreatedAt: t0, IssuedAt: t0}
+		write(t, db, func(tx registry.Tx) error { return tx.CreateRegistration(ctx, r) })
+	}
+	app("app_e1", "acc_a", registry.StateReview, registry.KindNew, "", "14.1.104.0/22", "14.1.200.255/32", "2001:dd8:1c::/48", "923001234567")
+	app("app_e2", "acc_b", registry.StateOperatorCheck, registry.KindNew, "", "14.1.104.0/24", "2001:dd8:1c:ffff::/64", "923001234567")
+	app("app_e3", "acc_a", registry.StateApproved, registry.KindNew, "", "39.32.0.0/24")
+	reg("VPN-2026-000050", "app_e3", "acc_a", registry.RegActive, "39.32.0.0/24")
+	app("app_e4", "acc_a", registry.StateReview, registry.KindRenewal, "VPN-2026-000050", "39.32.0.0/24", "39.32.1.0/24")
+	app("app_e5", "acc_b", registry.StateApproved, registry.KindNew, "", "39.40.0.0/24")
+	reg("VPN-2026-000051", "app_e5", "acc_b", registry.RegExpired, "39.40.0.0/24")
+	app("app_e6", "acc_b", registry.StateApproved, registry.KindNew, "", "39.41.0.0/24")
+	reg("VPN-2026-000052", "app_e6", "acc_b", registry.RegRevoked, "39.41.0.0/24")
+	app("app_e7", "acc_b", registry.StateApproved, registry.KindNew, "", "39.42.0.0/24")
+	reg("VPN-2026-000053", "app_e7", "acc_b", registry.RegActive, "39.42.0.0/24")
+	app("app_e8", "acc_b", registry.StateReturned, registry.KindAmendment, "VPN-2026-000053", "39.42.0.0/24", "39.42.1.0/24")
+
+	const (
+		e1v4  = "14.1.104.0/22@app_e1"
+		e2v4  = "14.1.104.0/24@app_e2"
+		e1v6  = "2001:dd8:1c::/48@app_e1"
+		e2v6  = "2001:dd8:1c:ffff::/64@app_e2"
+		r50   = "39.32.0.0/24@app_e3@VPN-2026-000050"
+		e4    = "39.32.0.0/24@app_e4"
+		r53   = "39.42.0.0/24@app_e7@VPN-2026-000053"
+		e8    = "39.42.0.0/24@app_e8"
+		e1num = "923001234567@app_e1"
+		e2num = "923001234567@app_e2"
+	)
+	type want struct {
+		listed      []string // item@application[@registration], in order
+		own, others int
+	}
+	for _, tt := range []struct {
+		name, except, account string
+		prefixes, mobiles     []string
+		want                  []want
+	}{
+		{"containing prefixes starting at the same address, first and last addresses", "app_probe", "acc_c",
+			[]string{"14.1.104.0/32", "14.1.104.0/24", "14.1.107.255/32", "14.1.108.0/32", "14.1.103.255/32", "14.1.104.0/24", "14.1.104.0/23", "14.0.0.0/8"}, nil,
+			[]want{{[]string{e1v4, e2v4}, 0, 2}, {[]string{e1v4, e2v4}, 0, 2}, {[]string{e1v4}, 0, 1}, {}, {}, {[]string{e1v4, e2v4}, 0, 2},
+				{[]string{e1v4, e2v4}, 0, 2}, {[]string{e1v4, "14.1.200.255/32@app_e1", e2v4}, 0, 3}}},
+		{"IPv6 /128s at both ends, just outside, and broad", "app_probe", "acc_c",
+			[]string{"2001:dd8:1c::/128", "2001:dd8:1c:ffff:ffff:ffff:ffff:ffff/128", "2001:dd8:1d::/128", "2001:dd8:1b:ffff:ffff:ffff:ffff:ffff/128", "2001:dd8::/32", "2001:dd8:1c:fffe::/64"}, nil,
+			[]want{{[]string{e1v6}, 0, 1}, {[]string{e1v6, e2v6}, 0, 2}, {}, {}, {[]string{e1v6, e2v6}, 0, 2}, {[]string{e1v6}, 0, 1}}},
+		{"IPv4 and IPv6 never meet", "app_probe", "acc_c", []string{"0.0.0.0/0", "2000::/3"}, nil,
+			[]want{{[]string{e1v4, "14.1.200.255/32@app_e1", e2v4, r50, e4, "39.32.1.0/24@app_e4", r53, e8, "39.42.1.0/24@app_e8"}, 0, 9}, {[]string{e1v6, e2v6}, 0, 2}}},
+		{"numbers after prefixes, own first", "app_probe", "acc_b", []string{"14.1.200.255/32"}, []string{"923001234568", "923001234567", "923001234567"},
+			[]want{{[]string{"14.1.200.255/32@app_e1"}, 0, 1}, {}, {[]string{e2num, e1num}, 1, 1}, {[]string{e2num, e1num}, 1, 1}}},
+		{"the application itself", "app_e1", "acc_a", []string{"14.1.104.0/22", "14.1.200.255/32", "2001:dd8:1c::/48"}, []string{"923001234567"},
+			[]want{{[]string{e2v4}, 0, 1}, {}, {[]string{e2v6}, 0, 1}, {[]string{e2num}, 0, 1}}},
+		{"a renewal and the registration it renews", "app_e4", "acc_a", []string{"39.32.0.0/24", "39.32.1.0/24"}, nil, []want{{}, {}}},
+		{"an amendment and the registration it amends", "app_e8", "acc_b", []string{"39.42.0.0/24", "39.42.1.0/24"}, nil, []want{{}, {}}},
+		{"the approved application of a registration", "app_e3", "acc_a", []string{"39.32.0.0/24"}, nil, []want{{[]string{e4}, 1, 0}}},
+		{"anyone else sees both", "app_probe", "acc_a", []string{"39.32.0.0/23", "39.42.0.0/16"}, nil,
+			[]want{{[]string{r50, e4, "39.32.1.0/24@app_e4"}, 3, 0}, {[]string{r53, e8, "39.42.1.0/24@app_e8"}, 0, 3}}},
+		{"expired and revoked registrations hold nothing", "app_probe", "acc_a", []string{"39.40.0.0/24", "39.41.0.0/24"}, nil, []want{{}, {}}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			db.Read(ctx, func(tx registry.Tx) error {
+				sets, err := tx.Overlaps(ctx, tt.except, tt.account, pfx(tt.prefixes...), tt.mobiles)
+				if err != nil || len(sets) != len(tt.want) {
+					t.Fatalf("Overlaps = %d sets, %v; want %d", len(sets), err, len(tt.want))
+				}
+				for i, os := range sets {
+					var got []string
+					for _, o := range os.Listed {
+						s := o.Item + "@" + o.ApplicationID
+						if o.Registration != "" {
+							s += "@" + o.Registration
+						}
+						got = append(got, s)
+					}
+					w := tt.want[i]
+					if !slices.Equal(got, w.listed) || os.Own != w.own || os.Others != w.others {
+						t.Errorf("item %d (%s) = %v, own %d, others %d; want %v, %d, %d", i, append(tt.prefixes, tt.mobiles...)[i], got, os.Own, os.Others, w.listed, w.own, w.others)
+					}
+				}
+				return nil
+			})
+		})
+	}
+}
+
+// testOverlapsOneSnapshot: Overlaps answers from one state of the
+// database. An application approved while others search keeps its items
+// held throughout, first as applied for, then by its registration; read in
+// two statements (the items found, then their owners), an approval
+// between them hid the overlap: the application's item found but no
+// longer pending, its registration's not yet there.
+func testOverlapsOneSnapshot(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	fixture(t, db, "acc_a")
+	p := netip.MustParsePrefix("14.1.104.0/24")
+	apply := func(tx registry.Tx, i int) error {
+		a := sampleApp(fmt.Sprintf("app_%04d", i), "acc_a")
+		a.Flags, a.State, a.Addresses = nil, registry.StateReview, []netip.Prefix{p}
+		return tx.CreateApplication(ctx, a)
+	}
+	write(t, db, func(tx registry.Tx) error { return apply(tx, 0) })
+	// Each commit leaves p held by exactly one owner: application i is
+	// approved with registration i, which is then revoked as application
+	// i+1 is filed.
+	const cycles = 150
+	done := make(chan error, 1)
+	go func() {
+		for i := range cycles {
+			num := fmt.Sprintf("VPN-2026-%06d", i)
+			err := db.Write(ctx, func(tx registry.Tx) error {
+				a, err := tx.Application(ctx, fmt.Sprintf("app_%04d", i), true)
+				if err != nil {
+					return err
+				}
+				a.State = registry.StateApproved
+				if err := tx.UpdateApplication(ctx, a); err != nil {
+					return err
+				}
+				return tx.CreateRegistration(ctx, &registry.Registration{Number: num, ApplicationID: a.ID, AccountID: "acc_a", Category: a.Category,
+					OperatorID: "ptcl", Status: registry.RegActive, Addresses: a.Addresses, ValidFrom: t0, ValidUntil: t0.AddDate(1, 0, 0),
+					VerificationCode: num, CreatedAt: t0, IssuedAt: t0})
+			})
+			if err == nil {
+				err = db.Write(ctx, func(tx registry.Tx) error {
+					r, err := tx.Registration(ctx, num, true)
+					if err != nil {
+						return err
+					}
+					r.Status = registry.RegRevoked
+					if err := tx.UpdateRegistration(ctx, r); err != nil {
+						return err
+					}
+					return apply(tx, i+1)
+				})
+			}
+			if err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	var reads, missed int
+	for finished := false; !finished; {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			finished = true
+		default:
+		}
+		err := db.Read(ctx, func(tx registry.Tx) error {
+			sets, err := tx.Overlaps(ctx, "app_probe", "acc_b", []netip.Prefix{p}, nil)
+			if err == nil && sets[0].Others != 1 {
+				missed++
+				if missed == 1 {
+					t.Errorf("Overlaps(%s) while applications are approved = %+v; want the one holder", p, sets[0])
+				}
+			}
+			reads++
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if missed > 0 {
+		t.Errorf("%d of %d searches did not find the one holder", missed, reads)
+	}
 }

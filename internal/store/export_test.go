@@ -1,0 +1,56 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"strings"
+)
+
+// OverlapsPlan returns the plan the database makes for the statement of
+// Overlaps (EXPLAIN on PostgreSQL, EXPLAIN QUERY PLAN on SQLite), a step
+// a line.
+func OverlapsPlan(ctx context.Context, db *DB, except string, prefixes []netip.Prefix, mobiles []string) (string, error) {
+	t := &tx{q: db.db, d: db.d, db: db}
+	q, args, err := t.overlapQuery(except, prefixes, mobiles)
+	if err != nil {
+		return "", err
+	}
+	return t.explain(ctx, q, args)
+}
+
+func (t *tx) explain(ctx context.Context, q string, args []any) (string, error) {
+	explain := "EXPLAIN QUERY PLAN "
+	if t.d.numbered {
+		explain = "EXPLAIN (COSTS OFF) "
+	}
+	rows, err := t.query(ctx, explain+q, args...)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return "", err
+		}
+		// SQLite: id, parent, notused, detail; PostgreSQL: one line.
+		fmt.Fprintf(&b, "%s\n", vals[len(vals)-1])
+	}
+	return b.String(), rows.Err()
+}
+
+// ExecForTest runs one statement of a test's fixture (? placeholders).
+func ExecForTest(ctx context.Context, db *DB, q string, args ...any) error {
+	_, err := db.db.ExecContext(ctx, db.d.rebind(q), args...)
+	return err
+}
