@@ -55,11 +55,14 @@ type noticeRequest struct {
 	BodyUR      string `json:"body_ur"`
 	PublishedAt string `json:"published_at,omitzero"`
 	ExpiresAt   string `json:"expires_at,omitzero"`
-	Revision    int    `json:"revision,omitzero"`
+	Revision    *int   `json:"revision,omitzero"` // left out: no check; given: 1 or more (as a provider's)
 }
 
+// revisionMessage refuses a revision below 1 sent as a precondition.
+const revisionMessage = "must be the revision you edited (1 or more), or left out"
+
 func (in noticeRequest) input() (registry.NoticeInput, registry.FieldErrors) {
-	out := registry.NoticeInput{TitleEN: in.TitleEN, TitleUR: in.TitleUR, BodyEN: in.BodyEN, BodyUR: in.BodyUR, Revision: in.Revision}
+	out := registry.NoticeInput{TitleEN: in.TitleEN, TitleUR: in.TitleUR, BodyEN: in.BodyEN, BodyUR: in.BodyUR}
 	fe := registry.FieldErrors{}
 	for _, f := range []struct {
 		name, v string
@@ -75,8 +78,11 @@ func (in noticeRequest) input() (registry.NoticeInput, registry.FieldErrors) {
 		}
 		*f.to = t
 	}
-	if in.Revision < 0 {
-		fe.Add("revision", "must be the revision you edited (1 or more), or left out")
+	if in.Revision != nil {
+		if *in.Revision < 1 {
+			fe.Add("revision", revisionMessage)
+		}
+		out.Revision = *in.Revision
 	}
 	return out, fe
 }

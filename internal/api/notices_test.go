@@ -84,6 +84,12 @@ func testNotices(t *testing.T, c *client) {
 	}
 	// The same edit again names revision 1, which is stale now.
 	c.want(c.do("PUT", "/api/v1/admin/notices/"+id, admin, edit), 409)
+	// Revision 0 is no revision: refused, not taken as "no check".
+	edit["revision"] = 0
+	if f := c.want(c.do("PUT", "/api/v1/admin/notices/"+id, admin, edit), 422).errorField(t, "revision"); !strings.Contains(f, "1 or more") {
+		t.Errorf("revision 0: %q", f)
+	}
+	edit["revision"] = 1
 	c.want(c.do("PUT", "/api/v1/admin/notices/ntc_missing", admin, edit), 404)
 	got := c.want(c.do("GET", "/api/v1/notices/"+id, "", nil), 200).json(t)
 	hist := got["history"].([]any)

@@ -49,7 +49,10 @@ type providerRequest struct {
 	Website       *string `json:"website,omitzero"`
 	// Revision is PATCH's optional precondition: the revision the client
 	// read; a change made since gives 409 (as a notice's revision).
-	Revision int `json:"revision,omitzero"`
+	// Left out, there is no check; given, it must be 1 or more (0 is no
+	// revision any provider has, and taking it as "no check" would drop
+	// the client's protection unawares).
+	Revision *int `json:"revision,omitzero"`
 	// UpdatedAt was the precondition before revision; it is read-only
 	// now, and refused with a message saying to send revision rather than
 	// ignored (a client relying on it would lose its check unawares).
@@ -58,9 +61,15 @@ type providerRequest struct {
 
 // input is the registry's input for p, or the refusal of updated_at.
 func (p providerRequest) input() (registry.ProviderInput, error) {
-	in := registry.ProviderInput{Name: p.Name, LicenceNumber: p.LicenceNumber, LicenceDate: p.LicenceDate, Status: p.Status, Website: p.Website, Revision: p.Revision}
+	in := registry.ProviderInput{Name: p.Name, LicenceNumber: p.LicenceNumber, LicenceDate: p.LicenceDate, Status: p.Status, Website: p.Website}
 	if p.UpdatedAt != nil {
 		return in, registry.FieldErrors{"updated_at": "is read-only: to have a change refused when someone else changed the provider since, send the revision you read instead"}.Err()
+	}
+	if p.Revision != nil {
+		if *p.Revision < 1 {
+			return in, registry.FieldErrors{"revision": revisionMessage}.Err()
+		}
+		in.Revision = *p.Revision
 	}
 	return in, nil
 }

@@ -152,6 +152,13 @@ func testProviderLegacyWebsite(t *testing.T, c *client, admin string) {
 	if !strings.Contains(e, "mixes Latin and Greek letters") {
 		t.Errorf("a new failing website: %q", e)
 	}
+	// A revision below 1 is no revision any provider has: refused, not
+	// taken as "no check" (0 was, so a client's default lost its check).
+	for _, rev := range []int{0, -1} {
+		if e := c.want(c.do("PATCH", path, admin, map[string]any{"status": "revoked", "revision": rev}), 422).errorField(t, "revision"); !strings.Contains(e, "1 or more") {
+			t.Errorf("revision %d: %q", rev, e)
+		}
+	}
 	revoked := c.want(c.do("PATCH", path, admin, map[string]any{"status": "revoked", "revision": 1}), 200).json(t)
 	w, _ := revoked["website_warning"].(string)
 	if revoked["status"] != "revoked" || revoked["website"] != website || revoked["revision"] != 2.0 ||

@@ -32,10 +32,17 @@ func (s *Server) renderAdminProviders(w http.ResponseWriter, r *http.Request, u 
 		D: map[string]any{"Providers": ps, "Statuses": registry.ProviderStatuses}})
 }
 
-// providerInput reads the provider form: every field is sent, so each is
-// given (an empty website removes it).
+// providerInput reads the provider form: a browser sends every field, so
+// each is given (an empty website removes it); a field a client left out
+// is not changed, as PATCH leaves it (a missing website must not remove it).
 func providerInput(f url.Values) registry.ProviderInput {
-	get := func(k string) *string { v := f.Get(k); return &v }
+	get := func(k string) *string {
+		if _, ok := f[k]; !ok {
+			return nil
+		}
+		v := f.Get(k)
+		return &v
+	}
 	return registry.ProviderInput{Name: get("name"), LicenceNumber: get("licence_number"), LicenceDate: get("licence_date"),
 		Status: get("status"), Website: get("website")}
 }

@@ -325,6 +325,18 @@ func TestAdminProviderLegacyWebsite(t *testing.T) {
 				t.Errorf("after revoking: %+v", cur)
 			}
 
+			// A client's form without the website field changes the
+			// other fields and leaves the website as it is (it removed it).
+			delete(typed, "website")
+			typed.Set("status", "suspended")
+			typed.Set("revision", "2")
+			if p := admin.post(path, typed); p.status != 303 {
+				t.Fatalf("saving without the website field = %d:\n%s", p.status, p.body)
+			}
+			if cur, _ := e.svc.Provider(e.ctx, legacy.ID); cur.Status != registry.ProviderSuspended || cur.Website != website || cur.Revision != 3 {
+				t.Errorf("after a form without the website field: %+v", cur)
+			}
+
 			// (c) The public page shows it, not linked.
 			pub := e.browser().get("/providers")
 			if pub.status != 200 || !strings.Contains(pub.body, ">"+website+"<") || strings.Contains(pub.body, `href="`+website) {

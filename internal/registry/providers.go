@@ -305,9 +305,18 @@ func (s *Service) UpdateProvider(ctx context.Context, actor *User, id string, in
 		}
 		p := *old
 		in.applyTo(&p)
+		sent := p.Website
 		fe := FieldErrors{}
 		checkProvider(fe, &p, s.Now().In(PKT.Loc).Format(time.DateOnly))
-		if fe["website"] != "" && websiteKept(old.Website, p.Website) {
+		switch {
+		case strings.TrimSpace(sent) != strings.TrimSpace(old.Website) && asFormSends(sent) == asFormSends(old.Website):
+			// The edit form sent back the stored website as a browser
+			// shows it (line breaks dropped, NUL replaced): the admin
+			// typed no change, so it stays as stored, even where what
+			// was sent would pass (it is not the address on record).
+			delete(fe, "website")
+			p.Website = old.Website
+		case fe["website"] != "" && websiteKept(old.Website, sent):
 			// The website stays as stored: refusing it would block every
 			// other change (a revocation above all) until someone invents
 			// a new address. See WebsiteProblem.
@@ -353,6 +362,16 @@ func (s *Service) UpdateProvider(ctx context.Context, actor *User, id string, in
 // that changes is held to today's rule.
 func websiteKept(stored, sent string) bool {
 	return sent == stored || strings.TrimSpace(sent) == strings.TrimSpace(stored)
+}
+
+// asFormSends is what a browser sends back of value shown in a text or
+// url input: line breaks stripped (HTML's value sanitization algorithm),
+// U+0000 as U+FFFD (the HTML parser's rule for attribute values), spaces
+// around it trimmed. A stored website holding those (written before
+// today's rule, or straight to the database) never comes back from the
+// edit form as it is stored.
+func asFormSends(value string) string {
+	return strings.TrimSpace(strings.NewReplacer("\r", "", "\n", "", "\x00", "\uFFFD").Replace(value))
 }
 
 // WebsiteProblem says what is wrong with p's stored website under today's
