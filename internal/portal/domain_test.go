@@ -120,6 +120,7 @@ var internalFormats = map[string]bool{
 	"%d bytes": true,
 	// A 500: the caller sees only "internal error".
 	"read document %s: content does not match its recorded hash": true,
+	"overlaps: probe for item %d of %d":                          true,
 	// Background jobs: a run's error and the schedule's API wording are
 	// technical, shown to admins as written (the portal words schedules
 	// itself).

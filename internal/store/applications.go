@@ -417,24 +417,14 @@ func overlapProbes(prefixes []netip.Prefix, mobiles []string) (ip, msisdn []over
 	return ip, msisdn
 }
 
-// jsonTable is the SQL of a table read from one JSON array parameter of
-// objects with the fields cols (all text but n, an integer).
-func (t *tx) jsonTable(cols ...string) string {
+// probeTable is the SQL of the table of overlap probes read from one
+// JSON array parameter (overlapProbe's fields).
+func (t *tx) probeTable() string {
 	if t.d.numbered {
-		defs := make([]string, len(cols))
-		for i, c := range cols {
-			defs[i] = c + " text"
-			if c == "n" {
-				defs[i] = "n int"
-			}
-		}
-		return `SELECT * FROM json_to_recordset(CAST(? AS text)::json) AS j(` + strings.Join(defs, ", ") + `)`
+		return `SELECT * FROM json_to_recordset(CAST(? AS text)::json) AS j(n int, lo text, hi text, r text)`
 	}
-	sel := make([]string, len(cols))
-	for i, c := range cols {
-		sel[i] = `json_extract(j.value, '$.` + c + `') AS ` + c
-	}
-	return `SELECT ` + strings.Join(sel, ", ") + ` FROM json_each(?) j`
+	return `SELECT json_extract(j.value, '$.n') AS n, json_extract(j.value, '$.lo') AS lo, json_extract(j.value, '$.hi') AS hi,
+		json_extract(j.value, '$.r') AS r FROM json_each(?) j`
 }
 
 func (t *tx) Overlaps(ctx context.Context, exceptApplication, account string, prefixes []netip.Prefix, mobiles []string) ([]registry.OverlapSet, error) {
@@ -535,7 +525,7 @@ func (t *tx) Overlaps(ctx context.Context, exceptApplication, account string, pr
 // made went missing when the approval came between them.
 func (t *tx) overlapQuery(exceptApplication string, prefixes []netip.Prefix, mobiles []string) (string, []any, error) {
 	ip, msisdn := overlapProbes(prefixes, mobiles)
-	probe := t.jsonTable("n", "lo", "hi", "r")
+	probe := t.probeTable()
 	var parts []string
 	var args []any
 	for _, src := range []struct {
