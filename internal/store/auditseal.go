@@ -229,6 +229,11 @@ func (t *tx) sealed(ctx context.Context) error {
 	if t.d != postgresDialect || t.inTx || t.db == nil {
 		return nil
 	}
+	// The sealer needs a connection of its own: a pinned read must not
+	// hold one while it waits (pinned).
+	if p, ok := t.q.(*pinned); ok {
+		p.release()
+	}
 	return t.db.sealer.wait(ctx)
 }
 

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+
+	"github.com/ipreg/ipreg/internal/registry"
 )
 
 // OverlapsPlan returns the plan the database makes for the statement of
@@ -54,3 +56,25 @@ func ExecForTest(ctx context.Context, db *DB, q string, args ...any) error {
 	_, err := db.db.ExecContext(ctx, db.d.rebind(q), args...)
 	return err
 }
+
+// BackendPIDs runs n statements in one Read of db and returns the
+// PostgreSQL backend that answered each (pg_backend_pid).
+func BackendPIDs(ctx context.Context, db *DB, n int) ([]int, error) {
+	var pids []int
+	err := db.Read(ctx, func(rt registry.Tx) error {
+		t := rt.(*tx)
+		for range n {
+			var pid int
+			if err := t.queryRow(ctx, `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
+				return err
+			}
+			pids = append(pids, pid)
+		}
+		return nil
+	})
+	return pids, err
+}
+
+// QueueSize is how many reads and transactions of a PostgreSQL handle
+// hold a connection at once (connQueue).
+const QueueSize = pgMaxConns - pgReservedConns

@@ -19,7 +19,9 @@ func (s *DB) FeedWrite(ctx context.Context, fn func(publish.Tx) error) error {
 
 // FeedRead runs fn without a transaction.
 func (s *DB) FeedRead(ctx context.Context, fn func(publish.Tx) error) error {
-	return fn(&tx{q: s.db, d: s.d, db: s})
+	t, done := s.reader()
+	defer done()
+	return fn(t)
 }
 
 func (t *tx) LockHead(ctx context.Context) (int64, error) {

@@ -94,7 +94,7 @@ func (t *tx) flushAudit(ctx context.Context) error {
 			return err
 		}
 		if !t.inTx {
-			return t.db.sealer.wait(ctx)
+			return t.sealed(ctx)
 		}
 		t.pending = true
 		return nil

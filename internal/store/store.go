@@ -69,6 +69,9 @@ type DB struct {
 	// waiting so.
 	lockWait   time.Duration
 	onLockWait func()
+	// conns, on PostgreSQL, is the queue reads and transactions wait in
+	// for a connection (connQueue).
+	conns *connQueue
 }
 
 // sqliteBusyTimeout is how long SQLite itself waits for another
@@ -134,14 +137,14 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", redactedError{err})
 		}
-		db.SetMaxOpenConns(20)
-		db.SetMaxIdleConns(20)
+		db.SetMaxOpenConns(pgMaxConns)
+		db.SetMaxIdleConns(pgMaxConns)
 		db.SetConnMaxIdleTime(5 * time.Minute)
 		if err := db.PingContext(ctx); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("connect to postgres: %w", redactedError{err})
 		}
-		d := &DB{db: db, d: postgresDialect}
+		d := &DB{db: db, d: postgresDialect, conns: newConnQueue(pgMaxConns - pgReservedConns)}
 		d.sealer = &auditSealer{db: d}
 		return d, nil
 	}
@@ -199,9 +202,22 @@ func (s *DB) Close() error {
 // Ping checks that the database answers.
 func (s *DB) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
-// Read runs fn without a transaction.
+// Read runs fn without a transaction; on PostgreSQL its statements share
+// one connection of the pool (pinned).
 func (s *DB) Read(ctx context.Context, fn func(registry.Tx) error) error {
-	return fn(&tx{q: s.db, d: s.d, db: s})
+	t, done := s.reader()
+	defer done()
+	return fn(t)
+}
+
+// reader returns the tx of a read outside a transaction, and what ends
+// it: on PostgreSQL over a pinned connection, elsewhere over the pool.
+func (s *DB) reader() (*tx, func()) {
+	if s.d != postgresDialect {
+		return &tx{q: s.db, d: s.d, db: s}, func() {}
+	}
+	p := &pinned{db: s.db, queue: s.conns}
+	return &tx{q: p, d: s.d, db: s}, p.release
 }
 
 // Write runs fn in a transaction, committed only when fn returns nil.
@@ -254,6 +270,12 @@ func (s *DB) begin(ctx context.Context, urgent bool) (*sql.Tx, func(), error) {
 			return nil, nil, err
 		}
 		done = s.writer.unlock
+	}
+	if s.conns != nil {
+		if err := s.conns.take(ctx); err != nil {
+			return nil, nil, err
+		}
+		done = s.conns.give
 	}
 	t, err := s.beginWaiting(ctx, func() (*sql.Tx, error) { return s.db.BeginTx(ctx, nil) })
 	if err != nil {
