@@ -18,6 +18,7 @@ import (
 	"golang.org/x/net/idna"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/ipreg/ipreg/internal/api"
 	"github.com/ipreg/ipreg/internal/backup"
@@ -428,6 +429,11 @@ func (s *Server) startJobs(ctx context.Context, reg prometheus.Registerer) {
 		Name: "ipreg_jobs_failures_total", Help: "Background job runs that failed (all jobs; by job in ipreg_job_runs_total).",
 	})
 	reg.MustRegister(runs, duration, items, failures, &jobsCollector{svc: s.svc, log: s.log})
+	// The connection pool's figures (go_sql_*: connections open, in use and
+	// idle, and how often and how long requests waited for one), from
+	// client_golang's own collector: a pool too small for the load shows
+	// as wait time before it shows as slow statements.
+	reg.MustRegister(collectors.NewDBStatsCollector(s.db.SQL(), s.db.Dialect()))
 	// The document sweep's removals (at start and by its job), by kind.
 	for kind, n := range map[string]func() int64{
 		"unrecorded": func() int64 { n, _ := s.svc.Swept(); return n },
