@@ -16,7 +16,7 @@ func (s *Server) adminProviderEdit(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	p, err := s.svc.Provider(r.Context(), r.PathValue("id"))
+	p, err := s.svc.AdminProvider(r.Context(), u, r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -47,7 +47,7 @@ func (s *Server) adminProviderUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The provider first: an unknown id is "not found" whatever was sent.
-	p, err := s.svc.Provider(r.Context(), r.PathValue("id"))
+	p, err := s.svc.AdminProvider(r.Context(), u, r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -79,7 +79,7 @@ func (s *Server) adminProviderUpdate(w http.ResponseWriter, r *http.Request) {
 		// saved now, so that the admin keeps the other change or
 		// overrules it knowingly (what was typed could undo a
 		// revocation).
-		if cur, cerr := s.svc.Provider(r.Context(), p.ID); cerr == nil {
+		if cur, cerr := s.svc.AdminProvider(r.Context(), u, p.ID); cerr == nil {
 			f.Set("revision", strconv.Itoa(cur.Revision))
 			d["Provider"], d["Current"] = cur, cur
 			if in.Revision != 0 {

@@ -464,6 +464,27 @@ func (s *Service) Provider(ctx context.Context, id string) (*Provider, error) {
 	return out, err
 }
 
+// AdminProviders lists the register, by name, for an admin: the same
+// entries as ListProviders, asked for by an admin so that the answer may
+// carry what the public does not see (each website's WebsiteWarning).
+// EFORBIDDEN for anyone else.
+func (s *Service) AdminProviders(ctx context.Context, actor *User) ([]*Provider, error) {
+	if err := requireRole(actor, RoleAdmin); err != nil {
+		return nil, err
+	}
+	return s.ListProviders(ctx)
+}
+
+// AdminProvider returns one provider for an admin (its revision, to send
+// back with a change, and its website's warning). EFORBIDDEN for anyone
+// else, checked before the id is looked up; ENOTFOUND for an unknown id.
+func (s *Service) AdminProvider(ctx context.Context, actor *User, id string) (*Provider, error) {
+	if err := requireRole(actor, RoleAdmin); err != nil {
+		return nil, err
+	}
+	return s.Provider(ctx, id)
+}
+
 // DemoProviders are the clearly fictional providers ipreg serve --demo
 // puts on the register, one per status, so the public page and the admin
 // forms have something to show. Real deployments start with none.
