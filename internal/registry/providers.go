@@ -278,7 +278,10 @@ func (s *Service) AddProvider(ctx context.Context, actor *User, in ProviderInput
 // expired, revoked), and the register keeps the entry. ENOTFOUND for an
 // unknown id, EINVALID and ECONFLICT as AddProvider. The audit log
 // records "provider.updated" with each changed field's old and new value;
-// a change that changes nothing records nothing (and keeps the revision).
+// a change that changes nothing records nothing (and keeps the revision);
+// a website sent in another spelling of the stored address (case, xn--,
+// :443, a port's leading zeros: checkWebsite's canonical form) is no
+// change, even when the stored one predates the canonical form.
 // ECONFLICT too when in.Revision is set and the entry was changed since;
 // EINVALID for a negative in.Revision. A stored website that fails
 // today's rule is not refused when the change leaves it as it is (left
@@ -336,6 +339,14 @@ func (s *Service) UpdateProvider(ctx context.Context, actor *User, id string, in
 				changes[f.name] = [2]string{f.from, f.to}
 			}
 		}
+		if _, ok := changes["website"]; ok && len(changes) == 1 && sameWebsite(old.Website, p.Website) {
+			// Only the spelling of the stored website would change (one
+			// saved before the canonical form, sent back as shown or
+			// respelled): the same address, so no change, as respelling
+			// a canonical one is. A change of another field puts it in
+			// canonical form with the rest.
+			delete(changes, "website")
+		}
 		out = &p
 		if len(changes) == 0 {
 			out = old
@@ -354,6 +365,15 @@ func (s *Service) UpdateProvider(ctx context.Context, actor *User, id string, in
 		return nil, withLicenceField(err)
 	}
 	return out, nil
+}
+
+// sameWebsite reports whether stored, a website as stored (perhaps
+// before the canonical form), and canon, one in canonical form, are the
+// same address: stored meets today's rule and its canonical form is canon.
+func sameWebsite(stored, canon string) bool {
+	fe := FieldErrors{}
+	c := checkWebsite(fe, strings.TrimSpace(stored))
+	return len(fe) == 0 && c == canon
 }
 
 // websiteKept reports whether a change leaves the stored website as it

@@ -467,3 +467,49 @@ func TestProviderLegacyWebsite(t *testing.T) {
 		}
 	})
 }
+
+// A website stored before the canonical form (upper case, :443, a port
+// with a leading zero, an IDN as xn--) is the same address as its
+// canonical form: an edit that sends it back as shown, or respelled,
+// changing nothing else, is no change (same revision, no audit entry,
+// the website as stored); a change of another field stores it in
+// canonical form with the rest.
+func TestProviderLegacyWebsiteRespelled(t *testing.T) {
+	tests := []struct{ stored, respelled, canon string }{
+		{"HTTPS://Old.Example.PK:443/VPN", "https://old.example.pk/VPN", "https://old.example.pk/VPN"},
+		{"https://old.example.pk:08443", "https://OLD.example.pk:8443", "https://old.example.pk:8443"},
+		{"https://xn--mgbh0fb.xn--mgbai9azgqp6j/", "https://مثال.پاکستان:0443/", "https://مثال.پاکستان/"},
+	}
+	eachStore(t, func(t *testing.T, h *harness) {
+		admin := h.staff("admin")
+		for i, tt := range tests {
+			p := &Provider{ID: fmt.Sprintf("prv_respelled%d", i), Name: "Respelled " + strconv.Itoa(i), LicenceNumber: fmt.Sprintf("PTA/VPN/2022/%03d", i),
+				LicenceDate: "2022-01-01", Status: ProviderActive, Website: tt.stored, CreatedAt: h.clock.Now(), UpdatedAt: h.clock.Now(), Revision: 1}
+			if err := h.db.Write(h.ctx, func(tx Tx) error { return tx.CreateProvider(h.ctx, p) }); err != nil {
+				t.Fatal(err)
+			}
+			h.clock.Add(time.Minute)
+			for _, sent := range []string{tt.stored, tt.respelled, tt.canon} {
+				// The edit form's way: every field sent as shown.
+				got, err := h.svc.UpdateProvider(h.ctx, admin, p.ID, ProviderInput{Name: &p.Name, LicenceNumber: &p.LicenceNumber,
+					LicenceDate: &p.LicenceDate, Status: str("active"), Website: str(sent), Revision: 1})
+				if err != nil || got.Revision != 1 || got.Website != tt.stored || !got.UpdatedAt.Equal(p.UpdatedAt) {
+					t.Errorf("stored %q, sent %q: %+v, %v; want no change", tt.stored, sent, got, err)
+				}
+			}
+			var audit int
+			h.db.Read(h.ctx, func(tx Tx) error {
+				es, err := tx.AuditEntriesAbout(h.ctx, []AuditObject{{Type: "provider", ID: p.ID}})
+				audit = len(es)
+				return err
+			})
+			if audit != 0 {
+				t.Errorf("stored %q: %d audit entries after edits that changed nothing", tt.stored, audit)
+			}
+			got, err := h.svc.UpdateProvider(h.ctx, admin, p.ID, ProviderInput{Status: str("suspended"), Website: str(tt.respelled), Revision: 1})
+			if err != nil || got.Revision != 2 || got.Status != ProviderSuspended || got.Website != tt.canon {
+				t.Errorf("stored %q, suspended: %+v, %v; want revision 2, website %q", tt.stored, got, err, tt.canon)
+			}
+		}
+	})
+}
