@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/net/idna"
 )
@@ -24,8 +25,9 @@ const (
 	// IPZone: an IPv6 literal with a zone (%eth0), which names an
 	// interface of one machine only.
 	IPZone
-	// TrailingDot: a DNS name ending in "." (absolute form), which links
-	// and certificates do not use.
+	// TrailingDot: a DNS name ending in "." (absolute form), or in one of
+	// the dots IDNA maps to it (。．｡), which links and certificates do
+	// not use.
 	TrailingDot
 	// Invalid: not a DNS name under the IDNA Lookup profile (UTS #46,
 	// RFC 5891): letters, digits and inner hyphens in each label, no "_",
@@ -244,11 +246,19 @@ func Parse(h string) (Host, Problem) {
 		}
 		return Host{IP: a}, OK
 	}
-	if strings.HasSuffix(h, ".") {
+	if strings.HasSuffix(h, ".") || strings.ContainsFunc(lastRune(h), isIDNADot) {
 		return Host{}, TrailingDot
 	}
 	ascii, err := idna.Lookup.ToASCII(h)
 	if err != nil || h == "" || slices.Contains(strings.Split(ascii, "."), "") {
+		// A label that mixes scripts fails here when one of them is
+		// written right to left (the Bidi rule, RFC 5893): say so, as
+		// for any other mix, rather than only "not valid".
+		for _, l := range strings.FieldsFunc(strings.ToLower(h), isIDNADot) {
+			if a, b, mixed := mixedScripts(l); mixed {
+				return Host{Label: l, Scripts: [2]string{a, b}}, MixedScripts
+			}
+		}
 		return Host{}, Invalid
 	}
 	for i, l := range strings.Split(ascii, ".") {
@@ -274,10 +284,20 @@ func Parse(h string) (Host, Problem) {
 	return Host{ASCII: ascii, Unicode: uni}, OK
 }
 
+// isIDNADot reports whether r separates labels: "." and the dots UTS #46
+// maps to it (。．｡).
+func isIDNADot(r rune) bool { return r == '.' || r == '。' || r == '．' || r == '｡' }
+
+// lastRune is h's last character, or "".
+func lastRune(h string) string {
+	_, n := utf8.DecodeLastRuneInString(h)
+	return h[len(h)-n:]
+}
+
 // labelAt is the i-th dot-separated label of h, for a message (the IDNA
 // label separators 。．｡ count as dots).
 func labelAt(h string, i int) string {
-	ls := strings.FieldsFunc(h, func(r rune) bool { return r == '.' || r == '。' || r == '．' || r == '｡' })
+	ls := strings.FieldsFunc(h, isIDNADot)
 	if i < len(ls) {
 		return ls[i]
 	}

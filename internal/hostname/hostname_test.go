@@ -24,6 +24,8 @@ func TestParse(t *testing.T) {
 		{"2001:db8::1", OK, true, false, ""},
 		{"fe80::1%eth0", IPZone, false, false, ""},
 		{"www.example.pk.", TrailingDot, false, false, ""},
+		{"www.example.pk\u3002", TrailingDot, false, false, ""}, // an ideographic full stop, mapped to "."
+		{"www.example.pk\uff0e", TrailingDot, false, false, ""},
 		{"a_b.example.pk", Invalid, false, false, ""},
 		{"-a.example.pk", Invalid, false, false, ""},
 		{"a..pk", Invalid, false, false, ""},
@@ -68,7 +70,10 @@ func TestParseScriptsAndLength(t *testing.T) {
 		{"xn--pypal-4ve.pk", MixedScripts, "p\u0430ypal", [2]string{"Latin", "Cyrillic"}, ""},
 		{"\u0440\u0430ypal.pk", MixedScripts, "\u0440\u0430ypal", [2]string{"Cyrillic", "Latin"}, ""},
 		{"g\u03bfogle.com", MixedScripts, "g\u03bfogle", [2]string{"Latin", "Greek"}, ""},
-		{"\u0645\u062b\u0627\u0644a.pk", Invalid, "", [2]string{}, ""}, // Arabic and Latin: already the bidi rule's refusal
+		// Arabic and Latin: the Bidi rule refuses it too, but the reason
+		// given is the mix (it was only "not valid").
+		{"\u0645\u062b\u0627\u0644a.pk", MixedScripts, "\u0645\u062b\u0627\u0644a", [2]string{"Arabic", "Latin"}, ""},
+		{"example\u0645\u062b\u0627\u0644.PK", MixedScripts, "example\u0645\u062b\u0627\u0644", [2]string{"Latin", "Arabic"}, ""},
 		{"\u0645\u062b\u0627\u0644\u05d0.pk", MixedScripts, "\u0645\u062b\u0627\u0644\u05d0", [2]string{"Arabic", "Hebrew"}, ""},
 		// Whole labels in one script, each label its own.
 		{"\u043f\u0440\u0438\u043c\u0435\u0440.com", OK, "", [2]string{}, "\u043f\u0440\u0438\u043c\u0435\u0440.com"},

@@ -131,7 +131,7 @@ func checkProvider(fe FieldErrors, p *Provider, today string) {
 // is kept too). A host ending in a dot is refused, not normalised.
 func checkWebsite(fe FieldErrors, s string) string {
 	if utf8.RuneCountInString(s) > 200 {
-		fe.Add("website", "is too long: at most %d characters", 200)
+		fe.Add("website", "is too long: at most %d characters; give a shorter address of the provider's site, such as its home page https://www.example.pk", 200)
 		return s
 	}
 	for _, r := range s {
@@ -151,10 +151,10 @@ func checkWebsite(fe FieldErrors, s string) string {
 		fe.Add("website", "must be a full https address, such as https://www.example.pk")
 		return s
 	case u.Scheme != "https":
-		fe.Add("website", "must start with https:// (the register links only to secure sites)")
+		fe.Add("website", "must start with https:// (the register links only to secure sites); give the address of the provider's secure site, such as https://www.example.pk")
 		return s
 	case u.User != nil:
-		fe.Add("website", "must not contain a user name or password")
+		fe.Add("website", "must not contain a user name or password (the part before @); leave it out, such as https://www.example.pk")
 		return s
 	case u.Port() != "" && !hostname.ValidPort(u.Port()) || strings.HasSuffix(u.Host, ":"):
 		fe.Add("website", "has a port that is not a number from 1 to 65535; leave the port out, such as https://www.example.pk")
@@ -164,17 +164,23 @@ func checkWebsite(fe FieldErrors, s string) string {
 	switch problem {
 	case hostname.OK:
 	case hostname.Unusual:
-		fe.Add("website", "has its host name written unusually (%s); write it as %s", u.Hostname(), h.Want)
+		fe.Add("website", "has its host name written in an unusual form (%s), such as full-width letters or an accent typed as a separate mark, which browsers turn into another name; type it as %s", u.Hostname(), h.Want)
+		return s
+	case hostname.TrailingDot:
+		fe.Add("website", "has a host name that ends in a dot (%s); leave the final dot out, such as https://www.example.pk", u.Hostname())
+		return s
+	case hostname.IPZone:
+		fe.Add("website", "%s names a network interface of one computer (an IPv6 zone), not a web site; a provider's website must be a public host name, such as https://www.example.pk", u.Hostname())
 		return s
 	case hostname.MixedScripts:
 		fe.Add("website", "has a host name that mixes %s and %s letters in one part (%s), as look-alike addresses do; type each part of the name in one alphabet",
 			scriptWord(h.Scripts[0]), scriptWord(h.Scripts[1]), h.Label)
 		return s
 	case hostname.LabelTooLong:
-		fe.Add("website", "has a part of its host name that is too long (%s): each dot-separated part may have at most 63 characters, counted in the ASCII (xn--) form the DNS uses", h.Label)
+		fe.Add("website", "has a part of its host name that is too long (%s): each dot-separated part may have at most 63 characters, counted in the ASCII (xn--) form the DNS uses; check the name for a typing slip, or give a shorter address of the provider's site", h.Label)
 		return s
 	case hostname.TooLong:
-		fe.Add("website", "has a host name that is too long: at most 253 characters, counted in the ASCII (xn--) form the DNS uses")
+		fe.Add("website", "has a host name that is too long: at most 253 characters, counted in the ASCII (xn--) form the DNS uses; check the name for a typing slip, or give a shorter address of the provider's site")
 		return s
 	default:
 		fe.Add("website", "has a host name that is not valid (%s): use letters, digits and inner hyphens in each dot-separated part, such as https://www.example.pk", u.Hostname())

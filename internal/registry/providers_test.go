@@ -363,7 +363,7 @@ func TestProviderLegacyWebsite(t *testing.T) {
 		{"look-alike as xn--", "https://xn--pypal-4ve.pk", "mixes Latin and Cyrillic letters", ""},
 		{"plain http", "http://old.example.pk", "must start with https://", ""},
 		{"IP address", "https://203.99.48.7/", "is an IP address", ""},
-		{"full-width", "https://ｗｗｗ.example.pk/", "write it as www.example.pk", ""},
+		{"full-width", "https://ｗｗｗ.example.pk/", "type it as www.example.pk", ""},
 		{"not canonical", "HTTPS://Old.Example.PK:443/VPN", "", "https://old.example.pk/VPN"},
 	}
 	eachStore(t, func(t *testing.T, h *harness) {

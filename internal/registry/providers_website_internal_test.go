@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -60,26 +61,36 @@ func TestCheckWebsite(t *testing.T) {
 		{"https://1.2.3.4.5/", "1.2.3.4.5 ends in a number, so browsers take it for an IP address; " + public, ""},
 		{"https://intranet/", "intranet is a name without a domain, which works only inside one network; " + public, ""},
 		{"https://printer.local/", "printer.local is a name for local networks only; " + public, ""},
-		{"https://[fe80::1%25eth0]/", "not valid", ""},
+		{"https://[fe80::1%25eth0]/", "fe80::1%eth0 names a network interface of one computer (an IPv6 zone), not a web site; " + public, ""},
 		{"https://safe_tunnels.example.pk/", "not valid (safe_tunnels.example.pk)", ""},
 		{"https://-safe.example.pk/", "not valid", ""},
 		{"https://safe..example.pk/", "not valid", ""},
-		{"https://www.example.pk./", "not valid", ""},
-		{"https://ｗｗｗ.example.pk/", "write it as www.example.pk", ""},
+		{"https://www.example.pk./", "has a host name that ends in a dot (www.example.pk.); leave the final dot out, such as https://www.example.pk", ""},
+		{"https://www.example.pk\u3002/", "ends in a dot (www.example.pk\u3002); leave the final dot out", ""},
+		{"https://example\u0645\u062b\u0627\u0644.pk/", "mixes Latin and Arabic letters in one part (example\u0645\u062b\u0627\u0644)", ""},
+		{"https://\u0645\u062b\u0627\u0644.\u067e\u0627\u06a9\u0633\u062a\u0627\u0646/", "", "https://\u0645\u062b\u0627\u0644.\u067e\u0627\u06a9\u0633\u062a\u0627\u0646/"},
+		{"https://a\u0301b.example.pk/", "(a\u0301b.example.pk), such as full-width letters or an accent typed as a separate mark, which browsers turn into another name; type it as \u00e1b.example.pk", ""},
+		{"https://ｗｗｗ.example.pk/", "type it as www.example.pk", ""},
 		{"https://www.example.pk:0/", "port", ""},
 		{"https://www.example.pk:65536/", "port", ""},
 		{"https://www.example.pk:https/", "port", ""},
 		{"https://www.example.pk:/", "port", ""},
-		{"https://user@www.example.pk/", "user name or password", ""},
+		{"https://user@www.example.pk/", "user name or password (the part before @); leave it out, such as https://www.example.pk", ""},
 		{"http://www.example.pk/", "https://", ""},
 		{"https:www.example.pk", "full https address", ""},
 	}
+	// The ways a refusal says what to do.
+	fixes := []string{"such as https://www.example.pk", "type it as ", "type each part of the name in one alphabet", "give a shorter address", "leave the port out"}
 	for _, tt := range tests {
 		fe := FieldErrors{}
 		canon := checkWebsite(fe, tt.in)
 		got := fe["website"]
 		if tt.want == "" && (got != "" || canon != tt.canon) || tt.want != "" && !strings.Contains(got, tt.want) {
 			t.Errorf("checkWebsite(%q) = %q, %q; want %q, %q", tt.in, canon, got, tt.canon, tt.want)
+		}
+		// Every refusal says how to fix it, not only what is wrong.
+		if got != "" && !slices.ContainsFunc(fixes, func(f string) bool { return strings.Contains(got, f) }) {
+			t.Errorf("checkWebsite(%q) = %q: says what is wrong but not how to fix it", tt.in, got)
 		}
 	}
 }
