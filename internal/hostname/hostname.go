@@ -44,6 +44,13 @@ const (
 	// label (decoded, when typed as xn--), Host.Scripts the first two
 	// scripts met in it.
 	MixedScripts
+	// LatinLookAlike: a label all in Cyrillic letters that look like
+	// Latin ones (аррӏе, ехаmрlе), under a top-level domain that is not
+	// Cyrillic: one script, so MixedScripts lets it pass, yet it reads as
+	// a Latin name. Browsers show such a label as xn-- (Chromium's IDN
+	// spoof check, "made of Latin-alike Cyrillic"). Host.Label is the
+	// label.
+	LatinLookAlike
 	// LabelTooLong: a label longer than 63 octets in its ASCII (xn--)
 	// form (RFC 1035 §2.3.4); Host.Label is the label as typed.
 	LabelTooLong
@@ -238,7 +245,8 @@ func whatwgIPv4(parts []string) (netip.Addr, bool) {
 // whose labels are at most 63 octets and the whole at most 253 (in the
 // ASCII form), that passes the IDNA Registration profile once mapped (so
 // a label typed as xn-- is decoded and checked like one typed in
-// Unicode), and whose every label is in one script (MixedScripts).
+// Unicode), whose every label is in one script (MixedScripts), and none
+// of whose labels is Cyrillic made to look Latin (LatinLookAlike).
 func Parse(h string) (Host, Problem) {
 	if a, err := netip.ParseAddr(h); err == nil {
 		if a.Zone() != "" {
@@ -276,9 +284,17 @@ func Parse(h string) (Host, Problem) {
 	if _, err := idna.Registration.ToASCII(uni); err != nil {
 		return Host{}, Invalid
 	}
-	for _, l := range strings.Split(uni, ".") {
+	labels := strings.Split(uni, ".")
+	for _, l := range labels {
 		if a, b, mixed := mixedScripts(l); mixed {
 			return Host{Label: l, Scripts: [2]string{a, b}}, MixedScripts
+		}
+	}
+	if tld := labels[len(labels)-1]; !cyrillicTLD(tld) {
+		for _, l := range labels {
+			if latinLookAlike(l) {
+				return Host{Label: l}, LatinLookAlike
+			}
 		}
 	}
 	return Host{ASCII: ascii, Unicode: uni}, OK
@@ -338,6 +354,39 @@ func mixedScripts(label string) (first, second string, mixed bool) {
 		}
 	}
 	return seen[0], seen[1], true
+}
+
+// latinAlikeCyrillic are the Cyrillic letters that look like Latin ones
+// (а as a, р as p, ѕ as s, ӏ as l, …), as Chromium's IDN spoof check
+// lists them, in lower case (a name is checked mapped, so ь stands for
+// Ь too).
+const latinAlikeCyrillic = "аысԁеԍһіюјӏорԗԛѕԝхуъьҽпгѵѡ"
+
+// latinLookAlike reports whether label has Cyrillic letters and all of
+// them are in latinAlikeCyrillic (digits and hyphens aside): a label a
+// reader takes for a Latin one.
+func latinLookAlike(label string) bool {
+	seen := false
+	for _, r := range label {
+		if !unicode.Is(unicode.Cyrillic, r) {
+			continue
+		}
+		if !strings.ContainsRune(latinAlikeCyrillic, r) {
+			return false
+		}
+		seen = true
+	}
+	return seen
+}
+
+// cyrillicTLDs are the ASCII top-level domains of countries that write in
+// Cyrillic, where a Cyrillic label is expected (as Chromium's list).
+var cyrillicTLDs = []string{"bg", "by", "kz", "pyc", "ru", "su", "ua", "uz"}
+
+// cyrillicTLD reports whether tld (decoded) is one where Cyrillic names
+// are the norm: one of cyrillicTLDs, or written in Cyrillic itself (рф).
+func cyrillicTLD(tld string) bool {
+	return slices.Contains(cyrillicTLDs, tld) || strings.ContainsFunc(tld, func(r rune) bool { return unicode.Is(unicode.Cyrillic, r) })
 }
 
 // scriptOf is the name of r's script in Go's unicode.Scripts, or "".

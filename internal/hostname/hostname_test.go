@@ -81,6 +81,14 @@ func TestParseScriptsAndLength(t *testing.T) {
 		{"\u0646\u06cc\u0679-2.pk", OK, "", [2]string{}, "\u0646\u06cc\u0679-2.pk"}, // Urdu with a digit and hyphen
 		{"xn--mgbh0fb.xn--mgbai9azgqp6j", OK, "", [2]string{}, "\u0645\u062b\u0627\u0644.\u067e\u0627\u06a9\u0633\u062a\u0627\u0646"},
 		{"WWW.Example.PK", OK, "", [2]string{}, "www.example.pk"},
+		// A label all in Cyrillic letters that look like Latin ones reads
+		// as a Latin name (browsers show it as xn--), unless the TLD is a
+		// Cyrillic-writing country's; other Cyrillic words pass.
+		{"\u0430\u0440\u0440\u04cf\u0435.pk", LatinLookAlike, "\u0430\u0440\u0440\u04cf\u0435", [2]string{}, ""},
+		{"www.\u0435\u0445\u0430\u0440\u0440\u04cf\u0435-24.com", LatinLookAlike, "\u0435\u0445\u0430\u0440\u0440\u04cf\u0435-24", [2]string{}, ""},
+		{"xn--80ak6aa92e.com", LatinLookAlike, "\u0430\u0440\u0440\u04cf\u0435", [2]string{}, ""}, // typed as xn--
+		{"\u0430\u0440\u0440\u04cf\u0435.ru", OK, "", [2]string{}, "\u0430\u0440\u0440\u04cf\u0435.ru"},
+		{"\u0430\u0440\u0440\u04cf\u0435.\u0440\u0444", OK, "", [2]string{}, "\u0430\u0440\u0440\u04cf\u0435.\u0440\u0444"},
 		// CJK with Latin, as UTS #39 allows.
 		{"\u6771\u4eac\u30bf\u30ef\u30fcabc.jp", OK, "", [2]string{}, "\u6771\u4eac\u30bf\u30ef\u30fcabc.jp"},
 		{"\ud55c\uad6d\u5b57abc.kr", OK, "", [2]string{}, "\ud55c\uad6d\u5b57abc.kr"},

@@ -370,6 +370,7 @@ func TestAdminProviderWebsiteRefusals(t *testing.T) {
 		{"https://user:pw@www.example.pk/", "must not contain a user name or password (the part before @); leave it out, such as https://www.example.pk", "اسے نکال دیں"},
 		{"https://[fe80::1%25eth0]/", "names a network interface of one computer (an IPv6 zone), not a web site", "نیٹ ورک انٹرفیس"},
 		{"http://www.example.pk/", "give the address of the provider's secure site, such as https://www.example.pk", "محفوظ ویب سائٹ کا ایڈریس دیں"},
+		{"https://\u0430\u0440\u0440\u04cf\u0435.pk/", "written only in Cyrillic letters that look like Latin ones", "لاطینی حروف جیسے دکھتے ہیں"},
 	}
 	for _, kind := range storetest.Kinds {
 		t.Run(kind, func(t *testing.T) {

@@ -116,7 +116,8 @@ func checkProvider(fe FieldErrors, p *Provider, today string) {
 // credentials, is taken: the host under the rules --public-url follows
 // (package hostname: IDNA, as that profile writes it, labels of at most
 // 63 octets, each label in one script, so that look-alikes such as
-// pаypal.pk with a Cyrillic а are refused), with at least two labels (no
+// pаypal.pk with a Cyrillic а are refused, and none all in Cyrillic
+// letters that look Latin outside Cyrillic TLDs), with at least two labels (no
 // "localhost"), not an IP address nor a name for local networks only, and
 // a port (if any) from 1 to 65535.
 //
@@ -175,6 +176,9 @@ func checkWebsite(fe FieldErrors, s string) string {
 	case hostname.MixedScripts:
 		fe.Add("website", "has a host name that mixes %s and %s letters in one part (%s), as look-alike addresses do; type each part of the name in one alphabet",
 			scriptWord(h.Scripts[0]), scriptWord(h.Scripts[1]), h.Label)
+		return s
+	case hostname.LatinLookAlike:
+		fe.Add("website", "has a part of its host name (%s) written only in Cyrillic letters that look like Latin ones, as look-alike addresses are made (browsers show it as xn--); if the provider's address is in Latin letters, type it in Latin letters, such as https://www.example.pk", h.Label)
 		return s
 	case hostname.LabelTooLong:
 		fe.Add("website", "has a part of its host name that is too long (%s): each dot-separated part may have at most 63 characters, counted in the ASCII (xn--) form the DNS uses; check the name for a typing slip, or give a shorter address of the provider's site", h.Label)

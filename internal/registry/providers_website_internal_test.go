@@ -39,6 +39,11 @@ func TestCheckWebsite(t *testing.T) {
 		{"https://xn--pypal-4ve.pk", "mixes Latin and Cyrillic letters in one part (p\u0430ypal)", ""},
 		{"https://www.g\u03bfogle.pk", "mixes Latin and Greek letters in one part (g\u03bfogle), as look-alike addresses do; type each part of the name in one alphabet", ""},
 		{"https://\u043f\u0440\u0438\u043c\u0435\u0440.pk/", "", "https://\u043f\u0440\u0438\u043c\u0435\u0440.pk/"},
+		// One script, but every letter a Cyrillic look-alike of a Latin
+		// one: read as apple.pk (not under a Cyrillic country's TLD).
+		{"https://\u0430\u0440\u0440\u04cf\u0435.pk/", "has a part of its host name (\u0430\u0440\u0440\u04cf\u0435) written only in Cyrillic letters that look like Latin ones", ""},
+		{"https://xn--80ak6aa92e.com/", "written only in Cyrillic letters that look like Latin ones", ""},
+		{"https://\u0430\u0440\u0440\u04cf\u0435.ru/", "", "https://\u0430\u0440\u0440\u04cf\u0435.ru/"},
 		// Lengths.
 		{"https://" + strings.Repeat("a", 64) + ".pk/", "has a part of its host name that is too long (" + strings.Repeat("a", 64) + "): each dot-separated part may have at most 63 characters", ""},
 		{"https://" + strings.Repeat("a.", 127) + "pk/", "at most 200 characters", ""}, // the URL's own limit comes first
