@@ -127,9 +127,10 @@ func checkProvider(fe FieldErrors, p *Provider, today string) {
 // decoded, and checked as if typed so), because the register is read by
 // people, in Urdu too, and browsers turn it back into xn-- themselves; a
 // port without leading zeros (0443 is 443: normalised, as browsers read
-// it), and none at all when it is https's default, 443. The rest (path,
-// query, fragment) is kept as typed (a path is case-sensitive; "/" alone
-// is kept too). A host ending in a dot is refused, not normalised.
+// it), and none at all when it is https's default, 443; a path of "/"
+// alone dropped (the same address as none). The rest (path, query,
+// fragment) is kept as typed (a path is case-sensitive). A host ending
+// in a dot is refused, not normalised.
 func checkWebsite(fe FieldErrors, s string) string {
 	if utf8.RuneCountInString(s) > 200 {
 		fe.Add("website", "is too long: at most %d characters; give a shorter address of the provider's site, such as its home page https://www.example.pk", 200)
@@ -235,6 +236,11 @@ func checkWebsite(fe FieldErrors, s string) string {
 		rest = rest[i:]
 	} else {
 		rest = ""
+	}
+	// A path of "/" alone is the empty path (WHATWG URL serialises both
+	// as "/"): one address, so one spelling, without it.
+	if strings.HasPrefix(rest, "/") && (len(rest) == 1 || rest[1] == '?' || rest[1] == '#') {
+		rest = rest[1:]
 	}
 	return "https://" + host + rest
 }

@@ -148,7 +148,7 @@ func TestProviderLifecycle(t *testing.T) {
 		if want := []string{"provider.created", "provider.updated"}; !reflect.DeepEqual(actions, want) {
 			t.Errorf("audit = %v, want %v (a change to the same records nothing)", actions, want)
 		}
-		if want := `{"status":["active","suspended"],"website":["https://safetunnels.example.pk/",""]}`; detail != want {
+		if want := `{"status":["active","suspended"],"website":["https://safetunnels.example.pk",""]}`; detail != want {
 			t.Errorf("audit detail = %s, want %s", detail, want)
 		}
 	})
@@ -199,7 +199,7 @@ func TestProviderRevision(t *testing.T) {
 
 // A website is stored in one canonical form (scheme and host in lower
 // case, an IDN in Unicode whether typed so or as xn--, no default port,
-// no leading zeros in a port), so two providers whose websites differ
+// no leading zeros in a port, no path of "/" alone), so two providers whose websites differ
 // only in spelling have equal websites; a change to such a spelling
 // changes nothing.
 func TestProviderWebsiteCanonical(t *testing.T) {
@@ -211,7 +211,8 @@ func TestProviderWebsiteCanonical(t *testing.T) {
 		}{
 			{[]string{"https://safe.example.pk/VPN", "HTTPS://SAFE.Example.PK/VPN", "https://safe.example.pk:443/VPN", "https://safe.example.pk:00443/VPN"}, "https://safe.example.pk/VPN"},
 			{[]string{"https://مثال.پاکستان", "https://xn--mgbh0fb.xn--mgbai9azgqp6j", "https://XN--MGBH0FB.xn--mgbai9azgqp6j:443"}, "https://مثال.پاکستان"},
-			{[]string{"https://safe.example.pk:8443/", "https://Safe.example.pk:08443/"}, "https://safe.example.pk:8443/"},
+			{[]string{"https://safe.example.pk:8443/", "https://safe.example.pk:8443", "https://Safe.example.pk:08443/"}, "https://safe.example.pk:8443"},
+			{[]string{"https://home.example.pk/?lang=ur", "https://home.example.pk?lang=ur"}, "https://home.example.pk?lang=ur"},
 		}
 		n := 0
 		for _, tt := range tests {
@@ -469,7 +470,7 @@ func TestProviderLegacyWebsite(t *testing.T) {
 }
 
 // A website stored before the canonical form (upper case, :443, a port
-// with a leading zero, an IDN as xn--) is the same address as its
+// with a leading zero, an IDN as xn--, a path of "/" alone) is the same address as its
 // canonical form: an edit that sends it back as shown, or respelled,
 // changing nothing else, is no change (same revision, no audit entry,
 // the website as stored); a change of another field stores it in
@@ -478,7 +479,8 @@ func TestProviderLegacyWebsiteRespelled(t *testing.T) {
 	tests := []struct{ stored, respelled, canon string }{
 		{"HTTPS://Old.Example.PK:443/VPN", "https://old.example.pk/VPN", "https://old.example.pk/VPN"},
 		{"https://old.example.pk:08443", "https://OLD.example.pk:8443", "https://old.example.pk:8443"},
-		{"https://xn--mgbh0fb.xn--mgbai9azgqp6j/", "https://مثال.پاکستان:0443/", "https://مثال.پاکستان/"},
+		{"https://xn--mgbh0fb.xn--mgbai9azgqp6j/", "https://مثال.پاکستان:0443", "https://مثال.پاکستان"},
+		{"https://old.example.pk/", "https://OLD.example.pk", "https://old.example.pk"}, // canonical before "/" alone was dropped
 	}
 	eachStore(t, func(t *testing.T, h *harness) {
 		admin := h.staff("admin")

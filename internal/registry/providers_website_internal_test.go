@@ -21,29 +21,33 @@ func TestCheckWebsite(t *testing.T) {
 	}{
 		{"https://www.example.pk", "", "https://www.example.pk"},
 		{"https://www.example.pk/vpn?x=1#top", "", "https://www.example.pk/vpn?x=1#top"},
-		{"https://www.example.pk:8443/", "", "https://www.example.pk:8443/"},
+		{"https://www.example.pk:8443/", "", "https://www.example.pk:8443"},
 		// Canonical form: scheme and host in lower case, IDNs in Unicode,
 		// no default port, no leading zeros in a port; path as typed.
-		{"https://xn--mgbh0fb.xn--mgbai9azgqp6j/", "", "https://مثال.پاکستان/"}, // مثال.پاکستان in ASCII
-		{"https://XN--MGBH0FB.xn--mgbai9azgqp6j/", "", "https://مثال.پاکستان/"},
-		{"https://مثال.پاکستان/", "", "https://مثال.پاکستان/"},
-		{"https://WWW.Example.PK/", "", "https://www.example.pk/"},
+		{"https://xn--mgbh0fb.xn--mgbai9azgqp6j/", "", "https://مثال.پاکستان"}, // مثال.پاکستان in ASCII
+		{"https://XN--MGBH0FB.xn--mgbai9azgqp6j/", "", "https://مثال.پاکستان"},
+		{"https://مثال.پاکستان/", "", "https://مثال.پاکستان"},
+		{"https://WWW.Example.PK/", "", "https://www.example.pk"},
 		{"HTTPS://www.example.pk/VPN", "", "https://www.example.pk/VPN"},
 		{"https://www.example.pk:443/a", "", "https://www.example.pk/a"},
 		{"https://www.example.pk:0443", "", "https://www.example.pk"},
-		{"https://www.example.pk:08443/", "", "https://www.example.pk:8443/"},
-		{"https://" + strings.Repeat("a", 63) + ".pk/", "", "https://" + strings.Repeat("a", 63) + ".pk/"},
+		{"https://www.example.pk:08443/", "", "https://www.example.pk:8443"},
+		// "/" alone is the empty path: one address, one spelling.
+		{"https://www.example.pk/?a=1#b", "", "https://www.example.pk?a=1#b"},
+		{"https://www.example.pk/#top", "", "https://www.example.pk#top"},
+		{"https://www.example.pk//", "", "https://www.example.pk//"},
+		{"https://" + strings.Repeat("a", 63) + ".pk/", "", "https://" + strings.Repeat("a", 63) + ".pk"},
 		// Look-alikes: one script per part of the name (UTS #39, highly
 		// restrictive), typed in Unicode or as xn--.
 		{"https://p\u0430ypal.pk", "mixes Latin and Cyrillic letters in one part (p\u0430ypal)", ""},
 		{"https://xn--pypal-4ve.pk", "mixes Latin and Cyrillic letters in one part (p\u0430ypal)", ""},
 		{"https://www.g\u03bfogle.pk", "mixes Latin and Greek letters in one part (g\u03bfogle), as look-alike addresses do; type each part of the name in one alphabet", ""},
-		{"https://\u043f\u0440\u0438\u043c\u0435\u0440.pk/", "", "https://\u043f\u0440\u0438\u043c\u0435\u0440.pk/"},
+		{"https://\u043f\u0440\u0438\u043c\u0435\u0440.pk/", "", "https://\u043f\u0440\u0438\u043c\u0435\u0440.pk"},
 		// One script, but every letter a Cyrillic look-alike of a Latin
 		// one: read as apple.pk (not under a Cyrillic country's TLD).
 		{"https://\u0430\u0440\u0440\u04cf\u0435.pk/", "has a part of its host name (\u0430\u0440\u0440\u04cf\u0435) written only in Cyrillic letters that look like Latin ones", ""},
 		{"https://xn--80ak6aa92e.com/", "written only in Cyrillic letters that look like Latin ones", ""},
-		{"https://\u0430\u0440\u0440\u04cf\u0435.ru/", "", "https://\u0430\u0440\u0440\u04cf\u0435.ru/"},
+		{"https://\u0430\u0440\u0440\u04cf\u0435.ru/", "", "https://\u0430\u0440\u0440\u04cf\u0435.ru"},
 		// Lengths.
 		{"https://" + strings.Repeat("a", 64) + ".pk/", "has a part of its host name that is too long (" + strings.Repeat("a", 64) + "): each dot-separated part may have at most 63 characters", ""},
 		{"https://" + strings.Repeat("a.", 127) + "pk/", "at most 200 characters", ""}, // the URL's own limit comes first
@@ -73,7 +77,7 @@ func TestCheckWebsite(t *testing.T) {
 		{"https://www.example.pk./", "has a host name that ends in a dot (www.example.pk.); leave the final dot out, such as https://www.example.pk", ""},
 		{"https://www.example.pk\u3002/", "ends in a dot (www.example.pk\u3002); leave the final dot out", ""},
 		{"https://example\u0645\u062b\u0627\u0644.pk/", "mixes Latin and Arabic letters in one part (example\u0645\u062b\u0627\u0644)", ""},
-		{"https://\u0645\u062b\u0627\u0644.\u067e\u0627\u06a9\u0633\u062a\u0627\u0646/", "", "https://\u0645\u062b\u0627\u0644.\u067e\u0627\u06a9\u0633\u062a\u0627\u0646/"},
+		{"https://\u0645\u062b\u0627\u0644.\u067e\u0627\u06a9\u0633\u062a\u0627\u0646/", "", "https://\u0645\u062b\u0627\u0644.\u067e\u0627\u06a9\u0633\u062a\u0627\u0646"},
 		{"https://a\u0301b.example.pk/", "(a\u0301b.example.pk), such as full-width letters or an accent typed as a separate mark, which browsers turn into another name; type it as \u00e1b.example.pk", ""},
 		{"https://ｗｗｗ.example.pk/", "type it as www.example.pk", ""},
 		{"https://www.example.pk:0/", "port", ""},
