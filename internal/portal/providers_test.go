@@ -212,6 +212,12 @@ func TestAdminProviders(t *testing.T) {
 					!strings.Contains(current, "Saved now, after the other change") || !strings.Contains(current, ">Revoked<") || !strings.Contains(current, "Safe Tunnels Ltd") {
 					t.Errorf("stale change (revision %q) = %d, form %v:\n%s", tc.revision, p.status, got, p.body)
 				}
+				// The saved values that differ from the form are marked:
+				// the name, the status and the website, not the licence
+				// number (typed the same) nor the date.
+				if n := strings.Count(current, "not what your form says"); n != 3 {
+					t.Errorf("stale change (revision %q): %d saved values marked as differing, want 3 (name, status, website):\n%s", tc.revision, n, current)
+				}
 				if cur, err := e.svc.Provider(e.ctx, id); err != nil || cur.Status != registry.ProviderRevoked || cur.Revision != 2 {
 					t.Fatalf("after a stale change: %+v, %v; want still revoked at revision 2", cur, err)
 				}

@@ -392,6 +392,20 @@ func sameWebsite(stored, canon string) bool {
 	return len(fe) == 0 && c == canon
 }
 
+// SameWebsite reports whether a and b, websites as typed or stored, are
+// one address: equal but for spaces around them, or both meeting today's
+// rule with one canonical form (checkWebsite). For pages that compare
+// what an admin typed with what is saved.
+func SameWebsite(a, b string) bool {
+	a, b = strings.TrimSpace(a), strings.TrimSpace(b)
+	if a == b {
+		return true
+	}
+	fa, fb := FieldErrors{}, FieldErrors{}
+	ca, cb := checkWebsite(fa, a), checkWebsite(fb, b)
+	return a != "" && b != "" && len(fa) == 0 && len(fb) == 0 && ca == cb
+}
+
 // websiteKept reports whether a change leaves the stored website as it
 // was: the same value sent back (as the edit form does, and as PATCH does
 // when it leaves the member out), spaces around it aside. Only a website

@@ -103,3 +103,26 @@ func TestCheckWebsite(t *testing.T) {
 		}
 	}
 }
+
+// SameWebsite compares websites as pages show and forms send them: one
+// address in two spellings is the same; a failing or empty one equals
+// only itself.
+func TestSameWebsite(t *testing.T) {
+	tests := []struct {
+		a, b string
+		same bool
+	}{
+		{"https://www.example.pk", "HTTPS://WWW.Example.PK:443/", true},
+		{"https://مثال.pk", " https://xn--mgbh0fb.pk ", true},
+		{"https://www.example.pk", "https://www.example.pk/vpn", false},
+		{"http://old.example.pk", "http://old.example.pk", true},
+		{"http://old.example.pk", "https://old.example.pk", false},
+		{"", "https://www.example.pk", false},
+		{"", " ", true},
+	}
+	for _, tt := range tests {
+		if got := SameWebsite(tt.a, tt.b); got != tt.same {
+			t.Errorf("SameWebsite(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.same)
+		}
+	}
+}
