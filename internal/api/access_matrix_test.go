@@ -106,7 +106,9 @@ var apiMatrix = []accessRow{
 	// The register of licensed VPN providers: public to read; admins keep it.
 	{"GET /api/v1/providers", "/api/v1/providers?format=csv", "", "200 200 200 200 200 200 200 200 200", "public"},
 	{"GET /api/v1/providers.csv", "/api/v1/providers.csv", "", "200 200 200 200 200 200 200 200 200", "public"},
+	{"GET /api/v1/admin/providers", "/api/v1/admin/providers", "", "401 403 403 403 403 403 403 200 403", "admins see each provider's revision and website warning"},
 	{"POST /api/v1/admin/providers", "/api/v1/admin/providers", `{}`, "401 403 403 403 403 403 403 422 403", "an empty body is refused (422) only after the role is checked"},
+	{"GET /api/v1/admin/providers/{id}", "/api/v1/admin/providers/{provider}", "", "401 403 403 403 403 403 403 200 403", ""},
 	{"PATCH /api/v1/admin/providers/{id}", "/api/v1/admin/providers/prv_none", `{"status":"revoked"}`, "401 403 403 403 403 403 403 404 403", "the role is checked before the id is looked up"},
 	{"GET /api/v1/notices", "/api/v1/notices?all=1", "", "200 200 200 200 200 200 200 200 200", "public"},
 	{"GET /api/v1/notices/{id}", "/api/v1/notices/{notice}", "", "200 200 200 200 200 200 200 200 200", "public"},
@@ -209,6 +211,13 @@ func matrixFixture(t *testing.T, c *client) (tokens, vals map[string]string) {
 		t.Fatal(err)
 	}
 	vals["notice"] = nt.ID
+	lic, date, web := "PTA/VPN/2026/099", "2026-01-05", "https://matrix.example.pk"
+	name := "Matrix Tunnels"
+	pv, err := c.svc.AddProvider(ctx, registry.System, registry.ProviderInput{Name: &name, LicenceNumber: &lic, LicenceDate: &date, Website: &web})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals["provider"] = pv.ID
 	// The publisher's first versions come a moment after the changes.
 	c.want(c.raw("GET", "/feed/v1/wait?after=0&timeout=20", "", "", nil), 200)
 	n, _ := c.notification("/feed/v1/notification.jose", "")

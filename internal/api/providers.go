@@ -19,10 +19,11 @@ type providerView struct {
 	Website       string                  `json:"website"`
 	UpdatedAt     time.Time               `json:"updated_at"`
 	Revision      int                     `json:"revision"`
-	// WebsiteWarning, in admins' answers only (POST and PATCH), says that
-	// the stored website does not meet today's rule and how to fix it; it
-	// blocks nothing (registry.Provider.WebsiteProblem). Left out when
-	// there is nothing to say, and always from the public register.
+	// WebsiteWarning, in admins' answers only (GET, POST and PATCH under
+	// /api/v1/admin/providers), says that the stored website does not
+	// meet today's rule and how to fix it; it blocks nothing
+	// (registry.Provider.WebsiteProblem). Left out when there is nothing
+	// to say, and always from the public register.
 	WebsiteWarning string `json:"website_warning,omitzero"`
 }
 

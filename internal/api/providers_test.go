@@ -184,8 +184,58 @@ func testProviderLegacyWebsite(t *testing.T, c *client, admin string) {
 	if csv := c.want(c.do("GET", "/api/v1/providers.csv", "", nil), 200); !bytes.Contains(csv.body, []byte("Legacy Tunnels Ltd,PTA/VPN/2019/001,2019-05-01,revoked,"+website+",")) {
 		t.Errorf("CSV without the legacy provider: %s", csv.body)
 	}
+	testAdminProviderGet(t, c, admin, legacy.ID, website)
 	fixed := c.want(c.do("PATCH", path, admin, map[string]any{"website": "https://legacy.example.pk"}), 200).json(t)
 	if _, ok := fixed["website_warning"]; ok || fixed["website"] != "https://legacy.example.pk" {
 		t.Errorf("after fixing the website: %v", fixed)
+	}
+	if ws := c.want(c.do("GET", "/api/v1/admin/providers?website_warning=true", admin, nil), 200).list(t); len(ws) != 0 {
+		t.Errorf("website warnings after the fix: %v", ws)
+	}
+	one := c.want(c.do("GET", path, admin, nil), 200).json(t)
+	if _, ok := one["website_warning"]; ok || one["revision"] != 4.0 {
+		t.Errorf("GET after the fix: %v", one)
+	}
+}
+
+// testAdminProviderGet: an admin API client finds the providers whose
+// stored website carries a warning, and each one's revision, by GET (it
+// had to send a PATCH to see a warning); nobody else may.
+func testAdminProviderGet(t *testing.T, c *client, admin, id, website string) {
+	path := "/api/v1/admin/providers/" + id
+	reviewer := c.login("reviewer@demo.test")
+	for _, p := range []string{"/api/v1/admin/providers", "/api/v1/admin/providers?website_warning=true", path} {
+		c.want(c.do("GET", p, "", nil), 401)
+		c.want(c.do("GET", p, reviewer, nil), 403)
+	}
+	c.want(c.do("GET", "/api/v1/admin/providers/prv_none", reviewer, nil), 403)
+	c.want(c.do("GET", "/api/v1/admin/providers/prv_none", admin, nil), 404)
+	if e := c.want(c.do("GET", "/api/v1/admin/providers?website_warning=yes", admin, nil), 422).errorField(t, "website_warning"); !strings.Contains(e, `must be "true"`) {
+		t.Errorf("?website_warning=yes: %q", e)
+	}
+
+	all := c.want(c.do("GET", "/api/v1/admin/providers", admin, nil), 200).list(t)
+	public := c.want(c.do("GET", "/api/v1/providers", "", nil), 200).list(t)
+	if len(all) != len(public) {
+		t.Fatalf("admin list has %d providers, the public %d", len(all), len(public))
+	}
+	for i, p := range all {
+		if p["id"] != public[i]["id"] || p["revision"] != public[i]["revision"] || p["website"] != public[i]["website"] {
+			t.Errorf("admin list entry %d %v differs from the public one %v", i, p, public[i])
+		}
+		w, _ := p["website_warning"].(string)
+		if (p["id"] == id) != (w != "") {
+			t.Errorf("admin list: %v (want a website warning on %s only)", p, id)
+		}
+	}
+	only := c.want(c.do("GET", "/api/v1/admin/providers?website_warning=true", admin, nil), 200).list(t)
+	if len(only) != 1 || only[0]["id"] != id || only[0]["website"] != website {
+		t.Fatalf("?website_warning=true: %v", only)
+	}
+	one := c.want(c.do("GET", path, admin, nil), 200).json(t)
+	w, _ := one["website_warning"].(string)
+	if one["id"] != id || one["website"] != website || one["revision"] != only[0]["revision"] ||
+		!strings.Contains(w, "mixes Latin and Cyrillic letters") || !strings.Contains(w, "To fix it") {
+		t.Errorf("GET %s: %v", path, one)
 	}
 }

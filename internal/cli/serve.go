@@ -600,6 +600,8 @@ func badHost(h string) string {
 		return fmt.Sprintf("the host %q is written unusually; write it as %q", h, host.Want)
 	case hostname.MixedScripts:
 		return fmt.Sprintf("the host %q mixes %s and %s letters in one label (%s), as look-alike names do; type each label in one alphabet", h, host.Scripts[0], host.Scripts[1], host.Label)
+	case hostname.LatinLookAlike:
+		return fmt.Sprintf("the host %q has a label written only in Cyrillic letters that look like Latin ones (%s), as look-alike names are; type the name in Latin letters", h, host.Label)
 	case hostname.LabelTooLong:
 		return fmt.Sprintf("the host %q has a label longer than 63 characters (%s); DNS allows at most 63", h, host.Label)
 	case hostname.TooLong:

@@ -54,6 +54,8 @@ func TestParsePublicURL(t *testing.T) {
 		{"https://a..pk", "", "not a valid host name"},
 		{"https://ｅｖｉｌ.com", "", `write it as "evil.com"`},
 		{"https://[fe80::1%25eth0]/", "", "IPv6 zone"},
+		{"https://xn--80ak6aa92e.com", "", "only in Cyrillic letters that look like Latin ones (\u0430\u0440\u0440\u04cf\u0435)"},
+		{"https://x.pk\u3002", "", "must not end in a dot"},
 		{"https://[2400:fc00::1]/", "https://[2400:fc00::1]", ""},
 		{"https://IPREG.Example.pk", "https://IPREG.Example.pk", ""},
 		{"https://پی.ٹی.اے.pk:8443/x", "https://xn--3ib0n.xn--yib0o.xn--mgb65a.pk:8443/x", ""},

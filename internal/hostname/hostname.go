@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/net/idna"
 )
@@ -24,8 +25,9 @@ const (
 	// IPZone: an IPv6 literal with a zone (%eth0), which names an
 	// interface of one machine only.
 	IPZone
-	// TrailingDot: a DNS name ending in "." (absolute form), which links
-	// and certificates do not use.
+	// TrailingDot: a DNS name ending in "." (absolute form), or in one of
+	// the dots IDNA maps to it (。．｡), which links and certificates do
+	// not use.
 	TrailingDot
 	// Invalid: not a DNS name under the IDNA Lookup profile (UTS #46,
 	// RFC 5891): letters, digits and inner hyphens in each label, no "_",
@@ -42,6 +44,13 @@ const (
 	// label (decoded, when typed as xn--), Host.Scripts the first two
 	// scripts met in it.
 	MixedScripts
+	// LatinLookAlike: a label all in Cyrillic letters that look like
+	// Latin ones (аррӏе, ехаmрlе), under a top-level domain that is not
+	// Cyrillic: one script, so MixedScripts lets it pass, yet it reads as
+	// a Latin name. Browsers show such a label as xn-- (Chromium's IDN
+	// spoof check, "made of Latin-alike Cyrillic"). Host.Label is the
+	// label.
+	LatinLookAlike
 	// LabelTooLong: a label longer than 63 octets in its ASCII (xn--)
 	// form (RFC 1035 §2.3.4); Host.Label is the label as typed.
 	LabelTooLong
@@ -236,7 +245,8 @@ func whatwgIPv4(parts []string) (netip.Addr, bool) {
 // whose labels are at most 63 octets and the whole at most 253 (in the
 // ASCII form), that passes the IDNA Registration profile once mapped (so
 // a label typed as xn-- is decoded and checked like one typed in
-// Unicode), and whose every label is in one script (MixedScripts).
+// Unicode), whose every label is in one script (MixedScripts), and none
+// of whose labels is Cyrillic made to look Latin (LatinLookAlike).
 func Parse(h string) (Host, Problem) {
 	if a, err := netip.ParseAddr(h); err == nil {
 		if a.Zone() != "" {
@@ -244,11 +254,19 @@ func Parse(h string) (Host, Problem) {
 		}
 		return Host{IP: a}, OK
 	}
-	if strings.HasSuffix(h, ".") {
+	if strings.HasSuffix(h, ".") || strings.ContainsFunc(lastRune(h), isIDNADot) {
 		return Host{}, TrailingDot
 	}
 	ascii, err := idna.Lookup.ToASCII(h)
 	if err != nil || h == "" || slices.Contains(strings.Split(ascii, "."), "") {
+		// A label that mixes scripts fails here when one of them is
+		// written right to left (the Bidi rule, RFC 5893): say so, as
+		// for any other mix, rather than only "not valid".
+		for _, l := range strings.FieldsFunc(strings.ToLower(h), isIDNADot) {
+			if a, b, mixed := mixedScripts(l); mixed {
+				return Host{Label: l, Scripts: [2]string{a, b}}, MixedScripts
+			}
+		}
 		return Host{}, Invalid
 	}
 	for i, l := range strings.Split(ascii, ".") {
@@ -266,18 +284,36 @@ func Parse(h string) (Host, Problem) {
 	if _, err := idna.Registration.ToASCII(uni); err != nil {
 		return Host{}, Invalid
 	}
-	for _, l := range strings.Split(uni, ".") {
+	labels := strings.Split(uni, ".")
+	for _, l := range labels {
 		if a, b, mixed := mixedScripts(l); mixed {
 			return Host{Label: l, Scripts: [2]string{a, b}}, MixedScripts
+		}
+	}
+	if tld := labels[len(labels)-1]; !cyrillicTLD(tld) {
+		for _, l := range labels {
+			if latinLookAlike(l) {
+				return Host{Label: l}, LatinLookAlike
+			}
 		}
 	}
 	return Host{ASCII: ascii, Unicode: uni}, OK
 }
 
+// isIDNADot reports whether r separates labels: "." and the dots UTS #46
+// maps to it (。．｡).
+func isIDNADot(r rune) bool { return r == '.' || r == '。' || r == '．' || r == '｡' }
+
+// lastRune is h's last character, or "".
+func lastRune(h string) string {
+	_, n := utf8.DecodeLastRuneInString(h)
+	return h[len(h)-n:]
+}
+
 // labelAt is the i-th dot-separated label of h, for a message (the IDNA
 // label separators 。．｡ count as dots).
 func labelAt(h string, i int) string {
-	ls := strings.FieldsFunc(h, func(r rune) bool { return r == '.' || r == '。' || r == '．' || r == '｡' })
+	ls := strings.FieldsFunc(h, isIDNADot)
 	if i < len(ls) {
 		return ls[i]
 	}
@@ -318,6 +354,39 @@ func mixedScripts(label string) (first, second string, mixed bool) {
 		}
 	}
 	return seen[0], seen[1], true
+}
+
+// latinAlikeCyrillic are the Cyrillic letters that look like Latin ones
+// (а as a, р as p, ѕ as s, ӏ as l, …), as Chromium's IDN spoof check
+// lists them, in lower case (a name is checked mapped, so ь stands for
+// Ь too).
+const latinAlikeCyrillic = "аысԁеԍһіюјӏорԗԛѕԝхуъьҽпгѵѡ"
+
+// latinLookAlike reports whether label has Cyrillic letters and all of
+// them are in latinAlikeCyrillic (digits and hyphens aside): a label a
+// reader takes for a Latin one.
+func latinLookAlike(label string) bool {
+	seen := false
+	for _, r := range label {
+		if !unicode.Is(unicode.Cyrillic, r) {
+			continue
+		}
+		if !strings.ContainsRune(latinAlikeCyrillic, r) {
+			return false
+		}
+		seen = true
+	}
+	return seen
+}
+
+// cyrillicTLDs are the ASCII top-level domains of countries that write in
+// Cyrillic, where a Cyrillic label is expected (as Chromium's list).
+var cyrillicTLDs = []string{"bg", "by", "kz", "pyc", "ru", "su", "ua", "uz"}
+
+// cyrillicTLD reports whether tld (decoded) is one where Cyrillic names
+// are the norm: one of cyrillicTLDs, or written in Cyrillic itself (рф).
+func cyrillicTLD(tld string) bool {
+	return slices.Contains(cyrillicTLDs, tld) || strings.ContainsFunc(tld, func(r rune) bool { return unicode.Is(unicode.Cyrillic, r) })
 }
 
 // scriptOf is the name of r's script in Go's unicode.Scripts, or "".

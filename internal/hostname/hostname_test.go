@@ -24,6 +24,8 @@ func TestParse(t *testing.T) {
 		{"2001:db8::1", OK, true, false, ""},
 		{"fe80::1%eth0", IPZone, false, false, ""},
 		{"www.example.pk.", TrailingDot, false, false, ""},
+		{"www.example.pk\u3002", TrailingDot, false, false, ""}, // an ideographic full stop, mapped to "."
+		{"www.example.pk\uff0e", TrailingDot, false, false, ""},
 		{"a_b.example.pk", Invalid, false, false, ""},
 		{"-a.example.pk", Invalid, false, false, ""},
 		{"a..pk", Invalid, false, false, ""},
@@ -68,7 +70,10 @@ func TestParseScriptsAndLength(t *testing.T) {
 		{"xn--pypal-4ve.pk", MixedScripts, "p\u0430ypal", [2]string{"Latin", "Cyrillic"}, ""},
 		{"\u0440\u0430ypal.pk", MixedScripts, "\u0440\u0430ypal", [2]string{"Cyrillic", "Latin"}, ""},
 		{"g\u03bfogle.com", MixedScripts, "g\u03bfogle", [2]string{"Latin", "Greek"}, ""},
-		{"\u0645\u062b\u0627\u0644a.pk", Invalid, "", [2]string{}, ""}, // Arabic and Latin: already the bidi rule's refusal
+		// Arabic and Latin: the Bidi rule refuses it too, but the reason
+		// given is the mix (it was only "not valid").
+		{"\u0645\u062b\u0627\u0644a.pk", MixedScripts, "\u0645\u062b\u0627\u0644a", [2]string{"Arabic", "Latin"}, ""},
+		{"example\u0645\u062b\u0627\u0644.PK", MixedScripts, "example\u0645\u062b\u0627\u0644", [2]string{"Latin", "Arabic"}, ""},
 		{"\u0645\u062b\u0627\u0644\u05d0.pk", MixedScripts, "\u0645\u062b\u0627\u0644\u05d0", [2]string{"Arabic", "Hebrew"}, ""},
 		// Whole labels in one script, each label its own.
 		{"\u043f\u0440\u0438\u043c\u0435\u0440.com", OK, "", [2]string{}, "\u043f\u0440\u0438\u043c\u0435\u0440.com"},
@@ -76,6 +81,14 @@ func TestParseScriptsAndLength(t *testing.T) {
 		{"\u0646\u06cc\u0679-2.pk", OK, "", [2]string{}, "\u0646\u06cc\u0679-2.pk"}, // Urdu with a digit and hyphen
 		{"xn--mgbh0fb.xn--mgbai9azgqp6j", OK, "", [2]string{}, "\u0645\u062b\u0627\u0644.\u067e\u0627\u06a9\u0633\u062a\u0627\u0646"},
 		{"WWW.Example.PK", OK, "", [2]string{}, "www.example.pk"},
+		// A label all in Cyrillic letters that look like Latin ones reads
+		// as a Latin name (browsers show it as xn--), unless the TLD is a
+		// Cyrillic-writing country's; other Cyrillic words pass.
+		{"\u0430\u0440\u0440\u04cf\u0435.pk", LatinLookAlike, "\u0430\u0440\u0440\u04cf\u0435", [2]string{}, ""},
+		{"www.\u0435\u0445\u0430\u0440\u0440\u04cf\u0435-24.com", LatinLookAlike, "\u0435\u0445\u0430\u0440\u0440\u04cf\u0435-24", [2]string{}, ""},
+		{"xn--80ak6aa92e.com", LatinLookAlike, "\u0430\u0440\u0440\u04cf\u0435", [2]string{}, ""}, // typed as xn--
+		{"\u0430\u0440\u0440\u04cf\u0435.ru", OK, "", [2]string{}, "\u0430\u0440\u0440\u04cf\u0435.ru"},
+		{"\u0430\u0440\u0440\u04cf\u0435.\u0440\u0444", OK, "", [2]string{}, "\u0430\u0440\u0440\u04cf\u0435.\u0440\u0444"},
 		// CJK with Latin, as UTS #39 allows.
 		{"\u6771\u4eac\u30bf\u30ef\u30fcabc.jp", OK, "", [2]string{}, "\u6771\u4eac\u30bf\u30ef\u30fcabc.jp"},
 		{"\ud55c\uad6d\u5b57abc.kr", OK, "", [2]string{}, "\ud55c\uad6d\u5b57abc.kr"},

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/ipreg/ipreg/internal/registry"
 )
@@ -16,7 +17,7 @@ func (s *Server) adminProviderEdit(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	p, err := s.svc.Provider(r.Context(), r.PathValue("id"))
+	p, err := s.svc.AdminProvider(r.Context(), u, r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -47,7 +48,7 @@ func (s *Server) adminProviderUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The provider first: an unknown id is "not found" whatever was sent.
-	p, err := s.svc.Provider(r.Context(), r.PathValue("id"))
+	p, err := s.svc.AdminProvider(r.Context(), u, r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -79,13 +80,28 @@ func (s *Server) adminProviderUpdate(w http.ResponseWriter, r *http.Request) {
 		// saved now, so that the admin keeps the other change or
 		// overrules it knowingly (what was typed could undo a
 		// revocation).
-		if cur, cerr := s.svc.Provider(r.Context(), p.ID); cerr == nil {
+		if cur, cerr := s.svc.AdminProvider(r.Context(), u, p.ID); cerr == nil {
 			f.Set("revision", strconv.Itoa(cur.Revision))
-			d["Provider"], d["Current"] = cur, cur
+			d["Provider"], d["Current"], d["Differs"] = cur, cur, providerDiffers(cur, f)
 			if in.Revision != 0 {
 				ferr = &formError{NotForm: true, Summary: translate(currentLang(r), "Someone else changed this provider since you opened the form, so your change was not saved. The values saved now are listed below; the form keeps what you typed. Check it, then save again to replace their version with yours.")}
 			}
 		}
 	}
 	s.renderProviderEdit(w, r, u, statusOf(err), ferr, f, d)
+}
+
+// providerDiffers names the fields whose value saved now is not what the
+// stale form holds (spelling aside: case of the licence number, spaces,
+// another spelling of the same website), so that the admin sees at once
+// what the other change and their own disagree on.
+func providerDiffers(cur *registry.Provider, f url.Values) map[string]bool {
+	typed := func(k string) string { return strings.TrimSpace(f.Get(k)) }
+	return map[string]bool{
+		"name":           typed("name") != cur.Name,
+		"licence_number": !strings.EqualFold(typed("licence_number"), cur.LicenceNumber),
+		"licence_date":   typed("licence_date") != cur.LicenceDate,
+		"status":         typed("status") != string(cur.Status),
+		"website":        !registry.SameWebsite(typed("website"), cur.Website),
+	}
 }

@@ -20,7 +20,7 @@ func (s *Server) adminProviders(w http.ResponseWriter, r *http.Request) {
 // renderAdminProviders shows the register; vals are the values of the
 // add form as posted, shown back with its errors.
 func (s *Server) renderAdminProviders(w http.ResponseWriter, r *http.Request, u *registry.User, status int, ferr *formError, vals url.Values) {
-	ps, err := s.svc.ListProviders(r.Context())
+	ps, err := s.svc.AdminProviders(r.Context(), u)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -212,6 +212,12 @@ func TestAdminProviders(t *testing.T) {
 					!strings.Contains(current, "Saved now, after the other change") || !strings.Contains(current, ">Revoked<") || !strings.Contains(current, "Safe Tunnels Ltd") {
 					t.Errorf("stale change (revision %q) = %d, form %v:\n%s", tc.revision, p.status, got, p.body)
 				}
+				// The saved values that differ from the form are marked:
+				// the name, the status and the website, not the licence
+				// number (typed the same) nor the date.
+				if n := strings.Count(current, "not what your form says"); n != 3 {
+					t.Errorf("stale change (revision %q): %d saved values marked as differing, want 3 (name, status, website):\n%s", tc.revision, n, current)
+				}
 				if cur, err := e.svc.Provider(e.ctx, id); err != nil || cur.Status != registry.ProviderRevoked || cur.Revision != 2 {
 					t.Fatalf("after a stale change: %+v, %v; want still revoked at revision 2", cur, err)
 				}
@@ -349,6 +355,49 @@ func TestAdminProviderLegacyWebsite(t *testing.T) {
 			for _, want := range []string{"موجودہ قواعد پر پوری نہیں اترتی", "حروف ملے ہوئے ہیں", "خانہ خالی کر دیں"} {
 				if !strings.Contains(p.body, want) {
 					t.Errorf("the Urdu edit form lacks %q", want)
+				}
+			}
+		})
+	}
+}
+
+// Each refusal of a website on the admin form says what is wrong and how
+// to fix it, in English and in Urdu, and the form keeps what was typed
+// (a tester found refusals that said only what was wrong).
+func TestAdminProviderWebsiteRefusals(t *testing.T) {
+	tests := []struct{ website, en, ur string }{
+		{"https://localhost/", "localhost is a loopback address (the computer the browser runs on); a provider's website must be a public host name, such as https://www.example.pk",
+			"لوپ بیک ایڈریس ہے"},
+		{"https://127.1/", "127.1 (which browsers read as 127.0.0.1) is a loopback address", "لوپ بیک ایڈریس ہے"},
+		{"https://8.8.8.8/", "8.8.8.8 is an IP address; a provider's website must be named by its public host name, such as https://www.example.pk", "ایک IP ایڈریس ہے"},
+		{"https://www.example.pk:0443x/", "has a port that is not a number from 1 to 65535; leave the port out, such as https://www.example.pk", "پورٹ ہٹا دیں"},
+		{"https://www.example.pk./", "has a host name that ends in a dot (www.example.pk.); leave the final dot out, such as https://www.example.pk", "آخری نقطہ نکال دیں"},
+		{"https://example\u0645\u062b\u0627\u0644.pk/", "mixes Latin and Arabic letters in one part", "نام کا ہر حصہ ایک ہی رسم الخط میں لکھیں"},
+		{"https://user:pw@www.example.pk/", "must not contain a user name or password (the part before @); leave it out, such as https://www.example.pk", "اسے نکال دیں"},
+		{"https://[fe80::1%25eth0]/", "names a network interface of one computer (an IPv6 zone), not a web site", "نیٹ ورک انٹرفیس"},
+		{"http://www.example.pk/", "give the address of the provider's secure site, such as https://www.example.pk", "محفوظ ویب سائٹ کا ایڈریس دیں"},
+		{"https://\u0430\u0440\u0440\u04cf\u0435.pk/", "written only in Cyrillic letters that look like Latin ones", "لاطینی حروف جیسے دکھتے ہیں"},
+	}
+	for _, kind := range storetest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			e := newEnvOn(t, kind)
+			admin := e.browser()
+			admin.login("admin@demo.test", "demo-password-1")
+			for _, lang := range []string{"en", "ur"} {
+				admin.get("/lang/" + lang + "?next=/admin/providers")
+				for _, tt := range tests {
+					typed := url.Values{"name": {"Safe Tunnels Ltd"}, "licence_number": {"PTA/VPN/2026/077"}, "licence_date": {"2026-02-01"},
+						"status": {"active"}, "website": {tt.website}}
+					p := admin.post("/admin/providers", typed)
+					want := html.EscapeString(tt.en)
+					if lang == "ur" {
+						want = tt.ur
+					}
+					if p.status != 422 || !strings.Contains(p.body, `id="e-website"`) || !strings.Contains(p.body, want) ||
+						providerFormValues(p.body)["website"] != tt.website {
+						t.Errorf("%s, website %q = %d, shown back %q; want 422 saying %q", lang, tt.website, p.status, providerFormValues(p.body)["website"], want)
+					}
 				}
 			}
 		})

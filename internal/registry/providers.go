@@ -116,7 +116,8 @@ func checkProvider(fe FieldErrors, p *Provider, today string) {
 // credentials, is taken: the host under the rules --public-url follows
 // (package hostname: IDNA, as that profile writes it, labels of at most
 // 63 octets, each label in one script, so that look-alikes such as
-// pаypal.pk with a Cyrillic а are refused), with at least two labels (no
+// pаypal.pk with a Cyrillic а are refused, and none all in Cyrillic
+// letters that look Latin outside Cyrillic TLDs), with at least two labels (no
 // "localhost"), not an IP address nor a name for local networks only, and
 // a port (if any) from 1 to 65535.
 //
@@ -126,12 +127,13 @@ func checkProvider(fe FieldErrors, p *Provider, today string) {
 // decoded, and checked as if typed so), because the register is read by
 // people, in Urdu too, and browsers turn it back into xn-- themselves; a
 // port without leading zeros (0443 is 443: normalised, as browsers read
-// it), and none at all when it is https's default, 443. The rest (path,
-// query, fragment) is kept as typed (a path is case-sensitive; "/" alone
-// is kept too). A host ending in a dot is refused, not normalised.
+// it), and none at all when it is https's default, 443; a path of "/"
+// alone dropped (the same address as none). The rest (path, query,
+// fragment) is kept as typed (a path is case-sensitive). A host ending
+// in a dot is refused, not normalised.
 func checkWebsite(fe FieldErrors, s string) string {
 	if utf8.RuneCountInString(s) > 200 {
-		fe.Add("website", "is too long: at most %d characters", 200)
+		fe.Add("website", "is too long: at most %d characters; give a shorter address of the provider's site, such as its home page https://www.example.pk", 200)
 		return s
 	}
 	for _, r := range s {
@@ -151,10 +153,10 @@ func checkWebsite(fe FieldErrors, s string) string {
 		fe.Add("website", "must be a full https address, such as https://www.example.pk")
 		return s
 	case u.Scheme != "https":
-		fe.Add("website", "must start with https:// (the register links only to secure sites)")
+		fe.Add("website", "must start with https:// (the register links only to secure sites); give the address of the provider's secure site, such as https://www.example.pk")
 		return s
 	case u.User != nil:
-		fe.Add("website", "must not contain a user name or password")
+		fe.Add("website", "must not contain a user name or password (the part before @); leave it out, such as https://www.example.pk")
 		return s
 	case u.Port() != "" && !hostname.ValidPort(u.Port()) || strings.HasSuffix(u.Host, ":"):
 		fe.Add("website", "has a port that is not a number from 1 to 65535; leave the port out, such as https://www.example.pk")
@@ -164,17 +166,26 @@ func checkWebsite(fe FieldErrors, s string) string {
 	switch problem {
 	case hostname.OK:
 	case hostname.Unusual:
-		fe.Add("website", "has its host name written unusually (%s); write it as %s", u.Hostname(), h.Want)
+		fe.Add("website", "has its host name written in an unusual form (%s), such as full-width letters or an accent typed as a separate mark, which browsers turn into another name; type it as %s", u.Hostname(), h.Want)
+		return s
+	case hostname.TrailingDot:
+		fe.Add("website", "has a host name that ends in a dot (%s); leave the final dot out, such as https://www.example.pk", u.Hostname())
+		return s
+	case hostname.IPZone:
+		fe.Add("website", "%s names a network interface of one computer (an IPv6 zone), not a web site; a provider's website must be a public host name, such as https://www.example.pk", u.Hostname())
 		return s
 	case hostname.MixedScripts:
 		fe.Add("website", "has a host name that mixes %s and %s letters in one part (%s), as look-alike addresses do; type each part of the name in one alphabet",
 			scriptWord(h.Scripts[0]), scriptWord(h.Scripts[1]), h.Label)
 		return s
+	case hostname.LatinLookAlike:
+		fe.Add("website", "has a part of its host name (%s) written only in Cyrillic letters that look like Latin ones, as look-alike addresses are made (browsers show it as xn--); if the provider's address is in Latin letters, type it in Latin letters, such as https://www.example.pk", h.Label)
+		return s
 	case hostname.LabelTooLong:
-		fe.Add("website", "has a part of its host name that is too long (%s): each dot-separated part may have at most 63 characters, counted in the ASCII (xn--) form the DNS uses", h.Label)
+		fe.Add("website", "has a part of its host name that is too long (%s): each dot-separated part may have at most 63 characters, counted in the ASCII (xn--) form the DNS uses; check the name for a typing slip, or give a shorter address of the provider's site", h.Label)
 		return s
 	case hostname.TooLong:
-		fe.Add("website", "has a host name that is too long: at most 253 characters, counted in the ASCII (xn--) form the DNS uses")
+		fe.Add("website", "has a host name that is too long: at most 253 characters, counted in the ASCII (xn--) form the DNS uses; check the name for a typing slip, or give a shorter address of the provider's site")
 		return s
 	default:
 		fe.Add("website", "has a host name that is not valid (%s): use letters, digits and inner hyphens in each dot-separated part, such as https://www.example.pk", u.Hostname())
@@ -225,6 +236,11 @@ func checkWebsite(fe FieldErrors, s string) string {
 		rest = rest[i:]
 	} else {
 		rest = ""
+	}
+	// A path of "/" alone is the empty path (WHATWG URL serialises both
+	// as "/"): one address, so one spelling, without it.
+	if strings.HasPrefix(rest, "/") && (len(rest) == 1 || rest[1] == '?' || rest[1] == '#') {
+		rest = rest[1:]
 	}
 	return "https://" + host + rest
 }
@@ -278,7 +294,10 @@ func (s *Service) AddProvider(ctx context.Context, actor *User, in ProviderInput
 // expired, revoked), and the register keeps the entry. ENOTFOUND for an
 // unknown id, EINVALID and ECONFLICT as AddProvider. The audit log
 // records "provider.updated" with each changed field's old and new value;
-// a change that changes nothing records nothing (and keeps the revision).
+// a change that changes nothing records nothing (and keeps the revision);
+// a website sent in another spelling of the stored address (case, xn--,
+// :443, a port's leading zeros: checkWebsite's canonical form) is no
+// change, even when the stored one predates the canonical form.
 // ECONFLICT too when in.Revision is set and the entry was changed since;
 // EINVALID for a negative in.Revision. A stored website that fails
 // today's rule is not refused when the change leaves it as it is (left
@@ -336,6 +355,14 @@ func (s *Service) UpdateProvider(ctx context.Context, actor *User, id string, in
 				changes[f.name] = [2]string{f.from, f.to}
 			}
 		}
+		if _, ok := changes["website"]; ok && len(changes) == 1 && sameWebsite(old.Website, p.Website) {
+			// Only the spelling of the stored website would change (one
+			// saved before the canonical form, sent back as shown or
+			// respelled): the same address, so no change, as respelling
+			// a canonical one is. A change of another field puts it in
+			// canonical form with the rest.
+			delete(changes, "website")
+		}
 		out = &p
 		if len(changes) == 0 {
 			out = old
@@ -354,6 +381,29 @@ func (s *Service) UpdateProvider(ctx context.Context, actor *User, id string, in
 		return nil, withLicenceField(err)
 	}
 	return out, nil
+}
+
+// sameWebsite reports whether stored, a website as stored (perhaps
+// before the canonical form), and canon, one in canonical form, are the
+// same address: stored meets today's rule and its canonical form is canon.
+func sameWebsite(stored, canon string) bool {
+	fe := FieldErrors{}
+	c := checkWebsite(fe, strings.TrimSpace(stored))
+	return len(fe) == 0 && c == canon
+}
+
+// SameWebsite reports whether a and b, websites as typed or stored, are
+// one address: equal but for spaces around them, or both meeting today's
+// rule with one canonical form (checkWebsite). For pages that compare
+// what an admin typed with what is saved.
+func SameWebsite(a, b string) bool {
+	a, b = strings.TrimSpace(a), strings.TrimSpace(b)
+	if a == b {
+		return true
+	}
+	fa, fb := FieldErrors{}, FieldErrors{}
+	ca, cb := checkWebsite(fa, a), checkWebsite(fb, b)
+	return a != "" && b != "" && len(fa) == 0 && len(fb) == 0 && ca == cb
 }
 
 // websiteKept reports whether a change leaves the stored website as it
@@ -462,6 +512,27 @@ func (s *Service) Provider(ctx context.Context, id string) (*Provider, error) {
 		return err
 	})
 	return out, err
+}
+
+// AdminProviders lists the register, by name, for an admin: the same
+// entries as ListProviders, asked for by an admin so that the answer may
+// carry what the public does not see (each website's WebsiteWarning).
+// EFORBIDDEN for anyone else.
+func (s *Service) AdminProviders(ctx context.Context, actor *User) ([]*Provider, error) {
+	if err := requireRole(actor, RoleAdmin); err != nil {
+		return nil, err
+	}
+	return s.ListProviders(ctx)
+}
+
+// AdminProvider returns one provider for an admin (its revision, to send
+// back with a change, and its website's warning). EFORBIDDEN for anyone
+// else, checked before the id is looked up; ENOTFOUND for an unknown id.
+func (s *Service) AdminProvider(ctx context.Context, actor *User, id string) (*Provider, error) {
+	if err := requireRole(actor, RoleAdmin); err != nil {
+		return nil, err
+	}
+	return s.Provider(ctx, id)
 }
 
 // DemoProviders are the clearly fictional providers ipreg serve --demo

@@ -148,7 +148,7 @@ func TestProviderLifecycle(t *testing.T) {
 		if want := []string{"provider.created", "provider.updated"}; !reflect.DeepEqual(actions, want) {
 			t.Errorf("audit = %v, want %v (a change to the same records nothing)", actions, want)
 		}
-		if want := `{"status":["active","suspended"],"website":["https://safetunnels.example.pk/",""]}`; detail != want {
+		if want := `{"status":["active","suspended"],"website":["https://safetunnels.example.pk",""]}`; detail != want {
 			t.Errorf("audit detail = %s, want %s", detail, want)
 		}
 	})
@@ -199,7 +199,7 @@ func TestProviderRevision(t *testing.T) {
 
 // A website is stored in one canonical form (scheme and host in lower
 // case, an IDN in Unicode whether typed so or as xn--, no default port,
-// no leading zeros in a port), so two providers whose websites differ
+// no leading zeros in a port, no path of "/" alone), so two providers whose websites differ
 // only in spelling have equal websites; a change to such a spelling
 // changes nothing.
 func TestProviderWebsiteCanonical(t *testing.T) {
@@ -211,7 +211,8 @@ func TestProviderWebsiteCanonical(t *testing.T) {
 		}{
 			{[]string{"https://safe.example.pk/VPN", "HTTPS://SAFE.Example.PK/VPN", "https://safe.example.pk:443/VPN", "https://safe.example.pk:00443/VPN"}, "https://safe.example.pk/VPN"},
 			{[]string{"https://مثال.پاکستان", "https://xn--mgbh0fb.xn--mgbai9azgqp6j", "https://XN--MGBH0FB.xn--mgbai9azgqp6j:443"}, "https://مثال.پاکستان"},
-			{[]string{"https://safe.example.pk:8443/", "https://Safe.example.pk:08443/"}, "https://safe.example.pk:8443/"},
+			{[]string{"https://safe.example.pk:8443/", "https://safe.example.pk:8443", "https://Safe.example.pk:08443/"}, "https://safe.example.pk:8443"},
+			{[]string{"https://home.example.pk/?lang=ur", "https://home.example.pk?lang=ur"}, "https://home.example.pk?lang=ur"},
 		}
 		n := 0
 		for _, tt := range tests {
@@ -363,7 +364,7 @@ func TestProviderLegacyWebsite(t *testing.T) {
 		{"look-alike as xn--", "https://xn--pypal-4ve.pk", "mixes Latin and Cyrillic letters", ""},
 		{"plain http", "http://old.example.pk", "must start with https://", ""},
 		{"IP address", "https://203.99.48.7/", "is an IP address", ""},
-		{"full-width", "https://ｗｗｗ.example.pk/", "write it as www.example.pk", ""},
+		{"full-width", "https://ｗｗｗ.example.pk/", "type it as www.example.pk", ""},
 		{"not canonical", "HTTPS://Old.Example.PK:443/VPN", "", "https://old.example.pk/VPN"},
 	}
 	eachStore(t, func(t *testing.T, h *harness) {
@@ -464,6 +465,53 @@ func TestProviderLegacyWebsite(t *testing.T) {
 		ps, err := h.svc.ListProviders(h.ctx)
 		if err != nil || len(ps) != len(DemoProviders)+len(tests)+3 {
 			t.Errorf("ListProviders: %d, %v", len(ps), err)
+		}
+	})
+}
+
+// A website stored before the canonical form (upper case, :443, a port
+// with a leading zero, an IDN as xn--, a path of "/" alone) is the same address as its
+// canonical form: an edit that sends it back as shown, or respelled,
+// changing nothing else, is no change (same revision, no audit entry,
+// the website as stored); a change of another field stores it in
+// canonical form with the rest.
+func TestProviderLegacyWebsiteRespelled(t *testing.T) {
+	tests := []struct{ stored, respelled, canon string }{
+		{"HTTPS://Old.Example.PK:443/VPN", "https://old.example.pk/VPN", "https://old.example.pk/VPN"},
+		{"https://old.example.pk:08443", "https://OLD.example.pk:8443", "https://old.example.pk:8443"},
+		{"https://xn--mgbh0fb.xn--mgbai9azgqp6j/", "https://مثال.پاکستان:0443", "https://مثال.پاکستان"},
+		{"https://old.example.pk/", "https://OLD.example.pk", "https://old.example.pk"}, // canonical before "/" alone was dropped
+	}
+	eachStore(t, func(t *testing.T, h *harness) {
+		admin := h.staff("admin")
+		for i, tt := range tests {
+			p := &Provider{ID: fmt.Sprintf("prv_respelled%d", i), Name: "Respelled " + strconv.Itoa(i), LicenceNumber: fmt.Sprintf("PTA/VPN/2022/%03d", i),
+				LicenceDate: "2022-01-01", Status: ProviderActive, Website: tt.stored, CreatedAt: h.clock.Now(), UpdatedAt: h.clock.Now(), Revision: 1}
+			if err := h.db.Write(h.ctx, func(tx Tx) error { return tx.CreateProvider(h.ctx, p) }); err != nil {
+				t.Fatal(err)
+			}
+			h.clock.Add(time.Minute)
+			for _, sent := range []string{tt.stored, tt.respelled, tt.canon} {
+				// The edit form's way: every field sent as shown.
+				got, err := h.svc.UpdateProvider(h.ctx, admin, p.ID, ProviderInput{Name: &p.Name, LicenceNumber: &p.LicenceNumber,
+					LicenceDate: &p.LicenceDate, Status: str("active"), Website: str(sent), Revision: 1})
+				if err != nil || got.Revision != 1 || got.Website != tt.stored || !got.UpdatedAt.Equal(p.UpdatedAt) {
+					t.Errorf("stored %q, sent %q: %+v, %v; want no change", tt.stored, sent, got, err)
+				}
+			}
+			var audit int
+			h.db.Read(h.ctx, func(tx Tx) error {
+				es, err := tx.AuditEntriesAbout(h.ctx, []AuditObject{{Type: "provider", ID: p.ID}})
+				audit = len(es)
+				return err
+			})
+			if audit != 0 {
+				t.Errorf("stored %q: %d audit entries after edits that changed nothing", tt.stored, audit)
+			}
+			got, err := h.svc.UpdateProvider(h.ctx, admin, p.ID, ProviderInput{Status: str("suspended"), Website: str(tt.respelled), Revision: 1})
+			if err != nil || got.Revision != 2 || got.Status != ProviderSuspended || got.Website != tt.canon {
+				t.Errorf("stored %q, suspended: %+v, %v; want revision 2, website %q", tt.stored, got, err, tt.canon)
+			}
 		}
 	})
 }
