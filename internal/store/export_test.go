@@ -54,3 +54,9 @@ func ExecForTest(ctx context.Context, db *DB, q string, args ...any) error {
 	_, err := db.db.ExecContext(ctx, db.d.rebind(q), args...)
 	return err
 }
+
+// PendingInvitationsPlan returns the plan of PendingInvitationsPage's page.
+func PendingInvitationsPlan(ctx context.Context, db *DB, offset, limit int) (string, error) {
+	t := &tx{q: db.db, d: db.d, db: db}
+	return t.explain(ctx, pendingPageQuery, []any{limit, offset})
+}
