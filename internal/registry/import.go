@@ -422,12 +422,17 @@ func readImportFile(data []byte, ps *problems) []*importRow {
 	}
 	header, recs, err := textfile.CSV(bytes.NewReader(data), func([]string) bool { return true })
 	if err != nil {
-		line := 0
+		where := inFile{}
 		var le *textfile.LineError
 		if errors.As(err, &le) {
-			line, err = le.Line, le.Err
+			where.line, err = le.Line, le.Err
+			// The report's field, when the broken quote is in a column
+			// of the import.
+			if c := normalizeColumn(le.Name); slices.Contains(ImportColumns, c) {
+				where.field = c
+			}
 		}
-		ps.Errorf(inFile{line, "", ""}, "%s", err.Error())
+		ps.Errorf(where, "%s", err.Error())
 		return nil
 	}
 	if header == nil {
