@@ -591,6 +591,8 @@ func checkRow(r *importRow, set Settings, ops map[string]*Operator, today time.T
 			fe.Add("valid_until", "has passed; leave expired registrations out of the import")
 		case fe["approved_on"] == "" && !r.until.After(r.from):
 			fe.Add("valid_until", "is before the approved date; check the two dates")
+		case r.until.After(limit) && set.MaxValidityDays == 1:
+			fe.Add("valid_until", "is more than %d day from today, longer than a reviewer may approve (the settings' longest validity); shorten it", set.MaxValidityDays)
 		case r.until.After(limit):
 			fe.Add("valid_until", "is more than %d days from today, longer than a reviewer may approve (the settings' longest validity); shorten it", set.MaxValidityDays)
 		}
