@@ -38,16 +38,22 @@ func runImport(ctx context.Context, args []string, env Env, stdio IO) error {
 	fs := flagSet("import registrations", `Import the regulator's existing allowlist from a CSV file: one row per holder
 and item (columns in docs/import.md, a sample in docs/import-sample.csv).
 Every row is checked as an application is; a file with any problem is
-reported line by line and nothing is written. A clean file is imported in one
-transaction: holders are matched to accounts by e-mail alone (a verified
-e-mail, with the file's CNIC or NTN; a CNIC or NTN of an account under
-another e-mail is a problem: give that e-mail), others get an account to
-claim and an invitation to claim it (e-mailed through the
-outbox by the running server; admins see them at /admin/invitations); each
-registration is audited; the feed gets all the
-new items in one version (published here when the feed's keys are in
---data-dir, else by the running server). Running the same file again changes
-nothing. Exit status 1 when the file has problems.
+reported line by line and nothing is written.
+
+Holders are matched to accounts by e-mail alone. A row whose e-mail is that
+of an account's user goes into that account if the e-mail was verified (or
+an earlier import made the account), the account is of the row's holder
+kind, and its CNIC or NTN, if it has one, is the row's; otherwise the row is
+a problem, as is the e-mail of a staff user. A CNIC or NTN of an account
+whose user has another e-mail is a problem too, never a match: give that
+e-mail. Other holders get a new account to claim.
+
+A clean file is imported in one transaction: the new holders get an
+invitation to claim their accounts (e-mailed through the outbox by the
+running server; admins see them at /admin/invitations); each registration is
+audited; the feed gets all the new items in one version (published here when
+the feed's keys are in --data-dir, else by the running server). Running the
+same file again changes nothing. Exit status 1 when the file has problems.
 
 On SQLite, while the running server writes to the database, the import waits
 for it, up to --wait (5 minutes unless told otherwise; SQLite's own wait of

@@ -254,8 +254,9 @@ func (p *problems) Errorf(w inFile, format string, args ...any) {
 // Registrations an earlier import created (same legacy reference, or same
 // holder, category, operator and dates) are counted Unchanged and left as
 // they are, so a second run changes nothing. Holders are matched to
-// accounts by e-mail, then by CNIC (individuals) or NTN (companies);
-// others get a new account whose user has no usable password
+// accounts by e-mail alone (docs/import.md: verified, same kind, same CNIC
+// or NTN if the account has one; a CNIC or NTN under another e-mail is a
+// problem, not a match); others get a new account whose user has no usable password
 // (NewHolderIDs). Each registration gets an audit entry
 // (registration.imported), its application an "approved" event, and its
 // items feed changes, all in the one transaction. err is for reading the
