@@ -120,7 +120,7 @@ up to 10 seconds may come on top), then gives up having written nothing.`, stdio
 // lockedOut says that the import gave up waiting for another process's
 // write, and what to do.
 func lockedOut(wait time.Duration, err error) error {
-	return fmt.Errorf("ipreg import registrations: another process (ipreg serve?) kept writing to the database for longer than --wait %v; nothing was imported. Run the command again when it is quieter, or with a longer --wait (%w)", wait, err)
+	return fmt.Errorf("another process (ipreg serve?) kept writing to the database for longer than --wait %v; nothing was imported. Run the command again when it is quieter, or with a longer --wait (%w)", wait, err)
 }
 
 // publishNow publishes the feed once and returns the global feed's version.
