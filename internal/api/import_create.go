@@ -32,7 +32,10 @@ type importView struct {
 	Problems         []importProblem `json:"problems"`
 	NewHolderIDs     []string        `json:"new_holder_ids"`
 	Invited          int             `json:"invited"`
-	FeedVersion      int64           `json:"feed_version"`
+	// FeedVersion is left out when the import published nothing (a dry
+	// run, problems, nothing new) or the publisher did not publish in
+	// time: 0 read as a version, which no feed has.
+	FeedVersion int64 `json:"feed_version,omitempty"`
 }
 
 func viewImport(rep *registry.ImportReport, dry bool, invited int) importView {

@@ -50,6 +50,23 @@ func testInvitations(t *testing.T, c *client) {
 	if len(list) != 2 || strings.Contains(string(c.do("GET", "/api/v1/admin/invitations", admin, nil).body), "token") {
 		t.Fatalf("pending invitations = %v", list)
 	}
+	// A page at a time, with the total (31,000 holders made one answer of
+	// many megabytes).
+	first := c.want(c.do("GET", "/api/v1/admin/invitations?limit=1", admin, nil), 200).json(t)
+	second := c.want(c.do("GET", "/api/v1/admin/invitations?limit=1&page=2", admin, nil), 200).json(t)
+	if l1, l2 := first["invitations"].([]any), second["invitations"].([]any); len(l1) != 1 || len(l2) != 1 || first["total"] != float64(2) ||
+		first["next_page"] != float64(2) || second["total"] != float64(2) || second["next_page"] != nil ||
+		l1[0].(map[string]any)["user_id"] == l2[0].(map[string]any)["user_id"] {
+		t.Fatalf("pages of 1: %v then %v; want one invitation each, of 2, the first saying next_page 2", first, second)
+	}
+	if past := c.want(c.do("GET", "/api/v1/admin/invitations?limit=1&page=3", admin, nil), 200).json(t); len(past["invitations"].([]any)) != 0 || past["total"] != float64(2) {
+		t.Errorf("a page past the last = %v; want none of 2", past)
+	}
+	for q, field := range map[string]string{"page=0": "page", "page=x": "page", "limit=0": "limit", "limit=1001": "limit"} {
+		if got := c.want(c.do("GET", "/api/v1/admin/invitations?"+q, admin, nil), 422).errorField(t, field); got == "" {
+			t.Errorf("?%s: no message for the field %s", q, field)
+		}
+	}
 	mails := c.deliver()
 	if len(mails) != 1 || mails[0].To != "one@imported.pk" || !strings.Contains(mails[0].Text, "https://ipreg.example.pk/claim?token=") {
 		t.Fatalf("invitation mails = %+v", mails)

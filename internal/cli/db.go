@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/ipreg/ipreg/internal/store"
 )
@@ -18,6 +19,9 @@ type dbFlags struct {
 	// waitNote, if set, is told once when a write of the command waits for
 	// another process's (openExisting).
 	waitNote io.Writer
+	// lockWait bounds that wait (SQLite; store.WaitForWriters): 0 until
+	// the command is interrupted.
+	lockWait time.Duration
 }
 
 func (d *dbFlags) register(fs *flag.FlagSet) {
@@ -58,15 +62,20 @@ func (d *dbFlags) openExisting(ctx context.Context) (*store.DB, []string, error)
 			return nil, nil, fmt.Errorf("no registry database at %s; check --data-dir (the directory ipreg serve uses), or --db for PostgreSQL", dsn)
 		}
 	}
-	// Beside a running ipreg serve on SQLite: wait for its writes however
-	// long they take (an import, a feed snapshot of a large registry),
-	// until interrupted, instead of failing with "database is locked"
-	// after the busy timeout (tester, issue 13).
+	// Beside a running ipreg serve on SQLite: wait for its writes (an
+	// import, a feed snapshot of a large registry) up to lockWait, or until
+	// interrupted, instead of failing with "database is locked" after the
+	// busy timeout (tester, issue 13).
 	return openMigrated(ctx, dsn, func(db *store.DB) {
-		db.WaitForWriters(func() {
-			if d.waitNote != nil {
-				fmt.Fprintln(d.waitNote, "waiting for the database: another process (ipreg serve?) is writing to it; this command goes on once that write ends (Ctrl-C to give up)")
+		db.WaitForWriters(d.lockWait, func() {
+			if d.waitNote == nil {
+				return
 			}
+			if d.lockWait > 0 {
+				fmt.Fprintf(d.waitNote, "waiting for the database: another process (ipreg serve?) is writing to it; this command goes on once that write ends, or gives up after %v in all (Ctrl-C to give up now)\n", d.lockWait)
+				return
+			}
+			fmt.Fprintln(d.waitNote, "waiting for the database: another process (ipreg serve?) is writing to it; this command goes on once that write ends (Ctrl-C to give up)")
 		})
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/ipreg/ipreg/internal/publish"
 	"github.com/ipreg/ipreg/internal/registry"
@@ -16,6 +17,13 @@ import (
 const importUsage = `Usage: ipreg import registrations --file F.csv [--dry-run]
 Imports the regulator's existing allowlist (docs/import.md has the columns,
 docs/import-sample.csv a sample). --help after the subcommand lists its flags.`
+
+// importLockWait is how long ipreg import registrations waits, by default,
+// for the running server's writes to the SQLite database: an import of a
+// large registry by the portal, or a feed snapshot, takes a minute or two
+// at most (BENCHMARKS.md); past that something is wrong, and the person
+// had better hear so than watch a command that never ends.
+const importLockWait = 5 * time.Minute
 
 // runImport is "ipreg import registrations": a thin wrapper around
 // registry.ImportRegistrations that prints its report.
@@ -30,18 +38,29 @@ func runImport(ctx context.Context, args []string, env Env, stdio IO) error {
 	fs := flagSet("import registrations", `Import the regulator's existing allowlist from a CSV file: one row per holder
 and item (columns in docs/import.md, a sample in docs/import-sample.csv).
 Every row is checked as an application is; a file with any problem is
-reported line by line and nothing is written. A clean file is imported in one
-transaction: holders are matched to accounts by e-mail alone (a verified
-e-mail, with the file's CNIC or NTN; a CNIC or NTN of an account under
-another e-mail is a problem: give that e-mail), others get an account to
-claim and an invitation to claim it (e-mailed through the
-outbox by the running server; admins see them at /admin/invitations); each
-registration is audited; the feed gets all the
-new items in one version (published here when the feed's keys are in
---data-dir, else by the running server). Running the same file again changes
-nothing. Exit status 1 when the file has problems.`, stdio)
+reported line by line and nothing is written.
+
+Holders are matched to accounts by e-mail alone. A row whose e-mail is that
+of an account's user goes into that account if the e-mail was verified (or
+an earlier import made the account), the account is of the row's holder
+kind, and its CNIC or NTN, if it has one, is the row's; otherwise the row is
+a problem, as is the e-mail of a staff user. A CNIC or NTN of an account
+whose user has another e-mail is a problem too, never a match: give that
+e-mail. Other holders get a new account to claim.
+
+A clean file is imported in one transaction: the new holders get an
+invitation to claim their accounts (e-mailed through the outbox by the
+running server; admins see them at /admin/invitations); each registration is
+audited; the feed gets all the new items in one version (published here when
+the feed's keys are in --data-dir, else by the running server). Running the
+same file again changes nothing. Exit status 1 when the file has problems.
+
+On SQLite, while the running server writes to the database, the import waits
+for it, up to --wait (5 minutes unless told otherwise; SQLite's own wait of
+up to 10 seconds may come on top), then gives up having written nothing.`, stdio)
 	fs.StringVar(&file, "file", "", "the CSV file to import (UTF-8, comma-separated, with a header row)")
 	fs.BoolVar(&dry, "dry-run", false, "check the file and report what would be imported, writing nothing")
+	fs.DurationVar(&d.lockWait, "wait", importLockWait, "on SQLite, how long to wait in all while another process (ipreg serve) writes to the database, before giving up with nothing imported (0: until interrupted)")
 	d.register(fs)
 	if err := parse(fs, args, env); err != nil {
 		return err
@@ -57,11 +76,17 @@ nothing. Exit status 1 when the file has problems.`, stdio)
 	defer f.Close()
 	d.waitNote = stdio.Stderr
 	db, _, err := d.openExisting(ctx)
+	if store.IsLocked(err) {
+		return lockedOut(d.lockWait, err)
+	}
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	svc, done, err := serviceOver(ctx, db)
+	if store.IsLocked(err) {
+		return lockedOut(d.lockWait, err)
+	}
 	if err != nil {
 		return err
 	}
@@ -75,6 +100,10 @@ nothing. Exit status 1 when the file has problems.`, stdio)
 	// All or nothing: an error wrote nothing, so no report is printed as
 	// if the import were done.
 	rep, invited, err := svc.ImportAndInvite(ctx, f, registry.ImportOptions{DryRun: dry, Actor: "cli"})
+	if store.IsLocked(err) {
+		// One transaction that never began: nothing is written.
+		return lockedOut(d.lockWait, err)
+	}
 	if err != nil {
 		return describe(err)
 	}
@@ -86,6 +115,12 @@ nothing. Exit status 1 when the file has problems.`, stdio)
 		return &exitError{code: 1, msg: fmt.Sprintf("ipreg import registrations: %s; nothing was imported. Correct the file and run the command again.", count(len(rep.Problems), "problem", "problems"))}
 	}
 	return nil
+}
+
+// lockedOut says that the import gave up waiting for another process's
+// write, and what to do.
+func lockedOut(wait time.Duration, err error) error {
+	return fmt.Errorf("another process (ipreg serve?) kept writing to the database for longer than --wait %v; nothing was imported. Run the command again when it is quieter, or with a longer --wait (%w)", wait, err)
 }
 
 // publishNow publishes the feed once and returns the global feed's version.

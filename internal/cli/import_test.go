@@ -1,14 +1,17 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ipreg/ipreg/internal/publish"
 	"github.com/ipreg/ipreg/internal/registry"
+	"github.com/ipreg/ipreg/internal/store"
 	"github.com/ipreg/ipreg/internal/store/storetest"
 )
 
@@ -130,14 +133,137 @@ func TestImportReportPlurals(t *testing.T) {
 	}
 }
 
-// --help says how a holder is matched as the import does it (and as
-// docs/import.md says): by e-mail alone, a CNIC or NTN under another
-// e-mail being a problem, not a match (it said "by e-mail, then CNIC or
-// NTN").
+// --help and docs/import.md say how a holder is matched in the same
+// words, and as the import does it (TestImportMatchesAccounts in
+// registry): by e-mail alone, verified (or imported before), of the same
+// kind and CNIC or NTN; a CNIC or NTN under another e-mail is a problem,
+// not a match. They differed: --help left out the kind and the imported
+// accounts, the docs the kind and the staff.
 func TestImportHelpMatchesHolders(t *testing.T) {
 	code, out, _ := run(t, nil, "", "import", "registrations", "--help")
-	if code != 0 || !strings.Contains(out, "matched to accounts by e-mail alone") || strings.Contains(out, "then CNIC or NTN") ||
-		!strings.Contains(out, "a CNIC or NTN of an account under\nanother e-mail is a problem") {
-		t.Fatalf("--help = %d\n%s", code, out)
+	doc, err := os.ReadFile("../../docs/import.md")
+	if code != 0 || err != nil {
+		t.Fatalf("--help = %d, docs: %v", code, err)
+	}
+	words := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+	const matching = "Holders are matched to accounts by e-mail alone. A row whose e-mail is that of an account's user goes into that account " +
+		"if the e-mail was verified (or an earlier import made the account), the account is of the row's holder kind, and its CNIC or NTN, " +
+		"if it has one, is the row's; otherwise the row is a problem, as is the e-mail of a staff user. A CNIC or NTN of an account whose user " +
+		"has another e-mail is a problem too, never a match: give that e-mail. Other holders get a new account to claim."
+	if !strings.Contains(words(out), matching) {
+		t.Errorf("--help does not say how holders are matched:\n%s", out)
+	}
+	if !strings.Contains(words(string(doc)), matching) {
+		t.Errorf("docs/import.md does not say how holders are matched as --help does")
+	}
+}
+
+// ipreg import registrations beside another writer (ipreg serve) on each
+// database: a write held briefly is waited for, and the import then
+// writes everything; on SQLite a write held past --wait makes the import
+// give up, saying so, having written nothing (it waited until interrupted,
+// and before that failed with "database is locked" after the busy
+// timeout).
+func TestImportWaitsForAnotherWriter(t *testing.T) {
+	sample, err := filepath.Abs("../../docs/import-sample.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range storetest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			ctx := context.Background()
+			dir := t.TempDir()
+			env := map[string]string{"IPREG_DATA_DIR": dir}
+			dsn := filepath.Join(dir, "ipreg.db")
+			if kind == "postgres" {
+				dsn = storetest.DSN(t, kind)
+				env["IPREG_DB"] = dsn
+			}
+			if code, _, errOut := run(t, env, "", "migrate"); code != 0 {
+				t.Fatalf("migrate: %s", errOut)
+			}
+			for _, op := range [][]string{{"ptcl", "fixed"}, {"nayatel", "fixed"}, {"stormfiber", "fixed"}, {"telenor", "mobile"}} {
+				if code, _, errOut := run(t, env, "", "operator", "add", "--id", op[0], "--name", op[0], "--kind", op[1]); code != 0 {
+					t.Fatalf("operator add: %s", errOut)
+				}
+			}
+			server, err := store.Open(ctx, dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer server.Close()
+			// hold starts a write of the "server" that holds SQLite's write
+			// lock (and on PostgreSQL the row of the registration numbers
+			// the import takes) until release is closed.
+			hold := func() (release chan struct{}, done chan error) {
+				held := make(chan struct{})
+				release, done = make(chan struct{}), make(chan error, 1)
+				go func() {
+					done <- server.Write(ctx, func(tx registry.Tx) error {
+						if _, err := tx.NextSerial(ctx, fmt.Sprintf("registration-%d", time.Now().Year())); err != nil {
+							return err
+						}
+						close(held)
+						<-release
+						return nil
+					})
+				}()
+				<-held
+				return release, done
+			}
+			type result struct {
+				code     int
+				out, err string
+			}
+			dry := func() string {
+				t.Helper()
+				code, out, errOut := run(t, env, "", "import", "registrations", "--file", sample, "--dry-run")
+				if code != 0 {
+					t.Fatalf("dry run = %d\n%s%s", code, out, errOut)
+				}
+				return out
+			}
+
+			if kind == "sqlite" {
+				// Held past --wait: the import gives up, and says so.
+				release, done := hold()
+				code, out, errOut := run(t, env, "", "import", "registrations", "--file", sample, "--wait", "1s")
+				close(release)
+				if err := <-done; err != nil {
+					t.Fatal(err)
+				}
+				if code != 1 || strings.Contains(errOut, "ipreg import registrations: another") || !strings.Contains(errOut, "kept writing to the database for longer than --wait 1s; nothing was imported") {
+					t.Fatalf("import beside a write held past --wait = %d\n%s%s", code, out, errOut)
+				}
+				if out := dry(); !strings.Contains(out, "4 new registrations, 4 new holder accounts; 0 registrations unchanged") {
+					t.Fatalf("after the import gave up: %s; want nothing written", out)
+				}
+			}
+
+			// Held briefly: the import waits, then writes all of it.
+			release, done := hold()
+			finished := make(chan result, 1)
+			go func() {
+				code, out, errOut := run(t, env, "", "import", "registrations", "--file", sample)
+				finished <- result{code, out, errOut}
+			}()
+			time.Sleep(300 * time.Millisecond) // briefly: the import is waiting, or about to
+			select {
+			case r := <-finished:
+				t.Fatalf("the import ended while another write held the database: %+v", r)
+			default:
+			}
+			close(release)
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			r := <-finished
+			if r.code != 0 || !strings.Contains(r.out, "imported: 4 new registrations, 4 new holder accounts") {
+				t.Fatalf("import beside a brief write = %+v", r)
+			}
+			if out := dry(); !strings.Contains(out, "0 new registrations, 0 new holder accounts; 4 registrations unchanged") {
+				t.Fatalf("after the import: %s; want all of it written", out)
+			}
+		})
 	}
 }

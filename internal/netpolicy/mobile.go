@@ -125,6 +125,8 @@ func nationalMobile(s string) (string, error) {
 		}
 	}
 	switch {
+	case len(d) == 1:
+		return "", fmt.Errorf("it has %d digit after the prefix where a mobile number has 10", len(d))
 	case len(d) != 10:
 		return "", fmt.Errorf("it has %d digits after the prefix where a mobile number has 10", len(d))
 	case !isPKMobile(d):

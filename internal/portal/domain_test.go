@@ -227,6 +227,11 @@ func TestIDMessagesInUrdu(t *testing.T) {
 			"اس میں \u2068'_'\u2069 ہے، جو نہ ہندسہ ہے، نہ ڈیش، نہ خالی جگہ اور نہ نقطہ؛ شناختی کارڈ نمبر \u206612345-1234567-1\u2069 یا 1234512345671 کی طرح لکھیں"},
 		{"has 12 digits; a CNIC has 13, written 12345-1234567-1 or 1234512345671",
 			"اس میں 12 ہندسے ہیں؛ شناختی کارڈ نمبر میں 13 ہندسے ہوتے ہیں، جیسے \u206612345-1234567-1\u2069 یا 1234512345671"},
+		// One digit, in its own form in both languages.
+		{"has 1 digit; a CNIC has 13, written 12345-1234567-1 or 1234512345671",
+			"اس میں 1 ہندسہ ہے؛ شناختی کارڈ نمبر میں 13 ہندسے ہوتے ہیں، جیسے \u206612345-1234567-1\u2069 یا 1234512345671"},
+		{"the time to appeal ended on 2026-03-02 10:00 PKT (1 day after the rejection); an appeal can no longer be made, but you may file a new application",
+			"اپیل کی آخری تاریخ \u20682026-03-02 10:00 PKT\u2069 تھی (مسترد ہونے کے 1 دن بعد)؛ اب اپیل نہیں ہو سکتی، لیکن آپ نئی درخواست دے سکتے ہیں"},
 	} {
 		if got := translateDomain("ur", tt.en); got != tt.want {
 			t.Errorf("translateDomain(%q) = %q, want %q", tt.en, got, tt.want)

@@ -132,7 +132,7 @@ func TestCSVQuoteErrorInUrdu(t *testing.T) {
 	fields := map[string]string{"category": "company_vpn", "operator_id": "ptcl", "subscriber_id": "PTCL-1",
 		"addresses": "", "vpn_protocol": "ipsec", "purpose": "Branch offices reach head office."}
 	p := b.multipart("/applications", fields, map[string][2]string{"addresses_csv": {"list.csv", "a\nb\nc\nd\n\"14.1.110.0/24\n14.1.111.0/24\n"}})
-	if p.status != 422 || !strings.Contains(p.body, "سطر 5: یہاں سے واوین") || strings.Contains(p.body, "extraneous") || strings.Contains(p.body, "never closed") {
+	if p.status != 422 || !strings.Contains(p.body, "سطر 5: یہاں سے واوین") || !strings.Contains(p.body, "(کالم 1") || strings.Contains(p.body, "extraneous") || strings.Contains(p.body, "never closed") {
 		t.Fatalf("unclosed quote on an Urdu page = %d, want line 5 in Urdu: %s", p.status, p.body)
 	}
 }

@@ -20,7 +20,7 @@ func statsFixture() *registry.PublicStats {
 			"all": {Received: 70, Approved: 50, Rejected: 20}},
 		RejectionReasons: map[string]int{"duplicate": 12, "documents_invalid": 8},
 		Operators:        map[string]*registry.OperatorFigures{"ptcl": {Name: "PTCL", Checks: 9, Answered: 9, ByDeadline: 9, MedianWorkingHours: 2.5}}}
-	return registry.PublishStats([]*registry.MonthFigures{m})
+	return registry.PublishStats([]*registry.MonthFigures{m}, nil)
 }
 
 // The CSV carries the rejection reasons and operator checks the JSON has

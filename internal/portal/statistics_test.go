@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -123,6 +124,78 @@ func TestStatisticsPage(t *testing.T) {
 			}
 			if pb := e.browser().get("/statistics?from=" + month + "&from=2026-01&to=" + month); !strings.Contains(pb.body, "only once") {
 				t.Errorf("a repeated from is not named:\n%s", pb.body)
+			}
+		})
+	}
+}
+
+// Every operator has a row of operator checks in every month, on the page,
+// in the CSV and in the JSON alike, checked or not: its "<5" then means 0
+// to 4, as every other's (listed only when checked, an operator's "<5"
+// said it had 1 to 4, and its absence that it had none). The page says so
+// in English and Urdu.
+func TestStatisticsListEveryOperator(t *testing.T) {
+	for _, kind := range storetest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			e := newEnvOn(t, kind)
+			alice := e.signup("alice.ops@example.pk", "Alice Traders", "company")
+			e.apply(alice, "14.1.116.0/24", "Staff reach the office from home.", true)
+			ops, err := e.svc.ListOperators(e.ctx)
+			if err != nil || len(ops) < 2 {
+				t.Fatalf("operators = %v, %v; want at least two (one never checked)", ops, err)
+			}
+			month := time.Now().In(registry.PKT.Loc).Format("2006-01")
+			b := e.browser()
+			p := b.get("/statistics?from=" + month + "&to=" + month)
+			c := b.get("/statistics.csv?from=" + month + "&to=" + month)
+			rows, err := csv.NewReader(strings.NewReader(c.body)).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			checks := slices.Index(rows[0], "checks")
+			csvChecks := map[string]string{}
+			for _, r := range rows[1:] {
+				if id, ok := strings.CutPrefix(r[1], "operator:"); ok {
+					csvChecks[id] = r[checks]
+				}
+			}
+			var doc struct {
+				Months []struct {
+					Operators []struct {
+						ID     string `json:"operator_id"`
+						Checks struct {
+							Value      *int   `json:"value"`
+							Suppressed string `json:"suppressed"`
+						} `json:"checks"`
+					} `json:"operator_checks"`
+				} `json:"months"`
+			}
+			if err := json.Unmarshal([]byte(b.get("/statistics.json?from="+month+"&to="+month).body), &doc); err != nil || len(doc.Months) != 1 {
+				t.Fatalf("JSON: %v", err)
+			}
+			jsonChecks := map[string]string{}
+			for _, o := range doc.Months[0].Operators {
+				jsonChecks[o.ID] = o.Checks.Suppressed
+			}
+			for _, op := range ops {
+				// Fewer than 5 checks each here: "<5" everywhere, the
+				// unchecked operators as the checked one.
+				if csvChecks[op.ID] != "<5" || jsonChecks[op.ID] != "small" || !strings.Contains(p.body, `<bdi class="tok">`+op.Name+`</bdi></th><td><bdi class="tok" dir="ltr">&lt;5</bdi></td>`) {
+					t.Errorf("operator %s: CSV %q, JSON %q, or not on the page as <5; want every operator listed, <5", op.ID, csvChecks[op.ID], jsonChecks[op.ID])
+				}
+			}
+			if len(csvChecks) != len(ops) || len(jsonChecks) != len(ops) {
+				t.Errorf("operator rows: CSV %v, JSON %v; want the %d operators", csvChecks, jsonChecks, len(ops))
+			}
+			if strings.Contains(p.body, "it stands for 1 to 4") && strings.Contains(p.body, "of operators") {
+				t.Errorf("the page still says an operator's <5 is 1 to 4")
+			}
+			if !strings.Contains(p.body, "Every operator is listed, checked or not: its &lt;5 stands for 0 to 4 too.") {
+				t.Errorf("the page does not say that every operator is listed")
+			}
+			b.get("/lang/ur?next=/statistics")
+			if u := b.get("/statistics?from=" + month + "&to=" + month); !strings.Contains(u.body, "ہر آپریٹر فہرست میں ہے") {
+				t.Errorf("the Urdu page does not say that every operator is listed")
 			}
 		})
 	}

@@ -57,7 +57,7 @@ func TestUploadsFromSpreadsheets(t *testing.T) {
 		}
 		// An unclosed quote is reported where it starts, in our words.
 		p = b.multipart("/applications", fields, map[string][2]string{"addresses_csv": {"list.csv", "14.1.106.0/24\n14.1.107.0/24\n14.1.108.0/24\n14.1.109.0/24\n\"14.1.110.0/24\n14.1.111.0/24\n"}})
-		if p.status != 422 || !strings.Contains(p.body, "line 5: a quoted field starts here and is never closed") {
+		if p.status != 422 || !strings.Contains(p.body, "line 5: a quoted field starts here, in column 1, and is never closed") {
 			t.Fatalf("unclosed quote = %d, want 422 naming line 5: %s", p.status, p.body)
 		}
 		// A mistyped address on the first line is read as an address and

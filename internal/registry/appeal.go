@@ -113,8 +113,11 @@ func (s *Service) SubmitAppeal(ctx context.Context, actor *User, appID, statemen
 		}
 		now := s.Now()
 		if now.After(by) {
-			return Errorf(ECONFLICT, "the time to appeal ended on %s (%d days after the rejection); an appeal can no longer be made, but you may file a new application",
-				by.In(s.calendar.Loc).Format("2006-01-02 15:04 MST"), int(by.Sub(a.DecidedAt).Round(time.Hour).Hours()/24))
+			at, days := by.In(s.calendar.Loc).Format("2006-01-02 15:04 MST"), int(by.Sub(a.DecidedAt).Round(time.Hour).Hours()/24)
+			if days == 1 {
+				return Errorf(ECONFLICT, "the time to appeal ended on %s (%d day after the rejection); an appeal can no longer be made, but you may file a new application", at, days)
+			}
+			return Errorf(ECONFLICT, "the time to appeal ended on %s (%d days after the rejection); an appeal can no longer be made, but you may file a new application", at, days)
 		}
 		if err := fe.Err(); err != nil {
 			return err

@@ -254,8 +254,9 @@ func (p *problems) Errorf(w inFile, format string, args ...any) {
 // Registrations an earlier import created (same legacy reference, or same
 // holder, category, operator and dates) are counted Unchanged and left as
 // they are, so a second run changes nothing. Holders are matched to
-// accounts by e-mail, then by CNIC (individuals) or NTN (companies);
-// others get a new account whose user has no usable password
+// accounts by e-mail alone (docs/import.md: verified, same kind, same CNIC
+// or NTN if the account has one; a CNIC or NTN under another e-mail is a
+// problem, not a match); others get a new account whose user has no usable password
 // (NewHolderIDs). Each registration gets an audit entry
 // (registration.imported), its application an "approved" event, and its
 // items feed changes, all in the one transaction. err is for reading the
@@ -422,12 +423,17 @@ func readImportFile(data []byte, ps *problems) []*importRow {
 	}
 	header, recs, err := textfile.CSV(bytes.NewReader(data), func([]string) bool { return true })
 	if err != nil {
-		line := 0
+		where := inFile{}
 		var le *textfile.LineError
 		if errors.As(err, &le) {
-			line, err = le.Line, le.Err
+			where.line, err = le.Line, le.Err
+			// The report's field, when the broken quote is in a column
+			// of the import.
+			if c := normalizeColumn(le.Name); slices.Contains(ImportColumns, c) {
+				where.field = c
+			}
 		}
-		ps.Errorf(inFile{line, "", ""}, "%s", err.Error())
+		ps.Errorf(where, "%s", err.Error())
 		return nil
 	}
 	if header == nil {
@@ -586,6 +592,8 @@ func checkRow(r *importRow, set Settings, ops map[string]*Operator, today time.T
 			fe.Add("valid_until", "has passed; leave expired registrations out of the import")
 		case fe["approved_on"] == "" && !r.until.After(r.from):
 			fe.Add("valid_until", "is before the approved date; check the two dates")
+		case r.until.After(limit) && set.MaxValidityDays == 1:
+			fe.Add("valid_until", "is more than %d day from today, longer than a reviewer may approve (the settings' longest validity); shorten it", set.MaxValidityDays)
 		case r.until.After(limit):
 			fe.Add("valid_until", "is more than %d days from today, longer than a reviewer may approve (the settings' longest validity); shorten it", set.MaxValidityDays)
 		}

@@ -145,6 +145,10 @@ func TestImportProblems(t *testing.T) {
 		{"unknown operator", importHeader + good + strings.Replace(strings.Replace(good, "ptcl", "etisalat", 1), "50.0/30", "51.0/30", 1), 3, "operator", `"etisalat" is not a known operator`},
 		{"private address", importHeader + good + strings.Replace(good, "203.99.50.0/30", "10.1.2.3", 1), 3, "item", "private address space"},
 		{"field count", importHeader + good + "company,Unquoted, Comma Ltd,,2222222-2,x@example.pk,0300-1111111,company_vpn,ptcl,,203.99.52.0/30,2025-01-01,2027-01-01,G-2\n", 3, "", "put a field that holds a comma in double quotes"},
+		// A stray quote is told by the column as the file names it, not
+		// by encoding/csv's byte on the line.
+		{"bare quote", importHeader + good + strings.Replace(strings.Replace(good, "good@example.pk", `go"od@example.pk`, 1), "G-1", "G-2", 1), 3, "email", `inside column 5 ("email")`},
+		{"unclosed quote", importHeader + good + strings.Replace(good, "Good Co", `"Good Co`, 1), 3, "holder_name", `in column 2 ("holder_name"), and is never closed`},
 		{"bad date", importHeader + strings.Replace(good, "2027-01-01", "01/01/2027", 1), 2, "valid_until", "write it as YYYY-MM-DD"},
 		{"expired", importHeader + strings.Replace(good, "2027-01-01", "2025-06-30", 1), 2, "valid_until", "has passed"},
 		{"bad cnic", importHeader + strings.Replace(good, ",,1111111-1", ",1234,1111111-1", 1), 2, "cnic", "has 4 digits"},

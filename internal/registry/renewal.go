@@ -48,6 +48,8 @@ func renewable(r *Registration, set Settings, now time.Time) error {
 	switch {
 	case r.Status != RegActive && r.Status != RegExpired:
 		return Errorf(ECONFLICT, "registration %s was revoked or surrendered, so it cannot be renewed: file a new application", r.Number)
+	case now.Before(opens) && set.RenewBeforeDays == 1:
+		return Errorf(ECONFLICT, "registration %s can be renewed from %s (%d day before it expires on %s)", r.Number, day(opens), set.RenewBeforeDays, day(r.ValidUntil))
 	case now.Before(opens):
 		return Errorf(ECONFLICT, "registration %s can be renewed from %s (%d days before it expires on %s)", r.Number, day(opens), set.RenewBeforeDays, day(r.ValidUntil))
 	case !now.Before(closes):

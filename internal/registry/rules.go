@@ -394,6 +394,9 @@ func NormalizeCNIC(s string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%s; write the CNIC as 12345-1234567-1 or 1234512345671", err)
 	}
+	if len(d) == 1 {
+		return "", fmt.Errorf("has %d digit; a CNIC has 13, written 12345-1234567-1 or 1234512345671", len(d))
+	}
 	if len(d) != 13 {
 		return "", fmt.Errorf("has %d digits; a CNIC has 13, written 12345-1234567-1 or 1234512345671", len(d))
 	}

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ipreg/ipreg/internal/netpolicy"
 )
 
 func TestTransitions(t *testing.T) {
@@ -222,5 +224,29 @@ func TestErrorHelpers(t *testing.T) {
 	fe.Add("a", "second")
 	if e := fe.Err().(*Error); e.Fields["a"] != "first" || e.Code != EINVALID {
 		t.Errorf("FieldErrors = %+v", e)
+	}
+}
+
+// Counts in messages take the form for the number: a CNIC or a mobile
+// number of one digit said "has 1 digits".
+func TestDigitCountsInTheirForm(t *testing.T) {
+	for _, tt := range []struct {
+		in, want string
+		mobile   bool
+	}{
+		{"5", "has 1 digit;", false},
+		{"35", "has 2 digits;", false},
+		{"03", "it has 1 digit after the prefix", true},
+		{"031", "it has 2 digits after the prefix", true},
+	} {
+		var err error
+		if tt.mobile {
+			_, err = netpolicy.NormalizeMobile(tt.in)
+		} else {
+			_, err = NormalizeCNIC(tt.in)
+		}
+		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "1 digits") {
+			t.Errorf("%q: %v; want it to say %q", tt.in, err, tt.want)
+		}
 	}
 }

@@ -300,8 +300,9 @@ type Count struct {
 	N          int
 	Suppressed string // "", "small" or "secondary"
 	// Min is the least value a reader knows the count has: 1 for a row
-	// listed only when its count is not 0 (a rejection reason, an
-	// operator), so its "<5" means 1 to 4.
+	// listed only when its count is not 0 (a rejection reason), so its
+	// "<5" means 1 to 4. Operators are all listed, checked or not, so
+	// theirs is 0.
 	Min int
 }
 
@@ -409,11 +410,14 @@ type PublicStats struct {
 // when it occurred; a secondary one at least 5), reading all equations
 // together (narrow); if no cell is left to hide, the total is hidden. Rates and shares are shown
 // only when the counts they divide are shown, and like medians only over
-// at least SuppressBelow cases.
-func PublishStats(months []*MonthFigures) *PublicStats {
+// at least SuppressBelow cases. Every operator of operators has a row in
+// every month, with 0 checks if it had none, so that its "<5" means 0 to 4
+// as every other's: listed only when checked, an operator's "<5" told that
+// it had 1 to 4 checks. Operator checks have no published total.
+func PublishStats(months []*MonthFigures, operators []*Operator) *PublicStats {
 	out := &PublicStats{}
 	for _, m := range months {
-		out.Months = append(out.Months, publishMonth(m))
+		out.Months = append(out.Months, publishMonth(m, operators))
 		if m.BuiltAt.After(out.BuiltAt) {
 			out.BuiltAt = m.BuiltAt
 		}
@@ -432,7 +436,7 @@ func small(n int) *Count {
 	return c
 }
 
-func publishMonth(m *MonthFigures) *StatsMonth {
+func publishMonth(m *MonthFigures, operators []*Operator) *StatsMonth {
 	sm := &StatsMonth{Month: m.Month, BuiltAt: m.BuiltAt, RejectionReasons: []*ReasonRow{}, Operators: []*OperatorRow{}}
 	raw := func(c string) *CategoryFigures {
 		if cf := m.Categories[c]; cf != nil {
@@ -512,13 +516,22 @@ func publishMonth(m *MonthFigures) *StatsMonth {
 		}
 	}
 
-	ids := make([]string, 0, len(m.Operators))
-	for id := range m.Operators {
+	// Every operator, checked in the month or not (then with zeros): the
+	// month's own figures name the operators checked, the list the others.
+	figs := make(map[string]*OperatorFigures, len(operators)+len(m.Operators))
+	for _, op := range operators {
+		figs[op.ID] = &OperatorFigures{Name: op.Name}
+	}
+	for id, o := range m.Operators {
+		figs[id] = o
+	}
+	ids := make([]string, 0, len(figs))
+	for id := range figs {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
 	for _, id := range ids {
-		o := m.Operators[id]
+		o := figs[id]
 		or := &OperatorRow{OperatorID: id, Name: o.Name, Checks: small(o.Checks), MedianWorkingHours: over(o.Answered, o.MedianWorkingHours),
 			ByDeadlineShare: over(o.Checks, 0)}
 		if or.ByDeadlineShare.Shown() {
@@ -802,9 +815,13 @@ func (s *Service) MonthlyStats(ctx context.Context, from, to string) (*PublicSta
 		return nil, err
 	}
 	var have []*MonthFigures
+	var ops []*Operator
 	var first time.Time
 	if err := s.store.Read(ctx, func(tx Tx) error {
 		if have, err = tx.StatsMonths(ctx, months[0], months[len(months)-1]); err != nil {
+			return err
+		}
+		if ops, err = tx.ListOperators(ctx); err != nil {
 			return err
 		}
 		first, err = tx.FirstSubmission(ctx)
@@ -833,7 +850,7 @@ func (s *Service) MonthlyStats(ctx context.Context, from, to string) (*PublicSta
 		}
 		out = append(out, m)
 	}
-	return PublishStats(out), nil
+	return PublishStats(out, ops), nil
 }
 
 // buildStatsMonth reads month's facts, builds its figures and, if keep,

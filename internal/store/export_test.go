@@ -78,3 +78,9 @@ func BackendPIDs(ctx context.Context, db *DB, n int) ([]int, error) {
 // QueueSize is how many reads and transactions of a PostgreSQL handle
 // hold a connection at once (connQueue).
 const QueueSize = pgMaxConns - pgReservedConns
+
+// PendingInvitationsPlan returns the plan of PendingInvitationsPage's page.
+func PendingInvitationsPlan(ctx context.Context, db *DB, offset, limit int) (string, error) {
+	t := &tx{q: db.db, d: db.d, db: db}
+	return t.explain(ctx, pendingPageQuery, []any{limit, offset})
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/ipreg/ipreg/internal/registry"
@@ -91,9 +92,16 @@ func scanInvitations(rows *sql.Rows) ([]*registry.Invitation, error) {
 	return out, rows.Err()
 }
 
-// PendingInvitationsPage implements registry.Tx: the count and the page
-// both through the index invitations_pending (used_at, created_at); the
-// id orders only invitations made at the same instant.
+// pendingPageQuery finds the ids of a page of PendingInvitationsPage on
+// the index invitations_pending (used_at, created_at, id) alone: the pages
+// before are skipped in the index without reading a row. (OFFSET on the
+// joined rows read and joined all 31,000 for the last of 310 pages.)
+const pendingPageQuery = `SELECT id FROM invitations WHERE used_at = '' ORDER BY created_at, id LIMIT ? OFFSET ?`
+
+// PendingInvitationsPage implements registry.Tx: the count and the page's
+// ids through the index invitations_pending (used_at, created_at, id; the
+// id orders only invitations made at the same instant, all of an
+// import's), then only the page's rows, by primary key.
 func (t *tx) PendingInvitationsPage(ctx context.Context, offset, limit int) ([]*registry.Invitation, int, error) {
 	var total int
 	if err := t.queryRow(ctx, `SELECT COUNT(*) FROM invitations WHERE used_at = ''`).Scan(&total); err != nil {
@@ -102,12 +110,43 @@ func (t *tx) PendingInvitationsPage(ctx context.Context, offset, limit int) ([]*
 	if offset >= total {
 		return nil, total, nil
 	}
-	rows, err := t.query(ctx, `SELECT `+invitationCols+invitationFrom+` WHERE i.used_at = '' ORDER BY i.created_at, i.id LIMIT ? OFFSET ?`, limit, offset)
+	rows, err := t.query(ctx, pendingPageQuery, limit, offset)
 	if err != nil {
 		return nil, 0, fmt.Errorf("pending invitations: %w", err)
 	}
-	out, err := scanInvitations(rows)
-	return out, total, err
+	var ids []any
+	pos := make(map[string]int, limit)
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, 0, fmt.Errorf("pending invitations: %w", err)
+		}
+		pos[id] = len(ids)
+		ids = append(ids, id)
+	}
+	err = rows.Err()
+	rows.Close()
+	if err != nil {
+		return nil, 0, fmt.Errorf("pending invitations: %w", err)
+	}
+	var out []*registry.Invitation
+	for len(ids) > 0 {
+		n := min(inChunk, len(ids))
+		rows, err := t.query(ctx, `SELECT `+invitationCols+invitationFrom+` WHERE i.id IN (`+placeholders(n)+`)`, ids[:n]...)
+		if err != nil {
+			return nil, 0, fmt.Errorf("pending invitations: %w", err)
+		}
+		part, err := scanInvitations(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, part...)
+		ids = ids[n:]
+	}
+	// In the index's order: the rows by key come in any order.
+	slices.SortFunc(out, func(a, b *registry.Invitation) int { return pos[a.ID] - pos[b.ID] })
+	return out, total, nil
 }
 
 // inChunk is how many ids one IN list carries: well below SQLite's limit

@@ -80,17 +80,28 @@ type DB struct {
 var sqliteBusyTimeout = 10 * time.Second
 
 // WaitForWriters makes the write transactions of this handle on SQLite
-// wait for another process's write, however long it lasts, until their
-// context ends, instead of failing with "database is locked" once the busy
-// timeout passes: for the command line (ipreg import beside a running
-// ipreg serve whose own transactions, an import or a feed snapshot of a
-// large registry, can take longer than the busy timeout). onWait, if not
-// nil, is called once when a transaction first has to wait past the busy
-// timeout, to tell the person why nothing happens. No effect on PostgreSQL,
-// whose writers wait for each other's row locks anyway.
-func (s *DB) WaitForWriters(onWait func()) {
-	s.lockWait, s.onLockWait = -1, onWait
+// wait for another process's write instead of failing with "database is
+// locked" once the busy timeout passes: for the command line (ipreg
+// import beside a running ipreg serve whose own transactions, an import or
+// a feed snapshot of a large registry, can take longer than the busy
+// timeout). They wait up to upTo in all (SQLite's busy timeout, the last
+// attempt's, may add to it), or with upTo 0 until their context ends; a
+// write that waited in vain fails with an error IsLocked recognises, having
+// written nothing. onWait, if not nil, is called once when a transaction
+// first has to wait past the busy timeout, to tell the person why nothing
+// happens. No effect on PostgreSQL, whose writers wait for each other's
+// row locks anyway.
+func (s *DB) WaitForWriters(upTo time.Duration, onWait func()) {
+	s.lockWait, s.onLockWait = upTo, onWait
+	if upTo <= 0 {
+		s.lockWait = -1
+	}
 }
+
+// IsLocked reports whether err is SQLite's "database is locked": another
+// process held the database's write lock for longer than this handle
+// waits (the busy timeout, WaitForWriters).
+func IsLocked(err error) bool { return isBusy(err) }
 
 // isBusy reports whether err is SQLite's "database is locked": another
 // connection held the write lock past the busy timeout.

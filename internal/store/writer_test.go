@@ -267,7 +267,7 @@ func TestSQLiteWriteWaitsForAnotherProcess(t *testing.T) {
 			}
 			defer cli.Close()
 			waiting := make(chan struct{})
-			cli.WaitForWriters(func() { close(waiting) })
+			cli.WaitForWriters(0, func() { close(waiting) })
 			held, release := make(chan struct{}), make(chan struct{})
 			done := make(chan error, 1)
 			go func() {

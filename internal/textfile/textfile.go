@@ -38,7 +38,12 @@ var (
 // formats so that the portal's catalog test finds them and holds their Urdu.
 type LineError struct {
 	Line int // 1-based physical line
-	Err  error
+	// Column is the CSV field (1-based) the error is in, as a spreadsheet
+	// shows the file, and Name that column's header; 0 and "" when the
+	// error is not about one field or the field is not known.
+	Column int
+	Name   string
+	Err    error
 }
 
 func (e *LineError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
@@ -104,9 +109,9 @@ func CSV(r io.Reader, isHeader func(fields []string) bool) (header []string, rec
 	if err != nil {
 		return nil, nil, err
 	}
-	// The reader keeps the last lines read, so that an error's column,
-	// a byte offset in encoding/csv, is told as people count it: in
-	// characters (an Urdu letter is two bytes).
+	// The reader keeps the last lines read, so that an error's place, a
+	// byte offset on a line in encoding/csv, is told as people find it:
+	// the column (field) of the file.
 	tail := &lineTail{r: br, line: 1}
 	cr := csv.NewReader(bufio.NewReader(tail))
 	cr.FieldsPerRecord = -1
@@ -117,7 +122,7 @@ func CSV(r io.Reader, isHeader func(fields []string) bool) (header []string, rec
 			return header, recs, nil
 		}
 		if pe := (*csv.ParseError)(nil); errors.As(err, &pe) {
-			return nil, nil, csvError(pe, tail.column(pe.Line, pe.Column))
+			return nil, nil, csvError(pe, tail, header)
 		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("read: %w", err)
@@ -145,17 +150,39 @@ func CSV(r io.Reader, isHeader func(fields []string) bool) (header []string, rec
 // csvError says in our words (translated by the portal, unlike
 // encoding/csv's) what is wrong with the quotes, at the line the person
 // must look at: where an unclosed quoted field starts (StartLine; its
-// Line is where the file ended), or where a stray quote is.
-//
-// column is the error's character column on its line (lineTail.column).
-func csvError(pe *csv.ParseError, column int) error {
-	switch {
-	case errors.Is(pe.Err, csv.ErrQuote):
-		return &LineError{Line: pe.StartLine, Err: fmt.Errorf("a quoted field starts here and is never closed; add the closing quote (\") or remove the opening one")}
-	case errors.Is(pe.Err, csv.ErrBareQuote):
-		return &LineError{Line: pe.Line, Err: fmt.Errorf("a quote (\") appears inside a field that does not start with one (column %d); put the whole field in quotes and double the quote inside it, or remove it", column)}
+// Line is where the file ended), or where a stray quote is; and in which
+// column, as a spreadsheet numbers them (not encoding/csv's byte on the
+// line, which no one can find), with its header's name when the header
+// was read.
+func csvError(pe *csv.ParseError, tail *lineTail, header []string) error {
+	le := &LineError{Line: pe.Line}
+	if errors.Is(pe.Err, csv.ErrQuote) {
+		le.Line = pe.StartLine
+		// Where the quote opens: the field open at the end of the file.
+		le.Column = tail.field(pe.StartLine, -1, 0)
+	} else {
+		le.Column = tail.field(pe.StartLine, pe.Line, pe.Column)
 	}
-	return &LineError{Line: pe.Line, Err: fmt.Errorf("cannot be read as CSV (column %d); check the quotes on this line", column)}
+	if le.Column > 0 && le.Column <= len(header) {
+		le.Name = strings.TrimSpace(header[le.Column-1])
+	}
+	switch {
+	case errors.Is(pe.Err, csv.ErrQuote) && le.Name != "":
+		le.Err = fmt.Errorf("a quoted field starts here, in column %d (%q), and is never closed; add the closing quote (\") or remove the opening one", le.Column, le.Name)
+	case errors.Is(pe.Err, csv.ErrQuote) && le.Column > 0:
+		le.Err = fmt.Errorf("a quoted field starts here, in column %d, and is never closed; add the closing quote (\") or remove the opening one", le.Column)
+	case errors.Is(pe.Err, csv.ErrQuote):
+		le.Err = fmt.Errorf("a quoted field starts here and is never closed; add the closing quote (\") or remove the opening one")
+	case errors.Is(pe.Err, csv.ErrBareQuote) && le.Name != "":
+		le.Err = fmt.Errorf("a quote (\") appears inside column %d (%q), in a field that does not start with one; put the whole field in quotes and double the quote inside it, or remove it", le.Column, le.Name)
+	case errors.Is(pe.Err, csv.ErrBareQuote) && le.Column > 0:
+		le.Err = fmt.Errorf("a quote (\") appears inside column %d, in a field that does not start with one; put the whole field in quotes and double the quote inside it, or remove it", le.Column)
+	case errors.Is(pe.Err, csv.ErrBareQuote):
+		le.Err = fmt.Errorf("a quote (\") appears inside a field that does not start with one; put the whole field in quotes and double the quote inside it, or remove it")
+	default:
+		le.Err = fmt.Errorf("cannot be read as CSV; check the quotes on this line")
+	}
+	return le
 }
 
 // lineTail passes r on, keeping the last lines read (numbered from 1), at
@@ -190,28 +217,63 @@ func (t *lineTail) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// column is the character (rune) column, 1-based, of byte column col
-// (1-based, as encoding/csv reports it) of line, as people count it; col
-// itself when the line is no longer kept.
-func (t *lineTail) column(line, col int) int {
-	if line < t.line || col < 1 {
-		return col
+// field is the CSV field, 1-based, that byte col (1-based, as
+// encoding/csv counts) of line is in, counting the fields of the record
+// that starts on line start as encoding/csv reads them (quotes, doubled
+// quotes, leading space trimmed); with line -1, the field open at the
+// end of what was read (where an unclosed quote opened). 0 when those
+// lines are no longer kept.
+func (t *lineTail) field(start, line, col int) int {
+	if start < t.line {
+		return 0
 	}
 	b := t.buf
-	for l := t.line; l < line; l++ {
+	for l := t.line; l < start; l++ {
 		i := bytes.IndexByte(b, '\n')
 		if i < 0 {
-			return col
+			return 0
 		}
 		b = b[i+1:]
 	}
-	if i := bytes.IndexByte(b, '\n'); i >= 0 {
-		b = b[:i]
+	if line >= 0 {
+		// The bytes up to the error: whole lines start…line-1, then col-1
+		// bytes of line.
+		end := 0
+		for l := start; l < line; l++ {
+			i := bytes.IndexByte(b[end:], '\n')
+			if i < 0 {
+				return 0
+			}
+			end += i + 1
+		}
+		if col < 1 || end+col-1 > len(b) {
+			return 0
+		}
+		b = b[:end+col-1]
 	}
-	if col-1 > len(b) {
-		return utf8.RuneCount(b) + (col - 1 - len(b)) + 1
+	field, fieldStart, quoted := 1, true, false
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case quoted:
+			if c == '"' {
+				if i+1 < len(b) && b[i+1] == '"' {
+					i++
+				} else {
+					quoted = false
+				}
+			}
+		case c == ',':
+			field, fieldStart = field+1, true
+		case fieldStart && (c == ' ' || c == '\t'):
+			// TrimLeadingSpace: still the field's start.
+		case fieldStart && c == '"':
+			quoted, fieldStart = true, false
+		default:
+			fieldStart = false
+		}
 	}
-	return utf8.RuneCount(b[:col-1]) + 1
+	return field
 }
 
 var errUTF16 = errors.New("the file is UTF-16 (\"Unicode text\"); save it as UTF-8 (in Excel: CSV UTF-8)")
