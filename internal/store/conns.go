@@ -5,28 +5,18 @@ import (
 	"database/sql"
 )
 
-// pgMaxConns is the size of a PostgreSQL handle's pool. Reads outside a
-// transaction queue for pgReadConns of its connections, transactions for
-// pgTxConns, each in a first-come queue of their own (connQueue), and the
-// rest are left to the statements that go to the pool directly: the audit
-// sealer, staff reads' audit records (Record), and a registration number
-// taken beside its transaction (NextSerialNow). With every queued
-// connection held, those still find one, so a transaction waiting for
-// them cannot wait forever.
-//
-// Reads and transactions queue apart because they hold a connection for
-// very different times: a read a few statements, a transaction through
-// its Go work between statements and its commit's flush. In one queue a
-// read waited for the turnover of the transactions ahead of it (64
-// clients: an application's page p50 83–99 ms in one queue, 65–72 ms in
-// two, and the staff pages' p50 halved).
+// pgMaxConns is the size of a PostgreSQL handle's pool, and
+// pgReservedConns how many of them the queue (connQueue) leaves to the
+// statements that go to the pool directly: the audit sealer, reads'
+// audit records (Record), and a registration number taken beside its
+// transaction (NextSerialNow). With every queued connection held, those
+// still find one, and a transaction waiting for them cannot wait forever.
 const (
-	pgMaxConns  = 20
-	pgReadConns = 8
-	pgTxConns   = 8
+	pgMaxConns      = 20
+	pgReservedConns = 4
 )
 
-// connQueue is a first-come, first-served queue that reads or
+// connQueue is the first-come, first-served queue that reads and
 // transactions on PostgreSQL wait in before they take a connection of the
 // pool: a channel, whose blocked senders go in the order they came.
 //

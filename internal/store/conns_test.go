@@ -11,7 +11,7 @@ import (
 )
 
 // On PostgreSQL a read's statements share one connection, and reads and
-// transactions wait for a connection in ipreg's first-come queues, never in
+// transactions wait for a connection in ipreg's first-come queue, never in
 // database/sql's pool, which hands a freed connection to a waiter chosen
 // at random (issue 14: at 64 clients the pool's waits added up to 600 s in
 // 30 s, and a view of a dozen statements drew a dozen times).
@@ -33,8 +33,8 @@ func TestPostgresReadsShareAConnectionAndQueueInOrder(t *testing.T) {
 	// each of several statements, all at once.
 	before := db.SQL().Stats()
 	var wg sync.WaitGroup
-	errs := make(chan error, 8*(store.ReadConns+store.TxConns))
-	for range 4 * (store.ReadConns + store.TxConns) {
+	errs := make(chan error, 8*store.QueueSize)
+	for range 4 * store.QueueSize {
 		wg.Add(2)
 		go func() {
 			defer wg.Done()
@@ -65,8 +65,7 @@ func TestPostgresReadsShareAConnectionAndQueueInOrder(t *testing.T) {
 	if n := after.WaitCount - before.WaitCount; n != 0 {
 		t.Errorf("callers waited %d times in database/sql's pool (%v in all); want none: the queue in front of it takes them in order", n, after.WaitDuration-before.WaitDuration)
 	}
-	if left := after.MaxOpenConnections - store.ReadConns - store.TxConns; left < 1 {
-		t.Errorf("the queues let %d reads and %d transactions in, of a pool of %d: nothing is left for the audit sealer and the serials",
-			store.ReadConns, store.TxConns, after.MaxOpenConnections)
+	if after.MaxOpenConnections-store.QueueSize < 1 {
+		t.Errorf("the queue lets %d in of a pool of %d: nothing is left for the audit sealer and the serials", store.QueueSize, after.MaxOpenConnections)
 	}
 }

@@ -75,12 +75,9 @@ func BackendPIDs(ctx context.Context, db *DB, n int) ([]int, error) {
 	return pids, err
 }
 
-// ReadConns and TxConns are how many reads and transactions of a
-// PostgreSQL handle hold a connection at once (connQueue).
-const (
-	ReadConns = pgReadConns
-	TxConns   = pgTxConns
-)
+// QueueSize is how many reads and transactions of a PostgreSQL handle
+// hold a connection at once (connQueue).
+const QueueSize = pgMaxConns - pgReservedConns
 
 // PendingInvitationsPlan returns the plan of PendingInvitationsPage's page.
 func PendingInvitationsPlan(ctx context.Context, db *DB, offset, limit int) (string, error) {

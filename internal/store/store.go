@@ -69,9 +69,9 @@ type DB struct {
 	// waiting so.
 	lockWait   time.Duration
 	onLockWait func()
-	// txs and reads, on PostgreSQL, are the queues transactions and
-	// reads outside a transaction wait in for a connection (connQueue).
-	txs, reads *connQueue
+	// conns, on PostgreSQL, is the queue reads and transactions wait in
+	// for a connection (connQueue).
+	conns *connQueue
 }
 
 // sqliteBusyTimeout is how long SQLite itself waits for another
@@ -155,7 +155,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			db.Close()
 			return nil, fmt.Errorf("connect to postgres: %w", redactedError{err})
 		}
-		d := &DB{db: db, d: postgresDialect, txs: newConnQueue(pgTxConns), reads: newConnQueue(pgReadConns)}
+		d := &DB{db: db, d: postgresDialect, conns: newConnQueue(pgMaxConns - pgReservedConns)}
 		d.sealer = &auditSealer{db: d}
 		return d, nil
 	}
@@ -227,7 +227,7 @@ func (s *DB) reader() (*tx, func()) {
 	if s.d != postgresDialect {
 		return &tx{q: s.db, d: s.d, db: s}, func() {}
 	}
-	p := &pinned{db: s.db, queue: s.reads}
+	p := &pinned{db: s.db, queue: s.conns}
 	return &tx{q: p, d: s.d, db: s}, p.release
 }
 
@@ -282,11 +282,11 @@ func (s *DB) begin(ctx context.Context, urgent bool) (*sql.Tx, func(), error) {
 		}
 		done = s.writer.unlock
 	}
-	if s.txs != nil {
-		if err := s.txs.take(ctx); err != nil {
+	if s.conns != nil {
+		if err := s.conns.take(ctx); err != nil {
 			return nil, nil, err
 		}
-		done = s.txs.give
+		done = s.conns.give
 	}
 	t, err := s.beginWaiting(ctx, func() (*sql.Tx, error) { return s.db.BeginTx(ctx, nil) })
 	if err != nil {
