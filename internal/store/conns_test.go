@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ipreg/ipreg/internal/registry"
 	"github.com/ipreg/ipreg/internal/store"
@@ -67,5 +68,45 @@ func TestPostgresReadsShareAConnectionAndQueueInOrder(t *testing.T) {
 	}
 	if after.MaxOpenConnections-store.QueueSize < 1 {
 		t.Errorf("the queue lets %d in of a pool of %d: nothing is left for the audit sealer and the serials", store.QueueSize, after.MaxOpenConnections)
+	}
+}
+
+// A transaction whose function panics gives its connection back: on
+// PostgreSQL it held a connection the pool never saw again, on SQLite the
+// database's write lock.
+func TestWritePanicReturnsTheConnection(t *testing.T) {
+	for _, kind := range storetest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			db := storetest.Open(t, kind)
+			for range 3 {
+				func() {
+					defer func() {
+						if recover() == nil {
+							t.Fatal("the panic did not reach the caller")
+						}
+					}()
+					db.Write(context.Background(), func(tx registry.Tx) error {
+						if _, err := tx.Settings(context.Background()); err != nil {
+							return err
+						}
+						panic("fn fails")
+					})
+				}()
+			}
+			if n := db.SQL().Stats().InUse; n != 0 {
+				t.Errorf("%d connections still in use after the panicking transactions; want 0", n)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			defer cancel()
+			if err := db.Write(ctx, func(tx registry.Tx) error {
+				set, err := tx.Settings(ctx)
+				if err != nil {
+					return err
+				}
+				return tx.PutSettings(ctx, set)
+			}); err != nil {
+				t.Fatalf("a write after them: %v", err)
+			}
+		})
 	}
 }

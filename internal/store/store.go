@@ -249,6 +249,9 @@ func (s *DB) write(ctx context.Context, urgent bool, fn func(*tx) error) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer done()
+	// A no-op once committed or rolled back; if fn panics, it gives the
+	// connection back before the queue place (done) is freed.
+	defer t.Rollback()
 	x := &tx{q: t, d: s.d, db: s, inTx: true}
 	if err := fn(x); err != nil {
 		t.Rollback()
