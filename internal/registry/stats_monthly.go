@@ -733,6 +733,10 @@ func (e equation) hideOne() bool {
 func StatsPeriod(from, to string, now time.Time) ([]string, error) {
 	fe := FieldErrors{}
 	cur := now.In(PKT.Loc).Format("2006-01")
+	// A message names only what was given: with from alone, to is the
+	// current month by default, and "after to 2026-11" named a to never
+	// given for a from in the future (tester, issue 13).
+	fromGiven, toGiven := from != "", to != ""
 	if to == "" {
 		to = cur
 	}
@@ -753,10 +757,15 @@ func StatsPeriod(from, to string, now time.Time) ([]string, error) {
 	if err := malformed(fe); err != nil {
 		return nil, err
 	}
+	if fromGiven && from > cur {
+		fe.Add("from", "%s is after the current month %s: statistics exist only up to %s", from, cur, cur)
+	}
 	if to > cur {
 		fe.Add("to", "%s is after the current month %s: statistics exist only up to %s", to, cur, cur)
 	}
-	if f.After(t) {
+	// Only when both were given and neither is in the future is their
+	// order what is wrong.
+	if len(fe) == 0 && fromGiven && toGiven && f.After(t) {
 		fe.Add("from", "%s is after to %s: give the earlier month first", from, to)
 	}
 	if err := malformed(fe); err != nil {
@@ -766,7 +775,12 @@ func StatsPeriod(from, to string, now time.Time) ([]string, error) {
 	for m := f; !m.After(t); m = m.AddDate(0, 1, 0) {
 		months = append(months, m.Format("2006-01"))
 		if len(months) > MaxStatsMonths {
-			fe.Add("from", "the period %s to %s is longer than %d months: ask for at most %d months at a time", from, to, MaxStatsMonths, MaxStatsMonths)
+			earliest := t.AddDate(0, 1-MaxStatsMonths, 0).Format("2006-01")
+			if toGiven {
+				fe.Add("from", "the period %s to %s is longer than %d months: ask for at most %d months at a time", from, to, MaxStatsMonths, MaxStatsMonths)
+			} else {
+				fe.Add("from", "%s is more than %d months before the current month %s: give %s or a later month, or give to as well", from, MaxStatsMonths, cur, earliest)
+			}
 			return nil, malformed(fe)
 		}
 	}
