@@ -226,6 +226,11 @@ func TestStatisticsFutureFrom(t *testing.T) {
 				{"ur", "/statistics.csv?from=" + next, ur, "آخری مہینے"},
 			} {
 				b.get("/lang/" + c.lang + "?next=/statistics")
+				// The page says how imported registrations count.
+				if p := b.get("/statistics"); !strings.Contains(p.body, map[string]string{"en": "Registrations imported from the allowlist kept before this portal are not counted",
+					"ur": "وائٹ لسٹ سے درآمد کی گئی رجسٹریشنز"}[c.lang]) {
+					t.Errorf("the %s statistics page does not say how imported registrations count", c.lang)
+				}
 				got := b.get(c.path)
 				if got.status != 400 || !strings.Contains(html.UnescapeString(got.body), c.says) || strings.Contains(html.UnescapeString(got.body), c.not) {
 					t.Errorf("%s %s = %d; want 400 saying %q, not %q:\n%s", c.lang, c.path, got.status, c.says, c.not, got.body)
