@@ -113,3 +113,61 @@ func TestImportStatistics(t *testing.T) {
 		}
 	})
 }
+
+// A holiday added or removed in the past changes the working hours of the
+// decisions around it: the months built since are marked for rebuild. One
+// still to come, or a change of anything else, marks nothing.
+func TestHolidayChangeMarksMonths(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		// 23 November 2026: the job builds October and November.
+		if _, err := h.svc.RebuildStats(h.ctx); err != nil {
+			t.Fatal(err)
+		}
+		admin := h.staff("admin")
+		dirty := func() []string {
+			t.Helper()
+			var out []string
+			if err := h.db.Read(h.ctx, func(tx Tx) error {
+				var err error
+				out, err = tx.DirtyStatsMonths(h.ctx, "", "")
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return out
+		}
+		set, err := h.svc.Settings(h.ctx, admin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			name string
+			edit func(*Settings)
+			want []string
+		}{
+			{"another setting", func(s *Settings) { s.AppealDays++ }, nil},
+			{"a holiday to come", func(s *Settings) { s.Holidays = append(s.Holidays, Holiday{Date: "2026-12-31", Name: "to come"}) }, nil},
+			{"a holiday in October", func(s *Settings) { s.Holidays = append(s.Holidays, Holiday{Date: "2026-10-15", Name: "declared late"}) },
+				[]string{"2026-10", "2026-11"}},
+		} {
+			c.edit(&set)
+			if _, err := h.svc.UpdateSettings(h.ctx, admin, set); err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+			if got := dirty(); !slices.Equal(got, c.want) {
+				t.Errorf("%s: months marked %v, want %v", c.name, got, c.want)
+			}
+		}
+		if _, err := h.svc.RebuildStats(h.ctx); err != nil || len(dirty()) != 0 {
+			t.Errorf("after the job: marked %v, %v", dirty(), err)
+		}
+		// Taking the October holiday out again marks them again.
+		set.Holidays = set.Holidays[:len(set.Holidays)-1]
+		if _, err := h.svc.UpdateSettings(h.ctx, admin, set); err != nil {
+			t.Fatal(err)
+		}
+		if got := dirty(); !slices.Equal(got, []string{"2026-10", "2026-11"}) {
+			t.Errorf("a holiday removed: months marked %v", got)
+		}
+	})
+}

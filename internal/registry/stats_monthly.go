@@ -34,7 +34,8 @@ import (
 // addresses and mobile numbers of each month they were valid at its end.
 // An import with past approval dates changes those figures of closed
 // months, so it marks them (MarkStatsDirty, in its transaction) and the
-// next rebuild takes them up again.
+// next rebuild takes them up again; so does a holiday added or removed in
+// the past (markHolidayMonths), which changes the working hours.
 
 // SuppressBelow is the small-count threshold: a count below it is shown as
 // "<5", and a rate, share or median over fewer cases is not shown (the
@@ -930,7 +931,7 @@ func (s *Service) buildStatsMonth(ctx context.Context, month string, keep bool) 
 // RebuildStats is the stats-rollup job: it rebuilds the current month and
 // the one before (a month is final once rebuilt after its end), every
 // month marked dirty (its history changed after it was built: an import of
-// registrations approved before), and builds every month since the first
+// registrations approved before, a past holiday changed), and builds every month since the first
 // submission that has no row yet. It returns how many months it built.
 func (s *Service) RebuildStats(ctx context.Context) (int, error) {
 	now := s.Now().In(PKT.Loc)
