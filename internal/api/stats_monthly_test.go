@@ -51,6 +51,8 @@ func TestStatsMonthly(t *testing.T) {
 			alice := signup(c, "alice.stats@example.pk", "company")
 			seedStatsMonth(t, c, alice, 7, 2)
 			month := time.Now().In(registry.PKT.Loc).Format("2006-01")
+			m0, _, _ := registry.MonthRange(month)
+			next := m0.AddDate(0, 1, 0).Format("2006-01")
 			st := c.want(c.do("GET", "/api/v1/stats?from="+month+"&to="+month, "", nil), 200).json(t)
 			if st["from"] != month || st["to"] != month || st["suppress_below"] != float64(5) {
 				t.Errorf("period = %v..%v, threshold %v", st["from"], st["to"], st["suppress_below"])
@@ -139,11 +141,14 @@ func TestStatsMonthly(t *testing.T) {
 				{"from=2026-03&to=2026-01", "from", "after to"},
 				{"from=2020-01&to=" + month, "from", "at most 36 months"},
 				{"to=2999-01", "to", "after the current month"},
+				// A from in the future alone names itself and the latest
+				// month, not a to never given (issue 13).
+				{"from=" + next, "from", next + " is after the current month " + month + ": statistics exist only up to " + month},
 				{"from=" + month + "&from=2026-01&to=" + month, "from", "only once"},
 				{"to=" + month + "&to=" + month, "to", "only once"},
 			} {
 				res := c.want(c.do("GET", "/api/v1/stats?"+bad.q, "", nil), 400)
-				if msg := res.errorField(t, bad.field); !strings.Contains(msg, bad.says) {
+				if msg := res.errorField(t, bad.field); !strings.Contains(msg, bad.says) || !strings.Contains(bad.q, "to=") && strings.Contains(msg, "after to") {
 					t.Errorf("%s: %s = %q, want it to say %q", bad.q, bad.field, msg, bad.says)
 				}
 			}

@@ -215,7 +215,7 @@ func (s *Server) statisticsDownload(w http.ResponseWriter, r *http.Request) {
 	isJSON := strings.HasSuffix(r.URL.Path, ".json")
 	if err != nil {
 		if code := registry.ErrorCode(err); code == registry.EMALFORMED || code == registry.EINVALID {
-			downloadError(w, err, isJSON)
+			downloadError(w, r, err, isJSON)
 			return
 		}
 		s.fail(w, r, err)
@@ -274,18 +274,20 @@ func notModified(r *http.Request, etag string, modified time.Time) bool {
 // downloadError answers a download's bad period as its format can carry
 // it: the API's error object for JSON ({"error":{"code","message",
 // "fields"}}), the message as plain text for CSV (a spreadsheet shows a
-// one-line text; an HTML page would be read as data).
-func downloadError(w http.ResponseWriter, err error, isJSON bool) {
+// one-line text; an HTML page would be read as data), in the language of
+// the page it was linked from, as the page says it.
+func downloadError(w http.ResponseWriter, r *http.Request, err error, isJSON bool) {
 	if !isJSON {
+		lang := currentLang(r)
 		// One line per field at fault, named as in the query.
-		text := registry.ErrorMessage(err) + "\n"
+		text := translateDomain(lang, registry.ErrorMessage(err)) + "\n"
 		if e, ok := err.(*registry.Error); ok && len(e.Fields) > 0 {
 			text = ""
 			for _, k := range slices.Sorted(maps.Keys(e.Fields)) {
-				text += k + ": " + e.Fields[k] + "\n"
+				text += k + ": " + translateDomain(lang, e.Fields[k]) + "\n"
 			}
 		}
-		http.Error(w, "ipreg statistics, bad period:\n"+text, http.StatusBadRequest)
+		http.Error(w, translate(lang, "ipreg statistics, bad period:")+"\n"+text, http.StatusBadRequest)
 		return
 	}
 	detail := map[string]any{"code": registry.ErrorCode(err), "message": registry.ErrorMessage(err)}

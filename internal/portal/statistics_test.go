@@ -3,6 +3,7 @@ package portal_test
 import (
 	"encoding/csv"
 	"encoding/json"
+	"html"
 	"net/http"
 	"regexp"
 	"slices"
@@ -196,6 +197,44 @@ func TestStatisticsListEveryOperator(t *testing.T) {
 			b.get("/lang/ur?next=/statistics")
 			if u := b.get("/statistics?from=" + month + "&to=" + month); !strings.Contains(u.body, "ہر آپریٹر فہرست میں ہے") {
 				t.Errorf("the Urdu page does not say that every operator is listed")
+			}
+		})
+	}
+}
+
+// A from in the future, given alone, is refused as in the future, naming
+// it and the latest month there are statistics for, on the page, in the
+// CSV and in the JSON, in English and Urdu: never as "after to", a to the
+// visitor did not give (issue 13).
+func TestStatisticsFutureFrom(t *testing.T) {
+	for _, kind := range storetest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			e := newEnvOn(t, kind)
+			b := e.browser()
+			month := time.Now().In(registry.PKT.Loc).Format("2006-01")
+			m0, _, _ := registry.MonthRange(month)
+			next := m0.AddDate(0, 1, 0).Format("2006-01")
+			en := next + " is after the current month " + month + ": statistics exist only up to " + month
+			ur := "کے بعد ہے: اعداد و شمار صرف"
+			for _, c := range []struct {
+				lang, path, says, not string
+			}{
+				{"en", "/statistics?from=" + next, en, "after to"},
+				{"en", "/statistics.csv?from=" + next, "from: " + en, "after to"},
+				{"en", "/statistics.json?from=" + next, en, "after to"},
+				{"ur", "/statistics?from=" + next, ur, "آخری مہینے"},
+				{"ur", "/statistics.csv?from=" + next, ur, "آخری مہینے"},
+			} {
+				b.get("/lang/" + c.lang + "?next=/statistics")
+				// The page says how imported registrations count.
+				if p := b.get("/statistics"); !strings.Contains(p.body, map[string]string{"en": "Registrations imported from the allowlist kept before this portal are not counted",
+					"ur": "وائٹ لسٹ سے درآمد کی گئی رجسٹریشنز"}[c.lang]) {
+					t.Errorf("the %s statistics page does not say how imported registrations count", c.lang)
+				}
+				got := b.get(c.path)
+				if got.status != 400 || !strings.Contains(html.UnescapeString(got.body), c.says) || strings.Contains(html.UnescapeString(got.body), c.not) {
+					t.Errorf("%s %s = %d; want 400 saying %q, not %q:\n%s", c.lang, c.path, got.status, c.says, c.not, got.body)
+				}
 			}
 		})
 	}

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/ipreg/ipreg/internal/audit"
 	"github.com/ipreg/ipreg/internal/auth"
@@ -178,6 +179,9 @@ func (s *Service) UpdateSettings(ctx context.Context, actor *User, set Settings)
 		if err := tx.PutSettings(ctx, set); err != nil {
 			return err
 		}
+		if err := s.markHolidayMonths(ctx, tx, old.Holidays, set.Holidays); err != nil {
+			return err
+		}
 		return s.record(ctx, tx, actor, "settings.updated", "settings", "", set)
 	})
 	return set, err
@@ -297,4 +301,41 @@ var DemoOperators = []Operator{
 	{ID: "zong", Name: "Zong", Kind: OperatorMobile},
 	{ID: "ufone", Name: "Ufone", Kind: OperatorMobile},
 	{ID: "telenor", Name: "Telenor Pakistan", Kind: OperatorMobile},
+}
+
+// markHolidayMonths marks for rebuild the statistics' months already built
+// whose working-hour figures a holiday added or removed in the past
+// changes: the months from the holiday's on (a decision or an operator
+// answer after it may span it), to the current one. A month never built
+// is built with the new calendar anyway; a holiday still to come changes
+// nothing built.
+func (s *Service) markHolidayMonths(ctx context.Context, tx Tx, old, cur []Holiday) error {
+	was, is := map[string]bool{}, map[string]bool{}
+	for _, h := range old {
+		was[h.Date] = true
+	}
+	for _, h := range cur {
+		is[h.Date] = true
+	}
+	today := s.Now().In(PKT.Loc).Format(time.DateOnly)
+	earliest := ""
+	for _, set := range []map[string]bool{was, is} {
+		for d := range set {
+			if was[d] != is[d] && d <= today && (earliest == "" || d < earliest) {
+				earliest = d
+			}
+		}
+	}
+	if len(earliest) < len("2006-01") {
+		return nil
+	}
+	built, err := tx.StatsMonths(ctx, earliest[:len("2006-01")], today[:len("2006-01")])
+	if err != nil || len(built) == 0 {
+		return err
+	}
+	months := make([]string, len(built))
+	for i, m := range built {
+		months[i] = m.Month
+	}
+	return tx.MarkStatsDirty(ctx, months, s.Now())
 }

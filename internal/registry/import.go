@@ -328,6 +328,11 @@ func (s *Service) ImportRegistrations(ctx context.Context, r io.Reader, opt Impo
 		if err := tx.InsertImport(ctx, batch); err != nil {
 			return err
 		}
+		// The registrations were active at the end of months already in
+		// the statistics' rollup, which the job would not rebuild.
+		if err := tx.MarkStatsDirty(ctx, importedMonths(batch.Registrations, pl.now), pl.now); err != nil {
+			return err
+		}
 		for _, e := range audits {
 			if err := tx.AppendAudit(ctx, e); err != nil {
 				return err
@@ -1005,4 +1010,30 @@ func (s *Service) importBatch(pl *importPlan, opt ImportOptions, year int, first
 		}
 	}
 	return b, audits
+}
+
+// importedMonths returns the months (YYYY-MM, PKT) whose month-end active
+// registrations regs change: those from each one's start to now's month
+// whose end (for now's month, now) falls in its validity. An import's
+// registrations start on their old approval dates, often years back.
+func importedMonths(regs []*Registration, now time.Time) []string {
+	now = now.In(PKT.Loc)
+	cur := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, PKT.Loc)
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range regs {
+		f := r.ValidFrom.In(PKT.Loc)
+		for m := time.Date(f.Year(), f.Month(), 1, 0, 0, 0, 0, PKT.Loc); !m.After(cur); m = m.AddDate(0, 1, 0) {
+			end := minTime(m.AddDate(0, 1, 0), now)
+			if !r.ValidUntil.After(end) {
+				break
+			}
+			if month := m.Format("2006-01"); !seen[month] && !r.ValidFrom.After(end) {
+				seen[month] = true
+				out = append(out, month)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
 }

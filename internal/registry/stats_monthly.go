@@ -26,6 +26,16 @@ import (
 // end, except its month-end figures of registrations, which are read from
 // the registrations' validity and end dates (an item added or given up by
 // a later amendment counts as it is now).
+//
+// Registrations imported from the allowlist kept before ipreg were not
+// applied for or decided in ipreg: they count in no month's received,
+// approved or decision-time figures (neither in the import's month nor in
+// their old approval date's), only in the month-end active registrations,
+// addresses and mobile numbers of each month they were valid at its end.
+// An import with past approval dates changes those figures of closed
+// months, so it marks them (MarkStatsDirty, in its transaction) and the
+// next rebuild takes them up again; so does a holiday added or removed in
+// the past (markHolidayMonths), which changes the working hours.
 
 // SuppressBelow is the small-count threshold: a count below it is shown as
 // "<5", and a rate, share or median over fewer cases is not shown (the
@@ -91,7 +101,7 @@ type StatsFacts struct {
 	Received map[Category]int
 	Appealed map[Category]int
 	// Events are the month's approved, rejected, returned and withdrawn
-	// timeline events.
+	// timeline events, but not the "approved" event an import writes.
 	Events []StatsEvent
 	Checks []StatsCheck
 	// Month end: active registrations by category, and their items by
@@ -733,6 +743,10 @@ func (e equation) hideOne() bool {
 func StatsPeriod(from, to string, now time.Time) ([]string, error) {
 	fe := FieldErrors{}
 	cur := now.In(PKT.Loc).Format("2006-01")
+	// A message names only what was given: with from alone, to is the
+	// current month by default, and "after to 2026-11" named a to never
+	// given for a from in the future (tester, issue 13).
+	fromGiven, toGiven := from != "", to != ""
 	if to == "" {
 		to = cur
 	}
@@ -753,10 +767,15 @@ func StatsPeriod(from, to string, now time.Time) ([]string, error) {
 	if err := malformed(fe); err != nil {
 		return nil, err
 	}
+	if fromGiven && from > cur {
+		fe.Add("from", "%s is after the current month %s: statistics exist only up to %s", from, cur, cur)
+	}
 	if to > cur {
 		fe.Add("to", "%s is after the current month %s: statistics exist only up to %s", to, cur, cur)
 	}
-	if f.After(t) {
+	// Only when both were given and neither is in the future is their
+	// order what is wrong.
+	if len(fe) == 0 && fromGiven && toGiven && f.After(t) {
 		fe.Add("from", "%s is after to %s: give the earlier month first", from, to)
 	}
 	if err := malformed(fe); err != nil {
@@ -766,7 +785,12 @@ func StatsPeriod(from, to string, now time.Time) ([]string, error) {
 	for m := f; !m.After(t); m = m.AddDate(0, 1, 0) {
 		months = append(months, m.Format("2006-01"))
 		if len(months) > MaxStatsMonths {
-			fe.Add("from", "the period %s to %s is longer than %d months: ask for at most %d months at a time", from, to, MaxStatsMonths, MaxStatsMonths)
+			earliest := t.AddDate(0, 1-MaxStatsMonths, 0).Format("2006-01")
+			if toGiven {
+				fe.Add("from", "the period %s to %s is longer than %d months: ask for at most %d months at a time", from, to, MaxStatsMonths, MaxStatsMonths)
+			} else {
+				fe.Add("from", "%s is more than %d months before the current month %s: give %s or a later month, or give to as well", from, MaxStatsMonths, cur, earliest)
+			}
 			return nil, malformed(fe)
 		}
 	}
@@ -815,10 +839,14 @@ func (s *Service) MonthlyStats(ctx context.Context, from, to string) (*PublicSta
 		return nil, err
 	}
 	var have []*MonthFigures
+	var dirty []string
 	var ops []*Operator
 	var first time.Time
 	if err := s.store.Read(ctx, func(tx Tx) error {
 		if have, err = tx.StatsMonths(ctx, months[0], months[len(months)-1]); err != nil {
+			return err
+		}
+		if dirty, err = tx.DirtyStatsMonths(ctx, months[0], months[len(months)-1]); err != nil {
 			return err
 		}
 		if ops, err = tx.ListOperators(ctx); err != nil {
@@ -832,6 +860,11 @@ func (s *Service) MonthlyStats(ctx context.Context, from, to string) (*PublicSta
 	byMonth := map[string]*MonthFigures{}
 	for _, m := range have {
 		byMonth[m.Month] = m
+	}
+	// A month whose history changed since it was built (an import) is
+	// built again now rather than shown stale until the job runs.
+	for _, m := range dirty {
+		delete(byMonth, m)
 	}
 	out := make([]*MonthFigures, 0, len(months))
 	for _, month := range months {
@@ -854,7 +887,10 @@ func (s *Service) MonthlyStats(ctx context.Context, from, to string) (*PublicSta
 }
 
 // buildStatsMonth reads month's facts, builds its figures and, if keep,
-// stores them, in one transaction.
+// stores them and takes the month's dirty mark, in one transaction. The
+// mark is taken before the facts are read: a change committed after that
+// marks the month again (on PostgreSQL's read committed, the later
+// statements see what committed before them).
 func (s *Service) buildStatsMonth(ctx context.Context, month string, keep bool) (*MonthFigures, error) {
 	start, end, err := MonthRange(month)
 	if err != nil {
@@ -866,6 +902,11 @@ func (s *Service) buildStatsMonth(ctx context.Context, month string, keep bool) 
 		run = s.store.Read
 	}
 	err = run(ctx, func(tx Tx) error {
+		if keep {
+			if err := tx.TakeStatsDirty(ctx, month); err != nil {
+				return err
+			}
+		}
 		set, err := tx.Settings(ctx)
 		if err != nil {
 			return err
@@ -888,17 +929,22 @@ func (s *Service) buildStatsMonth(ctx context.Context, month string, keep bool) 
 }
 
 // RebuildStats is the stats-rollup job: it rebuilds the current month and
-// the one before (a month is final once rebuilt after its end) and builds
-// every month since the first submission that has no row yet. It returns
-// how many months it built.
+// the one before (a month is final once rebuilt after its end), every
+// month marked dirty (its history changed after it was built: an import of
+// registrations approved before, a past holiday changed), and builds every month since the first
+// submission that has no row yet. It returns how many months it built.
 func (s *Service) RebuildStats(ctx context.Context) (int, error) {
 	now := s.Now().In(PKT.Loc)
 	cur := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, PKT.Loc)
 	var first time.Time
 	built := map[string]bool{}
+	var dirty []string
 	if err := s.store.Read(ctx, func(tx Tx) error {
 		var err error
 		if first, err = tx.FirstSubmission(ctx); err != nil {
+			return err
+		}
+		if dirty, err = tx.DirtyStatsMonths(ctx, "", ""); err != nil {
 			return err
 		}
 		have, err := tx.StatsMonths(ctx, cur.AddDate(0, -MaxStatsMonths*4, 0).Format("2006-01"), cur.Format("2006-01"))
@@ -921,6 +967,21 @@ func (s *Service) RebuildStats(ctx context.Context) (int, error) {
 	}
 	var errs unitErrors
 	n := 0
+	for _, month := range dirty {
+		built[month] = false
+		if _, _, err := MonthRange(month); err != nil || month > cur.Format("2006-01") {
+			continue // never written so; left for no rebuild to take
+		}
+		if m, _, _ := MonthRange(month); m.Before(start) {
+			// Before the first submission: kept all the same, as its
+			// registrations were active then.
+			if _, err := s.buildStatsMonth(ctx, month, true); err != nil {
+				errs.add(err)
+				continue
+			}
+			n++
+		}
+	}
 	for m := start; !m.After(cur); m = m.AddDate(0, 1, 0) {
 		month := m.Format("2006-01")
 		if built[month] {

@@ -376,17 +376,29 @@ func TestStatsPeriod(t *testing.T) {
 		from, to string
 		n        int
 		field    string
+		// says is in the field's message, not is not.
+		says, not string
 	}{
-		{"", "", 12, ""},
-		{"2026-01", "2026-03", 3, ""},
-		{"2026-03", "2026-03", 1, ""},
-		{"2026-3", "2026-04", 0, "from"},
-		{"2026-01", "March", 0, "to"},
-		{"2026-13", "2026-04", 0, "from"},
-		{"2026-05", "2026-04", 0, "from"},
-		{"2026-01", "2026-12", 0, "to"},
-		{"2023-01", "2026-11", 0, "from"},
-		{"2023-11", "2026-10", 36, ""},
+		{"", "", 12, "", "", ""},
+		{"2026-01", "2026-03", 3, "", "", ""},
+		{"2026-03", "2026-03", 1, "", "", ""},
+		{"2026-3", "2026-04", 0, "from", "", ""},
+		{"2026-01", "March", 0, "to", "", ""},
+		{"2026-13", "2026-04", 0, "from", "", ""},
+		{"2026-05", "2026-04", 0, "from", "", ""},
+		{"2026-01", "2026-12", 0, "to", "", ""},
+		{"2023-01", "2026-11", 0, "from", "", ""},
+		{"2023-11", "2026-10", 36, "", "", ""},
+		{"2023-12", "", 36, "", "", ""},
+		// What was wrong, in the words of what was given: a from in the
+		// future alone is in the future, not "after to" (no to was given).
+		{from: "2026-12", field: "from", says: "2026-12 is after the current month 2026-11: statistics exist only up to 2026-11", not: "after to"},
+		{from: "2026-12", to: "2026-12", field: "from", says: "2026-12 is after the current month 2026-11", not: "after to"},
+		{from: "2026-12", to: "2026-10", field: "from", says: "2026-12 is after the current month 2026-11", not: "after to"},
+		{from: "2026-10", to: "2026-12", field: "to", says: "2026-12 is after the current month 2026-11"},
+		{from: "2026-10", to: "2026-09", field: "from", says: "2026-10 is after to 2026-09: give the earlier month first"},
+		{from: "2023-11", field: "from", says: "2023-11 is more than 36 months before the current month 2026-11: give 2023-12 or a later month", not: "the period"},
+		{from: "2023-01", to: "2026-01", field: "from", says: "the period 2023-01 to 2026-01 is longer than 36 months"},
 	} {
 		t.Run(fmt.Sprintf("%s..%s", tc.from, tc.to), func(t *testing.T) {
 			months, err := StatsPeriod(tc.from, tc.to, now)
@@ -399,6 +411,17 @@ func TestStatsPeriod(t *testing.T) {
 			e, ok := err.(*Error)
 			if !ok || e.Code != EMALFORMED || e.Fields[tc.field] == "" {
 				t.Fatalf("got %v, want an EMALFORMED error on %s", err, tc.field)
+			}
+			for k, m := range e.Fields {
+				if k != tc.field && tc.says != "" && !(tc.from > "2026-11" && tc.to > "2026-11") {
+					t.Errorf("also %s: %q; want only %s", k, m, tc.field)
+				}
+			}
+			if got := e.Fields[tc.field]; !strings.Contains(got, tc.says) || tc.not != "" && strings.Contains(got, tc.not) {
+				t.Errorf("%s: %q; want it to say %q and not %q", tc.field, got, tc.says, tc.not)
+			}
+			if len(e.Fields) == 1 && !strings.Contains(e.Message, tc.says) {
+				t.Errorf("message %q; want it to say %q", e.Message, tc.says)
 			}
 		})
 	}

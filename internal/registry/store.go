@@ -273,6 +273,17 @@ type Tx interface {
 	StatsMonths(ctx context.Context, from, to string) ([]*MonthFigures, error)
 	// PutStatsMonth stores (or replaces) a month's rollup row.
 	PutStatsMonth(ctx context.Context, m *MonthFigures) error
+	// MarkStatsDirty records months (YYYY-MM) whose rollup rows must be
+	// rebuilt because their history changed; a month marked already stays
+	// marked once.
+	MarkStatsDirty(ctx context.Context, months []string, at time.Time) error
+	// DirtyStatsMonths returns the marked months from to to (inclusive,
+	// "" for no bound), in order.
+	DirtyStatsMonths(ctx context.Context, from, to string) ([]string, error)
+	// TakeStatsDirty removes month's mark. A rebuild takes it before it
+	// reads the month's facts, so a change committed after the facts were
+	// read leaves its own mark for the next rebuild.
+	TakeStatsDirty(ctx context.Context, month string) error
 	// FirstSubmission returns the earliest submission time (zero if none).
 	FirstSubmission(ctx context.Context) (time.Time, error)
 

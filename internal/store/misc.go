@@ -227,6 +227,24 @@ func (t *tx) Stats(ctx context.Context, now time.Time) (*registry.Stats, error) 
 	for k, v := range m {
 		st.ApplicationsByState[registry.State(k)] = v
 	}
+	// Imported registrations' applications (approved, kind new) are not
+	// applications the regulator received or decided in ipreg: they are
+	// left out of the application counts, as from the monthly statistics
+	// (registry.StatsFacts), and counted in the registrations only. Taken
+	// off by one query over the imported registrations (import_key's
+	// index) rather than a lookup per application of the whole table.
+	imported, err := t.countBy(ctx, `SELECT a.state, COUNT(*) FROM registrations r JOIN applications a ON a.id = r.application_id
+		WHERE r.import_key IS NOT NULL GROUP BY a.state`)
+	if err != nil {
+		return nil, fmt.Errorf("stats: %w", err)
+	}
+	importedAll := 0
+	for k, v := range imported {
+		importedAll += v
+		if st.ApplicationsByState[registry.State(k)] -= v; st.ApplicationsByState[registry.State(k)] <= 0 {
+			delete(st.ApplicationsByState, registry.State(k))
+		}
+	}
 	if m, err = t.countBy(ctx, `SELECT status, COUNT(*) FROM registrations GROUP BY status`); err != nil {
 		return nil, fmt.Errorf("stats: %w", err)
 	}
@@ -257,7 +275,14 @@ func (t *tx) Stats(ctx context.Context, now time.Time) (*registry.Stats, error) 
 	for k, v := range m {
 		st.ApplicationsByKind[registry.AppKind(k)] = v
 	}
-	if m, err = t.countBy(ctx, `SELECT kind, COUNT(*) FROM applications WHERE state = 'approved' AND decided_at >= ? GROUP BY kind`,
+	// Every imported application is of kind new.
+	if st.ApplicationsByKind[registry.KindNew] -= importedAll; st.ApplicationsByKind[registry.KindNew] <= 0 {
+		delete(st.ApplicationsByKind, registry.KindNew)
+	}
+	// An imported application's decided_at is the old allowlist's
+	// approval date, which may fall in the last 30 days: not counted.
+	if m, err = t.countBy(ctx, `SELECT a.kind, COUNT(*) FROM applications a WHERE a.state = 'approved' AND a.decided_at >= ?
+		AND NOT EXISTS (SELECT 1 FROM registrations r WHERE r.application_id = a.id AND r.import_key IS NOT NULL) GROUP BY a.kind`,
 		tm(now.AddDate(0, 0, -30))); err != nil {
 		return nil, fmt.Errorf("stats: %w", err)
 	}

@@ -62,8 +62,14 @@ func (t *tx) StatsFacts(ctx context.Context, from, to, monthEnd time.Time) (*reg
 		return nil, fmt.Errorf("statistics facts: %w", err)
 	}
 
+	// An imported registration's application has an "approved" event at
+	// the import: a record of the import, not a decision the regulator
+	// took in ipreg that month (registry.StatsFacts). Its registration
+	// (import_key set, found by the unique application_id) tells it apart;
+	// a later renewal or amendment is an application of its own and counts.
 	rows, err = t.query(ctx, `SELECT a.category, e.type, e.at, e.note, a.submitted_at, a.sla_due_at FROM events e JOIN applications a ON a.id = e.application_id
-		WHERE e.type IN ('approved', 'rejected', 'returned', 'withdrawn') AND e.at >= ? AND e.at < ?`, lo, hi)
+		WHERE e.type IN ('approved', 'rejected', 'returned', 'withdrawn') AND e.at >= ? AND e.at < ?
+		AND NOT EXISTS (SELECT 1 FROM registrations r WHERE r.application_id = e.application_id AND r.import_key IS NOT NULL)`, lo, hi)
 	if err != nil {
 		return nil, fmt.Errorf("statistics facts: %w", err)
 	}
@@ -145,4 +151,40 @@ func (t *tx) FirstSubmission(ctx context.Context) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("first submission: %w", err)
 	}
 	return parseTime(s), nil
+}
+
+func (t *tx) MarkStatsDirty(ctx context.Context, months []string, at time.Time) error {
+	for _, m := range months {
+		if _, err := t.exec(ctx, `INSERT INTO stats_dirty (month, marked_at) VALUES (?, ?) ON CONFLICT (month) DO NOTHING`, m, tm(at)); err != nil {
+			return fmt.Errorf("mark statistics month %s: %w", m, err)
+		}
+	}
+	return nil
+}
+
+func (t *tx) DirtyStatsMonths(ctx context.Context, from, to string) ([]string, error) {
+	if to == "" {
+		to = "9999-12"
+	}
+	rows, err := t.query(ctx, `SELECT month FROM stats_dirty WHERE month >= ? AND month <= ? ORDER BY month`, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("dirty statistics months: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var m string
+		if err := rows.Scan(&m); err != nil {
+			return nil, fmt.Errorf("dirty statistics months: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+func (t *tx) TakeStatsDirty(ctx context.Context, month string) error {
+	if _, err := t.exec(ctx, `DELETE FROM stats_dirty WHERE month = ?`, month); err != nil {
+		return fmt.Errorf("statistics month %s: %w", month, err)
+	}
+	return nil
 }

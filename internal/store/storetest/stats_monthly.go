@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -109,4 +110,30 @@ func testStatsMonthly(t *testing.T, db *store.DB) {
 		}
 		return nil
 	})
+
+	// Months marked for rebuild: marking twice keeps one mark, a range
+	// reads its own, taking one leaves the others.
+	write(t, db, func(tx registry.Tx) error { return tx.MarkStatsDirty(ctx, []string{"2026-02", "2026-03"}, to) })
+	write(t, db, func(tx registry.Tx) error { return tx.MarkStatsDirty(ctx, []string{"2026-03", "2025-12"}, to) })
+	dirty := func(from, to string) []string {
+		var out []string
+		db.Read(ctx, func(tx registry.Tx) error {
+			var err error
+			if out, err = tx.DirtyStatsMonths(ctx, from, to); err != nil {
+				t.Errorf("DirtyStatsMonths: %v", err)
+			}
+			return nil
+		})
+		return out
+	}
+	if got := dirty("", ""); !slices.Equal(got, []string{"2025-12", "2026-02", "2026-03"}) {
+		t.Errorf("dirty months %v", got)
+	}
+	if got := dirty("2026-01", "2026-02"); !slices.Equal(got, []string{"2026-02"}) {
+		t.Errorf("dirty months of 2026-01..2026-02 %v", got)
+	}
+	write(t, db, func(tx registry.Tx) error { return tx.TakeStatsDirty(ctx, "2026-03") })
+	if got := dirty("", ""); !slices.Equal(got, []string{"2025-12", "2026-02"}) {
+		t.Errorf("dirty months after taking 2026-03: %v", got)
+	}
 }
