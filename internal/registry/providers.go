@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/ipreg/ipreg/internal/audit"
 	"github.com/ipreg/ipreg/internal/auth"
 	"github.com/ipreg/ipreg/internal/hostname"
 )
@@ -257,7 +258,9 @@ func scriptWord(script string) string {
 // AddProvider adds a licensed VPN service provider to the register
 // (admins only); the provider's status defaults to active. EINVALID with
 // a message per field; ECONFLICT when another provider holds the licence
-// number. The audit log records "provider.created".
+// number. The audit log records "provider.created". The same add sent
+// again by the same admin just after (a form sent twice) returns the
+// provider the first added, and records nothing (addedBefore).
 func (s *Service) AddProvider(ctx context.Context, actor *User, in ProviderInput) (*Provider, error) {
 	if err := requireRole(actor, RoleAdmin); err != nil {
 		return nil, err
@@ -282,10 +285,65 @@ func (s *Service) AddProvider(ctx context.Context, actor *User, in ProviderInput
 		return s.record(ctx, tx, actor, "provider.created", "provider", p.ID, map[string]string{
 			"name": p.Name, "licence_number": p.LicenceNumber, "licence_date": p.LicenceDate, "status": string(p.Status), "website": p.Website})
 	})
+	if ErrorCode(err) == ECONFLICT {
+		return s.addedBefore(ctx, actor, &p, err)
+	}
 	if err != nil {
 		return nil, withLicenceField(err)
 	}
 	return &p, nil
+}
+
+// providerRepeatWindow is how long after adding a provider the same add
+// by the same admin counts as the same request sent again (a form sent
+// twice by a double click or a reload, an API call retried after a lost
+// answer), not as a mistake.
+const providerRepeatWindow = 10 * time.Minute
+
+// addedBefore answers an add of p refused (conflict) because its licence
+// number is on the register. When the provider holding it is exactly p
+// (every field as checked), unchanged since, added by actor within
+// providerRepeatWindow, the add is the same request sent again while the
+// first was being saved (two presses of "Add", as the import's confirm
+// meets): the provider is there as asked, so it is returned, not an
+// error the admin would take for a failure. Otherwise the conflict
+// names the provider that holds the number.
+func (s *Service) addedBefore(ctx context.Context, actor *User, p *Provider, conflict error) (*Provider, error) {
+	var held *Provider
+	var created []audit.Entry
+	err := s.store.Read(ctx, func(tx Tx) error {
+		ps, err := tx.ListProviders(ctx)
+		if err != nil {
+			return err
+		}
+		for _, q := range ps {
+			if q.LicenceNumber == p.LicenceNumber {
+				held = q
+			}
+		}
+		if held == nil {
+			return nil
+		}
+		created, err = tx.AuditEntriesAbout(ctx, []AuditObject{{Type: "provider", ID: held.ID}})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if held == nil { // changed again since the conflict: say what the store said
+		return nil, withLicenceField(conflict)
+	}
+	same := held.Revision == 1 && held.Name == p.Name && held.LicenceDate == p.LicenceDate &&
+		held.Status == p.Status && held.Website == p.Website && s.Now().Sub(held.CreatedAt) <= providerRepeatWindow
+	if same {
+		for _, e := range created {
+			if e.Action == "provider.created" && e.ActorID == actorID(actor) {
+				return held, nil
+			}
+		}
+	}
+	return nil, Errorf(ECONFLICT, "licence number %s is already on the register, held by the provider %s; check the number, or change that provider instead",
+		held.LicenceNumber, held.Name).WithField("licence_number")
 }
 
 // UpdateProvider changes the fields in of provider id (admins only); nil

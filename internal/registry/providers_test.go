@@ -515,3 +515,42 @@ func TestProviderLegacyWebsiteRespelled(t *testing.T) {
 		}
 	})
 }
+
+// The same add sent twice by one admin (the form sent twice while the
+// first was being saved) returns the provider the first added, not a
+// conflict the admin would take for a failure; a different provider with
+// the number, another admin's add, or the same add long after is still a
+// conflict, naming the provider that holds the number.
+func TestProviderAddedTwice(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		admin := h.staff("admin")
+		other := *admin
+		other.ID = "usr_other_admin"
+		p, err := h.svc.AddProvider(h.ctx, admin, validProvider())
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.clock.Add(2 * time.Second)
+		typedAgain := validProvider()
+		typedAgain.LicenceNumber, typedAgain.Name = str(" pta/vpn/2026/004 "), str(" Safe Tunnels Ltd")
+		again, err := h.svc.AddProvider(h.ctx, admin, typedAgain)
+		if err != nil || !reflect.DeepEqual(again, p) {
+			t.Errorf("the same add again = %+v, %v; want %+v", again, err, p)
+		}
+		differs := validProvider()
+		differs.Name = str("Another Ltd")
+		for name, tt := range map[string]struct {
+			u  *User
+			in ProviderInput
+		}{"another provider": {admin, differs}, "another admin": {&other, validProvider()}} {
+			_, err := h.svc.AddProvider(h.ctx, tt.u, tt.in)
+			if e, ok := err.(*Error); !ok || e.Code != ECONFLICT || !strings.Contains(e.Fields["licence_number"], "PTA/VPN/2026/004 is already on the register, held by the provider Safe Tunnels Ltd") {
+				t.Errorf("%s: %v; want a conflict naming the provider", name, err)
+			}
+		}
+		h.clock.Add(time.Hour)
+		if _, err := h.svc.AddProvider(h.ctx, admin, validProvider()); ErrorCode(err) != ECONFLICT {
+			t.Errorf("the same add an hour later: %v; want a conflict", err)
+		}
+	})
+}
