@@ -33,6 +33,10 @@ func TestProviderValidation(t *testing.T) {
 		// Tester t2, minors 7 and 8.
 		{"line break", func(in *ProviderInput) { in.Name = str("Safe\nTunnels") }, "name", "on one line"},
 		{"line separator", func(in *ProviderInput) { in.Name = str("Safe\u2028Tunnels") }, "name", "on one line"},
+		{"next line (NEL)", func(in *ProviderInput) { in.Name = str("Safe\u0085Tunnels") }, "name", "on one line"},
+		{"tab", func(in *ProviderInput) { in.Name = str("Safe\tTunnels") }, "name", "contains a tab character; type a space instead"},
+		{"C1 control", func(in *ProviderInput) { in.Name = str("Safe\u0080Tunnels") }, "name", "control characters"},
+		{"escape", func(in *ProviderInput) { in.Name = str("Safe\x1b[1mTunnels") }, "name", "control characters"},
 		{"noncharacter FFFE", func(in *ProviderInput) { in.Name = str("Safe\uFFFETunnels") }, "name", "noncharacter (U+FFFE)"},
 		{"noncharacter FDD0", func(in *ProviderInput) { in.Name = str("Safe\uFDD0Tunnels") }, "name", "noncharacter (U+FDD0)"},
 		{"no licence", func(in *ProviderInput) { in.LicenceNumber = nil }, "licence_number", "is required"},
@@ -305,6 +309,11 @@ func TestNoticeExpiryRules(t *testing.T) {
 			{"year 9999", func(in *NoticeInput) { in.ExpiresAt = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC) }, "expires_at", "at most 10 years ahead"},
 			{"title with a line break", func(in *NoticeInput) { in.TitleEN = "Dead\nline" }, "title_en", "on one line"},
 			{"body with a noncharacter", func(in *NoticeInput) { in.BodyEN = "Text\uFFFF." }, "body_en", "noncharacter"},
+			{"title with a tab", func(in *NoticeInput) { in.TitleEN = "Dead\tline" }, "title_en", "contains a tab character; type a space instead"},
+			{"Urdu title with a tab", func(in *NoticeInput) { in.TitleUR = "اہم\tاعلان" }, "title_ur", "contains a tab character"},
+			{"title with a C1 control", func(in *NoticeInput) { in.TitleEN = "Dead\u0090line" }, "title_en", "control characters"},
+			{"title with NEL", func(in *NoticeInput) { in.TitleEN = "Dead\u0085line" }, "title_en", "on one line"},
+			{"body with a C1 control", func(in *NoticeInput) { in.BodyEN = "Text\u009b1m." }, "body_en", "control characters"},
 		} {
 			in := base
 			in.Revision = n.Revision
