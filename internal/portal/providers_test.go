@@ -386,6 +386,16 @@ func TestAdminProviderWebsiteRefusals(t *testing.T) {
 		{"https://[fe80::1%25eth0]/", "names a network interface of one computer (an IPv6 zone), not a web site", "نیٹ ورک انٹرفیس"},
 		{"http://www.example.pk/", "give the address of the provider's secure site, such as https://www.example.pk", "محفوظ ویب سائٹ کا ایڈریس دیں"},
 		{"https://\u0430\u0440\u0440\u04cf\u0435.pk/", "written only in Cyrillic letters that look like Latin ones", "لاطینی حروف جیسے دکھتے ہیں"},
+		// ٣ is an Arabic-Indic digit, not a letter.
+		{"https://example\u0663.pk", "mixes Latin letters with digits of the Arabic script in one part (example\u0663), as look-alike addresses do; write the digits as 0 to 9",
+			"لاطینی حروف کے ساتھ عربی رسم الخط کے ہندسے ملے ہوئے ہیں"},
+		// Names reserved by RFC 6761 and RFC 7686.
+		{"https://example.invalid", "example.invalid ends in .invalid, which is reserved for testing, examples or Tor (RFC 6761, RFC 7686) and names no site a browser reaches on the internet; give the provider's public website, such as https://www.example.pk",
+			"جانچ، مثالوں یا Tor کے لیے مخصوص ہے"},
+		{"https://www.vpn.test/", "ends in .test, which is reserved", "کے آخر میں \u2066.\u2068test\u2069\u2069 ہے"},
+		{"https://vpn.EXAMPLE/", "ends in .example, which is reserved", "کے آخر میں \u2066.\u2068example\u2069\u2069 ہے"},
+		{"https://expyuzz4wqqyqhjn.onion/", "ends in .onion, which is reserved", "کے آخر میں \u2066.\u2068onion\u2069\u2069 ہے"},
+		{"https://example.localhost/", "example.localhost is a loopback address", "لوپ بیک ایڈریس ہے"},
 	}
 	for _, kind := range storetest.Kinds {
 		t.Run(kind, func(t *testing.T) {

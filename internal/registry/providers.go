@@ -176,8 +176,24 @@ func checkWebsite(fe FieldErrors, s string) string {
 		fe.Add("website", "%s names a network interface of one computer (an IPv6 zone), not a web site; a provider's website must be a public host name, such as https://www.example.pk", u.Hostname())
 		return s
 	case hostname.MixedScripts:
-		fe.Add("website", "has a host name that mixes %s and %s letters in one part (%s), as look-alike addresses do; type each part of the name in one alphabet",
-			scriptWord(h.Scripts[0]), scriptWord(h.Scripts[1]), h.Label)
+		// A script met only in its digits is not called letters: ٣ in
+		// example٣ is an Arabic-Indic digit, of the Arabic script. The
+		// letters' script is named first.
+		sc, digits := h.Scripts, h.Digits
+		if digits[0] && !digits[1] {
+			sc, digits = [2]string{sc[1], sc[0]}, [2]bool{digits[1], digits[0]}
+		}
+		switch {
+		case digits[0]:
+			fe.Add("website", "has a host name that mixes digits of the %s and %s scripts in one part (%s), as look-alike addresses do; write the digits as 0 to 9",
+				scriptWord(sc[0]), scriptWord(sc[1]), h.Label)
+		case digits[1]:
+			fe.Add("website", "has a host name that mixes %s letters with digits of the %s script in one part (%s), as look-alike addresses do; write the digits as 0 to 9",
+				scriptWord(sc[0]), scriptWord(sc[1]), h.Label)
+		default:
+			fe.Add("website", "has a host name that mixes %s and %s letters in one part (%s), as look-alike addresses do; type each part of the name in one alphabet",
+				scriptWord(sc[0]), scriptWord(sc[1]), h.Label)
+		}
 		return s
 	case hostname.LatinLookAlike:
 		fe.Add("website", "has a part of its host name (%s) written only in Cyrillic letters that look like Latin ones, as look-alike addresses are made (browsers show it as xn--); if the provider's address is in Latin letters, type it in Latin letters, such as https://www.example.pk", h.Label)
@@ -217,6 +233,10 @@ func checkWebsite(fe FieldErrors, s string) string {
 		fe.Add("website", "%s is a name without a domain, which works only inside one network; a provider's website must be a public host name, such as https://www.example.pk", shown)
 	case hostname.ScopeLocalDomain:
 		fe.Add("website", "%s is a name for local networks only; a provider's website must be a public host name, such as https://www.example.pk", shown)
+	case hostname.ScopeSpecialName:
+		// RFC 6761 (.test, .example, .invalid) and RFC 7686 (.onion):
+		// names kept so that they never reach a site on the internet.
+		fe.Add("website", "%s ends in .%s, which is reserved for testing, examples or Tor (RFC 6761, RFC 7686) and names no site a browser reaches on the internet; give the provider's public website, such as https://www.example.pk", shown, h.TLD())
 	default: // ScopeNumeric
 		fe.Add("website", "%s ends in a number, so browsers take it for an IP address; a provider's website must be a public host name, such as https://www.example.pk", shown)
 	}
@@ -597,7 +617,7 @@ func (s *Service) AdminProvider(ctx context.Context, actor *User, id string) (*P
 // puts on the register, one per status, so the public page and the admin
 // forms have something to show. Real deployments start with none.
 var DemoProviders = []Provider{
-	{Name: "Demo Secure Tunnels (fictional)", LicenceNumber: "DEMO/VPN/2025/001", LicenceDate: "2025-01-15", Status: ProviderActive, Website: "https://tunnels.demo.example"},
+	{Name: "Demo Secure Tunnels (fictional)", LicenceNumber: "DEMO/VPN/2025/001", LicenceDate: "2025-01-15", Status: ProviderActive, Website: "https://tunnels.demo.example.com"},
 	{Name: "Example Private Networks (fictional)", LicenceNumber: "DEMO/VPN/2025/002", LicenceDate: "2025-04-02", Status: ProviderActive, Website: "https://vpn.example.com"},
 	{Name: "Sample Link Services (fictional)", LicenceNumber: "DEMO/VPN/2024/017", LicenceDate: "2024-06-30", Status: ProviderSuspended},
 }
