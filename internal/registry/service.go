@@ -483,3 +483,16 @@ func (s *Service) notifyFeed() {
 		s.feedChanged()
 	}
 }
+
+// Language is the language a tag names, "en" or "ur", or "" for any
+// other: language tags are case-insensitive (BCP 47 §2.1.1), so "UR" and
+// "Ur" are Urdu as "ur" is. Spaces around it are ignored. Every place a
+// language is read (a form, the API, ?lang=, /lang/{code}) goes through
+// here, so that one rule holds for all.
+func Language(tag string) string {
+	switch l := strings.ToLower(strings.TrimSpace(tag)); l {
+	case "en", "ur":
+		return l
+	}
+	return ""
+}
