@@ -189,6 +189,16 @@ func testProviderLegacyWebsite(t *testing.T, c *client, admin string) {
 	if _, ok := fixed["website_warning"]; ok || fixed["website"] != "https://legacy.example.pk" {
 		t.Errorf("after fixing the website: %v", fixed)
 	}
+	// website_warning is a boolean as dry_run is: false lists all, as
+	// leaving it out does; another value is refused, echoed.
+	all := c.want(c.do("GET", "/api/v1/admin/providers", admin, nil), 200).list(t)
+	if no := c.want(c.do("GET", "/api/v1/admin/providers?website_warning=false", admin, nil), 200).list(t); len(no) != len(all) {
+		t.Errorf("?website_warning=false lists %d, want all %d", len(no), len(all))
+	}
+	if got := c.want(c.do("GET", "/api/v1/admin/providers?website_warning=yes", admin, nil), 422).errorField(t, "website_warning"); !strings.Contains(got, `"yes" is neither`) {
+		t.Errorf("?website_warning=yes says %q", got)
+	}
+	c.want(c.do("GET", "/api/v1/admin/providers?website_warning=true&website_warning=false", admin, nil), 400)
 	if ws := c.want(c.do("GET", "/api/v1/admin/providers?website_warning=true", admin, nil), 200).list(t); len(ws) != 0 {
 		t.Errorf("website warnings after the fix: %v", ws)
 	}
