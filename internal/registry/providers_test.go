@@ -563,3 +563,43 @@ func TestProviderAddedTwice(t *testing.T) {
 		}
 	})
 }
+
+// A notice published with a form's id, sent again (a double click),
+// returns the notice published, once; the id with other texts, or from
+// another admin, is a conflict; an id the form did not make is refused.
+func TestNoticePublishedTwice(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		admin := h.staff("admin")
+		other := *admin
+		other.ID = "usr_other_admin"
+		in := NoticeInput{ID: "ntc_abcdefghijklmnop", TitleEN: "Office closed", TitleUR: "دفتر بند", BodyEN: "Closed on Friday.", BodyUR: "جمعہ کو بند۔"}
+		n, err := h.svc.PublishNotice(h.ctx, admin, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.clock.Add(2 * time.Second)
+		again, err := h.svc.PublishNotice(h.ctx, admin, in)
+		if err != nil || again.ID != n.ID || again.Revision != 1 {
+			t.Errorf("the same form again = %+v, %v; want notice %s", again, err, n.ID)
+		}
+		differs := in
+		differs.BodyEN = "Closed on Saturday."
+		for name, tt := range map[string]struct {
+			u  *User
+			in NoticeInput
+		}{"other texts": {admin, differs}, "another admin": {&other, in}} {
+			if _, err := h.svc.PublishNotice(h.ctx, tt.u, tt.in); ErrorCode(err) != ECONFLICT || !strings.Contains(err.Error(), `this form published the notice "Office closed" already`) {
+				t.Errorf("%s: %v; want a conflict", name, err)
+			}
+		}
+		bad := in
+		bad.ID = "ntc_x'; --"
+		if _, err := h.svc.PublishNotice(h.ctx, admin, bad); ErrorCode(err) != EINVALID {
+			t.Errorf("a made-up id: %v; want EINVALID", err)
+		}
+		ns, _ := h.svc.ListNotices(h.ctx, true)
+		if len(ns) != 1 {
+			t.Errorf("%d notices, want 1", len(ns))
+		}
+	})
+}
