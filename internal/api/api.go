@@ -192,12 +192,20 @@ func (s *Server) Handler() http.Handler {
 		})
 	}
 	for _, r := range routes {
-		h, feedRoute, public := r.handler, feedScopeRoute(r.method, r.path), publicRoutes[r.method+" "+r.path]
+		h, feedRoute, public, params := r.handler, feedScopeRoute(r.method, r.path), publicRoutes[r.method+" "+r.path], queryParams[r.method+" "+r.path]
 		handle(r.method+" "+r.path, func(w http.ResponseWriter, req *http.Request) {
 			// The token's scope, checked for every route that takes a
 			// token at once (a feed token could once revoke itself
 			// through logout, which checked no scope).
 			if err := registry.CheckScope(user(req), feedRoute || public); err != nil {
+				s.writeError(w, req, err)
+				return
+			}
+			// No route takes a query parameter twice: each reads one
+			// value, so a repeat (?page=1&page=2) is refused, 400, as
+			// the statistics' from and to were, not quietly read as
+			// its first value.
+			if err := queryOnce(req, params); err != nil {
 				s.writeError(w, req, err)
 				return
 			}
@@ -259,4 +267,13 @@ func user(r *http.Request) *registry.User {
 
 func withUser(ctx context.Context, u *registry.User) context.Context {
 	return context.WithValue(ctx, userKey, u)
+}
+
+// queryOnce refuses a parameter of params given twice in r's query;
+// nothing when the route takes none.
+func queryOnce(r *http.Request, params []string) error {
+	if len(params) == 0 || r.URL.RawQuery == "" {
+		return nil
+	}
+	return registry.QueryOnce(r.URL.Query(), params...)
 }

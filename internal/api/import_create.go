@@ -65,7 +65,9 @@ func (s *Server) createImport(w http.ResponseWriter, r *http.Request) {
 	case "true":
 		dry = true
 	default:
-		s.writeError(w, r, registry.FieldErrors{"dry_run": `must be "true" (only check the file) or "false"`}.Err())
+		fe := registry.FieldErrors{}
+		fe.Add("dry_run", `must be "true" (only check the file) or "false" (import it); %q is neither`, v)
+		s.writeError(w, r, fe.Err())
 		return
 	}
 	body, err := importBody(r)

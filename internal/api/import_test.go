@@ -29,7 +29,10 @@ func testImport(t *testing.T, c *client) {
 	admin := c.login("admin@demo.test")
 	csv := importSample(t)
 	c.want(c.raw("POST", "/api/v1/admin/imports?dry_run=true", c.login("reviewer@demo.test"), "text/csv", csv), 403)
-	c.want(c.raw("POST", "/api/v1/admin/imports?dry_run=maybe", admin, "text/csv", csv), 422)
+	if got := c.want(c.raw("POST", "/api/v1/admin/imports?dry_run=maybe", admin, "text/csv", csv), 422).errorField(t, "dry_run"); !strings.Contains(got, `"maybe" is neither`) {
+		t.Errorf("?dry_run=maybe says %q", got)
+	}
+	c.want(c.raw("POST", "/api/v1/admin/imports?dry_run=true&dry_run=false", admin, "text/csv", csv), 400)
 	c.want(c.raw("POST", "/api/v1/admin/imports", admin, "application/json", []byte(`{}`)), 415)
 	dry := c.want(c.raw("POST", "/api/v1/admin/imports?dry_run=true", admin, "text/csv", csv), 200).json(t)
 	if dry["written"] != false || dry["new_registrations"] != float64(2) || dry["new_holders"] != float64(2) || len(dry["problems"].([]any)) != 0 || dry["invited"] != float64(0) {

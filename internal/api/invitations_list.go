@@ -19,7 +19,7 @@ func (s *Server) listInvitations(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("page"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			fe.Add("page", "must be a whole number from 1")
+			fe.Add("page", "must be a whole number from 1, such as 2; %q is not", v)
 		}
 		page = n
 	}

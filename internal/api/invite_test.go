@@ -62,9 +62,17 @@ func testInvitations(t *testing.T, c *client) {
 	if past := c.want(c.do("GET", "/api/v1/admin/invitations?limit=1&page=3", admin, nil), 200).json(t); len(past["invitations"].([]any)) != 0 || past["total"] != float64(2) {
 		t.Errorf("a page past the last = %v; want none of 2", past)
 	}
-	for q, field := range map[string]string{"page=0": "page", "page=x": "page", "limit=0": "limit", "limit=1001": "limit"} {
-		if got := c.want(c.do("GET", "/api/v1/admin/invitations?"+q, admin, nil), 422).errorField(t, field); got == "" {
-			t.Errorf("?%s: no message for the field %s", q, field)
+	// Each refusal echoes the value typed, as other 422s do.
+	for q, want := range map[string][2]string{"page=0": {"page", `"0" is not`}, "page=x": {"page", `"x" is not`}, "limit=0": {"limit", `"0" is not`}, "limit=1001": {"limit", `"1001" is not`}} {
+		if got := c.want(c.do("GET", "/api/v1/admin/invitations?"+q, admin, nil), 422).errorField(t, want[0]); !strings.Contains(got, want[1]) {
+			t.Errorf("?%s: field %s says %q; want it to say %s", q, want[0], got, want[1])
+		}
+	}
+	// A parameter given twice is refused, 400, as the statistics refuse
+	// a repeated from or to, not read as its first value.
+	for q, field := range map[string]string{"page=1&page=2": "page", "limit=1&limit=5": "limit"} {
+		if got := c.want(c.do("GET", "/api/v1/admin/invitations?"+q, admin, nil), 400).errorField(t, field); !strings.Contains(got, "is given 2 times") {
+			t.Errorf("?%s: field %s says %q; want a refusal of the repeat", q, field, got)
 		}
 	}
 	mails := c.deliver()

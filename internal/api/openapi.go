@@ -44,3 +44,33 @@ var publicRoutes = func() map[string]bool {
 	}
 	return out
 }()
+
+// queryParams are the query parameters openapi.json documents for each
+// operation ("METHOD /path"): each is read as one value, so api.go
+// refuses one given twice (registry.QueryOnce) on every route that takes
+// any, a route added later included.
+var queryParams = func() map[string][]string {
+	var doc struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(openAPIDoc, &doc); err != nil {
+		panic("openapi.json: " + err.Error())
+	}
+	out := map[string][]string{}
+	for path, ops := range doc.Paths {
+		for method, raw := range ops {
+			var op struct {
+				Parameters []struct{ Name, In string } `json:"parameters"`
+			}
+			if json.Unmarshal(raw, &op) != nil {
+				continue // "parameters" shared by a path's operations: none here
+			}
+			for _, p := range op.Parameters {
+				if p.In == "query" {
+					out[strings.ToUpper(method)+" "+path] = append(out[strings.ToUpper(method)+" "+path], p.Name)
+				}
+			}
+		}
+	}
+	return out
+}()

@@ -189,12 +189,55 @@ func testProviderLegacyWebsite(t *testing.T, c *client, admin string) {
 	if _, ok := fixed["website_warning"]; ok || fixed["website"] != "https://legacy.example.pk" {
 		t.Errorf("after fixing the website: %v", fixed)
 	}
+	// website_warning is a boolean as dry_run is: false lists all, as
+	// leaving it out does; another value is refused, echoed.
+	all := c.want(c.do("GET", "/api/v1/admin/providers", admin, nil), 200).list(t)
+	if no := c.want(c.do("GET", "/api/v1/admin/providers?website_warning=false", admin, nil), 200).list(t); len(no) != len(all) {
+		t.Errorf("?website_warning=false lists %d, want all %d", len(no), len(all))
+	}
+	if got := c.want(c.do("GET", "/api/v1/admin/providers?website_warning=yes", admin, nil), 422).errorField(t, "website_warning"); !strings.Contains(got, `"yes" is neither`) {
+		t.Errorf("?website_warning=yes says %q", got)
+	}
+	c.want(c.do("GET", "/api/v1/admin/providers?website_warning=true&website_warning=false", admin, nil), 400)
 	if ws := c.want(c.do("GET", "/api/v1/admin/providers?website_warning=true", admin, nil), 200).list(t); len(ws) != 0 {
 		t.Errorf("website warnings after the fix: %v", ws)
 	}
 	one := c.want(c.do("GET", path, admin, nil), 200).json(t)
 	if _, ok := one["website_warning"]; ok || one["revision"] != 4.0 {
 		t.Errorf("GET after the fix: %v", one)
+	}
+	testProvidersOrder(t, c, admin)
+}
+
+// testProvidersOrder: names equal ignoring case go by licence number in
+// the JSON and the CSV (aPPLE, SORT-9, was listed before apple, SORT-1:
+// the capital's byte first), Urdu names too.
+func testProvidersOrder(t *testing.T, c *client, admin string) {
+	for _, p := range [][2]string{{"aPPLE", "SORT-9"}, {"apple", "SORT-1"}, {"محفوظ نیٹ", "SORT-8"}, {"محفوظ نیٹ", "SORT-2"}} {
+		c.want(c.do("POST", "/api/v1/admin/providers", admin, map[string]string{"name": p[0], "licence_number": p[1], "licence_date": "2025-01-05"}), 201)
+	}
+	want := []string{"SORT-1", "SORT-9", "SORT-2", "SORT-8"}
+	var got []string
+	for _, p := range c.want(c.do("GET", "/api/v1/providers", "", nil), 200).list(t) {
+		if l, _ := p["licence_number"].(string); strings.HasPrefix(l, "SORT-") {
+			got = append(got, l)
+		}
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("JSON order %v, want %v", got, want)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(c.want(c.do("GET", "/api/v1/providers.csv", "", nil), 200).body)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = nil
+	for _, r := range rows {
+		if strings.HasPrefix(r[1], "SORT-") {
+			got = append(got, r[1])
+		}
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("CSV order %v, want %v", got, want)
 	}
 }
 

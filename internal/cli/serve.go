@@ -586,7 +586,10 @@ func parsePublicURL(v string) (string, error) {
 // badHost says what is wrong with a URL's host, or "": the rules are
 // package hostname's (an IP literal without zone, or a DNS name valid under
 // the IDNA Lookup profile and written as that profile writes it), shared
-// with the register's provider websites.
+// with the register's provider websites. Unlike a provider's website, any
+// name is taken (hostname.Scope is not asked): a registry on a private
+// network, or a test deployment at https://ipreg.test or
+// http://localhost:8080, links to itself.
 func badHost(h string) string {
 	host, p := hostname.Parse(h)
 	switch p {
@@ -599,6 +602,9 @@ func badHost(h string) string {
 	case hostname.Unusual:
 		return fmt.Sprintf("the host %q is written unusually; write it as %q", h, host.Want)
 	case hostname.MixedScripts:
+		if host.Digits[0] || host.Digits[1] { // ٣ is an Arabic-Indic digit, not a letter
+			return fmt.Sprintf("the host %q mixes characters of the %s and %s scripts in one label (%s), digits among them, as look-alike names do; write digits as 0 to 9 and each label in one alphabet", h, host.Scripts[0], host.Scripts[1], host.Label)
+		}
 		return fmt.Sprintf("the host %q mixes %s and %s letters in one label (%s), as look-alike names do; type each label in one alphabet", h, host.Scripts[0], host.Scripts[1], host.Label)
 	case hostname.LatinLookAlike:
 		return fmt.Sprintf("the host %q has a label written only in Cyrillic letters that look like Latin ones (%s), as look-alike names are; type the name in Latin letters", h, host.Label)

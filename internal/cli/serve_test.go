@@ -61,6 +61,11 @@ func TestParsePublicURL(t *testing.T) {
 		{"https://پی.ٹی.اے.pk:8443/x", "https://xn--3ib0n.xn--yib0o.xn--mgb65a.pk:8443/x", ""},
 		{"https://xn--mgbai9azgqp6j.pk", "https://xn--mgbai9azgqp6j.pk", ""},
 		{"http://localhost:8080", "http://localhost:8080", ""},
+		// Names reserved for testing are a test deployment's address:
+		// taken here, though a provider's website refuses them.
+		{"https://ipreg.test", "https://ipreg.test", ""},
+		{"http://ipreg.localhost:8080", "http://ipreg.localhost:8080", ""},
+		{"https://example\u0663.pk", "", "digits among them"},
 		// Look-alikes and overlong labels, as for providers' websites.
 		{"https://ipreg.p\u0430yments.pk", "", "mixes Latin and Cyrillic letters in one label (p\u0430yments)"},
 		{"https://xn--pyments-2fg.pk", "", "mixes Latin and Cyrillic letters"},

@@ -75,6 +75,11 @@ type Host struct {
 	// Scripts, for MixedScripts, names the first two scripts mixed in
 	// Label (Go's unicode script names: "Latin", "Cyrillic", …).
 	Scripts [2]string
+	// Digits, for MixedScripts, says of each of Scripts whether Label
+	// holds only digits of it (example٣: Arabic-Indic digits, whose
+	// Unicode script is Arabic), so that a message says "digits", not
+	// "letters".
+	Digits [2]bool
 }
 
 // IsIP reports whether the host is an IP literal.
@@ -121,7 +126,25 @@ const (
 	// which browsers take for an IPv4 address but which is not a valid
 	// one ("1.2.3.4.5").
 	ScopeNumeric
+	// ScopeSpecialName: a name under a top-level label reserved so that it
+	// never names a site on the internet (SpecialTLDs): .test, .example,
+	// .invalid (RFC 6761 §6.2, 6.4, 6.5) and .onion (RFC 7686, reached only
+	// through Tor). .localhost is ScopeLoopback.
+	ScopeSpecialName
 )
+
+// SpecialTLDs are the top-level labels of ScopeSpecialName. Only the
+// provider's website is held to them: --public-url may be a test
+// deployment's (https://ipreg.test), and takes any name.
+var SpecialTLDs = []string{"test", "example", "invalid", "onion"}
+
+// TLD is the last label of a DNS name (in its ASCII form), "" for an IP.
+func (h Host) TLD() string {
+	if h.IsIP() {
+		return ""
+	}
+	return h.ASCII[strings.LastIndexByte(h.ASCII, '.')+1:]
+}
 
 // localTLDs are top-level labels used only inside local networks:
 // .local (mDNS, RFC 6762), .internal (ICANN's private-use TLD), .home.arpa
@@ -164,6 +187,8 @@ func (h Host) Scope() (Scope, netip.Addr) {
 		return ScopeSingleLabel, netip.Addr{}
 	case slices.Contains(localTLDs, labels[len(labels)-1]) || strings.HasSuffix(name, ".home.arpa"):
 		return ScopeLocalDomain, netip.Addr{}
+	case slices.Contains(SpecialTLDs, labels[len(labels)-1]):
+		return ScopeSpecialName, netip.Addr{}
 	}
 	return ScopePublic, netip.Addr{}
 }
@@ -263,8 +288,8 @@ func Parse(h string) (Host, Problem) {
 		// written right to left (the Bidi rule, RFC 5893): say so, as
 		// for any other mix, rather than only "not valid".
 		for _, l := range strings.FieldsFunc(strings.ToLower(h), isIDNADot) {
-			if a, b, mixed := mixedScripts(l); mixed {
-				return Host{Label: l, Scripts: [2]string{a, b}}, MixedScripts
+			if sc, digits, mixed := mixedScripts(l); mixed {
+				return Host{Label: l, Scripts: sc, Digits: digits}, MixedScripts
 			}
 		}
 		return Host{}, Invalid
@@ -286,8 +311,8 @@ func Parse(h string) (Host, Problem) {
 	}
 	labels := strings.Split(uni, ".")
 	for _, l := range labels {
-		if a, b, mixed := mixedScripts(l); mixed {
-			return Host{Label: l, Scripts: [2]string{a, b}}, MixedScripts
+		if sc, digits, mixed := mixedScripts(l); mixed {
+			return Host{Label: l, Scripts: sc, Digits: digits}, MixedScripts
 		}
 	}
 	if tld := labels[len(labels)-1]; !cyrillicTLD(tld) {
@@ -335,25 +360,32 @@ var cjk = [][]string{
 // the first two scripts met. Go's unicode tables give each character's
 // Script property (not Script_Extensions, which Go does not ship), so a
 // character used by several scripts counts for the one Unicode assigns.
-func mixedScripts(label string) (first, second string, mixed bool) {
+func mixedScripts(label string) (scripts [2]string, digits [2]bool, mixed bool) {
 	var seen []string
+	onlyDigits := map[string]bool{} // a script met only in its digits
 	for _, r := range label {
 		if unicode.In(r, unicode.Common, unicode.Inherited) {
 			continue
 		}
-		if s := scriptOf(r); s != "" && !slices.Contains(seen, s) {
-			seen = append(seen, s)
+		s := scriptOf(r)
+		if s == "" {
+			continue
 		}
+		if !slices.Contains(seen, s) {
+			seen = append(seen, s)
+			onlyDigits[s] = true
+		}
+		onlyDigits[s] = onlyDigits[s] && unicode.Is(unicode.Nd, r)
 	}
 	if len(seen) < 2 {
-		return "", "", false
+		return scripts, digits, false
 	}
 	for _, set := range cjk {
 		if !slices.ContainsFunc(seen, func(s string) bool { return !slices.Contains(set, s) }) {
-			return "", "", false
+			return scripts, digits, false
 		}
 	}
-	return seen[0], seen[1], true
+	return [2]string{seen[0], seen[1]}, [2]bool{onlyDigits[seen[0]], onlyDigits[seen[1]]}, true
 }
 
 // latinAlikeCyrillic are the Cyrillic letters that look like Latin ones

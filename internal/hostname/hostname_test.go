@@ -108,6 +108,27 @@ func TestParseScriptsAndLength(t *testing.T) {
 	}
 }
 
+// A script met only in its digits (Arabic-Indic ٣ is of the Arabic
+// script) is told apart from one met in letters, so that messages say
+// "digits" of it.
+func TestParseMixedDigits(t *testing.T) {
+	for _, tt := range []struct {
+		in      string
+		scripts [2]string
+		digits  [2]bool
+	}{
+		{"example\u0663.pk", [2]string{"Latin", "Arabic"}, [2]bool{false, true}},
+		{"\u06f3example.pk", [2]string{"Arabic", "Latin"}, [2]bool{true, false}},
+		{"example\u0645\u0663.pk", [2]string{"Latin", "Arabic"}, [2]bool{false, false}},
+		{"example\u0967.pk", [2]string{"Latin", "Devanagari"}, [2]bool{false, true}},
+	} {
+		h, p := Parse(tt.in)
+		if p != MixedScripts || h.Scripts != tt.scripts || h.Digits != tt.digits {
+			t.Errorf("Parse(%q) = %+v, %v; want MixedScripts of %v, digits %v", tt.in, h, p, tt.scripts, tt.digits)
+		}
+	}
+}
+
 // Scope says why a host is not a public site's, and the address a browser
 // makes of a name that ends in a number.
 func TestScope(t *testing.T) {
@@ -145,6 +166,14 @@ func TestScope(t *testing.T) {
 		{"printer.local", ScopeLocalDomain, ""},
 		{"db.internal", ScopeLocalDomain, ""},
 		{"router.home.arpa", ScopeLocalDomain, ""},
+		// Reserved names (RFC 6761, RFC 7686), in any case.
+		{"example.invalid", ScopeSpecialName, ""},
+		{"www.example.TEST", ScopeSpecialName, ""},
+		{"tunnels.demo.example", ScopeSpecialName, ""},
+		{"expyuzz4wqqyqhjn.onion", ScopeSpecialName, ""},
+		{"example.localhost", ScopeLoopback, ""},
+		{"test.pk", ScopePublic, ""},
+		{"example.com", ScopePublic, ""},
 	}
 	for _, tt := range tests {
 		h, p := Parse(tt.in)

@@ -1,13 +1,16 @@
 package portal_test
 
 import (
+	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/ipreg/ipreg/internal/registry"
+	"github.com/ipreg/ipreg/internal/store/storetest"
 	"github.com/ipreg/ipreg/internal/testbin"
 )
 
@@ -110,5 +113,60 @@ func TestAdminNoticeStaleForm(t *testing.T) {
 	cur, err := e.svc.Notice(e.ctx, registry.System, n.ID)
 	if err != nil || cur.TitleEN != "Registration deadline (corrected)" || cur.Revision != 3 {
 		t.Errorf("after the second save: %+v, %v", cur, err)
+	}
+}
+
+// The notice form sent twice at once (a double click) publishes one
+// notice, and both presses end in "published" (it published two); the
+// form's id sent again with other texts is refused, saying the form was
+// used, in English and Urdu. Both databases.
+func TestAdminNoticeDoubleSubmit(t *testing.T) {
+	for _, kind := range storetest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			e := newEnvOn(t, kind)
+			admin := e.browser()
+			admin.login("admin@demo.test", "demo-password-1")
+			for _, lang := range []string{"en", "ur"} {
+				admin.get("/lang/" + lang + "?next=/admin/notices")
+				form := admin.get("/admin/notices")
+				m := regexp.MustCompile(`name="id" value="(ntc_[a-z2-7]{16})"`).FindStringSubmatch(form.body)
+				if m == nil {
+					t.Fatal("the add form carries no notice id")
+				}
+				typed := url.Values{"id": {m[1]}, "title_en": {"Office closed " + lang}, "title_ur": {"دفتر بند"}, "body_en": {"Closed on Friday."}, "body_ur": {"جمعہ کو بند۔"}}
+				before, _ := e.svc.ListNotices(e.ctx, true)
+				pages := make([]page, 2)
+				var wg sync.WaitGroup
+				for j := range pages {
+					wg.Go(func() {
+						req, _ := http.NewRequest("POST", e.base+"/admin/notices", strings.NewReader(typed.Encode()))
+						req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+						res, err := admin.c.Do(req)
+						if err != nil {
+							t.Error(err)
+							return
+						}
+						res.Body.Close()
+						pages[j] = page{status: res.StatusCode, location: res.Header.Get("Location")}
+					})
+				}
+				wg.Wait()
+				for _, p := range pages {
+					if p.status != 303 || p.location != "/admin/notices?msg=notice_published" {
+						t.Errorf("%s: a press of Publish = %d %s; want both to show the notice published", lang, p.status, p.location)
+					}
+				}
+				if after, _ := e.svc.ListNotices(e.ctx, true); len(after) != len(before)+1 {
+					t.Errorf("%s: %d notices published by two presses, want 1", lang, len(after)-len(before))
+				}
+				typed.Set("title_en", "Something else")
+				want := map[string]string{"en": "this form published the notice &#34;Office closed en&#34; already",
+					"ur": "یہ فارم اعلان \u2068&#34;Office closed ur&#34;\u2069 پہلے ہی شائع کر چکا ہے"}[lang]
+				if p := admin.post("/admin/notices", typed); p.status != 409 || !strings.Contains(p.body, want) {
+					t.Errorf("%s: the used form with other texts = %d; want 409 saying %q:\n%s", lang, p.status, want, p.body)
+				}
+			}
+		})
 	}
 }

@@ -133,8 +133,8 @@ func (v *view) NoticeChanges(n *registry.Notice) []noticeRevisionView {
 // Any other value is ignored: the page is shown in the visitor's language.
 func withQueryLang(r *http.Request) *http.Request {
 	q := r.URL.Query()
-	lang := q.Get("lang")
-	if lang != "en" && lang != "ur" {
+	lang := registry.Language(q.Get("lang")) // ?lang=UR too: tags are case-insensitive
+	if lang == "" {
 		return r
 	}
 	q.Del("lang")

@@ -77,7 +77,7 @@ func atomTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.0
 
 func (s *Server) noticesAtom(w http.ResponseWriter, r *http.Request) {
 	lang := currentLang(r)
-	switch q := r.URL.Query().Get("lang"); q {
+	switch q := registry.Language(r.URL.Query().Get("lang")); q {
 	case "en", "ur":
 		lang = q
 	default:

@@ -190,6 +190,22 @@ func testNoticesOn(t *testing.T, kind string) {
 			t.Errorf("?lang=fr for a visitor in %s: feed %d (Vary %q), page %d; want both 200 in %s", c.lang, feed.status, feed.header.Get("Vary"), page.status, c.lang)
 		}
 	}
+	// Language tags are case-insensitive (BCP 47 §2.1.1): ?lang=UR is
+	// Urdu, for the page and the feed, as is /lang/Ur.
+	for _, tag := range []string{"UR", "Ur"} {
+		feed, page := anon.get("/notices.atom?lang="+tag), anon.get("/notices?lang="+tag)
+		if feed.status != 200 || !strings.Contains(feed.body, `xml:lang="ur"`) || !strings.Contains(feed.body, "notices.atom?lang=ur") ||
+			page.status != 200 || !strings.Contains(page.body, `<html lang="ur"`) {
+			t.Errorf("?lang=%s: feed %d, page %d; want both in Urdu", tag, feed.status, page.status)
+		}
+	}
+	upper := e.browser()
+	if p := upper.get("/lang/UR?next=/notices"); p.status != 303 {
+		t.Errorf("/lang/UR = %d, want 303", p.status)
+	}
+	if p := upper.get("/notices"); !strings.Contains(p.body, `<html lang="ur"`) {
+		t.Error("/lang/UR did not switch to Urdu")
+	}
 	// Without ?lang= the language comes from the cookie or
 	// Accept-Language: a shared cache must key on them (tester t2,
 	// minor 3); with it, it need not.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ipreg/ipreg/internal/auth"
 	"github.com/ipreg/ipreg/internal/registry"
 )
 
@@ -29,6 +30,9 @@ func pktDate(t time.Time) string {
 // new one): its publication date left as shown keeps its exact time.
 func (s *Server) noticeInput(f url.Values, old *registry.Notice) (registry.NoticeInput, error) {
 	in := registry.NoticeInput{TitleEN: f.Get("title_en"), TitleUR: f.Get("title_ur"), BodyEN: f.Get("body_en"), BodyUR: f.Get("body_ur")}
+	if old == nil {
+		in.ID = f.Get("id") // the add form's own id: sent twice, it publishes once
+	}
 	fe := registry.FieldErrors{}
 	today := pktDate(s.svc.Now())
 	if p := strings.TrimSpace(f.Get("published_at")); p != "" {
@@ -103,8 +107,15 @@ func (s *Server) renderAdminNotices(w http.ResponseWriter, r *http.Request, u *r
 		s.fail(w, r, err)
 		return
 	}
+	// The add form's notice id, made now: the form sent twice (a double
+	// click, a reload) names one notice, published once. A form shown
+	// back with its errors keeps the id it was sent with.
+	id := vals.Get("id")
+	if id == "" {
+		id = auth.RandomID("ntc")
+	}
 	s.render(w, r, status, "admin_notices", &view{Title: "Notices", User: u, Err: ferr, Form: vals,
-		D: map[string]any{"Notices": ns, "Now": s.svc.Now()}})
+		D: map[string]any{"Notices": ns, "Now": s.svc.Now(), "NewID": id}})
 }
 
 // adminNoticeCreate publishes a notice; the form comes back with what was

@@ -64,6 +64,13 @@ const invitationsPage = 100
 // invitations, with links to the previous and next pages; a page that is
 // not there says so (404), with a link to the first.
 func (s *Server) renderInvitations(w http.ResponseWriter, r *http.Request, u *registry.User, status int, ferr *formError, link *registry.InvitationLink) {
+	if err := registry.QueryOnce(r.URL.Query(), "page"); err != nil {
+		// ?page=1&page=2: which page was meant is unknown; say so, as
+		// the statistics page does for a repeated from or to.
+		s.render(w, r, http.StatusBadRequest, "admin_invitations", &view{Title: "Invitations", User: u, Err: toFormError(s, r, err),
+			D: map[string]any{"NoPublicURL": s.cfg.PublicURL == "", "Repeated": true}})
+		return
+	}
 	raw := r.URL.Query().Get("page")
 	page := 1
 	if raw != "" {

@@ -74,8 +74,8 @@ func (s *Server) privacy(w http.ResponseWriter, r *http.Request) {
 
 // switchLang sets the language cookie for a year and goes back.
 func (s *Server) switchLang(w http.ResponseWriter, r *http.Request) {
-	code := r.PathValue("code")
-	if code != "en" && code != "ur" {
+	code := registry.Language(r.PathValue("code")) // /lang/UR too
+	if code == "" {
 		s.errorPage(w, r, http.StatusNotFound, "Page not found", "The portal speaks English (en) and Urdu (ur).")
 		return
 	}

@@ -357,8 +357,8 @@ func currentLang(r *http.Request) string {
 
 // langOf is the language cookie, else the browser's preference for Urdu.
 func langOf(r *http.Request) string {
-	if c, err := r.Cookie(langCookie); err == nil && (c.Value == "en" || c.Value == "ur") {
-		return c.Value
+	if c, err := r.Cookie(langCookie); err == nil && registry.Language(c.Value) != "" {
+		return registry.Language(c.Value)
 	}
 	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
 		tag := strings.ToLower(strings.TrimSpace(strings.SplitN(part, ";", 2)[0]))

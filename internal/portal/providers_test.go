@@ -2,6 +2,7 @@ package portal_test
 
 import (
 	"context"
+	"fmt"
 	"html"
 	"log/slog"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -157,7 +159,14 @@ func TestAdminProviders(t *testing.T) {
 			if p := admin.post("/admin/providers", ok); p.status != 303 || p.location != "/admin/providers?msg=saved" {
 				t.Fatalf("add = %d %s: %s", p.status, p.location, p.body)
 			}
-			if p := admin.post("/admin/providers", ok); p.status != 409 || !strings.Contains(p.body, "is already on the register") || !strings.Contains(p.body, `id="e-licence_number"`) {
+			// The same form sent again (a second press of "Add") is the
+			// provider added, not an error; another provider with the
+			// number is a conflict naming the one that holds it.
+			if p := admin.post("/admin/providers", ok); p.status != 303 || p.location != "/admin/providers?msg=saved" {
+				t.Errorf("the same add sent again = %d %s: %s", p.status, p.location, p.body)
+			}
+			other := url.Values{"name": {"Other Tunnels"}, "licence_number": {"PTA/VPN/2026/004"}, "licence_date": {"2026-02-01"}, "status": {"active"}}
+			if p := admin.post("/admin/providers", other); p.status != 409 || !strings.Contains(p.body, "is already on the register, held by the provider Safe Tunnels Ltd") || !strings.Contains(p.body, `id="e-licence_number"`) {
 				t.Errorf("duplicate licence = %d", p.status)
 			}
 			var id string
@@ -377,6 +386,16 @@ func TestAdminProviderWebsiteRefusals(t *testing.T) {
 		{"https://[fe80::1%25eth0]/", "names a network interface of one computer (an IPv6 zone), not a web site", "نیٹ ورک انٹرفیس"},
 		{"http://www.example.pk/", "give the address of the provider's secure site, such as https://www.example.pk", "محفوظ ویب سائٹ کا ایڈریس دیں"},
 		{"https://\u0430\u0440\u0440\u04cf\u0435.pk/", "written only in Cyrillic letters that look like Latin ones", "لاطینی حروف جیسے دکھتے ہیں"},
+		// ٣ is an Arabic-Indic digit, not a letter.
+		{"https://example\u0663.pk", "mixes Latin letters with digits of the Arabic script in one part (example\u0663), as look-alike addresses do; write the digits as 0 to 9",
+			"لاطینی حروف کے ساتھ عربی رسم الخط کے ہندسے ملے ہوئے ہیں"},
+		// Names reserved by RFC 6761 and RFC 7686.
+		{"https://example.invalid", "example.invalid ends in .invalid, which is reserved for testing, examples or Tor (RFC 6761, RFC 7686) and names no site a browser reaches on the internet; give the provider's public website, such as https://www.example.pk",
+			"جانچ، مثالوں یا Tor کے لیے مخصوص ہے"},
+		{"https://www.vpn.test/", "ends in .test, which is reserved", "کے آخر میں \u2066.\u2068test\u2069\u2069 ہے"},
+		{"https://vpn.EXAMPLE/", "ends in .example, which is reserved", "کے آخر میں \u2066.\u2068example\u2069\u2069 ہے"},
+		{"https://expyuzz4wqqyqhjn.onion/", "ends in .onion, which is reserved", "کے آخر میں \u2066.\u2068onion\u2069\u2069 ہے"},
+		{"https://example.localhost/", "example.localhost is a loopback address", "لوپ بیک ایڈریس ہے"},
 	}
 	for _, kind := range storetest.Kinds {
 		t.Run(kind, func(t *testing.T) {
@@ -398,6 +417,53 @@ func TestAdminProviderWebsiteRefusals(t *testing.T) {
 						providerFormValues(p.body)["website"] != tt.website {
 						t.Errorf("%s, website %q = %d, shown back %q; want 422 saying %q", lang, tt.website, p.status, providerFormValues(p.body)["website"], want)
 					}
+				}
+			}
+		})
+	}
+}
+
+// Two presses of "Add" sent at once (tester: 303 then 409 "already on
+// the register") both end in the provider added, in English and Urdu; a
+// different provider with the number is refused with a message naming
+// the one that holds it.
+func TestAdminProviderDoubleSubmit(t *testing.T) {
+	for _, kind := range storetest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			e := newEnvOn(t, kind)
+			admin := e.browser()
+			admin.login("admin@demo.test", "demo-password-1")
+			for i, lang := range []string{"en", "ur"} {
+				admin.get("/lang/" + lang + "?next=/admin/providers")
+				licence := fmt.Sprintf("DBL-%d", i+1)
+				typed := url.Values{"name": {"Double Ltd"}, "licence_number": {licence}, "licence_date": {"2026-02-01"}, "status": {"active"}}
+				pages := make([]page, 2)
+				var wg sync.WaitGroup
+				for j := range pages {
+					wg.Go(func() {
+						req, _ := http.NewRequest("POST", e.base+"/admin/providers", strings.NewReader(typed.Encode()))
+						req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+						res, err := admin.c.Do(req)
+						if err != nil {
+							t.Error(err)
+							return
+						}
+						res.Body.Close()
+						pages[j] = page{status: res.StatusCode, location: res.Header.Get("Location")}
+					})
+				}
+				wg.Wait()
+				for _, p := range pages {
+					if p.status != 303 || p.location != "/admin/providers?msg=saved" {
+						t.Errorf("%s: a press of Add = %d %s; want both to show the provider added", lang, p.status, p.location)
+					}
+				}
+				other := url.Values{"name": {"Other Ltd"}, "licence_number": {licence}, "licence_date": {"2026-02-01"}, "status": {"active"}}
+				want := map[string]string{"en": "licence number " + licence + " is already on the register, held by the provider Double Ltd",
+					"ur": "لائسنس نمبر \u2068" + licence + "\u2069 پہلے سے فہرست میں درج ہے، فراہم کنندہ \u2068Double Ltd\u2069 کے نام"}[lang]
+				if p := admin.post("/admin/providers", other); p.status != 409 || !strings.Contains(p.body, want) {
+					t.Errorf("%s: another provider with the number = %d; want 409 saying %q", lang, p.status, want)
 				}
 			}
 		})

@@ -57,8 +57,12 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (*User, *Account, 
 	if pseb != "" && !psebRe.MatchString(pseb) {
 		fe.Add("pseb_number", "must be the PSEB registration number: 3 to 30 letters, digits, / or -")
 	}
-	if in.Lang != "" && in.Lang != "en" && in.Lang != "ur" {
-		fe.Add("lang", `must be "en" (English) or "ur" (Urdu)`)
+	if in.Lang != "" {
+		if l := Language(in.Lang); l != "" {
+			in.Lang = l
+		} else {
+			fe.Add("lang", `must be "en" (English) or "ur" (Urdu)`)
+		}
 	}
 	if kind == KindIndividual {
 		if secp != "" {

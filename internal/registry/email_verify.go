@@ -111,7 +111,7 @@ func (s *Service) SetLanguage(ctx context.Context, actor *User, lang string) (*U
 	if err := requireUser(actor); err != nil {
 		return nil, err
 	}
-	if lang != "en" && lang != "ur" {
+	if lang = Language(lang); lang == "" {
 		return nil, FieldErrors{"lang": `must be "en" (English) or "ur" (Urdu)`}.Err()
 	}
 	var u *User

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -138,7 +139,19 @@ type NoticeInput struct {
 	PublishedAt      time.Time
 	ExpiresAt        time.Time
 	Revision         int
+	// ID, for PublishNotice, is the id the new notice is to have: the
+	// portal's add form carries one, made when the form was shown, so
+	// that the form sent twice (a double click, a reload) publishes one
+	// notice, not two (see PublishNotice). "" makes a new id.
+	ID string
 }
+
+// noticeIDRe is an id as auth.RandomID("ntc") makes them.
+var noticeIDRe = regexp.MustCompile(`^ntc_[a-z2-7]{16}$`)
+
+// noticeRepeatWindow is how long after publishing a notice the same
+// form sent again counts as the same request, as providerRepeatWindow.
+const noticeRepeatWindow = 10 * time.Minute
 
 // NoticeFilter selects notices.
 type NoticeFilter struct {
@@ -250,11 +263,19 @@ func (s *Service) CheckNotice(in NoticeInput, old *Notice) error {
 
 // PublishNotice stores a new notice with its first revision and audits
 // it (notice.published): for admins. EINVALID names the fields that fail.
+// With in.ID (the portal's form), the same form sent again returns the
+// notice it published (publishedBefore), and ECONFLICT when it differs.
 func (s *Service) PublishNotice(ctx context.Context, actor *User, in NoticeInput) (*Notice, error) {
 	if err := requireRole(actor, RoleAdmin); err != nil {
 		return nil, err
 	}
 	n := &Notice{ID: auth.RandomID("ntc")}
+	if in.ID != "" {
+		if !noticeIDRe.MatchString(in.ID) {
+			return nil, FieldErrors{"id": "is not a notice id the form made; open the notices page again and publish from its form"}.Err()
+		}
+		n.ID = in.ID
+	}
 	if err := s.checkNotice(in, nil, n); err != nil {
 		return nil, err
 	}
@@ -270,12 +291,47 @@ func (s *Service) PublishNotice(ctx context.Context, actor *User, in NoticeInput
 		return s.record(ctx, tx, actor, "notice.published", "notice", n.ID, map[string]string{
 			"title_en": n.TitleEN, "published_at": n.PublishedAt.Format(time.RFC3339), "expires_at": rfc3339(n.ExpiresAt)})
 	})
+	if in.ID != "" && ErrorCode(err) == ECONFLICT {
+		return s.publishedBefore(ctx, actor, in, n)
+	}
 	if err != nil {
 		return nil, err
 	}
 	rev.Changes = nil
 	n.History = []NoticeRevision{*rev}
 	return n, nil
+}
+
+// publishedBefore answers a publication refused because a notice has
+// n's id already: the form that carries the id was sent before. When that
+// notice is n as published by actor (the same texts and expiry, the same
+// publication time unless "now" was asked), within noticeRepeatWindow and
+// unchanged since, the form was sent twice while the first was being
+// saved (the fault the provider form had): the notice is there as asked,
+// and is returned, not a conflict the admin would take for a failure.
+// Otherwise ECONFLICT: the form was used already.
+func (s *Service) publishedBefore(ctx context.Context, actor *User, in NoticeInput, n *Notice) (*Notice, error) {
+	var old *Notice
+	var revs []NoticeRevision
+	err := s.store.Read(ctx, func(tx Tx) error {
+		var err error
+		if old, err = tx.Notice(ctx, n.ID, false); err != nil {
+			return err
+		}
+		revs, err = tx.NoticeRevisions(ctx, n.ID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	same := old.Revision == 1 && old.WithdrawnAt.IsZero() && len(revs) > 0 && revs[0].ChangedBy == actor.ID &&
+		s.Now().Sub(old.CreatedAt) <= noticeRepeatWindow &&
+		old.TitleEN == n.TitleEN && old.TitleUR == n.TitleUR && old.BodyEN == n.BodyEN && old.BodyUR == n.BodyUR &&
+		old.ExpiresAt.Equal(n.ExpiresAt) && (in.PublishedAt.IsZero() || old.PublishedAt.Equal(n.PublishedAt))
+	if same {
+		return old, nil
+	}
+	return nil, Errorf(ECONFLICT, "this form published the notice %q already; to publish another notice, open the notices page again and use its form", old.TitleEN)
 }
 
 func rfc3339(t time.Time) string {

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/ipreg/ipreg/internal/audit"
 	"github.com/ipreg/ipreg/internal/auth"
 	"github.com/ipreg/ipreg/internal/hostname"
 )
@@ -175,8 +176,24 @@ func checkWebsite(fe FieldErrors, s string) string {
 		fe.Add("website", "%s names a network interface of one computer (an IPv6 zone), not a web site; a provider's website must be a public host name, such as https://www.example.pk", u.Hostname())
 		return s
 	case hostname.MixedScripts:
-		fe.Add("website", "has a host name that mixes %s and %s letters in one part (%s), as look-alike addresses do; type each part of the name in one alphabet",
-			scriptWord(h.Scripts[0]), scriptWord(h.Scripts[1]), h.Label)
+		// A script met only in its digits is not called letters: ٣ in
+		// example٣ is an Arabic-Indic digit, of the Arabic script. The
+		// letters' script is named first.
+		sc, digits := h.Scripts, h.Digits
+		if digits[0] && !digits[1] {
+			sc, digits = [2]string{sc[1], sc[0]}, [2]bool{digits[1], digits[0]}
+		}
+		switch {
+		case digits[0]:
+			fe.Add("website", "has a host name that mixes digits of the %s and %s scripts in one part (%s), as look-alike addresses do; write the digits as 0 to 9",
+				scriptWord(sc[0]), scriptWord(sc[1]), h.Label)
+		case digits[1]:
+			fe.Add("website", "has a host name that mixes %s letters with digits of the %s script in one part (%s), as look-alike addresses do; write the digits as 0 to 9",
+				scriptWord(sc[0]), scriptWord(sc[1]), h.Label)
+		default:
+			fe.Add("website", "has a host name that mixes %s and %s letters in one part (%s), as look-alike addresses do; type each part of the name in one alphabet",
+				scriptWord(sc[0]), scriptWord(sc[1]), h.Label)
+		}
 		return s
 	case hostname.LatinLookAlike:
 		fe.Add("website", "has a part of its host name (%s) written only in Cyrillic letters that look like Latin ones, as look-alike addresses are made (browsers show it as xn--); if the provider's address is in Latin letters, type it in Latin letters, such as https://www.example.pk", h.Label)
@@ -216,6 +233,10 @@ func checkWebsite(fe FieldErrors, s string) string {
 		fe.Add("website", "%s is a name without a domain, which works only inside one network; a provider's website must be a public host name, such as https://www.example.pk", shown)
 	case hostname.ScopeLocalDomain:
 		fe.Add("website", "%s is a name for local networks only; a provider's website must be a public host name, such as https://www.example.pk", shown)
+	case hostname.ScopeSpecialName:
+		// RFC 6761 (.test, .example, .invalid) and RFC 7686 (.onion):
+		// names kept so that they never reach a site on the internet.
+		fe.Add("website", "%s ends in .%s, which is reserved for testing, examples or Tor (RFC 6761, RFC 7686) and names no site a browser reaches on the internet; give the provider's public website, such as https://www.example.pk", shown, h.TLD())
 	default: // ScopeNumeric
 		fe.Add("website", "%s ends in a number, so browsers take it for an IP address; a provider's website must be a public host name, such as https://www.example.pk", shown)
 	}
@@ -257,7 +278,9 @@ func scriptWord(script string) string {
 // AddProvider adds a licensed VPN service provider to the register
 // (admins only); the provider's status defaults to active. EINVALID with
 // a message per field; ECONFLICT when another provider holds the licence
-// number. The audit log records "provider.created".
+// number. The audit log records "provider.created". The same add sent
+// again by the same admin just after (a form sent twice) returns the
+// provider the first added, and records nothing (addedBefore).
 func (s *Service) AddProvider(ctx context.Context, actor *User, in ProviderInput) (*Provider, error) {
 	if err := requireRole(actor, RoleAdmin); err != nil {
 		return nil, err
@@ -282,10 +305,65 @@ func (s *Service) AddProvider(ctx context.Context, actor *User, in ProviderInput
 		return s.record(ctx, tx, actor, "provider.created", "provider", p.ID, map[string]string{
 			"name": p.Name, "licence_number": p.LicenceNumber, "licence_date": p.LicenceDate, "status": string(p.Status), "website": p.Website})
 	})
+	if ErrorCode(err) == ECONFLICT {
+		return s.addedBefore(ctx, actor, &p, err)
+	}
 	if err != nil {
 		return nil, withLicenceField(err)
 	}
 	return &p, nil
+}
+
+// providerRepeatWindow is how long after adding a provider the same add
+// by the same admin counts as the same request sent again (a form sent
+// twice by a double click or a reload, an API call retried after a lost
+// answer), not as a mistake.
+const providerRepeatWindow = 10 * time.Minute
+
+// addedBefore answers an add of p refused (conflict) because its licence
+// number is on the register. When the provider holding it is exactly p
+// (every field as checked), unchanged since, added by actor within
+// providerRepeatWindow, the add is the same request sent again while the
+// first was being saved (two presses of "Add", as the import's confirm
+// meets): the provider is there as asked, so it is returned, not an
+// error the admin would take for a failure. Otherwise the conflict
+// names the provider that holds the number.
+func (s *Service) addedBefore(ctx context.Context, actor *User, p *Provider, conflict error) (*Provider, error) {
+	var held *Provider
+	var created []audit.Entry
+	err := s.store.Read(ctx, func(tx Tx) error {
+		ps, err := tx.ListProviders(ctx)
+		if err != nil {
+			return err
+		}
+		for _, q := range ps {
+			if q.LicenceNumber == p.LicenceNumber {
+				held = q
+			}
+		}
+		if held == nil {
+			return nil
+		}
+		created, err = tx.AuditEntriesAbout(ctx, []AuditObject{{Type: "provider", ID: held.ID}})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if held == nil { // changed again since the conflict: say what the store said
+		return nil, withLicenceField(conflict)
+	}
+	same := held.Revision == 1 && held.Name == p.Name && held.LicenceDate == p.LicenceDate &&
+		held.Status == p.Status && held.Website == p.Website && s.Now().Sub(held.CreatedAt) <= providerRepeatWindow
+	if same {
+		for _, e := range created {
+			if e.Action == "provider.created" && e.ActorID == actorID(actor) {
+				return held, nil
+			}
+		}
+	}
+	return nil, Errorf(ECONFLICT, "licence number %s is already on the register, held by the provider %s; check the number, or change that provider instead",
+		held.LicenceNumber, held.Name).WithField("licence_number")
 }
 
 // UpdateProvider changes the fields in of provider id (admins only); nil
@@ -539,7 +617,7 @@ func (s *Service) AdminProvider(ctx context.Context, actor *User, id string) (*P
 // puts on the register, one per status, so the public page and the admin
 // forms have something to show. Real deployments start with none.
 var DemoProviders = []Provider{
-	{Name: "Demo Secure Tunnels (fictional)", LicenceNumber: "DEMO/VPN/2025/001", LicenceDate: "2025-01-15", Status: ProviderActive, Website: "https://tunnels.demo.example"},
+	{Name: "Demo Secure Tunnels (fictional)", LicenceNumber: "DEMO/VPN/2025/001", LicenceDate: "2025-01-15", Status: ProviderActive, Website: "https://tunnels.demo.example.com"},
 	{Name: "Example Private Networks (fictional)", LicenceNumber: "DEMO/VPN/2025/002", LicenceDate: "2025-04-02", Status: ProviderActive, Website: "https://vpn.example.com"},
 	{Name: "Sample Link Services (fictional)", LicenceNumber: "DEMO/VPN/2024/017", LicenceDate: "2024-06-30", Status: ProviderSuspended},
 }

@@ -33,6 +33,10 @@ func TestProviderValidation(t *testing.T) {
 		// Tester t2, minors 7 and 8.
 		{"line break", func(in *ProviderInput) { in.Name = str("Safe\nTunnels") }, "name", "on one line"},
 		{"line separator", func(in *ProviderInput) { in.Name = str("Safe\u2028Tunnels") }, "name", "on one line"},
+		{"next line (NEL)", func(in *ProviderInput) { in.Name = str("Safe\u0085Tunnels") }, "name", "on one line"},
+		{"tab", func(in *ProviderInput) { in.Name = str("Safe\tTunnels") }, "name", "contains a tab character; type a space instead"},
+		{"C1 control", func(in *ProviderInput) { in.Name = str("Safe\u0080Tunnels") }, "name", "control characters"},
+		{"escape", func(in *ProviderInput) { in.Name = str("Safe\x1b[1mTunnels") }, "name", "control characters"},
 		{"noncharacter FFFE", func(in *ProviderInput) { in.Name = str("Safe\uFFFETunnels") }, "name", "noncharacter (U+FFFE)"},
 		{"noncharacter FDD0", func(in *ProviderInput) { in.Name = str("Safe\uFDD0Tunnels") }, "name", "noncharacter (U+FDD0)"},
 		{"no licence", func(in *ProviderInput) { in.LicenceNumber = nil }, "licence_number", "is required"},
@@ -305,6 +309,11 @@ func TestNoticeExpiryRules(t *testing.T) {
 			{"year 9999", func(in *NoticeInput) { in.ExpiresAt = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC) }, "expires_at", "at most 10 years ahead"},
 			{"title with a line break", func(in *NoticeInput) { in.TitleEN = "Dead\nline" }, "title_en", "on one line"},
 			{"body with a noncharacter", func(in *NoticeInput) { in.BodyEN = "Text\uFFFF." }, "body_en", "noncharacter"},
+			{"title with a tab", func(in *NoticeInput) { in.TitleEN = "Dead\tline" }, "title_en", "contains a tab character; type a space instead"},
+			{"Urdu title with a tab", func(in *NoticeInput) { in.TitleUR = "اہم\tاعلان" }, "title_ur", "contains a tab character"},
+			{"title with a C1 control", func(in *NoticeInput) { in.TitleEN = "Dead\u0090line" }, "title_en", "control characters"},
+			{"title with NEL", func(in *NoticeInput) { in.TitleEN = "Dead\u0085line" }, "title_en", "on one line"},
+			{"body with a C1 control", func(in *NoticeInput) { in.BodyEN = "Text\u009b1m." }, "body_en", "control characters"},
 		} {
 			in := base
 			in.Revision = n.Revision
@@ -512,6 +521,85 @@ func TestProviderLegacyWebsiteRespelled(t *testing.T) {
 			if err != nil || got.Revision != 2 || got.Status != ProviderSuspended || got.Website != tt.canon {
 				t.Errorf("stored %q, suspended: %+v, %v; want revision 2, website %q", tt.stored, got, err, tt.canon)
 			}
+		}
+	})
+}
+
+// The same add sent twice by one admin (the form sent twice while the
+// first was being saved) returns the provider the first added, not a
+// conflict the admin would take for a failure; a different provider with
+// the number, another admin's add, or the same add long after is still a
+// conflict, naming the provider that holds the number.
+func TestProviderAddedTwice(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		admin := h.staff("admin")
+		other := *admin
+		other.ID = "usr_other_admin"
+		p, err := h.svc.AddProvider(h.ctx, admin, validProvider())
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.clock.Add(2 * time.Second)
+		typedAgain := validProvider()
+		typedAgain.LicenceNumber, typedAgain.Name = str(" pta/vpn/2026/004 "), str(" Safe Tunnels Ltd")
+		again, err := h.svc.AddProvider(h.ctx, admin, typedAgain)
+		if err != nil || !reflect.DeepEqual(again, p) {
+			t.Errorf("the same add again = %+v, %v; want %+v", again, err, p)
+		}
+		differs := validProvider()
+		differs.Name = str("Another Ltd")
+		for name, tt := range map[string]struct {
+			u  *User
+			in ProviderInput
+		}{"another provider": {admin, differs}, "another admin": {&other, validProvider()}} {
+			_, err := h.svc.AddProvider(h.ctx, tt.u, tt.in)
+			if e, ok := err.(*Error); !ok || e.Code != ECONFLICT || !strings.Contains(e.Fields["licence_number"], "PTA/VPN/2026/004 is already on the register, held by the provider Safe Tunnels Ltd") {
+				t.Errorf("%s: %v; want a conflict naming the provider", name, err)
+			}
+		}
+		h.clock.Add(time.Hour)
+		if _, err := h.svc.AddProvider(h.ctx, admin, validProvider()); ErrorCode(err) != ECONFLICT {
+			t.Errorf("the same add an hour later: %v; want a conflict", err)
+		}
+	})
+}
+
+// A notice published with a form's id, sent again (a double click),
+// returns the notice published, once; the id with other texts, or from
+// another admin, is a conflict; an id the form did not make is refused.
+func TestNoticePublishedTwice(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		admin := h.staff("admin")
+		other := *admin
+		other.ID = "usr_other_admin"
+		in := NoticeInput{ID: "ntc_abcdefghijklmnop", TitleEN: "Office closed", TitleUR: "دفتر بند", BodyEN: "Closed on Friday.", BodyUR: "جمعہ کو بند۔"}
+		n, err := h.svc.PublishNotice(h.ctx, admin, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.clock.Add(2 * time.Second)
+		again, err := h.svc.PublishNotice(h.ctx, admin, in)
+		if err != nil || again.ID != n.ID || again.Revision != 1 {
+			t.Errorf("the same form again = %+v, %v; want notice %s", again, err, n.ID)
+		}
+		differs := in
+		differs.BodyEN = "Closed on Saturday."
+		for name, tt := range map[string]struct {
+			u  *User
+			in NoticeInput
+		}{"other texts": {admin, differs}, "another admin": {&other, in}} {
+			if _, err := h.svc.PublishNotice(h.ctx, tt.u, tt.in); ErrorCode(err) != ECONFLICT || !strings.Contains(err.Error(), `this form published the notice "Office closed" already`) {
+				t.Errorf("%s: %v; want a conflict", name, err)
+			}
+		}
+		bad := in
+		bad.ID = "ntc_x'; --"
+		if _, err := h.svc.PublishNotice(h.ctx, admin, bad); ErrorCode(err) != EINVALID {
+			t.Errorf("a made-up id: %v; want EINVALID", err)
+		}
+		ns, _ := h.svc.ListNotices(h.ctx, true)
+		if len(ns) != 1 {
+			t.Errorf("%d notices, want 1", len(ns))
 		}
 	})
 }

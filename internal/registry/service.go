@@ -385,11 +385,21 @@ func text(fe FieldErrors, field, v string, max int, required bool) string {
 // line is text for a single-line field (a name, a title): a line break
 // in it would be lost or break the layout where it is shown on one line
 // (tester t2, minor 8).
+//
+// A tab is refused too: text lets it through for bodies, where it may
+// indent, but in a name or title it shows as a gap of unknown width, and
+// in the register's CSV and a spreadsheet it splits or shifts the cell.
 func line(fe FieldErrors, field, v string, max int, required bool) string {
 	n := len(fe)
 	v = text(fe, field, v, max, required)
-	if len(fe) == n && strings.ContainsAny(v, "\r\n\u2028\u2029") {
+	if len(fe) != n {
+		return v
+	}
+	switch {
+	case strings.ContainsAny(v, "\r\n\u0085\u2028\u2029"):
 		fe.Add(field, "must be on one line: remove the line breaks")
+	case strings.ContainsRune(v, '\t'):
+		fe.Add(field, "contains a tab character; type a space instead")
 	}
 	return v
 }
@@ -405,7 +415,10 @@ func text1(fe FieldErrors, field, v string, max int, required bool) string {
 		fe.Add(field, "is too long: at most %d characters", max)
 	default:
 		for _, r := range v {
-			if r < 0x20 && r != '\n' && r != '\t' && r != '\r' || r == 0x7f {
+			// C0 and DEL, and C1 (U+0080–U+009F: typed by no keyboard,
+			// they arrive from text decoded as the wrong code page) but
+			// for U+0085, a line break, which line refuses as one.
+			if unicode.IsControl(r) && r != '\n' && r != '\t' && r != '\r' && r != 0x85 {
 				fe.Add(field, "contains control characters; use plain text")
 				break
 			}
@@ -469,4 +482,17 @@ func (s *Service) notifyFeed() {
 	if s.feedChanged != nil {
 		s.feedChanged()
 	}
+}
+
+// Language is the language a tag names, "en" or "ur", or "" for any
+// other: language tags are case-insensitive (BCP 47 §2.1.1), so "UR" and
+// "Ur" are Urdu as "ur" is. Spaces around it are ignored. Every place a
+// language is read (a form, the API, ?lang=, /lang/{code}) goes through
+// here, so that one rule holds for all.
+func Language(tag string) string {
+	switch l := strings.ToLower(strings.TrimSpace(tag)); l {
+	case "en", "ur":
+		return l
+	}
+	return ""
 }

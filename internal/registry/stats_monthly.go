@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -802,16 +804,28 @@ func StatsPeriod(from, to string, now time.Time) ([]string, error) {
 // (EMALFORMED with the field): which one would count is a guess, and a
 // silent guess shows a period other than the one asked for (t1 finding 8).
 func StatsQuery(q url.Values) (from, to string, err error) {
+	if err := QueryOnce(q, "from", "to"); err != nil {
+		return "", "", err
+	}
+	return strings.TrimSpace(q.Get("from")), strings.TrimSpace(q.Get("to")), nil
+}
+
+// QueryOnce refuses, EMALFORMED naming each, a query parameter of names
+// (all of q's when none are named) given more than once: a reader takes
+// one value (url.Values.Get, the first), so ?page=1&page=2 would quietly
+// answer page 1 while the client meant either. Every query is held to it
+// (the API for all its routes; the portal's pages that read one).
+func QueryOnce(q url.Values, names ...string) error {
+	if len(names) == 0 {
+		names = slices.Sorted(maps.Keys(q))
+	}
 	fe := FieldErrors{}
-	for _, k := range []string{"from", "to"} {
+	for _, k := range names {
 		if n := len(q[k]); n > 1 {
 			fe.Add(k, "%s is given %d times (%s): give it only once", k, n, strings.Join(q[k], ", "))
 		}
 	}
-	if err := malformed(fe); err != nil {
-		return "", "", err
-	}
-	return strings.TrimSpace(q.Get("from")), strings.TrimSpace(q.Get("to")), nil
+	return malformed(fe)
 }
 
 // malformed returns fe's error as EMALFORMED: the period is a query of a

@@ -84,3 +84,20 @@ func TestUsersAdmin(t *testing.T) {
 		wantCode(t, err, ENOTFOUND)
 	})
 }
+
+// Language tags are case-insensitive (BCP 47 §2.1.1): "UR" is Urdu
+// wherever a language is read, and stored as "ur".
+func TestLanguageAnyCase(t *testing.T) {
+	for tag, want := range map[string]string{"ur": "ur", "UR": "ur", "Ur": "ur", " en ": "en", "EN": "en", "fr": "", "": "", "urd": "", "ur-PK": ""} {
+		if got := Language(tag); got != want {
+			t.Errorf("Language(%q) = %q, want %q", tag, got, want)
+		}
+	}
+	eachStore(t, func(t *testing.T, h *harness) {
+		u := h.applicant("individual")
+		got, err := h.svc.SetLanguage(h.ctx, u, "UR")
+		if err != nil || got.Lang != "ur" {
+			t.Errorf("SetLanguage(UR) = %+v, %v; want lang ur", got, err)
+		}
+	})
+}

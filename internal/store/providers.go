@@ -62,7 +62,10 @@ func (t *tx) UpdateProvider(ctx context.Context, p *registry.Provider) error {
 func (t *tx) ListProviders(ctx context.Context) ([]*registry.Provider, error) {
 	// Sorted here, not by ORDER BY: PostgreSQL's collation follows the
 	// server's locale and SQLite's compares bytes, and the register must
-	// read the same on both.
+	// read the same on both. By name ignoring case, then by licence number
+	// (unique, so the order is total), as the README says: names equal but
+	// for case ("apple", "aPPLE") go by licence number, not by their bytes
+	// (which would put the capital first whatever the licence).
 	rows, err := t.query(ctx, providerSelect)
 	if err != nil {
 		return nil, fmt.Errorf("list providers: %w", err)
@@ -80,7 +83,7 @@ func (t *tx) ListProviders(ctx context.Context) ([]*registry.Provider, error) {
 		return nil, fmt.Errorf("list providers: %w", err)
 	}
 	slices.SortFunc(out, func(a, b *registry.Provider) int {
-		return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.Name, b.Name), cmp.Compare(a.LicenceNumber, b.LicenceNumber))
+		return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.LicenceNumber, b.LicenceNumber))
 	})
 	return out, nil
 }

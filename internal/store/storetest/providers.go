@@ -27,10 +27,18 @@ func testProviders(t *testing.T, db *store.DB) {
 	b := sampleProvider("prv_b", "Alpha Tunnels", "PTA/VPN/2025/002")
 	c := sampleProvider("prv_c", "alpha tunnels", "PTA/VPN/2024/009")
 	u := sampleProvider("prv_u", "محفوظ نیٹ ورکس", "PTA/VPN/2025/003")
+	// Names equal ignoring case go by licence number, whichever is
+	// written in capitals (SORT-1 before SORT-9); Urdu names, which have
+	// no case, by name and then by licence number too.
+	e1 := sampleProvider("prv_e1", "apple", "SORT-1")
+	e9 := sampleProvider("prv_e9", "aPPLE", "SORT-9")
+	e0 := sampleProvider("prv_e0", "APPLE", "SORT-5")
+	u2 := sampleProvider("prv_u2", "محفوظ نیٹ ورکس", "PTA/VPN/2025/000")
+	u3 := sampleProvider("prv_u3", "امن نیٹ", "PTA/VPN/2025/999")
 	u.Website = "https://مثال.پاکستان/vpn" // an IDN website, stored in its Unicode form
 	c.Website, c.Status = "", registry.ProviderSuspended
 	write(t, db, func(tx registry.Tx) error {
-		for _, p := range []*registry.Provider{a, b, c, u} {
+		for _, p := range []*registry.Provider{e9, a, b, c, u, e1, u2, e0, u3} {
 			if err := tx.CreateProvider(ctx, p); err != nil {
 				return err
 			}
@@ -94,9 +102,10 @@ func testProviders(t *testing.T, db *store.DB) {
 		for _, p := range ps {
 			ids = append(ids, p.ID)
 		}
-		// "Alpha Tunnels" and "alpha tunnels" tie without case; byte
-		// order puts the capital first. The Urdu name sorts after Latin.
-		if want := []string{"prv_b", "prv_c", "prv_a", "prv_u"}; !reflect.DeepEqual(ids, want) {
+		// "Alpha Tunnels" and "alpha tunnels" tie without case, so the
+		// licence number decides (2024/009 before 2025/002), not which
+		// one has capitals. Urdu names sort after Latin ones.
+		if want := []string{"prv_c", "prv_b", "prv_e1", "prv_e0", "prv_e9", "prv_a", "prv_u3", "prv_u2", "prv_u"}; !reflect.DeepEqual(ids, want) {
 			t.Errorf("ListProviders = %v, want %v", ids, want)
 		}
 		return nil
