@@ -149,6 +149,13 @@ func TestImportProblems(t *testing.T) {
 		// by encoding/csv's byte on the line.
 		{"bare quote", importHeader + good + strings.Replace(strings.Replace(good, "good@example.pk", `go"od@example.pk`, 1), "G-1", "G-2", 1), 3, "email", `inside column 5 ("email")`},
 		{"unclosed quote", importHeader + good + strings.Replace(good, "Good Co", `"Good Co`, 1), 3, "holder_name", `in column 2 ("holder_name"), and is never closed`},
+		// A quote inside a quoted field, not doubled: told at its own
+		// column, with or without rows after it (a tester's was told at
+		// column 13, and with a row after it at column 25 of 13).
+		{"quote not doubled, the row alone", importHeader + strings.Replace(good, "Good Co", `"Good "B" Co"`, 1), 2, "holder_name", `inside column 2 ("holder_name") is not doubled`},
+		{"quote not doubled, a row after it", importHeader + strings.Replace(good, "Good Co", `"Good "B" Co"`, 1) + strings.Replace(good, "G-1", "G-2", 1), 2, "holder_name", `double the quotes inside the field`},
+		{"text after the first field's closing quote", importHeader + strings.Replace(good, "company,", `"company"x,`, 1) + good, 2, "holder_kind", `inside column 1 ("holder_kind") is not doubled`},
+		{"quote not doubled in the last column", importHeader + strings.Replace(good, "G-1", `"G"-1`, 1) + good, 2, "legacy_ref", `inside column 13 ("legacy_ref") is not doubled`},
 		{"bad date", importHeader + strings.Replace(good, "2027-01-01", "01/01/2027", 1), 2, "valid_until", "write it as YYYY-MM-DD"},
 		{"expired", importHeader + strings.Replace(good, "2027-01-01", "2025-06-30", 1), 2, "valid_until", "has passed"},
 		{"bad cnic", importHeader + strings.Replace(good, ",,1111111-1", ",1234,1111111-1", 1), 2, "cnic", "has 4 digits"},
