@@ -18,8 +18,9 @@ import (
 // ipreg import registrations on each database: --help, a dry run that
 // writes nothing, the real run publishing one feed version, a second run
 // that changes nothing, and a file with problems reported line by line
-// with exit status 1 (here also the rest of a registration imported
-// before, whose other row the file now spoils).
+// with exit status 1. The other row of a registration imported before,
+// whose first row the file now spoils, is no problem of its own: with
+// line 2 left out, it was told as "imported before with other items".
 func TestImportCommand(t *testing.T) {
 	if code, out, _ := run(t, nil, "", "import", "registrations", "--help"); code != 0 || !strings.Contains(out, "Usage: ipreg import registrations") ||
 		!strings.Contains(out, "--dry-run") || !strings.Contains(out, "[IPREG_DATA_DIR]") {
@@ -72,8 +73,7 @@ func TestImportCommand(t *testing.T) {
 			code, out, errOut = run(t, env, "", "import", "registrations", "--file", bad)
 			if code != 1 || !strings.Contains(out, `line 2, operator ("etisalat"): "etisalat" is not a known operator`) ||
 				!strings.Contains(out, `line 4, item ("192.168.1.7"): 192.168.1.7/32 is private address space`) ||
-				!strings.Contains(out, `line 3, item ("203.99.48.16/32"): registration VPN-2026-000001 was imported from these rows before with other items`) ||
-				!strings.Contains(errOut, "3 problems; nothing was imported") {
+				strings.Contains(out, "line 3") || !strings.Contains(errOut, "2 problems; nothing was imported") {
 				t.Fatalf("file with problems = %d\n%s%s", code, out, errOut)
 			}
 			if code, _, errOut := run(t, env, "", "import", "registrations", "--file", filepath.Join(dir, "none.csv")); code != 1 || !strings.Contains(errOut, "no such file") {
