@@ -160,8 +160,9 @@ func CSV(r io.Reader, isHeader func(fields []string) bool) (header []string, rec
 // spans lines its StartLine and Line differ. So the record is read again
 // here from its first line (quoteFault), as encoding/csv reads it, to the
 // quote it stopped at; when that reading does not find the same fault
-// (the record's lines are no longer kept), the error names encoding/csv's
-// line and no column.
+// (the record's lines are no longer kept: a record of more than 16 KiB),
+// the error names the line of a bare quote, or the record's first line,
+// and no column.
 func csvError(pe *csv.ParseError, tail *lineTail, header []string) error {
 	le := &LineError{Line: pe.Line}
 	var kind error // nil: not told apart
@@ -169,6 +170,11 @@ func csvError(pe *csv.ParseError, tail *lineTail, header []string) error {
 		le.Line, le.Column, kind = f.line, f.field, f.kind
 	} else if errors.Is(pe.Err, csv.ErrBareQuote) {
 		kind = csv.ErrBareQuote
+	} else {
+		// A quote inside a quoted field or one never closed, which
+		// encoding/csv does not tell apart: the record's first line, from
+		// which the person reads on.
+		le.Line = pe.StartLine
 	}
 	if le.Column > 0 && le.Column <= len(header) {
 		le.Name = strings.TrimSpace(header[le.Column-1])

@@ -232,3 +232,15 @@ func TestCSVQuoteColumn(t *testing.T) {
 		})
 	}
 }
+
+// A record longer than the lines kept is told without a column, at the
+// line of a bare quote or the record's first line, never at a wrong
+// column.
+func TestCSVQuoteInALongRecord(t *testing.T) {
+	long := "h1,h2\na,\"" + strings.Repeat("x\n", 40000) + "\"y,z\n"
+	_, _, err := CSV(strings.NewReader(long), func([]string) bool { return true })
+	var le *LineError
+	if !errors.As(err, &le) || le.Line != 2 || le.Column != 0 || !strings.Contains(err.Error(), "check the quotes") {
+		t.Fatalf("CSV error = %v (%+v); want line 2, no column", err, le)
+	}
+}
