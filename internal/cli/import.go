@@ -55,9 +55,9 @@ audited; the feed gets all the new items in one version (published here when
 the feed's keys are in --data-dir, else by the running server). Running the
 same file again changes nothing. Exit status 1 when the file has problems.
 
-On SQLite, while the running server writes to the database, the import waits
-for it, up to --wait (5 minutes unless told otherwise; SQLite's own wait of
-up to 10 seconds may come on top), then gives up having written nothing.`, stdio)
+On SQLite, while the running server writes to the database, the import says
+so at once and waits for it, up to --wait (5 minutes unless told otherwise),
+then gives up having written nothing. A dry run only reads, and never waits.`, stdio)
 	fs.StringVar(&file, "file", "", "the CSV file to import (UTF-8, comma-separated, with a header row)")
 	fs.BoolVar(&dry, "dry-run", false, "check the file and report what would be imported, writing nothing")
 	fs.DurationVar(&d.lockWait, "wait", importLockWait, "on SQLite, how long to wait in all while another process (ipreg serve) writes to the database, before giving up with nothing imported (0: until interrupted)")
@@ -118,10 +118,24 @@ up to 10 seconds may come on top), then gives up having written nothing.`, stdio
 }
 
 // lockedOut says that the import gave up waiting for another process's
-// write, and what to do.
+// write, and what to do, in plain words: SQLite's "database is locked" and
+// the step that met it (Migrate's first version, which read like a
+// migration being run: tester, issue 13) are kept for errors.Is, not
+// shown.
 func lockedOut(wait time.Duration, err error) error {
-	return fmt.Errorf("another process (ipreg serve?) kept writing to the database for longer than --wait %v; nothing was imported. Run the command again when it is quieter, or with a longer --wait (%w)", wait, err)
+	if wait <= 0 {
+		return &lockedOutError{msg: "the import stopped while another process (ipreg serve?) held the database's write lock; nothing was imported. Run the command again when it is quieter", err: err}
+	}
+	return &lockedOutError{msg: fmt.Sprintf("another process (ipreg serve?) held the database's write lock for longer than --wait %v; nothing was imported. Run the command again when it is quieter, or with a longer --wait", wait), err: err}
 }
+
+type lockedOutError struct {
+	msg string
+	err error
+}
+
+func (e *lockedOutError) Error() string { return e.msg }
+func (e *lockedOutError) Unwrap() error { return e.err }
 
 // publishNow publishes the feed once and returns the global feed's version.
 func publishNow(ctx context.Context, db *store.DB, keys publish.Keys) (int64, error) {

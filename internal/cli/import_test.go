@@ -18,8 +18,9 @@ import (
 // ipreg import registrations on each database: --help, a dry run that
 // writes nothing, the real run publishing one feed version, a second run
 // that changes nothing, and a file with problems reported line by line
-// with exit status 1 (here also the rest of a registration imported
-// before, whose other row the file now spoils).
+// with exit status 1. The other row of a registration imported before,
+// whose first row the file now spoils, is no problem of its own: with
+// line 2 left out, it was told as "imported before with other items".
 func TestImportCommand(t *testing.T) {
 	if code, out, _ := run(t, nil, "", "import", "registrations", "--help"); code != 0 || !strings.Contains(out, "Usage: ipreg import registrations") ||
 		!strings.Contains(out, "--dry-run") || !strings.Contains(out, "[IPREG_DATA_DIR]") {
@@ -72,8 +73,7 @@ func TestImportCommand(t *testing.T) {
 			code, out, errOut = run(t, env, "", "import", "registrations", "--file", bad)
 			if code != 1 || !strings.Contains(out, `line 2, operator ("etisalat"): "etisalat" is not a known operator`) ||
 				!strings.Contains(out, `line 4, item ("192.168.1.7"): 192.168.1.7/32 is private address space`) ||
-				!strings.Contains(out, `line 3, item ("203.99.48.16/32"): registration VPN-2026-000001 was imported from these rows before with other items`) ||
-				!strings.Contains(errOut, "3 problems; nothing was imported") {
+				strings.Contains(out, "line 3") || !strings.Contains(errOut, "2 problems; nothing was imported") {
 				t.Fatalf("file with problems = %d\n%s%s", code, out, errOut)
 			}
 			if code, _, errOut := run(t, env, "", "import", "registrations", "--file", filepath.Join(dir, "none.csv")); code != 1 || !strings.Contains(errOut, "no such file") {
@@ -225,15 +225,26 @@ func TestImportWaitsForAnotherWriter(t *testing.T) {
 			}
 
 			if kind == "sqlite" {
-				// Held past --wait: the import gives up, and says so.
+				// Held past --wait: the import says at once that it waits
+				// (a --wait shorter than SQLite's busy timeout gave up
+				// without a word), gives up, and says so plainly, naming
+				// no migration (the schema check only reads).
 				release, done := hold()
 				code, out, errOut := run(t, env, "", "import", "registrations", "--file", sample, "--wait", "1s")
+				// A dry run only reads: it goes through beside the write.
+				dcode, dout, derrOut := run(t, env, "", "import", "registrations", "--file", sample, "--dry-run", "--wait", "1s")
 				close(release)
 				if err := <-done; err != nil {
 					t.Fatal(err)
 				}
-				if code != 1 || strings.Contains(errOut, "ipreg import registrations: another") || !strings.Contains(errOut, "kept writing to the database for longer than --wait 1s; nothing was imported") {
+				if code != 1 || strings.Contains(errOut, "ipreg import registrations: another") ||
+					!strings.Contains(errOut, "waiting for the database: another process (ipreg serve?) is writing to it") ||
+					!strings.Contains(errOut, "held the database's write lock for longer than --wait 1s; nothing was imported") ||
+					strings.Contains(errOut, "migrate") || strings.Contains(errOut, "0001") || strings.Contains(errOut, "database is locked") {
 					t.Fatalf("import beside a write held past --wait = %d\n%s%s", code, out, errOut)
+				}
+				if dcode != 0 || derrOut != "" || !strings.Contains(dout, "4 new registrations") {
+					t.Fatalf("dry run beside a write = %d\n%s%s", dcode, dout, derrOut)
 				}
 				if out := dry(); !strings.Contains(out, "4 new registrations, 4 new holder accounts; 0 registrations unchanged") {
 					t.Fatalf("after the import gave up: %s; want nothing written", out)

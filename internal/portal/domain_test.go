@@ -121,6 +121,8 @@ var internalFormats = map[string]bool{
 	// A 500: the caller sees only "internal error".
 	"read document %s: content does not match its recorded hash": true,
 	"overlaps: probe for item %d of %d":                          true,
+	// An SQL statement setting a connection's wait (store.stmtConn).
+	"PRAGMA busy_timeout = %d": true,
 	// Background jobs: a run's error and the schedule's API wording are
 	// technical, shown to admins as written (the portal words schedules
 	// itself).

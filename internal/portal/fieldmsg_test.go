@@ -135,6 +135,12 @@ func TestCSVQuoteErrorInUrdu(t *testing.T) {
 	if p.status != 422 || !strings.Contains(p.body, "سطر 5: یہاں سے واوین") || !strings.Contains(p.body, "(کالم 1") || strings.Contains(p.body, "extraneous") || strings.Contains(p.body, "never closed") {
 		t.Fatalf("unclosed quote on an Urdu page = %d, want line 5 in Urdu: %s", p.status, p.body)
 	}
+	// A quote inside a quoted field that is not doubled: its own
+	// message, in Urdu, at the quote's column.
+	p = b.multipart("/applications", fields, map[string][2]string{"addresses_csv": {"list.csv", "14.1.110.0/24,\"عائشہ \"بی\" خان\"\n14.1.111.0/24,x\n"}})
+	if p.status != 422 || !strings.Contains(p.body, "سطر 1: کالم 2 کے اندر ایک واوین") || !strings.Contains(p.body, "دوہرے کریں") || strings.Contains(p.body, "not doubled") {
+		t.Fatalf("a quote not doubled on an Urdu page = %d, want line 1, column 2 in Urdu: %s", p.status, p.body)
+	}
 }
 
 // Two errors on one line of a list (two items written on it) are each

@@ -2,6 +2,7 @@ package registry_test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"slices"
 	"strconv"
@@ -149,6 +150,13 @@ func TestImportProblems(t *testing.T) {
 		// by encoding/csv's byte on the line.
 		{"bare quote", importHeader + good + strings.Replace(strings.Replace(good, "good@example.pk", `go"od@example.pk`, 1), "G-1", "G-2", 1), 3, "email", `inside column 5 ("email")`},
 		{"unclosed quote", importHeader + good + strings.Replace(good, "Good Co", `"Good Co`, 1), 3, "holder_name", `in column 2 ("holder_name"), and is never closed`},
+		// A quote inside a quoted field, not doubled: told at its own
+		// column, with or without rows after it (a tester's was told at
+		// column 13, and with a row after it at column 25 of 13).
+		{"quote not doubled, the row alone", importHeader + strings.Replace(good, "Good Co", `"Good "B" Co"`, 1), 2, "holder_name", `inside column 2 ("holder_name") is not doubled`},
+		{"quote not doubled, a row after it", importHeader + strings.Replace(good, "Good Co", `"Good "B" Co"`, 1) + strings.Replace(good, "G-1", "G-2", 1), 2, "holder_name", `double the quotes inside the field`},
+		{"text after the first field's closing quote", importHeader + strings.Replace(good, "company,", `"company"x,`, 1) + good, 2, "holder_kind", `inside column 1 ("holder_kind") is not doubled`},
+		{"quote not doubled in the last column", importHeader + strings.Replace(good, "G-1", `"G"-1`, 1) + good, 2, "legacy_ref", `inside column 13 ("legacy_ref") is not doubled`},
 		{"bad date", importHeader + strings.Replace(good, "2027-01-01", "01/01/2027", 1), 2, "valid_until", "write it as YYYY-MM-DD"},
 		{"expired", importHeader + strings.Replace(good, "2027-01-01", "2025-06-30", 1), 2, "valid_until", "has passed"},
 		{"bad cnic", importHeader + strings.Replace(good, ",,1111111-1", ",1234,1111111-1", 1), 2, "cnic", "has 4 digits"},
@@ -354,6 +362,105 @@ func TestImportMatchesAccounts(t *testing.T) {
 				t.Errorf("problems:\n%s\nwant, in order, ones starting %q", strings.Join(got, "\n"), want)
 				break
 			}
+		}
+	})
+}
+
+// Running a file again whose rows changed a registration's dates,
+// subscriber ID or holder's name is a problem at each changed column,
+// naming what ipreg holds and what the file says, in a dry run and a
+// real run, and writes nothing: such rows were counted unchanged and the
+// change silently dropped (tester, issue 13). The row of the sample
+// without a legacy reference is matched by its e-mail, category,
+// operator and dates, so its subscriber ID is compared too.
+func TestImportReRunChangedRows(t *testing.T) {
+	const ayesha = "individual,عائشہ خان,42101-7654321-2,,ayesha.khan@example.pk,0321-7654321,freelancer_vpn,nayatel,NT-88213,182.176.10.7,2024-11-15,2027-01-31,PTA-WL-2024-00018"
+	type change struct{ field, from, to, held string }
+	tests := []struct {
+		name    string
+		changes []change
+	}{
+		{"valid_until", []change{{"valid_until", "2027-01-31", "2027-02-28", "2027-01-31"}}},
+		{"subscriber_id", []change{{"subscriber_id", "NT-88213", "NT-99999", "NT-88213"}}},
+		{"approved_on", []change{{"approved_on", "2024-11-15", "2024-11-16", "2024-11-15"}}},
+		{"holder_name in Urdu", []change{{"holder_name", "عائشہ خان", "عائشہ بی بی", "عائشہ خان"}}},
+		{"all four at once", []change{{"valid_until", "2027-01-31", "2027-02-28", "2027-01-31"}, {"subscriber_id", "NT-88213", "NT-99999", "NT-88213"},
+			{"approved_on", "2024-11-15", "2024-11-16", "2024-11-15"}, {"holder_name", "عائشہ خان", "Ayesha Khan", "عائشہ خان"}}},
+	}
+	eachStore(t, func(t *testing.T, h *harness) {
+		sample := string(sampleImport(t))
+		if rep := h.importFile([]byte(sample), false); len(rep.Problems) != 0 {
+			t.Fatalf("first run: %s", problemText(rep.Problems))
+		}
+		before := h.counts()
+		for _, tt := range tests {
+			row := ayesha
+			for _, c := range tt.changes {
+				row = strings.Replace(row, ","+c.from+",", ","+c.to+",", 1)
+			}
+			file := strings.Replace(sample, ayesha, row, 1)
+			if file == sample {
+				t.Fatalf("%s: the sample has no such row", tt.name)
+			}
+			for _, dry := range []bool{true, false} {
+				rep := h.importFile([]byte(file), dry)
+				for _, c := range tt.changes {
+					want := fmt.Sprintf("ipreg holds %q, the file %q", c.held, c.to)
+					found := false
+					for _, p := range rep.Problems {
+						found = found || p.Line == 4 && p.Field == c.field && p.Value == c.to && strings.Contains(p.Message, want) && strings.Contains(p.Message, "correct the file")
+					}
+					if !found {
+						t.Errorf("%s (dry %v): no problem at line 4, %s, saying %s; got\n%s", tt.name, dry, c.field, want, problemText(rep.Problems))
+					}
+				}
+				if len(rep.Problems) != len(tt.changes) || rep.Unchanged != 3 {
+					t.Errorf("%s (dry %v): %d problems, %d unchanged; want %d and 3:\n%s", tt.name, dry, len(rep.Problems), rep.Unchanged, len(tt.changes), problemText(rep.Problems))
+				}
+			}
+		}
+		// The row without a legacy reference: another subscriber ID.
+		file := strings.Replace(sample, "SF/KHI/5512", "SF/KHI/5513", 1)
+		rep := h.importFile([]byte(file), false)
+		if len(rep.Problems) != 1 || rep.Problems[0].Line != 5 || rep.Problems[0].Field != "subscriber_id" ||
+			!strings.Contains(rep.Problems[0].Message, `ipreg holds "SF/KHI/5512", the file "SF/KHI/5513"`) {
+			t.Errorf("another subscriber ID on a row without a legacy reference:\n%s", problemText(rep.Problems))
+		}
+		if got := h.counts(); !slices.Equal(got, before) {
+			t.Fatalf("files changing imported registrations wrote: %v -> %v", before, got)
+		}
+		// The same file again is still unchanged.
+		if rep := h.importFile([]byte(sample), true); len(rep.Problems) != 0 || rep.Unchanged != 4 {
+			t.Fatalf("the sample again: %+v\n%s", rep, problemText(rep.Problems))
+		}
+	})
+}
+
+// A row's problems are reported in one pass where the checks do not
+// depend on each other: a name with an invisible formatting character, a
+// staff user's e-mail and an item overlapping a registration in ipreg are
+// three problems of the first run, not one a run (tester, issue 13).
+func TestImportReportsEveryProblemOfARow(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		if rep := h.importFile(sampleImport(t), false); len(rep.Problems) != 0 {
+			t.Fatalf("sample: %s", problemText(rep.Problems))
+		}
+		before := h.counts()
+		row := "individual,Sara\u202eKhan,61101-3333333-5,,admin@demo.test,0345-3333333,freelancer_vpn,nayatel,,182.176.10.7,2025-02-01,2027-02-01,NEW-1\n"
+		for _, dry := range []bool{true, false} {
+			rep := h.importFile([]byte(importHeader+row), dry)
+			want := map[string]string{"holder_name": "U+202E", "email": "staff user", "item": "overlaps 182.176.10.7/32 of registration"}
+			for _, p := range rep.Problems {
+				if p.Line == 2 && strings.Contains(p.Message, want[p.Field]) {
+					delete(want, p.Field)
+				}
+			}
+			if len(want) != 0 {
+				t.Errorf("dry %v: missing problems %v; got\n%s", dry, want, problemText(rep.Problems))
+			}
+		}
+		if got := h.counts(); !slices.Equal(got, before) {
+			t.Fatalf("a file with problems wrote: %v -> %v", before, got)
 		}
 	})
 }

@@ -401,8 +401,9 @@ type Tx interface {
 	// and mobile), for matching an import's holders.
 	ImportDirectory(ctx context.Context) (users map[string]*User, accounts map[string]*Account, err error)
 	// ImportedRegistrations maps each import key an earlier import stored
-	// to its registration (number, account, status, items).
-	ImportedRegistrations(ctx context.Context) (map[string]*Registration, error)
+	// to its registration (number, account, category, operator, status,
+	// dates, holder name, items) and present subscriber ID.
+	ImportedRegistrations(ctx context.Context) (map[string]*ImportedRegistration, error)
 	// LiveItems lists every item of an active registration or a pending
 	// application, with its range keys (netpolicy.RangeKey, or the number
 	// twice for a mobile number).

@@ -143,8 +143,25 @@ func normalizeLoginEmail(email string) string {
 // NormalizeEmail refuses or whose normal form another user already holds:
 // two accounts for one mailbox need an administrator, not a guess.
 func (s *Service) NormalizeStoredEmails(ctx context.Context) (int, error) {
+	// Read first, and write only when an address needs it: a write
+	// transaction on SQLite takes the database's write lock, and every
+	// command (ipreg import, a dry run too) waited for a running server's
+	// write although there was nothing to change (tester, issue 13).
+	pending := false
+	err := s.store.Read(ctx, func(tx Tx) error {
+		users, err := tx.ListUsers(ctx)
+		for _, u := range users {
+			if e, nerr := NormalizeEmail(u.Email); nerr == nil && e != u.Email {
+				pending = true
+			}
+		}
+		return err
+	})
+	if err != nil || !pending {
+		return 0, err
+	}
 	changed := 0
-	err := s.store.Write(ctx, func(tx Tx) error {
+	err = s.store.Write(ctx, func(tx Tx) error {
 		changed = 0
 		users, err := tx.ListUsers(ctx)
 		if err != nil {

@@ -175,20 +175,23 @@ func closeRows(rows interface {
 }
 
 // ImportedRegistrations implements registry.Tx.
-func (t *tx) ImportedRegistrations(ctx context.Context) (map[string]*registry.Registration, error) {
-	out := map[string]*registry.Registration{}
-	byNumber := map[string]*registry.Registration{}
-	rows, err := t.query(ctx, `SELECT import_key, number, account_id, category, operator_id, status FROM registrations WHERE import_key IS NOT NULL`)
+func (t *tx) ImportedRegistrations(ctx context.Context) (map[string]*registry.ImportedRegistration, error) {
+	out := map[string]*registry.ImportedRegistration{}
+	byNumber := map[string]*registry.ImportedRegistration{}
+	rows, err := t.query(ctx, `SELECT r.import_key, r.number, r.account_id, r.category, r.operator_id, r.status, r.valid_from, r.valid_until,
+		acc.name, a.subscriber_id FROM registrations r JOIN accounts acc ON acc.id = r.account_id JOIN applications a ON a.id = r.application_id
+		WHERE r.import_key IS NOT NULL`)
 	if err != nil {
 		return nil, fmt.Errorf("imported registrations: %w", err)
 	}
 	for rows.Next() {
-		var key string
-		r := &registry.Registration{}
-		if err := rows.Scan(&key, &r.Number, &r.AccountID, &r.Category, &r.OperatorID, &r.Status); err != nil {
+		var key, from, until string
+		r := &registry.ImportedRegistration{}
+		if err := rows.Scan(&key, &r.Number, &r.AccountID, &r.Category, &r.OperatorID, &r.Status, &from, &until, &r.HolderName, &r.SubscriberID); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("imported registrations: %w", err)
 		}
+		r.ValidFrom, r.ValidUntil = parseTime(from), parseTime(until)
 		out[key], byNumber[r.Number] = r, r
 	}
 	if err := closeRows(rows); err != nil {
@@ -196,6 +199,27 @@ func (t *tx) ImportedRegistrations(ctx context.Context) (map[string]*registry.Re
 	}
 	if len(out) == 0 {
 		return out, nil
+	}
+	// An approved amendment or renewal changes the subscriber ID: the
+	// last one's is the registration's (as lastApplication reads it).
+	// One statement for all, not one per registration.
+	rows, err = t.query(ctx, `SELECT for_registration, subscriber_id FROM applications
+		WHERE for_registration <> '' AND state = 'approved' ORDER BY decided_at, id`)
+	if err != nil {
+		return nil, fmt.Errorf("imported registrations: %w", err)
+	}
+	for rows.Next() {
+		var number, sub string
+		if err := rows.Scan(&number, &sub); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("imported registrations: %w", err)
+		}
+		if r := byNumber[number]; r != nil {
+			r.SubscriberID = sub
+		}
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, fmt.Errorf("imported registrations: %w", err)
 	}
 	rows, err = t.query(ctx, `SELECT i.registration_number, i.kind, i.value FROM registration_items i
 		JOIN registrations r ON r.number = i.registration_number WHERE r.import_key IS NOT NULL ORDER BY i.registration_number, i.position`)

@@ -67,28 +67,44 @@ func (s *DB) Migrate(ctx context.Context) ([]string, error) {
 		}
 		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(7431001)")
 	}
-	if _, err := conn.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"); err != nil {
-		return nil, fmt.Errorf("migrate: %w", err)
+	// Which versions are applied is read first, without a transaction:
+	// on SQLite a write transaction takes the database's write lock, and
+	// one per migration, applied or not, made every command wait for a
+	// running server's write (or fail, naming the first migration, as if
+	// it ran it: tester, issue 13) although an up-to-date schema needs
+	// nothing written.
+	done, err := appliedVersions(ctx, conn)
+	if err != nil {
+		if _, cerr := conn.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"); cerr != nil {
+			return nil, fmt.Errorf("migrate: %w", cerr)
+		}
+		if done, err = appliedVersions(ctx, conn); err != nil {
+			return nil, err
+		}
 	}
-	var current int
-	if err := conn.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_version").Scan(&current); err != nil {
-		return nil, fmt.Errorf("migrate: read version: %w", err)
+	current := 0
+	for v := range done {
+		current = max(current, v)
 	}
 	if last := ms[len(ms)-1].version; current > last {
 		return nil, fmt.Errorf("migrate: the database is at schema version %d, newer than this program knows (%d); run a newer ipreg", current, last)
 	}
 	var applied []string
 	for _, m := range ms {
-		t, err := s.beginWaiting(ctx, func() (*sql.Tx, error) { return conn.BeginTx(ctx, nil) })
+		if done[m.version] {
+			continue
+		}
+		t, err := s.beginWaiting(ctx, func(ctx context.Context) (*sql.Tx, error) { return conn.BeginTx(ctx, nil) })
 		if err != nil {
 			return applied, fmt.Errorf("migrate %s: %w", m.name, err)
 		}
-		var done int
-		if err := t.QueryRowContext(ctx, s.d.rebind("SELECT COUNT(*) FROM schema_version WHERE version = ?"), m.version).Scan(&done); err != nil {
+		// Again under the lock: another process may have applied it since.
+		var n int
+		if err := t.QueryRowContext(ctx, s.d.rebind("SELECT COUNT(*) FROM schema_version WHERE version = ?"), m.version).Scan(&n); err != nil {
 			t.Rollback()
 			return applied, fmt.Errorf("migrate: read version: %w", err)
 		}
-		if done > 0 {
+		if n > 0 {
 			t.Rollback()
 			continue
 		}
@@ -108,6 +124,28 @@ func (s *DB) Migrate(ctx context.Context) ([]string, error) {
 		applied = append(applied, m.name)
 	}
 	return applied, nil
+}
+
+// appliedVersions reads the schema versions applied; an error when there
+// is no schema_version table yet.
+func appliedVersions(ctx context.Context, conn *sql.Conn) (map[int]bool, error) {
+	rows, err := conn.QueryContext(ctx, "SELECT version FROM schema_version")
+	if err != nil {
+		return nil, fmt.Errorf("migrate: read version: %w", err)
+	}
+	defer rows.Close()
+	done := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("migrate: read version: %w", err)
+		}
+		done[v] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("migrate: read version: %w", err)
+	}
+	return done, nil
 }
 
 // splitStatements splits a migration on semicolons at line ends, after

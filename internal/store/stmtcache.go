@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"reflect"
+	"time"
 
 	"modernc.org/sqlite"
 )
@@ -159,7 +161,34 @@ func (c *stmtConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.T
 	if err != nil {
 		return nil, err
 	}
-	return sc.BeginTx(ctx, opts)
+	wait, ok := busyTimeoutFor(ctx)
+	if !ok {
+		return sc.BeginTx(ctx, opts)
+	}
+	// This BEGIN waits for the write lock wait, not the busy timeout the
+	// connection keeps for its other statements (beginWaiting), which is
+	// set again at once: a BEGIN IMMEDIATE that got the lock holds it,
+	// and later statements of its transaction never wait for it.
+	if err := setBusyTimeout(ctx, sc, wait); err != nil {
+		return nil, err
+	}
+	t, err := sc.BeginTx(ctx, opts)
+	if rerr := setBusyTimeout(context.WithoutCancel(ctx), sc, sqliteBusyTimeout); rerr != nil {
+		if t != nil {
+			t.Rollback()
+		}
+		// The connection would fail its statements at once: not used again.
+		return nil, errors.Join(driver.ErrBadConn, rerr)
+	}
+	return t, err
+}
+
+// setBusyTimeout sets the connection's busy timeout.
+func setBusyTimeout(ctx context.Context, sc sqliteConn, d time.Duration) error {
+	if _, err := sc.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", d.Milliseconds()), nil); err != nil {
+		return fmt.Errorf("set the busy timeout: %w", err)
+	}
+	return nil
 }
 
 func (c *stmtConn) Ping(ctx context.Context) error {

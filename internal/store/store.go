@@ -110,30 +110,57 @@ func isBusy(err error) bool {
 	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
-// beginWaiting runs begin (a BEGIN IMMEDIATE on SQLite) and, while it fails
-// with SQLITE_BUSY, again after a pause, for as long as lockWait allows.
-// SQLite's busy timeout has waited already before each failure.
-func (s *DB) beginWaiting(ctx context.Context, begin func() (*sql.Tx, error)) (*sql.Tx, error) {
+// beginWaiting runs begin (a BEGIN IMMEDIATE on SQLite) with ctx, or with
+// WaitForWriters set, while it fails with SQLITE_BUSY, again, for as long
+// as lockWait allows. Its first attempt does not wait for the lock at all
+// (a busy timeout of 0 for that BEGIN, busyTimeoutFor), so that a lock
+// another process holds is told at once (onLockWait), not after the busy
+// timeout (10 s, during which the command said nothing and, with a shorter
+// --wait, then gave up without ever saying it waited: tester, issue 13);
+// later attempts wait in SQLite's busy handler, which retries every few
+// milliseconds, at most a second each and never past lockWait, so that
+// the bound holds and an interrupt is heard within a second.
+func (s *DB) beginWaiting(ctx context.Context, begin func(context.Context) (*sql.Tx, error)) (*sql.Tx, error) {
+	if s.d != sqliteDialect || s.lockWait == 0 {
+		return begin(ctx)
+	}
 	start := time.Now()
 	told := false
-	pause := 50 * time.Millisecond
-	for {
-		t, err := begin()
-		if err == nil || s.d != sqliteDialect || s.lockWait == 0 || !isBusy(err) ||
-			(s.lockWait > 0 && time.Since(start) >= s.lockWait) {
+	for attempt := 0; ; attempt++ {
+		wait := time.Duration(0)
+		if attempt > 0 {
+			wait = time.Second
+			if s.lockWait > 0 {
+				wait = min(wait, s.lockWait-time.Since(start))
+			}
+			wait = max(wait, time.Millisecond)
+		}
+		t, err := begin(context.WithValue(ctx, busyTimeoutKey{}, wait))
+		if err == nil || !isBusy(err) {
 			return t, err
 		}
 		if !told && s.onLockWait != nil {
 			told = true
 			s.onLockWait()
 		}
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("%w (waited for another process's write: %v)", err, ctx.Err())
-		case <-time.After(pause):
+		if s.lockWait > 0 && time.Since(start) >= s.lockWait {
+			return nil, err
 		}
-		pause = min(2*pause, time.Second)
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("%w (waited for another process's write: %v)", err, ctx.Err())
+		}
 	}
+}
+
+// busyTimeoutKey is the context key of the busy timeout one BEGIN on
+// SQLite waits for the write lock (beginWaiting), in place of the
+// connection's sqliteBusyTimeout (stmtConn.BeginTx).
+type busyTimeoutKey struct{}
+
+// busyTimeoutFor is the busy timeout ctx asks a BEGIN to wait, if any.
+func busyTimeoutFor(ctx context.Context) (time.Duration, bool) {
+	d, ok := ctx.Value(busyTimeoutKey{}).(time.Duration)
+	return d, ok
 }
 
 var _ registry.Store = (*DB)(nil)
@@ -291,7 +318,7 @@ func (s *DB) begin(ctx context.Context, urgent bool) (*sql.Tx, func(), error) {
 		}
 		done = s.conns.give
 	}
-	t, err := s.beginWaiting(ctx, func() (*sql.Tx, error) { return s.db.BeginTx(ctx, nil) })
+	t, err := s.beginWaiting(ctx, func(ctx context.Context) (*sql.Tx, error) { return s.db.BeginTx(ctx, nil) })
 	if err != nil {
 		done()
 		return nil, nil, err

@@ -242,9 +242,11 @@ func openSQLite(t *testing.T) *DB {
 // Two handles on one SQLite file, as ipreg import beside a running ipreg
 // serve: while one holds a write transaction longer than the busy timeout,
 // the other's writes wait for it (WaitForWriters) instead of failing with
-// "database is locked" (tester, issue 13), and so does its Migrate. The
-// holder lets go only once the waiter has waited past the busy timeout
-// (onWait), so no timing decides the outcome.
+// "database is locked" (tester, issue 13), and so does its Migrate when a
+// migration is pending; a Migrate with none pending only reads, and goes
+// through beside the write without waiting (it took the write lock for
+// each migration, applied or not). The holder lets go only once the
+// waiter has said it waits (onWait), so no timing decides the outcome.
 func TestSQLiteWriteWaitsForAnotherProcess(t *testing.T) {
 	old := sqliteBusyTimeout
 	sqliteBusyTimeout = 20 * time.Millisecond
@@ -259,8 +261,17 @@ func TestSQLiteWriteWaitsForAnotherProcess(t *testing.T) {
 	if _, err := server.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	for _, step := range []string{"write", "migrate"} {
+	for _, step := range []string{"write", "migrate, one pending", "migrate, none pending"} {
 		t.Run(step, func(t *testing.T) {
+			if step == "migrate, one pending" {
+				// The database as before migration 0025.
+				for _, q := range []string{"DELETE FROM schema_version WHERE version = 25", "DROP INDEX invitations_pending",
+					"CREATE INDEX invitations_pending ON invitations(used_at, created_at)"} {
+					if _, err := server.db.ExecContext(ctx, q); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
 			cli, err := Open(ctx, path)
 			if err != nil {
 				t.Fatal(err)
@@ -281,27 +292,102 @@ func TestSQLiteWriteWaitsForAnotherProcess(t *testing.T) {
 				})
 			}()
 			<-held
-			go func() { <-waiting; close(release) }()
+			waits := step != "migrate, none pending"
+			if waits {
+				go func() { <-waiting; close(release) }()
+			}
+			var applied []string
 			switch step {
 			case "write":
 				err = cli.Write(ctx, func(tx registry.Tx) error { _, err := tx.NextSerial(ctx, "long-write"); return err })
-			case "migrate":
-				_, err = cli.Migrate(ctx)
+			default:
+				applied, err = cli.Migrate(ctx)
 			}
 			if err != nil {
 				t.Errorf("%s beside another handle's long write = %v; want it to wait", step, err)
 			}
 			select {
 			case <-release:
+				if !waits {
+					t.Errorf("%s waited for the other handle's write", step)
+				}
 			default:
 				close(release)
-				if err == nil {
+				if waits && err == nil {
 					t.Errorf("%s went through while the other handle held the write lock", step)
 				}
 			}
 			if err := <-done; err != nil {
 				t.Fatal(err)
 			}
+			if want := map[string]int{"migrate, one pending": 1}[step]; len(applied) != want {
+				t.Errorf("%s applied %v; want %d", step, applied, want)
+			}
 		})
+	}
+}
+
+// With a bound shorter than SQLite's busy timeout, a write beside another
+// process's still says at once that it waits, then gives up within the
+// bound with an error IsLocked knows, having written nothing: its first
+// BEGIN waited the whole busy timeout (10 s) and gave up without a word.
+func TestSQLiteWaitToldWhateverTheBound(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "ipreg.db")
+	server, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	if _, err := server.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cli, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	told := make(chan struct{})
+	cli.db.SetMaxOpenConns(1) // the pragma below reads the connection that waited
+	cli.WaitForWriters(50*time.Millisecond, func() { close(told) })
+	held, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- server.Write(ctx, func(tx registry.Tx) error {
+			if _, err := tx.NextSerial(ctx, "long-write"); err != nil {
+				return err
+			}
+			close(held)
+			<-release
+			return nil
+		})
+	}()
+	<-held
+	// Migrate only reads: nothing is pending.
+	if _, err := cli.Migrate(ctx); err != nil {
+		t.Fatalf("Migrate of an up-to-date database beside a write = %v", err)
+	}
+	err = cli.Write(ctx, func(tx registry.Tx) error { _, err := tx.NextSerial(ctx, "other"); return err })
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if !IsLocked(err) {
+		t.Fatalf("write beside a write held past the bound = %v; want database is locked", err)
+	}
+	select {
+	case <-told:
+	default:
+		t.Fatal("the write gave up without saying it waited")
+	}
+	var n int
+	if err := cli.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM serials WHERE name = 'other'").Scan(&n); err != nil || n != 0 {
+		t.Fatalf("serial 'other' rows = %d, %v; want nothing written", n, err)
+	}
+	// The connection's own busy timeout is back: a statement outside
+	// beginWaiting still waits for a lock (the pragma reads it).
+	var ms int
+	if err := cli.db.QueryRowContext(ctx, "PRAGMA busy_timeout").Scan(&ms); err != nil || ms != int(sqliteBusyTimeout.Milliseconds()) {
+		t.Fatalf("busy_timeout after the wait = %d, %v; want %d", ms, err, sqliteBusyTimeout.Milliseconds())
 	}
 }

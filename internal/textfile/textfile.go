@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -149,41 +150,65 @@ func CSV(r io.Reader, isHeader func(fields []string) bool) (header []string, rec
 
 // csvError says in our words (translated by the portal, unlike
 // encoding/csv's) what is wrong with the quotes, at the line the person
-// must look at: where an unclosed quoted field starts (StartLine; its
-// Line is where the file ended), or where a stray quote is; and in which
-// column, as a spreadsheet numbers them (not encoding/csv's byte on the
-// line, which no one can find), with its header's name when the header
-// was read.
+// must look at and in the column (field) as a spreadsheet numbers them,
+// with its header's name when the header was read.
+//
+// encoding/csv's ParseError cannot tell that: its Column is a byte of one
+// line, its ErrQuote means both a quote inside a quoted field that is not
+// doubled (`"Sara "B" Khan"`, at the line of the quote) and a quoted field
+// never closed (at the line where the file ended), and for a record that
+// spans lines its StartLine and Line differ. So the record is read again
+// here from its first line (quoteFault), as encoding/csv reads it, to the
+// quote it stopped at; when that reading does not find the same fault
+// (the record's lines are no longer kept: a record of more than 16 KiB),
+// the error names the line of a bare quote, or the record's first line,
+// and no column.
 func csvError(pe *csv.ParseError, tail *lineTail, header []string) error {
 	le := &LineError{Line: pe.Line}
-	if errors.Is(pe.Err, csv.ErrQuote) {
-		le.Line = pe.StartLine
-		// Where the quote opens: the field open at the end of the file.
-		le.Column = tail.field(pe.StartLine, -1, 0)
+	var kind error // nil: not told apart
+	if f, ok := tail.quoteFault(pe.StartLine); ok && (f.kind == csv.ErrBareQuote) == errors.Is(pe.Err, csv.ErrBareQuote) {
+		le.Line, le.Column, kind = f.line, f.field, f.kind
+	} else if errors.Is(pe.Err, csv.ErrBareQuote) {
+		kind = csv.ErrBareQuote
 	} else {
-		le.Column = tail.field(pe.StartLine, pe.Line, pe.Column)
+		// A quote inside a quoted field or one never closed, which
+		// encoding/csv does not tell apart: the record's first line, from
+		// which the person reads on.
+		le.Line = pe.StartLine
 	}
 	if le.Column > 0 && le.Column <= len(header) {
 		le.Name = strings.TrimSpace(header[le.Column-1])
 	}
 	switch {
-	case errors.Is(pe.Err, csv.ErrQuote) && le.Name != "":
+	case kind == errUnclosed && le.Name != "":
 		le.Err = fmt.Errorf("a quoted field starts here, in column %d (%q), and is never closed; add the closing quote (\") or remove the opening one", le.Column, le.Name)
-	case errors.Is(pe.Err, csv.ErrQuote) && le.Column > 0:
+	case kind == errUnclosed && le.Column > 0:
 		le.Err = fmt.Errorf("a quoted field starts here, in column %d, and is never closed; add the closing quote (\") or remove the opening one", le.Column)
-	case errors.Is(pe.Err, csv.ErrQuote):
+	case kind == errUnclosed:
 		le.Err = fmt.Errorf("a quoted field starts here and is never closed; add the closing quote (\") or remove the opening one")
-	case errors.Is(pe.Err, csv.ErrBareQuote) && le.Name != "":
+	case kind == errQuoteInside && le.Name != "":
+		le.Err = fmt.Errorf("a quote (\") inside column %d (%q) is not doubled: the field starts with a quote, so a quote inside it must be written twice (\"\"); double the quotes inside the field, or remove them", le.Column, le.Name)
+	case kind == errQuoteInside && le.Column > 0:
+		le.Err = fmt.Errorf("a quote (\") inside column %d is not doubled: the field starts with a quote, so a quote inside it must be written twice (\"\"); double the quotes inside the field, or remove them", le.Column)
+	case kind == errQuoteInside:
+		le.Err = fmt.Errorf("a quote (\") inside a field is not doubled: the field starts with a quote, so a quote inside it must be written twice (\"\"); double the quotes inside the field, or remove them")
+	case kind == csv.ErrBareQuote && le.Name != "":
 		le.Err = fmt.Errorf("a quote (\") appears inside column %d (%q), in a field that does not start with one; put the whole field in quotes and double the quote inside it, or remove it", le.Column, le.Name)
-	case errors.Is(pe.Err, csv.ErrBareQuote) && le.Column > 0:
+	case kind == csv.ErrBareQuote && le.Column > 0:
 		le.Err = fmt.Errorf("a quote (\") appears inside column %d, in a field that does not start with one; put the whole field in quotes and double the quote inside it, or remove it", le.Column)
-	case errors.Is(pe.Err, csv.ErrBareQuote):
+	case kind == csv.ErrBareQuote:
 		le.Err = fmt.Errorf("a quote (\") appears inside a field that does not start with one; put the whole field in quotes and double the quote inside it, or remove it")
 	default:
 		le.Err = fmt.Errorf("cannot be read as CSV; check the quotes on this line")
 	}
 	return le
 }
+
+// The faults quoteFault tells apart (encoding/csv's ErrQuote is both).
+var (
+	errQuoteInside = errors.New("a quote inside a quoted field, not doubled")
+	errUnclosed    = errors.New("a quoted field never closed")
+)
 
 // lineTail passes r on, keeping the last lines read (numbered from 1), at
 // least every line that ends within tailKeep bytes of the last byte read:
@@ -217,63 +242,105 @@ func (t *lineTail) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// field is the CSV field, 1-based, that byte col (1-based, as
-// encoding/csv counts) of line is in, counting the fields of the record
-// that starts on line start as encoding/csv reads them (quotes, doubled
-// quotes, leading space trimmed); with line -1, the field open at the
-// end of what was read (where an unclosed quote opened). 0 when those
-// lines are no longer kept.
-func (t *lineTail) field(start, line, col int) int {
+// quoteFaultAt is where reading a record stopped at a quote.
+type quoteFaultAt struct {
+	kind  error // csv.ErrBareQuote, errQuoteInside or errUnclosed
+	line  int   // the line of the quote; for errUnclosed, of the opening one
+	field int   // the field (1-based) it is in
+}
+
+// quoteFault reads the record that starts on line start again, as
+// encoding/csv reads it (fields split on commas, a field in quotes up to
+// its closing quote, "" a quote inside it, a quoted field spanning lines,
+// leading white space trimmed, CRLF as LF), up to the first quote it
+// stops at, and says which field and line that quote is in. ok is false
+// when those lines are no longer kept or the record reads without a fault.
+// It counts fields, not bytes or runes, so text in any script before the
+// quote does not move it.
+func (t *lineTail) quoteFault(start int) (f quoteFaultAt, ok bool) {
 	if start < t.line {
-		return 0
+		return f, false
 	}
 	b := t.buf
 	for l := t.line; l < start; l++ {
 		i := bytes.IndexByte(b, '\n')
 		if i < 0 {
-			return 0
+			return f, false
 		}
 		b = b[i+1:]
 	}
-	if line >= 0 {
-		// The bytes up to the error: whole lines start…line-1, then col-1
-		// bytes of line.
-		end := 0
-		for l := start; l < line; l++ {
-			i := bytes.IndexByte(b[end:], '\n')
-			if i < 0 {
-				return 0
-			}
-			end += i + 1
+	line := start
+	// next returns the next line of b, its end as encoding/csv's
+	// readLine leaves it (a final \r\n as \n), and ok false at the end.
+	next := func() ([]byte, bool) {
+		if len(b) == 0 {
+			return nil, false
 		}
-		if col < 1 || end+col-1 > len(b) {
-			return 0
+		l := b
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			l, b = b[:i+1], b[i+1:]
+		} else {
+			b = nil
 		}
-		b = b[:end+col-1]
+		if n := len(l); n >= 2 && l[n-2] == '\r' && l[n-1] == '\n' {
+			l = append(l[:n-2:n-2], '\n')
+		}
+		return l, true
 	}
-	field, fieldStart, quoted := 1, true, false
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		switch {
-		case quoted:
-			if c == '"' {
-				if i+1 < len(b) && b[i+1] == '"' {
-					i++
-				} else {
-					quoted = false
+	rest, _ := next()
+	field := 1
+	for {
+		if i := bytes.IndexFunc(rest, func(r rune) bool { return !unicode.IsSpace(r) }); i >= 0 {
+			rest = rest[i:]
+		} else {
+			rest = nil
+		}
+		if len(rest) == 0 || rest[0] != '"' {
+			// Unquoted: up to the comma or the line's end; a quote in it
+			// is a bare quote.
+			end := bytes.IndexByte(rest, ',')
+			val := rest
+			if end >= 0 {
+				val = rest[:end]
+			}
+			if bytes.IndexByte(val, '"') >= 0 {
+				return quoteFaultAt{csv.ErrBareQuote, line, field}, true
+			}
+			if end < 0 {
+				return f, false
+			}
+			rest, field = rest[end+1:], field+1
+			continue
+		}
+		// Quoted: up to a quote followed by a comma or the line's end.
+		open := line
+		rest = rest[1:]
+	quoted:
+		for {
+			i := bytes.IndexByte(rest, '"')
+			switch {
+			case i >= 0:
+				rest = rest[i+1:]
+				switch {
+				case len(rest) > 0 && rest[0] == '"':
+					rest = rest[1:]
+				case len(rest) > 0 && rest[0] == ',':
+					rest, field = rest[1:], field+1
+					break quoted
+				case len(rest) == 0 || (len(rest) == 1 && rest[0] == '\n'):
+					return f, false
+				default:
+					return quoteFaultAt{errQuoteInside, line, field}, true
 				}
+			default:
+				var more bool
+				if rest, more = next(); !more {
+					return quoteFaultAt{errUnclosed, open, field}, true
+				}
+				line++
 			}
-		case c == ',':
-			field, fieldStart = field+1, true
-		case fieldStart && (c == ' ' || c == '\t'):
-			// TrimLeadingSpace: still the field's start.
-		case fieldStart && c == '"':
-			quoted, fieldStart = true, false
-		default:
-			fieldStart = false
 		}
 	}
-	return field
 }
 
 var errUTF16 = errors.New("the file is UTF-16 (\"Unicode text\"); save it as UTF-8 (in Excel: CSV UTF-8)")

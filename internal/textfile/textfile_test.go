@@ -2,6 +2,8 @@ package textfile
 
 import (
 	"errors"
+	"fmt"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -174,5 +176,71 @@ func TestFirstLine(t *testing.T) {
 		if got, err := FirstLine(strings.NewReader(tt.in)); err != nil || got != tt.want {
 			t.Errorf("FirstLine(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
 		}
+	}
+}
+
+// A broken quote is told at the line and field where the quote is,
+// whatever comes after it in the file: encoding/csv's ErrQuote is both a
+// quote not doubled inside a quoted field and a quoted field never
+// closed, and its Column is a byte of one line (a tester's file was told
+// "column 13" with the row alone in the file and "column 25" of a
+// 13-column file with a row after it).
+func TestCSVQuoteColumn(t *testing.T) {
+	const h = "holder_kind,holder_name,cnic,email,legacy_ref\n"
+	tests := []struct {
+		name, in  string
+		line, col int
+		colName   string
+		msg       string
+	}{
+		{"quote not doubled in a quoted name, alone", h + "individual,\"Sara \"B\" Khan\",61101-2222224-5,s2@x.pk,Q-3\n",
+			2, 2, "holder_name", "is not doubled"},
+		{"quote not doubled in a quoted name, a row after it", h + "individual,\"Sara \"B\" Khan\",61101-2222224-5,s2@x.pk,Q-3\nindividual,Bilal,61101-2222222-5,b@x.pk,Q-1\n",
+			2, 2, "holder_name", "double the quotes inside the field"},
+		{"text after the closing quote of the first field", h + "\"individual\"x,Sara,61101-2222224-5,s2@x.pk,Q-3\nindividual,Bilal,61101-2222222-5,b@x.pk,Q-1\n",
+			2, 1, "holder_kind", "is not doubled"},
+		{"quote not doubled in the last column", h + "individual,Sara,61101-2222224-5,s2@x.pk,\"Q\"-3\nindividual,Bilal,61101-2222222-5,b@x.pk,Q-1\n",
+			2, 5, "legacy_ref", "is not doubled"},
+		{"bare quote in the last column, no final newline", h + "individual,Sara,61101-2222224-5,s2@x.pk,Q\"3",
+			2, 5, "legacy_ref", "does not start with one"},
+		{"a multi-line quoted field, the bad quote on its second line", h + "individual,\"Sara\nB\" Khan\",61101-2222224-5,s2@x.pk,Q-3\nindividual,Bilal,61101-2222222-5,b@x.pk,Q-1\n",
+			3, 2, "holder_name", "is not doubled"},
+		{"a multi-line field before, the bad quote in a later column", h + "individual,\"Sara\nKhan\",61101-2222224-5,\"s2\"@x.pk,Q-3\n",
+			3, 4, "email", "is not doubled"},
+		{"Urdu before the bad quote", h + "individual,\"عائشہ \"بی\" خان\",61101-2222224-5,s2@x.pk,Q-3\nindividual,بلال,61101-2222222-5,b@x.pk,Q-1\n",
+			2, 2, "holder_name", "is not doubled"},
+		{"Urdu fields before a bare quote, CRLF", "\ufeff" + strings.ReplaceAll(h, "\n", "\r\n") + "individual,عائشہ خان,61101-2222224-5,ع\"x@x.pk,Q-3\r\nindividual,b,1,b@x.pk,Q-1\r\n",
+			2, 4, "email", "does not start with one"},
+		{"quoted commas and doubled quotes before the bad quote", h + "individual,\"Khan, \"\"Sara\"\"\", 61101,\"a\"b,Q-3\n",
+			2, 4, "email", "is not doubled"},
+		{"unclosed quote in the third column of a later line", h + "individual,Sara,1,a@x.pk,Q-1\nindividual,Bilal,\"61101,b@x.pk,Q-2\nindividual,C,1,c@x.pk,Q-3\n",
+			3, 3, "cnic", "is never closed"},
+		{"unclosed quote opened on the second line of a record", h + "individual,\"Sara\nKhan\",\"61101,b@x.pk,Q-2\nx\n",
+			3, 3, "cnic", "is never closed"},
+		{"unclosed quote in a CR-only file", "a,b\rx,\"y\rz\r", 2, 2, "b", "is never closed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, r := range []io.Reader{strings.NewReader(tt.in), iotest.OneByteReader(strings.NewReader(tt.in))} {
+				_, _, err := CSV(r, func([]string) bool { return true })
+				var le *LineError
+				if !errors.As(err, &le) || le.Line != tt.line || le.Column != tt.col || le.Name != tt.colName || !strings.Contains(err.Error(), tt.msg) ||
+					!strings.Contains(err.Error(), fmt.Sprintf("column %d (%q)", tt.col, tt.colName)) {
+					t.Fatalf("CSV error = %v (%+v); want line %d, column %d (%s) saying %q", err, le, tt.line, tt.col, tt.colName, tt.msg)
+				}
+			}
+		})
+	}
+}
+
+// A record longer than the lines kept is told without a column, at the
+// line of a bare quote or the record's first line, never at a wrong
+// column.
+func TestCSVQuoteInALongRecord(t *testing.T) {
+	long := "h1,h2\na,\"" + strings.Repeat("x\n", 40000) + "\"y,z\n"
+	_, _, err := CSV(strings.NewReader(long), func([]string) bool { return true })
+	var le *LineError
+	if !errors.As(err, &le) || le.Line != 2 || le.Column != 0 || !strings.Contains(err.Error(), "check the quotes") {
+		t.Fatalf("CSV error = %v (%+v); want line 2, no column", err, le)
 	}
 }

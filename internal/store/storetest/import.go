@@ -44,7 +44,7 @@ func testImport(t *testing.T, db *store.DB) {
 	}{{addrs: []string{"203.99.48.0/29", "203.99.49.7/32"}, op: "ptcl"}, {nums: []string{"923001234567"}, op: "jazz"}} {
 		a := &registry.Application{ID: fmt.Sprintf("app_imp%d", i), AccountID: acc.ID, Kind: registry.KindNew, Category: registry.CategoryCompany,
 			OperatorID: items.op, Addresses: pfx(items.addrs...), MobileNumbers: items.nums, State: registry.StateApproved,
-			CreatedAt: t0, UpdatedAt: t0, DecidedAt: t0.AddDate(-1, 0, 0)}
+			CreatedAt: t0, UpdatedAt: t0, DecidedAt: t0.AddDate(-1, 0, 0), SubscriberID: fmt.Sprintf("SUB-%d", i)}
 		if items.nums != nil {
 			a.Category = registry.CategoryMobile
 		}
@@ -103,6 +103,11 @@ func testImport(t *testing.T, db *store.DB) {
 			!slices.Equal(imp["ref:OLD-1"].MobileNumbers, []string{"923001234567"}) {
 			t.Errorf("ImportedRegistrations = %+v", imp)
 		}
+		// What a later run compares its rows with (tester, issue 13).
+		if r := imp["ref:OLD-0"]; r == nil || r.HolderName != acc.Name || r.SubscriberID != "SUB-0" || !r.ValidFrom.Equal(t0.AddDate(-1, 0, 0)) ||
+			!r.ValidUntil.Equal(t0.AddDate(1, 0, 0)) || r.OperatorID != "ptcl" || r.Category != registry.CategoryCompany {
+			t.Errorf("ImportedRegistrations[ref:OLD-0] = %+v", r)
+		}
 		live, err := tx.LiveItems(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -127,6 +132,21 @@ func testImport(t *testing.T, db *store.DB) {
 		a, err := tx.Application(ctx, "app_imp0", false)
 		if err != nil || a.State != registry.StateApproved || len(a.Addresses) != 2 || a.Registration != fmt.Sprintf("VPN-2026-%06d", first) {
 			t.Errorf("imported application = %+v, %v", a, err)
+		}
+		return nil
+	})
+	// An approved amendment's subscriber ID is the registration's.
+	amend := sampleApp("app_imp0_amend", acc.ID)
+	amend.Kind, amend.ForRegistration, amend.State = registry.KindAmendment, fmt.Sprintf("VPN-2026-%06d", first), registry.StateApproved
+	amend.SubscriberID, amend.DecidedAt, amend.Addresses = "SUB-AMENDED", t0, pfx("203.99.48.0/29", "203.99.49.7/32")
+	write(t, db, func(tx registry.Tx) error { return tx.CreateApplication(ctx, amend) })
+	db.Read(ctx, func(tx registry.Tx) error {
+		imp, err := tx.ImportedRegistrations(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := imp["ref:OLD-0"]; r == nil || r.SubscriberID != "SUB-AMENDED" || imp["ref:OLD-1"].SubscriberID != "SUB-1" {
+			t.Errorf("ImportedRegistrations after an amendment = %+v", imp)
 		}
 		evs, err := tx.Events(ctx, "app_imp1")
 		if err != nil || len(evs) != 1 || evs[0].Note != "imported" {
