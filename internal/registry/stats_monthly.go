@@ -139,6 +139,19 @@ func MonthRange(month string) (time.Time, time.Time, error) {
 	return t, t.AddDate(0, 1, 0), nil
 }
 
+// MonthEndActive reports whether a registration valid from from until
+// until, ended at ended (zero if not), is active at the end of a month
+// whose end (exclusive) is end: 00:00 PKT on the next month's first day,
+// or now for the current month. It had started before end (one approved
+// on the 1st is valid from 00:00 PKT that day, 19:00 UTC the day before,
+// and is the next month's), was valid through the month's last second
+// (valid_until is kept as 23:59:59 PKT of the last day, valid through it)
+// and had not ended by end. The store's StatsFacts counts by the same
+// rule in SQL.
+func MonthEndActive(from, until, ended, end time.Time) bool {
+	return from.Before(end) && !until.Before(end.Add(-time.Second)) && (ended.IsZero() || !ended.Before(end))
+}
+
 // WorkingBetween returns the working time between a and b on c's clock
 // (0 if b is not after a): the inverse of Add.
 func (c Calendar) WorkingBetween(a, b time.Time) time.Duration {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -451,5 +452,44 @@ func TestStatsQuery(t *testing.T) {
 		if !ok || e.Code != EMALFORMED || !strings.Contains(e.Fields[tc.field], "only once") {
 			t.Errorf("%q = %v, want EMALFORMED on %s", tc.query, err, tc.field)
 		}
+	}
+}
+
+// TestMonthEndActive: the end of March is its last second in Pakistan,
+// 23:59:59 PKT on 31 March; 1 April starts at 00:00 PKT (19:00 UTC on 31
+// March). An import marks for rebuild the months whose end a registration
+// is active at, by the same rule.
+func TestMonthEndActive(t *testing.T) {
+	_, end, _ := MonthRange("2026-03")
+	if want := time.Date(2026, 3, 31, 19, 0, 0, 0, time.UTC); !end.Equal(want) {
+		t.Fatalf("March ends at %v, want %v (00:00 PKT on 1 April)", end, want)
+	}
+	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, PKT.Loc) }
+	last := func(y int, m time.Month, d int) time.Time { return day(y, m, d+1).Add(-time.Second) } // 23:59:59 PKT
+	for _, tc := range []struct {
+		name               string
+		from, until, ended time.Time
+		active             bool
+		months             []string // marked by an import on 23 May 2026
+	}{
+		{"valid from 00:00 PKT on 1 April", day(2026, 4, 1), last(2027, 3, 31), time.Time{}, false, []string{"2026-04", "2026-05"}},
+		{"valid from 23:59:59 PKT on 31 March", last(2026, 3, 31), last(2027, 3, 31), time.Time{}, true, []string{"2026-03", "2026-04", "2026-05"}},
+		{"valid until 23:59:59 PKT on 31 March", day(2026, 2, 1), last(2026, 3, 31), time.Time{}, true, []string{"2026-02", "2026-03"}},
+		{"valid until 23:59:58 PKT on 31 March", day(2026, 2, 1), last(2026, 3, 31).Add(-time.Second), time.Time{}, false, []string{"2026-02"}},
+		{"revoked at 00:00 PKT on 1 April", day(2026, 2, 1), last(2027, 3, 31), day(2026, 4, 1), true, nil},
+		{"revoked at 23:59:59 PKT on 31 March", day(2026, 2, 1), last(2027, 3, 31), last(2026, 3, 31), false, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := MonthEndActive(tc.from, tc.until, tc.ended, end); got != tc.active {
+				t.Errorf("active at the end of March = %v, want %v", got, tc.active)
+			}
+			if tc.months == nil {
+				return
+			}
+			reg := &Registration{ValidFrom: tc.from, ValidUntil: tc.until}
+			if got := importedMonths([]*Registration{reg}, time.Date(2026, 5, 23, 5, 0, 0, 0, time.UTC)); !slices.Equal(got, tc.months) {
+				t.Errorf("months marked = %v, want %v", got, tc.months)
+			}
+		})
 	}
 }
