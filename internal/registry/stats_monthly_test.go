@@ -208,6 +208,11 @@ func TestSuppressionCannotBeDerived(t *testing.T) {
 		{"one big rest small", []int{100, 0, 0, 0, 1}},
 		{"one big rest zero", []int{100, 0, 0, 0, 0}},
 		{"small and fives", []int{2, 5, 5, 5, 5}},
+		// Several small cells whose sum the total gives away as small: the
+		// tester's active registrations (152 in all, 149 freelancers).
+		{"small ones summing to 3", []int{3, 149, 0, 0, 0}},
+		{"small ones summing to 4", []int{1, 1, 1, 1, 100}},
+		{"small ones summing to 5", []int{1, 1, 1, 2, 100}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cells := make([]*Count, len(tc.cells))
@@ -229,7 +234,68 @@ func TestSuppressionCannotBeDerived(t *testing.T) {
 			if i, ok := attack(cells, total); ok {
 				t.Errorf("cell %d (%d) derivable from total %s and cells %v", i, tc.cells[i], total.Text(), texts(cells))
 			}
+			if rest, ok := smallRest(cells, total); ok {
+				t.Errorf("the suppressed cells of %v sum to %d, read off total %s", texts(cells), rest, total.Text())
+			}
 		})
+	}
+}
+
+// smallRest reports whether a shown total less the shown cells leaves a
+// small count (1 to 4) to two or more suppressed cells: a reader who knows
+// all but one of them are 0 reads the last one off.
+func smallRest(cells []*Count, total *Count) (int, bool) {
+	if total.Suppressed != "" {
+		return 0, false
+	}
+	rest, hidden := total.N, 0
+	for _, c := range cells {
+		if c.Suppressed != "" {
+			hidden++
+		} else {
+			rest -= c.N
+		}
+	}
+	return rest, hidden >= 2 && rest > 0 && rest < SuppressBelow
+}
+
+// TestActiveFiguresRestNotSmall publishes the tester's month (issue 13):
+// 20 freelancers and 3 companies imported, beside 129 freelancers already
+// registered. The month-end active registrations, addresses and mobile
+// numbers are equations as the received ones are: no column of the month
+// leaves a small sum to its "<5" cells, in any measure.
+func TestActiveFiguresRestNotSmall(t *testing.T) {
+	m := &MonthFigures{Month: "2026-07", Categories: map[string]*CategoryFigures{
+		StatsCategoryAll: {Received: 152, ActiveRegistrations: 152, ActiveAddresses: 152, ActiveMobileNumbers: 3},
+		"freelancer_vpn": {Received: 149, ActiveRegistrations: 149, ActiveAddresses: 149},
+		"company_vpn":    {Received: 3, ActiveRegistrations: 3, ActiveAddresses: 3},
+		"mobile_vpn":     {ActiveMobileNumbers: 3},
+	}}
+	sm := PublishStats([]*MonthFigures{m}, nil).Months[0]
+	rows := map[string]*StatsRow{}
+	for _, r := range sm.Rows {
+		rows[r.Category] = r
+	}
+	for name, measure := range map[string]func(*StatsRow) *Count{
+		"received": func(r *StatsRow) *Count { return r.Received }, "active registrations": func(r *StatsRow) *Count { return r.ActiveRegistrations },
+		"active addresses": func(r *StatsRow) *Count { return r.ActiveAddresses }, "active mobile numbers": func(r *StatsRow) *Count { return r.ActiveMobileNumbers },
+	} {
+		var cells []*Count
+		for _, c := range categoryCodes() {
+			if x := measure(rows[c]); x != nil {
+				cells = append(cells, x)
+			}
+		}
+		total := measure(rows[StatsCategoryAll])
+		if rest, ok := smallRest(cells, total); ok {
+			t.Errorf("%s: %v in all %s leaves %d to the suppressed categories", name, texts(cells), total.Text(), rest)
+		}
+		if i, ok := attack(cells, total); ok {
+			t.Errorf("%s: cell %d derivable from %v = %s", name, i, texts(cells), total.Text())
+		}
+		if c := measure(rows["company_vpn"]); c != nil && c.Text() != "<5" {
+			t.Errorf("%s: company_vpn shows %s, want <5", name, c.Text())
+		}
 	}
 }
 
