@@ -1111,10 +1111,10 @@ func importedMonths(regs []*Registration, now time.Time) []string {
 		f := r.ValidFrom.In(PKT.Loc)
 		for m := time.Date(f.Year(), f.Month(), 1, 0, 0, 0, 0, PKT.Loc); !m.After(cur); m = m.AddDate(0, 1, 0) {
 			end := minTime(m.AddDate(0, 1, 0), now)
-			if !r.ValidUntil.After(end) {
-				break
+			if r.ValidUntil.Before(end.Add(-time.Second)) {
+				break // not valid through this month's end, nor any later one's
 			}
-			if month := m.Format("2006-01"); !seen[month] && !r.ValidFrom.After(end) {
+			if month := m.Format("2006-01"); !seen[month] && MonthEndActive(r.ValidFrom, r.ValidUntil, time.Time{}, end) {
 				seen[month] = true
 				out = append(out, month)
 			}

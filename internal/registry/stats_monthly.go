@@ -139,6 +139,19 @@ func MonthRange(month string) (time.Time, time.Time, error) {
 	return t, t.AddDate(0, 1, 0), nil
 }
 
+// MonthEndActive reports whether a registration valid from from until
+// until, ended at ended (zero if not), is active at the end of a month
+// whose end (exclusive) is end: 00:00 PKT on the next month's first day,
+// or now for the current month. It had started before end (one approved
+// on the 1st is valid from 00:00 PKT that day, 19:00 UTC the day before,
+// and is the next month's), was valid through the month's last second
+// (valid_until is kept as 23:59:59 PKT of the last day, valid through it)
+// and had not ended by end. The store's StatsFacts counts by the same
+// rule in SQL.
+func MonthEndActive(from, until, ended, end time.Time) bool {
+	return from.Before(end) && !until.Before(end.Add(-time.Second)) && (ended.IsZero() || !ended.Before(end))
+}
+
 // WorkingBetween returns the working time between a and b on c's clock
 // (0 if b is not after a): the inverse of Add.
 func (c Calendar) WorkingBetween(a, b time.Time) time.Duration {
@@ -420,7 +433,10 @@ type PublicStats struct {
 // no suppressed cell can be worked out from the shown ones and the bounds
 // a reader knows (a small cell is 0 to 4, or 1 to 4 for a row listed only
 // when it occurred; a secondary one at least 5), reading all equations
-// together (narrow); if no cell is left to hide, the total is hidden. Rates and shares are shown
+// together (intervals), and until the suppressed cells of no equation sum
+// to a small count (suppressEquations); if no cell is left to hide, the
+// total is hidden. It is the one place that suppresses: the page, the
+// API's JSON and the CSV show what it publishes. Rates and shares are shown
 // only when the counts they divide are shown, and like medians only over
 // at least SuppressBelow cases. Every operator of operators has a row in
 // every month, with 0 checks if it had none, so that its "<5" means 0 to 4
@@ -574,34 +590,82 @@ type equation struct {
 	total *Count
 }
 
-// suppressEquations hides secondary cells until no suppressed cell can be
-// worked out. Equations share cells (the all-categories rejections are a
-// cell of one and the total of another), so a reader combines them: a
-// total hidden in one equation may be the sum of cells shown in another,
-// and then bounds the cells of the first. narrow models that reader over
+// suppressEquations hides secondary cells until no suppressed cell, nor
+// the sum of an equation's suppressed cells, can be worked out as a small
+// count. Equations share cells (the all-categories rejections are a cell
+// of one and the total of another), so a reader combines them: a total
+// hidden in one equation may be the sum of cells shown in another, and
+// then bounds the cells of the first. intervals models that reader over
 // all the equations at once; while it pins a suppressed cell to one
 // value, the smallest shown cell (or the total) of an equation holding
-// that cell is hidden.
+// that cell is hidden. And while an equation's suppressed cells together
+// come to fewer than SuppressBelow (the total less the shown cells: 152
+// active registrations, 149 of them freelancers, leave 3 for the four
+// "<5" categories, and a reader who knows three of them have none reads
+// the fourth off; tester, issue 13), its smallest shown cell is hidden
+// too, so that what is hidden in a sum is never a small count.
 func suppressEquations(eqs []equation) {
 	for {
-		c := narrow(eqs)
-		if c == nil {
+		lo, hi := intervals(eqs)
+		if hidePinned(eqs, lo, hi) {
+			continue
+		}
+		e := smallRemainder(eqs, lo, hi)
+		if e == nil {
 			return
 		}
-		hid := false
-		for _, e := range eqs {
-			if e.holds(c) && e.hideOne() {
-				hid = true
-				break
-			}
-		}
-		if !hid {
-			return // everything around c is hidden already
-		}
+		e.hideOne()
 	}
 }
 
-// unbounded stands for "no upper bound" in narrow's intervals.
+// hidePinned hides a cell of an equation holding a suppressed cell that
+// intervals pins to one value; false if there is none, or everything
+// around each is hidden already (the month's rejections pinned to 0 by
+// an empty list of reasons). Such a cell does not end the search: it
+// ended it before the remainders were looked at.
+func hidePinned(eqs []equation, lo, hi map[*Count]int) bool {
+	for _, c := range pinned(eqs, lo, hi) {
+		for _, e := range eqs {
+			if e.holds(c) && e.hideOne() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// smallRemainder returns an equation with two or more suppressed cells
+// whose sum a reader bounds below SuppressBelow (but not to 0: then each
+// is pinned to 0, which pinned finds), and a shown cell or total left to
+// hide; nil if none. One suppressed cell's own "<5" already says what
+// its remainder says; a total shown as "<5" says its cells' sum is small
+// by itself.
+func smallRemainder(eqs []equation, lo, hi map[*Count]int) *equation {
+	for i := range eqs {
+		e := &eqs[i]
+		if e.total == nil || hi[e.total] >= unbounded {
+			continue
+		}
+		hidden, shown, canHide := 0, 0, e.total.Suppressed == ""
+		for _, c := range e.cells {
+			if c.Suppressed != "" {
+				hidden++
+			} else {
+				shown += c.N
+				canHide = true
+			}
+		}
+		if hidden < 2 || !canHide {
+			continue
+		}
+		if rest := hi[e.total] - shown; rest > 0 && rest < SuppressBelow {
+			return e
+		}
+	}
+	return nil
+}
+
+// unbounded stands for "no upper bound" in intervals.
 const unbounded = math.MaxInt32
 
 // bounds are what a reader knows of a cell before adding anything up: its
@@ -617,14 +681,30 @@ func bounds(c *Count) (lo, hi int) {
 	return c.N, c.N
 }
 
-// narrow returns a suppressed cell a reader can pin to a single value, or
-// nil. It starts from each cell's bounds and tightens them by every
-// equation (a total lies between the sums of its cells' bounds; a cell
-// between the total's bounds less the others' sums) until nothing
-// changes: interval propagation, which finds every value forced by
-// these sums one equation at a time and each chain of them.
-func narrow(eqs []equation) *Count {
-	lo, hi := map[*Count]int{}, map[*Count]int{}
+// pinned returns the suppressed cells whose interval is a single value.
+func pinned(eqs []equation, lo, hi map[*Count]int) []*Count {
+	var out []*Count
+	for _, e := range eqs {
+		if e.total == nil {
+			continue
+		}
+		for _, c := range append([]*Count{e.total}, e.cells...) {
+			if c.Suppressed != "" && lo[c] >= hi[c] {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+// intervals returns what a reader can tell of every cell. It starts from
+// each cell's bounds and tightens them by every equation (a total lies
+// between the sums of its cells' bounds; a cell between the total's
+// bounds less the others' sums) until nothing changes: interval
+// propagation, which finds every value forced by these sums one equation
+// at a time and each chain of them.
+func intervals(eqs []equation) (lo, hi map[*Count]int) {
+	lo, hi = map[*Count]int{}, map[*Count]int{}
 	see := func(c *Count) {
 		if _, ok := lo[c]; !ok {
 			lo[c], hi[c] = bounds(c)
@@ -674,17 +754,7 @@ func narrow(eqs []equation) *Count {
 			}
 		}
 	}
-	for _, e := range eqs {
-		if e.total == nil {
-			continue
-		}
-		for _, c := range append([]*Count{e.total}, e.cells...) {
-			if c.Suppressed != "" && lo[c] >= hi[c] {
-				return c
-			}
-		}
-	}
-	return nil
+	return lo, hi
 }
 
 // othersHi is the sum of the upper bounds of e's cells other than c

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -207,6 +208,11 @@ func TestSuppressionCannotBeDerived(t *testing.T) {
 		{"one big rest small", []int{100, 0, 0, 0, 1}},
 		{"one big rest zero", []int{100, 0, 0, 0, 0}},
 		{"small and fives", []int{2, 5, 5, 5, 5}},
+		// Several small cells whose sum the total gives away as small: the
+		// tester's active registrations (152 in all, 149 freelancers).
+		{"small ones summing to 3", []int{3, 149, 0, 0, 0}},
+		{"small ones summing to 4", []int{1, 1, 1, 1, 100}},
+		{"small ones summing to 5", []int{1, 1, 1, 2, 100}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cells := make([]*Count, len(tc.cells))
@@ -228,7 +234,68 @@ func TestSuppressionCannotBeDerived(t *testing.T) {
 			if i, ok := attack(cells, total); ok {
 				t.Errorf("cell %d (%d) derivable from total %s and cells %v", i, tc.cells[i], total.Text(), texts(cells))
 			}
+			if rest, ok := smallRest(cells, total); ok {
+				t.Errorf("the suppressed cells of %v sum to %d, read off total %s", texts(cells), rest, total.Text())
+			}
 		})
+	}
+}
+
+// smallRest reports whether a shown total less the shown cells leaves a
+// small count (1 to 4) to two or more suppressed cells: a reader who knows
+// all but one of them are 0 reads the last one off.
+func smallRest(cells []*Count, total *Count) (int, bool) {
+	if total.Suppressed != "" {
+		return 0, false
+	}
+	rest, hidden := total.N, 0
+	for _, c := range cells {
+		if c.Suppressed != "" {
+			hidden++
+		} else {
+			rest -= c.N
+		}
+	}
+	return rest, hidden >= 2 && rest > 0 && rest < SuppressBelow
+}
+
+// TestActiveFiguresRestNotSmall publishes the tester's month (issue 13):
+// 20 freelancers and 3 companies imported, beside 129 freelancers already
+// registered. The month-end active registrations, addresses and mobile
+// numbers are equations as the received ones are: no column of the month
+// leaves a small sum to its "<5" cells, in any measure.
+func TestActiveFiguresRestNotSmall(t *testing.T) {
+	m := &MonthFigures{Month: "2026-07", Categories: map[string]*CategoryFigures{
+		StatsCategoryAll: {Received: 152, ActiveRegistrations: 152, ActiveAddresses: 152, ActiveMobileNumbers: 3},
+		"freelancer_vpn": {Received: 149, ActiveRegistrations: 149, ActiveAddresses: 149},
+		"company_vpn":    {Received: 3, ActiveRegistrations: 3, ActiveAddresses: 3},
+		"mobile_vpn":     {ActiveMobileNumbers: 3},
+	}}
+	sm := PublishStats([]*MonthFigures{m}, nil).Months[0]
+	rows := map[string]*StatsRow{}
+	for _, r := range sm.Rows {
+		rows[r.Category] = r
+	}
+	for name, measure := range map[string]func(*StatsRow) *Count{
+		"received": func(r *StatsRow) *Count { return r.Received }, "active registrations": func(r *StatsRow) *Count { return r.ActiveRegistrations },
+		"active addresses": func(r *StatsRow) *Count { return r.ActiveAddresses }, "active mobile numbers": func(r *StatsRow) *Count { return r.ActiveMobileNumbers },
+	} {
+		var cells []*Count
+		for _, c := range categoryCodes() {
+			if x := measure(rows[c]); x != nil {
+				cells = append(cells, x)
+			}
+		}
+		total := measure(rows[StatsCategoryAll])
+		if rest, ok := smallRest(cells, total); ok {
+			t.Errorf("%s: %v in all %s leaves %d to the suppressed categories", name, texts(cells), total.Text(), rest)
+		}
+		if i, ok := attack(cells, total); ok {
+			t.Errorf("%s: cell %d derivable from %v = %s", name, i, texts(cells), total.Text())
+		}
+		if c := measure(rows["company_vpn"]); c != nil && c.Text() != "<5" {
+			t.Errorf("%s: company_vpn shows %s, want <5", name, c.Text())
+		}
 	}
 }
 
@@ -451,5 +518,44 @@ func TestStatsQuery(t *testing.T) {
 		if !ok || e.Code != EMALFORMED || !strings.Contains(e.Fields[tc.field], "only once") {
 			t.Errorf("%q = %v, want EMALFORMED on %s", tc.query, err, tc.field)
 		}
+	}
+}
+
+// TestMonthEndActive: the end of March is its last second in Pakistan,
+// 23:59:59 PKT on 31 March; 1 April starts at 00:00 PKT (19:00 UTC on 31
+// March). An import marks for rebuild the months whose end a registration
+// is active at, by the same rule.
+func TestMonthEndActive(t *testing.T) {
+	_, end, _ := MonthRange("2026-03")
+	if want := time.Date(2026, 3, 31, 19, 0, 0, 0, time.UTC); !end.Equal(want) {
+		t.Fatalf("March ends at %v, want %v (00:00 PKT on 1 April)", end, want)
+	}
+	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, PKT.Loc) }
+	last := func(y int, m time.Month, d int) time.Time { return day(y, m, d+1).Add(-time.Second) } // 23:59:59 PKT
+	for _, tc := range []struct {
+		name               string
+		from, until, ended time.Time
+		active             bool
+		months             []string // marked by an import on 23 May 2026
+	}{
+		{"valid from 00:00 PKT on 1 April", day(2026, 4, 1), last(2027, 3, 31), time.Time{}, false, []string{"2026-04", "2026-05"}},
+		{"valid from 23:59:59 PKT on 31 March", last(2026, 3, 31), last(2027, 3, 31), time.Time{}, true, []string{"2026-03", "2026-04", "2026-05"}},
+		{"valid until 23:59:59 PKT on 31 March", day(2026, 2, 1), last(2026, 3, 31), time.Time{}, true, []string{"2026-02", "2026-03"}},
+		{"valid until 23:59:58 PKT on 31 March", day(2026, 2, 1), last(2026, 3, 31).Add(-time.Second), time.Time{}, false, []string{"2026-02"}},
+		{"revoked at 00:00 PKT on 1 April", day(2026, 2, 1), last(2027, 3, 31), day(2026, 4, 1), true, nil},
+		{"revoked at 23:59:59 PKT on 31 March", day(2026, 2, 1), last(2027, 3, 31), last(2026, 3, 31), false, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := MonthEndActive(tc.from, tc.until, tc.ended, end); got != tc.active {
+				t.Errorf("active at the end of March = %v, want %v", got, tc.active)
+			}
+			if tc.months == nil {
+				return
+			}
+			reg := &Registration{ValidFrom: tc.from, ValidUntil: tc.until}
+			if got := importedMonths([]*Registration{reg}, time.Date(2026, 5, 23, 5, 0, 0, 0, time.UTC)); !slices.Equal(got, tc.months) {
+				t.Errorf("months marked = %v, want %v", got, tc.months)
+			}
+		})
 	}
 }

@@ -30,18 +30,24 @@ func (t *tx) StatsFacts(ctx context.Context, from, to, monthEnd time.Time) (*reg
 	for k, v := range m {
 		f.Appealed[registry.Category(k)] = v
 	}
-	// A registration is active at the month's end when it had started, had
-	// not reached its validity's end and had not ended (expired, revoked,
-	// surrendered) by then.
-	active := `r.valid_from <= ? AND r.valid_until > ? AND (r.ended_at = '' OR r.ended_at > ?)`
-	if m, err = t.countBy(ctx, `SELECT r.category, COUNT(*) FROM registrations r WHERE `+active+` GROUP BY r.category`, end, end, end); err != nil {
+	// A registration is active at the month's end when it had started
+	// before the month was over, was valid through the month's last second
+	// and had not ended (expired, revoked, surrendered) by then. monthEnd is
+	// the instant after the month (00:00 PKT on the next month's first
+	// day), so a registration valid from then is the next month's
+	// (approved_on the 1st: valid from 19:00 UTC the day before), and one
+	// valid until 23:59:59 PKT on the last day, as approvals and imports
+	// keep valid_until, is valid through it (registry.MonthEndActive).
+	lastSecond := tm(monthEnd.Add(-time.Second))
+	active := `r.valid_from < ? AND r.valid_until >= ? AND (r.ended_at = '' OR r.ended_at >= ?)`
+	if m, err = t.countBy(ctx, `SELECT r.category, COUNT(*) FROM registrations r WHERE `+active+` GROUP BY r.category`, end, lastSecond, end); err != nil {
 		return nil, fmt.Errorf("statistics facts: %w", err)
 	}
 	for k, v := range m {
 		f.ActiveRegistrations[registry.Category(k)] = v
 	}
 	rows, err := t.query(ctx, `SELECT r.category, i.kind, COUNT(*) FROM registration_items i JOIN registrations r ON r.number = i.registration_number
-		WHERE `+active+` GROUP BY r.category, i.kind`, end, end, end)
+		WHERE `+active+` GROUP BY r.category, i.kind`, end, lastSecond, end)
 	if err != nil {
 		return nil, fmt.Errorf("statistics facts: %w", err)
 	}

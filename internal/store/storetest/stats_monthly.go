@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -37,22 +38,30 @@ func testStatsMonthly(t *testing.T, db *store.DB) {
 			case 5:
 				typ, note = "rejected", "duplicate: already registered"
 			case 6:
-				typ, at = "approved", to.Add(time.Hour) // April: not March's
+				typ, at = "approved", to // 00:00 PKT on 1 April (19:00 UTC on 31 March): April's, not March's
 			}
 			if err := tx.AddEvent(ctx, &registry.Event{ApplicationID: a.ID, At: at, Type: typ, Note: note}); err != nil {
 				return err
 			}
 		}
+		// The month's end is its last second in Pakistan (23:59:59 PKT on
+		// 31 March, 18:59:59 UTC), not the next month's first instant: a
+		// registration valid from 00:00 PKT on 1 April (approved on that
+		// day) had not started, one valid until 23:59:59 PKT on 31 March
+		// (through its last day) was still active.
 		for i, r := range []struct {
-			until, ended time.Time
+			from, until, ended time.Time
+			cat                registry.Category
 		}{
-			{to.AddDate(1, 0, 0), time.Time{}},            // active at the end
-			{to.AddDate(1, 0, 0), from.AddDate(0, 0, 10)}, // revoked in March
-			{to.AddDate(0, 0, -1), time.Time{}},           // validity ended in March (expiry job not run)
+			{from.AddDate(0, 0, -5), to.AddDate(1, 0, 0), time.Time{}, ""},            // active at the end
+			{from.AddDate(0, 0, -5), to.AddDate(1, 0, 0), from.AddDate(0, 0, 10), ""}, // revoked in March
+			{from.AddDate(0, 0, -5), to.AddDate(0, 0, -1), time.Time{}, ""},           // validity ended in March (expiry job not run)
+			{to, to.AddDate(1, 0, 0), time.Time{}, registry.CategoryCallCenter},       // valid from 00:00 PKT 1 April: not active at March's end
+			{from.AddDate(0, 0, -5), to.Add(-time.Second), time.Time{}, ""},           // valid through 23:59:59 PKT 31 March: active
 		} {
 			reg := &registry.Registration{Number: fmt.Sprintf("VPN-2026-%06d", i+1), ApplicationID: fmt.Sprintf("app_m%d", i), AccountID: "acc_a",
-				Addresses: pfx("14.1.104.0/24", "14.1.105.7/32"), Category: registry.CategoryCompany, OperatorID: "ptcl", Status: registry.RegActive,
-				ValidFrom: from.AddDate(0, 0, -5), ValidUntil: r.until, VerificationCode: "C", CreatedAt: from}
+				Addresses: pfx(fmt.Sprintf("14.1.%d.0/24", 104+2*i), fmt.Sprintf("14.1.%d.7/32", 105+2*i)), Category: cmp.Or(r.cat, registry.CategoryCompany), OperatorID: "ptcl", Status: registry.RegActive,
+				ValidFrom: r.from, ValidUntil: r.until, VerificationCode: "C", CreatedAt: from}
 			if err := tx.CreateRegistration(ctx, reg); err != nil {
 				return err
 			}
@@ -87,8 +96,10 @@ func testStatsMonthly(t *testing.T, db *store.DB) {
 	if f.Received[registry.CategoryCompany] != 8 || types["approved"] != 6 || types["rejected"] != 1 || len(f.Events) != 7 {
 		t.Errorf("received %v, events %v; want 8 received (one at 04:59 PKT on 1 March), 6 approved and 1 rejected in March", f.Received, types)
 	}
-	if f.ActiveRegistrations[registry.CategoryCompany] != 1 || f.ActiveItems[registry.CategoryCompany]["ip"] != 2 {
-		t.Errorf("active at the end of March %v, items %v; want 1 registration with 2 addresses", f.ActiveRegistrations, f.ActiveItems)
+	if f.ActiveRegistrations[registry.CategoryCompany] != 2 || f.ActiveItems[registry.CategoryCompany]["ip"] != 4 ||
+		f.ActiveRegistrations[registry.CategoryCallCenter] != 0 || f.ActiveItems[registry.CategoryCallCenter]["ip"] != 0 {
+		t.Errorf("active at the end of March %v, items %v; want 2 registrations with 4 addresses (not the one valid from 00:00 PKT on 1 April; the one valid until 23:59:59 PKT on 31 March)",
+			f.ActiveRegistrations, f.ActiveItems)
 	}
 	if len(f.Checks) != 1 || f.Checks[0].OperatorName == "" || !f.Checks[0].AnsweredAt.IsZero() {
 		t.Errorf("checks = %+v", f.Checks)
