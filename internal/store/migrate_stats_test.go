@@ -52,4 +52,3 @@ func TestMigrationMarksBuiltMonthsForRebuild(t *testing.T) {
 		})
 	}
 }
-
