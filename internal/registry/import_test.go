@@ -435,6 +435,14 @@ func TestImportReRunChangedRows(t *testing.T) {
 			!strings.Contains(rep.Problems[0].Message, `ipreg holds "SF/KHI/5512", the file "SF/KHI/5513"`) {
 			t.Errorf("another subscriber ID on a row without a legacy reference:\n%s", problemText(rep.Problems))
 		}
+		// A company's CNIC (its authorised person's), which is not its
+		// identity, is held to what the first run wrote too.
+		file = strings.Replace(sample, "42201-1111111-3", "42201-1111119-3", 1)
+		rep = h.importFile([]byte(file), true)
+		if len(rep.Problems) != 1 || rep.Problems[0].Line != 5 || rep.Problems[0].Field != "cnic" ||
+			!strings.Contains(rep.Problems[0].Message, `ipreg holds "42201-1111111-3", the file "42201-1111119-3"`) {
+			t.Errorf("another CNIC of a company:\n%s", problemText(rep.Problems))
+		}
 		if got := h.counts(); !slices.Equal(got, before) {
 			t.Fatalf("files changing imported registrations wrote: %v -> %v", before, got)
 		}
