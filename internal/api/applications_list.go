@@ -53,7 +53,7 @@ func limitParam(fe registry.FieldErrors, v string) int {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > 1000 {
-		fe.Add("limit", "must be a whole number from 1 to 1000, such as 100; %q is not", v)
+		fe.Add("limit", "must be a whole number from 1 to 1000, such as 100; %q is not", registry.Echo(v))
 	}
 	return n
 }

@@ -35,6 +35,10 @@ func (c *client) importedHolder(id, name, email string) {
 // an address; each then uses the API as itself.
 func testInvitations(t *testing.T, c *client) {
 	c.deliver()
+	// Page 1 of an empty list is that list, 200 with no items.
+	if empty := c.want(c.do("GET", "/api/v1/admin/invitations?page=1", c.login("admin@demo.test"), nil), 200).json(t); len(empty["invitations"].([]any)) != 0 || empty["total"] != float64(0) {
+		t.Errorf("page 1 of no invitations = %v; want 200 with none", empty)
+	}
 	c.importedHolder("usr_imp0000001", "Imported One", "one@imported.pk")
 	c.importedHolder("usr_imp0000002", "Imported Two", "")
 	admin := c.login("admin@demo.test")
@@ -59,11 +63,25 @@ func testInvitations(t *testing.T, c *client) {
 		l1[0].(map[string]any)["user_id"] == l2[0].(map[string]any)["user_id"] {
 		t.Fatalf("pages of 1: %v then %v; want one invitation each, of 2, the first saying next_page 2", first, second)
 	}
-	if past := c.want(c.do("GET", "/api/v1/admin/invitations?limit=1&page=3", admin, nil), 200).json(t); len(past["invitations"].([]any)) != 0 || past["total"] != float64(2) {
-		t.Errorf("a page past the last = %v; want none of 2", past)
+	// A page past the last is 404 naming the last page, as the portal
+	// says "there is no page 500", not an empty list read as "none"
+	// (tester, issue 13); a number past any int is such a page too, its
+	// echo cut at 20 characters as the portal cuts it.
+	nines := strings.Repeat("9", 300)
+	for q, want := range map[string]string{
+		"limit=1&page=3":     "there is no page 3 of this list: it has 2 pages at this limit; ask for a page from 1 to 2",
+		"page=500":           "there is no page 500 of this list: it has 1 page at this limit; ask for page 1",
+		"page=" + nines:      "there is no page " + nines[:20] + "… of this list: it has 1 page",
+		"page=" + nines[:19]: "there is no page " + nines[:19] + " of this list",
+	} {
+		if got := c.want(c.do("GET", "/api/v1/admin/invitations?"+q, admin, nil), 404).errorField(t, "page"); !strings.Contains(got, want) {
+			t.Errorf("?%.40s: field page says %q; want %q", q, got, want)
+		}
 	}
-	// Each refusal echoes the value typed, as other 422s do.
-	for q, want := range map[string][2]string{"page=0": {"page", `"0" is not`}, "page=x": {"page", `"x" is not`}, "limit=0": {"limit", `"0" is not`}, "limit=1001": {"limit", `"1001" is not`}} {
+	// Each refusal echoes the value typed, as other 422s do, cut at 20
+	// characters (it echoed all 300: tester, issue 13).
+	for q, want := range map[string][2]string{"page=0": {"page", `"0" is not`}, "page=x": {"page", `"x" is not`}, "limit=0": {"limit", `"0" is not`}, "limit=1001": {"limit", `"1001" is not`},
+		"page=x" + nines: {"page", `"x` + nines[:19] + `…" is not`}, "limit=" + nines: {"limit", `"` + nines[:20] + `…" is not`}} {
 		if got := c.want(c.do("GET", "/api/v1/admin/invitations?"+q, admin, nil), 422).errorField(t, want[0]); !strings.Contains(got, want[1]) {
 			t.Errorf("?%s: field %s says %q; want it to say %s", q, want[0], got, want[1])
 		}

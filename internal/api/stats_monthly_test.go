@@ -146,6 +146,10 @@ func TestStatsMonthly(t *testing.T) {
 				{"from=" + next, "from", next + " is after the current month " + month + ": statistics exist only up to " + month},
 				{"from=" + month + "&from=2026-01&to=" + month, "from", "only once"},
 				{"to=" + month + "&to=" + month, "to", "only once"},
+				// Spaces around a month are refused as around any
+				// parameter, not trimmed (tester, issue 13).
+				{"from=%20" + month, "from", `" ` + month + `" has a space before or after it`},
+				{"from=" + month + "&to=" + month + "+", "to", "has a space before or after it: give the month alone"},
 			} {
 				res := c.want(c.do("GET", "/api/v1/stats?"+bad.q, "", nil), 400)
 				if msg := res.errorField(t, bad.field); !strings.Contains(msg, bad.says) || !strings.Contains(bad.q, "to=") && strings.Contains(msg, "after to") {

@@ -109,7 +109,7 @@ then gives up having written nothing. A dry run only reads, and never waits.`, s
 	}
 	printImportReport(stdio.Stdout, rep, dry)
 	if invited > 0 {
-		fmt.Fprintf(stdio.Stdout, "invited %s to claim their accounts: the e-mails wait in the outbox for the running server (admins see them at /admin/invitations)\n", count(invited, "new holder", "new holders"))
+		fmt.Fprintln(stdio.Stdout, invitedLine(invited))
 	}
 	if len(rep.Problems) > 0 {
 		return &exitError{code: 1, msg: fmt.Sprintf("ipreg import registrations: %s; nothing was imported. Correct the file and run the command again.", count(len(rep.Problems), "problem", "problems"))}
@@ -170,6 +170,17 @@ func count(n int, one, other string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, other)
+}
+
+// invitedLine says how many new holders the run invited, the whole
+// sentence in the form for the number ("1 new holder to claim their
+// accounts" read as several: tester, issue 13).
+func invitedLine(n int) string {
+	what := "invited 1 new holder to claim their account: the e-mail waits"
+	if n != 1 {
+		what = fmt.Sprintf("invited %d new holders to claim their accounts: the e-mails wait", n)
+	}
+	return what + " in the outbox for the running server (admins see them at /admin/invitations)"
 }
 
 // importIDsShown is how many new holders' user ids the report prints.

@@ -104,6 +104,22 @@ func TestImportReportShortensNewHolderIDs(t *testing.T) {
 	}
 }
 
+// The invitation line is in the form for the number, the whole sentence
+// (tester, issue 13: "invited 1 new holder to claim their accounts").
+func TestImportInvitedLinePlural(t *testing.T) {
+	for _, c := range []struct {
+		n    int
+		want string
+	}{
+		{1, "invited 1 new holder to claim their account: the e-mail waits in the outbox"},
+		{2, "invited 2 new holders to claim their accounts: the e-mails wait in the outbox"},
+	} {
+		if got := invitedLine(c.n); !strings.HasPrefix(got, c.want) {
+			t.Errorf("invitedLine(%d) = %q, want it to start %q", c.n, got, c.want)
+		}
+	}
+}
+
 // The import's report counts in the form for the number (tester: "1
 // problems"): one problem, two problems; one row, two rows.
 func TestImportReportPlurals(t *testing.T) {

@@ -128,15 +128,40 @@ const (
 	ScopeNumeric
 	// ScopeSpecialName: a name under a top-level label reserved so that it
 	// never names a site on the internet (SpecialTLDs): .test, .example,
-	// .invalid (RFC 6761 §6.2, 6.4, 6.5) and .onion (RFC 7686, reached only
-	// through Tor). .localhost is ScopeLoopback.
+	// .invalid (RFC 6761 §6.2, 6.4, 6.5), .onion (RFC 7686, reached only
+	// through Tor) and .alt (RFC 9476, for name systems other than the
+	// DNS); or under a second-level name reserved for examples
+	// (SpecialDomains: example.com, example.net, example.org, RFC 2606
+	// §3). Host.Reserved says which. .localhost is ScopeLoopback.
 	ScopeSpecialName
 )
 
-// SpecialTLDs are the top-level labels of ScopeSpecialName. Only the
-// provider's website is held to them: --public-url may be a test
-// deployment's (https://ipreg.test), and takes any name.
-var SpecialTLDs = []string{"test", "example", "invalid", "onion"}
+// SpecialTLDs are the top-level labels of ScopeSpecialName, and
+// SpecialDomains its second-level names. Only the provider's website is
+// held to them: --public-url may be a test deployment's
+// (https://ipreg.test), and takes any name.
+var (
+	SpecialTLDs    = []string{"test", "example", "invalid", "onion", "alt"}
+	SpecialDomains = []string{"example.com", "example.net", "example.org"}
+)
+
+// Reserved returns the reserved name a name of ScopeSpecialName is
+// under: its top-level label ("test", "alt") or its second-level name
+// ("example.com"); "" for any other host.
+func (h Host) Reserved() string {
+	if h.IsIP() {
+		return ""
+	}
+	if tld := h.TLD(); slices.Contains(SpecialTLDs, tld) {
+		return tld
+	}
+	for _, d := range SpecialDomains {
+		if h.ASCII == d || strings.HasSuffix(h.ASCII, "."+d) {
+			return d
+		}
+	}
+	return ""
+}
 
 // TLD is the last label of a DNS name (in its ASCII form), "" for an IP.
 func (h Host) TLD() string {
@@ -187,7 +212,7 @@ func (h Host) Scope() (Scope, netip.Addr) {
 		return ScopeSingleLabel, netip.Addr{}
 	case slices.Contains(localTLDs, labels[len(labels)-1]) || strings.HasSuffix(name, ".home.arpa"):
 		return ScopeLocalDomain, netip.Addr{}
-	case slices.Contains(SpecialTLDs, labels[len(labels)-1]):
+	case h.Reserved() != "":
 		return ScopeSpecialName, netip.Addr{}
 	}
 	return ScopePublic, netip.Addr{}

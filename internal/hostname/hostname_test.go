@@ -172,8 +172,18 @@ func TestScope(t *testing.T) {
 		{"tunnels.demo.example", ScopeSpecialName, ""},
 		{"expyuzz4wqqyqhjn.onion", ScopeSpecialName, ""},
 		{"example.localhost", ScopeLoopback, ""},
+		// .alt (RFC 9476) and the example second-level names (RFC 2606
+		// §3) with their subdomains were public (tester, issue 13).
+		{"x.alt", ScopeSpecialName, ""},
+		{"example.com", ScopeSpecialName, ""},
+		{"foo.Example.COM", ScopeSpecialName, ""},
+		{"tunnels.demo.example.net", ScopeSpecialName, ""},
+		{"www.example.org", ScopeSpecialName, ""},
 		{"test.pk", ScopePublic, ""},
-		{"example.com", ScopePublic, ""},
+		{"myexample.com", ScopePublic, ""},
+		{"example.com.pk", ScopePublic, ""},
+		{"example.pk", ScopePublic, ""},
+		{"alt.pk", ScopePublic, ""},
 	}
 	for _, tt := range tests {
 		h, p := Parse(tt.in)

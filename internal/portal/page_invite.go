@@ -91,10 +91,7 @@ func (s *Server) renderInvitations(w http.ResponseWriter, r *http.Request, u *re
 	if page < 1 || page > pages {
 		// Say so, and where the list is: not an empty list that reads
 		// as "no invitations".
-		if len(raw) > 20 {
-			raw = raw[:20] + "…"
-		}
-		d["NoSuchPage"] = raw
+		d["NoSuchPage"] = registry.Echo(raw)
 		d["List"] = nil
 		if status == http.StatusOK {
 			status = http.StatusNotFound

@@ -35,7 +35,7 @@ func TestProvidersPage(t *testing.T) {
 				t.Fatalf("GET /providers = %d", p.status)
 			}
 			for _, want := range []string{"Licensed VPN service providers", "Demo Secure Tunnels (fictional)", "DEMO/VPN/2024/017", "2025-04-02",
-				">Suspended<", ">Active<", `href="https://vpn.example.com"`, `href="/api/v1/providers.csv"`, "3 providers are on the register.",
+				">Suspended<", ">Active<", `href="https://privatenetworks.example.pk"`, `href="/api/v1/providers.csv"`, "3 providers are on the register.",
 				"Of them, with an active licence: 2."} {
 				if !strings.Contains(p.body, want) {
 					t.Errorf("English page lacks %q", want)
@@ -396,6 +396,12 @@ func TestAdminProviderWebsiteRefusals(t *testing.T) {
 		{"https://vpn.EXAMPLE/", "ends in .example, which is reserved", "کے آخر میں \u2066.\u2068example\u2069\u2069 ہے"},
 		{"https://expyuzz4wqqyqhjn.onion/", "ends in .onion, which is reserved", "کے آخر میں \u2066.\u2068onion\u2069\u2069 ہے"},
 		{"https://example.localhost/", "example.localhost is a loopback address", "لوپ بیک ایڈریس ہے"},
+		// And by RFC 2606 (example.com, .net, .org, with their
+		// subdomains) and RFC 9476 (.alt): they were taken (tester,
+		// issue 13).
+		{"https://foo.example.com", "foo.example.com is under example.com, a domain reserved for examples (RFC 2606) that names no provider's site; give the provider's public website, such as https://www.example.pk",
+			"مثالوں کے لیے مخصوص ڈومین ہے (RFC 2606)"},
+		{"https://x.alt", "x.alt ends in .alt, which is reserved for name systems other than the DNS (RFC 9476)", "DNS کے علاوہ دوسرے نام کے نظاموں کے لیے مخصوص ہے"},
 	}
 	for _, kind := range storetest.Kinds {
 		t.Run(kind, func(t *testing.T) {

@@ -96,6 +96,24 @@ func ErrorMessage(err error) string {
 	return "An internal error occurred; it has been logged. Try again, and report it if it persists."
 }
 
+// EchoRunes is how much of a typed value a message repeats.
+const EchoRunes = 20
+
+// Echo cuts a value someone typed (a query parameter, a form field) to
+// EchoRunes characters and "…", whole characters, for a message that
+// repeats it: the portal cut ?page= at 20 while the API echoed 300
+// characters of it (tester, issue 13).
+func Echo(v string) string {
+	n := 0
+	for i := range v {
+		if n == EchoRunes {
+			return v[:i] + "…"
+		}
+		n++
+	}
+	return v
+}
+
 // FieldErrors collects one message per invalid field.
 type FieldErrors map[string]string
 

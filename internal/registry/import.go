@@ -660,6 +660,15 @@ func checkRow(r *importRow, set Settings, ops map[string]*Operator, today time.T
 	}
 }
 
+// nationalForm writes a normalized mobile number (923001234567) as
+// people write it, 03001234567, for a message.
+func nationalForm(m string) string {
+	if rest, ok := strings.CutPrefix(m, "92"); ok {
+		return "0" + rest
+	}
+	return m
+}
+
 // importPlan is a checked file: its holders and registrations.
 type importPlan struct {
 	groups []*importGroup
@@ -772,10 +781,14 @@ func (s *Service) planImport(ctx context.Context, tx Tx, rows []*importRow, ps *
 			accByIdentity[k] = a
 		}
 	}
+	// Every row with a good e-mail names its holder, whether or not its
+	// registration can be told: a bad category, operator or date left the
+	// row out of the groups, and with it the holder's checks (a staff
+	// e-mail, another CNIC), reported only once the date was corrected
+	// (tester, issue 13).
 	holders := map[string]*importHolder{}
 	byIdentity := map[string]*importRow{}
-	for _, g := range pl.groups {
-		r := g.rows[0]
+	for _, r := range rows {
 		if !r.ok("email") {
 			continue
 		}
@@ -805,7 +818,11 @@ func (s *Service) planImport(ctx context.Context, tx Tx, rows []*importRow, ps *
 				}
 			}
 		}
-		g.h = h
+	}
+	for _, g := range pl.groups {
+		if r := g.rows[0]; r.ok("email") {
+			g.h = holders[r.email]
+		}
 	}
 	rep.Holders = len(holders)
 	for email, h := range holders {
@@ -918,6 +935,24 @@ func (s *Service) planImport(ctx context.Context, tx Tx, rows []*importRow, ps *
 		}
 		if g.h.madeByImport && r.ok("holder_name") && reg.HolderName != r.name {
 			ps.Add(at{r, "holder_name"}, "differs from the holder's name in ipreg, to whose account an earlier import gave registration %s from this row: ipreg holds %q, the file %q; an import never changes a registration or its holder: correct the file", reg.Number, reg.HolderName, r.name)
+		}
+		// The holder's other details an earlier import wrote into the
+		// account: a changed mobile number was counted unchanged and
+		// dropped (tester, issue 13). The identity (an individual's CNIC,
+		// a company's NTN) is checked with the account above; e-mail
+		// addresses match without regard to case, so a case is no change.
+		if h := g.h; h.madeByImport && h.account != nil {
+			held := []struct{ col, held, file string }{{"mobile", nationalForm(h.account.Mobile), nationalForm(r.mobile)}}
+			if r.kind == KindCompany {
+				held = append(held, struct{ col, held, file string }{"cnic", h.account.CNIC, r.cnic})
+			} else {
+				held = append(held, struct{ col, held, file string }{"ntn", h.account.NTN, r.ntn})
+			}
+			for _, c := range held {
+				if r.ok(c.col, "holder_kind") && h.account.Kind == r.kind && c.held != c.file {
+					ps.Add(at{r, c.col}, "differs from what ipreg holds for the holder, whose account an earlier import made (registration %s from this row): ipreg holds %q, the file %q; an import never changes a holder's details: correct the file to what ipreg holds", reg.Number, c.held, c.file)
+				}
+			}
 		}
 		if len(ps.list) == n {
 			rep.Unchanged++

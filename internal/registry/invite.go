@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -291,7 +292,13 @@ func (s *Service) PendingInvitationsPage(ctx context.Context, admin *User, page,
 	var total int
 	if err := s.store.Read(ctx, func(tx Tx) error {
 		var err error
-		list, total, err = tx.PendingInvitationsPage(ctx, (page-1)*size, size)
+		// A page far past the end (?page=9223372036854775807) must not
+		// wrap its offset round to a negative one.
+		offset := math.MaxInt
+		if page-1 <= math.MaxInt/size {
+			offset = (page - 1) * size
+		}
+		list, total, err = tx.PendingInvitationsPage(ctx, offset, size)
 		return err
 	}); err != nil {
 		return nil, 0, err

@@ -234,9 +234,17 @@ func checkWebsite(fe FieldErrors, s string) string {
 	case hostname.ScopeLocalDomain:
 		fe.Add("website", "%s is a name for local networks only; a provider's website must be a public host name, such as https://www.example.pk", shown)
 	case hostname.ScopeSpecialName:
-		// RFC 6761 (.test, .example, .invalid) and RFC 7686 (.onion):
-		// names kept so that they never reach a site on the internet.
-		fe.Add("website", "%s ends in .%s, which is reserved for testing, examples or Tor (RFC 6761, RFC 7686) and names no site a browser reaches on the internet; give the provider's public website, such as https://www.example.pk", shown, h.TLD())
+		// Names kept so that they never reach a provider's site: RFC 6761
+		// (.test, .example, .invalid), RFC 7686 (.onion), RFC 9476 (.alt)
+		// and RFC 2606's example.com, .net and .org.
+		switch r := h.Reserved(); r {
+		case "alt":
+			fe.Add("website", "%s ends in .alt, which is reserved for name systems other than the DNS (RFC 9476) and names no site a browser reaches on the internet; give the provider's public website, such as https://www.example.pk", shown)
+		case h.TLD():
+			fe.Add("website", "%s ends in .%s, which is reserved for testing, examples or Tor (RFC 6761, RFC 7686) and names no site a browser reaches on the internet; give the provider's public website, such as https://www.example.pk", shown, r)
+		default:
+			fe.Add("website", "%s is under %s, a domain reserved for examples (RFC 2606) that names no provider's site; give the provider's public website, such as https://www.example.pk", shown, r)
+		}
 	default: // ScopeNumeric
 		fe.Add("website", "%s ends in a number, so browsers take it for an IP address; a provider's website must be a public host name, such as https://www.example.pk", shown)
 	}
@@ -617,8 +625,8 @@ func (s *Service) AdminProvider(ctx context.Context, actor *User, id string) (*P
 // puts on the register, one per status, so the public page and the admin
 // forms have something to show. Real deployments start with none.
 var DemoProviders = []Provider{
-	{Name: "Demo Secure Tunnels (fictional)", LicenceNumber: "DEMO/VPN/2025/001", LicenceDate: "2025-01-15", Status: ProviderActive, Website: "https://tunnels.demo.example.com"},
-	{Name: "Example Private Networks (fictional)", LicenceNumber: "DEMO/VPN/2025/002", LicenceDate: "2025-04-02", Status: ProviderActive, Website: "https://vpn.example.com"},
+	{Name: "Demo Secure Tunnels (fictional)", LicenceNumber: "DEMO/VPN/2025/001", LicenceDate: "2025-01-15", Status: ProviderActive, Website: "https://tunnels.example.pk"},
+	{Name: "Example Private Networks (fictional)", LicenceNumber: "DEMO/VPN/2025/002", LicenceDate: "2025-04-02", Status: ProviderActive, Website: "https://privatenetworks.example.pk"},
 	{Name: "Sample Link Services (fictional)", LicenceNumber: "DEMO/VPN/2024/017", LicenceDate: "2024-06-30", Status: ProviderSuspended},
 }
 

@@ -71,6 +71,13 @@ func TestCheckWebsite(t *testing.T) {
 		{"https://intranet/", "intranet is a name without a domain, which works only inside one network; " + public, ""},
 		{"https://printer.local/", "printer.local is a name for local networks only; " + public, ""},
 		{"https://[fe80::1%25eth0]/", "fe80::1%eth0 names a network interface of one computer (an IPv6 zone), not a web site; " + public, ""},
+		// Reserved as .test and .example are (tester, issue 13).
+		{"https://foo.example.com", "foo.example.com is under example.com, a domain reserved for examples (RFC 2606) that names no provider's site; give the provider's public website, such as https://www.example.pk", ""},
+		{"https://EXAMPLE.org/", "EXAMPLE.org is under example.org, a domain reserved for examples (RFC 2606)", ""},
+		{"https://tunnels.demo.example.net/", "is under example.net, a domain reserved for examples", ""},
+		{"https://x.alt", "x.alt ends in .alt, which is reserved for name systems other than the DNS (RFC 9476) and names no site a browser reaches on the internet; give the provider's public website, such as https://www.example.pk", ""},
+		{"https://www.example.test/", "www.example.test ends in .test, which is reserved for testing, examples or Tor", ""},
+		{"https://myexample.com/", "", "https://myexample.com"},
 		{"https://safe_tunnels.example.pk/", "not valid (safe_tunnels.example.pk)", ""},
 		{"https://-safe.example.pk/", "not valid", ""},
 		{"https://safe..example.pk/", "not valid", ""},
@@ -123,6 +130,17 @@ func TestSameWebsite(t *testing.T) {
 	for _, tt := range tests {
 		if got := SameWebsite(tt.a, tt.b); got != tt.same {
 			t.Errorf("SameWebsite(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.same)
+		}
+	}
+}
+
+// The demo's providers have websites the rules take as they are: they
+// were under example.com, which the rules refuse since (tester, issue 13).
+func TestDemoProviderWebsites(t *testing.T) {
+	for _, p := range DemoProviders {
+		fe := FieldErrors{}
+		if got := checkWebsite(fe, p.Website); p.Website != "" && (len(fe) != 0 || got != p.Website) {
+			t.Errorf("%s: website %q = %q, %v; want it taken as it is", p.Name, p.Website, got, fe)
 		}
 	}
 }

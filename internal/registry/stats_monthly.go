@@ -870,14 +870,26 @@ func StatsPeriod(from, to string, now time.Time) ([]string, error) {
 }
 
 // StatsQuery reads the period of a statistics request's query: from and
-// to, spaces trimmed. A parameter given more than once is refused
-// (EMALFORMED with the field): which one would count is a guess, and a
-// silent guess shows a period other than the one asked for (t1 finding 8).
+// to. A parameter given more than once is refused (EMALFORMED with the
+// field): which one would count is a guess, and a silent guess shows a
+// period other than the one asked for (t1 finding 8). So is a month with
+// spaces around it, as every other parameter is (?page=%202 is not a
+// page): trimmed here alone, ?from=%202026-01 was taken while a link or
+// the CSV's period differed from what was typed (tester, issue 13).
 func StatsQuery(q url.Values) (from, to string, err error) {
 	if err := QueryOnce(q, "from", "to"); err != nil {
 		return "", "", err
 	}
-	return strings.TrimSpace(q.Get("from")), strings.TrimSpace(q.Get("to")), nil
+	fe := FieldErrors{}
+	for _, k := range []string{"from", "to"} {
+		if v := q.Get(k); v != strings.TrimSpace(v) {
+			fe.Add(k, "%q has a space before or after it: give the month alone, as YYYY-MM, for example 2026-01", Echo(v))
+		}
+	}
+	if err := malformed(fe); err != nil {
+		return "", "", err
+	}
+	return q.Get("from"), q.Get("to"), nil
 }
 
 // QueryOnce refuses, EMALFORMED naming each, a query parameter of names

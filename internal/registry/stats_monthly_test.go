@@ -501,7 +501,11 @@ func TestStatsQuery(t *testing.T) {
 		query, from, to, field string
 	}{
 		{"from=2026-01&to=2026-03", "2026-01", "2026-03", ""},
-		{"from=+2026-01+", "2026-01", "", ""},
+		// Spaces around a month are refused as around any parameter
+		// (tester, issue 13: they were trimmed here alone).
+		{"from=+2026-01+", "", "", "from"},
+		{"from=%202026-01", "", "", "from"},
+		{"from=2026-01&to=2026-03%09", "", "", "to"},
 		{"", "", "", ""},
 		{"from=2026-01&from=2026-02", "", "", "from"},
 		{"to=2026-01&to=2026-01", "", "", "to"},
@@ -515,7 +519,11 @@ func TestStatsQuery(t *testing.T) {
 			continue
 		}
 		e, ok := err.(*Error)
-		if !ok || e.Code != EMALFORMED || !strings.Contains(e.Fields[tc.field], "only once") {
+		want := "only once"
+		if strings.Contains(tc.query, "+") || strings.Contains(tc.query, "%") {
+			want = "has a space before or after it: give the month alone"
+		}
+		if !ok || e.Code != EMALFORMED || !strings.Contains(e.Fields[tc.field], want) {
 			t.Errorf("%q = %v, want EMALFORMED on %s", tc.query, err, tc.field)
 		}
 	}
