@@ -507,17 +507,12 @@ func (s *Server) applicationView(w http.ResponseWriter, r *http.Request) {
 // renderApplication shows an application to whoever may see it, with the
 // form that failed (if any) redisplayed.
 func (s *Server) renderApplication(w http.ResponseWriter, r *http.Request, u *registry.User, status int, ferr *formError, vals url.Values) {
-	a, err := s.svc.GetApplication(r.Context(), u, r.PathValue("id"))
+	a, set, operatorName, err := s.svc.GetApplicationPage(r.Context(), u, r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	set, err := s.svc.PublicSettings(r.Context())
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	d := &appPage{A: a, OperatorName: a.OperatorID, Owner: u.Role == registry.RoleApplicant,
+	d := &appPage{A: a, OperatorName: operatorName, Owner: u.Role == registry.RoleApplicant,
 		Staff:    u.Role == registry.RoleReviewer || u.Role == registry.RoleSupervisor || u.Role == registry.RoleAdmin,
 		ShowDocs: a.Documents != nil, Reasons: registry.ReasonCodeList(), MaxBytes: set.DocumentMaxBytes}
 	d.Editable = d.Owner && (a.State == registry.StateDraft || a.State == registry.StateReturned)
@@ -542,13 +537,6 @@ func (s *Server) renderApplication(w http.ResponseWriter, r *http.Request, u *re
 	}
 	for _, req := range registry.RequiredDocuments(a.Category) {
 		d.Kinds = append(d.Kinds, req.Kinds...)
-	}
-	if ops, err := s.svc.ListOperators(r.Context()); err == nil {
-		for _, o := range ops {
-			if o.ID == a.OperatorID {
-				d.OperatorName = o.Name
-			}
-		}
 	}
 	d.Due, d.Waiting, d.Overdue, d.Left = decisionDue(a, now)
 	if d.Waiting && d.Owner {

@@ -644,6 +644,41 @@ func (s *Service) cancelChecks(ctx context.Context, tx Tx, a *Application) error
 // their own; operator staff those filed with their operator; reviewers,
 // supervisors and admins any, and each such read is audited.
 func (s *Service) GetApplication(ctx context.Context, actor *User, id string) (*Application, error) {
+	return s.getApplication(ctx, actor, id, nil)
+}
+
+// GetApplicationPage is GetApplication with what a page showing the
+// application needs beside it, read in the same read: the public settings
+// (the upload size limit) and the name of the application's operator (its
+// id when the operator is not known). The portal's page made three reads
+// for them, each waiting for a connection of its own under load (issue 14).
+func (s *Service) GetApplicationPage(ctx context.Context, actor *User, id string) (*Application, Settings, string, error) {
+	var set Settings
+	var operator string
+	a, err := s.getApplication(ctx, actor, id, func(tx Tx, a *Application) error {
+		var err error
+		if set, err = tx.Settings(ctx); err != nil {
+			return err
+		}
+		operator = a.OperatorID
+		if a.OperatorID == "" {
+			return nil
+		}
+		o, err := tx.Operator(ctx, a.OperatorID)
+		switch {
+		case err == nil:
+			operator = o.Name
+		case ErrorCode(err) != ENOTFOUND:
+			return err
+		}
+		return nil
+	})
+	return a, set, operator, err
+}
+
+// getApplication is GetApplication; more, if not nil, reads what else the
+// caller needs in the same read, once the application is known visible.
+func (s *Service) getApplication(ctx context.Context, actor *User, id string, more func(Tx, *Application) error) (*Application, error) {
 	if err := requireRole(actor, Roles...); err != nil {
 		return nil, err
 	}
@@ -665,7 +700,13 @@ func (s *Service) GetApplication(ctx context.Context, actor *User, id string) (*
 		if !visible {
 			return Errorf(ENOTFOUND, "application %s not found", id)
 		}
-		return s.fillView(ctx, tx, actor, a)
+		if err := s.fillView(ctx, tx, actor, a); err != nil {
+			return err
+		}
+		if more != nil {
+			return more(tx, a)
+		}
+		return nil
 	}
 	if err := s.store.Read(ctx, load); err != nil {
 		return nil, err
