@@ -5,6 +5,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"sync"
 
 	"github.com/ipreg/ipreg/internal/registry"
 )
@@ -75,7 +76,7 @@ func ReadUpload(w http.ResponseWriter, r *http.Request, limit int64) (registry.U
 			}
 			sawFile = true
 			in.Filename = p.FileName()
-			b, err := io.ReadAll(io.LimitReader(p, limit+1))
+			b, err := readAllChunked(io.LimitReader(p, limit+1))
 			if err != nil {
 				return in, uploadReadError(err, limit)
 			}
@@ -109,4 +110,48 @@ func uploadReadError(err error, limit int64) error {
 		return tooLarge(limit)
 	}
 	return registry.Errorf(registry.EMALFORMED, "the multipart body cannot be read: %v", err)
+}
+
+// uploadChunks hold a file part while it is read (64 KiB each).
+var uploadChunks = sync.Pool{New: func() any { return new([64 << 10]byte) }}
+
+// readAllChunked is io.ReadAll for a part of up to a few megabytes: it
+// reads into pooled 64 KiB chunks and copies once into a slice of exactly
+// the size read. io.ReadAll grows its slice by a quarter at a time, so a
+// 1 MB scan was allocated and copied about twenty times over (5 MB,
+// and the garbage collector's work for it, on every upload). Sizing by
+// Content-Length instead would let a client that announces a large body
+// and sends a few bytes make the server allocate the whole limit.
+func readAllChunked(r io.Reader) ([]byte, error) {
+	var chunks []*[64 << 10]byte
+	defer func() {
+		for _, c := range chunks {
+			uploadChunks.Put(c)
+		}
+	}()
+	total, last := 0, 0 // last: bytes in the last chunk
+	for {
+		if len(chunks) == 0 || last == len(chunks[0]) {
+			chunks = append(chunks, uploadChunks.Get().(*[64 << 10]byte))
+			last = 0
+		}
+		n, err := r.Read(chunks[len(chunks)-1][last:])
+		last += n
+		total += n
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	out := make([]byte, 0, total)
+	for i, c := range chunks {
+		if i == len(chunks)-1 {
+			out = append(out, c[:last]...)
+		} else {
+			out = append(out, c[:]...)
+		}
+	}
+	return out, nil
 }

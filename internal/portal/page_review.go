@@ -40,12 +40,7 @@ func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request) {
 		v.Err = toFormError(s, r, err)
 		f.Category, f.Flag, f.After = "", "", ""
 	}
-	apps, err := s.svc.ReviewQueue(r.Context(), u, f)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	ops, err := s.svc.ListOperators(r.Context())
+	apps, ops, err := s.svc.ReviewQueuePage(r.Context(), u, f)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -134,6 +134,29 @@ type QueueFilter struct {
 
 // ReviewQueue returns applications in review, by SLA due time.
 func (s *Service) ReviewQueue(ctx context.Context, actor *User, q QueueFilter) ([]*Application, error) {
+	return s.reviewQueue(ctx, actor, q, nil)
+}
+
+// ReviewQueuePage is ReviewQueue with the operators a queue page names
+// (its filter and each row's operator), read in the same read: on
+// PostgreSQL a second read waits for a connection a second time, which
+// under load was a fifth of the page's time.
+func (s *Service) ReviewQueuePage(ctx context.Context, actor *User, q QueueFilter) ([]*Application, []*Operator, error) {
+	var ops []*Operator
+	apps, err := s.reviewQueue(ctx, actor, q, func(tx Tx) error {
+		var err error
+		ops, err = tx.ListOperators(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return apps, ops, nil
+}
+
+// reviewQueue is ReviewQueue; more, if not nil, reads what else the
+// caller needs in the same read, once the actor may see the queue.
+func (s *Service) reviewQueue(ctx context.Context, actor *User, q QueueFilter, more func(Tx) error) ([]*Application, error) {
 	if err := requireRole(actor, RoleReviewer, RoleSupervisor); err != nil {
 		return nil, err
 	}
@@ -168,6 +191,9 @@ func (s *Service) ReviewQueue(ctx context.Context, actor *User, q QueueFilter) (
 		}
 		for _, a := range out {
 			a.Overdue = a.overdue(now)
+		}
+		if more != nil {
+			return more(tx)
 		}
 		return nil
 	})

@@ -90,8 +90,10 @@ func TestApplicationsLeaveThroughForViewer(t *testing.T) {
 	// DecideAppeal answers supervisors only, who read flags in full (it
 	// still returns through ForViewer); the privacy tests need no case.
 	// GetApplicationPage is GetApplication for the portal's application
-	// page (TestOverlapPrivacyPages reads /applications/{id} as each role).
-	want := []string{"Amend", "CreateApplication", "Decide", "DecideAppeal", "GetApplication", "GetApplicationPage", "ListApplications", "Renew", "ReviewQueue", "Submit", "UpdateApplication", "Withdraw"}
+	// page (TestOverlapPrivacyPages reads /applications/{id} as each role),
+	// ReviewQueuePage ReviewQueue for the portal's /review, which
+	// TestOverlapPrivacyPages reads as the reviewer.
+	want := []string{"Amend", "CreateApplication", "Decide", "DecideAppeal", "GetApplication", "GetApplicationPage", "ListApplications", "Renew", "ReviewQueue", "ReviewQueuePage", "Submit", "UpdateApplication", "Withdraw"}
 	slices.Sort(got)
 	if !slices.Equal(got, want) {
 		t.Errorf("Service methods returning applications = %s, want %s: return a new one through Application.ForViewer and add it to the privacy tests",
