@@ -56,6 +56,7 @@ func (s *Server) reviewQueue(w http.ResponseWriter, r *http.Request) {
 	}
 	d := map[string]any{"Rows": rows, "Operators": ops, "Categories": registry.Categories, "Flags": registry.FlagCodes}
 	v.D = d
+	v.knownOperators(ops)
 	if len(apps) == queuePage {
 		next := url.Values{}
 		for k, vs := range q {

@@ -356,7 +356,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	}
 	v.Path = r.URL.RequestURI()
 	v.Demo = s.cfg.Demo
-	v.opNames = s.operatorNames(r)
+	if v.opNames == nil { // a handler that read the operators already gave them (knownOperators)
+		v.opNames = s.operatorNames(r)
+	}
 	restored := ""
 	// Any GET, error pages too: a page that cannot show the form now (an
 	// application no longer editable) says the form could not be kept.
