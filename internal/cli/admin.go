@@ -189,7 +189,7 @@ func runOperator(ctx context.Context, args []string, env Env, stdio IO) error {
 		fmt.Fprintf(stdio.Stdout, "created operator %s (%s, %s)\n", o.ID, o.Name, o.Kind)
 		return nil
 	case "list":
-		fs := flagSet("operator list", "List operators with the number of address-space prefixes loaded. Refuses a --data-dir\nholding no database, and never creates one.", stdio)
+		fs := flagSet("operator list", "List operators with the number of address-space prefixes loaded. Refuses a --data-dir\nholding no database, or a PostgreSQL --db holding no registry, and never creates one.", stdio)
 		d.register(fs)
 		if err := parse(fs, args, env); err != nil {
 			return err
@@ -258,7 +258,7 @@ func runAudit(ctx context.Context, args []string, env Env, stdio IO) error {
 		return groupUsage(args, stdio, "Usage: ipreg audit verify [flags]   (--help for flags)")
 	}
 	var d dbFlags
-	fs := flagSet("audit verify", "Walk the hash-chained audit log and report the first changed, removed or\nreordered entry. Exit status 1 when the log does not verify. Like every read-only\ncommand it refuses a --data-dir holding no database, and never creates one.", stdio)
+	fs := flagSet("audit verify", "Walk the hash-chained audit log and report the first changed, removed or\nreordered entry. Exit status 1 when the log does not verify. Like every read-only\ncommand it refuses a --data-dir holding no database, or a PostgreSQL --db holding no\nregistry, and never creates one.", stdio)
 	d.register(fs)
 	if err := parse(fs, args[1:], env); err != nil {
 		return err

@@ -738,6 +738,40 @@ func TestReadOnlyCommandsNeedADatabase(t *testing.T) {
 			})
 		}
 	}
+	// On PostgreSQL the database exists (or the connection fails): one
+	// holding no registry, a mistyped --db, is refused the same way and
+	// left without a table (once it was migrated into a new registry).
+	t.Run("postgres without a registry", func(t *testing.T) {
+		dsn := storetest.DSN(t, "postgres")
+		csv := filepath.Join(t.TempDir(), "registrations.csv")
+		if err := os.WriteFile(csv, []byte("number,category\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for _, args := range [][]string{{"audit", "verify"}, {"operator", "list"}, {"import", "registrations", "--file", csv}} {
+			code, out, errOut := run(t, nil, "", append(args, "--db", dsn)...)
+			if code != 1 || !strings.Contains(errOut, "no registry in the database") || !strings.Contains(errOut, "check --db") {
+				t.Errorf("%v on an empty PostgreSQL database = %d %q %q; want 1 and \"no registry in the database … check --db\"", args, code, out, errOut)
+			}
+		}
+		db, err := store.Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var tables int
+		if err := db.SQL().QueryRow(`SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public'`).Scan(&tables); err != nil {
+			t.Fatal(err)
+		}
+		if tables != 0 {
+			t.Errorf("the refused commands left %d tables in the database", tables)
+		}
+		if code, _, errOut := run(t, nil, "", "migrate", "--db", dsn); code != 0 {
+			t.Fatal(errOut)
+		}
+		if code, out, errOut := run(t, nil, "", "audit", "verify", "--db", dsn); code != 0 || !strings.Contains(out, "verified") {
+			t.Errorf("audit verify on a PostgreSQL registry = %d %q %q", code, out, errOut)
+		}
+	})
 	// On an existing registry they work.
 	dir := t.TempDir()
 	if code, _, errOut := run(t, nil, "", "migrate", "--data-dir", dir); code != 0 {

@@ -65,8 +65,23 @@ func (d *dbFlags) openExisting(ctx context.Context) (*store.DB, []string, error)
 	// Beside a running ipreg serve on SQLite: wait for its writes (an
 	// import, a feed snapshot of a large registry) up to lockWait, or until
 	// interrupted, instead of failing with "database is locked" after the
-	// busy timeout (tester, issue 13).
-	return openMigrated(ctx, dsn, func(db *store.DB) {
+	// busy timeout (tester, issue 13). On PostgreSQL the database exists
+	// (or the connection fails), so what is checked is that it holds a
+	// registry: a mistyped database name is refused, not migrated into a
+	// new one.
+	return openMigrated(ctx, dsn, func(db *store.DB) error {
+		if d.db == "" {
+			return nil
+		}
+		ok, err := db.HasSchema(ctx)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("no registry in the database %s (it holds no ipreg schema); check --db, or create one first with ipreg migrate --db or ipreg serve --db", store.Redact(d.db))
+		}
+		return nil
+	}, func(db *store.DB) error {
 		db.WaitForWriters(d.lockWait, func() {
 			if d.waitNote == nil {
 				return
@@ -77,16 +92,22 @@ func (d *dbFlags) openExisting(ctx context.Context) (*store.DB, []string, error)
 			}
 			fmt.Fprintln(d.waitNote, "waiting for the database: another process (ipreg serve?) is writing to it; this command goes on once that write ends (Ctrl-C to give up)")
 		})
+		return nil
 	})
 }
 
-func openMigrated(ctx context.Context, dsn string, setup ...func(*store.DB)) (*store.DB, []string, error) {
+// openMigrated opens dsn, runs setup in order (the first error closes the
+// database and is returned), then brings the schema up to date.
+func openMigrated(ctx context.Context, dsn string, setup ...func(*store.DB) error) (*store.DB, []string, error) {
 	db, err := store.Open(ctx, dsn)
 	if err != nil {
 		return nil, nil, err
 	}
 	for _, f := range setup {
-		f(db)
+		if err := f(db); err != nil {
+			db.Close()
+			return nil, nil, err
+		}
 	}
 	applied, err := db.Migrate(ctx)
 	if err != nil {

@@ -126,6 +126,34 @@ func (s *DB) Migrate(ctx context.Context) ([]string, error) {
 	return applied, nil
 }
 
+// HasSchema reports whether the database holds an ipreg schema (a
+// schema_version table naming at least one migration), without creating
+// anything: commands that need an existing registry refuse a database
+// that answers false, where Migrate would turn it into a new, empty one.
+func (s *DB) HasSchema(ctx context.Context) (bool, error) {
+	var table string
+	switch s.d {
+	case postgresDialect:
+		// to_regclass is NULL for a missing table, not an error, so the
+		// answer needs no failed statement (which would end a transaction).
+		table = "SELECT COALESCE(to_regclass('schema_version')::text, '')"
+	default:
+		table = "SELECT COALESCE((SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'), '')"
+	}
+	var name string
+	if err := s.db.QueryRowContext(ctx, table).Scan(&name); err != nil {
+		return false, fmt.Errorf("read the schema: %w", err)
+	}
+	if name == "" {
+		return false, nil
+	}
+	var n int
+	if err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM schema_version").Scan(&n); err != nil {
+		return false, fmt.Errorf("read the schema: %w", err)
+	}
+	return n > 0, nil
+}
+
 // appliedVersions reads the schema versions applied; an error when there
 // is no schema_version table yet.
 func appliedVersions(ctx context.Context, conn *sql.Conn) (map[int]bool, error) {
