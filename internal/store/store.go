@@ -206,7 +206,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	// documents, which are fsynced before their record is written: with
 	// NORMAL (SQLite's advice for WAL when speed matters more) the last
 	// transactions before a power cut roll back, an acknowledged upload's
-	// record with them. It costs 3–15 % of filings a second
+	// record with them. It costs 1–17 % of filings a second
 	// (BENCHMARKS.md, "SQLite's commits made durable").
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", sqliteBusyTimeout.Milliseconds()))
