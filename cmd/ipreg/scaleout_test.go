@@ -16,7 +16,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -615,7 +614,7 @@ func verifyFeed(t *testing.T, dsn, direct string, key ed25519.PublicKey, seen ma
 	var got []string
 	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		got = p.entries(p.notification(key))
-		if len(got) == len(approved) && !slices.ContainsFunc(got, func(e string) bool { return !approved[e] }) || time.Now().After(deadline) {
+		if sameSet(got, approved) || time.Now().After(deadline) {
 			break
 		}
 	}
@@ -658,17 +657,20 @@ func verifyFeed(t *testing.T, dsn, direct string, key ed25519.PublicKey, seen ma
 			t.Errorf("a notification outside the one sequence (session %s, head %d): %s", session, head, k)
 		}
 	}
-	if len(got) != len(approved) {
-		listed := map[string]bool{}
-		for _, e := range got {
-			listed[e] = true
+	listed := map[string]bool{}
+	for _, e := range got {
+		if listed[e] {
+			t.Errorf("feed lists %s twice", e)
 		}
-		var missing []string
-		for p := range approved {
-			if !listed[p] {
-				missing = append(missing, p)
-			}
+		listed[e] = true
+	}
+	var missing []string
+	for p := range approved {
+		if !listed[p] {
+			missing = append(missing, p)
 		}
+	}
+	if len(missing) > 0 {
 		t.Errorf("feed lists %d prefixes, %d applications are approved; not listed: %v", len(got), len(approved), missing)
 	}
 	for _, e := range got {
@@ -677,6 +679,18 @@ func verifyFeed(t *testing.T, dsn, direct string, key ed25519.PublicKey, seen ma
 		}
 	}
 	t.Logf("feed: session %s, %d versions in one sequence, %d notifications seen through HAProxy", session, len(versions), len(seen))
+}
+
+// sameSet reports whether list holds each key of set once and nothing else.
+func sameSet(list []string, set map[string]bool) bool {
+	seen := map[string]bool{}
+	for _, e := range list {
+		if !set[e] || seen[e] {
+			return false
+		}
+		seen[e] = true
+	}
+	return len(seen) == len(set)
 }
 
 // verifyThrottles checks that the login throttle counts across replicas:

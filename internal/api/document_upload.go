@@ -117,11 +117,12 @@ var uploadChunks = sync.Pool{New: func() any { return new([64 << 10]byte) }}
 
 // readAllChunked is io.ReadAll for a part of up to a few megabytes: it
 // reads into pooled 64 KiB chunks and copies once into a slice of exactly
-// the size read. io.ReadAll grows its slice by a quarter at a time, so a
-// 1 MB scan was allocated and copied about twenty times over (5 MB,
-// and the garbage collector's work for it, on every upload). Sizing by
-// Content-Length instead would let a client that announces a large body
-// and sends a few bytes make the server allocate the whole limit.
+// the size read. io.ReadAll allocates its growing chunks afresh for every
+// part (about 1.2 MB of them for a 1 MB scan, garbage at once); pooled,
+// they are reused (BenchmarkReadUploadPart: 2.19 → 1.01 MB allocated per
+// 1 MB part). Sizing by Content-Length instead would let a client that
+// announces a large body and sends a few bytes make the server allocate
+// the whole limit.
 func readAllChunked(r io.Reader) ([]byte, error) {
 	var chunks []*[64 << 10]byte
 	defer func() {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/ipreg/ipreg/internal/store"
@@ -56,10 +57,18 @@ func (d *dbFlags) open(ctx context.Context) (*store.DB, []string, error) {
 // verify would report "0 entries" as if all were well).
 func (d *dbFlags) openExisting(ctx context.Context) (*store.DB, []string, error) {
 	dsn := d.db
-	if dsn == "" {
+	switch {
+	case dsn == "":
 		dsn = filepath.Join(d.dataDir, "ipreg.db")
 		if st, err := os.Stat(dsn); err != nil || !st.Mode().IsRegular() {
 			return nil, nil, fmt.Errorf("no registry database at %s; check --data-dir (the directory ipreg serve uses), or --db for PostgreSQL", dsn)
+		}
+	case !store.IsPostgres(dsn):
+		// --db takes an SQLite path too: opening a mistyped one would
+		// create it (and its directory), empty.
+		path := strings.TrimPrefix(dsn, "sqlite://")
+		if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
+			return nil, nil, fmt.Errorf("no registry database at %s; check --db (an SQLite file ipreg serve made, or a postgres:// URL)", path)
 		}
 	}
 	// Beside a running ipreg serve on SQLite: wait for its writes (an

@@ -31,5 +31,22 @@ func TestHasSchema(t *testing.T) {
 				t.Errorf("HasSchema after Migrate = %v, %v; want true", ok, err)
 			}
 		})
+		// Another tool's schema_version table (older Flyway keeps one) is
+		// not a registry.
+		t.Run(kind+" another tool's schema_version", func(t *testing.T) {
+			db, err := store.Open(ctx, storetest.DSN(t, kind))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			for _, q := range []string{`CREATE TABLE schema_version (version INTEGER NOT NULL)`, `INSERT INTO schema_version (version) VALUES (1)`} {
+				if _, err := db.SQL().ExecContext(ctx, q); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if ok, err := db.HasSchema(ctx); ok || err != nil {
+				t.Errorf("HasSchema beside another tool's schema_version = %v, %v; want false", ok, err)
+			}
+		})
 	}
 }

@@ -126,26 +126,32 @@ func (s *DB) Migrate(ctx context.Context) ([]string, error) {
 	return applied, nil
 }
 
-// HasSchema reports whether the database holds an ipreg schema (a
-// schema_version table naming at least one migration), without creating
-// anything: commands that need an existing registry refuse a database
-// that answers false, where Migrate would turn it into a new, empty one.
+// HasSchema reports whether the database holds an ipreg schema (its
+// applications table, and a schema_version table naming at least one
+// migration: other tools keep a schema_version table too), without
+// creating anything: commands that need an existing registry refuse a
+// database that answers false, where Migrate would turn it into a new,
+// empty one.
 func (s *DB) HasSchema(ctx context.Context) (bool, error) {
-	var table string
-	switch s.d {
-	case postgresDialect:
-		// to_regclass is NULL for a missing table, not an error, so the
-		// answer needs no failed statement (which would end a transaction).
-		table = "SELECT COALESCE(to_regclass('schema_version')::text, '')"
-	default:
-		table = "SELECT COALESCE((SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'), '')"
-	}
-	var name string
-	if err := s.db.QueryRowContext(ctx, table).Scan(&name); err != nil {
-		return false, fmt.Errorf("read the schema: %w", err)
-	}
-	if name == "" {
-		return false, nil
+	for _, name := range []string{"schema_version", "applications"} {
+		var q string
+		switch s.d {
+		case postgresDialect:
+			// to_regclass is NULL for a missing table, not an error, so
+			// the answer needs no failed statement (which would end a
+			// transaction); it looks where unqualified names resolve
+			// (search_path), as Migrate and every query do.
+			q = "SELECT to_regclass('" + name + "') IS NOT NULL"
+		default:
+			q = "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '" + name + "')"
+		}
+		var ok bool
+		if err := s.db.QueryRowContext(ctx, q).Scan(&ok); err != nil {
+			return false, fmt.Errorf("read the schema: %w", err)
+		}
+		if !ok {
+			return false, nil
+		}
 	}
 	var n int
 	if err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM schema_version").Scan(&n); err != nil {
