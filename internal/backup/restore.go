@@ -100,6 +100,11 @@ func Restore(ctx context.Context, o RestoreOptions) (*Restored, error) {
 	case !o.DocumentsOnly && m.Kind != KindFull:
 		return nil, fmt.Errorf("%s holds documents only (taken with --documents-only); restore the database with pg_restore, then this backup with ipreg restore --documents-only --db <the restored database>", o.From)
 	}
+	if o.DocumentsOnly {
+		if err := checkDocumentsDatabase(ctx, o); err != nil {
+			return nil, err
+		}
+	}
 	res := &Restored{Manifest: m}
 	keys, err := checkKeys(stage, o)
 	if err != nil {
@@ -107,6 +112,11 @@ func Restore(ctx context.Context, o RestoreOptions) (*Restored, error) {
 	}
 	if err := checkSealed(stage, o.DataDir, m); err != nil {
 		return nil, err
+	}
+	if o.DocumentsOnly {
+		if err := checkBelongs(ctx, o, m); err != nil {
+			return nil, err
+		}
 	}
 	if res.ContentsChecked, err = checkContents(ctx, stage, o, m); err != nil {
 		return nil, err
@@ -131,6 +141,84 @@ func Restore(ctx context.Context, o RestoreOptions) (*Restored, error) {
 		}
 	}
 	return res, nil
+}
+
+// documentsDatabase is the database a documents-only restore is for: --db,
+// or the data directory's SQLite file.
+func documentsDatabase(o RestoreOptions) string {
+	if o.DB != "" {
+		return o.DB
+	}
+	return filepath.Join(o.DataDir, DatabaseName)
+}
+
+// checkDocumentsDatabase, before a documents-only restore changes
+// anything (once the backup is known to be a documents-only one), checks
+// the database the documents are for: it holds a
+// registry (else the restore would place the documents and then fail on
+// the feed's tables), and on PostgreSQL no other session uses it (the
+// restore starts its feed's new session, under a running server's feet:
+// the data directory's lock does not cover a database other processes
+// reach by its URL). Tester, issue 14.
+func checkDocumentsDatabase(ctx context.Context, o RestoreOptions) error {
+	dsn := documentsDatabase(o)
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		return fmt.Errorf("open the database the documents are for: %w", err)
+	}
+	defer db.Close()
+	ok, err := db.HasSchema(ctx)
+	if err != nil {
+		return fmt.Errorf("%w", err)
+	}
+	if !ok {
+		return fmt.Errorf("no registry in the database %s (it holds no ipreg schema): restore the database first (pg_restore of the dump), then its documents with --db naming it", store.Redact(dsn))
+	}
+	n, err := db.OtherSessions(ctx)
+	if err != nil {
+		return fmt.Errorf("%w", err)
+	}
+	if n > 0 {
+		return fmt.Errorf("the database %s is in use: %d other sessions are connected to it (a running ipreg serve, psql, …). A documents-only restore starts a new feed session in it: stop every server and session using it, then restore; nothing was changed", store.Redact(dsn), n)
+	}
+	return nil
+}
+
+// checkBelongs refuses a documents-only backup of which the database
+// names no document: another registry's backup, or the wrong --db (the
+// documents would be placed, never served, and swept). A backup with some
+// documents the database does not name is normal: uploaded after the
+// pg_dump, they are swept once restored.
+func checkBelongs(ctx context.Context, o RestoreOptions, m *Manifest) error {
+	var inBackup []string
+	for _, f := range m.Files {
+		if strings.HasPrefix(f.Path, documentsDir+"/") {
+			inBackup = append(inBackup, path.Base(f.Path))
+		}
+	}
+	if len(inBackup) == 0 {
+		return nil
+	}
+	db, err := store.Open(ctx, documentsDatabase(o))
+	if err != nil {
+		return fmt.Errorf("open the database the documents are for: %w", err)
+	}
+	defer db.Close()
+	sums, err := db.DocumentDigests(ctx)
+	if err != nil {
+		return fmt.Errorf("%w", err)
+	}
+	named := 0
+	for _, id := range inBackup {
+		if _, ok := sums[id]; ok {
+			named++
+		}
+	}
+	if named == 0 {
+		return fmt.Errorf("%s holds %d documents, and the database %s names none of them: it is another registry's backup, or --db names another database. Nothing was changed",
+			o.From, len(inBackup), store.Redact(documentsDatabase(o)))
+	}
+	return nil
 }
 
 // requiredKeys are the key files every data directory holds once ipreg

@@ -98,7 +98,7 @@ func runRestore(ctx context.Context, args []string, env Env, stdio IO) error {
 		m.Kind, m.CreatedAt.Format("2006-01-02 15:04:05Z07:00"), m.Program, d.dataDir)
 	fmt.Fprintln(stdio.Stdout, "  "+countsLine(m))
 	if res.ContentsChecked {
-		fmt.Fprintln(stdio.Stdout, "  documents: each opened with the document key and matched the SHA-256 the database records")
+		fmt.Fprintln(stdio.Stdout, "  documents: each opened with the document key, and each the database names matched the SHA-256 it records")
 	} else {
 		fmt.Fprintln(stdio.Stdout, "  documents: contents could NOT be checked (no document key in the backup or the data directory); put the key back, and a restore again would check them")
 	}

@@ -304,7 +304,7 @@ func TestBackupRestoreSQLite(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("restore = %d %s %s", code, out, errOut)
 			}
-			if !strings.Contains(out, "matched the SHA-256 the database records") {
+			if !strings.Contains(out, "each the database names matched the SHA-256 it records") {
 				t.Errorf("restore with the key at hand does not say the contents were checked:\n%s", out)
 			}
 			if !strings.Contains(out, "every file matched its manifest") || !strings.Contains(out, "start a new session") || strings.Contains(out, "MISSING") {
@@ -657,6 +657,59 @@ func TestBackupRestorePostgres(t *testing.T) {
 			os.WriteFile(filepath.Join(newDir, k), b, 0o600)
 		}
 	}
+	// Refused before anything changes (tester, issue 14): a database
+	// holding no registry, one another session uses (a running server
+	// would go on serving the feed the restore replaces), and another
+	// registry's documents.
+	empty := storetest.DSN(t, "postgres")
+	otherDir := t.TempDir()
+	fill(t, otherDir, "", "9", 1)
+	otherDocs := filepath.Join(dir, "other-documents.tar")
+	if code, out, errOut := run(t, nil, "", "backup", "--documents-only", "--data-dir", otherDir, "--to", otherDocs); code != 0 {
+		t.Fatalf("backup --documents-only of another registry = %d %s %s", code, out, errOut)
+	}
+	inUse, err := store.Open(ctx, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, err := inUse.SQL().Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The other registry's key beside it, as an operator who copied the
+	// wrong key would have: the key check passes, the database names none.
+	otherKeyDir := t.TempDir()
+	for _, k := range backup.KeyFiles {
+		if b, err := os.ReadFile(filepath.Join(otherDir, k)); err == nil {
+			os.WriteFile(filepath.Join(otherKeyDir, k), b, 0o600)
+		}
+	}
+	for _, tt := range []struct {
+		name, from, dataDir, db, want string
+		before                        func()
+	}{
+		{"no registry", docs, newDir, empty, "no registry in the database", nil},
+		{"in use", docs, newDir, target, "is in use: 1 other sessions are connected to it", nil},
+		{"another registry's documents", otherDocs, otherKeyDir, target, "names none of them: it is another registry's backup", func() { held.Close(); inUse.Close() }},
+	} {
+		if tt.before != nil {
+			tt.before()
+		}
+		was, err := tableCounts(ctx, target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, out, errOut := run(t, nil, "", "restore", "--documents-only", "--from", tt.from, "--data-dir", tt.dataDir, "--db", tt.db)
+		if code != 1 || !strings.Contains(errOut, tt.want) {
+			t.Errorf("restore --documents-only, %s = %d %q %q; want 1 and %q", tt.name, code, out, errOut, tt.want)
+		}
+		if ids, _, err := docstore.ListFiles(tt.dataDir); err != nil || len(ids) > 0 {
+			t.Errorf("restore --documents-only, %s (refused) placed %d documents (%v)", tt.name, len(ids), err)
+		}
+		if now, err := tableCounts(ctx, target); err != nil || now != was {
+			t.Errorf("restore --documents-only, %s (refused) changed the database: %s, then %s (%v)", tt.name, was, now, err)
+		}
+	}
 	code, out, errOut = run(t, nil, "", "restore", "--documents-only", "--from", docs, "--data-dir", newDir, "--db", target)
 	if code != 0 || !strings.Contains(out, "start a new session") || strings.Contains(out, "WARNING") {
 		t.Fatalf("restore --documents-only = %d %s %s", code, out, errOut)
@@ -682,6 +735,27 @@ func TestBackupRestorePostgres(t *testing.T) {
 	if session, version := feedState(t, r, newDir); session == oldSession || version <= oldVersion {
 		t.Errorf("restored feed: session %s version %d; want a new session above version %d of %s", session, version, oldVersion, oldSession)
 	}
+}
+
+// tableCounts describes the feed's tables of the PostgreSQL database at
+// dsn (its scopes' sessions and versions, and how many files), which a
+// documents-only restore rewrites: a refused one must leave them as they
+// were.
+func tableCounts(ctx context.Context, dsn string) (string, error) {
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+	var scopes string
+	var files int
+	if err := db.SQL().QueryRowContext(ctx, `SELECT COALESCE(string_agg(scope || ':' || session_id || ':' || version, ',' ORDER BY scope), '') FROM feed_scopes`).Scan(&scopes); err != nil {
+		return "", err
+	}
+	if err := db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM feed_files`).Scan(&files); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("scopes %s, %d files", scopes, files), nil
 }
 
 // TestRestoreRefusedWhileServing: ipreg serve holds a shared lock on its

@@ -31,6 +31,10 @@ func TestServeSweepsDocuments(t *testing.T) {
 		s.Config.db.dataDir = dataDir
 		return s
 	}
+	// Applications with their documents first: the sweep refuses while
+	// the files no record names outnumber those it names (another
+	// database's data directory; TestSweepRefusesAnotherDatabasesDocuments).
+	fill(t, dataDir, "", "7", 2)
 	// A first start runs the hourly job, so on the restart below it is not
 	// due for an hour: only the sweep at start can remove what was left.
 	ctx := context.Background()

@@ -64,8 +64,23 @@ func (s *Service) SweepDocuments(ctx context.Context) (int, error) {
 	}); err != nil {
 		return 0, fmt.Errorf("sweep documents: %w", err)
 	}
+	files0 := len(docs)
 	for _, id := range ids {
 		delete(docs, id)
+	}
+	// A database that names fewer of the files here than it leaves
+	// unnamed is not this data directory's (a mistyped --db, a new
+	// database beside restored documents, a replica pointed at another
+	// registry's volume): sweeping would delete every applicant's
+	// documents. Orphans come from uploads in flight at a kill, a few
+	// beside the many recorded, so refusing when they are the larger
+	// part costs a real registry nothing but, at its very first upload, a
+	// wait for the next.
+	if recorded := files0 - len(docs); len(docs) > 0 && len(docs) > recorded {
+		s.log.Error("documents not swept: the database names fewer of the document files than it leaves unnamed; is --db the database of this --data-dir?",
+			"files", files0, "named", recorded, "unnamed", len(docs))
+		return 0, Errorf(ECONFLICT, "sweep documents: refused: the database names %d of the %d document files in the data directory; a sweep would delete the other %d. "+
+			"Check that --db is the database of this --data-dir (and, with replicas, of this documents volume); nothing was deleted", recorded, files0, len(docs))
 	}
 	cutoff := s.Now().Add(-SweepGrace)
 	var sealed, temp int

@@ -3,9 +3,11 @@ package registry_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -113,6 +115,67 @@ func TestSweepDocuments(t *testing.T) {
 		}
 		if sealed, temp := h.svc.Swept(); sealed != 2 || temp != 2 {
 			t.Errorf("Swept = %d sealed, %d temporary; want 2 and 2", sealed, temp)
+		}
+	})
+}
+
+// A database that names fewer of the files than it leaves unnamed is not
+// the data directory's (a mistyped --db, a new database beside restored
+// documents; tester, issue 14): the sweep refuses, deletes nothing, and
+// says what to check. Once the files it names are the larger part, it
+// sweeps again.
+func TestSweepRefusesAnotherDatabasesDocuments(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx := h.ctx
+		ind := h.applicant("individual")
+		a, err := h.create(ind, ApplicationInput{Category: ptr("mobile_vpn"), OperatorID: ptr("jazz"),
+			SubscriberID: ptr("MSISDN owner"), MobileNumbers: ptr([]string{"+92 300 1234567"}),
+			VPNProtocol: ptr("openvpn"), Purpose: ptr("Freelance work for a client abroad.")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs, err := h.svc.ListDocuments(ctx, ind, a.ID)
+		if err != nil || len(docs) == 0 {
+			t.Fatalf("documents of the application = %v, %v", docs, err)
+		}
+		old := h.clock.Now().Add(-SweepGrace - time.Minute)
+		dir := filepath.Join(h.docsDir, "documents")
+		// Another registry's documents, old, one more than this one's.
+		var foreign []string
+		for i := range len(docs) + 1 {
+			id := fmt.Sprintf("doc_foreign%d", i)
+			if err := h.blobs.Put(ctx, id, testbin.PDF("someone else's scan")); err != nil {
+				t.Fatal(err)
+			}
+			foreign = append(foreign, id)
+		}
+		if err := filepath.WalkDir(dir, func(p string, e os.DirEntry, err error) error {
+			if err == nil && !e.IsDir() {
+				return os.Chtimes(p, old, old)
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		n, err := h.svc.SweepDocuments(ctx)
+		if n != 0 || ErrorCode(err) != ECONFLICT || !strings.Contains(err.Error(), fmt.Sprintf("names %d of the %d document files", len(docs), 2*len(docs)+1)) ||
+			!strings.Contains(err.Error(), "Check that --db is the database of this --data-dir") {
+			t.Errorf("SweepDocuments beside another registry's files = %d, %v; want 0 and a refusal naming the counts and what to check", n, err)
+		}
+		for _, id := range foreign {
+			if _, err := h.blobs.Get(ctx, id); err != nil {
+				t.Errorf("the refused sweep removed %s: %v", id, err)
+			}
+		}
+		if sealed, temp := h.svc.Swept(); sealed != 0 || temp != 0 {
+			t.Errorf("Swept = %d, %d after a refusal; want 0, 0", sealed, temp)
+		}
+		// The same number unnamed as named is the larger part no more.
+		if err := h.blobs.Delete(ctx, foreign[0]); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := h.svc.SweepDocuments(ctx); err != nil || n != len(docs) {
+			t.Errorf("SweepDocuments with as many named as unnamed = %d, %v; want %d", n, err, len(docs))
 		}
 	})
 }

@@ -160,6 +160,31 @@ func (s *DB) HasSchema(ctx context.Context) (bool, error) {
 	return n > 0, nil
 }
 
+// OtherSessions returns how many other client sessions are connected to
+// this PostgreSQL database (pg_stat_activity), not counting this handle's
+// own connection; 0 on SQLite, whose users the data directory's lock
+// tells. A restore that changes a database refuses one in use: a running
+// ipreg serve would go on serving what the restore replaced.
+func (s *DB) OtherSessions(ctx context.Context) (int, error) {
+	if s.d != postgresDialect {
+		return 0, nil
+	}
+	// One connection: the count leaves out the backend that asks, and
+	// this handle holds no other (it is opened for the check).
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("read the database's sessions: %w", err)
+	}
+	defer conn.Close()
+	var n int
+	err = conn.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_stat_activity
+		WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("read the database's sessions: %w", err)
+	}
+	return n, nil
+}
+
 // appliedVersions reads the schema versions applied; an error when there
 // is no schema_version table yet.
 func appliedVersions(ctx context.Context, conn *sql.Conn) (map[int]bool, error) {
