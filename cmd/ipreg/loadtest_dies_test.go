@@ -100,3 +100,23 @@ func loadtestRunAll(t *testing.T, args ...string) (string, int) {
 	}
 	return b.String(), 0
 }
+
+// TestLoadtestAnotherOperatorsToken: an operator token given for another
+// operator (jazz=<PTCL's token>, or both ptcl and jazz given PTCL's) stops
+// the run before any load, naming the flag and whose token it is; it
+// used to pass the check and fail mid-run with "no pending check"
+// (tester, issue 14).
+func TestLoadtestAnotherOperatorsToken(t *testing.T) {
+	p := start(t, []string{"IPREG_DATA_DIR=" + t.TempDir()}, "--demo")
+	ptcl := p.login("operator.ptcl@demo.test", "demo-password-1")
+	rev := p.login("reviewer@demo.test", "demo-password-1")
+	for _, tokens := range []string{"jazz=" + ptcl, "ptcl=" + ptcl + ",jazz=" + ptcl} {
+		out, code := loadtestRunAll(t, "loadtest", "--target", p.base, "--duration", "1s", "--clients", "1", "--reviewer-token", rev, "--operator-token", tokens)
+		if want := "--operator-token jazz=…: the token is ptcl's operator staff's, not jazz's"; code == 0 || !strings.Contains(out, want) {
+			t.Errorf("--operator-token %s…: exit %d, output %q; want non-zero and %q", tokens[:10], code, out, want)
+		}
+		if strings.Contains(out, ptcl) {
+			t.Error("the output holds the token")
+		}
+	}
+}

@@ -64,6 +64,24 @@ func (r *run) bootstrap(ctx context.Context) error {
 				}
 				return fmt.Errorf("--operator-token %s=…: the registry's operator queue refused it (%s); give an API token of %s's operator staff", o.ID, r.bootstrapError(), o.ID)
 			}
+			// Any operator's token reads its own queue: whose it is shows
+			// only on /me. Another operator's token would fail mid-run,
+			// finding none of the checks filed with o (tester, issue 14).
+			res := c.get("bootstrap", "/api/v1/me", tok, false)
+			var me struct {
+				User struct {
+					OperatorID string `json:"operator_id"`
+				} `json:"user"`
+			}
+			if !res.ok || json.Unmarshal(res.body, &me) != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				return fmt.Errorf("--operator-token %s=…: the registry did not say whose token it is (%s)", o.ID, r.bootstrapError())
+			}
+			if me.User.OperatorID != o.ID {
+				return fmt.Errorf("--operator-token %s=…: the token is %s's operator staff's, not %s's; give each operator its own staff's token", o.ID, me.User.OperatorID, o.ID)
+			}
 		}
 		if tok != "" {
 			r.operators = append(r.operators, operator{id: o.ID, kind: o.Kind, token: tok})

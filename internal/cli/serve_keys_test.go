@@ -1,0 +1,54 @@
+package cli
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ipreg/ipreg/internal/docstore"
+)
+
+// TestServeNeedsTheDocumentKey: a data directory whose database records
+// documents but whose document-key is gone (a restore whose keys were not
+// put back) is refused at start, naming the file and what to do, and no
+// new key is made; without documents a missing key is simply made.
+// Tester, issue 14: serve made a new key and every download failed.
+func TestServeNeedsTheDocumentKey(t *testing.T) {
+	ctx := context.Background()
+	start := func(dataDir string) (*Server, error) {
+		s := &Server{Config: ServeConfig{Listen: "127.0.0.1:0", Demo: true, FeedPoll: time.Second, JobsInterval: time.Hour},
+			log: slog.New(slog.DiscardHandler)}
+		s.Config.db.dataDir = dataDir
+		err := s.Start(ctx, io.Discard)
+		return s, err
+	}
+	dataDir := t.TempDir()
+	fill(t, dataDir, "", "8", 1)
+	key := filepath.Join(dataDir, docstore.KeyFile)
+	if err := os.Remove(key); err != nil {
+		t.Fatal(err)
+	}
+	s, err := start(dataDir)
+	s.Close()
+	if err == nil || !strings.Contains(err.Error(), "holds no "+docstore.KeyFile+" to open them: put the key back") {
+		t.Errorf("serve without the document key = %v; want a refusal saying to put the key back", err)
+	}
+	if _, err := os.Stat(key); err == nil {
+		t.Error("the refused start made a new document key")
+	}
+
+	fresh := t.TempDir()
+	s, err = start(fresh)
+	if err != nil {
+		t.Fatalf("serve on a new data directory: %v", err)
+	}
+	s.Close()
+	if _, err := os.Stat(filepath.Join(fresh, docstore.KeyFile)); err != nil {
+		t.Errorf("a new registry has no document key: %v", err)
+	}
+}
