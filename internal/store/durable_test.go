@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -51,4 +52,44 @@ func TestSQLiteCommitsAreDurable(t *testing.T) {
 	if len(got) != 1 || got[2] != 4 {
 		t.Errorf("PRAGMA synchronous on 4 connections: %v (level: count), want 2 (FULL) on all", got)
 	}
+}
+
+// TestSQLiteFilesOwnerOnly: the database and its -wal and -shm files are
+// readable by their owner alone (they hold personal data), on a new
+// database and on one an older version left 0644 (tester, issue 14).
+func TestSQLiteFilesOwnerOnly(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ipreg.db")
+	check := func(when string) {
+		t.Helper()
+		for _, p := range []string{path, path + "-wal", path + "-shm"} {
+			st, err := os.Stat(p)
+			if err != nil {
+				t.Errorf("%s: %v", when, err)
+				continue
+			}
+			if st.Mode().Perm() != 0o600 {
+				t.Errorf("%s: %s has mode %v, want -rw-------", when, filepath.Base(p), st.Mode().Perm())
+			}
+		}
+	}
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check("a new database")
+	db.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		os.Chmod(p, 0o644)
+	}
+	db, err = store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	check("a database left 0644")
 }

@@ -214,6 +214,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(FULL)")
 	q.Set("_txlock", "immediate")
+	restrictSQLiteFiles(path)
 	conn, err := newStmtConnector("file:" + path + "?" + q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
@@ -229,6 +230,27 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	return &DB{db: db, d: sqliteDialect, writer: &writerLock{}}, nil
+}
+
+// restrictSQLiteFiles makes the database file (created empty if it is not
+// there yet, which SQLite reads as an empty database) and its -wal and
+// -shm files readable by their owner alone, whatever the umask: they hold
+// personal data, and SQLite creates them 0644 less the umask (its -wal
+// and -shm take the database file's mode). Best effort: a file owned by
+// another user keeps its mode, and the open goes on to fail or not on
+// its own terms.
+func restrictSQLiteFiles(path string) {
+	if path == "" || strings.HasPrefix(path, ":") { // :memory:
+		return
+	}
+	if f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o600); err == nil {
+		f.Close()
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() && st.Mode().Perm() != 0o600 {
+			os.Chmod(p, 0o600)
+		}
+	}
 }
 
 // Dialect is "sqlite" or "postgres".
