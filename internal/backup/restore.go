@@ -81,6 +81,20 @@ func Restore(ctx context.Context, o RestoreOptions) (*Restored, error) {
 		return nil, err
 	}
 	defer lock.Release()
+	// A documents-only restore also changes the database --db names (its
+	// feed starts a new session): on SQLite that file's directory is a
+	// server's data directory, whose lock says whether one runs there
+	// (PostgreSQL's sessions are counted in checkDocumentsDatabase).
+	if o.DocumentsOnly && o.DB != "" && !store.IsPostgres(o.DB) {
+		dbDir := filepath.Dir(strings.TrimPrefix(o.DB, "sqlite://"))
+		if same, _ := sameDir(dbDir, o.DataDir); !same {
+			dbLock, err := lockRestore(dbDir)
+			if err != nil {
+				return nil, err
+			}
+			defer dbLock.Release()
+		}
+	}
 	stage, err := os.MkdirTemp(o.DataDir, ".restore-")
 	if err != nil {
 		return nil, fmt.Errorf("%w", err)
@@ -101,7 +115,7 @@ func Restore(ctx context.Context, o RestoreOptions) (*Restored, error) {
 		return nil, fmt.Errorf("%s holds documents only (taken with --documents-only); restore the database with pg_restore, then this backup with ipreg restore --documents-only --db <the restored database>", o.From)
 	}
 	if o.DocumentsOnly {
-		if err := checkDocumentsDatabase(ctx, o); err != nil {
+		if err := checkDocumentsDatabase(ctx, o, m); err != nil {
 			return nil, err
 		}
 	}
@@ -112,11 +126,6 @@ func Restore(ctx context.Context, o RestoreOptions) (*Restored, error) {
 	}
 	if err := checkSealed(stage, o.DataDir, m); err != nil {
 		return nil, err
-	}
-	if o.DocumentsOnly {
-		if err := checkBelongs(ctx, o, m); err != nil {
-			return nil, err
-		}
 	}
 	if res.ContentsChecked, err = checkContents(ctx, stage, o, m); err != nil {
 		return nil, err
@@ -143,6 +152,19 @@ func Restore(ctx context.Context, o RestoreOptions) (*Restored, error) {
 	return res, nil
 }
 
+// sameDir reports whether a and b are one directory (os.SameFile).
+func sameDir(a, b string) (bool, error) {
+	sa, err := os.Stat(a)
+	if err != nil {
+		return false, err
+	}
+	sb, err := os.Stat(b)
+	if err != nil {
+		return false, err
+	}
+	return os.SameFile(sa, sb), nil
+}
+
 // documentsDatabase is the database a documents-only restore is for: --db,
 // or the data directory's SQLite file.
 func documentsDatabase(o RestoreOptions) string {
@@ -154,13 +176,19 @@ func documentsDatabase(o RestoreOptions) string {
 
 // checkDocumentsDatabase, before a documents-only restore changes
 // anything (once the backup is known to be a documents-only one), checks
-// the database the documents are for: it holds a
-// registry (else the restore would place the documents and then fail on
-// the feed's tables), and on PostgreSQL no other session uses it (the
-// restore starts its feed's new session, under a running server's feet:
-// the data directory's lock does not cover a database other processes
-// reach by its URL). Tester, issue 14.
-func checkDocumentsDatabase(ctx context.Context, o RestoreOptions) error {
+// the database the documents are for (tester, issue 14):
+//   - it holds a registry, else the restore would place the documents
+//     and then fail on the feed's tables;
+//   - on PostgreSQL no other session uses it: the restore starts its
+//     feed's new session, under a running server's feet (the data
+//     directory's lock does not cover a database other processes reach
+//     by its URL);
+//   - it names at least one of the backup's documents: if none, it is
+//     another registry's backup or the wrong --db (the documents would be
+//     placed, never served, and swept). Some documents it does not name
+//     are normal: uploaded after the pg_dump, they are swept once
+//     restored.
+func checkDocumentsDatabase(ctx context.Context, o RestoreOptions, m *Manifest) error {
 	dsn := documentsDatabase(o)
 	db, err := store.Open(ctx, dsn)
 	if err != nil {
@@ -181,15 +209,6 @@ func checkDocumentsDatabase(ctx context.Context, o RestoreOptions) error {
 	if n > 0 {
 		return fmt.Errorf("the database %s is in use: %d other sessions are connected to it (a running ipreg serve, psql, …). A documents-only restore starts a new feed session in it: stop every server and session using it, then restore; nothing was changed", store.Redact(dsn), n)
 	}
-	return nil
-}
-
-// checkBelongs refuses a documents-only backup of which the database
-// names no document: another registry's backup, or the wrong --db (the
-// documents would be placed, never served, and swept). A backup with some
-// documents the database does not name is normal: uploaded after the
-// pg_dump, they are swept once restored.
-func checkBelongs(ctx context.Context, o RestoreOptions, m *Manifest) error {
 	var inBackup []string
 	for _, f := range m.Files {
 		if strings.HasPrefix(f.Path, documentsDir+"/") {
@@ -199,26 +218,17 @@ func checkBelongs(ctx context.Context, o RestoreOptions, m *Manifest) error {
 	if len(inBackup) == 0 {
 		return nil
 	}
-	db, err := store.Open(ctx, documentsDatabase(o))
-	if err != nil {
-		return fmt.Errorf("open the database the documents are for: %w", err)
-	}
-	defer db.Close()
 	sums, err := db.DocumentDigests(ctx)
 	if err != nil {
 		return fmt.Errorf("%w", err)
 	}
-	named := 0
 	for _, id := range inBackup {
 		if _, ok := sums[id]; ok {
-			named++
+			return nil
 		}
 	}
-	if named == 0 {
-		return fmt.Errorf("%s holds %d documents, and the database %s names none of them: it is another registry's backup, or --db names another database. Nothing was changed",
-			o.From, len(inBackup), store.Redact(documentsDatabase(o)))
-	}
-	return nil
+	return fmt.Errorf("%s holds %d documents, and the database %s names none of them: it is another registry's backup, or --db names another database. Nothing was changed",
+		o.From, len(inBackup), store.Redact(dsn))
 }
 
 // requiredKeys are the key files every data directory holds once ipreg

@@ -781,6 +781,23 @@ func TestRestoreRefusedWhileServing(t *testing.T) {
 	if now := tree(t, dataDir); now != was {
 		t.Errorf("the refused restore changed the data directory:\nbefore\n%s\nafter\n%s", was, now)
 	}
+	// A documents-only restore into another directory, for the running
+	// server's database (--db its SQLite file), would start that
+	// database's feed anew under the server: refused the same way
+	// (second tester, issue 14).
+	docs := filepath.Join(t.TempDir(), "docs.tar")
+	if code, out, errOut := run(t, nil, "", "backup", "--documents-only", "--data-dir", dataDir, "--to", docs); code != 0 {
+		t.Fatalf("backup --documents-only = %d %s %s", code, out, errOut)
+	}
+	was = tree(t, dataDir)
+	elsewhere := t.TempDir()
+	code, out, errOut = run(t, nil, "", "restore", "--documents-only", "--from", docs, "--data-dir", elsewhere, "--db", filepath.Join(dataDir, "ipreg.db"))
+	if want := fmt.Sprintf("(pid %d) runs on the data directory %s", os.Getpid(), dataDir); code != 1 || !strings.Contains(errOut, want) {
+		t.Errorf("restore --documents-only for a served SQLite database = %d %q %q; want 1 and %q", code, out, errOut, want)
+	}
+	if now := tree(t, dataDir); now != was {
+		t.Errorf("the refused documents-only restore changed the served directory:\nbefore\n%s\nafter\n%s", was, now)
+	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -212,8 +212,17 @@ func TestKeyCommands(t *testing.T) {
 	if code, out, errOut := run(t, env, "", "key", "show"); code == 0 || out != "" || !strings.Contains(errOut, "holds no feed signing key") {
 		t.Fatalf("key show on an empty data directory = %d %q %q", code, out, errOut)
 	}
+	// Nor does key rotate: given a mistyped --data-dir it made a current
+	// key, a next one and a marker (second tester, issue 14).
+	typo := filepath.Join(dir, "typo")
+	if code, out, errOut := run(t, nil, "", "key", "rotate", "--data-dir", typo); code == 0 || !strings.Contains(errOut, "holds no feed signing key") {
+		t.Errorf("key rotate on a mistyped data directory = %d %q %q", code, out, errOut)
+	}
 	if ok, err := (publish.Keys{Dir: dir}).Exists(); ok || err != nil {
 		t.Fatalf("key show made a key: %v %v", ok, err)
+	}
+	if _, err := os.Stat(typo); err == nil {
+		t.Errorf("key rotate made %s", typo)
 	}
 	if _, _, err := (publish.Keys{Dir: dir}).Load(); err != nil { // as ipreg serve does at its first start
 		t.Fatal(err)

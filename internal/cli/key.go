@@ -55,11 +55,19 @@ func runKey(ctx context.Context, args []string, env Env, stdio IO) error {
 		return nil
 	case "rotate":
 		var force bool
-		fs := flagSet("key rotate", fmt.Sprintf("Rotate the feed's signing key in two steps. The first run creates the next key, which\nnotifications announce (next_signing_key) while still signed with the current one, so\nagents learn it. A run at least %s later switches to it. With several replicas, copy\nthe key files to every replica's data directory after each step, and back them up: the feed-state\nmarker records the keys, and ipreg serve refuses to start with key files from before a switch.", publish.MinAnnounce), stdio)
+		fs := flagSet("key rotate", fmt.Sprintf("Rotate the feed's signing key in two steps. The first run creates the next key, which\nnotifications announce (next_signing_key) while still signed with the current one, so\nagents learn it. A run at least %s later switches to it. With several replicas, copy\nthe key files to every replica's data directory after each step, and back them up: the feed-state\nmarker records the keys, and ipreg serve refuses to start with key files from before a switch.\nA --data-dir holding no key (a mistyped one) is refused, not given one.", publish.MinAnnounce), stdio)
 		fs.BoolVar(&force, "force", false, "switch to the next key even if it was announced less than "+publish.MinAnnounce.String()+" ago")
 		dataDir(fs)
 		if err := parse(fs, args, env); err != nil {
 			return err
+		}
+		// As key show: a mistyped --data-dir is refused, not given a
+		// current key, a next one and a feed-state marker of its own
+		// (second tester, issue 14).
+		if ok, err := (publish.Keys{Dir: dir}).Exists(); err != nil {
+			return err
+		} else if !ok {
+			return fmt.Errorf("%s holds no feed signing key: give the --data-dir that ipreg serve uses (ipreg serve creates the key at its first start)", dir)
 		}
 		msg, err := publish.Keys{Dir: dir}.Rotate(time.Now(), force)
 		if err != nil {

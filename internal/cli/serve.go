@@ -191,6 +191,22 @@ func (s *Server) Start(ctx context.Context, banner io.Writer) error {
 	if len(applied) > 0 {
 		s.log.Info("database migrated", "dialect", db.Dialect(), "applied", strings.Join(applied, ", "))
 	}
+	// A database that records documents needs the key they were sealed
+	// under, checked before any key is made (the feed's below): made
+	// anew, it would open none of them, and every download would fail
+	// (a restore whose keys were not put back first; tester, issue 14).
+	if _, have, err := docstore.KeyFingerprint(s.Config.db.dataDir); err != nil {
+		return fmt.Errorf("document key: %w", err)
+	} else if !have {
+		ids, err := db.LiveDocumentIDs(ctx)
+		if err != nil {
+			return fmt.Errorf("document key: %w", err)
+		}
+		if len(ids) > 0 {
+			return fmt.Errorf("document key: the database records %d documents, and %s holds no %s to open them: put the key back from your key backup (or a backup taken with --include-keys) before starting; a new key would open none of them",
+				len(ids), s.Config.db.dataDir, docstore.KeyFile)
+		}
+	}
 	// The feed: signing keys in the data directory (replicas must share
 	// them), a publisher fed by the registry's outbox, and a reader that
 	// serves notifications, files and long-polls.
@@ -214,22 +230,7 @@ func (s *Server) Start(ctx context.Context, banner io.Writer) error {
 	}
 	reader := publish.NewReader(db, s.log)
 	// Documents: sealed with AES-256-GCM under <data-dir>/document-key,
-	// kept in <data-dir>/documents (replicas must share both). A database
-	// that records documents needs the key they were sealed under: made
-	// anew, it would open none of them, and every download would fail
-	// (a restore whose keys were not put back first; tester, issue 14).
-	if _, have, err := docstore.KeyFingerprint(s.Config.db.dataDir); err != nil {
-		return fmt.Errorf("document key: %w", err)
-	} else if !have {
-		ids, err := db.LiveDocumentIDs(ctx)
-		if err != nil {
-			return fmt.Errorf("document key: %w", err)
-		}
-		if len(ids) > 0 {
-			return fmt.Errorf("document key: the database records %d documents, and %s holds no %s to open them: put the key back from your key backup (or a backup taken with --include-keys) before starting; a new key would open none of them",
-				len(ids), s.Config.db.dataDir, docstore.KeyFile)
-		}
-	}
+	// kept in <data-dir>/documents (replicas must share both).
 	docs, err := docstore.Open(s.Config.db.dataDir)
 	if err != nil {
 		return fmt.Errorf("document store: %w", err)

@@ -41,6 +41,20 @@ func TestServeNeedsTheDocumentKey(t *testing.T) {
 	if _, err := os.Stat(key); err == nil {
 		t.Error("the refused start made a new document key")
 	}
+	// Nor a feed signing key agents do not trust, when that is gone too
+	// (second tester, issue 14): the refusal comes before any key is made.
+	feedKey := filepath.Join(dataDir, "feed-signing-key.pem")
+	if err := os.Remove(feedKey); err != nil {
+		t.Fatal(err)
+	}
+	s, err = start(dataDir)
+	s.Close()
+	if err == nil {
+		t.Error("serve without the document and feed keys started")
+	}
+	if _, err := os.Stat(feedKey); err == nil {
+		t.Error("the refused start made a new feed signing key")
+	}
 
 	fresh := t.TempDir()
 	s, err = start(fresh)

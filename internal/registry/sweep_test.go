@@ -22,17 +22,7 @@ import (
 func TestSweepDocuments(t *testing.T) {
 	eachStore(t, func(t *testing.T, h *harness) {
 		ctx := h.ctx
-		ind := h.applicant("individual")
-		a, err := h.create(ind, ApplicationInput{Category: ptr("mobile_vpn"), OperatorID: ptr("jazz"),
-			SubscriberID: ptr("MSISDN owner"), MobileNumbers: ptr([]string{"+92 300 1234567"}),
-			VPNProtocol: ptr("openvpn"), Purpose: ptr("Freelance work for a client abroad.")})
-		if err != nil {
-			t.Fatal(err)
-		}
-		docs, err := h.svc.ListDocuments(ctx, ind, a.ID)
-		if err != nil || len(docs) == 0 {
-			t.Fatalf("documents of the application = %v, %v", docs, err)
-		}
+		ind, a, docs := sweepApplication(t, h)
 		now := h.clock.Now()
 		old, young := now.Add(-SweepGrace-time.Minute), now.Add(-SweepGrace+time.Minute)
 		dir := filepath.Join(h.docsDir, "documents")
@@ -127,17 +117,7 @@ func TestSweepDocuments(t *testing.T) {
 func TestSweepRefusesAnotherDatabasesDocuments(t *testing.T) {
 	eachStore(t, func(t *testing.T, h *harness) {
 		ctx := h.ctx
-		ind := h.applicant("individual")
-		a, err := h.create(ind, ApplicationInput{Category: ptr("mobile_vpn"), OperatorID: ptr("jazz"),
-			SubscriberID: ptr("MSISDN owner"), MobileNumbers: ptr([]string{"+92 300 1234567"}),
-			VPNProtocol: ptr("openvpn"), Purpose: ptr("Freelance work for a client abroad.")})
-		if err != nil {
-			t.Fatal(err)
-		}
-		docs, err := h.svc.ListDocuments(ctx, ind, a.ID)
-		if err != nil || len(docs) == 0 {
-			t.Fatalf("documents of the application = %v, %v", docs, err)
-		}
+		_, _, docs := sweepApplication(t, h)
 		old := h.clock.Now().Add(-SweepGrace - time.Minute)
 		dir := filepath.Join(h.docsDir, "documents")
 		// Another registry's documents, old, one more than this one's.
@@ -178,4 +158,22 @@ func TestSweepRefusesAnotherDatabasesDocuments(t *testing.T) {
 			t.Errorf("SweepDocuments with as many named as unnamed = %d, %v; want %d", n, err, len(docs))
 		}
 	})
+}
+
+// sweepApplication is an individual's application with its documents, the
+// recorded files the sweep tests keep beside the ones they plant.
+func sweepApplication(t *testing.T, h *harness) (*User, *Application, []*Document) {
+	t.Helper()
+	ind := h.applicant("individual")
+	a, err := h.create(ind, ApplicationInput{Category: ptr("mobile_vpn"), OperatorID: ptr("jazz"),
+		SubscriberID: ptr("MSISDN owner"), MobileNumbers: ptr([]string{"+92 300 1234567"}),
+		VPNProtocol: ptr("openvpn"), Purpose: ptr("Freelance work for a client abroad.")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs, err := h.svc.ListDocuments(h.ctx, ind, a.ID)
+	if err != nil || len(docs) == 0 {
+		t.Fatalf("documents of the application = %v, %v", docs, err)
+	}
+	return ind, a, docs
 }
