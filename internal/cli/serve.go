@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -207,6 +208,37 @@ func (s *Server) Start(ctx context.Context, banner io.Writer) error {
 				len(ids), s.Config.db.dataDir, docstore.KeyFile)
 		}
 	}
+	// Documents: sealed with AES-256-GCM under <data-dir>/document-key,
+	// kept in <data-dir>/documents (replicas must share both).
+	docs, err := docstore.Open(s.Config.db.dataDir)
+	if err != nil {
+		return fmt.Errorf("document store: %w", err)
+	}
+	// And the key there must be the one they were sealed under: another
+	// registry's key, copied by mistake, opens none of them (second
+	// tester, issue 14). A sample of the recorded files is enough: if
+	// none of them is sealed under it, none is.
+	if sample, err := db.SomeLiveDocumentIDs(ctx, 20); err != nil {
+		return fmt.Errorf("document key: %w", err)
+	} else {
+		found, matched := 0, 0
+		for _, id := range sample {
+			match, ok, err := docs.SealedUnder(id)
+			if err != nil {
+				return fmt.Errorf("document key: %w", err)
+			}
+			if ok {
+				found++
+			}
+			if match {
+				matched++
+			}
+		}
+		if found > 0 && matched == 0 {
+			return fmt.Errorf("document key: the %d document files checked are sealed under another key than %s holds: put this registry's %s back from your key backup before starting; that one opens none of them",
+				found, filepath.Join(s.Config.db.dataDir, docstore.KeyFile), docstore.KeyFile)
+		}
+	}
 	// The feed: signing keys in the data directory (replicas must share
 	// them), a publisher fed by the registry's outbox, and a reader that
 	// serves notifications, files and long-polls.
@@ -229,12 +261,6 @@ func (s *Server) Start(ctx context.Context, banner io.Writer) error {
 		return err
 	}
 	reader := publish.NewReader(db, s.log)
-	// Documents: sealed with AES-256-GCM under <data-dir>/document-key,
-	// kept in <data-dir>/documents (replicas must share both).
-	docs, err := docstore.Open(s.Config.db.dataDir)
-	if err != nil {
-		return fmt.Errorf("document store: %w", err)
-	}
 	// Certificates: a signing key of their own in the data directory
 	// (replicas must share it, and the retired keys beside it).
 	certKeys := certificate.Keys{Dir: s.Config.db.dataDir}

@@ -56,6 +56,35 @@ func TestServeNeedsTheDocumentKey(t *testing.T) {
 		t.Error("the refused start made a new feed signing key")
 	}
 
+	// Another registry's document key in its place (copied by mistake):
+	// refused too, the key left as it is.
+	other := t.TempDir()
+	o, err := start(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Close()
+	otherKey, err := os.ReadFile(filepath.Join(other, docstore.KeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(key, otherKey, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"feed-signing-key.pem", "certificate-signing-key.pem"} { // as a restore would have them
+		if b, err := os.ReadFile(filepath.Join(other, k)); err == nil {
+			os.WriteFile(filepath.Join(dataDir, k), b, 0o600)
+		}
+	}
+	s, err = start(dataDir)
+	s.Close()
+	if err == nil || !strings.Contains(err.Error(), "are sealed under another key than "+key) {
+		t.Errorf("serve with another registry's document key = %v; want a refusal naming the key file", err)
+	}
+	if b, _ := os.ReadFile(key); string(b) != string(otherKey) {
+		t.Error("the refused start changed the document key")
+	}
+
 	fresh := t.TempDir()
 	s, err = start(fresh)
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -158,6 +159,30 @@ func FileFingerprint(head []byte) ([]byte, bool) {
 		return nil, false
 	}
 	return head[len(magic) : len(magic)+8], true
+}
+
+// SealedUnder reports whether the file of document id was sealed under
+// this store's key (its header's fingerprint); found is false when there
+// is no such file, or it does not start as a sealed file does.
+func (s *Store) SealedUnder(id string) (match, found bool, err error) {
+	dir, name, err := s.path(id)
+	if err != nil {
+		return false, false, err
+	}
+	f, err := os.Open(filepath.Join(dir, name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, false, nil
+	}
+	if err != nil {
+		return false, false, err
+	}
+	defer f.Close()
+	head := make([]byte, len(magic)+8)
+	if _, err := io.ReadFull(f, head); err != nil {
+		return false, false, nil
+	}
+	fp, ok := FileFingerprint(head)
+	return ok && bytes.Equal(fp, s.fp), ok, nil
 }
 
 // Put seals content and writes it atomically (write, fsync, rename).

@@ -78,6 +78,13 @@ func (s *DB) LiveDocumentIDs(ctx context.Context) ([]string, error) {
 	return documentIDs(s.db.QueryContext(ctx, `SELECT id FROM documents WHERE purged_at = '' ORDER BY id`))
 }
 
+// SomeLiveDocumentIDs returns up to n ids of documents whose file the
+// document store holds (recorded, not purged), in no order: a sample for
+// checking at start that the files are sealed under the key at hand.
+func (s *DB) SomeLiveDocumentIDs(ctx context.Context, n int) ([]string, error) {
+	return documentIDs(s.db.QueryContext(ctx, s.d.rebind(`SELECT id FROM documents WHERE purged_at = '' LIMIT ?`), n))
+}
+
 // DocumentDigests maps the id of every document whose file the store
 // holds (recorded, not purged) to its recorded SHA-256 (lower-case hex):
 // what a restore compares each opened document with.
