@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
@@ -38,19 +39,31 @@ func runMigrate(ctx context.Context, args []string, env Env, stdio IO) error {
 
 // openService opens the database (created when there is none, as the
 // first ipreg user add or operator add of a new registry does) and a
-// service over it for one command.
-func openService(ctx context.Context, d *dbFlags) (*registry.Service, func(), error) {
-	db, _, err := d.open(ctx)
+// service over it for one command. When it made a new registry it says
+// so on note, naming where: a mistyped --data-dir or --db is seen at once,
+// not as a user missing from the real one.
+func openService(ctx context.Context, d *dbFlags, note io.Writer) (*registry.Service, func(), error) {
+	db, applied, err := d.open(ctx)
 	if err != nil {
 		return nil, nil, err
+	}
+	if len(applied) > 0 && strings.HasPrefix(applied[0], "0001_") {
+		where := store.Redact(d.db)
+		if d.db == "" {
+			where = filepath.Join(d.dataDir, "ipreg.db")
+		}
+		fmt.Fprintf(note, "note: a new, empty registry was created at %s; if you meant an existing one, check --data-dir or --db\n", where)
 	}
 	return serviceOver(ctx, db)
 }
 
-// openReadService is openService for commands that only read (audit
-// verify, operator list): the database must exist already
-// (dbFlags.openExisting), and none is ever created.
-func openReadService(ctx context.Context, d *dbFlags) (*registry.Service, func(), error) {
+// openExistingService is openService for commands that need a registry
+// already there: those that only read (audit verify, operator list) and
+// those that change what must exist first (user reset-totp, operator
+// load-prefixes). The database must exist and hold a registry
+// (dbFlags.openExisting); none is ever created, so a mistyped --data-dir
+// or --db is refused instead of becoming a new, empty registry.
+func openExistingService(ctx context.Context, d *dbFlags) (*registry.Service, func(), error) {
 	db, _, err := d.openExisting(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -121,7 +134,7 @@ func runUser(ctx context.Context, args []string, env Env, stdio IO) error {
 	if err != nil {
 		return fmt.Errorf("read password from standard input: %w", err)
 	}
-	svc, done, err := openService(ctx, &d)
+	svc, done, err := openService(ctx, &d, stdio.Stderr)
 	if err != nil {
 		return err
 	}
@@ -146,7 +159,7 @@ func runUserResetTOTP(ctx context.Context, args []string, env Env, stdio IO) err
 	if email == "" {
 		return fmt.Errorf("--email is required: whose TOTP to reset")
 	}
-	svc, done, err := openService(ctx, &d)
+	svc, done, err := openExistingService(ctx, &d)
 	if err != nil {
 		return err
 	}
@@ -178,7 +191,7 @@ func runOperator(ctx context.Context, args []string, env Env, stdio IO) error {
 			return err
 		}
 		o.Kind = registry.OperatorKind(kind)
-		svc, done, err := openService(ctx, &d)
+		svc, done, err := openService(ctx, &d, stdio.Stderr)
 		if err != nil {
 			return err
 		}
@@ -194,7 +207,7 @@ func runOperator(ctx context.Context, args []string, env Env, stdio IO) error {
 		if err := parse(fs, args, env); err != nil {
 			return err
 		}
-		svc, done, err := openReadService(ctx, &d)
+		svc, done, err := openExistingService(ctx, &d)
 		if err != nil {
 			return err
 		}
@@ -239,7 +252,7 @@ func runOperator(ctx context.Context, args []string, env Env, stdio IO) error {
 		for _, n := range notes {
 			fmt.Fprintf(stdio.Stderr, "note: %s: %s\n", file, n)
 		}
-		svc, done, err := openService(ctx, &d)
+		svc, done, err := openExistingService(ctx, &d)
 		if err != nil {
 			return err
 		}
@@ -263,7 +276,7 @@ func runAudit(ctx context.Context, args []string, env Env, stdio IO) error {
 	if err := parse(fs, args[1:], env); err != nil {
 		return err
 	}
-	svc, done, err := openReadService(ctx, &d)
+	svc, done, err := openExistingService(ctx, &d)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -133,7 +134,7 @@ func TestAdminCommands(t *testing.T) {
 				t.Fatalf("user add with a BOM = %d %q %q", code, out, errOut)
 			}
 			d := dbFlags{dataDir: dir, db: env["IPREG_DB"]}
-			svc, done, err := openService(context.Background(), &d)
+			svc, done, err := openService(context.Background(), &d, io.Discard)
 			if err != nil {
 				t.Fatal(err)
 			}
