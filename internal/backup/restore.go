@@ -86,7 +86,14 @@ func Restore(ctx context.Context, o RestoreOptions) (*Restored, error) {
 	// server's data directory, whose lock says whether one runs there
 	// (PostgreSQL's sessions are counted in checkDocumentsDatabase).
 	if o.DocumentsOnly && o.DB != "" && !store.IsPostgres(o.DB) {
-		dbDir := filepath.Dir(strings.TrimPrefix(o.DB, "sqlite://"))
+		// The file's own directory: a symbolic link to a served database
+		// elsewhere must find that server's lock (third tester). A hard
+		// link has no such way back; the README says to name the file.
+		dbPath := strings.TrimPrefix(o.DB, "sqlite://")
+		if real, err := filepath.EvalSymlinks(dbPath); err == nil {
+			dbPath = real
+		}
+		dbDir := filepath.Dir(dbPath)
 		if same, _ := sameDir(dbDir, o.DataDir); !same {
 			dbLock, err := lockRestore(dbDir)
 			if err != nil {
@@ -200,7 +207,11 @@ func checkDocumentsDatabase(ctx context.Context, o RestoreOptions, m *Manifest) 
 		return fmt.Errorf("%w", err)
 	}
 	if !ok {
-		return fmt.Errorf("no registry in the database %s (it holds no ipreg schema): restore the database first (pg_restore of the dump), then its documents with --db naming it", store.Redact(dsn))
+		first := "pg_restore of the dump"
+		if !store.IsPostgres(dsn) {
+			first = "a full backup, restored without --documents-only"
+		}
+		return fmt.Errorf("no registry in the database %s (it holds no ipreg schema): restore the database first (%s), then its documents with --db naming it", store.Redact(dsn), first)
 	}
 	n, err := db.OtherSessions(ctx)
 	if err != nil {

@@ -798,6 +798,15 @@ func TestRestoreRefusedWhileServing(t *testing.T) {
 	if now := tree(t, dataDir); now != was {
 		t.Errorf("the refused documents-only restore changed the served directory:\nbefore\n%s\nafter\n%s", was, now)
 	}
+	// Through a symbolic link to the served file too (third tester).
+	link := filepath.Join(t.TempDir(), "ipreg.db")
+	if err := os.Symlink(filepath.Join(dataDir, "ipreg.db"), link); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = run(t, nil, "", "restore", "--documents-only", "--from", docs, "--data-dir", t.TempDir(), "--db", link)
+	if want := fmt.Sprintf("(pid %d) runs on the data directory", os.Getpid()); code != 1 || !strings.Contains(errOut, want) {
+		t.Errorf("restore --documents-only through a link to a served SQLite database = %d %q %q; want 1 and %q", code, out, errOut, want)
+	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -234,6 +234,10 @@ func (s *Server) Start(ctx context.Context, banner io.Writer) error {
 				matched++
 			}
 		}
+		if len(sample) > 0 && found == 0 {
+			return fmt.Errorf("document key: the database records documents, and none of the %d checked has its file in %s: give the --data-dir of this registry (with replicas, mount the shared documents volume), or restore its documents (ipreg restore --documents-only) before starting",
+				len(sample), filepath.Join(s.Config.db.dataDir, "documents"))
+		}
 		if found > 0 && matched == 0 {
 			return fmt.Errorf("document key: the %d document files checked are sealed under another key than %s holds: put this registry's %s back from your key backup before starting; that one opens none of them",
 				found, filepath.Join(s.Config.db.dataDir, docstore.KeyFile), docstore.KeyFile)

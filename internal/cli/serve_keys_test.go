@@ -27,6 +27,14 @@ func TestServeNeedsTheDocumentKey(t *testing.T) {
 		err := s.Start(ctx, io.Discard)
 		return s, err
 	}
+	// startOver starts on dataDir with the database at db.
+	startOver := func(dataDir, db string) (*Server, error) {
+		s := &Server{Config: ServeConfig{Listen: "127.0.0.1:0", Demo: true, FeedPoll: time.Second, JobsInterval: time.Hour},
+			log: slog.New(slog.DiscardHandler)}
+		s.Config.db.dataDir, s.Config.db.db = dataDir, db
+		err := s.Start(ctx, io.Discard)
+		return s, err
+	}
 	dataDir := t.TempDir()
 	fill(t, dataDir, "", "8", 1)
 	key := filepath.Join(dataDir, docstore.KeyFile)
@@ -83,6 +91,22 @@ func TestServeNeedsTheDocumentKey(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(key); string(b) != string(otherKey) {
 		t.Error("the refused start changed the document key")
+	}
+
+	// The database's documents with none of their files (a data directory
+	// of another registry, or the documents volume not mounted), whatever
+	// the key: refused, nothing made (third tester, issue 14).
+	bare := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bare, docstore.KeyFile), otherKey, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err = startOver(bare, filepath.Join(dataDir, "ipreg.db"))
+	s.Close()
+	if err == nil || !strings.Contains(err.Error(), "none of the") || !strings.Contains(err.Error(), "has its file in "+filepath.Join(bare, "documents")) {
+		t.Errorf("serve on a data directory without the database's documents = %v; want a refusal", err)
+	}
+	if _, err := os.Stat(filepath.Join(bare, "feed-signing-key.pem")); err == nil {
+		t.Error("the refused start made a feed signing key")
 	}
 
 	fresh := t.TempDir()

@@ -310,6 +310,29 @@ func (s *Store) RemoveTemp(_ context.Context, name string) error {
 	return nil
 }
 
+// SweepHoldFile is the file in the documents directory that stops the
+// sweep of unrecorded files (registry.SweepDocuments) until an operator
+// removes it.
+const SweepHoldFile = "SWEEP-HELD"
+
+// SweepHeld returns what the hold file says, and whether there is one.
+func (s *Store) SweepHeld(_ context.Context) (why string, held bool, err error) {
+	b, err := os.ReadFile(filepath.Join(s.dir, SweepHoldFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	return strings.TrimSpace(string(b)), true, nil
+}
+
+// HoldSweep writes the hold file with why (durably: it must outlive a
+// restart, and replicas sharing the directory see it).
+func (s *Store) HoldSweep(_ context.Context, why string) error {
+	return atomicfile.Write(s.dir, SweepHoldFile, []byte(why+"\n"), 0o600)
+}
+
 // isShard reports whether name is one of the 256 directories path spreads
 // files over.
 func isShard(name string) bool {

@@ -25,7 +25,16 @@ type BlobFiles interface {
 	Files(ctx context.Context) (docs, temps map[string]time.Time, err error)
 	// RemoveTemp removes a temporary file Files listed.
 	RemoveTemp(ctx context.Context, name string) error
+	// SweepHeld says whether the sweep of unrecorded files is held, and
+	// why; HoldSweep holds it until an operator lifts the hold (package
+	// docstore: a file in the documents directory, shared by replicas).
+	SweepHeld(ctx context.Context) (why string, held bool, err error)
+	HoldSweep(ctx context.Context, why string) error
 }
+
+// sweepHoldName is package docstore's SweepHoldFile, named in messages
+// (registry does not import docstore).
+const sweepHoldName = "SWEEP-HELD"
 
 // sweptCounts counts the files the sweep removed since the start, by
 // kind, for metrics.
@@ -50,6 +59,17 @@ func (s *Service) SweepDocuments(ctx context.Context) (int, error) {
 	files, ok := s.blobs.(BlobFiles)
 	if !ok {
 		return 0, nil
+	}
+	// Once refused (below), the sweep stays held, across restarts and
+	// replicas, until an operator has checked --db and removed the hold:
+	// a registry on the wrong database that goes on taking uploads would
+	// otherwise come to name more files than it leaves unnamed, and the
+	// next sweep would delete the rest (tester, issue 14).
+	if why, held, err := files.SweepHeld(ctx); err != nil {
+		return 0, fmt.Errorf("sweep documents: %w", err)
+	} else if held {
+		s.log.Error("documents not swept: the sweep is held", "why", why)
+		return 0, Errorf(ECONFLICT, "sweep documents: held since an earlier refusal (%s). Once --db is known to be the database of this --data-dir, remove documents/%s to let it run", why, sweepHoldName)
 	}
 	// Files first, records after: a record committed before the listing
 	// is seen, and a file sealed after it is not looked at.
@@ -77,10 +97,14 @@ func (s *Service) SweepDocuments(ctx context.Context) (int, error) {
 	// part costs a real registry nothing but, at its very first upload, a
 	// wait for the next.
 	if recorded := files0 - len(docs); len(docs) > 0 && len(docs) > recorded {
-		s.log.Error("documents not swept: the database names fewer of the document files than it leaves unnamed; is --db the database of this --data-dir?",
+		why := fmt.Sprintf("%s: the database named %d of the %d document files", s.Now().UTC().Format(time.RFC3339), recorded, files0)
+		s.log.Error("documents not swept: the database names fewer of the document files than it leaves unnamed; is --db the database of this --data-dir? The sweep is held until documents/"+sweepHoldName+" is removed",
 			"files", files0, "named", recorded, "unnamed", len(docs))
+		if err := files.HoldSweep(ctx, why); err != nil {
+			return 0, fmt.Errorf("sweep documents: refused, and the hold could not be written: %w", err)
+		}
 		return 0, Errorf(ECONFLICT, "sweep documents: refused: the database names %d of the %d document files in the data directory; a sweep would delete the other %d. "+
-			"Check that --db is the database of this --data-dir (and, with replicas, of this documents volume); nothing was deleted", recorded, files0, len(docs))
+			"Check that --db is the database of this --data-dir (and, with replicas, of this documents volume); nothing was deleted, and the sweep is held until you remove documents/%s", recorded, files0, len(docs), sweepHoldName)
 	}
 	cutoff := s.Now().Add(-SweepGrace)
 	var sealed, temp int

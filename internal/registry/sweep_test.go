@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipreg/ipreg/internal/docstore"
 	. "github.com/ipreg/ipreg/internal/registry"
 	"github.com/ipreg/ipreg/internal/testbin"
 )
@@ -150,12 +151,35 @@ func TestSweepRefusesAnotherDatabasesDocuments(t *testing.T) {
 		if sealed, temp := h.svc.Swept(); sealed != 0 || temp != 0 {
 			t.Errorf("Swept = %d, %d after a refusal; want 0, 0", sealed, temp)
 		}
-		// The same number unnamed as named is the larger part no more.
+		// The refusal holds the sweep: a registry on the wrong database
+		// that goes on taking uploads comes to name more files than it
+		// leaves unnamed, and must not then delete the rest (third
+		// tester, issue 14). The hold is a file the error names.
+		hold := filepath.Join(dir, docstore.SweepHoldFile)
+		if _, err := os.Stat(hold); err != nil {
+			t.Fatalf("the refusal left no hold: %v", err)
+		}
+		if !strings.Contains(err.Error(), "remove documents/"+docstore.SweepHoldFile) {
+			t.Errorf("the refusal does not name the hold to remove: %v", err)
+		}
 		if err := h.blobs.Delete(ctx, foreign[0]); err != nil {
 			t.Fatal(err)
 		}
+		if n, err := h.svc.SweepDocuments(ctx); n != 0 || ErrorCode(err) != ECONFLICT || !strings.Contains(err.Error(), "held since an earlier refusal") {
+			t.Errorf("SweepDocuments while held, as many named as unnamed = %d, %v; want 0 and the hold", n, err)
+		}
+		for _, id := range foreign[1:] {
+			if _, err := h.blobs.Get(ctx, id); err != nil {
+				t.Errorf("the held sweep removed %s: %v", id, err)
+			}
+		}
+		// Once the operator has checked --db and removed the hold, the
+		// sweep runs: as many unnamed as named is the larger part no more.
+		if err := os.Remove(hold); err != nil {
+			t.Fatal(err)
+		}
 		if n, err := h.svc.SweepDocuments(ctx); err != nil || n != len(docs) {
-			t.Errorf("SweepDocuments with as many named as unnamed = %d, %v; want %d", n, err, len(docs))
+			t.Errorf("SweepDocuments with the hold lifted = %d, %v; want %d", n, err, len(docs))
 		}
 	})
 }
