@@ -24,6 +24,8 @@ func TestLines(t *testing.T) {
 		{"a BOM later is text", "a\n\ufeffb\n", []Line{{1, "a"}, {2, "\ufeffb"}}},
 		{"empty", "", nil},
 		{"only a BOM", "\ufeff", nil},
+		{"two BOMs (a file saved twice)", "\ufeff\ufeffa\nb\n", []Line{{1, "a"}, {2, "b"}}},
+		{"only two BOMs", "\ufeff\ufeff", nil},
 		{"CR only (classic Mac)", "a\rb\r\rc", []Line{{1, "a"}, {2, "b"}, {4, "c"}}},
 		{"CR only after a BOM", "\ufeff# x\ra\r", []Line{{2, "a"}}},
 		{"CR, CRLF and LF mixed", "a\r\nb\rc\nd", []Line{{1, "a"}, {2, "b"}, {3, "c"}, {4, "d"}}},
