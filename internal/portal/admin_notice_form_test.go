@@ -1,11 +1,9 @@
 package portal_test
 
 import (
-	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -136,22 +134,7 @@ func TestAdminNoticeDoubleSubmit(t *testing.T) {
 				}
 				typed := url.Values{"id": {m[1]}, "title_en": {"Office closed " + lang}, "title_ur": {"دفتر بند"}, "body_en": {"Closed on Friday."}, "body_ur": {"جمعہ کو بند۔"}}
 				before, _ := e.svc.ListNotices(e.ctx, true)
-				pages := make([]page, 2)
-				var wg sync.WaitGroup
-				for j := range pages {
-					wg.Go(func() {
-						req, _ := http.NewRequest("POST", e.base+"/admin/notices", strings.NewReader(typed.Encode()))
-						req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-						res, err := admin.c.Do(req)
-						if err != nil {
-							t.Error(err)
-							return
-						}
-						res.Body.Close()
-						pages[j] = page{status: res.StatusCode, location: res.Header.Get("Location")}
-					})
-				}
-				wg.Wait()
+				pages := admin.postTwice("/admin/notices", typed)
 				for _, p := range pages {
 					if p.status != 303 || p.location != "/admin/notices?msg=notice_published" {
 						t.Errorf("%s: a press of Publish = %d %s; want both to show the notice published", lang, p.status, p.location)

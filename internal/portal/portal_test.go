@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -127,6 +128,30 @@ func (b *browser) post(path string, form url.Values) page {
 	req, _ := http.NewRequest("POST", b.e.base+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	return b.do(req)
+}
+
+// postTwice sends form to path twice at once, as a double press of a
+// button does, and returns both answers' status and Location (bodies
+// unread; an error fails the test).
+func (b *browser) postTwice(path string, form url.Values) []page {
+	b.e.t.Helper()
+	pages := make([]page, 2)
+	var wg sync.WaitGroup
+	for j := range pages {
+		wg.Go(func() {
+			req, _ := http.NewRequest("POST", b.e.base+path, strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			res, err := b.c.Do(req)
+			if err != nil {
+				b.e.t.Error(err)
+				return
+			}
+			res.Body.Close()
+			pages[j] = page{status: res.StatusCode, location: res.Header.Get("Location")}
+		})
+	}
+	wg.Wait()
+	return pages
 }
 
 // multipart posts fields and files ("name" → filename, content).

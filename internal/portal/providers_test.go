@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -444,22 +443,7 @@ func TestAdminProviderDoubleSubmit(t *testing.T) {
 				admin.get("/lang/" + lang + "?next=/admin/providers")
 				licence := fmt.Sprintf("DBL-%d", i+1)
 				typed := url.Values{"name": {"Double Ltd"}, "licence_number": {licence}, "licence_date": {"2026-02-01"}, "status": {"active"}}
-				pages := make([]page, 2)
-				var wg sync.WaitGroup
-				for j := range pages {
-					wg.Go(func() {
-						req, _ := http.NewRequest("POST", e.base+"/admin/providers", strings.NewReader(typed.Encode()))
-						req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-						res, err := admin.c.Do(req)
-						if err != nil {
-							t.Error(err)
-							return
-						}
-						res.Body.Close()
-						pages[j] = page{status: res.StatusCode, location: res.Header.Get("Location")}
-					})
-				}
-				wg.Wait()
+				pages := admin.postTwice("/admin/providers", typed)
 				for _, p := range pages {
 					if p.status != 303 || p.location != "/admin/providers?msg=saved" {
 						t.Errorf("%s: a press of Add = %d %s; want both to show the provider added", lang, p.status, p.location)

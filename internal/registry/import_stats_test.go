@@ -42,18 +42,7 @@ func TestImportStatistics(t *testing.T) {
 			}
 			return cf
 		}
-		dirty := func() []string {
-			t.Helper()
-			var out []string
-			if err := h.db.Read(h.ctx, func(tx Tx) error {
-				var err error
-				out, err = tx.DirtyStatsMonths(h.ctx, "", "")
-				return err
-			}); err != nil {
-				t.Fatal(err)
-			}
-			return out
-		}
+		dirty := func() []string { return dirtyStatsMonths(t, h) }
 		oct, nov := *raw("2026-10"), *raw("2026-11")
 
 		file := strings.Join([]string{
@@ -125,18 +114,7 @@ func TestHolidayChangeMarksMonths(t *testing.T) {
 			t.Fatal(err)
 		}
 		admin := h.staff("admin")
-		dirty := func() []string {
-			t.Helper()
-			var out []string
-			if err := h.db.Read(h.ctx, func(tx Tx) error {
-				var err error
-				out, err = tx.DirtyStatsMonths(h.ctx, "", "")
-				return err
-			}); err != nil {
-				t.Fatal(err)
-			}
-			return out
-		}
+		dirty := func() []string { return dirtyStatsMonths(t, h) }
 		set, err := h.svc.Settings(h.ctx, admin)
 		if err != nil {
 			t.Fatal(err)
@@ -246,4 +224,18 @@ func TestImportMonthEndStatistics(t *testing.T) {
 			}
 		}
 	})
+}
+
+// dirtyStatsMonths lists the statistics months marked for a rebuild.
+func dirtyStatsMonths(t *testing.T, h *harness) []string {
+	t.Helper()
+	var out []string
+	if err := h.db.Read(h.ctx, func(tx Tx) error {
+		var err error
+		out, err = tx.DirtyStatsMonths(h.ctx, "", "")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
