@@ -32,6 +32,15 @@ type BlobFiles interface {
 	HoldSweep(ctx context.Context, why string) error
 }
 
+// SweepHoldAt is how many unnamed files, outnumbering the named ones, hold
+// the sweep until an operator lifts the hold. Fewer only refuse that
+// sweep: a kill orphans at most the uploads in flight, and a new registry
+// killed before its first uploads were recorded must not need an
+// operator; a wrong database beside a real registry's documents leaves
+// many more unnamed, and, held, cannot come to name more than it leaves
+// unnamed by taking uploads, and then delete the rest.
+const SweepHoldAt = 16
+
 // sweepHoldName is package docstore's SweepHoldFile, named in messages
 // (registry does not import docstore).
 const sweepHoldName = "SWEEP-HELD"
@@ -97,6 +106,14 @@ func (s *Service) SweepDocuments(ctx context.Context) (int, error) {
 	// part costs a real registry nothing but, at its very first upload, a
 	// wait for the next.
 	if recorded := files0 - len(docs); len(docs) > 0 && len(docs) > recorded {
+		if len(docs) < SweepHoldAt {
+			// Few: a new registry killed before its first uploads were
+			// recorded looks the same. Refused now, swept once they are.
+			s.log.Error("documents not swept: the database names fewer of the document files than it leaves unnamed; is --db the database of this --data-dir?",
+				"files", files0, "named", recorded, "unnamed", len(docs))
+			return 0, Errorf(ECONFLICT, "sweep documents: refused: the database names %d of the %d document files in the data directory; a sweep would delete the other %d. "+
+				"Check that --db is the database of this --data-dir (and, with replicas, of this documents volume); nothing was deleted", recorded, files0, len(docs))
+		}
 		why := fmt.Sprintf("%s: the database named %d of the %d document files", s.Now().UTC().Format(time.RFC3339), recorded, files0)
 		s.log.Error("documents not swept: the database names fewer of the document files than it leaves unnamed; is --db the database of this --data-dir? The sweep is held until documents/"+sweepHoldName+" is removed",
 			"files", files0, "named", recorded, "unnamed", len(docs))

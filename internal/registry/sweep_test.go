@@ -121,9 +121,10 @@ func TestSweepRefusesAnotherDatabasesDocuments(t *testing.T) {
 		_, _, docs := sweepApplication(t, h)
 		old := h.clock.Now().Add(-SweepGrace - time.Minute)
 		dir := filepath.Join(h.docsDir, "documents")
-		// Another registry's documents, old, one more than this one's.
+		// Another registry's documents, old, more than this one's and
+		// enough to hold the sweep.
 		var foreign []string
-		for i := range len(docs) + 1 {
+		for i := range max(len(docs)+1, SweepHoldAt) {
 			id := fmt.Sprintf("doc_foreign%d", i)
 			if err := h.blobs.Put(ctx, id, testbin.PDF("someone else's scan")); err != nil {
 				t.Fatal(err)
@@ -139,7 +140,7 @@ func TestSweepRefusesAnotherDatabasesDocuments(t *testing.T) {
 			t.Fatal(err)
 		}
 		n, err := h.svc.SweepDocuments(ctx)
-		if n != 0 || ErrorCode(err) != ECONFLICT || !strings.Contains(err.Error(), fmt.Sprintf("names %d of the %d document files", len(docs), 2*len(docs)+1)) ||
+		if n != 0 || ErrorCode(err) != ECONFLICT || !strings.Contains(err.Error(), fmt.Sprintf("names %d of the %d document files", len(docs), len(docs)+len(foreign))) ||
 			!strings.Contains(err.Error(), "Check that --db is the database of this --data-dir") {
 			t.Errorf("SweepDocuments beside another registry's files = %d, %v; want 0 and a refusal naming the counts and what to check", n, err)
 		}
@@ -162,13 +163,18 @@ func TestSweepRefusesAnotherDatabasesDocuments(t *testing.T) {
 		if !strings.Contains(err.Error(), "remove documents/"+docstore.SweepHoldFile) {
 			t.Errorf("the refusal does not name the hold to remove: %v", err)
 		}
-		if err := h.blobs.Delete(ctx, foreign[0]); err != nil {
-			t.Fatal(err)
+		// Uploads on the wrong database until it names as many as it
+		// leaves unnamed (here: the foreign files beyond that go).
+		for _, id := range foreign[len(docs):] {
+			if err := h.blobs.Delete(ctx, id); err != nil {
+				t.Fatal(err)
+			}
 		}
+		foreign = foreign[:len(docs)]
 		if n, err := h.svc.SweepDocuments(ctx); n != 0 || ErrorCode(err) != ECONFLICT || !strings.Contains(err.Error(), "held since an earlier refusal") {
 			t.Errorf("SweepDocuments while held, as many named as unnamed = %d, %v; want 0 and the hold", n, err)
 		}
-		for _, id := range foreign[1:] {
+		for _, id := range foreign {
 			if _, err := h.blobs.Get(ctx, id); err != nil {
 				t.Errorf("the held sweep removed %s: %v", id, err)
 			}
@@ -180,6 +186,44 @@ func TestSweepRefusesAnotherDatabasesDocuments(t *testing.T) {
 		}
 		if n, err := h.svc.SweepDocuments(ctx); err != nil || n != len(docs) {
 			t.Errorf("SweepDocuments with the hold lifted = %d, %v; want %d", n, err, len(docs))
+		}
+	})
+}
+
+// A few unnamed files outnumbering the named ones (a new registry killed
+// before its first uploads were recorded, as the durability test's early
+// kills are) refuse that sweep but do not hold it: once the uploads are
+// recorded, the next sweep removes the orphans.
+func TestSweepFewOrphansOfANewRegistry(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		ctx := h.ctx
+		old := h.clock.Now().Add(-SweepGrace - time.Minute)
+		dir := filepath.Join(h.docsDir, "documents")
+		if err := h.blobs.Put(ctx, "doc_orphanofakill", testbin.PDF("in flight at the kill")); err != nil {
+			t.Fatal(err)
+		}
+		age := func() {
+			t.Helper()
+			if err := filepath.WalkDir(dir, func(p string, e os.DirEntry, err error) error {
+				if err == nil && !e.IsDir() {
+					return os.Chtimes(p, old, old)
+				}
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		age()
+		if n, err := h.svc.SweepDocuments(ctx); n != 0 || ErrorCode(err) != ECONFLICT {
+			t.Errorf("SweepDocuments with one orphan and nothing recorded = %d, %v; want 0 and a refusal", n, err)
+		}
+		if _, err := os.Stat(filepath.Join(dir, docstore.SweepHoldFile)); err == nil {
+			t.Error("one orphan held the sweep")
+		}
+		sweepApplication(t, h)
+		age()
+		if n, err := h.svc.SweepDocuments(ctx); err != nil || n != 1 {
+			t.Errorf("SweepDocuments once uploads are recorded = %d, %v; want the orphan removed", n, err)
 		}
 	})
 }
