@@ -129,6 +129,10 @@ var internalFormats = map[string]bool{
 	"panic: %v":             true,
 	"and %d more":           true,
 	"daily at %02d:%02d %s": true,
+	// The document sweep's refusal and hold: a job's error, and the hold
+	// file's line, for the admin who checks --db.
+	"%s: the database named %d of the %d document files": true,
+	"sweep documents: held since an earlier refusal (%s). Once --db is known to be the database of this --data-dir, remove documents/%s to let it run": true,
 	// The store's own wrapping and SQL pieces, and migration and feed
 	// errors: they stop the program or end in a 500, never on a page.
 	" LIMIT %d": true,
