@@ -131,14 +131,7 @@ func TestSweepRefusesAnotherDatabasesDocuments(t *testing.T) {
 			}
 			foreign = append(foreign, id)
 		}
-		if err := filepath.WalkDir(dir, func(p string, e os.DirEntry, err error) error {
-			if err == nil && !e.IsDir() {
-				return os.Chtimes(p, old, old)
-			}
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
+		ageFiles(t, dir, old)
 		n, err := h.svc.SweepDocuments(ctx)
 		if n != 0 || ErrorCode(err) != ECONFLICT || !strings.Contains(err.Error(), fmt.Sprintf("names %d of the %d document files", len(docs), len(docs)+len(foreign))) ||
 			!strings.Contains(err.Error(), "Check that --db is the database of this --data-dir") {
@@ -202,17 +195,7 @@ func TestSweepFewOrphansOfANewRegistry(t *testing.T) {
 		if err := h.blobs.Put(ctx, "doc_orphanofakill", testbin.PDF("in flight at the kill")); err != nil {
 			t.Fatal(err)
 		}
-		age := func() {
-			t.Helper()
-			if err := filepath.WalkDir(dir, func(p string, e os.DirEntry, err error) error {
-				if err == nil && !e.IsDir() {
-					return os.Chtimes(p, old, old)
-				}
-				return err
-			}); err != nil {
-				t.Fatal(err)
-			}
-		}
+		age := func() { ageFiles(t, dir, old) }
 		age()
 		if n, err := h.svc.SweepDocuments(ctx); n != 0 || ErrorCode(err) != ECONFLICT {
 			t.Errorf("SweepDocuments with one orphan and nothing recorded = %d, %v; want 0 and a refusal", n, err)
@@ -244,4 +227,17 @@ func sweepApplication(t *testing.T, h *harness) (*User, *Application, []*Documen
 		t.Fatalf("documents of the application = %v, %v", docs, err)
 	}
 	return ind, a, docs
+}
+
+// ageFiles sets the modification time of every file under dir to at.
+func ageFiles(t *testing.T, dir string, at time.Time) {
+	t.Helper()
+	if err := filepath.WalkDir(dir, func(p string, e os.DirEntry, err error) error {
+		if err == nil && !e.IsDir() {
+			return os.Chtimes(p, at, at)
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
 }
