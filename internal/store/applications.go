@@ -21,14 +21,15 @@ const appCols = `a.id, a.account_id, a.category, COALESCE(a.operator_id, ''), a.
 
 const appFrom = ` FROM applications a JOIN accounts acc ON acc.id = a.account_id`
 
-func scanApp(sc interface{ Scan(...any) error }) (*registry.Application, error) {
+// scanApp reads appCols, then into extra what the query selects after them.
+func scanApp(sc interface{ Scan(...any) error }, extra ...any) (*registry.Application, error) {
 	var a registry.Application
 	var endpoints, flags, created, updated, submitted, due, decided, appealBy, givenUp string
 	var feeDue int
-	err := sc.Scan(&a.ID, &a.AccountID, &a.Category, &a.OperatorID, &a.SubscriberID, &a.VPN.Protocol, &endpoints,
+	err := sc.Scan(append([]any{&a.ID, &a.AccountID, &a.Category, &a.OperatorID, &a.SubscriberID, &a.VPN.Protocol, &endpoints,
 		&a.Purpose, &a.PaymentReference, &a.State, &flags, &feeDue, &a.Fee.AmountPKR, &a.Fee.Reason, &a.ReturnNote,
 		&a.ReasonCode, &a.DecisionNote, &a.Registration, &a.CheckedItems, &created, &updated, &submitted,
-		&due, &decided, &appealBy, &a.Kind, &a.ForRegistration, &givenUp, &a.HolderName)
+		&due, &decided, &appealBy, &a.Kind, &a.ForRegistration, &givenUp, &a.HolderName}, extra...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -207,19 +208,59 @@ func (t *tx) loadItems(ctx context.Context, apps []*registry.Application) error 
 			return fmt.Errorf("load items: %w", err)
 		}
 		for _, a := range byID[id] {
-			switch kind {
-			case "ip":
-				p, err := netip.ParsePrefix(value)
-				if err != nil {
-					return fmt.Errorf("application %s: stored prefix %q: %w", id, value, err)
-				}
-				a.Addresses = append(a.Addresses, p)
-			case "msisdn":
-				a.MobileNumbers = append(a.MobileNumbers, value)
+			if err := addItem(a, kind, value); err != nil {
+				return err
 			}
 		}
 	}
 	return rows.Err()
+}
+
+// addItem appends a stored item (kind "ip" or "msisdn") to a's addresses
+// or numbers.
+func addItem(a *registry.Application, kind, value string) error {
+	switch kind {
+	case "ip":
+		p, err := netip.ParsePrefix(value)
+		if err != nil {
+			return fmt.Errorf("application %s: stored prefix %q: %w", a.ID, value, err)
+		}
+		a.Addresses = append(a.Addresses, p)
+	case "msisdn":
+		a.MobileNumbers = append(a.MobileNumbers, value)
+	}
+	return nil
+}
+
+// itemsColumn selects, beside appCols, an application's items in
+// position order as one text: "kind value" pairs joined by commas
+// (neither a kind nor a stored prefix or number holds a space or a
+// comma), NULL when it has none. The one read of an application then
+// needs no second query for its items: a round trip fewer on PostgreSQL
+// at every application read (about seven per application filed).
+func (t *tx) itemsColumn() string {
+	agg := "group_concat" // SQLite ≥ 3.44 orders within the aggregate
+	if t.d == postgresDialect {
+		agg = "string_agg"
+	}
+	return `, (SELECT ` + agg + `(i.kind || ' ' || i.value, ',' ORDER BY i.position) FROM items i WHERE i.application_id = a.id)`
+}
+
+// addItems fills a's addresses and numbers from itemsColumn's text.
+func addItems(a *registry.Application, items sql.NullString) error {
+	if !items.Valid || items.String == "" {
+		return nil
+	}
+	for it := range strings.SplitSeq(items.String, ",") {
+		kind, value, ok := strings.Cut(it, " ")
+		if !ok {
+			return fmt.Errorf("application %s: stored item %q has no kind", a.ID, it)
+		}
+		if err := addItem(a, kind, value); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (t *tx) Application(ctx context.Context, id string, forUpdate bool) (*registry.Application, error) {
@@ -231,11 +272,12 @@ func (t *tx) Application(ctx context.Context, id string, forUpdate bool) (*regis
 		// fewer than locking first.
 		lock = t.d.forUpdate + " OF a"
 	}
-	a, err := scanApp(t.queryRow(ctx, `SELECT `+appCols+appFrom+` WHERE a.id = ?`+lock, id))
+	var items sql.NullString
+	a, err := scanApp(t.queryRow(ctx, `SELECT `+appCols+t.itemsColumn()+appFrom+` WHERE a.id = ?`+lock, id), &items)
 	if err != nil {
 		return nil, notFound(err, "application %s not found", id)
 	}
-	if err := t.loadItems(ctx, []*registry.Application{a}); err != nil {
+	if err := addItems(a, items); err != nil {
 		return nil, err
 	}
 	// What was read stays true until this transaction ends only when no

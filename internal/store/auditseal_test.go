@@ -149,6 +149,37 @@ func TestAuditSealingAfterACrash(t *testing.T) {
 	}
 }
 
+// Writes alone get their entries sealed: the sealer they kick waits a
+// little (sealLinger) for more writes to seal together, then seals, with
+// no reader asking. Polled, not timed: the bound is only how long to wait
+// before calling it a hang.
+func TestAuditSealedWithoutReaders(t *testing.T) {
+	for _, kind := range storetest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			ctx := context.Background()
+			db := storetest.Open(t, kind)
+			for i := range 5 {
+				if err := db.Write(ctx, func(tx registry.Tx) error {
+					return tx.AppendAudit(ctx, &audit.Entry{At: time.Now(), ActorID: "usr_writer", Action: "test.written",
+						ObjectType: "round", ObjectID: fmt.Sprint(i)})
+				}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			deadline := time.Now().Add(30 * time.Second)
+			for pendingRows(t, db) != 0 {
+				if time.Now().After(deadline) {
+					t.Fatalf("%d entries still pending 30 s after the writes: no seal followed them", pendingRows(t, db))
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			if es := verified(t, db); len(es) < 5 {
+				t.Fatalf("%d entries in the chain, want at least the 5 written", len(es))
+			}
+		})
+	}
+}
+
 // verified reads the whole chain through db and checks it.
 func verified(t *testing.T, db *store.DB) []audit.Entry {
 	t.Helper()

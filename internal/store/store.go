@@ -183,7 +183,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			return nil, fmt.Errorf("connect to postgres: %w", redactedError{err})
 		}
 		d := &DB{db: db, d: postgresDialect, conns: newConnQueue(pgMaxConns - pgReservedConns)}
-		d.sealer = &auditSealer{db: d}
+		d.sealer = &auditSealer{db: d, hurry: make(chan struct{}, 1)}
 		return d, nil
 	}
 	path := strings.TrimPrefix(dsn, "sqlite://")
