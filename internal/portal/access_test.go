@@ -306,6 +306,7 @@ func testAccess(t *testing.T, kind string) {
 			}
 		}
 	}
+	checkMenus(t, browsers)
 	for _, pat := range portal.Patterns() {
 		if !covered[pat] {
 			t.Errorf("route %s is not in the access table", pat)
