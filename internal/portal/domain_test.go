@@ -121,6 +121,7 @@ var internalFormats = map[string]bool{
 	// A 500: the caller sees only "internal error".
 	"read document %s: content does not match its recorded hash": true,
 	"overlaps: probe for item %d of %d":                          true,
+	"application %s: stored item %q has no kind":                 true,
 	// An SQL statement setting a connection's wait (store.stmtConn).
 	"PRAGMA busy_timeout = %d": true,
 	// Background jobs: a run's error and the schedule's API wording are

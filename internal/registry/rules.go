@@ -239,8 +239,13 @@ func validateHolidays(fe FieldErrors, hs []Holiday) {
 			fe.Add(key, "the date %s is listed twice; give each date once (join the names with a semicolon)", h.Date)
 		}
 		seen[h.Date] = true
-		if strings.TrimSpace(h.Name) == "" || utf8.RuneCountInString(h.Name) > 100 || !utf8.ValidString(h.Name) || strings.ContainsAny(h.Name, "\r\n") {
+		if strings.TrimSpace(h.Name) == "" || utf8.RuneCountInString(h.Name) > 100 || strings.ContainsAny(h.Name, "\r\n") {
 			fe.Add(key, "the holiday needs a name of 1 to 100 characters on one line, e.g. Pakistan Day")
+		} else {
+			// What every other single-line text is held to: valid UTF-8,
+			// no control characters, no bidi or other format controls
+			// that reorder the words shown after it (tester).
+			line(fe, key, h.Name, 100, true)
 		}
 	}
 }

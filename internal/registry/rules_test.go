@@ -210,6 +210,32 @@ func TestSettingsValidate(t *testing.T) {
 	if !ok || e.Code != EINVALID || e.Fields["min_prefix_v4"] == "" || e.Fields["fee_amount_pkr"] == "" {
 		t.Fatalf("Validate = %v", err)
 	}
+	// A holiday's name is held to what every single-line text is.
+	for _, tt := range []struct{ name, want string }{
+		{"Pakistan Day", ""},
+		{"یوم پاکستان", ""},
+		{"Eid\u202e yad", "invisible character (U+202E)"},
+		{"Eid \u2066ul\u2069 Fitr", "invisible character (U+2066)"},
+		{"Eid\x00", "control characters"},
+		{"Eid\tul Fitr", "tab character"},
+		{"Eid\xff", "not valid UTF-8"},
+		{"Eid\ufdd0", "noncharacter"},
+		{"Eid\nul Fitr", "the holiday needs a name"},
+		{"  ", "the holiday needs a name"},
+	} {
+		s := DefaultSettings
+		s.Holidays = []Holiday{{Date: "2026-12-25", Name: tt.name}}
+		err := s.Validate()
+		var got string
+		if e, ok := err.(*Error); ok {
+			got = e.Fields["holidays[0]"]
+		} else if err != nil {
+			t.Fatalf("%q: %v", tt.name, err)
+		}
+		if tt.want == "" && got != "" || !strings.Contains(got, tt.want) {
+			t.Errorf("holiday name %q: %q, want it to say %q", tt.name, got, tt.want)
+		}
+	}
 }
 
 func TestErrorHelpers(t *testing.T) {
