@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/ipreg/ipreg/internal/docstore"
 	"github.com/ipreg/ipreg/internal/publish"
@@ -53,6 +54,16 @@ type Restored struct {
 	// MissingDocuments counts documents the database names whose file is
 	// not in the restored documents (documents-only restore).
 	MissingDocuments int
+	// SerialsRaised counts the serials (registration numbers by year)
+	// raised to the replaced database's, so that no number is issued twice.
+	SerialsRaised int
+	// KeptDocuments counts documents the database names that the backup
+	// lacks and the data directory held: a documents-only restore keeps
+	// them (uploaded after the backup) instead of deleting them.
+	KeptDocuments int
+	// KeysReplaced maps each key file that held another key than the
+	// backup's (replaced under Force) to where the replaced key is kept.
+	KeysReplaced map[string]string
 }
 
 // Restore checks a backup against its manifest and puts it in place of a
@@ -121,13 +132,14 @@ func Restore(ctx context.Context, o RestoreOptions) (*Restored, error) {
 	case !o.DocumentsOnly && m.Kind != KindFull:
 		return nil, fmt.Errorf("%s holds documents only (taken with --documents-only); restore the database with pg_restore, then this backup with ipreg restore --documents-only --db <the restored database>", o.From)
 	}
+	var named map[string]string
 	if o.DocumentsOnly {
-		if err := checkDocumentsDatabase(ctx, o, m); err != nil {
+		if named, err = checkDocumentsDatabase(ctx, o, m); err != nil {
 			return nil, err
 		}
 	}
 	res := &Restored{Manifest: m}
-	keys, err := checkKeys(stage, o)
+	keys, differ, err := checkKeys(stage, o)
 	if err != nil {
 		return nil, err
 	}
@@ -138,11 +150,16 @@ func Restore(ctx context.Context, o RestoreOptions) (*Restored, error) {
 		return nil, err
 	}
 	if !o.DocumentsOnly {
-		if res.Feeds, err = prepareDatabase(ctx, filepath.Join(stage, DatabaseName), o.DataDir, m); err != nil {
+		if res.Feeds, res.SerialsRaised, err = prepareDatabase(ctx, filepath.Join(stage, DatabaseName), o.DataDir, m); err != nil {
 			return nil, err
 		}
 	}
-	if err := place(stage, o, keys); err != nil {
+	if o.DocumentsOnly {
+		if res.KeptDocuments, err = keepNamedDocuments(stage, o.DataDir, named); err != nil {
+			return nil, fmt.Errorf("keep the documents the backup lacks: %w; nothing was changed", err)
+		}
+	}
+	if res.KeysReplaced, err = place(stage, o, keys, differ); err != nil {
 		return nil, fmt.Errorf("%w", err)
 	}
 	res.KeysRestored = keys
@@ -195,30 +212,32 @@ func documentsDatabase(o RestoreOptions) string {
 //     placed, never served, and swept). Some documents it does not name
 //     are normal: uploaded after the pg_dump, they are swept once
 //     restored.
-func checkDocumentsDatabase(ctx context.Context, o RestoreOptions, m *Manifest) error {
+//
+// It returns the documents the database names, by id, with their SHA-256.
+func checkDocumentsDatabase(ctx context.Context, o RestoreOptions, m *Manifest) (map[string]string, error) {
 	dsn := documentsDatabase(o)
 	db, err := store.Open(ctx, dsn)
 	if err != nil {
-		return fmt.Errorf("open the database the documents are for: %w", err)
+		return nil, fmt.Errorf("open the database the documents are for: %w", err)
 	}
 	defer db.Close()
 	ok, err := db.HasSchema(ctx)
 	if err != nil {
-		return fmt.Errorf("%w", err)
+		return nil, fmt.Errorf("%w", err)
 	}
 	if !ok {
 		first := "pg_restore of the dump"
 		if !store.IsPostgres(dsn) {
 			first = "a full backup, restored without --documents-only"
 		}
-		return fmt.Errorf("no registry in the database %s (it holds no ipreg schema): restore the database first (%s), then its documents with --db naming it", store.Redact(dsn), first)
+		return nil, fmt.Errorf("no registry in the database %s (it holds no ipreg schema): restore the database first (%s), then its documents with --db naming it", store.Redact(dsn), first)
 	}
 	n, err := db.OtherSessions(ctx)
 	if err != nil {
-		return fmt.Errorf("%w", err)
+		return nil, fmt.Errorf("%w", err)
 	}
 	if n > 0 {
-		return fmt.Errorf("the database %s is in use: %d other sessions are connected to it (a running ipreg serve, psql, …). A documents-only restore starts a new feed session in it: stop every server and session using it, then restore; nothing was changed", store.Redact(dsn), n)
+		return nil, fmt.Errorf("the database %s is in use: %d other sessions are connected to it (a running ipreg serve, psql, …). A documents-only restore starts a new feed session in it: stop every server and session using it, then restore; nothing was changed", store.Redact(dsn), n)
 	}
 	var inBackup []string
 	for _, f := range m.Files {
@@ -226,19 +245,19 @@ func checkDocumentsDatabase(ctx context.Context, o RestoreOptions, m *Manifest) 
 			inBackup = append(inBackup, path.Base(f.Path))
 		}
 	}
-	if len(inBackup) == 0 {
-		return nil
-	}
 	sums, err := db.DocumentDigests(ctx)
 	if err != nil {
-		return fmt.Errorf("%w", err)
+		return nil, fmt.Errorf("%w", err)
+	}
+	if len(inBackup) == 0 {
+		return sums, nil
 	}
 	for _, id := range inBackup {
 		if _, ok := sums[id]; ok {
-			return nil
+			return sums, nil
 		}
 	}
-	return fmt.Errorf("%s holds %d documents, and the database %s names none of them: it is another registry's backup, or --db names another database. Nothing was changed",
+	return nil, fmt.Errorf("%s holds %d documents, and the database %s names none of them: it is another registry's backup, or --db names another database. Nothing was changed",
 		o.From, len(inBackup), store.Redact(dsn))
 }
 
@@ -439,28 +458,33 @@ func verify(stage string, got []string) (*Manifest, error) {
 	return &m, nil
 }
 
-// checkKeys returns the key files the backup holds, refusing, unless
-// forced, to replace a key file of the target with another content: a
-// feed key replaced makes agents refuse the feed, a document key replaced
-// leaves the documents sealed under it unreadable.
-func checkKeys(stage string, o RestoreOptions) ([]string, error) {
-	var keys []string
+// checkKeys returns the key files the backup holds and, among them, those
+// the target holds with another content (differ), refusing, unless
+// forced, to replace such a key: a feed key replaced makes agents refuse
+// the feed, a document key replaced leaves the documents sealed under it
+// unreadable, a certificate key replaced leaves the certificates it
+// signed unverifiable. Forced, place keeps them (KeysReplaced).
+func checkKeys(stage string, o RestoreOptions) (keys, differ []string, err error) {
 	for _, name := range KeyFiles {
 		b, err := os.ReadFile(filepath.Join(stage, keysDir, name))
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%w", err)
+			return nil, nil, fmt.Errorf("%w", err)
 		}
 		keys = append(keys, name)
 		old, err := os.ReadFile(filepath.Join(o.DataDir, name))
-		if err == nil && !bytes.Equal(old, b) && !o.Force {
-			return nil, fmt.Errorf("%s in %s differs from the backup's: restoring would replace it (a feed key replaced makes agents refuse the feed; a document key replaced leaves documents sealed under it unreadable). Move it aside, or pass --force",
+		if err != nil || bytes.Equal(old, b) {
+			continue
+		}
+		differ = append(differ, name)
+		if !o.Force {
+			return nil, nil, fmt.Errorf("%s in %s differs from the backup's: restoring would replace it (a feed key replaced makes agents refuse the feed; a document key replaced leaves documents sealed under it unreadable). Move it aside, or pass --force",
 				name, o.DataDir)
 		}
 	}
-	return keys, nil
+	return keys, differ, nil
 }
 
 // checkSealed checks that every document file is sealed under the
@@ -561,50 +585,91 @@ func checkContents(ctx context.Context, stage string, o RestoreOptions, m *Manif
 
 // prepareDatabase checks the staged SQLite database (schema not newer than
 // this program, the manifest's counts), migrates it, and makes its feed
-// start a new session, recording the old sessions in dataDir's marker.
-func prepareDatabase(ctx context.Context, path, dataDir string, m *Manifest) (int, error) {
+// start a new session, recording the old sessions in dataDir's marker;
+// over a registry (--force) it carries that registry's serials
+// (carrySerials).
+func prepareDatabase(ctx context.Context, path, dataDir string, m *Manifest) (feeds, serials int, err error) {
 	known, err := store.SchemaVersions()
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if m.SchemaVersion > known {
-		return 0, fmt.Errorf("the backup's database is at schema version %d, newer than this ipreg knows (%d): restore with the ipreg version that took it (%s) or a newer one",
+		return 0, 0, fmt.Errorf("the backup's database is at schema version %d, newer than this ipreg knows (%d): restore with the ipreg version that took it (%s) or a newer one",
 			m.SchemaVersion, known, m.Program)
 	}
 	db, err := store.Open(ctx, path)
 	if err != nil {
-		return 0, fmt.Errorf("open the backup's database: %w", err)
+		return 0, 0, fmt.Errorf("open the backup's database: %w", err)
 	}
 	defer db.Close()
 	c, err := db.Counts(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("read the backup's database: %w", err)
+		return 0, 0, fmt.Errorf("read the backup's database: %w", err)
 	}
 	for k, v := range c.Rows {
 		if m.Counts[k] != v {
-			return 0, fmt.Errorf("the backup's database holds %d %s, its manifest says %d: the backup is inconsistent; use another", v, k, m.Counts[k])
+			return 0, 0, fmt.Errorf("the backup's database holds %d %s, its manifest says %d: the backup is inconsistent; use another", v, k, m.Counts[k])
 		}
 	}
 	if _, err := db.Migrate(ctx); err != nil {
-		return 0, fmt.Errorf("migrate the backup's database: %w", err)
+		return 0, 0, fmt.Errorf("migrate the backup's database: %w", err)
 	}
 	marks, err := publish.NewSession(ctx, db, dataDir)
 	if err != nil {
-		return 0, fmt.Errorf("%w", err)
+		return 0, 0, fmt.Errorf("%w", err)
 	}
-	return len(marks), nil
+	raised, err := carrySerials(ctx, db, filepath.Join(dataDir, DatabaseName))
+	if err != nil {
+		return 0, 0, err
+	}
+	return len(marks), raised, nil
+}
+
+// carrySerials, for a restore over a data directory that holds a
+// registry (--force), raises the restored database's serials to the
+// replaced one's: a backup older than registrations issued since would
+// otherwise hand their numbers out again, to other holders, while the
+// first holders' certificates carry them (tester, issue 14). It says how
+// many serials it raised. A replaced file that holds no registry (or no
+// file) leaves the serials as the backup has them.
+func carrySerials(ctx context.Context, restored *store.DB, replaced string) (int, error) {
+	if _, err := os.Stat(replaced); err != nil {
+		return 0, nil
+	}
+	old, err := store.Open(ctx, replaced)
+	if err != nil {
+		return 0, nil // not a database: nothing to carry
+	}
+	defer old.Close()
+	if ok, err := old.HasSchema(ctx); err != nil || !ok {
+		return 0, nil
+	}
+	at, err := old.Serials(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("read the registration numbers of the database replaced: %w; nothing was changed", err)
+	}
+	n, err := restored.RaiseSerials(ctx, at)
+	if err != nil {
+		return 0, fmt.Errorf("%w; nothing was changed", err)
+	}
+	return n, nil
 }
 
 // place moves the staged database, documents and keys into the data
 // directory. What they replace is moved aside first and put back if a
-// step fails, then removed.
-func place(stage string, o RestoreOptions, keys []string) error {
+// step fails, then removed; but a key file in differ (the target held
+// another key than the backup's) is kept beside it, as
+// "<name>.replaced-<UTC time>", mode 0600: a key is the one thing no
+// backup may hold, and what it opened or signed (documents, certificates,
+// a feed agents trust) is lost with it (tester: --force silently dropped
+// a rotated certificate key). The result maps each to where it is kept.
+func place(stage string, o RestoreOptions, keys, differ []string) (map[string]string, error) {
 	aside, err := os.MkdirTemp(o.DataDir, ".restore-old-")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer os.RemoveAll(aside)
-	type move struct{ from, to string }
+	type move = fileMove
 	var moves []move
 	if !o.DocumentsOnly {
 		moves = append(moves, move{filepath.Join(stage, DatabaseName), filepath.Join(o.DataDir, DatabaseName)})
@@ -612,7 +677,7 @@ func place(stage string, o RestoreOptions, keys []string) error {
 	staged := filepath.Join(stage, documentsDir)
 	if _, err := os.Stat(staged); errors.Is(err, fs.ErrNotExist) {
 		if err := os.Mkdir(staged, 0o700); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	moves = append(moves, move{staged, filepath.Join(o.DataDir, documentsDir)})
@@ -628,14 +693,28 @@ func place(stage string, o RestoreOptions, keys []string) error {
 			old = append(old, filepath.Join(o.DataDir, DatabaseName+s))
 		}
 	}
+	kept := map[string]string{}
+	stamp := time.Now().UTC().Format("20060102T150405Z")
 	for _, k := range keys {
-		old = append(old, filepath.Join(o.DataDir, k))
-	}
-	undo := func() {
-		for i := len(asideMoves) - 1; i >= 0; i-- {
-			os.RemoveAll(asideMoves[i].from)
-			os.Rename(asideMoves[i].to, asideMoves[i].from)
+		p := filepath.Join(o.DataDir, k)
+		if slices.Contains(differ, k) {
+			to := p + ".replaced-" + stamp
+			for i := 2; ; i++ { // never over an earlier restore's copy
+				if _, err := os.Lstat(to); errors.Is(err, fs.ErrNotExist) {
+					break
+				}
+				to = fmt.Sprintf("%s.replaced-%s-%d", p, stamp, i)
+			}
+			kept[k] = to
+			asideMoves = append(asideMoves, move{p, to})
+			if err := os.Rename(p, to); err != nil {
+				asideMoves = asideMoves[:len(asideMoves)-1]
+				undoMoves(asideMoves)
+				return nil, err
+			}
+			continue
 		}
+		old = append(old, p)
 	}
 	for i, p := range old {
 		if _, err := os.Lstat(p); errors.Is(err, fs.ErrNotExist) {
@@ -643,18 +722,66 @@ func place(stage string, o RestoreOptions, keys []string) error {
 		}
 		to := filepath.Join(aside, fmt.Sprintf("%d-%s", i, filepath.Base(p)))
 		if err := os.Rename(p, to); err != nil {
-			undo()
-			return err
+			undoMoves(asideMoves)
+			return nil, err
 		}
 		asideMoves = append(asideMoves, move{p, to})
 	}
 	for _, mv := range moves {
 		if err := os.Rename(mv.from, mv.to); err != nil {
-			undo()
-			return err
+			undoMoves(asideMoves)
+			return nil, err
 		}
 	}
-	return syncDir(o.DataDir)
+	return kept, syncDir(o.DataDir)
+}
+
+// fileMove is a rename place makes.
+type fileMove struct{ from, to string }
+
+// undoMoves puts back what place moved aside, the last first.
+func undoMoves(ms []fileMove) {
+	for i := len(ms) - 1; i >= 0; i-- {
+		os.RemoveAll(ms[i].from)
+		os.Rename(ms[i].to, ms[i].from)
+	}
+}
+
+// keepNamedDocuments, for a documents-only restore, puts into the staged
+// documents every file the data directory holds for a document the
+// database names (named) and the backup lacks: uploaded after the
+// backup was taken, they are the registry's current documents, and
+// replacing the documents directory would delete them (tester: six
+// intact documents of a live PostgreSQL registry deleted by
+// restore --documents-only --force). Hard-linked where the staging
+// directory and the documents share a file system, copied (and synced)
+// where not. It returns how many it kept.
+func keepNamedDocuments(stage, dataDir string, named map[string]string) (int, error) {
+	kept := 0
+	for id := range named {
+		rel, err := docstore.RelPath(id)
+		if err != nil {
+			continue // not a name a file can have: nothing to keep
+		}
+		src := filepath.Join(dataDir, documentsDir, filepath.FromSlash(rel))
+		dst := filepath.Join(stage, documentsDir, filepath.FromSlash(rel))
+		if _, err := os.Lstat(dst); err == nil {
+			continue // the backup holds it
+		}
+		if fi, err := os.Lstat(src); err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
+			return kept, err
+		}
+		if err := os.Link(src, dst); err != nil {
+			if _, err := copyFile(src, dst); err != nil {
+				return kept, err
+			}
+		}
+		kept++
+	}
+	return kept, nil
 }
 
 // afterDocuments, for a documents-only restore, makes the database's feed

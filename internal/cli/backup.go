@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/ipreg/ipreg/internal/backup"
@@ -102,12 +104,22 @@ func runRestore(ctx context.Context, args []string, env Env, stdio IO) error {
 	} else {
 		fmt.Fprintln(stdio.Stdout, "  documents: contents could NOT be checked (no document key in the backup or the data directory); put the key back, and a restore again would check them")
 	}
+	if res.KeptDocuments > 0 {
+		fmt.Fprintf(stdio.Stdout, "  documents kept: %d documents the database names were not in this backup (uploaded after it was taken) and stay as they were\n", res.KeptDocuments)
+	}
 	if res.MissingDocuments > 0 {
-		fmt.Fprintf(stdio.Stdout, "  WARNING: %d documents the database names have no file in this backup (deleted between pg_dump and the documents backup?); they read as missing\n", res.MissingDocuments)
+		fmt.Fprintf(stdio.Stdout, "  WARNING: %d documents the database names have a file neither in this backup nor in %s; they read as missing. Restore a documents backup taken after the database's, or see whether they were deleted before it\n", res.MissingDocuments, d.dataDir)
+	}
+	if res.SerialsRaised > 0 {
+		fmt.Fprintf(stdio.Stdout, "  registration numbers: continue after the last the replaced database issued (%d serials raised), so none is issued twice\n", res.SerialsRaised)
 	}
 	fmt.Fprintf(stdio.Stdout, "  feed: %d feeds start a new session at the next ipreg serve; agents take a fresh snapshot\n", res.Feeds)
 	if len(res.KeysRestored) > 0 {
 		fmt.Fprintf(stdio.Stdout, "  keys restored: %s\n", strings.Join(res.KeysRestored, ", "))
+	}
+	for _, k := range slices.Sorted(maps.Keys(res.KeysReplaced)) {
+		fmt.Fprintf(stdio.Stdout, "  WARNING: %s held another key than the backup's: the replaced key is kept as %s. What it opened or signed (documents, certificates, the feed agents trust) needs it: keep it with your key backup, or put it back with ipreg serve stopped\n",
+			k, res.KeysReplaced[k])
 	}
 	if len(res.KeysMissing) > 0 {
 		fmt.Fprintf(stdio.Stdout, "  keys MISSING in %s: %s. Copy them from your key backup before starting ipreg serve: it would make new ones, which open no restored document and which agents do not trust.\n",

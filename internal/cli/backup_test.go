@@ -573,6 +573,71 @@ func TestRestoreRefuses(t *testing.T) {
 			t.Error("a tar entry was written outside the target")
 		}
 	})
+	// Forced over a data directory whose keys are not the backup's (a
+	// certificate key rotated since, or another registry's directory), the
+	// replaced keys are kept beside them, and said so (tester: --force
+	// dropped a rotated certificate key without a word).
+	t.Run("forced over other keys", func(t *testing.T) {
+		target := t.TempDir()
+		copyTree(t, dataDir, target)
+		otherKey(t, target)
+		replaced, _ := os.ReadFile(filepath.Join(target, docstore.KeyFile))
+		code, out, errOut := run(t, nil, "", "restore", "--from", withKeys, "--data-dir", target, "--force")
+		if code != 0 || !strings.Contains(out, "WARNING: "+docstore.KeyFile+" held another key than the backup's: the replaced key is kept as ") {
+			t.Fatalf("restore --force = %d %q %q; want a warning naming the kept key", code, out, errOut)
+		}
+		kept, _ := filepath.Glob(filepath.Join(target, docstore.KeyFile+".replaced-*"))
+		if len(kept) != 1 {
+			t.Fatalf("kept copies of the replaced key: %v", kept)
+		}
+		if b, err := os.ReadFile(kept[0]); err != nil || !bytes.Equal(b, replaced) {
+			t.Errorf("%s holds %q (%v), want the replaced key", kept[0], b, err)
+		}
+		if st, err := os.Stat(kept[0]); err != nil || st.Mode().Perm() != 0o600 {
+			t.Errorf("%s: %v, %v; want mode 0600", kept[0], st.Mode(), err)
+		}
+		want, _ := os.ReadFile(filepath.Join(withKeys, "keys", docstore.KeyFile))
+		if b, _ := os.ReadFile(filepath.Join(target, docstore.KeyFile)); !bytes.Equal(b, want) {
+			t.Error("the backup's document key is not in place")
+		}
+		// The same keys again: nothing differs, nothing more is kept.
+		if code, out, errOut := run(t, nil, "", "restore", "--from", withKeys, "--data-dir", target, "--force"); code != 0 || strings.Contains(out, "WARNING") {
+			t.Errorf("restore --force again = %d %q %q", code, out, errOut)
+		}
+		if again, _ := filepath.Glob(filepath.Join(target, docstore.KeyFile+".replaced-*")); len(again) != 1 {
+			t.Errorf("kept copies after a restore of the same keys: %v", again)
+		}
+	})
+	// Forced over the registry it was taken from, which has issued
+	// registration numbers since: the restored database goes on after the
+	// last of them, not from the backup's (tester: VPN-2026-000006 was
+	// issued twice, to two holders).
+	t.Run("forced over later registrations", func(t *testing.T) {
+		target := t.TempDir()
+		copyTree(t, dataDir, target)
+		live, err := store.Open(context.Background(), filepath.Join(target, "ipreg.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := fmt.Sprintf("registration-%d", time.Now().Year())
+		_, err = live.SQL().Exec(`INSERT INTO serials (name, value) VALUES (?, 41) ON CONFLICT (name) DO UPDATE SET value = 41`, name)
+		live.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, out, errOut := run(t, nil, "", "restore", "--from", withKeys, "--data-dir", target, "--force")
+		if code != 0 || !strings.Contains(out, "registration numbers: continue after the last the replaced database issued") {
+			t.Fatalf("restore --force = %d %q %q", code, out, errOut)
+		}
+		restored, err := store.Open(context.Background(), filepath.Join(target, "ipreg.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer restored.Close()
+		if got, err := restored.Serials(context.Background()); err != nil || got[name] != 41 {
+			t.Errorf("restored serials = %v, %v; want %s at 41", got, err, name)
+		}
+	})
 	t.Run("no key at hand", func(t *testing.T) {
 		code, out, errOut := run(t, nil, "", "restore", "--from", noKeys, "--data-dir", t.TempDir())
 		if code != 0 || !strings.Contains(out, "contents could NOT be checked") {
@@ -735,6 +800,18 @@ func TestBackupRestorePostgres(t *testing.T) {
 	if session, version := feedState(t, r, newDir); session == oldSession || version <= oldVersion {
 		t.Errorf("restored feed: session %s version %d; want a new session above version %d of %s", session, version, oldVersion, oldSession)
 	}
+
+	// The documents backup restored in place, forced, over the live
+	// registry that has had uploads since: the documents the database
+	// names that the backup lacks stay, and are said to (tester: six
+	// intact documents were deleted, and the warning blamed a deletion).
+	later := fill(t, dataDir, dsn, "4", 3)
+	code, out, errOut = run(t, nil, "", "restore", "--documents-only", "--from", docs, "--data-dir", dataDir, "--db", dsn, "--force")
+	if code != 0 || !strings.Contains(out, "documents kept: ") || strings.Contains(out, "WARNING") {
+		t.Fatalf("restore --documents-only --force over the live registry = %d %s %s", code, out, errOut)
+	}
+	checkRestored(t, dataDir, dsn, later, nil)
+	checkRestored(t, dataDir, dsn, before, nil)
 }
 
 // tableCounts describes the feed's tables of the PostgreSQL database at

@@ -121,3 +121,46 @@ func (t *tx) DeleteScope(ctx context.Context, name string) error {
 	_, err := t.exec(ctx, `DELETE FROM feed_scopes WHERE scope = ?`, name)
 	return err
 }
+
+// Serials returns every serial's current value by name (the registration
+// numbers of each year: "registration-2026", …).
+func (s *DB) Serials(ctx context.Context) (map[string]int64, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT name, value FROM serials`)
+	if err != nil {
+		return nil, fmt.Errorf("serials: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var name string
+		var v int64
+		if err := rows.Scan(&name, &v); err != nil {
+			return nil, fmt.Errorf("serials: %w", err)
+		}
+		out[name] = v
+	}
+	return out, rows.Err()
+}
+
+// RaiseSerials brings each serial named in at up to at least its value
+// there, in one transaction, and says how many it raised. Serials only
+// rise: a number taken after is never one taken before, even when the
+// database is a backup older than the numbers issued (a restore over the
+// database that issued them; tester, issue 14). A gap is harmless.
+func (s *DB) RaiseSerials(ctx context.Context, at map[string]int64) (int, error) {
+	raised := 0
+	err := s.inTx(ctx, func(t *tx) error {
+		for name, v := range at {
+			res, err := t.exec(ctx, `INSERT INTO serials (name, value) VALUES (?, ?)
+				ON CONFLICT (name) DO UPDATE SET value = excluded.value WHERE serials.value < excluded.value`, name, v)
+			if err != nil {
+				return fmt.Errorf("raise serial %s: %w", name, err)
+			}
+			if n, _ := res.RowsAffected(); n > 0 {
+				raised++
+			}
+		}
+		return nil
+	})
+	return raised, err
+}
