@@ -545,7 +545,7 @@ func (e *formError) FieldKeys() []string {
 				return fmt.Sprintf("documents.%03d", i)
 			}
 		}
-		return k
+		return padIndices(k)
 	}
 	// A field of Order before any other, in Order's order; then the
 	// fields whose input the page has, in the page's order (as the form
@@ -566,6 +566,32 @@ func (e *formError) FieldKeys() []string {
 		return cmp.Or(cmp.Compare(rank(a), rank(b)), cmp.Compare(pos(a), pos(b)), strings.Compare(order(a), order(b)), strings.Compare(a, b))
 	})
 	return keys
+}
+
+// padIndices writes a key's list indices with leading zeros, so that
+// keys sort in line order: addresses[2] before addresses[10] (sorted as
+// text, line 11 came before line 2; tester).
+func padIndices(k string) string {
+	var b strings.Builder
+	for {
+		open := strings.IndexByte(k, '[')
+		if open < 0 {
+			break
+		}
+		end := strings.IndexByte(k[open:], ']')
+		if end < 0 {
+			break
+		}
+		b.WriteString(k[:open+1])
+		digits := k[open+1 : open+end]
+		if len(digits) < 12 {
+			b.WriteString(strings.Repeat("0", 12-len(digits)))
+		}
+		b.WriteString(digits)
+		k = k[open+end:]
+	}
+	b.WriteString(k)
+	return b.String()
 }
 
 // withLabels sets the page's own field labels on an error (nil stays nil).
