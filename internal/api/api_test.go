@@ -736,6 +736,14 @@ func testFeed(t *testing.T, c *client) {
 	}
 	c.want(c.raw("GET", "/feed/v1/wait?after=x", "", "", nil), 422)
 	c.want(c.raw("GET", "/feed/v1/wait?after=1&timeout=99", "", "", nil), 422)
+	// A version past int64 is said to be too large, not not a number
+	// (tester); a negative one, however long, is below 0.
+	if res := c.want(c.raw("GET", "/feed/v1/wait?after=99999999999999999999999", "", "", nil), 422); !strings.Contains(string(res.body), "is too large") {
+		t.Errorf("after past int64: %s", res.body)
+	}
+	if res := c.want(c.raw("GET", "/feed/v1/wait?after=-99999999999999999999999", "", "", nil), 422); !strings.Contains(string(res.body), "from 0 up") {
+		t.Errorf("after below int64: %s", res.body)
+	}
 
 	// An approval reaches a waiting client.
 	dave := signup(c, "dave@example.pk", "company")

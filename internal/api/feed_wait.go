@@ -2,9 +2,12 @@ package api
 
 import (
 	"context"
+	"errors"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ipreg/ipreg/internal/publish"
@@ -85,6 +88,8 @@ func parseAfter(q url.Values, fe registry.FieldErrors) int64 {
 	switch {
 	case q.Get("after") == "":
 		fe.Add("after", "is required: the version the client has (0 for none)")
+	case errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(q.Get("after"), "-"):
+		fe.Add("after", "is too large: the version the client has, at most %d (0 for none)", int64(math.MaxInt64))
 	case err != nil || after < 0:
 		fe.Add("after", "must be a whole number from 0 up: the version the client has (0 for none)")
 	}

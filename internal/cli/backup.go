@@ -108,7 +108,7 @@ func runRestore(ctx context.Context, args []string, env Env, stdio IO) error {
 		fmt.Fprintf(stdio.Stdout, "  documents kept: %d documents the database names were not in this backup (uploaded after it was taken) and stay as they were\n", res.KeptDocuments)
 	}
 	if res.MissingDocuments > 0 {
-		fmt.Fprintf(stdio.Stdout, "  WARNING: %d documents the database names have a file neither in this backup nor in %s; they read as missing. Restore a documents backup taken after the database's, or see whether they were deleted before it\n", res.MissingDocuments, d.dataDir)
+		fmt.Fprintf(stdio.Stdout, "  WARNING: %d documents the database names have a file neither in this backup nor in %s; opening one says its file is not in the document store. Restore a documents backup taken after the database's, or see whether they were deleted before it\n", res.MissingDocuments, d.dataDir)
 	}
 	if res.SerialsRaised > 0 {
 		fmt.Fprintf(stdio.Stdout, "  registration numbers: continue after the last the replaced database issued (%d serials raised), so none is issued twice\n", res.SerialsRaised)

@@ -24,6 +24,11 @@ func TestParsePrefix(t *testing.T) {
 		{in: "14.1.104.5/24", err: "host bits set; did you mean 14.1.104.0/24?"},
 		{in: "2001:dd8:1c::1/48", err: "did you mean 2001:dd8:1c::/48?"},
 		{in: "fe80::1%eth0", err: "IPv6 zone"},
+		{in: "fe80::1%eth0/64", err: "IPv6 zone"},
+		// Only an IPv6 address has a zone (tester).
+		{in: "14.1.104.0/24%", err: "is not an IP address or prefix"},
+		{in: "14.1.104.7%eth0", err: "is not an IP address or prefix"},
+		{in: "PTCL 100%", err: "is not an IP address or prefix"},
 		{in: "", err: "empty address"},
 		{in: "14.1.104", err: "is not an IP address or prefix"},
 		{in: "14.1.104.0/33", err: "is not an IP address or prefix"},

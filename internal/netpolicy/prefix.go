@@ -19,8 +19,13 @@ func ParsePrefix(s string) (netip.Prefix, error) {
 	if s == "" {
 		return netip.Prefix{}, fmt.Errorf("empty address: write an IPv4 or IPv6 address or prefix, such as 203.99.48.0/24")
 	}
-	if strings.Contains(s, "%") {
-		return netip.Prefix{}, fmt.Errorf("%s has an IPv6 zone; write the address without %%zone", quote(s))
+	if before, _, ok := strings.Cut(s, "%"); ok {
+		// Only an IPv6 address can carry a zone; "14.1.104.0/24%" or
+		// "PTCL 100%" is not an address at all (tester).
+		if a, err := netip.ParseAddr(before); err == nil && a.Is6() {
+			return netip.Prefix{}, fmt.Errorf("%s has an IPv6 zone; write the address without %%zone", quote(s))
+		}
+		return netip.Prefix{}, fmt.Errorf("%s is not an IP address or prefix: write it like 203.99.48.7, 203.99.48.0/24 or 2400:fc00::/48", quote(s))
 	}
 	if !strings.Contains(s, "/") {
 		a, err := netip.ParseAddr(s)

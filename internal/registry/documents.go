@@ -10,6 +10,7 @@ import (
 	"image"
 	"image/jpeg"
 	"image/png"
+	"io/fs"
 	"net/http"
 	"path"
 	"slices"
@@ -743,6 +744,12 @@ func documentsVisible(ctx context.Context, tx Tx, actor *User, appID string) err
 		return err
 	}
 	if !canSeeDocuments(actor, a) {
+		if actor.Role == RoleOperator && a.OperatorID == actor.OperatorID && a.State != StateDraft {
+			// The operator sees the application (GetApplication), so
+			// "not found" would contradict the page before; it says what
+			// is withheld and why instead (tester).
+			return Errorf(ENOTFOUND, "an operator sees the addresses and numbers it confirms, not the applicant's documents: they are for the regulator's staff")
+		}
 		return Errorf(ENOTFOUND, "application %s not found", appID)
 	}
 	return nil
@@ -782,6 +789,14 @@ func (s *Service) ReadDocument(ctx context.Context, actor *User, appID, docID st
 	}
 	servedNames(d)
 	b, err := s.blobs.Get(ctx, d.ID)
+	if errors.Is(err, fs.ErrNotExist) {
+		// Recorded, its file gone (a documents backup older than the
+		// database restored, a volume not mounted): said as such, not
+		// as an unexplained internal error (tester), and logged for the
+		// administrators, who can put the file back from a backup.
+		s.log.Error("document file missing", "document", d.ID, "application", appID)
+		return nil, nil, Errorf(ECONFLICT, "document %s is recorded, but its file is not in the registry's document store; the registry's administrators can put it back from a documents backup", d.ID)
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("read document %s: %w", d.ID, err)
 	}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipreg/ipreg/internal/docstore"
 	. "github.com/ipreg/ipreg/internal/registry"
 	"github.com/ipreg/ipreg/internal/testbin"
 )
@@ -368,11 +369,32 @@ func TestDocuments(t *testing.T) {
 			t.Fatalf("owner read = %v, %v", d, err)
 		}
 		_, _, err = svc.ReadDocument(ctx, bob, a.ID, front.ID)
-		wantCode(t, err, ENOTFOUND)
+		wantCode(t, err, ENOTFOUND, "application "+a.ID+" not found")
+		// A recorded document whose file is gone (a documents backup
+		// older than the database) says so, not "internal error"; put
+		// back, it opens again.
+		rel, err := docstore.RelPath(front.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		file := filepath.Join(h.docsDir, "documents", filepath.FromSlash(rel))
+		if err := os.Rename(file, file+".away"); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = svc.ReadDocument(ctx, alice, a.ID, front.ID)
+		wantCode(t, err, ECONFLICT, "its file is not in the registry's document store")
+		if err := os.Rename(file+".away", file); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := svc.ReadDocument(ctx, alice, a.ID, front.ID); err != nil {
+			t.Fatalf("read once the file is back: %v", err)
+		}
+		// The operator sees the application, so it is told what is
+		// withheld, not that the application does not exist (tester).
 		_, _, err = svc.ReadDocument(ctx, ptcl, a.ID, front.ID)
-		wantCode(t, err, ENOTFOUND)
+		wantCode(t, err, ENOTFOUND, "not the applicant's documents")
 		_, err = svc.ListDocuments(ctx, ptcl, a.ID)
-		wantCode(t, err, ENOTFOUND)
+		wantCode(t, err, ENOTFOUND, "not the applicant's documents")
 		if op, err := svc.GetApplication(ctx, ptcl, a.ID); err != nil || op.Documents != nil {
 			t.Fatalf("operator's view has documents %v, %v", op.Documents, err)
 		}
