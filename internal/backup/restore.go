@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/ipreg/ipreg/internal/docstore"
@@ -74,7 +75,7 @@ type Restored struct {
 // holding a database or documents is refused unless o.Force. The restored
 // database's feed starts a new session (publish.NewSession). It refuses,
 // force or not, while ipreg serve holds the data directory's LockName.
-func Restore(ctx context.Context, o RestoreOptions) (*Restored, error) {
+func Restore(ctx context.Context, o RestoreOptions) (res *Restored, err error) {
 	if o.From == "" {
 		return nil, errors.New("say which backup with --from: the directory or tar file ipreg backup wrote")
 	}
@@ -87,11 +88,28 @@ func Restore(ctx context.Context, o RestoreOptions) (*Restored, error) {
 	if err := checkTarget(o); err != nil {
 		return nil, err
 	}
+	// What the restore makes only to run (the directory, its lock file)
+	// goes again when it is refused: a refused restore leaves the target
+	// as it was (tester).
+	_, dirErr := os.Stat(o.DataDir)
+	_, lockErr := os.Stat(filepath.Join(o.DataDir, LockName))
 	lock, err := lockRestore(o.DataDir)
 	if err != nil {
 		return nil, err
 	}
 	defer lock.Release()
+	defer func() {
+		if res != nil || err == nil {
+			return
+		}
+		switch {
+		case errors.Is(dirErr, fs.ErrNotExist):
+			os.Remove(filepath.Join(o.DataDir, LockName))
+			os.Remove(o.DataDir) // only if nothing else is in it
+		case errors.Is(lockErr, fs.ErrNotExist):
+			os.Remove(filepath.Join(o.DataDir, LockName))
+		}
+	}()
 	// A documents-only restore also changes the database --db names (its
 	// feed starts a new session): on SQLite that file's directory is a
 	// server's data directory, whose lock says whether one runs there
@@ -138,7 +156,7 @@ func Restore(ctx context.Context, o RestoreOptions) (*Restored, error) {
 			return nil, err
 		}
 	}
-	res := &Restored{Manifest: m}
+	res = &Restored{Manifest: m}
 	keys, differ, err := checkKeys(stage, o)
 	if err != nil {
 		return nil, err
@@ -163,6 +181,9 @@ func Restore(ctx context.Context, o RestoreOptions) (*Restored, error) {
 		return nil, fmt.Errorf("%w", err)
 	}
 	res.KeysRestored = keys
+	if err := ownLikeDir(o.DataDir); err != nil {
+		return nil, fmt.Errorf("restored, but giving the files the data directory's owner: %w; chown them before starting ipreg serve", err)
+	}
 	for _, k := range requiredKeys {
 		if _, err := os.Stat(filepath.Join(o.DataDir, k)); errors.Is(err, fs.ErrNotExist) {
 			res.KeysMissing = append(res.KeysMissing, k)
@@ -275,6 +296,24 @@ func checkTarget(o RestoreOptions) error {
 	if st, err := os.Stat(o.DataDir); err == nil && !st.IsDir() {
 		return fmt.Errorf("--data-dir %s is a file, not a directory", o.DataDir)
 	}
+	// The backup inside the data directory, or the reverse: the restore
+	// would write its lock and staging into the backup, which then no
+	// longer matches its manifest (tester), or replace the backup as it
+	// reads it.
+	if in, err := within(o.From, o.DataDir); err == nil && in {
+		return fmt.Errorf("the backup %s is inside the data directory %s: restoring would change the backup as it reads it. Copy the backup elsewhere, or restore into another directory", o.From, o.DataDir)
+	}
+	if in, err := within(o.DataDir, o.From); err == nil && in {
+		return fmt.Errorf("the data directory %s is inside the backup %s: restore into a directory outside it", o.DataDir, o.From)
+	}
+	// A documents directory that is a mount point (its own volume) or a
+	// symbolic link (to the replicas' shared volume) cannot be swapped by
+	// a rename: the first fails half-way with "device or resource busy",
+	// the second would replace the link by a local directory the other
+	// replicas never see (tester).
+	if why := specialDocuments(o.DataDir); why != "" {
+		return fmt.Errorf("%s/%s is %s: a restore replaces that directory by a rename, which would not restore into the volume. Restore into a new data directory on that volume (--data-dir), then point ipreg serve (or the mount or link) at it; nothing was changed", o.DataDir, documentsDir, why)
+	}
 	var held []string
 	if !o.DocumentsOnly {
 		if _, err := os.Stat(filepath.Join(o.DataDir, DatabaseName)); err == nil {
@@ -305,6 +344,106 @@ func checkTarget(o RestoreOptions) error {
 		}
 	}
 	return nil
+}
+
+// ownLikeDir, when the restore runs as root, gives what it wrote in
+// dataDir (the database, documents, keys, feed-state, its lock) the data
+// directory's owner and group: the service user that runs ipreg serve
+// must open them, and root's 0600 files stopped it at serve.lock
+// (tester). Files of other owners are left alone; as any other user
+// there is nothing to do.
+func ownLikeDir(dataDir string) error {
+	if os.Geteuid() != 0 {
+		return nil
+	}
+	st, err := os.Stat(dataDir)
+	if err != nil {
+		return err
+	}
+	dir, ok := st.Sys().(*syscall.Stat_t)
+	if !ok || dir.Uid == 0 && dir.Gid == 0 {
+		return nil
+	}
+	return filepath.WalkDir(dataDir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p == dataDir {
+			return nil
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if f, ok := fi.Sys().(*syscall.Stat_t); ok && f.Uid == 0 && (f.Uid != dir.Uid || f.Gid != dir.Gid) {
+			return os.Lchown(p, int(dir.Uid), int(dir.Gid))
+		}
+		return nil
+	})
+}
+
+// within reports whether p is dir or inside it, symbolic links resolved
+// (a path that does not exist yet resolves as far as it does).
+func within(p, dir string) (bool, error) {
+	rp, err := resolve(p)
+	if err != nil {
+		return false, err
+	}
+	rd, err := resolve(dir)
+	if err != nil {
+		return false, err
+	}
+	rel, err := filepath.Rel(rd, rp)
+	if err != nil {
+		return false, err
+	}
+	return rel == "." || rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)), nil
+}
+
+// resolve is p absolute with the symbolic links of its existing part
+// resolved.
+func resolve(p string) (string, error) {
+	p, err := filepath.Abs(p)
+	if err != nil {
+		return "", err
+	}
+	var rest []string
+	for {
+		if r, err := filepath.EvalSymlinks(p); err == nil {
+			return filepath.Join(append([]string{r}, rest...)...), nil
+		}
+		parent := filepath.Dir(p)
+		if parent == p {
+			return filepath.Join(append([]string{p}, rest...)...), nil
+		}
+		rest = append([]string{filepath.Base(p)}, rest...)
+		p = parent
+	}
+}
+
+// specialDocuments says why dataDir's documents directory cannot be
+// replaced by a rename ("a symbolic link to …", "a mount point"), or ""
+// when it can (or does not exist).
+func specialDocuments(dataDir string) string {
+	p := filepath.Join(dataDir, documentsDir)
+	fi, err := os.Lstat(p)
+	if err != nil {
+		return ""
+	}
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		to, _ := os.Readlink(p)
+		return "a symbolic link to " + to
+	}
+	parent, err := os.Stat(dataDir)
+	if err != nil {
+		return ""
+	}
+	a, ok1 := fi.Sys().(*syscall.Stat_t)
+	b, ok2 := parent.Sys().(*syscall.Stat_t)
+	if ok1 && ok2 && a.Dev != b.Dev {
+		return "a mount point (a volume of its own)"
+	}
+	return ""
 }
 
 // unpack copies or extracts the backup into stage and returns the paths

@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -19,6 +20,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -636,6 +638,90 @@ func TestRestoreRefuses(t *testing.T) {
 		defer restored.Close()
 		if got, err := restored.Serials(context.Background()); err != nil || got[name] != 41 {
 			t.Errorf("restored serials = %v, %v; want %s at 41", got, err, name)
+		}
+	})
+	// Refusals that leave nothing behind (tester): a target that did not
+	// exist is not made, a backup inside the target (or the reverse) is
+	// refused before the backup is touched, and a documents directory
+	// that is a symbolic link to a shared volume is refused, not replaced
+	// by a local directory.
+	t.Run("refused leaves nothing", func(t *testing.T) {
+		damaged := filepath.Join(t.TempDir(), "b")
+		copyTree(t, withKeys, damaged)
+		os.Remove(filepath.Join(damaged, "manifest.json"))
+		fresh := filepath.Join(t.TempDir(), "new-data")
+		if code, _, errOut := run(t, nil, "", "restore", "--from", damaged, "--data-dir", fresh); code != 1 {
+			t.Fatalf("restore of a damaged backup = %d %q", code, errOut)
+		}
+		if _, err := os.Stat(fresh); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("the refused restore made %s: %v", fresh, err)
+		}
+
+		self := filepath.Join(t.TempDir(), "b")
+		copyTree(t, withKeys, self)
+		was := tree(t, self)
+		for _, args := range [][]string{
+			{"--from", self, "--data-dir", self, "--force"},
+			{"--from", self, "--data-dir", filepath.Join(self, "inner"), "--force"},
+			{"--from", filepath.Join(self, "keys"), "--data-dir", self, "--force"},
+		} {
+			code, _, errOut := run(t, nil, "", append([]string{"restore"}, args...)...)
+			if code != 1 || !strings.Contains(errOut, "inside") {
+				t.Errorf("restore %v = %d %q; want it refused as inside", args, code, errOut)
+			}
+		}
+		if now := tree(t, self); now != was {
+			t.Errorf("refused restores changed the backup:\n%s\nthen\n%s", was, now)
+		}
+		if code, out, errOut := run(t, nil, "", "restore", "--from", self, "--data-dir", t.TempDir()); code != 0 {
+			t.Errorf("the backup no longer restores: %d %q %q", code, out, errOut)
+		}
+
+		linked := t.TempDir()
+		shared := t.TempDir()
+		if err := os.Symlink(shared, filepath.Join(linked, "documents")); err != nil {
+			t.Fatal(err)
+		}
+		code, _, errOut := run(t, nil, "", "restore", "--from", withKeys, "--data-dir", linked)
+		if code != 1 || !strings.Contains(errOut, "is a symbolic link to "+shared) {
+			t.Errorf("restore with documents a symbolic link = %d %q", code, errOut)
+		}
+		if fi, err := os.Lstat(filepath.Join(linked, "documents")); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+			t.Errorf("the documents link was replaced: %v %v", fi, err)
+		}
+	})
+	// Run as root into a data directory the service user owns, the
+	// restored files are the service user's: ipreg serve, run as that
+	// user, must open them (tester: root's serve.lock stopped it).
+	t.Run("owner kept", func(t *testing.T) {
+		if os.Geteuid() != 0 {
+			t.Skip("needs root, to restore as root into a directory another user owns (CI runs as root)")
+		}
+		target := filepath.Join(t.TempDir(), "data")
+		if err := os.Mkdir(target, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		const nobody = 65534
+		if err := os.Chown(target, nobody, nobody); err != nil {
+			t.Fatal(err)
+		}
+		if code, out, errOut := run(t, nil, "", "restore", "--from", withKeys, "--data-dir", target); code != 0 {
+			t.Fatalf("restore = %d %q %q", code, out, errOut)
+		}
+		n := 0
+		filepath.WalkDir(target, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			fi, _ := d.Info()
+			if st, ok := fi.Sys().(*syscall.Stat_t); ok && (st.Uid != nobody || st.Gid != nobody) {
+				t.Errorf("%s is owned by %d:%d, not the data directory's %d:%d", p, st.Uid, st.Gid, nobody, nobody)
+			}
+			n++
+			return nil
+		})
+		if n < 5 {
+			t.Errorf("only %d entries restored", n)
 		}
 	})
 	t.Run("no key at hand", func(t *testing.T) {
