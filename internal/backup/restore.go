@@ -300,10 +300,10 @@ func checkTarget(o RestoreOptions) error {
 	// would write its lock and staging into the backup, which then no
 	// longer matches its manifest (tester), or replace the backup as it
 	// reads it.
-	if in, err := within(o.From, o.DataDir); err == nil && in {
+	if in, err := Within(o.From, o.DataDir); err == nil && in {
 		return fmt.Errorf("the backup %s is inside the data directory %s: restoring would change the backup as it reads it. Copy the backup elsewhere, or restore into another directory", o.From, o.DataDir)
 	}
-	if in, err := within(o.DataDir, o.From); err == nil && in {
+	if in, err := Within(o.DataDir, o.From); err == nil && in {
 		return fmt.Errorf("the data directory %s is inside the backup %s: restore into a directory outside it", o.DataDir, o.From)
 	}
 	// A documents directory that is a mount point (its own volume) or a
@@ -382,9 +382,9 @@ func ownLikeDir(dataDir string) error {
 	})
 }
 
-// within reports whether p is dir or inside it, symbolic links resolved
+// Within reports whether p is dir or inside it, symbolic links resolved
 // (a path that does not exist yet resolves as far as it does).
-func within(p, dir string) (bool, error) {
+func Within(p, dir string) (bool, error) {
 	rp, err := resolve(p)
 	if err != nil {
 		return false, err
@@ -533,6 +533,11 @@ func untar(from string, gz bool, stage string) ([]string, error) {
 		_, err = io.Copy(out, tr)
 		if cerr := out.Close(); err == nil {
 			err = cerr
+		}
+		if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+			// The target's disk, not the backup: unpacking needs room
+			// for the whole backup beside what the directory holds.
+			return nil, fmt.Errorf("unpacking %s into %s: %v; free room there (the restore needs the backup's size beside what the directory holds) and restore again; nothing was changed", h.Name, stage, err)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v (truncated?)", h.Name, err)

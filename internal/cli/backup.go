@@ -29,6 +29,12 @@ func runBackup(ctx context.Context, args []string, env Env, stdio IO) error {
 	if to == "" {
 		return errors.New("say where with --to: a new directory, or a file ending in .tar, .tar.gz or .tgz")
 	}
+	// A backup inside the data directory would hold the database and,
+	// with --include-keys, the keys in plain beside the documents, and a
+	// later restore --force would delete it (tester).
+	if in, err := backup.Within(to, d.dataDir); err == nil && in {
+		return fmt.Errorf("--to %s is inside the data directory %s: a backup belongs on another disk or volume; give a path outside it", to, d.dataDir)
+	}
 	o := backup.Options{DataDir: d.dataDir, To: to, DocumentsOnly: documentsOnly, IncludeKeys: includeKeys}
 	if !documentsOnly {
 		if d.db != "" && store.IsPostgres(d.db) {
@@ -41,7 +47,7 @@ func runBackup(ctx context.Context, args []string, env Env, stdio IO) error {
 		// Never create a database to back up: a mistyped --data-dir would
 		// give an empty backup that looks fine.
 		if _, err := os.Stat(dsn); err != nil {
-			return fmt.Errorf("no database at %s (%v): give the --data-dir that ipreg serve uses", dsn, err)
+			return fmt.Errorf("no database at %s (%v): give the --data-dir that ipreg serve uses; on PostgreSQL, back the database up with pg_dump and the documents with --documents-only", dsn, err)
 		}
 		db, err := store.Open(ctx, dsn)
 		if err != nil {

@@ -750,6 +750,8 @@ func TestRestoreRefuses(t *testing.T) {
 			{[]string{"--data-dir", t.TempDir(), "--to", filepath.Join(t.TempDir(), "x")}, "no database at"},
 			{[]string{"--data-dir", dataDir, "--to", withKeys}, "is not empty"},
 			{[]string{"--data-dir", dataDir}, "say where with --to"},
+			{[]string{"--data-dir", dataDir, "--to", filepath.Join(dataDir, "documents", "nightly"), "--include-keys"}, "is inside the data directory"},
+			{[]string{"--data-dir", t.TempDir(), "--to", filepath.Join(t.TempDir(), "x")}, "on PostgreSQL, back the database up with pg_dump"},
 			{[]string{"--db", "postgres://u@127.0.0.1:1/x", "--to", filepath.Join(t.TempDir(), "x")}, "pg_dump"},
 			// A name that looks like another archive is not made a directory.
 			{[]string{"--data-dir", dataDir, "--to", filepath.Join(t.TempDir(), "x.zip")}, ".zip is neither"},
