@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -39,6 +40,54 @@ import (
 // DemoPassword is the password of every demo user.
 const DemoPassword = "demo-password-1"
 
+// checkSigningKeys refuses to start where a signing key this registry has
+// used is missing from dataDir, before serve would make a new one
+// (tester, issue 14: with only the document key put back after a
+// restore, serve made new feed and certificate keys and started; every
+// agent then refused the feed):
+//   - the feed's: the feed-state marker (in dataDir, or its copy) says a
+//     feed was published, so agents hold its public key;
+//   - the certificates': the database records registrations, whose
+//     certificates it signed.
+//
+// newKeys (--new-keys) is the way on when a key is lost for good.
+func checkSigningKeys(ctx context.Context, log *slog.Logger, db *store.DB, dataDir, markerCopy string, newKeys bool) error {
+	if ok, err := (publish.Keys{Dir: dataDir}).Exists(); err != nil {
+		return fmt.Errorf("feed signing key: %w", err)
+	} else if !ok {
+		for _, m := range []string{filepath.Join(dataDir, publish.MarkerFile), markerCopy} {
+			if _, err := os.Stat(m); m != "" && err == nil {
+				if newKeys {
+					// The marker records the lost key, and the publisher
+					// refuses to sign with another while it does: kept
+					// aside, not deleted, for the record.
+					aside := m + ".replaced-" + time.Now().UTC().Format("20060102T150405Z")
+					if err := os.Rename(m, aside); err != nil {
+						return fmt.Errorf("feed signing key: --new-keys: %w", err)
+					}
+					log.Warn("feed signing key lost: --new-keys makes a new one; every agent must be given it (--trust-key)", "marker_kept_as", aside)
+					continue
+				}
+				return fmt.Errorf("feed signing key: %s holds none, and this registry has published its feed before (%s says so): agents trust only its key. Put feed-signing-key.pem (and feed-signing-key.next.pem, if a rotation was under way) back from your key backup before starting; if it is lost for good, start with --new-keys (it keeps the marker aside) and give every agent the new key (ipreg-agent --trust-key)",
+					dataDir, m)
+			}
+		}
+	}
+	if ok, err := (certificate.Keys{Dir: dataDir}).Exists(); err != nil {
+		return fmt.Errorf("certificate signing key: %w", err)
+	} else if !ok {
+		c, err := db.Counts(ctx)
+		if err != nil {
+			return fmt.Errorf("certificate signing key: %w", err)
+		}
+		if n := c.Rows["registrations"]; n > 0 && !newKeys {
+			return fmt.Errorf("certificate signing key: %s holds none, and the database records %d registrations, whose certificates it signed: put %s and %s back from your key backup before starting; if it is lost for good, start with --new-keys (certificates it signed no longer verify)",
+				dataDir, n, certificate.KeyFile, certificate.RetiredFile)
+		}
+	}
+	return nil
+}
+
 // ServeConfig is everything ipreg serve needs.
 type ServeConfig struct {
 	Listen       string
@@ -61,8 +110,12 @@ type ServeConfig struct {
 	// data directory, so that restoring the whole data directory is
 	// noticed too (publish.Publisher.SetMarkerCopy); "" for none.
 	FeedStateCopy string
-	LogFormat     string
-	LogLevel      string
+	// NewKeys (--new-keys) lets serve make new feed and certificate
+	// signing keys where the data directory lacks keys the registry has
+	// used before (checkSigningKeys): only when those are lost for good.
+	NewKeys   bool
+	LogFormat string
+	LogLevel  string
 	// Regulator is the issuer named on certificates.
 	Regulator string
 	// Metrics: --metrics-listen and --metrics-token-file (package promexpose).
@@ -149,6 +202,7 @@ func parseServe(args []string, env Env, stdio IO) (ServeConfig, error) {
 	fs.StringVar(&cfg.PublicURL, "public-url", "", "the registry's address as people reach it, e.g. https://ipreg.example.pk (http or https, a host name valid under IDNA or an IP address, a port from 1 to 65535, no query, fragment or control characters): the start of the password-reset links it writes, never taken from a request's Host header (only the notices feed's own links are, without it); without it reset links are refused and the forgot-password page says to ask the administrators, except under --demo, where it defaults to http://<listen address>")
 	fs.BoolVar(&cfg.SecureCookies, "secure-cookies", false, "mark the portal's cookies Secure although ipreg serves plain HTTP (behind a TLS-terminating proxy); under TLS they always are")
 	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", "", "addresses or prefixes of load balancers in front of ipreg, separated by commas (e.g. 127.0.0.1 or 10.0.0.0/8): from these peers the rightmost X-Forwarded-For address that is not one of them is the client, whose sign-ups and logins are throttled; without it the TCP peer is the client, and every client behind a load balancer shares its allowances. Their X-Forwarded-Proto and X-Forwarded-Host make the notices feed's links when --public-url is not set")
+	fs.BoolVar(&cfg.NewKeys, "new-keys", false, "make new feed and certificate signing keys where the data directory lacks the ones this registry has used (serve refuses otherwise): only when they are lost for good; agents must then be given the new feed key, and certificates signed by a lost key no longer verify")
 	fs.StringVar(&cfg.FeedStateCopy, "feed-state-copy", "", "a file outside the data directory for a second copy of the feed-state marker (e.g. /var/lib/ipreg-feed-state on another volume): a restore of the whole data directory, database and marker together, then starts a new feed session too; its directory must exist (serve refuses to start otherwise: an unmounted volume)")
 	fs.StringVar(&cfg.Regulator, "regulator", registry.DefaultRegulator, "the regulator's name that certificates are issued in (Latin script: the certificate's PDF font has no Urdu glyphs)")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json")
@@ -242,6 +296,9 @@ func (s *Server) Start(ctx context.Context, banner io.Writer) error {
 			return fmt.Errorf("document key: the %d document files checked are sealed under another key than %s holds: put this registry's %s back from your key backup before starting; that one opens none of them",
 				found, filepath.Join(s.Config.db.dataDir, docstore.KeyFile), docstore.KeyFile)
 		}
+	}
+	if err := checkSigningKeys(ctx, s.log, db, s.Config.db.dataDir, s.Config.FeedStateCopy, s.Config.NewKeys); err != nil {
+		return err
 	}
 	// The feed: signing keys in the data directory (replicas must share
 	// them), a publisher fed by the registry's outbox, and a reader that

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ipreg/ipreg/internal/docstore"
+	"github.com/ipreg/ipreg/internal/store"
 )
 
 // TestServeNeedsTheDocumentKey: a data directory whose database records
@@ -117,5 +118,87 @@ func TestServeNeedsTheDocumentKey(t *testing.T) {
 	s.Close()
 	if _, err := os.Stat(filepath.Join(fresh, docstore.KeyFile)); err != nil {
 		t.Errorf("a new registry has no document key: %v", err)
+	}
+}
+
+// TestServeNeedsItsSigningKeys: a registry that has published its feed,
+// or issued registrations, does not start without the key that signed
+// them (with only the document key put back after a restore it made new
+// ones and started, and every agent refused the feed; tester, issue 14),
+// nothing is made; --new-keys is the way on when they are lost for good.
+func TestServeNeedsItsSigningKeys(t *testing.T) {
+	ctx := context.Background()
+	start := func(dataDir string, newKeys bool) error {
+		s := &Server{Config: ServeConfig{Listen: "127.0.0.1:0", Demo: true, FeedPoll: time.Second, JobsInterval: time.Hour, NewKeys: newKeys},
+			log: slog.New(slog.DiscardHandler)}
+		s.Config.db.dataDir = dataDir
+		err := s.Start(ctx, io.Discard)
+		s.Close()
+		return err
+	}
+	dataDir := t.TempDir()
+	fill(t, dataDir, "", "7", 1) // a served registry: its feed published
+	for _, tc := range []struct{ remove, want string }{
+		{"feed-signing-key.pem", "has published its feed before"},
+	} {
+		key := filepath.Join(dataDir, tc.remove)
+		was, err := os.ReadFile(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.Remove(key)
+		if err := start(dataDir, false); err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "--new-keys") {
+			t.Errorf("serve without %s = %v; want a refusal saying %q", tc.remove, err, tc.want)
+		}
+		if _, err := os.Stat(key); err == nil {
+			t.Errorf("the refused start made a new %s", tc.remove)
+		}
+		os.WriteFile(key, was, 0o600)
+	}
+	// The tester's way: a backup without keys restored into a new
+	// directory, only the document key put back.
+	b := filepath.Join(t.TempDir(), "b")
+	if code, out, errOut := run(t, nil, "", "backup", "--data-dir", dataDir, "--to", b); code != 0 {
+		t.Fatalf("backup = %d %s %s", code, out, errOut)
+	}
+	restored := t.TempDir()
+	if code, out, errOut := run(t, nil, "", "restore", "--from", b, "--data-dir", restored); code != 0 {
+		t.Fatalf("restore = %d %s %s", code, out, errOut)
+	}
+	docKey, _ := os.ReadFile(filepath.Join(dataDir, docstore.KeyFile))
+	os.WriteFile(filepath.Join(restored, docstore.KeyFile), docKey, 0o600)
+	if err := start(restored, false); err == nil || !strings.Contains(err.Error(), "has published its feed before") {
+		t.Errorf("serve on a restore with only the document key = %v; want a refusal", err)
+	}
+	if _, err := os.Stat(filepath.Join(restored, "feed-signing-key.pem")); err == nil {
+		t.Error("the refused start made a feed signing key")
+	}
+	// Registrations issued: the certificate key is needed.
+	db, err := store.Open(ctx, filepath.Join(dataDir, "ipreg.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SQL().Exec(`INSERT INTO registrations (number, application_id, account_id, category, operator_id, status, valid_from, valid_until, verification_code, created_at)
+		SELECT 'VPN-2026-000001', a.id, a.account_id, a.category, COALESCE(a.operator_id, ''), 'active', '2026-01-01T00:00:00Z', '2027-01-01T00:00:00Z', 'ABCDEFGHJK', '2026-01-01T00:00:00Z' FROM applications a LIMIT 1`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	certKey := filepath.Join(dataDir, "certificate-signing-key.pem")
+	os.Remove(certKey)
+	if err := start(dataDir, false); err == nil || !strings.Contains(err.Error(), "records 1 registrations, whose certificates it signed") {
+		t.Errorf("serve without the certificate key = %v; want a refusal", err)
+	}
+	if _, err := os.Stat(certKey); err == nil {
+		t.Error("the refused start made a new certificate key")
+	}
+	// Lost for good: --new-keys starts, with new keys.
+	os.Remove(filepath.Join(dataDir, "feed-signing-key.pem"))
+	if err := start(dataDir, true); err != nil {
+		t.Fatalf("serve --new-keys = %v", err)
+	}
+	for _, k := range []string{"feed-signing-key.pem", "certificate-signing-key.pem"} {
+		if _, err := os.Stat(filepath.Join(dataDir, k)); err != nil {
+			t.Errorf("serve --new-keys made no %s: %v", k, err)
+		}
 	}
 }

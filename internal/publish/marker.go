@@ -41,7 +41,12 @@ import (
 // replicas never undo each other. A replica whose marker lags behind the
 // database (another published since, or its data directory is a copy of
 // the keys) just moves it up.
-const markerFile = "feed-state"
+const markerFile = MarkerFile
+
+// MarkerFile is the feed-state marker's name in the data directory: its
+// presence says the registry has published a feed (whose key agents
+// trust) or a restore recorded the sessions it replaced.
+const MarkerFile = "feed-state"
 
 // Mark is the marker's record of one feed.
 type Mark struct {
