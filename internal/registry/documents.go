@@ -299,14 +299,10 @@ func sniffDocument(ctx context.Context, b []byte, gate *auth.Gate) (string, erro
 	}
 	looks := http.DetectContentType(b)
 	looks, _, _ = strings.Cut(looks, ";")
-	switch {
-	case len(b) == 0:
+	if len(b) == 0 {
 		return "", Errorf(EINVALID, "the file is empty; choose the scan or photo again")
-	case looks == "application/octet-stream":
-		looks = "an unknown binary type"
-	case strings.HasPrefix(looks, "text/"):
-		looks = "text (" + looks + ")"
 	}
+	looks = contentInWords(looks)
 	if bytes.HasPrefix(b, []byte("MZ")) || bytes.HasPrefix(b, []byte("\x7fELF")) {
 		looks = "a program"
 	}
@@ -804,6 +800,36 @@ func (s *Service) ReadDocument(ctx context.Context, actor *User, appID, docID st
 		return nil, nil, fmt.Errorf("read document %s: content does not match its recorded hash", d.ID)
 	}
 	return d, b, nil
+}
+
+// contentInWords names a sniffed media type (http.DetectContentType's)
+// in words a person knows: the refusal is shown on pages, which name
+// things in words, not codes ("its content looks like application/zip";
+// tester). Each is in the Urdu catalogue.
+func contentInWords(mediaType string) string {
+	switch {
+	case mediaType == "text/html":
+		return "a web page (HTML)"
+	case mediaType == "text/xml":
+		return "XML text"
+	case strings.HasPrefix(mediaType, "text/"):
+		return "plain text"
+	case mediaType == "application/zip":
+		return "a ZIP archive (or an Office document)"
+	case mediaType == "application/x-gzip", mediaType == "application/x-rar-compressed", mediaType == "application/vnd.rar":
+		return "a compressed archive"
+	case mediaType == "image/gif", mediaType == "image/webp", mediaType == "image/bmp", mediaType == "image/x-icon", mediaType == "image/avif":
+		return "an image in another format (save it as JPEG or PNG)"
+	case strings.HasPrefix(mediaType, "audio/"), mediaType == "application/ogg":
+		return "a sound recording"
+	case strings.HasPrefix(mediaType, "video/"):
+		return "a video"
+	case strings.HasPrefix(mediaType, "font/"), mediaType == "application/vnd.ms-fontobject":
+		return "a font"
+	case mediaType == "application/octet-stream":
+		return "an unknown binary type"
+	}
+	return "another kind of file"
 }
 
 // purgeDocuments removes the contents of documents whose application was

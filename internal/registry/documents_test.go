@@ -131,12 +131,14 @@ func TestSniffDocument(t *testing.T) {
 		{"png without its end", string(bytes.TrimSuffix(encodedImage(t, "png", 64, 48), pngIEND())), "", "PNG is incomplete"},
 		{"png whose image data cannot hold its pixels (the tester's 69-byte 7071 × 7071)", string(pngHeader(7071, 7071)[:33]) + "\x00\x00\x00\x0cIDATx\x9cc`\xa0\x03\x00\x00\x00e\x00\x01\x7f\xfa\x88\x0d" + string(pngIEND()), "", "PNG is incomplete"},
 		{"png with a damaged chunk", string(flipByte(encodedImage(t, "png", 64, 48), 45)), "", "PNG is incomplete"},
-		{"html", "<!DOCTYPE html><html><script>alert(1)</script></html>", "", "text/html"},
+		{"html", "<!DOCTYPE html><html><script>alert(1)</script></html>", "", "a web page (HTML)"},
 		{"windows program", "MZ\x90\x00\x03\x00\x00\x00\x04\x00", "", "a program"},
 		{"linux program", "\x7fELF\x02\x01\x01\x00", "", "a program"},
-		{"plain text", "CNIC 35202-1234567-1", "", "text/plain"},
+		{"plain text", "CNIC 35202-1234567-1", "", "plain text"},
 		{"empty", "", "", "empty"},
-		{"zip", "PK\x03\x04\x14\x00\x00\x00", "", "not a PDF, JPEG or PNG"},
+		{"zip", "PK\x03\x04\x14\x00\x00\x00", "", "a ZIP archive"},
+		{"gif", "GIF89a\x01\x00\x01\x00", "", "an image in another format (save it as JPEG or PNG)"},
+		{"unknown binary", "\x00\x01\x02\x03\x04", "", "an unknown binary type"},
 
 		// Pixel counts, from the header alone: the issue's 65,535 × 65,535
 		// PNG, its JPEG neighbour, and the limits' edges.
@@ -296,7 +298,7 @@ func TestDocuments(t *testing.T) {
 		_, err = up(alice, "passport", "p.pdf", pdf)
 		wantCode(t, err, EINVALID, "kind")
 		_, err = up(alice, "cnic_front", "cnic.pdf", []byte("<html><script>alert(1)</script></html>"))
-		wantCode(t, err, EINVALID, "file", "text/html")
+		wantCode(t, err, EINVALID, "file", "a web page (HTML)")
 		_, err = up(alice, "cnic_front", "cnic.pdf", []byte("MZ\x90\x00 renamed program"))
 		wantCode(t, err, EINVALID, "a program")
 		_, err = up(alice, "cnic_front", "cnic.png", pngHeader(65535, 65535))

@@ -49,7 +49,7 @@ func Disguised() []DisguisedFile {
 	return []DisguisedFile{
 		{"windows program as pdf", "cnic.pdf", cat([]byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff"), make([]byte, 64)), "a program"},
 		{"linux program as png", "cnic.png", cat([]byte("\x7fELF\x02\x01\x01\x00"), make([]byte, 64)), "a program"},
-		{"html as pdf", "letter.pdf", html, "text/html"},
+		{"html as pdf", "letter.pdf", html, "a web page (HTML)"},
 		{"svg as png", "cnic.png", []byte(`<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>`), "not a PDF, JPEG or PNG"},
 		{"svg with xml declaration as jpg", "cnic.jpg", []byte(`<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(2)</script></svg>`), "not a PDF, JPEG or PNG"},
 		{"zip as pdf", "letter.pdf", zipOf("a.txt"), "not a PDF, JPEG or PNG"},
