@@ -62,6 +62,9 @@ type Restored struct {
 	// lacks and the data directory held: a documents-only restore keeps
 	// them (uploaded after the backup) instead of deleting them.
 	KeptDocuments int
+	// Replaced is where the database and documents the restore replaced
+	// are kept.
+	Replaced Replaced
 	// KeysReplaced maps each key file that held another key than the
 	// backup's (replaced under Force) to where the replaced key is kept.
 	KeysReplaced map[string]string
@@ -177,7 +180,7 @@ func Restore(ctx context.Context, o RestoreOptions) (res *Restored, err error) {
 			return nil, fmt.Errorf("keep the documents the backup lacks: %w; nothing was changed", err)
 		}
 	}
-	if res.KeysReplaced, err = place(stage, o, keys, differ); err != nil {
+	if res.KeysReplaced, err = place(stage, o, keys, differ, &res.Replaced); err != nil {
 		return nil, fmt.Errorf("%w", err)
 	}
 	res.KeysRestored = keys
@@ -801,13 +804,14 @@ func carrySerials(ctx context.Context, restored *store.DB, replaced string) (int
 
 // place moves the staged database, documents and keys into the data
 // directory. What they replace is moved aside first and put back if a
-// step fails, then removed; but a key file in differ (the target held
+// step fails, then kept in <data-dir>/replaced-<UTC time> (replaced says
+// where and what); a key file in differ (the target held
 // another key than the backup's) is kept beside it, as
 // "<name>.replaced-<UTC time>", mode 0600: a key is the one thing no
 // backup may hold, and what it opened or signed (documents, certificates,
 // a feed agents trust) is lost with it (tester: --force silently dropped
 // a rotated certificate key). The result maps each to where it is kept.
-func place(stage string, o RestoreOptions, keys, differ []string) (map[string]string, error) {
+func place(stage string, o RestoreOptions, keys, differ []string, replaced *Replaced) (map[string]string, error) {
 	aside, err := os.MkdirTemp(o.DataDir, ".restore-old-")
 	if err != nil {
 		return nil, err
@@ -860,11 +864,11 @@ func place(stage string, o RestoreOptions, keys, differ []string) (map[string]st
 		}
 		old = append(old, p)
 	}
-	for i, p := range old {
+	for _, p := range old {
 		if _, err := os.Lstat(p); errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
-		to := filepath.Join(aside, fmt.Sprintf("%d-%s", i, filepath.Base(p)))
+		to := filepath.Join(aside, filepath.Base(p))
 		if err := os.Rename(p, to); err != nil {
 			undoMoves(asideMoves)
 			return nil, err
@@ -877,7 +881,55 @@ func place(stage string, o RestoreOptions, keys, differ []string) (map[string]st
 			return nil, err
 		}
 	}
+	// What was replaced is kept, not deleted (tester: the documents
+	// uploaded after a PostgreSQL dump, which the restored database does
+	// not name, were deleted at once; a forced SQLite restore dropped the
+	// day's database, audit trail and all): <data-dir>/replaced-<time>.
+	if len(asideMoves) > len(kept) {
+		keptDir := filepath.Join(o.DataDir, "replaced-"+stamp)
+		for i := 2; ; i++ {
+			if _, err := os.Lstat(keptDir); errors.Is(err, fs.ErrNotExist) {
+				break
+			}
+			keptDir = fmt.Sprintf("%s-%d", filepath.Join(o.DataDir, "replaced-"+stamp), i)
+		}
+		if err := os.Rename(aside, keptDir); err != nil {
+			return nil, fmt.Errorf("restored, but keeping what it replaced in %s: %w; it is in %s", keptDir, err, aside)
+		}
+		replaced.Dir = keptDir
+		replaced.Database = !o.DocumentsOnly && exists(filepath.Join(keptDir, DatabaseName))
+		replaced.Documents = unmatched(filepath.Join(keptDir, documentsDir), filepath.Join(o.DataDir, documentsDir))
+	}
 	return kept, syncDir(o.DataDir)
+}
+
+// Replaced says where a restore kept what it replaced.
+type Replaced struct {
+	Dir       string // "" when it replaced nothing
+	Database  bool   // the database it replaced is there
+	Documents int    // document files there that the restored documents lack
+}
+
+func exists(p string) bool {
+	_, err := os.Lstat(p)
+	return err == nil
+}
+
+// unmatched counts the files under old whose path under cur does not
+// exist.
+func unmatched(old, cur string) int {
+	n := 0
+	filepath.WalkDir(old, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		rel, _ := filepath.Rel(old, p)
+		if !exists(filepath.Join(cur, rel)) {
+			n++
+		}
+		return nil
+	})
+	return n
 }
 
 // fileMove is a rename place makes.

@@ -110,6 +110,17 @@ func runRestore(ctx context.Context, args []string, env Env, stdio IO) error {
 	} else {
 		fmt.Fprintln(stdio.Stdout, "  documents: contents could NOT be checked (no document key in the backup or the data directory); put the key back, and a restore again would check them")
 	}
+	if r := res.Replaced; r.Dir != "" {
+		var what []string
+		if r.Database {
+			what = append(what, "the database it replaced (with its audit trail: what was decided since the backup)")
+		}
+		if r.Documents > 0 {
+			what = append(what, fmt.Sprintf("%d document files the restored documents do not hold (uploaded after the backup, or of records the restored database lacks)", r.Documents))
+		}
+		what = append(what, "the documents directory it replaced")
+		fmt.Fprintf(stdio.Stdout, "  replaced, kept in %s: %s. Nothing was deleted: remove it once nothing in it is needed (it holds personal documents)\n", r.Dir, strings.Join(what, "; "))
+	}
 	if res.KeptDocuments > 0 {
 		fmt.Fprintf(stdio.Stdout, "  documents kept: %d documents the database names were not in this backup (uploaded after it was taken) and stay as they were\n", res.KeptDocuments)
 	}
@@ -128,7 +139,7 @@ func runRestore(ctx context.Context, args []string, env Env, stdio IO) error {
 			k, res.KeysReplaced[k])
 	}
 	if len(res.KeysMissing) > 0 {
-		fmt.Fprintf(stdio.Stdout, "  keys MISSING in %s: %s. Copy them from your key backup before starting ipreg serve: it would make new ones, which open no restored document and which agents do not trust.\n",
+		fmt.Fprintf(stdio.Stdout, "  keys MISSING in %s: %s. Copy them from your key backup before starting ipreg serve, which refuses to start without the keys this registry has used (new ones would open no restored document, and no agent or verifier would trust them).\n",
 			d.dataDir, strings.Join(res.KeysMissing, ", "))
 	}
 	return nil

@@ -639,6 +639,13 @@ func TestRestoreRefuses(t *testing.T) {
 		if got, err := restored.Serials(context.Background()); err != nil || got[name] != 41 {
 			t.Errorf("restored serials = %v, %v; want %s at 41", got, err, name)
 		}
+		// The database it replaced is kept, audit trail and all.
+		if !strings.Contains(out, "the database it replaced") {
+			t.Errorf("restore --force does not say it kept the database it replaced: %s", out)
+		}
+		if dbs, _ := filepath.Glob(filepath.Join(target, "replaced-*", "ipreg.db")); len(dbs) != 1 {
+			t.Errorf("the replaced database is not kept: %v", dbs)
+		}
 	})
 	// Refusals that leave nothing behind (tester): a target that did not
 	// exist is not made, a backup inside the target (or the reverse) is
@@ -884,10 +891,10 @@ func TestBackupRestorePostgres(t *testing.T) {
 	}
 	checkRestored(t, newDir, target, before, nil)
 	r := startServer(t, newDir, target)
-	defer r.Close()
 	if session, version := feedState(t, r, newDir); session == oldSession || version <= oldVersion {
 		t.Errorf("restored feed: session %s version %d; want a new session above version %d of %s", session, version, oldVersion, oldSession)
 	}
+	r.Close()
 
 	// The documents backup restored in place, forced, over the live
 	// registry that has had uploads since: the documents the database
@@ -900,6 +907,20 @@ func TestBackupRestorePostgres(t *testing.T) {
 	}
 	checkRestored(t, dataDir, dsn, later, nil)
 	checkRestored(t, dataDir, dsn, before, nil)
+
+	// The README's procedure on the worst day: the dump restored into a
+	// new database, then the documents backup forced over the live
+	// directory. The documents uploaded after the backup, which that
+	// database does not name, are kept aside, not deleted (tester t3).
+	code, out, errOut = run(t, nil, "", "restore", "--documents-only", "--from", docs, "--data-dir", dataDir, "--db", target, "--force")
+	if code != 0 || !strings.Contains(out, "replaced, kept in ") || !strings.Contains(out, fmt.Sprintf("%d document files the restored documents do not hold", len(later))) {
+		t.Fatalf("restore --documents-only --force with the restored dump = %d %s %s", code, out, errOut)
+	}
+	kept, _ := filepath.Glob(filepath.Join(dataDir, "replaced-*", "documents", "*", "*"))
+	if len(kept) < len(later) {
+		t.Errorf("%d document files kept aside, want at least the %d uploaded after the backup", len(kept), len(later))
+	}
+	checkRestored(t, dataDir, target, before, nil)
 }
 
 // tableCounts describes the feed's tables of the PostgreSQL database at
