@@ -23,6 +23,7 @@ import (
 
 	"github.com/ipreg/ipreg/internal/docstore"
 	"github.com/ipreg/ipreg/internal/publish"
+	"github.com/ipreg/ipreg/internal/registry"
 	"github.com/ipreg/ipreg/internal/store"
 )
 
@@ -38,7 +39,15 @@ type RestoreOptions struct {
 	DocumentsOnly bool
 	// Force replaces a database, documents and keys the target holds.
 	Force bool
+	// RegistrationGap is how many registration numbers a restore skips
+	// when it cannot know the last one issued (SkipRegistrationNumbers);
+	// 0 is DefaultRegistrationGap.
+	RegistrationGap int64
 }
+
+// DefaultRegistrationGap is the registration numbers skipped after a
+// restore: more than the busiest weeks issue between two nightly backups.
+const DefaultRegistrationGap = 10000
 
 // Restored says what Restore did.
 type Restored struct {
@@ -58,6 +67,11 @@ type Restored struct {
 	// SerialsRaised counts the serials (registration numbers by year)
 	// raised to the replaced database's, so that no number is issued twice.
 	SerialsRaised int
+	// RegistrationSerials, when the restore skipped numbers (no replaced
+	// database to carry them from), are each year's serial after the
+	// skip by name ("registration-2026"), and RegistrationGap the skip.
+	RegistrationSerials map[string]int64
+	RegistrationGap     int64
 	// KeptDocuments counts documents the database names that the backup
 	// lacks and the data directory held: a documents-only restore keeps
 	// them (uploaded after the backup) instead of deleting them.
@@ -171,7 +185,7 @@ func Restore(ctx context.Context, o RestoreOptions) (res *Restored, err error) {
 		return nil, err
 	}
 	if !o.DocumentsOnly {
-		if res.Feeds, res.SerialsRaised, err = prepareDatabase(ctx, filepath.Join(stage, DatabaseName), o.DataDir, m); err != nil {
+		if res.Feeds, res.SerialsRaised, err = prepareDatabase(ctx, filepath.Join(stage, DatabaseName), o.DataDir, m, o, res); err != nil {
 			return nil, err
 		}
 	}
@@ -193,7 +207,7 @@ func Restore(ctx context.Context, o RestoreOptions) (res *Restored, err error) {
 		}
 	}
 	if o.DocumentsOnly {
-		if res.Feeds, res.MissingDocuments, err = afterDocuments(ctx, o); err != nil {
+		if res.Feeds, res.MissingDocuments, err = afterDocuments(ctx, o, res); err != nil {
 			return res, err
 		}
 	}
@@ -735,7 +749,7 @@ func checkContents(ctx context.Context, stage string, o RestoreOptions, m *Manif
 // start a new session, recording the old sessions in dataDir's marker;
 // over a registry (--force) it carries that registry's serials
 // (carrySerials).
-func prepareDatabase(ctx context.Context, path, dataDir string, m *Manifest) (feeds, serials int, err error) {
+func prepareDatabase(ctx context.Context, path, dataDir string, m *Manifest, o RestoreOptions, res *Restored) (feeds, serials int, err error) {
 	known, err := store.SchemaVersions()
 	if err != nil {
 		return 0, 0, err
@@ -765,11 +779,35 @@ func prepareDatabase(ctx context.Context, path, dataDir string, m *Manifest) (fe
 	if err != nil {
 		return 0, 0, fmt.Errorf("%w", err)
 	}
-	raised, err := carrySerials(ctx, db, filepath.Join(dataDir, DatabaseName))
+	raised, carried, err := carrySerials(ctx, db, filepath.Join(dataDir, DatabaseName))
 	if err != nil {
 		return 0, 0, err
 	}
+	if !carried {
+		if res.RegistrationSerials, err = skipNumbers(ctx, db, o); err != nil {
+			return 0, 0, err
+		}
+		res.RegistrationGap = gapOf(o)
+	}
 	return len(marks), raised, nil
+}
+
+// gapOf is o's RegistrationGap, or the default.
+func gapOf(o RestoreOptions) int64 {
+	if o.RegistrationGap > 0 {
+		return o.RegistrationGap
+	}
+	return DefaultRegistrationGap
+}
+
+// skipNumbers skips gapOf(o) registration numbers in db, this year's (in
+// Pakistan) included.
+func skipNumbers(ctx context.Context, db *store.DB, o RestoreOptions) (map[string]int64, error) {
+	got, err := db.SkipRegistrationNumbers(ctx, time.Now().In(registry.PKT.Loc).Year(), gapOf(o))
+	if err != nil {
+		return nil, fmt.Errorf("%w; nothing was changed", err)
+	}
+	return got, nil
 }
 
 // carrySerials, for a restore over a data directory that holds a
@@ -777,29 +815,30 @@ func prepareDatabase(ctx context.Context, path, dataDir string, m *Manifest) (fe
 // replaced one's: a backup older than registrations issued since would
 // otherwise hand their numbers out again, to other holders, while the
 // first holders' certificates carry them (tester, issue 14). It says how
-// many serials it raised. A replaced file that holds no registry (or no
-// file) leaves the serials as the backup has them.
-func carrySerials(ctx context.Context, restored *store.DB, replaced string) (int, error) {
+// many serials it raised, and whether there was a registry to carry them
+// from: without one (a new directory) the caller skips a block of numbers
+// instead (skipNumbers).
+func carrySerials(ctx context.Context, restored *store.DB, replaced string) (raised int, carried bool, err error) {
 	if _, err := os.Stat(replaced); err != nil {
-		return 0, nil
+		return 0, false, nil
 	}
 	old, err := store.Open(ctx, replaced)
 	if err != nil {
-		return 0, nil // not a database: nothing to carry
+		return 0, false, nil // not a database: nothing to carry
 	}
 	defer old.Close()
 	if ok, err := old.HasSchema(ctx); err != nil || !ok {
-		return 0, nil
+		return 0, false, nil
 	}
 	at, err := old.Serials(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("read the registration numbers of the database replaced: %w; nothing was changed", err)
+		return 0, false, fmt.Errorf("read the registration numbers of the database replaced: %w; nothing was changed", err)
 	}
 	n, err := restored.RaiseSerials(ctx, at)
 	if err != nil {
-		return 0, fmt.Errorf("%w; nothing was changed", err)
+		return 0, false, fmt.Errorf("%w; nothing was changed", err)
 	}
-	return n, nil
+	return n, true, nil
 }
 
 // place moves the staged database, documents and keys into the data
@@ -982,7 +1021,7 @@ func keepNamedDocuments(stage, dataDir string, named map[string]string) (int, er
 
 // afterDocuments, for a documents-only restore, makes the database's feed
 // start a new session and counts the documents it names that have no file.
-func afterDocuments(ctx context.Context, o RestoreOptions) (feeds, missing int, err error) {
+func afterDocuments(ctx context.Context, o RestoreOptions, res *Restored) (feeds, missing int, err error) {
 	dsn := o.DB
 	if dsn == "" {
 		dsn = filepath.Join(o.DataDir, DatabaseName)
@@ -996,6 +1035,12 @@ func afterDocuments(ctx context.Context, o RestoreOptions) (feeds, missing int, 
 	if err != nil {
 		return 0, 0, fmt.Errorf("the documents are in place, but %w; run ipreg restore again with --force", err)
 	}
+	// The database came from pg_restore (or was named by --db): whatever
+	// it last issued, numbers may have been issued after its dump.
+	if res.RegistrationSerials, err = skipNumbers(ctx, db, o); err != nil {
+		return len(marks), 0, fmt.Errorf("the documents are in place, but %w", err)
+	}
+	res.RegistrationGap = gapOf(o)
 	ids, err := db.LiveDocumentIDs(ctx)
 	if err != nil {
 		return len(marks), 0, fmt.Errorf("%w", err)

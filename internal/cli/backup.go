@@ -92,6 +92,7 @@ func runRestore(ctx context.Context, args []string, env Env, stdio IO) error {
 	fs.StringVar(&o.From, "from", "", "the backup: the directory or tar file ipreg backup wrote")
 	fs.BoolVar(&o.DocumentsOnly, "documents-only", false, "restore a --documents-only backup into --data-dir, for the database given by --db (PostgreSQL, restored with pg_restore)")
 	fs.BoolVar(&o.Force, "force", false, "replace the database, documents and keys the data directory holds")
+	fs.Int64Var(&o.RegistrationGap, "registration-gap", backup.DefaultRegistrationGap, "registration numbers to skip when the restore cannot know the last one issued (a PostgreSQL dump, or a new directory): more than were issued after the backup was taken")
 	d.register(fs)
 	if err := parse(fs, args, env); err != nil {
 		return err
@@ -126,6 +127,15 @@ func runRestore(ctx context.Context, args []string, env Env, stdio IO) error {
 	}
 	if res.MissingDocuments > 0 {
 		fmt.Fprintf(stdio.Stdout, "  WARNING: %d documents the database names have a file neither in this backup nor in %s; opening one says its file is not in the document store. Restore a documents backup taken after the database's, or see whether they were deleted before it\n", res.MissingDocuments, d.dataDir)
+	}
+	if len(res.RegistrationSerials) > 0 {
+		var next []string
+		for _, name := range slices.Sorted(maps.Keys(res.RegistrationSerials)) {
+			year, _ := strings.CutPrefix(name, "registration-")
+			next = append(next, fmt.Sprintf("VPN-%s-%06d", year, res.RegistrationSerials[name]+1))
+		}
+		fmt.Fprintf(stdio.Stdout, "  registration numbers: %d skipped, the next %s, so that none issued after the backup is given again; if more than %d were issued since it was taken, restore again with a larger --registration-gap\n",
+			res.RegistrationGap, strings.Join(next, ", "), res.RegistrationGap)
 	}
 	if res.SerialsRaised > 0 {
 		fmt.Fprintf(stdio.Stdout, "  registration numbers: continue after the last the replaced database issued (%d serials raised), so none is issued twice\n", res.SerialsRaised)

@@ -28,6 +28,7 @@ import (
 	"github.com/ipreg/ipreg/internal/docstore"
 	"github.com/ipreg/ipreg/internal/feed"
 	"github.com/ipreg/ipreg/internal/publish"
+	"github.com/ipreg/ipreg/internal/registry"
 	"github.com/ipreg/ipreg/internal/store"
 	"github.com/ipreg/ipreg/internal/store/storetest"
 	"github.com/ipreg/ipreg/internal/testbin"
@@ -732,7 +733,12 @@ func TestRestoreRefuses(t *testing.T) {
 		}
 	})
 	t.Run("no key at hand", func(t *testing.T) {
-		code, out, errOut := run(t, nil, "", "restore", "--from", noKeys, "--data-dir", t.TempDir())
+		code, out, errOut := run(t, nil, "", "restore", "--from", noKeys, "--data-dir", t.TempDir(), "--registration-gap", "500")
+		// Into a new directory there is no database to carry the numbers
+		// from: a block is skipped (tester t3).
+		if !strings.Contains(out, "registration numbers: 500 skipped, the next VPN-") {
+			t.Errorf("restore into a new directory does not skip registration numbers: %q", out)
+		}
 		if code != 0 || !strings.Contains(out, "contents could NOT be checked") {
 			t.Errorf("restore without a key = %d %q %q; want it to say the contents were not checked", code, out, errOut)
 		}
@@ -874,6 +880,23 @@ func TestBackupRestorePostgres(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "start a new session") || strings.Contains(out, "WARNING") {
 		t.Fatalf("restore --documents-only = %d %s %s", code, out, errOut)
 	}
+	// The dump may be older than numbers issued since: a block is skipped
+	// (tester t3: VPN-2026-000004 was issued a second time).
+	if !strings.Contains(out, "registration numbers: 10000 skipped") {
+		t.Errorf("restore --documents-only does not skip registration numbers: %s", out)
+	}
+	func() {
+		db, err := store.Open(ctx, target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		got, err := db.Serials(ctx)
+		name := fmt.Sprintf("registration-%d", time.Now().In(registry.PKT.Loc).Year())
+		if err != nil || got[name] < 10000 {
+			t.Errorf("serials after the restore = %v, %v; want %s at 10000 or more", got, err, name)
+		}
+	}()
 	// The restored database is the dump's: the same counts.
 	dst, err := store.Open(ctx, target)
 	if err != nil {

@@ -55,3 +55,36 @@ func TestRaiseSerials(t *testing.T) {
 		})
 	}
 }
+
+// SkipRegistrationNumbers moves every year's registration serial on by
+// the gap, and starts this year's at the gap when it has none; other
+// serials stay.
+func TestSkipRegistrationNumbers(t *testing.T) {
+	for _, kind := range storetest.Kinds {
+		t.Run(kind, func(t *testing.T) {
+			ctx := context.Background()
+			db := storetest.Open(t, kind)
+			if err := db.Write(ctx, func(tx registry.Tx) error {
+				for _, name := range []string{"registration-2025", "registration-2025", "registration-2025", "other"} {
+					if _, err := tx.NextSerial(ctx, name); err != nil {
+						return err
+					}
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			got, err := db.SkipRegistrationNumbers(ctx, 2026, 10000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got["registration-2025"] != 10003 || got["registration-2026"] != 10000 || len(got) != 2 {
+				t.Errorf("after the skip = %v; want registration-2025 at 10003 and registration-2026 at 10000", got)
+			}
+			all, _ := db.Serials(ctx)
+			if all["other"] != 1 {
+				t.Errorf("another serial moved: %v", all)
+			}
+		})
+	}
+}
