@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -21,7 +22,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ipreg/ipreg/internal/certificate"
 	"github.com/ipreg/ipreg/internal/docstore"
+	"github.com/ipreg/ipreg/internal/feed"
 	"github.com/ipreg/ipreg/internal/publish"
 	"github.com/ipreg/ipreg/internal/registry"
 	"github.com/ipreg/ipreg/internal/store"
@@ -76,6 +79,10 @@ type Restored struct {
 	// lacks and the data directory held: a documents-only restore keeps
 	// them (uploaded after the backup) instead of deleting them.
 	KeptDocuments int
+	// CertificateKeysRetired counts the certificate keys the restore
+	// replaced (the current one, or ones the replaced retired list held)
+	// that it added to the retired keys, so their certificates verify.
+	CertificateKeysRetired int
 	// Replaced is where the database and documents the restore replaced
 	// are kept.
 	Replaced Replaced
@@ -198,6 +205,9 @@ func Restore(ctx context.Context, o RestoreOptions) (res *Restored, err error) {
 		return nil, fmt.Errorf("%w", err)
 	}
 	res.KeysRestored = keys
+	if res.CertificateKeysRetired, err = retireReplacedCertificateKeys(o.DataDir, res.KeysReplaced); err != nil {
+		return nil, fmt.Errorf("restored, but the certificate keys it replaced are not yet among the retired ones: %w; they are kept as %v", err, res.KeysReplaced)
+	}
 	if err := ownLikeDir(o.DataDir); err != nil {
 		return nil, fmt.Errorf("restored, but giving the files the data directory's owner: %w; chown them before starting ipreg serve", err)
 	}
@@ -361,6 +371,40 @@ func checkTarget(o RestoreOptions) error {
 		}
 	}
 	return nil
+}
+
+// retireReplacedCertificateKeys adds to the data directory's retired
+// certificate keys the current key the restore replaced (a backup's
+// older key put back) and the keys the replaced retired list held: a
+// certificate signed after the backup must go on verifying (tester t3:
+// "UNKNOWN KEY" for a live registration's certificate). kept is
+// Restored.KeysReplaced.
+func retireReplacedCertificateKeys(dataDir string, kept map[string]string) (int, error) {
+	var keys []certificate.PublicKey
+	now := time.Now().UTC().Truncate(time.Second)
+	if p, ok := kept[certificate.KeyFile]; ok {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return 0, err
+		}
+		key, err := feed.UnmarshalKey(b)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", p, err)
+		}
+		pub := key.Public().(ed25519.PublicKey)
+		keys = append(keys, certificate.PublicKey{ID: certificate.KeyID(pub), Key: pub, Retired: true, RetiredAt: now})
+	}
+	if p, ok := kept[certificate.RetiredFile]; ok {
+		rs, err := certificate.ReadRetired(p)
+		if err != nil {
+			return 0, err
+		}
+		keys = append(keys, rs...)
+	}
+	if len(keys) == 0 {
+		return 0, nil
+	}
+	return certificate.Keys{Dir: dataDir}.Retire(keys)
 }
 
 // ownLikeDir, when the restore runs as root, gives what it wrote in

@@ -115,7 +115,12 @@ func (k Keys) Load() (*KeySet, error) {
 
 // retired reads the retired keys: one a line, "ed25519:<key> <RFC 3339 time>".
 func (k Keys) retired() ([]PublicKey, error) {
-	name := filepath.Join(k.Dir, RetiredFile)
+	return ReadRetired(filepath.Join(k.Dir, RetiredFile))
+}
+
+// ReadRetired reads a retired-keys file at name (RetiredFile's format);
+// none is an empty list.
+func ReadRetired(name string) ([]PublicKey, error) {
 	b, err := os.ReadFile(name)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -141,6 +146,52 @@ func (k Keys) retired() ([]PublicKey, error) {
 		out = append(out, PublicKey{ID: KeyID(pub), Key: pub, Retired: true, RetiredAt: at})
 	}
 	return out, sc.Err()
+}
+
+// Retire adds keys to the retired keys, each with its RetiredAt, but
+// those listed already and the current key: the certificates they signed
+// go on verifying. A restore that replaced the current key (or the
+// retired list) with a backup's older one keeps what it replaced this
+// way (tester, issue 14: a certificate signed after the backup failed as
+// signed by an unknown key). It says how many it added.
+func (k Keys) Retire(keys []PublicKey) (int, error) {
+	unlock, err := lockDir(filepath.Join(k.Dir, LockFile))
+	if err != nil {
+		return 0, err
+	}
+	defer unlock()
+	have, err := k.retired()
+	if err != nil {
+		return 0, err
+	}
+	var cur ed25519.PublicKey
+	if b, err := os.ReadFile(filepath.Join(k.Dir, KeyFile)); err == nil {
+		if key, err := feed.UnmarshalKey(b); err == nil {
+			cur = key.Public().(ed25519.PublicKey)
+		}
+	}
+	var b strings.Builder
+	b.WriteString("# Retired certificate signing keys: they verify the certificates they signed and sign nothing new.\n")
+	for _, r := range have {
+		fmt.Fprintf(&b, "%s %s\n", feed.FormatPublicKey(r.Key), r.RetiredAt.UTC().Format(time.RFC3339))
+	}
+	added := 0
+	for _, r := range keys {
+		listed := cur != nil && r.Key.Equal(cur)
+		for _, h := range have {
+			listed = listed || h.Key.Equal(r.Key)
+		}
+		if listed {
+			continue
+		}
+		fmt.Fprintf(&b, "%s %s\n", feed.FormatPublicKey(r.Key), r.RetiredAt.UTC().Format(time.RFC3339))
+		have = append(have, r)
+		added++
+	}
+	if added == 0 {
+		return 0, nil
+	}
+	return added, atomicfile.Write(k.Dir, RetiredFile, []byte(b.String()), 0o644)
 }
 
 // Rotate retires the current key (its public key stays published and

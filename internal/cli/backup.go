@@ -144,6 +144,9 @@ func runRestore(ctx context.Context, args []string, env Env, stdio IO) error {
 	if len(res.KeysRestored) > 0 {
 		fmt.Fprintf(stdio.Stdout, "  keys restored: %s\n", strings.Join(res.KeysRestored, ", "))
 	}
+	if res.CertificateKeysRetired > 0 {
+		fmt.Fprintf(stdio.Stdout, "  certificate keys: %d the restore replaced are now among the retired keys, so the certificates they signed still verify\n", res.CertificateKeysRetired)
+	}
 	for _, k := range slices.Sorted(maps.Keys(res.KeysReplaced)) {
 		fmt.Fprintf(stdio.Stdout, "  WARNING: %s held another key than the backup's: the replaced key is kept as %s. What it opened or signed (documents, certificates, the feed agents trust) needs it: keep it with your key backup, or put it back with ipreg serve stopped\n",
 			k, res.KeysReplaced[k])

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/ipreg/ipreg/internal/backup"
+	"github.com/ipreg/ipreg/internal/certificate"
 	"github.com/ipreg/ipreg/internal/docstore"
 	"github.com/ipreg/ipreg/internal/feed"
 	"github.com/ipreg/ipreg/internal/publish"
@@ -609,6 +610,35 @@ func TestRestoreRefuses(t *testing.T) {
 		}
 		if again, _ := filepath.Glob(filepath.Join(target, docstore.KeyFile+".replaced-*")); len(again) != 1 {
 			t.Errorf("kept copies after a restore of the same keys: %v", again)
+		}
+	})
+	// Forced over a directory whose certificate key was rotated after
+	// the backup: the key the restore replaces joins the retired keys, so
+	// the certificates it signed still verify (tester t3).
+	t.Run("forced over a rotated certificate key", func(t *testing.T) {
+		target := t.TempDir()
+		copyTree(t, dataDir, target)
+		if code, out, errOut := run(t, nil, "", "key", "rotate-certificate", "--data-dir", target); code != 0 {
+			t.Fatalf("rotate-certificate = %d %q %q", code, out, errOut)
+		}
+		rotated, err := certificate.Keys{Dir: target}.Load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		newID := rotated.Public[0].ID
+		code, out, errOut := run(t, nil, "", "restore", "--from", withKeys, "--data-dir", target, "--force")
+		if code != 0 || !strings.Contains(out, "certificate keys: 1 the restore replaced are now among the retired keys") {
+			t.Fatalf("restore --force = %d %q %q", code, out, errOut)
+		}
+		after, err := certificate.Keys{Dir: target}.Load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := after.Lookup(newID); !ok {
+			t.Errorf("the certificate key made after the backup (%s) no longer verifies: %+v", newID, after.Public)
+		}
+		if after.Public[0].ID == newID || after.Public[0].Retired {
+			t.Errorf("the backup's key is not the current one: %+v", after.Public)
 		}
 	})
 	// Forced over the registry it was taken from, which has issued
