@@ -44,44 +44,52 @@ const DemoPassword = "demo-password-1"
 // used is missing from dataDir, before serve would make a new one
 // (tester, issue 14: with only the document key put back after a
 // restore, serve made new feed and certificate keys and started; every
-// agent then refused the feed):
-//   - the feed's: the feed-state marker (in dataDir, or its copy) says a
-//     feed was published, so agents hold its public key;
-//   - the certificates': the database records registrations, whose
-//     certificates it signed.
+// agent then refused the feed). A registry has used its keys once it has
+// served: the feed-state marker (in dataDir, or its copy) is written at
+// its first publish, and by a restore, which records the sessions agents
+// hold. Then
+//   - the feed's key: agents hold its public key;
+//   - the certificates' key, when the database records registrations:
+//     their certificates carry its signature.
 //
-// newKeys (--new-keys) is the way on when a key is lost for good.
+// A registry that has not served yet (registrations imported before the
+// first start) gets its keys at this start. newKeys (--new-keys) is the
+// way on when a key is lost for good.
 func checkSigningKeys(ctx context.Context, log *slog.Logger, db *store.DB, dataDir, markerCopy string, newKeys bool) error {
+	var markers []string
+	for _, m := range []string{filepath.Join(dataDir, publish.MarkerFile), markerCopy} {
+		if _, err := os.Stat(m); m != "" && err == nil {
+			markers = append(markers, m)
+		}
+	}
+	if len(markers) == 0 {
+		return nil // never served: the keys are made now
+	}
 	if ok, err := (publish.Keys{Dir: dataDir}).Exists(); err != nil {
 		return fmt.Errorf("feed signing key: %w", err)
+	} else if !ok && !newKeys {
+		return fmt.Errorf("feed signing key: %s holds none, and this registry has published its feed before (%s says so): agents trust only its key. Put feed-signing-key.pem (and feed-signing-key.next.pem, if a rotation was under way) back from your key backup before starting; if it is lost for good, start with --new-keys (it keeps the marker aside) and give every agent the new key (ipreg-agent --trust-key)",
+			dataDir, markers[0])
 	} else if !ok {
-		for _, m := range []string{filepath.Join(dataDir, publish.MarkerFile), markerCopy} {
-			if _, err := os.Stat(m); m != "" && err == nil {
-				if newKeys {
-					// The marker records the lost key, and the publisher
-					// refuses to sign with another while it does: kept
-					// aside, not deleted, for the record.
-					aside := m + ".replaced-" + time.Now().UTC().Format("20060102T150405Z")
-					if err := os.Rename(m, aside); err != nil {
-						return fmt.Errorf("feed signing key: --new-keys: %w", err)
-					}
-					log.Warn("feed signing key lost: --new-keys makes a new one; every agent must be given it (--trust-key)", "marker_kept_as", aside)
-					continue
-				}
-				return fmt.Errorf("feed signing key: %s holds none, and this registry has published its feed before (%s says so): agents trust only its key. Put feed-signing-key.pem (and feed-signing-key.next.pem, if a rotation was under way) back from your key backup before starting; if it is lost for good, start with --new-keys (it keeps the marker aside) and give every agent the new key (ipreg-agent --trust-key)",
-					dataDir, m)
+		// The marker records the lost key, and the publisher refuses to
+		// sign with another while it does: kept aside, not deleted.
+		for _, m := range markers {
+			aside := m + ".replaced-" + time.Now().UTC().Format("20060102T150405Z")
+			if err := os.Rename(m, aside); err != nil {
+				return fmt.Errorf("feed signing key: --new-keys: %w", err)
 			}
+			log.Warn("feed signing key lost: --new-keys makes a new one; every agent must be given it (--trust-key)", "marker_kept_as", aside)
 		}
 	}
 	if ok, err := (certificate.Keys{Dir: dataDir}).Exists(); err != nil {
 		return fmt.Errorf("certificate signing key: %w", err)
-	} else if !ok {
+	} else if !ok && !newKeys {
 		c, err := db.Counts(ctx)
 		if err != nil {
 			return fmt.Errorf("certificate signing key: %w", err)
 		}
-		if n := c.Rows["registrations"]; n > 0 && !newKeys {
-			return fmt.Errorf("certificate signing key: %s holds none, and the database records %d registrations, whose certificates it signed: put %s and %s back from your key backup before starting; if it is lost for good, start with --new-keys (certificates it signed no longer verify)",
+		if n := c.Rows["registrations"]; n > 0 {
+			return fmt.Errorf("certificate signing key: %s holds none, and this registry has served %d registrations, whose certificates it signs: put %s and %s back from your key backup before starting; if it is lost for good, start with --new-keys (certificates it signed no longer verify)",
 				dataDir, n, certificate.KeyFile, certificate.RetiredFile)
 		}
 	}

@@ -185,11 +185,25 @@ func TestServeNeedsItsSigningKeys(t *testing.T) {
 	db.Close()
 	certKey := filepath.Join(dataDir, "certificate-signing-key.pem")
 	os.Remove(certKey)
-	if err := start(dataDir, false); err == nil || !strings.Contains(err.Error(), "records 1 registrations, whose certificates it signed") {
+	if err := start(dataDir, false); err == nil || !strings.Contains(err.Error(), "has served 1 registrations, whose certificates it signs") {
 		t.Errorf("serve without the certificate key = %v; want a refusal", err)
 	}
 	if _, err := os.Stat(certKey); err == nil {
 		t.Error("the refused start made a new certificate key")
+	}
+	// Not yet served (registrations imported before the first start: no
+	// feed-state marker): the keys are made at this start.
+	fresh := t.TempDir()
+	for _, f := range []string{"ipreg.db", docstore.KeyFile} {
+		b, err := os.ReadFile(filepath.Join(dataDir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(fresh, f), b, 0o600)
+	}
+	copyTree(t, filepath.Join(dataDir, "documents"), filepath.Join(fresh, "documents"))
+	if err := start(fresh, false); err != nil {
+		t.Errorf("serve on a registry not served yet, with registrations = %v; want it to start and make its keys", err)
 	}
 	// Lost for good: --new-keys starts, with new keys.
 	os.Remove(filepath.Join(dataDir, "feed-signing-key.pem"))
