@@ -91,7 +91,7 @@ func runRestore(ctx context.Context, args []string, env Env, stdio IO) error {
 	fs := flagSet("restore", "Restore a backup that ipreg backup took into a data directory, with ipreg serve stopped: every\nipreg serve holds a shared lock on its data directory (serve.lock), and restore, --force or not,\nrefuses while one does, naming its pid; a serve started during a restore refuses too. The\nbackup is checked against its manifest (every file's size and SHA-256, the counts) before anything\nchanges; a data directory that holds a database or documents is refused without --force. The\nrestored feed starts a new session, so agents drop what they hold and take a fresh snapshot.\nPostgreSQL: pg_restore the database first, then ipreg restore --documents-only --db <it>.", stdio)
 	fs.StringVar(&o.From, "from", "", "the backup: the directory or tar file ipreg backup wrote")
 	fs.BoolVar(&o.DocumentsOnly, "documents-only", false, "restore a --documents-only backup into --data-dir, for the database given by --db (PostgreSQL, restored with pg_restore)")
-	fs.BoolVar(&o.Force, "force", false, "replace the database, documents and keys the data directory holds")
+	fs.BoolVar(&o.Force, "force", false, "replace the database, documents and keys the data directory holds; nothing is deleted: what it replaces is kept in replaced-<time>/, a replaced key beside it as <name>.replaced-<time>")
 	fs.Int64Var(&o.RegistrationGap, "registration-gap", backup.DefaultRegistrationGap, "registration numbers to skip when the restore cannot know the last one issued (a PostgreSQL dump, or a new directory): more than were issued after the backup was taken")
 	d.register(fs)
 	if err := parse(fs, args, env); err != nil {
