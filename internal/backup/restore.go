@@ -67,12 +67,16 @@ type Restored struct {
 	// MissingDocuments counts documents the database names whose file is
 	// not in the restored documents (documents-only restore).
 	MissingDocuments int
+	// OtherRegistry is true when the database replaced was another
+	// registry's (another audit genesis): nothing of it was carried over,
+	// neither its registration numbers nor its certificate keys.
+	OtherRegistry bool
 	// SerialsRaised counts the serials (registration numbers by year)
 	// raised to the replaced database's, so that no number is issued twice.
 	SerialsRaised int
-	// RegistrationSerials, when the restore skipped numbers (no replaced
-	// database to carry them from), are each year's serial after the
-	// skip by name ("registration-2026"), and RegistrationGap the skip.
+	// RegistrationSerials are each year's registration serial after the
+	// restore skipped RegistrationGap numbers, by name
+	// ("registration-2026").
 	RegistrationSerials map[string]int64
 	RegistrationGap     int64
 	// KeptDocuments counts documents the database names that the backup
@@ -102,6 +106,9 @@ type Restored struct {
 func Restore(ctx context.Context, o RestoreOptions) (res *Restored, err error) {
 	if o.From == "" {
 		return nil, errors.New("say which backup with --from: the directory or tar file ipreg backup wrote")
+	}
+	if o.RegistrationGap < 0 {
+		return nil, fmt.Errorf("--registration-gap %d: give the registration numbers to skip, 1 or more (default %d)", o.RegistrationGap, DefaultRegistrationGap)
 	}
 	if _, err := os.Stat(o.From); err != nil {
 		return nil, fmt.Errorf("the backup %s: %w", o.From, err)
@@ -205,7 +212,11 @@ func Restore(ctx context.Context, o RestoreOptions) (res *Restored, err error) {
 		return nil, fmt.Errorf("%w", err)
 	}
 	res.KeysRestored = keys
-	if res.CertificateKeysRetired, err = retireReplacedCertificateKeys(o.DataDir, res.KeysReplaced); err != nil {
+	retire := res.KeysReplaced
+	if res.OtherRegistry {
+		retire = nil // another registry's keys sign nothing of this one's
+	}
+	if res.CertificateKeysRetired, err = retireReplacedCertificateKeys(o.DataDir, retire); err != nil {
 		return nil, fmt.Errorf("restored, but the certificate keys it replaced are not yet among the retired ones: %w; they are kept as %v", err, res.KeysReplaced)
 	}
 	if err := ownLikeDir(o.DataDir); err != nil {
@@ -823,16 +834,19 @@ func prepareDatabase(ctx context.Context, path, dataDir string, m *Manifest, o R
 	if err != nil {
 		return 0, 0, fmt.Errorf("%w", err)
 	}
-	raised, carried, err := carrySerials(ctx, db, filepath.Join(dataDir, DatabaseName))
+	raised, other, err := carrySerials(ctx, db, filepath.Join(dataDir, DatabaseName))
 	if err != nil {
 		return 0, 0, err
 	}
-	if !carried {
-		if res.RegistrationSerials, err = skipNumbers(ctx, db, o); err != nil {
-			return 0, 0, err
-		}
-		res.RegistrationGap = gapOf(o)
+	res.OtherRegistry = other
+	// Always a gap on top: numbers may have been issued after the backup
+	// that the replaced database does not hold either (a restore of the
+	// restore, another replica's), and an operator told to restore again
+	// with a larger gap must get it (tester t4).
+	if res.RegistrationSerials, err = skipNumbers(ctx, db, o); err != nil {
+		return 0, 0, err
 	}
+	res.RegistrationGap = gapOf(o)
 	return len(marks), raised, nil
 }
 
@@ -856,13 +870,13 @@ func skipNumbers(ctx context.Context, db *store.DB, o RestoreOptions) (map[strin
 
 // carrySerials, for a restore over a data directory that holds a
 // registry (--force), raises the restored database's serials to the
-// replaced one's: a backup older than registrations issued since would
-// otherwise hand their numbers out again, to other holders, while the
-// first holders' certificates carry them (tester, issue 14). It says how
-// many serials it raised, and whether there was a registry to carry them
-// from: without one (a new directory) the caller skips a block of numbers
-// instead (skipNumbers).
-func carrySerials(ctx context.Context, restored *store.DB, replaced string) (raised int, carried bool, err error) {
+// replaced one's when it is the same registry (the same audit genesis):
+// a backup older than registrations issued since would otherwise hand
+// their numbers out again, to other holders, while the first holders'
+// certificates carry them (tester, issue 14). Another registry's
+// serials say nothing of this one's numbers (tester t4): other is true
+// then, and nothing is carried. It says how many serials it raised.
+func carrySerials(ctx context.Context, restored *store.DB, replaced string) (raised int, other bool, err error) {
 	if _, err := os.Stat(replaced); err != nil {
 		return 0, false, nil
 	}
@@ -874,6 +888,17 @@ func carrySerials(ctx context.Context, restored *store.DB, replaced string) (rai
 	if ok, err := old.HasSchema(ctx); err != nil || !ok {
 		return 0, false, nil
 	}
+	mine, err := restored.AuditGenesis(ctx)
+	if err != nil {
+		return 0, false, fmt.Errorf("%w; nothing was changed", err)
+	}
+	theirs, err := old.AuditGenesis(ctx)
+	if err != nil {
+		return 0, false, fmt.Errorf("the database replaced: %w; nothing was changed", err)
+	}
+	if mine != theirs || mine == "" {
+		return 0, theirs != "" && mine != theirs, nil
+	}
 	at, err := old.Serials(ctx)
 	if err != nil {
 		return 0, false, fmt.Errorf("read the registration numbers of the database replaced: %w; nothing was changed", err)
@@ -882,7 +907,7 @@ func carrySerials(ctx context.Context, restored *store.DB, replaced string) (rai
 	if err != nil {
 		return 0, false, fmt.Errorf("%w; nothing was changed", err)
 	}
-	return n, true, nil
+	return n, false, nil
 }
 
 // place moves the staged database, documents and keys into the data

@@ -98,6 +98,9 @@ func runRestore(ctx context.Context, args []string, env Env, stdio IO) error {
 		return err
 	}
 	o.DataDir, o.DB = d.dataDir, d.db
+	if o.RegistrationGap < 1 {
+		return fmt.Errorf("--registration-gap %d: give how many registration numbers to skip, 1 or more (default %d)", o.RegistrationGap, backup.DefaultRegistrationGap)
+	}
 	res, err := backup.Restore(ctx, o)
 	if err != nil {
 		return err
@@ -134,11 +137,15 @@ func runRestore(ctx context.Context, args []string, env Env, stdio IO) error {
 			year, _ := strings.CutPrefix(name, "registration-")
 			next = append(next, fmt.Sprintf("VPN-%s-%06d", year, res.RegistrationSerials[name]+1))
 		}
-		fmt.Fprintf(stdio.Stdout, "  registration numbers: %d skipped, the next %s, so that none issued after the backup is given again; if more than %d were issued since it was taken, restore again with a larger --registration-gap\n",
-			res.RegistrationGap, strings.Join(next, ", "), res.RegistrationGap)
+		from := "the backup's last"
+		if res.SerialsRaised > 0 {
+			from = "the last the replaced database issued"
+		}
+		fmt.Fprintf(stdio.Stdout, "  registration numbers: %d skipped after %s, the next %s, so that none issued after the backup is given again; if more than %d were issued since it was taken, restore again (--force) with a larger --registration-gap\n",
+			res.RegistrationGap, from, strings.Join(next, ", "), res.RegistrationGap)
 	}
-	if res.SerialsRaised > 0 {
-		fmt.Fprintf(stdio.Stdout, "  registration numbers: continue after the last the replaced database issued (%d serials raised), so none is issued twice\n", res.SerialsRaised)
+	if res.OtherRegistry {
+		fmt.Fprintf(stdio.Stdout, "  WARNING: %s held another registry (its audit trail begins differently): nothing of it was carried into this one (neither its registration numbers nor its certificate keys); its database is kept as said above\n", d.dataDir)
 	}
 	fmt.Fprintf(stdio.Stdout, "  feed: %d feeds start a new session at the next ipreg serve; agents take a fresh snapshot\n", res.Feeds)
 	if len(res.KeysRestored) > 0 {

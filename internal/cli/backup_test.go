@@ -659,7 +659,7 @@ func TestRestoreRefuses(t *testing.T) {
 			t.Fatal(err)
 		}
 		code, out, errOut := run(t, nil, "", "restore", "--from", withKeys, "--data-dir", target, "--force")
-		if code != 0 || !strings.Contains(out, "registration numbers: continue after the last the replaced database issued") {
+		if code != 0 || !strings.Contains(out, "registration numbers: 10000 skipped after the last the replaced database issued") {
 			t.Fatalf("restore --force = %d %q %q", code, out, errOut)
 		}
 		restored, err := store.Open(context.Background(), filepath.Join(target, "ipreg.db"))
@@ -667,14 +667,35 @@ func TestRestoreRefuses(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer restored.Close()
-		if got, err := restored.Serials(context.Background()); err != nil || got[name] != 41 {
-			t.Errorf("restored serials = %v, %v; want %s at 41", got, err, name)
+		if got, err := restored.Serials(context.Background()); err != nil || got[name] != 10041 {
+			t.Errorf("restored serials = %v, %v; want %s at 41 + 10000", got, err, name)
+		}
+		restored.Close()
+		// Restored again with a larger gap, as the message says to: the
+		// gap is taken on top of what the replaced database issued
+		// (tester t4: it was ignored).
+		code, out, errOut = run(t, nil, "", "restore", "--from", withKeys, "--data-dir", target, "--force", "--registration-gap", "20000")
+		if code != 0 || !strings.Contains(out, "20000 skipped") {
+			t.Fatalf("restore --force --registration-gap 20000 = %d %q %q", code, out, errOut)
+		}
+		again, err := store.Open(context.Background(), filepath.Join(target, "ipreg.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer again.Close()
+		if got, err := again.Serials(context.Background()); err != nil || got[name] != 30041 {
+			t.Errorf("serials after the second restore = %v, %v; want %s at 10041 + 20000", got, err, name)
+		}
+		for _, gap := range []string{"0", "-1"} {
+			if code, _, errOut := run(t, nil, "", "restore", "--from", withKeys, "--data-dir", t.TempDir(), "--registration-gap", gap); code != 1 || !strings.Contains(errOut, "1 or more") {
+				t.Errorf("--registration-gap %s = %d %q; want it refused", gap, code, errOut)
+			}
 		}
 		// The database it replaced is kept, audit trail and all.
 		if !strings.Contains(out, "the database it replaced") {
 			t.Errorf("restore --force does not say it kept the database it replaced: %s", out)
 		}
-		if dbs, _ := filepath.Glob(filepath.Join(target, "replaced-*", "ipreg.db")); len(dbs) != 1 {
+		if dbs, _ := filepath.Glob(filepath.Join(target, "replaced-*", "ipreg.db")); len(dbs) == 0 {
 			t.Errorf("the replaced database is not kept: %v", dbs)
 		}
 	})
@@ -762,11 +783,42 @@ func TestRestoreRefuses(t *testing.T) {
 			t.Errorf("only %d entries restored", n)
 		}
 	})
+	// Forced over another registry's directory: its serials and its
+	// certificate key are not carried into this one, and the restore
+	// says so (tester t4: it copied the other registry's serials and
+	// reissued numbers).
+	t.Run("forced over another registry", func(t *testing.T) {
+		target := t.TempDir()
+		fill(t, target, "", "6", 1)
+		other, err := store.Open(context.Background(), filepath.Join(target, "ipreg.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := fmt.Sprintf("registration-%d", time.Now().In(registry.PKT.Loc).Year())
+		_, err = other.SQL().Exec(`INSERT INTO serials (name, value) VALUES (?, 41) ON CONFLICT (name) DO UPDATE SET value = 41`, name)
+		other.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, out, errOut := run(t, nil, "", "restore", "--from", withKeys, "--data-dir", target, "--force")
+		if code != 0 || !strings.Contains(out, "held another registry") || !strings.Contains(out, "10000 skipped after the backup's last") ||
+			strings.Contains(out, "certificate keys:") {
+			t.Fatalf("restore --force over another registry = %d %q %q", code, out, errOut)
+		}
+		db, err := store.Open(context.Background(), filepath.Join(target, "ipreg.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if got, err := db.Serials(context.Background()); err != nil || got[name] >= 10041 || got[name] < 10000 {
+			t.Errorf("serials = %v, %v; want the backup's own plus 10000, not the other registry's 41", got, err)
+		}
+	})
 	t.Run("no key at hand", func(t *testing.T) {
 		code, out, errOut := run(t, nil, "", "restore", "--from", noKeys, "--data-dir", t.TempDir(), "--registration-gap", "500")
 		// Into a new directory there is no database to carry the numbers
 		// from: a block is skipped (tester t3).
-		if !strings.Contains(out, "registration numbers: 500 skipped, the next VPN-") {
+		if !strings.Contains(out, "registration numbers: 500 skipped after the backup's last, the next VPN-") {
 			t.Errorf("restore into a new directory does not skip registration numbers: %q", out)
 		}
 		if code != 0 || !strings.Contains(out, "contents could NOT be checked") {

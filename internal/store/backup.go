@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -199,4 +200,21 @@ func (s *DB) SkipRegistrationNumbers(ctx context.Context, year int, gap int64) (
 		return rows.Err()
 	})
 	return out, err
+}
+
+// AuditGenesis is the hash of the audit chain's first entry ("" while the
+// chain is empty): a registry's identity that every copy of it, however
+// old, shares, and no other registry has (each chain starts from its own
+// first event's time and content). A restore compares the backup's with
+// the database it replaces to tell the same registry from another one.
+func (s *DB) AuditGenesis(ctx context.Context) (string, error) {
+	var h string
+	err := s.db.QueryRowContext(ctx, `SELECT hash FROM audit_log WHERE seq = 1`).Scan(&h)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("audit genesis: %w", err)
+	}
+	return h, nil
 }
