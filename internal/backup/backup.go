@@ -72,7 +72,12 @@ type Manifest struct {
 	CreatedAt     time.Time        `json:"created_at"`
 	Counts        map[string]int64 `json:"counts"` // rows by table (full), and "document_files"
 	KeysIncluded  bool             `json:"keys_included"`
-	Files         []File           `json:"files"` // every file but the manifest, sorted by path
+	// KeysApart are the key files the data directory held that the
+	// backup left out (no --include-keys): a restore names those it then
+	// lacks, certificate-keys-retired among them, which no data directory
+	// needs until its first rotation (tester t4).
+	KeysApart []string `json:"keys_apart,omitempty"`
+	Files     []File   `json:"files"` // every file but the manifest, sorted by path
 }
 
 // File is one file of a backup: its slash-separated path inside the
@@ -164,6 +169,9 @@ func Take(ctx context.Context, o Options) (*Manifest, error) {
 		if err := takeFull(ctx, o, work, m); err != nil {
 			return nil, err
 		}
+	}
+	if !o.IncludeKeys {
+		m.KeysApart = PresentKeyFiles(o.DataDir)
 	}
 	if o.IncludeKeys {
 		for _, name := range KeyFiles {

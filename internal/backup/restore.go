@@ -222,7 +222,10 @@ func Restore(ctx context.Context, o RestoreOptions) (res *Restored, err error) {
 	if err := ownLikeDir(o.DataDir); err != nil {
 		return nil, fmt.Errorf("restored, but giving the files the data directory's owner: %w; chown them before starting ipreg serve", err)
 	}
-	for _, k := range requiredKeys {
+	for _, k := range KeyFiles { // in KeyFiles' order
+		if !slices.Contains(requiredKeys, k) && !slices.Contains(m.KeysApart, k) {
+			continue
+		}
 		if _, err := os.Stat(filepath.Join(o.DataDir, k)); errors.Is(err, fs.ErrNotExist) {
 			res.KeysMissing = append(res.KeysMissing, k)
 		}

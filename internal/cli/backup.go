@@ -159,7 +159,7 @@ func runRestore(ctx context.Context, args []string, env Env, stdio IO) error {
 			k, res.KeysReplaced[k])
 	}
 	if len(res.KeysMissing) > 0 {
-		fmt.Fprintf(stdio.Stdout, "  keys MISSING in %s: %s. Copy them from your key backup before starting ipreg serve, which refuses to start without the keys this registry has used (new ones would open no restored document, and no agent or verifier would trust them).\n",
+		fmt.Fprintf(stdio.Stdout, "  keys MISSING in %s: %s. Copy them from your key backup before starting ipreg serve: once a registry has served, it refuses to start without the keys it used (new ones would open no restored document, and no agent or verifier would trust them).\n",
 			d.dataDir, strings.Join(res.KeysMissing, ", "))
 	}
 	return nil

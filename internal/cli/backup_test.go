@@ -814,6 +814,25 @@ func TestRestoreRefuses(t *testing.T) {
 			t.Errorf("serials = %v, %v; want the backup's own plus 10000, not the other registry's 41", got, err)
 		}
 	})
+	// Keys kept apart are named when the restored directory lacks them,
+	// certificate-keys-retired too, which a directory has only after a
+	// rotation (tester t4: never reported, and certificates signed by a
+	// retired key failed as unknown).
+	t.Run("keys apart named", func(t *testing.T) {
+		src := t.TempDir()
+		copyTree(t, dataDir, src)
+		if code, out, errOut := run(t, nil, "", "key", "rotate-certificate", "--data-dir", src); code != 0 {
+			t.Fatalf("rotate-certificate = %d %q %q", code, out, errOut)
+		}
+		b := filepath.Join(t.TempDir(), "b")
+		if code, out, errOut := run(t, nil, "", "backup", "--data-dir", src, "--to", b); code != 0 {
+			t.Fatalf("backup = %d %q %q", code, out, errOut)
+		}
+		code, out, errOut := run(t, nil, "", "restore", "--from", b, "--data-dir", t.TempDir())
+		if code != 0 || !strings.Contains(out, "certificate-signing-key.pem, certificate-keys-retired. Copy them") {
+			t.Errorf("restore without keys = %d %q %q; want certificate-keys-retired among the keys missing", code, out, errOut)
+		}
+	})
 	t.Run("no key at hand", func(t *testing.T) {
 		code, out, errOut := run(t, nil, "", "restore", "--from", noKeys, "--data-dir", t.TempDir(), "--registration-gap", "500")
 		// Into a new directory there is no database to carry the numbers

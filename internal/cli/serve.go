@@ -83,7 +83,9 @@ func checkSigningKeys(ctx context.Context, log *slog.Logger, db *store.DB, dataD
 	}
 	if ok, err := (certificate.Keys{Dir: dataDir}).Exists(); err != nil {
 		return fmt.Errorf("certificate signing key: %w", err)
-	} else if !ok && !newKeys {
+	} else if !ok && newKeys {
+		log.Warn("certificate signing key lost: --new-keys makes a new one; the certificates the lost key signed no longer verify, and their holders need new ones (download them again)")
+	} else if !ok {
 		c, err := db.Counts(ctx)
 		if err != nil {
 			return fmt.Errorf("certificate signing key: %w", err)
