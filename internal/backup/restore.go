@@ -195,7 +195,7 @@ func Restore(ctx context.Context, o RestoreOptions) (res *Restored, err error) {
 	if err := checkSealed(stage, o.DataDir, m); err != nil {
 		return nil, err
 	}
-	if res.ContentsChecked, err = checkContents(ctx, stage, o, m); err != nil {
+	if res.ContentsChecked, err = checkContents(ctx, stage, o, m, named); err != nil {
 		return nil, err
 	}
 	if !o.DocumentsOnly {
@@ -751,9 +751,11 @@ func checkSealed(stage, dataDir string, m *Manifest) error {
 // the SHA-256 the database records for it (the staged database, or for a
 // documents-only restore the one o.DB names): the manifest is only as
 // good as whoever wrote it, and two sealed files swapped under a
-// rewritten manifest pass every size and digest check. ok is false when
-// no key is at hand and nothing could be opened.
-func checkContents(ctx context.Context, stage string, o RestoreOptions, m *Manifest) (ok bool, err error) {
+// rewritten manifest pass every size and digest check. named, for a
+// documents-only restore, are the digests checkDocumentsDatabase read
+// from that database (read once). ok is false when no key is at hand and
+// nothing could be opened.
+func checkContents(ctx context.Context, stage string, o RestoreOptions, m *Manifest, named map[string]string) (ok bool, err error) {
 	keyDir := o.DataDir
 	if _, err := os.Stat(filepath.Join(stage, keysDir, docstore.KeyFile)); err == nil {
 		keyDir = filepath.Join(stage, keysDir)
@@ -766,20 +768,16 @@ func checkContents(ctx context.Context, stage string, o RestoreOptions, m *Manif
 		return false, fmt.Errorf("%w", err)
 	}
 	ds = ds.At(stage)
-	dsn := filepath.Join(stage, DatabaseName)
-	if o.DocumentsOnly {
-		if dsn = o.DB; dsn == "" {
-			dsn = filepath.Join(o.DataDir, DatabaseName)
+	sums := named // documents-only: what checkDocumentsDatabase read
+	if !o.DocumentsOnly {
+		db, err := store.Open(ctx, filepath.Join(stage, DatabaseName))
+		if err != nil {
+			return false, fmt.Errorf("open the database to check the documents against: %w", err)
 		}
-	}
-	db, err := store.Open(ctx, dsn)
-	if err != nil {
-		return false, fmt.Errorf("open the database to check the documents against: %w", err)
-	}
-	defer db.Close()
-	sums, err := db.DocumentDigests(ctx)
-	if err != nil {
-		return false, fmt.Errorf("%w", err)
+		defer db.Close()
+		if sums, err = db.DocumentDigests(ctx); err != nil {
+			return false, fmt.Errorf("%w", err)
+		}
 	}
 	for _, f := range m.Files {
 		if !strings.HasPrefix(f.Path, documentsDir+"/") {

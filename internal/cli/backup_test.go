@@ -662,15 +662,9 @@ func TestRestoreRefuses(t *testing.T) {
 		if code != 0 || !strings.Contains(out, "registration numbers: 10000 skipped after the last the replaced database issued") {
 			t.Fatalf("restore --force = %d %q %q", code, out, errOut)
 		}
-		restored, err := store.Open(context.Background(), filepath.Join(target, "ipreg.db"))
-		if err != nil {
-			t.Fatal(err)
+		if got := serialsIn(t, filepath.Join(target, "ipreg.db")); got[name] != 10041 {
+			t.Errorf("restored serials = %v; want %s at 41 + 10000", got, name)
 		}
-		defer restored.Close()
-		if got, err := restored.Serials(context.Background()); err != nil || got[name] != 10041 {
-			t.Errorf("restored serials = %v, %v; want %s at 41 + 10000", got, err, name)
-		}
-		restored.Close()
 		// Restored again with a larger gap, as the message says to: the
 		// gap is taken on top of what the replaced database issued
 		// (tester t4: it was ignored).
@@ -678,13 +672,8 @@ func TestRestoreRefuses(t *testing.T) {
 		if code != 0 || !strings.Contains(out, "20000 skipped") {
 			t.Fatalf("restore --force --registration-gap 20000 = %d %q %q", code, out, errOut)
 		}
-		again, err := store.Open(context.Background(), filepath.Join(target, "ipreg.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer again.Close()
-		if got, err := again.Serials(context.Background()); err != nil || got[name] != 30041 {
-			t.Errorf("serials after the second restore = %v, %v; want %s at 10041 + 20000", got, err, name)
+		if got := serialsIn(t, filepath.Join(target, "ipreg.db")); got[name] != 30041 {
+			t.Errorf("serials after the second restore = %v; want %s at 10041 + 20000", got, name)
 		}
 		for _, gap := range []string{"0", "-1"} {
 			if code, _, errOut := run(t, nil, "", "restore", "--from", withKeys, "--data-dir", t.TempDir(), "--registration-gap", gap); code != 1 || !strings.Contains(errOut, "1 or more") {
@@ -805,13 +794,8 @@ func TestRestoreRefuses(t *testing.T) {
 			strings.Contains(out, "certificate keys:") {
 			t.Fatalf("restore --force over another registry = %d %q %q", code, out, errOut)
 		}
-		db, err := store.Open(context.Background(), filepath.Join(target, "ipreg.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		if got, err := db.Serials(context.Background()); err != nil || got[name] >= 10041 || got[name] < 10000 {
-			t.Errorf("serials = %v, %v; want the backup's own plus 10000, not the other registry's 41", got, err)
+		if got := serialsIn(t, filepath.Join(target, "ipreg.db")); got[name] >= 10041 || got[name] < 10000 {
+			t.Errorf("serials = %v; want the backup's own plus 10000, not the other registry's 41", got)
 		}
 	})
 	// Keys kept apart are named when the restored directory lacks them,
@@ -986,18 +970,10 @@ func TestBackupRestorePostgres(t *testing.T) {
 	if !strings.Contains(out, "registration numbers: 10000 skipped") {
 		t.Errorf("restore --documents-only does not skip registration numbers: %s", out)
 	}
-	func() {
-		db, err := store.Open(ctx, target)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		got, err := db.Serials(ctx)
-		name := fmt.Sprintf("registration-%d", time.Now().In(registry.PKT.Loc).Year())
-		if err != nil || got[name] < 10000 {
-			t.Errorf("serials after the restore = %v, %v; want %s at 10000 or more", got, err, name)
-		}
-	}()
+	name := fmt.Sprintf("registration-%d", time.Now().In(registry.PKT.Loc).Year())
+	if got := serialsIn(t, target); got[name] < 10000 {
+		t.Errorf("serials after the restore = %v; want %s at 10000 or more", got, name)
+	}
 	// The restored database is the dump's: the same counts.
 	dst, err := store.Open(ctx, target)
 	if err != nil {
@@ -1045,6 +1021,21 @@ func TestBackupRestorePostgres(t *testing.T) {
 		t.Errorf("%d document files kept aside, want at least the %d uploaded after the backup", len(kept), len(later))
 	}
 	checkRestored(t, dataDir, target, before, nil)
+}
+
+// serialsIn reads the serials of the database at dsn.
+func serialsIn(t *testing.T, dsn string) map[string]int64 {
+	t.Helper()
+	db, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	got, err := db.Serials(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
 }
 
 // tableCounts describes the feed's tables of the PostgreSQL database at
