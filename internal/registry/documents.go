@@ -549,14 +549,19 @@ func (s *Service) UploadPrepared(ctx context.Context, actor *User, p *UploadPerm
 		return nil, fieldError("file", Errorf(ETOOLARGE, "the file is %s, over the limit of %s; scan at a lower resolution or compress it",
 			ByteSize(int64(len(in.Content))), ByteSize(limit)))
 	}
+	// The account's slot covers the PDF check only: sealing, the fsyncs
+	// and the record need no core of pdfGate's, and holding the slot
+	// through them made one account's uploads wait for each other's disk
+	// writes and transactions.
+	release := func() {}
 	if bytes.HasPrefix(in.Content, []byte("%PDF-")) {
-		release, err := s.pdfSlots.acquire(ctx, actor.AccountID)
-		if err != nil {
+		var err error
+		if release, err = s.pdfSlots.acquire(ctx, actor.AccountID); err != nil {
 			return nil, fieldError("file", err)
 		}
-		defer release()
 	}
 	ctype, err := sniffDocument(ctx, in.Content, s.pdfGate)
+	release()
 	if err != nil {
 		return nil, fieldError("file", err)
 	}
