@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"os"
 	"strings"
 
 	"github.com/ipreg/ipreg/internal/registry"
@@ -83,4 +84,20 @@ const QueueSize = pgMaxConns - pgReservedConns
 func PendingInvitationsPlan(ctx context.Context, db *DB, offset, limit int) (string, error) {
 	t := &tx{q: db.db, d: db.d, db: db}
 	return t.explain(ctx, pendingPageQuery, []any{limit, offset})
+}
+
+// SetWALFsync replaces the fsync of db's WAL (SQLite) with f, which gets
+// the file and must sync it or fail; false on PostgreSQL.
+func SetWALFsync(db *DB, f func(*os.File) error) bool {
+	if db.wal == nil {
+		return false
+	}
+	db.wal.fsync = f
+	return true
+}
+
+// Exec runs q in tx, a transaction of Write.
+func Exec(ctx context.Context, t registry.Tx, q string, args ...any) error {
+	_, err := t.(*tx).q.ExecContext(ctx, q, args...)
+	return err
 }

@@ -56,6 +56,9 @@ type DB struct {
 	// meet the busy timeout. Nil on PostgreSQL, whose writers lock rows,
 	// not the database. Groups of read records (Record) go first.
 	writer *writerLock
+	// wal, on SQLite, makes commits durable after the writer's turn
+	// (walSync).
+	wal *walSync
 	// records groups Record's entries on SQLite (auditseal.go).
 	records recordGroup
 	// sealer links committed audit entries into the chain, on PostgreSQL
@@ -200,19 +203,20 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	}
 	// WAL lets readers run beside the one writer; _txlock=immediate takes
 	// the write lock at BEGIN, so two writers queue on busy_timeout instead
-	// of deadlocking on a lock upgrade. synchronous=FULL fsyncs the WAL at
-	// every commit, so what was answered 2xx survives a power cut or a
-	// kernel crash, as on PostgreSQL (synchronous_commit=on) and as the
-	// documents, which are fsynced before their record is written: with
-	// NORMAL (SQLite's advice for WAL when speed matters more) the last
-	// transactions before a power cut roll back, an acknowledged upload's
-	// record with them. It costs 1–17 % of filings a second
-	// (BENCHMARKS.md, "SQLite's commits made durable").
+	// of deadlocking on a lock upgrade. What was answered 2xx survives a
+	// power cut or a kernel crash, as on PostgreSQL (synchronous_commit=on)
+	// and as the documents, which are fsynced before their record is
+	// written: synchronous=NORMAL writes a commit's WAL frames without an
+	// fsync, and every write transaction then waits for an fsync of the
+	// WAL that began after its commit, once the next writer is let in
+	// (walSync, a group commit). synchronous=FULL, which fsyncs inside
+	// the commit, held the writer's turn through the disk's flush
+	// (BENCHMARKS.md, "Ninth session").
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", sqliteBusyTimeout.Milliseconds()))
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Set("_txlock", "immediate")
 	restrictSQLiteFiles(path)
 	conn, err := newStmtConnector("file:" + path + "?" + q.Encode())
@@ -229,7 +233,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	return &DB{db: db, d: sqliteDialect, writer: &writerLock{}}, nil
+	return &DB{db: db, d: sqliteDialect, writer: &writerLock{}, wal: newWALSync(path)}, nil
 }
 
 // restrictSQLiteFiles makes the database file (created empty if it is not
@@ -304,7 +308,7 @@ func (s *DB) write(ctx context.Context, urgent bool, fn func(*tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	defer done()
+	defer func() { done() }()
 	// A no-op once committed or rolled back; if fn panics, it gives the
 	// connection back before the queue place (done) is freed.
 	defer t.Rollback()
@@ -323,6 +327,15 @@ func (s *DB) write(ctx context.Context, urgent bool, fn func(*tx) error) error {
 	}
 	if err := t.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	if s.wal != nil {
+		// Durable before the caller answers, but after the next writer
+		// is let in (walSync).
+		done()
+		done = func() {}
+		if err := s.wal.sync(); err != nil {
+			return fmt.Errorf("commit: %w", err)
+		}
 	}
 	if x.pending {
 		s.sealer.kick()
