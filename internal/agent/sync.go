@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ipreg/ipreg/internal/feed"
@@ -141,7 +143,7 @@ func (a *Agent) Sync(ctx context.Context, jws string) error {
 	n, signer, err := feed.Verify(jws, a.keys.trusted...)
 	if err != nil {
 		if errors.Is(err, feed.ErrSignature) {
-			return reject("signature", "%v", err)
+			return reject("signature", "%v", signatureHelp(err, a.keys.trusted))
 		}
 		return reject("malformed", "%v", err)
 	}
@@ -618,4 +620,18 @@ func (a *Agent) Run(ctx context.Context) {
 // after: another session, or a higher version.
 func advanced(before, after *state) bool {
 	return after != nil && (before == nil || after.SessionID != before.SessionID || after.Version > before.Version)
+}
+
+// signatureHelp says, beside a notification's failed signature, which
+// keys the agent trusts and what to do: the usual cause is the
+// registry's feed key replaced without a rotation (a restore from another
+// registry's backup, ipreg serve --new-keys), the other a feed that is
+// not the registry's. Public keys only, in --trust-key's form.
+func signatureHelp(err error, trusted []ed25519.PublicKey) error {
+	names := make([]string, len(trusted))
+	for i, k := range trusted {
+		names[i] = feed.FormatPublicKey(k)
+	}
+	return fmt.Errorf("%w (this agent trusts %s). If the registry's feed key was replaced (a restore, or ipreg serve --new-keys), run `ipreg key show` on the registry and give its output to --trust-key, then restart the agent; if it was not, the feed is not the registry's: check --registry",
+		err, strings.Join(names, ", "))
 }

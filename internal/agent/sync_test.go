@@ -210,7 +210,14 @@ func TestSyncFaults(t *testing.T) {
 		other, _ := feed.NewKey()
 		fx.reg.now = fx.reg.now.Add(time.Minute)
 		n := fx.reg.publish(t, "s1", 2, append(base, entry("27.0.184.0/24")), nil)
-		fx.mustKeep(fx.a.Sync(context.Background(), sign(t, n, other)), "signature", 1)
+		err := fx.a.Sync(context.Background(), sign(t, n, other))
+		fx.mustKeep(err, "signature", 1)
+		// The log line says which keys are trusted and what to do.
+		for _, want := range []string{feed.FormatPublicKey(fx.reg.key.Public().(ed25519.PublicKey)), "ipreg key show", "--trust-key"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("signature error %q does not name %q", err, want)
+			}
+		}
 	})
 	t.Run("mutated snapshot", func(t *testing.T) {
 		fx.reg.now = fx.reg.now.Add(time.Minute)
