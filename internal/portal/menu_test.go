@@ -1,8 +1,12 @@
 package portal_test
 
 import (
+	"net/http"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/ipreg/ipreg/internal/portal"
 
 	"golang.org/x/net/html"
 )
@@ -89,3 +93,45 @@ func checkMenus(t *testing.T, browsers map[string]*browser) {
 		}
 	}
 }
+
+// TestFormAddressAsLink: every address the routing table takes only as a
+// form (POST) answers a GET with 405, Allow: POST and a page saying to
+// use the page's button, where it answered "Page not found"; an address
+// that is not there at all still answers 404. From the table itself, so a
+// new form route is covered.
+func TestFormAddressAsLink(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	gets := map[string]bool{}
+	var posts []string
+	for _, p := range portal.Patterns() {
+		method, path, _ := strings.Cut(p, " ")
+		path = strings.TrimSuffix(path, "{$}")
+		switch method {
+		case "GET":
+			gets[path] = true
+		case "POST":
+			posts = append(posts, path)
+		}
+	}
+	tried := 0
+	for _, path := range posts {
+		if gets[path] {
+			continue // a page with its form: GET shows it
+		}
+		tried++
+		url := wildcard.ReplaceAllString(path, "x1")
+		p := b.get(url)
+		if p.status != http.StatusMethodNotAllowed || p.header.Get("Allow") != "POST" || !strings.Contains(p.body, "use its button") {
+			t.Errorf("GET %s (POST only) = %d, Allow %q, want 405, Allow POST and the page's advice", url, p.status, p.header.Get("Allow"))
+		}
+	}
+	if tried < 10 {
+		t.Fatalf("only %d POST-only routes in the table: the test reads it wrong", tried)
+	}
+	if p := b.get("/no-such-page"); p.status != http.StatusNotFound || p.header.Get("Allow") != "" {
+		t.Errorf("GET /no-such-page = %d, Allow %q, want 404 and no Allow", p.status, p.header.Get("Allow"))
+	}
+}
+
+var wildcard = regexp.MustCompile(`\{[^}]*\}`)

@@ -249,14 +249,50 @@ func (s *Server) Handler() http.Handler {
 	static, _ := fs.Sub(staticFS, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		// A form's address opened as a link (a bookmark of /logout, a
+		// reload after a refused post) is there, for another method:
+		// 405 with Allow, as the API answers (RFC 9110, 15.5.6).
+		if allow := otherMethods(mux, r); len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			s.errorPage(w, r, http.StatusMethodNotAllowed, "Use the page's button",
+				"This address is for sending a form, and does not open as a link. Go back to the page and use its button, or start from the home page.")
+			return
+		}
 		s.errorPage(w, r, http.StatusNotFound, "Page not found", "There is no page at this address. Check the link, or start from the home page.")
 	})
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Refused before the session is read: reading it could slide
+		// it (registry.SessionCap), an effect another site must not
+		// cause. The page is in the person's language (a cookie, no
+		// read), and a person with a session cookie is not offered
+		// "Sign up" and "Log in" as if logged out (sessionUnread).
+		ctx := context.WithValue(r.Context(), langKey, langOf(r))
+		if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
+			ctx = context.WithValue(ctx, sessionUnreadKey, true)
+		}
+		r = r.WithContext(ctx)
 		s.errorPage(w, r, http.StatusForbidden, "Request refused",
 			"The form was sent from another site, so it was refused to protect your account. Open the page on this site and send it again.")
 	}))
 	return s.recoverer(securityHeaders(cop.Handler(s.session(mux))))
+}
+
+// otherMethods lists the methods besides r's that mux routes r's path
+// for, other than to its catch-all "/".
+func otherMethods(mux *http.ServeMux, r *http.Request) []string {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		if m == r.Method || (m == http.MethodGet && r.Method == http.MethodHead) {
+			continue
+		}
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/" {
+			allow = append(allow, m)
+		}
+	}
+	return allow
 }
 
 func cacheStatic(next http.Handler) http.Handler {
@@ -306,6 +342,9 @@ type ctxKey int
 const (
 	userKey ctxKey = iota
 	langKey
+	// sessionUnreadKey marks a request refused before its session
+	// cookie was read (view.SessionUnread).
+	sessionUnreadKey
 )
 
 // session resolves the session cookie and the language. A lapsed or

@@ -33,7 +33,11 @@ type view struct {
 	// space), is the action of the form Form belongs to; "" for any.
 	FormAction string
 	Demo       bool
-	D          any
+	// SessionUnread: the request carried a session cookie that was not
+	// read (a cross-origin refusal): the menu offers neither the
+	// account's pages nor "Sign up" and "Log in".
+	SessionUnread bool
+	D             any
 	// opNames are the operators' names by id, read once a page asks (Op).
 	opNames func() map[string]string
 }
@@ -354,6 +358,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	if v.User == nil {
 		v.User = currentUser(r)
 	}
+	v.SessionUnread, _ = r.Context().Value(sessionUnreadKey).(bool)
 	v.Path = r.URL.RequestURI()
 	v.Demo = s.cfg.Demo
 	if v.opNames == nil { // a handler that read the operators already gave them (knownOperators)

@@ -51,15 +51,30 @@ func TestPageSecurity(t *testing.T) {
 		req, _ := http.NewRequest("POST", e.base+"/logout", strings.NewReader(""))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set(h[0], h[1])
-		if p := b.do(req); p.status != http.StatusForbidden || !strings.Contains(p.body, "another site") {
+		p := b.do(req)
+		if p.status != http.StatusForbidden || !strings.Contains(p.body, "another site") {
 			t.Errorf("cross-site logout with %s = %d", h[0], p.status)
 		}
+		// The logged-in person is not shown the logged-out menu.
+		if strings.Contains(p.body, `href="/login"`) || strings.Contains(p.body, `href="/signup"`) {
+			t.Errorf("cross-site refusal with %s offers a logged-in person Sign up and Log in", h[0])
+		}
 	}
+	// In the person's language: the refusal reads no session, but the
+	// language cookie.
+	b.get("/lang/ur?next=/")
+	req, _ := http.NewRequest("POST", e.base+"/logout", strings.NewReader(""))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	if p := b.do(req); p.status != http.StatusForbidden || !strings.Contains(p.body, `lang="ur"`) || strings.Contains(p.body, "another site") {
+		t.Errorf("cross-site refusal after choosing Urdu: %d, not in Urdu", p.status)
+	}
+	b.get("/lang/en?next=/")
 	if p := b.get("/dashboard"); p.status != 200 {
 		t.Errorf("the refused logout logged the user out: %d", p.status)
 	}
 	// The same form from this site works.
-	req, _ := http.NewRequest("POST", e.base+"/logout", strings.NewReader(""))
+	req, _ = http.NewRequest("POST", e.base+"/logout", strings.NewReader(""))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	if p := b.do(req); p.status != http.StatusSeeOther {
