@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"sync"
+	"syscall"
 )
 
 // walSync makes SQLite's commits durable after the writer's turn, not
@@ -26,7 +27,7 @@ import (
 // (synced) and removed by SQLite, and leaves nothing to sync.
 type walSync struct {
 	path string // the database's -wal file
-	// fsync is os.File.Sync, replaced by tests to count and order.
+	// fsync is fdatasync, replaced by tests to count and order.
 	fsync func(*os.File) error
 
 	mu       sync.Mutex
@@ -44,7 +45,7 @@ type walSync struct {
 }
 
 func newWALSync(dbPath string) *walSync {
-	w := &walSync{path: dbPath + "-wal", fsync: (*os.File).Sync}
+	w := &walSync{path: dbPath + "-wal", fsync: fdatasync}
 	w.cond.L = &w.mu
 	return w
 }
@@ -95,4 +96,30 @@ func (w *walSync) syncFile() error {
 		err = cerr
 	}
 	return err
+}
+
+// fdatasync flushes f's data and what reading it back needs (its size),
+// not its times: each commit changes the WAL's modification time, and
+// fsync would commit the file system's journal for it every time, as
+// SQLite (unixSync) and PostgreSQL (wal_sync_method) avoid on Linux.
+func fdatasync(f *os.File) error {
+	sc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	if err := sc.Control(func(fd uintptr) {
+		for {
+			serr = syscall.Fdatasync(int(fd))
+			if serr != syscall.EINTR {
+				return
+			}
+		}
+	}); err != nil {
+		return err
+	}
+	if serr != nil {
+		return &os.PathError{Op: "fdatasync", Path: f.Name(), Err: serr}
+	}
+	return nil
 }
