@@ -68,6 +68,9 @@ type Agent struct {
 	// what /api/v1/me said that disagrees with it, for /v1/status.
 	pinned       bool
 	feedConflict atomic.Pointer[string]
+	// lastRefusal is the last notification refused since the last
+	// successful sync (Sync), for Status.
+	lastRefusal atomic.Pointer[string]
 
 	bindings     *Bindings     // mobile numbers' current addresses (RADIUS)
 	bindingsDisk bindingsDisk  // what of them is in the state directory (bindings_persist.go)
@@ -176,6 +179,12 @@ type Status struct {
 	Expires time.Time `json:"expires,omitzero"`
 	// Reason says why the agent is not healthy ("" when it is).
 	Reason string `json:"reason,omitempty"`
+	// LastRefusal is the last notification refused since the last
+	// successful sync, with its reason ("signature: …"): the table is
+	// still served, healthy, until it goes stale or its notification
+	// expires, but a refusal no retry mends (a changed feed key) shows
+	// here at once.
+	LastRefusal string `json:"last_refusal,omitempty"`
 }
 
 // Status reports the current state.
@@ -183,6 +192,9 @@ func (a *Agent) Status() Status {
 	st := Status{Feed: feed.FeedName(a.cfg.Operator), MaxAge: a.cfg.MaxAge.Seconds(), OnStale: "fail-static", Bindings: a.bindings.Len()}
 	if c := a.feedConflict.Load(); c != nil {
 		st.FeedConflict = *c
+	}
+	if r := a.lastRefusal.Load(); r != nil {
+		st.LastRefusal = *r
 	}
 	if a.cfg.FailClosed {
 		st.OnStale = "fail-closed"

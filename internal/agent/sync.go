@@ -136,10 +136,44 @@ func (a *Agent) fetchFile(ctx context.Context, ref feed.FileRef) ([]byte, error)
 }
 
 // Sync verifies one notification and brings the table to its version.
-// Any failure leaves the current table and state untouched.
+// Any failure leaves the current table and state untouched. A refusal
+// (other than of a notification not newer, which a replaying path
+// causes) stays in Status's LastRefusal until a sync succeeds.
 func (a *Agent) Sync(ctx context.Context, jws string) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	err := a.sync(ctx, jws)
+	var se *syncError
+	switch {
+	case err == nil:
+		a.lastRefusal.Store(nil)
+	case errors.As(err, &se) && se.reason != "not_newer":
+		msg := err.Error()
+		a.lastRefusal.Store(&msg)
+	}
+	return err
+}
+
+// operatorMust lists the refusals no retry mends: the registry's key or
+// the agent's configuration must change, so they are logged as errors.
+var operatorMust = map[string]bool{"signature": true, "wrong_feed": true}
+
+// logSyncFailure logs a failed sync or stream, saying what lookups are
+// answered from meanwhile.
+func (a *Agent) logSyncFailure(msg string, err error, backoff time.Duration) {
+	if a.state.Load() == nil {
+		msg += "; no verified table yet, so lookups answer not ready"
+	} else {
+		msg += "; serving the last verified table"
+	}
+	log := a.cfg.Log.Warn
+	if operatorMust[Reason(err)] {
+		log = a.cfg.Log.Error
+	}
+	log(msg, "err", err, "retry_in", backoff)
+}
+
+func (a *Agent) sync(ctx context.Context, jws string) error {
 	n, signer, err := feed.Verify(jws, a.keys.trusted...)
 	if err != nil {
 		if errors.Is(err, feed.ErrSignature) {
@@ -557,7 +591,7 @@ func (a *Agent) Run(ctx context.Context) {
 				streamPausedUntil, streamFails, nextPoll = time.Now().Add(streamPause), 0, time.Time{}
 				continue
 			}
-			a.cfg.Log.Warn("agent: feed stream failed; serving the last verified table", "err", err, "retry_in", backoff)
+			a.logSyncFailure("agent: feed stream failed", err, backoff)
 			// Whatever broke the stream (a path that refuses or stalls it),
 			// the plain notification may still come through: take it, so
 			// the agent is not behind while it waits to reconnect.
@@ -604,7 +638,7 @@ func (a *Agent) Run(ctx context.Context) {
 			return
 		}
 		a.metrics.rejected.WithLabelValues(Reason(err)).Inc()
-		a.cfg.Log.Warn("agent: sync failed; serving the last verified table", "err", err, "retry_in", backoff)
+		a.logSyncFailure("agent: sync failed", err, backoff)
 		// Full jitter keeps thousands of agents from retrying in step.
 		if !pause(ctx, backoff/2+rand.N(backoff/2+1)) {
 			return

@@ -218,6 +218,11 @@ func TestSyncFaults(t *testing.T) {
 				t.Errorf("signature error %q does not name %q", err, want)
 			}
 		}
+		// The status shows it at once, still healthy: the table is
+		// served until it goes stale.
+		if st := fx.a.Status(); !strings.HasPrefix(st.LastRefusal, "signature: ") || !st.Healthy {
+			t.Errorf("after a refused signature the status says last_refusal %q, healthy %v", st.LastRefusal, st.Healthy)
+		}
 	})
 	t.Run("mutated snapshot", func(t *testing.T) {
 		fx.reg.now = fx.reg.now.Add(time.Minute)
@@ -249,6 +254,9 @@ func TestSyncFaults(t *testing.T) {
 		}
 		if !fx.allowed("27.0.184.9") || fx.a.Status().Version != 2 {
 			t.Fatal("delta not applied")
+		}
+		if r := fx.a.Status().LastRefusal; r != "" {
+			t.Errorf("after a successful sync the status still says last_refusal %q", r)
 		}
 		if fb := fx.fallbacks(""); fb != 0 {
 			t.Fatalf("a clean delta fell back to the snapshot %v times", fb)
