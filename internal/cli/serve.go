@@ -55,7 +55,17 @@ const DemoPassword = "demo-password-1"
 // A registry that has not served yet (registrations imported before the
 // first start) gets its keys at this start. newKeys (--new-keys) is the
 // way on when a key is lost for good.
-func checkSigningKeys(ctx context.Context, log *slog.Logger, db *store.DB, dataDir, markerCopy string, newKeys bool) error {
+func checkSigningKeys(ctx context.Context, log *slog.Logger, db *store.DB, dataDir, markerCopy string, newKeys bool) (err error) {
+	replaced := false
+	if newKeys {
+		// An operator who gave --new-keys to replace a key that is
+		// there must not believe it replaced.
+		defer func() {
+			if err == nil && !replaced {
+				log.Warn("--new-keys changed nothing: no key this registry has used is missing, and the keys in the data directory, if any, are kept. To replace a key that is there, use ipreg key rotate or ipreg key rotate-certificate", "data_dir", dataDir)
+			}
+		}()
+	}
 	var markers []string
 	for _, m := range []string{filepath.Join(dataDir, publish.MarkerFile), markerCopy} {
 		if _, err := os.Stat(m); m != "" && err == nil {
@@ -80,10 +90,12 @@ func checkSigningKeys(ctx context.Context, log *slog.Logger, db *store.DB, dataD
 			}
 			log.Warn("feed signing key lost: --new-keys makes a new one; every agent must be given it (--trust-key)", "marker_kept_as", aside)
 		}
+		replaced = true
 	}
 	if ok, err := (certificate.Keys{Dir: dataDir}).Exists(); err != nil {
 		return fmt.Errorf("certificate signing key: %w", err)
 	} else if !ok && newKeys {
+		replaced = true
 		log.Warn("certificate signing key lost: --new-keys makes a new one; the certificates the lost key signed no longer verify, and their holders need new ones (download them again)")
 	} else if !ok {
 		c, err := db.Counts(ctx)

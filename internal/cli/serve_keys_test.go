@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -128,9 +129,11 @@ func TestServeNeedsTheDocumentKey(t *testing.T) {
 // nothing is made; --new-keys is the way on when they are lost for good.
 func TestServeNeedsItsSigningKeys(t *testing.T) {
 	ctx := context.Background()
+	var logged bytes.Buffer
 	start := func(dataDir string, newKeys bool) error {
+		logged.Reset()
 		s := &Server{Config: ServeConfig{Listen: "127.0.0.1:0", Demo: true, FeedPoll: time.Second, JobsInterval: time.Hour, NewKeys: newKeys},
-			log: slog.New(slog.DiscardHandler)}
+			log: slog.New(slog.NewTextHandler(&logged, nil))}
 		s.Config.db.dataDir = dataDir
 		err := s.Start(ctx, io.Discard)
 		s.Close()
@@ -214,5 +217,20 @@ func TestServeNeedsItsSigningKeys(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dataDir, k)); err != nil {
 			t.Errorf("serve --new-keys made no %s: %v", k, err)
 		}
+	}
+	if strings.Contains(logged.String(), "changed nothing") {
+		t.Errorf("serve --new-keys that made keys says it changed nothing: %s", logged.String())
+	}
+	// Given while the keys are there, it keeps them and says so (tester:
+	// it said nothing, and an operator could believe them replaced).
+	feedKey, _ := os.ReadFile(filepath.Join(dataDir, "feed-signing-key.pem"))
+	if err := start(dataDir, true); err != nil {
+		t.Fatalf("serve --new-keys with its keys = %v", err)
+	}
+	if now, _ := os.ReadFile(filepath.Join(dataDir, "feed-signing-key.pem")); !bytes.Equal(now, feedKey) {
+		t.Error("serve --new-keys replaced a feed key that was there")
+	}
+	if !strings.Contains(logged.String(), "--new-keys changed nothing") || !strings.Contains(logged.String(), "ipreg key rotate") {
+		t.Errorf("serve --new-keys with its keys logged %q; want a warning that it changed nothing and the way to rotate", logged.String())
 	}
 }
