@@ -129,6 +129,14 @@ func TestFormAddressAsLink(t *testing.T) {
 	if tried < 10 {
 		t.Fatalf("only %d POST-only routes in the table: the test reads it wrong", tried)
 	}
+	// The reverse: a form sent to a page that only opens (tester: it was
+	// told to use the page's button).
+	for _, path := range []string{"/verify", "/dashboard"} {
+		p := b.post(path, nil)
+		if p.status != http.StatusMethodNotAllowed || p.header.Get("Allow") != "GET, HEAD" || !strings.Contains(p.body, "takes no form") || strings.Contains(p.body, "use its button") {
+			t.Errorf("POST %s (a page) = %d, Allow %q, want 405, Allow GET, HEAD and a page saying it takes no form", path, p.status, p.header.Get("Allow"))
+		}
+	}
 	if p := b.get("/no-such-page"); p.status != http.StatusNotFound || p.header.Get("Allow") != "" {
 		t.Errorf("GET /no-such-page = %d, Allow %q, want 404 and no Allow", p.status, p.header.Get("Allow"))
 	}

@@ -252,8 +252,15 @@ func (s *Server) Handler() http.Handler {
 		// A form's address opened as a link (a bookmark of /logout, a
 		// reload after a refused post) is there, for another method:
 		// 405 with Allow, as the API answers (RFC 9110, 15.5.6).
+		// A page's address sent a form (a script, a stale form) is
+		// told the reverse.
 		if allow := otherMethods(mux, r); len(allow) > 0 {
 			w.Header().Set("Allow", strings.Join(allow, ", "))
+			if slices.Contains(allow, http.MethodGet) {
+				s.errorPage(w, r, http.StatusMethodNotAllowed, "This page takes no form",
+					"This address is a page to open, and takes no form. Open it from its link or the menu, or start from the home page.")
+				return
+			}
 			s.errorPage(w, r, http.StatusMethodNotAllowed, "Use the page's button",
 				"This address is for sending a form, and does not open as a link. Go back to the page and use its button, or start from the home page.")
 			return
@@ -290,6 +297,9 @@ func otherMethods(mux *http.ServeMux, r *http.Request) []string {
 		probe.Method = m
 		if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/" {
 			allow = append(allow, m)
+			if m == http.MethodGet {
+				allow = append(allow, http.MethodHead) // served for every GET route
+			}
 		}
 	}
 	return allow

@@ -60,6 +60,11 @@ func TestPageSecurity(t *testing.T) {
 			t.Errorf("cross-site refusal with %s offers a logged-in person Sign up and Log in", h[0])
 		}
 	}
+	// Nor does the home page's body offer a logged-in applicant "Sign
+	// up and apply" (tester): a new application instead.
+	if p := b.get("/"); strings.Contains(p.body, `href="/signup"`) || !strings.Contains(p.body, `class="button" href="/applications/new"`) {
+		t.Errorf("the home page offers a logged-in applicant to sign up, or no new application")
+	}
 	// In the person's language: the refusal reads no session, but the
 	// language cookie.
 	b.get("/lang/ur?next=/")
