@@ -20,6 +20,62 @@ func Create(dir, name string, b []byte, perm os.FileMode) error {
 	return write(dir, name, b, perm, os.Link)
 }
 
+// WriteNew writes b to dir/name, which must not exist yet, in place: no
+// temporary file and no rename. It is for a file nothing reads until the
+// caller has recorded its name elsewhere (a sealed document, recorded in
+// the database after WriteNew returns), so a crash can leave only a
+// partial file no record names, for the caller's sweep to remove; in
+// exchange the file's fsync also carries its directory entry, where a
+// rename after the fsync needs a second journal commit for the
+// directory's (ext4, XFS). The directory is still fsynced, as POSIX
+// requires. A name that exists is an error satisfying
+// errors.Is(err, fs.ErrExist), and is left as it was; on any other error
+// the partial file is removed.
+func WriteNew(dir, name string, b []byte, perm os.FileMode) error {
+	durable, err := StartNew(dir, name, b, perm)
+	if err != nil {
+		return err
+	}
+	return durable()
+}
+
+// StartNew is WriteNew returning once b is written, before it is on
+// disk: the fsyncs run meanwhile, and durable waits for them (any number
+// of calls, each with the same result). The caller must call durable
+// before it records the name anywhere, and before it removes the file.
+// On an error from durable the file is removed.
+func StartNew(dir, name string, b []byte, perm os.FileMode) (durable func() error, err error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, name)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		os.Remove(path)
+		return nil, err
+	}
+	done := make(chan struct{})
+	var syncErr error
+	go func() {
+		defer close(done)
+		syncErr = finish(f, func() error { return nil })
+		if syncErr == nil {
+			syncErr = syncDir(dir)
+		}
+		if syncErr != nil {
+			os.Remove(path)
+		}
+	}()
+	return func() error {
+		<-done
+		return syncErr
+	}, nil
+}
+
 // WriteAt writes b into dir/name at offset at, after cutting off anything
 // from at on, and fsyncs it (and the directory, if it created the file):
 // an append to a log whose last whole record ends at at. The file is

@@ -67,3 +67,40 @@ func TestWriteAt(t *testing.T) {
 		}
 	}
 }
+
+// WriteNew and StartNew write a new file in place: the content under its
+// own name, no temporary file, and an existing file is refused and left
+// as it was.
+func TestWriteNew(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "shard")
+	if err := WriteNew(dir, "doc_a", []byte("sealed a"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	durable, err := StartNew(dir, "doc_b", []byte("sealed b"), 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // any number of calls, one result
+		if err := durable(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := WriteNew(dir, "doc_a", []byte("another"), 0o600); !errors.Is(err, fs.ErrExist) {
+		t.Errorf("WriteNew over an existing file = %v, want fs.ErrExist", err)
+	}
+	if _, err := StartNew(dir, "doc_b", []byte("another"), 0o600); !errors.Is(err, fs.ErrExist) {
+		t.Errorf("StartNew over an existing file = %v, want fs.ErrExist", err)
+	}
+	for name, want := range map[string]string{"doc_a": "sealed a", "doc_b": "sealed b"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil || string(b) != want {
+			t.Errorf("%s holds %q, %v; want %q", name, b, err, want)
+		}
+		if st, err := os.Stat(filepath.Join(dir, name)); err != nil || st.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, %v; want 0600", name, st.Mode().Perm(), err)
+		}
+	}
+	if es, _ := os.ReadDir(dir); len(es) != 2 {
+		t.Errorf("the directory holds %d entries, want the 2 files: %v", len(es), es)
+	}
+}

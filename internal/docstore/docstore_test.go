@@ -3,6 +3,8 @@ package docstore
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -20,6 +22,11 @@ func TestRoundTripAndTampering(t *testing.T) {
 	secret := []byte("%PDF-1.7 CNIC 35202-1234567-1 secret content %%EOF")
 	if err := s.Put(ctx, "doc_a", secret); err != nil {
 		t.Fatal(err)
+	}
+	// An id is never written twice: a second Put is refused and the
+	// first content stays.
+	if err := s.Put(ctx, "doc_a", []byte("other")); !errors.Is(err, fs.ErrExist) {
+		t.Errorf("a second Put of doc_a = %v, want fs.ErrExist", err)
 	}
 	got, err := s.Get(ctx, "doc_a")
 	if err != nil || !bytes.Equal(got, secret) {

@@ -198,7 +198,12 @@ type Document struct {
 
 // Blobs keeps document contents. Implementations encrypt at rest.
 type Blobs interface {
-	Put(ctx context.Context, id string, content []byte) error
+	// Start stores a new document's content under its new id (ids are
+	// never reused) and returns once it is written; durable waits until
+	// it is on disk, and is called before the document is recorded. A
+	// partial file a crash leaves behind is for SweepDocuments to remove,
+	// as no record names it.
+	Start(ctx context.Context, id string, content []byte) (durable func() error, err error)
 	Get(ctx context.Context, id string) ([]byte, error)
 	Delete(ctx context.Context, id string) error // no error when absent
 }
@@ -568,9 +573,13 @@ func (s *Service) UploadPrepared(ctx context.Context, actor *User, p *UploadPerm
 	sum := sha256.Sum256(in.Content)
 	d := &Document{ID: auth.RandomID("doc"), ApplicationID: appID, Kind: kind, Filename: cleanFilename(in.Filename, ctype),
 		ContentType: ctype, Size: int64(len(in.Content)), SHA256: hex.EncodeToString(sum[:]), UploadedAt: s.Now(), UploadedBy: actor.ID}
-	if err := s.blobs.Put(ctx, d.ID, in.Content); err != nil {
+	durable, err := s.blobs.Start(ctx, d.ID, in.Content)
+	if err != nil {
 		return nil, fmt.Errorf("store document: %w", err)
 	}
+	// The file's fsyncs run while this waits for the writer's turn and
+	// checks the application; the record commits only once the file is
+	// on disk, so a crash never leaves a record without its file.
 	_, err = s.ownTx(ctx, actor, appID, func(tx Tx, a *Application) error {
 		if err := documentsAddable(ctx, tx, a); err != nil {
 			return err
@@ -588,9 +597,16 @@ func (s *Service) UploadPrepared(ctx context.Context, actor *User, p *UploadPerm
 		if err := tx.CreateDocument(ctx, d); err != nil {
 			return err
 		}
-		return s.event(ctx, tx, actor, a, "document_added", d.Kind.Describe())
+		if err := s.event(ctx, tx, actor, a, "document_added", d.Kind.Describe()); err != nil {
+			return err
+		}
+		if err := durable(); err != nil {
+			return fmt.Errorf("store document: %w", err)
+		}
+		return nil
 	})
 	if err != nil {
+		durable() // the fsyncs are over before the file is removed
 		if derr := s.blobs.Delete(context.WithoutCancel(ctx), d.ID); derr != nil {
 			s.log.Error("document: remove content after a failed upload", "document", d.ID, "err", derr)
 		}

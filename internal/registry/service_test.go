@@ -27,7 +27,7 @@ type harness struct {
 	// db and blobs are the service's own store and document store, for
 	// tests that write what an older release left behind.
 	db    Store
-	blobs Blobs
+	blobs *docstore.Store
 	// cfg is the service's configuration.
 	cfg Config
 	// box is the recording Mailer and Texter, when the configuration has
