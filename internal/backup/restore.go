@@ -46,6 +46,13 @@ type RestoreOptions struct {
 	// when it cannot know the last one issued (SkipRegistrationNumbers);
 	// 0 is DefaultRegistrationGap.
 	RegistrationGap int64
+	// CarryFrom is the database the restore replaces, still readable (a
+	// PostgreSQL URL or an SQLite file), for a documents-only restore: its
+	// erasures, credentials and ended tokens since the backup are carried
+	// into the restored database (registry.Service.CarryAccess). A full
+	// restore with Force carries from the SQLite database it replaces
+	// without being told; CarryFrom names another one.
+	CarryFrom string
 }
 
 // DefaultRegistrationGap is the registration numbers skipped after a
@@ -87,6 +94,12 @@ type Restored struct {
 	// replaced (the current one, or ones the replaced retired list held)
 	// that it added to the retired keys, so their certificates verify.
 	CertificateKeysRetired int
+	// Carried is what the restore carried from the database it replaced
+	// (CarryAccess): erasures, credentials and ended tokens made after
+	// the backup; nil when there was no such database of this registry.
+	Carried *registry.AccessCarried
+	// CarriedFrom is that database, redacted.
+	CarriedFrom string
 	// Replaced is where the database and documents the restore replaced
 	// are kept.
 	Replaced Replaced
@@ -300,6 +313,13 @@ func checkDocumentsDatabase(ctx context.Context, o RestoreOptions, m *Manifest) 
 	}
 	if n > 0 {
 		return nil, fmt.Errorf("the database %s is in use: %d other sessions are connected to it (a running ipreg serve, psql, …). A documents-only restore starts a new feed session in it: stop every server and session using it, then restore; nothing was changed", store.Redact(dsn), n)
+	}
+	if o.CarryFrom != "" {
+		old, err := openCarrySource(ctx, db, o.CarryFrom, true)
+		if err != nil {
+			return nil, fmt.Errorf("%w; nothing was changed", err)
+		}
+		old.Close()
 	}
 	var inBackup []string
 	for _, f := range m.Files {
@@ -840,6 +860,18 @@ func prepareDatabase(ctx context.Context, path, dataDir string, m *Manifest, o R
 		return 0, 0, err
 	}
 	res.OtherRegistry = other
+	from := o.CarryFrom
+	if from == "" && !other && exists(filepath.Join(dataDir, DatabaseName)) {
+		from = filepath.Join(dataDir, DatabaseName)
+	}
+	if from != "" {
+		if res.Carried, err = carryAccess(ctx, db, from, filepath.Join(filepath.Dir(path), documentsDir), o.CarryFrom != ""); err != nil {
+			return 0, 0, fmt.Errorf("%w; nothing was changed", err)
+		}
+		if res.Carried != nil {
+			res.CarriedFrom = store.Redact(from)
+		}
+	}
 	// Always a gap on top: numbers may have been issued after the backup
 	// that the replaced database does not hold either (a restore of the
 	// restore, another replica's), and an operator told to restore again
@@ -1111,6 +1143,12 @@ func afterDocuments(ctx context.Context, o RestoreOptions, res *Restored) (feeds
 		return len(marks), 0, fmt.Errorf("the documents are in place, but %w", err)
 	}
 	res.RegistrationGap = gapOf(o)
+	if o.CarryFrom != "" {
+		if res.Carried, err = carryAccess(ctx, db, o.CarryFrom, filepath.Join(o.DataDir, documentsDir), true); err != nil {
+			return len(marks), 0, fmt.Errorf("the documents are in place, but %w", err)
+		}
+		res.CarriedFrom = store.Redact(o.CarryFrom)
+	}
 	ids, err := db.LiveDocumentIDs(ctx)
 	if err != nil {
 		return len(marks), 0, fmt.Errorf("%w", err)
@@ -1125,4 +1163,74 @@ func afterDocuments(ctx context.Context, o RestoreOptions, res *Restored) (feeds
 		}
 	}
 	return len(marks), missing, nil
+}
+
+// carryAccess carries into restored what from, the database the restore
+// replaces, says about erasures, credentials and ended tokens since the
+// backup (registry.Service.CarryAccess), then removes from docsDir the
+// files of the documents the re-applied erasures purged. From must hold
+// this registry (the same audit genesis): when it holds none or
+// another's, nothing is carried and the result is nil, or, when explicit
+// (--carry-from), it is an error.
+func carryAccess(ctx context.Context, restored *store.DB, from, docsDir string, explicit bool) (*registry.AccessCarried, error) {
+	old, err := openCarrySource(ctx, restored, from, explicit)
+	if err != nil || old == nil {
+		return nil, err
+	}
+	defer old.Close()
+	svc := registry.NewService(restored, registry.Config{})
+	got, err := svc.CarryAccess(ctx, old)
+	if err != nil {
+		return nil, fmt.Errorf("carry erasures and credentials from %s: %w", store.Redact(from), err)
+	}
+	for _, id := range got.DocumentsPurged {
+		rel, err := docstore.RelPath(id)
+		if err != nil {
+			continue
+		}
+		if err := os.Remove(filepath.Join(docsDir, filepath.FromSlash(rel))); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return got, fmt.Errorf("remove the file of document %s, purged with its account's erasure: %w", id, err)
+		}
+	}
+	return got, nil
+}
+
+// openCarrySource opens from for carryAccess, checking that it holds the
+// registry restored holds; see there for nil.
+func openCarrySource(ctx context.Context, restored *store.DB, from string, explicit bool) (*store.DB, error) {
+	refuse := func(format string, args ...any) (*store.DB, error) {
+		if !explicit {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("--carry-from %s: "+format, append([]any{store.Redact(from)}, args...)...)
+	}
+	if !store.IsPostgres(from) {
+		if _, err := os.Stat(strings.TrimPrefix(from, "sqlite://")); err != nil {
+			return refuse("%v", err)
+		}
+	}
+	old, err := store.Open(ctx, from)
+	if err != nil {
+		return refuse("%v", err)
+	}
+	ok, err := old.HasSchema(ctx)
+	if err != nil || !ok {
+		old.Close()
+		return refuse("it holds no registry")
+	}
+	mine, err := restored.AuditGenesis(ctx)
+	if err != nil {
+		old.Close()
+		return nil, err
+	}
+	theirs, err := old.AuditGenesis(ctx)
+	if err != nil {
+		old.Close()
+		return refuse("%v", err)
+	}
+	if mine == "" || mine != theirs {
+		old.Close()
+		return refuse("it holds another registry (its audit trail begins differently): give the database this backup was taken from")
+	}
+	return old, nil
 }

@@ -92,6 +92,7 @@ func runRestore(ctx context.Context, args []string, env Env, stdio IO) error {
 	fs.StringVar(&o.From, "from", "", "the backup: the directory or tar file ipreg backup wrote")
 	fs.BoolVar(&o.DocumentsOnly, "documents-only", false, "restore a --documents-only backup into --data-dir, for the database given by --db (PostgreSQL, restored with pg_restore)")
 	fs.BoolVar(&o.Force, "force", false, "replace the database, documents and keys the data directory holds; nothing is deleted: what it replaces is kept in replaced-<time>/, a replaced key beside it as <name>.replaced-<time>")
+	fs.StringVar(&o.CarryFrom, "carry-from", "", "the database this restore replaces, if it can still be read (a PostgreSQL URL or an SQLite file): what it says was erased, disabled, changed or logged out since the backup is carried into the restored database. A full restore --force carries from the SQLite database it replaces without it")
 	fs.Int64Var(&o.RegistrationGap, "registration-gap", backup.DefaultRegistrationGap, "registration numbers to skip when the restore cannot know the last one issued (a PostgreSQL dump, or a new directory): more than were issued after the backup was taken")
 	d.register(fs)
 	if err := parse(fs, args, env); err != nil {
@@ -143,6 +144,18 @@ func runRestore(ctx context.Context, args []string, env Env, stdio IO) error {
 		}
 		fmt.Fprintf(stdio.Stdout, "  registration numbers: %d skipped after %s, the next %s, so that none issued after the backup is given again; if more than %d were issued since it was taken, restore again (--force) with a larger --registration-gap\n",
 			res.RegistrationGap, from, strings.Join(next, ", "), res.RegistrationGap)
+	}
+	if c := res.Carried; c != nil {
+		fmt.Fprintf(stdio.Stdout, "  carried from %s, as it stood after the backup: %d accounts its holders deleted erased again (%d applications withdrawn, %d documents purged), %d users' passwords, two-factor setups or disabled states, %d sessions and API tokens ended\n",
+			res.CarriedFrom, len(c.AccountsErased), c.ApplicationsWithdrawn, len(c.DocumentsPurged), c.UsersUpdated, c.TokensEnded)
+		if len(c.Registrations) > 0 {
+			fmt.Fprintf(stdio.Stdout, "  WARNING: registrations %s are active in the restored database, but their holders deleted their accounts after the backup, so they had ended: end them (revoke, giving the reason) before agents are told\n", strings.Join(c.Registrations, ", "))
+		}
+		if len(c.Appeals) > 0 {
+			fmt.Fprintf(stdio.Stdout, "  WARNING: appeals of applications %s are pending in the restored database, but their appellants deleted their accounts after the backup: uphold them, so that no registration is made for an erased account\n", strings.Join(c.Appeals, ", "))
+		}
+	} else {
+		fmt.Fprintln(stdio.Stdout, "  NOT carried: no database this restore replaces could be read (give it with --carry-from if it still exists). Accounts deleted, staff disabled, passwords changed and tokens ended after the backup are as the backup had them: re-apply them before serving (README, Backup and restore)")
 	}
 	if res.OtherRegistry {
 		fmt.Fprintf(stdio.Stdout, "  WARNING: %s held another registry (its audit trail begins differently): nothing of it was carried into this one (neither its registration numbers nor its certificate keys); its database is kept as said above\n", d.dataDir)

@@ -1,0 +1,257 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ipreg/ipreg/internal/auth"
+	"github.com/ipreg/ipreg/internal/backup"
+	"github.com/ipreg/ipreg/internal/docstore"
+	"github.com/ipreg/ipreg/internal/registry"
+	"github.com/ipreg/ipreg/internal/store"
+	"github.com/ipreg/ipreg/internal/store/storetest"
+	"github.com/ipreg/ipreg/internal/testbin"
+)
+
+// carryScene is what happens between a backup and its restore that the
+// restore must not undo: alice deletes her account (a draft with a
+// document), bob logs out and deletes his API token, carol's password is
+// changed, dave is disabled. Erin changes nothing: her session must
+// survive the restore.
+type carryScene struct {
+	alice, bob, carol, dave, erin *writer
+	aliceDoc, bobAPI, erinToken   string
+}
+
+// before builds the scene's state as the backup will hold it.
+func carryBefore(t *testing.T, base string) *carryScene {
+	t.Helper()
+	c := &carryScene{alice: newWriter(t, base, "1"), bob: newWriter(t, base, "2"), carol: newWriter(t, base, "3"),
+		dave: newWriter(t, base, "4"), erin: newWriter(t, base, "5")}
+	var app struct{ ID string }
+	if err := c.alice.call("POST", "/api/v1/applications", "application/json", []byte(`{"category":"company_vpn","operator_id":"ptcl","subscriber_id":"PTCL-0042","addresses":["14.1.104.0/24"],"vpn":{"protocol":"wireguard"},"purpose":"Staff reach head-office systems from home."}`), http.StatusCreated, &app); err != nil {
+		t.Fatal(err)
+	}
+	ct, body := testbin.Multipart("cnic_front", "front.pdf", testbin.PDF("alice's CNIC"))
+	var doc struct{ ID string }
+	if err := c.alice.call("POST", "/api/v1/applications/"+app.ID+"/documents", ct, body, http.StatusCreated, &doc); err != nil {
+		t.Fatal(err)
+	}
+	c.aliceDoc = doc.ID
+	var tok struct{ Token string }
+	if err := c.bob.call("POST", "/api/v1/tokens", "application/json", []byte(`{"name":"integration"}`), http.StatusCreated, &tok); err != nil {
+		t.Fatal(err)
+	}
+	c.bobAPI = tok.Token
+	c.erinToken = c.erin.token
+	return c
+}
+
+// after makes the changes the backup does not hold; dsn is the live
+// registry's database, for what has no API route (a password reset's
+// new hash, an admin's disable).
+func (c *carryScene) after(t *testing.T, base, dsn string) {
+	t.Helper()
+	if err := c.alice.call("POST", "/api/v1/me/delete", "application/json", []byte(`{"password":"correct horse battery","confirm":true}`), http.StatusOK, nil); err != nil {
+		t.Fatal(err)
+	}
+	var toks []struct{ ID, Name string }
+	if err := c.bob.call("GET", "/api/v1/tokens", "", nil, http.StatusOK, &toks); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range toks {
+		if k.Name == "integration" {
+			if err := c.bob.call("DELETE", "/api/v1/tokens/"+k.ID, "", nil, http.StatusNoContent, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := c.bob.call("POST", "/api/v1/logout", "", nil, http.StatusNoContent, nil); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	hash, err := auth.HashPassword("a new password, reset", auth.TestParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Write(ctx, func(tx registry.Tx) error {
+		for email, change := range map[string]func(u *registry.User){
+			"it3@example.com.pk": func(u *registry.User) { u.PasswordHash = hash },
+			"it4@example.com.pk": func(u *registry.User) { u.Disabled = true },
+		} {
+			u, err := tx.UserByEmail(ctx, email)
+			if err != nil {
+				return err
+			}
+			change(u)
+			if err := tx.UpdateUser(ctx, u); err != nil {
+				return err
+			}
+			if u.Disabled {
+				if err := tx.DeleteUserTokens(ctx, u.ID); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// check asks the restored server what the scene's people can do.
+func (c *carryScene) check(t *testing.T, base, dataDir string) {
+	t.Helper()
+	get := func(token string) int {
+		req, _ := http.NewRequest("GET", base+"/api/v1/me", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	login := func(email, password string) int {
+		w := &writer{base: base}
+		err := w.call("POST", "/api/v1/login", "application/json", []byte(fmt.Sprintf(`{"email":%q,"password":%q}`, email, password)), http.StatusOK, nil)
+		if err == nil {
+			return http.StatusOK
+		}
+		return http.StatusUnauthorized
+	}
+	for _, tc := range []struct {
+		what string
+		got  int
+		want int
+	}{
+		{"alice's session (account deleted after the backup)", get(c.alice.token), http.StatusUnauthorized},
+		{"alice's log-in", login("it1@example.com.pk", "correct horse battery"), http.StatusUnauthorized},
+		{"bob's session (logged out after the backup)", get(c.bob.token), http.StatusUnauthorized},
+		{"bob's API token (deleted after the backup)", get(c.bobAPI), http.StatusUnauthorized},
+		{"bob's log-in", login("it2@example.com.pk", "correct horse battery"), http.StatusOK},
+		{"carol's old password", login("it3@example.com.pk", "correct horse battery"), http.StatusUnauthorized},
+		{"carol's new password", login("it3@example.com.pk", "a new password, reset"), http.StatusOK},
+		{"dave's session (disabled after the backup)", get(c.dave.token), http.StatusUnauthorized},
+		{"dave's log-in", login("it4@example.com.pk", "correct horse battery"), http.StatusUnauthorized},
+		{"erin's session (nothing changed)", get(c.erinToken), http.StatusOK},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("%s: %d, want %d", tc.what, tc.got, tc.want)
+		}
+	}
+	docs, _, err := docstore.ListFiles(dataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := docs[c.aliceDoc]; ok {
+		t.Errorf("alice's document %s is in the restored documents: her account's erasure purged it", c.aliceDoc)
+	}
+}
+
+// The restore carries what the replaced database knows of erasures,
+// credentials and ended tokens (registry.Service.CarryAccess): over the
+// SQLite registry it replaces, without being told.
+func TestRestoreCarriesAccessSQLite(t *testing.T) {
+	dataDir := t.TempDir()
+	s := startServer(t, dataDir, "")
+	base := "http://" + s.Addr.String()
+	c := carryBefore(t, base)
+	to := filepath.Join(t.TempDir(), "b")
+	if code, out, errOut := run(t, nil, "", "backup", "--data-dir", dataDir, "--to", to); code != 0 {
+		t.Fatalf("backup = %d %s %s", code, out, errOut)
+	}
+	c.after(t, base, filepath.Join(dataDir, backup.DatabaseName))
+	s.Close()
+	code, out, errOut := run(t, nil, "", "restore", "--from", to, "--data-dir", dataDir, "--force")
+	if code != 0 {
+		t.Fatalf("restore = %d %s %s", code, out, errOut)
+	}
+	want := "1 accounts its holders deleted erased again (1 applications withdrawn, 1 documents purged), 2 users' passwords, two-factor setups or disabled states, "
+	if !strings.Contains(out, want) || strings.Contains(out, "NOT carried") {
+		t.Errorf("restore output lacks %q:\n%s", want, out)
+	}
+	r := startServer(t, dataDir, "")
+	defer r.Close()
+	c.check(t, "http://"+r.Addr.String(), dataDir)
+	if code, out, errOut := run(t, nil, "", "audit", "verify", "--data-dir", dataDir); code != 0 {
+		t.Errorf("audit verify after the restore = %d %s %s", code, out, errOut)
+	}
+
+	// A restore with nothing to carry from says so.
+	fresh := t.TempDir()
+	for _, k := range backup.KeyFiles {
+		if b, err := os.ReadFile(filepath.Join(dataDir, k)); err == nil {
+			os.WriteFile(filepath.Join(fresh, k), b, 0o600)
+		}
+	}
+	code, out, errOut = run(t, nil, "", "restore", "--from", to, "--data-dir", fresh)
+	if code != 0 || !strings.Contains(out, "NOT carried") {
+		t.Errorf("restore into a new directory = %d %s %s; want it to say nothing was carried", code, out, errOut)
+	}
+	// --carry-from naming another registry is refused, changing nothing.
+	other := t.TempDir()
+	fill(t, other, "", "9", 1)
+	code, out, errOut = run(t, nil, "", "restore", "--from", to, "--data-dir", fresh, "--force", "--carry-from", filepath.Join(other, backup.DatabaseName))
+	if code != 1 || !strings.Contains(errOut, "another registry") || !strings.Contains(errOut, "nothing was changed") {
+		t.Errorf("restore --carry-from another registry = %d %s %s", code, out, errOut)
+	}
+}
+
+// On PostgreSQL the dump is restored into a new database and the old
+// one, if it can still be read, is named by --carry-from.
+func TestRestoreCarriesAccessPostgres(t *testing.T) {
+	for _, tool := range []string{"pg_dump", "pg_restore"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			storetest.SkipOrFail(t, tool+" is not installed (Debian package postgresql-client)")
+		}
+	}
+	dsn := storetest.DSN(t, "postgres")
+	dataDir := t.TempDir()
+	s := startServer(t, dataDir, dsn)
+	base := "http://" + s.Addr.String()
+	c := carryBefore(t, base)
+	dir := t.TempDir()
+	dump, docs := filepath.Join(dir, "ipreg.dump"), filepath.Join(dir, "documents.tar")
+	if out, err := exec.Command("pg_dump", "--format=custom", "--file="+dump, dsn).CombinedOutput(); err != nil {
+		t.Fatalf("pg_dump: %v %s", err, out)
+	}
+	if code, out, errOut := run(t, nil, "", "backup", "--documents-only", "--data-dir", dataDir, "--to", docs); code != 0 {
+		t.Fatalf("backup --documents-only = %d %s %s", code, out, errOut)
+	}
+	c.after(t, base, dsn)
+	s.Close()
+	target := storetest.DSN(t, "postgres")
+	if out, err := exec.Command("pg_restore", "--no-owner", "--dbname="+target, dump).CombinedOutput(); err != nil {
+		t.Fatalf("pg_restore: %v %s", err, out)
+	}
+	newDir := t.TempDir()
+	for _, k := range backup.KeyFiles {
+		if b, err := os.ReadFile(filepath.Join(dataDir, k)); err == nil {
+			os.WriteFile(filepath.Join(newDir, k), b, 0o600)
+		}
+	}
+	code, out, errOut := run(t, nil, "", "restore", "--documents-only", "--from", docs, "--data-dir", newDir, "--db", target, "--carry-from", dsn)
+	if code != 0 {
+		t.Fatalf("restore = %d %s %s", code, out, errOut)
+	}
+	want := "1 accounts its holders deleted erased again (1 applications withdrawn, 1 documents purged)"
+	if !strings.Contains(out, want) || strings.Contains(out, "NOT carried") {
+		t.Errorf("restore output lacks %q:\n%s", want, out)
+	}
+	r := startServer(t, newDir, target)
+	defer r.Close()
+	c.check(t, "http://"+r.Addr.String(), newDir)
+}
