@@ -98,7 +98,9 @@ type Restored struct {
 	// (CarryAccess): erasures, credentials and ended tokens made after
 	// the backup; nil when there was no such database of this registry.
 	Carried *registry.AccessCarried
-	// CarriedFrom is that database, redacted.
+	// CarriedFrom is that database, redacted, when --carry-from named it;
+	// "" when it was the SQLite database the restore replaced, now in
+	// Replaced.Dir.
 	CarriedFrom string
 	// Replaced is where the database and documents the restore replaced
 	// are kept.
@@ -315,7 +317,7 @@ func checkDocumentsDatabase(ctx context.Context, o RestoreOptions, m *Manifest) 
 		return nil, fmt.Errorf("the database %s is in use: %d other sessions are connected to it (a running ipreg serve, psql, …). A documents-only restore starts a new feed session in it: stop every server and session using it, then restore; nothing was changed", store.Redact(dsn), n)
 	}
 	if o.CarryFrom != "" {
-		old, err := openCarrySource(ctx, db, o.CarryFrom, true)
+		old, _, err := openCarrySource(ctx, db, o.CarryFrom, true)
 		if err != nil {
 			return nil, fmt.Errorf("%w; nothing was changed", err)
 		}
@@ -868,7 +870,7 @@ func prepareDatabase(ctx context.Context, path, dataDir string, m *Manifest, o R
 		if res.Carried, err = carryAccess(ctx, db, from, filepath.Join(filepath.Dir(path), documentsDir), o.CarryFrom != ""); err != nil {
 			return 0, 0, fmt.Errorf("%w; nothing was changed", err)
 		}
-		if res.Carried != nil {
+		if res.Carried != nil && o.CarryFrom != "" {
 			res.CarriedFrom = store.Redact(from)
 		}
 	}
@@ -1173,13 +1175,13 @@ func afterDocuments(ctx context.Context, o RestoreOptions, res *Restored) (feeds
 // another's, nothing is carried and the result is nil, or, when explicit
 // (--carry-from), it is an error.
 func carryAccess(ctx context.Context, restored *store.DB, from, docsDir string, explicit bool) (*registry.AccessCarried, error) {
-	old, err := openCarrySource(ctx, restored, from, explicit)
+	old, newer, err := openCarrySource(ctx, restored, from, explicit)
 	if err != nil || old == nil {
 		return nil, err
 	}
 	defer old.Close()
 	svc := registry.NewService(restored, registry.Config{})
-	got, err := svc.CarryAccess(ctx, old)
+	got, err := svc.CarryAccess(ctx, old, newer)
 	if err != nil {
 		return nil, fmt.Errorf("carry erasures and credentials from %s: %w", store.Redact(from), err)
 	}
@@ -1196,41 +1198,64 @@ func carryAccess(ctx context.Context, restored *store.DB, from, docsDir string, 
 }
 
 // openCarrySource opens from for carryAccess, checking that it holds the
-// registry restored holds; see there for nil.
-func openCarrySource(ctx context.Context, restored *store.DB, from string, explicit bool) (*store.DB, error) {
-	refuse := func(format string, args ...any) (*store.DB, error) {
-		if !explicit {
-			return nil, nil
+// registry restored holds; see there for nil. Newer is true when from's
+// audit chain goes on from restored's last entry: only then are its
+// credentials and tokens newer than the backup's. One older than it
+// (restoring a newer backup over an older copy) or one that went another
+// way would put older passwords and disables back; erasures, which are
+// never undone, carry from any copy of this registry. An explicit from
+// whose chain ends where restored's does is the backup's own state (the
+// restored database named twice, or another copy of the backup): refused,
+// as it would carry nothing while the restore said it carried (tester
+// t10).
+func openCarrySource(ctx context.Context, restored *store.DB, from string, explicit bool) (old *store.DB, newer bool, err error) {
+	refuse := func(format string, args ...any) (*store.DB, bool, error) {
+		if old != nil {
+			old.Close()
 		}
-		return nil, fmt.Errorf("--carry-from %s: "+format, append([]any{store.Redact(from)}, args...)...)
+		if !explicit {
+			return nil, false, nil
+		}
+		return nil, false, fmt.Errorf("--carry-from %s: "+format, append([]any{store.Redact(from)}, args...)...)
 	}
 	if !store.IsPostgres(from) {
 		if _, err := os.Stat(strings.TrimPrefix(from, "sqlite://")); err != nil {
 			return refuse("%v", err)
 		}
 	}
-	old, err := store.Open(ctx, from)
-	if err != nil {
+	if old, err = store.Open(ctx, from); err != nil {
+		old = nil
 		return refuse("%v", err)
 	}
-	ok, err := old.HasSchema(ctx)
-	if err != nil || !ok {
-		old.Close()
+	if ok, err := old.HasSchema(ctx); err != nil || !ok {
 		return refuse("it holds no registry")
 	}
 	mine, err := restored.AuditGenesis(ctx)
 	if err != nil {
 		old.Close()
-		return nil, err
+		return nil, false, err
 	}
 	theirs, err := old.AuditGenesis(ctx)
 	if err != nil {
-		old.Close()
 		return refuse("%v", err)
 	}
 	if mine == "" || mine != theirs {
-		old.Close()
 		return refuse("it holds another registry (its audit trail begins differently): give the database this backup was taken from")
 	}
-	return old, nil
+	seq, hash, err := restored.AuditHead(ctx)
+	if err != nil {
+		old.Close()
+		return nil, false, err
+	}
+	oldSeq, oldHash, err := old.AuditHead(ctx)
+	if err != nil {
+		return refuse("%v", err)
+	}
+	if oldSeq == seq && oldHash == hash && explicit {
+		return refuse("its audit trail ends where the backup's does: it is the database being restored, or another copy of the backup, and holds nothing made since. Name the database the restore replaces, as it stood before the restore (on SQLite, a full restore --force finds it by itself)")
+	}
+	if newer, err = old.Continues(ctx, seq, hash); err != nil {
+		return refuse("%v", err)
+	}
+	return old, newer, nil
 }

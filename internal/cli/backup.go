@@ -146,10 +146,17 @@ func runRestore(ctx context.Context, args []string, env Env, stdio IO) error {
 			res.RegistrationGap, from, strings.Join(next, ", "), res.RegistrationGap)
 	}
 	if c := res.Carried; c != nil {
-		fmt.Fprintf(stdio.Stdout, "  carried from %s, as it stood after the backup: %d accounts its holders deleted erased again (%d applications withdrawn, %d documents purged), %d users' passwords, two-factor setups or disabled states, %d sessions and API tokens ended\n",
-			res.CarriedFrom, len(c.AccountsErased), c.ApplicationsWithdrawn, len(c.DocumentsPurged), c.UsersUpdated, c.TokensEnded)
+		from := res.CarriedFrom
+		if from == "" {
+			from = "the database it replaced (now " + filepath.Join(res.Replaced.Dir, backup.DatabaseName) + ")"
+		}
+		fmt.Fprintf(stdio.Stdout, "  carried from %s, as it stood after the backup: %d accounts its holders deleted erased again (%d applications withdrawn, %d documents purged, %d registrations ended), %d users' passwords, two-factor setups or disabled states, %d sessions and API tokens ended\n",
+			from, len(c.AccountsErased), c.ApplicationsWithdrawn, len(c.DocumentsPurged), len(c.RegistrationsEnded), c.UsersUpdated, c.TokensEnded)
+		if c.CredentialsSkipped {
+			fmt.Fprintf(stdio.Stdout, "  passwords, two-factor setups, disabled states and tokens were NOT carried: %s is not newer than the backup (its audit trail does not go on from the backup's last entry), so they would be older; only erasures, which are never undone, were\n", from)
+		}
 		if len(c.Registrations) > 0 {
-			fmt.Fprintf(stdio.Stdout, "  WARNING: registrations %s are active in the restored database, but their holders deleted their accounts after the backup, so they had ended: end them (revoke, giving the reason) before agents are told\n", strings.Join(c.Registrations, ", "))
+			fmt.Fprintf(stdio.Stdout, "  WARNING: registrations %s are active in the restored database, but their holders deleted their accounts after the backup, so they had ended, and the database it replaced does not say how: once ipreg serve starts they are in the allowlist again, so have a reviewer propose their revocation and a supervisor confirm it at once, giving the reason \"holder's account deleted before the restore\"\n", strings.Join(c.Registrations, ", "))
 		}
 		if len(c.Appeals) > 0 {
 			fmt.Fprintf(stdio.Stdout, "  WARNING: appeals of applications %s are pending in the restored database, but their appellants deleted their accounts after the backup: uphold them, so that no registration is made for an erased account\n", strings.Join(c.Appeals, ", "))

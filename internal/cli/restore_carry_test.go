@@ -25,15 +25,16 @@ import (
 // changed, dave is disabled. Erin changes nothing: her session must
 // survive the restore.
 type carryScene struct {
-	alice, bob, carol, dave, erin *writer
-	aliceDoc, bobAPI, erinToken   string
+	alice, bob, carol, dave, erin, frank *writer
+	aliceDoc, bobAPI, erinToken          string
+	frankReg                             string // approved before the backup, surrendered after
 }
 
 // before builds the scene's state as the backup will hold it.
 func carryBefore(t *testing.T, base string) *carryScene {
 	t.Helper()
 	c := &carryScene{alice: newWriter(t, base, "1"), bob: newWriter(t, base, "2"), carol: newWriter(t, base, "3"),
-		dave: newWriter(t, base, "4"), erin: newWriter(t, base, "5")}
+		dave: newWriter(t, base, "4"), erin: newWriter(t, base, "5"), frank: newWriter(t, base, "6")}
 	var app struct{ ID string }
 	if err := c.alice.call("POST", "/api/v1/applications", "application/json", []byte(`{"category":"company_vpn","operator_id":"ptcl","subscriber_id":"PTCL-0042","addresses":["14.1.104.0/24"],"vpn":{"protocol":"wireguard"},"purpose":"Staff reach head-office systems from home."}`), http.StatusCreated, &app); err != nil {
 		t.Fatal(err)
@@ -50,7 +51,52 @@ func carryBefore(t *testing.T, base string) *carryScene {
 	}
 	c.bobAPI = tok.Token
 	c.erinToken = c.erin.token
+	c.frankReg = approved(t, base, c.frank)
 	return c
+}
+
+// approved files an application of w's through to approval (operator
+// confirmation, reviewer's decision) and returns its registration number.
+func approved(t *testing.T, base string, w *writer) string {
+	t.Helper()
+	staff := func(email string) *writer {
+		s := &writer{base: base}
+		var tok struct{ Token string }
+		if err := s.call("POST", "/api/v1/login", "application/json", []byte(fmt.Sprintf(`{"email":%q,"password":"demo-password-1"}`, email)), http.StatusOK, &tok); err != nil {
+			t.Fatal(err)
+		}
+		s.token = tok.Token
+		return s
+	}
+	var app struct{ ID string }
+	if err := w.call("POST", "/api/v1/applications", "application/json", []byte(`{"category":"company_vpn","operator_id":"ptcl","subscriber_id":"PTCL-0606","addresses":["14.1.105.0/28"],"vpn":{"protocol":"wireguard"},"purpose":"Staff reach head-office systems from home."}`), http.StatusCreated, &app); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range registry.RequiredDocuments(registry.CategoryCompany) {
+		ct, body := testbin.Multipart(string(r.Kinds[0]), "scan.pdf", testbin.PDF("frank's "+string(r.Kinds[0])))
+		if err := w.call("POST", "/api/v1/applications/"+app.ID+"/documents", ct, body, http.StatusCreated, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.call("POST", "/api/v1/applications/"+app.ID+"/submit", "application/json", []byte(`{}`), http.StatusOK, nil); err != nil {
+		t.Fatal(err)
+	}
+	op := staff("operator.ptcl@demo.test")
+	var checks []struct{ ID string }
+	if err := op.call("GET", "/api/v1/operator/checks?application_id="+app.ID, "", nil, http.StatusOK, &checks); err != nil || len(checks) != 1 {
+		t.Fatalf("operator checks: %v, %v", checks, err)
+	}
+	if err := op.call("POST", "/api/v1/operator/checks/"+checks[0].ID, "application/json", []byte(`{"result":"confirmed"}`), http.StatusOK, nil); err != nil {
+		t.Fatal(err)
+	}
+	var out struct{ Registration struct{ Number string } }
+	if err := staff("reviewer@demo.test").call("POST", "/api/v1/applications/"+app.ID+"/decision", "application/json", []byte(`{"decision":"approve"}`), http.StatusOK, &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.Registration.Number == "" {
+		t.Fatal("approved without a registration number")
+	}
+	return out.Registration.Number
 }
 
 // after makes the changes the backup does not hold; dsn is the live
@@ -59,6 +105,13 @@ func carryBefore(t *testing.T, base string) *carryScene {
 func (c *carryScene) after(t *testing.T, base, dsn string) {
 	t.Helper()
 	if err := c.alice.call("POST", "/api/v1/me/delete", "application/json", []byte(`{"password":"correct horse battery","confirm":true}`), http.StatusOK, nil); err != nil {
+		t.Fatal(err)
+	}
+	// Frank surrenders his registration, then deletes his account.
+	if err := c.frank.call("POST", "/api/v1/registrations/"+c.frankReg+"/surrender", "application/json", []byte(`{"reason":"The office closed."}`), http.StatusOK, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.frank.call("POST", "/api/v1/me/delete", "application/json", []byte(`{"password":"correct horse battery","confirm":true}`), http.StatusOK, nil); err != nil {
 		t.Fatal(err)
 	}
 	var toks []struct{ ID, Name string }
@@ -152,6 +205,19 @@ func (c *carryScene) check(t *testing.T, base, dataDir string) {
 			t.Errorf("%s: %d, want %d", tc.what, tc.got, tc.want)
 		}
 	}
+	if got := login("it6@example.com.pk", "correct horse battery"); got != http.StatusUnauthorized {
+		t.Errorf("frank's log-in (account deleted after the backup): %d, want 401", got)
+	}
+	rev := &writer{base: base}
+	var tok struct{ Token string }
+	if err := rev.call("POST", "/api/v1/login", "application/json", []byte(`{"email":"reviewer@demo.test","password":"demo-password-1"}`), http.StatusOK, &tok); err != nil {
+		t.Fatal(err)
+	}
+	rev.token = tok.Token
+	var reg struct{ Status string }
+	if err := rev.call("GET", "/api/v1/registrations/"+c.frankReg, "", nil, http.StatusOK, &reg); err != nil || reg.Status != "surrendered" {
+		t.Errorf("frank's registration %s after the restore: %q, %v; want surrendered, as its holder left it before deleting the account", c.frankReg, reg.Status, err)
+	}
 	docs, _, err := docstore.ListFiles(dataDir)
 	if err != nil {
 		t.Fatal(err)
@@ -179,7 +245,7 @@ func TestRestoreCarriesAccessSQLite(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("restore = %d %s %s", code, out, errOut)
 	}
-	want := "1 accounts its holders deleted erased again (1 applications withdrawn, 1 documents purged), 2 users' passwords, two-factor setups or disabled states, "
+	want := "2 accounts its holders deleted erased again (1 applications withdrawn, 1 documents purged, 1 registrations ended), 2 users' passwords, two-factor setups or disabled states, "
 	if !strings.Contains(out, want) || strings.Contains(out, "NOT carried") {
 		t.Errorf("restore output lacks %q:\n%s", want, out)
 	}
@@ -208,6 +274,29 @@ func TestRestoreCarriesAccessSQLite(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, "another registry") || !strings.Contains(errOut, "nothing was changed") {
 		t.Errorf("restore --carry-from another registry = %d %s %s", code, out, errOut)
 	}
+
+	// --carry-from naming the backup's own database (or the restored one
+	// twice) would carry nothing: refused (tester t10).
+	code, out, errOut = run(t, nil, "", "restore", "--from", to, "--data-dir", fresh, "--force", "--carry-from", filepath.Join(to, backup.DatabaseName))
+	if code != 1 || !strings.Contains(errOut, "ends where the backup's does") || !strings.Contains(errOut, "nothing was changed") {
+		t.Errorf("restore --carry-from the backup's own database = %d %s %s", code, out, errOut)
+	}
+
+	// A newer backup restored over an older copy (fresh holds the first
+	// backup, taken before carol's new password): the older copy's
+	// credentials must not be carried, or her old password would work
+	// again.
+	newer := filepath.Join(t.TempDir(), "newer")
+	if code, out, errOut := run(t, nil, "", "backup", "--data-dir", dataDir, "--to", newer); code != 0 {
+		t.Fatalf("backup = %d %s %s", code, out, errOut)
+	}
+	code, out, errOut = run(t, nil, "", "restore", "--from", newer, "--data-dir", fresh, "--force")
+	if code != 0 || !strings.Contains(out, "were NOT carried") || !strings.Contains(out, "is not newer than the backup") {
+		t.Errorf("restore of a newer backup over an older copy = %d %s %s; want it to say the credentials were not carried", code, out, errOut)
+	}
+	f := startServer(t, fresh, "")
+	defer f.Close()
+	c.check(t, "http://"+f.Addr.String(), fresh)
 }
 
 // On PostgreSQL the dump is restored into a new database and the old
@@ -243,11 +332,20 @@ func TestRestoreCarriesAccessPostgres(t *testing.T) {
 			os.WriteFile(filepath.Join(newDir, k), b, 0o600)
 		}
 	}
-	code, out, errOut := run(t, nil, "", "restore", "--documents-only", "--from", docs, "--data-dir", newDir, "--db", target, "--carry-from", dsn)
+	// The restored database named as the one to carry from: refused,
+	// nothing changed (tester t10).
+	code, out, errOut := run(t, nil, "", "restore", "--documents-only", "--from", docs, "--data-dir", newDir, "--db", target, "--carry-from", target)
+	if code != 1 || !strings.Contains(errOut, "ends where the backup's does") || !strings.Contains(errOut, "nothing was changed") {
+		t.Errorf("restore --carry-from the restored database = %d %s %s", code, out, errOut)
+	}
+	if ids, _, err := docstore.ListFiles(newDir); err != nil || len(ids) > 0 {
+		t.Errorf("the refused restore placed %d documents (%v)", len(ids), err)
+	}
+	code, out, errOut = run(t, nil, "", "restore", "--documents-only", "--from", docs, "--data-dir", newDir, "--db", target, "--carry-from", dsn)
 	if code != 0 {
 		t.Fatalf("restore = %d %s %s", code, out, errOut)
 	}
-	want := "1 accounts its holders deleted erased again (1 applications withdrawn, 1 documents purged)"
+	want := "2 accounts its holders deleted erased again (1 applications withdrawn, 1 documents purged, 1 registrations ended)"
 	if !strings.Contains(out, want) || strings.Contains(out, "NOT carried") {
 		t.Errorf("restore output lacks %q:\n%s", want, out)
 	}

@@ -21,10 +21,17 @@ type AccessCarried struct {
 	// as held). Documents of decided applications stay until their
 	// retention ends, as DeleteAccount keeps them.
 	DocumentsPurged []string
+	// RegistrationsEnded are the registrations of those accounts the
+	// restored database held active and the replaced one had ended (the
+	// holder surrendered them, or they were revoked or expired, before
+	// deleting the account, as DeleteAccount requires): ended again, with
+	// the replaced database's status, so the new feed session leaves them
+	// out.
+	RegistrationsEnded []string // numbers
 	// Registrations and Appeals are what the erased accounts still hold
-	// in the restored database, active or pending: they ended before the
-	// deletion (DeleteAccount refuses otherwise), but the restore cannot
-	// know how. Staff end the registrations and decide the appeals.
+	// in the restored database, active or pending, that the replaced one
+	// does not say how they ended: staff end the registrations and decide
+	// the appeals.
 	Registrations []string // numbers
 	Appeals       []string // application ids
 	// UsersUpdated counts users whose password, two-factor setup or
@@ -34,6 +41,9 @@ type AccessCarried struct {
 	// database held that the replaced one no longer did (logged out,
 	// deleted, ended by a password reset or a disable).
 	TokensEnded int
+	// CredentialsSkipped is set when CarryAccess was told the replaced
+	// database is not newer than the backup: only erasures were carried.
+	CredentialsSkipped bool
 }
 
 // CarryAccess brings into this service's store, a database just
@@ -53,28 +63,47 @@ type AccessCarried struct {
 //     documents of drafts and withdrawn applications purged, those of
 //     decided ones kept until their retention ends, the personal data
 //     blanked (Tx.EraseAccount), and account.deleted recorded with
-//     "reapplied": true;
+//     "reapplied": true; its registrations that from had ended are ended
+//     again with from's status (surrendered, revoked, expired), leaving
+//     the allowlist;
 //   - a user in both gets from's password hash, disabled state and
 //     two-factor setup (the newer credential wins, never the older);
 //   - a token (session or API token) this store holds and from does not
 //     is ended.
 //
+// The last two only when newer: the caller found from's audit chain
+// going on from this store's last entry. From an older copy they would
+// put older credentials back; erasures, which are never undone, carry
+// from any copy.
+//
 // Users, accounts and tokens that only this store has, or only from, are
 // left: what was made after the backup is not in it, and what only the
 // backup has was deleted as a whole (nothing the person can use). The
 // audit log gets restore.access_carried with the counts.
-func (s *Service) CarryAccess(ctx context.Context, from Store) (*AccessCarried, error) {
+func (s *Service) CarryAccess(ctx context.Context, from Store, newer bool) (*AccessCarried, error) {
 	type oldUser struct {
 		u      *User
 		tokens map[string]bool
 	}
 	old := map[string]*oldUser{}
+	ended := map[string]RegStatus{} // erased accounts' registrations from had ended, by number
 	err := from.Read(ctx, func(tx Tx) error {
 		us, err := tx.ListUsers(ctx)
 		if err != nil {
 			return err
 		}
 		for _, u := range us {
+			if ErasedEmail(u.Email) && u.AccountID != "" {
+				regs, err := tx.ListRegistrations(ctx, RegFilter{AccountID: u.AccountID})
+				if err != nil {
+					return err
+				}
+				for _, r := range regs {
+					if r.Status != RegActive {
+						ended[r.Number] = r.Status
+					}
+				}
+			}
 			ts, err := tx.ListTokens(ctx, u.ID)
 			if err != nil {
 				return err
@@ -92,7 +121,7 @@ func (s *Service) CarryAccess(ctx context.Context, from Store) (*AccessCarried, 
 	}
 	out := &AccessCarried{}
 	err = s.store.Write(ctx, func(tx Tx) error {
-		*out = AccessCarried{}
+		*out = AccessCarried{CredentialsSkipped: !newer}
 		now := s.Now()
 		set, err := tx.Settings(ctx)
 		if err != nil {
@@ -113,6 +142,9 @@ func (s *Service) CarryAccess(ctx context.Context, from Store) (*AccessCarried, 
 					erase[u.AccountID] = true
 				}
 				continue
+			}
+			if !newer || ErasedEmail(u.Email) {
+				continue // an erased user gets no credential back
 			}
 			if u.PasswordHash != o.u.PasswordHash || u.Disabled != o.u.Disabled || u.TOTPSecret != o.u.TOTPSecret ||
 				!u.TOTPEnabledAt.Equal(o.u.TOTPEnabledAt) || u.TOTPLastStep < o.u.TOTPLastStep {
@@ -146,13 +178,14 @@ func (s *Service) CarryAccess(ctx context.Context, from Store) (*AccessCarried, 
 				}
 			}
 		}) {
-			if err := s.reErase(ctx, tx, acc, now, set, out); err != nil {
+			if err := s.reErase(ctx, tx, acc, now, set, ended, out); err != nil {
 				return fmt.Errorf("erase account %s again: %w", acc, err)
 			}
 		}
 		return s.record(ctx, tx, System, "restore.access_carried", "registry", "restore", map[string]any{
 			"accounts_erased": len(out.AccountsErased), "applications_withdrawn": out.ApplicationsWithdrawn,
-			"documents_purged": len(out.DocumentsPurged), "users_updated": out.UsersUpdated, "tokens_ended": out.TokensEnded})
+			"documents_purged": len(out.DocumentsPurged), "registrations_ended": len(out.RegistrationsEnded),
+			"users_updated": out.UsersUpdated, "tokens_ended": out.TokensEnded, "credentials_carried": newer})
 	})
 	if err != nil {
 		return nil, err
@@ -164,13 +197,24 @@ func (s *Service) CarryAccess(ctx context.Context, from Store) (*AccessCarried, 
 // CarryAccess: its conditions held when the holder deleted it, so what
 // is still in progress here is withdrawn, and what is still active or
 // pending is reported, not decided.
-func (s *Service) reErase(ctx context.Context, tx Tx, acc string, now time.Time, set Settings, out *AccessCarried) error {
+func (s *Service) reErase(ctx context.Context, tx Tx, acc string, now time.Time, set Settings, ended map[string]RegStatus, out *AccessCarried) error {
 	regs, err := tx.ListRegistrations(ctx, RegFilter{AccountID: acc, Status: RegActive})
 	if err != nil {
 		return err
 	}
 	for _, r := range regs {
-		out.Registrations = append(out.Registrations, r.Number)
+		to, ok := ended[r.Number]
+		if !ok {
+			out.Registrations = append(out.Registrations, r.Number)
+			continue
+		}
+		if r, err = tx.Registration(ctx, r.Number, true); err != nil {
+			return err
+		}
+		if err := s.end(ctx, tx, System, r, to, ""); err != nil {
+			return err
+		}
+		out.RegistrationsEnded = append(out.RegistrationsEnded, r.Number)
 	}
 	appeals, err := tx.ListAppeals(ctx, AppealFilter{AccountID: acc, State: AppealPending})
 	if err != nil {

@@ -218,3 +218,32 @@ func (s *DB) AuditGenesis(ctx context.Context) (string, error) {
 	}
 	return h, nil
 }
+
+// AuditHead is the last sealed entry of the audit chain: its sequence
+// number and hash (0 and "" while the chain is empty).
+func (s *DB) AuditHead(ctx context.Context) (seq int64, hash string, err error) {
+	err = s.db.QueryRowContext(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&seq, &hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, "", nil
+	}
+	if err != nil {
+		return 0, "", fmt.Errorf("audit head: %w", err)
+	}
+	return seq, hash, nil
+}
+
+// Continues reports whether this database's audit chain holds the entry
+// seq with hash: whether it is the same registry as a copy whose head
+// that is, carried on from it (newer, or the same), rather than an older
+// copy or one that went another way after a restore.
+func (s *DB) Continues(ctx context.Context, seq int64, hash string) (bool, error) {
+	var h string
+	err := s.db.QueryRowContext(ctx, s.d.rebind(`SELECT hash FROM audit_log WHERE seq = ?`), seq).Scan(&h)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("audit entry %d: %w", seq, err)
+	}
+	return h == hash, nil
+}

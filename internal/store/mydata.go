@@ -15,8 +15,8 @@ import (
 // blanked (its identity key freed, so the CNIC or NTN can sign up again);
 // its users get the tombstone e-mail address, no password, no TOTP, and
 // are disabled; their tokens, reset links and remembered login clients go;
-// its applications lose the subscriber id, purpose, payment reference and
-// VPN endpoints, and the operator checks' snapshots the subscriber id and
+// its applications lose the subscriber id (also in the key of what an
+// operator confirmed), purpose, payment reference and VPN endpoints, and the operator checks' snapshots the subscriber id and
 // holder name; appeals lose their statement and surrendered registrations
 // the holder's reason. Messages to its users' e-mail addresses or its mobile
 // number (unless another account gives that number too), sent or not,
@@ -44,8 +44,11 @@ func (t *tx) EraseAccount(ctx context.Context, accountID string, at time.Time) e
 		{"login clients", `DELETE FROM login_clients WHERE user_id IN (SELECT id FROM users WHERE account_id = ?)`},
 		{"users", `UPDATE users SET email = '` + registry.ErasedEmailPrefix + `' || id || '` + registry.ErasedEmailDomain + `',
 			password_hash = '', disabled = 1, totp_secret = '', totp_enabled_at = '' WHERE account_id = ?`},
-		{"applications", `UPDATE applications SET subscriber_id = '', purpose = '', payment_reference = '', vpn_endpoints = '[]'
-			WHERE account_id = ?`},
+		// checked_items is the operator, subscriber id and items an
+		// operator last confirmed (registry.Application.CheckedItems):
+		// the subscriber id again (tester t10).
+		{"applications", `UPDATE applications SET subscriber_id = '', purpose = '', payment_reference = '', vpn_endpoints = '[]',
+			checked_items = '' WHERE account_id = ?`},
 		{"checks", `UPDATE checks SET subscriber_id = '', holder_name = ''
 			WHERE application_id IN (SELECT id FROM applications WHERE account_id = ?)`},
 		// What the person wrote in their own words: an appeal's statement

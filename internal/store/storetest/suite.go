@@ -1851,6 +1851,7 @@ func testEraseAccount(t *testing.T, db *store.DB) {
 		for _, id := range []string{"acc_a", "acc_b"} {
 			a := sampleApp("app_"+id, id)
 			a.State = registry.StateOperatorCheck
+			a.CheckedItems = "ptcl|" + a.SubscriberID + "|14.1.104.0/24" // what an operator confirmed: the subscriber id too
 			if err := tx.CreateApplication(ctx, a); err != nil {
 				return err
 			}
@@ -1920,7 +1921,7 @@ func testEraseAccount(t *testing.T, db *store.DB) {
 			t.Errorf("the erased user's login client remains: %v, %v", seen, err)
 		}
 		app, err := tx.Application(ctx, "app_acc_a", false)
-		if err != nil || app.SubscriberID != "" || app.Purpose != "" || len(app.VPN.Endpoints) != 0 || app.HolderName != "" || len(app.Addresses) != 3 || app.State != registry.StateOperatorCheck {
+		if err != nil || app.SubscriberID != "" || app.CheckedItems != "" || app.Purpose != "" || len(app.VPN.Endpoints) != 0 || app.HolderName != "" || len(app.Addresses) != 3 || app.State != registry.StateOperatorCheck {
 			t.Errorf("erased application = %+v, %v", app, err)
 		}
 		c, err := tx.Check(ctx, "chk_acc_a", false)
@@ -1933,7 +1934,7 @@ func testEraseAccount(t *testing.T, db *store.DB) {
 		appB, _ := tx.Application(ctx, "app_acc_b", false)
 		cb, _ := tx.Check(ctx, "chk_acc_b", false)
 		if _, err := tx.TokenByHash(ctx, "h_acc_b"); err != nil || b.Name != "Holder acc_b" || ub.Email != "acc_b@example.com" || ub.Disabled ||
-			appB.SubscriberID != "PTCL-001" || cb.HolderName != "Holder acc_b" {
+			appB.SubscriberID != "PTCL-001" || appB.CheckedItems != "ptcl|PTCL-001|14.1.104.0/24" || cb.HolderName != "Holder acc_b" {
 			t.Errorf("another account changed: %+v %+v %+v %+v (%v)", b, ub, appB, cb, err)
 		}
 
