@@ -77,7 +77,11 @@ type Manifest struct {
 	// lacks, certificate-keys-retired among them, which no data directory
 	// needs until its first rotation (tester t4).
 	KeysApart []string `json:"keys_apart,omitempty"`
-	Files     []File   `json:"files"` // every file but the manifest, sorted by path
+	// KeyIdentities are the public identities of the key files the data
+	// directory held (keyIdentities), kept or not: a restore warns when
+	// the keys it finds are another registry's.
+	KeyIdentities map[string]string `json:"key_identities,omitempty"`
+	Files         []File            `json:"files"` // every file but the manifest, sorted by path
 }
 
 // File is one file of a backup: its slash-separated path inside the
@@ -172,6 +176,13 @@ func Take(ctx context.Context, o Options) (*Manifest, error) {
 	}
 	if !o.IncludeKeys {
 		m.KeysApart = PresentKeyFiles(o.DataDir)
+	}
+	ids, err := keyIdentities(o.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("read the keys' public identities: %w", err)
+	}
+	if len(ids) > 0 {
+		m.KeyIdentities = ids
 	}
 	if o.IncludeKeys {
 		for _, name := range KeyFiles {

@@ -105,6 +105,10 @@ type Restored struct {
 	// Replaced is where the database and documents the restore replaced
 	// are kept.
 	Replaced Replaced
+	// ForeignKeys say, one sentence each, which key the data directory
+	// held that is not the registry's of the backup nor followed from it
+	// by a rotation (foreignKeys): another registry's, copied by mistake.
+	ForeignKeys []string
 	// KeysReplaced maps each key file that held another key than the
 	// backup's (replaced under Force) to where the replaced key is kept.
 	KeysReplaced map[string]string
@@ -236,6 +240,9 @@ func Restore(ctx context.Context, o RestoreOptions) (res *Restored, err error) {
 	}
 	if err := ownLikeDir(o.DataDir); err != nil {
 		return nil, fmt.Errorf("restored, but giving the files the data directory's owner: %w; chown them before starting ipreg serve", err)
+	}
+	if res.ForeignKeys, err = foreignKeys(o.DataDir, m, keys); err != nil {
+		return nil, fmt.Errorf("restored, but reading the keys it found: %w", err)
 	}
 	for _, k := range KeyFiles { // in KeyFiles' order
 		if !slices.Contains(requiredKeys, k) && !slices.Contains(m.KeysApart, k) {

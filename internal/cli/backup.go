@@ -178,6 +178,9 @@ func runRestore(ctx context.Context, args []string, env Env, stdio IO) error {
 		fmt.Fprintf(stdio.Stdout, "  WARNING: %s held another key than the backup's: the replaced key is kept as %s. What it opened or signed (documents, certificates, the feed agents trust) needs it: keep it with your key backup, or put it back with ipreg serve stopped\n",
 			k, res.KeysReplaced[k])
 	}
+	for _, w := range res.ForeignKeys {
+		fmt.Fprintf(stdio.Stdout, "  WARNING: %s\n", w)
+	}
 	if len(res.KeysMissing) > 0 {
 		fmt.Fprintf(stdio.Stdout, "  keys MISSING in %s: %s. Copy them from your key backup before starting ipreg serve: once a registry has served, it refuses to start without the keys it used (new ones would open no restored document, and no agent or verifier would trust them).\n",
 			d.dataDir, strings.Join(res.KeysMissing, ", "))

@@ -353,3 +353,49 @@ func TestRestoreCarriesAccessPostgres(t *testing.T) {
 	defer r.Close()
 	c.check(t, "http://"+r.Addr.String(), newDir)
 }
+
+// Keys kept apart and copied back from the wrong place (another
+// registry's feed and certificate keys beside this one's document key)
+// are named at the restore, before ipreg serve signs with them; this
+// registry's own keys draw no warning.
+func TestRestoreWarnsOfAnotherRegistrysKeys(t *testing.T) {
+	dataDir, otherDir := t.TempDir(), t.TempDir()
+	fill(t, dataDir, "", "1", 1)
+	fill(t, otherDir, "", "9", 1)
+	to := filepath.Join(t.TempDir(), "b.tar")
+	if code, out, errOut := run(t, nil, "", "backup", "--data-dir", dataDir, "--to", to); code != 0 {
+		t.Fatalf("backup = %d %s %s", code, out, errOut)
+	}
+	for _, tc := range []struct {
+		name  string
+		from  map[string]string // key file: the directory it is copied from
+		warns []string
+	}{
+		{"this registry's keys", map[string]string{docstore.KeyFile: dataDir, "feed-signing-key.pem": dataDir, "certificate-signing-key.pem": dataDir}, nil},
+		{"another registry's feed and certificate keys", map[string]string{docstore.KeyFile: dataDir, "feed-signing-key.pem": otherDir, "certificate-signing-key.pem": otherDir},
+			[]string{"WARNING: feed-signing-key.pem in", "it is another registry's key", "WARNING: certificate-signing-key.pem in", "would not verify"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			target := t.TempDir()
+			for k, dir := range tc.from {
+				b, err := os.ReadFile(filepath.Join(dir, k))
+				if err != nil {
+					t.Fatal(err)
+				}
+				os.WriteFile(filepath.Join(target, k), b, 0o600)
+			}
+			code, out, errOut := run(t, nil, "", "restore", "--from", to, "--data-dir", target)
+			if code != 0 {
+				t.Fatalf("restore = %d %s %s", code, out, errOut)
+			}
+			if tc.warns == nil && strings.Contains(out, "WARNING") {
+				t.Errorf("restore with this registry's keys warns:\n%s", out)
+			}
+			for _, w := range tc.warns {
+				if !strings.Contains(out, w) {
+					t.Errorf("restore output lacks %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+}
