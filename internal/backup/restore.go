@@ -217,6 +217,14 @@ func Restore(ctx context.Context, o RestoreOptions) (res *Restored, err error) {
 	if res.ContentsChecked, err = checkContents(ctx, stage, o, m, named); err != nil {
 		return nil, err
 	}
+	if !o.DocumentsOnly && o.CarryFrom != "" {
+		// Before prepareDatabase writes the feed-state marker into the
+		// data directory: a refused --carry-from changes nothing (tester
+		// t11 found the marker left in a new directory).
+		if err := checkCarryFrom(ctx, filepath.Join(stage, DatabaseName), o.CarryFrom); err != nil {
+			return nil, err
+		}
+	}
 	if !o.DocumentsOnly {
 		if res.Feeds, res.SerialsRaised, err = prepareDatabase(ctx, filepath.Join(stage, DatabaseName), o.DataDir, m, o, res); err != nil {
 			return nil, err
@@ -879,6 +887,9 @@ func prepareDatabase(ctx context.Context, path, dataDir string, m *Manifest, o R
 		}
 		if res.Carried != nil && o.CarryFrom != "" {
 			res.CarriedFrom = store.Redact(from)
+			if same, _ := sameFile(o.CarryFrom, filepath.Join(dataDir, DatabaseName)); same {
+				res.CarriedFrom = "" // moved into replaced-<time>/ by the restore: named there
+			}
 		}
 	}
 	// Always a gap on top: numbers may have been issued after the backup
@@ -1265,4 +1276,38 @@ func openCarrySource(ctx context.Context, restored *store.DB, from string, expli
 		return refuse("%v", err)
 	}
 	return old, newer, nil
+}
+
+// checkCarryFrom refuses an explicit --carry-from that openCarrySource
+// would refuse, against the staged database at staged, before anything
+// changes.
+func checkCarryFrom(ctx context.Context, staged, from string) error {
+	db, err := store.Open(ctx, staged)
+	if err != nil {
+		return fmt.Errorf("open the backup's database: %w", err)
+	}
+	defer db.Close()
+	old, _, err := openCarrySource(ctx, db, from, true)
+	if err != nil {
+		return fmt.Errorf("%w; nothing was changed", err)
+	}
+	old.Close()
+	return nil
+}
+
+// sameFile reports whether the SQLite files a and b (sqlite:// or plain
+// paths) are one file.
+func sameFile(a, b string) (bool, error) {
+	if store.IsPostgres(a) || store.IsPostgres(b) {
+		return false, nil
+	}
+	fa, err := os.Stat(strings.TrimPrefix(a, "sqlite://"))
+	if err != nil {
+		return false, err
+	}
+	fb, err := os.Stat(strings.TrimPrefix(b, "sqlite://"))
+	if err != nil {
+		return false, err
+	}
+	return os.SameFile(fa, fb), nil
 }

@@ -150,8 +150,12 @@ func runRestore(ctx context.Context, args []string, env Env, stdio IO) error {
 		if from == "" {
 			from = "the database it replaced (now " + filepath.Join(res.Replaced.Dir, backup.DatabaseName) + ")"
 		}
-		fmt.Fprintf(stdio.Stdout, "  carried from %s, as it stood after the backup: %d accounts its holders deleted erased again (%d applications withdrawn, %d documents purged, %d registrations ended), %d users' passwords, two-factor setups or disabled states, %d sessions and API tokens ended\n",
-			from, len(c.AccountsErased), c.ApplicationsWithdrawn, len(c.DocumentsPurged), len(c.RegistrationsEnded), c.UsersUpdated, c.TokensEnded)
+		since := ", as it stood after the backup"
+		if c.CredentialsSkipped {
+			since = ""
+		}
+		fmt.Fprintf(stdio.Stdout, "  carried from %s%s: %d accounts its holders deleted erased again (%d applications withdrawn, %d documents purged, %d registrations ended), %d users' passwords, two-factor setups or disabled states, %d sessions and API tokens ended\n",
+			from, since, len(c.AccountsErased), c.ApplicationsWithdrawn, len(c.DocumentsPurged), len(c.RegistrationsEnded), c.UsersUpdated, c.TokensEnded)
 		if c.CredentialsSkipped {
 			fmt.Fprintf(stdio.Stdout, "  passwords, two-factor setups, disabled states and tokens were NOT carried: %s is not newer than the backup (its audit trail does not go on from the backup's last entry), so they would be older; only erasures, which are never undone, were\n", from)
 		}

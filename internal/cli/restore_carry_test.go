@@ -275,6 +275,15 @@ func TestRestoreCarriesAccessSQLite(t *testing.T) {
 		t.Errorf("restore --carry-from another registry = %d %s %s", code, out, errOut)
 	}
 
+	// Refused into a new directory, it leaves no directory behind (tester
+	// t11: the feed-state marker stayed, and serve then refused for want
+	// of the feed key).
+	newDir := filepath.Join(t.TempDir(), "new")
+	code, out, errOut = run(t, nil, "", "restore", "--from", to, "--data-dir", newDir, "--carry-from", filepath.Join(t.TempDir(), "nope.db"))
+	if _, err := os.Stat(newDir); code != 1 || !strings.Contains(errOut, "nothing was changed") || err == nil {
+		t.Errorf("restore --carry-from a missing file into a new directory = %d %s %s; the directory exists afterwards: %v", code, out, errOut, err == nil)
+	}
+
 	// --carry-from naming the backup's own database (or the restored one
 	// twice) would carry nothing: refused (tester t10).
 	code, out, errOut = run(t, nil, "", "restore", "--from", to, "--data-dir", fresh, "--force", "--carry-from", filepath.Join(to, backup.DatabaseName))

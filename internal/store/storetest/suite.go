@@ -1868,14 +1868,22 @@ func testEraseAccount(t *testing.T, db *store.DB) {
 		return nil
 	})
 	// Messages to acc_a's e-mail go with it; acc_b's, and the SMS to the
-	// mobile number both accounts give, stay.
+	// mobile number both accounts give, stay, unless the SMS is about
+	// acc_a's application (its key says so, tester t11).
 	write(t, db, func(tx registry.Tx) error {
-		for i, to := range []string{"acc_a@example.com", "acc_b@example.com", "923001234567"} {
+		for i, to := range []string{"acc_a@example.com", "acc_b@example.com", "923001234567", "923001234567", "923001234567"} {
 			ch := registry.ChannelEmail
-			if i == 2 {
+			if i >= 2 {
 				ch = registry.ChannelSMS
 			}
-			if _, err := tx.EnqueueMessage(ctx, &registry.Message{ID: fmt.Sprintf("msg_%d", i), Key: fmt.Sprintf("k%d", i), Channel: ch,
+			key := fmt.Sprintf("k%d", i)
+			switch i {
+			case 3:
+				key = "app:app_acc_a:approved:1:sms"
+			case 4:
+				key = "app:app_acc_b:approved:1:sms"
+			}
+			if _, err := tx.EnqueueMessage(ctx, &registry.Message{ID: fmt.Sprintf("msg_%d", i), Key: key, Channel: ch,
 				Template: "approved", Recipient: to, Lang: "en", Data: map[string]string{}, State: registry.MessagePending,
 				NextAt: t0, CreatedAt: t0, StartedAt: t0}); err != nil {
 				return err
@@ -1891,8 +1899,13 @@ func testEraseAccount(t *testing.T, db *store.DB) {
 			to = append(to, m.Recipient)
 		}
 		slices.Sort(to)
-		if err != nil || !slices.Equal(to, []string{"923001234567", "acc_b@example.com"}) {
-			t.Errorf("messages after erasing acc_a go to %v (%v); want acc_b's and the shared number's", to, err)
+		var keys []string
+		for _, m := range ms {
+			keys = append(keys, m.Key)
+		}
+		slices.Sort(keys)
+		if err != nil || !slices.Equal(to, []string{"923001234567", "923001234567", "acc_b@example.com"}) || !slices.Equal(keys, []string{"app:app_acc_b:approved:1:sms", "k1", "k2"}) {
+			t.Errorf("messages after erasing acc_a: to %v, keys %v (%v); want acc_b's, the shared number's and acc_b's application's", to, keys, err)
 		}
 		return nil
 	})
