@@ -143,6 +143,9 @@ func Restore(ctx context.Context, o RestoreOptions) (res *Restored, err error) {
 	// as it was (tester).
 	_, dirErr := os.Stat(o.DataDir)
 	_, lockErr := os.Stat(filepath.Join(o.DataDir, LockName))
+	// The directories the lock creates above a new data directory go too
+	// (tester t12: a/b left a/ behind).
+	made := newAncestors(o.DataDir)
 	lock, err := lockRestore(o.DataDir)
 	if err != nil {
 		return nil, err
@@ -156,6 +159,9 @@ func Restore(ctx context.Context, o RestoreOptions) (res *Restored, err error) {
 		case errors.Is(dirErr, fs.ErrNotExist):
 			os.Remove(filepath.Join(o.DataDir, LockName))
 			os.Remove(o.DataDir) // only if nothing else is in it
+			for _, d := range made {
+				os.Remove(d) // only if empty, innermost first
+			}
 		case errors.Is(lockErr, fs.ErrNotExist):
 			os.Remove(filepath.Join(o.DataDir, LockName))
 		}
@@ -1310,4 +1316,19 @@ func sameFile(a, b string) (bool, error) {
 		return false, err
 	}
 	return os.SameFile(fa, fb), nil
+}
+
+// newAncestors lists the directories above dir that do not exist yet,
+// innermost first: what creating dir would create besides it.
+func newAncestors(dir string) []string {
+	var out []string
+	for d := filepath.Dir(filepath.Clean(dir)); ; d = filepath.Dir(d) {
+		if _, err := os.Stat(d); !errors.Is(err, fs.ErrNotExist) {
+			return out
+		}
+		out = append(out, d)
+		if d == filepath.Dir(d) {
+			return out
+		}
+	}
 }

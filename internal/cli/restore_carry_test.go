@@ -278,10 +278,11 @@ func TestRestoreCarriesAccessSQLite(t *testing.T) {
 	// Refused into a new directory, it leaves no directory behind (tester
 	// t11: the feed-state marker stayed, and serve then refused for want
 	// of the feed key).
-	newDir := filepath.Join(t.TempDir(), "new")
+	parent := filepath.Join(t.TempDir(), "new")
+	newDir := filepath.Join(parent, "a", "b") // its parents new too (tester t12)
 	code, out, errOut = run(t, nil, "", "restore", "--from", to, "--data-dir", newDir, "--carry-from", filepath.Join(t.TempDir(), "nope.db"))
-	if _, err := os.Stat(newDir); code != 1 || !strings.Contains(errOut, "nothing was changed") || err == nil {
-		t.Errorf("restore --carry-from a missing file into a new directory = %d %s %s; the directory exists afterwards: %v", code, out, errOut, err == nil)
+	if _, err := os.Stat(parent); code != 1 || !strings.Contains(errOut, "nothing was changed") || err == nil {
+		t.Errorf("restore --carry-from a missing file into a new directory = %d %s %s; %s exists afterwards: %v", code, out, errOut, parent, err == nil)
 	}
 
 	// --carry-from naming the backup's own database (or the restored one
