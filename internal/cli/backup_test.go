@@ -330,6 +330,30 @@ func TestBackupRestoreSQLite(t *testing.T) {
 	}
 }
 
+// needPGTools skips (or, strict, fails) a test that needs pg_dump and
+// pg_restore when they are not installed.
+func needPGTools(t *testing.T) {
+	t.Helper()
+	for _, tool := range []string{"pg_dump", "pg_restore"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			storetest.SkipOrFail(t, tool+" is not installed (Debian package postgresql-client)")
+		}
+	}
+}
+
+// copyKeys copies the key files dir holds into to, as an operator puts
+// back the keys kept apart from a backup.
+func copyKeys(t *testing.T, dir, to string) {
+	t.Helper()
+	for _, k := range backup.KeyFiles {
+		if b, err := os.ReadFile(filepath.Join(dir, k)); err == nil {
+			if err := os.WriteFile(filepath.Join(to, k), b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
 // readManifest reads a backup's manifest with the restore's own checks,
 // by restoring it into a scratch directory.
 func readManifest(t *testing.T, from string) *backup.Manifest {
@@ -869,11 +893,7 @@ func TestRestoreRefuses(t *testing.T) {
 // database and ipreg restore --documents-only --db — brings back every
 // record and document, and the feed starts a new session.
 func TestBackupRestorePostgres(t *testing.T) {
-	for _, tool := range []string{"pg_dump", "pg_restore"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			storetest.SkipOrFail(t, tool+" is not installed (Debian package postgresql-client)")
-		}
-	}
+	needPGTools(t)
 	dsn := storetest.DSN(t, "postgres")
 	dataDir := t.TempDir()
 	before := fill(t, dataDir, dsn, "3", 4)
@@ -905,11 +925,7 @@ func TestBackupRestorePostgres(t *testing.T) {
 		t.Fatalf("pg_restore: %v %s", err, out)
 	}
 	newDir := t.TempDir()
-	for _, k := range backup.KeyFiles {
-		if b, err := os.ReadFile(filepath.Join(dataDir, k)); err == nil {
-			os.WriteFile(filepath.Join(newDir, k), b, 0o600)
-		}
-	}
+	copyKeys(t, dataDir, newDir)
 	// Refused before anything changes (tester, issue 14): a database
 	// holding no registry, one another session uses (a running server
 	// would go on serving the feed the restore replaces), and another

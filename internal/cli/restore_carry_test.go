@@ -258,11 +258,7 @@ func TestRestoreCarriesAccessSQLite(t *testing.T) {
 
 	// A restore with nothing to carry from says so.
 	fresh := t.TempDir()
-	for _, k := range backup.KeyFiles {
-		if b, err := os.ReadFile(filepath.Join(dataDir, k)); err == nil {
-			os.WriteFile(filepath.Join(fresh, k), b, 0o600)
-		}
-	}
+	copyKeys(t, dataDir, fresh)
 	code, out, errOut = run(t, nil, "", "restore", "--from", to, "--data-dir", fresh)
 	if code != 0 || !strings.Contains(out, "NOT carried") {
 		t.Errorf("restore into a new directory = %d %s %s; want it to say nothing was carried", code, out, errOut)
@@ -312,11 +308,7 @@ func TestRestoreCarriesAccessSQLite(t *testing.T) {
 // On PostgreSQL the dump is restored into a new database and the old
 // one, if it can still be read, is named by --carry-from.
 func TestRestoreCarriesAccessPostgres(t *testing.T) {
-	for _, tool := range []string{"pg_dump", "pg_restore"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			storetest.SkipOrFail(t, tool+" is not installed (Debian package postgresql-client)")
-		}
-	}
+	needPGTools(t)
 	dsn := storetest.DSN(t, "postgres")
 	dataDir := t.TempDir()
 	s := startServer(t, dataDir, dsn)
@@ -337,11 +329,7 @@ func TestRestoreCarriesAccessPostgres(t *testing.T) {
 		t.Fatalf("pg_restore: %v %s", err, out)
 	}
 	newDir := t.TempDir()
-	for _, k := range backup.KeyFiles {
-		if b, err := os.ReadFile(filepath.Join(dataDir, k)); err == nil {
-			os.WriteFile(filepath.Join(newDir, k), b, 0o600)
-		}
-	}
+	copyKeys(t, dataDir, newDir)
 	// The restored database named as the one to carry from: refused,
 	// nothing changed (tester t10).
 	code, out, errOut := run(t, nil, "", "restore", "--documents-only", "--from", docs, "--data-dir", newDir, "--db", target, "--carry-from", target)

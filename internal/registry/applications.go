@@ -539,12 +539,9 @@ func (s *Service) addressFlags(ctx context.Context, tx Tx, a *Application, set S
 	var flags []Flag
 	var opSpace *netpolicy.Space
 	if len(a.Addresses) > 0 {
-		ps, err := tx.OperatorPrefixes(ctx, a.OperatorID)
-		if err != nil {
+		var err error
+		if opSpace, err = s.spaces.get(ctx, tx, a.OperatorID); err != nil {
 			return nil, err
-		}
-		if len(ps) > 0 {
-			opSpace = netpolicy.NewSpace(ps)
 		}
 	}
 	sets, err := tx.Overlaps(ctx, a.ID, a.AccountID, a.Addresses, a.MobileNumbers)

@@ -22,10 +22,12 @@ import (
 // takes that user as actor and checks role and ownership itself; handlers
 // only translate.
 type Service struct {
-	store    Store
-	now      func() time.Time
-	log      *slog.Logger
-	country  *netpolicy.Space
+	store   Store
+	now     func() time.Time
+	log     *slog.Logger
+	country *netpolicy.Space
+	// spaces are the operators' address spaces as last read.
+	spaces   operatorSpaces
 	calendar Calendar
 	hashing  auth.Params
 	// dummyHash is checked when a login names no user, so that the answer

@@ -477,6 +477,40 @@ func TestFeeAndFlags(t *testing.T) {
 		if strings.Join(outside, ",") != "27.0.184.0/24" {
 			t.Errorf("outside_operator_space flags = %v", outside)
 		}
+		// Each process keeps the space it read (operatorSpaces); a load
+		// through another replica reaches it by the space's version, at
+		// the next view, without a restart.
+		replica := NewService(h.db, h.cfg)
+		rev := h.staff("reviewer")
+		outsideOn := func(on *Service) string {
+			t.Helper()
+			v, err := on.GetApplication(ctx, rev, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, f := range v.Flags {
+				if f.Code == FlagOutsideOperatorSpace {
+					out = append(out, f.Item)
+				}
+			}
+			return strings.Join(out, ",")
+		}
+		if got := outsideOn(replica); got != "27.0.184.0/24" {
+			t.Errorf("the replica's view: outside_operator_space %q, want 27.0.184.0/24", got)
+		}
+		if err := svc.LoadOperatorPrefixes(ctx, admin, "nayatel", mustPrefixes("14.1.104.0/22", "27.0.184.0/22")); err != nil {
+			t.Fatal(err)
+		}
+		if got := outsideOn(replica); got != "" {
+			t.Errorf("the replica's view after another replica widened the space: outside_operator_space %q, want none", got)
+		}
+		if err := replica.LoadOperatorPrefixes(ctx, admin, "nayatel", mustPrefixes("14.1.104.0/22")); err != nil {
+			t.Fatal(err)
+		}
+		if got := outsideOn(svc); got != "27.0.184.0/24" {
+			t.Errorf("the first replica's view after the space narrowed again: outside_operator_space %q, want 27.0.184.0/24", got)
+		}
 		// Many addresses.
 		set, _ := svc.Settings(ctx, admin)
 		set.ManyItems = 2

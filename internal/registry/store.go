@@ -169,8 +169,14 @@ type Tx interface {
 	CreateOperator(ctx context.Context, o *Operator) error
 	Operator(ctx context.Context, id string) (*Operator, error)
 	ListOperators(ctx context.Context) ([]*Operator, error)
+	// SetOperatorPrefixes replaces the operator's address space and adds
+	// one to its OperatorPrefixesVersion; ENOTFOUND for no such operator.
 	SetOperatorPrefixes(ctx context.Context, id string, ps []netip.Prefix) error
 	OperatorPrefixes(ctx context.Context, id string) ([]netip.Prefix, error)
+	// OperatorPrefixesVersion counts the loads of the operator's address
+	// space (0 before the first): a space read at one version is current
+	// while the version is. ENOTFOUND for no such operator.
+	OperatorPrefixesVersion(ctx context.Context, id string) (int64, error)
 
 	CreateApplication(ctx context.Context, a *Application) error
 	Application(ctx context.Context, id string, forUpdate bool) (*Application, error)

@@ -318,6 +318,10 @@ func (t *tx) SetOperatorPrefixes(ctx context.Context, id string, ps []netip.Pref
 	if _, err := t.exec(ctx, `DELETE FROM operator_prefixes WHERE operator_id = ?`, id); err != nil {
 		return fmt.Errorf("set operator prefixes: %w", err)
 	}
+	res, err := t.exec(ctx, `UPDATE operators SET prefixes_version = prefixes_version + 1 WHERE id = ?`, id)
+	if err := mustAffect(res, err, "operator %s not found", id); err != nil {
+		return err
+	}
 	// Insert in batches: one statement per prefix is slow for full tables.
 	const batch = 500
 	for i := 0; i < len(ps); i += batch {
@@ -336,6 +340,15 @@ func (t *tx) SetOperatorPrefixes(ctx context.Context, id string, ps []netip.Pref
 		}
 	}
 	return nil
+}
+
+// OperatorPrefixesVersion implements registry.Tx.
+func (t *tx) OperatorPrefixesVersion(ctx context.Context, id string) (int64, error) {
+	var v int64
+	if err := t.queryRow(ctx, `SELECT prefixes_version FROM operators WHERE id = ?`, id).Scan(&v); err != nil {
+		return 0, notFound(err, "operator %s not found", id)
+	}
+	return v, nil
 }
 
 func (t *tx) OperatorPrefixes(ctx context.Context, id string) ([]netip.Prefix, error) {

@@ -409,6 +409,12 @@ func testOperators(t *testing.T, db *store.DB) {
 	wantCode(t, db.Write(ctx, func(tx registry.Tx) error {
 		return tx.CreateOperator(ctx, &registry.Operator{ID: "ptcl", Name: "again", Kind: registry.OperatorFixed, CreatedAt: t0})
 	}), registry.ECONFLICT)
+	db.Read(ctx, func(tx registry.Tx) error {
+		if v, err := tx.OperatorPrefixesVersion(ctx, "ptcl"); v != 0 || err != nil {
+			t.Errorf("OperatorPrefixesVersion before any load = %d, %v; want 0", v, err)
+		}
+		return nil
+	})
 	write(t, db, func(tx registry.Tx) error {
 		if err := tx.SetOperatorPrefixes(ctx, "ptcl", pfx("14.1.104.0/22", "2001:dd8:1c::/48")); err != nil {
 			return err
@@ -429,6 +435,12 @@ func testOperators(t *testing.T, db *store.DB) {
 		if err != nil || len(ps) != 1200 {
 			t.Errorf("OperatorPrefixes = %d, %v", len(ps), err)
 		}
+		// Each load counts, so a kept copy of the space knows it is stale.
+		if v, err := tx.OperatorPrefixesVersion(ctx, "ptcl"); v != 2 || err != nil {
+			t.Errorf("OperatorPrefixesVersion after two loads = %d, %v; want 2", v, err)
+		}
+		_, err = tx.OperatorPrefixesVersion(ctx, "none")
+		wantCode(t, err, registry.ENOTFOUND)
 		os, err := tx.ListOperators(ctx)
 		if err != nil || len(os) != 2 || os[0].ID != "ptcl" || os[1].ID != "jazz" {
 			t.Errorf("ListOperators = %v, %v (want fixed before mobile)", os, err)
