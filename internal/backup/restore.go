@@ -90,6 +90,11 @@ type Restored struct {
 	// lacks and the data directory held: a documents-only restore keeps
 	// them (uploaded after the backup) instead of deleting them.
 	KeptDocuments int
+	// PurgedNotRestored counts the document files the backup held for
+	// documents the database records as purged (retention ended, or the
+	// account erased, perhaps by this restore's carry): removed, not put
+	// back.
+	PurgedNotRestored int
 	// CertificateKeysRetired counts the certificate keys the restore
 	// replaced (the current one, or ones the replaced retired list held)
 	// that it added to the retired keys, so their certificates verify.
@@ -898,6 +903,9 @@ func prepareDatabase(ctx context.Context, path, dataDir string, m *Manifest, o R
 			}
 		}
 	}
+	if res.PurgedNotRestored, err = removePurged(ctx, db, filepath.Join(filepath.Dir(path), documentsDir)); err != nil {
+		return 0, 0, fmt.Errorf("%w; nothing was changed", err)
+	}
 	// Always a gap on top: numbers may have been issued after the backup
 	// that the replaced database does not hold either (a restore of the
 	// restore, another replica's), and an operator told to restore again
@@ -1175,6 +1183,9 @@ func afterDocuments(ctx context.Context, o RestoreOptions, res *Restored) (feeds
 		}
 		res.CarriedFrom = store.Redact(o.CarryFrom)
 	}
+	if res.PurgedNotRestored, err = removePurged(ctx, db, filepath.Join(o.DataDir, documentsDir)); err != nil {
+		return len(marks), 0, fmt.Errorf("the documents are in place, but %w", err)
+	}
 	ids, err := db.LiveDocumentIDs(ctx)
 	if err != nil {
 		return len(marks), 0, fmt.Errorf("%w", err)
@@ -1331,4 +1342,31 @@ func newAncestors(dir string) []string {
 			return out
 		}
 	}
+}
+
+// removePurged removes from docsDir the files of the documents db records
+// as purged, and says how many it removed: a backup taken before a purge
+// (or documents restored over a database that purged since, tester t11's
+// second restore put an erased account's document back) holds them, and
+// their retention or their holder's erasure says they must not be kept.
+func removePurged(ctx context.Context, db *store.DB, docsDir string) (int, error) {
+	ids, err := db.PurgedDocumentIDs(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, id := range ids {
+		rel, err := docstore.RelPath(id)
+		if err != nil {
+			continue
+		}
+		err = os.Remove(filepath.Join(docsDir, filepath.FromSlash(rel)))
+		switch {
+		case err == nil:
+			n++
+		case !errors.Is(err, fs.ErrNotExist):
+			return n, fmt.Errorf("remove the file of purged document %s: %w", id, err)
+		}
+	}
+	return n, nil
 }

@@ -126,6 +126,9 @@ func runRestore(ctx context.Context, args []string, env Env, stdio IO) error {
 		what = append(what, "the documents directory it replaced")
 		fmt.Fprintf(stdio.Stdout, "  replaced, kept in %s: %s. Nothing was deleted: remove it once nothing in it is needed (it holds personal documents)\n", r.Dir, strings.Join(what, "; "))
 	}
+	if res.PurgedNotRestored > 0 {
+		fmt.Fprintf(stdio.Stdout, "  documents: %d files the backup held were not restored: the database records their documents as purged (retention ended, or the account erased)\n", res.PurgedNotRestored)
+	}
 	if res.KeptDocuments > 0 {
 		fmt.Fprintf(stdio.Stdout, "  documents kept: %d documents the database names were not in this backup (uploaded after it was taken) and stay as they were\n", res.KeptDocuments)
 	}
@@ -171,7 +174,14 @@ func runRestore(ctx context.Context, args []string, env Env, stdio IO) error {
 	if res.OtherRegistry {
 		fmt.Fprintf(stdio.Stdout, "  WARNING: %s held another registry (its audit trail begins differently): nothing of it was carried into this one (neither its registration numbers nor its certificate keys); its database is kept as said above\n", d.dataDir)
 	}
-	fmt.Fprintf(stdio.Stdout, "  feed: %d feeds start a new session at the next ipreg serve; agents take a fresh snapshot\n", res.Feeds)
+	if res.Feeds > 0 {
+		fmt.Fprintf(stdio.Stdout, "  feed: %d feeds start a new session at the next ipreg serve; agents take a fresh snapshot\n", res.Feeds)
+	} else {
+		// A second restore into the same database (to add --carry-from,
+		// say) finds the feed state the first one cleared (tester t11
+		// read "0 feeds start a new session" as none would).
+		fmt.Fprintln(stdio.Stdout, "  feed: the restored database holds no published feed state (a restore cleared it already, or it never published): the next ipreg serve will start a new session from a fresh snapshot; agents take it")
+	}
 	if len(res.KeysRestored) > 0 {
 		fmt.Fprintf(stdio.Stdout, "  keys restored: %s\n", strings.Join(res.KeysRestored, ", "))
 	}

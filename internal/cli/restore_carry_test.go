@@ -347,6 +347,13 @@ func TestRestoreCarriesAccessPostgres(t *testing.T) {
 	if !strings.Contains(out, want) || strings.Contains(out, "NOT carried") {
 		t.Errorf("restore output lacks %q:\n%s", want, out)
 	}
+	// Restored again into the same database, the feed state the first
+	// restore cleared is not there to count: said so, not "0 feeds"
+	// (tester t11).
+	code, out, errOut = run(t, nil, "", "restore", "--documents-only", "--force", "--from", docs, "--data-dir", newDir, "--db", target, "--carry-from", dsn)
+	if code != 0 || !strings.Contains(out, "holds no published feed state") || !strings.Contains(out, "will start a new session") {
+		t.Errorf("a second restore = %d %s %s", code, out, errOut)
+	}
 	r := startServer(t, newDir, target)
 	defer r.Close()
 	c.check(t, "http://"+r.Addr.String(), newDir)

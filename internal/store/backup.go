@@ -79,6 +79,13 @@ func (s *DB) LiveDocumentIDs(ctx context.Context) ([]string, error) {
 	return documentIDs(s.db.QueryContext(ctx, `SELECT id FROM documents WHERE purged_at = '' ORDER BY id`))
 }
 
+// PurgedDocumentIDs returns the ids of the documents recorded as purged
+// (retention ended, or their account erased): a restore must not put
+// their files back.
+func (s *DB) PurgedDocumentIDs(ctx context.Context) ([]string, error) {
+	return documentIDs(s.db.QueryContext(ctx, `SELECT id FROM documents WHERE purged_at <> '' ORDER BY id`))
+}
+
 // SomeLiveDocumentIDs returns up to n ids of documents whose file the
 // document store holds (recorded, not purged), in no order: a sample for
 // checking at start that the files are sealed under the key at hand.
