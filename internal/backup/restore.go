@@ -893,7 +893,7 @@ func prepareDatabase(ctx context.Context, path, dataDir string, m *Manifest, o R
 		from = filepath.Join(dataDir, DatabaseName)
 	}
 	if from != "" {
-		if res.Carried, err = carryAccess(ctx, db, from, filepath.Join(filepath.Dir(path), documentsDir), o.CarryFrom != ""); err != nil {
+		if res.Carried, err = carryAccess(ctx, db, from, o.CarryFrom != ""); err != nil {
 			return 0, 0, fmt.Errorf("%w; nothing was changed", err)
 		}
 		if res.Carried != nil && o.CarryFrom != "" {
@@ -1178,7 +1178,7 @@ func afterDocuments(ctx context.Context, o RestoreOptions, res *Restored) (feeds
 	}
 	res.RegistrationGap = gapOf(o)
 	if o.CarryFrom != "" {
-		if res.Carried, err = carryAccess(ctx, db, o.CarryFrom, filepath.Join(o.DataDir, documentsDir), true); err != nil {
+		if res.Carried, err = carryAccess(ctx, db, o.CarryFrom, true); err != nil {
 			return len(marks), 0, fmt.Errorf("the documents are in place, but %w", err)
 		}
 		res.CarriedFrom = store.Redact(o.CarryFrom)
@@ -1204,12 +1204,13 @@ func afterDocuments(ctx context.Context, o RestoreOptions, res *Restored) (feeds
 
 // carryAccess carries into restored what from, the database the restore
 // replaces, says about erasures, credentials and ended tokens since the
-// backup (registry.Service.CarryAccess), then removes from docsDir the
-// files of the documents the re-applied erasures purged. From must hold
-// this registry (the same audit genesis): when it holds none or
-// another's, nothing is carried and the result is nil, or, when explicit
+// backup (registry.Service.CarryAccess); the files of the documents the
+// re-applied erasures purge go with every other purged document's
+// (removePurged, which the callers run next). From must hold this
+// registry (the same audit genesis): when it holds none or another's,
+// nothing is carried and the result is nil, or, when explicit
 // (--carry-from), it is an error.
-func carryAccess(ctx context.Context, restored *store.DB, from, docsDir string, explicit bool) (*registry.AccessCarried, error) {
+func carryAccess(ctx context.Context, restored *store.DB, from string, explicit bool) (*registry.AccessCarried, error) {
 	old, newer, err := openCarrySource(ctx, restored, from, explicit)
 	if err != nil || old == nil {
 		return nil, err
@@ -1219,15 +1220,6 @@ func carryAccess(ctx context.Context, restored *store.DB, from, docsDir string, 
 	got, err := svc.CarryAccess(ctx, old, newer)
 	if err != nil {
 		return nil, fmt.Errorf("carry erasures and credentials from %s: %w", store.Redact(from), err)
-	}
-	for _, id := range got.DocumentsPurged {
-		rel, err := docstore.RelPath(id)
-		if err != nil {
-			continue
-		}
-		if err := os.Remove(filepath.Join(docsDir, filepath.FromSlash(rel))); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return got, fmt.Errorf("remove the file of document %s, purged with its account's erasure: %w", id, err)
-		}
 	}
 	return got, nil
 }

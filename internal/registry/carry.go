@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 )
@@ -17,8 +18,8 @@ type AccessCarried struct {
 	// restored database still had in progress, withdrawn with them.
 	ApplicationsWithdrawn int
 	// DocumentsPurged are the document ids the erasures marked purged;
-	// the caller removes their files (the database no longer names them
-	// as held). Documents of decided applications stay until their
+	// the caller removes their files, as it removes every purged
+	// document's. Documents of decided applications stay until their
 	// retention ends, as DeleteAccount keeps them.
 	DocumentsPurged []string
 	// RegistrationsEnded are the registrations of those accounts the
@@ -171,13 +172,7 @@ func (s *Service) CarryAccess(ctx context.Context, from Store, newer bool) (*Acc
 				out.TokensEnded++
 			}
 		}
-		for _, acc := range slices.Sorted(func(yield func(string) bool) {
-			for a := range erase {
-				if !yield(a) {
-					return
-				}
-			}
-		}) {
+		for _, acc := range slices.Sorted(maps.Keys(erase)) {
 			if err := s.reErase(ctx, tx, acc, now, set, ended, out); err != nil {
 				return fmt.Errorf("erase account %s again: %w", acc, err)
 			}
