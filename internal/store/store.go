@@ -8,6 +8,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -355,12 +356,30 @@ func (s *DB) write(ctx context.Context, urgent bool, fn func(*tx) error) error {
 // erased personal data among them, until later writes cycle over them
 // (tester t11 found an erased e-mail address 14 times in it). With
 // secure_delete on, the database file keeps none. Best effort: a reader
-// still on an older snapshot makes it stop early (SQLITE_BUSY after
-// busy_timeout), and the WAL is then reset at the next checkpoint that
-// finds no reader.
+// still on an older snapshot makes it give up (SQLITE_BUSY), and the WAL
+// is then reset at the next checkpoint that finds no reader. While a
+// TRUNCATE checkpoint waits it holds off new writers, so it waits at
+// most forgetWALWait, not the connections' busy_timeout (10 s): an
+// account deletion must not stall every filing behind a long read.
 func (s *DB) forgetWAL(ctx context.Context) {
-	s.db.ExecContext(context.WithoutCancel(ctx), `PRAGMA wal_checkpoint(TRUNCATE)`)
+	ctx = context.WithoutCancel(ctx)
+	c, err := s.db.Conn(ctx)
+	if err != nil {
+		return
+	}
+	defer c.Close()
+	if _, err := c.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", forgetWALWait.Milliseconds())); err != nil {
+		return
+	}
+	c.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+	if _, err := c.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", sqliteBusyTimeout.Milliseconds())); err != nil {
+		// Not back to the pool with the short wait: discard it.
+		c.Raw(func(any) error { return driver.ErrBadConn })
+	}
 }
+
+// forgetWALWait bounds how long forgetWAL's checkpoint waits for readers.
+const forgetWALWait = 250 * time.Millisecond
 
 // begin starts a transaction; on SQLite once this process's other write
 // transactions are done (writer). done, to be called once the transaction
