@@ -43,16 +43,25 @@ func appealDeadline(set Settings, a *Application) time.Time {
 
 // loadAppeals fills a.Appeals and a.AppealBy.
 func (s *Service) loadAppeals(ctx context.Context, tx Tx, a *Application) error {
+	return s.loadAppealsWith(ctx, tx, a, nil)
+}
+
+// loadAppealsWith is loadAppeals with the settings, when set is not nil,
+// already read in tx.
+func (s *Service) loadAppealsWith(ctx context.Context, tx Tx, a *Application, set *Settings) error {
 	var err error
 	if a.Appeals, err = tx.ListAppeals(ctx, AppealFilter{ApplicationID: a.ID}); err != nil {
 		return err
 	}
 	slices.SortFunc(a.Appeals, func(x, y *Appeal) int { return x.SubmittedAt.Compare(y.SubmittedAt) })
-	set, err := tx.Settings(ctx)
-	if err != nil {
-		return err
+	if set == nil {
+		read, err := tx.Settings(ctx)
+		if err != nil {
+			return err
+		}
+		set = &read
 	}
-	a.AppealBy = appealBy(set, a, a.Appeals)
+	a.AppealBy = appealBy(*set, a, a.Appeals)
 	return nil
 }
 

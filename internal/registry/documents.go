@@ -639,26 +639,22 @@ func (s *Service) checkDocumentUpload(ctx context.Context, actor *User, appID st
 	var category Category
 	var limit int64
 	err := s.store.Read(ctx, func(tx Tx) error {
-		a, err := ownApplication(ctx, tx, actor, appID)
+		// One query: this runs before every upload's content is read.
+		a, docs, set, err := tx.UploadTarget(ctx, appID)
 		if err != nil {
 			return err
+		}
+		if a.AccountID != actor.AccountID {
+			return Errorf(ENOTFOUND, "application %s not found", appID)
 		}
 		category = a.Category
 		if err := documentsAddable(ctx, tx, a); err != nil {
 			return err
 		}
-		docs, err := tx.ListDocuments(ctx, appID)
-		if err != nil {
-			return err
-		}
-		if len(docs) >= MaxDocuments {
-			return Errorf(ECONFLICT, "the application already holds %d documents, the most allowed; delete one you do not need first", len(docs))
+		if docs >= MaxDocuments {
+			return Errorf(ECONFLICT, "the application already holds %d documents, the most allowed; delete one you do not need first", docs)
 		}
 		if withLimit {
-			set, err := tx.Settings(ctx)
-			if err != nil {
-				return err
-			}
 			limit = set.DocumentMaxBytes
 		}
 		return nil

@@ -323,14 +323,20 @@ func (s *Service) auditEntry(actor *User, action, objType, objID string, detail 
 
 // event adds a timeline event to an application and records it in the audit log.
 func (s *Service) event(ctx context.Context, tx Tx, actor *User, a *Application, typ, note string) error {
+	_, err := s.addEvent(ctx, tx, actor, a, typ, note)
+	return err
+}
+
+// addEvent is event, returning the event as the timeline holds it.
+func (s *Service) addEvent(ctx context.Context, tx Tx, actor *User, a *Application, typ, note string) (*Event, error) {
 	e := &Event{ApplicationID: a.ID, At: s.Now(), ActorID: actorID(actor), ActorRole: actorRole(actor), Type: typ, Note: note}
 	if err := tx.AddEvent(ctx, e); err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.notifyEvent(ctx, tx, a, e); err != nil {
-		return err
+		return nil, err
 	}
-	return s.record(ctx, tx, actor, "application."+typ, "application", a.ID, map[string]string{"state": string(a.State)})
+	return e, s.record(ctx, tx, actor, "application."+typ, "application", a.ID, map[string]string{"state": string(a.State)})
 }
 
 // personName is text for a person's or organisation's name, which is

@@ -180,6 +180,12 @@ type Tx interface {
 
 	CreateApplication(ctx context.Context, a *Application) error
 	Application(ctx context.Context, id string, forUpdate bool) (*Application, error)
+	// UploadTarget reads, in one query, what a document upload to
+	// application id is checked against before its content is read: the
+	// application (as Application without a lock), how many documents it
+	// holds, and the settings (as Settings). ENOTFOUND for no such
+	// application.
+	UploadTarget(ctx context.Context, id string) (a *Application, documents int, set Settings, err error)
 	UpdateApplication(ctx context.Context, a *Application) error // replaces its items too
 	ListApplications(ctx context.Context, f AppFilter) ([]*Application, error)
 	AddEvent(ctx context.Context, e *Event) error

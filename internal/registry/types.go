@@ -295,6 +295,10 @@ type Application struct {
 	// this transaction (a submission), so the view need not compute them
 	// again (fillView).
 	flagsFresh bool
+	// known holds what the write that just changed the application read
+	// or wrote in its transaction and its view shows: fillView takes it
+	// instead of reading it again (viewKnown).
+	known *viewKnown
 }
 
 // Event is one entry of an application's timeline.

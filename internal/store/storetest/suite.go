@@ -1456,6 +1456,47 @@ func testDocuments(t *testing.T, db *store.DB) {
 		wantCode(t, err, registry.ENOTFOUND)
 		return nil
 	})
+	// UploadTarget is Application, the count of its documents and
+	// Settings in one: with the defaults, then with saved settings.
+	uploadTarget := func(id string, docs int) {
+		t.Helper()
+		db.Read(ctx, func(tx registry.Tx) error {
+			a, n, set, err := tx.UploadTarget(ctx, id)
+			if err != nil {
+				t.Fatalf("UploadTarget(%s): %v", id, err)
+			}
+			want, err := tx.Application(ctx, id, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantSet, err := tx.Settings(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(a, want) || n != docs || !reflect.DeepEqual(set, wantSet) {
+				t.Errorf("UploadTarget(%s) = %+v, %d documents, %+v;\nwant %+v, %d, %+v", id, a, n, set, want, docs, wantSet)
+			}
+			_, _, _, err = tx.UploadTarget(ctx, "app_none")
+			wantCode(t, err, registry.ENOTFOUND)
+			return nil
+		})
+	}
+	uploadTarget("app_1", 2)
+	set := registry.DefaultSettings
+	set.DocumentMaxBytes = 3 << 20
+	write(t, db, func(tx registry.Tx) error {
+		a, err := tx.Application(ctx, "app_3", true)
+		if err != nil {
+			return err
+		}
+		a.Addresses = []netip.Prefix{netip.MustParsePrefix("39.32.0.0/30"), netip.MustParsePrefix("39.32.0.8/32")}
+		if err := tx.UpdateApplication(ctx, a); err != nil {
+			return err
+		}
+		return tx.PutSettings(ctx, set)
+	})
+	uploadTarget("app_3", 1)
+	uploadTarget("app_2", 1)
 	write(t, db, func(tx registry.Tx) error { return tx.DeleteDocument(ctx, "doc_2") })
 	wantCode(t, db.Write(ctx, func(tx registry.Tx) error { return tx.DeleteDocument(ctx, "doc_2") }), registry.ENOTFOUND)
 
