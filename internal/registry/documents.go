@@ -480,10 +480,11 @@ func (s *Service) DocumentLimit(ctx context.Context) (int64, error) {
 }
 
 // UploadDocument stores a document of the applicant's own draft or
-// returned application. The content is sniffed and size-checked first,
-// then sealed and written (and fsynced) before the transaction that
-// records it, so that SQLite's single writer never waits on file I/O; if
-// the record cannot be written, the content is removed again.
+// returned application. The content is size-checked first, then sealed
+// and written while it is sniffed, and fsynced before the transaction
+// that records it begins, so that SQLite's single writer never waits on
+// file I/O; if the content is refused or the record cannot be written,
+// the file is removed again.
 //
 // Whether the application exists, is the applicant's and takes documents
 // is checked before the content is looked at (CheckDocumentUpload), so
@@ -554,32 +555,49 @@ func (s *Service) UploadPrepared(ctx context.Context, actor *User, p *UploadPerm
 		return nil, fieldError("file", Errorf(ETOOLARGE, "the file is %s, over the limit of %s; scan at a lower resolution or compress it",
 			ByteSize(int64(len(in.Content))), ByteSize(limit)))
 	}
-	// The account's slot covers the PDF check only: sealing, the fsyncs
-	// and the record need no core of pdfGate's, and holding the slot
-	// through them made one account's uploads wait for each other's disk
-	// writes and transactions.
+	// The sealed file is written first, and its fsyncs run while the
+	// content is checked (a scan's PDF parse takes about as long as
+	// they); the transaction begins only once the file is on disk, so a
+	// crash never leaves a record without its file. Waiting for the
+	// fsyncs inside the transaction held SQLite's one writer through a
+	// disk flush, with every other filing queued behind it (BENCHMARKS.md,
+	// eleventh session). A file the checks refuse is removed again: it
+	// was sealed, like every document, and no record ever named it.
+	id := auth.RandomID("doc")
+	durable, err := s.blobs.Start(ctx, id, in.Content)
+	if err != nil {
+		return nil, fmt.Errorf("store document: %w", err)
+	}
+	discard := func() {
+		durable() // the fsyncs are over before the file is removed
+		if derr := s.blobs.Delete(context.WithoutCancel(ctx), id); derr != nil {
+			s.log.Error("document: remove content after a failed upload", "document", id, "err", derr)
+		}
+	}
+	// The account's slot covers the PDF check only: the fsyncs and the
+	// record need no core of pdfGate's, and holding the slot through them
+	// made one account's uploads wait for each other's disk writes and
+	// transactions.
 	release := func() {}
 	if bytes.HasPrefix(in.Content, []byte("%PDF-")) {
-		var err error
 		if release, err = s.pdfSlots.acquire(ctx, actor.AccountID); err != nil {
+			discard()
 			return nil, fieldError("file", err)
 		}
 	}
 	ctype, err := sniffDocument(ctx, in.Content, s.pdfGate)
 	release()
 	if err != nil {
+		discard()
 		return nil, fieldError("file", err)
 	}
 	sum := sha256.Sum256(in.Content)
-	d := &Document{ID: auth.RandomID("doc"), ApplicationID: appID, Kind: kind, Filename: cleanFilename(in.Filename, ctype),
+	d := &Document{ID: id, ApplicationID: appID, Kind: kind, Filename: cleanFilename(in.Filename, ctype),
 		ContentType: ctype, Size: int64(len(in.Content)), SHA256: hex.EncodeToString(sum[:]), UploadedAt: s.Now(), UploadedBy: actor.ID}
-	durable, err := s.blobs.Start(ctx, d.ID, in.Content)
-	if err != nil {
+	if err := durable(); err != nil {
+		discard()
 		return nil, fmt.Errorf("store document: %w", err)
 	}
-	// The file's fsyncs run while this waits for the writer's turn and
-	// checks the application; the record commits only once the file is
-	// on disk, so a crash never leaves a record without its file.
 	_, err = s.ownTx(ctx, actor, appID, func(tx Tx, a *Application) error {
 		if err := documentsAddable(ctx, tx, a); err != nil {
 			return err
@@ -597,19 +615,10 @@ func (s *Service) UploadPrepared(ctx context.Context, actor *User, p *UploadPerm
 		if err := tx.CreateDocument(ctx, d); err != nil {
 			return err
 		}
-		if err := s.event(ctx, tx, actor, a, "document_added", d.Kind.Describe()); err != nil {
-			return err
-		}
-		if err := durable(); err != nil {
-			return fmt.Errorf("store document: %w", err)
-		}
-		return nil
+		return s.event(ctx, tx, actor, a, "document_added", d.Kind.Describe())
 	})
 	if err != nil {
-		durable() // the fsyncs are over before the file is removed
-		if derr := s.blobs.Delete(context.WithoutCancel(ctx), d.ID); derr != nil {
-			s.log.Error("document: remove content after a failed upload", "document", d.ID, "err", derr)
-		}
+		discard()
 		return nil, err
 	}
 	return d, nil

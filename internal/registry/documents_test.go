@@ -459,6 +459,13 @@ func TestRefusedUploadsLeaveNothing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Refused by their content, while the application has room: the
+		// sealed file is written while the content is checked, and
+		// removed when it is refused.
+		for _, c := range [][]byte{[]byte("<html><script>alert(1)</script>"), []byte("%PDF-1.7\nnot a PDF at all"), append([]byte("\x89PNG\r\n\x1a\n"), "MZ\x90"...)} {
+			_, err := h.svc.UploadDocument(h.ctx, alice, a.ID, UploadInput{Kind: "authentication_letter", Content: c})
+			wantCode(t, err, EINVALID)
+		}
 		for i := 0; i < MaxDocuments-3; i++ {
 			if _, err := h.svc.UploadDocument(h.ctx, alice, a.ID, UploadInput{Kind: "authentication_letter", Content: testbin.PDF("x")}); err != nil {
 				t.Fatal(err)
