@@ -605,15 +605,12 @@ func (s *Service) UploadPrepared(ctx context.Context, actor *User, p *UploadPerm
 		if err := kindTaken(a.Category, d.Kind); err != nil {
 			return err
 		}
-		docs, err := tx.ListDocuments(ctx, appID)
+		added, err := tx.AddDocument(ctx, d, MaxDocuments)
 		if err != nil {
 			return err
 		}
-		if len(docs) >= MaxDocuments {
-			return Errorf(ECONFLICT, "the application already holds %d documents, the most allowed; delete one you do not need first", len(docs))
-		}
-		if err := tx.CreateDocument(ctx, d); err != nil {
-			return err
+		if !added {
+			return Errorf(ECONFLICT, "the application already holds %d documents, the most allowed; delete one you do not need first", MaxDocuments)
 		}
 		return s.event(ctx, tx, actor, a, "document_added", d.Kind.Describe())
 	})

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -483,6 +484,60 @@ func TestRefusedUploadsLeaveNothing(t *testing.T) {
 		})
 		if files != MaxDocuments {
 			t.Fatalf("%d files on disk for %d records", files, MaxDocuments)
+		}
+	})
+}
+
+// Uploads racing for an application's last free places: each passes the
+// check before its content is read, and the transactions that record
+// them must still let in only as many as there are places (on PostgreSQL
+// the count is read after the application's row lock is taken).
+func TestUploadsRaceForTheLastPlaces(t *testing.T) {
+	eachStore(t, func(t *testing.T, h *harness) {
+		alice := h.applicant("individual")
+		a, err := h.create(alice, ApplicationInput{Category: ptr("freelancer_vpn")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		held := len(RequiredDocuments(a.Category))
+		for ; held < MaxDocuments-2; held++ {
+			if _, err := h.svc.UploadDocument(h.ctx, alice, a.ID, UploadInput{Kind: "authentication_letter", Content: testbin.PDF("x")}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		const racers = 8
+		permits := make([]*UploadPermit, racers)
+		for i := range permits {
+			if permits[i], err = h.svc.PrepareDocumentUpload(h.ctx, alice, a.ID); err != nil {
+				t.Fatalf("check %d before the race: %v", i, err)
+			}
+		}
+		errs := make(chan error, racers)
+		var wg sync.WaitGroup
+		for _, p := range permits {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := h.svc.UploadPrepared(h.ctx, alice, p, UploadInput{Kind: "authentication_letter", Content: testbin.PDF("race")})
+				errs <- err
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		ok := 0
+		for err := range errs {
+			if err == nil {
+				ok++
+			} else {
+				wantCode(t, err, ECONFLICT, "20 documents")
+			}
+		}
+		ds, err := h.svc.ListDocuments(h.ctx, alice, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok != 2 || len(ds) != MaxDocuments {
+			t.Fatalf("%d of %d racing uploads for 2 places recorded; the application holds %d documents, want %d", ok, racers, len(ds), MaxDocuments)
 		}
 	})
 }

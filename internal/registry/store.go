@@ -234,6 +234,10 @@ type Tx interface {
 	ListRevocations(ctx context.Context, state RevocationState) ([]*Revocation, error)
 
 	CreateDocument(ctx context.Context, d *Document) error
+	// AddDocument is CreateDocument unless d's application already holds
+	// most documents or more: then it adds nothing and reports false. One
+	// statement, in place of listing the documents first.
+	AddDocument(ctx context.Context, d *Document, most int) (added bool, err error)
 	Document(ctx context.Context, id string) (*Document, error)
 	ListDocuments(ctx context.Context, applicationID string) ([]*Document, error) // in upload order
 	DeleteDocument(ctx context.Context, id string) error

@@ -34,6 +34,29 @@ func (t *tx) CreateDocument(ctx context.Context, d *registry.Document) error {
 	return nil
 }
 
+func (t *tx) AddDocument(ctx context.Context, d *registry.Document, most int) (bool, error) {
+	// The count is read by the statement that inserts: on PostgreSQL the
+	// caller holds the application's row lock (as every writer of its
+	// documents takes it first), and the statement's snapshot, taken
+	// after, sees every document those writers committed.
+	res, err := t.exec(ctx, `INSERT INTO documents (`+docCols+`)
+		SELECT ?, ?, ?, ?, ?, CAST(? AS BIGINT), ?, ?, ?, ?
+		WHERE (SELECT COUNT(*) FROM documents WHERE application_id = ?) < ?`,
+		d.ID, d.ApplicationID, d.Kind, d.Filename, d.ContentType, d.Size, d.SHA256, tm(d.UploadedAt), d.UploadedBy, tm(d.PurgedAt),
+		d.ApplicationID, most)
+	if isUnique(err) {
+		return false, registry.Errorf(registry.ECONFLICT, "document %s already exists", d.ID)
+	}
+	if err != nil {
+		return false, fmt.Errorf("create document: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("create document: %w", err)
+	}
+	return n == 1, nil
+}
+
 func (t *tx) Document(ctx context.Context, id string) (*registry.Document, error) {
 	d, err := scanDoc(t.queryRow(ctx, `SELECT `+docCols+` FROM documents WHERE id = ?`, id))
 	if err != nil {

@@ -1482,6 +1482,27 @@ func testDocuments(t *testing.T, db *store.DB) {
 		})
 	}
 	uploadTarget("app_1", 2)
+	// AddDocument adds while the application holds fewer than most.
+	write(t, db, func(tx registry.Tx) error {
+		added, err := tx.AddDocument(ctx, doc("doc_5", "app_1", registry.DocCNICBack, t0.Add(2*time.Second)), 3)
+		if err != nil || !added {
+			t.Errorf("AddDocument with 2 of 3 held = %v, %v; want added", added, err)
+		}
+		added, err = tx.AddDocument(ctx, doc("doc_6", "app_1", registry.DocCNICBack, t0.Add(3*time.Second)), 3)
+		if err != nil || added {
+			t.Errorf("AddDocument with 3 of 3 held = %v, %v; want refused", added, err)
+		}
+		return nil
+	})
+	wantCode(t, db.Write(ctx, func(tx registry.Tx) error { _, err := tx.AddDocument(ctx, d1, 10); return err }), registry.ECONFLICT)
+	db.Read(ctx, func(tx registry.Tx) error {
+		ds, err := tx.ListDocuments(ctx, "app_1")
+		if err != nil || len(ds) != 3 || ds[2].ID != "doc_5" || fmt.Sprintf("%+v", ds[2]) != fmt.Sprintf("%+v", doc("doc_5", "app_1", registry.DocCNICBack, t0.Add(2*time.Second))) {
+			t.Errorf("after AddDocument: %+v, %v", ds, err)
+		}
+		return nil
+	})
+	write(t, db, func(tx registry.Tx) error { return tx.DeleteDocument(ctx, "doc_5") })
 	set := registry.DefaultSettings
 	set.DocumentMaxBytes = 3 << 20
 	write(t, db, func(tx registry.Tx) error {
