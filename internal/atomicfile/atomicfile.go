@@ -4,6 +4,8 @@
 package atomicfile
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -41,15 +43,21 @@ func WriteNew(dir, name string, b []byte, perm os.FileMode) error {
 
 // StartNew is WriteNew returning once b is written, before it is on
 // disk: the fsyncs run meanwhile, and durable waits for them (any number
-// of calls, each with the same result). The caller must call durable
-// before it records the name anywhere, and before it removes the file.
-// On an error from durable the file is removed.
+// of calls, each with the same result). b is not used once StartNew has
+// returned. The caller must call durable before it records the name
+// anywhere, and before it removes the file. On an error from durable the
+// file is removed.
 func StartNew(dir, name string, b []byte, perm os.FileMode) (durable func() error, err error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
-	}
 	path := filepath.Join(dir, name)
+	// The directory is made only when it is missing: nearly always it is
+	// there, and trying to make it first cost a system call each time.
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, err
+		}
+		f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+	}
 	if err != nil {
 		return nil, err
 	}

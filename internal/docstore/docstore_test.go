@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -170,4 +171,43 @@ func BenchmarkGet(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// Uploads sealed at once, of sizes that make the sealing buffers grow,
+// shrink and pass between them (sealBufs), each open to its own content:
+// a buffer given back while its file was still being written, or reused
+// while another upload held it, would show here as a mismatch (and to
+// the race detector).
+func TestStartSealsEachIntoItsOwnBuffer(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	sizes := []int{10, 300 << 10, 1, 64 << 10, 3 << 20, 200 << 10, 0, 5 << 10}
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i, n := range sizes {
+				id := fmt.Sprintf("doc_%d_%d", w, i)
+				content := bytes.Repeat([]byte{byte('a' + w), byte(i)}, n/2+1)[:n]
+				durable, err := s.Start(ctx, id, content)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if err := durable(); err != nil {
+					t.Error(err)
+					return
+				}
+				got, err := s.Get(ctx, id)
+				if err != nil || !bytes.Equal(got, content) {
+					t.Errorf("%s: read back %d bytes (%v), want its own %d", id, len(got), err, n)
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
