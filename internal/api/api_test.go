@@ -12,6 +12,7 @@ import (
 	"hash/fnv"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -930,6 +931,19 @@ func testDocuments(t *testing.T, c *client, alice, id string) map[string]string 
 	c.want(c.raw("POST", "/api/v1/applications/"+id+"/documents", alice, "application/json", []byte(`{"kind":"cnic_front"}`)), 415)
 	ct, body := testbin.Multipart("cnic_front", "a.pdf", testbin.PDF("x"))
 	c.want(c.raw("POST", "/api/v1/applications/"+id+"/documents", alice, ct, body[:len(body)/2]), 400)
+	// The kind given twice is refused, as two files are: which one is
+	// meant cannot be told (tester t13: the last one won).
+	var twice bytes.Buffer
+	mw := multipart.NewWriter(&twice)
+	mw.WriteField("kind", "cnic_front")
+	mw.WriteField("kind", "cnic_back")
+	fw, _ := mw.CreateFormFile("file", "a.pdf")
+	fw.Write(testbin.PDF("x"))
+	mw.Close()
+	res = c.want(c.raw("POST", "/api/v1/applications/"+id+"/documents", alice, mw.FormDataContentType(), twice.Bytes()), 400)
+	if !strings.Contains(res.errorField(t, "kind"), "is given twice") {
+		t.Errorf("the kind given twice: %s", res.body)
+	}
 	// The size limit is a setting; the body is cut off once it is passed.
 	admin := c.login("admin@demo.test")
 	c.want(c.do("PUT", "/api/v1/admin/settings", admin, map[string]any{"document_max_bytes": 65536}), 200)

@@ -51,7 +51,7 @@ func ReadUpload(w http.ResponseWriter, r *http.Request, limit int64) (registry.U
 	if err != nil {
 		return in, registry.Errorf(registry.EMALFORMED, "the multipart body cannot be read: %v", err)
 	}
-	sawFile := false
+	sawFile, sawKind := false, false
 	for {
 		p, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
@@ -62,6 +62,13 @@ func ReadUpload(w http.ResponseWriter, r *http.Request, limit int64) (registry.U
 		}
 		switch p.FormName() {
 		case "kind":
+			// Two kinds are two answers to one question: which is meant
+			// cannot be told, as with two files or a JSON member given twice.
+			if sawKind {
+				return in, &registry.Error{Code: registry.EMALFORMED, Message: "the form gives the document's kind twice",
+					Fields: map[string]string{"kind": "is given twice; send it once, naming the one document this file is"}}
+			}
+			sawKind = true
 			b, err := io.ReadAll(io.LimitReader(p, 101))
 			if err != nil {
 				return in, uploadReadError(err, limit)

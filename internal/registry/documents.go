@@ -307,7 +307,13 @@ func sniffDocument(ctx context.Context, b []byte, gate *auth.Gate) (string, erro
 	if len(b) == 0 {
 		return "", Errorf(EINVALID, "the file is empty; choose the scan or photo again")
 	}
-	looks = contentInWords(looks)
+	// An SVG drawing is text to the sniffer (XML, or plain text without
+	// its declaration), but what it can hold is a web page's scripts.
+	if looks != "text/html" && bytes.Contains(bytes.ToLower(b[:min(len(b), 1024)]), []byte("<svg")) {
+		looks = "an SVG drawing, which can hold web page code"
+	} else {
+		looks = contentInWords(looks)
+	}
 	if bytes.HasPrefix(b, []byte("MZ")) || bytes.HasPrefix(b, []byte("\x7fELF")) {
 		looks = "a program"
 	}

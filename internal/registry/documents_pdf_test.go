@@ -14,6 +14,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -403,6 +404,59 @@ func TestInspectPDFBudget(t *testing.T) {
 	if err := InspectPDF(gone, slow, time.Minute); !errors.Is(err, context.Canceled) {
 		t.Fatalf("request ended: %v", err)
 	}
+}
+
+// A parse that ran out of its budget without having had the core for
+// half of it was starved by other work, not slowed by the PDF: the upload
+// is told to come back (EUNAVAILABLE with Retry-After), not that its file
+// is faulty (tester t13: a plain 5 MiB PDF, refused under a flood of
+// uploads). The thread's clock is stood still here for "starved"; with
+// the real one, the budget spent at once is the parse's own (above).
+func TestInspectPDFBudgetStarved(t *testing.T) {
+	slow := pdfWith("/X ["+strings.Repeat("(a)", 20_000)+"]", "")
+	SetThreadCPU(t, func() (time.Duration, bool) { return time.Second, true })
+	err := InspectPDF(t.Context(), slow, 2*time.Microsecond)
+	var e *Error
+	if ErrorCode(err) != EUNAVAILABLE || !errors.As(err, &e) || e.RetryAfter <= 0 || !strings.Contains(err.Error(), "try again") {
+		t.Fatalf("starved of the core: %v, want EUNAVAILABLE with Retry-After", err)
+	}
+	// A clock that cannot be read refuses, as before.
+	SetThreadCPU(t, func() (time.Duration, bool) { return 0, false })
+	if err := InspectPDF(t.Context(), slow, 2*time.Microsecond); ErrorCode(err) != EINVALID {
+		t.Fatalf("without a thread clock: %v, want EINVALID", err)
+	}
+	// A clock that moved by the budget between the parse's start and its
+	// end: the PDF had the core, and is refused.
+	var n time.Duration
+	SetThreadCPU(t, func() (time.Duration, bool) { n += time.Millisecond; return n, true })
+	if err := InspectPDF(t.Context(), slow, 2*time.Microsecond); ErrorCode(err) != EINVALID || !strings.Contains(err.Error(), "takes too long to read") {
+		t.Fatalf("the core had: %v, want EINVALID", err)
+	}
+}
+
+// TestThreadCPU: the clock counts the calling thread's CPU time, where
+// the system has one (Linux).
+func TestThreadCPU(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	start, ok := OSThreadCPU()
+	if !ok {
+		if runtime.GOOS == "linux" {
+			t.Fatal("no thread CPU clock on Linux")
+		}
+		t.Skip("no thread CPU clock on " + runtime.GOOS + ": PDFs out of time are refused as before")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	x := 0
+	for time.Now().Before(deadline) {
+		for i := range 1_000_000 {
+			x += i
+		}
+		if now, _ := OSThreadCPU(); now-start >= 5*time.Millisecond {
+			return
+		}
+	}
+	t.Fatalf("the thread's clock did not count 5 ms of CPU in 10 s of spinning (%d)", x)
 }
 
 // TestPDFGate: PDF checks queue for a core; when every core stays busy and

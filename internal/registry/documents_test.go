@@ -136,6 +136,11 @@ func TestSniffDocument(t *testing.T) {
 		{"windows program", "MZ\x90\x00\x03\x00\x00\x00\x04\x00", "", "a program"},
 		{"linux program", "\x7fELF\x02\x01\x01\x00", "", "a program"},
 		{"plain text", "CNIC 35202-1234567-1", "", "plain text"},
+		// An SVG is named for what it can hold (tester t13: "plain text").
+		{"svg", `<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`, "", "an SVG drawing, which can hold web page code"},
+		{"svg after its XML declaration", `<?xml version="1.0"?>` + "\n<!-- scan -->\n" + `<SVG width="10"></SVG>`, "", "an SVG drawing"},
+		{"xml that is not an svg", `<?xml version="1.0"?><invoice/>`, "", "XML text"},
+		{"html holding an svg", `<!DOCTYPE html><html><svg></svg></html>`, "", "a web page (HTML)"},
 		{"empty", "", "", "empty"},
 		{"zip", "PK\x03\x04\x14\x00\x00\x00", "", "a ZIP archive"},
 		{"gif", "GIF89a\x01\x00\x01\x00", "", "an image in another format (save it as JPEG or PNG)"},

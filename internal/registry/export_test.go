@@ -20,6 +20,17 @@ func InspectPDF(ctx context.Context, b []byte, budget time.Duration) error {
 	return inspectPDF(ctx, b, budget, pdfGate)
 }
 
+// SetThreadCPU puts f in place of the clock of a PDF parse's CPU time,
+// until the test ends.
+func SetThreadCPU(t interface{ Cleanup(func()) }, f func() (time.Duration, bool)) {
+	old := threadCPU
+	threadCPU = f
+	t.Cleanup(func() { threadCPU = old })
+}
+
+// OSThreadCPU is the real clock SetThreadCPU replaces.
+var OSThreadCPU = osThreadCPU
+
 // SetPDFGate puts g in place of the gate PDF checks queue at, until the
 // test ends.
 func SetPDFGate(t interface{ Cleanup(func()) }, g *auth.Gate) {
