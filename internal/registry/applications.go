@@ -321,10 +321,19 @@ func ownApplication(ctx context.Context, tx Tx, actor *User, id string) (*Applic
 	if err != nil {
 		return nil, err
 	}
-	if a.AccountID != actor.AccountID {
-		return nil, Errorf(ENOTFOUND, "application %s not found", id)
+	if err := ownedBy(actor, a); err != nil {
+		return nil, err
 	}
 	return a, nil
+}
+
+// ownedBy is ENOTFOUND, as if a did not exist, unless a is an application
+// of the actor's account.
+func ownedBy(actor *User, a *Application) error {
+	if a.AccountID != actor.AccountID {
+		return Errorf(ENOTFOUND, "application %s not found", a.ID)
+	}
+	return nil
 }
 
 // ownWrite runs fn on the applicant's own application id in one write

@@ -656,8 +656,8 @@ func (s *Service) checkDocumentUpload(ctx context.Context, actor *User, appID st
 		if err != nil {
 			return err
 		}
-		if a.AccountID != actor.AccountID {
-			return Errorf(ENOTFOUND, "application %s not found", appID)
+		if err := ownedBy(actor, a); err != nil {
+			return err
 		}
 		category = a.Category
 		if err := documentsAddable(ctx, tx, a); err != nil {

@@ -53,12 +53,18 @@ func inspectPDF(ctx context.Context, b []byte, budget time.Duration, gate *auth.
 	var err error
 	if gerr := gate.Do(ctx, func() { err = inspectPDFNow(ctx, b, budget) }); gerr != nil {
 		if errors.Is(gerr, auth.ErrBusy) {
-			return &Error{Code: EUNAVAILABLE, RetryAfter: 10 * time.Second,
-				Message: "the server is busy checking other documents; try again in a minute"}
+			return pdfBusy()
 		}
 		return gerr
 	}
 	return err
+}
+
+// pdfBusy is the answer to a PDF the server had no time to check: come
+// back, with Retry-After; the file itself is not faulted.
+func pdfBusy() error {
+	return &Error{Code: EUNAVAILABLE, RetryAfter: 10 * time.Second,
+		Message: "the server is busy checking other documents; try again in a minute"}
 }
 
 // pdfGate bounds how many PDFs are parsed at once: one per core, with up to
@@ -83,8 +89,7 @@ func inspectPDFNow(ctx context.Context, b []byte, budget time.Duration) error {
 	defer cancel()
 	tooLong := func() error {
 		if cpu, ok := threadCPU(); measured && ok && cpu-cpu0 < budget/2 {
-			return &Error{Code: EUNAVAILABLE, RetryAfter: 10 * time.Second,
-				Message: "the server is busy checking other documents; try again in a minute"}
+			return pdfBusy()
 		}
 		return Errorf(EINVALID, "the PDF's structure takes too long to read, so it cannot be checked; make a plain PDF: %s", makePlainPDF)
 	}

@@ -23,8 +23,18 @@ func scanDoc(sc interface{ Scan(...any) error }) (*registry.Document, error) {
 }
 
 func (t *tx) CreateDocument(ctx context.Context, d *registry.Document) error {
-	_, err := t.exec(ctx, `INSERT INTO documents (`+docCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		d.ID, d.ApplicationID, d.Kind, d.Filename, d.ContentType, d.Size, d.SHA256, tm(d.UploadedAt), d.UploadedBy, tm(d.PurgedAt))
+	_, err := t.exec(ctx, `INSERT INTO documents (`+docCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, docArgs(d)...)
+	return createDocumentErr(d, err)
+}
+
+// docArgs are d's values in docCols' order.
+func docArgs(d *registry.Document) []any {
+	return []any{d.ID, d.ApplicationID, d.Kind, d.Filename, d.ContentType, d.Size, d.SHA256, tm(d.UploadedAt), d.UploadedBy, tm(d.PurgedAt)}
+}
+
+// createDocumentErr says what an insert of d failed with: ECONFLICT for
+// an id already taken.
+func createDocumentErr(d *registry.Document, err error) error {
 	if isUnique(err) {
 		return registry.Errorf(registry.ECONFLICT, "document %s already exists", d.ID)
 	}
@@ -42,13 +52,9 @@ func (t *tx) AddDocument(ctx context.Context, d *registry.Document, most int) (b
 	res, err := t.exec(ctx, `INSERT INTO documents (`+docCols+`)
 		SELECT ?, ?, ?, ?, ?, CAST(? AS BIGINT), ?, ?, ?, ?
 		WHERE (SELECT COUNT(*) FROM documents WHERE application_id = ?) < ?`,
-		d.ID, d.ApplicationID, d.Kind, d.Filename, d.ContentType, d.Size, d.SHA256, tm(d.UploadedAt), d.UploadedBy, tm(d.PurgedAt),
-		d.ApplicationID, most)
-	if isUnique(err) {
-		return false, registry.Errorf(registry.ECONFLICT, "document %s already exists", d.ID)
-	}
-	if err != nil {
-		return false, fmt.Errorf("create document: %w", err)
+		append(docArgs(d), d.ApplicationID, most)...)
+	if err := createDocumentErr(d, err); err != nil {
+		return false, err
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
