@@ -944,6 +944,12 @@ func testDocuments(t *testing.T, c *client, alice, id string) map[string]string 
 	if !strings.Contains(res.errorField(t, "kind"), "is given twice") {
 		t.Errorf("the kind given twice: %s", res.body)
 	}
+	// No kind: the kinds named are those the application's category takes
+	// (tester t14: a company's were named to a freelancer).
+	res = c.want(c.upload(alice, id, "", "a.pdf", testbin.PDF("x")), 422)
+	if got := res.errorField(t, "kind"); got != "is required: one of cnic_front, cnic_back, incorporation_proof" {
+		t.Errorf("no kind: kind = %q", got)
+	}
 	// The size limit is a setting; the body is cut off once it is passed.
 	admin := c.login("admin@demo.test")
 	c.want(c.do("PUT", "/api/v1/admin/settings", admin, map[string]any{"document_max_bytes": 65536}), 200)

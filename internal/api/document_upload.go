@@ -96,11 +96,14 @@ func ReadUpload(w http.ResponseWriter, r *http.Request, limit int64) (registry.U
 				Fields: map[string]string{p.FormName(): "is not a known field here; send only \"kind\" and \"file\""}}
 		}
 	}
+	// A kind missing beside a file is the registry's to refuse, naming the
+	// kinds the application's category takes (tester t14: this list named
+	// a company's to a freelancer).
 	fe := registry.FieldErrors{}
-	if in.Kind == "" {
-		fe.Add("kind", "is required: which document this is (cnic_front, cnic_back, incorporation_proof, …)")
-	}
 	if !sawFile {
+		if in.Kind == "" {
+			fe.Add("kind", "is required: which document this is (cnic_front, cnic_back, incorporation_proof, …)")
+		}
 		fe.Add("file", "is required: choose the PDF, JPEG or PNG to upload")
 	}
 	return in, fe.Err()

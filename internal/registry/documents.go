@@ -307,12 +307,14 @@ func sniffDocument(ctx context.Context, b []byte, gate *auth.Gate) (string, erro
 	if len(b) == 0 {
 		return "", Errorf(EINVALID, "the file is empty; choose the scan or photo again")
 	}
-	// An SVG drawing is text to the sniffer (XML, or plain text without
-	// its declaration), but what it can hold is a web page's scripts.
-	if looks != "text/html" && bytes.Contains(bytes.ToLower(b[:min(len(b), 1024)]), []byte("<svg")) {
+	looks = contentInWords(looks)
+	switch head := bytes.ToLower(b[:min(len(b), 8<<10)]); {
+	case looks == "XML text" && bytes.Contains(head, []byte("<html")):
+		looks = contentInWords("text/html") // XHTML
+	case looks != "a web page (HTML)" && svgTag(head):
+		// An SVG drawing is text to the sniffer (XML, or plain text
+		// without its declaration), but it can hold a web page's scripts.
 		looks = "an SVG drawing, which can hold web page code"
-	} else {
-		looks = contentInWords(looks)
 	}
 	if bytes.HasPrefix(b, []byte("MZ")) || bytes.HasPrefix(b, []byte("\x7fELF")) {
 		looks = "a program"
@@ -829,6 +831,22 @@ func (s *Service) ReadDocument(ctx context.Context, actor *User, appID, docID st
 		return nil, nil, fmt.Errorf("read document %s: content does not match its recorded hash", d.ID)
 	}
 	return d, b, nil
+}
+
+// svgTag reports whether head (lower-cased) holds an <svg> element's
+// tag: "<svg" followed by a space, ">", "/" or a namespace's ":" (as in
+// "<svg:svg"), not a longer name such as "<svgpath".
+func svgTag(head []byte) bool {
+	for {
+		i := bytes.Index(head, []byte("<svg"))
+		if i < 0 {
+			return false
+		}
+		head = head[i+4:]
+		if len(head) == 0 || bytes.IndexByte([]byte(" \t\r\n>/:"), head[0]) >= 0 {
+			return true
+		}
+	}
 }
 
 // contentInWords names a sniffed media type (http.DetectContentType's)

@@ -141,6 +141,12 @@ func TestSniffDocument(t *testing.T) {
 		{"svg after its XML declaration", `<?xml version="1.0"?>` + "\n<!-- scan -->\n" + `<SVG width="10"></SVG>`, "", "an SVG drawing"},
 		{"xml that is not an svg", `<?xml version="1.0"?><invoice/>`, "", "XML text"},
 		{"html holding an svg", `<!DOCTYPE html><html><svg></svg></html>`, "", "a web page (HTML)"},
+		// Tester t14's neighbours: the tag past the first KiB, a namespace
+		// prefix, XHTML holding an SVG, and a longer name that is no SVG.
+		{"svg after a long comment", `<?xml version="1.0"?><!--` + strings.Repeat(" ", 2000) + `--><svg/>`, "", "an SVG drawing"},
+		{"svg with a namespace prefix", `<svg:svg xmlns:svg="http://www.w3.org/2000/svg"/>`, "", "an SVG drawing"},
+		{"xhtml holding an svg", `<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><body><svg/></body></html>`, "", "a web page (HTML)"},
+		{"xml with an svg-like name", `<?xml version="1.0"?><doc><svgPath d="M0 0"/></doc>`, "", "XML text"},
 		{"empty", "", "", "empty"},
 		{"zip", "PK\x03\x04\x14\x00\x00\x00", "", "a ZIP archive"},
 		{"gif", "GIF89a\x01\x00\x01\x00", "", "an image in another format (save it as JPEG or PNG)"},
