@@ -104,11 +104,18 @@ func TestDemoRefusalSaysWhatToRun(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				defer admin.Close()
+				// Dropped before the handle is closed: closed first (a
+				// deferred Close runs before the test's cleanups), the
+				// drop failed unseen and left the database behind.
+				t.Cleanup(func() {
+					defer admin.Close()
+					if _, err := admin.SQL().Exec(`DROP DATABASE IF EXISTS "` + name + `" WITH (FORCE)`); err != nil {
+						t.Errorf("drop the demo's database %s: %v", name, err)
+					}
+				})
 				if _, err := admin.SQL().Exec(psql[3]); err != nil {
 					t.Fatalf("%s: %v", psql[3], err)
 				}
-				t.Cleanup(func() { admin.SQL().Exec(`DROP DATABASE "` + name + `" WITH (FORCE)`) })
 			}
 			want = append(want, "--data-dir", base+"-demo")
 			if strings.Join(serve, "\x00") != strings.Join(want, "\x00") {
