@@ -561,7 +561,7 @@ func (s *Service) addressFlags(ctx context.Context, tx Tx, a *Application, set S
 	var opSpace *netpolicy.Space
 	if len(a.Addresses) > 0 {
 		var err error
-		if opSpace, err = s.spaces.get(ctx, tx, a.OperatorID); err != nil {
+		if opSpace, err = s.spaces.get(ctx, tx, a.OperatorID, a.spaceAt); err != nil {
 			return nil, err
 		}
 	}
@@ -678,37 +678,27 @@ func (s *Service) GetApplication(ctx context.Context, actor *User, id string) (*
 func (s *Service) GetApplicationPage(ctx context.Context, actor *User, id string) (*Application, Settings, string, error) {
 	var set Settings
 	var operator string
-	a, err := s.getApplication(ctx, actor, id, func(tx Tx, a *Application) error {
-		var err error
-		if set, err = tx.Settings(ctx); err != nil {
-			return err
+	a, err := s.getApplication(ctx, actor, id, func(_ Tx, a *Application, v ViewTarget) {
+		set, operator = v.Settings, a.OperatorID
+		if v.Operator.Found {
+			operator = v.Operator.Name
 		}
-		operator = a.OperatorID
-		if a.OperatorID == "" {
-			return nil
-		}
-		o, err := tx.Operator(ctx, a.OperatorID)
-		switch {
-		case err == nil:
-			operator = o.Name
-		case ErrorCode(err) != ENOTFOUND:
-			return err
-		}
-		return nil
 	})
 	return a, set, operator, err
 }
 
-// getApplication is GetApplication; more, if not nil, reads what else the
-// caller needs in the same read, once the application is known visible.
-func (s *Service) getApplication(ctx context.Context, actor *User, id string, more func(Tx, *Application) error) (*Application, error) {
+// getApplication is GetApplication; more, if not nil, is given what the
+// view's first query read beside the application (Tx.ApplicationView),
+// once the application is known visible.
+func (s *Service) getApplication(ctx context.Context, actor *User, id string, more func(Tx, *Application, ViewTarget)) (*Application, error) {
 	if err := requireRole(actor, Roles...); err != nil {
 		return nil, err
 	}
 	var a *Application
 	load := func(tx Tx) error {
 		var err error
-		if a, err = tx.Application(ctx, id, false); err != nil {
+		var v ViewTarget
+		if a, v, err = tx.ApplicationView(ctx, id); err != nil {
 			return err
 		}
 		visible := false
@@ -723,11 +713,15 @@ func (s *Service) getApplication(ctx context.Context, actor *User, id string, mo
 		if !visible {
 			return Errorf(ENOTFOUND, "application %s not found", id)
 		}
-		if err := s.fillView(ctx, tx, actor, a); err != nil {
+		a.known = &viewKnown{settings: &v.Settings}
+		a.spaceAt = &operatorAt{found: v.Operator.Found, version: v.Operator.PrefixesVersion}
+		err = s.fillView(ctx, tx, actor, a)
+		a.spaceAt = nil // true of this read only
+		if err != nil {
 			return err
 		}
 		if more != nil {
-			return more(tx, a)
+			more(tx, a, v)
 		}
 		return nil
 	}
@@ -770,11 +764,25 @@ type viewKnown struct {
 // owner and regulator staff its documents (so what is still missing), the
 // account and the appeals. GetApplication and every write that answers
 // with the application use it, so each answers the same view.
+//
+// The settings are read once at most (each read is a round trip on
+// PostgreSQL; a pending application's view read them twice, issue 14),
+// and not at all when known.
 func (s *Service) fillView(ctx context.Context, tx Tx, actor *User, a *Application) error {
 	k := a.known
 	a.known = nil
 	if k == nil {
 		k = &viewKnown{}
+	}
+	settings := func() (Settings, error) {
+		if k.settings == nil {
+			set, err := tx.Settings(ctx)
+			if err != nil {
+				return Settings{}, err
+			}
+			k.settings = &set
+		}
+		return *k.settings, nil
 	}
 	var err error
 	if k.events != nil {
@@ -801,9 +809,13 @@ func (s *Service) fillView(ctx context.Context, tx Tx, actor *User, a *Applicati
 		} else if a.Account, err = tx.Account(ctx, a.AccountID); err != nil {
 			return err
 		}
-		if k.noAppeals && k.settings != nil {
-			a.Appeals, a.AppealBy = nil, appealBy(*k.settings, a, nil)
-		} else if err := s.loadAppealsWith(ctx, tx, a, k.settings); err != nil {
+		set, err := settings()
+		if err != nil {
+			return err
+		}
+		if k.noAppeals {
+			a.Appeals, a.AppealBy = nil, appealBy(set, a, nil)
+		} else if err := s.loadAppealsWith(ctx, tx, a, &set); err != nil {
 			return err
 		}
 	}
@@ -828,7 +840,7 @@ func (s *Service) fillView(ctx context.Context, tx Tx, actor *User, a *Applicati
 		}
 	}
 	if (a.State.Pending() || appealed) && !a.flagsFresh {
-		set, err := tx.Settings(ctx)
+		set, err := settings()
 		if err != nil {
 			return err
 		}

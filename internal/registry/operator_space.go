@@ -24,17 +24,33 @@ type operatorSpace struct {
 	space   *netpolicy.Space // nil: no space loaded, nothing to check against
 }
 
+// operatorAt is an operator as a read found it: whether the registry has
+// it, and the version of its address space (Tx.OperatorPrefixesVersion).
+type operatorAt struct {
+	found   bool
+	version int64
+}
+
 // get returns operator id's space as tx sees it: nil when none is loaded
 // or the operator is unknown (an application names an operator the
-// registry may not have).
-func (c *operatorSpaces) get(ctx context.Context, tx Tx, id string) (*netpolicy.Space, error) {
-	v, err := tx.OperatorPrefixesVersion(ctx, id)
-	if ErrorCode(err) == ENOTFOUND {
+// registry may not have). at, when not nil, is what this read found of
+// the operator already (Tx.ApplicationView), so the version is not read
+// again.
+func (c *operatorSpaces) get(ctx context.Context, tx Tx, id string, at *operatorAt) (*netpolicy.Space, error) {
+	if at == nil {
+		v, err := tx.OperatorPrefixesVersion(ctx, id)
+		if ErrorCode(err) == ENOTFOUND {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		at = &operatorAt{found: true, version: v}
+	}
+	if !at.found {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, err
-	}
+	v := at.version
 	c.mu.Lock()
 	got, ok := c.m[id]
 	c.mu.Unlock()

@@ -24,6 +24,19 @@ type Store interface {
 	Close() error
 }
 
+// ViewTarget is what Tx.ApplicationView reads beside the application.
+type ViewTarget struct {
+	Settings Settings
+	// Operator is the application's operator as the registry has it:
+	// Found false (and the rest zero) when the application names none
+	// or one the registry does not have.
+	Operator struct {
+		Found           bool
+		Name            string
+		PrefixesVersion int64
+	}
+}
+
 // AppFilter selects applications. Zero fields match everything.
 type AppFilter struct {
 	AccountID     string
@@ -186,6 +199,13 @@ type Tx interface {
 	// holds, and the settings (as Settings). ENOTFOUND for no such
 	// application.
 	UploadTarget(ctx context.Context, id string) (a *Application, documents int, set Settings, err error)
+	// ApplicationView reads, in one query, what a view of application id
+	// starts from: the application (as Application without a lock), the
+	// settings (as Settings), and its operator's name and address-space
+	// version (as Operator and OperatorPrefixesVersion; Found false when
+	// it names no operator the registry has). ENOTFOUND for no such
+	// application.
+	ApplicationView(ctx context.Context, id string) (*Application, ViewTarget, error)
 	UpdateApplication(ctx context.Context, a *Application) error // replaces its items too
 	ListApplications(ctx context.Context, f AppFilter) ([]*Application, error)
 	AddEvent(ctx context.Context, e *Event) error

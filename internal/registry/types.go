@@ -299,6 +299,10 @@ type Application struct {
 	// or wrote in its transaction and its view shows: fillView takes it
 	// instead of reading it again (viewKnown).
 	known *viewKnown
+	// spaceAt, when not nil, is its operator as read in the view's first
+	// query (Tx.ApplicationView): the flags' check of the operator's
+	// address space takes its version from it instead of reading it again.
+	spaceAt *operatorAt
 }
 
 // Event is one entry of an application's timeline.

@@ -66,6 +66,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		{"Invitations", testInvitations},
 		{"InvitationsInBulkAndPaged", testInvitationsInBulkAndPaged},
 		{"NoticeFeedOrder", testNoticeFeedOrder},
+		{"ApplicationView", testApplicationView},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -463,6 +464,77 @@ func sampleApp(id, account string) *registry.Application {
 		Fee:       registry.Fee{Due: true, AmountPKR: 10000, Reason: "r"},
 		CreatedAt: t0, UpdatedAt: t0,
 	}
+}
+
+// testApplicationView: ApplicationView reads what Application, Settings,
+// Operator and OperatorPrefixesVersion read, in one; an application of no
+// operator has none found; no such application is ENOTFOUND.
+func testApplicationView(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	fixture(t, db, "acc_a")
+	none := sampleApp("app_2", "acc_a")
+	none.OperatorID, none.SubscriberID = "", ""
+	write(t, db, func(tx registry.Tx) error {
+		if err := tx.CreateApplication(ctx, sampleApp("app_1", "acc_a")); err != nil {
+			return err
+		}
+		return tx.CreateApplication(ctx, none)
+	})
+	check := func(id string) {
+		t.Helper()
+		db.Read(ctx, func(tx registry.Tx) error {
+			a, v, err := tx.ApplicationView(ctx, id)
+			if err != nil {
+				t.Fatalf("ApplicationView(%s): %v", id, err)
+			}
+			want, err := tx.Application(ctx, id, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var wantView registry.ViewTarget
+			if wantView.Settings, err = tx.Settings(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if want.OperatorID != "" {
+				o, err := tx.Operator(ctx, want.OperatorID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				wantView.Operator.Found, wantView.Operator.Name = true, o.Name
+				if wantView.Operator.PrefixesVersion, err = tx.OperatorPrefixesVersion(ctx, want.OperatorID); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if !reflect.DeepEqual(a, want) || !reflect.DeepEqual(v, wantView) {
+				t.Errorf("ApplicationView(%s) = %+v, %+v;\nwant %+v, %+v", id, a, v, want, wantView)
+			}
+			return nil
+		})
+	}
+	check("app_1")
+	check("app_2")
+	// Saved settings and a loaded space (version 1, then 2).
+	set := registry.DefaultSettings
+	set.DocumentMaxBytes = 3 << 20
+	write(t, db, func(tx registry.Tx) error {
+		if err := tx.PutSettings(ctx, set); err != nil {
+			return err
+		}
+		if err := tx.SetOperatorPrefixes(ctx, "ptcl", pfx("14.1.0.0/16")); err != nil {
+			return err
+		}
+		return tx.SetOperatorPrefixes(ctx, "ptcl", pfx("14.1.0.0/16", "39.32.0.0/11"))
+	})
+	check("app_1")
+	db.Read(ctx, func(tx registry.Tx) error {
+		_, v, err := tx.ApplicationView(ctx, "app_1")
+		if err != nil || v.Settings.DocumentMaxBytes != 3<<20 || v.Operator.PrefixesVersion != 2 || v.Operator.Name != "PTCL" {
+			t.Errorf("ApplicationView after saved settings and two loads = %+v, %v; want 3 MiB documents, PTCL at version 2", v, err)
+		}
+		_, _, err = tx.ApplicationView(ctx, "app_none")
+		wantCode(t, err, registry.ENOTFOUND)
+		return nil
+	})
 }
 
 func testApplications(t *testing.T, db *store.DB) {
