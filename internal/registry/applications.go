@@ -671,14 +671,15 @@ func (s *Service) GetApplication(ctx context.Context, actor *User, id string) (*
 }
 
 // GetApplicationPage is GetApplication with what a page showing the
-// application needs beside it, read in the same read: the public settings
-// (the upload size limit) and the name of the application's operator (its
-// id when the operator is not known). The portal's page made three reads
-// for them, each waiting for a connection of its own under load (issue 14).
+// application needs beside it: the public settings (the upload size
+// limit) and the name of the application's operator (its id when the
+// operator is not known), both from the view's first query
+// (Tx.ApplicationView). The portal's page once made three reads for them,
+// each waiting for a connection of its own under load (issue 14).
 func (s *Service) GetApplicationPage(ctx context.Context, actor *User, id string) (*Application, Settings, string, error) {
 	var set Settings
 	var operator string
-	a, err := s.getApplication(ctx, actor, id, func(_ Tx, a *Application, v ViewTarget) {
+	a, err := s.getApplication(ctx, actor, id, func(a *Application, v ViewTarget) {
 		set, operator = v.Settings, a.OperatorID
 		if v.Operator.Found {
 			operator = v.Operator.Name
@@ -690,7 +691,7 @@ func (s *Service) GetApplicationPage(ctx context.Context, actor *User, id string
 // getApplication is GetApplication; more, if not nil, is given what the
 // view's first query read beside the application (Tx.ApplicationView),
 // once the application is known visible.
-func (s *Service) getApplication(ctx context.Context, actor *User, id string, more func(Tx, *Application, ViewTarget)) (*Application, error) {
+func (s *Service) getApplication(ctx context.Context, actor *User, id string, more func(*Application, ViewTarget)) (*Application, error) {
 	if err := requireRole(actor, Roles...); err != nil {
 		return nil, err
 	}
@@ -721,7 +722,7 @@ func (s *Service) getApplication(ctx context.Context, actor *User, id string, mo
 			return err
 		}
 		if more != nil {
-			more(tx, a, v)
+			more(a, v)
 		}
 		return nil
 	}
