@@ -2,10 +2,14 @@ package main_test
 
 import (
 	"bytes"
+	"debug/elf"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/ipreg/ipreg/internal/testbin"
 )
 
 // TestServeRunsWithMADVFree: "ipreg serve" runs with GODEBUG holding
@@ -20,6 +24,8 @@ func TestServeRunsWithMADVFree(t *testing.T) {
 		{"unset", "", []string{"madvdontneed=0"}},
 		{"other settings kept", "http2debug=0", []string{"http2debug=0", "madvdontneed=0"}},
 		{"operator's choice wins", "madvdontneed=1", []string{"madvdontneed=1"}},
+		// The runtime does not read " madvdontneed=1": the setting is added.
+		{"a field the runtime ignores", "gctrace=0, madvdontneed=1", []string{"gctrace=0, madvdontneed=1", "madvdontneed=0"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -28,21 +34,62 @@ func TestServeRunsWithMADVFree(t *testing.T) {
 				env = []string{"GODEBUG=" + tt.godebug}
 			}
 			p := start(t, env, "--data-dir", t.TempDir())
-			b, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", p.Cmd.Process.Pid))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			for _, e := range bytes.Split(b, []byte{0}) {
-				if v, ok := strings.CutPrefix(string(e), "GODEBUG="); ok {
-					got = append(got, v)
-				}
-			}
+			got := procGODEBUG(t, p.Cmd.Process.Pid)
 			if len(got) != 1 || got[0] != strings.Join(tt.want, ",") {
 				t.Fatalf("the server's GODEBUG = %q, want one, %q", got, strings.Join(tt.want, ","))
 			}
 			// And it serves.
 			p.get("/healthz")
 		})
+	}
+}
+
+// procGODEBUG is the GODEBUG entries of process pid's environment.
+func procGODEBUG(t *testing.T, pid int) []string {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range bytes.Split(b, []byte{0}) {
+		if v, ok := strings.CutPrefix(string(e), "GODEBUG="); ok {
+			got = append(got, v)
+		}
+	}
+	return got
+}
+
+// Started through the dynamic loader, the server's executable is the
+// loader: an exec of it with the same arguments would run "serve" as a
+// program (a tester's finding). It serves without the exec and says so
+// once on standard error.
+func TestServeThroughTheLoaderServes(t *testing.T) {
+	f, err := elf.Open(binary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	interp := ""
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			b := make([]byte, p.Filesz)
+			if _, err := p.ReadAt(b, 0); err != nil {
+				t.Fatal(err)
+			}
+			interp = strings.TrimRight(string(b), "\x00")
+		}
+	}
+	f.Close()
+	if interp == "" {
+		t.Skip("this ipreg binary is linked statically (built without cgo): no dynamic loader runs it")
+	}
+	p := testbin.Start(t, interp, []string{"IPREG_MAIL=log", "GODEBUG="}, regexp.MustCompile(`serving on (http://\S+)`),
+		binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", t.TempDir())
+	testbin.Call(t, p.Addr, "GET", "/healthz", "", nil, 200)
+	if got := procGODEBUG(t, p.Cmd.Process.Pid); len(got) != 1 || got[0] != "" {
+		t.Errorf("GODEBUG through the loader = %q; want it as given, empty", got)
+	}
+	if n := strings.Count(p.Stderr(), "running without GODEBUG=madvdontneed=0"); n != 1 {
+		t.Errorf("the note that the setting is not applied appears %d times; want once. Standard error:\n%s", n, p.Stderr())
 	}
 }

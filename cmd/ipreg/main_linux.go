@@ -1,8 +1,12 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
 	"os"
+	"os/exec"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 )
@@ -25,21 +29,38 @@ const serveGODEBUG = "madvdontneed=0"
 
 // reexecWithGODEBUG replaces the process with itself (same executable,
 // arguments and environment) with setting added to GODEBUG, unless
-// GODEBUG names setting's key already: the operator's choice wins, and the
+// GODEBUG sets setting's key already: the operator's choice wins, and the
 // new process does not exec again. The runtime reads this setting only as
 // a process starts, and //go:debug takes only the settings the go command
-// lists, which this is not. When the exec fails the process goes on as it
-// is: the setting is for speed, not for correctness.
+// lists, which this is not.
+//
+// It does not exec, and says so in one line on standard error, when the
+// exec could run something else or lose something: the program was
+// started through the dynamic loader or from a file that is gone (its
+// executable is not the file its first argument names), or a debugger or
+// tracer is attached (an exec would leave it behind). When the exec itself
+// fails it says so too. Either way the server goes on: the setting is for
+// speed, not for correctness.
 func reexecWithGODEBUG(setting string) {
 	key, _, _ := strings.Cut(setting, "=")
 	cur := os.Getenv("GODEBUG")
-	for f := range strings.SplitSeq(cur, ",") {
-		if k, _, _ := strings.Cut(f, "="); strings.TrimSpace(k) == key {
-			return
-		}
+	if godebugSets(cur, key) {
+		return
+	}
+	note := func(why string) {
+		fmt.Fprintf(os.Stderr, "ipreg: note: running without GODEBUG=%s (%s); password hashing costs more CPU without it. Set it in the environment to have it (README, \"Configuration\").\n", setting, why)
 	}
 	exe, err := os.Executable()
 	if err != nil {
+		note(fmt.Sprintf("the program's own file is unknown: %v", err))
+		return
+	}
+	if !startedDirectly(exe) {
+		note("the program was not started from its own file, as through the dynamic loader, or that file is gone")
+		return
+	}
+	if pid := tracerPid(); pid != 0 {
+		note(fmt.Sprintf("process %d is tracing it, as a debugger does", pid))
 		return
 	}
 	v := setting
@@ -47,5 +68,66 @@ func reexecWithGODEBUG(setting string) {
 		v = cur + "," + setting
 	}
 	env := slices.DeleteFunc(os.Environ(), func(e string) bool { return strings.HasPrefix(e, "GODEBUG=") })
-	_ = syscall.Exec(exe, os.Args, append(env, "GODEBUG="+v))
+	err = syscall.Exec(exe, os.Args, append(env, "GODEBUG="+v))
+	note(fmt.Sprintf("exec %s: %v", exe, err))
+}
+
+// godebugSets reports whether the GODEBUG value godebug sets key as the Go
+// runtime reads it (runtime.parsegodebug): a comma-separated field
+// "key=value", key exactly (no spaces trimmed), value a whole number.
+// Fields the runtime ignores (" key=0", "key", "key=x") do not count.
+func godebugSets(godebug, key string) bool {
+	for f := range strings.SplitSeq(godebug, ",") {
+		k, v, ok := strings.Cut(f, "=")
+		if !ok || k != key {
+			continue
+		}
+		if _, err := strconv.ParseInt(v, 10, 32); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// startedDirectly reports whether exe, the running executable, is the
+// file os.Args[0] names (looked up in PATH when it has no slash), so that
+// exec(exe, os.Args) starts this program again as it was started. Not so
+// when the dynamic loader ran it ("/lib64/ld-linux-x86-64.so.2 ipreg
+// serve": exe is the loader), when the file was removed or replaced since,
+// or when the first argument names no file.
+func startedDirectly(exe string) bool {
+	arg0 := os.Args[0]
+	if !strings.Contains(arg0, "/") {
+		p, err := exec.LookPath(arg0)
+		if err != nil {
+			return false
+		}
+		arg0 = p
+	}
+	named, err := os.Stat(arg0)
+	if err != nil {
+		return false
+	}
+	running, err := os.Stat("/proc/self/exe")
+	if err != nil {
+		return false
+	}
+	atExe, err := os.Stat(exe)
+	return err == nil && os.SameFile(named, running) && os.SameFile(atExe, running)
+}
+
+// tracerPid is the process tracing this one (a debugger, strace), from
+// /proc/self/status; 0 for none or when it cannot be read.
+func tracerPid() int {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for l := range bytes.SplitSeq(b, []byte("\n")) {
+		if v, ok := bytes.CutPrefix(l, []byte("TracerPid:")); ok {
+			n, _ := strconv.Atoi(string(bytes.TrimSpace(v)))
+			return n
+		}
+	}
+	return 0
 }

@@ -56,17 +56,36 @@ func (cfg *ServeConfig) demoElsewhere(ctx context.Context, db *store.DB) string 
 
 // invokedAs is the program's name to repeat in a command to run: the
 // name as invoked, except a binary go run built in a temporary directory
-// (…/go-build…/exe/ipreg), gone when it exits, which is
-// "go run ./cmd/ipreg" instead.
+// (…/go-build…/exe/ipreg), gone when it exits, or ran from the build
+// cache, where it keeps binaries it ran before (…/go-build/4b/4bcb…-d/ipreg,
+// since Go 1.24), which is "go run ./cmd/ipreg" instead.
 func invokedAs(program string) []string {
 	if program == "" {
 		return []string{"ipreg"}
 	}
 	p := strings.ReplaceAll(program, `\`, "/")
-	if strings.Contains(p, "/go-build") && strings.Contains(p, "/exe/") {
+	if strings.Contains(p, "/go-build") && (strings.Contains(p, "/exe/") || goRunCached(p)) {
 		return []string{"go", "run", "./cmd/" + strings.TrimSuffix(path.Base(p), ".exe")}
 	}
 	return []string{program}
+}
+
+// goRunCached reports whether p (slash-separated) is a binary in the Go
+// build cache: in a directory named by a hex hash and "-d", itself in
+// one named by the hash's first two digits, under go-build.
+func goRunCached(p string) bool {
+	dir := path.Dir(p)
+	hash, ok := strings.CutSuffix(path.Base(dir), "-d")
+	parent := path.Dir(dir)
+	if !ok || len(hash) < 2 || path.Base(path.Dir(parent)) != "go-build" || path.Base(parent) != hash[:2] {
+		return false
+	}
+	for _, c := range hash {
+		if !strings.ContainsRune("0123456789abcdef", c) {
+			return false
+		}
+	}
+	return true
 }
 
 // freeDemoDir returns the first of <dataDir>-demo, <dataDir>-demo-2, … that

@@ -148,6 +148,10 @@ func TestInvokedAs(t *testing.T) {
 	for _, tc := range []struct{ program, want string }{
 		{"/tmp/go-build3171982449/b001/exe/ipreg", "go run ./cmd/ipreg"},
 		{`C:\Users\a\AppData\Local\Temp\go-build123\b001\exe\ipreg.exe`, "go run ./cmd/ipreg"},
+		{"/root/.cache/go-build/4b/4bcb0c1e9a2f7d55e5f2c8b1d7e3a9f0c6b2d4e8f1a3c5b7d9e0f2a4c6b8d0e1f3-d/ipreg", "go run ./cmd/ipreg"},
+		{"/home/a/.cache/go-build/4b/4bcbz-d/ipreg", "/home/a/.cache/go-build/4b/4bcbz-d/ipreg"},
+		{"/home/a/.cache/go-build/4c/4bcb-d/ipreg", "/home/a/.cache/go-build/4c/4bcb-d/ipreg"},
+		{"/srv/go-build/ab/ab12-d/x/ipreg", "/srv/go-build/ab/ab12-d/x/ipreg"},
 		{"bin/ipreg", "bin/ipreg"},
 		{"/usr/local/bin/ipreg", "/usr/local/bin/ipreg"},
 		{"", "ipreg"},
