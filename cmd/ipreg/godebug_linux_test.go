@@ -1,11 +1,15 @@
 package main_test
 
 import (
+	"bufio"
 	"bytes"
 	"debug/elf"
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -62,8 +66,8 @@ func procGODEBUG(t *testing.T, pid int) []string {
 
 // Started through the dynamic loader, the server's executable is the
 // loader: an exec of it with the same arguments would run "serve" as a
-// program (a tester's finding). It serves without the exec and says so
-// once on standard error.
+// program (testers' findings), also when argv[0] names the loader. It
+// serves without the exec and says so once on standard error.
 func TestServeThroughTheLoaderServes(t *testing.T) {
 	f, err := elf.Open(binary)
 	if err != nil {
@@ -83,13 +87,66 @@ func TestServeThroughTheLoaderServes(t *testing.T) {
 	if interp == "" {
 		t.Skip("this ipreg binary is linked statically (built without cgo): no dynamic loader runs it")
 	}
-	p := testbin.Start(t, interp, []string{"IPREG_MAIL=log", "GODEBUG="}, regexp.MustCompile(`serving on (http://\S+)`),
-		binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", t.TempDir())
-	testbin.Call(t, p.Addr, "GET", "/healthz", "", nil, 200)
-	if got := procGODEBUG(t, p.Cmd.Process.Pid); len(got) != 1 || got[0] != "" {
-		t.Errorf("GODEBUG through the loader = %q; want it as given, empty", got)
+	for _, tt := range []struct {
+		name   string
+		loader []string // the loader's own arguments
+	}{
+		{"argv[0] the program", nil},
+		{"argv[0] the loader", []string{"--argv0", interp}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append(slices.Clone(tt.loader), binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", t.TempDir())
+			p := testbin.Start(t, interp, []string{"IPREG_MAIL=log", "GODEBUG="}, regexp.MustCompile(`serving on (http://\S+)`), args...)
+			testbin.Call(t, p.Addr, "GET", "/healthz", "", nil, 200)
+			if got := procGODEBUG(t, p.Cmd.Process.Pid); len(got) != 1 || got[0] != "" {
+				t.Errorf("GODEBUG through the loader = %q; want it as given, empty", got)
+			}
+			if n := strings.Count(p.Stderr(), "running without GODEBUG=madvdontneed=0"); n != 1 {
+				t.Errorf("the note that the setting is not applied appears %d times; want once. Standard error:\n%s", n, p.Stderr())
+			}
+		})
 	}
-	if n := strings.Count(p.Stderr(), "running without GODEBUG=madvdontneed=0"); n != 1 {
-		t.Errorf("the note that the setting is not applied appears %d times; want once. Standard error:\n%s", n, p.Stderr())
+}
+
+// A custom argv[0] (bash's exec -a, systemd's @) is no reason to go
+// without the setting: the exec keeps the arguments as they are.
+func TestServeWithItsOwnArgv0(t *testing.T) {
+	cmd := exec.Command(binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", t.TempDir())
+	cmd.Args[0] = "ipreg-registry"
+	cmd.Env = append(os.Environ(), "IPREG_MAIL=log", "GODEBUG=")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	var seen strings.Builder
+	sc := bufio.NewScanner(stderr)
+	served := ""
+	for served == "" && sc.Scan() {
+		seen.WriteString(sc.Text() + "\n")
+		if m := regexp.MustCompile(`serving on (http://\S+)`).FindStringSubmatch(sc.Text()); m != nil {
+			served = m[1]
+		}
+	}
+	if served == "" {
+		t.Fatalf("ipreg serve did not start; standard error:\n%s", seen.String())
+	}
+	go io.Copy(io.Discard, stderr)
+	testbin.Call(t, served, "GET", "/healthz", "", nil, 200)
+	if got := procGODEBUG(t, cmd.Process.Pid); len(got) != 1 || got[0] != "madvdontneed=0" {
+		t.Errorf("GODEBUG with argv[0] %q = %q; want madvdontneed=0", cmd.Args[0], got)
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", cmd.Process.Pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if arg0, _, _ := strings.Cut(string(b), "\x00"); arg0 != "ipreg-registry" {
+		t.Errorf("argv[0] after the exec = %q; want it kept, ipreg-registry", arg0)
+	}
+	if strings.Contains(seen.String(), "running without GODEBUG") {
+		t.Errorf("a note that the setting is not applied:\n%s", seen.String())
 	}
 }

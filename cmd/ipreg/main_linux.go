@@ -2,9 +2,10 @@ package main
 
 import (
 	"bytes"
+	"debug/buildinfo"
 	"fmt"
 	"os"
-	"os/exec"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -36,15 +37,15 @@ const serveGODEBUG = "madvdontneed=0"
 //
 // It does not exec, and says so in one line on standard error, when the
 // exec could run something else or lose something: the program was
-// started through the dynamic loader or from a file that is gone (its
-// executable is not the file its first argument names), or a debugger or
-// tracer is attached (an exec would leave it behind). When the exec itself
+// started through the dynamic loader or from a file since removed or
+// replaced (sameProgram), or a debugger or tracer is attached (an exec
+// would leave it behind). Nor for "--help". When the exec itself
 // fails it says so too. Either way the server goes on: the setting is for
 // speed, not for correctness.
 func reexecWithGODEBUG(setting string) {
 	key, _, _ := strings.Cut(setting, "=")
 	cur := os.Getenv("GODEBUG")
-	if godebugSets(cur, key) {
+	if godebugSets(cur, key) || askedForHelp(os.Args[1:]) {
 		return
 	}
 	note := func(why string) {
@@ -55,8 +56,8 @@ func reexecWithGODEBUG(setting string) {
 		note(fmt.Sprintf("the program's own file is unknown: %v", err))
 		return
 	}
-	if !startedDirectly(exe) {
-		note("the program was not started from its own file, as through the dynamic loader, or that file is gone")
+	if !sameProgram(exe) {
+		note(fmt.Sprintf("%s is not this program's file: it was started through the dynamic loader, or the file was removed or replaced since", exe))
 		return
 	}
 	if pid := tracerPid(); pid != 0 {
@@ -70,6 +71,12 @@ func reexecWithGODEBUG(setting string) {
 	env := slices.DeleteFunc(os.Environ(), func(e string) bool { return strings.HasPrefix(e, "GODEBUG=") })
 	err = syscall.Exec(exe, os.Args, append(env, "GODEBUG="+v))
 	note(fmt.Sprintf("exec %s: %v", exe, err))
+}
+
+// askedForHelp reports whether args ask only for the usage text, which
+// needs no exec (and no note under a tracer).
+func askedForHelp(args []string) bool {
+	return slices.ContainsFunc(args, func(a string) bool { return a == "-h" || a == "--help" || a == "-help" })
 }
 
 // godebugSets reports whether the GODEBUG value godebug sets key as the Go
@@ -89,31 +96,29 @@ func godebugSets(godebug, key string) bool {
 	return false
 }
 
-// startedDirectly reports whether exe, the running executable, is the
-// file os.Args[0] names (looked up in PATH when it has no slash), so that
-// exec(exe, os.Args) starts this program again as it was started. Not so
-// when the dynamic loader ran it ("/lib64/ld-linux-x86-64.so.2 ipreg
-// serve": exe is the loader), when the file was removed or replaced since,
-// or when the first argument names no file.
-func startedDirectly(exe string) bool {
-	arg0 := os.Args[0]
-	if !strings.Contains(arg0, "/") {
-		p, err := exec.LookPath(arg0)
-		if err != nil {
-			return false
-		}
-		arg0 = p
-	}
-	named, err := os.Stat(arg0)
-	if err != nil {
-		return false
-	}
+// sameProgram reports whether exe, the path of the running executable
+// (os.Executable), holds this very program, so that exec(exe, os.Args)
+// starts it again as it was started: exe is still the file running (not
+// removed or replaced since), and it is a Go program built from this main
+// package. Not so when the dynamic loader ran the program
+// ("/lib64/ld-linux-x86-64.so.2 ipreg serve": exe is then the loader,
+// whatever argv[0] says). A custom argv[0] or a program found through "."
+// in PATH does not matter: the exec keeps os.Args as they are.
+func sameProgram(exe string) bool {
 	running, err := os.Stat("/proc/self/exe")
 	if err != nil {
 		return false
 	}
 	atExe, err := os.Stat(exe)
-	return err == nil && os.SameFile(named, running) && os.SameFile(atExe, running)
+	if err != nil || !os.SameFile(atExe, running) {
+		return false
+	}
+	self, ok := debug.ReadBuildInfo()
+	if !ok {
+		return false
+	}
+	file, err := buildinfo.ReadFile(exe)
+	return err == nil && file.Path == self.Path
 }
 
 // tracerPid is the process tracing this one (a debugger, strace), from
