@@ -28,3 +28,29 @@ func TestGodebugSets(t *testing.T) {
 		}
 	}
 }
+
+// Every spelling of a request for help the flag package takes.
+func TestAskedForHelp(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want bool
+	}{
+		{nil, false},
+		{[]string{"--demo"}, false},
+		{[]string{"-h"}, true},
+		{[]string{"--h"}, true},
+		{[]string{"-help"}, true},
+		{[]string{"--help"}, true},
+		{[]string{"-help=true"}, true},
+		{[]string{"--help=1"}, true},
+		{[]string{"-h=true"}, true},
+		{[]string{"--demo", "--help"}, true},
+		{[]string{"help"}, false},
+		{[]string{"--helpful"}, false},
+		{[]string{"---help"}, false},
+	} {
+		if got := askedForHelp(tt.args); got != tt.want {
+			t.Errorf("askedForHelp(%q) = %v, want %v", tt.args, got, tt.want)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/ipreg/ipreg/internal/testbin"
@@ -108,12 +109,10 @@ func TestServeThroughTheLoaderServes(t *testing.T) {
 	}
 }
 
-// A custom argv[0] (bash's exec -a, systemd's @) is no reason to go
-// without the setting: the exec keeps the arguments as they are.
-func TestServeWithItsOwnArgv0(t *testing.T) {
-	cmd := exec.Command(binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", t.TempDir())
-	cmd.Args[0] = "ipreg-registry"
-	cmd.Env = append(os.Environ(), "IPREG_MAIL=log", "GODEBUG=")
+// startCmd starts cmd, an "ipreg serve" on port 0, and returns the
+// address it serves on and what it wrote to standard error until then.
+func startCmd(t *testing.T, cmd *exec.Cmd) (string, string) {
+	t.Helper()
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -124,17 +123,24 @@ func TestServeWithItsOwnArgv0(t *testing.T) {
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	var seen strings.Builder
 	sc := bufio.NewScanner(stderr)
-	served := ""
-	for served == "" && sc.Scan() {
+	for sc.Scan() {
 		seen.WriteString(sc.Text() + "\n")
 		if m := regexp.MustCompile(`serving on (http://\S+)`).FindStringSubmatch(sc.Text()); m != nil {
-			served = m[1]
+			go io.Copy(io.Discard, stderr)
+			return m[1], seen.String()
 		}
 	}
-	if served == "" {
-		t.Fatalf("ipreg serve did not start; standard error:\n%s", seen.String())
-	}
-	go io.Copy(io.Discard, stderr)
+	t.Fatalf("ipreg serve did not start; standard error:\n%s", seen.String())
+	return "", ""
+}
+
+// A custom argv[0] (bash's exec -a, systemd's @) is no reason to go
+// without the setting: the exec keeps the arguments as they are.
+func TestServeWithItsOwnArgv0(t *testing.T) {
+	cmd := exec.Command(binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", t.TempDir())
+	cmd.Args[0] = "ipreg-registry"
+	cmd.Env = append(os.Environ(), "IPREG_MAIL=log", "GODEBUG=")
+	served, seen := startCmd(t, cmd)
 	testbin.Call(t, served, "GET", "/healthz", "", nil, 200)
 	if got := procGODEBUG(t, cmd.Process.Pid); len(got) != 1 || got[0] != "madvdontneed=0" {
 		t.Errorf("GODEBUG with argv[0] %q = %q; want madvdontneed=0", cmd.Args[0], got)
@@ -146,7 +152,70 @@ func TestServeWithItsOwnArgv0(t *testing.T) {
 	if arg0, _, _ := strings.Cut(string(b), "\x00"); arg0 != "ipreg-registry" {
 		t.Errorf("argv[0] after the exec = %q; want it kept, ipreg-registry", arg0)
 	}
-	if strings.Contains(seen.String(), "running without GODEBUG") {
-		t.Errorf("a note that the setting is not applied:\n%s", seen.String())
+	if strings.Contains(seen, "running without GODEBUG") {
+		t.Errorf("a note that the setting is not applied:\n%s", seen)
 	}
+}
+
+// Started through a symlink, the process keeps the symlink's name (comm,
+// what ps -C and pgrep -x match): the exec goes through the path it was
+// started by. And a binary its user may run but not read (0711, a
+// hardened install) is exec'd too: nothing needs to read it.
+func TestServeExecKeepsHowItWasStarted(t *testing.T) {
+	dir, err := os.MkdirTemp("", "ipreg-exec")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(binary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := dir + "/ipreg"
+	if err := os.WriteFile(bin, b, 0o711); err != nil {
+		t.Fatal(err)
+	}
+	link := dir + "/registry-link"
+	if err := os.Symlink(bin, link); err != nil {
+		t.Fatal(err)
+	}
+	check := func(t *testing.T, cmd *exec.Cmd, comm string) {
+		t.Helper()
+		cmd.Env = append(os.Environ(), "IPREG_MAIL=log", "GODEBUG=")
+		served, seen := startCmd(t, cmd)
+		testbin.Call(t, served, "GET", "/healthz", "", nil, 200)
+		if got := procGODEBUG(t, cmd.Process.Pid); len(got) != 1 || got[0] != "madvdontneed=0" {
+			t.Errorf("GODEBUG = %q; want madvdontneed=0. Standard error:\n%s", got, seen)
+		}
+		c, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", cmd.Process.Pid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.TrimSpace(string(c)); got != comm {
+			t.Errorf("comm = %q; want %q", got, comm)
+		}
+	}
+	t.Run("symlink", func(t *testing.T) {
+		check(t, exec.Command(link, "serve", "--listen", "127.0.0.1:0", "--data-dir", t.TempDir()), "registry-link")
+	})
+	t.Run("unreadable binary", func(t *testing.T) {
+		if os.Geteuid() != 0 {
+			t.Skip("running as another user (nobody) needs root; this test runs as uid", os.Geteuid())
+		}
+		data, err := os.MkdirTemp("", "ipreg-exec-data")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.RemoveAll(data) })
+		if err := os.Chmod(data, 0o777); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--data-dir", data+"/d")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+		cmd.Dir = data
+		check(t, cmd, "ipreg")
+	})
 }
