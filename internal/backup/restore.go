@@ -335,7 +335,7 @@ func checkDocumentsDatabase(ctx context.Context, o RestoreOptions, m *Manifest) 
 		}
 		return nil, fmt.Errorf("no registry in the database %s (it holds no ipreg schema): restore the database first (%s), then its documents with --db naming it", store.Redact(dsn), first)
 	}
-	n, err := db.OtherSessions(ctx)
+	n, err := otherSessionsSettled(ctx, db)
 	if err != nil {
 		return nil, fmt.Errorf("%w", err)
 	}
@@ -1359,6 +1359,32 @@ func removePurged(ctx context.Context, db *store.DB, docsDir string) (int, error
 		case !errors.Is(err, fs.ErrNotExist):
 			return n, fmt.Errorf("remove the file of purged document %s: %w", id, err)
 		}
+	}
+	return n, nil
+}
+
+// otherSessionsSettled is db.OtherSessions once the sessions that are
+// ending have ended: a client that disconnected a moment ago (a psql just
+// quit, the step before this one) stays in pg_stat_activity until its
+// backend process exits, some milliseconds later, and made a restore
+// refuse a database no one used any more (CI, issue 14). It is the fewest
+// seen in half a second; a running server's sessions stay.
+func otherSessionsSettled(ctx context.Context, db *store.DB) (int, error) {
+	n, err := db.OtherSessions(ctx)
+	for _, wait := range []time.Duration{50 * time.Millisecond, 150 * time.Millisecond, 300 * time.Millisecond} {
+		if err != nil || n == 0 {
+			return n, err
+		}
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return 0, context.Cause(ctx)
+		}
+		m, err := db.OtherSessions(ctx)
+		if err != nil {
+			return 0, err
+		}
+		n = min(n, m)
 	}
 	return n, nil
 }
