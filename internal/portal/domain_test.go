@@ -122,6 +122,8 @@ var internalFormats = map[string]bool{
 	"read document %s: content does not match its recorded hash": true,
 	"overlaps: probe for item %d of %d":                          true,
 	"application %s: stored item %q has no kind":                 true,
+	// A held-back statement's failure, seen later (store.pgConn): a 500.
+	"an earlier statement of this transaction failed (%s): %v": true,
 	// An SQL statement setting a connection's wait (store.stmtConn).
 	"PRAGMA busy_timeout = %d": true,
 	// Background jobs: a run's error and the schedule's API wording are

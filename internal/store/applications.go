@@ -84,7 +84,16 @@ func (t *tx) CreateApplication(ctx context.Context, a *registry.Application) err
 		return fmt.Errorf("create application: %w", err)
 	}
 	args = append([]any{a.ID, a.AccountID, tm(a.CreatedAt)}, args...)
-	_, err = t.exec(ctx, `INSERT INTO applications (id, account_id, created_at, kind, for_registration, given_up, category, operator_id, subscriber_id,
+	// A renewal's or amendment's INSERT must answer at once: its unique
+	// violation is a conflict to report (below); any other's failure
+	// fails the transaction, and may wait to be seen (execLater).
+	exec := t.exec
+	if a.ForRegistration == "" {
+		exec = func(ctx context.Context, q string, args ...any) (sql.Result, error) {
+			return nil, t.execLater(ctx, q, args...)
+		}
+	}
+	_, err = exec(ctx, `INSERT INTO applications (id, account_id, created_at, kind, for_registration, given_up, category, operator_id, subscriber_id,
 		vpn_protocol, vpn_endpoints, purpose, payment_reference, state, flags, fee_due, fee_amount_pkr, fee_reason,
 		return_note, reason_code, decision_note, registration, checked_items, updated_at, submitted_at, sla_due_at, decided_at, appeal_by)
 		VALUES (`+placeholders(len(args))+`)`, args...)
@@ -113,7 +122,7 @@ func (t *tx) UpdateApplication(ctx context.Context, a *registry.Application) err
 	if stored, ok := t.items[a.ID]; ok && stored == key {
 		return nil // two statements fewer: the items did not change
 	}
-	if _, err := t.exec(ctx, `DELETE FROM items WHERE application_id = ?`, a.ID); err != nil {
+	if err := t.execLater(ctx, `DELETE FROM items WHERE application_id = ?`, a.ID); err != nil {
 		return fmt.Errorf("update application items: %w", err)
 	}
 	if err := t.putItems(ctx, a); err != nil {
@@ -174,7 +183,7 @@ func (t *tx) putItemRows(ctx context.Context, table, owner, id string, addrs []n
 		args = append(args, id, len(addrs)+i, "msisdn", m, m, m)
 		vals = append(vals, "(?, ?, ?, ?, ?, ?)")
 	}
-	if _, err := t.exec(ctx, `INSERT INTO `+table+` (`+owner+`, position, kind, value, first_key, last_key) VALUES `+
+	if err := t.execLater(ctx, `INSERT INTO `+table+` (`+owner+`, position, kind, value, first_key, last_key) VALUES `+
 		strings.Join(vals, ", "), args...); err != nil {
 		return fmt.Errorf("store %s: %w", table, err)
 	}
@@ -433,7 +442,7 @@ func (t *tx) ListApplications(ctx context.Context, f registry.AppFilter) ([]*reg
 }
 
 func (t *tx) AddEvent(ctx context.Context, e *registry.Event) error {
-	_, err := t.exec(ctx, `INSERT INTO events (application_id, seq, at, actor_id, actor_role, type, note)
+	err := t.execLater(ctx, `INSERT INTO events (application_id, seq, at, actor_id, actor_role, type, note)
 		VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE application_id = ?), ?, ?, ?, ?, ?)`,
 		e.ApplicationID, e.ApplicationID, tm(e.At), e.ActorID, e.ActorRole, e.Type, e.Note)
 	if err != nil {

@@ -56,7 +56,7 @@ func (t *tx) insertPending(ctx context.Context, es []*audit.Entry) error {
 			args = append(args, fmt.Sprintf("%s%06d", prefix, start+i), tm(e.At), e.ActorID, e.Action, e.ObjectType, e.ObjectID, e.Detail)
 			vals = append(vals, "(?, ?, ?, ?, ?, ?, ?)")
 		}
-		if _, err := t.exec(ctx, `INSERT INTO audit_pending (id, at, actor_id, action, object_type, object_id, detail) VALUES `+
+		if err := t.execLater(ctx, `INSERT INTO audit_pending (id, at, actor_id, action, object_type, object_id, detail) VALUES `+
 			strings.Join(vals, ", "), args...); err != nil {
 			return fmt.Errorf("append audit: %w", err)
 		}
@@ -240,7 +240,7 @@ func (s *DB) sealChunk(ctx context.Context, limit int) (int, error) {
 		args = append(args, e.Seq, tm(e.At), e.ActorID, e.Action, e.ObjectType, e.ObjectID, e.Detail, e.PrevHash, e.Hash)
 		vals = append(vals, "(?, ?, ?, ?, ?, ?, ?, ?, ?)")
 	}
-	if _, err := t.exec(ctx, `WITH logged AS (INSERT INTO audit_log (seq, at, actor_id, action, object_type, object_id, detail, prev_hash, hash) VALUES `+
+	if err := t.execLater(ctx, `WITH logged AS (INSERT INTO audit_log (seq, at, actor_id, action, object_type, object_id, detail, prev_hash, hash) VALUES `+
 		strings.Join(vals, ", ")+`) UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, append(args, seq, prev)...); err != nil {
 		return 0, fmt.Errorf("seal audit: %w", err)
 	}

@@ -30,7 +30,7 @@ func scanCheck(sc interface{ Scan(...any) error }) (*registry.Check, error) {
 }
 
 func (t *tx) CreateCheck(ctx context.Context, c *registry.Check) error {
-	_, err := t.exec(ctx, `INSERT INTO checks (id, application_id, operator_id, state, due_at, created_at, answered_at, answered_by, note,
+	err := t.execLater(ctx, `INSERT INTO checks (id, application_id, operator_id, state, due_at, created_at, answered_at, answered_by, note,
 		category, subscriber_id, holder_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, c.ApplicationID, c.OperatorID, c.State,
 		tm(c.DueAt), tm(c.CreatedAt), tm(c.AnsweredAt), c.AnsweredBy, c.Note, c.Category, c.SubscriberID, c.HolderName)
 	if err != nil {
@@ -48,7 +48,7 @@ func (t *tx) CreateCheck(ctx context.Context, c *registry.Check) error {
 	for i, m := range c.MobileNumbers {
 		args, vals = append(args, c.ID, len(c.Addresses)+i, "msisdn", m), append(vals, "(?, ?, ?, ?)")
 	}
-	if _, err := t.exec(ctx, `INSERT INTO check_items (check_id, position, kind, value) VALUES `+strings.Join(vals, ", "), args...); err != nil {
+	if err := t.execLater(ctx, `INSERT INTO check_items (check_id, position, kind, value) VALUES `+strings.Join(vals, ", "), args...); err != nil {
 		return fmt.Errorf("create check items: %w", err)
 	}
 	return nil

@@ -101,3 +101,50 @@ func Exec(ctx context.Context, t registry.Tx, q string, args ...any) error {
 	_, err := t.(*tx).q.ExecContext(ctx, q, args...)
 	return err
 }
+
+// Stmt is one statement of RunStatements: held back (execLater) when
+// Later, read (its first column, an integer) when Query, else executed.
+type Stmt struct {
+	SQL          string
+	Args         []any
+	Later, Query bool
+}
+
+// RunStatements runs stmts in one write transaction, as the store's
+// methods run theirs, and returns what each gave: rows affected, the
+// integer read, or 0 for a held statement. It stops at the first error.
+func RunStatements(ctx context.Context, db *DB, stmts []Stmt) ([]int64, error) {
+	var out []int64
+	err := db.inTx(ctx, func(t *tx) error {
+		for _, s := range stmts {
+			switch {
+			case s.Later:
+				if err := t.execLater(ctx, s.SQL, s.Args...); err != nil {
+					return err
+				}
+				out = append(out, 0)
+			case s.Query:
+				var n int64
+				if err := t.queryRow(ctx, s.SQL, s.Args...).Scan(&n); err != nil {
+					return err
+				}
+				out = append(out, n)
+			default:
+				res, err := t.exec(ctx, s.SQL, s.Args...)
+				if err != nil {
+					return err
+				}
+				n, err := res.RowsAffected()
+				if err != nil {
+					return err
+				}
+				out = append(out, n)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// IsUnique is isUnique: err is a unique violation.
+func IsUnique(err error) bool { return isUnique(err) }

@@ -18,8 +18,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/jackc/pgx/v5/stdlib"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -175,10 +176,13 @@ var _ registry.Store = (*DB)(nil)
 // a password given in dsn (Redact).
 func Open(ctx context.Context, dsn string) (*DB, error) {
 	if IsPostgres(dsn) {
-		db, err := sql.Open("pgx", dsn)
+		cfg, err := pgx.ParseConfig(dsn)
 		if err != nil {
-			return nil, fmt.Errorf("open postgres: %w", redactedError{err})
+			// As sql.Open("pgx", dsn) reported it, at the first connection.
+			return nil, fmt.Errorf("connect to postgres: %w", redactedError{err})
 		}
+		// pgx's database/sql driver, with held-back statements (pgConn).
+		db := sql.OpenDB(pgConnector{stdlib.GetConnector(*cfg)})
 		db.SetMaxOpenConns(pgMaxConns)
 		db.SetMaxIdleConns(pgMaxConns)
 		db.SetConnMaxIdleTime(5 * time.Minute)
