@@ -92,6 +92,13 @@ func makeDocuments(mean int, seed uint64) ([]document, error) {
 	return docs, nil
 }
 
+// ScanPDF is one of the PDF scans the load generator uploads, of about
+// size bytes: a one-page A4 PDF whose image is noise (pdfOf), the same
+// bytes for the same seed. The API's filing benchmark uploads it.
+func ScanPDF(size int, seed uint64) ([]byte, error) {
+	return pdfOf(noise(rand.New(rand.NewPCG(seed, 0x5ca9)), size))
+}
+
 // noise is a greyish RGB image of about target bytes when PNG-encoded:
 // three bytes a pixel, nearly incompressible, in an A4-like 1:1.4 shape.
 func noise(rng *rand.Rand, target int) *image.RGBA {

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TripCounter counts the round trips made to PostgreSQL through it: a
@@ -22,6 +23,10 @@ type TripCounter struct {
 	// Pings counts, among Trips, pgx's liveness pings ("-- ping", sent
 	// when database/sql reuses a connection idle over a second).
 	Pings atomic.Int64
+	// Delay, when set before the first connection, holds each write of
+	// the client's back this long: a server across a network, whose
+	// round trip is that much longer than loopback's.
+	Delay time.Duration
 }
 
 const pgPing = "-- ping\x00"
@@ -76,6 +81,9 @@ func (tc *TripCounter) proxy(c net.Conn, upstream string) {
 	// that the proxy never holds a query back.
 	flush := func() error {
 		if r.Buffered() == 0 {
+			if tc.Delay > 0 && w.Buffered() > 0 {
+				time.Sleep(tc.Delay)
+			}
 			return w.Flush()
 		}
 		return nil
