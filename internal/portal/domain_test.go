@@ -123,7 +123,8 @@ var internalFormats = map[string]bool{
 	"overlaps: probe for item %d of %d":                          true,
 	"application %s: stored item %q has no kind":                 true,
 	// A held-back statement's failure, seen later (store.pgConn): a 500.
-	"an earlier statement of this transaction failed (%s): %v": true,
+	"an earlier statement of this transaction, held back and sent with this one (which did not run), failed: %s: %v": true,
+	"send this transaction's held-back statements: %w":                                                               true,
 	// An SQL statement setting a connection's wait (store.stmtConn).
 	"PRAGMA busy_timeout = %d": true,
 	// Background jobs: a run's error and the schedule's API wording are

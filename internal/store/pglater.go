@@ -132,6 +132,13 @@ func (c *pgConn) QueryContext(ctx context.Context, query string, args []driver.N
 // taken for it (a unique violation of an event's INSERT is no conflict of
 // the statement that follows). After any failure the transaction is
 // aborted on the server, and the caller's rollback ends it.
+//
+// Once every statement's result has arrived, each ran as its result says,
+// whatever happens to the connection after: a COMMIT whose tag came back
+// is done, though the server was stopped before it could say it was
+// ready for the next query (tester t18: such commits were answered 500,
+// and an upload's file removed under its committed record). pgx closes
+// the connection then, and database/sql does not use it again.
 func (t *pgTx) send(ctx context.Context, last held) (tag pgconn.CommandTag, err error) {
 	var b pgx.Batch
 	for _, h := range t.held {
@@ -146,20 +153,33 @@ func (t *pgTx) send(ctx context.Context, last held) (tag pgconn.CommandTag, err 
 		t.begun = true
 	}
 	br := t.c.Conn.Conn().SendBatch(ctx, &b)
+	defer br.Close()
 	for _, h := range queued {
 		if _, err := br.Exec(); err != nil {
-			br.Close()
-			return tag, laterError{sql: h.sql, err: err}
+			return tag, heldFailed(h.sql, err)
 		}
 	}
 	if last.sql != "" {
-		tag, err = br.Exec()
+		return br.Exec()
 	}
-	if cerr := br.Close(); err == nil && cerr != nil {
-		err = cerr
-	}
-	return tag, err
+	return tag, nil
 }
+
+// heldFailed is the error of a held statement that did not run as sent:
+// a laterError when the server refused it, the sending's own failure
+// (the connection lost, the pipeline not prepared) otherwise, which is
+// no one statement's.
+func heldFailed(sql string, err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && !isFatal(pe) {
+		return laterError{sql: sql, err: err}
+	}
+	return fmt.Errorf("send this transaction's held-back statements: %w", err)
+}
+
+// isFatal reports whether the server ended the session (FATAL or PANIC):
+// then no statement failed, the connection did.
+func isFatal(pe *pgconn.PgError) bool { return pe.Severity == "FATAL" || pe.Severity == "PANIC" }
 
 // Commit sends the held statements and COMMIT in one round trip; a
 // transaction that sent nothing has nothing to commit.
@@ -227,7 +247,7 @@ type laterError struct {
 }
 
 func (e laterError) Error() string {
-	return fmt.Sprintf("an earlier statement of this transaction failed (%s): %v", firstWords(e.sql), e.err)
+	return fmt.Sprintf("an earlier statement of this transaction, held back and sent with this one (which did not run), failed: %s: %v", firstWords(e.sql), e.err)
 }
 
 // firstWords is the start of a statement, to name it in an error without

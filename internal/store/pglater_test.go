@@ -1,8 +1,14 @@
 package store_test
 
 import (
+	"bufio"
 	"context"
+	"encoding/binary"
+	"io"
+	"net"
+	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/ipreg/ipreg/internal/store"
@@ -93,7 +99,7 @@ func TestHeldStatementsTravelWithTheNext(t *testing.T) {
 		// sent, is not that statement's: it fails the transaction, and
 		// nothing of it stays.
 		{name: "held fails", stmts: []store.Stmt{ins(7, true), ins(1, true), ins(8, false)},
-			trips: 2, err: "an earlier statement of this transaction failed (INSERT INTO later_t", rows: 6},
+			trips: 2, err: "an earlier statement of this transaction, held back and sent with this one (which did not run), failed: INSERT INTO later_t", rows: 6},
 		// The statement sent with held ones keeps its own failure.
 		{name: "sent fails", stmts: []store.Stmt{ins(9, true), ins(1, false)},
 			trips: 2, err: "duplicate key", unique: true, rows: 6},
@@ -140,4 +146,100 @@ func equal(a, b []int64) bool {
 		}
 	}
 	return true
+}
+
+// A COMMIT whose tag came back is done, though the connection is lost
+// before the server says it is ready for the next query (as when an
+// administrator ends the session at that moment): the write is answered
+// as committed, for it is (tester t18: such commits were answered 500,
+// and an upload's file was removed under its committed record).
+func TestHeldCommitDoneBeforeTheConnectionIsLost(t *testing.T) {
+	ctx := context.Background()
+	dsn := storetest.DSN(t, "postgres")
+	cut, proxied := cutAfterCommit(t, dsn)
+	db, err := store.Open(ctx, proxied)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.SQL().ExecContext(ctx, `CREATE TABLE later_t (id INT PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	cut.Store(true)
+	_, err = store.RunStatements(ctx, db, []store.Stmt{
+		{SQL: `SELECT COUNT(*) FROM later_t`, Query: true},
+		{SQL: `INSERT INTO later_t (id) VALUES (?)`, Args: []any{1}, Later: true},
+	})
+	if cut.Load() {
+		t.Fatal("the connection was not cut after the COMMIT")
+	}
+	if err != nil {
+		t.Errorf("a committed write answered %v", err)
+	}
+	var n int
+	if err := db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM later_t WHERE id = 1`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Fatalf("%d rows, want the committed one", n)
+	}
+}
+
+// cutAfterCommit is a proxy in front of the server dsn names that, while
+// cut is true, forwards the server's CommandComplete "COMMIT", then
+// closes both connections instead of forwarding what follows (the
+// ReadyForQuery), and sets cut to false.
+func cutAfterCommit(t *testing.T, dsn string) (*atomic.Bool, string) {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	cut := new(atomic.Bool)
+	upstream := u.Host
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", upstream)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			go func() { io.Copy(s, c); s.Close() }()
+			go func() {
+				defer c.Close()
+				defer s.Close()
+				// The server's first message (the answer to the
+				// start-up, SSLRequest refused with 'N' when asked)
+				// has a type byte too, once authentication starts;
+				// sslmode=disable sends no SSLRequest.
+				r := bufio.NewReader(s)
+				for {
+					var hdr [5]byte
+					if _, err := io.ReadFull(r, hdr[:]); err != nil {
+						return
+					}
+					body := make([]byte, binary.BigEndian.Uint32(hdr[1:])-4)
+					if _, err := io.ReadFull(r, body); err != nil {
+						return
+					}
+					if _, err := c.Write(append(hdr[:], body...)); err != nil {
+						return
+					}
+					if hdr[0] == 'C' && string(body) == "COMMIT\x00" && cut.CompareAndSwap(true, false) {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	u.Host = ln.Addr().String()
+	return cut, u.String()
 }
