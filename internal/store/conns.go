@@ -3,6 +3,10 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // pgMaxConns is the size of a PostgreSQL handle's pool, and
@@ -103,28 +107,64 @@ func (p *pinned) release() {
 }
 
 func (p *pinned) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	c, err := p.conn(ctx)
-	if err != nil {
-		return nil, err
+	for attempt := 1; ; attempt++ {
+		c, err := p.conn(ctx)
+		if err != nil {
+			return nil, err
+		}
+		res, err := c.ExecContext(ctx, query, args...)
+		if !p.again(err, attempt) {
+			return res, err
+		}
 	}
-	return c.ExecContext(ctx, query, args...)
 }
 
 func (p *pinned) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	c, err := p.conn(ctx)
-	if err != nil {
-		return nil, err
+	for attempt := 1; ; attempt++ {
+		c, err := p.conn(ctx)
+		if err != nil {
+			return nil, err
+		}
+		rows, err := c.QueryContext(ctx, query, args...)
+		if !p.again(err, attempt) {
+			return rows, err
+		}
 	}
-	return c.QueryContext(ctx, query, args...)
 }
 
 func (p *pinned) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	c, err := p.conn(ctx)
-	if err != nil {
-		// *sql.Row cannot be made with an error outside database/sql:
-		// the pool's own QueryRowContext meets the same failure (a
-		// cancelled context, a closed pool) and reports it at Scan.
-		return p.db.QueryRowContext(ctx, query, args...)
+	for attempt := 1; ; attempt++ {
+		c, err := p.conn(ctx)
+		if err != nil {
+			// *sql.Row cannot be made with an error outside database/sql:
+			// the pool's own QueryRowContext meets the same failure (a
+			// cancelled context, a closed pool) and reports it at Scan.
+			return p.db.QueryRowContext(ctx, query, args...)
+		}
+		row := c.QueryRowContext(ctx, query, args...)
+		if !p.again(row.Err(), attempt) {
+			return row
+		}
 	}
-	return c.QueryRowContext(ctx, query, args...)
+}
+
+// again reports whether a statement that failed with err is to be sent
+// again, on another connection: when the server had ended the session
+// (an administrator's pg_terminate_backend, a restart: SQLSTATE class
+// 57, severity FATAL), the statement did not run, or was rolled back with
+// the session, and a read outside a transaction is the same on any
+// connection. The connection is given back (pgx has closed it, so the
+// pool drops it). pgx pings a pooled connection only after a second
+// idle, so when the server ended them all at once the next one may be
+// dead too: up to as many tries as the pool holds connections (tester
+// t19: a submission or decision, committed, was answered 500 when its
+// view read back on such a connection). A write transaction is not sent
+// again: it fails, and nothing of it was written.
+func (p *pinned) again(err error, attempt int) bool {
+	var pe *pgconn.PgError
+	if err == nil || attempt > pgMaxConns || !errors.As(err, &pe) || pe.Severity != "FATAL" || !strings.HasPrefix(pe.Code, "57P") {
+		return false
+	}
+	p.release()
+	return true
 }

@@ -148,3 +148,15 @@ func RunStatements(ctx context.Context, db *DB, stmts []Stmt) ([]int64, error) {
 
 // IsUnique is isUnique: err is a unique violation.
 func IsUnique(err error) bool { return isUnique(err) }
+
+// ReadQueries runs fn in a read outside a transaction, as DB.Read runs
+// the registry's reads; query returns the integer its statement reads.
+func ReadQueries(ctx context.Context, db *DB, fn func(query func(q string, args ...any) (int64, error)) error) error {
+	t, done := db.reader()
+	defer done()
+	return fn(func(q string, args ...any) (int64, error) {
+		var n int64
+		err := t.queryRow(ctx, q, args...).Scan(&n)
+		return n, err
+	})
+}

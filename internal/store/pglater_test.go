@@ -3,6 +3,7 @@ package store_test
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"encoding/binary"
 	"io"
 	"net"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/ipreg/ipreg/internal/store"
 	"github.com/ipreg/ipreg/internal/store/storetest"
@@ -242,4 +244,73 @@ func cutAfterCommit(t *testing.T, dsn string) (*atomic.Bool, string) {
 	}()
 	u.Host = ln.Addr().String()
 	return cut, u.String()
+}
+
+// A read outside a transaction whose connection the server ended (an
+// administrator's pg_terminate_backend, a restart) sends its statement
+// again on another connection: it had not run, and a read is the same on
+// any. Every idle connection of the pool was ended too, so the retry
+// meets dead ones before a live one (tester t19: a committed submission
+// was answered 500 when its view read back on such a connection).
+func TestReadOutlivesEndedSessions(t *testing.T) {
+	ctx := context.Background()
+	dsn := storetest.DSN(t, "postgres")
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	// The administrator's session, outside the store's pool.
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	// Five idle connections in the pool.
+	var conns []*sql.Conn
+	for range 5 {
+		c, err := db.SQL().Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.PingContext(ctx); err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+	var before, after int64
+	err = store.ReadQueries(ctx, db, func(query func(string, ...any) (int64, error)) error {
+		var err error
+		if before, err = query(`SELECT pg_backend_pid()`); err != nil {
+			return err
+		}
+		// End every other session of this database, the read's own and
+		// the pool's idle ones, and wait until they are gone.
+		if _, err := admin.ExecContext(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+			WHERE datname = current_database() AND pid <> pg_backend_pid()`); err != nil {
+			return err
+		}
+		for {
+			var n int
+			if err := admin.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_stat_activity
+				WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&n); err != nil {
+				return err
+			}
+			if n == 0 {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		after, err = query(`SELECT pg_backend_pid()`)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("the read failed: %v", err)
+	}
+	if after == before {
+		t.Errorf("the second statement ran on the ended session %d", before)
+	}
 }
