@@ -162,14 +162,7 @@ func TestServeWithItsOwnArgv0(t *testing.T) {
 // started by. And a binary its user may run but not read (0711, a
 // hardened install) is exec'd too: nothing needs to read it.
 func TestServeExecKeepsHowItWasStarted(t *testing.T) {
-	dir, err := os.MkdirTemp("", "ipreg-exec")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir := openTempDir(t, "ipreg-exec", 0o755)
 	b, err := os.ReadFile(binary)
 	if err != nil {
 		t.Fatal(err)
@@ -205,17 +198,26 @@ func TestServeExecKeepsHowItWasStarted(t *testing.T) {
 		if os.Geteuid() != 0 {
 			t.Skip("running as another user (nobody) needs root; this test runs as uid", os.Geteuid())
 		}
-		data, err := os.MkdirTemp("", "ipreg-exec-data")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { os.RemoveAll(data) })
-		if err := os.Chmod(data, 0o777); err != nil {
-			t.Fatal(err)
-		}
+		data := openTempDir(t, "ipreg-exec-data", 0o777)
 		cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--data-dir", data+"/d")
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
 		cmd.Dir = data
 		check(t, cmd, "ipreg")
 	})
+}
+
+// openTempDir makes a temporary directory outside t.TempDir (whose 0700
+// parents another user cannot pass through) with mode perm, removed when
+// t ends.
+func openTempDir(t *testing.T, prefix string, perm os.FileMode) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, perm); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }

@@ -107,27 +107,25 @@ func (p *pinned) release() {
 }
 
 func (p *pinned) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	for attempt := 1; ; attempt++ {
-		c, err := p.conn(ctx)
-		if err != nil {
-			return nil, err
-		}
-		res, err := c.ExecContext(ctx, query, args...)
-		if !p.again(err, attempt) {
-			return res, err
-		}
-	}
+	return onPinned(p, ctx, func(c *sql.Conn) (sql.Result, error) { return c.ExecContext(ctx, query, args...) })
 }
 
 func (p *pinned) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return onPinned(p, ctx, func(c *sql.Conn) (*sql.Rows, error) { return c.QueryContext(ctx, query, args...) })
+}
+
+// onPinned runs a statement on p's connection, sent again on another
+// while again says so.
+func onPinned[T any](p *pinned, ctx context.Context, run func(*sql.Conn) (T, error)) (T, error) {
 	for attempt := 1; ; attempt++ {
 		c, err := p.conn(ctx)
 		if err != nil {
-			return nil, err
+			var zero T
+			return zero, err
 		}
-		rows, err := c.QueryContext(ctx, query, args...)
+		v, err := run(c)
 		if !p.again(err, attempt) {
-			return rows, err
+			return v, err
 		}
 	}
 }

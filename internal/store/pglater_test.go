@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"net"
 	"net/url"
@@ -293,7 +294,7 @@ func TestReadOutlivesEndedSessions(t *testing.T) {
 			WHERE datname = current_database() AND pid <> pg_backend_pid()`); err != nil {
 			return err
 		}
-		for {
+		for deadline := time.Now().Add(30 * time.Second); ; {
 			var n int
 			if err := admin.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_stat_activity
 				WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&n); err != nil {
@@ -301,6 +302,9 @@ func TestReadOutlivesEndedSessions(t *testing.T) {
 			}
 			if n == 0 {
 				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("%d sessions still there 30 s after pg_terminate_backend", n)
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
