@@ -165,8 +165,14 @@ func TestGateKnown(t *testing.T) {
 }
 
 func TestGateSlots(t *testing.T) {
-	if n := GateSlots(DefaultParams); n < 1 || n > runtime.GOMAXPROCS(0) {
-		t.Errorf("GateSlots = %d with GOMAXPROCS %d", n, runtime.GOMAXPROCS(0))
+	if n := GateSlots(DefaultParams); n < 1 || n > Cores() {
+		t.Errorf("GateSlots = %d with %d cores", n, Cores())
+	}
+	// ipreg serve runs a P more than the cores (cmd/ipreg, serveProcs):
+	// hashes still take one core each, no more at once than the cores.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(Cores() + 3))
+	if n := GateSlots(DefaultParams); n > Cores() {
+		t.Errorf("GateSlots = %d with GOMAXPROCS %d, more than the %d cores", n, runtime.GOMAXPROCS(0), Cores())
 	}
 	old := debug.SetMemoryLimit(4 * 19 << 20) // room for one 19 MiB hash
 	defer debug.SetMemoryLimit(old)

@@ -56,11 +56,23 @@ func NewGate(slots, queue int, wait time.Duration) *Gate {
 		maxQueue: int64(max(0, queue)), wait: wait}
 }
 
+// Cores is the number of cores the process may use, as the Go runtime
+// counted them when the process started: GOMAXPROCS at start, which is
+// the CPUs of the process's affinity mask, lowered to its cgroup's CPU
+// limit (Go 1.25), or the GOMAXPROCS environment variable. ipreg serve
+// then runs one P more than that (cmd/ipreg, spareProc), for the
+// goroutines blocked in fsync; work that uses a core throughout, such as
+// hashing a password or parsing a PDF, is bounded by Cores, not by
+// GOMAXPROCS.
+func Cores() int { return cores }
+
+var cores = runtime.GOMAXPROCS(0)
+
 // GateSlots is the default number of concurrent hashes for p: one per
-// usable core (GOMAXPROCS), and no more than a quarter of the Go memory
+// usable core (Cores), and no more than a quarter of the Go memory
 // limit (GOMEMLIMIT, when set) divided by one hash's memory.
 func GateSlots(p Params) int {
-	n := runtime.GOMAXPROCS(0)
+	n := Cores()
 	if lim := debug.SetMemoryLimit(-1); lim > 0 && lim != math.MaxInt64 && p.Memory > 0 {
 		n = min(n, int(lim/4/(int64(p.Memory)*1024)))
 	}

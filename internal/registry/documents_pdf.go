@@ -69,7 +69,7 @@ func pdfBusy() error {
 
 // pdfGate bounds how many PDFs are parsed at once: one per core, with up to
 // four uploads a core waiting at most ten seconds for one.
-var pdfGate = auth.NewGate(runtime.GOMAXPROCS(0), 4*runtime.GOMAXPROCS(0), 10*time.Second)
+var pdfGate = auth.NewGate(auth.Cores(), 4*auth.Cores(), 10*time.Second)
 
 // inspectPDFNow is inspectPDF's work, on a core pdfGate gave it.
 //
