@@ -9,6 +9,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -32,7 +35,8 @@ import (
 // is all five requests. Applicants are created before the timer and file perApplicant
 // applications each, as a large account would; the fee rule reads the
 // account's holdings, so its cost grows with the account, not the registry.
-// The parallel variant runs GOMAXPROCS×4 concurrent clients.
+// The parallel variant runs GOMAXPROCS×4 concurrent clients (8 on two
+// cores), or IPREG_BENCH_CLIENTS of them (benchClients).
 //
 // Besides applications a second it reports the registry's CPU time per
 // application (cpu-ms/op: the test process's user and system time, which
@@ -73,17 +77,20 @@ func BenchmarkSubmitApplication(b *testing.B) {
 				}
 			})
 			b.Run("parallel", func(b *testing.B) {
-				b.SetParallelism(4)
+				clients := benchClients(b)
 				toks := pool(b, b.N/perApplicant+1)
 				var next atomic.Int64
+				var wg sync.WaitGroup
 				cpu0, trips0, pings0 := cpuTime(), pgTrips.Load(), pgPings.Load()
 				b.ResetTimer()
-				b.RunParallel(func(pb *testing.PB) {
-					for pb.Next() {
-						i := next.Add(1) - 1
-						submitOne(b, base, client, toks[i/perApplicant], n.Add(1))
-					}
-				})
+				for range clients {
+					wg.Go(func() {
+						for i := next.Add(1) - 1; i < int64(b.N); i = next.Add(1) - 1 {
+							submitOne(b, base, client, toks[i/perApplicant], n.Add(1))
+						}
+					})
+				}
+				wg.Wait()
 				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "apps/s")
 				b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 				if counting {
@@ -93,6 +100,24 @@ func BenchmarkSubmitApplication(b *testing.B) {
 			})
 		})
 	}
+}
+
+// benchClients is how many clients the parallel variant runs at once:
+// IPREG_BENCH_CLIENTS, or 4 × GOMAXPROCS (8 on two cores) as
+// b.RunParallel's default would. A number of its own lets the code before
+// and after a change run the same clients with a different GOMAXPROCS
+// (-test.cpu): ipreg serve runs a P more than the cores (cmd/ipreg,
+// serveProcs), and the code before it did not.
+func benchClients(b *testing.B) int {
+	v := os.Getenv("IPREG_BENCH_CLIENTS")
+	if v == "" {
+		return 4 * runtime.GOMAXPROCS(0)
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		b.Fatalf("IPREG_BENCH_CLIENTS=%q: give a whole number of clients, such as 64", v)
+	}
+	return n
 }
 
 // cpuTime is the user and system CPU time the process has used so far.
