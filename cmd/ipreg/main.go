@@ -40,9 +40,9 @@ func main() {
 // file and directory, SQLite's write-ahead log after each commit (group
 // commit). On two cores, a P held in fsync is half the Go code that can
 // run, while runnable goroutines wait. With a P to spare, filings a
-// second (BenchmarkSubmitApplication, 8 clients) rose from 209 to 241 on
-// SQLite and from 169 to 178 on PostgreSQL (issue 14, BENCHMARKS.md,
-// fourteenth session). Work that keeps a core busy throughout (password
+// second (BenchmarkSubmitApplication, 8 clients, medians of four rounds)
+// rose from 198 to 228 on SQLite and from 150 to 167 on PostgreSQL
+// (issue 14, BENCHMARKS.md, fourteenth session). Work that keeps a core busy throughout (password
 // hashing, PDF parsing) stays bounded by the cores (auth.Cores), not by
 // GOMAXPROCS. A GOMAXPROCS set here is fixed: the runtime no longer
 // follows later changes of the cgroup's CPU limit (Go 1.25) until a
