@@ -22,10 +22,16 @@ func TestServeRunsWithASpareP(t *testing.T) {
 		{"unset", "GOMAXPROCS=", auth.Cores() + 1},
 		{"operator's choice: fewer", "GOMAXPROCS=1", 1},
 		{"operator's choice: more", "GOMAXPROCS=7", 7},
+		{"operator's choice: signed", "GOMAXPROCS=+3", 3},
+		// Values the runtime ignores (tester t20): the spare P stays.
+		{"zero", "GOMAXPROCS=0", auth.Cores() + 1},
+		{"not a number", "GOMAXPROCS=abc", auth.Cores() + 1},
+		{"negative", "GOMAXPROCS=-1", auth.Cores() + 1},
+		{"with a space", "GOMAXPROCS= 3", auth.Cores() + 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if v := os.Getenv("GOMAXPROCS"); tt.env == "GOMAXPROCS=" && v != "" {
+			if v := os.Getenv("GOMAXPROCS"); tt.want == auth.Cores()+1 && v != "" {
 				// auth.Cores() is then this process's GOMAXPROCS, not the
 				// runtime's count of the cores the server starts with.
 				t.Skipf("the test runs with GOMAXPROCS=%s: the cores a server without it counts are unknown here", v)

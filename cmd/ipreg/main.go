@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"strconv"
 	"syscall"
 
 	"github.com/ipreg/ipreg/internal/auth"
@@ -28,7 +29,7 @@ func main() {
 
 // serveProcs is the GOMAXPROCS "ipreg serve" runs with: one P more than
 // the cores the runtime counted at start (auth.Cores), unless the
-// GOMAXPROCS environment variable is set (given is its value): the
+// GOMAXPROCS environment variable sets a number (given is its value): the
 // operator's choice wins, and the runtime has applied it already.
 //
 // Why: a goroutine in a system call that waits on the disk keeps its P
@@ -48,7 +49,10 @@ func main() {
 // follows later changes of the cgroup's CPU limit (Go 1.25) until a
 // restart.
 func serveProcs(given string, cores int) int {
-	if given != "" {
+	// Set as the runtime reads it (runtime.schedinit): a base-10 number
+	// above zero. Any other value, such as 0 or "abc", the runtime
+	// ignores, and so does this: the spare P stays.
+	if n, err := strconv.ParseInt(given, 10, 32); err == nil && n > 0 {
 		return runtime.GOMAXPROCS(0)
 	}
 	return cores + 1
